@@ -1,0 +1,128 @@
+"""A note's Markdown turned into WordprocessingML paragraphs in the template's named styles.
+
+The subset: paragraphs, **bold**, *italic*, bulleted lists (`-`), numbered lists (`1.`), nested
+lists, line breaks and `### headings` (printed bold). Each block maps to one named paragraph style
+that the template defines (its look is the template's business, as with pandoc's reference.docx):
+
+| Markdown          | Word style          |
+|-------------------|---------------------|
+| paragraph         | LOA Note Text       |
+| `- item`          | LOA Note Bullet     |
+| `1. item`         | LOA Note Number     |
+| `### heading`     | LOA Note Text, bold |
+
+Inside a line's description cell the same Markdown uses LOA Line Note for every block.
+Bullets and numbers are written as text with a tab, so lists restart per note without any
+numbering definitions (Word and LibreOffice show them identically).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from xml.sax.saxutils import escape
+
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+NOTE_STYLES = ("LOA Note Text", "LOA Note Bullet", "LOA Note Number", "LOA Line Note")
+
+_md = MarkdownIt("commonmark", {"html": False}).disable(["image", "html_inline", "html_block"])
+
+
+@dataclass(frozen=True)
+class StyleIds:
+    """Word style ids (from the template's styles.xml) of the note styles."""
+
+    text: str = "LOANoteText"
+    bullet: str = "LOANoteBullet"
+    number: str = "LOANoteNumber"
+    line_note: str = "LOALineNote"
+
+
+def _run(text: str, bold: bool, italic: bool) -> str:
+    props = ("<w:b/>" if bold else "") + ("<w:i/>" if italic else "")
+    rpr = f"<w:rPr>{props}</w:rPr>" if props else ""
+    return f'<w:r>{rpr}<w:t xml:space="preserve">{escape(text)}</w:t></w:r>'
+
+
+def _inline(children, *, bold: bool = False) -> str:
+    out = []
+    strong = 1 if bold else 0
+    em = 0
+    for tok in children or ():
+        t = tok.type
+        if t == "strong_open":
+            strong += 1
+        elif t == "strong_close":
+            strong -= 1
+        elif t == "em_open":
+            em += 1
+        elif t == "em_close":
+            em -= 1
+        elif t in ("text", "code_inline"):
+            if tok.content:
+                out.append(_run(tok.content, strong > 0, em > 0))
+        elif t == "softbreak":
+            out.append(_run(" ", strong > 0, em > 0))
+        elif t == "hardbreak":
+            out.append("<w:r><w:br/></w:r>")
+        # link_open/close: the link text is kept, the target dropped
+    return "".join(out)
+
+
+def _paragraph(style: str, runs: str, indent_twips: int = 0, prefix: str = "") -> str:
+    ind = (
+        f'<w:ind w:left="{indent_twips + 360}" w:hanging="360"/>' if indent_twips else ""
+    )
+    lead = f'<w:r><w:t xml:space="preserve">{escape(prefix)}</w:t></w:r><w:r><w:tab/></w:r>' if prefix else ""
+    return f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{ind}</w:pPr>{lead}{runs}</w:p>'
+
+
+def _number(n: int, depth: int) -> str:
+    if depth % 2 == 1:
+        return f"{chr(ord('a') + (n - 1) % 26)}."
+    return f"{n}."
+
+
+@lru_cache(maxsize=4096)
+def markdown_to_wordml(text: str, *, in_table: bool = False, ids: StyleIds = StyleIds()) -> Markup:
+    """Convert Markdown to a string of <w:p> elements (safe to insert into document XML)."""
+    tokens = _md.parse(text or "")
+    out: list[str] = []
+    lists: list[dict] = []  # stack of {"ordered": bool, "n": int}
+    heading = False
+    for tok in tokens:
+        t = tok.type
+        if t in ("bullet_list_open", "ordered_list_open"):
+            start = int(tok.attrs.get("start", 1)) if tok.attrs else 1
+            lists.append({"ordered": t == "ordered_list_open", "n": start - 1})
+        elif t in ("bullet_list_close", "ordered_list_close"):
+            lists.pop()
+        elif t == "list_item_open":
+            lists[-1]["n"] += 1
+        elif t == "heading_open":
+            heading = True
+        elif t == "heading_close":
+            heading = False
+        elif t == "inline":
+            runs = _inline(tok.children, bold=heading)
+            if lists:
+                current = lists[-1]
+                depth = len(lists) - 1
+                style = ids.line_note if in_table else (ids.number if current["ordered"] else ids.bullet)
+                prefix = _number(current["n"], depth) if current["ordered"] else "\u2022"
+                if current.get("used_for") == current["n"]:
+                    prefix = ""  # a second paragraph inside the same item: no new bullet
+                current["used_for"] = current["n"]
+                indent = 360 * (depth + 1) if (depth or in_table) else 0
+                if prefix:
+                    out.append(_paragraph(style, runs, indent_twips=indent, prefix=prefix))
+                else:
+                    out.append(_paragraph(style, runs, indent_twips=indent or 360))
+            else:
+                out.append(_paragraph(ids.line_note if in_table else ids.text, runs))
+        elif t == "fence" or t == "code_block":
+            for line in tok.content.rstrip("\n").split("\n"):
+                out.append(_paragraph(ids.line_note if in_table else ids.text, _run(line, False, False)))
+    return Markup("".join(out))
