@@ -135,6 +135,9 @@ def page_break(doc) -> None:
 
 
 def col_widths(table, inches: list[float]) -> None:
+    table.autofit = False
+    for column, w in zip(table.columns, inches, strict=True):
+        column.width = Inches(w)
     for row in table.rows:
         for cell, w in zip(row.cells, inches, strict=True):
             cell.width = Inches(w)
@@ -235,6 +238,9 @@ def build_template(kind: str) -> Document:
         set_cell(table.rows[i].cells[1], them[i])
     if kind == "modification":
         set_cell(table.rows[0].cells[1], "Acknowledged by the {{ party }} (no signature required)")
+    for row in table.rows:
+        row.height = Inches(0.45)
+    col_widths(table, [3.45, 3.45])
 
     para(doc, "{%p if is_fms %}")
     para(doc, "Information to be provided by the Purchaser", "LOA Heading")
@@ -245,6 +251,7 @@ def build_template(kind: str) -> Document:
                                "Name and Address of Purchaser's Paying Office"]):
         set_cell(info.rows[i].cells[0], label)
         set_cell(info.rows[i].cells[1], "")
+    col_widths(info, [3.0, 3.9])
     para(doc, "{%p endif %}")
 
     # -- line items --
@@ -270,7 +277,7 @@ def build_template(kind: str) -> Document:
          ["{{ row.delivery_term_code }}"]],
         "endfor",
     )
-    col_widths(lines, [0.55, 2.6, 0.8, 1.2, 0.7, 0.5, 0.55])
+    col_widths(lines, [0.7, 2.2, 0.65, 1.15, 1.0, 0.5, 0.6])
 
     # -- cost summary --
     para(doc, "Estimated Cost Summary", "LOA Heading")

@@ -18,6 +18,7 @@ numbering definitions (Word and LibreOffice show them identically).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from xml.sax.saxutils import escape
@@ -40,10 +41,19 @@ class StyleIds:
     line_note: str = "LOALineNote"
 
 
+# Characters XML 1.0 does not allow (control characters other than tab, newline, return).
+NOT_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """`text` escaped for a <w:t> element, with characters XML cannot hold removed."""
+    return escape(NOT_XML_CHARS.sub("", text))
+
+
 def _run(text: str, bold: bool, italic: bool) -> str:
     props = ("<w:b/>" if bold else "") + ("<w:i/>" if italic else "")
     rpr = f"<w:rPr>{props}</w:rPr>" if props else ""
-    return f'<w:r>{rpr}<w:t xml:space="preserve">{escape(text)}</w:t></w:r>'
+    return f'<w:r>{rpr}<w:t xml:space="preserve">{xml_text(text)}</w:t></w:r>'
 
 
 def _inline(children, *, bold: bool = False) -> str:
@@ -75,7 +85,7 @@ def _paragraph(style: str, runs: str, indent_twips: int = 0, prefix: str = "") -
     ind = (
         f'<w:ind w:left="{indent_twips + 360}" w:hanging="360"/>' if indent_twips else ""
     )
-    lead = f'<w:r><w:t xml:space="preserve">{escape(prefix)}</w:t></w:r><w:r><w:tab/></w:r>' if prefix else ""
+    lead = f'<w:r><w:t xml:space="preserve">{xml_text(prefix)}</w:t></w:r><w:r><w:tab/></w:r>' if prefix else ""
     return f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{ind}</w:pPr>{lead}{runs}</w:p>'
 
 

@@ -29,7 +29,7 @@ from .case import Case, Line
 from .document import LoaDocument
 from .errors import RenderError
 from .history import LineChange
-from .markdown_docx import NOTE_STYLES, StyleIds, markdown_to_wordml
+from .markdown_docx import NOT_XML_CHARS, NOTE_STYLES, StyleIds, markdown_to_wordml
 from .reference import load_reference
 from .selection import Selection, SelectedNote
 from .terms import TERMS_FILE, parse_terms
@@ -42,13 +42,20 @@ _NEWLINE_P = re.compile(r"\n<w:p([ >])")
 _JINJA_PARTS = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
 
 
+def _finalize(value: Any) -> Any:
+    """Case text is data: drop characters a Word document cannot hold (autoescape does the rest)."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return NOT_XML_CHARS.sub("", value)
+    return value
+
+
 def make_environment() -> SandboxedEnvironment:
     """The Jinja environment for templates: sandboxed, strict, autoescaped."""
     env = SandboxedEnvironment(
         undefined=StrictUndefined,
         autoescape=True,
         keep_trailing_newline=True,
-        trim_blocks=False,
+        finalize=_finalize,
     )
     env.filters["date"] = lambda d: spell_date(d) if isinstance(d, date) else d
     env.filters["money"] = lambda v: money(Decimal(v))
@@ -201,7 +208,7 @@ def _paragraph_text(xml: str, lineno: int | None) -> str | None:
 
 def lines_markup(*parts: str) -> Markup:
     """Several short texts in one cell paragraph, one per line."""
-    return _BREAK.join(escape(p) for p in parts if p != "")
+    return _BREAK.join(escape(NOT_XML_CHARS.sub("", p)) for p in parts if p != "")
 
 
 def _qty(line: Line) -> str:

@@ -1,0 +1,160 @@
+"""The case model: every example loads; invalid input reports every problem with its path."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from loagen.case import case_schema, load_case, load_chain, parse_case
+from loagen.errors import CaseError, HistoryError
+
+from .conftest import CASES, SHARED_EXAMPLES, example, write_chain
+
+EXAMPLES = sorted(CASES.glob("*/*.json"))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_example_loads(path: Path) -> None:
+    loaded = load_case(path)
+    assert loaded.case.case_id == path.parent.name
+    assert len(loaded.sha256) == 64
+
+
+def test_cases_folder_holds_every_shared_example() -> None:
+    if not SHARED_EXAMPLES.is_dir():
+        pytest.skip("../shared/examples is not beside this checkout")
+    for shared in SHARED_EXAMPLES.glob("*/*.json"):
+        ours = CASES / shared.parent.name / shared.name
+        assert ours.read_text() == shared.read_text(), f"cases/ copy of {shared} differs"
+
+
+def test_yaml_and_json_give_the_same_case(tmp_path: Path) -> None:
+    data = example("BN-B-ZEA/basic")
+    (tmp_path / "basic.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    assert load_case(tmp_path / "basic.yaml").case == load_case(CASES / "BN-B-ZEA/basic.json").case
+
+
+def test_every_problem_is_reported_at_once_with_its_path() -> None:
+    data = example("BN-D-QAA/basic")
+    data["lines"][2]["source_code"] = "Q"
+    data["lines"][0]["numbr"] = "001"
+    del data["nickname"]
+    data["document"]["offer_expiration_date"] = "30/06/2025"
+    with pytest.raises(CaseError) as info:
+        parse_case(data, source=Path("case.json"))
+    found = {(p.location, p.message) for p in info.value.problems}
+    locations = {loc for loc, _ in found}
+    assert locations == {
+        "lines[2].source_code",
+        "lines[0].numbr",
+        "nickname",
+        "document.offer_expiration_date",
+    }
+    messages = dict(found)
+    assert "expected one of E, F, P, R, S, X" in messages["lines[2].source_code"]
+    assert "did you mean 'number'" in messages["lines[0].numbr"]
+    assert messages["nickname"] == "required field is missing"
+    assert "YYYY-MM-DD" in messages["document.offer_expiration_date"]
+    assert all(p.source == Path("case.json") for p in info.value.problems)
+    assert "4 problems" in str(info.value)
+
+
+def test_bare_line_number_is_refused_with_a_hint() -> None:
+    data = example("BN-P-WRS/basic")
+    data["lines"][0]["number"] = 1
+    with pytest.raises(CaseError) as info:
+        parse_case(data)
+    assert 'e.g. "001"' in info.value.problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("change", "location", "words"),
+    [
+        (lambda d: d["document"].update(kind="Modification"), "document", "no offer expiration date"),
+        (lambda d: d["document"].update(number=2), "document", "a Basic has no number"),
+        (lambda d: d.update(case_id="BN-D-QA"), "case_id", "CC-I-XXX"),
+        (lambda d: d["lines"][0].update(months="36-12"), "lines[0].months", "after the last"),
+        (lambda d: d["lines"][1].update(number="001"), "(top level)", "repeated: 001"),
+        (lambda d: d.update(terms_of_sale=["Cash Before Delivery"]), "terms_of_sale[0]", "term of sale"),
+        (lambda d: d["lines"][0].update(items=["laser"]), "lines[0].items[0]", "expected one of"),
+    ],
+)
+def test_contract_rules(change, location: str, words: str) -> None:
+    data = example("BN-D-QAA/basic")
+    change(data)
+    with pytest.raises(CaseError) as info:
+        parse_case(data)
+    assert any(p.location == location and words in p.message for p in info.value.problems), info.value
+
+
+def test_numbers_typed_for_codes_are_accepted() -> None:
+    data = example("BN-P-WRS/basic")
+    data["lines"][0]["type_of_assistance"] = 3
+    data["lines"][0]["delivery_term_code"] = 4
+    line = parse_case(data).lines[0]
+    assert (line.type_of_assistance, line.delivery_term_code) == ("3", "4")
+
+
+def test_unreadable_files_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(CaseError, match="case file not found"):
+        load_case(tmp_path / "missing.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"case_id": "BN-D-QAA",\n  "program": }')
+    with pytest.raises(CaseError) as info:
+        load_case(bad)
+    assert info.value.location == "line 2, column 14"
+    assert "not valid JSON" in str(info.value)
+    (tmp_path / "list.json").write_text("[1, 2]")
+    with pytest.raises(CaseError, match="one object"):
+        load_case(tmp_path / "list.json")
+
+
+def test_chain_loads_oldest_first() -> None:
+    chain = load_chain(CASES / "BN-D-QAA/modification-1.json")
+    assert [f.case.document.kind for f in chain] == ["Basic", "Amendment", "Modification"]
+
+
+def test_broken_chains_are_clear_errors(tmp_path: Path) -> None:
+    basic, amendment = example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1")
+    path = write_chain(tmp_path / "a", basic, amendment)
+    (path.parent / "basic.json").unlink()
+    with pytest.raises(HistoryError, match="previous document 'basic.json' not found") as info:
+        load_chain(path)
+    assert info.value.location == "document.previous"
+
+    other = example("BN-B-ZEA/basic")
+    path = write_chain(tmp_path / "b", other, amendment)
+    with pytest.raises(HistoryError, match="belongs to case BN-B-ZEA, not BN-D-QAA"):
+        load_chain(path)
+
+    loop = dict(amendment, document=dict(amendment["document"], previous="amendment-1.json"))
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "amendment-1.json").write_text(json.dumps(loop))
+    with pytest.raises(HistoryError, match="loops back"):
+        load_chain(tmp_path / "c" / "amendment-1.json")
+
+
+def test_schema_describes_the_contract() -> None:
+    schema = case_schema()
+    assert schema["additionalProperties"] is False
+    line = schema["$defs"]["Line"]
+    assert line["properties"]["source_code"]["enum"] == ["E", "F", "P", "R", "S", "X"]
+    assert "MASL description" in line["properties"]["description"]["description"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["case_id", "program", "lines", "document", "nickname", "zz"]),
+        st.one_of(st.none(), st.integers(), st.text(max_size=5), st.lists(st.integers(), max_size=2)),
+    )
+)
+def test_fuzzed_input_never_escapes_as_anything_but_case_error(data: dict) -> None:
+    with pytest.raises(CaseError) as info:
+        parse_case(data)
+    assert info.value.problems

@@ -1,0 +1,62 @@
+"""History: per-line changes between snapshots and the scope verdict."""
+
+from __future__ import annotations
+
+from loagen.case import parse_case
+from loagen.history import compare
+
+from .conftest import example
+
+
+def _cases(*docs):
+    return [parse_case(d) for d in docs]
+
+
+def test_amendment_changes_of_the_example() -> None:
+    basic, amendment = _cases(example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1"))
+    changes = compare(basic, amendment)
+    assert changes.touched_numbers == ("002", "003", "006", "007")
+    assert changes.for_line("007").added
+    assert changes.for_line("002").value_up and changes.for_line("002").months_changed
+    assert not changes.for_line("002").scope_change  # defined order: value is not scope
+    assert changes.for_line("006").scope_reasons == ("a longer period of performance on a service line",)
+    assert changes.scope_changed
+
+
+def test_modification_of_the_example_is_in_scope() -> None:
+    amendment, mod = _cases(example("BN-D-QAA/amendment-1"), example("BN-D-QAA/modification-1"))
+    changes = compare(amendment, mod)
+    assert changes.touched_numbers == ("002", "003")
+    assert changes.for_line("003").value_down
+    assert changes.for_line("002").months_changed and not changes.for_line("002").period_lengthened
+    assert not changes.scope_changed
+
+
+def test_each_kind_of_change() -> None:
+    before = example("BN-D-QAA/basic")
+    after = example("BN-D-QAA/basic")
+    after["lines"][0]["quantity"] = 3
+    after["lines"][3]["quantity"] = 0.5
+    after["lines"][4]["offer_release_code"] = "Z"
+    del after["lines"][5]
+    changes = compare(*_cases(before, after))
+    assert changes.for_line("001").quantity_up and changes.for_line("001").value_up
+    assert changes.for_line("001").scope_reasons == ("more quantity on a defined order line",)
+    assert changes.for_line("004").quantity_down and changes.for_line("004").value_down
+    assert changes.for_line("005").other_fields == ("offer_release_code",)
+    assert changes.for_line("006").deleted and not changes.for_line("006").scope_change
+    assert changes.for_line("006").summary == ("deleted",)
+
+
+def test_blanket_order_value_increase_is_scope() -> None:
+    before = example("BN-P-WRS/basic")
+    after = example("BN-P-WRS/basic")
+    after["lines"][0]["unit_cost"] = 30000
+    changes = compare(*_cases(before, after))
+    assert changes.for_line("001").scope_reasons == ("more value on a blanket order line",)
+
+
+def test_basic_has_no_previous() -> None:
+    (basic,) = _cases(example("BN-B-ZEA/basic"))
+    changes = compare(None, basic)
+    assert not changes.has_previous and not changes.touched and not changes.scope_changed

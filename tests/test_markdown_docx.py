@@ -1,0 +1,75 @@
+"""Markdown note bodies become Word paragraphs in the named note styles."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+from lxml import etree
+
+from loagen.markdown_docx import StyleIds, markdown_to_wordml
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+NS = {"w": W}
+
+
+def _parse(xml: str):
+    return etree.fromstring(f'<w:body xmlns:w="{W}">{xml}</w:body>')
+
+
+def _paragraphs(xml: str):
+    body = _parse(xml)
+    out = []
+    for p in body.findall("w:p", NS):
+        style = p.find("w:pPr/w:pStyle", NS).get(f"{{{W}}}val")
+        text = "".join(t.text or "" for t in p.iter(f"{{{W}}}t"))
+        out.append((style, text))
+    return out
+
+
+def test_paragraphs_bold_italic() -> None:
+    xml = str(markdown_to_wordml("First **bold** and *italic*.\n\nSecond."))
+    paras = _paragraphs(xml)
+    assert paras == [("LOANoteText", "First bold and italic."), ("LOANoteText", "Second.")]
+    body = _parse(xml)
+    bold = [r for r in body.iter(f"{{{W}}}r") if r.find("w:rPr/w:b", NS) is not None]
+    italic = [r for r in body.iter(f"{{{W}}}r") if r.find("w:rPr/w:i", NS) is not None]
+    assert [r.find("w:t", NS).text for r in bold] == ["bold"]
+    assert [r.find("w:t", NS).text for r in italic] == ["italic"]
+
+
+def test_lists_use_their_styles_and_restart() -> None:
+    xml = str(markdown_to_wordml("- one\n- two\n\nText.\n\n1. first\n2. second\n\nMore.\n\n1. again"))
+    assert _paragraphs(xml) == [
+        ("LOANoteBullet", "\u2022one"),
+        ("LOANoteBullet", "\u2022two"),
+        ("LOANoteText", "Text."),
+        ("LOANoteNumber", "1.first"),
+        ("LOANoteNumber", "2.second"),
+        ("LOANoteText", "More."),
+        ("LOANoteNumber", "1.again"),
+    ]
+
+
+def test_nested_numbered_list_uses_letters() -> None:
+    paras = _paragraphs(str(markdown_to_wordml("1. top\n   1. inner\n   2. inner two\n2. next")))
+    assert [t for _, t in paras] == ["1.top", "a.inner", "b.inner two", "2.next"]
+
+
+def test_inside_a_table_every_block_is_a_line_note() -> None:
+    paras = _paragraphs(str(markdown_to_wordml("Text.\n\n- item", in_table=True)))
+    assert {s for s, _ in paras} == {"LOALineNote"}
+
+
+def test_template_style_ids_are_used() -> None:
+    ids = StyleIds(text="NoteBody", bullet="B", number="N", line_note="L")
+    assert _paragraphs(str(markdown_to_wordml("x", ids=ids)))[0][0] == "NoteBody"
+
+
+@given(st.text(max_size=200))
+def test_any_text_gives_well_formed_xml_keeping_the_words(text: str) -> None:
+    xml = str(markdown_to_wordml(text))
+    body = _parse(xml)  # raises if not well formed
+    words = "".join(t.text or "" for t in body.iter(f"{{{W}}}t"))
+    for ch in "<>&":
+        if ch in text and ch in words:
+            assert ch in words
