@@ -201,3 +201,19 @@ def test_unknown_variable_in_a_template_is_an_error(tmp_path: Path) -> None:
     d.save(str(folder / "basic.docx"))
     with pytest.raises(RenderError, match="case_descripton"):
         Renderer(folder).render(load_document(CASES / "BN-B-ZEA/basic.json"), Selection())
+
+
+def test_a_word_edit_that_splits_a_tag_into_runs_still_renders(tmp_path: Path) -> None:
+    """Word often splits a typed tag over several runs (a format change, a spell check)."""
+    folder = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, folder)
+    d = docx.Document(str(folder / "basic.docx"))
+    para = next(p for p in d.paragraphs if p.text == "{{ case_description }}")
+    para.text = ""
+    para.add_run("Summary: {{ case_")
+    para.add_run("descrip").bold = True
+    para.add_run("tion }}")
+    d.save(str(folder / "basic.docx"))
+    out = _open(Renderer(folder).render(load_document(CASES / "BN-B-ZEA/basic.json"), Selection()))
+    text = "\n".join(p.text for p in out.paragraphs)
+    assert "Summary: This LOA provides for twenty M113A3 armored personnel carriers" in text

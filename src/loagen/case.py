@@ -507,6 +507,11 @@ def parse_case(data: Any, *, source: Path | None = None) -> Case:
         ) from None
 
 
+def _line_at(text: str, lineno: int) -> str | None:
+    lines = text.splitlines()
+    return lines[lineno - 1] if 0 < lineno <= len(lines) else None
+
+
 def read_case_data(path: Path) -> tuple[Any, bytes]:
     """Read and parse a JSON or YAML case file, without validating it."""
     try:
@@ -535,7 +540,7 @@ def read_case_data(path: Path) -> tuple[Any, bytes]:
                 f"not valid JSON: {exc.msg}",
                 source=path,
                 location=f"line {exc.lineno}, column {exc.colno}",
-                source_line=text.splitlines()[exc.lineno - 1] if text.splitlines() else None,
+                source_line=_line_at(text, exc.lineno),
             ) from None
     if not isinstance(data, dict):
         raise CaseError("a case file must hold one object with named fields", source=path)

@@ -162,7 +162,7 @@ def _spread(line: Line, amount: Decimal, base: date, span: tuple[int, int]) -> d
     return out
 
 
-def _no_schedule_reason(case: Case, total: Decimal, ref: Reference) -> str | None:
+def no_schedule_reason(case: Case, total: Decimal, ref: Reference) -> str | None:
     for term in case.terms_of_sale:
         if ref.term_flag(term, "no_payment_schedule"):
             return f"no payment schedule: the terms of sale are {term}"
@@ -248,7 +248,7 @@ def cost_summary(chain: tuple[Case, ...], ref: Reference | None = None) -> CostS
         schedule = (PaymentRow("Initial Deposit", _as_of(chain), deposit, deposit),)
         source = "computed"
         reason = "CLSSA FMSO I: Initial Deposit of the deposit share plus the supply support surcharge; balance as billed"
-    elif (why := _no_schedule_reason(case, total, ref)) is not None:
+    elif (why := no_schedule_reason(case, total, ref)) is not None:
         schedule, source, reason, deposit = (), "none", why, total
     else:
         extras = acc.packing_crating_handling + acc.transportation + other

@@ -49,14 +49,19 @@ class LoagenError(Exception):
         return head
 
 
+def _with_problems(error: LoagenError) -> str:
+    """The error's own line, then each problem it carries on a line of its own."""
+    own = Problem(error.source, error.location, error.message)
+    if error.problems == (own,):
+        return LoagenError.__str__(error)
+    return "\n".join([error.message] + [f"  {p}" for p in error.problems])
+
+
 class CaseError(LoagenError):
     """A case file that cannot be read or does not follow the case contract."""
 
     def __str__(self) -> str:
-        if len(self.problems) <= 1:
-            return super().__str__()
-        lines = [self.message] + [f"  {p}" for p in self.problems]
-        return "\n".join(lines)
+        return _with_problems(self)
 
 
 class HistoryError(LoagenError):
@@ -67,9 +72,7 @@ class NoteError(LoagenError):
     """A note library file that cannot be loaded or checked."""
 
     def __str__(self) -> str:
-        if len(self.problems) <= 1:
-            return super().__str__()
-        return "\n".join([self.message] + [f"  {p}" for p in self.problems])
+        return _with_problems(self)
 
 
 class RuleError(NoteError):

@@ -1,0 +1,1017 @@
+"""Quality control (SAMM Appendix 9): each rule trips on a broken case and passes a sound one."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from loagen.checks import (
+    Finding,
+    find_contact_data,
+    find_markings,
+    find_names,
+    list_rules,
+    run_checks,
+)
+from loagen.cli import app
+from loagen.selection import SelectedNote, Selection
+
+from .conftest import CASES, example, write_chain
+
+EXAMPLES = sorted(CASES.glob("*/*.json"))
+Docs = list[dict[str, Any]]
+
+
+# -- building broken variants of the examples -------------------------------------------------
+
+
+def qaa() -> Docs:
+    return [example("BN-D-QAA/basic")]
+
+
+def qaa_amendment() -> Docs:
+    return [example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1")]
+
+
+def qaa_modification() -> Docs:
+    return [*qaa_amendment(), example("BN-D-QAA/modification-1")]
+
+
+def zea() -> Docs:
+    return [example("BN-B-ZEA/basic")]
+
+
+def tab() -> Docs:
+    return [example("BN-B-TAB/basic")]
+
+
+def wrs() -> Docs:
+    return [example("BN-P-WRS/basic")]
+
+
+NSR_LINE = {
+    "number": "007",
+    "masl": "079200N0NSPRQ",
+    "description": "NON-SPECIFIC REQUIREMENTS",
+    "quantity": 1,
+    "unit_of_issue": "LO",
+    "unit_cost": 1000000,
+    "source_code": "S",
+    "type_of_assistance": "3",
+    "kind": "services",
+}
+
+
+def edit(make: Callable[[], Docs], *changes: tuple[str, Any]) -> Callable[[], Docs]:
+    """`make` with each (path, value) set on its last document; path like 'lines.2.quantity'.
+    A value of DELETE removes the key or list item; APPEND(value) appends to a list."""
+
+    def build() -> Docs:
+        docs = make()
+        for path, value in changes:
+            _set(docs[-1], path, value)
+        return docs
+
+    return build
+
+
+DELETE = object()
+
+
+class APPEND:
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def _set(data: Any, path: str, value: Any) -> None:
+    *parents, last = path.split(".")
+    for part in parents:
+        data = data[int(part)] if isinstance(data, list) else data[part]
+    key: Any = int(last) if isinstance(data, list) else last
+    if value is DELETE:
+        del data[key]
+    elif isinstance(value, APPEND):
+        data[key].append(json.loads(json.dumps(value.value)))
+    else:
+        data[key] = value
+
+
+def findings_of(chain, make: Callable[[], Docs], selection: Selection | None = None):
+    return run_checks(chain(*make()), selection)
+
+
+def by_rule(findings, rule_id: str) -> list[Finding]:
+    return [f for f in findings if f.rule_id == rule_id]
+
+
+# -- every rule: a case that trips it (with the path) and one that passes it --------------------
+
+# (rule id, path of the first finding or None, broken variant, sound variant)
+RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]] = [
+    (
+        "QC-CLASSIFIED",
+        "lines[1].description",
+        edit(qaa, ("lines.1.description", "SUPPORT EQUIPMENT (SECRET)")),
+        edit(
+            qaa,
+            (
+                "lines.1.line_note",
+                "Includes Secret Internet Protocol Router Network (SIPRNET) "
+                "terminals; confidential pricing is not shown.",
+            ),
+        ),
+    ),
+    (
+        "QC-PII",
+        "lines[0].line_note",
+        edit(qaa, ("lines.0.line_note", "Questions to john.smith@mail.mil.")),
+        edit(qaa, ("lines.0.line_note", "Includes NSN 1005-01-123-4567 and waiver I-24/004512.")),
+    ),
+    (
+        "QC-PII-NAME",
+        "lines[0].line_note",
+        edit(qaa, ("lines.0.line_note", "Delivery is coordinated by COL Jane Doe.")),
+        edit(qaa, ("lines.0.line_note", "Includes M240 MG Mount kits and Lockheed Martin data.")),
+    ),
+    (
+        "QC-TERM-CUSTOMER",
+        "document.purpose",
+        edit(qaa, ("document.purpose", "provides for two C-130J aircraft for the Customer")),
+        edit(tab, ("purchaser_references.0.reference", "Customer Request (CR) COCOM-J5-26-014")),
+    ),
+    (
+        "QC-TERM-BPC-PARTY",
+        "document.purpose",
+        edit(tab, ("document.purpose", "provides for twelve vehicles requested by the Purchaser")),
+        qaa,  # "Purchaser's configuration" is right on an FMS case
+    ),
+    (
+        "QC-TERM-US-NOUN",
+        "lines[4].line_note",
+        edit(qaa, ("lines.4.line_note", "Training takes place in the U.S.")),
+        edit(qaa, ("lines.4.line_note", "Training uses U.S. Government and U.S.-flag transport.")),
+    ),
+    (
+        "QC-TERM-DATE",
+        "document.reason",
+        edit(qaa_amendment, ("document.reason", "per the LOR of 03/09/2026")),
+        edit(qaa_amendment, ("document.reason", "per the LOR of 9 March 2026")),
+    ),
+    (
+        "QC-TERM-USG",
+        "lines[0].line_note",
+        edit(qaa, ("lines.0.line_note", "Includes USG furnished equipment.")),
+        edit(qaa, ("lines.0.line_note", "Includes U.S. Government furnished equipment.")),
+    ),
+    (
+        "QC-TERM-LINE-ITEM",
+        "document.purpose",
+        edit(qaa_amendment, ("document.purpose", "increases Line Item 002")),
+        edit(qaa_amendment, ("document.purpose", "increases Line 002")),
+    ),
+    (
+        "QC-SLS",
+        "lines[3].manpower.justification",
+        edit(zea, ("lines.3.manpower.justification", "Support above Standard Level of Service.")),
+        zea,
+    ),
+    (
+        "QC-REFS-MISSING",
+        "purchaser_references",
+        edit(qaa, ("purchaser_references", [])),
+        qaa_modification,  # a Modification without references reads "per U.S. Government Review"
+    ),
+    (
+        "QC-REFS-MOD-COPIED",
+        "purchaser_references",
+        edit(
+            qaa_modification,
+            ("purchaser_references", example("BN-D-QAA/amendment-1")["purchaser_references"]),
+        ),
+        edit(
+            qaa_modification,
+            ("purchaser_references", [{"reference": "BN/MODAT/2790", "date": "2026-10-02"}]),
+        ),
+    ),
+    (
+        "QC-REFS-DATE",
+        "purchaser_references[1].date",
+        edit(qaa, ("purchaser_references.1.date", "2025-07-01")),
+        edit(qaa, ("purchaser_references.1.date", "2025-06-30")),
+    ),
+    (
+        "QC-OED-ORDER",
+        "document.offer_expiration_date",
+        edit(qaa_amendment, ("document.offer_expiration_date", "2025-06-01")),
+        qaa_amendment,
+    ),
+    (
+        "QC-OED-MOD",
+        "document.short_oed_reason",
+        edit(qaa_modification, ("document.short_oed_reason", "contract award deadline")),
+        edit(qaa, ("document.short_oed_reason", "contract award deadline")),
+    ),
+    (
+        "QC-OED-SHORT",
+        "document.offer_expiration_date",
+        edit(qaa, ("document.offer_expiration_date", "2024-06-01")),
+        edit(
+            qaa,
+            ("document.offer_expiration_date", "2024-06-01"),
+            ("document.short_oed_reason", "contract award deadline"),
+        ),
+    ),
+    (
+        "QC-BASE-DATE",
+        "document.implementation_date",
+        edit(qaa_modification, ("document.implementation_date", "2025-08-01")),
+        qaa_modification,
+    ),
+    (
+        "QC-RESTATED",
+        "document.restated",
+        edit(qaa_modification, ("document.restated", {"previous_offer_date": "2026-10-01"})),
+        edit(qaa, ("document.restated", {"previous_offer_date": "2025-05-01"})),
+    ),
+    (
+        "QC-CLOSURE",
+        "document.case_closure",
+        edit(qaa, ("document.case_closure", True)),
+        edit(qaa_modification, ("document.case_closure", True)),
+    ),
+    (
+        "QC-PURPOSE-REASON",
+        "document.reason",
+        edit(
+            qaa_modification, ("document.reason", DELETE), ("document.purpose", "revises Line 002")
+        ),
+        qaa_modification,
+    ),
+    (
+        "QC-COUNTRY-UNKNOWN",
+        "case_id",
+        edit(qaa, ("case_id", "ZZ-D-QAA")),
+        qaa,
+    ),
+    (
+        "QC-TOS-DU-COUNTRY",
+        "terms_of_sale[0]",
+        edit(qaa, ("case_id", "B6-D-QAA")),
+        qaa,
+    ),
+    (
+        "QC-TOS-DU-LINES",
+        "terms_of_sale[1]",
+        edit(wrs, ("terms_of_sale", ["Cash Prior to Delivery", "Dependable Undertaking"])),
+        qaa,
+    ),
+    (
+        "QC-TOS-CPD-LINES",
+        "terms_of_sale[0]",
+        edit(qaa, ("lines", [example("BN-D-QAA/basic")["lines"][0]])),
+        qaa,
+    ),
+    (
+        "QC-TOS-SPECIAL",
+        "terms_of_sale[2]",
+        edit(qaa, ("terms_of_sale", APPEND("Payment on Delivery"))),
+        edit(wrs, ("terms_of_sale", ["Cash With Acceptance-Balance as Billed"])),
+    ),
+    (
+        "QC-FUNDING",
+        "funding",
+        edit(qaa, ("funding", "bpc")),
+        qaa,
+    ),
+    (
+        "QC-TA-TERMS",
+        "lines[0].type_of_assistance",
+        edit(qaa, ("terms_of_sale", ["Cash Prior to Delivery"])),
+        qaa,
+    ),
+    (
+        "QC-TA-SOURCE",
+        "lines[3].type_of_assistance",
+        edit(qaa, ("lines.3.type_of_assistance", "5")),
+        qaa,
+    ),
+    (
+        "QC-MIN-DOLLAR",
+        "lines[2].unit_cost",
+        edit(qaa, ("lines.2.unit_cost", 1)),
+        zea,  # a grant EDA line at $0 is expected
+    ),
+    (
+        "QC-ZERO-NOT-DELETED",
+        "lines[2].unit_cost",
+        edit(qaa_modification, ("lines.2.unit_cost", 0)),
+        qaa_modification,  # decreased, not to zero
+    ),
+    (
+        "QC-NSR-SHARE",
+        "lines[6].unit_cost",
+        edit(qaa, ("lines", APPEND({**NSR_LINE, "unit_cost": 30000000}))),
+        edit(qaa, ("lines", APPEND(NSR_LINE))),
+    ),
+    (
+        "QC-NSR-SOURCE",
+        "lines[6].source_code",
+        edit(qaa, ("lines", APPEND({**NSR_LINE, "source_code": "P"}))),
+        edit(qaa, ("lines", APPEND(NSR_LINE))),
+    ),
+    (
+        "QC-NSR-CODES",
+        "lines[6].months",
+        edit(qaa, ("lines", APPEND({**NSR_LINE, "months": "1-12"}))),
+        edit(qaa, ("lines", APPEND(NSR_LINE))),
+    ),
+    (
+        "QC-NSR-PROGRAM",
+        "lines[6].masl",
+        edit(
+            qaa,
+            ("lines", APPEND(NSR_LINE)),
+            ("funding", "fmf"),
+            ("terms_of_sale", ["FMS Credit (Non-Repayable)"]),
+        ),
+        edit(qaa, ("lines", APPEND(NSR_LINE))),
+    ),
+    (
+        "QC-SOLE-SOURCE-STOCK",
+        "lines[3].sole_source",
+        edit(qaa, ("lines.3.sole_source", example("BN-D-QAA/basic")["lines"][0]["sole_source"])),
+        edit(qaa, ("lines.1.sole_source", example("BN-D-QAA/basic")["lines"][0]["sole_source"])),
+    ),
+    (
+        "QC-SOLE-SOURCE-REQUEST",
+        "lines[6].sole_source.purchaser_request_date",
+        edit(qaa_amendment, ("lines.6.sole_source.purchaser_request_date", "2024-02-14")),
+        qaa_amendment,
+    ),
+    (
+        "QC-NC-NOT-APPLICABLE",
+        "lines[0].nonrecurring_cost",
+        edit(qaa, ("funding", "fmf"), ("terms_of_sale", ["FMS Credit (Non-Repayable)"])),
+        qaa,
+    ),
+    (
+        "QC-NC-MDE",
+        "lines[0].nonrecurring_cost",
+        edit(qaa, ("lines.0.major_defense_equipment", False)),
+        qaa,
+    ),
+    (
+        "QC-WWRS-MASL",
+        "lines[0].masl",
+        edit(wrs, ("lines.0.masl", "WWRSSELLER01")),
+        wrs,
+    ),
+    (
+        "QC-WWRS-TERMS",
+        "terms_of_sale[0]",
+        edit(wrs, ("terms_of_sale", ["Cash Prior to Delivery"])),
+        edit(wrs, ("terms_of_sale", ["Cash With Acceptance-Balance as Billed"])),
+    ),
+    (
+        "QC-TRAINING-DATA",
+        "lines[4]",
+        edit(qaa, ("lines.4.training", DELETE)),
+        qaa,
+    ),
+    (
+        "QC-TRAINING-SEPARATE",
+        "lines[3].training",
+        edit(qaa, ("lines.3.training", example("BN-D-QAA/basic")["lines"][4]["training"])),
+        qaa,
+    ),
+    (
+        "QC-TRAINING-KIND",
+        "lines[5].kind",
+        edit(qaa, ("lines.5.description", "TECHNICAL ASSISTANCE AND TRAINING")),
+        qaa,
+    ),
+    (
+        "QC-TLA-REQUEST",
+        "lines[4].training.travel_and_living_allowance",
+        lambda: [
+            *edit(qaa_amendment, ("lines.4.training.travel_and_living_allowance", False))(),
+            example("BN-D-QAA/modification-1"),
+        ],
+        qaa_modification,
+    ),
+    (
+        "QC-TLA-OCONUS",
+        "lines[3].training.travel_and_living_allowance",
+        edit(zea, ("lines.3.training.travel_and_living_allowance", True)),
+        qaa,  # CONUS training with TLA
+    ),
+    (
+        "QC-MANPOWER-TRAVEL",
+        "lines[3].manpower.travel_cost_per_day",
+        edit(zea, ("lines.3.manpower.justification", DELETE)),
+        zea,
+    ),
+    (
+        "QC-MOD-SCOPE",
+        "lines[0].quantity",
+        edit(qaa_modification, ("lines.0.quantity", 3)),
+        qaa_modification,
+    ),
+    (
+        "QC-MOD-PURPOSE",
+        "document.purpose",
+        edit(qaa_modification, ("document.purpose", "adds two additional aircraft")),
+        qaa_modification,
+    ),
+    (
+        "QC-SCOPE-OLD-RATE",
+        "lines[0]",
+        lambda: [
+            edit(qaa, ("document.offer_expiration_date", "2018-03-01"))()[0],
+            edit(
+                qaa_amendment,
+                ("document.implementation_date", "2018-04-01"),
+                ("lines.0.quantity", 3),
+            )()[-1],
+        ],
+        qaa_amendment,
+    ),
+    (
+        "QC-LINE-REF",
+        "lines[5].line_note",
+        edit(qaa_modification, ("lines.0", DELETE)),
+        qaa_amendment,
+    ),
+    (
+        "QC-EDA-SOURCE",
+        "lines[0].source_code",
+        edit(zea, ("lines.0.source_code", "S")),
+        zea,
+    ),
+    (
+        "QC-EDA-APPROVAL",
+        "lines[0].quantity",
+        edit(zea, ("lines.0.eda.approved_quantity", 15)),
+        edit(zea, ("lines.0.eda.approved_quantity", 20), ("lines.0.eda.approved_value", 0)),
+    ),
+    (
+        "QC-EDA-GRANT",
+        "terms_of_sale",
+        edit(zea, ("terms_of_sale", ["Cash Prior to Delivery"])),
+        zea,
+    ),
+    (
+        "QC-EDA-DESCRIPTION",
+        "document.purpose",
+        edit(
+            zea,
+            ("nickname", "M113 & Night Vision"),
+            ("document.purpose", "provides for twenty M113A3 armored personnel carriers"),
+        ),
+        zea,
+    ),
+    (
+        "QC-MONTHS",
+        "lines[1].months",
+        edit(qaa, ("lines.1.months", DELETE)),
+        edit(qaa, ("lines", APPEND(NSR_LINE))),  # an NSR line has no months
+    ),
+    (
+        "QC-MONTHS-NEW-LINE",
+        "lines[6].months",
+        edit(qaa_amendment, ("lines.6.months", "6-12")),
+        qaa_amendment,
+    ),
+    (
+        "QC-SCHEDULE-TOTAL",
+        "payment_schedule",
+        edit(qaa, ("payment_schedule", [{"date": "2025-06-30", "amount": 1000}])),
+        qaa,  # computed schedule
+    ),
+    (
+        "QC-SCHEDULE-NOT-REQUIRED",
+        "payment_schedule",
+        edit(
+            qaa,
+            ("terms_of_sale", ["Cash With Acceptance"]),
+            ("payment_schedule", [{"date": "2025-06-30", "amount": 1000}]),
+        ),
+        qaa,
+    ),
+    (
+        "QC-SCHEDULE-DATES",
+        "payment_schedule[1].date",
+        edit(
+            qaa,
+            (
+                "payment_schedule",
+                [
+                    {"date": "2025-06-30", "amount": 1000},
+                    {"date": "2025-07-01", "amount": 1000},
+                ],
+            ),
+        ),
+        edit(
+            qaa,
+            (
+                "payment_schedule",
+                [
+                    {"date": "2025-06-30", "amount": 1000},
+                    {"date": "2025-09-15", "amount": 1000},
+                ],
+            ),
+        ),
+    ),
+    (
+        "QC-SCHEDULE-DEPOSIT",
+        "payment_schedule[0].amount",
+        edit(qaa_amendment, ("payment_schedule", [{"date": "2026-09-15", "amount": 1000}])),
+        edit(qaa_amendment, ("payment_schedule", [{"date": "2026-09-15", "amount": 2000000}])),
+    ),
+    (
+        "QC-CLASSIFIED-ITEMS",
+        "lines[3].offer_release_code",
+        edit(qaa, ("lines.3.items", ["classified"])),
+        edit(qaa, ("lines.0.items", ["classified"])),
+    ),
+    (
+        "QC-COMSEC-EEUM",
+        "lines[1].items",
+        edit(qaa, ("lines.1.items", ["comsec"])),
+        edit(qaa, ("lines.1.items", ["comsec", "eeum"])),
+    ),
+    (
+        "QC-NVD-EEUM",
+        "lines[2].items",
+        edit(zea, ("lines.2.items", ["nvd"])),
+        zea,
+    ),
+    (
+        "QC-CLSSA",
+        "lines[0].type_of_assistance",
+        edit(qaa, ("category", "clssa_fmso_i")),
+        edit(
+            wrs,
+            ("category", "clssa_fmso_i"),
+            ("terms_of_sale", ["Cash With Acceptance-Balance as Billed"]),
+            ("lines.0.masl", "Z1FMSO10SPR"),
+            ("lines.0.description", "FMSO I SPARES"),
+            ("lines.0.kind", "materiel"),
+            ("lines.0.source_code", "P"),
+            ("lines.0.type_of_assistance", "U"),
+            ("lines.0.unit_cost", 2000000),
+        ),
+    ),
+    (
+        "QC-BPC-NICKNAME",
+        "nickname",
+        edit(tab, ("nickname", "Bandaria, Section 333, Public Law 115-232, as amended, BPC")),
+        tab,
+    ),
+]
+
+# Rules that read the selected notes: tested below with a Selection.
+SELECTION_RULES = {"QC-WWRS-NOTE", "QC-DELETED-LINE-NOTE"}
+
+
+def test_every_rule_has_a_trip_and_a_pass_case() -> None:
+    covered = {row[0] for row in RULE_CASES} | SELECTION_RULES
+    assert covered == {r.id for r in list_rules()}
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "path", "broken", "sound"), RULE_CASES, ids=[row[0] for row in RULE_CASES]
+)
+def test_rule_trips_and_passes(chain, rule_id, path, broken, sound) -> None:
+    tripped = by_rule(findings_of(chain, broken), rule_id)
+    assert tripped, f"{rule_id} did not trip"
+    if path is not None:
+        assert path in [f.path for f in tripped], [str(f) for f in tripped]
+    severity = next(r.severity for r in list_rules() if r.id == rule_id)
+    assert all(f.severity == severity for f in tripped)
+    assert not by_rule(findings_of(chain, sound), rule_id)
+
+
+# -- the examples and the named broken variants -----------------------------------------------
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_examples_have_no_findings(path: Path) -> None:
+    from loagen.document import load_document
+
+    assert run_checks(load_document(path)) == ()
+
+
+def _only(findings, rule_id: str) -> Finding:
+    found = by_rule(findings, rule_id)
+    assert len(found) == 1, [str(f) for f in findings]
+    return found[0]
+
+
+def test_sole_source_on_a_stock_line(chain) -> None:
+    docs = edit(qaa, ("lines.3.sole_source", example("BN-D-QAA/basic")["lines"][0]["sole_source"]))
+    f = _only(findings_of(chain, docs), "QC-SOLE-SOURCE-STOCK")
+    assert (f.severity, f.path) == ("error", "lines[3].sole_source")
+    assert "Line 004" in f.message and "Source Code S" in f.message
+    assert str(f).startswith("error QC-SOLE-SOURCE-STOCK lines[3].sole_source: Line 004")
+    assert str(f).endswith("(Section C6.3.4)")
+
+
+def test_nsr_line_above_ten_percent(chain) -> None:
+    docs = edit(qaa, ("lines", APPEND({**NSR_LINE, "unit_cost": 30000000})))
+    f = _only(findings_of(chain, docs), "QC-NSR-SHARE")
+    assert (f.severity, f.path, f.reference) == ("error", "lines[6].unit_cost", "Section C5.4.13")
+    assert "Line 007 ($30,000,000)" in f.message and "percent" in f.message
+
+
+def test_nsr_line_just_under_ten_percent_passes(chain) -> None:
+    document = chain(*edit(qaa, ("lines", APPEND(NSR_LINE)))())
+    total = document.costs.total_estimated_cost
+    assert NSR_LINE["unit_cost"] < total / 10
+    assert not by_rule(run_checks(document), "QC-NSR-SHARE")
+
+
+def test_modification_adding_quantity_and_a_line(chain) -> None:
+    new_line = {**example("BN-D-QAA/amendment-1")["lines"][3], "number": "008"}
+    docs = edit(qaa_modification, ("lines.0.quantity", 3), ("lines", APPEND(new_line)))
+    found = by_rule(findings_of(chain, docs), "QC-MOD-SCOPE")
+    assert [(f.path, f.severity) for f in found] == [
+        ("lines[0].quantity", "error"),
+        ("lines[7]", "error"),
+    ]
+    assert "Line 001: more quantity on a defined order line" in found[0].message
+    assert "Line 008: a new line" in found[1].message
+    assert all("use an Amendment" in f.message for f in found)
+
+
+def test_modification_lengthening_a_service_line_is_one_error_per_line(chain) -> None:
+    docs = edit(qaa_modification, ("lines.5.months", "24-72"), ("lines.5.unit_cost", 4200000))
+    found = by_rule(findings_of(chain, docs), "QC-MOD-SCOPE")
+    assert [f.path for f in found] == ["lines[5].months"]
+    assert "longer period of performance" in found[0].message
+
+
+def test_grant_eda_storage_line_may_be_added_by_modification(chain) -> None:
+    basic = example("BN-B-ZEA/basic")
+    mod = example("BN-B-ZEA/basic")
+    mod["document"] = {
+        "kind": "Modification",
+        "number": 1,
+        "implementation_date": "2025-10-20",
+        "purpose": "adds a storage line to recover storage charges for the grant EDA vehicles",
+        "reason": "materiel not collected within 60 days",
+    }
+    mod["purchaser_references"] = []
+    storage = {
+        **basic["lines"][1],
+        "number": "005",
+        "masl": "S1EDASTORAGE",
+        "description": "EDA STORAGE CHARGES",
+        "quantity": 1,
+        "unit_of_issue": "LO",
+        "unit_cost": 24000,
+        "source_code": "S",
+        "kind": "services",
+    }
+    mod["lines"].append(storage)
+    assert not by_rule(run_checks(chain(basic, mod)), "QC-MOD-SCOPE")
+
+
+def test_secret_and_email_in_a_description(chain) -> None:
+    docs = edit(
+        qaa,
+        ("lines.1.description", "SUPPORT EQUIPMENT SECRET//NOFORN"),
+        ("lines.2.description", "SPARES, POC jdoe@mail.mil"),
+    )
+    findings = findings_of(chain, docs)
+    marking = _only(findings, "QC-CLASSIFIED")
+    assert marking.path == "lines[1].description" and "'SECRET//NOFORN'" in marking.message
+    pii = _only(findings, "QC-PII")
+    assert pii.path == "lines[2].description" and "e-mail address" in pii.message
+
+
+def test_customer_and_purchaser_mix_ups(chain) -> None:
+    fms = findings_of(chain, edit(qaa, ("document.purpose", "provides aircraft to the customer")))
+    assert _only(fms, "QC-TERM-CUSTOMER").path == "document.purpose"
+    bpc = findings_of(chain, edit(tab, ("lines.2.line_note", "The Purchaser provides students.")))
+    assert _only(bpc, "QC-TERM-BPC-PARTY").path == "lines[2].line_note"
+    bpc_customer = findings_of(chain, edit(tab, ("document.reason", "as the customer asked")))
+    assert "Benefitting Partner" in _only(bpc_customer, "QC-TERM-CUSTOMER").message
+
+
+def test_waived_nc_on_a_bpc_case_is_still_flagged(chain) -> None:
+    nc = {"amount": 100000, "waiver": {"reference": "I-26/000001", "date": "2026-01-05"}}
+    findings = findings_of(chain, edit(tab, ("lines.0.nonrecurring_cost", nc)))
+    assert _only(findings, "QC-NC-NOT-APPLICABLE").path == "lines[0].nonrecurring_cost"
+
+
+def test_wwrs_stand_alone_schedule(chain) -> None:
+    docs = edit(wrs, ("payment_schedule", [{"date": "2026-02-20", "amount": 25800}]))
+    found = by_rule(findings_of(chain, docs), "QC-WWRS-TERMS")
+    assert [f.path for f in found] == ["payment_schedule"]
+
+
+def test_schedule_that_sums_to_the_total_passes(chain) -> None:
+    document = chain(*qaa())
+    total = int(document.costs.total_estimated_cost)
+    schedule = [
+        {"date": "2025-06-30", "amount": total - 1000000},
+        {"date": "2025-09-15", "amount": 1000000},
+    ]
+    findings = findings_of(chain, edit(qaa, ("payment_schedule", schedule)))
+    assert not [f for f in findings if f.rule_id.startswith("QC-SCHEDULE")]
+
+
+def test_line_reduced_to_zero_is_not_also_a_minimal_dollar_warning(chain) -> None:
+    findings = findings_of(chain, edit(qaa_modification, ("lines.2.unit_cost", 0)))
+    assert [f.rule_id for f in findings] == ["QC-ZERO-NOT-DELETED"]
+
+
+# -- rules that read the selected notes ---------------------------------------------------------
+
+
+def _note(note_id: str, title: str, placement: str = "notes", lines: tuple[str, ...] = ()):
+    return SelectedNote(
+        id=note_id, title=title, version="1", placement=placement, body="x", lines=lines
+    )
+
+
+def test_wwrs_note_needs_the_seller_line(chain) -> None:
+    selection = Selection(notes=(_note("FMS-WWRS", "Worldwide Warehouse Redistribution Services"),))
+    tripped = by_rule(run_checks(chain(*qaa()), selection), "QC-WWRS-NOTE")
+    assert [(f.severity, f.path) for f in tripped] == [("error", "")]
+    assert not by_rule(run_checks(chain(*wrs()), selection), "QC-WWRS-NOTE")
+
+
+def test_deleted_line_leaves_no_line_note(chain) -> None:
+    document = chain(*edit(qaa_modification, ("lines.6", DELETE))())
+    stale = Selection(notes=(_note("LINE-DESC", "Line Item 007 Description", "line", ("007",)),))
+    tripped = by_rule(run_checks(document, stale), "QC-DELETED-LINE-NOTE")
+    assert len(tripped) == 1 and "Line 007 is deleted" in tripped[0].message
+    fine = Selection(notes=(_note("LINE-DESC", "Line Item 001 Description", "line", ("001",)),))
+    assert not by_rule(run_checks(document, fine), "QC-DELETED-LINE-NOTE")
+    assert not by_rule(run_checks(document, None), "QC-DELETED-LINE-NOTE")
+
+
+# -- findings, ordering, rule list --------------------------------------------------------------
+
+
+def test_finding_text() -> None:
+    f = Finding("error", "QC-NSR-SHARE", "too much", "lines[3].unit_cost", "Section C5.4.13")
+    assert str(f) == "error QC-NSR-SHARE lines[3].unit_cost: too much (Section C5.4.13)"
+    assert str(Finding("warning", "QC-X", "m", "", "Ref")) == "warning QC-X: m (Ref)"
+
+
+def test_findings_are_sorted_errors_first_then_by_place(chain) -> None:
+    data = example("BN-D-QAA/basic")
+    extra = [{**data["lines"][3], "number": f"{n:03d}"} for n in range(7, 12)]
+    data["lines"].extend(extra)
+    data["lines"][10]["unit_cost"] = 0  # lines[10]: minimal dollar (warning)
+    data["lines"][2]["unit_cost"] = 1  # lines[2]: minimal dollar (warning)
+    data["lines"][9]["sole_source"] = data["lines"][0]["sole_source"]  # error
+    findings = run_checks(chain(data))
+    assert findings == run_checks(chain(data))
+    assert [(f.severity, f.path) for f in findings] == [
+        ("error", "lines[9].sole_source"),
+        ("warning", "lines[2].unit_cost"),
+        ("warning", "lines[10].unit_cost"),
+    ]
+
+
+def test_rule_list_is_complete_and_unique() -> None:
+    rules = list_rules()
+    ids = [r.id for r in rules]
+    assert len(ids) == len(set(ids)) and ids == sorted(ids)
+    for r in rules:
+        assert r.id.startswith("QC-") and r.severity in ("error", "warning")
+        assert r.title and r.reference
+
+
+# -- text scanners -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SECRET",
+        "TOP SECRET//SCI",
+        "CONFIDENTIAL//REL TO USA, BN",
+        "(S) The line provides radios.",
+        "(C) Only the U.S. Government may acquire.",
+        "Spares for the radio. (S) Delivery details follow.",
+        "(TS) text",
+        "(S//NF) text",
+        "(C//REL TO USA, BN) text",
+        "Handling: //NOFORN",
+        "noforn",
+        "Classified By: DSCA",
+        "Declassify On: 20351231",
+    ],
+)
+def test_markings_found(text: str) -> None:
+    assert find_markings(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The pricing is confidential until award.",
+        "Confidential treatment of proprietary data.",
+        "Secret Internet Protocol Router Network (SIPRNET) terminals",
+        "RADIO SET, SECURE, UP TO SECRET",
+        "Encryptor for SECRET and below traffic",
+        "SPARE PART(S) AND TOOL(S)",
+        "items (A) radios, (B) antennas, (C) cables",
+        "Copyright (C) 2024 the manufacturer",
+        "SECRETARY OF THE AIR FORCE",
+        "UNCLASSIFIED",
+        "classified publications are listed in the note",
+        "see https://tk.example.com/si",
+    ],
+)
+def test_markings_not_found_in_ordinary_text(text: str) -> None:
+    assert find_markings(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "what"),
+    [
+        ("write to jane.doe@mail.mil", "an e-mail address"),
+        ("call 703-555-0142", "a phone number"),
+        ("call (703) 555-0142", "a phone number"),
+        ("DSN 312 555 0142", "a phone number"),
+        ("tel. +44 20 7946 0958", "a phone number"),
+        ("SSN 123-45-6789", "a social security number"),
+    ],
+)
+def test_contact_data_found(text: str, what: str) -> None:
+    assert what in [h.what for h in find_contact_data(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "NSN 1005-01-123-4567",
+        "I-24/004512",
+        "COCOM-J5-26-014",
+        "BN/MODAT/2312 dated 2024-02-14",
+        "Lines 001-005 and 007",
+        "$82,500,000 for 2 EA",
+    ],
+)
+def test_contact_data_not_found_in_codes(text: str) -> None:
+    assert find_contact_data(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Mr. John Smith will attend", True),
+        ("Dr Jane Roe", True),
+        ("COL Jane Doe", True),
+        ("Capt Smith", True),
+        ("MG John Smith", True),
+        ("POC: Jane Doe", True),
+        ("M240 MG Mount kits", False),
+        ("Lockheed Martin Corporation", False),
+        ("MG MOUNT, M2", False),
+    ],
+)
+def test_names(text: str, found: bool) -> None:
+    assert bool(find_names(text)) is found
+
+
+MARKINGS = st.sampled_from(
+    ["SECRET//NOFORN", "TOP SECRET//SCI", "(S//NF)", "(TS)", "//REL TO USA", "CONFIDENTIAL//REL"]
+)
+FILLER = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_scanners_never_crash(text: str) -> None:
+    for scan in (find_markings, find_contact_data, find_names):
+        for hit in scan(text):
+            assert 0 <= hit.start < hit.end <= len(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(FILLER, MARKINGS, FILLER)
+def test_a_marking_is_always_found(before: str, marking: str, after: str) -> None:
+    text = f"{before} {marking} {after}"
+    start = len(before) + 1
+    hits = find_markings(text)
+    assert any(h.start <= start + 2 and h.end >= start + len(marking) - 2 for h in hits), hits
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    FILLER,
+    st.from_regex(r"[a-z][a-z0-9._]{0,10}@[a-z]{2,8}\.(mil|gov|com)", fullmatch=True),
+    FILLER,
+)
+def test_an_email_is_always_found(before: str, email: str, after: str) -> None:
+    text = f"{before} {email} {after}"
+    assert any(h.what == "an e-mail address" for h in find_contact_data(text))
+
+
+# -- the command line ---------------------------------------------------------------------------
+
+runner = CliRunner()
+
+
+def test_cli_check_examples_pass() -> None:
+    result = runner.invoke(app, ["check", *map(str, EXAMPLES)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("no findings") == len(EXAMPLES)
+
+
+def test_cli_check_reports_errors_and_exits_1(tmp_path: Path) -> None:
+    data = example("BN-D-QAA/basic")
+    data["lines"][3]["sole_source"] = data["lines"][0]["sole_source"]
+    path = write_chain(tmp_path, data)
+    result = runner.invoke(app, ["check", str(path)])
+    assert result.exit_code == 1
+    assert "QC-SOLE-SOURCE-STOCK" in result.stdout
+    assert "lines[3].sole_source" in result.stdout
+    assert "Section C6.3.4" in result.stdout
+
+
+def test_cli_check_json(tmp_path: Path) -> None:
+    data = example("BN-D-QAA/basic")
+    data["lines"][2]["unit_cost"] = 1
+    path = write_chain(tmp_path, data)
+    result = runner.invoke(app, ["check", "--json", str(path), str(EXAMPLES[0])])
+    assert result.exit_code == 0  # a warning only
+    report = json.loads(result.stdout)
+    assert report["ok"] is True
+    first = report["documents"][0]
+    assert first["document"] == "BN-D-QAA-basic" and first["warnings"] == 1
+    assert first["findings"][0] == {
+        "severity": "warning",
+        "rule_id": "QC-MIN-DOLLAR",
+        "message": first["findings"][0]["message"],
+        "path": "lines[2].unit_cost",
+        "reference": "Section C6.7.6.2",
+    }
+    assert report["documents"][1]["findings"] == []
+
+
+def test_cli_check_list() -> None:
+    result = runner.invoke(app, ["check", "--list"])
+    assert result.exit_code == 0
+    for r in list_rules():
+        assert r.id in result.stdout
+    as_json = json.loads(runner.invoke(app, ["check", "--list", "--json"]).stdout)
+    assert {r["id"] for r in as_json} == {r.id for r in list_rules()}
+    assert set(as_json[0]) == {"id", "severity", "title", "reference"}
+
+
+def test_cli_check_load_error_is_a_message_not_a_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "basic.json"
+    data = example("BN-D-QAA/basic")
+    data["lines"][0]["source_code"] = "Q"
+    bad.write_text(json.dumps(data))
+    result = runner.invoke(app, ["check", str(bad), str(EXAMPLES[0])])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "lines[0].source_code" in result.output and str(bad) in result.output
+    broken_json = tmp_path / "broken.json"
+    broken_json.write_text("{")
+    result = runner.invoke(app, ["check", "--json", str(broken_json)])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["ok"] is False and report["documents"][0]["loaded"] is False
+
+
+def test_cli_check_needs_paths() -> None:
+    result = runner.invoke(app, ["check"])
+    assert result.exit_code == 2
+
+
+def test_modification_adding_a_note_is_not_new_scope(chain) -> None:
+    docs = edit(qaa_modification, ("document.purpose", "adds the Cargo Preference Act note"))
+    assert not by_rule(findings_of(chain, docs), "QC-MOD-PURPOSE")
+
+
+def test_training_and_medical_words(chain) -> None:
+    medical_on_training = edit(
+        qaa, ("lines.4.description", "PILOT TRAINING AND MEDICAL SERVICES FOR STUDENTS")
+    )
+    found = by_rule(findings_of(chain, medical_on_training), "QC-TRAINING-SEPARATE")
+    assert [f.path for f in found] == ["lines[4].description"]
+    topic = edit(
+        qaa,
+        ("lines.4.description", "FIELD MEDICAL TRAINING"),
+        ("lines.3.description", "TRAINING MANUALS"),
+        ("lines.1.description", "TRAINING AMMUNITION AND MEDICAL SUPPLIES"),
+    )
+    findings = findings_of(chain, topic)
+    assert not [f for f in findings if f.rule_id.startswith("QC-TRAINING")]

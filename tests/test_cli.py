@@ -1,0 +1,70 @@
+"""The command line: build and schema; errors are messages with exit status 1, never tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from loagen.cli import app
+
+from .conftest import CASES, ROOT, example, write_chain
+
+runner = CliRunner()
+
+
+def test_build_writes_docx_and_manifest(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["build", str(CASES / "BN-D-QAA/amendment-1.json"), "--output", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "BN-D-QAA-amendment-1.docx").is_file()
+    assert (tmp_path / "BN-D-QAA-amendment-1.manifest.json").is_file()
+    assert "wrote" in result.output
+
+
+def test_build_of_several_files(tmp_path: Path) -> None:
+    paths = [str(p) for p in sorted(CASES.glob("BN-D-QAA/*.json"))]
+    result = runner.invoke(app, ["build", *paths, "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert len(list(tmp_path.glob("*.docx"))) == 3
+
+
+def test_invalid_case_lists_every_problem_without_traceback(tmp_path: Path) -> None:
+    data = example("BN-D-QAA/basic")
+    data["lines"][2]["source_code"] = "Q"
+    data["lines"][1]["quantity"] = "two"
+    path = write_chain(tmp_path / "case", data)
+    proc = subprocess.run(
+        [sys.executable, "-m", "loagen", "build", str(path), "--output", str(tmp_path / "out")],
+        capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert f"{path}: lines[2].source_code: 'Q' is not a known Source Code" in proc.stderr
+    assert f"{path}: lines[1].quantity: got 'two'; expected a number" in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["build", str(tmp_path / "nope.json"), "-o", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "case file not found" in result.output
+
+
+def test_schema_is_json_schema() -> None:
+    result = runner.invoke(app, ["schema"])
+    assert result.exit_code == 0
+    schema = json.loads(result.stdout)
+    assert schema["title"] == "loagen case file"
+    assert "lines" in schema["required"]
+
+
+def test_help_explains_the_commands() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("build", "schema"):
+        assert command in result.output
+    build_help = runner.invoke(app, ["build", "--help"]).output
+    assert "--allow-errors" in build_help and "DRAFT" in build_help
