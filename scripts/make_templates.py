@@ -114,8 +114,14 @@ def repeat_header(row) -> None:
     trpr.append(el)
 
 
-def loop_rows(table, header_cells: list[list[str]], opener: str, body: list[list[str]], closer: str,
-              heading_style: str = "LOA Table Heading") -> None:
+def loop_rows(
+    table,
+    header_cells: list[list[str]],
+    opener: str,
+    body: list[list[str]],
+    closer: str,
+    heading_style: str = "LOA Table Heading",
+) -> None:
     """Header row, then {%tr opener %}, the body row, {%tr closer %}."""
     hdr = table.rows[0]
     for cell, texts in zip(hdr.cells, header_cells, strict=True):
@@ -174,29 +180,38 @@ def build_template(kind: str) -> Document:
     para(doc, "{{ purchaser_reference }}", "LOA Body")
     if kind == "basic":
         para(doc, "{%p if is_fms %}")
-        para(doc, (
-            "In response to the request(s) referenced above, the Government of the United States, "
-            "acting under the Arms Export Control Act, as amended, offers to sell to the "
-            "{{ case.purchaser.name }}, {{ purchaser_address }}, the defense articles, defense "
-            "services and training described in this Letter of Offer and Acceptance (the \"items\"), "
-            "subject to the terms and conditions set out in it."
-        ))
+        para(
+            doc,
+            (
+                "In response to the request(s) referenced above, the Government of the United States, "
+                "acting under the Arms Export Control Act, as amended, offers to sell to the "
+                "{{ case.purchaser.name }}, {{ purchaser_address }}, the defense articles, defense "
+                'services and training described in this Letter of Offer and Acceptance (the "items"), '
+                "subject to the terms and conditions set out in it."
+            ),
+        )
         para(doc, "{%p else %}")
-        para(doc, (
-            "In response to the request referenced above, the United States Government provides, "
-            "under the authority and with the funds named in that request, the defense articles, "
-            "defense services and training described in this document (the \"items\") for the "
-            "{{ case.purchaser.name }}, {{ purchaser_address }}, the Benefitting Partner."
-        ))
+        para(
+            doc,
+            (
+                "In response to the request referenced above, the United States Government provides, "
+                "under the authority and with the funds named in that request, the defense articles, "
+                'defense services and training described in this document (the "items") for the '
+                "{{ case.purchaser.name }}, {{ purchaser_address }}, the Benefitting Partner."
+            ),
+        )
         para(doc, "{%p endif %}")
     else:
         noun = "Amendment" if kind == "amendment" else "Modification"
-        para(doc, (
-            f"This {noun} changes the Letter of Offer and Acceptance {{{{ case.case_id }}}} "
-            "between the Government of the United States and the {{ case.purchaser.name }}, "
-            "{{ purchaser_address }}, as described below. Everything in the LOA that this "
-            f"{noun} does not change stays in force."
-        ))
+        para(
+            doc,
+            (
+                f"This {noun} changes the Letter of Offer and Acceptance {{{{ case.case_id }}}} "
+                "between the Government of the United States and the {{ case.purchaser.name }}, "
+                "{{ purchaser_address }}, as described below. Everything in the LOA that this "
+                f"{noun} does not change stays in force."
+            ),
+        )
     para(doc, "Case Description", "LOA Heading")
     para(doc, "{{ case_description }}", "LOA Body")
     para(doc, "State Description", "LOA Heading")
@@ -210,16 +225,22 @@ def build_template(kind: str) -> Document:
     para(doc, "{%p endfor %}")
 
     if kind == "modification":
-        para(doc, (
-            "This Modification does not require acceptance. It is provided to the {{ party }} for "
-            "information and acknowledgment, and takes effect on the date it is signed by the "
-            "U.S. Government."
-        ))
+        para(
+            doc,
+            (
+                "This Modification does not require acceptance. It is provided to the {{ party }} for "
+                "information and acknowledgment, and takes effect on the date it is signed by the "
+                "U.S. Government."
+            ),
+        )
     else:
-        para(doc, (
-            "This offer expires on {{ offer_expiration_date }}. The {{ party }} may ask for a later "
-            "date before then; the U.S. Government decides whether to grant it."
-        ))
+        para(
+            doc,
+            (
+                "This offer expires on {{ offer_expiration_date }}. The {{ party }} may ask for a later "
+                "date before then; the U.S. Government decides whether to grant it."
+            ),
+        )
     p = para(doc, "This document consists of page 1 through page ")
     field_run(p, "NUMPAGES")
     p.add_run(".")
@@ -229,10 +250,20 @@ def build_template(kind: str) -> Document:
     table = doc.add_table(rows=5, cols=2)
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    us = ["Signature of the U.S. Government representative", "Typed name and title",
-          "Implementing Agency: {{ implementing_agency }}", "Date", "DSCA Reviewed/Approved        Date"]
-    them = ["{% if is_fms %}Signature of the {{ party }}'s representative{% else %}Not signed by the Benefitting Partner{% endif %}",
-            "Typed name and title", "Agency", "Date", ""]
+    us = [
+        "Signature of the U.S. Government representative",
+        "Typed name and title",
+        "Implementing Agency: {{ implementing_agency }}",
+        "Date",
+        "DSCA Reviewed/Approved        Date",
+    ]
+    them = [
+        "{% if is_fms %}Signature of the {{ party }}'s representative{% else %}Not signed by the Benefitting Partner{% endif %}",
+        "Typed name and title",
+        "Agency",
+        "Date",
+        "",
+    ]
     for i in range(5):
         set_cell(table.rows[i].cells[0], us[i])
         set_cell(table.rows[i].cells[1], them[i])
@@ -246,9 +277,14 @@ def build_template(kind: str) -> Document:
     para(doc, "Information to be provided by the Purchaser", "LOA Heading")
     info = doc.add_table(rows=4, cols=2)
     info.style = doc.styles["Table Grid"]
-    for i, label in enumerate(["Mark For Code", "Freight Forwarder Code",
-                               "Purchaser Procuring Agency Code",
-                               "Name and Address of Purchaser's Paying Office"]):
+    for i, label in enumerate(
+        [
+            "Mark For Code",
+            "Freight Forwarder Code",
+            "Purchaser Procuring Agency Code",
+            "Name and Address of Purchaser's Paying Office",
+        ]
+    ):
         set_cell(info.rows[i].cells[0], label)
         set_cell(info.rows[i].cells[1], "")
     col_widths(info, [3.0, 3.9])
@@ -258,23 +294,37 @@ def build_template(kind: str) -> Document:
     page_break(doc)
     para(doc, "Line Items", "LOA Heading")
     if kind != "basic":
-        para(doc, ("Changed lines show their previous and revised values. Lines added by this "
-                   "document are marked ADDED; deleted lines are marked DELETED."), "LOA Table Text")
+        para(
+            doc,
+            (
+                "Changed lines show their previous and revised values. Lines added by this "
+                "document are marked ADDED; deleted lines are marked DELETED."
+            ),
+            "LOA Table Text",
+        )
     lines = doc.add_table(rows=1, cols=7)
     lines.style = doc.styles["Table Grid"]
     loop_rows(
         lines,
-        [["(1) Itm Nbr"], ["(2) Description/Condition"], ["(3) Qty", "Unit of Issue"],
-         ["(4) Costs", "(a) Unit", "(b) Total"], ["(5) SC/MOS/TA"], ["(6) Ofr Rel Cde"],
-         ["(7) Del Trm Cde"]],
+        [
+            ["(1) Itm Nbr"],
+            ["(2) Description/Condition"],
+            ["(3) Qty", "Unit of Issue"],
+            ["(4) Costs", "(a) Unit", "(b) Total"],
+            ["(5) SC/MOS/TA"],
+            ["(6) Ofr Rel Cde"],
+            ["(7) Del Trm Cde"],
+        ],
         "for row in lines",
-        [["{{ row.number }}", "{{ row.marker }}"],
-         ["{{ row.description }}", "{{ row.masl }}", "{{p row.notes }}"],
-         ["{{ row.quantity }}"],
-         ["{{ row.costs }}"],
-         ["{{ row.source_code }}", "{{ row.months }}", "{{ row.type_of_assistance }}"],
-         ["{{ row.offer_release_code }}"],
-         ["{{ row.delivery_term_code }}"]],
+        [
+            ["{{ row.number }}", "{{ row.marker }}"],
+            ["{{ row.description }}", "{{ row.masl }}", "{{p row.notes }}"],
+            ["{{ row.quantity }}"],
+            ["{{ row.costs }}"],
+            ["{{ row.source_code }}", "{{ row.months }}", "{{ row.type_of_assistance }}"],
+            ["{{ row.offer_release_code }}"],
+            ["{{ row.delivery_term_code }}"],
+        ],
         "endfor",
     )
     col_widths(lines, [0.7, 2.2, 0.65, 1.15, 1.0, 0.5, 0.6])
@@ -284,15 +334,29 @@ def build_template(kind: str) -> Document:
     if kind == "basic":
         summary = doc.add_table(rows=1, cols=2)
         summary.style = doc.styles["Table Grid"]
-        loop_rows(summary, [["Item"], ["Estimated Cost"]], "for row in cost_rows",
-                  [["{{ row.label }}"], ["{{ row.amount }}"]], "endfor")
+        loop_rows(
+            summary,
+            [["Item"], ["Estimated Cost"]],
+            "for row in cost_rows",
+            [["{{ row.label }}"], ["{{ row.amount }}"]],
+            "endfor",
+        )
         col_widths(summary, [4.5, 2.4])
     else:
         summary = doc.add_table(rows=1, cols=4)
         summary.style = doc.styles["Table Grid"]
-        loop_rows(summary, [["Item"], ["Previous"], ["Change"], ["Revised"]], "for row in cost_rows",
-                  [["{{ row.label }}"], ["{{ row.previous }}"], ["{{ row.change }}"],
-                   ["{{ row.amount }}"]], "endfor")
+        loop_rows(
+            summary,
+            [["Item"], ["Previous"], ["Change"], ["Revised"]],
+            "for row in cost_rows",
+            [
+                ["{{ row.label }}"],
+                ["{{ row.previous }}"],
+                ["{{ row.change }}"],
+                ["{{ row.amount }}"],
+            ],
+            "endfor",
+        )
         col_widths(summary, [3.0, 1.3, 1.3, 1.3])
     para(doc, "{%p if surcharge_note %}")
     para(doc, "{{ surcharge_note }}", "LOA Table Text")
@@ -303,9 +367,13 @@ def build_template(kind: str) -> Document:
     para(doc, "{%p if schedule %}")
     sched = doc.add_table(rows=1, cols=4)
     sched.style = doc.styles["Table Grid"]
-    loop_rows(sched, [["Payment"], ["Due Date"], ["Amount"], ["Cumulative"]], "for row in schedule",
-              [["{{ row.label }}"], ["{{ row.date }}"], ["{{ row.amount }}"], ["{{ row.cumulative }}"]],
-              "endfor")
+    loop_rows(
+        sched,
+        [["Payment"], ["Due Date"], ["Amount"], ["Cumulative"]],
+        "for row in schedule",
+        [["{{ row.label }}"], ["{{ row.date }}"], ["{{ row.amount }}"], ["{{ row.cumulative }}"]],
+        "endfor",
+    )
     col_widths(sched, [2.2, 1.6, 1.6, 1.6])
     para(doc, "{%p else %}")
     para(doc, "{{ schedule_reason }}", "LOA Body")
@@ -347,7 +415,9 @@ def main() -> None:
     for kind in ("basic", "amendment", "modification"):
         path = args.out / f"{kind}.docx"
         if path.exists() and not args.overwrite:
-            raise SystemExit(f"{path} exists (it may hold policy edits); use --overwrite to replace it")
+            raise SystemExit(
+                f"{path} exists (it may hold policy edits); use --overwrite to replace it"
+            )
         path.parent.mkdir(parents=True, exist_ok=True)
         build_template(kind).save(path)
         print(f"wrote {path}")
@@ -355,4 +425,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-

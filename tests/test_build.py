@@ -46,7 +46,9 @@ def test_every_example_builds(builder: Builder, path: Path, tmp_path: Path) -> N
 def test_basic_reads_as_a_reviewer_expects(builder: Builder, tmp_path: Path) -> None:
     text = _text(builder.build(CASES / "BN-D-QAA/basic.json", tmp_path).docx_path)
     # references oldest to newest (the file lists them newest first), dates spelled out
-    assert "Based on BN/MODAT/2312 dated 14 February 2024 and BN/MODAT/2398 dated 3 May 2024." in text
+    assert (
+        "Based on BN/MODAT/2312 dated 14 February 2024 and BN/MODAT/2398 dated 3 May 2024." in text
+    )
     assert "This LOA provides for two C-130J aircraft" in text
     assert "This offer expires on 30 June 2025." in text
     assert "Standard Terms and Conditions for Foreign Military Sales" in text
@@ -96,7 +98,9 @@ def test_two_builds_give_identical_bytes(tmp_path: Path) -> None:
     assert a.manifest_path.read_bytes() == b.manifest_path.read_bytes()
 
 
-def test_check_errors_stop_the_build_and_keep_earlier_output(builder: Builder, tmp_path: Path) -> None:
+def test_check_errors_stop_the_build_and_keep_earlier_output(
+    builder: Builder, tmp_path: Path
+) -> None:
     good = write_chain(tmp_path / "case", example("BN-B-ZEA/basic"))
     first = builder.build(good, tmp_path / "out")
     before = first.docx_path.read_bytes()

@@ -75,12 +75,20 @@ def test_bare_line_number_is_refused_with_a_hint() -> None:
 @pytest.mark.parametrize(
     ("change", "location", "words"),
     [
-        (lambda d: d["document"].update(kind="Modification"), "document", "no offer expiration date"),
+        (
+            lambda d: d["document"].update(kind="Modification"),
+            "document",
+            "no offer expiration date",
+        ),
         (lambda d: d["document"].update(number=2), "document", "a Basic has no number"),
         (lambda d: d.update(case_id="BN-D-QA"), "case_id", "CC-I-XXX"),
         (lambda d: d["lines"][0].update(months="36-12"), "lines[0].months", "after the last"),
         (lambda d: d["lines"][1].update(number="001"), "(top level)", "repeated: 001"),
-        (lambda d: d.update(terms_of_sale=["Cash Before Delivery"]), "terms_of_sale[0]", "term of sale"),
+        (
+            lambda d: d.update(terms_of_sale=["Cash Before Delivery"]),
+            "terms_of_sale[0]",
+            "term of sale",
+        ),
         (lambda d: d["lines"][0].update(items=["laser"]), "lines[0].items[0]", "expected one of"),
     ],
 )
@@ -89,7 +97,9 @@ def test_contract_rules(change, location: str, words: str) -> None:
     change(data)
     with pytest.raises(CaseError) as info:
         parse_case(data)
-    assert any(p.location == location and words in p.message for p in info.value.problems), info.value
+    assert any(p.location == location and words in p.message for p in info.value.problems), (
+        info.value
+    )
 
 
 def test_numbers_typed_for_codes_are_accepted() -> None:
@@ -151,7 +161,9 @@ def test_schema_describes_the_contract() -> None:
 @given(
     st.dictionaries(
         st.sampled_from(["case_id", "program", "lines", "document", "nickname", "zz"]),
-        st.one_of(st.none(), st.integers(), st.text(max_size=5), st.lists(st.integers(), max_size=2)),
+        st.one_of(
+            st.none(), st.integers(), st.text(max_size=5), st.lists(st.integers(), max_size=2)
+        ),
     )
 )
 def test_fuzzed_input_never_escapes_as_anything_but_case_error(data: dict) -> None:

@@ -17,7 +17,9 @@ runner = CliRunner()
 
 
 def test_build_writes_docx_and_manifest(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["build", str(CASES / "BN-D-QAA/amendment-1.json"), "--output", str(tmp_path)])
+    result = runner.invoke(
+        app, ["build", str(CASES / "BN-D-QAA/amendment-1.json"), "--output", str(tmp_path)]
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "BN-D-QAA-amendment-1.docx").is_file()
     assert (tmp_path / "BN-D-QAA-amendment-1.manifest.json").is_file()

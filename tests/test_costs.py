@@ -55,7 +55,9 @@ def test_bpc_carries_no_surcharge_from_october_2020() -> None:
 def test_clssa_fmso_i() -> None:
     data = example("BN-P-WRS/basic")
     data.update(category="clssa_fmso_i", terms_of_sale=["Cash With Acceptance-Balance as Billed"])
-    data["lines"][0].update(masl="CLSSAFMSOI", kind="materiel", type_of_assistance="U", source_code="P")
+    data["lines"][0].update(
+        masl="CLSSAFMSOI", kind="materiel", type_of_assistance="U", source_code="P"
+    )
     c = _costs(data)
     assert c.administrative_charge == 0
     assert c.clssa_surcharge == Decimal(1250)
@@ -63,7 +65,11 @@ def test_clssa_fmso_i() -> None:
 
 
 def test_standard_schedule_sums_to_total_on_quarterly_dates() -> None:
-    for docs in (["BN-D-QAA/basic"], ["BN-B-ZEA/basic"], ["BN-D-QAA/basic", "BN-D-QAA/amendment-1"]):
+    for docs in (
+        ["BN-D-QAA/basic"],
+        ["BN-B-ZEA/basic"],
+        ["BN-D-QAA/basic", "BN-D-QAA/amendment-1"],
+    ):
         c = _costs(*(example(d) for d in docs))
         assert c.schedule_source == "computed"
         assert c.schedule_total == c.total_estimated_cost
@@ -91,7 +97,10 @@ def test_no_schedule_where_none_is_required() -> None:
 
 def test_given_schedule_is_printed_as_given() -> None:
     data = example("BN-B-ZEA/basic")
-    data["payment_schedule"] = [{"date": "2025-11-03", "amount": 1000000}, {"date": "2026-03-15", "amount": 5125680}]
+    data["payment_schedule"] = [
+        {"date": "2025-11-03", "amount": 1000000},
+        {"date": "2026-03-15", "amount": 5125680},
+    ]
     c = _costs(data)
     assert c.schedule_source == "case"
     assert [r.amount for r in c.schedule] == [Decimal(1000000), Decimal(5125680)]

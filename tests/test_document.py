@@ -29,7 +29,9 @@ def lines(draw, count: int) -> list[dict]:
         first = draw(st.integers(0, 40))
         line = {
             "number": f"{i + 1:03d}",
-            "masl": draw(st.sampled_from(["A1XYZ00AIR", "R1ABC00TAS", REF.nsr_masl, REF.wwrs_seller_masl])),
+            "masl": draw(
+                st.sampled_from(["A1XYZ00AIR", "R1ABC00TAS", REF.nsr_masl, REF.wwrs_seller_masl])
+            ),
             "description": draw(text),
             "quantity": draw(st.integers(0, 50)),
             "unit_of_issue": draw(st.sampled_from(sorted(REF.units_of_issue))),
@@ -40,7 +42,11 @@ def lines(draw, count: int) -> list[dict]:
             "offer_release_code": draw(st.sampled_from(sorted(REF.offer_release_codes))),
             "delivery_term_code": draw(st.sampled_from(sorted(REF.delivery_term_codes))),
             "major_defense_equipment": draw(st.booleans()),
-            "kind": draw(st.sampled_from(["materiel", "services", "training", "medical", "manpower", "publications"])),
+            "kind": draw(
+                st.sampled_from(
+                    ["materiel", "services", "training", "medical", "manpower", "publications"]
+                )
+            ),
         }
         if draw(st.booleans()):
             line["end_item"] = draw(text)
@@ -53,11 +59,16 @@ def lines(draw, count: int) -> list[dict]:
 @st.composite
 def case_chains(draw) -> list[dict]:
     program = draw(st.sampled_from(["FMS", "BPC"]))
-    refs = [{"reference": draw(text), "date": draw(st.dates()).isoformat()} for _ in range(draw(st.integers(0, 3)))]
+    refs = [
+        {"reference": draw(text), "date": draw(st.dates()).isoformat()}
+        for _ in range(draw(st.integers(0, 3)))
+    ]
     basic = {
         "case_id": "BN-D-" + draw(st.from_regex(r"[A-Z0-9]{3}", fullmatch=True)),
         "program": program,
-        "category": draw(st.sampled_from(["defined_order", "blanket_order", "clssa_fmso_i", "clssa_fmso_ii"])),
+        "category": draw(
+            st.sampled_from(["defined_order", "blanket_order", "clssa_fmso_i", "clssa_fmso_ii"])
+        ),
         "purchaser": {"name": draw(text), "address": [draw(text)]},
         "nickname": draw(text),
         "document": {
@@ -66,15 +77,28 @@ def case_chains(draw) -> list[dict]:
             "purpose": draw(text),
         },
         "purchaser_references": refs,
-        "terms_of_sale": draw(st.lists(st.sampled_from(sorted(REF.terms_of_sale)), min_size=1, max_size=3, unique=True)),
+        "terms_of_sale": draw(
+            st.lists(
+                st.sampled_from(sorted(REF.terms_of_sale)), min_size=1, max_size=3, unique=True
+            )
+        ),
         "funding": draw(st.sampled_from(["national", "fmf", "bpc"])),
         "lines": draw(lines(draw(st.integers(1, 6)))),
-        "accessorial": {"packing_crating_handling": draw(st.integers(0, 10**6)), "transportation": draw(st.integers(0, 10**6))},
+        "accessorial": {
+            "packing_crating_handling": draw(st.integers(0, 10**6)),
+            "transportation": draw(st.integers(0, 10**6)),
+        },
     }
     docs = [basic]
     for n in range(draw(st.integers(0, 2))):
         kind = draw(st.sampled_from(["Amendment", "Modification"]))
-        doc = {"kind": kind, "number": n + 1, "purpose": draw(text), "reason": draw(text), "previous": "x"}
+        doc = {
+            "kind": kind,
+            "number": n + 1,
+            "purpose": draw(text),
+            "reason": draw(text),
+            "previous": "x",
+        }
         if kind == "Amendment":
             doc["offer_expiration_date"] = draw(st.dates()).isoformat()
         nxt = dict(docs[-1], document=doc, lines=draw(lines(draw(st.integers(1, 6)))))
@@ -82,7 +106,11 @@ def case_chains(draw) -> list[dict]:
     return docs
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(case_chains())
 def test_any_valid_chain_adds_up_and_renders(tmp_path_factory, docs: list[dict]) -> None:
     folder = tmp_path_factory.mktemp("chain")

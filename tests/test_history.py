@@ -19,7 +19,9 @@ def test_amendment_changes_of_the_example() -> None:
     assert changes.for_line("007").added
     assert changes.for_line("002").value_up and changes.for_line("002").months_changed
     assert not changes.for_line("002").scope_change  # defined order: value is not scope
-    assert changes.for_line("006").scope_reasons == ("a longer period of performance on a service line",)
+    assert changes.for_line("006").scope_reasons == (
+        "a longer period of performance on a service line",
+    )
     assert changes.scope_changed
 
 

@@ -38,7 +38,9 @@ def test_paragraphs_bold_italic() -> None:
 
 
 def test_lists_use_their_styles_and_restart() -> None:
-    xml = str(markdown_to_wordml("- one\n- two\n\nText.\n\n1. first\n2. second\n\nMore.\n\n1. again"))
+    xml = str(
+        markdown_to_wordml("- one\n- two\n\nText.\n\n1. first\n2. second\n\nMore.\n\n1. again")
+    )
     assert _paragraphs(xml) == [
         ("LOANoteBullet", "\u2022one"),
         ("LOANoteBullet", "\u2022two"),

@@ -20,9 +20,15 @@ from .conftest import CASES, ROOT, example, write_chain
 TEMPLATES = ROOT / "templates"
 NOTES = Selection(
     notes=(
-        SelectedNote("FMS-SOLE", "Sole Source", "1", "notes", "Firm **Acme** for Line 001.\n\n- one\n- two"),
-        SelectedNote("LINE-001", "Line 001 Description", "1", "line", "Line *note* text.", lines=("001",)),
-        SelectedNote("RAPS", "Risk Assessed Payment Schedule", "1", "payment_schedule", "Paid early."),
+        SelectedNote(
+            "FMS-SOLE", "Sole Source", "1", "notes", "Firm **Acme** for Line 001.\n\n- one\n- two"
+        ),
+        SelectedNote(
+            "LINE-001", "Line 001 Description", "1", "line", "Line *note* text.", lines=("001",)
+        ),
+        SelectedNote(
+            "RAPS", "Risk Assessed Payment Schedule", "1", "payment_schedule", "Paid early."
+        ),
     )
 )
 
@@ -45,7 +51,9 @@ def _text(d) -> str:
     return "\n".join(parts)
 
 
-@pytest.mark.parametrize("path", sorted(CASES.glob("*/*.json")), ids=lambda p: f"{p.parent.name}/{p.stem}")
+@pytest.mark.parametrize(
+    "path", sorted(CASES.glob("*/*.json")), ids=lambda p: f"{p.parent.name}/{p.stem}"
+)
 def test_every_example_renders_a_valid_package(renderer: Renderer, path: Path) -> None:
     data = renderer.render(load_document(path), NOTES)
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -85,7 +93,11 @@ def test_changed_lines_show_previous_and_revised(renderer: Renderer) -> None:
 def test_deleted_lines_are_marked(renderer: Renderer, tmp_path: Path) -> None:
     amendment = example("BN-D-QAA/amendment-1")
     del amendment["lines"][3]
-    d = _open(renderer.render(load_document(write_chain(tmp_path, example("BN-D-QAA/basic"), amendment)), Selection()))
+    d = _open(
+        renderer.render(
+            load_document(write_chain(tmp_path, example("BN-D-QAA/basic"), amendment)), Selection()
+        )
+    )
     table = next(t for t in d.tables if t.rows[0].cells[0].text == "(1) Itm Nbr")
     row = next(r for r in table.rows if r.cells[0].text.startswith("004"))
     assert row.cells[0].text == "004\nDELETED"
@@ -103,7 +115,11 @@ def test_cost_summary_and_schedule_add_up(renderer: Renderer) -> None:
     assert schedule.rows[1].cells[0].text == "Initial Deposit"
     assert schedule.rows[-1].cells[3].text == "$195,875,600"
     text = _text(d)
-    assert text.index("Estimated Payment Schedule") < text.index("Risk Assessed Payment Schedule") < text.index("Notes")
+    assert (
+        text.index("Estimated Payment Schedule")
+        < text.index("Risk Assessed Payment Schedule")
+        < text.index("Notes")
+    )
 
 
 def test_notes_in_named_styles(renderer: Renderer) -> None:
@@ -126,7 +142,9 @@ def test_bpc_says_benefitting_partner_and_has_no_terms(renderer: Renderer) -> No
 
 
 def test_modification_reads_based_on_usg_review(renderer: Renderer) -> None:
-    text = _text(_open(renderer.render(load_document(CASES / "BN-D-QAA/modification-1.json"), Selection())))
+    text = _text(
+        _open(renderer.render(load_document(CASES / "BN-D-QAA/modification-1.json"), Selection()))
+    )
     assert "Based on U.S. Government Review." in text
     assert "There is no change in scope to this document. (C-130J Aircraft)" in text
     assert "This offer expires" not in text
@@ -142,7 +160,9 @@ def test_footer_has_case_id_and_page_fields(renderer: Renderer) -> None:
 
 def test_draft_marks_the_header(renderer: Renderer) -> None:
     doc = load_document(CASES / "BN-B-ZEA/basic.json")
-    header = _open(renderer.render(doc, Selection(), draft=True)).sections[0].header.paragraphs[0].text
+    header = (
+        _open(renderer.render(doc, Selection(), draft=True)).sections[0].header.paragraphs[0].text
+    )
     assert header.startswith("DRAFT")
     assert _open(renderer.render(doc, Selection())).sections[0].header.paragraphs[0].text == ""
 
@@ -151,7 +171,10 @@ def test_same_inputs_same_bytes(renderer: Renderer) -> None:
     doc = load_document(CASES / "BN-D-QAA/amendment-1.json")
     first = renderer.render(doc, NOTES)
     assert renderer.render(doc, NOTES) == first
-    assert Renderer(TEMPLATES).render(load_document(CASES / "BN-D-QAA/amendment-1.json"), NOTES) == first
+    assert (
+        Renderer(TEMPLATES).render(load_document(CASES / "BN-D-QAA/amendment-1.json"), NOTES)
+        == first
+    )
 
 
 def test_case_text_is_data_never_a_template(renderer: Renderer, tmp_path: Path) -> None:
@@ -185,7 +208,9 @@ def test_broken_tag_names_the_template_and_paragraph(tmp_path: Path) -> None:
     folder = tmp_path / "templates"
     shutil.copytree(TEMPLATES, folder)
     d = docx.Document(str(folder / "basic.docx"))
-    next(p for p in d.paragraphs if p.text == "{{ case_description }}").text = "{{ case_description }"
+    next(
+        p for p in d.paragraphs if p.text == "{{ case_description }}"
+    ).text = "{{ case_description }"
     d.save(str(folder / "basic.docx"))
     with pytest.raises(RenderError) as info:
         Renderer(folder).template_for(load_document(CASES / "BN-B-ZEA/basic.json").case)
@@ -197,7 +222,9 @@ def test_unknown_variable_in_a_template_is_an_error(tmp_path: Path) -> None:
     folder = tmp_path / "templates"
     shutil.copytree(TEMPLATES, folder)
     d = docx.Document(str(folder / "basic.docx"))
-    next(p for p in d.paragraphs if p.text == "{{ case_description }}").text = "{{ case_descripton }}"
+    next(
+        p for p in d.paragraphs if p.text == "{{ case_description }}"
+    ).text = "{{ case_descripton }}"
     d.save(str(folder / "basic.docx"))
     with pytest.raises(RenderError, match="case_descripton"):
         Renderer(folder).render(load_document(CASES / "BN-B-ZEA/basic.json"), Selection())

@@ -94,7 +94,11 @@ def test_restated_and_case_closure() -> None:
         "16 July 2016. It provides for two additional C-130J aircraft"
     )
     mod = example("BN-D-QAA/modification-1")
-    mod["document"].update(case_closure=True, purpose="decreases all remaining lines to the highest financial requirement", reason=None)
+    mod["document"].update(
+        case_closure=True,
+        purpose="decreases all remaining lines to the highest financial requirement",
+        reason=None,
+    )
     case, changes = _doc(example("BN-D-QAA/amendment-1"), mod)
     assert case_description(case, changes).startswith(
         "This Modification is for CASE CLOSURE, which decreases all remaining lines"
@@ -102,7 +106,10 @@ def test_restated_and_case_closure() -> None:
 
 
 def test_reason_phrase() -> None:
-    assert reason_phrase("increases Line 002", "to cover price increases") == " to cover price increases"
+    assert (
+        reason_phrase("increases Line 002", "to cover price increases")
+        == " to cover price increases"
+    )
     assert reason_phrase("increases Line 002", "contract award") == " due to contract award"
     assert reason_phrase("decreases Line 003 due to contract award", "contract award") == ""
     assert reason_phrase("x", None) == ""

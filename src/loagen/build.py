@@ -104,7 +104,9 @@ class Builder:
         draft = bool(prepared.errors)
         docx = self.render(prepared, draft=draft)
         manifest = manifest_for(prepared, self, docx, draft=draft)
-        docx_path, manifest_path = write_outputs(prepared.document, docx, manifest, Path(output_dir))
+        docx_path, manifest_path = write_outputs(
+            prepared.document, docx, manifest, Path(output_dir)
+        )
         return BuildResult(
             prepared.document, prepared.selection, prepared.findings,
             docx_path, manifest_path, manifest, draft,

@@ -90,11 +90,11 @@ CASE_ID = re.compile(r"^([A-Z0-9]{2})-([A-Z])-([A-Z0-9]{3})$")
 def _line_number(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool):
         raise ValueError(
-            f"write the line number as text in quotes, e.g. \"{value:03d}\" "
+            f'write the line number as text in quotes, e.g. "{value:03d}" '
             "(a bare number loses its leading zeros)"
         )
     if isinstance(value, str) and not LINE_NUMBER.match(value):
-        raise ValueError("expected three digits 001-999, optionally a subline letter (e.g. \"001a\")")
+        raise ValueError('expected three digits 001-999, optionally a subline letter (e.g. "001a")')
     return value
 
 
@@ -121,8 +121,12 @@ LineNumber = Annotated[
     BeforeValidator(_line_number),
     WithJsonSchema({"type": "string", "pattern": LINE_NUMBER.pattern}),
 ]
-Months = Annotated[str, AfterValidator(_months), WithJsonSchema({"type": "string", "pattern": MONTHS.pattern})]
-CaseId = Annotated[str, AfterValidator(_case_id), WithJsonSchema({"type": "string", "pattern": CASE_ID.pattern})]
+Months = Annotated[
+    str, AfterValidator(_months), WithJsonSchema({"type": "string", "pattern": MONTHS.pattern})
+]
+CaseId = Annotated[
+    str, AfterValidator(_case_id), WithJsonSchema({"type": "string", "pattern": CASE_ID.pattern})
+]
 Text = Annotated[str, Field(min_length=1)]
 
 
@@ -375,7 +379,9 @@ class Case(Strict):
         seen: set[str] = set()
         dupes = [ln.number for ln in self.lines if ln.number in seen or seen.add(ln.number)]
         if dupes:
-            raise ValueError(f"line numbers must be unique; repeated: {', '.join(sorted(set(dupes)))}")
+            raise ValueError(
+                f"line numbers must be unique; repeated: {', '.join(sorted(set(dupes)))}"
+            )
         return self
 
     @property
@@ -569,7 +575,10 @@ def load_chain(path: Path) -> tuple[CaseFile, ...]:
         resolved = current.resolve()
         if resolved in seen:
             names = " -> ".join(str(c.path) for c in chain)
-            raise HistoryError(f"the chain of previous documents loops back on itself: {names} -> {current}", source=path)
+            raise HistoryError(
+                f"the chain of previous documents loops back on itself: {names} -> {current}",
+                source=path,
+            )
         seen.add(resolved)
         try:
             loaded = load_case(current)

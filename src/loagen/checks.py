@@ -23,7 +23,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from .case import Case, Line
-from .costs import no_schedule_reason, exemption, rate_on, whole
+from .costs import exemption, no_schedule_reason, rate_on, whole
 from .reference import Reference, load_reference
 from .wording import money, spell_date
 

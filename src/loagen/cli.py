@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from . import __version__
 from .errors import LoagenError
@@ -31,7 +32,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 def fail(error: LoagenError) -> None:
     """Print a loagen error (every problem it carries) and exit with its code."""
-    err.print(f"[bold red]error:[/] {error}", markup=True)
+    err.print(f"[bold red]error:[/] {escape(str(error))}")
     raise typer.Exit(error.exit_code)
 
 
@@ -92,18 +93,18 @@ def build(
                 result = builder.build(path, target, allow_errors=allow_errors)
             except LoagenError as exc:
                 failed += 1
-                err.print(f"[bold red]error:[/] {exc}")
+                err.print(f"[bold red]error:[/] {escape(str(exc))}")
                 continue
             results.append(result)
             for finding in result.findings:
-                err.print(f"[yellow]{finding.severity}:[/] {path}: {finding}")
+                err.print(f"[yellow]{finding.severity}:[/] {escape(f'{path}: {finding}')}")
             mark = " [bold yellow](DRAFT)[/]" if result.draft else ""
-            out.print(f"wrote {result.docx_path}{mark}")
+            out.print(f"wrote {escape(str(result.docx_path))}{mark}")
         if pdf and results:
             from .pdf import convert_to_pdf
 
             for pdf_path in convert_to_pdf([r.docx_path for r in results]):
-                out.print(f"wrote {pdf_path}")
+                out.print(f"wrote {escape(str(pdf_path))}")
     except LoagenError as exc:
         fail(exc)
     if failed:
@@ -125,7 +126,463 @@ def schema() -> None:
 
 # -- check (quality control) ---------------------------------------------------------------------
 
+_SEVERITY_STYLE = {"error": "bold red", "warning": "yellow"}
+
+
+def _check_notes_source():  # noqa: ANN202
+    """A function path -> (Selection | None, why notes were not checked), built once.
+
+    Notes come from the build pipeline (`Builder.prepare`); without a usable note library the
+    checks that read notes are skipped and the rest still run."""
+    try:
+        from .build import Builder, Project
+
+        builder = Builder(Project.discover())
+    except (ImportError, LoagenError) as exc:
+        reason = f"notes not checked: {exc}"
+        return lambda path: (None, reason)
+
+    def select(path: Path):  # noqa: ANN202
+        try:
+            return builder.prepare(path).selection, ""
+        except (LoagenError, NotImplementedError) as exc:
+            return None, f"notes not checked: {exc}"
+
+    return select
+
+
+def _problem_text(exc: LoagenError) -> str:
+    """The error with every problem it carries, each with its file and JSON path."""
+    head = str(exc)
+    extra = [f"  {p}" for p in exc.problems if str(p) not in head]
+    return "\n".join([head, *extra])
+
+
+def _print_rules(as_json: bool) -> None:
+    from rich.markup import escape
+
+    from .checks import list_rules
+
+    rules = list_rules()
+    if as_json:
+        sys.stdout.write(json.dumps([r.to_dict() for r in rules], indent=2) + "\n")
+        return
+    width = max(len(r.id) for r in rules)
+    for r in rules:
+        style = _SEVERITY_STYLE[r.severity]
+        out.print(
+            f"{escape(r.id):<{width}}  [{style}]{r.severity:<7}[/]  {escape(r.title)} "
+            f"[dim]({escape(r.reference)})[/]"
+        )
+
+
+@app.command()
+def check(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Case files (JSON or YAML) to check.", show_default=False),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    list_rules: Annotated[
+        bool, typer.Option("--list", help="List every rule: id, severity, title, SAMM reference.")
+    ] = False,
+) -> None:
+    """Run the SAMM Appendix 9 quality checks on each case file and report the findings.
+
+    Each finding names its rule, the field of the case file (e.g. lines[2].source_code) and the
+    SAMM reference. Exits 1 when any file has an error (or does not load), 0 otherwise.
+    """
+    from rich.markup import escape
+
+    from .checks import run_checks
+    from .document import load_document
+
+    if list_rules:
+        _print_rules(as_json)
+        return
+    if not paths:
+        err.print("[bold red]error:[/] give one or more case files to check, or --list")
+        raise typer.Exit(2)
+    notes_for = _check_notes_source()
+    failed = False
+    report = []
+    told: set[str] = set()
+    for path in paths:
+        try:
+            document = load_document(path)
+        except LoagenError as exc:
+            failed = True
+            report.append(
+                {
+                    "path": str(path),
+                    "loaded": False,
+                    "error": exc.message,
+                    "problems": [
+                        {
+                            "source": str(p.source or path),
+                            "location": p.location,
+                            "message": p.message,
+                        }
+                        for p in exc.problems
+                    ],
+                }
+            )
+            if not as_json:
+                err.print(f"[bold red]error:[/] {escape(_problem_text(exc))}")
+            continue
+        selection, notes_skipped = notes_for(path)
+        findings = run_checks(document, selection)
+        errors = sum(f.severity == "error" for f in findings)
+        warnings = len(findings) - errors
+        failed = failed or errors > 0
+        report.append(
+            {
+                "path": str(path),
+                "loaded": True,
+                "document": document.output_stem,
+                "notes_checked": selection is not None,
+                "errors": errors,
+                "warnings": warnings,
+                "findings": [f.to_dict() for f in findings],
+            }
+        )
+        if as_json:
+            continue
+        counts = (
+            f"{errors} error{'s' if errors != 1 else ''}, "
+            f"{warnings} warning{'s' if warnings != 1 else ''}"
+        )
+        mark = "[bold red]✗[/]" if errors else ("[yellow]![/]" if warnings else "[green]✓[/]")
+        out.print(f"{mark} {escape(str(path))}: {counts if findings else 'no findings'}")
+        for f in findings:
+            where = f" {escape(f.path)}" if f.path else ""
+            out.print(
+                f"  [{_SEVERITY_STYLE[f.severity]}]{f.severity:<7}[/] [bold]{f.rule_id}[/]{where}: "
+                f"{escape(f.message)} [dim]({escape(f.reference)})[/]"
+            )
+        if notes_skipped and notes_skipped not in told:
+            told.add(notes_skipped)
+            err.print(f"[dim]{escape(notes_skipped)}[/]")
+    if as_json:
+        sys.stdout.write(json.dumps({"documents": report, "ok": not failed}, indent=2) + "\n")
+    if failed:
+        raise typer.Exit(1)
+
+
 # -- batch, restate, impact, diff ----------------------------------------------------------------
+
+
+class _BatchProgress:
+    """Shows a batch as it runs: a rich progress bar on a terminal, plain lines otherwise,
+    nothing with --json (the summary is printed at the end)."""
+
+    def __init__(self, *, quiet: bool) -> None:
+        self.quiet = quiet
+        self.bar = None
+        self.task = None
+        self.counts = {"built": 0, "refreshed": 0, "skipped": 0, "failed": 0}
+        self._last_refresh = 0.0
+
+    def planned(self, total: int, to_do: int) -> None:
+        if self.quiet:
+            return
+        if err.is_terminal:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            # No auto-refresh thread: the worker processes are forked after this.
+            self.bar = Progress(
+                TextColumn("[bold]batch[/]"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[counts]}"),
+                TextColumn("{task.fields[rate]}"),
+                TimeElapsedColumn(),
+                TextColumn("left"),
+                TimeRemainingColumn(),
+                console=err,
+                auto_refresh=False,
+                transient=False,
+            )
+            self.task = self.bar.add_task("batch", total=total, counts="", rate="")
+            self.bar.start()
+        else:
+            err.print(f"{total} document(s): {to_do} to build, {total - to_do} up to date")
+
+    def finished(self, result) -> None:  # noqa: ANN001
+        import time
+
+        self.counts[result.status] += 1
+        if self.quiet:
+            return
+        if self.bar is not None:
+            c = self.counts
+            elapsed = self.bar.tasks[0].elapsed or 0.0
+            done = c["built"] + c["refreshed"]
+            self.bar.update(
+                self.task,
+                advance=1,
+                counts=f"[green]{done} built[/] [red]{c['failed']} failed[/] {c['skipped']} skipped",
+                rate=f"{done / elapsed:.1f} docs/s" if elapsed > 0 and done else "",
+            )
+            now = time.monotonic()
+            if now - self._last_refresh > 0.1:
+                self.bar.refresh()
+                self._last_refresh = now
+        elif result.status == "built":
+            err.print(f"built {result.source} -> {result.docx}")
+        elif result.status == "refreshed":
+            err.print(f"up to date {result.source} (notes unchanged; manifest updated)")
+        elif result.status == "failed":
+            err.print(f"failed {result.source}")
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.refresh()
+            self.bar.stop()
+            self.bar = None
+
+
+def _print_batch_report(report, *, as_json: bool) -> None:  # noqa: ANN001
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
+        return
+    for result in report.results:
+        if result.redline:
+            out.print(f"wrote {result.redline}")
+        for warning in result.warnings:
+            err.print(f"[yellow]warning:[/] {result.source}: {warning}")
+    for pdf_path in report.pdfs:
+        out.print(f"wrote {pdf_path}")
+    if report.failed:
+        err.print(f"[bold red]{len(report.failed)} document(s) failed:[/]")
+        for result in report.failed:
+            err.print(f"  {result.source}")
+            for problem in result.problems:
+                err.print(f"    {problem}", markup=False)
+    out.print(
+        f"{len(report.built)} built, {len(report.refreshed)} unchanged after the library edit, "
+        f"{len(report.skipped)} up to date, {len(report.failed)} failed "
+        f"in {report.seconds:.2f} s"
+    )
+
+
+def _on_sigterm(signum, frame) -> None:  # noqa: ANN001
+    raise KeyboardInterrupt
+
+
+def _run_with_progress(run, *, as_json: bool):  # noqa: ANN001, ANN202
+    """Run `run(events)` with a progress display; Ctrl-C or SIGTERM stop it cleanly."""
+    import signal
+
+    progress = _BatchProgress(quiet=as_json)
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        return run(progress)
+    except KeyboardInterrupt:
+        progress.stop()
+        err.print(
+            "[bold red]interrupted:[/] every file written is complete; run the same command "
+            "again to build the rest"
+        )
+        raise typer.Exit(130) from None
+    finally:
+        progress.stop()
+        signal.signal(signal.SIGTERM, previous)
+
+
+JobsOpt = Annotated[
+    int | None,
+    typer.Option("--jobs", "-j", min=1, help="Worker processes [default: the number of CPUs].", show_default=False),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable summary (JSON) instead.")]
+BatchPathsArg = Annotated[
+    list[Path],
+    typer.Argument(help="Case files, or folders of them (one folder a case, one file a document version).", show_default=False),
+]
+
+
+@app.command()
+def batch(
+    paths: BatchPathsArg,
+    output: OutputOpt = None,
+    jobs: JobsOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Rebuild every document, changed or not.")] = False,
+    as_json: JsonOpt = False,
+    redline: Annotated[
+        bool,
+        typer.Option("--redline", help="Beside each rebuilt document that changed, write <name>.redline.docx with tracked changes against its previous build."),
+    ] = False,
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also convert the documents to PDF with LibreOffice.")] = False,
+) -> None:
+    """Build every case document under PATHS that changed since its last build, in parallel.
+
+    A document is rebuilt when its case files (the whole `previous` chain), its template, the
+    notes it uses, the reference tables or loagen's version changed; the others are skipped.
+    A broken case does not stop the others: the problems are listed at the end (exit status 1).
+    """
+    from .batch import run_batch
+
+    try:
+        report = _run_with_progress(
+            lambda events: run_batch(
+                paths, output_dir=output, jobs=jobs, force=force, redline=redline, pdf=pdf,
+                events=events,
+            ),
+            as_json=as_json,
+        )  # fmt: skip
+    except LoagenError as exc:
+        fail(exc)
+    _print_batch_report(report, as_json=as_json)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+def _date_option(value: str | None, option: str):  # noqa: ANN202
+    from datetime import date
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"expected a date written YYYY-MM-DD, got {value!r}", param_hint=option) from None
+
+
+@app.command()
+def restate(
+    paths: BatchPathsArg,
+    previous_offer_date: Annotated[
+        str,
+        typer.Option("--previous-offer-date", help="Date the superseded version was offered to the Purchaser (YYYY-MM-DD).", show_default=False),
+    ],
+    offer_expiration_date: Annotated[
+        str | None,
+        typer.Option("--offer-expiration-date", help="The restated document's new offer expiration date (YYYY-MM-DD).", show_default=False),
+    ] = None,
+    output: OutputOpt = None,
+    jobs: JobsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write and build the RESTATED version of each offered document (Basic or Amendment).
+
+    The restated case file is written beside the original (amendment-1.json ->
+    amendment-1-restated.json) with `document.restated.previous_offer_date` set; its case
+    description then leads with the RESTATED sentence. A Modification cannot be restated.
+    """
+    from .restate import restate as restate_documents
+
+    previous = _date_option(previous_offer_date, "--previous-offer-date")
+    expires = _date_option(offer_expiration_date, "--offer-expiration-date")
+    try:
+        report = _run_with_progress(
+            lambda events: restate_documents(
+                paths, previous, expires, output_dir=output, jobs=jobs, events=events
+            ),
+            as_json=as_json,
+        )
+    except LoagenError as exc:
+        fail(exc)
+    if as_json:
+        summary = report.batch.to_json()
+        summary["restated"] = [str(p) for p in report.written]
+        summary["refused"] = [
+            {"source": str(r.source), "message": "; ".join(p.message for p in r.problems)}
+            for r in report.refused
+        ]
+        sys.stdout.write(json.dumps(summary, indent=2) + "\n")
+    else:
+        for path in report.written:
+            out.print(f"restated {path}")
+        for refused in report.refused:
+            for problem in refused.problems:
+                err.print(f"[bold red]cannot restate:[/] {problem}", markup=True)
+        if report.written:
+            _print_batch_report(report.batch, as_json=False)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def impact(
+    paths: BatchPathsArg,
+    against: Annotated[
+        str,
+        typer.Option("--against", help="The git revision to compare note_library/ and templates/ with.", metavar="GIT-REV"),
+    ] = "HEAD",
+    as_json: JsonOpt = False,
+) -> None:
+    """Which documents change, and how, with the note library and templates of the working tree
+    against those at a git revision: notes that come in or drop out (with the rule's reason),
+    notes whose text changes, and documents whose template changed. Nothing is rendered."""
+    from .impact import impact as find_impact
+
+    try:
+        report = find_impact(paths, against=against)
+    except LoagenError as exc:
+        fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
+    else:
+        lib = [("added", report.notes_added), ("removed", report.notes_removed), ("edited", report.notes_edited)]
+        for what, ids in lib:
+            if ids:
+                out.print(f"notes {what} since {against}: {', '.join(ids)}")
+        if report.templates_changed:
+            out.print(f"templates changed since {against}: {', '.join(report.templates_changed)}")
+        for doc in report.changed:
+            out.print(f"[bold]{doc.document}[/] ({doc.source})")
+            for change in doc.notes_in:
+                out.print(f"  [green]+ {change.note}[/]: {change.reason}", markup=True)
+            for change in doc.notes_out:
+                out.print(f"  [red]- {change.note}[/]: {change.reason}", markup=True)
+            for change in doc.notes_changed:
+                out.print(f"  [yellow]~ {change.note}[/]: {change.reason} changes", markup=True)
+            if doc.template:
+                out.print(f"  template {doc.template} changed")
+        for failed in report.failed:
+            for problem in failed.problems:
+                err.print(f"[bold red]error:[/] {problem}", markup=True)
+        out.print(
+            f"{len(report.changed)} of {len(report.documents)} document(s) change "
+            f"({report.seconds:.2f} s)"
+        )
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="The earlier version: a case file or a built .docx.", show_default=False)],
+    new: Annotated[Path, typer.Argument(help="The later version: a case file or a built .docx.", show_default=False)],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Also write a DOCX of NEW with tracked changes against OLD.", show_default=False),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """What changed between two versions of a document: lines added and deleted, quantities,
+    values, months, notes in, out or changed, and totals; with --output, a redline DOCX."""
+    from .diff import diff_paths, write_redline
+
+    try:
+        result = diff_paths(old, new)
+        if output is not None:
+            write_redline(old, new, output)
+    except LoagenError as exc:
+        fail(exc)
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
+    else:
+        out.print(result.to_text(), markup=False)
+    if output is not None:
+        (err if as_json else out).print(f"wrote {output}")
 
 
 def main() -> None:

@@ -169,7 +169,9 @@ def no_schedule_reason(case: Case, total: Decimal, ref: Reference) -> str | None
     if all(ln.is_wwrs_seller for ln in case.lines):
         return "no payment schedule: a stand-alone Worldwide Warehouse Redistribution Services seller case"
     credit_only = {"FMS Credit (Non-Repayable)", "MAP Merger"}
-    if set(case.terms_of_sale) <= credit_only and total < ref.money_value("credit_no_schedule_below"):
+    if set(case.terms_of_sale) <= credit_only and total < ref.money_value(
+        "credit_no_schedule_below"
+    ):
         return "no payment schedule: wholly funded by FMS Credit (Non-Repayable) or MAP Merger below the threshold"
     return None
 
@@ -186,7 +188,9 @@ def standard_schedule(
 ) -> tuple[PaymentRow, ...]:
     """Compute the standard schedule (module doc) for the last document of `chain`."""
     case = chain[-1]
-    base = _basic_date(chain) if case.document.kind != "Basic" else case.document.offer_expiration_date
+    base = (
+        _basic_date(chain) if case.document.kind != "Basic" else case.document.offer_expiration_date
+    )
     if base is None:  # no date at all: everything is due with acceptance
         total = sum(shares.values(), ZERO) + deposit_extra
         return (PaymentRow("Initial Deposit", None, whole(total), whole(total)),)
@@ -239,7 +243,14 @@ def cost_summary(chain: tuple[Case, ...], ref: Reference | None = None) -> CostS
         rows, cumulative = [], ZERO
         for i, p in enumerate(case.payment_schedule):
             cumulative += p.amount
-            rows.append(PaymentRow("Initial Deposit" if i == 0 else "Quarterly Payment", p.date, p.amount, cumulative))
+            rows.append(
+                PaymentRow(
+                    "Initial Deposit" if i == 0 else "Quarterly Payment",
+                    p.date,
+                    p.amount,
+                    cumulative,
+                )
+            )
         schedule, source, reason = tuple(rows), "case", "payment schedule given by the case"
         deposit = rows[0].amount
     elif case.category == "clssa_fmso_i":

@@ -82,10 +82,12 @@ def _inline(children, *, bold: bool = False) -> str:
 
 
 def _paragraph(style: str, runs: str, indent_twips: int = 0, prefix: str = "") -> str:
-    ind = (
-        f'<w:ind w:left="{indent_twips + 360}" w:hanging="360"/>' if indent_twips else ""
+    ind = f'<w:ind w:left="{indent_twips + 360}" w:hanging="360"/>' if indent_twips else ""
+    lead = (
+        f'<w:r><w:t xml:space="preserve">{xml_text(prefix)}</w:t></w:r><w:r><w:tab/></w:r>'
+        if prefix
+        else ""
     )
-    lead = f'<w:r><w:t xml:space="preserve">{xml_text(prefix)}</w:t></w:r><w:r><w:tab/></w:r>' if prefix else ""
     return f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{ind}</w:pPr>{lead}{runs}</w:p>'
 
 
@@ -120,7 +122,11 @@ def markdown_to_wordml(text: str, *, in_table: bool = False, ids: StyleIds = Sty
             if lists:
                 current = lists[-1]
                 depth = len(lists) - 1
-                style = ids.line_note if in_table else (ids.number if current["ordered"] else ids.bullet)
+                style = (
+                    ids.line_note
+                    if in_table
+                    else (ids.number if current["ordered"] else ids.bullet)
+                )
                 prefix = _number(current["n"], depth) if current["ordered"] else "\u2022"
                 if current.get("used_for") == current["n"]:
                     prefix = ""  # a second paragraph inside the same item: no new bullet
@@ -134,5 +140,7 @@ def markdown_to_wordml(text: str, *, in_table: bool = False, ids: StyleIds = Sty
                 out.append(_paragraph(ids.line_note if in_table else ids.text, runs))
         elif t == "fence" or t == "code_block":
             for line in tok.content.rstrip("\n").split("\n"):
-                out.append(_paragraph(ids.line_note if in_table else ids.text, _run(line, False, False)))
+                out.append(
+                    _paragraph(ids.line_note if in_table else ids.text, _run(line, False, False))
+                )
     return Markup("".join(out))

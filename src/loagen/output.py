@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -142,10 +143,8 @@ def atomic_write(path: Path, data: bytes) -> None:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
 
 
@@ -167,7 +166,9 @@ def write_outputs(
         atomic_write(docx_path, docx)
         atomic_write(manifest_path, manifest_bytes(manifest))
     except OSError as exc:
-        raise OutputError(f"cannot write output: {exc.strerror}", source=Path(exc.filename or output_dir)) from None
+        raise OutputError(
+            f"cannot write output: {exc.strerror}", source=Path(exc.filename or output_dir)
+        ) from None
     return docx_path, manifest_path
 
 

@@ -31,11 +31,15 @@ from .errors import RenderError
 from .history import LineChange
 from .markdown_docx import NOT_XML_CHARS, NOTE_STYLES, StyleIds, markdown_to_wordml
 from .reference import load_reference
-from .selection import Selection, SelectedNote
+from .selection import SelectedNote, Selection
 from .terms import TERMS_FILE, parse_terms
 from .wording import document_title, money, party, quantity, spell_date
 
-TEMPLATE_NAMES = {"Basic": "basic.docx", "Amendment": "amendment.docx", "Modification": "modification.docx"}
+TEMPLATE_NAMES = {
+    "Basic": "basic.docx",
+    "Amendment": "amendment.docx",
+    "Modification": "modification.docx",
+}
 REQUIRED_STYLES = (*NOTE_STYLES, "LOA Note Heading")
 _BREAK = Markup('</w:t><w:br/><w:t xml:space="preserve">')
 _NEWLINE_P = re.compile(r"\n<w:p([ >])")
@@ -101,7 +105,9 @@ def _zip(entries: list[tuple[str, _Entry]]) -> bytes:
         central += raw_name
     start = len(out)
     out += central
-    out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(central), start, 0)
+    out += struct.pack(
+        "<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(central), start, 0
+    )
     return bytes(out)
 
 
@@ -144,7 +150,9 @@ def _style_ids(styles_xml: bytes, path: Path) -> StyleIds:
     )
 
 
-def compile_template(path: Path, env: SandboxedEnvironment, *, extra_sha256: str = "") -> CompiledTemplate:
+def compile_template(
+    path: Path, env: SandboxedEnvironment, *, extra_sha256: str = ""
+) -> CompiledTemplate:
     """Prepare a Word template with docxtpl and compile its XML parts with `env`."""
     import zipfile
 
@@ -169,7 +177,7 @@ def compile_template(path: Path, env: SandboxedEnvironment, *, extra_sha256: str
                 text = data.decode("utf-8")
                 m = re.match(r"<\?xml[^>]*\?>\s*", text)
                 declarations[info.filename] = m.group(0) if m else ""
-                body = text[m.end():] if m else text
+                body = text[m.end() :] if m else text
                 patched = tpl.patch_xml(body)
                 patched = re.sub(r"<w:p([ >])", r"\n<w:p\1", patched)
                 try:
@@ -235,7 +243,8 @@ def _row(change: LineChange, amended: bool, selection: Selection, ids: StyleIds)
         return lines_markup(getter(line))
 
     notes = "".join(
-        str(markdown_to_wordml(n.body, in_table=True, ids=ids)) for n in selection.for_line(line.number)
+        str(markdown_to_wordml(n.body, in_table=True, ids=ids))
+        for n in selection.for_line(line.number)
     )
     if line.line_note and not any(n.body for n in selection.for_line(line.number)):
         notes = str(markdown_to_wordml(line.line_note, in_table=True, ids=ids))
@@ -264,12 +273,17 @@ def _row(change: LineChange, amended: bool, selection: Selection, ids: StyleIds)
 def _costs_cell(change: LineChange, amended: bool) -> Markup:
     """Column (4): (a) unit and (b) total; a changed line shows both its previous and revised values."""
     prev, rev = change.previous, change.revised
-    if not amended or prev is None or rev is None or (
-        prev.unit_cost == rev.unit_cost and prev.total == rev.total
+    if (
+        not amended
+        or prev is None
+        or rev is None
+        or (prev.unit_cost == rev.unit_cost and prev.total == rev.total)
     ):
         line = change.line
         if amended and change.deleted:
-            return lines_markup("Previous:", money(line.unit_cost), money(line.total), "Revised:", "$0", "$0")
+            return lines_markup(
+                "Previous:", money(line.unit_cost), money(line.total), "Revised:", "$0", "$0"
+            )
         return lines_markup(money(line.unit_cost), money(line.total))
     return lines_markup(
         "Previous:", money(prev.unit_cost), money(prev.total),
@@ -295,8 +309,14 @@ def _signed(value: Decimal) -> str:
 
 def _note_view(number: int | None, note: SelectedNote, ids: StyleIds) -> dict[str, Any]:
     heading = f"{number}. {note.title}" if number is not None else note.title
-    return {"heading": heading, "title": note.title, "id": note.id, "version": note.version,
-            "lines": note.lines, "body": markdown_to_wordml(note.body, ids=ids)}
+    return {
+        "heading": heading,
+        "title": note.title,
+        "id": note.id,
+        "version": note.version,
+        "lines": note.lines,
+        "body": markdown_to_wordml(note.body, ids=ids),
+    }
 
 
 def build_context(
@@ -331,8 +351,10 @@ def build_context(
         surcharge_note = f"No administrative charge: {costs.surcharge_exemption}."
     elif costs.lines:
         rates = sorted({c.surcharge_rate for c in costs.lines})
-        surcharge_note = "Administrative charge at " + " and ".join(f"{r * 100:.1f}%" for r in rates) + (
-            " of the Net Estimated Cost of the lines, by the date each line was written."
+        surcharge_note = (
+            "Administrative charge at "
+            + " and ".join(f"{r * 100:.1f}%" for r in rates)
+            + (" of the Net Estimated Cost of the lines, by the date each line was written.")
         )
     in_section = [n for n in selection.notes if n.placement == "notes"]
     line_notes_in_section = [n for n in selection.notes if n.placement == "line" and n.body]
@@ -346,11 +368,16 @@ def build_context(
         "party": party(case),
         "implementing_agency": ref.implementing_agencies.get(case.ia_code, case.ia_code),
         "purchaser_address": ", ".join(case.purchaser.address),
-        "purchaser_reference": document.purchaser_reference + ("" if document.purchaser_reference.endswith(".") else "."),
+        "purchaser_reference": document.purchaser_reference
+        + ("" if document.purchaser_reference.endswith(".") else "."),
         "case_description": document.case_description,
         "state_description": document.state_description,
-        "offer_expiration_date": spell_date(doc.offer_expiration_date) if doc.offer_expiration_date else "",
-        "implementation_date": spell_date(doc.implementation_date) if doc.implementation_date else "",
+        "offer_expiration_date": spell_date(doc.offer_expiration_date)
+        if doc.offer_expiration_date
+        else "",
+        "implementation_date": spell_date(doc.implementation_date)
+        if doc.implementation_date
+        else "",
         "terms_of_sale": list(case.terms_of_sale),
         "estimated_cost": money(costs.total_estimated_cost),
         "initial_deposit": money(costs.initial_deposit),
@@ -358,12 +385,17 @@ def build_context(
         "cost_rows": cost_rows,
         "surcharge_note": surcharge_note,
         "schedule": [
-            {"label": r.label, "date": spell_date(r.date) if r.date else "With acceptance",
-             "amount": money(r.amount), "cumulative": money(r.cumulative)}
+            {
+                "label": r.label,
+                "date": spell_date(r.date) if r.date else "With acceptance",
+                "amount": money(r.amount),
+                "cumulative": money(r.cumulative),
+            }
             for r in costs.schedule
         ],
         "schedule_reason": (costs.schedule_reason[0].upper() + costs.schedule_reason[1:] + ".")
-        if costs.schedule_reason else "",
+        if costs.schedule_reason
+        else "",
         "schedule_notes": [_note_view(None, n, ids) for n in selection.placed("payment_schedule")],
         "notes": [_note_view(i, n, ids) for i, n in enumerate(in_section, start=1)],
         "terms_and_conditions": list(terms) if case.program == "FMS" else [],
@@ -384,7 +416,9 @@ class Renderer:
         try:
             terms_text = terms_path.read_text(encoding="utf-8")
         except OSError as exc:
-            raise RenderError(f"cannot read the Standard Terms and Conditions: {exc.strerror}", source=terms_path) from None
+            raise RenderError(
+                f"cannot read the Standard Terms and Conditions: {exc.strerror}", source=terms_path
+            ) from None
         self.terms = parse_terms(terms_text, source=terms_path)
         self.terms_sha256 = hashlib.sha256(terms_text.encode()).hexdigest()
 
@@ -400,7 +434,9 @@ class Renderer:
     def render(self, document: LoaDocument, selection: Selection, *, draft: bool = False) -> bytes:
         """The finished DOCX of `document`, as bytes (the same inputs give the same bytes)."""
         template = self.template_for(document.case)
-        context = build_context(document, selection, template.style_ids, draft=draft, terms=self.terms)
+        context = build_context(
+            document, selection, template.style_ids, draft=draft, terms=self.terms
+        )
         entries = []
         for name in template.order:
             if name in template.jinja_parts:

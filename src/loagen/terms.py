@@ -21,7 +21,9 @@ def parse_terms(text: str, *, source: Path | None = None) -> list[dict[str, obje
         if block.startswith("## "):
             sections.append({"heading": block[3:].strip(), "paragraphs": []})
         elif not sections:
-            raise RenderError("the terms text must start with a '## ' section heading", source=source)
+            raise RenderError(
+                "the terms text must start with a '## ' section heading", source=source
+            )
         else:
             sections[-1]["paragraphs"].append(block)  # type: ignore[union-attr]
     return sections

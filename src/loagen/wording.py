@@ -200,7 +200,11 @@ def case_description(case: Case, changes: Changes) -> str:
             f"offered on {spell_date(doc.restated.previous_offer_date)}."
         )
     if doc.case_closure:
-        opener = "It is for CASE CLOSURE, which" if sentences else f"This {noun} is for CASE CLOSURE, which"
+        opener = (
+            "It is for CASE CLOSURE, which"
+            if sentences
+            else f"This {noun} is for CASE CLOSURE, which"
+        )
     else:
         opener = "It" if sentences else f"This {noun}"
     sentences.append(f"{opener} {body}.")
@@ -258,7 +262,9 @@ def state_description(case: Case, changes: Changes) -> str:
     verb = "Adds" if changes.has_previous else ""
     if mde:
         mde_text = join_words([f"{quantity(q)} {name}" for name, q in mde.items()])
-        parts.append(f"{verb + ' ' if verb else ''}Major Defense Equipment (MDE): {mde_text}.".strip())
+        parts.append(
+            f"{verb + ' ' if verb else ''}Major Defense Equipment (MDE): {mde_text}.".strip()
+        )
     if others:
         label = "Other defense articles and services" if not verb else "Adds or increases"
         parts.append(f"{label}: {'; '.join(others)}.")
