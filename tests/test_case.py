@@ -90,6 +90,11 @@ def test_bare_line_number_is_refused_with_a_hint() -> None:
             "term of sale",
         ),
         (lambda d: d["lines"][0].update(items=["laser"]), "lines[0].items[0]", "expected one of"),
+        (
+            lambda d: d["document"].update(offer_expiration_date="0025-06-30"),
+            "document.offer_expiration_date",
+            "is it a typo?",
+        ),
     ],
 )
 def test_contract_rules(change, location: str, words: str) -> None:

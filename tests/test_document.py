@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import date
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -19,6 +20,7 @@ from .conftest import ROOT, write_chain
 
 REF = load_reference()
 RENDERER = Renderer(ROOT / "templates")
+DATES = st.dates(min_value=date(1950, 1, 1), max_value=date(2199, 12, 31))
 text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=30)
 
 
@@ -60,7 +62,7 @@ def lines(draw, count: int) -> list[dict]:
 def case_chains(draw) -> list[dict]:
     program = draw(st.sampled_from(["FMS", "BPC"]))
     refs = [
-        {"reference": draw(text), "date": draw(st.dates()).isoformat()}
+        {"reference": draw(text), "date": draw(DATES).isoformat()}
         for _ in range(draw(st.integers(0, 3)))
     ]
     basic = {
@@ -73,7 +75,7 @@ def case_chains(draw) -> list[dict]:
         "nickname": draw(text),
         "document": {
             "kind": "Basic",
-            "offer_expiration_date": draw(st.dates()).isoformat(),
+            "offer_expiration_date": draw(DATES).isoformat(),
             "purpose": draw(text),
         },
         "purchaser_references": refs,
@@ -100,7 +102,7 @@ def case_chains(draw) -> list[dict]:
             "previous": "x",
         }
         if kind == "Amendment":
-            doc["offer_expiration_date"] = draw(st.dates()).isoformat()
+            doc["offer_expiration_date"] = draw(DATES).isoformat()
         nxt = dict(docs[-1], document=doc, lines=draw(lines(draw(st.integers(1, 6)))))
         docs.append(nxt)
     return docs

@@ -116,6 +116,16 @@ def _case_id(value: str) -> str:
     return value
 
 
+EARLIEST, LATEST = date(1950, 1, 1), date(2199, 12, 31)
+
+
+def _plausible_date(value: date) -> date:
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError(f"{value.isoformat()} is outside the years {EARLIEST.year}-{LATEST.year}; is it a typo?")
+    return value
+
+
+LoaDate = Annotated[date, AfterValidator(_plausible_date)]
 LineNumber = Annotated[
     str,
     BeforeValidator(_line_number),
@@ -149,12 +159,12 @@ class Purchaser(Strict):
 class PurchaserReference(Strict):
     reference: Text
     """Letter of Request or signed meeting minutes reference."""
-    date: date
+    date: LoaDate
     """Date of the reference (YYYY-MM-DD)."""
 
 
 class Restated(Strict):
-    previous_offer_date: date
+    previous_offer_date: LoaDate
     """Date the superseded version was offered to the Purchaser."""
 
 
@@ -170,9 +180,9 @@ class FundSource(Strict):
     """Program authority, e.g. 'Section 333'."""
     fiscal_year: Text
     """Fiscal year of the funds, e.g. 'FY26'."""
-    availability_end_date: date | None = None
+    availability_end_date: LoaDate | None = None
     """Last date the funds are available for new obligations."""
-    cancellation_date: date | None = None
+    cancellation_date: LoaDate | None = None
     """Date the funds cancel."""
 
 
@@ -183,9 +193,9 @@ class DocumentInfo(Strict):
     """Amendment or Modification number; absent for a Basic."""
     previous: str | None = None
     """Path, relative to this file, of the snapshot this document changes."""
-    offer_expiration_date: date | None = None
+    offer_expiration_date: LoaDate | None = None
     """Offer expiration date (OED); a Modification has none."""
-    implementation_date: date | None = None
+    implementation_date: LoaDate | None = None
     """The Basic's implementation date (on Amendments and Modifications)."""
     purpose: Text
     """Verb phrase for the case description, e.g. 'provides for two C-130J aircraft'."""
@@ -227,13 +237,13 @@ class SoleSource(Strict):
     """The designated firm."""
     role: Literal["prime", "subcontractor"]
     """Prime contractor or subcontractor."""
-    purchaser_request_date: date
+    purchaser_request_date: LoaDate
     """Date of the Purchaser's request for the designation."""
 
 
 class Waiver(Strict):
     reference: Text
-    date: date
+    date: LoaDate
 
 
 class NonrecurringCost(Strict):
@@ -263,7 +273,7 @@ class Training(Strict):
     """Expected period of performance, e.g. '18 months'."""
     travel_and_living_allowance: bool = False
     """Travel and Living Allowance requested by the Purchaser."""
-    tla_approval_date: date | None = None
+    tla_approval_date: LoaDate | None = None
     """Date the Travel and Living Allowance was approved (optional)."""
     blanket_order: bool = False
     """Training provided on a blanket order basis (optional)."""
@@ -348,7 +358,7 @@ class Accessorial(Strict):
 
 
 class Payment(Strict):
-    date: date
+    date: LoaDate
     amount: Money
 
 

@@ -246,8 +246,6 @@ def _row(change: LineChange, amended: bool, selection: Selection, ids: StyleIds)
         str(markdown_to_wordml(n.body, in_table=True, ids=ids))
         for n in selection.for_line(line.number)
     )
-    if line.line_note and not any(n.body for n in selection.for_line(line.number)):
-        notes = str(markdown_to_wordml(line.line_note, in_table=True, ids=ids))
     if not notes:
         notes = f'<w:p><w:pPr><w:pStyle w:val="{ids.line_note}"/></w:pPr></w:p>'
     return {
@@ -357,8 +355,6 @@ def build_context(
             + (" of the Net Estimated Cost of the lines, by the date each line was written.")
         )
     in_section = [n for n in selection.notes if n.placement == "notes"]
-    line_notes_in_section = [n for n in selection.notes if n.placement == "line" and n.body]
-    del line_notes_in_section  # line notes print in their line's description cell
     return {
         "case": case,
         "doc": {"kind": doc.kind, "number": doc.number, "title": document_title(case)},

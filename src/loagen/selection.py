@@ -35,6 +35,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from .errors import NoteError
+from .wording import join_words, line_refs, spell_date
+
 if TYPE_CHECKING:
     from .document import LoaDocument
     from .notes import Note, NoteLibrary
@@ -77,8 +80,6 @@ class Term:
     @property
     def shown(self) -> str:
         """The value as a reviewer reads it: 'Lines 001 and 007', 'no line', 'true', '2'."""
-        from .wording import line_refs
-
         if not self.evaluated:
             return "not evaluated"
         if self.names_lines:
@@ -129,18 +130,14 @@ class Selection:
 _PLACEMENT_RANK = {"line": 0, "payment_schedule": 1, "notes": 2}
 
 
-def _join(words: list[str]) -> str:
-    from .wording import join_words
-
-    return join_words(words)
-
-
 def _false_parts(terms: tuple[Term, ...]) -> str:
     parts = []
     for term in terms:
         if not term.evaluated or term.value:
             continue
-        parts.append(f"{term.text} names no line" if term.names_lines else f"{term.text} is {term.shown}")
+        parts.append(
+            f"{term.text} names no line" if term.names_lines else f"{term.text} is {term.shown}"
+        )
     return "; ".join(parts[:3]) if parts else "its value is false"
 
 
@@ -148,14 +145,16 @@ def _carry(
     note: Note, lines: tuple[str, ...], document: LoaDocument, names: dict[str, Any]
 ) -> tuple[bool, tuple[str, ...], str]:
     """Apply the note's carry-over policy on an Amendment or Modification."""
-    from .wording import line_refs, spell_date
-
     policy = note.carry_over
     kind = document.case.document.kind
     tag = f"(carry-over: {policy})"
     on = f" for {line_refs(lines)}" if lines else ""
     if policy == "always":
-        return True, lines, f"the rule is true{on}; restated on every Amendment and Modification while it holds {tag}"
+        return (
+            True,
+            lines,
+            f"the rule is true{on}; restated on every Amendment and Modification while it holds {tag}",
+        )
     if policy in ("when_added", "when_touched"):
         pool = names["added_lines"] if policy == "when_added" else names["touched_lines"]
         done = "added" if policy == "when_added" else "added or changed"
@@ -163,16 +162,24 @@ def _carry(
         if fresh:
             verb = "is" if len(fresh) == 1 else "are"
             return True, fresh, f"{line_refs(fresh)} {verb} {done} by this {kind} {tag}"
-        return False, lines, (
-            f"the rule is true{on}, but no such line is {done} by this {kind}; the note stays on "
-            f"the case from an earlier document and is not restated {tag}"
+        return (
+            False,
+            lines,
+            (
+                f"the rule is true{on}, but no such line is {done} by this {kind}; the note stays on "
+                f"the case from an earlier document and is not restated {tag}"
+            ),
         )
     if policy == "delete_after_implementation":
         implemented = document.case.document.implementation_date
         if implemented is not None:
-            return False, lines, (
-                f"the case was implemented on {spell_date(implemented)}: the note is deleted from "
-                f"the first Amendment or Modification after implementation {tag}"
+            return (
+                False,
+                lines,
+                (
+                    f"the case was implemented on {spell_date(implemented)}: the note is deleted from "
+                    f"the first Amendment or Modification after implementation {tag}"
+                ),
             )
         return True, lines, f"the rule is true{on} and the case is not implemented yet {tag}"
     return False, lines, f"printed on the Basic only; not restated on a {kind} {tag}"
@@ -181,17 +188,23 @@ def _carry(
 def _decide(
     note: Note, document: LoaDocument, names: dict[str, Any]
 ) -> tuple[Decision, tuple[str, ...]]:
-    from .rules import evaluate
-    from .wording import line_refs
+    from .rules import evaluate  # rules imports this module's Term: import it when used
 
     case = document.case
     kind = case.document.kind
-    base = {"note_id": note.id, "rule": note.rule, "title": note.title, "carry_over": note.carry_over}
+    base = {
+        "note_id": note.id,
+        "rule": note.rule,
+        "title": note.title,
+        "carry_over": note.carry_over,
+    }
     if case.program not in note.programs:
-        only = _join(list(note.programs))
-        return Decision(included=False, reason=f"for {only} cases only; this is a {case.program} case", **base), ()
+        only = join_words(list(note.programs))
+        return Decision(
+            included=False, reason=f"for {only} cases only; this is a {case.program} case", **base
+        ), ()
     if kind not in note.documents:
-        only = _join(list(note.documents))
+        only = join_words(list(note.documents))
         return Decision(included=False, reason=f"not used on a {kind} (only on {only})", **base), ()
     outcome = evaluate(note.compiled_rule, names)
     if not outcome.value:
@@ -211,7 +224,11 @@ def _decide(
     if included and note.level == "line" and not lines:
         included, reason = False, "the rule is true but names no line to attach this line note to"
     decision = Decision(
-        included=included, reason=reason, terms=outcome.terms, lines=lines if included else (), **base
+        included=included,
+        reason=reason,
+        terms=outcome.terms,
+        lines=lines if included else (),
+        **base,
     )
     return decision, (lines if included else ())
 
@@ -229,8 +246,9 @@ def _tidy(text: str) -> str:
     return "\n".join(out)
 
 
-def _fill(note: Note, numbers: tuple[str, ...], document: LoaDocument, names: dict[str, Any]) -> list[tuple[tuple, SelectedNote]]:
-    from .errors import NoteError
+def _fill(
+    note: Note, numbers: tuple[str, ...], document: LoaDocument, names: dict[str, Any]
+) -> list[tuple[tuple, SelectedNote]]:
     from .rules import LineSet
 
     by_number = {ln.number: ln for ln in document.case.lines}
@@ -252,7 +270,13 @@ def _fill(note: Note, numbers: tuple[str, ...], document: LoaDocument, names: di
                 source=note.path,
             ) from exc
         first = about[0].number if note.level == "line" and about else ""
-        key = (_PLACEMENT_RANK[note.placement], note.section, int(first[:3] or 0), first[3:], note.order)
+        key = (
+            _PLACEMENT_RANK[note.placement],
+            note.section,
+            int(first[:3] or 0),
+            first[3:],
+            note.order,
+        )
         out.append(
             (
                 key,

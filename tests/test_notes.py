@@ -1,0 +1,251 @@
+"""The note library: front matter, bodies and rules checked at load, every problem at once."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from loagen.errors import NoteError, RuleError
+from loagen.notes import CARRY_OVER, FrontMatter, load_library, read_note
+
+LIBRARY = Path(__file__).resolve().parents[1] / "note_library"
+
+FRONT = {
+    "title": "Test Note",
+    "version": '"1"',
+    "programs": "[FMS, BPC]",
+    "level": "case",
+    "placement": "notes",
+    "section": "3",
+    "order": "3999",
+    "documents": "[Basic, Amendment, Modification]",
+    "rule": "lines_with(sole_source=True)",
+    "carry_over": "when_added",
+}
+
+
+def write_note(
+    folder: Path,
+    note_id: str = "TEST-NOTE",
+    body: str = "Applies to {{ refs(note_lines) }}.",
+    **fields: str,
+) -> Path:
+    """A note file with the FRONT defaults overridden by `fields` (a value of None drops a field)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    front = {"id": note_id, **FRONT, **fields}
+    lines = ["---", *(f"{k}: {v}" for k, v in front.items() if v is not None), "---", body, ""]
+    path = folder / f"{note_id}.md"
+    path.write_text("\n".join(lines))
+    return path
+
+
+@pytest.fixture(scope="module")
+def library():
+    return load_library(LIBRARY)
+
+
+# -- the project's library ------------------------------------------------------------------------
+
+
+class TestProjectLibrary:
+    def test_loads_at_least_35_notes_in_print_order(self, library):
+        assert len(library) >= 35
+        ranks = [n.rank for n in library]
+        assert ranks == sorted(ranks)
+        assert len({n.id for n in library}) == len(library)
+        assert len({n.order for n in library}) == len(library)
+
+    def test_each_note_knows_its_file_hash_and_version(self, library):
+        for note in library:
+            assert note.path == LIBRARY / f"{note.id}.md"
+            assert note.sha256 == hashlib.sha256(note.path.read_bytes()).hexdigest()
+            assert note.version
+
+    def test_finds_a_note_by_id(self, library):
+        assert (
+            library["SOLE-SOURCE-FMS"].title
+            == "Procurement Using Other Than Full and Open Competition"
+        )
+        assert "NVD-SECURITY" in library and library.get("NOPE") is None
+        with pytest.raises(KeyError, match="did you mean 'CAS-SURCHARGE'"):
+            library["CAS-SURCHAGE"]
+
+    def test_digest_is_stable_and_follows_every_file(self, library, tmp_path):
+        copy = tmp_path / "notes"
+        shutil.copytree(LIBRARY, copy)
+        assert load_library(copy).digest == library.digest
+        path = copy / "CAS-SURCHARGE.md"
+        path.write_text(path.read_text().replace("contract audit,", "contract audit ,"))
+        assert load_library(copy).digest != library.digest
+
+    def test_covers_every_placement_section_and_carry_over(self, library):
+        assert {n.placement for n in library} == {"notes", "payment_schedule", "line"}
+        assert {n.section for n in library} == {1, 2, 3, 4, 5}
+        assert {n.carry_over for n in library} >= set(CARRY_OVER) - {"basic_only"}
+
+    def test_bodies_do_not_repeat_the_title(self, library):
+        for note in library:
+            assert not note.body.lstrip().startswith("#")
+            assert not note.body.startswith(note.title)
+
+
+# -- problems in note files -------------------------------------------------------------------------
+
+
+class TestProblems:
+    def test_a_good_note_loads(self, tmp_path):
+        note = read_note(write_note(tmp_path))
+        assert note.id == "TEST-NOTE" and note.compiled_rule.names_lines
+        assert note.body == "Applies to {{ refs(note_lines) }}."
+
+    def test_unknown_front_matter_field_with_near_miss(self, tmp_path):
+        path = write_note(tmp_path, carry_ovr="always", carry_over=None)
+        with pytest.raises(NoteError) as info:
+            read_note(path)
+        text = str(info.value)
+        assert "carry_ovr: unknown field 'carry_ovr' (did you mean 'carry_over'?)" in text
+        assert "carry_over: required field is missing" in text
+
+    def test_bad_values(self, tmp_path):
+        path = write_note(tmp_path, programs="[FMS, BCP]", section="7", level="paragraph")
+        with pytest.raises(NoteError) as info:
+            read_note(path)
+        assert len(info.value.problems) == 3
+
+    def test_rule_error_names_file_line_and_near_miss(self, tmp_path):
+        path = write_note(tmp_path, rule='case.catgory == "defined_order"')
+        with pytest.raises(RuleError) as info:
+            read_note(path)
+        error = info.value
+        assert error.source == path and error.location == "line 11"
+        assert error.source_line == 'rule: case.catgory == "defined_order"'
+        assert "did you mean 'case.category'?" in str(error)
+
+    def test_rule_error_in_a_folded_rule_points_at_its_line(self, tmp_path):
+        path = write_note(tmp_path, rule=">-\n  is_fms\n  and lines_with(sole_sorce=True)")
+        with pytest.raises(RuleError) as info:
+            read_note(path)
+        assert info.value.location == "line 13"
+        assert "did you mean 'sole_source'?" in str(info.value)
+
+    def test_body_placeholders_are_checked_against_the_model(self, tmp_path):
+        path = write_note(tmp_path, body="Firm {{ note_lines[0].sole_source.frim }}.")
+        with pytest.raises(RuleError, match="unknown field note_lines\\[0\\].sole_source.frim"):
+            read_note(path)
+
+    def test_line_is_known_only_in_line_notes(self, tmp_path):
+        with pytest.raises(RuleError, match="unknown name 'line'"):
+            read_note(write_note(tmp_path, body="{{ line.number }}"))
+        note = read_note(
+            write_note(
+                tmp_path, body="{{ line.number }}", level="line", section="1", order="1999",
+                title='"Line {{ line.number }}"', carry_over="always",
+            )
+        )  # fmt: skip
+        assert note.level == "line"
+
+    def test_body_markdown_the_renderer_cannot_print(self, tmp_path):
+        path = write_note(tmp_path, body="# Heading\n\nText with `code` and [a link](http://x).")
+        with pytest.raises(NoteError) as info:
+            read_note(path)
+        text = str(info.value)
+        assert "a heading" in text and "inline code" in text and "a link" in text
+
+    def test_carry_over_by_lines_needs_a_rule_that_names_lines(self, tmp_path):
+        with pytest.raises(NoteError, match="carry_over when_added needs a rule that names lines"):
+            read_note(write_note(tmp_path, rule="is_fms"))
+
+    def test_placement_and_level_must_agree(self, tmp_path):
+        with pytest.raises(NoteError, match="placement line needs level line"):
+            read_note(write_note(tmp_path, placement="line"))
+
+    def test_file_name_must_match_the_id(self, tmp_path):
+        path = write_note(tmp_path)
+        path.rename(tmp_path / "OTHER.md")
+        with pytest.raises(NoteError, match="must be named TEST-NOTE.md"):
+            read_note(tmp_path / "OTHER.md")
+
+    def test_not_yaml_and_no_front_matter(self, tmp_path):
+        bad = tmp_path / "BAD.md"
+        bad.write_text("---\nid: [unclosed\n---\nbody\n")
+        with pytest.raises(NoteError, match="not valid YAML"):
+            read_note(bad)
+        bad.write_text("just a body\n")
+        with pytest.raises(NoteError, match="starts with '---'"):
+            read_note(bad)
+
+    def test_a_field_written_twice(self, tmp_path):
+        path = write_note(tmp_path)
+        path.write_text(path.read_text().replace("version:", "order: 3998\nversion:"))
+        with pytest.raises(NoteError, match="field 'order' is written twice"):
+            read_note(path)
+
+
+class TestLibraryProblems:
+    def test_duplicate_ids_and_order_keys(self, tmp_path):
+        write_note(tmp_path, "NOTE-A")
+        write_note(tmp_path, "NOTE-B")
+        copy = tmp_path / "NOTE-C.md"
+        copy.write_text((tmp_path / "NOTE-A.md").read_text())
+        with pytest.raises(NoteError) as info:
+            load_library(tmp_path)
+        text = str(info.value)
+        assert "note id NOTE-A is also used by NOTE-A.md" in text
+        assert "order key 3999 is also used by" in text
+
+    def test_every_problem_of_every_file_at_once(self, tmp_path):
+        write_note(tmp_path, "NOTE-A", rule="case.catgory")
+        write_note(tmp_path, "NOTE-B", order="4000", body="{{ cse.program }}")
+        with pytest.raises(NoteError) as info:
+            load_library(tmp_path)
+        assert len(info.value.problems) == 2
+        assert "NOTE-A.md: line 11" in str(info.value) and "NOTE-B.md" in str(info.value)
+
+    def test_missing_or_empty_folder(self, tmp_path):
+        with pytest.raises(NoteError, match="not found"):
+            load_library(tmp_path / "nowhere")
+        with pytest.raises(NoteError, match="holds no notes"):
+            load_library(tmp_path)
+
+
+def test_front_matter_fields_are_documented():
+    for name, field in FrontMatter.model_fields.items():
+        assert field.description, name
+
+
+# -- the CLI ------------------------------------------------------------------------------------------
+
+
+def _project(tmp_path: Path, notes: Path) -> Path:
+    root = tmp_path / "project"
+    (root / "templates").mkdir(parents=True)
+    shutil.copytree(notes, root / "note_library")
+    return root
+
+
+def test_cli_notes_lists_and_checks_the_library(tmp_path, monkeypatch):
+    from loagen.cli import app
+
+    monkeypatch.setenv("LOAGEN_PROJECT", str(_project(tmp_path, LIBRARY)))
+    runner = CliRunner()
+    listed = runner.invoke(app, ["notes"])
+    assert listed.exit_code == 0 and "SOLE-SOURCE-FMS" in listed.output
+    checked = runner.invoke(app, ["notes", "--check"])
+    assert checked.exit_code == 0, checked.output
+    assert "no problems" in checked.output
+
+
+def test_cli_notes_check_fails_listing_every_problem(tmp_path, monkeypatch):
+    from loagen.cli import app
+
+    bad = tmp_path / "bad"
+    write_note(bad, "NOTE-A", rule="case.catgory")
+    write_note(bad, "NOTE-B", order="4000", level="sentence")
+    monkeypatch.setenv("LOAGEN_PROJECT", str(_project(tmp_path, bad)))
+    result = CliRunner().invoke(app, ["notes", "--check"])
+    assert result.exit_code != 0
+    assert "case.catgory" in result.output and "level" in result.output

@@ -1,0 +1,297 @@
+"""Rules: checked against the case model before they run, sandboxed, and explained part by part."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from jinja2.exceptions import SecurityError
+
+from loagen.case import CaseFile, parse_case
+from loagen.document import assemble
+from loagen.errors import RuleError
+from loagen.notes import load_library
+from loagen.rules import compile_rule, environment, escape_markdown, evaluate, rule_names
+
+from .conftest import example
+
+LIBRARY = Path(__file__).resolve().parents[1] / "note_library"
+
+
+def document(*docs):
+    """A LoaDocument built in memory from case dicts (oldest first), without touching disk."""
+    files = tuple(
+        CaseFile(Path(f"doc{i}.json"), parse_case(copy.deepcopy(d)), "0" * 64)
+        for i, d in enumerate(docs)
+    )
+    return assemble(files)
+
+
+def amendment_chain():
+    return example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1")
+
+
+def run(rule: str, *docs):
+    return evaluate(compile_rule(rule), rule_names(document(*docs)))
+
+
+# -- checking before anything runs ----------------------------------------------------------------
+
+
+class TestChecking:
+    def test_names_an_unknown_field_and_the_near_miss(self):
+        with pytest.raises(RuleError) as info:
+            compile_rule('case.catgory == "defined_order"')
+        assert "unknown field case.catgory (did you mean 'case.category'?)" in str(info.value)
+
+    def test_points_at_the_note_file_line_and_shows_it(self, tmp_path):
+        lines = ["---", "id: X", "rule: >-", "  is_fms", "  and case.documnt.case_closure", "---"]
+        with pytest.raises(RuleError) as info:
+            compile_rule(
+                "is_fms and case.documnt.case_closure",
+                source=tmp_path / "X.md",
+                line=4,
+                end_line=5,
+                file_lines=lines,
+            )
+        error = info.value
+        assert error.location == "line 5"
+        assert error.source_line == "  and case.documnt.case_closure"
+        assert str(error).startswith(
+            f"{tmp_path / 'X.md'}: line 5: rule unknown field case.documnt"
+        )
+        assert "did you mean 'case.document'?" in str(error)
+
+    @pytest.mark.parametrize(
+        ("rule", "expected"),
+        [
+            ("cse.program", "unknown name 'cse' (did you mean 'case'?)"),
+            ("line.kind", "unknown name 'line'"),
+            ("lines_with(trainng__location='CONUS')", "did you mean 'training__location'?"),
+            ("lines_with(training__locaton='CONUS')", "did you mean 'training__location'?"),
+            ('lines_with(source_code="Q")', '"Q" is not a value of line.source_code'),
+            ('lines_with(kind="trainig")', "did you mean 'training'?"),
+            ('lines_with("P")', "takes conditions as field=value"),
+            ('lines_with(total__gt="a lot")', "compares numbers"),
+            ('has_term("EDA Grnt")', "did you mean 'EDA Grant'?"),
+            ('lines_with_item("nvds")', "did you mean 'nvd'?"),
+            ('case.category == "clssa_fmso1"', "did you mean 'clssa_fmso_i'?"),
+            ('case.program in ["FMS", "BCP"]', "did you mean 'BPC'?"),
+            ('"nvd_" in lines[0].items', "did you mean 'nvd'?"),
+            ('date("2018-13-01")', "is not a date"),
+            ("lines_with", "is a helper: call it"),
+            ("costs.admin_charge > 0", "did you mean 'costs.administrative_charge'?"),
+            ("limits.manpower_travel_limit", "did you mean 'limits.manpower_travel_daily_limit'?"),
+            ("changes.adde", "did you mean 'changes.added'?"),
+            ("lines | lenght", "unknown filter 'lenght'"),
+            ("case.nickname.title", "is a plain value and has no field 'title'"),
+        ],
+    )
+    def test_refuses_what_the_model_does_not_have(self, rule, expected):
+        with pytest.raises(RuleError) as info:
+            compile_rule(rule)
+        assert expected in str(info.value)
+
+    def test_refuses_a_syntax_error(self):
+        with pytest.raises(RuleError, match="rule does not parse"):
+            compile_rule('lines_with(source_code="P"')
+        with pytest.raises(RuleError, match="after a complete expression"):
+            compile_rule("is_fms is_bpc")
+
+    @pytest.mark.parametrize(
+        "rule", ['case.program = "FMS"', 'is_fms and (case.program = "FMS")', "x = 1"]
+    )
+    def test_refuses_a_single_equals(self, rule):
+        with pytest.raises(RuleError, match="single '='"):
+            compile_rule(rule)
+
+    def test_accepts_equals_in_helper_arguments_and_comparisons(self):
+        compile_rule(
+            'lines_with(source_code=["P", "X"]) and case.program != "BPC" and oed >= date("2018-06-01")'
+        )
+
+    def test_makes_curly_quotes_straight(self):
+        rule = compile_rule("case.program == “FMS” and has_term(‘EDA Grant’)")
+        assert rule.text == "case.program == \"FMS\" and has_term('EDA Grant')"
+
+    def test_knows_whether_a_rule_names_lines(self):
+        assert compile_rule("is_fms and lines_with(sole_source=True)").names_lines
+        assert compile_rule("lines_with_item('nvd') or is_bpc").names_lines
+        assert not compile_rule("is_fms and case.category == 'defined_order'").names_lines
+
+
+class TestSandbox:
+    @pytest.mark.parametrize(
+        "rule",
+        [
+            "''.__class__",
+            "case.__class__.__mro__",
+            "case._kind_rules",
+            "lines_with.__globals__",
+            "case.model_copy()",
+            "case.line('001')",
+            "case.nickname.upper()",
+            "range(10)",
+            "cycler",
+            "lipsum()",
+            "2 ** 1000",
+            "(lines | first).__init__",
+            "case.lines[0].__dict__",
+            "limits.__class__",
+        ],
+    )
+    def test_refuses_escape_attempts_before_running(self, rule):
+        with pytest.raises(RuleError):
+            compile_rule(rule)
+
+    def test_blocks_python_internals_at_run_time_too(self):
+        case = parse_case(example("BN-D-QAA/basic"))
+        env = environment()
+        for text in ("{{ case.model_dump() }}", "{{ ''.__class__ }}", "{{ case.__class__ }}"):
+            with pytest.raises(SecurityError):
+                env.from_string(text).render(case=case)
+        assert env.globals == {}
+
+    def test_passes_case_text_as_data_never_as_a_template(self, chain):
+        data = example("BN-D-QAA/basic")
+        data["lines"][0]["line_note"] = "{{ case.__class__ }} {% for x in range(9) %}x{% endfor %}"
+        names = rule_names(chain(data))
+        body = environment().from_string("{{ line.line_note }}").render(line=names["lines"][0])
+        assert "{{ case.\\_\\_class\\_\\_ }}" in body
+
+
+# -- evaluation and explanation -----------------------------------------------------------------------
+
+
+class TestEvaluation:
+    def test_reports_each_part_and_the_lines_it_names(self):
+        outcome = run("is_fms and lines_with(sole_source=True)", example("BN-D-QAA/basic"))
+        assert outcome.value is True
+        assert outcome.lines == ("001",)
+        assert [(t.text, t.value) for t in outcome.terms] == [
+            ("is_fms", True),
+            ("lines_with(sole_source=True)", ["001"]),
+        ]
+        assert outcome.terms[1].names_lines and outcome.terms[1].shown == "Line 001"
+
+    def test_takes_the_lines_of_the_right_most_line_set_in_an_and(self):
+        outcome = run(
+            "any_line(line_note=True) and lines_with(is_nsr=False)", example("BN-D-QAA/basic")
+        )
+        assert outcome.lines == ("001", "002", "003", "004", "005", "006")
+
+    def test_takes_the_lines_of_every_true_part_of_an_or(self):
+        outcome = run(
+            'lines_with_item("gps_saasm") or lines_with(kind="training")', example("BN-D-QAA/basic")
+        )
+        assert outcome.lines == ("001", "005")
+
+    def test_names_no_line_when_false(self):
+        outcome = run('lines_with_item("nvd")', example("BN-D-QAA/basic"))
+        assert outcome.value is False and outcome.lines == ()
+        assert outcome.terms[0].shown == "no line"
+
+    def test_shows_a_part_that_fails_after_the_outcome_is_known_as_not_evaluated(self):
+        outcome = run(
+            'is_bpc and case.fund_source.program == "Section 333"', example("BN-D-QAA/basic")
+        )
+        assert outcome.value is False
+        assert outcome.terms[1].evaluated is False and outcome.terms[1].shown == "not evaluated"
+
+    def test_raises_a_rule_error_when_a_part_that_matters_fails(self):
+        with pytest.raises(RuleError, match="rule failed on this case at case.fund_source.program"):
+            run('case.fund_source.program == "Section 333"', example("BN-D-QAA/basic"))
+
+    def test_sees_the_changes_of_an_amendment(self):
+        names = rule_names(document(*amendment_chain()))
+        assert names["added_lines"].numbers == ("007",)
+        assert names["touched_lines"].numbers == ("002", "003", "006", "007")
+        assert names["changes"].scope.numbers == ("006", "007")
+        assert names["is_amendment"] and names["is_implemented"]
+        outcome = evaluate(compile_rule("changes.scope_changed and changes.added"), names)
+        assert outcome.value and outcome.lines == ("007",)
+
+    def test_counts_every_line_of_a_basic_as_added(self):
+        names = rule_names(document(example("BN-D-QAA/basic")))
+        assert names["added_lines"] == names["lines"] and not names["deleted_lines"]
+
+    def test_compares_numbers_and_reads_limits(self):
+        outcome = run(
+            "lines_with(manpower__travel_cost_per_day__gt=limits.manpower_travel_daily_limit)",
+            example("BN-B-ZEA/basic"),
+        )
+        assert outcome.lines == ("004",)
+        outcome = run("lines_with(total__ge=100000000)", example("BN-D-QAA/basic"))
+        assert outcome.lines == ("001",)
+
+    def test_negates_a_condition_and_matches_list_fields(self):
+        zea = example("BN-B-ZEA/basic")
+        assert run('lines_with(items="eeum", items__not=["nvd"])', zea).value is False
+        assert run('lines_with(items=["comsec", "eeum"])', zea).lines == ("003",)
+        assert run('lines_with(eda__kind="grant", source_code="E")', zea).lines == ("001",)
+
+
+# -- escaping of inserted case text -------------------------------------------------------------------
+
+
+def test_escaping_keeps_plain_text_plain():
+    assert escape_markdown("Harbor Motor Works, Inc.") == "Harbor Motor Works, Inc."
+    assert escape_markdown("0.65%") == "0.65%"
+    assert escape_markdown("*bold* [x](y)") == "\\*bold\\* \\[x\\](y)"
+    assert escape_markdown("1. first\n\n- second") == "1\\. first - second"
+
+
+# -- no valid case makes a library rule raise -----------------------------------------------------------
+
+TRAITS = ["nvd", "comsec", "mtcr", "gps_saasm", "ammunition", "classified", "eeum"]
+KINDS = ["materiel", "services", "training", "medical", "manpower", "publications"]
+TERMS = ["Cash Prior to Delivery", "FMS Credit (Non-Repayable)", "EDA Grant", "U.S. Government Grant",
+         "Risk Assessed Payment Schedule", "Cash With Acceptance"]  # fmt: skip
+
+
+@st.composite
+def variants(draw):
+    """An example case with drawn program, category, terms, traits and line kinds."""
+    name = draw(
+        st.sampled_from(["BN-D-QAA/basic", "BN-B-ZEA/basic", "BN-B-TAB/basic", "BN-P-WRS/basic"])
+    )
+    data = example(name)
+    data["program"] = draw(st.sampled_from(["FMS", "BPC"]))
+    data["category"] = draw(
+        st.sampled_from(["defined_order", "blanket_order", "clssa_fmso_i", "clssa_fmso_ii"])
+    )
+    data["terms_of_sale"] = draw(
+        st.lists(st.sampled_from(TERMS), min_size=1, max_size=3, unique=True)
+    )
+    data["document"]["case_closure"] = draw(st.booleans())
+    if draw(st.booleans()):
+        data["document"]["short_oed_reason"] = draw(st.text(max_size=30))
+    for line in data["lines"]:
+        line["items"] = draw(st.lists(st.sampled_from(TRAITS), max_size=3, unique=True))
+        if draw(st.booleans()):
+            line["kind"] = draw(st.sampled_from(KINDS))
+        if draw(st.booleans()):
+            line.pop("training", None)
+    return data
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=variants())
+def test_library_rules_never_raise_on_a_valid_case(data):
+    from loagen.selection import select_notes
+
+    library = _library()
+    selection = select_notes(document(data), library)
+    assert len(selection.decisions) == len(library)
+
+
+_CACHE: dict[str, object] = {}
+
+
+def _library():
+    if "lib" not in _CACHE:
+        _CACHE["lib"] = load_library(LIBRARY)
+    return _CACHE["lib"]

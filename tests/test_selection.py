@@ -1,0 +1,543 @@
+"""Note selection: every note's rule both ways, carry-over, print order, filled placeholders."""
+
+from __future__ import annotations
+
+import builtins
+import copy
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+from typer.testing import CliRunner
+
+from loagen.errors import NoteError
+from loagen.notes import load_library
+from loagen.selection import Selection, select_notes
+
+from .conftest import example
+from .test_notes import write_note
+from .test_rules import document
+
+LIBRARY = Path(__file__).resolve().parents[1] / "note_library"
+
+
+@pytest.fixture(scope="module")
+def library():
+    return load_library(LIBRARY)
+
+
+@pytest.fixture
+def select(chain, library):
+    """select(*docs) -> Selection for the last of `docs` written as a chain."""
+    return lambda *docs: select_notes(chain(*docs), library)
+
+
+def carried(selection: Selection) -> set[str]:
+    return set(selection.included_ids)
+
+
+# -- case builders ------------------------------------------------------------------------------------
+
+Doc = dict[str, Any]
+
+
+def qaa() -> Doc:
+    return example("BN-D-QAA/basic")
+
+
+def zea() -> Doc:
+    return example("BN-B-ZEA/basic")
+
+
+def tab() -> Doc:
+    return example("BN-B-TAB/basic")
+
+
+def wrs() -> Doc:
+    return example("BN-P-WRS/basic")
+
+
+def changed(data: Doc, edit: Callable[[Doc], Any]) -> Doc:
+    data = copy.deepcopy(data)
+    edit(data)
+    return data
+
+
+def line(data: Doc, number: str) -> dict[str, Any]:
+    return next(ln for ln in data["lines"] if ln["number"] == number)
+
+
+def with_items(make: Callable[[], Doc], number: str, *items: str) -> Callable[[], Doc]:
+    return lambda: changed(make(), lambda d: line(d, number).update(items=list(items)))
+
+
+def nsr_line() -> dict[str, Any]:
+    return {
+        "number": "007", "masl": "079200N0NSPRQ", "description": "NON-SPECIFIC REQUIREMENTS",
+        "quantity": 1, "unit_of_issue": "LO", "unit_cost": 500000, "source_code": "S",
+        "type_of_assistance": "3", "kind": "materiel",
+    }  # fmt: skip
+
+
+def old_amendment(mtcr: bool) -> list[Doc]:
+    """A Basic written in 2010 and its Amendment 1 (MTCR items on Line 001 if `mtcr`)."""
+    basic = changed(qaa(), lambda d: d["document"].update(offer_expiration_date="2010-06-30"))
+    amendment = example("BN-D-QAA/amendment-1")
+    if mtcr:
+        line(amendment, "001")["items"] = ["gps_saasm", "mtcr"]
+    return [basic, amendment]
+
+
+def amendment_chain() -> list[Doc]:
+    return [qaa(), example("BN-D-QAA/amendment-1")]
+
+
+def modification_chain(**document: Any) -> list[Doc]:
+    mod = changed(example("BN-D-QAA/modification-1"), lambda d: d["document"].update(document))
+    return [*amendment_chain(), mod]
+
+
+def term(make: Callable[[], Doc], *terms: str, **top: Any) -> Callable[[], Doc]:
+    return lambda: changed(make(), lambda d: d.update(terms_of_sale=list(terms), **top))
+
+
+def top(make: Callable[[], Doc], **fields: Any) -> Callable[[], Doc]:
+    return lambda: changed(make(), lambda d: d.update(fields))
+
+
+def doc_fields(make: Callable[[], Doc], **fields: Any) -> Callable[[], Doc]:
+    return lambda: changed(make(), lambda d: d["document"].update(fields))
+
+
+def one(make: Callable[[], Doc]) -> Callable[[], list[Doc]]:
+    return lambda: [make()]
+
+
+# note id -> (documents that carry it, documents that do not)
+BOTH_WAYS: dict[str, tuple[Callable[[], list[Doc]], Callable[[], list[Doc]]]] = {
+    "LINE-ITEM-DESCRIPTION": (one(qaa), one(wrs)),
+    "LINE-ITEM-NSR": (
+        one(lambda: changed(qaa(), lambda d: d["lines"].append(nsr_line()))),
+        one(qaa),
+    ),
+    "LINE-ITEM-WWRS": (one(wrs), one(qaa)),
+    "TRAINING-CONUS": (one(qaa), one(zea)),
+    "TRAINING-OCONUS-TRAVEL": (one(zea), one(qaa)),
+    "MANPOWER-TRAVEL": (one(zea), one(qaa)),
+    "CLASSIFIED-PUBLICATIONS": (
+        one(with_items(qaa, "004", "classified")),
+        one(with_items(qaa, "002", "classified")),
+    ),
+    "RESTATED-DOCUMENT": (
+        one(doc_fields(qaa, restated={"previous_offer_date": "2025-05-01"})),
+        one(qaa),
+    ),
+    "SHORT-OED": (one(doc_fields(qaa, short_oed_reason="the contract option expires")), one(qaa)),
+    "CASE-CLOSURE": (lambda: modification_chain(case_closure=True), modification_chain),
+    "TLA-APPROVAL": (one(qaa), one(zea)),
+    "SOLE-SOURCE-FMS": (one(qaa), one(zea)),
+    "SOLE-SOURCE-JA-BPC": (
+        one(tab),
+        one(lambda: changed(tab(), lambda d: line(d, "001").pop("sole_source"))),
+    ),
+    "EDA-CONDITION": (one(zea), one(qaa)),
+    "EDA-STORAGE-GRANT": (
+        one(zea),
+        one(lambda: changed(zea(), lambda d: line(d, "001")["eda"].update(kind="sale"))),
+    ),
+    "CARGO-PREFERENCE": (one(zea), one(qaa)),
+    "NVD-SECURITY": (one(zea), one(qaa)),
+    "EEUM-LIMITATIONS": (
+        one(with_items(tab, "001", "eeum")),
+        one(with_items(tab, "001", "eeum", "nvd")),
+    ),
+    "COMSEC-FMS": (one(with_items(qaa, "002", "comsec")), one(qaa)),
+    "COMSEC-BPC": (one(with_items(tab, "002", "comsec")), one(tab)),
+    "GPS-SAASM": (one(qaa), one(zea)),
+    "MTCR": (lambda: old_amendment(True), lambda: old_amendment(False)),
+    "END-USE-MONITORING": (lambda: old_amendment(False), amendment_chain),
+    "AMMUNITION-EXPLOSIVES": (one(with_items(qaa, "003", "ammunition")), one(qaa)),
+    "SECURITY-ASSURANCES": (
+        one(with_items(qaa, "002", "classified")),
+        one(with_items(qaa, "004", "classified")),
+    ),
+    "TRAINING-HOMELAND-SECURITY": (one(qaa), one(zea)),
+    "TRAINING-BLANKET-ORDER": (
+        one(
+            lambda: changed(qaa(), lambda d: line(d, "005")["training"].update(blanket_order=True))
+        ),
+        one(qaa),
+    ),
+    "MEDICAL-SERVICES": (
+        one(lambda: changed(qaa(), lambda d: line(d, "006").update(kind="medical"))),
+        one(qaa),
+    ),
+    "CLSSA-FMSO-I": (one(top(qaa, category="clssa_fmso_i")), one(qaa)),
+    "CLSSA-FMSO-I-SURCHARGE": (
+        one(top(qaa, category="clssa_fmso_i")),
+        one(top(qaa, category="clssa_fmso_ii")),
+    ),
+    "CLSSA-FMSO-II": (one(top(qaa, category="clssa_fmso_ii")), one(qaa)),
+    "BPC-FUND-SOURCE": (one(tab), one(qaa)),
+    "RAPS": (one(term(qaa, "Cash Prior to Delivery", "Risk Assessed Payment Schedule")), one(qaa)),
+    "NC-WAIVED": (one(qaa), one(zea)),
+    "NC-FMS-CREDIT": (one(term(qaa, "FMS Credit (Non-Repayable)", funding="fmf")), one(qaa)),
+    "NC-USG-GRANT": (one(term(qaa, "U.S. Government Grant")), one(qaa)),
+    "ADMIN-SURCHARGE-WAIVER-AWACS": (one(top(qaa, case_id="N1-D-QAA")), one(qaa)),
+    "ADMIN-SURCHARGE": (one(qaa), one(tab)),
+    "ADMIN-SURCHARGE-BPC": (one(tab), one(doc_fields(tab, offer_expiration_date="2019-04-14"))),
+    "ADMIN-SURCHARGE-RATE-CHANGE": (
+        one(qaa),
+        one(doc_fields(qaa, offer_expiration_date="2018-05-31")),
+    ),
+    "ACCESSORIAL-CHARGES": (one(qaa), one(wrs)),
+    "CAS-SURCHARGE": (one(qaa), one(wrs)),
+}
+
+
+def test_every_library_note_is_tested_both_ways(library):
+    assert set(BOTH_WAYS) == set(library.ids)
+
+
+@pytest.mark.parametrize("note_id", sorted(BOTH_WAYS))
+def test_each_note_both_ways(note_id, select):
+    make_in, make_out = BOTH_WAYS[note_id]
+    selection = select(*make_in())
+    decision = selection.decision(note_id)
+    assert decision is not None and decision.included, decision
+    assert note_id in {n.id for n in selection.notes}
+    decision = select(*make_out()).decision(note_id)
+    assert decision is not None and not decision.included, decision
+
+
+# -- acceptance on the examples ----------------------------------------------------------------------
+
+
+def bodies(selection: Selection, note_id: str) -> list[str]:
+    return [n.body for n in selection.notes if n.id == note_id]
+
+
+def test_zea_carries_the_eda_and_nvd_notes(select):
+    selection = select(zea())
+    assert {"EDA-CONDITION", "EDA-STORAGE-GRANT", "NVD-SECURITY"} <= carried(selection)
+    (nvd,) = [n for n in selection.notes if n.id == "NVD-SECURITY"]
+    assert nvd.lines == ("003",) and "Line 003" in nvd.body
+    (storage,) = bodies(selection, "EDA-STORAGE-GRANT")
+    assert "$6,400,000" in storage
+
+
+def test_qaa_basic_names_the_sole_source_firm_and_line(select):
+    selection = select(qaa())
+    (body,) = bodies(selection, "SOLE-SOURCE-FMS")
+    assert "Lockheed Martin Corporation be the prime contractor for Line 001" in body
+    assert "14 February 2024" in body
+
+
+def test_tab_carries_the_bpc_sole_source_note_not_the_fms_one(select):
+    selection = select(tab())
+    assert "SOLE-SOURCE-JA-BPC" in carried(selection)
+    assert "SOLE-SOURCE-FMS" not in carried(selection)
+    assert selection.decision("SOLE-SOURCE-FMS").reason == "for FMS cases only; this is a BPC case"
+    (body,) = bodies(selection, "SOLE-SOURCE-JA-BPC")
+    assert "Harbor Motor Works, Inc." in body and "Department of the Army" in body
+
+
+def test_wrs_carries_the_wwrs_note(select):
+    selection = select(wrs())
+    (note,) = [n for n in selection.notes if n.id == "LINE-ITEM-WWRS"]
+    assert note.title == "Line Item 001 Description" and note.lines == ("001",)
+    assert "Worldwide Warehouse Redistribution Services" in note.body
+
+
+def test_training_notes_where_training_lines_are(select):
+    qaa_notes = carried(select(qaa()))
+    assert {"TRAINING-CONUS", "TRAINING-HOMELAND-SECURITY", "TLA-APPROVAL"} <= qaa_notes
+    assert "TRAINING-OCONUS-TRAVEL" not in qaa_notes
+    zea_selection = select(zea())
+    assert "TRAINING-OCONUS-TRAVEL" in carried(zea_selection)
+    assert [n.lines for n in zea_selection.for_line("004")] == [("004",), ("004",)]
+
+
+def test_amendment_restates_only_what_carries_over(select):
+    basic = select(qaa())
+    amendment = select(*amendment_chain())
+    (sole,) = [n for n in amendment.notes if n.id == "SOLE-SOURCE-FMS"]
+    assert sole.lines == ("007",)
+    assert "9 March 2026" in sole.body and "Line 007" in sole.body and "Line 001" not in sole.body
+    dropped = carried(basic) - carried(amendment)
+    assert {
+        "TLA-APPROVAL",
+        "TRAINING-HOMELAND-SECURITY",
+        "NC-WAIVED",
+        "ADMIN-SURCHARGE-RATE-CHANGE",
+    } <= dropped
+    assert {"ADMIN-SURCHARGE", "ACCESSORIAL-CHARGES", "CAS-SURCHARGE"} <= carried(amendment)
+    reason = amendment.decision("TLA-APPROVAL").reason
+    assert (
+        "no such line is added by this Amendment" in reason and "(carry-over: when_added)" in reason
+    )
+
+
+# -- carry-over ---------------------------------------------------------------------------------------
+
+
+def test_when_added_names_only_the_added_lines(select):
+    amendment = select(*amendment_chain())
+    assert amendment.decision("GPS-SAASM").lines == ("007",)
+    assert (
+        amendment.decision("GPS-SAASM").reason
+        == "Line 007 is added by this Amendment (carry-over: when_added)"
+    )
+
+
+def test_when_touched_follows_changed_lines(select):
+    more = changed(example("BN-D-QAA/amendment-1"), lambda d: line(d, "001").update(quantity=3))
+    selection = select(qaa(), more)
+    assert selection.decision("SOLE-SOURCE-FMS").lines == ("001", "007")
+    assert selection.decision("NC-WAIVED").lines == ("001",)
+
+
+def test_modification_carries_the_always_notes_only(select):
+    selection = select(*modification_chain())
+    assert carried(selection) == {
+        "LINE-ITEM-DESCRIPTION", "TRAINING-CONUS", "ADMIN-SURCHARGE", "ACCESSORIAL-CHARGES", "CAS-SURCHARGE",
+    }  # fmt: skip
+    assert (
+        "restated on every Amendment and Modification" in selection.decision("CAS-SURCHARGE").reason
+    )
+
+
+def test_cas_stays_while_procurement_lines_exist(select):
+    stock_only = changed(
+        example("BN-D-QAA/amendment-1"),
+        lambda d: d.update(lines=[ln for ln in d["lines"] if ln["source_code"] not in ("P", "X")]),
+    )
+    selection = select(qaa(), stock_only)
+    assert "CAS-SURCHARGE" not in carried(selection)
+
+
+def test_rate_change_note_is_deleted_after_implementation(select):
+    assert "ADMIN-SURCHARGE-RATE-CHANGE" in carried(select(qaa()))
+    reason = select(*amendment_chain()).decision("ADMIN-SURCHARGE-RATE-CHANGE").reason
+    assert reason.startswith("the case was implemented on 21 July 2025")
+    unimplemented = changed(
+        example("BN-D-QAA/amendment-1"), lambda d: d["document"].pop("implementation_date")
+    )
+    assert "ADMIN-SURCHARGE-RATE-CHANGE" in carried(select(qaa(), unimplemented))
+
+
+def test_deleted_lines_lose_their_line_notes(select):
+    without_005 = changed(
+        example("BN-D-QAA/amendment-1"),
+        lambda d: d.update(lines=[ln for ln in d["lines"] if ln["number"] != "005"]),
+    )
+    selection = select(qaa(), without_005)
+    assert all("005" not in n.lines for n in selection.notes)
+    assert "TRAINING-CONUS" not in carried(selection)
+
+
+def test_basic_only_notes_stay_on_the_basic(chain, tmp_path):
+    write_note(tmp_path / "lib", "BASIC-ONLY", carry_over="basic_only", rule="is_fms")
+    library = load_library(tmp_path / "lib")
+    assert select_notes(chain(qaa()), library).included_ids == ("BASIC-ONLY",)
+    decision = select_notes(chain(*amendment_chain()), library).decision("BASIC-ONLY")
+    assert not decision.included and "printed on the Basic only" in decision.reason
+
+
+def test_a_restated_basic_carries_all_its_notes(select):
+    plain = select(qaa())
+    restated = select(doc_fields(qaa, restated={"previous_offer_date": "2025-05-01"})())
+    assert carried(restated) == carried(plain) | {"RESTATED-DOCUMENT"}
+    (body,) = bodies(restated, "RESTATED-DOCUMENT")
+    assert body.startswith(
+        "This LOA restates and supersedes the version offered to the Purchaser on 1 May 2025."
+    )
+    assert "a restated Basic carries every note" in restated.decision("SOLE-SOURCE-FMS").reason
+
+
+def test_a_restated_amendment_carries_what_the_amendment_carries(select):
+    plain = select(*amendment_chain())
+    restated_amendment = changed(
+        example("BN-D-QAA/amendment-1"),
+        lambda d: d["document"].update(restated={"previous_offer_date": "2026-04-01"}),
+    )
+    restated = select(qaa(), restated_amendment)
+    assert carried(restated) == carried(plain) | {"RESTATED-DOCUMENT"}
+    (body,) = bodies(restated, "RESTATED-DOCUMENT")
+    assert body.startswith("This Amendment restates")
+
+
+# -- the selection itself -----------------------------------------------------------------------------
+
+
+def test_one_decision_per_note_in_library_order(select, library):
+    selection = select(*amendment_chain())
+    assert [d.note_id for d in selection.decisions] == list(library.ids)
+    for decision in selection.decisions:
+        assert decision.rule == library[decision.note_id].rule and decision.reason
+
+
+def test_notes_in_print_order_with_one_line_note_per_line(select, library):
+    selection = select(qaa())
+    rank = {"line": 0, "payment_schedule": 1, "notes": 2}
+    keys = [(rank[n.placement], library[n.id].section) for n in selection.notes]
+    assert keys == sorted(keys)
+    descriptions = [n for n in selection.notes if n.id == "LINE-ITEM-DESCRIPTION"]
+    assert [n.lines for n in descriptions] == [(f"00{i}",) for i in range(1, 7)]
+    assert [n.title for n in descriptions][:2] == [
+        "Line Item 001 Description",
+        "Line Item 002 Description",
+    ]
+    for note in selection.notes:
+        assert note.sha256 == library[note.id].sha256 and note.version == library[note.id].version
+
+
+def test_line_notes_of_every_kind_interleave_by_line(select):
+    selection = select(changed(qaa(), lambda d: d["lines"].append(nsr_line())))
+    section_one = [(n.id, n.lines) for n in selection.notes if n.placement == "notes"][:7]
+    assert section_one[-1] == ("LINE-ITEM-NSR", ("007",))
+
+
+def test_line_description_states_severable_and_period(select):
+    selection = select(zea())
+    bodies_by_line = {
+        n.lines[0]: n.body for n in selection.notes if n.id == "LINE-ITEM-DESCRIPTION"
+    }
+    assert (
+        "non-severable services. The expected period of performance is 6 months."
+        in bodies_by_line["004"]
+    )
+    assert "Months of Service (MOS) shown for this line (6-18)" in bodies_by_line["002"]
+    assert "on a grant basis" in bodies_by_line["001"]
+
+
+def test_manpower_travel_uses_the_reference_limit(select):
+    (note,) = select(zea()).for_line("004")[1:]
+    assert note.id == "MANPOWER-TRAVEL"
+    assert "$1,180 a day per person, above the $1,000 a day planning level" in note.body
+
+
+def test_case_text_is_escaped_in_bodies(select):
+    data = changed(qaa(), lambda d: line(d, "001").update(line_note="1. *Not* a [link](x) <b>"))
+    (body,) = [
+        n.body
+        for n in select(data).notes
+        if n.id == "LINE-ITEM-DESCRIPTION" and n.lines == ("001",)
+    ]
+    assert body.startswith("1\\. \\*Not\\* a \\[link\\](x) \\<b\\>")
+
+
+def test_selection_reads_no_file(chain, library, monkeypatch):
+    doc = chain(*amendment_chain())
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("select_notes opened a file")
+
+    monkeypatch.setattr(builtins, "open", refuse)
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr(Path, "read_text", refuse)
+    assert select_notes(doc, library).notes
+
+
+def test_a_placeholder_that_cannot_be_filled_names_the_note(chain, tmp_path):
+    write_note(
+        tmp_path / "lib",
+        "FUND",
+        rule="is_fms",
+        carry_over="always",
+        body="{{ case.fund_source.program }}",
+    )
+    library = load_library(tmp_path / "lib")
+    with pytest.raises(NoteError, match="cannot fill the placeholders of note FUND"):
+        select_notes(chain(qaa()), library)
+
+
+# -- placeholders keep any case text as written (hypothesis) --------------------------------------------
+
+_MD = MarkdownIt("commonmark")
+
+
+def _plain_text(markdown: str) -> str:
+    out = []
+    for token in _MD.parse(markdown):
+        for child in token.children or ():
+            if child.type == "text":
+                out.append(child.content)
+            elif child.type == "softbreak":
+                out.append(" ")
+    return "".join(out)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    text=st.text(
+        alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")),
+        min_size=1,
+        max_size=40,
+    ).filter(lambda t: t.strip())
+)
+def test_any_line_note_prints_as_written(text):
+    data = changed(qaa(), lambda d: line(d, "001").update(line_note=text))
+    selection = select_notes(document(data), _library())
+    (body,) = [
+        n.body for n in selection.notes if n.id == "LINE-ITEM-DESCRIPTION" and n.lines == ("001",)
+    ]
+    from loagen.rules import sentence
+
+    assert _plain_text(body) == sentence(text)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(numbers=st.sets(st.integers(min_value=1, max_value=30), min_size=1, max_size=8))
+def test_line_lists_follow_the_wording_rules(numbers):
+    from loagen.wording import line_refs
+
+    data = qaa()
+    template = line(data, "002")
+    data["lines"] = [
+        {**template, "number": f"{n:03d}", "source_code": "P" if n in numbers else "S"}
+        for n in range(1, 31)
+    ]
+    selection = select_notes(document(data), _library())
+    (cas,) = [n for n in selection.notes if n.id == "CAS-SURCHARGE"]
+    expected = line_refs(f"{n:03d}" for n in numbers)
+    assert cas.lines == tuple(f"{n:03d}" for n in sorted(numbers))
+    assert f"included for {expected}:" in cas.body
+
+
+_CACHE: dict[str, Any] = {}
+
+
+def _library():
+    if "lib" not in _CACHE:
+        _CACHE["lib"] = load_library(LIBRARY)
+    return _CACHE["lib"]
+
+
+# -- loagen explain -----------------------------------------------------------------------------------
+
+
+def test_cli_explain_reads_well(monkeypatch):
+    from loagen.cli import app
+
+    monkeypatch.setenv("LOAGEN_PROJECT", str(LIBRARY.parent))
+    case = LIBRARY.parent / "cases" / "BN-D-QAA" / "amendment-1.json"
+    result = CliRunner().invoke(app, ["explain", str(case)])
+    assert result.exit_code == 0, result.output
+    assert "BN-D-QAA Amendment 1" in result.output
+    assert (
+        "SOLE-SOURCE-FMS" in result.output
+        and "Line 007 is added or changed by this Amendment" in result.output
+    )
+    assert "lines_with(sole_source=True) → Lines 001 and 007" in result.output
+    as_json = CliRunner().invoke(app, ["explain", str(case), "--json"])
+    data = json.loads(as_json.output)
+    decisions = {d["note_id"]: d for d in data["decisions"]}
+    assert decisions["SOLE-SOURCE-FMS"]["included"] and decisions["SOLE-SOURCE-FMS"]["lines"] == [
+        "007"
+    ]
