@@ -112,3 +112,11 @@ def test_due_dates_follow_the_billing_table() -> None:
     assert due_date(date(2026, 9, 1)) == date(2026, 6, 15)
     assert due_date(date(2026, 12, 1)) == date(2026, 9, 15)
     assert due_date(date(2027, 2, 1)) == date(2026, 12, 15)
+
+
+def test_nato_awacs_surcharge_is_waived() -> None:
+    data = example("BN-D-QAA/basic")
+    data["case_id"] = "N1-D-QAA"
+    c = _costs(data)
+    assert c.administrative_charge == 0
+    assert "NATO AWACS" in c.surcharge_exemption

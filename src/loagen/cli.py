@@ -124,6 +124,128 @@ def schema() -> None:
 
 # -- notes and explain (note library) ------------------------------------------------------------
 
+
+def _library_checked_on_cases(project, library) -> list[str]:  # noqa: ANN001
+    """Run every rule and fill every placeholder on the project's case files; the note errors."""
+    from .document import load_document
+    from .selection import select_notes
+
+    problems = []
+    folder = project.root / "cases"
+    paths = sorted(p for p in folder.rglob("*") if p.suffix in (".json", ".yaml", ".yml"))
+    for path in paths:
+        try:
+            document = load_document(path)
+        except LoagenError:
+            continue  # a broken case file is the case writer's problem, not the library's
+        try:
+            select_notes(document, library)
+        except LoagenError as exc:
+            problems.append(str(exc))
+    return problems
+
+
+@app.command()
+def notes(
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Check the whole library (front matter, rules, placeholders, duplicate ids and "
+            "order keys, and a dry run on the project's cases); exit 1 listing every problem.",
+        ),
+    ] = False,
+) -> None:
+    """List the note library: each note's id, title, programs, placement and rule."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from .build import Project
+    from .notes import load_library
+
+    try:
+        project = Project.discover()
+        library = load_library(project.note_library)
+    except LoagenError as exc:
+        fail(exc)
+    if check:
+        problems = _library_checked_on_cases(project, library)
+        if problems:
+            n = len(problems)
+            err.print(f"[bold red]error:[/] {n} note problem{'s' if n != 1 else ''} on the project's cases")
+            for text in problems:
+                err.print(f"  {escape(text)}")
+            raise typer.Exit(1)
+        out.print(f"{project.note_library}: {len(library)} notes, no problems")
+        return
+    table = Table(title=f"{project.note_library} ({len(library)} notes)", show_lines=False)
+    table.add_column("id", no_wrap=True)
+    for column in ("title", "programs", "placement", "carry-over", "rule"):
+        table.add_column(column, overflow="fold")
+    for note in library:
+        place = f"{note.placement} §{note.section}" if note.placement == "notes" else note.placement
+        table.add_row(
+            note.id,
+            escape(note.title),
+            ", ".join(note.programs),
+            place,
+            note.carry_over,
+            escape(note.rule),
+        )
+    out.print(table)
+
+
+@app.command()
+def explain(
+    path: Annotated[Path, typer.Argument(help="A case file (JSON or YAML).", show_default=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the decisions as JSON.")] = False,
+) -> None:
+    """Say, for every note in the library, whether this document carries it and why: the rule,
+    the value of each part of it, and the lines it names."""
+    import dataclasses
+
+    from rich.markup import escape
+
+    from .build import Project
+    from .document import load_document
+    from .notes import load_library
+    from .selection import select_notes
+    from .wording import document_title, line_refs
+
+    try:
+        project = Project.discover()
+        library = load_library(project.note_library)
+        document = load_document(path)
+        selection = select_notes(document, library)
+    except LoagenError as exc:
+        fail(exc)
+    case = document.case
+    if as_json:
+        data = {
+            "case": case.case_id,
+            "document": document_title(case),
+            "library_digest": library.digest,
+            "decisions": [dataclasses.asdict(d) for d in selection.decisions],
+        }
+        sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+        return
+    carried = [d for d in selection.decisions if d.included]
+    out.print(
+        f"[bold]{case.case_id} {document_title(case)}[/] ({case.program}): "
+        f"{len(carried)} of {len(selection.decisions)} notes carried"
+    )
+    for heading, group in (("Carried", carried), ("Not carried", [d for d in selection.decisions if not d.included])):
+        out.print(f"\n[bold underline]{heading} ({len(group)})[/]")
+        for d in group:
+            mark = "[green]IN [/]" if d.included else "[dim]OUT[/]"
+            on = f"  [cyan]{line_refs(d.lines)}[/]" if d.lines else ""
+            out.print(f"{mark} [bold]{d.note_id}[/] {escape(d.title)}{on}")
+            out.print(f"    {escape(d.reason)}")
+            out.print(f"    rule: [italic]{escape(d.rule)}[/]")
+            for term in d.terms:
+                style = "green" if term.evaluated and term.value else "red" if term.evaluated else "dim"
+                out.print(f"      [{style}]{escape(term.text)} → {escape(term.shown)}[/]")
+
 # -- check (quality control) ---------------------------------------------------------------------
 
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow"}

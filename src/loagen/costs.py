@@ -102,6 +102,8 @@ def exemption(case: Case, day: date | None, ref: Reference) -> str | None:
             continue
         if "category" in row and row["category"] != case.category:
             continue
+        if "countries" in row and case.country_code not in row["countries"]:
+            continue
         start = row.get("from")
         if start is not None:
             start = start if isinstance(start, date) else date.fromisoformat(str(start))

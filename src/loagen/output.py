@@ -27,10 +27,12 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def selection_digest(prepared: Prepared) -> str:
-    """Hash of what the note selection puts on the page (ids, versions, placement, filled text)."""
+    """Hash of what the note selection puts on the page (ids, versions, placement, filled title
+    and text): `loagen batch` rebuilds a document after a library edit only when it changes."""
     h = hashlib.sha256()
     for note in prepared.selection.notes:
-        for part in (note.id, note.version, note.placement, ",".join(note.lines), note.body):
+        parts = (note.id, note.version, note.placement, ",".join(note.lines), note.title, note.body)
+        for part in parts:
             h.update(part.encode() + b"\0")
     return h.hexdigest()
 

@@ -1,0 +1,272 @@
+"""`loagen batch`: every document built as a single build would, incremental, failures collected,
+interruptions harmless."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from loagen.batch import find_case_files, planned_stem, run_batch, template_digest
+from loagen.build import Builder
+from loagen.cli import app
+from loagen.document import load_document
+
+from .conftest import CASES, ROOT
+from .projects import copy_cases, make_corpus, make_project, note_file, used_notes
+
+
+@pytest.fixture
+def setup(tmp_path: Path):
+    """A project, the example cases and a 20-document corpus, all in tmp_path."""
+    project = make_project(tmp_path / "project")
+    cases = copy_cases(tmp_path / "cases")
+    make_corpus(cases, 20)
+    return project, cases, tmp_path / "out"
+
+
+def _stems(results) -> set[str]:
+    return {r.docx.name.removesuffix(".docx") for r in results}
+
+
+# -- what a batch relies on -----------------------------------------------------------------------
+
+
+def test_planned_stem_is_the_documents_output_stem(tmp_path: Path):
+    files = sorted(CASES.rglob("*.json"))
+    restated = json.loads((CASES / "BN-D-QAA" / "amendment-1.json").read_text())
+    restated["document"]["restated"] = {"previous_offer_date": "2026-04-01"}
+    shutil.copy(CASES / "BN-D-QAA" / "basic.json", tmp_path / "basic.json")
+    (tmp_path / "amendment-1-restated.json").write_text(json.dumps(restated))
+    for path in [*files, tmp_path / "amendment-1-restated.json"]:
+        stem = planned_stem(json.loads(path.read_text()))
+        assert stem == load_document(path).output_stem
+
+
+def test_template_digest_is_what_the_renderer_records():
+    builder = Builder(make_project_once())
+    for path in (CASES / "BN-D-QAA").glob("*.json"):
+        compiled = builder.renderer.template_for(load_document(path).case)
+        assert template_digest(compiled.path) == compiled.sha256
+
+
+def make_project_once():
+    from loagen.build import Project
+
+    return Project.at(ROOT)
+
+
+def test_finds_case_files_and_leaves_out_the_rest(tmp_path: Path):
+    shutil.copy(CASES / "BN-P-WRS" / "basic.json", tmp_path / "basic.json")
+    (tmp_path / "broken.json").write_text('{"case_id": ')
+    (tmp_path / "package.json").write_text('{"name": "not a case"}')
+    (tmp_path / "notes.txt").write_text("hello")
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "BN-P-WRS-basic.manifest.json").write_text("{}")
+    (tmp_path / ".hidden").mkdir()
+    shutil.copy(CASES / "BN-P-WRS" / "basic.json", tmp_path / ".hidden" / "basic.json")
+    found = find_case_files([tmp_path, tmp_path / "package.json"])
+    names = [p.relative_to(tmp_path).as_posix() for p in found]
+    assert names == ["basic.json", "broken.json", "package.json"]  # a named file always counts
+
+
+# -- building -------------------------------------------------------------------------------------
+
+
+def test_builds_every_document_byte_identical_to_single_builds(setup, tmp_path: Path):
+    project, cases, out = setup
+    report = run_batch([cases], project=project, output_dir=out, jobs=2)
+    files = find_case_files([cases])
+    assert report.ok, [str(p) for r in report.failed for p in r.problems]
+    assert len(report.built) == len(files) == 26
+
+    single = tmp_path / "single"
+    builder = Builder(project)
+    for path in files:
+        result = builder.build(path, single)
+        assert (out / result.docx_path.name).read_bytes() == result.docx_path.read_bytes()
+        manifest = result.manifest_path.name
+        assert (out / manifest).read_bytes() == (single / manifest).read_bytes()
+
+
+def test_a_second_run_skips_everything(setup):
+    project, cases, out = setup
+    first = run_batch([cases], project=project, output_dir=out, jobs=2)
+    before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    second = run_batch([cases], project=project, output_dir=out, jobs=2)
+    assert len(second.skipped) == len(first.built) and not second.built and not second.refreshed
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == before
+
+
+def test_force_rebuilds_everything(setup):
+    project, cases, out = setup
+    run_batch([cases], project=project, output_dir=out, jobs=1)
+    again = run_batch([cases], project=project, output_dir=out, jobs=1, force=True)
+    assert len(again.built) == 26 and not again.skipped
+
+
+def test_a_changed_case_file_rebuilds_it_and_the_documents_after_it(setup):
+    project, cases, out = setup
+    run_batch([cases], project=project, output_dir=out, jobs=2)
+    basic = cases / "BN-D-QAA" / "basic.json"
+    data = json.loads(basic.read_text())
+    data["accessorial"]["transportation"] += 1000
+    basic.write_text(json.dumps(data, indent=2))
+    report = run_batch([cases], project=project, output_dir=out, jobs=2)
+    assert _stems(report.built) == {
+        "BN-D-QAA-basic",
+        "BN-D-QAA-amendment-1",
+        "BN-D-QAA-modification-1",
+    }
+    assert len(report.skipped) == 23
+
+
+def test_touching_one_note_rebuilds_exactly_the_documents_that_print_it(setup, tmp_path: Path):
+    project, cases, out = setup
+    run_batch([cases], project=project, output_dir=out, jobs=2)
+    uses = used_notes(out)
+    counts: dict[str, int] = {}
+    for notes in uses.values():
+        for note in notes:
+            counts[note] = counts.get(note, 0) + 1
+    # a note some documents print and others do not
+    note = min((n for n, c in counts.items() if 0 < c < len(uses)), key=lambda n: (counts[n], n))
+    path = note_file(project.note_library, note)
+    path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + " Added text.\n")
+
+    report = run_batch([cases], project=project, output_dir=out, jobs=2)
+    assert report.ok
+    assert _stems(report.built) == {stem for stem, notes in uses.items() if note in notes}
+    assert len(report.built) + len(report.refreshed) == len(uses)
+    # every output, rebuilt or only re-manifested, is what a single build writes now
+    single = tmp_path / "single"
+    builder = Builder(project)
+    for path in find_case_files([cases]):
+        result = builder.build(path, single)
+        for written in (result.docx_path, result.manifest_path):
+            assert (out / written.name).read_bytes() == written.read_bytes(), written.name
+    # the manifests now record the new library, so the next run does nothing
+    again = run_batch([cases], project=project, output_dir=out, jobs=2)
+    assert len(again.skipped) == len(uses)
+
+
+def test_a_broken_case_is_reported_and_every_other_document_builds(setup):
+    project, cases, out = setup
+    folder = cases / "BN-D-QAA"
+    (folder / "amendment-2.json").write_text('{"case_id": "BN-D-QAA", ')  # not JSON
+    bad = json.loads((folder / "basic.json").read_text())
+    bad["lines"][1]["unit_of_issue"] = "XX"
+    (cases / "BN-B-ZEB").mkdir()
+    (cases / "BN-B-ZEB" / "basic.json").write_text(json.dumps({**bad, "case_id": "BN-B-ZEB"}))
+    checked = json.loads((folder / "basic.json").read_text())
+    checked["case_id"] = "BN-D-QAB"
+    checked["document"]["purpose"] = "provides the customer with two C-130J aircraft"
+    (cases / "BN-D-QAB").mkdir()
+    (cases / "BN-D-QAB" / "basic.json").write_text(json.dumps(checked))
+
+    report = run_batch([cases], project=project, output_dir=out, jobs=2)
+    assert len(report.built) == 26
+    failed = {r.source.relative_to(cases).as_posix(): r.problems for r in report.failed}
+    assert set(failed) == {
+        "BN-D-QAA/amendment-2.json",
+        "BN-B-ZEB/basic.json",
+        "BN-D-QAB/basic.json",
+    }
+    assert "not valid JSON" in failed["BN-D-QAA/amendment-2.json"][0].message
+    schema = failed["BN-B-ZEB/basic.json"]
+    assert any(p.location == "lines[1].unit_of_issue" for p in schema)
+    check = failed["BN-D-QAB/basic.json"]
+    assert any(p.location == "document.purpose" and "customer" in p.message for p in check)
+    assert not (out / "BN-D-QAB-basic.docx").exists()
+
+
+def test_two_files_writing_the_same_output_is_a_failure(tmp_path: Path):
+    project = make_project(tmp_path / "project")
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    shutil.copy(CASES / "BN-P-WRS" / "basic.json", folder / "basic.json")
+    shutil.copy(CASES / "BN-P-WRS" / "basic.json", folder / "copy.json")
+    report = run_batch([folder], project=project, output_dir=tmp_path / "out", jobs=1)
+    assert len(report.built) == 1
+    assert "same output" in report.failed[0].problems[0].message
+
+
+# -- the command ----------------------------------------------------------------------------------
+
+
+def test_command_reports_failures_and_exits_1(setup, monkeypatch):
+    project, cases, out = setup
+    monkeypatch.setenv("LOAGEN_PROJECT", str(project.root))
+    (cases / "BN-P-WRS" / "amendment-1.json").write_text("{")
+    result = CliRunner().invoke(app, ["batch", str(cases), "-o", str(out), "--json"])
+    assert result.exit_code == 1, result.output
+    summary = json.loads(result.stdout)
+    assert summary["counts"]["built"] == 26 and summary["counts"]["failed"] == 1
+    problem = summary["failed"][0]["problems"][0]
+    assert problem["file"].endswith("amendment-1.json") and "JSON" in problem["message"]
+
+    plain = CliRunner().invoke(app, ["batch", str(cases), "-o", str(out), "-j", "1"])
+    assert plain.exit_code == 1
+    assert "26 up to date, 1 failed" in plain.stdout
+    assert "amendment-1.json" in plain.stderr
+
+
+def _batch_process(project: Path, cases: Path, out: Path) -> subprocess.Popen:
+    env = {**os.environ, "LOAGEN_PROJECT": str(project)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "loagen", "batch", str(cases), "-o", str(out), "-j", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group: the kill reaches the workers too
+    )
+
+
+def _wait_for_outputs(out: Path, process: subprocess.Popen, count: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        if out.is_dir() and len(list(out.glob("*.manifest.json"))) >= count:
+            return
+        time.sleep(0.01)
+
+
+def _assert_complete(out: Path) -> None:
+    for docx in out.glob("*.docx"):
+        with zipfile.ZipFile(docx) as zf:
+            assert zf.testzip() is None
+    for manifest in out.glob("*.manifest.json"):
+        json.loads(manifest.read_text())
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT])
+def test_an_interrupted_batch_leaves_complete_files_and_the_next_run_finishes(
+    tmp_path: Path, how: signal.Signals
+):
+    project = make_project(tmp_path / "project")
+    cases = tmp_path / "cases"
+    files = make_corpus(cases, 120)
+    out = tmp_path / "out"
+    process = _batch_process(project.root, cases, out)
+    _wait_for_outputs(out, process, 5)
+    os.killpg(process.pid, how)
+    process.communicate(timeout=60)
+    if how == signal.SIGINT and process.returncode not in (0, 1):
+        assert process.returncode == 130
+    _assert_complete(out)
+
+    again = _batch_process(project.root, cases, out)
+    stdout, stderr = again.communicate(timeout=120)
+    assert again.returncode == 0, stderr.decode()
+    _assert_complete(out)
+    assert len(list(out.glob("*.docx"))) == len(files)
+    report = run_batch([cases], project=project, output_dir=out, jobs=1)
+    assert len(report.skipped) == len(files)

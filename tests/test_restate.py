@@ -1,0 +1,143 @@
+"""`loagen restate`: the restated case file beside the original, and its document built."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import docx
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from loagen.cli import app
+from loagen.restate import RestateError, restate_file
+
+from .conftest import CASES
+from .projects import make_project
+
+
+@pytest.fixture
+def qaa(tmp_path: Path) -> Path:
+    folder = tmp_path / "BN-D-QAA"
+    folder.mkdir()
+    for path in (CASES / "BN-D-QAA").glob("*.json"):
+        (folder / path.name).write_bytes(path.read_bytes())
+    return folder
+
+
+def test_restated_amendment_is_built_and_leads_with_the_restated_sentence(
+    qaa: Path, tmp_path: Path, monkeypatch
+):
+    project = make_project(tmp_path / "project")
+    monkeypatch.setenv("LOAGEN_PROJECT", str(project.root))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app,
+        [
+            "restate",
+            str(qaa / "amendment-1.json"),
+            "--previous-offer-date",
+            "2026-04-01",
+            "--offer-expiration-date",
+            "2026-10-15",
+            "-o",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert (qaa / "amendment-1-restated.json").is_file()
+    document = docx.Document(str(out / "BN-D-QAA-amendment-1-restated.docx"))
+    texts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        texts += [cell.text for row in table.rows for cell in row.cells]
+    description = next(t for t in texts if "RESTATED" in t)
+    assert description.startswith(
+        "This Amendment is a RESTATED document which supersedes the previous version offered "
+        "on 1 April 2026."
+    )
+    manifest = json.loads((out / "BN-D-QAA-amendment-1-restated.manifest.json").read_text())
+    assert manifest["dependencies"]["inputs"][-1]["path"].endswith("amendment-1-restated.json")
+
+
+def test_restated_file_keeps_the_original_text_and_field_order(qaa: Path):
+    original = qaa / "amendment-1.json"
+    target = restate_file(original, date(2026, 4, 1))
+    assert target == qaa / "amendment-1-restated.json"
+    before, after = json.loads(original.read_text()), json.loads(target.read_text())
+    assert list(after) == list(before)
+    assert list(after["document"]) == [*before["document"], "restated"]
+    assert after["document"]["restated"] == {"previous_offer_date": "2026-04-01"}
+    assert {k: v for k, v in after.items() if k != "document"} == {
+        k: v for k, v in before.items() if k != "document"
+    }
+    # only the document object changed: the lines keep their one-line objects
+    assert original.read_text().split('"lines"')[1] == target.read_text().split('"lines"')[1]
+
+
+def test_new_offer_expiration_date_replaces_the_old_one(qaa: Path):
+    target = restate_file(qaa / "basic.json", date(2025, 5, 1), date(2025, 9, 30))
+    doc = json.loads(target.read_text())["document"]
+    assert doc["offer_expiration_date"] == "2025-09-30"
+    assert target.name == "basic-restated.json"
+
+
+def test_a_modification_cannot_be_restated(qaa: Path):
+    with pytest.raises(RestateError, match="Modification cannot be restated") as caught:
+        restate_file(qaa / "modification-1.json", date(2026, 4, 1))
+    assert caught.value.problems[0].location == "document.kind"
+    assert not (qaa / "modification-1-restated.json").exists()
+
+
+def test_restating_again_with_the_same_date_redoes_it_and_another_date_is_refused(qaa: Path):
+    first = restate_file(qaa / "amendment-1.json", date(2026, 4, 1))
+    again = restate_file(first, date(2026, 4, 1), date(2026, 11, 1))
+    assert again == first
+    assert json.loads(first.read_text())["document"]["offer_expiration_date"] == "2026-11-01"
+    with pytest.raises(RestateError, match="already restates the offer of 2026-04-01"):
+        restate_file(first, date(2026, 5, 1))
+
+
+def test_yaml_case_files_are_restated_as_yaml(tmp_path: Path):
+    data = json.loads((CASES / "BN-P-WRS" / "basic.json").read_text())
+    source = tmp_path / "basic.yaml"
+    source.write_text(yaml.safe_dump(data, sort_keys=False))
+    target = restate_file(source, date(2026, 1, 10))
+    assert target.name == "basic-restated.yaml"
+    loaded = yaml.safe_load(target.read_text())
+    assert loaded["document"]["restated"]["previous_offer_date"] in (
+        "2026-01-10",
+        date(2026, 1, 10),
+    )
+    assert list(loaded) == list(data)
+
+
+def test_command_refuses_a_modification_and_still_restates_the_others(
+    qaa: Path, tmp_path: Path, monkeypatch
+):
+    project = make_project(tmp_path / "project")
+    monkeypatch.setenv("LOAGEN_PROJECT", str(project.root))
+    result = CliRunner().invoke(
+        app,
+        [
+            "restate",
+            str(qaa / "modification-1.json"),
+            str(qaa / "basic.json"),
+            "--previous-offer-date",
+            "2025-05-01",
+            "-o",
+            str(tmp_path / "out"),
+        ],
+    )
+    assert result.exit_code == 1
+    assert "cannot restate" in result.stderr and "Modification" in result.stderr
+    assert (tmp_path / "out" / "BN-D-QAA-basic-restated.docx").is_file()
+
+
+def test_bad_date_is_a_usage_error(qaa: Path):
+    result = CliRunner().invoke(
+        app, ["restate", str(qaa / "basic.json"), "--previous-offer-date", "1 April"]
+    )
+    assert result.exit_code == 2
+    assert "YYYY-MM-DD" in result.output
