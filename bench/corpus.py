@@ -77,6 +77,20 @@ def _money(rng: random.Random, low: int, high: int, step: int = 10_000) -> int:
     return rng.randrange(low // step, high // step + 1) * step
 
 
+_NOTE_SENTENCES = [
+    "This line provides {item} for the {end_item} fleet of the Purchaser.",
+    "Items are provided in the configuration used by U.S. forces unless the Purchaser asks otherwise in writing.",
+    "Quantities are estimates and may be adjusted within the line value as requirements are defined.",
+    "Deliveries follow the Months of Service shown for this line and may be phased to meet contract lead times.",
+    "The Implementing Agency coordinates the configuration with the Purchaser before contract award.",
+    "Items no longer produced may be replaced by their current equivalents at no change in scope.",
+    "Technical data and manuals needed to operate and maintain the items are provided on the publications line.",
+    "The line includes inspection, acceptance testing and preparation for shipment of the {item}.",
+    "Support for the {end_item} beyond the period of this line requires a further document.",
+    "Items are shipped to the freight forwarder named by the Purchaser under the Delivery Term Code of this line.",
+]
+
+
 def _months(rng: random.Random, start_low: int = 6, start_high: int = 36) -> str:
     start = rng.randint(start_low, max(start_low, start_high))
     return f"{start}-{start + rng.randint(6, 30)}"
@@ -120,6 +134,15 @@ class _Case:
         return f"{n:03d}"
 
     def _new_line(self, n: int) -> dict[str, Any]:
+        line = self._pick_line(n)
+        if "line_note" not in line:  # real line item descriptions run to a few sentences
+            count = self.rng.randint(2, 5)
+            line["line_note"] = " ".join(self.rng.sample(_NOTE_SENTENCES, count)).format(
+                item=line["description"].lower(), end_item=self.end_item
+            )
+        return line
+
+    def _pick_line(self, n: int) -> dict[str, Any]:
         rng = self.rng
         if self.category == "blanket_order":
             return self._support_line(n, blanket=True) if rng.random() < 0.7 else self._service(n)

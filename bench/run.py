@@ -356,6 +356,13 @@ def _write_results(  # noqa: ANN001
             f"**{single_rate / naive_rate:.1f}x**",
         ),
         (
+            "Ratio to the naive baseline, the same work (loagen's render and write stages below: "
+            "the DOCX rendered from the compiled template and written with its manifest, "
+            "atomically; the naive script renders and saves)",
+            f"**{naive['ms_per_doc'] / (stages['ms_per_doc']['render'] + stages['ms_per_doc']['write']):.1f}x** "
+            f"({stages['ms_per_doc']['render'] + stages['ms_per_doc']['write']:.2f} ms a document)",
+        ),
+        (
             "Ratio to the naive baseline, rendering alone (loagen's render stage below: "
             "compiled template, DOCX bytes in memory)",
             f"{naive['ms_per_doc'] / stages['ms_per_doc']['render']:.1f}x "
@@ -396,6 +403,9 @@ def _write_results(  # noqa: ANN001
     ]
     table = "\n".join(f"| {a} | {b} |" for a, b in rows)
     render_ratio = naive["ms_per_doc"] / stages["ms_per_doc"]["render"]
+    same_work_ratio = naive["ms_per_doc"] / (
+        stages["ms_per_doc"]["render"] + stages["ms_per_doc"]["write"]
+    )
     pipeline_ratio = single_rate / naive_rate
 
     def met(ok: bool) -> str:
@@ -403,10 +413,11 @@ def _write_results(  # noqa: ANN001
 
     verdicts = "\n".join(
         [
-            f"- Single process at least 10x the naive baseline: {met(pipeline_ratio >= 10)} for "
-            f"the whole pipeline ({pipeline_ratio:.1f}x: loading, history, costs, note "
-            f"selection, checks and the manifest are work the naive script does not do at all), "
-            f"{met(render_ratio >= 10)} for the rendering it replaces ({render_ratio:.1f}x). "
+            f"- Single process at least 10x the naive baseline: {met(same_work_ratio >= 10)} for "
+            f"the work the naive script does, rendering and saving the DOCX ({same_work_ratio:.1f}x; "
+            f"rendering alone {render_ratio:.1f}x); {met(pipeline_ratio >= 10)} for the whole "
+            f"pipeline ({pipeline_ratio:.1f}x), whose loading, history, costs, note selection with "
+            "its explanations and quality checks are work the naive script does not do at all. "
             f"The naive figure here ({naive['ms_per_doc']:.0f} ms) is below the 70 ms the issue "
             "quotes: the templates are small, so re-compiling them costs less.",
             f"- The batch scales with cores: {pool_rate / single_rate:.2f}x on {args.jobs} "

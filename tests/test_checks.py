@@ -837,7 +837,7 @@ def test_markings_found(text: str) -> None:
     ],
 )
 def test_markings_not_found_in_ordinary_text(text: str) -> None:
-    assert find_markings(text) == []
+    assert find_markings(text) == ()
 
 
 @pytest.mark.parametrize(
@@ -867,7 +867,7 @@ def test_contact_data_found(text: str, what: str) -> None:
     ],
 )
 def test_contact_data_not_found_in_codes(text: str) -> None:
-    assert find_contact_data(text) == []
+    assert find_contact_data(text) == ()
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from .case import Case, Line
@@ -287,7 +287,8 @@ _BARE = re.compile(r"(?:^|(?<=[.:;!?]\s)|(?<=\n))\s*\((S|C)\)(?=\s|$)")
 _ENUMERATOR = re.compile(r"(?<![\w(])\(([A-Z])\)")
 
 
-def find_markings(text: str) -> list[TextHit]:
+@lru_cache(maxsize=16384)
+def find_markings(text: str) -> tuple[TextHit, ...]:
     """Classification markings in `text` (see the patterns above for what counts).
 
     Parts of one marking that touch ("SECRET" and "//NOFORN") are reported as one.
@@ -308,7 +309,7 @@ def find_markings(text: str) -> list[TextHit]:
             merged[-1][1] = max(merged[-1][1], end)
         else:
             merged.append([start, end])
-    return [TextHit(f"the marking {text[a:b].strip()!r}", a, b) for a, b in merged]
+    return tuple(TextHit(f"the marking {text[a:b].strip()!r}", a, b) for a, b in merged)
 
 
 # -- personal data --
@@ -325,7 +326,8 @@ _PHONE_LABEL = re.compile(
 _SSN = re.compile(r"(?<![\w-])\d{3}-\d{2}-\d{4}(?![\w-])|\bSSN\b\s*[:#]?\s*\d")
 
 
-def find_contact_data(text: str) -> list[TextHit]:
+@lru_cache(maxsize=16384)
+def find_contact_data(text: str) -> tuple[TextHit, ...]:
     """E-mail addresses, phone numbers and social security numbers in `text`."""
     hits: list[TextHit] = []
     for m in _EMAIL.finditer(text):
@@ -341,7 +343,7 @@ def find_contact_data(text: str) -> list[TextHit]:
                 continue
             taken.append(m.span())
             hits.append(TextHit("a phone number", m.start(), m.end()))
-    return sorted(set(hits), key=lambda h: (h.start, h.end, h.what))
+    return tuple(sorted(set(hits), key=lambda h: (h.start, h.end, h.what)))
 
 
 _NAME = r"[A-Z][a-z]+(?:['’-][A-Z]?[a-z]+)?"
@@ -366,13 +368,14 @@ _CONTACT = re.compile(
 )
 
 
-def find_names(text: str) -> list[TextHit]:
+@lru_cache(maxsize=16384)
+def find_names(text: str) -> tuple[TextHit, ...]:
     """Personal names where they can be told apart: after an honorific, a rank or 'POC:'."""
     hits = []
     for pattern in (_HONORIFIC, _RANK, _CONTACT):
         for m in pattern.finditer(text):
             hits.append(TextHit(f"the personal name {m.group(0)!r}", m.start(), m.end()))
-    return sorted(set(hits), key=lambda h: (h.start, h.end, h.what))
+    return tuple(sorted(set(hits), key=lambda h: (h.start, h.end, h.what)))
 
 
 # -- terminology --
@@ -406,13 +409,14 @@ _LINE_ITEM = re.compile(r"\bline[-\s]items?\b", re.IGNORECASE)
 _SLS = re.compile(r"\babove\s+(?:the\s+)?(?:standard\s+level\s+of\s+service|SLS)\b", re.IGNORECASE)
 
 
-def find_terms(pattern: re.Pattern[str], text: str) -> list[TextHit]:
-    return [TextHit(m.group(0), m.start(), m.end()) for m in pattern.finditer(text)]
+@lru_cache(maxsize=65536)
+def find_terms(pattern: re.Pattern[str], text: str) -> tuple[TextHit, ...]:
+    return tuple(TextHit(m.group(0), m.start(), m.end()) for m in pattern.finditer(text))
 
 
 def _scan(
     ctx: Context,
-    finder: Callable[[str], list[TextHit]],
+    finder: Callable[[str], tuple[TextHit, ...]],
     message: Callable[[TextHit, str], str],
     roles: tuple[Role, ...] = ("party", "reference", "title", "prose"),
 ) -> Iterator[Hit]:

@@ -219,8 +219,11 @@ def standard_schedule(
 # -- the summary ---------------------------------------------------------------------------------
 
 
-def cost_summary(chain: tuple[Case, ...], ref: Reference | None = None) -> CostSummary:
-    """Costs of the last document of `chain` (oldest first)."""
+def cost_summary(
+    chain: tuple[Case, ...], ref: Reference | None = None, *, with_schedule: bool = True
+) -> CostSummary:
+    """Costs of the last document of `chain` (oldest first); without the payment schedule
+    when `with_schedule` is false (e.g. the previous totals an Amendment prints)."""
     ref = ref or load_reference()
     case = chain[-1]
     dates = line_dates(chain)
@@ -241,6 +244,20 @@ def cost_summary(chain: tuple[Case, ...], ref: Reference | None = None) -> CostS
     case_exemption = exemption(case, dates.get(case.lines[0].number), ref) if not admin else None
 
     # -- payment schedule --
+    if not with_schedule:
+        return _summary(
+            line_costs,
+            case,
+            admin,
+            other,
+            total,
+            case_exemption,
+            clssa,
+            (),
+            "none",
+            "not computed",
+            ZERO,
+        )
     if case.payment_schedule:
         rows, cumulative = [], ZERO
         for i, p in enumerate(case.payment_schedule):
@@ -279,15 +296,43 @@ def cost_summary(chain: tuple[Case, ...], ref: Reference | None = None) -> CostS
         schedule = standard_schedule(chain, shares, up_front)
         source, reason = "computed", "standard payment schedule computed by loagen"
         deposit = schedule[0].amount
+    return _summary(
+        line_costs,
+        case,
+        admin,
+        other,
+        total,
+        case_exemption,
+        clssa,
+        schedule,
+        source,
+        reason,
+        deposit,
+    )
+
+
+def _summary(
+    line_costs: list[LineCost],
+    case: Case,
+    admin: Decimal,
+    other: Decimal,
+    total: Decimal,
+    exempt: str | None,
+    clssa: Decimal,
+    schedule: tuple[PaymentRow, ...],
+    source: str,
+    reason: str,
+    deposit: Decimal,
+) -> CostSummary:
     return CostSummary(
         lines=tuple(line_costs),
-        net_estimated_cost=net,
-        packing_crating_handling=acc.packing_crating_handling,
+        net_estimated_cost=sum((c.total for c in line_costs), ZERO),
+        packing_crating_handling=case.accessorial.packing_crating_handling,
         administrative_charge=admin,
-        transportation=acc.transportation,
+        transportation=case.accessorial.transportation,
         other=other,
         total_estimated_cost=total,
-        surcharge_exemption=case_exemption,
+        surcharge_exemption=exempt,
         clssa_surcharge=clssa,
         schedule=schedule,
         schedule_source=source,

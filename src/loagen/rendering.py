@@ -42,13 +42,12 @@ TEMPLATE_NAMES = {
 }
 REQUIRED_STYLES = (*NOTE_STYLES, "LOA Note Heading")
 _BREAK = Markup('</w:t><w:br/><w:t xml:space="preserve">')
-_NEWLINE_P = re.compile(r"\n<w:p([ >])")
 _JINJA_PARTS = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
 
 
 def _finalize(value: Any) -> Any:
     """Case text is data: drop characters a Word document cannot hold (autoescape does the rest)."""
-    if isinstance(value, str) and not isinstance(value, Markup):
+    if isinstance(value, str) and not isinstance(value, Markup) and not value.isprintable():
         return NOT_XML_CHARS.sub("", value)
     return value
 
@@ -80,8 +79,11 @@ class _Entry:
     data: bytes  # raw deflate stream
 
 
+_LEVEL = 1  # fast; rendered parts compress to about a fifth of their size even so
+
+
 def _deflate(data: bytes) -> _Entry:
-    comp = zlib.compressobj(6, zlib.DEFLATED, -15)
+    comp = zlib.compressobj(_LEVEL, zlib.DEFLATED, -15)
     packed = comp.compress(data) + comp.flush()
     return _Entry(b"", zlib.crc32(data), len(data), packed)
 
@@ -335,7 +337,7 @@ def build_context(
     if amended:
         from .costs import cost_summary
 
-        previous_costs = cost_summary(document.chain[:-1])
+        previous_costs = cost_summary(document.chain[:-1], with_schedule=False)
     cost_rows = []
     for label, attr in COST_ROWS:
         now = getattr(costs, attr)
@@ -443,7 +445,11 @@ class Renderer:
                         f"cannot render {name}: {exc.message}", source=template.path,
                         location=f"paragraph {getattr(exc, 'lineno', '?')}",
                     ) from None  # fmt: skip
-                xml = template.declarations[name] + _NEWLINE_P.sub(r"<w:p\1", xml)
+                # drop the line breaks put before each paragraph at compile time (for error
+                # positions); case text cannot hold them, its "<" is escaped
+                xml = template.declarations[name] + xml.replace("\n<w:p ", "<w:p ").replace(
+                    "\n<w:p>", "<w:p>"
+                )
                 data = xml.encode("utf-8")
                 entries.append((name, _deflate(data)))
             else:

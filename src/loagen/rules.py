@@ -90,7 +90,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date as Date
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
 
@@ -1130,9 +1130,16 @@ _WORDING_HELPERS = {
 }
 
 
-def _matches(line: Line, key: str, expected: Any) -> bool:
+@lru_cache(maxsize=1024)
+def _condition_key(key: str) -> tuple[tuple[str, ...], str | None]:
+    """'training__location' -> (('training', 'location'), None); 'total__gt' -> (('total',), 'gt')."""
     parts = key.split("__")
     op = parts.pop() if len(parts) > 1 and parts[-1] in _CONDITION_OPS else None
+    return tuple(parts), op
+
+
+def _matches(line: Line, key: str, expected: Any) -> bool:
+    parts, op = _condition_key(key)
     actual: Any = line
     for part in parts:
         if actual is None:

@@ -262,7 +262,11 @@ def _fill(
         scope = {**names, **extra}
         try:
             body = _tidy(note.compiled_body.render(scope))
-            title = " ".join(note.compiled_title.render(scope).split())
+            title = (
+                " ".join(note.compiled_title.render(scope).split())
+                if "{" in note.title
+                else note.title
+            )
         except Exception as exc:  # a placeholder that cannot be filled for this case
             where = f" for {about[0].number}" if note.level == "line" and about else ""
             raise NoteError(
