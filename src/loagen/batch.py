@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from . import __version__
 from .errors import LoagenError, Problem
-from .output import MANIFEST_SUFFIX, atomic_write, read_manifest
+from .output import MANIFEST_SUFFIX, atomic_write, output_stem, read_manifest
 
 if TYPE_CHECKING:
     from .build import Builder, Project
@@ -106,14 +106,7 @@ class BatchReport:
             "failed": [
                 {
                     "source": str(r.source),
-                    "problems": [
-                        {
-                            "file": str(p.source) if p.source else None,
-                            "path": p.location,
-                            "message": p.message,
-                        }
-                        for p in r.problems
-                    ],
+                    "problems": [p.to_dict() for p in r.problems],
                 }
                 for r in self.failed
             ],
@@ -255,11 +248,8 @@ def planned_stem(data: Any) -> str | None:
         kind = doc["kind"]
         if not isinstance(case_id, str) or kind not in ("Basic", "Amendment", "Modification"):
             return None
-        name = "basic" if kind == "Basic" else f"{kind.lower()}-{int(doc['number'])}"
-        stem = f"{case_id}-{name}"
-        if doc.get("restated") is not None:
-            stem += "-restated"
-        return stem
+        number = None if kind == "Basic" else int(doc["number"])
+        return output_stem(case_id, kind, number, restated=doc.get("restated") is not None)
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
 
@@ -313,18 +303,17 @@ class Dependencies:
 
 
 def template_digest(path: Path) -> str | None:
-    """What `rendering.CompiledTemplate.sha256` is for the template at `path`, without compiling
-    it: the template file's bytes followed by the hash of the Standard Terms beside it (both
-    print in the document). tests/test_batch.py checks the two agree."""
+    """`terms.template_digest` of the template at `path` and the Standard Terms beside it (what
+    `rendering.CompiledTemplate.sha256` records), read without compiling the template."""
     from .terms import TERMS_FILE
+    from .terms import template_digest as digest
 
     try:
         raw = path.read_bytes()
         terms = (path.parent / TERMS_FILE).read_text(encoding="utf-8")
     except OSError:
         return None
-    terms_sha256 = hashlib.sha256(terms.encode()).hexdigest()
-    return hashlib.sha256(raw + terms_sha256.encode()).hexdigest()
+    return digest(raw, terms)
 
 
 Freshness = Literal["fresh", "library", "stale"]

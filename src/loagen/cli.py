@@ -57,7 +57,7 @@ PathsArg = Annotated[
 ]
 OutputOpt = Annotated[
     Path | None,
-    typer.Option("--output", "-o", help="Folder for the DOCX and manifest files [default: build/ in the project].", show_default=False),
+    typer.Option("--output", "-o", help="Folder for the DOCX and manifest files (default: build/ in the project).", show_default=False),
 ]
 
 
@@ -521,7 +521,7 @@ def _run_with_progress(run, *, as_json: bool):  # noqa: ANN001, ANN202
 
 JobsOpt = Annotated[
     int | None,
-    typer.Option("--jobs", "-j", min=1, help="Worker processes [default: the number of CPUs].", show_default=False),
+    typer.Option("--jobs", "-j", min=1, help="Worker processes (default: the number of CPUs).", show_default=False),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable summary (JSON) instead.")]
 BatchPathsArg = Annotated[

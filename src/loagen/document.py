@@ -51,11 +51,13 @@ class LoaDocument:
 
     @property
     def output_stem(self) -> str:
-        """'BN-D-QAA-amendment-1'."""
-        stem = f"{self.case.case_id}-{self.name}"
-        if self.case.document.restated is not None:
-            stem += "-restated"
-        return stem
+        """'BN-D-QAA-amendment-1' (see `output.output_stem`)."""
+        from .output import output_stem
+
+        doc = self.case.document
+        return output_stem(
+            self.case.case_id, doc.kind, doc.number, restated=doc.restated is not None
+        )
 
 
 def assemble(files: tuple[CaseFile, ...]) -> LoaDocument:

@@ -14,6 +14,14 @@ class Problem:
     location: str
     message: str
 
+    def to_dict(self) -> dict[str, str | None]:
+        """{file, path, message}: the problem as JSON data."""
+        return {
+            "file": str(self.source) if self.source else None,
+            "path": self.location,
+            "message": self.message,
+        }
+
     def __str__(self) -> str:
         where = str(self.source) if self.source else ""
         if self.location:

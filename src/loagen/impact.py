@@ -142,14 +142,7 @@ class ImpactReport:
             "failed": [
                 {
                     "source": str(r.source),
-                    "problems": [
-                        {
-                            "file": str(p.source) if p.source else None,
-                            "path": p.location,
-                            "message": p.message,
-                        }
-                        for p in r.problems
-                    ],
+                    "problems": [p.to_dict() for p in r.problems],
                 }  # fmt: skip
                 for r in self.failed
             ],

@@ -167,9 +167,16 @@ def manifest_bytes(manifest: Manifest) -> bytes:
     """The manifest as JSON, one top-level key a line (readable in a diff, and written by the
     fast C encoder: `indent` would use the slow pure-Python one)."""
     body = ",\n".join(
-        f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}" for key, value in manifest.items()
+        f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}"
+        for key, value in manifest.items()
     )
     return ("{\n" + body + "\n}\n").encode()
+
+
+def output_stem(case_id: str, kind: str, number: int | None, *, restated: bool) -> str:
+    """'BN-D-QAA-basic', 'BN-D-QAA-amendment-1', 'BN-D-QAA-amendment-1-restated'."""
+    name = "basic" if kind == "Basic" else f"{kind.lower()}-{number}"
+    return f"{case_id}-{name}" + ("-restated" if restated else "")
 
 
 def output_paths(document: LoaDocument, output_dir: Path) -> tuple[Path, Path]:

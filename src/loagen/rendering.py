@@ -9,7 +9,6 @@ numbering...) compressed once and copied as they are.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import struct
 import zlib
@@ -32,7 +31,7 @@ from .history import LineChange
 from .markdown_docx import NOT_XML_CHARS, NOTE_STYLES, StyleIds, markdown_to_wordml
 from .reference import load_reference
 from .selection import SelectedNote, Selection
-from .terms import TERMS_FILE, parse_terms
+from .terms import TERMS_FILE, parse_terms, template_digest
 from .wording import document_title, money, party, quantity, spell_date
 
 TEMPLATE_NAMES = {
@@ -152,9 +151,7 @@ def _style_ids(styles_xml: bytes, path: Path) -> StyleIds:
     )
 
 
-def compile_template(
-    path: Path, env: SandboxedEnvironment, *, extra_sha256: str = ""
-) -> CompiledTemplate:
+def compile_template(path: Path, env: SandboxedEnvironment, *, terms: str = "") -> CompiledTemplate:
     """Prepare a Word template with docxtpl and compile its XML parts with `env`."""
     import zipfile
 
@@ -195,7 +192,7 @@ def compile_template(
                 static[info.filename] = _deflate(data)
     return CompiledTemplate(
         path=path,
-        sha256=hashlib.sha256(raw + extra_sha256.encode()).hexdigest(),
+        sha256=template_digest(raw, terms),
         order=order,
         static=static,
         jinja_parts=jinja_parts,
@@ -418,7 +415,7 @@ class Renderer:
                 f"cannot read the Standard Terms and Conditions: {exc.strerror}", source=terms_path
             ) from None
         self.terms = parse_terms(terms_text, source=terms_path)
-        self.terms_sha256 = hashlib.sha256(terms_text.encode()).hexdigest()
+        self.terms_text = terms_text
 
     def template_for(self, case: Case) -> CompiledTemplate:
         name = TEMPLATE_NAMES[case.document.kind]
@@ -426,7 +423,7 @@ class Renderer:
             path = self.folder / name
             if not path.is_file():
                 raise RenderError(f"template {name} not found in {self.folder}", source=path)
-            self._compiled[name] = compile_template(path, self.env, extra_sha256=self.terms_sha256)
+            self._compiled[name] = compile_template(path, self.env, terms=self.terms_text)
         return self._compiled[name]
 
     def render(self, document: LoaDocument, selection: Selection, *, draft: bool = False) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -27,3 +28,9 @@ def parse_terms(text: str, *, source: Path | None = None) -> list[dict[str, obje
         else:
             sections[-1]["paragraphs"].append(block)  # type: ignore[union-attr]
     return sections
+
+
+def template_digest(template: bytes, terms: str) -> str:
+    """The hash a build records for its template: the Word file and the Standard Terms it prints."""
+    terms_sha256 = hashlib.sha256(terms.encode()).hexdigest()
+    return hashlib.sha256(template + terms_sha256.encode()).hexdigest()
