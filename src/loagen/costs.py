@@ -245,20 +245,8 @@ def cost_summary(
 
     # -- payment schedule --
     if not with_schedule:
-        return _summary(
-            line_costs,
-            case,
-            admin,
-            other,
-            total,
-            case_exemption,
-            clssa,
-            (),
-            "none",
-            "not computed",
-            ZERO,
-        )
-    if case.payment_schedule:
+        schedule, source, reason, deposit = (), "none", "not computed", ZERO
+    elif case.payment_schedule:
         rows, cumulative = [], ZERO
         for i, p in enumerate(case.payment_schedule):
             cumulative += p.amount
@@ -296,43 +284,15 @@ def cost_summary(
         schedule = standard_schedule(chain, shares, up_front)
         source, reason = "computed", "standard payment schedule computed by loagen"
         deposit = schedule[0].amount
-    return _summary(
-        line_costs,
-        case,
-        admin,
-        other,
-        total,
-        case_exemption,
-        clssa,
-        schedule,
-        source,
-        reason,
-        deposit,
-    )
-
-
-def _summary(
-    line_costs: list[LineCost],
-    case: Case,
-    admin: Decimal,
-    other: Decimal,
-    total: Decimal,
-    exempt: str | None,
-    clssa: Decimal,
-    schedule: tuple[PaymentRow, ...],
-    source: str,
-    reason: str,
-    deposit: Decimal,
-) -> CostSummary:
     return CostSummary(
         lines=tuple(line_costs),
-        net_estimated_cost=sum((c.total for c in line_costs), ZERO),
-        packing_crating_handling=case.accessorial.packing_crating_handling,
+        net_estimated_cost=net,
+        packing_crating_handling=acc.packing_crating_handling,
         administrative_charge=admin,
-        transportation=case.accessorial.transportation,
+        transportation=acc.transportation,
         other=other,
         total_estimated_cost=total,
-        surcharge_exemption=exempt,
+        surcharge_exemption=case_exemption,
         clssa_surcharge=clssa,
         schedule=schedule,
         schedule_source=source,
