@@ -121,7 +121,9 @@ EARLIEST, LATEST = date(1950, 1, 1), date(2199, 12, 31)
 
 def _plausible_date(value: date) -> date:
     if not EARLIEST <= value <= LATEST:
-        raise ValueError(f"{value.isoformat()} is outside the years {EARLIEST.year}-{LATEST.year}; is it a typo?")
+        raise ValueError(
+            f"{value.isoformat()} is outside the years {EARLIEST.year}-{LATEST.year}; is it a typo?"
+        )
     return value
 
 

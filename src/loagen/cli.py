@@ -45,7 +45,10 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show loagen's version and exit.")
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show loagen's version and exit."
+        ),
     ] = False,
 ) -> None:
     pass
@@ -57,7 +60,12 @@ PathsArg = Annotated[
 ]
 OutputOpt = Annotated[
     Path | None,
-    typer.Option("--output", "-o", help="Folder for the DOCX and manifest files (default: build/ in the project).", show_default=False),
+    typer.Option(
+        "--output",
+        "-o",
+        help="Folder for the DOCX and manifest files (default: build/ in the project).",
+        show_default=False,
+    ),
 ]
 
 
@@ -70,9 +78,14 @@ def build(
     output: OutputOpt = None,
     allow_errors: Annotated[
         bool,
-        typer.Option("--allow-errors", help="Write the document even when quality checks find errors; it is marked DRAFT."),
+        typer.Option(
+            "--allow-errors",
+            help="Write the document even when quality checks find errors; it is marked DRAFT.",
+        ),
     ] = False,
-    pdf: Annotated[bool, typer.Option("--pdf", help="Also convert each DOCX to PDF with LibreOffice.")] = False,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Also convert each DOCX to PDF with LibreOffice.")
+    ] = False,
 ) -> None:
     """Build the LOA document (Basic, Amendment or Modification) of each case file.
 
@@ -172,7 +185,9 @@ def notes(
         problems = _library_checked_on_cases(project, library)
         if problems:
             n = len(problems)
-            err.print(f"[bold red]error:[/] {n} note problem{'s' if n != 1 else ''} on the project's cases")
+            err.print(
+                f"[bold red]error:[/] {n} note problem{'s' if n != 1 else ''} on the project's cases"
+            )
             for text in problems:
                 err.print(f"  {escape(text)}")
             raise typer.Exit(1)
@@ -234,7 +249,10 @@ def explain(
         f"[bold]{case.case_id} {document_title(case)}[/] ({case.program}): "
         f"{len(carried)} of {len(selection.decisions)} notes carried"
     )
-    for heading, group in (("Carried", carried), ("Not carried", [d for d in selection.decisions if not d.included])):
+    for heading, group in (
+        ("Carried", carried),
+        ("Not carried", [d for d in selection.decisions if not d.included]),
+    ):
         out.print(f"\n[bold underline]{heading} ({len(group)})[/]")
         for d in group:
             mark = "[green]IN [/]" if d.included else "[dim]OUT[/]"
@@ -243,8 +261,11 @@ def explain(
             out.print(f"    {escape(d.reason)}")
             out.print(f"    rule: [italic]{escape(d.rule)}[/]")
             for term in d.terms:
-                style = "green" if term.evaluated and term.value else "red" if term.evaluated else "dim"
+                style = (
+                    "green" if term.evaluated and term.value else "red" if term.evaluated else "dim"
+                )
                 out.print(f"      [{style}]{escape(term.text)} → {escape(term.shown)}[/]")
+
 
 # -- check (quality control) ---------------------------------------------------------------------
 
@@ -521,12 +542,23 @@ def _run_with_progress(run, *, as_json: bool):  # noqa: ANN001, ANN202
 
 JobsOpt = Annotated[
     int | None,
-    typer.Option("--jobs", "-j", min=1, help="Worker processes (default: the number of CPUs).", show_default=False),
+    typer.Option(
+        "--jobs",
+        "-j",
+        min=1,
+        help="Worker processes (default: the number of CPUs).",
+        show_default=False,
+    ),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable summary (JSON) instead.")]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print a machine-readable summary (JSON) instead.")
+]
 BatchPathsArg = Annotated[
     list[Path],
-    typer.Argument(help="Case files, or folders of them (one folder a case, one file a document version).", show_default=False),
+    typer.Argument(
+        help="Case files, or folders of them (one folder a case, one file a document version).",
+        show_default=False,
+    ),
 ]
 
 
@@ -535,13 +567,20 @@ def batch(
     paths: BatchPathsArg,
     output: OutputOpt = None,
     jobs: JobsOpt = None,
-    force: Annotated[bool, typer.Option("--force", help="Rebuild every document, changed or not.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Rebuild every document, changed or not.")
+    ] = False,
     as_json: JsonOpt = False,
     redline: Annotated[
         bool,
-        typer.Option("--redline", help="Beside each rebuilt document that changed, write <name>.redline.docx with tracked changes against its previous build."),
+        typer.Option(
+            "--redline",
+            help="Beside each rebuilt document that changed, write <name>.redline.docx with tracked changes against its previous build.",
+        ),
     ] = False,
-    pdf: Annotated[bool, typer.Option("--pdf", help="Also convert the documents to PDF with LibreOffice.")] = False,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Also convert the documents to PDF with LibreOffice.")
+    ] = False,
 ) -> None:
     """Build every case document under PATHS that changed since its last build, in parallel.
 
@@ -574,7 +613,9 @@ def _date_option(value: str | None, option: str):  # noqa: ANN202
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"expected a date written YYYY-MM-DD, got {value!r}", param_hint=option) from None
+        raise typer.BadParameter(
+            f"expected a date written YYYY-MM-DD, got {value!r}", param_hint=option
+        ) from None
 
 
 @app.command()
@@ -582,11 +623,19 @@ def restate(
     paths: BatchPathsArg,
     previous_offer_date: Annotated[
         str,
-        typer.Option("--previous-offer-date", help="Date the superseded version was offered to the Purchaser (YYYY-MM-DD).", show_default=False),
+        typer.Option(
+            "--previous-offer-date",
+            help="Date the superseded version was offered to the Purchaser (YYYY-MM-DD).",
+            show_default=False,
+        ),
     ],
     offer_expiration_date: Annotated[
         str | None,
-        typer.Option("--offer-expiration-date", help="The restated document's new offer expiration date (YYYY-MM-DD).", show_default=False),
+        typer.Option(
+            "--offer-expiration-date",
+            help="The restated document's new offer expiration date (YYYY-MM-DD).",
+            show_default=False,
+        ),
     ] = None,
     output: OutputOpt = None,
     jobs: JobsOpt = None,
@@ -636,7 +685,11 @@ def impact(
     paths: BatchPathsArg,
     against: Annotated[
         str,
-        typer.Option("--against", help="The git revision to compare note_library/ and templates/ with.", metavar="GIT-REV"),
+        typer.Option(
+            "--against",
+            help="The git revision to compare note_library/ and templates/ with.",
+            metavar="GIT-REV",
+        ),
     ] = "HEAD",
     as_json: JsonOpt = False,
 ) -> None:
@@ -652,7 +705,11 @@ def impact(
     if as_json:
         sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
     else:
-        lib = [("added", report.notes_added), ("removed", report.notes_removed), ("edited", report.notes_edited)]
+        lib = [
+            ("added", report.notes_added),
+            ("removed", report.notes_removed),
+            ("edited", report.notes_edited),
+        ]
         for what, ids in lib:
             if ids:
                 out.print(f"notes {what} since {against}: {', '.join(ids)}")
@@ -681,11 +738,24 @@ def impact(
 
 @app.command()
 def diff(
-    old: Annotated[Path, typer.Argument(help="The earlier version: a case file or a built .docx.", show_default=False)],
-    new: Annotated[Path, typer.Argument(help="The later version: a case file or a built .docx.", show_default=False)],
+    old: Annotated[
+        Path,
+        typer.Argument(
+            help="The earlier version: a case file or a built .docx.", show_default=False
+        ),
+    ],
+    new: Annotated[
+        Path,
+        typer.Argument(help="The later version: a case file or a built .docx.", show_default=False),
+    ],
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Also write a DOCX of NEW with tracked changes against OLD.", show_default=False),
+        typer.Option(
+            "--output",
+            "-o",
+            help="Also write a DOCX of NEW with tracked changes against OLD.",
+            show_default=False,
+        ),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
