@@ -272,18 +272,23 @@ def _content_end(node: yaml.Node, offset: int) -> int:
     return line
 
 
+def _raise_all(errors: list[NoteError], what: str, source: Path) -> None:
+    """Raise the one error, or one NoteError carrying every problem; nothing if none."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise NoteError(
+            f"{source}: {len(errors)} problems in {what}",
+            source=source,
+            problems=tuple(_problem(e) for e in errors),
+        )
+
+
 def read_note(path: Path, raw: bytes | None = None) -> Note:
     """Read and check one note file; raise NoteError listing every problem in it."""
     path = Path(path)
     note, problems = _read(path, path.read_bytes() if raw is None else raw)
-    if len(problems) == 1:
-        raise problems[0]
-    if problems:
-        raise NoteError(
-            f"{path}: {len(problems)} problems in the note file",
-            source=path,
-            problems=tuple(_problem(e) for e in problems),
-        )
+    _raise_all(problems, "the note file", path)
     assert note is not None
     return note
 
@@ -437,13 +442,6 @@ def load_library(folder: Path) -> NoteLibrary:
                 )
             )
         seen_orders.setdefault(note.order, note)
-    if len(errors) == 1:
-        raise errors[0]
-    if errors:
-        raise NoteError(
-            f"{folder}: {len(errors)} problems in the note library",
-            source=folder,
-            problems=tuple(_problem(e) for e in errors),
-        )
+    _raise_all(errors, "the note library", folder)
     notes.sort(key=lambda n: n.rank)
     return NoteLibrary(folder, tuple(notes), digest.hexdigest())
