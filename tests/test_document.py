@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -11,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from loagen.build import Builder, Project
 from loagen.document import load_document
 from loagen.reference import load_reference
 from loagen.rendering import Renderer
@@ -20,6 +22,8 @@ from .conftest import ROOT, write_chain
 
 REF = load_reference()
 RENDERER = Renderer(ROOT / "templates")
+BUILDER = Builder(Project.at(ROOT))
+TRAITS = ["nvd", "comsec", "mtcr", "gps_saasm", "ammunition", "classified", "eeum"]
 DATES = st.dates(min_value=date(1950, 1, 1), max_value=date(2199, 12, 31))
 text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=30)
 
@@ -54,6 +58,37 @@ def lines(draw, count: int) -> list[dict]:
             line["end_item"] = draw(text)
         if draw(st.booleans()):
             line["line_note"] = draw(text)
+        if draw(st.booleans()):
+            line["items"] = draw(st.lists(st.sampled_from(TRAITS), unique=True, max_size=3))
+        if draw(st.integers(0, 3)) == 0:
+            line["sole_source"] = {
+                "firm": draw(text),
+                "role": draw(st.sampled_from(["prime", "subcontractor"])),
+                "purchaser_request_date": draw(DATES).isoformat(),
+            }
+        if draw(st.integers(0, 3)) == 0:
+            nc = {"amount": draw(st.integers(0, 10**7))}
+            if draw(st.booleans()):
+                nc["waiver"] = {"reference": draw(text), "date": draw(DATES).isoformat()}
+            line["nonrecurring_cost"] = nc
+        if draw(st.integers(0, 4)) == 0:
+            line["eda"] = {
+                "kind": draw(st.sampled_from(["grant", "sale"])),
+                "acquisition_value": draw(st.integers(0, 10**8)),
+                "approval_reference": draw(text),
+            }
+        if draw(st.integers(0, 3)) == 0:
+            line["training"] = {
+                "location": draw(st.sampled_from(["CONUS", "OCONUS"])),
+                "severable": draw(st.booleans()),
+                "performance_period": draw(text),
+                "travel_and_living_allowance": draw(st.booleans()),
+                "blanket_order": draw(st.booleans()),
+            }
+        if draw(st.integers(0, 3)) == 0:
+            line["manpower"] = {"travel_cost_per_day": draw(st.integers(0, 3000))}
+            if draw(st.booleans()):
+                line["manpower"]["justification"] = draw(text)
         out.append(line)
     return out
 
@@ -103,6 +138,12 @@ def case_chains(draw) -> list[dict]:
         }
         if kind == "Amendment":
             doc["offer_expiration_date"] = draw(DATES).isoformat()
+            if draw(st.integers(0, 4)) == 0:
+                doc["restated"] = {"previous_offer_date": draw(DATES).isoformat()}
+        if draw(st.integers(0, 3)) == 0:
+            doc["implementation_date"] = draw(DATES).isoformat()
+        if draw(st.integers(0, 4)) == 0:
+            doc["case_closure"] = True
         nxt = dict(docs[-1], document=doc, lines=draw(lines(draw(st.integers(1, 6)))))
         docs.append(nxt)
     return docs
@@ -129,3 +170,21 @@ def test_any_valid_chain_adds_up_and_renders(tmp_path_factory, docs: list[dict])
     data = RENDERER.render(document, Selection())
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         etree.fromstring(zf.read("word/document.xml"))  # well-formed
+
+
+@settings(
+    max_examples=int(os.environ.get("LOAGEN_FUZZ_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(case_chains())
+def test_the_whole_pipeline_gives_a_result_on_any_valid_chain(tmp_path_factory, docs) -> None:
+    """Notes, checks and rendering on any valid chain: a result, never an unexpected error."""
+    folder = tmp_path_factory.mktemp("pipeline")
+    prepared = BUILDER.prepare(write_chain(Path(folder), *docs))
+    assert {d.note_id for d in prepared.selection.decisions} == {n.id for n in BUILDER.library}
+    for finding in prepared.findings:
+        assert finding.severity in ("error", "warning") and finding.rule_id and finding.reference
+    data = BUILDER.render(prepared, draft=bool(prepared.errors))
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        etree.fromstring(zf.read("word/document.xml"))
