@@ -17,7 +17,7 @@ from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Inches, Pt, RGBColor
@@ -136,8 +136,12 @@ def loop_rows(
     set_cell(row.cells[0], "{%tr " + closer + " %}")
 
 
-def page_break(doc) -> None:
-    doc.add_paragraph(style="LOA Body").add_run().add_break(WD_BREAK.PAGE)
+def new_page_heading(doc, text: str):
+    """A heading that starts a new page (page break before: no blank page when the page before
+    is exactly full)."""
+    p = para(doc, text, "LOA Heading")
+    p.paragraph_format.page_break_before = True
+    return p
 
 
 def col_widths(table, inches: list[float]) -> None:
@@ -291,8 +295,7 @@ def build_template(kind: str) -> Document:
     para(doc, "{%p endif %}")
 
     # -- line items --
-    page_break(doc)
-    para(doc, "Line Items", "LOA Heading")
+    new_page_heading(doc, "Line Items")
     if kind != "basic":
         para(
             doc,
@@ -385,8 +388,7 @@ def build_template(kind: str) -> Document:
 
     # -- notes --
     para(doc, "{%p if notes %}")
-    page_break(doc)
-    para(doc, "Notes", "LOA Heading")
+    new_page_heading(doc, "Notes")
     para(doc, "{%p for note in notes %}")
     para(doc, "{{ note.heading }}", "LOA Note Heading")
     para(doc, "{{p note.body }}")
@@ -395,8 +397,7 @@ def build_template(kind: str) -> Document:
 
     # -- standard terms and conditions (FMS only) --
     para(doc, "{%p if is_fms %}")
-    page_break(doc)
-    para(doc, "Standard Terms and Conditions for Foreign Military Sales", "LOA Heading")
+    new_page_heading(doc, "Standard Terms and Conditions for Foreign Military Sales")
     para(doc, "{%p for section in terms_and_conditions %}")
     para(doc, "{{ section.heading }}", "LOA Note Heading")
     para(doc, "{%p for text in section.paragraphs %}")

@@ -81,6 +81,11 @@ def test_bare_line_number_is_refused_with_a_hint() -> None:
             "no offer expiration date",
         ),
         (lambda d: d["document"].update(number=2), "document", "a Basic has no number"),
+        (
+            lambda d: d["document"].update(kind="Modification", number=1, offer_expiration_date=None),
+            "document",
+            "a Modification needs 'previous': the snapshot it changes",
+        ),
         (lambda d: d.update(case_id="BN-D-QA"), "case_id", "CC-I-XXX"),
         (lambda d: d["lines"][0].update(months="36-12"), "lines[0].months", "after the last"),
         (lambda d: d["lines"][1].update(number="001"), "(top level)", "repeated: 001"),

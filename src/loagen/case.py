@@ -215,6 +215,7 @@ class DocumentInfo(Strict):
     @model_validator(mode="after")
     def _kind_rules(self) -> DocumentInfo:
         problems = []
+        article = "an" if self.kind == "Amendment" else "a"
         if self.kind == "Basic":
             if self.number is not None:
                 problems.append("a Basic has no number")
@@ -222,13 +223,13 @@ class DocumentInfo(Strict):
                 problems.append("a Basic has no previous document")
         else:
             if self.number is None:
-                problems.append(f"an {self.kind} needs its number")
+                problems.append(f"{article} {self.kind} needs its number")
             if not self.previous:
-                problems.append(f"an {self.kind} needs 'previous': the snapshot it changes")
+                problems.append(f"{article} {self.kind} needs 'previous': the snapshot it changes")
         if self.kind == "Modification" and self.offer_expiration_date is not None:
             problems.append("a Modification has no offer expiration date (it is not signed)")
         if self.kind != "Modification" and self.offer_expiration_date is None:
-            problems.append(f"a {self.kind} needs its offer_expiration_date")
+            problems.append(f"{article} {self.kind} needs its offer_expiration_date")
         if problems:
             raise ValueError("; ".join(problems))
         return self
