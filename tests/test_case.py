@@ -82,7 +82,9 @@ def test_bare_line_number_is_refused_with_a_hint() -> None:
         ),
         (lambda d: d["document"].update(number=2), "document", "a Basic has no number"),
         (
-            lambda d: d["document"].update(kind="Modification", number=1, offer_expiration_date=None),
+            lambda d: d["document"].update(
+                kind="Modification", number=1, offer_expiration_date=None
+            ),
             "document",
             "a Modification needs 'previous': the snapshot it changes",
         ),
