@@ -170,7 +170,6 @@ def notes(
     ] = False,
 ) -> None:
     """List the note library: each note's id, title, programs, placement and rule."""
-    from rich.markup import escape
     from rich.table import Table
 
     from .build import Project
@@ -218,8 +217,6 @@ def explain(
     """Say, for every note in the library, whether this document carries it and why: the rule,
     the value of each part of it, and the lines it names."""
     import dataclasses
-
-    from rich.markup import escape
 
     from .build import Project
     from .document import load_document
@@ -272,38 +269,29 @@ def explain(
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow"}
 
 
-def _check_notes_source():  # noqa: ANN202
-    """A function path -> (Selection | None, why notes were not checked), built once.
+def _checked(builder, path: Path):  # noqa: ANN001, ANN202
+    """(document, selection or None, findings, why notes were not checked) for one case file.
 
-    Notes come from the build pipeline (`Builder.prepare`); without a usable note library the
-    checks that read notes are skipped and the rest still run."""
-    try:
-        from .build import Builder, Project
+    Notes come from the build pipeline; when the note library cannot be used (or its notes
+    cannot be filled for this case) the checks that read notes are skipped, the rest still run.
+    """
+    from .checks import run_checks
+    from .document import load_document
+    from .errors import NoteError
 
-        builder = Builder(Project.discover())
-    except (ImportError, LoagenError) as exc:
-        reason = f"notes not checked: {exc}"
-        return lambda path: (None, reason)
-
-    def select(path: Path):  # noqa: ANN202
+    if builder is not None:
         try:
-            return builder.prepare(path).selection, ""
-        except (LoagenError, NotImplementedError) as exc:
-            return None, f"notes not checked: {exc}"
-
-    return select
-
-
-def _problem_text(exc: LoagenError) -> str:
-    """The error with every problem it carries, each with its file and JSON path."""
-    head = str(exc)
-    extra = [f"  {p}" for p in exc.problems if str(p) not in head]
-    return "\n".join([head, *extra])
+            prepared = builder.prepare(path)
+            return prepared.document, prepared.selection, prepared.findings, ""
+        except NoteError as exc:
+            why = f"notes not checked: {exc}"
+    else:
+        why = "notes not checked: the note library could not be loaded"
+    document = load_document(path)
+    return document, None, run_checks(document, None), why
 
 
 def _print_rules(as_json: bool) -> None:
-    from rich.markup import escape
-
     from .checks import list_rules
 
     rules = list_rules()
@@ -335,10 +323,7 @@ def check(
     Each finding names its rule, the field of the case file (e.g. lines[2].source_code) and the
     SAMM reference. Exits 1 when any file has an error (or does not load), 0 otherwise.
     """
-    from rich.markup import escape
-
-    from .checks import run_checks
-    from .document import load_document
+    from .build import Builder, Project
 
     if list_rules:
         _print_rules(as_json)
@@ -346,13 +331,17 @@ def check(
     if not paths:
         err.print("[bold red]error:[/] give one or more case files to check, or --list")
         raise typer.Exit(2)
-    notes_for = _check_notes_source()
+    try:
+        builder = Builder(Project.discover())
+    except LoagenError as exc:
+        builder = None
+        err.print(f"[dim]notes not checked: {escape(str(exc))}[/]")
     failed = False
     report = []
     told: set[str] = set()
     for path in paths:
         try:
-            document = load_document(path)
+            document, selection, findings, notes_skipped = _checked(builder, path)
         except LoagenError as exc:
             failed = True
             report.append(
@@ -360,21 +349,12 @@ def check(
                     "path": str(path),
                     "loaded": False,
                     "error": exc.message,
-                    "problems": [
-                        {
-                            "source": str(p.source or path),
-                            "location": p.location,
-                            "message": p.message,
-                        }
-                        for p in exc.problems
-                    ],
+                    "problems": [p.to_dict() for p in exc.problems],
                 }
             )
             if not as_json:
-                err.print(f"[bold red]error:[/] {escape(_problem_text(exc))}")
+                err.print(f"[bold red]error:[/] {escape(str(exc))}")
             continue
-        selection, notes_skipped = notes_for(path)
-        findings = run_checks(document, selection)
         errors = sum(f.severity == "error" for f in findings)
         warnings = len(findings) - errors
         failed = failed or errors > 0
