@@ -459,11 +459,13 @@ class _BatchProgress:
                 self.bar.refresh()
                 self._last_refresh = now
         elif result.status == "built":
-            err.print(f"built {result.source} -> {result.docx}")
+            err.print(f"built {result.source} -> {result.docx}", markup=False)
         elif result.status == "refreshed":
-            err.print(f"up to date {result.source} (notes unchanged; manifest updated)")
+            err.print(
+                f"up to date {result.source} (notes unchanged; manifest updated)", markup=False
+            )
         elif result.status == "failed":
-            err.print(f"failed {result.source}")
+            err.print(f"failed {result.source}", markup=False)
 
     def stop(self) -> None:
         if self.bar is not None:
@@ -478,15 +480,15 @@ def _print_batch_report(report, *, as_json: bool) -> None:  # noqa: ANN001
         return
     for result in report.results:
         if result.redline:
-            out.print(f"wrote {result.redline}")
+            out.print(f"wrote {result.redline}", markup=False)
         for warning in result.warnings:
-            err.print(f"[yellow]warning:[/] {result.source}: {warning}")
+            err.print(f"[yellow]warning:[/] {escape(f'{result.source}: {warning}')}")
     for pdf_path in report.pdfs:
-        out.print(f"wrote {pdf_path}")
+        out.print(f"wrote {pdf_path}", markup=False)
     if report.failed:
         err.print(f"[bold red]{len(report.failed)} document(s) failed:[/]")
         for result in report.failed:
-            err.print(f"  {result.source}")
+            err.print(f"  {result.source}", markup=False)
             for problem in result.problems:
                 err.print(f"    {problem}", markup=False)
     out.print(
@@ -650,10 +652,10 @@ def restate(
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
     else:
         for path in report.written:
-            out.print(f"restated {path}")
+            out.print(f"restated {path}", markup=False)
         for refused in report.refused:
             for problem in refused.problems:
-                err.print(f"[bold red]cannot restate:[/] {problem}", markup=True)
+                err.print(f"[bold red]cannot restate:[/] {escape(str(problem))}")
         if report.written:
             _print_batch_report(report.batch, as_json=False)
     if not report.ok:
@@ -696,18 +698,18 @@ def impact(
         if report.templates_changed:
             out.print(f"templates changed since {against}: {', '.join(report.templates_changed)}")
         for doc in report.changed:
-            out.print(f"[bold]{doc.document}[/] ({doc.source})")
+            out.print(f"[bold]{escape(doc.document)}[/] ({escape(str(doc.source))})")
             for change in doc.notes_in:
-                out.print(f"  [green]+ {change.note}[/]: {change.reason}", markup=True)
+                out.print(f"  [green]+ {escape(change.note)}[/]: {escape(change.reason)}")
             for change in doc.notes_out:
-                out.print(f"  [red]- {change.note}[/]: {change.reason}", markup=True)
+                out.print(f"  [red]- {escape(change.note)}[/]: {escape(change.reason)}")
             for change in doc.notes_changed:
-                out.print(f"  [yellow]~ {change.note}[/]: {change.reason} changes", markup=True)
+                out.print(f"  [yellow]~ {escape(change.note)}[/]: {escape(change.reason)} changes")
             if doc.template:
-                out.print(f"  template {doc.template} changed")
+                out.print(f"  template {doc.template} changed", markup=False)
         for failed in report.failed:
             for problem in failed.problems:
-                err.print(f"[bold red]error:[/] {problem}", markup=True)
+                err.print(f"[bold red]error:[/] {escape(str(problem))}")
         out.print(
             f"{len(report.changed)} of {len(report.documents)} document(s) change "
             f"({report.seconds:.2f} s)"
