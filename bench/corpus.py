@@ -88,6 +88,11 @@ _NOTE_SENTENCES = [
     "The line includes inspection, acceptance testing and preparation for shipment of the {item}.",
     "Support for the {end_item} beyond the period of this line requires a further document.",
     "Items are shipped to the freight forwarder named by the Purchaser under the Delivery Term Code of this line.",
+    "Spare parts for the {item} are priced at the current standard price when they are requisitioned.",
+    "Repairs found necessary at inspection are made on this line up to its value; larger repairs need a further document.",
+    "The Purchaser provides the ship-to address and the mark-for code before the first delivery on this line.",
+    "Warranty coverage obtained from the contractor for the {item} is passed to the Purchaser as the contract allows.",
+    "Where the contractor's lead time changes, the Months of Service of this line are revised by Modification.",
 ]
 
 
@@ -136,7 +141,7 @@ class _Case:
     def _new_line(self, n: int) -> dict[str, Any]:
         line = self._pick_line(n)
         if "line_note" not in line:  # real line item descriptions run to a few sentences
-            count = self.rng.randint(2, 5)
+            count = self.rng.randint(4, 9)
             line["line_note"] = " ".join(self.rng.sample(_NOTE_SENTENCES, count)).format(
                 item=line["description"].lower(), end_item=self.end_item
             )

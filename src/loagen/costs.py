@@ -27,10 +27,11 @@ its deposit share plus the supply support surcharge, the balance billed as requi
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from .case import Case, Line
 from .reference import Reference, load_reference
@@ -154,14 +155,16 @@ def due_date(month: date) -> date:
     return date(month.year, quarter_start - 1, 15)
 
 
+@lru_cache(maxsize=4096)
+def _due_months(base: date, first: int, last: int) -> tuple[tuple[date, int], ...]:
+    """How many of months `first`..`last` after `base` fall due on each quarterly date."""
+    return tuple(Counter(due_date(add_months(base, k)) for k in range(first, last + 1)).items())
+
+
 def _spread(line: Line, amount: Decimal, base: date, span: tuple[int, int]) -> dict[date, Decimal]:
     first, last = line.month_range or span
-    months = last - first + 1
-    per_month = amount / months
-    out: dict[date, Decimal] = defaultdict(lambda: ZERO)
-    for k in range(first, last + 1):
-        out[due_date(add_months(base, k))] += per_month
-    return out
+    per_month = amount / (last - first + 1)
+    return {day: per_month * count for day, count in _due_months(base, first, last)}
 
 
 def no_schedule_reason(case: Case, total: Decimal, ref: Reference) -> str | None:
