@@ -141,7 +141,7 @@ class _Case:
     def _new_line(self, n: int) -> dict[str, Any]:
         line = self._pick_line(n)
         if "line_note" not in line:  # real line item descriptions run to a few sentences
-            count = self.rng.randint(4, 9)
+            count = self.rng.randint(2, 5)
             line["line_note"] = " ".join(self.rng.sample(_NOTE_SENTENCES, count)).format(
                 item=line["description"].lower(), end_item=self.end_item
             )
