@@ -207,6 +207,7 @@ def build_template(kind: str) -> Document:
         para(doc, "{%p endif %}")
     else:
         noun = "Amendment" if kind == "amendment" else "Modification"
+        para(doc, "{%p if is_fms %}")
         para(
             doc,
             (
@@ -216,6 +217,18 @@ def build_template(kind: str) -> Document:
                 f"{noun} does not change stays in force."
             ),
         )
+        para(doc, "{%p else %}")
+        para(
+            doc,
+            (
+                f"This {noun} changes the Letter of Offer and Acceptance {{{{ case.case_id }}}}, "
+                "under which the United States Government provides defense articles, defense "
+                "services and training for the {{ case.purchaser.name }}, {{ purchaser_address }}, "
+                f"the Benefitting Partner, as described below. Everything in the LOA that this "
+                f"{noun} does not change stays in force."
+            ),
+        )
+        para(doc, "{%p endif %}")
     para(doc, "Case Description", "LOA Heading")
     para(doc, "{{ case_description }}", "LOA Body")
     para(doc, "State Description", "LOA Heading")

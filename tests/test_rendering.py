@@ -244,3 +244,21 @@ def test_a_word_edit_that_splits_a_tag_into_runs_still_renders(tmp_path: Path) -
     out = _open(Renderer(folder).render(load_document(CASES / "BN-B-ZEA/basic.json"), Selection()))
     text = "\n".join(p.text for p in out.paragraphs)
     assert "Summary: This LOA provides for twenty M113A3 armored personnel carriers" in text
+
+
+def test_bpc_amendment_never_says_purchaser(renderer: Renderer, tmp_path: Path) -> None:
+    basic = example("BN-B-TAB/basic")
+    amendment = example("BN-B-TAB/basic")
+    amendment["document"] = {
+        "kind": "Amendment",
+        "number": 1,
+        "offer_expiration_date": "2026-09-30",
+        "implementation_date": "2026-05-01",
+        "purpose": "increases the spare parts line",
+        "reason": "to meet the Benefitting Partner's expanded requirement",
+    }
+    amendment["lines"][1]["unit_cost"] = 500000
+    document = load_document(write_chain(tmp_path, basic, amendment))
+    text = _text(_open(renderer.render(document, Selection())))
+    assert "the Benefitting Partner, as described below" in text
+    assert "Purchaser" not in text and "Standard Terms and Conditions" not in text
