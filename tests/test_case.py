@@ -182,3 +182,17 @@ def test_fuzzed_input_never_escapes_as_anything_but_case_error(data: dict) -> No
     with pytest.raises(CaseError) as info:
         parse_case(data)
     assert info.value.problems
+
+
+def test_a_field_written_twice_is_an_error_not_a_silent_loss(tmp_path: Path) -> None:
+    text = (CASES / "BN-P-WRS/basic.json").read_text()
+    doubled = text.replace(
+        '"nickname": "WWRS Seller",', '"nickname": "WWRS Seller",\n  "nickname": "Other",'
+    )
+    (tmp_path / "basic.json").write_text(doubled)
+    with pytest.raises(CaseError, match="'nickname' is written twice"):
+        load_case(tmp_path / "basic.json")
+    (tmp_path / "basic.yaml").write_text("case_id: BN-P-WRS\nprogram: FMS\nprogram: BPC\n")
+    with pytest.raises(CaseError, match="'program' is written twice") as info:
+        load_case(tmp_path / "basic.yaml")
+    assert info.value.location == "line 3, column 1"

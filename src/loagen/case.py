@@ -531,12 +531,46 @@ def _line_at(text: str, lineno: int) -> str | None:
     return lines[lineno - 1] if 0 < lineno <= len(lines) else None
 
 
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str, where: str = "") -> None:
+        super().__init__(key)
+        self.key, self.where = key, where
+
+
+def _no_duplicate_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refusing a key written twice (the first value would be lost silently)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+class _StrictYamlLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key written twice in one mapping."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                mark = key_node.start_mark
+                raise _DuplicateKey(str(key), f"line {mark.line + 1}, column {mark.column + 1}")
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def read_case_data(path: Path) -> tuple[Any, bytes]:
     """Read and parse a JSON or YAML case file, without validating it."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise CaseError("case file not found", source=path) from None
+    except IsADirectoryError:
+        raise CaseError(
+            "this is a folder; give case files, or build a folder with `loagen batch`", source=path
+        ) from None
     except OSError as exc:
         raise CaseError(f"cannot read the case file: {exc.strerror}", source=path) from None
     try:
@@ -545,7 +579,13 @@ def read_case_data(path: Path) -> tuple[Any, bytes]:
         raise CaseError("the case file is not UTF-8 text", source=path) from None
     if path.suffix.lower() in (".yaml", ".yml"):
         try:
-            data = yaml.safe_load(text)
+            data = yaml.load(text, Loader=_StrictYamlLoader)  # noqa: S506 (a SafeLoader)
+        except _DuplicateKey as exc:
+            raise CaseError(
+                f"the field {exc.key!r} is written twice in one object; keep one",
+                source=path,
+                location=exc.where,
+            ) from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -553,7 +593,11 @@ def read_case_data(path: Path) -> tuple[Any, bytes]:
             raise CaseError(f"not valid YAML: {problem}", source=path, location=where) from None
     else:
         try:
-            data = json.loads(text)
+            data = json.loads(text, object_pairs_hook=_no_duplicate_pairs)
+        except _DuplicateKey as exc:
+            raise CaseError(
+                f"the field {exc.key!r} is written twice in one object; keep one", source=path
+            ) from None
         except json.JSONDecodeError as exc:
             raise CaseError(
                 f"not valid JSON: {exc.msg}",
