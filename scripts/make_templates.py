@@ -418,6 +418,39 @@ def build_template(kind: str) -> Document:
     para(doc, "{%p endfor %}")
     para(doc, "{%p endfor %}")
     para(doc, "{%p endif %}")
+
+    # -- LOA information: what the codes in the line table mean, and how to pay --
+    new_page_heading(doc, "Letter of Offer and Acceptance Information")
+    para(doc, "{%p if is_fms %}")
+    para(
+        doc,
+        (
+            "Payments are made in U.S. dollars by wire transfer or check to the Defense Finance and "
+            "Accounting Service, for the Foreign Military Sales Trust Fund, and quote the case "
+            "identifier {{ case.case_id }}. Billing statements follow each calendar quarter."
+        ),
+        "LOA Terms",
+    )
+    para(doc, "{%p else %}")
+    para(
+        doc,
+        "This document is funded by U.S. Government appropriations; the Benefitting Partner makes no payment.",
+        "LOA Terms",
+    )
+    para(doc, "{%p endif %}")
+    para(doc, "{%p for table in code_tables %}")
+    para(doc, "{{ table.title }}", "LOA Note Heading")
+    codes = doc.add_table(rows=1, cols=2)
+    codes.style = doc.styles["Table Grid"]
+    loop_rows(
+        codes,
+        [["Code"], ["Meaning"]],
+        "for row in table.rows",
+        [["{{ row.code }}"], ["{{ row.meaning }}"]],
+        "endfor",
+    )
+    col_widths(codes, [0.8, 6.1])
+    para(doc, "{%p endfor %}")
     return doc
 
 

@@ -15,6 +15,7 @@ import zlib
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from .document import LoaDocument
 from .errors import RenderError
 from .history import LineChange
 from .markdown_docx import NOT_XML_CHARS, NOTE_STYLES, StyleIds, markdown_to_wordml
-from .reference import load_reference
+from .reference import Reference, load_reference
 from .selection import SelectedNote, Selection
 from .terms import TERMS_FILE, parse_terms, template_digest
 from .wording import document_title, money, party, quantity, spell_date
@@ -316,6 +317,30 @@ def _note_view(number: int | None, note: SelectedNote, ids: StyleIds) -> dict[st
     }
 
 
+def _meaning(value: Any) -> str:
+    return str(value["meaning"]) if isinstance(value, dict) else str(value)
+
+
+@lru_cache(maxsize=4)
+def _code_tables(digest: str) -> tuple[dict[str, Any], ...]:
+    ref = load_reference()
+    tables = (
+        ("Source Codes (SC), column (5)", ref.source_codes),
+        ("Type of Assistance (TA) codes, column (5)", ref.type_of_assistance),
+        ("Offer Release Codes (ORC), column (6)", ref.offer_release_codes),
+        ("Delivery Term Codes (DTC), column (7)", ref.delivery_term_codes),
+    )
+    return tuple(
+        {"title": title, "rows": [{"code": k, "meaning": _meaning(v)} for k, v in table.items()]}
+        for title, table in tables
+    )
+
+
+def code_tables(ref: Reference) -> list[dict[str, Any]]:
+    """The code tables of the LOA Information page, from the reference tables."""
+    return list(_code_tables(ref.digest))
+
+
 def build_context(
     document: LoaDocument,
     selection: Selection,
@@ -394,6 +419,7 @@ def build_context(
         "schedule_notes": [_note_view(None, n, ids) for n in selection.placed("payment_schedule")],
         "notes": [_note_view(i, n, ids) for i, n in enumerate(in_section, start=1)],
         "terms_and_conditions": list(terms) if case.program == "FMS" else [],
+        "code_tables": code_tables(ref),
     }
 
 
