@@ -262,3 +262,17 @@ def test_bpc_amendment_never_says_purchaser(renderer: Renderer, tmp_path: Path) 
     text = _text(_open(renderer.render(document, Selection())))
     assert "the Benefitting Partner, as described below" in text
     assert "Purchaser" not in text and "Standard Terms and Conditions" not in text
+
+
+def test_loa_information_page_explains_the_codes(renderer: Renderer) -> None:
+    d = _open(renderer.render(load_document(CASES / "BN-B-ZEA/basic.json"), Selection()))
+    text = _text(d)
+    assert "Letter of Offer and Acceptance Information" in text
+    assert "quote the case identifier BN-B-ZEA" in text
+    dtc = next(
+        t
+        for t in d.tables
+        if t.rows[0].cells[0].text == "Code" and any(r.cells[0].text == "9" for r in t.rows)
+    )
+    rows = {r.cells[0].text: r.cells[1].text for r in dtc.rows[1:]}
+    assert rows["4"].startswith("Delivery at origin")
