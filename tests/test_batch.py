@@ -159,6 +159,36 @@ def test_touching_one_note_rebuilds_exactly_the_documents_that_print_it(setup, t
     assert len(again.skipped) == len(uses)
 
 
+def test_after_a_note_edit_only_that_note_is_decided_again(setup, monkeypatch):
+    """Documents that did not print the edited note, and do not now, keep their notes: only the
+    edited note's rule runs on them (no full selection, no rendering)."""
+    project, cases, out = setup
+    run_batch([cases], project=project, output_dir=out, jobs=1)
+    uses = used_notes(out)
+    note = "AMMUNITION-EXPLOSIVES"
+    printing = {stem for stem, notes in uses.items() if note in notes}
+    path = note_file(project.note_library, note)
+    path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + " Added text.\n")
+
+    import loagen.build
+    import loagen.selection
+
+    calls: list[str] = []
+    real = loagen.selection.select_notes
+
+    def counted(document, library):  # noqa: ANN001, ANN202
+        calls.append(document.output_stem)
+        return real(document, library)
+
+    monkeypatch.setattr(loagen.selection, "select_notes", counted)
+    monkeypatch.setattr(loagen.build, "select_notes", counted)
+    report = run_batch([cases], project=project, output_dir=out, jobs=1)
+    assert report.ok
+    assert _stems(report.built) == printing
+    assert _stems(report.refreshed) == set(uses) - printing
+    assert set(calls) == printing  # the others were never selected in full
+
+
 def test_a_broken_case_is_reported_and_every_other_document_builds(setup):
     project, cases, out = setup
     folder = cases / "BN-D-QAA"

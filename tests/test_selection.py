@@ -19,7 +19,7 @@ from loagen.errors import NoteError
 from loagen.notes import load_library
 from loagen.selection import Selection, select_notes
 
-from .conftest import example
+from .conftest import CASES, example
 from .test_notes import write_note
 from .test_rules import document
 
@@ -541,3 +541,18 @@ def test_cli_explain_reads_well(monkeypatch):
     assert decisions["SOLE-SOURCE-FMS"]["included"] and decisions["SOLE-SOURCE-FMS"]["lines"] == [
         "007"
     ]
+
+
+def test_decide_notes_gives_the_decisions_select_notes_gives() -> None:
+    from loagen.build import Project
+    from loagen.document import load_document
+    from loagen.notes import load_library
+    from loagen.selection import decide_notes, select_notes
+
+    library = load_library(Project.discover().note_library)
+    document = load_document(CASES / "BN-D-QAA/amendment-1.json")
+    some = [n for n in library if n.id in ("SOLE-SOURCE-FMS", "NVD-SECURITY", "CAS-SURCHARGE")]
+    wanted = {d.note_id: d for d in select_notes(document, library).decisions}
+    assert {d.note_id: d for d in decide_notes(document, some)} == {
+        n.id: wanted[n.id] for n in some
+    }

@@ -494,6 +494,9 @@ def _refresh_manifest(builder: Builder, source: Path, output_dir: Path) -> DocRe
     from .output import manifest_bytes, manifest_for, output_paths, selection_digest
     from .selection import select_notes
 
+    quick = _refresh_decisions_only(builder, source, output_dir)
+    if quick is not False:
+        return quick
     document = load_document(source)
     selection = select_notes(document, builder.library)
     docx_path, manifest_path = output_paths(document, output_dir)
@@ -519,6 +522,49 @@ def _refresh_manifest(builder: Builder, source: Path, output_dir: Path) -> DocRe
     manifest = manifest_for(prepared, builder, docx, draft=False)
     atomic_write(manifest_path, manifest_bytes(manifest))
     return DocResult(source, "refreshed", docx=docx_path)
+
+
+def _refresh_decisions_only(
+    builder: Builder, source: Path, output_dir: Path
+) -> DocResult | None | Literal[False]:
+    """The note library changed: decide again only the notes whose files changed (the manifest
+    records the hash of every note the last build saw). When none of them was printed and none
+    is printed now, the document is the same: patch those decisions into the manifest. None
+    means rebuild; False means the manifest cannot tell (select every note again)."""
+    from .document import load_document
+    from .output import decision_json, manifest_bytes
+    from .selection import decide_notes
+
+    stem = _SourceCache().info(source).stem
+    if stem is None:
+        return False
+    manifest_path = output_dir / f"{stem}{MANIFEST_SUFFIX}"
+    old = read_manifest(manifest_path)
+    try:
+        deps = old["dependencies"]  # type: ignore[index]
+        seen: dict[str, str] = deps["library_notes"]
+        printed = {n["id"] for n in old["notes"]}  # type: ignore[index]
+        by_id = {d["note"]: d for d in old["decisions"]}  # type: ignore[index]
+    except (KeyError, TypeError):
+        return False
+    if old.get("draft"):  # type: ignore[union-attr]
+        return None
+    library = builder.library
+    current = {note.id: note.sha256 for note in library}
+    changed = {i for i, sha in current.items() if seen.get(i) != sha} | (
+        seen.keys() - current.keys()
+    )
+    if changed & printed:
+        return None
+    fresh = decide_notes(load_document(source), [note for note in library if note.id in changed])
+    if any(d.included for d in fresh):
+        return None
+    by_id.update((d.note_id, decision_json(d)) for d in fresh)
+    old["decisions"] = [by_id[note.id] for note in library]  # type: ignore[index]
+    deps["library_digest"] = library.digest
+    deps["library_notes"] = current
+    atomic_write(manifest_path, manifest_bytes(old))  # type: ignore[arg-type]
+    return DocResult(source, "refreshed", docx=output_dir / f"{stem}.docx")
 
 
 def _problems(builder: Builder, source: Path, exc: LoagenError) -> tuple[Problem, ...]:

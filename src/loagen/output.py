@@ -17,6 +17,7 @@ from .reference import load_reference
 if TYPE_CHECKING:
     from .build import Builder, Prepared
     from .document import LoaDocument
+    from .selection import Decision
 
 Manifest = dict[str, Any]
 MANIFEST_SUFFIX = ".manifest.json"
@@ -58,6 +59,7 @@ def manifest_for(prepared: Prepared, builder: Builder, docx: bytes, *, draft: bo
             "inputs": [{"path": str(f.path), "sha256": f.sha256} for f in doc.files],
             "template": {"path": str(template.path), "sha256": template.sha256},
             "library_digest": builder.library.digest,
+            "library_notes": {note.id: note.sha256 for note in builder.library},
             "reference_digest": load_reference().digest,
             "loagen_version": __version__,
         },
@@ -72,20 +74,7 @@ def manifest_for(prepared: Prepared, builder: Builder, docx: bytes, *, draft: bo
             }
             for n in prepared.selection.notes
         ],
-        "decisions": [
-            {
-                "note": d.note_id,
-                "included": d.included,
-                "reason": d.reason,
-                "rule": d.rule,
-                "terms": [
-                    {"text": t.text, "value": _jsonable(t.value), "lines": list(t.lines)}
-                    for t in d.terms
-                ],
-                "lines": list(d.lines),
-            }
-            for d in prepared.selection.decisions
-        ],
+        "decisions": [decision_json(d) for d in prepared.selection.decisions],
         "findings": [
             {
                 "severity": f.severity,
@@ -120,6 +109,21 @@ def manifest_for(prepared: Prepared, builder: Builder, docx: bytes, *, draft: bo
                 for r in costs.schedule
             ],
         },
+    }
+
+
+def decision_json(decision: Decision) -> dict[str, Any]:
+    """A note decision as the manifest records it."""
+    return {
+        "note": decision.note_id,
+        "included": decision.included,
+        "reason": decision.reason,
+        "rule": decision.rule,
+        "terms": [
+            {"text": t.text, "value": _jsonable(t.value), "lines": list(t.lines)}
+            for t in decision.terms
+        ],
+        "lines": list(decision.lines),
     }
 
 

@@ -32,6 +32,7 @@ impact` over many cases.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -296,6 +297,15 @@ def _fill(
             )
         )
     return out
+
+
+def decide_notes(document: LoaDocument, notes: Iterable[Note]) -> tuple[Decision, ...]:
+    """The decisions on `document` of some notes only, without filling any placeholder (for a
+    batch that re-checks the notes an edit touched)."""
+    from .rules import rule_names
+
+    names = rule_names(document)
+    return tuple(_decide(note, document, names)[0] for note in notes)
 
 
 def select_notes(document: LoaDocument, library: NoteLibrary) -> Selection:
