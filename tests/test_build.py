@@ -116,3 +116,17 @@ def test_check_errors_stop_the_build_and_keep_earlier_output(
     assert d.sections[0].header.paragraphs[0].text.startswith("DRAFT")
     manifest = json.loads(draft.manifest_path.read_text())
     assert manifest["draft"] is True and any(f["severity"] == "error" for f in manifest["findings"])
+
+
+def test_strict_stops_on_warnings_too(builder: Builder, tmp_path: Path) -> None:
+    data = example("BN-B-ZEA/basic")
+    data["document"]["purpose"] += " as agreed with the USG"  # a terminology warning
+    path = write_chain(tmp_path / "case", data)
+    result = builder.build(path, tmp_path / "out")
+    assert [f.rule_id for f in result.findings] == ["QC-TERM-USG"]
+    assert result.manifest["findings"][0]["severity"] == "warning"
+    with pytest.raises(CheckError) as info:
+        builder.build(path, tmp_path / "strict", strict=True)
+    assert info.value.problems[0].location == "document.purpose"
+    assert "[QC-TERM-USG]" in info.value.problems[0].message
+    assert not (tmp_path / "strict").exists()

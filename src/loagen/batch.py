@@ -447,7 +447,7 @@ def _run_task(builder: Builder, task: Task, output_dir: Path, redline: bool) -> 
                 return refreshed
         return _build(builder, task.source, output_dir, redline)
     except LoagenError as exc:
-        return DocResult(task.source, "failed", problems=_problems(builder, task.source, exc))
+        return DocResult(task.source, "failed", problems=exc.problems)
     except Exception as exc:  # a bug must not stop the other documents
         return DocResult(
             task.source,
@@ -565,32 +565,6 @@ def _refresh_decisions_only(
     deps["library_notes"] = current
     atomic_write(manifest_path, manifest_bytes(old))  # type: ignore[arg-type]
     return DocResult(source, "refreshed", docx=output_dir / f"{stem}.docx")
-
-
-def _problems(builder: Builder, source: Path, exc: LoagenError) -> tuple[Problem, ...]:
-    """The problems of a failed build, one per check error when checks stopped it."""
-    from .errors import CheckError
-
-    if isinstance(exc, CheckError):
-        try:
-            prepared = builder.prepare(source)
-        except LoagenError:
-            return exc.problems
-        if prepared.errors:
-            return tuple(_finding_problem(source, f) for f in prepared.errors)
-    return exc.problems
-
-
-def _finding_problem(source: Path, finding: Any) -> Problem:
-    location = str(getattr(finding, "path", "") or "")
-    message = str(getattr(finding, "message", "") or finding)
-    rule = getattr(finding, "rule_id", "")
-    reference = getattr(finding, "reference", "")
-    if rule:
-        message = f"[{rule}] {message}"
-    if reference:
-        message = f"{message} ({reference})"
-    return Problem(source, location, message)
 
 
 # -- the batch ----------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .checks import Finding, run_checks
 from .document import LoaDocument, load_document
-from .errors import CheckError, LoagenError
+from .errors import CheckError, LoagenError, Problem
 from .notes import NoteLibrary, load_library
 from .output import Manifest, manifest_for, write_outputs
 from .rendering import Renderer
@@ -91,15 +91,26 @@ class Builder:
     def render(self, prepared: Prepared, *, draft: bool = False) -> bytes:
         return self.renderer.render(prepared.document, prepared.selection, draft=draft)
 
-    def build(self, path: Path, output_dir: Path, *, allow_errors: bool = False) -> BuildResult:
-        """Build one document into `output_dir`. Check errors stop it unless `allow_errors`."""
+    def build(
+        self, path: Path, output_dir: Path, *, allow_errors: bool = False, strict: bool = False
+    ) -> BuildResult:
+        """Build one document into `output_dir`.
+
+        Check errors (and warnings too when `strict`) stop it, writing nothing, unless
+        `allow_errors`: the document is then written marked DRAFT."""
         prepared = self.prepare(path)
-        if prepared.errors and not allow_errors:
-            lines = "\n".join(f"  {f}" for f in prepared.errors)
-            n = len(prepared.errors)
+        blocking = prepared.findings if strict else prepared.errors
+        if blocking and not allow_errors:
+            n = len(blocking)
+            what = "finding" if strict else "error"
             raise CheckError(
-                f"{path}: {n} quality check error{'s' if n != 1 else ''}; nothing written "
-                f"(use --allow-errors for a DRAFT)\n{lines}"
+                f"{path}: {n} quality check {what}{'s' if n != 1 else ''}; nothing written "
+                "(use --allow-errors for a DRAFT)",
+                source=Path(path),
+                problems=tuple(
+                    Problem(Path(path), f.path, f"[{f.rule_id}] {f.message} ({f.reference})")
+                    for f in blocking
+                ),
             )
         draft = bool(prepared.errors)
         docx = self.render(prepared, draft=draft)

@@ -86,6 +86,10 @@ def build(
     pdf: Annotated[
         bool, typer.Option("--pdf", help="Also convert each DOCX to PDF with LibreOffice.")
     ] = False,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="Treat quality check warnings as errors."),
+    ] = False,
 ) -> None:
     """Build the LOA document (Basic, Amendment or Modification) of each case file.
 
@@ -103,7 +107,7 @@ def build(
         results = []
         for path in paths:
             try:
-                result = builder.build(path, target, allow_errors=allow_errors)
+                result = builder.build(path, target, allow_errors=allow_errors, strict=strict)
             except LoagenError as exc:
                 failed += 1
                 err.print(f"[bold red]error:[/] {escape(str(exc))}")
@@ -317,11 +321,15 @@ def check(
     list_rules: Annotated[
         bool, typer.Option("--list", help="List every rule: id, severity, title, SAMM reference.")
     ] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 on warnings too, not only on errors.")
+    ] = False,
 ) -> None:
     """Run the SAMM Appendix 9 quality checks on each case file and report the findings.
 
     Each finding names its rule, the field of the case file (e.g. lines[2].source_code) and the
-    SAMM reference. Exits 1 when any file has an error (or does not load), 0 otherwise.
+    SAMM reference. Exits 1 when any file has an error (with --strict, any finding) or does not
+    load, 0 otherwise.
     """
     from .build import Builder, Project
 
@@ -357,7 +365,7 @@ def check(
             continue
         errors = sum(f.severity == "error" for f in findings)
         warnings = len(findings) - errors
-        failed = failed or errors > 0
+        failed = failed or errors > 0 or (strict and bool(findings))
         report.append(
             {
                 "path": str(path),

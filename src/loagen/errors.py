@@ -94,6 +94,9 @@ class RenderError(LoagenError):
 class CheckError(LoagenError):
     """Quality-control checks found errors and the build was stopped."""
 
+    def __str__(self) -> str:
+        return _with_problems(self)
+
 
 class OutputError(LoagenError):
     """Output that could not be written."""
