@@ -70,3 +70,14 @@ def test_help_explains_the_commands() -> None:
         assert command in result.output
     build_help = runner.invoke(app, ["build", "--help"]).output
     assert "--allow-errors" in build_help and "DRAFT" in build_help
+
+
+def test_the_schema_accepts_every_example_and_rejects_a_typo() -> None:
+    jsonschema = __import__("jsonschema")
+    schema = json.loads(runner.invoke(app, ["schema"]).stdout)
+    validator = jsonschema.Draft202012Validator(schema)
+    for path in sorted(CASES.glob("*/*.json")):
+        assert not list(validator.iter_errors(json.loads(path.read_text()))), path
+    data = example("BN-D-QAA/basic")
+    data["lines"][0]["sorce_code"] = "P"
+    assert list(validator.iter_errors(data))
