@@ -196,20 +196,27 @@ def notes(
             raise typer.Exit(1)
         out.print(f"{project.note_library}: {len(library)} notes, no problems")
         return
+    rows = [
+        (
+            note.id,
+            note.title,
+            ", ".join(note.programs),
+            f"{note.placement} §{note.section}" if note.placement == "notes" else note.placement,
+            note.carry_over,
+            " ".join(note.rule.split()),
+        )
+        for note in library
+    ]
+    if not out.is_terminal:  # piped or redirected: one tab-separated line a note
+        sys.stdout.write("id\ttitle\tprograms\tplacement\tcarry-over\trule\n")
+        sys.stdout.writelines("\t".join(row) + "\n" for row in rows)
+        return
     table = Table(title=f"{project.note_library} ({len(library)} notes)", show_lines=False)
     table.add_column("id", no_wrap=True)
     for column in ("title", "programs", "placement", "carry-over", "rule"):
         table.add_column(column, overflow="fold")
-    for note in library:
-        place = f"{note.placement} §{note.section}" if note.placement == "notes" else note.placement
-        table.add_row(
-            note.id,
-            escape(note.title),
-            ", ".join(note.programs),
-            place,
-            note.carry_over,
-            escape(note.rule),
-        )
+    for row in rows:
+        table.add_row(*(escape(cell) for cell in row))
     out.print(table)
 
 
