@@ -179,16 +179,21 @@ def compile_template(path: Path, env: SandboxedEnvironment, *, terms: str = "") 
                 declarations[info.filename] = m.group(0) if m else ""
                 body = text[m.end() :] if m else text
                 patched = tpl.patch_xml(body)
-                patched = re.sub(r"<w:p([ >])", r"\n<w:p\1", patched)
                 try:
                     jinja_parts[info.filename] = env.from_string(patched)
-                except TemplateError as exc:
-                    raise RenderError(
-                        f"template tag error in {info.filename}: {exc.message}",
-                        source=path,
-                        location=f"paragraph {getattr(exc, 'lineno', '?')}",
-                        source_line=_paragraph_text(patched, getattr(exc, "lineno", None)),
-                    ) from None
+                except TemplateError:
+                    # compile again with a line a paragraph, as docxtpl does, to say where
+                    lined = re.sub(r"<w:p([ >])", r"\n<w:p\1", patched)
+                    try:
+                        env.from_string(lined)
+                    except TemplateError as exc:
+                        raise RenderError(
+                            f"template tag error in {info.filename}: {exc.message}",
+                            source=path,
+                            location=f"paragraph {getattr(exc, 'lineno', '?')}",
+                            source_line=_paragraph_text(lined, getattr(exc, "lineno", None)),
+                        ) from None
+                    raise
             else:
                 static[info.filename] = _deflate(data)
     return CompiledTemplate(
@@ -331,7 +336,10 @@ def _code_tables(digest: str) -> tuple[dict[str, Any], ...]:
         ("Delivery Term Codes (DTC), column (7)", ref.delivery_term_codes),
     )
     return tuple(
-        {"title": title, "rows": [{"code": k, "meaning": _meaning(v)} for k, v in table.items()]}
+        {
+            "title": escape(title),
+            "rows": [{"code": escape(k), "meaning": escape(_meaning(v))} for k, v in table.items()],
+        }
         for title, table in tables
     )
 
@@ -440,7 +448,14 @@ class Renderer:
             raise RenderError(
                 f"cannot read the Standard Terms and Conditions: {exc.strerror}", source=terms_path
             ) from None
-        self.terms = parse_terms(terms_text, source=terms_path)
+        # escaped once here (Markup): the same text goes into every FMS document
+        self.terms = [
+            {
+                "heading": escape(section["heading"]),
+                "paragraphs": [escape(p) for p in section["paragraphs"]],
+            }
+            for section in parse_terms(terms_text, source=terms_path)
+        ]
         self.terms_text = terms_text
 
     def template_for(self, case: Case) -> CompiledTemplate:
@@ -465,15 +480,9 @@ class Renderer:
                     xml = template.jinja_parts[name].render(context)
                 except TemplateError as exc:
                     raise RenderError(
-                        f"cannot render {name}: {exc.message}", source=template.path,
-                        location=f"paragraph {getattr(exc, 'lineno', '?')}",
-                    ) from None  # fmt: skip
-                # drop the line breaks put before each paragraph at compile time (for error
-                # positions); case text cannot hold them, its "<" is escaped
-                xml = template.declarations[name] + xml.replace("\n<w:p ", "<w:p ").replace(
-                    "\n<w:p>", "<w:p>"
-                )
-                data = xml.encode("utf-8")
+                        f"cannot render {name}: {exc.message}", source=template.path
+                    ) from None
+                data = (template.declarations[name] + xml).encode("utf-8")
                 entries.append((name, _deflate(data)))
             else:
                 entries.append((name, template.static[name]))
