@@ -250,7 +250,10 @@ def test_tab_carries_the_bpc_sole_source_note_not_the_fms_one(select):
 def test_wrs_carries_the_wwrs_note(select):
     selection = select(wrs())
     (note,) = [n for n in selection.notes if n.id == "LINE-ITEM-WWRS"]
-    assert note.title == "Line Item 001 Description" and note.lines == ("001",)
+    assert note.title == (
+        "Line Item 001 Description - Worldwide Warehouse Redistribution Services (WWRS) Seller"
+    )
+    assert note.lines == ("001",)
     assert "Worldwide Warehouse Redistribution Services" in note.body
 
 
