@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -265,7 +266,8 @@ def explain(
         for d in group:
             mark = "[green]IN [/]" if d.included else "[dim]OUT[/]"
             on = f"  [cyan]{line_refs(d.lines)}[/]" if d.lines else ""
-            out.print(f"{mark} [bold]{d.note_id}[/] {escape(d.title)}{on}")
+            title = re.sub(r"\{\{.*?\}\}", "nnn", d.title)  # "Line Item nnn Description"
+            out.print(f"{mark} [bold]{d.note_id}[/] {escape(title)}{on}")
             out.print(f"    {escape(d.reason)}")
             out.print(f"    rule: [italic]{escape(d.rule)}[/]")
             for term in d.terms:
