@@ -81,3 +81,22 @@ def test_the_schema_accepts_every_example_and_rejects_a_typo() -> None:
     data = example("BN-D-QAA/basic")
     data["lines"][0]["sorce_code"] = "P"
     assert list(validator.iter_errors(data))
+
+
+def test_templates_check(tmp_path: Path, monkeypatch) -> None:
+    result = runner.invoke(app, ["templates", "--check"])
+    assert result.exit_code == 0, result.output
+    assert "3 templates compiled" in result.output
+    import shutil
+
+    import docx
+
+    for folder in ("templates", "note_library", "cases"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    d = docx.Document(str(tmp_path / "templates" / "basic.docx"))
+    next(p for p in d.paragraphs if p.text == "{{ state_description }}").text = "{{ state_descr }}"
+    d.save(str(tmp_path / "templates" / "basic.docx"))
+    monkeypatch.setenv("LOAGEN_PROJECT", str(tmp_path))
+    result = runner.invoke(app, ["templates", "--check"])
+    assert result.exit_code == 1
+    assert "unknown variable 'state_descr' (did you mean 'state_description'?)" in result.output

@@ -276,3 +276,27 @@ def test_loa_information_page_explains_the_codes(renderer: Renderer) -> None:
     )
     rows = {r.cells[0].text: r.cells[1].text for r in dtc.rows[1:]}
     assert rows["4"].startswith("Delivery at origin")
+
+
+def test_context_names_are_what_build_context_gives(renderer: Renderer) -> None:
+    from loagen.rendering import CONTEXT_NAMES, build_context
+
+    document = load_document(CASES / "BN-B-ZEA/basic.json")
+    ids = renderer.template_for(document.case).style_ids
+    assert set(build_context(document, Selection(), ids, draft=False)) == CONTEXT_NAMES
+
+
+def test_unknown_template_variables_are_named_with_a_hint(tmp_path: Path) -> None:
+    folder = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, folder)
+    d = docx.Document(str(folder / "amendment.docx"))
+    next(
+        p for p in d.paragraphs if p.text == "{{ case_description }}"
+    ).text = "{{ case_descripton }}"
+    d.save(str(folder / "amendment.docx"))
+    renderer = Renderer(folder)
+    templates = renderer.all_templates()
+    assert renderer.unknown_variables(templates["Basic"]) == {}
+    assert renderer.unknown_variables(templates["Amendment"]) == {
+        "case_descripton": " (did you mean 'case_description'?)"
+    }

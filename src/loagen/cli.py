@@ -277,6 +277,62 @@ def explain(
                 out.print(f"      [{style}]{escape(term.text)} → {escape(term.shown)}[/]")
 
 
+# -- templates -------------------------------------------------------------------------------------
+
+
+@app.command()
+def templates(
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Compile every template, look for variables loagen does not provide, and render "
+            "every case of the project without writing anything; exit 1 listing every problem.",
+        ),
+    ] = False,
+) -> None:
+    """List the Word templates and the variables each one uses (for policy staff editing them)."""
+    from .build import Builder, Project
+    from .document import load_document
+
+    try:
+        project = Project.discover()
+        builder = Builder(project)
+        compiled = builder.renderer.all_templates()
+    except LoagenError as exc:
+        fail(exc)
+    problems: list[str] = []
+    for kind, template in compiled.items():
+        used = sorted(template.variables(builder.renderer.env))
+        out.print(f"[bold]{kind}[/]: {escape(str(template.path))} ({template.sha256[:12]})")
+        out.print(f"  uses: {escape(', '.join(used))}")
+        for name, hint in builder.renderer.unknown_variables(template).items():
+            problems.append(f"{template.path}: unknown variable {name!r}{hint}")
+    if not check:
+        return
+    folder = project.root / "cases"
+    cases = sorted(p for p in folder.rglob("*") if p.suffix in (".json", ".yaml", ".yml"))
+    rendered = 0
+    for path in cases:
+        try:
+            load_document(path)
+        except LoagenError:
+            continue  # a broken case file is the case writer's problem, not the template's
+        try:
+            builder.render(builder.prepare(path), draft=False)
+            rendered += 1
+        except LoagenError as exc:
+            problems.append(f"{path}: {exc}")
+    if problems:
+        err.print(f"[bold red]error:[/] {len(problems)} template problem(s)")
+        for text in problems:
+            err.print(f"  {escape(text)}")
+        raise typer.Exit(1)
+    out.print(
+        f"{len(compiled)} templates compiled; {rendered} case document(s) rendered, no problems"
+    )
+
+
 # -- check (quality control) ---------------------------------------------------------------------
 
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow"}

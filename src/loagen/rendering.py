@@ -20,14 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from docxtpl import DocxTemplate
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, TemplateError, meta
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 from markupsafe import Markup, escape
 
 from .case import Case, Line
 from .document import LoaDocument
-from .errors import RenderError
+from .errors import RenderError, did_you_mean
 from .history import LineChange
 from .markdown_docx import NOT_XML_CHARS, NOTE_STYLES, StyleIds, markdown_to_wordml
 from .reference import Reference, load_reference
@@ -127,6 +127,14 @@ class CompiledTemplate:
     jinja_parts: dict[str, Any]  # part name -> compiled Jinja template
     declarations: dict[str, str]
     style_ids: StyleIds
+    sources: dict[str, str]  # part name -> the Jinja source docxtpl prepared
+
+    def variables(self, env: SandboxedEnvironment) -> set[str]:
+        """The top-level names the template's tags use (e.g. 'case', 'lines')."""
+        names: set[str] = set()
+        for source in self.sources.values():
+            names |= meta.find_undeclared_variables(env.parse(source))
+        return names
 
 
 def _style_ids(styles_xml: bytes, path: Path) -> StyleIds:
@@ -165,6 +173,7 @@ def compile_template(path: Path, env: SandboxedEnvironment, *, terms: str = "") 
     order: list[str] = []
     static: dict[str, _Entry] = {}
     jinja_parts: dict[str, Any] = {}
+    sources: dict[str, str] = {}
     declarations: dict[str, str] = {}
     styles_xml = b""
     with zipfile.ZipFile(path) as zf:
@@ -179,6 +188,7 @@ def compile_template(path: Path, env: SandboxedEnvironment, *, terms: str = "") 
                 declarations[info.filename] = m.group(0) if m else ""
                 body = text[m.end() :] if m else text
                 patched = tpl.patch_xml(body)
+                sources[info.filename] = patched
                 try:
                     jinja_parts[info.filename] = env.from_string(patched)
                 except TemplateError:
@@ -204,6 +214,7 @@ def compile_template(path: Path, env: SandboxedEnvironment, *, terms: str = "") 
         jinja_parts=jinja_parts,
         declarations=declarations,
         style_ids=_style_ids(styles_xml, path),
+        sources=sources,
     )
 
 
@@ -349,6 +360,18 @@ def code_tables(ref: Reference) -> list[dict[str, Any]]:
     return list(_code_tables(ref.digest))
 
 
+CONTEXT_NAMES = frozenset(
+    {
+        "case", "doc", "draft", "is_fms", "is_bpc", "party", "implementing_agency",
+        "purchaser_address", "purchaser_reference", "case_description", "state_description",
+        "offer_expiration_date", "implementation_date", "terms_of_sale", "estimated_cost",
+        "initial_deposit", "lines", "cost_rows", "surcharge_note", "schedule", "schedule_reason",
+        "schedule_notes", "notes", "terms_and_conditions", "code_tables",
+    }
+)  # fmt: skip
+"""Every variable `build_context` gives the templates (listed in the README)."""
+
+
 def build_context(
     document: LoaDocument,
     selection: Selection,
@@ -458,8 +481,24 @@ class Renderer:
         ]
         self.terms_text = terms_text
 
+    def all_templates(self) -> dict[str, CompiledTemplate]:
+        """Every template by document kind, compiled (raises RenderError for a broken one)."""
+        out = {}
+        for kind, name in TEMPLATE_NAMES.items():
+            out[kind] = self._compile(name)
+        return out
+
+    def unknown_variables(self, template: CompiledTemplate) -> dict[str, str]:
+        """Names the template uses that loagen does not give it, each with a hint."""
+        return {
+            name: did_you_mean(name, CONTEXT_NAMES)
+            for name in sorted(template.variables(self.env) - CONTEXT_NAMES)
+        }
+
     def template_for(self, case: Case) -> CompiledTemplate:
-        name = TEMPLATE_NAMES[case.document.kind]
+        return self._compile(TEMPLATE_NAMES[case.document.kind])
+
+    def _compile(self, name: str) -> CompiledTemplate:
         if name not in self._compiled:
             path = self.folder / name
             if not path.is_file():
