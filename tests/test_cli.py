@@ -30,7 +30,7 @@ def test_build_of_several_files(tmp_path: Path) -> None:
     paths = [str(p) for p in sorted(CASES.glob("BN-D-QAA/*.json"))]
     result = runner.invoke(app, ["build", *paths, "-o", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert len(list(tmp_path.glob("*.docx"))) == 3
+    assert len(list(tmp_path.glob("*.docx"))) == len(paths) >= 3
 
 
 def test_invalid_case_lists_every_problem_without_traceback(tmp_path: Path) -> None:

@@ -111,6 +111,9 @@ def test_reason_phrase() -> None:
         == " to cover price increases"
     )
     assert reason_phrase("increases Line 002", "contract award") == " due to contract award"
+    assert reason_phrase("decreases Line 004", "all deliveries are complete") == (
+        " because all deliveries are complete"
+    )
     assert reason_phrase("decreases Line 003 due to contract award", "contract award") == ""
     assert reason_phrase("x", None) == ""
 

@@ -148,6 +148,11 @@ _CONNECTORS = re.compile(
     r"^(to|for|due to|because|in order|as|per|based on|following|in response|at the|so that)\b",
     re.IGNORECASE,
 )
+_CLAUSE = re.compile(
+    r"\b(is|are|was|were|has|have|had|will|would|can|could|did|does|do|needs|need|requires|"
+    r"required|asked|requested|wants)\b",
+    re.IGNORECASE,
+)
 _STOP = {"the", "a", "an", "and", "of", "to", "for", "on", "in", "by", "with", "due", "s"}
 
 
@@ -161,7 +166,8 @@ def _words(text: str) -> set[str]:
 
 def reason_phrase(purpose: str, reason: str | None) -> str:
     """The reason as it follows the purpose: as written when it starts with a connector
-    ('to meet ...', 'due to ...'), left out when the purpose already says it, else 'due to ...'."""
+    ('to meet ...', 'due to ...'), left out when the purpose already says it, else joined with
+    'because' when it is a clause ('the Purchaser requested ...') or 'due to' ('contract award')."""
     if not reason or not reason.strip():
         return ""
     reason = _clause(reason)
@@ -171,7 +177,8 @@ def reason_phrase(purpose: str, reason: str | None) -> str:
         return " " + reason
     if _words(reason) <= _words(purpose):
         return ""
-    return " due to " + reason
+    # a clause with its own verb ("all deliveries are complete") takes "because"
+    return (" because " if _CLAUSE.search(reason) else " due to ") + reason
 
 
 def _with_nickname(sentences: list[str], nickname: str) -> str:
