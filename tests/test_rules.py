@@ -141,6 +141,7 @@ class TestSandbox:
             "(lines | first).__init__",
             "case.lines[0].__dict__",
             "limits.__class__",
+            "lines_with(__class__=1)",
         ],
     )
     def test_refuses_escape_attempts_before_running(self, rule):

@@ -635,6 +635,11 @@ class _Checker:
     _call_any_line = _call_lines_with
 
     def _condition(self, func: str, key: str, value: nodes.Node) -> None:
+        if key.startswith("_"):
+            raise _Invalid(
+                f"{func}: {key}=... is not allowed: rules cannot reach names starting with '_'",
+                key,
+            )
         parts = key.split("__")
         op = parts.pop() if len(parts) > 1 and parts[-1] in _CONDITION_OPS else None
         shape: Any = _Object(Line)
