@@ -33,6 +33,17 @@ NOTES = Selection(
 )
 
 
+def edited_templates(tmp_path: Path, name: str, old: str, new: str) -> Path:
+    """A copy of the templates in which the paragraph reading `old` of `name` reads `new`
+    (as a policy editor would change it in Word); returns the folder."""
+    folder = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, folder)
+    d = docx.Document(str(folder / name))
+    next(p for p in d.paragraphs if p.text == old).text = new
+    d.save(str(folder / name))
+    return folder
+
+
 @pytest.fixture(scope="module")
 def renderer() -> Renderer:
     return Renderer(TEMPLATES)
@@ -205,13 +216,9 @@ def test_template_missing_a_note_style_is_refused(tmp_path: Path) -> None:
 
 
 def test_broken_tag_names_the_template_and_paragraph(tmp_path: Path) -> None:
-    folder = tmp_path / "templates"
-    shutil.copytree(TEMPLATES, folder)
-    d = docx.Document(str(folder / "basic.docx"))
-    next(
-        p for p in d.paragraphs if p.text == "{{ case_description }}"
-    ).text = "{{ case_description }"
-    d.save(str(folder / "basic.docx"))
+    folder = edited_templates(
+        tmp_path, "basic.docx", "{{ case_description }}", "{{ case_description }"
+    )
     with pytest.raises(RenderError) as info:
         Renderer(folder).template_for(load_document(CASES / "BN-B-ZEA/basic.json").case)
     assert "basic.docx" in str(info.value)
@@ -219,13 +226,9 @@ def test_broken_tag_names_the_template_and_paragraph(tmp_path: Path) -> None:
 
 
 def test_unknown_variable_in_a_template_is_an_error(tmp_path: Path) -> None:
-    folder = tmp_path / "templates"
-    shutil.copytree(TEMPLATES, folder)
-    d = docx.Document(str(folder / "basic.docx"))
-    next(
-        p for p in d.paragraphs if p.text == "{{ case_description }}"
-    ).text = "{{ case_descripton }}"
-    d.save(str(folder / "basic.docx"))
+    folder = edited_templates(
+        tmp_path, "basic.docx", "{{ case_description }}", "{{ case_descripton }}"
+    )
     with pytest.raises(RenderError, match="case_descripton"):
         Renderer(folder).render(load_document(CASES / "BN-B-ZEA/basic.json"), Selection())
 
@@ -287,13 +290,9 @@ def test_context_names_are_what_build_context_gives(renderer: Renderer) -> None:
 
 
 def test_unknown_template_variables_are_named_with_a_hint(tmp_path: Path) -> None:
-    folder = tmp_path / "templates"
-    shutil.copytree(TEMPLATES, folder)
-    d = docx.Document(str(folder / "amendment.docx"))
-    next(
-        p for p in d.paragraphs if p.text == "{{ case_description }}"
-    ).text = "{{ case_descripton }}"
-    d.save(str(folder / "amendment.docx"))
+    folder = edited_templates(
+        tmp_path, "amendment.docx", "{{ case_description }}", "{{ case_descripton }}"
+    )
     renderer = Renderer(folder)
     templates = renderer.all_templates()
     assert renderer.unknown_variables(templates["Basic"]) == {}

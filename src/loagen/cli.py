@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from . import __version__
-from .errors import LoagenError
+from .errors import CaseError, HistoryError, LoagenError
 
 app = typer.Typer(
     name="loagen",
@@ -143,15 +143,21 @@ def schema() -> None:
 # -- notes and explain (note library) ------------------------------------------------------------
 
 
+def _project_cases(project) -> list[Path]:  # noqa: ANN001
+    """The case files under the project's cases/ folder (as `loagen batch` finds them)."""
+    from .batch import find_case_files
+
+    folder = project.root / "cases"
+    return find_case_files([folder]) if folder.is_dir() else []
+
+
 def _library_checked_on_cases(project, library) -> list[str]:  # noqa: ANN001
     """Run every rule and fill every placeholder on the project's case files; the note errors."""
     from .document import load_document
     from .selection import select_notes
 
     problems = []
-    folder = project.root / "cases"
-    paths = sorted(p for p in folder.rglob("*") if p.suffix in (".json", ".yaml", ".yml"))
-    for path in paths:
+    for path in _project_cases(project):
         try:
             document = load_document(path)
         except LoagenError:
@@ -293,7 +299,6 @@ def templates(
 ) -> None:
     """List the Word templates and the variables each one uses (for policy staff editing them)."""
     from .build import Builder, Project
-    from .document import load_document
 
     try:
         project = Project.discover()
@@ -310,16 +315,17 @@ def templates(
             problems.append(f"{template.path}: unknown variable {name!r}{hint}")
     if not check:
         return
-    folder = project.root / "cases"
-    cases = sorted(p for p in folder.rglob("*") if p.suffix in (".json", ".yaml", ".yml"))
     rendered = 0
-    for path in cases:
+    for path in _project_cases(project):
         try:
-            load_document(path)
-        except LoagenError:
+            prepared = builder.prepare(path)
+        except (CaseError, HistoryError):
             continue  # a broken case file is the case writer's problem, not the template's
+        except LoagenError as exc:
+            problems.append(f"{path}: {exc}")
+            continue
         try:
-            builder.render(builder.prepare(path), draft=False)
+            builder.render(prepared, draft=False)
             rendered += 1
         except LoagenError as exc:
             problems.append(f"{path}: {exc}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from .case import Case, Line
 
@@ -87,12 +86,6 @@ class LineChange:
     @property
     def scope_change(self) -> bool:
         return bool(self.scope_reasons)
-
-    @property
-    def value_change(self) -> Decimal:
-        before = self.previous.total if self.previous else Decimal(0)
-        after = self.revised.total if self.revised else Decimal(0)
-        return after - before
 
     @property
     def line(self) -> Line:

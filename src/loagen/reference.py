@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,7 @@ class Reference:
 
     # -- convenience views used by costs, rules and checks --
 
-    @property
+    @cached_property  # read on every line of every document
     def surcharge_rates(self) -> tuple[SurchargeRate, ...]:
         rows = [
             SurchargeRate(_as_date(r["from"]), Decimal(str(r["rate"])))
@@ -104,8 +104,3 @@ def load_reference() -> Reference:
         tables[name] = {str(k): v for k, v in data.items()} if isinstance(data, dict) else data
         digest.update(name.encode() + b"\0" + raw + b"\0")
     return Reference(**tables, digest=digest.hexdigest())
-
-
-def reference_files() -> tuple[Path, ...]:
-    """The data files the tables come from (for manifests and incremental builds)."""
-    return tuple(REFERENCE_DIR / f"{name}.yaml" for name in TABLES)
