@@ -54,8 +54,8 @@ def _files() -> list[Path]:
 def phase_naive(limit: int) -> dict:
     """What a user would write: a fresh DocxTemplate per document, render, save."""
     from docxtpl import DocxTemplate
-
     from loagen.build import Builder
+
     from loagen.rendering import build_context, make_environment
 
     builder = Builder(_project())
@@ -106,9 +106,10 @@ def phase_stages(limit: int) -> dict:
     """Time each stage of the build of `limit` documents, and profile it."""
     from loagen.build import Builder, Prepared
     from loagen.checks import run_checks
+    from loagen.selection import select_notes
+
     from loagen.document import load_document
     from loagen.output import manifest_for, write_outputs
-    from loagen.selection import select_notes
 
     builder = Builder(_project())
     files = _files()[:limit]

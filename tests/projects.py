@@ -17,7 +17,7 @@ LIBRARY = ROOT / "note_library"
 
 def make_project(root: Path, *, library: Path | None = None):
     """A project folder at `root` with copies of loagen's templates and note library."""
-    from loagen.build import Project
+    from loagen.project import Project
 
     root.mkdir(parents=True, exist_ok=True)
     shutil.copytree(TEMPLATES, root / "templates")

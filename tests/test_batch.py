@@ -16,10 +16,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from loagen.batch import find_case_files, planned_stem, run_batch, template_digest
-from loagen.build import Builder
 from loagen.cli import app
 from loagen.document import load_document
+from loagen.ops.batch import run_batch
+from loagen.pipeline import Pipeline as Builder
+from loagen.project import find_case_files, planned_stem
+from loagen.project import template_file_digest as template_digest
 
 from .conftest import CASES, ROOT
 from .projects import copy_cases, make_corpus, make_project, note_file, used_notes
@@ -64,7 +66,7 @@ def test_template_digest_is_what_the_renderer_records():
 
 
 def make_project_once():
-    from loagen.build import Project
+    from loagen.project import Project
 
     return Project.at(ROOT)
 
@@ -173,18 +175,16 @@ def test_after_a_note_edit_only_that_note_is_decided_again(setup, monkeypatch):
     path = note_file(project.note_library, note)
     path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + " Added text.\n")
 
-    import loagen.build
-    import loagen.selection
+    import loagen.pipeline
 
     calls: list[str] = []
-    real = loagen.selection.select_notes
+    real = loagen.pipeline.select_notes
 
-    def counted(document, library):  # noqa: ANN001, ANN202
+    def counted(document, library, **kwargs):  # noqa: ANN001, ANN202
         calls.append(document.output_stem)
-        return real(document, library)
+        return real(document, library, **kwargs)
 
-    monkeypatch.setattr(loagen.selection, "select_notes", counted)
-    monkeypatch.setattr(loagen.build, "select_notes", counted)
+    monkeypatch.setattr(loagen.pipeline, "select_notes", counted)
     report = run_batch([cases], project=project, output_dir=out, jobs=1)
     assert report.ok
     assert _stems(report.built) == printing

@@ -10,7 +10,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from loagen.case import case_schema, load_case, load_chain, parse_case
+from loagen.case.loading import load_case, load_chain, parse_case
+from loagen.case.model import case_schema
 from loagen.errors import CaseError, HistoryError
 
 from .conftest import CASES, SHARED_EXAMPLES, example, write_chain

@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from loagen.checks import (
+from loagen.cli import app
+from loagen.policy.checks import (
     Finding,
     find_contact_data,
     find_markings,
@@ -20,8 +21,7 @@ from loagen.checks import (
     list_rules,
     run_checks,
 )
-from loagen.cli import app
-from loagen.selection import SelectedNote, Selection
+from loagen.policy.selection import SelectedNote, Selection
 
 from .conftest import CASES, example, write_chain
 
@@ -980,13 +980,13 @@ def test_cli_check_load_error_is_a_message_not_a_traceback(tmp_path: Path) -> No
     data["lines"][0]["source_code"] = "Q"
     bad.write_text(json.dumps(data))
     result = runner.invoke(app, ["check", str(bad), str(EXAMPLES[0])])
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # a case file that does not load (errors.EXIT_CODES)
     assert "Traceback" not in result.output
     assert "lines[0].source_code" in result.output and str(bad) in result.output
     broken_json = tmp_path / "broken.json"
     broken_json.write_text("{")
     result = runner.invoke(app, ["check", "--json", str(broken_json)])
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     report = json.loads(result.stdout)
     assert report["ok"] is False and report["documents"][0]["loaded"] is False
 

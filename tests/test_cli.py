@@ -1,4 +1,4 @@
-"""The command line: build and schema; errors are messages with exit status 1, never tracebacks."""
+"""The command line: build and schema; errors are messages with their exit status, never tracebacks."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def test_invalid_case_lists_every_problem_without_traceback(tmp_path: Path) -> N
         [sys.executable, "-m", "loagen", "build", str(path), "--output", str(tmp_path / "out")],
         capture_output=True, text=True, cwd=ROOT,
     )  # fmt: skip
-    assert proc.returncode == 1
+    assert proc.returncode == 3  # a case file that breaks the contract
     assert "Traceback" not in proc.stderr
     assert f"{path}: lines[2].source_code: 'Q' is not a known Source Code" in proc.stderr
     assert f"{path}: lines[1].quantity: got 'two'; expected a number" in proc.stderr
@@ -51,7 +51,7 @@ def test_invalid_case_lists_every_problem_without_traceback(tmp_path: Path) -> N
 
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["build", str(tmp_path / "nope.json"), "-o", str(tmp_path)])
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert "case file not found" in result.output
 
 
@@ -98,5 +98,5 @@ def test_templates_check(tmp_path: Path, monkeypatch) -> None:
     d.save(str(tmp_path / "templates" / "basic.docx"))
     monkeypatch.setenv("LOAGEN_PROJECT", str(tmp_path))
     result = runner.invoke(app, ["templates", "--check"])
-    assert result.exit_code == 1
+    assert result.exit_code == 5  # a template problem
     assert "unknown variable 'state_descr' (did you mean 'state_description'?)" in result.output

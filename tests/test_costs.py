@@ -5,15 +5,19 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from loagen.case import parse_case
-from loagen.costs import cost_summary, due_date, rate_on
+from loagen.case.loading import parse_case
+from loagen.document.assembly import base_date, latest_offer_expiration
+from loagen.document.costs import cost_summary, due_date, rate_on
 from loagen.reference import load_reference
 
 from .conftest import example
 
 
 def _costs(*docs):
-    return cost_summary(tuple(parse_case(d) for d in docs))
+    chain = tuple(parse_case(d) for d in docs)
+    return cost_summary(
+        chain, base_date=base_date(chain), latest_oed=latest_offer_expiration(chain)
+    )
 
 
 def test_rate_table_by_date() -> None:

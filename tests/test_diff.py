@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from loagen.batch import run_batch
-from loagen.build import Builder
 from loagen.cli import app
-from loagen.diff import diff_paths
+from loagen.ops.batch import run_batch
+from loagen.ops.diff import diff_paths
+from loagen.pipeline import Pipeline as Builder
 
 from .conftest import CASES
 from .projects import copy_cases, make_project
@@ -54,7 +54,7 @@ def test_basic_to_amendment_lists_the_new_line_and_the_increases(builder: Builde
     text = result.to_text()
     assert "Line 007 added: C-130J AIRCRAFT" in text
     assert "Line 002 increased: SUPPORT EQUIPMENT" in text
-    assert "Total estimated cost:" in text
+    assert "(13) Total Estimated Cost:" in text
     assert any(f.startswith("kind: Basic -> Amendment") for f in result.fields)
 
 
@@ -98,8 +98,8 @@ def test_docx_without_a_manifest_is_refused(tmp_path: Path):
     lone = tmp_path / "lone.docx"
     lone.write_bytes(b"PK")
     result = CliRunner().invoke(app, ["diff", str(lone), str(lone)])
-    assert result.exit_code == 1
-    assert "no manifest" in result.stderr
+    assert result.exit_code == 3
+    assert "no readable manifest" in result.stderr
 
 
 @needs_redlines

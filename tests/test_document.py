@@ -12,11 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from loagen.build import Builder, Project
 from loagen.document import load_document
+from loagen.pipeline import Pipeline as Builder
+from loagen.policy.selection import Selection
+from loagen.project import Project
 from loagen.reference import load_reference
-from loagen.rendering import Renderer
-from loagen.selection import Selection
+from loagen.rendering.templates import Renderer
 
 from .conftest import ROOT, write_chain
 
@@ -25,7 +26,9 @@ RENDERER = Renderer(ROOT / "templates")
 BUILDER = Builder(Project.at(ROOT))
 TRAITS = ["nvd", "comsec", "mtcr", "gps_saasm", "ammunition", "classified", "eeum"]
 DATES = st.dates(min_value=date(1950, 1, 1), max_value=date(2199, 12, 31))
-text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=30)
+text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=30).filter(
+    str.strip
+)  # blank text is refused by the contract
 
 
 @st.composite

@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from loagen.batch import find_case_files
-from loagen.build import Builder
 from loagen.cli import app
-from loagen.impact import ImpactError, impact
+from loagen.errors import ImpactError
+from loagen.ops.impact import impact
+from loagen.pipeline import Pipeline as Builder
+from loagen.project import find_case_files
 
 from .projects import copy_cases, make_corpus, make_project, note_file
 
@@ -123,6 +124,6 @@ def test_command_prints_json_and_a_bad_revision_is_an_error(repo, restore, monke
     data = json.loads(result.stdout)
     assert data["against"] == "HEAD" and data["documents"] == []
     bad = CliRunner().invoke(app, ["impact", str(cases), "--against", "no-such-rev"])
-    assert bad.exit_code == 1 and "no-such-rev" in bad.stderr
+    assert bad.exit_code == 7 and "no-such-rev" in bad.stderr
     with pytest.raises(ImpactError):
         impact([cases], against="no-such-rev", project=project)

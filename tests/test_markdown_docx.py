@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
-from loagen.markdown_docx import StyleIds, markdown_to_wordml
+from loagen.rendering.markdown_docx import StyleIds, markdown_to_wordml
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NS = {"w": W}

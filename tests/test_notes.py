@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from loagen.errors import NoteError, RuleError
-from loagen.notes import CARRY_OVER, FrontMatter, load_library, read_note
+from loagen.policy.notes import CARRY_OVER, FrontMatter, load_library, read_note
 
 LIBRARY = Path(__file__).resolve().parents[1] / "note_library"
 

@@ -12,8 +12,8 @@ import pytest
 
 from loagen.document import load_document
 from loagen.errors import RenderError
-from loagen.rendering import Renderer
-from loagen.selection import SelectedNote, Selection
+from loagen.policy.selection import SelectedNote, Selection
+from loagen.rendering.templates import Renderer
 
 from .conftest import CASES, ROOT, example, write_chain
 
@@ -282,7 +282,7 @@ def test_loa_information_page_explains_the_codes(renderer: Renderer) -> None:
 
 
 def test_context_names_are_what_build_context_gives(renderer: Renderer) -> None:
-    from loagen.rendering import CONTEXT_NAMES, build_context
+    from loagen.rendering.templates import CONTEXT_NAMES, build_context
 
     document = load_document(CASES / "BN-B-ZEA/basic.json")
     ids = renderer.template_for(document.case).style_ids

@@ -12,7 +12,8 @@ import yaml
 from typer.testing import CliRunner
 
 from loagen.cli import app
-from loagen.restate import RestateError, restate_file
+from loagen.errors import RestateError
+from loagen.ops.restate import restate_file
 
 from .conftest import CASES
 from .projects import make_project
@@ -130,7 +131,7 @@ def test_command_refuses_a_modification_and_still_restates_the_others(
             str(tmp_path / "out"),
         ],
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert "cannot restate" in result.stderr and "Modification" in result.stderr
     assert (tmp_path / "out" / "BN-D-QAA-basic-restated.docx").is_file()
 

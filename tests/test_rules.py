@@ -10,13 +10,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jinja2.exceptions import SecurityError
 
-from loagen.case import CaseFile, parse_case
+from loagen.case.loading import CaseFile, parse_case
 from loagen.document import assemble
 from loagen.errors import RuleError
-from loagen.notes import load_library
-from loagen.rules import compile_rule, environment, escape_markdown, evaluate, rule_names
+from loagen.policy.notes import load_library
+from loagen.policy.rules import compile_rule, document_names, environment, escape_markdown
+from loagen.policy.rules import explain as evaluate
 
 from .conftest import example
+
+rule_names = document_names
 
 LIBRARY = Path(__file__).resolve().parents[1] / "note_library"
 
@@ -269,7 +272,7 @@ def variants(draw):
     )
     data["document"]["case_closure"] = draw(st.booleans())
     if draw(st.booleans()):
-        data["document"]["short_oed_reason"] = draw(st.text(max_size=30))
+        data["document"]["short_oed_reason"] = draw(st.text(min_size=1, max_size=30).filter(str.strip))
     for line in data["lines"]:
         line["items"] = draw(st.lists(st.sampled_from(TRAITS), max_size=3, unique=True))
         if draw(st.booleans()):
@@ -282,7 +285,7 @@ def variants(draw):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=variants())
 def test_library_rules_never_raise_on_a_valid_case(data):
-    from loagen.selection import select_notes
+    from loagen.policy.selection import select_notes
 
     library = _library()
     selection = select_notes(document(data), library)

@@ -16,8 +16,8 @@ from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
 from loagen.errors import NoteError
-from loagen.notes import load_library
-from loagen.selection import Selection, select_notes
+from loagen.policy.notes import load_library
+from loagen.policy.selection import Selection, select_notes
 
 from .conftest import CASES, example
 from .test_notes import write_note
@@ -490,7 +490,7 @@ def test_any_line_note_prints_as_written(text):
     (body,) = [
         n.body for n in selection.notes if n.id == "LINE-ITEM-DESCRIPTION" and n.lines == ("001",)
     ]
-    from loagen.rules import sentence
+    from loagen.document.wording import sentence
 
     assert _plain_text(body) == sentence(text)
 
@@ -498,7 +498,7 @@ def test_any_line_note_prints_as_written(text):
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(numbers=st.sets(st.integers(min_value=1, max_value=30), min_size=1, max_size=8))
 def test_line_lists_follow_the_wording_rules(numbers):
-    from loagen.wording import line_refs
+    from loagen.document.wording import line_refs
 
     data = qaa()
     template = line(data, "002")
@@ -547,10 +547,10 @@ def test_cli_explain_reads_well(monkeypatch):
 
 
 def test_decide_notes_gives_the_decisions_select_notes_gives() -> None:
-    from loagen.build import Project
     from loagen.document import load_document
-    from loagen.notes import load_library
-    from loagen.selection import decide_notes, select_notes
+    from loagen.policy.notes import load_library
+    from loagen.policy.selection import decide_notes, select_notes
+    from loagen.project import Project
 
     library = load_library(Project.discover().note_library)
     document = load_document(CASES / "BN-D-QAA/amendment-1.json")

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loagen.case import parse_case
-from loagen.history import compare
-from loagen.wording import (
+from loagen.case.history import compare
+from loagen.case.loading import parse_case
+from loagen.document.wording import (
     case_description,
     line_refs,
     money,

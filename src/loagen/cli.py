@@ -1,19 +1,35 @@
-"""The `loagen` command line: turns loagen's errors into messages and exit codes; the only place that prints."""
+"""The `loagen` command line: the only place that prints or exits.
+
+Every command goes through `Pipeline` (or an operation in `ops`, which goes through it); every
+loagen error is printed by `_present` with the exit code of `errors.EXIT_CODES`.
+"""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+import signal
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from . import __version__
-from .errors import CaseError, HistoryError, LoagenError
+from .errors import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    CaseError,
+    Interrupted,
+    LoagenError,
+    NoteError,
+    exit_code_for,
+)
 
 app = typer.Typer(
     name="loagen",
@@ -31,10 +47,38 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def fail(error: LoagenError) -> None:
-    """Print a loagen error (every problem it carries) and exit with its code."""
+def _print_error(error: LoagenError) -> None:
     err.print(f"[bold red]error:[/] {escape(str(error))}")
-    raise typer.Exit(error.exit_code)
+
+
+def _present(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a command: a loagen error is printed (every problem it carries) and the process
+    exits with its code; Ctrl-C exits 130 with a word on what was written."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except LoagenError as exc:
+            _print_error(exc)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            err.print(
+                "[bold red]interrupted:[/] every file written is complete; run the same command "
+                "again to finish"
+            )
+            raise typer.Exit(exit_code_for(Interrupted(""))) from None
+
+    return run
+
+
+def command(*args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`@app.command()` for a function whose errors `_present` prints."""
+
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        return app.command(*args, **kwargs)(_present(fn))
+
+    return register
 
 
 def _version(value: bool) -> None:
@@ -55,6 +99,13 @@ def _root(
     pass
 
 
+def _pipeline():  # noqa: ANN202
+    # Imported when a command runs: `loagen --help` and `loagen schema` stay quick.
+    from .pipeline import Pipeline
+
+    return Pipeline.discover()
+
+
 PathsArg = Annotated[
     list[Path],
     typer.Argument(help="Case files (JSON or YAML), one per document version.", show_default=False),
@@ -68,12 +119,15 @@ OutputOpt = Annotated[
         show_default=False,
     ),
 ]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print a machine-readable summary (JSON) instead.")
+]
 
 
 # -- build ---------------------------------------------------------------------------------------
 
 
-@app.command()
+@command()
 def build(
     paths: PathsArg,
     output: OutputOpt = None,
@@ -98,44 +152,40 @@ def build(
     beside it recording the inputs, template, notes selected and totals. Quality checks run
     first: errors stop the build and leave earlier output as it was.
     """
-    from .build import Builder, Project
+    from .output.pdf import convert_to_pdf, find_soffice
 
-    try:
-        project = Project.discover()
-        builder = Builder(project)
-        target = output or project.build_dir
-        failed = 0
-        results = []
-        for path in paths:
-            try:
-                result = builder.build(path, target, allow_errors=allow_errors, strict=strict)
-            except LoagenError as exc:
-                failed += 1
-                err.print(f"[bold red]error:[/] {escape(str(exc))}")
-                continue
-            results.append(result)
-            for finding in result.findings:
-                err.print(f"[yellow]{finding.severity}:[/] {escape(f'{path}: {finding}')}")
-            mark = " [bold yellow](DRAFT)[/]" if result.draft else ""
-            out.print(f"wrote {escape(str(result.docx_path))}{mark}")
-        if pdf and results:
-            from .pdf import convert_to_pdf
-
-            for pdf_path in convert_to_pdf([r.docx_path for r in results]):
-                out.print(f"wrote {escape(str(pdf_path))}")
-    except LoagenError as exc:
-        fail(exc)
-    if failed:
-        raise typer.Exit(1)
+    pipeline = _pipeline()
+    target = output or pipeline.project.build_dir
+    if pdf:
+        find_soffice()  # before building, not after
+    first_failure = 0
+    results = []
+    for path in paths:
+        try:
+            result = pipeline.build(path, target, allow_errors=allow_errors, strict=strict)
+        except LoagenError as exc:
+            first_failure = first_failure or exc.exit_code
+            _print_error(exc)
+            continue
+        results.append(result)
+        for finding in result.findings:
+            err.print(f"[yellow]{finding.severity}:[/] {escape(f'{path}: {finding}')}")
+        mark = " [bold yellow](DRAFT)[/]" if result.draft else ""
+        out.print(f"wrote {escape(str(result.docx_path))}{mark}")
+    if pdf and results:
+        for pdf_path in convert_to_pdf([r.docx_path for r in results]):
+            out.print(f"wrote {escape(str(pdf_path))}")
+    if first_failure:
+        raise typer.Exit(first_failure)
 
 
 # -- schema --------------------------------------------------------------------------------------
 
 
-@app.command()
+@command()
 def schema() -> None:
     """Print the JSON Schema of a case file, for editors that validate and complete case files."""
-    from .case import case_schema
+    from .case.model import case_schema
 
     sys.stdout.write(json.dumps(case_schema(), indent=2) + "\n")
 
@@ -143,65 +193,46 @@ def schema() -> None:
 # -- notes and explain (note library) ------------------------------------------------------------
 
 
-def _project_cases(project) -> list[Path]:  # noqa: ANN001
-    """The case files under the project's cases/ folder (as `loagen batch` finds them)."""
-    from .batch import find_case_files
-
-    folder = project.root / "cases"
-    return find_case_files([folder]) if folder.is_dir() else []
-
-
-def _library_checked_on_cases(project, library) -> list[str]:  # noqa: ANN001
+def _library_checked_on_cases(pipeline) -> list[str]:  # noqa: ANN001
     """Run every rule and fill every placeholder on the project's case files; the note errors."""
-    from .document import load_document
-    from .selection import select_notes
-
     problems = []
-    for path in _project_cases(project):
+    for path in pipeline.project.case_files():
         try:
-            document = load_document(path)
-        except LoagenError:
+            document = pipeline.document(path)
+        except CaseError:
             continue  # a broken case file is the case writer's problem, not the library's
         try:
-            select_notes(document, library)
+            pipeline.select(document)
         except LoagenError as exc:
             problems.append(str(exc))
     return problems
 
 
-@app.command()
+@command()
 def notes(
     check: Annotated[
         bool,
         typer.Option(
             "--check",
             help="Check the whole library (front matter, rules, placeholders, duplicate ids and "
-            "order keys, and a dry run on the project's cases); exit 1 listing every problem.",
+            "order keys, and a dry run on the project's cases); exit 4 listing every problem.",
         ),
     ] = False,
 ) -> None:
     """List the note library: each note's id, title, programs, placement and rule."""
     from rich.table import Table
 
-    from .build import Project
-    from .notes import load_library
-
-    try:
-        project = Project.discover()
-        library = load_library(project.note_library)
-    except LoagenError as exc:
-        fail(exc)
+    pipeline = _pipeline()
+    library = pipeline.library
     if check:
-        problems = _library_checked_on_cases(project, library)
+        problems = _library_checked_on_cases(pipeline)
         if problems:
-            n = len(problems)
-            err.print(
-                f"[bold red]error:[/] {n} note problem{'s' if n != 1 else ''} on the project's cases"
+            raise NoteError(
+                f"{len(problems)} note problem{'s' if len(problems) != 1 else ''} on the "
+                "project's cases:\n  " + "\n  ".join(problems),
+                source=pipeline.note_library_folder,
             )
-            for text in problems:
-                err.print(f"  {escape(text)}")
-            raise typer.Exit(1)
-        out.print(f"{project.note_library}: {len(library)} notes, no problems")
+        out.print(f"{pipeline.note_library_folder}: {len(library)} notes, no problems")
         return
     rows = [
         (
@@ -218,7 +249,7 @@ def notes(
         sys.stdout.write("id\ttitle\tprograms\tplacement\tcarry-over\trule\n")
         sys.stdout.writelines("\t".join(row) + "\n" for row in rows)
         return
-    table = Table(title=f"{project.note_library} ({len(library)} notes)", show_lines=False)
+    table = Table(title=f"{pipeline.note_library_folder} ({len(library)} notes)", show_lines=False)
     table.add_column("id", no_wrap=True)
     for column in ("title", "programs", "placement", "carry-over", "rule"):
         table.add_column(column, overflow="fold")
@@ -227,7 +258,7 @@ def notes(
     out.print(table)
 
 
-@app.command()
+@command()
 def explain(
     path: Annotated[Path, typer.Argument(help="A case file (JSON or YAML).", show_default=False)],
     as_json: Annotated[bool, typer.Option("--json", help="Print the decisions as JSON.")] = False,
@@ -236,32 +267,24 @@ def explain(
     the value of each part of it, and the lines it names."""
     import dataclasses
 
-    from .build import Project
-    from .document import load_document
-    from .notes import load_library
-    from .selection import select_notes
-    from .wording import document_title, line_refs
+    from .document.wording import line_refs
 
-    try:
-        project = Project.discover()
-        library = load_library(project.note_library)
-        document = load_document(path)
-        selection = select_notes(document, library)
-    except LoagenError as exc:
-        fail(exc)
+    pipeline = _pipeline()
+    document = pipeline.document(path)
+    selection = pipeline.select(document, explained=True)
     case = document.case
     if as_json:
         data = {
             "case": case.case_id,
-            "document": document_title(case),
-            "library_digest": library.digest,
+            "document": document.title,
+            "library_digest": pipeline.library.digest,
             "decisions": [dataclasses.asdict(d) for d in selection.decisions],
         }
         sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
         return
     carried = [d for d in selection.decisions if d.included]
     out.print(
-        f"[bold]{case.case_id} {document_title(case)}[/] ({case.program}): "
+        f"[bold]{case.case_id} {document.title}[/] ({case.program}): "
         f"{len(carried)} of {len(selection.decisions)} notes carried"
     )
     for heading, group in (
@@ -286,54 +309,51 @@ def explain(
 # -- templates -------------------------------------------------------------------------------------
 
 
-@app.command()
+@command()
 def templates(
     check: Annotated[
         bool,
         typer.Option(
             "--check",
             help="Compile every template, look for variables loagen does not provide, and render "
-            "every case of the project without writing anything; exit 1 listing every problem.",
+            "every case of the project without writing anything; exit 5 listing every problem.",
         ),
     ] = False,
 ) -> None:
     """List the Word templates and the variables each one uses (for policy staff editing them)."""
-    from .build import Builder, Project
+    from .errors import RenderError
 
-    try:
-        project = Project.discover()
-        builder = Builder(project)
-        compiled = builder.renderer.all_templates()
-    except LoagenError as exc:
-        fail(exc)
+    pipeline = _pipeline()
+    renderer = pipeline.renderer
+    compiled = renderer.all_templates()
     problems: list[str] = []
     for kind, template in compiled.items():
-        used = sorted(template.variables(builder.renderer.env))
+        used = sorted(template.variables(renderer.env))
         out.print(f"[bold]{kind}[/]: {escape(str(template.path))} ({template.sha256[:12]})")
         out.print(f"  uses: {escape(', '.join(used))}")
-        for name, hint in builder.renderer.unknown_variables(template).items():
+        for name, hint in renderer.unknown_variables(template).items():
             problems.append(f"{template.path}: unknown variable {name!r}{hint}")
     if not check:
         return
     rendered = 0
-    for path in _project_cases(project):
+    for path in pipeline.project.case_files():
         try:
-            prepared = builder.prepare(path)
-        except (CaseError, HistoryError):
+            prepared = pipeline.prepare(path)
+        except CaseError:
             continue  # a broken case file is the case writer's problem, not the template's
         except LoagenError as exc:
             problems.append(f"{path}: {exc}")
             continue
         try:
-            builder.render(prepared, draft=False)
+            pipeline.render(prepared, draft=False)
             rendered += 1
         except LoagenError as exc:
             problems.append(f"{path}: {exc}")
     if problems:
-        err.print(f"[bold red]error:[/] {len(problems)} template problem(s)")
-        for text in problems:
-            err.print(f"  {escape(text)}")
-        raise typer.Exit(1)
+        raise RenderError(
+            f"{len(problems)} template problem(s):\n  " + "\n  ".join(problems),
+            source=pipeline.templates_folder,
+        )
     out.print(
         f"{len(compiled)} templates compiled; {rendered} case document(s) rendered, no problems"
     )
@@ -344,30 +364,8 @@ def templates(
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow"}
 
 
-def _checked(builder, path: Path):  # noqa: ANN001, ANN202
-    """(document, selection or None, findings, why notes were not checked) for one case file.
-
-    Notes come from the build pipeline; when the note library cannot be used (or its notes
-    cannot be filled for this case) the checks that read notes are skipped, the rest still run.
-    """
-    from .checks import run_checks
-    from .document import load_document
-    from .errors import NoteError
-
-    if builder is not None:
-        try:
-            prepared = builder.prepare(path)
-            return prepared.document, prepared.selection, prepared.findings, ""
-        except NoteError as exc:
-            why = f"notes not checked: {exc}"
-    else:
-        why = "notes not checked: the note library could not be loaded"
-    document = load_document(path)
-    return document, None, run_checks(document, None), why
-
-
 def _print_rules(as_json: bool) -> None:
-    from .checks import list_rules
+    from .policy.checks import list_rules
 
     rules = list_rules()
     if as_json:
@@ -382,7 +380,24 @@ def _print_rules(as_json: bool) -> None:
         )
 
 
-@app.command()
+def _checked(pipeline, library_ok: bool, path: Path):  # noqa: ANN001, ANN202
+    """(document, selection or None, findings, why notes were not checked) for one case file.
+
+    When the note library cannot be used (or its notes cannot be filled for this case) the
+    checks that read notes are skipped; the rest still run."""
+    document = pipeline.document(path)
+    if library_ok:
+        try:
+            selection = pipeline.select(document)
+            return document, selection, pipeline.check(document, selection), ""
+        except NoteError as exc:
+            why = f"notes not checked: {exc}"
+    else:
+        why = "notes not checked: the note library could not be loaded"
+    return document, None, pipeline.check(document, None), why
+
+
+@command()
 def check(
     paths: Annotated[
         list[Path] | None,
@@ -399,30 +414,30 @@ def check(
     """Run the SAMM Appendix 9 quality checks on each case file and report the findings.
 
     Each finding names its rule, the field of the case file (e.g. lines[2].source_code) and the
-    SAMM reference. Exits 1 when any file has an error (with --strict, any finding) or does not
-    load, 0 otherwise.
+    SAMM reference. Exits 1 when any file has an error (with --strict, any finding), 3 when a
+    file does not load, 0 otherwise.
     """
-    from .build import Builder, Project
-
     if list_rules:
         _print_rules(as_json)
         return
     if not paths:
         err.print("[bold red]error:[/] give one or more case files to check, or --list")
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_USAGE)
+    pipeline = _pipeline()
     try:
-        builder = Builder(Project.discover())
+        pipeline.library  # noqa: B018
+        library_ok = True
     except LoagenError as exc:
-        builder = None
+        library_ok = False
         err.print(f"[dim]notes not checked: {escape(str(exc))}[/]")
-    failed = False
+    code = 0
     report = []
     told: set[str] = set()
     for path in paths:
         try:
-            document, selection, findings, notes_skipped = _checked(builder, path)
+            document, selection, findings, notes_skipped = _checked(pipeline, library_ok, path)
         except LoagenError as exc:
-            failed = True
+            code = code or exc.exit_code
             report.append(
                 {
                     "path": str(path),
@@ -432,11 +447,12 @@ def check(
                 }
             )
             if not as_json:
-                err.print(f"[bold red]error:[/] {escape(str(exc))}")
+                _print_error(exc)
             continue
         errors = sum(f.severity == "error" for f in findings)
         warnings = len(findings) - errors
-        failed = failed or errors > 0 or (strict and bool(findings))
+        if errors or (strict and findings):
+            code = code or EXIT_FAILED
         report.append(
             {
                 "path": str(path),
@@ -466,37 +482,41 @@ def check(
             told.add(notes_skipped)
             err.print(f"[dim]{escape(notes_skipped)}[/]")
     if as_json:
-        sys.stdout.write(json.dumps({"documents": report, "ok": not failed}, indent=2) + "\n")
-    if failed:
-        raise typer.Exit(1)
+        sys.stdout.write(json.dumps({"documents": report, "ok": not code}, indent=2) + "\n")
+    if code:
+        raise typer.Exit(code)
 
 
 # -- batch, restate, impact, diff ----------------------------------------------------------------
 
 
 class _BatchProgress:
-    """Shows a batch as it runs: a rich progress bar on a terminal, plain lines otherwise,
-    nothing with --json (the summary is printed at the end)."""
+    """Shows a batch as it runs: a progress bar on a terminal, plain lines otherwise, nothing
+    with --json (the summary is printed at the end). The estimate of the time left counts only
+    the documents built so far, and is shown once a few are done."""
 
     def __init__(self, *, quiet: bool) -> None:
         self.quiet = quiet
-        self.bar = None
-        self.task = None
+        self.bar: Any = None
+        self.task: Any = None
         self.counts = {"built": 0, "refreshed": 0, "skipped": 0, "failed": 0}
+        self.to_do = 0
+        self.worked = 0
+        self.started = 0.0
         self._last_refresh = 0.0
 
+    def loading(self) -> None:
+        if not self.quiet:
+            err.print("[dim]batch: finding the documents and reading their manifests …[/]")
+
     def planned(self, total: int, to_do: int) -> None:
+        self.to_do = to_do
+        self.started = time.monotonic()
         if self.quiet:
             return
-        if err.is_terminal:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
+        err.print(f"batch: {total} document(s), {to_do} to build, {total - to_do} up to date")
+        if err.is_terminal and to_do:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
             # No auto-refresh thread: the worker processes are forked after this.
             self.bar = Progress(
@@ -504,45 +524,48 @@ class _BatchProgress:
                 BarColumn(),
                 MofNCompleteColumn(),
                 TextColumn("{task.fields[counts]}"),
-                TextColumn("{task.fields[rate]}"),
-                TimeElapsedColumn(),
-                TextColumn("left"),
-                TimeRemainingColumn(),
+                TextColumn("{task.fields[times]}"),
                 console=err,
                 auto_refresh=False,
                 transient=False,
             )
-            self.task = self.bar.add_task("batch", total=total, counts="", rate="")
+            self.task = self.bar.add_task("batch", total=to_do, counts="", times="")
             self.bar.start()
-        else:
-            err.print(f"{total} document(s): {to_do} to build, {total - to_do} up to date")
+
+    def _times(self) -> str:
+        elapsed = time.monotonic() - self.started
+        text = f"elapsed {_clock(elapsed)}"
+        if self.worked >= 3 and self.worked < self.to_do:
+            left = elapsed / self.worked * (self.to_do - self.worked)
+            text += f", about {_clock(left)} left"
+        elif self.worked < self.to_do:
+            text += ", estimating the time left …"
+        return text
 
     def finished(self, result) -> None:  # noqa: ANN001
-        import time
-
         self.counts[result.status] += 1
+        if result.status != "skipped":
+            self.worked += 1
         if self.quiet:
             return
         if self.bar is not None:
+            if result.status == "skipped":
+                return
             c = self.counts
-            elapsed = self.bar.tasks[0].elapsed or 0.0
-            done = c["built"] + c["refreshed"]
             self.bar.update(
                 self.task,
                 advance=1,
-                counts=f"[green]{done} built[/] [red]{c['failed']} failed[/] {c['skipped']} skipped",
-                rate=f"{done / elapsed:.1f} docs/s" if elapsed > 0 and done else "",
+                counts=f"[green]{c['built']} built[/] [red]{c['failed']} failed[/]",
+                times=self._times(),
             )
             now = time.monotonic()
-            if now - self._last_refresh > 0.1:
+            if now - self._last_refresh > 0.1 or self.worked == self.to_do:
                 self.bar.refresh()
                 self._last_refresh = now
         elif result.status == "built":
             err.print(f"built {result.source} -> {result.docx}", markup=False)
         elif result.status == "refreshed":
-            err.print(
-                f"up to date {result.source} (notes unchanged; manifest updated)", markup=False
-            )
+            err.print(f"up to date {result.source} (notes unchanged; manifest updated)", markup=False)
         elif result.status == "failed":
             err.print(f"failed {result.source}", markup=False)
 
@@ -551,6 +574,11 @@ class _BatchProgress:
             self.bar.refresh()
             self.bar.stop()
             self.bar = None
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def _print_batch_report(report, *, as_json: bool) -> None:  # noqa: ANN001
@@ -570,11 +598,7 @@ def _print_batch_report(report, *, as_json: bool) -> None:  # noqa: ANN001
             err.print(f"  {result.source}", markup=False)
             for problem in result.problems:
                 err.print(f"    {problem}", markup=False)
-    out.print(
-        f"{len(report.built)} built, {len(report.refreshed)} unchanged after the library edit, "
-        f"{len(report.skipped)} up to date, {len(report.failed)} failed "
-        f"in {report.seconds:.2f} s"
-    )
+    out.print(report.summary, markup=False)
 
 
 def _on_sigterm(signum, frame) -> None:  # noqa: ANN001
@@ -583,19 +607,10 @@ def _on_sigterm(signum, frame) -> None:  # noqa: ANN001
 
 def _run_with_progress(run, *, as_json: bool):  # noqa: ANN001, ANN202
     """Run `run(events)` with a progress display; Ctrl-C or SIGTERM stop it cleanly."""
-    import signal
-
     progress = _BatchProgress(quiet=as_json)
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return run(progress)
-    except KeyboardInterrupt:
-        progress.stop()
-        err.print(
-            "[bold red]interrupted:[/] every file written is complete; run the same command "
-            "again to build the rest"
-        )
-        raise typer.Exit(130) from None
     finally:
         progress.stop()
         signal.signal(signal.SIGTERM, previous)
@@ -611,9 +626,6 @@ JobsOpt = Annotated[
         show_default=False,
     ),
 ]
-JsonOpt = Annotated[
-    bool, typer.Option("--json", help="Print a machine-readable summary (JSON) instead.")
-]
 BatchPathsArg = Annotated[
     list[Path],
     typer.Argument(
@@ -623,7 +635,7 @@ BatchPathsArg = Annotated[
 ]
 
 
-@app.command()
+@command()
 def batch(
     paths: BatchPathsArg,
     output: OutputOpt = None,
@@ -649,21 +661,18 @@ def batch(
     notes it uses, the reference tables or loagen's version changed; the others are skipped.
     A broken case does not stop the others: the problems are listed at the end (exit status 1).
     """
-    from .batch import run_batch
+    from .ops.batch import run_batch
 
-    try:
-        report = _run_with_progress(
-            lambda events: run_batch(
-                paths, output_dir=output, jobs=jobs, force=force, redline=redline, pdf=pdf,
-                events=events,
-            ),
-            as_json=as_json,
-        )  # fmt: skip
-    except LoagenError as exc:
-        fail(exc)
+    report = _run_with_progress(
+        lambda events: run_batch(
+            paths, output_dir=output, jobs=jobs, force=force, redline=redline, pdf=pdf,
+            events=events,
+        ),
+        as_json=as_json,
+    )  # fmt: skip
     _print_batch_report(report, as_json=as_json)
     if report.failed:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
 
 
 def _date_option(value: str | None, option: str):  # noqa: ANN202
@@ -679,7 +688,7 @@ def _date_option(value: str | None, option: str):  # noqa: ANN202
         ) from None
 
 
-@app.command()
+@command()
 def restate(
     paths: BatchPathsArg,
     previous_offer_date: Annotated[
@@ -708,40 +717,41 @@ def restate(
     amendment-1-restated.json) with `document.restated.previous_offer_date` set; its case
     description then leads with the RESTATED sentence. A Modification cannot be restated.
     """
-    from .restate import restate as restate_documents
+    from .ops.batch import BatchReport, run_batch
+    from .ops.restate import restate as restate_documents
 
     previous = _date_option(previous_offer_date, "--previous-offer-date")
     expires = _date_option(offer_expiration_date, "--offer-expiration-date")
-    try:
-        report = _run_with_progress(
-            lambda events: restate_documents(
-                paths, previous, expires, output_dir=output, jobs=jobs, events=events
-            ),
+    restated = restate_documents(paths, previous, expires)
+    built = BatchReport()
+    if restated.written:
+        built = _run_with_progress(
+            lambda events: run_batch(restated.written, output_dir=output, jobs=jobs, events=events),
             as_json=as_json,
         )
-    except LoagenError as exc:
-        fail(exc)
     if as_json:
-        summary = report.batch.to_json()
-        summary["restated"] = [str(p) for p in report.written]
+        summary = built.to_json()
+        summary["restated"] = [str(p) for p in restated.written]
         summary["refused"] = [
             {"source": str(r.source), "message": "; ".join(p.message for p in r.problems)}
-            for r in report.refused
+            for r in restated.refused
         ]
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
     else:
-        for path in report.written:
+        for path in restated.written:
             out.print(f"restated {path}", markup=False)
-        for refused in report.refused:
+        for refused in restated.refused:
             for problem in refused.problems:
                 err.print(f"[bold red]cannot restate:[/] {escape(str(problem))}")
-        if report.written:
-            _print_batch_report(report.batch, as_json=False)
-    if not report.ok:
-        raise typer.Exit(1)
+        if restated.written:
+            _print_batch_report(built, as_json=False)
+    if restated.refused:
+        raise typer.Exit(exit_code_for(CaseError("")))
+    if built.failed:
+        raise typer.Exit(EXIT_FAILED)
 
 
-@app.command()
+@command()
 def impact(
     paths: BatchPathsArg,
     against: Annotated[
@@ -757,12 +767,9 @@ def impact(
     """Which documents change, and how, with the note library and templates of the working tree
     against those at a git revision: notes that come in or drop out (with the rule's reason),
     notes whose text changes, and documents whose template changed. Nothing is rendered."""
-    from .impact import impact as find_impact
+    from .ops.impact import impact as find_impact
 
-    try:
-        report = find_impact(paths, against=against)
-    except LoagenError as exc:
-        fail(exc)
+    report = find_impact(paths, against=against)
     if as_json:
         sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
     else:
@@ -773,9 +780,12 @@ def impact(
         ]
         for what, ids in lib:
             if ids:
-                out.print(f"notes {what} since {against}: {', '.join(ids)}")
+                out.print(f"notes {what} since {against}: {', '.join(ids)}", markup=False)
         if report.templates_changed:
-            out.print(f"templates changed since {against}: {', '.join(report.templates_changed)}")
+            out.print(
+                f"templates changed since {against}: {', '.join(report.templates_changed)}",
+                markup=False,
+            )
         for doc in report.changed:
             out.print(f"[bold]{escape(doc.document)}[/] ({escape(str(doc.source))})")
             for change in doc.notes_in:
@@ -794,10 +804,10 @@ def impact(
             f"({report.seconds:.2f} s)"
         )
     if report.failed:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
 
 
-@app.command()
+@command()
 def diff(
     old: Annotated[
         Path,
@@ -822,14 +832,12 @@ def diff(
 ) -> None:
     """What changed between two versions of a document: lines added and deleted, quantities,
     values, months, notes in, out or changed, and totals; with --output, a redline DOCX."""
-    from .diff import diff_paths, write_redline
+    from .ops.diff import diff_paths, write_redline
 
-    try:
-        result = diff_paths(old, new)
-        if output is not None:
-            write_redline(old, new, output)
-    except LoagenError as exc:
-        fail(exc)
+    pipeline = _pipeline()
+    result = diff_paths(old, new, pipeline)
+    if output is not None:
+        write_redline(old, new, output, pipeline)
     if as_json:
         sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
     else:

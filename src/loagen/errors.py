@@ -1,9 +1,40 @@
-"""loagen's error types: one base class, one message format, one exit code each."""
+"""loagen's error types: one base class, one message format, and one table of exit codes.
+
+Libraries raise these; the command line (and the studio) present them. Every class here is an
+expected, user-caused failure with a plain message; any other exception is a bug.
+
+Exit codes (`EXIT_CODES`, printed in the README):
+
+| code | meaning |
+|------|---------|
+| 0    | done |
+| 1    | quality checks found errors (warnings too with --strict), or some documents of a batch failed |
+| 2    | the command line is wrong (an unknown option, a missing argument, a bad value) |
+| 3    | a case file cannot be read or does not follow the case contract (its `previous` chain too) |
+| 4    | the note library has problems |
+| 5    | a Word template cannot be loaded or rendered |
+| 6    | output cannot be written |
+| 7    | a tool loagen runs is missing or failed (LibreOffice, git, the redline engine) |
+| 8    | no loagen project here (no folder with templates/ and note_library/) |
+| 130  | interrupted (Ctrl-C); every file written is complete |
+"""
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
+
+QUOTE_LIMIT = 80
+"""Longest piece of input quoted in a message (the rest is cut with '...')."""
+
+
+def quoted(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """`value` as a message shows it: repr-quoted, cut to `limit` characters."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    return text[: limit - 4] + "...'"
 
 
 @dataclass(frozen=True)
@@ -30,9 +61,7 @@ class Problem:
 
 
 class LoagenError(Exception):
-    """An expected, user-caused failure. The CLI prints it without a traceback."""
-
-    exit_code = 1
+    """An expected, user-caused failure. Front ends print it without a traceback."""
 
     def __init__(
         self,
@@ -50,37 +79,47 @@ class LoagenError(Exception):
         self.problems = problems or (Problem(source, location, message),)
         super().__init__(str(self))
 
+    @property
+    def exit_code(self) -> int:
+        """The process exit code for this error (the first class of `EXIT_CODES` it is)."""
+        return exit_code_for(self)
+
     def __str__(self) -> str:
-        head = str(Problem(self.source, self.location, self.message))
+        own = Problem(self.source, self.location, self.message)
+        if len(self.problems) > 1 or self.problems != (own,):
+            return "\n".join([self.message] + [f"  {p}" for p in self.problems])
+        head = str(own)
         if self.source_line:
-            head += f"\n    {self.source_line.strip()}"
+            head += f"\n    {self.source_line.strip()[:200]}"
         return head
 
 
-def _with_problems(error: LoagenError) -> str:
-    """The error's own line, then each problem it carries on a line of its own."""
-    own = Problem(error.source, error.location, error.message)
-    if error.problems == (own,):
-        return LoagenError.__str__(error)
-    return "\n".join([error.message] + [f"  {p}" for p in error.problems])
+class ProjectError(LoagenError):
+    """No loagen project (a folder with templates/ and note_library/) where one is needed."""
 
 
 class CaseError(LoagenError):
     """A case file that cannot be read or does not follow the case contract."""
 
-    def __str__(self) -> str:
-        return _with_problems(self)
 
-
-class HistoryError(LoagenError):
+class HistoryError(CaseError):
     """A broken chain of document snapshots (missing, foreign or circular `previous`)."""
+
+
+class RestateError(CaseError):
+    """A document that cannot be restated."""
+
+
+class ScaffoldError(CaseError):
+    """A new case file or next document that cannot be started."""
+
+
+class DiffError(CaseError):
+    """Two versions that cannot be compared."""
 
 
 class NoteError(LoagenError):
     """A note library file that cannot be loaded or checked."""
-
-    def __str__(self) -> str:
-        return _with_problems(self)
 
 
 class RuleError(NoteError):
@@ -94,17 +133,50 @@ class RenderError(LoagenError):
 class CheckError(LoagenError):
     """Quality-control checks found errors and the build was stopped."""
 
-    def __str__(self) -> str:
-        return _with_problems(self)
-
 
 class OutputError(LoagenError):
     """Output that could not be written."""
 
 
-def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> str:
-    """Return ' (did you mean X?)' for the closest choice to `word`, or ''."""
-    import difflib
+class ToolError(LoagenError):
+    """A program loagen runs is missing or failed: LibreOffice, git, the redline engine."""
 
-    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+
+class ImpactError(ToolError):
+    """The revision or the project cannot be compared."""
+
+
+class Interrupted(LoagenError):
+    """The user stopped the work (Ctrl-C or SIGTERM); everything written is complete."""
+
+
+EXIT_CODES: tuple[tuple[type[LoagenError], int], ...] = (
+    (CheckError, 1),
+    (CaseError, 3),
+    (NoteError, 4),
+    (RenderError, 5),
+    (OutputError, 6),
+    (ToolError, 7),
+    (ProjectError, 8),
+    (Interrupted, 130),
+    (LoagenError, 1),
+)
+"""Error class -> exit code; the first class an error is an instance of decides."""
+
+EXIT_USAGE = 2
+"""The command line is wrong (Typer's own code for usage errors)."""
+EXIT_FAILED = 1
+"""Quality checks found errors, or some documents of many failed."""
+
+
+def exit_code_for(error: LoagenError) -> int:
+    for cls, code in EXIT_CODES:
+        if isinstance(error, cls):
+            return code
+    return 1
+
+
+def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str] | frozenset[str]) -> str:
+    """Return ' (did you mean X?)' for the closest choice to `word`, or ''."""
+    close = difflib.get_close_matches(word[:100], sorted(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""

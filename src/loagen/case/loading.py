@@ -1,0 +1,388 @@
+"""Loading case files (JSON or YAML) and their `previous` chain into validated models."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from ..errors import CaseError, HistoryError, Problem, did_you_mean, quoted
+from ..reading import read_limited
+from .model import Case
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    """A loaded, valid case file: where it came from, its bytes' hash, and the model."""
+
+    path: Path
+    case: Case
+    sha256: str
+
+
+def _json_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+_FIELD_NAMES: dict[str, set[str]] = {}
+
+
+def _fields_at(loc: tuple[Any, ...]) -> set[str]:
+    """Field names allowed at the model that owns location `loc` (for 'did you mean')."""
+    model: Any = Case
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return set()
+        ann = field.annotation
+        model = _model_in(ann)
+        if model is None:
+            return set()
+    return set(model.model_fields)
+
+
+def _model_in(annotation: Any) -> Any:
+    from typing import get_args
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _plain(err: dict[str, Any]) -> str:
+    """Pydantic's error, said in plain words."""
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    got = err.get("input")
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        name = str(err["loc"][-1])
+        return f"unknown field {name!r}{did_you_mean(name, _fields_at(err['loc']))}"
+    if kind == "literal_error":
+        return f"got {quoted(got)}; expected one of {ctx.get('expected')}"
+    if kind in ("date_from_datetime_parsing", "date_parsing", "date_type"):
+        return f"got {quoted(got)}; expected a date written YYYY-MM-DD"
+    if kind in ("decimal_parsing", "decimal_type", "int_parsing", "int_type", "float_parsing"):
+        return f"got {quoted(got)}; expected a number"
+    if kind == "string_type":
+        return f"got {quoted(got)}; expected text"
+    if kind in ("bool_type", "bool_parsing"):
+        return f"got {quoted(got)}; expected true or false"
+    if kind in ("list_type",):
+        return f"got {quoted(got)}; expected a list"
+    if kind in ("model_type", "dict_type"):
+        return f"got {quoted(got)}; expected an object with named fields"
+    if kind == "greater_than_equal":
+        return f"got {quoted(got)}; expected a number of at least {ctx.get('ge')}"
+    if kind == "too_short" and err["loc"] == ("payment_schedule",):
+        return (
+            "an empty payment schedule: leave the field out to have loagen compute the "
+            "standard schedule, or give its rows"
+        )
+    if kind == "too_short":
+        return "must not be empty"
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind == "value_error":
+        return str(ctx.get("error", err["msg"]))
+    return err["msg"]
+
+
+MAX_PROBLEMS = 100
+"""Most problems of one case file listed (the rest are counted)."""
+
+
+def parse_case(data: Any, *, source: Path | None = None) -> Case:
+    """Validate already-parsed case data; raise CaseError listing every problem."""
+    try:
+        return Case.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        problems = tuple(
+            Problem(source, _json_path(err["loc"]) or "(top level)", _plain(err))
+            for err in errors[:MAX_PROBLEMS]
+        )
+        if len(errors) > MAX_PROBLEMS:
+            problems += (Problem(source, "", f"... and {len(errors) - MAX_PROBLEMS} more"),)
+        n = len(errors)
+        raise CaseError(
+            f"{source or 'case'}: {n} problem{'s' if n != 1 else ''} in the case file",
+            source=source,
+            problems=problems,
+        ) from None
+
+
+def _line_at(text: str, lineno: int) -> str | None:
+    lines = text.splitlines()
+    return lines[lineno - 1][:200] if 0 < lineno <= len(lines) else None
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str, where: str = "") -> None:
+        super().__init__(key)
+        self.key, self.where = key, where
+
+
+class _Refused(ValueError):
+    def __init__(self, message: str, where: str = "") -> None:
+        super().__init__(message)
+        self.message, self.where = message, where
+
+
+def _no_duplicate_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refusing a key written twice (the first value would be lost silently)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+def _mark(node: yaml.Node) -> str:
+    mark = node.start_mark
+    return f"line {mark.line + 1}, column {mark.column + 1}"
+
+
+class _StrictYamlLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key written twice in one mapping, aliases (`*name`, which
+    let a small file stand for a huge one) and merge keys (`<<:`)."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _Refused(
+                "YAML aliases (*name) are not allowed in a case file: write the value out",
+                f"line {event.start_mark.line + 1}, column {event.start_mark.column + 1}",
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise _Refused("YAML merge keys (<<) are not allowed in a case file", _mark(key_node))
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise _DuplicateKey(str(key)[:80], _mark(key_node))
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+MAX_DEPTH = 24
+"""Deepest nesting of objects and lists a case file may have."""
+MAX_NODES = 200_000
+"""Most values (objects, lists, texts, numbers) a case file may hold."""
+
+
+def _check_shape(data: Any) -> None:
+    """Refuse data nested deeper than MAX_DEPTH or larger than MAX_NODES (before validation,
+    whose error messages would otherwise walk all of it)."""
+    stack = [(data, 1, "")]
+    count = 0
+    while stack:
+        value, depth, where = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            raise _Refused(f"the case file holds more than {MAX_NODES:,} values")
+        if depth > MAX_DEPTH:
+            raise _Refused(f"the data is nested more than {MAX_DEPTH} levels deep", where)
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1, f"{where}.{k}" if where else str(k)) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1, f"{where}[{i}]") for i, v in enumerate(value))
+
+
+def parse_case_bytes(raw: bytes, path: Path) -> dict[str, Any]:
+    """Parse a JSON or YAML case file's bytes, without validating them against the contract."""
+    if b"\x00" in raw:
+        raise CaseError("the case file holds a NUL byte: it is not a text file", source=path)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CaseError("the case file is not UTF-8 text", source=path) from None
+    try:
+        if path.suffix.lower() in (".yaml", ".yml"):
+            data = yaml.load(text, Loader=_StrictYamlLoader)  # noqa: S506 (a SafeLoader)
+        else:
+            data = json.loads(text, object_pairs_hook=_no_duplicate_pairs)
+        _check_shape(data)
+    except _DuplicateKey as exc:
+        raise CaseError(
+            f"the field {quoted(exc.key)} is written twice in one object; keep one",
+            source=path,
+            location=exc.where,
+        ) from None
+    except _Refused as exc:
+        raise CaseError(exc.message, source=path, location=exc.where) from None
+    except json.JSONDecodeError as exc:
+        raise CaseError(
+            f"not valid JSON: {exc.msg}",
+            source=path,
+            location=f"line {exc.lineno}, column {exc.colno}",
+            source_line=_line_at(text, exc.lineno),
+        ) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "it does not parse"
+        raise CaseError(f"not valid YAML: {problem}", source=path, location=where) from None
+    except RecursionError:
+        raise CaseError(f"the data is nested more than {MAX_DEPTH} levels deep", source=path) from None
+    except ValueError as exc:  # e.g. an integer of thousands of digits
+        raise CaseError(f"not valid: {str(exc)[:120]}", source=path) from None
+    if not isinstance(data, dict):
+        raise CaseError("a case file must hold one object with named fields", source=path)
+    return data
+
+
+def read_case_data(path: Path) -> tuple[dict[str, Any], bytes]:
+    """Read and parse a JSON or YAML case file, without validating it."""
+    raw = read_limited(path, "case file", CaseError)
+    return parse_case_bytes(raw, path), raw
+
+
+def load_case(path: Path, raw: bytes | None = None) -> CaseFile:
+    """Load one case file (JSON or YAML) and validate it against the contract."""
+    path = Path(path)
+    if raw is None:
+        raw = read_limited(path, "case file", CaseError)
+    case = parse_case(parse_case_bytes(raw, path), source=path)
+    return CaseFile(path=path, case=case, sha256=hashlib.sha256(raw).hexdigest())
+
+
+CASE_SUFFIXES = (".json", ".yaml", ".yml")
+
+
+def previous_path(path: Path, previous: str) -> Path:
+    """The file `previous` names, checked to be a case file in the same folder as `path`.
+
+    `previous` is a file name in the case's folder ("basic.json"): an absolute path, a path
+    into another folder, a hidden file, a name with a NUL, or a link that leads out of the
+    folder is refused (nothing of it is read)."""
+    where = {"source": path, "location": "document.previous"}
+    if "\x00" in previous or not previous.strip():
+        raise HistoryError("document.previous is not a file name", **where)
+    name = previous.strip()
+    if "/" in name or "\\" in name or name in (".", ".."):
+        raise HistoryError(
+            f"document.previous must name a file in the same folder as this one (e.g. "
+            f"\"basic.json\"), not a path: {quoted(name, 60)}",
+            **where,
+        )
+    if name.startswith("."):
+        raise HistoryError("document.previous names a hidden file; give the case file's name", **where)
+    if not name.lower().endswith(CASE_SUFFIXES):
+        raise HistoryError(
+            f"document.previous must name a case file (.json, .yaml or .yml): {quoted(name, 60)}",
+            **where,
+        )
+    target = path.parent / name
+    folder = path.parent.resolve()
+    try:
+        resolved = target.resolve()
+    except (OSError, RuntimeError):
+        raise HistoryError("document.previous cannot be followed (a link loop?)", **where) from None
+    if resolved.parent != folder:
+        raise HistoryError(
+            f"document.previous {quoted(name, 60)} is a link that leads out of the case folder; "
+            "previous documents must be in the same folder",
+            **where,
+        )
+    return target
+
+
+MAX_CHAIN = 500
+"""Most documents a chain of `previous` snapshots may hold."""
+
+
+def load_chain(
+    path: Path, cache: dict[str, CaseFile] | None = None
+) -> tuple[CaseFile, ...]:
+    """Load a document and every `previous` snapshot, oldest first.
+
+    `cache` (absolute path -> CaseFile) lets a batch validate each file once: a file whose
+    bytes hash the same as the cached one is not parsed again.
+
+    Raises HistoryError for a missing previous file, a previous outside the case folder or of
+    another case, a cycle, or an Amendment or Modification whose chain does not reach a Basic.
+    """
+    path = Path(path)
+    chain: list[CaseFile] = []
+    seen: set[Path] = set()
+    current: Path | None = path
+    while current is not None:
+        resolved = current.resolve()
+        if resolved in seen:
+            names = " -> ".join(str(c.path) for c in chain)
+            raise HistoryError(
+                f"the chain of previous documents loops back on itself: {names} -> {current}",
+                source=path,
+            )
+        if len(chain) >= MAX_CHAIN:
+            raise HistoryError(f"the chain of previous documents is longer than {MAX_CHAIN}", source=path)
+        seen.add(resolved)
+        try:
+            loaded = _load_cached(current, cache)
+        except CaseError as exc:
+            if chain and exc.message == "case file not found":
+                later = chain[-1]
+                raise HistoryError(
+                    f"previous document {quoted(later.case.document.previous, 60)} not found "
+                    f"(looked for {current})",
+                    source=later.path,
+                    location="document.previous",
+                ) from None
+            raise
+        if chain and loaded.case.case_id != chain[-1].case.case_id:
+            later = chain[-1]
+            raise HistoryError(
+                f"previous document {current} belongs to case {loaded.case.case_id}, "
+                f"not {later.case.case_id}",
+                source=later.path,
+                location="document.previous",
+            )
+        chain.append(loaded)
+        prev = loaded.case.document.previous
+        current = previous_path(current, prev) if prev else None
+    chain.reverse()
+    if chain[0].case.document.kind != "Basic":
+        raise HistoryError(
+            "the chain of previous documents does not start with a Basic", source=chain[0].path
+        )
+    return tuple(chain)
+
+
+def _load_cached(path: Path, cache: dict[str, CaseFile] | None) -> CaseFile:
+    if cache is None:
+        return load_case(path)
+    raw = read_limited(path, "case file", CaseError)
+    key = os.path.abspath(path)
+    digest = hashlib.sha256(raw).hexdigest()
+    found = cache.get(key)
+    if found is not None and found.sha256 == digest and found.path == path:
+        return found
+    loaded = load_case(path, raw)
+    if len(cache) > 256:
+        cache.clear()
+    cache[key] = loaded
+    return loaded

@@ -1,0 +1,501 @@
+"""The case model: the input contract of a case file, as Pydantic models."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
+
+from ..errors import did_you_mean, quoted
+from ..reference import load_reference
+
+# -- codes checked against the reference tables ------------------------------------------------
+
+
+def _code(table: str, what: str) -> Any:
+    """A string that must be a key of reference table `table`, with its enum in the schema."""
+    codes = sorted(getattr(load_reference(), table))
+
+    def check(value: str) -> str:
+        if value not in getattr(load_reference(), table):
+            raise ValueError(
+                f"{value!r} is not a known {what}; expected one of {', '.join(codes)}"
+                f"{did_you_mean(value, codes)}"
+            )
+        return value
+
+    def to_str(value: Any) -> Any:
+        # Codes such as TA "3" or DTC "4" are often typed as numbers.
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        return value
+
+    return Annotated[
+        str,
+        BeforeValidator(to_str),
+        AfterValidator(check),
+        WithJsonSchema({"type": "string", "enum": codes, "description": f"{what} code"}),
+    ]
+
+
+SourceCode = _code("source_codes", "Source Code")
+TypeOfAssistance = _code("type_of_assistance", "Type of Assistance")
+OfferReleaseCode = _code("offer_release_codes", "Offer Release Code")
+DeliveryTermCode = _code("delivery_term_codes", "Delivery Term Code")
+UnitOfIssue = _code("units_of_issue", "Unit of Issue")
+TermOfSale = _code("terms_of_sale", "term of sale")
+
+
+MONEY_LIMIT = Decimal("999999999999.99")
+"""The largest amount a field takes: just under a trillion dollars."""
+QUANTITY_LIMIT = Decimal(999_999_999)
+
+
+def _number(value: Any) -> Any:
+    """A number as an exact Decimal: text and floats as written (1.1 stays 1.1), never a
+    float's binary expansion; values too long to be amounts are refused before conversion."""
+    if isinstance(value, bool):
+        raise ValueError(f"got {value!r}; expected a number")
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError("expected a number, not infinity or NaN")
+        return Decimal(repr(value))
+    if isinstance(value, int):
+        if abs(value) > 10**15:
+            raise ValueError(f"{str(value)[:20]}... is far too large for an amount or quantity")
+        return Decimal(value)
+    if isinstance(value, str):
+        text = value.strip().replace(",", "")
+        if len(text) > 30 or not re.fullmatch(r"-?\d+(\.\d+)?", text):
+            raise ValueError(f"got {quoted(value)}; expected a number")
+        return Decimal(text)
+    return value
+
+
+def _money_value(value: Decimal) -> Decimal:
+    if not value.is_finite():
+        raise ValueError("expected a number, not infinity or NaN")
+    if value > MONEY_LIMIT:
+        raise ValueError(
+            f"${value:,.0f} is more than an LOA line or charge can hold (at most "
+            "$999,999,999,999.99); is a digit repeated?"
+        )
+    if value != value.quantize(Decimal("0.01")):
+        raise ValueError("amounts are in U.S. dollars and cents: at most two decimal places")
+    return value
+
+
+def _quantity_value(value: Decimal) -> Decimal:
+    if not value.is_finite():
+        raise ValueError("expected a number, not infinity or NaN")
+    if value > QUANTITY_LIMIT:
+        raise ValueError(f"a quantity of {value:,.0f} is implausible; is a digit repeated?")
+    if value != value.quantize(Decimal("0.001")):
+        raise ValueError("a quantity has at most three decimal places")
+    return value
+
+
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_number),
+    Field(ge=0),
+    AfterValidator(_money_value),
+    WithJsonSchema({"type": "number", "minimum": 0, "maximum": 999999999999.99}),
+]
+Quantity = Annotated[
+    Decimal,
+    BeforeValidator(_number),
+    Field(ge=0),
+    AfterValidator(_quantity_value),
+    WithJsonSchema({"type": "number", "minimum": 0}),
+]
+
+LINE_NUMBER = re.compile(r"^(?!000)\d{3}[a-z]?$")
+MONTHS = re.compile(r"^(\d{1,3})-(\d{1,3})$")
+CASE_ID = re.compile(r"^([A-Z0-9]{2})-([A-Z])-([A-Z0-9]{3})$")
+
+
+def _line_number(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ValueError(
+            f'write the line number as text in quotes, e.g. "{value:03d}" '
+            "(a bare number loses its leading zeros)"
+        )
+    if isinstance(value, str) and not LINE_NUMBER.match(value):
+        raise ValueError('expected three digits 001-999, optionally a subline letter (e.g. "001a")')
+    return value
+
+
+def _months(value: str) -> str:
+    m = MONTHS.match(value)
+    if not m:
+        raise ValueError('expected a range of months such as "12-36"')
+    if int(m.group(1)) > int(m.group(2)):
+        raise ValueError(f"the first month ({m.group(1)}) is after the last ({m.group(2)})")
+    return value
+
+
+def _case_id(value: str) -> str:
+    if not CASE_ID.match(value):
+        raise ValueError(
+            "expected CC-I-XXX: a 2-character country code, the Implementing Agency letter "
+            "and a 3-character designator, e.g. BN-D-QAA"
+        )
+    return value
+
+
+EARLIEST, LATEST = date(1950, 1, 1), date(2199, 12, 31)
+
+
+def _plausible_date(value: date) -> date:
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError(
+            f"{value.isoformat()} is outside the years {EARLIEST.year}-{LATEST.year}; is it a typo?"
+        )
+    return value
+
+
+def _date_text(value: Any) -> Any:
+    """Dates are written YYYY-MM-DD; a bare number is not a date (it would be read as seconds
+    since 1970)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError(f"got the number {value!r}; write the date as YYYY-MM-DD")
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        raise ValueError(f"got {quoted(value)}; expected a date written YYYY-MM-DD")
+    return value.strip() if isinstance(value, str) else value
+
+
+LoaDate = Annotated[
+    date,
+    BeforeValidator(_date_text),
+    AfterValidator(_plausible_date),
+    WithJsonSchema({"type": "string", "format": "date"}),
+]
+LineNumber = Annotated[
+    str,
+    BeforeValidator(_line_number),
+    WithJsonSchema({"type": "string", "pattern": LINE_NUMBER.pattern}),
+]
+Months = Annotated[
+    str, AfterValidator(_months), WithJsonSchema({"type": "string", "pattern": MONTHS.pattern})
+]
+CaseId = Annotated[
+    str, AfterValidator(_case_id), WithJsonSchema({"type": "string", "pattern": CASE_ID.pattern})
+]
+TEXT_LIMIT = 20_000
+"""The longest text a field of a case file takes (characters)."""
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank (only spaces)")
+    if len(value) > TEXT_LIMIT:
+        raise ValueError(f"is {len(value):,} characters long; at most {TEXT_LIMIT:,}")
+    return value
+
+
+Text = Annotated[
+    str, Field(min_length=1), AfterValidator(_not_blank), WithJsonSchema({"type": "string", "minLength": 1})
+]
+OptionalText = Annotated[str, AfterValidator(_not_blank), WithJsonSchema({"type": "string"})]
+
+
+class Strict(BaseModel):
+    """Base of every case model: unknown fields are errors, values are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+# -- the case contract ----------------------------------------------------------------------
+
+
+class Purchaser(Strict):
+    name: Text
+    """Full organisation name of the Purchaser (or Benefitting Partner)."""
+    address: list[Text] = Field(min_length=1)
+    """Postal address, one line per item."""
+
+
+class PurchaserReference(Strict):
+    reference: Text
+    """Letter of Request or signed meeting minutes reference."""
+    date: LoaDate
+    """Date of the reference (YYYY-MM-DD)."""
+
+
+class Restated(Strict):
+    previous_offer_date: LoaDate
+    """Date the superseded version was offered to the Purchaser."""
+
+
+class CancelledDocument(Strict):
+    kind: Literal["Amendment", "Modification"]
+    number: int = Field(ge=1)
+
+
+class FundSource(Strict):
+    """BPC fund source and availability (optional)."""
+
+    program: Text
+    """Program authority, e.g. 'Section 333'."""
+    fiscal_year: Text
+    """Fiscal year of the funds, e.g. 'FY26'."""
+    availability_end_date: LoaDate | None = None
+    """Last date the funds are available for new obligations."""
+    cancellation_date: LoaDate | None = None
+    """Date the funds cancel."""
+
+
+class DocumentInfo(Strict):
+    kind: Literal["Basic", "Amendment", "Modification"]
+    """Which document this file is."""
+    number: int | None = Field(default=None, ge=1)
+    """Amendment or Modification number; absent for a Basic."""
+    previous: str | None = None
+    """Path, relative to this file, of the snapshot this document changes."""
+    offer_expiration_date: LoaDate | None = None
+    """Offer expiration date (OED); a Modification has none."""
+    implementation_date: LoaDate | None = None
+    """The Basic's implementation date (on Amendments and Modifications)."""
+    purpose: Text
+    """Verb phrase for the case description, e.g. 'provides for two C-130J aircraft'."""
+    reason: OptionalText | None = None
+    """Why, for Amendments and Modifications."""
+    restated: Restated | None = None
+    """Present when this document restates one already offered to the Purchaser."""
+    case_closure: bool = False
+    """The document is processed for case closure."""
+    cancelled: list[CancelledDocument] = Field(default_factory=list)
+    """Earlier documents offered and cancelled without acceptance (optional)."""
+    short_oed_reason: OptionalText | None = None
+    """Why the offer expires sooner than standard (optional; adds the short OED note)."""
+
+    @model_validator(mode="after")
+    def _kind_rules(self) -> DocumentInfo:
+        problems = []
+        article = "an" if self.kind == "Amendment" else "a"
+        if self.kind == "Basic":
+            if self.number is not None:
+                problems.append("a Basic has no number")
+            if self.previous is not None:
+                problems.append("a Basic has no previous document")
+        else:
+            if self.number is None:
+                problems.append(f"{article} {self.kind} needs its number")
+            if not self.previous:
+                problems.append(f"{article} {self.kind} needs 'previous': the snapshot it changes")
+        if self.kind == "Modification" and self.offer_expiration_date is not None:
+            problems.append("a Modification has no offer expiration date (it is not signed)")
+        if self.kind != "Modification" and self.offer_expiration_date is None:
+            problems.append(f"{article} {self.kind} needs its offer_expiration_date")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+class SoleSource(Strict):
+    firm: Text
+    """The designated firm."""
+    role: Literal["prime", "subcontractor"]
+    """Prime contractor or subcontractor."""
+    purchaser_request_date: LoaDate
+    """Date of the Purchaser's request for the designation."""
+
+
+class Waiver(Strict):
+    reference: Text
+    date: LoaDate
+
+
+class NonrecurringCost(Strict):
+    amount: Money
+    """Nonrecurring cost recoupment for the line, in U.S. dollars."""
+    waiver: Waiver | None = None
+    """A waiver removes the charge."""
+
+
+class Eda(Strict):
+    kind: Literal["grant", "sale"]
+    acquisition_value: Money
+    """Original acquisition value of the excess articles."""
+    approval_reference: Text
+    """The EDA approval (authorization) the line relies on."""
+    approved_quantity: Quantity | None = None
+    """Quantity the EDA approval allows (optional; checked against the line)."""
+    approved_value: Money | None = None
+    """Value the EDA approval allows (optional; checked against the line)."""
+
+
+class Training(Strict):
+    location: Literal["CONUS", "OCONUS"]
+    severable: bool
+    """Severable (true) or non-severable (false) services."""
+    performance_period: Text
+    """Expected period of performance, e.g. '18 months'."""
+    travel_and_living_allowance: bool = False
+    """Travel and Living Allowance requested by the Purchaser."""
+    tla_approval_date: LoaDate | None = None
+    """Date the Travel and Living Allowance was approved (optional)."""
+    blanket_order: bool = False
+    """Training provided on a blanket order basis (optional)."""
+
+
+class Manpower(Strict):
+    travel_cost_per_day: Money
+    """Travel cost a day per person, in U.S. dollars."""
+    justification: OptionalText | None = None
+    """Why travel costs more than the standard daily limit."""
+
+
+ItemTrait = Literal["nvd", "comsec", "mtcr", "gps_saasm", "ammunition", "classified", "eeum"]
+
+
+class Line(Strict):
+    number: LineNumber
+    masl: Text
+    """Military Articles and Services List number."""
+    description: Text
+    """MASL description printed in column (2)."""
+    quantity: Quantity
+    unit_of_issue: UnitOfIssue
+    unit_cost: Money
+    """U.S. dollars; line total = quantity x unit cost."""
+    source_code: SourceCode
+    months: Months | None = None
+    """Months of Service (MOS) after the base date, e.g. '12-36'."""
+    type_of_assistance: TypeOfAssistance
+    offer_release_code: OfferReleaseCode | None = None
+    delivery_term_code: DeliveryTermCode | None = None
+    major_defense_equipment: bool = False
+    kind: Literal["materiel", "services", "training", "medical", "manpower", "publications"]
+    end_item: OptionalText | None = None
+    """The end item the line supports."""
+    items: list[ItemTrait] = Field(default_factory=list)
+    """Item traits that trigger notes."""
+    sole_source: SoleSource | None = None
+    nonrecurring_cost: NonrecurringCost | None = None
+    eda: Eda | None = None
+    training: Training | None = None
+    manpower: Manpower | None = None
+    line_note: OptionalText | None = None
+    """The writer's line item description text."""
+    severable: bool | None = None
+    """Severable (true) or non-severable (false), for a services line without training data."""
+    performance_period: OptionalText | None = None
+    """Expected period of performance, for a services line without training data."""
+
+    @model_validator(mode="after")
+    def _whole_quantity(self) -> Line:
+        if self.quantity != self.quantity.to_integral_value() and (
+            self.unit_of_issue not in load_reference().measures
+        ):
+            raise ValueError(
+                f"quantity {self.quantity} of unit {self.unit_of_issue} must be a whole number "
+                "(only units of measure, such as LB or GL, take fractions)"
+            )
+        return self
+
+    @property
+    def total(self) -> Decimal:
+        return self.quantity * self.unit_cost
+
+    @property
+    def month_range(self) -> tuple[int, int] | None:
+        if not self.months:
+            return None
+        first, last = self.months.split("-")
+        return int(first), int(last)
+
+    @property
+    def is_nsr(self) -> bool:
+        return self.masl == load_reference().nsr_masl
+
+    @property
+    def is_wwrs_seller(self) -> bool:
+        return self.masl == load_reference().wwrs_seller_masl
+
+    @property
+    def is_service(self) -> bool:
+        return self.kind in ("services", "training", "medical", "manpower")
+
+    @property
+    def is_procurement(self) -> bool:
+        return load_reference().procurement_source(self.source_code)
+
+
+class Accessorial(Strict):
+    packing_crating_handling: Money = Decimal(0)
+    transportation: Money = Decimal(0)
+    other: Money = Decimal(0)
+
+
+class Payment(Strict):
+    date: LoaDate
+    amount: Money
+
+
+class Case(Strict):
+    """One document version of one case, as a full snapshot."""
+
+    case_id: CaseId
+    """Case identifier CC-I-XXX."""
+    program: Literal["FMS", "BPC"]
+    category: Literal["defined_order", "blanket_order", "clssa_fmso_i", "clssa_fmso_ii"]
+    purchaser: Purchaser
+    nickname: Text
+    document: DocumentInfo
+    purchaser_references: list[PurchaserReference] = Field(default_factory=list)
+    terms_of_sale: list[TermOfSale] = Field(min_length=1)
+    funding: Literal["national", "fmf", "bpc"]
+    lines: list[Line] = Field(min_length=1)
+    accessorial: Accessorial = Field(default_factory=Accessorial)
+    payment_schedule: list[Payment] | None = Field(default=None, min_length=1)
+    """Rows of the payment schedule; the first is the Initial Deposit. Absent: computed."""
+    fund_source: FundSource | None = None
+    """BPC fund source and availability (optional)."""
+    state_description: OptionalText | None = None
+    """The IA's own State description (optional; computed when absent)."""
+
+    @model_validator(mode="after")
+    def _unique_lines(self) -> Case:
+        seen: set[str] = set()
+        dupes = [ln.number for ln in self.lines if ln.number in seen or seen.add(ln.number)]
+        if dupes:
+            raise ValueError(
+                f"line numbers must be unique; repeated: {', '.join(sorted(set(dupes)))}"
+            )
+        return self
+
+    @property
+    def country_code(self) -> str:
+        return self.case_id[:2]
+
+    @property
+    def ia_code(self) -> str:
+        return self.case_id[3]
+
+    @property
+    def kind(self) -> str:
+        return self.document.kind
+
+    def line(self, number: str) -> Line | None:
+        return next((ln for ln in self.lines if ln.number == number), None)
+
+
+def case_schema() -> dict[str, Any]:
+    """The JSON Schema of a case file, for editors."""
+    schema = Case.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "loagen case file"
+    return schema

@@ -1,0 +1,164 @@
+"""The document being built: a case snapshot with its history and every fact derived from it.
+
+`assemble` derives each fact once (the history, the costs, the wording, the dates money and
+months count from); checks, rules and rendering read them from the `LoaDocument` rather than
+working them out again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from ..case.history import Changes, compare
+from ..case.loading import CaseFile, load_chain
+from ..case.model import Case
+from .costs import CostSummary, cost_summary
+from .wording import case_description, document_title, purchaser_reference, state_description
+
+
+def output_stem(case_id: str, kind: str, number: int | None, *, restated: bool) -> str:
+    """'BN-D-QAA-basic', 'BN-D-QAA-amendment-1', 'BN-D-QAA-amendment-1-restated'."""
+    name = "basic" if kind == "Basic" else f"{kind.lower()}-{number}"
+    return f"{case_id}-{name}" + ("-restated" if restated else "")
+
+
+def case_implementation_date(chain: tuple[Case, ...]) -> date | None:
+    """The Basic's implementation date as the newest document of `chain` gives it (None until
+    the case is implemented)."""
+    for case in reversed(chain):
+        if case.document.implementation_date:
+            return case.document.implementation_date
+    return None
+
+
+def latest_offer_expiration(chain: tuple[Case, ...]) -> date | None:
+    """The offer expiration date of the last document of `chain`, or (a Modification has none)
+    of the newest document before it that has one."""
+    for case in reversed(chain):
+        if case.document.offer_expiration_date:
+            return case.document.offer_expiration_date
+    return None
+
+
+def base_date(chain: tuple[Case, ...]) -> date | None:
+    """The date Months of Service count from: the Basic's implementation date, or its offer
+    expiration date while the case is not implemented."""
+    return case_implementation_date(chain) or chain[0].document.offer_expiration_date
+
+
+@dataclass(frozen=True)
+class LoaDocument:
+    """One document version with what loagen derives from it. Built by `assemble`."""
+
+    files: tuple[CaseFile, ...]
+    """The chain of snapshots, oldest (the Basic) first; the last is this document."""
+    changes: Changes
+    costs: CostSummary
+    previous_costs: CostSummary | None
+    """The previous document's cost summary (without its schedule); None on a Basic."""
+    case_description: str
+    state_description: str
+    purchaser_reference: str
+    implementation_date: date | None
+    """The case's implementation date (see `case_implementation_date`)."""
+    latest_oed: date | None
+    """This document's offer expiration date, or the newest one before it on a Modification."""
+    base_date: date | None
+    """The date Months of Service count from (see `base_date`)."""
+
+    @property
+    def file(self) -> CaseFile:
+        return self.files[-1]
+
+    @property
+    def case(self) -> Case:
+        return self.files[-1].case
+
+    @property
+    def path(self) -> Path:
+        return self.files[-1].path
+
+    @property
+    def kind(self) -> str:
+        """'Basic', 'Amendment' or 'Modification'."""
+        return self.files[-1].case.document.kind
+
+    @property
+    def program(self) -> str:
+        """'FMS' or 'BPC': the program decides the party's name, the Terms and Conditions and
+        the notes (the `funding` field says only who pays)."""
+        return self.files[-1].case.program
+
+    @property
+    def is_bpc(self) -> bool:
+        return self.program == "BPC"
+
+    @property
+    def is_fms(self) -> bool:
+        return self.program == "FMS"
+
+    @property
+    def previous(self) -> Case | None:
+        return self.files[-2].case if len(self.files) > 1 else None
+
+    @property
+    def chain(self) -> tuple[Case, ...]:
+        return tuple(f.case for f in self.files)
+
+    @property
+    def title(self) -> str:
+        """'Basic', 'Amendment 1', 'Modification 2'."""
+        return document_title(self.case)
+
+    @property
+    def name(self) -> str:
+        """'basic', 'amendment-1', 'modification-2': the document part of output names."""
+        doc = self.case.document
+        return "basic" if doc.kind == "Basic" else f"{doc.kind.lower()}-{doc.number}"
+
+    @property
+    def output_stem(self) -> str:
+        """'BN-D-QAA-amendment-1' (see `output_stem`)."""
+        doc = self.case.document
+        return output_stem(
+            self.case.case_id, doc.kind, doc.number, restated=doc.restated is not None
+        )
+
+
+def assemble(files: tuple[CaseFile, ...]) -> LoaDocument:
+    """Derive history, costs, wording and dates for the last snapshot of `files`."""
+    chain = tuple(f.case for f in files)
+    case = chain[-1]
+    previous = chain[-2] if len(chain) > 1 else None
+    changes = compare(previous, case)
+    base = base_date(chain)
+    latest = latest_offer_expiration(chain)
+    previous_costs = None
+    if previous is not None:
+        earlier = chain[:-1]
+        previous_costs = cost_summary(
+            earlier,
+            base_date=base_date(earlier),
+            latest_oed=latest_offer_expiration(earlier),
+            with_schedule=False,
+        )
+    return LoaDocument(
+        files=files,
+        changes=changes,
+        costs=cost_summary(chain, base_date=base, latest_oed=latest),
+        previous_costs=previous_costs,
+        case_description=case_description(case, changes),
+        state_description=state_description(case, changes),
+        purchaser_reference=purchaser_reference(case),
+        implementation_date=case_implementation_date(chain),
+        latest_oed=latest,
+        base_date=base,
+    )
+
+
+def load_document(path: Path) -> LoaDocument:
+    """Load a case file with its `previous` chain and assemble it (for tests and scripts:
+    commands go through `pipeline.Pipeline`)."""
+    return assemble(load_chain(Path(path)))

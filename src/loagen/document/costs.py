@@ -1,0 +1,313 @@
+"""Money: line totals, the estimated cost summary, the administrative surcharge and the payment schedule.
+
+The administrative surcharge takes, for each line, the rate in force (reference table
+`admin_surcharge.yaml`) on the date the line was written: the Basic's implementation date (its
+offer expiration date until implemented) for lines of the Basic, and the offer expiration date of
+the Amendment that added a later line. BPC cases from 1 October 2020 and CLSSA FMSO I cases carry
+none; FMSO I carries its supply support surcharge instead.
+
+The standard payment schedule (when the case gives none):
+1. Each line's share of the total estimated cost (its value, plus its administrative surcharge,
+   plus the accessorial and other charges spread over the lines by value) is spread evenly over
+   its Months of Service, counted from the base date: the Basic's offer expiration date, or the
+   Basic's implementation date on an Amendment or Modification. A line without months (a
+   Non-Specific Requirements line) is spread over the months of the whole case.
+2. Money for work in a calendar quarter falls due on the 15th of the last month of the quarter
+   before (15 March pays April to June, 15 June pays July to September, 15 September pays
+   October to December, 15 December pays January to March).
+3. The Initial Deposit is the whole administrative surcharge, any nonrecurring cost that is not
+   waived, and everything due on or before the document's offer expiration date (for a
+   Modification, the latest one in its history); the rest are the quarterly rows. Amounts are whole dollars; the last row takes the
+   rounding, so the schedule sums to the total estimated cost.
+No schedule is printed, and the Initial Deposit is the whole total, for Cash With Acceptance
+terms, a stand-alone WWRS seller case, and a case wholly paid by FMS Credit (Non-Repayable) or
+MAP Merger below the threshold in `money.yaml`. A CLSSA FMSO I case has a single Initial Deposit of
+its deposit share plus the supply support surcharge, the balance billed as requisitioned.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+
+from ..case.model import Case, Line
+from ..reference import Reference, load_reference
+
+ZERO = Decimal(0)
+
+COST_ROWS: tuple[tuple[str, str], ...] = (
+    ("net_estimated_cost", "(8) Net Estimated Cost"),
+    ("packing_crating_handling", "(9) Packing, Crating, and Handling"),
+    ("administrative_charge", "(10) Administrative Charge"),
+    ("transportation", "(11) Transportation"),
+    ("other", "(12) Other"),
+    ("total_estimated_cost", "(13) Total Estimated Cost"),
+)
+"""The cost summary's rows (8)-(13): the `CostSummary` field and the label the LOA prints.
+Rendering, the manifest and `loagen diff` all read this one table."""
+TOTALS: tuple[tuple[str, str], ...] = (*COST_ROWS, ("initial_deposit", "Initial Deposit"))
+"""The rows and the Initial Deposit: the totals a manifest records and a diff compares."""
+
+
+def whole(value: Decimal) -> Decimal:
+    return value.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class LineCost:
+    number: str
+    total: Decimal
+    surcharge_rate: Decimal
+    surcharge_date: date | None
+    surcharge: Decimal
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    label: str
+    date: date | None
+    amount: Decimal
+    cumulative: Decimal
+
+
+@dataclass(frozen=True)
+class CostSummary:
+    lines: tuple[LineCost, ...]
+    net_estimated_cost: Decimal
+    packing_crating_handling: Decimal
+    administrative_charge: Decimal
+    transportation: Decimal
+    other: Decimal
+    total_estimated_cost: Decimal
+    surcharge_exemption: str | None
+    clssa_surcharge: Decimal
+    schedule: tuple[PaymentRow, ...]
+    schedule_source: str  # "case", "computed", "none"
+    schedule_reason: str
+    initial_deposit: Decimal
+
+    @property
+    def schedule_total(self) -> Decimal:
+        return sum((row.amount for row in self.schedule), ZERO)
+
+    def line(self, number: str) -> LineCost | None:
+        return next((c for c in self.lines if c.number == number), None)
+
+
+# -- administrative surcharge ------------------------------------------------------------------
+
+
+def rate_on(day: date | None, ref: Reference) -> Decimal:
+    """The administrative surcharge rate in force on `day` (the newest rate if unknown)."""
+    rates = ref.surcharge_rates
+    if day is None:
+        return rates[-1].rate
+    applicable = [r for r in rates if r.effective_from <= day]
+    return applicable[-1].rate if applicable else rates[0].rate
+
+
+def exemption(case: Case, day: date | None, ref: Reference) -> str | None:
+    """Why the case carries no administrative surcharge, or None."""
+    for row in ref.admin_surcharge.get("exemptions", []):
+        if "program" in row and row["program"] != case.program:
+            continue
+        if "category" in row and row["category"] != case.category:
+            continue
+        if "countries" in row and case.country_code not in row["countries"]:
+            continue
+        start = row.get("from")
+        if start is not None:
+            start = start if isinstance(start, date) else date.fromisoformat(str(start))
+            if day is not None and day < start:
+                continue
+        return str(row["reason"])
+    return None
+
+
+def line_dates(chain: tuple[Case, ...], basic_date: date | None) -> dict[str, date | None]:
+    """For each line of the last document, the date the line was written (see module doc):
+    `basic_date` for the lines of the Basic."""
+    written: dict[str, date | None] = {}
+    last_oed: date | None = None
+    present: set[str] = set()
+    for i, case in enumerate(chain):
+        doc_date = basic_date if i == 0 else (case.document.offer_expiration_date or last_oed)
+        numbers = {ln.number for ln in case.lines}
+        for n in numbers - present:
+            written[n] = doc_date
+        for n in present - numbers:
+            written.pop(n, None)
+        present = numbers
+        last_oed = case.document.offer_expiration_date or last_oed
+    return written
+
+
+# -- payment schedule ----------------------------------------------------------------------------
+
+
+def add_months(day: date, months: int) -> date:
+    y, m = divmod(day.month - 1 + months, 12)
+    return date(day.year + y, m + 1, 1)
+
+
+def due_date(month: date) -> date:
+    """The quarterly date that pays for work in `month` (SAMM C9.T16)."""
+    quarter_start = ((month.month - 1) // 3) * 3 + 1  # 1, 4, 7, 10
+    if quarter_start == 1:
+        return date(month.year - 1, 12, 15)
+    return date(month.year, quarter_start - 1, 15)
+
+
+@lru_cache(maxsize=4096)
+def _due_months(base: date, first: int, last: int) -> tuple[tuple[date, int], ...]:
+    """How many of months `first`..`last` after `base` fall due on each quarterly date."""
+    return tuple(Counter(due_date(add_months(base, k)) for k in range(first, last + 1)).items())
+
+
+def _spread(line: Line, amount: Decimal, base: date, span: tuple[int, int]) -> dict[date, Decimal]:
+    first, last = line.month_range or span
+    per_month = amount / (last - first + 1)
+    return {day: per_month * count for day, count in _due_months(base, first, last)}
+
+
+def no_schedule_reason(case: Case, total: Decimal, ref: Reference) -> str | None:
+    for term in case.terms_of_sale:
+        if ref.term_flag(term, "no_payment_schedule"):
+            return f"no payment schedule: the terms of sale are {term}"
+    if all(ln.is_wwrs_seller for ln in case.lines):
+        return "no payment schedule: a stand-alone Worldwide Warehouse Redistribution Services seller case"
+    credit_only = {"FMS Credit (Non-Repayable)", "MAP Merger"}
+    if set(case.terms_of_sale) <= credit_only and total < ref.money_value(
+        "credit_no_schedule_below"
+    ):
+        return "no payment schedule: wholly funded by FMS Credit (Non-Repayable) or MAP Merger below the threshold"
+    return None
+
+
+def standard_schedule(
+    case: Case,
+    shares: dict[str, Decimal],
+    deposit_extra: Decimal,
+    *,
+    base: date | None,
+    as_of: date | None,
+) -> tuple[PaymentRow, ...]:
+    """Compute the standard schedule (module doc) for `case`: months count from `base`, and
+    what falls due by `as_of` (the latest offer expiration date) is in the Initial Deposit."""
+    if base is None:  # no date at all: everything is due with acceptance
+        total = sum(shares.values(), ZERO) + deposit_extra
+        return (PaymentRow("Initial Deposit", None, whole(total), whole(total)),)
+    ranges = [ln.month_range for ln in case.lines if ln.month_range]
+    span = (min(r[0] for r in ranges), max(r[1] for r in ranges)) if ranges else (1, 1)
+    due: dict[date, Decimal] = defaultdict(lambda: ZERO)
+    for ln in case.lines:
+        for day, amount in _spread(ln, shares[ln.number], base, span).items():
+            due[day] += amount
+    as_of = as_of or base
+    deposit = deposit_extra + sum((a for d, a in due.items() if d <= as_of), ZERO)
+    rows = [("Initial Deposit", as_of, deposit)]
+    rows += [("Quarterly Payment", d, due[d]) for d in sorted(due) if d > as_of]
+    total = whole(sum((r[2] for r in rows), ZERO))
+    out: list[PaymentRow] = []
+    cumulative = ZERO
+    for i, (label, day, amount) in enumerate(rows):
+        amount = total - cumulative if i == len(rows) - 1 else whole(amount)
+        cumulative += amount
+        out.append(PaymentRow(label, day, amount, cumulative))
+    return tuple(out)
+
+
+# -- the summary ---------------------------------------------------------------------------------
+
+
+def cost_summary(
+    chain: tuple[Case, ...],
+    *,
+    base_date: date | None,
+    latest_oed: date | None,
+    ref: Reference | None = None,
+    with_schedule: bool = True,
+) -> CostSummary:
+    """Costs of the last document of `chain` (oldest first), given the date Months of Service
+    count from and the latest offer expiration date (`document.assembly` works both out);
+    without the payment schedule when `with_schedule` is false (the previous totals an
+    Amendment prints)."""
+    ref = ref or load_reference()
+    case = chain[-1]
+    dates = line_dates(chain, base_date)
+    line_costs = []
+    for ln in case.lines:
+        day = dates.get(ln.number)
+        exempt = exemption(case, day, ref)
+        rate = ZERO if exempt else rate_on(day, ref)
+        line_costs.append(LineCost(ln.number, ln.total, rate, day, whole(ln.total * rate)))
+    net = sum((c.total for c in line_costs), ZERO)
+    admin = sum((c.surcharge for c in line_costs), ZERO)
+    acc = case.accessorial
+    clssa = ZERO
+    if case.category == "clssa_fmso_i":
+        clssa = whole(net * Decimal(str(ref.admin_surcharge["clssa_fmso_i"]["surcharge_rate"])))
+    other = acc.other + clssa
+    total = net + acc.packing_crating_handling + admin + acc.transportation + other
+    case_exemption = exemption(case, dates.get(case.lines[0].number), ref) if not admin else None
+
+    # -- payment schedule --
+    if not with_schedule:
+        schedule, source, reason, deposit = (), "none", "not computed", ZERO
+    elif case.payment_schedule:
+        rows, cumulative = [], ZERO
+        for i, p in enumerate(case.payment_schedule):
+            cumulative += p.amount
+            rows.append(
+                PaymentRow(
+                    "Initial Deposit" if i == 0 else "Quarterly Payment",
+                    p.date,
+                    p.amount,
+                    cumulative,
+                )
+            )
+        schedule, source, reason = tuple(rows), "case", "payment schedule given by the case"
+        deposit = rows[0].amount
+    elif case.category == "clssa_fmso_i":
+        share = Decimal(str(ref.admin_surcharge["clssa_fmso_i"]["deposit_share"]))
+        deposit = whole(net * share) + clssa
+        schedule = (PaymentRow("Initial Deposit", latest_oed, deposit, deposit),)
+        source = "computed"
+        reason = "CLSSA FMSO I: Initial Deposit of the deposit share plus the supply support surcharge; balance as billed"
+    elif (why := no_schedule_reason(case, total, ref)) is not None:
+        schedule, source, reason, deposit = (), "none", why, total
+    else:
+        extras = acc.packing_crating_handling + acc.transportation + other
+        shares = {}
+        for ln, lc in zip(case.lines, line_costs, strict=True):
+            spread_extra = extras * (lc.total / net) if net else extras / len(case.lines)
+            shares[ln.number] = lc.total + spread_extra
+        up_front = admin  # the whole administrative surcharge is paid with the Initial Deposit
+        if case.funding == "national":
+            for ln in case.lines:
+                if ln.nonrecurring_cost and ln.nonrecurring_cost.waiver is None:
+                    taken = min(ln.nonrecurring_cost.amount, shares[ln.number])
+                    shares[ln.number] -= taken
+                    up_front += taken
+        base = base_date if case.document.kind != "Basic" else case.document.offer_expiration_date
+        schedule = standard_schedule(case, shares, up_front, base=base, as_of=latest_oed)
+        source, reason = "computed", "standard payment schedule computed by loagen"
+        deposit = schedule[0].amount
+    return CostSummary(
+        lines=tuple(line_costs),
+        net_estimated_cost=net,
+        packing_crating_handling=acc.packing_crating_handling,
+        administrative_charge=admin,
+        transportation=acc.transportation,
+        other=other,
+        total_estimated_cost=total,
+        surcharge_exemption=case_exemption,
+        clssa_surcharge=clssa,
+        schedule=schedule,
+        schedule_source=source,
+        schedule_reason=reason,
+        initial_deposit=deposit,
+    )

@@ -1,0 +1,363 @@
+"""Wording rules of SAMM Appendix 9: dates, line references, money, the case and state descriptions.
+
+Each function states one rule in plain code so policy staff can read it:
+
+- dates are always spelled out: "12 January 2025";
+- lines are "Line 001", "Lines 001-003", "Lines 001, 003 and 005";
+- the Basic's case description reads "This LOA provides for ...";
+- an Amendment or Modification says what it does and why: "This Amendment ...";
+- a restated document leads with "This Amendment is a RESTATED document which supersedes the
+  previous version offered on <date>." and goes on with "It ...";
+- a case closure document reads "This Modification is for CASE CLOSURE, which ...";
+- a Modification without scope change adds "There is no change in scope to this document.";
+- the nickname comes last, in parentheses;
+- purchaser references are listed oldest to newest with their dates; a Modification with none
+  reads "Based on U.S. Government Review", with no date;
+- the other party is the "Purchaser" (FMS) or the "Benefitting Partner" (BPC).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable, Sized
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from ..case.history import Changes
+from ..case.model import Case, Line, PurchaserReference
+
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+NO_SCOPE_CHANGE = "There is no change in scope to this document."
+USG_REVIEW = "Based on U.S. Government Review"
+
+
+def spell_date(value: date) -> str:
+    """12 January 2025 (day without a leading zero, month in full, four-digit year)."""
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def money(value: Decimal | int, *, cents: bool | None = None) -> str:
+    """$1,234,567 (cents shown only when the amount has them, unless `cents` says)."""
+    value = Decimal(value)
+    show_cents = cents if cents is not None else value != value.to_integral_value()
+    if show_cents:
+        q = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        return f"${q:,.2f}"
+    q = value.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return f"${q:,.0f}"
+
+
+def quantity(value: Decimal) -> str:
+    """2, 1,200 or 2.5 (no trailing zeros)."""
+    if value == value.to_integral_value():
+        return f"{value.to_integral_value():,}"
+    return f"{value.normalize():,}"
+
+
+def party(case: Case) -> str:
+    """'Purchaser' on FMS cases, 'Benefitting Partner' on BPC cases."""
+    return "Benefitting Partner" if case.program == "BPC" else "Purchaser"
+
+
+def document_title(case: Case) -> str:
+    """'Basic', 'Amendment 1', 'Modification 2'."""
+    doc = case.document
+    return doc.kind if doc.kind == "Basic" else f"{doc.kind} {doc.number}"
+
+
+def document_noun(case: Case) -> str:
+    """The subject of the case description: 'LOA', 'Amendment' or 'Modification'."""
+    return "LOA" if case.document.kind == "Basic" else case.document.kind
+
+
+# -- line references --------------------------------------------------------------------------
+
+
+def _split(number: str) -> tuple[int, str]:
+    return int(number[:3]), number[3:]
+
+
+def _runs(numbers: Iterable[str]) -> list[list[str]]:
+    """Group sorted line numbers into runs of consecutive lines (or sublines of one line)."""
+    runs: list[list[str]] = []
+    for n in sorted(set(numbers), key=_split):
+        if runs:
+            prev = runs[-1][-1]
+            (pa, ps), (na, ns) = _split(prev), _split(n)
+            consecutive_lines = not ps and not ns and na == pa + 1
+            consecutive_sublines = ps and ns and na == pa and ord(ns) == ord(ps) + 1
+            if consecutive_lines or consecutive_sublines:
+                runs[-1].append(n)
+                continue
+        runs.append([n])
+    return runs
+
+
+def join_words(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def line_refs(numbers: Iterable[str]) -> str:
+    """'Line 001', 'Lines 001-003', 'Lines 001-003 and 005', 'Sublines 001a-c'."""
+    runs = _runs(numbers)
+    if not runs:
+        return ""
+    parts = []
+    for run in runs:
+        if len(run) == 1:
+            parts.append(run[0])
+        elif _split(run[0])[1]:
+            parts.append(f"{run[0]}-{_split(run[-1])[1]}")
+        elif len(run) == 2:
+            parts.extend(run)
+        else:
+            parts.append(f"{run[0]}-{run[-1]}")
+    single = len(runs) == 1 and len(runs[0]) == 1
+    all_sub = all(_split(r[0])[1] for r in runs)
+    noun = ("Subline" if all_sub else "Line") + ("" if single else "s")
+    return f"{noun} {join_words(parts)}"
+
+
+# -- purchaser reference ----------------------------------------------------------------------
+
+
+def sorted_references(refs: Iterable[PurchaserReference]) -> list[PurchaserReference]:
+    """Oldest to newest (a stable sort keeps the writer's order for equal dates)."""
+    return sorted(refs, key=lambda r: r.date)
+
+
+def purchaser_reference(case: Case) -> str:
+    """'Based on A dated 14 February 2024 and B dated 3 May 2024.' or the U.S. review line."""
+    refs = sorted_references(case.purchaser_references)
+    if not refs:
+        return USG_REVIEW
+    parts = [f"{r.reference} dated {spell_date(r.date)}" for r in refs]
+    return f"Based on {join_words(parts)}"
+
+
+# -- case description -------------------------------------------------------------------------
+
+_CONNECTORS = re.compile(
+    r"^(to|for|due to|because|in order|as|per|based on|following|in response|at the|so that)\b",
+    re.IGNORECASE,
+)
+_CLAUSE = re.compile(
+    r"\b(is|are|was|were|has|have|had|will|would|can|could|did|does|do|needs|need|requires|"
+    r"required|asked|requested|wants)\b",
+    re.IGNORECASE,
+)
+_STOP = {"the", "a", "an", "and", "of", "to", "for", "on", "in", "by", "with", "due", "s"}
+
+
+def _clause(text: str) -> str:
+    return text.strip().rstrip(".").strip()
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOP}
+
+
+def reason_phrase(purpose: str, reason: str | None) -> str:
+    """The reason as it follows the purpose: as written when it starts with a connector
+    ('to meet ...', 'due to ...'), left out when the purpose already says it, else joined with
+    'because' when it is a clause ('the Purchaser requested ...') or 'due to' ('contract award')."""
+    if not reason or not reason.strip():
+        return ""
+    reason = _clause(reason)
+    if reason.lower() in purpose.lower():
+        return ""
+    if _CONNECTORS.match(reason):
+        return " " + reason
+    if _words(reason) <= _words(purpose):
+        return ""
+    # a clause with its own verb ("all deliveries are complete") takes "because"
+    return (" because " if _CLAUSE.search(reason) else " due to ") + reason
+
+
+def _with_nickname(sentences: list[str], nickname: str) -> str:
+    """Put '(nickname)' at the end: inside the last sentence, or after the no-scope sentence."""
+    nickname = nickname.strip()
+    if not nickname:
+        return " ".join(sentences)
+    if sentences[-1] == NO_SCOPE_CHANGE:
+        return " ".join(sentences) + f" ({nickname})"
+    last = sentences[-1].rstrip(".")
+    return " ".join([*sentences[:-1], f"{last} ({nickname})."])
+
+
+def case_description(case: Case, changes: Changes) -> str:
+    """The case description paragraph (SAMM AP9.T1 and AP9.T2; loa-facts 5.1)."""
+    doc = case.document
+    noun = document_noun(case)
+    purpose = _clause(doc.purpose)
+    # A writer may start the purpose with "This LOA ..." already; do not say it twice.
+    purpose = re.sub(r"^(this\s+(loa|amendment|modification)\s+)", "", purpose, flags=re.I)
+    body = purpose + reason_phrase(purpose, doc.reason if doc.kind != "Basic" else None)
+    sentences = []
+    if doc.restated is not None:
+        sentences.append(
+            f"This {noun} is a RESTATED document which supersedes the previous version "
+            f"offered on {spell_date(doc.restated.previous_offer_date)}."
+        )
+    if doc.case_closure:
+        opener = (
+            "It is for CASE CLOSURE, which"
+            if sentences
+            else f"This {noun} is for CASE CLOSURE, which"
+        )
+    else:
+        opener = "It" if sentences else f"This {noun}"
+    sentences.append(f"{opener} {body}.")
+    for cancelled in doc.cancelled:
+        sentences.append(
+            f"{cancelled.kind} {cancelled.number} was cancelled without acceptance and its "
+            "number is not reused."
+        )
+    if doc.kind == "Modification" and not changes.scope_changed:
+        sentences.append(NO_SCOPE_CHANGE)
+    return _with_nickname(sentences, case.nickname)
+
+
+# -- state description ------------------------------------------------------------------------
+
+
+def _item(line: Line) -> str:
+    return line.description.strip()
+
+
+def _dedupe(items: Iterable[str]) -> list[str]:
+    seen: list[str] = []
+    for item in items:
+        if item not in seen:
+            seen.append(item)
+    return seen
+
+
+def state_description(case: Case, changes: Changes) -> str:
+    """The State description: MDE with quantities, other articles and services, end items.
+
+    On a Basic it covers every line; on an Amendment or Modification it covers what the
+    document adds or increases (SAMM AP9.T2), and always names the end items supported.
+    """
+    if case.state_description:
+        return case.state_description.strip()
+    if changes.has_previous:
+        subject = [c for c in changes.lines if c.added or c.quantity_up or c.value_up]
+        lines = [c.revised for c in subject if c.revised is not None]
+    else:
+        lines = list(case.lines)
+    mde: dict[str, Decimal] = {}
+    for ln in lines:
+        if ln.major_defense_equipment:
+            added = ln.quantity
+            if changes.has_previous:
+                change = changes.for_line(ln.number)
+                if change is not None and change.previous is not None:
+                    added = ln.quantity - change.previous.quantity
+            if added > 0:
+                mde[_item(ln)] = mde.get(_item(ln), Decimal(0)) + added
+    others = _dedupe(_item(ln) for ln in lines if not ln.major_defense_equipment)
+    end_items = _dedupe((ln.end_item or "").strip() for ln in case.lines if ln.end_item)
+    parts = []
+    verb = "Adds" if changes.has_previous else ""
+    if mde:
+        mde_text = join_words([f"{quantity(q)} {name}" for name, q in mde.items()])
+        parts.append(
+            f"{verb + ' ' if verb else ''}Major Defense Equipment (MDE): {mde_text}.".strip()
+        )
+    if others:
+        label = "Other defense articles and services" if not verb else "Adds or increases"
+        parts.append(f"{label}: {'; '.join(others)}.")
+    if not parts and changes.has_previous:
+        parts.append("No items or services are added.")
+    if end_items:
+        noun = "End item" if len(end_items) == 1 else "End items"
+        parts.append(f"{noun} supported: {join_words(end_items)}.")
+    return " ".join(parts)
+
+
+# -- helpers a note body can call -------------------------------------------------------------
+
+
+def _numbers(items: object) -> list[str]:
+    if isinstance(items, (Line, str)):
+        items = [items]
+    return [i if isinstance(i, str) else i.number for i in items]  # type: ignore[union-attr]
+
+
+def refs(items: object) -> str:
+    """'Line 001', 'Lines 001-003' for lines (or line numbers)."""
+    return line_refs(_numbers(items))
+
+
+def percent(rate: Decimal | int | float | str) -> str:
+    """0.032 -> '3.2%'."""
+    value = (Decimal(str(rate)) * 100).normalize()
+    return f"{value:f}%"
+
+
+def _fields(cls: type) -> frozenset[str]:
+    """The data fields of a model or dataclass (never methods or internals)."""
+    if dataclasses.is_dataclass(cls):
+        return frozenset(f.name for f in dataclasses.fields(cls))
+    return frozenset(getattr(cls, "model_fields", None) or ())
+
+
+def _resolve(item: object, path: str) -> object:
+    for part in path.split("."):
+        if item is None:
+            return None
+        if part not in _fields(type(item)):
+            raise ValueError(f"grouped: {type(item).__name__} has no field {part!r}")
+        item = getattr(item, part)
+    return item
+
+
+def grouped(items: Iterable[object], path: str) -> list[tuple[object, tuple[object, ...]]]:
+    """Pairs of (value at `path`, the items sharing it), in the order values first appear:
+    `grouped(note_lines, "sole_source")` gives each designation with its lines."""
+    out: list[tuple[object, list[object]]] = []
+    for item in items:
+        key = _resolve(item, path)
+        for k, members in out:
+            if k == key:
+                members.append(item)
+                break
+        else:
+            out.append((key, [item]))
+    return [(k, tuple(m)) for k, m in out]
+
+
+def plural(items: Sized, one: str, many: str) -> str:
+    """`one` for a single item, else `many`: plural(note_lines, "provides", "provide")."""
+    return one if len(items) == 1 else many
+
+
+def sentence(text: str) -> str:
+    """Writer's text as a sentence: capital first letter, full stop at the end."""
+    text = " ".join(str(text).split())
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?" else text + "."
+
+
+NOTE_HELPERS = {
+    "refs": refs,
+    "spell_date": spell_date,
+    "money": lambda x: money(x),
+    "percent": percent,
+    "quantity": lambda q: quantity(Decimal(str(q))),
+    "grouped": grouped,
+    "plural": plural,
+    "sentence": sentence,
+}
+"""The wording helpers a note body (and rule) can call, by name: `rules` registers each one."""

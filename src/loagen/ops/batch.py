@@ -1,0 +1,577 @@
+"""Many builds at once: find the case documents, skip the unchanged, build the rest in parallel.
+
+A document is rebuilt only when something it depends on changed. The manifest beside each DOCX
+records those dependencies (every case file of the chain, the template, the note library, the
+reference tables and loagen's version); `plan` compares them with the current ones without
+validating any case (plain hashes and the manifests), so a run where nothing changed takes a
+fraction of a second for a thousand documents. When only the note library changed, only the
+edited notes are decided again (no rendering), and a document is rebuilt only if the notes it
+prints change.
+
+One broken document never stops the batch: its problems are collected and reported at the end.
+The work runs in worker processes, each with its own pipe (no lock is shared: a worker killed at
+any moment cannot hang the others). Ctrl-C or SIGTERM stops the workers at once; every file
+written is complete (see `output.files`), and the next run finishes the rest.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import math
+import multiprocessing
+import os
+import signal
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any, Literal
+
+from .. import __version__
+from ..errors import LoagenError, Problem
+from ..manifest import NOTE_HASH_LENGTH, Manifest, manifest_path, read_manifest
+from ..output.files import atomic_write
+from ..output.pdf import convert_to_pdf, find_soffice
+from ..pipeline import Pipeline, printed_notes, selection_digest
+from ..policy.notes import library_digest
+from ..project import CaseSources, Project, find_case_files, template_file_digest
+from ..reference import load_reference
+from ..rendering.redline import redline_docx
+
+REDLINE_SUFFIX = ".redline.docx"
+
+Status = Literal["built", "refreshed", "skipped", "failed"]
+STATUS_WORDS: dict[str, str] = {
+    "built": "built",
+    "refreshed": "unchanged after the library edit",
+    "skipped": "up to date",
+    "failed": "failed",
+}
+"""What the summary says of each status (the same words in text and JSON)."""
+Mode = Literal["build", "reselect"]
+
+
+# -- results ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DocResult:
+    """What happened to one case document in a batch."""
+
+    source: Path
+    status: Status
+    docx: Path | None = None
+    problems: tuple[Problem, ...] = ()
+    redline: Path | None = None
+    warnings: tuple[str, ...] = ()
+    """Things that went wrong around a document that was built (e.g. its redline)."""
+
+
+@dataclass
+class BatchReport:
+    """The outcome of a batch, document by document."""
+
+    results: list[DocResult] = field(default_factory=list)
+    pdfs: list[Path] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def having(self, status: Status) -> list[DocResult]:
+        return [r for r in self.results if r.status == status]
+
+    @property
+    def built(self) -> list[DocResult]:
+        return self.having("built")
+
+    @property
+    def refreshed(self) -> list[DocResult]:
+        return self.having("refreshed")
+
+    @property
+    def skipped(self) -> list[DocResult]:
+        return self.having("skipped")
+
+    @property
+    def failed(self) -> list[DocResult]:
+        return self.having("failed")
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    @property
+    def summary(self) -> str:
+        """One line: how many documents were built, refreshed, up to date and failed."""
+        counts = ", ".join(f"{len(self.having(s))} {STATUS_WORDS[s]}" for s in STATUS_WORDS)
+        return f"{counts} in {self.seconds:.2f} s"
+
+    def to_json(self) -> dict[str, Any]:
+        def doc(r: DocResult) -> dict[str, Any]:
+            out: dict[str, Any] = {"source": str(r.source)}
+            if r.docx:
+                out["output"] = str(r.docx)
+            if r.redline:
+                out["redline"] = str(r.redline)
+            if r.warnings:
+                out["warnings"] = list(r.warnings)
+            return out
+
+        return {
+            "built": [doc(r) for r in self.built],
+            "refreshed": [doc(r) for r in self.refreshed],
+            "skipped": [doc(r) for r in self.skipped],
+            "failed": [
+                {
+                    "source": str(r.source),
+                    "problems": [p.to_dict() for p in r.problems],
+                }
+                for r in self.failed
+            ],
+            "pdf": [str(p) for p in self.pdfs],
+            "counts": {
+                "documents": len(self.results),
+                "built": len(self.built),
+                "refreshed": len(self.refreshed),
+                "skipped": len(self.skipped),
+                "failed": len(self.failed),
+            },
+            "seconds": round(self.seconds, 3),
+            "summary": self.summary,
+        }
+
+
+class BatchEvents:
+    """Hooks the CLI uses to show progress. The library itself never prints."""
+
+    def loading(self) -> None:
+        """The batch is finding the documents and reading their manifests."""
+
+    def planned(self, total: int, to_do: int) -> None:
+        """Every document is found and compared with its manifest; `to_do` will be processed."""
+
+    def finished(self, result: DocResult) -> None:
+        """One document is done (built, refreshed, skipped or failed)."""
+
+
+# -- what a document depends on -----------------------------------------------------------------
+
+
+class Dependencies:
+    """The current state of what every document depends on, computed once per batch:
+    the template files' hashes, the note library and reference digests, loagen's version."""
+
+    def __init__(self, project: Project, *, library_digest: str | None = None) -> None:
+        self.project = project
+        self.loagen_version = __version__
+        self.reference_digest = load_reference().digest
+        self._library_digest = library_digest
+        self._templates: dict[str, str | None] = {}
+
+    @property
+    def library_digest(self) -> str:
+        if self._library_digest is None:
+            self._library_digest = library_digest(self.project.note_library)
+        return self._library_digest
+
+    def template_sha256(self, recorded: str) -> str | None:
+        """The digest the renderer records for the template a manifest names (None if
+        unreadable)."""
+        if recorded not in self._templates:
+            self._templates[recorded] = template_file_digest(self.project.absolute(recorded))
+        return self._templates[recorded]
+
+
+Freshness = Literal["fresh", "library", "stale"]
+
+
+def freshness(
+    manifest: Manifest | None, inputs: Sequence[str] | None, deps: Dependencies, docx: Path
+) -> Freshness:
+    """Compare a manifest's recorded dependencies with the current ones: "fresh" (skip),
+    "library" (only the note library changed: decide the notes again) or "stale" (rebuild)."""
+    if manifest is None or inputs is None or manifest.draft:
+        return "stale"
+    recorded = manifest.dependencies
+    if recorded.loagen_version != deps.loagen_version:
+        return "stale"
+    if recorded.reference_digest != deps.reference_digest:
+        return "stale"
+    if [i.sha256 for i in recorded.inputs] != list(inputs):
+        return "stale"
+    if deps.template_sha256(recorded.template) != recorded.template_sha256:
+        return "stale"
+    if not docx.is_file():
+        return "stale"
+    if recorded.library_digest != deps.library_digest:
+        return "library"
+    return "fresh"
+
+
+@dataclass(frozen=True)
+class Task:
+    source: Path
+    mode: Mode
+
+
+def plan(
+    files: Sequence[Path],
+    output_dir: Path,
+    deps: Dependencies,
+    *,
+    force: bool = False,
+    sources: CaseSources | None = None,
+) -> tuple[list[Task], list[DocResult]]:
+    """Sort documents into work to do and results already known (skipped, or failed because two
+    files would write the same output)."""
+    sources = sources or CaseSources()
+    tasks: list[Task] = []
+    known: list[DocResult] = []
+    owners: dict[str, Path] = {}
+    for path in files:
+        stem = sources.info(path).stem
+        if stem is None:
+            tasks.append(Task(path, "build"))  # the build says what is wrong
+            continue
+        if stem in owners:
+            known.append(
+                DocResult(
+                    path,
+                    "failed",
+                    problems=(
+                        Problem(
+                            path,
+                            "document",
+                            f"writes the same output ({stem}.docx) as {owners[stem]}; "
+                            "each document version needs its own case_id, kind and number",
+                        ),
+                    ),
+                )
+            )
+            continue
+        owners[stem] = path
+        docx = output_dir / f"{stem}.docx"
+        if force:
+            tasks.append(Task(path, "build"))
+            continue
+        manifest = read_manifest(manifest_path(docx))
+        state = freshness(manifest, sources.chain_hashes(path), deps, docx)
+        if state == "fresh":
+            known.append(DocResult(path, "skipped", docx=docx))
+        else:
+            tasks.append(Task(path, "reselect" if state == "library" else "build"))
+    return tasks, known
+
+
+# -- doing the work (in a worker process, or in this one) ---------------------------------------
+
+
+def run_task(pipeline: Pipeline, task: Task, output_dir: Path, redline: bool) -> DocResult:
+    """Do one task; its problems come back in the result, never as an exception."""
+    try:
+        if task.mode == "reselect":
+            refreshed = _refresh_manifest(pipeline, task.source, output_dir)
+            if refreshed is not None:
+                return refreshed
+        return _build(pipeline, task.source, output_dir, redline)
+    except LoagenError as exc:
+        return DocResult(task.source, "failed", problems=exc.problems)
+    except Exception as exc:  # a bug must not stop the other documents
+        return DocResult(
+            task.source,
+            "failed",
+            problems=(Problem(task.source, "", f"internal error: {type(exc).__name__}: {exc}"),),
+        )
+
+
+def _build(pipeline: Pipeline, source: Path, output_dir: Path, redline: bool) -> DocResult:
+    previous: bytes | None = None
+    if redline:
+        stem = CaseSources().info(source).stem
+        if stem:
+            try:
+                previous = (output_dir / f"{stem}.docx").read_bytes()
+            except OSError:
+                previous = None
+    result = pipeline.build(source, output_dir)
+    if previous is None or hashlib.sha256(previous).hexdigest() == result.manifest.docx_sha256:
+        return DocResult(source, "built", docx=result.docx_path)
+    target = result.docx_path.with_name(result.docx_path.name[: -len(".docx")] + REDLINE_SUFFIX)
+    try:
+        atomic_write(target, redline_docx(previous, result.docx_path.read_bytes()))
+    except (LoagenError, OSError) as exc:
+        return DocResult(
+            source, "built", docx=result.docx_path, warnings=(f"no redline written: {exc}",)
+        )
+    return DocResult(source, "built", docx=result.docx_path, redline=target)
+
+
+def _refresh_manifest(pipeline: Pipeline, source: Path, output_dir: Path) -> DocResult | None:
+    """Only the note library changed since the last build. Decide again the notes whose files
+    changed (the manifest records the hash of every note the last build saw): when none of them
+    was printed and none is printed now, the DOCX would be the same, so only its manifest is
+    rewritten. Otherwise select every note again and compare what is printed. None means the
+    document must be rebuilt.
+
+    The checks are not run again: they read the document and the notes printed, both unchanged,
+    so their findings are the ones the manifest recorded (tests/test_batch.py checks that the
+    rewritten manifest is byte-identical to a fresh build's)."""
+    document = pipeline.document(source)
+    docx_path, manifest_file = pipeline.output_paths(document, output_dir)
+    old = read_manifest(manifest_file)
+    if old is None or old.draft or any(f.severity == "error" for f in old.findings):
+        return None
+    library = pipeline.library
+    seen = old.dependencies.notes
+    current = {n.id: n.sha256[:NOTE_HASH_LENGTH] for n in library}
+    changed = {i for i, sha in current.items() if seen.get(i) != sha} | (seen.keys() - current.keys())
+    if changed & old.printed_ids:
+        selection = pipeline.select(document)
+        if selection_digest(selection) != old.selection_digest:
+            return None
+        notes = printed_notes(selection)
+    else:
+        decided = pipeline.decide(document, [n for n in library if n.id in changed])
+        if any(d.included for d in decided):
+            return None
+        notes = old.notes
+    try:
+        docx = docx_path.read_bytes()
+    except OSError:
+        return None
+    if hashlib.sha256(docx).hexdigest() != old.docx_sha256:
+        return None
+    refreshed = dataclasses.replace(
+        old,
+        notes=notes,
+        dependencies=dataclasses.replace(
+            old.dependencies, library_digest=library.digest, note_hashes=tuple(current.items())
+        ),
+    )
+    atomic_write(manifest_file, refreshed.to_json())
+    return DocResult(source, "refreshed", docx=docx_path)
+
+
+# -- the batch ----------------------------------------------------------------------------------
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _chunks(tasks: Sequence[Task], jobs: int) -> list[list[Task]]:
+    """Chunks small enough to keep every worker busy and the progress bar moving, large enough
+    that sending them costs nothing next to rendering (a document takes milliseconds). A case's
+    documents stay together, so each worker validates a Basic once for its Amendments."""
+    size = max(1, min(16, math.ceil(len(tasks) / (jobs * 6))))
+    return [list(tasks[i : i + size]) for i in range(0, len(tasks), size)]
+
+
+def run_batch(
+    paths: Iterable[Path],
+    *,
+    project: Project | None = None,
+    output_dir: Path | None = None,
+    jobs: int | None = None,
+    force: bool = False,
+    redline: bool = False,
+    pdf: bool = False,
+    events: BatchEvents | None = None,
+) -> BatchReport:
+    """Build every case document under `paths` that is out of date into `output_dir`.
+
+    Raises LoagenError only for what stops every document (no project, a broken note library,
+    --pdf without LibreOffice); each document's own problems are in the report.
+    """
+    started = time.perf_counter()
+    events = events or BatchEvents()
+    project = project or Project.discover()
+    output_dir = Path(output_dir) if output_dir else project.build_dir
+    jobs = max(1, jobs or default_jobs())
+    if pdf:
+        find_soffice()  # fail before building, not after
+    events.loading()
+    Pipeline.tidy(output_dir)
+    sources = CaseSources()
+    files = find_case_files(paths, sources)
+    deps = Dependencies(project)
+    tasks, known = plan(files, output_dir, deps, force=force, sources=sources)
+    del sources  # the parsed case files: not to be copied into every forked worker
+    report = BatchReport()
+    events.planned(len(files), len(tasks))
+    for result in known:
+        report.results.append(result)
+        events.finished(result)
+
+    if tasks:
+        pipeline = Pipeline(project)
+        pipeline.library  # noqa: B018 (load once here: a broken library stops the batch now)
+        if jobs == 1 or len(tasks) < 4:
+            for task in tasks:
+                result = run_task(pipeline, task, output_dir, redline)
+                report.results.append(result)
+                events.finished(result)
+        else:
+            _Pool(pipeline, output_dir, redline, min(jobs, len(tasks))).run(tasks, report, events)
+
+    if pdf:
+        wanted = [
+            r.docx
+            for r in report.results
+            if r.docx is not None and (r.status != "skipped" or _pdf_out_of_date(r.docx))
+        ]
+        report.pdfs = convert_to_pdf(wanted)
+    order = {p: i for i, p in enumerate(files)}
+    report.results.sort(key=lambda r: order.get(r.source, len(order)))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _pdf_out_of_date(docx: Path) -> bool:
+    pdf = docx.with_suffix(".pdf")
+    try:
+        return pdf.stat().st_mtime < docx.stat().st_mtime
+    except OSError:
+        return True
+
+
+# -- the worker processes ---------------------------------------------------------------------------
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _worker_main(conn: Connection, pipeline: Pipeline, output_dir: Path, redline: bool) -> None:
+    """A worker: builds the chunks it is sent until told to stop. Ctrl-C is the parent's to
+    handle; SIGTERM ends the worker (a file being written is removed, see `output.files`)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_on_term)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+    try:
+        while True:
+            try:
+                chunk = conn.recv()
+            except (EOFError, OSError):
+                return
+            if chunk is None:
+                return
+            conn.send([run_task(pipeline, task, output_dir, redline) for task in chunk])
+    except (BrokenPipeError, KeyboardInterrupt):
+        return
+
+
+def _exit_on_term(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+class _Worker:
+    def __init__(self, context: Any, pipeline: Pipeline, output_dir: Path, redline: bool) -> None:
+        self.conn, child = context.Pipe(duplex=True)
+        self.process = context.Process(
+            target=_worker_main, args=(child, pipeline, output_dir, redline), daemon=True
+        )
+        self.process.start()
+        child.close()
+        self.chunk: list[Task] | None = None
+
+    def send(self, chunk: list[Task]) -> None:
+        self.chunk = chunk
+        self.conn.send(chunk)
+
+
+class _Pool:
+    """Worker processes, one pipe each. Forked where the system can: workers inherit the loaded
+    note library and compiled templates and start in milliseconds."""
+
+    def __init__(self, pipeline: Pipeline, output_dir: Path, redline: bool, jobs: int) -> None:
+        methods = multiprocessing.get_all_start_methods()
+        self.context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        self.pipeline = pipeline
+        self.output_dir = output_dir
+        self.redline = redline
+        self.jobs = jobs
+        self.workers: list[_Worker] = []
+
+    def run(self, tasks: Sequence[Task], report: BatchReport, events: BatchEvents) -> None:
+        chunks = _chunks(tasks, self.jobs)
+        chunks.reverse()
+        try:
+            # Stop signals wait until every worker is started and ignores Ctrl-C itself.
+            signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+            try:
+                if self.context.get_start_method() == "fork":
+                    self.pipeline.renderer  # noqa: B018 (compiled once here, inherited)
+                for _ in range(min(self.jobs, len(chunks))):
+                    self.workers.append(
+                        _Worker(self.context, self.pipeline, self.output_dir, self.redline)
+                    )
+            finally:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+            for worker in self.workers:
+                if chunks:
+                    worker.send(chunks.pop())
+            while any(w.chunk is not None for w in self.workers):
+                busy = {w.conn: w for w in self.workers if w.chunk is not None}
+                for conn in wait(list(busy)):
+                    worker = busy[conn]  # type: ignore[index]
+                    chunk = worker.chunk or []
+                    try:
+                        results = worker.conn.recv()
+                    except (EOFError, OSError):
+                        results = [_worker_died(t) for t in chunk]
+                        worker.chunk = None
+                        self._replace(worker, chunks)
+                    else:
+                        worker.chunk = None
+                        if chunks:
+                            worker.send(chunks.pop())
+                    for result in results:
+                        report.results.append(result)
+                        events.finished(result)
+        finally:
+            self._stop()
+
+    def _replace(self, dead: _Worker, chunks: list[list[Task]]) -> None:
+        """A worker died (killed, out of memory): start another for the work left."""
+        self.workers.remove(dead)
+        dead.process.join(timeout=1)
+        if chunks:
+            worker = _Worker(self.context, self.pipeline, self.output_dir, self.redline)
+            self.workers.append(worker)
+            worker.send(chunks.pop())
+
+    def _stop(self) -> None:
+        """Tell idle workers to stop; terminate the others (Ctrl-C, an error) at once."""
+        for worker in self.workers:
+            try:
+                if worker.chunk is None:
+                    worker.conn.send(None)
+                else:
+                    worker.process.terminate()
+            except (OSError, ValueError):
+                worker.process.terminate()
+        deadline = time.monotonic() + 5
+        for worker in self.workers:
+            worker.process.join(timeout=max(0.0, deadline - time.monotonic()))
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join(timeout=1)
+            worker.conn.close()
+        self.workers = []
+
+
+def _worker_died(task: Task) -> DocResult:
+    return DocResult(
+        task.source,
+        "failed",
+        problems=(
+            Problem(
+                task.source,
+                "",
+                "the worker process building this document stopped unexpectedly "
+                "(killed, or out of memory); run the batch again to finish",
+            ),
+        ),
+    )

@@ -1,0 +1,252 @@
+"""Restated documents: the same offer, changed before signature, superseding the version offered.
+
+`restate_file` writes the restated version of one offered document (a Basic or an Amendment) as
+a new case file beside it: `amendment-1.json` -> `amendment-1-restated.json`, the same document
+with `document.restated.previous_offer_date` set and, when given, a new offer expiration date.
+Everything else in the file stays as the case writer wrote it: for JSON only the `document`
+object's changed members are touched (spacing, field order and the other fields are kept);
+YAML files are written back in the same field order (comments are not kept). The restated files
+are then built with the batch machinery (`restate`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ..case.loading import read_case_data
+from ..errors import LoagenError, Problem, RestateError
+from ..output.files import atomic_write
+from ..project import find_case_files
+
+RESTATED_SUFFIX = "-restated"
+OFFERED_KINDS = ("Basic", "Amendment")
+
+
+def restated_path(path: Path) -> Path:
+    """Where the restated version of the case file at `path` is written."""
+    if path.stem.endswith(RESTATED_SUFFIX):
+        return path
+    return path.with_name(f"{path.stem}{RESTATED_SUFFIX}{path.suffix}")
+
+
+def restate_file(
+    path: Path,
+    previous_offer_date: date,
+    offer_expiration_date: date | None = None,
+) -> Path:
+    """Write the restated version of the offered document at `path`; return its path.
+
+    Raises RestateError for a document that cannot be restated (a Modification, which is not
+    offered for acceptance; a document that already restates an offer of another date) and
+    CaseError for a file that cannot be read.
+    """
+    path = Path(path)
+    data, raw = read_case_data(path)
+    doc = data.get("document")
+    if not isinstance(doc, dict):
+        raise RestateError("no `document` object: not a case document", source=path)
+    kind = doc.get("kind")
+    if kind not in OFFERED_KINDS:
+        raise RestateError(
+            f"a {kind} cannot be restated: only a document offered to the Purchaser for "
+            "acceptance (a Basic or an Amendment) is restated; a Modification is not offered, "
+            "so change it with a new Modification instead",
+            source=path,
+            location="document.kind",
+        )
+    target = restated_path(path)
+    existing = doc.get("restated")
+    if existing is not None:
+        recorded = existing.get("previous_offer_date") if isinstance(existing, dict) else None
+        if str(recorded) != previous_offer_date.isoformat():
+            raise RestateError(
+                f"this document already restates the offer of {recorded}; restate the "
+                "original document to restate it with another date",
+                source=path,
+                location="document.restated.previous_offer_date",
+            )
+        target = path  # redo: the same restatement, perhaps with a new offer expiration date
+    elif target.exists() and not _restates(target, path):
+        raise RestateError(
+            f"{target.name} already exists and is not a restatement of {path.name}; "
+            "move it aside first",
+            source=path,
+        )
+    if offer_expiration_date is not None and offer_expiration_date <= previous_offer_date:
+        raise RestateError(
+            f"the new offer expiration date {offer_expiration_date} is not after the previous "
+            f"offer date {previous_offer_date}",
+            source=path,
+            location="document.offer_expiration_date",
+        )
+    changes: dict[str, Any] = {"restated": {"previous_offer_date": previous_offer_date.isoformat()}}
+    if offer_expiration_date is not None:
+        changes["offer_expiration_date"] = offer_expiration_date.isoformat()
+    if path.suffix.lower() in (".yaml", ".yml"):
+        text = _yaml_with(data, changes)
+    else:
+        text = _json_with(raw.decode("utf-8-sig"), changes, source=path)
+    bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
+    atomic_write(target, bom + text.encode("utf-8"))
+    return target
+
+
+def _restates(candidate: Path, original: Path) -> bool:
+    """Whether `candidate` is a restated version of the same document as `original`."""
+    try:
+        data, _ = read_case_data(candidate)
+        orig, _ = read_case_data(original)
+    except LoagenError:
+        return False
+    a, b = data.get("document") or {}, orig.get("document") or {}
+    return (
+        data.get("case_id") == orig.get("case_id")
+        and a.get("kind") == b.get("kind")
+        and a.get("number") == b.get("number")
+        and a.get("restated") is not None
+    )
+
+
+def _offered_original(path: Path) -> bool:
+    try:
+        data, _ = read_case_data(path)
+    except LoagenError:
+        return True  # let restate_file report it
+    doc = data.get("document")
+    if not isinstance(doc, dict):
+        return True
+    return doc.get("kind") in OFFERED_KINDS and doc.get("restated") is None
+
+
+# -- editing a JSON file in place ----------------------------------------------------------------
+
+_DECODER = json.JSONDecoder()
+_WS = re.compile(r"\s*")
+
+
+@dataclass(frozen=True)
+class _Member:
+    key: str
+    key_start: int
+    value_start: int
+    value_end: int
+
+
+def _ws(text: str, i: int) -> int:
+    return _WS.match(text, i).end()  # type: ignore[union-attr]
+
+
+def _object_members(text: str, start: int) -> tuple[list[_Member], int]:
+    """The members of the JSON object opening at `start`, and the index of its closing brace."""
+    if text[start] != "{":
+        raise ValueError("not an object")
+    members: list[_Member] = []
+    i = _ws(text, start + 1)
+    if text[i] == "}":
+        return members, i
+    while True:
+        key, j = _DECODER.raw_decode(text, i)
+        j = _ws(text, j)
+        if text[j] != ":":
+            raise ValueError("expected ':'")
+        j = _ws(text, j + 1)
+        _, end = _DECODER.raw_decode(text, j)
+        members.append(_Member(key, i, j, end))
+        k = _ws(text, end)
+        if text[k] == ",":
+            i = _ws(text, k + 1)
+        elif text[k] == "}":
+            return members, k
+        else:
+            raise ValueError("expected ',' or '}'")
+
+
+def _json_with(text: str, changes: dict[str, Any], *, source: Path) -> str:
+    """`text` with the `document` object's members in `changes` replaced or appended."""
+    try:
+        top, _ = _object_members(text, _ws(text, 0))
+        document = next(m for m in top if m.key == "document")
+        members, _ = _object_members(text, document.value_start)
+    except (ValueError, StopIteration, IndexError) as exc:
+        raise RestateError(f"cannot edit the case file: {exc}", source=source) from None
+    edits: list[tuple[int, int, str]] = []
+    by_key = {m.key: m for m in members}
+    appended = []
+    for key, value in changes.items():
+        encoded = json.dumps(value, ensure_ascii=False)
+        if key in by_key:
+            m = by_key[key]
+            edits.append((m.value_start, m.value_end, encoded))
+        else:
+            appended.append(f"{json.dumps(key)}: {encoded}")
+    if appended:
+        if members:
+            last = members[-1]
+            line_start = text.rfind("\n", 0, last.key_start) + 1
+            indent = text[line_start : last.key_start]
+            sep = f",\n{indent}" if indent.strip() == "" and line_start > 0 else ", "
+            edits.append((last.value_end, last.value_end, sep + sep.join(appended)))
+        else:
+            brace = document.value_start
+            edits.append((brace + 1, brace + 1, " " + ", ".join(appended) + " "))
+    for start, end, new in sorted(edits, reverse=True):
+        text = text[:start] + new + text[end:]
+    return text
+
+
+def _yaml_with(data: dict[str, Any], changes: dict[str, Any]) -> str:
+    import yaml
+
+    document = data["document"]
+    for key, value in changes.items():
+        document[key] = value
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False)
+
+
+# -- restating many documents ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A document that cannot be restated, and why."""
+
+    source: Path
+    problems: tuple[Problem, ...]
+
+
+@dataclass
+class RestateReport:
+    written: list[Path] = field(default_factory=list)
+    passed_over: list[Path] = field(default_factory=list)
+    """Case files found in folders that are not offered originals (Modifications, restated)."""
+    refused: list[Refused] = field(default_factory=list)
+
+
+def restate(
+    paths: Iterable[Path],
+    previous_offer_date: date,
+    offer_expiration_date: date | None = None,
+) -> RestateReport:
+    """Write the restated version of each document of `paths` (case files, or folders of them).
+    Documents that cannot be restated are reported; the others still go ahead. Building the
+    restated files is the caller's next step (`ops.batch.run_batch`)."""
+    paths = [Path(p) for p in paths]
+    named = {p.resolve() for p in paths if not p.is_dir()}
+    report = RestateReport()
+    for path in find_case_files(paths):
+        if path.resolve() not in named and not _offered_original(path):
+            # Found in a folder: only the offered originals are restated there, not its
+            # Modifications or the restated files of an earlier run.
+            report.passed_over.append(path)
+            continue
+        try:
+            report.written.append(restate_file(path, previous_offer_date, offer_expiration_date))
+        except LoagenError as exc:
+            report.refused.append(Refused(path, exc.problems))
+    return report

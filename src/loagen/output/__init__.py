@@ -1,0 +1,1 @@
+"""Output: files written whole and in pairs (`files`), and PDFs made by LibreOffice (`pdf`)."""

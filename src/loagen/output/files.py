@@ -1,0 +1,131 @@
+"""Writing build outputs: files written whole or not at all, and a DOCX never without its manifest.
+
+Every file goes through a temporary file in the same folder and a rename, so a reader (and a
+later run after a killed one) sees the old complete file or the new complete file. A DOCX and
+its manifest are written as a pair: both temporary files are written first, and only when both
+are complete are they renamed into place, the DOCX first and the manifest last (the manifest
+vouches for the DOCX). A failure on the way (a full disk) removes what it wrote. Temporary files
+carry the writing process's id, so `remove_stale_temporaries` can clear those of runs that were
+killed without touching those of a run still going.
+
+The data is not forced to disk file by file (no fsync): that would double the cost of a build
+to guard against an operating-system crash, after which `loagen batch` rebuilds whatever its
+manifests no longer vouch for.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from pathlib import Path
+
+from ..errors import OutputError
+
+TEMP_SUFFIX = ".tmp"
+_TEMP = re.compile(r"^\..+\.loagen(\d+)-[0-9a-f]+\.tmp$")
+
+
+def _umask_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+_FILE_MODE = _umask_mode()
+
+
+def _temporary(path: Path) -> Path:
+    return path.with_name(f".{path.name}.loagen{os.getpid()}-{os.urandom(4).hex()}{TEMP_SUFFIX}")
+
+
+def _write_temporary(path: Path, data: bytes) -> Path:
+    tmp = _temporary(path)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _FILE_MODE)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return tmp
+
+
+def _fail(exc: OSError, where: Path) -> OutputError:
+    why = exc.strerror or type(exc).__name__
+    if exc.errno == 28:  # ENOSPC
+        why = "the disk is full"
+    return OutputError(f"cannot write output: {why}; nothing was changed", source=where)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file and a rename (old or new, never half)."""
+    write_pair(((path, data),))
+
+
+def write_pair(files: tuple[tuple[Path, bytes], ...]) -> None:
+    """Write files as one: every temporary file first, then the renames in order. On a failure
+    nothing new is left behind (a new file whose partner could not be renamed is removed when
+    there was no old one)."""
+    temps: list[tuple[Path, Path]] = []
+    try:
+        for path, data in files:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temps.append((_write_temporary(path, data), path))
+    except OSError as exc:
+        for tmp, _ in temps:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        raise _fail(exc, files[len(temps)][0] if len(temps) < len(files) else files[0][0]) from None
+    except BaseException:
+        for tmp, _ in temps:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        raise
+    done: list[tuple[Path, bool]] = []
+    try:
+        for tmp, path in temps:
+            existed = path.exists()
+            os.replace(tmp, path)
+            done.append((path, existed))
+    except BaseException as exc:
+        for tmp, _ in temps[len(done) :]:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        for path, existed in done:
+            if not existed:  # a fresh folder: no DOCX without its manifest
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+        if isinstance(exc, OSError):
+            raise _fail(exc, temps[0][1]) from None
+        raise
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_temporaries(folder: Path) -> int:
+    """Remove the temporary files that runs killed before their rename left in `folder` (those
+    of a run still going are left alone). Returns how many were removed."""
+    removed = 0
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return 0
+    for name in names:
+        m = _TEMP.match(name)
+        if m and not _alive(int(m.group(1))):
+            with contextlib.suppress(OSError):
+                os.unlink(folder / name)
+                removed += 1
+    return removed

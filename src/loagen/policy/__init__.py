@@ -1,0 +1,1 @@
+"""The policy: rules, the note library, note selection and the quality checks."""

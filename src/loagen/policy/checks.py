@@ -1,0 +1,1934 @@
+"""Quality control: the SAMM Appendix 9 rules (tables AP9.T1, AP9.T2, AP9.T4) as small checks.
+
+Each rule is one function registered with `@rule(id, severity, title, reference)`. It reads a
+`Context` (the document, its history, its costs and the notes selected for it) and yields `Hit`s:
+the JSON path of the offending field in the case file as written (`lines[2]` is the third line
+of the file; "" is the whole case) and a message in plain words naming the lines and values.
+`run_checks` turns the hits into `Finding`s carrying the rule's severity and SAMM reference, and
+sorts them: errors first, then by place in the file, rule id and message.
+
+Rules read the policy text, not the example cases: a case no one here wrote must be judged by
+the same words. Where the policy leaves room (SAMM exceptions, heuristics on free text) the rule
+is a warning; where it is plain, an error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from functools import cached_property, lru_cache
+from typing import Literal, NamedTuple
+
+from ..case.model import Case, Line
+from ..document.assembly import LoaDocument
+from ..document.costs import exemption, no_schedule_reason, rate_on, whole
+from ..document.wording import money, spell_date
+from ..reference import Reference, load_reference
+from .selection import Selection
+
+Severity = Literal["error", "warning"]
+_SEVERITY_ORDER = {"error": 0, "warning": 1}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One quality-control finding on one document."""
+
+    severity: Severity
+    rule_id: str
+    """Stable rule identifier, e.g. 'QC-NSR-SHARE'."""
+    message: str
+    """Plain words naming the lines and values."""
+    path: str
+    """JSON path of the offending field, e.g. 'lines[2].source_code'; '' for the whole case."""
+    reference: str
+    """The SAMM reference the rule comes from, e.g. 'Section C5.4.13'."""
+
+    def __str__(self) -> str:
+        where = f" {self.path}" if self.path else ""
+        return f"{self.severity} {self.rule_id}{where}: {self.message} ({self.reference})"
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What `loagen check --list` shows for one rule."""
+
+    id: str
+    severity: Severity
+    title: str
+    reference: str
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+class Hit(NamedTuple):
+    """What a rule function yields: where, and what is wrong."""
+
+    path: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a rule may read about one document."""
+
+    document: LoaDocument
+    selection: Selection | None = None
+
+    @property
+    def case(self) -> Case:
+        return self.document.case
+
+    @property
+    def previous(self) -> Case | None:
+        return self.document.previous
+
+    @property
+    def kind(self) -> str:
+        return self.document.case.document.kind
+
+    @cached_property
+    def ref(self) -> Reference:
+        return load_reference()
+
+    @property
+    def lines(self) -> Iterator[tuple[str, Line]]:
+        """Each line with its JSON path ('lines[0]', ...), in file order."""
+        for i, ln in enumerate(self.case.lines):
+            yield f"lines[{i}]", ln
+
+    @cached_property
+    def _paths(self) -> dict[str, str]:
+        return {ln.number: f"lines[{i}]" for i, ln in enumerate(self.case.lines)}
+
+    def line_path(self, number: str) -> str:
+        """'lines[i]' of line `number` in this file, or '' when it is not on the document."""
+        return self._paths.get(number, "")
+
+    @property
+    def is_bpc(self) -> bool:
+        return self.document.is_bpc
+
+    @property
+    def fmf_terms(self) -> tuple[str, ...]:
+        return tuple(t for t in self.case.terms_of_sale if self.ref.term_flag(t, "fmf"))
+
+    @property
+    def fmf_funded(self) -> bool:
+        """Funded by Foreign Military Financing: `funding` fmf or an FMS Credit term of sale."""
+        return self.case.funding == "fmf" or bool(self.fmf_terms)
+
+    @property
+    def wwrs_stand_alone(self) -> bool:
+        return all(ln.is_wwrs_seller for ln in self.case.lines)
+
+    @property
+    def base_date(self) -> date | None:
+        """The Basic's implementation date (the MOS base on Amendments and Modifications)."""
+        return self.document.implementation_date
+
+
+RuleFunction = Callable[[Context], Iterable[Hit]]
+_RULES: list[tuple[RuleInfo, RuleFunction]] = []
+
+
+def rule(rule_id: str, severity: Severity, title: str, reference: str):
+    """Register a rule function under its id, default severity, title and SAMM reference."""
+
+    def register(fn: RuleFunction) -> RuleFunction:
+        if any(info.id == rule_id for info, _ in _RULES):
+            raise ValueError(f"rule {rule_id} is registered twice")
+        _RULES.append((RuleInfo(rule_id, severity, title, reference), fn))
+        fn.rule_id = rule_id  # type: ignore[attr-defined]
+        return fn
+
+    return register
+
+
+def list_rules() -> tuple[RuleInfo, ...]:
+    """Every rule, sorted by id (for `loagen check --list`)."""
+    return tuple(sorted((info for info, _ in _RULES), key=lambda r: r.id))
+
+
+def _path_key(path: str) -> tuple[object, ...]:
+    parts = re.split(r"(\d+)", path)
+    return tuple(int(p) if p.isdigit() else p for p in parts)
+
+
+def _order(f: Finding) -> tuple[object, ...]:
+    return (_SEVERITY_ORDER[f.severity], f.path == "", _path_key(f.path), f.rule_id, f.message)
+
+
+def run_checks(document: LoaDocument, selection: Selection | None = None) -> tuple[Finding, ...]:
+    """Run every rule on `document` (with the notes in `selection`, when given)."""
+    ctx = Context(document, selection)
+    found: set[Finding] = set()
+    for info, fn in _RULES:
+        for hit in fn(ctx):
+            found.add(Finding(info.severity, info.id, hit.message, hit.path, info.reference))
+    return tuple(sorted(found, key=_order))
+
+
+def _line(ln: Line) -> str:
+    return f"Line {ln.number}"
+
+
+def _sum(values: Iterable[Decimal]) -> Decimal:
+    return sum(values, Decimal(0))
+
+
+# == free text ===================================================================================
+
+# Roles of free-text fields, so each scanner reads only where its rule applies.
+Role = Literal["party", "reference", "title", "prose"]
+
+
+def free_text(case: Case) -> Iterator[tuple[str, str, Role]]:
+    """Every free-text field of `case`: (JSON path, text, role)."""
+    yield "purchaser.name", case.purchaser.name, "party"
+    for i, line in enumerate(case.purchaser.address):
+        yield f"purchaser.address[{i}]", line, "party"
+    yield "nickname", case.nickname, "title"
+    doc = case.document
+    yield "document.purpose", doc.purpose, "prose"
+    if doc.reason:
+        yield "document.reason", doc.reason, "prose"
+    if doc.short_oed_reason:
+        yield "document.short_oed_reason", doc.short_oed_reason, "prose"
+    for i, ref in enumerate(case.purchaser_references):
+        yield f"purchaser_references[{i}].reference", ref.reference, "reference"
+    if case.state_description:
+        yield "state_description", case.state_description, "prose"
+    if case.fund_source is not None:
+        yield "fund_source.program", case.fund_source.program, "reference"
+        yield "fund_source.fiscal_year", case.fund_source.fiscal_year, "reference"
+    for i, ln in enumerate(case.lines):
+        p = f"lines[{i}]"
+        yield f"{p}.description", ln.description, "title"
+        if ln.end_item:
+            yield f"{p}.end_item", ln.end_item, "title"
+        if ln.line_note:
+            yield f"{p}.line_note", ln.line_note, "prose"
+        if ln.performance_period:
+            yield f"{p}.performance_period", ln.performance_period, "prose"
+        if ln.sole_source is not None:
+            yield f"{p}.sole_source.firm", ln.sole_source.firm, "party"
+        if ln.nonrecurring_cost is not None and ln.nonrecurring_cost.waiver is not None:
+            yield (
+                f"{p}.nonrecurring_cost.waiver.reference",
+                ln.nonrecurring_cost.waiver.reference,
+                "reference",
+            )
+        if ln.eda is not None:
+            yield f"{p}.eda.approval_reference", ln.eda.approval_reference, "reference"
+        if ln.training is not None:
+            yield f"{p}.training.performance_period", ln.training.performance_period, "prose"
+        if ln.manpower is not None and ln.manpower.justification:
+            yield f"{p}.manpower.justification", ln.manpower.justification, "prose"
+
+
+def _quote(text: str, start: int, end: int, *, width: int = 24) -> str:
+    """The match in its context, for messages: '...text [MATCH] text...'."""
+    left = text[max(0, start - width) : start]
+    right = text[end : end + width]
+    lead = "..." if start > width else ""
+    tail = "..." if end + width < len(text) else ""
+    return f'"{lead}{left}{text[start:end]}{right}{tail}"'
+
+
+class TextHit(NamedTuple):
+    """A scanner's match: what it found and where in the text."""
+
+    what: str
+    start: int
+    end: int
+
+
+# -- classification markings --
+
+# Banner words count only in capitals: "confidential" and "Secret" in ordinary prose are words,
+# "CONFIDENTIAL" and "SECRET" are markings.
+_BANNER = re.compile(r"\b(?:COSMIC\s+)?(?:TOP\s+SECRET|SECRET|CONFIDENTIAL)\b")
+# Phrases that name a classification level without marking the text: the SIPRNET expansion,
+# and equipment capability ("up to SECRET", "SECRET and below").
+_BENIGN_LEVEL = re.compile(
+    r"secret\s+internet\s+protocol"
+    r"|\b(?:up\s+to|through)\s+(?:and\s+including\s+)?(?:the\s+)?(?:top\s+)?secret\b"
+    r"|\b(?:top\s+)?secret\s+(?:and|or)\s+below\b"
+    r"|\b(?:top\s+)?secret[-\s]+level\b",
+    re.IGNORECASE,
+)
+# Dissemination controls and classification authority lines are markings wherever they appear.
+_CONTROL = re.compile(
+    r"//\s*(?:NOFORN|NF|REL(?:\s+TO)?|RELIDO|ORCON|SCI|SI|TK|HCS|FGI|SAR|IMCON|PROPIN|FISA)\b"
+)
+_REL_TO = re.compile(r"\bREL\s+TO\s+USA\b")
+_CONTROL_WORD = re.compile(r"\b(?:NOFORN|ORCON|RELIDO)\b", re.IGNORECASE)
+_AUTHORITY = re.compile(r"\b(?:classified\s+by|derived\s+from|declassify\s+on)\s*:", re.IGNORECASE)
+# Portion markings: "(TS)", "(S//NF)", "(C//REL TO USA, BN)", "(S/NF)" are always markings.
+_PORTION = re.compile(
+    r"(?<![\w(])\((?:TS|S|C)(?:\s*//?\s*[A-Z][^)]*|/[A-Z][^)]*)\)|(?<![\w(])\(TS\)"
+)
+# A bare "(S)" or "(C)" is a marking only where a portion marking stands: at the start of the
+# text or of a sentence. Glued to a word ("PART(S)") it is a plural; inside a list of "(A)",
+# "(B)", "(C)" it is an enumerator; after "Copyright" it is a copyright sign.
+_BARE = re.compile(r"(?:^|(?<=[.:;!?]\s)|(?<=\n))\s*\((S|C)\)(?=\s|$)")
+_ENUMERATOR = re.compile(r"(?<![\w(])\(([A-Z])\)")
+
+
+@lru_cache(maxsize=16384)
+def find_markings(text: str) -> tuple[TextHit, ...]:
+    """Classification markings in `text` (see the patterns above for what counts).
+
+    Parts of one marking that touch ("SECRET" and "//NOFORN") are reported as one.
+    """
+    spans: list[tuple[int, int]] = []
+    benign = [m.span() for m in _BENIGN_LEVEL.finditer(text)]
+    for m in _BANNER.finditer(text):
+        if not any(a <= m.start() and m.end() <= b for a, b in benign):
+            spans.append(m.span())
+    for pattern in (_CONTROL, _REL_TO, _CONTROL_WORD, _AUTHORITY, _PORTION):
+        spans.extend(m.span() for m in pattern.finditer(text))
+    enumerators = {m.group(1) for m in _ENUMERATOR.finditer(text)}
+    if not (enumerators - {"S", "C"} or {"S", "C"} <= enumerators):  # else a list: (A) (B) (C)
+        spans.extend((m.start(1) - 1, m.end()) for m in _BARE.finditer(text))
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return tuple(TextHit(f"the marking {text[a:b].strip()!r}", a, b) for a, b in merged)
+
+
+# -- personal data --
+
+_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+_PHONE = re.compile(
+    r"(?<![\w/.-])(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}(?![\w/-])"
+)
+_PHONE_INTL = re.compile(r"(?<![\w/+])\+\d{1,3}(?:[\s.-]?\(?\d{1,4}\)?){2,5}(?![\w/])")
+_PHONE_LABEL = re.compile(
+    r"\b(?:tel|phone|telephone|fax|mobile|cell|DSN)\b\.?:?\s*\+?\(?\d[\d\s().-]{5,}\d",
+    re.IGNORECASE,
+)
+_SSN = re.compile(r"(?<![\w-])\d{3}-\d{2}-\d{4}(?![\w-])|\bSSN\b\s*[:#]?\s*\d")
+
+
+@lru_cache(maxsize=16384)
+def find_contact_data(text: str) -> tuple[TextHit, ...]:
+    """E-mail addresses, phone numbers and social security numbers in `text`."""
+    hits: list[TextHit] = []
+    for m in _EMAIL.finditer(text):
+        hits.append(TextHit("an e-mail address", m.start(), m.end()))
+    for m in _SSN.finditer(text):
+        hits.append(TextHit("a social security number", m.start(), m.end()))
+    taken = [(h.start, h.end) for h in hits]
+    for pattern in (_PHONE, _PHONE_LABEL, _PHONE_INTL):
+        for m in pattern.finditer(text):
+            if pattern is _PHONE_INTL and len(re.sub(r"\D", "", m.group(0))) < 8:
+                continue
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue
+            taken.append(m.span())
+            hits.append(TextHit("a phone number", m.start(), m.end()))
+    return tuple(sorted(set(hits), key=lambda h: (h.start, h.end, h.what)))
+
+
+_NAME = r"[A-Z][a-z]+(?:['’-][A-Z]?[a-z]+)?"
+_HONORIFIC = re.compile(
+    rf"\b(?:Mr|Mrs|Ms|Mx|Dr|Miss|Prof)\.?\s+(?:[A-Z]\.\s+)?{_NAME}(?:\s+{_NAME})?"
+)
+# Ranks that are also common abbreviations ("MG" machine gun, "LT", "Gen", "Col") need a first
+# and a last name after them; the others need one name.
+_RANKS = (
+    "LTG|COL|LTC|MAJ|CPT|1LT|2LT|CW[2-5]|WO1|CSM|SGM|1SG|MSG|SFC|SSG|SGT|PFC"
+    "|Lt Gen|Maj Gen|Brig Gen|Lt Col|Capt|1st Lt|2nd Lt|CMSgt|SMSgt|MSgt|TSgt|SSgt"
+    "|SrA|A1C|ADM|VADM|RADM|CAPT|LCDR|LTJG|CWO|MCPO|SCPO|Sgt"
+)
+_AMBIGUOUS_RANKS = "GEN|MG|BG|LT|Gen|Col|Maj|Lt|CDR|Cdr|Adm|ENS|CPO|CPL|SPC"
+_RANK = re.compile(
+    rf"(?<![\w-])(?:(?:{_RANKS})\.?\s+(?:[A-Z]\.\s+)?{_NAME}(?:\s+{_NAME})?"
+    rf"|(?:{_AMBIGUOUS_RANKS})\.?\s+{_NAME}\s+(?:[A-Z]\.\s+)?{_NAME})"
+)
+_CONTACT = re.compile(
+    r"\b(?:POC|Attn|ATTN|Attention|Point of Contact|Contact)\s*[:\-]\s*"
+    rf"(?:{_NAME}\.?\s+)?{_NAME}\s+{_NAME}"
+)
+
+
+@lru_cache(maxsize=16384)
+def find_names(text: str) -> tuple[TextHit, ...]:
+    """Personal names where they can be told apart: after an honorific, a rank or 'POC:'."""
+    hits = []
+    for pattern in (_HONORIFIC, _RANK, _CONTACT):
+        for m in pattern.finditer(text):
+            hits.append(TextHit(f"the personal name {m.group(0)!r}", m.start(), m.end()))
+    return tuple(sorted(set(hits), key=lambda h: (h.start, h.end, h.what)))
+
+
+# -- terminology --
+
+_CUSTOMER = re.compile(
+    r"\bcustomers?(?:['’]s)?\b(?!\s+request)(?!\s+and\s+regional)", re.IGNORECASE
+)
+_PURCHASER = re.compile(r"\bpurchasers?(?:['’]s?)?(?![\w])", re.IGNORECASE)
+_US_VERBS = (
+    "will|shall|may|must|can|could|would|should|is|are|was|were|has|have|had|does|did|agrees"
+    "|provides|to|in|at|for|from|by|of|with|under|via|through|during|before|after|until|which"
+    "|that|who|but|nor|on|into|within|where|when"
+)
+_SENTENCE_STARTS = "The|This|That|These|Those|It|Its|They|A|An|All|Each|If|When|Any|No"
+_US_NOUN = re.compile(
+    rf"\bU\.S\.(?!A\.)(?=\s*$|\s*[,;:!?)\]]|\s+(?:{_US_VERBS})\b|\s+(?:{_SENTENCE_STARTS})\s)"
+)
+_MONTH_ABBR = r"(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?"
+_MONTH_FULL = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+)
+_NUMERIC_DATE = re.compile(
+    r"(?<![\w/.-])(?:\d{1,2}/\d{1,2}/(?:\d{4}|\d{2})|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}-\d{1,2}-\d{4}"
+    r"|\d{1,2}\.\d{1,2}\.\d{4}|\d{4}/\d{1,2}/\d{1,2})(?![\w/-])"
+    rf"|\b\d{{1,2}}[-\s]?{_MONTH_ABBR}[-\s]?\d{{2,4}}\b"
+    rf"|\b(?:{_MONTH_FULL}|{_MONTH_ABBR})\s+\d{{1,2}}(?:st|nd|rd|th)?,\s*\d{{4}}\b",
+    re.IGNORECASE,
+)
+_USG = re.compile(r"\bUSG\b")
+_LINE_ITEM = re.compile(r"\bline[-\s]items?\b", re.IGNORECASE)
+_SLS = re.compile(r"\babove\s+(?:the\s+)?(?:standard\s+level\s+of\s+service|SLS)\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=65536)
+def find_terms(pattern: re.Pattern[str], text: str) -> tuple[TextHit, ...]:
+    return tuple(TextHit(m.group(0), m.start(), m.end()) for m in pattern.finditer(text))
+
+
+def _scan(
+    ctx: Context,
+    finder: Callable[[str], tuple[TextHit, ...]],
+    message: Callable[[TextHit, str], str],
+    roles: tuple[Role, ...] = ("party", "reference", "title", "prose"),
+) -> Iterator[Hit]:
+    for path, text, role in free_text(ctx.case):
+        if role not in roles:
+            continue
+        for h in finder(text):
+            yield Hit(path, message(h, _quote(text, h.start, h.end)))
+
+
+# == rules: AP9.T1 classified data, PII, terminology ============================================
+
+
+@rule(
+    "QC-CLASSIFIED",
+    "error",
+    "No classification markings in LOA text: classified data cannot be entered in DSAMS",
+    "Section C5.4.3.4, Section C5.4.14",
+)
+def classified_markings(ctx: Context) -> Iterator[Hit]:
+    yield from _scan(
+        ctx,
+        find_markings,
+        lambda h, q: (
+            f"{h.what} in {q}: classified data cannot go on an LOA; process it as a "
+            "classified LOA and keep the text unclassified"
+        ),
+    )
+
+
+@rule(
+    "QC-PII",
+    "error",
+    "No personal contact data (e-mail addresses, phone numbers, social security numbers)",
+    "Table AP9.T1, Personal Identifiable Information",
+)
+def personal_contact_data(ctx: Context) -> Iterator[Hit]:
+    yield from _scan(
+        ctx,
+        find_contact_data,
+        lambda h, q: (
+            f"{h.what} in {q}: information that identifies a person is not allowed on an LOA"
+        ),
+    )
+
+
+@rule(
+    "QC-PII-NAME",
+    "error",
+    "No personal names (a name after an honorific, a rank or 'POC:')",
+    "Table AP9.T1, Personal Identifiable Information",
+)
+def personal_names(ctx: Context) -> Iterator[Hit]:
+    yield from _scan(
+        ctx,
+        find_names,
+        lambda h, q: (
+            f"{h.what} in {q}: information that identifies a person is not allowed on "
+            "an LOA; name the office or organisation instead"
+        ),
+    )
+
+
+@rule(
+    "QC-TERM-CUSTOMER",
+    "error",
+    "'Purchaser' (FMS) or 'Benefitting Partner' (BPC), never 'Customer'",
+    "Table AP9.T1, consistent terminology",
+)
+def term_customer(ctx: Context) -> Iterator[Hit]:
+    party = "Benefitting Partner" if ctx.is_bpc else "Purchaser"
+    yield from _scan(
+        ctx,
+        lambda t: find_terms(_CUSTOMER, t),
+        lambda h, q: (
+            f"{h.what!r} in {q}: write {party!r} on {'BPC' if ctx.is_bpc else 'FMS'} cases"
+        ),
+        ("reference", "title", "prose"),
+    )
+
+
+@rule(
+    "QC-TERM-BPC-PARTY",
+    "error",
+    "BPC cases name the other party 'Benefitting Partner', not 'Purchaser'",
+    "Table AP9.T1, consistent terminology",
+)
+def term_bpc_party(ctx: Context) -> Iterator[Hit]:
+    if not ctx.is_bpc:
+        return
+    yield from _scan(
+        ctx,
+        lambda t: find_terms(_PURCHASER, t),
+        lambda h, q: f"{h.what!r} in {q}: a BPC case has a 'Benefitting Partner', not a Purchaser",
+        ("reference", "title", "prose"),
+    )
+
+
+@rule(
+    "QC-TERM-US-NOUN",
+    "warning",
+    "'U.S.' only as an adjective; as a noun write 'United States'",
+    "Table AP9.T1, consistent terminology",
+)
+def term_us_noun(ctx: Context) -> Iterator[Hit]:
+    yield from _scan(
+        ctx,
+        lambda t: find_terms(_US_NOUN, t),
+        lambda h, q: (
+            f"'U.S.' used as a noun in {q}: write 'United States' (U.S. is an adjective "
+            "only, as in 'U.S. Government')"
+        ),
+        ("title", "prose"),
+    )
+
+
+@rule(
+    "QC-TERM-DATE",
+    "error",
+    "Dates are spelled out, e.g. '12 January 2025'",
+    "Table AP9.T1, consistent terminology",
+)
+def term_dates(ctx: Context) -> Iterator[Hit]:
+    yield from _scan(
+        ctx,
+        lambda t: find_terms(_NUMERIC_DATE, t),
+        lambda h, q: f"the date {h.what!r} in {q}: spell dates out, e.g. '12 January 2025'",
+    )
+
+
+@rule(
+    "QC-TERM-USG",
+    "warning",
+    "'U.S. Government', not 'USG'",
+    "Table AP9.T1, SAMM Acronym Listing",
+)
+def term_usg(ctx: Context) -> Iterator[Hit]:
+    yield from _scan(
+        ctx,
+        lambda t: find_terms(_USG, t),
+        lambda h, q: f"'USG' in {q}: write 'U.S. Government'",
+        ("title", "prose"),
+    )
+
+
+@rule(
+    "QC-TERM-LINE-ITEM",
+    "warning",
+    "'Line', not 'Line Item', in case descriptions and line notes",
+    "Table AP9.T1, consistent terminology",
+)
+def term_line_item(ctx: Context) -> Iterator[Hit]:
+    yield from _scan(
+        ctx,
+        lambda t: find_terms(_LINE_ITEM, t),
+        lambda h, q: f"{h.what!r} in {q}: write 'Line' (e.g. 'Line 001')",
+        ("prose",),
+    )
+
+
+@rule(
+    "QC-SLS",
+    "error",
+    "The term 'above Standard Level of Service (SLS)' is not allowed",
+    "Section C9.4.2.4, Table C9.T2A",
+)
+def above_sls(ctx: Context) -> Iterator[Hit]:
+    yield from _scan(
+        ctx,
+        lambda t: find_terms(_SLS, t),
+        lambda h, q: (
+            f"{h.what!r} in {q}: the term 'above Standard Level of Service' is not "
+            "allowed; justify case-funded manpower per Tables C9.T2A/C9.T2B"
+        ),
+    )
+
+
+# == rules: purchaser references and dates =======================================================
+
+
+@rule(
+    "QC-REFS-MISSING",
+    "error",
+    "Basic and Amendment documents cite the Purchaser's Letters of Request or signed minutes",
+    "Figure C5.F6, Table C6.T8",
+)
+def references_missing(ctx: Context) -> Iterator[Hit]:
+    if ctx.kind in ("Basic", "Amendment") and not ctx.case.purchaser_references:
+        yield Hit(
+            "purchaser_references",
+            f"a {ctx.kind} needs the Purchaser's references (Letter of Request or signed meeting "
+            "minutes, with dates); only a Modification reads 'per U.S. Government Review'",
+        )
+
+
+@rule(
+    "QC-REFS-MOD-COPIED",
+    "warning",
+    "A Modification cites only new correspondence with the Purchaser",
+    "Table C6.T8",
+)
+def references_copied_on_modification(ctx: Context) -> Iterator[Hit]:
+    if ctx.kind != "Modification" or ctx.previous is None or not ctx.case.purchaser_references:
+        return
+    before = {(r.reference, r.date) for r in ctx.previous.purchaser_references}
+    now = [(r.reference, r.date) for r in ctx.case.purchaser_references]
+    if all(r in before for r in now):
+        yield Hit(
+            "purchaser_references",
+            "the Modification repeats the previous document's purchaser references; without new "
+            "correspondence from the Purchaser leave them out (it reads 'per U.S. Government "
+            "Review', with no date)",
+        )
+
+
+@rule(
+    "QC-REFS-DATE",
+    "error",
+    "Purchaser references are dated on or before the offer expiration date",
+    "Figure C5.F6",
+)
+def references_after_oed(ctx: Context) -> Iterator[Hit]:
+    oed = ctx.case.document.offer_expiration_date
+    if oed is None:
+        return
+    for i, ref in enumerate(ctx.case.purchaser_references):
+        if ref.date > oed:
+            yield Hit(
+                f"purchaser_references[{i}].date",
+                f"{ref.reference!r} is dated {spell_date(ref.date)}, after the offer expiration "
+                f"date {spell_date(oed)}",
+            )
+
+
+@rule(
+    "QC-OED-ORDER",
+    "error",
+    "Offer expiration dates follow the case history",
+    "Figure C5.F6, Section C6.7",
+)
+def oed_order(ctx: Context) -> Iterator[Hit]:
+    doc = ctx.case.document
+    oed = doc.offer_expiration_date
+    if oed is None or ctx.kind == "Basic":
+        return
+    for earlier in ctx.document.chain[:-1]:
+        before = earlier.document.offer_expiration_date
+        if before is not None and oed <= before:
+            title = earlier.document.kind + (
+                f" {earlier.document.number}" if earlier.document.number else ""
+            )
+            yield Hit(
+                "document.offer_expiration_date",
+                f"the offer expiration date {spell_date(oed)} is not after that of the {title} "
+                f"({spell_date(before)})",
+            )
+    base = ctx.base_date
+    if base is not None and oed <= base:
+        yield Hit(
+            "document.offer_expiration_date",
+            f"the {ctx.kind} expires ({spell_date(oed)}) on or before the Basic's implementation "
+            f"date ({spell_date(base)})",
+        )
+
+
+@rule(
+    "QC-OED-MOD",
+    "error",
+    "A Modification has no offer expiration date, so no short OED reason",
+    "Figure C5.F6",
+)
+def short_oed_on_modification(ctx: Context) -> Iterator[Hit]:
+    if ctx.kind == "Modification" and ctx.case.document.short_oed_reason:
+        yield Hit(
+            "document.short_oed_reason",
+            "a Modification is not offered for acceptance and has no offer expiration date; "
+            "remove the short OED reason",
+        )
+
+
+@rule(
+    "QC-OED-SHORT",
+    "error",
+    "An offer expiration date shorter than standard gives its reason (for the short OED note)",
+    "Table AP9.T1, Offer Expiration Date",
+)
+def short_oed(ctx: Context) -> Iterator[Hit]:
+    doc = ctx.case.document
+    oed = doc.offer_expiration_date
+    if oed is None or doc.short_oed_reason or not ctx.case.purchaser_references:
+        return
+    days = int(ctx.ref.money["bpc_oed_days" if ctx.is_bpc else "standard_oed_days"])
+    newest = max(r.date for r in ctx.case.purchaser_references)
+    # The standard OED runs from a milestone after the request, so it cannot fall sooner than
+    # this many days after the newest request.
+    if oed < newest + timedelta(days=days):
+        yield Hit(
+            "document.offer_expiration_date",
+            f"the offer expires on {spell_date(oed)}, {(oed - newest).days} days after the "
+            f"newest purchaser reference ({spell_date(newest)}); the standard OED is {days} days "
+            "after the offer, so this OED is short: give document.short_oed_reason",
+        )
+
+
+@rule(
+    "QC-BASE-DATE",
+    "error",
+    "Amendments and Modifications give the Basic's implementation date, the same on each",
+    "Figure C5.F5 paragraph 2.e.",
+)
+def base_date(ctx: Context) -> Iterator[Hit]:
+    if ctx.kind == "Basic":
+        return
+    mine = ctx.case.document.implementation_date
+    if mine is None:
+        yield Hit(
+            "document.implementation_date",
+            f"the {ctx.kind} needs the Basic's implementation date: Months (MOS) on Amendments "
+            "and Modifications count from it",
+        )
+        return
+    for earlier in ctx.document.chain[:-1]:
+        theirs = earlier.document.implementation_date
+        if theirs is not None and theirs != mine:
+            yield Hit(
+                "document.implementation_date",
+                f"implementation date {spell_date(mine)} differs from {spell_date(theirs)} on an "
+                "earlier document of the case",
+            )
+            return
+
+
+@rule(
+    "QC-RESTATED",
+    "error",
+    "Only a Basic or an Amendment offered to the Purchaser is restated",
+    "Section C5.4.2.3.2",
+)
+def restated(ctx: Context) -> Iterator[Hit]:
+    doc = ctx.case.document
+    if doc.restated is None:
+        return
+    if ctx.kind == "Modification":
+        yield Hit(
+            "document.restated",
+            "a Modification is not offered to the Purchaser, so it is never a restated document",
+        )
+    elif (
+        doc.offer_expiration_date and doc.restated.previous_offer_date >= doc.offer_expiration_date
+    ):
+        yield Hit(
+            "document.restated.previous_offer_date",
+            "the superseded version was offered on "
+            f"{spell_date(doc.restated.previous_offer_date)}, not before this document's "
+            "offer expiration date "
+            f"{spell_date(doc.offer_expiration_date)}",
+        )
+
+
+@rule(
+    "QC-CLOSURE",
+    "error",
+    "Case closure is on an Amendment or Modification that adds and increases nothing",
+    "Table C6.T8, Section C6.7.1.2",
+)
+def case_closure(ctx: Context) -> Iterator[Hit]:
+    if not ctx.case.document.case_closure:
+        return
+    if ctx.kind == "Basic":
+        yield Hit("document.case_closure", "a Basic cannot be processed for case closure")
+        return
+    for change in ctx.document.changes.lines:
+        if change.added:
+            yield Hit(
+                ctx.line_path(change.number),
+                f"Line {change.number} is added on a case closure document",
+            )
+        elif change.quantity_up:
+            yield Hit(
+                ctx.line_path(change.number) + ".quantity",
+                f"Line {change.number} increases quantity on a case closure document",
+            )
+
+
+@rule(
+    "QC-PURPOSE-REASON",
+    "warning",
+    "An Amendment or Modification says why it changes the case",
+    "Section C6.7.1.2",
+)
+def purpose_reason(ctx: Context) -> Iterator[Hit]:
+    if ctx.kind == "Basic":
+        return
+    doc = ctx.case.document
+    cues = re.compile(
+        r"\b(?:due to|to reflect|to cover|to meet|because|as a result|in response|at the request|"
+        r"requested|based on|to correct|to align|to update|following|per)\b",
+        re.IGNORECASE,
+    )
+    if not (doc.reason and doc.reason.strip()) and not cues.search(doc.purpose):
+        yield Hit(
+            "document.reason",
+            f"the {ctx.kind} does not say why: give the reason for the changes (e.g. contract "
+            "award, Purchaser request, delivery slippage)",
+        )
+
+
+# == rules: terms of sale, funding, country =====================================================
+
+# Terms of sale that need advance coordination with the DSCA Country Finance Directors (AP9.T1:
+# "other special ToS"). Policy staff may also mark a term `special: true` in terms_of_sale.yaml.
+SPECIAL_TERMS = frozenset(
+    {
+        "Payment on Delivery",
+        "Risk Assessed Payment Schedule",
+        "Cash With Acceptance-Balance as Billed",
+    }
+)
+DU = "Dependable Undertaking"
+CPD = "Cash Prior to Delivery"
+CWA_BAB = "Cash With Acceptance-Balance as Billed"
+
+
+@rule(
+    "QC-COUNTRY-UNKNOWN",
+    "warning",
+    "The country code is in the reference table (countries.yaml)",
+    "Table C4.T2a",
+)
+def country_unknown(ctx: Context) -> Iterator[Hit]:
+    code = ctx.case.country_code
+    if code not in ctx.ref.countries:
+        yield Hit(
+            "case_id",
+            f"country code {code!r} is not in countries.yaml, so its Dependable Undertaking and "
+            "grant EDA eligibility cannot be checked; ask policy staff to add it",
+        )
+
+
+@rule(
+    "QC-TOS-DU-COUNTRY",
+    "error",
+    "Dependable Undertaking and Cash Prior to Delivery only for DU-eligible countries",
+    "Table C4.T2a, Table C9.T11",
+)
+def du_country(ctx: Context) -> Iterator[Hit]:
+    country = ctx.ref.countries.get(ctx.case.country_code)
+    if country is None or country.get("dependable_undertaking"):
+        return
+    for i, term in enumerate(ctx.case.terms_of_sale):
+        if term in (DU, CPD):
+            yield Hit(
+                f"terms_of_sale[{i}]",
+                f"{term} is only authorized for countries eligible for Dependable Undertaking; "
+                f"{ctx.case.country_code} ({country.get('name', '')}) is not",
+            )
+
+
+@rule(
+    "QC-TOS-DU-LINES",
+    "error",
+    "Dependable Undertaking goes with procurement lines",
+    "Table C9.T11",
+)
+def du_lines(ctx: Context) -> Iterator[Hit]:
+    if DU not in ctx.case.terms_of_sale:
+        return
+    if not any(ln.is_procurement for ln in ctx.case.lines):
+        i = ctx.case.terms_of_sale.index(DU)
+        yield Hit(
+            f"terms_of_sale[{i}]",
+            "Dependable Undertaking is for procurement lines (Source Code P or X), and the case "
+            "has none",
+        )
+
+
+@rule(
+    "QC-TOS-CPD-LINES",
+    "error",
+    "Cash Prior to Delivery goes with stock lines",
+    "Table C9.T11",
+)
+def cpd_lines(ctx: Context) -> Iterator[Hit]:
+    if CPD not in ctx.case.terms_of_sale:
+        return
+    stock = [
+        ln for ln in ctx.case.lines if ctx.ref.source_codes.get(ln.source_code, {}).get("stock")
+    ]
+    if not stock:
+        i = ctx.case.terms_of_sale.index(CPD)
+        yield Hit(
+            f"terms_of_sale[{i}]",
+            "Cash Prior to Delivery is for stock lines (Source Code S, R, E, F or X), and the "
+            "case has none",
+        )
+
+
+@rule(
+    "QC-TOS-SPECIAL",
+    "warning",
+    "Special terms of sale need advance coordination with the DSCA Country Finance Directors",
+    "Table C9.T11",
+)
+def special_terms(ctx: Context) -> Iterator[Hit]:
+    for i, term in enumerate(ctx.case.terms_of_sale):
+        if not (term in SPECIAL_TERMS or ctx.ref.term_flag(term, "special")):
+            continue
+        if term == CWA_BAB and (ctx.wwrs_stand_alone or ctx.case.category == "clssa_fmso_i"):
+            continue  # the prescribed terms of stand-alone WWRS seller and FMSO I cases
+        yield Hit(
+            f"terms_of_sale[{i}]",
+            f"{term} is a special term of sale: coordinate it in advance with the DSCA Country "
+            "Finance Director",
+        )
+
+
+@rule(
+    "QC-FUNDING",
+    "error",
+    "Funding matches the program and the terms of sale",
+    "Table C9.T11, Chapter 15",
+)
+def funding(ctx: Context) -> Iterator[Hit]:
+    case = ctx.case
+    if (case.program == "BPC") != (case.funding == "bpc"):
+        yield Hit(
+            "funding",
+            f"program {case.program} with funding {case.funding!r}: BPC cases, and only they, "
+            "are funded by U.S. appropriations ('bpc')",
+        )
+    if case.funding == "fmf" and not ctx.fmf_terms:
+        yield Hit(
+            "terms_of_sale",
+            "the case is funded by Foreign Military Financing but no FMS Credit term of sale is "
+            "listed",
+        )
+
+
+# Type of Assistance codes that name a term of sale (Figure C5.F5 paragraph 2.f.).
+TA_TERMS: dict[str, tuple[str, ...]] = {
+    "7": (DU,),
+    "A": ("EDA Grant",),
+    "I": ("EDA Grant",),
+    "M": ("MAP Merger",),
+    "N": ("FMS Credit (Non-Repayable)", "FMS Credit"),
+    "Z": ("FMS Credit (Repayable)", "FMS Credit"),
+}
+
+
+@rule(
+    "QC-TA-TERMS",
+    "warning",
+    "A line's Type of Assistance code matches a term of sale of the case",
+    "Figure C5.F5 paragraph 2.f., Table C9.T11",
+)
+def ta_terms(ctx: Context) -> Iterator[Hit]:
+    for path, ln in ctx.lines:
+        wanted = TA_TERMS.get(ln.type_of_assistance)
+        if wanted and not set(wanted) & set(ctx.case.terms_of_sale):
+            yield Hit(
+                f"{path}.type_of_assistance",
+                f"{_line(ln)} has Type of Assistance {ln.type_of_assistance} "
+                f"({ctx.ref.type_of_assistance[ln.type_of_assistance]['meaning']}) but the terms "
+                f"of sale do not include {' or '.join(wanted)}",
+            )
+
+
+@rule(
+    "QC-TA-SOURCE",
+    "warning",
+    "A line's Type of Assistance code fits its Source Code",
+    "Figure C5.F5 paragraph 2.f.",
+)
+def ta_source(ctx: Context) -> Iterator[Hit]:
+    for path, ln in ctx.lines:
+        usual = ctx.ref.type_of_assistance.get(ln.type_of_assistance, {}).get("usual_source_codes")
+        if usual and ln.source_code not in usual:
+            yield Hit(
+                f"{path}.type_of_assistance",
+                f"{_line(ln)} has Type of Assistance {ln.type_of_assistance} with Source Code "
+                f"{ln.source_code}; that code is used with Source Code {', '.join(usual)}",
+            )
+
+
+# == rules: minimal-dollar and zero lines =======================================================
+
+# "$0, 1, 2 etc." minimal-dollar (non-executable) lines (AP9.T4).
+MINIMAL_DOLLAR_LIMIT = Decimal(2)
+
+
+def _grant_eda(ln: Line) -> bool:
+    return ln.eda is not None and ln.eda.kind == "grant"
+
+
+@rule(
+    "QC-MIN-DOLLAR",
+    "warning",
+    "No minimal-dollar ($0, $1, $2) lines, except the SAMM exceptions",
+    "Section C6.7.6.2",
+)
+def minimal_dollar(ctx: Context) -> Iterator[Hit]:
+    for path, ln in ctx.lines:
+        if ln.total > MINIMAL_DOLLAR_LIMIT:
+            continue
+        if _grant_eda(ln):
+            continue  # grant EDA is listed for customs purposes at no cost
+        change = ctx.document.changes.for_line(ln.number)
+        if (
+            change is not None
+            and change.previous is not None
+            and change.previous.total > MINIMAL_DOLLAR_LIMIT
+        ):
+            continue  # reduced to zero: QC-ZERO-NOT-DELETED says it
+        yield Hit(
+            f"{path}.unit_cost",
+            f"{_line(ln)} is a minimal-dollar line ({money(ln.total)}); remove it unless one of "
+            "the exceptions of SAMM C6.7.6.2 applies",
+        )
+
+
+@rule(
+    "QC-ZERO-NOT-DELETED",
+    "error",
+    "On Amendments and Modifications unused lines are deleted, not reduced to zero",
+    "Section C6.7.6",
+)
+def reduced_to_zero(ctx: Context) -> Iterator[Hit]:
+    for change in ctx.document.changes.lines:
+        if change.previous is None or change.revised is None:
+            continue
+        if change.revised.total <= MINIMAL_DOLLAR_LIMIT < change.previous.total:
+            yield Hit(
+                ctx.line_path(change.number) + ".unit_cost",
+                f"Line {change.number} is reduced from {money(change.previous.total)} to "
+                f"{money(change.revised.total)}; delete the unused line instead",
+            )
+
+
+# == rules: Non-Specific Requirements lines =====================================================
+
+
+@rule(
+    "QC-NSR-SHARE",
+    "error",
+    "Non-Specific Requirements lines total less than 10 percent of the total case value",
+    "Section C5.4.13",
+)
+def nsr_share(ctx: Context) -> Iterator[Hit]:
+    nsr = [(p, ln) for p, ln in ctx.lines if ln.is_nsr]
+    if not nsr:
+        return
+    total = ctx.document.costs.total_estimated_cost
+    share = ctx.ref.money_value("nsr_max_share")
+    amount = _sum(ln.total for _, ln in nsr)
+    if total > 0 and amount < total * share:
+        return
+    pct = (amount / total * 100) if total > 0 else Decimal(100)
+    names = ", ".join(_line(ln) for _, ln in nsr)
+    yield Hit(
+        f"{nsr[0][0]}.unit_cost",
+        f"{names} ({money(amount)}) {'is' if len(nsr) == 1 else 'are'} {pct:.1f} percent of the "
+        f"total case value {money(total)}; Non-Specific Requirements must be less than "
+        f"{share * 100:.0f} percent",
+    )
+
+
+@rule(
+    "QC-NSR-SOURCE",
+    "error",
+    "Non-Specific Requirements lines use Source Code S",
+    "Section C5.4.13",
+)
+def nsr_source(ctx: Context) -> Iterator[Hit]:
+    for path, ln in ctx.lines:
+        if ln.is_nsr and ln.source_code != "S":
+            yield Hit(
+                f"{path}.source_code",
+                f"{_line(ln)} is a Non-Specific Requirements line with Source Code "
+                f"{ln.source_code}; it must be S",
+            )
+
+
+@rule(
+    "QC-NSR-CODES",
+    "error",
+    "Non-Specific Requirements lines have no ORC, DTC or Months (MOS)",
+    "Section C5.4.13",
+)
+def nsr_codes(ctx: Context) -> Iterator[Hit]:
+    for path, ln in ctx.lines:
+        if not ln.is_nsr:
+            continue
+        for field, label in (
+            ("offer_release_code", "Offer Release Code"),
+            ("delivery_term_code", "Delivery Term Code"),
+            ("months", "Months (MOS)"),
+        ):
+            if getattr(ln, field):
+                yield Hit(
+                    f"{path}.{field}",
+                    f"{_line(ln)} is a Non-Specific Requirements line and must have no {label} "
+                    f"(it has {getattr(ln, field)!r})",
+                )
+
+
+@rule(
+    "QC-NSR-PROGRAM",
+    "error",
+    "No Non-Specific Requirements lines on BPC or FMF-funded cases",
+    "Section C5.4.13",
+)
+def nsr_program(ctx: Context) -> Iterator[Hit]:
+    if not (ctx.is_bpc or ctx.fmf_funded):
+        return
+    why = "a BPC case" if ctx.is_bpc else "an FMF-funded case"
+    for path, ln in ctx.lines:
+        if ln.is_nsr:
+            yield Hit(
+                f"{path}.masl",
+                f"{_line(ln)} is a Non-Specific Requirements line, which cannot be used on {why}",
+            )
+
+
+# == rules: sole source, nonrecurring cost ======================================================
+
+
+@rule(
+    "QC-SOLE-SOURCE-STOCK",
+    "error",
+    "Sole source only on procurement lines, never on stock lines",
+    "Section C6.3.4",
+)
+def sole_source_stock(ctx: Context) -> Iterator[Hit]:
+    for path, ln in ctx.lines:
+        if ln.sole_source is not None and not ln.is_procurement:
+            yield Hit(
+                f"{path}.sole_source",
+                f"{_line(ln)} has Source Code {ln.source_code} "
+                f"({ctx.ref.source_codes[ln.source_code]['meaning']}); sole source "
+                f"({ln.sole_source.firm}) is only for procurement lines (P, or X with a "
+                "procurement part)",
+            )
+
+
+@rule(
+    "QC-SOLE-SOURCE-REQUEST",
+    "warning",
+    "New sole source designations rest on a new Purchaser request, cited as a reference",
+    "Section C6.3.4.2",
+)
+def sole_source_request(ctx: Context) -> Iterator[Hit]:
+    changes = ctx.document.changes
+    earlier_oed = max(
+        (
+            c.document.offer_expiration_date
+            for c in ctx.document.chain[:-1]
+            if c.document.offer_expiration_date
+        ),
+        default=None,
+    )
+    ref_dates = {r.date for r in ctx.case.purchaser_references}
+    for path, ln in ctx.lines:
+        if ln.sole_source is None:
+            continue
+        change = changes.for_line(ln.number)
+        previous = change.previous if change is not None and changes.has_previous else None
+        is_new = previous is None or previous.sole_source != ln.sole_source
+        if not is_new:
+            continue
+        asked = ln.sole_source.purchaser_request_date
+        if changes.has_previous and earlier_oed is not None and asked <= earlier_oed:
+            yield Hit(
+                f"{path}.sole_source.purchaser_request_date",
+                f"{_line(ln)} adds sole source ({ln.sole_source.firm}) on a request of "
+                f"{spell_date(asked)}, which predates the earlier documents; adding sole source "
+                "needs a new Purchaser request",
+            )
+        elif ctx.kind != "Modification" and not ctx.is_bpc and asked not in ref_dates:
+            yield Hit(
+                f"{path}.sole_source.purchaser_request_date",
+                f"{_line(ln)}: the Purchaser's sole source request of {spell_date(asked)} is "
+                "not among the purchaser references; cite the request",
+            )
+
+
+@rule(
+    "QC-NC-NOT-APPLICABLE",
+    "error",
+    "Nonrecurring cost does not apply to FMF-funded or BPC cases",
+    "Section C9.4.5",
+)
+def nc_not_applicable(ctx: Context) -> Iterator[Hit]:
+    if not (ctx.is_bpc or ctx.case.funding == "fmf"):
+        return
+    why = "BPC cases" if ctx.is_bpc else "cases funded by Foreign Military Financing"
+    for path, ln in ctx.lines:
+        if ln.nonrecurring_cost is not None:
+            yield Hit(
+                f"{path}.nonrecurring_cost",
+                f"{_line(ln)} carries a nonrecurring cost entry; nonrecurring cost does not apply "
+                f"to {why} (not even as a waiver): remove it",
+            )
+
+
+@rule(
+    "QC-NC-MDE",
+    "warning",
+    "Nonrecurring cost is charged on Major Defense Equipment",
+    "Section C9.4.5, Appendix 1",
+)
+def nc_mde(ctx: Context) -> Iterator[Hit]:
+    for path, ln in ctx.lines:
+        if ln.nonrecurring_cost is not None and not ln.major_defense_equipment:
+            yield Hit(
+                f"{path}.nonrecurring_cost",
+                f"{_line(ln)} carries nonrecurring cost but is not marked Major Defense Equipment",
+            )
+
+
+# == rules: Worldwide Warehouse Redistribution Services ========================================
+
+_WWRS_LOOK = re.compile(
+    r"worldwide\s+warehouse\s+redistribution|redistribution\s+services|\bWWRS\s+seller\b",
+    re.IGNORECASE,
+)
+_WWRS_NOTE = re.compile(r"worldwide\s+warehouse|\bWWRS\b", re.IGNORECASE)
+WWRS_TERMS = frozenset(
+    {
+        "Cash With Acceptance",
+        CWA_BAB,
+        "FMS Credit",
+        "FMS Credit (Repayable)",
+        "FMS Credit (Non-Repayable)",
+    }
+)
+
+
+@rule(
+    "QC-WWRS-MASL",
+    "error",
+    "Worldwide Warehouse Redistribution Services seller lines use MASL WWWRED1STSERV",
+    "AP8.S21m.2.2",
+)
+def wwrs_masl(ctx: Context) -> Iterator[Hit]:
+    wanted = ctx.ref.wwrs_seller_masl
+    for path, ln in ctx.lines:
+        looks = _WWRS_LOOK.search(ln.description) or ln.masl.upper().startswith("WWWRED")
+        if looks and ln.masl != wanted:
+            yield Hit(
+                f"{path}.masl",
+                f"{_line(ln)} is a Worldwide Warehouse Redistribution Services seller line with "
+                f"MASL {ln.masl!r}; it must use MASL {wanted}",
+            )
+
+
+@rule(
+    "QC-WWRS-TERMS",
+    "error",
+    "A stand-alone WWRS seller case uses Cash With Acceptance(-Balance as Billed) or FMS Credit, "
+    "with no payment schedule",
+    "AP8.S21m.2.2",
+)
+def wwrs_terms(ctx: Context) -> Iterator[Hit]:
+    if not ctx.wwrs_stand_alone:
+        return
+    for i, term in enumerate(ctx.case.terms_of_sale):
+        if term not in WWRS_TERMS:
+            yield Hit(
+                f"terms_of_sale[{i}]",
+                f"{term} on a stand-alone WWRS seller case; use Cash With Acceptance-Balance as "
+                "Billed or FMS Credit",
+            )
+    if ctx.case.payment_schedule:
+        yield Hit(
+            "payment_schedule",
+            "a stand-alone WWRS seller case has a special Initial Deposit and no payment schedule",
+        )
+
+
+@rule(
+    "QC-WWRS-NOTE",
+    "error",
+    "The WWRS note goes with a WWRS seller line",
+    "AP8.S21m.2.2, Appendix 6",
+)
+def wwrs_note(ctx: Context) -> Iterator[Hit]:
+    if ctx.selection is None or any(ln.is_wwrs_seller for ln in ctx.case.lines):
+        return
+    for note in ctx.selection.notes:
+        if _WWRS_NOTE.search(note.title) or _WWRS_NOTE.search(note.id):
+            yield Hit(
+                "",
+                f"note {note.id} ({note.title}) is selected but no line uses MASL "
+                f"{ctx.ref.wwrs_seller_masl}",
+            )
+
+
+# == rules: training, medical, TLA, manpower ====================================================
+
+# Words that name training, or medical services (not a topic: "field medical training" is
+# training). Only services and manpower lines are read for them: "TRAINING AMMUNITION" and
+# "MEDICAL SUPPLIES" are materiel.
+_TRAINING_WORD = re.compile(r"\btraining\b|\binstruction\b", re.IGNORECASE)
+_MEDICAL_WORD = re.compile(r"\bmedical\b|\bhospital\w*|\bsurg(?:ical|ery)\b", re.IGNORECASE)
+_MEDICAL_SERVICES = re.compile(
+    r"\bmedical\s+(?:services?|care|treatment|support|evacuation)\b|\bhospitali[sz]ation\b"
+    r"|\bsurgery\b",
+    re.IGNORECASE,
+)
+_TRAINING_SERVICES = re.compile(
+    r"\btraining\s+(?:courses?|services?|programs?|team)\b|\binstruction\b", re.IGNORECASE
+)
+_SERVICE_KINDS = ("services", "manpower")
+
+
+@rule(
+    "QC-TRAINING-DATA",
+    "error",
+    "A training line gives its training data (location, severable, period of performance)",
+    "Section C10.7.8",
+)
+def training_data(ctx: Context) -> Iterator[Hit]:
+    for path, ln in ctx.lines:
+        if ln.kind == "training" and ln.training is None:
+            yield Hit(
+                path,
+                f"{_line(ln)} is a training line without 'training' data (CONUS or OCONUS, "
+                "severable or not, period of performance)",
+            )
+
+
+@rule(
+    "QC-TRAINING-SEPARATE",
+    "error",
+    "Training and medical services each on lines of their own",
+    "Section C10.7.8, Section C2.1.6.2.2",
+)
+def training_separate(ctx: Context) -> Iterator[Hit]:
+    for path, ln in ctx.lines:
+        if ln.training is not None and ln.kind != "training":
+            yield Hit(
+                f"{path}.training",
+                f"{_line(ln)} is a {ln.kind} line with training data; training goes on a "
+                "separate training line",
+            )
+        text = f"{ln.description} {ln.line_note or ''}"
+        if ln.kind == "training" and _MEDICAL_SERVICES.search(text):
+            yield Hit(
+                f"{path}.description",
+                f"{_line(ln)} is a training line that also names medical services; medical "
+                "services go on a separate line",
+            )
+        if ln.kind == "medical" and _TRAINING_SERVICES.search(text):
+            yield Hit(
+                f"{path}.description",
+                f"{_line(ln)} is a medical line that also names training; training goes on a "
+                "separate line",
+            )
+
+
+@rule(
+    "QC-TRAINING-KIND",
+    "warning",
+    "A line described as training or medical services has that kind",
+    "Section C10.7.8, Section C2.1.6.2.2",
+)
+def training_kind(ctx: Context) -> Iterator[Hit]:
+    for path, ln in ctx.lines:
+        if ln.kind in _SERVICE_KINDS and _TRAINING_WORD.search(ln.description):
+            yield Hit(
+                f"{path}.kind",
+                f"{_line(ln)} ({ln.description}) reads as training but its kind is {ln.kind!r}",
+            )
+        if ln.kind in _SERVICE_KINDS and _MEDICAL_WORD.search(ln.description):
+            yield Hit(
+                f"{path}.kind",
+                f"{_line(ln)} ({ln.description}) reads as medical services but its kind is "
+                f"{ln.kind!r}",
+            )
+
+
+def _tla(ln: Line | None) -> bool:
+    return bool(
+        ln is not None and ln.training is not None and ln.training.travel_and_living_allowance
+    )
+
+
+@rule(
+    "QC-TLA-REQUEST",
+    "error",
+    "Travel and Living Allowance only when the Purchaser requests it",
+    "Section C2.1.6.2.2",
+)
+def tla_request(ctx: Context) -> Iterator[Hit]:
+    if ctx.case.purchaser_references:
+        return
+    changes = ctx.document.changes
+    for path, ln in ctx.lines:
+        change = changes.for_line(ln.number)
+        before = change.previous if change is not None and changes.has_previous else None
+        if _tla(ln) and not _tla(before):
+            yield Hit(
+                f"{path}.training.travel_and_living_allowance",
+                f"{_line(ln)} adds Travel and Living Allowance, which the Purchaser must request "
+                "in a Letter of Request; cite the request in the purchaser references",
+            )
+
+
+@rule(
+    "QC-TLA-OCONUS",
+    "warning",
+    "Travel and Living Allowance is for students trained in the United States",
+    "Section C2.1.6.2.2, Chapter 10",
+)
+def tla_oconus(ctx: Context) -> Iterator[Hit]:
+    for path, ln in ctx.lines:
+        if _tla(ln) and ln.training is not None and ln.training.location == "OCONUS":
+            yield Hit(
+                f"{path}.training.travel_and_living_allowance",
+                f"{_line(ln)} is OCONUS training with Travel and Living Allowance; TLA is paid "
+                "to international students training in the United States",
+            )
+
+
+@rule(
+    "QC-MANPOWER-TRAVEL",
+    "error",
+    "Manpower travel above the daily limit per person is justified",
+    "Section C9.4.2.4.1.1.2",
+)
+def manpower_travel(ctx: Context) -> Iterator[Hit]:
+    limit = ctx.ref.money_value("manpower_travel_daily_limit")
+    for path, ln in ctx.lines:
+        mp = ln.manpower
+        if mp is None or mp.travel_cost_per_day <= limit:
+            continue
+        if mp.justification and mp.justification.strip():
+            continue
+        yield Hit(
+            f"{path}.manpower.travel_cost_per_day",
+            f"{_line(ln)} travel costs {money(mp.travel_cost_per_day)} a day per person, above "
+            f"{money(limit)}; give the justification for the line note",
+        )
+
+
+# == rules: scope of Amendments and Modifications ===============================================
+
+_MOD_SCOPE_WORDS = re.compile(
+    r"\b(?:adds|add|adding|additional|new\s+lines?|increases\s+the\s+quantit(?:y|ies)|"
+    r"provides\s+for\s+(?:an?\s+)?(?:additional|new))\b",
+    re.IGNORECASE,
+)
+_NOT_SCOPE_OBJECT = re.compile(r"\bnotes?\b|\bstorage\b|\bremarks?\b", re.IGNORECASE)
+_REASON_FIELD = {
+    "a new line": "",
+    "more quantity on a defined order line": ".quantity",
+    "more value on a blanket order line": ".unit_cost",
+    "a longer period of performance on a service line": ".months",
+}
+
+
+def _eda_storage_line(ctx: Context, ln: Line | None) -> bool:
+    """A storage line added by Modification to recover grant EDA storage charges (allowed)."""
+    return (
+        ln is not None
+        and bool(re.search(r"\bstorage\b", ln.description, re.IGNORECASE))
+        and any(_grant_eda(other) for other in ctx.case.lines)
+    )
+
+
+@rule(
+    "QC-MOD-SCOPE",
+    "error",
+    "A Modification does not change scope (new lines, more quantity, value or period)",
+    "Table C6.T7, Section C5.4.3",
+)
+def modification_scope(ctx: Context) -> Iterator[Hit]:
+    if ctx.kind != "Modification":
+        return
+    for change in ctx.document.changes.scope_lines:
+        if change.added and _eda_storage_line(ctx, change.revised):
+            continue
+        reasons = change.scope_reasons
+        yield Hit(
+            ctx.line_path(change.number) + _REASON_FIELD.get(reasons[0], ""),
+            f"Line {change.number}: {' and '.join(reasons)} is a change of scope, which a "
+            "Modification may not make; use an Amendment",
+        )
+
+
+@rule(
+    "QC-MOD-PURPOSE",
+    "warning",
+    "A Modification's description does not announce new scope",
+    "Section C6.7.1.2, Table C6.T7",
+)
+def modification_purpose(ctx: Context) -> Iterator[Hit]:
+    if ctx.kind != "Modification":
+        return
+    purpose = ctx.case.document.purpose
+    for m in _MOD_SCOPE_WORDS.finditer(purpose):
+        if _NOT_SCOPE_OBJECT.search(purpose[m.end() : m.end() + 40]):
+            continue  # "adds the Cargo Preference note", "adds a storage line": not scope
+        yield Hit(
+            "document.purpose",
+            f"the Modification's purpose says {m.group(0)!r}, which reads as a change of scope; "
+            "a Modification adds nothing the Purchaser must accept (use an Amendment, or reword)",
+        )
+        return
+
+
+@rule(
+    "QC-SCOPE-OLD-RATE",
+    "error",
+    "Scope increases on an Amendment go on a new line at the current surcharge rate",
+    "Section C5.4.3, Table C6.T7",
+)
+def scope_old_rate(ctx: Context) -> Iterator[Hit]:
+    oed = ctx.case.document.offer_expiration_date
+    if ctx.kind != "Amendment" or oed is None or exemption(ctx.case, oed, ctx.ref):
+        return
+    current = rate_on(oed, ctx.ref)
+    for change in ctx.document.changes.scope_lines:
+        if change.added:
+            continue
+        cost = ctx.document.costs.line(change.number)
+        if cost is None or cost.surcharge_rate == current:
+            continue
+        yield Hit(
+            ctx.line_path(change.number),
+            f"Line {change.number} ({' and '.join(change.scope_reasons)}) carries the old "
+            f"administrative surcharge rate {cost.surcharge_rate * 100:.1f}%; put the increase on "
+            f"a new line at the current rate {current * 100:.1f}%",
+        )
+
+
+# == rules: notes and line references ===========================================================
+
+_LINE_REF = re.compile(
+    r"\bLines?\s+(\d{3}[a-z]?)(?:\s*(?:-|–|through|to)\s*(\d{3}[a-z]?))?", re.IGNORECASE
+)
+
+
+@rule(
+    "QC-DELETED-LINE-NOTE",
+    "error",
+    "Notes of deleted lines are deleted with them",
+    "Table AP9.T2, LOA notes, Appendix 6",
+)
+def deleted_line_notes(ctx: Context) -> Iterator[Hit]:
+    if ctx.selection is None:
+        return
+    deleted = {c.number for c in ctx.document.changes.deleted}
+    on_doc = {ln.number for ln in ctx.case.lines}
+    for note in ctx.selection.notes:
+        for number in note.lines:
+            if number in deleted and note.placement == "line":
+                yield Hit(
+                    "",
+                    f"Line {number} is deleted but its line note {note.id} ({note.title}) is still "
+                    "selected; delete the line note with the line",
+                )
+            elif number not in on_doc:
+                yield Hit(
+                    "",
+                    f"note {note.id} ({note.title}) names Line {number}, which is not on this "
+                    "document",
+                )
+
+
+@rule(
+    "QC-LINE-REF",
+    "error",
+    "Line notes refer only to lines on the document",
+    "Table AP9.T2, LOA notes, Figure C5.F6",
+)
+def line_note_references(ctx: Context) -> Iterator[Hit]:
+    on_doc = {ln.number for ln in ctx.case.lines}
+    deleted = {c.number for c in ctx.document.changes.deleted}
+    for path, ln in ctx.lines:
+        if not ln.line_note:
+            continue
+        for m in _LINE_REF.finditer(ln.line_note):
+            for number in filter(None, (m.group(1), m.group(2))):
+                if number in on_doc:
+                    continue
+                what = "was deleted" if number in deleted else "is not on this document"
+                yield Hit(
+                    f"{path}.line_note",
+                    f"the line note of {_line(ln)} refers to Line {number}, which {what}",
+                )
+
+
+# == rules: Excess Defense Articles =============================================================
+
+
+@rule(
+    "QC-EDA-SOURCE",
+    "error",
+    "Excess Defense Articles lines use Source Code E and give their EDA approval",
+    "Appendix 8, Table AP9.T4, Excess Defense Articles",
+)
+def eda_source(ctx: Context) -> Iterator[Hit]:
+    for path, ln in ctx.lines:
+        if ln.eda is not None and ln.source_code != "E":
+            yield Hit(
+                f"{path}.source_code",
+                f"{_line(ln)} is an Excess Defense Articles line with Source Code "
+                f"{ln.source_code}; EDA lines use Source Code E",
+            )
+        if ln.eda is None and ln.source_code == "E":
+            yield Hit(
+                path,
+                f"{_line(ln)} has Source Code E (excess) but no 'eda' data with its approval",
+            )
+
+
+@rule(
+    "QC-EDA-APPROVAL",
+    "error",
+    "EDA lines do not exceed the EDA approval",
+    "Appendix 8, Table AP9.T4, Excess Defense Articles",
+)
+def eda_approval(ctx: Context) -> Iterator[Hit]:
+    for path, ln in ctx.lines:
+        eda = ln.eda
+        if eda is None:
+            continue
+        if eda.approved_quantity is not None and ln.quantity > eda.approved_quantity:
+            yield Hit(
+                f"{path}.quantity",
+                f"{_line(ln)} offers {ln.quantity} but the EDA approval "
+                f"({eda.approval_reference}) allows {eda.approved_quantity}",
+            )
+        if eda.approved_value is not None and ln.total > eda.approved_value:
+            yield Hit(
+                f"{path}.unit_cost",
+                f"{_line(ln)} is worth {money(ln.total)} but the EDA approval "
+                f"({eda.approval_reference}) allows {money(eda.approved_value)}",
+            )
+
+
+@rule(
+    "QC-EDA-GRANT",
+    "error",
+    "Grant EDA goes to eligible countries, under the EDA Grant term of sale",
+    "Appendix 8, Table C4.T2a",
+)
+def eda_grant(ctx: Context) -> Iterator[Hit]:
+    grants = [(p, ln) for p, ln in ctx.lines if _grant_eda(ln)]
+    country = ctx.ref.countries.get(ctx.case.country_code)
+    for path, ln in grants:
+        if country is not None and not country.get("eda_grant"):
+            yield Hit(
+                f"{path}.eda.kind",
+                f"{_line(ln)} is grant EDA but {ctx.case.country_code} is not eligible for grant "
+                "Excess Defense Articles",
+            )
+    if grants and "EDA Grant" not in ctx.case.terms_of_sale:
+        yield Hit(
+            "terms_of_sale",
+            f"{', '.join(_line(ln) for _, ln in grants)}: grant EDA needs the 'EDA Grant' "
+            "term of sale",
+        )
+    if not grants and "EDA Grant" in ctx.case.terms_of_sale:
+        i = ctx.case.terms_of_sale.index("EDA Grant")
+        yield Hit(f"terms_of_sale[{i}]", "'EDA Grant' term of sale but no grant EDA line")
+
+
+@rule(
+    "QC-EDA-DESCRIPTION",
+    "warning",
+    "An EDA case names the Excess Defense Articles in its nickname or description",
+    "Appendix 8, Table AP9.T4, Excess Defense Articles",
+)
+def eda_description(ctx: Context) -> Iterator[Hit]:
+    if not any(ln.eda is not None for ln in ctx.case.lines):
+        return
+    says = re.compile(r"\bEDA\b|excess\s+defense\s+articles?", re.IGNORECASE)
+    if not (says.search(ctx.case.nickname) or says.search(ctx.case.document.purpose)):
+        yield Hit(
+            "document.purpose",
+            "the case transfers Excess Defense Articles but neither the nickname nor the "
+            "description says so",
+        )
+
+
+# == rules: line data, months ===================================================================
+
+
+@rule(
+    "QC-MONTHS",
+    "error",
+    "Every line except Non-Specific Requirements has Months (MOS), ORC and DTC",
+    "Figure C5.F6, Figure C5.F5 paragraph 2.e.",
+)
+def months_present(ctx: Context) -> Iterator[Hit]:
+    for path, ln in ctx.lines:
+        if ln.is_nsr:
+            continue
+        for field, label in (
+            ("months", "Months (MOS)"),
+            ("offer_release_code", "Offer Release Code"),
+            ("delivery_term_code", "Delivery Term Code"),
+        ):
+            if not getattr(ln, field):
+                yield Hit(f"{path}.{field}", f"{_line(ln)} needs its {label}")
+        r = ln.month_range
+        if r is not None and r[0] > r[1]:
+            yield Hit(f"{path}.months", f"{_line(ln)}: first month {r[0]} is after the last {r[1]}")
+
+
+def _months_between(start: date, end: date) -> int:
+    months = (end.year - start.year) * 12 + (end.month - start.month)
+    return months - (1 if end.day < start.day else 0)
+
+
+@rule(
+    "QC-MONTHS-NEW-LINE",
+    "error",
+    "A line added by an Amendment starts on or after the Amendment's offer expiration date",
+    "Figure C5.F5 paragraph 2.e.",
+)
+def months_new_line(ctx: Context) -> Iterator[Hit]:
+    oed, base = ctx.case.document.offer_expiration_date, ctx.base_date
+    if ctx.kind == "Basic" or oed is None or base is None:
+        return
+    earliest = _months_between(base, oed)
+    for change in ctx.document.changes.added:
+        ln = change.revised
+        r = ln.month_range if ln is not None else None
+        if ln is None or r is None or r[0] >= earliest:
+            continue
+        yield Hit(
+            ctx.line_path(ln.number) + ".months",
+            f"{_line(ln)} is new and starts in month {r[0]}, before the offer expiration date "
+            f"{spell_date(oed)} (month {earliest} after implementation on {spell_date(base)})",
+        )
+
+
+# == rules: payment schedule ====================================================================
+
+
+@rule(
+    "QC-SCHEDULE-TOTAL",
+    "error",
+    "A payment schedule given by the case sums to the total estimated cost",
+    "Section C9.9",
+)
+def schedule_total(ctx: Context) -> Iterator[Hit]:
+    costs = ctx.document.costs
+    if costs.schedule_source != "case":
+        return
+    if whole(costs.schedule_total) != whole(costs.total_estimated_cost):
+        yield Hit(
+            "payment_schedule",
+            f"the payment schedule sums to {money(costs.schedule_total)} but the total estimated "
+            f"cost is {money(costs.total_estimated_cost)} (difference "
+            f"{money(abs(costs.schedule_total - costs.total_estimated_cost))})",
+        )
+
+
+@rule(
+    "QC-SCHEDULE-NOT-REQUIRED",
+    "error",
+    "No payment schedule where the terms of sale require none",
+    "Section C9.9",
+)
+def schedule_not_required(ctx: Context) -> Iterator[Hit]:
+    costs = ctx.document.costs
+    if costs.schedule_source != "case" or ctx.wwrs_stand_alone:  # WWRS: QC-WWRS-TERMS says it
+        return
+    why = no_schedule_reason(ctx.case, costs.total_estimated_cost, ctx.ref)
+    if why:
+        yield Hit("payment_schedule", f"the case gives a payment schedule but needs none ({why})")
+
+
+@rule(
+    "QC-SCHEDULE-DATES",
+    "warning",
+    "Quarterly payments fall due on 15 March, June, September and December, in order",
+    "Table C9.T16, Section C9.9",
+)
+def schedule_dates(ctx: Context) -> Iterator[Hit]:
+    rows = ctx.case.payment_schedule or []
+    for i, row in enumerate(rows):
+        if i > 0 and row.date <= rows[i - 1].date:
+            yield Hit(
+                f"payment_schedule[{i}].date",
+                f"payment {i + 1} ({spell_date(row.date)}) is not after the one before it",
+            )
+        if i > 0 and not (row.date.day == 15 and row.date.month in (3, 6, 9, 12)):
+            yield Hit(
+                f"payment_schedule[{i}].date",
+                f"payment {i + 1} falls due on {spell_date(row.date)}; quarterly payments fall "
+                "due on 15 March, 15 June, 15 September or 15 December",
+            )
+
+
+@rule(
+    "QC-SCHEDULE-DEPOSIT",
+    "error",
+    "The Initial Deposit covers nonrecurring cost that is not waived",
+    "Section C9.9.1.5.1",
+)
+def schedule_deposit(ctx: Context) -> Iterator[Hit]:
+    costs = ctx.document.costs
+    if (
+        costs.schedule_source != "case"
+        or ctx.case.program != "FMS"
+        or ctx.case.funding != "national"
+    ):
+        return
+    nc = _sum(
+        ln.nonrecurring_cost.amount
+        for ln in ctx.case.lines
+        if ln.nonrecurring_cost is not None and ln.nonrecurring_cost.waiver is None
+    )
+    if costs.initial_deposit < nc:
+        yield Hit(
+            "payment_schedule[0].amount",
+            f"the Initial Deposit {money(costs.initial_deposit)} does not cover the nonrecurring "
+            f"cost that is not waived ({money(nc)})",
+        )
+
+
+# == rules: special topic areas (AP9.T4) ========================================================
+
+
+@rule(
+    "QC-CLASSIFIED-ITEMS",
+    "error",
+    "Classified items are on defined order lines and never released automatically (ORC A)",
+    "Section C5.4.3.1.2, Table C5.T7, Table C7.T6",
+)
+def classified_items(ctx: Context) -> Iterator[Hit]:
+    for path, ln in ctx.lines:
+        if "classified" not in ln.items:
+            continue
+        if ctx.case.category == "blanket_order" and ln.kind != "publications":
+            yield Hit(
+                path,
+                f"{_line(ln)} holds classified items on a blanket order case; classified items "
+                "go on defined order lines (only classified publications may be on blanket order)",
+            )
+        if ln.offer_release_code == "A":
+            yield Hit(
+                f"{path}.offer_release_code",
+                f"{_line(ln)} holds classified items with Offer Release Code A; classified items "
+                "need a special Offer Release Code",
+            )
+
+
+@rule(
+    "QC-COMSEC-EEUM",
+    "error",
+    "COMSEC equipment is on Enhanced End Use Monitoring lines",
+    "Section C8.4.1.4",
+)
+def comsec_eeum(ctx: Context) -> Iterator[Hit]:
+    for path, ln in ctx.lines:
+        if "comsec" in ln.items and "eeum" not in ln.items:
+            yield Hit(
+                f"{path}.items",
+                f"{_line(ln)} holds COMSEC equipment but is not an Enhanced End Use Monitoring "
+                "(eeum) line",
+            )
+
+
+@rule(
+    "QC-NVD-EEUM",
+    "warning",
+    "Night vision devices are Enhanced End Use Monitoring items",
+    "Table C8.T4",
+)
+def nvd_eeum(ctx: Context) -> Iterator[Hit]:
+    for path, ln in ctx.lines:
+        if "nvd" in ln.items and "eeum" not in ln.items:
+            yield Hit(
+                f"{path}.items",
+                f"{_line(ln)} holds night vision devices but is not marked Enhanced End Use "
+                "Monitoring (eeum)",
+            )
+
+
+@rule(
+    "QC-CLSSA",
+    "error",
+    "CLSSA cases use their own Type of Assistance codes and terms of sale",
+    "Section C5.4.3.3, Table C9.T11",
+)
+def clssa(ctx: Context) -> Iterator[Hit]:
+    wanted = {"clssa_fmso_i": "U", "clssa_fmso_ii": "V"}.get(ctx.case.category)
+    if wanted is None:
+        return
+    label = "FMSO I" if wanted == "U" else "FMSO II"
+    for path, ln in ctx.lines:
+        if ln.type_of_assistance != wanted:
+            yield Hit(
+                f"{path}.type_of_assistance",
+                f"{_line(ln)} has Type of Assistance {ln.type_of_assistance}; CLSSA {label} "
+                f"lines use {wanted}",
+            )
+    if wanted == "U" and CWA_BAB not in ctx.case.terms_of_sale:
+        yield Hit("terms_of_sale", f"a CLSSA FMSO I case uses {CWA_BAB}")
+
+
+@rule(
+    "QC-BPC-NICKNAME",
+    "error",
+    "A BPC nickname has 50 characters or fewer",
+    "Table C15.T3A",
+)
+def bpc_nickname(ctx: Context) -> Iterator[Hit]:
+    if ctx.is_bpc and len(ctx.case.nickname) > 50:
+        yield Hit(
+            "nickname",
+            f"the BPC nickname has {len(ctx.case.nickname)} characters; the limit is 50",
+        )

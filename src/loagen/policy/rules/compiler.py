@@ -1,0 +1,636 @@
+"""Compiling rules to Python and note bodies to sandboxed templates, and evaluating rules.
+
+A rule is parsed by Jinja's parser (the language policy staff already see in the templates),
+checked by `checker`, and each `and`/`or` part is then compiled to a small Python function. The
+generated code can reach only what the checked rule names, whatever the rule says:
+
+- names are looked up in the document's names (`runtime.document_names`) by string key;
+- attribute and item access go through `_ga`/`_gi`, which allow only the fields of the case
+  models, the reference tables' keys and the few properties `shapes` lists (never a name
+  starting with '_'); anything else is an undefined value that fails when used, as in Jinja;
+- only the helpers can be called (looked up in the names, never a Python builtin: the code
+  runs with no builtins at all); filters and tests go through the sandbox's own
+  `call_filter`/`call_test`, limited to the whitelists of `checker`;
+- `*` cannot build text or lists longer than `sandbox.VALUE_LIMIT`; `**` is refused;
+- names, fields and constants from the rule appear in the code only as string literals.
+
+`decide` evaluates a rule fast (truth and the lines it names); `explain` evaluates each part on
+its own and reports its value (a `Term` each), so a reviewer sees why a note is in or out. Both
+agree: a part that fails on this document is an error unless the outcome is already known.
+
+Note bodies (and titles) stay Jinja templates in the same sandbox, checked when the library
+loads and compiled when first used, with case text escaped for Markdown (`escape_markdown`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date as Date
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+from jinja2 import StrictUndefined, nodes
+from jinja2.environment import Template
+from jinja2.exceptions import TemplateSyntaxError
+from jinja2.parser import Parser
+from jinja2.runtime import Undefined
+from pydantic import BaseModel
+
+from ...document.wording import line_refs
+from ...errors import RuleError
+from .checker import FILTERS, TESTS, Invalid, check_statements, infer
+from .runtime import LineSet
+from .sandbox import LimitedSandbox, bounded, guard_loops
+from .shapes import LINES, allowed_attributes, body_scope, rule_scope
+from .source import source_of
+
+# -- case text in note bodies ------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~])")
+_MD_LEADING = re.compile(r"^( ?)(?:([-+=#>])|(\d{1,9})([.)])(?= |$))")
+
+
+def escape_markdown(text: str) -> str:
+    """Case text made safe to drop into a note body: on one line, with the Markdown characters
+    escaped, so it prints exactly as written (no emphasis, link, list or heading can start from
+    it). Runs of white space become one space; a space at either end is kept."""
+    text = re.sub(r"\s+", " ", text)
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    m = _MD_LEADING.match(text)
+    if m:
+        lead, mark, digits, dot = m.groups()
+        text = lead + (f"\\{mark}" if mark else f"{digits}\\{dot}") + text[m.end() :]
+    return text
+
+
+def _finalize(value: Any) -> Any:
+    if isinstance(value, str):
+        return escape_markdown(value)
+    return value
+
+
+class _Sandbox(LimitedSandbox):
+    """The limited sandbox, narrowed: only model fields can be read, only helpers called."""
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if not super().is_safe_attribute(obj, attr, value):
+            return False
+        return attr in allowed_attributes(type(obj))
+
+    def is_safe_callable(self, obj: Any) -> bool:
+        return bool(getattr(obj, "rule_helper", False)) and super().is_safe_callable(obj)
+
+
+@cache
+def environment() -> _Sandbox:
+    """The one sandboxed environment rules and note bodies are compiled in."""
+    env = _Sandbox(
+        undefined=StrictUndefined,
+        autoescape=False,
+        finalize=_finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.globals.clear()
+    env.filters = {name: env.filters[name] for name in FILTERS}
+    env.tests = {name: env.tests[name] for name in TESTS}
+    return env
+
+
+# -- the run-time guards of compiled rules --------------------------------------------------------
+
+
+def _undefined(obj: Any, name: Any, hint: str | None = None) -> Undefined:
+    return StrictUndefined(hint=hint, obj=obj, name=name)
+
+
+def _ga(obj: Any, attr: str) -> Any:
+    """`obj.attr` for a rule: only the fields rules may read."""
+    if type(obj) is dict:
+        return obj[attr] if attr in obj else _undefined(obj, attr)
+    if attr in allowed_attributes(type(obj)):
+        return getattr(obj, attr)
+    if isinstance(obj, Undefined) or obj is None or not hasattr(obj, attr):
+        return _undefined(obj, attr)
+    return _undefined(obj, attr, f"{type(obj).__name__}.{attr} cannot be read by a rule")
+
+
+def _gi(obj: Any, key: Any) -> Any:
+    """`obj[key]` for a rule (a text key reads a field, as in Jinja)."""
+    if isinstance(obj, (list, tuple, dict, str)):
+        try:
+            return obj[key]
+        except (TypeError, LookupError):
+            pass
+    if isinstance(key, str):
+        return _ga(obj, key)
+    return _undefined(obj, key)
+
+
+def _mul(left: Any, right: Any) -> Any:
+    return bounded("*", left, right)
+
+
+def _cat(*parts: Any) -> str:
+    return "".join(str(p) for p in parts)
+
+
+def _filter(name: str, value: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    return environment().call_filter(name, value, args, kwargs)
+
+
+def _test(name: str, value: Any, args: tuple[Any, ...]) -> Any:
+    return environment().call_test(name, value, args)
+
+
+_GLOBALS = {
+    "__builtins__": {},
+    "_ga": _ga, "_gi": _gi, "_mul": _mul, "_cat": _cat, "_filter": _filter, "_test": _test,
+    "_undef": lambda: _undefined(None, "else"), "_slice": slice,
+}  # fmt: skip
+
+# -- Python code of a checked expression -------------------------------------------------------------
+
+_PY_COMPARE = {
+    "eq": "==", "ne": "!=", "gt": ">", "gteq": ">=", "lt": "<", "lteq": "<=",
+    "in": "in", "notin": "not in",
+}  # fmt: skip
+_PY_BINARY = {nodes.Add: "+", nodes.Sub: "-", nodes.Div: "/", nodes.FloorDiv: "//", nodes.Mod: "%"}
+
+
+def _python(node: nodes.Node) -> str:
+    """The Python expression for a checked rule expression (see the module docstring)."""
+    if isinstance(node, nodes.Name):
+        return f"n[{node.name!r}]"
+    if isinstance(node, nodes.Const):
+        if node.value is None or isinstance(node.value, (str, int, float, bool)):
+            return repr(node.value)
+        raise Invalid(f"the constant {node.value!r} cannot be used in a rule")
+    if isinstance(node, nodes.Getattr):
+        return f"_ga({_python(node.node)}, {node.attr!r})"
+    if isinstance(node, nodes.Getitem):
+        return f"_gi({_python(node.node)}, {_python(node.arg)})"
+    if isinstance(node, nodes.Slice):
+        parts = [_python(p) if p is not None else "None" for p in (node.start, node.stop, node.step)]
+        return f"_slice({', '.join(parts)})"
+    if isinstance(node, nodes.Call):
+        args = ", ".join(_python(a) for a in node.args)
+        kwargs = ", ".join(f"{k.key!r}: {_python(k.value)}" for k in node.kwargs)
+        name = node.node.name  # type: ignore[attr-defined]  (checker: a helper's name)
+        return f"n[{name!r}](*({args}{',' if args else ''}), **{{{kwargs}}})"
+    if isinstance(node, nodes.Filter):
+        args = "".join(f"{_python(a)}, " for a in node.args)
+        kwargs = ", ".join(f"{k.key!r}: {_python(k.value)}" for k in node.kwargs)
+        return f"_filter({node.name!r}, {_python(node.node)}, ({args}), {{{kwargs}}})"  # type: ignore[arg-type]
+    if isinstance(node, nodes.Test):
+        args = "".join(f"{_python(a)}, " for a in node.args)
+        return f"_test({node.name!r}, {_python(node.node)}, ({args}))"
+    if isinstance(node, nodes.Compare):
+        text = _python(node.expr)
+        for op in node.ops:
+            text += f" {_PY_COMPARE[op.op]} {_python(op.expr)}"
+        return f"({text})"
+    if isinstance(node, nodes.And):
+        return f"({_python(node.left)} and {_python(node.right)})"
+    if isinstance(node, nodes.Or):
+        return f"({_python(node.left)} or {_python(node.right)})"
+    if isinstance(node, nodes.Not):
+        return f"(not {_python(node.node)})"
+    if isinstance(node, nodes.Neg):
+        return f"(-{_python(node.node)})"
+    if isinstance(node, nodes.Pos):
+        return f"(+{_python(node.node)})"
+    if isinstance(node, nodes.Mul):
+        return f"_mul({_python(node.left)}, {_python(node.right)})"
+    if type(node) in _PY_BINARY:
+        return f"({_python(node.left)} {_PY_BINARY[type(node)]} {_python(node.right)})"  # type: ignore[attr-defined]
+    if isinstance(node, nodes.Concat):
+        return f"_cat({', '.join(_python(n) for n in node.nodes)})"
+    if isinstance(node, nodes.CondExpr):
+        other = _python(node.expr2) if node.expr2 is not None else "_undef()"
+        return f"({_python(node.expr1)} if {_python(node.test)} else {other})"
+    if isinstance(node, nodes.List):
+        return "[" + "".join(f"{_python(i)}, " for i in node.items) + "]"
+    if isinstance(node, nodes.Tuple):
+        return "(" + "".join(f"{_python(i)}, " for i in node.items) + ")"
+    if isinstance(node, nodes.Dict):
+        return "{" + ", ".join(f"{_python(p.key)}: {_python(p.value)}" for p in node.items) + "}"
+    raise Invalid(f"{type(node).__name__} is not allowed in a rule")
+
+
+# -- compiled rules ----------------------------------------------------------------------------------
+
+_CURLY = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "\u00a0": " "})
+
+
+def normalise(text: str) -> str:
+    """Straight quotes for curly ones (word processors type them), plain spaces."""
+    return text.translate(_CURLY).strip()
+
+
+_KEYWORDS = {"and", "or", "not", "in", "is", "if", "else"}
+
+
+def _single_equals(text: str) -> int | None:
+    """The position of a single '=' used outside a function call's arguments, or None."""
+    stack: list[str] = []
+    quote = ""
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            before = text[:i].rstrip()
+            word = re.search(r"[A-Za-z_][A-Za-z0-9_]*$", before)
+            called = bool(word and word.group() not in _KEYWORDS) or before.endswith(")")
+            stack.append("call" if called else "group")
+        elif ch in "[{":
+            stack.append("bracket")
+        elif ch in ")]}":
+            if stack:
+                stack.pop()
+        elif ch == "=":
+            pair = text[i - 1 : i + 1] if i else ""
+            if text[i + 1 : i + 2] == "=":
+                i += 2
+                continue
+            if pair in ("!=", "<=", ">=", "=="):
+                i += 1
+                continue
+            if not stack or stack[-1] != "call":
+                return i
+        i += 1
+    return None
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """A part of a rule that is not an `and`/`or`: its text and its compiled function."""
+
+    text: str
+    run: Any
+    names_lines: bool
+
+
+@dataclass(frozen=True)
+class Junction:
+    op: Literal["and", "or"]
+    parts: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A checked, compiled rule. Evaluate it with `decide` or `explain`."""
+
+    text: str
+    """The rule as written (quotes normalised)."""
+    source: Path | None
+    line: int
+    """Line of the note file where the rule starts."""
+    tree: Any
+    names_lines: bool
+    """Some part of the rule names lines (a line set), so the note can say which lines."""
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _operands(node: nodes.Node, kind: type) -> list[nodes.Node]:
+    """`a and b and c` as [a, b, c] (the parser nests them two by two)."""
+    if isinstance(node, kind):
+        return [*_operands(node.left, kind), *_operands(node.right, kind)]
+    return [node]
+
+
+def _tree(node: nodes.Node, scope: dict[str, Any], leaves: list[tuple[str, str]]) -> Any:
+    """The rule as a tree of `and`/`or` junctions over leaves, checked on the way; each leaf's
+    Python source is collected in `leaves` to be compiled together."""
+    for kind, op in ((nodes.And, "and"), (nodes.Or, "or")):
+        if isinstance(node, kind):
+            parts = _operands(node, kind)
+            return Junction(op, tuple(_tree(p, scope, leaves) for p in parts))  # type: ignore[arg-type]
+    shape = infer(scope, node)
+    index = len(leaves)
+    leaves.append((source_of(node), _python(node)))
+    return (index, shape == LINES)
+
+
+def _compile_leaves(tree: Any, sources: list[tuple[str, str]], filename: str) -> Any:
+    code = "\n".join(f"def _leaf{i}(n):\n    return {py}\n" for i, (_, py) in enumerate(sources))
+    space = dict(_GLOBALS)
+    exec(compile(code, filename, "exec"), space)  # noqa: S102 (generated from a checked rule)
+
+    def build(node: Any) -> Any:
+        if isinstance(node, Junction):
+            return Junction(node.op, tuple(build(p) for p in node.parts))
+        index, names_lines = node
+        return Leaf(sources[index][0], space[f"_leaf{index}"], names_lines)
+
+    return build(tree)
+
+
+def _leaves_of(tree: Any) -> list[Leaf]:
+    if isinstance(tree, Leaf):
+        return [tree]
+    return [leaf for part in tree.parts for leaf in _leaves_of(part)]
+
+
+def _locate(
+    needle: str, line: int, file_lines: Sequence[str] | None, rule_lines: int
+) -> tuple[int, str | None]:
+    """The file line holding `needle` in the rule's lines (the rule's first line if not found)."""
+    if not file_lines:
+        return line, None
+    last = min(len(file_lines), line + max(rule_lines, 1) - 1)
+    if needle:
+        for n in range(line, last + 1):
+            if needle in file_lines[n - 1]:
+                return n, file_lines[n - 1]
+    return line, file_lines[line - 1] if 0 < line <= len(file_lines) else None
+
+
+def _error(
+    what: str,
+    message: str,
+    *,
+    source: Path | None,
+    line: int,
+    needle: str = "",
+    file_lines: Sequence[str] | None = None,
+    span: int = 1,
+) -> RuleError:
+    at, text = _locate(needle, line, file_lines, span)
+    return RuleError(f"{what} {message}", source=source, location=f"line {at}", source_line=text)
+
+
+def _syntax_error(
+    what: str, exc: TemplateSyntaxError, source: Path | None, line: int,
+    file_lines: Sequence[str] | None, fallback: str | None,
+) -> RuleError:  # fmt: skip
+    at = line + (exc.lineno or 1) - 1
+    shown = file_lines[at - 1] if file_lines and 0 < at <= len(file_lines) else fallback
+    return RuleError(
+        f"{what} {exc.message}", source=source, location=f"line {at}", source_line=shown
+    )
+
+
+def compile_rule(
+    text: str,
+    *,
+    source: Path | None = None,
+    line: int = 1,
+    end_line: int | None = None,
+    file_lines: Sequence[str] | None = None,
+) -> Rule:
+    """Check and compile a rule. `source`, `line`, `end_line` (where the rule is in the note
+    file) and `file_lines` (the file's lines) place errors: a `RuleError` names the file, the
+    line and the part of the rule that is wrong, and shows that line."""
+    text = normalise(text)
+    span = (end_line - line + 1) if end_line else text.count("\n") + 1
+    where = {"source": source, "line": line, "file_lines": file_lines, "span": span}
+    if not text:
+        raise _error("rule", "is empty", **where)
+    eq = _single_equals(text)
+    if eq is not None:
+        raise _error(
+            "rule",
+            f"uses a single '=' (at character {eq + 1}): write '==' to compare; "
+            "a rule cannot assign",
+            needle="=",
+            **where,
+        )
+    env = environment()
+    try:
+        parser = Parser(env, text, state="variable")
+        expr = parser.parse_expression()
+        if not parser.stream.eos:
+            raise TemplateSyntaxError(
+                f"unexpected {parser.stream.current.value!r} after a complete expression "
+                "(a missing 'and' or 'or'?)",
+                parser.stream.current.lineno,
+            )
+    except TemplateSyntaxError as exc:
+        raise _syntax_error("rule does not parse:", exc, source, line, file_lines, text) from None
+    sources: list[tuple[str, str]] = []
+    try:
+        shape_tree = _tree(expr, rule_scope(), sources)
+        tree = _compile_leaves(shape_tree, sources, f"<rule {source or ''}:{line}>")
+    except Invalid as exc:
+        raise _error("rule", exc.message, needle=exc.needle, **where) from None
+    except (SyntaxError, RecursionError, MemoryError, ValueError) as exc:
+        raise _error("rule", f"does not compile: {type(exc).__name__}", **where) from None
+    return Rule(text, source, line, tree, any(leaf.names_lines for leaf in _leaves_of(tree)))
+
+
+# -- evaluation ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Term:
+    """One part of a rule and its value on this document, for explanations."""
+
+    text: str
+    value: Any
+    lines: tuple[str, ...] = ()
+    evaluated: bool = True
+    """False when the part could not be worked out and did not matter to the outcome."""
+    names_lines: bool = False
+    """The part is a line set: `value` lists line numbers (empty: no line matches)."""
+
+    @property
+    def shown(self) -> str:
+        """The value as a reviewer reads it: 'Lines 001 and 007', 'no line', 'true', '2'."""
+        if not self.evaluated:
+            return "not evaluated"
+        if self.names_lines:
+            return line_refs(self.lines) if self.lines else "no line"
+        if isinstance(self.value, bool):
+            return "true" if self.value else "false"
+        if self.value is None:
+            return "none"
+        return str(self.value)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A rule's value on one document, the lines it names, and (from `explain`) the value of
+    each part."""
+
+    value: bool
+    lines: tuple[str, ...]
+    terms: tuple[Term, ...] = ()
+
+
+def plain(value: Any) -> Any:
+    """A value as JSON-friendly data, for explanations and manifests."""
+    if isinstance(value, LineSet):
+        return list(value.numbers)
+    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
+        return value
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, Date):
+        return value.isoformat()
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, Undefined):
+        return None
+    return str(value)
+
+
+def _failed(leaf: Leaf, rule: Rule, exc: Exception) -> RuleError:
+    return RuleError(
+        f"rule failed on this case at {leaf.text}: {exc}",
+        source=rule.source,
+        location=f"line {rule.line}",
+        source_line=rule.text,
+    )
+
+
+def _decide(tree: Any, n: dict[str, Any], decided: bool, rule: Rule) -> tuple[bool, Any]:
+    if isinstance(tree, Leaf):
+        try:
+            value = tree.run(n)
+            return bool(value), (value if isinstance(value, LineSet) else None)
+        except Exception as exc:  # a rule error on this case: report the part that failed
+            if decided:
+                return False, None
+            raise _failed(tree, rule, exc) from exc
+    if tree.op == "and":
+        named = None
+        for part in tree.parts:
+            truth, lines = _decide(part, n, decided, rule)
+            if not truth:
+                return False, None
+            if lines is not None:
+                named = lines
+        return True, named
+    known, truth, union = decided, False, {}
+    for part in tree.parts:
+        t, lines = _decide(part, n, known, rule)
+        if t:
+            truth = known = True
+            if lines:
+                union.update((ln.number, ln) for ln in lines)
+    return truth, (tuple(union.values()) if union else None)
+
+
+def _explain(
+    tree: Any, n: dict[str, Any], terms: list[Term], decided: bool, rule: Rule
+) -> tuple[bool, Any]:
+    if isinstance(tree, Leaf):
+        try:
+            value = tree.run(n)
+            truth = bool(value)
+        except Exception as exc:
+            if decided:
+                terms.append(Term(tree.text, None, (), evaluated=False, names_lines=tree.names_lines))
+                return False, None
+            raise _failed(tree, rule, exc) from exc
+        lines = value if isinstance(value, LineSet) else None
+        terms.append(
+            Term(tree.text, plain(value), lines.numbers if lines else (),
+                 names_lines=isinstance(value, LineSet))
+        )  # fmt: skip
+        return truth, lines
+    results = []
+    known = decided
+    for part in tree.parts:
+        truth, lines = _explain(part, n, terms, known, rule)
+        results.append((truth, lines))
+        if (tree.op == "and" and not truth) or (tree.op == "or" and truth):
+            known = True
+    if tree.op == "and":
+        truth = all(t for t, _ in results)
+        named = [ln for _, ln in results if ln is not None]
+        return truth, (named[-1] if truth and named else None)
+    truth = any(t for t, _ in results)
+    union: dict[str, Any] = {}
+    for t, lines in results:
+        if t and lines:
+            union.update((ln.number, ln) for ln in lines)
+    return truth, (tuple(union.values()) if union else None)
+
+
+def _numbers(lines: Any, n: dict[str, Any]) -> tuple[str, ...]:
+    if not lines:
+        return ()
+    order = {ln.number: i for i, ln in enumerate(n["lines"])}
+    return tuple(sorted({ln.number for ln in lines}, key=lambda x: order.get(x, len(order))))
+
+
+def decide(rule: Rule, names: dict[str, Any]) -> Outcome:
+    """The rule's value on one document (`runtime.document_names`) and the lines it names."""
+    truth, lines = _decide(rule.tree, names, False, rule)
+    return Outcome(truth, _numbers(lines, names) if truth else ())
+
+
+def explain(rule: Rule, names: dict[str, Any]) -> Outcome:
+    """`decide`, with the value of every part of the rule (`Outcome.terms`)."""
+    terms: list[Term] = []
+    truth, lines = _explain(rule.tree, names, terms, False, rule)
+    return Outcome(truth, _numbers(lines, names) if truth else (), tuple(terms))
+
+
+# -- note bodies ------------------------------------------------------------------------------------
+
+
+class Body:
+    """A checked note body (or title): compiled into a sandboxed template when first rendered."""
+
+    __slots__ = ("text", "_parsed", "_template")
+
+    def __init__(self, text: str, parsed: nodes.Template) -> None:
+        self.text = text
+        self._parsed: nodes.Template | None = parsed
+        self._template: Template | None = None
+
+    @property
+    def template(self) -> Template:
+        if self._template is None:
+            assert self._parsed is not None
+            self._template = environment().from_string(guard_loops(self._parsed))
+            self._parsed = None
+        return self._template
+
+
+def compile_body(
+    text: str,
+    *,
+    level: Literal["case", "line"],
+    what: str = "body",
+    source: Path | None = None,
+    line: int = 1,
+    file_lines: Sequence[str] | None = None,
+) -> Body:
+    """Check a note body (or title) with placeholders against the model. `level` "line" adds
+    `line`. Raises RuleError naming the file, the line and the near miss."""
+    env = environment()
+    try:
+        parsed = env.parse(text)
+    except TemplateSyntaxError as exc:
+        raise _syntax_error(
+            f"{what} placeholders do not parse:", exc, source, line, file_lines, None
+        ) from None
+    try:
+        check_statements(body_scope(level), parsed.body)
+    except Invalid as exc:
+        raise _error(
+            what, exc.message, source=source, line=line, needle=exc.needle,
+            file_lines=file_lines, span=text.count("\n") + 1,
+        ) from None  # fmt: skip
+    return Body(text, parsed)

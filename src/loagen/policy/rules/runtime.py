@@ -1,0 +1,290 @@
+"""What rules and note bodies see at run time: the names of one document and the helpers.
+
+Two tables say everything a rule or a note body can use, and are read both here (to give the
+values of one document) and by `shapes` (to check rules before they run):
+
+- `DATA`: each name, the type of its value (checked against) and how to get it from the
+  document;
+- `HELPERS`: each helper function, what it returns, and which check its arguments get.
+
+Adding a name or a helper is one entry in one of them (the wording helpers of note bodies come
+from `document.wording.NOTE_HELPERS`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date as Date
+from decimal import Decimal, InvalidOperation
+from functools import cache, lru_cache
+from typing import Any, Literal
+
+from ...case.model import Case, DocumentInfo, Line
+from ...document.assembly import LoaDocument
+from ...document.costs import CostSummary
+from ...document.wording import NOTE_HELPERS, party
+from ...reference import load_reference
+
+# -- line sets ---------------------------------------------------------------------------------
+
+
+class LineSet(tuple):
+    """Lines of a document, in order; true when it holds at least one line."""
+
+    __slots__ = ()
+
+    @property
+    def numbers(self) -> tuple[str, ...]:
+        return tuple(ln.number for ln in self)
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    """What a document changes, as rules see it (`changes`)."""
+
+    has_previous: bool
+    """The document has a previous one (an Amendment or a Modification)."""
+    scope_changed: bool
+    """Some line change widens the scope."""
+    added: LineSet
+    deleted: LineSet
+    touched: LineSet
+    increased: LineSet
+    scope: LineSet
+
+
+def change_set(document: LoaDocument, lines: LineSet) -> ChangeSet:
+    changes = document.changes
+    if not changes.has_previous:  # a Basic: every line is new
+        return ChangeSet(False, False, lines, LineSet(), lines, lines, lines)
+    return ChangeSet(
+        has_previous=True,
+        scope_changed=changes.scope_changed,
+        added=LineSet(c.revised for c in changes.added),
+        deleted=LineSet(c.previous for c in changes.deleted),
+        touched=LineSet(c.revised for c in changes.touched if c.revised is not None),
+        increased=LineSet(
+            c.revised for c in changes.lines if c.revised and (c.quantity_up or c.value_up)
+        ),
+        scope=LineSet(c.revised for c in changes.scope_lines if c.revised is not None),
+    )
+
+
+# -- limits (money.yaml) ----------------------------------------------------------------------
+
+
+@cache
+def limits() -> dict[str, Any]:
+    """money.yaml with numbers as Decimal (numbers written as text too)."""
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {str(k): convert(v) for k, v in value.items()}
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, (int, float)):
+            return Decimal(str(value))
+        if isinstance(value, str):
+            try:
+                return Decimal(value) if re.fullmatch(r"-?\d+(\.\d+)?", value) else value
+            except InvalidOperation:
+                return value
+        return value
+
+    return convert(load_reference().money)
+
+
+# -- the data names ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the name getters read: the document, its lines and its changes as line sets."""
+
+    document: LoaDocument
+    lines: LineSet
+    changes: ChangeSet
+
+
+@dataclass(frozen=True)
+class Data:
+    """A name rules and note bodies can read: the type of its value, and its value."""
+
+    annotation: Any
+    get: Callable[[Facts], Any]
+    doc: str
+
+
+def _kind(facts: Facts) -> str:
+    return facts.document.kind
+
+
+DATA: dict[str, Data] = {
+    "case": Data(Case, lambda f: f.document.case, "the case snapshot of this document"),
+    "document": Data(DocumentInfo, lambda f: f.document.case.document, "case.document"),
+    "doc": Data(DocumentInfo, lambda f: f.document.case.document, "case.document"),
+    "lines": Data(LineSet, lambda f: f.lines, "every line of this document"),
+    "basic": Data(Case, lambda f: f.document.files[0].case, "the Basic's snapshot"),
+    "changes": Data(ChangeSet, lambda f: f.changes, "what this document changes"),
+    "costs": Data(CostSummary, lambda f: f.document.costs, "the estimated cost summary"),
+    "limits": Data(dict, lambda f: limits(), "the money rules of reference/money.yaml"),
+    "oed": Data(Date, lambda f: f.document.latest_oed, "the latest offer expiration date"),
+    "added_lines": Data(LineSet, lambda f: f.changes.added, "lines this document adds"),
+    "touched_lines": Data(LineSet, lambda f: f.changes.touched, "lines added or changed"),
+    "deleted_lines": Data(LineSet, lambda f: f.changes.deleted, "lines deleted"),
+    "is_basic": Data(bool, lambda f: _kind(f) == "Basic", "a Basic"),
+    "is_amendment": Data(bool, lambda f: _kind(f) == "Amendment", "an Amendment"),
+    "is_modification": Data(bool, lambda f: _kind(f) == "Modification", "a Modification"),
+    "is_restated": Data(
+        bool, lambda f: f.document.case.document.restated is not None, "a restated document"
+    ),
+    "is_implemented": Data(
+        bool, lambda f: f.document.implementation_date is not None, "the case is implemented"
+    ),
+    "is_fms": Data(bool, lambda f: f.document.is_fms, "an FMS case"),
+    "is_bpc": Data(bool, lambda f: f.document.is_bpc, "a BPC case"),
+    "party": Data(str, lambda f: party(f.document.case), "Purchaser or Benefitting Partner"),
+    "ia_name": Data(str, lambda f: _ia_name(f.document.case), "the Implementing Agency's name"),
+    "country_name": Data(str, lambda f: _country_name(f.document.case), "the country's name"),
+}
+"""Every data name of rules and note bodies (the `limits` table is checked by its keys)."""
+
+
+def _ia_name(case: Case) -> str:
+    return str(load_reference().implementing_agencies.get(case.ia_code, case.ia_code))
+
+
+def _country_name(case: Case) -> str:
+    row = load_reference().countries.get(case.country_code) or {}
+    return str(row.get("name") or case.country_code)
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+Returns = Literal["lines", "value", "date", "list"]
+Check = Literal["line_conditions", "traits", "terms", "iso_date", "grouped", "none"]
+
+
+@dataclass(frozen=True)
+class Helper:
+    """A function rules and note bodies can call."""
+
+    name: str
+    returns: Returns
+    check: Check
+    """Which static check its arguments get (see `checker`)."""
+    bind: Callable[[Facts], Callable[..., Any]]
+    """Its callable for one document."""
+
+
+HELPERS: dict[str, Helper] = {}
+
+
+def helper(name: str, *, returns: Returns = "value", check: Check = "none", bound: bool = False):
+    """Register a helper. A `bound` helper takes the document's `Facts` as first argument."""
+
+    def register(func: Callable[..., Any]) -> Callable[..., Any]:
+        if bound:
+
+            def bind(facts: Facts) -> Callable[..., Any]:
+                def call(*args: Any, **kwargs: Any) -> Any:
+                    return func(facts, *args, **kwargs)
+
+                call.rule_helper = True  # type: ignore[attr-defined]
+                return call
+
+        else:
+
+            def bind(facts: Facts) -> Callable[..., Any]:
+                return func
+
+            func.rule_helper = True  # type: ignore[attr-defined]
+        HELPERS[name] = Helper(name, returns, check, bind)
+        return func
+
+    return register
+
+
+ORDER_OPS = frozenset({"gt", "ge", "lt", "le"})
+CONDITION_OPS = ORDER_OPS | {"not"}
+
+
+@lru_cache(maxsize=1024)
+def condition_key(key: str) -> tuple[tuple[str, ...], str | None]:
+    """'training__location' -> (('training', 'location'), None); 'total__gt' -> (('total',), 'gt')."""
+    parts = key.split("__")
+    op = parts.pop() if len(parts) > 1 and parts[-1] in CONDITION_OPS else None
+    return tuple(parts), op
+
+
+def _matches(line: Line, key: str, expected: Any) -> bool:
+    parts, op = condition_key(key)
+    actual: Any = line
+    for part in parts:
+        if actual is None:
+            break
+        actual = getattr(actual, part)
+    if op in ORDER_OPS:
+        if actual is None or isinstance(actual, bool):
+            return False
+        a, b = Decimal(str(actual)), Decimal(str(expected))
+        return {"gt": a > b, "ge": a >= b, "lt": a < b, "le": a <= b}[op]
+    if isinstance(expected, bool):
+        hit = bool(actual) == expected
+    elif isinstance(actual, (list, tuple)):
+        wanted = expected if isinstance(expected, (list, tuple)) else [expected]
+        hit = any(w in actual for w in wanted)
+    elif isinstance(expected, (list, tuple)):
+        hit = actual in expected
+    else:
+        hit = actual == expected
+    return not hit if op == "not" else hit
+
+
+@helper("lines_with", returns="lines", check="line_conditions", bound=True)
+def lines_with(facts: Facts, **conditions: Any) -> LineSet:
+    """The lines where every condition holds: lines_with(source_code=["P", "X"])."""
+    return LineSet(
+        ln for ln in facts.lines if all(_matches(ln, k, v) for k, v in conditions.items())
+    )
+
+
+helper("any_line", returns="lines", check="line_conditions", bound=True)(lines_with)
+
+
+@helper("lines_with_item", returns="lines", check="traits", bound=True)
+def lines_with_item(facts: Facts, *traits: str) -> LineSet:
+    """The lines whose `items` hold any of the traits named: lines_with_item("nvd")."""
+    return LineSet(ln for ln in facts.lines if any(t in ln.items for t in traits))
+
+
+@helper("has_term", check="terms", bound=True)
+def has_term(facts: Facts, *terms: str) -> bool:
+    """True when the terms of sale include any of the terms named."""
+    held = facts.document.case.terms_of_sale
+    return any(t in held for t in terms)
+
+
+@helper("date", returns="date", check="iso_date")
+def date(text: str) -> Date:
+    """A date to compare with: date("2018-06-01")."""
+    return Date.fromisoformat(text)
+
+
+for _name, _func in NOTE_HELPERS.items():
+    helper(_name, returns="list" if _name == "grouped" else "value",
+           check="grouped" if _name == "grouped" else "none")(_func)  # fmt: skip
+
+
+# -- the names of one document ---------------------------------------------------------------------
+
+
+def document_names(document: LoaDocument) -> dict[str, Any]:
+    """Every name rules and note bodies see for `document` (built once per document)."""
+    lines = LineSet(document.case.lines)
+    facts = Facts(document, lines, change_set(document, lines))
+    names = {name: data.get(facts) for name, data in DATA.items()}
+    names.update((name, h.bind(facts)) for name, h in HELPERS.items())
+    return names

@@ -1,0 +1,224 @@
+"""The project: the folders loagen reads and writes, and the case files found in them.
+
+A project is a folder holding `templates/` and `note_library/` (and usually `cases/` and
+`build/`). `CaseSources` reads each case file once per run, hashes it and peeks at what the
+planning of a batch needs (without validating it): whether it is a case file, the output name
+it will get, and the `previous` file it names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .case.loading import CASE_SUFFIXES, parse_case_bytes, previous_path
+from .document.assembly import output_stem
+from .errors import LoagenError, ProjectError
+from .manifest import SUFFIX as MANIFEST_SUFFIX
+from .reading import read_limited
+from .rendering.terms import TERMS_FILE
+from .rendering.terms import template_digest as digest_of
+
+
+@dataclass(frozen=True)
+class Project:
+    """The folders a build reads from and writes to."""
+
+    root: Path
+    templates: Path
+    note_library: Path
+    build_dir: Path
+
+    @classmethod
+    def at(cls, root: Path) -> Project:
+        root = Path(root).resolve()
+        return cls(root, root / "templates", root / "note_library", root / "build")
+
+    @classmethod
+    def discover(cls, start: Path | None = None) -> Project:
+        """The project holding templates/ and note_library/: $LOAGEN_PROJECT, else the nearest
+        folder at or above `start` (the current folder), else loagen's own checkout."""
+        env = os.environ.get("LOAGEN_PROJECT")
+        if env:
+            return cls.at(Path(env))
+        here = (start or Path.cwd()).resolve()
+        for folder in (here, *here.parents):
+            if (folder / "templates").is_dir() and (folder / "note_library").is_dir():
+                return cls.at(folder)
+        checkout = Path(__file__).resolve().parents[2]
+        if (checkout / "templates").is_dir() and (checkout / "note_library").is_dir():
+            return cls.at(checkout)
+        raise ProjectError(
+            "cannot find a loagen project (a folder with templates/ and note_library/); "
+            "run loagen inside one or set LOAGEN_PROJECT"
+        )
+
+    @property
+    def cases(self) -> Path:
+        return self.root / "cases"
+
+    def relative(self, path: Path) -> str:
+        """`path` as the manifest records it: relative to the project when inside it (with
+        forward slashes), else absolute."""
+        absolute = Path(os.path.abspath(path))
+        try:
+            return absolute.relative_to(self.root).as_posix()
+        except ValueError:
+            return absolute.as_posix()
+
+    def absolute(self, recorded: str) -> Path:
+        """The path a manifest records, on this machine."""
+        path = Path(recorded)
+        return path if path.is_absolute() else self.root / path
+
+    def case_files(self) -> list[Path]:
+        """The case files under the project's cases/ folder."""
+        return find_case_files([self.cases]) if self.cases.is_dir() else []
+
+
+# -- case files on disk ---------------------------------------------------------------------------
+
+
+def path_key(path: Path) -> str:
+    """The absolute, normalised form of `path`: the same file reached by two spellings counts
+    once (without resolving symbolic links, which costs a system call a path component)."""
+    return os.path.abspath(path)
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What planning needs of one case file (kept small: the parsed data is dropped)."""
+
+    sha256: str | None
+    """None when the file cannot be read."""
+    parsed: bool
+    """The file holds one JSON or YAML object."""
+    is_case: bool
+    """It has the top-level fields of a case file."""
+    stem: str | None
+    previous: Path | None
+    previous_ok: bool
+
+
+class CaseSources:
+    """Each case file read, hashed and peeked at once per run."""
+
+    def __init__(self) -> None:
+        self._info: dict[str, SourceInfo] = {}
+
+    def info(self, path: Path) -> SourceInfo:
+        key = path_key(path)
+        found = self._info.get(key)
+        if found is None:
+            found = self._info[key] = _read_info(Path(path))
+        return found
+
+    def chain_hashes(self, path: Path) -> list[str] | None:
+        """The sha256 of the case file and of every `previous` snapshot, oldest first (the
+        order of the manifest's inputs), or None when the chain cannot be followed."""
+        hashes: list[str] = []
+        seen: set[str] = set()
+        current: Path | None = path
+        while current is not None:
+            key = path_key(current)
+            if key in seen:
+                return None
+            seen.add(key)
+            info = self.info(current)
+            if info.sha256 is None or not info.parsed or not info.previous_ok:
+                return None
+            hashes.append(info.sha256)
+            current = info.previous
+        hashes.reverse()
+        return hashes
+
+
+def _read_info(path: Path) -> SourceInfo:
+    try:
+        raw = read_limited(path, "case file", LoagenError)
+    except LoagenError:
+        return SourceInfo(None, False, False, None, None, False)
+    digest = hashlib.sha256(raw).hexdigest()
+    try:
+        data = parse_case_bytes(raw, path)
+    except LoagenError:
+        return SourceInfo(digest, False, False, None, None, False)
+    doc = data.get("document")
+    previous = doc.get("previous") if isinstance(doc, dict) else None
+    previous_ok, target = previous is None, None
+    if isinstance(previous, str):
+        try:
+            target, previous_ok = previous_path(path, previous), True
+        except LoagenError:
+            previous_ok = False
+    return SourceInfo(
+        digest,
+        True,
+        "case_id" in data or "document" in data,
+        planned_stem(data),
+        target,
+        previous_ok,
+    )
+
+
+def planned_stem(data: Any) -> str | None:
+    """The output name `LoaDocument.output_stem` will give this case data, or None when the
+    data is too broken to tell (the build then reports the problems)."""
+    try:
+        case_id = data["case_id"]
+        doc = data["document"]
+        kind = doc["kind"]
+        if not isinstance(case_id, str) or kind not in ("Basic", "Amendment", "Modification"):
+            return None
+        number = None if kind == "Basic" else int(doc["number"])
+        return output_stem(case_id, kind, number, restated=doc.get("restated") is not None)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def find_case_files(paths: Iterable[Path], sources: CaseSources | None = None) -> list[Path]:
+    """Every case file under `paths`: files given by name, and the JSON and YAML files found in
+    folders (recursively; hidden folders, manifests and files that are plainly not case files,
+    such as other JSON documents, are left out). Sorted, each file once."""
+    sources = sources or CaseSources()
+    found: dict[str, Path] = {}
+    for given in paths:
+        given = Path(given)
+        if given.is_dir():
+            for folder, dirs, files in os.walk(given):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in files:
+                    path = Path(folder) / name
+                    if _looks_like_case_file(path, sources):
+                        found.setdefault(path_key(path), path)
+        else:
+            # A file named on the command line is always a case file (missing: reported).
+            found.setdefault(path_key(given), given)
+    return sorted(found.values(), key=lambda p: str(p))
+
+
+def _looks_like_case_file(path: Path, sources: CaseSources) -> bool:
+    name = path.name
+    if name.startswith(".") or name.endswith(MANIFEST_SUFFIX):
+        return False
+    if path.suffix.lower() not in CASE_SUFFIXES:
+        return False
+    info = sources.info(path)
+    if not info.parsed:
+        return info.sha256 is not None  # broken JSON among case files is reported, not ignored
+    return info.is_case
+
+
+def template_file_digest(path: Path) -> str | None:
+    """The digest a build records for the template at `path` and the Standard Terms beside it
+    (what `rendering.templates.CompiledTemplate.sha256` records), without compiling it."""
+    try:
+        raw = read_limited(path, "template", LoagenError)
+        terms = read_limited(path.parent / TERMS_FILE, "terms file", LoagenError).decode("utf-8")
+    except (LoagenError, UnicodeDecodeError):
+        return None
+    return digest_of(raw, terms)

@@ -1,0 +1,109 @@
+"""Reference tables (codes, rates, money rules) kept as YAML data files in `loagen/reference/`."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import cache, cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import LoagenError
+
+REFERENCE_DIR = Path(__file__).parent
+
+
+@dataclass(frozen=True)
+class SurchargeRate:
+    effective_from: date
+    rate: Decimal
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Every reference table, loaded once per process."""
+
+    source_codes: dict[str, dict[str, Any]]
+    type_of_assistance: dict[str, dict[str, Any]]
+    offer_release_codes: dict[str, str]
+    delivery_term_codes: dict[str, str]
+    units_of_issue: dict[str, str]
+    terms_of_sale: dict[str, dict[str, Any]]
+    implementing_agencies: dict[str, str]
+    countries: dict[str, dict[str, Any]]
+    admin_surcharge: dict[str, Any]
+    money: dict[str, Any]
+    digest: str
+    measures: frozenset[str] = frozenset()
+    """Units of issue that are units of measure (a fractional quantity is allowed)."""
+
+    # -- convenience views used by costs, rules and checks --
+
+    @cached_property  # read on every line of every document
+    def surcharge_rates(self) -> tuple[SurchargeRate, ...]:
+        rows = [
+            SurchargeRate(_as_date(r["from"]), Decimal(str(r["rate"])))
+            for r in self.admin_surcharge["rates"]
+        ]
+        return tuple(sorted(rows, key=lambda r: r.effective_from))
+
+    def money_value(self, key: str) -> Decimal:
+        return Decimal(str(self.money[key]))
+
+    @property
+    def nsr_masl(self) -> str:
+        return str(self.money["nsr_masl"])
+
+    @property
+    def wwrs_seller_masl(self) -> str:
+        return str(self.money["wwrs_seller_masl"])
+
+    def procurement_source(self, code: str) -> bool:
+        return bool(self.source_codes.get(code, {}).get("procurement"))
+
+    def term_flag(self, term: str, flag: str) -> bool:
+        return bool(self.terms_of_sale.get(term, {}).get(flag))
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _read(name: str) -> tuple[Any, bytes]:
+    path = REFERENCE_DIR / f"{name}.yaml"
+    try:
+        raw = path.read_bytes()
+        return yaml.safe_load(raw) or {}, raw
+    except (OSError, yaml.YAMLError) as exc:
+        raise LoagenError(f"cannot read reference table: {exc}", source=path) from exc
+
+
+TABLES = (
+    "source_codes",
+    "type_of_assistance",
+    "offer_release_codes",
+    "delivery_term_codes",
+    "units_of_issue",
+    "terms_of_sale",
+    "implementing_agencies",
+    "countries",
+    "admin_surcharge",
+    "money",
+)
+
+
+@cache
+def load_reference() -> Reference:
+    """Load every table in `loagen/reference/` (once per process)."""
+    digest = hashlib.sha256()
+    tables: dict[str, Any] = {}
+    for name in TABLES:
+        data, raw = _read(name)
+        tables[name] = {str(k): v for k, v in data.items()} if isinstance(data, dict) else data
+        digest.update(name.encode() + b"\0" + raw + b"\0")
+    measures = frozenset(str(u) for u in tables["units_of_issue"].pop("measures", []) or [])
+    return Reference(**tables, digest=digest.hexdigest(), measures=measures)

@@ -1,0 +1,229 @@
+"""The context a Word template sees: every variable `build_context` gives (listed in the README)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from ..case.history import LineChange
+from ..case.model import Case, Line
+from ..document.assembly import LoaDocument
+from ..document.costs import COST_ROWS
+from ..document.wording import money, party, quantity, spell_date
+from ..policy.selection import SelectedNote, Selection
+from ..reference import Reference, load_reference
+from .markdown_docx import NOT_XML_CHARS, StyleIds, markdown_to_wordml
+
+_BREAK = Markup('</w:t><w:br/><w:t xml:space="preserve">')
+
+def lines_markup(*parts: str) -> Markup:
+    """Several short texts in one cell paragraph, one per line."""
+    return _BREAK.join(escape(NOT_XML_CHARS.sub("", p)) for p in parts if p != "")
+
+
+def _qty(line: Line) -> str:
+    return f"{quantity(line.quantity)} {line.unit_of_issue}"
+
+
+def _row(change: LineChange, amended: bool, selection: Selection, ids: StyleIds) -> dict[str, Any]:
+    line = change.line
+    prev, rev = change.previous, change.revised
+    marker = ""
+    if amended:
+        if change.added:
+            marker = "ADDED"
+        elif change.deleted:
+            marker = "DELETED"
+        elif change.changed:
+            marker = "REVISED"
+
+    def pair(getter) -> Markup:
+        if amended and prev is not None and rev is not None and getter(prev) != getter(rev):
+            return lines_markup(f"Previous: {getter(prev)}", f"Revised: {getter(rev)}")
+        if amended and change.deleted and prev is not None:
+            return lines_markup(f"Previous: {getter(prev)}", "Revised: 0")
+        return lines_markup(getter(line))
+
+    notes = "".join(
+        str(markdown_to_wordml(n.body, in_table=True, ids=ids))
+        for n in selection.for_line(line.number)
+    )
+    if not notes:
+        notes = f'<w:p><w:pPr><w:pStyle w:val="{ids.line_note}"/></w:pPr></w:p>'
+    return {
+        "number": line.number,
+        "marker": marker,
+        "description": line.description,
+        "masl": f"MASL {line.masl}",
+        "notes": Markup(notes),
+        "quantity": pair(_qty),
+        "unit_cost": money(line.unit_cost),
+        "total": money(line.total),
+        "costs": _costs_cell(change, amended),
+        "source_code": line.source_code,
+        "months": pair(lambda ln: ln.months or ""),
+        "type_of_assistance": line.type_of_assistance,
+        "offer_release_code": line.offer_release_code or "",
+        "delivery_term_code": line.delivery_term_code or "",
+        "change": change,
+        "line": line,
+    }
+
+
+def _costs_cell(change: LineChange, amended: bool) -> Markup:
+    """Column (4): (a) unit and (b) total; a changed line shows both its previous and revised values."""
+    prev, rev = change.previous, change.revised
+    if (
+        not amended
+        or prev is None
+        or rev is None
+        or (prev.unit_cost == rev.unit_cost and prev.total == rev.total)
+    ):
+        line = change.line
+        if amended and change.deleted:
+            return lines_markup(
+                "Previous:", money(line.unit_cost), money(line.total), "Revised:", "$0", "$0"
+            )
+        return lines_markup(money(line.unit_cost), money(line.total))
+    return lines_markup(
+        "Previous:", money(prev.unit_cost), money(prev.total),
+        "Revised:", money(rev.unit_cost), money(rev.total),
+    )  # fmt: skip
+
+
+def _signed(value: Decimal) -> str:
+    if value == 0:
+        return "$0"
+    return ("+" if value > 0 else "-") + money(abs(value))
+
+
+def _note_view(number: int | None, note: SelectedNote, ids: StyleIds) -> dict[str, Any]:
+    heading = f"{number}. {note.title}" if number is not None else note.title
+    return {
+        "heading": heading,
+        "title": note.title,
+        "id": note.id,
+        "version": note.version,
+        "lines": note.lines,
+        "body": markdown_to_wordml(note.body, ids=ids),
+    }
+
+
+def _meaning(value: Any) -> str:
+    return str(value["meaning"]) if isinstance(value, dict) else str(value)
+
+
+@lru_cache(maxsize=4)
+def _code_tables(digest: str) -> tuple[dict[str, Any], ...]:
+    ref = load_reference()
+    tables = (
+        ("Source Codes (SC), column (5)", ref.source_codes),
+        ("Type of Assistance (TA) codes, column (5)", ref.type_of_assistance),
+        ("Offer Release Codes (ORC), column (6)", ref.offer_release_codes),
+        ("Delivery Term Codes (DTC), column (7)", ref.delivery_term_codes),
+    )
+    return tuple(
+        {
+            "title": escape(title),
+            "rows": [{"code": escape(k), "meaning": escape(_meaning(v))} for k, v in table.items()],
+        }
+        for title, table in tables
+    )
+
+
+def code_tables(ref: Reference) -> list[dict[str, Any]]:
+    """The code tables of the LOA Information page, from the reference tables."""
+    return list(_code_tables(ref.digest))
+
+
+CONTEXT_NAMES = frozenset(
+    {
+        "case", "doc", "draft", "is_fms", "is_bpc", "party", "implementing_agency",
+        "purchaser_address", "purchaser_reference", "case_description", "state_description",
+        "offer_expiration_date", "implementation_date", "terms_of_sale", "estimated_cost",
+        "initial_deposit", "lines", "cost_rows", "surcharge_note", "schedule", "schedule_reason",
+        "schedule_notes", "notes", "terms_and_conditions", "code_tables",
+    }
+)  # fmt: skip
+"""Every variable `build_context` gives the templates (listed in the README)."""
+
+
+def build_context(
+    document: LoaDocument,
+    selection: Selection,
+    ids: StyleIds,
+    *,
+    draft: bool,
+    terms: list[dict[str, Any]] = (),  # type: ignore[assignment]
+) -> dict[str, Any]:
+    """Everything the templates can use (listed in the README)."""
+    case: Case = document.case
+    doc = case.document
+    costs = document.costs
+    amended = document.changes.has_previous
+    ref = load_reference()
+    previous_costs = document.previous_costs if amended else None
+    cost_rows = []
+    for attr, label in COST_ROWS:
+        now = getattr(costs, attr)
+        row = {"label": label, "amount": money(now), "previous": "", "change": ""}
+        if previous_costs is not None:
+            before = getattr(previous_costs, attr)
+            row.update(previous=money(before), change=_signed(now - before))
+        cost_rows.append(row)
+    surcharge_note = ""
+    if costs.surcharge_exemption:
+        surcharge_note = f"No administrative charge: {costs.surcharge_exemption}."
+    elif costs.lines:
+        rates = sorted({c.surcharge_rate for c in costs.lines})
+        surcharge_note = (
+            "Administrative charge at "
+            + " and ".join(f"{r * 100:.1f}%" for r in rates)
+            + (" of the Net Estimated Cost of the lines, by the date each line was written.")
+        )
+    in_section = [n for n in selection.notes if n.placement == "notes"]
+    return {
+        "case": case,
+        "doc": {"kind": doc.kind, "number": doc.number, "title": document.title},
+        "draft": draft,
+        "is_fms": document.is_fms,
+        "is_bpc": document.is_bpc,
+        "party": party(case),
+        "implementing_agency": ref.implementing_agencies.get(case.ia_code, case.ia_code),
+        "purchaser_address": ", ".join(case.purchaser.address),
+        "purchaser_reference": document.purchaser_reference
+        + ("" if document.purchaser_reference.endswith(".") else "."),
+        "case_description": document.case_description,
+        "state_description": document.state_description,
+        "offer_expiration_date": spell_date(doc.offer_expiration_date)
+        if doc.offer_expiration_date
+        else "",
+        "implementation_date": spell_date(doc.implementation_date)
+        if doc.implementation_date
+        else "",
+        "terms_of_sale": list(case.terms_of_sale),
+        "estimated_cost": money(costs.total_estimated_cost),
+        "initial_deposit": money(costs.initial_deposit),
+        "lines": [_row(c, amended, selection, ids) for c in document.changes.lines],
+        "cost_rows": cost_rows,
+        "surcharge_note": surcharge_note,
+        "schedule": [
+            {
+                "label": r.label,
+                "date": spell_date(r.date) if r.date else "With acceptance",
+                "amount": money(r.amount),
+                "cumulative": money(r.cumulative),
+            }
+            for r in costs.schedule
+        ],
+        "schedule_reason": (costs.schedule_reason[0].upper() + costs.schedule_reason[1:] + ".")
+        if costs.schedule_reason
+        else "",
+        "schedule_notes": [_note_view(None, n, ids) for n in selection.placed("payment_schedule")],
+        "notes": [_note_view(i, n, ids) for i, n in enumerate(in_section, start=1)],
+        "terms_and_conditions": list(terms) if document.is_fms else [],
+        "code_tables": code_tables(ref),
+    }

@@ -1,0 +1,396 @@
+"""The Word templates: checked, prepared and compiled once per process, and rendered to DOCX bytes.
+
+A template is a Word file policy staff edit, so it is checked before anything else reads it:
+the package must be a small, ordinary ZIP (`check_package`: entry count, expanded size and
+compression ratio are capped before a byte is inflated), and its XML may not declare a DTD or
+entities. docxtpl's tag clean-up (`patch_xml`, which understands the {%p %}, {%tr %}, {{p }} and
+{{r }} tags typed in Word) prepares each XML part that holds a tag once; the result is compiled
+by loagen's sandboxed Jinja environment (StrictUndefined, autoescape, the limits of
+`policy.rules.sandbox`). Rendering a document is then one Jinja render per XML part plus writing
+the package, with the untouched parts (styles, theme, numbering ...) compressed once.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError, meta
+from jinja2.exceptions import TemplateSyntaxError
+from lxml import etree
+from markupsafe import Markup
+
+from ..case.model import Case
+from ..document.assembly import LoaDocument
+from ..document.wording import money, spell_date
+from ..errors import RenderError, did_you_mean
+from ..policy.rules import LOOP_GUARD, LimitError, loop_guard, render_bounded
+from ..policy.rules.sandbox import LimitedSandbox, guard_loops
+from ..policy.selection import Selection
+from .context import CONTEXT_NAMES, build_context
+from .markdown_docx import NOT_XML_CHARS, NOTE_STYLES, StyleIds
+from .package import Entry, deflate, zip_entries
+from .terms import TERMS_FILE, parse_terms, template_digest
+
+TEMPLATE_NAMES = {
+    "Basic": "basic.docx",
+    "Amendment": "amendment.docx",
+    "Modification": "modification.docx",
+}
+REQUIRED_STYLES = (*NOTE_STYLES, "LOA Note Heading")
+_JINJA_PARTS = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
+
+TEMPLATE_LIMIT = 20 * 1024 * 1024
+"""Largest template file read (bytes)."""
+MAX_ENTRIES = 500
+"""Most parts a template package may hold."""
+MAX_EXPANDED = 60 * 1024 * 1024
+"""Most bytes a template package may expand to."""
+MAX_RATIO = 200
+"""Highest compression ratio of one part (a zip bomb packs far more)."""
+PART_OUTPUT_LIMIT = 40 * 1024 * 1024
+"""Longest XML a rendered part may grow to (characters)."""
+
+
+def _finalize(value: Any) -> Any:
+    """Case text is data: drop characters a Word document cannot hold (autoescape does the rest)."""
+    if isinstance(value, str) and not isinstance(value, Markup) and not value.isprintable():
+        return NOT_XML_CHARS.sub("", value)
+    return value
+
+
+def make_environment() -> LimitedSandbox:
+    """The Jinja environment for templates: sandboxed, strict, autoescaped, limited."""
+    env = LimitedSandbox(
+        undefined=StrictUndefined,
+        autoescape=True,
+        keep_trailing_newline=True,
+        finalize=_finalize,
+    )
+    env.filters["date"] = lambda d: spell_date(d) if isinstance(d, date) else d
+    env.filters["money"] = lambda v: money(Decimal(v))
+    return env
+
+
+# -- checking a template package before it is read -------------------------------------------------
+
+_SAFE_PARSER = etree.XMLParser(
+    resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False
+)
+
+
+def check_package(raw: bytes, path: Path) -> dict[str, bytes]:
+    """The parts of a template package, after checking it is safe to expand: a ZIP with at most
+    `MAX_ENTRIES` parts, expanding to at most `MAX_EXPANDED` bytes with no part compressed more
+    than `MAX_RATIO` times, and XML parts that declare no DTD or entities. Raises RenderError
+    naming what is wrong (and the part)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise RenderError(
+            "the template is not a Word document (.docx): it cannot be opened as one",
+            source=path,
+        ) from None
+    if len(infos) > MAX_ENTRIES:
+        raise RenderError(
+            f"the template holds {len(infos)} parts; a Word template has far fewer "
+            f"(at most {MAX_ENTRIES} are read)",
+            source=path,
+        )
+    total = sum(i.file_size for i in infos)
+    if total > MAX_EXPANDED:
+        raise RenderError(
+            f"the template would expand to {total:,} bytes (at most {MAX_EXPANDED:,} are read)",
+            source=path,
+        )
+    for info in infos:
+        if info.file_size > max(info.compress_size, 1) * MAX_RATIO and info.file_size > 1_000_000:
+            raise RenderError(
+                f"part {info.filename} of the template is compressed {info.file_size // max(info.compress_size, 1)} "
+                "times: refused as a possible zip bomb",
+                source=path,
+            )
+    names = {i.filename for i in infos}
+    for needed in ("[Content_Types].xml", "word/document.xml", "word/styles.xml"):
+        if needed not in names:
+            raise RenderError(f"the template has no {needed}: not a Word document", source=path)
+    parts: dict[str, bytes] = {}
+    for info in infos:
+        try:
+            data = archive.read(info)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+            raise RenderError(
+                f"part {info.filename} of the template cannot be read: {exc}", source=path
+            ) from None
+        if len(data) > info.file_size:
+            raise RenderError(f"part {info.filename} is larger than it says", source=path)
+        if info.filename.endswith((".xml", ".rels")):
+            _check_xml(data, info.filename, path)
+        parts[info.filename] = data
+    return parts
+
+
+def _check_xml(data: bytes, part: str, path: Path) -> None:
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise RenderError(
+            f"part {part} of the template declares a DTD or entities (<!DOCTYPE>/<!ENTITY>), "
+            "which Word documents never need; save the template again from Word",
+            source=path,
+        )
+    try:
+        etree.fromstring(data, _SAFE_PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise RenderError(
+            f"part {part} of the template is not well-formed XML: {exc}", source=path
+        ) from None
+
+
+# -- compiled templates ----------------------------------------------------------------------------
+
+
+@dataclass
+class CompiledTemplate:
+    """One Word template, prepared and compiled once."""
+
+    path: Path
+    sha256: str
+    order: list[str]
+    static: dict[str, Entry]
+    jinja_parts: dict[str, Any]  # part name -> compiled Jinja template
+    declarations: dict[str, str]
+    style_ids: StyleIds
+    sources: dict[str, str]  # part name -> the Jinja source docxtpl prepared
+
+    def variables(self, env: LimitedSandbox) -> set[str]:
+        """The top-level names the template's tags use (e.g. 'case', 'lines')."""
+        names: set[str] = set()
+        for source in self.sources.values():
+            names |= meta.find_undeclared_variables(env.parse(source))
+        return names - {LOOP_GUARD}
+
+
+def _style_ids(styles_xml: bytes, path: Path) -> StyleIds:
+    root = etree.fromstring(styles_xml, _SAFE_PARSER)
+    ns = {"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"}
+    by_name = {}
+    for style in root.findall("w:style", ns):
+        name = style.find("w:name", ns)
+        if name is not None:
+            by_name[name.get(f"{{{ns['w']}}}val")] = style.get(f"{{{ns['w']}}}styleId")
+    missing = [s for s in REQUIRED_STYLES if s not in by_name]
+    if missing:
+        raise RenderError(
+            f"the template lacks the paragraph style(s) {', '.join(missing)} that notes are written in; "
+            "add them in Word (Styles pane) and save",
+            source=path,
+        )
+    return StyleIds(
+        text=by_name["LOA Note Text"],
+        bullet=by_name["LOA Note Bullet"],
+        number=by_name["LOA Note Number"],
+        line_note=by_name["LOA Line Note"],
+    )
+
+
+def _patch(body: str) -> str:
+    """docxtpl's clean-up of tags typed in Word (it reads nothing but its argument)."""
+    # Imported here: docxtpl brings python-docx with it (about 70 ms), needed only when a
+    # template is compiled, not by the commands that never render.
+    from docxtpl import DocxTemplate
+
+    return DocxTemplate.patch_xml(None, body)  # type: ignore[arg-type]
+
+
+def _paragraph_text(xml: str, lineno: int | None) -> str | None:
+    if not lineno:
+        return None
+    lines = xml.splitlines()
+    if 0 < lineno <= len(lines):
+        return re.sub(r"<[^>]+>", "", lines[lineno - 1])[:200]
+    return None
+
+
+def _tag_error(env: LimitedSandbox, patched: str, part: str, path: Path) -> RenderError:
+    """Where a tag error is, said as a reader finds it: the paragraph (counted from the top of
+    the part) and its text. The source is compiled again with one paragraph a line."""
+    lined = re.sub(r"<w:p([ >])", r"\n<w:p\1", patched)
+    try:
+        env.parse(lined)
+    except TemplateSyntaxError as exc:
+        lineno = exc.lineno
+        message = exc.message or "a tag does not parse"
+        opening = _unclosed_opening(lined, message)
+        if opening is not None:
+            lineno = opening
+        return RenderError(
+            f"template tag error in {part}: {message}",
+            source=path,
+            location=f"paragraph {lineno}",
+            source_line=_paragraph_text(lined, lineno),
+        )
+    return RenderError(f"template tag error in {part}", source=path)
+
+
+_BLOCK_TAG = re.compile(r"{%-?\s*(?:[prc]\s+|tr\s+|tc\s+)?(if|for|end\w+|else|elif)\b")
+
+
+def _unclosed_opening(lined: str, message: str) -> int | None:
+    """For an unclosed `{% if %}` or `{% for %}`, the line (paragraph) where it opens."""
+    if "Unexpected end of template" not in message and "unknown tag" not in message:
+        return None
+    stack: list[tuple[str, int]] = []
+    for number, text in enumerate(lined.splitlines(), 1):
+        for m in _BLOCK_TAG.finditer(text):
+            word = m.group(1)
+            if word in ("if", "for"):
+                stack.append((word, number))
+            elif word.startswith("end") and stack:
+                stack.pop()
+    return stack[-1][1] if stack else None
+
+
+def compile_template(
+    path: Path, env: LimitedSandbox, *, terms: str = "", raw: bytes | None = None
+) -> CompiledTemplate:
+    """Check a Word template, prepare it with docxtpl and compile its XML parts with `env`."""
+    if raw is None:
+        try:
+            with open(path, "rb") as fh:
+                raw = fh.read(TEMPLATE_LIMIT + 1)
+        except OSError as exc:
+            raise RenderError(f"cannot read the template: {exc.strerror}", source=path) from None
+    if len(raw) > TEMPLATE_LIMIT:
+        raise RenderError(
+            f"the template is larger than {TEMPLATE_LIMIT // (1024 * 1024)} MB", source=path
+        )
+    parts = check_package(raw, path)
+    order: list[str] = []
+    static: dict[str, Entry] = {}
+    jinja_parts: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    declarations: dict[str, str] = {}
+    for name, data in parts.items():
+        order.append(name)
+        if _JINJA_PARTS.match(name) and b"{" in data:
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise RenderError(f"part {name} of the template is not UTF-8", source=path) from None
+            m = re.match(r"<\?xml[^>]*\?>\s*", text)
+            declarations[name] = m.group(0) if m else ""
+            body = text[m.end() :] if m else text
+            try:
+                patched = _patch(body)
+            except (re.error, RecursionError, ValueError) as exc:
+                raise RenderError(f"cannot prepare the tags of {name}: {exc}", source=path) from None
+            sources[name] = patched
+            try:
+                jinja_parts[name] = env.from_string(guard_loops(env.parse(patched)))
+            except TemplateSyntaxError:
+                raise _tag_error(env, patched, name, path) from None
+            except (TemplateError, RecursionError, MemoryError) as exc:
+                raise RenderError(
+                    f"template tag error in {name}: {type(exc).__name__}: {exc}", source=path
+                ) from None
+        else:
+            static[name] = deflate(data)
+    return CompiledTemplate(
+        path=path,
+        sha256=template_digest(raw, terms),
+        order=order,
+        static=static,
+        jinja_parts=jinja_parts,
+        declarations=declarations,
+        style_ids=_style_ids(parts["word/styles.xml"], path),
+        sources=sources,
+    )
+
+
+# -- the renderer ------------------------------------------------------------------------------------
+
+
+class Renderer:
+    """Renders documents from the templates in one folder; each template compiles once."""
+
+    def __init__(self, templates: Path) -> None:
+        self.folder = Path(templates)
+        self.env = make_environment()
+        self._compiled: dict[str, CompiledTemplate] = {}
+        terms_path = self.folder / TERMS_FILE
+        try:
+            terms_text = terms_path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
+            raise RenderError(
+                f"cannot read the Standard Terms and Conditions: {why}", source=terms_path
+            ) from None
+        # escaped once here (Markup): the same text goes into every FMS document
+        self.terms = [
+            {
+                "heading": Markup.escape(section["heading"]),
+                "paragraphs": [Markup.escape(p) for p in section["paragraphs"]],  # type: ignore[union-attr]
+            }
+            for section in parse_terms(terms_text, source=terms_path)
+        ]
+        self.terms_text = terms_text
+
+    def all_templates(self) -> dict[str, CompiledTemplate]:
+        """Every template by document kind, compiled (raises RenderError for a broken one)."""
+        return {kind: self._compile(name) for kind, name in TEMPLATE_NAMES.items()}
+
+    def unknown_variables(self, template: CompiledTemplate) -> dict[str, str]:
+        """Names the template uses that loagen does not give it, each with a hint."""
+        return {
+            name: did_you_mean(name, CONTEXT_NAMES)
+            for name in sorted(template.variables(self.env) - CONTEXT_NAMES)
+        }
+
+    def template_for(self, case: Case) -> CompiledTemplate:
+        return self._compile(TEMPLATE_NAMES[case.document.kind])
+
+    def _compile(self, name: str) -> CompiledTemplate:
+        if name not in self._compiled:
+            path = self.folder / name
+            if not path.is_file():
+                raise RenderError(f"template {name} not found in {self.folder}", source=path)
+            self._compiled[name] = compile_template(path, self.env, terms=self.terms_text)
+        return self._compiled[name]
+
+    def render(self, document: LoaDocument, selection: Selection, *, draft: bool = False) -> bytes:
+        """The finished DOCX of `document`, as bytes (the same inputs give the same bytes)."""
+        template = self.template_for(document.case)
+        context = build_context(
+            document, selection, template.style_ids, draft=draft, terms=self.terms
+        )
+        context[LOOP_GUARD] = loop_guard()
+        entries = []
+        for name in template.order:
+            if name in template.jinja_parts:
+                xml = self._render_part(template, name, context)
+                data = (template.declarations[name] + xml).encode("utf-8")
+                entries.append((name, deflate(data)))
+            else:
+                entries.append((name, template.static[name]))
+        return zip_entries(entries)
+
+    @staticmethod
+    def _render_part(template: CompiledTemplate, name: str, context: dict[str, Any]) -> str:
+        try:
+            return render_bounded(
+                template.jinja_parts[name], context, PART_OUTPUT_LIMIT, f"{name} of the template"
+            )
+        except TemplateError as exc:
+            raise RenderError(f"cannot render {name}: {exc.message}", source=template.path) from None
+        except LimitError as exc:
+            raise RenderError(f"cannot render {name}: {exc}", source=template.path) from None
+        except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as exc:
+            raise RenderError(
+                f"cannot render {name}: {type(exc).__name__}: {exc}", source=template.path
+            ) from None

@@ -1,0 +1,93 @@
+"""Output files: written whole or not at all, in pairs, and no temporary file left behind."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from loagen.errors import OutputError
+from loagen.output.files import atomic_write, remove_stale_temporaries, write_pair
+
+
+def test_atomic_write_replaces_whole_files(tmp_path: Path) -> None:
+    target = tmp_path / "sub" / "doc.docx"
+    atomic_write(target, b"old")
+    atomic_write(target, b"new content")
+    assert target.read_bytes() == b"new content"
+    assert [p.name for p in target.parent.iterdir()] == ["doc.docx"]  # no temporary left
+
+
+def test_a_failed_rename_leaves_the_old_file_and_no_temporary(tmp_path: Path, monkeypatch) -> None:
+    target = tmp_path / "doc.docx"
+    atomic_write(target, b"old")
+
+    def boom(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OutputError, match="the disk is full"):
+        atomic_write(target, b"new")
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["doc.docx"]
+
+
+def test_a_full_disk_in_a_fresh_folder_leaves_no_docx_without_its_manifest(
+    tmp_path: Path, monkeypatch
+) -> None:
+    real_write = os.fdopen
+    calls = {"n": 0}
+
+    class Full:
+        def __init__(self, fh):
+            self.fh = fh
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.fh.close()
+            return False
+
+        def write(self, data):
+            calls["n"] += 1
+            if calls["n"] == 2:  # the manifest: the disk is full by then
+                raise OSError(28, "No space left on device")
+            return self.fh.write(data)
+
+    monkeypatch.setattr(os, "fdopen", lambda fd, mode: Full(real_write(fd, mode)))
+    folder = tmp_path / "build"
+    with pytest.raises(OutputError):
+        write_pair(((folder / "a.docx", b"docx"), (folder / "a.manifest.json", b"{}")))
+    assert list(folder.iterdir()) == []
+
+
+def test_a_failed_second_rename_takes_back_a_new_docx(tmp_path: Path, monkeypatch) -> None:
+    real = os.replace
+    seen = []
+
+    def second_fails(src, dst):
+        seen.append(dst)
+        if len(seen) == 2:
+            raise OSError(5, "Input/output error")
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", second_fails)
+    with pytest.raises(OutputError):
+        write_pair(((tmp_path / "a.docx", b"docx"), (tmp_path / "a.manifest.json", b"{}")))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_stale_temporaries_of_dead_runs_are_removed_and_live_ones_kept(tmp_path: Path) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    stale = tmp_path / f".a.docx.loagen{dead.stdout.strip()}-00aa11bb.tmp"
+    live = tmp_path / f".b.docx.loagen{os.getpid()}-00aa11bb.tmp"
+    other = tmp_path / ".notes.tmp"
+    for p in (stale, live, other):
+        p.write_bytes(b"x")
+    assert remove_stale_temporaries(tmp_path) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, other.name])

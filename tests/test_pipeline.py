@@ -1,0 +1,136 @@
+"""The pipeline, and acceptance: build every example and read the DOCX as a reader would."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import docx
+import pytest
+
+from loagen.errors import CheckError
+from loagen.pipeline import Pipeline as Builder
+from loagen.project import Project
+
+from .conftest import CASES, ROOT, example, write_chain
+
+EXAMPLES = sorted(CASES.glob("*/*.json"))
+
+
+@pytest.fixture(scope="module")
+def builder() -> Builder:
+    return Builder(Project.at(ROOT))
+
+
+def _text(path: Path) -> str:
+    d = docx.Document(str(path))
+    parts = [p.text for p in d.paragraphs]
+    parts += [c.text for t in d.tables for row in t.rows for c in row.cells]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_every_example_builds(builder: Builder, path: Path, tmp_path: Path) -> None:
+    result = builder.build(path, tmp_path)
+    assert result.docx_path == tmp_path / f"{path.parent.name}-{path.stem}.docx"
+    assert result.manifest_path.name == f"{path.parent.name}-{path.stem}.manifest.json"
+    assert not result.draft
+    text = _text(result.docx_path)
+    assert path.parent.name in text
+    manifest = json.loads(result.manifest_path.read_text())
+    assert manifest["case_id"] == path.parent.name
+    assert [i["path"] for i in manifest["dependencies"]["inputs"]][-1] == path.relative_to(
+        ROOT
+    ).as_posix()  # recorded relative to the project, not as this machine's absolute path
+    assert manifest["totals"]["total_estimated_cost"]
+    assert set(manifest["dependencies"]["library_notes"]) >= {n["id"] for n in manifest["notes"]}
+    assert len(result.manifest_path.read_bytes()) <= 5 * 1024
+
+
+def test_basic_reads_as_a_reviewer_expects(builder: Builder, tmp_path: Path) -> None:
+    text = _text(builder.build(CASES / "BN-D-QAA/basic.json", tmp_path).docx_path)
+    # references oldest to newest (the file lists them newest first), dates spelled out
+    assert (
+        "Based on BN/MODAT/2312 dated 14 February 2024 and BN/MODAT/2398 dated 3 May 2024." in text
+    )
+    assert "This LOA provides for two C-130J aircraft" in text
+    assert "This offer expires on 30 June 2025." in text
+    assert "Standard Terms and Conditions for Foreign Military Sales" in text
+    assert "2025-06-30" not in text
+
+
+def test_amendment_shows_previous_and_revised(builder: Builder, tmp_path: Path) -> None:
+    result = builder.build(CASES / "BN-D-QAA/amendment-1.json", tmp_path)
+    text = _text(result.docx_path)
+    assert "This Amendment provides for two additional C-130J aircraft" in text
+    assert "Previous:\n$9,800,000\n$9,800,000\nRevised:\n$14,200,000\n$14,200,000" in text
+    assert "007\nADDED" in text
+    assert result.document.changes.scope_changed is True
+    assert set(result.document.changes.touched_numbers) == {"002", "003", "006", "007"}
+    manifest = json.loads(result.manifest_path.read_text())
+    assert len(manifest["dependencies"]["inputs"]) == 2
+
+
+def test_modification_is_based_on_usg_review(builder: Builder, tmp_path: Path) -> None:
+    text = _text(builder.build(CASES / "BN-D-QAA/modification-1.json", tmp_path).docx_path)
+    assert "Based on U.S. Government Review." in text
+    assert "There is no change in scope to this document. (C-130J Aircraft)" in text
+
+
+def test_bpc_case(builder: Builder, tmp_path: Path) -> None:
+    text = _text(builder.build(CASES / "BN-B-TAB/basic.json", tmp_path).docx_path)
+    assert "Benefitting Partner" in text
+    assert "Standard Terms and Conditions" not in text
+    assert "(10) Administrative Charge\n$0" in text
+
+
+def test_totals_add_up_in_the_document(builder: Builder, tmp_path: Path) -> None:
+    result = builder.build(CASES / "BN-B-ZEA/basic.json", tmp_path)
+    d = docx.Document(str(result.docx_path))
+    summary = next(t for t in d.tables if t.rows[0].cells[0].text == "Item")
+    amounts = [int(r.cells[1].text.strip("$").replace(",", "")) for r in summary.rows[1:]]
+    assert sum(amounts[:-1]) == amounts[-1]
+    schedule = next(t for t in d.tables if t.rows[0].cells[0].text == "Payment")
+    paid = [int(r.cells[2].text.strip("$").replace(",", "")) for r in schedule.rows[1:]]
+    assert sum(paid) == amounts[-1]
+
+
+def test_two_builds_give_identical_bytes(tmp_path: Path) -> None:
+    a = Builder(Project.at(ROOT)).build(CASES / "BN-D-QAA/amendment-1.json", tmp_path / "a")
+    b = Builder(Project.at(ROOT)).build(CASES / "BN-D-QAA/amendment-1.json", tmp_path / "b")
+    assert a.docx_path.read_bytes() == b.docx_path.read_bytes()
+    assert a.manifest_path.read_bytes() == b.manifest_path.read_bytes()
+
+
+def test_check_errors_stop_the_build_and_keep_earlier_output(
+    builder: Builder, tmp_path: Path
+) -> None:
+    good = write_chain(tmp_path / "case", example("BN-B-ZEA/basic"))
+    first = builder.build(good, tmp_path / "out")
+    before = first.docx_path.read_bytes()
+    bad = example("BN-B-ZEA/basic")
+    bad["document"]["purpose"] = "provides SECRET radar parts"
+    write_chain(tmp_path / "case", bad)
+    with pytest.raises(CheckError, match="nothing written"):
+        builder.build(good, tmp_path / "out")
+    assert first.docx_path.read_bytes() == before
+    draft = builder.build(good, tmp_path / "out", allow_errors=True)
+    assert draft.draft
+    d = docx.Document(str(draft.docx_path))
+    assert d.sections[0].header.paragraphs[0].text.startswith("DRAFT")
+    manifest = json.loads(draft.manifest_path.read_text())
+    assert manifest["draft"] is True and any(f["severity"] == "error" for f in manifest["findings"])
+
+
+def test_strict_stops_on_warnings_too(builder: Builder, tmp_path: Path) -> None:
+    data = example("BN-B-ZEA/basic")
+    data["document"]["purpose"] += " as agreed with the USG"  # a terminology warning
+    path = write_chain(tmp_path / "case", data)
+    result = builder.build(path, tmp_path / "out")
+    assert [f.rule_id for f in result.findings] == ["QC-TERM-USG"]
+    assert result.manifest.findings[0].severity == "warning"
+    with pytest.raises(CheckError) as info:
+        builder.build(path, tmp_path / "strict", strict=True)
+    assert info.value.problems[0].location == "document.purpose"
+    assert "[QC-TERM-USG]" in info.value.problems[0].message
+    assert not (tmp_path / "strict").exists()
