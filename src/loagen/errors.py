@@ -30,7 +30,14 @@ QUOTE_LIMIT = 80
 
 
 def quoted(value: object, limit: int = QUOTE_LIMIT) -> str:
-    """`value` as a message shows it: repr-quoted, cut to `limit` characters."""
+    """`value` as a message shows it: repr-quoted, cut to `limit` characters; a list or an
+    object is described, not printed (it may be huge, or nested deep)."""
+    if isinstance(value, (list, tuple)):
+        return f"a list of {len(value)} item{'s' if len(value) != 1 else ''}"
+    if isinstance(value, dict):
+        return f"an object with {len(value)} field{'s' if len(value) != 1 else ''}"
+    if isinstance(value, str) and len(value) > limit:
+        value = value[:limit]
     text = repr(value)
     if len(text) <= limit:
         return text

@@ -184,7 +184,7 @@ def compare(previous: Case | None, current: Case) -> Changes:
         old, new = before.get(number), after.get(number)
         others: tuple[str, ...] = ()
         if old is not None and new is not None:
-            a, b = old.model_dump(), new.model_dump()
+            a, b = old.__dict__, new.__dict__
             others = tuple(k for k in a if k not in _TRACKED and a[k] != b[k])
         draft = LineChange(number, old, new, others)
         changes.append(

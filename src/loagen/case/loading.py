@@ -102,6 +102,10 @@ def _plain(err: dict[str, Any]) -> str:
         return "must not be empty"
     if kind == "string_too_short":
         return "must not be empty"
+    if kind == "string_pattern_mismatch":
+        return "must not be blank (only spaces)"
+    if kind == "string_too_long":
+        return f"is {len(got):,} characters long; at most {ctx.get('max_length'):,}"
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))
     return err["msg"]
@@ -150,11 +154,13 @@ class _Refused(ValueError):
 
 def _no_duplicate_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """A JSON object, refusing a key written twice (the first value would be lost silently)."""
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise _DuplicateKey(key)
-        out[key] = value
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
     return out
 
 
@@ -195,21 +201,30 @@ MAX_NODES = 200_000
 
 
 def _check_shape(data: Any) -> None:
-    """Refuse data nested deeper than MAX_DEPTH or larger than MAX_NODES (before validation,
-    whose error messages would otherwise walk all of it)."""
-    stack = [(data, 1, "")]
+    """Refuse data nested deeper than MAX_DEPTH or holding more than MAX_NODES values (before
+    validation, whose error messages would otherwise walk all of it). Only the objects and
+    lists are visited: the texts and numbers in them are counted, not walked."""
+    stack: list[tuple[Any, int, str]] = [(data, 1, "")]
     count = 0
     while stack:
         value, depth, where = stack.pop()
-        count += 1
-        if count > MAX_NODES:
-            raise _Refused(f"the case file holds more than {MAX_NODES:,} values")
         if depth > MAX_DEPTH:
             raise _Refused(f"the data is nested more than {MAX_DEPTH} levels deep", where)
+        count += len(value)
+        if count > MAX_NODES:
+            raise _Refused(f"the case file holds more than {MAX_NODES:,} values")
         if isinstance(value, dict):
-            stack.extend((v, depth + 1, f"{where}.{k}" if where else str(k)) for k, v in value.items())
-        elif isinstance(value, list):
-            stack.extend((v, depth + 1, f"{where}[{i}]") for i, v in enumerate(value))
+            stack.extend(
+                (v, depth + 1, f"{where}.{k}" if where else str(k))
+                for k, v in value.items()
+                if isinstance(v, (dict, list))
+            )
+        else:
+            stack.extend(
+                (v, depth + 1, f"{where}[{i}]")
+                for i, v in enumerate(value)
+                if isinstance(v, (dict, list))
+            )
 
 
 def parse_case_bytes(raw: bytes, path: Path) -> dict[str, Any]:
@@ -225,7 +240,8 @@ def parse_case_bytes(raw: bytes, path: Path) -> dict[str, Any]:
             data = yaml.load(text, Loader=_StrictYamlLoader)  # noqa: S506 (a SafeLoader)
         else:
             data = json.loads(text, object_pairs_hook=_no_duplicate_pairs)
-        _check_shape(data)
+        if isinstance(data, (dict, list)):
+            _check_shape(data)
     except _DuplicateKey as exc:
         raise CaseError(
             f"the field {quoted(exc.key)} is written twice in one object; keep one",

@@ -1,8 +1,10 @@
 """The case model: the input contract of a case file, as Pydantic models."""
 
-from __future__ import annotations
-
+import ast
+import inspect
 import re
+import textwrap
+import typing
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -13,6 +15,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StringConstraints,
     WithJsonSchema,
     model_validator,
 )
@@ -197,24 +200,20 @@ TEXT_LIMIT = 20_000
 """The longest text a field of a case file takes (characters)."""
 
 
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be blank (only spaces)")
-    if len(value) > TEXT_LIMIT:
-        raise ValueError(f"is {len(value):,} characters long; at most {TEXT_LIMIT:,}")
-    return value
-
-
+NOT_BLANK = r"\S"
+"""Text must hold something other than spaces (checked by Pydantic's own engine)."""
 Text = Annotated[
-    str, Field(min_length=1), AfterValidator(_not_blank), WithJsonSchema({"type": "string", "minLength": 1})
+    str,
+    StringConstraints(min_length=1, max_length=TEXT_LIMIT, pattern=NOT_BLANK),
+    WithJsonSchema({"type": "string", "minLength": 1, "pattern": NOT_BLANK}),
 ]
-OptionalText = Annotated[str, AfterValidator(_not_blank), WithJsonSchema({"type": "string"})]
+OptionalText = Text
 
 
 class Strict(BaseModel):
     """Base of every case model: unknown fields are errors, values are frozen."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 # -- the case contract ----------------------------------------------------------------------
@@ -282,7 +281,7 @@ class DocumentInfo(Strict):
     """Why the offer expires sooner than standard (optional; adds the short OED note)."""
 
     @model_validator(mode="after")
-    def _kind_rules(self) -> DocumentInfo:
+    def _kind_rules(self) -> "DocumentInfo":
         problems = []
         article = "an" if self.kind == "Amendment" else "a"
         if self.kind == "Basic":
@@ -396,7 +395,7 @@ class Line(Strict):
     """Expected period of performance, for a services line without training data."""
 
     @model_validator(mode="after")
-    def _whole_quantity(self) -> Line:
+    def _whole_quantity(self) -> "Line":
         if self.quantity != self.quantity.to_integral_value() and (
             self.unit_of_issue not in load_reference().measures
         ):
@@ -468,7 +467,7 @@ class Case(Strict):
     """The IA's own State description (optional; computed when absent)."""
 
     @model_validator(mode="after")
-    def _unique_lines(self) -> Case:
+    def _unique_lines(self) -> "Case":
         seen: set[str] = set()
         dupes = [ln.number for ln in self.lines if ln.number in seen or seen.add(ln.number)]
         if dupes:
@@ -493,9 +492,67 @@ class Case(Strict):
         return next((ln for ln in self.lines if ln.number == number), None)
 
 
+def field_docs(cls: type) -> dict[str, str]:
+    """The docstring written under each field of a model class (read from its source when
+    asked, e.g. for the schema: Pydantic's own reading of them costs every start-up)."""
+    docs: dict[str, str] = {}
+    for klass in reversed(cls.__mro__):
+        if klass is BaseModel or not issubclass(klass, BaseModel):
+            continue
+        try:
+            tree = ast.parse(textwrap.dedent(inspect.getsource(klass)))
+        except (OSError, TypeError, SyntaxError):
+            continue
+        body = tree.body[0].body if tree.body and isinstance(tree.body[0], ast.ClassDef) else []
+        for first, second in zip(body, body[1:], strict=False):
+            if (
+                isinstance(first, ast.AnnAssign)
+                and isinstance(first.target, ast.Name)
+                and isinstance(second, ast.Expr)
+                and isinstance(second.value, ast.Constant)
+                and isinstance(second.value.value, str)
+            ):
+                docs[first.target.id] = inspect.cleandoc(second.value.value)
+    return docs
+
+
+def _describe(schema: dict[str, Any], model: type) -> None:
+    for name, text in field_docs(model).items():
+        prop = schema.get("properties", {}).get(name)
+        if prop is not None and "description" not in prop:
+            prop["description"] = text
+    if model.__doc__ and "description" not in schema:
+        schema["description"] = inspect.cleandoc(model.__doc__)
+
+
 def case_schema() -> dict[str, Any]:
-    """The JSON Schema of a case file, for editors."""
+    """The JSON Schema of a case file, for editors: each field with its description."""
     schema = Case.model_json_schema()
+    models = {m.__name__: m for m in _models(Case)}
+    for name, definition in schema.get("$defs", {}).items():
+        if name in models:
+            _describe(definition, models[name])
+    _describe(schema, Case)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "loagen case file"
     return schema
+
+
+def _models(root: type) -> list[type]:
+    """Every model class a case file is made of."""
+    seen: list[type] = []
+    stack = [root]
+    while stack:
+        model = stack.pop()
+        if model in seen:
+            continue
+        seen.append(model)
+        for field in model.model_fields.values():
+            stack.extend(_inner_models(field.annotation))
+    return seen
+
+
+def _inner_models(annotation: Any) -> list[type]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in typing.get_args(annotation) for m in _inner_models(arg)]

@@ -27,7 +27,7 @@ its deposit share plus the supply support surcharge, the balance billed as requi
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -163,8 +163,19 @@ def due_date(month: date) -> date:
 
 @lru_cache(maxsize=4096)
 def _due_months(base: date, first: int, last: int) -> tuple[tuple[date, int], ...]:
-    """How many of months `first`..`last` after `base` fall due on each quarterly date."""
-    return tuple(Counter(due_date(add_months(base, k)) for k in range(first, last + 1)).items())
+    """How many of months `first`..`last` after `base` fall due on each quarterly date (a
+    quarter at a time: the months of one calendar quarter share their due date)."""
+    start = base.year * 12 + base.month - 1 + first  # months since year 0, zero-based
+    end = base.year * 12 + base.month - 1 + last
+    out = []
+    quarter = start // 3
+    while quarter * 3 <= end:
+        count = min(end, quarter * 3 + 2) - max(start, quarter * 3) + 1
+        year, index = divmod(quarter, 4)
+        due = date(year - 1, 12, 15) if index == 0 else date(year, index * 3, 15)
+        out.append((due, count))
+        quarter += 1
+    return tuple(out)
 
 
 def _spread(line: Line, amount: Decimal, base: date, span: tuple[int, int]) -> dict[date, Decimal]:

@@ -30,6 +30,8 @@ from ..reference import Reference, load_reference
 from .selection import Selection
 
 Severity = Literal["error", "warning"]
+Role = Literal["party", "reference", "title", "prose"]
+"""Roles of free-text fields, so each scanner reads only where its rule applies."""
 _SEVERITY_ORDER = {"error": 0, "warning": 1}
 
 
@@ -103,6 +105,11 @@ class Context:
         """Each line with its JSON path ('lines[0]', ...), in file order."""
         for i, ln in enumerate(self.case.lines):
             yield f"lines[{i}]", ln
+
+    @cached_property
+    def texts(self) -> tuple[tuple[str, str, Role], ...]:
+        """Every free-text field of the case: (JSON path, text, role)."""
+        return tuple(free_text(self.case))
 
     @cached_property
     def _paths(self) -> dict[str, str]:
@@ -186,8 +193,6 @@ def _sum(values: Iterable[Decimal]) -> Decimal:
 
 # == free text ===================================================================================
 
-# Roles of free-text fields, so each scanner reads only where its rule applies.
-Role = Literal["party", "reference", "title", "prose"]
 
 
 def free_text(case: Case) -> Iterator[tuple[str, str, Role]]:
@@ -416,7 +421,7 @@ def _scan(
     message: Callable[[TextHit, str], str],
     roles: tuple[Role, ...] = ("party", "reference", "title", "prose"),
 ) -> Iterator[Hit]:
-    for path, text, role in free_text(ctx.case):
+    for path, text, role in ctx.texts:
         if role not in roles:
             continue
         for h in finder(text):

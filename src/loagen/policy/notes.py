@@ -24,8 +24,6 @@ The file is named after the note's id. Rules and placeholders are checked agains
 when the library loads (see `rules`); every problem in every file is reported at once.
 """
 
-from __future__ import annotations
-
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,7 +63,7 @@ def _text(value: Any) -> Any:
 class FrontMatter(BaseModel):
     """The fields policy staff edit at the top of a note file."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     id: Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9-]*$")]
     """Note id: capital letters, digits and dashes, e.g. SOLE-SOURCE-FMS; the file is <id>.md."""
@@ -93,7 +91,7 @@ class FrontMatter(BaseModel):
     """SAMM or policy references."""
 
     @model_validator(mode="after")
-    def _consistent(self) -> FrontMatter:
+    def _consistent(self) -> "FrontMatter":
         problems = []
         if self.placement == "line" and self.level != "line":
             problems.append(

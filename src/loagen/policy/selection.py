@@ -50,7 +50,6 @@ from .rules import (
     document_names,
     explain,
     loop_guard,
-    render_bounded,
 )
 
 # Where a selected note is printed:
@@ -243,14 +242,6 @@ def _tidy(text: str) -> str:
     return "\n".join(out)
 
 
-BODY_LIMIT = 200_000
-"""Longest text a note body may fill to on one document (characters)."""
-
-
-def _render(body: Any, scope: dict[str, Any], what: str) -> str:
-    return render_bounded(body.template, scope, BODY_LIMIT, what)
-
-
 def _fill(
     note: Note,
     numbers: tuple[str, ...],
@@ -267,9 +258,9 @@ def _fill(
     for about, extra in jobs:
         scope = {**names, **extra}
         try:
-            body = _tidy(_render(note.compiled_body, scope, f"the body of note {note.id}"))
+            body = _tidy(note.compiled_body.render(scope))
             title = (
-                " ".join(_render(note.compiled_title, scope, f"the title of {note.id}").split())
+                " ".join(note.compiled_title.render(scope).split())
                 if "{" in note.title
                 else note.title
             )

@@ -31,7 +31,7 @@ from ..document.assembly import LoaDocument
 from ..document.wording import money, spell_date
 from ..errors import RenderError, did_you_mean
 from ..policy.rules import LOOP_GUARD, LimitError, loop_guard, render_bounded
-from ..policy.rules.sandbox import LimitedSandbox, guard_loops
+from ..policy.rules.sandbox import ItemAccess, LimitedSandbox, guard_loops
 from ..policy.selection import Selection
 from .context import CONTEXT_NAMES, build_context
 from .markdown_docx import NOT_XML_CHARS, NOTE_STYLES, StyleIds
@@ -58,10 +58,19 @@ PART_OUTPUT_LIMIT = 40 * 1024 * 1024
 """Longest XML a rendered part may grow to (characters)."""
 
 
+VALUE_LIMIT = 5_000_000
+"""Longest single value a template prints (characters)."""
+TEMPLATE_LOOPS = 50_000
+"""Loop iterations one document's template may run (a 999-line document runs a few thousand)."""
+
+
 def _finalize(value: Any) -> Any:
     """Case text is data: drop characters a Word document cannot hold (autoescape does the rest)."""
-    if isinstance(value, str) and not isinstance(value, Markup) and not value.isprintable():
-        return NOT_XML_CHARS.sub("", value)
+    if isinstance(value, str):
+        if len(value) > VALUE_LIMIT:
+            raise LimitError(f"a value of more than {VALUE_LIMIT:,} characters would be printed")
+        if not isinstance(value, Markup) and not value.isprintable():
+            return NOT_XML_CHARS.sub("", value)
     return value
 
 
@@ -292,7 +301,8 @@ def compile_template(
                 raise RenderError(f"cannot prepare the tags of {name}: {exc}", source=path) from None
             sources[name] = patched
             try:
-                jinja_parts[name] = env.from_string(guard_loops(env.parse(patched)))
+                parsed = ItemAccess().visit(guard_loops(env.parse(patched)))
+                jinja_parts[name] = env.from_string(parsed)
             except TemplateSyntaxError:
                 raise _tag_error(env, patched, name, path) from None
             except (TemplateError, RecursionError, MemoryError) as exc:
@@ -369,7 +379,7 @@ class Renderer:
         context = build_context(
             document, selection, template.style_ids, draft=draft, terms=self.terms
         )
-        context[LOOP_GUARD] = loop_guard()
+        context[LOOP_GUARD] = loop_guard(TEMPLATE_LOOPS)
         entries = []
         for name in template.order:
             if name in template.jinja_parts:

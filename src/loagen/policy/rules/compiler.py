@@ -1,25 +1,14 @@
-"""Compiling rules to Python and note bodies to sandboxed templates, and evaluating rules.
+"""Compiling rules and note bodies to Python, and evaluating rules with explanations.
 
 A rule is parsed by Jinja's parser (the language policy staff already see in the templates),
-checked by `checker`, and each `and`/`or` part is then compiled to a small Python function. The
-generated code can reach only what the checked rule names, whatever the rule says:
-
-- names are looked up in the document's names (`runtime.document_names`) by string key;
-- attribute and item access go through `_ga`/`_gi`, which allow only the fields of the case
-  models, the reference tables' keys and the few properties `shapes` lists (never a name
-  starting with '_'); anything else is an undefined value that fails when used, as in Jinja;
-- only the helpers can be called (looked up in the names, never a Python builtin: the code
-  runs with no builtins at all); filters and tests go through the sandbox's own
-  `call_filter`/`call_test`, limited to the whitelists of `checker`;
-- `*` cannot build text or lists longer than `sandbox.VALUE_LIMIT`; `**` is refused;
-- names, fields and constants from the rule appear in the code only as string literals.
+checked by `checker`, and each `and`/`or` part is compiled to a small Python function by
+`codegen` (whose docstring says what the generated code can and cannot reach). A note body (or
+title) is parsed the same way, checked, and compiled to one Python function that prints what
+Jinja would print, with case text escaped for Markdown (`escape_markdown`).
 
 `decide` evaluates a rule fast (truth and the lines it names); `explain` evaluates each part on
 its own and reports its value (a `Term` each), so a reviewer sees why a note is in or out. Both
 agree: a part that fails on this document is an error unless the outcome is already known.
-
-Note bodies (and titles) stay Jinja templates in the same sandbox, checked when the library
-loads and compiled when first used, with case text escaped for Markdown (`escape_markdown`).
 """
 
 from __future__ import annotations
@@ -34,7 +23,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from jinja2 import StrictUndefined, nodes
-from jinja2.environment import Template
 from jinja2.exceptions import TemplateSyntaxError
 from jinja2.parser import Parser
 from jinja2.runtime import Undefined
@@ -43,8 +31,9 @@ from pydantic import BaseModel
 from ...document.wording import line_refs
 from ...errors import RuleError
 from .checker import FILTERS, TESTS, Invalid, check_statements, infer
+from .codegen import Unsupported, body_source, compile_functions, expression
 from .runtime import LineSet
-from .sandbox import LimitedSandbox, bounded, guard_loops
+from .sandbox import LimitedSandbox
 from .shapes import LINES, allowed_attributes, body_scope, rule_scope
 from .source import source_of
 
@@ -100,127 +89,6 @@ def environment() -> _Sandbox:
     env.filters = {name: env.filters[name] for name in FILTERS}
     env.tests = {name: env.tests[name] for name in TESTS}
     return env
-
-
-# -- the run-time guards of compiled rules --------------------------------------------------------
-
-
-def _undefined(obj: Any, name: Any, hint: str | None = None) -> Undefined:
-    return StrictUndefined(hint=hint, obj=obj, name=name)
-
-
-def _ga(obj: Any, attr: str) -> Any:
-    """`obj.attr` for a rule: only the fields rules may read."""
-    if type(obj) is dict:
-        return obj[attr] if attr in obj else _undefined(obj, attr)
-    if attr in allowed_attributes(type(obj)):
-        return getattr(obj, attr)
-    if isinstance(obj, Undefined) or obj is None or not hasattr(obj, attr):
-        return _undefined(obj, attr)
-    return _undefined(obj, attr, f"{type(obj).__name__}.{attr} cannot be read by a rule")
-
-
-def _gi(obj: Any, key: Any) -> Any:
-    """`obj[key]` for a rule (a text key reads a field, as in Jinja)."""
-    if isinstance(obj, (list, tuple, dict, str)):
-        try:
-            return obj[key]
-        except (TypeError, LookupError):
-            pass
-    if isinstance(key, str):
-        return _ga(obj, key)
-    return _undefined(obj, key)
-
-
-def _mul(left: Any, right: Any) -> Any:
-    return bounded("*", left, right)
-
-
-def _cat(*parts: Any) -> str:
-    return "".join(str(p) for p in parts)
-
-
-def _filter(name: str, value: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    return environment().call_filter(name, value, args, kwargs)
-
-
-def _test(name: str, value: Any, args: tuple[Any, ...]) -> Any:
-    return environment().call_test(name, value, args)
-
-
-_GLOBALS = {
-    "__builtins__": {},
-    "_ga": _ga, "_gi": _gi, "_mul": _mul, "_cat": _cat, "_filter": _filter, "_test": _test,
-    "_undef": lambda: _undefined(None, "else"), "_slice": slice,
-}  # fmt: skip
-
-# -- Python code of a checked expression -------------------------------------------------------------
-
-_PY_COMPARE = {
-    "eq": "==", "ne": "!=", "gt": ">", "gteq": ">=", "lt": "<", "lteq": "<=",
-    "in": "in", "notin": "not in",
-}  # fmt: skip
-_PY_BINARY = {nodes.Add: "+", nodes.Sub: "-", nodes.Div: "/", nodes.FloorDiv: "//", nodes.Mod: "%"}
-
-
-def _python(node: nodes.Node) -> str:
-    """The Python expression for a checked rule expression (see the module docstring)."""
-    if isinstance(node, nodes.Name):
-        return f"n[{node.name!r}]"
-    if isinstance(node, nodes.Const):
-        if node.value is None or isinstance(node.value, (str, int, float, bool)):
-            return repr(node.value)
-        raise Invalid(f"the constant {node.value!r} cannot be used in a rule")
-    if isinstance(node, nodes.Getattr):
-        return f"_ga({_python(node.node)}, {node.attr!r})"
-    if isinstance(node, nodes.Getitem):
-        return f"_gi({_python(node.node)}, {_python(node.arg)})"
-    if isinstance(node, nodes.Slice):
-        parts = [_python(p) if p is not None else "None" for p in (node.start, node.stop, node.step)]
-        return f"_slice({', '.join(parts)})"
-    if isinstance(node, nodes.Call):
-        args = ", ".join(_python(a) for a in node.args)
-        kwargs = ", ".join(f"{k.key!r}: {_python(k.value)}" for k in node.kwargs)
-        name = node.node.name  # type: ignore[attr-defined]  (checker: a helper's name)
-        return f"n[{name!r}](*({args}{',' if args else ''}), **{{{kwargs}}})"
-    if isinstance(node, nodes.Filter):
-        args = "".join(f"{_python(a)}, " for a in node.args)
-        kwargs = ", ".join(f"{k.key!r}: {_python(k.value)}" for k in node.kwargs)
-        return f"_filter({node.name!r}, {_python(node.node)}, ({args}), {{{kwargs}}})"  # type: ignore[arg-type]
-    if isinstance(node, nodes.Test):
-        args = "".join(f"{_python(a)}, " for a in node.args)
-        return f"_test({node.name!r}, {_python(node.node)}, ({args}))"
-    if isinstance(node, nodes.Compare):
-        text = _python(node.expr)
-        for op in node.ops:
-            text += f" {_PY_COMPARE[op.op]} {_python(op.expr)}"
-        return f"({text})"
-    if isinstance(node, nodes.And):
-        return f"({_python(node.left)} and {_python(node.right)})"
-    if isinstance(node, nodes.Or):
-        return f"({_python(node.left)} or {_python(node.right)})"
-    if isinstance(node, nodes.Not):
-        return f"(not {_python(node.node)})"
-    if isinstance(node, nodes.Neg):
-        return f"(-{_python(node.node)})"
-    if isinstance(node, nodes.Pos):
-        return f"(+{_python(node.node)})"
-    if isinstance(node, nodes.Mul):
-        return f"_mul({_python(node.left)}, {_python(node.right)})"
-    if type(node) in _PY_BINARY:
-        return f"({_python(node.left)} {_PY_BINARY[type(node)]} {_python(node.right)})"  # type: ignore[attr-defined]
-    if isinstance(node, nodes.Concat):
-        return f"_cat({', '.join(_python(n) for n in node.nodes)})"
-    if isinstance(node, nodes.CondExpr):
-        other = _python(node.expr2) if node.expr2 is not None else "_undef()"
-        return f"({_python(node.expr1)} if {_python(node.test)} else {other})"
-    if isinstance(node, nodes.List):
-        return "[" + "".join(f"{_python(i)}, " for i in node.items) + "]"
-    if isinstance(node, nodes.Tuple):
-        return "(" + "".join(f"{_python(i)}, " for i in node.items) + ")"
-    if isinstance(node, nodes.Dict):
-        return "{" + ", ".join(f"{_python(p.key)}: {_python(p.value)}" for p in node.items) + "}"
-    raise Invalid(f"{type(node).__name__} is not allowed in a rule")
 
 
 # -- compiled rules ----------------------------------------------------------------------------------
@@ -323,20 +191,22 @@ def _tree(node: nodes.Node, scope: dict[str, Any], leaves: list[tuple[str, str]]
             return Junction(op, tuple(_tree(p, scope, leaves) for p in parts))  # type: ignore[arg-type]
     shape = infer(scope, node)
     index = len(leaves)
-    leaves.append((source_of(node), _python(node)))
+    leaves.append((source_of(node), expression(node)))
     return (index, shape == LINES)
 
 
 def _compile_leaves(tree: Any, sources: list[tuple[str, str]], filename: str) -> Any:
-    code = "\n".join(f"def _leaf{i}(n):\n    return {py}\n" for i, (_, py) in enumerate(sources))
-    space = dict(_GLOBALS)
-    exec(compile(code, filename, "exec"), space)  # noqa: S102 (generated from a checked rule)
+    functions = compile_functions(
+        {f"leaf{i}": f"def leaf{i}(n):\n    return {py}\n" for i, (_, py) in enumerate(sources)},
+        filename,
+        environment(),
+    )
 
     def build(node: Any) -> Any:
         if isinstance(node, Junction):
             return Junction(node.op, tuple(build(p) for p in node.parts))
         index, names_lines = node
-        return Leaf(sources[index][0], space[f"_leaf{index}"], names_lines)
+        return Leaf(sources[index][0], functions[f"leaf{index}"], names_lines)
 
     return build(tree)
 
@@ -429,6 +299,8 @@ def compile_rule(
         tree = _compile_leaves(shape_tree, sources, f"<rule {source or ''}:{line}>")
     except Invalid as exc:
         raise _error("rule", exc.message, needle=exc.needle, **where) from None
+    except Unsupported as exc:
+        raise _error("rule", str(exc), **where) from None
     except (SyntaxError, RecursionError, MemoryError, ValueError) as exc:
         raise _error("rule", f"does not compile: {type(exc).__name__}", **where) from None
     return Rule(text, source, line, tree, any(leaf.names_lines for leaf in _leaves_of(tree)))
@@ -588,24 +460,23 @@ def explain(rule: Rule, names: dict[str, Any]) -> Outcome:
 
 # -- note bodies ------------------------------------------------------------------------------------
 
+BODY_LIMIT = 200_000
+"""Longest text a note body (or title) may fill to on one document (characters)."""
+
 
 class Body:
-    """A checked note body (or title): compiled into a sandboxed template when first rendered."""
+    """A checked note body (or title), compiled to a Python function (see `codegen`)."""
 
-    __slots__ = ("text", "_parsed", "_template")
+    __slots__ = ("text", "function")
 
-    def __init__(self, text: str, parsed: nodes.Template) -> None:
+    def __init__(self, text: str, function: Any) -> None:
         self.text = text
-        self._parsed: nodes.Template | None = parsed
-        self._template: Template | None = None
+        self.function = function
 
-    @property
-    def template(self) -> Template:
-        if self._template is None:
-            assert self._parsed is not None
-            self._template = environment().from_string(guard_loops(self._parsed))
-            self._parsed = None
-        return self._template
+    def render(self, names: dict[str, Any]) -> str:
+        """The body filled for one document: `names` are the document's names, with
+        `note_lines` (and `line` in a line note) and the loop guard."""
+        return self.function(names, _finalize, BODY_LIMIT)
 
 
 def compile_body(
@@ -617,8 +488,8 @@ def compile_body(
     line: int = 1,
     file_lines: Sequence[str] | None = None,
 ) -> Body:
-    """Check a note body (or title) with placeholders against the model. `level` "line" adds
-    `line`. Raises RuleError naming the file, the line and the near miss."""
+    """Check a note body (or title) with placeholders against the model and compile it.
+    `level` "line" adds `line`. Raises RuleError naming the file, the line and the near miss."""
     env = environment()
     try:
         parsed = env.parse(text)
@@ -626,11 +497,14 @@ def compile_body(
         raise _syntax_error(
             f"{what} placeholders do not parse:", exc, source, line, file_lines, None
         ) from None
+    where = {"source": source, "line": line, "file_lines": file_lines, "span": text.count("\n") + 1}
     try:
         check_statements(body_scope(level), parsed.body)
+        function = compile_functions(
+            {"body": body_source("body", parsed)}, f"<{what} {source or ''}:{line}>", env
+        )["body"]
     except Invalid as exc:
-        raise _error(
-            what, exc.message, source=source, line=line, needle=exc.needle,
-            file_lines=file_lines, span=text.count("\n") + 1,
-        ) from None  # fmt: skip
-    return Body(text, parsed)
+        raise _error(what, exc.message, needle=exc.needle, **where) from None
+    except (Unsupported, SyntaxError, RecursionError, ValueError) as exc:
+        raise _error(what, f"cannot be compiled: {exc}", **where) from None
+    return Body(text, function)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date as Date
 from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
@@ -106,6 +106,8 @@ class Facts:
     document: LoaDocument
     lines: LineSet
     changes: ChangeSet
+    memo: dict[Any, LineSet] = field(default_factory=dict, compare=False)
+    """`lines_with` results by their conditions (several notes ask the same)."""
 
 
 @dataclass(frozen=True)
@@ -219,36 +221,66 @@ def condition_key(key: str) -> tuple[tuple[str, ...], str | None]:
     return tuple(parts), op
 
 
-def _matches(line: Line, key: str, expected: Any) -> bool:
+def _frozen(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    return value
+
+
+@lru_cache(maxsize=4096)
+def matcher(key: str, expected: Any) -> Callable[[Line], bool]:
+    """A function telling whether a line meets the condition `key=expected` of `lines_with`
+    (made once per condition, not once per line)."""
     parts, op = condition_key(key)
-    actual: Any = line
-    for part in parts:
-        if actual is None:
-            break
-        actual = getattr(actual, part)
+
+    def value(line: Line) -> Any:
+        actual: Any = line
+        for part in parts:
+            if actual is None:
+                return None
+            actual = getattr(actual, part)
+        return actual
+
     if op in ORDER_OPS:
-        if actual is None or isinstance(actual, bool):
-            return False
-        a, b = Decimal(str(actual)), Decimal(str(expected))
-        return {"gt": a > b, "ge": a >= b, "lt": a < b, "le": a <= b}[op]
+        bound = Decimal(str(expected))
+        compare = {"gt": bound.__lt__, "ge": bound.__le__, "lt": bound.__gt__, "le": bound.__ge__}[op]
+
+        def ordered(line: Line) -> bool:
+            actual = value(line)
+            if actual is None or isinstance(actual, bool):
+                return False
+            return compare(Decimal(str(actual)))
+
+        return ordered
+    negate = op == "not"
     if isinstance(expected, bool):
-        hit = bool(actual) == expected
-    elif isinstance(actual, (list, tuple)):
-        wanted = expected if isinstance(expected, (list, tuple)) else [expected]
-        hit = any(w in actual for w in wanted)
-    elif isinstance(expected, (list, tuple)):
-        hit = actual in expected
-    else:
-        hit = actual == expected
-    return not hit if op == "not" else hit
+        return lambda line: (bool(value(line)) == expected) is not negate
+    wanted = expected if isinstance(expected, tuple) else (expected,)
+
+    def hit(line: Line) -> bool:
+        actual = value(line)
+        if isinstance(actual, (list, tuple)):
+            found = any(w in actual for w in wanted)
+        elif isinstance(expected, tuple):
+            found = actual in expected
+        else:
+            found = actual == expected
+        return found is not negate
+
+    return hit
 
 
 @helper("lines_with", returns="lines", check="line_conditions", bound=True)
 def lines_with(facts: Facts, **conditions: Any) -> LineSet:
     """The lines where every condition holds: lines_with(source_code=["P", "X"])."""
-    return LineSet(
-        ln for ln in facts.lines if all(_matches(ln, k, v) for k, v in conditions.items())
-    )
+    key = tuple(sorted((k, _frozen(v)) for k, v in conditions.items()))
+    found = facts.memo.get(key)
+    if found is None:
+        tests = [matcher(k, v) for k, v in key]
+        found = facts.memo[key] = LineSet(ln for ln in facts.lines if all(t(ln) for t in tests))
+    return found
 
 
 helper("any_line", returns="lines", check="line_conditions", bound=True)(lines_with)
