@@ -17,7 +17,7 @@ LIBRARY = Path(__file__).resolve().parents[1] / "note_library"
 
 FRONT = {
     "title": "Test Note",
-    "version": '"1"',
+    "versions": '[{version: "1", effective: 2020-01-01}]',
     "programs": "[FMS, BPC]",
     "level": "case",
     "placement": "notes",
@@ -25,7 +25,7 @@ FRONT = {
     "order": "3999",
     "documents": "[Basic, Amendment, Modification]",
     "rule": "lines_with(sole_source=True)",
-    "carry_over": "when_added",
+    "carry_over": "lines_added",
 }
 
 
@@ -104,7 +104,7 @@ class TestProblems:
         assert note.body == "Applies to {{ refs(note_lines) }}."
 
     def test_unknown_front_matter_field_with_near_miss(self, tmp_path):
-        path = write_note(tmp_path, carry_ovr="always", carry_over=None)
+        path = write_note(tmp_path, carry_ovr="every", carry_over=None)
         with pytest.raises(NoteError) as info:
             read_note(path)
         text = str(info.value)
@@ -144,7 +144,7 @@ class TestProblems:
         note = read_note(
             write_note(
                 tmp_path, body="{{ line.number }}", level="line", section="1", order="1999",
-                title='"Line {{ line.number }}"', carry_over="always",
+                title='"Line {{ line.number }}"', carry_over="every",
             )
         )  # fmt: skip
         assert note.level == "line"
@@ -157,7 +157,7 @@ class TestProblems:
         assert "a heading" in text and "inline code" in text and "a link" in text
 
     def test_carry_over_by_lines_needs_a_rule_that_names_lines(self, tmp_path):
-        with pytest.raises(NoteError, match="carry_over when_added needs a rule that names lines"):
+        with pytest.raises(NoteError, match="carry_over lines_added needs a rule that names lines"):
             read_note(write_note(tmp_path, rule="is_fms"))
 
     def test_placement_and_level_must_agree(self, tmp_path):
@@ -181,7 +181,7 @@ class TestProblems:
 
     def test_a_field_written_twice(self, tmp_path):
         path = write_note(tmp_path)
-        path.write_text(path.read_text().replace("version:", "order: 3998\nversion:"))
+        path.write_text(path.read_text().replace("versions:", "order: 3998\nversions:"))
         with pytest.raises(NoteError, match="field 'order' is written twice"):
             read_note(path)
 

@@ -16,8 +16,10 @@ from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
 from loagen.errors import NoteError
+from loagen.pipeline import Pipeline
 from loagen.policy.notes import load_library
 from loagen.policy.selection import Selection, select_notes
+from loagen.project import Project
 
 from .conftest import CASES, example
 from .test_notes import write_note
@@ -31,10 +33,16 @@ def library():
     return load_library(LIBRARY)
 
 
+@pytest.fixture(scope="module")
+def pipeline():
+    return Pipeline(Project.at(LIBRARY.parent))
+
+
 @pytest.fixture
-def select(chain, library):
-    """select(*docs) -> Selection for the last of `docs` written as a chain."""
-    return lambda *docs: select_notes(chain(*docs), library)
+def select(chain, pipeline):
+    """select(*docs) -> Selection for the last of `docs` written as a chain (the notes in force
+    before it derived from the chain)."""
+    return lambda *docs: pipeline.select(chain(*docs))
 
 
 def carried(selection: Selection) -> set[str]:
@@ -159,7 +167,7 @@ BOTH_WAYS: dict[str, tuple[Callable[[], list[Doc]], Callable[[], list[Doc]]]] = 
     "COMSEC-FMS": (one(with_items(qaa, "002", "comsec")), one(qaa)),
     "COMSEC-BPC": (one(with_items(tab, "002", "comsec")), one(tab)),
     "GPS-SAASM": (one(qaa), one(zea)),
-    "MTCR": (lambda: old_amendment(True), lambda: old_amendment(False)),
+    "MTCR": (lambda: old_amendment(True), amendment_chain),
     "END-USE-MONITORING": (lambda: old_amendment(False), amendment_chain),
     "AMMUNITION-EXPLOSIVES": (one(with_items(qaa, "003", "ammunition")), one(qaa)),
     "SECURITY-ASSURANCES": (
@@ -273,36 +281,38 @@ def test_amendment_restates_only_what_carries_over(select):
     assert sole.lines == ("007",)
     assert "9 March 2026" in sole.body and "Line 007" in sole.body and "Line 001" not in sole.body
     dropped = carried(basic) - carried(amendment)
-    assert {
-        "TLA-APPROVAL",
-        "TRAINING-HOMELAND-SECURITY",
-        "NC-WAIVED",
-        "ADMIN-SURCHARGE-RATE-CHANGE",
-    } <= dropped
+    assert {"TLA-APPROVAL", "TRAINING-HOMELAND-SECURITY", "NC-WAIVED"} <= dropped
     assert {"ADMIN-SURCHARGE", "ACCESSORIAL-CHARGES", "CAS-SURCHARGE"} <= carried(amendment)
-    reason = amendment.decision("TLA-APPROVAL").reason
-    assert (
-        "no such line is added by this Amendment" in reason and "(carry-over: when_added)" in reason
-    )
+    tla = amendment.decision("TLA-APPROVAL")
+    assert tla.status == "in force" and tla.held == "version 1 since the Basic"
+    assert "not restated" in tla.reason and "(carry-over: lines_added)" in tla.reason
+    assert {"TLA-APPROVAL", "NC-WAIVED"} <= {n.note_id for n in amendment.after}
 
 
 # -- carry-over ---------------------------------------------------------------------------------------
 
 
-def test_when_added_names_only_the_added_lines(select):
+def test_lines_added_names_only_the_added_lines(select):
     amendment = select(*amendment_chain())
     assert amendment.decision("GPS-SAASM").lines == ("007",)
-    assert (
-        amendment.decision("GPS-SAASM").reason
-        == "Line 007 is added by this Amendment (carry-over: when_added)"
+    assert amendment.decision("GPS-SAASM").reason == (
+        "Line 007 is added by this Amendment (on the case since the Basic, version 1) "
+        "(carry-over: lines_added)"
     )
 
 
-def test_when_touched_follows_changed_lines(select):
+def test_lines_added_or_increased_and_field_changed(select):
     more = changed(example("BN-D-QAA/amendment-1"), lambda d: line(d, "001").update(quantity=3))
     selection = select(qaa(), more)
-    assert selection.decision("SOLE-SOURCE-FMS").lines == ("001", "007")
+    # more quantity on line 001 does not change its sole source designation ...
+    assert selection.decision("SOLE-SOURCE-FMS").lines == ("007",)
+    # ... but restates the nonrecurring cost waiver of the line it raises
     assert selection.decision("NC-WAIVED").lines == ("001",)
+    firm = changed(
+        example("BN-D-QAA/amendment-1"),
+        lambda d: line(d, "001")["sole_source"].update(firm="Other Aero Corp"),
+    )
+    assert select(qaa(), firm).decision("SOLE-SOURCE-FMS").lines == ("001", "007")
 
 
 def test_modification_carries_the_always_notes_only(select):
@@ -310,9 +320,7 @@ def test_modification_carries_the_always_notes_only(select):
     assert carried(selection) == {
         "LINE-ITEM-DESCRIPTION", "TRAINING-CONUS", "ADMIN-SURCHARGE", "ACCESSORIAL-CHARGES", "CAS-SURCHARGE",
     }  # fmt: skip
-    assert (
-        "restated on every Amendment and Modification" in selection.decision("CAS-SURCHARGE").reason
-    )
+    assert "restated on every document" in selection.decision("CAS-SURCHARGE").reason
 
 
 def test_cas_stays_while_procurement_lines_exist(select):
@@ -326,12 +334,14 @@ def test_cas_stays_while_procurement_lines_exist(select):
 
 def test_rate_change_note_is_deleted_after_implementation(select):
     assert "ADMIN-SURCHARGE-RATE-CHANGE" in carried(select(qaa()))
-    reason = select(*amendment_chain()).decision("ADMIN-SURCHARGE-RATE-CHANGE").reason
-    assert reason.startswith("the case was implemented on 21 July 2025")
-    unimplemented = changed(
-        example("BN-D-QAA/amendment-1"), lambda d: d["document"].pop("implementation_date")
-    )
-    assert "ADMIN-SURCHARGE-RATE-CHANGE" in carried(select(qaa(), unimplemented))
+    # an Amendment offered after June 2018 carries it again, as the page says ...
+    amendment = select(*amendment_chain())
+    assert amendment.decision("ADMIN-SURCHARGE-RATE-CHANGE").status == "printed"
+    # ... and the first Modification after it is implemented deletes it
+    modification = select(*modification_chain())
+    decision = modification.decision("ADMIN-SURCHARGE-RATE-CHANGE")
+    assert decision.status == "deleted" and "first document after the" in decision.reason
+    assert "ADMIN-SURCHARGE-RATE-CHANGE" not in {n.note_id for n in modification.after}
 
 
 def test_deleted_lines_lose_their_line_notes(select):
@@ -346,10 +356,10 @@ def test_deleted_lines_lose_their_line_notes(select):
 
 def test_basic_only_notes_stay_on_the_basic(chain, tmp_path):
     write_note(tmp_path / "lib", "BASIC-ONLY", carry_over="basic_only", rule="is_fms")
-    library = load_library(tmp_path / "lib")
-    assert select_notes(chain(qaa()), library).included_ids == ("BASIC-ONLY",)
-    decision = select_notes(chain(*amendment_chain()), library).decision("BASIC-ONLY")
-    assert not decision.included and "printed on the Basic only" in decision.reason
+    pipeline = Pipeline(Project.at(LIBRARY.parent), note_library=tmp_path / "lib")
+    assert pipeline.select(chain(qaa())).included_ids == ("BASIC-ONLY",)
+    decision = pipeline.select(chain(*amendment_chain())).decision("BASIC-ONLY")
+    assert not decision.included and decision.status == "in force"
 
 
 def test_a_restated_basic_carries_all_its_notes(select):
@@ -452,7 +462,7 @@ def test_a_placeholder_that_cannot_be_filled_names_the_note(chain, tmp_path):
         tmp_path / "lib",
         "FUND",
         rule="is_fms",
-        carry_over="always",
+        carry_over="every",
         body="{{ case.fund_source.program }}",
     )
     library = load_library(tmp_path / "lib")
@@ -533,11 +543,16 @@ def test_cli_explain_reads_well(monkeypatch):
     result = CliRunner().invoke(app, ["explain", str(case)])
     assert result.exit_code == 0, result.output
     assert "BN-D-QAA Amendment 1" in result.output
-    assert (
-        "SOLE-SOURCE-FMS" in result.output
-        and "Line 007 is added or changed by this Amendment" in result.output
-    )
+    assert "SOLE-SOURCE-FMS" in result.output
+    assert "Line 007 is added, or changed in sole_source.firm" in result.output
     assert "lines_with(sole_source=True) → Lines 001 and 007" in result.output
+    assert "In force on the case, not restated" in result.output
+    assert "TLA-APPROVAL" in result.output and "references: " in result.output
+    one = CliRunner().invoke(app, ["explain", str(case), "--note", "TLA-APPROVAL"])
+    assert one.exit_code == 0 and "SOLE-SOURCE-FMS" not in one.output
+    assert "on the case since the Basic, version 1; not restated" in one.output
+    typo = CliRunner().invoke(app, ["explain", str(case), "--note", "TLA-APROVAL"])
+    assert typo.exit_code == 4 and "did you mean 'TLA-APPROVAL'" in typo.output
     as_json = CliRunner().invoke(app, ["explain", str(case), "--json"])
     data = json.loads(as_json.output)
     decisions = {d["note_id"]: d for d in data["decisions"]}

@@ -258,52 +258,118 @@ def notes(
     out.print(table)
 
 
+def _printed_numbers(selection) -> dict[str, str]:  # noqa: ANN001
+    """How a reader finds each printed note: "note 3", "under the payment schedule", "in the
+    description of Line 005"."""
+    where: dict[str, str] = {}
+    number = 0
+    for note in selection.notes:
+        if note.placement == "notes":
+            number += 1
+            where.setdefault(note.id, f"note {number}")
+        elif note.placement == "payment_schedule":
+            where.setdefault(note.id, "under the payment schedule")
+        else:
+            where.setdefault(note.id, "in the line descriptions")
+    return where
+
+
 @command()
 def explain(
     path: Annotated[Path, typer.Argument(help="A case file (JSON or YAML).", show_default=False)],
+    note: Annotated[
+        str | None,
+        typer.Option("--note", help="Explain this note only (its id, e.g. SOLE-SOURCE-FMS).",
+                     show_default=False),
+    ] = None,
+    carried_only: Annotated[
+        bool,
+        typer.Option("--carried", help="Only the notes on the case: printed, in force, deleted."),
+    ] = False,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Explain the notes left out in full too.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the decisions as JSON.")] = False,
 ) -> None:
-    """Say, for every note in the library, whether this document carries it and why: the rule,
-    the value of each part of it, and the lines it names."""
+    """Say why each note of the library is on this document or not: printed (with its number as
+    printed, version and references), in force from an earlier document but not restated,
+    deleted by this document, or left out, with the value of each part of its rule."""
     import dataclasses
 
     from .document.wording import line_refs
+    from .errors import NoteError
 
     pipeline = _pipeline()
     document = pipeline.document(path)
     selection = pipeline.select(document, explained=True)
+    library = pipeline.library
+    decisions = list(selection.decisions)
+    if note is not None:
+        if note not in library:
+            from .errors import did_you_mean
+
+            raise NoteError(f"no note {note!r} in the library{did_you_mean(note, list(library.ids))}")
+        decisions = [d for d in decisions if d.note_id == note]
+    if carried_only:
+        decisions = [d for d in decisions if d.status != "out"]
+    where = _printed_numbers(selection)
     case = document.case
     if as_json:
         data = {
             "case": case.case_id,
             "document": document.title,
-            "library_digest": pipeline.library.digest,
-            "decisions": [dataclasses.asdict(d) for d in selection.decisions],
-        }
+            "library_digest": library.digest,
+            "decisions": [
+                {**dataclasses.asdict(d), "printed_as": where.get(d.note_id, ""),
+                 "references": list(library[d.note_id].references)}
+                for d in decisions
+            ],
+            "in_force_after": [dataclasses.asdict(n) for n in selection.after],
+        }  # fmt: skip
         sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
         return
-    carried = [d for d in selection.decisions if d.included]
+    groups = {status: [d for d in decisions if d.status == status]
+              for status in ("printed", "in force", "deleted", "out")}  # fmt: skip
     out.print(
         f"[bold]{case.case_id} {document.title}[/] ({case.program}): "
-        f"{len(carried)} of {len(selection.decisions)} notes carried"
+        f"{len(groups['printed'])} notes printed, {len(groups['in force'])} in force from earlier "
+        f"documents, {len(groups['deleted'])} deleted; {len(selection.decisions)} in the library"
     )
-    for heading, group in (
-        ("Carried", carried),
-        ("Not carried", [d for d in selection.decisions if not d.included]),
-    ):
+    headings = {
+        "printed": "Printed on this document",
+        "in force": "In force on the case, not restated",
+        "deleted": "Deleted by this document",
+        "out": "Not on the case",
+    }
+    brief = not (show_all or note)
+    for status, heading in headings.items():
+        group = groups[status]
+        if not group:
+            continue
         out.print(f"\n[bold underline]{heading} ({len(group)})[/]")
         for d in group:
-            mark = "[green]IN [/]" if d.included else "[dim]OUT[/]"
-            on = f"  [cyan]{line_refs(d.lines)}[/]" if d.lines else ""
+            lib_note = library[d.note_id]
             title = re.sub(r"\{\{.*?\}\}", "nnn", d.title)  # "Line Item nnn Description"
-            out.print(f"{mark} [bold]{d.note_id}[/] {escape(title)}{on}")
+            if status == "out" and brief:
+                out.print(f"[dim]OUT {escape(d.note_id)}: {escape(d.reason)}[/]")
+                continue
+            mark = {"printed": "[green]IN [/]", "in force": "[cyan]KEPT[/]",
+                    "deleted": "[red]DEL[/]", "out": "[dim]OUT[/]"}[status]  # fmt: skip
+            at = f" ({where[d.note_id]})" if d.note_id in where else ""
+            on = f"  [cyan]{line_refs(d.lines)}[/]" if d.lines else ""
+            version = f", version {d.version}" if d.version else ""
+            out.print(f"{mark} [bold]{d.note_id}[/] {escape(title)}{escape(at)}{escape(version)}{on}")
             out.print(f"    {escape(d.reason)}")
+            if lib_note.references:
+                out.print(f"    [dim]references: {escape('; '.join(lib_note.references))}[/]")
             out.print(f"    rule: [italic]{escape(d.rule)}[/]")
             for term in d.terms:
                 style = (
                     "green" if term.evaluated and term.value else "red" if term.evaluated else "dim"
                 )
                 out.print(f"      [{style}]{escape(term.text)} → {escape(term.shown)}[/]")
+    if brief and groups["out"]:
+        out.print("[dim]\n(--all explains the notes left out part by part; --note ID one note)[/]")
 
 
 # -- templates -------------------------------------------------------------------------------------

@@ -34,8 +34,9 @@ from .manifest import (
 )
 from .output.files import remove_stale_temporaries, write_pair
 from .policy.checks import Finding, run_checks
+from .policy.in_force import NONE, CaseNotes
 from .policy.notes import Note, NoteLibrary, load_library
-from .policy.selection import Decision, Selection, decide_notes, select_notes
+from .policy.selection import Decision, Selection, after, decide_notes, select_notes
 from .project import Project
 from .reference import load_reference
 from .rendering.templates import Renderer
@@ -107,6 +108,7 @@ class Pipeline:
         self.note_library_folder = Path(note_library or project.note_library)
         self.templates_folder = Path(templates or project.templates)
         self._files: dict[str, CaseFile] = {}
+        self._in_force: dict[tuple[str, ...], CaseNotes] = {}
 
     @classmethod
     def discover(cls) -> Pipeline:
@@ -135,6 +137,34 @@ class Pipeline:
         """`load` then `assemble`."""
         return assemble(self.load(path))
 
+    def notes_before(self, document: LoaDocument) -> CaseNotes:
+        """The notes in force on the case before `document`: derived from its `previous`
+        chain, each earlier document deciding its notes from the state before it (once per
+        chain and library in this pipeline), or as `document.notes_in_force` lists them."""
+        listed = document.case.document.notes_in_force
+        if listed is not None:
+            return CaseNotes.listed((n.id, n.version) for n in listed)
+        files = document.files
+        state = NONE
+        start = len(files) - 1
+        while start > 0 and self._key(files[:start]) not in self._in_force:
+            start -= 1
+        if start > 0:
+            state = self._in_force[self._key(files[:start])]
+        for end in range(max(start, 1), len(files)):
+            earlier = assemble(files[:end])
+            if earlier.case.document.notes_in_force is not None:
+                state = CaseNotes.listed((n.id, n.version) for n in earlier.case.document.notes_in_force)
+            decisions = decide_notes(earlier, self.library, before=state)
+            state = after(state, decisions, earlier.title)
+            if len(self._in_force) > 4096:
+                self._in_force.clear()
+            self._in_force[self._key(files[:end])] = state
+        return state
+
+    def _key(self, files: tuple[CaseFile, ...]) -> tuple[str, ...]:
+        return (self.library.digest, *(f.sha256 for f in files))
+
     def select(
         self,
         document: LoaDocument,
@@ -143,16 +173,22 @@ class Pipeline:
         notes: Iterable[Note] | None = None,
     ) -> Selection:
         """The notes `document` carries and a decision for every note (of `notes`, or the
-        library); `explained` adds the value of every part of each rule."""
+        library), given the notes in force before it; `explained` adds the value of every part
+        of each rule."""
         return select_notes(
-            document, self.library if notes is None else notes, explained=explained
+            document,
+            self.library if notes is None else notes,
+            before=self.notes_before(document),
+            explained=explained,
         )
 
     def decide(
         self, document: LoaDocument, notes: Iterable[Note], *, explained: bool = False
     ) -> tuple[Decision, ...]:
         """The decisions of some notes only, without filling any placeholder."""
-        return decide_notes(document, notes, explained=explained)
+        return decide_notes(
+            document, notes, before=self.notes_before(document), explained=explained
+        )
 
     def check(self, document: LoaDocument, selection: Selection | None) -> tuple[Finding, ...]:
         """The SAMM Appendix 9 quality checks (those that read notes skip without `selection`)."""
@@ -194,6 +230,7 @@ class Pipeline:
             findings=prepared.findings,
             totals=tuple((key, getattr(document.costs, key)) for key, _ in TOTALS),
             loagen_version=__version__,
+            note_history=tuple((n.note_id, n.version, n.since) for n in prepared.selection.after),
         )
 
     def output_paths(self, document: LoaDocument, output_dir: Path) -> tuple[Path, Path]:

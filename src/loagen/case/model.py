@@ -243,17 +243,62 @@ class CancelledDocument(Strict):
     number: int = Field(ge=1)
 
 
+class AgreementDocument(Strict):
+    document: Text
+    """The Interagency Agreement or Memorandum of Agreement, e.g. 'IAA 21-004 (Amendment 2)'."""
+    amended_date: LoaDate | None = None
+    """Date it was last amended."""
+
+
+class DirectFundedEquipment(Strict):
+    procuring_activity: Text
+    """The activity that bought the equipment with direct funding."""
+    training_summary: Text
+    """What the training on this LOA covers (objectives or course titles)."""
+
+
 class FundSource(Strict):
     """BPC fund source and availability (optional)."""
 
     program: Text
-    """Program authority, e.g. 'Section 333'."""
+    """Program authority, e.g. 'Section 333' (see reference/bpc_programs.yaml)."""
     fiscal_year: Text
     """Fiscal year of the funds, e.g. 'FY26'."""
     availability_end_date: LoaDate | None = None
     """Last date the funds are available for new obligations."""
     cancellation_date: LoaDate | None = None
     """Date the funds cancel."""
+    title: Literal[10, 22] | None = None
+    """Title 10 (DoD) or Title 22 (State) funds; absent: read from the program's reference row."""
+    purpose: Text | None = None
+    """What the funds are for, as the fund source note states it."""
+    appropriation_authority: Text | None = None
+    """The appropriation act, when it differs from the program authority."""
+    fund_code: Text | None = None
+    """The fund source code."""
+    iaa_moa: AgreementDocument | None = None
+    """Title 22: the Interagency Agreement or MOA the funds come under."""
+    obligation_number: Text | None = None
+    """Title 22: the obligation number."""
+    program_title: Text | None = None
+    """'FY26 Tranche 2 Bandaria - Maritime Security': the program as notified."""
+    direct_funded_equipment: DirectFundedEquipment | None = None
+    """Section 333 training whose equipment was bought by direct funding, not on a BPC LOA."""
+
+    @model_validator(mode="after")
+    def _dates(self) -> "FundSource":
+        end, cancel = self.availability_end_date, self.cancellation_date
+        if end is not None and cancel is not None and end > cancel:
+            raise ValueError("availability_end_date is after cancellation_date")
+        return self
+
+
+class NoteInForce(Strict):
+    id: Text
+    """The note's id in the library (or an id of your own starting with LEGACY- for a note the
+    library does not hold)."""
+    version: Text
+    """The version of it the case carries."""
 
 
 class DocumentInfo(Strict):
@@ -279,6 +324,16 @@ class DocumentInfo(Strict):
     """Earlier documents offered and cancelled without acceptance (optional)."""
     short_oed_reason: OptionalText | None = None
     """Why the offer expires sooner than standard (optional; adds the short OED note)."""
+    date: LoaDate | None = None
+    """The date the document is written (optional): it decides which version of a note is new
+    enough to print. Absent: the offer expiration date, or on a Modification the latest offer
+    expiration date of the case."""
+    cwd_approval_date: LoaDate | None = None
+    """The date DSCA (CWD) approved the Basic for offer (optional; several notes apply only to
+    cases approved before a date; absent: the Basic's offer expiration date stands for it)."""
+    notes_in_force: list[NoteInForce] | None = None
+    """The notes the case carried before this document, when its earlier documents were not
+    written with loagen (optional; Amendments and Modifications only)."""
 
     @model_validator(mode="after")
     def _kind_rules(self) -> "DocumentInfo":
@@ -298,6 +353,18 @@ class DocumentInfo(Strict):
             problems.append("a Modification has no offer expiration date (it is not signed)")
         if self.kind != "Modification" and self.offer_expiration_date is None:
             problems.append(f"{article} {self.kind} needs its offer_expiration_date")
+        if self.kind == "Basic" and self.notes_in_force is not None:
+            problems.append("a Basic has no notes in force before it (notes_in_force)")
+        if self.notes_in_force:
+            ids = [n.id for n in self.notes_in_force]
+            if len(set(ids)) != len(ids):
+                problems.append("notes_in_force lists a note twice")
+        if (
+            self.cwd_approval_date is not None
+            and self.offer_expiration_date is not None
+            and self.cwd_approval_date > self.offer_expiration_date
+        ):
+            problems.append("cwd_approval_date is after the offer expiration date")
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -308,8 +375,12 @@ class SoleSource(Strict):
     """The designated firm."""
     role: Literal["prime", "subcontractor"]
     """Prime contractor or subcontractor."""
-    purchaser_request_date: LoaDate
-    """Date of the Purchaser's request for the designation."""
+    purchaser_request_date: LoaDate | None = None
+    """Date of the Purchaser's request for the designation (FMS: required, see the checks)."""
+    approved_by: Text | None = None
+    """BPC: the Implementing Agency office that approved the sole source exception."""
+    authority: Text | None = None
+    """BPC: the DoD authorization (statute or regulation) the exception uses."""
 
 
 class Waiver(Strict):
@@ -317,11 +388,38 @@ class Waiver(Strict):
     date: LoaDate
 
 
+class WaiverRequest(Strict):
+    forwarded_date: LoaDate
+    """Date the waiver request went to DSCA."""
+    request_line: LineNumber | None = None
+    """The line of the request (when the request names one)."""
+
+
+class CooperativeProject(Strict):
+    project: Text
+    """The cooperative project or consortium the U.S. Government belongs to."""
+    note_text: Text
+    """The note text DSCA drafted for the case."""
+
+
 class NonrecurringCost(Strict):
     amount: Money
     """Nonrecurring cost recoupment for the line, in U.S. dollars."""
     waiver: Waiver | None = None
     """A waiver removes the charge."""
+    waiver_requested: WaiverRequest | None = None
+    """A waiver was asked for and is under review; the charge stays in the price."""
+    cooperative: CooperativeProject | None = None
+    """The charge is collected or waived within a cooperative project that includes the USG."""
+
+    @model_validator(mode="after")
+    def _one_state(self) -> "NonrecurringCost":
+        if self.waiver is not None and self.waiver_requested is not None:
+            raise ValueError(
+                "a nonrecurring cost has either an approved waiver or a waiver under review, "
+                "not both"
+            )
+        return self
 
 
 class Eda(Strict):
@@ -357,7 +455,18 @@ class Manpower(Strict):
     """Why travel costs more than the standard daily limit."""
 
 
-ItemTrait = Literal["nvd", "comsec", "mtcr", "gps_saasm", "ammunition", "classified", "eeum"]
+ItemTrait = Literal[
+    "nvd", "comsec", "mtcr", "gps_saasm", "ammunition", "classified", "eeum", "tow_2b"
+]
+
+
+class FocDelivery(Strict):
+    year: int = Field(ge=2000, le=2199)
+    """Calendar year of the estimated delivery to the partner."""
+    quarter: int = Field(ge=1, le=4)
+    """Calendar quarter of it."""
+    quantity: Quantity | None = None
+    """How many (absent: the line's quantity)."""
 
 
 class Line(Strict):
@@ -393,6 +502,14 @@ class Line(Strict):
     """Severable (true) or non-severable (false), for a services line without training data."""
     performance_period: OptionalText | None = None
     """Expected period of performance, for a services line without training data."""
+    scml: bool = False
+    """The line is the case's Small Case Management Line (cases accepted 2006-2012)."""
+    program_support_charge: Literal["snap", "crr", "other"] | None = None
+    """The line bears an Army Program Support Charge: SNAP, CR&R or another program."""
+    foc_delivery: FocDelivery | None = None
+    """Estimated delivery to the partner, for a Full Operational Capability line (BPC s333)."""
+    nsr_covers_price_increases: bool = False
+    """Non-Specific Requirements line: the Purchaser lets it cover price increases."""
 
     @model_validator(mode="after")
     def _whole_quantity(self) -> "Line":
@@ -437,11 +554,108 @@ class Accessorial(Strict):
     packing_crating_handling: Money = Decimal(0)
     transportation: Money = Decimal(0)
     other: Money = Decimal(0)
+    pch_lines: list[LineNumber] | None = None
+    """The lines packing, crating and handling is charged on (absent: the materiel lines)."""
+    transportation_lines: list[LineNumber] | None = None
+    """The lines transportation is charged on (absent: the materiel lines)."""
+    lookup_table_lines: list[LineNumber] = Field(default_factory=list)
+    """Lines whose transportation was costed with the SAMM Appendix 2 look-up table."""
 
 
 class Payment(Strict):
     date: LoaDate
     amount: Money
+
+
+class AdminSurchargeWaiver(Strict):
+    """The administrative surcharge is waived: NATO AWACS, NSPO, or a reciprocal training
+    agreement (each its own note)."""
+
+    kind: Literal["nato_awacs", "nspo", "reciprocal_training"]
+    amount: Money | None = None
+    """The surcharges waived, in U.S. dollars (absent: loagen works it out from the lines)."""
+    includes_scml: bool = False
+    """The waiver covers the Small Case Management Line too."""
+    project_title: Text | None = None
+    """NSPO: the weapon system partnership agreement or NATO/SHAPE project."""
+    reference: Text | None = None
+    """NSPO: the U.S. Mission to NATO documentation of the waiver."""
+    agreement_title: Text | None = None
+    """Reciprocal training: the agreement's title."""
+    agreement_effective_date: LoaDate | None = None
+    """Reciprocal training: the date the agreement took effect."""
+    reimbursed_by: Text | None = None
+    """Reciprocal training: the organisation that repays the waived surcharges."""
+    obligation_document: Text | None = None
+    """Reciprocal training: the miscellaneous obligation document reserving the repayment."""
+    lines: list[LineNumber] = Field(default_factory=list)
+    """Reciprocal training: the non-dedicated training lines the waiver covers."""
+
+    @model_validator(mode="after")
+    def _needed(self) -> "AdminSurchargeWaiver":
+        needed = {
+            "nato_awacs": (),
+            "nspo": ("project_title", "reference"),
+            "reciprocal_training": (
+                "agreement_title", "agreement_effective_date", "amount", "reimbursed_by",
+                "obligation_document",
+            ),
+        }[self.kind]  # fmt: skip
+        missing = [name for name in needed if getattr(self, name) is None]
+        if self.kind == "reciprocal_training" and not self.lines:
+            missing.append("lines")
+        if missing:
+            raise ValueError(f"a {self.kind} waiver needs {', '.join(missing)}")
+        return self
+
+
+class CasWaiver(Strict):
+    components: list[
+        Literal["contract_administration", "quality_assurance_and_inspection", "contract_audit", "overseas"]
+    ] = Field(min_length=1)
+    """The parts of the Contract Administration Services surcharge that are waived."""
+    reference: Text
+    """The waiver's reference."""
+    date: LoaDate
+    """Its date."""
+
+
+class Cas(Strict):
+    """Contract Administration Services surcharge details (optional)."""
+
+    overseas: bool = False
+    """Overseas CAS applies (contracts administered outside the United States)."""
+    waiver: CasWaiver | None = None
+
+
+class SecurityAssurances(Strict):
+    """The Purchaser takes custody of classified materiel in the United States (SAMM C7.14)."""
+
+    method: Literal["transmission_instructions", "transportation_plan"]
+    """Transmission instructions in the LOA, or an approved Transportation Plan."""
+    text: Text
+    """The security requirements as the Implementing Agency writes them."""
+
+
+class ShipmentConsolidation(Strict):
+    point: Text
+    """The consolidation point's name."""
+    address: list[Text] = Field(min_length=1)
+    """Its address, one line per item."""
+    lines: list[LineNumber] = Field(min_length=1)
+    """The lines whose materiel is consolidated there."""
+
+
+class FullOperationalCapability(Strict):
+    """The LOA uses the Full Operational Capability provision of 10 USC 2282 or 333."""
+
+    authority: Literal["2282", "333"]
+    program_title: Text
+    """The Congressionally Notified program, as notified."""
+    program_office: Text
+    """The office that manages the LOA."""
+    major_end_item: Text
+    """The major end item whose delivery decides whether the provision applies."""
 
 
 class Case(Strict):
@@ -465,6 +679,27 @@ class Case(Strict):
     """BPC fund source and availability (optional)."""
     state_description: OptionalText | None = None
     """The IA's own State description (optional; computed when absent)."""
+    admin_surcharge_waiver: AdminSurchargeWaiver | None = None
+    """The administrative surcharge is waived (NATO AWACS, NSPO, reciprocal training)."""
+    cas: Cas | None = None
+    """Contract Administration Services details: overseas CAS, a CAS waiver."""
+    security_assurances: SecurityAssurances | None = None
+    """The Purchaser takes custody of classified materiel in the United States."""
+    long_lead_pending_notification: bool = False
+    """The LOA buys long lead-time items before Congressional Notification of the whole sale
+    is complete."""
+    shipment_consolidation: ShipmentConsolidation | None = None
+    """Shipments are expected to be consolidated."""
+    foc: FullOperationalCapability | None = None
+    """BPC: the Full Operational Capability provision of 10 USC 2282 or 333 is used."""
+    eeum_fms_authorized: bool = False
+    """FMS: the Assistance Monitoring Division Chief authorized the EEUM delivery-limitation
+    note on this case."""
+    sco_name: Text | None = None
+    """The Security Cooperation Organization in the Purchaser's country."""
+    bpc_system: Literal["case_module", "bpc_module"] | None = None
+    """BPC: whether the case is developed in the DSAMS case module (legacy programs) or the
+    DSAMS BPC module (absent: the case module)."""
 
     @model_validator(mode="after")
     def _unique_lines(self) -> "Case":

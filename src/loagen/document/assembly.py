@@ -69,6 +69,24 @@ class LoaDocument:
     """The date Months of Service count from (see `base_date`)."""
 
     @property
+    def note_date(self) -> date | None:
+        """The date that decides which version of a note this document prints: its own
+        `document.date` when given, else its offer expiration date, else (a Modification) the
+        latest offer expiration date of the case."""
+        doc = self.case.document
+        return doc.date or doc.offer_expiration_date or self.latest_oed
+
+    @property
+    def cwd_approval(self) -> date | None:
+        """The date the Basic was approved for offer: `document.cwd_approval_date` of the
+        Basic (or of this document, when the Basic was not written with loagen), else the
+        Basic's offer expiration date, which comes after it."""
+        basic = self.files[0].case.document
+        return basic.cwd_approval_date or self.case.document.cwd_approval_date or (
+            basic.offer_expiration_date
+        )
+
+    @property
     def file(self) -> CaseFile:
         return self.files[-1]
 

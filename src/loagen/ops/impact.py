@@ -229,7 +229,7 @@ def impact(
     for path in find_case_files(paths):
         try:
             document = new.document(path)
-            before = new.select(document, notes=old_notes_changed, explained=True)
+            before = old.select(old.document(path), notes=old_notes_changed, explained=True)
             after = new.select(document, notes=new_notes_changed, explained=True)
         except LoagenError as exc:
             report.failed.append(ImpactFailure(path, exc.problems))

@@ -25,30 +25,64 @@ when the library loads (see `rules`); every problem in every file is reported at
 """
 
 import hashlib
+import re
+import typing
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
 from markdown_it import MarkdownIt
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
+from ..case.model import Line
 from ..errors import NoteError, Problem, did_you_mean
 from ..reading import read_limited
 from .rules import Body, Rule, compile_body, compile_rule
 
 CarryOver = Literal[
-    "always", "when_added", "when_touched", "delete_after_implementation", "basic_only"
+    "every",
+    "lines_added",
+    "lines_added_or_increased",
+    "field_changed",
+    "once",
+    "version_refresh",
+    "delete_after_implementation",
+    "basic_only",
 ]
 
 CARRY_OVER: dict[str, str] = {
-    "always": "restated on every Amendment and Modification while the rule holds",
-    "when_added": "on an Amendment or Modification only when a line the rule names is added by it",
-    "when_touched": "on an Amendment or Modification only when a line the rule names is added or changed by it",
-    "delete_after_implementation": "deleted from the first Amendment or Modification after implementation",
-    "basic_only": "printed on the Basic only",
+    "every": "printed on every document while the rule holds: Amendments and Modifications "
+    "restate it",
+    "lines_added": "printed when the document adds a line the rule names (and then about those "
+    "lines); otherwise it stays in force on the case without being restated",
+    "lines_added_or_increased": "printed when the document adds a line the rule names or raises "
+    "its quantity or value; otherwise it stays in force without being restated",
+    "field_changed": "printed when the document adds a line the rule names or changes one of "
+    "the fields in changed_fields on such a line (a price change does not count); otherwise it "
+    "stays in force without being restated",
+    "once": "added once, by the first document whose rule holds when the case does not already "
+    "carry the note; then it stays in force without being restated",
+    "version_refresh": "printed when the case does not carry the note yet, or carries another "
+    "version than the one in force on the document's date; otherwise it stays in force",
+    "delete_after_implementation": "printed on the document that adds it; deleted by the first "
+    "document after that one is implemented",
+    "basic_only": "printed on the Basic only; it stays in force on the case",
 }
-"""Carry-over policies and what each means (SAMM AP9.T2; loa-facts 2.4)."""
+"""Carry-over policies and what each means (SAMM AP9.T2; DSCA 07-45: a note stays in force on the
+case until a document deletes it, and restating it is the exception its usage rule names)."""
+
+LINE_CARRY = ("lines_added", "lines_added_or_increased", "field_changed")
+"""Policies that decide by the lines the rule names, so the rule must name lines."""
 
 PLACEMENT_RANK = {"line": 0, "payment_schedule": 1, "notes": 2}
 
@@ -60,6 +94,46 @@ def _text(value: Any) -> Any:
     return value
 
 
+def _line_field(path: str) -> str:
+    """A dotted path to a field of a line (`sole_source.firm`), checked against the model."""
+    shape: Any = Line
+    for part in path.split("."):
+        fields = getattr(shape, "model_fields", None)
+        if not fields or part not in fields:
+            here = getattr(shape, "__name__", "the value")
+            raise ValueError(
+                f"{path!r}: {here} has no field {part!r}"
+                + did_you_mean(part, list(fields or ()))
+            )
+        shape = _model_of(fields[part].annotation)
+    return path
+
+
+def _model_of(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
+
+
+class VersionEntry(BaseModel):
+    """One version of a note's text, as the front matter lists it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    version: Annotated[str, BeforeValidator(_text), Field(min_length=1)]
+    """The version's label, e.g. "2" or "688"."""
+    effective: date
+    """The date from which documents print this version (YYYY-MM-DD)."""
+    issued_by: str | None = None
+    """The DSCA memo or SAMM E-Change that issued it, e.g. "DSCA 25-24 (E-Change 688)"."""
+    until: date | None = None
+    """The last date documents print it (absent: until the next version takes effect)."""
+
+
 class FrontMatter(BaseModel):
     """The fields policy staff edit at the top of a note file."""
 
@@ -69,8 +143,9 @@ class FrontMatter(BaseModel):
     """Note id: capital letters, digits and dashes, e.g. SOLE-SOURCE-FMS; the file is <id>.md."""
     title: Annotated[str, Field(min_length=1)]
     """Printed as the note's heading; may hold placeholders (line notes: {{ line.number }})."""
-    version: Annotated[str, BeforeValidator(_text), Field(min_length=1)]
-    """Version of the note text; raise it when the text changes."""
+    versions: list[VersionEntry] = Field(min_length=1)
+    """Each version of the text with its effective date and the memo that issued it; with
+    more than one, the body holds one `::: version X` block each."""
     programs: list[Literal["FMS", "BPC"]] = Field(min_length=1)
     """The programs the note is for."""
     level: Literal["case", "line"]
@@ -84,11 +159,14 @@ class FrontMatter(BaseModel):
     documents: list[Literal["Basic", "Amendment", "Modification"]] = Field(min_length=1)
     """The documents the note may appear on."""
     rule: Annotated[str, Field(min_length=1)]
-    """When the note applies: a rule expression (see loagen.rules)."""
+    """When the note applies: a rule expression (see loagen.policy.rules)."""
     carry_over: CarryOver
-    """What happens to the note on Amendments and Modifications."""
+    """What happens to the note on Amendments and Modifications (see CARRY_OVER)."""
+    changed_fields: list[Annotated[str, AfterValidator(_line_field)]] = Field(default_factory=list)
+    """For carry_over field_changed: the line fields whose change prints the note again, e.g.
+    sole_source.firm."""
     references: list[str] = Field(default_factory=list)
-    """SAMM or policy references."""
+    """The loanote page, or the SAMM section or memo the rule comes from."""
 
     @model_validator(mode="after")
     def _consistent(self) -> "FrontMatter":
@@ -107,31 +185,78 @@ class FrontMatter(BaseModel):
             values = getattr(self, name)
             if len(set(values)) != len(values):
                 problems.append(f"{name} lists a value twice")
+        if self.carry_over == "field_changed" and not self.changed_fields:
+            problems.append("carry_over field_changed needs changed_fields: the line fields it watches")
+        if self.changed_fields and self.carry_over != "field_changed":
+            problems.append("changed_fields is only read with carry_over field_changed")
         if problems:
             raise ValueError("; ".join(problems))
         return self
 
 
+@dataclass(frozen=True)
+class NoteVersion:
+    """One version of a note: its label, when it is in force, and its compiled text."""
+
+    version: str
+    effective: date
+    issued_by: str | None
+    until: date | None
+    body: str
+    """The Markdown body with placeholders, as written."""
+    compiled_body: Body = field(repr=False, compare=False)
+
+    def in_force_on(self, day: date) -> bool:
+        return self.effective <= day and (self.until is None or day <= self.until)
+
+
 class Note(FrontMatter):
-    """One note of the library: its front matter, its body, where it came from, and its compiled
-    rule, body and title."""
+    """One note of the library: its front matter, its versions, where it came from, and its
+    compiled rule and title."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    body: str
-    """The Markdown body with placeholders, as written."""
+    texts: tuple[NoteVersion, ...] = Field(exclude=True, repr=False)
+    """The versions, oldest first."""
     path: Path
     """The note file."""
     sha256: str
     """Hash of the note file's bytes."""
     compiled_rule: Rule = Field(exclude=True, repr=False)
-    compiled_body: Body = Field(exclude=True, repr=False)
     compiled_title: Body = Field(exclude=True, repr=False)
 
     @property
     def rank(self) -> tuple[int, int, int]:
         """Print order: placement, section, order key."""
         return (PLACEMENT_RANK[self.placement], self.section, self.order)
+
+    @property
+    def latest(self) -> NoteVersion:
+        return self.texts[-1]
+
+    @property
+    def version(self) -> str:
+        """The newest version's label."""
+        return self.texts[-1].version
+
+    @property
+    def body(self) -> str:
+        """The newest version's text."""
+        return self.texts[-1].body
+
+    def version_on(self, day: date | None) -> NoteVersion | None:
+        """The version in force on `day` (the newest when `day` is unknown); None before the
+        first version took effect or after the last one was withdrawn."""
+        if day is None:
+            return self.texts[-1]
+        for text in reversed(self.texts):
+            if text.in_force_on(day):
+                return text
+        return None
+
+    def text_of(self, version: str) -> NoteVersion | None:
+        """The version labelled `version`, if the library still holds it."""
+        return next((t for t in self.texts if t.version == version), None)
 
 
 @dataclass(frozen=True)
@@ -362,20 +487,17 @@ def _read(path: Path, raw: bytes) -> tuple[Note | None, list[NoteError]]:
             f"the file of note {front.id} must be named {front.id}.md", key_lines.get("id")
         )
 
-    # -- body: Markdown the renderer prints, placeholders the model has --
-    rest = lines[close + 1 :]
-    blank = next((i for i, ln in enumerate(rest) if ln.strip()), len(rest))
-    body_line = close + 2 + blank
-    body = "\n".join(rest[blank:]).rstrip()
-    if not body:
-        problems.add("the note has no body text", close + 1)
-    for what, at in _markdown_problems(body):
-        line = body_line + at - 1 if at else None
-        problems.add(f"the body uses {what}, which the renderer does not print", line)
+    # -- versions: dated, none overlapping --
+    version_lines = _item_lines(value_nodes.get("versions"), offset, key_lines.get("versions"))
+    for message, index in _version_problems(front.versions):
+        problems.add(message, version_lines[index] if index < len(version_lines) else None)
 
-    # -- rule, title and body compiled and checked against the model --
-    compiled: dict[str, Any] = {}
+    # -- body: one text a version, Markdown the renderer prints, placeholders the model has --
+    blocks = _version_blocks(lines, close + 1, front, problems)
+
+    # -- rule, title and each version's body compiled and checked against the model --
     rule_line = _content_line(value_nodes["rule"], offset)
+    compiled: dict[str, Any] = {}
     jobs = {
         "compiled_rule": lambda: compile_rule(
             front.rule, source=path, line=rule_line, file_lines=lines,
@@ -385,18 +507,39 @@ def _read(path: Path, raw: bytes) -> tuple[Note | None, list[NoteError]]:
             front.title, level=front.level, what="title", source=path,
             line=_content_line(value_nodes["title"], offset), file_lines=lines,
         ),
-        "compiled_body": lambda: compile_body(
-            body, level=front.level, source=path, line=body_line, file_lines=lines
-        ),
     }  # fmt: skip
     for name, job in jobs.items():
         try:
             compiled[name] = job()
         except NoteError as exc:
             problems.items.append(exc)
+    texts = []
+    for entry in sorted(front.versions, key=lambda v: v.effective):
+        block = blocks.get(entry.version)
+        if block is None:
+            continue
+        body, body_line = block
+        if not body:
+            problems.add(f"version {entry.version} has no text", body_line)
+            continue
+        for what, at in _markdown_problems(body):
+            problems.add(
+                f"the body uses {what}, which the renderer does not print",
+                body_line + at - 1 if at else None,
+            )
+        try:
+            compiled_body = compile_body(
+                body, level=front.level, source=path, line=body_line, file_lines=lines
+            )
+        except NoteError as exc:
+            problems.items.append(exc)
+            continue
+        texts.append(
+            NoteVersion(entry.version, entry.effective, entry.issued_by, entry.until, body, compiled_body)
+        )
     rule = compiled.get("compiled_rule")
     if rule is not None and not rule.names_lines:
-        if front.carry_over in ("when_added", "when_touched"):
+        if front.carry_over in LINE_CARRY:
             problems.add(
                 f"carry_over {front.carry_over} needs a rule that names lines "
                 "(lines_with, lines_with_item ...)",
@@ -404,16 +547,111 @@ def _read(path: Path, raw: bytes) -> tuple[Note | None, list[NoteError]]:
             )
         if front.level == "line":
             problems.add("a line note needs a rule that names lines (lines_with ...)", rule_line)
-    if len(compiled) < len(jobs):
+    if len(compiled) < len(jobs) or len(texts) < len(front.versions):
         return None, problems.items
     note = Note(
         **front.model_dump(),
-        body=body,
+        texts=tuple(texts),
         path=path,
         sha256=hashlib.sha256(raw).hexdigest(),
         **compiled,
     )
     return note, problems.items  # with problems, the note still counts for duplicate checks
+
+
+_BLOCK_OPEN = re.compile(r"^:::\s*version\s+(\S+)\s*$")
+_BLOCK_CLOSE = re.compile(r"^:::\s*$")
+
+
+def _version_blocks(
+    lines: list[str], start: int, front: FrontMatter, problems: _FileProblems
+) -> dict[str, tuple[str, int]]:
+    """Each version's text and the file line it starts on. One version: the whole body (a
+    `::: version` block is optional). Several: one `::: version X` ... `:::` block each."""
+    wanted = [v.version for v in front.versions]
+    found: dict[str, tuple[str, int]] = {}
+    rest = lines[start:]
+    if not any(_BLOCK_OPEN.match(ln) for ln in rest):
+        if len(wanted) > 1:
+            problems.add(
+                f"{len(wanted)} versions are listed, so the body needs a '::: version X' block "
+                "for each (ending with ':::')",
+                start + 1,
+            )
+            return found
+        blank = next((i for i, ln in enumerate(rest) if ln.strip()), len(rest))
+        body = "\n".join(rest[blank:]).rstrip()
+        if not body:
+            problems.add("the note has no body text", start)
+        found[wanted[0]] = (body, start + 1 + blank)
+        return found
+    current: str | None = None
+    text: list[str] = []
+    first = 0
+    for n, raw in enumerate(rest, start + 1):
+        opened = _BLOCK_OPEN.match(raw)
+        if current is None:
+            if opened:
+                current, text, first = opened.group(1), [], n + 1
+                if current in found:
+                    problems.add(f"version {current} has two blocks", n)
+                elif current not in wanted:
+                    problems.add(
+                        f"block of version {current}, which the front matter does not list"
+                        + did_you_mean(current, wanted),
+                        n,
+                    )
+            elif raw.strip():
+                problems.add("text outside a '::: version X' block", n)
+        elif _BLOCK_CLOSE.match(raw):
+            body = "\n".join(text)
+            lead = next((i for i, ln in enumerate(text) if ln.strip()), len(text))
+            found.setdefault(current, (body.strip("\n").rstrip(), first + lead))
+            current = None
+        elif opened:
+            problems.add(f"version {current}'s block is not closed with ':::' before the next", n)
+            current, text, first = opened.group(1), [], n + 1
+        else:
+            text.append(raw)
+    if current is not None:
+        problems.add(f"version {current}'s block is not closed with ':::'", len(lines))
+    for version in wanted:
+        if version not in found:
+            problems.add(f"version {version} has no '::: version {version}' block", start)
+    return {k: v for k, v in found.items() if k in wanted}
+
+
+def _version_problems(versions: list[VersionEntry]) -> list[tuple[str, int]]:
+    """Versions listed twice, withdrawn before they start, or in force at the same time."""
+    out = []
+    seen: dict[str, int] = {}
+    for i, v in enumerate(versions):
+        if v.version in seen:
+            out.append((f"version {v.version} is listed twice", i))
+        seen.setdefault(v.version, i)
+        if v.until is not None and v.until < v.effective:
+            out.append((f"version {v.version} ends ({v.until}) before it starts ({v.effective})", i))
+    order = sorted(range(len(versions)), key=lambda i: versions[i].effective)
+    for a, b in zip(order, order[1:], strict=False):
+        va, vb = versions[a], versions[b]
+        if va.effective == vb.effective:
+            out.append(
+                (f"versions {va.version} and {vb.version} take effect on the same day "
+                 f"({va.effective}): which one is in force?", b)
+            )  # fmt: skip
+        elif va.until is not None and va.until >= vb.effective:
+            out.append(
+                (f"version {va.version} (until {va.until}) overlaps version {vb.version}, "
+                 f"in force from {vb.effective}", a)
+            )  # fmt: skip
+    return out
+
+
+def _item_lines(node: Any, offset: int, fallback: int | None) -> list[int | None]:
+    """The file line of each item of a front matter list."""
+    if isinstance(node, yaml.SequenceNode):
+        return [offset + item.start_mark.line for item in node.value]
+    return [fallback]
 
 
 def _problem(error: NoteError) -> Problem:

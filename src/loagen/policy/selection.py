@@ -1,33 +1,26 @@
 """Selected notes: which notes of the library a document carries, in print order, and why.
 
-`select_notes` decides, for every note of the library, in this order:
+`select_notes` decides, for every note of the library, given the notes already in force on the
+case before this document (`in_force.CaseNotes`):
 
-1. the note is for the case's program (`programs`: FMS, BPC) and may appear on this kind of
-   document (`documents`: Basic, Amendment, Modification);
-2. its rule is true (see `rules`), and names the lines the note is about;
-3. on an Amendment or Modification, its carry-over policy (SAMM AP9.T2: notes of earlier
-   documents are not restated unless the note's policy says so; DSCA 07-45):
+1. the note is for the case's program (`programs`) and may appear on this kind of document
+   (`documents`); a note in force that a document may not print stays in force;
+2. its rule holds on this document (see `rules`), naming the lines the note is about; a note in
+   force whose rule no longer holds is deleted by this document;
+3. on an Amendment or Modification, its carry-over policy says whether it is printed again
+   (`notes.CARRY_OVER`; SAMM AP9.T2: notes of earlier documents are not restated unless the
+   note's usage rule says so; DSCA 07-45: a note stays in force until a document deletes it).
+   A note the case does not carry yet is printed whatever its policy (except `basic_only`);
+4. which version is printed: a note the case carries keeps its version (LSG-6), unless its
+   policy is `version_refresh`; a note added by this document prints the version in force on
+   the document's date (`LoaDocument.note_date`).
 
-   - `always`: restated on every Amendment and Modification while the rule holds (administrative
-     surcharge, accessorial charges, CAS while P or X lines exist, CLSSA purpose, BPC fund source,
-     line item descriptions of the lines on the document ...);
-   - `when_added`: only when a line the rule names is added by this document; the note then
-     names only those lines (a new sole source line, new ammunition ...);
-   - `when_touched`: only when a line the rule names is added or changed by this document; the
-     note names only those lines;
-   - `delete_after_implementation`: carried until the case is implemented, deleted from the first
-     Amendment or Modification after implementation (the administrative surcharge rate change);
-   - `basic_only`: printed on the Basic only.
+A Basic prints every note whose rule holds. A restated document decides as the document it
+restates (the same chain), so a restated Basic carries all its notes again.
 
-   A Basic carries every note whose rule holds: carry-over does not apply, and a restated Basic
-   (one re-offered after an earlier offer) therefore carries all its notes again. A restated
-   Amendment or Modification carries what the same document would carry unrestated, compared
-   with the document it changes; the restated-document note says what it supersedes.
-
-Line notes (level `line`) give one `SelectedNote` per line. Placeholders of the body and title are
-filled by a sandboxed render in which case values are data (never templates) and case text has
-its Markdown characters escaped. Selection reads no file: it is pure and fast, for `loagen
-impact` over many cases.
+Line notes (level `line`) give one `SelectedNote` per line. Placeholders of the body and title
+are filled by the compiled note text, in which case values are data (never templates) and case
+text has its Markdown characters escaped. Selection reads no file: it is pure and fast.
 """
 
 from __future__ import annotations
@@ -40,7 +33,8 @@ from typing import Any, Literal
 from ..document.assembly import LoaDocument
 from ..document.wording import join_words, line_refs, spell_date
 from ..errors import NoteError
-from .notes import Note, NoteLibrary
+from .in_force import NONE, CaseNotes, advance
+from .notes import Note, NoteLibrary, NoteVersion
 from .rules import (
     LOOP_GUARD,
     LimitError,
@@ -75,6 +69,11 @@ class SelectedNote:
     """Hash of the note file (for manifests and incremental builds)."""
 
 
+Status = Literal["printed", "in force", "deleted", "out"]
+"""What a decision does to the note: printed on this document; in force on the case but not
+printed again; deleted from the case by this document; not on the case."""
+
+
 @dataclass(frozen=True)
 class Decision:
     """Why one library note is in or out of this document."""
@@ -87,12 +86,27 @@ class Decision:
     lines: tuple[str, ...] = ()
     title: str = ""
     carry_over: str = ""
+    status: Status = "out"
+    version: str = ""
+    """The version printed (when included)."""
+    held: str = ""
+    """The version in force on the case before this document, and since when, e.g. "version 1
+    since the Basic" ("" when the case did not carry the note)."""
 
 
 @dataclass(frozen=True)
 class Selection:
     notes: tuple[SelectedNote, ...] = ()
     decisions: tuple[Decision, ...] = field(default=())
+    before: CaseNotes = NONE
+    """The notes in force on the case before this document."""
+    after: CaseNotes = NONE
+    """The notes in force on the case after it."""
+
+    @property
+    def deleted(self) -> tuple[Decision, ...]:
+        """The notes this document deletes from the case."""
+        return tuple(d for d in self.decisions if d.status == "deleted")
 
     def placed(self, placement: Placement) -> tuple[SelectedNote, ...]:
         return tuple(n for n in self.notes if n.placement == placement)
@@ -139,94 +153,169 @@ def _false_parts(terms: tuple[Term, ...]) -> str:
     return "; ".join(parts[:3]) if parts else "its value is false"
 
 
+def _pool(note: Note, document: LoaDocument, names: dict[str, Any]) -> set[str]:
+    """The lines this document adds, or changes as the note's policy counts a change."""
+    changes = names["changes"]
+    if note.carry_over == "lines_added":
+        return set(changes.added.numbers)
+    if note.carry_over == "lines_added_or_increased":
+        return set(changes.added.numbers) | set(changes.increased.numbers)
+    pool = set(changes.added.numbers)
+    for change in document.changes.lines:
+        if change.previous is None or change.revised is None:
+            continue
+        for path in note.changed_fields:
+            if _field(change.previous, path) != _field(change.revised, path):
+                pool.add(change.number)
+                break
+    return pool
+
+
+def _field(item: Any, path: str) -> Any:
+    for part in path.split("."):
+        if item is None:
+            return None
+        item = getattr(item, part)
+    return item
+
+
+_POOL_WORDS = {
+    "lines_added": "added",
+    "lines_added_or_increased": "added, or raised in quantity or value,",
+    "field_changed": "added, or changed in {fields},",
+}
+_NONE_WORDS = {
+    "lines_added": "adds no line it names",
+    "lines_added_or_increased": "adds no line it names and raises none",
+    "field_changed": "adds no line it names and changes none in {fields}",
+}
+
+
 def _carry(
-    note: Note, lines: tuple[str, ...], document: LoaDocument, names: dict[str, Any]
-) -> tuple[bool, tuple[str, ...], str]:
-    """Apply the note's carry-over policy on an Amendment or Modification."""
+    note: Note, lines: tuple[str, ...], document: LoaDocument, names: dict[str, Any],
+    held: Any, day: Any,
+) -> tuple[Status, tuple[str, ...], str, NoteVersion | None]:  # fmt: skip
+    """Apply the note's carry-over policy on an Amendment or Modification whose rule holds."""
     policy = note.carry_over
-    kind = document.case.document.kind
+    kind = document.kind
     tag = f"(carry-over: {policy})"
     on = f" for {line_refs(lines)}" if lines else ""
-    if policy == "always":
+    current = note.version_on(day)
+    kept = note.text_of(held.version) if held is not None else None
+    if held is None:
+        if policy == "basic_only":
+            return "out", lines, f"printed on the Basic only; not on a {kind} {tag}", None
         return (
-            True,
-            lines,
-            f"the rule is true{on}; restated on every Amendment and Modification while it holds {tag}",
-        )
-    if policy in ("when_added", "when_touched"):
-        pool = names["added_lines"] if policy == "when_added" else names["touched_lines"]
-        done = "added" if policy == "when_added" else "added or changed"
-        fresh = tuple(n for n in lines if n in set(pool.numbers))
+            "printed", lines,
+            f"the rule is true{on} and the case does not carry the note yet {tag}", current,
+        )  # fmt: skip
+    since = f"on the case since the {held.since}, version {held.version}"
+    if policy in _POOL_WORDS:
+        fresh = tuple(n for n in lines if n in _pool(note, document, names))
+        words = _POOL_WORDS[policy].format(fields=", ".join(note.changed_fields))
         if fresh:
             verb = "is" if len(fresh) == 1 else "are"
-            return True, fresh, f"{line_refs(fresh)} {verb} {done} by this {kind} {tag}"
+            return "printed", fresh, f"{line_refs(fresh)} {verb} {words} by this {kind} ({since}) {tag}", kept
         return (
-            False,
-            lines,
-            (
-                f"the rule is true{on}, but no such line is {done} by this {kind}; the note stays on "
-                f"the case from an earlier document and is not restated {tag}"
-            ),
-        )
-    if policy == "delete_after_implementation":
-        implemented = document.case.document.implementation_date
-        if implemented is not None:
+            "in force", lines,
+            f"{since}; not restated: this {kind} "
+            f"{_NONE_WORDS[policy].format(fields=', '.join(note.changed_fields))} {tag}",
+            kept,
+        )  # fmt: skip
+    if policy == "every":
+        return "printed", lines, f"the rule is true{on}; {since}, restated on every document {tag}", kept
+    if policy in ("once", "basic_only"):
+        return "in force", lines, f"{since}; not restated {tag}", kept
+    if policy == "version_refresh":
+        if current is not None and current.version != held.version:
             return (
-                False,
-                lines,
-                (
-                    f"the case was implemented on {spell_date(implemented)}: the note is deleted from "
-                    f"the first Amendment or Modification after implementation {tag}"
-                ),
-            )
-        return True, lines, f"the rule is true{on} and the case is not implemented yet {tag}"
-    return False, lines, f"printed on the Basic only; not restated on a {kind} {tag}"
+                "printed", lines,
+                f"{since}: printed again in version {current.version}, the version in force on "
+                f"{spell_date(day) if day else 'its date'} {tag}",
+                current,
+            )  # fmt: skip
+        return "in force", lines, f"{since}, the current version; not restated {tag}", kept
+    # delete_after_implementation: a note in force here came from an earlier, implemented document
+    return "printed", lines, f"the rule is true{on}: added again by this {kind} ({since}) {tag}", current
 
 
 def _decide(
-    note: Note, document: LoaDocument, names: dict[str, Any], explained: bool
-) -> tuple[Decision, tuple[str, ...]]:
+    note: Note,
+    document: LoaDocument,
+    names: dict[str, Any],
+    explained: bool,
+    before: CaseNotes,
+) -> tuple[Decision, tuple[str, ...], NoteVersion | None]:
     case = document.case
-    kind = case.document.kind
+    kind = document.kind
+    held = before.get(note.id)
     base = {
         "note_id": note.id,
         "rule": note.rule,
         "title": note.title,
         "carry_over": note.carry_over,
+        "held": f"version {held.version} since the {held.since}" if held else "",
     }
+
+    def out(status: Status, reason: str, terms: tuple[Term, ...] = ()) -> Any:
+        return Decision(included=False, reason=reason, status=status, terms=terms, **base), (), None
+
     if case.program not in note.programs:
         only = join_words(list(note.programs))
-        return Decision(
-            included=False, reason=f"for {only} cases only; this is a {case.program} case", **base
-        ), ()
+        return out("out", f"for {only} cases only; this is a {case.program} case")
+    if (
+        held is not None
+        and note.carry_over == "delete_after_implementation"
+        and kind not in note.documents
+    ):
+        return out(
+                "deleted",
+                f"deleted: the first document after the {held.since} was implemented "
+                "(carry-over: delete_after_implementation)",
+            )
     if kind not in note.documents:
         only = join_words(list(note.documents))
-        return Decision(included=False, reason=f"not used on a {kind} (only on {only})", **base), ()
+        if held is not None:
+            return out("in force", f"in force since the {held.since}; not used on a {kind} (only on {only})")
+        return out("out", f"not used on a {kind} (only on {only})")
     outcome = (explain if explained else decide)(note.compiled_rule, names)
     if not outcome.value:
-        reason = f"the rule is false: {_false_parts(outcome.terms)}" if explained else "the rule is false"
-        return Decision(included=False, reason=reason, terms=outcome.terms, **base), ()
+        why = f"the rule is false: {_false_parts(outcome.terms)}" if explained else "the rule is false"
+        if held is not None:
+            return out("deleted", f"deleted from the case (in force since the {held.since}): {why}", outcome.terms)
+        return out("out", why, outcome.terms)
     lines = outcome.lines
-    if kind == "Basic":
-        included = True
+    day = document.note_date
+    if not document.changes.has_previous:
+        status: Status = "printed"
         on = f" for {line_refs(lines)}" if lines else ""
         reason = f"the rule is true{on}"
         if case.document.restated is not None:
             reason += " (a restated Basic carries every note it calls for)"
+        text = note.version_on(day)
     else:
-        included, lines, reason = _carry(note, lines, document, names)
+        status, lines, reason, text = _carry(note, lines, document, names, held, day)
         if case.document.restated is not None:
             reason += f" (a restated {kind} carries what the {kind} carries)"
-    if included and note.level == "line" and not lines:
-        included, reason = False, "the rule is true but names no line to attach this line note to"
+    if status == "printed" and text is None:
+        when = spell_date(day) if day else "the document's date"
+        status, reason = (
+            "in force" if held else "out",
+            f"no version of the note is in force on {when}",
+        )
+    if status == "printed" and note.level == "line" and not lines:
+        status, reason = "out", "the rule is true but names no line to attach this line note to"
+    printed = status == "printed"
     decision = Decision(
-        included=included,
+        included=printed,
         reason=reason,
         terms=outcome.terms,
-        lines=lines if included else (),
+        lines=lines if printed else (),
+        status=status,
+        version=text.version if printed and text else "",
         **base,
     )
-    return decision, (lines if included else ())
+    return decision, (lines if printed else ()), (text if printed else None)
 
 
 def _tidy(text: str) -> str:
@@ -244,6 +333,7 @@ def _tidy(text: str) -> str:
 
 def _fill(
     note: Note,
+    text: NoteVersion,
     numbers: tuple[str, ...],
     document: LoaDocument,
     names: dict[str, Any],
@@ -258,7 +348,7 @@ def _fill(
     for about, extra in jobs:
         scope = {**names, **extra}
         try:
-            body = _tidy(note.compiled_body.render(scope))
+            body = _tidy(text.compiled_body.render(scope))
             title = (
                 " ".join(note.compiled_title.render(scope).split())
                 if "{" in note.title
@@ -286,7 +376,7 @@ def _fill(
                 SelectedNote(
                     id=note.id,
                     title=title,
-                    version=note.version,
+                    version=text.version,
                     placement=note.placement,
                     body=body,
                     lines=tuple(ln.number for ln in about),
@@ -304,18 +394,38 @@ def _names(document: LoaDocument) -> dict[str, Any]:
 
 
 def decide_notes(
-    document: LoaDocument, notes: Iterable[Note], *, explained: bool = False
+    document: LoaDocument,
+    notes: Iterable[Note],
+    *,
+    before: CaseNotes = NONE,
+    explained: bool = False,
 ) -> tuple[Decision, ...]:
-    """The decisions on `document` of some notes only, without filling any placeholder (for a
-    batch that re-checks the notes an edit touched)."""
+    """The decisions on `document` of some notes, without filling any placeholder (for the
+    history of a case, and for a batch that re-checks the notes an edit touched)."""
     names = _names(document)
-    return tuple(_decide(note, document, names, explained)[0] for note in notes)
+    return tuple(_decide(note, document, names, explained, before)[0] for note in notes)
+
+
+def after(before: CaseNotes, decisions: Iterable[Decision], title: str) -> CaseNotes:
+    """The notes in force after a document with these decisions."""
+    decisions = list(decisions)
+    return advance(
+        before,
+        ((d.note_id, d.version) for d in decisions if d.included),
+        (d.note_id for d in decisions if d.status == "deleted"),
+        title,
+    )
 
 
 def select_notes(
-    document: LoaDocument, library: NoteLibrary | Iterable[Note], *, explained: bool = False
+    document: LoaDocument,
+    library: NoteLibrary | Iterable[Note],
+    *,
+    before: CaseNotes = NONE,
+    explained: bool = False,
 ) -> Selection:
-    """The notes `document` carries, in print order, and a `Decision` for every library note.
+    """The notes `document` carries, in print order, and a `Decision` for every library note,
+    given the notes in force on the case `before` it.
 
     With `explained`, each decision also carries the value of every part of its rule (what
     `loagen explain` shows); without, a note left out says only that its rule is false.
@@ -328,12 +438,17 @@ def select_notes(
     decisions = []
     selected: list[tuple[tuple, SelectedNote]] = []
     for note in library:
-        decision, lines = _decide(note, document, names, explained)
+        decision, lines, text = _decide(note, document, names, explained, before)
         decisions.append(decision)
-        if decision.included:
-            selected.extend(_fill(note, lines, document, names, by_number))
+        if decision.included and text is not None:
+            selected.extend(_fill(note, text, lines, document, names, by_number))
     selected.sort(key=lambda pair: pair[0])
-    return Selection(notes=tuple(n for _, n in selected), decisions=tuple(decisions))
+    return Selection(
+        notes=tuple(n for _, n in selected),
+        decisions=tuple(decisions),
+        before=before,
+        after=after(before, decisions, document.title),
+    )
 
 
 def keyed_notes(old: Iterable[Any], new: Iterable[Any]) -> tuple[dict[str, Any], dict[str, Any]]:

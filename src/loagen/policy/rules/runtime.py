@@ -133,6 +133,12 @@ DATA: dict[str, Data] = {
     "costs": Data(CostSummary, lambda f: f.document.costs, "the estimated cost summary"),
     "limits": Data(dict, lambda f: limits(), "the money rules of reference/money.yaml"),
     "oed": Data(Date, lambda f: f.document.latest_oed, "the latest offer expiration date"),
+    "doc_date": Data(
+        Date, lambda f: f.document.note_date, "the document's date (which note version it prints)"
+    ),
+    "cwd_approval": Data(
+        Date, lambda f: f.document.cwd_approval, "the date the Basic was approved for offer"
+    ),
     "added_lines": Data(LineSet, lambda f: f.changes.added, "lines this document adds"),
     "touched_lines": Data(LineSet, lambda f: f.changes.touched, "lines added or changed"),
     "deleted_lines": Data(LineSet, lambda f: f.changes.deleted, "lines deleted"),
