@@ -92,6 +92,9 @@ class Decision:
     held: str = ""
     """The version in force on the case before this document, and since when, e.g. "version 1
     since the Basic" ("" when the case did not carry the note)."""
+    rule_lines: tuple[str, ...] = ()
+    """Every line the rule names on this document (`lines` may be fewer: those the carry-over
+    policy prints the note about)."""
 
 
 @dataclass(frozen=True)
@@ -313,6 +316,7 @@ def _decide(
         lines=lines if printed else (),
         status=status,
         version=text.version if printed and text else "",
+        rule_lines=outcome.lines,
         **base,
     )
     return decision, (lines if printed else ()), (text if printed else None)
@@ -334,12 +338,13 @@ def _tidy(text: str) -> str:
 def _fill(
     note: Note,
     text: NoteVersion,
-    numbers: tuple[str, ...],
+    decision: Decision,
     document: LoaDocument,
     names: dict[str, Any],
     by_number: dict[str, Any],
 ) -> list[tuple[tuple, SelectedNote]]:
-    chosen = [by_number[n] for n in numbers if n in by_number]
+    chosen = [by_number[n] for n in decision.lines if n in by_number]
+    names = {**names, "rule_lines": LineSet(by_number[n] for n in decision.rule_lines if n in by_number)}
     if note.level == "line":
         jobs = [((ln,), {"note_lines": LineSet((ln,)), "line": ln}) for ln in chosen]
     else:
@@ -441,7 +446,7 @@ def select_notes(
         decision, lines, text = _decide(note, document, names, explained, before)
         decisions.append(decision)
         if decision.included and text is not None:
-            selected.extend(_fill(note, text, lines, document, names, by_number))
+            selected.extend(_fill(note, text, decision, document, names, by_number))
     selected.sort(key=lambda pair: pair[0])
     return Selection(
         notes=tuple(n for _, n in selected),

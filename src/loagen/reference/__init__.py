@@ -37,6 +37,7 @@ class Reference:
     countries: dict[str, dict[str, Any]]
     admin_surcharge: dict[str, Any]
     money: dict[str, Any]
+    bpc_programs: dict[str, dict[str, Any]]
     digest: str
     measures: frozenset[str] = frozenset()
     """Units of issue that are units of measure (a fractional quantity is allowed)."""
@@ -68,6 +69,25 @@ class Reference:
     def term_flag(self, term: str, flag: str) -> bool:
         return bool(self.terms_of_sale.get(term, {}).get(flag))
 
+    def bpc_program(self, name: str | None) -> tuple[str, dict[str, Any]] | None:
+        """The BPC program a `fund_source.program` names (by its name or an alias)."""
+        if not name:
+            return None
+        return self._programs.get(_simple(name))
+
+    @cached_property
+    def _programs(self) -> dict[str, tuple[str, dict[str, Any]]]:
+        out: dict[str, tuple[str, dict[str, Any]]] = {}
+        for key, row in self.bpc_programs.items():
+            for alias in (key, *((row or {}).get("aliases") or ())):
+                out[_simple(str(alias))] = (key, row or {})
+        return out
+
+
+def _simple(text: str) -> str:
+    """A name without case, spaces or punctuation, to match the spellings of one program."""
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
 
 def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
@@ -97,6 +117,7 @@ TABLES = (
     "countries",
     "admin_surcharge",
     "money",
+    "bpc_programs",
 )
 
 

@@ -123,6 +123,59 @@ def _kind(facts: Facts) -> str:
     return facts.document.kind
 
 
+@dataclass(frozen=True)
+class Country:
+    """The case's country or organisation, from reference/countries.yaml (`country` in rules).
+    A flag the table does not give is false."""
+
+    code: str
+    name: str
+    known: bool
+    """The code is in the table."""
+    nato: bool
+    comsec_exempt: bool
+    """NATO members, Australia and New Zealand: the BPC COMSEC note does not apply."""
+    dependable_undertaking: bool
+    eda_grant: bool
+
+
+def _country(facts: Facts) -> Country:
+    case = facts.document.case
+    row = load_reference().countries.get(case.country_code)
+    flags = row if isinstance(row, dict) else {}
+    return Country(
+        code=case.country_code,
+        name=str(flags.get("name") or case.country_code),
+        known=row is not None,
+        nato=bool(flags.get("nato")),
+        comsec_exempt=bool(flags.get("comsec_exempt", flags.get("nato"))),
+        dependable_undertaking=bool(flags.get("dependable_undertaking")),
+        eda_grant=bool(flags.get("eda_grant")),
+    )
+
+
+@dataclass(frozen=True)
+class BpcProgram:
+    """The BPC program `fund_source.program` names, from reference/bpc_programs.yaml
+    (`bpc_program` in rules): its name as the table gives it, and Title 10 or 22."""
+
+    name: str
+    """The table's name ("Section 333"), or the case's own text when the table lacks it."""
+    known: bool
+    title: int
+    """10 or 22 (`fund_source.title` when the case gives it); 0 when not known."""
+
+
+def _bpc_program(facts: Facts) -> BpcProgram:
+    source = facts.document.case.fund_source
+    if source is None:
+        return BpcProgram("", False, 0)
+    found = load_reference().bpc_program(source.program)
+    name, row = found if found else (source.program, {})
+    title = source.title or int(row.get("title") or 0)
+    return BpcProgram(name, found is not None, title)
+
+
 DATA: dict[str, Data] = {
     "case": Data(Case, lambda f: f.document.case, "the case snapshot of this document"),
     "document": Data(DocumentInfo, lambda f: f.document.case.document, "case.document"),
@@ -153,6 +206,8 @@ DATA: dict[str, Data] = {
     ),
     "is_fms": Data(bool, lambda f: f.document.is_fms, "an FMS case"),
     "is_bpc": Data(bool, lambda f: f.document.is_bpc, "a BPC case"),
+    "country": Data(Country, _country, "the case's country, from reference/countries.yaml"),
+    "bpc_program": Data(BpcProgram, _bpc_program, "the BPC program of fund_source.program"),
     "party": Data(str, lambda f: party(f.document.case), "Purchaser or Benefitting Partner"),
     "ia_name": Data(str, lambda f: _ia_name(f.document.case), "the Implementing Agency's name"),
     "country_name": Data(str, lambda f: _country_name(f.document.case), "the country's name"),

@@ -184,6 +184,7 @@ def body_scope(level: str) -> dict[str, Any]:
     line note."""
     scope = dict(rule_scope())
     scope["note_lines"] = LINES
+    scope["rule_lines"] = LINES
     if level == "line":
         scope["line"] = Object(Line)
     return scope
