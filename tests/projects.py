@@ -65,3 +65,15 @@ def note_file(library: Path, note_id: str) -> Path:
         ]
     assert len(candidates) == 1, f"cannot find the file of note {note_id}: {candidates}"
     return candidates[0]
+
+
+def add_text(note: Path, words: str = " Added text.") -> None:
+    """Add `words` to the end of a note's (newest) text, inside its version block if it has one."""
+    lines = note.read_text(encoding="utf-8").rstrip("\n").split("\n")
+    at = len(lines) - 1
+    if lines[at].strip() == ":::":
+        at -= 1
+        while at > 0 and not lines[at].strip():
+            at -= 1
+    lines[at] += words
+    note.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -24,7 +24,7 @@ from loagen.project import find_case_files, planned_stem
 from loagen.project import template_file_digest as template_digest
 
 from .conftest import CASES, ROOT
-from .projects import copy_cases, make_corpus, make_project, note_file, used_notes
+from .projects import add_text, copy_cases, make_corpus, make_project, note_file, used_notes
 
 CORPUS = 20
 DOCUMENTS = len(list(CASES.glob("*/*.json"))) + CORPUS
@@ -146,7 +146,7 @@ def test_touching_one_note_rebuilds_exactly_the_documents_that_print_it(setup, t
     # a note some documents print and others do not
     note = min((n for n, c in counts.items() if 0 < c < len(uses)), key=lambda n: (counts[n], n))
     path = note_file(project.note_library, note)
-    path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + " Added text.\n")
+    add_text(path)
 
     report = run_batch([cases], project=project, output_dir=out, jobs=2)
     assert report.ok
@@ -173,7 +173,7 @@ def test_after_a_note_edit_only_that_note_is_decided_again(setup, monkeypatch):
     note = "AMMUNITION-EXPLOSIVES"
     printing = {stem for stem, notes in uses.items() if note in notes}
     path = note_file(project.note_library, note)
-    path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + " Added text.\n")
+    add_text(path)
 
     import loagen.pipeline
 

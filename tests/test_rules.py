@@ -238,6 +238,50 @@ class TestEvaluation:
         assert run('lines_with(eda__kind="grant", source_code="E")', zea).lines == ("001",)
 
 
+    def test_added_lines_with_reads_only_the_lines_a_document_adds(self):
+        assert run('added_lines_with(kind="services")', *amendment_chain()).lines == ()
+        assert run('added_lines_with(kind="materiel")', *amendment_chain()).lines == ("007",)
+        assert run('lines_with(kind="materiel")', *amendment_chain()).lines == (
+            "001", "002", "003", "007",
+        )
+        basic = example("BN-D-QAA/basic")
+        assert run('added_lines_with(kind="training")', basic).lines == ("005",)
+
+    def test_in_force_reads_the_notes_the_case_carries_before_the_document(self):
+        from loagen.policy.in_force import CaseNotes
+
+        before = CaseNotes.listed([("CN-LONG-LEAD", "1")])
+        names = document_names(document(*amendment_chain()), before)
+        assert evaluate(compile_rule('in_force("CN-LONG-LEAD")'), names).value is True
+        assert evaluate(compile_rule('in_force("SCML", "MTCR")'), names).value is False
+        plain = rule_names(document(*amendment_chain()))
+        assert evaluate(compile_rule('in_force("CN-LONG-LEAD")'), plain).value is False
+
+    @pytest.mark.parametrize(
+        "rule",
+        ['in_force(case.nickname)', 'in_force("not an id")', "in_force()"],
+    )
+    def test_in_force_takes_quoted_note_ids(self, rule):
+        with pytest.raises(RuleError, match="note id"):
+            compile_rule(rule)
+
+
+def test_note_bodies_read_the_loop_they_are_in():
+    from loagen.policy.rules import compile_body
+
+    body = compile_body(
+        "{% for ln in lines %}{{ ln.number }}{{ ' last' if loop.last else ',' }}"
+        "{{ ' first' if loop.first else '' }}({{ loop.index }}/{{ loop.length }}) {% endfor %}",
+        level="case",
+    )
+    from loagen.policy.rules.sandbox import LOOP_GUARD, loop_guard
+
+    names = rule_names(document(example("BN-D-QAA/basic")))
+    text = body.render({**names, LOOP_GUARD: loop_guard()})
+    assert text.startswith("001, first(1/6) 002,(2/6)")
+    assert text.rstrip().endswith("006 last(6/6)")
+
+
 # -- escaping of inserted case text -------------------------------------------------------------------
 
 

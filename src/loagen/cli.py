@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import signal
 import sys
@@ -57,17 +58,24 @@ def _present(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, _on_sigterm)
         try:
             return fn(*args, **kwargs)
         except LoagenError as exc:
             _print_error(exc)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C cannot cut this short
             err.print(
                 "[bold red]interrupted:[/] every file written is complete; run the same command "
                 "again to finish"
             )
-            raise typer.Exit(exit_code_for(Interrupted(""))) from None
+            sys.stdout.flush()
+            sys.stderr.flush()
+            # The work is stopped and cleaned up (workers ended, temporary files removed):
+            # leave now, with the interrupted status, whatever else is still pending.
+            os._exit(exit_code_for(Interrupted("")))
 
     return run
 
@@ -672,14 +680,12 @@ def _on_sigterm(signum, frame) -> None:  # noqa: ANN001
 
 
 def _run_with_progress(run, *, as_json: bool):  # noqa: ANN001, ANN202
-    """Run `run(events)` with a progress display; Ctrl-C or SIGTERM stop it cleanly."""
+    """Run `run(events)` with a progress display (Ctrl-C and SIGTERM: see `_present`)."""
     progress = _BatchProgress(quiet=as_json)
-    previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return run(progress)
     finally:
         progress.stop()
-        signal.signal(signal.SIGTERM, previous)
 
 
 JobsOpt = Annotated[

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import CaseError, HistoryError, Problem, did_you_mean, quoted
 from ..reading import read_limited
-from .model import Case
+from .model import Case, HugeNumber
 
 
 @dataclass(frozen=True)
@@ -152,6 +152,12 @@ class _Refused(ValueError):
         self.message, self.where = message, where
 
 
+def _integer(digits: str) -> int | HugeNumber:
+    """A JSON integer; one too long to be an amount is kept as text to be refused with its
+    field named (Python would refuse it without saying where)."""
+    return int(digits) if len(digits) <= 30 else HugeNumber(digits)
+
+
 def _no_duplicate_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """A JSON object, refusing a key written twice (the first value would be lost silently)."""
     out = dict(pairs)
@@ -239,7 +245,7 @@ def parse_case_bytes(raw: bytes, path: Path) -> dict[str, Any]:
         if path.suffix.lower() in (".yaml", ".yml"):
             data = yaml.load(text, Loader=_StrictYamlLoader)  # noqa: S506 (a SafeLoader)
         else:
-            data = json.loads(text, object_pairs_hook=_no_duplicate_pairs)
+            data = json.loads(text, object_pairs_hook=_no_duplicate_pairs, parse_int=_integer)
         if isinstance(data, (dict, list)):
             _check_shape(data)
     except _DuplicateKey as exc:

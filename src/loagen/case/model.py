@@ -65,11 +65,17 @@ MONEY_LIMIT = Decimal("999999999999.99")
 QUANTITY_LIMIT = Decimal(999_999_999)
 
 
+class HugeNumber(str):
+    """A number in a case file too long to be an amount or a quantity (kept as its digits)."""
+
+
 def _number(value: Any) -> Any:
     """A number as an exact Decimal: text and floats as written (1.1 stays 1.1), never a
     float's binary expansion; values too long to be amounts are refused before conversion."""
     if isinstance(value, bool):
         raise ValueError(f"got {value!r}; expected a number")
+    if isinstance(value, HugeNumber):
+        raise ValueError(f"a number of {len(value):,} digits is far too large for an amount or quantity")
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise ValueError("expected a number, not infinity or NaN")

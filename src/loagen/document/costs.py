@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from ..case.model import Case, Line
@@ -63,6 +63,11 @@ class LineCost:
     surcharge_rate: Decimal
     surcharge_date: date | None
     surcharge: Decimal
+    surcharge_waived: Decimal = ZERO
+    """The surcharge the line would bear at the rate in force, waived by the case's
+    administrative surcharge waiver (NATO AWACS, NSPO, reciprocal training)."""
+    exemption: str | None = None
+    """Why the line bears no administrative surcharge, or None."""
 
 
 @dataclass(frozen=True)
@@ -83,11 +88,18 @@ class CostSummary:
     other: Decimal
     total_estimated_cost: Decimal
     surcharge_exemption: str | None
+    """Why the case bears no administrative surcharge at all, or None."""
     clssa_surcharge: Decimal
     schedule: tuple[PaymentRow, ...]
     schedule_source: str  # "case", "computed", "none"
     schedule_reason: str
     initial_deposit: Decimal
+
+    @property
+    def surcharge_waived(self) -> Decimal:
+        """The administrative surcharges the case's waiver waives (what the waiver notes
+        state when the case does not give the amount)."""
+        return sum((c.surcharge_waived for c in self.lines), ZERO)
 
     @property
     def schedule_total(self) -> Decimal:
@@ -125,6 +137,40 @@ def exemption(case: Case, day: date | None, ref: Reference) -> str | None:
                 continue
         return str(row["reason"])
     return None
+
+
+SCML_EXEMPTION = "the Small Case Management Line bears no administrative surcharge"
+WAIVERS = {
+    "nato_awacs": "the administrative surcharge is waived for the NATO AWACS program",
+    "nspo": "the administrative surcharge is waived for the NATO Support and Procurement "
+    "Organization project",
+    "reciprocal_training": "the administrative surcharge is waived under a reciprocal training "
+    "agreement",
+}
+
+
+def line_exemption(case: Case, line: Line, day: date | None, ref: Reference) -> tuple[str | None, bool]:
+    """Why `line` bears no administrative surcharge (None if it does), and whether the reason is
+    the case's waiver (whose amount the waiver note states)."""
+    reason = exemption(case, day, ref)
+    if reason is not None:
+        return reason, case.country_code in _awacs_countries(ref)
+    if line.scml:
+        return SCML_EXEMPTION, False
+    waiver = case.admin_surcharge_waiver
+    if waiver is not None and case.program == "FMS":
+        if waiver.kind != "reciprocal_training" or line.number in waiver.lines:
+            return WAIVERS[waiver.kind], True
+    return None, False
+
+
+def _awacs_countries(ref: Reference) -> frozenset[str]:
+    return frozenset(
+        code
+        for row in ref.admin_surcharge.get("exemptions", [])
+        if "AWACS" in str(row.get("reason", ""))
+        for code in row.get("countries", ())
+    )
 
 
 def line_dates(chain: tuple[Case, ...], basic_date: date | None) -> dict[str, date | None]:
@@ -205,12 +251,13 @@ def standard_schedule(
     *,
     base: date | None,
     as_of: date | None,
+    total: Decimal,
 ) -> tuple[PaymentRow, ...]:
     """Compute the standard schedule (module doc) for `case`: months count from `base`, and
-    what falls due by `as_of` (the latest offer expiration date) is in the Initial Deposit."""
+    what falls due by `as_of` (the latest offer expiration date) is in the Initial Deposit.
+    The rows sum exactly to `total`, the total estimated cost (cents included)."""
     if base is None:  # no date at all: everything is due with acceptance
-        total = sum(shares.values(), ZERO) + deposit_extra
-        return (PaymentRow("Initial Deposit", None, whole(total), whole(total)),)
+        return (PaymentRow("Initial Deposit", None, total, total),)
     ranges = [ln.month_range for ln in case.lines if ln.month_range]
     span = (min(r[0] for r in ranges), max(r[1] for r in ranges)) if ranges else (1, 1)
     due: dict[date, Decimal] = defaultdict(lambda: ZERO)
@@ -221,14 +268,26 @@ def standard_schedule(
     deposit = deposit_extra + sum((a for d, a in due.items() if d <= as_of), ZERO)
     rows = [("Initial Deposit", as_of, deposit)]
     rows += [("Quarterly Payment", d, due[d]) for d in sorted(due) if d > as_of]
-    total = whole(sum((r[2] for r in rows), ZERO))
+    amounts = [whole(a) for _, _, a in rows[:-1]]
+    last = total - sum(amounts, ZERO)
+    if last < 0 or any(a < 0 for a in amounts):
+        # Rounding each row pushed the others past the total: round the running sum down
+        # instead, so no row is negative and the last still takes the cents.
+        amounts, running = [], ZERO
+        for _, _, a in rows[:-1]:
+            running += a
+            amounts.append(_floor(min(running, total)) - sum(amounts, ZERO))
+        last = total - sum(amounts, ZERO)
     out: list[PaymentRow] = []
     cumulative = ZERO
-    for i, (label, day, amount) in enumerate(rows):
-        amount = total - cumulative if i == len(rows) - 1 else whole(amount)
+    for (label, day, _), amount in zip(rows, [*amounts, last], strict=True):
         cumulative += amount
         out.append(PaymentRow(label, day, amount, cumulative))
     return tuple(out)
+
+
+def _floor(value: Decimal) -> Decimal:
+    return value.quantize(Decimal(1), rounding=ROUND_FLOOR)
 
 
 # -- the summary ---------------------------------------------------------------------------------
@@ -252,9 +311,15 @@ def cost_summary(
     line_costs = []
     for ln in case.lines:
         day = dates.get(ln.number)
-        exempt = exemption(case, day, ref)
-        rate = ZERO if exempt else rate_on(day, ref)
-        line_costs.append(LineCost(ln.number, ln.total, rate, day, whole(ln.total * rate)))
+        exempt, waived = line_exemption(case, ln, day, ref)
+        in_force = rate_on(day, ref)
+        rate = ZERO if exempt else in_force
+        line_costs.append(
+            LineCost(
+                ln.number, ln.total, rate, day, whole(ln.total * rate),
+                whole(ln.total * in_force) if waived else ZERO, exempt,
+            )
+        )  # fmt: skip
     net = sum((c.total for c in line_costs), ZERO)
     admin = sum((c.surcharge for c in line_costs), ZERO)
     acc = case.accessorial
@@ -263,7 +328,11 @@ def cost_summary(
         clssa = whole(net * Decimal(str(ref.admin_surcharge["clssa_fmso_i"]["surcharge_rate"])))
     other = acc.other + clssa
     total = net + acc.packing_crating_handling + admin + acc.transportation + other
-    case_exemption = exemption(case, dates.get(case.lines[0].number), ref) if not admin else None
+    case_exemption = None
+    if not admin:
+        reasons = [c.exemption for c in line_costs if c.exemption and c.total]
+        reasons = reasons or [c.exemption for c in line_costs if c.exemption]
+        case_exemption = reasons[0] if reasons else None
 
     # -- payment schedule --
     if not with_schedule:
@@ -304,7 +373,9 @@ def cost_summary(
                     shares[ln.number] -= taken
                     up_front += taken
         base = base_date if case.document.kind != "Basic" else case.document.offer_expiration_date
-        schedule = standard_schedule(case, shares, up_front, base=base, as_of=latest_oed)
+        schedule = standard_schedule(
+            case, shares, up_front, base=base, as_of=latest_oed, total=total
+        )
         source, reason = "computed", "standard payment schedule computed by loagen"
         deposit = schedule[0].amount
     return CostSummary(

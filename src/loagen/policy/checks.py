@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Literal, NamedTuple
 
 from ..case.model import Case, Line
@@ -28,10 +28,27 @@ from ..document.costs import exemption, no_schedule_reason, rate_on, whole
 from ..document.wording import money, spell_date
 from ..reference import Reference, load_reference
 from .selection import Selection
+from .text_scan import (
+    _CUSTOMER,
+    _LINE_ITEM,
+    _NUMERIC_DATE,
+    _PURCHASER,
+    _SLS,
+    _US_NOUN,
+    _USG,
+    Role,
+    TextHit,
+    _quote,
+    find_contact_data,
+    find_cui,
+    find_markings,
+    find_names,
+    find_terms,
+    free_text,
+    normalise,
+)
 
 Severity = Literal["error", "warning"]
-Role = Literal["party", "reference", "title", "prose"]
-"""Roles of free-text fields, so each scanner reads only where its rule applies."""
 _SEVERITY_ORDER = {"error": 0, "warning": 1}
 
 
@@ -124,6 +141,10 @@ class Context:
         return self.document.is_bpc
 
     @property
+    def party(self) -> str:
+        return "Benefitting Partner" if self.document.is_bpc else "Purchaser"
+
+    @property
     def fmf_terms(self) -> tuple[str, ...]:
         return tuple(t for t in self.case.terms_of_sale if self.ref.term_flag(t, "fmf"))
 
@@ -191,239 +212,21 @@ def _sum(values: Iterable[Decimal]) -> Decimal:
     return sum(values, Decimal(0))
 
 
-# == free text ===================================================================================
-
-
-
-def free_text(case: Case) -> Iterator[tuple[str, str, Role]]:
-    """Every free-text field of `case`: (JSON path, text, role)."""
-    yield "purchaser.name", case.purchaser.name, "party"
-    for i, line in enumerate(case.purchaser.address):
-        yield f"purchaser.address[{i}]", line, "party"
-    yield "nickname", case.nickname, "title"
-    doc = case.document
-    yield "document.purpose", doc.purpose, "prose"
-    if doc.reason:
-        yield "document.reason", doc.reason, "prose"
-    if doc.short_oed_reason:
-        yield "document.short_oed_reason", doc.short_oed_reason, "prose"
-    for i, ref in enumerate(case.purchaser_references):
-        yield f"purchaser_references[{i}].reference", ref.reference, "reference"
-    if case.state_description:
-        yield "state_description", case.state_description, "prose"
-    if case.fund_source is not None:
-        yield "fund_source.program", case.fund_source.program, "reference"
-        yield "fund_source.fiscal_year", case.fund_source.fiscal_year, "reference"
-    for i, ln in enumerate(case.lines):
-        p = f"lines[{i}]"
-        yield f"{p}.description", ln.description, "title"
-        if ln.end_item:
-            yield f"{p}.end_item", ln.end_item, "title"
-        if ln.line_note:
-            yield f"{p}.line_note", ln.line_note, "prose"
-        if ln.performance_period:
-            yield f"{p}.performance_period", ln.performance_period, "prose"
-        if ln.sole_source is not None:
-            yield f"{p}.sole_source.firm", ln.sole_source.firm, "party"
-        if ln.nonrecurring_cost is not None and ln.nonrecurring_cost.waiver is not None:
-            yield (
-                f"{p}.nonrecurring_cost.waiver.reference",
-                ln.nonrecurring_cost.waiver.reference,
-                "reference",
-            )
-        if ln.eda is not None:
-            yield f"{p}.eda.approval_reference", ln.eda.approval_reference, "reference"
-        if ln.training is not None:
-            yield f"{p}.training.performance_period", ln.training.performance_period, "prose"
-        if ln.manpower is not None and ln.manpower.justification:
-            yield f"{p}.manpower.justification", ln.manpower.justification, "prose"
-
-
-def _quote(text: str, start: int, end: int, *, width: int = 24) -> str:
-    """The match in its context, for messages: '...text [MATCH] text...'."""
-    left = text[max(0, start - width) : start]
-    right = text[end : end + width]
-    lead = "..." if start > width else ""
-    tail = "..." if end + width < len(text) else ""
-    return f'"{lead}{left}{text[start:end]}{right}{tail}"'
-
-
-class TextHit(NamedTuple):
-    """A scanner's match: what it found and where in the text."""
-
-    what: str
-    start: int
-    end: int
-
-
-# -- classification markings --
-
-# Banner words count only in capitals: "confidential" and "Secret" in ordinary prose are words,
-# "CONFIDENTIAL" and "SECRET" are markings.
-_BANNER = re.compile(r"\b(?:COSMIC\s+)?(?:TOP\s+SECRET|SECRET|CONFIDENTIAL)\b")
-# Phrases that name a classification level without marking the text: the SIPRNET expansion,
-# and equipment capability ("up to SECRET", "SECRET and below").
-_BENIGN_LEVEL = re.compile(
-    r"secret\s+internet\s+protocol"
-    r"|\b(?:up\s+to|through)\s+(?:and\s+including\s+)?(?:the\s+)?(?:top\s+)?secret\b"
-    r"|\b(?:top\s+)?secret\s+(?:and|or)\s+below\b"
-    r"|\b(?:top\s+)?secret[-\s]+level\b",
-    re.IGNORECASE,
-)
-# Dissemination controls and classification authority lines are markings wherever they appear.
-_CONTROL = re.compile(
-    r"//\s*(?:NOFORN|NF|REL(?:\s+TO)?|RELIDO|ORCON|SCI|SI|TK|HCS|FGI|SAR|IMCON|PROPIN|FISA)\b"
-)
-_REL_TO = re.compile(r"\bREL\s+TO\s+USA\b")
-_CONTROL_WORD = re.compile(r"\b(?:NOFORN|ORCON|RELIDO)\b", re.IGNORECASE)
-_AUTHORITY = re.compile(r"\b(?:classified\s+by|derived\s+from|declassify\s+on)\s*:", re.IGNORECASE)
-# Portion markings: "(TS)", "(S//NF)", "(C//REL TO USA, BN)", "(S/NF)" are always markings.
-_PORTION = re.compile(
-    r"(?<![\w(])\((?:TS|S|C)(?:\s*//?\s*[A-Z][^)]*|/[A-Z][^)]*)\)|(?<![\w(])\(TS\)"
-)
-# A bare "(S)" or "(C)" is a marking only where a portion marking stands: at the start of the
-# text or of a sentence. Glued to a word ("PART(S)") it is a plural; inside a list of "(A)",
-# "(B)", "(C)" it is an enumerator; after "Copyright" it is a copyright sign.
-_BARE = re.compile(r"(?:^|(?<=[.:;!?]\s)|(?<=\n))\s*\((S|C)\)(?=\s|$)")
-_ENUMERATOR = re.compile(r"(?<![\w(])\(([A-Z])\)")
-
-
-@lru_cache(maxsize=16384)
-def find_markings(text: str) -> tuple[TextHit, ...]:
-    """Classification markings in `text` (see the patterns above for what counts).
-
-    Parts of one marking that touch ("SECRET" and "//NOFORN") are reported as one.
-    """
-    spans: list[tuple[int, int]] = []
-    benign = [m.span() for m in _BENIGN_LEVEL.finditer(text)]
-    for m in _BANNER.finditer(text):
-        if not any(a <= m.start() and m.end() <= b for a, b in benign):
-            spans.append(m.span())
-    for pattern in (_CONTROL, _REL_TO, _CONTROL_WORD, _AUTHORITY, _PORTION):
-        spans.extend(m.span() for m in pattern.finditer(text))
-    enumerators = {m.group(1) for m in _ENUMERATOR.finditer(text)}
-    if not (enumerators - {"S", "C"} or {"S", "C"} <= enumerators):  # else a list: (A) (B) (C)
-        spans.extend((m.start(1) - 1, m.end()) for m in _BARE.finditer(text))
-    merged: list[list[int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    return tuple(TextHit(f"the marking {text[a:b].strip()!r}", a, b) for a, b in merged)
-
-
-# -- personal data --
-
-_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
-_PHONE = re.compile(
-    r"(?<![\w/.-])(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}(?![\w/-])"
-)
-_PHONE_INTL = re.compile(r"(?<![\w/+])\+\d{1,3}(?:[\s.-]?\(?\d{1,4}\)?){2,5}(?![\w/])")
-_PHONE_LABEL = re.compile(
-    r"\b(?:tel|phone|telephone|fax|mobile|cell|DSN)\b\.?:?\s*\+?\(?\d[\d\s().-]{5,}\d",
-    re.IGNORECASE,
-)
-_SSN = re.compile(r"(?<![\w-])\d{3}-\d{2}-\d{4}(?![\w-])|\bSSN\b\s*[:#]?\s*\d")
-
-
-@lru_cache(maxsize=16384)
-def find_contact_data(text: str) -> tuple[TextHit, ...]:
-    """E-mail addresses, phone numbers and social security numbers in `text`."""
-    hits: list[TextHit] = []
-    for m in _EMAIL.finditer(text):
-        hits.append(TextHit("an e-mail address", m.start(), m.end()))
-    for m in _SSN.finditer(text):
-        hits.append(TextHit("a social security number", m.start(), m.end()))
-    taken = [(h.start, h.end) for h in hits]
-    for pattern in (_PHONE, _PHONE_LABEL, _PHONE_INTL):
-        for m in pattern.finditer(text):
-            if pattern is _PHONE_INTL and len(re.sub(r"\D", "", m.group(0))) < 8:
-                continue
-            if any(a < m.end() and m.start() < b for a, b in taken):
-                continue
-            taken.append(m.span())
-            hits.append(TextHit("a phone number", m.start(), m.end()))
-    return tuple(sorted(set(hits), key=lambda h: (h.start, h.end, h.what)))
-
-
-_NAME = r"[A-Z][a-z]+(?:['’-][A-Z]?[a-z]+)?"
-_HONORIFIC = re.compile(
-    rf"\b(?:Mr|Mrs|Ms|Mx|Dr|Miss|Prof)\.?\s+(?:[A-Z]\.\s+)?{_NAME}(?:\s+{_NAME})?"
-)
-# Ranks that are also common abbreviations ("MG" machine gun, "LT", "Gen", "Col") need a first
-# and a last name after them; the others need one name.
-_RANKS = (
-    "LTG|COL|LTC|MAJ|CPT|1LT|2LT|CW[2-5]|WO1|CSM|SGM|1SG|MSG|SFC|SSG|SGT|PFC"
-    "|Lt Gen|Maj Gen|Brig Gen|Lt Col|Capt|1st Lt|2nd Lt|CMSgt|SMSgt|MSgt|TSgt|SSgt"
-    "|SrA|A1C|ADM|VADM|RADM|CAPT|LCDR|LTJG|CWO|MCPO|SCPO|Sgt"
-)
-_AMBIGUOUS_RANKS = "GEN|MG|BG|LT|Gen|Col|Maj|Lt|CDR|Cdr|Adm|ENS|CPO|CPL|SPC"
-_RANK = re.compile(
-    rf"(?<![\w-])(?:(?:{_RANKS})\.?\s+(?:[A-Z]\.\s+)?{_NAME}(?:\s+{_NAME})?"
-    rf"|(?:{_AMBIGUOUS_RANKS})\.?\s+{_NAME}\s+(?:[A-Z]\.\s+)?{_NAME})"
-)
-_CONTACT = re.compile(
-    r"\b(?:POC|Attn|ATTN|Attention|Point of Contact|Contact)\s*[:\-]\s*"
-    rf"(?:{_NAME}\.?\s+)?{_NAME}\s+{_NAME}"
-)
-
-
-@lru_cache(maxsize=16384)
-def find_names(text: str) -> tuple[TextHit, ...]:
-    """Personal names where they can be told apart: after an honorific, a rank or 'POC:'."""
-    hits = []
-    for pattern in (_HONORIFIC, _RANK, _CONTACT):
-        for m in pattern.finditer(text):
-            hits.append(TextHit(f"the personal name {m.group(0)!r}", m.start(), m.end()))
-    return tuple(sorted(set(hits), key=lambda h: (h.start, h.end, h.what)))
-
-
-# -- terminology --
-
-_CUSTOMER = re.compile(
-    r"\bcustomers?(?:['’]s)?\b(?!\s+request)(?!\s+and\s+regional)", re.IGNORECASE
-)
-_PURCHASER = re.compile(r"\bpurchasers?(?:['’]s?)?(?![\w])", re.IGNORECASE)
-_US_VERBS = (
-    "will|shall|may|must|can|could|would|should|is|are|was|were|has|have|had|does|did|agrees"
-    "|provides|to|in|at|for|from|by|of|with|under|via|through|during|before|after|until|which"
-    "|that|who|but|nor|on|into|within|where|when"
-)
-_SENTENCE_STARTS = "The|This|That|These|Those|It|Its|They|A|An|All|Each|If|When|Any|No"
-_US_NOUN = re.compile(
-    rf"\bU\.S\.(?!A\.)(?=\s*$|\s*[,;:!?)\]]|\s+(?:{_US_VERBS})\b|\s+(?:{_SENTENCE_STARTS})\s)"
-)
-_MONTH_ABBR = r"(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?"
-_MONTH_FULL = (
-    r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
-)
-_NUMERIC_DATE = re.compile(
-    r"(?<![\w/.-])(?:\d{1,2}/\d{1,2}/(?:\d{4}|\d{2})|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}-\d{1,2}-\d{4}"
-    r"|\d{1,2}\.\d{1,2}\.\d{4}|\d{4}/\d{1,2}/\d{1,2})(?![\w/-])"
-    rf"|\b\d{{1,2}}[-\s]?{_MONTH_ABBR}[-\s]?\d{{2,4}}\b"
-    rf"|\b(?:{_MONTH_FULL}|{_MONTH_ABBR})\s+\d{{1,2}}(?:st|nd|rd|th)?,\s*\d{{4}}\b",
-    re.IGNORECASE,
-)
-_USG = re.compile(r"\bUSG\b")
-_LINE_ITEM = re.compile(r"\bline[-\s]items?\b", re.IGNORECASE)
-_SLS = re.compile(r"\babove\s+(?:the\s+)?(?:standard\s+level\s+of\s+service|SLS)\b", re.IGNORECASE)
-
-
-@lru_cache(maxsize=65536)
-def find_terms(pattern: re.Pattern[str], text: str) -> tuple[TextHit, ...]:
-    return tuple(TextHit(m.group(0), m.start(), m.end()) for m in pattern.finditer(text))
-
-
 def _scan(
     ctx: Context,
     finder: Callable[[str], tuple[TextHit, ...]],
     message: Callable[[TextHit, str], str],
     roles: tuple[Role, ...] = ("party", "reference", "title", "prose"),
+    *,
+    as_read: bool = False,
 ) -> Iterator[Hit]:
+    """Run `finder` on the free text of the `roles`; `as_read`: on the text as a reader sees
+    it (`text_scan.normalise`), which the message then quotes."""
     for path, text, role in ctx.texts:
         if role not in roles:
             continue
+        if as_read:
+            text = normalise(text)
         for h in finder(text):
             yield Hit(path, message(h, _quote(text, h.start, h.end)))
 
@@ -445,13 +248,34 @@ def classified_markings(ctx: Context) -> Iterator[Hit]:
             f"{h.what} in {q}: classified data cannot go on an LOA; process it as a "
             "classified LOA and keep the text unclassified"
         ),
+        as_read=True,
+    )
+
+
+@rule(
+    "QC-CUI",
+    "error",
+    "No controlled unclassified information markings (CUI, FOUO, SBU, LES, distribution "
+    "statements): LOA text is releasable to the Purchaser",
+    "Table AP9.T1, U.S. Government Equivalent Classification; DoDI 5200.48",
+)
+def cui_markings(ctx: Context) -> Iterator[Hit]:
+    yield from _scan(
+        ctx,
+        find_cui,
+        lambda h, q: (
+            f"{h.what} in {q}: controlled unclassified information cannot go on an LOA; "
+            "remove the marked text, or have it decontrolled first"
+        ),
+        as_read=True,
     )
 
 
 @rule(
     "QC-PII",
     "error",
-    "No personal contact data (e-mail addresses, phone numbers, social security numbers)",
+    "No personal data (e-mail addresses, phone numbers, social security, passport numbers, "
+    "dates of birth)",
     "Table AP9.T1, Personal Identifiable Information",
 )
 def personal_contact_data(ctx: Context) -> Iterator[Hit]:
@@ -461,7 +285,22 @@ def personal_contact_data(ctx: Context) -> Iterator[Hit]:
         lambda h, q: (
             f"{h.what} in {q}: information that identifies a person is not allowed on an LOA"
         ),
+        ("party", "title", "prose"),
+        as_read=True,
     )
+    yield from _scan(
+        ctx,
+        _contact_in_references,
+        lambda h, q: (
+            f"{h.what} in {q}: information that identifies a person is not allowed on an LOA"
+        ),
+        ("reference",),
+        as_read=True,
+    )
+
+
+def _contact_in_references(text: str) -> tuple[TextHit, ...]:
+    return find_contact_data(text, digits=False)
 
 
 @rule(
@@ -478,6 +317,7 @@ def personal_names(ctx: Context) -> Iterator[Hit]:
             f"{h.what} in {q}: information that identifies a person is not allowed on "
             "an LOA; name the office or organisation instead"
         ),
+        as_read=True,
     )
 
 
@@ -593,6 +433,75 @@ def above_sls(ctx: Context) -> Iterator[Hit]:
             "allowed; justify case-funded manpower per Tables C9.T2A/C9.T2B"
         ),
     )
+
+
+# == rules: the chain of documents ===============================================================
+
+
+def _before(ctx: Context) -> Case | None:
+    return ctx.document.previous
+
+
+@rule(
+    "QC-CHAIN-PROGRAM",
+    "error",
+    "An Amendment or Modification keeps the case's program (FMS or BPC)",
+    "Section C6.7; Figure C5.F6",
+)
+def chain_program(ctx: Context) -> Iterator[Hit]:
+    before = _before(ctx)
+    if before is not None and before.program != ctx.case.program:
+        yield Hit(
+            "program",
+            f"the case is {before.program} on the previous document and {ctx.case.program} on "
+            f"this {ctx.kind}: a case does not change program; write a new case instead",
+        )
+
+
+@rule(
+    "QC-CHAIN-CATEGORY",
+    "error",
+    "An Amendment or Modification keeps the case's category (defined order, blanket order, CLSSA)",
+    "Section C5.4.3; Section C6.7",
+)
+def chain_category(ctx: Context) -> Iterator[Hit]:
+    before = _before(ctx)
+    if before is not None and before.category != ctx.case.category:
+        yield Hit(
+            "category",
+            f"the category is {before.category} on the previous document and "
+            f"{ctx.case.category} on this {ctx.kind}: a case does not change category",
+        )
+
+
+@rule(
+    "QC-CHAIN-PARTY",
+    "warning",
+    "The Purchaser's name, address and funding stay as the case has them unless they changed",
+    "Section C6.7",
+)
+def chain_party(ctx: Context) -> Iterator[Hit]:
+    before = _before(ctx)
+    if before is None:
+        return
+    case = ctx.case
+    if before.purchaser.name != case.purchaser.name:
+        yield Hit(
+            "purchaser.name",
+            f"the {ctx.party} was {before.purchaser.name!r} and is now {case.purchaser.name!r}: "
+            "allowed when the same government's organisation was renamed; check it",
+        )
+    if before.purchaser.address != case.purchaser.address:
+        yield Hit(
+            "purchaser.address",
+            f"the {ctx.party}'s address changed on this {ctx.kind}: allowed; check it is right",
+        )
+    if before.funding != case.funding:
+        yield Hit(
+            "funding",
+            f"funding changed from {before.funding} to {case.funding}: allowed (e.g. FMF "
+            "financing a later Amendment); check the terms of sale agree",
+        )
 
 
 # == rules: purchaser references and dates =======================================================
@@ -1188,6 +1097,8 @@ def sole_source_request(ctx: Context) -> Iterator[Hit]:
         if not is_new:
             continue
         asked = ln.sole_source.purchaser_request_date
+        if asked is None:
+            continue  # QC-SOLE-SOURCE-DATE says what is missing
         if changes.has_previous and earlier_oed is not None and asked <= earlier_oed:
             yield Hit(
                 f"{path}.sole_source.purchaser_request_date",
@@ -1200,6 +1111,24 @@ def sole_source_request(ctx: Context) -> Iterator[Hit]:
                 f"{path}.sole_source.purchaser_request_date",
                 f"{_line(ln)}: the Purchaser's sole source request of {spell_date(asked)} is "
                 "not among the purchaser references; cite the request",
+            )
+
+
+@rule(
+    "QC-SOLE-SOURCE-DATE",
+    "error",
+    "An FMS sole source designation gives the date of the Purchaser's written request",
+    "Section C6.3.4.2; Appendix 6, Procurement Using Other Than Full and Open Competition",
+)
+def sole_source_date(ctx: Context) -> Iterator[Hit]:
+    if ctx.is_bpc:
+        return
+    for path, ln in ctx.lines:
+        if ln.sole_source is not None and ln.sole_source.purchaser_request_date is None:
+            yield Hit(
+                f"{path}.sole_source.purchaser_request_date",
+                f"{_line(ln)} designates {ln.sole_source.firm} without the date of the "
+                f"{ctx.party}'s written request, which the sole source note states",
             )
 
 
@@ -1307,11 +1236,105 @@ def wwrs_note(ctx: Context) -> Iterator[Hit]:
     if ctx.selection is None or any(ln.is_wwrs_seller for ln in ctx.case.lines):
         return
     for note in ctx.selection.notes:
-        if _WWRS_NOTE.search(note.title) or _WWRS_NOTE.search(note.id):
+        # The WWRS wording may be a note of its own or a paragraph of another (the line item
+        # descriptions): look at the title, the id and the printed text.
+        if any(_WWRS_NOTE.search(text) for text in (note.title, note.id, note.body)):
             yield Hit(
                 "",
-                f"note {note.id} ({note.title}) is selected but no line uses MASL "
-                f"{ctx.ref.wwrs_seller_masl}",
+                f"note {note.id} ({note.title}) speaks of Worldwide Warehouse Redistribution "
+                f"Services but no line uses MASL {ctx.ref.wwrs_seller_masl}",
+            )
+
+
+@rule(
+    "QC-SERVICE-SEVERABLE",
+    "warning",
+    "Service, training, medical and manpower lines say whether they are severable and give the "
+    "period of performance (for their line description)",
+    "Appendix 6, Line Item Description",
+)
+def service_severable(ctx: Context) -> Iterator[Hit]:
+    for path, ln in ctx.lines:
+        if not ln.is_service or ln.is_wwrs_seller or ln.training is not None:
+            continue
+        missing = [n for n in ("severable", "performance_period") if getattr(ln, n) is None]
+        if missing:
+            yield Hit(
+                f"{path}.{missing[0]}",
+                f"{_line(ln)} provides {ln.kind}: give {' and '.join(missing)} so its line "
+                "description can say whether the services are severable and for how long",
+            )
+
+
+@rule(
+    "QC-NSR-FIELDS",
+    "error",
+    "Non-Specific Requirements lines are FMS only, and only they may cover price increases",
+    "Section C5.4.13; Appendix 6, Line Item Description (Non-Specific Requirements)",
+)
+def nsr_fields(ctx: Context) -> Iterator[Hit]:
+    for path, ln in ctx.lines:
+        if ln.nsr_covers_price_increases and not ln.is_nsr:
+            yield Hit(
+                f"{path}.nsr_covers_price_increases",
+                f"{_line(ln)} is not a Non-Specific Requirements line (MASL "
+                f"{ctx.ref.nsr_masl}); only such a line covers price increases",
+            )
+
+
+@rule(
+    "QC-TOW-2B",
+    "warning",
+    "TOW-2B missiles: name the Security Cooperation Organization and consult the DSCA Country "
+    "Program Director",
+    "Appendix 6, TOW-2B Missiles Physical Security and Accountability",
+)
+def tow_2b(ctx: Context) -> Iterator[Hit]:
+    for path, ln in ctx.lines:
+        if "tow_2b" in ln.items and ln.number in _added_numbers(ctx):
+            yield Hit(
+                f"{path}.items",
+                f"{_line(ln)} sells TOW-2B missiles: consult the DSCA Country Program Director "
+                "on the physical security note"
+                + ("" if ctx.case.sco_name else ", and give sco_name, which the note names"),
+            )
+
+
+def _added_numbers(ctx: Context) -> set[str]:
+    changes = ctx.document.changes
+    if not changes.has_previous:
+        return {ln.number for ln in ctx.case.lines}
+    return {c.number for c in changes.added}
+
+
+@rule(
+    "QC-CONSOLIDATION-LINES",
+    "warning",
+    "Shipment consolidation names lines of the document",
+    "Appendix 6, Shipment Consolidation - FMS",
+)
+def consolidation_lines(ctx: Context) -> Iterator[Hit]:
+    consolidation = ctx.case.shipment_consolidation
+    if consolidation is None:
+        return
+    numbers = {ln.number for ln in ctx.case.lines}
+    for i, number in enumerate(consolidation.lines):
+        if number not in numbers:
+            yield Hit(
+                f"shipment_consolidation.lines[{i}]",
+                f"Line {number} is not on this document",
+            )
+    selection = ctx.selection
+    held = selection.before.get("SHIPMENT-CONSOLIDATION") if selection is not None else None
+    previous = ctx.document.previous
+    if held is not None and previous is not None and previous.shipment_consolidation is not None:
+        added = sorted(set(consolidation.lines) - set(previous.shipment_consolidation.lines))
+        if added:
+            yield Hit(
+                "shipment_consolidation.lines",
+                f"the consolidation note in force on the case does not name "
+                f"{', '.join(added)}: the note is printed once, so tell the {ctx.party} in the "
+                "case description or a case-unique note",
             )
 
 
@@ -1586,6 +1609,26 @@ def deleted_line_notes(ctx: Context) -> Iterator[Hit]:
                     f"note {note.id} ({note.title}) names Line {number}, which is not on this "
                     "document",
                 )
+
+
+@rule(
+    "QC-NOTE-VERSION-MISSING",
+    "warning",
+    "A note the document should restate is printed in the version the case carries",
+    "Table AP9.T2, LOA notes",
+)
+def note_version_missing(ctx: Context) -> Iterator[Hit]:
+    if ctx.selection is None:
+        return
+    for decision in ctx.selection.decisions:
+        if decision.missing_version:
+            yield Hit(
+                "",
+                f"note {decision.note_id} should be restated in version "
+                f"{decision.missing_version}, which the case carries, but the note library no "
+                "longer holds that text; restore it in the note file, or restate the current "
+                "version on purpose in an Amendment",
+            )
 
 
 @rule(

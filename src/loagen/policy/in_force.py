@@ -11,8 +11,12 @@ loagen.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+
+NOTE_ID = re.compile(r"[A-Z0-9][A-Z0-9-]*")
+"""What a note id looks like: capital letters, digits and dashes."""
 
 BEFORE_LOAGEN = "an earlier document (notes_in_force)"
 """What `since` says of a note a document lists in `notes_in_force`."""

@@ -5,7 +5,10 @@ A note file looks like this (`note_library/SOLE-SOURCE-FMS.md`)::
     ---
     id: SOLE-SOURCE-FMS
     title: Procurement Using Other Than Full and Open Competition
-    version: "1"
+    versions:                # each text of the note and the date it takes effect
+      - version: "1"
+        effective: 2016-05-01
+        issued_by: DSCA 16-05
     programs: [FMS]
     level: case              # case: one note; line: one note per line the rule names
     placement: notes         # notes | payment_schedule | line (in the line's description column)
@@ -14,11 +17,13 @@ A note file looks like this (`note_library/SOLE-SOURCE-FMS.md`)::
     order: 320               # ordering key inside the section; unique in the library
     documents: [Basic, Amendment, Modification]
     rule: lines_with(sole_source=True)
-    carry_over: when_touched # always | when_added | when_touched | delete_after_implementation | basic_only
+    carry_over: field_changed   # see CARRY_OVER
+    changed_fields: [sole_source.firm]
     references: [SAMM C6.3.4]
     ---
     Body in Markdown (paragraphs, **bold**, *italic*, "-" and "1." lists), with placeholders such
-    as {{ refs(note_lines) }}; the renderer prints the title as the heading.
+    as {{ refs(note_lines) }}; the renderer prints the title as the heading. With more than one
+    version, each text sits in a `::: version X` ... `:::` block.
 
 The file is named after the note's id. Rules and placeholders are checked against the case model
 when the library loads (see `rules`); every problem in every file is reported at once.
@@ -80,6 +85,9 @@ CARRY_OVER: dict[str, str] = {
 }
 """Carry-over policies and what each means (SAMM AP9.T2; DSCA 07-45: a note stays in force on the
 case until a document deletes it, and restating it is the exception its usage rule names)."""
+
+_IN_FORCE_CALL = re.compile(r"\bin_force\(([^)]*)\)")
+"""The arguments of the in_force(...) calls of a rule (their ids must be notes of the library)."""
 
 LINE_CARRY = ("lines_added", "lines_added_or_increased", "field_changed")
 """Policies that decide by the lines the rule names, so the rule must name lines."""
@@ -165,8 +173,22 @@ class FrontMatter(BaseModel):
     changed_fields: list[Annotated[str, AfterValidator(_line_field)]] = Field(default_factory=list)
     """For carry_over field_changed: the line fields whose change prints the note again, e.g.
     sole_source.firm."""
+    refresh_on: list[Literal["Basic", "Amendment", "Modification"]] | None = None
+    """The documents on which a case that carries an older version of the note gets the
+    version in force on the document's date. Absent: every document for carry_over
+    version_refresh; for the other policies none (a note printed again keeps the version the
+    case carries)."""
     references: list[str] = Field(default_factory=list)
     """The loanote page, or the SAMM section or memo the rule comes from."""
+
+    @property
+    def refreshed_on(self) -> frozenset[str]:
+        """The document kinds on which the held version gives way to the current one."""
+        if self.refresh_on is not None:
+            return frozenset(self.refresh_on)
+        if self.carry_over == "version_refresh":
+            return frozenset(("Basic", "Amendment", "Modification"))
+        return frozenset()
 
     @model_validator(mode="after")
     def _consistent(self) -> "FrontMatter":
@@ -189,6 +211,14 @@ class FrontMatter(BaseModel):
             problems.append("carry_over field_changed needs changed_fields: the line fields it watches")
         if self.changed_fields and self.carry_over != "field_changed":
             problems.append("changed_fields is only read with carry_over field_changed")
+        if self.refresh_on is not None:
+            if len(set(self.refresh_on)) != len(self.refresh_on):
+                problems.append("refresh_on lists a value twice")
+            if self.carry_over in ("once", "basic_only", "delete_after_implementation"):
+                problems.append(
+                    f"refresh_on is not read with carry_over {self.carry_over}: the note is "
+                    "not printed again on a case that carries it"
+                )
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -725,6 +755,18 @@ def load_library(folder: Path) -> NoteLibrary:
                 )
             )
         seen_orders.setdefault(note.order, note)
+    for note in notes:
+        for named in _IN_FORCE_CALL.findall(note.rule):
+            for note_id in re.findall(r'"([^"]*)"|\'([^\']*)\'', named):
+                wanted = note_id[0] or note_id[1]
+                if wanted not in seen_ids:
+                    errors.append(
+                        NoteError(
+                            f"rule: in_force names {wanted}, which is not a note of the library"
+                            f"{did_you_mean(wanted, list(seen_ids))}",
+                            source=note.path,
+                        )
+                    )
     _raise_all(errors, "the note library", folder)
     notes.sort(key=lambda n: n.rank)
     return NoteLibrary(folder, tuple(notes), _digest(files))

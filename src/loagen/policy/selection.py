@@ -95,6 +95,9 @@ class Decision:
     rule_lines: tuple[str, ...] = ()
     """Every line the rule names on this document (`lines` may be fewer: those the carry-over
     policy prints the note about)."""
+    missing_version: str = ""
+    """The version the case carries when the note library no longer holds its text, so the
+    note should be printed again and cannot be."""
 
 
 @dataclass(frozen=True)
@@ -204,7 +207,6 @@ def _carry(
     tag = f"(carry-over: {policy})"
     on = f" for {line_refs(lines)}" if lines else ""
     current = note.version_on(day)
-    kept = note.text_of(held.version) if held is not None else None
     if held is None:
         if policy == "basic_only":
             return "out", lines, f"printed on the Basic only; not on a {kind} {tag}", None
@@ -213,12 +215,26 @@ def _carry(
             f"the rule is true{on} and the case does not carry the note yet {tag}", current,
         )  # fmt: skip
     since = f"on the case since the {held.since}, version {held.version}"
+    kept, changed = _kept(note, kind, held, current, day)
     if policy in _POOL_WORDS:
         fresh = tuple(n for n in lines if n in _pool(note, document, names))
         words = _POOL_WORDS[policy].format(fields=", ".join(note.changed_fields))
         if fresh:
             verb = "is" if len(fresh) == 1 else "are"
-            return "printed", fresh, f"{line_refs(fresh)} {verb} {words} by this {kind} ({since}) {tag}", kept
+            return (
+                "printed", fresh,
+                f"{line_refs(fresh)} {verb} {words} by this {kind} ({since}){changed} {tag}", kept,
+            )  # fmt: skip
+        if policy == "field_changed":
+            dropped = _dropped(note, document, set(lines))
+            if dropped:
+                verb = "no longer has" if len(dropped) == 1 else "no longer have"
+                return (
+                    "printed", lines,
+                    f"{line_refs(dropped)} {verb} {', '.join(note.changed_fields)} on this {kind}: "
+                    f"restated for {line_refs(lines)} ({since}){changed} {tag}",
+                    kept,
+                )  # fmt: skip
         return (
             "in force", lines,
             f"{since}; not restated: this {kind} "
@@ -226,20 +242,57 @@ def _carry(
             kept,
         )  # fmt: skip
     if policy == "every":
-        return "printed", lines, f"the rule is true{on}; {since}, restated on every document {tag}", kept
+        return (
+            "printed", lines,
+            f"the rule is true{on}; {since}, restated on every document{changed} {tag}", kept,
+        )  # fmt: skip
     if policy in ("once", "basic_only"):
         return "in force", lines, f"{since}; not restated {tag}", kept
     if policy == "version_refresh":
-        if current is not None and current.version != held.version:
+        if changed:
+            return "printed", lines, f"{since}{changed} {tag}", kept
+        if kind not in note.refreshed_on and current is not None and current.version != held.version:
             return (
-                "printed", lines,
-                f"{since}: printed again in version {current.version}, the version in force on "
-                f"{spell_date(day) if day else 'its date'} {tag}",
-                current,
+                "in force", lines,
+                f"{since}; version {current.version} is refreshed on "
+                f"{join_words(sorted(note.refreshed_on))} documents only {tag}",
+                kept,
             )  # fmt: skip
         return "in force", lines, f"{since}, the current version; not restated {tag}", kept
     # delete_after_implementation: a note in force here came from an earlier, implemented document
     return "printed", lines, f"the rule is true{on}: added again by this {kind} ({since}) {tag}", current
+
+
+def _kept(
+    note: Note, kind: str, held: Any, current: NoteVersion | None, day: Any
+) -> tuple[NoteVersion | None, str]:
+    """The version a note the case carries is printed in, when printed again, and the words
+    that say why when it is not the version held: the current version on the documents of the
+    note's `refresh_on`, or when the library no longer holds the version the case carries."""
+    kept = note.text_of(held.version)
+    when = spell_date(day) if day else "its date"
+    if current is not None and current.version != held.version:
+        if kind in note.refreshed_on:
+            return current, (
+                f": printed again in version {current.version}, the version in force on {when}"
+            )
+    return kept, ""
+
+
+def _dropped(note: Note, document: LoaDocument, lines: set[str]) -> tuple[str, ...]:
+    """Lines that had one of the note's changed_fields set on the previous document and no longer
+    have it (cleared, or the line deleted): the note in force still names them."""
+    dropped = []
+    for change in document.changes.lines:
+        if change.previous is None or change.number in lines:
+            continue
+        for path in note.changed_fields:
+            if _field(change.previous, path) is not None and (
+                change.revised is None or _field(change.revised, path) is None
+            ):
+                dropped.append(change.number)
+                break
+    return tuple(dropped)
 
 
 def _decide(
@@ -300,12 +353,21 @@ def _decide(
         status, lines, reason, text = _carry(note, lines, document, names, held, day)
         if case.document.restated is not None:
             reason += f" (a restated {kind} carries what the {kind} carries)"
+    missing = ""
     if status == "printed" and text is None:
         when = spell_date(day) if day else "the document's date"
-        status, reason = (
-            "in force" if held else "out",
-            f"no version of the note is in force on {when}",
-        )
+        if held is not None and note.text_of(held.version) is None:
+            missing = held.version
+            status, reason = "in force", (
+                f"version {held.version}, which the case carries since the {held.since}, is no "
+                "longer in the note library: it stays in force as printed and cannot be restated "
+                "(put its text back in the note file to restate it)"
+            )
+        else:
+            status, reason = (
+                "in force" if held else "out",
+                f"no version of the note is in force on {when}",
+            )
     if status == "printed" and note.level == "line" and not lines:
         status, reason = "out", "the rule is true but names no line to attach this line note to"
     printed = status == "printed"
@@ -317,6 +379,7 @@ def _decide(
         status=status,
         version=text.version if printed and text else "",
         rule_lines=outcome.lines,
+        missing_version=missing,
         **base,
     )
     return decision, (lines if printed else ()), (text if printed else None)
@@ -392,8 +455,8 @@ def _fill(
     return out
 
 
-def _names(document: LoaDocument) -> dict[str, Any]:
-    names = document_names(document)
+def _names(document: LoaDocument, before: CaseNotes) -> dict[str, Any]:
+    names = document_names(document, before)
     names[LOOP_GUARD] = loop_guard()
     return names
 
@@ -407,7 +470,7 @@ def decide_notes(
 ) -> tuple[Decision, ...]:
     """The decisions on `document` of some notes, without filling any placeholder (for the
     history of a case, and for a batch that re-checks the notes an edit touched)."""
-    names = _names(document)
+    names = _names(document, before)
     return tuple(_decide(note, document, names, explained, before)[0] for note in notes)
 
 
@@ -438,7 +501,7 @@ def select_notes(
     Print order: placement (line notes, then the payment schedule, then the notes section), then
     section (loa-facts 1.6), then line number for line notes, then the note's order key.
     """
-    names = _names(document)
+    names = _names(document, before)
     by_number = {ln.number: ln for ln in document.case.lines}
     decisions = []
     selected: list[tuple[tuple, SelectedNote]] = []

@@ -19,7 +19,9 @@ from jinja2.visitor import NodeVisitor
 
 from ...case.model import Case, Line
 from ...errors import did_you_mean
+from ..in_force import NOTE_ID
 from .runtime import CONDITION_OPS, HELPERS, ORDER_OPS
+from .sandbox import VALUE_LIMIT
 from .shapes import ANY, LINES, AnyShape, Function, List, Object, Table, Value, attributes, returns
 from .source import const, source_of
 
@@ -71,6 +73,21 @@ class Checker(NodeVisitor):
             return Value()
         what = type(node).__name__
         raise Invalid(f"{what} is not allowed in a rule or placeholder")
+
+    def visit_Mul(self, node: nodes.Mul) -> Any:
+        for side in (node.left, node.right):
+            self.visit(side)
+        consts = [n.value for n in (node.left, node.right) if isinstance(n, nodes.Const)]
+        if len(consts) == 2:
+            seq = next((c for c in consts if isinstance(c, (str, list, tuple))), None)
+            times = next((c for c in consts if isinstance(c, int) and not isinstance(c, bool)), None)
+            if seq is not None and times is not None and len(seq) * times > VALUE_LIMIT:
+                raise Invalid(
+                    f"'*' would build a value of {len(seq) * times:,} characters (at most "
+                    f"{VALUE_LIMIT:,})",
+                    "*",
+                )
+        return Value()
 
     def visit_Name(self, node: nodes.Name) -> Any:
         if node.name not in self.scope:
@@ -231,6 +248,19 @@ class Checker(NodeVisitor):
             raise Invalid(f'{name} takes terms of sale, e.g. {name}("EDA Grant")', name)
         for arg in node.args:
             self.check_values(terms, arg, "case.terms_of_sale")
+        return None
+
+    def check_note_ids(self, name: str, node: nodes.Call) -> Any:
+        if not node.args or node.kwargs:
+            raise Invalid(f'{name} takes note ids, e.g. {name}("CN-LONG-LEAD")', name)
+        for arg in node.args:
+            if not isinstance(arg, nodes.Const) or not isinstance(arg.value, str):
+                raise Invalid(f'{name} takes note ids written in quotes, e.g. "CN-LONG-LEAD"', name)
+            if not NOTE_ID.fullmatch(arg.value):
+                raise Invalid(
+                    f"{const(arg.value)} is not a note id (capital letters, digits and dashes)",
+                    arg.value,
+                )
         return None
 
     def check_iso_date(self, name: str, node: nodes.Call) -> Any:

@@ -29,7 +29,7 @@ from jinja2 import StrictUndefined, nodes
 from jinja2.runtime import Undefined
 
 from .sandbox import LOOP_GUARD, LimitError, bounded
-from .shapes import allowed_attributes
+from .shapes import FIXED_ATTRIBUTES, allowed_attributes
 
 # -- the guards ----------------------------------------------------------------------------------
 
@@ -101,6 +101,11 @@ class _Loop:
     @property
     def revindex0(self) -> int:
         return self.length - self.index0 - 1
+
+
+FIXED_ATTRIBUTES[_Loop] = tuple(
+    name for name in dir(_Loop) if not name.startswith("_") and name != "mro"
+)
 
 
 def guards(environment: Any) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from ...document.assembly import LoaDocument
 from ...document.costs import CostSummary
 from ...document.wording import NOTE_HELPERS, party
 from ...reference import load_reference
+from ..in_force import NONE, CaseNotes
 
 # -- line sets ---------------------------------------------------------------------------------
 
@@ -106,6 +107,8 @@ class Facts:
     document: LoaDocument
     lines: LineSet
     changes: ChangeSet
+    before: CaseNotes = NONE
+    """The notes in force on the case before this document (`in_force`)."""
     memo: dict[Any, LineSet] = field(default_factory=dict, compare=False)
     """`lines_with` results by their conditions (several notes ask the same)."""
 
@@ -227,7 +230,7 @@ def _country_name(case: Case) -> str:
 # -- helpers -------------------------------------------------------------------------------------
 
 Returns = Literal["lines", "value", "date", "list"]
-Check = Literal["line_conditions", "traits", "terms", "iso_date", "grouped", "none"]
+Check = Literal["line_conditions", "traits", "terms", "iso_date", "grouped", "note_ids", "none"]
 
 
 @dataclass(frozen=True)
@@ -347,6 +350,21 @@ def lines_with(facts: Facts, **conditions: Any) -> LineSet:
 helper("any_line", returns="lines", check="line_conditions", bound=True)(lines_with)
 
 
+@helper("added_lines_with", returns="lines", check="line_conditions", bound=True)
+def added_lines_with(facts: Facts, **conditions: Any) -> LineSet:
+    """The lines this document adds where every condition holds (on a Basic, every line is
+    added): added_lines_with(eda__kind="grant")."""
+    added = {id(ln) for ln in facts.changes.added}
+    return LineSet(ln for ln in lines_with(facts, **conditions) if id(ln) in added)
+
+
+@helper("in_force", check="note_ids", bound=True)
+def in_force(facts: Facts, *note_ids: str) -> bool:
+    """True when the case carries any of the notes named, from an earlier document:
+    in_force("CN-LONG-LEAD")."""
+    return any(n in facts.before for n in note_ids)
+
+
 @helper("lines_with_item", returns="lines", check="traits", bound=True)
 def lines_with_item(facts: Facts, *traits: str) -> LineSet:
     """The lines whose `items` hold any of the traits named: lines_with_item("nvd")."""
@@ -374,10 +392,11 @@ for _name, _func in NOTE_HELPERS.items():
 # -- the names of one document ---------------------------------------------------------------------
 
 
-def document_names(document: LoaDocument) -> dict[str, Any]:
-    """Every name rules and note bodies see for `document` (built once per document)."""
+def document_names(document: LoaDocument, before: CaseNotes = NONE) -> dict[str, Any]:
+    """Every name rules and note bodies see for `document`, given the notes in force on the case
+    before it (built once per document)."""
     lines = LineSet(document.case.lines)
-    facts = Facts(document, lines, change_set(document, lines))
+    facts = Facts(document, lines, change_set(document, lines), before)
     names = {name: data.get(facts) for name, data in DATA.items()}
     names.update((name, h.bind(facts)) for name, h in HELPERS.items())
     return names

@@ -75,16 +75,14 @@ PROPERTIES: dict[type, dict[str, Any]] = {
         "ia_code": str,
         "kind": Literal["Basic", "Amendment", "Modification"],
     },
-    CostSummary: {"schedule_total": Decimal},
+    CostSummary: {"schedule_total": Decimal, "surcharge_waived": Decimal},
 }
 """Properties a rule may read besides the model fields."""
 
 FIXED_ATTRIBUTES: dict[type, tuple[str, ...]] = {
     Date: ("year", "month", "day"),
-    LoopContext: (
-        "index", "index0", "revindex", "revindex0", "first", "last", "length",
-        "previtem", "nextitem", "depth", "depth0",
-    ),
+    # what `loop` offers inside a {% for %} (codegen._Loop has exactly these)
+    LoopContext: ("index", "index0", "revindex", "revindex0", "first", "last", "length"),
 }  # fmt: skip
 
 

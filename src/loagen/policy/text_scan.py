@@ -1,0 +1,382 @@
+"""Reading the free text of a case: every text field, normalised, and the scanners the
+checks run on it (classification and controlled-unclassified markings, personal data, names,
+terminology).
+
+Markings and personal data are looked for in the text as a reader would see it, not as it is
+spelt: `normalise` folds Unicode compatibility forms (full-width and styled letters), maps
+letters that look like Latin ones (Cyrillic and Greek capitals, for example), removes
+zero-width and other invisible characters and combining marks, and closes up letters written
+with spaces or dots between them ("S E C R E T", "F.O.U.O."). What cannot be caught this way is
+said in the README: markings in images or attachments, text spelt out in other words, and
+personal data in forms no pattern here knows.
+"""
+
+from __future__ import annotations
+
+import re
+import typing
+import unicodedata
+from collections.abc import Iterator
+from functools import cache, lru_cache
+from typing import Any, Literal, NamedTuple
+
+from pydantic import BaseModel, WithJsonSchema
+
+from ..case.model import NOT_BLANK, Case
+
+Role = Literal["party", "reference", "title", "prose"]
+"""Roles of free-text fields, so each scanner reads only where its rule applies."""
+
+# -- the free text of a case ------------------------------------------------------------------
+
+_ROLES: dict[str, Role] = {
+    "name": "party", "address": "party", "firm": "party", "reimbursed_by": "party",
+    "procuring_activity": "party",
+    "reference": "reference", "approval_reference": "reference", "program": "reference",
+    "fiscal_year": "reference", "obligation_number": "reference", "fund_code": "reference",
+    "document": "reference", "obligation_document": "reference",
+    "appropriation_authority": "reference", "id": "reference", "version": "reference",
+    "nickname": "title", "description": "title", "end_item": "title", "point": "title",
+    "program_title": "title", "project_title": "title", "agreement_title": "title",
+    "major_end_item": "title", "program_office": "title", "project": "title",
+}  # fmt: skip
+_NOT_TEXT = {"previous"}
+"""Text fields that are not prose: a file name."""
+
+
+def _is_free_text(field: Any) -> bool:
+    """A text field a writer types freely (not a code, a line number or a pattern)."""
+    annotation = field.annotation
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if typing.get_origin(annotation) in (typing.Union, __import__("types").UnionType):
+        annotation = args[0] if len(args) == 1 else annotation
+    if typing.get_origin(annotation) is list:
+        annotation = typing.get_args(annotation)[0]
+    if typing.get_origin(annotation) is typing.Annotated:
+        base, *meta = typing.get_args(annotation)
+        if base is not str:
+            return False
+        for item in meta:
+            schema = getattr(item, "json_schema", None)
+            if (
+                isinstance(item, WithJsonSchema)
+                and isinstance(schema, dict)
+                and ("enum" in schema or schema.get("pattern", NOT_BLANK) != NOT_BLANK)
+            ):
+                return False
+        return True
+    return annotation is str
+
+
+@cache
+def _fields(cls: type) -> tuple[tuple[str, str], ...]:
+    """(field name, "text" or "model") of a model class's fields worth reading."""
+    out = []
+    for name, field in cls.model_fields.items():
+        if name in _NOT_TEXT:
+            continue
+        if _is_free_text(field):
+            out.append((name, "text"))
+        elif _holds_model(field.annotation):
+            out.append((name, "model"))
+    return tuple(out)
+
+
+def _holds_model(annotation: Any) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True
+    return any(_holds_model(a) for a in typing.get_args(annotation))
+
+
+def free_text(case: Case) -> Iterator[tuple[str, str, Role]]:
+    """Every free-text field of `case`, in any part of it: (JSON path, text, role)."""
+    yield from _walk(case, "")
+
+
+def _walk(model: BaseModel, where: str) -> Iterator[tuple[str, str, Role]]:
+    for name, kind in _fields(type(model)):
+        value = getattr(model, name)
+        if value is None:
+            continue
+        path = f"{where}.{name}" if where else name
+        items = list(enumerate(value)) if isinstance(value, list) else [(None, value)]
+        for i, item in items:
+            at = path if i is None else f"{path}[{i}]"
+            if kind == "text" and isinstance(item, str):
+                yield at, item, _ROLES.get(name, "prose")
+            elif isinstance(item, BaseModel):
+                yield from _walk(item, at)
+
+
+# -- normalisation ------------------------------------------------------------------------------
+
+_CONFUSABLE = str.maketrans(
+    "АВЕЗІЈКМНОРСТУХЅԁаеіјорсухѕԛԝΑΒΕΖΗΙΚΜΝΟΡΤΥΧοιν",
+    "ABE3IJKMHOPCTYXSdaeijopcyxsqwABEZHIKMNOPTYXoiv",
+)
+_SPACED = re.compile(r"(?<![A-Za-z])(?:[A-Za-z][ \t.\-_*·•/]{1,2}){2,}[A-Za-z](?![A-Za-z])")
+_SEPARATORS = re.compile(r"[ \t.\-_*·•/]")
+
+
+@lru_cache(maxsize=16384)
+def normalise(text: str) -> str:
+    """`text` as a reader sees it (see the module docstring); plain text comes back as it is."""
+    if text.isascii() and not _SPACED.search(text):
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    kept = "".join(
+        ch for ch in decomposed if unicodedata.category(ch) not in ("Mn", "Me", "Cf", "Cc")
+        or ch in "\n\t"
+    )
+    folded = unicodedata.normalize("NFKC", kept).translate(_CONFUSABLE)
+    return _SPACED.sub(lambda m: _close_up(m.group(0)), folded)
+
+
+def _close_up(run: str) -> str:
+    """Letters written one by one ("S E C R E T", "F.O.U.O.") closed up, when they make a
+    word of capitals; an ordinary run of initials ("U. S. A") stays as written."""
+    joined = _SEPARATORS.sub("", run)
+    return joined if joined.isupper() and len(joined) >= 3 else run
+
+
+def _quote(text: str, start: int, end: int, *, width: int = 24) -> str:
+    """The match in its context, for messages: '...text [MATCH] text...'."""
+    left = text[max(0, start - width) : start]
+    right = text[end : end + width]
+    lead = "..." if start > width else ""
+    tail = "..." if end + width < len(text) else ""
+    return f'"{lead}{left}{text[start:end]}{right}{tail}"'
+
+
+class TextHit(NamedTuple):
+    """A scanner's match: what it found and where in the text."""
+
+    what: str
+    start: int
+    end: int
+
+
+# -- classification and controlled unclassified markings --
+
+# Banner words count only in capitals: "confidential" and "Secret" in ordinary prose are words,
+# "CONFIDENTIAL" and "SECRET" are markings.
+_BANNER = re.compile(
+    r"\b(?:(?:COSMIC|NATO)\s+)?(?:TOP\s*SECRET|SECRET|CONFIDENTIAL)\b|\bNATO\s+RESTRICTED\b"
+)
+# Phrases that name a classification level without marking the text: the SIPRNET expansion,
+# and equipment capability ("up to SECRET", "SECRET and below").
+_BENIGN_LEVEL = re.compile(
+    r"secret\s+internet\s+protocol"
+    r"|\b(?:up\s+to|through)\s+(?:and\s+including\s+)?(?:the\s+)?(?:top\s+)?secret\b"
+    r"|\b(?:top\s+)?secret\s+(?:and|or)\s+below\b"
+    r"|\b(?:top\s+)?secret[-\s]+level\b",
+    re.IGNORECASE,
+)
+# Dissemination controls and classification authority lines are markings wherever they appear.
+_CONTROL = re.compile(
+    r"//\s*(?:NOFORN|NF|REL(?:\s+TO)?|RELIDO|ORCON|SCI|SI|TK|HCS|FGI|SAR|IMCON|PROPIN|FISA|"
+    r"FOUO|SP-[A-Z]+|BASIC|FED\s*ONLY|NOCON|DL\s*ONLY|LES)\b"
+)
+_REL_TO = re.compile(r"\bREL\s+TO\s+USA\b")
+_CONTROL_WORD = re.compile(r"\b(?:NOFORN|ORCON|RELIDO|PROPIN|LIMDIS)\b", re.IGNORECASE)
+_AUTHORITY = re.compile(r"\b(?:classified\s+by|derived\s+from|declassify\s+on)\s*:", re.IGNORECASE)
+# Controlled unclassified information: CUI (its banner in capitals), its legacy markings (FOUO,
+# SBU, LES, LIMDIS) and their spelt-out forms, and distribution statements B to F.
+_CUI = re.compile(
+    r"\bCUI\b|\bFOUO\b|\bSBU\b"
+    r"|\bcontrolled\s+unclassified\s+information\b"
+    r"|\bfor\s+official\s+use\s+only\b"
+    r"|\bsensitive\s+but\s+unclassified\b"
+    r"|\blaw\s+enforcement\s+sensitive\b"
+    r"|\bdistribution\s+statement\s+[B-F]\b",
+    re.IGNORECASE,
+)
+_CUI_CAPS_ONLY = re.compile(r"\bCUI\b|\bSBU\b")
+# Portion markings: "(TS)", "(S//NF)", "(C//REL TO USA, BN)", "(S/NF)", "(U//FOUO)", "(CUI)"
+# are always markings.
+_PORTION = re.compile(
+    r"(?<![\w(])\((?:TS|S|C|U)(?:\s*//?\s*[A-Z][^)]*|/[A-Z][^)]*)\)|(?<![\w(])\(TS\)"
+    r"|(?<![\w(])\((?:CUI|FOUO|SBU|LES)(?:\s*//?\s*[A-Z][^)]*)?\)"
+)
+# A bare "(S)", "(C)" or "(U)" is a marking only where a portion marking stands: at the start
+# of the text or of a sentence. Glued to a word ("PART(S)") it is a plural; inside a list of
+# "(A)", "(B)", "(C)" it is an enumerator; after "Copyright" it is a copyright sign.
+_BARE = re.compile(r"(?:^|(?<=[.:;!?]\s)|(?<=\n))\s*\((S|C|U)\)(?=\s|$|[A-Za-z])")
+_ENUMERATOR = re.compile(r"(?<![\w(])\(([A-Z])\)")
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[list[int]]:
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return merged
+
+
+@lru_cache(maxsize=16384)
+def find_markings(text: str) -> tuple[TextHit, ...]:
+    """Classification markings in `text` (pass it through `normalise` first; see the patterns
+    above). Parts of one marking that touch ("SECRET" and "//NOFORN") are reported as one."""
+    spans: list[tuple[int, int]] = []
+    benign = [m.span() for m in _BENIGN_LEVEL.finditer(text)]
+    for m in _BANNER.finditer(text):
+        if not any(a <= m.start() and m.end() <= b for a, b in benign):
+            spans.append(m.span())
+    for pattern in (_CONTROL, _REL_TO, _CONTROL_WORD, _AUTHORITY, _PORTION):
+        spans.extend(m.span() for m in pattern.finditer(text))
+    enumerators = {m.group(1) for m in _ENUMERATOR.finditer(text)}
+    if not (enumerators - {"S", "C", "U"} or {"S", "C"} <= enumerators):  # else (A) (B) (C)
+        spans.extend((m.start(1) - 1, m.start(1) + 2) for m in _BARE.finditer(text))
+    return tuple(
+        TextHit(f"the marking {text[a:b].strip()!r}", a, b) for a, b in _merged(spans)
+    )
+
+
+@lru_cache(maxsize=16384)
+def find_cui(text: str) -> tuple[TextHit, ...]:
+    """Controlled unclassified information markings in (normalised) `text`: CUI, FOUO
+    ("For Official Use Only"), SBU, LES and distribution statements B to F."""
+    spans = []
+    for m in _CUI.finditer(text):
+        if _CUI_CAPS_ONLY.fullmatch(m.group(0).upper()) and not m.group(0).isupper():
+            continue  # "cui" or "sbu" in lower case is not the marking
+        spans.append(m.span())
+    return tuple(
+        TextHit(f"the marking {text[a:b].strip()!r}", a, b) for a, b in _merged(spans)
+    )
+
+
+# -- personal data --
+
+_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+\s*@\s*[A-Za-z0-9-]+(?:\s*\.\s*[A-Za-z0-9-]+)+")
+_EMAIL_SPELT = re.compile(
+    r"\b[A-Za-z0-9._%+-]+\s*[\[(]\s*at\s*[\])]\s*[A-Za-z0-9-]+(?:\s*[\[(]\s*dot\s*[\])]\s*[A-Za-z0-9-]+)+",
+    re.IGNORECASE,
+)
+_PHONE = re.compile(
+    r"(?<![\w/.-])(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}(?![\w/-])"
+)
+_PHONE_INTL = re.compile(r"(?<![\w/+])\+\d{1,3}(?:[\s.-]?\(?\d{1,4}\)?){2,5}(?![\w/])")
+_PHONE_LABEL = re.compile(
+    r"\b(?:tel|phone|telephone|fax|mobile|cell|DSN)\b\.?:?\s*\+?\(?\d[\d\s().-]{5,}\d",
+    re.IGNORECASE,
+)
+_SSN = re.compile(
+    r"(?<![\w-])\d{3}[- ]\d{2}[- ]\d{4}(?![\w-])"
+    r"|\b(?:SSN|SSAN|social\s+security(?:\s+(?:number|no\.?|#))?)\b\s*[:#]?\s*\d",
+    re.IGNORECASE,
+)
+_NINE_DIGITS = re.compile(r"(?<![\w/.-])(\d{3})(\d{2})(\d{4})(?![\w/.-])")
+_PASSPORT = re.compile(
+    r"\bpassport\b(?:\s+(?:number|no\.?|#))?\s*[:#]?\s*[A-Z0-9]{6,9}\b", re.IGNORECASE
+)
+_BIRTH = re.compile(
+    r"\b(?:DOB|date\s+of\s+birth|born(?:\s+on)?)\b\s*[:#]?\s*\d", re.IGNORECASE
+)
+
+
+def _ssn_shaped(m: re.Match[str]) -> bool:
+    area, group, serial = m.groups()
+    return area not in ("000", "666") and not area.startswith("9") and group != "00" and serial != "0000"
+
+
+@lru_cache(maxsize=16384)
+def find_contact_data(text: str, *, digits: bool = True) -> tuple[TextHit, ...]:
+    """E-mail addresses, phone numbers, social security numbers (with or without separators),
+    passport numbers and dates of birth in (normalised) `text`. `digits`: also read a
+    lone nine-digit number as a social security number (not in reference fields, where
+    document numbers stand)."""
+    hits: list[TextHit] = []
+    for pattern in (_EMAIL, _EMAIL_SPELT):
+        hits.extend(TextHit("an e-mail address", m.start(), m.end()) for m in pattern.finditer(text))
+    hits.extend(TextHit("a social security number", m.start(), m.end()) for m in _SSN.finditer(text))
+    if digits:
+        hits.extend(
+            TextHit("a social security number", m.start(), m.end())
+            for m in _NINE_DIGITS.finditer(text)
+            if _ssn_shaped(m)
+        )
+    hits.extend(TextHit("a passport number", m.start(), m.end()) for m in _PASSPORT.finditer(text))
+    hits.extend(TextHit("a date of birth", m.start(), m.end()) for m in _BIRTH.finditer(text))
+    taken = [(h.start, h.end) for h in hits]
+    for pattern in (_PHONE, _PHONE_LABEL, _PHONE_INTL):
+        for m in pattern.finditer(text):
+            if pattern is _PHONE_INTL and len(re.sub(r"\D", "", m.group(0))) < 8:
+                continue
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue
+            taken.append(m.span())
+            hits.append(TextHit("a phone number", m.start(), m.end()))
+    return tuple(sorted(set(hits), key=lambda h: (h.start, h.end, h.what)))
+
+
+_NAME = r"[A-Z][a-z]+(?:['’-][A-Z]?[a-z]+)?"
+_HONORIFIC = re.compile(
+    rf"\b(?:Mr|Mrs|Ms|Mx|Dr|Miss|Prof)\.?\s+(?:[A-Z]\.\s+)?{_NAME}(?:\s+{_NAME})?"
+)
+# Ranks that are also common abbreviations ("MG" machine gun, "LT", "Gen", "Col") need a first
+# and a last name after them; the others need one name.
+_RANKS = (
+    "LTG|COL|LTC|MAJ|CPT|1LT|2LT|CW[2-5]|WO1|CSM|SGM|1SG|MSG|SFC|SSG|SGT|PFC"
+    "|Lt Gen|Maj Gen|Brig Gen|Lt Col|Capt|1st Lt|2nd Lt|CMSgt|SMSgt|MSgt|TSgt|SSgt"
+    "|SrA|A1C|ADM|VADM|RADM|CAPT|LCDR|LTJG|CWO|MCPO|SCPO|Sgt"
+)
+_AMBIGUOUS_RANKS = "GEN|MG|BG|LT|Gen|Col|Maj|Lt|CDR|Cdr|Adm|ENS|CPO|CPL|SPC"
+_RANK = re.compile(
+    rf"(?<![\w-])(?:(?:{_RANKS})\.?\s+(?:[A-Z]\.\s+)?{_NAME}(?:\s+{_NAME})?"
+    rf"|(?:{_AMBIGUOUS_RANKS})\.?\s+{_NAME}\s+(?:[A-Z]\.\s+)?{_NAME})"
+)
+_CONTACT = re.compile(
+    r"\b(?:POC|Attn|ATTN|Attention|Point of Contact|Contact)\s*[:\-]\s*"
+    rf"(?:{_NAME}\.?\s+)?{_NAME}\s+{_NAME}"
+)
+
+
+@lru_cache(maxsize=16384)
+def find_names(text: str) -> tuple[TextHit, ...]:
+    """Personal names where they can be told apart: after an honorific, a rank or 'POC:'."""
+    hits = []
+    for pattern in (_HONORIFIC, _RANK, _CONTACT):
+        for m in pattern.finditer(text):
+            hits.append(TextHit(f"the personal name {m.group(0)!r}", m.start(), m.end()))
+    return tuple(sorted(set(hits), key=lambda h: (h.start, h.end, h.what)))
+
+
+# -- terminology --
+
+_CUSTOMER = re.compile(
+    r"\bcustomers?(?:['’]s)?\b(?!\s+request)(?!\s+and\s+regional)", re.IGNORECASE
+)
+_PURCHASER = re.compile(r"\bpurchasers?(?:['’]s?)?(?![\w])", re.IGNORECASE)
+_US_VERBS = (
+    "will|shall|may|must|can|could|would|should|is|are|was|were|has|have|had|does|did|agrees"
+    "|provides|to|in|at|for|from|by|of|with|under|via|through|during|before|after|until|which"
+    "|that|who|but|nor|on|into|within|where|when"
+)
+_SENTENCE_STARTS = "The|This|That|These|Those|It|Its|They|A|An|All|Each|If|When|Any|No"
+_US_NOUN = re.compile(
+    rf"\bU\.S\.(?!A\.)(?=\s*$|\s*[,;:!?)\]]|\s+(?:{_US_VERBS})\b|\s+(?:{_SENTENCE_STARTS})\s)"
+)
+_MONTH_ABBR = r"(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?"
+_MONTH_FULL = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+)
+_NUMERIC_DATE = re.compile(
+    r"(?<![\w/.-])(?:\d{1,2}/\d{1,2}/(?:\d{4}|\d{2})|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}-\d{1,2}-\d{4}"
+    r"|\d{1,2}\.\d{1,2}\.\d{4}|\d{4}/\d{1,2}/\d{1,2})(?![\w/-])"
+    rf"|\b\d{{1,2}}[-\s]?{_MONTH_ABBR}[-\s]?\d{{2,4}}\b"
+    rf"|\b(?:{_MONTH_FULL}|{_MONTH_ABBR})\s+\d{{1,2}}(?:st|nd|rd|th)?,\s*\d{{4}}\b",
+    re.IGNORECASE,
+)
+_USG = re.compile(r"\bUSG\b")
+_LINE_ITEM = re.compile(r"\bline[-\s]items?\b", re.IGNORECASE)
+_SLS = re.compile(r"\babove\s+(?:the\s+)?(?:standard\s+level\s+of\s+service|SLS)\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=65536)
+def find_terms(pattern: re.Pattern[str], text: str) -> tuple[TextHit, ...]:
+    return tuple(TextHit(m.group(0), m.start(), m.end()) for m in pattern.finditer(text))
+
+

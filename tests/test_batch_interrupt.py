@@ -1,0 +1,78 @@
+"""Batches stopped at any moment (Ctrl-C to the whole process group, as a terminal sends it, or
+SIGTERM): the command exits promptly, leaves no temporary file and no DOCX without its manifest,
+and the next run finishes the rest."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from loagen.manifest import read_manifest
+
+from .projects import make_corpus, make_project
+
+
+def _group_gone(pgid: int, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _consistent(out: Path) -> None:
+    names = {p.name for p in out.iterdir()} if out.exists() else set()
+    assert not [n for n in names if n.endswith(".tmp")], names
+    docx = {n.removesuffix(".docx") for n in names if n.endswith(".docx")}
+    manifests = {n.removesuffix(".manifest.json") for n in names if n.endswith(".manifest.json")}
+    assert docx == manifests, docx ^ manifests
+    for stem in manifests:
+        assert read_manifest(out / f"{stem}.manifest.json") is not None, stem
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_batch_stopped_at_random_moments_exits_promptly_and_cleanly(tmp_path: Path, sig) -> None:
+    project = make_project(tmp_path / "project")
+    corpus = tmp_path / "corpus"
+    make_corpus(corpus, 80)
+    out = tmp_path / "build"
+    env = {**os.environ, "LOAGEN_PROJECT": str(project.root)}
+    rng = random.Random(f"interrupt-{int(sig)}")
+    for attempt in range(8):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "loagen", "batch", str(corpus), "-o", str(out), "-j", "2",
+             "--force"],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+        )  # fmt: skip
+        # early moments catch the loading and the start of the workers, later ones the middle of
+        # the work (the first instants belong to the Python interpreter starting, not to loagen)
+        time.sleep(rng.choice([0.2, 0.3, 0.4, 0.5, 0.8, 1.2, 1.8, 2.5]))
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+        try:
+            _, err = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            pytest.fail(f"attempt {attempt}: the batch did not exit within 30 s of {sig.name}")
+        assert proc.returncode in (0, 130), (attempt, proc.returncode, err.decode()[-800:])
+        assert b"Traceback" not in err, err.decode()[-2000:]
+        assert _group_gone(proc.pid, 10), f"attempt {attempt}: workers outlived the batch"
+        _consistent(out)
+    done = subprocess.run(
+        [sys.executable, "-m", "loagen", "batch", str(corpus), "-o", str(out), "-j", "2"],
+        env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    _consistent(out)
+    assert len(list(out.glob("*.docx"))) == 80
