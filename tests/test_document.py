@@ -26,9 +26,9 @@ RENDERER = Renderer(ROOT / "templates")
 BUILDER = Builder(Project.at(ROOT))
 TRAITS = ["nvd", "comsec", "mtcr", "gps_saasm", "ammunition", "classified", "eeum"]
 DATES = st.dates(min_value=date(1950, 1, 1), max_value=date(2199, 12, 31))
-text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=30).filter(
-    str.strip
-)  # blank text is refused by the contract
+text = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=30
+).filter(str.strip)  # blank text is refused by the contract
 
 
 @st.composite

@@ -127,7 +127,9 @@ def test_an_aliased_list_of_lines_is_refused(tmp_path: Path):
     import yaml
 
     text = yaml.safe_dump({**data, "lines": None}, sort_keys=False)
-    text = text.replace("lines: null", "spare: &l\n  - " + json.dumps(data["lines"][0]) + "\nlines: *l")
+    text = text.replace(
+        "lines: null", "spare: &l\n  - " + json.dumps(data["lines"][0]) + "\nlines: *l"
+    )
     path = tmp_path / "lines.yaml"
     path.write_text(text)
     refused(loagen("check", str(path)), 3, "aliases")
@@ -254,7 +256,9 @@ def test_nested_loops_in_a_note_body_stop_at_the_loop_budget(tmp_path: Path):
     data = example("BN-D-QAA/basic")
     data["lines"] = [dict(data["lines"][0], number=f"{i:03d}") for i in range(1, 120)]
     path = write_chain(tmp_path / "case", data)
-    refused(loagen("build", str(path), "-o", str(tmp_path / "out"), project=root), 4, "loops ran more")
+    refused(
+        loagen("build", str(path), "-o", str(tmp_path / "out"), project=root), 4, "loops ran more"
+    )
 
 
 def test_a_rule_that_would_allocate_gigabytes_is_refused_when_the_library_loads(tmp_path: Path):
@@ -265,7 +269,7 @@ def test_a_rule_that_would_allocate_gigabytes_is_refused_when_the_library_loads(
 
 def test_a_body_that_builds_huge_text_is_refused(tmp_path: Path):
     root = _project(tmp_path)
-    _hostile_note(root, "is_fms", '{{ case.nickname * 100000000 }}')
+    _hostile_note(root, "is_fms", "{{ case.nickname * 100000000 }}")
     path = write_chain(tmp_path / "case", example("BN-D-QAA/basic"))
     refused(loagen("build", str(path), "-o", str(tmp_path / "out"), project=root), 4)
 
@@ -283,7 +287,9 @@ def _replace_part(template: Path, part: str, data: bytes) -> None:
 
 def test_a_zip_bomb_template_is_refused_before_it_is_expanded(tmp_path: Path):
     root = _project(tmp_path)
-    _replace_part(root / "templates" / "basic.docx", "word/styles.xml", b"<a/>" + b" " * 400_000_000)
+    _replace_part(
+        root / "templates" / "basic.docx", "word/styles.xml", b"<a/>" + b" " * 400_000_000
+    )
     assert (root / "templates" / "basic.docx").stat().st_size < 3 * 1024 * 1024
     refused(loagen("templates", "--check", project=root), 5, "would expand to")
     # one part packed a thousand times over is refused even when the whole is small

@@ -237,12 +237,14 @@ class TestEvaluation:
         assert run('lines_with(items=["comsec", "eeum"])', zea).lines == ("003",)
         assert run('lines_with(eda__kind="grant", source_code="E")', zea).lines == ("001",)
 
-
     def test_added_lines_with_reads_only_the_lines_a_document_adds(self):
         assert run('added_lines_with(kind="services")', *amendment_chain()).lines == ()
         assert run('added_lines_with(kind="materiel")', *amendment_chain()).lines == ("007",)
         assert run('lines_with(kind="materiel")', *amendment_chain()).lines == (
-            "001", "002", "003", "007",
+            "001",
+            "002",
+            "003",
+            "007",
         )
         basic = example("BN-D-QAA/basic")
         assert run('added_lines_with(kind="training")', basic).lines == ("005",)
@@ -259,7 +261,7 @@ class TestEvaluation:
 
     @pytest.mark.parametrize(
         "rule",
-        ['in_force(case.nickname)', 'in_force("not an id")', "in_force()"],
+        ["in_force(case.nickname)", 'in_force("not an id")', "in_force()"],
     )
     def test_in_force_takes_quoted_note_ids(self, rule):
         with pytest.raises(RuleError, match="note id"):
@@ -316,7 +318,9 @@ def variants(draw):
     )
     data["document"]["case_closure"] = draw(st.booleans())
     if draw(st.booleans()):
-        data["document"]["short_oed_reason"] = draw(st.text(min_size=1, max_size=30).filter(str.strip))
+        data["document"]["short_oed_reason"] = draw(
+            st.text(min_size=1, max_size=30).filter(str.strip)
+        )
     for line in data["lines"]:
         line["items"] = draw(st.lists(st.sampled_from(TRAITS), max_size=3, unique=True))
         if draw(st.booleans()):

@@ -287,8 +287,11 @@ def explain(
     path: Annotated[Path, typer.Argument(help="A case file (JSON or YAML).", show_default=False)],
     note: Annotated[
         str | None,
-        typer.Option("--note", help="Explain this note only (its id, e.g. SOLE-SOURCE-FMS).",
-                     show_default=False),
+        typer.Option(
+            "--note",
+            help="Explain this note only (its id, e.g. SOLE-SOURCE-FMS).",
+            show_default=False,
+        ),
     ] = None,
     carried_only: Annotated[
         bool,
@@ -316,7 +319,9 @@ def explain(
         if note not in library:
             from .errors import did_you_mean
 
-            raise NoteError(f"no note {note!r} in the library{did_you_mean(note, list(library.ids))}")
+            raise NoteError(
+                f"no note {note!r} in the library{did_you_mean(note, list(library.ids))}"
+            )
         decisions = [d for d in decisions if d.note_id == note]
     if carried_only:
         decisions = [d for d in decisions if d.status != "out"]
@@ -366,7 +371,9 @@ def explain(
             at = f" ({where[d.note_id]})" if d.note_id in where else ""
             on = f"  [cyan]{line_refs(d.lines)}[/]" if d.lines else ""
             version = f", version {d.version}" if d.version else ""
-            out.print(f"{mark} [bold]{d.note_id}[/] {escape(title)}{escape(at)}{escape(version)}{on}")
+            out.print(
+                f"{mark} [bold]{d.note_id}[/] {escape(title)}{escape(at)}{escape(version)}{on}"
+            )
             out.print(f"    {escape(d.reason)}")
             if lib_note.references:
                 out.print(f"    [dim]references: {escape('; '.join(lib_note.references))}[/]")
@@ -639,7 +646,9 @@ class _BatchProgress:
         elif result.status == "built":
             err.print(f"built {result.source} -> {result.docx}", markup=False)
         elif result.status == "refreshed":
-            err.print(f"up to date {result.source} (notes unchanged; manifest updated)", markup=False)
+            err.print(
+                f"up to date {result.source} (notes unchanged; manifest updated)", markup=False
+            )
         elif result.status == "failed":
             err.print(f"failed {result.source}", markup=False)
 

@@ -183,7 +183,9 @@ def exit_code_for(error: LoagenError) -> int:
     return 1
 
 
-def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str] | frozenset[str]) -> str:
+def did_you_mean(
+    word: str, choices: list[str] | tuple[str, ...] | set[str] | frozenset[str]
+) -> str:
     """Return ' (did you mean X?)' for the closest choice to `word`, or ''."""
     close = difflib.get_close_matches(word[:100], sorted(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""

@@ -167,7 +167,9 @@ class Manifest:
                 docx_sha256=_text(raw["docx_sha256"]),
                 draft=bool(raw["draft"]),
                 dependencies=Dependencies(
-                    inputs=tuple(Input(_text(i["path"]), _text(i["sha256"])) for i in deps["inputs"]),
+                    inputs=tuple(
+                        Input(_text(i["path"]), _text(i["sha256"])) for i in deps["inputs"]
+                    ),
                     template=_text(template["path"]),
                     template_sha256=_text(template["sha256"]),
                     library_digest=_text(deps["library_digest"]),
@@ -180,15 +182,20 @@ class Manifest:
                 selection_digest=_text(raw["selection_digest"]),
                 notes=tuple(
                     PrintedNote(
-                        _text(n["id"]), _text(n["version"]), _text(n["placement"]),
+                        _text(n["id"]),
+                        _text(n["version"]),
+                        _text(n["placement"]),
                         tuple(_text(x) for x in n["lines"]),
                     )
                     for n in raw["notes"]
                 ),  # fmt: skip
                 findings=tuple(
                     Finding(
-                        f["severity"], _text(f["rule_id"]), _text(f["message"]),
-                        _text(f["path"]), _text(f["reference"]),
+                        f["severity"],
+                        _text(f["rule_id"]),
+                        _text(f["message"]),
+                        _text(f["path"]),
+                        _text(f["reference"]),
                     )
                     for f in raw["findings"]
                 ),  # fmt: skip

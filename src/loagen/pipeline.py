@@ -154,7 +154,9 @@ class Pipeline:
         for end in range(max(start, 1), len(files)):
             earlier = assemble(files[:end])
             if earlier.case.document.notes_in_force is not None:
-                state = CaseNotes.listed((n.id, n.version) for n in earlier.case.document.notes_in_force)
+                state = CaseNotes.listed(
+                    (n.id, n.version) for n in earlier.case.document.notes_in_force
+                )
             decisions = decide_notes(earlier, self.library, before=state)
             state = after(state, decisions, earlier.title)
             if len(self._in_force) > 4096:
@@ -217,7 +219,9 @@ class Pipeline:
             docx_sha256=hashlib.sha256(docx).hexdigest(),
             draft=draft,
             dependencies=Dependencies(
-                inputs=tuple(Input(self.project.relative(f.path), f.sha256) for f in document.files),
+                inputs=tuple(
+                    Input(self.project.relative(f.path), f.sha256) for f in document.files
+                ),
                 template=self.project.relative(template.path),
                 template_sha256=template.sha256,
                 library_digest=library.digest,

@@ -25,7 +25,9 @@ LIMITS = {
 """Largest file of each kind loagen reads, in bytes."""
 
 
-def read_limited(path: Path, what: str, error: type[LoagenError], *, limit: int | None = None) -> bytes:
+def read_limited(
+    path: Path, what: str, error: type[LoagenError], *, limit: int | None = None
+) -> bytes:
     """The bytes of the regular file at `path` (a `what`: "case file" ...), raising `error` for
     a missing file, a folder, a device or FIFO, or a file over its size limit."""
     limit = LIMITS[what] if limit is None else limit
@@ -42,7 +44,10 @@ def read_limited(path: Path, what: str, error: type[LoagenError], *, limit: int 
         if stat.S_ISDIR(info.st_mode):
             raise error(f"this is a folder, not a {what}", source=path)
         if not stat.S_ISREG(info.st_mode):
-            raise error(f"this is not a regular file (a device, a pipe or a socket), not a {what}", source=path)
+            raise error(
+                f"this is not a regular file (a device, a pipe or a socket), not a {what}",
+                source=path,
+            )
         if info.st_size > limit:
             raise error(
                 f"the {what} is {info.st_size:,} bytes; at most {limit:,} are read", source=path

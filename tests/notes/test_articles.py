@@ -100,15 +100,24 @@ def old_case(basic: Doc, oed: str = "2009-03-01", **document: Any) -> Doc:
 
 def test_sole_source_basic_names_the_designation(tmp_path: Path) -> None:
     note = section(Chain(qaa()).text(tmp_path), SOLE_SOURCE)
-    assert "By letter dated 14 February 2024, the Purchaser asked that Lockheed Martin Corporation" in note
+    assert (
+        "By letter dated 14 February 2024, the Purchaser asked that Lockheed Martin Corporation"
+        in note
+    )
     assert "be the prime contractor for Line 001" in note
     assert "Department of Defense has accepted it" in note
 
 
-def test_sole_source_amendment_adding_a_designation_prints_every_designation(tmp_path: Path) -> None:
+def test_sole_source_amendment_adding_a_designation_prints_every_designation(
+    tmp_path: Path,
+) -> None:
     sub = new_line(
-        "007", sole_source={"firm": "Rolls-Royce Corporation", "role": "subcontractor",
-                            "purchaser_request_date": "2025-07-01"},  # fmt: skip
+        "007",
+        sole_source={
+            "firm": "Rolls-Royce Corporation",
+            "role": "subcontractor",
+            "purchaser_request_date": "2025-07-01",
+        },  # fmt: skip
     )
     chain = Chain(qaa()).amend(with_lines(sub))
     note = section(chain.text(tmp_path), SOLE_SOURCE)
@@ -116,16 +125,24 @@ def test_sole_source_amendment_adding_a_designation_prints_every_designation(tmp
     # the designation already on the case is listed with it ...
     assert "Lockheed Martin Corporation be the prime contractor for Line 001" in note
     # ... and the reader is told which one is new
-    assert "This Amendment adds or changes the designation for Line 007; the others are unchanged." in note
+    assert (
+        "This Amendment adds or changes the designation for Line 007; the others are unchanged."
+        in note
+    )
 
 
 def test_sole_source_modification_changing_the_firm_prints_it(tmp_path: Path) -> None:
     def other_firm(d: Doc) -> None:
-        line(d, "001")["sole_source"].update(firm="Other Aero Corporation", purchaser_request_date="2025-06-02")
+        line(d, "001")["sole_source"].update(
+            firm="Other Aero Corporation", purchaser_request_date="2025-06-02"
+        )
 
     chain = Chain(qaa()).modify(other_firm)
     note = section(chain.text(tmp_path), SOLE_SOURCE)
-    assert "By letter dated 2 June 2025, the Purchaser asked that Other Aero Corporation be the prime contractor for Line 001" in note
+    assert (
+        "By letter dated 2 June 2025, the Purchaser asked that Other Aero Corporation be the prime contractor for Line 001"
+        in note
+    )
     assert "Lockheed Martin" not in note
 
 
@@ -241,7 +258,9 @@ def test_ammunition_amendment_adding_explosives(tmp_path: Path) -> None:
     assert "Line 008 provides ammunition or other explosives" in note and "Line 007" not in note
 
 
-def test_ammunition_stays_in_force_on_a_modification_and_an_amendment_adding_none(tmp_path: Path) -> None:
+def test_ammunition_stays_in_force_on_a_modification_and_an_amendment_adding_none(
+    tmp_path: Path,
+) -> None:
     data = qaa()
     data["lines"].append(ammunition("007"))
     chain = Chain(data).modify(lambda d: line(d, "007").update(unit_cost=64))
@@ -266,7 +285,9 @@ def training(number: str, location: str) -> dict[str, Any]:
 def test_homeland_security_basic_with_training_in_the_united_states(tmp_path: Path) -> None:
     note = section(Chain(qaa()).text(tmp_path), HOMELAND)
     assert "Line 005 provides training of international students in the United States" in note
-    assert "Security Assistance Network (SAN) at least 16 calendar days before the report date" in note
+    assert (
+        "Security Assistance Network (SAN) at least 16 calendar days before the report date" in note
+    )
     assert "forfeiture charges" in note
 
 
@@ -324,9 +345,13 @@ def test_mtcr_reads_the_notes_the_case_carried_before_loagen(tmp_path: Path) -> 
 def test_mtcr_by_the_cwd_approval_date_not_the_offer_date(tmp_path: Path) -> None:
     # offered in 2011, approved by DSCA in December 2010: the case is before 2011
     basic = old_case(qaa(), oed="2011-03-01", cwd_approval_date="2010-12-15")
-    assert printed(Chain(basic).amend(offer_expiration_date="2027-01-29").text(tmp_path / "a"), MTCR)
+    assert printed(
+        Chain(basic).amend(offer_expiration_date="2027-01-29").text(tmp_path / "a"), MTCR
+    )
     later = old_case(qaa(), oed="2011-03-01", cwd_approval_date="2011-01-10")
-    assert not printed(Chain(later).amend(offer_expiration_date="2027-01-29").text(tmp_path / "b"), MTCR)
+    assert not printed(
+        Chain(later).amend(offer_expiration_date="2027-01-29").text(tmp_path / "b"), MTCR
+    )
 
 
 def test_mtcr_never_on_cases_approved_from_2011(tmp_path: Path) -> None:
@@ -338,12 +363,17 @@ def test_mtcr_never_on_cases_approved_from_2011(tmp_path: Path) -> None:
 # -- End-Use Monitoring (EUM) ------------------------------------------------------------------------
 
 
-def test_eum_on_the_first_amendment_of_an_old_case_pointing_to_the_eeum_items(tmp_path: Path) -> None:
+def test_eum_on_the_first_amendment_of_an_old_case_pointing_to_the_eeum_items(
+    tmp_path: Path,
+) -> None:
     chain = Chain(old_case(zea(), oed="2008-06-30"))
     assert not printed(chain.text(tmp_path / "b"), EUM)
     chain.amend(offer_expiration_date="2027-01-29")
     note = section(chain.text(tmp_path / "a"), EUM)
-    assert "section 505 of the Foreign Assistance Act and section 40A of the Arms Export Control Act" in note
+    assert (
+        "section 505 of the Foreign Assistance Act and section 40A of the Arms Export Control Act"
+        in note
+    )
     assert "Line 003 holds items designated for Enhanced End-Use Monitoring" in note
 
 
@@ -353,7 +383,9 @@ def test_eum_first_modification_without_eeum_items(tmp_path: Path) -> None:
 
 
 def test_eum_is_added_once(tmp_path: Path) -> None:
-    chain = Chain(old_case(zea(), oed="2008-06-30")).amend(offer_expiration_date="2027-01-29").modify()
+    chain = (
+        Chain(old_case(zea(), oed="2008-06-30")).amend(offer_expiration_date="2027-01-29").modify()
+    )
     assert not printed(chain.text(tmp_path / "m"), EUM)
     assert status(chain, tmp_path / "s", "END-USE-MONITORING") == "in force"
 
@@ -432,7 +464,10 @@ def test_tow_basic_names_the_sco(tmp_path: Path) -> None:
     data["lines"].append(tow())
     data["sco_name"] = "Office of Defense Cooperation Bandaria"
     note = section(Chain(data).text(tmp_path), TOW)
-    assert "Office of Defense Cooperation Bandaria, may inspect and take inventory of every TOW-2B missile transferred under Line 007" in note
+    assert (
+        "Office of Defense Cooperation Bandaria, may inspect and take inventory of every TOW-2B missile transferred under Line 007"
+        in note
+    )
     assert "inventory and accountability records" in note
 
 
@@ -440,7 +475,10 @@ def test_tow_text_without_the_sco_name(tmp_path: Path) -> None:
     data = qaa()
     data["lines"].append(tow())
     note = section(Chain(data).text(tmp_path), TOW)
-    assert "The U.S. Security Cooperation Organization (SCO) in the Purchaser's country may inspect" in note
+    assert (
+        "The U.S. Security Cooperation Organization (SCO) in the Purchaser's country may inspect"
+        in note
+    )
 
 
 def test_tow_amendment_of_a_case_carrying_another_version(tmp_path: Path) -> None:
@@ -575,11 +613,16 @@ def consolidated(*lines: str) -> Doc:
 
 def test_consolidation_basic(tmp_path: Path) -> None:
     note = section(Chain(consolidated("002", "003")).text(tmp_path), CONSOLIDATION)
-    assert "Materiel on Lines 002 and 003 is sent first to a consolidation point, Bandaria Consolidation Facility, Building 7, Port Aster Free Zone, Port Aster, Republic of Bandaria" in note
+    assert (
+        "Materiel on Lines 002 and 003 is sent first to a consolidation point, Bandaria Consolidation Facility, Building 7, Port Aster Free Zone, Port Aster, Republic of Bandaria"
+        in note
+    )
     assert "more than 90 days after title passes" in note
 
 
-def test_consolidation_amendment_adding_consolidated_shipments_to_a_case_without_the_note(tmp_path: Path) -> None:
+def test_consolidation_amendment_adding_consolidated_shipments_to_a_case_without_the_note(
+    tmp_path: Path,
+) -> None:
     def consolidate(d: Doc) -> None:
         d["lines"].append(new_line("007"))
         d["shipment_consolidation"] = consolidation("002", "003", "007")
@@ -605,12 +648,17 @@ def test_consolidation_not_reprinted_once_on_the_case(tmp_path: Path) -> None:
 
 
 def gps(number: str) -> dict[str, Any]:
-    return new_line(number, masl="A1GPSSAASM00", description="GPS RECEIVER WITH SAASM", items=["gps_saasm"])
+    return new_line(
+        number, masl="A1GPSSAASM00", description="GPS RECEIVER WITH SAASM", items=["gps_saasm"]
+    )
 
 
 def test_gps_basic(tmp_path: Path) -> None:
     note = section(Chain(qaa()).text(tmp_path), GPS)
-    assert "Line 001 includes Global Positioning System (GPS) Precise Positioning Service (PPS) equipment" in note
+    assert (
+        "Line 001 includes Global Positioning System (GPS) Precise Positioning Service (PPS) equipment"
+        in note
+    )
 
 
 def test_gps_amendment_adding_equipment(tmp_path: Path) -> None:
@@ -717,7 +765,10 @@ def test_short_oed_not_on_an_amendment_with_a_standard_oed(tmp_path: Path) -> No
 def test_restatement_and_closure_are_in_the_case_description_not_in_notes(tmp_path: Path) -> None:
     restated = Chain(qaa()).amend(restated={"previous_offer_date": "2025-09-01"})
     text = restated.text(tmp_path / "r")
-    assert "This Amendment is a RESTATED document which supersedes the previous version offered on 1 September 2025." in text
+    assert (
+        "This Amendment is a RESTATED document which supersedes the previous version offered on 1 September 2025."
+        in text
+    )
     assert not re.search(r"^\d+\. Restated", text, re.M)
     closing = Chain(qaa()).modify(case_closure=True)
     text = closing.text(tmp_path / "c")

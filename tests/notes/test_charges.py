@@ -37,9 +37,7 @@ NC_COOP = "Nonrecurring Costs - Cooperative Agreements"
 NC_REVIEW = "Nonrecurring Costs - Waiver Under Review"
 PSC = "Army Program Support Charge"
 FMSO_I = "Cooperative Logistics Supply Support Arrangement (CLSSA) - FMSO I Purpose"
-FMSO_I_SURCHARGE = (
-    "Cooperative Logistics Supply Support Arrangement (CLSSA) - Supply Support Arrangement Surcharge"
-)
+FMSO_I_SURCHARGE = "Cooperative Logistics Supply Support Arrangement (CLSSA) - Supply Support Arrangement Surcharge"
 FMSO_II = "Cooperative Logistics Supply Support Arrangement (CLSSA) - FMSO II"
 RAPS = "Risk Assessed Payment Schedules (RAPS)"
 OFFSET = "Offset Costs"
@@ -99,7 +97,9 @@ def kaa() -> Doc:
 def fmso_ii() -> Doc:
     """A CLSSA FMSO II Basic made from BN-P-KAA."""
     data = kaa()
-    data.update(case_id="BN-P-KAB", category="clssa_fmso_ii", terms_of_sale=["Cash Prior to Delivery"])
+    data.update(
+        case_id="BN-P-KAB", category="clssa_fmso_ii", terms_of_sale=["Cash Prior to Delivery"]
+    )
     line(data, "001").update(
         masl="K1CLSSAFMSO2", description="FMSO II REQUISITIONS, PATROL BOAT SPARE PARTS"
     )
@@ -167,8 +167,14 @@ def test_accessorial_basic_names_the_lines_of_each_charge(tmp_path: Path) -> Non
         "Packing, crating and handling (PC&H) charges have been applied to the relevant parts "
         "of Lines 001-004." in note
     )
-    assert "Transportation charges have been applied to the relevant parts of Lines 001 and 003." in note
-    assert "The transportation charges for Line 003 were worked out with the Transportation Cost Look-Up Table of SAMM Appendix 2." in note
+    assert (
+        "Transportation charges have been applied to the relevant parts of Lines 001 and 003."
+        in note
+    )
+    assert (
+        "The transportation charges for Line 003 were worked out with the Transportation Cost Look-Up Table of SAMM Appendix 2."
+        in note
+    )
     assert "$1,240,000" not in note  # the cost summary gives the amounts
     assert chain.selection(tmp_path / "sel").decision("ACCESSORIAL-CHARGES").version == "688"
 
@@ -197,7 +203,9 @@ def test_accessorial_version_by_date_and_kept_for_the_life_of_the_case(tmp_path:
     before["document"]["date"] = "2025-02-10"  # written before DSCA 25-24 took effect
     chain = Chain(before)
     text = build(chain, tmp_path, "basic")
-    assert "Transportation charges of $1,240,000 are estimated for Lines 001-004" in body(text, ACCESSORIAL)
+    assert "Transportation charges of $1,240,000 are estimated for Lines 001-004" in body(
+        text, ACCESSORIAL
+    )
     assert chain.selection(tmp_path / "s1").decision("ACCESSORIAL-CHARGES").version == "1"
     # the Amendment, dated after 24 March 2025, restates the version the case carries (LSG-6)
     chain.amend(lambda d: d["accessorial"].update(transportation=1300000))
@@ -228,7 +236,11 @@ def test_cas_basic_states_the_rates_for_procurement_lines(tmp_path: Path) -> Non
     assert "0.2% for contract audit" in note and "Source of Supply X" in note
     assert "Overseas CAS is also charged" in note
     waived = note.split("waived under DSCA I-25/001234 of 10 January 2025:")[1]
-    assert [part.strip() for part in waived.split("\u2022")] == ["", "contract audit", "overseas CAS"]
+    assert [part.strip() for part in waived.split("\u2022")] == [
+        "",
+        "contract audit",
+        "overseas CAS",
+    ]
 
 
 def test_cas_restated_by_an_amendment_adding_stock_lines_only(tmp_path: Path) -> None:
@@ -264,7 +276,10 @@ def test_cas_left_out_of_title_10_bpc_loas_developed_from_august_2020(tmp_path: 
 def test_admin_surcharge_basic(tmp_path: Path) -> None:
     text = build(Chain(qaa()), tmp_path)
     assert heading(text, ADMIN)
-    assert "An administrative surcharge of 3.2% of the line value is included for Lines 001-006." in body(text, ADMIN)
+    assert (
+        "An administrative surcharge of 3.2% of the line value is included for Lines 001-006."
+        in body(text, ADMIN)
+    )
 
 
 def test_admin_surcharge_restated_on_every_modification(tmp_path: Path) -> None:
@@ -331,7 +346,9 @@ def awacs(code: str = "N1", amount: int | None = 4_180_000) -> Doc:
 def test_awacs_basic_states_the_waived_amount(tmp_path: Path) -> None:
     text = build(Chain(awacs()), tmp_path)
     note = body(text, AWACS)
-    assert "NATO Airborne Warning and Control System (AWACS)" in note and "10 U.S.C. 2350(e)" in note
+    assert (
+        "NATO Airborne Warning and Control System (AWACS)" in note and "10 U.S.C. 2350(e)" in note
+    )
     assert "come to $4,180,000" in note and "not reimbursed" in note
     assert "13 December 1979 and 18 April 1997" in note
     assert not heading(text, ADMIN)  # no surcharge is charged
@@ -467,8 +484,10 @@ def test_scml_printed_again_when_the_case_carries_another_text(tmp_path: Path) -
 
 
 def test_scml_not_reprinted_while_the_current_text_is_in_force(tmp_path: Path) -> None:
-    chain = Chain(of_2009()).amend(lambda d: d["lines"].append(scml_line())).modify(
-        reprice("007", 8000)
+    chain = (
+        Chain(of_2009())
+        .amend(lambda d: d["lines"].append(scml_line()))
+        .modify(reprice("007", 8000))
     )
     text = build(chain, tmp_path)
     assert not printed(text, SCML)
@@ -545,7 +564,9 @@ def test_nc_credit_amendment_adding_an_nc_line(tmp_path: Path) -> None:
         lambda d: d["lines"].append(nc_line("007"))
     )
     text = build(chain, tmp_path)
-    assert "applies to Lines 002 and 007. It is not charged on this Amendment" in body(text, NC_CREDIT)
+    assert "applies to Lines 002 and 007. It is not charged on this Amendment" in body(
+        text, NC_CREDIT
+    )
 
 
 def test_nc_credit_not_on_a_repricing_nor_after_the_term_changes(tmp_path: Path) -> None:
@@ -568,7 +589,9 @@ def test_nc_grant_basic(tmp_path: Path) -> None:
 
 
 def test_nc_grant_amendment_raising_the_quantity(tmp_path: Path) -> None:
-    chain = Chain(nc_case("U.S. Government Grant")).amend(lambda d: line(d, "002").update(quantity=2))
+    chain = Chain(nc_case("U.S. Government Grant")).amend(
+        lambda d: line(d, "002").update(quantity=2)
+    )
     text = build(chain, tmp_path)
     assert "applies to Line 002. It is not charged on this Amendment" in body(text, NC_GRANT)
 
@@ -592,7 +615,10 @@ def cooperative() -> Doc:
     data = qaa()
     line(data, "003")["nonrecurring_cost"] = {
         "amount": 250000,
-        "cooperative": {"project": "Multinational Airlift Consortium", "note_text": COOPERATIVE_TEXT},
+        "cooperative": {
+            "project": "Multinational Airlift Consortium",
+            "note_text": COOPERATIVE_TEXT,
+        },
     }
     return data
 
@@ -674,7 +700,9 @@ def army() -> Doc:
 
 def test_psc_army_basic(tmp_path: Path) -> None:
     text = build(Chain(army()), tmp_path)
-    assert "A Program Support Charge has been applied to the relevant parts of Line 004." in body(text, PSC)
+    assert "A Program Support Charge has been applied to the relevant parts of Line 004." in body(
+        text, PSC
+    )
 
 
 def test_psc_amendment_adding_the_first_psc_line(tmp_path: Path) -> None:
@@ -724,7 +752,9 @@ def test_fmso_i_basic(tmp_path: Path) -> None:
 
 
 def test_fmso_i_restated_on_a_modification(tmp_path: Path) -> None:
-    chain = Chain(kaa()).modify(lambda d: line(d, "001").update(description="FMSO I EQUITY, SPARES"))
+    chain = Chain(kaa()).modify(
+        lambda d: line(d, "001").update(description="FMSO I EQUITY, SPARES")
+    )
     assert "equity investment" in body(build(chain, tmp_path), FMSO_I)
     assert status(chain, tmp_path, "CLSSA-FMSO-I") == "printed"
 
@@ -749,7 +779,9 @@ def test_fmso_i_surcharge_when_the_materiel_value_rises(tmp_path: Path) -> None:
 
 
 def test_fmso_i_surcharge_not_when_the_value_does_not_rise(tmp_path: Path) -> None:
-    chain = Chain(kaa()).modify(lambda d: line(d, "001").update(description="FMSO I EQUITY, SPARES"))
+    chain = Chain(kaa()).modify(
+        lambda d: line(d, "001").update(description="FMSO I EQUITY, SPARES")
+    )
     assert not printed(build(chain, tmp_path), FMSO_I_SURCHARGE)
     assert status(chain, tmp_path, "CLSSA-FMSO-I-SURCHARGE") == "in force"
 
@@ -795,7 +827,9 @@ def test_raps_basic_under_the_payment_schedule(tmp_path: Path) -> None:
 def test_raps_restated_on_amendments_and_modifications(tmp_path: Path) -> None:
     chain = Chain(raps()).amend()
     note = body(build(chain, tmp_path, "amd"), RAPS)
-    assert "The Initial Deposit, or the amount due with this Amendment, is set at the highest" in note
+    assert (
+        "The Initial Deposit, or the amount due with this Amendment, is set at the highest" in note
+    )
     chain.modify()
     assert "may bill additional amounts" in body(build(chain, tmp_path, "mod"), RAPS)
     assert status(chain, tmp_path, "RAPS") == "printed"

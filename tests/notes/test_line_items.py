@@ -171,7 +171,10 @@ def test_service_line_states_its_own_severability_or_renders_without(tmp_path: P
     assert "The expected period of performance is 24 months." in assistance
     # without them the note still prints (a check asks for them), saying nothing of either
     bare = description(Chain(qaa()).text(tmp_path / "missing"), "006")
-    assert bare == "This line provides TECHNICAL ASSISTANCE for the C-130J, as described in column (2)."
+    assert (
+        bare
+        == "This line provides TECHNICAL ASSISTANCE for the C-130J, as described in column (2)."
+    )
 
 
 # -- LINE-ITEM-DESCRIPTION: Amendments and Modifications, and cases without it -------------------------
@@ -242,9 +245,7 @@ def test_price_increase_sentence_only_when_the_purchaser_allows_it(tmp_path: Pat
 
 
 def test_amendment_converts_an_old_nsr_note_to_the_current_format(tmp_path: Path) -> None:
-    chain = Chain(with_nsr(qaa())).amend(
-        notes_in_force=[{"id": "LINE-ITEM-NSR", "version": "1"}]
-    )
+    chain = Chain(with_nsr(qaa())).amend(notes_in_force=[{"id": "LINE-ITEM-NSR", "version": "1"}])
     decision = chain.selection(tmp_path / "selection").decision("LINE-ITEM-NSR")
     assert decision.status == "printed" and decision.lines == ("007",)
     assert decision.version == "2" and decision.held.startswith("version 1")
@@ -275,9 +276,7 @@ def test_current_nsr_note_is_restated_on_every_document_in_its_version(tmp_path:
 
 
 def test_modification_leaves_an_old_nsr_note_as_it_is(tmp_path: Path) -> None:
-    chain = Chain(with_nsr(qaa())).modify(
-        notes_in_force=[{"id": "LINE-ITEM-NSR", "version": "1"}]
-    )
+    chain = Chain(with_nsr(qaa())).modify(notes_in_force=[{"id": "LINE-ITEM-NSR", "version": "1"}])
     decision = chain.selection(tmp_path / "selection").decision("LINE-ITEM-NSR")
     assert decision.status == "in force" and decision.held.startswith("version 1")
     assert "national funds for non-specific requirements" not in chain.text(tmp_path / "text")

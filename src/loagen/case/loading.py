@@ -192,7 +192,9 @@ class _StrictYamlLoader(yaml.SafeLoader):
         seen: set[Any] = set()
         for key_node, _ in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                raise _Refused("YAML merge keys (<<) are not allowed in a case file", _mark(key_node))
+                raise _Refused(
+                    "YAML merge keys (<<) are not allowed in a case file", _mark(key_node)
+                )
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise _DuplicateKey(str(key)[:80], _mark(key_node))
@@ -269,7 +271,9 @@ def parse_case_bytes(raw: bytes, path: Path) -> dict[str, Any]:
         problem = getattr(exc, "problem", None) or "it does not parse"
         raise CaseError(f"not valid YAML: {problem}", source=path, location=where) from None
     except RecursionError:
-        raise CaseError(f"the data is nested more than {MAX_DEPTH} levels deep", source=path) from None
+        raise CaseError(
+            f"the data is nested more than {MAX_DEPTH} levels deep", source=path
+        ) from None
     except ValueError as exc:  # e.g. an integer of thousands of digits
         raise CaseError(f"not valid: {str(exc)[:120]}", source=path) from None
     if not isinstance(data, dict):
@@ -308,11 +312,13 @@ def previous_path(path: Path, previous: str) -> Path:
     if "/" in name or "\\" in name or name in (".", ".."):
         raise HistoryError(
             f"document.previous must name a file in the same folder as this one (e.g. "
-            f"\"basic.json\"), not a path: {quoted(name, 60)}",
+            f'"basic.json"), not a path: {quoted(name, 60)}',
             **where,
         )
     if name.startswith("."):
-        raise HistoryError("document.previous names a hidden file; give the case file's name", **where)
+        raise HistoryError(
+            "document.previous names a hidden file; give the case file's name", **where
+        )
     if not name.lower().endswith(CASE_SUFFIXES):
         raise HistoryError(
             f"document.previous must name a case file (.json, .yaml or .yml): {quoted(name, 60)}",
@@ -337,9 +343,7 @@ MAX_CHAIN = 500
 """Most documents a chain of `previous` snapshots may hold."""
 
 
-def load_chain(
-    path: Path, cache: dict[str, CaseFile] | None = None
-) -> tuple[CaseFile, ...]:
+def load_chain(path: Path, cache: dict[str, CaseFile] | None = None) -> tuple[CaseFile, ...]:
     """Load a document and every `previous` snapshot, oldest first.
 
     `cache` (absolute path -> CaseFile) lets a batch validate each file once: a file whose
@@ -361,7 +365,9 @@ def load_chain(
                 source=path,
             )
         if len(chain) >= MAX_CHAIN:
-            raise HistoryError(f"the chain of previous documents is longer than {MAX_CHAIN}", source=path)
+            raise HistoryError(
+                f"the chain of previous documents is longer than {MAX_CHAIN}", source=path
+            )
         seen.add(resolved)
         try:
             loaded = _load_cached(current, cache)

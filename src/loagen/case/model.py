@@ -75,7 +75,9 @@ def _number(value: Any) -> Any:
     if isinstance(value, bool):
         raise ValueError(f"got {value!r}; expected a number")
     if isinstance(value, HugeNumber):
-        raise ValueError(f"a number of {len(value):,} digits is far too large for an amount or quantity")
+        raise ValueError(
+            f"a number of {len(value):,} digits is far too large for an amount or quantity"
+        )
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise ValueError("expected a number, not infinity or NaN")
@@ -617,7 +619,12 @@ class AdminSurchargeWaiver(Strict):
 
 class CasWaiver(Strict):
     components: list[
-        Literal["contract_administration", "quality_assurance_and_inspection", "contract_audit", "overseas"]
+        Literal[
+            "contract_administration",
+            "quality_assurance_and_inspection",
+            "contract_audit",
+            "overseas",
+        ]
     ] = Field(min_length=1)
     """The parts of the Contract Administration Services surcharge that are waived."""
     reference: Text

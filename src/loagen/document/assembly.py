@@ -82,8 +82,10 @@ class LoaDocument:
         Basic (or of this document, when the Basic was not written with loagen), else the
         Basic's offer expiration date, which comes after it."""
         basic = self.files[0].case.document
-        return basic.cwd_approval_date or self.case.document.cwd_approval_date or (
-            basic.offer_expiration_date
+        return (
+            basic.cwd_approval_date
+            or self.case.document.cwd_approval_date
+            or (basic.offer_expiration_date)
         )
 
     @property

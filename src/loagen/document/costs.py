@@ -149,7 +149,9 @@ WAIVERS = {
 }
 
 
-def line_exemption(case: Case, line: Line, day: date | None, ref: Reference) -> tuple[str | None, bool]:
+def line_exemption(
+    case: Case, line: Line, day: date | None, ref: Reference
+) -> tuple[str | None, bool]:
     """Why `line` bears no administrative surcharge (None if it does), and whether the reason is
     the case's waiver (whose amount the waiver note states)."""
     reason = exemption(case, day, ref)
@@ -158,9 +160,12 @@ def line_exemption(case: Case, line: Line, day: date | None, ref: Reference) -> 
     if line.scml:
         return SCML_EXEMPTION, False
     waiver = case.admin_surcharge_waiver
-    if waiver is not None and case.program == "FMS":
-        if waiver.kind != "reciprocal_training" or line.number in waiver.lines:
-            return WAIVERS[waiver.kind], True
+    if (
+        waiver is not None
+        and case.program == "FMS"
+        and (waiver.kind != "reciprocal_training" or line.number in waiver.lines)
+    ):
+        return WAIVERS[waiver.kind], True
     return None, False
 
 

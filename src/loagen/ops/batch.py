@@ -324,7 +324,9 @@ def _refresh_manifest(pipeline: Pipeline, source: Path, output_dir: Path) -> Doc
     library = pipeline.library
     seen = old.dependencies.notes
     current = {n.id: n.sha256[:NOTE_HASH_LENGTH] for n in library}
-    changed = {i for i, sha in current.items() if seen.get(i) != sha} | (seen.keys() - current.keys())
+    changed = {i for i, sha in current.items() if seen.get(i) != sha} | (
+        seen.keys() - current.keys()
+    )
     if changed & old.printed_ids:
         selection = pipeline.select(document)
         if selection_digest(selection) != old.selection_digest:

@@ -110,8 +110,7 @@ def _line_field(path: str) -> str:
         if not fields or part not in fields:
             here = getattr(shape, "__name__", "the value")
             raise ValueError(
-                f"{path!r}: {here} has no field {part!r}"
-                + did_you_mean(part, list(fields or ()))
+                f"{path!r}: {here} has no field {part!r}" + did_you_mean(part, list(fields or ()))
             )
         shape = _model_of(fields[part].annotation)
     return path
@@ -208,7 +207,9 @@ class FrontMatter(BaseModel):
             if len(set(values)) != len(values):
                 problems.append(f"{name} lists a value twice")
         if self.carry_over == "field_changed" and not self.changed_fields:
-            problems.append("carry_over field_changed needs changed_fields: the line fields it watches")
+            problems.append(
+                "carry_over field_changed needs changed_fields: the line fields it watches"
+            )
         if self.changed_fields and self.carry_over != "field_changed":
             problems.append("changed_fields is only read with carry_over field_changed")
         if self.refresh_on is not None:
@@ -498,8 +499,10 @@ def _read(path: Path, raw: bytes) -> tuple[Note | None, list[NoteError]]:
         return None, problems.items
     alias = _alias_in(node)
     if alias is not None:
-        problems.add("YAML aliases (*name) are not allowed in front matter: write the value out",
-                     offset + alias)
+        problems.add(
+            "YAML aliases (*name) are not allowed in front matter: write the value out",
+            offset + alias,
+        )
         return None, problems.items
     key_lines, value_nodes, twice = _key_lines(node, offset)
     for name, at in twice:
@@ -565,7 +568,9 @@ def _read(path: Path, raw: bytes) -> tuple[Note | None, list[NoteError]]:
             problems.items.append(exc)
             continue
         texts.append(
-            NoteVersion(entry.version, entry.effective, entry.issued_by, entry.until, body, compiled_body)
+            NoteVersion(
+                entry.version, entry.effective, entry.issued_by, entry.until, body, compiled_body
+            )
         )
     rule = compiled.get("compiled_rule")
     if rule is not None and not rule.names_lines:
@@ -660,7 +665,9 @@ def _version_problems(versions: list[VersionEntry]) -> list[tuple[str, int]]:
             out.append((f"version {v.version} is listed twice", i))
         seen.setdefault(v.version, i)
         if v.until is not None and v.until < v.effective:
-            out.append((f"version {v.version} ends ({v.until}) before it starts ({v.effective})", i))
+            out.append(
+                (f"version {v.version} ends ({v.until}) before it starts ({v.effective})", i)
+            )
     order = sorted(range(len(versions)), key=lambda i: versions[i].effective)
     for a, b in zip(order, order[1:], strict=False):
         va, vb = versions[a], versions[b]

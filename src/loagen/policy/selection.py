@@ -251,7 +251,11 @@ def _carry(
     if policy == "version_refresh":
         if changed:
             return "printed", lines, f"{since}{changed} {tag}", kept
-        if kind not in note.refreshed_on and current is not None and current.version != held.version:
+        if (
+            kind not in note.refreshed_on
+            and current is not None
+            and current.version != held.version
+        ):
             return (
                 "in force", lines,
                 f"{since}; version {current.version} is refreshed on "
@@ -260,7 +264,12 @@ def _carry(
             )  # fmt: skip
         return "in force", lines, f"{since}, the current version; not restated {tag}", kept
     # delete_after_implementation: a note in force here came from an earlier, implemented document
-    return "printed", lines, f"the rule is true{on}: added again by this {kind} ({since}) {tag}", current
+    return (
+        "printed",
+        lines,
+        f"the rule is true{on}: added again by this {kind} ({since}) {tag}",
+        current,
+    )
 
 
 def _kept(
@@ -271,11 +280,10 @@ def _kept(
     note's `refresh_on`, or when the library no longer holds the version the case carries."""
     kept = note.text_of(held.version)
     when = spell_date(day) if day else "its date"
-    if current is not None and current.version != held.version:
-        if kind in note.refreshed_on:
-            return current, (
-                f": printed again in version {current.version}, the version in force on {when}"
-            )
+    if current is not None and current.version != held.version and kind in note.refreshed_on:
+        return current, (
+            f": printed again in version {current.version}, the version in force on {when}"
+        )
     return kept, ""
 
 
@@ -325,20 +333,31 @@ def _decide(
         and kind not in note.documents
     ):
         return out(
-                "deleted",
-                f"deleted: the first document after the {held.since} was implemented "
-                "(carry-over: delete_after_implementation)",
-            )
+            "deleted",
+            f"deleted: the first document after the {held.since} was implemented "
+            "(carry-over: delete_after_implementation)",
+        )
     if kind not in note.documents:
         only = join_words(list(note.documents))
         if held is not None:
-            return out("in force", f"in force since the {held.since}; not used on a {kind} (only on {only})")
+            return out(
+                "in force",
+                f"in force since the {held.since}; not used on a {kind} (only on {only})",
+            )
         return out("out", f"not used on a {kind} (only on {only})")
     outcome = (explain if explained else decide)(note.compiled_rule, names)
     if not outcome.value:
-        why = f"the rule is false: {_false_parts(outcome.terms)}" if explained else "the rule is false"
+        why = (
+            f"the rule is false: {_false_parts(outcome.terms)}"
+            if explained
+            else "the rule is false"
+        )
         if held is not None:
-            return out("deleted", f"deleted from the case (in force since the {held.since}): {why}", outcome.terms)
+            return out(
+                "deleted",
+                f"deleted from the case (in force since the {held.since}): {why}",
+                outcome.terms,
+            )
         return out("out", why, outcome.terms)
     lines = outcome.lines
     day = document.note_date
@@ -358,10 +377,13 @@ def _decide(
         when = spell_date(day) if day else "the document's date"
         if held is not None and note.text_of(held.version) is None:
             missing = held.version
-            status, reason = "in force", (
-                f"version {held.version}, which the case carries since the {held.since}, is no "
-                "longer in the note library: it stays in force as printed and cannot be restated "
-                "(put its text back in the note file to restate it)"
+            status, reason = (
+                "in force",
+                (
+                    f"version {held.version}, which the case carries since the {held.since}, is no "
+                    "longer in the note library: it stays in force as printed and cannot be restated "
+                    "(put its text back in the note file to restate it)"
+                ),
             )
         else:
             status, reason = (
@@ -407,7 +429,10 @@ def _fill(
     by_number: dict[str, Any],
 ) -> list[tuple[tuple, SelectedNote]]:
     chosen = [by_number[n] for n in decision.lines if n in by_number]
-    names = {**names, "rule_lines": LineSet(by_number[n] for n in decision.rule_lines if n in by_number)}
+    names = {
+        **names,
+        "rule_lines": LineSet(by_number[n] for n in decision.rule_lines if n in by_number),
+    }
     if note.level == "line":
         jobs = [((ln,), {"note_lines": LineSet((ln,)), "line": ln}) for ln in chosen]
     else:

@@ -125,8 +125,9 @@ def normalise(text: str) -> str:
         return text
     decomposed = unicodedata.normalize("NFKD", text)
     kept = "".join(
-        ch for ch in decomposed if unicodedata.category(ch) not in ("Mn", "Me", "Cf", "Cc")
-        or ch in "\n\t"
+        ch
+        for ch in decomposed
+        if unicodedata.category(ch) not in ("Mn", "Me", "Cf", "Cc") or ch in "\n\t"
     )
     folded = unicodedata.normalize("NFKC", kept).translate(_CONFUSABLE)
     return _SPACED.sub(lambda m: _close_up(m.group(0)), folded)
@@ -229,9 +230,7 @@ def find_markings(text: str) -> tuple[TextHit, ...]:
     enumerators = {m.group(1) for m in _ENUMERATOR.finditer(text)}
     if not (enumerators - {"S", "C", "U"} or {"S", "C"} <= enumerators):  # else (A) (B) (C)
         spans.extend((m.start(1) - 1, m.start(1) + 2) for m in _BARE.finditer(text))
-    return tuple(
-        TextHit(f"the marking {text[a:b].strip()!r}", a, b) for a, b in _merged(spans)
-    )
+    return tuple(TextHit(f"the marking {text[a:b].strip()!r}", a, b) for a, b in _merged(spans))
 
 
 @lru_cache(maxsize=16384)
@@ -243,14 +242,14 @@ def find_cui(text: str) -> tuple[TextHit, ...]:
         if _CUI_CAPS_ONLY.fullmatch(m.group(0).upper()) and not m.group(0).isupper():
             continue  # "cui" or "sbu" in lower case is not the marking
         spans.append(m.span())
-    return tuple(
-        TextHit(f"the marking {text[a:b].strip()!r}", a, b) for a, b in _merged(spans)
-    )
+    return tuple(TextHit(f"the marking {text[a:b].strip()!r}", a, b) for a, b in _merged(spans))
 
 
 # -- personal data --
 
-_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+\s*@\s*[A-Za-z0-9-]+(?:\s*\.\s*[A-Za-z0-9-]+)+")
+_EMAIL = re.compile(
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+\s*@\s*[A-Za-z0-9-]+(?:\s*\.\s*[A-Za-z0-9-]+)+"
+)
 _EMAIL_SPELT = re.compile(
     r"\b[A-Za-z0-9._%+-]+\s*[\[(]\s*at\s*[\])]\s*[A-Za-z0-9-]+(?:\s*[\[(]\s*dot\s*[\])]\s*[A-Za-z0-9-]+)+",
     re.IGNORECASE,
@@ -272,14 +271,17 @@ _NINE_DIGITS = re.compile(r"(?<![\w/.-])(\d{3})(\d{2})(\d{4})(?![\w/.-])")
 _PASSPORT = re.compile(
     r"\bpassport\b(?:\s+(?:number|no\.?|#))?\s*[:#]?\s*[A-Z0-9]{6,9}\b", re.IGNORECASE
 )
-_BIRTH = re.compile(
-    r"\b(?:DOB|date\s+of\s+birth|born(?:\s+on)?)\b\s*[:#]?\s*\d", re.IGNORECASE
-)
+_BIRTH = re.compile(r"\b(?:DOB|date\s+of\s+birth|born(?:\s+on)?)\b\s*[:#]?\s*\d", re.IGNORECASE)
 
 
 def _ssn_shaped(m: re.Match[str]) -> bool:
     area, group, serial = m.groups()
-    return area not in ("000", "666") and not area.startswith("9") and group != "00" and serial != "0000"
+    return (
+        area not in ("000", "666")
+        and not area.startswith("9")
+        and group != "00"
+        and serial != "0000"
+    )
 
 
 @lru_cache(maxsize=16384)
@@ -290,8 +292,12 @@ def find_contact_data(text: str, *, digits: bool = True) -> tuple[TextHit, ...]:
     document numbers stand)."""
     hits: list[TextHit] = []
     for pattern in (_EMAIL, _EMAIL_SPELT):
-        hits.extend(TextHit("an e-mail address", m.start(), m.end()) for m in pattern.finditer(text))
-    hits.extend(TextHit("a social security number", m.start(), m.end()) for m in _SSN.finditer(text))
+        hits.extend(
+            TextHit("an e-mail address", m.start(), m.end()) for m in pattern.finditer(text)
+        )
+    hits.extend(
+        TextHit("a social security number", m.start(), m.end()) for m in _SSN.finditer(text)
+    )
     if digits:
         hits.extend(
             TextHit("a social security number", m.start(), m.end())
@@ -378,5 +384,3 @@ _SLS = re.compile(r"\babove\s+(?:the\s+)?(?:standard\s+level\s+of\s+service|SLS)
 @lru_cache(maxsize=65536)
 def find_terms(pattern: re.Pattern[str], text: str) -> tuple[TextHit, ...]:
     return tuple(TextHit(m.group(0), m.start(), m.end()) for m in pattern.finditer(text))
-
-

@@ -19,6 +19,7 @@ from .markdown_docx import NOT_XML_CHARS, StyleIds, markdown_to_wordml
 
 _BREAK = Markup('</w:t><w:br/><w:t xml:space="preserve">')
 
+
 def lines_markup(*parts: str) -> Markup:
     """Several short texts in one cell paragraph, one per line."""
     return _BREAK.join(escape(NOT_XML_CHARS.sub("", p)) for p in parts if p != "")

@@ -291,14 +291,18 @@ def compile_template(
             try:
                 text = data.decode("utf-8")
             except UnicodeDecodeError:
-                raise RenderError(f"part {name} of the template is not UTF-8", source=path) from None
+                raise RenderError(
+                    f"part {name} of the template is not UTF-8", source=path
+                ) from None
             m = re.match(r"<\?xml[^>]*\?>\s*", text)
             declarations[name] = m.group(0) if m else ""
             body = text[m.end() :] if m else text
             try:
                 patched = _patch(body)
             except (re.error, RecursionError, ValueError) as exc:
-                raise RenderError(f"cannot prepare the tags of {name}: {exc}", source=path) from None
+                raise RenderError(
+                    f"cannot prepare the tags of {name}: {exc}", source=path
+                ) from None
             sources[name] = patched
             try:
                 parsed = ItemAccess().visit(guard_loops(env.parse(patched)))
@@ -397,7 +401,9 @@ class Renderer:
                 template.jinja_parts[name], context, PART_OUTPUT_LIMIT, f"{name} of the template"
             )
         except TemplateError as exc:
-            raise RenderError(f"cannot render {name}: {exc.message}", source=template.path) from None
+            raise RenderError(
+                f"cannot render {name}: {exc.message}", source=template.path
+            ) from None
         except LimitError as exc:
             raise RenderError(f"cannot render {name}: {exc}", source=template.path) from None
         except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as exc:

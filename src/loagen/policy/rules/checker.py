@@ -80,7 +80,9 @@ class Checker(NodeVisitor):
         consts = [n.value for n in (node.left, node.right) if isinstance(n, nodes.Const)]
         if len(consts) == 2:
             seq = next((c for c in consts if isinstance(c, (str, list, tuple))), None)
-            times = next((c for c in consts if isinstance(c, int) and not isinstance(c, bool)), None)
+            times = next(
+                (c for c in consts if isinstance(c, int) and not isinstance(c, bool)), None
+            )
             if seq is not None and times is not None and len(seq) * times > VALUE_LIMIT:
                 raise Invalid(
                     f"'*' would build a value of {len(seq) * times:,} characters (at most "
@@ -341,7 +343,9 @@ class Checker(NodeVisitor):
 
     def visit_Filter(self, node: nodes.Filter) -> Any:
         if node.name not in FILTERS:
-            raise Invalid(f"unknown filter {node.name!r}{did_you_mean(node.name, FILTERS)}", node.name)
+            raise Invalid(
+                f"unknown filter {node.name!r}{did_you_mean(node.name, FILTERS)}", node.name
+            )
         base = self.visit(node.node) if node.node is not None else ANY
         for arg in node.args:
             self.visit(arg)

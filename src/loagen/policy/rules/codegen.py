@@ -260,7 +260,9 @@ class _Body:
 
     def loop(self, node: nodes.For, depth: int, local: set[str]) -> None:
         items, ran, index = self.fresh("items"), self.fresh("ran"), self.fresh("i")
-        self.emit(depth, f"{items} = _list(n[{LOOP_GUARD!r}]({expression(node.iter, frozenset(local))}))")
+        self.emit(
+            depth, f"{items} = _list(n[{LOOP_GUARD!r}]({expression(node.iter, frozenset(local))}))"
+        )
         self.emit(depth, f"{ran} = False")
         inner = set(local)
         target = self.target(node.target, inner)
@@ -293,7 +295,9 @@ def body_source(name: str, template: nodes.Template) -> str:
     return "\n".join([*head, *body.lines, *tail]) + "\n"
 
 
-def compile_functions(sources: dict[str, str], filename: str, environment: Any) -> dict[str, Callable[..., Any]]:
+def compile_functions(
+    sources: dict[str, str], filename: str, environment: Any
+) -> dict[str, Callable[..., Any]]:
     """Compile generated function sources (name -> source) together; return the functions."""
     space = guards(environment)
     exec(compile("\n".join(sources.values()), filename, "exec"), space)  # noqa: S102 (generated from checked text)

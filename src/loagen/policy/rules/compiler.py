@@ -410,7 +410,9 @@ def _explain(
             truth = bool(value)
         except Exception as exc:
             if decided:
-                terms.append(Term(tree.text, None, (), evaluated=False, names_lines=tree.names_lines))
+                terms.append(
+                    Term(tree.text, None, (), evaluated=False, names_lines=tree.names_lines)
+                )
                 return False, None
             raise _failed(tree, rule, exc) from exc
         lines = value if isinstance(value, LineSet) else None

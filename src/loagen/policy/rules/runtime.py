@@ -309,7 +309,9 @@ def matcher(key: str, expected: Any) -> Callable[[Line], bool]:
 
     if op in ORDER_OPS:
         bound = Decimal(str(expected))
-        compare = {"gt": bound.__lt__, "ge": bound.__le__, "lt": bound.__gt__, "le": bound.__ge__}[op]
+        compare = {"gt": bound.__lt__, "ge": bound.__le__, "lt": bound.__gt__, "le": bound.__ge__}[
+            op
+        ]
 
         def ordered(line: Line) -> bool:
             actual = value(line)

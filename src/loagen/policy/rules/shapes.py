@@ -152,9 +152,7 @@ def allowed_attributes(cls: type) -> frozenset[str]:
 
 def table_shape(data: dict[str, Any]) -> Table:
     return Table(
-        tuple(
-            (str(k), table_shape(v) if isinstance(v, dict) else Value()) for k, v in data.items()
-        )
+        tuple((str(k), table_shape(v) if isinstance(v, dict) else Value()) for k, v in data.items())
     )
 
 
@@ -166,7 +164,9 @@ def rule_scope() -> dict[str, Any]:
     """Every name a rule can use, with its shape."""
     scope: dict[str, Any] = {}
     for name, data in DATA.items():
-        scope[name] = table_shape(limits()) if name == "limits" else from_annotation(data.annotation)
+        scope[name] = (
+            table_shape(limits()) if name == "limits" else from_annotation(data.annotation)
+        )
     for name in HELPERS:
         scope[name] = Function(name)
     return scope
