@@ -1,7 +1,7 @@
 """`python -m loagen` and the `loagen` command: start the command line.
 
 Until a command starts, Ctrl-C or SIGTERM ends the process at once with status 130 (nothing
-has been written yet); the command then takes over (see `cli._present`)."""
+has been written yet); the command then takes over (see `cli.common._present`)."""
 
 import _signal  # first, and the C module itself: Ctrl-C while loagen loads ends it quietly
 

@@ -1,0 +1,143 @@
+"""What every command shares: the application, the consoles, error presentation (`_present`,
+`command`) and the common options."""
+
+from __future__ import annotations
+
+import functools
+import os
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from .. import __version__
+from ..errors import Interrupted, LoagenError, exit_code_for
+
+app = typer.Typer(
+    name="loagen",
+    help=(
+        "Build U.S. Foreign Military Sales Letters of Offer and Acceptance (LOA) as Word documents "
+        "from case files: the Basic LOA, its Amendments and its Modifications, with the standard "
+        "notes the case calls for and the SAMM Appendix 9 quality checks."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _print_error(error: LoagenError) -> None:
+    err.print(f"[bold red]error:[/] {escape(str(error))}")
+
+
+def _present(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a command: a loagen error is printed (every problem it carries) and the process
+    exits with its code; Ctrl-C exits 130 with a word on what was written."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, _on_sigterm)
+        try:
+            return fn(*args, **kwargs)
+        except LoagenError as exc:
+            _print_error(exc)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C cannot cut this short
+            err.print(
+                "[bold red]interrupted:[/] every file written is complete; run the same command "
+                "again to finish"
+            )
+            sys.stdout.flush()
+            sys.stderr.flush()
+            # The work is stopped and cleaned up (workers ended, temporary files removed):
+            # leave now, with the interrupted status, whatever else is still pending.
+            os._exit(exit_code_for(Interrupted("")))
+
+    return run
+
+
+def _on_sigterm(signum, frame) -> None:  # noqa: ANN001
+    raise KeyboardInterrupt
+
+
+def command(*args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`@app.command()` for a function whose errors `_present` prints."""
+
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        return app.command(*args, **kwargs)(_present(fn))
+
+    return register
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"loagen {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show loagen's version and exit."
+        ),
+    ] = False,
+) -> None:
+    pass
+
+
+def _pipeline():  # noqa: ANN202
+    # Imported when a command runs: `loagen --help` and `loagen schema` stay quick.
+    from ..pipeline import Pipeline
+
+    return Pipeline.discover()
+
+
+PathsArg = Annotated[
+    list[Path],
+    typer.Argument(help="Case files (JSON or YAML), one per document version.", show_default=False),
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="Folder for the DOCX and manifest files (default: build/ in the project).",
+        show_default=False,
+    ),
+]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print a machine-readable summary (JSON) instead.")
+]
+
+
+JobsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs",
+        "-j",
+        min=1,
+        help="Worker processes (default: the number of CPUs).",
+        show_default=False,
+    ),
+]
+
+
+BatchPathsArg = Annotated[
+    list[Path],
+    typer.Argument(
+        help="Case files, or folders of them (one folder a case, one file a document version).",
+        show_default=False,
+    ),
+]

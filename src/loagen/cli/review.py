@@ -1,0 +1,321 @@
+"""Commands a reviewer uses on one document: `explain`, `check` and `diff`."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from ..errors import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    LoagenError,
+    NoteError,
+)
+from .common import (
+    JsonOpt,
+    _pipeline,
+    _print_error,
+    command,
+    err,
+    out,
+)
+
+PANEL = "Review documents"
+
+
+def _printed_numbers(selection) -> dict[str, str]:  # noqa: ANN001
+    """How a reader finds each printed note: "note 3", "under the payment schedule", "in the
+    description of Line 005"."""
+    where: dict[str, str] = {}
+    number = 0
+    for note in selection.notes:
+        if note.placement == "notes":
+            number += 1
+            where.setdefault(note.id, f"note {number}")
+        elif note.placement == "payment_schedule":
+            where.setdefault(note.id, "under the payment schedule")
+        else:
+            where.setdefault(note.id, "in the line descriptions")
+    return where
+
+
+@command(rich_help_panel=PANEL)
+def explain(
+    path: Annotated[Path, typer.Argument(help="A case file (JSON or YAML).", show_default=False)],
+    note: Annotated[
+        str | None,
+        typer.Option(
+            "--note",
+            help="Explain this note only (its id, e.g. SOLE-SOURCE-FMS).",
+            show_default=False,
+        ),
+    ] = None,
+    carried_only: Annotated[
+        bool,
+        typer.Option("--carried", help="Only the notes on the case: printed, in force, deleted."),
+    ] = False,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Explain the notes left out in full too.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the decisions as JSON.")] = False,
+) -> None:
+    """Say why each note of the library is on this document or not.
+
+    Printed (with its number as printed, version and references), in force from an earlier
+    document but not restated, deleted by this document, or left out, with the value of each
+    part of its rule."""
+    import dataclasses
+
+    from ..document.wording import line_refs
+    from ..errors import NoteError
+
+    pipeline = _pipeline()
+    document = pipeline.document(path)
+    selection = pipeline.select(document, explained=True)
+    library = pipeline.library
+    decisions = list(selection.decisions)
+    if note is not None:
+        if note not in library:
+            from ..errors import did_you_mean
+
+            raise NoteError(
+                f"no note {note!r} in the library{did_you_mean(note, list(library.ids))}"
+            )
+        decisions = [d for d in decisions if d.note_id == note]
+    if carried_only:
+        decisions = [d for d in decisions if d.status != "out"]
+    where = _printed_numbers(selection)
+    case = document.case
+    if as_json:
+        data = {
+            "case": case.case_id,
+            "document": document.title,
+            "library_digest": library.digest,
+            "decisions": [
+                {**dataclasses.asdict(d), "printed_as": where.get(d.note_id, ""),
+                 "references": list(library[d.note_id].references)}
+                for d in decisions
+            ],
+            "in_force_after": [dataclasses.asdict(n) for n in selection.after],
+        }  # fmt: skip
+        sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+        return
+    groups = {status: [d for d in decisions if d.status == status]
+              for status in ("printed", "in force", "deleted", "out")}  # fmt: skip
+    out.print(
+        f"[bold]{case.case_id} {document.title}[/] ({case.program}): "
+        f"{len(groups['printed'])} notes printed, {len(groups['in force'])} in force from earlier "
+        f"documents, {len(groups['deleted'])} deleted; {len(selection.decisions)} in the library"
+    )
+    headings = {
+        "printed": "Printed on this document",
+        "in force": "In force on the case, not restated",
+        "deleted": "Deleted by this document",
+        "out": "Not on the case",
+    }
+    brief = not (show_all or note)
+    for status, heading in headings.items():
+        group = groups[status]
+        if not group:
+            continue
+        out.print(f"\n[bold underline]{heading} ({len(group)})[/]")
+        for d in group:
+            lib_note = library[d.note_id]
+            title = re.sub(r"\{\{.*?\}\}", "nnn", d.title)  # "Line Item nnn Description"
+            if status == "out" and brief:
+                out.print(f"[dim]OUT {escape(d.note_id)}: {escape(d.reason)}[/]")
+                continue
+            mark = {"printed": "[green]IN [/]", "in force": "[cyan]KEPT[/]",
+                    "deleted": "[red]DEL[/]", "out": "[dim]OUT[/]"}[status]  # fmt: skip
+            at = f" ({where[d.note_id]})" if d.note_id in where else ""
+            on = f"  [cyan]{line_refs(d.lines)}[/]" if d.lines else ""
+            version = f", version {d.version}" if d.version else ""
+            out.print(
+                f"{mark} [bold]{d.note_id}[/] {escape(title)}{escape(at)}{escape(version)}{on}"
+            )
+            out.print(f"    {escape(d.reason)}")
+            if lib_note.references:
+                out.print(f"    [dim]references: {escape('; '.join(lib_note.references))}[/]")
+            out.print(f"    rule: [italic]{escape(d.rule)}[/]")
+            for term in d.terms:
+                style = (
+                    "green" if term.evaluated and term.value else "red" if term.evaluated else "dim"
+                )
+                out.print(f"      [{style}]{escape(term.text)} → {escape(term.shown)}[/]")
+    if brief and groups["out"]:
+        out.print("[dim]\n(--all explains the notes left out part by part; --note ID one note)[/]")
+
+
+# -- check (quality control) ---------------------------------------------------------------------
+
+_SEVERITY_STYLE = {"error": "bold red", "warning": "yellow"}
+
+
+def _print_rules(as_json: bool) -> None:
+    from ..policy.checks import list_rules
+
+    rules = list_rules()
+    if as_json:
+        sys.stdout.write(json.dumps([r.to_dict() for r in rules], indent=2) + "\n")
+        return
+    width = max(len(r.id) for r in rules)
+    for r in rules:
+        style = _SEVERITY_STYLE[r.severity]
+        out.print(
+            f"{escape(r.id):<{width}}  [{style}]{r.severity:<7}[/]  {escape(r.title)} "
+            f"[dim]({escape(r.reference)})[/]"
+        )
+
+
+def _checked(pipeline, library_ok: bool, path: Path):  # noqa: ANN001, ANN202
+    """(document, selection or None, findings, why notes were not checked) for one case file.
+
+    When the note library cannot be used (or its notes cannot be filled for this case) the
+    checks that read notes are skipped; the rest still run."""
+    document = pipeline.document(path)
+    if library_ok:
+        try:
+            selection = pipeline.select(document)
+            return document, selection, pipeline.check(document, selection), ""
+        except NoteError as exc:
+            why = f"notes not checked: {exc}"
+    else:
+        why = "notes not checked: the note library could not be loaded"
+    return document, None, pipeline.check(document, None), why
+
+
+@command(rich_help_panel=PANEL)
+def check(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Case files (JSON or YAML) to check.", show_default=False),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    list_rules: Annotated[
+        bool, typer.Option("--list", help="List every rule: id, severity, title, SAMM reference.")
+    ] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 on warnings too, not only on errors.")
+    ] = False,
+) -> None:
+    """Run the SAMM Appendix 9 quality checks on each case file and report the findings.
+
+    Each finding names its rule, the field of the case file (e.g. lines[2].source_code) and the
+    SAMM reference. Exits 1 when any file has an error (with --strict, any finding), 3 when a
+    file does not load, 0 otherwise.
+    """
+    if list_rules:
+        _print_rules(as_json)
+        return
+    if not paths:
+        err.print("[bold red]error:[/] give one or more case files to check, or --list")
+        raise typer.Exit(EXIT_USAGE)
+    pipeline = _pipeline()
+    try:
+        pipeline.library  # noqa: B018
+        library_ok = True
+    except LoagenError as exc:
+        library_ok = False
+        err.print(f"[dim]notes not checked: {escape(str(exc))}[/]")
+    code = 0
+    report = []
+    told: set[str] = set()
+    for path in paths:
+        try:
+            document, selection, findings, notes_skipped = _checked(pipeline, library_ok, path)
+        except LoagenError as exc:
+            code = code or exc.exit_code
+            report.append(
+                {
+                    "path": str(path),
+                    "loaded": False,
+                    "error": exc.message,
+                    "problems": [p.to_dict() for p in exc.problems],
+                }
+            )
+            if not as_json:
+                _print_error(exc)
+            continue
+        errors = sum(f.severity == "error" for f in findings)
+        warnings = len(findings) - errors
+        if errors or (strict and findings):
+            code = code or EXIT_FAILED
+        report.append(
+            {
+                "path": str(path),
+                "loaded": True,
+                "document": document.output_stem,
+                "notes_checked": selection is not None,
+                "errors": errors,
+                "warnings": warnings,
+                "findings": [f.to_dict() for f in findings],
+            }
+        )
+        if as_json:
+            continue
+        counts = (
+            f"{errors} error{'s' if errors != 1 else ''}, "
+            f"{warnings} warning{'s' if warnings != 1 else ''}"
+        )
+        mark = "[bold red]✗[/]" if errors else ("[yellow]![/]" if warnings else "[green]✓[/]")
+        out.print(f"{mark} {escape(str(path))}: {counts if findings else 'no findings'}")
+        for f in findings:
+            where = f" {escape(f.path)}" if f.path else ""
+            out.print(
+                f"  [{_SEVERITY_STYLE[f.severity]}]{f.severity:<7}[/] [bold]{f.rule_id}[/]{where}: "
+                f"{escape(f.message)} [dim]({escape(f.reference)})[/]"
+            )
+        if notes_skipped and notes_skipped not in told:
+            told.add(notes_skipped)
+            err.print(f"[dim]{escape(notes_skipped)}[/]")
+    if as_json:
+        sys.stdout.write(json.dumps({"documents": report, "ok": not code}, indent=2) + "\n")
+    if code:
+        raise typer.Exit(code)
+
+
+@command(rich_help_panel=PANEL)
+def diff(
+    old: Annotated[
+        Path,
+        typer.Argument(
+            help="The earlier version: a case file or a built .docx.", show_default=False
+        ),
+    ],
+    new: Annotated[
+        Path,
+        typer.Argument(help="The later version: a case file or a built .docx.", show_default=False),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Also write a DOCX of NEW with tracked changes against OLD.",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """What changed between two versions of a document.
+
+    Lines added and deleted, quantities, values, months, notes in, out or changed, and totals;
+    with --output, a redline DOCX."""
+    from ..ops.diff import diff_paths, write_redline
+
+    pipeline = _pipeline()
+    result = diff_paths(old, new, pipeline)
+    if output is not None:
+        write_redline(old, new, output, pipeline)
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
+    else:
+        out.print(result.to_text(), markup=False)
+    if output is not None:
+        (err if as_json else out).print(f"wrote {output}")
