@@ -167,16 +167,41 @@ class BpcProgram:
     known: bool
     title: int
     """10 or 22 (`fund_source.title` when the case gives it); 0 when not known."""
+    authority: str = ""
+    """The statute, e.g. "10 U.S.C. 333 (Build the capacity of foreign security forces)"
+    ("" when the table lacks the program)."""
 
 
-def _bpc_program(facts: Facts) -> BpcProgram:
-    source = facts.document.case.fund_source
+def bpc_program_of(document: LoaDocument) -> BpcProgram:
+    """The BPC program of a document's `fund_source` (an empty one when it has none)."""
+    source = document.case.fund_source
     if source is None:
         return BpcProgram("", False, 0)
     found = load_reference().bpc_program(source.program)
     name, row = found if found else (source.program, {})
     title = source.title or int(row.get("title") or 0)
-    return BpcProgram(name, found is not None, title)
+    return BpcProgram(name, found is not None, title, str(row.get("authority") or ""))
+
+
+def _bpc_program(facts: Facts) -> BpcProgram:
+    return bpc_program_of(facts.document)
+
+
+def bpc_indirect_charges(document: LoaDocument) -> bool:
+    """A Title 10 BPC case developed (approved for offer) on or after the date of money.yaml
+    `bpc_indirect_charges_from` and not implemented before it: its lines bear the Title 10 BPC
+    indirect charges instead of the administrative surcharge, the CAS surcharge and accessorial
+    charges."""
+    start = limits()["bpc_indirect_charges_from"]
+    approved = document.cwd_approval
+    implemented = document.implementation_date
+    return (
+        document.is_bpc
+        and bpc_program_of(document).title == 10
+        and approved is not None
+        and approved >= start
+        and not (implemented is not None and implemented < start)
+    )
 
 
 DATA: dict[str, Data] = {
@@ -211,6 +236,12 @@ DATA: dict[str, Data] = {
     "is_bpc": Data(bool, lambda f: f.document.is_bpc, "a BPC case"),
     "country": Data(Country, _country, "the case's country, from reference/countries.yaml"),
     "bpc_program": Data(BpcProgram, _bpc_program, "the BPC program of fund_source.program"),
+    "bpc_indirect_charges": Data(
+        bool,
+        lambda f: bpc_indirect_charges(f.document),
+        "a Title 10 BPC case developed from 14 August 2020: indirect charges instead of the "
+        "administrative surcharge, CAS and accessorials",
+    ),
     "party": Data(str, lambda f: party(f.document.case), "Purchaser or Benefitting Partner"),
     "ia_name": Data(str, lambda f: _ia_name(f.document.case), "the Implementing Agency's name"),
     "country_name": Data(str, lambda f: _country_name(f.document.case), "the country's name"),
