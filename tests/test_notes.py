@@ -84,7 +84,9 @@ class TestProjectLibrary:
         assert load_library(copy).digest != library.digest
 
     def test_covers_every_placement_section_and_carry_over(self, library):
-        assert {n.placement for n in library} == {"notes", "payment_schedule", "line"}
+        # "line" (in a line's description column) is supported (tests/test_rendering.py) but the
+        # Appendix 6 line notes print in the notes section, so the library uses the other two
+        assert {n.placement for n in library} == {"notes", "payment_schedule"}
         assert {n.section for n in library} == {1, 2, 3, 4, 5}
         assert {n.carry_over for n in library} >= set(CARRY_OVER) - {"basic_only"}
 
@@ -102,6 +104,32 @@ class TestProblems:
         note = read_note(write_note(tmp_path))
         assert note.id == "TEST-NOTE" and note.compiled_rule.names_lines
         assert note.body == "Applies to {{ refs(note_lines) }}."
+
+    def test_used_when_is_checked_like_a_rule_and_points_at_its_line(self, tmp_path):
+        note = read_note(write_note(tmp_path / "ok", used_when="not is_modification"))
+        assert note.compiled_used_when is not None
+        with pytest.raises(NoteError) as info:
+            read_note(write_note(tmp_path / "bad", used_when="case.bpc_sistem == 'x'"))
+        problem = info.value.problems[0]
+        assert problem.location == "line 13"  # the used_when line of the front matter
+        assert problem.message.startswith("used_when unknown field case.bpc_sistem")
+        assert "did you mean 'case.bpc_system'" in problem.message
+
+    def test_refresh_on_is_not_read_with_once(self, tmp_path):
+        path = write_note(tmp_path, refresh_on="[Amendment]", carry_over="once")
+        with pytest.raises(NoteError, match="refresh_on is not read with carry_over once"):
+            read_note(path)
+        note = read_note(write_note(tmp_path / "ok", refresh_on="[Amendment]", carry_over="every"))
+        assert note.refreshed_on == {"Amendment"}
+        default = read_note(write_note(tmp_path / "vr", carry_over="version_refresh"))
+        assert default.refreshed_on == {"Basic", "Amendment", "Modification"}
+
+    def test_in_force_must_name_a_note_of_the_library(self, tmp_path):
+        write_note(tmp_path, "FIRST", rule='in_force("SECOND") and is_fms', carry_over="every")
+        with pytest.raises(NoteError, match="in_force names SECOND, which is not a note"):
+            load_library(tmp_path)
+        write_note(tmp_path, "SECOND", order="3998")
+        assert len(load_library(tmp_path)) == 2
 
     def test_unknown_front_matter_field_with_near_miss(self, tmp_path):
         path = write_note(tmp_path, carry_ovr="every", carry_over=None)

@@ -125,6 +125,7 @@ def test_check_errors_stop_the_build_and_keep_earlier_output(
 def test_strict_stops_on_warnings_too(builder: Builder, tmp_path: Path) -> None:
     data = example("BN-B-ZEA/basic")
     data["document"]["purpose"] += " as agreed with the USG"  # a terminology warning
+    data["lines"][1] |= {"severable": True, "performance_period": "12 months"}  # no other
     path = write_chain(tmp_path / "case", data)
     result = builder.build(path, tmp_path / "out")
     assert [f.rule_id for f in result.findings] == ["QC-TERM-USG"]

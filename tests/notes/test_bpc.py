@@ -214,11 +214,6 @@ def test_indirect_charges_not_on_title_22_or_cases_developed_before_august_2020(
     assert decision(chain, tmp_path / "impl", "INDIRECT-CHARGES-T10-BPC").status == "deleted"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="selection reads a false rule as a deletion: a note limited to case-module "
-    "Modifications is deleted by a DSAMS BPC module Modification instead of staying in force",
-)
 def test_indirect_charges_stay_in_force_through_a_bpc_module_modification(tmp_path: Path) -> None:
     chain = Chain(bpc_module(basic())).modify()
     assert decision(chain, tmp_path, "INDIRECT-CHARGES-T10-BPC").status == "in force"

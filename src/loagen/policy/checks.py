@@ -766,6 +766,30 @@ def country_unknown(ctx: Context) -> Iterator[Hit]:
         )
 
 
+def _country_flag(ctx: Context, flag: str) -> bool | None:
+    """The case country's `flag` in countries.yaml: True or False, or None when the table does
+    not say (the country is not in it, or leaves the flag empty): unknown, never "no"."""
+    row = ctx.ref.countries.get(ctx.case.country_code)
+    value = row.get(flag) if isinstance(row, dict) else None
+    return None if value is None else bool(value)
+
+
+def _country_label(ctx: Context) -> str:
+    """'BN (Republic of Bandaria)', or the bare code when the table has no name for it."""
+    code = ctx.case.country_code
+    row = ctx.ref.countries.get(code)
+    name = row.get("name") if isinstance(row, dict) else None
+    return f"{code} ({name})" if name else code
+
+
+def _flag_unknown(ctx: Context, flag: str) -> str:
+    """Why `flag` is not known for the case's country, in words."""
+    code = ctx.case.country_code
+    if code not in ctx.ref.countries:
+        return f"country code {code} is not in countries.yaml"
+    return f"countries.yaml leaves {flag} empty for {_country_label(ctx)}"
+
+
 @rule(
     "QC-TOS-DU-COUNTRY",
     "error",
@@ -773,15 +797,34 @@ def country_unknown(ctx: Context) -> Iterator[Hit]:
     "Table C4.T2a, Table C9.T11",
 )
 def du_country(ctx: Context) -> Iterator[Hit]:
-    country = ctx.ref.countries.get(ctx.case.country_code)
-    if country is None or country.get("dependable_undertaking"):
-        return
+    if _country_flag(ctx, "dependable_undertaking") is not False:
+        return  # eligible, or not known: QC-TOS-DU-COUNTRY-UNKNOWN says so
     for i, term in enumerate(ctx.case.terms_of_sale):
         if term in (DU, CPD):
             yield Hit(
                 f"terms_of_sale[{i}]",
                 f"{term} is only authorized for countries eligible for Dependable Undertaking; "
-                f"{ctx.case.country_code} ({country.get('name', '')}) is not",
+                f"{_country_label(ctx)} is not",
+            )
+
+
+@rule(
+    "QC-TOS-DU-COUNTRY-UNKNOWN",
+    "warning",
+    "Dependable Undertaking and Cash Prior to Delivery: the country's eligibility is known",
+    "Table C4.T2a, Table C9.T11",
+)
+def du_country_unknown(ctx: Context) -> Iterator[Hit]:
+    if _country_flag(ctx, "dependable_undertaking") is not None:
+        return
+    for i, term in enumerate(ctx.case.terms_of_sale):
+        if term in (DU, CPD):
+            yield Hit(
+                f"terms_of_sale[{i}]",
+                f"{term} needs a country eligible for Dependable Undertaking, and whether "
+                f"{_country_label(ctx)} is eligible is not known ({_flag_unknown(ctx, 'dependable_undertaking')}): "
+                "check the column 'Term of Sale - Dependable Undertaking Authorized' of SAMM "
+                "Table C4.T2a, and ask policy staff to fill in dependable_undertaking",
             )
 
 
@@ -1711,12 +1754,11 @@ def eda_approval(ctx: Context) -> Iterator[Hit]:
 )
 def eda_grant(ctx: Context) -> Iterator[Hit]:
     grants = [(p, ln) for p, ln in ctx.lines if _grant_eda(ln)]
-    country = ctx.ref.countries.get(ctx.case.country_code)
-    for path, ln in grants:
-        if country is not None and not country.get("eda_grant"):
+    if _country_flag(ctx, "eda_grant") is False:  # not known: QC-EDA-GRANT-COUNTRY-UNKNOWN
+        for path, ln in grants:
             yield Hit(
                 f"{path}.eda.kind",
-                f"{_line(ln)} is grant EDA but {ctx.case.country_code} is not eligible for grant "
+                f"{_line(ln)} is grant EDA but {_country_label(ctx)} is not eligible for grant "
                 "Excess Defense Articles",
             )
     if grants and "EDA Grant" not in ctx.case.terms_of_sale:
@@ -1728,6 +1770,27 @@ def eda_grant(ctx: Context) -> Iterator[Hit]:
     if not grants and "EDA Grant" in ctx.case.terms_of_sale:
         i = ctx.case.terms_of_sale.index("EDA Grant")
         yield Hit(f"terms_of_sale[{i}]", "'EDA Grant' term of sale but no grant EDA line")
+
+
+@rule(
+    "QC-EDA-GRANT-COUNTRY-UNKNOWN",
+    "warning",
+    "Grant EDA: the country's eligibility is known",
+    "Appendix 8, Table C4.T2a",
+)
+def eda_grant_country_unknown(ctx: Context) -> Iterator[Hit]:
+    if _country_flag(ctx, "eda_grant") is not None:
+        return
+    why = _flag_unknown(ctx, "eda_grant")
+    for path, ln in ctx.lines:
+        if _grant_eda(ln):
+            yield Hit(
+                f"{path}.eda.kind",
+                f"{_line(ln)} is grant EDA, and whether {_country_label(ctx)} is eligible for "
+                f"grant Excess Defense Articles is not known ({why}): confirm that the country is "
+                "eligible under Foreign Assistance Act section 516 (SAMM Appendix 8, Excess "
+                "Defense Articles), and ask policy staff to fill in eda_grant",
+            )
 
 
 @rule(

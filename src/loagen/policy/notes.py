@@ -71,7 +71,9 @@ CARRY_OVER: dict[str, str] = {
     "lines_added": "printed when the document adds a line the rule names (and then about those "
     "lines); otherwise it stays in force on the case without being restated",
     "lines_added_or_increased": "printed when the document adds a line the rule names or raises "
-    "its quantity or value; otherwise it stays in force without being restated",
+    "it as the scope counts it (its quantity on a defined order case, its value on a blanket "
+    "order case; a price change alone does not count); otherwise it stays in force without being "
+    "restated",
     "field_changed": "printed when the document adds a line the rule names or changes one of "
     "the fields in changed_fields on such a line (a price change does not count); otherwise it "
     "stays in force without being restated",
@@ -167,6 +169,11 @@ class FrontMatter(BaseModel):
     """The documents the note may appear on."""
     rule: Annotated[str, Field(min_length=1)]
     """When the note applies: a rule expression (see loagen.policy.rules)."""
+    used_when: Annotated[str, Field(min_length=1)] | None = None
+    """Like `documents`, a condition on the document itself (a rule expression): on a document
+    where it is false the note is not used at all, so a note the case carries stays in force
+    untouched instead of being deleted, e.g. `not is_modification or case.bpc_system !=
+    "bpc_module"` for notes Modifications restate only on case-module BPC programs."""
     carry_over: CarryOver
     """What happens to the note on Amendments and Modifications (see CARRY_OVER)."""
     changed_fields: list[Annotated[str, AfterValidator(_line_field)]] = Field(default_factory=list)
@@ -254,6 +261,7 @@ class Note(FrontMatter):
     sha256: str
     """Hash of the note file's bytes."""
     compiled_rule: Rule = Field(exclude=True, repr=False)
+    compiled_used_when: Rule | None = Field(default=None, exclude=True, repr=False)
     compiled_title: Body = Field(exclude=True, repr=False)
 
     @property
@@ -541,6 +549,12 @@ def _read(path: Path, raw: bytes) -> tuple[Note | None, list[NoteError]]:
             line=_content_line(value_nodes["title"], offset), file_lines=lines,
         ),
     }  # fmt: skip
+    if front.used_when is not None:
+        used_line = _content_line(value_nodes["used_when"], offset)
+        jobs["compiled_used_when"] = lambda: compile_rule(
+            front.used_when, source=path, line=used_line, file_lines=lines, what="used_when",
+            end_line=_content_end(value_nodes["used_when"], offset),
+        )  # fmt: skip
     for name, job in jobs.items():
         try:
             compiled[name] = job()

@@ -187,7 +187,7 @@ def _field(item: Any, path: str) -> Any:
 
 _POOL_WORDS = {
     "lines_added": "added",
-    "lines_added_or_increased": "added, or raised in quantity or value,",
+    "lines_added_or_increased": "added, or raised (quantity, or value on a blanket order),",
     "field_changed": "added, or changed in {fields},",
 }
 _NONE_WORDS = {
@@ -345,6 +345,15 @@ def _decide(
                 f"in force since the {held.since}; not used on a {kind} (only on {only})",
             )
         return out("out", f"not used on a {kind} (only on {only})")
+    if note.compiled_used_when is not None:
+        used = (explain if explained else decide)(note.compiled_used_when, names)
+        if not used.value:
+            why = f"not used on this document: {' '.join(note.used_when.split())} is false"
+            if explained:
+                why += f" ({_false_parts(used.terms)})"
+            if held is not None:
+                return out("in force", f"in force since the {held.since}; {why}", used.terms)
+            return out("out", why, used.terms)
     outcome = (explain if explained else decide)(note.compiled_rule, names)
     if not outcome.value:
         why = (

@@ -263,19 +263,21 @@ def compile_rule(
     line: int = 1,
     end_line: int | None = None,
     file_lines: Sequence[str] | None = None,
+    what: str = "rule",
 ) -> Rule:
     """Check and compile a rule. `source`, `line`, `end_line` (where the rule is in the note
     file) and `file_lines` (the file's lines) place errors: a `RuleError` names the file, the
-    line and the part of the rule that is wrong, and shows that line."""
+    line and the part of the rule that is wrong, and shows that line; `what` names the field
+    the rule is written in ("rule", "used_when")."""
     text = normalise(text)
     span = (end_line - line + 1) if end_line else text.count("\n") + 1
     where = {"source": source, "line": line, "file_lines": file_lines, "span": span}
     if not text:
-        raise _error("rule", "is empty", **where)
+        raise _error(what, "is empty", **where)
     eq = _single_equals(text)
     if eq is not None:
         raise _error(
-            "rule",
+            what,
             f"uses a single '=' (at character {eq + 1}): write '==' to compare; "
             "a rule cannot assign",
             needle="=",
@@ -292,17 +294,19 @@ def compile_rule(
                 parser.stream.current.lineno,
             )
     except TemplateSyntaxError as exc:
-        raise _syntax_error("rule does not parse:", exc, source, line, file_lines, text) from None
+        raise _syntax_error(
+            f"{what} does not parse:", exc, source, line, file_lines, text
+        ) from None
     sources: list[tuple[str, str]] = []
     try:
         shape_tree = _tree(expr, rule_scope(), sources)
         tree = _compile_leaves(shape_tree, sources, f"<rule {source or ''}:{line}>")
     except Invalid as exc:
-        raise _error("rule", exc.message, needle=exc.needle, **where) from None
+        raise _error(what, exc.message, needle=exc.needle, **where) from None
     except Unsupported as exc:
-        raise _error("rule", str(exc), **where) from None
+        raise _error(what, str(exc), **where) from None
     except (SyntaxError, RecursionError, MemoryError, ValueError) as exc:
-        raise _error("rule", f"does not compile: {type(exc).__name__}", **where) from None
+        raise _error(what, f"does not compile: {type(exc).__name__}", **where) from None
     return Rule(text, source, line, tree, any(leaf.names_lines for leaf in _leaves_of(tree)))
 
 

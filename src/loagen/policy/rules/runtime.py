@@ -67,10 +67,16 @@ def change_set(document: LoaDocument, lines: LineSet) -> ChangeSet:
         deleted=LineSet(c.previous for c in changes.deleted),
         touched=LineSet(c.revised for c in changes.touched if c.revised is not None),
         increased=LineSet(
-            c.revised for c in changes.lines if c.revised and (c.quantity_up or c.value_up)
+            c.revised for c in changes.lines if c.revised and _increased(c, document.case.category)
         ),
         scope=LineSet(c.revised for c in changes.scope_lines if c.revised is not None),
     )
+
+
+def _increased(change: Any, category: str) -> bool:
+    """More of a line, as the scope of the case counts it: more quantity on a defined order
+    line, more value on a blanket order line (a price change alone does not count)."""
+    return change.quantity_up if category == "defined_order" else change.value_up
 
 
 # -- limits (money.yaml) ----------------------------------------------------------------------
