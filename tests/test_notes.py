@@ -269,6 +269,27 @@ def test_cli_notes_lists_and_checks_the_library(tmp_path, monkeypatch):
     assert "no problems" in checked.output
 
 
+def test_cli_notes_shows_versions_and_one_note_in_full(tmp_path, monkeypatch):
+    import json
+
+    from loagen.cli import app
+
+    monkeypatch.setenv("LOAGEN_PROJECT", str(_project(tmp_path, LIBRARY)))
+    runner = CliRunner()
+    listed = runner.invoke(app, ["notes"])
+    assert "688 from 2025-03-24" in listed.output  # ACCESSORIAL-CHARGES's second version
+    one = runner.invoke(app, ["notes", "--note", "ACCESSORIAL-CHARGES"])
+    assert one.exit_code == 0
+    assert "688: from 2025-03-24 (DSCA 25-24 (E-Change 688))" in one.output
+    assert "carry-over     every: printed on every document" in one.output
+    data = json.loads(runner.invoke(app, ["notes", "--json"]).output)
+    by_id = {n["id"]: n for n in data["notes"]}
+    assert [v["version"] for v in by_id["ACCESSORIAL-CHARGES"]["versions"]] == ["1", "688"]
+    assert by_id["LINE-ITEM-NSR"]["refreshed_on"] == ["Amendment"]
+    missing = runner.invoke(app, ["notes", "--note", "ACCESORIAL-CHARGES"])
+    assert missing.exit_code == 4 and "did you mean 'ACCESSORIAL-CHARGES'" in missing.output
+
+
 def test_cli_notes_check_fails_listing_every_problem(tmp_path, monkeypatch):
     from loagen.cli import app
 

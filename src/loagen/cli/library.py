@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -13,11 +14,7 @@ from ..errors import (
     LoagenError,
     NoteError,
 )
-from .common import (
-    _pipeline,
-    command,
-    out,
-)
+from .common import JsonOpt, _pipeline, command, out
 
 PANEL = "Note library and templates"
 
@@ -40,6 +37,78 @@ def _library_checked_on_cases(pipeline) -> list[str]:  # noqa: ANN001
     return problems
 
 
+def _versions(note) -> str:  # noqa: ANN001
+    """'1 from 1 Jan 2000; 688 from 24 Mar 2025' (the last one is printed on new documents)."""
+    parts = []
+    for text in note.texts:
+        until = f" until {text.until.isoformat()}" if text.until else ""
+        parts.append(f"{text.version} from {text.effective.isoformat()}{until}")
+    return "; ".join(parts)
+
+
+def _note_json(note) -> dict[str, Any]:  # noqa: ANN001
+    from ..policy.notes import CARRY_OVER
+
+    return {
+        "id": note.id,
+        "title": note.title,
+        "programs": list(note.programs),
+        "documents": list(note.documents),
+        "level": note.level,
+        "placement": note.placement,
+        "section": note.section,
+        "order": note.order,
+        "rule": " ".join(note.rule.split()),
+        "used_when": " ".join(note.used_when.split()) if note.used_when else None,
+        "carry_over": note.carry_over,
+        "carry_over_means": CARRY_OVER[note.carry_over],
+        "changed_fields": list(note.changed_fields),
+        "refreshed_on": sorted(note.refreshed_on),
+        "versions": [
+            {
+                "version": t.version,
+                "effective": t.effective.isoformat(),
+                "until": t.until.isoformat() if t.until else None,
+                "issued_by": t.issued_by,
+            }
+            for t in note.texts
+        ],  # fmt: skip
+        "references": list(note.references),
+        "file": str(note.path),
+    }
+
+
+def _print_note(note) -> None:  # noqa: ANN001
+    data = _note_json(note)
+    out.print(f"[bold]{escape(note.id)}[/]: {escape(note.title)}")
+    rows = [
+        ("programs", ", ".join(data["programs"])),
+        ("documents", ", ".join(data["documents"])),
+        ("placement", f"{note.placement}, section {note.section}, order {note.order}"),
+        ("rule", data["rule"]),
+        ("used when", data["used_when"] or ""),
+        ("carry-over", f"{note.carry_over}: {data['carry_over_means']}"),
+        ("watches", ", ".join(data["changed_fields"])),
+        ("new version on", ", ".join(data["refreshed_on"])),
+        ("file", data["file"]),
+    ]
+    for label, value in rows:
+        if value:
+            out.print(f"  [dim]{label:<15}[/]{escape(value)}")
+    out.print("  [dim]versions[/]")
+    for v in data["versions"]:
+        until = f" until {v['until']}" if v["until"] else ""
+        by = f" ({v['issued_by']})" if v["issued_by"] else ""
+        out.print(f"    {escape(v['version'])}: from {v['effective']}{until}{escape(by)}")
+    if note.references:
+        out.print("  [dim]references[/]")
+        for ref in note.references:
+            out.print(f"    {escape(ref)}")
+    out.print("  [dim]text of the newest version[/]")
+    for line in note.body.splitlines():
+        out.print(f"    {escape(line)}")
+
+
 @command(rich_help_panel=PANEL)
 def notes(
     check: Annotated[
@@ -50,8 +119,19 @@ def notes(
             "order keys, and a dry run on the project's cases); exit 4 listing every problem.",
         ),
     ] = False,
+    note_id: Annotated[
+        str | None,
+        typer.Option(
+            "--note",
+            help="Show one note in full: its rule, carry-over, versions with their dates, "
+            "references and text.",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """List the note library: each note's id, title, programs, placement and rule."""
+    """List the note library: each note's id, title, programs, placement, carry-over, versions
+    and rule."""
     from rich.table import Table
 
     pipeline = _pipeline()
@@ -66,6 +146,24 @@ def notes(
             )
         out.print(f"{pipeline.note_library_folder}: {len(library)} notes, no problems")
         return
+    if note_id is not None:
+        if note_id not in library:
+            from ..errors import did_you_mean
+
+            raise NoteError(
+                f"no note {note_id!r} in the library{did_you_mean(note_id, list(library.ids))}",
+                source=pipeline.note_library_folder,
+            )
+        if as_json:
+            sys.stdout.write(json.dumps(_note_json(library[note_id]), indent=2) + "\n")
+        else:
+            _print_note(library[note_id])
+        return
+    if as_json:
+        data = {"library": str(pipeline.note_library_folder), "digest": library.digest,
+                "notes": [_note_json(n) for n in library]}  # fmt: skip
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return
     rows = [
         (
             note.id,
@@ -73,21 +171,23 @@ def notes(
             ", ".join(note.programs),
             f"{note.placement} §{note.section}" if note.placement == "notes" else note.placement,
             note.carry_over,
+            _versions(note),
             " ".join(note.rule.split()),
         )
         for note in library
     ]
     if not out.is_terminal:  # piped or redirected: one tab-separated line a note
-        sys.stdout.write("id\ttitle\tprograms\tplacement\tcarry-over\trule\n")
+        sys.stdout.write("id\ttitle\tprograms\tplacement\tcarry-over\tversions\trule\n")
         sys.stdout.writelines("\t".join(row) + "\n" for row in rows)
         return
     table = Table(title=f"{pipeline.note_library_folder} ({len(library)} notes)", show_lines=False)
     table.add_column("id", no_wrap=True)
-    for column in ("title", "programs", "placement", "carry-over", "rule"):
+    for column in ("title", "programs", "placement", "carry-over", "versions", "rule"):
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(*(escape(cell) for cell in row))
     out.print(table)
+    out.print("[dim](--note ID shows one note in full)[/]")
 
 
 # -- templates -------------------------------------------------------------------------------------
