@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,8 @@ class CaseFile:
     path: Path
     case: Case
     sha256: str
+    raw: bytes = field(default=b"", repr=False, compare=False)
+    """The file's bytes (a build records them in the DOCX: see `case.embedded`)."""
 
 
 def _json_path(loc: tuple[Any, ...]) -> str:
@@ -293,7 +295,7 @@ def load_case(path: Path, raw: bytes | None = None) -> CaseFile:
     if raw is None:
         raw = read_limited(path, "case file", CaseError)
     case = parse_case(parse_case_bytes(raw, path), source=path)
-    return CaseFile(path=path, case=case, sha256=hashlib.sha256(raw).hexdigest())
+    return CaseFile(path=path, case=case, sha256=hashlib.sha256(raw).hexdigest(), raw=raw)
 
 
 CASE_SUFFIXES = (".json", ".yaml", ".yml")

@@ -1,17 +1,32 @@
 """What changed between two versions of a document: a readable summary, and a redline DOCX.
 
 The summary compares two case files, or two built documents through the manifests beside them
-(and the case files those record): lines added and deleted, quantities, values and months of
-the lines in both, the document's own fields, notes that came in, dropped out or changed, and
-the totals. The redline is a DOCX with tracked changes (insertions and deletions a reviewer
-accepts or rejects in Word) made by python-redlines' Docxodus engine from the two rendered
-documents.
+(and the case files those record): the document's own fields and the case's, lines added and
+deleted, quantities, unit costs, values, months and codes of the lines in both, the notes, and
+the totals. Each note printed on either version, or deleted by the later one, is put in one of
+these groups:
+
+- added: printed on the later version and not on the case after the earlier one;
+- printed again: on the case already (not printed on the earlier version), printed again;
+- changed: printed on both, with a different wording, version, or lines;
+- stays in force, not restated: printed on the earlier version, not on the later one, and still
+  on the case (SAMM AP9.T2: a note stays in force until a document deletes it);
+- deleted: on the case after the earlier version, deleted by the later one;
+- no longer printed: printed on the earlier version only, and the later one says nothing of it
+  (a document of another case, or a built document whose manifest has no note history).
+
+`DocumentDiff.to_json` gives every old and new value as data (amounts and quantities as exact
+decimal strings, dates as YYYY-MM-DD, codes, note versions, lines and texts); `to_text` is the
+same for a reviewer to read. The redline is a DOCX with tracked changes (insertions and
+deletions a reviewer accepts or rejects in Word) made by python-redlines' Docxodus engine from
+the two rendered documents.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,24 +35,72 @@ from ..case.history import compare
 from ..case.model import Line
 from ..document.assembly import LoaDocument
 from ..document.costs import TOTALS
-from ..document.wording import money, quantity
+from ..document.word_diff import Change, wording_changes
+from ..document.wording import line_refs, money, quantity
 from ..errors import DiffError, LoagenError
 from ..manifest import manifest_path, read_manifest
 from ..output.files import atomic_write
 from ..pipeline import Pipeline
 from ..policy.selection import keyed_notes
+from ..reference import load_reference
 from ..rendering.redline import redline_docx
 
-DOCUMENT_FIELDS = (
-    "kind",
-    "number",
-    "offer_expiration_date",
-    "implementation_date",
-    "purpose",
-    "reason",
-    "restated",
-    "case_closure",
+DOCUMENT_SKIPPED = ("previous",)
+"""Fields of `document` not compared: the path of the previous snapshot always differs."""
+CASE_SKIPPED = ("document", "lines")
+"""Fields of the case compared on their own (the document's fields, and line by line)."""
+
+LINE_FACTS = (
+    "masl",
+    "description",
+    "quantity",
+    "unit_of_issue",
+    "unit_cost",
+    "value",
+    "months",
+    "source_code",
+    "type_of_assistance",
+    "offer_release_code",
+    "delivery_term_code",
 )
+"""What the JSON gives of each line, old and new, whether it changed or not."""
+
+_LABELS = {
+    "masl": "MASL",
+    "unit_of_issue": "unit of issue",
+    "unit_cost": "unit cost",
+    "source_code": "source code",
+    "type_of_assistance": "type of assistance",
+    "offer_release_code": "offer release code",
+    "delivery_term_code": "delivery term code",
+}
+_MONEY_FIELDS = {"unit_cost", "value"}
+_CODE_TABLES = {
+    "source_code": "source_codes",
+    "type_of_assistance": "type_of_assistance",
+    "offer_release_code": "offer_release_codes",
+    "delivery_term_code": "delivery_term_codes",
+}
+
+NOTE_GROUPS = {
+    "added": "Notes added",
+    "printed again": "Notes printed again (already on the case)",
+    "changed": "Notes printed on both that changed",
+    "stays in force": "Notes that stay in force, not restated",
+    "deleted": "Notes deleted",
+    "no longer printed": "Notes no longer printed",
+}
+"""The groups of notes, in the order shown, with their headings."""
+_MARKS = {
+    "added": "+",
+    "printed again": "+",
+    "changed": "~",
+    "stays in force": "=",
+    "deleted": "x",
+    "no longer printed": "-",
+}
+WORDING_SHOWN = 3
+"""Changed paragraphs a note shows in the text summary (the JSON has them all)."""
 
 
 # -- one side of the comparison -------------------------------------------------------------------
@@ -56,17 +119,45 @@ class NoteState:
     placement: str = "notes"
 
     def differs_from(self, other: NoteState) -> list[str]:
+        """What differs from the `other` (earlier) state: "wording", "title", "note file",
+        "version", "lines"."""
         what = []
         if self.body is not None and other.body is not None:
-            if self.body != other.body or self.title != other.title:
-                what.append("text")
+            if self.body != other.body:
+                what.append("wording")
+            if self.title != other.title:
+                what.append("title")
         elif self.sha256 != other.sha256:
             what.append("note file")
         if self.version != other.version:
-            what.append(f"version {other.version} -> {self.version}")
+            what.append("version")
         if self.lines != other.lines:
-            what.append(f"lines {', '.join(other.lines) or '-'} -> {', '.join(self.lines) or '-'}")
+            what.append("lines")
         return what
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "lines": list(self.lines),
+            "title": self.title or None,
+            "text": self.body,
+        }
+
+
+@dataclass(frozen=True)
+class OnCase:
+    """A note on the case after a version: the version it carries and since which document."""
+
+    version: str
+    since: str
+
+
+@dataclass(frozen=True)
+class Decided:
+    """What the later version decided of a note, when known (case files): status and reason."""
+
+    status: str
+    reason: str
 
 
 @dataclass
@@ -79,6 +170,10 @@ class Version:
     totals: dict[str, Decimal]
     docx: Path | None = None
     remarks: list[str] = field(default_factory=list)
+    on_case: dict[str, OnCase] | None = None
+    """The notes in force on the case after this version, by id (None: not known)."""
+    decided: dict[str, Decided] = field(default_factory=dict)
+    """This version's decision on each note of the library (case files only)."""
 
 
 def load_version(path: Path, pipeline: Pipeline | None = None) -> Version:
@@ -89,11 +184,19 @@ def load_version(path: Path, pipeline: Pipeline | None = None) -> Version:
     if path.suffix.lower() == ".docx":
         return _built_version(path, pipeline)
     prepared = pipeline.prepare(path)
+    selection = prepared.selection
     notes = [
         NoteState(n.id, n.title, n.version, tuple(n.lines), n.body, n.sha256, n.placement)
-        for n in prepared.selection.notes
+        for n in selection.notes
     ]
-    return Version(str(path), prepared.document, notes, _totals_of(prepared.document))
+    return Version(
+        str(path),
+        prepared.document,
+        notes,
+        _totals_of(prepared.document),
+        on_case={n.note_id: OnCase(n.version, n.since) for n in selection.after},
+        decided={d.note_id: Decided(d.status, d.reason) for d in selection.decisions},
+    )
 
 
 def _built_version(docx: Path, pipeline: Pipeline) -> Version:
@@ -112,7 +215,10 @@ def _built_version(docx: Path, pipeline: Pipeline) -> Version:
         NoteState(n.id, "", n.version, n.lines, None, hashes.get(n.id, ""), n.placement)
         for n in manifest.notes
     ]
-    version = Version(str(docx), None, notes, manifest.total, docx=docx)
+    on_case = None
+    if manifest.note_history or not manifest.notes:
+        on_case = {i: OnCase(v, since) for i, v, since in manifest.note_history}
+    version = Version(str(docx), None, notes, manifest.total, docx=docx, on_case=on_case)
     inputs = manifest.dependencies.inputs
     if inputs:
         case_path = pipeline.project.absolute(inputs[-1].path)
@@ -143,39 +249,243 @@ def _totals_of(document: LoaDocument) -> dict[str, Decimal]:
     return {key: Decimal(getattr(costs, key)) for key, _ in TOTALS}
 
 
+# -- values, as data and as words -------------------------------------------------------------------
+
+
+def _data(value: Any) -> Any:
+    """A value as JSON data: amounts and quantities as exact decimal strings, dates YYYY-MM-DD,
+    models as objects."""
+    if isinstance(value, Decimal):
+        return _decimal(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "model_dump"):
+        return _data(value.model_dump())
+    if isinstance(value, dict):
+        return {str(k): _data(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_data(v) for v in value]
+    return value
+
+
+def _decimal(value: Decimal) -> str:
+    if value == value.to_integral_value():
+        return str(value.to_integral_value())
+    return format(value.normalize(), "f")
+
+
+def _amount(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def _words(value: Any) -> str:
+    """A JSON value as a reviewer reads it."""
+    if value is None or value == []:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(_words(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k} {_words(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _flatten(value: Any, prefix: str) -> dict[str, Any]:
+    """Leaves of a JSON value by path: {"accessorial.transportation": "1240000", ...}."""
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            out.update(_flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    if isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
+        out = {}
+        for i, item in enumerate(value):
+            out.update(_flatten(item, f"{prefix}[{i}]"))
+        return out
+    return {prefix: value}
+
+
 # -- the comparison -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """A field whose value differs: its path in the case file, old and new values as data."""
+
+    field: str
+    old: Any
+    new: Any
+
+    def to_text(self) -> str:
+        return f"{self.field}: {_words(self.old)} -> {_words(self.new)}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"field": self.field, "old": self.old, "new": self.new}
 
 
 @dataclass(frozen=True)
 class LineDiff:
     number: str
     description: str
-    change: str  # "added", "deleted", "changed"
+    change: str  # "added", "deleted", "increased", "decreased", "changed"
     details: tuple[str, ...]
+    """The changes in words, as the text summary shows them."""
+    old: dict[str, Any] | None = None
+    """The line's facts before (`LINE_FACTS`, as data); None for a line added."""
+    new: dict[str, Any] | None = None
+    """The line's facts after; None for a line deleted."""
+    fields: tuple[FieldChange, ...] = ()
+    """Every field of the line that differs (with `value`, the line total)."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "description": self.description,
+            "change": self.change,
+            "old": self.old,
+            "new": self.new,
+            "changes": [f.to_json() for f in self.fields],
+        }
+
+
+@dataclass(frozen=True)
+class NoteDiff:
+    """One note printed on either version, or deleted by the later one."""
+
+    key: str
+    """The note id, or for a note printed once per line its id and line: "X (Line 007)"."""
+    id: str
+    change: str
+    """A key of `NOTE_GROUPS`."""
+    old: NoteState | None
+    new: NoteState | None
+    what: tuple[str, ...] = ()
+    """For a note that changed: "wording", "title", "note file", "version", "lines"."""
+    wording: tuple[Change, ...] = ()
+    """For a note whose wording changed: the paragraphs that differ."""
+    on_case: OnCase | None = None
+    """The note on the case after the later version (stays in force), or after the earlier one
+    (printed again, deleted)."""
+    reason: str = ""
+    """Why the later version prints, keeps or deletes it, when known."""
+
+    @property
+    def title(self) -> str:
+        return (self.new and self.new.title) or (self.old and self.old.title) or ""
+
+    def to_text(self) -> list[str]:
+        head = f"  {_MARKS[self.change]} {self.key}"
+        if self.title:
+            head += f' "{self.title}"'
+        facts = []
+        state = self.new or self.old
+        if self.change in ("added", "printed again") and state and state.version:
+            facts.append(f"version {state.version}")
+        if self.change == "changed":
+            assert self.old is not None and self.new is not None
+            if "version" in self.what:
+                facts.append(f"version {self.old.version} -> {self.new.version}")
+            if "lines" in self.what:
+                facts.append(
+                    f"now for {line_refs(self.new.lines) if self.new.lines else 'no line'} "
+                    f"(was {line_refs(self.old.lines) if self.old.lines else 'no line'})"
+                )
+            if "title" in self.what:
+                facts.append(f'title was "{self.old.title}"')
+            if "wording" in self.what:
+                facts.append("wording")
+            if "note file" in self.what:
+                facts.append("note file edited")
+        if self.on_case and self.change in ("stays in force", "printed again"):
+            facts.append(f"on the case since the {self.on_case.since}")
+            if self.change == "stays in force":
+                facts[-1] += f", version {self.on_case.version}"
+        out = [head + (f": {'; '.join(facts)}" if facts else "")]
+        if self.reason and self.change in ("deleted", "no longer printed"):
+            out.append(f"      {self.reason}")
+        for change in self.wording[:WORDING_SHOWN]:
+            if change.kind == "added":
+                out.append(f"      new paragraph: {_clip(change.new or '')}")
+            elif change.kind == "removed":
+                out.append(f"      paragraph gone: {_clip(change.old or '')}")
+            else:
+                was, now = change.was_now()
+                out += [f"      was: {was}", f"      now: {now}"]
+        if len(self.wording) > WORDING_SHOWN:
+            more = len(self.wording) - WORDING_SHOWN
+            out.append(f"      (and {more} more paragraph{'s' if more != 1 else ''}: see --json)")
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "id": self.id,
+            "title": self.title or None,
+            "change": self.change,
+            "old": self.old.to_json() if self.old else None,
+            "new": self.new.to_json() if self.new else None,
+            "changed": list(self.what),
+            "wording": [c.to_json() for c in self.wording],
+            "on_case": (
+                {"version": self.on_case.version, "since": self.on_case.since}
+                if self.on_case
+                else None
+            ),
+            "reason": self.reason or None,
+        }
+
+
+def _clip(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
+@dataclass(frozen=True)
+class TotalDiff:
+    key: str
+    label: str
+    old: Decimal | None
+    new: Decimal | None
+
+    def to_text(self) -> str:
+        a = money(self.old, cents=True) if self.old is not None else "-"
+        b = money(self.new, cents=True) if self.new is not None else "-"
+        delta = ""
+        if self.old is not None and self.new is not None:
+            sign = "+" if self.new > self.old else "-"
+            delta = f" ({sign}{money(abs(self.new - self.old), cents=True)})"
+        return f"  {self.label}: {a} -> {b}{delta}"
+
+    def to_json(self) -> dict[str, Any]:
+        both = self.old is not None and self.new is not None
+        return {
+            "key": self.key,
+            "total": self.label,
+            "old": None if self.old is None else _amount(self.old),
+            "new": None if self.new is None else _amount(self.new),
+            "difference": _amount(self.new - self.old) if both else None,  # type: ignore[operator]
+        }
 
 
 @dataclass
 class DocumentDiff:
     old: str
     new: str
-    fields: list[str] = field(default_factory=list)
+    fields: list[FieldChange] = field(default_factory=list)
+    """The document's own fields (`document.*`) that differ."""
+    case_fields: list[FieldChange] = field(default_factory=list)
+    """The other fields of the case (purchaser, terms of sale, accessorial charges ...)."""
     lines: list[LineDiff] = field(default_factory=list)
-    notes_in: list[str] = field(default_factory=list)
-    notes_out: list[str] = field(default_factory=list)
-    notes_changed: list[str] = field(default_factory=list)
-    totals: list[tuple[str, Decimal | None, Decimal | None]] = field(default_factory=list)
+    notes: list[NoteDiff] = field(default_factory=list)
+    totals: list[TotalDiff] = field(default_factory=list)
     remarks: list[str] = field(default_factory=list)
+
+    def notes_in(self, change: str) -> list[NoteDiff]:
+        return [n for n in self.notes if n.change == change]
 
     @property
     def empty(self) -> bool:
-        return not (
-            self.fields
-            or self.lines
-            or self.notes_in
-            or self.notes_out
-            or self.notes_changed
-            or self.totals
-        )
+        return not (self.fields or self.case_fields or self.lines or self.notes or self.totals)
 
     def to_text(self) -> str:
         out = [f"{self.old} -> {self.new}"]
@@ -183,27 +493,24 @@ class DocumentDiff:
             out.append("  no differences")
         if self.fields:
             out.append("Document:")
-            out += [f"  {f}" for f in self.fields]
+            out += [f"  {f.to_text()}" for f in self.fields]
+        if self.case_fields:
+            out.append("Case:")
+            out += [f"  {f.to_text()}" for f in self.case_fields]
         if self.lines:
             out.append("Lines:")
             for ln in self.lines:
                 head = f"  Line {ln.number} {ln.change}: {ln.description}"
                 out.append(head + (f": {'; '.join(ln.details)}" if ln.details else ""))
-        if self.notes_in or self.notes_out or self.notes_changed:
-            out.append("Notes:")
-            out += [f"  + {n}" for n in self.notes_in]
-            out += [f"  - {n}" for n in self.notes_out]
-            out += [f"  ~ {n}" for n in self.notes_changed]
+        for change, heading in NOTE_GROUPS.items():
+            group = self.notes_in(change)
+            if group:
+                out.append(f"{heading} ({len(group)}):")
+                for note in group:
+                    out += note.to_text()
         if self.totals:
             out.append("Totals:")
-            for label, before, after in self.totals:
-                a = money(before, cents=True) if before is not None else "-"
-                b = money(after, cents=True) if after is not None else "-"
-                delta = ""
-                if before is not None and after is not None:
-                    sign = "+" if after > before else "-"
-                    delta = f" ({sign}{money(abs(after - before), cents=True)})"
-                out.append(f"  {label}: {a} -> {b}{delta}")
+            out += [t.to_text() for t in self.totals]
         out += [f"Note: {r}" for r in self.remarks]
         return "\n".join(out)
 
@@ -211,71 +518,120 @@ class DocumentDiff:
         return {
             "old": self.old,
             "new": self.new,
-            "document": self.fields,
-            "lines": [
-                {
-                    "number": ln.number,
-                    "description": ln.description,
-                    "change": ln.change,
-                    "details": list(ln.details),
-                }
-                for ln in self.lines
-            ],
-            "notes": {"in": self.notes_in, "out": self.notes_out, "changed": self.notes_changed},
-            "totals": [
-                {
-                    "total": label,
-                    "old": None if a is None else f"{a:.2f}",
-                    "new": None if b is None else f"{b:.2f}",
-                }
-                for label, a, b in self.totals
-            ],
+            "document": [f.to_json() for f in self.fields],
+            "case": [f.to_json() for f in self.case_fields],
+            "lines": [ln.to_json() for ln in self.lines],
+            "notes": [n.to_json() for n in self.notes],
+            "note_counts": {change: len(self.notes_in(change)) for change in NOTE_GROUPS},
+            "totals": [t.to_json() for t in self.totals],
             "remarks": self.remarks,
         }
 
 
 def compare_versions(old: Version, new: Version) -> DocumentDiff:
-    """Everything that differs between two versions, in plain words."""
+    """Everything that differs between two versions, as data and in plain words."""
     result = DocumentDiff(old.label, new.label, remarks=[*old.remarks, *new.remarks])
     if old.document is not None and new.document is not None:
         result.fields = _field_changes(old.document, new.document)
+        result.case_fields = _case_changes(old.document, new.document)
         result.lines = _line_changes(old.document, new.document)
-    before, after = keyed_notes(old.notes, new.notes)
-    for key, note in after.items():
-        was = before.get(key)
-        name = f"{key} ({note.title})" if note.title else key
-        if was is None:
-            result.notes_in.append(name)
-        else:
-            what = note.differs_from(was)
-            if what:
-                result.notes_changed.append(f"{name}: {', '.join(what)}")
-    for key, note in before.items():
-        if key not in after:
-            result.notes_out.append(f"{key} ({note.title})" if note.title else key)
+    result.notes = _note_changes(old, new)
     for key, label in TOTALS:
         a, b = old.totals.get(key), new.totals.get(key)
         if a != b:
-            result.totals.append((label, a, b))
+            result.totals.append(TotalDiff(key, label, a, b))
     return result
 
 
-def _field_changes(old: LoaDocument, new: LoaDocument) -> list[str]:
-    a, b = old.case.document, new.case.document
-    out = []
-    for name in DOCUMENT_FIELDS:
-        before, after = getattr(a, name), getattr(b, name)
-        if before != after:
-            out.append(f"{name}: {_plain(before)} -> {_plain(after)}")
+def _note_changes(old: Version, new: Version) -> list[NoteDiff]:
+    before, after = keyed_notes(old.notes, new.notes)
+    out: list[NoteDiff] = []
+    printed_before = {n.id for n in old.notes}
+    for key, note in after.items():
+        was = before.get(key)
+        decided = new.decided.get(note.id)
+        reason = decided.reason if decided else ""
+        if was is None:
+            held = (old.on_case or {}).get(note.id)
+            again = held is not None and note.id not in printed_before
+            out.append(
+                NoteDiff(key, note.id, "printed again" if again else "added", None, note,
+                         on_case=held if again else None, reason=reason)
+            )  # fmt: skip
+            continue
+        what = note.differs_from(was)
+        if what:
+            wording = ()
+            if "wording" in what and was.body is not None and note.body is not None:
+                wording = wording_changes(was.body, note.body)
+            out.append(
+                NoteDiff(key, note.id, "changed", was, note, tuple(what), wording, reason=reason)
+            )
+    printed_after = {n.id for n in new.notes}
+    for key, note in before.items():
+        if key in after:
+            continue
+        out.append(_not_printed_again(key, note.id, note, new, printed_after))
+    # Notes on the case after the earlier version, not printed on it, that the later deletes.
+    if old.on_case is not None and new.on_case is not None:
+        for note_id, held in old.on_case.items():
+            if note_id in printed_before or note_id in new.on_case or note_id in printed_after:
+                continue
+            decided = new.decided.get(note_id)
+            out.append(
+                NoteDiff(note_id, note_id, "deleted", None, None, on_case=held,
+                         reason=decided.reason if decided else "")
+            )  # fmt: skip
     return out
 
 
-def _plain(value: Any) -> str:
-    if value is None:
-        return "-"
-    if hasattr(value, "model_dump"):
-        return ", ".join(f"{k} {v}" for k, v in value.model_dump().items())
-    return str(value)
+def _not_printed_again(
+    key: str, note_id: str, note: NoteState, new: Version, printed_after: set[str]
+) -> NoteDiff:
+    """A note printed on the earlier version and not (for this line) on the later one."""
+    decided = new.decided.get(note_id)
+    reason = decided.reason if decided else ""
+    if decided is not None and decided.status == "deleted":
+        return NoteDiff(key, note_id, "deleted", note, None, reason=reason)
+    if new.on_case is None:
+        return NoteDiff(key, note_id, "no longer printed", note, None, reason=reason)
+    held = new.on_case.get(note_id)
+    if held is not None:
+        if note_id in printed_after:  # printed for other lines: this one's stays in force
+            reason = ""
+        return NoteDiff(key, note_id, "stays in force", note, None, on_case=held, reason=reason)
+    if decided is None and note_id not in printed_after:
+        # A built document (no decisions): off the case after the later version.
+        return NoteDiff(key, note_id, "deleted", note, None)
+    return NoteDiff(key, note_id, "no longer printed", note, None, reason=reason)
+
+
+def _field_changes(old: LoaDocument, new: LoaDocument) -> list[FieldChange]:
+    a = _flatten(_data(old.case.document), "")
+    b = _flatten(_data(new.case.document), "")
+    return [
+        FieldChange(name, a.get(name), b.get(name))
+        for name in _ordered(a, b)
+        if name.split(".")[0].split("[")[0] not in DOCUMENT_SKIPPED and a.get(name) != b.get(name)
+    ]
+
+
+def _case_changes(old: LoaDocument, new: LoaDocument) -> list[FieldChange]:
+    a, b = {}, {}
+    for name in type(old.case).model_fields:
+        if name in CASE_SKIPPED:
+            continue
+        a.update(_flatten(_data(getattr(old.case, name)), name))
+        b.update(_flatten(_data(getattr(new.case, name)), name))
+    return [
+        FieldChange(path, a.get(path), b.get(path))
+        for path in _ordered(a, b)
+        if a.get(path) != b.get(path)
+    ]
+
+
+def _ordered(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
+    return [*a, *(k for k in b if k not in a)]
 
 
 def _line_changes(old: LoaDocument, new: LoaDocument) -> list[LineDiff]:
@@ -284,22 +640,57 @@ def _line_changes(old: LoaDocument, new: LoaDocument) -> list[LineDiff]:
         if change.added:
             ln = change.revised
             assert ln is not None
-            out.append(LineDiff(ln.number, ln.description, "added", (_line_facts(ln),)))
+            out.append(
+                LineDiff(ln.number, ln.description, "added", (_line_facts(ln),), new=_facts(ln))
+            )
         elif change.deleted:
             ln = change.previous
             assert ln is not None
-            out.append(LineDiff(ln.number, ln.description, "deleted", (f"was {_line_facts(ln)}",)))
+            out.append(
+                LineDiff(
+                    ln.number, ln.description, "deleted", (f"was {_line_facts(ln)}",),
+                    old=_facts(ln),
+                )
+            )  # fmt: skip
         elif change.changed:
-            assert change.previous is not None and change.revised is not None
+            before, after = change.previous, change.revised
+            assert before is not None and after is not None
+            fields = _line_fields(before, after)
             out.append(
                 LineDiff(
                     change.number,
-                    change.revised.description,
-                    _direction(change.previous, change.revised),
-                    _line_details(change.previous, change.revised, change.other_fields),
+                    after.description,
+                    _direction(before, after),
+                    tuple(_line_detail(f, before, after) for f in fields),
+                    _facts(before),
+                    _facts(after),
+                    fields,
                 )
             )
     return out
+
+
+def _facts(line: Line) -> dict[str, Any]:
+    facts = {}
+    for name in LINE_FACTS:
+        value = line.total if name == "value" else getattr(line, name)
+        facts[name] = _amount(value) if name in _MONEY_FIELDS else _data(value)
+    return facts
+
+
+def _line_fields(before: Line, after: Line) -> tuple[FieldChange, ...]:
+    """Every field of the line that differs, the line total ("value") after the unit cost."""
+    out = []
+    for name in type(before).model_fields:
+        a, b = getattr(before, name), getattr(after, name)
+        if a != b:
+            if name in _MONEY_FIELDS:
+                out.append(FieldChange(name, _amount(a), _amount(b)))
+            else:
+                out.append(FieldChange(name, _data(a), _data(b)))
+        if name == "unit_cost" and before.total != after.total:
+            out.append(FieldChange("value", _amount(before.total), _amount(after.total)))
+    return tuple(out)
 
 
 def _direction(before: Line, after: Line) -> str:
@@ -317,30 +708,51 @@ def _line_facts(line: Line) -> str:
     return facts
 
 
-def _line_details(before: Line, after: Line, others: tuple[str, ...]) -> tuple[str, ...]:
-    details = []
-    if before.quantity != after.quantity:
-        details.append(
+def _code(name: str, code: Any) -> str:
+    if code is None:
+        return "-"
+    row = getattr(load_reference(), _CODE_TABLES[name]).get(str(code))
+    meaning = row.get("meaning") if isinstance(row, dict) else row
+    return f"{code} ({meaning})" if meaning else str(code)
+
+
+def _line_detail(change: FieldChange, before: Line, after: Line) -> str:
+    """One changed field of a line in words: "quantity 1 -> 2 EA", "value $1.00 -> $2.00
+    (+$1.00)", "source code P (New procurement) -> S (From DoD stock ...)"."""
+    name = change.field
+    label = _LABELS.get(name, name.replace("_", " "))
+    if name == "quantity":
+        return (
             f"quantity {quantity(before.quantity)} -> {quantity(after.quantity)} "
             f"{after.unit_of_issue}"
         )
-    if before.unit_cost != after.unit_cost:
-        details.append(
+    if name == "unit_cost":
+        return (
             f"unit cost {money(before.unit_cost, cents=True)} -> "
             f"{money(after.unit_cost, cents=True)}"
         )
-    if before.total != after.total:
+    if name == "value":
         delta = after.total - before.total
         sign = "+" if delta > 0 else "-"
-        details.append(
+        return (
             f"value {money(before.total, cents=True)} -> {money(after.total, cents=True)} "
             f"({sign}{money(abs(delta), cents=True)})"
         )
-    if before.months != after.months:
-        details.append(f"months {before.months or '-'} -> {after.months or '-'}")
-    if others:
-        details.append("also changed: " + ", ".join(others))
-    return tuple(details)
+    if name in _CODE_TABLES:
+        return f"{label} {_code(name, change.old)} -> {_code(name, change.new)}"
+    if isinstance(change.old, (dict, list)) or isinstance(change.new, (dict, list)):
+        parts = [
+            FieldChange(path, a, b)
+            for path, a, b in _leaf_changes(change.old, change.new)
+        ]
+        return f"{label}: " + ", ".join(p.to_text() for p in parts)
+    return f"{label} {_words(change.old)} -> {_words(change.new)}"
+
+
+def _leaf_changes(old: Any, new: Any) -> list[tuple[str, Any, Any]]:
+    a = _flatten(old, "") if isinstance(old, (dict, list)) else {"": old}
+    b = _flatten(new, "") if isinstance(new, (dict, list)) else {"": new}
+    return [(k or "value", a.get(k), b.get(k)) for k in _ordered(a, b) if a.get(k) != b.get(k)]
 
 
 def diff_paths(old: Path, new: Path, pipeline: Pipeline | None = None) -> DocumentDiff:

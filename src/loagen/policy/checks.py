@@ -24,9 +24,10 @@ from typing import Literal, NamedTuple
 
 from ..case.model import Case, Line
 from ..document.assembly import LoaDocument
-from ..document.costs import exemption, no_schedule_reason, rate_on, whole
+from ..document.costs import _awacs_countries, exemption, no_schedule_reason, rate_on, whole
 from ..document.wording import money, spell_date
 from ..reference import Reference, load_reference
+from .rules.runtime import bpc_indirect_charges, bpc_program_of, limits
 from .selection import Selection
 from .text_scan import (
     _CUSTOMER,
@@ -817,12 +818,13 @@ def du_country(ctx: Context) -> Iterator[Hit]:
 def du_country_unknown(ctx: Context) -> Iterator[Hit]:
     if _country_flag(ctx, "dependable_undertaking") is not None:
         return
+    why = _flag_unknown(ctx, "dependable_undertaking")
     for i, term in enumerate(ctx.case.terms_of_sale):
         if term in (DU, CPD):
             yield Hit(
                 f"terms_of_sale[{i}]",
                 f"{term} needs a country eligible for Dependable Undertaking, and whether "
-                f"{_country_label(ctx)} is eligible is not known ({_flag_unknown(ctx, 'dependable_undertaking')}): "
+                f"{_country_label(ctx)} is eligible is not known ({why}): "
                 "check the column 'Term of Sale - Dependable Undertaking Authorized' of SAMM "
                 "Table C4.T2a, and ask policy staff to fill in dependable_undertaking",
             )
@@ -1617,6 +1619,495 @@ def scope_old_rate(ctx: Context) -> Iterator[Hit]:
             f"Line {change.number} ({' and '.join(change.scope_reasons)}) carries the old "
             f"administrative surcharge rate {cost.surcharge_rate * 100:.1f}%; put the increase on "
             f"a new line at the current rate {current * 100:.1f}%",
+        )
+
+
+# == rules: surcharge waivers, charges and BPC funding (Appendix 6 notes) ========================
+
+# The Small Case Management Line: cases accepted from 1 August 2006 (DSCA 06-47) to 2 July 2012.
+SCML_FROM, SCML_UNTIL = date(2006, 8, 1), date(2012, 7, 2)
+# Title 10 BPC cases with no CWD approval date: when the Basic's offer expiration date, which
+# stands for it, falls this many days or fewer after the indirect charges date, the case may
+# have been approved before that date (an offer expires some weeks or months after approval).
+APPROVAL_PROXY_DAYS = 180
+# Title 10 BPC programs funded from this fiscal year on may be developed in the DSAMS BPC module.
+BPC_MODULE_FROM_FY = 2025
+_FISCAL_YEAR = re.compile(r"\s*(?:FY\s*)?(\d{4}|\d{2})\s*", re.IGNORECASE)
+_PSC_PROGRAMS = {
+    "snap": "the Simplified Non-Standard Acquisition Program (SNAP)",
+    "crr": "Commercial Repair and Return (CR&R)",
+    "other": "another Army program",
+}
+_WAIVER_NAMES = {
+    "nato_awacs": "NATO AWACS",
+    "nspo": "NSPO",
+    "reciprocal_training": "reciprocal training agreement",
+}
+
+
+def _missing_line(ctx: Context, number: str) -> str | None:
+    """Why Line `number` cannot be named here ('was deleted by this ...', 'is not on this
+    document'), or None when it is on the document."""
+    if ctx.line_path(number):
+        return None
+    if number in {c.number for c in ctx.document.changes.deleted}:
+        return f"was deleted by this {ctx.kind}"
+    return "is not on this document"
+
+
+def _fiscal_year(text: str) -> int | None:
+    """2025 from 'FY25', 'FY2025', 'fy 2025' or '2025'; None when the text is not a year."""
+    m = _FISCAL_YEAR.fullmatch(text)
+    if m is None:
+        return None
+    year = int(m.group(1))
+    return 2000 + year if year < 100 else year
+
+
+def _title(ctx: Context) -> int:
+    """10 or 22: the Title of a BPC case's funds (0 on FMS cases, or when not known)."""
+    return bpc_program_of(ctx.document).title if ctx.is_bpc else 0
+
+
+@rule(
+    "QC-WAIVER-AWACS-COUNTRY",
+    "error",
+    "The NATO AWACS surcharge waiver is only for the NATO AWACS program (country codes N1, W1)",
+    "Appendix 6, Administrative Surcharge Waiver - NATO AWACS; Section C9.6.1",
+)
+def waiver_awacs_country(ctx: Context) -> Iterator[Hit]:
+    waiver = ctx.case.admin_surcharge_waiver
+    awacs = _awacs_countries(ctx.ref)
+    if waiver is None or waiver.kind != "nato_awacs" or ctx.case.country_code in awacs:
+        return
+    yield Hit(
+        "admin_surcharge_waiver.kind",
+        f"the NATO AWACS waiver is only for the NATO AWACS program (country code "
+        f"{' or '.join(sorted(awacs))}), and this case is for {_country_label(ctx)}; as it "
+        "stands the surcharge of every line is dropped: remove admin_surcharge_waiver, or give "
+        "the waiver that applies (nspo or reciprocal_training)",
+    )
+
+
+@rule(
+    "QC-WAIVER-BPC",
+    "error",
+    "No administrative surcharge waiver on BPC cases (the waiver notes are for FMS cases)",
+    "Appendix 6, Administrative Surcharge Waiver notes; Section C9.6.1",
+)
+def waiver_bpc(ctx: Context) -> Iterator[Hit]:
+    waiver = ctx.case.admin_surcharge_waiver
+    if waiver is None or not ctx.is_bpc:
+        return
+    yield Hit(
+        "admin_surcharge_waiver",
+        f"a BPC case has no administrative surcharge waiver: the {_WAIVER_NAMES[waiver.kind]} "
+        "waiver and its note are for FMS cases only; remove admin_surcharge_waiver",
+    )
+
+
+@rule(
+    "QC-WAIVER-RTA-LINES",
+    "error",
+    "A reciprocal training waiver names training lines of the document",
+    "Appendix 6, Administrative Surcharge Waiver - Reciprocal Training Agreement; Section C10.T15",
+)
+def waiver_rta_lines(ctx: Context) -> Iterator[Hit]:
+    waiver = ctx.case.admin_surcharge_waiver
+    if waiver is None or waiver.kind != "reciprocal_training":
+        return
+    # An empty `lines` never gets here: the case model refuses a reciprocal training waiver
+    # without lines when the file is loaded.
+    for i, number in enumerate(waiver.lines):
+        path = f"admin_surcharge_waiver.lines[{i}]"
+        why = _missing_line(ctx, number)
+        ln = ctx.case.line(number)
+        if why is not None:
+            yield Hit(
+                path,
+                f"the reciprocal training waiver names Line {number}, which {why}: name the "
+                "training lines whose surcharges the agreement waives",
+            )
+        elif ln is not None and ln.kind != "training":
+            yield Hit(
+                path,
+                f"the reciprocal training waiver names {_line(ln)}, a {ln.kind} line: the "
+                "agreement waives the surcharges of training only; name training lines, or "
+                "correct the line's kind",
+            )
+
+
+@rule(
+    "QC-SCML-ONE",
+    "error",
+    "A case has at most one Small Case Management Line",
+    "Appendix 6, Small Case Management Line (SCML); DSCA 06-47",
+)
+def scml_one(ctx: Context) -> Iterator[Hit]:
+    scml = [(p, ln) for p, ln in ctx.lines if ln.scml]
+    if len(scml) < 2:
+        return
+    first = scml[0][1]
+    for path, ln in scml[1:]:
+        yield Hit(
+            f"{path}.scml",
+            f"{_line(ln)} and {_line(first)} are both marked scml: a case has one Small Case "
+            "Management Line; keep scml on one line only",
+        )
+
+
+@rule(
+    "QC-SCML-DATE",
+    "warning",
+    "The Small Case Management Line is for cases accepted from 1 August 2006 to 2 July 2012",
+    "Appendix 6, Small Case Management Line (SCML); DSCA 06-47",
+)
+def scml_date(ctx: Context) -> Iterator[Hit]:
+    scml = next(((p, ln) for p, ln in ctx.lines if ln.scml), None)
+    implemented = ctx.document.implementation_date
+    day = implemented or ctx.document.cwd_approval
+    if scml is None or day is None or SCML_FROM <= day <= SCML_UNTIL:
+        return
+    path, ln = scml
+    when = (
+        f"the case was implemented on {spell_date(day)}"
+        if implemented
+        else f"the case is not implemented and its approval date is {spell_date(day)}"
+    )
+    yield Hit(
+        f"{path}.scml",
+        f"{_line(ln)} is marked as the Small Case Management Line, but {when}: only cases "
+        f"accepted from {spell_date(SCML_FROM)} to {spell_date(SCML_UNTIL)} have one (the SCML "
+        "note is printed only for them, and the line bears no administrative surcharge); remove "
+        "scml from the line, or correct the case's dates",
+    )
+
+
+@rule(
+    "QC-PSC-ARMY",
+    "warning",
+    "An Army Program Support Charge is on Army (Implementing Agency B) cases",
+    "Appendix 6, Army Program Support Charge; Section C9.18",
+)
+def psc_army(ctx: Context) -> Iterator[Hit]:
+    ia = ctx.case.ia_code
+    if ia == "B":
+        return
+    agency = ctx.ref.implementing_agencies.get(ia)
+    for path, ln in ctx.lines:
+        if ln.program_support_charge is None:
+            continue
+        yield Hit(
+            f"{path}.program_support_charge",
+            f"{_line(ln)} bears an Army Program Support Charge for "
+            f"{_PSC_PROGRAMS[ln.program_support_charge]}, but the case's Implementing Agency is "
+            f"{ia}{f' ({agency})' if agency else ''}, not the Army (B): check the line, or the "
+            f"Implementing Agency letter of the case identifier {ctx.case.case_id}",
+        )
+
+
+@rule(
+    "QC-NC-WAIVER-REQUESTED",
+    "error",
+    "A nonrecurring cost waiver under review goes with a nonrecurring cost in the price",
+    "Appendix 6, Nonrecurring Costs - Waiver Under Review; Section C9.4.5",
+)
+def nc_waiver_requested(ctx: Context) -> Iterator[Hit]:
+    for path, ln in ctx.lines:
+        nc = ln.nonrecurring_cost
+        if nc is None or nc.waiver_requested is None or nc.amount > 0:
+            continue
+        yield Hit(
+            f"{path}.nonrecurring_cost.amount",
+            f"{_line(ln)} has a nonrecurring cost waiver under review, but its nonrecurring cost "
+            f"is {money(nc.amount)}: the waiver note tells the {ctx.party} the charge is in the "
+            "price while DSCA reviews the request; give the nonrecurring cost amount, or remove "
+            "waiver_requested",
+        )
+
+
+@rule(
+    "QC-BPC-INDIRECT-ACCESSORIAL",
+    "error",
+    "Title 10 BPC cases developed from 14 August 2020 bear indirect charges, not accessorial "
+    "charges",
+    "Appendix 6, Indirect Charges - Title 10 Building Partner Capacity (BPC); Chapter 15",
+)
+def bpc_indirect_accessorial(ctx: Context) -> Iterator[Hit]:
+    if not bpc_indirect_charges(ctx.document):
+        return
+    start = limits()["bpc_indirect_charges_from"]
+    approved = ctx.document.cwd_approval
+    basic = ctx.document.files[0].case.document
+    if basic.cwd_approval_date or ctx.case.document.cwd_approval_date:
+        when = f"approved for offer on {spell_date(approved)}"
+    else:
+        when = f"whose Basic's offer expiration date ({spell_date(approved)}) stands for approval"
+    acc = ctx.case.accessorial
+    for field, label, amount in (
+        ("packing_crating_handling", "packing, crating and handling", acc.packing_crating_handling),
+        ("transportation", "transportation", acc.transportation),
+    ):
+        if amount > 0:
+            yield Hit(
+                f"accessorial.{field}",
+                f"the case charges {label} of {money(amount)}, but it is a Title 10 BPC case "
+                f"{when}: Title 10 BPC cases approved on or after {spell_date(start)} bear "
+                "indirect charges instead of accessorial charges (the indirect charges note "
+                f"says so, and the accessorial charges note is left off); set "
+                f"accessorial.{field} to 0",
+            )
+
+
+@rule(
+    "QC-ACCESSORIAL-LINES",
+    "error",
+    "The lines accessorial charges fall on are lines of the document",
+    "Appendix 6, Accessorial Charges; Section C9.5",
+)
+def accessorial_lines(ctx: Context) -> Iterator[Hit]:
+    acc = ctx.case.accessorial
+    for field, label in (
+        ("pch_lines", "packing, crating and handling"),
+        ("transportation_lines", "transportation"),
+        ("lookup_table_lines", "the transportation look-up table"),
+    ):
+        for i, number in enumerate(getattr(acc, field) or ()):
+            why = _missing_line(ctx, number)
+            if why is not None:
+                yield Hit(
+                    f"accessorial.{field}[{i}]",
+                    f"accessorial.{field} names Line {number} for {label}, and Line {number} "
+                    f"{why}: the accessorial charges note would name it; remove it from the list",
+                )
+
+
+@rule(
+    "QC-BPC-FUND-SOURCE",
+    "warning",
+    "A BPC case gives its fund source (program, Title 10 or 22, fiscal year)",
+    "Appendix 6, Fund Source and Availability notes; Chapter 15",
+)
+def bpc_fund_source(ctx: Context) -> Iterator[Hit]:
+    if not ctx.is_bpc:
+        return
+    source = ctx.case.fund_source
+    if source is None:
+        yield Hit(
+            "fund_source",
+            "the BPC case gives no fund_source: without its program, Title 10 or 22 and fiscal "
+            "year loagen prints no fund source and availability note and cannot tell whether "
+            "the Title 10 BPC indirect charges replace the administrative surcharge, CAS and "
+            "accessorial charges; give fund_source (program and fiscal_year at least)",
+        )
+        return
+    program = bpc_program_of(ctx.document)
+    if program.title == 0:
+        why = (
+            "bpc_programs.yaml gives no Title for it"
+            if program.known
+            else "it is not in bpc_programs.yaml"
+        )
+        yield Hit(
+            "fund_source.program",
+            f"it is not known whether fund_source.program {source.program!r} is Title 10 or "
+            f"Title 22 funding ({why}), so loagen prints no fund source note and cannot decide "
+            "the indirect charges; give fund_source.title (10 or 22), or ask policy staff to "
+            "add the program to bpc_programs.yaml",
+        )
+
+
+@rule(
+    "QC-BPC-SYSTEM",
+    "warning",
+    f"Title 10 BPC cases funded from FY{BPC_MODULE_FROM_FY} say which DSAMS module they are "
+    "developed in",
+    "Appendix 6, BPC notes (DSAMS case module or BPC module); Chapter 15",
+)
+def bpc_system(ctx: Context) -> Iterator[Hit]:
+    source = ctx.case.fund_source
+    if source is None or ctx.case.bpc_system is not None or _title(ctx) != 10:
+        return
+    year = _fiscal_year(source.fiscal_year)
+    if year is None or year < BPC_MODULE_FROM_FY:
+        return
+    yield Hit(
+        "bpc_system",
+        f"the case is funded in FY{year} (fund_source.fiscal_year {source.fiscal_year!r}) and "
+        f"does not say whether it is developed in the DSAMS case module or the DSAMS BPC "
+        f"module; Title 10 programs from FY{BPC_MODULE_FROM_FY} may be in the BPC module, "
+        "whose Modifications leave out several BPC notes and which takes no fund source note. "
+        "loagen reads the case module when bpc_system is absent: give bpc_system "
+        "('case_module' or 'bpc_module')",
+    )
+
+
+@rule(
+    "QC-BPC-APPROVAL-DATE",
+    "warning",
+    "Title 10 BPC cases offered near 14 August 2020 give the date DSCA approved them for offer",
+    "Appendix 6, Indirect Charges - Title 10 Building Partner Capacity (BPC)",
+)
+def bpc_approval_date(ctx: Context) -> Iterator[Hit]:
+    basic = ctx.document.files[0].case.document
+    if _title(ctx) != 10 or basic.cwd_approval_date or ctx.case.document.cwd_approval_date:
+        return
+    start = limits()["bpc_indirect_charges_from"]
+    stand_in = ctx.document.cwd_approval  # the Basic's offer expiration date
+    implemented = ctx.document.implementation_date
+    if stand_in is None or not start <= stand_in <= start + timedelta(days=APPROVAL_PROXY_DAYS):
+        return
+    if implemented is not None and implemented < start:
+        return  # implemented before that date: no indirect charges whatever the approval date
+    yield Hit(
+        "document.cwd_approval_date",
+        "the Basic gives no cwd_approval_date, so its offer expiration date "
+        f"({spell_date(stand_in)}) stands for the date DSCA approved it for offer. That date is "
+        f"{(stand_in - start).days} days after {spell_date(start)}, from when Title 10 BPC cases "
+        "bear indirect charges instead of the administrative surcharge, CAS and accessorial "
+        "charges, so the case may have been approved before it. Give "
+        "document.cwd_approval_date (on the Basic, or on this document when the Basic was not "
+        "written with loagen) so the right charges and notes are chosen",
+    )
+
+
+@rule(
+    "QC-SOLE-SOURCE-BPC",
+    "warning",
+    "A BPC sole source line names the office that approved the exception and its authority",
+    "Appendix 6, Justification and Approval (J&A) for Sole Source Procurement - BPC; Section "
+    "C6.3.4",
+)
+def sole_source_bpc(ctx: Context) -> Iterator[Hit]:
+    if not ctx.is_bpc:
+        return
+    changes = ctx.document.changes
+    for path, ln in ctx.lines:
+        source = ln.sole_source
+        if source is None:
+            continue
+        change = changes.for_line(ln.number)
+        previous = change.previous if change is not None and changes.has_previous else None
+        if previous is not None and previous.sole_source == source:
+            continue  # the note is printed when the designation is added or changed
+        missing = [n for n in ("approved_by", "authority") if getattr(source, n) is None]
+        if not missing:
+            continue
+        effects = []
+        if "approved_by" in missing:
+            agency = ctx.ref.implementing_agencies.get(ctx.case.ia_code, "Implementing Agency")
+            effects.append(f"names the {agency} as the approver")
+        if "authority" in missing:
+            effects.append("cites no Department of Defense authorization")
+        yield Hit(
+            f"{path}.sole_source.{missing[0]}",
+            f"{_line(ln)} designates {source.firm} as sole source without sole_source."
+            f"{' or sole_source.'.join(missing)}: the BPC sole source note then "
+            f"{' and '.join(effects)}; give the office that approved the exception "
+            "(approved_by) and the authorization it used (authority)",
+        )
+
+
+@rule(
+    "QC-FOC-DELIVERY",
+    "warning",
+    "Full Operational Capability data agree: the case's foc and its lines' foc_delivery",
+    "Appendix 6, Estimated Delivery for Full Operational Capability Determination; Associated LOAs",
+)
+def foc_delivery(ctx: Context) -> Iterator[Hit]:
+    foc = ctx.case.foc
+    delivering = [(p, ln) for p, ln in ctx.lines if ln.foc_delivery is not None]
+    if not ctx.is_bpc:
+        if foc is not None:
+            yield Hit(
+                "foc",
+                "Full Operational Capability (10 U.S.C. 333 or 2282) is a BPC provision and this "
+                "is an FMS case: its notes are not printed; remove foc",
+            )
+        for path, ln in delivering:
+            yield Hit(
+                f"{path}.foc_delivery",
+                f"{_line(ln)} gives foc_delivery on an FMS case: the estimated delivery for Full "
+                "Operational Capability is a BPC note; remove it",
+            )
+        return
+    if foc is None:
+        for path, ln in delivering:
+            yield Hit(
+                f"{path}.foc_delivery",
+                f"{_line(ln)} gives an estimated delivery for Full Operational Capability "
+                "(foc_delivery) but the case gives no foc, so neither the estimated delivery "
+                "note nor the associated LOAs note is printed: give foc (authority, program "
+                "title, program office, major end item), or remove foc_delivery",
+            )
+    elif foc.authority == "333" and not delivering:
+        yield Hit(
+            "foc",
+            "the case uses the Full Operational Capability provision of 10 U.S.C. 333 but no "
+            "line gives foc_delivery, so the estimated delivery note is not printed: give "
+            "foc_delivery (calendar year and quarter) on the lines whose delivery the "
+            "provision covers",
+        )
+    elif foc.authority == "2282":
+        for path, ln in delivering:
+            yield Hit(
+                f"{path}.foc_delivery",
+                f"{_line(ln)} gives foc_delivery, but the estimated delivery note is for the "
+                "Full Operational Capability provision of 10 U.S.C. 333 and foc.authority is "
+                "2282: the delivery is not printed; check foc.authority",
+            )
+
+
+@rule(
+    "QC-S333-DIRECT-FUNDED",
+    "warning",
+    "Direct funded equipment is given on Section 333 BPC cases that provide training",
+    "Appendix 6, Programs with Direct Funded Equipment - Section 333 BPC",
+)
+def s333_direct_funded(ctx: Context) -> Iterator[Hit]:
+    source = ctx.case.fund_source
+    if source is None or source.direct_funded_equipment is None:
+        return
+    program = bpc_program_of(ctx.document)
+    if not (ctx.is_bpc and program.name == "Section 333"):
+        yield Hit(
+            "fund_source.direct_funded_equipment",
+            f"direct_funded_equipment is for Section 333 BPC programs, and this case's program "
+            f"is {source.program!r}{'' if ctx.is_bpc else ' on an FMS case'}: the direct funded "
+            "equipment note is not printed; check fund_source.program, or remove "
+            "direct_funded_equipment",
+        )
+    elif not any(ln.kind == "training" for ln in ctx.case.lines):
+        yield Hit(
+            "fund_source.direct_funded_equipment",
+            "direct_funded_equipment describes training on equipment bought with direct "
+            "funding, but the case has no training line, so the note is not printed: give the "
+            "training lines kind 'training', or remove direct_funded_equipment",
+        )
+
+
+@rule(
+    "QC-BPC-T22-AGREEMENT",
+    "warning",
+    "A Title 22 BPC case names its Interagency Agreement or MOA and the obligation number",
+    "Appendix 6, Fund Source and Availability - Title 22 BPC; Chapter 15",
+)
+def bpc_t22_agreement(ctx: Context) -> Iterator[Hit]:
+    source = ctx.case.fund_source
+    if source is None or _title(ctx) != 22:
+        return
+    if source.iaa_moa is None:
+        yield Hit(
+            "fund_source.iaa_moa",
+            "the Title 22 case does not name the Interagency Agreement or Memorandum of "
+            "Agreement its funds come under: the fund source note then speaks of it only in "
+            "general words; give fund_source.iaa_moa (the document, and its amended date)",
+        )
+    if source.obligation_number is None:
+        yield Hit(
+            "fund_source.obligation_number",
+            "the Title 22 case gives no obligation number, which the fund source note states: "
+            "give fund_source.obligation_number",
         )
 
 
