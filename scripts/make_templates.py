@@ -401,7 +401,9 @@ def build_template(kind: str) -> Document:
 
     # -- notes --
     para(doc, "{%p if notes %}")
-    new_page_heading(doc, "Notes")
+    # No page break: the notes follow the payment schedule, so a schedule one row too long for
+    # its page does not leave that page nearly empty (the heading keeps with its first note).
+    para(doc, "Notes", "LOA Heading")
     para(doc, "{%p for note in notes %}")
     para(doc, "{{ note.heading }}", "LOA Note Heading")
     para(doc, "{{p note.body }}")
