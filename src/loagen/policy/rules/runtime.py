@@ -146,6 +146,9 @@ class Country:
     """NATO members, Australia and New Zealand: the BPC COMSEC note does not apply."""
     dependable_undertaking: bool
     eda_grant: bool
+    nato_since: Date | None = None
+    """The date the country joined NATO, when the table gives it (a rule can compare it with
+    `doc_date`)."""
 
 
 def _country(facts: Facts) -> Country:
@@ -160,7 +163,19 @@ def _country(facts: Facts) -> Country:
         comsec_exempt=bool(flags.get("comsec_exempt", flags.get("nato"))),
         dependable_undertaking=bool(flags.get("dependable_undertaking")),
         eda_grant=bool(flags.get("eda_grant")),
+        nato_since=_as_date(flags.get("nato_since")),
     )
+
+
+def _as_date(value: Any) -> Date | None:
+    if isinstance(value, Date):
+        return value
+    if isinstance(value, str):
+        try:
+            return Date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,605 @@
+"""How many pages a built document lays out to, worked out without a word processor.
+
+The offer says "This document consists of page 1 through page N", with N a Word field
+(NUMPAGES) that Word and LibreOffice work out when they lay the document out. A field also keeps
+the last value it showed, which is what a reader sees wherever the document is not laid out
+(previews, text extraction, search indexes). That value is this estimate: the document's
+paragraphs and table rows flowed onto its pages with the styles of the template, the widths of
+Arial's characters (the metric-compatible Liberation Sans of LibreOffice), paragraph spacing,
+line spacing, cell margins, repeated table headings, page breaks, keep-with-next and widow and
+orphan control. When loagen also makes a PDF it takes the number of pages from the PDF instead.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from lxml import etree
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_W = f"{{{W}}}"
+
+# Advance widths of the printable ASCII characters (32-126) of Arial / Liberation Sans, in units
+# of 1/2048 em (the fonts' own metrics; Arial and Liberation Sans share them).
+_REGULAR = (
+    569, 569, 727, 1139, 1139, 1821, 1366, 391, 682, 682, 797, 1196, 569, 682, 569, 569, 1139,
+    1139, 1139, 1139, 1139, 1139, 1139, 1139, 1139, 1139, 569, 569, 1196, 1196, 1196, 1139, 2079,
+    1366, 1366, 1479, 1479, 1366, 1251, 1593, 1479, 569, 1024, 1366, 1139, 1706, 1479, 1593, 1366,
+    1593, 1479, 1366, 1251, 1479, 1366, 1933, 1366, 1366, 1251, 569, 569, 569, 961, 1139, 682,
+    1139, 1139, 1024, 1139, 1139, 569, 1139, 1139, 455, 455, 1024, 455, 1706, 1139, 1139, 1139,
+    1139, 682, 1024, 569, 1139, 1024, 1479, 1024, 1024, 1024, 684, 532, 684, 1196,
+)  # fmt: skip
+_BOLD = (
+    569, 682, 971, 1139, 1139, 1821, 1479, 487, 682, 682, 797, 1196, 569, 682, 569, 569, 1139,
+    1139, 1139, 1139, 1139, 1139, 1139, 1139, 1139, 1139, 682, 682, 1196, 1196, 1196, 1251, 1997,
+    1479, 1479, 1479, 1479, 1366, 1251, 1593, 1479, 569, 1139, 1479, 1251, 1706, 1479, 1593, 1366,
+    1593, 1479, 1366, 1251, 1479, 1366, 1933, 1366, 1366, 1251, 682, 569, 682, 1196, 1139, 682,
+    1139, 1251, 1139, 1251, 1139, 682, 1251, 1251, 569, 569, 1139, 569, 1821, 1251, 1251, 1251,
+    1251, 797, 1139, 682, 1251, 1139, 1593, 1139, 1139, 1024, 797, 573, 797, 1196,
+)  # fmt: skip
+_EM = 2048
+_WIDEST = 2079
+"""The widest printable ASCII character ("@")."""
+_OTHER = 1139
+"""Width of a character outside printable ASCII (an average letter)."""
+LINE = 2355 / _EM
+"""A single line of Arial is this many times the font size (ascent, descent and line gap)."""
+TWIP = 1 / 20
+"""Points in a twentieth of a point (the unit of Word's measurements)."""
+BORDER = 0.5
+"""The height a row's border adds (a half-point single line)."""
+CELL_MARGIN = 108 * TWIP
+"""Word's default left and right cell margins of a table (0.075 inch each)."""
+
+
+@dataclass(frozen=True)
+class Style:
+    """What a paragraph style says about the room a paragraph takes."""
+
+    size: float = 11.0
+    bold: bool = False
+    before: float = 0.0
+    after: float = 10.0
+    line: float = 1.15
+    """Line spacing: a multiple of single spacing (auto), or a height in points (exact/at
+    least) when `exact` is set."""
+    exact: float = 0.0
+    left: float = 0.0
+    hanging: float = 0.0
+    keep_next: bool = False
+    page_break_before: bool = False
+
+
+def _twips(element: etree._Element | None, name: str) -> float | None:
+    if element is None:
+        return None
+    value = element.get(_W + name)
+    return None if value is None else int(value) * TWIP
+
+
+def _apply(style: Style, ppr: etree._Element | None, rpr: etree._Element | None) -> Style:
+    """`style` with the paragraph and run properties of `ppr` and `rpr` on top."""
+    changes: dict[str, object] = {}
+    if ppr is not None:
+        spacing = ppr.find(_W + "spacing")
+        if spacing is not None:
+            for attr, key in (("before", "before"), ("after", "after")):
+                value = _twips(spacing, attr)
+                if value is not None:
+                    changes[key] = value
+            line = spacing.get(_W + "line")
+            if line is not None:
+                rule = spacing.get(_W + "lineRule", "auto")
+                if rule == "auto":
+                    changes["line"], changes["exact"] = int(line) / 240, 0.0
+                else:
+                    changes["exact"] = int(line) * TWIP
+        ind = ppr.find(_W + "ind")
+        if ind is not None:
+            for attr, key in (("left", "left"), ("start", "left"), ("hanging", "hanging")):
+                value = _twips(ind, attr)
+                if value is not None:
+                    changes[key] = value
+        for tag, key in (("keepNext", "keep_next"), ("pageBreakBefore", "page_break_before")):
+            element = ppr.find(_W + tag)
+            if element is not None:
+                changes[key] = element.get(_W + "val", "true") not in ("0", "false")
+    if rpr is not None:
+        sz = rpr.find(_W + "sz")
+        if sz is not None and sz.get(_W + "val"):
+            changes["size"] = int(sz.get(_W + "val")) / 2
+        bold = rpr.find(_W + "b")
+        if bold is not None:
+            changes["bold"] = bold.get(_W + "val", "true") not in ("0", "false")
+    return replace(style, **changes) if changes else style
+
+
+@lru_cache(maxsize=8)
+def styles_of(styles_xml: bytes) -> tuple[dict[str, Style], Style]:
+    """Paragraph styles by id (their `basedOn` chains resolved) and the default style, from
+    word/styles.xml."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    root = etree.fromstring(styles_xml, parser)
+    base = Style()
+    defaults = root.find(f"{_W}docDefaults")
+    if defaults is not None:
+        base = _apply(
+            base,
+            defaults.find(f"{_W}pPrDefault/{_W}pPr"),
+            defaults.find(f"{_W}rPrDefault/{_W}rPr"),
+        )
+    raw = {}
+    for element in root.iter(_W + "style"):
+        if element.get(_W + "type") in ("paragraph", "table"):
+            raw[element.get(_W + "styleId")] = element
+    resolved: dict[str, Style] = {}
+
+    def resolve(style_id: str, depth: int = 0) -> Style:
+        if style_id in resolved:
+            return resolved[style_id]
+        element = raw.get(style_id)
+        if element is None or depth > 20:
+            return base
+        parent = element.find(_W + "basedOn")
+        start = resolve(parent.get(_W + "val"), depth + 1) if parent is not None else base
+        resolved[style_id] = _apply(start, element.find(_W + "pPr"), element.find(_W + "rPr"))
+        return resolved[style_id]
+
+    for style_id in raw:
+        resolve(style_id)
+    default_id = next(
+        (
+            e.get(_W + "styleId")
+            for e in raw.values()
+            if e.get(_W + "default") in ("1", "true") and e.get(_W + "type") == "paragraph"
+        ),
+        None,
+    )
+    return resolved, resolved.get(default_id, base) if default_id else base
+
+
+def _text_width(text: str, bold: bool, size: float) -> float:
+    table = _BOLD if bold else _REGULAR
+    units = 0
+    for char in text:
+        code = ord(char)
+        units += table[code - 32] if 32 <= code < 127 else _OTHER
+    return units * size / _EM
+
+
+@dataclass
+class _Box:
+    """A paragraph laid out: the height of each line, and the space around it."""
+
+    lines: list[float]
+    before: float
+    after: float
+    keep_next: bool
+    page_break_before: bool
+
+
+_T, _TAB, _BR, _RUN, _PPR = (_W + n for n in ("t", "tab", "br", "r", "pPr"))
+_PSTYLE, _RPR, _B, _SZ = (_W + n for n in ("pStyle", "rPr", "b", "sz"))
+
+
+def _paragraph(p: etree._Element, styles: dict[str, Style], default: Style, width: float,
+               in_table: Style | None = None) -> _Box:  # fmt: skip
+    ppr = p.find(_PPR)
+    style_id = None
+    if ppr is not None:
+        ps = ppr.find(_PSTYLE)
+        style_id = ps.get(_W + "val") if ps is not None else None
+    style = styles.get(style_id, default) if style_id else (in_table or default)
+    if in_table is not None and style_id and style.exact == 0:
+        # a table style's line spacing applies to its paragraphs
+        style = replace(style, line=in_table.line)
+    if ppr is not None and len(ppr) > (0 if style_id is None else 1):
+        style = _apply(style, ppr, None)
+    pieces: list[tuple[str, str, bool, float]] = []
+    page_break = style.page_break_before
+    for run in p.iter(_RUN):
+        size, bold = style.size, style.bold
+        rpr = run.find(_RPR)
+        if rpr is not None:
+            b = rpr.find(_B)
+            if b is not None:
+                bold = b.get(_W + "val", "true") not in ("0", "false")
+            sz = rpr.find(_SZ)
+            if sz is not None and sz.get(_W + "val"):
+                size = int(sz.get(_W + "val")) / 2
+        for child in run:
+            tag = child.tag
+            if tag == _T:
+                if child.text:
+                    pieces.append(("t", child.text, bold, size))
+            elif tag == _TAB:
+                pieces.append(("tab", "", bold, size))
+            elif tag == _BR:
+                if child.get(_W + "type") == "page":
+                    page_break = True
+                else:
+                    pieces.append(("br", "", bold, size))
+    heights = _lines(style, tuple(pieces), width)
+    return _Box(list(heights), style.before, style.after, style.keep_next, page_break)
+
+
+@lru_cache(maxsize=8192)
+def _lines(style: Style, pieces: tuple[tuple[str, str, bool, float], ...], width: float
+           ) -> tuple[float, ...]:  # fmt: skip
+    """The height of each line of a paragraph of `style` holding `pieces` (text, tab or line
+    break, with its boldness and size) in a column `width` points wide. Paragraphs repeat
+    (the Terms and Conditions, table headings, the same note on many documents), so this is
+    worked out once for each."""
+    room = max(width - style.left, 36.0)
+    if all(kind == "t" for kind, _, _, _ in pieces) and (
+        sum(len(text) * size for _, text, _, size in pieces) * _WIDEST / _EM
+        <= room + (style.hanging or 0.0)
+    ):
+        # short enough for one line whatever its letters (amounts, dates, codes)
+        size = max((size for _, _, _, size in pieces), default=style.size)
+        return (style.exact,) if style.exact else (size * LINE * style.line,)
+    lines: list[float] = []
+    line_width = -style.hanging if style.hanging else 0.0
+    tallest = 0.0
+    for kind, text, bold, size in pieces:
+        if kind == "t":
+            for word in _words(text):
+                w = _word_width(word, bold, size)
+                if word == " ":
+                    if line_width == 0 and lines:
+                        continue  # a space at the start of a wrapped line takes no room
+                elif line_width + w > room and line_width > 0:
+                    lines.append(tallest or size)
+                    line_width, tallest = 0.0, 0.0
+                line_width += w
+                tallest = max(tallest, size)
+        elif kind == "tab":
+            line_width = max(line_width + 36.0 - line_width % 36.0, style.left)
+            tallest = max(tallest, size)
+        else:
+            lines.append(max(tallest, size))
+            line_width, tallest = 0.0, 0.0
+    lines.append(tallest or style.size)
+    if style.exact:
+        return tuple(style.exact for _ in lines)
+    return tuple(size * LINE * style.line for size in lines)
+
+
+@lru_cache(maxsize=65536)
+def _word_width(word: str, bold: bool, size: float) -> float:
+    return _text_width(word, bold, size)
+
+
+def _words(text: str) -> list[str]:
+    """Words with the spaces between them kept as their own pieces."""
+    out: list[str] = []
+    for i, part in enumerate(text.split(" ")):
+        if i:
+            out.append(" ")
+        if part:
+            out.append(part)
+    return out
+
+
+class _Pages:
+    """Boxes flowed onto pages of a given height."""
+
+    def __init__(self, height: float) -> None:
+        self.height = height
+        self.count = 1
+        self.used = 0.0
+        self.pending = 0.0
+        """The space after the last paragraph, not yet added: the gap between two paragraphs
+        is the larger of the space after the first and the space before the second (as
+        LibreOffice lays out Word documents)."""
+
+    def new_page(self) -> None:
+        self.count += 1
+        self.used = 0.0
+        self.pending = 0.0
+
+    def room(self) -> float:
+        return self.height - self.used
+
+    def place(self, box: _Box, following: _Box | None) -> None:
+        if box.page_break_before and self.used > 0:
+            self.new_page()
+        # the space before a paragraph is dropped at the top of a page, unless the paragraph
+        # itself starts the page (page break before)
+        top = self.used == 0 and not box.page_break_before
+        before = 0.0 if top else max(box.before, self.pending)
+        self.pending = 0.0
+        need_first = before + sum(box.lines[:2])
+        if box.keep_next and following is not None:
+            need_first = before + sum(box.lines) + max(box.after, following.before)
+            need_first += sum(following.lines[:2])
+        if need_first > self.room() and self.used > 0 and need_first <= self.height:
+            self.new_page()
+            before = 0.0
+        self.used += before
+        lines = box.lines
+        i = 0
+        while i < len(lines):
+            if self.used + lines[i] > self.height + 0.01 and self.used > 0:
+                left = len(lines) - i
+                # widow and orphan control: at least two lines on each side of a break
+                if i == 1 and len(lines) > 1:
+                    self.used -= lines[0]
+                    i = 0
+                elif left == 1 and i >= 2:
+                    self.used -= lines[i - 1]
+                    i -= 1
+                self.new_page()
+            self.used += lines[i]
+            i += 1
+        self.pending = box.after
+
+    def place_row(self, height: float, heading: float, line: float, splits: bool) -> None:
+        """A table row: on this page if it fits; else split across the break (Word and
+        LibreOffice let a row break across pages unless it says it cannot), a whole number of
+        its lines on this page; else on the next page, under the repeated heading rows."""
+        self.used += self.pending
+        self.pending = 0.0
+        if self.used + height <= self.height + 0.01 or self.used == 0:
+            self.used += min(height, self.height)
+            return
+        fits = math.floor((self.height - self.used - BORDER) / line) * line if splits else 0.0
+        if fits < line:
+            self.new_page()
+            self.used += heading + min(height, self.height - heading)
+            return
+        self.new_page()
+        self.used += heading + (height - fits)
+
+
+_BLOCK = re.compile(r"<w:tbl>.*?</w:tbl>|<w:p/>|<w:p(?:\s[^>]*)?>.*?</w:p>", re.S)
+_ROW = re.compile(r"<w:tr(?:\s[^>]*)?>.*?</w:tr>", re.S)
+_CELL = re.compile(r"<w:tc(?:\s[^>]*)?>.*?</w:tc>", re.S)
+_PARA = re.compile(r"<w:p/>|<w:p(?:\s[^>]*)?>.*?</w:p>", re.S)
+_GRID = re.compile(r'<w:gridCol\b[^>]*\bw:w="(\d+)"')
+_SPAN = re.compile(r'<w:gridSpan\b[^>]*\bw:val="(\d+)"')
+_TABLE_STYLE = re.compile(r'<w:tblStyle\b[^>]*\bw:val="([^"]+)"')
+_ROW_HEIGHT = re.compile(r'<w:trHeight\b[^>]*\bw:val="(\d+)"')
+_SECTION = re.compile(r"<w:sectPr\b.*?</w:sectPr>", re.S)
+_FRAGMENT_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, recover=True, huge_tree=True
+)
+
+
+def _fragment(xml: str) -> etree._Element:
+    """A piece of word/document.xml parsed on its own (the w: prefix declared for it)."""
+    return etree.fromstring(f'<w:x xmlns:w="{W}">{xml}</w:x>', _FRAGMENT_PARSER)[0]
+
+
+class _Layout:
+    """What one document's styles and page give every paragraph and row: worked out once for
+    each distinct paragraph or row (most repeat from document to document: the Terms and
+    Conditions, the information page, table headings, standard notes)."""
+
+    def __init__(self, styles_xml: bytes) -> None:
+        self.styles, self.default = styles_of(styles_xml)
+        self.boxes: dict[tuple[str, float, str], _Box] = {}
+        self.rows: dict[tuple[str, tuple[float, ...], str], tuple[float, float, bool, bool]] = {}
+        self.parts: dict[tuple[str, float, float], int] = {}
+
+    def box(self, xml: str, width: float, table_style: str = "") -> _Box:
+        key = (xml, width, table_style)
+        found = self.boxes.get(key)
+        if found is None:
+            in_table = self.styles.get(table_style, self.default) if table_style else None
+            found = _quick_paragraph(xml, self.styles, self.default, width, in_table)
+            if len(self.boxes) < 50_000:
+                self.boxes[key] = found
+        return found
+
+    def row(self, xml: str, grid: tuple[float, ...], table_style: str
+            ) -> tuple[float, float, bool, bool]:  # fmt: skip
+        """(height, line height, a heading row, may split across pages) of one table row."""
+        key = (xml, grid, table_style)
+        found = self.rows.get(key)
+        if found is not None:
+            return found
+        style = self.styles.get(table_style, self.default)
+        head = xml[: xml.find("<w:tc")] if "<w:tc" in xml else xml
+        m = _ROW_HEIGHT.search(head)
+        minimum = int(m.group(1)) * TWIP if m else 0.0
+        is_heading = "<w:tblHeader" in head
+        splits = not is_heading and "<w:cantSplit" not in head
+        tallest, line_height, column = 0.0, style.size * LINE, 0
+        for cell in _CELL.finditer(xml):
+            text = cell.group(0)
+            span_m = _SPAN.search(text[: text.find("<w:p")] if "<w:p" in text else text)
+            span = int(span_m.group(1)) if span_m else 1
+            width = sum(grid[column : column + span]) or 72.0
+            column += span
+            height, after = 0.0, 0.0
+            for i, para in enumerate(_PARA.finditer(text)):
+                box = self.box(para.group(0), width - 2 * CELL_MARGIN, table_style)
+                if box.lines:
+                    line_height = min(line_height, min(box.lines))
+                height += (max(box.before, after) if i else box.before) + sum(box.lines)
+                after = box.after
+            tallest = max(tallest, height + after)
+        found = (max(tallest + BORDER, minimum), line_height, is_heading, splits)
+        if len(self.rows) < 50_000:
+            self.rows[key] = found
+        return found
+
+
+_PPR_XML = re.compile(r"<w:pPr>(.*?)</w:pPr>", re.S)
+_STYLE_ONLY = re.compile(r'^<w:pStyle w:val="([^"]+)"/>$')
+_RUN_XML = re.compile(r"<w:r(?:\s[^>]*)?>(.*?)</w:r>", re.S)
+_RUN_PROPS = re.compile(r"<w:rPr>(.*?)</w:rPr>", re.S)
+_BOLD_PROP = re.compile(r'<w:b(?: w:val="([^"]*)")?/>')
+_SIZE_PROP = re.compile(r'<w:sz w:val="(\d+)"/>')
+_RUN_CONTENT = re.compile(r"<w:t(?:\s[^>]*)?>(.*?)</w:t>|<w:t/>|<w:tab/>|<w:br(?:\s[^>]*)?/>", re.S)
+_ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'"}
+_ENTITY = re.compile(r"&(?:amp|lt|gt|quot|apos);")
+
+
+def _quick_paragraph(xml: str, styles: dict[str, Style], default: Style, width: float,
+                     in_table: Style | None) -> _Box:  # fmt: skip
+    """`_paragraph` read straight from the XML text for the paragraphs loagen's renderer
+    writes (a style, runs of text, tabs and breaks, bold and size); anything else is parsed."""
+    ppr = _PPR_XML.search(xml)
+    style_id = None
+    if ppr is not None:
+        only = _STYLE_ONLY.match(ppr.group(1))
+        if only is None and ppr.group(1):
+            return _paragraph(_fragment(xml), styles, default, width, in_table)
+        style_id = only.group(1) if only else None
+    style = styles.get(style_id, default) if style_id else (in_table or default)
+    if in_table is not None and style_id and style.exact == 0 and style.line != in_table.line:
+        style = replace(style, line=in_table.line)
+    pieces: list[tuple[str, str, bool, float]] = []
+    page_break = style.page_break_before
+    for run in _RUN_XML.finditer(xml):
+        content = run.group(1)
+        size, bold = style.size, style.bold
+        props = _RUN_PROPS.search(content)
+        if props is not None:
+            b = _BOLD_PROP.search(props.group(1))
+            if b is not None:
+                bold = b.group(1) not in ("0", "false")
+            sz = _SIZE_PROP.search(props.group(1))
+            if sz is not None:
+                size = int(sz.group(1)) / 2
+        for part in _RUN_CONTENT.finditer(content):
+            token = part.group(0)
+            if token.startswith("<w:tab"):
+                pieces.append(("tab", "", bold, size))
+            elif token.startswith("<w:br"):
+                if 'w:type="page"' in token:
+                    page_break = True
+                else:
+                    pieces.append(("br", "", bold, size))
+            elif part.group(1):
+                text = part.group(1)
+                if "&" in text:
+                    text = _ENTITY.sub(lambda m: _ENTITIES[m.group(0)], text)
+                pieces.append(("t", text, bold, size))
+    heights = _lines(style, tuple(pieces), width)
+    return _Box(list(heights), style.before, style.after, style.keep_next, page_break)
+
+
+_LAYOUTS: dict[bytes, _Layout] = {}
+
+
+def _layout(styles_xml: bytes) -> _Layout:
+    layout = _LAYOUTS.get(styles_xml)
+    if layout is None:
+        if len(_LAYOUTS) > 8:
+            _LAYOUTS.clear()
+        layout = _LAYOUTS[styles_xml] = _Layout(styles_xml)
+    return layout
+
+
+def estimate_pages(document_xml: bytes | str, styles_xml: bytes) -> int:
+    """The number of pages `document_xml` (word/document.xml) lays out to, with the styles of
+    `styles_xml` (word/styles.xml)."""
+    xml = document_xml.decode("utf-8") if isinstance(document_xml, bytes) else document_xml
+    start, end = xml.find("<w:body>"), xml.rfind("</w:body>")
+    if start < 0 or end < 0:
+        return 1
+    body = xml[start + len("<w:body>") : end]
+    layout = _layout(styles_xml)
+    page_height, page_width = 792.0, 612.0
+    top = bottom = left = right = 72.0
+    sections = _SECTION.findall(body)
+    if sections:
+        sect = _fragment(sections[-1])
+        size = sect.find(_W + "pgSz")
+        margins = sect.find(_W + "pgMar")
+        page_height = _twips(size, "h") or page_height
+        page_width = _twips(size, "w") or page_width
+        top = _twips(margins, "top") or top
+        bottom = _twips(margins, "bottom") or bottom
+        left = _twips(margins, "left") or left
+        right = _twips(margins, "right") or right
+    width = page_width - left - right
+    height = page_height - top - bottom
+    # A paragraph that starts a new page starts a part laid out on its own; parts repeat
+    # from document to document (the Terms and Conditions, the information page), so each
+    # distinct part is counted once.
+    total = 0
+    for part in _parts(body):
+        key = (part, width, height)
+        count = layout.parts.get(key)
+        if count is None:
+            count = _flow(part, layout, width, height)
+            if len(layout.parts) < 2_000:
+                layout.parts[key] = count
+        total += count
+    return max(total, 1)
+
+
+_PAGE_BREAK_BEFORE = "<w:pageBreakBefore/>"
+
+
+def _parts(body: str) -> list[str]:
+    """`body` cut before each paragraph that says it starts a new page."""
+    cuts = [0]
+    at = body.find(_PAGE_BREAK_BEFORE)
+    while at >= 0:
+        start = max(body.rfind("<w:p>", 0, at), body.rfind("<w:p ", 0, at))
+        if start > cuts[-1]:
+            cuts.append(start)
+        at = body.find(_PAGE_BREAK_BEFORE, at + 1)
+    cuts.append(len(body))
+    return [body[a:b] for a, b in zip(cuts, cuts[1:], strict=False) if body[a:b].strip()]
+
+
+def _flow(body: str, layout: _Layout, width: float, height: float) -> int:
+    """The pages `body` (paragraphs and tables) takes, starting on a new page."""
+    pages = _Pages(height)
+    blocks = [m.group(0) for m in _BLOCK.finditer(body)]
+    if not blocks:
+        return 0
+    boxes: list[_Box | None] = [
+        None if block.startswith("<w:tbl>") else layout.box(block, width) for block in blocks
+    ]
+    for index, block in enumerate(blocks):
+        box = boxes[index]
+        if box is not None:
+            following = boxes[index + 1] if index + 1 < len(boxes) else None
+            pages.place(box, following)
+            if box.lines and "<w:sectPr" in block:
+                pages.new_page()
+            continue
+        m = _TABLE_STYLE.search(block)
+        table_style = m.group(1) if m else ""
+        grid_end = block.find("</w:tblGrid>")
+        grid = tuple(int(w) * TWIP for w in _GRID.findall(block[:grid_end] if grid_end > 0 else ""))
+        heading = 0.0
+        for row in _ROW.finditer(block):
+            row_height, line_height, is_heading, splits = layout.row(
+                row.group(0), grid, table_style
+            )
+            if is_heading:
+                heading += row_height
+            pages.place_row(row_height, 0.0 if is_heading else heading, line_height, splits)
+    return pages.count
+
+
+_SIMPLE_FIELD = re.compile(
+    r'(<w:fldSimple\b[^>]*w:instr="\s*NUMPAGES\b[^"]*"[^>]*>.*?<w:t(?:\s[^>]*)?>)[^<]*(</w:t>)',
+    re.S,
+)
+_COMPLEX_FIELD = re.compile(
+    r"(<w:instrText(?:\s[^>]*)?>\s*NUMPAGES\b[^<]*</w:instrText>.*?"
+    r'<w:fldChar w:fldCharType="separate"/>.*?<w:t(?:\s[^>]*)?>)[^<]*(</w:t>)',
+    re.S,
+)
+
+
+def with_page_count(xml: str, count: int) -> str:
+    """`xml` (a part of the document) with the value its NUMPAGES fields show until the
+    document is laid out set to `count`."""
+    if "NUMPAGES" not in xml:
+        return xml
+    value = str(count)
+    xml = _SIMPLE_FIELD.sub(lambda m: m.group(1) + value + m.group(2), xml)
+    return _COMPLEX_FIELD.sub(lambda m: m.group(1) + value + m.group(2), xml)

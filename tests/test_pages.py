@@ -1,0 +1,142 @@
+"""The page count a built document shows before it is laid out, and the document properties:
+checked against LibreOffice's layout (skipped without LibreOffice and poppler)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from loagen.document import load_document
+from loagen.policy.selection import Selection
+from loagen.rendering.pages import estimate_pages, with_page_count
+from loagen.rendering.templates import Renderer
+
+from .conftest import CASES, ROOT
+from .projects import make_corpus
+
+TEMPLATES = ROOT / "templates"
+LAYOUT = shutil.which("soffice") and shutil.which("pdfinfo")
+needs_layout = pytest.mark.skipif(
+    not LAYOUT, reason="LibreOffice and poppler (pdfinfo) are needed to lay documents out"
+)
+
+
+def _styles() -> bytes:
+    with zipfile.ZipFile(TEMPLATES / "basic.docx") as z:
+        return z.read("word/styles.xml")
+
+
+def _paragraph(text: str, style: str = "LOABody", extra: str = "") -> str:
+    return (
+        f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{extra}</w:pPr>'
+        f'<w:r><w:t xml:space="preserve">{text}</w:t></w:r></w:p>'
+    )
+
+
+def _document(*paragraphs: str) -> str:
+    body = "".join(paragraphs)
+    return (
+        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        f'<w:body>{body}<w:sectPr><w:pgSz w:w="12240" w:h="15840"/>'
+        '<w:pgMar w:top="1152" w:right="1152" w:bottom="1152" w:left="1152"/></w:sectPr>'
+        "</w:body></w:document>"
+    )
+
+
+def test_more_text_takes_more_pages() -> None:
+    styles = _styles()
+    one = _document(_paragraph("A short paragraph."))
+    assert estimate_pages(one, styles) == 1
+    line = "word " * 18  # about one line of 10-point Arial on a 6.9-inch column
+    fifty_lines = [_paragraph(line) for _ in range(50)]
+    assert estimate_pages(_document(*fifty_lines), styles) == 2  # 50 x 19.2 pt > 677 pt
+    wrapped = _paragraph("word " * 18 * 60)  # one paragraph of 60 lines: 60 x 13.2 pt
+    assert estimate_pages(_document(wrapped), styles) == 2
+
+
+def test_a_page_break_before_starts_a_page() -> None:
+    styles = _styles()
+    doc = _document(
+        _paragraph("First page."), _paragraph("Second page.", extra="<w:pageBreakBefore/>")
+    )
+    assert estimate_pages(doc, styles) == 2
+
+
+def test_page_count_fields_show_the_count() -> None:
+    simple = (
+        '<w:p><w:r><w:t>page 1 through page </w:t></w:r><w:fldSimple w:instr=" NUMPAGES ">'
+        "<w:r><w:t>1</w:t></w:r></w:fldSimple></w:p>"
+    )
+    assert "<w:t>7</w:t></w:r></w:fldSimple>" in with_page_count(simple, 7)
+    complex_field = (
+        '<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> NUMPAGES </w:instrText>'
+        '</w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>1</w:t></w:r>'
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+    )
+    assert "<w:t>12</w:t>" in with_page_count(complex_field, 12)
+    page = '<w:fldSimple w:instr=" PAGE "><w:r><w:t>1</w:t></w:r></w:fldSimple>'
+    assert with_page_count(page, 9) == page  # the page number is left alone
+
+
+def _pdf_pages(docx: list[Path], out: Path) -> dict[str, int]:
+    subprocess.run(
+        ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(out), *map(str, docx)],
+        capture_output=True,
+        timeout=600,
+        check=False,
+    )
+    counts = {}
+    for path in docx:
+        info = subprocess.run(
+            ["pdfinfo", str(out / f"{path.stem}.pdf")], capture_output=True, text=True
+        ).stdout
+        counts[path.name] = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    return counts
+
+
+def _shown(docx: Path) -> int:
+    with zipfile.ZipFile(docx) as z:
+        text = re.sub(r"<[^>]+>", "", z.read("word/document.xml").decode())
+    return int(re.search(r"page 1 through page (\d+)", text).group(1))
+
+
+@needs_layout
+def test_the_count_shown_is_the_count_laid_out(tmp_path: Path) -> None:
+    """On the sample cases and a generated corpus nobody here wrote, the page count the DOCX
+    shows before layout equals LibreOffice's; a few documents may be a page out (the estimate
+    does not lay out like a word processor), never more."""
+    renderer = Renderer(TEMPLATES)
+    corpus = make_corpus(tmp_path / "corpus", 24, seed=11)
+    sources = sorted(CASES.glob("*/*.json")) + corpus
+    built = []
+    for source in sources:
+        document = load_document(source)
+        path = tmp_path / "docx" / f"{document.output_stem}.docx"
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(renderer.render(document, Selection()))
+        built.append(path)
+    laid_out = _pdf_pages(built, tmp_path / "pdf")
+    off = {name: (_shown(tmp_path / "docx" / name), n) for name, n in laid_out.items()
+           if _shown(tmp_path / "docx" / name) != n}  # fmt: skip
+    assert all(abs(shown - n) == 1 for shown, n in off.values()), off
+    assert len(off) <= len(built) // 20, off  # at least 95 percent exact
+
+
+def test_built_documents_carry_their_own_properties() -> None:
+    renderer = Renderer(TEMPLATES)
+    document = load_document(CASES / "BN-D-QAA" / "amendment-1.json")
+    import io
+
+    with zipfile.ZipFile(io.BytesIO(renderer.render(document, Selection()))) as z:
+        core = z.read("docProps/core.xml").decode()
+        app = z.read("docProps/app.xml").decode()
+    assert "python-docx" not in core
+    assert "<dc:title>Letter of Offer and Acceptance BN-D-QAA, Amendment 1</dc:title>" in core
+    assert "<dc:creator>loagen</dc:creator>" in core
+    assert "<Application>loagen</Application>" in app
+    assert "<Pages>" not in app and "Microsoft" not in app
