@@ -156,7 +156,7 @@ def line_exemption(
     the case's waiver (whose amount the waiver note states)."""
     reason = exemption(case, day, ref)
     if reason is not None:
-        return reason, case.country_code in _awacs_countries(ref)
+        return reason, case.country_code in awacs_countries(ref)
     if line.scml:
         return SCML_EXEMPTION, False
     waiver = case.admin_surcharge_waiver
@@ -169,7 +169,8 @@ def line_exemption(
     return None, False
 
 
-def _awacs_countries(ref: Reference) -> frozenset[str]:
+def awacs_countries(ref: Reference) -> frozenset[str]:
+    """The country codes the administrative surcharge table exempts for NATO AWACS."""
     return frozenset(
         code
         for row in ref.admin_surcharge.get("exemptions", [])
