@@ -104,8 +104,17 @@ def _months(rng: random.Random, start_low: int = 6, start_high: int = 36) -> str
 class _Case:
     """One generated case: its lines grow and change from one document to the next."""
 
-    def __init__(self, rng: random.Random, case_id: str, basic_date: date) -> None:
+    def __init__(
+        self,
+        rng: random.Random,
+        case_id: str,
+        basic_date: date,
+        *,
+        lines: int | None = None,
+        max_lines: int = 40,
+    ) -> None:
         self.rng = rng
+        self.max_lines = max_lines
         self.case_id = case_id
         self.basic_date = basic_date
         self.end_item, self.masl, self.mde_description, self.mde_cost = rng.choice(END_ITEMS)
@@ -126,7 +135,7 @@ class _Case:
         # traits a tenth of the cases or fewer carry, each bringing its own notes
         self.features = [f for f, share in FEATURES if rng.random() < share]
         self.lines: list[dict[str, Any]] = []
-        count = rng.randint(5, 40)
+        count = rng.randint(5, 40) if lines is None else lines
         while len(self.lines) < count:
             self.lines.append(self._new_line(len(self.lines) + 1))
         for n, feature in enumerate(self.features, start=2):
@@ -404,7 +413,7 @@ class _Case:
         self.min_start = (oed - implemented).days // 30 + 3
         self.request_date = when.isoformat()
         for _ in range(rng.randint(1, 3)):
-            if len(self.lines) >= 40:
+            if len(self.lines) >= self.max_lines:
                 break
             self.lines.append(self._new_line(len(self.lines) + 1))
         reference = {"reference": f"BN/MOD/{rng.randint(1000, 9999)}", "date": when.isoformat()}
@@ -475,6 +484,27 @@ def generate(out: Path, docs: int = 1000, seed: int = 7) -> list[Path]:
             path = folder / name
             path.write_text(json.dumps(data, indent=2) + "\n")
             written.append(path)
+    return written
+
+
+def long_case(out: Path, lines: int, seed: int = 7, case_id: str = "BN-D-LNG") -> list[Path]:
+    """Write one case of `lines` lines (1 to 999) under `out`: its Basic and an Amendment that
+    changes quantities and values and adds no line. The same seed gives the same first lines
+    whatever `lines` is, so a short and a long case differ only by their length."""
+    if not 1 <= lines <= 999:
+        raise ValueError("a case has 1 to 999 lines")
+    rng = random.Random(seed)
+    case = _Case(rng, case_id, date(2025, 3, 3), lines=999, max_lines=lines)
+    del case.lines[lines:]
+    folder = out / case_id
+    folder.mkdir(parents=True, exist_ok=True)
+    snapshots = [("basic.json", case.basic())]
+    snapshots.append(("amendment-1.json", case.amendment(1, "basic.json", date(2025, 11, 3))))
+    written = []
+    for name, data in snapshots:
+        path = folder / name
+        path.write_text(json.dumps(data, indent=2) + "\n")
+        written.append(path)
     return written
 
 

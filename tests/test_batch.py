@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -249,7 +250,7 @@ def test_command_reports_failures_and_exits_1(setup, monkeypatch):
 
     plain = CliRunner().invoke(app, ["batch", str(cases), "-o", str(out), "-j", "1"])
     assert plain.exit_code == 1
-    assert f"{DOCUMENTS} up to date, 1 failed" in plain.stdout
+    assert f"{DOCUMENTS} skipped (up to date), 1 failed" in plain.stdout
     assert "amendment-1.json" in plain.stderr
 
 
@@ -303,3 +304,117 @@ def test_an_interrupted_batch_leaves_complete_files_and_the_next_run_finishes(
     assert len(list(out.glob("*.docx"))) == len(files)
     report = run_batch([cases], project=project, output_dir=out, jobs=1)
     assert len(report.skipped) == len(files)
+
+
+# -- what the batch says as it runs and when it ends -----------------------------------------------
+
+SUMMARY = re.compile(
+    r"^(\d+) documents?: (\d+) built, (\d+) refreshed( \([^)]*\))?, (\d+) skipped( \(up to date\))?, "
+    r"(\d+) failed; elapsed (\d+\.\d s|\d+:\d\d)$"
+)
+
+
+def test_the_summary_is_one_line_in_the_same_words_as_the_json(setup, monkeypatch):
+    project, cases, out = setup
+    monkeypatch.setenv("LOAGEN_PROJECT", str(project.root))
+    first = CliRunner().invoke(app, ["batch", str(cases), "-o", str(out), "-j", "2"])
+    assert first.exit_code == 0, first.output
+    # the reader sees what happens (standard error) and one summary line (standard output)
+    assert first.stderr.startswith(
+        "batch: loading (finding the documents and reading their manifests) …\n"
+        f"batch: {DOCUMENTS} documents, {DOCUMENTS} to build or check, 0 up to date (skipped)\n"
+    )
+    assert first.stdout.count("\n") == 1
+    line = first.stdout.strip()
+    match = SUMMARY.match(line)
+    assert match, line
+    assert match.group(1) == match.group(2) == str(DOCUMENTS)
+    assert match.group(6) is None  # no "(up to date)" after a count of 0
+
+    again = CliRunner().invoke(app, ["batch", str(cases), "-o", str(out), "--json"])
+    assert again.exit_code == 0 and again.stderr == ""  # --json: nothing but the JSON
+    data = json.loads(again.stdout)
+    counts = data["counts"]
+    assert counts == {"documents": DOCUMENTS, "built": 0, "refreshed": 0, "skipped": DOCUMENTS,
+                      "failed": 0}  # fmt: skip
+    assert isinstance(data["elapsed_seconds"], float) and "seconds" not in data
+    assert len(data["skipped"]) == DOCUMENTS and data["built"] == []
+    # the summary string is the text line, built from the same counts and words
+    match = SUMMARY.match(data["summary"])
+    assert match, data["summary"]
+    words = {"built": 2, "refreshed": 3, "skipped": 5, "failed": 7}
+    assert {k: int(match.group(g)) for k, g in words.items()} == {k: counts[k] for k in words}
+    assert match.group(6) == " (up to date)"
+    text = CliRunner().invoke(app, ["batch", str(cases), "-o", str(out)])
+    elapsed = re.compile(r"elapsed .*$")
+    assert elapsed.sub("", text.stdout.strip()) == elapsed.sub("", data["summary"])
+
+
+def test_a_library_edit_says_refreshed_and_what_it_means(setup, monkeypatch):
+    project, cases, out = setup
+    monkeypatch.setenv("LOAGEN_PROJECT", str(project.root))
+    assert run_batch([cases], project=project, output_dir=out, jobs=1).ok
+    stems = used_notes(out)
+    note = next(n for n in sorted({n for v in stems.values() for n in v})
+                if 0 < sum(n in v for v in stems.values()) < len(stems))  # fmt: skip
+    add_text(note_file(project.note_library, note))
+    result = CliRunner().invoke(app, ["batch", str(cases), "-o", str(out), "-j", "1"])
+    assert result.exit_code == 0, result.output
+    rebuilt = sum(note in v for v in stems.values())
+    line = result.stdout.strip()
+    assert line.startswith(
+        f"{DOCUMENTS} documents: {rebuilt} built, {DOCUMENTS - rebuilt} refreshed "
+        "(unchanged by the library edit, manifest updated), 0 skipped, 0 failed; elapsed "
+    )
+    assert f"refreshed {cases}" in result.stderr  # plain lines name each document
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_time_left_is_estimated_from_the_pace_after_the_first_documents(monkeypatch):
+    """Workers send their first documents together after the start-up: an estimate counting
+    the start-up would be several times too long; this one is the steady pace."""
+    from loagen.cli import many
+
+    clock = _Clock()
+    monkeypatch.setattr(many.time, "monotonic", clock)
+    pace = many._Pace(1000)
+    clock.now += 8.0  # loading and the first chunk of each worker: 8 s
+    for done in range(1, 33):  # 32 documents arrive at once
+        pace.advance(done)
+    assert pace.words() == "elapsed 0:08, estimating the time left …"
+    done = 32
+    while clock.now < 108.0 + 3.0:  # then one document every 0.1 s
+        clock.now += 0.1
+        done += 1
+        pace.advance(done)
+    words = pace.words()
+    left = (1000 - done) * 0.1  # the true time left at this pace
+    match = re.fullmatch(r"elapsed 0:11, about (\d+):(\d\d) left", words)
+    assert match, words
+    estimate = int(match.group(1)) * 60 + int(match.group(2))
+    assert abs(estimate - left) <= 0.1 * left
+    # done: only the elapsed time
+    pace.advance(1000)
+    assert pace.words() == "elapsed 0:11"
+
+
+def test_few_documents_or_seconds_are_not_enough_for_an_estimate(monkeypatch):
+    from loagen.cli import many
+
+    clock = _Clock()
+    monkeypatch.setattr(many.time, "monotonic", clock)
+    pace = many._Pace(10)
+    clock.now += 0.5
+    pace.advance(1)
+    clock.now += 5.0
+    pace.advance(2)  # one document after the first: too few
+    assert pace.words().endswith("estimating the time left …")
+    pace.advance(4)
+    assert pace.words() == "elapsed 0:06, about 0:10 left"  # 3 in 5 s, 6 left

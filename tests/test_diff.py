@@ -11,11 +11,11 @@ from typer.testing import CliRunner
 
 from loagen.cli import app
 from loagen.ops.batch import run_batch
-from loagen.ops.diff import diff_paths
+from loagen.ops.diff import FieldChange, diff_paths
 from loagen.pipeline import Pipeline as Builder
 
 from .conftest import CASES
-from .projects import copy_cases, make_project
+from .projects import copy_cases, make_corpus, make_project
 
 BASIC = CASES / "BN-D-QAA" / "basic.json"
 AMENDMENT = CASES / "BN-D-QAA" / "amendment-1.json"
@@ -55,7 +55,8 @@ def test_basic_to_amendment_lists_the_new_line_and_the_increases(builder: Builde
     assert "Line 007 added: C-130J AIRCRAFT" in text
     assert "Line 002 increased: SUPPORT EQUIPMENT" in text
     assert "(13) Total Estimated Cost:" in text
-    assert any(f.startswith("kind: Basic -> Amendment") for f in result.fields)
+    assert FieldChange("kind", "Basic", "Amendment") in result.fields
+    assert "  kind: Basic -> Amendment" in text.splitlines()
 
 
 def test_amendment_to_modification_lists_decreases_and_months(builder: Builder):
@@ -73,7 +74,7 @@ def test_built_documents_are_compared_through_their_manifests(tmp_path: Path):
     assert run_batch([cases / "BN-D-QAA"], project=project, output_dir=out, jobs=1).ok
     result = diff_paths(out / "BN-D-QAA-basic.docx", out / "BN-D-QAA-amendment-1.docx")
     assert {ln.number for ln in result.lines} >= {"002", "003", "006", "007"}
-    assert result.totals and not result.remarks
+    assert result.totals and not any("changed since" in r for r in result.remarks)
     # a case file changed since its build: the lines cannot be compared, the totals still are
     (cases / "BN-D-QAA" / "basic.json").write_text(
         (cases / "BN-D-QAA" / "basic.json").read_text().replace("6200000", "6300000")
@@ -127,3 +128,146 @@ def test_batch_redline_is_written_beside_a_rebuilt_document_that_changed(tmp_pat
     assert [r.redline.name for r in report.built if r.redline] == ["BN-P-WRS-basic.redline.docx"]
     with zipfile.ZipFile(out / "BN-P-WRS-basic.redline.docx") as zf:
         assert "<w:ins " in zf.read("word/document.xml").decode()
+
+
+# -- notes that stay in force, and old and new values as data -------------------------------------
+
+MODIFICATION = CASES / "BN-D-QAA" / "modification-1.json"
+
+
+def test_notes_not_restated_stay_in_force_and_are_not_called_deleted(builder: Builder):
+    result = diff_paths(AMENDMENT, MODIFICATION, builder)
+    groups = {n.id: n.change for n in result.notes}
+    # printed on the Amendment, not restated by the Modification, still on the case
+    assert groups["SOLE-SOURCE-FMS"] == groups["GPS-SAASM"] == "stays in force"
+    # the rate change note is deleted after implementation
+    assert groups["ADMIN-SURCHARGE-RATE-CHANGE"] == "deleted"
+    text = result.to_text()
+    kept = text.split("Notes that stay in force, not restated (2):\n")[1].split("Notes deleted")[0]
+    assert "= SOLE-SOURCE-FMS" in kept and "on the case since the Basic, version 1" in kept
+    deleted = text.split("Notes deleted (1):\n")[1].split("Totals:")[0]
+    assert "x ADMIN-SURCHARGE-RATE-CHANGE" in deleted and "SOLE-SOURCE" not in deleted
+    assert "delete_after_implementation" in deleted  # the reason is shown
+
+
+def test_every_note_left_off_is_in_force_or_deleted_on_generated_cases(tmp_path: Path):
+    """On cases no one here wrote: a note printed on a document and not on the next is
+    'stays in force' exactly when the case still carries it after the next document."""
+    project = make_project(tmp_path / "project")
+    corpus = tmp_path / "corpus"
+    make_corpus(corpus, 40, seed=11)
+    builder = Builder(project)
+    pairs = 0
+    for later in sorted(corpus.rglob("*.json")):
+        data = json.loads(later.read_text())
+        previous = data["document"].get("previous")
+        if not previous:
+            continue
+        earlier = (later.parent / previous).resolve()
+        result = diff_paths(earlier, later, builder)
+        selection = builder.prepare(later).selection
+        in_force_after = {n.note_id for n in selection.after}
+        deleted = {d.note_id for d in selection.deleted}
+        printed_after = {n.id for n in selection.notes}
+        for note in result.notes:
+            if note.old is None or note.new is not None:
+                continue
+            pairs += 1
+            if note.id in in_force_after:
+                assert note.change == "stays in force", (later, note)
+                assert note.on_case is not None
+            else:
+                assert note.change == "deleted" and note.id in deleted, (later, note)
+        for note_id in deleted:
+            assert any(n.id == note_id and n.change == "deleted" for n in result.notes) or (
+                note_id not in {n.note_id for n in builder.prepare(earlier).selection.after}
+            )
+        assert not (printed_after & {n.id for n in result.notes if n.change == "deleted"})
+    assert pairs, "the corpus has no document that leaves a note off"
+
+
+def test_json_gives_old_and_new_values_as_data(tmp_path: Path, monkeypatch):
+    project = make_project(tmp_path / "project")
+    monkeypatch.setenv("LOAGEN_PROJECT", str(project.root))
+    result = CliRunner().invoke(app, ["diff", str(BASIC), str(AMENDMENT), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    lines = {ln["number"]: ln for ln in data["lines"]}
+    line = lines["002"]
+    assert line["change"] == "increased"
+    assert line["old"]["unit_cost"] == "6200000.00" and line["new"]["unit_cost"] == "8900000.00"
+    assert (
+        line["old"]["quantity"] == "1" and line["new"]["source_code"] == line["old"]["source_code"]
+    )
+    changes = {c["field"]: (c["old"], c["new"]) for c in line["changes"]}
+    assert changes == {
+        "unit_cost": ("6200000.00", "8900000.00"),
+        "value": ("6200000.00", "8900000.00"),
+        "months": ("24-36", "24-48"),
+    }
+    assert lines["007"]["old"] is None and lines["007"]["new"]["quantity"] == "2"
+    assert lines["007"]["new"]["value"] == "168200000.00"
+    document = {f["field"]: (f["old"], f["new"]) for f in data["document"]}
+    assert document["offer_expiration_date"] == ("2025-06-30", "2026-09-15")
+    assert document["number"] == (None, 1)
+    case = {f["field"]: (f["old"], f["new"]) for f in data["case"]}
+    assert case["accessorial.transportation"] == ("1240000", "2310000")
+    totals = {t["key"]: t for t in data["totals"]}
+    assert all(t["old"] and t["new"] and t["difference"] for t in totals.values())
+    notes = {n["key"]: n for n in data["notes"]}
+    admin = notes["ADMIN-SURCHARGE"]
+    assert admin["change"] == "changed" and admin["changed"] == ["wording"]
+    assert admin["old"]["version"] and admin["old"]["text"] and admin["new"]["text"]
+    assert admin["old"]["text"] != admin["new"]["text"]
+    reworded = admin["wording"][0]
+    assert reworded["change"] == "reworded" and reworded["old"] in admin["old"]["text"]
+    assert {"removed": "001-006."} in reworded["words"] and {"added": "001-007."} in reworded[
+        "words"
+    ]
+    kept = notes["TLA-APPROVAL"]
+    assert kept["change"] == "stays in force" and kept["new"] is None
+    assert kept["on_case"] == {"version": kept["old"]["version"], "since": "Basic"}
+    assert data["note_counts"]["stays in force"] == 3 and data["note_counts"]["deleted"] == 0
+
+
+def test_a_changed_code_is_shown_with_its_meaning(tmp_path: Path, monkeypatch):
+    project = make_project(tmp_path / "project")
+    monkeypatch.setenv("LOAGEN_PROJECT", str(project.root))
+    cases = copy_cases(tmp_path / "cases")
+    basic = cases / "BN-P-WRS" / "basic.json"
+    data = json.loads(basic.read_text())
+    line = data["lines"][0]
+    old_code = line["source_code"]
+    new_code = "S" if old_code != "S" else "R"
+    line["source_code"] = new_code
+    line["quantity"] = 3
+    changed = tmp_path / "basic-changed.json"
+    changed.write_text(json.dumps(data))
+    result = CliRunner().invoke(app, ["diff", str(basic), str(changed)])
+    assert result.exit_code == 0, result.output
+    assert f"source code {old_code} (" in result.stdout
+    assert (
+        f"-> {new_code} (From DoD stock" in result.stdout
+        or f"-> {new_code} (Rebuild" in result.stdout
+    )
+    assert "quantity " in result.stdout and " -> 3 " in result.stdout
+    as_json = json.loads(
+        CliRunner().invoke(app, ["diff", str(basic), str(changed), "--json"]).stdout
+    )
+    fields = {c["field"]: c for c in as_json["lines"][0]["changes"]}
+    assert fields["source_code"]["old"] == old_code and fields["source_code"]["new"] == new_code
+    assert fields["quantity"]["new"] == "3"
+
+
+def test_built_documents_tell_notes_in_force_from_their_manifests(tmp_path: Path):
+    project = make_project(tmp_path / "project")
+    cases = copy_cases(tmp_path / "cases")
+    out = tmp_path / "out"
+    run_batch([cases / "BN-D-QAA"], project=project, output_dir=out, jobs=1)
+    builder = Builder(project)
+    result = diff_paths(out / "BN-D-QAA-amendment-1.docx", out / "BN-D-QAA-modification-1.docx",
+                        builder)  # fmt: skip
+    groups = {n.id: n.change for n in result.notes}
+    assert groups["SOLE-SOURCE-FMS"] == "stays in force"
+    assert groups["ADMIN-SURCHARGE-RATE-CHANGE"] == "deleted"
+    assert any("wording is not compared" in r for r in result.remarks)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import zipfile
 from collections import Counter
 from pathlib import Path
 
@@ -102,7 +103,10 @@ def test_a_changed_note_text_is_reported_as_such(repo, restore):
     report = impact([cases], project=project)
     assert {d.source for d in report.changed} == {p for p, n in printed.items() if note in n}
     for doc in report.changed:
-        assert [c.reason for c in doc.notes_changed][:1] == ["text"]
+        assert [c.reason for c in doc.notes_changed][:1] == ["wording"]
+        wording = doc.notes_changed[0].wording
+        assert [c for c in wording if "New words." in (c.new or "")]
+        assert not [c for c in wording if "New words." in (c.old or "")]
 
 
 def test_a_changed_template_flags_the_documents_rendered_from_it(repo, restore):
@@ -127,3 +131,248 @@ def test_command_prints_json_and_a_bad_revision_is_an_error(repo, restore, monke
     assert bad.exit_code == 7 and "no-such-rev" in bad.stderr
     with pytest.raises(ImpactError):
         impact([cases], against="no-such-rev", project=project)
+
+
+# -- the changed wording, a scratch preview with redlines, and templates that break ---------------
+
+
+def _redlines_available() -> str | None:
+    try:
+        from python_redlines.engines import DocxodusEngine
+
+        DocxodusEngine()
+    except Exception as exc:  # not installed, or no binary for this platform
+        return f"python-redlines (Docxodus engine) is not available: {exc}"
+    return None
+
+
+needs_redlines = pytest.mark.skipif(
+    _redlines_available() is not None, reason=str(_redlines_available())
+)
+
+OLD_WORDS = "is charged on the Net Estimated Cost"
+NEW_WORDS = "is charged on line (8), the Net Estimated Cost"
+
+
+def _edit_admin_surcharge(project) -> Path:
+    path = note_file(project.note_library, "ADMIN-SURCHARGE")
+    text = path.read_text(encoding="utf-8")
+    assert OLD_WORDS in text
+    path.write_text(text.replace(OLD_WORDS, NEW_WORDS), encoding="utf-8")
+    return path
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_a_reworded_note_shows_what_the_text_was_and_is(repo, restore, monkeypatch):
+    project, cases, printed = repo
+    _edit_admin_surcharge(project)
+    report = impact([cases], project=project)
+    expected = {p for p, n in printed.items() if "ADMIN-SURCHARGE" in n}
+    assert expected and {d.source for d in report.changed} == expected
+    for doc in report.changed:
+        (change,) = doc.notes_changed
+        assert change.reason == "wording" and change.title == "Administrative Surcharge"
+        (reworded,) = change.wording
+        assert reworded.kind == "reworded"
+        assert OLD_WORDS in reworded.old and NEW_WORDS in reworded.new
+        was, now = reworded.was_now()
+        # words only added: nothing marked in what the text was, the new words in brackets
+        assert "[" not in was and "on the Net Estimated Cost" in was
+        assert "on [line (8),] the Net Estimated Cost" in now
+
+    monkeypatch.setenv("LOAGEN_PROJECT", str(project.root))
+    result = CliRunner().invoke(app, ["impact", str(cases)])
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert "notes edited since HEAD: ADMIN-SURCHARGE" in text
+    assert text.count("      was: ") == 1 and text.count("      now: ") == 1  # shown once
+    assert text.count("(the same wording change as on ") == len(expected) - 1
+    assert f"{len(expected)} of {len(printed)} document(s) change" in text
+
+    data = json.loads(CliRunner().invoke(app, ["impact", str(cases), "--json"]).stdout)
+    doc = data["documents"][0]
+    (note,) = doc["notes_changed"]
+    assert note["id"] == "ADMIN-SURCHARGE" and note["old"]["version"] == note["new"]["version"]
+    assert OLD_WORDS in note["old"]["text"] and NEW_WORDS in note["new"]["text"]
+    (wording,) = note["wording"]
+    assert wording["change"] == "reworded"
+    assert {"added": "line (8), the "} in wording["words"] or any(
+        "line (8)" in w.get("added", "") for w in wording["words"]
+    )
+    assert doc["rendered"] is None and doc["redline"] is None  # nothing rendered without --render
+
+
+def test_a_note_coming_in_carries_its_text(repo, restore):
+    project, cases, printed = repo
+    counts = Counter(n for notes in printed.values() for n in notes)
+    note = min((n for n, c in counts.items() if c < len(printed)), key=lambda n: (counts[n], n))
+    path = note_file(project.note_library, note)
+    text = path.read_text(encoding="utf-8")
+    # the rule drops the note everywhere: each document lists it as going, with the old text
+    changed = re.sub(r"(?m)^rule:.*$", 'rule: lines_with(masl="NO-SUCH-MASL")', text, count=1)
+    path.write_text(changed, encoding="utf-8")
+    data = impact([cases], project=project).to_json()
+    for doc in data["documents"]:
+        for out in doc["notes_out"]:
+            assert out["id"] == note and out["old"]["text"] and out["new"] is None
+            assert out["reason"]
+
+
+@needs_redlines
+def test_render_writes_previews_and_redlines_and_never_touches_build(repo, restore, tmp_path,
+                                                                     monkeypatch):  # fmt: skip
+    project, cases, printed = repo
+    monkeypatch.setenv("LOAGEN_PROJECT", str(project.root))
+    # the official outputs, built before the edit
+    some = sorted(p for p, n in printed.items() if "ADMIN-SURCHARGE" in n)[:2]
+    built = CliRunner().invoke(app, ["batch", *map(str, some), "-j", "1"])
+    assert built.exit_code == 0, built.output
+    before = _snapshot(project.build_dir)
+    assert any(name.endswith(".manifest.json") for name in before)
+
+    _edit_admin_surcharge(project)
+    preview = tmp_path / "preview"
+    result = CliRunner().invoke(app, ["impact", *map(str, some), "--render", str(preview)])
+    assert result.exit_code == 0, result.output
+    assert _snapshot(project.build_dir) == before  # byte-identical, nothing added
+    written = sorted(p.name for p in preview.iterdir())
+    stems = sorted(Builder(project).document(p).output_stem for p in some)
+    assert written == sorted([f"{s}.docx" for s in stems] + [f"{s}.redline.docx" for s in stems])
+    for stem in stems:
+        assert f"rendered: {preview / stem}.docx" in result.stdout
+        assert f"redline:  {preview / stem}.redline.docx" in result.stdout
+        with zipfile.ZipFile(preview / f"{stem}.redline.docx") as zf:
+            body = zf.read("word/document.xml").decode()
+        inserted = "".join(re.findall(r"<w:ins [^>]*>(.*?)</w:ins>", body, flags=re.S))
+        assert "line (8)" in re.sub(r"<[^>]+>", "", inserted)
+        with zipfile.ZipFile(preview / f"{stem}.docx") as zf:
+            assert NEW_WORDS in re.sub(r"<[^>]+>", "", zf.read("word/document.xml").decode())
+    data = json.loads(
+        CliRunner()
+        .invoke(app, ["impact", *map(str, some), "--render", str(preview), "--json"])
+        .stdout
+    )
+    assert {Path(d["redline"]).name for d in data["documents"]} == {
+        f"{s}.redline.docx" for s in stems
+    }
+    assert _snapshot(project.build_dir) == before
+
+
+def test_render_refuses_the_build_folder_and_folders_with_manifests(repo, restore, tmp_path,
+                                                                    monkeypatch):  # fmt: skip
+    project, cases, _ = repo
+    monkeypatch.setenv("LOAGEN_PROJECT", str(project.root))
+    result = CliRunner().invoke(app, ["impact", str(cases), "--render", str(project.build_dir)])
+    assert result.exit_code == 6
+    assert "is the build folder" in result.stderr and "scratch folder" in result.stderr
+    inside = CliRunner().invoke(
+        app, ["impact", str(cases), "--render", str(project.build_dir / "preview")]
+    )
+    assert inside.exit_code == 6
+    other = tmp_path / "other-builds"
+    other.mkdir()
+    (other / "X-basic.manifest.json").write_text("{}")
+    refused = CliRunner().invoke(app, ["impact", str(cases), "--render", str(other)])
+    assert refused.exit_code == 6 and "holds built documents" in refused.stderr
+    assert sorted(p.name for p in other.iterdir()) == ["X-basic.manifest.json"]
+
+
+def _break_template(template: Path, tag: str) -> None:
+    with zipfile.ZipFile(template) as zf:
+        entries = [(i, zf.read(i)) for i in zf.infolist()]
+    with zipfile.ZipFile(template, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info, blob in entries:
+            if info.filename == "word/document.xml":
+                text = blob.decode()
+                assert "{{ case_description }}" in text
+                blob = text.replace("{{ case_description }}", "{{ case_description }}" + tag, 1)
+                blob = blob.encode()
+            zf.writestr(info, blob)
+
+
+@pytest.mark.parametrize(
+    "tag,words",
+    [("{{ designation.frim }}", "designation"), ("{% if case.nickname %}", "if")],
+    ids=["unknown value", "unclosed tag"],
+)
+def test_a_template_that_no_longer_renders_is_an_error_for_each_document(
+    repo, restore, monkeypatch, tag, words
+):
+    project, cases, _ = repo
+    _break_template(project.templates / "amendment.docx", tag)
+    report = impact([cases], project=project)
+    amendments = {d.source for d in report.documents if d.template == "amendment.docx"}
+    assert amendments
+    failed = {f.source: f for f in report.failed}
+    assert set(failed) == amendments
+    for failure in failed.values():
+        assert failure.stage == "render" and failure.document
+        message = " ".join(str(p) for p in failure.problems)
+        assert "amendment.docx" in message and words in message
+
+    monkeypatch.setenv("LOAGEN_PROJECT", str(project.root))
+    result = CliRunner().invoke(app, ["impact", str(cases)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    if len(amendments) > 1:
+        assert f"error: {len(amendments)} documents do not render" in result.stderr
+    else:
+        assert "error: 1 document does not render" in result.stderr
+    assert result.stdout.count("does not render with the working tree's") == len(amendments)
+    assert "amendment.docx" in result.stderr
+    data = json.loads(CliRunner().invoke(app, ["impact", str(cases), "--json"]).stdout)
+    assert {f["stage"] for f in data["failed"]} == {"render"}
+    assert len(data["failed"]) == len(amendments)
+
+
+FOLLOWER = """---
+id: TEST-FOLLOWS-ADMIN
+title: Follows the Administrative Surcharge note
+versions:
+  - version: "1"
+    effective: 2000-01-01
+programs: [FMS]
+level: case
+placement: notes
+section: 5
+order: 9990
+documents: [Amendment, Modification]
+rule: in_force("ADMIN-SURCHARGE")
+carry_over: every
+---
+The administrative surcharge note of this case stays in force.
+"""
+
+
+def test_a_note_that_names_an_edited_note_is_compared_too(tmp_path: Path):
+    """A note unchanged itself, whose rule reads whether the edited note is on the case
+    (in_force), changes with it: impact lists it."""
+    root = tmp_path / "project"
+    project = make_project(root)
+    cases = copy_cases(root / "cases")
+    (project.note_library / "TEST-FOLLOWS-ADMIN.md").write_text(FOLLOWER, encoding="utf-8")
+    _git(root, "init", "-q")
+    _git(root, "add", ".")
+    _git(root, "commit", "-q", "-m", "start")
+    builder = Builder(project)
+    following = {
+        p
+        for p in find_case_files([cases])
+        if "TEST-FOLLOWS-ADMIN" in {n.id for n in builder.prepare(p).selection.notes}
+    }
+    assert following  # the Amendments and Modifications of FMS cases
+    path = note_file(project.note_library, "ADMIN-SURCHARGE")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        re.sub(r"(?m)^rule:.*$", 'rule: lines_with(masl="NO-SUCH-MASL")', text, count=1),
+        encoding="utf-8",
+    )
+    report = impact([cases], project=project)
+    dropped = {
+        d.source for d in report.changed if any(c.id == "TEST-FOLLOWS-ADMIN" for c in d.notes_out)
+    }
+    assert dropped == following
+    assert report.notes_edited == ["ADMIN-SURCHARGE"]  # the follower's file is unchanged

@@ -13,6 +13,7 @@ stage modules themselves: they call these methods.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from functools import cached_property
 from pathlib import Path
 
 from . import __version__
+from .case.embedded import is_built_document, load_recorded_chain
 from .case.loading import CaseFile, load_chain
 from .document.assembly import LoaDocument, assemble
 from .document.costs import TOTALS
@@ -39,6 +41,7 @@ from .policy.notes import Note, NoteLibrary, load_library
 from .policy.selection import Decision, Selection, after, decide_notes, select_notes
 from .project import Project
 from .reference import load_reference
+from .rendering.embedded import build_record
 from .rendering.templates import Renderer
 
 
@@ -126,7 +129,10 @@ class Pipeline:
     # -- the stages --
 
     def load(self, path: Path) -> tuple[CaseFile, ...]:
-        """The case file at `path` and its `previous` chain, oldest first."""
+        """The case file at `path` and its `previous` chain, oldest first; for a DOCX built by
+        loagen, the chain its build record holds (see `case.embedded`)."""
+        if is_built_document(path):
+            return load_recorded_chain(Path(path), self._files)
         return load_chain(Path(path), self._files)
 
     def assemble(self, files: tuple[CaseFile, ...]) -> LoaDocument:
@@ -203,8 +209,37 @@ class Pipeline:
         return Prepared(document, selection, self.check(document, selection))
 
     def render(self, prepared: Prepared, *, draft: bool = False) -> bytes:
-        """The DOCX of a prepared document."""
-        return self.renderer.render(prepared.document, prepared.selection, draft=draft)
+        """The DOCX of a prepared document, carrying its build record (`record`)."""
+        return self.renderer.render(
+            prepared.document,
+            prepared.selection,
+            draft=draft,
+            record=self.record(prepared, draft=draft),
+        )
+
+    def record(self, prepared: Prepared, *, draft: bool) -> bytes:
+        """What the DOCX records of its own build (`rendering.embedded`), so that `explain`,
+        `check` and `report` can read the DOCX alone: the case files of its chain (names,
+        hashes, text) and the manifest, less what depends on the DOCX bytes or on where the
+        files were (the DOCX hash; paths become file names), and less what a library edit
+        changes without changing the DOCX (the library digest and note hashes, the notes in
+        force after it: `batch` then keeps the DOCX as it is)."""
+        files = prepared.document.files
+        manifest = self.manifest(prepared, b"", draft=draft)
+        deps = manifest.dependencies
+        recorded = dataclasses.replace(
+            manifest,
+            docx_sha256="",
+            note_history=(),
+            dependencies=dataclasses.replace(
+                deps,
+                inputs=tuple(Input(f.path.name, f.sha256) for f in files),
+                template=deps.template.rsplit("/", 1)[-1],
+                library_digest="",
+                note_hashes=(),
+            ),
+        )
+        return build_record(recorded.to_json(), [(f.path.name, f.sha256, f.raw) for f in files])
 
     def manifest(self, prepared: Prepared, docx: bytes, *, draft: bool) -> Manifest:
         """What went into a build and what came out."""

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from ..errors import CaseError, HistoryError, Problem, did_you_mean, quoted
 from ..reading import read_limited
 from .model import Case, HugeNumber
+from .placeholders import PLACEHOLDER_BYTES, unfilled, unfilled_error
 
 
 @dataclass(frozen=True)
@@ -294,7 +295,17 @@ def load_case(path: Path, raw: bytes | None = None) -> CaseFile:
     path = Path(path)
     if raw is None:
         raw = read_limited(path, "case file", CaseError)
-    case = parse_case(parse_case_bytes(raw, path), source=path)
+    data = parse_case_bytes(raw, path)
+    # Values a writer has still to fill in (`loagen new`, `amend`): named with their lines.
+    blanks = unfilled(data, raw, path) if PLACEHOLDER_BYTES in raw else ()
+    try:
+        case = parse_case(data, source=path)
+    except CaseError as exc:
+        if blanks:
+            raise unfilled_error(path, blanks, data, exc.problems) from None
+        raise
+    if blanks:
+        raise unfilled_error(path, blanks, data)
     return CaseFile(path=path, case=case, sha256=hashlib.sha256(raw).hexdigest(), raw=raw)
 
 

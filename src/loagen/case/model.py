@@ -22,6 +22,8 @@ from pydantic import (
 
 from ..errors import did_you_mean, quoted
 from ..reference import load_reference
+from ..reference.policy_tables import checklist_ids
+from .meanings import EDITOR_SCHEMA_KEY, enrich
 
 # -- codes checked against the reference tables ------------------------------------------------
 
@@ -309,6 +311,21 @@ class NoteInForce(Strict):
     """The version of it the case carries."""
 
 
+class CongressionalNotification(Strict):
+    """The AECA section 36(b) Congressional Notification a document is offered under."""
+
+    number: Text
+    """The notification's transmittal number, as DSAMS lists it (e.g. '25-12')."""
+    date: LoaDate
+    """The date Congress received the formal notification: the review period counts from it."""
+    mde_value: Money | None = None
+    """The Major Defense Equipment value notified, in U.S. dollars (optional; loagen warns when
+    the case grows beyond it)."""
+    total_value: Money | None = None
+    """The total value notified, in U.S. dollars (optional; loagen warns when the case grows
+    beyond it)."""
+
+
 class DocumentInfo(Strict):
     kind: Literal["Basic", "Amendment", "Modification"]
     """Which document this file is."""
@@ -342,6 +359,12 @@ class DocumentInfo(Strict):
     notes_in_force: list[NoteInForce] | None = None
     """The notes the case carried before this document, when its earlier documents were not
     written with loagen (optional; Amendments and Modifications only)."""
+    offer_date: LoaDate | None = None
+    """The date the document is (to be) offered to the Purchaser (optional; checked against the
+    end of the 36(b) review period; absent: `date`, else the offer expiration date)."""
+    congressional_notification: CongressionalNotification | None = None
+    """The AECA 36(b) Congressional Notification (or report) this document is offered under
+    (optional; see `loagen package` and the QC-CN-36B checks)."""
 
     @model_validator(mode="after")
     def _kind_rules(self) -> "DocumentInfo":
@@ -394,6 +417,8 @@ class SoleSource(Strict):
 class Waiver(Strict):
     reference: Text
     date: LoaDate
+    masl: Text | None = None
+    """The MASL the waiver names (optional; SAMM AP9.T4: it must match the line's MASL)."""
 
 
 class WaiverRequest(Strict):
@@ -461,6 +486,9 @@ class Manpower(Strict):
     """Travel cost a day per person, in U.S. dollars."""
     justification: OptionalText | None = None
     """Why travel costs more than the standard daily limit."""
+    mtds_exemption: OptionalText | None = None
+    """Why the line needs no Manpower Travel Data Sheet: the exemption of SAMM C9.4.2.4.4 the
+    manpower falls under (optional; absent: the sheet goes in the LOA package)."""
 
 
 ItemTrait = Literal[
@@ -518,6 +546,16 @@ class Line(Strict):
     """Estimated delivery to the partner, for a Full Operational Capability line (BPC s333)."""
     nsr_covers_price_increases: bool = False
     """Non-Specific Requirements line: the Purchaser lets it cover price increases."""
+    design_and_construction: bool = False
+    """The line provides design and construction services (AECA 36(b) counts their value
+    against a threshold of its own)."""
+    comsec_release: Literal["nsa_specific", "nsa_general"] | None = None
+    """COMSEC equipment: released by the National Security Agency for this case
+    (nsa_specific), or under an NSA general release (nsa_general: no release copy in the LOA
+    package); absent: a specific release is needed."""
+    nvd_mount: Literal["man_portable", "platform"] | None = None
+    """Night vision devices: man-portable, or mounted on a platform (no DSCA authorization
+    memorandum in the LOA package); absent: man-portable."""
 
     @model_validator(mode="after")
     def _whole_quantity(self) -> "Line":
@@ -659,6 +697,62 @@ class ShipmentConsolidation(Strict):
     """The lines whose materiel is consolidated there."""
 
 
+def _package_kind(value: str) -> str:
+    kinds = checklist_ids()
+    if value not in kinds:
+        raise ValueError(
+            f"{quoted(value)} is not a document of the LOA package checklist; expected one of "
+            f"{', '.join(kinds)}{did_you_mean(value, kinds)} (`loagen package` lists the ones "
+            "a document needs)"
+        )
+    return value
+
+
+PackageKind = Annotated[
+    str,
+    AfterValidator(_package_kind),
+    WithJsonSchema({"type": "string", "enum": list(checklist_ids())}),
+]
+
+
+class PackageDocument(Strict):
+    """A supporting document of the CTS LOA package that is at hand (SAMM AP9.T4)."""
+
+    kind: PackageKind
+    """Which document of the checklist it is (reference/package.yaml)."""
+    reference: Text
+    """Its reference: memorandum, message, letter or worksheet number."""
+    date: LoaDate
+    """Its date."""
+    lines: list[LineNumber] | None = None
+    """The lines it covers (optional; absent: every line it concerns)."""
+    note: OptionalText | None = None
+    """Anything a reviewer should know about it (optional)."""
+
+
+class Multinational(Strict):
+    """A multinational FMS case (SAMM C5.6): a Lead Nation procurement or an Agent Sale."""
+
+    kind: Literal["lead_nation", "agent_sale"]
+    """lead_nation: one country or organisation buys for several (SAMM C5.6.2); agent_sale:
+    an international organisation buys for one or more countries (C5.6.3)."""
+    participants: list[Text] = Field(default_factory=list)
+    """The participating countries or organisations (optional)."""
+
+
+class ExceptionToPolicy(Strict):
+    """A DSCA Exception to Policy the document relies on (SAMM C6.7.5)."""
+
+    reference: Text
+    """The DSCA approval's reference."""
+    date: LoaDate
+    """The date of the approval."""
+    subject: Text
+    """The policy it sets aside, in a few words."""
+    lines: list[LineNumber] = Field(default_factory=list)
+    """The lines it concerns (optional)."""
+
+
 class FullOperationalCapability(Strict):
     """The LOA uses the Full Operational Capability provision of 10 USC 2282 or 333."""
 
@@ -713,6 +807,29 @@ class Case(Strict):
     bpc_system: Literal["case_module", "bpc_module"] | None = None
     """BPC: whether the case is developed in the DSAMS case module (legacy programs) or the
     DSAMS BPC module (absent: the case module)."""
+    package: list[PackageDocument] | None = None
+    """The supporting documents of the CTS LOA package at hand (optional; absent: the case
+    file does not track them). `loagen package` lists the ones the document needs."""
+    nsa_m_case: bool = False
+    """The case is a National Security Agency "M" case: its COMSEC needs no separate NSA
+    release in the LOA package."""
+    multinational: Multinational | None = None
+    """A Lead Nation procurement or an Agent Sale (optional)."""
+    exceptions_to_policy: list[ExceptionToPolicy] = Field(default_factory=list)
+    """The DSCA Exceptions to Policy the document relies on (optional)."""
+    payment_schedule_requested: bool = False
+    """The payment schedule is one the Purchaser asked for (a unique payment schedule the
+    Implementing Agency approved; a revised one goes with each Amendment or Modification that
+    keeps it)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _editor_schema(cls, data: Any) -> Any:
+        """A JSON case file may name its schema for editors ("$schema", see docs/editors.md);
+        it is not case data."""
+        if isinstance(data, dict) and EDITOR_SCHEMA_KEY in data:
+            return {k: v for k, v in data.items() if k != EDITOR_SCHEMA_KEY}
+        return data
 
     @model_validator(mode="after")
     def _unique_lines(self) -> "Case":
@@ -774,13 +891,15 @@ def _describe(schema: dict[str, Any], model: type) -> None:
 
 
 def case_schema() -> dict[str, Any]:
-    """The JSON Schema of a case file, for editors: each field with its description."""
+    """The JSON Schema of a case file, for editors: each field with its description, and what
+    each value of a code or fixed-value field means (see `case.meanings`)."""
     schema = Case.model_json_schema()
     models = {m.__name__: m for m in _models(Case)}
     for name, definition in schema.get("$defs", {}).items():
         if name in models:
             _describe(definition, models[name])
     _describe(schema, Case)
+    enrich(schema, Case.__name__)  # what each code and fixed word means
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "loagen case file"
     return schema

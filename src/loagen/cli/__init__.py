@@ -8,7 +8,7 @@ per area, each registering with `@command(rich_help_panel=PANEL)`. A new area is
 added to the import below.
 """
 
-from . import documents, library, many, review  # noqa: F401  (they register the commands)
+from . import documents, library, many, package, report, review, start, studio  # noqa: F401  (they register the commands)
 from .common import app
 
 __all__ = ["app", "main"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -31,31 +32,99 @@ PANEL = "Many documents"
 # -- batch, restate, impact, diff ----------------------------------------------------------------
 
 
+class _Pace:
+    """The elapsed time and an estimate of the time left, in words: "elapsed 0:12, about 0:40
+    left".
+
+    The estimate is the pace of the documents done since the first came back, applied to those
+    left. The first ones (the first few worker processes send together) are left out of the
+    pace: they carry the start-up (loading, the first compilations) and arrive at once. It is
+    given once a few more are done and a couple of seconds have passed; before that the words
+    say the time left is being estimated."""
+
+    MIN_DONE = 3
+    """Documents done after the first ones before the time left is estimated."""
+    MIN_SECONDS = 2.0
+    """Seconds after the first documents came back before the time left is estimated."""
+    BURST = 0.25
+    """Documents that come back within this many seconds of the first count as the first."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.began = time.monotonic()
+        self.first_at: float | None = None
+        self.first = 0
+        self.done = 0
+
+    def advance(self, done: int) -> None:
+        now = time.monotonic()
+        self.done = done
+        if done == 0:
+            return
+        if self.first_at is None:
+            self.first_at = now
+        if now - self.first_at <= self.BURST:
+            self.first = done
+
+    def words(self) -> str:
+        now = time.monotonic()
+        text = f"elapsed {_clock(now - self.began)}"
+        if self.done >= self.total:
+            return text
+        since = now - self.first_at if self.first_at is not None else 0.0
+        counted = self.done - self.first
+        if counted >= self.MIN_DONE and since >= self.MIN_SECONDS:
+            left = (self.total - self.done) * since / counted
+            return text + f", about {_clock(left)} left"
+        return text + ", estimating the time left …"
+
+
 class _BatchProgress:
-    """Shows a batch as it runs: a progress bar on a terminal, plain lines otherwise, nothing
-    with --json (the summary is printed at the end). The estimate of the time left counts only
-    the documents built so far, and is shown once a few are done."""
+    """Shows a batch as it runs, on standard error: "loading" while the documents are found and
+    their manifests read, then a progress bar on a terminal (plain lines otherwise, with a
+    progress line every few seconds), with the elapsed time and the time left (see `_Pace`);
+    nothing with --json (the summary is printed at the end, in the same words)."""
+
+    PLAIN_EVERY = 10.0
+    """Seconds between two progress lines when standard error is not a terminal."""
 
     def __init__(self, *, quiet: bool) -> None:
         self.quiet = quiet
         self.bar: Any = None
         self.task: Any = None
+        self.status: Any = None
         self.counts = {"built": 0, "refreshed": 0, "skipped": 0, "failed": 0}
         self.to_do = 0
         self.worked = 0
-        self.started = 0.0
+        self.pace = _Pace(0)
         self._last_refresh = 0.0
+        self._last_line = time.monotonic()
 
     def loading(self) -> None:
-        if not self.quiet:
-            err.print("[dim]batch: finding the documents and reading their manifests …[/]")
+        self.pace = _Pace(0)
+        if self.quiet:
+            return
+        words = "batch: loading (finding the documents and reading their manifests) …"
+        if err.is_terminal:
+            self.status = err.status(words)
+            self.status.start()
+        else:
+            err.print(words, markup=False)
 
     def planned(self, total: int, to_do: int) -> None:
         self.to_do = to_do
-        self.started = time.monotonic()
+        self.pace.total = to_do
+        if self.status is not None:
+            self.status.stop()  # before any worker process is forked
+            self.status = None
         if self.quiet:
             return
-        err.print(f"batch: {total} document(s), {to_do} to build, {total - to_do} up to date")
+        up_to_date = total - to_do
+        err.print(
+            f"batch: {total} document{'s' if total != 1 else ''}, {to_do} to build or check, "
+            f"{up_to_date} up to date (skipped)",
+            markup=False,
+        )
         if err.is_terminal and to_do:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -68,60 +137,71 @@ class _BatchProgress:
                 TextColumn("{task.fields[times]}"),
                 console=err,
                 auto_refresh=False,
-                transient=False,
+                transient=True,
             )
-            self.task = self.bar.add_task("batch", total=to_do, counts="", times="")
+            self.task = self.bar.add_task(
+                "batch", total=to_do, counts="", times="loading the notes and templates …"
+            )
             self.bar.start()
+            self.bar.refresh()
 
-    def _times(self) -> str:
-        elapsed = time.monotonic() - self.started
-        text = f"elapsed {_clock(elapsed)}"
-        if self.worked >= 3 and self.worked < self.to_do:
-            left = elapsed / self.worked * (self.to_do - self.worked)
-            text += f", about {_clock(left)} left"
-        elif self.worked < self.to_do:
-            text += ", estimating the time left …"
-        return text
+    def started(self) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, times="building …")
+            self.bar.refresh()
 
     def finished(self, result) -> None:  # noqa: ANN001
         self.counts[result.status] += 1
-        if result.status != "skipped":
-            self.worked += 1
+        if result.status == "skipped":
+            return
+        self.worked += 1
+        self.pace.advance(self.worked)
         if self.quiet:
             return
+        c = self.counts
         if self.bar is not None:
-            if result.status == "skipped":
-                return
-            c = self.counts
             self.bar.update(
                 self.task,
                 advance=1,
-                counts=f"[green]{c['built']} built[/] [red]{c['failed']} failed[/]",
-                times=self._times(),
+                counts=f"[green]{c['built']} built[/] {c['refreshed']} refreshed "
+                f"[red]{c['failed']} failed[/]",
+                times=self.pace.words(),
             )
             now = time.monotonic()
             if now - self._last_refresh > 0.1 or self.worked == self.to_do:
                 self.bar.refresh()
                 self._last_refresh = now
-        elif result.status == "built":
+            return
+        if result.status == "built":
             err.print(f"built {result.source} -> {result.docx}", markup=False)
         elif result.status == "refreshed":
-            err.print(
-                f"up to date {result.source} (notes unchanged; manifest updated)", markup=False
-            )
+            err.print(f"refreshed {result.source} (unchanged; manifest updated)", markup=False)
         elif result.status == "failed":
             err.print(f"failed {result.source}", markup=False)
+        now = time.monotonic()
+        if now - self._last_line >= self.PLAIN_EVERY and self.worked < self.to_do:
+            self._last_line = now
+            err.print(
+                f"batch: {self.worked} of {self.to_do} done ({c['built']} built, "
+                f"{c['refreshed']} refreshed, {c['failed']} failed), {self.pace.words()}",
+                markup=False,
+            )
 
     def stop(self) -> None:
+        if self.status is not None:
+            self.status.stop()
+            self.status = None
         if self.bar is not None:
-            self.bar.refresh()
             self.bar.stop()
             self.bar = None
 
 
 def _clock(seconds: float) -> str:
     seconds = int(round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
+    hours, rest = divmod(seconds, 3600)
+    if hours:
+        return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+    return f"{rest // 60}:{rest % 60:02d}"
 
 
 def _print_batch_report(report, *, as_json: bool) -> None:  # noqa: ANN001
@@ -280,48 +360,176 @@ def impact(
             metavar="GIT-REV",
         ),
     ] = "HEAD",
+    render: Annotated[
+        Path | None,
+        typer.Option(
+            "--render",
+            help="Render each document that changes into this scratch folder, with a "
+            "<name>.redline.docx of tracked changes against the GIT-REV version beside it "
+            "(never build/).",
+            metavar="DIR",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Which documents an edit of the note library or templates changes, and how.
 
     Compares the working tree with a git revision: notes that come in or drop out (with the
-    rule's reason), notes whose text changes, and documents whose template changed. Nothing is
-    rendered."""
+    rule's reason), notes whose wording changes (what the text was and is now), and documents
+    whose template changed (rendered with it, so a template that no longer renders is an
+    error). With --render, the changed documents and their redlines are written to a scratch
+    folder; build/ and the manifests are never touched. Exits 1 when a document cannot be
+    compared or rendered."""
     from ..ops.impact import impact as find_impact
 
-    report = find_impact(paths, against=against)
+    with _RenderProgress(quiet=as_json) as progress:
+        report = find_impact(paths, against=against, render_to=render, progress=progress)
     if as_json:
         sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
     else:
-        lib = [
-            ("added", report.notes_added),
-            ("removed", report.notes_removed),
-            ("edited", report.notes_edited),
-        ]
-        for what, ids in lib:
-            if ids:
-                out.print(f"notes {what} since {against}: {', '.join(ids)}", markup=False)
-        if report.templates_changed:
-            out.print(
-                f"templates changed since {against}: {', '.join(report.templates_changed)}",
-                markup=False,
-            )
-        for doc in report.changed:
-            out.print(f"[bold]{escape(doc.document)}[/] ({escape(str(doc.source))})")
-            for change in doc.notes_in:
-                out.print(f"  [green]+ {escape(change.note)}[/]: {escape(change.reason)}")
-            for change in doc.notes_out:
-                out.print(f"  [red]- {escape(change.note)}[/]: {escape(change.reason)}")
-            for change in doc.notes_changed:
-                out.print(f"  [yellow]~ {escape(change.note)}[/]: {escape(change.reason)} changes")
-            if doc.template:
-                out.print(f"  template {doc.template} changed", markup=False)
-        for failed in report.failed:
-            for problem in failed.problems:
-                err.print(f"[bold red]error:[/] {escape(str(problem))}")
-        out.print(
-            f"{len(report.changed)} of {len(report.documents)} document(s) change "
-            f"({report.seconds:.2f} s)"
-        )
+        _print_impact(report, against)
     if report.failed:
         raise typer.Exit(EXIT_FAILED)
+
+
+class _RenderProgress:
+    """Shows the rendering of an impact preview (a redline takes seconds a document): a bar
+    on a terminal, nothing otherwise or with --json."""
+
+    def __init__(self, *, quiet: bool) -> None:
+        self.quiet = quiet or not err.is_terminal
+        self.bar: Any = None
+        self.task: Any = None
+        self.pace = _Pace(0)
+
+    def __enter__(self) -> _RenderProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.quiet:
+            return
+        if self.bar is None:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            self.pace = _Pace(total)
+            self.bar = Progress(
+                TextColumn("[bold]impact[/] rendering"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[times]}"),
+                console=err,
+                transient=True,
+            )
+            self.task = self.bar.add_task("render", total=total, times="")
+            self.bar.start()
+        self.pace.advance(done)
+        self.bar.update(self.task, completed=done, times=self.pace.words())
+        self.bar.refresh()
+
+
+def _print_impact(report, against: str) -> None:  # noqa: ANN001
+    lib = [
+        ("added", report.notes_added),
+        ("removed", report.notes_removed),
+        ("edited", report.notes_edited),
+    ]
+    for what, ids in lib:
+        if ids:
+            out.print(f"notes {what} since {against}: {', '.join(ids)}", markup=False)
+    if report.templates_changed:
+        out.print(
+            f"templates changed since {against}: {', '.join(report.templates_changed)}",
+            markup=False,
+        )
+    shown: dict[tuple, str] = {}
+    broken = {f.source for f in report.failed if f.stage == "render"}
+    for doc in report.changed:
+        out.print(f"\n[bold]{escape(doc.document)}[/] ({escape(str(doc.source))})")
+        for change in doc.notes_in:
+            out.print(
+                f"  [green]+ {escape(change.note)}[/]{_titled(change)}: {escape(change.reason)}"
+            )
+        for change in doc.notes_out:
+            out.print(
+                f"  [red]- {escape(change.note)}[/]{_titled(change)}: {escape(change.reason)}"
+            )
+        for change in doc.notes_changed:
+            out.print(
+                f"  [yellow]~ {escape(change.note)}[/]{_titled(change)}: {escape(change.reason)}"
+            )
+            if not change.wording:
+                continue
+            same = tuple((c.old, c.new) for c in change.wording)
+            if same in shown:
+                out.print(f"      [dim](the same wording change as on {escape(shown[same])})[/]")
+                continue
+            shown[same] = doc.document
+            _print_wording(change.wording)
+        if doc.template:
+            out.print(f"  template {doc.template} changed", markup=False)
+        if doc.source in broken:
+            out.print("  [bold red]does not render[/] with the working tree's notes and templates")
+        if doc.rendered:
+            out.print(f"  rendered: {doc.rendered}", markup=False)
+        if doc.redline:
+            out.print(f"  redline:  {doc.redline}", markup=False)
+        for warning in doc.warnings:
+            err.print(f"[yellow]warning:[/] {escape(f'{doc.document}: {warning}')}")
+    for warning in report.warnings:
+        err.print(f"[yellow]warning:[/] {escape(warning)}")
+    _print_impact_failures(report.failed)
+    out.print(
+        f"\n{len(report.changed)} of {len(report.documents)} document(s) change"
+        + (f", {len(report.failed)} cannot be compared or rendered" if report.failed else "")
+        + f" ({report.seconds:.2f} s)"
+        + (f"; previews in {report.render_to}" if report.render_to and report.changed else ""),
+        markup=False,
+    )
+
+
+WORDING_SHOWN = 4
+"""Changed paragraphs of one note the text report shows (the JSON has them all)."""
+
+
+def _titled(change) -> str:  # noqa: ANN001
+    return f' [dim]"{escape(change.title)}"[/]' if change.title else ""
+
+
+def _print_wording(wording) -> None:  # noqa: ANN001
+    for change in wording[:WORDING_SHOWN]:
+        if change.kind == "added":
+            out.print(f"      [green]new paragraph:[/] {escape(change.new)}")
+        elif change.kind == "removed":
+            out.print(f"      [red]paragraph gone:[/] {escape(change.old)}")
+        else:
+            was, now = change.was_now()
+            out.print(f"      [red]was:[/] {escape(was)}")
+            out.print(f"      [green]now:[/] {escape(now)}")
+    if len(wording) > WORDING_SHOWN:
+        more = len(wording) - WORDING_SHOWN
+        out.print(
+            f"      [dim](and {more} more paragraph{'s' if more != 1 else ''}: see --json)[/]"
+        )
+
+
+def _print_impact_failures(failed) -> None:  # noqa: ANN001
+    """Each problem once, with the documents it stops (a broken template stops them all)."""
+    by_problem: dict[tuple[str, str], list[str]] = {}
+    for failure in failed:
+        name = failure.document or str(failure.source)
+        for problem in failure.problems:
+            stage = "does not render" if failure.stage == "render" else "cannot be compared"
+            by_problem.setdefault((stage, str(problem)), []).append(name)
+    for (stage, problem), names in by_problem.items():
+        listed = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        count = f"{len(names)} documents" if len(names) > 1 else "1 document"
+        if len(names) > 1:
+            stage = stage.replace("does not", "do not")
+        err.print(f"[bold red]error:[/] {escape(count)} {stage} ({escape(listed)}):")
+        err.print(f"  {escape(problem)}")

@@ -29,25 +29,16 @@ from .common import (
 PANEL = "Review documents"
 
 
-def _printed_numbers(selection) -> dict[str, str]:  # noqa: ANN001
-    """How a reader finds each printed note: "note 3", "under the payment schedule", "in the
-    description of Line 005"."""
-    where: dict[str, str] = {}
-    number = 0
-    for note in selection.notes:
-        if note.placement == "notes":
-            number += 1
-            where.setdefault(note.id, f"note {number}")
-        elif note.placement == "payment_schedule":
-            where.setdefault(note.id, "under the payment schedule")
-        else:
-            where.setdefault(note.id, "in the line descriptions")
-    return where
-
-
 @command(rich_help_panel=PANEL)
 def explain(
-    path: Annotated[Path, typer.Argument(help="A case file (JSON or YAML).", show_default=False)],
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="A case file (JSON or YAML), a folder of them, or a Word document built by "
+            "loagen (.docx).",
+            show_default=False,
+        ),
+    ],
     note: Annotated[
         str | None,
         typer.Option(
@@ -69,31 +60,62 @@ def explain(
 
     Printed (with its number as printed, version and references), in force from an earlier
     document but not restated, deleted by this document, or left out, with the value of each
-    part of its rule."""
+    part of its rule. A folder explains every case file in it; a DOCX built by loagen is read
+    through the case files it records. With --json, a folder gives {"documents": [...]}."""
+    from ..ops.report import documents_under
+
+    pipeline = _pipeline()
+    library = pipeline.library
+    if note is not None and note not in library:
+        from ..errors import did_you_mean
+
+        raise NoteError(f"no note {note!r} in the library{did_you_mean(note, list(library.ids))}")
+    folder = Path(path).is_dir()
+    paths = documents_under([path])
+    explained: list[dict] = []
+    code = 0
+    for i, one in enumerate(paths):
+        try:
+            data = _explain_one(pipeline, one, note, carried_only, show_all, as_json, first=i == 0)
+        except LoagenError as exc:
+            if not folder:
+                raise
+            code = code or exc.exit_code  # one broken document does not hide the others
+            if as_json:
+                problems = [p.to_dict() for p in exc.problems]
+                explained.append({"path": str(one), "error": exc.message, "problems": problems})
+            else:
+                _print_error(exc)
+            continue
+        if data is not None:
+            explained.append({"path": str(one), **data} if folder else data)
+    if as_json:
+        result = {"documents": explained} if folder else explained[0]
+        sys.stdout.write(json.dumps(result, indent=2, default=str) + "\n")
+    if code:
+        raise typer.Exit(code)
+
+
+def _explain_one(pipeline, path: Path, note: str | None, carried_only: bool, show_all: bool,
+                 as_json: bool, *, first: bool) -> dict | None:  # noqa: ANN001  # fmt: skip
+    """Explain one document: print it, or return its JSON data."""
     import dataclasses
 
     from ..document.wording import line_refs
-    from ..errors import NoteError
+    from ..ops.report import printed_places
 
-    pipeline = _pipeline()
     document = pipeline.document(path)
     selection = pipeline.select(document, explained=True)
     library = pipeline.library
     decisions = list(selection.decisions)
     if note is not None:
-        if note not in library:
-            from ..errors import did_you_mean
-
-            raise NoteError(
-                f"no note {note!r} in the library{did_you_mean(note, list(library.ids))}"
-            )
         decisions = [d for d in decisions if d.note_id == note]
     if carried_only:
         decisions = [d for d in decisions if d.status != "out"]
-    where = _printed_numbers(selection)
+    where = printed_places(selection)
     case = document.case
     if as_json:
-        data = {
+        return {
             "case": case.case_id,
             "document": document.title,
             "library_digest": library.digest,
@@ -104,12 +126,11 @@ def explain(
             ],
             "in_force_after": [dataclasses.asdict(n) for n in selection.after],
         }  # fmt: skip
-        sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
-        return
     groups = {status: [d for d in decisions if d.status == status]
               for status in ("printed", "in force", "deleted", "out")}  # fmt: skip
     out.print(
-        f"[bold]{case.case_id} {document.title}[/] ({case.program}): "
+        ("" if first else "\n")
+        + f"[bold]{escape(case.case_id)} {document.title}[/] ({case.program}): "
         f"{len(groups['printed'])} notes printed, {len(groups['in force'])} in force from earlier "
         f"documents, {len(groups['deleted'])} deleted; {len(selection.decisions)} in the library"
     )
@@ -150,6 +171,7 @@ def explain(
                 out.print(f"      [{style}]{escape(term.text)} → {escape(term.shown)}[/]")
     if brief and groups["out"]:
         out.print("[dim]\n(--all explains the notes left out part by part; --note ID one note)[/]")
+    return None
 
 
 # -- check (quality control) ---------------------------------------------------------------------
@@ -194,7 +216,11 @@ def _checked(pipeline, library_ok: bool, path: Path):  # noqa: ANN001, ANN202
 def check(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Case files (JSON or YAML) to check.", show_default=False),
+        typer.Argument(
+            help="Case files (JSON or YAML), folders of them, or Word documents built by loagen "
+            "(.docx) to check.",
+            show_default=False,
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
     list_rules: Annotated[
@@ -207,8 +233,9 @@ def check(
     """Run the SAMM Appendix 9 quality checks on each case file and report the findings.
 
     Each finding names its rule, the field of the case file (e.g. lines[2].source_code) and the
-    SAMM reference. Exits 1 when any file has an error (with --strict, any finding), 3 when a
-    file does not load, 0 otherwise.
+    SAMM reference. A folder checks every case file in it; a DOCX built by loagen is checked
+    from the case files it records. Exits 1 when any file has an error (with --strict, any
+    finding), 3 when a file does not load, 0 otherwise.
     """
     if list_rules:
         _print_rules(as_json)
@@ -216,6 +243,9 @@ def check(
     if not paths:
         err.print("[bold red]error:[/] give one or more case files to check, or --list")
         raise typer.Exit(EXIT_USAGE)
+    from ..ops.report import documents_under
+
+    paths = documents_under(paths)
     pipeline = _pipeline()
     try:
         pipeline.library  # noqa: B018
@@ -305,8 +335,10 @@ def diff(
 ) -> None:
     """What changed between two versions of a document.
 
-    Lines added and deleted, quantities, values, months, notes in, out or changed, and totals;
-    with --output, a redline DOCX."""
+    The document's and the case's fields, lines added and deleted, quantities, unit costs,
+    values, months and codes, the notes (added, printed again, changed with their wording,
+    staying in force without being restated, deleted) and the totals. --json gives every old
+    and new value as data; --output writes a redline DOCX."""
     from ..ops.diff import diff_paths, write_redline
 
     pipeline = _pipeline()

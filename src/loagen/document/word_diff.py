@@ -84,7 +84,7 @@ def wording_changes(old: str, new: str) -> tuple[Change, ...]:
         removed, added = list(olds[pairs:]), list(news[pairs:])
         for k in range(pairs):
             pieces = word_pieces(olds[k], news[k])
-            if _kept_share(pieces) >= REWORDED:
+            if kept_share(pieces) >= REWORDED:
                 out.append(Change(olds[k], news[k], pieces))
             else:  # little in common: a paragraph replaced by another
                 removed.insert(k, olds[k])
@@ -111,7 +111,7 @@ def word_pieces(old: str, new: str) -> tuple[Piece, ...]:
     return tuple(pieces)
 
 
-def _kept_share(pieces: tuple[Piece, ...]) -> float:
+def kept_share(pieces: tuple[Piece, ...]) -> float:
     """2 x the characters kept / the characters of both paragraphs (1.0: the same text)."""
     kept = sum(len(p.text) for p in pieces if p.op == "=")
     changed = sum(len(p.text) for p in pieces if p.op != "=")

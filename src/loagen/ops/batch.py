@@ -45,11 +45,16 @@ REDLINE_SUFFIX = ".redline.docx"
 Status = Literal["built", "refreshed", "skipped", "failed"]
 STATUS_WORDS: dict[str, str] = {
     "built": "built",
-    "refreshed": "unchanged after the library edit",
-    "skipped": "up to date",
+    "refreshed": "refreshed",
+    "skipped": "skipped",
     "failed": "failed",
 }
-"""What the summary says of each status (the same words in text and JSON)."""
+"""What the summary calls each status: the same words as the keys of the JSON report."""
+STATUS_HINTS: dict[str, str] = {
+    "refreshed": "unchanged by the library edit, manifest updated",
+    "skipped": "up to date",
+}
+"""What the summary adds after a count that is not zero, for a reader new to the words."""
 Mode = Literal["build", "reselect"]
 
 
@@ -102,9 +107,18 @@ class BatchReport:
 
     @property
     def summary(self) -> str:
-        """One line: how many documents were built, refreshed, up to date and failed."""
-        counts = ", ".join(f"{len(self.having(s))} {STATUS_WORDS[s]}" for s in STATUS_WORDS)
-        return f"{counts} in {self.seconds:.2f} s"
+        """One line, the same in text and JSON: "27 documents: 5 built, 0 refreshed, 22 skipped
+        (up to date), 0 failed; elapsed 0:03"."""
+        parts = []
+        for status, word in STATUS_WORDS.items():
+            count = len(self.having(status))  # type: ignore[arg-type]
+            hint = f" ({STATUS_HINTS[status]})" if count and status in STATUS_HINTS else ""
+            parts.append(f"{count} {word}{hint}")
+        n = len(self.results)
+        return (
+            f"{n} document{'s' if n != 1 else ''}: {', '.join(parts)}; "
+            f"elapsed {elapsed_words(self.seconds)}"
+        )
 
     def to_json(self) -> dict[str, Any]:
         def doc(r: DocResult) -> dict[str, Any]:
@@ -136,9 +150,21 @@ class BatchReport:
                 "skipped": len(self.skipped),
                 "failed": len(self.failed),
             },
-            "seconds": round(self.seconds, 3),
+            "elapsed_seconds": round(self.seconds, 3),
             "summary": self.summary,
         }
+
+
+def elapsed_words(seconds: float) -> str:
+    """A time as the batch shows it: "0.4 s" under ten seconds, else minutes and seconds,
+    "1:05" (hours too past an hour: "1:02:05")."""
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    whole = int(round(seconds))
+    hours, rest = divmod(whole, 3600)
+    if hours:
+        return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+    return f"{rest // 60}:{rest % 60:02d}"
 
 
 class BatchEvents:
@@ -148,7 +174,12 @@ class BatchEvents:
         """The batch is finding the documents and reading their manifests."""
 
     def planned(self, total: int, to_do: int) -> None:
-        """Every document is found and compared with its manifest; `to_do` will be processed."""
+        """Every document is found and compared with its manifest; `to_do` will be processed
+        once the note library and templates are loaded."""
+
+    def started(self) -> None:
+        """The note library is loaded (and the worker processes started): the documents to do
+        are being processed from now on."""
 
     def finished(self, result: DocResult) -> None:
         """One document is done (built, refreshed, skipped or failed)."""
@@ -412,6 +443,7 @@ def run_batch(
         pipeline = Pipeline(project)
         pipeline.library  # noqa: B018 (load once here: a broken library stops the batch now)
         if jobs == 1 or len(tasks) < 4:
+            events.started()
             for task in tasks:
                 result = run_task(pipeline, task, output_dir, redline)
                 report.results.append(result)
@@ -511,6 +543,7 @@ class _Pool:
                     )
             finally:
                 signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+            events.started()
             for worker in self.workers:
                 if chunks:
                     worker.send(chunks.pop())

@@ -35,7 +35,7 @@ from ..case.history import compare
 from ..case.model import Line
 from ..document.assembly import LoaDocument
 from ..document.costs import TOTALS
-from ..document.word_diff import Change, wording_changes
+from ..document.word_diff import REWORDED, Change, kept_share, word_pieces, wording_changes
 from ..document.wording import line_refs, money, quantity
 from ..errors import DiffError, LoagenError
 from ..manifest import manifest_path, read_manifest
@@ -99,6 +99,8 @@ _MARKS = {
     "deleted": "x",
     "no longer printed": "-",
 }
+LONG_TEXT = 60
+"""Text fields longer than this are shown as "was:" and "now:" lines, the changed words marked."""
 WORDING_SHOWN = 3
 """Changed paragraphs a note shows in the text summary (the JSON has them all)."""
 
@@ -211,10 +213,17 @@ def _built_version(docx: Path, pipeline: Pipeline) -> Version:
             source=docx,
         )
     hashes = manifest.dependencies.notes
-    notes = [
-        NoteState(n.id, "", n.version, n.lines, None, hashes.get(n.id, ""), n.placement)
-        for n in manifest.notes
-    ]
+    library = _quietly(lambda _: pipeline.library, docx)
+    notes = []
+    for n in manifest.notes:
+        note = library.get(n.id) if library is not None else None
+        title = note.title if note is not None and "{" not in note.title else ""
+        # A manifest records a note printed once per line once, with all its lines.
+        each = [(ln,) for ln in n.lines] if note is not None and note.level == "line" else [n.lines]
+        notes += [
+            NoteState(n.id, title, n.version, lines, None, hashes.get(n.id, ""), n.placement)
+            for lines in each
+        ]
     on_case = None
     if manifest.note_history or not manifest.notes:
         on_case = {i: OnCase(v, since) for i, v, since in manifest.note_history}
@@ -279,31 +288,35 @@ def _amount(value: Decimal) -> str:
 
 
 def _words(value: Any) -> str:
-    """A JSON value as a reviewer reads it."""
-    if value is None or value == []:
+    """A value as a reviewer reads it: "-" for nothing, amounts with thousands separators."""
+    if value is None or value == [] or value == {}:
         return "-"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, list):
+    if isinstance(value, Decimal):
+        return f"{value:,}"
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "model_dump"):
+        return _words(value.model_dump())
+    if isinstance(value, (list, tuple)):
         return ", ".join(_words(v) for v in value)
     if isinstance(value, dict):
-        return "; ".join(f"{k} {_words(v)}" for k, v in value.items())
+        return " ".join(_words(v) for v in value.values() if v not in (None, [], {}))
     return str(value)
 
 
 def _flatten(value: Any, prefix: str) -> dict[str, Any]:
-    """Leaves of a JSON value by path: {"accessorial.transportation": "1240000", ...}."""
-    if isinstance(value, dict):
+    """Leaves of a value by path ({"accessorial.transportation": Decimal(...), ...}); a list is
+    one leaf (compared item by item when shown, see `FieldChange.to_text`)."""
+    if hasattr(value, "model_dump"):
+        value = {name: getattr(value, name) for name in type(value).model_fields}
+    if isinstance(value, dict) and value:
         out: dict[str, Any] = {}
         for key, item in value.items():
             out.update(_flatten(item, f"{prefix}.{key}" if prefix else str(key)))
         return out
-    if isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
-        out = {}
-        for i, item in enumerate(value):
-            out.update(_flatten(item, f"{prefix}[{i}]"))
-        return out
-    return {prefix: value}
+    return {prefix: list(value) if isinstance(value, tuple) else value}
 
 
 # -- the comparison -------------------------------------------------------------------------------
@@ -318,10 +331,31 @@ class FieldChange:
     new: Any
 
     def to_text(self) -> str:
+        old, new = self.old or [], self.new or []
+        if isinstance(old, list) and isinstance(new, list) and (old or new):
+            gone = [v for v in old if v not in new]
+            came = [v for v in new if v not in old]
+            if not gone and not came:
+                return f"{self.field}: same items, in another order"
+            parts = [f"removed {_words(v)}" for v in gone] + [f"added {_words(v)}" for v in came]
+            return f"{self.field}: {'; '.join(parts)}"
+        if (
+            isinstance(self.old, str)
+            and isinstance(self.new, str)
+            and max(len(self.old), len(self.new)) > LONG_TEXT
+        ):
+            pieces = word_pieces(self.old, self.new)
+            if kept_share(pieces) >= REWORDED:  # mark the words that changed
+                was, now = Change(self.old, self.new, pieces).was_now()
+            else:  # little in common: both in full
+                was, now = self.old, self.new
+            return f"{self.field}:\n      was: {was}\n      now: {now}"
         return f"{self.field}: {_words(self.old)} -> {_words(self.new)}"
 
     def to_json(self) -> dict[str, Any]:
-        return {"field": self.field, "old": self.old, "new": self.new}
+        if self.field in _MONEY_FIELDS and isinstance(self.old, Decimal):
+            return {"field": self.field, "old": _amount(self.old), "new": _amount(self.new)}
+        return {"field": self.field, "old": _data(self.old), "new": _data(self.new)}
 
 
 @dataclass(frozen=True)
@@ -536,6 +570,11 @@ def compare_versions(old: Version, new: Version) -> DocumentDiff:
         result.case_fields = _case_changes(old.document, new.document)
         result.lines = _line_changes(old.document, new.document)
     result.notes = _note_changes(old, new)
+    if old.docx is not None or new.docx is not None:
+        result.remarks.append(
+            "a built document is compared through its manifest: the notes' wording is not "
+            "compared (compare the case files for that)"
+        )
     for key, label in TOTALS:
         a, b = old.totals.get(key), new.totals.get(key)
         if a != b:
@@ -607,8 +646,8 @@ def _not_printed_again(
 
 
 def _field_changes(old: LoaDocument, new: LoaDocument) -> list[FieldChange]:
-    a = _flatten(_data(old.case.document), "")
-    b = _flatten(_data(new.case.document), "")
+    a = _flatten(old.case.document, "")
+    b = _flatten(new.case.document, "")
     return [
         FieldChange(name, a.get(name), b.get(name))
         for name in _ordered(a, b)
@@ -621,8 +660,8 @@ def _case_changes(old: LoaDocument, new: LoaDocument) -> list[FieldChange]:
     for name in type(old.case).model_fields:
         if name in CASE_SKIPPED:
             continue
-        a.update(_flatten(_data(getattr(old.case, name)), name))
-        b.update(_flatten(_data(getattr(new.case, name)), name))
+        a.update(_flatten(getattr(old.case, name), name))
+        b.update(_flatten(getattr(new.case, name), name))
     return [
         FieldChange(path, a.get(path), b.get(path))
         for path in _ordered(a, b)
@@ -684,12 +723,9 @@ def _line_fields(before: Line, after: Line) -> tuple[FieldChange, ...]:
     for name in type(before).model_fields:
         a, b = getattr(before, name), getattr(after, name)
         if a != b:
-            if name in _MONEY_FIELDS:
-                out.append(FieldChange(name, _amount(a), _amount(b)))
-            else:
-                out.append(FieldChange(name, _data(a), _data(b)))
+            out.append(FieldChange(name, a, b))
         if name == "unit_cost" and before.total != after.total:
-            out.append(FieldChange("value", _amount(before.total), _amount(after.total)))
+            out.append(FieldChange("value", before.total, after.total))
     return tuple(out)
 
 
@@ -740,19 +776,13 @@ def _line_detail(change: FieldChange, before: Line, after: Line) -> str:
         )
     if name in _CODE_TABLES:
         return f"{label} {_code(name, change.old)} -> {_code(name, change.new)}"
-    if isinstance(change.old, (dict, list)) or isinstance(change.new, (dict, list)):
-        parts = [
-            FieldChange(path, a, b)
-            for path, a, b in _leaf_changes(change.old, change.new)
-        ]
+    if hasattr(change.old, "model_dump") or hasattr(change.new, "model_dump"):
+        a, b = _flatten(change.old, ""), _flatten(change.new, "")
+        if change.old is None or change.new is None:  # added or removed as a whole
+            return f"{label} {_words(change.old)} -> {_words(change.new)}"
+        parts = [FieldChange(k, a.get(k), b.get(k)) for k in _ordered(a, b) if a.get(k) != b.get(k)]
         return f"{label}: " + ", ".join(p.to_text() for p in parts)
-    return f"{label} {_words(change.old)} -> {_words(change.new)}"
-
-
-def _leaf_changes(old: Any, new: Any) -> list[tuple[str, Any, Any]]:
-    a = _flatten(old, "") if isinstance(old, (dict, list)) else {"": old}
-    b = _flatten(new, "") if isinstance(new, (dict, list)) else {"": new}
-    return [(k or "value", a.get(k), b.get(k)) for k in _ordered(a, b) if a.get(k) != b.get(k)]
+    return FieldChange(label, change.old, change.new).to_text().replace(": ", " ", 1)
 
 
 def diff_paths(old: Path, new: Path, pipeline: Pipeline | None = None) -> DocumentDiff:

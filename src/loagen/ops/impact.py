@@ -1,31 +1,50 @@
-"""Impact of a policy edit: which documents change when `note_library/` or `templates/` change.
+"""Impact of a policy edit: which documents change when `note_library/` or `templates/` change,
+and how their printed wording changes.
 
 The working tree's library and templates are compared with those at a git revision (read with
 `git archive` into a scratch folder; the working tree is never touched). Every document is
 loaded once and selected with the old and the new version of the notes whose files differ
-(a note's decision and text depend on the note and the document alone); no DOCX is rendered.
-For each document the answer lists the notes that now come in or drop out (with the rule's
-reason, as the selection's decisions give it), the notes whose printed text changes, and
-whether the template it is rendered from changed.
+(a note's decision and text depend on the note and the document alone). For each document the
+answer lists the notes that now come in or drop out (with the rule's reason and their text),
+the notes whose printed text changes (paragraph by paragraph, word by word), and whether the
+template it is rendered from changed. A document whose template changed is rendered with the
+new template (in memory), so a template that no longer renders is reported for each document
+it breaks.
+
+With `render_to`, each document that changes is rendered with the working tree's library and
+templates into that scratch folder, and beside it a redline (tracked changes) against the same
+document rendered with the revision's: `<stem>.docx` and `<stem>.redline.docx`. Nothing else
+is written: not `build/`, not a manifest (a folder that holds manifests is refused).
 """
 
 from __future__ import annotations
 
 import io
+import os
+import re
 import subprocess
 import tarfile
 import tempfile
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import ImpactError, LoagenError, Problem
+from ..document.word_diff import Change, wording_changes
+from ..errors import ImpactError, LoagenError, OutputError, Problem, ToolError
+from ..manifest import SUFFIX as MANIFEST_SUFFIX
+from ..output.files import atomic_write
 from ..pipeline import Pipeline
-from ..policy.selection import Selection, keyed_notes
+from ..policy.notes import Note
+from ..policy.selection import SelectedNote, Selection, keyed_notes
 from ..project import Project, find_case_files, template_file_digest
+from ..rendering.redline import redline_docx
 from ..rendering.templates import TEMPLATE_NAMES
+
+REDLINE_SUFFIX = ".redline.docx"
 
 # -- the old library and templates, from git -----------------------------------------------------
 
@@ -75,8 +94,37 @@ def extract_revision(project: Project, rev: str, into: Path) -> tuple[Path, Path
 
 @dataclass(frozen=True)
 class NoteChange:
+    """A note that comes in, drops out or changes on one document."""
+
     note: str
+    """The note id, or for a note printed once per line its id and line: "X (Line 007)"."""
     reason: str
+    """In: why the new library prints it; out: why not; changed: what changes ("wording",
+    "title ...", "lines ...", "version ...")."""
+    id: str = ""
+    title: str = ""
+    old: SelectedNote | None = None
+    """As the revision's library prints it (None for a note that comes in)."""
+    new: SelectedNote | None = None
+    """As the working tree's library prints it (None for a note that drops out)."""
+    wording: tuple[Change, ...] = ()
+    """The paragraphs whose wording changes."""
+
+    def to_json(self) -> dict[str, Any]:
+        def state(n: SelectedNote | None) -> dict[str, Any] | None:
+            if n is None:
+                return None
+            return {"version": n.version, "lines": list(n.lines), "title": n.title, "text": n.body}
+
+        return {
+            "note": self.note,
+            "id": self.id or self.note,
+            "title": self.title or None,
+            "reason": self.reason,
+            "old": state(self.old),
+            "new": state(self.new),
+            "wording": [c.to_json() for c in self.wording],
+        }
 
 
 @dataclass
@@ -88,6 +136,11 @@ class DocumentImpact:
     notes_changed: list[NoteChange] = field(default_factory=list)
     template: str | None = None
     """The template the document is rendered from, when it changed."""
+    rendered: Path | None = None
+    """With `render_to`: the document rendered with the working tree's library and templates."""
+    redline: Path | None = None
+    """With `render_to`: its tracked changes against the revision's rendering."""
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -96,10 +149,14 @@ class DocumentImpact:
 
 @dataclass(frozen=True)
 class ImpactFailure:
-    """A document the comparison could not decide, and why."""
+    """A document the comparison could not decide or render, and why."""
 
     source: Path
     problems: tuple[Problem, ...]
+    document: str = ""
+    """The document's output name, when it loaded."""
+    stage: str = "load"
+    """"load" (the case, or its notes), or "render" (the working tree's template)."""
 
 
 @dataclass
@@ -111,6 +168,8 @@ class ImpactReport:
     notes_removed: list[str] = field(default_factory=list)
     notes_edited: list[str] = field(default_factory=list)
     templates_changed: list[str] = field(default_factory=list)
+    render_to: Path | None = None
+    warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -118,8 +177,8 @@ class ImpactReport:
         return [d for d in self.documents if d.changed]
 
     def to_json(self) -> dict[str, Any]:
-        def changes(items: list[NoteChange]) -> list[dict[str, str]]:
-            return [{"note": c.note, "reason": c.reason} for c in items]
+        def changes(items: list[NoteChange]) -> list[dict[str, Any]]:
+            return [c.to_json() for c in items]
 
         return {
             "against": self.against,
@@ -137,6 +196,9 @@ class ImpactReport:
                     "notes_out": changes(d.notes_out),
                     "notes_changed": changes(d.notes_changed),
                     "template": d.template,
+                    "rendered": str(d.rendered) if d.rendered else None,
+                    "redline": str(d.redline) if d.redline else None,
+                    "warnings": d.warnings,
                 }
                 for d in self.changed
             ],
@@ -144,40 +206,47 @@ class ImpactReport:
             "failed": [
                 {
                     "source": str(r.source),
+                    "document": r.document or None,
+                    "stage": r.stage,
                     "problems": [p.to_dict() for p in r.problems],
-                }  # fmt: skip
+                }
                 for r in self.failed
             ],
+            "render_to": str(self.render_to) if self.render_to else None,
+            "warnings": self.warnings,
             "seconds": round(self.seconds, 3),
         }
 
 
 def compare_selections(old: Selection, new: Selection) -> tuple[list, list, list]:
     """Notes that come in, drop out and change between two selections of one document (a note
-    printed once per line counts once per line)."""
+    printed once per line counts once per line), with their texts and wording changes."""
     before, after = keyed_notes(old.notes, new.notes)
     new_reasons = {d.note_id: d.reason for d in new.decisions}
     old_reasons = {d.note_id: d.reason for d in old.decisions}
     notes_in = [
-        NoteChange(key, new_reasons.get(note.id, "selected by the new library"))
+        NoteChange(key, new_reasons.get(note.id, "selected by the new library"), note.id,
+                   note.title, None, note)
         for key, note in after.items()
         if key not in before
-    ]
+    ]  # fmt: skip
     notes_out = []
     for key, note in before.items():
         if key not in after:
             reason = new_reasons.get(note.id)
             if reason is None:
                 reason = f"removed from the library (was: {old_reasons.get(note.id)})"
-            notes_out.append(NoteChange(key, reason))
+            notes_out.append(NoteChange(key, reason, note.id, note.title, note, None))
     notes_changed = []
     for key, note in after.items():
         was = before.get(key)
         if was is None:
             continue
         what = []
+        wording: tuple[Change, ...] = ()
         if was.body != note.body:
-            what.append("text")
+            what.append("wording")
+            wording = wording_changes(was.body, note.body)
         if was.title != note.title:
             what.append(f"title {was.title!r} -> {note.title!r}")
         if was.placement != note.placement:
@@ -187,7 +256,9 @@ def compare_selections(old: Selection, new: Selection) -> tuple[list, list, list
         if was.version != note.version:
             what.append(f"version {was.version} -> {note.version}")
         if what:
-            notes_changed.append(NoteChange(key, ", ".join(what)))
+            notes_changed.append(
+                NoteChange(key, ", ".join(what), note.id, note.title, was, note, wording)
+            )
     return notes_in, notes_out, notes_changed
 
 
@@ -196,45 +267,174 @@ def impact(
     *,
     against: str = "HEAD",
     project: Project | None = None,
+    render_to: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImpactReport:
     """Which documents under `paths` change between the library and templates at git revision
-    `against` and those in the working tree, and how."""
+    `against` and those in the working tree, and how; with `render_to`, the changed documents
+    and their redlines written into that scratch folder."""
     started = time.perf_counter()
     project = project or Project.discover()
-    report = ImpactReport(against)
+    if render_to is not None:
+        render_to = _scratch_folder(project, Path(render_to))
     with tempfile.TemporaryDirectory(prefix="loagen-impact-") as scratch:
         old_notes, old_templates = extract_revision(project, against, Path(scratch))
         old = Pipeline(project, note_library=old_notes, templates=old_templates)
         try:
-            old_library = old.library
+            old.library  # noqa: B018
         except LoagenError as exc:
             raise ImpactError(f"the note library at {against} does not load: {exc}") from None
-        new = Pipeline(project)
-        new_library = new.library
-        template_changed = {}
-        for kind, name in TEMPLATE_NAMES.items():
-            changed = template_file_digest(old_templates / name) != template_file_digest(
-                project.templates / name
-            )
-            template_changed[kind] = changed
-            if changed:
-                report.templates_changed.append(name)
-    _library_changes(report, old_library, new_library)
-    # A note's decision and text depend on the note and the document only, so the notes whose
-    # file is unchanged select the same way with either library: only the others are selected.
-    changed = {*report.notes_added, *report.notes_removed, *report.notes_edited}
-    old_notes_changed = [n for n in old_library if n.id in changed]
-    new_notes_changed = [n for n in new_library if n.id in changed]
+        report = compare_pipelines(
+            find_case_files(paths),
+            old,
+            Pipeline(project),
+            against=against,
+            render_to=render_to,
+            progress=progress,
+        )
+    report.seconds = time.perf_counter() - started
+    return report
 
-    for path in find_case_files(paths):
+
+def _scratch_folder(project: Project, folder: Path) -> Path:
+    """`folder` if loagen may write previews there: not the build folder (or inside it), not a
+    folder holding built documents' manifests."""
+    resolved = folder.resolve()
+    build = project.build_dir.resolve()
+    if resolved == build or build in resolved.parents:
+        raise OutputError(
+            f"{folder} is the build folder ({project.build_dir}); an impact preview never "
+            "writes there: give a scratch folder, e.g. --render /tmp/preview"
+        )
+    if resolved.is_dir() and any(resolved.glob(f"*{MANIFEST_SUFFIX}")):
+        raise OutputError(
+            f"{folder} holds built documents (files ending {MANIFEST_SUFFIX}); an impact "
+            "preview never writes beside them: give an empty scratch folder"
+        )
+    if resolved.exists() and not resolved.is_dir():
+        raise OutputError(f"{folder} is a file, not a folder: give a scratch folder")
+    return folder
+
+
+def compare_pipelines(
+    files: Iterable[Path],
+    old: Pipeline,
+    new: Pipeline,
+    *,
+    against: str = "the old version",
+    render_to: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImpactReport:
+    """The impact on the case files `files` of going from `old` (a pipeline on the revision's
+    library and templates) to `new` (the working tree's, or any other pair of folders)."""
+    report = ImpactReport(against, render_to=render_to)
+    new_library = new.library  # a NoteError: the working tree's library does not load
+    old_library = old.library
+    template_changed = {}
+    for kind, name in TEMPLATE_NAMES.items():
+        changed = template_file_digest(old.templates_folder / name) != template_file_digest(
+            new.templates_folder / name
+        )
+        template_changed[kind] = changed
+        if changed:
+            report.templates_changed.append(name)
+    _library_changes(report, old_library, new_library)
+    edited = {*report.notes_added, *report.notes_removed, *report.notes_edited}
+    with tempfile.TemporaryDirectory(prefix="loagen-impact-notes-") as scratch:
+        compared, old_part, new_part = _partial_pipelines(edited, old, new, Path(scratch))
+        _compare_documents(report, files, compared, old_part, new_part, new, template_changed)
+    to_render = [d for d in report.documents if d.changed and (render_to is not None or d.template)]
+    if to_render:
+        _render_all(report, to_render, old, new, progress)
+    return report
+
+
+_IN_FORCE_CALL = re.compile(r"\bin_force\s*\(([^)]*)\)")
+_QUOTED_ID = re.compile(r"[\"']([A-Z0-9][A-Z0-9-]*)[\"']")
+
+
+def _named(note: Note) -> set[str]:
+    """The notes whose presence on the case `note` reads (`in_force("ID")` in its rule,
+    used_when, title or texts)."""
+    texts = [note.rule, note.used_when or "", note.title, *(t.body for t in note.texts)]
+    return {
+        note_id
+        for text in texts
+        for call in _IN_FORCE_CALL.findall(text)
+        for note_id in _QUOTED_ID.findall(call)
+    }
+
+
+def _partial_pipelines(
+    edited: set[str], old: Pipeline, new: Pipeline, scratch: Path
+) -> tuple[set[str], Pipeline | None, Pipeline | None]:
+    """The notes to compare, and two pipelines on the part of each library that decides them.
+
+    A note's decision and text depend on the document, the note's own place on the case and
+    the places of the notes it names with `in_force`: the notes to compare are the edited ones
+    and those that name them (through any chain of names); their history needs them and the
+    notes they name. Every other note decides the same way with either library, so neither
+    pipeline loads it: the history of each document is decided for a few notes, not all."""
+    libraries = (list(old.library), list(new.library))
+    names = {}
+    for notes in libraries:
+        for note in notes:
+            names.setdefault(note.id, set()).update(_named(note))
+    compared = set(edited)
+    grew = True
+    while grew:
+        grew = False
+        for note_id, named in names.items():
+            if note_id not in compared and named & compared:
+                compared.add(note_id)
+                grew = True
+    if not compared:
+        return compared, None, None
+    needed = set(compared)
+    stack = list(compared)
+    while stack:
+        for named in names.get(stack.pop(), ()):
+            if named not in needed:
+                needed.add(named)
+                stack.append(named)
+    parts = []
+    for label, pipeline, notes in (("old", old, libraries[0]), ("new", new, libraries[1])):
+        folder = scratch / label
+        folder.mkdir()
+        for note in notes:
+            if note.id in needed:
+                (folder / note.path.name).write_bytes(note.path.read_bytes())
+        parts.append(
+            Pipeline(pipeline.project, note_library=folder, templates=pipeline.templates_folder)
+        )
+    return compared, parts[0], parts[1]
+
+
+def _compare_documents(
+    report: ImpactReport,
+    files: Iterable[Path],
+    compared: set[str],
+    old: Pipeline | None,
+    new: Pipeline | None,
+    full: Pipeline,
+    template_changed: dict[str, bool],
+) -> None:
+    """Decide the `compared` notes of every document with either library (`old` and `new`:
+    the partial pipelines; None when no note is compared)."""
+    old_notes = [n for n in old.library if n.id in compared] if old else []
+    new_notes = [n for n in new.library if n.id in compared] if new else []
+    for path in files:
         try:
-            document = new.document(path)
-            before = old.select(old.document(path), notes=old_notes_changed, explained=True)
-            after = new.select(document, notes=new_notes_changed, explained=True)
+            document = (new or full).document(path)
+            if old is not None and new is not None:
+                before = old.select(document, notes=old_notes, explained=True)
+                after = new.select(document, notes=new_notes, explained=True)
+                notes_in, notes_out, notes_changed = compare_selections(before, after)
+            else:
+                notes_in, notes_out, notes_changed = [], [], []
         except LoagenError as exc:
-            report.failed.append(ImpactFailure(path, exc.problems))
+            report.failed.append(ImpactFailure(path, _real_sources(exc.problems, old, new, full)))
             continue
-        notes_in, notes_out, notes_changed = compare_selections(before, after)
         kind = document.kind
         report.documents.append(
             DocumentImpact(
@@ -246,8 +446,137 @@ def impact(
                 TEMPLATE_NAMES[kind] if template_changed.get(kind) else None,
             )
         )
-    report.seconds = time.perf_counter() - started
-    return report
+
+
+def _real_sources(
+    problems: tuple[Problem, ...], old: Pipeline | None, new: Pipeline | None, full: Pipeline
+) -> tuple[Problem, ...]:
+    """Problems that name a note file of a partial library name the working tree's file
+    (a file of the revision's library keeps its name: it exists nowhere else)."""
+    if new is None or old is None:
+        return problems
+    out = []
+    for problem in problems:
+        source = problem.source
+        if source is not None and Path(source).parent == new.note_library_folder:
+            source = full.note_library_folder / Path(source).name
+        elif source is not None and Path(source).parent == old.note_library_folder:
+            source = Path(source).name
+        out.append(Problem(source, problem.location, problem.message))
+    return tuple(out)
+
+
+# -- rendering the documents that change ----------------------------------------------------------
+
+
+def _render_all(
+    report: ImpactReport,
+    impacts: list[DocumentImpact],
+    old: Pipeline,
+    new: Pipeline,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    """Render each document with the new library and templates (a RenderError is the
+    document's failure); with `report.render_to`, write it and its redline against the old
+    rendering. The redline engine runs a program a comparison, about two seconds each: they
+    run side by side, one a processor."""
+    render_to = report.render_to
+    total = len(impacts)
+    done = 0
+    engine = _RedlineEngine(report)
+    if progress:
+        progress(0, total)
+    with ThreadPoolExecutor(max_workers=_threads()) as pool:
+        pending = []
+        for impact in impacts:
+            try:
+                old_docx = _render_one(impact, old, new, render_to, report.against)
+            except LoagenError as exc:
+                report.failed.append(
+                    ImpactFailure(impact.source, exc.problems, impact.document, stage="render")
+                )
+                old_docx = None
+            if old_docx is None or not engine.should_queue(old_docx, impact):
+                done += 1
+                if progress:
+                    progress(done, total)
+                continue
+            pending.append(pool.submit(engine.write, old_docx, impact))
+        for future in as_completed(pending):
+            future.result()
+            done += 1
+            if progress:
+                progress(done, total)
+
+
+def _threads() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _render_one(
+    impact: DocumentImpact, old: Pipeline, new: Pipeline, render_to: Path | None, against: str
+) -> bytes | None:
+    """Render the document with the new library and templates, write it into `render_to`,
+    and return its rendering with the old ones (None: nothing to compare it with)."""
+    prepared = new.prepare(impact.source)
+    docx = new.render(prepared, draft=bool(prepared.errors))
+    if render_to is None:
+        return None
+    target = render_to / f"{impact.document}.docx"
+    atomic_write(target, docx)
+    impact.rendered = target
+    try:
+        was = old.prepare(impact.source)
+        return old.render(was, draft=bool(was.errors))
+    except LoagenError as exc:
+        impact.warnings.append(
+            f"no redline: the document does not render with the notes and templates at "
+            f"{against}: {exc}"
+        )
+        return None
+
+
+class _RedlineEngine:
+    """The redline engine: tried on the first document alone; when it cannot run at all, one
+    warning says so and no other redline is tried."""
+
+    def __init__(self, report: ImpactReport) -> None:
+        self.report = report
+        self.tried = False
+        self.broken = False
+        self.lock = threading.Lock()
+
+    def should_queue(self, old_docx: bytes, impact: DocumentImpact) -> bool:
+        """True: queue this document's redline. False: it was the first, made here at once,
+        or the engine cannot run."""
+        if self.broken:
+            return False
+        if self.tried:
+            return True
+        self.tried = True
+        try:
+            self._write(old_docx, impact)
+        except ToolError as exc:
+            self.broken = True
+            self.report.warnings.append(f"no redlines written: {exc}")
+        return False
+
+    def write(self, old_docx: bytes, impact: DocumentImpact) -> None:
+        try:
+            self._write(old_docx, impact)
+        except (ToolError, OutputError) as exc:
+            with self.lock:
+                impact.warnings.append(f"no redline: {exc}")
+
+    def _write(self, old_docx: bytes, impact: DocumentImpact) -> None:
+        assert impact.rendered is not None
+        redline = redline_docx(old_docx, impact.rendered.read_bytes())
+        target = impact.rendered.with_name(f"{impact.document}{REDLINE_SUFFIX}")
+        atomic_write(target, redline)
+        impact.redline = target
 
 
 def _library_changes(report: ImpactReport, old: Any, new: Any) -> None:

@@ -5,8 +5,8 @@ a new case file beside it: `amendment-1.json` -> `amendment-1-restated.json`, th
 with `document.restated.previous_offer_date` set and, when given, a new offer expiration date.
 Everything else in the file stays as the case writer wrote it: for JSON only the `document`
 object's changed members are touched (spacing, field order and the other fields are kept);
-YAML files are written back in the same field order (comments are not kept). The restated files
-are then built with the batch machinery (`restate`).
+YAML files keep the writer's comments, field order and layout (`output.case_files`). The
+restated files are then built with the batch machinery (`restate`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any
 
 from ..case.loading import read_case_data
 from ..errors import LoagenError, Problem, RestateError
+from ..output.case_files import save_case_file
 from ..output.files import atomic_write
 from ..project import find_case_files
 
@@ -89,9 +90,11 @@ def restate_file(
     if offer_expiration_date is not None:
         changes["offer_expiration_date"] = offer_expiration_date.isoformat()
     if path.suffix.lower() in (".yaml", ".yml"):
-        text = _yaml_with(data, changes)
-    else:
-        text = _json_with(raw.decode("utf-8-sig"), changes, source=path)
+        # The writer's comments, key order and layout are kept (output.case_files).
+        data["document"] = {**doc, **changes}
+        save_case_file(target, data, original=raw)
+        return target
+    text = _json_with(raw.decode("utf-8-sig"), changes, source=path)
     bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
     atomic_write(target, bom + text.encode("utf-8"))
     return target
@@ -198,15 +201,6 @@ def _json_with(text: str, changes: dict[str, Any], *, source: Path) -> str:
     for start, end, new in sorted(edits, reverse=True):
         text = text[:start] + new + text[end:]
     return text
-
-
-def _yaml_with(data: dict[str, Any], changes: dict[str, Any]) -> str:
-    import yaml
-
-    document = data["document"]
-    for key, value in changes.items():
-        document[key] = value
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False)
 
 
 # -- restating many documents ------------------------------------------------------------------

@@ -24,7 +24,7 @@ from typing import Literal, NamedTuple
 
 from ..case.model import Case, Line
 from ..document.assembly import LoaDocument
-from ..document.costs import _awacs_countries, exemption, no_schedule_reason, rate_on, whole
+from ..document.costs import awacs_countries, exemption, no_schedule_reason, rate_on, whole
 from ..document.wording import money, spell_date
 from ..reference import Reference, load_reference
 from .rules.runtime import bpc_indirect_charges, bpc_program_of, limits
@@ -213,6 +213,10 @@ def _sum(values: Iterable[Decimal]) -> Decimal:
     return sum(values, Decimal(0))
 
 
+ALL_ROLES: tuple[Role, ...] = ("party", "reference", "title", "prose", "record")
+"""Every text of the case file, printed or not (the marking checks read them all)."""
+
+
 def _scan(
     ctx: Context,
     finder: Callable[[str], tuple[TextHit, ...]],
@@ -249,6 +253,7 @@ def classified_markings(ctx: Context) -> Iterator[Hit]:
             f"{h.what} in {q}: classified data cannot go on an LOA; process it as a "
             "classified LOA and keep the text unclassified"
         ),
+        roles=ALL_ROLES,
         as_read=True,
     )
 
@@ -268,6 +273,7 @@ def cui_markings(ctx: Context) -> Iterator[Hit]:
             f"{h.what} in {q}: controlled unclassified information cannot go on an LOA; "
             "remove the marked text, or have it decontrolled first"
         ),
+        roles=ALL_ROLES,
         as_read=True,
     )
 
@@ -1655,6 +1661,21 @@ def _missing_line(ctx: Context, number: str) -> str | None:
     return "is not on this document"
 
 
+def _approval_given(ctx: Context) -> bool:
+    """The case gives the date DSCA approved the Basic for offer (else `LoaDocument.cwd_approval`
+    is the Basic's offer expiration date, standing for it)."""
+    basic = ctx.document.files[0].case.document
+    return bool(basic.cwd_approval_date or ctx.case.document.cwd_approval_date)
+
+
+def _approval(ctx: Context, day: date) -> str:
+    """How the approval date `day` was found, in words: 'approved for offer on <day>' or
+    'the Basic's offer expiration date, <day>, standing for its approval'."""
+    if _approval_given(ctx):
+        return f"approved for offer on {spell_date(day)}"
+    return f"the Basic's offer expiration date, {spell_date(day)}, standing for its approval"
+
+
 def _fiscal_year(text: str) -> int | None:
     """2025 from 'FY25', 'FY2025', 'fy 2025' or '2025'; None when the text is not a year."""
     m = _FISCAL_YEAR.fullmatch(text)
@@ -1677,7 +1698,7 @@ def _title(ctx: Context) -> int:
 )
 def waiver_awacs_country(ctx: Context) -> Iterator[Hit]:
     waiver = ctx.case.admin_surcharge_waiver
-    awacs = _awacs_countries(ctx.ref)
+    awacs = awacs_countries(ctx.ref)
     if waiver is None or waiver.kind != "nato_awacs" or ctx.case.country_code in awacs:
         return
     yield Hit(
@@ -1710,7 +1731,7 @@ def waiver_bpc(ctx: Context) -> Iterator[Hit]:
     "QC-WAIVER-RTA-LINES",
     "error",
     "A reciprocal training waiver names training lines of the document",
-    "Appendix 6, Administrative Surcharge Waiver - Reciprocal Training Agreement; Section C10.T15",
+    "Appendix 6, Administrative Surcharge Waiver - Reciprocal Training Agreement; Table C10.T15",
 )
 def waiver_rta_lines(ctx: Context) -> Iterator[Hit]:
     waiver = ctx.case.admin_surcharge_waiver
@@ -1772,7 +1793,7 @@ def scml_date(ctx: Context) -> Iterator[Hit]:
     when = (
         f"the case was implemented on {spell_date(day)}"
         if implemented
-        else f"the case is not implemented and its approval date is {spell_date(day)}"
+        else f"the case is not implemented yet ({_approval(ctx, day)})"
     )
     yield Hit(
         f"{path}.scml",
@@ -1837,12 +1858,7 @@ def bpc_indirect_accessorial(ctx: Context) -> Iterator[Hit]:
     if not bpc_indirect_charges(ctx.document):
         return
     start = limits()["bpc_indirect_charges_from"]
-    approved = ctx.document.cwd_approval
-    basic = ctx.document.files[0].case.document
-    if basic.cwd_approval_date or ctx.case.document.cwd_approval_date:
-        when = f"approved for offer on {spell_date(approved)}"
-    else:
-        when = f"whose Basic's offer expiration date ({spell_date(approved)}) stands for approval"
+    when = _approval(ctx, ctx.document.cwd_approval)
     acc = ctx.case.accessorial
     for field, label, amount in (
         ("packing_crating_handling", "packing, crating and handling", acc.packing_crating_handling),
@@ -1852,7 +1868,7 @@ def bpc_indirect_accessorial(ctx: Context) -> Iterator[Hit]:
             yield Hit(
                 f"accessorial.{field}",
                 f"the case charges {label} of {money(amount)}, but it is a Title 10 BPC case "
-                f"{when}: Title 10 BPC cases approved on or after {spell_date(start)} bear "
+                f"({when}): Title 10 BPC cases approved on or after {spell_date(start)} bear "
                 "indirect charges instead of accessorial charges (the indirect charges note "
                 f"says so, and the accessorial charges note is left off); set "
                 f"accessorial.{field} to 0",
@@ -1949,8 +1965,7 @@ def bpc_system(ctx: Context) -> Iterator[Hit]:
     "Appendix 6, Indirect Charges - Title 10 Building Partner Capacity (BPC)",
 )
 def bpc_approval_date(ctx: Context) -> Iterator[Hit]:
-    basic = ctx.document.files[0].case.document
-    if _title(ctx) != 10 or basic.cwd_approval_date or ctx.case.document.cwd_approval_date:
+    if _title(ctx) != 10 or _approval_given(ctx):
         return
     start = limits()["bpc_indirect_charges_from"]
     stand_in = ctx.document.cwd_approval  # the Basic's offer expiration date
@@ -2534,3 +2549,94 @@ def bpc_nickname(ctx: Context) -> Iterator[Hit]:
             "nickname",
             f"the BPC nickname has {len(ctx.case.nickname)} characters; the limit is 50",
         )
+
+
+# == rules: LOA package (AP9.T4) and congressional notification ==================================
+# Thin rules over `package` (the LOA package checklist, reference/package.yaml) and
+# `notification` (AECA 36(b), reference/cn36b.yaml); both work a document out once for all the
+# rules below. A missing package document is a finding only when the case file keeps a
+# `package` list: many offices keep the package in CTS alone, and loagen cannot see it.
+
+
+def _package_findings(ctx: Context, severity: str) -> Iterator[Hit]:
+    from .package import checklist_for
+
+    found = checklist_for(ctx.document, ctx.selection)
+    if not found.tracked:
+        return
+    for req in found.missing:
+        if req.severity == severity:
+            yield Hit(
+                req.path,
+                f"the package list has no {req.name} ({req.kind}): {req.why}; add it to "
+                f"`package` when it is at hand (see {req.reference})",
+            )
+
+
+@rule(
+    "QC-PACKAGE-APPROVAL",
+    "error",
+    "An approval the LOA package needs (EDA, NSA, State, Space Force, DSCA) is in the case "
+    "file's package list, when the case file keeps one",
+    "Table AP9.T4; Section C5.4.16.5",
+)
+def package_approval(ctx: Context) -> Iterator[Hit]:
+    yield from _package_findings(ctx, "error")
+
+
+@rule(
+    "QC-PACKAGE-DOCUMENT",
+    "warning",
+    "A supporting document the LOA package needs (MTDS, SDAF worksheets, sole source request "
+    "...) is in the case file's package list, when the case file keeps one",
+    "Table AP9.T4; Section C5.4.16.5",
+)
+def package_document(ctx: Context) -> Iterator[Hit]:
+    from .package import checklist_for
+
+    yield from _package_findings(ctx, "warning")
+    for path, message in checklist_for(ctx.document, ctx.selection).notices:
+        yield Hit(path, message)
+
+
+@rule(
+    "QC-PACKAGE-NC-MASL",
+    "error",
+    "The MASL on a nonrecurring cost recoupment waiver matches the line's",
+    "Table AP9.T4, Nonrecurring Charges; Section C9.4.5",
+)
+def package_nc_masl(ctx: Context) -> Iterator[Hit]:
+    from .package import nc_masl_mismatches
+
+    for path, message in nc_masl_mismatches(ctx.document):
+        yield Hit(path, message)
+
+
+@rule(
+    "QC-CN-36B",
+    "warning",
+    "A document whose values reach the AECA 36(b) thresholds records its Congressional "
+    "Notification, and stays within the values notified",
+    "Section C5.5.3; Table AP9.T4, 36(b) Congressional Notification",
+)
+def cn_36b(ctx: Context) -> Iterator[Hit]:
+    from .notification import assess_for
+
+    for problem in assess_for(ctx.document).problems:
+        if problem.rule == "QC-CN-36B":
+            yield Hit(problem.path, problem.message)
+
+
+@rule(
+    "QC-CN-36B-OFFER",
+    "error",
+    "An LOA under a 36(b) notification is not offered before the review period ends "
+    "(30 days; 15 for NATO, Japan, Australia, the Republic of Korea, Israel, New Zealand)",
+    "Section C5.5.3; Table AP9.T4, 36(b) Congressional Notification",
+)
+def cn_36b_offer(ctx: Context) -> Iterator[Hit]:
+    from .notification import assess_for
+
+    for problem in assess_for(ctx.document).problems:
+        if problem.rule == "QC-CN-36B-OFFER":
+            yield Hit(problem.path, problem.message)

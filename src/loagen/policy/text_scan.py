@@ -24,7 +24,7 @@ from pydantic import BaseModel, WithJsonSchema
 
 from ..case.model import NOT_BLANK, Case
 
-Role = Literal["party", "reference", "title", "prose"]
+Role = Literal["party", "reference", "title", "prose", "record"]
 """Roles of free-text fields, so each scanner reads only where its rule applies."""
 
 # -- the free text of a case ------------------------------------------------------------------
@@ -40,6 +40,10 @@ _ROLES: dict[str, Role] = {
     "program_title": "title", "project_title": "title", "agreement_title": "title",
     "major_end_item": "title", "program_office": "title", "project": "title",
 }  # fmt: skip
+_RECORDS = {"package", "congressional_notification", "exceptions_to_policy", "notes_in_force"}
+"""Parts of a case file that record facts about the case and are not printed on the LOA: their
+text is read by the marking checks (a case file must not hold classified or controlled
+information), not by the wording checks of the LOA's text."""
 _NOT_TEXT = {"previous"}
 """Text fields that are not prose: a file name."""
 
@@ -93,19 +97,20 @@ def free_text(case: Case) -> Iterator[tuple[str, str, Role]]:
     yield from _walk(case, "")
 
 
-def _walk(model: BaseModel, where: str) -> Iterator[tuple[str, str, Role]]:
+def _walk(model: BaseModel, where: str, record: bool = False) -> Iterator[tuple[str, str, Role]]:
     for name, kind in _fields(type(model)):
         value = getattr(model, name)
         if value is None:
             continue
         path = f"{where}.{name}" if where else name
+        unprinted = record or name in _RECORDS
         items = list(enumerate(value)) if isinstance(value, list) else [(None, value)]
         for i, item in items:
             at = path if i is None else f"{path}[{i}]"
             if kind == "text" and isinstance(item, str):
-                yield at, item, _ROLES.get(name, "prose")
+                yield at, item, "record" if unprinted else _ROLES.get(name, "prose")
             elif isinstance(item, BaseModel):
-                yield from _walk(item, at)
+                yield from _walk(item, at, unprinted)
 
 
 # -- normalisation ------------------------------------------------------------------------------

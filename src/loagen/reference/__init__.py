@@ -106,6 +106,10 @@ def _read(name: str) -> tuple[Any, bytes]:
         raise LoagenError(f"cannot read reference table: {exc}", source=path) from exc
 
 
+DIGESTED_ONLY = ("package", "cn36b")
+"""Tables `policy_tables` reads; their bytes count in the digest, so a batch rebuilds the
+documents when they change."""
+
 TABLES = (
     "source_codes",
     "type_of_assistance",
@@ -130,5 +134,11 @@ def load_reference() -> Reference:
         data, raw = _read(name)
         tables[name] = {str(k): v for k, v in data.items()} if isinstance(data, dict) else data
         digest.update(name.encode() + b"\0" + raw + b"\0")
+    for name in DIGESTED_ONLY:  # read by policy modules on their own (see policy_tables)
+        path = REFERENCE_DIR / f"{name}.yaml"
+        try:
+            digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+        except OSError as exc:
+            raise LoagenError(f"cannot read reference table: {exc}", source=path) from exc
     measures = frozenset(str(u) for u in tables["units_of_issue"].pop("measures", []) or [])
     return Reference(**tables, digest=digest.hexdigest(), measures=measures)

@@ -34,8 +34,11 @@ from ..policy.rules import LOOP_GUARD, LimitError, loop_guard, render_bounded
 from ..policy.rules.sandbox import ItemAccess, LimitedSandbox, guard_loops
 from ..policy.selection import Selection
 from .context import CONTEXT_NAMES, build_context
+from .embedded import with_record
 from .markdown_docx import NOT_XML_CHARS, NOTE_STYLES, StyleIds
 from .package import Entry, deflate, zip_entries
+from .pages import estimate_pages, with_page_count
+from .properties import app_properties, core_properties
 from .terms import TERMS_FILE, parse_terms, template_digest
 
 TEMPLATE_NAMES = {
@@ -44,6 +47,9 @@ TEMPLATE_NAMES = {
     "Modification": "modification.docx",
 }
 REQUIRED_STYLES = (*NOTE_STYLES, "LOA Note Heading")
+CORE_PART = "docProps/core.xml"
+DOCUMENT_PART = "word/document.xml"
+APP_PART = "docProps/app.xml"
 _JINJA_PARTS = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
 
 TEMPLATE_LIMIT = 20 * 1024 * 1024
@@ -176,6 +182,8 @@ class CompiledTemplate:
     declarations: dict[str, str]
     style_ids: StyleIds
     sources: dict[str, str]  # part name -> the Jinja source docxtpl prepared
+    styles_xml: bytes = b""
+    """word/styles.xml as the template has it (for the page count, see `pages`)."""
 
     def variables(self, env: LimitedSandbox) -> set[str]:
         """The top-level names the template's tags use (e.g. 'case', 'lines')."""
@@ -314,6 +322,11 @@ def compile_template(
                     f"template tag error in {name}: {type(exc).__name__}: {exc}", source=path
                 ) from None
         else:
+            if name == APP_PART:
+                try:
+                    data = app_properties(data)
+                except etree.XMLSyntaxError as exc:
+                    raise RenderError(f"{name} of the template: {exc}", source=path) from None
             static[name] = deflate(data)
     return CompiledTemplate(
         path=path,
@@ -324,6 +337,7 @@ def compile_template(
         declarations=declarations,
         style_ids=_style_ids(parts["word/styles.xml"], path),
         sources=sources,
+        styles_xml=parts["word/styles.xml"],
     )
 
 
@@ -377,21 +391,40 @@ class Renderer:
             self._compiled[name] = compile_template(path, self.env, terms=self.terms_text)
         return self._compiled[name]
 
-    def render(self, document: LoaDocument, selection: Selection, *, draft: bool = False) -> bytes:
-        """The finished DOCX of `document`, as bytes (the same inputs give the same bytes)."""
+    def render(
+        self,
+        document: LoaDocument,
+        selection: Selection,
+        *,
+        draft: bool = False,
+        record: bytes | None = None,
+    ) -> bytes:
+        """The finished DOCX of `document`, as bytes (the same inputs give the same bytes),
+        carrying the build `record` when given (see `embedded`)."""
         template = self.template_for(document.case)
         context = build_context(
             document, selection, template.style_ids, draft=draft, terms=self.terms
         )
         context[LOOP_GUARD] = loop_guard(TEMPLATE_LOOPS)
+        rendered = {
+            name: self._render_part(template, name, context) for name in template.jinja_parts
+        }
+        # the page count fields show the estimated count until the document is laid out
+        body = rendered.get(DOCUMENT_PART)
+        if body is not None and "NUMPAGES" in "".join(rendered.values()):
+            count = estimate_pages(body, template.styles_xml)
+            rendered = {name: with_page_count(xml, count) for name, xml in rendered.items()}
         entries = []
         for name in template.order:
-            if name in template.jinja_parts:
-                xml = self._render_part(template, name, context)
-                data = (template.declarations[name] + xml).encode("utf-8")
+            if name in rendered:
+                data = (template.declarations[name] + rendered[name]).encode("utf-8")
                 entries.append((name, deflate(data)))
+            elif name == CORE_PART:
+                entries.append((name, deflate(core_properties(document))))
             else:
                 entries.append((name, template.static[name]))
+        if record is not None:
+            entries = with_record(template, entries, record)
         return zip_entries(entries)
 
     @staticmethod

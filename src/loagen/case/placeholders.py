@@ -1,0 +1,183 @@
+"""Values still to fill in: the `FILL IN` marker `loagen new`, `amend` and `modify` leave where
+the case writer must give a value, found when the file is loaded and reported, each with its
+line, its field and what to give, together with the file's other problems.
+
+A placeholder is a text value that starts with the words FILL IN, alone or followed by a colon
+and what to give: `offer_expiration_date: "FILL IN: a date written YYYY-MM-DD"`. Any field may
+hold one (a date, an amount, a code), since placeholders are found before the file is checked
+against the case contract.
+"""
+
+from __future__ import annotations
+
+import re
+import typing
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel
+
+from ..errors import CaseError, Problem
+from .model import Case, field_docs
+
+PLACEHOLDER = "FILL IN"
+"""The words that mark a value the case writer must still give."""
+PLACEHOLDER_BYTES = PLACEHOLDER.encode()
+"""The marker as bytes: a file without them has no placeholder (checked before any walk)."""
+_MARK = re.compile(r"^\s*FILL IN\b\s*:?\s*(.*)$", re.DOTALL)
+
+Location = tuple[str | int, ...]
+
+
+def placeholder(hint: str = "") -> str:
+    """The placeholder value asking for `hint`: 'FILL IN: a date written YYYY-MM-DD'."""
+    return f"{PLACEHOLDER}: {hint}" if hint else PLACEHOLDER
+
+
+def is_placeholder(value: Any) -> bool:
+    return isinstance(value, str) and _MARK.match(value) is not None
+
+
+def hint_of(value: str) -> str:
+    """What a placeholder asks for (the words after 'FILL IN:'), or ''."""
+    m = _MARK.match(value)
+    return m.group(1).strip() if m else ""
+
+
+def dotted(loc: Location) -> str:
+    """`('lines', 0, 'unit_cost')` -> 'lines[0].unit_cost' (as the case errors name fields)."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def find_placeholders(data: Any, loc: Location = ()) -> Iterator[tuple[Location, str]]:
+    """Every placeholder in `data`, in the order of the file, with its location."""
+    stack: list[tuple[Location, Any]] = [(loc, data)]
+    while stack:
+        here, value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend((here + (k,), v) for k, v in reversed(list(value.items())))
+        elif isinstance(value, list):
+            stack.extend((here + (i,), v) for i, v in reversed(list(enumerate(value))))
+        elif is_placeholder(value):
+            yield here, value
+
+
+def placeholder_locations(data: Any) -> list[str]:
+    """The dotted locations of the placeholders in `data`."""
+    return [dotted(loc) for loc, _ in find_placeholders(data)]
+
+
+def _yaml_lines(text: str) -> dict[Location, int]:
+    """Line number of each scalar value of a YAML text, by location."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)  # noqa: S506 (a safe loader)
+    except yaml.YAMLError:
+        return {}
+    lines: dict[Location, int] = {}
+    stack: list[tuple[Location, Any]] = [((), root)]
+    while stack:
+        loc, node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    stack.append((loc + (key.value,), value))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((loc + (i,), item) for i, item in enumerate(node.value))
+        elif isinstance(node, yaml.ScalarNode):
+            lines[loc] = node.start_mark.line + 1
+    return lines
+
+
+_JSON_MARK = re.compile(r'"\s*FILL IN\b')
+
+
+def placeholder_lines(raw: bytes, path: Path, data: Any) -> dict[Location, int]:
+    """The line of each placeholder of a case file (JSON: the n-th marked text of the file is
+    the n-th placeholder, as JSON keeps the order of its values)."""
+    text = raw.decode("utf-8-sig", errors="replace")
+    if path.suffix.lower() in (".yaml", ".yml"):
+        return _yaml_lines(text)
+    found = [loc for loc, _ in find_placeholders(data)]
+    starts = [m.start() for m in _JSON_MARK.finditer(text)]
+    if len(starts) != len(found):
+        return {}
+    return {loc: text.count("\n", 0, at) + 1 for loc, at in zip(found, starts, strict=True)}
+
+
+def model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model class a field's annotation holds (`Line` in `list[Line]`), or None."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def field_doc(loc: Location) -> str:
+    """The case model's description of the field at `loc` ('' when it has none)."""
+    model: type[BaseModel] | None = Case
+    doc = ""
+    for part in loc:
+        if isinstance(part, int) or model is None:
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return ""
+        doc = field_docs(model).get(part, "")
+        model = model_in(field.annotation)
+    return doc
+
+
+def _where(loc: Location, line: int | None) -> str:
+    return f"line {line}, {dotted(loc)}" if line else dotted(loc)
+
+
+def unfilled(data: Any, raw: bytes, path: Path) -> tuple[Problem, ...]:
+    """One problem for each placeholder of a case file: its line, its field, what to give."""
+    found = list(find_placeholders(data))
+    if not found:
+        return ()
+    lines = placeholder_lines(raw, path, data)
+    problems = []
+    for loc, value in found:
+        what = hint_of(value) or field_doc(loc).rstrip(".") or "the value this field takes"
+        problems.append(Problem(path, _where(loc, lines.get(loc)), f"fill in {what}"))
+    return tuple(problems)
+
+
+def _under(location: str, blanks: set[str]) -> bool:
+    """Whether a validation problem at `location` is about a placeholder (or inside one)."""
+    return any(
+        location == b or location.startswith(b + ".") or location.startswith(b + "[")
+        for b in blanks
+    )
+
+
+def without_placeholders(problems: tuple[Problem, ...], data: Any) -> tuple[Problem, ...]:
+    """`problems` less those about fields that hold a placeholder (they are to be filled in,
+    and said so on their own)."""
+    blanks = set(placeholder_locations(data))
+    return tuple(p for p in problems if not _under(p.location, blanks))
+
+
+def unfilled_error(
+    path: Path, blanks: tuple[Problem, ...], data: Any, other: tuple[Problem, ...] = ()
+) -> CaseError:
+    """The error of a case file with values still to fill in (and perhaps other problems)."""
+    rest = without_placeholders(other, data)
+    n = len(blanks)
+    head = f"{n} value{'s' if n != 1 else ''} still to fill in (marked {PLACEHOLDER})"
+    if rest:
+        head += f" and {len(rest)} other problem{'s' if len(rest) != 1 else ''}"
+    head += ": replace each FILL IN with the value asked for"
+    return CaseError(f"{path}: {head}", source=path, problems=blanks + rest)

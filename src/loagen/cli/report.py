@@ -1,0 +1,72 @@
+"""The reviewer's report: `report`, one HTML page per document."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from ..errors import EXIT_FAILED, LoagenError
+from .common import _pipeline, _print_error, command, err, out
+
+PANEL = "Review documents"
+
+
+@command(rich_help_panel=PANEL)
+def report(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Case files, folders of them, or Word documents built by loagen (.docx).",
+            show_default=False,
+        ),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Folder for the report pages (default: the current folder).",
+            show_default=False,
+        ),
+    ] = None,
+    show_all: Annotated[
+        bool,
+        typer.Option("--all", help="List every note left out, not only the notable ones."),
+    ] = False,
+) -> None:
+    """Write a review report for each document: one HTML page a reviewer reads or prints.
+
+    The page shows the quality check findings with their SAMM references, every note printed
+    (its number, why it is in, its references and version), the notes in force, deleted and
+    notably left out, what changed against the previous document, and the money. It works from
+    the DOCX alone: every DOCX loagen builds carries the case files it was built from.
+    Writes <case_id>-<document>.report.html, e.g. BN-D-QAA-amendment-1.report.html.
+    """
+    from ..ops.report import documents_under, make_report, write_report
+
+    pipeline = _pipeline()
+    target = output or Path.cwd()
+    code = 0
+    written: dict[str, Path] = {}
+    for path in documents_under(paths):
+        try:
+            result = make_report(path, pipeline, all_notes=show_all)
+        except LoagenError as exc:
+            code = code or exc.exit_code
+            _print_error(exc)
+            continue
+        if result.file_name in written:
+            code = code or EXIT_FAILED
+            err.print(
+                f"[bold red]error:[/] {escape(str(path))}: the same document as "
+                f"{escape(str(written[result.file_name]))}; its report is written once"
+            )
+            continue
+        written[result.file_name] = path
+        page = write_report(result, target)
+        out.print(f"wrote {escape(str(page))}")
+    if code:
+        raise typer.Exit(code)

@@ -1,0 +1,182 @@
+"""Writing the build record into a DOCX: what the document was built from, inside the document.
+
+The record is a custom XML part, the way Word keeps data that belongs with a document without
+showing it: `customXml/itemN.xml` (the first number the template does not use) in the namespace
+`urn:loagen:build`, with its properties part (`itemPropsN.xml`, naming the namespace) and a
+relationship from the main document part. It holds the build's manifest as JSON (less what
+depends on the DOCX bytes; see `Pipeline.record`) and the text of every case file of the
+document's `previous` chain, with its name and sha256, oldest first. `case.embedded` reads it.
+
+Case files are recorded as text (XML-escaped, so a reviewer can read them in the package); a
+file holding a character XML cannot carry is recorded in base64. The same inputs give the same
+bytes: nothing here depends on the time or on where the files were.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import uuid
+import zlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+from lxml import etree
+
+from ..case.embedded import CASE, MANIFEST, NAMESPACE, RECORD_FORMAT, RECORD_LIMIT, ROOT
+from ..errors import RenderError
+from .package import Entry, deflate
+
+
+class CompiledTemplate(Protocol):
+    """What is read of a `templates.CompiledTemplate` (not imported: it imports this module)."""
+
+    path: Path
+    sha256: str
+    order: list[str]
+    static: dict[str, Entry]
+
+
+CONTENT_TYPES = "[Content_Types].xml"
+DOCUMENT_RELS = "word/_rels/document.xml.rels"
+_CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_DS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/customXml"
+_REL_CUSTOM_XML = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/customXml"
+_REL_PROPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/customXmlProps"
+_PROPS_TYPE = "application/vnd.openxmlformats-officedocument.customXmlProperties+xml"
+_ITEM_ID = "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, NAMESPACE)).upper() + "}"
+"""The data store id of the record (fixed: the same inputs give the same bytes)."""
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_PARSER = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True)
+
+
+def build_record(manifest: bytes, files: Sequence[tuple[str, str, bytes]]) -> bytes:
+    """The record part: the manifest JSON and each case file (name, sha256, bytes), oldest
+    first."""
+    root = etree.Element(ROOT, nsmap={None: NAMESPACE})
+    root.set("format", str(RECORD_FORMAT))
+    root.text = "\n"
+    element = etree.SubElement(root, MANIFEST)
+    element.text = manifest.decode("utf-8")
+    element.tail = "\n"
+    for name, sha256, data in files:
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise ValueError(f"the bytes of case file {name} are not those it was loaded from")
+        element = etree.SubElement(root, CASE)
+        element.set("name", name)
+        element.set("sha256", sha256)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        if text is not None and not _NOT_XML.search(text):
+            element.set("encoding", "text")
+            element.text = text
+        else:
+            element.set("encoding", "base64")
+            element.text = base64.b64encode(data).decode("ascii")
+        element.tail = "\n"
+    out = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    if len(out) > RECORD_LIMIT:
+        raise RenderError(
+            f"the case files of this document come to {len(out):,} bytes, more than a document "
+            f"can record ({RECORD_LIMIT:,}); shorten the chain of previous documents"
+        )
+    return out
+
+
+# -- the part in the package ------------------------------------------------------------------------
+
+
+_PATCHED: dict[tuple[str, str], tuple[str, list[tuple[str, Entry]], dict[str, Entry]]] = {}
+
+
+def _xml(data: bytes) -> etree._Element:
+    return etree.fromstring(data, _PARSER)
+
+
+def _bytes(root: etree._Element) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _part(template: CompiledTemplate, name: str) -> bytes | None:
+    entry = template.static.get(name)
+    return None if entry is None else zlib.decompress(entry.data, -15)
+
+
+def _patched(
+    template: CompiledTemplate,
+) -> tuple[str, list[tuple[str, Entry]], dict[str, Entry]]:
+    """For one template (worked out once): the record's part name, the parts to add after the
+    template's (the record's properties and relationships), and the template parts that change
+    (the content types and the main document's relationships, now naming the record)."""
+    key = (str(template.path), template.sha256)
+    found = _PATCHED.get(key)
+    if found is not None:
+        return found
+    taken = set(template.order)
+    number = 1
+    while f"customXml/item{number}.xml" in taken or f"customXml/itemProps{number}.xml" in taken:
+        number += 1
+    item, props = f"customXml/item{number}.xml", f"customXml/itemProps{number}.xml"
+
+    types = _xml(_part(template, CONTENT_TYPES) or b"<Types xmlns='%s'/>" % _CT_NS.encode())
+    defaults = {d.get("Extension", "").lower() for d in types.findall(f"{{{_CT_NS}}}Default")}
+    override = etree.SubElement(types, f"{{{_CT_NS}}}Override")
+    override.set("PartName", "/" + props)
+    override.set("ContentType", _PROPS_TYPE)
+    if "xml" not in defaults:
+        override = etree.SubElement(types, f"{{{_CT_NS}}}Override")
+        override.set("PartName", "/" + item)
+        override.set("ContentType", "application/xml")
+    if "rels" not in defaults:
+        default = etree.Element(f"{{{_CT_NS}}}Default")
+        default.set("Extension", "rels")
+        default.set("ContentType", "application/vnd.openxmlformats-package.relationships+xml")
+        types.insert(0, default)
+
+    rels = _xml(_part(template, DOCUMENT_RELS) or b"<Relationships xmlns='%s'/>" % _REL_NS.encode())
+    ids = {r.get("Id") for r in rels}
+    n = 1
+    while f"rId{n}" in ids:
+        n += 1
+    rel = etree.SubElement(rels, f"{{{_REL_NS}}}Relationship")
+    rel.set("Id", f"rId{n}")
+    rel.set("Type", _REL_CUSTOM_XML)
+    rel.set("Target", f"../{item}")
+
+    props_xml = etree.Element(f"{{{_DS_NS}}}datastoreItem", nsmap={"ds": _DS_NS})
+    props_xml.set(f"{{{_DS_NS}}}itemID", _ITEM_ID)
+    refs = etree.SubElement(props_xml, f"{{{_DS_NS}}}schemaRefs")
+    etree.SubElement(refs, f"{{{_DS_NS}}}schemaRef").set(f"{{{_DS_NS}}}uri", NAMESPACE)
+    item_rels = etree.Element(f"{{{_REL_NS}}}Relationships", nsmap={None: _REL_NS})
+    link = etree.SubElement(item_rels, f"{{{_REL_NS}}}Relationship")
+    link.set("Id", "rId1")
+    link.set("Type", _REL_PROPS)
+    link.set("Target", f"itemProps{number}.xml")
+
+    changed = {CONTENT_TYPES: deflate(_bytes(types)), DOCUMENT_RELS: deflate(_bytes(rels))}
+    added = [
+        (props, deflate(_bytes(props_xml))),
+        (f"customXml/_rels/item{number}.xml.rels", deflate(_bytes(item_rels))),
+    ]
+    if len(_PATCHED) > 16:
+        _PATCHED.clear()
+    found = _PATCHED[key] = (item, added, changed)
+    return found
+
+
+def with_record(
+    template: CompiledTemplate, entries: list[tuple[str, Entry]], record: bytes
+) -> list[tuple[str, Entry]]:
+    """The package entries of a rendered document with the build record added."""
+    item, added, changed = _patched(template)
+    out = [(name, changed.get(name, entry)) for name, entry in entries]
+    present = {name for name, _ in out}
+    for name in (CONTENT_TYPES, DOCUMENT_RELS):
+        if name not in present:
+            out.insert(0 if name == CONTENT_TYPES else len(out), (name, changed[name]))
+    return [*out, (item, deflate(record)), *added]

@@ -1,0 +1,98 @@
+"""The studio's web application: its routes, wrapped in the guard of `security`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from ..project import Project
+from . import batchpages, cases, editing, notepages, templatepages
+from .security import UPLOAD_LIMIT, Guard, Secrets
+from .web import STATIC, Studio, make_environment, with_case_file
+from .workspace import Workspace
+
+
+def create_app(
+    project: Project,
+    *,
+    hosts: Iterable[str] = ("127.0.0.1", "localhost"),
+    port: int | None = None,
+    secret: bytes | None = None,
+) -> Guard:
+    """The studio for `project`, answering requests whose Host is one of `hosts` (with
+    `port`, when given)."""
+    studio = Studio(
+        project=project,
+        workspace=Workspace(project),
+        secrets=Secrets(secret),
+        env=make_environment(),
+    )
+
+    def on_file(handler):  # noqa: ANN001, ANN202
+        return with_case_file(studio, partial(handler, studio))
+
+    async def home(request: Request) -> Response:
+        return studio.redirect("/cases")
+
+    async def favicon(request: Request) -> Response:
+        return studio.redirect("/static/favicon.svg")
+
+    async def help_page(request: Request) -> Response:
+        return studio.page(request, "help.html", title="Help", section="help")
+
+    routes = [
+        Route("/", home),
+        Route("/help", help_page),
+        Route("/favicon.ico", favicon),
+        Route("/cases", partial(cases.case_list, studio)),
+        Route("/doc/{path:path}", on_file(cases.document_page)),
+        Route("/rebuild/{path:path}", on_file(cases.rebuild), methods=["POST"]),
+        Route("/download/{path:path}/{what}", on_file(cases.download)),
+        Route("/edit/{path:path}", on_file(editing.edit_page), methods=["GET", "POST"]),
+        Route("/check/{path:path}", on_file(editing.check_json), methods=["POST"]),
+        Route("/next/{path:path}", on_file(editing.next_document), methods=["GET", "POST"]),
+        Route("/restate/{path:path}", on_file(editing.restate_page), methods=["GET", "POST"]),
+        Route("/import/{path:path}", on_file(editing.import_lines), methods=["POST"]),
+        Route("/notes", partial(notepages.note_list, studio)),
+        Route("/notes/{note_id}", partial(notepages.note_page, studio), methods=["GET", "POST"]),
+        Route("/notes/{note_id}/check", partial(notepages.note_check, studio), methods=["POST"]),
+        Route("/templates", partial(templatepages.template_list, studio)),
+        Route("/templates/{name}/download", partial(templatepages.template_download, studio)),
+        Route(
+            "/templates/{name}/upload",
+            partial(templatepages.template_upload, studio),
+            methods=["POST"],
+        ),
+        Route(
+            "/templates/{name}/replace",
+            partial(templatepages.template_replace, studio),
+            methods=["POST"],
+        ),
+        Route("/batch", partial(batchpages.batch_page, studio), methods=["GET", "POST"]),
+        Route("/batch/progress", partial(batchpages.batch_progress, studio)),
+        Mount("/static", app=StaticFiles(directory=Path(STATIC)), name="static"),
+    ]
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return studio.not_found(request, "The studio has no page at this address.")
+
+    app = Starlette(routes=routes, exception_handlers={404: not_found})
+    app.state.studio = studio
+    allowed = set()
+    for host in hosts:
+        allowed.add(host)
+        if port is not None:
+            allowed.add(f"{host}:{port}")
+    return Guard(
+        app,
+        secrets_=studio.secrets,
+        allowed_hosts=allowed,
+        limits={"/templates/": UPLOAD_LIMIT, "/import/": UPLOAD_LIMIT},
+    )

@@ -1,0 +1,134 @@
+"""Rebuild every document that is out of date, as `loagen batch cases/` does, with its progress
+shown live (the page asks for it twice a second; without scripts it reloads itself) and the
+documents that failed listed with their problems."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ..errors import LoagenError
+from ..ops.batch import BatchEvents, BatchReport, DocResult, run_batch
+from .web import Studio
+
+
+@dataclass
+class BatchRun:
+    """One run of the batch, as its events tell it."""
+
+    state: str = "loading"
+    """loading, running, done or stopped (a problem stopped every document)."""
+    total: int = 0
+    to_do: int = 0
+    counts: dict[str, int] = field(
+        default_factory=lambda: {"built": 0, "refreshed": 0, "skipped": 0, "failed": 0}
+    )
+    started: float = field(default_factory=time.monotonic)
+    ended: float | None = None
+    recent: list[str] = field(default_factory=list)
+    failed: list[DocResult] = field(default_factory=list)
+    error: str = ""
+    summary: str = ""
+
+    @property
+    def worked(self) -> int:
+        return self.counts["built"] + self.counts["refreshed"] + self.counts["failed"]
+
+    def to_json(self, studio: Studio) -> dict[str, Any]:
+        elapsed = (self.ended or time.monotonic()) - self.started
+        left = None
+        if self.state == "running" and self.worked >= 3 and self.worked < self.to_do:
+            left = elapsed / self.worked * (self.to_do - self.worked)
+        return {
+            "state": self.state,
+            "total": self.total,
+            "to_do": self.to_do,
+            "done": self.worked,
+            "counts": self.counts,
+            "elapsed": round(elapsed, 1),
+            "left": None if left is None else round(left, 1),
+            "recent": self.recent[-5:],
+            "failed": [
+                {"document": studio.url_of(r.source), "problems": [str(p) for p in r.problems]}
+                for r in self.failed
+            ],
+            "error": self.error,
+            "summary": self.summary,
+        }
+
+
+class _Events(BatchEvents):
+    def __init__(self, run: BatchRun, studio: Studio) -> None:
+        self.run = run
+        self.studio = studio
+
+    def loading(self) -> None:
+        self.run.state = "loading"
+
+    def planned(self, total: int, to_do: int) -> None:
+        self.run.total, self.run.to_do = total, to_do
+        self.run.state = "running"
+
+    def finished(self, result: DocResult) -> None:
+        self.run.counts[result.status] = self.run.counts.get(result.status, 0) + 1
+        if result.status != "skipped":
+            self.run.recent.append(f"{result.status} {self.studio.url_of(result.source)}")
+            del self.run.recent[:-20]
+        if result.status == "failed":
+            self.run.failed.append(result)
+
+
+def _runner(studio: Studio, run: BatchRun) -> None:
+    workspace = studio.workspace
+    try:
+        report: BatchReport = run_batch(
+            [studio.project.cases], project=studio.project, events=_Events(run, studio)
+        )
+    except LoagenError as exc:
+        run.error = str(exc)
+        run.state = "stopped"
+    except Exception as exc:  # noqa: BLE001  (a bug: shown, and the studio goes on)
+        run.error = f"internal error: {type(exc).__name__}: {exc}"
+        run.state = "stopped"
+    else:
+        for result in report.results:
+            workspace.remember(result)
+        run.summary = report.summary
+        run.state = "done"
+    run.ended = time.monotonic()
+
+
+def _current(studio: Studio) -> BatchRun | None:
+    return studio.extras.get("batch")
+
+
+async def batch_page(studio: Studio, request: Request) -> Response:
+    run = _current(studio)
+    if request.method == "POST":
+        with studio.lock:
+            run = _current(studio)
+            if run is None or run.state in ("done", "stopped"):
+                run = BatchRun()
+                studio.extras["batch"] = run
+                threading.Thread(
+                    target=_runner, args=(studio, run), name="loagen-studio-batch", daemon=True
+                ).start()
+        return studio.redirect("/batch")
+    documents = studio.workspace.documents()
+    waiting = [d for d in documents if d.state in ("stale", "unbuilt", "failed", "unreadable")]
+    return studio.page(
+        request, "batch.html", title="Rebuild all", section="batch", run=run,
+        progress=run.to_json(studio) if run else None, waiting=waiting, total=len(documents),
+    )  # fmt: skip
+
+
+async def batch_progress(studio: Studio, request: Request) -> Response:
+    run = _current(studio)
+    if run is None:
+        return JSONResponse({"state": "idle"})
+    return JSONResponse(run.to_json(studio))

@@ -1,0 +1,340 @@
+"""The case pages: every document with its status, one document (preview, checks, notes and
+why, history, changes, downloads), its rebuild and its downloads.
+
+Each page calls what the command line calls: the status is the batch's planning (see
+`workspace`), the page of a document is `ops.report.make_report` (the reviewer's report) with
+the document's own findings, `ops.diff` for the changes against the previous document, the
+DOCX the pipeline built (or renders now, when it is not built), `output.pdf` and
+`rendering.redline` for the downloads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..errors import LoagenError, Problem, ToolError
+from ..manifest import manifest_path
+from ..ops.batch import REDLINE_SUFFIX
+from ..ops.diff import NOTE_GROUPS, DocumentDiff, compare_versions, load_version, rendered
+from ..output.pdf import convert_to_pdf, find_soffice
+from ..pipeline import Prepared
+from ..policy.checks import Finding
+from ..rendering.redline import redline_docx
+from .forms import case_form, field_id, form_paths, place
+from .preview import Preview, PreviewError
+from .web import Studio
+from .workspace import DocumentStatus
+
+FILTERS = {
+    "": "All documents",
+    "attention": "Needs attention",
+    "current": "Up to date",
+    "stale": "Out of date",
+    "unbuilt": "Not built yet",
+    "failed": "Has errors",
+    "warnings": "Has warnings",
+}
+
+
+def _matches(doc: DocumentStatus, state: str, words: list[str]) -> bool:
+    if state == "attention" and doc.state == "current" and not doc.warnings:
+        return False
+    if state == "warnings" and not doc.warnings:
+        return False
+    if state in ("current", "stale", "unbuilt", "failed") and doc.state != state:
+        return False
+    if state == "failed" and doc.state == "unreadable":
+        return True
+    haystack = f"{doc.case_id} {doc.nickname} {doc.title} {doc.rel}".lower()
+    return all(w in haystack for w in words)
+
+
+async def case_list(studio: Studio, request: Request) -> Response:
+    query = request.query_params.get("q", "")[:200]
+    state = request.query_params.get("state", "")
+    if state not in FILTERS:
+        state = ""
+    documents = await asyncio.to_thread(studio.workspace.documents)
+    words = query.lower().split()
+    shown = [d for d in documents if _matches(d, state, words)]
+    cases: dict[str, list[DocumentStatus]] = {}
+    for doc in shown:
+        cases.setdefault(doc.case_id, []).append(doc)
+    counts = {key: sum(1 for d in documents if _matches(d, key, [])) for key in FILTERS}
+    return studio.page(
+        request, "cases.html", title="Cases", section="cases", cases=cases, query=query,
+        state=state, filters=FILTERS, counts=counts, total=len(documents), shown=len(shown),
+    )  # fmt: skip
+
+
+# -- one document ----------------------------------------------------------------------------------
+
+
+@dataclass
+class FindingView:
+    finding: Finding
+    field: str
+    """The path of the form field that shows it ('' for the whole case)."""
+    where: str
+
+    @property
+    def anchor(self) -> str:
+        return field_id(self.field) if self.field else ""
+
+
+def findings_view(findings: tuple[Finding, ...], data: Any, spec: Any = None) -> list[FindingView]:
+    spec = spec or case_form()
+    paths = form_paths(spec, data)
+    out = []
+    for f in findings:
+        target = place(f.path, paths)
+        out.append(FindingView(f, target, _where(f.path, data)))
+    return out
+
+
+def _where(path: str, data: Any) -> str:
+    """A field as a writer finds it: lines[5].severable -> Line 006, severable."""
+    if not path:
+        return "The whole document"
+    if path.startswith("lines[") and isinstance(data, dict):
+        index_text = path[6 : path.index("]")] if "]" in path else ""
+        rest = path[path.index("]") + 1 :].lstrip(".") if "]" in path else ""
+        lines = data.get("lines")
+        if index_text.isdigit() and isinstance(lines, list) and int(index_text) < len(lines):
+            line = lines[int(index_text)]
+            number = line.get("number") if isinstance(line, dict) else None
+            if number:
+                return f"Line {number}" + (f", {rest.replace('_', ' ')}" if rest else "")
+    return path.replace("_", " ")
+
+
+@dataclass
+class DocumentView:
+    status: DocumentStatus
+    prepared: Prepared | None
+    report: Any
+    findings: list[FindingView]
+    preview: Preview | None
+    preview_from: str
+    preview_problem: str
+    diff: DocumentDiff | None
+    diff_problem: str
+    problems: list[Problem]
+    """What stops the document from loading at all."""
+    has_previous: bool
+    pdf_available: bool
+    build_redline: bool
+
+
+def _note_anchors(prepared: Prepared) -> dict[str, str]:
+    """The heading each note of the notes section prints ("3. Title") -> its anchor."""
+    anchors: dict[str, str] = {}
+    used: set[str] = set()
+    number = 0
+    for note in prepared.selection.notes:
+        heading = None
+        if note.placement == "notes":
+            number += 1
+            heading = f"{number}. {note.title}"
+        elif note.placement == "payment_schedule":
+            heading = note.title
+        anchor = f"note-{note.id}"
+        if heading is not None and anchor not in used and heading not in anchors:
+            anchors[heading] = anchor
+            used.add(anchor)
+    return anchors
+
+
+def document_view(studio: Studio, path: Path, *, all_notes: bool) -> DocumentView:
+    from ..ops.report import make_report
+
+    workspace = studio.workspace
+    status = workspace.status(path)
+    problems: list[Problem] = []
+    prepared = report = None
+    findings: list[FindingView] = []
+    preview: Preview | None = None
+    preview_from = preview_problem = diff_problem = ""
+    diff = None
+    with workspace.lock:
+        pipeline = workspace.pipeline()
+        try:
+            prepared = pipeline.prepare(path, explained=True)
+            report = make_report(path, pipeline, all_notes=all_notes)
+        except LoagenError as exc:
+            problems = list(exc.problems)
+    if prepared is not None:
+        data = _plain_data(prepared)
+        findings = findings_view(prepared.findings, data)
+        docx: bytes | None = None
+        if status.state == "current" and status.docx is not None:
+            try:
+                docx = status.docx.read_bytes()
+                preview_from = "built"
+            except OSError:
+                docx = None
+        if docx is None:
+            try:
+                with workspace.lock:
+                    docx = pipeline.render(prepared, draft=bool(prepared.errors))
+                preview_from = "draft" if prepared.errors else "unbuilt"
+            except LoagenError as exc:
+                preview_problem = str(exc)
+        if docx is not None:
+            try:
+                preview = workspace.preview(
+                    docx,
+                    _note_anchors(prepared),
+                    tuple(ln.number for ln in prepared.document.case.lines),
+                )
+            except PreviewError as exc:
+                preview_problem = str(exc)
+        if len(prepared.document.files) > 1:
+            try:
+                with workspace.lock:
+                    before = load_version(prepared.document.files[-2].path, pipeline)
+                    now = load_version(path, pipeline)
+                diff = compare_versions(before, now)
+            except LoagenError as exc:
+                diff_problem = str(exc)
+    pdf_available = True
+    try:
+        find_soffice()
+    except ToolError:
+        pdf_available = False
+    build_redline = (
+        bool(status.stem) and (workspace.build_dir / f"{status.stem}{REDLINE_SUFFIX}").is_file()
+    )
+    return DocumentView(
+        status=status, prepared=prepared, report=report, findings=findings, preview=preview,
+        preview_from=preview_from, preview_problem=preview_problem, diff=diff,
+        diff_problem=diff_problem, problems=problems,
+        has_previous=prepared is not None and len(prepared.document.files) > 1,
+        pdf_available=pdf_available, build_redline=build_redline,
+    )  # fmt: skip
+
+
+def _plain_data(prepared: Prepared) -> dict[str, Any]:
+    """The case as data (for naming the lines of findings)."""
+    return prepared.document.case.model_dump(mode="json", exclude_none=True)
+
+
+async def document_page(studio: Studio, request: Request, path: Path) -> Response:
+    all_notes = request.query_params.get("notes") == "all"
+    view = await asyncio.to_thread(document_view, studio, path, all_notes=all_notes)
+    title = f"{view.status.case_id} {view.status.title}".strip()
+    return studio.page(
+        request, "document.html", title=title, section="cases", view=view,
+        rel=studio.url_of(path), all_notes=all_notes, note_groups=NOTE_GROUPS,
+    )  # fmt: skip
+
+
+async def rebuild(studio: Studio, request: Request, path: Path) -> Response:
+    result = await asyncio.to_thread(studio.workspace.rebuild, path)
+    rel = studio.url_of(path)
+    say_build(studio, request, result)
+    return studio.redirect(f"/doc/{rel}")
+
+
+def say_build(studio: Studio, request: Request, result: Any, prefix: str = "") -> None:
+    if result.status == "built":
+        extra = " A copy with tracked changes against the previous build is ready." if (
+            result.redline
+        ) else ""  # fmt: skip
+        studio.say(request, "ok", f"{prefix}Built {result.docx.name}.{extra}")
+        for warning in result.warnings:
+            studio.say(request, "warn", warning)
+    else:
+        n = len(result.problems)
+        studio.say(
+            request, "error",
+            f"{prefix}Not built: {n} problem{'s' if n != 1 else ''} (listed on this page). "
+            "Fix them and rebuild.",
+        )  # fmt: skip
+
+
+# -- downloads -----------------------------------------------------------------------------------
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _attachment(data: bytes, name: str, media_type: str) -> Response:
+    safe = "".join(c for c in name if c.isalnum() or c in "-_.") or "document"
+    return Response(
+        data,
+        media_type=media_type,
+        headers={"content-disposition": f'attachment; filename="{safe}"'},
+    )
+
+
+async def download(studio: Studio, request: Request, path: Path) -> Response:
+    what = request.path_params["what"]
+    workspace = studio.workspace
+    status = workspace.status(path)
+    if not status.stem:
+        return studio.not_found(request, "This case file cannot be read, so it has no document.")
+    built = workspace.build_dir / f"{status.stem}.docx"
+    try:
+        if what == "docx":
+            if status.docx is None:
+                return studio.not_found(
+                    request, "This document is not built yet: rebuild it first."
+                )
+            return _attachment(built.read_bytes(), built.name, DOCX_TYPE)
+        if what == "pdf":
+            if status.docx is None:
+                return studio.not_found(
+                    request, "This document is not built yet: rebuild it first."
+                )
+            pdf = built.with_suffix(".pdf")
+            fresh = pdf.is_file() and pdf.stat().st_mtime >= built.stat().st_mtime
+            if not fresh:
+                await asyncio.to_thread(convert_to_pdf, [built], timeout=120)
+            return _attachment(pdf.read_bytes(), pdf.name, "application/pdf")
+        if what == "redline-build":
+            target = workspace.build_dir / f"{status.stem}{REDLINE_SUFFIX}"
+            if not target.is_file():
+                return studio.not_found(request, "There is no earlier build to compare with.")
+            return _attachment(target.read_bytes(), target.name, DOCX_TYPE)
+        if what == "redline-previous":
+            data = await asyncio.to_thread(_redline_against_previous, studio, path)
+            return _attachment(data, f"{status.stem}-changes.docx", DOCX_TYPE)
+        if what == "manifest":
+            target = manifest_path(built)
+            if not target.is_file():
+                return studio.not_found(request, "This document is not built yet.")
+            return _attachment(target.read_bytes(), target.name, "application/json")
+    except LoagenError as exc:
+        return studio.page(
+            request, "message.html", status_code=409, title="Cannot make the file",
+            heading="The file cannot be made", text=str(exc),
+        )  # fmt: skip
+    except OSError as exc:
+        return studio.page(
+            request, "message.html", status_code=409, title="Cannot read the file",
+            heading="The file cannot be read", text=exc.strerror or str(exc),
+        )  # fmt: skip
+    return studio.not_found(request, "There is no such download.")
+
+
+def _redline_against_previous(studio: Studio, path: Path) -> bytes:
+    workspace = studio.workspace
+    with workspace.lock:
+        pipeline = workspace.pipeline()
+        document = pipeline.document(path)
+        if len(document.files) < 2:
+            raise LoagenError("a Basic has no previous document to compare with", source=path)
+        old = rendered(document.files[-2].path, pipeline)
+        new = rendered(path, pipeline)
+    return redline_docx(old, new)
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,460 @@
+"""Editing a case document in the form, and the buttons that start its next document.
+
+The form is generated from the case model (`forms`); checking it runs the case model's
+validation (`case.loading.parse_case`) and, once the data is valid, the pipeline's note
+selection and quality checks on the unsaved data (its `previous` chain read from disk), so
+every problem is shown at its field before anything is written. Saving is refused while the
+file would not load, and when the file changed on disk since the form was opened (its SHA-256
+is carried by the form): the writer's edits come back in the form, nothing is lost. Saving
+writes through `output.case_files.save_case_file` (atomic; a YAML file keeps its comments) and
+rebuilds the document like `loagen batch --redline`.
+
+"Next Amendment" and "Next Modification" call `loagen amend` / `loagen modify`
+(`ops.start.next_document`), "Restate" `loagen restate` (`ops.restate`), and the spreadsheet import
+`loagen lines import` (`ops.lines_import`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ..case.loading import CaseFile, load_case, parse_case, parse_case_bytes, previous_path
+from ..case.placeholders import unfilled, without_placeholders
+from ..errors import CaseError, HistoryError, LoagenError, Problem
+from ..ops import lines_import
+from ..policy.checks import Finding
+from ..reading import read_limited
+from .cases import FindingView, _where, findings_view, say_build
+from .forms import LINE_COLUMNS, FieldSpec, apply_op, case_form, form_paths, place, read_form, tidy
+from .web import Studio
+
+SAVE_LOCK = threading.Lock()
+"""Held from the check of a file's hash to its write: two saves never interleave."""
+MAX_FIELDS = 50_000
+
+
+@dataclass
+class ProblemView:
+    field: str
+    where: str
+    message: str
+
+
+@dataclass
+class Checked:
+    """What checking the form's data found."""
+
+    problems: list[ProblemView] = field(default_factory=list)
+    """What stops the file from loading (the file cannot be saved with these)."""
+    findings: list[FindingView] = field(default_factory=list)
+    notices: list[ProblemView] = field(default_factory=list)
+    """Problems that do not stop saving (a note that cannot be filled for this case)."""
+    errs: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    """Form path -> (kind, message) shown at that field."""
+
+    @property
+    def blocking(self) -> bool:
+        return bool(self.problems)
+
+
+def check_data(studio: Studio, path: Path, data: dict[str, Any]) -> Checked:
+    """Validate form data as the case file at `path` would be, and run the quality checks."""
+    spec = case_form()
+    shown = form_paths(spec, data)
+    checked = Checked()
+
+    def problem(p: Problem, into: list[ProblemView]) -> None:
+        other_file = p.source is not None and Path(p.source).resolve() != path.resolve()
+        if other_file:
+            where = f"{Path(p.source).name}{': ' + p.location if p.location else ''}"
+            into.append(ProblemView("", where, p.message))
+            return
+        target = place(p.location, shown)
+        into.append(ProblemView(target, _where(p.location if p.location != "(top level)"
+                                               else "", data), p.message))  # fmt: skip
+        checked.errs.setdefault(target, []).append(("problem", p.message))
+
+    # Values still to fill in (`loagen new`, `amend`) are named as loading names them.
+    blanks = unfilled(data, b"", path)
+    for p in blanks:
+        problem(p, checked.problems)
+    try:
+        case = parse_case(data, source=path)
+    except CaseError as exc:
+        for p in without_placeholders(exc.problems, data):
+            problem(p, checked.problems)
+        return checked
+    if blanks:
+        return checked
+    workspace = studio.workspace
+    try:
+        with workspace.lock:
+            pipeline = workspace.pipeline()
+            earlier: tuple[CaseFile, ...] = ()
+            previous = case.document.previous
+            if previous:
+                target = previous_path(path, previous)
+                if target.resolve() == path.resolve():
+                    raise HistoryError(
+                        "document.previous names this file itself", source=path,
+                        location="document.previous",
+                    )  # fmt: skip
+                earlier = pipeline.load(target)
+                if earlier[-1].case.case_id != case.case_id:
+                    raise HistoryError(
+                        f"previous document {target.name} belongs to case "
+                        f"{earlier[-1].case.case_id}, not {case.case_id}",
+                        source=path, location="document.previous",
+                    )  # fmt: skip
+            unsaved = json.dumps(data, sort_keys=True, default=str).encode()
+            here = CaseFile(path, case, hashlib.sha256(unsaved).hexdigest())
+            document = pipeline.assemble((*earlier, here))
+    except CaseError as exc:
+        for p in exc.problems:
+            problem(p, checked.problems)
+        return checked
+    findings: tuple[Finding, ...]
+    try:
+        with workspace.lock:
+            selection = pipeline.select(document)
+            findings = pipeline.check(document, selection)
+    except LoagenError as exc:
+        for p in exc.problems:
+            problem(p, checked.notices)
+        with workspace.lock:
+            findings = pipeline.check(document, None)
+    checked.findings = findings_view(findings, data, spec)
+    for fv in checked.findings:
+        checked.errs.setdefault(fv.field, []).append(
+            (fv.finding.severity, f"{fv.finding.message} ({fv.finding.rule_id})")
+        )
+    return checked
+
+
+# -- the page -------------------------------------------------------------------------------------
+
+
+def _heading(data: Any, path: Path) -> str:
+    doc = data.get("document") if isinstance(data, dict) else None
+    case_id = data.get("case_id", "") if isinstance(data, dict) else ""
+    if isinstance(doc, dict) and doc.get("kind"):
+        title = str(doc["kind"]) + (f" {doc['number']}" if doc.get("number") else "")
+        return f"{case_id} {title}".strip()
+    return path.name
+
+
+def _render(
+    studio: Studio, request: Request, path: Path, data: dict[str, Any], sha: str,
+    checked: Checked | None, *, conflict: bool = False, status_code: int = 200,
+) -> Response:  # fmt: skip
+    checked_ = checked or Checked()
+    problems = [*checked_.problems, *checked_.notices]
+    return studio.page(
+        request, "edit.html", status_code=status_code, section="cases",
+        title=f"Edit {_heading(data, path)}", heading=_heading(data, path),
+        rel=studio.url_of(path), spec=case_form(), data=data, sha=sha,
+        errs=checked_.errs, problems=problems, findings=checked_.findings,
+        checked=checked is not None, conflict=conflict, line_columns=LINE_COLUMNS,
+    )  # fmt: skip
+
+
+def _read(path: Path) -> tuple[bytes, dict[str, Any] | None, str]:
+    raw = read_limited(path, "case file", CaseError)
+    try:
+        data = parse_case_bytes(raw, path)
+    except CaseError:
+        data = None
+    return raw, data, hashlib.sha256(raw).hexdigest()
+
+
+async def edit_page(studio: Studio, request: Request, path: Path) -> Response:
+    if request.method == "GET":
+        try:
+            raw, data, sha = _read(path)
+        except LoagenError as exc:
+            return studio.page(request, "message.html", title="Cannot open", status_code=409,
+                               heading="This file cannot be opened", text=str(exc))  # fmt: skip
+        if data is None:
+            try:
+                parse_case_bytes(raw, path)
+            except CaseError as exc:
+                return studio.page(
+                    request, "message.html", status_code=409, title="Cannot open",
+                    heading="This file cannot be opened in the form",
+                    text=f"{exc} — the file is not valid JSON or YAML, so the form cannot show "
+                    "it. Fix it in a text editor at the place named, then open it here again.",
+                )  # fmt: skip
+        assert data is not None
+        checked = await asyncio.to_thread(check_data, studio, path, data)
+        return _render(studio, request, path, data, sha, checked)
+
+    form = await request.form(max_fields=MAX_FIELDS, max_files=0)
+    spec = case_form()
+    sha = str(form.get("_sha", ""))
+    try:
+        raw, original, current_sha = _read(path)
+    except LoagenError as exc:
+        return studio.page(request, "message.html", title="Cannot open", status_code=409,
+                           heading="This file cannot be read", text=str(exc))  # fmt: skip
+    data = tidy(spec, read_form(spec, form), original)
+    op = form.get("_op")
+    if op:
+        apply_op(spec, data, str(op))
+        checked = await asyncio.to_thread(check_data, studio, path, data)
+        return _render(studio, request, path, data, sha, checked)
+    checked = await asyncio.to_thread(check_data, studio, path, data)
+    if form.get("_action") != "save":
+        return _render(studio, request, path, data, sha, checked)
+    if checked.blocking and _loads(path):
+        n = len(checked.problems)
+        studio.say(
+            request, "error",
+            f"Not saved: {n} problem{'s' if n != 1 else ''} to fix first (marked below). "
+            "Your changes are still in the form.",
+        )  # fmt: skip
+        return _render(studio, request, path, data, sha, checked, status_code=422)
+    saved = await asyncio.to_thread(_save, path, data, sha)
+    if saved == "conflict":
+        studio.say(request, "error", "Not saved: this file was changed by someone else after "
+                   "you opened it. Your changes are in the form below.")  # fmt: skip
+        return _render(studio, request, path, data, sha, checked, conflict=True, status_code=409)
+    if isinstance(saved, LoagenError):
+        studio.say(request, "error", f"Not saved: {saved}")
+        return _render(studio, request, path, data, sha, checked, status_code=500)
+    result = await asyncio.to_thread(studio.workspace.rebuild, path)
+    say_build(studio, request, result, prefix="Saved. ")
+    return studio.redirect(f"/doc/{studio.url_of(path)}")
+
+
+def _loads(path: Path) -> bool:
+    """Whether the file on disk loads now (a file that does is never saved broken; one that
+    does not, such as a next document still to fill in, may be saved part done)."""
+    try:
+        load_case(path)
+    except LoagenError:
+        return False
+    return True
+
+
+def _save(path: Path, data: dict[str, Any], sha: str) -> str | LoagenError:
+    from ..output.case_files import save_case_file
+
+    with SAVE_LOCK:
+        try:
+            raw = read_limited(path, "case file", CaseError)
+        except LoagenError as exc:
+            return exc
+        if hashlib.sha256(raw).hexdigest() != sha:
+            return "conflict"
+        try:
+            save_case_file(path, data, original=raw)
+        except LoagenError as exc:
+            return exc
+    return "saved"
+
+
+async def check_json(studio: Studio, request: Request, path: Path) -> Response:
+    """The live check of the form (the page's script posts the form here as it is edited):
+    the summary and each field's messages, as HTML fragments."""
+    form = await request.form(max_fields=MAX_FIELDS, max_files=0)
+    spec = case_form()
+    try:
+        _, original, _ = _read(path)
+    except LoagenError:
+        original = None
+    data = tidy(spec, read_form(spec, form), original)
+    checked = await asyncio.to_thread(check_data, studio, path, data)
+    env = studio.env
+    summary = env.get_template("edit_summary.html").render(
+        problems=[*checked.problems, *checked.notices], findings=checked.findings, checked=True,
+        rel=studio.url_of(path),
+    )  # fmt: skip
+    message = env.from_string(
+        '{% for sev, text in items %}<p class="field-msg {{ sev }}">{{ text }}</p>{% endfor %}'
+    )
+    from .forms import field_id
+
+    fields = {field_id(p): message.render(items=items) for p, items in checked.errs.items() if p}
+    return JSONResponse({"summary": summary, "fields": fields,
+                         "problems": len(checked.problems), "findings": len(checked.findings)})  # fmt: skip
+
+
+# -- the next document ------------------------------------------------------------------------------
+
+
+KINDS = {"amendment": "Amendment", "modification": "Modification"}
+
+
+async def next_document(studio: Studio, request: Request, path: Path) -> Response:
+    """Start the next Amendment or Modification of the case, as `loagen amend` / `loagen
+    modify` do (`ops.start.next_document`), then open it in the form."""
+    from ..ops.start import next_document as start_next
+
+    rel = studio.url_of(path)
+    values = {"kind": "", "implementation_date": ""}
+    error = ""
+    if request.method == "POST":
+        form = await request.form(max_fields=10, max_files=0)
+        values = {k: str(form.get(k, "")).strip() for k in values}
+    else:
+        values["kind"] = request.query_params.get("kind", "")
+    kind = KINDS.get(values["kind"])
+    if kind is None:
+        return studio.not_found(request, "There is no such next document.")
+    if request.method == "POST":
+        implementation: date | None = None
+        if values["implementation_date"]:
+            try:
+                implementation = date.fromisoformat(values["implementation_date"])
+            except ValueError:
+                error = "Give the implementation date as the date box asks (year, month, day)."
+        if not error:
+            try:
+                started = await asyncio.to_thread(
+                    start_next, path, kind, implementation_date=implementation
+                )
+            except LoagenError as exc:
+                error = str(exc.message) if len(exc.problems) == 1 else str(exc)
+                error = error.replace("with --implementation-date YYYY-MM-DD", "in the box below")
+            else:
+                fill = len(started.to_fill)
+                studio.say(
+                    request, "ok",
+                    f"Started {started.title} ({started.path.name}) with the lines as they stand. "
+                    + (f"Fill in the {fill} field{'s' if fill != 1 else ''} marked below, "
+                       "change what this document changes, then save." if fill
+                       else "Change what this document changes, then save."),
+                )  # fmt: skip
+                for note in started.notes:
+                    studio.say(request, "warn", note)
+                return studio.redirect(f"/edit/{studio.url_of(started.path)}")
+    try:
+        document = load_case(path).case.document
+        title = document.kind + (f" {document.number}" if document.number else "")
+    except LoagenError:
+        title = path.name
+    return studio.page(
+        request, "next.html", section="cases", title=f"Next {kind}", rel=rel, kind=kind,
+        values=values, error=error, current=title,
+        status_code=422 if error else 200,
+    )  # fmt: skip
+
+
+# -- restate --------------------------------------------------------------------------------------------
+
+
+async def restate_page(studio: Studio, request: Request, path: Path) -> Response:
+    from ..ops.restate import restate_file
+
+    rel = studio.url_of(path)
+    values = {"previous_offer_date": "", "offer_expiration_date": ""}
+    error = ""
+    if request.method == "POST":
+        form = await request.form(max_fields=10, max_files=0)
+        values = {k: str(form.get(k, "")).strip() for k in values}
+        try:
+            previous = date.fromisoformat(values["previous_offer_date"])
+            expires = (
+                date.fromisoformat(values["offer_expiration_date"])
+                if values["offer_expiration_date"]
+                else None
+            )
+        except ValueError:
+            error = "Give the dates as the date boxes ask (year, month, day)."
+        else:
+            try:
+                written = await asyncio.to_thread(restate_file, path, previous, expires)
+            except LoagenError as exc:
+                error = str(exc.message)
+            else:
+                result = await asyncio.to_thread(studio.workspace.rebuild, written)
+                say_build(studio, request, result, prefix=f"Restated as {written.name}. ")
+                return studio.redirect(f"/doc/{studio.url_of(written)}")
+    try:
+        document_kind = load_case(path).case.document.kind
+    except LoagenError:
+        document_kind = ""
+    return studio.page(
+        request, "restate.html", section="cases", title="Restate", rel=rel, values=values,
+        error=error, kind=document_kind,
+    )  # fmt: skip
+
+
+# -- spreadsheet import -----------------------------------------------------------------------------------
+
+
+async def import_lines(studio: Studio, request: Request, path: Path) -> Response:
+    module = lines_import
+    rel = studio.url_of(path)
+    async with request.form(max_fields=20, max_files=1) as form:
+        upload = form.get("table")
+        sha = str(form.get("_sha", ""))
+        if upload is None or not hasattr(upload, "read"):
+            studio.say(request, "error", "Choose a spreadsheet to import.")
+            return studio.redirect(f"/edit/{rel}")
+        name = Path(str(getattr(upload, "filename", "") or "table")).name
+        replace = form.get("mode") == "replace"
+        data = await upload.read()  # type: ignore[union-attr]
+    outcome = await asyncio.to_thread(_import, studio, module, path, name, data, sha, replace)
+    if isinstance(outcome, list):
+        for text in outcome:
+            studio.say(request, "error", text)
+        return studio.redirect(f"/edit/{rel}#import")
+    report, result = outcome
+    counts = (
+        ", ".join(
+            f"{len(items)} {word}"
+            for items, word in (
+                (report.added, "added"),
+                (report.updated, "updated"),
+                (report.removed, "removed"),
+            )  # fmt: skip
+            if items
+        )
+        or "no line changed"
+    )
+    say_build(studio, request, result, prefix=f"Lines imported from {name}: {counts}. ")
+    return studio.redirect(f"/doc/{rel}")
+
+
+def _import(
+    studio: Studio, module: Any, path: Path, name: str, data: bytes, sha: str, replace: bool
+) -> Any:
+    import tempfile
+
+    suffix = Path(name).suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        return ["The spreadsheet must be an Excel workbook (.xlsx) or a CSV file."]
+    with SAVE_LOCK:
+        try:
+            raw = read_limited(path, "case file", CaseError)
+        except LoagenError as exc:
+            return [str(exc)]
+        if hashlib.sha256(raw).hexdigest() != sha:
+            return ["Not imported: this file was changed by someone else after you opened it. "
+                    "Reload the page and import again."]  # fmt: skip
+        with tempfile.TemporaryDirectory(prefix="loagen-studio-import-") as scratch:
+            table = Path(scratch) / f"{Path(name).stem[:80] or 'table'}{suffix}"
+            table.write_bytes(data)
+            try:
+                report = module.import_lines(path, table, replace=replace)
+            except LoagenError as exc:
+                return ["Nothing was imported: " + exc.message.replace(str(table), name)] + [
+                    p.message if not p.location else f"{p.location}: {p.message}"
+                    for p in exc.problems[:50]
+                ]
+    return report, studio.workspace.rebuild(path)
+
+
+def field_spec() -> FieldSpec:
+    return case_form()

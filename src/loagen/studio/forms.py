@@ -1,0 +1,492 @@
+"""The case form, generated from the case model: one input for each field of `case.model.Case`.
+
+`case_form()` walks the Pydantic models once and gives a tree of `FieldSpec`s: codes become
+choices with their meanings (from the reference tables whose codes they accept), dates date
+inputs, yes/no fields checkboxes, nested objects fieldsets (optional ones with a box that adds
+them), lists of objects tables whose rows can be added, deleted and moved. Each input is named
+by the JSON path the model's errors and the quality checks use (`lines[2].unit_cost`), so an
+error is shown at the field it names.
+
+`read_form` turns a posted form back into case data (what a case file holds), `form_paths`
+lists the paths a form shows, and `place` finds, for an error's path, the field that shows it.
+Nothing here validates: the case model does, through `case.loading.parse_case`.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from typing import Any, Literal
+
+from pydantic import BaseModel, WithJsonSchema
+
+from ..case.model import Case, field_docs
+from ..reference import load_reference
+
+Kind = Literal[
+    "text", "textarea", "date", "number", "integer", "bool", "optbool", "select",
+    "choices", "list", "refs", "object", "objects",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of the form."""
+
+    name: str
+    label: str
+    help: str
+    kind: Kind
+    required: bool
+    options: tuple[tuple[str, str], ...] = ()
+    """(value, label) of a choice."""
+    children: tuple[FieldSpec, ...] = ()
+    """The fields of an object, or of each row of a list of objects."""
+    default: Any = None
+    model: Any = field(default=None, compare=False)
+    ints: bool = False
+    """The choices are whole numbers (sent back as numbers, not text)."""
+
+
+LONG_TEXT = frozenset(
+    {"purpose", "reason", "line_note", "state_description", "text", "note_text",
+     "justification", "training_summary", "short_oed_reason", "rule", "used_when"}
+)  # fmt: skip
+"""Fields written as paragraphs (a text area rather than one line)."""
+
+_WORDS = {
+    "masl": "MASL", "oed": "OED", "cas": "CAS", "eda": "EDA", "foc": "FOC", "sco": "SCO",
+    "nsr": "NSR", "bpc": "BPC", "fms": "FMS", "tla": "TLA", "cwd": "CWD", "eeum": "EEUM",
+    "iaa": "IAA", "moa": "MOA", "ia": "IA", "id": "ID", "pch": "PC&H", "scml": "SCML",
+    "conus": "CONUS", "usg": "USG", "mde": "MDE", "dfe": "DFE",
+}  # fmt: skip
+
+LABELS = {
+    "case_id": "Case identifier",
+    "nickname": "Case nickname",
+    "masl": "MASL number",
+    "months": "Months of service (MOS)",
+    "type_of_assistance": "Type of assistance (TA)",
+    "offer_release_code": "Offer release code (ORC)",
+    "delivery_term_code": "Delivery term code (DTC)",
+    "source_code": "Source code (SC)",
+    "unit_cost": "Unit cost ($)",
+    "iaa_moa": "IAA or MOA",
+    "items": "Item traits",
+    "number": "Number",
+    "kind": "Kind",
+}
+"""Labels that say more than the field's name."""
+
+
+def label_of(name: str) -> str:
+    if name in LABELS:
+        return LABELS[name]
+    words = [_WORDS.get(w, w) for w in name.split("_")]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def _meaning(value: Any) -> str:
+    if isinstance(value, dict):
+        return str(value.get("meaning", ""))
+    return str(value)
+
+
+@cache
+def _code_tables() -> tuple[tuple[frozenset[str], dict[str, str]], ...]:
+    ref = load_reference()
+    tables = []
+    for name in ("source_codes", "type_of_assistance", "offer_release_codes",
+                 "delivery_term_codes", "units_of_issue", "terms_of_sale"):  # fmt: skip
+        table = getattr(ref, name)
+        tables.append((frozenset(table), {k: _meaning(v) for k, v in table.items()}))
+    return tuple(tables)
+
+
+def _code_options(codes: list[str]) -> tuple[tuple[str, str], ...]:
+    """The choices of a code field, each with its meaning from the reference table that holds
+    exactly these codes."""
+    meanings: dict[str, str] = {}
+    for keys, table in _code_tables():
+        if keys == frozenset(codes):
+            meanings = table
+            break
+    out = []
+    for code in codes:
+        meaning = meanings.get(code, "")
+        shown = f"{code} — {meaning}" if meaning and meaning != code else code
+        out.append((code, shown))
+    return tuple(out)
+
+
+def _enum_in(metadata: Any) -> list[str] | None:
+    for item in metadata or ():
+        if isinstance(item, WithJsonSchema) and item.json_schema:
+            enum = item.json_schema.get("enum")
+            if enum:
+                return [str(v) for v in enum]
+    return None
+
+
+def _strip(annotation: Any) -> tuple[Any, bool, list[Any]]:
+    """(the type, whether None is allowed, the Annotated metadata found on the way)."""
+    optional = False
+    metadata: list[Any] = []
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            args = typing.get_args(annotation)
+            metadata.extend(args[1:])
+            annotation = args[0]
+            continue
+        if origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            optional = optional or len(args) < len(typing.get_args(annotation))
+            if len(args) == 1:
+                annotation = args[0]
+                continue
+        return annotation, optional, metadata
+
+
+def _literal_options(annotation: Any) -> tuple[tuple[str, str], ...]:
+    return tuple((str(v), str(v).replace("_", " ")) for v in typing.get_args(annotation))
+
+
+def _spec(name: str, info: Any, docs: dict[str, str]) -> FieldSpec:
+    annotation, optional, metadata = _strip(info.annotation)
+    metadata = [*info.metadata, *metadata]
+    required = info.is_required()
+    default = None if required else info.get_default(call_default_factory=True)
+    base = {"name": name, "label": label_of(name), "help": docs.get(name, ""),
+            "required": required, "default": default}  # fmt: skip
+    origin = typing.get_origin(annotation)
+    if origin is list:
+        (item,) = typing.get_args(annotation)
+        item_type, _, item_meta = _strip(item)
+        if isinstance(item_type, type) and issubclass(item_type, BaseModel):
+            return FieldSpec(**base, kind="objects", children=_fields(item_type),
+                             model=item_type)  # fmt: skip
+        enum = _enum_in(item_meta)
+        if enum:
+            return FieldSpec(**base, kind="choices", options=_code_options(enum))
+        if typing.get_origin(item_type) is Literal:
+            return FieldSpec(**base, kind="choices", options=_literal_options(item_type))
+        if name == "lines" or name.endswith("_lines"):
+            return FieldSpec(**base, kind="refs")
+        return FieldSpec(**base, kind="list")
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return FieldSpec(**base, kind="object", children=_fields(annotation), model=annotation)
+    if typing.get_origin(annotation) is Literal:
+        values = typing.get_args(annotation)
+        if all(isinstance(v, int) for v in values):
+            options = tuple((str(v), str(v)) for v in values)
+            return FieldSpec(**base, kind="select", options=options, ints=True)
+        return FieldSpec(**base, kind="select", options=_literal_options(annotation))
+    enum = _enum_in(metadata)
+    if enum:
+        return FieldSpec(**base, kind="select", options=_code_options(enum))
+    if annotation is bool:
+        return FieldSpec(**base, kind="optbool" if optional else "bool")
+    if annotation is date:
+        return FieldSpec(**base, kind="date")
+    if annotation is Decimal:
+        return FieldSpec(**base, kind="number")
+    if annotation is int:
+        return FieldSpec(**base, kind="integer")
+    return FieldSpec(**base, kind="textarea" if name in LONG_TEXT else "text")
+
+
+@cache
+def _fields(model: type[BaseModel]) -> tuple[FieldSpec, ...]:
+    docs = field_docs(model)
+    return tuple(_spec(name, info, docs) for name, info in model.model_fields.items())
+
+
+def model_form(model: type[BaseModel], label: str) -> FieldSpec:
+    """The form of any model (the note form uses the note's front matter model)."""
+    return FieldSpec(
+        name="", label=label, help="", kind="object", required=True,
+        children=_fields(model), model=model,
+    )  # fmt: skip
+
+
+def case_form() -> FieldSpec:
+    """The form of a whole case file."""
+    return FieldSpec(
+        name="", label="Case", help="", kind="object", required=True,
+        children=_fields(Case), model=Case,
+    )  # fmt: skip
+
+
+LINE_COLUMNS = (
+    "number", "masl", "description", "quantity", "unit_of_issue", "unit_cost", "source_code",
+    "months", "type_of_assistance", "offer_release_code", "delivery_term_code", "kind",
+)  # fmt: skip
+"""The fields of a line shown as columns of the lines table (the others open below a row)."""
+
+
+# -- paths ---------------------------------------------------------------------------------------
+
+
+def join(prefix: str, name: str | int) -> str:
+    if isinstance(name, int):
+        return f"{prefix}[{name}]"
+    return f"{prefix}.{name}" if prefix else name
+
+
+def field_id(path: str) -> str:
+    """The HTML id of the input named `path` (`lines[2].unit_cost` -> f-lines-2-unit_cost)."""
+    return "f-" + (re.sub(r"[\[\].]+", "-", path).strip("-") or "case")
+
+
+def form_paths(spec: FieldSpec, data: Any, prefix: str = "") -> set[str]:
+    """Every path the form shows for `data` (fields, objects and rows)."""
+    out = {prefix}
+    for child in spec.children:
+        path = join(prefix, child.name)
+        out.add(path)
+        value = data.get(child.name) if isinstance(data, Mapping) else None
+        if child.kind == "object":
+            out |= form_paths(child, value if isinstance(value, Mapping) else {}, path)
+        elif child.kind == "objects" and isinstance(value, list):
+            for i, row in enumerate(value):
+                out |= form_paths(child, row if isinstance(row, Mapping) else {}, join(path, i))
+    return out
+
+
+_PART = re.compile(r"\[\d+\]$|\.[^.\[\]]+$|^[^.\[\]]+$")
+
+
+def place(location: str, shown: set[str]) -> str:
+    """The path of the field that shows an error at `location`: itself, or the nearest object
+    or row around it that the form shows ("" for the whole case)."""
+    path = "" if location in ("(top level)",) else location
+    while path and path not in shown:
+        m = _PART.search(path)
+        if not m:
+            return ""
+        path = path[: m.start()]
+    return path
+
+
+# -- showing values --------------------------------------------------------------------------------
+
+
+def shown(value: Any) -> str:
+    """A value as an input shows it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        text = repr(value)
+        return text[:-2] if text.endswith(".0") else text
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def shown_list(value: Any, sep: str) -> str:
+    if not isinstance(value, list):
+        return shown(value)
+    return sep.join(shown(v) for v in value)
+
+
+# -- reading a posted form ---------------------------------------------------------------------------
+
+
+class Posted(typing.Protocol):
+    def get(self, key: str, default: Any = None) -> Any: ...
+    def getlist(self, key: str) -> list[Any]: ...
+    def __contains__(self, key: object) -> bool: ...
+
+
+HAS = "__has"
+"""Suffix of the box that adds an optional object (`lines[0].sole_source__has`)."""
+ROWS = "__rows"
+"""Suffix of the hidden count of a list's rows (`lines__rows`)."""
+BOOL = "__bool"
+"""Suffix of the hidden marker that a checkbox was on the form."""
+ORDER = "__order"
+"""Suffix of the hidden order of a set of choices as the file lists them."""
+MAX_ROWS = 2000
+
+
+def _number(text: str) -> Any:
+    cleaned = text.strip().replace(",", "").replace("$", "")
+    if re.fullmatch(r"-?\d{1,15}", cleaned):
+        return int(cleaned)
+    if re.fullmatch(r"-?\d{1,15}\.\d{1,6}", cleaned):
+        try:
+            return float(Decimal(cleaned)) if Decimal(cleaned) == Decimal(repr(float(cleaned))) \
+                else text.strip()  # fmt: skip
+        except InvalidOperation:
+            return text.strip()
+    return text.strip()  # the model says what is wrong with it
+
+
+def _scalar(spec: FieldSpec, form: Posted, path: str) -> Any:
+    kind = spec.kind
+    if kind == "bool":
+        return form.get(path) == "true"
+    if kind == "choices":
+        chosen = [str(v) for v in form.getlist(path)]
+        order = str(form.get(path + ORDER) or "").split("|")
+        first = [v for v in order if v in chosen]  # the order the file had
+        return first + [v for v in chosen if v not in first]
+    raw = form.get(path)
+    if raw is None:
+        return None
+    text = str(raw)
+    if kind in ("list", "refs"):
+        parts = text.splitlines() if kind == "list" else re.split(r"[,\s]+", text)
+        items = [p.strip() for p in parts if p.strip()]
+        return items or None
+    if text.strip() == "":
+        return None
+    if kind == "optbool":
+        return {"true": True, "false": False}.get(text, text)
+    if kind == "number":
+        return _number(text)
+    if kind == "integer" or spec.ints:
+        stripped = text.strip()
+        return int(stripped) if re.fullmatch(r"-?\d{1,9}", stripped) else stripped
+    if kind == "textarea":
+        return text.replace("\r\n", "\n")
+    return text
+
+
+def read_form(spec: FieldSpec, form: Posted, prefix: str = "") -> dict[str, Any]:
+    """The case data a posted form holds (empty fields left out, as a writer leaves them out
+    of a file)."""
+    out: dict[str, Any] = {}
+    for child in spec.children:
+        path = join(prefix, child.name)
+        if child.kind == "object":
+            if not child.required and form.get(path + HAS) != "on":
+                continue
+            out[child.name] = read_form(child, form, path)
+        elif child.kind == "objects":
+            count_text = str(form.get(path + ROWS, "0"))
+            count = min(int(count_text), MAX_ROWS) if count_text.isdigit() else 0
+            if count == 0 and not child.required and child.default is None:
+                continue
+            out[child.name] = [read_form(child, form, join(path, i)) for i in range(count)]
+        else:
+            if child.kind == "bool" and path + BOOL not in form:
+                continue
+            value = _scalar(child, form, path)
+            if value is not None:
+                out[child.name] = value
+    return out
+
+
+def tidy(spec: FieldSpec, data: dict[str, Any], original: Any) -> dict[str, Any]:
+    """`data` without the values the writer never wrote: a field left at its default that the
+    original file does not have (a form shows every box; the file need not list them). Fields
+    the form does not know, which the original has, are kept as they were."""
+    original = original if isinstance(original, Mapping) else {}
+    out: dict[str, Any] = {}
+    known = {c.name: c for c in spec.children}
+    for name, value in data.items():
+        child = known.get(name)
+        if child is None:
+            out[name] = value
+            continue
+        before = original.get(name)
+        if child.kind == "object" and isinstance(value, dict):
+            value = tidy(child, value, before)
+        elif child.kind == "objects" and isinstance(value, list):
+            rows = before if isinstance(before, list) else []
+            value = [
+                tidy(child, row, rows[i] if i < len(rows) else None) if isinstance(row, dict)
+                else row
+                for i, row in enumerate(value)
+            ]  # fmt: skip
+        if name not in original and not child.required and _is_default(value, child.default):
+            continue
+        out[name] = value
+    for name, value in original.items():
+        if name not in known and name not in out:
+            out[name] = value  # not a field of the model: the model reports it, the file keeps it
+    return out
+
+
+def _is_default(value: Any, default: Any) -> bool:
+    if value == default:
+        return True
+    if isinstance(default, BaseModel):
+        return isinstance(value, dict) and not value
+    return False
+
+
+# -- editing the rows of a list --------------------------------------------------------------------
+
+_OP = re.compile(r"^(add|delete|up|down):([A-Za-z_][\w.\[\]]*?)(?:\[(\d+)\])?$")
+
+
+def apply_op(spec: FieldSpec, data: dict[str, Any], op: str) -> str | None:
+    """Add, delete or move a row of a list of objects in `data` ("add:lines",
+    "delete:lines[3]", "up:lines[3]"); returns the path to show (the row), or None when the
+    operation names no list of the form."""
+    m = _OP.match(op)
+    if not m:
+        return None
+    what, path, index = m.group(1), m.group(2), m.group(3)
+    holder, child = _list_at(spec, data, path)
+    if holder is None or child is None:
+        return None
+    rows = holder.setdefault(child.name, [])
+    if not isinstance(rows, list):
+        return None
+    if what == "add":
+        rows.append(_new_row(child, rows))
+        return join(path, len(rows) - 1)
+    if index is None:
+        return None
+    i = int(index)
+    if not 0 <= i < len(rows):
+        return None
+    if what == "delete":
+        rows.pop(i)
+        return path
+    j = i - 1 if what == "up" else i + 1
+    if 0 <= j < len(rows):
+        rows[i], rows[j] = rows[j], rows[i]
+        return join(path, j)
+    return join(path, i)
+
+
+def _list_at(spec: FieldSpec, data: dict[str, Any], path: str) -> tuple[Any, Any]:
+    node_spec, node = spec, data
+    parts = path.split(".")
+    for part in parts[:-1]:
+        child = next((c for c in node_spec.children if c.name == part), None)
+        if child is None or child.kind != "object":
+            return None, None
+        node = node.setdefault(part, {})
+        node_spec = child
+    child = next((c for c in node_spec.children if c.name == parts[-1]), None)
+    if child is None or child.kind != "objects":
+        return None, None
+    return node, child
+
+
+def _new_row(spec: FieldSpec, rows: list[Any]) -> dict[str, Any]:
+    if spec.name == "lines":
+        numbers = [
+            int(r["number"][:3])
+            for r in rows
+            if isinstance(r, dict) and re.match(r"^\d{3}", str(r.get("number", "")))
+        ]
+        return {"number": f"{max(numbers, default=0) + 1:03d}"}
+    return {}

@@ -1,0 +1,459 @@
+"""The note library pages: every note, one note's form, and what an edit changes before it is
+saved.
+
+Checking an edit is `policy.notes.read_note` on the edited bytes (front matter, rule and
+placeholders against the case model, each version's text) and `load_library` on a scratch copy
+of the library holding the edit (ids, order keys and `in_force` names across notes): saving is
+refused while either finds a problem. The impact is worked out as `loagen impact` works it
+out (`ops.impact.compare_selections`), with the saved library on one side and the edited
+copy on the other, for every case document of the project: the notes that come in or drop out
+with the rule's reason, and the printed wording that changes, word by word.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import hashlib
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup, escape
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ..errors import LoagenError, NoteError, Problem
+from ..ops.impact import NoteChange, compare_selections
+from ..output.files import atomic_write
+from ..pipeline import Pipeline
+from ..policy.notes import CARRY_OVER, FrontMatter, load_library, read_note
+from ..policy.selection import keyed_notes
+from ..reading import read_limited
+from .forms import FieldSpec, field_id, model_form, read_form
+from .notefile import NoteFileError, compose, front_data, line_field, split_note, version_texts
+from .security import PathRefused, confine
+from .web import Studio
+
+NOTE_ID = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,99}$")
+
+
+def note_form() -> FieldSpec:
+    spec = model_form(FrontMatter, "Note")
+    children = []
+    for child in spec.children:
+        if child.name == "carry_over":
+            options = tuple((v, f"{v.replace('_', ' ')} — {CARRY_OVER.get(v, '')}")
+                            for v, _ in child.options)  # fmt: skip
+            child = FieldSpec(**{**child.__dict__, "options": options})
+        children.append(child)
+    return FieldSpec(**{**spec.__dict__, "children": tuple(children)})
+
+
+# -- the list --------------------------------------------------------------------------------------
+
+
+async def note_list(studio: Studio, request: Request) -> Response:
+    query = request.query_params.get("q", "")[:200]
+    words = query.lower().split()
+    problem = ""
+    notes: list[Any] = []
+    try:
+        with studio.workspace.lock:
+            library = studio.workspace.pipeline().library
+        notes = list(library)
+    except LoagenError as exc:
+        problem = str(exc)
+    shown = [
+        n for n in notes
+        if all(w in f"{n.id} {n.title} {n.rule} {' '.join(n.references)}".lower() for w in words)
+    ]  # fmt: skip
+    return studio.page(
+        request, "notes.html", title="Note library", section="notes", notes=shown,
+        total=len(notes), query=query, problem=problem, carry_over=CARRY_OVER,
+    )  # fmt: skip
+
+
+# -- one note ----------------------------------------------------------------------------------------
+
+
+def _note_path(studio: Studio, note_id: str) -> Path:
+    if not NOTE_ID.match(note_id):
+        raise PathRefused("not a note id")
+    return confine(studio.project.note_library, f"{note_id}.md", suffixes=(".md",))
+
+
+@dataclass
+class NoteCheck:
+    problems: list[tuple[str, str, str]] = field(default_factory=list)
+    """(form field, where, message) of each problem."""
+
+    @property
+    def errs(self) -> dict[str, list[tuple[str, str]]]:
+        out: dict[str, list[tuple[str, str]]] = {}
+        for target, _, message in self.problems:
+            out.setdefault(target, []).append(("problem", message))
+        return out
+
+
+def _problems(exc: LoagenError, text: str) -> list[tuple[str, str, str]]:
+    out = []
+    for p in exc.problems:
+        target = ""
+        m = re.match(r"line (\d+)", p.location or "")
+        if m:
+            target = line_field(text, int(m.group(1)))
+        message = p.message.split("\n")[0]
+        out.append((target, p.location or "", message))
+    return out
+
+
+def check_note(path: Path, text: str) -> NoteCheck:
+    """The problems `read_note` finds in the edited note."""
+    try:
+        read_note(path, text.encode("utf-8"))
+    except NoteError as exc:
+        return NoteCheck(_problems(exc, text))
+    return NoteCheck()
+
+
+@dataclass
+class DocChange:
+    rel: str
+    title: str
+    notes_in: list[NoteChange]
+    notes_out: list[NoteChange]
+    notes_changed: list[NoteChange]
+
+
+@dataclass
+class Wording:
+    title: str
+    diff: Markup
+    documents: list[tuple[str, str]]
+
+
+@dataclass
+class Impact:
+    problems: list[str] = field(default_factory=list)
+    """Why the edited library does not load (then nothing else is worked out)."""
+    documents: int = 0
+    changed: list[DocChange] = field(default_factory=list)
+    wording: list[Wording] = field(default_factory=list)
+    broken: list[tuple[str, str]] = field(default_factory=list)
+    """Documents the edited note cannot be filled for (it could before)."""
+    unreadable: int = 0
+    seconds: float = 0.0
+
+    @property
+    def savable(self) -> bool:
+        return not self.problems and not self.broken
+
+
+def word_diff(old: str, new: str) -> Markup:
+    """`new` against `old`, word by word: <del> for words gone, <ins> for words added."""
+    a, b = re.findall(r"\S+|\s+", old), re.findall(r"\S+|\s+", new)
+    out = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append(str(escape("".join(a[i1:i2]))))
+            continue
+        if i2 > i1:
+            out.append(f"<del>{escape(''.join(a[i1:i2]))}</del>")
+        if j2 > j1:
+            out.append(f"<ins>{escape(''.join(b[j1:j2]))}</ins>")
+    return Markup("".join(out))
+
+
+def _changes(old: str, new: str) -> tuple[tuple[str, str], ...]:
+    """The words that change between two texts (what is removed, what is added), without the
+    words that stay: the same edit on documents whose texts differ elsewhere is one change."""
+    a, b = re.findall(r"\S+|\s+", old), re.findall(r"\S+|\s+", new)
+    return tuple(
+        ("".join(a[i1:i2]), "".join(b[j1:j2]))
+        for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+        if op != "equal"
+    )
+
+
+def edit_impact(studio: Studio, path: Path, note_id: str, text: str) -> Impact:
+    """What saving `text` as the note file at `path` would change."""
+    started = time.perf_counter()
+    impact = Impact()
+    workspace = studio.workspace
+    project = studio.project
+    with tempfile.TemporaryDirectory(prefix="loagen-studio-notes-") as scratch:
+        folder = Path(scratch) / "note_library"
+        folder.mkdir()
+        for source in sorted(project.note_library.glob("*.md")):
+            if source.name != path.name and source.is_file():
+                shutil.copyfile(source, folder / source.name)
+        (folder / path.name).write_text(text, encoding="utf-8")
+        try:
+            load_library(folder)
+        except NoteError as exc:
+            impact.problems = [
+                str(p).replace(str(folder), "note_library") for p in exc.problems
+            ]  # fmt: skip
+            impact.seconds = time.perf_counter() - started
+            return impact
+        edited = Pipeline(project, note_library=folder)
+        with workspace.lock:
+            saved = workspace.pipeline()
+            try:
+                old_notes = [saved.library[note_id]] if note_id in saved.library else []
+            except LoagenError:
+                old_notes = []
+            new_notes = [edited.library[note_id]] if note_id in edited.library else []
+            same_text = len(old_notes) == len(new_notes) == 1 and _printed_alike(
+                old_notes[0], new_notes[0]
+            )
+            wording: dict[tuple[Any, ...], Wording] = {}
+            for source in workspace.case_files():
+                try:
+                    document = saved.document(source)
+                except LoagenError:
+                    impact.unreadable += 1
+                    continue
+                impact.documents += 1
+                rel = project.relative(source)
+                title = f"{document.case.case_id} {document.title}"
+                if same_text:
+                    # Deciding is cheap, filling and explaining are not: a document whose
+                    # decision on the note is the same with both versions prints it the same.
+                    try:
+                        was = saved.decide(document, old_notes)
+                        now = edited.decide(document, new_notes)
+                    except LoagenError:
+                        pass
+                    else:
+                        if [_outcome(d) for d in was] == [_outcome(d) for d in now]:
+                            continue
+                try:
+                    before = saved.select(document, notes=old_notes, explained=True)
+                except LoagenError:
+                    before = None
+                try:
+                    after = edited.select(document, notes=new_notes, explained=True)
+                except LoagenError as exc:
+                    if before is not None:
+                        impact.broken.append((title, str(exc.message)))
+                    continue
+                if before is None:
+                    continue
+                notes_in, notes_out, notes_changed = compare_selections(before, after)
+                if notes_in or notes_out or notes_changed:
+                    impact.changed.append(DocChange(rel, title, notes_in, notes_out, notes_changed))
+                old_keyed, new_keyed = keyed_notes(before.notes, after.notes)
+                for key, note in new_keyed.items():
+                    was = old_keyed.get(key)
+                    if was is None or (was.body == note.body and was.title == note.title):
+                        continue
+                    group = (_changes(was.title, note.title), _changes(was.body, note.body))
+                    if group not in wording:
+                        diff = word_diff(was.body, note.body)
+                        if was.title != note.title:
+                            diff = Markup("<strong>") + word_diff(was.title, note.title) + \
+                                Markup("</strong><br>") + diff  # fmt: skip
+                        wording[group] = Wording(note.title, diff, [])
+                    wording[group].documents.append((rel, title))
+    impact.wording = list(wording.values())
+    impact.seconds = time.perf_counter() - started
+    return impact
+
+
+def _printed_alike(old: Any, new: Any) -> bool:
+    """Whether two versions of a note print the same text where they are printed (their rule,
+    carry-over and the documents they are for may differ)."""
+    return (old.title, old.level, old.placement, old.section, old.order) == (
+        new.title,
+        new.level,
+        new.placement,
+        new.section,
+        new.order,
+    ) and [(t.version, t.effective, t.until, t.body) for t in old.texts] == [
+        (t.version, t.effective, t.until, t.body) for t in new.texts
+    ]
+
+
+def _outcome(decision: Any) -> tuple[Any, ...]:
+    """What a decision does to the page (not the words that explain it)."""
+    return (decision.included, decision.status, decision.version, tuple(decision.lines))
+
+
+def _form_text(spec: FieldSpec, form: Any, text: str) -> tuple[str, dict[str, Any], list[str]]:
+    """The note file the form describes, the front matter values and the version texts."""
+    front = read_form(spec, form)
+    front["id"] = front_data(text).get("id", front.get("id"))
+    count = len(front.get("versions") or [])
+    texts = [str(form.get(f"text[{i}]", "")) for i in range(count)]
+    return compose(text, front, texts), front, texts
+
+
+async def note_page(studio: Studio, request: Request) -> Response:
+    note_id = request.path_params["note_id"]
+    try:
+        path = _note_path(studio, note_id)
+    except PathRefused as exc:
+        return studio.refused(request, str(exc))
+    if not path.is_file():
+        return studio.not_found(request, f"There is no note {note_id} in the library.")
+    try:
+        saved_raw = read_limited(path, "note file", NoteError)
+        saved_text = saved_raw.decode("utf-8")
+    except (LoagenError, UnicodeDecodeError) as exc:
+        return studio.page(request, "message.html", title="Cannot open", status_code=409,
+                           heading="This note file cannot be read", text=str(exc))  # fmt: skip
+    sha = hashlib.sha256(saved_raw).hexdigest()
+    spec = note_form()
+    mode = request.query_params.get("mode", "form")
+    impact: Impact | None = None
+    action = "view"
+    conflict = False
+    text = saved_text
+    if request.method == "POST":
+        form = await request.form(max_fields=5000, max_files=0)
+        sha = str(form.get("_sha", sha))
+        action = str(form.get("_action", "check"))
+        mode = "text" if form.get("_mode") == "text" else "form"
+        try:
+            if mode == "text":
+                text = str(form.get("file_text", "")).replace("\r\n", "\n")
+            else:
+                text, _, _ = _form_text(spec, form, saved_text)
+                if form.get("_op") == "add:versions":
+                    text = _with_new_version(text)
+                    action = "check"
+        except NoteFileError as exc:
+            studio.say(request, "error", f"The note file cannot be followed: {exc}")
+            text = saved_text
+        if action == "save" and form.get("_previewed") != _digest(text):
+            action = "impact"
+            studio.say(request, "warn", "Look at what this edit changes first: the edit is not "
+                       "the one whose changes were shown. Then save.")  # fmt: skip
+        if action in ("impact", "save"):
+            impact = await asyncio.to_thread(edit_impact, studio, path, note_id, text)
+        if action == "save":
+            if hashlib.sha256(saved_raw).hexdigest() != sha:
+                conflict = True
+                studio.say(request, "error", "Not saved: this note was changed by someone else "
+                           "after you opened it. Your edit is below, not saved.")  # fmt: skip
+            elif impact is not None and not impact.savable:
+                studio.say(request, "error", "Not saved: fix the problems listed first.")
+            elif text == saved_text:
+                studio.say(request, "ok", "Nothing to save: the note is as it was.")
+            else:
+                try:
+                    atomic_write(path, text.encode("utf-8"))
+                except LoagenError as exc:
+                    studio.say(request, "error", f"Not saved: {exc}")
+                else:
+                    n = len(impact.changed) + len(impact.wording) if impact else 0
+                    studio.say(
+                        request, "ok",
+                        f"Saved {path.name}. "
+                        + ("The documents it changes are now out of date: rebuild them from "
+                           "“Rebuild all”." if n else "No document changes."),
+                    )  # fmt: skip
+                    return studio.redirect(f"/notes/{note_id}")
+    check = check_note(path, text)
+    return _render_note(studio, request, path, note_id, text, saved_text, sha, spec, check,
+                        impact, mode, action, conflict)  # fmt: skip
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _with_new_version(text: str) -> str:
+    """The note with one more version: its label the next number, taking effect today, its
+    text a copy of the newest (policy staff then change the text and the date)."""
+    from datetime import date
+
+    front = front_data(text)
+    versions = list(front.get("versions") or [])
+    labels = [str(v.get("version", "")) for v in versions]
+    numbers = [int(v) for v in labels if v.isdigit()]
+    label = str(max(numbers) + 1) if numbers else f"{len(labels) + 1}"
+    texts = version_texts(text, labels)
+    versions.append({"version": label, "effective": date.today().isoformat()})
+    front["versions"] = versions
+    return compose(text, front, [*texts, texts[-1] if texts else ""])
+
+
+def _render_note(
+    studio: Studio, request: Request, path: Path, note_id: str, text: str, saved_text: str,
+    sha: str, spec: FieldSpec, check: NoteCheck, impact: Impact | None, mode: str, action: str,
+    conflict: bool,
+) -> Response:  # fmt: skip
+    try:
+        front = front_data(text)
+        split_note(text)
+        labels = [str(v.get("version", "")) for v in front.get("versions") or []]
+        texts = version_texts(text, labels)
+    except Exception:  # a file that does not follow the note layout: the text editor shows it
+        front, labels, texts = {}, [], []
+        mode = "text"
+    saved_note = None
+    try:
+        with studio.workspace.lock:
+            library = studio.workspace.pipeline().library
+        saved_note = library.get(note_id)
+    except LoagenError:
+        saved_note = None
+    usage = _usage(studio, note_id)
+    return studio.page(
+        request, "note.html", title=note_id, section="notes", note_id=note_id, spec=spec,
+        front=front, labels=labels, texts=texts, text=text, changed=text != saved_text, sha=sha,
+        check=check, errs=check.errs, impact=impact, mode=mode, action=action, conflict=conflict,
+        saved=saved_note, usage=usage, carry_over=CARRY_OVER, rel=f"note_library/{path.name}",
+        previewed=_digest(text),
+        status_code=409 if conflict else 200,
+    )  # fmt: skip
+
+
+def _usage(studio: Studio, note_id: str) -> list[tuple[str, str]]:
+    """The documents whose last build printed the note (from their manifests)."""
+    out = []
+    for doc in studio.workspace.documents():
+        if doc.docx is None or not doc.stem:
+            continue
+        manifest = studio.workspace._manifest(doc.docx.with_name(doc.stem + ".manifest.json"))
+        if manifest is not None and note_id in manifest.printed_ids:
+            out.append((doc.rel, f"{doc.case_id} {doc.title}"))
+    return out
+
+
+async def note_check(studio: Studio, request: Request) -> Response:
+    """The live check of the note form (rule, placeholders, front matter): the problems by
+    field, as the page's script shows them."""
+    note_id = request.path_params["note_id"]
+    try:
+        path = _note_path(studio, note_id)
+        saved_text = read_limited(path, "note file", NoteError).decode("utf-8")
+    except (PathRefused, LoagenError, UnicodeDecodeError):
+        return JSONResponse({"fields": {}, "problems": ["this note cannot be read"]}, 404)
+    form = await request.form(max_fields=5000, max_files=0)
+    try:
+        if form.get("_mode") == "text":
+            text = str(form.get("file_text", ""))
+        else:
+            text, _, _ = _form_text(note_form(), form, saved_text)
+    except NoteFileError as exc:
+        return JSONResponse({"fields": {}, "problems": [str(exc)]})
+    check = await asyncio.to_thread(check_note, path, text)
+    fields: dict[str, str] = {}
+    for target, _, message in check.problems:
+        key = field_id(target) if target else "f-case"
+        fields[key] = fields.get(key, "") + f'<p class="field-msg problem">{escape(message)}</p>'
+    return JSONResponse(
+        {"fields": fields, "problems": [f"{w}: {m}" if w else m for _, w, m in check.problems]}
+    )
+
+
+def problem_text(p: Problem) -> str:
+    return str(p)

@@ -1,0 +1,168 @@
+// loagen studio: small enhancements. Every page works without this file; with it, lists
+// filter as you type, forms are checked as you edit them, optional parts fold away, and the
+// batch shows its progress live.
+"use strict";
+
+(function () {
+  const csrf = document.body.dataset.csrf || "";
+
+  function debounce(fn, ms) {
+    let timer = null;
+    return function () {
+      clearTimeout(timer);
+      timer = setTimeout(fn, ms);
+    };
+  }
+
+  // -- lists: filter rows as you type ------------------------------------------------------------
+  document.querySelectorAll("[data-live-filter]").forEach(function (input) {
+    const table = document.getElementById(input.dataset.liveFilter);
+    if (!table) return;
+    const groups = table.querySelectorAll("tbody.case-group");
+    function apply() {
+      const words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+      const match = (text) => words.every((w) => text.toLowerCase().includes(w));
+      if (groups.length) {
+        groups.forEach(function (group) {
+          const text = Array.from(group.querySelectorAll("[data-filter-text]"))
+            .map((row) => row.dataset.filterText).join(" ");
+          group.hidden = !match(text);
+        });
+      } else {
+        table.querySelectorAll("tbody tr[data-filter-text]").forEach(function (row) {
+          row.hidden = !match(row.dataset.filterText);
+        });
+      }
+    }
+    input.addEventListener("input", apply);
+  });
+
+  // -- optional parts of a form fold away when not included ---------------------------------------
+  document.querySelectorAll("input[data-toggles]").forEach(function (box) {
+    const body = document.getElementById(box.dataset.toggles);
+    if (!body) return;
+    const sync = () => { body.hidden = !box.checked; };
+    box.addEventListener("change", sync);
+    sync();
+  });
+
+  // -- after adding or moving a row, show it ------------------------------------------------------
+  const focus = document.querySelector("[data-focus]");
+  if (focus) {
+    const target = document.getElementById(focus.dataset.focus);
+    if (target) target.scrollIntoView({ block: "center" });
+  }
+
+  // -- live checks of the case form and the note form ---------------------------------------------
+  function liveCheck(form, summaryId) {
+    const url = form.dataset.checkUrl;
+    const status = document.getElementById("live-status");
+    let seq = 0;
+    async function run() {
+      const mine = ++seq;
+      if (status) status.textContent = "Checking…";
+      const body = new URLSearchParams(new FormData(form));
+      let reply;
+      try {
+        const response = await fetch(url, {
+          method: "POST",
+          headers: { "X-CSRF-Token": csrf },
+          body: body,
+          credentials: "same-origin",
+        });
+        if (!response.ok) throw new Error(response.status);
+        reply = await response.json();
+      } catch (e) {
+        if (status) status.textContent = "Could not check (the studio may have stopped).";
+        return;
+      }
+      if (mine !== seq) return;
+      if (summaryId && reply.summary !== undefined) {
+        document.getElementById(summaryId).innerHTML = reply.summary;
+      }
+      form.querySelectorAll(".msgs").forEach((box) => { box.innerHTML = ""; });
+      form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
+      Object.entries(reply.fields || {}).forEach(function ([id, html]) {
+        const box = document.getElementById(id + "-msgs");
+        if (box) box.innerHTML = html;
+        const input = document.getElementById(id);
+        if (input && /^(INPUT|SELECT|TEXTAREA)$/.test(input.tagName)) {
+          input.setAttribute("aria-invalid", "true");
+        }
+      });
+      if (status) {
+        const n = reply.problems === undefined ? 0
+          : (typeof reply.problems === "number" ? reply.problems : reply.problems.length);
+        const f = reply.findings || 0;
+        status.textContent = n
+          ? `${n} problem${n === 1 ? "" : "s"} to fix`
+          : (f ? `Valid; ${f} check finding${f === 1 ? "" : "s"}` : "No problems");
+      }
+    }
+    const later = debounce(run, 700);
+    form.addEventListener("input", later);
+    form.addEventListener("change", later);
+  }
+  const caseForm = document.getElementById("case-form");
+  if (caseForm) liveCheck(caseForm, "summary");
+  const noteForm = document.getElementById("note-form");
+  if (noteForm) liveCheck(noteForm, null);
+
+  // -- the batch's progress -----------------------------------------------------------------------
+  const batch = document.getElementById("batch");
+  if (batch && ["loading", "running"].includes(batch.dataset.state)) {
+    const words = {
+      loading: "Finding the documents and reading their manifests…",
+      running: "Building…", done: "Done.", stopped: "Stopped.",
+    };
+    async function poll() {
+      let p;
+      try {
+        const response = await fetch(batch.dataset.progressUrl, { credentials: "same-origin" });
+        p = await response.json();
+      } catch (e) {
+        setTimeout(poll, 2000);
+        return;
+      }
+      document.getElementById("batch-status").hidden = false;
+      document.getElementById("batch-state").textContent = words[p.state] || p.state;
+      document.getElementById("batch-counts").textContent =
+        `${p.done} of ${p.to_do} to build · ${p.counts.built} built · ${p.counts.failed} failed · ${p.counts.skipped} up to date`;
+      const bar = document.getElementById("batch-bar");
+      bar.max = p.to_do || 1;
+      bar.value = p.done;
+      document.getElementById("batch-times").textContent =
+        `elapsed ${p.elapsed} s` + (p.left !== null ? `, about ${p.left} s left` : "");
+      document.getElementById("batch-summary").textContent = p.summary || "";
+      const list = document.getElementById("batch-failed-list");
+      if (p.failed.length) {
+        document.getElementById("batch-failed").hidden = false;
+        list.replaceChildren(...p.failed.map(function (f) {
+          const li = document.createElement("li");
+          li.className = "error";
+          const a = document.createElement("a");
+          a.className = "where";
+          a.href = "/doc/" + f.document;
+          a.textContent = f.document;
+          li.append(a);
+          const ul = document.createElement("ul");
+          f.problems.forEach(function (text) {
+            const item = document.createElement("li");
+            item.textContent = text;
+            ul.append(item);
+          });
+          li.append(ul);
+          return li;
+        }));
+      }
+      if (p.state === "loading" || p.state === "running") {
+        setTimeout(poll, 500);
+      } else {
+        batch.dataset.state = p.state;
+        document.getElementById("batch-start").disabled = false;
+        if (p.error) document.getElementById("batch-summary").textContent = p.error;
+      }
+    }
+    poll();
+  }
+})();

@@ -1,0 +1,396 @@
+"""The project as the studio sees it: its documents and their status, and one pipeline kept warm.
+
+Nothing here decides anything about a document: the status of each document is the batch's
+planning (`ops.batch.freshness`, the manifests in `build/`, the hashes of the case files), the
+builds are `ops.batch.run_task`, the rest is `Pipeline`. What the studio adds is memory between
+requests: a case file or manifest is read again only when its size or time stamp changed, and
+the pipeline (its note library and compiled templates) is made again only when a note or
+template file changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from ..case.loading import parse_case_bytes
+from ..errors import LoagenError, Problem
+from ..manifest import SUFFIX as MANIFEST_SUFFIX
+from ..manifest import Manifest, manifest_path, read_manifest
+from ..ops.batch import Dependencies, DocResult, Task, freshness, run_task
+from ..pipeline import Pipeline
+from ..project import CaseSources, Project, SourceInfo, find_case_files
+from ..reading import read_limited
+from .preview import Preview, docx_to_html
+
+State = Literal["current", "stale", "unbuilt", "failed", "unreadable"]
+
+STATE_WORDS: dict[str, str] = {
+    "current": "Up to date",
+    "stale": "Out of date",
+    "unbuilt": "Not built yet",
+    "failed": "Has errors",
+    "unreadable": "Cannot be read",
+}
+"""What the pages say of each state."""
+
+
+def _stat_key_str(path: str) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def _stat_key(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+class StudioSources(CaseSources):
+    """`CaseSources` that live across requests: a file is read again only when it changed
+    (size, time stamp or inode). Also keeps each case's nickname for the lists."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._keys: dict[str, tuple[int, int, int] | None] = {}
+        self.nicknames: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def info(self, path: Path) -> SourceInfo:
+        key = os.path.abspath(path)
+        stamp = _stat_key(Path(path))
+        with self._lock:
+            if self._keys.get(key, ()) != stamp:
+                self._info.pop(key, None)
+                self.nicknames.pop(key, None)
+                self._keys[key] = stamp
+                found = super().info(path)
+                if found.parsed:
+                    self.nicknames[key] = _nickname(Path(path))
+                return found
+            return super().info(path)
+
+    def nickname(self, path: Path) -> str:
+        return self.nicknames.get(os.path.abspath(path), "")
+
+
+def _nickname(path: Path) -> str:
+    try:
+        data = parse_case_bytes(read_limited(path, "case file", LoagenError), path)
+    except LoagenError:
+        return ""
+    name = data.get("nickname")
+    return name if isinstance(name, str) else ""
+
+
+@dataclass(frozen=True)
+class DocumentStatus:
+    """One case document as the lists show it."""
+
+    source: Path
+    rel: str
+    """The case file's path in the project, with forward slashes (what URLs carry)."""
+    case_id: str
+    title: str
+    """'Basic', 'Amendment 1', 'Amendment 1 (restated)', or the file name when unreadable."""
+    nickname: str
+    state: State
+    errors: int = 0
+    warnings: int = 0
+    draft: bool = False
+    problems: tuple[Problem, ...] = ()
+    """Why the last build failed (when it did, and nothing changed since)."""
+    docx: Path | None = None
+    """The built DOCX, when there is one."""
+    stem: str | None = None
+    order: tuple[Any, ...] = ()
+
+    @property
+    def words(self) -> str:
+        return STATE_WORDS[self.state]
+
+
+def _title_of(stem: str | None, fallback: str) -> tuple[str, str, tuple[Any, ...]]:
+    """(case id, title, sort key) from an output stem such as 'BN-D-QAA-amendment-1'."""
+    if not stem or len(stem) < 10:
+        return "", fallback, (9, 0, fallback)
+    case_id, rest = stem[:8], stem[9:]
+    restated = rest.endswith("-restated")
+    rest = rest.removesuffix("-restated")
+    kind, _, number = rest.partition("-")
+    rank = {"basic": 0, "amendment": 1, "modification": 1}.get(kind, 9)
+    title = kind.capitalize() + (f" {number}" if number else "")
+    if restated:
+        title += " (restated)"
+    n = int(number) if number.isdigit() else 0
+    return case_id, title, (rank, n, kind, restated)
+
+
+@dataclass
+class _Failure:
+    hashes: tuple[str, ...] | None
+    library: str
+    problems: tuple[Problem, ...]
+
+
+@dataclass
+class BuildOutcome:
+    """What a rebuild from the studio did."""
+
+    result: DocResult
+    built: bool
+    problems: tuple[Problem, ...] = field(default=())
+
+
+class Workspace:
+    """The studio's view of one project (shared by every request; thread-safe)."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.lock = threading.RLock()
+        """Held while the shared pipeline works (its caches are not made for threads)."""
+        self.sources = StudioSources()
+        self._pipeline: Pipeline | None = None
+        self._deps: Dependencies | None = None
+        self._fingerprint: tuple[Any, ...] | None = None
+        self._manifests: dict[str, tuple[tuple[int, int, int] | None, Manifest | None]] = {}
+        self._failures: dict[str, _Failure] = {}
+        self._previews: OrderedDict[tuple[str, tuple[Any, ...]], Preview] = OrderedDict()
+        self._listing: tuple[tuple[Any, ...], list[str]] | None = None
+        self._statuses: dict[str, tuple[tuple[Any, ...], DocumentStatus]] = {}
+        self._chains: dict[str, tuple[list[str], str, tuple[Any, ...]]] = {}
+
+    # -- the pipeline, made again when the library or the templates change --
+
+    def _policy_fingerprint(self) -> tuple[Any, ...]:
+        stamps = []
+        for folder in (self.project.note_library, self.project.templates):
+            try:
+                names = sorted(os.listdir(folder))
+            except OSError:
+                names = []
+            for name in names:
+                stamps.append((folder.name, name, _stat_key(folder / name)))
+        return tuple(stamps)
+
+    def pipeline(self) -> Pipeline:
+        """The pipeline of the project as its files are now."""
+        fingerprint = self._policy_fingerprint()
+        with self.lock:
+            if self._pipeline is None or fingerprint != self._fingerprint:
+                self._pipeline = Pipeline(self.project)
+                self._deps = Dependencies(self.project)
+                self._fingerprint = fingerprint
+            return self._pipeline
+
+    def dependencies(self) -> Dependencies:
+        self.pipeline()
+        assert self._deps is not None
+        return self._deps
+
+    @property
+    def build_dir(self) -> Path:
+        return self.project.build_dir
+
+    # -- documents and their status --
+
+    def case_files(self) -> list[Path]:
+        cases = self.project.cases
+        return find_case_files([cases], self.sources) if cases.is_dir() else []
+
+    def _manifest(self, path: Path) -> Manifest | None:
+        key = str(path)
+        stamp = _stat_key(path)
+        cached = self._manifests.get(key)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        manifest = read_manifest(path) if stamp is not None else None
+        self._manifests[key] = (stamp, manifest)
+        return manifest
+
+    def status(self, source: Path, deps: Dependencies | None = None) -> DocumentStatus:
+        deps = deps or self.dependencies()
+        info = self.sources.info(source)
+        rel = self.project.relative(source)
+        case_id, title, order = _title_of(info.stem, Path(source).name)
+        nickname = self.sources.nickname(source)
+        base = {"source": Path(source), "rel": rel, "case_id": case_id or _folder_id(rel),
+                "title": title, "nickname": nickname, "stem": info.stem, "order": order}  # fmt: skip
+        if not info.parsed or info.stem is None:
+            return DocumentStatus(**base, state="unreadable", problems=self._failed(source, deps))
+        docx = self.build_dir / f"{info.stem}.docx"
+        manifest = self._manifest(manifest_path(docx))
+        hashes = self.sources.chain_hashes(source)
+        state = freshness(manifest, hashes, deps, docx)
+        problems = self._failed(source, deps)
+        counts = {"errors": 0, "warnings": 0}
+        if manifest is not None:
+            counts["errors"] = sum(f.severity == "error" for f in manifest.findings)
+            counts["warnings"] = len(manifest.findings) - counts["errors"]
+        built = docx if manifest is not None and docx.is_file() else None
+        if problems:
+            return DocumentStatus(**base, state="failed", problems=problems, docx=built)
+        if manifest is None:
+            return DocumentStatus(**base, state="unbuilt")
+        if manifest.draft:
+            return DocumentStatus(**base, state="failed", draft=True, docx=built, **counts)
+        word: State = "current" if state == "fresh" else "stale"
+        return DocumentStatus(**base, state=word, docx=built, **counts)
+
+    def documents(self) -> list[DocumentStatus]:
+        """Every case document of the project with its status, by case and document order.
+
+        A document's status is worked out again only when something it is read from changed:
+        its case files (size, time stamp, inode), its DOCX and manifest, the note library and
+        templates, or what the studio knows of its last build."""
+        deps = self.dependencies()
+        cases = self.project.cases
+        folders = []
+        for folder, dirs, _ in os.walk(cases):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            folders.append((folder, _stat_key(Path(folder))))
+        listing_key = tuple(folders)
+        with self.lock:
+            if self._listing is None or self._listing[0] != listing_key:
+                self._listing = (listing_key, [str(p) for p in self.case_files()])
+            files = self._listing[1]
+        built: dict[str, tuple[int, int, int]] = {}
+        try:
+            with os.scandir(self.build_dir) as entries:
+                for entry in entries:
+                    try:
+                        st = entry.stat()
+                    except OSError:
+                        continue
+                    built[entry.name] = (st.st_mtime_ns, st.st_size, st.st_ino)
+        except OSError:
+            pass
+        stamps: dict[str, tuple[int, int, int] | None] = {}
+        found = []
+        for name in files:
+            cached = self._statuses.get(name)
+            key = self._status_key(name, stamps, built, deps, None)
+            if cached is not None and cached[0] == key:
+                found.append(cached[1])
+                continue
+            status = self.status(Path(name), deps)
+            self._statuses[name] = (self._status_key(name, stamps, built, deps, None), status)
+            found.append(status)
+        found.sort(key=lambda d: (d.case_id, d.order, d.rel))
+        return found
+
+    def _status_key(
+        self,
+        name: str,
+        stamps: dict[str, Any],
+        built: dict[str, Any],
+        deps: Dependencies,
+        info: SourceInfo | None,
+    ) -> tuple[Any, ...]:
+        """What a document's status is read from, as stamps: every file of its chain, its DOCX
+        and manifest, the library and templates, what the studio knows of its last build."""
+        cached = self._chains.get(name)
+        if cached is not None:
+            names, stem, then = cached
+            now = tuple(stamps[n] if n in stamps else stamps.setdefault(n, _stat_key_str(n))
+                        for n in names)  # fmt: skip
+            if now != then:
+                cached = None
+        if cached is None:
+            names, current, seen = [], Path(name), 0
+            first = info or self.sources.info(current)
+            while current is not None and seen < 64:
+                names.append(os.path.abspath(current))
+                current = self.sources.info(current).previous
+                seen += 1
+            stem = first.stem or ""
+            now = tuple(stamps.setdefault(n, _stat_key_str(n)) for n in names)
+            self._chains[name] = (names, stem, now)
+        return (
+            now,
+            built.get(f"{stem}.docx"),
+            built.get(f"{stem}{MANIFEST_SUFFIX}"),
+            id(deps),
+            id(self._failures.get(os.path.abspath(name))),
+        )
+
+    def _failed(self, source: Path, deps: Dependencies) -> tuple[Problem, ...]:
+        failure = self._failures.get(os.path.abspath(source))
+        if failure is None:
+            return ()
+        hashes = self.sources.chain_hashes(source)
+        if failure.hashes != (tuple(hashes) if hashes else None):
+            return ()
+        if failure.library != deps.library_digest:
+            return ()
+        return failure.problems
+
+    def remember(self, result: DocResult, deps: Dependencies | None = None) -> None:
+        """Keep what a build found wrong (or forget it, when the build worked)."""
+        key = os.path.abspath(result.source)
+        if result.status != "failed":
+            self._failures.pop(key, None)
+            return
+        deps = deps or self.dependencies()
+        hashes = self.sources.chain_hashes(result.source)
+        self._failures[key] = _Failure(
+            tuple(hashes) if hashes else None, deps.library_digest, result.problems
+        )
+
+    # -- building --
+
+    def rebuild(self, source: Path) -> DocResult:
+        """Build one document as `loagen batch --redline` would (a tracked-changes copy
+        against its previous build is written beside it when the document changed)."""
+        with self.lock:
+            pipeline = self.pipeline()
+            result = run_task(pipeline, Task(Path(source), "build"), self.build_dir, True)
+        self.remember(result)
+        return result
+
+    # -- previews --
+
+    def preview(
+        self, docx: bytes, anchors: dict[str, str] | None = None, lines: tuple[str, ...] = ()
+    ) -> Preview:
+        """The HTML of a rendered document (remembered for the last 64 documents): the
+        paragraphs whose text is a key of `anchors` get that id, and the rows of the lines
+        table whose first cell starts with one of `lines` the id line-NNN."""
+        anchors = anchors or {}
+        key = (hashlib.sha256(docx).hexdigest(), (tuple(sorted(anchors.items())), lines))
+        with self.lock:
+            found = self._previews.get(key)
+            if found is not None:
+                self._previews.move_to_end(key)
+                return found
+        numbers = frozenset(lines)
+
+        def row_anchor(text: str) -> str | None:
+            m = _LINE_NUMBER.match(text)
+            return f"line-{m.group(0)}" if m and m.group(0) in numbers else None
+
+        preview = docx_to_html(docx, anchor=anchors.get, row_anchor=row_anchor)
+        with self.lock:
+            self._previews[key] = preview
+            while len(self._previews) > 64:
+                self._previews.popitem(last=False)
+        return preview
+
+
+_LINE_NUMBER = re.compile(r"^\d{3}[a-z]?")
+
+
+def _folder_id(rel: str) -> str:
+    parts = rel.split("/")
+    return parts[-2] if len(parts) > 1 else rel

@@ -1,0 +1,332 @@
+"""The studio in a real browser: Chromium (Debian's, at /usr/bin/chromium) driven by
+Playwright against `loagen studio` serving a scratch copy of the project on a free port.
+
+Each test does what a case writer, a reviewer or policy staff does, and reads what they see.
+Screenshots of the main pages go to $LOAGEN_STUDIO_SHOTS (or a temporary folder)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip(
+        "Chromium is not installed at /usr/bin/chromium (apt-get install chromium)",
+        allow_module_level=True,
+    )
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="Playwright is not installed (pip install -e '.[dev]')"
+)
+pytest.importorskip("starlette", reason="the studio extra is not installed")
+
+ROOT = Path(__file__).resolve().parents[2]
+QAA = "cases/BN-D-QAA/amendment-1.json"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    root.mkdir()
+    for name in ("templates", "note_library", "cases"):
+        shutil.copytree(ROOT / name, root / name)
+    return root
+
+
+@pytest.fixture
+def studio(project: Path) -> Iterator[str]:
+    """`loagen studio` on a free port, serving `project`; its base URL."""
+    port = _free_port()
+    env = {**os.environ, "LOAGEN_PROJECT": str(project)}
+    log = project.parent / "studio.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "loagen", "studio", "--no-browser", "--port", str(port)],
+            cwd=project, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(base + "/help", timeout=1).read()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                output = log.read_text(errors="replace")
+                process.kill()
+                process.wait()
+                pytest.fail(f"the studio did not start:\n{output}")
+            time.sleep(0.1)
+    yield base
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(CHROMIUM))
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def context(browser):  # noqa: ANN001, ANN201
+    made = browser.new_context(viewport={"width": 1440, "height": 1000})
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def page(context):  # noqa: ANN001, ANN201
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda exc: errors.append(str(exc)))
+    opened.on(
+        "console",
+        lambda m: (
+            errors.append(m.text) if m.type == "error" and "status of 4" not in m.text else None
+        ),
+    )
+    yield opened
+    assert not errors, f"the page reported errors: {errors}"
+
+
+@pytest.fixture(scope="session")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = Path(os.environ.get("LOAGEN_STUDIO_SHOTS") or tmp_path_factory.mktemp("shots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def expect(locator):  # noqa: ANN001, ANN201
+    return sync_api.expect(locator)
+
+
+# -- a case writer and a reviewer -------------------------------------------------------------------
+
+
+def test_open_a_case_and_see_the_document(studio: str, page, shots: Path) -> None:  # noqa: ANN001
+    page.goto(studio + "/")
+    expect(page.get_by_role("heading", name="Cases")).to_be_visible()
+    page.screenshot(path=str(shots / "studio-cases.png"))
+    page.locator("tbody", has_text="BN-D-QAA").get_by_role("link", name="Amendment 1").click()
+    expect(page.get_by_role("heading", name="BN-D-QAA Amendment 1")).to_be_visible()
+    preview = page.locator(".page-preview")
+    expect(preview.get_by_text("Letter of Offer and Acceptance (LOA)")).to_be_visible()
+    expect(preview.get_by_role("heading", name="Estimated Cost Summary")).to_be_visible()
+    expect(page.locator("#checks")).to_contain_text("Line 006, severable")
+    page.screenshot(path=str(shots / "studio-document.png"))
+
+
+def test_see_why_a_note_is_in(studio: str, page, shots: Path) -> None:  # noqa: ANN001
+    page.goto(f"{studio}/doc/{QAA}")
+    why = page.locator("#why-SOLE-SOURCE-FMS")
+    why.locator("summary").click()
+    expect(why).to_contain_text("Line 007 is added")
+    expect(why).to_contain_text("carry-over: field_changed")
+    why.get_by_role("link", name="Note 8").click()
+    assert page.url.endswith("#note-SOLE-SOURCE-FMS")
+    heading = page.locator("#note-SOLE-SOURCE-FMS")
+    expect(heading).to_have_text("8. Procurement Using Other Than Full and Open Competition")
+    expect(heading).to_be_in_viewport()
+    why.evaluate("e => e.scrollIntoView({block: 'start'})")
+    heading.evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.screenshot(path=str(shots / "studio-why.png"))
+    page.goto(f"{studio}/doc/{QAA}?notes=all#notes")
+    expect(page.locator(".left-out")).to_contain_text("NC-FMS-CREDIT")
+
+
+def test_an_error_at_its_field_then_fixed_saved_and_rebuilt(
+    studio: str, page, shots: Path, project: Path
+) -> None:  # noqa: ANN001, E501
+    page.goto(f"{studio}/edit/{QAA}")
+    cost = page.locator("#f-lines-2-unit_cost")
+    cost.fill("fourteen million")
+    message = page.locator("#f-lines-2-unit_cost-msgs")
+    expect(message).to_contain_text("expected a number")  # the live check, before any save
+    expect(cost).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#summary")).to_contain_text("1 problem to fix")
+    cost.evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.screenshot(path=str(shots / "studio-edit-error.png"))
+    before = (project / QAA).read_bytes()
+    page.get_by_role("button", name="Save and rebuild").click()
+    expect(page.locator(".flash-error")).to_contain_text("Not saved")
+    expect(page.locator("#f-lines-2-unit_cost-msgs")).to_contain_text("expected a number")
+    expect(page.locator("#f-lines-2-unit_cost")).to_have_value("fourteen million")
+    assert (project / QAA).read_bytes() == before
+    page.locator("#f-lines-2-unit_cost").fill("14300000")
+    page.get_by_role("button", name="Save and rebuild").click()
+    expect(page.locator(".flash-ok")).to_contain_text("Saved. Built BN-D-QAA-amendment-1.docx")
+    expect(page.locator(".badge").first).to_have_text("Up to date")
+    row = page.locator("#line-003")
+    expect(row).to_contain_text("$14,300,000")
+    assert json.loads((project / QAA).read_text())["lines"][2]["unit_cost"] == 14300000
+    assert (project / "build" / "BN-D-QAA-amendment-1.docx").is_file()
+
+
+def test_start_the_next_amendment(studio: str, page, project: Path) -> None:  # noqa: ANN001
+    page.goto(f"{studio}/doc/cases/BN-B-TAB/amendment-1.json")
+    page.get_by_role("link", name="Next Amendment…").click()
+    expect(page.get_by_role("heading", name="Start the next Amendment")).to_be_visible()
+    page.get_by_role("button", name="Start the Amendment").click()
+    expect(page.get_by_role("heading", name="Edit BN-B-TAB Amendment 2")).to_be_visible()
+    expect(page.locator(".flash-ok")).to_contain_text("Started Amendment 2")
+    expect(page.locator("#f-document-offer_expiration_date-msgs")).to_contain_text("fill in")
+    written = project / "cases" / "BN-B-TAB" / "amendment-2.json"
+    assert written.is_file()
+    assert json.loads(written.read_text())["document"]["previous"] == "amendment-1.json"
+
+
+def test_two_tabs_saving_the_same_document_the_second_is_refused(
+    studio: str, context, project: Path
+) -> None:  # noqa: ANN001, E501
+    first, second = context.new_page(), context.new_page()
+    for tab in (first, second):
+        tab.goto(f"{studio}/edit/{QAA}")
+    first.locator("#f-nickname").fill("C-130J Aircraft (first tab)")
+    first.get_by_role("button", name="Save and rebuild").click()
+    expect(first.locator(".flash-ok")).to_contain_text("Saved.")
+    second.locator("#f-nickname").fill("C-130J Aircraft (second tab)")
+    second.get_by_role("button", name="Save and rebuild").click()
+    expect(second.locator("#conflict")).to_contain_text("someone else changed this file")
+    expect(second.locator("#f-nickname")).to_have_value("C-130J Aircraft (second tab)")
+    assert json.loads((project / QAA).read_text())["nickname"] == "C-130J Aircraft (first tab)"
+
+
+# -- policy staff -------------------------------------------------------------------------------------
+
+
+def test_edit_a_note_rule_and_see_the_impact_before_saving(
+    studio: str, page, shots: Path, project: Path
+) -> None:  # noqa: ANN001, E501
+    note = project / "note_library" / "GPS-SAASM.md"
+    before = note.read_text()
+    page.goto(f"{studio}/notes")
+    page.get_by_role("link", name="GPS-SAASM").click()
+    rule = page.locator("#f-rule")
+    rule.fill(rule.input_value() + ' and case.program == "BPC"')
+    page.get_by_role("button", name="Show what this changes").click()
+    impact = page.locator("#impact")
+    expect(impact).to_contain_text("What this edit changes")
+    expect(impact).to_contain_text("now out")
+    expect(impact).to_contain_text("BN-D-QAA Amendment 1")
+    assert note.read_text() == before
+    impact.scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "studio-note-impact.png"))
+    page.get_by_role("button", name="Save this change").click()
+    expect(page.locator(".flash-ok")).to_contain_text("Saved GPS-SAASM.md")
+    assert 'case.program == "BPC"' in note.read_text()
+    page.goto(f"{studio}/doc/{QAA}")
+    expect(page.locator("#why-GPS-SAASM")).to_have_count(0)  # the saved library is the one used
+
+
+def test_a_broken_rule_is_shown_at_the_rule_and_cannot_be_saved(
+    studio: str, page, project: Path
+) -> None:  # noqa: ANN001, E501
+    note = project / "note_library" / "GPS-SAASM.md"
+    before = note.read_text()
+    page.goto(f"{studio}/notes/GPS-SAASM")
+    page.locator("#f-rule").fill("lines_with(itemz=['gps_saasm'])")
+    expect(page.locator("#f-rule-msgs")).to_contain_text("itemz")  # the live check
+    page.get_by_role("button", name="Show what this changes").click()
+    expect(page.locator("#impact")).to_contain_text("cannot be saved")
+    expect(page.get_by_role("button", name="Save this change")).to_have_count(0)
+    assert note.read_text() == before
+
+
+def _broken_template(source: Path, target: Path) -> Path:
+    out = io.BytesIO()
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            data = old.read(info)
+            if info.filename == "word/document.xml":
+                data = (
+                    data.decode()
+                    .replace("Case Description", "{% if case %}Case Description", 1)
+                    .encode()
+                )
+            new.writestr(info, data)
+    target.write_bytes(out.getvalue())
+    return target
+
+
+def test_a_template_with_a_broken_tag_is_refused_with_its_paragraph(
+    studio: str, page, shots: Path, project: Path, tmp_path: Path
+) -> None:  # noqa: ANN001, E501
+    template = project / "templates" / "basic.docx"
+    before = template.read_bytes()
+    upload = _broken_template(template, tmp_path / "basic-edited.docx")
+    page.goto(f"{studio}/templates")
+    page.locator("#file-basic").set_input_files(str(upload))
+    page.locator("#template-basic").get_by_role("button", name="Upload and check").click()
+    expect(
+        page.get_by_role("heading", name="basic-edited.docx cannot replace basic.docx")
+    ).to_be_visible()
+    problems = page.locator(".problems")
+    expect(problems).to_contain_text("paragraph")
+    expect(problems).to_contain_text("{% if case %}Case Description")
+    page.screenshot(path=str(shots / "studio-template-refused.png"))
+    assert template.read_bytes() == before
+
+
+def test_rebuild_all_with_progress(studio: str, page, shots: Path) -> None:  # noqa: ANN001
+    page.goto(f"{studio}/batch")
+    page.get_by_role("button", name="Rebuild everything out of date").click()
+    expect(page.locator("#batch-state")).to_have_text("Done.", timeout=60_000)
+    expect(page.locator("#batch-summary")).to_contain_text("11 built")
+    page.screenshot(path=str(shots / "studio-batch.png"))
+    page.goto(f"{studio}/cases")
+    expect(page.locator(".state-current")).to_have_count(11)
+
+
+# -- safe by default ------------------------------------------------------------------------------------
+
+
+def test_a_post_without_its_csrf_token_is_refused(studio: str, page, project: Path) -> None:  # noqa: ANN001
+    page.goto(f"{studio}/doc/{QAA}")
+    status = page.evaluate(f"fetch('/rebuild/{QAA}', {{method: 'POST'}}).then(r => r.status)")
+    assert status == 403
+    page.evaluate("document.querySelectorAll('input[name=csrf]').forEach(e => e.remove())")
+    page.get_by_role("button", name="Rebuild").click()
+    expect(page.locator("body")).to_contain_text(
+        "Refused: this request did not come from a studio page"
+    )
+    assert not (project / "build" / "BN-D-QAA-amendment-1.docx").exists()
+
+
+def test_a_path_outside_the_project_is_refused(studio: str, page, project: Path) -> None:  # noqa: ANN001
+    secret = project.parent / "secret.json"
+    secret.write_text('{"case_id": "XX-X-SECRET"}')
+    for url in ("/doc/cases/%2e%2e/%2e%2e/secret.json", "/doc/%2e%2e%2fsecret.json",
+                "/download/cases/%2e%2e/%2e%2e/secret.json/docx"):  # fmt: skip
+        answer = page.goto(studio + url)
+        assert answer is not None and answer.status == 404, url
+        expect(page.locator("body")).not_to_contain_text("XX-X-SECRET")
+        expect(page.locator("h1")).to_have_text(
+            re.compile("This address is not available|Not found")
+        )

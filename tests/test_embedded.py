@@ -1,0 +1,311 @@
+"""The build record inside every DOCX: written by rendering.embedded, read by case.embedded.
+
+A DOCX carries the case files of its chain and its manifest, so `explain`, `check` and `report`
+work from the DOCX alone; the record keeps the DOCX deterministic, is a valid Word package
+part, and a DOCX that is not loagen's, damaged, edited or too large is refused in plain words.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+from lxml import etree
+from typer.testing import CliRunner
+
+from loagen.case import embedded as reader
+from loagen.case.embedded import (
+    NAMESPACE,
+    is_built_document,
+    load_recorded_chain,
+    read_build_record,
+)
+from loagen.case.loading import load_chain
+from loagen.cli import app
+from loagen.errors import CaseError
+from loagen.manifest import Manifest
+from loagen.pipeline import Pipeline
+from loagen.project import Project
+
+from .conftest import CASES, ROOT, example, write_chain
+
+AMENDMENT = CASES / "BN-D-QAA" / "amendment-1.json"
+
+
+@pytest.fixture(scope="module")
+def pipeline() -> Pipeline:
+    return Pipeline(Project.at(ROOT))
+
+
+@pytest.fixture(scope="module")
+def built(pipeline: Pipeline, tmp_path_factory) -> Path:
+    """BN-D-QAA Amendment 1 built into a scratch folder."""
+    return pipeline.build(AMENDMENT, tmp_path_factory.mktemp("built")).docx_path
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {i.filename: z.read(i) for i in z.infolist()}
+
+
+def _record_name(parts: dict[str, bytes]) -> str:
+    return next(n for n, data in parts.items() if NAMESPACE.encode() in data[:1000])
+
+
+def _write_zip(path: Path, parts: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return path
+
+
+def _with_record(built: Path, target: Path, edit) -> Path:  # noqa: ANN001
+    """A copy of `built` whose record part is `edit(record bytes)`."""
+    parts = _parts(built)
+    name = _record_name(parts)
+    parts[name] = edit(parts[name])
+    return _write_zip(target, parts)
+
+
+# -- round trip ------------------------------------------------------------------------------------
+
+
+def test_the_record_holds_every_case_file_of_the_chain(built: Path) -> None:
+    record = read_build_record(built)
+    on_disk = [CASES / "BN-D-QAA" / "basic.json", AMENDMENT]
+    assert [f.name for f in record.files] == ["basic.json", "amendment-1.json"]
+    assert [f.data for f in record.files] == [p.read_bytes() for p in on_disk]
+    manifest = Manifest.from_json(record.manifest)
+    assert [i.path for i in manifest.dependencies.inputs] == ["basic.json", "amendment-1.json"]
+    assert manifest.dependencies.template == "amendment.docx"
+    assert manifest.docx_sha256 == ""  # nothing that depends on the DOCX bytes
+    assert manifest.dependencies.library_digest == ""  # nor what a library-only edit changes
+    beside = Manifest.from_json((built.parent / "BN-D-QAA-amendment-1.manifest.json").read_bytes())
+    assert manifest.notes == beside.notes
+    assert manifest.selection_digest == beside.selection_digest
+    assert manifest.findings == beside.findings and manifest.totals == beside.totals
+
+
+def test_the_recorded_chain_is_the_chain_of_the_case_files(built: Path) -> None:
+    from_docx = load_recorded_chain(built)
+    from_files = load_chain(AMENDMENT)
+    assert [f.sha256 for f in from_docx] == [f.sha256 for f in from_files]
+    assert [f.case for f in from_docx] == [f.case for f in from_files]
+    assert from_docx[-1].path == built / "amendment-1.json"  # named inside the DOCX
+
+
+def test_any_case_text_survives_byte_for_byte(pipeline: Pipeline, tmp_path: Path) -> None:
+    """YAML with comments, CRLF line ends, a byte-order mark, accents and markup characters."""
+    data = example("BN-B-ZEA/basic")
+    data["nickname"] = 'Radar <spares> & "tools" — Señor Ødegård'
+    text = "\ufeff# a writer's comment\r\n" + json.dumps(data, ensure_ascii=False, indent=1)
+    path = tmp_path / "case" / "basic.yaml"
+    path.parent.mkdir()
+    path.write_bytes(text.replace("\n", "\r\n").encode("utf-8"))
+    result = pipeline.build(path, tmp_path / "out")
+    record = read_build_record(result.docx_path)
+    assert record.files[0].data == path.read_bytes()
+    assert load_recorded_chain(result.docx_path)[0].case.nickname == data["nickname"]
+
+
+def test_a_docx_rebuilt_from_its_record_is_byte_identical(
+    pipeline: Pipeline, built: Path, tmp_path: Path
+) -> None:
+    again = pipeline.build(built, tmp_path).docx_path
+    assert again.read_bytes() == built.read_bytes()
+
+
+def test_the_same_case_files_anywhere_give_the_same_docx(pipeline: Pipeline, tmp_path: Path):
+    a = write_chain(tmp_path / "a", example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1"))
+    b = write_chain(tmp_path / "elsewhere" / "b", example("BN-D-QAA/basic"),
+                    example("BN-D-QAA/amendment-1"))  # fmt: skip
+    one = pipeline.build(a, tmp_path / "out1").docx_path.read_bytes()
+    two = pipeline.build(b, tmp_path / "out2").docx_path.read_bytes()
+    assert one == two
+
+
+# -- a valid Word package ------------------------------------------------------------------------------
+
+
+def test_the_record_is_a_proper_custom_xml_part(built: Path) -> None:
+    parts = _parts(built)
+    name = _record_name(parts)
+    number = re.fullmatch(r"customXml/item(\d+)\.xml", name).group(1)
+    assert "customXml/item1.xml" in parts  # the template's own custom XML is kept
+    assert number != "1"
+    types = etree.fromstring(parts["[Content_Types].xml"])
+    overrides = {o.get("PartName"): o.get("ContentType") for o in types}
+    assert overrides[f"/customXml/itemProps{number}.xml"].endswith("customXmlProperties+xml")
+    rels = etree.fromstring(parts["word/_rels/document.xml.rels"])
+    targets = [r.get("Target") for r in rels if r.get("Type").endswith("/customXml")]
+    assert f"../customXml/item{number}.xml" in targets
+    assert len({r.get("Id") for r in rels}) == len(rels)  # no relationship id used twice
+    item_rels = etree.fromstring(parts[f"customXml/_rels/item{number}.xml.rels"])
+    assert item_rels[0].get("Target") == f"itemProps{number}.xml"
+    props = parts[f"customXml/itemProps{number}.xml"]
+    assert NAMESPACE.encode() in props
+    ids = re.findall(rb'itemID="(\{[0-9A-F-]+\})"', b"".join(parts.values()))
+    assert len(ids) == len(set(ids)) == 2
+    assert docx.Document(str(built)).paragraphs  # python-docx opens it
+
+
+# -- refused -----------------------------------------------------------------------------------
+
+
+def test_a_docx_not_built_by_loagen_says_so(tmp_path: Path) -> None:
+    plain = tmp_path / "letter.docx"
+    docx.Document().save(str(plain))
+    with pytest.raises(CaseError, match="carries no loagen build record") as info:
+        load_recorded_chain(plain)
+    assert "give its case file" in info.value.message
+    result = CliRunner().invoke(app, ["check", str(plain)])
+    assert result.exit_code == 3 and "not built by loagen" in result.output
+
+
+def test_a_file_that_is_not_a_word_document(tmp_path: Path) -> None:
+    fake = tmp_path / "notes.docx"
+    fake.write_text("just text")
+    with pytest.raises(CaseError, match="not a Word document"):
+        read_build_record(fake)
+    with pytest.raises(CaseError, match="document not found"):
+        read_build_record(tmp_path / "missing.docx")
+
+
+def test_an_edited_case_file_in_the_record_is_refused(built: Path, tmp_path: Path) -> None:
+    edited = _with_record(
+        built, tmp_path / "edited.docx", lambda x: x.replace(b"C-130J", b"C-130H", 1)
+    )
+    with pytest.raises(CaseError, match="damaged or was edited .*does not match its recorded hash"):
+        load_recorded_chain(edited)
+
+
+def test_a_record_with_a_dtd_is_refused(built: Path, tmp_path: Path) -> None:
+    def add_dtd(data: bytes) -> bytes:
+        head, _, rest = data.partition(b"?>")
+        return head + b'?><!DOCTYPE build [<!ENTITY x "y">]>' + rest
+
+    with pytest.raises(CaseError, match="DTD or entities"):
+        read_build_record(_with_record(built, tmp_path / "dtd.docx", add_dtd))
+
+
+def test_a_record_from_a_newer_loagen_asks_for_an_update(built: Path, tmp_path: Path) -> None:
+    newer = _with_record(built, tmp_path / "newer.docx",
+                         lambda x: x.replace(b'format="1"', b'format="9"', 1))  # fmt: skip
+    with pytest.raises(CaseError, match="built by a newer loagen .*update loagen"):
+        read_build_record(newer)
+
+
+def test_a_broken_chain_in_the_record_is_refused(built: Path, tmp_path: Path) -> None:
+    def drop_basic(data: bytes) -> bytes:
+        root = etree.fromstring(data)
+        root.remove(root.findall(reader.CASE)[0])
+        return etree.tostring(root)
+
+    with pytest.raises(CaseError, match="names a previous document it does not hold"):
+        load_recorded_chain(_with_record(built, tmp_path / "broken.docx", drop_basic))
+
+
+def test_oversized_documents_and_parts_are_refused(
+    built: Path, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setattr(reader, "DOCX_LIMIT", 1000)
+    with pytest.raises(CaseError, match="at most 1,000 are read"):
+        read_build_record(built)
+    monkeypatch.undo()
+    monkeypatch.setattr(reader, "RECORD_LIMIT", 1000)
+    with pytest.raises(CaseError, match=r"would expand to [\d,]+ bytes \(at most 1,000"):
+        read_build_record(built)
+    monkeypatch.undo()
+    monkeypatch.setattr(reader, "MAX_PARTS", 5)
+    with pytest.raises(CaseError, match=r"holds \d+ parts; a Word document has far fewer"):
+        read_build_record(built)
+
+
+def test_a_part_larger_than_it_says_is_not_expanded_past_the_limit(
+    built: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """A zip bomb: the part's header claims a small size; reading stops at the limit."""
+    parts = _parts(built)
+    name = _record_name(parts)
+    parts[name] = parts[name] + b"<!--" + b" " * 5_000_000 + b"-->"
+    bomb = _write_zip(tmp_path / "bomb.docx", parts)
+    raw = bytearray(bomb.read_bytes())
+    # lower the expanded size recorded in the central directory entry of the record part
+    at = raw.rfind(b"PK\x01\x02", 0, raw.rfind(name.encode()))
+    raw[at + 24 : at + 28] = (1000).to_bytes(4, "little")
+    bomb.write_bytes(bytes(raw))
+    monkeypatch.setattr(reader, "RECORD_LIMIT", 100_000)
+    with pytest.raises(CaseError, match="larger than it says|cannot be read"):
+        read_build_record(bomb)
+
+
+def test_is_built_document_goes_by_the_name() -> None:
+    assert is_built_document(Path("x/BN-D-QAA-basic.DOCX"))
+    assert not is_built_document(Path("basic.json"))
+
+
+def test_what_the_record_holds_is_readable_text(built: Path) -> None:
+    """A reviewer who unzips the DOCX finds the case files as text, not as an opaque blob."""
+    parts = _parts(built)
+    root = etree.fromstring(parts[_record_name(parts)])
+    case = root.findall(reader.CASE)[-1]
+    assert case.get("encoding") == "text"
+    assert json.loads(case.text)["document"]["kind"] == "Amendment"
+
+
+def test_explain_and_check_from_a_docx_equal_those_from_its_case_file(
+    built: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("LOAGEN_PROJECT", str(ROOT))
+    runner = CliRunner()
+    for args in (["explain"], ["explain", "--all"], ["explain", "--carried"],
+                 ["explain", "--note", "SOLE-SOURCE-FMS"]):  # fmt: skip
+        from_case = runner.invoke(app, [*args, str(AMENDMENT)])
+        from_docx = runner.invoke(app, [*args, str(built)])
+        assert from_case.exit_code == from_docx.exit_code == 0, from_docx.output
+        assert from_docx.output == from_case.output
+    as_json = [
+        json.loads(runner.invoke(app, ["explain", "--json", str(p)]).output)
+        for p in (AMENDMENT, built)
+    ]
+    assert as_json[0] == as_json[1]
+    checked = [
+        json.loads(runner.invoke(app, ["check", "--json", str(p)]).output)["documents"][0]
+        for p in (AMENDMENT, built)
+    ]
+    for one in checked:
+        one.pop("path")
+    assert checked[0] == checked[1]
+
+
+def test_explain_and_check_read_a_folder(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("LOAGEN_PROJECT", str(ROOT))
+    folder = tmp_path / "cases"
+    write_chain(folder / "qaa", example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1"))
+    write_chain(folder / "zea", example("BN-B-ZEA/basic"))
+    runner = CliRunner()
+    explained = json.loads(runner.invoke(app, ["explain", "--json", str(folder)]).output)
+    assert [(d["case"], d["document"]) for d in explained["documents"]] == [
+        ("BN-D-QAA", "Amendment 1"), ("BN-D-QAA", "Basic"), ("BN-B-ZEA", "Basic"),
+    ]  # fmt: skip
+    text = runner.invoke(app, ["explain", "--carried", str(folder)])
+    assert text.exit_code == 0
+    assert text.output.count("notes printed") == 3
+    checked = json.loads(runner.invoke(app, ["check", "--json", str(folder)]).output)
+    assert len(checked["documents"]) == 3 and all(d["loaded"] for d in checked["documents"])
+    (folder / "zea" / "broken.json").write_text('{"case_id": ')  # one broken document
+    text = runner.invoke(app, ["explain", "--carried", str(folder)])
+    assert text.exit_code == 3
+    assert text.output.count("notes printed") == 3 and "broken.json" in text.output
+    explained = json.loads(runner.invoke(app, ["explain", "--json", str(folder)]).output)
+    assert [d.get("error", "") for d in explained["documents"]].count("") == 3
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "a.docx").write_bytes(b"")
+    result = runner.invoke(app, ["check", str(empty)])
+    assert result.exit_code == 3
+    assert "no case files in this folder" in result.output and "name them" in result.output

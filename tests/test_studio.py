@@ -1,0 +1,533 @@
+"""The studio's server, through Starlette's test client: what a browser sends and gets back.
+
+Each test runs against a scratch copy of the project (templates, note library, cases), so
+nothing here touches the repository's own files."""
+
+from __future__ import annotations
+
+import hashlib
+import html.parser
+import json
+import re
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip(
+    "starlette", reason="the studio extra is not installed (pip install -e '.[studio]')"
+)
+
+from starlette.testclient import TestClient  # noqa: E402
+
+from loagen.case.loading import parse_case_bytes  # noqa: E402
+from loagen.project import Project  # noqa: E402
+from loagen.studio import create_app  # noqa: E402
+from loagen.studio.forms import case_form, read_form, tidy  # noqa: E402
+from loagen.studio.security import PathRefused, confine  # noqa: E402
+
+from .conftest import CASES  # noqa: E402
+from .projects import make_project  # noqa: E402
+
+QAA = "cases/BN-D-QAA/amendment-1.json"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    made = make_project(tmp_path / "project")
+    shutil.copytree(CASES, made.root / "cases")
+    return made
+
+
+@pytest.fixture
+def client(project: Project) -> TestClient:
+    return TestClient(create_app(project, hosts=["testserver"]), follow_redirects=False)
+
+
+# -- reading pages as a browser does --------------------------------------------------------------
+
+
+class _Form(html.parser.HTMLParser):
+    """The fields a browser submits for the form with id `form_id` (no button pressed)."""
+
+    def __init__(self, form_id: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.form_id = form_id
+        self.inside = False
+        self.fields: list[tuple[str, str]] = []
+        self._select: str | None = None
+        self._options: list[tuple[str, bool]] = []
+        self._textarea: str | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form" and a.get("id") == self.form_id:
+            self.inside = True
+        if not self.inside:
+            return
+        if tag == "input" and a.get("name"):
+            kind = a.get("type", "text")
+            if kind in ("checkbox", "radio"):
+                if "checked" in a:
+                    self.fields.append((a["name"], a.get("value", "on")))
+            elif kind not in ("submit", "button", "file"):
+                self.fields.append((a["name"], a.get("value", "")))
+        elif tag == "select" and a.get("name"):
+            self._select, self._options = a["name"], []
+        elif tag == "option" and self._select is not None:
+            self._options.append((a.get("value", ""), "selected" in a))
+        elif tag == "textarea" and a.get("name"):
+            self._textarea, self._text = a["name"], []
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form" and self.inside:
+            self.inside = False
+        elif tag == "select" and self._select is not None:
+            chosen = [v for v, selected in self._options if selected] or [
+                v for v, _ in self._options[:1]
+            ]
+            if chosen:
+                self.fields.append((self._select, chosen[0]))
+            self._select = None
+        elif tag == "textarea" and self._textarea is not None:
+            text = "".join(self._text)
+            self.fields.append((self._textarea, text[1:] if text.startswith("\n") else text))
+            self._textarea = None
+
+
+def form_fields(page: str, form_id: str) -> list[tuple[str, str]]:
+    parser = _Form(form_id)
+    parser.feed(page)
+    return parser.fields
+
+
+class _Posted:
+    def __init__(self, fields: list[tuple[str, str]]) -> None:
+        self.fields = fields
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return next((v for k, v in self.fields if k == key), default)
+
+    def getlist(self, key: str) -> list[str]:
+        return [v for k, v in self.fields if k == key]
+
+    def __contains__(self, key: object) -> bool:
+        return any(k == key for k, _ in self.fields)
+
+
+def _replace(fields: list[tuple[str, str]], name: str, value: str) -> list[tuple[str, str]]:
+    assert any(k == name for k, _ in fields), f"the form has no field {name}"
+    return [(k, value if k == name else v) for k, v in fields]
+
+
+def post(client: TestClient, url: str, fields: list[tuple[str, str]], **kw: Any) -> Any:
+    """POST form fields in order, repeated names included (as a browser sends a form)."""
+    from urllib.parse import urlencode
+
+    headers = {"content-type": "application/x-www-form-urlencoded", **kw.pop("headers", {})}
+    return client.post(url, content=urlencode(fields), headers=headers, **kw)
+
+
+def _csrf(page: str) -> str:
+    m = re.search(r'data-csrf="([0-9a-f]{64})"', page)
+    assert m, "the page carries no CSRF token"
+    return m.group(1)
+
+
+# -- every page opens, safely ----------------------------------------------------------------------
+
+
+def test_main_pages_open_with_a_content_security_policy(client: TestClient) -> None:
+    for url in ["/cases", f"/doc/{QAA}", f"/edit/{QAA}", "/notes", "/notes/SOLE-SOURCE-FMS",
+                "/templates", "/batch", "/help", "/cases?state=attention&q=qaa"]:  # fmt: skip
+        page = client.get(url)
+        assert page.status_code == 200, url
+        policy = page.headers["content-security-policy"]
+        assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+        assert page.headers["x-frame-options"] == "DENY"
+        assert "<script>" not in page.text and " style=" not in page.text, url
+
+
+def test_the_case_list_shows_every_document_with_its_status(
+    client: TestClient, project: Project
+) -> None:
+    page = client.get("/cases").text
+    for path in sorted(project.cases.rglob("*.json")):
+        assert f'href="/doc/{project.relative(path)}"' in page
+    assert "Not built yet" in page  # nothing is built in a fresh copy
+    assert client.get("/cases?q=C-130J").text.count('href="/doc/') == 4  # BN-D-QAA's documents
+
+
+def test_the_document_page_shows_the_preview_notes_checks_and_changes(client: TestClient) -> None:
+    page = client.get(f"/doc/{QAA}").text
+    assert "Letter of Offer and Acceptance" in page  # the preview of the DOCX
+    assert "Estimated Cost Summary" in page and "Estimated Payment Schedule" in page
+    assert 'id="note-SOLE-SOURCE-FMS"' in page  # the printed note's heading, an anchor
+    assert 'href="#note-SOLE-SOURCE-FMS"' in page  # ... linked from why it is in
+    assert "carry-over: field_changed" in page  # the reason of the selection
+    assert "Changes against Basic" in page
+    assert 'href="/edit/cases/BN-D-QAA/amendment-1.json#f-lines-5-severable"' in page
+
+
+# -- safe by default ---------------------------------------------------------------------------------
+
+
+def test_a_post_without_its_csrf_token_is_refused(client: TestClient, project: Project) -> None:
+    url = f"/rebuild/{QAA}"
+    assert client.post(url).status_code == 403
+    assert client.post(url, data={"csrf": "0" * 64}).status_code == 403
+    assert not (project.build_dir / "BN-D-QAA-amendment-1.docx").exists()
+    token = _csrf(client.get("/cases").text)
+    other = TestClient(client.app)  # another browser: its own session, so the token is not its
+    assert other.post(url, data={"csrf": token}).status_code == 403
+    done = client.post(url, data={"csrf": token})
+    assert done.status_code == 303
+    assert (project.build_dir / "BN-D-QAA-amendment-1.docx").is_file()
+
+
+def test_a_host_that_is_not_the_studio_is_refused(client: TestClient) -> None:
+    assert client.get("/cases", headers={"host": "evil.example"}).status_code == 400
+
+
+def test_paths_outside_the_project_are_refused(
+    client: TestClient, project: Project, tmp_path: Path
+) -> None:
+    outside = tmp_path / "secret.json"
+    outside.write_text('{"case_id": "XX-X-XXX"}')
+    (project.cases / "link.json").symlink_to(outside)
+    refused = [
+        "/doc/../secret.json", "/doc/cases/../../secret.json", "/doc/%2e%2e/secret.json",
+        "/doc/cases/%2e%2e/%2e%2e/secret.json", "/doc//etc/passwd", "/doc/cases/link.json",
+        "/edit/cases/link.json", "/download/cases/link.json/docx",
+        "/doc/templates/basic.docx", "/doc/cases/.hidden.json", "/notes/..%2Fcases",
+        "/notes/SOLE-SOURCE-FMS%2F..%2F..%2Fx", "/templates/..%2F..%2Fsecret.json/download",
+        "/templates/standard_terms.md/download",
+    ]  # fmt: skip
+    for url in refused:
+        page = client.get(url)
+        assert page.status_code in (404,), url
+        assert "XX-X-XXX" not in page.text
+    for bad in ("../x.json", "/etc/passwd", "cases/../../x.json", "cases\\x.json", "a\x00b.json"):
+        with pytest.raises(PathRefused):
+            confine(project.root, bad, suffixes=(".json",))
+
+
+def test_an_upload_too_large_is_refused(client: TestClient, project: Project) -> None:
+    token = _csrf(client.get("/templates").text)
+    before = (project.templates / "basic.docx").read_bytes()
+    big = b"x" * (21 * 1024 * 1024)
+    answer = client.post(
+        f"/templates/basic.docx/upload?csrf={token}",
+        files={"file": ("basic.docx", big, "application/octet-stream")},
+    )
+    assert answer.status_code == 413
+    assert "larger than" in answer.text
+    form = client.post(f"/edit/{QAA}", data={"csrf": token, "x": "y" * (3 * 1024 * 1024)})
+    assert form.status_code == 413
+    assert (project.templates / "basic.docx").read_bytes() == before
+
+
+def test_hostile_case_text_is_always_escaped(client: TestClient, project: Project) -> None:
+    path = project.cases / "BN-D-QAA" / "basic.json"
+    data = json.loads(path.read_text())
+    data["nickname"] = '<script>alert("nick")</script>'
+    data["lines"][0]["description"] = '<img src=x onerror=alert("line")>'
+    data["purchaser"]["name"] = "Ministry </textarea><script>alert(1)</script>"
+    path.write_text(json.dumps(data))
+    for url in ["/cases", "/doc/cases/BN-D-QAA/basic.json", "/edit/cases/BN-D-QAA/basic.json"]:
+        page = client.get(url).text
+        assert "<script>alert" not in page, url
+        assert "<img src=x" not in page, url
+        assert "</textarea><script>" not in page, url
+    assert "&lt;script&gt;alert(&#34;nick&#34;)&lt;/script&gt;" in client.get("/cases").text
+
+
+# -- editing a document ---------------------------------------------------------------------------------
+
+
+def test_the_form_gives_back_every_example_file_unchanged(
+    client: TestClient, project: Project
+) -> None:
+    """What the form shows of a case file and sends back is the file's data (nothing lost or
+    added), for every case file of the project."""
+    spec = case_form()
+    for path in sorted(project.cases.rglob("*.json")):
+        rel = project.relative(path)
+        fields = form_fields(client.get(f"/edit/{rel}").text, "case-form")
+        original = parse_case_bytes(path.read_bytes(), path)
+        data = tidy(spec, read_form(spec, _Posted(fields)), original)
+        assert _canon(data) == _canon(original), rel
+
+
+def _canon(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _canon(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_canon(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int, float)):
+        return ("n", repr(float(value)))
+    return str(value)
+
+
+def test_an_error_is_shown_at_its_field_and_nothing_is_saved(
+    client: TestClient, project: Project
+) -> None:
+    path = project.cases / "BN-D-QAA" / "amendment-1.json"
+    before = path.read_bytes()
+    page = client.get(f"/edit/{QAA}").text
+    fields = _replace(form_fields(page, "case-form"), "lines[2].unit_cost", "twelve")
+    fields = _replace(fields, "document.offer_expiration_date", "")
+    answer = post(client, f"/edit/{QAA}", [*fields, ("_action", "save")])
+    assert answer.status_code == 422
+    text = answer.text
+    at = text.index('id="f-lines-2-unit_cost-msgs"')
+    assert "expected a number" in text[at : at + 300]
+    at = text.index('id="f-document-msgs"')
+    assert "needs its offer_expiration_date" in text[at : at + 300]
+    assert 'value="twelve"' in text  # the writer's input comes back
+    assert path.read_bytes() == before
+
+
+def test_saving_keeps_the_yaml_comments_and_rebuilds(client: TestClient, project: Project) -> None:
+    import yaml
+
+    source = project.cases / "BN-D-TBO" / "basic.json"
+    data = json.loads(source.read_text())
+    text = "# Pilot training for Bandaria: the writer's own note\n" + yaml.safe_dump(
+        data, sort_keys=False
+    ).replace("nickname:", "# the name the case is known by\nnickname:", 1)
+    source.unlink()
+    target = source.with_suffix(".yaml")
+    target.write_text(text)
+    rel = project.relative(target)
+    fields = form_fields(client.get(f"/edit/{rel}").text, "case-form")
+    fields = _replace(fields, "nickname", "Pilot Training (revised)")
+    answer = post(client, f"/edit/{rel}", [*fields, ("_action", "save")])
+    assert answer.status_code == 303, answer.text[:2000]
+    saved = target.read_text()
+    assert "# Pilot training for Bandaria: the writer's own note" in saved
+    assert "# the name the case is known by\nnickname: Pilot Training (revised)" in saved
+    assert (project.build_dir / "BN-D-TBO-basic.docx").is_file()
+    page = client.get(answer.headers["location"]).text
+    assert "Saved." in page and "Up to date" in page
+
+
+def test_a_save_over_a_changed_file_is_refused_and_nothing_is_lost(
+    client: TestClient, project: Project
+) -> None:
+    path = project.cases / "BN-D-QAA" / "amendment-1.json"
+    fields = form_fields(client.get(f"/edit/{QAA}").text, "case-form")
+    theirs = json.loads(path.read_text())
+    theirs["nickname"] = "Their nickname"
+    path.write_text(json.dumps(theirs, indent=2))
+    mine = _replace(fields, "nickname", "My nickname")
+    answer = post(client, f"/edit/{QAA}", [*mine, ("_action", "save")])
+    assert answer.status_code == 409
+    assert "someone else changed this file" in answer.text
+    assert 'value="My nickname"' in answer.text  # my edit is in the form
+    assert json.loads(path.read_text())["nickname"] == "Their nickname"  # theirs is on disk
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert f'value="{sha}"' not in answer.text  # the form still carries the old hash
+
+
+def test_lines_can_be_added_moved_and_deleted(client: TestClient) -> None:
+    fields = form_fields(client.get(f"/edit/{QAA}").text, "case-form")
+    added = post(client, f"/edit/{QAA}", [*fields, ("_op", "add:lines")]).text
+    fields = form_fields(added, "case-form")
+    assert ("lines__rows", "8") in fields and ("lines[7].number", "008") in fields
+    moved = post(client, f"/edit/{QAA}", [*fields, ("_op", "up:lines[7]")]).text
+    fields = form_fields(moved, "case-form")
+    assert ("lines[6].number", "008") in fields and ("lines[7].number", "007") in fields
+    deleted = post(client, f"/edit/{QAA}", [*fields, ("_op", "delete:lines[6]")]).text
+    fields = form_fields(deleted, "case-form")
+    assert ("lines__rows", "7") in fields and ("lines[6].number", "007") in fields
+
+
+def test_the_live_check_answers_with_the_messages_of_each_field(client: TestClient) -> None:
+    page = client.get(f"/edit/{QAA}").text
+    fields = _replace(form_fields(page, "case-form"), "lines[0].source_code", "Q")
+    answer = post(client, f"/check/{QAA}", fields, headers={"x-csrf-token": _csrf(page)})
+    reply = answer.json()
+    assert reply["problems"] == 1
+    assert "not a known Source Code" in reply["fields"]["f-lines-0-source_code"]
+
+
+def test_restate_writes_and_builds_the_restated_document(
+    client: TestClient, project: Project
+) -> None:
+    page = client.get(f"/restate/{QAA}").text
+    answer = client.post(
+        f"/restate/{QAA}",
+        data={"csrf": _csrf(page), "previous_offer_date": "2026-04-01",
+              "offer_expiration_date": "2026-10-15"},
+    )  # fmt: skip
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/doc/cases/BN-D-QAA/amendment-1-restated.json"
+    assert (project.build_dir / "BN-D-QAA-amendment-1-restated.docx").is_file()
+
+
+# -- the note library -------------------------------------------------------------------------------
+
+
+def test_a_note_rule_edit_shows_its_impact_before_saving(
+    client: TestClient, project: Project
+) -> None:
+    note = project.note_library / "GPS-SAASM.md"
+    before = note.read_text()
+    page = client.get("/notes/GPS-SAASM").text
+    fields = form_fields(page, "note-form")
+    rule = next(v for k, v in fields if k == "rule")
+    fields = _replace(fields, "rule", f'{rule} and case.program == "BPC"')
+    shown = post(client, "/notes/GPS-SAASM", [*fields, ("_action", "impact")])
+    assert shown.status_code == 200
+    assert "What this edit changes" in shown.text
+    assert "now out" in shown.text and "BN-D-QAA Amendment 1" in shown.text
+    assert note.read_text() == before  # nothing saved yet
+    fields = form_fields(shown.text, "note-form")
+    saved = post(client, "/notes/GPS-SAASM", [*fields, ("_action", "save")])
+    assert saved.status_code == 303
+    assert 'case.program == "BPC"' in note.read_text()
+    assert "# " in note.read_text() or "#" not in before  # comments kept when there were some
+
+
+def test_a_note_that_would_not_load_cannot_be_saved(client: TestClient, project: Project) -> None:
+    note = project.note_library / "GPS-SAASM.md"
+    before = note.read_text()
+    fields = form_fields(client.get("/notes/GPS-SAASM").text, "note-form")
+    fields = _replace(fields, "rule", "lines_with(itemz=['gps_saasm'])")
+    shown = post(client, "/notes/GPS-SAASM", [*fields, ("_action", "impact")])
+    assert "cannot be saved" in shown.text
+    at = shown.text.index('id="f-rule-msgs"')
+    assert "itemz" in shown.text[at : at + 500]
+    forced = post(
+        client, "/notes/GPS-SAASM", [*form_fields(shown.text, "note-form"), ("_action", "save")]
+    )
+    assert forced.status_code == 200 and "Not saved" in forced.text
+    assert note.read_text() == before
+
+
+def test_a_new_version_of_a_note_takes_effect_on_its_date(
+    client: TestClient, project: Project
+) -> None:
+    fields = form_fields(client.get("/notes/GPS-SAASM").text, "note-form")
+    added = post(client, "/notes/GPS-SAASM", [*fields, ("_op", "add:versions")]).text
+    fields = form_fields(added, "note-form")
+    rows = int(dict(fields)["versions__rows"])
+    last = rows - 1
+    fields = _replace(fields, f"versions[{last}].effective", "2027-01-01")
+    fields = _replace(fields, f"versions[{last}].issued_by", "DSCA 27-01")
+    fields = _replace(
+        fields, f"text[{last}]", "A new text for GPS equipment on {{ refs(note_lines) }}."
+    )
+    shown = post(client, "/notes/GPS-SAASM", [*fields, ("_action", "impact")])
+    assert "cannot be saved" not in shown.text, shown.text[:3000]
+    saved = post(
+        client, "/notes/GPS-SAASM", [*form_fields(shown.text, "note-form"), ("_action", "save")]
+    )
+    assert saved.status_code == 303
+    text = (project.note_library / "GPS-SAASM.md").read_text()
+    assert "effective: 2027-01-01" in text and "issued_by: DSCA 27-01" in text
+    assert "::: version" in text and "A new text for GPS equipment" in text
+    from loagen.policy.notes import load_library
+
+    note = load_library(project.note_library)["GPS-SAASM"]
+    assert len(note.texts) == rows and str(note.texts[-1].effective) == "2027-01-01"
+
+
+# -- templates ---------------------------------------------------------------------------------------------
+
+
+def _with_document_xml(template: Path, change) -> bytes:  # noqa: ANN001
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(template) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "word/document.xml":
+                data = change(data.decode()).encode()
+            z.writestr(info, data)
+    return out.getvalue()
+
+
+def test_a_template_with_a_broken_tag_is_refused_naming_the_paragraph(
+    client: TestClient, project: Project
+) -> None:
+    current = project.templates / "basic.docx"
+    before = current.read_bytes()
+    broken = _with_document_xml(
+        current, lambda xml: xml.replace("Case Description", "{% if case %}Case Description", 1)
+    )
+    token = _csrf(client.get("/templates").text)
+    answer = client.post(
+        f"/templates/basic.docx/upload?csrf={token}",
+        files={"file": ("basic-edited.docx", broken, "application/octet-stream")},
+    )
+    assert answer.status_code == 422
+    assert "cannot replace basic.docx" in answer.text
+    assert re.search(r"paragraph \d+", answer.text)
+    assert "Case Description" in answer.text
+    assert "Replace basic.docx" not in answer.text
+    assert current.read_bytes() == before
+
+
+def test_a_good_template_shows_its_changes_then_replaces(
+    client: TestClient, project: Project
+) -> None:
+    current = project.templates / "basic.docx"
+    edited = _with_document_xml(
+        current, lambda xml: xml.replace("Case Description", "Description of the Case", 1)
+    )
+    token = _csrf(client.get("/templates").text)
+    answer = client.post(
+        f"/templates/basic.docx/upload?csrf={token}",
+        files={"file": ("basic.docx", edited, "application/octet-stream")},
+    )
+    assert answer.status_code == 200, answer.text[:3000]
+    assert "Description of the Case" in answer.text and "paragraph" in answer.text
+    assert current.read_bytes() != edited  # not replaced yet
+    staged = re.search(r'name="token" value="([0-9a-f]+)"', answer.text)
+    assert staged
+    done = client.post(
+        "/templates/basic.docx/replace", data={"csrf": token, "token": staged.group(1)}
+    )
+    assert done.status_code == 303
+    assert current.read_bytes() == edited
+
+
+# -- the batch ------------------------------------------------------------------------------------------------
+
+
+def test_rebuild_all_shows_progress_and_the_broken_documents(
+    client: TestClient, project: Project
+) -> None:
+    broken = project.cases / "BN-D-TBO" / "basic.json"
+    data = json.loads(broken.read_text())
+    data["lines"][0]["source_code"] = "Q"
+    broken.write_text(json.dumps(data))
+    token = _csrf(client.get("/batch").text)
+    assert client.post("/batch", data={"csrf": token}).status_code == 303
+    deadline = time.monotonic() + 60
+    while True:
+        progress = client.get("/batch/progress").json()
+        if progress["state"] in ("done", "stopped") or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert progress["state"] == "done"
+    assert progress["counts"]["failed"] == 1
+    assert progress["failed"][0]["document"] == "cases/BN-D-TBO/basic.json"
+    assert "not a known Source Code" in " ".join(progress["failed"][0]["problems"])
+    page = client.get("/batch").text
+    assert "Documents that failed" in page and "BN-D-TBO/basic.json" in page
+    listing = client.get("/cases?state=failed").text
+    assert "BN-D-TBO" in listing and "Has errors" in listing
