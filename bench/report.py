@@ -121,9 +121,9 @@ def summarise(res: dict[str, Any]) -> dict[str, Any]:
     s["noop_cli"] = res["noop_cli"]
     s["naive_rebuild_s"] = [res["docs"] * ms / 1000 for ms in naive]
 
-    for name in ("loagen", "naive", "python"):
-        s[f"cold_{name}_wall"] = [w for w, _ in res["cold"][name]]
-        s[f"cold_{name}_cpu"] = [c for _, c in res["cold"][name]]
+    for name in ("loagen", "naive", "python", "loagen_nopyc"):
+        s[f"cold_{name}_wall"] = [w for w, _ in res["cold"].get(name, [])]
+        s[f"cold_{name}_cpu"] = [c for _, c in res["cold"].get(name, [])]
     pairs = zip(s["cold_loagen_wall"], s["cold_naive_wall"], strict=True)  # run in turn
     s["cold_ratio"] = [lo / n for lo, n in pairs]
 
@@ -204,7 +204,17 @@ def write_report(res: dict[str, Any], path: Path) -> None:
         else " (clean working tree)"
     )
     la = res["load_average"]
-    if res.get("code_changed"):
+    if res.get("snapshot"):
+        code_line += (
+            f". Every process imported a copy of `src/` taken at the start (digest "
+            f"{m['code_digest']}, with the templates and note library copied at the same time)"
+            + (
+                "; the checkout changed while the run went on, which the copy kept out"
+                if res.get("code_changed")
+                else ""
+            )
+        )
+    elif res.get("code_changed"):
         code_line += (
             ". **The source, templates or note library changed on disk during the run** "
             "(other people were editing them): rounds may have measured different code"
@@ -313,6 +323,13 @@ def write_report(res: dict[str, Any], path: Path) -> None:
                 "Cold naive script (import docxtpl, load a stored context, render, save)",
                 f"{fmt(s['cold_naive_wall'], 3, 's')} wall, {fmt(s['cold_naive_cpu'], 3, 's')} CPU",
                 "1x",
+            ),
+            (
+                "Cold `loagen build` without bytecode files (as this checkout runs it: "
+                "`PYTHONDONTWRITEBYTECODE=1`, every loagen module compiled at each start)",
+                f"{fmt(s['cold_loagen_nopyc_wall'], 3, 's')} wall, "
+                f"{fmt(s['cold_loagen_nopyc_cpu'], 3, 's')} CPU",
+                "-",
             ),
             (
                 "Python start alone (`python -c pass`)",

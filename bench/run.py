@@ -80,6 +80,8 @@ class Layout:
         self.rounds = self.out / "rounds"
         self.batch = self.out / "batch"
         self.scratch = self.out / "scratch"
+        self.code = self.out / "code"
+        self.code_nopyc = self.out / "code-nopyc"
 
     def long_files(self, lines: int) -> list[Path]:
         folder = self.long / f"lines-{lines}" / "BN-D-LNG"
@@ -223,14 +225,27 @@ def _plain(value: Any) -> Any:
 
 
 def _c14n_parts(docx: Path | bytes, names: list[str]) -> dict[str, bytes]:
+    """The template-rendered parts of a DOCX in canonical XML, the page count its NUMPAGES
+    fields show set to 0 (loagen estimates it after rendering; the naive way does not)."""
     import io
     import zipfile
 
     from lxml import etree
 
+    try:
+        from loagen.rendering.pages import with_page_count
+    except ImportError:  # a loagen without the page count estimate
+
+        def with_page_count(xml: str, count: int) -> str:
+            return xml
+
     source = io.BytesIO(docx) if isinstance(docx, bytes) else docx
+    out = {}
     with zipfile.ZipFile(source) as archive:
-        return {n: etree.tostring(etree.fromstring(archive.read(n)), method="c14n") for n in names}
+        for name in names:
+            xml = with_page_count(archive.read(name).decode("utf-8"), 0)
+            out[name] = etree.tostring(etree.fromstring(xml.encode("utf-8")), method="c14n")
+    return out
 
 
 def phase_contexts(out: str, sample: list[int], long_lines: list[int], check: int) -> dict:
@@ -573,16 +588,16 @@ def _git(*args: str) -> str:
     return done.stdout.rstrip("\n")
 
 
-def _code_digest() -> str:
-    """A digest of loagen's source, templates and note library as they are on disk now (other
-    people may be editing them while the benchmark runs)."""
+def _code_digest(src: Path, project: Path) -> str:
+    """A digest of loagen's source (under `src`), templates and note library (under `project`),
+    without bytecode."""
     import hashlib
 
     h = hashlib.sha256()
-    for folder in ("src", "templates", "note_library"):
-        for path in sorted((ROOT / folder).rglob("*")):
+    for folder in (src / "src", project / "templates", project / "note_library"):
+        for path in sorted(folder.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts:
-                h.update(str(path.relative_to(ROOT)).encode() + b"\0")
+                h.update(str(path.relative_to(folder.parent)).encode() + b"\0")
                 try:
                     h.update(path.read_bytes())
                 except OSError:
@@ -623,10 +638,32 @@ def _stats(values: list[float]) -> dict[str, float]:
             "n": len(values)}  # fmt: skip
 
 
+def _snapshot(args: argparse.Namespace, layout: Layout) -> None:
+    """Copy loagen's source as it is now into `--out`, compiled to bytecode (as an installed
+    package is), and a second copy left uncompiled; every process of the run then imports the
+    compiled copy (PYTHONPATH), so edits others make while the run goes on are not measured."""
+    import compileall
+
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(ROOT / "src", layout.code / "src", ignore=ignore)
+    shutil.copytree(ROOT / "src", layout.code_nopyc / "src", ignore=ignore)
+    compileall.compile_dir(layout.code / "src", quiet=1)
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [str(layout.code / "src"), *filter(None, [os.environ.get("PYTHONPATH")])]
+    )
+    sys.path.insert(0, str(layout.code / "src"))
+    example = layout.out / "example" / args.example.parent.name / args.example.name
+    example.parent.mkdir(parents=True)
+    shutil.copy(args.example, example)
+    args.example = example
+
+
 def _setup(args: argparse.Namespace, layout: Layout) -> None:
     corpus = _bench_module("corpus")
     shutil.rmtree(layout.out, ignore_errors=True)
     layout.out.mkdir(parents=True)
+    if args.snapshot:
+        _snapshot(args, layout)
     corpus.generate(layout.corpus, args.docs, args.seed)
     corpus.generate(layout.warmup, 6, args.seed + 1000)
     for lines in sorted({40, args.long}):
@@ -723,6 +760,8 @@ def main() -> None:
     parser.add_argument("--project", type=Path, default=ROOT,
                         help="where templates/ and note_library/ come from")  # fmt: skip
     parser.add_argument("--out", type=Path, default=BENCH / "out")
+    parser.add_argument("--no-snapshot", dest="snapshot", action="store_false",
+                        help="import loagen from the checkout instead of a copy taken at the start")  # fmt: skip
     parser.add_argument("--results", type=Path, default=BENCH / "RESULTS.md")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("args", nargs="?", help=argparse.SUPPRESS)
@@ -749,10 +788,11 @@ def measure(args: argparse.Namespace, phase: Any = _phase, say: Any = print) -> 
     started = time.perf_counter()
     layout = Layout(args.out)
     out = str(layout.out)
-    machine = _machine()
-    code_before = _code_digest()
     load_before = os.getloadavg()
     _setup(args, layout)
+    machine = _machine()
+    measured = layout.code if args.snapshot else ROOT
+    machine["code_digest"] = _code_digest(measured, layout.project)
     from loagen.ops.batch import default_jobs
 
     jobs = args.jobs or default_jobs()
@@ -803,11 +843,20 @@ def measure(args: argparse.Namespace, phase: Any = _phase, say: Any = print) -> 
                           str(layout.scratch / "cold-naive.docx")],
                 "python": [sys.executable, "-c", "pass"],
             }  # fmt: skip
-            order = list(cold_runs) if r % 2 == 0 else list(reversed(cold_runs))
+            if args.snapshot:  # the same code, as this checkout runs it: no bytecode written
+                cold_runs["loagen_nopyc"] = cold_runs["loagen"]
+                nopyc_env = {**env, "PYTHONPATH": str(layout.code_nopyc / "src"),
+                             "PYTHONDONTWRITEBYTECODE": "1"}  # fmt: skip
+            base = ["loagen", "naive", "python"]
+            order = base if r % 2 == 0 else base[::-1]
+            if args.snapshot:
+                order.append("loagen_nopyc")
             for _ in range(args.cold):
                 for name in order:
-                    wall, cpu, _ = _run_child(cold_runs[name], env)
-                    cold[name].append([wall, cpu])
+                    wall, cpu, _ = _run_child(
+                        cold_runs[name], nopyc_env if name == "loagen_nopyc" else env
+                    )
+                    cold.setdefault(name, []).append([wall, cpu])
             _, _, stderr = _run_child(
                 [sys.executable, "-X", "importtime", "-m", "loagen", "build", str(args.example),
                  "-o", str(layout.scratch / "cold")], env,
@@ -851,7 +900,8 @@ def measure(args: argparse.Namespace, phase: Any = _phase, say: Any = print) -> 
         "command": "",
         "machine": machine,
         "load_average": {"before": load_before, "after": os.getloadavg()},
-        "code_changed": _code_digest() != code_before,
+        "snapshot": args.snapshot,
+        "code_changed": _code_digest(ROOT, ROOT) != machine["code_digest"],
         "seconds": time.perf_counter() - started,
         "docs": count,
         "chunk": CHUNK,

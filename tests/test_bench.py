@@ -36,7 +36,7 @@ def test_smoke_run_on_three_documents(tmp_path: Path) -> None:
     run, report = _bench("run"), _bench("report")
     args = argparse.Namespace(
         docs=3, naive=0, rounds=1, big=0, long=41, profile=3, cold=0, jobs=1, seed=7,
-        example=run.EXAMPLE, project=ROOT, out=tmp_path / "out",
+        example=run.EXAMPLE, project=ROOT, out=tmp_path / "out", snapshot=False,
     )  # fmt: skip
     results = run.measure(args, _in_process, lambda text: None)
 

@@ -100,3 +100,23 @@ def test_templates_check(tmp_path: Path, monkeypatch) -> None:
     result = runner.invoke(app, ["templates", "--check"])
     assert result.exit_code == 5  # a template problem
     assert "unknown variable 'state_descr' (did you mean 'state_description'?)" in result.output
+
+
+def test_help_paragraphs_are_not_broken_mid_sentence() -> None:
+    from loagen.cli.common import _help
+
+    def sample() -> None:
+        """First line.
+
+        A paragraph written over
+        two lines of source.
+
+        - a list item
+        - another item
+        """
+
+    assert _help(sample) == (
+        "First line.\n\nA paragraph written over two lines of source.\n\n- a list item\n- another item"
+    )
+    build_help = runner.invoke(app, ["build", "--help"], env={"COLUMNS": "240"}).output
+    assert "beside it recording the inputs, template, notes selected and totals." in build_help

@@ -271,3 +271,34 @@ def test_built_documents_tell_notes_in_force_from_their_manifests(tmp_path: Path
     assert groups["SOLE-SOURCE-FMS"] == "stays in force"
     assert groups["ADMIN-SURCHARGE-RATE-CHANGE"] == "deleted"
     assert any("wording is not compared" in r for r in result.remarks)
+
+
+def test_documents_a_reviewer_was_sent_are_compared_through_their_build_records(tmp_path: Path):
+    """Two DOCX files alone (no manifest beside them): the build record inside each holds its
+    manifest and case files, so lines, notes and totals compare as with the manifests."""
+    project = make_project(tmp_path / "project")
+    cases = copy_cases(tmp_path / "cases")
+    out = tmp_path / "out"
+    run_batch([cases / "BN-D-QAA"], project=project, output_dir=out, jobs=1)
+    sent = tmp_path / "inbox"
+    sent.mkdir()
+    for name in ("BN-D-QAA-amendment-1.docx", "BN-D-QAA-modification-1.docx"):
+        (sent / name).write_bytes((out / name).read_bytes())
+    builder = Builder(project)
+    beside = diff_paths(out / "BN-D-QAA-amendment-1.docx", out / "BN-D-QAA-modification-1.docx",
+                        builder)  # fmt: skip
+    alone = diff_paths(sent / "BN-D-QAA-amendment-1.docx", sent / "BN-D-QAA-modification-1.docx",
+                       builder)  # fmt: skip
+    assert alone.lines == beside.lines and alone.lines
+    assert alone.fields == beside.fields and alone.totals == beside.totals
+    assert [(n.key, n.change) for n in alone.notes] == [(n.key, n.change) for n in beside.notes]
+    # a Word file loagen did not build is refused with what to do
+    other = sent / "other.docx"
+    with zipfile.ZipFile(other, "w") as zf:
+        zf.writestr("word/document.xml", "<w:document/>")
+    result = CliRunner().invoke(app, ["diff", str(other), str(sent / "BN-D-QAA-amendment-1.docx")])
+    assert result.exit_code == 3
+    assert (
+        "no readable manifest" in result.stderr
+        and "carries no loagen build record" in result.stderr
+    )

@@ -272,6 +272,8 @@ def test_render_refuses_the_build_folder_and_folders_with_manifests(repo, restor
         app, ["impact", str(cases), "--render", str(project.build_dir / "preview")]
     )
     assert inside.exit_code == 6
+    templates = CliRunner().invoke(app, ["impact", str(cases), "--render", str(project.templates)])
+    assert templates.exit_code == 6 and "templates folder" in templates.stderr
     other = tmp_path / "other-builds"
     other.mkdir()
     (other / "X-basic.manifest.json").write_text("{}")
@@ -376,3 +378,24 @@ def test_a_note_that_names_an_edited_note_is_compared_too(tmp_path: Path):
     }
     assert dropped == following
     assert report.notes_edited == ["ADMIN-SURCHARGE"]  # the follower's file is unchanged
+
+
+def test_a_note_that_cannot_be_filled_names_the_working_tree_file_once(repo, restore, monkeypatch):
+    project, cases, printed = repo
+    path = note_file(project.note_library, "ADMIN-SURCHARGE")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\nShare: {{ 1 // (lines|length - lines|length) }}\n",
+        encoding="utf-8",
+    )
+    report = impact([cases], project=project)
+    expected = {p for p, n in printed.items() if "ADMIN-SURCHARGE" in n}
+    assert {f.source for f in report.failed} == expected
+    for failure in report.failed:
+        assert failure.stage == "load"
+        assert {p.source for p in failure.problems} == {path}  # not a scratch copy
+    monkeypatch.setenv("LOAGEN_PROJECT", str(project.root))
+    result = CliRunner().invoke(app, ["impact", str(cases)])
+    assert result.exit_code == 1
+    assert result.stderr.count("cannot fill the placeholders of note ADMIN-SURCHARGE") == 1
+    assert f"error: {len(expected)} documents cannot be compared" in result.stderr
+    assert f"0 of {len(printed)} document(s) change, {len(expected)} cannot be" in result.stdout

@@ -459,3 +459,17 @@ def test_a_broken_source_is_reported_as_loading_reports_it(tmp_path: Path) -> No
     assert "Traceback" not in result.output
     missing = invoke("modify", tmp_path / "nope.json")
     assert missing.exit_code == 3 and "case file not found" in missing.output
+
+
+def test_the_next_document_starts_its_own_package_and_notification(examples: Path) -> None:
+    newest = examples / "BN-D-QAA" / "modification-1.json"
+    data = json.loads(newest.read_text())
+    data["package"] = [
+        {"kind": "SOLE-SOURCE-REQUEST-LETTER", "reference": "BN/MODAT/2312", "date": "2024-02-14"}
+    ]
+    data["document"]["congressional_notification"] = {"number": "24-17", "date": "2024-03-01"}
+    newest.write_text(json.dumps(data, indent=2))
+    assert invoke("amend", newest).exit_code == 0
+    amendment = json.loads((newest.parent / "amendment-2.json").read_text())
+    assert amendment["package"] == []  # the Amendment's own supporting documents
+    assert "congressional_notification" not in amendment["document"]

@@ -423,7 +423,13 @@ def _load_cached(path: Path, cache: dict[str, CaseFile] | None) -> CaseFile:
     if found is not None and found.sha256 == digest and found.path == path:
         return found
     loaded = load_case(path, raw)
-    if len(cache) > 256:
-        cache.clear()
+    cache.pop(key, None)
+    while len(cache) >= CASE_CACHE_SIZE:
+        del cache[next(iter(cache))]  # the file read longest ago
     cache[key] = loaded
     return loaded
+
+
+CASE_CACHE_SIZE = 4096
+"""Case files a `load_chain` cache keeps (the oldest read goes first): every document of a
+large project, so a batch, an impact preview or the studio reads each file once."""

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import os
+import re
 import signal
 import sys
 from collections.abc import Callable
@@ -70,10 +72,28 @@ def _on_sigterm(signum, frame) -> None:  # noqa: ANN001
     raise KeyboardInterrupt
 
 
+def _help(fn: Callable[..., Any]) -> str:
+    """The command's docstring as --help shows it: each paragraph on one line (the terminal
+    wraps it), lists kept one item a line."""
+    doc = inspect.getdoc(fn) or ""
+    paragraphs = []
+    for paragraph in doc.split("\n\n"):
+        lines = paragraph.splitlines()
+        if any(_LIST_ITEM.match(line) for line in lines):
+            paragraphs.append("\n".join(lines))
+        else:
+            paragraphs.append(" ".join(paragraph.split()))
+    return "\n\n".join(paragraphs)
+
+
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s")
+
+
 def command(*args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """`@app.command()` for a function whose errors `_present` prints."""
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        kwargs.setdefault("help", _help(fn))
         return app.command(*args, **kwargs)(_present(fn))
 
     return register

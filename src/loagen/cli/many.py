@@ -484,8 +484,9 @@ def _print_impact(report, against: str) -> None:  # noqa: ANN001
     for warning in report.warnings:
         err.print(f"[yellow]warning:[/] {escape(warning)}")
     _print_impact_failures(report.failed)
+    total = len(report.documents) + sum(f.stage == "load" for f in report.failed)
     out.print(
-        f"\n{len(report.changed)} of {len(report.documents)} document(s) change"
+        f"\n{len(report.changed)} of {total} document(s) change"
         + (f", {len(report.failed)} cannot be compared or rendered" if report.failed else "")
         + f" ({report.seconds:.2f} s)"
         + (f"; previews in {report.render_to}" if report.render_to and report.changed else ""),
@@ -525,7 +526,9 @@ def _print_impact_failures(failed) -> None:  # noqa: ANN001
         name = failure.document or str(failure.source)
         for problem in failure.problems:
             stage = "does not render" if failure.stage == "render" else "cannot be compared"
-            by_problem.setdefault((stage, str(problem)), []).append(name)
+            # the same problem on every document it stops: said once
+            text = str(problem).replace(f" on {failure.source}", "")
+            by_problem.setdefault((stage, text), []).append(name)
     for (stage, problem), names in by_problem.items():
         listed = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
         count = f"{len(names)} documents" if len(names) > 1 else "1 document"

@@ -1,7 +1,7 @@
 """What changed between two versions of a document: a readable summary, and a redline DOCX.
 
 The summary compares two case files, or two built documents through the manifests beside them
-(and the case files those record): the document's own fields and the case's, lines added and
+(and the case files those record) or, for a DOCX alone, through the build record inside it: the document's own fields and the case's, lines added and
 deleted, quantities, unit costs, values, months and codes of the lines in both, the notes, and
 the totals. Each note printed on either version, or deleted by the later one, is put in one of
 these groups:
@@ -31,6 +31,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ..case.embedded import read_build_record
 from ..case.history import compare
 from ..case.model import Line
 from ..document.assembly import LoaDocument
@@ -38,10 +39,10 @@ from ..document.costs import TOTALS
 from ..document.word_diff import REWORDED, Change, kept_share, word_pieces, wording_changes
 from ..document.wording import line_refs, money, quantity
 from ..errors import DiffError, LoagenError
-from ..manifest import manifest_path, read_manifest
+from ..manifest import Manifest, ManifestInvalid, manifest_path, read_manifest
 from ..output.files import atomic_write
-from ..pipeline import Pipeline
-from ..policy.selection import keyed_notes
+from ..pipeline import Pipeline, selection_digest
+from ..policy.selection import Selection, keyed_notes
 from ..reference import load_reference
 from ..rendering.redline import redline_docx
 
@@ -185,20 +186,8 @@ def load_version(path: Path, pipeline: Pipeline | None = None) -> Version:
     pipeline = pipeline or Pipeline.discover()
     if path.suffix.lower() == ".docx":
         return _built_version(path, pipeline)
-    prepared = pipeline.prepare(path)
-    selection = prepared.selection
-    notes = [
-        NoteState(n.id, n.title, n.version, tuple(n.lines), n.body, n.sha256, n.placement)
-        for n in selection.notes
-    ]
-    return Version(
-        str(path),
-        prepared.document,
-        notes,
-        _totals_of(prepared.document),
-        on_case={n.note_id: OnCase(n.version, n.since) for n in selection.after},
-        decided={d.note_id: Decided(d.status, d.reason) for d in selection.decisions},
-    )
+    document = pipeline.document(path)
+    return _selected_version(str(path), document, pipeline.select(document), _totals_of(document))
 
 
 def _built_version(docx: Path, pipeline: Pipeline) -> Version:
@@ -207,27 +196,8 @@ def _built_version(docx: Path, pipeline: Pipeline) -> Version:
     manifest_file = manifest_path(docx)
     manifest = read_manifest(manifest_file)
     if manifest is None:
-        raise DiffError(
-            f"no readable manifest beside the document ({manifest_file.name}): compare documents "
-            "built by loagen, or give the case files",
-            source=docx,
-        )
-    hashes = manifest.dependencies.notes
-    library = _quietly(lambda _: pipeline.library, docx)
-    notes = []
-    for n in manifest.notes:
-        note = library.get(n.id) if library is not None else None
-        title = note.title if note is not None and "{" not in note.title else ""
-        # A manifest records a note printed once per line once, with all its lines.
-        each = [(ln,) for ln in n.lines] if note is not None and note.level == "line" else [n.lines]
-        notes += [
-            NoteState(n.id, title, n.version, lines, None, hashes.get(n.id, ""), n.placement)
-            for lines in each
-        ]
-    on_case = None
-    if manifest.note_history or not manifest.notes:
-        on_case = {i: OnCase(v, since) for i, v, since in manifest.note_history}
-    version = Version(str(docx), None, notes, manifest.total, docx=docx, on_case=on_case)
+        return _recorded_version(docx, pipeline, manifest_file)
+    version = _manifest_version(docx, manifest, pipeline)
     inputs = manifest.dependencies.inputs
     if inputs:
         case_path = pipeline.project.absolute(inputs[-1].path)
@@ -244,6 +214,74 @@ def _built_version(docx: Path, pipeline: Pipeline) -> Version:
                     "lines not compared (rebuild it first)"
                 )
     return version
+
+
+def _manifest_version(docx: Path, manifest: Manifest, pipeline: Pipeline) -> Version:
+    """The notes and totals a manifest records, without the document's lines."""
+    hashes = manifest.dependencies.notes
+    library = _quietly(lambda _: pipeline.library, docx)
+    notes = []
+    for n in manifest.notes:
+        note = library.get(n.id) if library is not None else None
+        title = note.title if note is not None and "{" not in note.title else ""
+        # A manifest records a note printed once per line once, with all its lines.
+        each = [(ln,) for ln in n.lines] if note is not None and note.level == "line" else [n.lines]
+        notes += [
+            NoteState(n.id, title, n.version, lines, None, hashes.get(n.id, ""), n.placement)
+            for lines in each
+        ]
+    on_case = None
+    if manifest.note_history or not manifest.notes:
+        on_case = {i: OnCase(v, since) for i, v, since in manifest.note_history}
+    return Version(str(docx), None, notes, manifest.total, docx=docx, on_case=on_case)
+
+
+def _recorded_version(docx: Path, pipeline: Pipeline, manifest_file: Path) -> Version:
+    """A DOCX alone (no manifest beside it, e.g. one a reviewer was sent): its build record
+    holds the manifest and the case files it was built from (see `case.embedded`)."""
+    try:
+        record = read_build_record(docx)
+        manifest = Manifest.from_json(record.manifest)
+    except (LoagenError, ManifestInvalid) as exc:
+        why = exc.message if isinstance(exc, LoagenError) else f"its build record: {exc}"
+        raise DiffError(
+            f"no readable manifest beside the document ({manifest_file.name}), and {why}; "
+            "compare documents built by loagen, or give the case files",
+            source=docx,
+        ) from None
+    document = pipeline.document(docx)
+    selection = pipeline.select(document)
+    if selection_digest(selection) == manifest.selection_digest:
+        # loagen picks today the notes the document prints: their texts are known
+        version = _selected_version(str(docx), document, selection, manifest.total)
+        version.docx = docx
+        return version
+    version = _manifest_version(docx, manifest, pipeline)
+    version.document = document
+    version.on_case = {n.note_id: OnCase(n.version, n.since) for n in selection.after}
+    version.decided = {d.note_id: Decided(d.status, d.reason) for d in selection.decisions}
+    version.remarks.append(
+        f"the note library changed since {docx.name} was built: which of its notes stay in "
+        "force is as loagen decides today"
+    )
+    return version
+
+
+def _selected_version(
+    label: str, document: LoaDocument, selection: Selection, totals: dict[str, Decimal]
+) -> Version:
+    notes = [
+        NoteState(n.id, n.title, n.version, tuple(n.lines), n.body, n.sha256, n.placement)
+        for n in selection.notes
+    ]
+    return Version(
+        label,
+        document,
+        notes,
+        totals,
+        on_case={n.note_id: OnCase(n.version, n.since) for n in selection.after},
+        decided={d.note_id: Decided(d.status, d.reason) for d in selection.decisions},
+    )
 
 
 def _quietly(load: Any, path: Path) -> Any:
@@ -570,7 +608,7 @@ def compare_versions(old: Version, new: Version) -> DocumentDiff:
         result.case_fields = _case_changes(old.document, new.document)
         result.lines = _line_changes(old.document, new.document)
     result.notes = _note_changes(old, new)
-    if old.docx is not None or new.docx is not None:
+    if any(n.body is None for n in [*old.notes, *new.notes]):
         result.remarks.append(
             "a built document is compared through its manifest: the notes' wording is not "
             "compared (compare the case files for that)"

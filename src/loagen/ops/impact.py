@@ -297,8 +297,8 @@ def impact(
 
 
 def _scratch_folder(project: Project, folder: Path) -> Path:
-    """`folder` if loagen may write previews there: not the build folder (or inside it), not a
-    folder holding built documents' manifests."""
+    """`folder` if loagen may write previews there: not the build, templates or note library
+    folder (or inside them), not a folder holding built documents' manifests."""
     resolved = folder.resolve()
     build = project.build_dir.resolve()
     if resolved == build or build in resolved.parents:
@@ -306,6 +306,12 @@ def _scratch_folder(project: Project, folder: Path) -> Path:
             f"{folder} is the build folder ({project.build_dir}); an impact preview never "
             "writes there: give a scratch folder, e.g. --render /tmp/preview"
         )
+    for kept, what in ((project.templates, "templates"), (project.note_library, "note library")):
+        if resolved == kept.resolve() or kept.resolve() in resolved.parents:
+            raise OutputError(
+                f"{folder} is the project's {what} folder: give a scratch folder, e.g. "
+                "--render /tmp/preview"
+            )
     if resolved.is_dir() and any(resolved.glob(f"*{MANIFEST_SUFFIX}")):
         raise OutputError(
             f"{folder} holds built documents (files ending {MANIFEST_SUFFIX}); an impact "

@@ -583,7 +583,7 @@ def start_case(
 
 _DROPPED = (
     "restated", "cancelled", "short_oed_reason", "date", "offer_date", "notes_in_force",
-    "case_closure",
+    "case_closure", "congressional_notification",
 )  # fmt: skip
 """Document fields that belong to the source document only (never carried to the next one)."""
 
@@ -842,6 +842,12 @@ def _next_data(
         f"the lines as {_the(title)} has them: change, add or remove lines for {new_title} (what "
         "changed is worked out against the previous document)"
     )
+    if "package" in out:
+        out["package"] = []
+        notes[("package",)] = (
+            f"each document has its own LOA package: record the supporting documents of "
+            f"{new_title} here (`loagen package` lists what it needs)"
+        )
     if "payment_schedule" in out:
         notes[("payment_schedule",)] = (
             f"the payment schedule of {_the(title)}: check it for {new_title}"
