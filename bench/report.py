@@ -67,6 +67,21 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "**not met**"
 
 
+def _failures(batch: dict[str, Any]) -> str:
+    """The check rules (or first words) of the problems of a batch's failed documents."""
+    if not batch.get("failed"):
+        return ""
+    import re
+
+    seen: dict[str, int] = {}
+    for problem in batch.get("problems", []):
+        m = re.search(r"\[([A-Z][A-Z0-9-]+)\]", problem)
+        what = m.group(1) if m else problem.rsplit(": ", 1)[-1][:60]
+        seen[what] = seen.get(what, 0) + 1
+    listed = ", ".join(f"{k} x{v}" for k, v in seen.items())
+    return f" (the first {len(batch.get('problems', []))}: {listed}; see results.json)"
+
+
 # -- the figures -----------------------------------------------------------------------------------
 
 
@@ -350,7 +365,8 @@ def write_report(res: dict[str, Any], path: Path) -> None:
             (
                 f"Peak RSS a worker, pool of {jobs} ({big['docs']} documents, another seed)",
                 f"**{big['rss_worker_mb']:.0f} MB** (parent {big['rss_self_mb']:.0f} MB); "
-                f"{big['wall']:.1f} s wall, {big['built']} built, {big['failed']} failed",
+                f"{big['wall']:.1f} s wall, {big['built']} built, {big['failed']} failed"
+                + _failures(big),
                 "-",
             )
         )
@@ -485,8 +501,28 @@ The modules slowest to import (self time, without the modules they import):
     else:
         import_section = "Imports: not measured (`--cold 0`)."
     manifest_rows = "\n".join(
-        f"| `{k}` | {v:.0f} |" for k, v in list(man["key_mean_bytes"].items())[:10]
+        f"| `{k}` | {v:.0f} |"
+        for k, v in sorted(man["key_mean_bytes"].items(), key=lambda kv: -kv[1])[:14]
     )
+    memory = res.get("memory")
+    if memory:
+        steps = ", ".join(
+            f"{n} documents: RSS {rss:.0f} MB, Python objects {held:.0f} MB"
+            for n, rss, held in memory["steps"]
+        )
+        rows_held = "\n".join(
+            f"| `{where}` | {mb:.1f} | {count} |" for where, mb, count in memory["top"]
+        )
+        memory_section = f"""One fresh process building the first {memory["docs"]} documents of the corpus with
+`tracemalloc` on (peak RSS, and the memory Python objects hold, as it goes): {steps}.
+
+What is still held at the end, by the source file that allocated it:
+
+| Allocated in | MB | objects |
+|---|---|---|
+{rows_held}"""
+    else:
+        memory_section = "Not measured in this run."
 
     text = f"""# loagen benchmark results
 
@@ -535,8 +571,10 @@ document's figure is the sum of its stages, called as `Pipeline.build` calls the
 
 ### By package (cProfile of one pass over {prof["docs"]} documents, own time)
 
-The profiler slows Python code more than C code, so the shares are a guide, not a measurement
-of the unprofiled run ({prof["total_ms"] / prof["docs"]:.2f} ms a document under the profiler).
+cProfile times wall-clock time (a CPU-time timer made it five times slower) and slows Python
+code more than C code, so the shares are a guide, not a measurement of the unprofiled run
+({prof["total_ms"] / prof["docs"]:.2f} ms a document under the profiler, on a shared machine:
+a function waiting for the disk or for a CPU looks larger).
 
 | Package | ms a document | share |
 |---|---|---|
@@ -571,7 +609,11 @@ harness's own imports come before and are not counted):
 |---|---|---|---|---|
 {chr(10).join(long_rows)}
 
-### What a manifest holds (mean bytes a manifest, by top-level key)
+### Memory of one process building documents
+
+{memory_section}
+
+### What a manifest holds (mean bytes a manifest, by top-level key; `dependencies.*`: its parts)
 
 | Key | bytes |
 |---|---|
@@ -581,7 +623,7 @@ harness's own imports come before and are not counted):
 
 ```
 source .venv/bin/activate
-python bench/run.py                      # the run above (about 6 to 9 minutes on 2 CPUs)
+python bench/run.py                      # the run above ({res["seconds"] / 60:.0f} minutes here)
 python bench/run.py --docs 200 --naive 50 --rounds 3 --big 0   # a quick look
 python bench/report.py bench/out/results.json   # this file again from the stored figures
 ```

@@ -499,7 +499,30 @@ def _group(key: tuple[str, int, str]) -> str:
     return parts[0]
 
 
+def phase_memory(out: str, limit: int, every: int) -> dict:
+    """Peak RSS and the memory Python holds (tracemalloc) while one process builds the first
+    `limit` documents; at the end, the source files that allocated what is still held."""
+    import tracemalloc
+
+    layout = Layout(Path(out))
+    pipeline = _pipeline(layout)
+    _warm(pipeline, layout)
+    files = _files(layout.corpus)[:limit]
+    tracemalloc.start(1)
+    steps = []
+    for i, path in enumerate(files, start=1):
+        _timed_build(pipeline, path, layout.scratch / "memory")
+        if i % every == 0 or i == len(files):
+            steps.append([i, _rss_mb(), tracemalloc.get_traced_memory()[0] / 2**20])
+    held = tracemalloc.take_snapshot().statistics("filename")
+    tracemalloc.stop()
+    top = [[_module_of(stat.traceback[0].filename), stat.size / 2**20, stat.count]
+           for stat in held[:12]]  # fmt: skip
+    return {"docs": len(files), "steps": steps, "top": top}
+
+
 PHASES = {
+    "memory": phase_memory,
     "contexts": phase_contexts,
     "round": phase_round,
     "batch": phase_batch,
@@ -708,6 +731,14 @@ def _manifests(folder: Path) -> dict[str, Any]:
         for line in data.decode("utf-8").splitlines()[1:-1]:
             key = line.strip().split(":", 1)[0].strip('"')
             keys[key] = keys.get(key, 0) + len(line.encode()) + 1
+        try:
+            deps = json.loads(data).get("dependencies", {})
+        except (ValueError, AttributeError):
+            deps = {}
+        for key, value in deps.items() if isinstance(deps, dict) else ():
+            name = f"dependencies.{key}"
+            size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+            keys[name] = keys.get(name, 0) + size
     sizes.sort()
     return {
         "count": len(sizes),
@@ -752,7 +783,8 @@ def main() -> None:
     parser.add_argument("--big", type=int, default=10000,
                         help="documents of the second corpus for peak RSS (0: skip)")  # fmt: skip
     parser.add_argument("--long", type=int, default=999, help="lines of the long case")
-    parser.add_argument("--profile", type=int, default=300, help="documents profiled")
+    parser.add_argument("--profile", type=int, default=250,
+                        help="documents profiled (cProfile, then tracemalloc)")  # fmt: skip
     parser.add_argument("--cold", type=int, default=2, help="cold builds a round")
     parser.add_argument("--jobs", type=int, default=None, help="workers of the pool runs")
     parser.add_argument("--seed", type=int, default=7)
@@ -889,6 +921,7 @@ def measure(args: argparse.Namespace, phase: Any = _phase, say: Any = print) -> 
         shutil.rmtree(layout.big_corpus, ignore_errors=True)
         shutil.rmtree(layout.out / "pool-big", ignore_errors=True)
     profile = phase("profile", out, min(args.profile, count), 25)
+    memory = phase("memory", out, min(args.profile, count), max(1, min(args.profile, count) // 5))
     say("profiled")
     before_edit = phase("batch", out, 1, False, str(layout.batch), str(layout.corpus))
     if before_edit["skipped"] != count:  # the code changed under the run: start from a build
@@ -926,6 +959,7 @@ def measure(args: argparse.Namespace, phase: Any = _phase, say: Any = print) -> 
         "pool": pool,
         "big": big,
         "profile": profile,
+        "memory": memory,
         "edit": {
             "note": edited[0],
             "printing": edited[1],

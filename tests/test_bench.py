@@ -60,6 +60,7 @@ def test_smoke_run_on_three_documents(tmp_path: Path) -> None:
         assert long["basic"]["built"] and long["amendment"]["built"]
     assert len(results["cold_split"][0]["steps"]) == 6
     assert results["profile"]["by_tottime"] and results["profile"]["groups"]
+    assert results["memory"]["steps"][-1][0] == 3 and results["memory"]["top"]
     edit = results["edit"]
     assert edit["built"] + edit["refreshed"] == 3 and edit["built"] >= 1
 

@@ -1725,3 +1725,19 @@ def test_training_and_medical_words(chain) -> None:
     )
     findings = findings_of(chain, topic)
     assert not [f for f in findings if f.rule_id.startswith("QC-TRAINING")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["smith at army dot mil", "j.smith [at] army [dot] mil", "jsmith(at)army.mil", "a.b at c.gov"],
+)
+def test_e_mail_addresses_spelt_out_are_personal_data(text: str) -> None:
+    assert [h.what for h in find_contact_data(text)] == ["an e-mail address"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["training at the schoolhouse in the United States", "spares at depot level. Other items"],
+)
+def test_at_in_prose_is_not_an_e_mail_address(text: str) -> None:
+    assert not find_contact_data(text)

@@ -22,6 +22,7 @@ import math
 import multiprocessing
 import os
 import signal
+import sys
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -482,6 +483,7 @@ def _worker_main(conn: Connection, pipeline: Pipeline, output_dir: Path, redline
     handle; SIGTERM ends the worker (a file being written is removed, see `output.files`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit_on_term)
+    sys.unraisablehook = _term_again
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     try:
         while True:
@@ -498,6 +500,16 @@ def _worker_main(conn: Connection, pipeline: Pipeline, output_dir: Path, redline
 
 def _exit_on_term(signum: int, frame: Any) -> None:
     raise SystemExit(128 + signum)
+
+
+def _term_again(unraisable: Any) -> None:
+    """SIGTERM arrived where its SystemExit cannot stop the worker (inside a callback from C
+    code, which Python reports as "Exception ignored"): send it again, to be raised at the next
+    step of Python code, which ends the worker as `_exit_on_term` means to."""
+    if isinstance(unraisable.exc_value, SystemExit):
+        os.kill(os.getpid(), signal.SIGTERM)
+        return
+    sys.__unraisablehook__(unraisable)
 
 
 class _Worker:

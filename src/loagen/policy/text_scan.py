@@ -255,8 +255,13 @@ def find_cui(text: str) -> tuple[TextHit, ...]:
 _EMAIL = re.compile(
     r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+\s*@\s*[A-Za-z0-9-]+(?:\s*\.\s*[A-Za-z0-9-]+)+"
 )
+_AT = r"(?:\s*[\[({<]\s*at\s*[\])}>]\s*|\s+at\s+)"
+_DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+|\.)"
 _EMAIL_SPELT = re.compile(
-    r"\b[A-Za-z0-9._%+-]+\s*[\[(]\s*at\s*[\])]\s*[A-Za-z0-9-]+(?:\s*[\[(]\s*dot\s*[\])]\s*[A-Za-z0-9-]+)+",
+    # "name [at] army [dot] mil", "name(at)army.mil", "name at army dot mil": the bare words
+    # only with a domain the address could end in, so prose ("met at the port") is not read
+    rf"\b[A-Za-z0-9._%+-]+{_AT}[A-Za-z0-9-]+(?:{_DOT}[A-Za-z0-9-]+)*{_DOT}"
+    r"(?:mil|gov|com|org|net|edu|int|us|uk|[a-z]{2})\b",
     re.IGNORECASE,
 )
 _PHONE = re.compile(
