@@ -124,3 +124,41 @@ def test_nato_awacs_surcharge_is_waived() -> None:
     c = _costs(data)
     assert c.administrative_charge == 0
     assert "NATO AWACS" in c.surcharge_exemption
+
+
+# -- any case: the schedule adds up to the total, cents included ------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_LINE_KINDS = st.tuples(
+    st.decimals(min_value="0", max_value="250000000", places=2),  # unit cost, with cents
+    st.integers(min_value=1, max_value=40),  # quantity
+    st.integers(min_value=1, max_value=60),  # first month
+    st.integers(min_value=0, max_value=60),  # months more
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    lines=st.lists(_LINE_KINDS, min_size=1, max_size=12),
+    pch=st.decimals(min_value="0", max_value="5000000", places=2),
+    transport=st.decimals(min_value="0", max_value="5000000", places=2),
+)
+def test_a_computed_schedule_always_adds_up_to_the_total(lines, pch, transport) -> None:
+    data = example("BN-D-QAA/basic")
+    template = data["lines"][3]  # a stock line without sole source or nonrecurring cost
+    data["lines"] = [
+        {**template, "number": f"{i + 1:03d}", "unit_cost": float(cost) if cost % 1 else int(cost),
+         "quantity": quantity, "months": f"{first}-{first + more}"}
+        for i, (cost, quantity, first, more) in enumerate(lines)
+    ]  # fmt: skip
+    data["accessorial"] = {
+        "packing_crating_handling": float(pch), "transportation": float(transport), "other": 0,
+    }  # fmt: skip
+    c = _costs(data)
+    assert c.schedule_source == "computed"
+    assert c.schedule_total == c.total_estimated_cost  # to the cent
+    assert all(row.amount >= 0 for row in c.schedule)
+    cumulative = [row.cumulative for row in c.schedule]
+    assert cumulative == sorted(cumulative) and cumulative[-1] == c.total_estimated_cost
