@@ -121,6 +121,18 @@ def summarise(res: dict[str, Any]) -> dict[str, Any]:
     }
     s["per_doc"]["max"] = doc_medians[-1]
     s["once"] = {k: [r["once"][k] for r in res["round"]] for k in res["round"][0]["once"]}
+    s["gc"] = {"loagen": [], "naive": [], "full_runs": [], "longest": []}
+    for rnd in res["round"]:
+        seen = rnd.get("gc")
+        if seen is None:
+            continue
+        built = sum(sha is not None for sha in rnd["sha256"])
+        for owner, count in (("loagen", built), ("naive", len(rnd["naive"]))):
+            runs = seen.get(owner, {})
+            s["gc"][owner].append(1000 * sum(row[1] for row in runs.values()) / max(1, count))
+        full = seen.get("loagen", {}).get("2", [0, 0.0, 0.0])
+        s["gc"]["full_runs"].append(full[0])
+        s["gc"]["longest"].append(1000 * full[2])
 
     batch_ms, batch_ratio, batch_wall = [], [], []
     for k, b in enumerate(res["batch"]):
@@ -278,6 +290,15 @@ def write_report(res: dict[str, Any], path: Path) -> None:
             "-",
         ),
         (
+            "Of which Python's garbage collector (cyclic collections run while building, "
+            "CPU a document)",
+            f"{fmt(s['gc']['loagen'], 2, 'ms')}; full collections: "
+            f"{fmt(s['gc']['full_runs'], 0)} a round, the longest "
+            f"{fmt(s['gc']['longest'], 0, 'ms')}",
+            f"naive: {fmt(s['gc']['naive'], 2, 'ms')} a document (in the same process, so "
+            "its collections also walk what loagen keeps)",
+        ),
+        (
             "Once a process (not in the figures above): note library, the 3 templates",
             f"{fmt(s['once']['library_ms'], 0, 'ms')}, {fmt(s['once']['templates_ms'], 0, 'ms')} "
             "CPU",
@@ -326,7 +347,7 @@ def write_report(res: dict[str, Any], path: Path) -> None:
         ),
     ]
     if has_cold:
-        rows[7:7] = [
+        rows[8:8] = [
             (
                 f"Cold `loagen build` of one example ({Path(res['example']).parent.name}/"
                 f"{Path(res['example']).name}), process start to exit",
@@ -359,7 +380,7 @@ def write_report(res: dict[str, Any], path: Path) -> None:
             ),
         ]
     else:
-        rows.insert(7, ("Cold `loagen build`, imports", "not measured (`--cold 0`)", "-"))
+        rows.insert(8, ("Cold `loagen build`, imports", "not measured (`--cold 0`)", "-"))
     if big:
         rows.append(
             (

@@ -291,6 +291,36 @@ def phase_contexts(out: str, sample: list[int], long_lines: list[int], check: in
             "same_xml": same}  # fmt: skip
 
 
+class _GcTime:
+    """CPU time of the garbage collector's runs, by whose work triggered them and by
+    generation: {owner: {generation: [runs, CPU seconds, longest run]}}."""
+
+    def __init__(self) -> None:
+        import gc
+
+        self.owner = "other"
+        self.seen: dict[str, dict[str, list[float]]] = {}
+        self._started = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = _cpu()
+            return
+        spent = _cpu() - self._started
+        row = self.seen.setdefault(self.owner, {}).setdefault(
+            str(info["generation"]), [0, 0.0, 0.0]
+        )
+        row[0] += 1
+        row[1] += spent
+        row[2] = max(row[2], spent)
+
+    def stop(self) -> None:
+        import gc
+
+        gc.callbacks.remove(self._callback)
+
+
 def phase_round(out: str, round_no: int, sample: list[int]) -> dict:
     """One round: the corpus in chunks, the naive way and loagen alternating chunk by chunk."""
     layout = Layout(Path(out))
@@ -303,14 +333,17 @@ def phase_round(out: str, round_no: int, sample: list[int]) -> dict:
     target = layout.rounds
     loagen: list[Any] = [None] * len(files)
     naive_times: dict[int, tuple[float, float]] = {}
+    gc_time = _GcTime()
     for c, start in enumerate(range(0, len(files), CHUNK)):
         chunk = range(start, min(start + CHUNK, len(files)))
 
         def run_loagen(chunk: range = chunk) -> None:
+            gc_time.owner = "loagen"
             for i in chunk:
                 loagen[i] = _timed_build(pipeline, files[i], target)
 
         def run_naive(chunk: range = chunk) -> None:
+            gc_time.owner = "naive"
             for i in chunk:
                 if i in in_sample:
                     naive_times[i] = naive.render(f"doc-{i}")
@@ -320,8 +353,10 @@ def phase_round(out: str, round_no: int, sample: list[int]) -> dict:
         )
         first()
         second()
+    gc_time.stop()
     return {
         "once": once,
+        "gc": gc_time.seen,
         "stages": [row[0] for row in loagen],
         "wall": [row[1] for row in loagen],
         "sha256": [row[2] for row in loagen],

@@ -50,3 +50,21 @@ def chain(tmp_path: Path):
         return load_document(write_chain(tmp_path / f"c{counter['n']}", *docs))
 
     return make
+
+
+AMENDMENT = CASES / "BN-D-QAA" / "amendment-1.json"
+
+
+@pytest.fixture(scope="module")
+def pipeline():
+    """The project's pipeline (its note library and templates), for a module's tests."""
+    from loagen.pipeline import Pipeline
+    from loagen.project import Project
+
+    return Pipeline(Project.at(ROOT))
+
+
+@pytest.fixture(scope="module")
+def built(pipeline, tmp_path_factory) -> Path:
+    """BN-D-QAA Amendment 1 built into a scratch folder: the DOCX."""
+    return pipeline.build(AMENDMENT, tmp_path_factory.mktemp("built")).docx_path

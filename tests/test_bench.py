@@ -45,6 +45,7 @@ def test_smoke_run_on_three_documents(tmp_path: Path) -> None:
     assert contexts["errors"] == [] and contexts["checked"] == contexts["same_xml"] > 0
     (rnd,) = results["round"]
     assert all(sha for sha in rnd["sha256"]), "every corpus document is built"
+    assert isinstance(rnd["gc"], dict)
     assert all(len(stages) == len(run.STAGES) for stages in rnd["stages"])
     assert all(t >= 0 for stages in rnd["stages"] for t in stages)
     assert sorted(rnd["naive"], key=int) == ["0", "1", "2"]

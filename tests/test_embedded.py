@@ -29,22 +29,8 @@ from loagen.cli import app
 from loagen.errors import CaseError
 from loagen.manifest import Manifest
 from loagen.pipeline import Pipeline
-from loagen.project import Project
 
-from .conftest import CASES, ROOT, example, write_chain
-
-AMENDMENT = CASES / "BN-D-QAA" / "amendment-1.json"
-
-
-@pytest.fixture(scope="module")
-def pipeline() -> Pipeline:
-    return Pipeline(Project.at(ROOT))
-
-
-@pytest.fixture(scope="module")
-def built(pipeline: Pipeline, tmp_path_factory) -> Path:
-    """BN-D-QAA Amendment 1 built into a scratch folder."""
-    return pipeline.build(AMENDMENT, tmp_path_factory.mktemp("built")).docx_path
+from .conftest import AMENDMENT, CASES, ROOT, example, write_chain
 
 
 def _parts(path: Path) -> dict[str, bytes]:

@@ -30,22 +30,9 @@ from loagen.ops.report import (
 from loagen.pipeline import Pipeline
 from loagen.policy.rules import Term
 from loagen.policy.selection import Decision, SelectedNote, Selection
-from loagen.project import Project
 
-from .conftest import CASES, ROOT, example, write_chain
+from .conftest import AMENDMENT, CASES, ROOT, example, write_chain
 from .projects import add_text, make_project, note_file
-
-AMENDMENT = CASES / "BN-D-QAA" / "amendment-1.json"
-
-
-@pytest.fixture(scope="module")
-def pipeline() -> Pipeline:
-    return Pipeline(Project.at(ROOT))
-
-
-@pytest.fixture(scope="module")
-def built(pipeline: Pipeline, tmp_path_factory) -> Path:
-    return pipeline.build(AMENDMENT, tmp_path_factory.mktemp("built")).docx_path
 
 
 def _text(page: str) -> str:

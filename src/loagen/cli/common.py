@@ -10,6 +10,7 @@ import re
 import signal
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -161,3 +162,25 @@ BatchPathsArg = Annotated[
         show_default=False,
     ),
 ]
+
+
+ReviewPathsArg = Annotated[
+    list[Path],
+    typer.Argument(
+        help="Case files (JSON or YAML), folders of them, or Word documents built by loagen "
+        "(.docx).",
+        show_default=False,
+    ),
+]
+
+
+def date_option(value: str | None, option: str) -> date | None:
+    """A date option written YYYY-MM-DD (None when not given); a usage error otherwise."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"expected a date written YYYY-MM-DD, got {value!r}", param_hint=option
+        ) from None

@@ -22,6 +22,7 @@ from .common import (
     JsonOpt,
     OutputOpt,
     command,
+    date_option,
     err,
     out,
 )
@@ -273,19 +274,6 @@ def batch(
         raise typer.Exit(EXIT_FAILED)
 
 
-def _date_option(value: str | None, option: str):  # noqa: ANN202
-    from datetime import date
-
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(
-            f"expected a date written YYYY-MM-DD, got {value!r}", param_hint=option
-        ) from None
-
-
 @command(rich_help_panel=PANEL)
 def restate(
     paths: BatchPathsArg,
@@ -318,8 +306,8 @@ def restate(
     from ..ops.batch import BatchReport, run_batch
     from ..ops.restate import restate as restate_documents
 
-    previous = _date_option(previous_offer_date, "--previous-offer-date")
-    expires = _date_option(offer_expiration_date, "--offer-expiration-date")
+    previous = date_option(previous_offer_date, "--previous-offer-date")
+    expires = date_option(offer_expiration_date, "--offer-expiration-date")
     restated = restate_documents(paths, previous, expires)
     built = BatchReport()
     if restated.written:

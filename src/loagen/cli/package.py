@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 from rich.markup import escape
 
 from ..errors import EXIT_FAILED, LoagenError, NoteError
-from .common import _pipeline, _print_error, command, err, out
+from .common import JsonOpt, ReviewPathsArg, _pipeline, _print_error, command, err, out
 
 PANEL = "Review documents"
 
@@ -94,14 +94,8 @@ def _print_document(path: Path, document: Any, found: Any, verdict: Any) -> None
 
 @command(rich_help_panel=PANEL)
 def package(
-    paths: Annotated[
-        list[Path],
-        typer.Argument(
-            help="Case files (JSON or YAML), folders of them, or Word documents built by loagen.",
-            show_default=False,
-        ),
-    ],
-    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    paths: ReviewPathsArg,
+    as_json: JsonOpt = False,
 ) -> None:
     """List the supporting documents each document's CTS LOA package must hold.
 

@@ -9,20 +9,14 @@ import typer
 from rich.markup import escape
 
 from ..errors import EXIT_FAILED, LoagenError
-from .common import _pipeline, _print_error, command, err, out
+from .common import ReviewPathsArg, _pipeline, _print_error, command, err, out
 
 PANEL = "Review documents"
 
 
 @command(rich_help_panel=PANEL)
 def report(
-    paths: Annotated[
-        list[Path],
-        typer.Argument(
-            help="Case files, folders of them, or Word documents built by loagen (.docx).",
-            show_default=False,
-        ),
-    ],
+    paths: ReviewPathsArg,
     output: Annotated[
         Path | None,
         typer.Option(

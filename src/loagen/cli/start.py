@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 
-from .common import _present, app, command, err, out
+from .common import _present, app, command, date_option, err, out
 
 PANEL = "Start and edit case files"
 
@@ -59,17 +58,6 @@ def _print_to_fill(started, *, build_hint: bool = True) -> None:  # noqa: ANN001
             f"then check it with `loagen check {shown}` and build it with `loagen build {shown}`",
             markup=False,
         )
-
-
-def _date_option(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(
-            f"expected a date written YYYY-MM-DD, got {value!r}", param_hint=option
-        ) from None
 
 
 # -- new -------------------------------------------------------------------------------------------------
@@ -212,7 +200,7 @@ def _next(
     started = next_document(
         path,
         kind,
-        implementation_date=_date_option(implementation_date, "--implementation-date"),
+        implementation_date=date_option(implementation_date, "--implementation-date"),
         as_yaml=as_yaml,
         branch=branch,
     )
