@@ -295,8 +295,17 @@ def write_report(res: dict[str, Any], path: Path) -> None:
             f"{fmt(s['gc']['loagen'], 2, 'ms')}; full collections: "
             f"{fmt(s['gc']['full_runs'], 0)} a round, the longest "
             f"{fmt(s['gc']['longest'], 0, 'ms')}",
-            f"naive: {fmt(s['gc']['naive'], 2, 'ms')} a document (in the same process, so "
-            "its collections also walk what loagen keeps)",
+            f"naive: {fmt(s['gc']['naive'], 2, 'ms')} a document (in the same process, its "
+            "collections also walk what loagen keeps: see the naive way alone below)",
+        ),
+        (
+            "Naive docxtpl alone, in a process of its own (no loagen code or objects; one run, "
+            "after the rounds)",
+            f"{res['naive_rss']['ms_per_doc']:.1f} ms CPU a document, of which "
+            f"{res['naive_rss']['gc_ms_per_doc']:.2f} ms garbage collection"
+            if "ms_per_doc" in res["naive_rss"]
+            else "not measured",
+            "-",
         ),
         (
             "Once a process (not in the figures above): note library, the 3 templates",
@@ -347,7 +356,7 @@ def write_report(res: dict[str, Any], path: Path) -> None:
         ),
     ]
     if has_cold:
-        rows[8:8] = [
+        rows[9:9] = [
             (
                 f"Cold `loagen build` of one example ({Path(res['example']).parent.name}/"
                 f"{Path(res['example']).name}), process start to exit",
@@ -380,7 +389,7 @@ def write_report(res: dict[str, Any], path: Path) -> None:
             ),
         ]
     else:
-        rows.insert(8, ("Cold `loagen build`, imports", "not measured (`--cold 0`)", "-"))
+        rows.insert(9, ("Cold `loagen build`, imports", "not measured (`--cold 0`)", "-"))
     if big:
         rows.append(
             (
@@ -431,7 +440,15 @@ def write_report(res: dict[str, Any], path: Path) -> None:
         f"{times(s['ratio_sample'])} on the same {nsample} documents, CPU against CPU in the "
         f"same processes ({times(s['ratio_all'])} with the whole corpus; "
         f"{times(s['batch_ratio'])} for `run_batch --jobs 1`, whose figure also holds the "
-        "planning, the library load and the template compilation).",
+        "planning, the library load and the template compilation)"
+        + (
+            f". The naive way alone, in a process of its own: "
+            f"{res['naive_rss']['ms_per_doc']:.1f} ms a document, "
+            f"{res['naive_rss']['ms_per_doc'] / cpu:.1f}x the whole pipeline's median "
+            "(not interleaved: a cross-check only)."
+            if "ms_per_doc" in res["naive_rss"]
+            else "."
+        ),
         f"- **At most 2.5 ms of CPU a document**: {verdict(cpu <= 2.5)}: "
         f"{fmt(s['loagen_all'], 2, 'ms')} ({fmt(s['batch_ms'], 2, 'ms')} through `run_batch`).",
         (

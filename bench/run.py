@@ -446,12 +446,18 @@ def phase_long(out: str, lines: int, reverse: bool) -> dict:
 
 
 def phase_naive_rss(out: str, names: list[str]) -> dict:
-    """Peak RSS of a process rendering documents the naive way (no loagen imported)."""
+    """The naive way alone in a process (no loagen imported): its CPU a document, the garbage
+    collector's share of it, and its peak RSS."""
     layout = Layout(Path(out))
     naive = _Naive(layout)
-    for name in names:
-        naive.render(name)
-    return {"rss_mb": _rss_mb(), "loagen_imported": "loagen" in sys.modules}
+    naive.render("warmup")
+    gc_time = _GcTime()
+    gc_time.owner = "naive"
+    cpu = [naive.render(name)[0] for name in names]
+    gc_time.stop()
+    gc_cpu = sum(row[1] for row in gc_time.seen.get("naive", {}).values())
+    return {"rss_mb": _rss_mb(), "loagen_imported": any(m.split(".")[0] == "loagen" for m in sys.modules),
+            "ms_per_doc": 1000 * sum(cpu) / len(cpu), "gc_ms_per_doc": 1000 * gc_cpu / len(cpu)}  # fmt: skip
 
 
 def phase_profile(out: str, limit: int, top: int) -> dict:

@@ -1741,3 +1741,9 @@ def test_e_mail_addresses_spelt_out_are_personal_data(text: str) -> None:
 )
 def test_at_in_prose_is_not_an_e_mail_address(text: str) -> None:
     assert not find_contact_data(text)
+
+
+def test_a_case_designator_is_not_a_marking(chain) -> None:
+    # the three letters of a case identifier are a code: BN-B-CUI is no CUI marking
+    docs = edit(zea, ("case_id", "BN-B-CUI"))
+    assert not by_rule(findings_of(chain, docs), "QC-CUI")

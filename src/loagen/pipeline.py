@@ -22,7 +22,7 @@ from pathlib import Path
 
 from . import __version__
 from .case.embedded import is_built_document, load_recorded_chain
-from .case.loading import CaseFile, load_chain
+from .case.loading import CASE_CACHE_SIZE, CaseFile, load_chain
 from .document.assembly import LoaDocument, assemble
 from .document.costs import TOTALS
 from .errors import CheckError, Problem
@@ -106,10 +106,14 @@ class Pipeline:
         *,
         note_library: Path | None = None,
         templates: Path | None = None,
+        keep: int = CASE_CACHE_SIZE,
     ) -> None:
         self.project = project
         self.note_library_folder = Path(note_library or project.note_library)
         self.templates_folder = Path(templates or project.templates)
+        self.keep = keep
+        """How many case files (and states of their notes in force) it keeps between
+        documents: a batch needs its cases' recent documents, the studio every document."""
         self._files: dict[str, CaseFile] = {}
         self._in_force: dict[tuple[str, ...], CaseNotes] = {}
 
@@ -133,7 +137,7 @@ class Pipeline:
         loagen, the chain its build record holds (see `case.embedded`)."""
         if is_built_document(path):
             return load_recorded_chain(Path(path), self._files)
-        return load_chain(Path(path), self._files)
+        return load_chain(Path(path), self._files, keep=self.keep)
 
     def assemble(self, files: tuple[CaseFile, ...]) -> LoaDocument:
         """History, costs and wording of the last file of a chain."""
@@ -165,7 +169,7 @@ class Pipeline:
                 )
             decisions = decide_notes(earlier, self.library, before=state)
             state = after(state, decisions, earlier.title)
-            if len(self._in_force) > 4096:
+            if len(self._in_force) >= self.keep:
                 self._in_force.clear()
             self._in_force[self._key(files[:end])] = state
         return state

@@ -356,7 +356,9 @@ MAX_CHAIN = 500
 """Most documents a chain of `previous` snapshots may hold."""
 
 
-def load_chain(path: Path, cache: dict[str, CaseFile] | None = None) -> tuple[CaseFile, ...]:
+def load_chain(
+    path: Path, cache: dict[str, CaseFile] | None = None, *, keep: int | None = None
+) -> tuple[CaseFile, ...]:
     """Load a document and every `previous` snapshot, oldest first.
 
     `cache` (absolute path -> CaseFile) lets a batch validate each file once: a file whose
@@ -383,7 +385,7 @@ def load_chain(path: Path, cache: dict[str, CaseFile] | None = None) -> tuple[Ca
             )
         seen.add(resolved)
         try:
-            loaded = _load_cached(current, cache)
+            loaded = _load_cached(current, cache, keep or CASE_CACHE_SIZE)
         except CaseError as exc:
             if chain and exc.message == "case file not found":
                 later = chain[-1]
@@ -413,7 +415,7 @@ def load_chain(path: Path, cache: dict[str, CaseFile] | None = None) -> tuple[Ca
     return tuple(chain)
 
 
-def _load_cached(path: Path, cache: dict[str, CaseFile] | None) -> CaseFile:
+def _load_cached(path: Path, cache: dict[str, CaseFile] | None, keep: int) -> CaseFile:
     if cache is None:
         return load_case(path)
     raw = read_limited(path, "case file", CaseError)
@@ -424,12 +426,13 @@ def _load_cached(path: Path, cache: dict[str, CaseFile] | None) -> CaseFile:
         return found
     loaded = load_case(path, raw)
     cache.pop(key, None)
-    while len(cache) >= CASE_CACHE_SIZE:
+    while len(cache) >= keep:
         del cache[next(iter(cache))]  # the file read longest ago
     cache[key] = loaded
     return loaded
 
 
-CASE_CACHE_SIZE = 4096
-"""Case files a `load_chain` cache keeps (the oldest read goes first): every document of a
-large project, so a batch, an impact preview or the studio reads each file once."""
+CASE_CACHE_SIZE = 512
+"""Case files a `load_chain` cache keeps by default (the oldest read goes first): enough for a
+batch, which reads a case's documents one after the other; the studio, which goes over every
+document again and again, keeps more (`keep`)."""

@@ -17,6 +17,7 @@ written is complete (see `output.files`), and the next run finishes the rest.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import hashlib
 import math
 import multiprocessing
@@ -443,14 +444,25 @@ def run_batch(
     if tasks:
         pipeline = Pipeline(project)
         pipeline.library  # noqa: B018 (load once here: a broken library stops the batch now)
-        if jobs == 1 or len(tasks) < 4:
-            events.started()
-            for task in tasks:
-                result = run_task(pipeline, task, output_dir, redline)
-                report.results.append(result)
-                events.finished(result)
-        else:
-            _Pool(pipeline, output_dir, redline, min(jobs, len(tasks))).run(tasks, report, events)
+        frozen = len(tasks) >= WARM_FROM
+        if frozen:
+            # compile every template once, before the workers fork, and leave what is loaded
+            # once out of the garbage collector's walks (it lives as long as the batch)
+            pipeline.renderer.all_templates()
+            gc.freeze()
+        try:
+            if jobs == 1 or len(tasks) < 4:
+                events.started()
+                for task in tasks:
+                    result = run_task(pipeline, task, output_dir, redline)
+                    report.results.append(result)
+                    events.finished(result)
+            else:
+                pool = _Pool(pipeline, output_dir, redline, min(jobs, len(tasks)))
+                pool.run(tasks, report, events)
+        finally:
+            if frozen:
+                gc.unfreeze()
 
     if pdf:
         wanted = [
@@ -476,6 +488,8 @@ def _pdf_out_of_date(docx: Path) -> bool:
 # -- the worker processes ---------------------------------------------------------------------------
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+WARM_FROM = 20
+"""From this many documents to build, a batch compiles every template before it starts."""
 
 
 def _worker_main(conn: Connection, pipeline: Pipeline, output_dir: Path, redline: bool) -> None:

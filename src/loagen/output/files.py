@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import signal
 from pathlib import Path
 
 from ..errors import OutputError
@@ -64,10 +65,34 @@ def atomic_write(path: Path, data: bytes) -> None:
     write_pair(((path, data),))
 
 
+_HELD = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextlib.contextmanager
+def _signals_held():  # noqa: ANN202
+    """Hold Ctrl-C and SIGTERM while files are written and renamed (a few milliseconds): a stop
+    asked for meanwhile takes effect right after, never between creating a temporary file and
+    recording it for clean-up."""
+    block = getattr(signal, "pthread_sigmask", None)
+    if block is None:
+        yield
+        return
+    old = block(signal.SIG_BLOCK, _HELD)
+    try:
+        yield
+    finally:
+        block(signal.SIG_SETMASK, old)
+
+
 def write_pair(files: tuple[tuple[Path, bytes], ...]) -> None:
     """Write files as one: every temporary file first, then the renames in order. On a failure
     nothing new is left behind (a new file whose partner could not be renamed is removed when
-    there was no old one)."""
+    there was no old one); a stop signal waits until the files are written or cleaned up."""
+    with _signals_held():
+        _write_pair(files)
+
+
+def _write_pair(files: tuple[tuple[Path, bytes], ...]) -> None:
     temps: list[tuple[Path, Path]] = []
     try:
         for path, data in files:

@@ -44,8 +44,9 @@ _RECORDS = {"package", "congressional_notification", "exceptions_to_policy", "no
 """Parts of a case file that record facts about the case and are not printed on the LOA: their
 text is read by the marking checks (a case file must not hold classified or controlled
 information), not by the wording checks of the LOA's text."""
-_NOT_TEXT = {"previous"}
-"""Text fields that are not prose: a file name."""
+_NOT_TEXT = {"previous", "case_id"}
+"""Text fields that are not prose: a file name; the case identifier (its three-letter
+designator is a code, so "BN-B-CUI" is not a CUI marking)."""
 
 
 def _is_free_text(field: Any) -> bool:

@@ -16,6 +16,7 @@ import math
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Any
 
 from lxml import etree
 
@@ -381,24 +382,24 @@ class _Layout:
 
     def __init__(self, styles_xml: bytes) -> None:
         self.styles, self.default = styles_of(styles_xml)
-        self.boxes: dict[tuple[str, float, str], _Box] = {}
-        self.rows: dict[tuple[str, tuple[float, ...], str], tuple[float, float, bool, bool]] = {}
-        self.parts: dict[tuple[str, float, float], int] = {}
+        self.boxes: dict[tuple[int, int, float, str], _Box] = {}
+        self.rows: dict[tuple[int, int, tuple[float, ...], str], tuple[float, float, bool, bool]]
+        self.rows = {}
+        self.parts: dict[tuple[int, int, float, float], int] = {}
 
     def box(self, xml: str, width: float, table_style: str = "") -> _Box:
-        key = (xml, width, table_style)
+        key = (*_key(xml), width, table_style)
         found = self.boxes.get(key)
         if found is None:
             in_table = self.styles.get(table_style, self.default) if table_style else None
             found = _quick_paragraph(xml, self.styles, self.default, width, in_table)
-            if len(self.boxes) < 50_000:
-                self.boxes[key] = found
+            _remember(self.boxes, key, found)
         return found
 
     def row(self, xml: str, grid: tuple[float, ...], table_style: str
             ) -> tuple[float, float, bool, bool]:  # fmt: skip
         """(height, line height, a heading row, may split across pages) of one table row."""
-        key = (xml, grid, table_style)
+        key = (*_key(xml), grid, table_style)
         found = self.rows.get(key)
         if found is not None:
             return found
@@ -424,9 +425,28 @@ class _Layout:
                 after = box.after
             tallest = max(tallest, height + after)
         found = (max(tallest + BORDER, minimum), line_height, is_heading, splits)
-        if len(self.rows) < 50_000:
-            self.rows[key] = found
+        _remember(self.rows, key, found)
         return found
+
+
+_DIGITS = str.maketrans("123456789", "000000000")
+CACHE_SIZE = 20_000
+"""Paragraphs, rows and parts a layout remembers (then it starts again): a few megabytes."""
+
+
+def _key(xml: str) -> tuple[int, int]:
+    """What a paragraph's or row's layout is remembered by: a hash and the length of its XML
+    with every digit read as 0 (Arial's digits are all as wide, so an amount or a date lays
+    out like any other of its length; attribute values keep their length too). Only a hash is
+    kept, not the text."""
+    same = xml.translate(_DIGITS)
+    return hash(same), len(same)
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(cache) >= CACHE_SIZE:
+        cache.clear()
+    cache[key] = value
 
 
 _PPR_XML = re.compile(r"<w:pPr>(.*?)</w:pPr>", re.S)
@@ -438,6 +458,13 @@ _SIZE_PROP = re.compile(r'<w:sz w:val="(\d+)"/>')
 _RUN_CONTENT = re.compile(r"<w:t(?:\s[^>]*)?>(.*?)</w:t>|<w:t/>|<w:tab/>|<w:br(?:\s[^>]*)?/>", re.S)
 _ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'"}
 _ENTITY = re.compile(r"&(?:amp|lt|gt|quot|apos);")
+
+
+@lru_cache(maxsize=256)
+def _in_table(style: Style, table: Style) -> Style:
+    """A paragraph style inside a table whose style sets the line spacing (one object for each
+    pair, so the layouts of its paragraphs are looked up, not worked out again)."""
+    return replace(style, line=table.line)
 
 
 def _quick_paragraph(xml: str, styles: dict[str, Style], default: Style, width: float,
@@ -453,7 +480,7 @@ def _quick_paragraph(xml: str, styles: dict[str, Style], default: Style, width: 
         style_id = only.group(1) if only else None
     style = styles.get(style_id, default) if style_id else (in_table or default)
     if in_table is not None and style_id and style.exact == 0 and style.line != in_table.line:
-        style = replace(style, line=in_table.line)
+        style = _in_table(style, in_table)
     pieces: list[tuple[str, str, bool, float]] = []
     page_break = style.page_break_before
     for run in _RUN_XML.finditer(xml):
@@ -526,12 +553,11 @@ def estimate_pages(document_xml: bytes | str, styles_xml: bytes) -> int:
     # distinct part is counted once.
     total = 0
     for part in _parts(body):
-        key = (part, width, height)
+        key = (*_key(part), width, height)
         count = layout.parts.get(key)
         if count is None:
             count = _flow(part, layout, width, height)
-            if len(layout.parts) < 2_000:
-                layout.parts[key] = count
+            _remember(layout.parts, key, count)
         total += count
     return max(total, 1)
 

@@ -38,6 +38,7 @@ from .forms import FieldSpec, field_id, model_form, read_form
 from .notefile import NoteFileError, compose, front_data, line_field, split_note, version_texts
 from .security import PathRefused, confine
 from .web import Studio
+from .workspace import STUDIO_KEEP
 
 NOTE_ID = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,99}$")
 
@@ -201,7 +202,7 @@ def edit_impact(studio: Studio, path: Path, note_id: str, text: str) -> Impact:
             ]  # fmt: skip
             impact.seconds = time.perf_counter() - started
             return impact
-        edited = Pipeline(project, note_library=folder)
+        edited = Pipeline(project, note_library=folder, keep=STUDIO_KEEP)
         with workspace.lock:
             saved = workspace.pipeline()
             try:

@@ -29,6 +29,10 @@ from ..project import CaseSources, Project, SourceInfo, find_case_files
 from ..reading import read_limited
 from .preview import Preview, docx_to_html
 
+STUDIO_KEEP = 8192
+"""Case files the studio's pipelines keep: every document of a large project, so a list, a
+page or an impact preview reads each file once (see `Pipeline.keep`)."""
+
 State = Literal["current", "stale", "unbuilt", "failed", "unreadable"]
 
 STATE_WORDS: dict[str, str] = {
@@ -189,7 +193,7 @@ class Workspace:
         fingerprint = self._policy_fingerprint()
         with self.lock:
             if self._pipeline is None or fingerprint != self._fingerprint:
-                self._pipeline = Pipeline(self.project)
+                self._pipeline = Pipeline(self.project, keep=STUDIO_KEEP)
                 self._deps = Dependencies(self.project)
                 self._fingerprint = fingerprint
             return self._pipeline
