@@ -147,8 +147,27 @@ class LoaDocument:
         )
 
 
+_ASSEMBLED: dict[tuple[tuple[str, str], ...], LoaDocument] = {}
+ASSEMBLED_KEPT = 256
+"""Documents `assemble` remembers (the earlier documents of a case are assembled again for its
+notes in force, its package checklist and its 36(b) history)."""
+
+
 def assemble(files: tuple[CaseFile, ...]) -> LoaDocument:
-    """Derive history, costs, wording and dates for the last snapshot of `files`."""
+    """Derive history, costs, wording and dates for the last snapshot of `files` (a document is
+    a frozen value: the same chain of file contents gives the same one, worked out once)."""
+    key = tuple((str(f.path), f.sha256) for f in files)
+    found = _ASSEMBLED.get(key)
+    if found is not None and all(a is b for a, b in zip(found.files, files, strict=True)):
+        return found
+    document = _assemble(files)
+    if len(_ASSEMBLED) >= ASSEMBLED_KEPT:
+        del _ASSEMBLED[next(iter(_ASSEMBLED))]
+    _ASSEMBLED[key] = document
+    return document
+
+
+def _assemble(files: tuple[CaseFile, ...]) -> LoaDocument:
     chain = tuple(f.case for f in files)
     case = chain[-1]
     previous = chain[-2] if len(chain) > 1 else None
