@@ -388,7 +388,7 @@ class _Layout:
         self.parts: dict[tuple[int, int, float, float], int] = {}
 
     def box(self, xml: str, width: float, table_style: str = "") -> _Box:
-        key = (*_key(xml), width, table_style)
+        key = (hash(xml), len(xml), width, table_style)
         found = self.boxes.get(key)
         if found is None:
             in_table = self.styles.get(table_style, self.default) if table_style else None
@@ -553,7 +553,7 @@ def estimate_pages(document_xml: bytes | str, styles_xml: bytes) -> int:
     # distinct part is counted once.
     total = 0
     for part in _parts(body):
-        key = (*_key(part), width, height)
+        key = (hash(part), len(part), width, height)  # parts repeat exactly, or not at all
         count = layout.parts.get(key)
         if count is None:
             count = _flow(part, layout, width, height)
