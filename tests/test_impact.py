@@ -399,3 +399,39 @@ def test_a_note_that_cannot_be_filled_names_the_working_tree_file_once(repo, res
     assert result.stderr.count("cannot fill the placeholders of note ADMIN-SURCHARGE") == 1
     assert f"error: {len(expected)} documents cannot be compared" in result.stderr
     assert f"0 of {len(printed)} document(s) change, {len(expected)} cannot be" in result.stdout
+
+
+def test_a_new_note_version_reaches_the_documents_dated_from_its_effective_date(repo, restore):
+    """Policy staff add version 2 of a note restated on every document: the documents that print
+    it (those dated from the new version's date that do not carry version 1 already) show
+    "version 1 -> 2"; documents dated before it are untouched."""
+    from loagen.document import load_document
+
+    project, cases, printed = repo
+    path = note_file(project.note_library, "ADMIN-SURCHARGE")
+    text = path.read_text(encoding="utf-8")
+    front, body = text.split("\n---\n", 1)
+    effective = "2026-01-01"
+    front = front.replace(
+        "    issued_by: loagen note library (no Appendix 6 page found; text and date not verified)",
+        "    issued_by: loagen note library (no Appendix 6 page found; text and date not verified)"
+        f'\n  - version: "2"\n    effective: {effective}\n    issued_by: DSCA 26-01 (test)',
+    )
+    path.write_text(
+        f"{front}\n---\n::: version 1\n{body.strip()}\n:::\n\n::: version 2\n"
+        f"{body.strip()}\n\nThis sentence is new in version 2.\n:::\n",
+        encoding="utf-8",
+    )
+    report = impact([cases], project=project)
+    assert not report.failed
+    reached = {str(d.source) for d in report.changed}
+    assert reached, "no document prints the new version"
+    for doc in report.changed:
+        (change,) = [c for c in doc.notes_changed if c.note == "ADMIN-SURCHARGE"]
+        assert "version 1 -> 2" in change.reason
+        assert str(load_document(Path(doc.source)).note_date) >= effective
+    earlier = [
+        p for p, notes in printed.items()
+        if "ADMIN-SURCHARGE" in notes and str(load_document(p).note_date) < effective
+    ]  # fmt: skip
+    assert earlier and not reached & {str(p) for p in earlier}
