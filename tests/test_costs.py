@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from decimal import Decimal
 
@@ -78,7 +79,8 @@ def test_standard_schedule_sums_to_total_on_quarterly_dates() -> None:
         assert c.schedule_source == "computed"
         assert c.schedule_total == c.total_estimated_cost
         assert c.schedule[0].label == "Initial Deposit"
-        assert c.initial_deposit >= c.administrative_charge
+        assert 0 < c.deposit_surcharge < c.administrative_charge
+        assert c.initial_deposit >= c.deposit_surcharge
         for row in c.schedule[1:]:
             assert row.date.day == 15 and row.date.month in (3, 6, 9, 12)
         dates = [r.date for r in c.schedule]
@@ -87,15 +89,132 @@ def test_standard_schedule_sums_to_total_on_quarterly_dates() -> None:
 
 def test_unwaived_nonrecurring_cost_is_in_the_initial_deposit() -> None:
     data = example("BN-D-QAA/basic")
-    waived = _costs(data).initial_deposit
+    waived = _costs(data)
     data["lines"][0]["nonrecurring_cost"].pop("waiver")
-    assert _costs(data).initial_deposit == waived + Decimal(1350000)
+    unwaived = _costs(data)
+    # the deposit already carries the minimum share of the surcharge, which covers the surcharge
+    # on the nonrecurring cost: only the cost itself is added
+    assert unwaived.deposit_surcharge == waived.deposit_surcharge
+    assert unwaived.initial_deposit == waived.initial_deposit + Decimal(1350000)
+    assert unwaived.schedule_total == unwaived.total_estimated_cost
+
+
+# -- the Initial Deposit: a portion of the surcharge (SAMM C9.9.1.5.1, AP9.T1) -----------------
+
+
+def _minimum_share() -> Decimal:
+    table = load_reference().admin_surcharge["initial_deposit"]
+    return Decimal(str(table["minimum_surcharge_share"]))
+
+
+def test_a_multi_year_basic_pays_only_part_of_the_surcharge_up_front() -> None:
+    c = _costs(example("BN-D-QAA/basic"))  # lines run from month 12 to month 48
+    assert c.administrative_charge == Decimal(6025600)
+    # nothing falls due before the first quarterly payment and the nonrecurring cost is waived:
+    # the deposit is the minimum share of the surcharge, the rest rides on the quarterly rows
+    expected = (c.administrative_charge * _minimum_share()).quantize(Decimal(1))
+    assert c.deposit_surcharge == expected
+    assert c.initial_deposit == expected < c.administrative_charge
+    assert c.schedule_total == c.total_estimated_cost
+    assert "carries $3,012,800 of the $6,025,600 administrative charge" in c.schedule_reason
+
+
+def test_the_deposit_carries_the_surcharge_on_the_costs_due_before_the_first_payment() -> None:
+    data = example("BN-D-QAA/basic")  # offer expires 30 June 2025
+    data["lines"] = [data["lines"][3]]  # technical orders: $450,000, no nonrecurring cost
+    data["lines"][0]["months"] = "1-3"  # July to September 2025: due 15 June, before the OED
+    data["accessorial"] = {"packing_crating_handling": 0, "transportation": 0, "other": 0}
+    c = _costs(data)
+    # all the work is paid for before the first quarterly payment: the whole line and its
+    # whole surcharge are in the Initial Deposit, and no quarterly row is left
+    assert c.administrative_charge == Decimal(14400)
+    assert c.deposit_surcharge == Decimal(14400)
+    assert [r.amount for r in c.schedule] == [Decimal(464400)]
+
+    data["lines"][0]["months"] = "1-12"  # a quarter of the work falls before the first payment
+    c = _costs(data)
+    assert c.schedule[0].amount == Decimal(450000) / 4 + c.deposit_surcharge
+    # a quarter of the surcharge is below the minimum share, so the minimum applies
+    assert c.deposit_surcharge == (Decimal(14400) * _minimum_share()).quantize(Decimal(1))
+    assert c.schedule_total == c.total_estimated_cost
+
+
+def test_costs_due_early_carry_their_surcharge_beyond_the_minimum() -> None:
+    data = example("BN-D-QAA/basic")
+    data["lines"] = [data["lines"][3]]
+    data["lines"][0]["months"] = "1-4"  # three of four months are due with the deposit
+    data["accessorial"] = {"packing_crating_handling": 0, "transportation": 0, "other": 0}
+    c = _costs(data)
+    assert c.deposit_surcharge == Decimal(10800)  # 3/4 of $14,400, above the minimum share
+    assert c.initial_deposit == Decimal(450000) * 3 / 4 + Decimal(10800)
+    assert c.schedule[1].amount == Decimal(450000) / 4 + Decimal(3600)
+    assert c.schedule_total == c.total_estimated_cost
+
+
+def test_the_rest_of_the_surcharge_follows_the_quarterly_rows() -> None:
+    c = _costs(example("BN-D-QAA/basic"))
+    # 15 March 2026 pays June 2026, month 12: the first month of line 004 ($450,000 over months
+    # 12-36), with its share of the accessorial charges and of the surcharge the deposit left
+    month_value = Decimal(450000) / 25
+    month_extras = Decimal(310000 + 1240000) * Decimal(450000) / Decimal(188300000) / 25
+    month_surcharge = Decimal(14400) / 25
+    left = 1 - _minimum_share()  # the deposit took the minimum share of every line's surcharge
+    first = c.schedule[1]
+    assert first.date == date(2026, 3, 15)
+    assert first.amount == (month_value + month_extras + month_surcharge * left).quantize(1)
+    assert first.amount > (month_value + month_extras).quantize(1)  # not value alone
+
+
+def test_a_waived_nonrecurring_cost_is_not_in_the_deposit() -> None:
+    data = example("BN-D-QAA/basic")
+    assert data["lines"][0]["nonrecurring_cost"]["waiver"]
+    c = _costs(data)
+    assert c.initial_deposit == c.deposit_surcharge  # nothing else is due up front
+
+
+def test_a_surcharge_free_case_has_no_surcharge_in_its_deposit() -> None:
+    c = _costs(example("BN-B-TAB/basic"))  # BPC from October 2020
+    assert c.administrative_charge == 0 and c.deposit_surcharge == 0
+    assert "administrative charge" not in c.schedule_reason
+
+
+def test_amendment_and_modification_deposits_carry_part_of_the_case_surcharge() -> None:
+    basic = example("BN-D-QAA/basic")
+    amendment = example("BN-D-QAA/amendment-1")
+    modification = example("BN-D-QAA/modification-1")
+    for docs in ((basic, amendment), (basic, amendment, modification)):
+        c = _costs(*docs)
+        # the amount due with the document covers what has fallen due by its (latest) offer
+        # expiration date, the new line's unwaived nonrecurring cost, and part of the surcharge
+        # of the whole case, never all of it
+        assert 0 < c.deposit_surcharge < c.administrative_charge
+        minimum = (c.administrative_charge * _minimum_share()).quantize(Decimal(1))
+        assert c.deposit_surcharge >= minimum
+        assert c.initial_deposit >= c.deposit_surcharge + Decimal(1350000)
+        assert c.schedule[0].date == date(2026, 9, 15)  # the Amendment's offer expiration date
+        assert c.schedule_total == c.total_estimated_cost
+    c = _costs(basic, amendment)
+    assert (c.initial_deposit, c.deposit_surcharge) == (Decimal(7294838), Decimal(5836000))
+
+
+def test_the_minimum_share_is_read_from_the_reference_table(monkeypatch) -> None:
+    ref = load_reference()
+    table = {**ref.admin_surcharge, "initial_deposit": {"minimum_surcharge_share": "0"}}
+    chain = (parse_case(example("BN-D-QAA/basic")),)
+    none = cost_summary(
+        chain, base_date=base_date(chain), latest_oed=latest_offer_expiration(chain),
+        ref=dataclasses.replace(ref, admin_surcharge=table),
+    )  # fmt: skip
+    # with no minimum, the deposit carries only the surcharge on what it pays: here nothing
+    assert none.deposit_surcharge == 0 and none.initial_deposit == 0
+    assert none.schedule_total == none.total_estimated_cost
 
 
 def test_no_schedule_where_none_is_required() -> None:
     c = _costs(example("BN-P-WRS/basic"))
     assert c.schedule == () and c.schedule_source == "none"
     assert c.initial_deposit == c.total_estimated_cost
+    assert c.deposit_surcharge == c.administrative_charge == Decimal(800)  # all of it, up front
     assert "Cash With Acceptance" in c.schedule_reason
 
 
@@ -124,6 +243,23 @@ def test_nato_awacs_surcharge_is_waived() -> None:
     c = _costs(data)
     assert c.administrative_charge == 0
     assert "NATO AWACS" in c.surcharge_exemption
+
+
+def test_a_given_deposit_must_cover_part_of_the_surcharge(chain) -> None:
+    from loagen.policy.checks import run_checks
+
+    def deposit_findings(amount: int) -> list[str]:
+        amendment = example("BN-D-QAA/amendment-1")  # line 007: $1,350,000 nonrecurring cost
+        amendment["payment_schedule"] = [{"date": "2026-09-15", "amount": amount}]
+        found = run_checks(chain(example("BN-D-QAA/basic"), amendment))
+        return [f.message for f in found if f.rule_id == "QC-SCHEDULE-DEPOSIT"]
+
+    assert "does not cover the nonrecurring cost" in deposit_findings(1000)[0]
+    # exactly the nonrecurring cost: nothing is left for the administrative charge
+    assert (
+        "carries no part of the $11,672,000 administrative charge" in deposit_findings(1350000)[0]
+    )
+    assert deposit_findings(2000000) == []  # a portion of the surcharge is enough
 
 
 # -- any case: the schedule adds up to the total, cents included ------------------------------------
@@ -159,6 +295,8 @@ def test_a_computed_schedule_always_adds_up_to_the_total(lines, pch, transport) 
     c = _costs(data)
     assert c.schedule_source == "computed"
     assert c.schedule_total == c.total_estimated_cost  # to the cent
+    minimum = c.administrative_charge * _minimum_share()
+    assert minimum - 1 <= c.deposit_surcharge <= c.administrative_charge
     assert all(row.amount >= 0 for row in c.schedule)
     cumulative = [row.cumulative for row in c.schedule]
     assert cumulative == sorted(cumulative) and cumulative[-1] == c.total_estimated_cost

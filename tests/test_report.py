@@ -128,8 +128,8 @@ def test_the_page_reads_as_a_review_of_the_document(pipeline: Pipeline, built: P
     assert "value $6,200,000 → $8,900,000 (+$2,700,000)" in page
     assert "007 C-130J AIRCRAFT Added" in page and "2 EA at $84,100,000, $168,200,000" in page
     assert "(13) Total Estimated Cost $195,875,600 $379,252,000 +$183,376,400" in page
-    assert "Initial Deposit: $13,130,838" in page
-    assert "Quarterly Payment 15 December 2026 $593,351" in page
+    assert "Initial Deposit: $7,294,838" in page
+    assert "Quarterly Payment 15 December 2026 $602,809" in page
 
 
 def test_errors_come_first_and_mark_the_document_draft(pipeline: Pipeline, tmp_path: Path):

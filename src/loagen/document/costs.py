@@ -15,10 +15,21 @@ The standard payment schedule (when the case gives none):
 2. Money for work in a calendar quarter falls due on the 15th of the last month of the quarter
    before (15 March pays April to June, 15 June pays July to September, 15 September pays
    October to December, 15 December pays January to March).
-3. The Initial Deposit is the whole administrative surcharge, any nonrecurring cost that is not
-   waived, and everything due on or before the document's offer expiration date (for a
-   Modification, the latest one in its history); the rest are the quarterly rows. Amounts are whole dollars; the last row takes the
-   rounding, so the schedule sums to the total estimated cost.
+3. The Initial Deposit (SAMM C9.9.1.5.1; Appendix 9, Table AP9.T1 "Payment Schedule") covers a
+   portion of the administrative surcharge, any nonrecurring cost that is not waived, and the costs
+   incurred before the first quarterly payment, that is everything due on or before the document's
+   offer expiration date (for a Modification, the latest one in its history); the rest are the
+   quarterly rows. Amounts are whole dollars; the last row takes the rounding, so the schedule
+   sums to the total estimated cost.
+   The SAMM text read does not say how large the portion of the surcharge is. loagen derives it:
+   the surcharge is a percentage of each line's value (Table C9.T4) and payments follow the line
+   values (C9.9.1.2, AP9.T1), so each line's surcharge is paid with the line's money and the
+   deposit carries the surcharge on what it pays (its share of the unwaived nonrecurring cost and
+   of the costs due by the offer expiration date). It carries at least the share of the whole
+   surcharge set in `admin_surcharge.yaml` (`initial_deposit.minimum_surcharge_share`, a loagen
+   setting, not a SAMM figure), taken from the later rows in proportion to the surcharge each one
+   carries. Confidence: high that the deposit holds only part of the surcharge on a case that runs
+   past its first quarter; low on the size of that part.
 No schedule is printed, and the Initial Deposit is the whole total, for Cash With Acceptance
 terms, a stand-alone WWRS seller case, and a case wholly paid by FMS Credit (Non-Repayable) or
 MAP Merger below the threshold in `money.yaml`. A CLSSA FMSO I case has a single Initial Deposit of
@@ -94,6 +105,10 @@ class CostSummary:
     schedule_source: str  # "case", "computed", "none"
     schedule_reason: str
     initial_deposit: Decimal
+    deposit_surcharge: Decimal = ZERO
+    """The part of the administrative charge the Initial Deposit carries, in whole dollars: all
+    of it where no schedule is required, zero where the case gives the schedule or it is not
+    computed (and on CLSSA FMSO I, which bears none)."""
 
     @property
     def surcharge_waived(self) -> Decimal:
@@ -250,30 +265,62 @@ def no_schedule_reason(case: Case, total: Decimal, ref: Reference) -> str | None
     return None
 
 
+@dataclass(frozen=True)
+class DepositPart:
+    """What is paid with the Initial Deposit whatever its date: the unwaived nonrecurring cost
+    (`value`, with its share of the accessorial charges) and the surcharge on it."""
+
+    value: Decimal = ZERO
+    surcharge: Decimal = ZERO
+
+
 def standard_schedule(
     case: Case,
     shares: dict[str, Decimal],
-    deposit_extra: Decimal,
+    up_front: DepositPart,
     *,
     base: date | None,
     as_of: date | None,
     total: Decimal,
-) -> tuple[PaymentRow, ...]:
-    """Compute the standard schedule (module doc) for `case`: months count from `base`, and
-    what falls due by `as_of` (the latest offer expiration date) is in the Initial Deposit.
-    The rows sum exactly to `total`, the total estimated cost (cents included)."""
+    surcharges: dict[str, Decimal] | None = None,
+    surcharge_floor: Decimal = ZERO,
+) -> tuple[tuple[PaymentRow, ...], Decimal]:
+    """Compute the standard schedule (module doc) for `case`, and the surcharge its Initial
+    Deposit carries. Months count from `base`; what falls due by `as_of` (the latest offer
+    expiration date) is in the Initial Deposit, with `up_front`. Each line's surcharge
+    (`surcharges`) is spread with its money; the deposit carries at least `surcharge_floor` of
+    it, taken from the later rows in proportion to the surcharge each carries. The rows sum
+    exactly to `total`, the total estimated cost (cents included)."""
+    surcharges = surcharges or {}
     if base is None:  # no date at all: everything is due with acceptance
-        return (PaymentRow("Initial Deposit", None, total, total),)
+        everything = up_front.surcharge + sum(surcharges.values(), ZERO)
+        return (PaymentRow("Initial Deposit", None, total, total),), whole(everything)
     ranges = [ln.month_range for ln in case.lines if ln.month_range]
     span = (min(r[0] for r in ranges), max(r[1] for r in ranges)) if ranges else (1, 1)
     due: dict[date, Decimal] = defaultdict(lambda: ZERO)
+    due_surcharge: dict[date, Decimal] = defaultdict(lambda: ZERO)
     for ln in case.lines:
         for day, amount in _spread(ln, shares[ln.number], base, span).items():
             due[day] += amount
+        for day, amount in _spread(ln, surcharges.get(ln.number, ZERO), base, span).items():
+            due_surcharge[day] += amount
     as_of = as_of or base
-    deposit = deposit_extra + sum((a for d, a in due.items() if d <= as_of), ZERO)
+    later = sorted(d for d in due.keys() | due_surcharge.keys() if d > as_of)
+    deposit_surcharge = up_front.surcharge + sum(
+        (a for d, a in due_surcharge.items() if d <= as_of), ZERO
+    )
+    later_surcharge = sum((due_surcharge[d] for d in later), ZERO)
+    if deposit_surcharge < surcharge_floor and later_surcharge > 0:
+        moved = min(surcharge_floor - deposit_surcharge, later_surcharge)
+        keep = 1 - moved / later_surcharge
+        for d in later:
+            due_surcharge[d] *= keep
+        deposit_surcharge += moved
+    deposit = (
+        up_front.value + deposit_surcharge + sum((a for d, a in due.items() if d <= as_of), ZERO)
+    )
     rows = [("Initial Deposit", as_of, deposit)]
-    rows += [("Quarterly Payment", d, due[d]) for d in sorted(due) if d > as_of]
+    rows += [("Quarterly Payment", d, due[d] + due_surcharge[d]) for d in later]
     amounts = [whole(a) for _, _, a in rows[:-1]]
     last = total - sum(amounts, ZERO)
     if last < 0 or any(a < 0 for a in amounts):
@@ -289,7 +336,7 @@ def standard_schedule(
     for (label, day, _), amount in zip(rows, [*amounts, last], strict=True):
         cumulative += amount
         out.append(PaymentRow(label, day, amount, cumulative))
-    return tuple(out)
+    return tuple(out), whole(deposit_surcharge)
 
 
 def _floor(value: Decimal) -> Decimal:
@@ -341,6 +388,7 @@ def cost_summary(
         case_exemption = reasons[0] if reasons else None
 
     # -- payment schedule --
+    deposit_surcharge = ZERO
     if not with_schedule:
         schedule, source, reason, deposit = (), "none", "not computed", ZERO
     elif case.payment_schedule:
@@ -365,24 +413,31 @@ def cost_summary(
         reason = "CLSSA FMSO I: Initial Deposit of the deposit share plus the supply support surcharge; balance as billed"
     elif (why := no_schedule_reason(case, total, ref)) is not None:
         schedule, source, reason, deposit = (), "none", why, total
+        deposit_surcharge = admin  # the whole total is due with acceptance
     else:
         extras = acc.packing_crating_handling + acc.transportation + other
-        shares = {}
+        shares, surcharges = {}, {}
         for ln, lc in zip(case.lines, line_costs, strict=True):
             spread_extra = extras * (lc.total / net) if net else extras / len(case.lines)
             shares[ln.number] = lc.total + spread_extra
-        up_front = admin  # the whole administrative surcharge is paid with the Initial Deposit
+            surcharges[ln.number] = lc.surcharge
+        up_front = DepositPart()
         if case.funding == "national":
             for ln in case.lines:
-                if ln.nonrecurring_cost and ln.nonrecurring_cost.waiver is None:
-                    taken = min(ln.nonrecurring_cost.amount, shares[ln.number])
+                nc = ln.nonrecurring_cost
+                if nc and nc.waiver is None and shares[ln.number] > 0:
+                    taken = min(nc.amount, shares[ln.number])
+                    with_it = surcharges[ln.number] * taken / shares[ln.number]
                     shares[ln.number] -= taken
-                    up_front += taken
+                    surcharges[ln.number] -= with_it
+                    up_front = DepositPart(up_front.value + taken, up_front.surcharge + with_it)
+        share = Decimal(str(ref.admin_surcharge["initial_deposit"]["minimum_surcharge_share"]))
         base = base_date if case.document.kind != "Basic" else case.document.offer_expiration_date
-        schedule = standard_schedule(
-            case, shares, up_front, base=base, as_of=latest_oed, total=total
-        )
-        source, reason = "computed", "standard payment schedule computed by loagen"
+        schedule, deposit_surcharge = standard_schedule(
+            case, shares, up_front, base=base, as_of=latest_oed, total=total,
+            surcharges=surcharges, surcharge_floor=admin * share,
+        )  # fmt: skip
+        source, reason = "computed", _deposit_reason(deposit_surcharge, admin)
         deposit = schedule[0].amount
     return CostSummary(
         lines=tuple(line_costs),
@@ -398,4 +453,21 @@ def cost_summary(
         schedule_source=source,
         schedule_reason=reason,
         initial_deposit=deposit,
+        deposit_surcharge=deposit_surcharge,
     )
+
+
+def _deposit_reason(deposit_surcharge: Decimal, admin: Decimal) -> str:
+    """How the computed schedule was made, in plain words (the report shows it)."""
+    reason = "standard payment schedule computed by loagen"
+    if admin:
+        reason += (
+            f"; the Initial Deposit carries {_dollars(deposit_surcharge)} of the "
+            f"{_dollars(admin)} administrative charge, with any nonrecurring cost that is not "
+            "waived and the costs due before the first quarterly payment"
+        )
+    return reason
+
+
+def _dollars(value: Decimal) -> str:
+    return f"${whole(value):,.0f}"

@@ -2432,8 +2432,9 @@ def schedule_dates(ctx: Context) -> Iterator[Hit]:
 @rule(
     "QC-SCHEDULE-DEPOSIT",
     "error",
-    "The Initial Deposit covers nonrecurring cost that is not waived",
-    "Section C9.9.1.5.1",
+    "The Initial Deposit covers nonrecurring cost that is not waived and a portion of the "
+    "administrative charge",
+    "Section C9.9.1.5.1; Table AP9.T1, Payment Schedule",
 )
 def schedule_deposit(ctx: Context) -> Iterator[Hit]:
     costs = ctx.document.costs
@@ -2453,6 +2454,13 @@ def schedule_deposit(ctx: Context) -> Iterator[Hit]:
             "payment_schedule[0].amount",
             f"the Initial Deposit {money(costs.initial_deposit)} does not cover the nonrecurring "
             f"cost that is not waived ({money(nc)})",
+        )
+    elif costs.administrative_charge > 0 and costs.initial_deposit <= nc:
+        yield Hit(
+            "payment_schedule[0].amount",
+            f"the Initial Deposit {money(costs.initial_deposit)} carries no part of the "
+            f"{money(costs.administrative_charge)} administrative charge; it must cover a portion "
+            "of it, beyond the nonrecurring cost that is not waived",
         )
 
 
