@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -11,12 +13,24 @@ from hypothesis import strategies as st
 
 from loagen.case.history import compare
 from loagen.case.loading import parse_case
+from loagen.case.model import Line
+from loagen.document.nomenclature import (
+    counted_name,
+    line_name,
+    plural_word,
+    pluralise,
+    reader_name,
+)
 from loagen.document.wording import (
+    NOTE_HELPERS,
     case_description,
+    item_name,
     line_refs,
+    list_words,
     money,
     party,
     purchaser_reference,
+    quantity,
     reason_phrase,
     spell_date,
     state_description,
@@ -134,11 +148,307 @@ def test_party() -> None:
 
 def test_state_description() -> None:
     case, changes = _doc(example("BN-B-ZEA/basic"))
-    text = state_description(case, changes)
-    assert text.startswith("Major Defense Equipment (MDE): 20 M113A3 ARMORED PERSONNEL CARRIER")
-    assert "MONOCULAR NIGHT VISION DEVICE AN/PVS-14" in text
-    assert text.endswith("End item supported: M113A3.")
+    assert state_description(case, changes) == (
+        "Major Defense Equipment (MDE): 20 M113A3 Armored Personnel Carriers (excess, as-is, "
+        "where-is). Other defense articles and services: refurbishment of excess M113A3 "
+        "vehicles, monocular night vision devices AN/PVS-14, and operator and maintainer "
+        "training (mobile training team). End item supported: M113A3."
+    )
+    case, changes = _doc(example("BN-D-QAA/basic"))
+    assert state_description(case, changes) == (
+        "Major Defense Equipment (MDE): 2 C-130J Aircraft. Other defense articles and services: "
+        "support equipment, initial spares and repair parts, technical orders, pilot and "
+        "maintenance training, and technical assistance. End item supported: C-130J."
+    )
     case, changes = _doc(example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1"))
     text = state_description(case, changes)
-    assert text.startswith("Adds Major Defense Equipment (MDE): 2 C-130J AIRCRAFT.")
-    assert "TECHNICAL ORDERS" not in text  # unchanged lines are not restated
+    assert text == (
+        "Adds Major Defense Equipment (MDE): 2 C-130J Aircraft. Adds or increases: support "
+        "equipment, initial spares and repair parts, and technical assistance. End item "
+        "supported: C-130J."
+    )
+    assert "technical orders" not in text  # unchanged lines are not restated
+
+
+def test_state_description_list_with_commas_takes_semicolons() -> None:
+    case, changes = _doc(example("BN-B-TAB/basic"))
+    assert state_description(case, changes) == (
+        "Other defense articles and services: light tactical vehicles, 4X4; spare and repair "
+        "parts; and driver and maintenance training. End item supported: Light Tactical Vehicle."
+    )
+
+
+def _javelin(quantity: int, **fields) -> dict:
+    data = example("BN-D-QAA/basic")
+    mde = data["lines"][0]
+    mde.update(
+        description="JAVELIN COMMAND LAUNCH UNIT", quantity=quantity, unit_of_issue="EA", **fields
+    )
+    data["lines"] = [mde, data["lines"][1]]
+    return data
+
+
+def test_state_description_quantity_one_is_singular_and_many_plural() -> None:
+    case, changes = _doc(_javelin(60))
+    assert state_description(case, changes).startswith(
+        "Major Defense Equipment (MDE): 60 Javelin Command Launch Units. Other defense articles "
+        "and services: support equipment."
+    )
+    case, changes = _doc(_javelin(1))
+    assert state_description(case, changes).startswith(
+        "Major Defense Equipment (MDE): 1 Javelin Command Launch Unit. "
+    )
+
+
+def test_state_description_uses_the_writers_nomenclature() -> None:
+    named = {"nomenclature": "Javelin CLU", "nomenclature_plural": "Javelin CLUs"}
+    case, changes = _doc(_javelin(60, **named))
+    assert state_description(case, changes).startswith(
+        "Major Defense Equipment (MDE): 60 Javelin CLUs."
+    )
+    case, changes = _doc(_javelin(1, **named))
+    assert state_description(case, changes).startswith(
+        "Major Defense Equipment (MDE): 1 Javelin CLU."
+    )
+    # without a plural of the writer's, the writer's name takes the English plural
+    case, changes = _doc(_javelin(3, nomenclature="Command Launch Unit (CLU), Javelin"))
+    assert "MDE): 3 Command Launch Units (CLU), Javelin." in state_description(case, changes)
+    # a non-MDE line named by the writer: the name as written
+    data = _javelin(2)
+    data["lines"][1]["nomenclature"] = "Javelin Support Equipment"
+    case, changes = _doc(data)
+    assert "Other defense articles and services: Javelin Support Equipment." in (
+        state_description(case, changes)
+    )
+
+
+def test_amendment_adding_quantity_counts_only_what_it_adds() -> None:
+    basic = _javelin(60)
+    amendment = copy.deepcopy(basic)
+    amendment["document"].update(
+        kind="Amendment", number=1, previous="basic.json", implementation_date="2025-04-01",
+        offer_expiration_date="2025-09-30", purpose="adds launch units",
+    )  # fmt: skip
+    amendment["lines"][0]["quantity"] = 61
+    case, changes = _doc(basic, amendment)
+    assert state_description(case, changes) == (
+        "Adds Major Defense Equipment (MDE): 1 Javelin Command Launch Unit. "
+        "End item supported: C-130J."
+    )
+    amendment["lines"][0]["quantity"] = 100
+    case, changes = _doc(basic, amendment)
+    assert state_description(case, changes).startswith(
+        "Adds Major Defense Equipment (MDE): 40 Javelin Command Launch Units."
+    )
+
+
+def test_the_writers_state_description_is_printed_as_written() -> None:
+    data = example("BN-D-QAA/basic")
+    data["state_description"] = "  60 JAVELIN CLU as the writer wants it.  "
+    case, changes = _doc(data)
+    assert state_description(case, changes) == "60 JAVELIN CLU as the writer wants it."
+
+
+@pytest.mark.parametrize(
+    ("items", "expected"),
+    [
+        ([], ""),
+        (["support equipment"], "support equipment"),
+        (["spare and repair parts", "training"], "spare and repair parts and training"),
+        (["a", "b", "c"], "a, b and c"),
+        (["a", "spare and repair parts", "c"], "a, spare and repair parts, and c"),
+        (["vehicles, 4X4", "parts", "training"], "vehicles, 4X4; parts; and training"),
+    ],
+)
+def test_list_words(items, expected) -> None:
+    assert list_words(items) == expected
+
+
+# -- nomenclature: MASL capitals to normal case, plurals --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("masl", "mde", "other", "mde_plural"),
+    [
+        ("JAVELIN COMMAND LAUNCH UNIT", "Javelin Command Launch Unit",
+         "Javelin command launch unit", "Javelin Command Launch Units"),
+        ("AIM-9X BLOCK II TACTICAL MISSILE", "AIM-9X Block II Tactical Missile",
+         "AIM-9X block II tactical missile", "AIM-9X Block II Tactical Missiles"),
+        ("M1A2 ABRAMS TANK", "M1A2 Abrams Tank", "M1A2 Abrams tank", "M1A2 Abrams Tanks"),
+        ("BATTERY, LITHIUM", "Lithium Battery", "lithium battery", "Lithium Batteries"),
+        ("HELLFIRE MISSILE", "Hellfire Missile", "Hellfire missile", "Hellfire Missiles"),
+        ("AN/APG-83 RADAR", "AN/APG-83 Radar", "AN/APG-83 radar", "AN/APG-83 Radars"),
+        ("ROCKET MOTOR", "Rocket Motor", "rocket motor", "Rocket Motors"),
+        ("SPARE PARTS", "Spare Parts", "spare parts", "Spare Parts"),
+        ("BOX", "Box", "box", "Boxes"),
+        ("LAUNCH UNIT, COMMAND", "Command Launch Unit", "command launch unit",
+         "Command Launch Units"),
+        ("C-130J AIRCRAFT", "C-130J Aircraft", "C-130J aircraft", "C-130J Aircraft"),
+        ("MK-54 TORPEDO", "MK-54 Torpedo", "MK-54 torpedo", "MK-54 Torpedoes"),
+        ("GPS SAASM RECEIVER", "GPS SAASM Receiver", "GPS SAASM receiver", "GPS SAASM Receivers"),
+        ("CONUS TRAINING", "CONUS Training", "CONUS training", "CONUS Training"),
+        ("RADIO SET AN/PRC-117G", "Radio Set AN/PRC-117G", "radio set AN/PRC-117G",
+         "Radio Sets AN/PRC-117G"),
+        ("SET OF TOOLS FOR M1A2", "Set of Tools for M1A2", "set of tools for M1A2",
+         "Sets of Tools for M1A2"),
+        ("KIT, MODIFICATION, WITH CABLES", "Kit, Modification, with Cables",
+         "kit, modification, with cables", "Kits, Modification, with Cables"),
+        ("M113A3 ARMORED PERSONNEL CARRIER (EXCESS)", "M113A3 Armored Personnel Carrier (excess)",
+         "M113A3 armored personnel carrier (excess)", "M113A3 Armored Personnel Carriers (excess)"),
+        ("AIR-TO-AIR MISSILE", "Air-to-Air Missile", "air-to-air missile", "Air-to-Air Missiles"),
+        ("UH-60M BLACK HAWK HELICOPTER", "UH-60M Black Hawk Helicopter",
+         "UH-60M Black Hawk helicopter", "UH-60M Black Hawk Helicopters"),
+        ("NVD MOUNT", "NVD Mount", "NVD mount", "NVD Mounts"),
+        ("HANDHELD GPS", "Handheld GPS", "handheld GPS", "Handheld GPS"),
+        ("F-16 BLOCK 70", "F-16 Block 70", "F-16 block 70", "F-16 Block 70"),
+        ("AIM-9X", "AIM-9X", "AIM-9X", "AIM-9X"),
+        ("Support Equipment", "Support Equipment", "Support Equipment", "Support Equipment"),
+        ("SPARES, REPAIR PARTS", "Spares, Repair Parts", "spares, repair parts",
+         "Spares, Repair Parts"),
+        ("TECHNICAL ASSISTANCE", "Technical Assistance", "technical assistance",
+         "Technical Assistance"),
+        ("CREWMAN HELMET", "Crewman Helmet", "crewman helmet", "Crewman Helmets"),
+        ("KNIFE, COMBAT", "Combat Knife", "combat knife", "Combat Knives"),
+    ],
+)  # fmt: skip
+def test_masl_description_in_normal_case(masl, mde, other, mde_plural) -> None:
+    assert reader_name(masl, title=True) == mde
+    assert reader_name(masl, title=False) == other
+    assert pluralise(mde) == mde_plural
+
+
+@pytest.mark.parametrize(
+    ("word", "plural"),
+    [
+        ("battery", "batteries"), ("display", "displays"), ("key", "keys"), ("box", "boxes"),
+        ("switch", "switches"), ("brush", "brushes"), ("fuze", "fuzes"), ("gas", "gases"),
+        ("lens", "lenses"), ("harness", "harnesses"), ("bus", "buses"), ("axis", "axes"),
+        ("knife", "knives"), ("shelf", "shelves"), ("roof", "roofs"), ("torpedo", "torpedoes"),
+        ("radio", "radios"), ("crewman", "crewmen"), ("human", "humans"), ("foot", "feet"),
+        ("aircraft", "aircraft"), ("spacecraft", "spacecraft"), ("equipment", "equipment"),
+        ("ammunition", "ammunition"), ("materiel", "materiel"), ("software", "software"),
+        ("hardware", "hardware"), ("support", "support"), ("training", "training"),
+        ("assistance", "assistance"), ("personnel", "personnel"), ("series", "series"),
+        ("parts", "parts"), ("services", "services"), ("chassis", "chassis"),
+        ("Battery", "Batteries"), ("Knife", "Knives"), ("Torpedo", "Torpedoes"),
+        ("Launcher-Loader", "Launcher-Loaders"), ("BOX", "BOXES"), ("unit", "units"),
+    ],
+)  # fmt: skip
+def test_plural_word(word, plural) -> None:
+    assert plural_word(word) == plural
+
+
+_MASL_WORD = st.one_of(
+    st.from_regex(r"[A-Z]{1,10},?", fullmatch=True),
+    st.from_regex(r"[A-Z]{1,3}-?[0-9]{1,3}[A-Z]?", fullmatch=True),  # C-130J, MK-54, AIM-9X
+    st.from_regex(r"AN/[A-Z]{3}-[0-9]{1,3}[A-Z]?", fullmatch=True),  # AN/APG-83
+    st.sampled_from(
+        [
+            "OF",
+            "AND",
+            "FOR",
+            "WITH",
+            "(EXCESS)",
+            "II",
+            "GPS",
+            "BATTERY",
+            "BOX",
+            "BLACK",
+            "HAWK",
+            "AS-IS,",
+            "4X4",
+            "W/",
+            "KNIFE",
+        ]
+    ),  # fmt: skip
+)
+_MASL = st.lists(_MASL_WORD, min_size=1, max_size=7).map(" ".join) | st.text(max_size=60)
+
+
+def _designators(text: str) -> list[str]:
+    """The words holding a digit, between spaces and punctuation."""
+    return [w for w in re.split(r"[\s,;:()\[\]]+", text) if any(c.isdigit() for c in w)]
+
+
+def _words(text: str) -> list[str]:
+    return sorted(re.sub(r"[,;:()\[\]]", " ", text).lower().split())
+
+
+@given(_MASL, st.booleans())
+def test_normal_case_never_fails_nor_changes_digits_or_designators(text, title) -> None:
+    name = reader_name(text, title=title)
+    plural = pluralise(name)
+    for out in (name, plural):
+        assert [c for c in out if c.isdigit()] == [c for c in text if c.isdigit()]
+        assert _designators(out) == _designators(text)
+    # the same words, in normal case (a MASL inversion only moves them)
+    assert _words(name) == _words(text)
+    # the plural only changes the head noun
+    assert len(plural.split()) == len(name.split())
+    assert sum(a != b for a, b in zip(plural.split(), name.split(), strict=True)) <= 1
+    assert reader_name(name, title=title) == name  # normal case is left as it is
+
+
+@given(st.lists(_MASL.filter(str.strip), min_size=1, max_size=4), st.integers(1, 500))
+def test_state_description_never_fails_on_any_description(descriptions, count) -> None:
+    data = example("BN-D-QAA/basic")
+    for ln, text in zip(data["lines"], descriptions, strict=False):
+        ln["description"] = text
+    data["lines"][0]["quantity"] = count
+    case, changes = _doc(data)
+    out = state_description(case, changes)
+    assert out.startswith(f"Major Defense Equipment (MDE): {count:,} ")
+    assert out.endswith("End item supported: C-130J.")
+
+
+@given(st.lists(st.sampled_from(["a", "b, c", "d and e", "f"]), max_size=6))
+def test_list_words_keeps_every_item(items) -> None:
+    text = list_words(items)
+    for item in items:
+        assert item in text
+
+
+def _line(description: str, quantity: str, unit: str, **fields) -> Line:
+    data = example("BN-D-QAA/basic")["lines"][1]  # support equipment, materiel
+    data.update(description=description, quantity=quantity, unit_of_issue=unit, **fields)
+    return Line.model_validate(data)
+
+
+@pytest.mark.parametrize(
+    ("line", "name", "counted"),
+    [
+        (_line("JAVELIN COMMAND LAUNCH UNIT", "60", "EA", major_defense_equipment=True),
+         "Javelin Command Launch Units", "60 Javelin Command Launch Units"),
+        (_line("JAVELIN COMMAND LAUNCH UNIT", "1", "EA", major_defense_equipment=True),
+         "Javelin Command Launch Unit", "1 Javelin Command Launch Unit"),
+        (_line("TACTICAL RADIO SET", "200", "EA"), "tactical radio sets", "200 tactical radio sets"),
+        (_line("VEHICLE INSTALLATION KIT", "3", "KT"), "vehicle installation kits",
+         "3 vehicle installation kits"),
+        # a lot or a measure: as named, the quantity after it
+        (_line("SPARE AND REPAIR PARTS", "1", "LO"), "spare and repair parts",
+         "spare and repair parts (1 LO)"),
+        (_line("HYDRAULIC FLUID", "12.5", "GL"), "hydraulic fluid", "hydraulic fluid (12.5 GL)"),
+        # packages hold several items
+        (_line("CARTRIDGE, 5.56MM", "40", "BX"), "cartridges, 5.56MM", "cartridges, 5.56MM (40 BX)"),
+        # a service's quantity counts tasks, not the items it names
+        (_line("REFURBISHMENT OF EXCESS M113A3 VEHICLES", "20", "EA", kind="services"),
+         "refurbishment of excess M113A3 vehicles",
+         "refurbishment of excess M113A3 vehicles (20 EA)"),
+        (_line("BOX", "2", "EA", nomenclature="Crate", nomenclature_plural="Crates Complete"),
+         "Crates Complete", "2 Crates Complete"),
+    ],
+)  # fmt: skip
+def test_line_name_and_counted_name(line, name, counted) -> None:
+    assert line_name(line) == name
+    assert counted_name(line, line.quantity, quantity(line.quantity)) == counted
+
+
+def test_item_name_note_helper() -> None:
+    many = _line("BATTERY, LITHIUM", "120", "EA")
+    assert item_name(many) == "lithium batteries"
+    assert item_name(many, counted=True) == "120 lithium batteries"
+    one = _line("BATTERY, LITHIUM", "1", "EA", nomenclature="Lithium Battery Pack")
+    assert item_name(one, counted=True) == "1 Lithium Battery Pack"
+    lot = _line("SUPPORT EQUIPMENT", "1", "LO")
+    assert item_name(lot) == item_name(lot, counted=True) == "support equipment"
+    assert NOTE_HELPERS["item_name"] is item_name

@@ -72,7 +72,7 @@ def test_basic_describes_every_line_and_a_conus_training_line_says_so(tmp_path: 
     for number in ("001", "002", "003", "004", "005", "006"):
         assert description(text, number), f"no description note for Line {number}"
     training = description(text, "005")
-    assert "PILOT AND MAINTENANCE TRAINING" in training
+    assert "This line provides pilot and maintenance training for the C-130J" in training
     assert "in the continental United States (CONUS)" in training
     assert "These are non-severable services." in training
     assert "The expected period of performance is 18 months." in training
@@ -100,12 +100,36 @@ def test_oconus_training_with_manpower_travel_above_the_limit(tmp_path: Path) ->
     assert "a day per person" not in description(text, "003")
 
 
+def test_description_names_the_item_as_a_reader_writes_it(tmp_path: Path) -> None:
+    # the MASL capitals in normal case, with the quantity of counted articles
+    text = Chain(zea()).text(tmp_path / "derived")
+    assert description(text, "003").startswith(
+        "This line provides 120 monocular night vision devices AN/PVS-14, as described"
+    )
+    # a services line counts tasks, not the items it names: no quantity
+    assert description(text, "002").startswith(
+        "This line provides refurbishment of excess M113A3 vehicles for the M113A3"
+    )
+    # the writer's own name and plural win
+    data = zea()
+    line(data, "003").update(
+        nomenclature="Monocular Night Vision Device (AN/PVS-14)",
+        nomenclature_plural="Monocular Night Vision Devices (AN/PVS-14)",
+    )
+    line(data, "003")["quantity"] = 1
+    named = description(Chain(data).text(tmp_path / "named"), "003")
+    assert named.startswith("This line provides 1 Monocular Night Vision Device (AN/PVS-14),")
+    line(data, "003")["quantity"] = 3
+    named = description(Chain(data).text(tmp_path / "plural"), "003")
+    assert named.startswith("This line provides 3 Monocular Night Vision Devices (AN/PVS-14),")
+
+
 def test_manpower_travel_at_or_below_the_limit_is_not_mentioned(tmp_path: Path) -> None:
     data = qaa()  # Line 006: technical assistance, travel $640 a day
     line(data, "006")["manpower"]["travel_cost_per_day"] = 1000
     text = Chain(data).text(tmp_path)
     assistance = description(text, "006")
-    assert assistance.startswith("This line provides TECHNICAL ASSISTANCE")
+    assert assistance.startswith("This line provides technical assistance")
     assert "a day per person" not in assistance
 
 
@@ -173,7 +197,7 @@ def test_service_line_states_its_own_severability_or_renders_without(tmp_path: P
     bare = description(Chain(qaa()).text(tmp_path / "missing"), "006")
     assert (
         bare
-        == "This line provides TECHNICAL ASSISTANCE for the C-130J, as described in column (2)."
+        == "This line provides technical assistance for the C-130J, as described in column (2)."
     )
 
 
@@ -218,7 +242,7 @@ def test_an_amendment_adding_a_training_line_describes_every_line(tmp_path: Path
     training["number"] = "004"
     chain = Chain(data).amend(lambda d: d["lines"].append(training))
     text = chain.text(tmp_path)
-    assert description(text, "002").startswith("This line provides SUPPORT EQUIPMENT")
+    assert description(text, "002").startswith("This line provides support equipment")
     assert "(CONUS)" in description(text, "004")
 
 
@@ -288,6 +312,6 @@ def test_bpc_case_has_no_nsr_text(tmp_path: Path) -> None:
     text = chain.text(tmp_path / "text")
     assert "national funds" not in text and "not yet programmed" not in text
     # the line is described like any other line of a BPC case
-    assert description(text, "007").startswith("This line provides NON-SPECIFIC REQUIREMENTS")
+    assert description(text, "007").startswith("This line provides non-specific requirements")
     decision = chain.selection(tmp_path / "selection").decision("LINE-ITEM-NSR")
     assert decision.status == "out" and "FMS" in decision.reason

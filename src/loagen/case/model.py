@@ -511,6 +511,14 @@ class Line(Strict):
     """Military Articles and Services List number."""
     description: Text
     """MASL description printed in column (2)."""
+    nomenclature: OptionalText | None = None
+    """The item's name as a reader writes it, singular and in normal case, for the State
+    description and the line description note, e.g. 'Javelin Command Launch Unit' (absent:
+    loagen derives it from the MASL description)."""
+    nomenclature_plural: OptionalText | None = None
+    """The plural of the item's name, only when the English rules get it wrong, e.g. 'Tool Kits
+    Complete' for 'Tool Kit Complete' (absent: loagen puts the name's head noun in the
+    plural)."""
     quantity: Quantity
     unit_of_issue: UnitOfIssue
     unit_cost: Money

@@ -11,6 +11,9 @@ Each function states one rule in plain code so policy staff can read it:
 - a case closure document reads "This Modification is for CASE CLOSURE, which ...";
 - a Modification without scope change adds "There is no change in scope to this document.";
 - the nickname comes last, in parentheses;
+- the State description names the items as a reader writes them (`nomenclature`): "Major
+  Defense Equipment (MDE): 60 Javelin Command Launch Units. Other defense articles and
+  services: support equipment, spare and repair parts, and technical assistance.";
 - purchaser references are listed oldest to newest with their dates; a Modification with none
   reads "Based on U.S. Government Review", with no date;
 - the other party is the "Purchaser" (FMS) or the "Benefitting Partner" (BPC).
@@ -26,6 +29,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from ..case.history import Changes
 from ..case.model import Case, Line, PurchaserReference
+from .nomenclature import counted_name, counts_items, line_name, plural_name, singular_name
 
 MONTHS = (
     "January", "February", "March", "April", "May", "June",
@@ -229,10 +233,6 @@ def case_description(case: Case, changes: Changes) -> str:
 # -- state description ------------------------------------------------------------------------
 
 
-def _item(line: Line) -> str:
-    return line.description.strip()
-
-
 def _dedupe(items: Iterable[str]) -> list[str]:
     seen: list[str] = []
     for item in items:
@@ -241,11 +241,27 @@ def _dedupe(items: Iterable[str]) -> list[str]:
     return seen
 
 
+def list_words(items: list[str]) -> str:
+    """Items of a sentence: 'a', 'a and b', 'a, b and c'; with a comma before the last 'and'
+    when an item has an 'and' of its own ('support equipment, spare and repair parts, and
+    technical assistance'), and semicolons between the items when one has a comma of its own
+    ('light tactical vehicles, 4X4; spare parts; and training'), so each item reads as one."""
+    if len(items) > 2 and any("," in item for item in items):
+        return "; ".join(items[:-1]) + "; and " + items[-1]
+    if len(items) > 2 and any(" and " in item for item in items):
+        return ", ".join(items[:-1]) + ", and " + items[-1]
+    return join_words(items)
+
+
 def state_description(case: Case, changes: Changes) -> str:
     """The State description: MDE with quantities, other articles and services, end items.
 
     On a Basic it covers every line; on an Amendment or Modification it covers what the
-    document adds or increases (SAMM AP9.T2), and always names the end items supported.
+    document adds or increases (SAMM AP9.T2), and always names the end items supported. Items
+    are named as a reader writes them (`nomenclature`): the Major Defense Equipment with its
+    quantities in title case ("60 Javelin Command Launch Units"), the other articles and
+    services in lower case as a list in a sentence ("support equipment, initial spares and
+    repair parts, and technical assistance"); end items as the writer gives them.
     """
     if case.state_description:
         return case.state_description.strip()
@@ -254,7 +270,7 @@ def state_description(case: Case, changes: Changes) -> str:
         lines = [c.revised for c in subject if c.revised is not None]
     else:
         lines = list(case.lines)
-    mde: dict[str, Decimal] = {}
+    mde: dict[tuple[str, str, str], tuple[Line, Decimal]] = {}
     for ln in lines:
         if ln.major_defense_equipment:
             added = ln.quantity
@@ -263,19 +279,21 @@ def state_description(case: Case, changes: Changes) -> str:
                 if change is not None and change.previous is not None:
                     added = ln.quantity - change.previous.quantity
             if added > 0:
-                mde[_item(ln)] = mde.get(_item(ln), Decimal(0)) + added
-    others = _dedupe(_item(ln) for ln in lines if not ln.major_defense_equipment)
+                key = (singular_name(ln), plural_name(ln), ln.unit_of_issue)
+                first, total = mde.get(key, (ln, Decimal(0)))
+                mde[key] = (first, total + added)
+    others = _dedupe(line_name(ln) for ln in lines if not ln.major_defense_equipment)
     end_items = _dedupe((ln.end_item or "").strip() for ln in case.lines if ln.end_item)
     parts = []
     verb = "Adds" if changes.has_previous else ""
     if mde:
-        mde_text = join_words([f"{quantity(q)} {name}" for name, q in mde.items()])
+        mde_text = list_words([counted_name(ln, q, quantity(q)) for ln, q in mde.values()])
         parts.append(
             f"{verb + ' ' if verb else ''}Major Defense Equipment (MDE): {mde_text}.".strip()
         )
     if others:
         label = "Other defense articles and services" if not verb else "Adds or increases"
-        parts.append(f"{label}: {'; '.join(others)}.")
+        parts.append(f"{label}: {list_words(others)}.")
     if not parts and changes.has_previous:
         parts.append("No items or services are added.")
     if end_items:
@@ -341,6 +359,16 @@ def plural(items: Sized, one: str, many: str) -> str:
     return one if len(items) == 1 else many
 
 
+def item_name(line: Line, counted: bool = False) -> str:
+    """What `line` provides, named as a reader writes it (its `nomenclature`, else its MASL
+    description in normal case): 'support equipment', 'C-130J Aircraft'; plural when the line
+    holds more than one item. `counted`: with the quantity in front when the unit of issue
+    counts items ('60 Javelin Command Launch Units', '1 Javelin Command Launch Unit')."""
+    if counted and counts_items(line):
+        return counted_name(line, line.quantity, quantity(line.quantity))
+    return line_name(line)
+
+
 def sentence(text: str) -> str:
     """Writer's text as a sentence: capital first letter, full stop at the end."""
     text = " ".join(str(text).split())
@@ -359,5 +387,6 @@ NOTE_HELPERS = {
     "grouped": grouped,
     "plural": plural,
     "sentence": sentence,
+    "item_name": item_name,
 }
 """The wording helpers a note body (and rule) can call, by name: `rules` registers each one."""

@@ -39,6 +39,7 @@ _ROLES: dict[str, Role] = {
     "nickname": "title", "description": "title", "end_item": "title", "point": "title",
     "program_title": "title", "project_title": "title", "agreement_title": "title",
     "major_end_item": "title", "program_office": "title", "project": "title",
+    "nomenclature": "title", "nomenclature_plural": "title",
 }  # fmt: skip
 _RECORDS = {"package", "congressional_notification", "exceptions_to_policy", "notes_in_force"}
 """Parts of a case file that record facts about the case and are not printed on the LOA: their

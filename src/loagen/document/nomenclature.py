@@ -1,0 +1,339 @@
+"""Item names as a reader writes them: the MASL description's capitals in normal case, and plurals.
+
+A MASL description is written in capitals ("JAVELIN COMMAND LAUNCH UNIT"); the State description
+and the line description notes read as sentences, so they name the item as a reader would
+("60 Javelin Command Launch Units"). A case writer can give that name per line
+(`nomenclature`, and `nomenclature_plural` for an irregular plural); without it, these rules
+derive it from the MASL description:
+
+- a word is kept exactly as written when it is a designator or an acronym: it holds a digit
+  (C-130J, AIM-9X, AN/APG-83, 4X4), a full stop or an ampersand (U.S., PC&H), is a known
+  acronym (GPS, SAASM, CONUS, MDE, ...), has no vowel (NVD, MK), is a Roman numeral (II, IV), a
+  single letter, or is not written in capitals at all (the writer chose its case);
+- Major Defense Equipment is a named item: its words are in title case ("Javelin Command Launch
+  Unit"), the small words (of, and, for, the, with, to, in, on, ...) in lower case after the
+  first word, words in parentheses (qualifiers, "(excess)") in lower case;
+- every other line names a category of articles or services: lower case ("support equipment",
+  "initial spares and repair parts"), except the proper names of weapon systems (Hellfire,
+  Abrams, Black Hawk, ...);
+- a MASL inversion of one or two nouns and one plain modifier, "BATTERY, LITHIUM" or "LAUNCH
+  UNIT, COMMAND", is put in reading order ("lithium battery", "Command Launch Unit"); anything
+  else after a comma (a designator, a list, a second qualifier) stays where it is;
+- the plural changes only the head noun: the last word before a comma, a parenthesis, a colon
+  or a "with", "for", "of" clause, passing over a trailing designator ("Radios AN/PRC-117G");
+  an acronym, a number or a Roman numeral as the head ("Handheld GPS", "F-16 Block 70") stays
+  as it is. English rules: y after a consonant -> ies, s/x/z/ch/sh -> es, the usual f/fe -> ves,
+  a few o -> oes, -man -> -men, else s; nouns with no plural (aircraft, equipment, ammunition,
+  software, training, ...) and nouns already plural (spare parts, services) stay as they are.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from ..case.model import Line
+from ..reference import load_reference
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+ACRONYMS = _words(
+    """
+    ADP AEGIS AESA AMRAAM APKWS APU ASE ATACMS BPC CAS CCI CIWS CLS CLSSA CLU COMSEC CONUS COTS
+    CTS DOD DOS DSCA EDA EEUM EO EOIR ESSM ETSS FLIR FMF FMS FMSO GMLRS GOTS GPS GSE HARM HIMARS
+    HMMWV IFF ILS IMET IR IRST ISO ISR IUID JDAM JLTV JSOW LAU LOA LRU MANPADS MASL MDE MIDS MLRS
+    MOS MRAP MTCR MTT NATO NDI NSR NVD NVG OCONUS OEM POL QA RFID SAASM SAM SATCOM SCML SINCGARS
+    SM SOCOM SOF SRU TADS TLA TMDE TOW UAS UAV UID US USA USAF USCG USMC USN WWRS
+    """
+)
+"""Acronyms that have vowels (a word without vowels is taken for an acronym anyway). Words
+that are acronyms and English words too (PAD, RAM, FAT, IT) are left out: the writer's
+`nomenclature` names such an item."""
+
+SMALL_WORDS = _words("a an and as at by for from in into of on or per the to via with without")
+"""Words in lower case inside a title."""
+
+CLAUSE_WORDS = _words("with for of w/ without including less")
+"""Words that open a clause after the head noun ("KIT FOR M1A2", "SET OF TOOLS")."""
+
+NO_PLURAL = _words(
+    """
+    aircraft ammunition apparatus armor armour assistance baggage chassis clothing corps data
+    development documentation engineering equipment equity evaluation firmware freight fuel
+    furniture gear handling hardware headquarters information integration intelligence
+    logistics luggage machinery maintenance management manpower materiel means middleware news
+    oil ordnance overhaul packaging personnel reconnaissance refurbishment repair research
+    security series servicing sheep shipping software species storage support surveillance
+    sustainment tooling training transportation
+    """
+)
+"""Nouns that take no plural ("2 C-130J aircraft", "support equipment"); any word ending in
+-craft or -ware too."""
+
+SINGULAR_S = _words("alias atlas bias bus canvas gas iris lens")
+"""Singular nouns that end in s (all others ending in s are taken to be plural already)."""
+
+IRREGULAR = {
+    "child": "children", "criterion": "criteria", "foot": "feet", "medium": "media",
+    "mouse": "mice", "tooth": "teeth",
+    "calf": "calves", "elf": "elves", "half": "halves", "knife": "knives", "leaf": "leaves",
+    "life": "lives", "loaf": "loaves", "sheaf": "sheaves", "shelf": "shelves",
+    "thief": "thieves", "wife": "wives", "wolf": "wolves",
+    "cargo": "cargoes", "echo": "echoes", "hero": "heroes", "potato": "potatoes",
+    "tomato": "tomatoes", "torpedo": "torpedoes", "veto": "vetoes",
+}  # fmt: skip
+"""Plurals no ending rule gives."""
+
+NOT_MAN = _words("caiman german human ottoman roman shaman talisman")
+"""Words ending in -man whose plural is -mans."""
+
+ITEM_UNITS = frozenset({"EA", "AY", "KT", "SE", "OT", "UN"})
+"""Units of issue that count the items named: each, assembly, kit, set, outfit, unit."""
+LOT_UNITS = frozenset({"LO", "LT"})
+"""Units of issue for a lot: the name stays as the MASL gives it ("spare parts")."""
+
+
+PROPER_NAMES = {
+    name.upper(): name
+    for name in _words(
+        """
+    Abrams Apache Avenger Blackhawk Bradley Chinook Excalibur Globemaster Griffin Growler
+    Harpoon Hawk Hawkeye Hellfire Hercules Hornet Humvee Javelin Kiowa Longbow Maverick Osprey
+    Paladin Patriot Paveway Phalanx Raptor Reaper Seahawk Sidewinder Sparrow Stinger Stryker
+    Tomahawk Viper
+    """
+    )
+}
+"""Names of weapon systems, capitalised even where the other words are in lower case."""
+
+PROPER_PHRASES = {
+    p.upper(): p
+    for p in ("Black Hawk", "Fighting Falcon", "Global Hawk", "Sea Hawk", "Sea Sparrow",
+              "Super Hornet", "Strike Eagle")
+}  # fmt: skip
+"""Names of two words, capitalised together ("black" alone is an ordinary word)."""
+
+_VOWELS = set("AEIOUYaeiouy")
+_ROMAN = re.compile(r"^(?:X{0,2})(?:IX|IV|V?I{0,3})$")
+_TOKENS = re.compile(r"(\s+|[,;:()\[\]])")
+_BREAKS = frozenset(",;:([")
+
+
+def _is_kept(word: str) -> bool:
+    """A word kept exactly as written: a designator, an acronym, a numeral or the writer's own
+    case (see the module docstring)."""
+    letters = [c for c in word if c.isalpha()]
+    if not letters or not word.isupper():
+        return True  # no letters, or not written in capitals: as the writer wrote it
+    if any(c.isdigit() for c in word) or "." in word or "&" in word:
+        return True
+    if len(letters) == 1 or word in ACRONYMS:
+        return True
+    if not _VOWELS & set(letters):
+        return True
+    return bool(_ROMAN.match(word))
+
+
+def _capitalised(word: str) -> str:
+    return word[:1].upper() + word[1:].lower()
+
+
+def _convert(word: str, *, title: bool, first: bool, quiet: bool) -> str:
+    """One MASL word in normal case: title case, or lower case when not `title` (or `quiet`:
+    inside parentheses); a compound (AS-IS, COMMAND/CONTROL) part by part."""
+    if _is_kept(word):
+        return word
+    if "/" in word:
+        parts = word.split("/")
+        return "/".join(
+            p if len(p) <= 3 else _convert(p, title=title, first=first, quiet=quiet) for p in parts
+        )
+    if "-" in word:
+        parts = word.split("-")
+        return "-".join(
+            _convert(p, title=title, first=first and i == 0, quiet=quiet) if p else p
+            for i, p in enumerate(parts)
+        )
+    if word in PROPER_NAMES:
+        return PROPER_NAMES[word]
+    lower = word.lower()
+    if not title or quiet or (lower in SMALL_WORDS and not first):
+        return lower
+    return _capitalised(word)
+
+
+_INVERSION = re.compile(r"^([A-Z]+(?: [A-Z]+)?), ([A-Z]+)$")
+
+
+def _uninvert(text: str) -> str:
+    """'BATTERY, LITHIUM' -> 'LITHIUM BATTERY'; 'LAUNCH UNIT, COMMAND' -> 'COMMAND LAUNCH
+    UNIT'. Only one or two nouns and one modifier of plain letters that is not a plural
+    noun, a small word or a clause word; anything else is left in its order."""
+    m = _INVERSION.match(text)
+    if not m:
+        return text
+    head, modifier = m.group(1), m.group(2)
+    low = modifier.lower()
+    plural_noun = low.endswith("s") and modifier not in ACRONYMS and low not in SINGULAR_S
+    if plural_noun or low in SMALL_WORDS or low in CLAUSE_WORDS:
+        return text
+    if any(w.lower() in SMALL_WORDS for w in head.split()):
+        return text
+    return f"{modifier} {head}"
+
+
+def reader_name(description: str, *, title: bool) -> str:
+    """The MASL description as a reader writes it: 'JAVELIN COMMAND LAUNCH UNIT' ->
+    'Javelin Command Launch Unit' (`title`, for Major Defense Equipment) or 'SUPPORT EQUIPMENT'
+    -> 'support equipment'. Designators and acronyms are kept as written."""
+    text = " ".join(description.split())
+    text = _uninvert(text)
+    tokens = [t for t in _TOKENS.split(text) if t]
+    out: list[str] = []
+    depth = 0
+    first = True
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        i += 1
+        if token in ("(", "["):
+            depth += 1
+        elif token in (")", "]"):
+            depth = max(0, depth - 1)
+        if _TOKENS.fullmatch(token):
+            out.append(" " if token.isspace() else token)
+            continue
+        pair = f"{token} {tokens[i + 1]}" if i + 1 < len(tokens) and tokens[i].isspace() else ""
+        if pair in PROPER_PHRASES:
+            out.append(PROPER_PHRASES[pair])
+            i += 2
+        else:
+            out.append(_convert(token, title=title, first=first, quiet=depth > 0))
+        first = False
+    return "".join(out)
+
+
+def plural_word(word: str) -> str:
+    """The plural of one noun, in the case it is written in: battery -> batteries, box ->
+    boxes, knife -> knives, crewman -> crewmen, aircraft -> aircraft, parts -> parts."""
+    low = word.lower()
+    last = re.split(r"[-/]", low)[-1]
+
+    def ending(suffix: str, cut: int = 0) -> str:
+        stem = word[: len(word) - cut] if cut else word
+        return stem + (suffix.upper() if word.isupper() else suffix)
+
+    if last in NO_PLURAL or last.endswith(("craft", "ware")):
+        return word
+    if last in IRREGULAR:
+        tail = word[len(word) - len(last) :]
+        plural = IRREGULAR[last]
+        if tail.isupper():
+            plural = plural.upper()
+        elif tail[:1].isupper():
+            plural = _capitalised(plural)
+        return word[: len(word) - len(last)] + plural
+    if last.endswith("man") and last not in NOT_MAN:
+        return ending("en", 2)
+    if last.endswith("s") and last not in SINGULAR_S:
+        if last.endswith(("ss", "us")):
+            return ending("es")
+        if last.endswith("is"):
+            return ending("es", 2)
+        return word  # already plural: parts, services, spares
+    if last.endswith("y") and len(last) > 1 and last[-2] not in "aeiou":
+        return ending("ies", 1)
+    if last.endswith(("s", "x", "z", "ch", "sh")):
+        return ending("es")
+    return ending("s")
+
+
+def _is_designator(word: str) -> bool:
+    """A designator the head noun may stand before: letters and digits (AN/PRC-117G, M1A2)."""
+    return any(c.isdigit() for c in word) and any(c.isalpha() for c in word)
+
+
+def _pluralisable(word: str) -> bool:
+    """A word of normal case the plural can change (not an acronym, numeral or designator)."""
+    letters = [c for c in word if c.isalpha()]
+    if not letters or any(c.isdigit() for c in word):
+        return False
+    if word.isupper():
+        return False  # an acronym, a Roman numeral or a single capital
+    return word.lower() not in SMALL_WORDS
+
+
+def pluralise(name: str) -> str:
+    """`name` with its head noun in the plural: 'Javelin Command Launch Unit' -> 'Javelin
+    Command Launch Units', 'lithium battery' -> 'lithium batteries', 'tactical radio AN/PRC-117G'
+    -> 'tactical radios AN/PRC-117G'. A name whose head is an acronym, a number or a
+    designator alone ('AIM-9X', 'handheld GPS') is returned as it is."""
+    tokens = [t for t in _TOKENS.split(name) if t]
+    words: list[int] = []  # indexes of the words of the main phrase
+    for i, token in enumerate(tokens):
+        if token in _BREAKS:
+            break
+        if token.isspace():
+            continue
+        if token.lower() in CLAUSE_WORDS and words:
+            break
+        words.append(i)
+    while len(words) > 1 and _is_designator(tokens[words[-1]]):
+        words.pop()
+    if not words or not _pluralisable(tokens[words[-1]]):
+        return name
+    head = words[-1]
+    tokens[head] = plural_word(tokens[head])
+    return "".join(tokens)
+
+
+# -- a line's name ------------------------------------------------------------------------------
+
+
+def singular_name(line: Line) -> str:
+    """The name of one item of `line`: the writer's `nomenclature`, else its MASL description
+    in normal case (title case for Major Defense Equipment)."""
+    if line.nomenclature:
+        return " ".join(line.nomenclature.split())
+    return reader_name(line.description, title=line.major_defense_equipment)
+
+
+def plural_name(line: Line) -> str:
+    """The name of several items of `line`: the writer's `nomenclature_plural`, else the
+    singular name with its head noun in the plural."""
+    if line.nomenclature_plural:
+        return " ".join(line.nomenclature_plural.split())
+    return pluralise(singular_name(line))
+
+
+def counts_items(line: Line) -> bool:
+    """The line's quantity counts the items named: articles (not services, whose quantity
+    counts tasks) in a unit of each, assembly, kit, set, outfit or unit."""
+    return line.unit_of_issue in ITEM_UNITS and not line.is_service
+
+
+def line_name(line: Line, count: Decimal | None = None) -> str:
+    """The name of what `line` provides, without a quantity: for `count` items (singular for
+    one, else plural; the line's quantity when `count` is not given) when the quantity counts
+    items; services, a lot or a measure ('technical assistance', 'support equipment',
+    'hydraulic fluid') as named; packages of articles (boxes, cases, ...) hold several items,
+    so plural."""
+    if counts_items(line):
+        count = line.quantity if count is None else count
+        return singular_name(line) if count == 1 else plural_name(line)
+    unit = line.unit_of_issue
+    if line.is_service or unit in LOT_UNITS or unit in load_reference().measures:
+        return singular_name(line)
+    return plural_name(line)
+
+
+def counted_name(line: Line, count: Decimal, number: str) -> str:
+    """`number` (the quantity as printed) with the name: '60 Javelin Command Launch Units',
+    '1 Javelin Command Launch Unit'; on a line whose quantity does not count the items named,
+    the quantity and unit follow the name: 'hydraulic fluid (12 GL)'."""
+    if counts_items(line):
+        return f"{number} {line_name(line, count)}"
+    return f"{line_name(line, count)} ({number} {line.unit_of_issue})"
