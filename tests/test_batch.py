@@ -418,3 +418,78 @@ def test_few_documents_or_seconds_are_not_enough_for_an_estimate(monkeypatch):
     assert pace.words().endswith("estimating the time left …")
     pace.advance(4)
     assert pace.words() == "elapsed 0:06, about 0:10 left"  # 3 in 5 s, 6 left
+
+
+# -- PDFs and the page count of the layout ---------------------------------------------------------
+
+needs_soffice = pytest.mark.skipif(
+    shutil.which("soffice") is None and shutil.which("libreoffice") is None,
+    reason="LibreOffice (soffice) is not installed; the layout of a batch is not tested",
+)
+
+
+def _estimate_says(monkeypatch, pages: int) -> None:
+    """Make loagen's estimate of the page count `pages` (in this process: batches of jobs=1)."""
+    monkeypatch.setattr("loagen.rendering.templates.estimate_pages", lambda *_: pages)
+
+
+@needs_soffice
+def test_a_batch_with_pdf_stores_the_count_of_the_layout_and_redlines_after_it(
+    tmp_path: Path, monkeypatch
+):
+    from loagen.manifest import read_manifest
+    from loagen.output.pdf import pdf_page_count
+
+    project = make_project(tmp_path / "project")
+    cases = copy_cases(tmp_path / "cases")
+    out = tmp_path / "out"
+    folder = [cases / "BN-P-WRS"]
+    _estimate_says(monkeypatch, 50)
+    first = run_batch(folder, project=project, output_dir=out, jobs=1, pdf=True)
+    docx = out / "BN-P-WRS-basic.docx"
+    pages = pdf_page_count(docx.with_suffix(".pdf"))
+    assert pages != 50 and first.results[0].pages == pages
+    assert first.to_json()["built"][0]["pages"] == pages
+    manifest = read_manifest(out / "BN-P-WRS-basic.manifest.json")
+    assert manifest is not None and (manifest.pages_from, manifest.pages) == ("layout", pages)
+    laid_out = docx.read_bytes()
+    # rebuilt with the same wrong estimate: the redline compares the documents as written after
+    # the layout, which are the same, so there is none (before the layout they differ)
+    again = run_batch(folder, project=project, output_dir=out, jobs=1, pdf=True, redline=True,
+                      force=True)  # fmt: skip
+    assert again.ok and again.results[0].pages == pages
+    assert again.results[0].redline is None and not list(out.glob("*.redline.docx"))
+    assert docx.read_bytes() == laid_out
+    # nothing changed: nothing converted, nothing written
+    stamp = docx.stat().st_mtime_ns
+    third = run_batch(folder, project=project, output_dir=out, jobs=1, pdf=True, redline=True)
+    assert third.pdfs == [] and third.results[0].status == "skipped"
+    assert docx.stat().st_mtime_ns == stamp
+
+
+@needs_soffice
+def test_an_up_to_date_pdf_gives_its_count_without_converting_again(tmp_path: Path, monkeypatch):
+    from loagen.manifest import read_manifest
+    from loagen.output.pdf import convert_to_pdf, pdf_page_count, pdf_up_to_date
+
+    project = make_project(tmp_path / "project")
+    cases = copy_cases(tmp_path / "cases")
+    out = tmp_path / "out"
+    folder = [cases / "BN-P-WRS"]
+    _estimate_says(monkeypatch, 50)
+    run_batch(folder, project=project, output_dir=out, jobs=1)  # no PDF: the estimate
+    docx = out / "BN-P-WRS-basic.docx"
+    manifest = read_manifest(out / "BN-P-WRS-basic.manifest.json")
+    assert manifest is not None and manifest.pages_from == "estimate" and manifest.pages is None
+    (pdf,) = convert_to_pdf([docx])  # a PDF made by hand, up to date
+    report = run_batch(folder, project=project, output_dir=out, jobs=1, pdf=True)
+    assert report.results[0].status == "skipped" and report.pdfs == []
+    pages = pdf_page_count(pdf)
+    assert report.results[0].pages == pages != 50
+    manifest = read_manifest(out / "BN-P-WRS-basic.manifest.json")
+    assert manifest is not None and (manifest.pages_from, manifest.pages) == ("layout", pages)
+    assert pdf_up_to_date(docx)
+    with zipfile.ZipFile(docx) as zf:
+        assert f"through page {pages}" in re.sub(
+            r"<[^>]+>", "", zf.read("word/document.xml").decode()
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import zipfile
 from pathlib import Path
@@ -302,3 +303,98 @@ def test_documents_a_reviewer_was_sent_are_compared_through_their_build_records(
         "no readable manifest" in result.stderr
         and "carries no loagen build record" in result.stderr
     )
+
+
+# -- a note added in the middle: one inserted note, not renumbered headings -------------------------
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _paragraph_text(p) -> str:  # noqa: ANN001
+    return "".join(t.text or "" for t in p.iter(_W + "t", _W + "delText"))
+
+
+def _note_paragraphs(document) -> list:  # noqa: ANN001
+    """The paragraphs of the notes section of a document.xml tree: from the heading "Notes" to
+    the next page-starting heading."""
+    body = list(document.iter(_W + "p"))
+    start = next(i for i, p in enumerate(body) if _paragraph_text(p) == "Notes")
+    out = []
+    for p in body[start + 1 :]:
+        if p.find(f"{_W}pPr/{_W}pageBreakBefore") is not None:
+            break
+        out.append(p)
+    return out
+
+
+def _style(p) -> str:  # noqa: ANN001
+    style = p.find(f"{_W}pPr/{_W}pStyle")
+    return style.get(_W + "val") if style is not None else ""
+
+
+@needs_redlines
+def test_a_note_added_in_the_middle_redlines_as_one_inserted_note(tmp_path: Path):
+    """Version 2 of BN-D-QAA's Basic asks for a sole source, which adds the sole source note
+    among the others (not last). The redline shows that note's heading and text inserted and
+    nothing else in the notes: the headings after it keep their text (Word numbers them)."""
+    from lxml import etree
+
+    from loagen.rendering.redline import redline_docx
+
+    project = make_project(tmp_path / "project")
+    builder = Builder(project)
+    data = json.loads(BASIC.read_text())
+    without = json.loads(BASIC.read_text())
+    for line in without["lines"]:
+        line.pop("sole_source", None)
+    (tmp_path / "v1").mkdir()
+    (tmp_path / "v2").mkdir()
+    (tmp_path / "v1" / "basic.json").write_text(json.dumps(without))
+    (tmp_path / "v2" / "basic.json").write_text(json.dumps(data))
+    old = builder.build(tmp_path / "v1" / "basic.json", tmp_path / "out1")
+    new = builder.build(tmp_path / "v2" / "basic.json", tmp_path / "out2")
+    before = [n.id for n in old.selection.notes if n.placement == "notes"]
+    after = [n.id for n in new.selection.notes if n.placement == "notes"]
+    added = [n for n in after if n not in before]
+    assert added == ["SOLE-SOURCE-FMS"]
+    position = after.index("SOLE-SOURCE-FMS")
+    assert 0 < position < len(after) - 1, "the note is not added in the middle"
+    note = next(n for n in new.selection.notes if n.id == "SOLE-SOURCE-FMS")
+
+    redline = redline_docx(old.docx_path.read_bytes(), new.docx_path.read_bytes())
+    with zipfile.ZipFile(io.BytesIO(redline)) as zf:
+        document = etree.fromstring(zf.read("word/document.xml"))
+    with zipfile.ZipFile(new.docx_path) as zf:
+        expected_doc = etree.fromstring(zf.read("word/document.xml"))
+    # the note as version 2 prints it: its heading and the paragraphs of its text
+    printed = _note_paragraphs(expected_doc)
+    start = next(i for i, p in enumerate(printed) if _paragraph_text(p) == note.title)
+    heading_style = _style(printed[start])
+    end = next(
+        (i for i in range(start + 1, len(printed)) if _style(printed[i]) == heading_style),
+        len(printed),
+    )
+    expected = [_paragraph_text(p) for p in printed[start:end] if _paragraph_text(p)]
+
+    notes = _note_paragraphs(document)
+    inserted = [
+        "".join(t.text or "" for ins in p.iter(_W + "ins") for t in ins.iter(_W + "t"))
+        for p in notes
+    ]
+    deleted = ["".join(t.text or "" for t in p.iter(_W + "delText")) for p in notes]
+    assert not any(deleted), [d for d in deleted if d]
+    assert [text for text in inserted if text] == expected
+    headings = [p for p in notes if _style(p) == heading_style]
+    assert len(headings) == len(after)
+    for p in headings:
+        if _paragraph_text(p) != note.title:
+            assert p.find(f".//{_W}ins") is None and p.find(f".//{_W}del") is None, _paragraph_text(
+                p
+            )
+    # the rest of the document changes by at most its page count
+    in_notes = set(notes)
+    rest = [p for p in document.iter(_W + "p") if p not in in_notes]
+    for p in rest:
+        changed = "".join(t.text or "" for ins in p.iter(_W + "ins") for t in ins.iter(_W + "t"))
+        changed += "".join(t.text or "" for t in p.iter(_W + "delText"))
+        assert changed.strip().isdigit() or not changed.strip(), _paragraph_text(p)

@@ -75,3 +75,15 @@ def test_any_text_gives_well_formed_xml_keeping_the_words(text: str) -> None:
     for ch in "<>&":
         if ch in text and ch in words:
             assert ch in words
+
+
+def test_lists_in_a_note_are_text_not_word_numbering() -> None:
+    """Word numbering numbers the notes themselves (their headings, in the template); a list
+    inside a note is typed ("1." and a tab to the hanging indent of its style), so it restarts
+    in every note and never counts on from the notes' list."""
+    body = _parse(str(markdown_to_wordml("1. first\n2. second\n\n- bullet")))
+    assert body.find(".//w:numPr", NS) is None
+    paragraphs = body.findall("w:p", NS)
+    styles = [p.find("w:pPr/w:pStyle", NS).get(f"{{{W}}}val") for p in paragraphs]
+    assert styles == ["LOANoteNumber", "LOANoteNumber", "LOANoteBullet"]
+    assert all(p.find("w:r/w:tab", NS) is not None for p in paragraphs)

@@ -3,6 +3,7 @@ checked against LibreOffice's layout (skipped without LibreOffice and poppler)."
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 import subprocess
@@ -65,6 +66,93 @@ def test_a_page_break_before_starts_a_page() -> None:
         _paragraph("First page."), _paragraph("Second page.", extra="<w:pageBreakBefore/>")
     )
     assert estimate_pages(doc, styles) == 2
+
+
+def _table(rows: int, *, keep: bool, margins: str = "") -> str:
+    """A one-column table of `rows` rows of at least 20 points that cannot split; its
+    paragraphs keep with the next when `keep`."""
+    keep_xml = "<w:keepNext/>" if keep else ""
+    row = (
+        '<w:tr><w:trPr><w:cantSplit/><w:trHeight w:val="400" w:hRule="atLeast"/></w:trPr><w:tc>'
+        f'<w:p><w:pPr><w:pStyle w:val="LOATableText"/>{keep_xml}</w:pPr>'
+        "<w:r><w:t>x</w:t></w:r></w:p></w:tc></w:tr>"
+    )
+    return (
+        '<w:tbl><w:tblPr><w:tblStyle w:val="LOATable"/><w:tblW w:w="9936" w:type="dxa"/>'
+        f'{margins}</w:tblPr><w:tblGrid><w:gridCol w:w="9936"/></w:tblGrid>{row * rows}</w:tbl>'
+    )
+
+
+def test_a_table_kept_together_moves_whole_to_the_next_page() -> None:
+    """A table whose paragraphs keep with the next (the signature grid, the Purchaser's box,
+    the cost summary) starts on a new page rather than split, so what follows it may need one
+    more page; it never needs fewer."""
+    styles = _styles()
+    differ = 0
+    for n, m in itertools.product(range(25, 36), range(25, 33)):
+        before = [_paragraph("Filler.") for _ in range(n)]
+        after = [_paragraph("Text.") for _ in range(m)]
+        kept = estimate_pages(_document(*before, _table(6, keep=True), *after), styles)
+        loose = estimate_pages(_document(*before, _table(6, keep=False), *after), styles)
+        assert kept >= loose
+        differ += kept > loose
+    assert differ
+
+
+def test_a_heading_keeps_with_the_table_after_it() -> None:
+    styles = _styles()
+    differ = 0
+    for n, m in itertools.product(range(25, 36), range(25, 33)):
+        filler = [_paragraph("Filler.") for _ in range(n)]
+        heading = _paragraph("Heading", "LOAHeading")
+        plain = _paragraph("Heading", "LOAHeading", '<w:keepNext w:val="0"/>')
+        after = [_paragraph("Text.") for _ in range(m)]
+        kept = estimate_pages(_document(*filler, heading, _table(3, keep=False), *after), styles)
+        loose = estimate_pages(_document(*filler, plain, _table(3, keep=False), *after), styles)
+        assert kept >= loose
+        differ += kept > loose
+    assert differ
+
+
+def test_cell_margins_add_to_a_row() -> None:
+    """Rows are as tall as their text plus the table's top and bottom cell margins."""
+    styles = _styles()
+    roomy = '<w:tblCellMar><w:top w:w="400" w:type="dxa"/><w:bottom w:w="400" w:type="dxa"/></w:tblCellMar>'
+    tight = (
+        '<w:tblCellMar><w:top w:w="0" w:type="dxa"/><w:bottom w:w="0" w:type="dxa"/></w:tblCellMar>'
+    )
+    assert estimate_pages(_document(_table(20, keep=False, margins=tight)), styles) == 1
+    assert estimate_pages(_document(_table(20, keep=False, margins=roomy)), styles) == 2
+
+
+def test_a_numbered_paragraph_makes_room_for_its_number() -> None:
+    """A note heading numbered by Word starts its text at the list's indent, so a title that
+    just fits a line unnumbered wraps once numbered."""
+    styles = _styles()
+    numbered = '<w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr><w:ind w:left="432" w:hanging="432"/>'
+    title = "Word " * 16 + "Wo"  # about 469 points of bold 10-point Arial: a line holds 497
+    differ = 0
+    for extra in range(0, 8):
+        text = title + "o" * extra
+        page = [_paragraph(text, "LOANoteHeading") for _ in range(24)]
+        listed = [_paragraph(text, "LOANoteHeading", numbered) for _ in range(24)]
+        plain, numbered_pages = (
+            estimate_pages(_document(*page), styles),
+            estimate_pages(_document(*listed), styles),
+        )
+        assert numbered_pages >= plain
+        differ += numbered_pages > plain
+    assert differ
+
+
+def test_a_bullet_tab_goes_to_the_hanging_indent() -> None:
+    """In a bulleted paragraph (the terms of sale, note lists) the text after the bullet's tab
+    starts at the indent, not a tab stop further: 60 one-line bullets fit two pages."""
+    styles = _styles()
+    bullet = _paragraph(
+        "\u2022</w:t></w:r><w:r><w:tab/></w:r><w:r><w:t>" + "word " * 18, "LOANoteBullet"
+    )
+    assert estimate_pages(_document(*[bullet] * 60), styles) == 2
 
 
 def test_page_count_fields_show_the_count() -> None:

@@ -64,7 +64,7 @@ def test_amendment_shows_previous_and_revised(builder: Builder, tmp_path: Path) 
     result = builder.build(CASES / "BN-D-QAA/amendment-1.json", tmp_path)
     text = _text(result.docx_path)
     assert "This Amendment provides for two additional C-130J aircraft" in text
-    assert "Previous:\n$9,800,000\n$9,800,000\nRevised:\n$14,200,000\n$14,200,000" in text
+    assert "$14,200,000\nwas $9,800,000\n$14,200,000\nwas $9,800,000" in text
     assert "007\nADDED" in text
     assert result.document.changes.scope_changed is True
     assert set(result.document.changes.touched_numbers) == {"002", "003", "006", "007"}
@@ -136,3 +136,28 @@ def test_strict_stops_on_warnings_too(builder: Builder, tmp_path: Path) -> None:
     assert info.value.problems[0].location == "document.purpose"
     assert "[QC-TERM-USG]" in info.value.problems[0].message
     assert not (tmp_path / "strict").exists()
+
+
+def test_the_manifest_says_where_the_page_count_comes_from(builder: Builder, tmp_path: Path):
+    """An estimate is recorded as nothing (the manifest is as before page counts were recorded);
+    a count of the layout as its number, read back as written; a broken one is refused."""
+    import dataclasses
+    import hashlib
+
+    from loagen.manifest import Manifest, ManifestInvalid
+
+    result = builder.build(CASES / "BN-P-WRS/basic.json", tmp_path)
+    estimated = result.manifest
+    assert (estimated.pages_from, estimated.pages) == ("estimate", None)
+    assert b"page_count" not in estimated.to_json()
+    laid = dataclasses.replace(estimated, pages_from="layout", pages=7)
+    data = laid.to_json()
+    assert b'"page_count": {"from":"layout","pages":7}' in data
+    assert Manifest.from_json(data) == laid
+    for bad in (b'{"from":"layout","pages":0}', b'{"from":"guess","pages":3}'):
+        forged = data.replace(b'{"from":"layout","pages":7}', bad)
+        head, _, _ = forged.decode().rpartition(',\n  "checksum": ')
+        checksum = hashlib.sha256(head[2:].encode()).hexdigest()[:32]
+        forged = (head + f',\n  "checksum": "{checksum}"\n}}\n').encode()
+        with pytest.raises(ManifestInvalid):
+            Manifest.from_json(forged)

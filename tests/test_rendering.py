@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -89,16 +90,34 @@ def test_page_one_of_the_amendment(renderer: Renderer) -> None:
     assert styles["•\tCash Prior to Delivery"] == "LOA Note Bullet"
 
 
-def test_changed_lines_show_previous_and_revised(renderer: Renderer) -> None:
-    d = _open(renderer.render(load_document(CASES / "BN-D-QAA/amendment-1.json"), NOTES))
+def test_changed_lines_show_revised_over_previous(renderer: Renderer) -> None:
+    """A changed value reads first; the value it replaces is beneath it, small and grey."""
+    data = renderer.render(load_document(CASES / "BN-D-QAA/amendment-1.json"), NOTES)
+    d = _open(data)
     table = next(t for t in d.tables if t.rows[0].cells[0].text == "(1) Itm Nbr")
     rows = {r.cells[0].text.split("\n")[0]: [c.text for c in r.cells] for r in table.rows[1:]}
     assert rows["002"][0] == "002\nREVISED"
-    assert rows["002"][3] == "Previous:\n$6,200,000\n$6,200,000\nRevised:\n$8,900,000\n$8,900,000"
-    assert "Previous: 24-36\nRevised: 24-48" in rows["002"][4]
+    assert rows["002"][3] == "$8,900,000\nwas $6,200,000\n$8,900,000\nwas $6,200,000"
+    assert rows["002"][4] == "X\n24-48\nwas 24-36\n4"
+    assert rows["001"][3] == "$82,500,000\n$165,000,000"  # unchanged: no previous value
     assert rows["007"][0] == "007\nADDED"
     assert rows["001"][0] == "001\n"
     assert "Line note text." in rows["001"][1]
+    cell = next(r for r in table.rows if r.cells[0].text.startswith("002")).cells[3]
+    was = [r for r in cell.paragraphs[0].runs if r.text.lstrip("\n").startswith("was ")]
+    assert was and all(r.font.size == docx.shared.Pt(7) for r in was)
+    assert all(str(r.font.color.rgb) == "595959" for r in was)
+
+
+def test_a_changed_quantity_fits_its_column(renderer: Renderer, tmp_path: Path) -> None:
+    amendment = example("BN-D-QAA/amendment-1")
+    amendment["lines"][0]["quantity"] = 3
+    document = load_document(write_chain(tmp_path, example("BN-D-QAA/basic"), amendment))
+    d = _open(renderer.render(document, Selection()))
+    table = next(t for t in d.tables if t.rows[0].cells[0].text == "(1) Itm Nbr")
+    row = next(r for r in table.rows if r.cells[0].text.startswith("001"))
+    assert row.cells[2].text == "3 EA\nwas 2 EA"
+    assert "Previous:" not in _text(d) and "Revised:" not in _text(d)
 
 
 def test_deleted_lines_are_marked(renderer: Renderer, tmp_path: Path) -> None:
@@ -112,7 +131,8 @@ def test_deleted_lines_are_marked(renderer: Renderer, tmp_path: Path) -> None:
     table = next(t for t in d.tables if t.rows[0].cells[0].text == "(1) Itm Nbr")
     row = next(r for r in table.rows if r.cells[0].text.startswith("004"))
     assert row.cells[0].text == "004\nDELETED"
-    assert "Revised:\n$0\n$0" in row.cells[3].text
+    assert row.cells[3].text == "$0\nwas $450,000\n$0\nwas $450,000"
+    assert row.cells[2].text == "0 LO\nwas 1 LO"
 
 
 def test_cost_summary_and_schedule_add_up(renderer: Renderer) -> None:
@@ -136,7 +156,7 @@ def test_cost_summary_and_schedule_add_up(renderer: Renderer) -> None:
 def test_notes_in_named_styles(renderer: Renderer) -> None:
     d = _open(renderer.render(load_document(CASES / "BN-D-QAA/basic.json"), NOTES))
     by_text = {p.text: p.style.name for p in d.paragraphs}
-    assert by_text["1. Sole Source"] == "LOA Note Heading"
+    assert by_text["Sole Source"] == "LOA Note Heading"  # numbered by Word (below), not text
     assert by_text["Firm Acme for Line 001."] == "LOA Note Text"
     assert by_text["\u2022\tone"] == "LOA Note Bullet"
     bold = [r.text for p in d.paragraphs for r in p.runs if r.bold]
@@ -299,3 +319,284 @@ def test_unknown_template_variables_are_named_with_a_hint(tmp_path: Path) -> Non
     assert renderer.unknown_variables(templates["Amendment"]) == {
         "case_descripton": " (did you mean 'case_description'?)"
     }
+
+
+# -- the page layout the templates carry (issue 14) --------------------------------------------------
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+NS = {"w": W}
+NUMBERED = Selection(
+    notes=(
+        *NOTES.notes,
+        SelectedNote("STEPS", "Steps", "1", "notes", "1. first\n2. second"),
+        SelectedNote("LAST", "Last Note", "1", "notes", "Last."),
+    )
+)
+KINDS = {
+    "basic": CASES / "BN-D-QAA/basic.json",
+    "amendment": CASES / "BN-D-QAA/amendment-1.json",
+    "modification": CASES / "BN-D-QAA/modification-1.json",
+    "bpc": CASES / "BN-B-TAB/basic.json",
+}
+
+
+@pytest.fixture(scope="module")
+def packages(renderer: Renderer) -> dict[str, dict[str, bytes]]:
+    """Each kind of document rendered with notes: its parts by name."""
+    out = {}
+    for kind, path in KINDS.items():
+        with zipfile.ZipFile(io.BytesIO(renderer.render(load_document(path), NUMBERED))) as z:
+            out[kind] = {name: z.read(name) for name in z.namelist()}
+    return out
+
+
+def _xml(part: bytes):
+    from lxml import etree
+
+    return etree.fromstring(part)
+
+
+def _w(name: str) -> str:
+    return f"{{{W}}}{name}"
+
+
+def _cell_text(tc) -> str:
+    return "\n".join("".join(t.text or "" for t in p.iter(_w("t"))) for p in tc.iter(_w("p")))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_rows_never_split_and_headings_repeat(packages, kind: str) -> None:
+    body = _xml(packages[kind]["word/document.xml"])
+    tables = body.findall(".//w:tbl", NS)
+    assert len(tables) >= 4
+    for tbl in tables:
+        rows = tbl.findall("w:tr", NS)
+        for tr in rows:
+            assert tr.find("w:trPr/w:cantSplit", NS) is not None, _cell_text(tr)
+        if len(rows) > 1:
+            assert rows[0].find("w:trPr/w:tblHeader", NS) is not None, _cell_text(rows[0])
+            assert all(tr.find("w:trPr/w:tblHeader", NS) is None for tr in rows[1:])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_table_is_the_width_of_the_text(packages, kind: str) -> None:
+    body = _xml(packages[kind]["word/document.xml"])
+    section = body.find(".//w:body/w:sectPr", NS)
+    size, margins = section.find("w:pgSz", NS), section.find("w:pgMar", NS)
+    text_width = (
+        int(size.get(_w("w"))) - int(margins.get(_w("left"))) - int(margins.get(_w("right")))
+    )
+    widths = set()
+    for tbl in body.findall(".//w:tbl", NS):
+        width = tbl.find("w:tblPr/w:tblW", NS)
+        assert width.get(_w("type")) == "dxa"
+        grid = sum(int(c.get(_w("w"))) for c in tbl.findall("w:tblGrid/w:gridCol", NS))
+        assert grid == int(width.get(_w("w")))
+        assert tbl.find("w:tblPr/w:tblInd", NS).get(_w("w")) == "0"
+        assert tbl.find("w:tblPr/w:tblLayout", NS).get(_w("type")) == "fixed"
+        widths.add(grid)
+    assert widths == {text_width}
+
+
+def _right_aligned_styles(styles: bytes) -> set[str]:
+    root = _xml(styles)
+    by_id = {s.get(_w("styleId")): s for s in root.findall("w:style", NS)}
+
+    def jc(style_id: str | None) -> str | None:
+        style = by_id.get(style_id)
+        if style is None:
+            return None
+        found = style.find("w:pPr/w:jc", NS)
+        if found is not None:
+            return found.get(_w("val"))
+        based = style.find("w:basedOn", NS)
+        return jc(based.get(_w("val"))) if based is not None else None
+
+    return {sid for sid in by_id if jc(sid) in ("right", "end")}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_money_is_right_aligned_in_every_table(packages, kind: str) -> None:
+    right = _right_aligned_styles(packages[kind]["word/styles.xml"])
+    assert right  # LOA Table Money
+    body = _xml(packages[kind]["word/document.xml"])
+    money = re.compile(r"^[+-]?\$[0-9,]+(\.[0-9]{2})?$")
+    seen = 0
+    for tc in body.findall(".//w:tbl/w:tr/w:tc", NS):
+        for p in tc.findall("w:p", NS):
+            first = "".join(t.text or "" for t in p.iter(_w("t"))).split("was ")[0]
+            lines = [
+                "".join(t.text or "" for t in r.iter(_w("t")))
+                for r in p.findall("w:r", NS)
+                if r.find("w:t", NS) is not None
+            ]
+            if not lines or not money.match(lines[0].strip() or first.strip()):
+                continue
+            seen += 1
+            style = p.find("w:pPr/w:pStyle", NS)
+            direct = p.find("w:pPr/w:jc", NS)
+            aligned = (direct is not None and direct.get(_w("val")) in ("right", "end")) or (
+                direct is None and style is not None and style.get(_w("val")) in right
+            )
+            assert aligned, lines
+    assert seen >= 10
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_notes_are_numbered_by_word(packages, kind: str) -> None:
+    """The notes section's headings are items of a decimal list (no number in their text), so
+    a redline of an inserted note shows one inserted note, not every later heading renumbered."""
+    body = _xml(packages[kind]["word/document.xml"])
+    numbering = _xml(packages[kind]["word/numbering.xml"])
+    headings = [
+        p
+        for p in body.iter(_w("p"))
+        if p.find("w:pPr/w:numPr", NS) is not None
+        and p.find("w:pPr/w:pStyle", NS).get(_w("val")) == "LOANoteHeading"
+    ]
+    titles = ["".join(t.text or "" for t in p.iter(_w("t"))) for p in headings]
+    assert titles == ["Sole Source", "Steps", "Last Note"]
+    num_ids = {p.find("w:pPr/w:numPr/w:numId", NS).get(_w("val")) for p in headings}
+    assert len(num_ids) == 1
+    num = numbering.find(f"w:num[@w:numId='{num_ids.pop()}']", NS)
+    abstract_id = num.find("w:abstractNumId", NS).get(_w("val"))
+    level = numbering.find(f"w:abstractNum[@w:abstractNumId='{abstract_id}']/w:lvl", NS)
+    assert level.find("w:numFmt", NS).get(_w("val")) == "decimal"
+    assert level.find("w:lvlText", NS).get(_w("val")) == "%1."
+    assert level.find("w:start", NS).get(_w("val")) == "1"
+    # only the notes are numbered: the payment schedule's note and the terms are not
+    numbered = [p for p in body.iter(_w("p")) if p.find("w:pPr/w:numPr", NS) is not None]
+    assert numbered == headings
+
+
+def test_the_number_word_shows_is_the_number_loagen_reports(renderer: Renderer) -> None:
+    from loagen.ops.report import printed_places
+    from loagen.studio.preview import document_text
+
+    data = renderer.render(load_document(KINDS["amendment"]), NUMBERED)
+    text = document_text(data)
+    places = printed_places(NUMBERED)
+    for note in NUMBERED.notes:
+        if note.placement == "notes":
+            number = places[note.id].removeprefix("note ")
+            assert f"{number}. {note.title}" in text
+    assert "3. Last Note" in text and "1. first" in text  # a note's own list stays text
+
+
+def test_templates_define_only_the_styles_documents_use(packages) -> None:
+    used: set[str] = set()
+    for parts in packages.values():
+        for name, data in parts.items():
+            if re.match(r"word/(document|header\d*|footer\d*)\.xml$", name):
+                used |= set(
+                    re.findall(r'<w:(?:pStyle|rStyle|tblStyle) w:val="([^"]+)"', data.decode())
+                )
+    for kind, parts in packages.items():
+        root = _xml(parts["word/styles.xml"])
+        assert root.find("w:latentStyles", NS) is None
+        styles = root.findall("w:style", NS)
+        by_id = {s.get(_w("styleId")): s for s in styles}
+        needed = set(used)
+        for style_id in list(used):
+            style = by_id.get(style_id)
+            while style is not None and style.find("w:basedOn", NS) is not None:
+                parent = style.find("w:basedOn", NS).get(_w("val"))
+                needed.add(parent)
+                style = by_id.get(parent)
+        defaults = {s.get(_w("styleId")) for s in styles if s.get(_w("default")) == "1"}
+        assert set(by_id) - needed - defaults == set(), kind
+        assert len(by_id) <= 30
+
+
+def test_documents_carry_no_unused_parts(packages) -> None:
+    for parts in packages.values():
+        names = set(parts)
+        assert not {n for n in names if "stylesWithEffects" in n or "thumbnail" in n}
+        assert not {"word/webSettings.xml", "word/fontTable.xml"} & names
+        assert not any(name.startswith("word/theme/") for name in names)
+        assert b"bibliography" not in b"".join(parts.values())
+        content_types = parts["[Content_Types].xml"].decode()
+        for name in re.findall(r'PartName="/([^"]+)"', content_types):
+            assert name in names
+
+
+def test_a_typical_document_is_small(pipeline, tmp_path: Path) -> None:
+    """The build with its record inside (the case files and manifest) stays at most 25 KB."""
+    for path in (KINDS["basic"], KINDS["amendment"], CASES / "BN-B-ZEA/basic.json"):
+        size = pipeline.build(path, tmp_path).docx_path.stat().st_size
+        assert size <= 25 * 1024, (path, size)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_page_one_reads_as_the_samm_sample(packages, kind: str) -> None:
+    """The sentence before the signatures, the signature grid of the sample, the estimates
+    lead-in of the line table, and no internal label a reader should not see."""
+    d = docx.Document(io.BytesIO(_zip(packages[kind])))
+    text = _text(d)
+    assert "(sample cases)" not in text
+    assert (
+        "The costs, and the months in which articles are delivered and services performed, "
+        "shown in this table are estimates." in text
+    )
+    paragraphs = [p.text for p in d.paragraphs]
+    grid = next(
+        t for t in d.tables if t.rows[0].cells[0].text == "For the United States Government"
+    )
+    cells = [c.text for row in grid.rows for c in row.cells]
+    assert {"Signature", "Date", "Typed Name and Title", "DSCA Reviewed/Approved"} <= set(cells)
+    assert "Department of the Air Force\nImplementing Agency" in cells or kind == "bpc"
+    signs = next(p for p in paragraphs if "signs below" in p)
+    if kind in ("basic", "amendment"):
+        assert "states that he or she has the authority to do so" in signs
+        assert "to accept it" in signs
+        assert "Agency" in cells and cells.count("Signature") == 2
+    else:
+        assert "The U.S. Government representative who signs below has the authority" in signs
+        assert "does not sign" in " ".join(cells)
+        assert cells.count("Signature") == 1
+    assert ("Information to be provided by the Purchaser" in text) == (kind != "bpc")
+    # the sentence comes right before the grid, and keeps with it
+    body = _xml(packages[kind]["word/document.xml"]).find("w:body", NS)
+    grid_element = next(
+        t for t in body.findall("w:tbl", NS) if "For the United States" in _cell_text(t)
+    )
+    before = grid_element.getprevious()
+    assert "signs below" in "".join(t.text or "" for t in before.iter(_w("t")))
+    assert before.find("w:pPr/w:keepNext", NS) is not None
+
+
+def test_short_tables_keep_together(packages) -> None:
+    """The signature grid and the box after it (one table) keep together, as does the cost
+    summary: every paragraph keeps with the next, the grid's last row excepted."""
+    body = _xml(packages["basic"]["word/document.xml"]).find("w:body", NS)
+    styles = _xml(packages["basic"]["word/styles.xml"])
+    keeping = {
+        s.get(_w("styleId"))
+        for s in styles.findall("w:style", NS)
+        if s.find("w:pPr/w:keepNext", NS) is not None
+    }
+
+    def keeps(p) -> bool:
+        direct = p.find("w:pPr/w:keepNext", NS)
+        if direct is not None:
+            return direct.get(_w("val"), "1") not in ("0", "false")
+        style = p.find("w:pPr/w:pStyle", NS)
+        return style is not None and style.get(_w("val")) in keeping
+
+    tables = body.findall("w:tbl", NS)
+    grid = tables[0]
+    assert "Information to be provided by the Purchaser" in _cell_text(grid)
+    rows = grid.findall("w:tr", NS)
+    assert len(rows) == 11  # heading, 4 signature rows, a gap, the box's title and 4 fill-ins
+    assert all(keeps(p) for tr in rows[:-1] for p in tr.iter(_w("p")))
+    assert not any(keeps(p) for p in rows[-1].iter(_w("p")))
+    summary = next(t for t in tables if _cell_text(t.find("w:tr", NS)).startswith("Item"))
+    assert all(keeps(p) for p in summary.iter(_w("p")))
+
+
+def _zip(parts: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return buffer.getvalue()

@@ -531,3 +531,27 @@ def test_rebuild_all_shows_progress_and_the_broken_documents(
     assert "Documents that failed" in page and "BN-D-TBO/basic.json" in page
     listing = client.get("/cases?state=failed").text
     assert "BN-D-TBO" in listing and "Has errors" in listing
+
+
+@pytest.mark.skipif(
+    not (shutil.which("soffice") or shutil.which("libreoffice")),
+    reason="LibreOffice is needed to make a PDF",
+)
+def test_the_pdf_download_stores_the_true_page_count(client: TestClient, project: Project) -> None:
+    from loagen.manifest import read_manifest
+    from loagen.ops.batch import run_batch
+    from loagen.output.pdf import pdf_page_count
+
+    run_batch([project.cases / "BN-D-QAA" / "amendment-1.json"], project=project)
+    answer = client.get(f"/download/{QAA}/pdf")
+    assert answer.status_code == 200, answer.text[:2000]
+    assert answer.headers["content-type"] == "application/pdf"
+    docx = project.build_dir / "BN-D-QAA-amendment-1.docx"
+    pages = pdf_page_count(docx.with_suffix(".pdf"))
+    manifest = read_manifest(docx.with_name("BN-D-QAA-amendment-1.manifest.json"))
+    assert manifest is not None and manifest.pages_from == "layout" and manifest.pages == pages
+    import zipfile
+
+    with zipfile.ZipFile(docx) as z:
+        text = re.sub(r"<[^>]+>", "", z.read("word/document.xml").decode())
+    assert f"page 1 through page {pages}." in text

@@ -96,6 +96,13 @@ class Manifest:
     note_history: tuple[tuple[str, str, str], ...] = ()
     """(note id, version, the document that added it) of every note in force on the case
     after this document."""
+    pages_from: str = "estimate"
+    """Where the page count the DOCX stores (its NUMPAGES fields) comes from: "estimate"
+    (`rendering.pages`, without a word processor) or "layout" (LibreOffice laid the document
+    out and made its PDF, see `Pipeline.lay_out`)."""
+    pages: int | None = None
+    """The number of pages LibreOffice laid the DOCX out to (with `pages_from` "layout");
+    None for an estimate, which is not recorded as a fact."""
 
     @property
     def total(self) -> dict[str, Decimal]:
@@ -134,6 +141,13 @@ class Manifest:
             "note_history": [list(row) for row in self.note_history],
             "findings": [f.to_dict() for f in self.findings],
             "totals": {key: f"{value:.2f}" for key, value in self.totals},
+            # only when laid out: a manifest (and the build record inside the DOCX) of an
+            # estimated count is the same as before page counts were recorded
+            **(
+                {"page_count": {"from": self.pages_from, "pages": self.pages}}
+                if self.pages_from != "estimate"
+                else {}
+            ),
         }
 
     def to_json(self) -> bytes:
@@ -204,12 +218,23 @@ class Manifest:
                 note_history=tuple(
                     (_text(a), _text(b), _text(c)) for a, b, c in raw.get("note_history", [])
                 ),
+                **_page_count(raw.get("page_count")),
             )
         except ManifestInvalid:
             raise
         except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError,
                 InvalidOperation) as exc:  # fmt: skip
             raise ManifestInvalid(f"{type(exc).__name__}: {exc}") from None
+
+
+def _page_count(value: Any) -> dict[str, Any]:
+    """The `pages_from` and `pages` of a manifest's "page_count" (absent: an estimate)."""
+    if value is None:
+        return {}
+    source, pages = value["from"], value["pages"]
+    if source != "layout" or not isinstance(pages, int) or isinstance(pages, bool) or pages < 1:
+        raise ValueError(f"a page count from {source!r} of {pages!r} pages")
+    return {"pages_from": source, "pages": pages}
 
 
 def _text(value: Any) -> str:

@@ -5,17 +5,18 @@ templates, the case files already validated) and exposes the stages in order:
 
     load (the case file and its `previous` chain) -> assemble (history, costs, wording)
     -> select (the notes, and why) -> check (SAMM Appendix 9) -> render (the DOCX)
-    -> manifest -> write
+    -> manifest -> write [-> lay out (LibreOffice: the PDF, and the true page count)]
 
-`prepare` runs the deciding half (load to check), `build` the whole. Commands never call the
-stage modules themselves: they call these methods.
+`prepare` runs the deciding half (load to check), `build` the whole, `lay_out` the optional
+last stage for documents already built. Commands never call the stage modules themselves: they
+call these methods.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -25,7 +26,7 @@ from .case.embedded import is_built_document, load_recorded_chain
 from .case.loading import CASE_CACHE_SIZE, CaseFile, load_chain
 from .document.assembly import LoaDocument, assemble
 from .document.costs import TOTALS
-from .errors import CheckError, Problem
+from .errors import CheckError, LoagenError, OutputError, Problem, RenderError, ToolError
 from .manifest import (
     NOTE_HASH_LENGTH,
     Dependencies,
@@ -33,8 +34,16 @@ from .manifest import (
     Manifest,
     PrintedNote,
     manifest_path,
+    read_manifest,
 )
-from .output.files import remove_stale_temporaries, write_pair
+from .output.files import atomic_write, remove_stale_temporaries, write_pair
+from .output.pdf import (
+    convert_to_pdf,
+    find_soffice,
+    keep_current,
+    pdf_page_count,
+    pdf_up_to_date,
+)
 from .policy.checks import Finding, run_checks
 from .policy.in_force import NONE, CaseNotes
 from .policy.notes import Note, NoteLibrary, load_library
@@ -42,7 +51,8 @@ from .policy.selection import Decision, Selection, after, decide_notes, select_n
 from .project import Project
 from .reference import load_reference
 from .rendering.embedded import build_record
-from .rendering.templates import Renderer
+from .rendering.template_checks import check_template
+from .rendering.templates import TEMPLATE_NAMES, CompiledTemplate, Renderer
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,23 @@ class BuildResult:
     manifest_path: Path
     manifest: Manifest
     draft: bool
+
+
+@dataclass(frozen=True)
+class LaidOut:
+    """A built document laid out by LibreOffice: its PDF and the pages it holds."""
+
+    source: Path
+    docx_path: Path
+    pdf_path: Path
+    pages: int | None
+    """The number of pages of the PDF (None when `problem`)."""
+    rewritten: bool = False
+    """The DOCX was written again to store `pages` (its estimate was different)."""
+    converted: bool = False
+    """The PDF was made now (else the PDF beside the DOCX was up to date and only read)."""
+    problem: LoagenError | None = None
+    """Why this document has no PDF or keeps its estimated count."""
 
 
 def selection_digest(selection: Selection) -> str:
@@ -212,13 +239,17 @@ class Pipeline:
         selection = self.select(document, explained=explained)
         return Prepared(document, selection, self.check(document, selection))
 
-    def render(self, prepared: Prepared, *, draft: bool = False) -> bytes:
-        """The DOCX of a prepared document, carrying its build record (`record`)."""
+    def render(
+        self, prepared: Prepared, *, draft: bool = False, page_count: int | None = None
+    ) -> bytes:
+        """The DOCX of a prepared document, carrying its build record (`record`); its page
+        count fields show `page_count` when LibreOffice laid it out, else the estimate."""
         return self.renderer.render(
             prepared.document,
             prepared.selection,
             draft=draft,
             record=self.record(prepared, draft=draft),
+            page_count=page_count,
         )
 
     def record(self, prepared: Prepared, *, draft: bool) -> bytes:
@@ -245,8 +276,11 @@ class Pipeline:
         )
         return build_record(recorded.to_json(), [(f.path.name, f.sha256, f.raw) for f in files])
 
-    def manifest(self, prepared: Prepared, docx: bytes, *, draft: bool) -> Manifest:
-        """What went into a build and what came out."""
+    def manifest(
+        self, prepared: Prepared, docx: bytes, *, draft: bool, pages: int | None = None
+    ) -> Manifest:
+        """What went into a build and what came out; `pages` is the page count LibreOffice
+        laid the DOCX out to (None: the DOCX shows the estimate)."""
         document = prepared.document
         template = self.renderer.template_for(document.case)
         library = self.library
@@ -274,6 +308,8 @@ class Pipeline:
             totals=tuple((key, getattr(document.costs, key)) for key, _ in TOTALS),
             loagen_version=__version__,
             note_history=tuple((n.note_id, n.version, n.since) for n in prepared.selection.after),
+            pages_from="estimate" if pages is None else "layout",
+            pages=pages,
         )
 
     def output_paths(self, document: LoaDocument, output_dir: Path) -> tuple[Path, Path]:
@@ -317,6 +353,106 @@ class Pipeline:
             prepared.document, prepared.selection, prepared.findings,
             docx_path, manifest_file, manifest, draft,
         )  # fmt: skip
+
+    # -- the last, optional stage: the layout --
+
+    def lay_out(
+        self,
+        documents: Sequence[tuple[Path, Path]],
+        *,
+        converted: Sequence[tuple[Path, Path]] = (),
+        timeout: float | None = None,
+    ) -> list[LaidOut]:
+        """Lay built documents out with LibreOffice and store the true page count in each.
+
+        `documents` are (case file, built DOCX) pairs: each DOCX is converted to a PDF beside it
+        (one `soffice` call per folder); `converted` are pairs whose PDF beside the DOCX is up to
+        date, only read. Then the number of pages of each PDF is stored in its document
+        (`store_pages`): when it is not the count the DOCX shows, the DOCX is rendered again
+        with it and written with its manifest. The PDF is not made again: it is the layout of
+        the DOCX as written now, since LibreOffice works the page count fields out as it lays a
+        document out (their stored value changes nothing it lays out).
+
+        Raises ToolError when LibreOffice is missing; a document LibreOffice did not convert,
+        whose PDF cannot be read or whose count cannot be stored keeps its estimate, with the
+        reason in its `problem`."""
+        failure: LoagenError | None = None
+        if documents:
+            find_soffice()  # no LibreOffice stops every document
+        try:
+            convert_to_pdf([docx for _, docx in documents], timeout=timeout)
+        except ToolError as exc:
+            failure = exc  # the documents it did convert are laid out all the same
+        out = []
+        for pairs, fresh in ((documents, True), (converted, False)):
+            for source, docx in pairs:
+                pdf = docx.with_suffix(".pdf")
+                if failure is not None and fresh and not pdf_up_to_date(docx):
+                    out.append(LaidOut(source, docx, pdf, None, problem=failure))
+                    continue
+                try:
+                    pages = pdf_page_count(pdf)
+                    rewritten = self.store_pages(source, docx, pages)
+                    if rewritten:
+                        keep_current(pdf)
+                except LoagenError as exc:
+                    out.append(LaidOut(source, docx, pdf, None, converted=fresh, problem=exc))
+                    continue
+                out.append(LaidOut(source, docx, pdf, pages, rewritten, fresh))
+        return out
+
+    def store_pages(self, source: Path, docx_path: Path, pages: int) -> bool:
+        """Store `pages`, the number of pages LibreOffice laid the DOCX at `docx_path` (built
+        from the case file `source`) out to, as its page count: render it again with that count
+        and write it and its manifest when the DOCX changes, else its manifest only (which
+        records that the count comes from the layout). True when the DOCX was written again.
+
+        Raises OutputError when the DOCX has no manifest of this loagen or its case files
+        changed since it was built (its PDF would not be its layout): build it again."""
+        manifest_file = manifest_path(docx_path)
+        old = read_manifest(manifest_file)
+        if old is not None and old.pages_from == "layout" and old.pages == pages:
+            return False
+        prepared = self.prepare(source)
+        if old is None or [i.sha256 for i in old.dependencies.inputs] != [
+            f.sha256 for f in prepared.document.files
+        ]:
+            raise OutputError(
+                "cannot store the page count of the layout: the case files changed since the "
+                "document was built, or its manifest is missing; build it again",
+                source=docx_path,
+            )
+        docx = self.render(prepared, draft=old.draft, page_count=pages)
+        manifest = self.manifest(prepared, docx, draft=old.draft, pages=pages)
+        if manifest.docx_sha256 == old.docx_sha256:
+            atomic_write(manifest_file, manifest.to_json())
+            return False
+        write_pair(((docx_path, docx), (manifest_file, manifest.to_json())))
+        return True
+
+    # -- the templates --
+
+    def template(self, kind: str) -> CompiledTemplate:
+        """The compiled template of a document kind ("Basic", "Amendment", "Modification")."""
+        return self.renderer.template_of(kind)
+
+    @staticmethod
+    def template_kinds() -> tuple[str, ...]:
+        return tuple(TEMPLATE_NAMES)
+
+    def template_problems(self, kind: str) -> list[str]:
+        """What is wrong with the template of `kind`, in words for policy staff editing it in
+        Word: it does not load (its tags, parts or note styles), uses variables loagen does not
+        give it, or breaks the layout rules (`rendering.template_checks`)."""
+        try:
+            template = self.template(kind)
+        except RenderError as exc:
+            return [str(exc)]
+        problems = [
+            f"{template.path}: unknown variable {name!r}{hint}"
+            for name, hint in self.renderer.unknown_variables(template).items()
+        ]
+        return problems + check_template(template)
 
     @staticmethod
     def tidy(output_dir: Path) -> int:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ import docx
 from loagen.pipeline import Pipeline, Prepared
 from loagen.policy.selection import Selection
 from loagen.project import Project
+from loagen.studio.preview import Numbering
 
 from ..conftest import ROOT, example
 
@@ -154,8 +156,19 @@ class Chain:
 
 
 def docx_text(data: bytes) -> str:
+    """The text a reader sees: each paragraph, a numbered one (a note's heading) with the
+    number Word shows before it ("5. Line Item 005 Description"), then the table cells."""
     d = docx.Document(io.BytesIO(data))
-    parts = [p.text for p in d.paragraphs]
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        names = set(z.namelist())
+        numbering = Numbering(
+            z.read("word/numbering.xml") if "word/numbering.xml" in names else None,
+            z.read("word/styles.xml"),
+        )
+    parts = []
+    for p in d.paragraphs:
+        label = numbering.label(p._p)
+        parts.append(f"{label} {p.text}" if label else p.text)
     parts += [c.text for t in d.tables for row in t.rows for c in row.cells]
     return "\n".join(parts)
 

@@ -40,7 +40,13 @@ def build(
         ),
     ] = False,
     pdf: Annotated[
-        bool, typer.Option("--pdf", help="Also convert each DOCX to PDF with LibreOffice.")
+        bool,
+        typer.Option(
+            "--pdf",
+            help="Also lay each document out with LibreOffice into a PDF beside it, and store "
+            "the number of pages of that layout in the DOCX (its 'page 1 through page N' and "
+            "'Page x of y'), which otherwise holds loagen's estimate.",
+        ),
     ] = False,
     strict: Annotated[
         bool,
@@ -51,9 +57,10 @@ def build(
 
     Writes <case_id>-<document>.docx (e.g. BN-D-QAA-amendment-1.docx) and a .manifest.json
     beside it recording the inputs, template, notes selected and totals. Quality checks run
-    first: errors stop the build and leave earlier output as it was.
+    first: errors stop the build and leave earlier output as it was. With --pdf the page count
+    the DOCX stores is the true one of LibreOffice's layout (the manifest says which).
     """
-    from ..output.pdf import convert_to_pdf, find_soffice
+    from ..output.pdf import find_soffice
 
     pipeline = _pipeline()
     target = output or pipeline.project.build_dir
@@ -68,14 +75,24 @@ def build(
             first_failure = first_failure or exc.exit_code
             _print_error(exc)
             continue
-        results.append(result)
+        results.append((path, result))
         for finding in result.findings:
             err.print(f"[yellow]{finding.severity}:[/] {escape(f'{path}: {finding}')}")
         mark = " [bold yellow](DRAFT)[/]" if result.draft else ""
         out.print(f"wrote {escape(str(result.docx_path))}{mark}")
     if pdf and results:
-        for pdf_path in convert_to_pdf([r.docx_path for r in results]):
-            out.print(f"wrote {escape(str(pdf_path))}")
+        for laid in pipeline.lay_out([(path, r.docx_path) for path, r in results]):
+            if laid.problem is not None:
+                first_failure = first_failure or laid.problem.exit_code
+                _print_error(laid.problem)
+                continue
+            pages = f"{laid.pages} page{'s' if laid.pages != 1 else ''}"
+            out.print(f"wrote {escape(str(laid.pdf_path))} ({pages})")
+            if laid.rewritten:
+                out.print(
+                    f"wrote {escape(str(laid.docx_path))} again: its page count is now "
+                    f"{laid.pages}, from the layout (the estimate differed)"
+                )
     if first_failure:
         raise typer.Exit(first_failure)
 

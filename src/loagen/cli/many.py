@@ -251,7 +251,13 @@ def batch(
         ),
     ] = False,
     pdf: Annotated[
-        bool, typer.Option("--pdf", help="Also convert the documents to PDF with LibreOffice.")
+        bool,
+        typer.Option(
+            "--pdf",
+            help="Also lay the documents out with LibreOffice into PDFs (those out of date), "
+            "and store the number of pages of that layout in each DOCX instead of loagen's "
+            "estimate.",
+        ),
     ] = False,
 ) -> None:
     """Build every case document under PATHS that changed since its last build, in parallel.

@@ -12,6 +12,12 @@ One broken document never stops the batch: its problems are collected and report
 The work runs in worker processes, each with its own pipe (no lock is shared: a worker killed at
 any moment cannot hang the others). Ctrl-C or SIGTERM stops the workers at once; every file
 written is complete (see `output.files`), and the next run finishes the rest.
+
+With PDFs, the documents are laid out by LibreOffice after they are built (`Pipeline.lay_out`,
+as few `soffice` calls as there are output folders) and each stores the true page count; a
+document skipped as up to date whose PDF is up to date and whose count came from the layout is
+not laid out again. Redlines are then made after the layout, so that they compare the documents
+as finally written.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ from .. import __version__
 from ..errors import LoagenError, Problem
 from ..manifest import NOTE_HASH_LENGTH, Manifest, manifest_path, read_manifest
 from ..output.files import atomic_write
-from ..output.pdf import convert_to_pdf, find_soffice
+from ..output.pdf import find_soffice, pdf_up_to_date
 from ..pipeline import Pipeline, printed_notes, selection_digest
 from ..policy.notes import library_digest
 from ..project import CaseSources, Project, find_case_files, template_file_digest
@@ -74,6 +80,10 @@ class DocResult:
     redline: Path | None = None
     warnings: tuple[str, ...] = ()
     """Things that went wrong around a document that was built (e.g. its redline)."""
+    pages: int | None = None
+    """The number of pages LibreOffice laid the document out to (with --pdf)."""
+    previous: bytes | None = field(default=None, repr=False, compare=False)
+    """The DOCX this build replaced, kept until the redline is made after the layout."""
 
 
 @dataclass
@@ -129,6 +139,8 @@ class BatchReport:
                 out["output"] = str(r.docx)
             if r.redline:
                 out["redline"] = str(r.redline)
+            if r.pages is not None:
+                out["pages"] = r.pages
             if r.warnings:
                 out["warnings"] = list(r.warnings)
             return out
@@ -299,14 +311,23 @@ def plan(
 # -- doing the work (in a worker process, or in this one) ---------------------------------------
 
 
-def run_task(pipeline: Pipeline, task: Task, output_dir: Path, redline: bool) -> DocResult:
-    """Do one task; its problems come back in the result, never as an exception."""
+def run_task(
+    pipeline: Pipeline,
+    task: Task,
+    output_dir: Path,
+    redline: bool,
+    *,
+    redline_later: bool = False,
+) -> DocResult:
+    """Do one task; its problems come back in the result, never as an exception. With
+    `redline_later` the DOCX a build replaces comes back in the result (`previous`) instead of
+    being compared now (the batch compares it after the layout)."""
     try:
         if task.mode == "reselect":
             refreshed = _refresh_manifest(pipeline, task.source, output_dir)
             if refreshed is not None:
                 return refreshed
-        return _build(pipeline, task.source, output_dir, redline)
+        return _build(pipeline, task.source, output_dir, redline, redline_later)
     except LoagenError as exc:
         return DocResult(task.source, "failed", problems=exc.problems)
     except Exception as exc:  # a bug must not stop the other documents
@@ -317,7 +338,9 @@ def run_task(pipeline: Pipeline, task: Task, output_dir: Path, redline: bool) ->
         )
 
 
-def _build(pipeline: Pipeline, source: Path, output_dir: Path, redline: bool) -> DocResult:
+def _build(
+    pipeline: Pipeline, source: Path, output_dir: Path, redline: bool, later: bool = False
+) -> DocResult:
     previous: bytes | None = None
     if redline:
         stem = CaseSources().info(source).stem
@@ -327,16 +350,31 @@ def _build(pipeline: Pipeline, source: Path, output_dir: Path, redline: bool) ->
             except OSError:
                 previous = None
     result = pipeline.build(source, output_dir)
-    if previous is None or hashlib.sha256(previous).hexdigest() == result.manifest.docx_sha256:
-        return DocResult(source, "built", docx=result.docx_path)
-    target = result.docx_path.with_name(result.docx_path.name[: -len(".docx")] + REDLINE_SUFFIX)
+    if later:
+        return DocResult(source, "built", docx=result.docx_path, previous=previous)
+    return _with_redline(DocResult(source, "built", docx=result.docx_path), previous)
+
+
+def _with_redline(result: DocResult, previous: bytes | None) -> DocResult:
+    """`result` with a redline of its DOCX against `previous` written beside it, when they
+    differ."""
+    docx = result.docx
+    if previous is None or docx is None:
+        return result
     try:
-        atomic_write(target, redline_docx(previous, result.docx_path.read_bytes()))
+        current = docx.read_bytes()
+    except OSError as exc:
+        return dataclasses.replace(result, warnings=(*result.warnings, f"no redline: {exc}"))
+    if current == previous:
+        return result
+    target = docx.with_name(docx.name[: -len(".docx")] + REDLINE_SUFFIX)
+    try:
+        atomic_write(target, redline_docx(previous, current))
     except (LoagenError, OSError) as exc:
-        return DocResult(
-            source, "built", docx=result.docx_path, warnings=(f"no redline written: {exc}",)
+        return dataclasses.replace(
+            result, warnings=(*result.warnings, f"no redline written: {exc}")
         )
-    return DocResult(source, "built", docx=result.docx_path, redline=target)
+    return dataclasses.replace(result, redline=target)
 
 
 def _refresh_manifest(pipeline: Pipeline, source: Path, output_dir: Path) -> DocResult | None:
@@ -454,35 +492,61 @@ def run_batch(
             if jobs == 1 or len(tasks) < 4:
                 events.started()
                 for task in tasks:
-                    result = run_task(pipeline, task, output_dir, redline)
+                    result = run_task(
+                        pipeline, task, output_dir, redline, redline_later=redline and pdf
+                    )
                     report.results.append(result)
                     events.finished(result)
             else:
-                pool = _Pool(pipeline, output_dir, redline, min(jobs, len(tasks)))
+                pool = _Pool(
+                    pipeline, output_dir, redline, min(jobs, len(tasks)), later=redline and pdf
+                )
                 pool.run(tasks, report, events)
         finally:
             if frozen:
                 gc.unfreeze()
 
     if pdf:
-        wanted = [
-            r.docx
-            for r in report.results
-            if r.docx is not None and (r.status != "skipped" or _pdf_out_of_date(r.docx))
-        ]
-        report.pdfs = convert_to_pdf(wanted)
+        _lay_out(report, pipeline if tasks else Pipeline(project))
     order = {p: i for i, p in enumerate(files)}
     report.results.sort(key=lambda r: order.get(r.source, len(order)))
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _pdf_out_of_date(docx: Path) -> bool:
-    pdf = docx.with_suffix(".pdf")
-    try:
-        return pdf.stat().st_mtime < docx.stat().st_mtime
-    except OSError:
-        return True
+def _lay_out(report: BatchReport, pipeline: Pipeline) -> None:
+    """Make the PDFs of the batch and store their page counts (`Pipeline.lay_out`), then the
+    redlines kept for after the layout. A document whose DOCX this batch did not write (skipped,
+    or refreshed: its manifest only) is converted only when its PDF is out of date; with an up
+    to date PDF its page count is read from it when its manifest does not say it was laid out
+    already, and it is left alone when it does."""
+    convert: list[tuple[Path, Path]] = []
+    read: list[tuple[Path, Path]] = []
+    for r in report.results:
+        if r.docx is None or r.status == "failed":
+            continue
+        if r.status == "built" or not pdf_up_to_date(r.docx):
+            convert.append((r.source, r.docx))
+        elif not _laid_out(r.docx):
+            read.append((r.source, r.docx))
+    laid = {item.docx_path: item for item in pipeline.lay_out(convert, converted=read)}
+    report.pdfs = [item.pdf_path for item in laid.values() if item.converted and not item.problem]
+    for index, r in enumerate(report.results):
+        item = laid.get(r.docx) if r.docx is not None else None
+        if item is not None:
+            warnings = r.warnings
+            if item.problem is not None:
+                warnings = (*warnings, f"page count not laid out: {item.problem}")
+            r = dataclasses.replace(r, pages=item.pages, warnings=warnings)
+        if r.previous is not None:
+            r = dataclasses.replace(_with_redline(r, r.previous), previous=None)
+        report.results[index] = r
+
+
+def _laid_out(docx: Path) -> bool:
+    """The manifest of `docx` says its page count is the one of LibreOffice's layout."""
+    manifest = read_manifest(manifest_path(docx))
+    return manifest is not None and manifest.pages_from == "layout"
 
 
 # -- the worker processes ---------------------------------------------------------------------------
@@ -492,7 +556,9 @@ WARM_FROM = 20
 """From this many documents to build, a batch compiles every template before it starts."""
 
 
-def _worker_main(conn: Connection, pipeline: Pipeline, output_dir: Path, redline: bool) -> None:
+def _worker_main(
+    conn: Connection, pipeline: Pipeline, output_dir: Path, redline: bool, later: bool
+) -> None:
     """A worker: builds the chunks it is sent until told to stop. Ctrl-C is the parent's to
     handle; SIGTERM ends the worker (a file being written is removed, see `output.files`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -507,7 +573,12 @@ def _worker_main(conn: Connection, pipeline: Pipeline, output_dir: Path, redline
                 return
             if chunk is None:
                 return
-            conn.send([run_task(pipeline, task, output_dir, redline) for task in chunk])
+            conn.send(
+                [
+                    run_task(pipeline, task, output_dir, redline, redline_later=later)
+                    for task in chunk
+                ]
+            )
     except (BrokenPipeError, KeyboardInterrupt):
         return
 
@@ -527,10 +598,12 @@ def _term_again(unraisable: Any) -> None:
 
 
 class _Worker:
-    def __init__(self, context: Any, pipeline: Pipeline, output_dir: Path, redline: bool) -> None:
+    def __init__(
+        self, context: Any, pipeline: Pipeline, output_dir: Path, redline: bool, later: bool
+    ) -> None:
         self.conn, child = context.Pipe(duplex=True)
         self.process = context.Process(
-            target=_worker_main, args=(child, pipeline, output_dir, redline), daemon=True
+            target=_worker_main, args=(child, pipeline, output_dir, redline, later), daemon=True
         )
         self.process.start()
         child.close()
@@ -545,12 +618,15 @@ class _Pool:
     """Worker processes, one pipe each. Forked where the system can: workers inherit the loaded
     note library and compiled templates and start in milliseconds."""
 
-    def __init__(self, pipeline: Pipeline, output_dir: Path, redline: bool, jobs: int) -> None:
+    def __init__(
+        self, pipeline: Pipeline, output_dir: Path, redline: bool, jobs: int, *, later: bool
+    ) -> None:
         methods = multiprocessing.get_all_start_methods()
         self.context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         self.pipeline = pipeline
         self.output_dir = output_dir
         self.redline = redline
+        self.later = later
         self.jobs = jobs
         self.workers: list[_Worker] = []
 
@@ -565,7 +641,9 @@ class _Pool:
                     self.pipeline.renderer  # noqa: B018 (compiled once here, inherited)
                 for _ in range(min(self.jobs, len(chunks))):
                     self.workers.append(
-                        _Worker(self.context, self.pipeline, self.output_dir, self.redline)
+                        _Worker(
+                            self.context, self.pipeline, self.output_dir, self.redline, self.later
+                        )
                     )
             finally:
                 signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
@@ -599,7 +677,7 @@ class _Pool:
         self.workers.remove(dead)
         dead.process.join(timeout=1)
         if chunks:
-            worker = _Worker(self.context, self.pipeline, self.output_dir, self.redline)
+            worker = _Worker(self.context, self.pipeline, self.output_dir, self.redline, self.later)
             self.workers.append(worker)
             worker.send(chunks.pop())
 

@@ -18,15 +18,46 @@ from ..reference import Reference, load_reference
 from .markdown_docx import NOT_XML_CHARS, StyleIds, markdown_to_wordml
 
 _BREAK = Markup('</w:t><w:br/><w:t xml:space="preserve">')
+PREVIOUS_VALUE_SIZE = 14
+"""Size of a previous value (half-points: 7 point, under an 8-point value)."""
+PREVIOUS_VALUE_COLOR = "595959"
+"""Colour of a previous value (a dark grey that still prints and copies legibly)."""
+_PREVIOUS = (
+    '</w:t></w:r><w:r><w:rPr><w:color w:val="{color}"/><w:sz w:val="{size}"/>'
+    '<w:szCs w:val="{size}"/></w:rPr><w:br/><w:t xml:space="preserve">{text}</w:t></w:r>'
+    '<w:r><w:t xml:space="preserve">'
+)
 
 
-def lines_markup(*parts: str) -> Markup:
+def _text(value: str) -> Markup:
+    return escape(NOT_XML_CHARS.sub("", value))
+
+
+def lines_markup(*parts: str | Markup) -> Markup:
     """Several short texts in one cell paragraph, one per line."""
-    return _BREAK.join(escape(NOT_XML_CHARS.sub("", p)) for p in parts if p != "")
+    return _BREAK.join(p if isinstance(p, Markup) else _text(p) for p in parts if p != "")
+
+
+def revised(value: str, previous: str | None = None) -> Markup:
+    """A value of a line, and beneath it, when a document changes it, the previous value in
+    smaller grey type ("was 500 EA"): the revised value reads first, the old one is there to
+    compare with at a glance."""
+    shown = _text(value)
+    if previous is None or previous == value:
+        return shown
+    return shown + Markup(
+        _PREVIOUS.format(
+            color=PREVIOUS_VALUE_COLOR, size=PREVIOUS_VALUE_SIZE, text=_text(f"was {previous}")
+        )
+    )
 
 
 def _qty(line: Line) -> str:
     return f"{quantity(line.quantity)} {line.unit_of_issue}"
+
+
+def _months(line: Line) -> str:
+    return line.months or ""
 
 
 def _row(change: LineChange, amended: bool, selection: Selection, ids: StyleIds) -> dict[str, Any]:
@@ -40,13 +71,16 @@ def _row(change: LineChange, amended: bool, selection: Selection, ids: StyleIds)
             marker = "DELETED"
         elif change.changed:
             marker = "REVISED"
+    deleted = amended and change.deleted and prev is not None
 
-    def pair(getter) -> Markup:
-        if amended and prev is not None and rev is not None and getter(prev) != getter(rev):
-            return lines_markup(f"Previous: {getter(prev)}", f"Revised: {getter(rev)}")
-        if amended and change.deleted and prev is not None:
-            return lines_markup(f"Previous: {getter(prev)}", "Revised: 0")
-        return lines_markup(getter(line))
+    def pair(getter, gone: str | None = None) -> Markup:
+        """The value now, with the previous one beneath when this document changes it (a
+        deleted line's value is `gone`, or stays as it was when `gone` is None)."""
+        if deleted:
+            return revised(gone, getter(prev)) if gone is not None else revised(getter(prev))
+        if amended and prev is not None and rev is not None:
+            return revised(getter(rev), getter(prev))
+        return revised(getter(line))
 
     notes = "".join(
         str(markdown_to_wordml(n.body, in_table=True, ids=ids))
@@ -60,39 +94,20 @@ def _row(change: LineChange, amended: bool, selection: Selection, ids: StyleIds)
         "description": line.description,
         "masl": f"MASL {line.masl}",
         "notes": Markup(notes),
-        "quantity": pair(_qty),
+        "quantity": pair(_qty, f"0 {line.unit_of_issue}"),
         "unit_cost": money(line.unit_cost),
         "total": money(line.total),
-        "costs": _costs_cell(change, amended),
-        "source_code": line.source_code,
-        "months": pair(lambda ln: ln.months or ""),
-        "type_of_assistance": line.type_of_assistance,
-        "offer_release_code": line.offer_release_code or "",
-        "delivery_term_code": line.delivery_term_code or "",
+        "costs": lines_markup(
+            pair(lambda ln: money(ln.unit_cost), "$0"), pair(lambda ln: money(ln.total), "$0")
+        ),
+        "source_code": pair(lambda ln: ln.source_code),
+        "months": pair(_months),
+        "type_of_assistance": pair(lambda ln: ln.type_of_assistance),
+        "offer_release_code": pair(lambda ln: ln.offer_release_code or ""),
+        "delivery_term_code": pair(lambda ln: ln.delivery_term_code or ""),
         "change": change,
         "line": line,
     }
-
-
-def _costs_cell(change: LineChange, amended: bool) -> Markup:
-    """Column (4): (a) unit and (b) total; a changed line shows both its previous and revised values."""
-    prev, rev = change.previous, change.revised
-    if (
-        not amended
-        or prev is None
-        or rev is None
-        or (prev.unit_cost == rev.unit_cost and prev.total == rev.total)
-    ):
-        line = change.line
-        if amended and change.deleted:
-            return lines_markup(
-                "Previous:", money(line.unit_cost), money(line.total), "Revised:", "$0", "$0"
-            )
-        return lines_markup(money(line.unit_cost), money(line.total))
-    return lines_markup(
-        "Previous:", money(prev.unit_cost), money(prev.total),
-        "Revised:", money(rev.unit_cost), money(rev.total),
-    )  # fmt: skip
 
 
 def _signed(value: Decimal) -> str:
@@ -102,9 +117,12 @@ def _signed(value: Decimal) -> str:
 
 
 def _note_view(number: int | None, note: SelectedNote, ids: StyleIds) -> dict[str, Any]:
-    heading = f"{number}. {note.title}" if number is not None else note.title
+    """A note as the templates print it. A note of the notes section is numbered by Word (its
+    heading paragraph is a numbered list item), so its `heading` is the title alone; `number`
+    is the number Word shows (the notes are the list's only items, numbered in order)."""
     return {
-        "heading": heading,
+        "heading": note.title,
+        "number": number,
         "title": note.title,
         "id": note.id,
         "version": note.version,

@@ -50,10 +50,31 @@ LINE = 2355 / _EM
 """A single line of Arial is this many times the font size (ascent, descent and line gap)."""
 TWIP = 1 / 20
 """Points in a twentieth of a point (the unit of Word's measurements)."""
+KEEP_SLACK = 1.0
+"""How far (points) a table row, or a block kept together, may seem to run past the page and
+still be laid out on it: word processors measure in twips and round line heights, and the
+estimate's small differences add up over a page, so what fits to the point fits."""
 BORDER = 0.5
 """The height a row's border adds (a half-point single line)."""
 CELL_MARGIN = 108 * TWIP
 """Word's default left and right cell margins of a table (0.075 inch each)."""
+_DEFAULT_MARGINS = (0.0, 0.0, CELL_MARGIN, CELL_MARGIN)
+_NO_MARGINS = _DEFAULT_MARGINS
+
+
+@dataclass(frozen=True)
+class _Row:
+    """A table row laid out."""
+
+    height: float
+    line: float
+    """The height of its shortest line (a row split across pages breaks between lines)."""
+    heading: bool
+    """A heading row, repeated at the top of every page the table runs onto."""
+    splits: bool
+    """It may break across pages (it does not say it cannot)."""
+    keep_next: bool
+    """Every paragraph in it keeps with the next: it stays on the page of the row after it."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +93,8 @@ class Style:
     hanging: float = 0.0
     keep_next: bool = False
     page_break_before: bool = False
+    numbered: bool = False
+    """A list item (Word numbering): its number and a tab come before its text."""
 
 
 def _twips(element: etree._Element | None, name: str) -> float | None:
@@ -108,6 +131,9 @@ def _apply(style: Style, ppr: etree._Element | None, rpr: etree._Element | None)
             element = ppr.find(_W + tag)
             if element is not None:
                 changes[key] = element.get(_W + "val", "true") not in ("0", "false")
+        num_id = ppr.find(f"{_W}numPr/{_W}numId")
+        if num_id is not None:
+            changes["numbered"] = num_id.get(_W + "val", "0") != "0"
     if rpr is not None:
         sz = rpr.find(_W + "sz")
         if sz is not None and sz.get(_W + "val"):
@@ -199,7 +225,7 @@ def _paragraph(p: etree._Element, styles: dict[str, Style], default: Style, widt
         style = replace(style, line=in_table.line)
     if ppr is not None and len(ppr) > (0 if style_id is None else 1):
         style = _apply(style, ppr, None)
-    pieces: list[tuple[str, str, bool, float]] = []
+    pieces: list[tuple[str, str, bool, float]] = list(_number_pieces(style))
     page_break = style.page_break_before
     for run in p.iter(_RUN):
         size, bold = style.size, style.bold
@@ -225,6 +251,14 @@ def _paragraph(p: etree._Element, styles: dict[str, Style], default: Style, widt
                     pieces.append(("br", "", bold, size))
     heights = _lines(style, tuple(pieces), width)
     return _Box(list(heights), style.before, style.after, style.keep_next, page_break)
+
+
+def _number_pieces(style: Style) -> tuple[tuple[str, str, bool, float], ...]:
+    """What a numbered paragraph shows before its text: its number (two digits and a point: the
+    digits of Arial are all as wide) and the tab to the text."""
+    if not style.numbered:
+        return ()
+    return (("t", "00.", style.bold, style.size), ("tab", "", style.bold, style.size))
 
 
 @lru_cache(maxsize=8192)
@@ -258,7 +292,11 @@ def _lines(style: Style, pieces: tuple[tuple[str, str, bool, float], ...], width
                 line_width += w
                 tallest = max(tallest, size)
         elif kind == "tab":
-            line_width = max(line_width + 36.0 - line_width % 36.0, style.left)
+            if line_width < 0:
+                line_width = 0.0  # a hanging indent's first tab goes to the indent
+            else:
+                at = style.left + line_width  # default tab stops every half inch
+                line_width = (at // 36.0 + 1) * 36.0 - style.left
             tallest = max(tallest, size)
         else:
             lines.append(max(tallest, size))
@@ -344,7 +382,7 @@ class _Pages:
         its lines on this page; else on the next page, under the repeated heading rows."""
         self.used += self.pending
         self.pending = 0.0
-        if self.used + height <= self.height + 0.01 or self.used == 0:
+        if self.used + height <= self.height + KEEP_SLACK or self.used == 0:
             self.used += min(height, self.height)
             return
         fits = math.floor((self.height - self.used - BORDER) / line) * line if splits else 0.0
@@ -383,8 +421,8 @@ class _Layout:
     def __init__(self, styles_xml: bytes) -> None:
         self.styles, self.default = styles_of(styles_xml)
         self.boxes: dict[tuple[int, int, float, str], _Box] = {}
-        self.rows: dict[tuple[int, int, tuple[float, ...], str], tuple[float, float, bool, bool]]
-        self.rows = {}
+        self.rows: dict[tuple[Any, ...], _Row] = {}
+        self.table_margins = _table_margins(styles_xml)
         self.parts: dict[tuple[int, int, float, float], int] = {}
 
     def box(self, xml: str, width: float, table_style: str = "") -> _Box:
@@ -396,13 +434,17 @@ class _Layout:
             _remember(self.boxes, key, found)
         return found
 
-    def row(self, xml: str, grid: tuple[float, ...], table_style: str
-            ) -> tuple[float, float, bool, bool]:  # fmt: skip
-        """(height, line height, a heading row, may split across pages) of one table row."""
-        key = (*_key(xml), grid, table_style)
+    def row(self, xml: str, grid: tuple[float, ...], table_style: str,
+            margins: tuple[float, float, float, float] = _NO_MARGINS,
+            borderless: bool = False) -> _Row:  # fmt: skip
+        """One table row laid out in columns `grid` points wide, its cells padded by `margins`
+        (top, bottom, left, right); a row of a `borderless` table whose cells draw no border
+        of their own takes no room for one."""
+        key = (*_key(xml), grid, table_style, margins, borderless)
         found = self.rows.get(key)
         if found is not None:
             return found
+        top, bottom, left, right = margins
         style = self.styles.get(table_style, self.default)
         head = xml[: xml.find("<w:tc")] if "<w:tc" in xml else xml
         m = _ROW_HEIGHT.search(head)
@@ -410,6 +452,7 @@ class _Layout:
         is_heading = "<w:tblHeader" in head
         splits = not is_heading and "<w:cantSplit" not in head
         tallest, line_height, column = 0.0, style.size * LINE, 0
+        keep = True
         for cell in _CELL.finditer(xml):
             text = cell.group(0)
             span_m = _SPAN.search(text[: text.find("<w:p")] if "<w:p" in text else text)
@@ -418,15 +461,69 @@ class _Layout:
             column += span
             height, after = 0.0, 0.0
             for i, para in enumerate(_PARA.finditer(text)):
-                box = self.box(para.group(0), width - 2 * CELL_MARGIN, table_style)
+                box = self.box(para.group(0), width - left - right, table_style)
                 if box.lines:
                     line_height = min(line_height, min(box.lines))
                 height += (max(box.before, after) if i else box.before) + sum(box.lines)
                 after = box.after
-            tallest = max(tallest, height + after)
-        found = (max(tallest + BORDER, minimum), line_height, is_heading, splits)
+                keep = keep and box.keep_next
+            tallest = max(tallest, top + height + after + bottom)
+        border = 0.0 if borderless and "<w:tcBorders" not in xml else BORDER
+        found = _Row(max(tallest + border, minimum), line_height, is_heading, splits, keep)
         _remember(self.rows, key, found)
         return found
+
+    def margins(self, tbl_pr: str, table_style: str) -> tuple[float, float, float, float]:
+        """The cell margins of a table: its own (`tbl_pr`, its properties' XML), else its
+        style's, else Word's defaults."""
+        found = _cell_margins(tbl_pr)
+        if found is None:
+            found = self.table_margins.get(table_style)
+        return found or _DEFAULT_MARGINS
+
+
+_TABLE_BORDERS = re.compile(r"<w:tblBorders>(.*?)</w:tblBorders>", re.S)
+_DRAWN_BORDER = re.compile(r'w:val="(?!nil"|none")')
+_CELL_MARGINS = re.compile(r"<w:tblCellMar>(.*?)</w:tblCellMar>", re.S)
+_MARGIN = re.compile(r'<w:(top|bottom|left|right|start|end) w:w="(\d+)"(?: w:type="dxa")?/>')
+
+
+def _cell_margins(xml: str) -> tuple[float, float, float, float] | None:
+    """(top, bottom, left, right) of the first <w:tblCellMar> of `xml`, in points."""
+    m = _CELL_MARGINS.search(xml)
+    if m is None:
+        return None
+    sides = {"top": 0.0, "bottom": 0.0, "left": CELL_MARGIN, "right": CELL_MARGIN}
+    for side, value in _MARGIN.findall(m.group(1)):
+        side = {"start": "left", "end": "right"}.get(side, side)
+        sides[side] = int(value) * TWIP
+    return (sides["top"], sides["bottom"], sides["left"], sides["right"])
+
+
+@lru_cache(maxsize=8)
+def _table_margins(styles_xml: bytes) -> dict[str, tuple[float, float, float, float]]:
+    """The cell margins each table style of word/styles.xml gives (its `basedOn` chain
+    followed)."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    root = etree.fromstring(styles_xml, parser)
+    raw = {
+        e.get(_W + "styleId"): e for e in root.iter(_W + "style") if e.get(_W + "type") == "table"
+    }
+    found: dict[str, tuple[float, float, float, float]] = {}
+    for style_id in raw:
+        element, depth = raw.get(style_id), 0
+        while element is not None and depth < 20:
+            margins = element.find(f"{_W}tblPr/{_W}tblCellMar")
+            if margins is not None:
+                value = _cell_margins(etree.tostring(margins, encoding="unicode").replace(
+                    f' xmlns:w="{W}"', ""))  # fmt: skip
+                if value is not None:
+                    found[style_id] = value
+                break
+            parent = element.find(_W + "basedOn")
+            element = raw.get(parent.get(_W + "val")) if parent is not None else None
+            depth += 1
+    return found
 
 
 _DIGITS = str.maketrans("123456789", "000000000")
@@ -481,7 +578,7 @@ def _quick_paragraph(xml: str, styles: dict[str, Style], default: Style, width: 
     style = styles.get(style_id, default) if style_id else (in_table or default)
     if in_table is not None and style_id and style.exact == 0 and style.line != in_table.line:
         style = _in_table(style, in_table)
-    pieces: list[tuple[str, str, bool, float]] = []
+    pieces: list[tuple[str, str, bool, float]] = list(_number_pieces(style))
     page_break = style.page_break_before
     for run in _RUN_XML.finditer(xml):
         content = run.group(1)
@@ -578,35 +675,93 @@ def _parts(body: str) -> list[str]:
     return [body[a:b] for a, b in zip(cuts, cuts[1:], strict=False) if body[a:b].strip()]
 
 
+@dataclass(frozen=True)
+class _Item:
+    """A paragraph (`box`) or a table row (`row`, under `heading` points of heading rows that
+    repeat when the table runs onto a new page), in the order they flow."""
+
+    box: _Box | None = None
+    row: _Row | None = None
+    heading: float = 0.0
+    new_page_after: bool = False
+
+    @property
+    def keeps(self) -> bool:
+        """It stays on the page of what follows it (keep with next; a heading row)."""
+        if self.box is not None:
+            return self.box.keep_next
+        assert self.row is not None
+        return self.row.keep_next or self.row.heading
+
+
+def _items(body: str, layout: _Layout, width: float) -> list[_Item]:
+    items: list[_Item] = []
+    for m in _BLOCK.finditer(body):
+        block = m.group(0)
+        if not block.startswith("<w:tbl>"):
+            box = layout.box(block, width)
+            items.append(_Item(box=box, new_page_after=bool(box.lines) and "<w:sectPr" in block))
+            continue
+        style_m = _TABLE_STYLE.search(block)
+        table_style = style_m.group(1) if style_m else ""
+        grid_end = block.find("</w:tblGrid>")
+        grid = tuple(int(w) * TWIP for w in _GRID.findall(block[:grid_end] if grid_end > 0 else ""))
+        properties = block[: block.find("<w:tblGrid")] if "<w:tblGrid" in block else ""
+        margins = layout.margins(properties, table_style)
+        borders = _TABLE_BORDERS.search(properties)
+        borderless = borders is not None and not _DRAWN_BORDER.search(borders.group(1))
+        heading = 0.0
+        for row_m in _ROW.finditer(block):
+            row = layout.row(row_m.group(0), grid, table_style, margins, borderless)
+            items.append(_Item(row=row, heading=0.0 if row.heading else heading))
+            if row.heading:
+                heading += row.height
+    return items
+
+
+def _chain(items: list[_Item], start: int, pages: _Pages) -> float:
+    """The room `items[start]` needs on its page: it and every item after it that it keeps
+    with (keep with next, rows of a table kept together, heading rows), and the first lines of
+    the item the chain ends on."""
+    total, after = 0.0, pages.pending
+    for index in range(start, len(items)):
+        item = items[index]
+        box = item.box
+        if index > start and box is not None and box.page_break_before:
+            break  # what starts a new page keeps nothing before it
+        last = not item.keeps or item.new_page_after
+        if box is not None:
+            gap = max(after, box.before) if (pages.used > 0 or index > start) else 0.0
+            total += gap + sum(box.lines[:2] if last else box.lines)
+            after = box.after
+        else:
+            assert item.row is not None
+            total += after + item.row.height
+            after = 0.0
+        if last or total > pages.height:
+            break
+    return total
+
+
 def _flow(body: str, layout: _Layout, width: float, height: float) -> int:
     """The pages `body` (paragraphs and tables) takes, starting on a new page."""
     pages = _Pages(height)
-    blocks = [m.group(0) for m in _BLOCK.finditer(body)]
-    if not blocks:
+    items = _items(body, layout, width)
+    if not items:
         return 0
-    boxes: list[_Box | None] = [
-        None if block.startswith("<w:tbl>") else layout.box(block, width) for block in blocks
-    ]
-    for index, block in enumerate(blocks):
-        box = boxes[index]
-        if box is not None:
-            following = boxes[index + 1] if index + 1 < len(boxes) else None
-            pages.place(box, following)
-            if box.lines and "<w:sectPr" in block:
+    for index, item in enumerate(items):
+        if item.keeps:
+            need = _chain(items, index, pages)
+            if need > pages.room() + KEEP_SLACK and pages.used > 0 and need <= height:
                 pages.new_page()
-            continue
-        m = _TABLE_STYLE.search(block)
-        table_style = m.group(1) if m else ""
-        grid_end = block.find("</w:tblGrid>")
-        grid = tuple(int(w) * TWIP for w in _GRID.findall(block[:grid_end] if grid_end > 0 else ""))
-        heading = 0.0
-        for row in _ROW.finditer(block):
-            row_height, line_height, is_heading, splits = layout.row(
-                row.group(0), grid, table_style
-            )
-            if is_heading:
-                heading += row_height
-            pages.place_row(row_height, 0.0 if is_heading else heading, line_height, splits)
+        if item.box is not None:
+            pages.place(item.box, None)
+        else:
+            assert item.row is not None
+            row = item.row
+            pages.place_row(row.height, item.heading, row.line, row.splits)
+        if item.new_page_after:
+            pages.new_page()
     return pages.count
 
 

@@ -383,6 +383,10 @@ class Renderer:
     def template_for(self, case: Case) -> CompiledTemplate:
         return self._compile(TEMPLATE_NAMES[case.document.kind])
 
+    def template_of(self, kind: str) -> CompiledTemplate:
+        """The compiled template of a document `kind` (a key of `TEMPLATE_NAMES`)."""
+        return self._compile(TEMPLATE_NAMES[kind])
+
     def _compile(self, name: str) -> CompiledTemplate:
         if name not in self._compiled:
             path = self.folder / name
@@ -398,9 +402,12 @@ class Renderer:
         *,
         draft: bool = False,
         record: bytes | None = None,
+        page_count: int | None = None,
     ) -> bytes:
         """The finished DOCX of `document`, as bytes (the same inputs give the same bytes),
-        carrying the build `record` when given (see `embedded`)."""
+        carrying the build `record` when given (see `embedded`). Its page count fields show
+        `page_count` (the number of pages LibreOffice laid it out to) when given, else the
+        estimate of `pages`."""
         template = self.template_for(document.case)
         context = build_context(
             document, selection, template.style_ids, draft=draft, terms=self.terms
@@ -412,7 +419,7 @@ class Renderer:
         # the page count fields show the estimated count until the document is laid out
         body = rendered.get(DOCUMENT_PART)
         if body is not None and "NUMPAGES" in "".join(rendered.values()):
-            count = estimate_pages(body, template.styles_xml)
+            count = page_count or estimate_pages(body, template.styles_xml)
             rendered = {name: with_page_count(xml, count) for name, xml in rendered.items()}
         entries = []
         for name in template.order:

@@ -23,8 +23,8 @@ from ..errors import LoagenError, Problem, ToolError
 from ..manifest import manifest_path
 from ..ops.batch import REDLINE_SUFFIX
 from ..ops.diff import NOTE_GROUPS, DocumentDiff, compare_versions, load_version, rendered
-from ..output.pdf import convert_to_pdf, find_soffice
-from ..pipeline import Prepared
+from ..output.pdf import find_soffice, pdf_up_to_date
+from ..pipeline import LaidOut, Prepared
 from ..policy.checks import Finding
 from ..rendering.redline import redline_docx
 from .forms import case_form, field_id, form_paths, place
@@ -294,9 +294,10 @@ async def download(studio: Studio, request: Request, path: Path) -> Response:
                     request, "This document is not built yet: rebuild it first."
                 )
             pdf = built.with_suffix(".pdf")
-            fresh = pdf.is_file() and pdf.stat().st_mtime >= built.stat().st_mtime
-            if not fresh:
-                await asyncio.to_thread(convert_to_pdf, [built], timeout=120)
+            if not pdf_up_to_date(built):
+                laid_out = await asyncio.to_thread(_lay_out, studio, path, built)
+                if laid_out.problem is not None and not pdf_up_to_date(built):
+                    raise laid_out.problem
             return _attachment(pdf.read_bytes(), pdf.name, "application/pdf")
         if what == "redline-build":
             target = workspace.build_dir / f"{status.stem}{REDLINE_SUFFIX}"
@@ -322,6 +323,15 @@ async def download(studio: Studio, request: Request, path: Path) -> Response:
             heading="The file cannot be read", text=exc.strerror or str(exc),
         )  # fmt: skip
     return studio.not_found(request, "There is no such download.")
+
+
+def _lay_out(studio: Studio, path: Path, built: Path) -> LaidOut:
+    """Lay the built document out with LibreOffice: its PDF beside it, and the true page count
+    stored in the DOCX (as `loagen build --pdf` does)."""
+    workspace = studio.workspace
+    with workspace.lock:
+        (laid_out,) = workspace.pipeline().lay_out([(path, built)], timeout=120)
+    return laid_out
 
 
 def _redline_against_previous(studio: Studio, path: Path) -> bytes:

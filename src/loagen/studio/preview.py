@@ -4,8 +4,10 @@ The preview shows what Word shows because it is read from the rendered DOCX (the
 `build/`, or the bytes the pipeline renders for a document not built yet), not from the data the
 template was given: the template's own words, the header and footer, every table cell. Only
 what a reader sees is kept: paragraph styles (as CSS classes), bold, italic, underline, line
-and page breaks, tabs, table cells with their spans, tracked insertions and deletions. Every
-piece of text is escaped; the XML is parsed with entities and DTDs off, like the templates.
+and page breaks, tabs, table cells with their spans, tracked insertions and deletions, and the
+numbers of numbered paragraphs (the notes), worked out from word/numbering.xml as Word works
+them out. Every piece of text is escaped; the XML is parsed with entities and DTDs off, like the
+templates.
 
 The package is read with `zipfile` and `lxml`, not python-docx: only the rendering layer
 imports docx (tests/test_layers.py).
@@ -61,6 +63,154 @@ def _style_class(style_id: str | None) -> str:
     return "s-" + _CLASS.sub("", style_id) if style_id else "s-Normal"
 
 
+# -- list numbers ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Level:
+    """One level of a list: the number it starts at, its format and the text around it."""
+
+    start: int = 1
+    format: str = "decimal"
+    text: str = "%1."
+
+
+def _roman(n: int) -> str:
+    out = []
+    for value, letters in (
+        (1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
+        (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"),
+    ):  # fmt: skip
+        while n >= value:
+            out.append(letters)
+            n -= value
+    return "".join(out)
+
+
+def _letters(n: int) -> str:
+    """1 -> a, 26 -> z, 27 -> aa (Word repeats the letter)."""
+    if n < 1:
+        return str(n)
+    return chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1)
+
+
+def format_number(n: int, number_format: str) -> str:
+    """`n` written in a Word list number format (w:numFmt)."""
+    if number_format == "lowerLetter":
+        return _letters(n)
+    if number_format == "upperLetter":
+        return _letters(n).upper()
+    if number_format == "lowerRoman":
+        return _roman(n) if n > 0 else str(n)
+    if number_format == "upperRoman":
+        return _roman(n).upper() if n > 0 else str(n)
+    if number_format == "decimalZero":
+        return f"{n:02d}"
+    if number_format == "none":
+        return ""
+    return str(n)
+
+
+class Numbering:
+    """The numbers Word shows before numbered paragraphs, worked out as Word does while the
+    paragraphs are read in document order: each list (an abstract numbering, or a numbering
+    instance that restarts it) counts its own items; an item counts up its level and restarts
+    the levels below it; `w:lvlText` ("%1.", "%1.%2") says how the number reads. A paragraph is
+    numbered by its own `w:numPr` or by its style's (`basedOn` followed); `w:numId` 0 is none."""
+
+    def __init__(self, numbering: bytes | None, styles: bytes | None) -> None:
+        self.abstracts: dict[str, dict[int, _Level]] = {}
+        self.instances: dict[str, tuple[str, dict[int, int]]] = {}
+        self.style_numbers: dict[str, tuple[str, int]] = {}
+        self.counters: dict[str, list[int | None]] = {}
+        if numbering:
+            root = etree.fromstring(numbering, _PARSER)
+            for abstract in root.findall(_w("abstractNum")):
+                levels = {}
+                for lvl in abstract.findall(_w("lvl")):
+                    start = _val(lvl.find(_w("start")))
+                    levels[int(lvl.get(_w("ilvl"), "0"))] = _Level(
+                        start=int(start) if start and start.lstrip("-").isdigit() else 1,
+                        format=_val(lvl.find(_w("numFmt"))) or "decimal",
+                        text=_val(lvl.find(_w("lvlText"))) or "",
+                    )
+                self.abstracts[abstract.get(_w("abstractNumId"), "")] = levels
+            for num in root.findall(_w("num")):
+                starts = {}
+                for override in num.findall(_w("lvlOverride")):
+                    start = _val(override.find(_w("startOverride")))
+                    if start and start.lstrip("-").isdigit():
+                        starts[int(override.get(_w("ilvl"), "0"))] = int(start)
+                abstract_id = _val(num.find(_w("abstractNumId"))) or ""
+                self.instances[num.get(_w("numId"), "")] = (abstract_id, starts)
+        if styles:
+            self._style_numbers(etree.fromstring(styles, _PARSER))
+
+    def _style_numbers(self, root: etree._Element) -> None:
+        raw = {s.get(_w("styleId")): s for s in root.findall(_w("style"))}
+        for style_id in raw:
+            element, depth = raw.get(style_id), 0
+            while element is not None and depth < 20:
+                num_pr = element.find(f"{_w('pPr')}/{_w('numPr')}")
+                if num_pr is not None:
+                    num_id = _val(num_pr.find(_w("numId"))) or "0"
+                    level = _val(num_pr.find(_w("ilvl"))) or "0"
+                    self.style_numbers[style_id] = (num_id, int(level) if level.isdigit() else 0)
+                    break
+                parent = element.find(_w("basedOn"))
+                element = raw.get(_val(parent)) if parent is not None else None
+                depth += 1
+
+    def fresh(self) -> Numbering:
+        """The same lists, counted from the start (for another part of the document)."""
+        copy = Numbering(None, None)
+        copy.abstracts, copy.instances = self.abstracts, self.instances
+        copy.style_numbers = self.style_numbers
+        return copy
+
+    def label(self, p: etree._Element) -> str | None:
+        """The number paragraph `p` shows ("3."), counting it; None when it is not numbered."""
+        ppr = p.find(_w("pPr"))
+        found: tuple[str, int] | None = None
+        if ppr is not None:
+            num_pr = ppr.find(_w("numPr"))
+            if num_pr is not None and num_pr.find(_w("numId")) is not None:
+                level = _val(num_pr.find(_w("ilvl")))
+                found = (
+                    _val(num_pr.find(_w("numId"))) or "0",
+                    int(level) if level and level.isdigit() else 0,
+                )
+            elif ppr.find(_w("pStyle")) is not None:
+                found = self.style_numbers.get(_val(ppr.find(_w("pStyle"))) or "")
+        if found is None or found[0] == "0" or found[0] not in self.instances:
+            return None
+        num_id, level = found
+        abstract_id, starts = self.instances[num_id]
+        levels = self.abstracts.get(abstract_id, {})
+        if level not in levels or not 0 <= level < 9:
+            return None
+        # instances that do not restart a level continue their abstract numbering's count
+        key = f"num:{num_id}" if starts else f"abstract:{abstract_id}"
+        counters = self.counters.setdefault(key, [None] * 9)
+
+        def start(i: int) -> int:
+            return starts.get(i, levels[i].start if i in levels else 1)
+
+        current = counters[level]
+        counters[level] = start(level) if current is None else current + 1
+        for deeper in range(level + 1, 9):
+            counters[deeper] = None
+        lvl = levels[level]
+        if lvl.format == "bullet":
+            return lvl.text
+        text = lvl.text
+        for i in range(level, -1, -1):
+            value = counters[i] if counters[i] is not None else start(i)
+            fmt = levels[i].format if i in levels else "decimal"
+            text = text.replace(f"%{i + 1}", format_number(value, fmt))
+        return text
+
+
 class _Converter:
     """One part (body, header or footer) turned into HTML strings."""
 
@@ -69,10 +219,12 @@ class _Converter:
         style_names: dict[str, str],
         anchor: Callable[[str], str | None] | None,
         row_anchor: Callable[[str], str | None] | None,
+        numbering: Numbering | None = None,
     ) -> None:
         self.style_names = style_names
         self.anchor = anchor
         self.row_anchor = row_anchor
+        self.numbering = numbering
         self.out: list[str] = []
 
     # -- blocks --
@@ -99,6 +251,12 @@ class _Converter:
         element = _element_for(name)
         attrs = f' class="{_style_class(style)}"'
         text = _plain_text(p)
+        label = self.numbering.label(p) if self.numbering is not None else None
+        if label:
+            inner = (
+                f'<span class="list-number">{escape(label)}</span><span class="tab"> </span>{inner}'
+            )
+            text = f"{label} {text}"
         if self.anchor is not None and not in_cell:
             anchor = self.anchor(text)
             if anchor:
@@ -155,6 +313,8 @@ class _Converter:
             text = f"<s>{text}</s>"
         if _on(rpr.find(_w("caps"))):
             text = f'<span class="caps">{text}</span>'
+        if _val(rpr.find(_w("color"))) not in (None, "auto", "000000"):
+            text = f'<span class="tinted">{text}</span>'  # e.g. a previous value, in grey
         align = _val(rpr.find(_w("vertAlign")))
         if align == "superscript":
             text = f"<sup>{text}</sup>"
@@ -314,6 +474,7 @@ def docx_to_html(
     try:
         root = etree.fromstring(document, _PARSER)
         names = _style_names(styles)
+        numbering = _numbering(archive, styles)
     except etree.XMLSyntaxError as exc:
         raise PreviewError(f"the document's XML cannot be read: {exc}") from None
     body = root.find(_w("body"))
@@ -322,7 +483,7 @@ def docx_to_html(
     parts = {}
     draft = False
     for kind in ("header", "footer"):
-        converter = _Converter(names, None, None)
+        converter = _Converter(names, None, None, numbering.fresh())
         for name in _related(archive, body, kind):
             data = _part(archive, name)
             if data is None:
@@ -335,25 +496,35 @@ def docx_to_html(
                 draft = True
             converter.blocks(part_root)
         parts[kind] = Markup("".join(converter.out))
-    converter = _Converter(names, anchor, row_anchor)
+    converter = _Converter(names, anchor, row_anchor, numbering.fresh())
     converter.blocks(body)
     return Preview(parts["header"], Markup("".join(converter.out)), parts["footer"], draft)
 
 
+def _numbering(archive: zipfile.ZipFile, styles: bytes | None) -> Numbering:
+    return Numbering(_part(archive, "word/numbering.xml"), styles)
+
+
 def document_text(docx: bytes) -> list[str]:
-    """The text of each body paragraph (table cells included), in order: to compare two
-    renderings of a document in words."""
+    """The text of each body paragraph (table cells included), in order, a numbered paragraph
+    with its number ("3. Title"): to compare two renderings of a document in words."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(docx))
         document = _part(archive, "word/document.xml")
+        styles = _part(archive, "word/styles.xml")
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise PreviewError(f"not a Word document: {exc}") from None
     if document is None:
         raise PreviewError("not a Word document: it has no word/document.xml")
-    root = etree.fromstring(document, _PARSER)
+    try:
+        root = etree.fromstring(document, _PARSER)
+        numbering = _numbering(archive, styles)
+    except etree.XMLSyntaxError as exc:
+        raise PreviewError(f"the document's XML cannot be read: {exc}") from None
     out = []
     for p in root.iter(_w("p")):
-        pieces = []
+        label = numbering.label(p)
+        pieces = [f"{label} "] if label else []
         for node in p.iter(_w("t"), _w("tab"), _w("br")):
             pieces.append(node.text or "" if node.tag == _w("t") else " ")
         text = "".join(pieces).strip()
