@@ -16,7 +16,6 @@ import shutil
 import subprocess
 import sys
 import time
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from loagen.output.pdf import convert_to_pdf, pdf_page_count
 from loagen.pipeline import Pipeline
 
 from .conftest import CASES, SHARED_EXAMPLES
+from .laid_out import stored_counts
 from .projects import corpus_module, make_project
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
@@ -67,18 +67,6 @@ class Laid:
     stored: set[int]
     texts: list[str]
     case: dict[str, Any] = field(repr=False)
-
-
-_NUMPAGES = re.compile(r"NUMPAGES.*?<w:t(?:\s[^>]*)?>(\d+)</w:t>", re.S)
-
-
-def stored_counts(docx: Path) -> set[int]:
-    """The values the NUMPAGES fields of a DOCX show until it is laid out (body and footers)."""
-    with zipfile.ZipFile(docx) as zf:
-        xml = "".join(
-            zf.read(n).decode() for n in zf.namelist() if re.match(r"word/(document|footer)", n)
-        )
-    return {int(n) for n in _NUMPAGES.findall(xml)}
 
 
 def page_texts(pdf: Path) -> list[str]:

@@ -4,9 +4,7 @@ without it)."""
 from __future__ import annotations
 
 import hashlib
-import re
 import shutil
-import zipfile
 import zlib
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from loagen.pipeline import Pipeline
 from loagen.project import Project
 
 from .conftest import CASES, ROOT
+from .laid_out import stored_counts
 from .projects import copy_cases, make_project
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
@@ -155,16 +154,6 @@ def test_a_file_that_is_not_a_readable_pdf_is_a_tool_error(tmp_path: Path):
 # -- the true page count, from LibreOffice's layout ---------------------------------------------------
 
 AMENDMENT = CASES / "BN-D-QAA" / "amendment-1.json"
-_NUMPAGES = re.compile(r"NUMPAGES.*?<w:t(?:\s[^>]*)?>(\d+)</w:t>", re.S)
-
-
-def stored_counts(docx: Path) -> set[int]:
-    """The values the NUMPAGES fields of a DOCX show until it is laid out (body and footers)."""
-    with zipfile.ZipFile(docx) as zf:
-        xml = "".join(
-            zf.read(n).decode() for n in zf.namelist() if re.match(r"word/(document|footer)", n)
-        )
-    return {int(n) for n in _NUMPAGES.findall(xml)}
 
 
 def test_a_stored_page_count_is_rendered_and_recorded(tmp_path: Path):
