@@ -350,6 +350,29 @@ PURCHASER_BOX = (
 )
 """The four fill-ins of the box "Information to be provided by the Purchaser"."""
 
+# Page 1 holds the offer, the money block, the acceptance sentence, the signature grid and the
+# Purchaser's box (SAMM Figure C5.F3); the grid and the box move to page 2 together when page 1
+# cannot hold them, which leaves two part-empty pages. So page 1 is set a little tighter than the
+# rest of the document, and its rows are no taller than their use needs.
+GRID_ROW_HEIGHTS = {1: 0.4, 2: 0.33, 3: 0.36, 4: 0.44}
+"""Heights (inches, at least) of the grid's rows under the party headings: the signatures (1),
+typed name and title (2), the agency (3: the Implementing Agency's name and its label), DSCA's
+review (4). A row's label sits at its foot, under the line, so a signature row leaves at least
+0.3 inch to sign in above its line (row 4 follows the agency's label directly, hence taller)."""
+BOX_GAP = 0.1
+"""The space between the grid and the Purchaser's box (inches)."""
+BOX_ROW = 0.2
+"""The box's code rows: one line each (inches)."""
+BOX_ADDRESS_ROW = 0.33
+"""The box's last row, the paying office's name and address: two lines of writing (inches)."""
+PAGE_ONE_SPACING = {
+    "LOA Body": {"after": 60},
+    "LOA Heading": {"before": 100, "after": 40},
+    "LOA Subtitle": {"after": 120},
+}
+"""Paragraph spacing (twips) of page 1's paragraphs, set on them over their style's (6 point
+after a body paragraph, 10 before and 4 after a heading, elsewhere in the document)."""
+
 
 def _borders(tc, edges: tuple[str, ...] = ("top", "left", "bottom", "right")) -> None:
     tcpr = tc.get_or_add_tcPr()
@@ -413,22 +436,23 @@ def signature_grid(doc, *, purchaser: str | None, box: bool) -> None:
     for index, row in enumerate(rows[:5]):
         set_cell(row.cells[gap], "", style="LOA Signature")
         if index:
-            row_height(row, 0.36 if index != 3 else 0.42)
+            row_height(row, GRID_ROW_HEIGHTS[index])
             for tc in row._tr.findall(qn("w:tc")):
                 tc.get_or_add_tcPr().append(_element("w:vAlign", val="bottom"))
     if box:
         spacer, title, fields = rows[5], rows[6], rows[7:]
         spacer.cells[0].merge(spacer.cells[4])
         set_cell(spacer.cells[0], "", style="LOA Signature")
-        row_height(spacer, 0.15)
+        row_height(spacer, BOX_GAP)
         title.cells[0].merge(title.cells[4])
         set_cell(title.cells[0], "Information to be provided by the Purchaser", style="LOA Label")
+        _ppr_child(title.cells[0].paragraphs[0], _element("w:spacing", after=0))
         for row, label in zip(fields, PURCHASER_BOX, strict=True):
             row.cells[0].merge(row.cells[2])
             row.cells[3].merge(row.cells[4])
             set_cell(row.cells[0], label, style="LOA Signature")
             set_cell(row.cells[3], "", style="LOA Signature")
-            row_height(row, 0.24 if label != PURCHASER_BOX[-1] else 0.4)
+            row_height(row, BOX_ROW if label != PURCHASER_BOX[-1] else BOX_ADDRESS_ROW)
     finish_rows(table, twips)
     if box:
         for row in rows[6:]:
@@ -574,6 +598,15 @@ def page_one(doc, kind: str) -> None:
     para(doc, "{%p else %}")
     signature_grid(doc, purchaser=bpc, box=False)
     para(doc, "{%p endif %}")
+    compact_page_one(doc)
+
+
+def compact_page_one(doc) -> None:
+    """Page 1's paragraphs (all the body holds so far) spaced as `PAGE_ONE_SPACING` says."""
+    for paragraph in doc.paragraphs:
+        spacing = PAGE_ONE_SPACING.get(paragraph.style.name)
+        if spacing and not paragraph.text.startswith("{%"):
+            _ppr_child(paragraph, _element("w:spacing", **spacing))
 
 
 # -- the line table, the money, the notes ---------------------------------------------------------

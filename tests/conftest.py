@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,18 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "cases"
 SHARED_EXAMPLES = ROOT.parent / "shared" / "examples"
+"""The input contract's examples, beside the repository. A checkout without them (a fresh clone
+elsewhere) tests against their copies in `cases/` (the same files), gathered in a folder of
+their own."""
+CONTRACT_EXAMPLES = (
+    "BN-B-TAB/basic.json", "BN-B-ZEA/basic.json", "BN-D-QAA/basic.json",
+    "BN-D-QAA/amendment-1.json", "BN-D-QAA/modification-1.json", "BN-P-WRS/basic.json",
+)  # fmt: skip
+if not SHARED_EXAMPLES.is_dir():
+    SHARED_EXAMPLES = Path(tempfile.mkdtemp(prefix="loagen-examples-"))
+    for _name in CONTRACT_EXAMPLES:
+        (SHARED_EXAMPLES / _name).parent.mkdir(exist_ok=True)
+        shutil.copyfile(CASES / _name, SHARED_EXAMPLES / _name)
 
 
 def example(name: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from loagen.case.loading import load_case, load_chain, parse_case
 from loagen.case.model import case_schema
 from loagen.errors import CaseError, HistoryError
 
-from .conftest import CASES, SHARED_EXAMPLES, example, write_chain
+from .conftest import CASES, CONTRACT_EXAMPLES, SHARED_EXAMPLES, example, write_chain
 
 EXAMPLES = sorted(CASES.glob("*/*.json"))
 
@@ -197,3 +197,11 @@ def test_a_field_written_twice_is_an_error_not_a_silent_loss(tmp_path: Path) -> 
     with pytest.raises(CaseError, match="'program' is written twice") as info:
         load_case(tmp_path / "basic.yaml")
     assert info.value.location == "line 3, column 1"
+
+
+def test_the_contract_examples_are_the_copies_in_cases() -> None:
+    """The examples of the input contract are the files of `cases/` a fresh clone tests with."""
+    found = sorted(str(p.relative_to(SHARED_EXAMPLES)) for p in SHARED_EXAMPLES.glob("*/*.json"))
+    assert found == sorted(CONTRACT_EXAMPLES)
+    for name in CONTRACT_EXAMPLES:
+        assert (SHARED_EXAMPLES / name).read_bytes() == (CASES / name).read_bytes(), name
