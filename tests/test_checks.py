@@ -1747,3 +1747,149 @@ def test_a_case_designator_is_not_a_marking(chain) -> None:
     # the three letters of a case identifier are a code: BN-B-CUI is no CUI marking
     docs = edit(zea, ("case_id", "BN-B-CUI"))
     assert not by_rule(findings_of(chain, docs), "QC-CUI")
+
+
+# -- the scan cache and the gates of text_scan ---------------------------------------------------
+
+
+def test_the_scan_cache_answers_for_its_own_text_and_role() -> None:
+    from loagen.policy import checks
+
+    checks.scanned.cache_clear()
+    marked = checks.scanned("The SECRET plan", "prose")
+    assert [checks._TEXT_CHECKS[i] for i, _ in marked] == [checks._MARKINGS]
+    assert checks.scanned("The secret plan", "prose") == ()  # another text: its own answer
+    assert checks.scanned("The SECRET plan", "prose") == marked
+    # the same text in another role: reference fields do not read nine digits as an SSN
+    assert checks.scanned("Ref 123456789", "prose")
+    assert checks.scanned("Ref 123456789", "reference") == ()
+    assert checks.scanned("Ref 123456789", "prose")
+
+
+def _gates() -> list[tuple[re.Pattern[str], Callable[[str], bool]]]:
+    """Each pattern of text_scan with the gate its scan is run behind."""
+    from loagen.policy import text_scan as t
+
+    def digit(text: str) -> bool:
+        return t._DIGIT.search(text) is not None
+
+    def has(*needles: str) -> Callable[[str], bool]:
+        return lambda text: t._holds(text, needles)
+
+    def may(*needles: str) -> Callable[[str], bool]:
+        return lambda text: t._may_hold(text, needles)
+
+    def name(text: str) -> bool:
+        return t._SPACE_NAME.search(text) is not None
+
+    gates = [
+        (t._BANNER, has(*t._BANNER_NEEDLES)),
+        (t._CONTROL, has("//")),
+        (t._REL_TO, has("REL")),
+        (t._CONTROL_WORD, may(*t._CONTROL_WORD_NEEDLES)),
+        (t._AUTHORITY, has(":")),
+        (t._PORTION, has("(")),
+        (t._BARE, has("(")),
+        (t._ENUMERATOR, has("(")),
+        (t._CUI, may(*t._CUI_NEEDLES)),
+        (t._EMAIL, has("@")),
+        (t._EMAIL_SPELT, lambda text: t._SPELT_AT.search(text) is not None),
+        (t._PASSPORT, may("passport")),
+        (t._HONORIFIC, name),
+        (t._RANK, name),
+        (t._CONTACT, name),
+        (t._NUMERIC_DATE, digit),
+    ]
+    gates += [(p, digit) for p in (t._SSN, t._NINE_DIGITS, t._BIRTH)]
+    gates += [(p, digit) for p in (t._PHONE, t._PHONE_LABEL, t._PHONE_INTL)]
+    for pattern, (folded, needles) in t._TERM_GATES.items():
+        gates.append((pattern, may(*needles) if folded else has(*needles)))
+    return gates
+
+
+PIECES = st.sampled_from(
+    [
+        "SECRET",
+        "Top Secret",
+        "CONFIDENTIAL",
+        "NATO RESTRICTED",
+        "//NOFORN",
+        "REL TO USA",
+        "noforn",
+        "Derived From:",
+        "(S)",
+        "(S//NF)",
+        "(C)",
+        "(A)",
+        "cui",
+        "CUI",
+        "fouo",
+        "For Official Use Only",
+        "Distribution Statement C",
+        "law enforcement sensitive",
+        "jo.smith@army.mil",
+        "jo [at] army [dot] mil",
+        "jo(at)army.mil",
+        "jo at army dot mil",
+        "123-45-6789",
+        "123456789",
+        "SSN: 1",
+        "passport no. AB123456",
+        "DOB: 1",
+        "born on 3",
+        "(703) 555-0100",
+        "+44 20 7946 0958",
+        "Tel: 703 555 0100",
+        "Mr. John Smith",
+        "COL J. Smith",
+        "LT John Smith",
+        "POC: Jane Doe",
+        "12/01/2025",
+        "1 Jan 2025",
+        "January 5, 2025",
+        "customer's",
+        "Purchasers",
+        "U.S. will",
+        "USG",
+        "line item",
+        "above SLS",
+        "\u212a",
+        "\u017f",
+        "\u0130",
+        "\u0131",
+        "\uff33",
+        " ",
+        ".",
+        "-",
+        "\n",
+    ]  # fmt: skip
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(PIECES, FILLER), max_size=8).map("".join))
+def test_a_gate_never_stops_a_text_its_pattern_matches(text: str) -> None:
+    for pattern, gate in _gates():
+        if pattern.search(text) is not None:
+            assert gate(text), (pattern.pattern[:40], text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pa\u017f\u017fport no. AB123456",  # long s: re.IGNORECASE reads it as "s"
+        "\u212aELLY passport AB123456",  # the Kelvin sign
+        "USG and U.S. Government: 3/4/2025, the customer (S)",
+        "SECRET up to SECRET and below, (A) (B) (C)",
+    ],
+)
+def test_gated_scans_find_what_the_patterns_find(text: str) -> None:
+    from loagen.policy import text_scan as t
+
+    for pattern, _ in _gates():
+        if pattern in t._TERM_GATES or pattern is t._NUMERIC_DATE:
+            found = tuple(t.TextHit(m.group(0), m.start(), m.end()) for m in pattern.finditer(text))
+            assert t.find_terms(pattern, text) == found
+    assert [h.what for h in find_contact_data(text) if "passport" in h.what] == (
+        ["a passport number"] if "port" in text else []
+    )

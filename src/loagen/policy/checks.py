@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import cached_property
+from functools import cache, cached_property, lru_cache
 from typing import Literal, NamedTuple
 
 from ..case.model import Case, Line
@@ -39,6 +39,7 @@ from .text_scan import (
     _USG,
     Role,
     TextHit,
+    _may_hold,
     _quote,
     find_contact_data,
     find_cui,
@@ -130,6 +131,18 @@ class Context:
         return tuple(free_text(self.case))
 
     @cached_property
+    def text_hits(self) -> dict[TextCheck, list[tuple[str, TextHit, str]]]:
+        """What the text checks find in the free text, walked once for them all: for each
+        check that finds something, (JSON path, hit, quote) in text order."""
+        found: dict[TextCheck, list[tuple[str, TextHit, str]]] = {}
+        checks = _TEXT_CHECKS
+        for path, text, role in self.texts:
+            for i, hits in scanned(text, role):
+                out = found.setdefault(checks[i], [])
+                out.extend((path, h, quote) for h, quote in hits)
+        return found
+
+    @cached_property
     def _paths(self) -> dict[str, str]:
         return {ln.number: f"lines[{i}]" for i, ln in enumerate(self.case.lines)}
 
@@ -217,26 +230,104 @@ ALL_ROLES: tuple[Role, ...] = ("party", "reference", "title", "prose", "record")
 """Every text of the case file, printed or not (the marking checks read them all)."""
 
 
-def _scan(
-    ctx: Context,
+PRINTED_ROLES: tuple[Role, ...] = ("party", "reference", "title", "prose")
+"""The texts printed on the LOA (every role but the records)."""
+
+
+@dataclass(frozen=True, eq=False)
+class TextCheck:
+    """What one rule looks for in the free text: `finder` run on the texts of `roles`;
+    `as_read`: on the text as a reader sees it (`text_scan.normalise`), which the message then
+    quotes. Declared once, at import (`_TEXT_CHECKS`), so that one pass a text serves them all."""
+
+    finder: Callable[[str], tuple[TextHit, ...]]
+    roles: tuple[Role, ...] = PRINTED_ROLES
+    as_read: bool = False
+
+
+_TEXT_CHECKS: list[TextCheck] = []
+
+
+def text_check(
     finder: Callable[[str], tuple[TextHit, ...]],
-    message: Callable[[TextHit, str], str],
-    roles: tuple[Role, ...] = ("party", "reference", "title", "prose"),
+    roles: tuple[Role, ...] = PRINTED_ROLES,
     *,
     as_read: bool = False,
-) -> Iterator[Hit]:
-    """Run `finder` on the free text of the `roles`; `as_read`: on the text as a reader sees
-    it (`text_scan.normalise`), which the message then quotes."""
-    for path, text, role in ctx.texts:
-        if role not in roles:
-            continue
-        if as_read:
-            text = normalise(text)
-        for h in finder(text):
-            yield Hit(path, message(h, _quote(text, h.start, h.end)))
+) -> TextCheck:
+    """Declare a `TextCheck` (at import, beside its rule)."""
+    check = TextCheck(finder, roles, as_read)
+    _TEXT_CHECKS.append(check)
+    _checks_of_role.cache_clear()
+    scanned.cache_clear()
+    return check
+
+
+@cache
+def _checks_of_role(role: Role) -> tuple[tuple[int, TextCheck], ...]:
+    return tuple((i, c) for i, c in enumerate(_TEXT_CHECKS) if role in c.roles)
+
+
+SCAN_CACHE_SIZE = 32768
+"""Texts whose scan results are kept (a text with its role; least recently used dropped).
+Most texts repeat from one document to the next (a chain's documents, the standard
+descriptions), so a batch scans each distinct text once; a document has some 200 texts."""
+
+
+@lru_cache(maxsize=SCAN_CACHE_SIZE)
+def scanned(text: str, role: Role) -> tuple[tuple[int, tuple[tuple[TextHit, str], ...]], ...]:
+    """Every text check of `role` run on `text`: for each check that finds something, its index
+    in `_TEXT_CHECKS` and its hits, each with its quote (`text_scan._quote`) in the text the
+    check read. The answer depends on `text` and `role` alone, the cache's key."""
+    read = None
+    found = []
+    for i, check in _checks_of_role(role):
+        if check.as_read:
+            if read is None:
+                read = normalise(text)
+            seen = read
+        else:
+            seen = text
+        hits = check.finder(seen)
+        if hits:
+            found.append((i, tuple((h, _quote(seen, h.start, h.end)) for h in hits)))
+    return tuple(found)
+
+
+def _scan(ctx: Context, check: TextCheck, message: Callable[[TextHit, str], str]) -> Iterator[Hit]:
+    """The hits of `check` on the document, `message(hit, quote)` saying each."""
+    for path, h, quote in ctx.text_hits.get(check, ()):
+        yield Hit(path, message(h, quote))
 
 
 # == rules: AP9.T1 classified data, PII, terminology ============================================
+
+
+def _contact_in_references(text: str) -> tuple[TextHit, ...]:
+    return find_contact_data(text, digits=False)
+
+
+def _terms(pattern: re.Pattern[str]) -> Callable[[str], tuple[TextHit, ...]]:
+    def find(text: str) -> tuple[TextHit, ...]:
+        return find_terms(pattern, text)
+
+    return find
+
+
+# What the rules below look for in the free text, and where. Markings are looked for in every
+# text of the case file (records too), personal data and names in what is printed, as a reader
+# reads it; the terminology on the text as written, where the term is printed.
+_MARKINGS = text_check(find_markings, ALL_ROLES, as_read=True)
+_CUI_MARKINGS = text_check(find_cui, ALL_ROLES, as_read=True)
+_CONTACT_DATA = text_check(find_contact_data, ("party", "title", "prose"), as_read=True)
+_CONTACT_DATA_IN_REFERENCES = text_check(_contact_in_references, ("reference",), as_read=True)
+_NAMES = text_check(find_names, as_read=True)
+_TERM_CUSTOMER = text_check(_terms(_CUSTOMER), ("reference", "title", "prose"))
+_TERM_PURCHASER = text_check(_terms(_PURCHASER), ("reference", "title", "prose"))
+_TERM_US_NOUN = text_check(_terms(_US_NOUN), ("title", "prose"))
+_TERM_NUMERIC_DATE = text_check(_terms(_NUMERIC_DATE))
+_TERM_USG = text_check(_terms(_USG), ("title", "prose"))
+_TERM_LINE_ITEM = text_check(_terms(_LINE_ITEM), ("prose",))
+_TERM_SLS = text_check(_terms(_SLS))
 
 
 @rule(
@@ -248,13 +339,11 @@ def _scan(
 def classified_markings(ctx: Context) -> Iterator[Hit]:
     yield from _scan(
         ctx,
-        find_markings,
+        _MARKINGS,
         lambda h, q: (
             f"{h.what} in {q}: classified data cannot go on an LOA; process it as a "
             "classified LOA and keep the text unclassified"
         ),
-        roles=ALL_ROLES,
-        as_read=True,
     )
 
 
@@ -268,13 +357,11 @@ def classified_markings(ctx: Context) -> Iterator[Hit]:
 def cui_markings(ctx: Context) -> Iterator[Hit]:
     yield from _scan(
         ctx,
-        find_cui,
+        _CUI_MARKINGS,
         lambda h, q: (
             f"{h.what} in {q}: controlled unclassified information cannot go on an LOA; "
             "remove the marked text, or have it decontrolled first"
         ),
-        roles=ALL_ROLES,
-        as_read=True,
     )
 
 
@@ -286,28 +373,14 @@ def cui_markings(ctx: Context) -> Iterator[Hit]:
     "Table AP9.T1, Personal Identifiable Information",
 )
 def personal_contact_data(ctx: Context) -> Iterator[Hit]:
-    yield from _scan(
-        ctx,
-        find_contact_data,
-        lambda h, q: (
-            f"{h.what} in {q}: information that identifies a person is not allowed on an LOA"
-        ),
-        ("party", "title", "prose"),
-        as_read=True,
-    )
-    yield from _scan(
-        ctx,
-        _contact_in_references,
-        lambda h, q: (
-            f"{h.what} in {q}: information that identifies a person is not allowed on an LOA"
-        ),
-        ("reference",),
-        as_read=True,
-    )
-
-
-def _contact_in_references(text: str) -> tuple[TextHit, ...]:
-    return find_contact_data(text, digits=False)
+    for check in (_CONTACT_DATA, _CONTACT_DATA_IN_REFERENCES):
+        yield from _scan(
+            ctx,
+            check,
+            lambda h, q: (
+                f"{h.what} in {q}: information that identifies a person is not allowed on an LOA"
+            ),
+        )
 
 
 @rule(
@@ -319,12 +392,11 @@ def _contact_in_references(text: str) -> tuple[TextHit, ...]:
 def personal_names(ctx: Context) -> Iterator[Hit]:
     yield from _scan(
         ctx,
-        find_names,
+        _NAMES,
         lambda h, q: (
             f"{h.what} in {q}: information that identifies a person is not allowed on "
             "an LOA; name the office or organisation instead"
         ),
-        as_read=True,
     )
 
 
@@ -338,11 +410,10 @@ def term_customer(ctx: Context) -> Iterator[Hit]:
     party = "Benefitting Partner" if ctx.is_bpc else "Purchaser"
     yield from _scan(
         ctx,
-        lambda t: find_terms(_CUSTOMER, t),
+        _TERM_CUSTOMER,
         lambda h, q: (
             f"{h.what!r} in {q}: write {party!r} on {'BPC' if ctx.is_bpc else 'FMS'} cases"
         ),
-        ("reference", "title", "prose"),
     )
 
 
@@ -357,9 +428,8 @@ def term_bpc_party(ctx: Context) -> Iterator[Hit]:
         return
     yield from _scan(
         ctx,
-        lambda t: find_terms(_PURCHASER, t),
+        _TERM_PURCHASER,
         lambda h, q: f"{h.what!r} in {q}: a BPC case has a 'Benefitting Partner', not a Purchaser",
-        ("reference", "title", "prose"),
     )
 
 
@@ -372,12 +442,11 @@ def term_bpc_party(ctx: Context) -> Iterator[Hit]:
 def term_us_noun(ctx: Context) -> Iterator[Hit]:
     yield from _scan(
         ctx,
-        lambda t: find_terms(_US_NOUN, t),
+        _TERM_US_NOUN,
         lambda h, q: (
             f"'U.S.' used as a noun in {q}: write 'United States' (U.S. is an adjective "
             "only, as in 'U.S. Government')"
         ),
-        ("title", "prose"),
     )
 
 
@@ -390,7 +459,7 @@ def term_us_noun(ctx: Context) -> Iterator[Hit]:
 def term_dates(ctx: Context) -> Iterator[Hit]:
     yield from _scan(
         ctx,
-        lambda t: find_terms(_NUMERIC_DATE, t),
+        _TERM_NUMERIC_DATE,
         lambda h, q: f"the date {h.what!r} in {q}: spell dates out, e.g. '12 January 2025'",
     )
 
@@ -404,9 +473,8 @@ def term_dates(ctx: Context) -> Iterator[Hit]:
 def term_usg(ctx: Context) -> Iterator[Hit]:
     yield from _scan(
         ctx,
-        lambda t: find_terms(_USG, t),
+        _TERM_USG,
         lambda h, q: f"'USG' in {q}: write 'U.S. Government'",
-        ("title", "prose"),
     )
 
 
@@ -419,9 +487,8 @@ def term_usg(ctx: Context) -> Iterator[Hit]:
 def term_line_item(ctx: Context) -> Iterator[Hit]:
     yield from _scan(
         ctx,
-        lambda t: find_terms(_LINE_ITEM, t),
+        _TERM_LINE_ITEM,
         lambda h, q: f"{h.what!r} in {q}: write 'Line' (e.g. 'Line 001')",
-        ("prose",),
     )
 
 
@@ -434,7 +501,7 @@ def term_line_item(ctx: Context) -> Iterator[Hit]:
 def above_sls(ctx: Context) -> Iterator[Hit]:
     yield from _scan(
         ctx,
-        lambda t: find_terms(_SLS, t),
+        _TERM_SLS,
         lambda h, q: (
             f"{h.what!r} in {q}: the term 'above Standard Level of Service' is not "
             "allowed; justify case-funded manpower per Tables C9.T2A/C9.T2B"
@@ -1224,6 +1291,14 @@ _WWRS_LOOK = re.compile(
     re.IGNORECASE,
 )
 _WWRS_NOTE = re.compile(r"worldwide\s+warehouse|\bWWRS\b", re.IGNORECASE)
+
+
+def _speaks_of_wwrs(text: str) -> bool:
+    """Whether `text` names WWRS (`_WWRS_NOTE`); a text without "worldwide" or "wwrs" in any
+    case is not scanned (see the gates of `text_scan`)."""
+    return _may_hold(text, ("worldwide", "wwrs")) and _WWRS_NOTE.search(text) is not None
+
+
 WWRS_TERMS = frozenset(
     {
         "Cash With Acceptance",
@@ -1289,7 +1364,7 @@ def wwrs_note(ctx: Context) -> Iterator[Hit]:
     for note in ctx.selection.notes:
         # The WWRS wording may be a note of its own or a paragraph of another (the line item
         # descriptions): look at the title, the id and the printed text.
-        if any(_WWRS_NOTE.search(text) for text in (note.title, note.id, note.body)):
+        if any(_speaks_of_wwrs(text) for text in (note.title, note.id, note.body)):
             yield Hit(
                 "",
                 f"note {note.id} ({note.title}) speaks of Worldwide Warehouse Redistribution "

@@ -416,7 +416,17 @@ def _line_reasons(e: Entry, facts: _Facts, named: tuple[str, ...]) -> dict[str, 
     document = facts.document
     if not document.changes.has_previous or e.when == "every":
         return {n: "" for n in named}
-    before = decide(e.rule, facts.previous_names).lines if facts.previous_names else ()
+    earlier: tuple[str, ...] | None = None
+
+    def before() -> tuple[str, ...]:
+        """The lines the rule named on the previous document: decided when first needed (a
+        document whose named lines did not change needs it only for `touched`)."""
+        nonlocal earlier
+        if earlier is None:
+            names = facts.previous_names
+            earlier = decide(e.rule, names).lines if names else ()
+        return earlier
+
     reasons: dict[str, str] = {}
     for number in named:
         change = document.changes.for_line(number)
@@ -425,7 +435,7 @@ def _line_reasons(e: Entry, facts: _Facts, named: tuple[str, ...]) -> dict[str, 
         why = ""
         if change.added:
             why = "added"
-        elif number not in before:
+        elif number not in before():
             why = "newly carries it"
         else:
             changed = [
@@ -442,7 +452,7 @@ def _line_reasons(e: Entry, facts: _Facts, named: tuple[str, ...]) -> dict[str, 
         if why:
             reasons[number] = why
     if e.when == "touched":
-        for number in before:
+        for number in before():
             change = document.changes.for_line(number)
             if change is not None and change.deleted:
                 reasons[number] = "deleted"

@@ -96,23 +96,43 @@ def _holds_model(annotation: Any) -> bool:
 
 def free_text(case: Case) -> Iterator[tuple[str, str, Role]]:
     """Every free-text field of `case`, in any part of it: (JSON path, text, role)."""
-    yield from _walk(case, "")
+    found: list[tuple[str, str, Role]] = []
+    _collect(case, "", False, found)
+    return iter(found)
 
 
-def _walk(model: BaseModel, where: str, record: bool = False) -> Iterator[tuple[str, str, Role]]:
-    for name, kind in _fields(type(model)):
+@cache
+def _plan(cls: type) -> tuple[tuple[str, bool, Role, bool], ...]:
+    """What `_collect` reads of a model class, worked out once a class: (field name, a text
+    field, the role of its text, a record part) for each field of `_fields`."""
+    return tuple(
+        (name, kind == "text", _ROLES.get(name, "prose"), name in _RECORDS)
+        for name, kind in _fields(cls)
+    )
+
+
+def _collect(model: BaseModel, where: str, record: bool, out: list[tuple[str, str, Role]]) -> None:
+    """Append the free text of `model` (at JSON path `where`; `record`: inside a record part)
+    to `out`, in field order. A plain recursion into one list: a model holds some hundred texts,
+    and nested generators cost more than the walk itself."""
+    for name, is_text, role, is_record in _plan(type(model)):
         value = getattr(model, name)
         if value is None:
             continue
         path = f"{where}.{name}" if where else name
-        unprinted = record or name in _RECORDS
-        items = list(enumerate(value)) if isinstance(value, list) else [(None, value)]
-        for i, item in items:
-            at = path if i is None else f"{path}[{i}]"
-            if kind == "text" and isinstance(item, str):
-                yield at, item, "record" if unprinted else _ROLES.get(name, "prose")
-            elif isinstance(item, BaseModel):
-                yield from _walk(item, at, unprinted)
+        unprinted = record or is_record
+        if unprinted:
+            role = "record"
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                if is_text and isinstance(item, str):
+                    out.append((f"{path}[{i}]", item, role))
+                elif isinstance(item, BaseModel):
+                    _collect(item, f"{path}[{i}]", unprinted, out)
+        elif is_text and isinstance(value, str):
+            out.append((path, value, role))
+        elif isinstance(value, BaseModel):
+            _collect(value, path, unprinted, out)
 
 
 # -- normalisation ------------------------------------------------------------------------------
@@ -164,6 +184,33 @@ class TextHit(NamedTuple):
     end: int
 
 
+# -- gates: what a text must hold for a pattern to match in it ---------------------------------
+# Most texts hold none of the markings, personal data or terms looked for, and a pattern of
+# alternatives is tried at every position of the text. Each scan below is therefore run only
+# when the text holds something every match of its pattern holds (a literal of the pattern: its
+# "needles"), which `in` finds far faster. A gate never changes what is found: a text it stops
+# cannot hold a match (the needles are worked out from each pattern, beside it below).
+
+_DIGIT = re.compile(r"\d")
+r"""A digit, as `\d` reads it in the patterns (any Unicode decimal digit)."""
+
+
+def _holds(text: str, needles: tuple[str, ...]) -> bool:
+    """Whether `text` holds one of `needles`, as written (for a pattern read case-sensitively)."""
+    return any(n in text for n in needles)
+
+
+def _may_hold(text: str, needles: tuple[str, ...]) -> bool:
+    """Whether `text` may hold one of `needles` (lower-case ASCII) in any case, as a pattern
+    read with re.IGNORECASE would: for ASCII text, its lower case holds one (for ASCII text that
+    is exactly what IGNORECASE compares); other text always may (re.IGNORECASE also folds some
+    other letters onto ASCII ones, such as the Kelvin sign onto "k")."""
+    if not text.isascii():
+        return True
+    low = text.lower()
+    return any(n in low for n in needles)
+
+
 # -- classification and controlled unclassified markings --
 
 # Banner words count only in capitals: "confidential" and "Secret" in ordinary prose are words,
@@ -211,6 +258,13 @@ _PORTION = re.compile(
 # "(A)", "(B)", "(C)" it is an enumerator; after "Copyright" it is a copyright sign.
 _BARE = re.compile(r"(?:^|(?<=[.:;!?]\s)|(?<=\n))\s*\((S|C|U)\)(?=\s|$|[A-Za-z])")
 _ENUMERATOR = re.compile(r"(?<![\w(])\(([A-Z])\)")
+_BANNER_NEEDLES = ("SECRET", "CONFIDENTIAL", "RESTRICTED")
+_CONTROL_WORD_NEEDLES = ("noforn", "orcon", "relido", "propin", "limdis")
+# The other gates of `find_markings`: "//" (_CONTROL), "REL" (_REL_TO), ":" (_AUTHORITY), "("
+# (_PORTION, _BARE, _ENUMERATOR).
+_CUI_NEEDLES = (
+    "cui", "fouo", "sbu", "controlled", "official", "sensitive", "enforcement", "distribution",
+)  # fmt: skip
 
 
 def _merged(spans: list[tuple[int, int]]) -> list[list[int]]:
@@ -228,15 +282,26 @@ def find_markings(text: str) -> tuple[TextHit, ...]:
     """Classification markings in `text` (pass it through `normalise` first; see the patterns
     above). Parts of one marking that touch ("SECRET" and "//NOFORN") are reported as one."""
     spans: list[tuple[int, int]] = []
-    benign = [m.span() for m in _BENIGN_LEVEL.finditer(text)]
-    for m in _BANNER.finditer(text):
-        if not any(a <= m.start() and m.end() <= b for a, b in benign):
-            spans.append(m.span())
-    for pattern in (_CONTROL, _REL_TO, _CONTROL_WORD, _AUTHORITY, _PORTION):
-        spans.extend(m.span() for m in pattern.finditer(text))
-    enumerators = {m.group(1) for m in _ENUMERATOR.finditer(text)}
-    if not (enumerators - {"S", "C", "U"} or {"S", "C"} <= enumerators):  # else (A) (B) (C)
-        spans.extend((m.start(1) - 1, m.start(1) + 2) for m in _BARE.finditer(text))
+    # gates: every banner holds SECRET, CONFIDENTIAL or RESTRICTED (case-sensitive)
+    if _holds(text, _BANNER_NEEDLES):
+        banners = list(_BANNER.finditer(text))
+        benign = [m.span() for m in _BENIGN_LEVEL.finditer(text)] if banners else []
+        for m in banners:
+            if not any(a <= m.start() and m.end() <= b for a, b in benign):
+                spans.append(m.span())
+    if "//" in text:
+        spans.extend(m.span() for m in _CONTROL.finditer(text))
+    if "REL" in text:
+        spans.extend(m.span() for m in _REL_TO.finditer(text))
+    if _may_hold(text, _CONTROL_WORD_NEEDLES):
+        spans.extend(m.span() for m in _CONTROL_WORD.finditer(text))
+    if ":" in text:
+        spans.extend(m.span() for m in _AUTHORITY.finditer(text))
+    if "(" in text:  # portion markings, bare ones and enumerators are all in parentheses
+        spans.extend(m.span() for m in _PORTION.finditer(text))
+        enumerators = {m.group(1) for m in _ENUMERATOR.finditer(text)}
+        if not (enumerators - {"S", "C", "U"} or {"S", "C"} <= enumerators):  # else (A) (B) (C)
+            spans.extend((m.start(1) - 1, m.start(1) + 2) for m in _BARE.finditer(text))
     return tuple(TextHit(f"the marking {text[a:b].strip()!r}", a, b) for a, b in _merged(spans))
 
 
@@ -245,6 +310,8 @@ def find_cui(text: str) -> tuple[TextHit, ...]:
     """Controlled unclassified information markings in (normalised) `text`: CUI, FOUO
     ("For Official Use Only"), SBU, LES and distribution statements B to F."""
     spans = []
+    if not _may_hold(text, _CUI_NEEDLES):
+        return ()
     for m in _CUI.finditer(text):
         if _CUI_CAPS_ONLY.fullmatch(m.group(0).upper()) and not m.group(0).isupper():
             continue  # "cui" or "sbu" in lower case is not the marking
@@ -259,6 +326,9 @@ _EMAIL = re.compile(
 )
 _AT = r"(?:\s*[\[({<]\s*at\s*[\])}>]\s*|\s+at\s+)"
 _DOT = r"(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+|\.)"
+_SPELT_AT = re.compile(r"[\s\[({<]at[\s\])}>]", re.IGNORECASE)
+"""What every match of _EMAIL_SPELT holds (its gate): "at" with a space or a bracket on either
+side (both forms of _AT), read with the same flag as the pattern."""
 _EMAIL_SPELT = re.compile(
     # "name [at] army [dot] mil", "name(at)army.mil", "name at army dot mil": the bare words
     # only with a domain the address could end in, so prose ("met at the port") is not read
@@ -303,20 +373,31 @@ def find_contact_data(text: str, *, digits: bool = True) -> tuple[TextHit, ...]:
     lone nine-digit number as a social security number (not in reference fields, where
     document numbers stand)."""
     hits: list[TextHit] = []
-    for pattern in (_EMAIL, _EMAIL_SPELT):
+    # gates: "@" (_EMAIL); "at" between spaces or brackets (_EMAIL_SPELT); "passport"
+    # (_PASSPORT); a digit (every other pattern)
+    has_digit = _DIGIT.search(text) is not None
+    if "@" in text:
+        hits.extend(TextHit("an e-mail address", m.start(), m.end()) for m in _EMAIL.finditer(text))
+    if _SPELT_AT.search(text):
         hits.extend(
-            TextHit("an e-mail address", m.start(), m.end()) for m in pattern.finditer(text)
+            TextHit("an e-mail address", m.start(), m.end()) for m in _EMAIL_SPELT.finditer(text)
         )
-    hits.extend(
-        TextHit("a social security number", m.start(), m.end()) for m in _SSN.finditer(text)
-    )
-    if digits:
+    if has_digit:
+        hits.extend(
+            TextHit("a social security number", m.start(), m.end()) for m in _SSN.finditer(text)
+        )
+    if digits and has_digit:
         hits.extend(
             TextHit("a social security number", m.start(), m.end())
             for m in _NINE_DIGITS.finditer(text)
             if _ssn_shaped(m)
         )
-    hits.extend(TextHit("a passport number", m.start(), m.end()) for m in _PASSPORT.finditer(text))
+    if _may_hold(text, ("passport",)):
+        hits.extend(
+            TextHit("a passport number", m.start(), m.end()) for m in _PASSPORT.finditer(text)
+        )
+    if not has_digit:
+        return tuple(sorted(set(hits), key=lambda h: (h.start, h.end, h.what)))
     hits.extend(TextHit("a date of birth", m.start(), m.end()) for m in _BIRTH.finditer(text))
     taken = [(h.start, h.end) for h in hits]
     for pattern in (_PHONE, _PHONE_LABEL, _PHONE_INTL):
@@ -350,12 +431,18 @@ _CONTACT = re.compile(
     r"\b(?:POC|Attn|ATTN|Attention|Point of Contact|Contact)\s*[:\-]\s*"
     rf"(?:{_NAME}\.?\s+)?{_NAME}\s+{_NAME}"
 )
+_SPACE_NAME = re.compile(r"\s[A-Z][a-z]")
+r"""What every match of _HONORIFIC, _RANK and _CONTACT holds: a space, then a name's capital and
+its next letter (the initial of `(?:[A-Z]\.\s+)?` is followed by the name after a space too)."""
 
 
 @lru_cache(maxsize=16384)
 def find_names(text: str) -> tuple[TextHit, ...]:
     """Personal names where they can be told apart: after an honorific, a rank or 'POC:'."""
     hits = []
+    # gate: each pattern ends with a name after a space (`\s+{_NAME}`)
+    if _SPACE_NAME.search(text) is None:
+        return ()
     for pattern in (_HONORIFIC, _RANK, _CONTACT):
         for m in pattern.finditer(text):
             hits.append(TextHit(f"the personal name {m.group(0)!r}", m.start(), m.end()))
@@ -393,6 +480,25 @@ _LINE_ITEM = re.compile(r"\bline[-\s]items?\b", re.IGNORECASE)
 _SLS = re.compile(r"\babove\s+(?:the\s+)?(?:standard\s+level\s+of\s+service|SLS)\b", re.IGNORECASE)
 
 
+_TERM_GATES: dict[re.Pattern[str], tuple[bool, tuple[str, ...]]] = {
+    # pattern: (read case-insensitively, needles every match holds)
+    _CUSTOMER: (True, ("customer",)),
+    _PURCHASER: (True, ("purchaser",)),
+    _US_NOUN: (False, ("U.S.",)),
+    _USG: (False, ("USG",)),
+    _LINE_ITEM: (True, ("item",)),
+    _SLS: (True, ("above",)),
+}
+"""Gates of the terminology patterns (see the gates above); _NUMERIC_DATE needs a digit."""
+
+
 @lru_cache(maxsize=65536)
 def find_terms(pattern: re.Pattern[str], text: str) -> tuple[TextHit, ...]:
+    if pattern is _NUMERIC_DATE:
+        if _DIGIT.search(text) is None:
+            return ()
+    else:
+        gate = _TERM_GATES.get(pattern)
+        if gate is not None and not (_may_hold if gate[0] else _holds)(text, gate[1]):
+            return ()
     return tuple(TextHit(m.group(0), m.start(), m.end()) for m in pattern.finditer(text))
