@@ -298,3 +298,15 @@ def test_explain_and_check_read_a_folder(tmp_path: Path, monkeypatch) -> None:
     result = runner.invoke(app, ["check", str(empty)])
     assert result.exit_code == 3
     assert "no case files in this folder" in result.output and "name them" in result.output
+
+
+def test_an_ascii_case_file_is_checked_for_xml_as_the_pattern_checks_it() -> None:
+    """Whether a case file is recorded as text: its bytes checked when they are ASCII, the
+    same answer as the pattern over its text."""
+    from loagen.rendering.embedded import _NOT_XML, _xml_can_hold
+
+    samples = [chr(i) for i in range(128)] + ["\u00e9", "\ufffe", "\ud7ff", "\U00010000"]
+    for char in samples:
+        text = f'{{"a": "x{char}y"}}\n'
+        data = text.encode("utf-8")
+        assert _xml_can_hold(data, text) == (_NOT_XML.search(text) is None), repr(char)

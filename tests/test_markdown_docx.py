@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from loagen.rendering.markdown_docx import StyleIds, markdown_to_wordml
+from loagen.rendering.markdown_docx import (
+    StyleIds,
+    _parsed,
+    markdown_to_wordml,
+    plain_paragraphs,
+)
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NS = {"w": W}
@@ -87,3 +92,41 @@ def test_lists_in_a_note_are_text_not_word_numbering() -> None:
     styles = [p.find("w:pPr/w:pStyle", NS).get(f"{{{W}}}val") for p in paragraphs]
     assert styles == ["LOANoteNumber", "LOANoteNumber", "LOANoteBullet"]
     assert all(p.find("w:r/w:tab", NS) is not None for p in paragraphs)
+
+
+_PROSE = st.lists(
+    st.sampled_from(
+        [
+            "The line", "word", " ", "  ", "\n", "\n\n", "-", "+", "1.", "2)", "#", ">", "=",
+            "<w:p>", "&amp;", "&", '"', "'", "[a](b)", "!", ":", "|", "\u00a0", "\u2028", "\u00e9",
+            "\x0b", "*", "_", "`", "~", "\\", "\t", "\r", "\x00", "0", "9",
+        ]
+    ),
+    max_size=25,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(_PROSE, st.booleans())
+def test_plain_prose_is_written_as_markdown_it_reads_it(text: str, in_table: bool) -> None:
+    """A body `plain_paragraphs` accepts is written without parsing, exactly as markdown-it
+    would have it; any other goes through markdown-it."""
+    ids = StyleIds()
+    if plain_paragraphs(text) is not None:
+        assert markdown_to_wordml(text, in_table=in_table, ids=ids) == _parsed(text, in_table, ids)
+
+
+def test_markdown_syntax_is_never_taken_for_plain_prose() -> None:
+    for text in (
+        "- item", "1. first", "# Heading", "**bold**", "a *b* c", "a_b_", "`code`", "a\\*",
+        "    indented", "trailing  \nbreak", "```\nfence", "~~~", "a\tb", "a\r\nb", " lead",
+    ):  # fmt: skip
+        assert plain_paragraphs(text) is None, text
+    assert plain_paragraphs("One line\nand the next.\n\nSecond paragraph.") == [
+        ["One line", "and the next."],
+        ["Second paragraph."],
+    ]
+    assert _paragraphs(str(markdown_to_wordml("A & B\n\n<C>"))) == [
+        ("LOANoteText", "A & B"),
+        ("LOANoteText", "<C>"),
+    ]

@@ -11,9 +11,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from loagen.document import load_document
 from loagen.policy.selection import Selection
+from loagen.rendering import pages
 from loagen.rendering.pages import estimate_pages, with_page_count
 from loagen.rendering.templates import Renderer
 
@@ -228,3 +231,69 @@ def test_built_documents_carry_their_own_properties() -> None:
     assert "<dc:creator>loagen</dc:creator>" in core
     assert "<Application>loagen</Application>" in app
     assert "<Pages>" not in app and "Microsoft" not in app
+
+
+# -- the text scans the estimate reads the XML with ------------------------------------------------
+
+_TOKENS = (
+    "<w:tbl>", "</w:tbl>", "<w:tbl w:x='1'>", "<w:p>", "</w:p>", "<w:p/>", '<w:p w:a="1">',
+    '<w:p w:a="1"/>', "<w:pPr>", "<w:p\n>", "<w:tr>", "</w:tr>", "<w:trPr>", "<w:tr w:r='2'>",
+    "<w:tc>", "</w:tc>", "<w:tcPr>", "<w:sectPr>", "<w:sectPrChange>", "</w:sectPr>", "x", " ",
+    ">", "<", "<w:", "<w:p", "<w:tr", "<w:tc", "\u00e9",
+)  # fmt: skip
+# what the estimate found with lazy regular expressions before `_elements` (same results)
+_LAZY = {
+    "<w:": (pages._BLOCK, r"<w:tbl>.*?</w:tbl>|<w:p/>|<w:p(?:\s[^>]*)?>.*?</w:p>"),
+    "<w:tr": (pages._ROW, r"<w:tr(?:\s[^>]*)?>.*?</w:tr>"),
+    "<w:tc": (pages._CELL, r"<w:tc(?:\s[^>]*)?>.*?</w:tc>"),
+    "<w:p": (pages._PARA, r"<w:p/>|<w:p(?:\s[^>]*)?>.*?</w:p>"),
+    "<w:sectPr": (pages._SECTION, r"<w:sectPr\b.*?</w:sectPr>"),
+}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_TOKENS), max_size=30))
+def test_elements_are_what_a_lazy_pattern_finds(tokens: list[str]) -> None:
+    """`_elements` finds with `str.find` what `re.findall(opening.*?closing)` finds, quirks
+    and all: nested elements end at the first closing tag, an unclosed one is passed over."""
+    xml = "".join(tokens)
+    for marker, (opening, lazy) in _LAZY.items():
+        assert pages._elements(xml, opening, marker) == re.findall(lazy, xml, re.S)
+
+
+_FIELD_TOKENS = (
+    '<w:fldSimple w:instr=" NUMPAGES \\* MERGEFORMAT">', '<w:fldSimple w:instr="PAGE">',
+    "<w:fldSimple", "</w:fldSimple>", "<w:r>", "<w:t>", '<w:t xml:space="preserve">', "</w:t>",
+    "7", "<w:instrText>", " NUMPAGES ", "NUMPAGESX", "</w:instrText>",
+    '<w:fldChar w:fldCharType="separate"/>', "<", ">",
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_FIELD_TOKENS), max_size=30))
+def test_page_count_fields_are_set_as_a_substitution_sets_them(tokens: list[str]) -> None:
+    xml = "".join(tokens)
+    expected = xml
+    if "NUMPAGES" in xml:
+        for field in (pages._SIMPLE_FIELD, pages._COMPLEX_FIELD):
+            expected = field.sub(lambda m: m.group(1) + "12" + m.group(2), expected)
+    assert with_page_count(xml, 12) == expected
+
+
+def test_a_row_is_remembered_by_its_text_with_digits_read_as_zero() -> None:
+    row = "<w:tr><w:tc><w:p><w:r><w:t>{}</w:t></w:r></w:p></w:tc></w:tr>"
+    assert pages._key(row.format("$1,234 \u2022 7")) == pages._key(row.format("$9,870 \u2022 0"))
+    assert pages._key(row.format("$1,234")) != pages._key(row.format("$1,23A"))
+    assert pages._key(row.format("\u2022 12")) != pages._key(row.format("\u2023 12"))
+    assert pages._key(row.format("12")) != pages._key(row.format("123"))
+
+
+def test_a_word_wider_than_the_column_and_repeated_words_lay_out_the_same() -> None:
+    """The words' widths are remembered per weight and size: a word measured bold is not
+    reused for the regular weight, nor one size for another."""
+    styles, default = pages.styles_of(_styles())
+    regular = pages._lines(default, (("t", "bbbbbbbb " * 40, False, 10.0),), 200.0)
+    bold = pages._lines(default, (("t", "bbbbbbbb " * 40, True, 10.0),), 200.0)
+    larger = pages._lines(default, (("t", "bbbbbbbb " * 40, False, 14.0),), 200.0)
+    assert len(regular) < len(bold) and len(regular) < len(larger)
+    assert pages._lines(default, (("t", "bbbbbbbb " * 40, False, 10.0),), 200.0) == regular

@@ -6,14 +6,18 @@ import io
 import re
 import shutil
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 
 import docx
 import pytest
+from jinja2.exceptions import UndefinedError
+from markupsafe import Markup, escape
 
-from loagen.document import load_document
+from loagen.document import load_document, wording
 from loagen.errors import RenderError
 from loagen.policy.selection import SelectedNote, Selection
+from loagen.rendering import context, templates
 from loagen.rendering.templates import Renderer
 
 from .conftest import CASES, ROOT, example, write_chain
@@ -600,3 +604,35 @@ def _zip(parts: dict[str, bytes]) -> bytes:
         for name, data in parts.items():
             z.writestr(name, data)
     return buffer.getvalue()
+
+
+# -- the cheaper ways of the render stage give what the plain ones give ---------------------------
+
+
+class _Html:
+    def __html__(self) -> str:
+        return "<b>safe</b>"
+
+
+def test_outputs_are_escaped_as_markupsafe_escapes_them() -> None:
+    values = ["a < b & 'c' \"d\"", Markup("<w:br/>"), 12, Decimal("1.50"), _Html(), "", None]
+    for value in values:
+        assert templates._escape_output(value) == str(escape(value))
+    env = templates.make_environment()
+    template = templates._with_output_escape(env.from_string("{{ a }}|{{ b }}|{{ c }}"))
+    assert template.render(a="<x>&", b=Markup("<w:br/>"), c=3) == "&lt;x&gt;&amp;|<w:br/>|3"
+    with pytest.raises(UndefinedError):
+        template.render(a="x", b="y")  # StrictUndefined still refuses a missing value
+
+
+def test_remembered_amounts_and_values_are_those_of_their_own_text() -> None:
+    """`money` remembers an amount by its exact text: a negative zero, or the same value
+    written with more places, is worked out on its own and reads as `wording.money` reads it."""
+    for first, second in (("0", "-0"), ("1.5", "1.50"), ("1E+3", "1000")):
+        for value in (Decimal(first), Decimal(second)):
+            assert context.money(value) == wording.money(value)
+    assert context.money(1234) == "$1,234"
+    assert str(context.revised("5 EA")) == "5 EA"
+    assert "was 4 EA" in str(context.revised("5 EA", "4 EA"))
+    assert "was 3 EA" in str(context.revised("5 EA", "3 EA"))
+    assert str(context.revised("a<b")) == "a&lt;b"

@@ -244,12 +244,26 @@ class Pipeline:
     ) -> bytes:
         """The DOCX of a prepared document, carrying its build record (`record`); its page
         count fields show `page_count` when LibreOffice laid it out, else the estimate."""
-        return self.renderer.render(
+        return self.rendered(prepared, draft=draft, page_count=page_count)[0]
+
+    def rendered(
+        self, prepared: Prepared, *, draft: bool = False, page_count: int | None = None
+    ) -> tuple[bytes, Manifest]:
+        """The DOCX of a prepared document (as `render`) and its manifest (as `manifest`),
+        the manifest worked out once: the build record the DOCX carries is made from it."""
+        manifest = self.manifest(prepared, b"", draft=draft)
+        docx = self.renderer.render(
             prepared.document,
             prepared.selection,
             draft=draft,
-            record=self.record(prepared, draft=draft),
+            record=self._record(prepared, manifest),
             page_count=page_count,
+        )
+        return docx, dataclasses.replace(
+            manifest,
+            docx_sha256=hashlib.sha256(docx).hexdigest(),
+            pages_from="estimate" if page_count is None else "layout",
+            pages=page_count,
         )
 
     def record(self, prepared: Prepared, *, draft: bool) -> bytes:
@@ -259,8 +273,11 @@ class Pipeline:
         files were (the DOCX hash; paths become file names), and less what a library edit
         changes without changing the DOCX (the library digest and note hashes, the notes in
         force after it: `batch` then keeps the DOCX as it is)."""
+        return self._record(prepared, self.manifest(prepared, b"", draft=draft))
+
+    def _record(self, prepared: Prepared, manifest: Manifest) -> bytes:
+        """`record`, from the document's manifest before rendering (no DOCX hash, no layout)."""
         files = prepared.document.files
-        manifest = self.manifest(prepared, b"", draft=draft)
         deps = manifest.dependencies
         recorded = dataclasses.replace(
             manifest,
@@ -346,8 +363,7 @@ class Pipeline:
                 ),
             )
         draft = bool(prepared.errors)
-        docx = self.render(prepared, draft=draft)
-        manifest = self.manifest(prepared, docx, draft=draft)
+        docx, manifest = self.rendered(prepared, draft=draft)
         docx_path, manifest_file = self.write(prepared.document, docx, manifest, output_dir)
         return BuildResult(
             prepared.document, prepared.selection, prepared.findings,
@@ -422,8 +438,7 @@ class Pipeline:
                 "document was built, or its manifest is missing; build it again",
                 source=docx_path,
             )
-        docx = self.render(prepared, draft=old.draft, page_count=pages)
-        manifest = self.manifest(prepared, docx, draft=old.draft, pages=pages)
+        docx, manifest = self.rendered(prepared, draft=old.draft, page_count=pages)
         if manifest.docx_sha256 == old.docx_sha256:
             atomic_write(manifest_file, manifest.to_json())
             return False

@@ -12,10 +12,11 @@ from ..case.history import LineChange
 from ..case.model import Case, Line
 from ..document.assembly import LoaDocument
 from ..document.costs import COST_ROWS
-from ..document.wording import money, party, quantity, spell_date
+from ..document.wording import money as _spelled_money
+from ..document.wording import party, quantity, spell_date
 from ..policy.selection import SelectedNote, Selection
 from ..reference import Reference, load_reference
-from .markdown_docx import NOT_XML_CHARS, StyleIds, markdown_to_wordml
+from .markdown_docx import StyleIds, markdown_to_wordml, xml_chars
 
 _BREAK = Markup('</w:t><w:br/><w:t xml:space="preserve">')
 PREVIOUS_VALUE_SIZE = 14
@@ -29,8 +30,28 @@ _PREVIOUS = (
 )
 
 
+_MONEY: dict[str, str] = {}
+MONEY_CACHE_SIZE = 8192
+"""Amounts `money` remembers (then it starts again)."""
+
+
+def money(value: Decimal) -> str:
+    """`wording.money` of `value` ($1,234,567), remembered for a Decimal by its exact text
+    (the same unit costs and totals come back on line after line and document after
+    document; the text keeps the sign of a zero and the exponent, so it names one result)."""
+    if type(value) is not Decimal:
+        return _spelled_money(value)
+    key = str(value)
+    found = _MONEY.get(key)
+    if found is None:
+        if len(_MONEY) >= MONEY_CACHE_SIZE:
+            _MONEY.clear()
+        found = _MONEY[key] = _spelled_money(value)
+    return found
+
+
 def _text(value: str) -> Markup:
-    return escape(NOT_XML_CHARS.sub("", value))
+    return escape(xml_chars(value))
 
 
 def lines_markup(*parts: str | Markup) -> Markup:
@@ -38,10 +59,12 @@ def lines_markup(*parts: str | Markup) -> Markup:
     return _BREAK.join(p if isinstance(p, Markup) else _text(p) for p in parts if p != "")
 
 
+@lru_cache(maxsize=8192)
 def revised(value: str, previous: str | None = None) -> Markup:
     """A value of a line, and beneath it, when a document changes it, the previous value in
     smaller grey type ("was 500 EA"): the revised value reads first, the old one is there to
-    compare with at a glance."""
+    compare with at a glance. (Remembered: a document has eight of these a line, and the same
+    codes, quantities and amounts come back from line to line and document to document.)"""
     shown = _text(value)
     if previous is None or previous == value:
         return shown

@@ -51,6 +51,18 @@ _ITEM_ID = "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, NAMESPACE)).upper() + "}"
 """The data store id of the record (fixed: the same inputs give the same bytes)."""
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _PARSER = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True)
+_ASCII_XML = bytes([9, 10, 13, *range(0x20, 0x80)])
+"""The ASCII characters XML can hold."""
+
+
+def _xml_can_hold(data: bytes, text: str) -> bool:
+    """XML can hold every character of `text` (the UTF-8 `data` decoded). An ASCII file, as
+    case files nearly always are, is checked on its bytes: deleting the characters XML can
+    hold leaves nothing (the regular expression steps through a 30 KB file in a tenth of a
+    millisecond)."""
+    if data.isascii():
+        return not data.translate(None, _ASCII_XML)
+    return not _NOT_XML.search(text)
 
 
 def build_record(manifest: bytes, files: Sequence[tuple[str, str, bytes]]) -> bytes:
@@ -72,7 +84,7 @@ def build_record(manifest: bytes, files: Sequence[tuple[str, str, bytes]]) -> by
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             text = None
-        if text is not None and not _NOT_XML.search(text):
+        if text is not None and _xml_can_hold(data, text):
             element.set("encoding", "text")
             element.text = text
         else:

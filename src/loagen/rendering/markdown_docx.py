@@ -49,9 +49,15 @@ class StyleIds:
 NOT_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
+def xml_chars(text: str) -> str:
+    """`text` without the characters XML cannot hold. (Each of them is unprintable, so text
+    that `str.isprintable` passes, nearly all of it, is not searched.)"""
+    return text if text.isprintable() else NOT_XML_CHARS.sub("", text)
+
+
 def xml_text(text: str) -> str:
     """`text` escaped for a <w:t> element, with characters XML cannot hold removed."""
-    return escape(NOT_XML_CHARS.sub("", text))
+    return escape(xml_chars(text))
 
 
 def _run(text: str, bold: bool, italic: bool) -> str:
@@ -101,10 +107,62 @@ def _number(n: int, depth: int) -> str:
     return f"{n}."
 
 
+_SYNTAX = ("*", "_", "`", "\\", "~", "\t", "\r", "\x00")
+"""Characters that can make Markdown syntax anywhere in a line (emphasis, code, escapes, fences,
+tabs), or that markdown-it normalises (carriage returns, NUL)."""
+_LINE_SYNTAX = frozenset("-+*#>=~`|<0123456789")
+"""First characters of a line that can start a block (a list item, a heading, a fence...)."""
+_SOFT_BREAK = _run(" ", False, False)
+"""A line break inside a paragraph of Markdown: a space, as `_inline` writes it."""
+
+
+def plain_paragraphs(text: str) -> list[list[str]] | None:
+    """The paragraphs of `text`, each as its lines, when `text` is plain prose: lines of text
+    with no Markdown syntax, no white space at either end, not starting with a character that
+    could open a block, paragraphs separated by empty lines. Else None (parse it). The
+    test suite checks that markdown-it reads any such text as these paragraphs of text and
+    soft breaks, nothing else."""
+    if any(char in text for char in _SYNTAX):
+        return None
+    paragraphs: list[list[str]] = []
+    current: list[str] = []
+    for line in text.split("\n"):
+        if not line:
+            if current:
+                paragraphs.append(current)
+                current = []
+        elif line[0] in _LINE_SYNTAX or line != line.strip():
+            return None
+        else:
+            current.append(line)
+    if current:
+        paragraphs.append(current)
+    return paragraphs
+
+
 @lru_cache(maxsize=4096)
 def markdown_to_wordml(text: str, *, in_table: bool = False, ids: StyleIds = StyleIds()) -> Markup:
-    """Convert Markdown to a string of <w:p> elements (safe to insert into document XML)."""
-    tokens = _md.parse(text or "")
+    """Convert Markdown to a string of <w:p> elements (safe to insert into document XML).
+
+    Remembered by its arguments: the same note prints on many documents. Most note bodies are
+    plain prose (paragraphs of text, no Markdown syntax at all); those are written directly
+    (`plain_paragraphs`), the same as markdown-it would have them, without parsing."""
+    text = text or ""
+    plain = plain_paragraphs(text)
+    if plain is not None:
+        style = ids.line_note if in_table else ids.text
+        return Markup(
+            "".join(
+                _paragraph(style, _SOFT_BREAK.join(_run(line, False, False) for line in lines))
+                for lines in plain
+            )
+        )
+    return _parsed(text, in_table, ids)
+
+
+def _parsed(text: str, in_table: bool, ids: StyleIds) -> Markup:
+    """`markdown_to_wordml` of any Markdown of the subset, through markdown-it."""
+    tokens = _md.parse(text)
     out: list[str] = []
     lists: list[dict] = []  # stack of {"ordered": bool, "n": int}
     heading = False

@@ -222,9 +222,9 @@ def _paragraph(p: etree._Element, styles: dict[str, Style], default: Style, widt
     style = styles.get(style_id, default) if style_id else (in_table or default)
     if in_table is not None and style_id and style.exact == 0:
         # a table style's line spacing applies to its paragraphs
-        style = replace(style, line=in_table.line)
+        style = _in_table(style, in_table)
     if ppr is not None and len(ppr) > (0 if style_id is None else 1):
-        style = _apply(style, ppr, None)
+        style = _with_properties(style, ppr)
     pieces: list[tuple[str, str, bool, float]] = list(_number_pieces(style))
     page_break = style.page_break_before
     for run in p.iter(_RUN):
@@ -251,6 +251,21 @@ def _paragraph(p: etree._Element, styles: dict[str, Style], default: Style, widt
                     pieces.append(("br", "", bold, size))
     heights = _lines(style, tuple(pieces), width)
     return _Box(list(heights), style.before, style.after, style.keep_next, page_break)
+
+
+_APPLIED: dict[tuple[Style, bytes], Style] = {}
+
+
+def _with_properties(style: Style, ppr: etree._Element) -> Style:
+    """`_apply(style, ppr, None)`, remembered by the XML of `ppr` (the same paragraph
+    properties come back on every document: a heading kept with the next, a subtitle's
+    spacing)."""
+    key = (style, etree.tostring(ppr, with_tail=False))
+    found = _APPLIED.get(key)
+    if found is None:
+        found = _apply(style, ppr, None)
+        _remember(_APPLIED, key, found)
+    return found
 
 
 def _number_pieces(style: Style) -> tuple[tuple[str, str, bool, float], ...]:
@@ -281,16 +296,24 @@ def _lines(style: Style, pieces: tuple[tuple[str, str, bool, float], ...], width
     tallest = 0.0
     for kind, text, bold, size in pieces:
         if kind == "t":
-            for word in _words(text):
-                w = _word_width(word, bold, size)
-                if word == " ":
-                    if line_width == 0 and lines:
-                        continue  # a space at the start of a wrapped line takes no room
-                elif line_width + w > room and line_width > 0:
-                    lines.append(tallest or size)
-                    line_width, tallest = 0.0, 0.0
-                line_width += w
-                tallest = max(tallest, size)
+            widths = _widths(bold, size)
+            space = widths[" "]
+            for i, word in enumerate(text.split(" ")):
+                # the space before the word (none at the start of a wrapped line)
+                if i and not (line_width == 0 and lines):
+                    line_width += space
+                    if size > tallest:
+                        tallest = size
+                if word:
+                    w = widths.get(word)
+                    if w is None:
+                        w = _remember_width(widths, word, bold, size)
+                    if line_width + w > room and line_width > 0:
+                        lines.append(tallest or size)
+                        line_width, tallest = 0.0, 0.0
+                    line_width += w
+                    if size > tallest:
+                        tallest = size
         elif kind == "tab":
             if line_width < 0:
                 line_width = 0.0  # a hanging indent's first tab goes to the indent
@@ -307,20 +330,29 @@ def _lines(style: Style, pieces: tuple[tuple[str, str, bool, float], ...], width
     return tuple(size * LINE * style.line for size in lines)
 
 
-@lru_cache(maxsize=65536)
-def _word_width(word: str, bold: bool, size: float) -> float:
-    return _text_width(word, bold, size)
+_WIDTHS: dict[tuple[bool, float], dict[str, float]] = {}
+"""The width of each word seen, for each weight and size (a dictionary lookup a word, the
+inner loop of the estimate)."""
+WIDTHS_SIZE = 65_536
+"""Words a font's table remembers (then it starts again)."""
 
 
-def _words(text: str) -> list[str]:
-    """Words with the spaces between them kept as their own pieces."""
-    out: list[str] = []
-    for i, part in enumerate(text.split(" ")):
-        if i:
-            out.append(" ")
-        if part:
-            out.append(part)
-    return out
+def _widths(bold: bool, size: float) -> dict[str, float]:
+    """The words' widths in Arial of this weight and size (points), the space's among them."""
+    found = _WIDTHS.get((bold, size))
+    if found is None:
+        if len(_WIDTHS) > 64:
+            _WIDTHS.clear()
+        found = _WIDTHS[(bold, size)] = {" ": _text_width(" ", bold, size)}
+    return found
+
+
+def _remember_width(widths: dict[str, float], word: str, bold: bool, size: float) -> float:
+    if len(widths) >= WIDTHS_SIZE:
+        widths.clear()
+        widths[" "] = _text_width(" ", bold, size)
+    width = widths[word] = _text_width(word, bold, size)
+    return width
 
 
 class _Pages:
@@ -394,15 +426,69 @@ class _Pages:
         self.used += heading + (height - fits)
 
 
-_BLOCK = re.compile(r"<w:tbl>.*?</w:tbl>|<w:p/>|<w:p(?:\s[^>]*)?>.*?</w:p>", re.S)
-_ROW = re.compile(r"<w:tr(?:\s[^>]*)?>.*?</w:tr>", re.S)
-_CELL = re.compile(r"<w:tc(?:\s[^>]*)?>.*?</w:tc>", re.S)
-_PARA = re.compile(r"<w:p/>|<w:p(?:\s[^>]*)?>.*?</w:p>", re.S)
+# The elements the estimate reads from the XML text, each found by its opening tag (the group
+# that matched names it) and ended by the first closing tag of its name after it.
+_BLOCK = re.compile(r"(?P<tbl><w:tbl>)|(?P<empty><w:p/>)|(?P<p><w:p(?:\s[^>]*)?>)")
+_ROW = re.compile(r"(?P<tr><w:tr(?:\s[^>]*)?>)")
+_CELL = re.compile(r"(?P<tc><w:tc(?:\s[^>]*)?>)")
+_PARA = re.compile(r"(?P<empty><w:p/>)|(?P<p><w:p(?:\s[^>]*)?>)")
+_SECTION = re.compile(r"(?P<sectPr><w:sectPr\b)")
+_RUN_OPEN = re.compile(r"(?P<r><w:r(?:\s[^>]*)?>)")
+_RUN_PIECE = re.compile(
+    r"(?P<t><w:t(?:\s[^>]*)?>)|(?P<no_text><w:t/>)|(?P<tab><w:tab/>)|(?P<br><w:br(?:\s[^>]*)?/>)"
+)
+_CLOSING = {
+    "tbl": "</w:tbl>", "tr": "</w:tr>", "tc": "</w:tc>", "p": "</w:p>", "r": "</w:r>",
+    "t": "</w:t>", "sectPr": "</w:sectPr>", "empty": "", "no_text": "", "tab": "", "br": "",
+}  # fmt: skip
+
+
+def _spans(
+    xml: str, opening: re.Pattern[str], marker: str = "<w:"
+) -> list[tuple[re.Match[str], int]]:
+    """The elements of `xml` that `opening` finds, each as the match of its opening tag and
+    where it ends: after the first closing tag of its name that follows (nesting is not
+    counted), or after the opening tag for a group named in `_CLOSING` without one. That is
+    what `re.finditer(opening + ".*?" + closing, xml, re.S)` finds, as that scan finds them
+    (an opening tag with no closing tag after it is passed over, and the search goes on from
+    the next character). `marker` is the text every opening tag starts with.
+
+    `str.find` jumps to each candidate and to its closing tag: a regular expression's lazy
+    `.*?` tries the rest of its pattern at every character, and its search steps through the
+    text a character at a time, which on a document with a long line table cost more than
+    the rest of the estimate."""
+    out: list[tuple[re.Match[str], int]] = []
+    find, match = xml.find, opening.match
+    at = find(marker)
+    while at >= 0:
+        m = match(xml, at)
+        if m is None:
+            at = find(marker, at + 1)
+            continue
+        closing = _CLOSING[m.lastgroup]  # type: ignore[index]
+        if not closing:
+            out.append((m, m.end()))
+            at = find(marker, m.end())
+            continue
+        end = find(closing, m.end())
+        if end < 0:
+            at = find(marker, at + 1)
+            continue
+        end += len(closing)
+        out.append((m, end))
+        at = find(marker, end)
+    return out
+
+
+def _elements(xml: str, opening: re.Pattern[str], marker: str = "<w:") -> list[str]:
+    """The text of each element `_spans` finds."""
+    return [xml[m.start() : end] for m, end in _spans(xml, opening, marker)]
+
+
 _GRID = re.compile(r'<w:gridCol\b[^>]*\bw:w="(\d+)"')
 _SPAN = re.compile(r'<w:gridSpan\b[^>]*\bw:val="(\d+)"')
 _TABLE_STYLE = re.compile(r'<w:tblStyle\b[^>]*\bw:val="([^"]+)"')
 _ROW_HEIGHT = re.compile(r'<w:trHeight\b[^>]*\bw:val="(\d+)"')
-_SECTION = re.compile(r"<w:sectPr\b.*?</w:sectPr>", re.S)
 _FRAGMENT_PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, load_dtd=False, recover=True, huge_tree=True
 )
@@ -453,15 +539,14 @@ class _Layout:
         splits = not is_heading and "<w:cantSplit" not in head
         tallest, line_height, column = 0.0, style.size * LINE, 0
         keep = True
-        for cell in _CELL.finditer(xml):
-            text = cell.group(0)
+        for text in _elements(xml, _CELL, "<w:tc"):
             span_m = _SPAN.search(text[: text.find("<w:p")] if "<w:p" in text else text)
             span = int(span_m.group(1)) if span_m else 1
             width = sum(grid[column : column + span]) or 72.0
             column += span
             height, after = 0.0, 0.0
-            for i, para in enumerate(_PARA.finditer(text)):
-                box = self.box(para.group(0), width - left - right, table_style)
+            for i, para in enumerate(_elements(text, _PARA, "<w:p")):
+                box = self.box(para, width - left - right, table_style)
                 if box.lines:
                     line_height = min(line_height, min(box.lines))
                 height += (max(box.before, after) if i else box.before) + sum(box.lines)
@@ -526,17 +611,19 @@ def _table_margins(styles_xml: bytes) -> dict[str, tuple[float, float, float, fl
     return found
 
 
-_DIGITS = str.maketrans("123456789", "000000000")
+_DIGITS = bytes.maketrans(b"123456789", b"000000000")
 CACHE_SIZE = 20_000
 """Paragraphs, rows and parts a layout remembers (then it starts again): a few megabytes."""
 
 
 def _key(xml: str) -> tuple[int, int]:
     """What a paragraph's or row's layout is remembered by: a hash and the length of its XML
-    with every digit read as 0 (Arial's digits are all as wide, so an amount or a date lays
-    out like any other of its length; attribute values keep their length too). Only a hash is
-    kept, not the text."""
-    same = xml.translate(_DIGITS)
+    (UTF-8) with every digit read as 0 (Arial's digits are all as wide, so an amount or a date
+    lays out like any other of its length; attribute values keep their length too). Only a
+    hash is kept, not the text. (The bytes are translated, not the text: `str.translate` looks
+    each character up in a dictionary, some 30 times slower on a row holding a non-ASCII
+    character.)"""
+    same = xml.encode("utf-8", "surrogatepass").translate(_DIGITS)
     return hash(same), len(same)
 
 
@@ -546,13 +633,9 @@ def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
     cache[key] = value
 
 
-_PPR_XML = re.compile(r"<w:pPr>(.*?)</w:pPr>", re.S)
 _STYLE_ONLY = re.compile(r'^<w:pStyle w:val="([^"]+)"/>$')
-_RUN_XML = re.compile(r"<w:r(?:\s[^>]*)?>(.*?)</w:r>", re.S)
-_RUN_PROPS = re.compile(r"<w:rPr>(.*?)</w:rPr>", re.S)
 _BOLD_PROP = re.compile(r'<w:b(?: w:val="([^"]*)")?/>')
 _SIZE_PROP = re.compile(r'<w:sz w:val="(\d+)"/>')
-_RUN_CONTENT = re.compile(r"<w:t(?:\s[^>]*)?>(.*?)</w:t>|<w:t/>|<w:tab/>|<w:br(?:\s[^>]*)?/>", re.S)
 _ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'"}
 _ENTITY = re.compile(r"&(?:amp|lt|gt|quot|apos);")
 
@@ -564,15 +647,26 @@ def _in_table(style: Style, table: Style) -> Style:
     return replace(style, line=table.line)
 
 
+def _inner(xml: str, opening: str, closing: str) -> str | None:
+    """What lies between the first `opening` tag of `xml` and the first `closing` tag after it
+    (as `re.search(opening + "(.*?)" + closing, xml, re.S)` finds it), or None."""
+    at = xml.find(opening)
+    if at < 0:
+        return None
+    at += len(opening)
+    end = xml.find(closing, at)
+    return None if end < 0 else xml[at:end]
+
+
 def _quick_paragraph(xml: str, styles: dict[str, Style], default: Style, width: float,
                      in_table: Style | None) -> _Box:  # fmt: skip
     """`_paragraph` read straight from the XML text for the paragraphs loagen's renderer
     writes (a style, runs of text, tabs and breaks, bold and size); anything else is parsed."""
-    ppr = _PPR_XML.search(xml)
+    ppr = _inner(xml, "<w:pPr>", "</w:pPr>")
     style_id = None
     if ppr is not None:
-        only = _STYLE_ONLY.match(ppr.group(1))
-        if only is None and ppr.group(1):
+        only = _STYLE_ONLY.match(ppr)
+        if only is None and ppr:
             return _paragraph(_fragment(xml), styles, default, width, in_table)
         style_id = only.group(1) if only else None
     style = styles.get(style_id, default) if style_id else (in_table or default)
@@ -580,31 +674,32 @@ def _quick_paragraph(xml: str, styles: dict[str, Style], default: Style, width: 
         style = _in_table(style, in_table)
     pieces: list[tuple[str, str, bool, float]] = list(_number_pieces(style))
     page_break = style.page_break_before
-    for run in _RUN_XML.finditer(xml):
-        content = run.group(1)
+    for run, run_end in _spans(xml, _RUN_OPEN, "<w:r"):
+        content = xml[run.end() : run_end - len("</w:r>")]
         size, bold = style.size, style.bold
-        props = _RUN_PROPS.search(content)
+        props = _inner(content, "<w:rPr>", "</w:rPr>")
         if props is not None:
-            b = _BOLD_PROP.search(props.group(1))
+            b = _BOLD_PROP.search(props)
             if b is not None:
                 bold = b.group(1) not in ("0", "false")
-            sz = _SIZE_PROP.search(props.group(1))
+            sz = _SIZE_PROP.search(props)
             if sz is not None:
                 size = int(sz.group(1)) / 2
-        for part in _RUN_CONTENT.finditer(content):
-            token = part.group(0)
-            if token.startswith("<w:tab"):
+        for part, part_end in _spans(content, _RUN_PIECE):
+            kind = part.lastgroup
+            if kind == "t":
+                text = content[part.end() : part_end - len("</w:t>")]
+                if text:
+                    if "&" in text:
+                        text = _ENTITY.sub(lambda m: _ENTITIES[m.group(0)], text)
+                    pieces.append(("t", text, bold, size))
+            elif kind == "tab":
                 pieces.append(("tab", "", bold, size))
-            elif token.startswith("<w:br"):
-                if 'w:type="page"' in token:
+            elif kind == "br":
+                if 'w:type="page"' in part.group(0):
                     page_break = True
                 else:
                     pieces.append(("br", "", bold, size))
-            elif part.group(1):
-                text = part.group(1)
-                if "&" in text:
-                    text = _ENTITY.sub(lambda m: _ENTITIES[m.group(0)], text)
-                pieces.append(("t", text, bold, size))
     heights = _lines(style, tuple(pieces), width)
     return _Box(list(heights), style.before, style.after, style.keep_next, page_break)
 
@@ -630,21 +725,8 @@ def estimate_pages(document_xml: bytes | str, styles_xml: bytes) -> int:
         return 1
     body = xml[start + len("<w:body>") : end]
     layout = _layout(styles_xml)
-    page_height, page_width = 792.0, 612.0
-    top = bottom = left = right = 72.0
-    sections = _SECTION.findall(body)
-    if sections:
-        sect = _fragment(sections[-1])
-        size = sect.find(_W + "pgSz")
-        margins = sect.find(_W + "pgMar")
-        page_height = _twips(size, "h") or page_height
-        page_width = _twips(size, "w") or page_width
-        top = _twips(margins, "top") or top
-        bottom = _twips(margins, "bottom") or bottom
-        left = _twips(margins, "left") or left
-        right = _twips(margins, "right") or right
-    width = page_width - left - right
-    height = page_height - top - bottom
+    sections = _elements(body, _SECTION, "<w:sectPr")
+    width, height = _page_area(sections[-1] if sections else "")
     # A paragraph that starts a new page starts a part laid out on its own; parts repeat
     # from document to document (the Terms and Conditions, the information page), so each
     # distinct part is counted once.
@@ -659,6 +741,26 @@ def estimate_pages(document_xml: bytes | str, styles_xml: bytes) -> int:
     return max(total, 1)
 
 
+@lru_cache(maxsize=64)
+def _page_area(sect_xml: str) -> tuple[float, float]:
+    """The width and height (points) inside the margins of the page a section's properties
+    (`<w:sectPr>`, "" for none: Letter with one-inch margins) give; remembered, since every
+    document of a template ends with the same section."""
+    page_height, page_width = 792.0, 612.0
+    top = bottom = left = right = 72.0
+    if sect_xml:
+        sect = _fragment(sect_xml)
+        size = sect.find(_W + "pgSz")
+        margins = sect.find(_W + "pgMar")
+        page_height = _twips(size, "h") or page_height
+        page_width = _twips(size, "w") or page_width
+        top = _twips(margins, "top") or top
+        bottom = _twips(margins, "bottom") or bottom
+        left = _twips(margins, "left") or left
+        right = _twips(margins, "right") or right
+    return page_width - left - right, page_height - top - bottom
+
+
 _PAGE_BREAK_BEFORE = "<w:pageBreakBefore/>"
 
 
@@ -667,37 +769,42 @@ def _parts(body: str) -> list[str]:
     cuts = [0]
     at = body.find(_PAGE_BREAK_BEFORE)
     while at >= 0:
-        start = max(body.rfind("<w:p>", 0, at), body.rfind("<w:p ", 0, at))
+        start = body.rfind("<w:p>", 0, at)
+        # the later of the two openings: the second is looked for after the first only
+        start = max(start, body.rfind("<w:p ", max(start, 0), at))
         if start > cuts[-1]:
             cuts.append(start)
         at = body.find(_PAGE_BREAK_BEFORE, at + 1)
     cuts.append(len(body))
-    return [body[a:b] for a, b in zip(cuts, cuts[1:], strict=False) if body[a:b].strip()]
+    parts = (body[a:b] for a, b in zip(cuts, cuts[1:], strict=False))
+    return [part for part in parts if part and not part.isspace()]
 
 
-@dataclass(frozen=True)
 class _Item:
     """A paragraph (`box`) or a table row (`row`, under `heading` points of heading rows that
-    repeat when the table runs onto a new page), in the order they flow."""
+    repeat when the table runs onto a new page), in the order they flow. (A plain class with
+    slots: a document flows a few hundred of them, each read many times.)"""
 
-    box: _Box | None = None
-    row: _Row | None = None
-    heading: float = 0.0
-    new_page_after: bool = False
+    __slots__ = ("box", "row", "heading", "new_page_after", "keeps")
 
-    @property
-    def keeps(self) -> bool:
+    def __init__(self, box: _Box | None = None, row: _Row | None = None,
+                 heading: float = 0.0, new_page_after: bool = False) -> None:  # fmt: skip
+        self.box = box
+        self.row = row
+        self.heading = heading
+        self.new_page_after = new_page_after
+        self.keeps: bool
         """It stays on the page of what follows it (keep with next; a heading row)."""
-        if self.box is not None:
-            return self.box.keep_next
-        assert self.row is not None
-        return self.row.keep_next or self.row.heading
+        if box is not None:
+            self.keeps = box.keep_next
+        else:
+            assert row is not None
+            self.keeps = row.keep_next or row.heading
 
 
 def _items(body: str, layout: _Layout, width: float) -> list[_Item]:
     items: list[_Item] = []
-    for m in _BLOCK.finditer(body):
-        block = m.group(0)
+    for block in _elements(body, _BLOCK):
         if not block.startswith("<w:tbl>"):
             box = layout.box(block, width)
             items.append(_Item(box=box, new_page_after=bool(box.lines) and "<w:sectPr" in block))
@@ -711,8 +818,8 @@ def _items(body: str, layout: _Layout, width: float) -> list[_Item]:
         borders = _TABLE_BORDERS.search(properties)
         borderless = borders is not None and not _DRAWN_BORDER.search(borders.group(1))
         heading = 0.0
-        for row_m in _ROW.finditer(block):
-            row = layout.row(row_m.group(0), grid, table_style, margins, borderless)
+        for row_xml in _elements(block, _ROW, "<w:tr"):
+            row = layout.row(row_xml, grid, table_style, margins, borderless)
             items.append(_Item(row=row, heading=0.0 if row.heading else heading))
             if row.heading:
                 heading += row.height
@@ -782,5 +889,26 @@ def with_page_count(xml: str, count: int) -> str:
     if "NUMPAGES" not in xml:
         return xml
     value = str(count)
-    xml = _SIMPLE_FIELD.sub(lambda m: m.group(1) + value + m.group(2), xml)
-    return _COMPLEX_FIELD.sub(lambda m: m.group(1) + value + m.group(2), xml)
+    xml = _replace_field(xml, _SIMPLE_FIELD, "<w:fldSimple", value)
+    return _replace_field(xml, _COMPLEX_FIELD, "<w:instrText", value)
+
+
+def _replace_field(xml: str, field: re.Pattern[str], marker: str, value: str) -> str:
+    """`field.sub` putting `value` between its two groups, for a `field` pattern that starts
+    with `marker`: `str.find` jumps to each place a match can start (a regular expression's
+    search steps through the whole document a character at a time)."""
+    out: list[str] = []
+    done = 0
+    at = xml.find(marker)
+    while at >= 0:
+        m = field.match(xml, at)
+        if m is None:
+            at = xml.find(marker, at + 1)
+            continue
+        out += (xml[done:at], m.group(1), value, m.group(2))
+        done = m.end()
+        at = xml.find(marker, done)
+    if not out:
+        return xml
+    out.append(xml[done:])
+    return "".join(out)
