@@ -1,6 +1,7 @@
 """How fast the studio answers with a thousand documents in the project.
 
     python bench/studio.py [--docs 1000] [--seed 7] [--out $TMPDIR/loagen-bench-studio] [--rounds 5]
+                           [--record bench/STUDIO.md]
 
 Makes a project under --out (loagen's templates and note library, and a generated corpus of
 --docs documents from bench/corpus.py in cases/), builds it (so the pages show built documents,
@@ -62,7 +63,9 @@ def main() -> None:
     parser.add_argument(
         "--out", type=Path, default=Path(tempfile.gettempdir()) / "loagen-bench-studio"
     )
-    parser.add_argument("--note", default="MANPOWER-TRAVEL",
+    parser.add_argument("--record", type=Path, default=None,
+                        help="also write the figures as Markdown to this file (bench/STUDIO.md)")  # fmt: skip
+    parser.add_argument("--note", default="LINE-ITEM-DESCRIPTION",
                         help="the note whose rule is edited (falls back to the most printed)")  # fmt: skip
     args = parser.parse_args()
 
@@ -122,7 +125,10 @@ def main() -> None:
     token = re.search(r'data-csrf="([0-9a-f]+)"', page).group(1)  # type: ignore[union-attr]
     fields = _form_fields(page)
     rule = next(v for k, v in fields if k == "rule")
-    edited = [(k, f'({v}) and case.program == "FMS"' if k == "rule" else v) for k, v in fields]
+    # The edit keeps the note on Basics only: every Amendment and Modification that prints it
+    # changes (loses the note), so the preview decides, fills and compares those in full.
+    edited = [(k, f'({v}) and case.document.kind == "Basic"' if k == "rule" else v)
+              for k, v in fields]  # fmt: skip
     body = urlencode([*edited, ("csrf", token), ("_action", "impact")])
     headers = {"content-type": "application/x-www-form-urlencoded"}
     impacts = []
@@ -154,6 +160,45 @@ def main() -> None:
     print(f"  note edit impact      median {n['median']:.2f} s, max {n['max']:.2f} s "
           f"({n['note']}: {n['changed'][0] if n['changed'] else '?'} of "
           f"{n['changed'][1] if n['changed'] else '?'} documents change)")  # fmt: skip
+    if args.record:
+        _record(args.record, results, c, d, n)
+
+
+def _record(path: Path, results: dict, c: dict, d: dict, n: dict) -> None:  # noqa: ANN001
+    """Write the figures as Markdown (bench/STUDIO.md), with the machine and the commit."""
+    import os
+    import platform
+    import subprocess
+
+    def git(*args: str) -> str:
+        run = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+        return run.stdout.strip()
+
+    dirty = " (with uncommitted changes)" if git("status", "--porcelain", "--", "src") else ""
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        names = [ln.split(":", 1)[1].strip() for ln in cpuinfo.read_text().splitlines()
+                 if ln.startswith("model name")]  # fmt: skip
+        cpu = names[0] if names else cpu
+    changed = f"{n['changed'][0]} of {n['changed'][1]}" if n["changed"] else "?"
+    path.write_text(f"""# loagen studio: how fast it answers
+
+Written by `python bench/studio.py --record bench/STUDIO.md` on {time.strftime("%Y-%m-%d")}:
+{results["documents"]} generated documents in the project, built; the requests go through
+Starlette's test client in the same process (no network: the time is the server's).
+
+**Machine:** {cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}; load average
+{os.getloadavg()[0]:.2f} at the end. **Code:** commit {git("rev-parse", "--short", "HEAD")}{dirty}.
+
+| Request (issue 13's target) | Median | Largest |
+|---|---|---|
+| Case list, every document with its status (200 ms) | {_ms(c["median"])} | {_ms(c["max"])} (the first request after start: {_ms(c["cold"])}) |
+| Case list, filtered | {_ms(c["filtered_median"])} | - |
+| A document's page, first view (200 ms) | {_ms(d["first_median"])} | {_ms(d["first_max"])} |
+| A document's page, again | {_ms(d["again_median"])} | {_ms(d["again_max"])} |
+| Impact of a note edit before saving (5 s): {n["note"]} kept on Basics only, {changed} documents change | {n["median"]:.2f} s | {n["max"]:.2f} s (the first preview, which assembles every document) |
+""")
 
 
 def _form_fields(page: str) -> list[tuple[str, str]]:

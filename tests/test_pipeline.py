@@ -161,3 +161,25 @@ def test_the_manifest_says_where_the_page_count_comes_from(builder: Builder, tmp
         forged = (head + f',\n  "checksum": "{checksum}"\n}}\n').encode()
         with pytest.raises(ManifestInvalid):
             Manifest.from_json(forged)
+
+
+def test_a_pipeline_keeping_documents_assembles_each_chain_once_and_again_on_a_change(
+    tmp_path: Path,
+) -> None:
+    """The studio's pipeline keeps assembled documents; a changed case file is assembled again."""
+    from .projects import make_project
+
+    project = make_project(tmp_path / "project")
+    data = example("BN-D-QAA/basic")
+    path = write_chain(project.cases / "BN-D-QAA", data)
+    keeping = Builder(project, keep_documents=8)
+    from loagen.document import assembly
+
+    first = keeping.document(path)
+    assembly._ASSEMBLED.clear()  # what the pipeline keeps, not what `assemble` remembers
+    assert keeping.document(path) is first
+    assert Builder(project).document(path) is not first
+    data["nickname"] = "C-130J Aircraft (revised)"
+    write_chain(project.cases / "BN-D-QAA", data)
+    changed = keeping.document(path)
+    assert changed is not first and changed.case.nickname == "C-130J Aircraft (revised)"

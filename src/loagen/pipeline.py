@@ -134,6 +134,7 @@ class Pipeline:
         note_library: Path | None = None,
         templates: Path | None = None,
         keep: int = CASE_CACHE_SIZE,
+        keep_documents: int = 0,
     ) -> None:
         self.project = project
         self.note_library_folder = Path(note_library or project.note_library)
@@ -141,8 +142,12 @@ class Pipeline:
         self.keep = keep
         """How many case files (and states of their notes in force) it keeps between
         documents: a batch needs its cases' recent documents, the studio every document."""
+        self.keep_documents = keep_documents
+        """How many assembled documents `document` keeps: none for a batch, which reads each
+        document once; the studio reads every document again for each preview of an edit."""
         self._files: dict[str, CaseFile] = {}
         self._in_force: dict[tuple[str, ...], CaseNotes] = {}
+        self._documents: dict[tuple[tuple[str, str], ...], LoaDocument] = {}
 
     @classmethod
     def discover(cls) -> Pipeline:
@@ -171,8 +176,19 @@ class Pipeline:
         return assemble(files)
 
     def document(self, path: Path) -> LoaDocument:
-        """`load` then `assemble`."""
-        return assemble(self.load(path))
+        """`load` then `assemble` (keeping the last `keep_documents` documents)."""
+        files = self.load(path)
+        if not self.keep_documents:
+            return assemble(files)
+        key = tuple((str(f.path), f.sha256) for f in files)
+        found = self._documents.get(key)
+        if found is not None:
+            return found
+        document = assemble(files)
+        if len(self._documents) >= self.keep_documents:
+            self._documents.clear()
+        self._documents[key] = document
+        return document
 
     def notes_before(self, document: LoaDocument) -> CaseNotes:
         """The notes in force on the case before `document`: derived from its `previous`

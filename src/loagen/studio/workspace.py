@@ -193,7 +193,9 @@ class Workspace:
         fingerprint = self._policy_fingerprint()
         with self.lock:
             if self._pipeline is None or fingerprint != self._fingerprint:
-                self._pipeline = Pipeline(self.project, keep=STUDIO_KEEP)
+                self._pipeline = Pipeline(
+                    self.project, keep=STUDIO_KEEP, keep_documents=STUDIO_KEEP
+                )
                 self._deps = Dependencies(self.project)
                 self._fingerprint = fingerprint
             return self._pipeline
