@@ -463,18 +463,9 @@ def docx_to_html(
 ) -> Preview:
     """The document as HTML. `anchor(text)` may give a paragraph of the body an id (e.g. a
     note's heading), `row_anchor(first cell text)` a table row (e.g. a line)."""
+    archive, root, styles, numbering = _opened(docx)
     try:
-        archive = zipfile.ZipFile(io.BytesIO(docx))
-        document = _part(archive, "word/document.xml")
-        styles = _part(archive, "word/styles.xml")
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise PreviewError(f"not a Word document: {exc}") from None
-    if document is None:
-        raise PreviewError("not a Word document: it has no word/document.xml")
-    try:
-        root = etree.fromstring(document, _PARSER)
         names = _style_names(styles)
-        numbering = _numbering(archive, styles)
     except etree.XMLSyntaxError as exc:
         raise PreviewError(f"the document's XML cannot be read: {exc}") from None
     body = root.find(_w("body"))
@@ -501,13 +492,11 @@ def docx_to_html(
     return Preview(parts["header"], Markup("".join(converter.out)), parts["footer"], draft)
 
 
-def _numbering(archive: zipfile.ZipFile, styles: bytes | None) -> Numbering:
-    return Numbering(_part(archive, "word/numbering.xml"), styles)
-
-
-def document_text(docx: bytes) -> list[str]:
-    """The text of each body paragraph (table cells included), in order, a numbered paragraph
-    with its number ("3. Title"): to compare two renderings of a document in words."""
+def _opened(
+    docx: bytes,
+) -> tuple[zipfile.ZipFile, etree._Element, bytes | None, Numbering]:
+    """The package of a DOCX, its document's XML, its styles part and its list numbering;
+    PreviewError when it is not a Word document or its XML cannot be read."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(docx))
         document = _part(archive, "word/document.xml")
@@ -518,9 +507,16 @@ def document_text(docx: bytes) -> list[str]:
         raise PreviewError("not a Word document: it has no word/document.xml")
     try:
         root = etree.fromstring(document, _PARSER)
-        numbering = _numbering(archive, styles)
+        numbering = Numbering(_part(archive, "word/numbering.xml"), styles)
     except etree.XMLSyntaxError as exc:
         raise PreviewError(f"the document's XML cannot be read: {exc}") from None
+    return archive, root, styles, numbering
+
+
+def document_text(docx: bytes) -> list[str]:
+    """The text of each body paragraph (table cells included), in order, a numbered paragraph
+    with its number ("3. Title"): to compare two renderings of a document in words."""
+    _, root, _, numbering = _opened(docx)
     out = []
     for p in root.iter(_w("p")):
         label = numbering.label(p)
