@@ -555,3 +555,18 @@ def test_the_pdf_download_stores_the_true_page_count(client: TestClient, project
     with zipfile.ZipFile(docx) as z:
         text = re.sub(r"<[^>]+>", "", z.read("word/document.xml").decode())
     assert f"page 1 through page {pages}." in text
+
+
+def test_the_documents_are_assembled_in_the_background_after_start(project: Project) -> None:
+    """The studio assembles every document once it starts, so that the first preview of a note
+    edit does not wait for them."""
+    from loagen.studio.workspace import Workspace
+
+    workspace = Workspace(project)
+    pipeline = workspace.pipeline()
+    wanted = len(workspace.case_files())
+    for _ in range(200):
+        if len(pipeline._documents) >= wanted:
+            break
+        time.sleep(0.05)
+    assert len(pipeline._documents) == wanted

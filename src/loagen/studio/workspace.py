@@ -198,7 +198,32 @@ class Workspace:
                 )
                 self._deps = Dependencies(self.project)
                 self._fingerprint = fingerprint
+                threading.Thread(
+                    target=self._warm, args=(self._pipeline,), name="loagen-warm", daemon=True
+                ).start()
             return self._pipeline
+
+    def _warm(self, pipeline: Pipeline) -> None:
+        """Assemble every document of the project and its notes in force, in the background,
+        so that the first preview of a note edit does not wait for them. One document at a
+        time under the lock, so requests go between them; stops when the pipeline is replaced
+        (a note or template changed), the note library does not load or a file cannot be
+        read."""
+        with self.lock:
+            try:
+                pipeline.library  # noqa: B018 - loaded once here; a library in error stops it
+            except LoagenError:
+                return
+        for source in self.case_files():
+            with self.lock:
+                if self._pipeline is not pipeline:
+                    return
+                try:
+                    pipeline.notes_before(pipeline.document(source))
+                except LoagenError:
+                    continue  # a broken case file: its page says why
+                except OSError:
+                    return
 
     def dependencies(self) -> Dependencies:
         self.pipeline()
