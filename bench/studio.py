@@ -197,7 +197,7 @@ Starlette's test client in the same process (no network: the time is the server'
 | Case list, filtered | {_ms(c["filtered_median"])} | - |
 | A document's page, first view (200 ms) | {_ms(d["first_median"])} | {_ms(d["first_max"])} |
 | A document's page, again | {_ms(d["again_median"])} | {_ms(d["again_max"])} |
-| Impact of a note edit before saving (5 s): {n["note"]} kept on Basics only, {changed} documents change | {n["median"]:.2f} s | {n["max"]:.2f} s (the first preview, which assembles every document) |
+| Impact of a note edit before saving (5 s): {n["note"]} kept on Basics only, {changed} documents change | {n["median"]:.2f} s | {n["max"]:.2f} s (the first preview: in the first seconds after start the studio is still assembling every document in the background) |
 """)
 
 

@@ -14,6 +14,7 @@ import hashlib
 import os
 import re
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,9 @@ from .preview import Preview, docx_to_html
 STUDIO_KEEP = 8192
 """Case files the studio's pipelines keep: every document of a large project, so a list, a
 page or an impact preview reads each file once (see `Pipeline.keep`)."""
+WARM_PAUSE = 0.01
+"""Seconds the background assembly of the documents pauses after each one, letting a request
+waiting for the workspace lock take it (a lock does not queue its waiters)."""
 
 State = Literal["current", "stale", "unbuilt", "failed", "unreadable"]
 
@@ -224,6 +228,7 @@ class Workspace:
                     continue  # a broken case file: its page says why
                 except OSError:
                     return
+            time.sleep(WARM_PAUSE)  # a request waiting for the lock takes it now
 
     def dependencies(self) -> Dependencies:
         self.pipeline()
