@@ -258,7 +258,7 @@ class Pipeline:
     def render(
         self, prepared: Prepared, *, draft: bool = False, page_count: int | None = None
     ) -> bytes:
-        """The DOCX of a prepared document, carrying its build record (`record`); its page
+        """The DOCX of a prepared document, carrying its build record (`_record`); its page
         count fields show `page_count` when LibreOffice laid it out, else the estimate."""
         return self.rendered(prepared, draft=draft, page_count=page_count)[0]
 
@@ -282,17 +282,13 @@ class Pipeline:
             pages=page_count,
         )
 
-    def record(self, prepared: Prepared, *, draft: bool) -> bytes:
+    def _record(self, prepared: Prepared, manifest: Manifest) -> bytes:
         """What the DOCX records of its own build (`rendering.embedded`), so that `explain`,
         `check` and `report` can read the DOCX alone: the case files of its chain (names,
-        hashes, text) and the manifest, less what depends on the DOCX bytes or on where the
-        files were (the DOCX hash; paths become file names), and less what a library edit
-        changes without changing the DOCX (the library digest and note hashes, the notes in
-        force after it: `batch` then keeps the DOCX as it is)."""
-        return self._record(prepared, self.manifest(prepared, b"", draft=draft))
-
-    def _record(self, prepared: Prepared, manifest: Manifest) -> bytes:
-        """`record`, from the document's manifest before rendering (no DOCX hash, no layout)."""
+        hashes, text) and `manifest` (worked out before rendering), less what depends on the
+        DOCX bytes or on where the files were (the DOCX hash; paths become file names), and
+        less what a library edit changes without changing the DOCX (the library digest and note
+        hashes, the notes in force after it: `batch` then keeps the DOCX as it is)."""
         files = prepared.document.files
         deps = manifest.dependencies
         recorded = dataclasses.replace(

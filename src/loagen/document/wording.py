@@ -29,6 +29,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from ..case.history import Changes
 from ..case.model import Case, Line, PurchaserReference
+from .costs import CostSummary
 from .nomenclature import counted_name, counts_items, line_name, plural_name, singular_name
 
 MONTHS = (
@@ -300,6 +301,20 @@ def state_description(case: Case, changes: Changes) -> str:
         noun = "End item" if len(end_items) == 1 else "End items"
         parts.append(f"{noun} supported: {join_words(end_items)}.")
     return " ".join(parts)
+
+
+def surcharge_note(costs: CostSummary) -> str:
+    """How the administrative charge was figured, under the cost summary ('' with no lines)."""
+    if costs.surcharge_exemption:
+        return f"No administrative charge: {costs.surcharge_exemption}."
+    if not costs.lines:
+        return ""
+    rates = sorted({c.surcharge_rate for c in costs.lines})
+    return (
+        "Administrative charge at "
+        + " and ".join(f"{r * 100:.1f}%" for r in rates)
+        + " of the Net Estimated Cost of the lines, by the date each line was written."
+    )
 
 
 # -- helpers a note body can call -------------------------------------------------------------

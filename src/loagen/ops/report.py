@@ -33,7 +33,16 @@ from ..case.history import LineChange
 from ..case.model import Line
 from ..document.assembly import LoaDocument
 from ..document.costs import COST_ROWS
-from ..document.wording import join_words, line_refs, money, party, quantity, spell_date
+from ..document.wording import (
+    document_title,
+    join_words,
+    line_refs,
+    money,
+    party,
+    quantity,
+    spell_date,
+    surcharge_note,
+)
 from ..errors import CaseError
 from ..manifest import Manifest, ManifestInvalid
 from ..output.files import atomic_write
@@ -524,16 +533,7 @@ def make_report(path: Path, pipeline: Pipeline, *, all_notes: bool = False) -> R
             if now != before:
                 total_changes.append(row)
         totals.append(row)
-    surcharge = ""
-    if costs.surcharge_exemption:
-        surcharge = f"No administrative charge: {costs.surcharge_exemption}."
-    elif costs.lines:
-        rates = sorted({c.surcharge_rate for c in costs.lines})
-        surcharge = (
-            "Administrative charge at "
-            + " and ".join(f"{r * 100:.1f}%" for r in rates)
-            + " of the Net Estimated Cost of the lines, by the date each line was written."
-        )
+    surcharge = surcharge_note(costs)
     schedule_note = ""
     if costs.schedule_reason:
         schedule_note = costs.schedule_reason[0].upper() + costs.schedule_reason[1:] + "."
@@ -667,8 +667,6 @@ def notification_section(document: LoaDocument) -> NotificationSection:
 def _previous_title(document: LoaDocument) -> str:
     if len(document.files) < 2:
         return ""
-    from ..document.wording import document_title
-
     return document_title(document.files[-2].case)
 
 

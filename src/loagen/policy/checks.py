@@ -27,6 +27,8 @@ from ..document.assembly import LoaDocument
 from ..document.costs import awacs_countries, exemption, no_schedule_reason, rate_on, whole
 from ..document.wording import money, spell_date
 from ..reference import Reference, load_reference
+from .notification import assess_for
+from .package import checklist_for, nc_masl_mismatches
 from .rules.runtime import bpc_indirect_charges, bpc_program_of, limits
 from .selection import Selection
 from .text_scan import (
@@ -2642,8 +2644,6 @@ def bpc_nickname(ctx: Context) -> Iterator[Hit]:
 
 
 def _package_findings(ctx: Context, severity: str) -> Iterator[Hit]:
-    from .package import checklist_for
-
     found = checklist_for(ctx.document, ctx.selection)
     if not found.tracked:
         return
@@ -2675,8 +2675,6 @@ def package_approval(ctx: Context) -> Iterator[Hit]:
     "Table AP9.T4; Section C5.4.16.5",
 )
 def package_document(ctx: Context) -> Iterator[Hit]:
-    from .package import checklist_for
-
     yield from _package_findings(ctx, "warning")
     for path, message in checklist_for(ctx.document, ctx.selection).notices:
         yield Hit(path, message)
@@ -2689,8 +2687,6 @@ def package_document(ctx: Context) -> Iterator[Hit]:
     "Table AP9.T4, Nonrecurring Charges; Section C9.4.5",
 )
 def package_nc_masl(ctx: Context) -> Iterator[Hit]:
-    from .package import nc_masl_mismatches
-
     for path, message in nc_masl_mismatches(ctx.document):
         yield Hit(path, message)
 
@@ -2703,10 +2699,13 @@ def package_nc_masl(ctx: Context) -> Iterator[Hit]:
     "Section C5.5.3; Table AP9.T4, 36(b) Congressional Notification",
 )
 def cn_36b(ctx: Context) -> Iterator[Hit]:
-    from .notification import assess_for
+    yield from _notification_hits(ctx, "QC-CN-36B")
 
+
+def _notification_hits(ctx: Context, rule_id: str) -> Iterator[Hit]:
+    """The problems of the document's 36(b) assessment (worked out once) that `rule_id` reports."""
     for problem in assess_for(ctx.document).problems:
-        if problem.rule == "QC-CN-36B":
+        if problem.rule == rule_id:
             yield Hit(problem.path, problem.message)
 
 
@@ -2718,8 +2717,4 @@ def cn_36b(ctx: Context) -> Iterator[Hit]:
     "Section C5.5.3; Table AP9.T4, 36(b) Congressional Notification",
 )
 def cn_36b_offer(ctx: Context) -> Iterator[Hit]:
-    from .notification import assess_for
-
-    for problem in assess_for(ctx.document).problems:
-        if problem.rule == "QC-CN-36B-OFFER":
-            yield Hit(problem.path, problem.message)
+    yield from _notification_hits(ctx, "QC-CN-36B-OFFER")

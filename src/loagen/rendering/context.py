@@ -13,7 +13,7 @@ from ..case.model import Case, Line
 from ..document.assembly import LoaDocument
 from ..document.costs import COST_ROWS
 from ..document.wording import money as _spelled_money
-from ..document.wording import party, quantity, spell_date
+from ..document.wording import party, quantity, spell_date, surcharge_note
 from ..policy.selection import SelectedNote, Selection
 from ..reference import Reference, load_reference
 from .markdown_docx import StyleIds, markdown_to_wordml, xml_chars
@@ -216,16 +216,6 @@ def build_context(
             before = getattr(previous_costs, attr)
             row.update(previous=money(before), change=_signed(now - before))
         cost_rows.append(row)
-    surcharge_note = ""
-    if costs.surcharge_exemption:
-        surcharge_note = f"No administrative charge: {costs.surcharge_exemption}."
-    elif costs.lines:
-        rates = sorted({c.surcharge_rate for c in costs.lines})
-        surcharge_note = (
-            "Administrative charge at "
-            + " and ".join(f"{r * 100:.1f}%" for r in rates)
-            + (" of the Net Estimated Cost of the lines, by the date each line was written.")
-        )
     in_section = [n for n in selection.notes if n.placement == "notes"]
     return {
         "case": case,
@@ -251,7 +241,7 @@ def build_context(
         "initial_deposit": money(costs.initial_deposit),
         "lines": [_row(c, amended, selection, ids) for c in document.changes.lines],
         "cost_rows": cost_rows,
-        "surcharge_note": surcharge_note,
+        "surcharge_note": surcharge_note(costs),
         "schedule": [
             {
                 "label": r.label,
