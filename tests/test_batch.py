@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from loagen.cli import app
 from loagen.document import load_document
+from loagen.manifest import INDEX_FOLDER
 from loagen.ops.batch import run_batch
 from loagen.pipeline import Pipeline as Builder
 from loagen.project import find_case_files, planned_stem
@@ -191,6 +192,23 @@ def test_after_a_note_edit_only_that_note_is_decided_again(setup, monkeypatch):
     assert _stems(report.built) == printing
     assert _stems(report.refreshed) == set(uses) - printing
     assert set(calls) == printing  # the others were never selected in full
+
+
+def test_without_the_note_index_a_library_edit_still_rebuilds_only_what_changes(setup):
+    """The note index (`manifest.NoteIndex`, kept once in the output folder) lost: every note
+    counts as changed, every document is selected in full, and the result is the same."""
+    project, cases, out = setup
+    run_batch([cases], project=project, output_dir=out, jobs=1)
+    uses = used_notes(out)
+    note = "AMMUNITION-EXPLOSIVES"
+    printing = {stem for stem, notes in uses.items() if note in notes}
+    shutil.rmtree(out / INDEX_FOLDER)
+    add_text(note_file(project.note_library, note))
+    report = run_batch([cases], project=project, output_dir=out, jobs=1)
+    assert report.ok
+    assert _stems(report.built) == printing
+    assert _stems(report.refreshed) == set(uses) - printing
+    assert len(list((out / INDEX_FOLDER).glob("notes-*.json"))) == 1  # today's library
 
 
 def test_a_broken_case_is_reported_and_every_other_document_builds(setup):

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import pytest
 
-from loagen.manifest import FORMAT, Manifest, ManifestInvalid, read_manifest
+from loagen.manifest import (
+    FORMAT,
+    Manifest,
+    ManifestInvalid,
+    NoteIndex,
+    findings_digest,
+    note_index_path,
+    read_manifest,
+    read_note_index,
+    recorded_findings,
+)
 from loagen.ops.batch import run_batch
 from loagen.pipeline import Pipeline
 from loagen.project import Project
@@ -33,11 +44,41 @@ def test_round_trip_gives_the_same_value_and_the_same_bytes(built) -> None:
 
 
 def test_it_is_small(built) -> None:
-    """A few kilobytes, whatever the size of the library: one short hash a note (what the
-    batch compares after a library edit); the check findings come on top, as written."""
+    """A few kilobytes, whatever the size of the library: the library's note hashes are kept
+    once per output folder (`NoteIndex`), and a finding is its place, its wording worked out
+    again by `loagen check`."""
     raw = built.manifest_path.read_bytes()
-    findings = json.dumps(json.loads(raw)["findings"], indent=2)
-    assert len(raw) - len(findings) <= 5 * 1024
+    assert len(raw) <= 5 * 1024
+    data = json.loads(raw)
+    assert "library_notes" not in data["dependencies"]
+    assert data["findings"] == [
+        ["warning", "QC-CN-36B", ["document"]],
+        ["warning", "QC-SERVICE-SEVERABLE", ["lines[5].severable"]],
+    ]
+    index = read_note_index(built.manifest_path.parent, data["dependencies"]["library_digest"])
+    assert index is not None and {n["id"] for n in data["notes"]} <= set(index.hashes)
+    assert all(index.hashes[n["id"]] == n["sha256"] for n in data["notes"])
+
+
+def test_the_findings_digest_tells_a_change_of_wording(built) -> None:
+    findings = list(built.findings)
+    assert findings_digest(findings) == built.manifest.findings_digest
+    reworded = [dataclasses.replace(findings[0], message=findings[0].message + ".")] + findings[1:]
+    assert findings_digest(reworded) != built.manifest.findings_digest
+    assert recorded_findings(reworded) == built.manifest.findings
+
+
+def test_a_note_index_of_another_library_or_damaged_is_not_read(built, tmp_path: Path) -> None:
+    digest = built.manifest.dependencies.library_digest
+    path = note_index_path(built.manifest_path.parent, digest)
+    raw = path.read_bytes()
+    assert NoteIndex.from_json(raw, digest).library_digest == digest
+    assert read_note_index(built.manifest_path.parent, "0" * 64) is None
+    for bad in (raw[: len(raw) // 2], b"[]", raw.replace(b'"format": 3', b'"format": 2')):
+        target = note_index_path(tmp_path, digest)
+        target.parent.mkdir(exist_ok=True)
+        target.write_bytes(bad)
+        assert read_note_index(tmp_path, digest) is None
 
 
 def _variants(raw: bytes) -> dict[str, bytes]:

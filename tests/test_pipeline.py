@@ -43,9 +43,8 @@ def test_every_example_builds(builder: Builder, path: Path, tmp_path: Path) -> N
         ROOT
     ).as_posix()  # recorded relative to the project, not as this machine's absolute path
     assert manifest["totals"]["total_estimated_cost"]
-    assert set(manifest["dependencies"]["library_notes"]) >= {n["id"] for n in manifest["notes"]}
-    findings = json.dumps(manifest["findings"], indent=2)  # as written, on top (test_manifest)
-    assert len(result.manifest_path.read_bytes()) - len(findings) <= 5 * 1024
+    assert all(len(n["sha256"]) == 16 for n in manifest["notes"])
+    assert len(result.manifest_path.read_bytes()) <= 5 * 1024  # issue 9
 
 
 def test_basic_reads_as_a_reviewer_expects(builder: Builder, tmp_path: Path) -> None:
@@ -120,7 +119,7 @@ def test_check_errors_stop_the_build_and_keep_earlier_output(
     d = docx.Document(str(draft.docx_path))
     assert d.sections[0].header.paragraphs[0].text.startswith("DRAFT")
     manifest = json.loads(draft.manifest_path.read_text())
-    assert manifest["draft"] is True and any(f["severity"] == "error" for f in manifest["findings"])
+    assert manifest["draft"] is True and any(f[0] == "error" for f in manifest["findings"])
 
 
 def test_strict_stops_on_warnings_too(builder: Builder, tmp_path: Path) -> None:

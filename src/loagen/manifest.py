@@ -2,9 +2,14 @@
 
 The manifest beside each DOCX is the contract the incremental batch rests on: the hashes of
 everything the document depends on (its case files, template, note library, reference tables,
-loagen's version), the notes it prints, its findings and totals. It holds what the batch and
-`loagen explain` need and nothing that can be derived again from the case files (the rule
-explanations, the payment schedule, the line-by-line changes).
+loagen's version), the notes it prints, where its findings are and their digest, and its totals.
+It holds what the batch and `loagen explain` need and nothing that can be derived again from
+the case files (the rule explanations, the wording of the findings, the payment schedule, the
+line-by-line changes): `loagen check` says the findings in full.
+
+The hash of each note of the library a build saw is kept once per output folder and library,
+not in every manifest (`NoteIndex`, in `.loagen/` beside the documents): after a library edit
+the batch decides again only the notes whose files changed.
 
 `Manifest.to_json` writes it with a format number and a checksum of its own content;
 `Manifest.from_json` refuses anything else: a manifest that is missing, of an older format,
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -25,8 +31,9 @@ from .errors import LoagenError
 from .policy.checks import Finding
 from .reading import read_limited
 
-FORMAT = 2
-"""The manifest format this loagen writes and reads (format 1 had no number)."""
+FORMAT = 3
+"""The manifest format this loagen writes and reads (format 1 had no number; format 2 held the
+findings' wording and every library note's hash)."""
 SUFFIX = ".manifest.json"
 NOTE_HASH_LENGTH = 16
 """Hex digits kept of each note file's sha256 (enough to tell an edit, and small)."""
@@ -54,15 +61,9 @@ class Dependencies:
     """The template's path relative to the project."""
     template_sha256: str
     library_digest: str
-    note_hashes: tuple[tuple[str, str], ...]
-    """(note id, first `NOTE_HASH_LENGTH` hex digits of its file's sha256) of every note of the
-    library the build saw: a library edit decides again only the notes that changed."""
+    """The digest of the note library the build saw (its notes' hashes: `NoteIndex`)."""
     reference_digest: str
     loagen_version: str
-
-    @property
-    def notes(self) -> dict[str, str]:
-        return dict(self.note_hashes)
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,40 @@ class PrintedNote:
     version: str
     placement: str
     lines: tuple[str, ...]
+    sha256: str = ""
+    """The first `NOTE_HASH_LENGTH` hex digits of the note file's sha256 ("" in the build
+    record inside the DOCX, which a library edit that prints the same text leaves unchanged)."""
+
+
+@dataclass(frozen=True)
+class RecordedFinding:
+    """Where a quality check finding is: its wording is worked out again by `loagen check`."""
+
+    severity: str
+    rule_id: str
+    path: str
+
+
+def recorded_findings(findings: Iterable[Finding]) -> tuple[RecordedFinding, ...]:
+    """Findings as a manifest records them: grouped by severity and rule, in the order each
+    group first appears (the manifest writes a group's rule once, with all its places)."""
+    groups: dict[tuple[str, str], list[RecordedFinding]] = {}
+    for f in findings:
+        groups.setdefault((f.severity, f.rule_id), []).append(
+            RecordedFinding(f.severity, f.rule_id, f.path)
+        )
+    return tuple(r for group in groups.values() for r in group)
+
+
+def findings_digest(findings: Iterable[Finding]) -> str:
+    """A hash of the findings in full (severity, rule, place, wording and reference, in order):
+    whether the checks find the same today as when a document was built."""
+    h = hashlib.sha256()
+    for f in findings:
+        for part in (f.severity, f.rule_id, f.path, f.message, f.reference):
+            h.update(part.encode() + b"\0")
+        h.update(b"\1")
+    return h.hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -89,7 +124,10 @@ class Manifest:
     selection_digest: str
     """Hash of the notes as printed (ids, versions, placement, lines, title and text)."""
     notes: tuple[PrintedNote, ...]
-    findings: tuple[Finding, ...]
+    findings: tuple[RecordedFinding, ...]
+    """Where the findings are, in `recorded_findings` order."""
+    findings_digest: str
+    """`findings_digest` of the findings in full."""
     totals: tuple[tuple[str, Decimal], ...]
     """(key of `document.costs.TOTALS`, amount)."""
     loagen_version: str
@@ -129,17 +167,23 @@ class Manifest:
                 "inputs": [{"path": i.path, "sha256": i.sha256} for i in deps.inputs],
                 "template": {"path": deps.template, "sha256": deps.template_sha256},
                 "library_digest": deps.library_digest,
-                "library_notes": dict(deps.note_hashes),
                 "reference_digest": deps.reference_digest,
                 "loagen_version": deps.loagen_version,
             },
             "selection_digest": self.selection_digest,
             "notes": [
-                {"id": n.id, "version": n.version, "placement": n.placement, "lines": list(n.lines)}
+                {
+                    "id": n.id,
+                    "version": n.version,
+                    "placement": n.placement,
+                    "lines": list(n.lines),
+                    **({"sha256": n.sha256} if n.sha256 else {}),
+                }
                 for n in self.notes
-            ],
+            ],  # fmt: skip
             "note_history": [list(row) for row in self.note_history],
-            "findings": [f.to_dict() for f in self.findings],
+            "findings": _grouped(self.findings),
+            "findings_digest": self.findings_digest,
             "totals": {key: f"{value:.2f}" for key, value in self.totals},
             # only when laid out: a manifest (and the build record inside the DOCX) of an
             # estimated count is the same as before page counts were recorded
@@ -187,9 +231,6 @@ class Manifest:
                     template=_text(template["path"]),
                     template_sha256=_text(template["sha256"]),
                     library_digest=_text(deps["library_digest"]),
-                    note_hashes=tuple(
-                        (_text(k), _text(v)) for k, v in dict(deps["library_notes"]).items()
-                    ),
                     reference_digest=_text(deps["reference_digest"]),
                     loagen_version=_text(deps["loagen_version"]),
                 ),
@@ -200,19 +241,16 @@ class Manifest:
                         _text(n["version"]),
                         _text(n["placement"]),
                         tuple(_text(x) for x in n["lines"]),
+                        _text(n.get("sha256", "")),
                     )
                     for n in raw["notes"]
                 ),  # fmt: skip
                 findings=tuple(
-                    Finding(
-                        f["severity"],
-                        _text(f["rule_id"]),
-                        _text(f["message"]),
-                        _text(f["path"]),
-                        _text(f["reference"]),
-                    )
-                    for f in raw["findings"]
+                    RecordedFinding(_text(severity), _text(rule_id), _text(path))
+                    for severity, rule_id, paths in raw["findings"]
+                    for path in paths
                 ),  # fmt: skip
+                findings_digest=_text(raw["findings_digest"]),
                 totals=tuple((k, Decimal(_text(raw["totals"][k]))) for k, _ in TOTALS),
                 loagen_version=_text(raw["loagen_version"]),
                 note_history=tuple(
@@ -225,6 +263,17 @@ class Manifest:
         except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError,
                 InvalidOperation) as exc:  # fmt: skip
             raise ManifestInvalid(f"{type(exc).__name__}: {exc}") from None
+
+
+def _grouped(findings: tuple[RecordedFinding, ...]) -> list[list[Any]]:
+    """[severity, rule, [path, ...]] for each run of findings of one severity and rule."""
+    out: list[list[Any]] = []
+    for f in findings:
+        if out and out[-1][0] == f.severity and out[-1][1] == f.rule_id:
+            out[-1][2].append(f.path)
+        else:
+            out.append([f.severity, f.rule_id, [f.path]])
+    return out
 
 
 def _page_count(value: Any) -> dict[str, Any]:
@@ -253,5 +302,64 @@ def read_manifest(path: Path) -> Manifest | None:
     corrupt (the document is then built again)."""
     try:
         return Manifest.from_json(read_limited(path, "manifest", LoagenError))
+    except (LoagenError, ManifestInvalid):
+        return None
+
+
+# -- the note hashes of a library, once per output folder ---------------------------------------
+
+INDEX_FOLDER = ".loagen"
+"""The folder, inside an output folder, of the note indexes of the libraries it was built with."""
+
+
+@dataclass(frozen=True)
+class NoteIndex:
+    """The hash of every note of one note library (the first `NOTE_HASH_LENGTH` hex digits of
+    each file's sha256), written once beside the documents built with it: after a library
+    edit, the batch compares it with today's library and decides again only the notes that
+    changed, for every document whose manifest names this library's digest."""
+
+    library_digest: str
+    notes: tuple[tuple[str, str], ...]
+
+    @property
+    def hashes(self) -> dict[str, str]:
+        return dict(self.notes)
+
+    def to_json(self) -> bytes:
+        body = json.dumps(
+            {"format": FORMAT, "library_digest": self.library_digest, "notes": dict(self.notes)},
+            ensure_ascii=False, indent=1, sort_keys=False,
+        )  # fmt: skip
+        return (body + "\n").encode()
+
+    @classmethod
+    def from_json(cls, data: bytes, library_digest: str) -> NoteIndex:
+        """Read an index written by `to_json` for `library_digest`; ManifestInvalid otherwise."""
+        try:
+            raw = json.loads(data.decode("utf-8"))
+            if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+                raise ManifestInvalid("not a note index of this format")
+            if raw.get("library_digest") != library_digest:
+                raise ManifestInvalid("the index of another note library")
+            notes = tuple((_text(k), _text(v)) for k, v in dict(raw["notes"]).items())
+        except ManifestInvalid:
+            raise
+        except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise ManifestInvalid(f"{type(exc).__name__}: {exc}") from None
+        return cls(library_digest, notes)
+
+
+def note_index_path(output_dir: Path, library_digest: str) -> Path:
+    """Where the note index of the library `library_digest` is kept in `output_dir`."""
+    return Path(output_dir) / INDEX_FOLDER / f"notes-{library_digest[:16]}.json"
+
+
+def read_note_index(output_dir: Path, library_digest: str) -> NoteIndex | None:
+    """The note index of `library_digest` in `output_dir`, or None when it is missing, of
+    another format or damaged (the batch then decides every note again)."""
+    try:
+        data = read_limited(note_index_path(output_dir, library_digest), "note index", LoagenError)
+        return NoteIndex.from_json(data, library_digest)
     except (LoagenError, ManifestInvalid):
         return None

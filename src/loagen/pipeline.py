@@ -32,9 +32,13 @@ from .manifest import (
     Dependencies,
     Input,
     Manifest,
+    NoteIndex,
     PrintedNote,
+    findings_digest,
     manifest_path,
+    note_index_path,
     read_manifest,
+    recorded_findings,
 )
 from .output.files import atomic_write, remove_stale_temporaries, write_pair
 from .output.pdf import (
@@ -110,14 +114,16 @@ def selection_digest(selection: Selection) -> str:
 def printed_notes(selection: Selection) -> tuple[PrintedNote, ...]:
     """The notes of a selection as a manifest records them: a line note once, with its lines."""
     out: dict[tuple[str, str], list[str]] = {}
-    order: list[tuple[str, str, str]] = []
+    order: list[tuple[str, str, str, str]] = []
     for note in selection.notes:
         key = (note.id, note.placement)
         if key not in out:
             out[key] = []
-            order.append((note.id, note.version, note.placement))
+            order.append((note.id, note.version, note.placement, note.sha256))
         out[key].extend(n for n in note.lines if n not in out[key])
-    return tuple(PrintedNote(i, v, p, tuple(out[(i, p)])) for i, v, p in order)
+    return tuple(
+        PrintedNote(i, v, p, tuple(out[(i, p)]), sha[:NOTE_HASH_LENGTH]) for i, v, p, sha in order
+    )
 
 
 class Pipeline:
@@ -148,6 +154,7 @@ class Pipeline:
         self._files: dict[str, CaseFile] = {}
         self._in_force: dict[tuple[str, ...], CaseNotes] = {}
         self._documents: dict[tuple[tuple[str, str], ...], LoaDocument] = {}
+        self._indexed: set[Path] = set()
 
     @classmethod
     def discover(cls) -> Pipeline:
@@ -295,12 +302,12 @@ class Pipeline:
             manifest,
             docx_sha256="",
             note_history=(),
+            notes=tuple(dataclasses.replace(n, sha256="") for n in manifest.notes),
             dependencies=dataclasses.replace(
                 deps,
                 inputs=tuple(Input(f.path.name, f.sha256) for f in files),
                 template=deps.template.rsplit("/", 1)[-1],
                 library_digest="",
-                note_hashes=(),
             ),
         )
         return build_record(recorded.to_json(), [(f.path.name, f.sha256, f.raw) for f in files])
@@ -327,13 +334,13 @@ class Pipeline:
                 template=self.project.relative(template.path),
                 template_sha256=template.sha256,
                 library_digest=library.digest,
-                note_hashes=tuple((n.id, n.sha256[:NOTE_HASH_LENGTH]) for n in library),
                 reference_digest=load_reference().digest,
                 loagen_version=__version__,
             ),
             selection_digest=selection_digest(prepared.selection),
             notes=printed_notes(prepared.selection),
-            findings=prepared.findings,
+            findings=recorded_findings(prepared.findings),
+            findings_digest=findings_digest(prepared.findings),
             totals=tuple((key, getattr(document.costs, key)) for key, _ in TOTALS),
             loagen_version=__version__,
             note_history=tuple((n.note_id, n.version, n.since) for n in prepared.selection.after),
@@ -351,7 +358,22 @@ class Pipeline:
         """Write the DOCX and its manifest as a pair (see `output.files`)."""
         docx_path, manifest_file = self.output_paths(document, output_dir)
         write_pair(((docx_path, docx), (manifest_file, manifest.to_json())))
+        self.index_notes(output_dir)
         return docx_path, manifest_file
+
+    def index_notes(self, output_dir: Path) -> Path:
+        """Write the note index of the library (`manifest.NoteIndex`) into `output_dir`
+        unless it is there: once per library and folder, for every document built into it."""
+        library = self.library
+        path = note_index_path(Path(output_dir), library.digest)
+        if path not in self._indexed:
+            if not path.is_file():
+                index = NoteIndex(
+                    library.digest, tuple((n.id, n.sha256[:NOTE_HASH_LENGTH]) for n in library)
+                )
+                atomic_write(path, index.to_json())
+            self._indexed.add(path)
+        return path
 
     def build(
         self, path: Path, output_dir: Path, *, allow_errors: bool = False, strict: bool = False
@@ -451,6 +473,7 @@ class Pipeline:
                 source=docx_path,
             )
         docx, manifest = self.rendered(prepared, draft=old.draft, page_count=pages)
+        self.index_notes(docx_path.parent)
         if manifest.docx_sha256 == old.docx_sha256:
             atomic_write(manifest_file, manifest.to_json())
             return False

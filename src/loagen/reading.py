@@ -20,6 +20,7 @@ LIMITS = {
     "template": 20 * MB,
     "terms file": 2 * MB,
     "manifest": 2 * MB,
+    "note index": 2 * MB,
     "spreadsheet": 20 * MB,
 }
 """Largest file of each kind loagen reads, in bytes."""

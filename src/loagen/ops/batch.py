@@ -39,7 +39,13 @@ from typing import Any, Literal
 
 from .. import __version__
 from ..errors import LoagenError, Problem
-from ..manifest import NOTE_HASH_LENGTH, Manifest, manifest_path, read_manifest
+from ..manifest import (
+    NOTE_HASH_LENGTH,
+    Manifest,
+    manifest_path,
+    read_manifest,
+    read_note_index,
+)
 from ..output.files import atomic_write
 from ..output.pdf import find_soffice, pdf_up_to_date
 from ..pipeline import Pipeline, printed_notes, selection_digest
@@ -379,8 +385,9 @@ def _with_redline(result: DocResult, previous: bytes | None) -> DocResult:
 
 def _refresh_manifest(pipeline: Pipeline, source: Path, output_dir: Path) -> DocResult | None:
     """Only the note library changed since the last build. Decide again the notes whose files
-    changed (the manifest records the hash of every note the last build saw): when none of them
-    was printed and none is printed now, the DOCX would be the same, so only its manifest is
+    changed (the note index of the library the last build saw, `manifest.NoteIndex`, holds the
+    hash of each of its notes; without it every note counts as changed): when none of them was
+    printed and none is printed now, the DOCX would be the same, so only its manifest is
     rewritten. Otherwise select every note again and compare what is printed. None means the
     document must be rebuilt.
 
@@ -393,11 +400,15 @@ def _refresh_manifest(pipeline: Pipeline, source: Path, output_dir: Path) -> Doc
     if old is None or old.draft or any(f.severity == "error" for f in old.findings):
         return None
     library = pipeline.library
-    seen = old.dependencies.notes
+    index = read_note_index(output_dir, old.dependencies.library_digest)
     current = {n.id: n.sha256[:NOTE_HASH_LENGTH] for n in library}
-    changed = {i for i, sha in current.items() if seen.get(i) != sha} | (
-        seen.keys() - current.keys()
-    )
+    if index is None:
+        changed = set(current) | old.printed_ids
+    else:
+        seen = index.hashes
+        changed = {i for i, sha in current.items() if seen.get(i) != sha} | (
+            seen.keys() - current.keys()
+        )
     if changed & old.printed_ids:
         selection = pipeline.select(document)
         if selection_digest(selection) != old.selection_digest:
@@ -417,11 +428,10 @@ def _refresh_manifest(pipeline: Pipeline, source: Path, output_dir: Path) -> Doc
     refreshed = dataclasses.replace(
         old,
         notes=notes,
-        dependencies=dataclasses.replace(
-            old.dependencies, library_digest=library.digest, note_hashes=tuple(current.items())
-        ),
+        dependencies=dataclasses.replace(old.dependencies, library_digest=library.digest),
     )
     atomic_write(manifest_file, refreshed.to_json())
+    pipeline.index_notes(output_dir)
     return DocResult(source, "refreshed", docx=docx_path)
 
 

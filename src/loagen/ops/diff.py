@@ -39,7 +39,13 @@ from ..document.costs import TOTALS
 from ..document.word_diff import REWORDED, Change, kept_share, word_pieces, wording_changes
 from ..document.wording import line_refs, money, quantity
 from ..errors import DiffError, LoagenError
-from ..manifest import Manifest, ManifestInvalid, manifest_path, read_manifest
+from ..manifest import (
+    NOTE_HASH_LENGTH,
+    Manifest,
+    ManifestInvalid,
+    manifest_path,
+    read_manifest,
+)
 from ..output.files import atomic_write
 from ..pipeline import Pipeline, selection_digest
 from ..policy.selection import Selection, keyed_notes
@@ -130,7 +136,12 @@ class NoteState:
                 what.append("wording")
             if self.title != other.title:
                 what.append("title")
-        elif self.sha256 != other.sha256:
+        elif (
+            self.sha256
+            and other.sha256
+            and (self.sha256[:NOTE_HASH_LENGTH] != other.sha256[:NOTE_HASH_LENGTH])
+        ):
+            # a manifest keeps the first NOTE_HASH_LENGTH hex digits of a note file's hash
             what.append("note file")
         if self.version != other.version:
             what.append("version")
@@ -218,7 +229,6 @@ def _built_version(docx: Path, pipeline: Pipeline) -> Version:
 
 def _manifest_version(docx: Path, manifest: Manifest, pipeline: Pipeline) -> Version:
     """The notes and totals a manifest records, without the document's lines."""
-    hashes = manifest.dependencies.notes
     library = _quietly(lambda _: pipeline.library, docx)
     notes = []
     for n in manifest.notes:
@@ -227,8 +237,7 @@ def _manifest_version(docx: Path, manifest: Manifest, pipeline: Pipeline) -> Ver
         # A manifest records a note printed once per line once, with all its lines.
         each = [(ln,) for ln in n.lines] if note is not None and note.level == "line" else [n.lines]
         notes += [
-            NoteState(n.id, title, n.version, lines, None, hashes.get(n.id, ""), n.placement)
-            for lines in each
+            NoteState(n.id, title, n.version, lines, None, n.sha256, n.placement) for lines in each
         ]
     on_case = None
     if manifest.note_history or not manifest.notes:

@@ -44,7 +44,7 @@ from ..document.wording import (
     surcharge_note,
 )
 from ..errors import CaseError
-from ..manifest import Manifest, ManifestInvalid
+from ..manifest import Manifest, ManifestInvalid, findings_digest
 from ..output.files import atomic_write
 from ..pipeline import Pipeline, selection_digest
 from ..policy.checks import Finding
@@ -463,7 +463,7 @@ def _remarks(path: Path, selection: Selection, prepared_findings: tuple[Finding,
             "loagen picks today, and they differ from those printed in the document "
             f"({printed}). Build the document again to print the current notes."
         )
-    if built.findings != prepared_findings:
+    if built.findings_digest != findings_digest(prepared_findings):
         out.append(
             "The quality checks find other things today than when this document was built "
             f"({len(built.findings)} finding(s) then): the findings below are today's."
