@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -26,6 +27,12 @@ if not SHARED_EXAMPLES.is_dir():
     for _name in CONTRACT_EXAMPLES:
         (SHARED_EXAMPLES / _name).parent.mkdir(exist_ok=True)
         shutil.copyfile(CASES / _name, SHARED_EXAMPLES / _name)
+
+# The compile cache (`loagen.compile_cache`) of this test run: a folder of its own, not the
+# user's, and kept across the run so that most tests load the library from it, as users do;
+# tests/test_compile_cache.py tests the cache itself.
+os.environ["LOAGEN_CACHE_DIR"] = tempfile.mkdtemp(prefix="loagen-cache-")
+os.environ.pop("LOAGEN_CACHE", None)
 
 
 def example(name: str) -> dict[str, Any]:

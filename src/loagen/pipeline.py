@@ -50,7 +50,8 @@ from .output.pdf import (
 )
 from .policy.checks import Finding, run_checks
 from .policy.in_force import NONE, CaseNotes
-from .policy.notes import Note, NoteLibrary, load_library
+from .policy.library_cache import load_library_cached
+from .policy.notes import Note, NoteLibrary
 from .policy.selection import Decision, Selection, after, decide_notes, select_notes
 from .project import Project
 from .reference import load_reference
@@ -163,7 +164,7 @@ class Pipeline:
 
     @cached_property
     def library(self) -> NoteLibrary:
-        return load_library(self.note_library_folder)
+        return load_library_cached(self.note_library_folder)
 
     @cached_property
     def renderer(self) -> Renderer:

@@ -432,7 +432,8 @@ def _load_cached(path: Path, cache: dict[str, CaseFile] | None, keep: int) -> Ca
     return loaded
 
 
-CASE_CACHE_SIZE = 512
+CASE_CACHE_SIZE = 64
 """Case files a `load_chain` cache keeps by default (the oldest read goes first): enough for a
-batch, which reads a case's documents one after the other; the studio, which goes over every
-document again and again, keeps more (`keep`)."""
+batch, which reads a case's documents one after the other (a validated case file takes 50-100
+KB: more would only grow a worker's memory with the number of documents); the studio, which
+goes over every document again and again, keeps more (`keep`)."""

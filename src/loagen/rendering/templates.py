@@ -12,8 +12,11 @@ the package, with the untouched parts (styles, theme, numbering ...) compressed 
 
 from __future__ import annotations
 
+import contextlib
 import io
+import marshal
 import re
+import types
 import zipfile
 from dataclasses import dataclass
 from datetime import date
@@ -27,6 +30,7 @@ from lxml import etree
 from markupsafe import Markup, escape
 
 from ..case.model import Case
+from ..compile_cache import entry_key, read_entry, write_entry
 from ..document.assembly import LoaDocument
 from ..document.wording import money, spell_date
 from ..errors import RenderError, did_you_mean
@@ -50,6 +54,8 @@ REQUIRED_STYLES = (*NOTE_STYLES, "LOA Note Heading")
 CORE_PART = "docProps/core.xml"
 DOCUMENT_PART = "word/document.xml"
 APP_PART = "docProps/app.xml"
+CACHE_KIND = "template"
+"""The compile cache's entries of template parts (see `compile_cache`)."""
 _JINJA_PARTS = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
 
 TEMPLATE_LIMIT = 20 * 1024 * 1024
@@ -306,6 +312,35 @@ def _unclosed_opening(lined: str, message: str) -> int | None:
     return stack[-1][1] if stack else None
 
 
+def _compiled_part(
+    body: str, name: str, env: LimitedSandbox, path: Path
+) -> tuple[str, types.CodeType]:
+    """The Jinja source docxtpl prepares from an XML part with tags, and its code compiled by
+    `env` (loop guards and item access added), read from the compile cache when the same part
+    was compiled before by the same code (`compile_cache`)."""
+    key = entry_key(CACHE_KIND, body)
+    entry = read_entry(CACHE_KIND, key)
+    if entry is not None:
+        with contextlib.suppress(ValueError, EOFError, TypeError):
+            patched, code = marshal.loads(entry)
+            if isinstance(patched, str) and isinstance(code, types.CodeType):
+                return patched, code
+    try:
+        patched = _patch(body)
+    except (re.error, RecursionError, ValueError) as exc:
+        raise RenderError(f"cannot prepare the tags of {name}: {exc}", source=path) from None
+    try:
+        code = env.compile(ItemAccess().visit(guard_loops(env.parse(patched))))
+    except TemplateSyntaxError:
+        raise _tag_error(env, patched, name, path) from None
+    except (TemplateError, RecursionError, MemoryError) as exc:
+        raise RenderError(
+            f"template tag error in {name}: {type(exc).__name__}: {exc}", source=path
+        ) from None
+    write_entry(CACHE_KIND, key, marshal.dumps((patched, code)))
+    return patched, code
+
+
 def compile_template(
     path: Path, env: LimitedSandbox, *, terms: str = "", raw: bytes | None = None
 ) -> CompiledTemplate:
@@ -338,22 +373,10 @@ def compile_template(
             m = re.match(r"<\?xml[^>]*\?>\s*", text)
             declarations[name] = m.group(0) if m else ""
             body = text[m.end() :] if m else text
-            try:
-                patched = _patch(body)
-            except (re.error, RecursionError, ValueError) as exc:
-                raise RenderError(
-                    f"cannot prepare the tags of {name}: {exc}", source=path
-                ) from None
-            sources[name] = patched
-            try:
-                parsed = ItemAccess().visit(guard_loops(env.parse(patched)))
-                jinja_parts[name] = _with_output_escape(env.from_string(parsed))
-            except TemplateSyntaxError:
-                raise _tag_error(env, patched, name, path) from None
-            except (TemplateError, RecursionError, MemoryError) as exc:
-                raise RenderError(
-                    f"template tag error in {name}: {type(exc).__name__}: {exc}", source=path
-                ) from None
+            sources[name], code = _compiled_part(body, name, env, path)
+            jinja_parts[name] = _with_output_escape(
+                env.template_class.from_code(env, code, env.make_globals(None), None)
+            )
         else:
             if name == APP_PART:
                 try:
