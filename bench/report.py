@@ -148,7 +148,7 @@ def summarise(res: dict[str, Any]) -> dict[str, Any]:
     s["noop_cli"] = res["noop_cli"]
     s["naive_rebuild_s"] = [res["docs"] * ms / 1000 for ms in naive]
 
-    for name in ("loagen", "naive", "python", "loagen_nopyc"):
+    for name in ("loagen", "naive", "python", "loagen_nopyc", "loagen_nocache"):
         s[f"cold_{name}_wall"] = [w for w, _ in res["cold"].get(name, [])]
         s[f"cold_{name}_cpu"] = [c for _, c in res["cold"].get(name, [])]
     pairs = zip(s["cold_loagen_wall"], s["cold_naive_wall"], strict=True)  # run in turn
@@ -363,6 +363,14 @@ def write_report(res: dict[str, Any], path: Path) -> None:
                 f"**{fmt(s['cold_loagen_wall'], 3, 's')}** wall, {fmt(s['cold_loagen_cpu'], 3, 's')} "
                 "CPU",
                 f"takes {times(s['cold_ratio'], 2)} the naive script's time",
+            ),
+            (
+                "Cold `loagen build` with an empty compile cache (the first run after an install "
+                "or a note library edit: the library and template compiled, then kept in "
+                "`~/.cache/loagen`)",
+                f"{fmt(s['cold_loagen_nocache_wall'], 3, 's')} wall, "
+                f"{fmt(s['cold_loagen_nocache_cpu'], 3, 's')} CPU",
+                "-",
             ),
             (
                 "Cold naive script (import docxtpl, load a stored context, render, save)",

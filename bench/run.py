@@ -37,6 +37,7 @@ import resource
 import shutil
 import statistics
 import subprocess
+import tempfile
 import sys
 import time
 from pathlib import Path
@@ -879,6 +880,9 @@ def measure(args: argparse.Namespace, phase: Any = _phase, say: Any = print) -> 
     say(f"naive contexts stored; same XML as loagen on {contexts['same_xml']} of "
         f"{contexts['checked']}")  # fmt: skip
 
+    # the compile cache (loagen.compile_cache) of this run: filled by its first build, as a
+    # user's is by theirs; every process started here (phases included) uses it
+    os.environ["LOAGEN_CACHE_DIR"] = str(layout.scratch / "compile-cache")
     env = {**os.environ, "LOAGEN_PROJECT": str(layout.project)}
     loagen_cmd = _loagen_command()
     naive_ctx = str(layout.naive / "doc-0.pickle")
@@ -920,15 +924,20 @@ def measure(args: argparse.Namespace, phase: Any = _phase, say: Any = print) -> 
                 cold_runs["loagen_nopyc"] = cold_runs["loagen"]
                 nopyc_env = {**env, "PYTHONPATH": str(layout.code_nopyc / "src"),
                              "PYTHONDONTWRITEBYTECODE": "1"}  # fmt: skip
-            base = ["loagen", "naive", "python"]
+            # the first run of a new loagen, or after the compile cache was deleted: it
+            # compiles the library and template (and writes them to a cache of its own)
+            cold_runs["loagen_nocache"] = cold_runs["loagen"]
+            base = ["loagen", "naive", "python", "loagen_nocache"]
             order = base if r % 2 == 0 else base[::-1]
             if args.snapshot:
                 order.append("loagen_nopyc")
             for _ in range(args.cold):
                 for name in order:
-                    wall, cpu, _ = _run_child(
-                        cold_runs[name], nopyc_env if name == "loagen_nopyc" else env
-                    )
+                    run_env = nopyc_env if name == "loagen_nopyc" else env
+                    if name == "loagen_nocache":
+                        empty = Path(tempfile.mkdtemp(dir=layout.scratch, prefix="cache-"))
+                        run_env = {**env, "LOAGEN_CACHE_DIR": str(empty)}
+                    wall, cpu, _ = _run_child(cold_runs[name], run_env)
                     cold.setdefault(name, []).append([wall, cpu])
             _, _, stderr = _run_child(
                 [sys.executable, "-X", "importtime", "-m", "loagen", "build", str(args.example),
