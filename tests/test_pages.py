@@ -297,3 +297,42 @@ def test_a_word_wider_than_the_column_and_repeated_words_lay_out_the_same() -> N
     larger = pages._lines(default, (("t", "bbbbbbbb " * 40, False, 14.0),), 200.0)
     assert len(regular) < len(bold) and len(regular) < len(larger)
     assert pages._lines(default, (("t", "bbbbbbbb " * 40, False, 10.0),), 200.0) == regular
+
+
+_PROPERTIES = (
+    '<w:spacing w:after="60"/>', '<w:keepNext/>', '<w:spacing w:before="120" w:after="0"/>',
+    '<w:spacing w:line="360" w:lineRule="exact"/>', '<w:ind w:left="720" w:hanging="360"/>',
+    '<w:pageBreakBefore/>', '<w:keepNext w:val="0"/>',
+)  # fmt: skip
+_RUNS = (
+    '<w:r><w:t xml:space="preserve">Plain words of a sentence </w:t></w:r>',
+    "<w:r><w:rPr><w:b/></w:rPr><w:t>Bold</w:t></w:r>",
+    '<w:r><w:rPr><w:sz w:val="28"/><w:szCs w:val="28"/></w:rPr><w:t>Large type</w:t></w:r>',
+    '<w:r><w:rPr><w:color w:val="595959"/><w:sz w:val="14"/></w:rPr><w:br/><w:t>was 5</w:t></w:r>',
+    "<w:r><w:t>the Purchaser&#39;s &amp; &#34;quoted&#34; &lt;text&gt;</w:t></w:r>",
+    "<w:r><w:tab/><w:t/></w:r>",
+    "<w:r><w:t>" + "wrapping " * 40 + "</w:t></w:r>",
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(("LOABody", "LOASubtitle", "LOATableMoney", "LOANoteNumber", "Missing", "")),
+    st.lists(st.sampled_from(_PROPERTIES), min_size=1, max_size=3),
+    st.lists(st.sampled_from(_RUNS), max_size=6),
+    st.sampled_from((None, "LOATable")),
+    st.sampled_from((60.0, 250.0, 496.8)),
+)
+def test_a_paragraph_read_from_its_text_lays_out_as_parsed(
+    style: str, properties: list[str], runs: list[str], table: str | None, width: float
+) -> None:
+    """A paragraph with properties of its own and plain runs, read from its XML text, lays out
+    as the parsed paragraph does (character references and all)."""
+    styles, default = pages.styles_of(_styles())
+    in_table = styles.get(table, default) if table else None
+    ppr = (f'<w:pStyle w:val="{style}"/>' if style else "") + "".join(properties)
+    xml = f"<w:p><w:pPr>{ppr}</w:pPr>{''.join(runs)}</w:p>"
+    read = pages._plain_paragraph(xml, ppr, styles, default, width, in_table)
+    assert read is not None
+    parsed = pages._paragraph(pages._fragment(xml), styles, default, width, in_table)
+    assert read == parsed

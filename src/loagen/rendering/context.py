@@ -79,8 +79,27 @@ def _qty(line: Line) -> str:
     return f"{quantity(line.quantity)} {line.unit_of_issue}"
 
 
-def _months(line: Line) -> str:
-    return line.months or ""
+def _shown(line: Line) -> tuple[str, str, str, str, str, str, str, str]:
+    """What the line table prints of `line`, in the order of `_FIELDS`. (Worked out once for
+    each version of a line: the row compares the values of two versions field by field.)"""
+    return (
+        _qty(line),
+        money(line.unit_cost),
+        money(line.total),
+        line.source_code,
+        line.months or "",
+        line.type_of_assistance,
+        line.offer_release_code or "",
+        line.delivery_term_code or "",
+    )
+
+
+_FIELDS = (
+    "quantity", "unit_cost", "total", "source_code", "months", "type_of_assistance",
+    "offer_release_code", "delivery_term_code",
+)  # fmt: skip
+"""The values of a line the table prints, each with the previous value beneath when a document
+changes it (the unit cost and the total together, in the "costs" cell)."""
 
 
 def _row(change: LineChange, amended: bool, selection: Selection, ids: StyleIds) -> dict[str, Any]:
@@ -94,16 +113,19 @@ def _row(change: LineChange, amended: bool, selection: Selection, ids: StyleIds)
             marker = "DELETED"
         elif change.changed:
             marker = "REVISED"
-    deleted = amended and change.deleted and prev is not None
-
-    def pair(getter, gone: str | None = None) -> Markup:
-        """The value now, with the previous one beneath when this document changes it (a
-        deleted line's value is `gone`, or stays as it was when `gone` is None)."""
-        if deleted:
-            return revised(gone, getter(prev)) if gone is not None else revised(getter(prev))
-        if amended and prev is not None and rev is not None:
-            return revised(getter(rev), getter(prev))
-        return revised(getter(line))
+    # Each value now, with the previous one beneath when this document changes it: a deleted
+    # line's quantity and costs are gone (0 and $0), its other values stay as they were.
+    now = _shown(line)
+    if amended and change.deleted and prev is not None:
+        before = _shown(prev)
+        gone = (f"0 {line.unit_of_issue}", "$0", "$0")
+        shown = [revised(gone[i], before[i]) for i in range(3)]
+        shown += [revised(value) for value in before[3:]]
+    elif amended and prev is not None and rev is not None:
+        shown = list(map(revised, now if rev is line else _shown(rev), _shown(prev)))
+    else:
+        shown = list(map(revised, now))
+    values = dict(zip(_FIELDS, shown, strict=True))
 
     notes = "".join(
         str(markdown_to_wordml(n.body, in_table=True, ids=ids))
@@ -117,17 +139,15 @@ def _row(change: LineChange, amended: bool, selection: Selection, ids: StyleIds)
         "description": line.description,
         "masl": f"MASL {line.masl}",
         "notes": Markup(notes),
-        "quantity": pair(_qty, f"0 {line.unit_of_issue}"),
-        "unit_cost": money(line.unit_cost),
-        "total": money(line.total),
-        "costs": lines_markup(
-            pair(lambda ln: money(ln.unit_cost), "$0"), pair(lambda ln: money(ln.total), "$0")
-        ),
-        "source_code": pair(lambda ln: ln.source_code),
-        "months": pair(_months),
-        "type_of_assistance": pair(lambda ln: ln.type_of_assistance),
-        "offer_release_code": pair(lambda ln: ln.offer_release_code or ""),
-        "delivery_term_code": pair(lambda ln: ln.delivery_term_code or ""),
+        "quantity": values["quantity"],
+        "unit_cost": now[1],
+        "total": now[2],
+        "costs": lines_markup(values["unit_cost"], values["total"]),
+        "source_code": values["source_code"],
+        "months": values["months"],
+        "type_of_assistance": values["type_of_assistance"],
+        "offer_release_code": values["offer_release_code"],
+        "delivery_term_code": values["delivery_term_code"],
         "change": change,
         "line": line,
     }

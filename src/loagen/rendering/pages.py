@@ -298,14 +298,19 @@ def _lines(style: Style, pieces: tuple[tuple[str, str, bool, float], ...], width
         if kind == "t":
             widths = _widths(bold, size)
             space = widths[" "]
-            for i, word in enumerate(text.split(" ")):
+            words = text.split(" ")
+            # every word's width looked up at once (None for a word not seen yet)
+            found = list(map(widths.get, words))
+            first = True
+            for word, w in zip(words, found, strict=True):
                 # the space before the word (none at the start of a wrapped line)
-                if i and not (line_width == 0 and lines):
+                if first:
+                    first = False
+                elif line_width or not lines:
                     line_width += space
                     if size > tallest:
                         tallest = size
                 if word:
-                    w = widths.get(word)
                     if w is None:
                         w = _remember_width(widths, word, bold, size)
                     if line_width + w > room and line_width > 0:
@@ -667,6 +672,9 @@ def _quick_paragraph(xml: str, styles: dict[str, Style], default: Style, width: 
     if ppr is not None:
         only = _STYLE_ONLY.match(ppr)
         if only is None and ppr:
+            plain = _plain_paragraph(xml, ppr, styles, default, width, in_table)
+            if plain is not None:
+                return plain
             return _paragraph(_fragment(xml), styles, default, width, in_table)
         style_id = only.group(1) if only else None
     style = styles.get(style_id, default) if style_id else (in_table or default)
@@ -702,6 +710,79 @@ def _quick_paragraph(xml: str, styles: dict[str, Style], default: Style, width: 
                     pieces.append(("br", "", bold, size))
     heights = _lines(style, tuple(pieces), width)
     return _Box(list(heights), style.before, style.after, style.keep_next, page_break)
+
+
+# A paragraph with properties of its own besides its style (spacing, keep with next ...) whose
+# runs are plain: text, tabs and line breaks, with bold, italic, size and colour. Its text is
+# read as the XML parser reads it (the character references escaping writes, &#34; and &#39;,
+# are characters); anything else in it goes to the parser.
+_PLAIN_TEXT = r"(?:[^<&\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]|&(?:amp|lt|gt|quot|apos|#34|#39);)*"
+_PLAIN_RUNS = re.compile(
+    r"(?:<w:r>"
+    r'(?:<w:rPr>(?:<w:b/>|<w:i/>|<w:sz w:val="\d+"/>|<w:szCs w:val="\d+"/>'
+    r'|<w:color w:val="[0-9A-Fa-f]{6}"/>)*</w:rPr>)?'
+    rf'(?:<w:t(?: xml:space="preserve")?>{_PLAIN_TEXT}</w:t>|<w:t/>|<w:tab/>|<w:br/>)*'
+    r"</w:r>)*</w:p>"
+)
+_PLAIN_PIECE = re.compile(
+    rf'<w:t(?: xml:space="preserve")?>({_PLAIN_TEXT})</w:t>|<w:(tab|br)/>|<w:rPr>(.*?)</w:rPr>'
+    r"|(<w:r>)"
+)
+_XML_ENTITIES = {**_ENTITIES, "&#34;": '"', "&#39;": "'"}
+_XML_ENTITY = re.compile(r"&(?:amp|lt|gt|quot|apos|#34|#39);")
+_PPR_READ: dict[str, tuple[str | None, int]] = {}
+_PPR_APPLIED: dict[tuple[Style, str], Style] = {}
+
+
+def _plain_paragraph(xml: str, ppr: str, styles: dict[str, Style], default: Style, width: float,
+                     in_table: Style | None) -> _Box | None:  # fmt: skip
+    """`_paragraph` of a paragraph `<w:p><w:pPr>ppr</w:pPr>` + plain runs + `</w:p>`, read from
+    its XML text, or None for any other paragraph. Its properties (`ppr`) are parsed once for
+    all the paragraphs that have them (the same few come back on every document: a subtitle's
+    spacing, a body paragraph's, an amount kept with the next), and the style they give is
+    worked out as `_paragraph` works it out; the text and runs are what the parser reads."""
+    head = "<w:p><w:pPr>" + ppr + "</w:pPr>"
+    if not xml.startswith(head) or "<w:pPr" in ppr:
+        return None
+    if _PLAIN_RUNS.fullmatch(xml, len(head)) is None:
+        return None
+    read = _PPR_READ.get(ppr)
+    if read is None:
+        element = _fragment("<w:pPr>" + ppr + "</w:pPr>")
+        ps = element.find(_PSTYLE)
+        read = (ps.get(_W + "val") if ps is not None else None, len(element))
+        _remember(_PPR_READ, ppr, read)
+    style_id, count = read
+    style = styles.get(style_id, default) if style_id else (in_table or default)
+    if in_table is not None and style_id and style.exact == 0:
+        style = _in_table(style, in_table)
+    if count > (0 if style_id is None else 1):
+        key = (style, ppr)
+        applied = _PPR_APPLIED.get(key)
+        if applied is None:
+            applied = _apply(style, _fragment("<w:pPr>" + ppr + "</w:pPr>"), None)
+            _remember(_PPR_APPLIED, key, applied)
+        style = applied
+    pieces: list[tuple[str, str, bool, float]] = list(_number_pieces(style))
+    size, bold = style.size, style.bold
+    for m in _PLAIN_PIECE.finditer(xml, len(head)):
+        text, kind, props, run = m.groups()
+        if run is not None:  # a run starts: the style's boldness and size, unless it says
+            size, bold = style.size, style.bold
+        elif props is not None:
+            if "<w:b/>" in props:
+                bold = True
+            sz = _SIZE_PROP.search(props)
+            if sz is not None:
+                size = int(sz.group(1)) / 2
+        elif kind is not None:
+            pieces.append(("tab" if kind == "tab" else "br", "", bold, size))
+        elif text:
+            if "&" in text:
+                text = _XML_ENTITY.sub(lambda e: _XML_ENTITIES[e.group(0)], text)
+            pieces.append(("t", text, bold, size))
+    heights = _lines(style, tuple(pieces), width)
+    return _Box(list(heights), style.before, style.after, style.keep_next, style.page_break_before)
 
 
 _LAYOUTS: dict[bytes, _Layout] = {}

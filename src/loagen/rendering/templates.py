@@ -474,7 +474,7 @@ class Renderer:
         }
         # the page count fields show the estimated count until the document is laid out
         body = rendered.get(DOCUMENT_PART)
-        if body is not None and "NUMPAGES" in "".join(rendered.values()):
+        if body is not None and any("NUMPAGES" in xml for xml in rendered.values()):
             count = page_count or estimate_pages(body, template.styles_xml)
             rendered = {name: with_page_count(xml, count) for name, xml in rendered.items()}
         entries = []
