@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date as Date
 from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
 from typing import Any, Literal
 
 from ...case.model import Case, DocumentInfo, Line
-from ...document.assembly import LoaDocument
+from ...document.assembly import LoaDocument, worked_out
 from ...document.costs import CostSummary
 from ...document.wording import NOTE_HELPERS, party
 from ...reference import load_reference
@@ -446,11 +446,32 @@ for _name, _func in NOTE_HELPERS.items():
 # -- the names of one document ---------------------------------------------------------------------
 
 
+_FACTS = "rules.facts"
+"""The key of a document's `Facts` and data values in its memo (`worked_out`)."""
+
+
+def _document_facts(document: LoaDocument) -> tuple[Facts, dict[str, Any]]:
+    """The `Facts` of `document` (without notes in force) and the values of its data names,
+    worked out once per document (`worked_out`): a document is decided several times (its
+    notes, the notes in force before the next document, its package checklist and the next
+    one's), and none of this depends on the notes in force."""
+    memo = worked_out(document)
+    found = memo.get(_FACTS)
+    if found is None:
+        lines = LineSet(document.case.lines)
+        facts = Facts(document, lines, change_set(document, lines))
+        found = (facts, {name: data.get(facts) for name, data in DATA.items()})
+        memo[_FACTS] = found
+    return found
+
+
 def document_names(document: LoaDocument, before: CaseNotes = NONE) -> dict[str, Any]:
     """Every name rules and note bodies see for `document`, given the notes in force on the case
-    before it (built once per document)."""
-    lines = LineSet(document.case.lines)
-    facts = Facts(document, lines, change_set(document, lines), before)
-    names = {name: data.get(facts) for name, data in DATA.items()}
+    before it (a new dict each time; what is worked out from the document alone is shared,
+    `lines_with` results included)."""
+    facts, values = _document_facts(document)
+    if before is not facts.before:
+        facts = replace(facts, before=before)  # the same memo: line sets do not read `before`
+    names = dict(values)
     names.update((name, h.bind(facts)) for name, h in HELPERS.items())
     return names
