@@ -14,11 +14,12 @@ from `document.wording.NOTE_HELPERS`).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date as Date
 from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
+from operator import attrgetter
 from typing import Any, Literal
 
 from ...case.model import Case, DocumentInfo, Line
@@ -345,11 +346,10 @@ def _frozen(value: Any) -> Any:
     return value
 
 
-@lru_cache(maxsize=4096)
-def matcher(key: str, expected: Any) -> Callable[[Line], bool]:
-    """A function telling whether a line meets the condition `key=expected` of `lines_with`
-    (made once per condition, not once per line)."""
-    parts, op = condition_key(key)
+def _reader(parts: tuple[str, ...]) -> Callable[[Line], Any]:
+    """A function reading the field `parts` names on a line (None past a field that is None)."""
+    if len(parts) == 1:  # a field of the line itself (a line is never None): read in C
+        return attrgetter(parts[0])
 
     def value(line: Line) -> Any:
         actual: Any = line
@@ -358,6 +358,16 @@ def matcher(key: str, expected: Any) -> Callable[[Line], bool]:
                 return None
             actual = getattr(actual, part)
         return actual
+
+    return value
+
+
+@lru_cache(maxsize=4096)
+def matcher(key: str, expected: Any) -> Callable[[Line], bool]:
+    """A function telling whether a line meets the condition `key=expected` of `lines_with`
+    (made once per condition, not once per line)."""
+    parts, op = condition_key(key)
+    value = _reader(parts)
 
     if op in ORDER_OPS:
         bound = Decimal(str(expected))
@@ -396,8 +406,12 @@ def lines_with(facts: Facts, **conditions: Any) -> LineSet:
     key = tuple(sorted((k, _frozen(v)) for k, v in conditions.items()))
     found = facts.memo.get(key)
     if found is None:
-        tests = [matcher(k, v) for k, v in key]
-        found = facts.memo[key] = LineSet(ln for ln in facts.lines if all(t(ln) for t in tests))
+        # One filter per condition, chained: each line meets the conditions in order up to the
+        # first it fails, as `all` would test them, with the loops in C.
+        kept: Iterable[Line] = facts.lines
+        for k, v in key:
+            kept = filter(matcher(k, v), kept)
+        found = facts.memo[key] = LineSet(kept)
     return found
 
 
