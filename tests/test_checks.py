@@ -1782,6 +1782,15 @@ def _gates() -> list[tuple[re.Pattern[str], Callable[[str], bool]]]:
     def name(text: str) -> bool:
         return t._SPACE_NAME.search(text) is not None
 
+    def both(*gates: Callable[[str], bool]) -> Callable[[str], bool]:
+        return lambda text: all(gate(text) for gate in gates)
+
+    def either(*gates: Callable[[str], bool]) -> Callable[[str], bool]:
+        return lambda text: any(gate(text) for gate in gates)
+
+    def search(pattern: re.Pattern[str]) -> Callable[[str], bool]:
+        return lambda text: pattern.search(text) is not None
+
     gates = [
         (t._BANNER, has(*t._BANNER_NEEDLES)),
         (t._CONTROL, has("//")),
@@ -1795,13 +1804,17 @@ def _gates() -> list[tuple[re.Pattern[str], Callable[[str], bool]]]:
         (t._EMAIL, has("@")),
         (t._EMAIL_SPELT, lambda text: t._SPELT_AT.search(text) is not None),
         (t._PASSPORT, may("passport")),
-        (t._HONORIFIC, name),
+        (t._HONORIFIC, both(name, has(*t._HONORIFIC_NEEDLES))),
         (t._RANK, name),
-        (t._CONTACT, name),
-        (t._NUMERIC_DATE, digit),
+        (t._CONTACT, both(name, has(*t._CONTACT_NEEDLES))),
+        (t._NUMERIC_DATE, both(digit, t._may_hold_date)),
+        (t._SSN, both(digit, either(search(t._SSN_DIGITS), may(*t._SSN_WORDS)))),
+        (t._NINE_DIGITS, both(digit, search(t._NINE_DIGITS_RUN))),
+        (t._BIRTH, both(digit, may(*t._BIRTH_WORDS))),
+        (t._PHONE, both(digit, search(t._PHONE_DIGITS))),
+        (t._PHONE_LABEL, both(digit, may(*t._PHONE_WORDS))),
+        (t._PHONE_INTL, both(digit, has("+"))),
     ]
-    gates += [(p, digit) for p in (t._SSN, t._NINE_DIGITS, t._BIRTH)]
-    gates += [(p, digit) for p in (t._PHONE, t._PHONE_LABEL, t._PHONE_INTL)]
     for pattern, (folded, needles) in t._TERM_GATES.items():
         gates.append((pattern, may(*needles) if folded else has(*needles)))
     return gates
@@ -1838,6 +1851,23 @@ PIECES = st.sampled_from(
         "DOB: 1",
         "born on 3",
         "(703) 555-0100",
+        "703.555.0100",
+        "1-703-555-0100",
+        "Telephone 703 5550100",
+        "DSN: 312-555-0100",
+        "Social Security No. 1",
+        "SSAN 1",
+        "date of birth: 1",
+        "Mrs. Jane Doe",
+        "Prof Ada Lovelace",
+        "Point of Contact - Jane Doe",
+        "Attention: Jo Bloggs",
+        "2025-01-05",
+        "05.01.2025",
+        "5-Jan-2025",
+        "3Sept25",
+        "MAY 5, 2025",
+        "Sept. 5, 2025",
         "+44 20 7946 0958",
         "Tel: 703 555 0100",
         "Mr. John Smith",

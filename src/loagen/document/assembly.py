@@ -7,9 +7,11 @@ working them out again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from ..case.history import Changes, compare
 from ..case.loading import CaseFile, load_chain
@@ -67,6 +69,9 @@ class LoaDocument:
     """This document's offer expiration date, or the newest one before it on a Modification."""
     base_date: date | None
     """The date Months of Service count from (see `base_date`)."""
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    """What the later stages work out from this document, to work it out once: read and
+    written through `worked_out`, which keeps it for the last documents worked on only."""
 
     @property
     def note_date(self) -> date | None:
@@ -145,6 +150,28 @@ class LoaDocument:
         return output_stem(
             self.case.case_id, doc.kind, doc.number, restated=doc.restated is not None
         )
+
+
+WORKED_OUT_KEPT = 16
+"""Documents whose `memo` is kept (the others' is emptied)."""
+
+_WORKED_OUT: deque[LoaDocument] = deque()
+
+
+def worked_out(document: LoaDocument) -> dict[Any, Any]:
+    """The memo of `document`, where the stages after assembly keep what they work out from it
+    (the names its rules see, the lines their conditions pick, its notes' decisions). A
+    document is a frozen value, so these hold as long as it does; they are kept for the last
+    `WORKED_OUT_KEPT` documents to ask only, because that is where they are asked for again (a
+    case's documents are built together: a document's notes are decided when it is selected
+    and again for the notes in force before the next one, whose package checklist reads it
+    too), and what a long batch keeps costs memory and garbage collection time."""
+    memo = document.memo
+    if not memo:  # new here, or emptied since
+        _WORKED_OUT.append(document)
+        if len(_WORKED_OUT) > WORKED_OUT_KEPT:
+            _WORKED_OUT.popleft().memo.clear()
+    return memo
 
 
 _ASSEMBLED: dict[tuple[tuple[str, str], ...], LoaDocument] = {}

@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterable, Sized
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from ..case.history import Changes
 from ..case.model import Case, Line, PurchaserReference
@@ -112,6 +113,13 @@ def join_words(items: list[str]) -> str:
 
 def line_refs(numbers: Iterable[str]) -> str:
     """'Line 001', 'Lines 001-003', 'Lines 001-003 and 005', 'Sublines 001a-c'."""
+    return _line_refs(tuple(numbers))
+
+
+@lru_cache(maxsize=2048)
+def _line_refs(numbers: tuple[str, ...]) -> str:
+    """`line_refs`, kept for the sets of lines asked for most (the reasons and notes of every
+    document name the same few)."""
     runs = _runs(numbers)
     if not runs:
         return ""

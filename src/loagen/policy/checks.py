@@ -124,8 +124,12 @@ class Context:
     @property
     def lines(self) -> Iterator[tuple[str, Line]]:
         """Each line with its JSON path ('lines[0]', ...), in file order."""
-        for i, ln in enumerate(self.case.lines):
-            yield f"lines[{i}]", ln
+        return iter(self._lines)
+
+    @cached_property
+    def _lines(self) -> tuple[tuple[str, Line], ...]:
+        """`lines`, paired once: most rules walk them."""
+        return tuple((f"lines[{i}]", ln) for i, ln in enumerate(self.case.lines))
 
     @cached_property
     def texts(self) -> tuple[tuple[str, str, Role], ...]:

@@ -25,12 +25,12 @@ text has its Markdown characters escaped. Selection reads no file: it is pure an
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
-from ..document.assembly import LoaDocument
+from ..document.assembly import LoaDocument, worked_out
 from ..document.wording import join_words, line_refs, spell_date
 from ..errors import NoteError
 from .in_force import NONE, CaseNotes, advance
@@ -495,6 +495,41 @@ def _names(document: LoaDocument, before: CaseNotes) -> dict[str, Any]:
     return names
 
 
+Decided = tuple[Decision, tuple[str, ...], NoteVersion | None]
+"""What `_decide` gives: the decision, the lines printed, the version printed."""
+
+_DECIDED = "selection.decided"
+"""The key of a document's decisions in its memo (`worked_out`)."""
+
+
+def _decider(
+    document: LoaDocument, before: CaseNotes, explained: bool
+) -> Callable[[Note, dict[str, Any] | Callable[[], dict[str, Any]]], Decided]:
+    """`_decide` for `document` and the notes in force `before` it, each note decided once per
+    document and state before it (`worked_out`): a document's notes are decided when it is
+    selected and again for the notes in force before the next document of its case, mostly
+    from the same state, and a decision reads nothing else than the note, the document and
+    `before` (compared by value). Decisions with explanations are not kept (they are asked for
+    one at a time)."""
+    if explained:
+        return lambda note, names: _decide(note, document, _got(names), True, before)
+    kept = worked_out(document).setdefault(_DECIDED, {}).setdefault(before, {})
+
+    def decided(note: Note, names: dict[str, Any] | Callable[[], dict[str, Any]]) -> Decided:
+        found = kept.get(id(note))
+        if found is not None and found[0] is note:  # the same note (not one reloaded since)
+            return found[1]
+        result = _decide(note, document, _got(names), False, before)
+        kept[id(note)] = (note, result)
+        return result
+
+    return decided
+
+
+def _got(names: dict[str, Any] | Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    return names if isinstance(names, dict) else names()
+
+
 def decide_notes(
     document: LoaDocument,
     notes: Iterable[Note],
@@ -504,8 +539,16 @@ def decide_notes(
 ) -> tuple[Decision, ...]:
     """The decisions on `document` of some notes, without filling any placeholder (for the
     history of a case, and for a batch that re-checks the notes an edit touched)."""
-    names = _names(document, before)
-    return tuple(_decide(note, document, names, explained, before)[0] for note in notes)
+    names: dict[str, Any] | None = None
+
+    def lazy() -> dict[str, Any]:  # the names only when some note is not decided yet
+        nonlocal names
+        if names is None:
+            names = _names(document, before)
+        return names
+
+    decide_one = _decider(document, before, explained)
+    return tuple(decide_one(note, lazy)[0] for note in notes)
 
 
 def after(before: CaseNotes, decisions: Iterable[Decision], title: str) -> CaseNotes:
@@ -539,8 +582,9 @@ def select_notes(
     by_number = {ln.number: ln for ln in document.case.lines}
     decisions = []
     selected: list[tuple[tuple, SelectedNote]] = []
+    decide_one = _decider(document, before, explained)
     for note in library:
-        decision, lines, text = _decide(note, document, names, explained, before)
+        decision, lines, text = decide_one(note, names)
         decisions.append(decision)
         if decision.included and text is not None:
             selected.extend(_fill(note, text, decision, document, names, by_number))

@@ -356,6 +356,18 @@ _PASSPORT = re.compile(
 _BIRTH = re.compile(r"\b(?:DOB|date\s+of\s+birth|born(?:\s+on)?)\b\s*[:#]?\s*\d", re.IGNORECASE)
 
 
+# Gates of the patterns that need a digit, each a part every match holds: the run of digits
+# the pattern ends with or is made of, or its words (read as the pattern reads them).
+_SSN_DIGITS = re.compile(r"\d{3}[- ]\d{2}[- ]\d{4}")
+_SSN_WORDS = ("ssn", "ssan", "social")
+_NINE_DIGITS_RUN = re.compile(r"\d{9}")
+_BIRTH_WORDS = ("dob", "date", "born")
+_PHONE_DIGITS = re.compile(r"\d{3}[\s.-]\d{4}")
+_PHONE_WORDS = ("tel", "phone", "fax", "mobile", "cell", "dsn")
+"""_PHONE ends with `_PHONE_DIGITS`; _PHONE_LABEL starts with one of these words; _PHONE_INTL
+with a "+"."""
+
+
 def _ssn_shaped(m: re.Match[str]) -> bool:
     area, group, serial = m.groups()
     return (
@@ -374,7 +386,7 @@ def find_contact_data(text: str, *, digits: bool = True) -> tuple[TextHit, ...]:
     document numbers stand)."""
     hits: list[TextHit] = []
     # gates: "@" (_EMAIL); "at" between spaces or brackets (_EMAIL_SPELT); "passport"
-    # (_PASSPORT); a digit (every other pattern)
+    # (_PASSPORT); a digit (every other pattern), and each pattern's own (above)
     has_digit = _DIGIT.search(text) is not None
     if "@" in text:
         hits.extend(TextHit("an e-mail address", m.start(), m.end()) for m in _EMAIL.finditer(text))
@@ -382,11 +394,11 @@ def find_contact_data(text: str, *, digits: bool = True) -> tuple[TextHit, ...]:
         hits.extend(
             TextHit("an e-mail address", m.start(), m.end()) for m in _EMAIL_SPELT.finditer(text)
         )
-    if has_digit:
+    if has_digit and (_SSN_DIGITS.search(text) or _may_hold(text, _SSN_WORDS)):
         hits.extend(
             TextHit("a social security number", m.start(), m.end()) for m in _SSN.finditer(text)
         )
-    if digits and has_digit:
+    if digits and has_digit and _NINE_DIGITS_RUN.search(text):
         hits.extend(
             TextHit("a social security number", m.start(), m.end())
             for m in _NINE_DIGITS.finditer(text)
@@ -398,9 +410,17 @@ def find_contact_data(text: str, *, digits: bool = True) -> tuple[TextHit, ...]:
         )
     if not has_digit:
         return tuple(sorted(set(hits), key=lambda h: (h.start, h.end, h.what)))
-    hits.extend(TextHit("a date of birth", m.start(), m.end()) for m in _BIRTH.finditer(text))
+    if _may_hold(text, _BIRTH_WORDS):
+        hits.extend(TextHit("a date of birth", m.start(), m.end()) for m in _BIRTH.finditer(text))
     taken = [(h.start, h.end) for h in hits]
-    for pattern in (_PHONE, _PHONE_LABEL, _PHONE_INTL):
+    phones = (
+        (_PHONE, _PHONE_DIGITS.search(text) is not None),
+        (_PHONE_LABEL, _may_hold(text, _PHONE_WORDS)),
+        (_PHONE_INTL, "+" in text),
+    )
+    for pattern, gate in phones:
+        if not gate:
+            continue
         for m in pattern.finditer(text):
             if pattern is _PHONE_INTL and len(re.sub(r"\D", "", m.group(0))) < 8:
                 continue
@@ -431,6 +451,10 @@ _CONTACT = re.compile(
     r"\b(?:POC|Attn|ATTN|Attention|Point of Contact|Contact)\s*[:\-]\s*"
     rf"(?:{_NAME}\.?\s+)?{_NAME}\s+{_NAME}"
 )
+_HONORIFIC_NEEDLES = ("Mr", "Ms", "Mx", "Dr", "Miss", "Prof")
+_CONTACT_NEEDLES = ("POC", "Attn", "ATTN", "Attention", "Contact")
+"""The words every match of _HONORIFIC, of _CONTACT starts with (as written: "Mrs" holds "Mr",
+"Point of Contact" holds "Contact")."""
 _SPACE_NAME = re.compile(r"\s[A-Z][a-z]")
 r"""What every match of _HONORIFIC, _RANK and _CONTACT holds: a space, then a name's capital and
 its next letter (the initial of `(?:[A-Z]\.\s+)?` is followed by the name after a space too)."""
@@ -443,7 +467,14 @@ def find_names(text: str) -> tuple[TextHit, ...]:
     # gate: each pattern ends with a name after a space (`\s+{_NAME}`)
     if _SPACE_NAME.search(text) is None:
         return ()
-    for pattern in (_HONORIFIC, _RANK, _CONTACT):
+    patterns = (
+        (_HONORIFIC, _holds(text, _HONORIFIC_NEEDLES)),
+        (_RANK, True),
+        (_CONTACT, _holds(text, _CONTACT_NEEDLES)),
+    )
+    for pattern, gate in patterns:
+        if not gate:
+            continue
         for m in pattern.finditer(text):
             hits.append(TextHit(f"the personal name {m.group(0)!r}", m.start(), m.end()))
     return tuple(sorted(set(hits), key=lambda h: (h.start, h.end, h.what)))
@@ -489,13 +520,41 @@ _TERM_GATES: dict[re.Pattern[str], tuple[bool, tuple[str, ...]]] = {
     _LINE_ITEM: (True, ("item",)),
     _SLS: (True, ("above",)),
 }
-"""Gates of the terminology patterns (see the gates above); _NUMERIC_DATE needs a digit."""
+"""Gates of the terminology patterns (see the gates above); _NUMERIC_DATE's is
+`_may_hold_date`."""
+
+
+_DATE_SEPARATED = re.compile(r"\d[/.-]\d")
+"""What every all-digit date of _NUMERIC_DATE holds ("1/2", "2025-1", "1.2")."""
+_MONTH_NEEDLES = (
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "may",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "oct",
+    "nov",
+    "dec",
+)
+"""What every date of _NUMERIC_DATE with a month's name holds (its first three letters)."""
+
+
+def _may_hold_date(text: str) -> bool:
+    """The gate of _NUMERIC_DATE: digits with a separator between them, or a digit and a
+    month's name."""
+    if _DATE_SEPARATED.search(text) is not None:
+        return True
+    return _DIGIT.search(text) is not None and _may_hold(text, _MONTH_NEEDLES)
 
 
 @lru_cache(maxsize=65536)
 def find_terms(pattern: re.Pattern[str], text: str) -> tuple[TextHit, ...]:
     if pattern is _NUMERIC_DATE:
-        if _DIGIT.search(text) is None:
+        if not _may_hold_date(text):
             return ()
     else:
         gate = _TERM_GATES.get(pattern)

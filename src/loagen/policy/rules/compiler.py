@@ -39,7 +39,10 @@ from .source import source_of
 
 # -- case text in note bodies ------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~])")
+_MD_SPECIAL = "\\`*_[]<>&|~"
+_MD_ESCAPED = str.maketrans({ch: "\\" + ch for ch in _MD_SPECIAL})
+"""Each Markdown character with a backslash before it."""
+_WHITE_RUN = re.compile(r"\s+")
 _MD_LEADING = re.compile(r"^( ?)(?:([-+=#>])|(\d{1,9})([.)])(?= |$))")
 
 
@@ -47,8 +50,11 @@ def escape_markdown(text: str) -> str:
     """Case text made safe to drop into a note body: on one line, with the Markdown characters
     escaped, so it prints exactly as written (no emphasis, link, list or heading can start from
     it). Runs of white space become one space; a space at either end is kept."""
-    text = re.sub(r"\s+", " ", text)
-    text = _MD_SPECIAL.sub(r"\\\1", text)
+    # Printable text holds no white space but the plain space (every other white space
+    # character is a control or a separator), so with no two spaces in a row it has no run.
+    if "  " in text or not text.isprintable():
+        text = _WHITE_RUN.sub(" ", text)
+    text = text.translate(_MD_ESCAPED)
     m = _MD_LEADING.match(text)
     if m:
         lead, mark, digits, dot = m.groups()

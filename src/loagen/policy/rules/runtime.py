@@ -14,15 +14,16 @@ from `document.wording.NOTE_HELPERS`).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import date as Date
 from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
+from operator import attrgetter
 from typing import Any, Literal
 
 from ...case.model import Case, DocumentInfo, Line
-from ...document.assembly import LoaDocument
+from ...document.assembly import LoaDocument, worked_out
 from ...document.costs import CostSummary
 from ...document.wording import NOTE_HELPERS, party
 from ...reference import load_reference
@@ -345,11 +346,10 @@ def _frozen(value: Any) -> Any:
     return value
 
 
-@lru_cache(maxsize=4096)
-def matcher(key: str, expected: Any) -> Callable[[Line], bool]:
-    """A function telling whether a line meets the condition `key=expected` of `lines_with`
-    (made once per condition, not once per line)."""
-    parts, op = condition_key(key)
+def _reader(parts: tuple[str, ...]) -> Callable[[Line], Any]:
+    """A function reading the field `parts` names on a line (None past a field that is None)."""
+    if len(parts) == 1:  # a field of the line itself (a line is never None): read in C
+        return attrgetter(parts[0])
 
     def value(line: Line) -> Any:
         actual: Any = line
@@ -358,6 +358,16 @@ def matcher(key: str, expected: Any) -> Callable[[Line], bool]:
                 return None
             actual = getattr(actual, part)
         return actual
+
+    return value
+
+
+@lru_cache(maxsize=4096)
+def matcher(key: str, expected: Any) -> Callable[[Line], bool]:
+    """A function telling whether a line meets the condition `key=expected` of `lines_with`
+    (made once per condition, not once per line)."""
+    parts, op = condition_key(key)
+    value = _reader(parts)
 
     if op in ORDER_OPS:
         bound = Decimal(str(expected))
@@ -396,8 +406,12 @@ def lines_with(facts: Facts, **conditions: Any) -> LineSet:
     key = tuple(sorted((k, _frozen(v)) for k, v in conditions.items()))
     found = facts.memo.get(key)
     if found is None:
-        tests = [matcher(k, v) for k, v in key]
-        found = facts.memo[key] = LineSet(ln for ln in facts.lines if all(t(ln) for t in tests))
+        # One filter per condition, chained: each line meets the conditions in order up to the
+        # first it fails, as `all` would test them, with the loops in C.
+        kept: Iterable[Line] = facts.lines
+        for k, v in key:
+            kept = filter(matcher(k, v), kept)
+        found = facts.memo[key] = LineSet(kept)
     return found
 
 
@@ -446,11 +460,32 @@ for _name, _func in NOTE_HELPERS.items():
 # -- the names of one document ---------------------------------------------------------------------
 
 
+_FACTS = "rules.facts"
+"""The key of a document's `Facts` and data values in its memo (`worked_out`)."""
+
+
+def _document_facts(document: LoaDocument) -> tuple[Facts, dict[str, Any]]:
+    """The `Facts` of `document` (without notes in force) and the values of its data names,
+    worked out once per document (`worked_out`): a document is decided several times (its
+    notes, the notes in force before the next document, its package checklist and the next
+    one's), and none of this depends on the notes in force."""
+    memo = worked_out(document)
+    found = memo.get(_FACTS)
+    if found is None:
+        lines = LineSet(document.case.lines)
+        facts = Facts(document, lines, change_set(document, lines))
+        found = (facts, {name: data.get(facts) for name, data in DATA.items()})
+        memo[_FACTS] = found
+    return found
+
+
 def document_names(document: LoaDocument, before: CaseNotes = NONE) -> dict[str, Any]:
     """Every name rules and note bodies see for `document`, given the notes in force on the case
-    before it (built once per document)."""
-    lines = LineSet(document.case.lines)
-    facts = Facts(document, lines, change_set(document, lines), before)
-    names = {name: data.get(facts) for name, data in DATA.items()}
+    before it (a new dict each time; what is worked out from the document alone is shared,
+    `lines_with` results included)."""
+    facts, values = _document_facts(document)
+    if before is not facts.before:
+        facts = replace(facts, before=before)  # the same memo: line sets do not read `before`
+    names = dict(values)
     names.update((name, h.bind(facts)) for name, h in HELPERS.items())
     return names
