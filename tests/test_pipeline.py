@@ -182,3 +182,27 @@ def test_a_pipeline_keeping_documents_assembles_each_chain_once_and_again_on_a_c
     write_chain(project.cases / "BN-D-QAA", data)
     changed = keeping.document(path)
     assert changed is not first and changed.case.nickname == "C-130J Aircraft (revised)"
+
+
+def test_each_earlier_document_is_decided_once_for_the_notes_in_force(monkeypatch) -> None:
+    """Building a case's documents in order, the notes in force before each come from the state
+    after the one before it, worked out once: no earlier document is decided twice (it would
+    be decided with its own notes already in force), and the state is the one a fresh pipeline
+    works out."""
+    import loagen.pipeline
+
+    decided: list[str] = []
+    real = loagen.pipeline.decide_notes
+
+    def counted(document, notes, **kwargs):  # noqa: ANN001, ANN202
+        decided.append(document.output_stem)
+        return real(document, notes, **kwargs)
+
+    monkeypatch.setattr(loagen.pipeline, "decide_notes", counted)
+    names = ("basic", "amendment-1", "modification-1", "modification-2")
+    chain = [CASES / "BN-D-QAA" / f"{name}.json" for name in names]
+    pipeline = Builder(Project.at(ROOT))
+    states = [pipeline.notes_before(pipeline.document(path)) for path in chain]
+    assert decided == ["BN-D-QAA-basic", "BN-D-QAA-amendment-1", "BN-D-QAA-modification-1"]
+    fresh = Builder(Project.at(ROOT))
+    assert states[-1] == fresh.notes_before(fresh.document(chain[-1]))

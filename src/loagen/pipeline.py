@@ -212,7 +212,8 @@ class Pipeline:
             start -= 1
         if start > 0:
             state = self._in_force[self._key(files[:start])]
-        for end in range(max(start, 1), len(files)):
+        # files[:start] is decided (its state after is `state`): from the next one on
+        for end in range(start + 1, len(files)):
             earlier = assemble(files[:end])
             if earlier.case.document.notes_in_force is not None:
                 state = CaseNotes.listed(
