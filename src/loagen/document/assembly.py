@@ -175,9 +175,11 @@ def worked_out(document: LoaDocument) -> dict[Any, Any]:
 
 
 _ASSEMBLED: dict[tuple[tuple[str, str], ...], LoaDocument] = {}
-ASSEMBLED_KEPT = 256
+ASSEMBLED_KEPT = 32
 """Documents `assemble` remembers (the earlier documents of a case are assembled again for its
-notes in force, its package checklist and its 36(b) history)."""
+notes in force, its package checklist and its 36(b) history). A case's documents are built
+together, so a few dozen suffice; each holds its validated case files, so more would only
+grow a batch worker's memory with the number of documents (issue 9: flat memory)."""
 
 
 def assemble(files: tuple[CaseFile, ...]) -> LoaDocument:

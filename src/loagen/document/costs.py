@@ -228,7 +228,7 @@ def due_date(month: date) -> date:
     return date(month.year, quarter_start - 1, 15)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _due_months(base: date, first: int, last: int) -> tuple[tuple[date, int], ...]:
     """How many of months `first`..`last` after `base` fall due on each quarterly date (a
     quarter at a time: the months of one calendar quarter share their due date)."""

@@ -273,10 +273,12 @@ def _checks_of_role(role: Role) -> tuple[tuple[int, TextCheck], ...]:
     return tuple((i, c) for i, c in enumerate(_TEXT_CHECKS) if role in c.roles)
 
 
-SCAN_CACHE_SIZE = 32768
+SCAN_CACHE_SIZE = 4096
 """Texts whose scan results are kept (a text with its role; least recently used dropped).
 Most texts repeat from one document to the next (a chain's documents, the standard
-descriptions), so a batch scans each distinct text once; a document has some 200 texts."""
+descriptions), so a batch scans each distinct text once; a document has some 200 texts.
+Sized for memory as well (issue 9: a batch worker's memory stays flat): 4,096 texts hold a
+case's documents and the standard descriptions, with a hit rate close to a larger cache's."""
 
 
 @lru_cache(maxsize=SCAN_CACHE_SIZE)

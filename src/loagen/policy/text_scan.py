@@ -145,7 +145,7 @@ _SPACED = re.compile(r"(?<![A-Za-z])(?:[A-Za-z][ \t.\-_*·•/]{1,2}){2,}[A-Za-z
 _SEPARATORS = re.compile(r"[ \t.\-_*·•/]")
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=4096)
 def normalise(text: str) -> str:
     """`text` as a reader sees it (see the module docstring); plain text comes back as it is."""
     if text.isascii() and not _SPACED.search(text):
@@ -277,7 +277,7 @@ def _merged(spans: list[tuple[int, int]]) -> list[list[int]]:
     return merged
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=4096)
 def find_markings(text: str) -> tuple[TextHit, ...]:
     """Classification markings in `text` (pass it through `normalise` first; see the patterns
     above). Parts of one marking that touch ("SECRET" and "//NOFORN") are reported as one."""
@@ -305,7 +305,7 @@ def find_markings(text: str) -> tuple[TextHit, ...]:
     return tuple(TextHit(f"the marking {text[a:b].strip()!r}", a, b) for a, b in _merged(spans))
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=4096)
 def find_cui(text: str) -> tuple[TextHit, ...]:
     """Controlled unclassified information markings in (normalised) `text`: CUI, FOUO
     ("For Official Use Only"), SBU, LES and distribution statements B to F."""
@@ -378,7 +378,7 @@ def _ssn_shaped(m: re.Match[str]) -> bool:
     )
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=4096)
 def find_contact_data(text: str, *, digits: bool = True) -> tuple[TextHit, ...]:
     """E-mail addresses, phone numbers, social security numbers (with or without separators),
     passport numbers and dates of birth in (normalised) `text`. `digits`: also read a
@@ -460,7 +460,7 @@ r"""What every match of _HONORIFIC, _RANK and _CONTACT holds: a space, then a na
 its next letter (the initial of `(?:[A-Z]\.\s+)?` is followed by the name after a space too)."""
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=4096)
 def find_names(text: str) -> tuple[TextHit, ...]:
     """Personal names where they can be told apart: after an honorific, a rank or 'POC:'."""
     hits = []
@@ -551,7 +551,7 @@ def _may_hold_date(text: str) -> bool:
     return _DIGIT.search(text) is not None and _may_hold(text, _MONTH_NEEDLES)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def find_terms(pattern: re.Pattern[str], text: str) -> tuple[TextHit, ...]:
     if pattern is _NUMERIC_DATE:
         if not _may_hold_date(text):

@@ -31,7 +31,7 @@ _PREVIOUS = (
 
 
 _MONEY: dict[str, str] = {}
-MONEY_CACHE_SIZE = 8192
+MONEY_CACHE_SIZE = 2048
 """Amounts `money` remembers (then it starts again)."""
 
 

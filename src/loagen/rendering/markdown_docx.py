@@ -145,7 +145,7 @@ def plain_paragraphs(text: str) -> list[list[str]] | None:
     return paragraphs
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=2048)
 def markdown_to_wordml(text: str, *, in_table: bool = False, ids: StyleIds = StyleIds()) -> Markup:
     """Convert Markdown to a string of <w:p> elements (safe to insert into document XML).
 

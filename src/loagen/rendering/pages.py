@@ -617,7 +617,7 @@ def _table_margins(styles_xml: bytes) -> dict[str, tuple[float, float, float, fl
 
 
 _DIGITS = bytes.maketrans(b"123456789", b"000000000")
-CACHE_SIZE = 20_000
+CACHE_SIZE = 8192
 """Paragraphs, rows and parts a layout remembers (then it starts again): a few megabytes."""
 
 
