@@ -123,3 +123,15 @@ def test_an_unwritable_cache_only_costs_time(cache, monkeypatch):
     built = _fresh().build(AMENDMENT, cache.parent / "out")
     assert built.docx_path.is_file()
     shutil.rmtree(cache.parent / "out")
+
+
+def test_only_the_newest_entries_are_kept(cache, monkeypatch):
+    monkeypatch.setattr(compile_cache, "KEPT", 3)
+    for i in range(6):
+        compile_cache.write_entry("library", f"{i:040d}", b"x" * i)
+        stamp = 1_000_000_000 + i
+        os.utime(cache / "library" / f"{i:040d}.bin", (stamp, stamp))
+    compile_cache.write_entry("library", "9" * 40, b"newest")
+    kept = sorted(p.name[39] for p in _entries(cache, "library"))
+    assert kept == ["4", "5", "9"]
+    assert compile_cache.read_entry("library", "9" * 40) == b"newest"

@@ -13,7 +13,8 @@ back the next time:
 - an entry that is missing, unreadable or damaged is compiled again and written again: the
   cache only ever saves time;
 - entries are written through a temporary file and a rename, in a folder only the user can
-  read (`~/.cache/loagen`, or `$XDG_CACHE_HOME/loagen`);
+  read (`~/.cache/loagen`, or `$XDG_CACHE_HOME/loagen`), and the newest `KEPT` of each kind
+  are kept;
 - `LOAGEN_CACHE_DIR` names another folder, `LOAGEN_CACHE=off` turns the cache off.
 
 Reading an entry runs no code of its own: the library is rebuilt by an unpickler that only
@@ -36,6 +37,9 @@ CACHE_FORMAT = "1"
 """Bumped when what an entry holds changes shape."""
 MAX_ENTRY = 64 * 1024 * 1024
 """Largest entry read back (bytes); anything larger is compiled again."""
+KEPT = 64
+"""Entries kept of each kind (the oldest written go first): a note library edited in the studio
+makes a new entry at each preview."""
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -121,3 +125,18 @@ def write_entry(kind: str, key: str, data: bytes) -> None:
     except OSError:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        return
+    _prune(path.parent)
+
+
+def _prune(folder: Path) -> None:
+    """Keep the newest `KEPT` entries of a kind."""
+    try:
+        entries = [
+            (e.stat().st_mtime_ns, e.path) for e in os.scandir(folder) if e.name.endswith(".bin")
+        ]
+    except OSError:
+        return
+    for _, old in sorted(entries)[: max(0, len(entries) - KEPT)]:
+        with contextlib.suppress(OSError):
+            os.unlink(old)
