@@ -308,7 +308,8 @@ def write_report(res: dict[str, Any], path: Path) -> None:
             "-",
         ),
         (
-            "Once a process (not in the figures above): note library, the 3 templates",
+            "Once a process (not in the figures above): note library, the 3 templates (read from "
+            "the compile cache, `loagen.compile_cache`, filled by the run's first build)",
             f"{fmt(s['once']['library_ms'], 0, 'ms')}, {fmt(s['once']['templates_ms'], 0, 'ms')} "
             "CPU",
             "-",
