@@ -534,6 +534,7 @@ class _Layout:
         self.table_margins = _table_margins(styles_xml)
         self.parts: dict[tuple[int, int, float, float], int] = {}
         self.table_items: dict[tuple[int, int], tuple[_Item, ...]] = {}
+        self.tables_seen: dict[tuple[int, int], None] = {}
 
     def box(self, xml: str, width: float, table_style: str = "") -> _Box:
         key = (hash(xml), len(xml), width, table_style)
@@ -689,9 +690,8 @@ def _table_margins(styles_xml: bytes) -> dict[str, tuple[float, float, float, fl
 _DIGITS = bytes.maketrans(b"123456789", b"000000000")
 CACHE_SIZE = 8192
 """Paragraphs, rows and parts a layout remembers (then it starts again): a few megabytes."""
-TABLES_SIZE = 256
-"""Whole tables a layout remembers (then it starts again): a line table holds a hundred rows,
-and each document brings a new one, so fewer than the rows."""
+TABLES_SIZE = 64
+"""Whole tables a layout remembers (then it starts again): those that come back."""
 
 
 def _key(xml: str) -> tuple[int, int]:
@@ -705,8 +705,8 @@ def _key(xml: str) -> tuple[int, int]:
     return hash(same), len(same)
 
 
-def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
-    if len(cache) >= CACHE_SIZE:
+def _remember(cache: dict[Any, Any], key: Any, value: Any, size: int = CACHE_SIZE) -> None:
+    if len(cache) >= size:
         cache.clear()
     cache[key] = value
 
@@ -987,14 +987,17 @@ def _items(body: str, layout: _Layout, width: float) -> list[_Item]:
             items.append(_Item(box=box, new_page_after=bool(box.lines) and "<w:sectPr" in block))
             continue
         # Most tables come back exactly from document to document (the cover's, the
-        # information page's): their rows are remembered together, by the table's text.
+        # information page's): their rows are remembered together, by the table's text,
+        # once a table is seen a second time (a line table, new on every document, is not:
+        # a hundred rows kept for nothing would only give the garbage collector more to do).
         key = (hash(block), len(block))
         rows = layout.table_items.get(key)
         if rows is None:
             rows = _table_items(block, layout)
-            if len(layout.table_items) >= TABLES_SIZE:
-                layout.table_items.clear()
-            layout.table_items[key] = rows
+            if key in layout.tables_seen:
+                _remember(layout.table_items, key, rows, TABLES_SIZE)
+            else:
+                _remember(layout.tables_seen, key, None)
         items += rows
     return items
 
