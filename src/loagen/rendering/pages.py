@@ -249,7 +249,7 @@ def _paragraph(p: etree._Element, styles: dict[str, Style], default: Style, widt
                     page_break = True
                 else:
                     pieces.append(("br", "", bold, size))
-    heights = _lines(style, tuple(pieces), width)
+    heights = _measure(style, pieces, width)
     return _Box(list(heights), style.before, style.after, style.keep_next, page_break)
 
 
@@ -274,6 +274,20 @@ def _number_pieces(style: Style) -> tuple[tuple[str, str, bool, float], ...]:
     if not style.numbered:
         return ()
     return (("t", "00.", style.bold, style.size), ("tab", "", style.bold, style.size))
+
+
+def _zeroed(text: str) -> str:
+    """`text` with its digits 1-9 made 0 (through UTF-8: `str.translate` looks each character
+    up in a dictionary, several times slower)."""
+    return text.encode("utf-8", "surrogatepass").translate(_DIGITS).decode("utf-8", "surrogatepass")
+
+
+def _measure(style: Style, pieces: list[tuple[str, str, bool, float]], width: float
+             ) -> tuple[float, ...]:  # fmt: skip
+    """`_lines` of a paragraph, its text's digits read as 0: Arial's digits are all as wide
+    (and none is a space), so the lines are the same, and an amount, a date or a line number
+    lays out as any other of its length (the same few layouts are remembered for them)."""
+    return _lines(style, tuple([(kind, _zeroed(text), b, s) for kind, text, b, s in pieces]), width)
 
 
 @lru_cache(maxsize=8192)
@@ -512,9 +526,15 @@ class _Layout:
     def __init__(self, styles_xml: bytes) -> None:
         self.styles, self.default = styles_of(styles_xml)
         self.boxes: dict[tuple[int, int, float, str], _Box] = {}
-        self.rows: dict[tuple[Any, ...], _Row] = {}
+        self.rows: dict[tuple[int, int, int], _Row] = {}
+        self.tables: dict[tuple[Any, ...], int] = {}
+        """A number for each kind of table (grid, style, margins, borders) rows were laid out
+        in: a row is remembered by its XML's `_key` and that number, a key hashed as fast as
+        three integers (the rows of a document's line table are looked up by the hundred)."""
         self.table_margins = _table_margins(styles_xml)
         self.parts: dict[tuple[int, int, float, float], int] = {}
+        self.table_items: dict[tuple[int, int], tuple[_Item, ...]] = {}
+        self.tables_seen: dict[tuple[int, int], None] = {}
 
     def box(self, xml: str, width: float, table_style: str = "") -> _Box:
         key = (hash(xml), len(xml), width, table_style)
@@ -531,10 +551,63 @@ class _Layout:
         """One table row laid out in columns `grid` points wide, its cells padded by `margins`
         (top, bottom, left, right); a row of a `borderless` table whose cells draw no border
         of their own takes no room for one."""
-        key = (*_key(xml), grid, table_style, margins, borderless)
+        table = self.table(grid, table_style, margins, borderless)
+        key = (*_key(xml), table)
         found = self.rows.get(key)
-        if found is not None:
-            return found
+        if found is None:
+            found = self.measure_row(xml, grid, table_style, margins, borderless)
+            _remember(self.rows, key, found)
+        return found
+
+    def table(self, grid: tuple[float, ...], table_style: str,
+              margins: tuple[float, float, float, float], borderless: bool) -> int:  # fmt: skip
+        """The number of this kind of table in `rows` keys (see `tables`)."""
+        kind = (grid, table_style, margins, borderless)
+        number = self.tables.get(kind)
+        if number is None:
+            if len(self.tables) >= 64:  # numbers are given again: what they named goes
+                self.tables.clear()
+                self.rows.clear()
+            number = self.tables[kind] = len(self.tables)
+        return number
+
+    def table_rows(self, block: str, grid: tuple[float, ...], table_style: str,
+                   margins: tuple[float, float, float, float], borderless: bool
+                   ) -> list[_Row]:  # fmt: skip
+        """`row` of each row of the table `block` (the rows `_elements(block, _ROW, "<w:tr")`
+        finds), read in one pass: the table's XML is cut at each `</w:tr>` (a row ends at the
+        first closing tag after its opening one) and its digits are read as 0 once, for the
+        whole table (`_key`); a remembered row is then looked up without copying its text."""
+        table = self.table(grid, table_style, margins, borderless)
+        texts = block.split("</w:tr>")
+        # "</w:tr>" holds no digit: the zeroed UTF-8 cuts into the same pieces, in order
+        zeroed = block.encode("utf-8", "surrogatepass").translate(_DIGITS).split(b"</w:tr>")
+        rows: list[_Row] = []
+        found_in, match = self.rows.get, _ROW.match
+        for text, same in zip(texts[:-1], zeroed, strict=False):
+            # the row opens at the first opening tag of the piece (none: no row ends here)
+            at = 0 if text.startswith("<w:tr>") else text.find("<w:tr")
+            while at >= 0 and match(text, at) is None:
+                at = text.find("<w:tr", at + 1)
+            if at < 0:
+                continue
+            if at:
+                same = same[len(text[:at].encode("utf-8", "surrogatepass")) :]
+            same += b"</w:tr>"
+            key = (hash(same), len(same), table)
+            found = found_in(key)
+            if found is None:
+                found = self.measure_row(
+                    text[at:] + "</w:tr>", grid, table_style, margins, borderless
+                )
+                _remember(self.rows, key, found)
+            rows.append(found)
+        return rows
+
+    def measure_row(self, xml: str, grid: tuple[float, ...], table_style: str,
+                    margins: tuple[float, float, float, float], borderless: bool
+                    ) -> _Row:  # fmt: skip
+        """`row`, worked out."""
         top, bottom, left, right = margins
         style = self.styles.get(table_style, self.default)
         head = xml[: xml.find("<w:tc")] if "<w:tc" in xml else xml
@@ -559,9 +632,7 @@ class _Layout:
                 keep = keep and box.keep_next
             tallest = max(tallest, top + height + after + bottom)
         border = 0.0 if borderless and "<w:tcBorders" not in xml else BORDER
-        found = _Row(max(tallest + border, minimum), line_height, is_heading, splits, keep)
-        _remember(self.rows, key, found)
-        return found
+        return _Row(max(tallest + border, minimum), line_height, is_heading, splits, keep)
 
     def margins(self, tbl_pr: str, table_style: str) -> tuple[float, float, float, float]:
         """The cell margins of a table: its own (`tbl_pr`, its properties' XML), else its
@@ -619,6 +690,8 @@ def _table_margins(styles_xml: bytes) -> dict[str, tuple[float, float, float, fl
 _DIGITS = bytes.maketrans(b"123456789", b"000000000")
 CACHE_SIZE = 8192
 """Paragraphs, rows and parts a layout remembers (then it starts again): a few megabytes."""
+TABLES_SIZE = 64
+"""Whole tables a layout remembers (then it starts again): those that come back."""
 
 
 def _key(xml: str) -> tuple[int, int]:
@@ -632,13 +705,19 @@ def _key(xml: str) -> tuple[int, int]:
     return hash(same), len(same)
 
 
-def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
-    if len(cache) >= CACHE_SIZE:
+def _remember(cache: dict[Any, Any], key: Any, value: Any, size: int = CACHE_SIZE) -> None:
+    if len(cache) >= size:
         cache.clear()
     cache[key] = value
 
 
 _STYLE_ONLY = re.compile(r'^<w:pStyle w:val="([^"]+)"/>$')
+_SIMPLE_PARAGRAPH = re.compile(
+    r'<w:p><w:pPr><w:pStyle w:val="([^"]+)"/></w:pPr>'
+    r'((?:<w:r><w:t(?: xml:space="preserve")?>[^<]*</w:t></w:r>)*)</w:p>'
+)
+"""A paragraph of a style and runs of text alone (no run properties, tabs or breaks)."""
+_SIMPLE_TEXT = re.compile(r'<w:t(?: xml:space="preserve")?>([^<]*)</w:t>')
 _BOLD_PROP = re.compile(r'<w:b(?: w:val="([^"]*)")?/>')
 _SIZE_PROP = re.compile(r'<w:sz w:val="(\d+)"/>')
 _ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'"}
@@ -667,6 +746,23 @@ def _quick_paragraph(xml: str, styles: dict[str, Style], default: Style, width: 
                      in_table: Style | None) -> _Box:  # fmt: skip
     """`_paragraph` read straight from the XML text for the paragraphs loagen's renderer
     writes (a style, runs of text, tabs and breaks, bold and size); anything else is parsed."""
+    simple = _SIMPLE_PARAGRAPH.fullmatch(xml)
+    if simple is not None:
+        # the commonest paragraph (a style, and runs of text only): read in one match
+        style_id = simple.group(1)
+        style = styles.get(style_id, default)
+        if in_table is not None and style.exact == 0 and style.line != in_table.line:
+            style = _in_table(style, in_table)
+        size, bold = style.size, style.bold
+        pieces = list(_number_pieces(style))
+        for text in _SIMPLE_TEXT.findall(xml, simple.start(2), simple.end(2)):
+            if text:
+                if "&" in text:
+                    text = _ENTITY.sub(lambda m: _ENTITIES[m.group(0)], text)
+                pieces.append(("t", text, bold, size))
+        heights = _measure(style, pieces, width)
+        return _Box(list(heights), style.before, style.after, style.keep_next,
+                    style.page_break_before)  # fmt: skip
     ppr = _inner(xml, "<w:pPr>", "</w:pPr>")
     style_id = None
     if ppr is not None:
@@ -708,7 +804,7 @@ def _quick_paragraph(xml: str, styles: dict[str, Style], default: Style, width: 
                     page_break = True
                 else:
                     pieces.append(("br", "", bold, size))
-    heights = _lines(style, tuple(pieces), width)
+    heights = _measure(style, pieces, width)
     return _Box(list(heights), style.before, style.after, style.keep_next, page_break)
 
 
@@ -781,7 +877,7 @@ def _plain_paragraph(xml: str, ppr: str, styles: dict[str, Style], default: Styl
             if "&" in text:
                 text = _XML_ENTITY.sub(lambda e: _XML_ENTITIES[e.group(0)], text)
             pieces.append(("t", text, bold, size))
-    heights = _lines(style, tuple(pieces), width)
+    heights = _measure(style, pieces, width)
     return _Box(list(heights), style.before, style.after, style.keep_next, style.page_break_before)
 
 
@@ -890,21 +986,39 @@ def _items(body: str, layout: _Layout, width: float) -> list[_Item]:
             box = layout.box(block, width)
             items.append(_Item(box=box, new_page_after=bool(box.lines) and "<w:sectPr" in block))
             continue
-        style_m = _TABLE_STYLE.search(block)
-        table_style = style_m.group(1) if style_m else ""
-        grid_end = block.find("</w:tblGrid>")
-        grid = tuple(int(w) * TWIP for w in _GRID.findall(block[:grid_end] if grid_end > 0 else ""))
-        properties = block[: block.find("<w:tblGrid")] if "<w:tblGrid" in block else ""
-        margins = layout.margins(properties, table_style)
-        borders = _TABLE_BORDERS.search(properties)
-        borderless = borders is not None and not _DRAWN_BORDER.search(borders.group(1))
-        heading = 0.0
-        for row_xml in _elements(block, _ROW, "<w:tr"):
-            row = layout.row(row_xml, grid, table_style, margins, borderless)
-            items.append(_Item(row=row, heading=0.0 if row.heading else heading))
-            if row.heading:
-                heading += row.height
+        # Most tables come back exactly from document to document (the cover's, the
+        # information page's): their rows are remembered together, by the table's text,
+        # once a table is seen a second time (a line table, new on every document, is not:
+        # a hundred rows kept for nothing would only give the garbage collector more to do).
+        key = (hash(block), len(block))
+        rows = layout.table_items.get(key)
+        if rows is None:
+            rows = _table_items(block, layout)
+            if key in layout.tables_seen:
+                _remember(layout.table_items, key, rows, TABLES_SIZE)
+            else:
+                _remember(layout.tables_seen, key, None)
+        items += rows
     return items
+
+
+def _table_items(block: str, layout: _Layout) -> tuple[_Item, ...]:
+    """The rows of the table `block`, each under the heading rows before it."""
+    items: list[_Item] = []
+    style_m = _TABLE_STYLE.search(block)
+    table_style = style_m.group(1) if style_m else ""
+    grid_end = block.find("</w:tblGrid>")
+    grid = tuple(int(w) * TWIP for w in _GRID.findall(block[:grid_end] if grid_end > 0 else ""))
+    properties = block[: block.find("<w:tblGrid")] if "<w:tblGrid" in block else ""
+    margins = layout.margins(properties, table_style)
+    borders = _TABLE_BORDERS.search(properties)
+    borderless = borders is not None and not _DRAWN_BORDER.search(borders.group(1))
+    heading = 0.0
+    for row in layout.table_rows(block, grid, table_style, margins, borderless):
+        items.append(_Item(row=row, heading=0.0 if row.heading else heading))
+        if row.heading:
+            heading += row.height
+    return tuple(items)
 
 
 def _chain(items: list[_Item], start: int, pages: _Pages) -> float:
