@@ -575,6 +575,10 @@ def _worker_main(
     signal.signal(signal.SIGTERM, _exit_on_term)
     sys.unraisablehook = _term_again
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+    # What the worker inherited (the library, the templates, the modules) lives as long as it
+    # does: the garbage collector need not walk it at each collection, and a forked worker's
+    # pages then stay shared with the parent's
+    gc.freeze()
     try:
         while True:
             try:
