@@ -1802,22 +1802,43 @@ def _gates() -> list[tuple[re.Pattern[str], Callable[[str], bool]]]:
         (t._ENUMERATOR, has("(")),
         (t._CUI, may(*t._CUI_NEEDLES)),
         (t._EMAIL, has("@")),
-        (t._EMAIL_SPELT, lambda text: t._SPELT_AT.search(text) is not None),
+        (t._EMAIL_SPELT, both(search(t._SPELT_AT), t._may_spell_email)),
         (t._PASSPORT, may("passport")),
         (t._HONORIFIC, both(name, has(*t._HONORIFIC_NEEDLES))),
-        (t._RANK, name),
+        (t._RANK, both(name, search(t._RANK_GATE))),
         (t._CONTACT, both(name, has(*t._CONTACT_NEEDLES))),
         (t._NUMERIC_DATE, both(digit, t._may_hold_date)),
-        (t._SSN, both(digit, either(search(t._SSN_DIGITS), may(*t._SSN_WORDS)))),
-        (t._NINE_DIGITS, both(digit, search(t._NINE_DIGITS_RUN))),
+        (
+            t._SSN,
+            both(
+                digit,
+                either(both(search(t._DIGIT_RUN), search(t._SSN_DIGITS)), may(*t._SSN_WORDS)),
+            ),
+        ),
+        (t._NINE_DIGITS, both(digit, search(t._DIGIT_RUN), search(t._NINE_DIGITS_RUN))),
         (t._BIRTH, both(digit, may(*t._BIRTH_WORDS))),
-        (t._PHONE, both(digit, search(t._PHONE_DIGITS))),
+        (t._PHONE, both(digit, search(t._DIGIT_RUN), search(t._PHONE_DIGITS))),
         (t._PHONE_LABEL, both(digit, may(*t._PHONE_WORDS))),
         (t._PHONE_INTL, both(digit, has("+"))),
     ]
     for pattern, (folded, needles) in t._TERM_GATES.items():
         gates.append((pattern, may(*needles) if folded else has(*needles)))
     return gates
+
+
+def test_each_term_pattern_starts_with_its_start() -> None:
+    """`find_terms` tries a terminology pattern only where its start is: every match of
+    each pattern starts with it (read as the pattern reads it)."""
+    from loagen.policy import text_scan as t
+
+    assert set(t._TERM_STARTS) == set(t._TERM_GATES)
+    for pattern, start in t._TERM_STARTS.items():
+        folded = t._TERM_GATES[pattern][0]
+        assert bool(pattern.flags & re.IGNORECASE) == folded
+        for text in ("customer's", "Purchasers", "U.S. will", "USG", "line item", "above SLS"):
+            for m in pattern.finditer(text):
+                seen = m.group(0).lower() if folded else m.group(0)
+                assert seen.startswith(start), (pattern.pattern, text)
 
 
 PIECES = st.sampled_from(
@@ -1883,6 +1904,17 @@ PIECES = st.sampled_from(
         "USG",
         "line item",
         "above SLS",
+        "Lt Col Jane Doe",
+        "CW3 Bo Day",
+        "MSgt Al Roe",
+        "jo [ at ] army.mil",
+        "jo at 10.5",
+        " at ",
+        "(at)",
+        "5 Jan",
+        "Sept.",
+        "may",
+        "123",
         "\u212a",
         "\u017f",
         "\u0130",
