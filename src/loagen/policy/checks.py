@@ -2648,9 +2648,9 @@ def bpc_nickname(ctx: Context) -> Iterator[Hit]:
 
 
 def _package_findings(ctx: Context, severity: str) -> Iterator[Hit]:
-    found = checklist_for(ctx.document, ctx.selection)
-    if not found.tracked:
+    if ctx.case.package is None:  # not tracked (`Checklist.tracked`): nothing to work out
         return
+    found = checklist_for(ctx.document, ctx.selection)
     for req in found.missing:
         if req.severity == severity:
             yield Hit(
@@ -2680,6 +2680,8 @@ def package_approval(ctx: Context) -> Iterator[Hit]:
 )
 def package_document(ctx: Context) -> Iterator[Hit]:
     yield from _package_findings(ctx, "warning")
+    if ctx.case.package is None:  # the notices are about package entries: there are none
+        return
     for path, message in checklist_for(ctx.document, ctx.selection).notices:
         yield Hit(path, message)
 
