@@ -438,7 +438,10 @@ def _fill(
     by_number: dict[str, Any],
 ) -> list[tuple[tuple, SelectedNote]]:
     chosen = [by_number[n] for n in decision.lines if n in by_number]
-    names = {
+    # One scope for the note, its line names set anew for each text filled (a line note is
+    # filled once per line, and the document's names are some forty): a body reads the scope
+    # while it is filled and keeps nothing of it.
+    scope = {
         **names,
         "rule_lines": LineSet(by_number[n] for n in decision.rule_lines if n in by_number),
     }
@@ -448,7 +451,7 @@ def _fill(
         jobs = [(tuple(chosen), {"note_lines": LineSet(chosen)})]
     out = []
     for about, extra in jobs:
-        scope = {**names, **extra}
+        scope.update(extra)
         try:
             body = _tidy(text.compiled_body.render(scope))
             title = (
