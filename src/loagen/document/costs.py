@@ -39,7 +39,7 @@ its deposit share plus the supply support surcharge, the balance billed as requi
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -454,6 +454,21 @@ def cost_summary(
         schedule_reason=reason,
         initial_deposit=deposit,
         deposit_surcharge=deposit_surcharge,
+    )
+
+
+def without_schedule(summary: CostSummary) -> CostSummary:
+    """What `cost_summary` gives with `with_schedule` false, from what it gave for the same
+    chain, base date and latest offer expiration date with the schedule: everything before the
+    payment schedule is worked out alike (an Amendment's previous totals are its previous
+    document's costs, most often assembled just before it)."""
+    return replace(
+        summary,
+        schedule=(),
+        schedule_source="none",
+        schedule_reason="not computed",
+        initial_deposit=ZERO,
+        deposit_surcharge=ZERO,
     )
 
 
