@@ -214,7 +214,30 @@ MAX_NODES = 200_000
 def _check_shape(data: Any) -> None:
     """Refuse data nested deeper than MAX_DEPTH or holding more than MAX_NODES values (before
     validation, whose error messages would otherwise walk all of it). Only the objects and
-    lists are visited: the texts and numbers in them are counted, not walked."""
+    lists are visited: the texts and numbers in them are counted, not walked.
+
+    Every case file is looked at one level at a time, without the paths; only data that fails
+    is walked again by `_refuse_shape`, which says where (a file within the limits passes
+    both, one beyond them fails both)."""
+    count = 0
+    depth = 1
+    level = [data]
+    while level:
+        if depth > MAX_DEPTH:
+            _refuse_shape(data)
+        below: list[Any] = []
+        for value in level:
+            count += len(value)
+            items = value.values() if isinstance(value, dict) else value
+            below += [v for v in items if isinstance(v, (dict, list))]
+        if count > MAX_NODES:
+            _refuse_shape(data)
+        level = below
+        depth += 1
+
+
+def _refuse_shape(data: Any) -> None:
+    """`_check_shape` value by value, with the path of each: raises the first refusal."""
     stack: list[tuple[Any, int, str]] = [(data, 1, "")]
     count = 0
     while stack:
