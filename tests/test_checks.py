@@ -1955,3 +1955,24 @@ def test_gated_scans_find_what_the_patterns_find(text: str) -> None:
     assert [h.what for h in find_contact_data(text) if "passport" in h.what] == (
         ["a passport number"] if "port" in text else []
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            PIECES,
+            FILLER,
+            st.sampled_from(["Line 001", "lines 002-004", "LINE 003 through 005", "airline 004"]),
+        ),
+        max_size=8,
+    ).map("".join)
+)
+def test_patterns_tried_where_they_start_find_what_finditer_finds(text: str) -> None:
+    from loagen.policy import checks
+    from loagen.policy import text_scan as t
+
+    starts = {**t._TERM_STARTS, checks._LINE_REF: "line"}
+    for pattern, start in starts.items():
+        found = [(m.span(), m.groups()) for m in t.matches_from(pattern, text, start)]
+        assert found == [(m.span(), m.groups()) for m in pattern.finditer(text)], pattern.pattern

@@ -49,6 +49,7 @@ from .text_scan import (
     find_names,
     find_terms,
     free_text,
+    matches_from,
     normalise,
 )
 
@@ -1367,6 +1368,11 @@ def wwrs_terms(ctx: Context) -> Iterator[Hit]:
 def wwrs_note(ctx: Context) -> Iterator[Hit]:
     if ctx.selection is None or any(ln.is_wwrs_seller for ln in ctx.case.lines):
         return
+    # The gate of `_speaks_of_wwrs` asked once of all the notes' texts together (lines apart,
+    # so no needle is made across two texts): most documents hold neither word anywhere.
+    texts = "\n".join(t for note in ctx.selection.notes for t in (note.title, note.id, note.body))
+    if not _may_hold(texts, ("worldwide", "wwrs")):
+        return
     for note in ctx.selection.notes:
         # The WWRS wording may be a note of its own or a paragraph of another (the line item
         # descriptions): look at the title, the id and the printed text.
@@ -1518,6 +1524,8 @@ def training_separate(ctx: Context) -> Iterator[Hit]:
                 f"{_line(ln)} is a {ln.kind} line with training data; training goes on a "
                 "separate training line",
             )
+        if ln.kind not in ("training", "medical"):
+            continue
         text = f"{ln.description} {ln.line_note or ''}"
         if ln.kind == "training" and _MEDICAL_SERVICES.search(text):
             yield Hit(
@@ -2273,7 +2281,7 @@ def line_note_references(ctx: Context) -> Iterator[Hit]:
     for path, ln in ctx.lines:
         if not ln.line_note:
             continue
-        for m in _LINE_REF.finditer(ln.line_note):
+        for m in matches_from(_LINE_REF, ln.line_note, "line"):
             for number in filter(None, (m.group(1), m.group(2))):
                 if number in on_doc:
                     continue

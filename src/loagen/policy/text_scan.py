@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import typing
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache, lru_cache
 from typing import Any, Literal, NamedTuple
 
@@ -633,36 +633,39 @@ def find_terms(pattern: re.Pattern[str], text: str) -> tuple[TextHit, ...]:
     if pattern is _NUMERIC_DATE:
         if not _may_hold_date(text):
             return ()
+        found: Iterable[re.Match[str]] = pattern.finditer(text)
     else:
         gate = _TERM_GATES.get(pattern)
-        if gate is not None:
+        if gate is None:
+            found = pattern.finditer(text)
+        else:
             folded, needles = gate
             if not (_may_hold if folded else _holds)(text, needles):
                 return ()
-            start = _TERM_STARTS[pattern]
-            if not folded:
-                return _matches_from(pattern, text, text, start)
-            if text.isascii():  # its lower case has the same length, letter for letter
-                return _matches_from(pattern, text, text.lower(), start)
-    return tuple(TextHit(m.group(0), m.start(), m.end()) for m in pattern.finditer(text))
+            found = matches_from(pattern, text, _TERM_STARTS[pattern])
+    return tuple(TextHit(m.group(0), m.start(), m.end()) for m in found)
 
 
-def _matches_from(
-    pattern: re.Pattern[str], text: str, seen: str, start: str
-) -> tuple[TextHit, ...]:
+def matches_from(pattern: re.Pattern[str], text: str, start: str) -> Iterator[re.Match[str]]:
     """What `pattern.finditer(text)` finds, for a pattern every match of which starts with
-    `start` as found in `seen` (`text`, or its lower case for a pattern read case-insensitively,
-    index for index): the pattern is tried at those places only, not at every place of the text.
-    Like finditer, the next match is looked for from the end of the last one; `match` at a
-    place still reads the text before it (`\b`, look-behinds)."""
-    hits = []
+    `start` (lower case for a pattern read with re.IGNORECASE): in ASCII text, or in any text for
+    a pattern read as written, the pattern is tried where `start` is only, not at every place of
+    the text (in the text's lower case for re.IGNORECASE, which for ASCII text is what it
+    compares, index for index). Like finditer, the next match is looked for from the end of the
+    last one; `match` at a place still reads the text before it (`\b`, look-behinds)."""
+    if not pattern.flags & re.IGNORECASE:
+        seen = text
+    elif text.isascii():
+        seen = text.lower()
+    else:
+        yield from pattern.finditer(text)
+        return
     end = 0
     i = seen.find(start)
     while i >= 0:
         if i >= end:
             m = pattern.match(text, i)
             if m is not None:
-                hits.append(TextHit(m.group(0), m.start(), m.end()))
+                yield m
                 end = m.end()
         i = seen.find(start, i + 1)
-    return tuple(hits)
