@@ -1802,7 +1802,7 @@ def _gates() -> list[tuple[re.Pattern[str], Callable[[str], bool]]]:
         (t._ENUMERATOR, has("(")),
         (t._CUI, may(*t._CUI_NEEDLES)),
         (t._EMAIL, has("@")),
-        (t._EMAIL_SPELT, both(search(t._SPELT_AT), t._may_spell_email)),
+        (t._EMAIL_SPELT, t._may_spell_email),
         (t._PASSPORT, may("passport")),
         (t._HONORIFIC, both(name, has(*t._HONORIFIC_NEEDLES))),
         (t._RANK, both(name, search(t._RANK_GATE))),

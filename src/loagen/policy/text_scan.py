@@ -338,7 +338,6 @@ _EMAIL_SPELT = re.compile(
     r"(?:mil|gov|com|org|net|edu|int|us|uk|[a-z]{2})\b",
     re.IGNORECASE,
 )
-_SPELT_AT_WORD = re.compile(r"(?<=[\s\[({<])at(?=[\s\])}>])", re.IGNORECASE)
 _AFTER_AT = re.compile(rf"(?:\s*[\])}}>]\s*|\s+)[A-Za-z0-9-]+{_DOT}", re.IGNORECASE)
 
 
@@ -346,11 +345,15 @@ def _may_spell_email(text: str) -> bool:
     """The gate of _EMAIL_SPELT (" at " is a common word, and the pattern backtracks over every
     word before it): every match holds its _AT, the first label of the domain and the _DOT after
     it (of the repeated group or the last). Both forms of _AT have "at" between a space or an
-    opening bracket and a space or a closing bracket (`_SPELT_AT_WORD`), then the rest of the
-    _AT, which `_AFTER_AT` reads on with the label and the _DOT."""
-    if _SPELT_AT.search(text) is None:  # a quicker first look
-        return False
-    return any(_AFTER_AT.match(text, m.end()) for m in _SPELT_AT_WORD.finditer(text))
+    opening bracket and a space or a closing bracket (a match of `_SPELT_AT`), then the rest of
+    the _AT, which `_AFTER_AT` reads on with the label and the _DOT. Each match of _SPELT_AT is
+    looked at, overlapping ones too (" at at "): the next is looked for one place on."""
+    m = _SPELT_AT.search(text)
+    while m is not None:
+        if _AFTER_AT.match(text, m.start() + 3) is not None:
+            return True
+        m = _SPELT_AT.search(text, m.start() + 1)
+    return False
 
 
 _PHONE = re.compile(
