@@ -341,6 +341,13 @@ def previous_path(path: Path, previous: str) -> Path:
     `previous` is a file name in the case's folder ("basic.json"): an absolute path, a path
     into another folder, a hidden file, a name with a NUL, or a link that leads out of the
     folder is refused (nothing of it is read)."""
+    return _previous(path, previous)[0]
+
+
+def _previous(path: Path, previous: str, folder: Path | None = None) -> tuple[Path, Path, Path]:
+    """`previous_path`, with what it resolved: (the file, the file resolved, the folder
+    resolved). `folder`: `path`'s folder resolved already (`load_chain` follows a chain within
+    one folder, and resolving a path reads every folder above it)."""
     where = {"source": path, "location": "document.previous"}
     if "\x00" in previous or not previous.strip():
         raise HistoryError("document.previous is not a file name", **where)
@@ -361,7 +368,8 @@ def previous_path(path: Path, previous: str) -> Path:
             **where,
         )
     target = path.parent / name
-    folder = path.parent.resolve()
+    if folder is None:
+        folder = path.parent.resolve()
     try:
         resolved = target.resolve()
     except (OSError, RuntimeError):
@@ -372,7 +380,7 @@ def previous_path(path: Path, previous: str) -> Path:
             "previous documents must be in the same folder",
             **where,
         )
-    return target
+    return target, resolved, folder
 
 
 MAX_CHAIN = 500
@@ -394,8 +402,11 @@ def load_chain(
     chain: list[CaseFile] = []
     seen: set[Path] = set()
     current: Path | None = path
+    resolved: Path | None = None  # `current` resolved, when `_previous` resolved it
+    folder: Path | None = None  # the chain's folder resolved (one folder: `previous_path`)
     while current is not None:
-        resolved = current.resolve()
+        if resolved is None:
+            resolved = current.resolve()
         if resolved in seen:
             names = " -> ".join(str(c.path) for c in chain)
             raise HistoryError(
@@ -429,7 +440,10 @@ def load_chain(
             )
         chain.append(loaded)
         prev = loaded.case.document.previous
-        current = previous_path(current, prev) if prev else None
+        if prev:
+            current, resolved, folder = _previous(current, prev, folder)
+        else:
+            current = None
     chain.reverse()
     if chain[0].case.document.kind != "Basic":
         raise HistoryError(
