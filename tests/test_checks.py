@@ -1802,22 +1802,43 @@ def _gates() -> list[tuple[re.Pattern[str], Callable[[str], bool]]]:
         (t._ENUMERATOR, has("(")),
         (t._CUI, may(*t._CUI_NEEDLES)),
         (t._EMAIL, has("@")),
-        (t._EMAIL_SPELT, lambda text: t._SPELT_AT.search(text) is not None),
+        (t._EMAIL_SPELT, t._may_spell_email),
         (t._PASSPORT, may("passport")),
         (t._HONORIFIC, both(name, has(*t._HONORIFIC_NEEDLES))),
-        (t._RANK, name),
+        (t._RANK, both(name, search(t._RANK_GATE))),
         (t._CONTACT, both(name, has(*t._CONTACT_NEEDLES))),
         (t._NUMERIC_DATE, both(digit, t._may_hold_date)),
-        (t._SSN, both(digit, either(search(t._SSN_DIGITS), may(*t._SSN_WORDS)))),
-        (t._NINE_DIGITS, both(digit, search(t._NINE_DIGITS_RUN))),
+        (
+            t._SSN,
+            both(
+                digit,
+                either(both(search(t._DIGIT_RUN), search(t._SSN_DIGITS)), may(*t._SSN_WORDS)),
+            ),
+        ),
+        (t._NINE_DIGITS, both(digit, search(t._DIGIT_RUN), search(t._NINE_DIGITS_RUN))),
         (t._BIRTH, both(digit, may(*t._BIRTH_WORDS))),
-        (t._PHONE, both(digit, search(t._PHONE_DIGITS))),
+        (t._PHONE, both(digit, search(t._DIGIT_RUN), search(t._PHONE_DIGITS))),
         (t._PHONE_LABEL, both(digit, may(*t._PHONE_WORDS))),
         (t._PHONE_INTL, both(digit, has("+"))),
     ]
     for pattern, (folded, needles) in t._TERM_GATES.items():
         gates.append((pattern, may(*needles) if folded else has(*needles)))
     return gates
+
+
+def test_each_term_pattern_starts_with_its_start() -> None:
+    """`find_terms` tries a terminology pattern only where its start is: every match of
+    each pattern starts with it (read as the pattern reads it)."""
+    from loagen.policy import text_scan as t
+
+    assert set(t._TERM_STARTS) == set(t._TERM_GATES)
+    for pattern, start in t._TERM_STARTS.items():
+        folded = t._TERM_GATES[pattern][0]
+        assert bool(pattern.flags & re.IGNORECASE) == folded
+        for text in ("customer's", "Purchasers", "U.S. will", "USG", "line item", "above SLS"):
+            for m in pattern.finditer(text):
+                seen = m.group(0).lower() if folded else m.group(0)
+                assert seen.startswith(start), (pattern.pattern, text)
 
 
 PIECES = st.sampled_from(
@@ -1883,6 +1904,17 @@ PIECES = st.sampled_from(
         "USG",
         "line item",
         "above SLS",
+        "Lt Col Jane Doe",
+        "CW3 Bo Day",
+        "MSgt Al Roe",
+        "jo [ at ] army.mil",
+        "jo at 10.5",
+        " at ",
+        "(at)",
+        "5 Jan",
+        "Sept.",
+        "may",
+        "123",
         "\u212a",
         "\u017f",
         "\u0130",
@@ -1923,3 +1955,24 @@ def test_gated_scans_find_what_the_patterns_find(text: str) -> None:
     assert [h.what for h in find_contact_data(text) if "passport" in h.what] == (
         ["a passport number"] if "port" in text else []
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            PIECES,
+            FILLER,
+            st.sampled_from(["Line 001", "lines 002-004", "LINE 003 through 005", "airline 004"]),
+        ),
+        max_size=8,
+    ).map("".join)
+)
+def test_patterns_tried_where_they_start_find_what_finditer_finds(text: str) -> None:
+    from loagen.policy import checks
+    from loagen.policy import text_scan as t
+
+    starts = {**t._TERM_STARTS, checks._LINE_REF: "line"}
+    for pattern, start in starts.items():
+        found = [(m.span(), m.groups()) for m in t.matches_from(pattern, text, start)]
+        assert found == [(m.span(), m.groups()) for m in pattern.finditer(text)], pattern.pattern

@@ -300,3 +300,32 @@ def test_a_computed_schedule_always_adds_up_to_the_total(lines, pch, transport) 
     assert all(row.amount >= 0 for row in c.schedule)
     cumulative = [row.cumulative for row in c.schedule]
     assert cumulative == sorted(cumulative) and cumulative[-1] == c.total_estimated_cost
+
+
+def test_previous_costs_taken_from_the_previous_document_are_the_ones_worked_out() -> None:
+    """`assemble` takes an Amendment's previous totals from its previous document when it
+    remembers it (`without_schedule`): the same as working them out without the schedule."""
+    from loagen.case.loading import load_chain
+    from loagen.document import assembly
+    from loagen.document.costs import without_schedule
+    from loagen.project import find_case_files
+
+    from .conftest import CASES
+
+    seen = 0
+    for path in find_case_files([CASES]):
+        files = load_chain(path)
+        if len(files) < 2:
+            continue
+        earlier = tuple(f.case for f in files[:-1])
+        worked_out = cost_summary(
+            earlier,
+            base_date=base_date(earlier),
+            latest_oed=latest_offer_expiration(earlier),
+            with_schedule=False,
+        )
+        previous = assembly.assemble(files[:-1])
+        assert without_schedule(previous.costs) == worked_out
+        assert assembly.assemble(files).previous_costs == worked_out
+        seen += 1
+    assert seen

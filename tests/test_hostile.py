@@ -328,3 +328,37 @@ def test_a_template_that_is_not_a_word_file_is_a_clear_error(tmp_path: Path):
     root = _project(tmp_path)
     (root / "templates" / "basic.docx").write_bytes(b"not a zip at all")
     refused(loagen("templates", "--check", project=root), 5, "not a Word document")
+
+
+def test_the_shape_check_refuses_as_the_walk_with_paths_does(monkeypatch) -> None:
+    """`_check_shape` looks at a level at a time and leaves saying where to `_refuse_shape`:
+    the same data is refused, with the same message and place, by both."""
+    import random
+
+    from loagen.case import loading
+
+    monkeypatch.setattr(loading, "MAX_DEPTH", 5)
+    monkeypatch.setattr(loading, "MAX_NODES", 60)
+    rng = random.Random(7)
+
+    def grow(depth: int) -> object:
+        if depth > 7 or rng.random() < 0.3:
+            return rng.choice([1, "x", None])
+        if rng.random() < 0.5:
+            return [grow(depth + 1) for _ in range(rng.randint(0, 4))]
+        return {f"k{i}": grow(depth + 1) for i in range(rng.randint(0, 4))}
+
+    def outcome(check, data) -> tuple[str, str] | None:
+        try:
+            check(data)
+        except loading._Refused as exc:
+            return exc.message, exc.where
+        return None
+
+    refused = 0
+    for _ in range(3000):
+        data = {"a": grow(1), "b": grow(1)}
+        found = outcome(loading._refuse_shape, data)
+        assert outcome(loading._check_shape, data) == found
+        refused += found is not None
+    assert 100 < refused < 2900

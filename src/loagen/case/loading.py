@@ -214,7 +214,30 @@ MAX_NODES = 200_000
 def _check_shape(data: Any) -> None:
     """Refuse data nested deeper than MAX_DEPTH or holding more than MAX_NODES values (before
     validation, whose error messages would otherwise walk all of it). Only the objects and
-    lists are visited: the texts and numbers in them are counted, not walked."""
+    lists are visited: the texts and numbers in them are counted, not walked.
+
+    Every case file is looked at one level at a time, without the paths; only data that fails
+    is walked again by `_refuse_shape`, which says where (a file within the limits passes
+    both, one beyond them fails both)."""
+    count = 0
+    depth = 1
+    level = [data]
+    while level:
+        if depth > MAX_DEPTH:
+            _refuse_shape(data)
+        below: list[Any] = []
+        for value in level:
+            count += len(value)
+            items = value.values() if isinstance(value, dict) else value
+            below += [v for v in items if isinstance(v, (dict, list))]
+        if count > MAX_NODES:
+            _refuse_shape(data)
+        level = below
+        depth += 1
+
+
+def _refuse_shape(data: Any) -> None:
+    """`_check_shape` value by value, with the path of each: raises the first refusal."""
     stack: list[tuple[Any, int, str]] = [(data, 1, "")]
     count = 0
     while stack:
@@ -318,6 +341,13 @@ def previous_path(path: Path, previous: str) -> Path:
     `previous` is a file name in the case's folder ("basic.json"): an absolute path, a path
     into another folder, a hidden file, a name with a NUL, or a link that leads out of the
     folder is refused (nothing of it is read)."""
+    return _previous(path, previous)[0]
+
+
+def _previous(path: Path, previous: str, folder: Path | None = None) -> tuple[Path, Path, Path]:
+    """`previous_path`, with what it resolved: (the file, the file resolved, the folder
+    resolved). `folder`: `path`'s folder resolved already (`load_chain` follows a chain within
+    one folder, and resolving a path reads every folder above it)."""
     where = {"source": path, "location": "document.previous"}
     if "\x00" in previous or not previous.strip():
         raise HistoryError("document.previous is not a file name", **where)
@@ -338,7 +368,8 @@ def previous_path(path: Path, previous: str) -> Path:
             **where,
         )
     target = path.parent / name
-    folder = path.parent.resolve()
+    if folder is None:
+        folder = path.parent.resolve()
     try:
         resolved = target.resolve()
     except (OSError, RuntimeError):
@@ -349,7 +380,7 @@ def previous_path(path: Path, previous: str) -> Path:
             "previous documents must be in the same folder",
             **where,
         )
-    return target
+    return target, resolved, folder
 
 
 MAX_CHAIN = 500
@@ -371,8 +402,11 @@ def load_chain(
     chain: list[CaseFile] = []
     seen: set[Path] = set()
     current: Path | None = path
+    resolved: Path | None = None  # `current` resolved, when `_previous` resolved it
+    folder: Path | None = None  # the chain's folder resolved (one folder: `previous_path`)
     while current is not None:
-        resolved = current.resolve()
+        if resolved is None:
+            resolved = current.resolve()
         if resolved in seen:
             names = " -> ".join(str(c.path) for c in chain)
             raise HistoryError(
@@ -406,7 +440,10 @@ def load_chain(
             )
         chain.append(loaded)
         prev = loaded.case.document.previous
-        current = previous_path(current, prev) if prev else None
+        if prev:
+            current, resolved, folder = _previous(current, prev, folder)
+        else:
+            current = None
     chain.reverse()
     if chain[0].case.document.kind != "Basic":
         raise HistoryError(

@@ -16,7 +16,7 @@ from typing import Any
 from ..case.history import Changes, compare
 from ..case.loading import CaseFile, load_chain
 from ..case.model import Case
-from .costs import CostSummary, cost_summary
+from .costs import CostSummary, cost_summary, without_schedule
 from .wording import case_description, document_title, purchaser_reference, state_description
 
 
@@ -182,13 +182,21 @@ together, so a few dozen suffice; each holds its validated case files, so more w
 grow a batch worker's memory with the number of documents (issue 9: flat memory)."""
 
 
+def _assembled(files: tuple[CaseFile, ...]) -> LoaDocument | None:
+    """The document of `files` if `assemble` remembers it (assembled from these very files)."""
+    found = _ASSEMBLED.get(tuple((str(f.path), f.sha256) for f in files))
+    if found is not None and all(a is b for a, b in zip(found.files, files, strict=True)):
+        return found
+    return None
+
+
 def assemble(files: tuple[CaseFile, ...]) -> LoaDocument:
     """Derive history, costs, wording and dates for the last snapshot of `files` (a document is
     a frozen value: the same chain of file contents gives the same one, worked out once)."""
-    key = tuple((str(f.path), f.sha256) for f in files)
-    found = _ASSEMBLED.get(key)
-    if found is not None and all(a is b for a, b in zip(found.files, files, strict=True)):
+    found = _assembled(files)
+    if found is not None:
         return found
+    key = tuple((str(f.path), f.sha256) for f in files)
     document = _assemble(files)
     if len(_ASSEMBLED) >= ASSEMBLED_KEPT:
         del _ASSEMBLED[next(iter(_ASSEMBLED))]
@@ -204,7 +212,9 @@ def _assemble(files: tuple[CaseFile, ...]) -> LoaDocument:
     base = base_date(chain)
     latest = latest_offer_expiration(chain)
     previous_costs = None
-    if previous is not None:
+    if previous is not None and (known := _assembled(files[:-1])) is not None:
+        previous_costs = without_schedule(known.costs)
+    elif previous is not None:
         earlier = chain[:-1]
         previous_costs = cost_summary(
             earlier,

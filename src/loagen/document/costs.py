@@ -39,7 +39,7 @@ its deposit share plus the supply support surcharge, the balance billed as requi
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -245,12 +245,6 @@ def _due_months(base: date, first: int, last: int) -> tuple[tuple[date, int], ..
     return tuple(out)
 
 
-def _spread(line: Line, amount: Decimal, base: date, span: tuple[int, int]) -> dict[date, Decimal]:
-    first, last = line.month_range or span
-    per_month = amount / (last - first + 1)
-    return {day: per_month * count for day, count in _due_months(base, first, last)}
-
-
 def no_schedule_reason(case: Case, total: Decimal, ref: Reference) -> str | None:
     for term in case.terms_of_sale:
         if ref.term_flag(term, "no_payment_schedule"):
@@ -295,15 +289,21 @@ def standard_schedule(
     if base is None:  # no date at all: everything is due with acceptance
         everything = up_front.surcharge + sum(surcharges.values(), ZERO)
         return (PaymentRow("Initial Deposit", None, total, total),), whole(everything)
-    ranges = [ln.month_range for ln in case.lines if ln.month_range]
+    months = [ln.month_range for ln in case.lines]
+    ranges = [r for r in months if r]
     span = (min(r[0] for r in ranges), max(r[1] for r in ranges)) if ranges else (1, 1)
     due: dict[date, Decimal] = defaultdict(lambda: ZERO)
     due_surcharge: dict[date, Decimal] = defaultdict(lambda: ZERO)
-    for ln in case.lines:
-        for day, amount in _spread(ln, shares[ln.number], base, span).items():
-            due[day] += amount
-        for day, amount in _spread(ln, surcharges.get(ln.number, ZERO), base, span).items():
-            due_surcharge[day] += amount
+    for ln, line_months in zip(case.lines, months, strict=True):
+        # `_spread` of the line's money, then of its surcharge, over the same quarters
+        first, last = line_months or span
+        quarters = _due_months(base, first, last)
+        per_month = shares[ln.number] / (last - first + 1)
+        for day, count in quarters:
+            due[day] += per_month * count
+        per_month = surcharges.get(ln.number, ZERO) / (last - first + 1)
+        for day, count in quarters:
+            due_surcharge[day] += per_month * count
     as_of = as_of or base
     later = sorted(d for d in due.keys() | due_surcharge.keys() if d > as_of)
     deposit_surcharge = up_front.surcharge + sum(
@@ -362,15 +362,19 @@ def cost_summary(
     case = chain[-1]
     dates = line_dates(chain, base_date)
     line_costs = []
+    rates: dict[date | None, Decimal] = {}  # the rate in force on each date (`rate_on`)
     for ln in case.lines:
         day = dates.get(ln.number)
         exempt, waived = line_exemption(case, ln, day, ref)
-        in_force = rate_on(day, ref)
+        in_force = rates.get(day)
+        if in_force is None:
+            in_force = rates[day] = rate_on(day, ref)
         rate = ZERO if exempt else in_force
+        total = ln.total
         line_costs.append(
             LineCost(
-                ln.number, ln.total, rate, day, whole(ln.total * rate),
-                whole(ln.total * in_force) if waived else ZERO, exempt,
+                ln.number, total, rate, day, whole(total * rate),
+                whole(total * in_force) if waived else ZERO, exempt,
             )
         )  # fmt: skip
     net = sum((c.total for c in line_costs), ZERO)
@@ -454,6 +458,21 @@ def cost_summary(
         schedule_reason=reason,
         initial_deposit=deposit,
         deposit_surcharge=deposit_surcharge,
+    )
+
+
+def without_schedule(summary: CostSummary) -> CostSummary:
+    """What `cost_summary` gives with `with_schedule` false, from what it gave for the same
+    chain, base date and latest offer expiration date with the schedule: everything before the
+    payment schedule is worked out alike (an Amendment's previous totals are its previous
+    document's costs, most often assembled just before it)."""
+    return replace(
+        summary,
+        schedule=(),
+        schedule_source="none",
+        schedule_reason="not computed",
+        initial_deposit=ZERO,
+        deposit_surcharge=ZERO,
     )
 
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 
 from ..case.model import Line
 from ..reference import load_reference
@@ -185,6 +186,13 @@ def _uninvert(text: str) -> str:
     return f"{modifier} {head}"
 
 
+NAMES_KEPT = 4096
+"""MASL descriptions (and names) whose reader's form is kept: the form depends on the text
+alone, and a batch names the same few hundred standard descriptions in every document (its
+costs, state description and notes)."""
+
+
+@lru_cache(maxsize=NAMES_KEPT)
 def reader_name(description: str, *, title: bool) -> str:
     """The MASL description as a reader writes it: 'JAVELIN COMMAND LAUNCH UNIT' ->
     'Javelin Command Launch Unit' (`title`, for Major Defense Equipment) or 'SUPPORT EQUIPMENT'
@@ -266,6 +274,7 @@ def _pluralisable(word: str) -> bool:
     return word.lower() not in SMALL_WORDS
 
 
+@lru_cache(maxsize=NAMES_KEPT)
 def pluralise(name: str) -> str:
     """`name` with its head noun in the plural: 'Javelin Command Launch Unit' -> 'Javelin
     Command Launch Units', 'lithium battery' -> 'lithium batteries', 'tactical radio AN/PRC-117G'

@@ -345,8 +345,10 @@ def percent(rate: Decimal | int | float | str) -> str:
     return f"{value:f}%"
 
 
+@lru_cache(maxsize=256)
 def _fields(cls: type) -> frozenset[str]:
-    """The data fields of a model or dataclass (never methods or internals)."""
+    """The data fields of a model or dataclass (never methods or internals); asked for every
+    item `grouped` reads, of a few classes only."""
     if dataclasses.is_dataclass(cls):
         return frozenset(f.name for f in dataclasses.fields(cls))
     return frozenset(getattr(cls, "model_fields", None) or ())

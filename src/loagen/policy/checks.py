@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import cache, cached_property, lru_cache
+from functools import cache, cached_property, lru_cache, partial
 from typing import Literal, NamedTuple
 
 from ..case.model import Case, Line
@@ -49,6 +49,7 @@ from .text_scan import (
     find_names,
     find_terms,
     free_text,
+    matches_from,
     normalise,
 )
 
@@ -310,15 +311,13 @@ def _scan(ctx: Context, check: TextCheck, message: Callable[[TextHit, str], str]
 # == rules: AP9.T1 classified data, PII, terminology ============================================
 
 
-def _contact_in_references(text: str) -> tuple[TextHit, ...]:
-    return find_contact_data(text, digits=False)
+# (partial objects: called on every text a batch has not seen, a Python function in between
+# would cost a call of its own)
+_contact_in_references = partial(find_contact_data, digits=False)
 
 
 def _terms(pattern: re.Pattern[str]) -> Callable[[str], tuple[TextHit, ...]]:
-    def find(text: str) -> tuple[TextHit, ...]:
-        return find_terms(pattern, text)
-
-    return find
+    return partial(find_terms, pattern)
 
 
 # What the rules below look for in the free text, and where. Markings are looked for in every
@@ -1369,6 +1368,11 @@ def wwrs_terms(ctx: Context) -> Iterator[Hit]:
 def wwrs_note(ctx: Context) -> Iterator[Hit]:
     if ctx.selection is None or any(ln.is_wwrs_seller for ln in ctx.case.lines):
         return
+    # The gate of `_speaks_of_wwrs` asked once of all the notes' texts together (lines apart,
+    # so no needle is made across two texts): most documents hold neither word anywhere.
+    texts = "\n".join(t for note in ctx.selection.notes for t in (note.title, note.id, note.body))
+    if not _may_hold(texts, ("worldwide", "wwrs")):
+        return
     for note in ctx.selection.notes:
         # The WWRS wording may be a note of its own or a paragraph of another (the line item
         # descriptions): look at the title, the id and the printed text.
@@ -1520,6 +1524,8 @@ def training_separate(ctx: Context) -> Iterator[Hit]:
                 f"{_line(ln)} is a {ln.kind} line with training data; training goes on a "
                 "separate training line",
             )
+        if ln.kind not in ("training", "medical"):
+            continue
         text = f"{ln.description} {ln.line_note or ''}"
         if ln.kind == "training" and _MEDICAL_SERVICES.search(text):
             yield Hit(
@@ -2275,7 +2281,7 @@ def line_note_references(ctx: Context) -> Iterator[Hit]:
     for path, ln in ctx.lines:
         if not ln.line_note:
             continue
-        for m in _LINE_REF.finditer(ln.line_note):
+        for m in matches_from(_LINE_REF, ln.line_note, "line"):
             for number in filter(None, (m.group(1), m.group(2))):
                 if number in on_doc:
                     continue
@@ -2650,9 +2656,9 @@ def bpc_nickname(ctx: Context) -> Iterator[Hit]:
 
 
 def _package_findings(ctx: Context, severity: str) -> Iterator[Hit]:
-    found = checklist_for(ctx.document, ctx.selection)
-    if not found.tracked:
+    if ctx.case.package is None:  # not tracked (`Checklist.tracked`): nothing to work out
         return
+    found = checklist_for(ctx.document, ctx.selection)
     for req in found.missing:
         if req.severity == severity:
             yield Hit(
@@ -2682,6 +2688,8 @@ def package_approval(ctx: Context) -> Iterator[Hit]:
 )
 def package_document(ctx: Context) -> Iterator[Hit]:
     yield from _package_findings(ctx, "warning")
+    if ctx.case.package is None:  # the notices are about package entries: there are none
+        return
     for path, message in checklist_for(ctx.document, ctx.selection).notices:
         yield Hit(path, message)
 

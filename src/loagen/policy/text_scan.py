@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import typing
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache, lru_cache
 from typing import Any, Literal, NamedTuple
 
@@ -26,6 +26,10 @@ from ..case.model import NOT_BLANK, Case
 
 Role = Literal["party", "reference", "title", "prose", "record"]
 """Roles of free-text fields, so each scanner reads only where its rule applies."""
+
+# The scanners below (find_markings, find_cui, find_contact_data, find_names, find_terms) keep
+# no answers of their own: `checks.scanned` keeps what they find in each text, once for all of
+# them, and a second cache a scanner would only cost its look-up on every new text.
 
 # -- the free text of a case ------------------------------------------------------------------
 
@@ -277,7 +281,6 @@ def _merged(spans: list[tuple[int, int]]) -> list[list[int]]:
     return merged
 
 
-@lru_cache(maxsize=4096)
 def find_markings(text: str) -> tuple[TextHit, ...]:
     """Classification markings in `text` (pass it through `normalise` first; see the patterns
     above). Parts of one marking that touch ("SECRET" and "//NOFORN") are reported as one."""
@@ -305,7 +308,6 @@ def find_markings(text: str) -> tuple[TextHit, ...]:
     return tuple(TextHit(f"the marking {text[a:b].strip()!r}", a, b) for a, b in _merged(spans))
 
 
-@lru_cache(maxsize=4096)
 def find_cui(text: str) -> tuple[TextHit, ...]:
     """Controlled unclassified information markings in (normalised) `text`: CUI, FOUO
     ("For Official Use Only"), SBU, LES and distribution statements B to F."""
@@ -336,6 +338,24 @@ _EMAIL_SPELT = re.compile(
     r"(?:mil|gov|com|org|net|edu|int|us|uk|[a-z]{2})\b",
     re.IGNORECASE,
 )
+_AFTER_AT = re.compile(rf"(?:\s*[\])}}>]\s*|\s+)[A-Za-z0-9-]+{_DOT}", re.IGNORECASE)
+
+
+def _may_spell_email(text: str) -> bool:
+    """The gate of _EMAIL_SPELT (" at " is a common word, and the pattern backtracks over every
+    word before it): every match holds its _AT, the first label of the domain and the _DOT after
+    it (of the repeated group or the last). Both forms of _AT have "at" between a space or an
+    opening bracket and a space or a closing bracket (a match of `_SPELT_AT`), then the rest of
+    the _AT, which `_AFTER_AT` reads on with the label and the _DOT. Each match of _SPELT_AT is
+    looked at, overlapping ones too (" at at "): the next is looked for one place on."""
+    m = _SPELT_AT.search(text)
+    while m is not None:
+        if _AFTER_AT.match(text, m.start() + 3) is not None:
+            return True
+        m = _SPELT_AT.search(text, m.start() + 1)
+    return False
+
+
 _PHONE = re.compile(
     r"(?<![\w/.-])(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}(?![\w/-])"
 )
@@ -358,6 +378,9 @@ _BIRTH = re.compile(r"\b(?:DOB|date\s+of\s+birth|born(?:\s+on)?)\b\s*[:#]?\s*\d"
 
 # Gates of the patterns that need a digit, each a part every match holds: the run of digits
 # the pattern ends with or is made of, or its words (read as the pattern reads them).
+_DIGIT_RUN = re.compile(r"\d\d\d")
+"""Three digits in a row: what _SSN_DIGITS, _NINE_DIGITS_RUN and _PHONE_DIGITS all hold (most
+texts with digits have none, and one search answers for the three)."""
 _SSN_DIGITS = re.compile(r"\d{3}[- ]\d{2}[- ]\d{4}")
 _SSN_WORDS = ("ssn", "ssan", "social")
 _NINE_DIGITS_RUN = re.compile(r"\d{9}")
@@ -378,7 +401,6 @@ def _ssn_shaped(m: re.Match[str]) -> bool:
     )
 
 
-@lru_cache(maxsize=4096)
 def find_contact_data(text: str, *, digits: bool = True) -> tuple[TextHit, ...]:
     """E-mail addresses, phone numbers, social security numbers (with or without separators),
     passport numbers and dates of birth in (normalised) `text`. `digits`: also read a
@@ -388,17 +410,18 @@ def find_contact_data(text: str, *, digits: bool = True) -> tuple[TextHit, ...]:
     # gates: "@" (_EMAIL); "at" between spaces or brackets (_EMAIL_SPELT); "passport"
     # (_PASSPORT); a digit (every other pattern), and each pattern's own (above)
     has_digit = _DIGIT.search(text) is not None
+    digit_run = has_digit and _DIGIT_RUN.search(text) is not None
     if "@" in text:
         hits.extend(TextHit("an e-mail address", m.start(), m.end()) for m in _EMAIL.finditer(text))
-    if _SPELT_AT.search(text):
+    if _may_spell_email(text):
         hits.extend(
             TextHit("an e-mail address", m.start(), m.end()) for m in _EMAIL_SPELT.finditer(text)
         )
-    if has_digit and (_SSN_DIGITS.search(text) or _may_hold(text, _SSN_WORDS)):
+    if has_digit and ((digit_run and _SSN_DIGITS.search(text)) or _may_hold(text, _SSN_WORDS)):
         hits.extend(
             TextHit("a social security number", m.start(), m.end()) for m in _SSN.finditer(text)
         )
-    if digits and has_digit and _NINE_DIGITS_RUN.search(text):
+    if digits and digit_run and _NINE_DIGITS_RUN.search(text):
         hits.extend(
             TextHit("a social security number", m.start(), m.end())
             for m in _NINE_DIGITS.finditer(text)
@@ -414,7 +437,7 @@ def find_contact_data(text: str, *, digits: bool = True) -> tuple[TextHit, ...]:
         hits.extend(TextHit("a date of birth", m.start(), m.end()) for m in _BIRTH.finditer(text))
     taken = [(h.start, h.end) for h in hits]
     phones = (
-        (_PHONE, _PHONE_DIGITS.search(text) is not None),
+        (_PHONE, digit_run and _PHONE_DIGITS.search(text) is not None),
         (_PHONE_LABEL, _may_hold(text, _PHONE_WORDS)),
         (_PHONE_INTL, "+" in text),
     )
@@ -451,6 +474,17 @@ _CONTACT = re.compile(
     r"\b(?:POC|Attn|ATTN|Attention|Point of Contact|Contact)\s*[:\-]\s*"
     rf"(?:{_NAME}\.?\s+)?{_NAME}\s+{_NAME}"
 )
+_RANK_NEEDLES = (
+    "LT", "Lt", "COL", "Col", "MAJ", "Maj", "CPT", "CW", "WO1", "CSM", "SG", "SFC", "PFC", "Brig",
+    "Capt", "CAPT", "Sgt", "SrA", "A1C", "ADM", "Adm", "CDR", "Cdr", "CPO", "GEN", "Gen", "MG",
+    "BG", "ENS", "CPL", "SPC",
+)  # fmt: skip
+"""What every match of _RANK starts with (as written): a part of each rank of _RANKS and
+_AMBIGUOUS_RANKS ("LT" of "LTG", "1LT" and "LTJG", "SG" of "SGM", "MSG" and "SGT", "Sgt" of
+"CMSgt", "ADM" of "VADM", "CDR" of "LCDR", "CPO" of "MCPO", "CW" of "CWO")."""
+_RANK_GATE = re.compile("|".join(_RANK_NEEDLES))
+"""The gate of _RANK: one of `_RANK_NEEDLES` (one search of literals costs less than looking
+for each, and far less than _RANK, which is tried at every place of a text)."""
 _HONORIFIC_NEEDLES = ("Mr", "Ms", "Mx", "Dr", "Miss", "Prof")
 _CONTACT_NEEDLES = ("POC", "Attn", "ATTN", "Attention", "Contact")
 """The words every match of _HONORIFIC, of _CONTACT starts with (as written: "Mrs" holds "Mr",
@@ -460,7 +494,6 @@ r"""What every match of _HONORIFIC, _RANK and _CONTACT holds: a space, then a na
 its next letter (the initial of `(?:[A-Z]\.\s+)?` is followed by the name after a space too)."""
 
 
-@lru_cache(maxsize=4096)
 def find_names(text: str) -> tuple[TextHit, ...]:
     """Personal names where they can be told apart: after an honorific, a rank or 'POC:'."""
     hits = []
@@ -469,7 +502,7 @@ def find_names(text: str) -> tuple[TextHit, ...]:
         return ()
     patterns = (
         (_HONORIFIC, _holds(text, _HONORIFIC_NEEDLES)),
-        (_RANK, True),
+        (_RANK, _RANK_GATE.search(text) is not None),
         (_CONTACT, _holds(text, _CONTACT_NEEDLES)),
     )
     for pattern, gate in patterns:
@@ -543,21 +576,99 @@ _MONTH_NEEDLES = (
 """What every date of _NUMERIC_DATE with a month's name holds (its first three letters)."""
 
 
+_DATE_NAMED = re.compile(
+    r"\d[-\s]?(?:jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec)"
+    r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*\.?\s+\d",
+    re.IGNORECASE,
+)
+"""What every date of _NUMERIC_DATE with a month's name holds, read as the pattern reads it: a
+digit then the month ("5-Jan-25", "3Sept25"), or the month's name then a space and a digit
+("January 5, 2025", "Sept. 5"). Month names are common words ("may", "march", "separate"), so
+this is asked where the needles are in the text; in ASCII text, at each needle only
+(`_DAY_BEFORE`, `_DAY_AFTER`: the two sides of this pattern around the month)."""
+_DAY_BEFORE = re.compile(r"\d[-\s]?")
+_DAY_AFTER = re.compile(r"\w*\.?\s+\d")
+
+
+def _named_date_at_needle(low: str) -> bool:
+    """Whether ASCII text in lower case `low` holds a match of `_DATE_NAMED` (lower case is what
+    re.IGNORECASE compares for ASCII text): looked for around each month's needle."""
+    for needle in _MONTH_NEEDLES:
+        i = low.find(needle)
+        while i >= 0:
+            if _DAY_AFTER.match(low, i + 3) is not None:
+                return True
+            if i >= 1 and (
+                _DAY_BEFORE.fullmatch(low, i - 1, i) is not None
+                or (i >= 2 and _DAY_BEFORE.fullmatch(low, i - 2, i) is not None)
+            ):
+                return True
+            i = low.find(needle, i + 1)
+    return False
+
+
 def _may_hold_date(text: str) -> bool:
     """The gate of _NUMERIC_DATE: digits with a separator between them, or a digit and a
-    month's name."""
+    month's name (`_DATE_NAMED`)."""
     if _DATE_SEPARATED.search(text) is not None:
         return True
-    return _DIGIT.search(text) is not None and _may_hold(text, _MONTH_NEEDLES)
+    if _DIGIT.search(text) is None:
+        return False
+    if not text.isascii():
+        return _DATE_NAMED.search(text) is not None
+    low = text.lower()
+    return any(n in low for n in _MONTH_NEEDLES) and _named_date_at_needle(low)
 
 
-@lru_cache(maxsize=8192)
+_TERM_STARTS: dict[re.Pattern[str], str] = {
+    _CUSTOMER: "customer",
+    _PURCHASER: "purchaser",
+    _LINE_ITEM: "line",
+    _SLS: "above",
+    _US_NOUN: "U.S.",
+    _USG: "USG",
+}
+"""What every match of a terminology pattern starts with (after its `\b`), read as the gate
+of `_TERM_GATES` reads it (case-insensitively or as written)."""
+
+
 def find_terms(pattern: re.Pattern[str], text: str) -> tuple[TextHit, ...]:
     if pattern is _NUMERIC_DATE:
         if not _may_hold_date(text):
             return ()
+        found: Iterable[re.Match[str]] = pattern.finditer(text)
     else:
         gate = _TERM_GATES.get(pattern)
-        if gate is not None and not (_may_hold if gate[0] else _holds)(text, gate[1]):
-            return ()
-    return tuple(TextHit(m.group(0), m.start(), m.end()) for m in pattern.finditer(text))
+        if gate is None:
+            found = pattern.finditer(text)
+        else:
+            folded, needles = gate
+            if not (_may_hold if folded else _holds)(text, needles):
+                return ()
+            found = matches_from(pattern, text, _TERM_STARTS[pattern])
+    return tuple(TextHit(m.group(0), m.start(), m.end()) for m in found)
+
+
+def matches_from(pattern: re.Pattern[str], text: str, start: str) -> Iterator[re.Match[str]]:
+    """What `pattern.finditer(text)` finds, for a pattern every match of which starts with
+    `start` (lower case for a pattern read with re.IGNORECASE): in ASCII text, or in any text for
+    a pattern read as written, the pattern is tried where `start` is only, not at every place of
+    the text (in the text's lower case for re.IGNORECASE, which for ASCII text is what it
+    compares, index for index). Like finditer, the next match is looked for from the end of the
+    last one; `match` at a place still reads the text before it (`\b`, look-behinds)."""
+    if not pattern.flags & re.IGNORECASE:
+        seen = text
+    elif text.isascii():
+        seen = text.lower()
+    else:
+        yield from pattern.finditer(text)
+        return
+    end = 0
+    i = seen.find(start)
+    while i >= 0:
+        if i >= end:
+            m = pattern.match(text, i)
+            if m is not None:
+                yield m
+                end = m.end()
+        i = seen.find(start, i + 1)

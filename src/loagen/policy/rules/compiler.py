@@ -453,8 +453,25 @@ def _explain(
 def _numbers(lines: Any, n: dict[str, Any]) -> tuple[str, ...]:
     if not lines:
         return ()
-    order = {ln.number: i for i, ln in enumerate(n["lines"])}
+    order = _order(n["lines"])
     return tuple(sorted({ln.number for ln in lines}, key=lambda x: order.get(x, len(order))))
+
+
+_last_order: tuple[Any, dict[str, int]] = ((), {})
+
+
+def _order(lines: Any) -> dict[str, int]:
+    """Each line number of the document's `lines` with its place: made once per document, not
+    once per rule that names lines (a document's names hold one line set, asked for by every
+    rule in turn). The last one is kept, with the line set it was made from."""
+    global _last_order
+    last = _last_order  # one read: another thread may replace it
+    if last[0] is lines:
+        return last[1]
+    order = {ln.number: i for i, ln in enumerate(lines)}
+    if isinstance(lines, tuple):  # a line set cannot change: its order can be kept
+        _last_order = (lines, order)
+    return order
 
 
 def decide(rule: Rule, names: dict[str, Any]) -> Outcome:

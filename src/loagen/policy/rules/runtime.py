@@ -117,7 +117,8 @@ class Facts:
     before: CaseNotes = NONE
     """The notes in force on the case before this document (`in_force`)."""
     memo: dict[Any, LineSet] = field(default_factory=dict, compare=False)
-    """`lines_with` results by their conditions (several notes ask the same)."""
+    """`lines_with` and `lines_with_item` results by their conditions (several notes ask the
+    same)."""
 
 
 @dataclass(frozen=True)
@@ -436,7 +437,15 @@ def in_force(facts: Facts, *note_ids: str) -> bool:
 @helper("lines_with_item", returns="lines", check="traits", bound=True)
 def lines_with_item(facts: Facts, *traits: str) -> LineSet:
     """The lines whose `items` hold any of the traits named: lines_with_item("nvd")."""
-    return LineSet(ln for ln in facts.lines if any(t in ln.items for t in traits))
+    if not all(type(t) is str for t in traits):  # not a constant: worked out, not kept
+        return LineSet(ln for ln in facts.lines if any(t in ln.items for t in traits))
+    key = ("lines_with_item", traits)  # beside `lines_with`'s keys, whose items are pairs
+    found = facts.memo.get(key)
+    if found is None:
+        found = facts.memo[key] = LineSet(
+            ln for ln in facts.lines if any(t in ln.items for t in traits)
+        )
+    return found
 
 
 @helper("has_term", check="terms", bound=True)
