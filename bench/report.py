@@ -317,7 +317,9 @@ def write_report(res: dict[str, Any], path: Path) -> None:
         (
             f"Manifest size ({man['count']} documents)",
             f"median {man['median']:.0f} B, p90 {man['p90']} B, max **{man['max']} B**; "
-            f"{man['over_5000']} over 5,000 B, {man['over_target']} over 5 KiB",
+            f"{man['over_5000']} over 5,000 B, {man['over_target']} over 5 KiB; and once in the "
+            "output folder, the note index of the library (`.loagen/notes-*.json`): "
+            f"{', '.join(f'{b} B' for b in man.get('note_index_bytes', [])) or 'none'}",
             "naive writes none",
         ),
         (

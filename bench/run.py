@@ -782,7 +782,9 @@ def _manifests(folder: Path) -> dict[str, Any]:
             size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
             keys[name] = keys.get(name, 0) + size
     sizes.sort()
+    index = [p.stat().st_size for p in sorted((folder / ".loagen").glob("notes-*.json"))]
     return {
+        "note_index_bytes": index,
         "count": len(sizes),
         "median": statistics.median(sizes),
         "p90": sizes[int(0.9 * (len(sizes) - 1))],
