@@ -4,6 +4,7 @@ checked against LibreOffice's layout (skipped without LibreOffice and poppler)."
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import shutil
 import subprocess
@@ -336,3 +337,130 @@ def test_a_paragraph_read_from_its_text_lays_out_as_parsed(
     assert read is not None
     parsed = pages._paragraph(pages._fragment(xml), styles, default, width, in_table)
     assert read == parsed
+
+
+# -- the flow of paragraphs and rows onto pages, against the object-per-item flow it replaced -----
+
+
+class _OldPages:
+    def __init__(self, height: float) -> None:
+        self.height, self.count, self.used, self.pending = height, 1, 0.0, 0.0
+
+    def new_page(self) -> None:
+        self.count += 1
+        self.used = 0.0
+        self.pending = 0.0
+
+    def place(self, box: pages._Box) -> None:
+        if box.page_break_before and self.used > 0:
+            self.new_page()
+        top = self.used == 0 and not box.page_break_before
+        before = 0.0 if top else max(box.before, self.pending)
+        self.pending = 0.0
+        need_first = before + sum(box.lines[:2])
+        if need_first > self.height - self.used and self.used > 0 and need_first <= self.height:
+            self.new_page()
+            before = 0.0
+        self.used += before
+        lines, i = box.lines, 0
+        while i < len(lines):
+            if self.used + lines[i] > self.height + 0.01 and self.used > 0:
+                if i == 1 and len(lines) > 1:
+                    self.used -= lines[0]
+                    i = 0
+                elif len(lines) - i == 1 and i >= 2:
+                    self.used -= lines[i - 1]
+                    i -= 1
+                self.new_page()
+            self.used += lines[i]
+            i += 1
+        self.pending = box.after
+
+    def place_row(self, height: float, heading: float, line: float, splits: bool) -> None:
+        self.used += self.pending
+        self.pending = 0.0
+        if self.used + height <= self.height + pages.KEEP_SLACK or self.used == 0:
+            self.used += min(height, self.height)
+            return
+        fits = math.floor((self.height - self.used - pages.BORDER) / line) * line if splits else 0.0
+        self.new_page()
+        if fits < line:
+            self.used += heading + min(height, self.height - heading)
+        else:
+            self.used += heading + (height - fits)
+
+
+def _old_chain(items: list[tuple], start: int, flow: _OldPages) -> float:
+    total, after = 0.0, flow.pending
+    for index in range(start, len(items)):
+        box, row, _, new_page_after, keeps = items[index]
+        if index > start and box is not None and box.page_break_before:
+            break
+        last = not keeps or new_page_after
+        if box is not None:
+            gap = max(after, box.before) if (flow.used > 0 or index > start) else 0.0
+            total += gap + sum(box.lines[:2] if last else box.lines)
+            after = box.after
+        else:
+            total += after + row.height
+            after = 0.0
+        if last or total > flow.height:
+            break
+    return total
+
+
+def _old_flow(items: list[tuple], height: float) -> int:
+    if not items:
+        return 0
+    flow = _OldPages(height)
+    for index, (box, row, heading, new_page_after, keeps) in enumerate(items):
+        if keeps:
+            need = _old_chain(items, index, flow)
+            room = flow.height - flow.used + pages.KEEP_SLACK
+            if need > room and flow.used > 0 and need <= height:
+                flow.new_page()
+        if box is not None:
+            flow.place(box)
+        else:
+            flow.place_row(row.height, heading, row.line, row.splits)
+        if new_page_after:
+            flow.new_page()
+    return flow.count
+
+
+_SIZES = st.sampled_from([0.0, 3.0, 10.0, 12.65, 14.3, 40.0, 150.0, 333.3, 700.0])
+_BOXES = st.builds(
+    pages._Box,
+    st.lists(st.sampled_from([9.2, 12.65, 14.3, 16.0, 30.0]), max_size=12),
+    _SIZES, _SIZES, st.booleans(), st.booleans(),
+)  # fmt: skip
+_ROWS = st.builds(
+    pages._Row,
+    _SIZES, st.sampled_from([8.0, 12.65, 14.3]), st.booleans(), st.booleans(), st.booleans(),
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.one_of(_BOXES, st.lists(_ROWS, min_size=1, max_size=8)), max_size=25),
+    st.lists(st.booleans(), min_size=25, max_size=25),
+    st.sampled_from([200.0, 648.0, 676.8]),
+)
+def test_the_flow_lays_out_as_the_object_per_item_flow(
+    blocks: list[pages._Box | list[pages._Row]], breaks: list[bool], height: float
+) -> None:
+    """`_flow_items` (locals and tuples) counts the pages the flow of `_Pages` objects, one
+    method call per paragraph or row, counted."""
+    items: list[tuple] = []
+    for block, new_page_after in zip(blocks, breaks, strict=False):
+        if isinstance(block, pages._Box):
+            after = bool(block.lines) and new_page_after
+            items.append((block, None, 0.0, after, block.keep_next))
+            continue
+        heading = 0.0
+        for row in block:
+            items.append((None, row, 0.0 if row.heading else heading, False,
+                          row.keep_next or row.heading))  # fmt: skip
+            if row.heading:
+                heading += row.height
+    assert pages._flow_items(items, height) == _old_flow(items, height)

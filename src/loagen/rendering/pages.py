@@ -374,77 +374,6 @@ def _remember_width(widths: dict[str, float], word: str, bold: bool, size: float
     return width
 
 
-class _Pages:
-    """Boxes flowed onto pages of a given height."""
-
-    def __init__(self, height: float) -> None:
-        self.height = height
-        self.count = 1
-        self.used = 0.0
-        self.pending = 0.0
-        """The space after the last paragraph, not yet added: the gap between two paragraphs
-        is the larger of the space after the first and the space before the second (as
-        LibreOffice lays out Word documents)."""
-
-    def new_page(self) -> None:
-        self.count += 1
-        self.used = 0.0
-        self.pending = 0.0
-
-    def room(self) -> float:
-        return self.height - self.used
-
-    def place(self, box: _Box, following: _Box | None) -> None:
-        if box.page_break_before and self.used > 0:
-            self.new_page()
-        # the space before a paragraph is dropped at the top of a page, unless the paragraph
-        # itself starts the page (page break before)
-        top = self.used == 0 and not box.page_break_before
-        before = 0.0 if top else max(box.before, self.pending)
-        self.pending = 0.0
-        need_first = before + sum(box.lines[:2])
-        if box.keep_next and following is not None:
-            need_first = before + sum(box.lines) + max(box.after, following.before)
-            need_first += sum(following.lines[:2])
-        if need_first > self.room() and self.used > 0 and need_first <= self.height:
-            self.new_page()
-            before = 0.0
-        self.used += before
-        lines = box.lines
-        i = 0
-        while i < len(lines):
-            if self.used + lines[i] > self.height + 0.01 and self.used > 0:
-                left = len(lines) - i
-                # widow and orphan control: at least two lines on each side of a break
-                if i == 1 and len(lines) > 1:
-                    self.used -= lines[0]
-                    i = 0
-                elif left == 1 and i >= 2:
-                    self.used -= lines[i - 1]
-                    i -= 1
-                self.new_page()
-            self.used += lines[i]
-            i += 1
-        self.pending = box.after
-
-    def place_row(self, height: float, heading: float, line: float, splits: bool) -> None:
-        """A table row: on this page if it fits; else split across the break (Word and
-        LibreOffice let a row break across pages unless it says it cannot), a whole number of
-        its lines on this page; else on the next page, under the repeated heading rows."""
-        self.used += self.pending
-        self.pending = 0.0
-        if self.used + height <= self.height + KEEP_SLACK or self.used == 0:
-            self.used += min(height, self.height)
-            return
-        fits = math.floor((self.height - self.used - BORDER) / line) * line if splits else 0.0
-        if fits < line:
-            self.new_page()
-            self.used += heading + min(height, self.height - heading)
-            return
-        self.new_page()
-        self.used += heading + (height - fits)
-
-
 # The elements the estimate reads from the XML text, each found by its opening tag (the group
 # that matched names it) and ended by the first closing tag of its name after it.
 _BLOCK = re.compile(r"(?P<tbl><w:tbl>)|(?P<empty><w:p/>)|(?P<p><w:p(?:\s[^>]*)?>)")
@@ -957,34 +886,23 @@ def _parts(body: str) -> list[str]:
     return [part for part in parts if part and not part.isspace()]
 
 
-class _Item:
-    """A paragraph (`box`) or a table row (`row`, under `heading` points of heading rows that
-    repeat when the table runs onto a new page), in the order they flow. (A plain class with
-    slots: a document flows a few hundred of them, each read many times.)"""
-
-    __slots__ = ("box", "row", "heading", "new_page_after", "keeps")
-
-    def __init__(self, box: _Box | None = None, row: _Row | None = None,
-                 heading: float = 0.0, new_page_after: bool = False) -> None:  # fmt: skip
-        self.box = box
-        self.row = row
-        self.heading = heading
-        self.new_page_after = new_page_after
-        self.keeps: bool
-        """It stays on the page of what follows it (keep with next; a heading row)."""
-        if box is not None:
-            self.keeps = box.keep_next
-        else:
-            assert row is not None
-            self.keeps = row.keep_next or row.heading
+_Item = tuple[Any, ...]
+"""A paragraph or a table row, in the order they flow, as a tuple
+`(box, row, heading, new_page_after, keeps)`: a paragraph's `box`, or a table `row` under
+`heading` points of heading rows that repeat when the table runs onto a new page (the other
+None); whether a new page starts after it (a section's last paragraph); whether it stays on the
+page of what follows it (keep with next; a heading row). A tuple, not an object: a document
+flows a few hundred of them, each read many times."""
 
 
 def _items(body: str, layout: _Layout, width: float) -> list[_Item]:
     items: list[_Item] = []
+    box_of = layout.box
     for block in _elements(body, _BLOCK):
         if not block.startswith("<w:tbl>"):
-            box = layout.box(block, width)
-            items.append(_Item(box=box, new_page_after=bool(box.lines) and "<w:sectPr" in block))
+            box = box_of(block, width)
+            after = bool(box.lines) and "<w:sectPr" in block
+            items.append((box, None, 0.0, after, box.keep_next))
             continue
         # Most tables come back exactly from document to document (the cover's, the
         # information page's): their rows are remembered together, by the table's text,
@@ -1015,56 +933,108 @@ def _table_items(block: str, layout: _Layout) -> tuple[_Item, ...]:
     borderless = borders is not None and not _DRAWN_BORDER.search(borders.group(1))
     heading = 0.0
     for row in layout.table_rows(block, grid, table_style, margins, borderless):
-        items.append(_Item(row=row, heading=0.0 if row.heading else heading))
         if row.heading:
+            items.append((None, row, 0.0, False, True))
             heading += row.height
+        else:
+            items.append((None, row, heading, False, row.keep_next))
     return tuple(items)
 
 
-def _chain(items: list[_Item], start: int, pages: _Pages) -> float:
-    """The room `items[start]` needs on its page: it and every item after it that it keeps
-    with (keep with next, rows of a table kept together, heading rows), and the first lines of
-    the item the chain ends on."""
-    total, after = 0.0, pages.pending
+def _chain(items: list[_Item], start: int, used: float, pending: float, height: float) -> float:
+    """The room `items[start]` needs on a page `height` points high, `used` of them used and
+    `pending` the space after what is on it: it and every item after it that it keeps with
+    (keep with next, rows of a table kept together, heading rows), and the first lines of the
+    item the chain ends on."""
+    total, after = 0.0, pending
     for index in range(start, len(items)):
-        item = items[index]
-        box = item.box
+        box, row, _, new_page_after, keeps = items[index]
         if index > start and box is not None and box.page_break_before:
             break  # what starts a new page keeps nothing before it
-        last = not item.keeps or item.new_page_after
+        last = not keeps or new_page_after
         if box is not None:
-            gap = max(after, box.before) if (pages.used > 0 or index > start) else 0.0
+            gap = max(after, box.before) if (used > 0 or index > start) else 0.0
             total += gap + sum(box.lines[:2] if last else box.lines)
             after = box.after
         else:
-            assert item.row is not None
-            total += after + item.row.height
+            total += after + row.height
             after = 0.0
-        if last or total > pages.height:
+        if last or total > height:
             break
     return total
 
 
 def _flow(body: str, layout: _Layout, width: float, height: float) -> int:
     """The pages `body` (paragraphs and tables) takes, starting on a new page."""
-    pages = _Pages(height)
-    items = _items(body, layout, width)
+    return _flow_items(_items(body, layout, width), height)
+
+
+def _flow_items(items: list[_Item], height: float) -> int:
+    """The pages `items` take, starting on a new page, on pages `height` points high.
+
+    `used` is the room used on the page; `pending` the space after the last paragraph, not
+    yet added: the gap between two paragraphs is the larger of the space after the first and
+    the space before the second (as LibreOffice lays out Word documents)."""
     if not items:
         return 0
-    for index, item in enumerate(items):
-        if item.keeps:
-            need = _chain(items, index, pages)
-            if need > pages.room() + KEEP_SLACK and pages.used > 0 and need <= height:
-                pages.new_page()
-        if item.box is not None:
-            pages.place(item.box, None)
+    count, used, pending = 1, 0.0, 0.0
+    bottom = height + 0.01
+    for index, (box, row, heading, new_page_after, keeps) in enumerate(items):
+        if keeps:
+            need = _chain(items, index, used, pending, height)
+            if need > height - used + KEEP_SLACK and used > 0 and need <= height:
+                count, used, pending = count + 1, 0.0, 0.0
+        if box is not None:
+            # a paragraph
+            page_break_before = box.page_break_before
+            if page_break_before and used > 0:
+                count, used, pending = count + 1, 0.0, 0.0
+            # the space before a paragraph is dropped at the top of a page, unless the
+            # paragraph itself starts the page (page break before)
+            before = 0.0 if used == 0 and not page_break_before else max(box.before, pending)
+            pending = 0.0
+            lines = box.lines
+            need_first = before + sum(lines[:2])
+            if need_first > height - used and used > 0 and need_first <= height:
+                count, used, pending = count + 1, 0.0, 0.0
+                before = 0.0
+            used += before
+            i, n = 0, len(lines)
+            while i < n:
+                if used + lines[i] > bottom and used > 0:
+                    left = n - i
+                    # widow and orphan control: at least two lines on each side of a break
+                    if i == 1 and n > 1:
+                        used -= lines[0]
+                        i = 0
+                    elif left == 1 and i >= 2:
+                        used -= lines[i - 1]
+                        i -= 1
+                    count, used, pending = count + 1, 0.0, 0.0
+                used += lines[i]
+                i += 1
+            pending = box.after
         else:
-            assert item.row is not None
-            row = item.row
-            pages.place_row(row.height, item.heading, row.line, row.splits)
-        if item.new_page_after:
-            pages.new_page()
-    return pages.count
+            # a table row: on this page if it fits; else split across the break (Word and
+            # LibreOffice let a row break across pages unless it says it cannot), a whole
+            # number of its lines on this page; else on the next page, under the repeated
+            # heading rows
+            row_height = row.height
+            used += pending
+            pending = 0.0
+            if used + row_height <= height + KEEP_SLACK or used == 0:
+                used += min(row_height, height)
+            else:
+                line = row.line
+                fits = math.floor((height - used - BORDER) / line) * line if row.splits else 0.0
+                count, used = count + 1, 0.0
+                if fits < line:
+                    used += heading + min(row_height, height - heading)
+                else:
+                    used += heading + (row_height - fits)
+        if new_page_after:
+            count, used, pending = count + 1, 0.0, 0.0
+    return count
 
 
 _SIMPLE_FIELD = re.compile(
