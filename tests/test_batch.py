@@ -211,6 +211,30 @@ def test_without_the_note_index_a_library_edit_still_rebuilds_only_what_changes(
     assert len(list((out / INDEX_FOLDER).glob("notes-*.json"))) == 1  # today's library
 
 
+def test_workers_are_renewed_after_their_share_of_documents(setup, monkeypatch):
+    """A long batch runs in the memory of a short one: a worker that built WORKER_DOCUMENTS is
+    replaced by a fresh one, and every document is built once, as by one worker."""
+    import loagen.ops.batch as batch
+
+    project, cases, out = setup
+    started: list[int] = []
+    real = batch._Worker.__init__
+
+    def counted(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        real(self, *args, **kwargs)
+        started.append(self.process.pid)
+
+    monkeypatch.setattr(batch, "WORKER_DOCUMENTS", 1)
+    monkeypatch.setattr(batch._Worker, "__init__", counted)
+    report = run_batch([cases], project=project, output_dir=out, jobs=2, force=True)
+    assert report.ok and len(report.built) == DOCUMENTS
+    assert len(started) > 2 and len(set(started)) == len(started)
+    single = out.parent / "single"
+    run_batch([cases], project=project, output_dir=single, jobs=1, force=True)
+    for docx in sorted(single.glob("*.docx")):
+        assert (out / docx.name).read_bytes() == docx.read_bytes()
+
+
 def test_a_broken_case_is_reported_and_every_other_document_builds(setup):
     project, cases, out = setup
     folder = cases / "BN-D-QAA"

@@ -562,6 +562,10 @@ def _laid_out(docx: Path) -> bool:
 # -- the worker processes ---------------------------------------------------------------------------
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+WORKER_DOCUMENTS = 500
+"""Documents a worker builds before a fresh one takes its place: a long batch then runs in the
+memory of a short one (what the caches and Python's allocator keep grows slowly with the
+documents a process has built), for the cost of a fork."""
 WARM_FROM = 20
 """From this many documents to build, a batch compiles every template before it starts."""
 
@@ -622,9 +626,12 @@ class _Worker:
         self.process.start()
         child.close()
         self.chunk: list[Task] | None = None
+        self.built = 0
+        """Documents it was sent."""
 
     def send(self, chunk: list[Task]) -> None:
         self.chunk = chunk
+        self.built += len(chunk)
         self.conn.send(chunk)
 
 
@@ -678,13 +685,35 @@ class _Pool:
                         self._replace(worker, chunks)
                     else:
                         worker.chunk = None
-                        if chunks:
+                        if chunks and worker.built >= WORKER_DOCUMENTS:
+                            self._renew(worker, chunks)
+                        elif chunks:
                             worker.send(chunks.pop())
                     for result in results:
                         report.results.append(result)
                         events.finished(result)
         finally:
             self._stop()
+
+    def _renew(self, worker: _Worker, chunks: list[list[Task]]) -> None:
+        """A worker built `WORKER_DOCUMENTS`: it stops, and a fresh one takes the work left."""
+        try:
+            worker.conn.send(None)
+        except (OSError, ValueError):
+            worker.process.terminate()
+        worker.process.join(timeout=5)
+        if worker.process.is_alive():
+            worker.process.kill()
+            worker.process.join(timeout=1)
+        worker.conn.close()
+        self.workers.remove(worker)
+        signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)  # as the first workers start
+        try:
+            fresh = _Worker(self.context, self.pipeline, self.output_dir, self.redline, self.later)
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+        self.workers.append(fresh)
+        fresh.send(chunks.pop())
 
     def _replace(self, dead: _Worker, chunks: list[list[Task]]) -> None:
         """A worker died (killed, out of memory): start another for the work left."""
