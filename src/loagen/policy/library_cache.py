@@ -3,9 +3,10 @@
 A loaded library is plain values (notes, versions, rule trees, paths, dates) plus the functions
 generated from each rule part and note body (`rules.codegen`). It is stored with `pickle`, each
 generated function as its code object (`marshal`, the format of `.pyc` files), and read back by
-an unpickler that reaches nothing but loagen's own classes, a few value types and the one
-function below that gives a code object back its guarded globals. An entry that does not read
-back is no entry: the library is loaded from its files.
+an unpickler that reaches nothing but the classes of loagen's policy layer (notes, versions,
+rules, bodies), a few value types and the one function below that gives a code object back
+its guarded globals. An entry that does not read back is no entry: the library is loaded from
+its files.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ class _Reader(pickle.Unpickler):
             return self._rebuild
         if (module, name) in _VALUES:
             return _VALUES[(module, name)]
-        if module.startswith("loagen."):
+        if module.startswith("loagen.policy."):  # a library is notes, rules and bodies
             found = getattr(__import__(module, fromlist=[name]), name, None)
             if isinstance(found, type) and found.__module__ == module:
                 return found
