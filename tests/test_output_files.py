@@ -91,3 +91,17 @@ def test_stale_temporaries_of_dead_runs_are_removed_and_live_ones_kept(tmp_path:
         p.write_bytes(b"x")
     assert remove_stale_temporaries(tmp_path) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, other.name])
+
+
+def test_the_pipeline_tidies_the_note_index_folder_too(tmp_path: Path) -> None:
+    from loagen.manifest import INDEX_FOLDER
+    from loagen.pipeline import Pipeline
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    index = tmp_path / INDEX_FOLDER
+    index.mkdir()
+    stale = index / f".notes-0123.json.loagen{dead.stdout.strip()}-00aa11bb.tmp"
+    stale.write_bytes(b"x")
+    assert Pipeline.tidy(tmp_path) == 1
+    assert not stale.exists()

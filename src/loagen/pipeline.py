@@ -28,6 +28,7 @@ from .document.assembly import LoaDocument, assemble
 from .document.costs import TOTALS
 from .errors import CheckError, LoagenError, OutputError, Problem, RenderError, ToolError
 from .manifest import (
+    INDEX_FOLDER,
     NOTE_HASH_LENGTH,
     Dependencies,
     Input,
@@ -509,4 +510,5 @@ class Pipeline:
     @staticmethod
     def tidy(output_dir: Path) -> int:
         """Remove what killed runs left in `output_dir` (temporary files)."""
-        return remove_stale_temporaries(Path(output_dir))
+        folder = Path(output_dir)
+        return remove_stale_temporaries(folder) + remove_stale_temporaries(folder / INDEX_FOLDER)
