@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
 import pytest
@@ -292,6 +293,33 @@ def test_escaping_keeps_plain_text_plain():
     assert escape_markdown("0.65%") == "0.65%"
     assert escape_markdown("*bold* [x](y)") == "\\*bold\\* \\[x\\](y)"
     assert escape_markdown("1. first\n\n- second") == "1\\. first - second"
+
+
+def _escape_markdown_one_way(text: str) -> str:
+    """escape_markdown as it was written first (every text through the whole of it)."""
+    if "  " in text or not text.isprintable():
+        text = re.sub(r"\s+", " ", text)
+    text = text.translate(str.maketrans({ch: "\\" + ch for ch in "\\`*_[]<>&|~"}))
+    m = re.match(r"^( ?)(?:([-+=#>])|(\d{1,9})([.)])(?= |$))", text)
+    if m:
+        lead, mark, digits, dot = m.groups()
+        text = lead + (f"\\{mark}" if mark else f"{digits}\\{dot}") + text[m.end() :]
+    return text
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            list("aZ09 .)-+=#>\\`*_[]<>&|~\t\n\r\x0b\x0c\x00\x1c\x1f\x7f\x80\xa0é\u2028\u3000")
+        ),
+        max_size=12,
+    )
+    | st.text(max_size=40)
+)
+def test_escaping_same_as_the_one_way(text):
+    # the fast way for plain ASCII text gives what the whole of it gives, on any text
+    assert escape_markdown(text) == _escape_markdown_one_way(text)
 
 
 # -- no valid case makes a library rule raise -----------------------------------------------------------

@@ -44,17 +44,31 @@ _MD_ESCAPED = str.maketrans({ch: "\\" + ch for ch in _MD_SPECIAL})
 """Each Markdown character with a backslash before it."""
 _WHITE_RUN = re.compile(r"\s+")
 _MD_LEADING = re.compile(r"^( ?)(?:([-+=#>])|(\d{1,9})([.)])(?= |$))")
+_ASCII_PLAIN_OUT = bytes(range(32)) + b"\x7f" + _MD_SPECIAL.encode()
+"""The ASCII characters escape_markdown changes or acts on: the control characters (all the
+white space but the space) and the Markdown characters."""
 
 
 def escape_markdown(text: str) -> str:
     """Case text made safe to drop into a note body: on one line, with the Markdown characters
     escaped, so it prints exactly as written (no emphasis, link, list or heading can start from
     it). Runs of white space become one space; a space at either end is kept."""
-    # Printable text holds no white space but the plain space (every other white space
-    # character is a control or a separator), so with no two spaces in a row it has no run.
-    if "  " in text or not text.isprintable():
+    if text.isascii():
+        # ASCII text is printable exactly when it has no control character: with none, and
+        # no Markdown character (one pass in C: the bytes left when they are taken out), only
+        # a run of spaces or a mark at the start can change it. Most case text is such.
+        raw = text.encode("ascii")
+        plain = len(raw.translate(None, _ASCII_PLAIN_OUT)) == len(raw)
+    else:
+        plain = False
+    if not plain:
+        # Printable text holds no white space but the plain space (every other white space
+        # character is a control or a separator), so with no two spaces in a row it has no run.
+        if "  " in text or not text.isprintable():
+            text = _WHITE_RUN.sub(" ", text)
+        text = text.translate(_MD_ESCAPED)
+    elif "  " in text:
         text = _WHITE_RUN.sub(" ", text)
-    text = text.translate(_MD_ESCAPED)
     m = _MD_LEADING.match(text)
     if m:
         lead, mark, digits, dot = m.groups()
