@@ -652,3 +652,14 @@ def test_remembered_quantities_and_two_line_cells_read_as_worked_out() -> None:
         pair = (Markup(first), Markup(second))
         assert context._two_lines(*pair) == context.lines_markup(*pair)
         assert type(context._two_lines(*pair)) is Markup
+
+
+def test_plain_core_properties_are_written_as_lxml_writes_them() -> None:
+    """ASCII properties are written directly, byte for byte as lxml writes them (escaped;
+    with and without the dates); anything else is written by lxml."""
+    from loagen.rendering import properties
+
+    fields = [("dc:title", "A & <B> 'c' \"d\"\t\n"), ("dc:subject", ""), ("cp:revision", "1")]
+    assert properties._plain_core(fields) == properties._lxml_core(fields)
+    dated = [*fields, ("dcterms:created", "2025-01-02T00:00:00Z")]
+    assert properties._plain_core(dated) == properties._lxml_core(dated)
