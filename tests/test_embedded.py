@@ -313,3 +313,28 @@ def test_an_ascii_case_file_is_checked_for_xml_as_the_pattern_checks_it() -> Non
         text = f'{{"a": "x{char}y"}}\n'
         data = text.encode("utf-8")
         assert _xml_can_hold(data, text) == (_NOT_XML.search(text) is None), repr(char)
+
+
+def test_a_record_of_plain_files_is_written_as_lxml_writes_it() -> None:
+    """An ASCII manifest and case files are written directly, byte for byte as lxml writes
+    them; anything else (a carriage return, other characters, an odd file name) by lxml."""
+    import hashlib
+
+    from loagen.rendering import embedded
+
+    def file(name: str, data: bytes) -> tuple[str, str, bytes]:
+        return name, hashlib.sha256(data).hexdigest(), data
+
+    plain = [file("a.json", b'{"a": "x & <y> \'z\'"}\n\t'), file("b.json", b"")]
+    assert embedded._ascii_record(b'{"m": "<&>"}', plain) == embedded._record(
+        b'{"m": "<&>"}', plain
+    )
+    for odd in (
+        [file("a.json", b"a\r\nb")],
+        [file("a.json", "\u00e9".encode())],
+        [file('a"b.json', b"x")],
+        [file("a.json", b"\x01")],
+    ):
+        assert embedded._ascii_record(b"{}", odd) is None
+        assert embedded.build_record(b"{}", odd) == embedded._record(b"{}", odd)
+    assert embedded._ascii_record(b"\r", plain) is None

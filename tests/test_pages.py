@@ -266,12 +266,16 @@ _FIELD_TOKENS = (
     '<w:fldSimple w:instr=" NUMPAGES \\* MERGEFORMAT">', '<w:fldSimple w:instr="PAGE">',
     "<w:fldSimple", "</w:fldSimple>", "<w:r>", "<w:t>", '<w:t xml:space="preserve">', "</w:t>",
     "7", "<w:instrText>", " NUMPAGES ", "NUMPAGESX", "</w:instrText>",
-    '<w:fldChar w:fldCharType="separate"/>', "<", ">",
+    '<w:fldChar w:fldCharType="separate"/>', "<", ">", "NUMPAGES", " ", "\n", "\u2003", "x",
+    '<w:instrText xml:space="preserve">', "<w:instrText <w:t >", '<w:fldSimple w:instr="',
+    '"', "<w:t ", "<w:fldSimple w:instr=\"NUMPAGES\"><w:t>", "<w:instrText> NUMPAGES </w:instrText>",
+    '<w:instrText xml:space="preserve">\n NUMPAGES</w:instrText>',
+    '<w:fldChar w:fldCharType="separate"/><w:t>',
 )  # fmt: skip
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(_FIELD_TOKENS), max_size=30))
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(_FIELD_TOKENS), max_size=40))
 def test_page_count_fields_are_set_as_a_substitution_sets_them(tokens: list[str]) -> None:
     xml = "".join(tokens)
     expected = xml

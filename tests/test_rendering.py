@@ -636,3 +636,30 @@ def test_remembered_amounts_and_values_are_those_of_their_own_text() -> None:
     assert "was 4 EA" in str(context.revised("5 EA", "4 EA"))
     assert "was 3 EA" in str(context.revised("5 EA", "3 EA"))
     assert str(context.revised("a<b")) == "a&lt;b"
+
+
+def test_remembered_quantities_and_two_line_cells_read_as_worked_out() -> None:
+    """A line's quantity is remembered by the exact text of the Decimal (as `money` is), and a
+    cell of two Markups joins them as `lines_markup` does."""
+    from loagen.case.model import Line
+
+    for text in ("0", "-0", "2.50", "2.5", "1E+3", "1000", "1200", "0.001"):
+        line = Line.__new__(Line)
+        object.__setattr__(line, "quantity", Decimal(text))
+        object.__setattr__(line, "unit_of_issue", "EA")
+        assert context._qty(line) == f"{wording.quantity(Decimal(text))} EA"
+    for first, second in (("$5", "$10"), ("", "$10"), ("$5", ""), ("a&amp;b", "<w:br/>")):
+        pair = (Markup(first), Markup(second))
+        assert context._two_lines(*pair) == context.lines_markup(*pair)
+        assert type(context._two_lines(*pair)) is Markup
+
+
+def test_plain_core_properties_are_written_as_lxml_writes_them() -> None:
+    """ASCII properties are written directly, byte for byte as lxml writes them (escaped;
+    with and without the dates); anything else is written by lxml."""
+    from loagen.rendering import properties
+
+    fields = [("dc:title", "A & <B> 'c' \"d\"\t\n"), ("dc:subject", ""), ("cp:revision", "1")]
+    assert properties._plain_core(fields) == properties._lxml_core(fields)
+    dated = [*fields, ("dcterms:created", "2025-01-02T00:00:00Z")]
+    assert properties._plain_core(dated) == properties._lxml_core(dated)

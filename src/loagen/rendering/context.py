@@ -59,6 +59,14 @@ def lines_markup(*parts: str | Markup) -> Markup:
     return _BREAK.join(p if isinstance(p, Markup) else _text(p) for p in parts if p != "")
 
 
+def _two_lines(first: Markup, second: Markup) -> Markup:
+    """`lines_markup(first, second)` of two Markups (what `Markup.join` makes of them: they
+    are printed as they are, so the two texts and the break between them, joined once)."""
+    if first == "" or second == "":
+        return lines_markup(first, second)
+    return Markup("".join((first, _BREAK, second)))
+
+
 @lru_cache(maxsize=8192)
 def revised(value: str, previous: str | None = None) -> Markup:
     """A value of a line, and beneath it, when a document changes it, the previous value in
@@ -75,8 +83,22 @@ def revised(value: str, previous: str | None = None) -> Markup:
     )
 
 
+_QUANTITY: dict[str, str] = {}
+
+
 def _qty(line: Line) -> str:
-    return f"{quantity(line.quantity)} {line.unit_of_issue}"
+    """`wording.quantity` of the line's quantity and its unit of issue ("1,200 EA"), the
+    quantity remembered, as `money` remembers an amount, by the Decimal's exact text."""
+    value = line.quantity
+    if type(value) is not Decimal:
+        return f"{quantity(value)} {line.unit_of_issue}"
+    key = str(value)
+    found = _QUANTITY.get(key)
+    if found is None:
+        if len(_QUANTITY) >= MONEY_CACHE_SIZE:
+            _QUANTITY.clear()
+        found = _QUANTITY[key] = quantity(value)
+    return f"{found} {line.unit_of_issue}"
 
 
 def _shown(line: Line) -> tuple[str, str, str, str, str, str, str, str]:
@@ -125,7 +147,7 @@ def _row(change: LineChange, amended: bool, selection: Selection, ids: StyleIds)
         shown = list(map(revised, now if rev is line else _shown(rev), _shown(prev)))
     else:
         shown = list(map(revised, now))
-    values = dict(zip(_FIELDS, shown, strict=True))
+    quantity_, unit_cost, total, source_code, months, assistance, release, delivery = shown
 
     notes = "".join(
         str(markdown_to_wordml(n.body, in_table=True, ids=ids))
@@ -139,15 +161,15 @@ def _row(change: LineChange, amended: bool, selection: Selection, ids: StyleIds)
         "description": line.description,
         "masl": f"MASL {line.masl}",
         "notes": Markup(notes),
-        "quantity": values["quantity"],
+        "quantity": quantity_,
         "unit_cost": now[1],
         "total": now[2],
-        "costs": lines_markup(values["unit_cost"], values["total"]),
-        "source_code": values["source_code"],
-        "months": values["months"],
-        "type_of_assistance": values["type_of_assistance"],
-        "offer_release_code": values["offer_release_code"],
-        "delivery_term_code": values["delivery_term_code"],
+        "costs": _two_lines(unit_cost, total),
+        "source_code": source_code,
+        "months": months,
+        "type_of_assistance": assistance,
+        "offer_release_code": release,
+        "delivery_term_code": delivery,
         "change": change,
         "line": line,
     }

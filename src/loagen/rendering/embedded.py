@@ -68,6 +68,63 @@ def _xml_can_hold(data: bytes, text: str) -> bool:
 def build_record(manifest: bytes, files: Sequence[tuple[str, str, bytes]]) -> bytes:
     """The record part: the manifest JSON and each case file (name, sha256, bytes), oldest
     first."""
+    out = _ascii_record(manifest, files)
+    if out is None:
+        out = _record(manifest, files)
+    if len(out) > RECORD_LIMIT:
+        raise RenderError(
+            f"the case files of this document come to {len(out):,} bytes, more than a document "
+            f"can record ({RECORD_LIMIT:,}); shorten the chain of previous documents"
+        )
+    return out
+
+
+_RECORD_START = (
+    b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+    b'<build xmlns="%s" format="%d">\n<manifest>' % (NAMESPACE.encode(), RECORD_FORMAT)
+)
+_PLAIN_NAME = bytes(range(0x20, 0x7F)).translate(None, b'&<>"')
+"""The characters a file name is written with as it is, in an attribute."""
+
+
+def _ascii_record(manifest: bytes, files: Sequence[tuple[str, str, bytes]]) -> bytes | None:
+    """The bytes `_record` writes, for the common case written directly: a manifest and case
+    files of ASCII characters XML can hold, without a carriage return (which lxml writes as
+    `&#13;`), with plain file names. Their text is escaped as lxml escapes it (&, < and >);
+    None for anything else, which `_record` writes."""
+    if b"\r" in manifest or not manifest.isascii() or manifest.translate(None, _ASCII_XML):
+        return None
+    out = [_RECORD_START, _escaped(manifest), b"</manifest>\n"]
+    for name, sha256, data in files:
+        _check(name, sha256, data)
+        raw = name.encode("utf-8", "surrogatepass")
+        if not raw or raw.translate(None, _PLAIN_NAME) or not data.isascii() or b"\r" in data:
+            return None
+        if data.translate(None, _ASCII_XML):
+            return None
+        out += (b'<case name="', raw, b'" sha256="', sha256.encode(), b'" encoding="text">')
+        out += (_escaped(data), b"</case>\n")
+    out.append(b"</build>")
+    return b"".join(out)
+
+
+def _check(name: str, sha256: str, data: bytes) -> None:
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise ValueError(f"the bytes of case file {name} are not those it was loaded from")
+
+
+def _escaped(data: bytes) -> bytes:
+    if b"&" in data:
+        data = data.replace(b"&", b"&amp;")
+    if b"<" in data:
+        data = data.replace(b"<", b"&lt;")
+    if b">" in data:
+        data = data.replace(b">", b"&gt;")
+    return data
+
+
+def _record(manifest: bytes, files: Sequence[tuple[str, str, bytes]]) -> bytes:
+    """The record part, written by lxml."""
     root = etree.Element(ROOT, nsmap={None: NAMESPACE})
     root.set("format", str(RECORD_FORMAT))
     root.text = "\n"
@@ -75,8 +132,7 @@ def build_record(manifest: bytes, files: Sequence[tuple[str, str, bytes]]) -> by
     element.text = manifest.decode("utf-8")
     element.tail = "\n"
     for name, sha256, data in files:
-        if hashlib.sha256(data).hexdigest() != sha256:
-            raise ValueError(f"the bytes of case file {name} are not those it was loaded from")
+        _check(name, sha256, data)
         element = etree.SubElement(root, CASE)
         element.set("name", name)
         element.set("sha256", sha256)
@@ -91,13 +147,7 @@ def build_record(manifest: bytes, files: Sequence[tuple[str, str, bytes]]) -> by
             element.set("encoding", "base64")
             element.text = base64.b64encode(data).decode("ascii")
         element.tail = "\n"
-    out = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-    if len(out) > RECORD_LIMIT:
-        raise RenderError(
-            f"the case files of this document come to {len(out):,} bytes, more than a document "
-            f"can record ({RECORD_LIMIT:,}); shorten the chain of previous documents"
-        )
-    return out
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 # -- the part in the package ------------------------------------------------------------------------

@@ -1050,30 +1050,74 @@ _COMPLEX_FIELD = re.compile(
 
 def with_page_count(xml: str, count: int) -> str:
     """`xml` (a part of the document) with the value its NUMPAGES fields show until the
-    document is laid out set to `count`."""
-    if "NUMPAGES" not in xml:
+    document is laid out set to `count`: `_SIMPLE_FIELD.sub`, then `_COMPLEX_FIELD.sub`, each
+    putting `count` between its two groups. A match of either holds "NUMPAGES" just after where
+    it starts, so the part is searched once, for "NUMPAGES", and each pattern is tried only at
+    the places before one where it can start (`_starts`)."""
+    at = xml.find("NUMPAGES")
+    if at < 0:
         return xml
-    value = str(count)
-    xml = _replace_field(xml, _SIMPLE_FIELD, "<w:fldSimple", value)
-    return _replace_field(xml, _COMPLEX_FIELD, "<w:instrText", value)
-
-
-def _replace_field(xml: str, field: re.Pattern[str], marker: str, value: str) -> str:
-    """`field.sub` putting `value` between its two groups, for a `field` pattern that starts
-    with `marker`: `str.find` jumps to each place a match can start (a regular expression's
-    search steps through the whole document a character at a time)."""
-    out: list[str] = []
-    done = 0
-    at = xml.find(marker)
+    found = []
     while at >= 0:
+        found.append(at)
+        at = xml.find("NUMPAGES", at + 8)
+    value = str(count)
+    xml, found = _replace_field(
+        xml, _SIMPLE_FIELD, _starts(xml, found, "<w:fldSimple"), value, found
+    )
+    return _replace_field(xml, _COMPLEX_FIELD, _starts(xml, found, "<w:instrText"), value, found)[0]
+
+
+def _starts(xml: str, found: list[int], marker: str) -> list[int]:
+    """Where in `xml` a field opening with `marker` can match, given where "NUMPAGES" is
+    (`found`), in order: a simple field names NUMPAGES inside its opening tag (no ">" between
+    the marker and the name), a complex field just after its opening tag and some whitespace."""
+    starts: list[int] = []
+    for q in found:
+        if marker == "<w:instrText":
+            end = q
+            while end > 0 and xml[end - 1].isspace():
+                end -= 1
+            if end == 0 or xml[end - 1] != ">":
+                continue
+            q = end - 1
+        at = xml.find(marker, xml.rfind(">", 0, q) + 1, q)
+        while at >= 0:
+            starts.append(at)
+            at = xml.find(marker, at + 1, q)
+    return sorted(set(starts))
+
+
+def _replace_field(
+    xml: str, field: re.Pattern[str], starts: list[int], value: str, found: list[int]
+) -> tuple[str, list[int]]:
+    """`field.sub` putting `value` between its two groups, for a `field` pattern that can match
+    only at `starts`, and where "NUMPAGES" (at `found` before) is after it: a value replaces
+    text between ">" and "<" (no "NUMPAGES" spans its edges), and puts none there."""
+    out: list[str] = []
+    spans: list[tuple[int, int, int]] = []  # (start, end, change of length) of each value
+    done = 0
+    for at in starts:
+        if at < done:
+            continue
         m = field.match(xml, at)
         if m is None:
-            at = xml.find(marker, at + 1)
             continue
-        out += (xml[done:at], m.group(1), value, m.group(2))
-        done = m.end()
-        at = xml.find(marker, done)
+        start, end = m.end(1), m.start(2)
+        out += (xml[done:start], value)
+        spans.append((start, end, len(value) - (end - start)))
+        done = end
     if not out:
-        return xml
+        return xml, found
     out.append(xml[done:])
-    return "".join(out)
+    moved = []
+    shift = 0
+    i = 0
+    for q in found:
+        while i < len(spans) and spans[i][1] <= q:
+            shift += spans[i][2]
+            i += 1
+        if i < len(spans) and spans[i][0] <= q:
+            continue  # replaced by the value
+        moved.append(q + shift)
+    return "".join(out), moved

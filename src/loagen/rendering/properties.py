@@ -36,25 +36,54 @@ CACHED_STATISTICS = (
 def core_properties(document: LoaDocument) -> bytes:
     """docProps/core.xml of `document`."""
     case = document.case
-    root = etree.Element(f"{{{CORE_NS['cp']}}}coreProperties", nsmap=CORE_NS)
-
-    def add(prefix: str, name: str, text: str, **attrs: str) -> None:
-        element = etree.SubElement(root, f"{{{CORE_NS[prefix]}}}{name}", **attrs)
-        element.text = NOT_XML_CHARS.sub("", text)
-
-    add("dc", "title", f"Letter of Offer and Acceptance {case.case_id}, {document.title}")
-    add("dc", "subject", case.nickname or "")
-    add("dc", "creator", "loagen")
-    add("cp", "keywords", f"{case.case_id}; {case.program}; {document.title}")
-    add("dc", "description", f"Built by loagen {__version__} from {document.path.name}")
-    add("cp", "lastModifiedBy", "loagen")
-    add("cp", "revision", "1")
+    fields = [
+        ("dc:title", f"Letter of Offer and Acceptance {case.case_id}, {document.title}"),
+        ("dc:subject", case.nickname or ""),
+        ("dc:creator", "loagen"),
+        ("cp:keywords", f"{case.case_id}; {case.program}; {document.title}"),
+        ("dc:description", f"Built by loagen {__version__} from {document.path.name}"),
+        ("cp:lastModifiedBy", "loagen"),
+        ("cp:revision", "1"),
+    ]
     day = document.note_date
     if day is not None:
         stamp = _stamp(day)
-        kind = {f"{{{CORE_NS['xsi']}}}type": "dcterms:W3CDTF"}
-        add("dcterms", "created", stamp, **kind)
-        add("dcterms", "modified", stamp, **kind)
+        fields += [("dcterms:created", stamp), ("dcterms:modified", stamp)]
+    fields = [(tag, NOT_XML_CHARS.sub("", text)) for tag, text in fields]
+    if all(text.isascii() and "\r" not in text for _, text in fields):
+        return _plain_core(fields)
+    return _lxml_core(fields)
+
+
+_CORE_START = (
+    "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n<cp:coreProperties"
+    + "".join(f' xmlns:{prefix}="{uri}"' for prefix, uri in CORE_NS.items())
+    + ">"
+)
+_W3CDTF = ' xsi:type="dcterms:W3CDTF"'
+
+
+def _plain_core(fields: list[tuple[str, str]]) -> bytes:
+    """What `_lxml_core` writes, for ASCII text without a carriage return (lxml writes it as
+    `&#13;`): the text escaped as lxml escapes it (&, < and >)."""
+    out = [_CORE_START]
+    for tag, text in fields:
+        kind = _W3CDTF if tag.startswith("dcterms:") else ""
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        out.append(f"<{tag}{kind}>{text}</{tag}>")
+    out.append("</cp:coreProperties>")
+    return "".join(out).encode("ascii")
+
+
+def _lxml_core(fields: list[tuple[str, str]]) -> bytes:
+    root = etree.Element(f"{{{CORE_NS['cp']}}}coreProperties", nsmap=CORE_NS)
+    for tag, text in fields:
+        prefix, name = tag.split(":")
+        attrs = {}
+        if prefix == "dcterms":
+            attrs = {f"{{{CORE_NS['xsi']}}}type": "dcterms:W3CDTF"}
+        element = etree.SubElement(root, f"{{{CORE_NS[prefix]}}}{name}", **attrs)
+        element.text = text
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
