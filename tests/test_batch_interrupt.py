@@ -76,3 +76,37 @@ def test_a_batch_stopped_at_random_moments_exits_promptly_and_cleanly(tmp_path: 
     assert done.returncode == 0, done.stderr[-2000:]
     _consistent(out)
     assert len(list(out.glob("*.docx"))) == 80
+
+
+_CONVERTING_IMPORT = """
+import os, signal, sys, time
+import loagen.cli.common as common
+real = common.import_module
+
+def importing(name):
+    try:
+        os.kill(os.getpid(), signal.SIGTERM)  # a stop while the stages are imported
+        time.sleep(0.05)
+    except KeyboardInterrupt:
+        # what Pydantic does with an exception raised while it builds a validator
+        raise RuntimeError("an error of the library being imported") from None
+    return real(name)
+
+common.import_module = importing
+from loagen.cli import main
+sys.argv = ["loagen", "build", sys.argv[1], "-o", sys.argv[2]]
+main()
+"""
+
+
+def test_a_stop_while_the_stages_are_imported_exits_as_interrupted(tmp_path: Path) -> None:
+    """Held until the import is done: no library turns it into an error of its own."""
+    from .conftest import CASES
+
+    done = subprocess.run(
+        [sys.executable, "-c", _CONVERTING_IMPORT, str(CASES / "BN-D-QAA" / "basic.json"),
+         str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 130, done.stderr[-2000:]
+    assert "interrupted" in done.stderr and "Traceback" not in done.stderr

@@ -11,6 +11,7 @@ import signal
 import sys
 from collections.abc import Callable
 from datetime import date
+from importlib import import_module
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -41,15 +42,37 @@ def _print_error(error: LoagenError) -> None:
     err.print(f"[bold red]error:[/] {escape(str(error))}")
 
 
-def _present(fn: Callable[..., Any]) -> Callable[..., Any]:
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def _import_stages() -> None:
+    """Import the pipeline and its stages with Ctrl-C and SIGTERM held until it is done (a
+    fifth of a second): a stop that arrives meanwhile is raised right after, where it exits
+    130 as anywhere else. Raised inside the import, Pydantic (building the case model's
+    validators) would turn it into an error of its own."""
+    block = getattr(signal, "pthread_sigmask", None)
+    if block is None:
+        import_module("loagen.pipeline")
+        return
+    old = block(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        import_module("loagen.pipeline")
+    finally:
+        block(signal.SIG_SETMASK, old)
+
+
+def _present(fn: Callable[..., Any], *, stages: bool = True) -> Callable[..., Any]:
     """Run a command: a loagen error is printed (every problem it carries) and the process
-    exits with its code; Ctrl-C exits 130 with a word on what was written."""
+    exits with its code; Ctrl-C exits 130 with a word on what was written. `stages`: the
+    command uses the pipeline (imported first, see `_import_stages`)."""
 
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, _on_sigterm)
         try:
+            if stages:
+                _import_stages()
             return fn(*args, **kwargs)
         except LoagenError as exc:
             _print_error(exc)
@@ -90,12 +113,15 @@ def _help(fn: Callable[..., Any]) -> str:
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s")
 
 
-def command(*args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """`@app.command()` for a function whose errors `_present` prints."""
+def command(
+    *args: Any, stages: bool = True, **kwargs: Any
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`@app.command()` for a function whose errors `_present` prints (`stages=False`: a
+    command that does not use the pipeline, which is then not imported)."""
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
         kwargs.setdefault("help", _help(fn))
-        return app.command(*args, **kwargs)(_present(fn))
+        return app.command(*args, **kwargs)(_present(fn, stages=stages))
 
     return register
 

@@ -100,7 +100,7 @@ def build(
 # -- schema --------------------------------------------------------------------------------------
 
 
-@command(rich_help_panel=PANEL)
+@command(rich_help_panel=PANEL, stages=False)
 def schema() -> None:
     """Print the JSON Schema of a case file, for editors that validate and complete case files."""
     from ..case.model import case_schema
