@@ -135,3 +135,9 @@ def test_only_the_newest_entries_are_kept(cache, monkeypatch):
     kept = sorted(p.name[39] for p in _entries(cache, "library"))
     assert kept == ["4", "5", "9"]
     assert compile_cache.read_entry("library", "9" * 40) == b"newest"
+
+
+def test_the_cache_folder_is_the_users_only(cache):
+    compile_cache.write_entry("template", "1" * 40, b"code")
+    for folder in (cache, cache / "template"):
+        assert folder.stat().st_mode & 0o077 == 0, oct(folder.stat().st_mode)

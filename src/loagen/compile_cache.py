@@ -33,6 +33,9 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
+import pydantic
+import pydantic_core
+
 CACHE_FORMAT = "1"
 """Bumped when what an entry holds changes shape."""
 MAX_ENTRY = 64 * 1024 * 1024
@@ -59,9 +62,6 @@ def code_stamp() -> str:
     """What identifies the code that compiles: loagen's source files (name, size, time), the
     Python version and the versions of the compiling libraries."""
     h = hashlib.sha256(f"{CACHE_FORMAT}\0{sys.version}\0".encode())
-    import pydantic
-    import pydantic_core
-
     h.update(f"pydantic={pydantic.VERSION}\0{pydantic_core.__version__}\0".encode())
     folders = [_PACKAGE]
     for name in ("jinja2", "markupsafe", "docxtpl"):
@@ -114,7 +114,8 @@ def write_entry(kind: str, key: str, data: bytes) -> None:
     if path is None or len(data) > MAX_ENTRY:
         return
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.parent.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # the user's only
+        path.parent.mkdir(exist_ok=True, mode=0o700)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
     except OSError:
         return
