@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -41,12 +42,18 @@ def money(value: Decimal) -> str:
     document; the text keeps the sign of a zero and the exponent, so it names one result)."""
     if type(value) is not Decimal:
         return _spelled_money(value)
+    return _remembered(_MONEY, value, _spelled_money)
+
+
+def _remembered(cache: dict[str, str], value: Decimal, spell: Callable[[Decimal], str]) -> str:
+    """`spell(value)`, kept in `cache` by the Decimal's exact text (at most
+    `MONEY_CACHE_SIZE`, then it starts again)."""
     key = str(value)
-    found = _MONEY.get(key)
+    found = cache.get(key)
     if found is None:
-        if len(_MONEY) >= MONEY_CACHE_SIZE:
-            _MONEY.clear()
-        found = _MONEY[key] = _spelled_money(value)
+        if len(cache) >= MONEY_CACHE_SIZE:
+            cache.clear()
+        found = cache[key] = spell(value)
     return found
 
 
@@ -92,13 +99,7 @@ def _qty(line: Line) -> str:
     value = line.quantity
     if type(value) is not Decimal:
         return f"{quantity(value)} {line.unit_of_issue}"
-    key = str(value)
-    found = _QUANTITY.get(key)
-    if found is None:
-        if len(_QUANTITY) >= MONEY_CACHE_SIZE:
-            _QUANTITY.clear()
-        found = _QUANTITY[key] = quantity(value)
-    return f"{found} {line.unit_of_issue}"
+    return f"{_remembered(_QUANTITY, value, quantity)} {line.unit_of_issue}"
 
 
 def _shown(line: Line) -> tuple[str, str, str, str, str, str, str, str]:
