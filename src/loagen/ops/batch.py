@@ -655,19 +655,10 @@ class _Pool:
         chunks = _chunks(tasks, self.jobs)
         chunks.reverse()
         try:
-            # Stop signals wait until every worker is started and ignores Ctrl-C itself.
-            signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
-            try:
-                if self.context.get_start_method() == "fork":
-                    self.pipeline.renderer  # noqa: B018 (compiled once here, inherited)
-                for _ in range(min(self.jobs, len(chunks))):
-                    self.workers.append(
-                        _Worker(
-                            self.context, self.pipeline, self.output_dir, self.redline, self.later
-                        )
-                    )
-            finally:
-                signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+            if self.context.get_start_method() == "fork":
+                self.pipeline.renderer  # noqa: B018 (compiled once here, inherited)
+            for _ in range(min(self.jobs, len(chunks))):
+                self._start()
             events.started()
             for worker in self.workers:
                 if chunks:
@@ -695,38 +686,38 @@ class _Pool:
         finally:
             self._stop()
 
-    def _renew(self, worker: _Worker, chunks: list[list[Task]]) -> None:
-        """A worker built `WORKER_DOCUMENTS`: it stops, and a fresh one takes the work left."""
+    def _start(self) -> _Worker:
+        """Start a worker. Stop signals wait until it is started (it ignores Ctrl-C itself)."""
+        signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
         try:
-            worker.conn.send(None)
-        except (OSError, ValueError):
-            worker.process.terminate()
-        worker.process.join(timeout=5)
-        if worker.process.is_alive():
-            worker.process.kill()
-            worker.process.join(timeout=1)
-        worker.conn.close()
-        self.workers.remove(worker)
-        signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)  # as the first workers start
-        try:
-            fresh = _Worker(self.context, self.pipeline, self.output_dir, self.redline, self.later)
+            worker = _Worker(self.context, self.pipeline, self.output_dir, self.redline, self.later)
         finally:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
-        self.workers.append(fresh)
-        fresh.send(chunks.pop())
+        self.workers.append(worker)
+        return worker
+
+    def _renew(self, worker: _Worker, chunks: list[list[Task]]) -> None:
+        """A worker built `WORKER_DOCUMENTS`: it stops, and a fresh one takes the work left."""
+        self.workers.remove(worker)
+        self._end([worker])
+        self._start().send(chunks.pop())
 
     def _replace(self, dead: _Worker, chunks: list[list[Task]]) -> None:
         """A worker died (killed, out of memory): start another for the work left."""
         self.workers.remove(dead)
         dead.process.join(timeout=1)
         if chunks:
-            worker = _Worker(self.context, self.pipeline, self.output_dir, self.redline, self.later)
-            self.workers.append(worker)
-            worker.send(chunks.pop())
+            self._start().send(chunks.pop())
 
     def _stop(self) -> None:
         """Tell idle workers to stop; terminate the others (Ctrl-C, an error) at once."""
-        for worker in self.workers:
+        self._end(self.workers)
+        self.workers = []
+
+    @staticmethod
+    def _end(workers: list[_Worker]) -> None:
+        """Tell each idle worker to stop, terminate a busy one, and wait (5 s, then kill)."""
+        for worker in workers:
             try:
                 if worker.chunk is None:
                     worker.conn.send(None)
@@ -735,13 +726,12 @@ class _Pool:
             except (OSError, ValueError):
                 worker.process.terminate()
         deadline = time.monotonic() + 5
-        for worker in self.workers:
+        for worker in workers:
             worker.process.join(timeout=max(0.0, deadline - time.monotonic()))
             if worker.process.is_alive():
                 worker.process.kill()
                 worker.process.join(timeout=1)
             worker.conn.close()
-        self.workers = []
 
 
 def _worker_died(task: Task) -> DocResult:
