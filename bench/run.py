@@ -379,6 +379,15 @@ def phase_batch(out: str, jobs: int, force: bool, output: str, corpus: str) -> d
     )  # fmt: skip
     wall = time.perf_counter() - w0
     cpu, children = _cpu() - c0, _children_cpu() - k0
+    # workers started afresh (a batch long enough to renew them) are not this process's
+    # children: every worker says its own CPU time and peak memory as it stops
+    if report.worker_cpu is not None:
+        children = report.worker_cpu
+    worker_rss = (
+        report.worker_peak_rss / 2**20
+        if report.worker_peak_rss
+        else _rss_mb(resource.RUSAGE_CHILDREN)
+    )
     problems = [f"{r.source}: {p}" for r in report.failed for p in r.problems][:5]
     return {
         "wall": wall,
@@ -390,7 +399,7 @@ def phase_batch(out: str, jobs: int, force: bool, output: str, corpus: str) -> d
         "failed": len(report.failed),
         "problems": problems,
         "rss_self_mb": _rss_mb(),
-        "rss_worker_mb": _rss_mb(resource.RUSAGE_CHILDREN),
+        "rss_worker_mb": worker_rss,
     }
 
 

@@ -218,17 +218,24 @@ def test_workers_are_renewed_after_their_share_of_documents(setup, monkeypatch):
 
     project, cases, out = setup
     started: list[int] = []
+    remote: list[bool] = []
     real = batch._Worker.__init__
 
     def counted(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
         real(self, *args, **kwargs)
         started.append(self.process.pid)
+        remote.append(isinstance(self.process, batch._Remote))
 
     monkeypatch.setattr(batch, "WORKER_DOCUMENTS", 1)
     monkeypatch.setattr(batch._Worker, "__init__", counted)
     report = run_batch([cases], project=project, output_dir=out, jobs=2, force=True)
     assert report.ok and len(report.built) == DOCUMENTS
     assert len(started) > 2 and len(set(started)) == len(started)
+    # forked by the zygote, not by the batch (whose memory grows with its length); each says
+    # its peak memory and CPU time as it stops
+    assert all(remote)
+    assert report.worker_peak_rss and report.worker_peak_rss > 10 * 2**20
+    assert report.worker_cpu and report.worker_cpu > 0
     single = out.parent / "single"
     run_batch([cases], project=project, output_dir=single, jobs=1, force=True)
     for docx in sorted(single.glob("*.docx")):
@@ -535,3 +542,48 @@ def test_an_up_to_date_pdf_gives_its_count_without_converting_again(tmp_path: Pa
         assert f"through page {pages}" in re.sub(
             r"<[^>]+>", "", zf.read("word/document.xml").decode()
         )
+
+
+def test_a_long_batch_has_its_workers_forked_by_the_zygote_and_a_short_one_forks_them(setup):
+    import loagen.ops.batch as batch
+
+    project, cases, out = setup
+    pipeline = Builder(project)
+    short = batch._Pool(pipeline, out, False, 2, later=False)
+    assert short.fresh is None and short.zygote is None
+    zygote = batch.Zygote()
+    try:
+        long = batch._Pool(pipeline, out, False, 2, later=False, zygote=zygote)
+        assert isinstance(long.fresh, batch._Fresh) and long.zygote is zygote
+        worker = long._start()
+        assert isinstance(worker.process, batch._Remote) and worker.process.is_alive()
+        zygote.kill()  # the zygote gone: the next worker is forked by the batch
+        os.waitpid(zygote.pid, 0)
+        zygote.ended = True
+        other = long._start()
+        assert not isinstance(other.process, batch._Remote) and long.zygote is None
+        long._stop()
+        assert not worker.process.is_alive() and not other.process.is_alive()
+        assert long.peak_rss and long.cpu is not None
+    finally:
+        zygote.close()
+
+
+def test_a_worker_started_afresh_decides_with_the_library_the_batch_loaded(setup):
+    """A note edited while the batch runs does not reach its later workers: one library
+    decides every document of a batch (the manifests say which)."""
+    import loagen.ops.batch as batch
+
+    project, cases, out = setup
+    pipeline = Builder(project)
+    fresh = batch._Fresh.of(pipeline)
+    assert fresh is not None
+    edited = next(project.note_library.rglob("*.md"))
+    add_text(edited, " Edited while the batch runs.")
+    assert Builder(project).library.digest != pipeline.library.digest
+    made = fresh.pipeline()
+    assert made.library.digest == pipeline.library.digest
+    path = next(cases.glob("*/basic.json"))
+    assert made.build(path, out / "fresh").docx_path.read_bytes() == (
+        pipeline.build(path, out / "forked").docx_path.read_bytes()
+    )

@@ -41,18 +41,31 @@ def _consistent(out: Path) -> None:
         assert read_manifest(out / f"{stem}.manifest.json") is not None, stem
 
 
+_RENEWING = """
+import sys
+import loagen.__main__ as entry  # first, as the `loagen` command: its stop handlers
+import loagen.ops.batch as batch
+batch.WORKER_DOCUMENTS = 6  # a long batch in short: workers renewed, started afresh
+sys.argv = ["loagen", *sys.argv[1:]]
+entry.main()
+"""
+
+
+@pytest.mark.parametrize("workers", ["forked", "afresh"])
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_a_batch_stopped_at_random_moments_exits_promptly_and_cleanly(tmp_path: Path, sig) -> None:
+def test_a_batch_stopped_at_random_moments_exits_promptly_and_cleanly(
+    tmp_path: Path, sig, workers: str
+) -> None:
     project = make_project(tmp_path / "project")
     corpus = tmp_path / "corpus"
     make_corpus(corpus, 80)
     out = tmp_path / "build"
     env = {**os.environ, "LOAGEN_PROJECT": str(project.root)}
-    rng = random.Random(f"interrupt-{int(sig)}")
+    rng = random.Random(f"interrupt-{int(sig)}-{workers}")
+    start = ["-m", "loagen"] if workers == "forked" else ["-c", _RENEWING]
     for attempt in range(8):
         proc = subprocess.Popen(
-            [sys.executable, "-m", "loagen", "batch", str(corpus), "-o", str(out), "-j", "2",
-             "--force"],
+            [sys.executable, *start, "batch", str(corpus), "-o", str(out), "-j", "2", "--force"],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
         )  # fmt: skip
         # early moments catch the loading and the start of the workers, later ones the middle of
@@ -110,3 +123,52 @@ def test_a_stop_while_the_stages_are_imported_exits_as_interrupted(tmp_path: Pat
     )  # fmt: skip
     assert done.returncode == 130, done.stderr[-2000:]
     assert "interrupted" in done.stderr and "Traceback" not in done.stderr
+
+
+_STOP_AFTER_THE_WORK = """
+import os, signal, sys, time
+from loagen.cli import main
+stop = int(sys.argv[3])
+sys.argv = ["loagen", "build", sys.argv[1], "-o", sys.argv[2]]
+try:
+    main()
+except SystemExit as done:
+    os.kill(os.getpid(), stop)  # the stop comes just as the process is exiting
+    time.sleep(0.2)
+    raise
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_stop_after_the_work_is_done_leaves_the_exit_status_alone(tmp_path: Path, sig) -> None:
+    """The work is done and written: a Ctrl-C as the process exits does not turn a success into
+    a process killed by the signal (Python hands the signal back to the system as it shuts
+    down)."""
+    from .conftest import CASES
+
+    done = subprocess.run(
+        [sys.executable, "-c", _STOP_AFTER_THE_WORK, str(CASES / "BN-D-QAA" / "basic.json"),
+         str(tmp_path / "out"), str(int(sig))],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    assert (tmp_path / "out" / "BN-D-QAA-basic.docx").exists()
+    assert "Traceback" not in done.stderr
+
+
+def test_a_command_called_from_python_gives_back_the_callers_signal_handlers(
+    tmp_path: Path,
+) -> None:
+    from typer.testing import CliRunner
+
+    from loagen.cli import app
+
+    from .conftest import CASES
+
+    mine = signal.getsignal(signal.SIGTERM)
+    result = CliRunner().invoke(
+        app, ["build", str(CASES / "BN-D-QAA" / "basic.json"), "-o", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert signal.getsignal(signal.SIGTERM) is mine
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -4,6 +4,9 @@ Until a command starts, Ctrl-C or SIGTERM ends the process at once with status 1
 has been written yet); the command then takes over (see `cli.common._present`)."""
 
 import _signal  # first, and the C module itself: Ctrl-C while loagen loads ends it quietly
+import gc
+
+gc.disable()  # until the modules are loaded: nothing they make is garbage (see cli.common._started)
 
 
 def _stop(signum: int, frame: object) -> None:

@@ -143,6 +143,7 @@ class Pipeline:
         templates: Path | None = None,
         keep: int = CASE_CACHE_SIZE,
         keep_documents: int = 0,
+        library: NoteLibrary | None = None,
     ) -> None:
         self.project = project
         self.note_library_folder = Path(note_library or project.note_library)
@@ -157,6 +158,8 @@ class Pipeline:
         self._in_force: dict[tuple[str, ...], CaseNotes] = {}
         self._documents: dict[tuple[tuple[str, str], ...], LoaDocument] = {}
         self._indexed: set[Path] = set()
+        self._library = library
+        """The note library, when it was given loaded (by the batch a worker works for)."""
 
     @classmethod
     def discover(cls) -> Pipeline:
@@ -165,6 +168,8 @@ class Pipeline:
 
     @cached_property
     def library(self) -> NoteLibrary:
+        if self._library is not None:
+            return self._library
         return load_library_cached(self.note_library_folder)
 
     @cached_property

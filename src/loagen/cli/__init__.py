@@ -16,10 +16,13 @@ from . import review, report, package
 from . import many
 from . import library
 from . import studio
+from . import common
 from .common import app
 
 __all__ = ["app", "main"]
 
 
 def main() -> None:
+    """The `loagen` command: one command, then the process exits with its status."""
+    common.OWN_PROCESS = True
     app()

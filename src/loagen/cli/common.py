@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import inspect
 import os
 import re
@@ -68,12 +69,16 @@ def _present(fn: Callable[..., Any], *, stages: bool = True) -> Callable[..., An
 
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        signal.signal(signal.SIGTERM, _on_sigterm)
+        before = signal.signal(signal.SIGINT, signal.default_int_handler)
+        before_term = signal.signal(signal.SIGTERM, _on_sigterm)
         try:
-            if stages:
-                _import_stages()
-            return fn(*args, **kwargs)
+            try:
+                if stages:
+                    _import_stages()
+                _started()
+                return fn(*args, **kwargs)
+            finally:
+                _after_command(before, before_term)
         except LoagenError as exc:
             _print_error(exc)
             raise typer.Exit(exc.exit_code) from None
@@ -94,6 +99,34 @@ def _present(fn: Callable[..., Any], *, stages: bool = True) -> Callable[..., An
 
 def _on_sigterm(signum, frame) -> None:  # noqa: ANN001
     raise KeyboardInterrupt
+
+
+OWN_PROCESS = False
+"""Set by `main`: the command is the whole process, which exits once the command is done."""
+
+
+def _started() -> None:
+    """Start-up is over (the modules are imported). In its own process, `loagen` starts with
+    the garbage collector off (see `__main__`): what start-up makes (modules, classes, compiled
+    patterns, the pydantic validators) lives until the process ends, and collecting while it is
+    made took a tenth of a one-document build. It is now set aside for good (`gc.freeze`) and
+    collection resumes for what the command itself makes, as in every long batch or studio."""
+    if OWN_PROCESS:
+        gc.freeze()
+        gc.enable()
+
+
+def _after_command(before: Any, before_term: Any) -> None:
+    """The command's work is over (done, failed or stopped). In its own process, a stop that
+    comes now is ignored: it cannot cut short the exit with the command's status (Python hands
+    Ctrl-C back to the system while it shuts down, which would end the process as killed after
+    the work was done). Called from Python code (the tests), the caller's handlers come back."""
+    if OWN_PROCESS:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    else:
+        signal.signal(signal.SIGINT, before)
+        signal.signal(signal.SIGTERM, before_term)
 
 
 def _help(fn: Callable[..., Any]) -> str:

@@ -22,6 +22,7 @@ as finally written.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gc
 import hashlib
@@ -49,6 +50,7 @@ from ..manifest import (
 from ..output.files import atomic_write
 from ..output.pdf import find_soffice, pdf_up_to_date
 from ..pipeline import Pipeline, printed_notes, selection_digest
+from ..policy.library_cache import library_from_bytes, library_to_bytes
 from ..policy.notes import library_digest
 from ..project import CaseSources, Project, find_case_files, template_file_digest
 from ..reference import load_reference
@@ -99,6 +101,11 @@ class BatchReport:
     results: list[DocResult] = field(default_factory=list)
     pdfs: list[Path] = field(default_factory=list)
     seconds: float = 0.0
+    worker_peak_rss: int | None = None
+    """The largest peak memory of a worker process (bytes), when workers ran and the system
+    says."""
+    worker_cpu: float | None = None
+    """The CPU time of the worker processes that ran to their end (seconds)."""
 
     def having(self, status: Status) -> list[DocResult]:
         return [r for r in self.results if r.status == status]
@@ -478,6 +485,37 @@ def run_batch(
         find_soffice()  # fail before building, not after
     events.loading()
     Pipeline.tidy(output_dir)
+    # forked now, while this process holds nothing of the batch (see `_Pool`)
+    zygote = Zygote() if Zygote.possible(jobs) else None
+    try:
+        report, files, pipeline = _plan_and_build(
+            paths, project, output_dir, jobs, force, redline, pdf, events, zygote
+        )
+    finally:
+        if zygote is not None:
+            zygote.close()
+
+    if pdf:
+        _lay_out(report, pipeline or Pipeline(project))
+    order = {p: i for i, p in enumerate(files)}
+    report.results.sort(key=lambda r: order.get(r.source, len(order)))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _plan_and_build(
+    paths: Iterable[Path],
+    project: Project,
+    output_dir: Path,
+    jobs: int,
+    force: bool,
+    redline: bool,
+    pdf: bool,
+    events: BatchEvents,
+    zygote: Zygote | None,
+) -> tuple[BatchReport, list[Path], Pipeline | None]:
+    """Plan the work and do it: the report, the case files found and the pipeline that built
+    (None when there was nothing to build)."""
     sources = CaseSources()
     files = find_case_files(paths, sources)
     deps = Dependencies(project)
@@ -488,40 +526,43 @@ def run_batch(
     for result in known:
         report.results.append(result)
         events.finished(result)
+    workers = min(jobs, len(tasks))
+    renewed = jobs > 1 and len(tasks) > workers * WORKER_DOCUMENTS
+    if zygote is not None and not renewed:
+        zygote.close()  # a short batch forks its workers itself
+        zygote = None
+    if not tasks:
+        return report, files, None
 
-    if tasks:
-        pipeline = Pipeline(project)
-        pipeline.library  # noqa: B018 (load once here: a broken library stops the batch now)
-        frozen = len(tasks) >= WARM_FROM
-        if frozen:
-            # compile every template once, before the workers fork, and leave what is loaded
-            # once out of the garbage collector's walks (it lives as long as the batch)
-            pipeline.renderer.all_templates()
-            gc.freeze()
-        try:
-            if jobs == 1 or len(tasks) < 4:
-                events.started()
-                for task in tasks:
-                    result = run_task(
-                        pipeline, task, output_dir, redline, redline_later=redline and pdf
-                    )
-                    report.results.append(result)
-                    events.finished(result)
-            else:
-                pool = _Pool(
-                    pipeline, output_dir, redline, min(jobs, len(tasks)), later=redline and pdf
+    pipeline = Pipeline(project)
+    pipeline.library  # noqa: B018 (load once here: a broken library stops the batch now)
+    frozen = len(tasks) >= WARM_FROM
+    if frozen:
+        # compile every template once, before the workers fork, and leave what is loaded
+        # once out of the garbage collector's walks (it lives as long as the batch)
+        pipeline.renderer.all_templates()
+        gc.freeze()
+    try:
+        if jobs == 1 or len(tasks) < 4:
+            events.started()
+            for task in tasks:
+                result = run_task(
+                    pipeline, task, output_dir, redline, redline_later=redline and pdf
                 )
+                report.results.append(result)
+                events.finished(result)
+        else:
+            pool = _Pool(
+                pipeline, output_dir, redline, workers, later=redline and pdf, zygote=zygote
+            )
+            try:
                 pool.run(tasks, report, events)
-        finally:
-            if frozen:
-                gc.unfreeze()
-
-    if pdf:
-        _lay_out(report, pipeline if tasks else Pipeline(project))
-    order = {p: i for i, p in enumerate(files)}
-    report.results.sort(key=lambda r: order.get(r.source, len(order)))
-    report.seconds = time.perf_counter() - started
-    return report
+            finally:
+                report.worker_peak_rss, report.worker_cpu = pool.peak_rss, pool.cpu
+    finally:
+        if frozen:
+            gc.unfreeze()
+    return report, files, pipeline
 
 
 def _lay_out(report: BatchReport, pipeline: Pipeline) -> None:
@@ -570,26 +611,67 @@ WARM_FROM = 20
 """From this many documents to build, a batch compiles every template before it starts."""
 
 
+@dataclass(frozen=True)
+class _Fresh:
+    """How a worker started afresh, not forked from the batch, makes the batch's pipeline: the
+    same project and folders, and the very note library the batch loaded (as the compile cache
+    stores it), so that one library decides every document of a batch."""
+
+    project: Project
+    note_library: Path
+    templates: Path
+    library: bytes
+
+    @classmethod
+    def of(cls, pipeline: Pipeline) -> _Fresh | None:
+        """None when the library cannot be handed over (the batch then forks its workers)."""
+        data = library_to_bytes(pipeline.library)
+        if data is None:
+            return None
+        return cls(pipeline.project, pipeline.note_library_folder, pipeline.templates_folder, data)
+
+    def pipeline(self) -> Pipeline:
+        """The pipeline; its templates are compiled as the first documents need them (a
+        template that does not compile fails those documents, as in any build)."""
+        return Pipeline(
+            self.project,
+            note_library=self.note_library,
+            templates=self.templates,
+            # the library read back, or (never seen: it was written by this code a moment ago)
+            # loaded from its files, whose digest each manifest then records as always
+            library=library_from_bytes(self.library),
+        )
+
+
 def _worker_main(
-    conn: Connection, pipeline: Pipeline, output_dir: Path, redline: bool, later: bool
+    conn: Connection,
+    pipeline: Pipeline | _Fresh,
+    output_dir: Path,
+    redline: bool,
+    later: bool,
 ) -> None:
-    """A worker: builds the chunks it is sent until told to stop. Ctrl-C is the parent's to
-    handle; SIGTERM ends the worker (a file being written is removed, see `output.files`)."""
+    """A worker: builds the chunks it is sent until told to stop, then answers with its peak
+    memory and its CPU time. Ctrl-C is the parent's to handle; SIGTERM ends the worker (a file being written is
+    removed, see `output.files`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit_on_term)
     sys.unraisablehook = _term_again
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
-    # What the worker inherited (the library, the templates, the modules) lives as long as it
-    # does: the garbage collector need not walk it at each collection, and a forked worker's
-    # pages then stay shared with the parent's
-    gc.freeze()
     try:
+        if isinstance(pipeline, _Fresh):
+            pipeline = pipeline.pipeline()
+        # What the worker starts with (the library, the templates, the modules) lives as long
+        # as it does: the garbage collector need not walk it at each collection, and a forked
+        # worker's pages then stay shared with the parent's
+        gc.freeze()
+        gc.enable()
         while True:
             try:
                 chunk = conn.recv()
             except (EOFError, OSError):
                 return
             if chunk is None:
+                conn.send((_peak_rss(), time.process_time()))
                 return
             conn.send(
                 [
@@ -599,6 +681,16 @@ def _worker_main(
             )
     except (BrokenPipeError, KeyboardInterrupt):
         return
+
+
+def _peak_rss() -> int | None:
+    """The largest resident memory this process has had (bytes), where the system says."""
+    try:
+        import resource  # Unix only; a worker stops once: not worth importing for every command
+    except ImportError:
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024  # Linux counts kilobytes
 
 
 def _exit_on_term(signum: int, frame: Any) -> None:
@@ -616,15 +708,12 @@ def _term_again(unraisable: Any) -> None:
 
 
 class _Worker:
-    def __init__(
-        self, context: Any, pipeline: Pipeline, output_dir: Path, redline: bool, later: bool
-    ) -> None:
-        self.conn, child = context.Pipe(duplex=True)
-        self.process = context.Process(
-            target=_worker_main, args=(child, pipeline, output_dir, redline, later), daemon=True
-        )
-        self.process.start()
-        child.close()
+    """A worker process and the parent's end of its pipe."""
+
+    def __init__(self, process: Any, conn: Connection) -> None:
+        self.process = process
+        """Its `multiprocessing.Process`, or `_Remote` when the zygote forked it."""
+        self.conn = conn
         self.chunk: list[Task] | None = None
         self.built = 0
         """Documents it was sent."""
@@ -635,27 +724,184 @@ class _Worker:
         self.conn.send(chunk)
 
 
+class _Remote:
+    """A worker the zygote forked: not this process's child, so it is known by its process id
+    (the zygote reaps it when it ends)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+
+    def is_alive(self) -> bool:
+        try:
+            # ended but not reaped (its zygote killed before it, nobody waits for it): gone
+            with open(f"/proc/{self.pid}/stat", "rb") as fh:
+                return fh.read().rpartition(b")")[2].split()[:1] not in ([b"Z"], [b"X"])
+        except FileNotFoundError:
+            return False
+        except OSError:  # no /proc: ask the system
+            pass
+        try:
+            os.kill(self.pid, 0)
+        except (ProcessLookupError, PermissionError):  # (another user's process now)
+            return False
+        return True
+
+    def terminate(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGTERM)
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+
+    def join(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while self.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+
+class Zygote:
+    """A small process forked when a batch starts, before it gathers its work, that forks the
+    workers of a long batch (see `_Pool`). It holds loagen's modules and nothing of the batch;
+    it ends when the batch closes its pipe, or with the batch. Forked with `os.fork`, not as a
+    `multiprocessing.Process`, whose bookkeeping pipes its workers would inherit and keep open."""
+
+    def __init__(self) -> None:
+        self.conn, child = multiprocessing.Pipe(duplex=True)
+        signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            self.pid = os.fork()
+            if self.pid == 0:  # the zygote
+                try:
+                    self.conn.close()
+                    _zygote_main(child)
+                finally:
+                    os._exit(0)
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+        child.close()
+        self.ended = False
+
+    @staticmethod
+    def possible(jobs: int) -> bool:
+        """Worth starting: more than one worker, and a system that forks."""
+        return jobs > 1 and "fork" in multiprocessing.get_all_start_methods()
+
+    def start(self, fresh: _Fresh, output_dir: Path, redline: bool, later: bool) -> _Worker:
+        """A worker forked by the zygote (raises OSError or EOFError when the zygote is gone)."""
+        import multiprocessing.reduction as reduction  # (only for a long batch)
+
+        mine, theirs = multiprocessing.Pipe(duplex=True)
+        try:
+            self.conn.send((fresh, output_dir, redline, later))
+            reduction.send_handle(self.conn, theirs.fileno(), self.pid)
+        finally:
+            theirs.close()
+        pid = self.conn.recv()
+        return _Worker(_Remote(pid), mine)
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+
+    def close(self) -> None:
+        """Close its pipe, which ends it, and wait for it (5 s, then kill it)."""
+        if self.ended:
+            return
+        self.conn.close()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            if self._reaped():
+                return
+            time.sleep(0.005)
+        self.kill()
+        os.waitpid(self.pid, 0)
+        self.ended = True
+
+    def _reaped(self) -> bool:
+        try:
+            done, _ = os.waitpid(self.pid, os.WNOHANG)
+        except ChildProcessError:  # reaped already
+            done = self.pid
+        self.ended = done == self.pid
+        return self.ended
+
+
+def _zygote_main(conn: Connection) -> None:
+    """The zygote: for each request, receive the worker's end of its pipe and fork the worker,
+    until the batch closes its end of their pipe."""
+    import multiprocessing.reduction as reduction
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # its workers are reaped as they end
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+    gc.freeze()
+    while True:
+        try:
+            fresh, output_dir, redline, later = conn.recv()
+            fd = reduction.recv_handle(conn)
+        except (EOFError, OSError):
+            return
+        signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)  # the worker unblocks them
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                conn.close()
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                _worker_main(Connection(fd), fresh, output_dir, redline, later)
+            except BaseException:  # noqa: BLE001 (a worker's end is its exit status)
+                code = 1
+            finally:
+                os._exit(code)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+        os.close(fd)
+        try:
+            conn.send(pid)
+        except OSError:
+            return
+
+
 class _Pool:
-    """Worker processes, one pipe each. Forked where the system can: workers inherit the loaded
-    note library and compiled templates and start in milliseconds."""
+    """Worker processes, one pipe each.
+
+    A short batch forks its workers from itself, where the system can: they inherit the loaded
+    note library and compiled templates and start in milliseconds. A batch long enough that its
+    workers are renewed (see `WORKER_DOCUMENTS`) has them forked by its `Zygote` instead, each
+    making the pipeline again from the batch's library: a fork of the batch itself would carry
+    what the batch has gathered (every file found, every result), so a worker's memory would
+    grow with the length of the batch. Without fork, workers are started afresh (`spawn`)."""
 
     def __init__(
-        self, pipeline: Pipeline, output_dir: Path, redline: bool, jobs: int, *, later: bool
+        self,
+        pipeline: Pipeline,
+        output_dir: Path,
+        redline: bool,
+        jobs: int,
+        *,
+        later: bool,
+        zygote: Zygote | None = None,
     ) -> None:
-        methods = multiprocessing.get_all_start_methods()
-        self.context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        fork = "fork" in multiprocessing.get_all_start_methods()
+        self.fresh = _Fresh.of(pipeline) if zygote is not None or not fork else None
+        self.zygote = zygote if self.fresh is not None else None
+        self.context = multiprocessing.get_context("fork" if fork else "spawn")
         self.pipeline = pipeline
         self.output_dir = output_dir
         self.redline = redline
         self.later = later
         self.jobs = jobs
         self.workers: list[_Worker] = []
+        self.peak_rss: int | None = None
+        """The largest peak memory a worker reported as it stopped (bytes)."""
+        self.cpu: float | None = None
+        """The CPU time the workers reported as they stopped (seconds)."""
 
     def run(self, tasks: Sequence[Task], report: BatchReport, events: BatchEvents) -> None:
         chunks = _chunks(tasks, self.jobs)
         chunks.reverse()
         try:
-            if self.context.get_start_method() == "fork":
+            if self.fresh is None:
                 self.pipeline.renderer  # noqa: B018 (compiled once here, inherited)
             for _ in range(min(self.jobs, len(chunks))):
                 self._start()
@@ -688,11 +934,27 @@ class _Pool:
 
     def _start(self) -> _Worker:
         """Start a worker. Stop signals wait until it is started (it ignores Ctrl-C itself)."""
-        signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
-        try:
-            worker = _Worker(self.context, self.pipeline, self.output_dir, self.redline, self.later)
-        finally:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+        worker = None
+        if self.zygote is not None and self.fresh is not None:
+            try:
+                worker = self.zygote.start(self.fresh, self.output_dir, self.redline, self.later)
+            except (OSError, EOFError):  # the zygote is gone (killed): fork from here
+                self.zygote = None
+        if worker is None:
+            conn, child = self.context.Pipe(duplex=True)
+            signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+            try:
+                process = self.context.Process(
+                    target=_worker_main,
+                    args=(child, self.fresh or self.pipeline, self.output_dir, self.redline,
+                          self.later),
+                    daemon=True,
+                )  # fmt: skip
+                process.start()
+            finally:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+            child.close()
+            worker = _Worker(process, conn)
         self.workers.append(worker)
         return worker
 
@@ -714,18 +976,28 @@ class _Pool:
         self._end(self.workers)
         self.workers = []
 
-    @staticmethod
-    def _end(workers: list[_Worker]) -> None:
+    def _end(self, workers: list[_Worker]) -> None:
         """Tell each idle worker to stop, terminate a busy one, and wait (5 s, then kill)."""
+        told = []
         for worker in workers:
             try:
                 if worker.chunk is None:
                     worker.conn.send(None)
+                    told.append(worker)
                 else:
                     worker.process.terminate()
             except (OSError, ValueError):
                 worker.process.terminate()
         deadline = time.monotonic() + 5
+        for worker in told:  # each answers with its peak memory and CPU time as it stops
+            try:
+                if worker.conn.poll(max(0.0, deadline - time.monotonic())):
+                    peak, cpu = worker.conn.recv()
+                    if peak is not None:
+                        self.peak_rss = max(self.peak_rss or 0, peak)
+                    self.cpu = (self.cpu or 0.0) + cpu
+            except (EOFError, OSError, TypeError, ValueError):
+                pass
         for worker in workers:
             worker.process.join(timeout=max(0.0, deadline - time.monotonic()))
             if worker.process.is_alive():

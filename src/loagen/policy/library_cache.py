@@ -92,20 +92,31 @@ def load_library_cached(folder: pathlib.Path) -> NoteLibrary:
 def cached_library(key: str) -> NoteLibrary | None:
     """The library stored under `key`, or None."""
     data = read_entry(KIND, key)
-    if data is None:
+    return None if data is None else library_from_bytes(data)
+
+
+def store_library(key: str, library: NoteLibrary) -> None:
+    """Keep `library` under `key` (nothing when it cannot be stored)."""
+    data = library_to_bytes(library)
+    if data is not None:
+        write_entry(KIND, key, data)
+
+
+def library_to_bytes(library: NoteLibrary) -> bytes | None:
+    """`library` as an entry holds it (None when it cannot be stored): also how a batch hands
+    its library to a worker process that is not a fork of it."""
+    buffer = io.BytesIO()
+    try:
+        _Writer(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(library)
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
         return None
+    return buffer.getvalue()
+
+
+def library_from_bytes(data: bytes) -> NoteLibrary | None:
+    """The library `library_to_bytes` wrote, or None (damaged, or not a library)."""
     try:
         library = _Reader(data).load()
     except Exception:  # noqa: BLE001 (a damaged entry of any kind is no entry)
         return None
     return library if isinstance(library, NoteLibrary) else None
-
-
-def store_library(key: str, library: NoteLibrary) -> None:
-    """Keep `library` under `key` (nothing when it cannot be stored)."""
-    buffer = io.BytesIO()
-    try:
-        _Writer(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(library)
-    except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
-        return
-    write_entry(KIND, key, buffer.getvalue())

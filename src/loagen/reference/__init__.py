@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
+import pickle
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -12,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from ..compile_cache import entry_key, read_entry, write_entry
 from ..errors import LoagenError
 
 REFERENCE_DIR = Path(__file__).parent
@@ -97,13 +101,39 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader when PyYAML was built with it (ten times faster), else PyYAML's own."""
 
 
-def _read(name: str) -> tuple[Any, bytes]:
-    path = REFERENCE_DIR / f"{name}.yaml"
+def _parse(name: str, raw: bytes) -> Any:
     try:
-        raw = path.read_bytes()
-        return yaml.load(raw, Loader=_LOADER) or {}, raw  # noqa: S506 (a safe loader)
-    except (OSError, yaml.YAMLError) as exc:
-        raise LoagenError(f"cannot read reference table: {exc}", source=path) from exc
+        return yaml.load(raw, Loader=_LOADER) or {}  # noqa: S506 (a safe loader)
+    except yaml.YAMLError as exc:
+        raise LoagenError(
+            f"cannot read reference table: {exc}", source=REFERENCE_DIR / f"{name}.yaml"
+        ) from exc
+
+
+KIND = "reference"
+"""The compile cache's entries of parsed reference tables."""
+
+
+class _PlainReader(pickle.Unpickler):
+    """Reads back parsed tables: YAML's plain values, nothing that runs code."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) == ("datetime", "date"):
+            return date
+        raise pickle.UnpicklingError(f"{module}.{name} is not a value of a reference table")
+
+
+def _cached_tables(key: str) -> dict[str, Any] | None:
+    data = read_entry(KIND, key)
+    if data is None:
+        return None
+    try:
+        tables = _PlainReader(io.BytesIO(data)).load()
+    except Exception:  # noqa: BLE001 (a damaged entry of any kind is no entry)
+        return None
+    if not isinstance(tables, dict) or set(tables) != set(TABLES):
+        return None
+    return tables
 
 
 DIGESTED_ONLY = ("package", "cn36b")
@@ -127,13 +157,26 @@ TABLES = (
 
 @cache
 def load_reference() -> Reference:
-    """Load every table in `loagen/reference/` (once per process)."""
+    """Load every table in `loagen/reference/` (once per process; the parsed tables come from
+    the compile cache when the same table files were parsed before)."""
     digest = hashlib.sha256()
-    tables: dict[str, Any] = {}
+    raws: dict[str, bytes] = {}
     for name in TABLES:
-        data, raw = _read(name)
-        tables[name] = {str(k): v for k, v in data.items()} if isinstance(data, dict) else data
-        digest.update(name.encode() + b"\0" + raw + b"\0")
+        path = REFERENCE_DIR / f"{name}.yaml"
+        try:
+            raws[name] = path.read_bytes()
+        except OSError as exc:
+            raise LoagenError(f"cannot read reference table: {exc}", source=path) from exc
+        digest.update(name.encode() + b"\0" + raws[name] + b"\0")
+    key = entry_key(KIND, digest.digest())
+    tables = _cached_tables(key)
+    if tables is None:
+        tables = {}
+        for name in TABLES:
+            data = _parse(name, raws[name])
+            tables[name] = {str(k): v for k, v in data.items()} if isinstance(data, dict) else data
+        with contextlib.suppress(pickle.PicklingError, TypeError, RecursionError):
+            write_entry(KIND, key, pickle.dumps(tables, protocol=pickle.HIGHEST_PROTOCOL))
     for name in DIGESTED_ONLY:  # read by policy modules on their own (see policy_tables)
         path = REFERENCE_DIR / f"{name}.yaml"
         try:
