@@ -338,3 +338,20 @@ def test_a_record_of_plain_files_is_written_as_lxml_writes_it() -> None:
         assert embedded._ascii_record(b"{}", odd) is None
         assert embedded.build_record(b"{}", odd) == embedded._record(b"{}", odd)
     assert embedded._ascii_record(b"\r", plain) is None
+
+
+def test_the_characters_the_record_refuses_are_exactly_those_xml_cannot_hold() -> None:
+    from loagen.rendering.embedded import _NOT_XML
+
+    def xml_char(c: int) -> bool:  # XML 1.0, production [2] Char
+        return (
+            c in (0x9, 0xA, 0xD)
+            or 0x20 <= c <= 0xD7FF
+            or 0xE000 <= c <= 0xFFFD
+            or 0x10000 <= c <= 0x10FFFF
+        )
+
+    edges = {0, 0x8, 0x9, 0xA, 0xB, 0xC, 0xD, 0xE, 0x1F, 0x20, 0x7F, 0x85, 0xD7FF, 0xD800}
+    edges |= {0xDFFF, 0xE000, 0xFFFD, 0xFFFE, 0xFFFF, 0x10000, 0x10FFFF}
+    for c in sorted(edges | set(range(0, 0x110000, 977))):
+        assert (_NOT_XML.search(chr(c)) is None) == xml_char(c), hex(c)
