@@ -77,3 +77,17 @@ def add_text(note: Path, words: str = " Added text.") -> None:
             at -= 1
     lines[at] += words
     note.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def documents_passed_to(monkeypatch, module, name: str) -> list[str]:  # noqa: ANN001
+    """Wrap `module.name`, a stage function whose first argument is a document: the list it
+    returns fills with the output stem of each document the function is called with."""
+    seen: list[str] = []
+    real = getattr(module, name)
+
+    def counted(document, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        seen.append(document.output_stem)
+        return real(document, *args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return seen

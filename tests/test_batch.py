@@ -26,7 +26,15 @@ from loagen.project import find_case_files, planned_stem
 from loagen.project import template_file_digest as template_digest
 
 from .conftest import CASES, ROOT
-from .projects import add_text, copy_cases, make_corpus, make_project, note_file, used_notes
+from .projects import (
+    add_text,
+    copy_cases,
+    documents_passed_to,
+    make_corpus,
+    make_project,
+    note_file,
+    used_notes,
+)
 
 CORPUS = 20
 DOCUMENTS = len(list(CASES.glob("*/*.json"))) + CORPUS
@@ -179,14 +187,7 @@ def test_after_a_note_edit_only_that_note_is_decided_again(setup, monkeypatch):
 
     import loagen.pipeline
 
-    calls: list[str] = []
-    real = loagen.pipeline.select_notes
-
-    def counted(document, library, **kwargs):  # noqa: ANN001, ANN202
-        calls.append(document.output_stem)
-        return real(document, library, **kwargs)
-
-    monkeypatch.setattr(loagen.pipeline, "select_notes", counted)
+    calls = documents_passed_to(monkeypatch, loagen.pipeline, "select_notes")
     report = run_batch([cases], project=project, output_dir=out, jobs=1)
     assert report.ok
     assert _stems(report.built) == printing

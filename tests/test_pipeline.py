@@ -13,6 +13,7 @@ from loagen.pipeline import Pipeline as Builder
 from loagen.project import Project
 
 from .conftest import CASES, ROOT, example, write_chain
+from .projects import documents_passed_to
 
 EXAMPLES = sorted(CASES.glob("*/*.json"))
 
@@ -191,14 +192,7 @@ def test_each_earlier_document_is_decided_once_for_the_notes_in_force(monkeypatc
     works out."""
     import loagen.pipeline
 
-    decided: list[str] = []
-    real = loagen.pipeline.decide_notes
-
-    def counted(document, notes, **kwargs):  # noqa: ANN001, ANN202
-        decided.append(document.output_stem)
-        return real(document, notes, **kwargs)
-
-    monkeypatch.setattr(loagen.pipeline, "decide_notes", counted)
+    decided = documents_passed_to(monkeypatch, loagen.pipeline, "decide_notes")
     names = ("basic", "amendment-1", "modification-1", "modification-2")
     chain = [CASES / "BN-D-QAA" / f"{name}.json" for name in names]
     pipeline = Builder(Project.at(ROOT))
