@@ -552,7 +552,9 @@ def test_a_long_batch_has_its_workers_forked_by_the_zygote_and_a_short_one_forks
     pipeline = Builder(project)
     short = batch._Pool(pipeline, out, False, 2, later=False)
     assert short.fresh is None and short.zygote is None
-    zygote = batch.Zygote()
+    assert batch.Zygote.for_batch(1) is None  # one worker: the batch builds by itself
+    zygote = batch.Zygote.for_batch(2)
+    assert zygote is not None
     try:
         long = batch._Pool(pipeline, out, False, 2, later=False, zygote=zygote)
         assert isinstance(long.fresh, batch._Fresh) and long.zygote is zygote

@@ -2,12 +2,12 @@
 
 Loading the note library (reading the YAML and Markdown of every note, checking each rule and
 body against the case model, generating and compiling their code) and compiling a Word template
-(docxtpl's tag clean-up, Jinja's compiler) take most of a one-document `loagen build`. Both give
-the same result for the same inputs, so the result is kept in the user's cache folder and read
-back the next time:
+(docxtpl's tag clean-up, Jinja's compiler) take most of a one-document `loagen build`, and
+parsing the reference tables' YAML a few milliseconds more. Each gives the same result for the
+same inputs, so the result is kept in the user's cache folder and read back the next time:
 
 - the key of an entry is a hash of everything that shapes the result: the input bytes (every
-  note file, or the template part), loagen's own code (the size and time of each of its source
+  note file, the template part, or the tables), loagen's own code (the size and time of each of its source
   files: any edit of loagen's code is a new key), the Python version and the versions of the
   libraries that compile (Jinja2, MarkupSafe, Pydantic);
 - an entry that is missing, unreadable or damaged is compiled again and written again: the
@@ -82,7 +82,7 @@ def code_stamp() -> str:
 
 
 def entry_key(kind: str, *parts: bytes | str) -> str:
-    """The key of an entry of `kind` ("library", "template") made from `parts`."""
+    """The key of an entry of `kind` ("library", "template", "reference") made from `parts`."""
     h = hashlib.sha256(f"{kind}\0{code_stamp()}\0".encode())
     for part in parts:
         data = part.encode() if isinstance(part, str) else part

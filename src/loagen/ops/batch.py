@@ -32,6 +32,7 @@ import os
 import signal
 import sys
 import time
+import traceback
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
@@ -486,7 +487,7 @@ def run_batch(
     events.loading()
     Pipeline.tidy(output_dir)
     # forked now, while this process holds nothing of the batch (see `_Pool`)
-    zygote = Zygote() if Zygote.possible(jobs) else None
+    zygote = Zygote.for_batch(jobs)
     try:
         report, files, pipeline = _plan_and_build(
             paths, project, output_dir, jobs, force, redline, pdf, events, zygote
@@ -651,8 +652,8 @@ def _worker_main(
     later: bool,
 ) -> None:
     """A worker: builds the chunks it is sent until told to stop, then answers with its peak
-    memory and its CPU time. Ctrl-C is the parent's to handle; SIGTERM ends the worker (a file being written is
-    removed, see `output.files`)."""
+    memory and its CPU time. Ctrl-C is the parent's to handle; SIGTERM ends the worker (a file
+    being written is removed, see `output.files`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit_on_term)
     sys.unraisablehook = _term_again
@@ -782,10 +783,17 @@ class Zygote:
         child.close()
         self.ended = False
 
-    @staticmethod
-    def possible(jobs: int) -> bool:
-        """Worth starting: more than one worker, and a system that forks."""
-        return jobs > 1 and "fork" in multiprocessing.get_all_start_methods()
+    @classmethod
+    def for_batch(cls, jobs: int) -> Zygote | None:
+        """A zygote for a batch of `jobs` workers; None with one worker, on a system that does
+        not fork, or when the system cannot start a process now (the workers are then forked
+        by the batch itself, if it can)."""
+        if jobs < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            return None
+        try:
+            return cls()
+        except OSError:
+            return None
 
     def start(self, fresh: _Fresh, output_dir: Path, redline: bool, later: bool) -> _Worker:
         """A worker forked by the zygote (raises OSError or EOFError when the zygote is gone)."""
@@ -850,7 +858,10 @@ def _zygote_main(conn: Connection) -> None:
                 conn.close()
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 _worker_main(Connection(fd), fresh, output_dir, redline, later)
-            except BaseException:  # noqa: BLE001 (a worker's end is its exit status)
+            except SystemExit as exc:  # SIGTERM (see `_exit_on_term`)
+                code = exc.code if isinstance(exc.code, int) else 1
+            except BaseException:  # a bug: said as a multiprocessing worker would say it
+                traceback.print_exc()
                 code = 1
             finally:
                 os._exit(code)
