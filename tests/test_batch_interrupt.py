@@ -172,3 +172,28 @@ def test_a_command_called_from_python_gives_back_the_callers_signal_handlers(
     assert result.exit_code == 0, result.output
     assert signal.getsignal(signal.SIGTERM) is mine
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+_TERM_IN_A_CALLBACK = """
+import gc, os, signal, sys
+import loagen.ops.batch as batch
+signal.signal(signal.SIGTERM, batch._exit_on_term)
+sys.unraisablehook = batch._term_again
+
+class Collected:
+    def __del__(self):  # C code (the collector) calls this: what it raises cannot propagate
+        os.kill(os.getpid(), signal.SIGTERM)
+
+Collected()
+gc.collect()
+print("still running")
+"""
+
+
+def test_a_worker_stopped_inside_a_callback_from_c_ends_at_once_and_quietly() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _TERM_IN_A_CALLBACK], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 128 + signal.SIGTERM, (done.returncode, done.stderr)
+    assert "still running" not in done.stdout
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr

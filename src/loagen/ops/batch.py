@@ -700,11 +700,14 @@ def _exit_on_term(signum: int, frame: Any) -> None:
 
 def _term_again(unraisable: Any) -> None:
     """SIGTERM arrived where its SystemExit cannot stop the worker (inside a callback from C
-    code, which Python reports as "Exception ignored"): send it again, to be raised at the next
-    step of Python code, which ends the worker as `_exit_on_term` means to."""
+    code, which Python reports as "Exception ignored"): the worker ends here, with the status
+    `_exit_on_term` gives. Nothing is left half written: files are written with the stop signals
+    held (`output.files`), so the signal cannot have come in the middle of one. (Sending the
+    signal again would run its handler inside this hook, where its SystemExit is ignored once
+    more, with a traceback.)"""
     if isinstance(unraisable.exc_value, SystemExit):
-        os.kill(os.getpid(), signal.SIGTERM)
-        return
+        code = unraisable.exc_value.code
+        os._exit(code if isinstance(code, int) else 128 + signal.SIGTERM)
     sys.__unraisablehook__(unraisable)
 
 
