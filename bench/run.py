@@ -379,8 +379,9 @@ def phase_batch(out: str, jobs: int, force: bool, output: str, corpus: str) -> d
     )  # fmt: skip
     wall = time.perf_counter() - w0
     cpu, children = _cpu() - c0, _children_cpu() - k0
-    # workers started afresh (a batch long enough to renew them) are not this process's
-    # children: every worker says its own CPU time and peak memory as it stops
+    # the workers of a batch long enough to renew them are forked by its zygote, not by this
+    # process, so they are not its children: every worker says its own CPU time and peak
+    # memory as it stops
     if report.worker_cpu is not None:
         children = report.worker_cpu
     worker_rss = (

@@ -539,8 +539,9 @@ def _plan_and_build(
     pipeline.library  # noqa: B018 (load once here: a broken library stops the batch now)
     frozen = len(tasks) >= WARM_FROM
     if frozen:
-        # compile every template once, before the workers fork, and leave what is loaded
-        # once out of the garbage collector's walks (it lives as long as the batch)
+        # compile every template once (a broken one stops the batch now; the workers forked
+        # by the batch inherit them), and leave what is loaded once out of the garbage
+        # collector's walks (it lives as long as the batch)
         pipeline.renderer.all_templates()
         gc.freeze()
     try:
@@ -826,7 +827,8 @@ class Zygote:
                 return
             time.sleep(0.005)
         self.kill()
-        os.waitpid(self.pid, 0)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
         self.ended = True
 
     def _reaped(self) -> bool:
