@@ -162,6 +162,53 @@ def test_broken_chains_are_clear_errors(tmp_path: Path) -> None:
         load_chain(tmp_path / "c" / "amendment-1.json")
 
 
+def test_a_chain_followed_through_links_is_the_chain_resolved(tmp_path: Path) -> None:
+    """`load_chain` resolves a file that is not a link from its folder, resolved once: a
+    chain read through a linked folder, or through a link in the folder, loads as the files
+    it leads to; a link back to the document itself still loops."""
+    from loagen.case.loading import _resolved_in
+
+    basic, amendment = example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1")
+    real = write_chain(tmp_path / "real", basic, amendment).parent
+    (tmp_path / "linked").symlink_to(real, target_is_directory=True)
+    (real / "basic-link.json").symlink_to(real / "basic.json")
+    folder = (tmp_path / "linked").resolve()
+    for name in ("basic.json", "basic-link.json", "missing.json", "amendment-1.json"):
+        path = tmp_path / "linked" / name
+        assert _resolved_in(folder, path) == path.resolve()
+    assert _resolved_in(folder, tmp_path / "linked" / "basic-link.json") == real / "basic.json"
+
+    chain = load_chain(tmp_path / "linked" / "amendment-1.json")
+    assert [f.case.document.kind for f in chain] == ["Basic", "Amendment"]
+    relinked = dict(amendment, document=dict(amendment["document"], previous="basic-link.json"))
+    (real / "amendment-2.json").write_text(json.dumps(relinked))
+    assert load_chain(tmp_path / "linked" / "amendment-2.json")[0].case == chain[0].case
+
+    (real / "self-link.json").symlink_to(real / "amendment-3.json")
+    loop = dict(amendment, document=dict(amendment["document"], previous="self-link.json"))
+    (real / "amendment-3.json").write_text(json.dumps(loop))
+    with pytest.raises(HistoryError, match="loops back"):
+        load_chain(tmp_path / "linked" / "amendment-3.json")
+
+
+@pytest.mark.parametrize("raw", [b"\xef\xbb\xbf\xef\xbb\xbf{}", b'{"a": 1,}', b"[1, 2", b"", b"[]"])
+def test_json_errors_are_those_of_json_loads(raw: bytes) -> None:
+    """The case file's JSON is parsed by a decoder made once: its errors (a second byte order
+    mark included) are the ones `json.loads` gives, with their line and column."""
+    from loagen.case.loading import parse_case_bytes
+
+    text = raw.decode("utf-8-sig")
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        expected = (f"not valid JSON: {exc.msg}", f"line {exc.lineno}, column {exc.colno}")
+    else:
+        expected = ("a case file must hold one object with named fields", "")
+    with pytest.raises(CaseError) as info:
+        parse_case_bytes(raw, Path("case.json"))
+    assert (info.value.message, info.value.location or "") == expected
+
+
 def test_schema_describes_the_contract() -> None:
     schema = case_schema()
     assert schema["additionalProperties"] is False

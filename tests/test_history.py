@@ -46,6 +46,7 @@ def test_each_kind_of_change() -> None:
     assert changes.for_line("001").scope_reasons == ("more quantity on a defined order line",)
     assert changes.for_line("004").quantity_down and changes.for_line("004").value_down
     assert changes.for_line("005").other_fields == ("offer_release_code",)
+    assert changes.for_line("002").other_fields == () and not changes.for_line("002").changed
     assert changes.for_line("006").deleted and not changes.for_line("006").scope_change
     assert changes.for_line("006").summary == ("deleted",)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from pathlib import Path
 
@@ -43,6 +44,21 @@ def test_round_trip_gives_the_same_value_and_the_same_bytes(built) -> None:
     assert json.loads(raw)["format"] == FORMAT
 
 
+def test_each_line_is_its_key_and_value_as_json_dumps_writes_them(built) -> None:
+    """`to_json` writes a key a line, the value compact and not escaped to ASCII (its encoders
+    are made once; the bytes are those of `json.dumps` with these options)."""
+    manifest = dataclasses.replace(built.manifest, case_id='BN-D-QAÉ "x"\n', draft=True)
+    raw = manifest.to_json().decode()
+    lines = raw.splitlines()[1:-2]  # between the braces, less the checksum
+    content = manifest._content()
+    assert len(lines) == len(content)
+    for line, (key, value) in zip(lines, content.items(), strict=True):
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        assert line.removesuffix(",") == f"  {json.dumps(key)}: {text}"
+    assert '"case_id": "BN-D-QAÉ \\"x\\"\\n"' in raw
+    assert Manifest.from_json(raw.encode()) == manifest
+
+
 def test_it_is_small(built) -> None:
     """A few kilobytes, whatever the size of the library: the library's note hashes are kept
     once per output folder (`NoteIndex`), and a finding is its place, its wording worked out
@@ -63,6 +79,13 @@ def test_it_is_small(built) -> None:
 def test_the_findings_digest_tells_a_change_of_wording(built) -> None:
     findings = list(built.findings)
     assert findings_digest(findings) == built.manifest.findings_digest
+    h = hashlib.sha256()  # the digest is of each part and a NUL, then \1, finding by finding
+    for f in findings:
+        for part in (f.severity, f.rule_id, f.path, f.message, f.reference):
+            h.update(part.encode() + b"\0")
+        h.update(b"\1")
+    assert findings_digest(findings) == h.hexdigest()[:32]
+    assert findings_digest(()) == hashlib.sha256().hexdigest()[:32]
     reworded = [dataclasses.replace(findings[0], message=findings[0].message + ".")] + findings[1:]
     assert findings_digest(reworded) != built.manifest.findings_digest
     assert recorded_findings(reworded) == built.manifest.findings

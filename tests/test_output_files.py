@@ -38,27 +38,16 @@ def test_a_failed_rename_leaves_the_old_file_and_no_temporary(tmp_path: Path, mo
 def test_a_full_disk_in_a_fresh_folder_leaves_no_docx_without_its_manifest(
     tmp_path: Path, monkeypatch
 ) -> None:
-    real_write = os.fdopen
+    real_write = os.write
     calls = {"n": 0}
 
-    class Full:
-        def __init__(self, fh):
-            self.fh = fh
+    def write(fd, data):
+        calls["n"] += 1
+        if calls["n"] == 2:  # the manifest (each file takes one call): the disk is full by then
+            raise OSError(28, "No space left on device")
+        return real_write(fd, data)
 
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            self.fh.close()
-            return False
-
-        def write(self, data):
-            calls["n"] += 1
-            if calls["n"] == 2:  # the manifest: the disk is full by then
-                raise OSError(28, "No space left on device")
-            return self.fh.write(data)
-
-    monkeypatch.setattr(os, "fdopen", lambda fd, mode: Full(real_write(fd, mode)))
+    monkeypatch.setattr(os, "write", write)
     folder = tmp_path / "build"
     with pytest.raises(OutputError):
         write_pair(((folder / "a.docx", b"docx"), (folder / "a.manifest.json", b"{}")))
@@ -79,6 +68,21 @@ def test_a_failed_second_rename_takes_back_a_new_docx(tmp_path: Path, monkeypatc
     with pytest.raises(OutputError):
         write_pair(((tmp_path / "a.docx", b"docx"), (tmp_path / "a.manifest.json", b"{}")))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_short_write_goes_on_until_every_byte_is_written(tmp_path: Path, monkeypatch) -> None:
+    real_write = os.write
+    monkeypatch.setattr(os, "write", lambda fd, data: real_write(fd, bytes(data[:3])))
+    target = tmp_path / "doc.docx"
+    atomic_write(target, b"0123456789")
+    assert target.read_bytes() == b"0123456789"
+
+
+def test_a_folder_that_cannot_be_made_fails_as_before(tmp_path: Path) -> None:
+    (tmp_path / "taken").write_bytes(b"a file where the folder should be")
+    with pytest.raises(OutputError, match="cannot write output: File exists"):
+        write_pair(((tmp_path / "taken" / "a.docx", b"docx"),))
+    assert [p.name for p in tmp_path.iterdir()] == ["taken"]
 
 
 def test_stale_temporaries_of_dead_runs_are_removed_and_live_ones_kept(tmp_path: Path) -> None:

@@ -200,3 +200,53 @@ def test_each_earlier_document_is_decided_once_for_the_notes_in_force(monkeypatc
     assert decided == ["BN-D-QAA-basic", "BN-D-QAA-amendment-1", "BN-D-QAA-modification-1"]
     fresh = Builder(Project.at(ROOT))
     assert states[-1] == fresh.notes_before(fresh.document(chain[-1]))
+
+
+@pytest.mark.parametrize(
+    ("root", "path"),
+    [
+        ("/p/proj", "/p/proj/cases/a.json"),
+        ("/p/proj", "/p/proj"),
+        ("/p/proj", "/p/project/cases/a.json"),
+        ("/p/proj", "/q/cases/a.json"),
+        ("/p/proj", "/p/proj/cases/../x/./b.yaml"),
+        ("/", "/cases/a.json"),
+        ("/", "/"),
+        (".", "/p/proj/a.json"),
+        ("rel/proj", "rel/proj/a.json"),
+        ("/p/proj", "cases/a.json"),
+    ],
+)
+def test_a_path_is_recorded_as_relative_to_does_it(root: str, path: str) -> None:
+    """`Project.relative` works on text; it gives what `Path.relative_to` gives."""
+    import os
+
+    project = Project(Path(root), Path(root) / "t", Path(root) / "n", Path(root) / "b")
+    absolute = Path(os.path.abspath(path))
+    try:
+        expected = absolute.relative_to(project.root).as_posix()
+    except ValueError:
+        expected = absolute.as_posix()
+    assert project.relative(Path(path)) == expected
+
+
+def test_the_selection_digest_hashes_each_part_and_a_nul() -> None:
+    """`selection_digest` hashes the parts as one text: the digest of each part's UTF-8 bytes
+    followed by a NUL, note after note (what manifests already hold)."""
+    import hashlib
+    from types import SimpleNamespace
+
+    from loagen.pipeline import selection_digest
+
+    notes = [
+        SimpleNamespace(id="A-1", version="2", placement="line", lines=("001", "002"),
+                        title="Délai", body="Texte\0avec € et NUL"),
+        SimpleNamespace(id="B", version="1", placement="case", lines=(), title="", body="x"),
+    ]  # fmt: skip
+    h = hashlib.sha256()
+    for n in notes:
+        for part in (n.id, n.version, n.placement, ",".join(n.lines), n.title, n.body):
+            h.update(part.encode() + b"\0")
+    assert selection_digest(SimpleNamespace(notes=notes)) == h.hexdigest()
+    assert selection_digest(SimpleNamespace(notes=[])) == hashlib.sha256().hexdigest()
+    assert selection_digest(SimpleNamespace(notes=notes[:1])) != h.hexdigest()

@@ -102,12 +102,11 @@ def recorded_findings(findings: Iterable[Finding]) -> tuple[RecordedFinding, ...
 def findings_digest(findings: Iterable[Finding]) -> str:
     """A hash of the findings in full (severity, rule, place, wording and reference, in order):
     whether the checks find the same today as when a document was built."""
-    h = hashlib.sha256()
-    for f in findings:
-        for part in (f.severity, f.rule_id, f.path, f.message, f.reference):
-            h.update(part.encode() + b"\0")
-        h.update(b"\1")
-    return h.hexdigest()[:32]
+    # each part's UTF-8 bytes and a NUL, a \1 after each finding: hashed as one text
+    text = "".join(
+        f"{f.severity}\0{f.rule_id}\0{f.path}\0{f.message}\0{f.reference}\0\1" for f in findings
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -197,10 +196,8 @@ class Manifest:
     def to_json(self) -> bytes:
         """The manifest as JSON, one top-level key a line, ending with its checksum."""
         content = self._content()
-        body = ",\n".join(
-            f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False, separators=(',', ':'))}"
-            for key, value in content.items()
-        )
+        key, value = _KEY_JSON.encode, _VALUE_JSON.encode
+        body = ",\n".join(f"  {key(k)}: {value(v)}" for k, v in content.items())
         checksum = hashlib.sha256(body.encode()).hexdigest()[:32]
         return ("{\n" + body + f',\n  "checksum": "{checksum}"\n}}\n').encode()
 
@@ -263,6 +260,12 @@ class Manifest:
         except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError,
                 InvalidOperation) as exc:  # fmt: skip
             raise ManifestInvalid(f"{type(exc).__name__}: {exc}") from None
+
+
+_KEY_JSON = json.JSONEncoder()
+_VALUE_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+"""What `json.dumps(key)` and `json.dumps(value, ensure_ascii=False, separators=(",", ":"))`
+use, made once (`json.dumps` with any option makes an encoder at each call)."""
 
 
 def _grouped(findings: tuple[RecordedFinding, ...]) -> list[list[Any]]:

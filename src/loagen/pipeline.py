@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -30,6 +31,7 @@ from .errors import CheckError, LoagenError, OutputError, Problem, RenderError, 
 from .manifest import (
     INDEX_FOLDER,
     NOTE_HASH_LENGTH,
+    SUFFIX,
     Dependencies,
     Input,
     Manifest,
@@ -105,12 +107,12 @@ class LaidOut:
 def selection_digest(selection: Selection) -> str:
     """Hash of what the note selection puts on the page (ids, versions, placement, filled title
     and text): after a library edit, a document is rebuilt only when it changes."""
-    h = hashlib.sha256()
-    for note in selection.notes:
-        parts = (note.id, note.version, note.placement, ",".join(note.lines), note.title, note.body)
-        for part in parts:
-            h.update(part.encode() + b"\0")
-    return h.hexdigest()
+    # each part's UTF-8 bytes and a NUL, hashed as one text (encoded once, not part by part)
+    parts = []
+    for n in selection.notes:
+        parts += (n.id, n.version, n.placement, ",".join(n.lines), n.title, n.body)
+    parts.append("")
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
 def printed_notes(selection: Selection) -> tuple[PrintedNote, ...]:
@@ -157,7 +159,8 @@ class Pipeline:
         self._files: dict[str, CaseFile] = {}
         self._in_force: dict[tuple[str, ...], CaseNotes] = {}
         self._documents: dict[tuple[tuple[str, str], ...], LoaDocument] = {}
-        self._indexed: set[Path] = set()
+        self._indexed: dict[tuple[str, str], Path] = {}
+        """The note index of each (output folder, library digest) written or found there."""
         self._library = library
         """The note library, when it was given loaded (by the batch a worker works for)."""
 
@@ -181,9 +184,10 @@ class Pipeline:
     def load(self, path: Path) -> tuple[CaseFile, ...]:
         """The case file at `path` and its `previous` chain, oldest first; for a DOCX built by
         loagen, the chain its build record holds (see `case.embedded`)."""
+        path = path if isinstance(path, Path) else Path(path)  # (`Path(path)` parses it again)
         if is_built_document(path):
-            return load_recorded_chain(Path(path), self._files)
-        return load_chain(Path(path), self._files, keep=self.keep)
+            return load_recorded_chain(path, self._files)
+        return load_chain(path, self._files, keep=self.keep)
 
     def assemble(self, files: tuple[CaseFile, ...]) -> LoaDocument:
         """History, costs and wording of the last file of a chain."""
@@ -357,8 +361,10 @@ class Pipeline:
         )
 
     def output_paths(self, document: LoaDocument, output_dir: Path) -> tuple[Path, Path]:
-        docx = Path(output_dir) / f"{document.output_stem}.docx"
-        return docx, manifest_path(docx)
+        """The DOCX and manifest (`manifest.manifest_path`) of `document` in `output_dir`."""
+        # joined as text, then one Path each (`manifest_path` on the DOCX's Path costs more)
+        stem = os.path.join(output_dir, document.output_stem)
+        return Path(stem + ".docx"), Path(stem + SUFFIX)
 
     def write(
         self, document: LoaDocument, docx: bytes, manifest: Manifest, output_dir: Path
@@ -373,14 +379,16 @@ class Pipeline:
         """Write the note index of the library (`manifest.NoteIndex`) into `output_dir`
         unless it is there: once per library and folder, for every document built into it."""
         library = self.library
-        path = note_index_path(Path(output_dir), library.digest)
-        if path not in self._indexed:
+        key = (os.fspath(output_dir), library.digest)
+        path = self._indexed.get(key)  # its path, once written or found (asked per document)
+        if path is None:
+            path = note_index_path(Path(output_dir), library.digest)
             if not path.is_file():
                 index = NoteIndex(
                     library.digest, tuple((n.id, n.sha256[:NOTE_HASH_LENGTH]) for n in library)
                 )
                 atomic_write(path, index.to_json())
-            self._indexed.add(path)
+            self._indexed[key] = path
         return path
 
     def build(

@@ -77,7 +77,7 @@ class BuildRecord:
 def is_built_document(path: Path) -> bool:
     """Whether `path` names a Word document (read through its build record) rather than a case
     file."""
-    return Path(path).suffix.lower() == ".docx"
+    return (path if isinstance(path, Path) else Path(path)).suffix.lower() == ".docx"
 
 
 def _damaged(path: Path, what: str) -> CaseError:

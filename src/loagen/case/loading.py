@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -173,6 +174,11 @@ def _no_duplicate_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+_JSON = json.JSONDecoder(object_pairs_hook=_no_duplicate_pairs, parse_int=_integer)
+"""The decoder of `json.loads(text, object_pairs_hook=..., parse_int=...)`, made once (`loads`
+makes one a call)."""
+
+
 def _mark(node: yaml.Node) -> str:
     mark = node.start_mark
     return f"line {mark.line + 1}, column {mark.column + 1}"
@@ -225,14 +231,16 @@ def _check_shape(data: Any) -> None:
     while level:
         if depth > MAX_DEPTH:
             _refuse_shape(data)
-        below: list[Any] = []
-        for value in level:
-            count += len(value)
-            items = value.values() if isinstance(value, dict) else value
-            below += [v for v in items if isinstance(v, (dict, list))]
+        count += sum(map(len, level))
         if count > MAX_NODES:
             _refuse_shape(data)
-        level = below
+        # the objects and lists one level down, in one comprehension for the whole level
+        level = [
+            v
+            for value in level
+            for v in (value.values() if isinstance(value, dict) else value)
+            if isinstance(v, (dict, list))
+        ]
         depth += 1
 
 
@@ -273,7 +281,9 @@ def parse_case_bytes(raw: bytes, path: Path) -> dict[str, Any]:
         if path.suffix.lower() in (".yaml", ".yml"):
             data = yaml.load(text, Loader=_StrictYamlLoader)  # noqa: S506 (a SafeLoader)
         else:
-            data = json.loads(text, object_pairs_hook=_no_duplicate_pairs, parse_int=_integer)
+            if text.startswith("\ufeff"):  # as `json.loads` says it (a second BOM)
+                raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+            data = _JSON.decode(text)
         if isinstance(data, (dict, list)):
             _check_shape(data)
     except _DuplicateKey as exc:
@@ -315,7 +325,7 @@ def read_case_data(path: Path) -> tuple[dict[str, Any], bytes]:
 
 def load_case(path: Path, raw: bytes | None = None) -> CaseFile:
     """Load one case file (JSON or YAML) and validate it against the contract."""
-    path = Path(path)
+    path = path if isinstance(path, Path) else Path(path)
     if raw is None:
         raw = read_limited(path, "case file", CaseError)
     data = parse_case_bytes(raw, path)
@@ -371,7 +381,7 @@ def _previous(path: Path, previous: str, folder: Path | None = None) -> tuple[Pa
     if folder is None:
         folder = path.parent.resolve()
     try:
-        resolved = target.resolve()
+        resolved = _resolved_in(folder, target)
     except (OSError, RuntimeError):
         raise HistoryError("document.previous cannot be followed (a link loop?)", **where) from None
     if resolved.parent != folder:
@@ -381,6 +391,18 @@ def _previous(path: Path, previous: str, folder: Path | None = None) -> tuple[Pa
             **where,
         )
     return target, resolved, folder
+
+
+def _resolved_in(folder: Path, path: Path) -> Path:
+    """`path.resolve()`, given `folder`, `path.parent` resolved: a file that is not a link is
+    `folder` / its name (one `lstat`, where resolving walks every folder above it again)."""
+    if path.name not in ("", ".", ".."):
+        try:
+            if not stat.S_ISLNK(os.lstat(path).st_mode):
+                return folder / path.name
+        except OSError:
+            pass  # missing or unreadable: as `resolve` says
+    return path.resolve()
 
 
 MAX_CHAIN = 500
@@ -398,15 +420,16 @@ def load_chain(
     Raises HistoryError for a missing previous file, a previous outside the case folder or of
     another case, a cycle, or an Amendment or Modification whose chain does not reach a Basic.
     """
-    path = Path(path)
+    path = path if isinstance(path, Path) else Path(path)
     chain: list[CaseFile] = []
     seen: set[Path] = set()
     current: Path | None = path
     resolved: Path | None = None  # `current` resolved, when `_previous` resolved it
     folder: Path | None = None  # the chain's folder resolved (one folder: `previous_path`)
     while current is not None:
-        if resolved is None:
-            resolved = current.resolve()
+        if resolved is None:  # the first file (`_previous` resolves the others)
+            folder = path.parent.resolve()
+            resolved = _resolved_in(folder, current)
         if resolved in seen:
             names = " -> ".join(str(c.path) for c in chain)
             raise HistoryError(

@@ -38,7 +38,6 @@ its deposit share plus the supply support surcharge, the balance billed as requi
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
@@ -63,8 +62,11 @@ TOTALS: tuple[tuple[str, str], ...] = (*COST_ROWS, ("initial_deposit", "Initial 
 """The rows and the Initial Deposit: the totals a manifest records and a diff compares."""
 
 
+_ONE = Decimal(1)
+
+
 def whole(value: Decimal) -> Decimal:
-    return value.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return value.quantize(_ONE, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -164,14 +166,29 @@ WAIVERS = {
 }
 
 
-def line_exemption(
-    case: Case, line: Line, day: date | None, ref: Reference
-) -> tuple[str | None, bool]:
-    """Why `line` bears no administrative surcharge (None if it does), and whether the reason is
-    the case's waiver (whose amount the waiver note states)."""
+def case_exemption_on(case: Case, day: date | None, ref: Reference) -> tuple[str | None, bool]:
+    """Why no line of the case written on `day` bears the administrative surcharge (None if
+    they do), and whether the reason is a waiver (NATO AWACS)."""
     reason = exemption(case, day, ref)
     if reason is not None:
         return reason, case.country_code in awacs_countries(ref)
+    return None, False
+
+
+def line_exemption(
+    case: Case,
+    line: Line,
+    day: date | None,
+    ref: Reference,
+    *,
+    for_case: tuple[str | None, bool] | None = None,
+) -> tuple[str | None, bool]:
+    """Why `line` bears no administrative surcharge (None if it does), and whether the reason is
+    the case's waiver (whose amount the waiver note states); `for_case`: what
+    `case_exemption_on(case, day, ref)` gives, when worked out already."""
+    reason, waived = case_exemption_on(case, day, ref) if for_case is None else for_case
+    if reason is not None:
+        return reason, waived
     if line.scml:
         return SCML_EXEMPTION, False
     waiver = case.admin_surcharge_waiver
@@ -229,11 +246,11 @@ def due_date(month: date) -> date:
 
 
 @lru_cache(maxsize=1024)
-def _due_months(base: date, first: int, last: int) -> tuple[tuple[date, int], ...]:
-    """How many of months `first`..`last` after `base` fall due on each quarterly date (a
-    quarter at a time: the months of one calendar quarter share their due date)."""
-    start = base.year * 12 + base.month - 1 + first  # months since year 0, zero-based
-    end = base.year * 12 + base.month - 1 + last
+def _due_months(start: int, end: int) -> tuple[tuple[date, int], ...]:
+    """How many of the months `start`..`end` fall due on each quarterly date (a quarter at a
+    time: the months of one calendar quarter share their due date). Months are counted from
+    January of year 0, zero-based (`_month_index`): keyed so rather than by base date and
+    Months of Service, documents whose base dates fall in one month share them."""
     out = []
     quarter = start // 3
     while quarter * 3 <= end:
@@ -243,6 +260,11 @@ def _due_months(base: date, first: int, last: int) -> tuple[tuple[date, int], ..
         out.append((due, count))
         quarter += 1
     return tuple(out)
+
+
+def _month_index(day: date) -> int:
+    """The month of `day`, counted from January of year 0 (zero-based)."""
+    return day.year * 12 + day.month - 1
 
 
 def no_schedule_reason(case: Case, total: Decimal, ref: Reference) -> str | None:
@@ -292,18 +314,23 @@ def standard_schedule(
     months = [ln.month_range for ln in case.lines]
     ranges = [r for r in months if r]
     span = (min(r[0] for r in ranges), max(r[1] for r in ranges)) if ranges else (1, 1)
-    due: dict[date, Decimal] = defaultdict(lambda: ZERO)
-    due_surcharge: dict[date, Decimal] = defaultdict(lambda: ZERO)
+    due: dict[date, Decimal] = {}
+    due_surcharge: dict[date, Decimal] = {}
+    origin = _month_index(base)
     for ln, line_months in zip(case.lines, months, strict=True):
-        # `_spread` of the line's money, then of its surcharge, over the same quarters
+        # `_spread` of the line's money and of its surcharge over the same quarters: what falls
+        # due on each date is the amount a month times the months it pays (1 to 3), multiplied
+        # out once a line (the same Decimal products and sums, in the same order, as one
+        # `per_month * count` a quarter)
         first, last = line_months or span
-        quarters = _due_months(base, first, last)
-        per_month = shares[ln.number] / (last - first + 1)
-        for day, count in quarters:
-            due[day] += per_month * count
-        per_month = surcharges.get(ln.number, ZERO) / (last - first + 1)
-        for day, count in quarters:
-            due_surcharge[day] += per_month * count
+        months_of = last - first + 1
+        money = shares[ln.number] / months_of
+        surcharge = surcharges.get(ln.number, ZERO) / months_of
+        money_for = (ZERO, money, money * 2, money * 3)  # by the number of months
+        surcharge_for = (ZERO, surcharge, surcharge * 2, surcharge * 3)
+        for day, count in _due_months(origin + first, origin + last):
+            due[day] = due.get(day, ZERO) + money_for[count]
+            due_surcharge[day] = due_surcharge.get(day, ZERO) + surcharge_for[count]
     as_of = as_of or base
     later = sorted(d for d in due.keys() | due_surcharge.keys() if d > as_of)
     deposit_surcharge = up_front.surcharge + sum(
@@ -363,9 +390,14 @@ def cost_summary(
     dates = line_dates(chain, base_date)
     line_costs = []
     rates: dict[date | None, Decimal] = {}  # the rate in force on each date (`rate_on`)
+    # and the case's exemption (`case_exemption_on`): lines written on one date share both
+    exemptions: dict[date | None, tuple[str | None, bool]] = {}
     for ln in case.lines:
         day = dates.get(ln.number)
-        exempt, waived = line_exemption(case, ln, day, ref)
+        for_case = exemptions.get(day)
+        if for_case is None:
+            for_case = exemptions[day] = case_exemption_on(case, day, ref)
+        exempt, waived = line_exemption(case, ln, day, ref, for_case=for_case)
         in_force = rates.get(day)
         if in_force is None:
             in_force = rates[day] = rate_on(day, ref)

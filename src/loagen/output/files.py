@@ -36,16 +36,29 @@ def _umask_mode() -> int:
 _FILE_MODE = _umask_mode()
 
 
-def _temporary(path: Path) -> Path:
-    return path.with_name(f".{path.name}.loagen{os.getpid()}-{os.urandom(4).hex()}{TEMP_SUFFIX}")
+def _temporary(path: Path) -> str:
+    # string operations: a Path made for each temporary file showed in the profile
+    folder, name = os.path.split(os.fspath(path))
+    return os.path.join(folder, f".{name}.loagen{os.getpid()}-{os.urandom(4).hex()}{TEMP_SUFFIX}")
 
 
-def _write_temporary(path: Path, data: bytes) -> Path:
+def _write_temporary(path: Path, data: bytes) -> str:
     tmp = _temporary(path)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _FILE_MODE)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        fd = os.open(tmp, flags, _FILE_MODE)
+    except OSError:
+        # The folder is missing, most likely (made here, not checked before each file: that
+        # cost two system calls a file); any other cause fails again just as it did.
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, flags, _FILE_MODE)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -93,10 +106,9 @@ def write_pair(files: tuple[tuple[Path, bytes], ...]) -> None:
 
 
 def _write_pair(files: tuple[tuple[Path, bytes], ...]) -> None:
-    temps: list[tuple[Path, Path]] = []
+    temps: list[tuple[str, Path]] = []
     try:
         for path, data in files:
-            path.parent.mkdir(parents=True, exist_ok=True)
             temps.append((_write_temporary(path, data), path))
     except OSError as exc:
         for tmp, _ in temps:
@@ -109,9 +121,11 @@ def _write_pair(files: tuple[tuple[Path, bytes], ...]) -> None:
                 os.unlink(tmp)
         raise
     done: list[tuple[Path, bool]] = []
+    last = len(temps) - 1
     try:
-        for tmp, path in temps:
-            existed = path.exists()
+        for i, (tmp, path) in enumerate(temps):
+            # whether it existed matters only if a later rename fails: not asked of the last
+            existed = i < last and os.path.exists(path)
             os.replace(tmp, path)
             done.append((path, existed))
     except BaseException as exc:
