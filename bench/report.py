@@ -15,15 +15,14 @@ from pathlib import Path
 from typing import Any
 
 BENCH = Path(__file__).resolve().parent
-STAGES = ("load", "assemble", "notes_before", "select", "check", "render", "manifest", "write")
+STAGES = ("load", "assemble", "notes_before", "select", "check", "render", "write")
 STAGE_WORDS = {
     "load": "load: read and validate the case file and its `previous` chain",
     "assemble": "assemble: history, costs, wording",
     "notes_before": "notes before: the notes in force from the earlier documents",
     "select": "select: decide every note, fill the printed ones",
     "check": "check: SAMM Appendix 9 quality checks",
-    "render": "render: the DOCX bytes from the compiled template",
-    "manifest": "manifest: the manifest value",
+    "render": "render: the manifest, then the DOCX bytes from the compiled template (with its build record)",
     "write": "write: manifest JSON, DOCX and manifest written atomically",
 }
 FLAT_SHARE = 0.05
