@@ -1976,3 +1976,51 @@ def test_patterns_tried_where_they_start_find_what_finditer_finds(text: str) -> 
     for pattern, start in starts.items():
         found = [(m.span(), m.groups()) for m in t.matches_from(pattern, text, start)]
         assert found == [(m.span(), m.groups()) for m in pattern.finditer(text)], pattern.pattern
+
+
+# -- the text scan, fast ------------------------------------------------------------------------
+
+
+def test_scan_free_text_answers_for_the_texts_free_text_lists():
+    from loagen.policy.checks import scanned
+    from loagen.policy.text_scan import free_text, scan_free_text
+
+    data = example("BN-D-QAA/basic")
+    data["lines"][0]["line_note"] = "Call 555-123-4567 about (S//NF) parts."
+    from .test_rules import document
+
+    case = document(data).case
+    expected = [(p, t, scanned(t, r)) for p, t, r in free_text(case) if scanned(t, r)]
+    assert expected and scan_free_text(case, scanned) == expected
+    assert [(p, t) for p, t, _ in scan_free_text(case, lambda t, r: r)] == [
+        (p, t) for p, t, _ in free_text(case)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("(S//NF) parts", ["'(S//NF)'"]),
+        ("Parts. (C) cables", ["'(C)'"]),
+        ("(TS) and (CUI) text", ["'(TS)'", "'(CUI)'"]),
+        ("see column (2) and note (a)", []),
+        ("items (A) (B) (C)", []),
+    ],
+)
+def test_markings_in_parentheses_are_found_past_their_gate(text, found):
+    from loagen.policy.text_scan import find_markings
+
+    assert [h.what.removeprefix("the marking ") for h in find_markings(text)] == found
+
+
+def test_word_gates_read_each_text_as_it_is_asked():
+    """The lower case of the last text is kept for the next gate: texts asked in turn each get
+    their own answer (and text that is not ASCII always may hold a word)."""
+    from loagen.policy.text_scan import _folded, _may_hold, _may_hold_folded
+
+    assert _may_hold("A PASSPORT number", ("passport",))
+    assert not _may_hold("A ticket number", ("passport",))
+    assert _may_hold("A PASSPORT number", ("passport",))
+    assert _may_hold("Kelvin \u212a", ("k",))
+    assert _may_hold_folded(_folded("No such word"), ("passport",)) is False
+    assert _may_hold_folded(_folded("\u00e9t\u00e9"), ("passport",)) is True

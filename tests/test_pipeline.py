@@ -250,3 +250,23 @@ def test_the_selection_digest_hashes_each_part_and_a_nul() -> None:
     assert selection_digest(SimpleNamespace(notes=notes)) == h.hexdigest()
     assert selection_digest(SimpleNamespace(notes=[])) == hashlib.sha256().hexdigest()
     assert selection_digest(SimpleNamespace(notes=notes[:1])) != h.hexdigest()
+
+
+def test_selecting_a_document_keeps_the_notes_in_force_after_it(monkeypatch) -> None:
+    """Selecting a case's documents in order, each keeps the state after it: the notes in force
+    before the next one are that state, and no earlier document is decided again for them; the
+    states are those a fresh pipeline works out."""
+    import loagen.pipeline
+
+    decided = documents_passed_to(monkeypatch, loagen.pipeline, "decide_notes")
+    names = ("basic", "amendment-1", "modification-1", "modification-2")
+    chain = [CASES / "BN-D-QAA" / f"{name}.json" for name in names]
+    pipeline = Builder(Project.at(ROOT))
+    selections = [pipeline.select(pipeline.document(path)) for path in chain]
+    assert decided == []
+    for path, selection in zip(chain, selections, strict=True):
+        fresh = Builder(Project.at(ROOT))
+        assert selection.before == fresh.notes_before(fresh.document(path))
+    explained = Builder(Project.at(ROOT))
+    explained.select(explained.document(chain[0]), explained=True)
+    assert explained._in_force == {}  # only a plain selection of the whole library is kept

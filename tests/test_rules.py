@@ -375,3 +375,74 @@ def _library():
     if "lib" not in _CACHE:
         _CACHE["lib"] = load_library(LIBRARY)
     return _CACHE["lib"]
+
+
+# -- line sets worked out in C ------------------------------------------------------------------
+
+
+def _lines_with_items() -> tuple:
+    basic, amendment = amendment_chain()
+    for line, items in zip(amendment["lines"], (["nvd"], ["comsec", "mtcr"], []), strict=False):
+        line["items"] = items
+    return basic, amendment
+
+
+@pytest.mark.parametrize(
+    "field", ["is_service", "is_nsr", "is_wwrs_seller", "sole_source", "eda", "line_note"]
+)
+def test_true_or_false_conditions_keep_the_lines_their_matcher_keeps(field):
+    from loagen.policy.rules.runtime import matcher, selector
+
+    lines = document(*amendment_chain()).case.lines
+    for key in (field, f"{field}__not"):
+        for expected in (True, False):
+            kept = list(selector(key, expected)(lines))
+            assert kept == [ln for ln in lines if matcher(key, expected)(ln)]
+
+
+def test_a_true_or_false_condition_splits_the_example_lines():
+    """(so that the test above compares more than all lines or none)"""
+    from loagen.policy.rules.runtime import selector
+
+    lines = document(*amendment_chain()).case.lines
+    assert 0 < len(list(selector("is_service", True)(lines))) < len(lines)
+    assert 0 < len(list(selector("is_service__not", True)(lines))) < len(lines)
+
+
+def test_other_conditions_keep_the_lines_their_matcher_keeps():
+    from loagen.policy.rules.runtime import matcher, selector
+
+    lines = document(*amendment_chain()).case.lines
+    for key, expected in (("source_code", ("P", "X")), ("kind", "training"), ("total__gt", 1000)):
+        assert list(selector(key, expected)(lines)) == [
+            ln for ln in lines if matcher(key, expected)(ln)
+        ]
+
+
+@pytest.mark.parametrize("traits", [("nvd",), ("comsec", "nvd"), ("mtcr",), ("tow_2b",), ()])
+def test_lines_with_item_names_the_lines_holding_any_trait(traits):
+    doc = document(*_lines_with_items())
+    expected = tuple(ln.number for ln in doc.case.lines if any(t in ln.items for t in traits))
+    assert rule_names(doc)["lines_with_item"](*traits).numbers == expected
+    assert rule_names(doc)["lines_with_item"](*traits).numbers == expected  # kept, the same
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        'lines_with(source_code="P") or lines_with(source_code=["P", "X"])',
+        "lines_with(is_service=True) or lines_with(is_service=False) or lines",
+        "lines_with(is_service=True) or is_fms",
+        '(lines_with(kind="training") or lines) and lines_with(is_service=False)',
+    ],
+)
+def test_decide_names_each_line_of_an_or_once_in_document_order(rule):
+    from loagen.policy.rules import decide
+
+    doc = document(*amendment_chain())
+    names = rule_names(doc)
+    decided = decide(compile_rule(rule), names)
+    explained = evaluate(compile_rule(rule), names)
+    assert (decided.value, decided.lines) == (explained.value, explained.lines)
+    order = [ln.number for ln in doc.case.lines]
+    assert list(decided.lines) == sorted(set(decided.lines), key=order.index)

@@ -502,3 +502,36 @@ def test_decide_notes_gives_the_decisions_select_notes_gives() -> None:
     assert {d.note_id: d for d in decide_notes(document, some)} == {
         n.id: wanted[n.id] for n in some
     }
+
+
+# -- what a selection keeps between documents -----------------------------------------------------
+
+
+def test_a_note_left_off_gets_the_decision_made_for_it_before_and_no_other_notes():
+    """Decisions that leave a note off are kept and given again: for the same note, the same
+    decision; for another note object of the same id (a library loaded again, or edited), one
+    made for it."""
+    from loagen.policy.selection import decide_notes
+
+    qaa_doc = document(example("BN-D-QAA/basic"))
+    first, again = load_library(LIBRARY), load_library(LIBRARY)
+    one = decide_notes(qaa_doc, first)
+    assert decide_notes(document(example("BN-D-QAA/basic")), first) == one
+    other = decide_notes(qaa_doc, again)
+    assert other == one
+    left_off = [(a, b) for a, b in zip(one, other, strict=True) if a.status == "out"]
+    assert left_off and all(a is not b for a, b in left_off)
+    note = next(n for n, d in zip(first, one, strict=True) if d.status == "out")
+    edited = note.model_copy(update={"title": "Another title"})
+    assert decide_notes(qaa_doc, [edited])[0].title == "Another title"
+
+
+def test_long_filled_texts_are_tidied_as_short_ones():
+    from loagen.policy.selection import KEPT_TEXT, _one_line, _tidy
+
+    text = "A line  \n\n\n\nanother line\t\n\n"
+    long = text * (KEPT_TEXT // len(text) + 1)
+    assert len(long) > KEPT_TEXT
+    assert _tidy(text) == "A line\n\nanother line"
+    assert _tidy(long) == "\n\n".join(["A line", "another line"] * (long.count("A line")))
+    assert _one_line(long) == " ".join(long.split())

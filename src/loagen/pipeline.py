@@ -231,13 +231,19 @@ class Pipeline:
                 )
             decisions = decide_notes(earlier, self.library, before=state)
             state = after(state, decisions, earlier.title)
-            if len(self._in_force) >= self.keep:
-                self._in_force.clear()
-            self._in_force[self._key(files[:end])] = state
+            self._keep_in_force(files[:end], state)
         return state
 
     def _key(self, files: tuple[CaseFile, ...]) -> tuple[str, ...]:
         return (self.library.digest, *(f.sha256 for f in files))
+
+    def _keep_in_force(self, files: tuple[CaseFile, ...], state: CaseNotes) -> None:
+        """Keep `state`, the notes in force after the last document of `files` (at most
+        `keep` states: all are dropped when full)."""
+        key = self._key(files)
+        if key not in self._in_force and len(self._in_force) >= self.keep:
+            self._in_force.clear()
+        self._in_force[key] = state
 
     def select(
         self,
@@ -249,12 +255,19 @@ class Pipeline:
         """The notes `document` carries and a decision for every note (of `notes`, or the
         library), given the notes in force before it; `explained` adds the value of every part
         of each rule."""
-        return select_notes(
+        selection = select_notes(
             document,
             self.library if notes is None else notes,
             before=self.notes_before(document),
             explained=explained,
         )
+        if notes is None and not explained:
+            # The notes in force after `document` are those before the next document of its
+            # case: kept as `notes_before` keeps the states it works out (the same key, the same
+            # value: the library's decisions from the same state), so that the next document
+            # reads them instead of deciding this one again.
+            self._keep_in_force(document.files, selection.after)
+        return selection
 
     def decide(
         self, document: LoaDocument, notes: Iterable[Note], *, explained: bool = False

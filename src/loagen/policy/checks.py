@@ -51,6 +51,7 @@ from .text_scan import (
     free_text,
     matches_from,
     normalise,
+    scan_free_text,
 )
 
 Severity = Literal["error", "warning"]
@@ -106,15 +107,16 @@ class Context:
     document: LoaDocument
     selection: Selection | None = None
 
-    @property
+    # (kept once read, as below: the rules ask for these some hundred times a document)
+    @cached_property
     def case(self) -> Case:
         return self.document.case
 
-    @property
+    @cached_property
     def previous(self) -> Case | None:
         return self.document.previous
 
-    @property
+    @cached_property
     def kind(self) -> str:
         return self.document.case.document.kind
 
@@ -143,8 +145,8 @@ class Context:
         check that finds something, (JSON path, hit, quote) in text order."""
         found: dict[TextCheck, list[tuple[str, TextHit, str]]] = {}
         checks = _TEXT_CHECKS
-        for path, text, role in self.texts:
-            for i, hits in scanned(text, role):
+        for path, _, answer in scan_free_text(self.case, scanned):
+            for i, hits in answer:
                 out = found.setdefault(checks[i], [])
                 out.extend((path, h, quote) for h, quote in hits)
         return found
@@ -157,11 +159,11 @@ class Context:
         """'lines[i]' of line `number` in this file, or '' when it is not on the document."""
         return self._paths.get(number, "")
 
-    @property
+    @cached_property
     def is_bpc(self) -> bool:
         return self.document.is_bpc
 
-    @property
+    @cached_property
     def party(self) -> str:
         return "Benefitting Partner" if self.document.is_bpc else "Purchaser"
 
@@ -1302,8 +1304,21 @@ _WWRS_NOTE = re.compile(r"worldwide\s+warehouse|\bWWRS\b", re.IGNORECASE)
 
 def _speaks_of_wwrs(text: str) -> bool:
     """Whether `text` names WWRS (`_WWRS_NOTE`); a text without "worldwide" or "wwrs" in any
-    case is not scanned (see the gates of `text_scan`)."""
+    case is not scanned (see the gates of `text_scan`). The answers for the texts asked lately
+    are kept: the notes a document prints are mostly those of the documents before it."""
+    if len(text) <= KEPT_TEXT:
+        return _speaks_of_wwrs_kept(text)
     return _may_hold(text, ("worldwide", "wwrs")) and _WWRS_NOTE.search(text) is not None
+
+
+@lru_cache(maxsize=2048)
+def _speaks_of_wwrs_kept(text: str) -> bool:
+    return _may_hold(text, ("worldwide", "wwrs")) and _WWRS_NOTE.search(text) is not None
+
+
+KEPT_TEXT = 2048
+"""The longest text whose answer `_speaks_of_wwrs`, `_referred_lines` and `_found` keep (2,048
+texts each: at most some 4 MB each, whatever the case files hold)."""
 
 
 WWRS_TERMS = frozenset(
@@ -1368,15 +1383,10 @@ def wwrs_terms(ctx: Context) -> Iterator[Hit]:
 def wwrs_note(ctx: Context) -> Iterator[Hit]:
     if ctx.selection is None or any(ln.is_wwrs_seller for ln in ctx.case.lines):
         return
-    # The gate of `_speaks_of_wwrs` asked once of all the notes' texts together (lines apart,
-    # so no needle is made across two texts): most documents hold neither word anywhere.
-    texts = "\n".join(t for note in ctx.selection.notes for t in (note.title, note.id, note.body))
-    if not _may_hold(texts, ("worldwide", "wwrs")):
-        return
     for note in ctx.selection.notes:
         # The WWRS wording may be a note of its own or a paragraph of another (the line item
         # descriptions): look at the title, the id and the printed text.
-        if any(_speaks_of_wwrs(text) for text in (note.title, note.id, note.body)):
+        if _speaks_of_wwrs(note.title) or _speaks_of_wwrs(note.id) or _speaks_of_wwrs(note.body):
             yield Hit(
                 "",
                 f"note {note.id} ({note.title}) speaks of Worldwide Warehouse Redistribution "
@@ -1494,6 +1504,19 @@ _TRAINING_SERVICES = re.compile(
 _SERVICE_KINDS = ("services", "manpower")
 
 
+def _found(pattern: re.Pattern[str], text: str) -> bool:
+    """Whether `pattern` is found in `text` (a line's description and note); the answers for
+    the texts read lately are kept (a case's documents repeat their lines)."""
+    if len(text) <= KEPT_TEXT:
+        return _found_kept(pattern, text)
+    return pattern.search(text) is not None
+
+
+@lru_cache(maxsize=2048)
+def _found_kept(pattern: re.Pattern[str], text: str) -> bool:
+    return pattern.search(text) is not None
+
+
 @rule(
     "QC-TRAINING-DATA",
     "error",
@@ -1527,13 +1550,13 @@ def training_separate(ctx: Context) -> Iterator[Hit]:
         if ln.kind not in ("training", "medical"):
             continue
         text = f"{ln.description} {ln.line_note or ''}"
-        if ln.kind == "training" and _MEDICAL_SERVICES.search(text):
+        if ln.kind == "training" and _found(_MEDICAL_SERVICES, text):
             yield Hit(
                 f"{path}.description",
                 f"{_line(ln)} is a training line that also names medical services; medical "
                 "services go on a separate line",
             )
-        if ln.kind == "medical" and _TRAINING_SERVICES.search(text):
+        if ln.kind == "medical" and _found(_TRAINING_SERVICES, text):
             yield Hit(
                 f"{path}.description",
                 f"{_line(ln)} is a medical line that also names training; training goes on a "
@@ -1549,12 +1572,12 @@ def training_separate(ctx: Context) -> Iterator[Hit]:
 )
 def training_kind(ctx: Context) -> Iterator[Hit]:
     for path, ln in ctx.lines:
-        if ln.kind in _SERVICE_KINDS and _TRAINING_WORD.search(ln.description):
+        if ln.kind in _SERVICE_KINDS and _found(_TRAINING_WORD, ln.description):
             yield Hit(
                 f"{path}.kind",
                 f"{_line(ln)} ({ln.description}) reads as training but its kind is {ln.kind!r}",
             )
-        if ln.kind in _SERVICE_KINDS and _MEDICAL_WORD.search(ln.description):
+        if ln.kind in _SERVICE_KINDS and _found(_MEDICAL_WORD, ln.description):
             yield Hit(
                 f"{path}.kind",
                 f"{_line(ln)} ({ln.description}) reads as medical services but its kind is "
@@ -2269,6 +2292,26 @@ def note_version_missing(ctx: Context) -> Iterator[Hit]:
             )
 
 
+def _referred_lines(text: str) -> tuple[str, ...]:
+    """The line numbers a line note refers to, in text order ("Lines 004 through 006": 004,
+    006). The answers for the line notes read lately are kept: a case's documents mostly
+    repeat them."""
+    return _referred_lines_kept(text) if len(text) <= KEPT_TEXT else _line_refs_in(text)
+
+
+@lru_cache(maxsize=2048)
+def _referred_lines_kept(text: str) -> tuple[str, ...]:
+    return _line_refs_in(text)
+
+
+def _line_refs_in(text: str) -> tuple[str, ...]:
+    return tuple(
+        number
+        for m in matches_from(_LINE_REF, text, "line")
+        for number in filter(None, (m.group(1), m.group(2)))
+    )
+
+
 @rule(
     "QC-LINE-REF",
     "error",
@@ -2281,15 +2324,14 @@ def line_note_references(ctx: Context) -> Iterator[Hit]:
     for path, ln in ctx.lines:
         if not ln.line_note:
             continue
-        for m in matches_from(_LINE_REF, ln.line_note, "line"):
-            for number in filter(None, (m.group(1), m.group(2))):
-                if number in on_doc:
-                    continue
-                what = "was deleted" if number in deleted else "is not on this document"
-                yield Hit(
-                    f"{path}.line_note",
-                    f"the line note of {_line(ln)} refers to Line {number}, which {what}",
-                )
+        for number in _referred_lines(ln.line_note):
+            if number in on_doc:
+                continue
+            what = "was deleted" if number in deleted else "is not on this document"
+            yield Hit(
+                f"{path}.line_note",
+                f"the line note of {_line(ln)} refers to Line {number}, which {what}",
+            )
 
 
 # == rules: Excess Defense Articles =============================================================

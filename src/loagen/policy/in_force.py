@@ -38,9 +38,22 @@ class CaseNotes:
 
     items: tuple[InForce, ...] = ()
     _by_id: dict[str, InForce] = field(init=False, repr=False, compare=False)
+    _hash: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {n.note_id: n for n in self.items})
+        object.__setattr__(self, "_hash", hash((self.items,)))
+
+    def __hash__(self) -> int:
+        # The dataclass's own hash (of the compared fields), worked out once: a state is the
+        # key of its decisions in a document's memo, looked up for every document selected,
+        # and hashing some fifty notes in force each time costs.
+        return self._hash
+
+    def __reduce__(self) -> tuple[type[CaseNotes], tuple[tuple[InForce, ...]]]:
+        # Rebuilt from its items when copied or pickled: a string's hash is another in another
+        # process, so the kept hash is worked out again there.
+        return (CaseNotes, (self.items,))
 
     def get(self, note_id: str) -> InForce | None:
         return self._by_id.get(note_id)

@@ -310,6 +310,15 @@ def _dropped(note: Note, document: LoaDocument, lines: set[str]) -> tuple[str, .
     return tuple(dropped)
 
 
+_LEFT_OUT: dict[tuple[int, str, Status, str], tuple[Note, Decision]] = {}
+"""Decisions that leave a note off a document, by note, notes in force and reason: most notes
+are left off most documents for the same reason ("the rule is false", "for FMS cases only"), and
+such a decision reads nothing else (the note's id, rule, title, carry-over and the version
+held). A decision is a frozen value: one serves every document it is made for again."""
+LEFT_OUT_KEPT = 4096
+"""At most so many are kept (all dropped when full)."""
+
+
 def _decide(
     note: Note,
     document: LoaDocument,
@@ -329,7 +338,20 @@ def _decide(
     }
 
     def out(status: Status, reason: str, terms: tuple[Term, ...] = ()) -> Any:
-        return Decision(included=False, reason=reason, status=status, terms=terms, **base), (), None
+        if terms:  # (explained: not kept)
+            return (
+                Decision(included=False, reason=reason, status=status, terms=terms, **base),
+                (),
+                None,
+            )
+        key = (id(note), base["held"], status, reason)
+        found = _LEFT_OUT.get(key)
+        if found is None or found[0] is not note:  # (the same note: not one reloaded since)
+            if len(_LEFT_OUT) >= LEFT_OUT_KEPT:
+                _LEFT_OUT.clear()
+            decision = Decision(included=False, reason=reason, status=status, **base)
+            found = _LEFT_OUT[key] = (note, decision)
+        return found[1], (), None
 
     if case.program not in note.programs:
         only = join_words(list(note.programs))
@@ -423,8 +445,35 @@ def _decide(
     return decision, (lines if printed else ()), (text if printed else None)
 
 
+KEPT_TEXT = 2048
+"""The longest text whose tidied form is kept (`_tidy`, `_one_line`): a cache of 2,048 texts
+then holds at most some 8 MB (the text and its tidied form) whatever the notes print."""
+
+
+def _one_line(text: str) -> str:
+    """`text` on one line, runs of white space made one space (a filled title). The answers
+    for the texts seen lately are kept (a line note's title is filled on every document)."""
+    return _one_line_kept(text) if len(text) <= KEPT_TEXT else " ".join(text.split())
+
+
+@lru_cache(maxsize=2048)
+def _one_line_kept(text: str) -> str:
+    return " ".join(text.split())
+
+
 def _tidy(text: str) -> str:
-    """Trailing spaces off, at most one blank line between blocks, no blank lines at the ends."""
+    """Trailing spaces off, at most one blank line between blocks, no blank lines at the ends.
+    The answers for the texts seen lately are kept: most filled bodies were filled the same on
+    the documents before (a case's documents are built together)."""
+    return _tidy_kept(text) if len(text) <= KEPT_TEXT else _tidied(text)
+
+
+@lru_cache(maxsize=2048)
+def _tidy_kept(text: str) -> str:
+    return _tidied(text)
+
+
+def _tidied(text: str) -> str:
     out: list[str] = []
     for raw in text.splitlines():
         line = raw.rstrip()
@@ -452,29 +501,26 @@ def _fill(
         **names,
         "rule_lines": LineSet(by_number[n] for n in decision.rule_lines if n in by_number),
     }
-    if note.level == "line":
-        jobs = [((ln,), {"note_lines": LineSet((ln,)), "line": ln}) for ln in chosen]
-    else:
-        jobs = [(tuple(chosen), {"note_lines": LineSet(chosen)})]
+    per_line = note.level == "line"
+    abouts = [(ln,) for ln in chosen] if per_line else [tuple(chosen)]
+    filled_title = "{" in note.title
     out = []
-    for about, extra in jobs:
-        scope.update(extra)
+    for about in abouts:
+        scope["note_lines"] = LineSet(about)
+        if per_line:
+            scope["line"] = about[0]
         try:
             body = _tidy(text.compiled_body.render(scope))
-            title = (
-                " ".join(note.compiled_title.render(scope).split())
-                if "{" in note.title
-                else note.title
-            )
+            title = _one_line(note.compiled_title.render(scope)) if filled_title else note.title
         except LimitError as exc:
             raise NoteError(f"note {note.id} on {document.path}: {exc}", source=note.path) from None
         except Exception as exc:  # a placeholder that cannot be filled for this case
-            where = f" for {about[0].number}" if note.level == "line" and about else ""
+            where = f" for {about[0].number}" if per_line and about else ""
             raise NoteError(
                 f"cannot fill the placeholders of note {note.id}{where} on {document.path}: {exc}",
                 source=note.path,
             ) from exc
-        first = about[0].number if note.level == "line" and about else ""
+        first = about[0].number if per_line and about else ""
         key = (
             _PLACEMENT_RANK[note.placement],
             note.section,

@@ -16,9 +16,9 @@ from __future__ import annotations
 import re
 import typing
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache, lru_cache
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, TypeVar
 
 from pydantic import BaseModel, WithJsonSchema
 
@@ -26,6 +26,7 @@ from ..case.model import NOT_BLANK, Case
 
 Role = Literal["party", "reference", "title", "prose", "record"]
 """Roles of free-text fields, so each scanner reads only where its rule applies."""
+T = TypeVar("T")
 
 # The scanners below (find_markings, find_cui, find_contact_data, find_names, find_terms) keep
 # no answers of their own: `checks.scanned` keeps what they find in each text, once for all of
@@ -100,9 +101,20 @@ def _holds_model(annotation: Any) -> bool:
 
 def free_text(case: Case) -> Iterator[tuple[str, str, Role]]:
     """Every free-text field of `case`, in any part of it: (JSON path, text, role)."""
-    found: list[tuple[str, str, Role]] = []
-    _collect(case, "", False, found)
-    return iter(found)
+    return iter(scan_free_text(case, _role))
+
+
+def _role(text: str, role: Role) -> Role:
+    return role
+
+
+def scan_free_text(case: Case, scan: Callable[[str, Role], T]) -> list[tuple[str, str, T]]:
+    """`scan(text, role)` of every free-text field of `case`, in the order of `free_text`:
+    (JSON path, text, answer) for each field whose answer is not empty. The checks read the
+    paths of the few texts they find something in: a path is made for those only."""
+    found: list[tuple[str, str, T]] = []
+    _collect(case, "", False, scan, found)
+    return found
 
 
 @cache
@@ -115,28 +127,40 @@ def _plan(cls: type) -> tuple[tuple[str, bool, Role, bool], ...]:
     )
 
 
-def _collect(model: BaseModel, where: str, record: bool, out: list[tuple[str, str, Role]]) -> None:
-    """Append the free text of `model` (at JSON path `where`; `record`: inside a record part)
-    to `out`, in field order. A plain recursion into one list: a model holds some hundred texts,
-    and nested generators cost more than the walk itself."""
+def _collect(
+    model: BaseModel,
+    where: str,
+    record: bool,
+    scan: Callable[[str, Role], T],
+    out: list[tuple[str, str, T]],
+) -> None:
+    """Append `scan(text, role)` of the free text of `model` (at JSON path `where`; `record`:
+    inside a record part) to `out` with its path and text, in field order, when not empty. A
+    plain recursion into one list: a model holds some hundred texts, and nested generators cost
+    more than the walk itself."""
+    values = model.__dict__  # a model's fields are there (read so, not by getattr: some 25% less)
     for name, is_text, role, is_record in _plan(type(model)):
-        value = getattr(model, name)
+        value = values[name]
         if value is None:
             continue
-        path = f"{where}.{name}" if where else name
         unprinted = record or is_record
         if unprinted:
             role = "record"
         if isinstance(value, list):
+            path = f"{where}.{name}" if where else name
             for i, item in enumerate(value):
                 if is_text and isinstance(item, str):
-                    out.append((f"{path}[{i}]", item, role))
+                    answer = scan(item, role)
+                    if answer:
+                        out.append((f"{path}[{i}]", item, answer))
                 elif isinstance(item, BaseModel):
-                    _collect(item, f"{path}[{i}]", unprinted, out)
+                    _collect(item, f"{path}[{i}]", unprinted, scan, out)
         elif is_text and isinstance(value, str):
-            out.append((path, value, role))
+            answer = scan(value, role)
+            if answer:
+                out.append((f"{where}.{name}" if where else name, value, answer))
         elif isinstance(value, BaseModel):
-            _collect(value, path, unprinted, out)
+            _collect(value, f"{where}.{name}" if where else name, unprinted, scan, out)
 
 
 # -- normalisation ------------------------------------------------------------------------------
@@ -198,10 +222,55 @@ class TextHit(NamedTuple):
 _DIGIT = re.compile(r"\d")
 r"""A digit, as `\d` reads it in the patterns (any Unicode decimal digit)."""
 
+_last_digit: tuple[str | None, bool] = (None, False)
+
+
+def _has_digit(text: str) -> bool:
+    """Whether `text` holds a digit (`_DIGIT`). Two scanners of one text ask it in turn (the
+    personal data on the text as read, the dates on the text as written: for most text the
+    same string), so the answer for the last text asked is kept, with that very text."""
+    global _last_digit
+    last = _last_digit  # one read: another thread may replace it
+    if last[0] is text:
+        return last[1]
+    found = _DIGIT.search(text) is not None
+    _last_digit = (text, found)
+    return found
+
 
 def _holds(text: str, needles: tuple[str, ...]) -> bool:
     """Whether `text` holds one of `needles`, as written (for a pattern read case-sensitively)."""
-    return any(n in text for n in needles)
+    # a loop, not any() over a generator: half the cost, on every new text
+    for n in needles:  # noqa: SIM110
+        if n in text:
+            return True
+    return False
+
+
+_last_folded: tuple[str | None, str | None] = (None, None)
+
+
+def _folded(text: str) -> str | None:
+    """The lower case of ASCII `text` (what re.IGNORECASE compares in it), None for other text.
+    The scanners of one text ask it in turn, so the answer for the last text asked is kept, with
+    that very text (as `_has_digit` keeps its own)."""
+    global _last_folded
+    last = _last_folded  # one read: another thread may replace it
+    if last[0] is text:
+        return last[1]
+    low = text.lower() if text.isascii() else None
+    _last_folded = (text, low)
+    return low
+
+
+def _may_hold_folded(low: str | None, needles: tuple[str, ...]) -> bool:
+    """`_may_hold` of a text by its `_folded` form (worked out once for several gates)."""
+    if low is None:
+        return True
+    for n in needles:  # noqa: SIM110 (a loop: see `_holds`)
+        if n in low:
+            return True
+    return False
 
 
 def _may_hold(text: str, needles: tuple[str, ...]) -> bool:
@@ -209,10 +278,13 @@ def _may_hold(text: str, needles: tuple[str, ...]) -> bool:
     read with re.IGNORECASE would: for ASCII text, its lower case holds one (for ASCII text that
     is exactly what IGNORECASE compares); other text always may (re.IGNORECASE also folds some
     other letters onto ASCII ones, such as the Kelvin sign onto "k")."""
-    if not text.isascii():
+    low = _folded(text)
+    if low is None:
         return True
-    low = text.lower()
-    return any(n in low for n in needles)
+    for n in needles:  # noqa: SIM110 (a loop: see `_holds`)
+        if n in low:
+            return True
+    return False
 
 
 # -- classification and controlled unclassified markings --
@@ -262,6 +334,9 @@ _PORTION = re.compile(
 # "(A)", "(B)", "(C)" it is an enumerator; after "Copyright" it is a copyright sign.
 _BARE = re.compile(r"(?:^|(?<=[.:;!?]\s)|(?<=\n))\s*\((S|C|U)\)(?=\s|$|[A-Za-z])")
 _ENUMERATOR = re.compile(r"(?<![\w(])\(([A-Z])\)")
+_PAREN_CAPITAL = re.compile(r"\([A-Z]")
+"""What every match of _PORTION, _BARE and _ENUMERATOR holds: an opening parenthesis, then a
+capital ("column (2)" holds none)."""
 _BANNER_NEEDLES = ("SECRET", "CONFIDENTIAL", "RESTRICTED")
 _CONTROL_WORD_NEEDLES = ("noforn", "orcon", "relido", "propin", "limdis")
 # The other gates of `find_markings`: "//" (_CONTROL), "REL" (_REL_TO), ":" (_AUTHORITY), "("
@@ -300,11 +375,14 @@ def find_markings(text: str) -> tuple[TextHit, ...]:
         spans.extend(m.span() for m in _CONTROL_WORD.finditer(text))
     if ":" in text:
         spans.extend(m.span() for m in _AUTHORITY.finditer(text))
-    if "(" in text:  # portion markings, bare ones and enumerators are all in parentheses
+    # portion markings, bare ones and enumerators are all a capital in parentheses
+    if "(" in text and _PAREN_CAPITAL.search(text) is not None:
         spans.extend(m.span() for m in _PORTION.finditer(text))
         enumerators = {m.group(1) for m in _ENUMERATOR.finditer(text)}
         if not (enumerators - {"S", "C", "U"} or {"S", "C"} <= enumerators):  # else (A) (B) (C)
             spans.extend((m.start(1) - 1, m.start(1) + 2) for m in _BARE.finditer(text))
+    if not spans:
+        return ()
     return tuple(TextHit(f"the marking {text[a:b].strip()!r}", a, b) for a, b in _merged(spans))
 
 
@@ -409,15 +487,18 @@ def find_contact_data(text: str, *, digits: bool = True) -> tuple[TextHit, ...]:
     hits: list[TextHit] = []
     # gates: "@" (_EMAIL); "at" between spaces or brackets (_EMAIL_SPELT); "passport"
     # (_PASSPORT); a digit (every other pattern), and each pattern's own (above)
-    has_digit = _DIGIT.search(text) is not None
+    has_digit = _has_digit(text)
     digit_run = has_digit and _DIGIT_RUN.search(text) is not None
+    low = _folded(text)  # for the gates of the words, read in any case
     if "@" in text:
         hits.extend(TextHit("an e-mail address", m.start(), m.end()) for m in _EMAIL.finditer(text))
     if _may_spell_email(text):
         hits.extend(
             TextHit("an e-mail address", m.start(), m.end()) for m in _EMAIL_SPELT.finditer(text)
         )
-    if has_digit and ((digit_run and _SSN_DIGITS.search(text)) or _may_hold(text, _SSN_WORDS)):
+    if has_digit and (
+        (digit_run and _SSN_DIGITS.search(text)) or _may_hold_folded(low, _SSN_WORDS)
+    ):
         hits.extend(
             TextHit("a social security number", m.start(), m.end()) for m in _SSN.finditer(text)
         )
@@ -427,18 +508,18 @@ def find_contact_data(text: str, *, digits: bool = True) -> tuple[TextHit, ...]:
             for m in _NINE_DIGITS.finditer(text)
             if _ssn_shaped(m)
         )
-    if _may_hold(text, ("passport",)):
+    if _may_hold_folded(low, ("passport",)):
         hits.extend(
             TextHit("a passport number", m.start(), m.end()) for m in _PASSPORT.finditer(text)
         )
     if not has_digit:
-        return tuple(sorted(set(hits), key=lambda h: (h.start, h.end, h.what)))
-    if _may_hold(text, _BIRTH_WORDS):
+        return tuple(sorted(set(hits), key=lambda h: (h.start, h.end, h.what))) if hits else ()
+    if _may_hold_folded(low, _BIRTH_WORDS):
         hits.extend(TextHit("a date of birth", m.start(), m.end()) for m in _BIRTH.finditer(text))
     taken = [(h.start, h.end) for h in hits]
     phones = (
         (_PHONE, digit_run and _PHONE_DIGITS.search(text) is not None),
-        (_PHONE_LABEL, _may_hold(text, _PHONE_WORDS)),
+        (_PHONE_LABEL, _may_hold_folded(low, _PHONE_WORDS)),
         (_PHONE_INTL, "+" in text),
     )
     for pattern, gate in phones:
@@ -451,7 +532,7 @@ def find_contact_data(text: str, *, digits: bool = True) -> tuple[TextHit, ...]:
                 continue
             taken.append(m.span())
             hits.append(TextHit("a phone number", m.start(), m.end()))
-    return tuple(sorted(set(hits), key=lambda h: (h.start, h.end, h.what)))
+    return tuple(sorted(set(hits), key=lambda h: (h.start, h.end, h.what))) if hits else ()
 
 
 _NAME = r"[A-Z][a-z]+(?:['’-][A-Z]?[a-z]+)?"
@@ -510,7 +591,7 @@ def find_names(text: str) -> tuple[TextHit, ...]:
             continue
         for m in pattern.finditer(text):
             hits.append(TextHit(f"the personal name {m.group(0)!r}", m.start(), m.end()))
-    return tuple(sorted(set(hits), key=lambda h: (h.start, h.end, h.what)))
+    return tuple(sorted(set(hits), key=lambda h: (h.start, h.end, h.what))) if hits else ()
 
 
 # -- terminology --
@@ -612,12 +693,12 @@ def _may_hold_date(text: str) -> bool:
     month's name (`_DATE_NAMED`)."""
     if _DATE_SEPARATED.search(text) is not None:
         return True
-    if _DIGIT.search(text) is None:
+    if not _has_digit(text):
         return False
     if not text.isascii():
         return _DATE_NAMED.search(text) is not None
-    low = text.lower()
-    return any(n in low for n in _MONTH_NEEDLES) and _named_date_at_needle(low)
+    # (no need to ask first whether a needle is in the text: this looks for each with `find`)
+    return _named_date_at_needle(_folded(text))  # type: ignore[arg-type]  (ASCII text)
 
 
 _TERM_STARTS: dict[re.Pattern[str], str] = {
@@ -649,6 +730,10 @@ def find_terms(pattern: re.Pattern[str], text: str) -> tuple[TextHit, ...]:
     return tuple(TextHit(m.group(0), m.start(), m.end()) for m in found)
 
 
+_IGNORECASE = int(re.IGNORECASE)
+"""The flag as a plain number: `int & re.IGNORECASE` runs the flag enum's own `&`, in Python."""
+
+
 def matches_from(pattern: re.Pattern[str], text: str, start: str) -> Iterator[re.Match[str]]:
     """What `pattern.finditer(text)` finds, for a pattern every match of which starts with
     `start` (lower case for a pattern read with re.IGNORECASE): in ASCII text, or in any text for
@@ -656,10 +741,10 @@ def matches_from(pattern: re.Pattern[str], text: str, start: str) -> Iterator[re
     the text (in the text's lower case for re.IGNORECASE, which for ASCII text is what it
     compares, index for index). Like finditer, the next match is looked for from the end of the
     last one; `match` at a place still reads the text before it (`\b`, look-behinds)."""
-    if not pattern.flags & re.IGNORECASE:
+    if not pattern.flags & _IGNORECASE:
         seen = text
     elif text.isascii():
-        seen = text.lower()
+        seen = _folded(text)  # type: ignore[assignment]  (ASCII text)
     else:
         yield from pattern.finditer(text)
         return

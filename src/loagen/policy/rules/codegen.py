@@ -38,11 +38,20 @@ def _undefined(obj: Any, name: Any, hint: str | None = None) -> Undefined:
     return StrictUndefined(hint=hint, obj=obj, name=name)
 
 
+_ALLOWED: dict[type, frozenset[str]] = {}
+"""`allowed_attributes` of each type read so far (a dict look-up costs less than the cached
+call, on the hottest path of note bodies; it holds what `allowed_attributes` keeps anyway)."""
+
+
 def _ga(obj: Any, attr: str) -> Any:
     """`obj.attr` for a rule or body: only the fields rules may read."""
-    if type(obj) is dict:
+    cls = type(obj)
+    if cls is dict:
         return obj[attr] if attr in obj else _undefined(obj, attr)
-    if attr in allowed_attributes(type(obj)):
+    allowed = _ALLOWED.get(cls)
+    if allowed is None:
+        allowed = _ALLOWED[cls] = allowed_attributes(cls)
+    if attr in allowed:
         return getattr(obj, attr)
     if isinstance(obj, Undefined) or obj is None or not hasattr(obj, attr):
         return _undefined(obj, attr)

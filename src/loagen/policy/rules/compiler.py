@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date as Date
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -76,7 +76,17 @@ def escape_markdown(text: str) -> str:
     return text
 
 
+_escaped = lru_cache(maxsize=2048)(escape_markdown)
+"""`escape_markdown` of the texts printed lately: note bodies print the same few values over
+and over (the party's name, a line's fields in each of its notes, amounts)."""
+_KEPT_TEXT = 1024
+"""The longest text `_escaped` keeps (2,048 of them: at most some 2 MB)."""
+
+
 def _finalize(value: Any) -> Any:
+    # (a str subclass is not kept: it might come back as a plain str, or the other way round)
+    if type(value) is str and len(value) <= _KEPT_TEXT:
+        return _escaped(value)
     if isinstance(value, str):
         return escape_markdown(value)
     return value
@@ -415,14 +425,17 @@ def _decide(tree: Any, n: dict[str, Any], decided: bool, rule: Rule) -> tuple[bo
             if lines is not None:
                 named = lines
         return True, named
-    known, truth, union = decided, False, {}
+    # The lines of the true parts, one after the other (a line named by two parts is there
+    # twice): what is read of them is the set of their numbers (`_numbers`), so they are not
+    # made unique here, line by line, for every `or`.
+    known, truth, union = decided, False, []
     for part in tree.parts:
         t, lines = _decide(part, n, known, rule)
         if t:
             truth = known = True
             if lines:
-                union.update((ln.number, ln) for ln in lines)
-    return truth, (tuple(union.values()) if union else None)
+                union.extend(lines)
+    return truth, (tuple(union) if union else None)
 
 
 def _explain(

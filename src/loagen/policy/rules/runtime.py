@@ -18,14 +18,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date as Date
 from decimal import Decimal, InvalidOperation
-from functools import cache, lru_cache
-from operator import attrgetter
+from functools import cache, lru_cache, partial
+from itertools import compress, filterfalse
+from operator import attrgetter, not_
 from typing import Any, Literal
 
 from ...case.model import Case, DocumentInfo, Line
 from ...document.assembly import LoaDocument, worked_out
 from ...document.costs import CostSummary
-from ...document.wording import NOTE_HELPERS, party
+from ...document.wording import NOTE_HELPERS, party, sentence
 from ...reference import load_reference
 from ..in_force import NONE, CaseNotes
 
@@ -309,9 +310,8 @@ def helper(name: str, *, returns: Returns = "value", check: Check = "none", boun
         if bound:
 
             def bind(facts: Facts) -> Callable[..., Any]:
-                def call(*args: Any, **kwargs: Any) -> Any:
-                    return func(facts, *args, **kwargs)
-
+                # `func` with `facts` first: a partial calls it with no Python frame between
+                call = partial(func, facts)
                 call.rule_helper = True  # type: ignore[attr-defined]
                 return call
 
@@ -401,17 +401,35 @@ def matcher(key: str, expected: Any) -> Callable[[Line], bool]:
     return hit
 
 
+@lru_cache(maxsize=4096)
+def selector(key: str, expected: Any) -> Callable[[Iterable[Line]], Iterable[Line]]:
+    """A function keeping the lines that meet the condition `key=expected` of `lines_with`:
+    `filter` with its `matcher`; for a true-or-false condition on a field of the line itself
+    (`is_nsr=False`, the most asked), `filter` or `filterfalse` on the field, which keep the
+    same lines as the matcher (`bool(value) == expected`, negated by `__not`) with no Python
+    call a line."""
+    parts, op = condition_key(key)
+    if isinstance(expected, bool) and op in (None, "not") and len(parts) == 1:
+        truthy = expected is not (op == "not")  # keep the lines whose field is true
+        return partial(filter if truthy else filterfalse, attrgetter(parts[0]))
+    return partial(filter, matcher(key, expected))
+
+
 @helper("lines_with", returns="lines", check="line_conditions", bound=True)
 def lines_with(facts: Facts, **conditions: Any) -> LineSet:
     """The lines where every condition holds: lines_with(source_code=["P", "X"])."""
-    key = tuple(sorted((k, _frozen(v)) for k, v in conditions.items()))
+    if len(conditions) == 1:  # most calls: no sort
+        ((k, v),) = conditions.items()
+        key: tuple[tuple[str, Any], ...] = ((k, _frozen(v)),)
+    else:
+        key = tuple(sorted((k, _frozen(v)) for k, v in conditions.items()))
     found = facts.memo.get(key)
     if found is None:
         # One filter per condition, chained: each line meets the conditions in order up to the
         # first it fails, as `all` would test them, with the loops in C.
         kept: Iterable[Line] = facts.lines
         for k, v in key:
-            kept = filter(matcher(k, v), kept)
+            kept = selector(k, v)(kept)
         found = facts.memo[key] = LineSet(kept)
     return found
 
@@ -442,10 +460,17 @@ def lines_with_item(facts: Facts, *traits: str) -> LineSet:
     key = ("lines_with_item", traits)  # beside `lines_with`'s keys, whose items are pairs
     found = facts.memo.get(key)
     if found is None:
+        # the lines whose items are not disjoint from the traits (`items` are texts, as the
+        # traits are here): the same test as above, with the loops in C
+        lines = facts.lines
+        wanted = frozenset(traits)
         found = facts.memo[key] = LineSet(
-            ln for ln in facts.lines if any(t in ln.items for t in traits)
+            compress(lines, map(not_, map(wanted.isdisjoint, map(_ITEMS, lines))))
         )
     return found
+
+
+_ITEMS = attrgetter("items")
 
 
 @helper("has_term", check="terms", bound=True)
@@ -461,9 +486,23 @@ def date(text: str) -> Date:
     return Date.fromisoformat(text)
 
 
+_sentence_kept = lru_cache(maxsize=2048)(sentence)
+
+
+def _sentence(text: Any) -> str:
+    """`wording.sentence`, with the answers for the texts asked lately kept (up to 1,024
+    characters): a line's note body makes sentences of its fields on every document."""
+    if type(text) is str and len(text) <= 1024:
+        return _sentence_kept(text)
+    return sentence(text)
+
+
+_KEPT_HELPERS = {"sentence": _sentence}
+"""Helpers called in place of the wording's own, answering the same."""
+
 for _name, _func in NOTE_HELPERS.items():
     helper(_name, returns="list" if _name == "grouped" else "value",
-           check="grouped" if _name == "grouped" else "none")(_func)  # fmt: skip
+           check="grouped" if _name == "grouped" else "none")(_KEPT_HELPERS.get(_name, _func))  # fmt: skip
 
 
 # -- the names of one document ---------------------------------------------------------------------
@@ -471,6 +510,8 @@ for _name, _func in NOTE_HELPERS.items():
 
 _FACTS = "rules.facts"
 """The key of a document's `Facts` and data values in its memo (`worked_out`)."""
+_BOUND = "rules.helpers"
+"""The key of a document's bound helpers (by the notes in force before it) in its memo."""
 
 
 def _document_facts(document: LoaDocument) -> tuple[Facts, dict[str, Any]]:
@@ -493,8 +534,15 @@ def document_names(document: LoaDocument, before: CaseNotes = NONE) -> dict[str,
     before it (a new dict each time; what is worked out from the document alone is shared,
     `lines_with` results included)."""
     facts, values = _document_facts(document)
-    if before is not facts.before:
-        facts = replace(facts, before=before)  # the same memo: line sets do not read `before`
+    # The helpers bound to the document and `before`, kept beside its facts: a document's
+    # names are asked for several times (see `_document_facts`), mostly with the same notes in
+    # force, and a bound helper keeps nothing between calls but the shared line sets.
+    kept = worked_out(document).setdefault(_BOUND, {})
+    bound = kept.get(before)
+    if bound is None:
+        if before is not facts.before:
+            facts = replace(facts, before=before)  # the same memo: line sets do not read `before`
+        bound = kept[before] = {name: h.bind(facts) for name, h in HELPERS.items()}
     names = dict(values)
-    names.update((name, h.bind(facts)) for name, h in HELPERS.items())
+    names.update(bound)
     return names
