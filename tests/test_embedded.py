@@ -355,3 +355,23 @@ def test_the_characters_the_record_refuses_are_exactly_those_xml_cannot_hold() -
     edges |= {0xDFFF, 0xE000, 0xFFFD, 0xFFFE, 0xFFFF, 0x10000, 0x10FFFF}
     for c in sorted(edges | set(range(0, 0x110000, 977))):
         assert (_NOT_XML.search(chr(c)) is None) == xml_char(c), hex(c)
+
+
+def test_case_file_bytes_are_checked_against_their_hash_every_time_they_could_differ() -> None:
+    """A case file whose bytes were checked once is not hashed again (the same bytes object);
+    other bytes claiming that hash are still refused."""
+    import hashlib
+
+    from loagen.rendering import embedded
+
+    data = b'{"case": 1}\n'
+    sha = hashlib.sha256(data).hexdigest()
+    embedded._check("a.json", sha, data)
+    assert embedded._CHECKED[sha] is data
+    embedded._check("a.json", sha, data)
+    forged = bytearray(data)
+    forged[2] = ord("C")
+    with pytest.raises(ValueError, match="case file b.json are not those it was loaded from"):
+        embedded._check("b.json", sha, bytes(forged))
+    with pytest.raises(ValueError, match="case file c.json"):
+        embedded._check("c.json", hashlib.sha256(b"other").hexdigest(), data)

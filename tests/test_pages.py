@@ -103,6 +103,27 @@ def test_a_table_kept_together_moves_whole_to_the_next_page() -> None:
     assert differ
 
 
+def test_remembered_paragraphs_and_tables_flow_as_those_worked_out() -> None:
+    """The items of a body read with every paragraph and table remembered (a table once seen
+    twice, by its length and ending and then its text) are those a new layout works out: a
+    table or paragraph of the same length and ending but another text is not taken for it."""
+    styles = _styles()
+    width = 496.8
+    table = _table(6, keep=True).replace("<w:t>x</w:t>", "<w:t>" + "xx " * 60 + "</w:t>", 1)
+    first = table + _paragraph("xx " * 60) + _paragraph("Two", extra="<w:keepNext/>")
+    # the same length (table, paragraph) and ending, a taller row and paragraph
+    other = first.replace("xx " * 60, "WW " * 60)
+    assert len(other) == len(first) and other[-48:] == first[-48:]
+    assert pages._items(other, pages._Layout(styles), width) != pages._items(
+        first, pages._Layout(styles), width
+    )
+    layout = pages._Layout(styles)
+    for body in (first, first, first, other, other, first):
+        fresh = pages._items(body, pages._Layout(styles), width)
+        assert pages._items(body, layout, width) == fresh
+    assert layout.table_items and layout.items
+
+
 def test_a_heading_keeps_with_the_table_after_it() -> None:
     styles = _styles()
     differ = 0

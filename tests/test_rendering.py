@@ -663,3 +663,58 @@ def test_plain_core_properties_are_written_as_lxml_writes_them() -> None:
     assert properties._plain_core(fields) == properties._lxml_core(fields)
     dated = [*fields, ("dcterms:created", "2025-01-02T00:00:00Z")]
     assert properties._plain_core(dated) == properties._lxml_core(dated)
+
+
+@pytest.mark.parametrize("piece", [1, 3, 4096])
+@pytest.mark.parametrize(
+    "text",
+    ["", "plain <w:t>ascii</w:t>", "\u2022 bullet " * 700, "caf\u00e9 \U0001f600 x" * 300],
+)
+def test_a_part_is_encoded_piece_by_piece_into_the_bytes_of_the_whole(
+    text: str, piece: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`utf8` gives the bytes the whole part, its declaration and edits encode to, whatever
+    the size of its pieces."""
+    monkeypatch.setattr(templates, "ENCODE_PIECE", piece)
+    declaration = "<?xml version='1.0'?>\n"
+    cuts = sorted({0, len(text) // 3, len(text) // 3 + 2, len(text) // 2, len(text)})
+    edits = [(cuts[1], cuts[2], "12"), (cuts[3], cuts[3], "\u00e9\u2022")] if len(cuts) > 3 else []
+    for chosen in ([], edits):
+        expected = (declaration + templates.edited(text, chosen)).encode("utf-8")
+        assert templates.utf8(declaration, text, chosen) == expected
+
+
+def test_a_part_that_cannot_be_encoded_raises_as_the_whole_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(templates, "ENCODE_PIECE", 4)
+    text = "\u2022 abc def \ud800 ghi"
+    with pytest.raises(UnicodeEncodeError) as whole:
+        ("<x>" + text).encode("utf-8")
+    with pytest.raises(UnicodeEncodeError) as pieces:
+        templates.utf8("<x>", text)
+    assert str(pieces.value) == str(whole.value)
+
+
+class _Text(str):
+    """A string of another class (as a filter might return)."""
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["plain", "bell\x07 and nul\x00", Markup("<w:br/>\x01"), _Text("sub\x02class"), 12, None],
+)
+def test_a_printed_value_loses_what_xml_cannot_hold_unless_it_is_markup(value: object) -> None:
+    shown = templates._finalize(value)
+    if isinstance(value, str) and not isinstance(value, Markup):
+        assert shown == value.replace("\x07", "").replace("\x00", "").replace("\x02", "")
+    else:
+        assert shown is value
+
+
+@pytest.mark.parametrize("value", ["x" * 11, Markup("x" * 11), _Text("x" * 11)])
+def test_a_printed_value_too_long_is_refused(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(templates, "VALUE_LIMIT", 10)
+    with pytest.raises(templates.LimitError, match="more than 10 characters"):
+        templates._finalize(value)
+    assert templates._finalize(value[:10]) == value[:10]

@@ -42,7 +42,14 @@ def money(value: Decimal) -> str:
     document; the text keeps the sign of a zero and the exponent, so it names one result)."""
     if type(value) is not Decimal:
         return _spelled_money(value)
-    return _remembered(_MONEY, value, _spelled_money)
+    # `_remembered(_MONEY, value, _spelled_money)`, written out: a document prints some 150
+    # amounts
+    found = _MONEY.get(key := str(value))
+    if found is None:
+        if len(_MONEY) >= MONEY_CACHE_SIZE:
+            _MONEY.clear()
+        found = _MONEY[key] = _spelled_money(value)
+    return found
 
 
 def _remembered(cache: dict[str, str], value: Decimal, spell: Callable[[Decimal], str]) -> str:

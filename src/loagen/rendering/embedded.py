@@ -111,9 +111,22 @@ def _ascii_record(manifest: bytes, files: Sequence[tuple[str, str, bytes]]) -> b
     return b"".join(out)
 
 
+_CHECKED: dict[str, bytes] = {}
+"""Case file bytes whose sha256 was checked, by that sha256: the files of a chain come back on
+every document of it (the pipeline keeps them loaded), and hashing them again is a tenth of a
+record's cost. A bytes object cannot change, so the very object checked before needs no second
+look; any other is hashed."""
+CHECKED_SIZE = 64
+
+
 def _check(name: str, sha256: str, data: bytes) -> None:
+    if _CHECKED.get(sha256) is data:
+        return
     if hashlib.sha256(data).hexdigest() != sha256:
         raise ValueError(f"the bytes of case file {name} are not those it was loaded from")
+    if len(_CHECKED) >= CHECKED_SIZE:
+        _CHECKED.clear()
+    _CHECKED[sha256] = data
 
 
 def _escaped(data: bytes) -> bytes:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -62,9 +62,9 @@ _DEFAULT_MARGINS = (0.0, 0.0, CELL_MARGIN, CELL_MARGIN)
 _NO_MARGINS = _DEFAULT_MARGINS
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Row:
-    """A table row laid out."""
+    """A table row laid out. (Slots, as `_Box`: a layout keeps thousands of them.)"""
 
     height: float
     line: float
@@ -197,15 +197,26 @@ def _text_width(text: str, bold: bool, size: float) -> float:
     return units * size / _EM
 
 
-@dataclass
+@dataclass(slots=True)
 class _Box:
-    """A paragraph laid out: the height of each line, and the space around it."""
+    """A paragraph laid out: the height of each line, and the space around it. (Slots: a
+    layout keeps thousands of boxes, and an object without a `__dict__` is one object fewer
+    for the garbage collector to go through.)"""
 
     lines: list[float]
     before: float
     after: float
     keep_next: bool
     page_break_before: bool
+    first_two: float = field(init=False, repr=False, compare=False)
+    """`sum(lines[:2])`, the room its first lines need (added up once: a remembered paragraph
+    is flowed on document after document)."""
+    height: float = field(init=False, repr=False, compare=False)
+    """`sum(lines)`."""
+
+    def __post_init__(self) -> None:
+        self.first_two = sum(self.lines[:2])
+        self.height = sum(self.lines)
 
 
 _T, _TAB, _BR, _RUN, _PPR = (_W + n for n in ("t", "tab", "br", "r", "pPr"))
@@ -462,8 +473,11 @@ class _Layout:
         three integers (the rows of a document's line table are looked up by the hundred)."""
         self.table_margins = _table_margins(styles_xml)
         self.parts: dict[tuple[int, int, float, float], int] = {}
+        self.items: dict[tuple[int, int, float], _Item] = {}
+        """The item of each paragraph of the body (see `_items`)."""
         self.table_items: dict[tuple[int, int], tuple[_Item, ...]] = {}
-        self.tables_seen: dict[tuple[int, int], None] = {}
+        self.table_shapes: dict[tuple[int, str], None] = {}
+        """The length and ending of each table seen (see `_items`)."""
 
     def box(self, xml: str, width: float, table_style: str = "") -> _Box:
         key = (hash(xml), len(xml), width, table_style)
@@ -556,7 +570,7 @@ class _Layout:
                 box = self.box(para, width - left - right, table_style)
                 if box.lines:
                     line_height = min(line_height, min(box.lines))
-                height += (max(box.before, after) if i else box.before) + sum(box.lines)
+                height += (max(box.before, after) if i else box.before) + box.height
                 after = box.after
                 keep = keep and box.keep_next
             tallest = max(tallest, top + height + after + bottom)
@@ -740,8 +754,12 @@ def _quick_paragraph(xml: str, styles: dict[str, Style], default: Style, width: 
 # A paragraph with properties of its own besides its style (spacing, keep with next ...) whose
 # runs are plain: text, tabs and line breaks, with bold, italic, size and colour. Its text is
 # read as the XML parser reads it (the character references escaping writes, &#34; and &#39;,
-# are characters); anything else in it goes to the parser.
-_PLAIN_TEXT = r"(?:[^<&\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]|&(?:amp|lt|gt|quot|apos|#34|#39);)*"
+# are characters); anything else in it goes to the parser. The text is written as characters
+# then, after each reference, characters again (the same text as "(character|reference)*": a
+# run of characters is read in one step of the regular expression engine, several times faster
+# than trying the alternation at every character).
+_PLAIN_CHARS = r"[^<&\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]*"
+_PLAIN_TEXT = rf"{_PLAIN_CHARS}(?:&(?:amp|lt|gt|quot|apos|#34|#39);{_PLAIN_CHARS})*"
 _PLAIN_RUNS = re.compile(
     r"(?:<w:r>"
     r'(?:<w:rPr>(?:<w:b/>|<w:i/>|<w:sz w:val="\d+"/>|<w:szCs w:val="\d+"/>'
@@ -847,6 +865,11 @@ def estimate_pages(document_xml: bytes | str, styles_xml: bytes) -> int:
     return max(total, 1)
 
 
+_SHAPE_END = 48
+"""Characters of its end a table is told apart by, with its length, before its text is
+hashed."""
+
+
 @lru_cache(maxsize=64)
 def _page_area(sect_xml: str) -> tuple[float, float]:
     """The width and height (points) inside the margins of the page a section's properties
@@ -897,25 +920,34 @@ flows a few hundred of them, each read many times."""
 
 def _items(body: str, layout: _Layout, width: float) -> list[_Item]:
     items: list[_Item] = []
-    box_of = layout.box
+    box_of, item_of = layout.box, layout.items.get
     for block in _elements(body, _BLOCK):
         if not block.startswith("<w:tbl>"):
-            box = box_of(block, width)
-            after = bool(box.lines) and "<w:sectPr" in block
-            items.append((box, None, 0.0, after, box.keep_next))
+            # a paragraph's item, remembered as its box is (most paragraphs come back)
+            key = (hash(block), len(block), width)
+            item = item_of(key)
+            if item is None:
+                box = box_of(block, width)
+                after = bool(box.lines) and "<w:sectPr" in block
+                item = (box, None, 0.0, after, box.keep_next)
+                _remember(layout.items, key, item)
+            items.append(item)
             continue
         # Most tables come back exactly from document to document (the cover's, the
         # information page's): their rows are remembered together, by the table's text,
-        # once a table is seen a second time (a line table, new on every document, is not:
-        # a hundred rows kept for nothing would only give the garbage collector more to do).
+        # once a table of its length and ending is seen a second time (a line table, new on
+        # every document, is not: a hundred rows kept for nothing would only give the garbage
+        # collector more to do, and its text is not even hashed).
+        shape = (len(block), block[-_SHAPE_END:])
+        if shape not in layout.table_shapes:
+            _remember(layout.table_shapes, shape, None)
+            items += _table_items(block, layout)
+            continue
         key = (hash(block), len(block))
         rows = layout.table_items.get(key)
         if rows is None:
             rows = _table_items(block, layout)
-            if key in layout.tables_seen:
-                _remember(layout.table_items, key, rows, TABLES_SIZE)
-            else:
-                _remember(layout.tables_seen, key, None)
+            _remember(layout.table_items, key, rows, TABLES_SIZE)
         items += rows
     return items
 
@@ -954,7 +986,7 @@ def _chain(items: list[_Item], start: int, used: float, pending: float, height: 
         last = not keeps or new_page_after
         if box is not None:
             gap = max(after, box.before) if (used > 0 or index > start) else 0.0
-            total += gap + sum(box.lines[:2] if last else box.lines)
+            total += gap + (box.first_two if last else box.height)
             after = box.after
         else:
             total += after + row.height
@@ -994,7 +1026,7 @@ def _flow_items(items: list[_Item], height: float) -> int:
             before = 0.0 if used == 0 and not page_break_before else max(box.before, pending)
             pending = 0.0
             lines = box.lines
-            need_first = before + sum(lines[:2])
+            need_first = before + box.first_two
             if need_first > height - used and used > 0 and need_first <= height:
                 count, used, pending = count + 1, 0.0, 0.0
                 before = 0.0
@@ -1054,18 +1086,52 @@ def with_page_count(xml: str, count: int) -> str:
     putting `count` between its two groups. A match of either holds "NUMPAGES" just after where
     it starts, so the part is searched once, for "NUMPAGES", and each pattern is tried only at
     the places before one where it can start (`_starts`)."""
+    return edited(*page_count_edits(xml, count))
+
+
+Edit = tuple[int, int, str]
+"""`(start, end, value)`: `value` in place of `text[start:end]`."""
+
+
+def edited(text: str, edits: list[Edit]) -> str:
+    """`text` with `edits` (in order, none overlapping) made."""
+    if not edits:
+        return text
+    out: list[str] = []
+    done = 0
+    for start, end, value in edits:
+        out += (text[done:start], value)
+        done = end
+    out.append(text[done:])
+    return "".join(out)
+
+
+def page_count_edits(xml: str, count: int) -> tuple[str, list[Edit]]:
+    """`with_page_count(xml, count)` as a text and the edits that make it of that text
+    (`edited`). The text is `xml` itself, but for a part holding both a simple and a complex
+    field (whose complex fields are then found in the part with its simple ones set): the
+    edits of a document can be written out piece by piece (`templates.utf8`), the document
+    not copied whole once more."""
     at = xml.find("NUMPAGES")
     if at < 0:
-        return xml
+        return xml, []
     found = []
     while at >= 0:
         found.append(at)
         at = xml.find("NUMPAGES", at + 8)
     value = str(count)
-    xml, found = _replace_field(
-        xml, _SIMPLE_FIELD, _starts(xml, found, "<w:fldSimple"), value, found
-    )
-    return _replace_field(xml, _COMPLEX_FIELD, _starts(xml, found, "<w:instrText"), value, found)[0]
+    simple = _field_spans(xml, _SIMPLE_FIELD, _starts(xml, found, "<w:fldSimple"))
+    if simple:
+        # What `_starts` reads before a NUMPAGES (back to the ">" before it) never holds a
+        # value (one is followed by "</w:t>"), so whether a complex field can start is the
+        # same in `xml` and in `xml` with its simple fields set.
+        kept = _moved(found, simple, 0)
+        if not _starts(xml, kept, "<w:instrText"):
+            return xml, [(start, end, value) for start, end in simple]
+        xml = edited(xml, [(start, end, value) for start, end in simple])
+        found = _moved(found, simple, len(value))
+    spans = _field_spans(xml, _COMPLEX_FIELD, _starts(xml, found, "<w:instrText"))
+    return xml, [(start, end, value) for start, end in spans]
 
 
 def _starts(xml: str, found: list[int], marker: str) -> list[int]:
@@ -1088,14 +1154,10 @@ def _starts(xml: str, found: list[int], marker: str) -> list[int]:
     return sorted(set(starts))
 
 
-def _replace_field(
-    xml: str, field: re.Pattern[str], starts: list[int], value: str, found: list[int]
-) -> tuple[str, list[int]]:
-    """`field.sub` putting `value` between its two groups, for a `field` pattern that can match
-    only at `starts`, and where "NUMPAGES" (at `found` before) is after it: a value replaces
-    text between ">" and "<" (no "NUMPAGES" spans its edges), and puts none there."""
-    out: list[str] = []
-    spans: list[tuple[int, int, int]] = []  # (start, end, change of length) of each value
+def _field_spans(xml: str, field: re.Pattern[str], starts: list[int]) -> list[tuple[int, int]]:
+    """Where `field.sub` puts a value between the two groups of `field`, a pattern that can
+    match only at `starts`: `(start, end)` of the text each value replaces, in order."""
+    spans: list[tuple[int, int]] = []
     done = 0
     for at in starts:
         if at < done:
@@ -1103,21 +1165,23 @@ def _replace_field(
         m = field.match(xml, at)
         if m is None:
             continue
-        start, end = m.end(1), m.start(2)
-        out += (xml[done:start], value)
-        spans.append((start, end, len(value) - (end - start)))
-        done = end
-    if not out:
-        return xml, found
-    out.append(xml[done:])
+        spans.append((m.end(1), m.start(2)))
+        done = m.start(2)
+    return spans
+
+
+def _moved(found: list[int], spans: list[tuple[int, int]], length: int) -> list[int]:
+    """Where the "NUMPAGES" at `found` are once a value `length` characters long replaces the
+    text of each of `spans`: a value replaces text between ">" and "<" (no "NUMPAGES" spans its
+    edges), and puts none there."""
     moved = []
     shift = 0
     i = 0
     for q in found:
         while i < len(spans) and spans[i][1] <= q:
-            shift += spans[i][2]
+            shift += length - (spans[i][1] - spans[i][0])
             i += 1
         if i < len(spans) and spans[i][0] <= q:
             continue  # replaced by the value
         moved.append(q + shift)
-    return "".join(out), moved
+    return moved

@@ -18,6 +18,7 @@ import marshal
 import re
 import types
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -41,7 +42,7 @@ from .context import CONTEXT_NAMES, build_context
 from .embedded import with_record
 from .markdown_docx import NOT_XML_CHARS, NOTE_STYLES, StyleIds
 from .package import Entry, deflate, zip_entries
-from .pages import estimate_pages, with_page_count
+from .pages import Edit, edited, estimate_pages, page_count_edits
 from .properties import app_properties, core_properties
 from .terms import TERMS_FILE, parse_terms, template_digest
 
@@ -77,7 +78,14 @@ TEMPLATE_LOOPS = 50_000
 
 
 def _finalize(value: Any) -> Any:
-    """Case text is data: drop characters a Word document cannot hold (autoescape does the rest)."""
+    """Case text is data: drop characters a Word document cannot hold (autoescape does the rest).
+
+    (A document prints some 550 values, most of them plain strings: those are told apart by
+    their exact type first.)"""
+    if type(value) is str:
+        if len(value) > VALUE_LIMIT:
+            raise LimitError(f"a value of more than {VALUE_LIMIT:,} characters would be printed")
+        return value if value.isprintable() else NOT_XML_CHARS.sub("", value)
     if isinstance(value, str):
         if len(value) > VALUE_LIMIT:
             raise LimitError(f"a value of more than {VALUE_LIMIT:,} characters would be printed")
@@ -399,6 +407,34 @@ def compile_template(
 
 # -- the renderer ------------------------------------------------------------------------------------
 
+ENCODE_PIECE = 4096
+"""Characters `utf8` encodes at a time."""
+
+
+def utf8(declaration: str, text: str, edits: Sequence[Edit] = ()) -> bytes:
+    """`(declaration + edited(text, edits)).encode("utf-8")`, `ENCODE_PIECE` characters of
+    `text` at a time. One character outside Latin-1 (a note's bullet) makes Python hold the
+    whole document two bytes a character, and encoding such a text goes a character at a time,
+    several times slower than the rest of the render's work on it; a slice of it holding no
+    such character is held, and encoded, as the ASCII it is (a copy). A code point is encoded
+    alone, so the pieces join into the same bytes; a text that cannot be encoded raises as the
+    whole does."""
+    if not edits and (len(text) <= ENCODE_PIECE or text.isascii()):
+        return (declaration + text).encode("utf-8")
+    pieces = [declaration.encode("utf-8")]
+    done = 0
+    try:
+        for start, end, value in (*edits, (len(text), len(text), "")):
+            pieces += [
+                text[at : min(at + ENCODE_PIECE, start)].encode("utf-8")
+                for at in range(done, start, ENCODE_PIECE)
+            ]
+            pieces.append(value.encode("utf-8"))
+            done = end
+    except UnicodeEncodeError:
+        return (declaration + edited(text, list(edits))).encode("utf-8")
+    return b"".join(pieces)
+
 
 class Renderer:
     """Renders documents from the templates in one folder; each template compiles once."""
@@ -474,13 +510,16 @@ class Renderer:
         }
         # the page count fields show the estimated count until the document is laid out
         body = rendered.get(DOCUMENT_PART)
+        edits: dict[str, list[Edit]] = {}
         if body is not None and any("NUMPAGES" in xml for xml in rendered.values()):
             count = page_count or estimate_pages(body, template.styles_xml)
-            rendered = {name: with_page_count(xml, count) for name, xml in rendered.items()}
+            for name, xml in list(rendered.items()):
+                # `with_page_count`, its edits made as the part is encoded
+                rendered[name], edits[name] = page_count_edits(xml, count)
         entries = []
         for name in template.order:
             if name in rendered:
-                data = (template.declarations[name] + rendered[name]).encode("utf-8")
+                data = utf8(template.declarations[name], rendered[name], edits.get(name, ()))
                 entries.append((name, deflate(data)))
             elif name == CORE_PART:
                 entries.append((name, deflate(core_properties(document))))
