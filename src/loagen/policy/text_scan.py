@@ -278,13 +278,7 @@ def _may_hold(text: str, needles: tuple[str, ...]) -> bool:
     read with re.IGNORECASE would: for ASCII text, its lower case holds one (for ASCII text that
     is exactly what IGNORECASE compares); other text always may (re.IGNORECASE also folds some
     other letters onto ASCII ones, such as the Kelvin sign onto "k")."""
-    low = _folded(text)
-    if low is None:
-        return True
-    for n in needles:  # noqa: SIM110 (a loop: see `_holds`)
-        if n in low:
-            return True
-    return False
+    return _may_hold_folded(_folded(text), needles)
 
 
 # -- classification and controlled unclassified markings --
