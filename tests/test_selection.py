@@ -527,7 +527,8 @@ def test_a_note_left_off_gets_the_decision_made_for_it_before_and_no_other_notes
 
 
 def test_long_filled_texts_are_tidied_as_short_ones():
-    from loagen.policy.selection import KEPT_TEXT, _one_line, _tidy
+    from loagen.policy.selection import _one_line, _tidy
+    from loagen.recent import LONGEST as KEPT_TEXT
 
     text = "A line  \n\n\n\nanother line\t\n\n"
     long = text * (KEPT_TEXT // len(text) + 1)

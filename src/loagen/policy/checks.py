@@ -26,6 +26,7 @@ from ..case.model import Case, Line
 from ..document.assembly import LoaDocument
 from ..document.costs import awacs_countries, exemption, no_schedule_reason, rate_on, whole
 from ..document.wording import money, spell_date
+from ..recent import recent_texts
 from ..reference import Reference, load_reference
 from .notification import assess_for
 from .package import checklist_for, nc_masl_mismatches
@@ -1302,23 +1303,12 @@ _WWRS_LOOK = re.compile(
 _WWRS_NOTE = re.compile(r"worldwide\s+warehouse|\bWWRS\b", re.IGNORECASE)
 
 
+@recent_texts
 def _speaks_of_wwrs(text: str) -> bool:
     """Whether `text` names WWRS (`_WWRS_NOTE`); a text without "worldwide" or "wwrs" in any
     case is not scanned (see the gates of `text_scan`). The answers for the texts asked lately
     are kept: the notes a document prints are mostly those of the documents before it."""
-    if len(text) <= KEPT_TEXT:
-        return _speaks_of_wwrs_kept(text)
     return _may_hold(text, ("worldwide", "wwrs")) and _WWRS_NOTE.search(text) is not None
-
-
-@lru_cache(maxsize=2048)
-def _speaks_of_wwrs_kept(text: str) -> bool:
-    return _may_hold(text, ("worldwide", "wwrs")) and _WWRS_NOTE.search(text) is not None
-
-
-KEPT_TEXT = 2048
-"""The longest text whose answer `_speaks_of_wwrs`, `_referred_lines` and `_found` keep (2,048
-texts each: at most some 4 MB each, whatever the case files hold)."""
 
 
 WWRS_TERMS = frozenset(
@@ -1504,16 +1494,10 @@ _TRAINING_SERVICES = re.compile(
 _SERVICE_KINDS = ("services", "manpower")
 
 
+@recent_texts
 def _found(pattern: re.Pattern[str], text: str) -> bool:
     """Whether `pattern` is found in `text` (a line's description and note); the answers for
     the texts read lately are kept (a case's documents repeat their lines)."""
-    if len(text) <= KEPT_TEXT:
-        return _found_kept(pattern, text)
-    return pattern.search(text) is not None
-
-
-@lru_cache(maxsize=2048)
-def _found_kept(pattern: re.Pattern[str], text: str) -> bool:
     return pattern.search(text) is not None
 
 
@@ -2292,19 +2276,11 @@ def note_version_missing(ctx: Context) -> Iterator[Hit]:
             )
 
 
+@recent_texts
 def _referred_lines(text: str) -> tuple[str, ...]:
     """The line numbers a line note refers to, in text order ("Lines 004 through 006": 004,
     006). The answers for the line notes read lately are kept: a case's documents mostly
     repeat them."""
-    return _referred_lines_kept(text) if len(text) <= KEPT_TEXT else _line_refs_in(text)
-
-
-@lru_cache(maxsize=2048)
-def _referred_lines_kept(text: str) -> tuple[str, ...]:
-    return _line_refs_in(text)
-
-
-def _line_refs_in(text: str) -> tuple[str, ...]:
     return tuple(
         number
         for m in matches_from(_LINE_REF, text, "line")

@@ -33,6 +33,7 @@ from typing import Any, Literal
 from ..document.assembly import LoaDocument, worked_out
 from ..document.wording import join_words, line_refs, spell_date
 from ..errors import NoteError
+from ..recent import recent_texts
 from .in_force import NONE, CaseNotes, advance
 from .notes import Note, NoteLibrary, NoteVersion
 from .rules import (
@@ -445,31 +446,18 @@ def _decide(
     return decision, (lines if printed else ()), (text if printed else None)
 
 
-KEPT_TEXT = 2048
-"""The longest text whose tidied form is kept (`_tidy`, `_one_line`): a cache of 2,048 texts
-then holds at most some 8 MB (the text and its tidied form) whatever the notes print."""
-
-
+@recent_texts
 def _one_line(text: str) -> str:
     """`text` on one line, runs of white space made one space (a filled title). The answers
     for the texts seen lately are kept (a line note's title is filled on every document)."""
-    return _one_line_kept(text) if len(text) <= KEPT_TEXT else " ".join(text.split())
-
-
-@lru_cache(maxsize=2048)
-def _one_line_kept(text: str) -> str:
     return " ".join(text.split())
 
 
+@recent_texts
 def _tidy(text: str) -> str:
     """Trailing spaces off, at most one blank line between blocks, no blank lines at the ends.
     The answers for the texts seen lately are kept: most filled bodies were filled the same on
     the documents before (a case's documents are built together)."""
-    return _tidy_kept(text) if len(text) <= KEPT_TEXT else _tidied(text)
-
-
-@lru_cache(maxsize=2048)
-def _tidy_kept(text: str) -> str:
     return _tidied(text)
 
 

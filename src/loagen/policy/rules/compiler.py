@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date as Date
 from decimal import Decimal
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -30,6 +30,7 @@ from pydantic import BaseModel
 
 from ...document.wording import line_refs
 from ...errors import RuleError
+from ...recent import recent_texts
 from .checker import FILTERS, TESTS, Invalid, check_statements, infer
 from .codegen import Unsupported, body_source, compile_functions, expression
 from .runtime import LineSet
@@ -76,19 +77,14 @@ def escape_markdown(text: str) -> str:
     return text
 
 
-_escaped = lru_cache(maxsize=2048)(escape_markdown)
+_escaped = recent_texts(escape_markdown, longest=1024)
 """`escape_markdown` of the texts printed lately: note bodies print the same few values over
 and over (the party's name, a line's fields in each of its notes, amounts)."""
-_KEPT_TEXT = 1024
-"""The longest text `_escaped` keeps (2,048 of them: at most some 2 MB)."""
 
 
 def _finalize(value: Any) -> Any:
-    # (a str subclass is not kept: it might come back as a plain str, or the other way round)
-    if type(value) is str and len(value) <= _KEPT_TEXT:
-        return _escaped(value)
     if isinstance(value, str):
-        return escape_markdown(value)
+        return _escaped(value)
     return value
 
 

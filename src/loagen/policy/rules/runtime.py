@@ -27,6 +27,7 @@ from ...case.model import Case, DocumentInfo, Line
 from ...document.assembly import LoaDocument, worked_out
 from ...document.costs import CostSummary
 from ...document.wording import NOTE_HELPERS, party, sentence
+from ...recent import recent_texts
 from ...reference import load_reference
 from ..in_force import NONE, CaseNotes
 
@@ -486,19 +487,10 @@ def date(text: str) -> Date:
     return Date.fromisoformat(text)
 
 
-_sentence_kept = lru_cache(maxsize=2048)(sentence)
-
-
-def _sentence(text: Any) -> str:
-    """`wording.sentence`, with the answers for the texts asked lately kept (up to 1,024
-    characters): a line's note body makes sentences of its fields on every document."""
-    if type(text) is str and len(text) <= 1024:
-        return _sentence_kept(text)
-    return sentence(text)
-
-
-_KEPT_HELPERS = {"sentence": _sentence}
-"""Helpers called in place of the wording's own, answering the same."""
+_KEPT_HELPERS = {"sentence": recent_texts(sentence, longest=1024)}
+"""Helpers called in place of the wording's own, answering the same: `sentence` with its
+answers for the texts asked lately kept (a line's note body makes sentences of its fields on
+every document)."""
 
 for _name, _func in NOTE_HELPERS.items():
     helper(_name, returns="list" if _name == "grouped" else "value",
