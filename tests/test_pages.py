@@ -314,6 +314,51 @@ def test_a_row_is_remembered_by_its_text_with_digits_read_as_zero() -> None:
     assert pages._key(row.format("12")) != pages._key(row.format("123"))
 
 
+def test_a_row_is_not_taken_for_one_whose_markup_differs_in_its_digits() -> None:
+    """Digits in the markup are read as they are: a taller row or one spanning more columns
+    lays out otherwise, whatever the length of its text; a row whose text differs in its
+    digits alone is taken for the one remembered."""
+    styles, width = _styles(), (120.0, 120.0, 120.0)
+    row = (
+        '<w:tr><w:trPr><w:trHeight w:val="{}"/></w:trPr><w:tc><w:tcPr><w:gridSpan w:val="{}"/>'
+        "</w:tcPr><w:p><w:r><w:t>{}</w:t></w:r></w:p></w:tc></w:tr>"
+    )
+    fresh = {
+        xml: pages._Layout(styles).row(xml, width, "")
+        for xml in (row.format(400, 1, "Line 001"), row.format(900, 1, "Line 001"),
+                    row.format(400, 3, "Line 001 " * 9), row.format(400, 1, "Line 001 " * 9))
+    }  # fmt: skip
+    assert len(set(fresh.values())) == 4
+    layout = pages._Layout(styles)
+    for xml in [*fresh, *fresh]:
+        assert layout.row(xml, width, "") == fresh[xml]
+    first = layout.row(row.format(400, 1, "Line 001"), width, "")
+    assert layout.row(row.format(400, 1, "Line 987"), width, "") is first  # remembered
+    # the digits of two tags are told apart from those of one
+    two = '<w:rPr><w:sz w:val="1"/><w:szCs w:val="2"/></w:rPr><w:t>3</w:t>'
+    one = '<w:rPr><w:sz w:val="12"/><w:szCs w:val=""/></w:rPr><w:t>4</w:t>'
+    assert pages._markup_digits(two.encode()) != pages._markup_digits(one.encode())
+    assert pages._markup_digits(two.encode()) == pages._markup_digits(
+        two.replace("3", "5").encode()
+    )
+
+
+def test_a_table_of_taller_rows_is_not_laid_out_as_one_seen_before() -> None:
+    """Two tables alike but for their rows' heights (the same length): the second, read after
+    the first by the same layout, lays out as a new layout lays it out."""
+    styles = _styles()
+    width = 496.8
+    low = _table(30, keep=False)
+    high = low.replace('w:trHeight w:val="400"', 'w:trHeight w:val="900"')
+    assert len(high) == len(low) and high != low
+    layout = pages._Layout(styles)
+    assert pages._items(low, layout, width) == pages._items(low, pages._Layout(styles), width)
+    fresh = pages._items(high, pages._Layout(styles), width)
+    assert fresh != pages._items(low, pages._Layout(styles), width)
+    assert pages._items(high, layout, width) == fresh
+    assert estimate_pages(_document(high), styles) > estimate_pages(_document(low), styles)
+
+
 def test_a_word_wider_than_the_column_and_repeated_words_lay_out_the_same() -> None:
     """The words' widths are remembered per weight and size: a word measured bold is not
     reused for the regular weight, nor one size for another."""

@@ -466,7 +466,9 @@ class _Layout:
     def __init__(self, styles_xml: bytes) -> None:
         self.styles, self.default = styles_of(styles_xml)
         self.boxes: dict[tuple[int, int, float, str], _Box] = {}
-        self.rows: dict[tuple[int, int, int], _Row] = {}
+        self.rows: dict[tuple[int, int, int], tuple[_Row, int, int]] = {}
+        """Rows laid out, by `_key` and table kind: each with the hash of its XML and of its
+        markup's digits (`remembered_row`)."""
         self.tables: dict[tuple[Any, ...], int] = {}
         """A number for each kind of table (grid, style, margins, borders) rows were laid out
         in: a row is remembered by its XML's `_key` and that number, a key hashed as fast as
@@ -495,12 +497,26 @@ class _Layout:
         (top, bottom, left, right); a row of a `borderless` table whose cells draw no border
         of their own takes no room for one."""
         table = self.table(grid, table_style, margins, borderless)
-        key = (*_key(xml), table)
-        found = self.rows.get(key)
+        exact = xml.encode("utf-8", "surrogatepass")
+        key = (*_row_key(exact), table)
+        found = self.remembered_row(key, exact)
         if found is None:
             found = self.measure_row(xml, grid, table_style, margins, borderless)
-            _remember(self.rows, key, found)
+            _remember(self.rows, key, (found, hash(exact), _markup_digits(exact)))
         return found
+
+    def remembered_row(self, key: tuple[int, int, int], exact: bytes) -> _Row | None:
+        """The row remembered under `key` (its XML with the digits read as 0, see `_key`), if
+        it was remembered for `exact` (UTF-8) or for a row whose markup holds the same digits:
+        one whose text differs in its digits alone. (The markup's digits are read only for a
+        row whose digits differ: a row that comes back as it was is told by its hash.)"""
+        found = self.rows.get(key)
+        if found is None:
+            return None
+        row, exact_hash, markup = found
+        if hash(exact) == exact_hash or _markup_digits(exact) == markup:
+            return row
+        return None
 
     def table(self, grid: tuple[float, ...], table_style: str,
               margins: tuple[float, float, float, float], borderless: bool) -> int:  # fmt: skip
@@ -523,11 +539,12 @@ class _Layout:
         whole table (`_key`); a remembered row is then looked up without copying its text."""
         table = self.table(grid, table_style, margins, borderless)
         texts = block.split("</w:tr>")
-        # "</w:tr>" holds no digit: the zeroed UTF-8 cuts into the same pieces, in order
-        zeroed = block.encode("utf-8", "surrogatepass").translate(_DIGITS).split(b"</w:tr>")
+        # "</w:tr>" holds no digit: the UTF-8 and its zeroed copy cut into the same pieces
+        raw = block.encode("utf-8", "surrogatepass")
+        zeroed = raw.translate(_DIGITS).split(b"</w:tr>")
         rows: list[_Row] = []
-        found_in, match = self.rows.get, _ROW.match
-        for text, same in zip(texts[:-1], zeroed, strict=False):
+        found_in, match = self.remembered_row, _ROW.match
+        for text, same, exact in zip(texts[:-1], zeroed, raw.split(b"</w:tr>"), strict=False):
             # the row opens at the first opening tag of the piece (none: no row ends here)
             at = 0 if text.startswith("<w:tr>") else text.find("<w:tr")
             while at >= 0 and match(text, at) is None:
@@ -535,15 +552,17 @@ class _Layout:
             if at < 0:
                 continue
             if at:
-                same = same[len(text[:at].encode("utf-8", "surrogatepass")) :]
+                skip = len(text[:at].encode("utf-8", "surrogatepass"))
+                same, exact = same[skip:], exact[skip:]
             same += b"</w:tr>"
+            exact += b"</w:tr>"
             key = (hash(same), len(same), table)
-            found = found_in(key)
+            found = found_in(key, exact)
             if found is None:
                 found = self.measure_row(
                     text[at:] + "</w:tr>", grid, table_style, margins, borderless
                 )
-                _remember(self.rows, key, found)
+                _remember(self.rows, key, (found, hash(exact), _markup_digits(exact)))
             rows.append(found)
         return rows
 
@@ -638,14 +657,31 @@ TABLES_SIZE = 64
 
 
 def _key(xml: str) -> tuple[int, int]:
-    """What a paragraph's or row's layout is remembered by: a hash and the length of its XML
-    (UTF-8) with every digit read as 0 (Arial's digits are all as wide, so an amount or a date
-    lays out like any other of its length; attribute values keep their length too). Only a
-    hash is kept, not the text. (The bytes are translated, not the text: `str.translate` looks
+    """What a row's layout is remembered by: a hash and the length of its XML (UTF-8) with
+    every digit read as 0 (Arial's digits are all as wide, so an amount or a date lays out like
+    any other of its length). Only a hash is kept, not the text. A row found so is taken only
+    if the digits of its markup (a column span, a row height, a font size) are those of the
+    row remembered (`_Layout.remembered_row`)."""
+    return _row_key(xml.encode("utf-8", "surrogatepass"))
+
+
+def _row_key(exact: bytes) -> tuple[int, int]:
+    """`_key` of a row's UTF-8. (The bytes are translated, not the text: `str.translate` looks
     each character up in a dictionary, some 30 times slower on a row holding a non-ASCII
     character.)"""
-    same = xml.encode("utf-8", "surrogatepass").translate(_DIGITS)
+    same = exact.translate(_DIGITS)
     return hash(same), len(same)
+
+
+_NOT_DIGIT_OR_TAG = bytes(sorted(set(range(256)) - set(b"0123456789<>")))
+_TEXT_DIGITS = re.compile(rb">[0-9]+")
+
+
+def _markup_digits(xml: bytes) -> int:
+    """A hash of the digits inside the tags of `xml` (UTF-8), in order and told apart by tag:
+    with all but the digits and the angle brackets dropped (both steps in C), the digits of the
+    text are those that follow a ">", and go."""
+    return hash(_TEXT_DIGITS.sub(b">", xml.translate(None, _NOT_DIGIT_OR_TAG)))
 
 
 def _remember(cache: dict[Any, Any], key: Any, value: Any, size: int = CACHE_SIZE) -> None:
