@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from jinja2.exceptions import SecurityError
 
 from loagen.case.loading import CaseFile, parse_case
+from loagen.case.placeholders import is_placeholder
 from loagen.document import assemble
 from loagen.errors import RuleError
 from loagen.policy.notes import load_library
@@ -347,7 +348,7 @@ def variants(draw):
     data["document"]["case_closure"] = draw(st.booleans())
     if draw(st.booleans()):
         data["document"]["short_oed_reason"] = draw(
-            st.text(min_size=1, max_size=30).filter(str.strip)
+            st.text(min_size=1, max_size=30).filter(lambda t: t.strip() and not is_placeholder(t))
         )
     for line in data["lines"]:
         line["items"] = draw(st.lists(st.sampled_from(TRAITS), max_size=3, unique=True))
