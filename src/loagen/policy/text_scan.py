@@ -222,20 +222,30 @@ class TextHit(NamedTuple):
 _DIGIT = re.compile(r"\d")
 r"""A digit, as `\d` reads it in the patterns (any Unicode decimal digit)."""
 
-_last_digit: tuple[str | None, bool] = (None, False)
+
+def _for_the_last_text(func: Callable[[str], T]) -> Callable[[str], T]:
+    """`func`, its answer for the last text asked kept with that very text: the scanners of one
+    text ask the same of it in turn."""
+    last: tuple[str | None, Any] = (None, None)
+
+    def call(text: str) -> T:
+        nonlocal last
+        kept = last  # one read: another thread may replace it
+        if kept[0] is text:
+            return kept[1]
+        answer = func(text)
+        last = (text, answer)
+        return answer
+
+    return call
 
 
+@_for_the_last_text
 def _has_digit(text: str) -> bool:
     """Whether `text` holds a digit (`_DIGIT`). Two scanners of one text ask it in turn (the
     personal data on the text as read, the dates on the text as written: for most text the
-    same string), so the answer for the last text asked is kept, with that very text."""
-    global _last_digit
-    last = _last_digit  # one read: another thread may replace it
-    if last[0] is text:
-        return last[1]
-    found = _DIGIT.search(text) is not None
-    _last_digit = (text, found)
-    return found
+    same string)."""
+    return _DIGIT.search(text) is not None
 
 
 def _holds(text: str, needles: tuple[str, ...]) -> bool:
@@ -247,20 +257,11 @@ def _holds(text: str, needles: tuple[str, ...]) -> bool:
     return False
 
 
-_last_folded: tuple[str | None, str | None] = (None, None)
-
-
+@_for_the_last_text
 def _folded(text: str) -> str | None:
     """The lower case of ASCII `text` (what re.IGNORECASE compares in it), None for other text.
-    The scanners of one text ask it in turn, so the answer for the last text asked is kept, with
-    that very text (as `_has_digit` keeps its own)."""
-    global _last_folded
-    last = _last_folded  # one read: another thread may replace it
-    if last[0] is text:
-        return last[1]
-    low = text.lower() if text.isascii() else None
-    _last_folded = (text, low)
-    return low
+    The scanners of one text ask it in turn."""
+    return text.lower() if text.isascii() else None
 
 
 def _may_hold_folded(low: str | None, needles: tuple[str, ...]) -> bool:
