@@ -343,6 +343,33 @@ def test_a_row_is_not_taken_for_one_whose_markup_differs_in_its_digits() -> None
     )
 
 
+def test_a_row_found_by_its_exact_text_is_one_of_the_same_table_kind() -> None:
+    """A row is remembered by its text as it is and by the kind of table it is in: the same
+    row in a narrower column or in a table with other cell margins is laid out again (it wraps
+    onto more lines), and a row whose text differs (not in digits alone) is not taken for the
+    one remembered."""
+    styles = _styles()
+    text = "Words that wrap in a narrow column " * 3
+    row = f"<w:tr><w:tc><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:tc></w:tr>"
+    block = f"<w:tbl>{row}{row}</w:tbl>"
+    longer = block.replace("column", "column, and longer still " * 4, 1)
+    unbroken = block.replace(" ", "W")  # as long, but one word: one line
+    kinds = [
+        ((400.0,), "LOATable", pages._NO_MARGINS),
+        ((90.0,), "LOATable", pages._NO_MARGINS),
+        ((90.0,), "LOATable", (20.0, 20.0, 30.0, 30.0)),
+    ]
+    layout = pages._Layout(styles)
+    seen = []
+    for _ in range(2):  # the second time round, every row is found remembered
+        for xml in (block, longer, unbroken):
+            for grid, style, margins in kinds:
+                fresh = pages._Layout(styles).table_rows(xml, grid, style, margins, False)
+                assert layout.table_rows(xml, grid, style, margins, False) == fresh
+                seen.append(fresh[0])
+    assert len(set(seen)) == 8
+
+
 def test_a_table_of_taller_rows_is_not_laid_out_as_one_seen_before() -> None:
     """Two tables alike but for their rows' heights (the same length): the second, read after
     the first by the same layout, lays out as a new layout lays it out."""

@@ -469,6 +469,10 @@ class _Layout:
         self.rows: dict[tuple[int, int, int], tuple[_Row, int, int]] = {}
         """Rows laid out, by `_key` and table kind: each with the hash of its XML and of its
         markup's digits (`remembered_row`)."""
+        self.exact_rows: dict[tuple[int, int, int], _Row] = {}
+        """Rows by the hash and length of their XML as it is (less the closing `</w:tr>`) and
+        table kind: a row that comes back exactly (a line of a case on its next document, a
+        cost summary's label row) is found with one hash of its text, its digits not read."""
         self.tables: dict[tuple[Any, ...], int] = {}
         """A number for each kind of table (grid, style, margins, borders) rows were laid out
         in: a row is remembered by its XML's `_key` and that number, a key hashed as fast as
@@ -527,6 +531,7 @@ class _Layout:
             if len(self.tables) >= 64:  # numbers are given again: what they named goes
                 self.tables.clear()
                 self.rows.clear()
+                self.exact_rows.clear()
             number = self.tables[kind] = len(self.tables)
         return number
 
@@ -535,16 +540,13 @@ class _Layout:
                    ) -> list[_Row]:  # fmt: skip
         """`row` of each row of the table `block` (the rows `_elements(block, _ROW, "<w:tr")`
         finds), read in one pass: the table's XML is cut at each `</w:tr>` (a row ends at the
-        first closing tag after its opening one) and its digits are read as 0 once, for the
-        whole table (`_key`); a remembered row is then looked up without copying its text."""
+        first closing tag after its opening one). A row is looked up first by its text as it
+        is (`exact_rows`: one hash, and most rows of a document came on an earlier one); only
+        a row not found so is read with its digits as 0 (`row`)."""
         table = self.table(grid, table_style, margins, borderless)
-        texts = block.split("</w:tr>")
-        # "</w:tr>" holds no digit: the UTF-8 and its zeroed copy cut into the same pieces
-        raw = block.encode("utf-8", "surrogatepass")
-        zeroed = raw.translate(_DIGITS).split(b"</w:tr>")
         rows: list[_Row] = []
-        found_in, match = self.remembered_row, _ROW.match
-        for text, same, exact in zip(texts[:-1], zeroed, raw.split(b"</w:tr>"), strict=False):
+        exact_of, match = self.exact_rows.get, _ROW.match
+        for text in block.split("</w:tr>")[:-1]:
             # the row opens at the first opening tag of the piece (none: no row ends here)
             at = 0 if text.startswith("<w:tr>") else text.find("<w:tr")
             while at >= 0 and match(text, at) is None:
@@ -552,17 +554,13 @@ class _Layout:
             if at < 0:
                 continue
             if at:
-                skip = len(text[:at].encode("utf-8", "surrogatepass"))
-                same, exact = same[skip:], exact[skip:]
-            same += b"</w:tr>"
-            exact += b"</w:tr>"
-            key = (hash(same), len(same), table)
-            found = found_in(key, exact)
+                text = text[at:]
+            # the piece is the row but for its closing tag, the same on every row
+            key = (hash(text), len(text), table)
+            found = exact_of(key)
             if found is None:
-                found = self.measure_row(
-                    text[at:] + "</w:tr>", grid, table_style, margins, borderless
-                )
-                _remember(self.rows, key, (found, hash(exact), _markup_digits(exact)))
+                found = self.row(text + "</w:tr>", grid, table_style, margins, borderless)
+                _remember(self.exact_rows, key, found)
             rows.append(found)
         return rows
 
