@@ -10,6 +10,7 @@ from loagen.rendering.markdown_docx import (
     StyleIds,
     _parsed,
     markdown_to_wordml,
+    plain_blocks,
     plain_paragraphs,
 )
 
@@ -114,6 +115,49 @@ def test_plain_prose_is_written_as_markdown_it_reads_it(text: str, in_table: boo
     ids = StyleIds()
     if plain_paragraphs(text) is not None:
         assert markdown_to_wordml(text, in_table=in_table, ids=ids) == _parsed(text, in_table, ids)
+
+
+_LISTS = st.lists(
+    st.sampled_from(
+        [
+            "1. ", "2. ", "0. ", "01. ", "123456789. ", "1234567890. ", "3) ", "- ", "-", "+ ",
+            "* ", "1.", "The line", "word", "item", " ", "  ", "\n", "\n\n", "\n\n\n", "9",
+            "- - x", "1. 2. x", "-x", "#", "\u00a0", "\t", "&", "<w:p>", ":", "\u2028",
+        ]
+    ),
+    max_size=25,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_LISTS, st.booleans())
+def test_simple_lists_are_written_as_markdown_it_reads_them(text: str, in_table: bool) -> None:
+    """A body `plain_blocks` accepts (paragraphs and lists of one-line items) is written
+    without parsing, exactly as markdown-it would have it: numbers going on across the empty
+    lines of a loose list, a list of the other kind or after a paragraph starting anew."""
+    ids = StyleIds(text="T", bullet="B", number="N", line_note="L")
+    if plain_blocks(text) is not None:
+        assert markdown_to_wordml(text, in_table=in_table, ids=ids) == _parsed(text, in_table, ids)
+
+
+def test_a_note_with_a_numbered_list_is_not_parsed() -> None:
+    text = "The Purchaser agrees to the following:\n\n1. Within 30 days, a plan.\n2. An inventory."
+    assert plain_blocks(text) == [
+        ("p", 0, ["The Purchaser agrees to the following:"]),
+        ("ol", 1, ["Within 30 days, a plan.", "An inventory."]),
+    ]
+    assert plain_blocks("- one\n\n- two\n\n3. three") == [
+        ("ul", 0, ["one", "two"]),
+        ("ol", 3, ["three"]),
+    ]
+    for text in ("Text\n1. item", "1. item\nlazy text", "- a\n1. b", "1. - nested", "1.  two"):
+        assert plain_blocks(text) is None, text
+    ids = StyleIds()
+    for text in ("1. a\n\n1. b", "7. a\n\n\n1. b\n\nText.\n\n1. c", "- a\n\n\n- b"):
+        assert plain_blocks(text) is not None
+        assert markdown_to_wordml(text, ids=ids) == _parsed(text, False, ids)
+    numbers = [text for _, text in _paragraphs(str(markdown_to_wordml("7. a\n\n\n1. b")))]
+    assert numbers == ["7.a", "8.b"]  # one loose list: its numbers go on
 
 
 def test_markdown_syntax_is_never_taken_for_plain_prose() -> None:

@@ -127,22 +127,80 @@ def plain_paragraphs(text: str) -> list[list[str]] | None:
     could open a block, paragraphs separated by empty lines. Else None (parse it). The
     test suite checks that markdown-it reads any such text as these paragraphs of text and
     soft breaks, nothing else."""
+    blocks = plain_blocks(text)
+    if blocks is None or any(kind != "p" for kind, _, _ in blocks):
+        return None
+    return [lines for _, _, lines in blocks]
+
+
+_ORDERED_ITEM = re.compile(r"([0-9]{1,9})\. (.+)")
+"""A numbered list item on one line: up to nine digits, a point, a space and its text."""
+
+Block = tuple[str, int, list[str]]
+"""A block of `plain_blocks`: ("p", 0, its lines), ("ol", first number, its items) or
+("ul", 0, its items)."""
+
+
+def plain_blocks(text: str) -> list[Block] | None:
+    """The blocks of `text` when it is plain prose and simple lists: paragraphs as
+    `plain_paragraphs` reads them, and lists whose every line is one item: "- ", or a number,
+    a point and a space, then plain text that does not open a block of its own (a nested
+    list, a heading...). Items of one kind separated by empty lines are one list, as
+    markdown-it reads them (a loose list: its numbers go on). Else None (parse it), and so
+    for a list right under a line of text, text right under an item (markdown-it may read it
+    as part of the item) or lists of two kinds with no empty line between. The test suite
+    checks that markdown-it reads any text this accepts as these blocks."""
     if any(char in text for char in _SYNTAX):
         return None
-    paragraphs: list[list[str]] = []
-    current: list[str] = []
+    blocks: list[Block] = []
+    gap = True  # an empty line (or the start of the text) before this line
     for line in text.split("\n"):
         if not line:
-            if current:
-                paragraphs.append(current)
-                current = []
-        elif line[0] in _LINE_SYNTAX or line != line.strip():
+            gap = True
+            continue
+        if line != line.strip():
             return None
+        kind, start, item = "p", 0, line
+        if line[0] == "-":
+            if not line.startswith("- "):
+                return None
+            kind, item = "ul", line[2:]
+        elif line[0] in _LINE_SYNTAX:
+            numbered = _ORDERED_ITEM.fullmatch(line)
+            if numbered is None:
+                return None
+            kind, start, item = "ol", int(numbered.group(1)), numbered.group(2)
+        if kind != "p" and (item[0] in _LINE_SYNTAX or item != item.strip()):
+            return None
+        last = blocks[-1] if blocks else None
+        if last is not None and not gap and last[0] != kind:
+            return None
+        if last is not None and last[0] == kind and (kind != "p" or not gap):
+            last[2].append(item)  # the paragraph's next line, or the list's next item
         else:
-            current.append(line)
-    if current:
-        paragraphs.append(current)
-    return paragraphs
+            blocks.append((kind, start, [item]))
+        gap = False
+    return blocks
+
+
+def _plain_wordml(blocks: list[Block], in_table: bool, ids: StyleIds) -> Markup:
+    """What `_parsed` writes for the blocks `plain_blocks` read."""
+    out = []
+    for kind, start, lines in blocks:
+        if kind == "p":
+            style = ids.line_note if in_table else ids.text
+            out.append(
+                _paragraph(style, _SOFT_BREAK.join(_run(line, False, False) for line in lines))
+            )
+            continue
+        style = ids.line_note if in_table else (ids.number if kind == "ol" else ids.bullet)
+        indent = 360 if in_table else 0
+        for n, item in enumerate(lines, start):
+            prefix = _number(n, 0) if kind == "ol" else "\u2022"
+            out.append(
+                _paragraph(style, _run(item, False, False), indent_twips=indent, prefix=prefix)
+            )
+    return Markup("".join(out))
 
 
 @lru_cache(maxsize=2048)
@@ -150,18 +208,13 @@ def markdown_to_wordml(text: str, *, in_table: bool = False, ids: StyleIds = Sty
     """Convert Markdown to a string of <w:p> elements (safe to insert into document XML).
 
     Remembered by its arguments: the same note prints on many documents. Most note bodies are
-    plain prose (paragraphs of text, no Markdown syntax at all); those are written directly
-    (`plain_paragraphs`), the same as markdown-it would have them, without parsing."""
+    plain prose (paragraphs of text, no Markdown syntax at all) and simple lists; those are
+    written directly (`plain_blocks`), the same as markdown-it would have them, without
+    parsing."""
     text = text or ""
-    plain = plain_paragraphs(text)
-    if plain is not None:
-        style = ids.line_note if in_table else ids.text
-        return Markup(
-            "".join(
-                _paragraph(style, _SOFT_BREAK.join(_run(line, False, False) for line in lines))
-                for lines in plain
-            )
-        )
+    blocks = plain_blocks(text)
+    if blocks is not None:
+        return _plain_wordml(blocks, in_table, ids)
     return _parsed(text, in_table, ids)
 
 
