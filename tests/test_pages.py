@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -368,6 +369,28 @@ def test_a_row_found_by_its_exact_text_is_one_of_the_same_table_kind() -> None:
                 assert layout.table_rows(xml, grid, style, margins, False) == fresh
                 seen.append(fresh[0])
     assert len(set(seen)) == 8
+
+
+_ROW_TOKENS = (
+    "<w:tr>", "</w:tr>", '<w:trHeight w:val="', '"/>', "<w:t>", "</w:t>", '<w:sz w:val="',
+    "<w:gridSpan w:val='", "'/>", "<w14:x/>", ">", "<", "1", "2", "7", "00", "x", " ", "\u2022",
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_ROW_TOKENS), max_size=30), st.randoms(use_true_random=False))
+def test_the_markup_digits_under_a_mask_are_those_of_markup_digits(
+    tokens: list[str], random: Any
+) -> None:
+    """Two rows the same but for their digits: the mask worked out for one takes the same
+    digits of the other as `_markup_digits` reads (a row found with digits of its text alone
+    changed is taken; one whose markup's digits changed is not)."""
+    first = "".join(tokens).encode()
+    second = bytes(random.choice(b"0123456789") if 48 <= c <= 57 else c for c in first)
+    mask, markup = pages._markup_mask(first)
+    digits = int.from_bytes(second.translate(None, pages._NOT_DIGIT), "big")
+    same = pages._markup_digits(first) == pages._markup_digits(second)
+    assert (digits & mask == markup) == same
 
 
 def test_a_table_of_taller_rows_is_not_laid_out_as_one_seen_before() -> None:

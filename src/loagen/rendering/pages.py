@@ -466,9 +466,9 @@ class _Layout:
     def __init__(self, styles_xml: bytes) -> None:
         self.styles, self.default = styles_of(styles_xml)
         self.boxes: dict[tuple[int, int, float, str], _Box] = {}
-        self.rows: dict[tuple[int, int, int], tuple[_Row, int, int]] = {}
-        """Rows laid out, by `_key` and table kind: each with the hash of its XML and of its
-        markup's digits (`remembered_row`)."""
+        self.rows: dict[tuple[int, int, int], tuple[_Row, int, int, int]] = {}
+        """Rows laid out, by `_key` and table kind: each with the hash of its XML and which of
+        its digits are its markup's, and those digits (`_markup_mask`, `remembered_row`)."""
         self.exact_rows: dict[tuple[int, int, int], _Row] = {}
         """Rows by the hash and length of their XML as it is (less the closing `</w:tr>`) and
         table kind: a row that comes back exactly (a line of a case on its next document, a
@@ -506,19 +506,27 @@ class _Layout:
         found = self.remembered_row(key, exact)
         if found is None:
             found = self.measure_row(xml, grid, table_style, margins, borderless)
-            _remember(self.rows, key, (found, hash(exact), _markup_digits(exact)))
+            _remember(self.rows, key, (found, hash(exact), *_markup_mask(exact)))
         return found
 
     def remembered_row(self, key: tuple[int, int, int], exact: bytes) -> _Row | None:
         """The row remembered under `key` (its XML with the digits read as 0, see `_key`), if
         it was remembered for `exact` (UTF-8) or for a row whose markup holds the same digits:
         one whose text differs in its digits alone. (The markup's digits are read only for a
-        row whose digits differ: a row that comes back as it was is told by its hash.)"""
+        row whose digits differ: a row that comes back as it was is told by its hash.)
+
+        The two rows are the same but for their digits (the same `_key`), so their digits
+        are as many and in the same places, in their markup or in their text alike: the
+        digits of `exact`, taken under the mask worked out for the row remembered, are those
+        of its markup (`_markup_mask`), read with two translations in C and no regular
+        expression."""
         found = self.rows.get(key)
         if found is None:
             return None
-        row, exact_hash, markup = found
-        if hash(exact) == exact_hash or _markup_digits(exact) == markup:
+        row, exact_hash, mask, markup = found
+        if hash(exact) == exact_hash:
+            return row
+        if int.from_bytes(exact.translate(None, _NOT_DIGIT), "big") & mask == markup:
             return row
         return None
 
@@ -680,6 +688,22 @@ def _markup_digits(xml: bytes) -> int:
     with all but the digits and the angle brackets dropped (both steps in C), the digits of the
     text are those that follow a ">", and go."""
     return hash(_TEXT_DIGITS.sub(b">", xml.translate(None, _NOT_DIGIT_OR_TAG)))
+
+
+_NOT_DIGIT = bytes(sorted(set(range(256)) - set(b"0123456789")))
+_DIGIT_MASK = bytes.maketrans(b"0123456789", b"\xff" * 10)
+
+
+def _markup_mask(xml: bytes) -> tuple[int, int]:
+    """The digits of the markup of `xml` (UTF-8), as `_markup_digits` tells them from those of
+    the text, as a mask over all its digits in order (`xml.translate(None, _NOT_DIGIT)` read as
+    one big-endian number: a byte 0xFF for a digit of the markup, 0 for one of the text), and
+    those digits under the mask."""
+    skeleton = xml.translate(None, _NOT_DIGIT_OR_TAG)
+    # the digits of the text (a run right after a ">") made zero bytes, the others 0xFF
+    marked = _TEXT_DIGITS.sub(lambda m: b">" + bytes(len(m.group()) - 1), skeleton)
+    mask = int.from_bytes(marked.translate(_DIGIT_MASK, b"<>"), "big")
+    return mask, int.from_bytes(xml.translate(None, _NOT_DIGIT), "big") & mask
 
 
 def _remember(cache: dict[Any, Any], key: Any, value: Any, size: int = CACHE_SIZE) -> None:
