@@ -323,11 +323,13 @@ def read_case_data(path: Path) -> tuple[dict[str, Any], bytes]:
     return parse_case_bytes(raw, path), raw
 
 
-def load_case(path: Path, raw: bytes | None = None) -> CaseFile:
-    """Load one case file (JSON or YAML) and validate it against the contract."""
+def load_case(path: Path, raw: bytes | None = None, *, sha256: str | None = None) -> CaseFile:
+    """Load one case file (JSON or YAML) and validate it against the contract. `sha256`: the
+    hash of `raw`, when the caller worked it out already."""
     path = path if isinstance(path, Path) else Path(path)
     if raw is None:
         raw = read_limited(path, "case file", CaseError)
+        sha256 = None
     data = parse_case_bytes(raw, path)
     # Values a writer has still to fill in (`loagen new`, `amend`): named with their lines.
     blanks = unfilled(data, raw, path) if PLACEHOLDER_BYTES in raw else ()
@@ -339,7 +341,8 @@ def load_case(path: Path, raw: bytes | None = None) -> CaseFile:
         raise
     if blanks:
         raise unfilled_error(path, blanks, data)
-    return CaseFile(path=path, case=case, sha256=hashlib.sha256(raw).hexdigest(), raw=raw)
+    digest = sha256 if sha256 is not None else hashlib.sha256(raw).hexdigest()
+    return CaseFile(path=path, case=case, sha256=digest, raw=raw)
 
 
 CASE_SUFFIXES = (".json", ".yaml", ".yml")
@@ -484,7 +487,7 @@ def _load_cached(path: Path, cache: dict[str, CaseFile] | None, keep: int) -> Ca
     found = cache.get(key)
     if found is not None and found.sha256 == digest and found.path == path:
         return found
-    loaded = load_case(path, raw)
+    loaded = load_case(path, raw, sha256=digest)
     cache.pop(key, None)
     while len(cache) >= keep:
         del cache[next(iter(cache))]  # the file read longest ago
