@@ -103,6 +103,27 @@ def test_bare_line_number_is_refused_with_a_hint() -> None:
             "document.offer_expiration_date",
             "is it a typo?",
         ),
+        (
+            lambda d: d["lines"][0].update(quantity=-5),
+            "lines[0].quantity",
+            "got -5; expected a number of at least 0",
+        ),
+        (
+            lambda d: d.setdefault("accessorial", {}).update(transportation="-1.50"),
+            "accessorial.transportation",
+            "got '-1.50'; expected a number of at least 0",
+        ),
+        (
+            lambda d: d["lines"][0].update(unit_cost="1.005"),
+            "lines[0].unit_cost",
+            "at most two decimal places",
+        ),
+        (
+            lambda d: d["lines"][0].update(unit_of_issue=7),
+            "lines[0].unit_of_issue",
+            "'7' is not a known Unit of Issue",
+        ),
+        (lambda d: d["lines"][0].update(source_code=True), "lines[0].source_code", "got True"),
     ],
 )
 def test_contract_rules(change, location: str, words: str) -> None:
