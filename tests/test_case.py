@@ -103,6 +103,27 @@ def test_bare_line_number_is_refused_with_a_hint() -> None:
             "document.offer_expiration_date",
             "is it a typo?",
         ),
+        (
+            lambda d: d["lines"][0].update(quantity=-5),
+            "lines[0].quantity",
+            "got -5; expected a number of at least 0",
+        ),
+        (
+            lambda d: d.setdefault("accessorial", {}).update(transportation="-1.50"),
+            "accessorial.transportation",
+            "got '-1.50'; expected a number of at least 0",
+        ),
+        (
+            lambda d: d["lines"][0].update(unit_cost="1.005"),
+            "lines[0].unit_cost",
+            "at most two decimal places",
+        ),
+        (
+            lambda d: d["lines"][0].update(unit_of_issue=7),
+            "lines[0].unit_of_issue",
+            "'7' is not a known Unit of Issue",
+        ),
+        (lambda d: d["lines"][0].update(source_code=True), "lines[0].source_code", "got True"),
     ],
 )
 def test_contract_rules(change, location: str, words: str) -> None:
@@ -163,20 +184,23 @@ def test_broken_chains_are_clear_errors(tmp_path: Path) -> None:
 
 
 def test_a_chain_followed_through_links_is_the_chain_resolved(tmp_path: Path) -> None:
-    """`load_chain` resolves a file that is not a link from its folder, resolved once: a
-    chain read through a linked folder, or through a link in the folder, loads as the files
-    it leads to; a link back to the document itself still loops."""
-    from loagen.case.loading import _resolved_in
+    """`load_chain` tells the files of a chain apart by the name each has in its folder
+    resolved: a file that is not a link by its own name (nothing resolved), a link by the name
+    of the file it leads to. A chain read through a linked folder, or through a link in the
+    folder, loads as the files it leads to; a link back to the document itself still loops."""
+    from loagen.case.loading import _Folder, _identity
 
     basic, amendment = example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1")
     real = write_chain(tmp_path / "real", basic, amendment).parent
     (tmp_path / "linked").symlink_to(real, target_is_directory=True)
     (real / "basic-link.json").symlink_to(real / "basic.json")
-    folder = (tmp_path / "linked").resolve()
+    folder = _Folder(tmp_path / "linked")
     for name in ("basic.json", "basic-link.json", "missing.json", "amendment-1.json"):
         path = tmp_path / "linked" / name
-        assert _resolved_in(folder, path) == path.resolve()
-    assert _resolved_in(folder, tmp_path / "linked" / "basic-link.json") == real / "basic.json"
+        assert path.resolve().parent == real
+        assert _identity(folder, path, previous=True, source=path) == path.resolve().name
+    link = tmp_path / "linked" / "basic-link.json"
+    assert _identity(folder, link, previous=True, source=link) == "basic.json"
 
     chain = load_chain(tmp_path / "linked" / "amendment-1.json")
     assert [f.case.document.kind for f in chain] == ["Basic", "Amendment"]
@@ -189,6 +213,15 @@ def test_a_chain_followed_through_links_is_the_chain_resolved(tmp_path: Path) ->
     (real / "amendment-3.json").write_text(json.dumps(loop))
     with pytest.raises(HistoryError, match="loops back"):
         load_chain(tmp_path / "linked" / "amendment-3.json")
+    # the document given as a link to a file whose previous is that file: one file, a loop
+    (real / "amendment-4.json").write_text(
+        json.dumps(
+            dict(amendment, document=dict(amendment["document"], previous="amendment-4.json"))
+        )
+    )
+    (real / "doc-link.json").symlink_to(real / "amendment-4.json")
+    with pytest.raises(HistoryError, match="loops back"):
+        load_chain(tmp_path / "linked" / "doc-link.json")
 
 
 @pytest.mark.parametrize("raw", [b"\xef\xbb\xbf\xef\xbb\xbf{}", b'{"a": 1,}', b"[1, 2", b"", b"[]"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from loagen.manifest import (
 )
 from loagen.ops.batch import run_batch
 from loagen.pipeline import Pipeline
+from loagen.policy.checks import Finding
 from loagen.project import Project
 
 from .conftest import CASES, ROOT
@@ -57,6 +59,57 @@ def test_each_line_is_its_key_and_value_as_json_dumps_writes_them(built) -> None
         assert line.removesuffix(",") == f"  {json.dumps(key)}: {text}"
     assert '"case_id": "BN-D-QAÉ \\"x\\"\\n"' in raw
     assert Manifest.from_json(raw.encode()) == manifest
+
+
+def _as_json_dumps_writes_it(manifest: Manifest) -> str:
+    """The text of `to_json` less the checksum, made the slow way: `json.dumps` of each key
+    and value of `_content()`."""
+    return ",\n".join(
+        f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False, separators=(',', ':'))}"
+        for key, value in manifest._content().items()
+    )
+
+
+ODD = 'É "q" \\ \n\t\x01 \u2028 \ud7ff 😀'
+"""Text with everything JSON escapes, or writes as it is, in one string."""
+
+
+def test_every_part_is_written_as_json_dumps_writes_it(built) -> None:
+    """`to_json` puts the text together from the fields: each kind of value, with text JSON
+    escapes in every place a text goes, is written as `json.dumps` writes `_content()`."""
+    base = built.manifest
+    note = base.notes[0]
+    deps = base.dependencies
+    variants = [
+        base,
+        dataclasses.replace(base, notes=(), findings=(), note_history=(), draft=True),
+        dataclasses.replace(
+            base,
+            case_id=ODD, document=ODD, kind=ODD, output=ODD, docx_sha256=ODD, loagen_version=ODD,
+            selection_digest=ODD, findings_digest=ODD,
+            dependencies=dataclasses.replace(
+                deps, inputs=(*deps.inputs, type(deps.inputs[0])(ODD, ODD)), template=ODD,
+                template_sha256=ODD, library_digest=ODD, reference_digest=ODD, loagen_version=ODD,
+            ),
+            notes=(
+                dataclasses.replace(note, id=ODD, version=ODD, placement=ODD, lines=(ODD, "x")),
+                dataclasses.replace(note, sha256="", lines=()),
+                dataclasses.replace(note, sha256=ODD),
+            ),
+            note_history=((ODD, ODD, ODD), ("a", "b", "c")),
+            findings=recorded_findings([
+                Finding("error", ODD, "m", ODD, "r"), Finding("error", ODD, "m", "p2", "r"),
+                Finding("warning", "QC-X", "m", ODD, "r"),
+            ]),
+            totals=tuple((k, Decimal("-1234567.50")) for k, _ in base.totals),
+        ),
+        dataclasses.replace(base, pages_from="layout", pages=12),
+    ]  # fmt: skip
+    for manifest in variants:
+        raw = manifest.to_json().decode()
+        body = raw[2 : raw.rindex(',\n  "checksum": ')]
+        assert body == _as_json_dumps_writes_it(manifest)
+        assert Manifest.from_json(raw.encode()) == manifest
 
 
 def test_it_is_small(built) -> None:

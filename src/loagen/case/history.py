@@ -185,8 +185,12 @@ def compare(previous: Case | None, current: Case) -> Changes:
         others: tuple[str, ...] = ()
         if old is not None and new is not None:
             a, b = old.__dict__, new.__dict__
-            if a != b:  # most lines are unchanged: the whole line is compared first
-                others = tuple(k for k in a if k not in _TRACKED and a[k] != b[k])
+            if a == b:
+                # Most lines are unchanged (the whole line is compared first): no field
+                # changed, so no reason widens the scope (each compares a field).
+                changes.append(LineChange(number, old, new))
+                continue
+            others = tuple(k for k in a if k not in _TRACKED and a[k] != b[k])
         draft = LineChange(number, old, new, others)
         changes.append(
             LineChange(number, old, new, others, _scope_reasons(draft, current.category))

@@ -323,11 +323,13 @@ def read_case_data(path: Path) -> tuple[dict[str, Any], bytes]:
     return parse_case_bytes(raw, path), raw
 
 
-def load_case(path: Path, raw: bytes | None = None) -> CaseFile:
-    """Load one case file (JSON or YAML) and validate it against the contract."""
+def load_case(path: Path, raw: bytes | None = None, *, sha256: str | None = None) -> CaseFile:
+    """Load one case file (JSON or YAML) and validate it against the contract. `sha256`: the
+    hash of `raw`, when the caller worked it out already."""
     path = path if isinstance(path, Path) else Path(path)
     if raw is None:
         raw = read_limited(path, "case file", CaseError)
+        sha256 = None
     data = parse_case_bytes(raw, path)
     # Values a writer has still to fill in (`loagen new`, `amend`): named with their lines.
     blanks = unfilled(data, raw, path) if PLACEHOLDER_BYTES in raw else ()
@@ -339,7 +341,8 @@ def load_case(path: Path, raw: bytes | None = None) -> CaseFile:
         raise
     if blanks:
         raise unfilled_error(path, blanks, data)
-    return CaseFile(path=path, case=case, sha256=hashlib.sha256(raw).hexdigest(), raw=raw)
+    digest = sha256 if sha256 is not None else hashlib.sha256(raw).hexdigest()
+    return CaseFile(path=path, case=case, sha256=digest, raw=raw)
 
 
 CASE_SUFFIXES = (".json", ".yaml", ".yml")
@@ -351,13 +354,13 @@ def previous_path(path: Path, previous: str) -> Path:
     `previous` is a file name in the case's folder ("basic.json"): an absolute path, a path
     into another folder, a hidden file, a name with a NUL, or a link that leads out of the
     folder is refused (nothing of it is read)."""
-    return _previous(path, previous)[0]
+    target = _previous_name(path, previous)
+    _identity(_Folder(path.parent), target, previous=True, source=path)
+    return target
 
 
-def _previous(path: Path, previous: str, folder: Path | None = None) -> tuple[Path, Path, Path]:
-    """`previous_path`, with what it resolved: (the file, the file resolved, the folder
-    resolved). `folder`: `path`'s folder resolved already (`load_chain` follows a chain within
-    one folder, and resolving a path reads every folder above it)."""
+def _previous_name(path: Path, previous: str) -> Path:
+    """The file `previous` names beside `path`, its name checked (`previous_path`)."""
     where = {"source": path, "location": "document.previous"}
     if "\x00" in previous or not previous.strip():
         raise HistoryError("document.previous is not a file name", **where)
@@ -377,32 +380,60 @@ def _previous(path: Path, previous: str, folder: Path | None = None) -> tuple[Pa
             f"document.previous must name a case file (.json, .yaml or .yml): {quoted(name, 60)}",
             **where,
         )
-    target = path.parent / name
-    if folder is None:
-        folder = path.parent.resolve()
-    try:
-        resolved = _resolved_in(folder, target)
-    except (OSError, RuntimeError):
-        raise HistoryError("document.previous cannot be followed (a link loop?)", **where) from None
-    if resolved.parent != folder:
-        raise HistoryError(
-            f"document.previous {quoted(name, 60)} is a link that leads out of the case folder; "
-            "previous documents must be in the same folder",
-            **where,
-        )
-    return target, resolved, folder
+    return path.parent / name
 
 
-def _resolved_in(folder: Path, path: Path) -> Path:
-    """`path.resolve()`, given `folder`, `path.parent` resolved: a file that is not a link is
-    `folder` / its name (one `lstat`, where resolving walks every folder above it again)."""
+class _Folder:
+    """The folder of a chain (every `previous` is in the first file's folder), resolved only
+    when a link asks for it: resolving a path reads every folder above it, and a file that is
+    not a link needs none of it (see `_identity`)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._resolved: Path | None = None
+
+    @property
+    def resolved(self) -> Path:
+        if self._resolved is None:
+            self._resolved = self.path.resolve()
+        return self._resolved
+
+
+def _identity(folder: _Folder, path: Path, *, previous: bool, source: Path) -> str | Path:
+    """What tells the file at `path` (in `folder`) from the other files of its chain: the
+    name of the file it is in the folder resolved, or the whole path resolved of a first file
+    that is a link out of the folder. A `previous` that is a link out of the folder is refused.
+
+    Two paths name one file when they resolve to one path. A file of the folder that is not a
+    link resolves to the folder resolved / its name, so its name tells it apart without
+    resolving anything (one `lstat`); only a link is resolved, with the folder."""
     if path.name not in ("", ".", ".."):
         try:
             if not stat.S_ISLNK(os.lstat(path).st_mode):
-                return folder / path.name
+                return path.name
         except OSError:
-            pass  # missing or unreadable: as `resolve` says
-    return path.resolve()
+            return path.name  # missing or unreadable: `resolve` gives folder resolved / name
+    try:
+        resolved = path.resolve()
+        inside = resolved.parent == folder.resolved
+    except (OSError, RuntimeError):
+        if not previous:
+            raise
+        raise HistoryError(
+            "document.previous cannot be followed (a link loop?)",
+            source=source,
+            location="document.previous",
+        ) from None
+    if inside:
+        return resolved.name
+    if previous:
+        raise HistoryError(
+            f"document.previous {quoted(path.name, 60)} is a link that leads out of the case "
+            "folder; previous documents must be in the same folder",
+            source=source,
+            location="document.previous",
+        )
+    return resolved
 
 
 MAX_CHAIN = 500
@@ -422,15 +453,12 @@ def load_chain(
     """
     path = path if isinstance(path, Path) else Path(path)
     chain: list[CaseFile] = []
-    seen: set[Path] = set()
+    seen: set[str | Path] = set()  # the `_identity` of each file of the chain
+    folder = _Folder(path.parent)
     current: Path | None = path
-    resolved: Path | None = None  # `current` resolved, when `_previous` resolved it
-    folder: Path | None = None  # the chain's folder resolved (one folder: `previous_path`)
+    identity = _identity(folder, path, previous=False, source=path)
     while current is not None:
-        if resolved is None:  # the first file (`_previous` resolves the others)
-            folder = path.parent.resolve()
-            resolved = _resolved_in(folder, current)
-        if resolved in seen:
+        if identity in seen:
             names = " -> ".join(str(c.path) for c in chain)
             raise HistoryError(
                 f"the chain of previous documents loops back on itself: {names} -> {current}",
@@ -440,7 +468,7 @@ def load_chain(
             raise HistoryError(
                 f"the chain of previous documents is longer than {MAX_CHAIN}", source=path
             )
-        seen.add(resolved)
+        seen.add(identity)
         try:
             loaded = _load_cached(current, cache, keep or CASE_CACHE_SIZE)
         except CaseError as exc:
@@ -464,7 +492,9 @@ def load_chain(
         chain.append(loaded)
         prev = loaded.case.document.previous
         if prev:
-            current, resolved, folder = _previous(current, prev, folder)
+            target = _previous_name(current, prev)
+            identity = _identity(folder, target, previous=True, source=current)
+            current = target
         else:
             current = None
     chain.reverse()
@@ -484,7 +514,7 @@ def _load_cached(path: Path, cache: dict[str, CaseFile] | None, keep: int) -> Ca
     found = cache.get(key)
     if found is not None and found.sha256 == digest and found.path == path:
         return found
-    loaded = load_case(path, raw)
+    loaded = load_case(path, raw, sha256=digest)
     cache.pop(key, None)
     while len(cache) >= keep:
         del cache[next(iter(cache))]  # the file read longest ago

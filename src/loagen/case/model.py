@@ -19,6 +19,7 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
+from pydantic_core import PydanticKnownError
 
 from ..errors import did_you_mean, quoted
 from ..reference import load_reference
@@ -32,24 +33,22 @@ def _code(table: str, what: str) -> Any:
     """A string that must be a key of reference table `table`, with its enum in the schema."""
     codes = sorted(getattr(load_reference(), table))
 
-    def check(value: str) -> str:
-        if value not in getattr(load_reference(), table):
+    def check(value: Any) -> Any:
+        # Codes such as TA "3" or DTC "4" are often typed as numbers. One function, before
+        # Pydantic's own check that the value is text (which refuses anything else), does both:
+        # a validator costs a call from pydantic-core for each code of each line.
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if isinstance(value, str) and value not in getattr(load_reference(), table):
             raise ValueError(
                 f"{value!r} is not a known {what}; expected one of {', '.join(codes)}"
                 f"{did_you_mean(value, codes)}"
             )
         return value
 
-    def to_str(value: Any) -> Any:
-        # Codes such as TA "3" or DTC "4" are often typed as numbers.
-        if isinstance(value, int) and not isinstance(value, bool):
-            return str(value)
-        return value
-
     return Annotated[
         str,
-        BeforeValidator(to_str),
-        AfterValidator(check),
+        BeforeValidator(check),
         WithJsonSchema({"type": "string", "enum": codes, "description": f"{what} code"}),
     ]
 
@@ -96,7 +95,20 @@ def _number(value: Any) -> Any:
     return value
 
 
+_CENT = Decimal("0.01")
+_THOUSANDTH = Decimal("0.001")
+
+
+def _at_least_zero(value: Decimal) -> None:
+    """Refuse a negative amount or quantity as `Field(ge=0)` does (the same error), in the
+    validator that checks the rest: a validator of its own costs a call from pydantic-core for
+    each amount and quantity."""
+    if value < 0:
+        raise PydanticKnownError("greater_than_equal", {"ge": 0})
+
+
 def _money_value(value: Decimal) -> Decimal:
+    _at_least_zero(value)
     if not value.is_finite():
         raise ValueError("expected a number, not infinity or NaN")
     if value > MONEY_LIMIT:
@@ -104,17 +116,18 @@ def _money_value(value: Decimal) -> Decimal:
             f"${value:,.0f} is more than an LOA line or charge can hold (at most "
             "$999,999,999,999.99); is a digit repeated?"
         )
-    if value != value.quantize(Decimal("0.01")):
+    if value != value.quantize(_CENT):
         raise ValueError("amounts are in U.S. dollars and cents: at most two decimal places")
     return value
 
 
 def _quantity_value(value: Decimal) -> Decimal:
+    _at_least_zero(value)
     if not value.is_finite():
         raise ValueError("expected a number, not infinity or NaN")
     if value > QUANTITY_LIMIT:
         raise ValueError(f"a quantity of {value:,.0f} is implausible; is a digit repeated?")
-    if value != value.quantize(Decimal("0.001")):
+    if value != value.quantize(_THOUSANDTH):
         raise ValueError("a quantity has at most three decimal places")
     return value
 
@@ -122,14 +135,12 @@ def _quantity_value(value: Decimal) -> Decimal:
 Money = Annotated[
     Decimal,
     BeforeValidator(_number),
-    Field(ge=0),
     AfterValidator(_money_value),
     WithJsonSchema({"type": "number", "minimum": 0, "maximum": 999999999999.99}),
 ]
 Quantity = Annotated[
     Decimal,
     BeforeValidator(_number),
-    Field(ge=0),
     AfterValidator(_quantity_value),
     WithJsonSchema({"type": "number", "minimum": 0}),
 ]
