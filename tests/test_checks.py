@@ -1978,6 +1978,52 @@ def test_patterns_tried_where_they_start_find_what_finditer_finds(text: str) -> 
         assert found == [(m.span(), m.groups()) for m in pattern.finditer(text)], pattern.pattern
 
 
+# Texts of digits, the separators the digit patterns read and letters (with a digit that is not
+# ASCII, and white space \s reads), long enough for the digit shapes to be read in ASCII text.
+SHAPED = st.text(alphabet="0123456789\u0663 -./\t\n\x1c+aZ", max_size=40).flatmap(
+    lambda core: st.sampled_from([core, "z" * 64 + core, core + " " * 64, "x" * 32 + core])
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(SHAPED)
+def test_the_digit_shapes_answer_as_their_patterns(text: str) -> None:
+    from loagen.policy import text_scan as t
+
+    assert {p.pattern for p in t._DIGIT_SHAPES} >= {
+        t._DIGIT.pattern, t._DIGIT_RUN.pattern, t._DATE_SEPARATED.pattern,
+        t._SSN_DIGITS.pattern, t._NINE_DIGITS_RUN.pattern, t._PHONE_DIGITS.pattern,
+    }  # fmt: skip
+    for pattern, shapes in t._DIGIT_SHAPES.items():
+        expected = pattern.search(text) is not None
+        assert t._holds_digits(text, pattern, shapes) == expected, (pattern.pattern, text)
+
+
+# Letters one by one: letters, the separators of _SPACED, and others (a lone letter's
+# neighbours decide).
+SPELT = st.text(alphabet="aBz .-_*/\t\nx1(,", max_size=30).flatmap(
+    lambda core: st.sampled_from([core, "word " + core, core + " end", "a" + core + "b"])
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(SPELT)
+def test_letters_one_by_one_are_found_where_spaced_finds_them(text: str) -> None:
+    from loagen.policy import text_scan as t
+
+    assert t._spaced(text) == (t._SPACED.search(text) is not None), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["S E C R E T", " a b c", "a b c", "F.O.U.O.", "x  y  z", "a b", "ab c d", "a -b- c", ""],
+)
+def test_spaced_letters_examples(text: str) -> None:
+    from loagen.policy import text_scan as t
+
+    assert t._spaced(text) == (t._SPACED.search(text) is not None), text
+
+
 # -- the text scan, fast ------------------------------------------------------------------------
 
 
