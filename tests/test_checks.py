@@ -1424,6 +1424,22 @@ def test_wwrs_paragraph_inside_another_note_needs_the_seller_line(chain) -> None
     assert not by_rule(run_checks(chain(*qaa()), Selection(notes=(plain,))), "QC-WWRS-NOTE")
 
 
+def test_wwrs_note_finds_each_note_among_many_that_names_wwrs(chain) -> None:
+    """The notes are gated together: each note naming WWRS (in its title, id or text, in any
+    case) is found among notes that do not, and a needle made across two notes is not one."""
+    plain = [_note(f"N-{i}", f"Plain note {i}") for i in range(5)]
+    named = [
+        _note("N-X", "WWRS seller terms"),
+        _note("wwrs-x", "Other"),
+        SelectedNote(id="N-Y", title="Y", version="1", placement="notes", body="By wOrLdWiDe  warehouse"),
+    ]  # fmt: skip
+    notes = (plain[0], named[0], plain[1], named[1], plain[2], named[2], plain[3])
+    tripped = by_rule(run_checks(chain(*qaa()), Selection(notes=notes)), "QC-WWRS-NOTE")
+    assert sorted(f.message.split()[1] for f in tripped) == ["N-X", "N-Y", "wwrs-x"]
+    across = (_note("A", "world"), _note("wide", "B"), _note("C", "ww"), _note("rs", "D"))
+    assert not by_rule(run_checks(chain(*qaa()), Selection(notes=across)), "QC-WWRS-NOTE")
+
+
 def test_deleted_line_leaves_no_line_note(chain) -> None:
     document = chain(*edit(qaa_modification, ("lines.6", DELETE))())
     stale = Selection(notes=(_note("LINE-DESC", "Line Item 007 Description", "line", ("007",)),))
