@@ -1820,9 +1820,9 @@ def _gates() -> list[tuple[re.Pattern[str], Callable[[str], bool]]]:
         (t._EMAIL, has("@")),
         (t._EMAIL_SPELT, t._may_spell_email),
         (t._PASSPORT, may("passport")),
-        (t._HONORIFIC, both(name, has(*t._HONORIFIC_NEEDLES))),
-        (t._RANK, both(name, search(t._RANK_GATE))),
-        (t._CONTACT, both(name, has(*t._CONTACT_NEEDLES))),
+        (t._HONORIFIC, both(name, search(t._NAME_GATE), has(*t._HONORIFIC_NEEDLES))),
+        (t._RANK, both(name, search(t._NAME_GATE), search(t._RANK_GATE))),
+        (t._CONTACT, both(name, search(t._NAME_GATE), has(*t._CONTACT_NEEDLES))),
         (t._NUMERIC_DATE, both(digit, t._may_hold_date)),
         (
             t._SSN,

@@ -640,6 +640,9 @@ _HONORIFIC_NEEDLES = ("Mr", "Ms", "Mx", "Dr", "Miss", "Prof")
 _CONTACT_NEEDLES = ("POC", "Attn", "ATTN", "Attention", "Contact")
 """The words every match of _HONORIFIC, of _CONTACT starts with (as written: "Mrs" holds "Mr",
 "Point of Contact" holds "Contact")."""
+_NAME_GATE = re.compile("|".join((*_RANK_NEEDLES, *_HONORIFIC_NEEDLES, *_CONTACT_NEEDLES)))
+"""One of the needles of the three name patterns, the gate of them all: one search of literals
+(most text holds none, and then none of the three gates is asked)."""
 _SPACE_NAME = re.compile(r"\s[A-Z][a-z]")
 r"""What every match of _HONORIFIC, _RANK and _CONTACT holds: a space, then a name's capital and
 its next letter (the initial of `(?:[A-Z]\.\s+)?` is followed by the name after a space too)."""
@@ -649,7 +652,7 @@ def find_names(text: str) -> tuple[TextHit, ...]:
     """Personal names where they can be told apart: after an honorific, a rank or 'POC:'."""
     hits = []
     # gate: each pattern ends with a name after a space (`\s+{_NAME}`)
-    if _SPACE_NAME.search(text) is None:
+    if _SPACE_NAME.search(text) is None or _NAME_GATE.search(text) is None:
         return ()
     patterns = (
         (_HONORIFIC, _holds(text, _HONORIFIC_NEEDLES)),
