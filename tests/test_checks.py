@@ -1839,6 +1839,10 @@ def _gates() -> list[tuple[re.Pattern[str], Callable[[str], bool]]]:
     ]
     for pattern, (folded, needles) in t._TERM_GATES.items():
         gates.append((pattern, may(*needles) if folded else has(*needles)))
+    from loagen.policy import checks
+
+    gates.append((checks._WWRS_LOOK, may(*checks._WWRS_LOOK_NEEDLES)))
+    gates.append((checks._WWRS_NOTE, may(*checks._WWRS_NEEDLES)))
     return gates
 
 
@@ -1920,6 +1924,10 @@ PIECES = st.sampled_from(
         "USG",
         "line item",
         "above SLS",
+        "Worldwide  Warehouse\nRedistribution",
+        "redistribution services",
+        "WWRS Seller",
+        "wwrs",
         "Lt Col Jane Doe",
         "CW3 Bo Day",
         "MSgt Al Roe",

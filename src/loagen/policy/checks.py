@@ -1300,6 +1300,8 @@ _WWRS_LOOK = re.compile(
     r"worldwide\s+warehouse\s+redistribution|redistribution\s+services|\bWWRS\s+seller\b",
     re.IGNORECASE,
 )
+_WWRS_LOOK_NEEDLES = ("redistribution", "wwrs")
+"""What every match of `_WWRS_LOOK` holds, in any case (its gate: most lines name no WWRS)."""
 _WWRS_NOTE = re.compile(r"worldwide\s+warehouse|\bWWRS\b", re.IGNORECASE)
 
 
@@ -1335,7 +1337,10 @@ WWRS_TERMS = frozenset(
 def wwrs_masl(ctx: Context) -> Iterator[Hit]:
     wanted = ctx.ref.wwrs_seller_masl
     for path, ln in ctx.lines:
-        looks = _WWRS_LOOK.search(ln.description) or ln.masl.upper().startswith("WWWRED")
+        looks = (
+            _may_hold(ln.description, _WWRS_LOOK_NEEDLES)
+            and _WWRS_LOOK.search(ln.description) is not None
+        ) or ln.masl.upper().startswith("WWWRED")
         if looks and ln.masl != wanted:
             yield Hit(
                 f"{path}.masl",
