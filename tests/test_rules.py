@@ -389,8 +389,13 @@ def _lines_with_items() -> tuple:
 
 
 @pytest.mark.parametrize(
-    "field", ["is_service", "is_nsr", "is_wwrs_seller", "sole_source", "eda", "line_note"]
-)
+    "field",
+    [
+        "is_service", "is_nsr", "is_wwrs_seller", "sole_source", "eda", "line_note",
+        "training__location", "training__blanket_order", "nonrecurring_cost__waiver",
+        "nonrecurring_cost__waiver_requested", "eda__kind", "manpower__justification",
+    ],
+)  # fmt: skip
 def test_true_or_false_conditions_keep_the_lines_their_matcher_keeps(field):
     from loagen.policy.rules.runtime import matcher, selector
 
@@ -408,6 +413,10 @@ def test_a_true_or_false_condition_splits_the_example_lines():
     lines = document(*amendment_chain()).case.lines
     assert 0 < len(list(selector("is_service", True)(lines))) < len(lines)
     assert 0 < len(list(selector("is_service__not", True)(lines))) < len(lines)
+    # a field of a field: true on some lines, false or past a None on the others
+    for key in ("nonrecurring_cost__waiver", "training__location"):
+        assert 0 < len(list(selector(key, True)(lines))) < len(lines)
+    assert len(list(selector("training__blanket_order", False)(lines))) == len(lines)
 
 
 def test_other_conditions_keep_the_lines_their_matcher_keeps():
