@@ -8,13 +8,16 @@ here can reach only what the checked text names, whatever the text says:
   (names starting with '_' are refused by the checker, so no local can shadow a guard);
 - attribute and item access go through `_ga`/`_gi`, which allow only the fields of the case
   models, the reference tables' keys and the few properties `shapes` lists (never a name
-  starting with '_'); anything else is an undefined value that fails when used, as in Jinja;
+  starting with '_'); anything else is an undefined value that fails when used, as in Jinja.
+  In a note body, an allowed field of `line` (`TYPED`) is read directly, once the body has
+  checked that `line` holds a `Line`: the same fields, without a guard call on every read;
 - only the helpers can be called (looked up in the names: the code runs with no builtins at
   all); filters and tests go through the sandbox's own `call_filter`/`call_test`, limited to the
   whitelists of `checker`;
 - `*` cannot build text or lists longer than `sandbox.VALUE_LIMIT`; `**` is refused; every
   loop draws on the document's loop budget;
-- names, fields and constants from the text appear in the code only as string literals.
+- names, fields and constants from the text appear in the code only as string literals (but
+  the allowed fields of `TYPED` names, read as attributes: identifiers of the case model).
 
 The output of a body is what Jinja would print for the same template (the same whitespace,
 `finalize` on every printed value); the tests compare the two on every note of the library.
