@@ -1424,6 +1424,22 @@ def test_wwrs_paragraph_inside_another_note_needs_the_seller_line(chain) -> None
     assert not by_rule(run_checks(chain(*qaa()), Selection(notes=(plain,))), "QC-WWRS-NOTE")
 
 
+def test_wwrs_note_finds_each_note_among_many_that_names_wwrs(chain) -> None:
+    """The notes are gated together: each note naming WWRS (in its title, id or text, in any
+    case) is found among notes that do not, and a needle made across two notes is not one."""
+    plain = [_note(f"N-{i}", f"Plain note {i}") for i in range(5)]
+    named = [
+        _note("N-X", "WWRS seller terms"),
+        _note("wwrs-x", "Other"),
+        SelectedNote(id="N-Y", title="Y", version="1", placement="notes", body="By wOrLdWiDe  warehouse"),
+    ]  # fmt: skip
+    notes = (plain[0], named[0], plain[1], named[1], plain[2], named[2], plain[3])
+    tripped = by_rule(run_checks(chain(*qaa()), Selection(notes=notes)), "QC-WWRS-NOTE")
+    assert sorted(f.message.split()[1] for f in tripped) == ["N-X", "N-Y", "wwrs-x"]
+    across = (_note("A", "world"), _note("wide", "B"), _note("C", "ww"), _note("rs", "D"))
+    assert not by_rule(run_checks(chain(*qaa()), Selection(notes=across)), "QC-WWRS-NOTE")
+
+
 def test_deleted_line_leaves_no_line_note(chain) -> None:
     document = chain(*edit(qaa_modification, ("lines.6", DELETE))())
     stale = Selection(notes=(_note("LINE-DESC", "Line Item 007 Description", "line", ("007",)),))
@@ -1804,9 +1820,9 @@ def _gates() -> list[tuple[re.Pattern[str], Callable[[str], bool]]]:
         (t._EMAIL, has("@")),
         (t._EMAIL_SPELT, t._may_spell_email),
         (t._PASSPORT, may("passport")),
-        (t._HONORIFIC, both(name, has(*t._HONORIFIC_NEEDLES))),
-        (t._RANK, both(name, search(t._RANK_GATE))),
-        (t._CONTACT, both(name, has(*t._CONTACT_NEEDLES))),
+        (t._HONORIFIC, both(name, search(t._NAME_GATE), has(*t._HONORIFIC_NEEDLES))),
+        (t._RANK, both(name, search(t._NAME_GATE), search(t._RANK_GATE))),
+        (t._CONTACT, both(name, search(t._NAME_GATE), has(*t._CONTACT_NEEDLES))),
         (t._NUMERIC_DATE, both(digit, t._may_hold_date)),
         (
             t._SSN,
@@ -1823,6 +1839,10 @@ def _gates() -> list[tuple[re.Pattern[str], Callable[[str], bool]]]:
     ]
     for pattern, (folded, needles) in t._TERM_GATES.items():
         gates.append((pattern, may(*needles) if folded else has(*needles)))
+    from loagen.policy import checks
+
+    gates.append((checks._WWRS_LOOK, may(*checks._WWRS_LOOK_NEEDLES)))
+    gates.append((checks._WWRS_NOTE, may(*checks._WWRS_NEEDLES)))
     return gates
 
 
@@ -1904,6 +1924,10 @@ PIECES = st.sampled_from(
         "USG",
         "line item",
         "above SLS",
+        "Worldwide  Warehouse\nRedistribution",
+        "redistribution services",
+        "WWRS Seller",
+        "wwrs",
         "Lt Col Jane Doe",
         "CW3 Bo Day",
         "MSgt Al Roe",
@@ -1976,6 +2000,52 @@ def test_patterns_tried_where_they_start_find_what_finditer_finds(text: str) -> 
     for pattern, start in starts.items():
         found = [(m.span(), m.groups()) for m in t.matches_from(pattern, text, start)]
         assert found == [(m.span(), m.groups()) for m in pattern.finditer(text)], pattern.pattern
+
+
+# Texts of digits, the separators the digit patterns read and letters (with a digit that is not
+# ASCII, and white space \s reads), long enough for the digit shapes to be read in ASCII text.
+SHAPED = st.text(alphabet="0123456789\u0663 -./\t\n\x1c+aZ", max_size=40).flatmap(
+    lambda core: st.sampled_from([core, "z" * 64 + core, core + " " * 64, "x" * 32 + core])
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(SHAPED)
+def test_the_digit_shapes_answer_as_their_patterns(text: str) -> None:
+    from loagen.policy import text_scan as t
+
+    assert {p.pattern for p in t._DIGIT_SHAPES} >= {
+        t._DIGIT.pattern, t._DIGIT_RUN.pattern, t._DATE_SEPARATED.pattern,
+        t._SSN_DIGITS.pattern, t._NINE_DIGITS_RUN.pattern, t._PHONE_DIGITS.pattern,
+    }  # fmt: skip
+    for pattern, shapes in t._DIGIT_SHAPES.items():
+        expected = pattern.search(text) is not None
+        assert t._holds_digits(text, pattern, shapes) == expected, (pattern.pattern, text)
+
+
+# Letters one by one: letters, the separators of _SPACED, and others (a lone letter's
+# neighbours decide).
+SPELT = st.text(alphabet="aBz .-_*/\t\nx1(,", max_size=30).flatmap(
+    lambda core: st.sampled_from([core, "word " + core, core + " end", "a" + core + "b"])
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(SPELT)
+def test_letters_one_by_one_are_found_where_spaced_finds_them(text: str) -> None:
+    from loagen.policy import text_scan as t
+
+    assert t._spaced(text) == (t._SPACED.search(text) is not None), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["S E C R E T", " a b c", "a b c", "F.O.U.O.", "x  y  z", "a b", "ab c d", "a -b- c", ""],
+)
+def test_spaced_letters_examples(text: str) -> None:
+    from loagen.policy import text_scan as t
+
+    assert t._spaced(text) == (t._SPACED.search(text) is not None), text
 
 
 # -- the text scan, fast ------------------------------------------------------------------------

@@ -286,6 +286,48 @@ def test_note_bodies_read_the_loop_they_are_in():
     assert text.rstrip().endswith("006 last(6/6)")
 
 
+def test_a_line_note_reads_its_line_directly_once_it_holds_a_line():
+    """The fields of `line` are read without `_ga` (codegen.TYPED): the body first checks that
+    `line` holds a Line; a body given anything else fails, whatever it would read."""
+    import types
+
+    from loagen.policy.rules import compile_body
+    from loagen.policy.rules.sandbox import LOOP_GUARD, loop_guard
+
+    body = compile_body(
+        "{{ line.number }} {{ line.kind }}{{ ' ' ~ line.eda.kind if line.eda else '' }}",
+        level="line",
+    )
+    names = {**rule_names(document(example("BN-D-QAA/basic"))), LOOP_GUARD: loop_guard()}
+    line = names["lines"][0]
+    assert body.render({**names, "line": line}) == f"{line.number} {line.kind}"
+    lookalike = types.SimpleNamespace(number="001", kind="materiel", eda=None)
+    with pytest.raises(TypeError, match="line is not a Line"):
+        body.render({**names, "line": lookalike})
+    with pytest.raises(TypeError):
+        body.render({**names, "line": {"number": "001", "kind": "materiel", "eda": None}})
+
+
+def test_only_allowed_fields_of_a_typed_name_are_read_directly():
+    from jinja2 import nodes
+
+    from loagen.policy.rules.codegen import expression
+
+    def read(attr, local=frozenset()):
+        typed: set[str] = set()
+        code = expression(nodes.Getattr(nodes.Name("line", "load"), attr, "load"), local, typed)
+        return code, typed
+
+    assert read("kind") == ("t_line.kind", {"line"})
+    assert read("is_service") == ("t_line.is_service", {"line"})  # a property rules may read
+    for attr in ("__class__", "model_dump", "nope"):  # (the checker refuses these first)
+        assert read(attr) == (f"_ga(n['line'], {attr!r})", set())
+    assert read("kind", frozenset({"line"})) == ("_ga(l_line, 'kind')", set())  # {% set line %}
+    assert expression(nodes.Getattr(nodes.Name("line", "load"), "kind", "load")) == (
+        "_ga(n['line'], 'kind')"  # a rule: no typed names
+    )
+
+
 # -- escaping of inserted case text -------------------------------------------------------------------
 
 
@@ -389,8 +431,13 @@ def _lines_with_items() -> tuple:
 
 
 @pytest.mark.parametrize(
-    "field", ["is_service", "is_nsr", "is_wwrs_seller", "sole_source", "eda", "line_note"]
-)
+    "field",
+    [
+        "is_service", "is_nsr", "is_wwrs_seller", "sole_source", "eda", "line_note",
+        "training__location", "training__blanket_order", "nonrecurring_cost__waiver",
+        "nonrecurring_cost__waiver_requested", "eda__kind", "manpower__justification",
+    ],
+)  # fmt: skip
 def test_true_or_false_conditions_keep_the_lines_their_matcher_keeps(field):
     from loagen.policy.rules.runtime import matcher, selector
 
@@ -408,6 +455,10 @@ def test_a_true_or_false_condition_splits_the_example_lines():
     lines = document(*amendment_chain()).case.lines
     assert 0 < len(list(selector("is_service", True)(lines))) < len(lines)
     assert 0 < len(list(selector("is_service__not", True)(lines))) < len(lines)
+    # a field of a field: true on some lines, false or past a None on the others
+    for key in ("nonrecurring_cost__waiver", "training__location"):
+        assert 0 < len(list(selector(key, True)(lines))) < len(lines)
+    assert len(list(selector("training__blanket_order", False)(lines))) == len(lines)
 
 
 def test_other_conditions_keep_the_lines_their_matcher_keeps():

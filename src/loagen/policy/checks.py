@@ -1300,6 +1300,8 @@ _WWRS_LOOK = re.compile(
     r"worldwide\s+warehouse\s+redistribution|redistribution\s+services|\bWWRS\s+seller\b",
     re.IGNORECASE,
 )
+_WWRS_LOOK_NEEDLES = ("redistribution", "wwrs")
+"""What every match of `_WWRS_LOOK` holds, in any case (its gate: most lines name no WWRS)."""
 _WWRS_NOTE = re.compile(r"worldwide\s+warehouse|\bWWRS\b", re.IGNORECASE)
 
 
@@ -1308,7 +1310,11 @@ def _speaks_of_wwrs(text: str) -> bool:
     """Whether `text` names WWRS (`_WWRS_NOTE`); a text without "worldwide" or "wwrs" in any
     case is not scanned (see the gates of `text_scan`). The answers for the texts asked lately
     are kept: the notes a document prints are mostly those of the documents before it."""
-    return _may_hold(text, ("worldwide", "wwrs")) and _WWRS_NOTE.search(text) is not None
+    return _may_hold(text, _WWRS_NEEDLES) and _WWRS_NOTE.search(text) is not None
+
+
+_WWRS_NEEDLES = ("worldwide", "wwrs")
+"""What every match of `_WWRS_NOTE` holds, in any case."""
 
 
 WWRS_TERMS = frozenset(
@@ -1331,7 +1337,10 @@ WWRS_TERMS = frozenset(
 def wwrs_masl(ctx: Context) -> Iterator[Hit]:
     wanted = ctx.ref.wwrs_seller_masl
     for path, ln in ctx.lines:
-        looks = _WWRS_LOOK.search(ln.description) or ln.masl.upper().startswith("WWWRED")
+        looks = (
+            _may_hold(ln.description, _WWRS_LOOK_NEEDLES)
+            and _WWRS_LOOK.search(ln.description) is not None
+        ) or ln.masl.upper().startswith("WWWRED")
         if looks and ln.masl != wanted:
             yield Hit(
                 f"{path}.masl",
@@ -1373,7 +1382,13 @@ def wwrs_terms(ctx: Context) -> Iterator[Hit]:
 def wwrs_note(ctx: Context) -> Iterator[Hit]:
     if ctx.selection is None or any(ln.is_wwrs_seller for ln in ctx.case.lines):
         return
-    for note in ctx.selection.notes:
+    notes = ctx.selection.notes
+    # One gate for all the notes, their titles, ids and texts together (most documents print
+    # none that names WWRS): a text none of them holds a needle of cannot match. (A needle
+    # made across two of them only sends the notes to the loop below.)
+    if not _may_hold("\n".join(f"{n.title}\n{n.id}\n{n.body}" for n in notes), _WWRS_NEEDLES):
+        return
+    for note in notes:
         # The WWRS wording may be a note of its own or a paragraph of another (the line item
         # descriptions): look at the title, the id and the printed text.
         if _speaks_of_wwrs(note.title) or _speaks_of_wwrs(note.id) or _speaks_of_wwrs(note.body):

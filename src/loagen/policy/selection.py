@@ -330,29 +330,10 @@ def _decide(
     case = document.case
     kind = document.kind
     held = before.get(note.id)
-    base = {
-        "note_id": note.id,
-        "rule": note.rule,
-        "title": note.title,
-        "carry_over": note.carry_over,
-        "held": f"version {held.version} since the {held.since}" if held else "",
-    }
+    held_text = f"version {held.version} since the {held.since}" if held else ""
 
-    def out(status: Status, reason: str, terms: tuple[Term, ...] = ()) -> Any:
-        if terms:  # (explained: not kept)
-            return (
-                Decision(included=False, reason=reason, status=status, terms=terms, **base),
-                (),
-                None,
-            )
-        key = (id(note), base["held"], status, reason)
-        found = _LEFT_OUT.get(key)
-        if found is None or found[0] is not note:  # (the same note: not one reloaded since)
-            if len(_LEFT_OUT) >= LEFT_OUT_KEPT:
-                _LEFT_OUT.clear()
-            decision = Decision(included=False, reason=reason, status=status, **base)
-            found = _LEFT_OUT[key] = (note, decision)
-        return found[1], (), None
+    def out(status: Status, reason: str, terms: tuple[Term, ...] = ()) -> Decided:
+        return _left_out(note, held_text, status, reason, terms)
 
     if case.program not in note.programs:
         only = join_words(list(note.programs))
@@ -441,9 +422,43 @@ def _decide(
         version=text.version if printed and text else "",
         rule_lines=outcome.lines,
         missing_version=missing,
-        **base,
+        **_about(note, held_text),
     )
     return decision, (lines if printed else ()), (text if printed else None)
+
+
+def _about(note: Note, held: str) -> dict[str, str]:
+    """What every decision on `note` says of it, the case holding it as `held` says."""
+    return {
+        "note_id": note.id,
+        "rule": note.rule,
+        "title": note.title,
+        "carry_over": note.carry_over,
+        "held": held,
+    }
+
+
+def _left_out(
+    note: Note, held: str, status: Status, reason: str, terms: tuple[Term, ...] = ()
+) -> Decided:
+    """A decision that leaves `note` off the document, kept by what it reads (`_LEFT_OUT`);
+    with `terms` (explained), made anew."""
+    if terms:  # (explained: not kept)
+        return (
+            Decision(
+                included=False, reason=reason, status=status, terms=terms, **_about(note, held)
+            ),
+            (),
+            None,
+        )
+    key = (id(note), held, status, reason)
+    found = _LEFT_OUT.get(key)
+    if found is None or found[0] is not note:  # (the same note: not one reloaded since)
+        if len(_LEFT_OUT) >= LEFT_OUT_KEPT:
+            _LEFT_OUT.clear()
+        decision = Decision(included=False, reason=reason, status=status, **_about(note, held))
+        found = _LEFT_OUT[key] = (note, decision)
+    return found[1], (), None
 
 
 @recent_texts

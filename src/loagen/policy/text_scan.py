@@ -171,12 +171,38 @@ _CONFUSABLE = str.maketrans(
 )
 _SPACED = re.compile(r"(?<![A-Za-z])(?:[A-Za-z][ \t.\-_*·•/]{1,2}){2,}[A-Za-z](?![A-Za-z])")
 _SEPARATORS = re.compile(r"[ \t.\-_*·•/]")
+_SPACING = (
+    bytes(
+        ord("a") if chr(b).isalpha() else ord("s") if chr(b) in " \t.-_*/" else ord("o")
+        for b in range(128)
+    )
+    + b"o" * 128
+)
+"""A table for `bytes.translate`: each ASCII letter made "a", each separator of _SPACED "s",
+any other byte "o" (see `_spaced`)."""
+
+
+def _spaced(text: str) -> bool:
+    """Whether ASCII `text` holds a match of _SPACED (letters written one by one), asked
+    where such a match can start only: _SPACED is tried at every place of a text, which costs
+    more than the rest of `normalise` on plain text. Every match has a second letter with a
+    separator on either side ("sas" in `_SPACING`'s marks of the text), and starts one or two
+    separators before it, at its first letter; `match` at a place reads the text before it
+    (the look-behind), as `search` does."""
+    marks = text.encode("ascii").translate(_SPACING)
+    i = marks.find(b"sas")  # i: the separator before a lone letter
+    while i >= 0:
+        for start in (i - 1, i - 2):  # its first letter, one or two separators before
+            if start >= 0 and _SPACED.match(text, start) is not None:
+                return True
+        i = marks.find(b"sas", i + 1)
+    return False
 
 
 @lru_cache(maxsize=4096)
 def normalise(text: str) -> str:
     """`text` as a reader sees it (see the module docstring); plain text comes back as it is."""
-    if text.isascii() and not _SPACED.search(text):
+    if text.isascii() and not _spaced(text):
         return text
     decomposed = unicodedata.normalize("NFKD", text)
     kept = "".join(
@@ -240,12 +266,43 @@ def _for_the_last_text(func: Callable[[str], T]) -> Callable[[str], T]:
     return call
 
 
+_DIGITS_AS_0 = bytes.maketrans(b"0123456789", b"0000000000")
+"""A table for `bytes.translate`: each ASCII digit made "0", any other byte left as it is."""
+
+
 @_for_the_last_text
+def _digit_shape(text: str) -> bytes | None:
+    r"""ASCII `text` with each digit made "0", None for other text. In ASCII text `\d` reads
+    the ten ASCII digits only, so the gates that look for digits in a given shape (a digit;
+    three in a row; one, a separator and one) look for it with `in` in this form (one pass in
+    C, then a plain search each) instead of a pattern tried at every place of the text. The
+    scanners of one text ask it in turn."""
+    return text.encode("ascii").translate(_DIGITS_AS_0) if text.isascii() else None
+
+
+_SHORT = 128
+"""Texts shorter than this are searched with the digit patterns themselves (`_holds_digits`)."""
+
+
+def _holds_digits(text: str, pattern: re.Pattern[str], shapes: tuple[bytes, ...]) -> bool:
+    """Whether `pattern`, digits and separators of a fixed shape, matches in `text`: for ASCII
+    text, whether its `_digit_shape` holds one of `shapes`, every form of the pattern's match
+    with its digits made "0" (a pattern of fixed length, read as written, matches exactly
+    where its text in that form is; the tests hold each pattern to its shapes)."""
+    if len(text) < _SHORT:  # (a short text: the search costs less than the forms)
+        return pattern.search(text) is not None
+    shape = _digit_shape(text)
+    if shape is None:
+        return pattern.search(text) is not None
+    for form in shapes:  # noqa: SIM110 (a loop: see `_holds`)
+        if form in shape:
+            return True
+    return False
+
+
 def _has_digit(text: str) -> bool:
-    """Whether `text` holds a digit (`_DIGIT`). Two scanners of one text ask it in turn (the
-    personal data on the text as read, the dates on the text as written: for most text the
-    same string)."""
-    return _DIGIT.search(text) is not None
+    """Whether `text` holds a digit (`_DIGIT`)."""
+    return _holds_digits(text, _DIGIT, (b"0",))
 
 
 def _holds(text: str, needles: tuple[str, ...]) -> bool:
@@ -464,6 +521,19 @@ _PHONE_WORDS = ("tel", "phone", "fax", "mobile", "cell", "dsn")
 with a "+"."""
 
 
+_WHITE_ASCII = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+r"""The ASCII characters `\s` reads as white space."""
+_DIGIT_SHAPES: dict[re.Pattern[str], tuple[bytes, ...]] = {
+    # pattern: every form of its match, digits made "0" (`_holds_digits`)
+    _DIGIT: (b"0",),
+    _DIGIT_RUN: (b"000",),
+    _SSN_DIGITS: tuple(b"000%c00%c0000" % (a, b) for a in b"- " for b in b"- "),
+    _NINE_DIGITS_RUN: (b"0" * 9,),
+    _PHONE_DIGITS: tuple(b"000%c0000" % c for c in _WHITE_ASCII + b".-"),
+}
+"""The digit gates of `find_contact_data` (with `_DATE_SEPARATED`'s, below), as shapes."""
+
+
 def _ssn_shaped(m: re.Match[str]) -> bool:
     area, group, serial = m.groups()
     return (
@@ -483,7 +553,7 @@ def find_contact_data(text: str, *, digits: bool = True) -> tuple[TextHit, ...]:
     # gates: "@" (_EMAIL); "at" between spaces or brackets (_EMAIL_SPELT); "passport"
     # (_PASSPORT); a digit (every other pattern), and each pattern's own (above)
     has_digit = _has_digit(text)
-    digit_run = has_digit and _DIGIT_RUN.search(text) is not None
+    digit_run = has_digit and _holds_digits(text, _DIGIT_RUN, _DIGIT_SHAPES[_DIGIT_RUN])
     low = _folded(text)  # for the gates of the words, read in any case
     if "@" in text:
         hits.extend(TextHit("an e-mail address", m.start(), m.end()) for m in _EMAIL.finditer(text))
@@ -492,12 +562,17 @@ def find_contact_data(text: str, *, digits: bool = True) -> tuple[TextHit, ...]:
             TextHit("an e-mail address", m.start(), m.end()) for m in _EMAIL_SPELT.finditer(text)
         )
     if has_digit and (
-        (digit_run and _SSN_DIGITS.search(text)) or _may_hold_folded(low, _SSN_WORDS)
+        (digit_run and _holds_digits(text, _SSN_DIGITS, _DIGIT_SHAPES[_SSN_DIGITS]))
+        or _may_hold_folded(low, _SSN_WORDS)
     ):
         hits.extend(
             TextHit("a social security number", m.start(), m.end()) for m in _SSN.finditer(text)
         )
-    if digits and digit_run and _NINE_DIGITS_RUN.search(text):
+    if (
+        digits
+        and digit_run
+        and _holds_digits(text, _NINE_DIGITS_RUN, _DIGIT_SHAPES[_NINE_DIGITS_RUN])
+    ):
         hits.extend(
             TextHit("a social security number", m.start(), m.end())
             for m in _NINE_DIGITS.finditer(text)
@@ -513,7 +588,7 @@ def find_contact_data(text: str, *, digits: bool = True) -> tuple[TextHit, ...]:
         hits.extend(TextHit("a date of birth", m.start(), m.end()) for m in _BIRTH.finditer(text))
     taken = [(h.start, h.end) for h in hits]
     phones = (
-        (_PHONE, digit_run and _PHONE_DIGITS.search(text) is not None),
+        (_PHONE, digit_run and _holds_digits(text, _PHONE_DIGITS, _DIGIT_SHAPES[_PHONE_DIGITS])),
         (_PHONE_LABEL, _may_hold_folded(low, _PHONE_WORDS)),
         (_PHONE_INTL, "+" in text),
     )
@@ -565,6 +640,9 @@ _HONORIFIC_NEEDLES = ("Mr", "Ms", "Mx", "Dr", "Miss", "Prof")
 _CONTACT_NEEDLES = ("POC", "Attn", "ATTN", "Attention", "Contact")
 """The words every match of _HONORIFIC, of _CONTACT starts with (as written: "Mrs" holds "Mr",
 "Point of Contact" holds "Contact")."""
+_NAME_GATE = re.compile("|".join((*_RANK_NEEDLES, *_HONORIFIC_NEEDLES, *_CONTACT_NEEDLES)))
+"""One of the needles of the three name patterns, the gate of them all: one search of literals
+(most text holds none, and then none of the three gates is asked)."""
 _SPACE_NAME = re.compile(r"\s[A-Z][a-z]")
 r"""What every match of _HONORIFIC, _RANK and _CONTACT holds: a space, then a name's capital and
 its next letter (the initial of `(?:[A-Z]\.\s+)?` is followed by the name after a space too)."""
@@ -574,7 +652,7 @@ def find_names(text: str) -> tuple[TextHit, ...]:
     """Personal names where they can be told apart: after an honorific, a rank or 'POC:'."""
     hits = []
     # gate: each pattern ends with a name after a space (`\s+{_NAME}`)
-    if _SPACE_NAME.search(text) is None:
+    if _SPACE_NAME.search(text) is None or _NAME_GATE.search(text) is None:
         return ()
     patterns = (
         (_HONORIFIC, _holds(text, _HONORIFIC_NEEDLES)),
@@ -635,6 +713,7 @@ _TERM_GATES: dict[re.Pattern[str], tuple[bool, tuple[str, ...]]] = {
 
 _DATE_SEPARATED = re.compile(r"\d[/.-]\d")
 """What every all-digit date of _NUMERIC_DATE holds ("1/2", "2025-1", "1.2")."""
+_DIGIT_SHAPES[_DATE_SEPARATED] = (b"0/0", b"0.0", b"0-0")
 _MONTH_NEEDLES = (
     "jan",
     "feb",
@@ -686,10 +765,10 @@ def _named_date_at_needle(low: str) -> bool:
 def _may_hold_date(text: str) -> bool:
     """The gate of _NUMERIC_DATE: digits with a separator between them, or a digit and a
     month's name (`_DATE_NAMED`)."""
-    if _DATE_SEPARATED.search(text) is not None:
-        return True
-    if not _has_digit(text):
+    if not _has_digit(text):  # (both kinds of date hold a digit)
         return False
+    if _holds_digits(text, _DATE_SEPARATED, _DIGIT_SHAPES[_DATE_SEPARATED]):
+        return True
     if not text.isascii():
         return _DATE_NAMED.search(text) is not None
     # (no need to ask first whether a needle is in the text: this looks for each with `find`)

@@ -8,13 +8,16 @@ here can reach only what the checked text names, whatever the text says:
   (names starting with '_' are refused by the checker, so no local can shadow a guard);
 - attribute and item access go through `_ga`/`_gi`, which allow only the fields of the case
   models, the reference tables' keys and the few properties `shapes` lists (never a name
-  starting with '_'); anything else is an undefined value that fails when used, as in Jinja;
+  starting with '_'); anything else is an undefined value that fails when used, as in Jinja.
+  In a note body, an allowed field of `line` (`TYPED`) is read directly, once the body has
+  checked that `line` holds a `Line`: the same fields, without a guard call on every read;
 - only the helpers can be called (looked up in the names: the code runs with no builtins at
   all); filters and tests go through the sandbox's own `call_filter`/`call_test`, limited to the
   whitelists of `checker`;
 - `*` cannot build text or lists longer than `sandbox.VALUE_LIMIT`; `**` is refused; every
   loop draws on the document's loop budget;
-- names, fields and constants from the text appear in the code only as string literals.
+- names, fields and constants from the text appear in the code only as string literals (but
+  the allowed fields of `TYPED` names, read as attributes: identifiers of the case model).
 
 The output of a body is what Jinja would print for the same template (the same whitespace,
 `finalize` on every printed value); the tests compare the two on every note of the library.
@@ -22,12 +25,14 @@ The output of a body is what Jinja would print for the same template (the same w
 
 from __future__ import annotations
 
+import keyword
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from jinja2 import StrictUndefined, nodes
 from jinja2.runtime import Undefined
 
+from ...case.model import Line
 from .sandbox import LOOP_GUARD, LimitError, bounded
 from .shapes import FIXED_ATTRIBUTES, allowed_attributes
 
@@ -117,6 +122,17 @@ FIXED_ATTRIBUTES[_Loop] = tuple(
 )
 
 
+TYPED: dict[str, type] = {"line": Line}
+"""Names a note body reads that hold a value of one class when it is filled: `line`, the line
+of a line note, a `Line`. A field of such a name that `allowed_attributes` allows is read
+directly (`t_line.kind`), not through `_ga`, which would check the same field of the same class
+on every read: the body checks once, before anything else, that the name holds a value of
+exactly that class, and fails otherwise. What can be reached is the same: the allowed fields of
+that class only."""
+_TYPED_GUARDS = {f"_T_{name}": cls for name, cls in TYPED.items()}
+"""The classes of `TYPED`, as the generated code names them."""
+
+
 def guards(environment: Any) -> dict[str, Any]:
     """The globals generated code runs with: the guards and nothing else (no builtins)."""
     return {
@@ -126,7 +142,7 @@ def guards(environment: Any) -> dict[str, Any]:
         "_test": lambda name, value, args: environment.call_test(name, value, args),
         "_undef": lambda: _undefined(None, "else"), "_slice": slice, "_str": str,
         "_list": list, "_len": len, "_enumerate": enumerate, "_Loop": _Loop,
-        "_LimitError": LimitError,
+        "_LimitError": LimitError, "_type": type, "_TypeError": TypeError, **_TYPED_GUARDS,
     }  # fmt: skip
 
 
@@ -143,11 +159,15 @@ class Unsupported(Exception):
     """Text the code generator cannot turn into code (the checker refuses it first)."""
 
 
-def expression(node: nodes.Node, local: frozenset[str] = frozenset()) -> str:
-    """The Python expression for a checked expression; `local` are the body's own names."""
+def expression(
+    node: nodes.Node, local: frozenset[str] = frozenset(), typed: set[str] | None = None
+) -> str:
+    """The Python expression for a checked expression; `local` are the body's own names.
+    With `typed` (a note body), a field of a name of `TYPED` is read directly (see `TYPED`)
+    and the name is added to `typed`."""
 
     def py(n: nodes.Node) -> str:
-        return expression(n, local)
+        return expression(n, local, typed)
 
     if isinstance(node, nodes.Name):
         return f"l_{node.name}" if node.name in local else f"n[{node.name!r}]"
@@ -156,6 +176,18 @@ def expression(node: nodes.Node, local: frozenset[str] = frozenset()) -> str:
             return repr(node.value)
         raise Unsupported(f"the constant {node.value!r} cannot be used")
     if isinstance(node, nodes.Getattr):
+        base = node.node
+        if (
+            typed is not None
+            and isinstance(base, nodes.Name)
+            and base.name in TYPED
+            and base.name not in local
+            and node.attr in allowed_attributes(TYPED[base.name])
+            and node.attr.isidentifier()
+            and not keyword.iskeyword(node.attr)
+        ):
+            typed.add(base.name)
+            return f"t_{base.name}.{node.attr}"
         return f"_ga({py(node.node)}, {node.attr!r})"
     if isinstance(node, nodes.Getitem):
         return f"_gi({py(node.node)}, {py(node.arg)})"
@@ -218,6 +250,8 @@ class _Body:
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.counter = 0
+        self.typed: set[str] = set()
+        """The names of `TYPED` whose fields the body reads directly."""
 
     def emit(self, depth: int, text: str) -> None:
         self.lines.append("    " * depth + text)
@@ -249,12 +283,14 @@ class _Body:
                     if child.data:
                         self.emit(depth, f"w({child.data!r})")
                 else:
-                    self.emit(depth, f"w(_str(fin({expression(child, frozenset(local))})))")
+                    self.emit(
+                        depth, f"w(_str(fin({expression(child, frozenset(local), self.typed)})))"
+                    )
         elif isinstance(node, nodes.If):
-            self.emit(depth, f"if {expression(node.test, frozenset(local))}:")
+            self.emit(depth, f"if {expression(node.test, frozenset(local), self.typed)}:")
             self.statements(node.body, depth + 1, set(local))
             for branch in node.elif_:
-                self.emit(depth, f"elif {expression(branch.test, frozenset(local))}:")
+                self.emit(depth, f"elif {expression(branch.test, frozenset(local), self.typed)}:")
                 self.statements(branch.body, depth + 1, set(local))
             if node.else_:
                 self.emit(depth, "else:")
@@ -262,7 +298,7 @@ class _Body:
         elif isinstance(node, nodes.For):
             self.loop(node, depth, local)
         elif isinstance(node, nodes.Assign):
-            value = expression(node.node, frozenset(local))
+            value = expression(node.node, frozenset(local), self.typed)
             self.emit(depth, f"{self.target(node.target, local)} = {value}")
         else:
             raise Unsupported(f"{type(node).__name__} is not allowed in a note body")
@@ -270,7 +306,8 @@ class _Body:
     def loop(self, node: nodes.For, depth: int, local: set[str]) -> None:
         items, ran, index = self.fresh("items"), self.fresh("ran"), self.fresh("i")
         self.emit(
-            depth, f"{items} = _list(n[{LOOP_GUARD!r}]({expression(node.iter, frozenset(local))}))"
+            depth,
+            f"{items} = _list(n[{LOOP_GUARD!r}]({expression(node.iter, frozenset(local), self.typed)}))",
         )
         self.emit(depth, f"{ran} = False")
         inner = set(local)
@@ -281,7 +318,9 @@ class _Body:
             inner.add("loop")
             self.emit(depth + 1, f"l_loop = _Loop({index}, _len({items}))")
         if node.test is not None:
-            self.emit(depth + 1, f"if not {expression(node.test, frozenset(inner))}: continue")
+            self.emit(
+                depth + 1, f"if not {expression(node.test, frozenset(inner), self.typed)}: continue"
+            )
         self.emit(depth + 1, f"{ran} = True")
         self.statements(node.body, depth + 1, inner)
         if node.else_:
@@ -295,6 +334,12 @@ def body_source(name: str, template: nodes.Template) -> str:
     body = _Body()
     body.statements(template.body, 1, set())
     head = [f"def {name}(n, fin, limit):", "    out = []", "    w = out.append"]
+    for typed in sorted(body.typed):  # (checked before anything is printed)
+        head += [
+            f"    t_{typed} = n[{typed!r}]",
+            f"    if _type(t_{typed}) is not _T_{typed}:",
+            f"        raise _TypeError({typed + ' is not a ' + TYPED[typed].__name__!r})",
+        ]
     tail = [
         "    text = ''.join(out)",
         "    if _len(text) > limit:",

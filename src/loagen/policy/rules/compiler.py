@@ -497,10 +497,15 @@ def _order(lines: Any) -> dict[str, int]:
     return order
 
 
+_FALSE = Outcome(False, ())
+"""The outcome of every rule that is false when it is decided (most are, on most documents;
+an outcome is a frozen value, so one serves them all)."""
+
+
 def decide(rule: Rule, names: dict[str, Any]) -> Outcome:
     """The rule's value on one document (`runtime.document_names`) and the lines it names."""
     truth, lines = _decide(rule.tree, names, False, rule)
-    return Outcome(truth, _numbers(lines, names) if truth else ())
+    return Outcome(True, _numbers(lines, names)) if truth else _FALSE
 
 
 def explain(rule: Rule, names: dict[str, Any]) -> Outcome:

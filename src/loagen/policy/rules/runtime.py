@@ -408,12 +408,26 @@ def selector(key: str, expected: Any) -> Callable[[Iterable[Line]], Iterable[Lin
     `filter` with its `matcher`; for a true-or-false condition on a field of the line itself
     (`is_nsr=False`, the most asked), `filter` or `filterfalse` on the field, which keep the
     same lines as the matcher (`bool(value) == expected`, negated by `__not`) with no Python
-    call a line."""
+    call a line; on a field of a field (`nonrecurring_cost__waiver=True`), `_nested_truth`."""
     parts, op = condition_key(key)
-    if isinstance(expected, bool) and op in (None, "not") and len(parts) == 1:
+    if isinstance(expected, bool) and op in (None, "not") and len(parts) <= 2:
         truthy = expected is not (op == "not")  # keep the lines whose field is true
-        return partial(filter if truthy else filterfalse, attrgetter(parts[0]))
+        if len(parts) == 1:
+            return partial(filter if truthy else filterfalse, attrgetter(parts[0]))
+        return partial(_nested_truth, parts[0], parts[1], truthy)
     return partial(filter, matcher(key, expected))
+
+
+def _nested_truth(first: str, second: str, truthy: bool, lines: Iterable[Line]) -> list[Line]:
+    """The lines whose field `second` of their field `first` is true (`truthy`) or not, as the
+    matcher of a true-or-false condition keeps them (the value read as `_reader` reads it: None
+    past a field that is None): one comprehension, with no Python call a line (the matcher
+    makes two)."""
+    return [
+        ln
+        for ln in lines
+        if bool(None if (value := getattr(ln, first)) is None else getattr(value, second)) is truthy
+    ]
 
 
 @helper("lines_with", returns="lines", check="line_conditions", bound=True)
