@@ -17,7 +17,8 @@ the rounds with its spread (smallest and largest round), and every ratio is take
 - loagen: the `Pipeline` stage methods in the order `Pipeline.build` calls them (load, assemble,
   notes_before, select, check, rendered: the manifest and the DOCX, write), timed one by one in
   CPU time, in a process set up as a batch worker is (what is loaded once set aside from the
-  garbage collector's walks, `gc.freeze`).
+  garbage collector's walks, `gc.freeze`, and the collector run as seldom as there,
+  `ops.batch.BUILDING_GC_THRESHOLD`).
 
 Other measurements, each in fresh processes: `run_batch --jobs 1 --force` (planning, library,
 templates and all), a cold `loagen build` of one example with its import time (`-X importtime`),
@@ -137,12 +138,16 @@ def _warm(pipeline, layout: Layout) -> dict[str, float]:  # noqa: ANN001
 
 
 def _as_a_worker() -> None:
-    """Set what is loaded so far aside from the garbage collector's walks, as a batch worker
-    does once it has its library and templates (`ops.batch`), so that a document's figures
-    are what it costs in a worker."""
+    """Set what is loaded so far aside from the garbage collector's walks and run the
+    collector as seldom as a batch worker does once it has its library and templates
+    (`ops.batch.BUILDING_GC_THRESHOLD`), so that a document's figures are what it costs in a
+    worker. The naive way, timed in the same process, runs under the same settings."""
     import gc
 
+    from loagen.ops.batch import BUILDING_GC_THRESHOLD
+
     gc.freeze()
+    gc.set_threshold(*BUILDING_GC_THRESHOLD)
 
 
 def _timed_build(pipeline, path: Path, out: Path) -> tuple[list[float], float, str | None]:  # noqa: ANN001

@@ -243,6 +243,59 @@ def test_workers_are_renewed_after_their_share_of_documents(setup, monkeypatch):
         assert (out / docx.name).read_bytes() == docx.read_bytes()
 
 
+def _record_collector_settings(monkeypatch, folder: Path) -> None:  # noqa: ANN001
+    """Every document built writes, in `folder`, the garbage collector's thresholds and
+    whether anything is frozen, as the process that builds it has them."""
+    import gc
+
+    import loagen.ops.batch as batch
+
+    real = batch.run_task
+    folder.mkdir()
+
+    def recording(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        seen = f"{gc.get_threshold()} {gc.get_freeze_count() > 0}"
+        (folder / f"{os.getpid()}-{time.monotonic_ns()}").write_text(seen)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(batch, "run_task", recording)
+
+
+def test_a_long_batch_builds_with_the_collector_set_for_it_and_undoes_it(setup, monkeypatch):
+    """From WARM_FROM documents, the batch builds with what it holds frozen and the collector's
+    thresholds raised (`BUILDING_GC_THRESHOLD`), and gives both back when it ends."""
+    import gc
+
+    from loagen.ops.batch import BUILDING_GC_THRESHOLD, WARM_FROM
+
+    project, cases, out = setup
+    assert DOCUMENTS >= WARM_FROM
+    seen = out.parent / "seen"
+    _record_collector_settings(monkeypatch, seen)
+    before = gc.get_threshold(), gc.get_freeze_count()
+    assert before[0] != BUILDING_GC_THRESHOLD
+    report = run_batch([cases], project=project, output_dir=out, jobs=1, force=True)
+    assert report.ok and len(report.built) == DOCUMENTS
+    assert (gc.get_threshold(), gc.get_freeze_count()) == before
+    said = {path.read_text() for path in seen.iterdir()}
+    assert said == {f"{BUILDING_GC_THRESHOLD} True"}
+
+
+def test_workers_build_with_the_collector_set_for_a_batch(setup, monkeypatch):
+    """A worker (forked by the zygote, which has neither) freezes what it starts with and
+    raises the collector's thresholds, as the batch does in its own process."""
+    from loagen.ops.batch import BUILDING_GC_THRESHOLD
+
+    project, cases, out = setup
+    seen = out.parent / "seen"
+    _record_collector_settings(monkeypatch, seen)
+    report = run_batch([cases], project=project, output_dir=out, jobs=2, force=True)
+    assert report.ok and len(report.built) == DOCUMENTS
+    said = [path.read_text() for path in seen.iterdir()]
+    assert len(said) == DOCUMENTS and set(said) == {f"{BUILDING_GC_THRESHOLD} True"}
+    assert len({path.name.split("-")[0] for path in seen.iterdir()}) >= 2  # in the workers
+
+
 def test_a_broken_case_is_reported_and_every_other_document_builds(setup):
     project, cases, out = setup
     folder = cases / "BN-D-QAA"
