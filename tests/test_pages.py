@@ -125,6 +125,27 @@ def test_remembered_paragraphs_and_tables_flow_as_those_worked_out() -> None:
     assert layout.table_items and layout.items
 
 
+def test_a_part_of_the_same_length_and_ending_is_not_taken_for_one_remembered() -> None:
+    """A part (of a body cut before each page break) is remembered once a part of its length
+    and ending is seen a second time, by its text: another text of the same length and ending
+    is laid out, not taken for the one remembered."""
+    styles = _styles()
+    end = _paragraph("The last paragraph of the part, the same in both.")
+    wrapped = _document(_paragraph("x " * 6000), end)  # many lines
+    one_line = _document(_paragraph("x" * 12000), end)  # one word, on one line
+    assert len(wrapped) == len(one_line)
+    pages._LAYOUTS.clear()
+    many = estimate_pages(wrapped, styles)
+    pages._LAYOUTS.clear()
+    few = estimate_pages(one_line, styles)
+    assert many > few
+    pages._LAYOUTS.clear()
+    for document, count in [(wrapped, many)] * 3 + [(one_line, few)] * 2 + [(wrapped, many)]:
+        assert estimate_pages(document, styles) == count
+    layout = pages._layout(styles)
+    assert layout.parts and layout.part_shapes
+
+
 def test_a_heading_keeps_with_the_table_after_it() -> None:
     styles = _styles()
     differ = 0

@@ -479,6 +479,8 @@ class _Layout:
         three integers (the rows of a document's line table are looked up by the hundred)."""
         self.table_margins = _table_margins(styles_xml)
         self.parts: dict[tuple[int, int, float, float], int] = {}
+        self.part_shapes: dict[tuple[int, str, float, float], None] = {}
+        """The length, ending and page area of each part seen (see `estimate_pages`)."""
         self.items: dict[tuple[int, int, float], _Item] = {}
         """The item of each paragraph of the body (see `_items`)."""
         self.table_items: dict[tuple[int, int], tuple[_Item, ...]] = {}
@@ -911,9 +913,17 @@ def estimate_pages(document_xml: bytes | str, styles_xml: bytes) -> int:
     width, height = _page_area(sections[-1] if sections else "")
     # A paragraph that starts a new page starts a part laid out on its own; parts repeat
     # from document to document (the Terms and Conditions, the information page), so each
-    # distinct part is counted once.
+    # distinct part is counted once. As tables are (`_items`), a part is remembered only once
+    # a part of its length and ending is seen a second time: the cover and the line items,
+    # new on every document, are not even hashed.
     total = 0
+    shapes = layout.part_shapes
     for part in _parts(body):
+        shape = (len(part), part[-_SHAPE_END:], width, height)
+        if shape not in shapes:
+            _remember(shapes, shape, None)
+            total += _flow(part, layout, width, height)
+            continue
         key = (hash(part), len(part), width, height)  # parts repeat exactly, or not at all
         count = layout.parts.get(key)
         if count is None:
@@ -924,8 +934,8 @@ def estimate_pages(document_xml: bytes | str, styles_xml: bytes) -> int:
 
 
 _SHAPE_END = 48
-"""Characters of its end a table is told apart by, with its length, before its text is
-hashed."""
+"""Characters of its end a table or a part is told apart by, with its length, before its text
+is hashed."""
 
 
 @lru_cache(maxsize=64)
