@@ -299,10 +299,12 @@ _LAZY = {
 @given(st.lists(st.sampled_from(_TOKENS), max_size=30))
 def test_elements_are_what_a_lazy_pattern_finds(tokens: list[str]) -> None:
     """`_elements` finds with `str.find` what `re.findall(opening.*?closing)` finds, quirks
-    and all: nested elements end at the first closing tag, an unclosed one is passed over."""
+    and all: nested elements end at the first closing tag, an unclosed one is passed over; so
+    does `_blocks`, the blocks of a body."""
     xml = "".join(tokens)
     for marker, (opening, lazy) in _LAZY.items():
         assert pages._elements(xml, opening, marker) == re.findall(lazy, xml, re.S)
+    assert list(pages._blocks(xml)) == re.findall(_LAZY["<w:"][1], xml, re.S)
 
 
 _FIELD_TOKENS = (
