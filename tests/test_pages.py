@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from loagen.document import load_document
@@ -123,6 +123,27 @@ def test_remembered_paragraphs_and_tables_flow_as_those_worked_out() -> None:
         fresh = pages._items(body, pages._Layout(styles), width)
         assert pages._items(body, layout, width) == fresh
     assert layout.table_items and layout.items
+
+
+def test_a_part_of_the_same_length_and_ending_is_not_taken_for_one_remembered() -> None:
+    """A part (of a body cut before each page break) is remembered once a part of its length
+    and ending is seen a second time, by its text: another text of the same length and ending
+    is laid out, not taken for the one remembered."""
+    styles = _styles()
+    end = _paragraph("The last paragraph of the part, the same in both.")
+    wrapped = _document(_paragraph("x " * 6000), end)  # many lines
+    one_line = _document(_paragraph("x" * 12000), end)  # one word, on one line
+    assert len(wrapped) == len(one_line)
+    pages._LAYOUTS.clear()
+    many = estimate_pages(wrapped, styles)
+    pages._LAYOUTS.clear()
+    few = estimate_pages(one_line, styles)
+    assert many > few
+    pages._LAYOUTS.clear()
+    for document, count in [(wrapped, many)] * 3 + [(one_line, few)] * 2 + [(wrapped, many)]:
+        assert estimate_pages(document, styles) == count
+    layout = pages._layout(styles)
+    assert layout.parts and layout.part_shapes
 
 
 def test_a_heading_keeps_with_the_table_after_it() -> None:
@@ -278,10 +299,56 @@ _LAZY = {
 @given(st.lists(st.sampled_from(_TOKENS), max_size=30))
 def test_elements_are_what_a_lazy_pattern_finds(tokens: list[str]) -> None:
     """`_elements` finds with `str.find` what `re.findall(opening.*?closing)` finds, quirks
-    and all: nested elements end at the first closing tag, an unclosed one is passed over."""
+    and all: nested elements end at the first closing tag, an unclosed one is passed over; so
+    does `_blocks`, the blocks of a body."""
     xml = "".join(tokens)
     for marker, (opening, lazy) in _LAZY.items():
         assert pages._elements(xml, opening, marker) == re.findall(lazy, xml, re.S)
+    assert list(pages._blocks(xml)) == re.findall(_LAZY["<w:"][1], xml, re.S)
+
+
+def _old_parts(body: str) -> list[str]:
+    """The parts of a body as the estimate cut them from a copy of the body."""
+    cuts = [0]
+    at = body.find("<w:pageBreakBefore/>")
+    while at >= 0:
+        start = body.rfind("<w:p>", 0, at)
+        start = max(start, body.rfind("<w:p ", max(start, 0), at))
+        if start > cuts[-1]:
+            cuts.append(start)
+        at = body.find("<w:pageBreakBefore/>", at + 1)
+    cuts.append(len(body))
+    parts = (body[a:b] for a, b in zip(cuts, cuts[1:], strict=False))
+    return [part for part in parts if part and not part.isspace()]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from((*_TOKENS, "<w:pageBreakBefore/>", "<w:p w:x='1'>", "\n", "\u2003")),
+        max_size=30,
+    ),
+    st.integers(0, 30),
+    st.integers(0, 30),
+)
+@example(["<w:p>", "x", "</w:p>"], 0, 2)  # closed after the body only
+@example(["<w:tbl>", "x", "</w:tbl>"], 0, 2)
+@example(["<w:p", "/>"], 0, 1)  # an opening across the body's end
+def test_a_body_is_read_where_it_is_as_a_copy_of_it_is_read(
+    tokens: list[str], first: int, last: int
+) -> None:
+    """The elements, blocks and parts of `xml[pos:endpos]`, read in `xml` between the two, are
+    those of the copy (a part of white space alone is not one)."""
+    xml = "".join(tokens)
+    # the body between two tokens (elements in it, and others across its edges)
+    ends = list(itertools.accumulate((len(token) for token in tokens), initial=0))
+    pos, endpos = sorted((ends[min(first, len(tokens))], ends[min(last, len(tokens))]))
+    body = xml[pos:endpos]
+    for marker, (opening, _) in _LAZY.items():
+        found = [xml[m.start() : end] for m, end in pages._spans(xml, opening, marker, pos, endpos)]
+        assert found == pages._elements(body, opening, marker)
+    assert list(pages._blocks(xml, pos, endpos)) == list(pages._blocks(body))
+    assert [xml[a:b] for a, b in pages._parts(xml, pos, endpos)] == _old_parts(body)
 
 
 _FIELD_TOKENS = (

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
@@ -403,7 +404,7 @@ _CLOSING = {
 
 
 def _spans(
-    xml: str, opening: re.Pattern[str], marker: str = "<w:"
+    xml: str, opening: re.Pattern[str], marker: str = "<w:", pos: int = 0, endpos: int | None = None
 ) -> list[tuple[re.Match[str], int]]:
     """The elements of `xml` that `opening` finds, each as the match of its opening tag and
     where it ends: after the first closing tag of its name that follows (nesting is not
@@ -415,27 +416,31 @@ def _spans(
     `str.find` jumps to each candidate and to its closing tag: a regular expression's lazy
     `.*?` tries the rest of its pattern at every character, and its search steps through the
     text a character at a time, which on a document with a long line table cost more than
-    the rest of the estimate."""
+    the rest of the estimate.
+
+    With `pos` and `endpos`, the elements of `xml[pos:endpos]`, where they are in `xml` (the
+    text is not copied)."""
     out: list[tuple[re.Match[str], int]] = []
     find, match = xml.find, opening.match
-    at = find(marker)
+    stop = len(xml) if endpos is None else endpos
+    at = find(marker, pos, stop)
     while at >= 0:
-        m = match(xml, at)
+        m = match(xml, at, stop)
         if m is None:
-            at = find(marker, at + 1)
+            at = find(marker, at + 1, stop)
             continue
         closing = _CLOSING[m.lastgroup]  # type: ignore[index]
         if not closing:
             out.append((m, m.end()))
-            at = find(marker, m.end())
+            at = find(marker, m.end(), stop)
             continue
-        end = find(closing, m.end())
+        end = find(closing, m.end(), stop)
         if end < 0:
-            at = find(marker, at + 1)
+            at = find(marker, at + 1, stop)
             continue
         end += len(closing)
         out.append((m, end))
-        at = find(marker, end)
+        at = find(marker, end, stop)
     return out
 
 
@@ -479,6 +484,8 @@ class _Layout:
         three integers (the rows of a document's line table are looked up by the hundred)."""
         self.table_margins = _table_margins(styles_xml)
         self.parts: dict[tuple[int, int, float, float], int] = {}
+        self.part_shapes: dict[tuple[int, str, float, float], None] = {}
+        """The length, ending and page area of each part seen (see `estimate_pages`)."""
         self.items: dict[tuple[int, int, float], _Item] = {}
         """The item of each paragraph of the body (see `_items`)."""
         self.table_items: dict[tuple[int, int], tuple[_Item, ...]] = {}
@@ -905,15 +912,25 @@ def estimate_pages(document_xml: bytes | str, styles_xml: bytes) -> int:
     start, end = xml.find("<w:body>"), xml.rfind("</w:body>")
     if start < 0 or end < 0:
         return 1
-    body = xml[start + len("<w:body>") : end]
+    # the body, xml[start:end], is read where it is, not copied
+    start += len("<w:body>")
     layout = _layout(styles_xml)
-    sections = _elements(body, _SECTION, "<w:sectPr")
-    width, height = _page_area(sections[-1] if sections else "")
+    sections = _spans(xml, _SECTION, "<w:sectPr", start, end)
+    width, height = _page_area(xml[sections[-1][0].start() : sections[-1][1]] if sections else "")
     # A paragraph that starts a new page starts a part laid out on its own; parts repeat
     # from document to document (the Terms and Conditions, the information page), so each
-    # distinct part is counted once.
+    # distinct part is counted once. As tables are (`_items`), a part is remembered only once
+    # a part of its length and ending is seen a second time: the cover and the line items,
+    # new on every document, are not even hashed.
     total = 0
-    for part in _parts(body):
+    shapes = layout.part_shapes
+    for a, b in _parts(xml, start, end):
+        shape = (b - a, xml[max(a, b - _SHAPE_END) : b], width, height)
+        if shape not in shapes:
+            _remember(shapes, shape, None)
+            total += _flow_items(_items(xml, layout, width, a, b), height)
+            continue
+        part = xml[a:b]
         key = (hash(part), len(part), width, height)  # parts repeat exactly, or not at all
         count = layout.parts.get(key)
         if count is None:
@@ -924,8 +941,8 @@ def estimate_pages(document_xml: bytes | str, styles_xml: bytes) -> int:
 
 
 _SHAPE_END = 48
-"""Characters of its end a table is told apart by, with its length, before its text is
-hashed."""
+"""Characters of its end a table or a part is told apart by, with its length, before its text
+is hashed."""
 
 
 @lru_cache(maxsize=64)
@@ -951,20 +968,25 @@ def _page_area(sect_xml: str) -> tuple[float, float]:
 _PAGE_BREAK_BEFORE = "<w:pageBreakBefore/>"
 
 
-def _parts(body: str) -> list[str]:
-    """`body` cut before each paragraph that says it starts a new page."""
-    cuts = [0]
-    at = body.find(_PAGE_BREAK_BEFORE)
+def _parts(xml: str, pos: int, endpos: int) -> list[tuple[int, int]]:
+    """The body `xml[pos:endpos]` cut before each paragraph that says it starts a new page:
+    where each part starts and ends in `xml`, but for parts of white space alone."""
+    cuts = [pos]
+    at = xml.find(_PAGE_BREAK_BEFORE, pos, endpos)
     while at >= 0:
-        start = body.rfind("<w:p>", 0, at)
+        start = xml.rfind("<w:p>", pos, at)
         # the later of the two openings: the second is looked for after the first only
-        start = max(start, body.rfind("<w:p ", max(start, 0), at))
+        start = max(start, xml.rfind("<w:p ", max(start, pos), at))
         if start > cuts[-1]:
             cuts.append(start)
-        at = body.find(_PAGE_BREAK_BEFORE, at + 1)
-    cuts.append(len(body))
-    parts = (body[a:b] for a, b in zip(cuts, cuts[1:], strict=False))
-    return [part for part in parts if part and not part.isspace()]
+        at = xml.find(_PAGE_BREAK_BEFORE, at + 1, endpos)
+    cuts.append(endpos)
+    parts = zip(cuts, cuts[1:], strict=False)
+    # (`\S` is what `str.isspace` does not take for white space)
+    return [(a, b) for a, b in parts if _NOT_SPACE.search(xml, a, b) is not None]
+
+
+_NOT_SPACE = re.compile(r"\S")
 
 
 _Item = tuple[Any, ...]
@@ -976,10 +998,44 @@ page of what follows it (keep with next; a heading row). A tuple, not an object:
 flows a few hundred of them, each read many times."""
 
 
-def _items(body: str, layout: _Layout, width: float) -> list[_Item]:
+def _blocks(body: str, pos: int = 0, endpos: int | None = None) -> Iterator[str]:
+    """`_elements(body[pos:endpos], _BLOCK)`, one at a time: the paragraphs and tables of a
+    body, read as `_spans` reads them, but for the commonest opening, a paragraph's "<w:p>",
+    told without the regular expression (which finds a paragraph there: it ends at the first
+    "</w:p>" after it, or, with none, is passed over)."""
+    find, match, closings = body.find, _BLOCK.match, _CLOSING
+    stop = len(body) if endpos is None else endpos
+    at = find("<w:", pos, stop)
+    while at >= 0:
+        if body.startswith("<w:p>", at, stop):
+            end = find("</w:p>", at + 5, stop)
+            if end < 0:
+                at = find("<w:", at + 1, stop)
+                continue
+            end += 6
+        else:
+            m = match(body, at, stop)
+            if m is None:
+                at = find("<w:", at + 1, stop)
+                continue
+            closing = closings[m.lastgroup]  # type: ignore[index]
+            end = m.end()
+            if closing:
+                end = find(closing, end, stop)
+                if end < 0:
+                    at = find("<w:", at + 1, stop)
+                    continue
+                end += len(closing)
+        yield body[at:end]
+        at = find("<w:", end, stop)
+
+
+def _items(body: str, layout: _Layout, width: float, pos: int = 0, endpos: int | None = None
+           ) -> list[_Item]:  # fmt: skip
+    """The items of the paragraphs and tables of `body[pos:endpos]`."""
     items: list[_Item] = []
     box_of, item_of = layout.box, layout.items.get
-    for block in _elements(body, _BLOCK):
+    for block in _blocks(body, pos, endpos):
         if not block.startswith("<w:tbl>"):
             # a paragraph's item, remembered as its box is (most paragraphs come back)
             key = (hash(block), len(block), width)
