@@ -70,6 +70,11 @@ def test_line_refs(numbers, expected) -> None:
 def test_money() -> None:
     assert money(Decimal("165000000")) == "$165,000,000"
     assert money(Decimal("1234.5")) == "$1,234.50"
+    # an int is taken as a Decimal; `cents` overrides what the amount shows
+    assert money(1500) == "$1,500"
+    assert money(Decimal("1234.5"), cents=False) == "$1,235"
+    assert money(Decimal("1E+3"), cents=True) == "$1,000.00"
+    assert money(Decimal("0.005")) == "$0.01"
 
 
 def test_basic_case_description() -> None:

@@ -47,14 +47,19 @@ def spell_date(value: date) -> str:
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
+_CENT = Decimal("0.01")
+_DOLLAR = Decimal(1)
+
+
 def money(value: Decimal | int, *, cents: bool | None = None) -> str:
     """$1,234,567 (cents shown only when the amount has them, unless `cents` says)."""
-    value = Decimal(value)
+    if type(value) is not Decimal:  # (a Decimal is taken as it is: some 70 amounts a document)
+        value = Decimal(value)
     show_cents = cents if cents is not None else value != value.to_integral_value()
     if show_cents:
-        q = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        q = value.quantize(_CENT, rounding=ROUND_HALF_UP)
         return f"${q:,.2f}"
-    q = value.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    q = value.quantize(_DOLLAR, rounding=ROUND_HALF_UP)
     return f"${q:,.0f}"
 
 
