@@ -196,53 +196,9 @@ class Manifest:
         }
 
     def to_json(self) -> bytes:
-        """The manifest as JSON, one top-level key a line, ending with its checksum.
-
-        The text is what `json` writes for `_content()` (each key as `json.dumps`, each value
-        compact, `ensure_ascii=False`), put together here from the fields: a manifest is written
-        twice a build (inside the DOCX and beside it), and `json`'s encoder, made again for
-        every list and object, took three times as long. `tests/test_manifest.py` checks the
-        two ways give the same text."""
-        s = _string  # a text as a JSON string
-        deps = self.dependencies
-        inputs = ",".join(f'{{"path":{s(i.path)},"sha256":{s(i.sha256)}}}' for i in deps.inputs)
-        notes = ",".join(
-            f'{{"id":{s(n.id)},"version":{s(n.version)},"placement":{s(n.placement)},'
-            f'"lines":[{",".join(map(s, n.lines))}]'
-            + (f',"sha256":{s(n.sha256)}}}' if n.sha256 else "}")
-            for n in self.notes
-        )
-        history = ",".join(f"[{','.join(map(s, row))}]" for row in self.note_history)
-        findings = ",".join(
-            f"[{s(severity)},{s(rule_id)},[{','.join(map(s, paths))}]]"
-            for severity, rule_id, paths in _grouped(self.findings)
-        )
-        totals = ",".join(f"{s(key)}:{s(f'{value:.2f}')}" for key, value in self.totals)
-        lines = [
-            f'  "format": {FORMAT}',
-            f'  "loagen_version": {s(self.loagen_version)}',
-            f'  "case_id": {s(self.case_id)}',
-            f'  "document": {s(self.document)}',
-            f'  "kind": {s(self.kind)}',
-            f'  "output": {s(self.output)}',
-            f'  "docx_sha256": {s(self.docx_sha256)}',
-            f'  "draft": {"true" if self.draft else "false"}',
-            f'  "dependencies": {{"inputs":[{inputs}],'
-            f'"template":{{"path":{s(deps.template)},"sha256":{s(deps.template_sha256)}}},'
-            f'"library_digest":{s(deps.library_digest)},'
-            f'"reference_digest":{s(deps.reference_digest)},'
-            f'"loagen_version":{s(deps.loagen_version)}}}',
-            f'  "selection_digest": {s(self.selection_digest)}',
-            f'  "notes": [{notes}]',
-            f'  "note_history": [{history}]',
-            f'  "findings": [{findings}]',
-            f'  "findings_digest": {s(self.findings_digest)}',
-            f'  "totals": {{{totals}}}',
-        ]
-        if self.pages_from != "estimate":
-            page_count = {"from": self.pages_from, "pages": self.pages}
-            lines.append(f'  "page_count": {_VALUE_JSON.encode(page_count)}')
-        body = ",\n".join(lines)
+        """The manifest as JSON, one top-level key a line, ending with its checksum."""
+        value = _VALUE_JSON.encode
+        body = ",\n".join(f"  {_string(k)}: {value(v)}" for k, v in self._content().items())
         checksum = hashlib.sha256(body.encode()).hexdigest()[:32]
         return ("{\n" + body + f',\n  "checksum": "{checksum}"\n}}\n').encode()
 
@@ -311,7 +267,7 @@ _VALUE_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 """What `json.dumps(value, ensure_ascii=False, separators=(",", ":"))` uses, made once
 (`json.dumps` with any option makes an encoder at each call)."""
 _string = encode_basestring
-"""A text as a JSON string, as `_VALUE_JSON` writes it (`ensure_ascii=False`)."""
+"""A key as a JSON string (its keys are ASCII: as `json.dumps` writes them)."""
 
 
 def _grouped(findings: tuple[RecordedFinding, ...]) -> list[list[Any]]:

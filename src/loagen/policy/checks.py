@@ -1303,6 +1303,8 @@ _WWRS_LOOK = re.compile(
 _WWRS_LOOK_NEEDLES = ("redistribution", "wwrs")
 """What every match of `_WWRS_LOOK` holds, in any case (its gate: most lines name no WWRS)."""
 _WWRS_NOTE = re.compile(r"worldwide\s+warehouse|\bWWRS\b", re.IGNORECASE)
+_WWRS_NEEDLES = ("worldwide", "wwrs")
+"""What every match of `_WWRS_NOTE` holds, in any case."""
 
 
 @recent_texts
@@ -1311,10 +1313,6 @@ def _speaks_of_wwrs(text: str) -> bool:
     case is not scanned (see the gates of `text_scan`). The answers for the texts asked lately
     are kept: the notes a document prints are mostly those of the documents before it."""
     return _may_hold(text, _WWRS_NEEDLES) and _WWRS_NOTE.search(text) is not None
-
-
-_WWRS_NEEDLES = ("worldwide", "wwrs")
-"""What every match of `_WWRS_NOTE` holds, in any case."""
 
 
 WWRS_TERMS = frozenset(

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
@@ -998,36 +997,10 @@ page of what follows it (keep with next; a heading row). A tuple, not an object:
 flows a few hundred of them, each read many times."""
 
 
-def _blocks(body: str, pos: int = 0, endpos: int | None = None) -> Iterator[str]:
-    """`_elements(body[pos:endpos], _BLOCK)`, one at a time: the paragraphs and tables of a
-    body, read as `_spans` reads them, but for the commonest opening, a paragraph's "<w:p>",
-    told without the regular expression (which finds a paragraph there: it ends at the first
-    "</w:p>" after it, or, with none, is passed over)."""
-    find, match, closings = body.find, _BLOCK.match, _CLOSING
-    stop = len(body) if endpos is None else endpos
-    at = find("<w:", pos, stop)
-    while at >= 0:
-        if body.startswith("<w:p>", at, stop):
-            end = find("</w:p>", at + 5, stop)
-            if end < 0:
-                at = find("<w:", at + 1, stop)
-                continue
-            end += 6
-        else:
-            m = match(body, at, stop)
-            if m is None:
-                at = find("<w:", at + 1, stop)
-                continue
-            closing = closings[m.lastgroup]  # type: ignore[index]
-            end = m.end()
-            if closing:
-                end = find(closing, end, stop)
-                if end < 0:
-                    at = find("<w:", at + 1, stop)
-                    continue
-                end += len(closing)
-        yield body[at:end]
-        at = find("<w:", end, stop)
+def _blocks(body: str, pos: int = 0, endpos: int | None = None) -> list[str]:
+    """`_elements(body[pos:endpos], _BLOCK)`: the paragraphs and tables of a body, read where
+    they are (the body is not copied)."""
+    return [body[m.start() : end] for m, end in _spans(body, _BLOCK, "<w:", pos, endpos)]
 
 
 def _items(body: str, layout: _Layout, width: float, pos: int = 0, endpos: int | None = None
