@@ -314,8 +314,9 @@ def standard_schedule(
     months = [ln.month_range for ln in case.lines]
     ranges = [r for r in months if r]
     span = (min(r[0] for r in ranges), max(r[1] for r in ranges)) if ranges else (1, 1)
-    due: dict[date, Decimal] = {}
-    due_surcharge: dict[date, Decimal] = {}
+    # What falls due on each date: [money, surcharge], one entry for both (one look-up a line
+    # and date); a date's first amounts are added to ZERO, as the sums always were.
+    due_on: dict[date, list[Decimal]] = {}
     origin = _month_index(base)
     for ln, line_months in zip(case.lines, months, strict=True):
         # `_spread` of the line's money and of its surcharge over the same quarters: what falls
@@ -329,25 +330,31 @@ def standard_schedule(
         money_for = (ZERO, money, money * 2, money * 3)  # by the number of months
         surcharge_for = (ZERO, surcharge, surcharge * 2, surcharge * 3)
         for day, count in _due_months(origin + first, origin + last):
-            due[day] = due.get(day, ZERO) + money_for[count]
-            due_surcharge[day] = due_surcharge.get(day, ZERO) + surcharge_for[count]
+            sums = due_on.get(day)
+            if sums is None:
+                due_on[day] = [ZERO + money_for[count], ZERO + surcharge_for[count]]
+            else:
+                sums[0] += money_for[count]
+                sums[1] += surcharge_for[count]
     as_of = as_of or base
-    later = sorted(d for d in due.keys() | due_surcharge.keys() if d > as_of)
+    later = sorted(d for d in due_on if d > as_of)
     deposit_surcharge = up_front.surcharge + sum(
-        (a for d, a in due_surcharge.items() if d <= as_of), ZERO
+        (s for d, (_, s) in due_on.items() if d <= as_of), ZERO
     )
-    later_surcharge = sum((due_surcharge[d] for d in later), ZERO)
+    later_surcharge = sum((due_on[d][1] for d in later), ZERO)
     if deposit_surcharge < surcharge_floor and later_surcharge > 0:
         moved = min(surcharge_floor - deposit_surcharge, later_surcharge)
         keep = 1 - moved / later_surcharge
         for d in later:
-            due_surcharge[d] *= keep
+            due_on[d][1] *= keep
         deposit_surcharge += moved
     deposit = (
-        up_front.value + deposit_surcharge + sum((a for d, a in due.items() if d <= as_of), ZERO)
+        up_front.value
+        + deposit_surcharge
+        + sum((m for d, (m, _) in due_on.items() if d <= as_of), ZERO)
     )
     rows = [("Initial Deposit", as_of, deposit)]
-    rows += [("Quarterly Payment", d, due[d] + due_surcharge[d]) for d in later]
+    rows += [("Quarterly Payment", d, due_on[d][0] + due_on[d][1]) for d in later]
     amounts = [whole(a) for _, _, a in rows[:-1]]
     last = total - sum(amounts, ZERO)
     if last < 0 or any(a < 0 for a in amounts):
