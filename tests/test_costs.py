@@ -329,3 +329,37 @@ def test_previous_costs_taken_from_the_previous_document_are_the_ones_worked_out
         assert assembly.assemble(files).previous_costs == worked_out
         seen += 1
     assert seen
+
+
+def test_an_amendment_assembled_first_assembles_its_previous_document_once() -> None:
+    """A batch builds amendment-1 before basic (their names' order): assembling the Amendment
+    assembles its previous document too, with the same previous totals as working them out, and
+    the previous document is then not assembled again."""
+    from loagen.case.loading import load_chain
+    from loagen.document import assembly
+    from loagen.project import find_case_files
+
+    from .conftest import CASES
+
+    seen = 0
+    for path in find_case_files([CASES]):
+        files = load_chain(path)
+        if len(files) < 2:
+            continue
+        assembly._ASSEMBLED.clear()
+        document = assembly.assemble(files)
+        previous = assembly._assembled(files[:-1])
+        assert previous is not None
+        assert assembly.assemble(files[:-1]) is previous
+        assembly._ASSEMBLED.clear()
+        alone = assembly.assemble(files[:-1])
+        assert alone == previous
+        earlier = tuple(f.case for f in files[:-1])
+        assert document.previous_costs == cost_summary(
+            earlier,
+            base_date=base_date(earlier),
+            latest_oed=latest_offer_expiration(earlier),
+            with_schedule=False,
+        )
+        seen += 1
+    assert seen

@@ -196,30 +196,47 @@ def assemble(files: tuple[CaseFile, ...]) -> LoaDocument:
     found = _assembled(files)
     if found is not None:
         return found
+    earlier = None
+    if len(files) > 1:
+        # The previous document, assembled too when it is not yet (its costs are this one's
+        # previous totals): a batch, which builds a case's documents in the order of their
+        # names (amendment-1 before basic), assembles it next anyway, for the notes in force
+        # before this one and to build it. Its own previous totals are worked out as before
+        # (`_assemble` with none given), so that a long chain is not assembled whole.
+        earlier = _assembled(files[:-1])
+        if earlier is None:
+            earlier = _remember(files[:-1], _assemble(files[:-1]))
+    return _remember(files, _assemble(files, earlier))
+
+
+def _remember(files: tuple[CaseFile, ...], document: LoaDocument) -> LoaDocument:
+    """Keep `document`, assembled from `files`, for `_assembled` (at most ASSEMBLED_KEPT)."""
     key = tuple((str(f.path), f.sha256) for f in files)
-    document = _assemble(files)
     if len(_ASSEMBLED) >= ASSEMBLED_KEPT:
         del _ASSEMBLED[next(iter(_ASSEMBLED))]
     _ASSEMBLED[key] = document
     return document
 
 
-def _assemble(files: tuple[CaseFile, ...]) -> LoaDocument:
+def _assemble(files: tuple[CaseFile, ...], earlier: LoaDocument | None = None) -> LoaDocument:
+    """The document of `files`; `earlier`: the document of `files[:-1]`, when assembled."""
     chain = tuple(f.case for f in files)
     case = chain[-1]
     previous = chain[-2] if len(chain) > 1 else None
     changes = compare(previous, case)
     base = base_date(chain)
     latest = latest_offer_expiration(chain)
+    if previous is not None and earlier is None:
+        earlier = _assembled(files[:-1])
     previous_costs = None
-    if previous is not None and (known := _assembled(files[:-1])) is not None:
-        previous_costs = without_schedule(known.costs)
+    if earlier is not None:
+        previous_costs = without_schedule(earlier.costs)
     elif previous is not None:
-        earlier = chain[:-1]
+        cases = chain[:-1]
         previous_costs = cost_summary(
-            earlier,
-            base_date=base_date(earlier),
-            latest_oed=latest_offer_expiration(earlier),
+            cases,
+            base_date=base_date(cases),
+            latest_oed=latest_offer_expiration(cases),
             with_schedule=False,
         )
     return LoaDocument(
