@@ -349,6 +349,24 @@ def test_a_body_is_read_where_it_is_as_a_copy_of_it_is_read(
         assert found == pages._elements(body, opening, marker)
     assert list(pages._blocks(xml, pos, endpos)) == list(pages._blocks(body))
     assert [xml[a:b] for a, b in pages._parts(xml, pos, endpos)] == _old_parts(body)
+    sections = pages._spans(xml, pages._SECTION, "<w:sectPr", pos, endpos)
+    last = (sections[-1][0].start(), sections[-1][1]) if sections else None
+    assert pages._last_section(xml, pos, endpos) == last
+
+
+@pytest.mark.parametrize(
+    "xml",
+    [
+        "<w:sectPr>a<w:sectPr>b</w:sectPr>c</w:sectPr>",  # nested: the outer one ends first
+        "<w:sectPr>a</w:sectPr><w:sectPr>b",  # the last opening is not closed
+        "<w:sectPrChange>a</w:sectPr><w:sectPr/>",
+        "<w:sectPr>a</w:sectPr>x<w:sectPr w:rsid='1'>b</w:sectPr>",
+    ],
+)
+def test_the_last_section_is_the_last_a_forward_scan_finds(xml: str) -> None:
+    sections = pages._spans(xml, pages._SECTION, "<w:sectPr", 0, len(xml))
+    last = (sections[-1][0].start(), sections[-1][1]) if sections else None
+    assert pages._last_section(xml, 0, len(xml)) == last
 
 
 _FIELD_TOKENS = (
@@ -485,6 +503,43 @@ def test_a_word_wider_than_the_column_and_repeated_words_lay_out_the_same() -> N
     larger = pages._lines(default, (("t", "bbbbbbbb " * 40, False, 14.0),), 200.0)
     assert len(regular) < len(bold) and len(regular) < len(larger)
     assert pages._lines(default, (("t", "bbbbbbbb " * 40, False, 10.0),), 200.0) == regular
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["a", "Wide", "iiii", "W" * 30, "\u2022", "00.0", "", " "]), max_size=80
+    ),
+    st.booleans(),
+    st.sampled_from([0.0, 7.0, 9.0, 10.0, 10.5, 11.0, 12.65, 14.0]),
+    st.sampled_from([36.0, 60.0, 74.2, 146.2, 200.0, 496.79999999999995, 496.8]),
+)
+def test_a_plain_paragraph_breaks_into_the_lines_the_word_by_word_loop_gives(
+    words: list[str], bold: bool, size: float, room: float
+) -> None:
+    """`_plain_line_count` (a line at a time) counts the lines `_wrap` (a word at a time)
+    gives, where it applies."""
+    text = " ".join(words)
+    count = pages._plain_line_count(text, bold, size, room)
+    if count is None:
+        assert size <= 0 or not (size * 2).is_integer() or "" in text.split(" ")
+        return
+    style = pages.Style(size=size, bold=bold)
+    assert count == len(pages._wrap(style, (("t", text, bold, size),), room))
+
+
+def test_a_line_as_wide_as_the_room_is_not_broken() -> None:
+    """At every room a prefix of the text fills exactly (and a hair less), the line count a
+    line at a time is the word-by-word loop's."""
+    text = "Where the contractor's lead time changes, the Months of Service are revised."
+    style = pages.Style(size=10.0)
+    widths = [pages._text_width(word, False, 10.0) for word in text.split(" ")]
+    space = pages._text_width(" ", False, 10.0)
+    for end in range(1, len(widths) + 1):
+        full = sum(widths[:end]) + space * (end - 1)
+        for room in (full, math.nextafter(full, 0.0), full + 0.05, full - 0.05):
+            wrapped = pages._wrap(style, (("t", text, False, 10.0),), room)
+            assert pages._plain_line_count(text, False, 10.0, room) == len(wrapped)
 
 
 _PROPERTIES = (

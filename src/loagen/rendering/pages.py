@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from itertools import accumulate
 from typing import Any
 
 from lxml import etree
@@ -316,6 +318,22 @@ def _lines(style: Style, pieces: tuple[tuple[str, str, bool, float], ...], width
         # short enough for one line whatever its letters (amounts, dates, codes)
         size = max((size for _, _, _, size in pieces), default=style.size)
         return (style.exact,) if style.exact else (size * LINE * style.line,)
+    if len(pieces) == 1 and pieces[0][0] == "t" and not style.hanging:
+        # the commonest paragraph that wraps (a note, a clause): one run of text
+        _, text, bold, size = pieces[0]
+        count = _plain_line_count(text, bold, size, room)
+        if count is not None:
+            return (style.exact or size * LINE * style.line,) * count
+    lines = _wrap(style, pieces, room)
+    if style.exact:
+        return tuple(style.exact for _ in lines)
+    return tuple(size * LINE * style.line for size in lines)
+
+
+def _wrap(style: Style, pieces: tuple[tuple[str, str, bool, float], ...], room: float
+          ) -> list[float]:  # fmt: skip
+    """The size of the tallest text on each line of a paragraph of `style` holding `pieces`
+    in `room` points, the words placed one by one."""
     lines: list[float] = []
     line_width = -style.hanging if style.hanging else 0.0
     tallest = 0.0
@@ -355,9 +373,56 @@ def _lines(style: Style, pieces: tuple[tuple[str, str, bool, float], ...], width
             lines.append(max(tallest, size))
             line_width, tallest = 0.0, 0.0
     lines.append(tallest or style.size)
-    if style.exact:
-        return tuple(style.exact for _ in lines)
-    return tuple(size * LINE * style.line for size in lines)
+    return lines
+
+
+_EXACT_SUMS = 2.0**40
+"""Below this, sums of words' widths (multiples of 1/4096 of a point, see `_plain_line_count`)
+are exact in floating point."""
+
+
+def _plain_line_count(text: str, bold: bool, size: float, room: float) -> int | None:
+    """The number of lines the word-by-word loop of `_lines` breaks one piece of text (no
+    hanging indent) into, found a line at a time: None where this does not apply (a size that
+    is not a whole number of half points, an empty word: a space at an end or two together).
+
+    A word's width is a whole number of font units times the size over 2048: with the size a
+    whole number of half points, a multiple of 1/4096 of a point, so that the widths of the
+    words and spaces, however they are added up, add up exactly (below `_EXACT_SUMS`). The
+    loop's line width at word j, on a line that starts at word k, is then exactly
+    `ends[j] - (ends[k] - widths[k])` (`ends` the running total of each word with the space
+    before it), which only grows with j: the line breaks before the first word at which it
+    exceeds `room`, found by bisection, its result checked against the exact sums on each side
+    (the bisection's own bound, `room` plus a total, is rounded)."""
+    if not (size > 0 and (size * 2).is_integer()):
+        return None
+    words = text.split(" ")
+    if "" in words:
+        return None
+    widths = _widths(bold, size)
+    found = list(map(widths.get, words))
+    if None in found:
+        found = [
+            _remember_width(widths, word, bold, size) if w is None else w
+            for word, w in zip(words, found, strict=True)
+        ]
+    space = widths[" "]
+    ends = list(accumulate(map(space.__add__, found)))
+    n = len(ends)
+    if ends[-1] >= _EXACT_SUMS:
+        return None
+    count, first = 1, 0
+    while True:
+        base = ends[first] - found[first]
+        after = first + 1
+        j = bisect_right(ends, room + base, after)
+        while j > after and ends[j - 1] - base > room:
+            j -= 1
+        while j < n and not ends[j] - base > room:
+            j += 1
+        if j >= n:
+            return count
+        count, first = count + 1, j
 
 
 _WIDTHS: dict[tuple[bool, float], dict[str, float]] = {}
@@ -914,8 +979,8 @@ def estimate_pages(document_xml: bytes | str, styles_xml: bytes) -> int:
     # the body, xml[start:end], is read where it is, not copied
     start += len("<w:body>")
     layout = _layout(styles_xml)
-    sections = _spans(xml, _SECTION, "<w:sectPr", start, end)
-    width, height = _page_area(xml[sections[-1][0].start() : sections[-1][1]] if sections else "")
+    section = _last_section(xml, start, end)
+    width, height = _page_area(xml[section[0] : section[1]] if section else "")
     # A paragraph that starts a new page starts a part laid out on its own; parts repeat
     # from document to document (the Terms and Conditions, the information page), so each
     # distinct part is counted once. As tables are (`_items`), a part is remembered only once
@@ -937,6 +1002,31 @@ def estimate_pages(document_xml: bytes | str, styles_xml: bytes) -> int:
             _remember(layout.parts, key, count)
         total += count
     return max(total, 1)
+
+
+def _last_section(xml: str, pos: int, endpos: int) -> tuple[int, int] | None:
+    """Where the last element of `_spans(xml, _SECTION, "<w:sectPr", pos, endpos)` starts and
+    ends, or None for none: found from the end of the body (the section properties close the
+    body; a forward scan would read the whole document for them).
+
+    The last opening with a closing tag after it starts that element unless an element that
+    starts before it runs over it, which it cannot when a closing tag lies between it and the
+    opening before it (every element before it ends by that closing tag); else (never in a
+    well-formed document: `<w:sectPr>` does not nest) the elements are found forward."""
+    at = xml.rfind("<w:sectPr", pos, endpos)
+    while at >= 0:
+        if _SECTION.match(xml, at, endpos) is not None:
+            close = xml.find("</w:sectPr>", at + len("<w:sectPr"), endpos)
+            if close >= 0:
+                break
+        at = xml.rfind("<w:sectPr", pos, at + len("<w:sectPr") - 1)  # the one before
+    if at < 0:
+        return None
+    before = xml.rfind("<w:sectPr", pos, at + len("<w:sectPr") - 1)
+    if before >= 0 and xml.rfind("</w:sectPr>", before, at) < 0:
+        sections = _spans(xml, _SECTION, "<w:sectPr", pos, endpos)
+        return (sections[-1][0].start(), sections[-1][1]) if sections else None
+    return at, close + len("</w:sectPr>")
 
 
 _SHAPE_END = 48
