@@ -456,6 +456,37 @@ def test_a_row_found_by_its_exact_text_is_one_of_the_same_table_kind() -> None:
     assert len(set(seen)) == 8
 
 
+def test_a_paragraph_is_remembered_by_its_text_with_digits_read_as_zero() -> None:
+    """A paragraph that differs from one laid out before in the digits of its text alone is
+    taken for it; one whose markup's digits differ (a size, a spacing), or whose character
+    references differ (`&#34;` is a wider character than `&#39;`), is laid out again."""
+    styles = _styles()
+    paragraph = (
+        '<w:p><w:pPr><w:pStyle w:val="LOABody"/><w:spacing w:after="{}"/></w:pPr>'
+        '<w:r><w:rPr><w:sz w:val="{}"/></w:rPr><w:t>{}</w:t></w:r></w:p>'
+    )
+    texts = (
+        "Cost: $1,234",
+        "Cost: $9,870",
+        "1 2 3 " * 30,
+        "9 8 7 " * 30,
+        "&#34; " * 40,
+        "&#39; " * 40,
+    )
+    variants = [paragraph.format(after, size, text)
+                for after, size, text in itertools.product((60, 240), (20, 28), texts)]  # fmt: skip
+    layout = pages._Layout(styles)
+    for width in (60.0, 300.0):
+        for xml in variants:
+            assert layout.box(xml, width) == pages._Layout(styles).box(xml, width)
+    layout = pages._Layout(styles)
+    first = layout.box(paragraph.format(60, 20, "Cost: $1,234"), 300.0)
+    assert layout.box(paragraph.format(60, 20, "Cost: $5,555"), 300.0) is first
+    assert layout.box(paragraph.format(60, 28, "Cost: $5,555"), 300.0) is not first
+    quotes = layout.box(paragraph.format(60, 20, "&#34; " * 40), 60.0)
+    assert layout.box(paragraph.format(60, 20, "&#39; " * 40), 60.0).lines != quotes.lines
+
+
 _ROW_TOKENS = (
     "<w:tr>", "</w:tr>", '<w:trHeight w:val="', '"/>', "<w:t>", "</w:t>", '<w:sz w:val="',
     "<w:gridSpan w:val='", "'/>", "<w14:x/>", ">", "<", "1", "2", "7", "00", "x", " ", "\u2022",

@@ -17,7 +17,8 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, repeat
+from operator import add
 from typing import Any
 
 from lxml import etree
@@ -396,18 +397,21 @@ def _plain_line_count(text: str, bold: bool, size: float, room: float) -> int | 
     (the bisection's own bound, `room` plus a total, is rounded)."""
     if not (size > 0 and (size * 2).is_integer()):
         return None
+    if not text or text[0] == " " or text[-1] == " " or "  " in text:
+        return None  # an empty word
     words = text.split(" ")
-    if "" in words:
-        return None
     widths = _widths(bold, size)
     found = list(map(widths.get, words))
-    if None in found:
+    space = widths[" "]
+    try:
+        ends = list(accumulate(map(add, found, repeat(space))))
+    except TypeError:  # a word not measured yet (None)
         found = [
             _remember_width(widths, word, bold, size) if w is None else w
             for word, w in zip(words, found, strict=True)
         ]
-    space = widths[" "]
-    ends = list(accumulate(map(space.__add__, found)))
+        space = widths[" "]
+        ends = list(accumulate(map(add, found, repeat(space))))
     n = len(ends)
     if ends[-1] >= _EXACT_SUMS:
         return None
@@ -535,9 +539,11 @@ class _Layout:
     def __init__(self, styles_xml: bytes) -> None:
         self.styles, self.default = styles_of(styles_xml)
         self.boxes: dict[tuple[int, int, float, str], _Box] = {}
-        self.rows: dict[tuple[int, int, int], tuple[_Row, int, int, int]] = {}
-        """Rows laid out, by `_key` and table kind: each with the hash of its XML and which of
-        its digits are its markup's, and those digits (`_markup_mask`, `remembered_row`)."""
+        self.zeroed_boxes: dict[tuple[int, int, float, str], tuple[_Box, int, int]] = {}
+        """Paragraphs by their XML with the digits read as 0 (see `new_box`)."""
+        self.rows: dict[tuple[int, int, int], tuple[_Row, int, int]] = {}
+        """Rows laid out, by `_key` and table kind: each with which of its digits are its
+        markup's, and those digits (`_markup_mask`, `remembered_row`)."""
         self.exact_rows: dict[tuple[int, int, int], _Row] = {}
         """Rows by the hash and length of their XML as it is (less the closing `</w:tr>`) and
         table kind: a row that comes back exactly (a line of a case on its next document, a
@@ -560,10 +566,29 @@ class _Layout:
         key = (hash(xml), len(xml), width, table_style)
         found = self.boxes.get(key)
         if found is None:
-            in_table = self.styles.get(table_style, self.default) if table_style else None
-            found = _quick_paragraph(xml, self.styles, self.default, width, in_table)
+            found = self.new_box(xml, width, table_style)
             _remember(self.boxes, key, found)
         return found
+
+    def new_box(self, xml: str, width: float, table_style: str) -> _Box:
+        """`box` of a paragraph not seen as it is: looked up, as a row is (`remembered_row`),
+        by its XML with every digit read as 0 and the digits of its markup as they are (an
+        amount, a date or a line number lays out as any other of its length: "Estimated Cost:
+        $1,234" as "Estimated Cost: $5,678"). Not a paragraph holding a character reference
+        (`&#39;`), whose digits say which character it is."""
+        in_table = self.styles.get(table_style, self.default) if table_style else None
+        if "&#" in xml:
+            return _quick_paragraph(xml, self.styles, self.default, width, in_table)
+        exact = xml.encode("utf-8", "surrogatepass")
+        key = (*_row_key(exact), width, table_style)
+        found = self.zeroed_boxes.get(key)
+        if found is not None:
+            box, mask, markup = found
+            if int.from_bytes(exact.translate(None, _NOT_DIGIT), "big") & mask == markup:
+                return box
+        box = _quick_paragraph(xml, self.styles, self.default, width, in_table)
+        _remember(self.zeroed_boxes, key, (box, *_markup_mask(exact)))
+        return box
 
     def row(self, xml: str, grid: tuple[float, ...], table_style: str,
             margins: tuple[float, float, float, float] = _NO_MARGINS,
@@ -572,19 +597,25 @@ class _Layout:
         (top, bottom, left, right); a row of a `borderless` table whose cells draw no border
         of their own takes no room for one."""
         table = self.table(grid, table_style, margins, borderless)
+        return self.table_row(xml, table, grid, table_style, margins, borderless)
+
+    def table_row(self, xml: str, table: int, grid: tuple[float, ...], table_style: str,
+                  margins: tuple[float, float, float, float], borderless: bool
+                  ) -> _Row:  # fmt: skip
+        """`row`, in the kind of table numbered `table` (`table`)."""
         exact = xml.encode("utf-8", "surrogatepass")
         key = (*_row_key(exact), table)
         found = self.remembered_row(key, exact)
         if found is None:
             found = self.measure_row(xml, grid, table_style, margins, borderless)
-            _remember(self.rows, key, (found, hash(exact), *_markup_mask(exact)))
+            _remember(self.rows, key, (found, *_markup_mask(exact)))
         return found
 
     def remembered_row(self, key: tuple[int, int, int], exact: bytes) -> _Row | None:
         """The row remembered under `key` (its XML with the digits read as 0, see `_key`), if
-        it was remembered for `exact` (UTF-8) or for a row whose markup holds the same digits:
-        one whose text differs in its digits alone. (The markup's digits are read only for a
-        row whose digits differ: a row that comes back as it was is told by its hash.)
+        it was remembered for a row whose markup holds the same digits as `exact` (UTF-8):
+        one whose text differs in its digits alone, or not at all. (A row that comes back as
+        it was is mostly found before, by its text: `table_rows`.)
 
         The two rows are the same but for their digits (the same `_key`), so their digits
         are as many and in the same places, in their markup or in their text alike: the
@@ -594,9 +625,7 @@ class _Layout:
         found = self.rows.get(key)
         if found is None:
             return None
-        row, exact_hash, mask, markup = found
-        if hash(exact) == exact_hash:
-            return row
+        row, mask, markup = found
         if int.from_bytes(exact.translate(None, _NOT_DIGIT), "big") & mask == markup:
             return row
         return None
@@ -638,7 +667,8 @@ class _Layout:
             key = (hash(text), len(text), table)
             found = exact_of(key)
             if found is None:
-                found = self.row(text + "</w:tr>", grid, table_style, margins, borderless)
+                found = self.table_row(text + "</w:tr>", table, grid, table_style, margins,
+                                       borderless)  # fmt: skip
                 _remember(self.exact_rows, key, found)
             rows.append(found)
         return rows
