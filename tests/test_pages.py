@@ -487,6 +487,26 @@ def test_a_paragraph_is_remembered_by_its_text_with_digits_read_as_zero() -> Non
     assert layout.box(paragraph.format(60, 20, "&#39; " * 40), 60.0).lines != quotes.lines
 
 
+def test_a_row_is_not_taken_for_one_whose_character_references_differ() -> None:
+    """The digits of a character reference say which character it is (`&#34;` is wider than
+    `&#39;`): they are read as the markup's, not as digits of the text."""
+    styles, grid = _styles(), (60.0,)
+    row = (
+        '<w:tr><w:tc><w:p><w:pPr><w:pStyle w:val="LOATableText"/><w:jc w:val="right"/></w:pPr>'
+        "<w:r><w:t>{}</w:t></w:r></w:p></w:tc></w:tr>"
+    )  # (a paragraph with properties of its own: its character references are read)
+    layout = pages._Layout(styles)
+    for text in ("&#34; " * 25, "&#39; " * 25, "12&#34; x", "45&#34; x"):
+        assert layout.row(row.format(text), grid, "") == pages._Layout(styles).row(
+            row.format(text), grid, ""
+        )
+    quotes = pages._Layout(styles).row(row.format("&#34; " * 25), grid, "")
+    assert quotes != pages._Layout(styles).row(row.format("&#39; " * 25), grid, "")
+    assert layout.row(row.format("12&#34; x"), grid, "") is layout.row(
+        row.format("98&#34; x"), grid, ""
+    )
+
+
 _ROW_TOKENS = (
     "<w:tr>", "</w:tr>", '<w:trHeight w:val="', '"/>', "<w:t>", "</w:t>", '<w:sz w:val="',
     "<w:gridSpan w:val='", "'/>", "<w14:x/>", ">", "<", "1", "2", "7", "00", "x", " ", "\u2022",

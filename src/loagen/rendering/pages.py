@@ -574,11 +574,8 @@ class _Layout:
         """`box` of a paragraph not seen as it is: looked up, as a row is (`remembered_row`),
         by its XML with every digit read as 0 and the digits of its markup as they are (an
         amount, a date or a line number lays out as any other of its length: "Estimated Cost:
-        $1,234" as "Estimated Cost: $5,678"). Not a paragraph holding a character reference
-        (`&#39;`), whose digits say which character it is."""
+        $1,234" as "Estimated Cost: $5,678")."""
         in_table = self.styles.get(table_style, self.default) if table_style else None
-        if "&#" in xml:
-            return _quick_paragraph(xml, self.styles, self.default, width, in_table)
         exact = xml.encode("utf-8", "surrogatepass")
         key = (*_row_key(exact), width, table_style)
         found = self.zeroed_boxes.get(key)
@@ -780,14 +777,15 @@ def _row_key(exact: bytes) -> tuple[int, int]:
     return hash(same), len(same)
 
 
-_NOT_DIGIT_OR_TAG = bytes(sorted(set(range(256)) - set(b"0123456789<>")))
+_NOT_DIGIT_OR_TAG = bytes(sorted(set(range(256)) - set(b"0123456789<>&")))
 _TEXT_DIGITS = re.compile(rb">[0-9]+")
 
 
 def _markup_digits(xml: bytes) -> int:
     """A hash of the digits inside the tags of `xml` (UTF-8), in order and told apart by tag:
-    with all but the digits and the angle brackets dropped (both steps in C), the digits of the
-    text are those that follow a ">", and go."""
+    with all but the digits, the angle brackets and "&" dropped (both steps in C), the digits of
+    the text are those that follow a ">", and go. Digits after an "&" in a text stay: those of
+    a character reference (`&#34;`, `&#39;`) say which character it is."""
     return hash(_TEXT_DIGITS.sub(b">", xml.translate(None, _NOT_DIGIT_OR_TAG)))
 
 
@@ -803,7 +801,7 @@ def _markup_mask(xml: bytes) -> tuple[int, int]:
     skeleton = xml.translate(None, _NOT_DIGIT_OR_TAG)
     # the digits of the text (a run right after a ">") made zero bytes, the others 0xFF
     marked = _TEXT_DIGITS.sub(lambda m: b">" + bytes(len(m.group()) - 1), skeleton)
-    mask = int.from_bytes(marked.translate(_DIGIT_MASK, b"<>"), "big")
+    mask = int.from_bytes(marked.translate(_DIGIT_MASK, b"<>&"), "big")
     return mask, int.from_bytes(xml.translate(None, _NOT_DIGIT), "big") & mask
 
 
