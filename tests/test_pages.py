@@ -348,6 +348,7 @@ def test_a_body_is_read_where_it_is_as_a_copy_of_it_is_read(
         found = [xml[m.start() : end] for m, end in pages._spans(xml, opening, marker, pos, endpos)]
         assert found == pages._elements(body, opening, marker)
     assert list(pages._blocks(xml, pos, endpos)) == list(pages._blocks(body))
+    assert pages._blocks(xml, pos, endpos) == pages._blocks_found(xml, pos, endpos)
     assert [xml[a:b] for a, b in pages._parts(xml, pos, endpos)] == _old_parts(body)
     sections = pages._spans(xml, pages._SECTION, "<w:sectPr", pos, endpos)
     last = (sections[-1][0].start(), sections[-1][1]) if sections else None
