@@ -348,7 +348,26 @@ def test_a_body_is_read_where_it_is_as_a_copy_of_it_is_read(
         found = [xml[m.start() : end] for m, end in pages._spans(xml, opening, marker, pos, endpos)]
         assert found == pages._elements(body, opening, marker)
     assert list(pages._blocks(xml, pos, endpos)) == list(pages._blocks(body))
+    assert pages._blocks(xml, pos, endpos) == pages._blocks_found(xml, pos, endpos)
     assert [xml[a:b] for a, b in pages._parts(xml, pos, endpos)] == _old_parts(body)
+    sections = pages._spans(xml, pages._SECTION, "<w:sectPr", pos, endpos)
+    last = (sections[-1][0].start(), sections[-1][1]) if sections else None
+    assert pages._last_section(xml, pos, endpos) == last
+
+
+@pytest.mark.parametrize(
+    "xml",
+    [
+        "<w:sectPr>a<w:sectPr>b</w:sectPr>c</w:sectPr>",  # nested: the outer one ends first
+        "<w:sectPr>a</w:sectPr><w:sectPr>b",  # the last opening is not closed
+        "<w:sectPrChange>a</w:sectPr><w:sectPr/>",
+        "<w:sectPr>a</w:sectPr>x<w:sectPr w:rsid='1'>b</w:sectPr>",
+    ],
+)
+def test_the_last_section_is_the_last_a_forward_scan_finds(xml: str) -> None:
+    sections = pages._spans(xml, pages._SECTION, "<w:sectPr", 0, len(xml))
+    last = (sections[-1][0].start(), sections[-1][1]) if sections else None
+    assert pages._last_section(xml, 0, len(xml)) == last
 
 
 _FIELD_TOKENS = (
@@ -438,6 +457,57 @@ def test_a_row_found_by_its_exact_text_is_one_of_the_same_table_kind() -> None:
     assert len(set(seen)) == 8
 
 
+def test_a_paragraph_is_remembered_by_its_text_with_digits_read_as_zero() -> None:
+    """A paragraph that differs from one laid out before in the digits of its text alone is
+    taken for it; one whose markup's digits differ (a size, a spacing), or whose character
+    references differ (`&#34;` is a wider character than `&#39;`), is laid out again."""
+    styles = _styles()
+    paragraph = (
+        '<w:p><w:pPr><w:pStyle w:val="LOABody"/><w:spacing w:after="{}"/></w:pPr>'
+        '<w:r><w:rPr><w:sz w:val="{}"/></w:rPr><w:t>{}</w:t></w:r></w:p>'
+    )
+    texts = (
+        "Cost: $1,234",
+        "Cost: $9,870",
+        "1 2 3 " * 30,
+        "9 8 7 " * 30,
+        "&#34; " * 40,
+        "&#39; " * 40,
+    )
+    variants = [paragraph.format(after, size, text)
+                for after, size, text in itertools.product((60, 240), (20, 28), texts)]  # fmt: skip
+    layout = pages._Layout(styles)
+    for width in (60.0, 300.0):
+        for xml in variants:
+            assert layout.box(xml, width) == pages._Layout(styles).box(xml, width)
+    layout = pages._Layout(styles)
+    first = layout.box(paragraph.format(60, 20, "Cost: $1,234"), 300.0)
+    assert layout.box(paragraph.format(60, 20, "Cost: $5,555"), 300.0) is first
+    assert layout.box(paragraph.format(60, 28, "Cost: $5,555"), 300.0) is not first
+    quotes = layout.box(paragraph.format(60, 20, "&#34; " * 40), 60.0)
+    assert layout.box(paragraph.format(60, 20, "&#39; " * 40), 60.0).lines != quotes.lines
+
+
+def test_a_row_is_not_taken_for_one_whose_character_references_differ() -> None:
+    """The digits of a character reference say which character it is (`&#34;` is wider than
+    `&#39;`): they are read as the markup's, not as digits of the text."""
+    styles, grid = _styles(), (60.0,)
+    row = (
+        '<w:tr><w:tc><w:p><w:pPr><w:pStyle w:val="LOATableText"/><w:jc w:val="right"/></w:pPr>'
+        "<w:r><w:t>{}</w:t></w:r></w:p></w:tc></w:tr>"
+    )  # (a paragraph with properties of its own: its character references are read)
+    layout = pages._Layout(styles)
+    for text in ("&#34; " * 25, "&#39; " * 25, "12&#34; x", "45&#34; x"):
+        assert layout.row(row.format(text), grid, "") == pages._Layout(styles).row(
+            row.format(text), grid, ""
+        )
+    quotes = pages._Layout(styles).row(row.format("&#34; " * 25), grid, "")
+    assert quotes != pages._Layout(styles).row(row.format("&#39; " * 25), grid, "")
+    assert layout.row(row.format("12&#34; x"), grid, "") is layout.row(
+        row.format("98&#34; x"), grid, ""
+    )
+
+
 _ROW_TOKENS = (
     "<w:tr>", "</w:tr>", '<w:trHeight w:val="', '"/>', "<w:t>", "</w:t>", '<w:sz w:val="',
     "<w:gridSpan w:val='", "'/>", "<w14:x/>", ">", "<", "1", "2", "7", "00", "x", " ", "\u2022",
@@ -485,6 +555,43 @@ def test_a_word_wider_than_the_column_and_repeated_words_lay_out_the_same() -> N
     larger = pages._lines(default, (("t", "bbbbbbbb " * 40, False, 14.0),), 200.0)
     assert len(regular) < len(bold) and len(regular) < len(larger)
     assert pages._lines(default, (("t", "bbbbbbbb " * 40, False, 10.0),), 200.0) == regular
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["a", "Wide", "iiii", "W" * 30, "\u2022", "00.0", "", " "]), max_size=80
+    ),
+    st.booleans(),
+    st.sampled_from([0.0, 7.0, 9.0, 10.0, 10.5, 11.0, 12.65, 14.0]),
+    st.sampled_from([36.0, 60.0, 74.2, 146.2, 200.0, 496.79999999999995, 496.8]),
+)
+def test_a_plain_paragraph_breaks_into_the_lines_the_word_by_word_loop_gives(
+    words: list[str], bold: bool, size: float, room: float
+) -> None:
+    """`_plain_line_count` (a line at a time) counts the lines `_wrap` (a word at a time)
+    gives, where it applies."""
+    text = " ".join(words)
+    count = pages._plain_line_count(text, bold, size, room)
+    if count is None:
+        assert size <= 0 or not (size * 2).is_integer() or "" in text.split(" ")
+        return
+    style = pages.Style(size=size, bold=bold)
+    assert count == len(pages._wrap(style, (("t", text, bold, size),), room))
+
+
+def test_a_line_as_wide_as_the_room_is_not_broken() -> None:
+    """At every room a prefix of the text fills exactly (and a hair less), the line count a
+    line at a time is the word-by-word loop's."""
+    text = "Where the contractor's lead time changes, the Months of Service are revised."
+    style = pages.Style(size=10.0)
+    widths = [pages._text_width(word, False, 10.0) for word in text.split(" ")]
+    space = pages._text_width(" ", False, 10.0)
+    for end in range(1, len(widths) + 1):
+        full = sum(widths[:end]) + space * (end - 1)
+        for room in (full, math.nextafter(full, 0.0), full + 0.05, full - 0.05):
+            wrapped = pages._wrap(style, (("t", text, False, 10.0),), room)
+            assert pages._plain_line_count(text, False, 10.0, room) == len(wrapped)
 
 
 _PROPERTIES = (

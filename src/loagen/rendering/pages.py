@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from itertools import accumulate, repeat
+from operator import add
 from typing import Any
 
 from lxml import etree
@@ -316,6 +319,22 @@ def _lines(style: Style, pieces: tuple[tuple[str, str, bool, float], ...], width
         # short enough for one line whatever its letters (amounts, dates, codes)
         size = max((size for _, _, _, size in pieces), default=style.size)
         return (style.exact,) if style.exact else (size * LINE * style.line,)
+    if len(pieces) == 1 and pieces[0][0] == "t" and not style.hanging:
+        # the commonest paragraph that wraps (a note, a clause): one run of text
+        _, text, bold, size = pieces[0]
+        count = _plain_line_count(text, bold, size, room)
+        if count is not None:
+            return (style.exact or size * LINE * style.line,) * count
+    lines = _wrap(style, pieces, room)
+    if style.exact:
+        return tuple(style.exact for _ in lines)
+    return tuple(size * LINE * style.line for size in lines)
+
+
+def _wrap(style: Style, pieces: tuple[tuple[str, str, bool, float], ...], room: float
+          ) -> list[float]:  # fmt: skip
+    """The size of the tallest text on each line of a paragraph of `style` holding `pieces`
+    in `room` points, the words placed one by one."""
     lines: list[float] = []
     line_width = -style.hanging if style.hanging else 0.0
     tallest = 0.0
@@ -355,9 +374,59 @@ def _lines(style: Style, pieces: tuple[tuple[str, str, bool, float], ...], width
             lines.append(max(tallest, size))
             line_width, tallest = 0.0, 0.0
     lines.append(tallest or style.size)
-    if style.exact:
-        return tuple(style.exact for _ in lines)
-    return tuple(size * LINE * style.line for size in lines)
+    return lines
+
+
+_EXACT_SUMS = 2.0**40
+"""Below this, sums of words' widths (multiples of 1/4096 of a point, see `_plain_line_count`)
+are exact in floating point."""
+
+
+def _plain_line_count(text: str, bold: bool, size: float, room: float) -> int | None:
+    """The number of lines the word-by-word loop of `_lines` breaks one piece of text (no
+    hanging indent) into, found a line at a time: None where this does not apply (a size that
+    is not a whole number of half points, an empty word: a space at an end or two together).
+
+    A word's width is a whole number of font units times the size over 2048: with the size a
+    whole number of half points, a multiple of 1/4096 of a point, so that the widths of the
+    words and spaces, however they are added up, add up exactly (below `_EXACT_SUMS`). The
+    loop's line width at word j, on a line that starts at word k, is then exactly
+    `ends[j] - (ends[k] - widths[k])` (`ends` the running total of each word with the space
+    before it), which only grows with j: the line breaks before the first word at which it
+    exceeds `room`, found by bisection, its result checked against the exact sums on each side
+    (the bisection's own bound, `room` plus a total, is rounded)."""
+    if not (size > 0 and (size * 2).is_integer()):
+        return None
+    if not text or text[0] == " " or text[-1] == " " or "  " in text:
+        return None  # an empty word
+    words = text.split(" ")
+    widths = _widths(bold, size)
+    found = list(map(widths.get, words))
+    space = widths[" "]
+    try:
+        ends = list(accumulate(map(add, found, repeat(space))))
+    except TypeError:  # a word not measured yet (None)
+        found = [
+            _remember_width(widths, word, bold, size) if w is None else w
+            for word, w in zip(words, found, strict=True)
+        ]
+        space = widths[" "]
+        ends = list(accumulate(map(add, found, repeat(space))))
+    n = len(ends)
+    if ends[-1] >= _EXACT_SUMS:
+        return None
+    count, first = 1, 0
+    while True:
+        base = ends[first] - found[first]
+        after = first + 1
+        j = bisect_right(ends, room + base, after)
+        while j > after and ends[j - 1] - base > room:
+            j -= 1
+        while j < n and not ends[j] - base > room:
+            j += 1
+        if j >= n:
+            return count
+        count, first = count + 1, j
 
 
 _WIDTHS: dict[tuple[bool, float], dict[str, float]] = {}
@@ -470,9 +539,11 @@ class _Layout:
     def __init__(self, styles_xml: bytes) -> None:
         self.styles, self.default = styles_of(styles_xml)
         self.boxes: dict[tuple[int, int, float, str], _Box] = {}
-        self.rows: dict[tuple[int, int, int], tuple[_Row, int, int, int]] = {}
-        """Rows laid out, by `_key` and table kind: each with the hash of its XML and which of
-        its digits are its markup's, and those digits (`_markup_mask`, `remembered_row`)."""
+        self.zeroed_boxes: dict[tuple[int, int, float, str], tuple[_Box, int, int]] = {}
+        """Paragraphs by their XML with the digits read as 0 (see `new_box`)."""
+        self.rows: dict[tuple[int, int, int], tuple[_Row, int, int]] = {}
+        """Rows laid out, by `_key` and table kind: each with which of its digits are its
+        markup's, and those digits (`_markup_mask`, `remembered_row`)."""
         self.exact_rows: dict[tuple[int, int, int], _Row] = {}
         """Rows by the hash and length of their XML as it is (less the closing `</w:tr>`) and
         table kind: a row that comes back exactly (a line of a case on its next document, a
@@ -495,10 +566,26 @@ class _Layout:
         key = (hash(xml), len(xml), width, table_style)
         found = self.boxes.get(key)
         if found is None:
-            in_table = self.styles.get(table_style, self.default) if table_style else None
-            found = _quick_paragraph(xml, self.styles, self.default, width, in_table)
+            found = self.new_box(xml, width, table_style)
             _remember(self.boxes, key, found)
         return found
+
+    def new_box(self, xml: str, width: float, table_style: str) -> _Box:
+        """`box` of a paragraph not seen as it is: looked up, as a row is (`remembered_row`),
+        by its XML with every digit read as 0 and the digits of its markup as they are (an
+        amount, a date or a line number lays out as any other of its length: "Estimated Cost:
+        $1,234" as "Estimated Cost: $5,678")."""
+        in_table = self.styles.get(table_style, self.default) if table_style else None
+        exact = xml.encode("utf-8", "surrogatepass")
+        key = (*_row_key(exact), width, table_style)
+        found = self.zeroed_boxes.get(key)
+        if found is not None:
+            box, mask, markup = found
+            if int.from_bytes(exact.translate(None, _NOT_DIGIT), "big") & mask == markup:
+                return box
+        box = _quick_paragraph(xml, self.styles, self.default, width, in_table)
+        _remember(self.zeroed_boxes, key, (box, *_markup_mask(exact)))
+        return box
 
     def row(self, xml: str, grid: tuple[float, ...], table_style: str,
             margins: tuple[float, float, float, float] = _NO_MARGINS,
@@ -507,19 +594,25 @@ class _Layout:
         (top, bottom, left, right); a row of a `borderless` table whose cells draw no border
         of their own takes no room for one."""
         table = self.table(grid, table_style, margins, borderless)
+        return self.table_row(xml, table, grid, table_style, margins, borderless)
+
+    def table_row(self, xml: str, table: int, grid: tuple[float, ...], table_style: str,
+                  margins: tuple[float, float, float, float], borderless: bool
+                  ) -> _Row:  # fmt: skip
+        """`row`, in the kind of table numbered `table` (`table`)."""
         exact = xml.encode("utf-8", "surrogatepass")
         key = (*_row_key(exact), table)
         found = self.remembered_row(key, exact)
         if found is None:
             found = self.measure_row(xml, grid, table_style, margins, borderless)
-            _remember(self.rows, key, (found, hash(exact), *_markup_mask(exact)))
+            _remember(self.rows, key, (found, *_markup_mask(exact)))
         return found
 
     def remembered_row(self, key: tuple[int, int, int], exact: bytes) -> _Row | None:
         """The row remembered under `key` (its XML with the digits read as 0, see `_key`), if
-        it was remembered for `exact` (UTF-8) or for a row whose markup holds the same digits:
-        one whose text differs in its digits alone. (The markup's digits are read only for a
-        row whose digits differ: a row that comes back as it was is told by its hash.)
+        it was remembered for a row whose markup holds the same digits as `exact` (UTF-8):
+        one whose text differs in its digits alone, or not at all. (A row that comes back as
+        it was is mostly found before, by its text: `table_rows`.)
 
         The two rows are the same but for their digits (the same `_key`), so their digits
         are as many and in the same places, in their markup or in their text alike: the
@@ -529,9 +622,7 @@ class _Layout:
         found = self.rows.get(key)
         if found is None:
             return None
-        row, exact_hash, mask, markup = found
-        if hash(exact) == exact_hash:
-            return row
+        row, mask, markup = found
         if int.from_bytes(exact.translate(None, _NOT_DIGIT), "big") & mask == markup:
             return row
         return None
@@ -573,7 +664,8 @@ class _Layout:
             key = (hash(text), len(text), table)
             found = exact_of(key)
             if found is None:
-                found = self.row(text + "</w:tr>", grid, table_style, margins, borderless)
+                found = self.table_row(text + "</w:tr>", table, grid, table_style, margins,
+                                       borderless)  # fmt: skip
                 _remember(self.exact_rows, key, found)
             rows.append(found)
         return rows
@@ -685,14 +777,15 @@ def _row_key(exact: bytes) -> tuple[int, int]:
     return hash(same), len(same)
 
 
-_NOT_DIGIT_OR_TAG = bytes(sorted(set(range(256)) - set(b"0123456789<>")))
+_NOT_DIGIT_OR_TAG = bytes(sorted(set(range(256)) - set(b"0123456789<>&")))
 _TEXT_DIGITS = re.compile(rb">[0-9]+")
 
 
 def _markup_digits(xml: bytes) -> int:
     """A hash of the digits inside the tags of `xml` (UTF-8), in order and told apart by tag:
-    with all but the digits and the angle brackets dropped (both steps in C), the digits of the
-    text are those that follow a ">", and go."""
+    with all but the digits, the angle brackets and "&" dropped (both steps in C), the digits of
+    the text are those that follow a ">", and go. Digits after an "&" in a text stay: those of
+    a character reference (`&#34;`, `&#39;`) say which character it is."""
     return hash(_TEXT_DIGITS.sub(b">", xml.translate(None, _NOT_DIGIT_OR_TAG)))
 
 
@@ -708,7 +801,7 @@ def _markup_mask(xml: bytes) -> tuple[int, int]:
     skeleton = xml.translate(None, _NOT_DIGIT_OR_TAG)
     # the digits of the text (a run right after a ">") made zero bytes, the others 0xFF
     marked = _TEXT_DIGITS.sub(lambda m: b">" + bytes(len(m.group()) - 1), skeleton)
-    mask = int.from_bytes(marked.translate(_DIGIT_MASK, b"<>"), "big")
+    mask = int.from_bytes(marked.translate(_DIGIT_MASK, b"<>&"), "big")
     return mask, int.from_bytes(xml.translate(None, _NOT_DIGIT), "big") & mask
 
 
@@ -914,8 +1007,8 @@ def estimate_pages(document_xml: bytes | str, styles_xml: bytes) -> int:
     # the body, xml[start:end], is read where it is, not copied
     start += len("<w:body>")
     layout = _layout(styles_xml)
-    sections = _spans(xml, _SECTION, "<w:sectPr", start, end)
-    width, height = _page_area(xml[sections[-1][0].start() : sections[-1][1]] if sections else "")
+    section = _last_section(xml, start, end)
+    width, height = _page_area(xml[section[0] : section[1]] if section else "")
     # A paragraph that starts a new page starts a part laid out on its own; parts repeat
     # from document to document (the Terms and Conditions, the information page), so each
     # distinct part is counted once. As tables are (`_items`), a part is remembered only once
@@ -937,6 +1030,31 @@ def estimate_pages(document_xml: bytes | str, styles_xml: bytes) -> int:
             _remember(layout.parts, key, count)
         total += count
     return max(total, 1)
+
+
+def _last_section(xml: str, pos: int, endpos: int) -> tuple[int, int] | None:
+    """Where the last element of `_spans(xml, _SECTION, "<w:sectPr", pos, endpos)` starts and
+    ends, or None for none: found from the end of the body (the section properties close the
+    body; a forward scan would read the whole document for them).
+
+    The last opening with a closing tag after it starts that element unless an element that
+    starts before it runs over it, which it cannot when a closing tag lies between it and the
+    opening before it (every element before it ends by that closing tag); else (never in a
+    well-formed document: `<w:sectPr>` does not nest) the elements are found forward."""
+    at = xml.rfind("<w:sectPr", pos, endpos)
+    while at >= 0:
+        if _SECTION.match(xml, at, endpos) is not None:
+            close = xml.find("</w:sectPr>", at + len("<w:sectPr"), endpos)
+            if close >= 0:
+                break
+        at = xml.rfind("<w:sectPr", pos, at + len("<w:sectPr") - 1)  # the one before
+    if at < 0:
+        return None
+    before = xml.rfind("<w:sectPr", pos, at + len("<w:sectPr") - 1)
+    if before >= 0 and xml.rfind("</w:sectPr>", before, at) < 0:
+        sections = _spans(xml, _SECTION, "<w:sectPr", pos, endpos)
+        return (sections[-1][0].start(), sections[-1][1]) if sections else None
+    return at, close + len("</w:sectPr>")
 
 
 _SHAPE_END = 48
@@ -999,7 +1117,41 @@ flows a few hundred of them, each read many times."""
 
 def _blocks(body: str, pos: int = 0, endpos: int | None = None) -> list[str]:
     """`_elements(body[pos:endpos], _BLOCK)`: the paragraphs and tables of a body, read where
-    they are (the body is not copied)."""
+    they are (the body is not copied).
+
+    A run of paragraphs up to the next table is cut at its closing tags in one `str.split`
+    (a paragraph ends at the first `</w:p>` after its opening tag): each piece that opens with
+    a paragraph's opening tag is that paragraph, as `_spans` finds it, without a regular
+    expression and four calls for each. At a table, or at the first piece that is anything
+    else (text between paragraphs, an empty paragraph, the section's properties at the end),
+    the rest is read by `_spans` from there, where its scan would be."""
+    stop = len(body) if endpos is None else endpos
+    blocks: list[str] = []
+    at = pos
+    while at < stop:
+        table = body.find("<w:tbl>", at, stop)
+        run_end = stop if table < 0 else table
+        pieces = body[at:run_end].split("</w:p>")
+        for piece in pieces[:-1]:
+            if not piece.startswith("<w:p>"):
+                opening = _PARA.match(piece) if piece.startswith("<w:p ") else None
+                if opening is None or opening.lastgroup != "p":
+                    return blocks + _blocks_found(body, at, stop)
+            blocks.append(piece + "</w:p>")
+            at += len(piece) + len("</w:p>")
+        if at != table:  # the run does not end where the table starts
+            return blocks + _blocks_found(body, at, stop)
+        end = body.find("</w:tbl>", table + len("<w:tbl>"), stop)  # a table
+        if end < 0:
+            return blocks + _blocks_found(body, at, stop)
+        end += len("</w:tbl>")
+        blocks.append(body[table:end])
+        at = end
+    return blocks
+
+
+def _blocks_found(body: str, pos: int, endpos: int) -> list[str]:
+    """The blocks `_spans` finds in `body[pos:endpos]`."""
     return [body[m.start() : end] for m, end in _spans(body, _BLOCK, "<w:", pos, endpos)]
 
 
