@@ -225,3 +225,14 @@ def test_a_note_printed_for_several_lines_is_recorded_once_with_its_lines_in_ord
         ("N-2", "notes", ()),
         ("N-1", "notes", ("004",)),
     ]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['a"b\\\n\u00e9', [1, "x", {"a": [None, True, 1.5]}], {"k": "v", "n": []}, 3, None, [], {}],
+)
+def test_a_value_is_written_as_json_dumps_writes_it(value: object) -> None:
+    """`_value`, with its encoder made once, writes a value as `json.dumps` does."""
+    from loagen.manifest import _value
+
+    assert _value(value) == json.dumps(value, ensure_ascii=False, separators=(",", ":"))
