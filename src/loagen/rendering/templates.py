@@ -461,8 +461,9 @@ def compile_template(
 
 # -- the renderer ------------------------------------------------------------------------------------
 
-ENCODE_PIECE = 4096
-"""Characters `utf8` encodes at a time."""
+ENCODE_PIECE = 16384
+"""Characters `utf8` encodes at a time (fewer, longer pieces cost less than many short ones; the
+one holding a character outside ASCII is encoded the slow way, so not much longer)."""
 
 
 def utf8(declaration: str, text: str, edits: Sequence[Edit] = ()) -> bytes:
