@@ -366,12 +366,33 @@ def test_case_file_bytes_are_checked_against_their_hash_every_time_they_could_di
 
     data = b'{"case": 1}\n'
     sha = hashlib.sha256(data).hexdigest()
-    embedded._check("a.json", sha, data)
-    assert embedded._CHECKED[sha] is data
-    embedded._check("a.json", sha, data)
+    assert embedded._check("a.json", sha, data) == data
+    assert embedded._CHECKED[sha][0] is data
+    assert embedded._check("a.json", sha, data) == data
     forged = bytearray(data)
     forged[2] = ord("C")
     with pytest.raises(ValueError, match="case file b.json are not those it was loaded from"):
         embedded._check("b.json", sha, bytes(forged))
     with pytest.raises(ValueError, match="case file c.json"):
         embedded._check("c.json", hashlib.sha256(b"other").hexdigest(), data)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b'{"a": "x & <y> z"}\n', b'{"a": "line\r\nbreak"}', '{"a": "caf\u00e9"}'.encode(), b"{\x01}"],
+)
+def test_a_case_file_is_written_as_it_was_the_first_time_it_was_checked(data: bytes) -> None:
+    """The text of a case file remembered from its first record (escaped, or None for the
+    files lxml writes) is what it is worked out to be, the first time and after."""
+    import hashlib
+
+    from loagen.rendering import embedded
+
+    sha = hashlib.sha256(data).hexdigest()
+    embedded._CHECKED.pop(sha, None)
+    plain = data.isascii() and b"\r" not in data and b"\x01" not in data
+    expected = embedded._escaped(data) if plain else None
+    assert embedded._check("a.json", sha, data) == expected
+    assert embedded._check("a.json", sha, data) == expected
+    files = [("a.json", sha, data)]
+    assert embedded.build_record(b"{}", files) == embedded._record(b"{}", files)

@@ -198,3 +198,41 @@ def test_a_broken_manifest_means_rebuild_not_a_traceback(tmp_path: Path) -> None
     assert again.ok
     assert len(again.built) == 3 and len(again.skipped) == len(first.built) - 3
     assert all(read_manifest(m) is not None for m in sorted(out.glob("*.manifest.json")))
+
+
+def test_a_note_printed_for_several_lines_is_recorded_once_with_its_lines_in_order() -> None:
+    """`printed_notes`: a note once for each placement, its lines in the order first met,
+    each once, whichever of its selections names them."""
+    from loagen.pipeline import printed_notes
+    from loagen.policy.selection import SelectedNote, Selection
+
+    def note(note_id: str, placement: str, lines: tuple[str, ...]) -> SelectedNote:
+        return SelectedNote(
+            id=note_id, version="1", title="T", body="B", placement=placement, lines=lines,
+            sha256="ab" * 32,
+        )  # fmt: skip
+
+    selection = Selection(
+        notes=(
+            note("N-1", "line", ("003", "001")),
+            note("N-2", "notes", ()),
+            note("N-1", "line", ("001", "002", "003")),
+            note("N-1", "notes", ("004",)),
+        )
+    )
+    assert [(n.id, n.placement, n.lines) for n in printed_notes(selection)] == [
+        ("N-1", "line", ("003", "001", "002")),
+        ("N-2", "notes", ()),
+        ("N-1", "notes", ("004",)),
+    ]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['a"b\\\n\u00e9', [1, "x", {"a": [None, True, 1.5]}], {"k": "v", "n": []}, 3, None, [], {}],
+)
+def test_a_value_is_written_as_json_dumps_writes_it(value: object) -> None:
+    """`_value`, with its encoder made once, writes a value as `json.dumps` does."""
+    from loagen.manifest import _value
+
+    assert _value(value) == json.dumps(value, ensure_ascii=False, separators=(",", ":"))

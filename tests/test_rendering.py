@@ -625,6 +625,29 @@ def test_outputs_are_escaped_as_markupsafe_escapes_them() -> None:
         template.render(a="x", b="y")  # StrictUndefined still refuses a missing value
 
 
+@pytest.mark.parametrize(
+    "value",
+    ["a < b & 'c'", "bell\x07", "", Markup("<w:br/>\x01"), 12, Decimal("1.50"), _Html(), None],
+)
+def test_an_output_prints_what_finalize_then_escape_print(value: object) -> None:
+    """`_output`, the one call a `{{ }}` output makes, is `_escape_output(_finalize(value))`."""
+    assert templates._output(value) == templates._escape_output(templates._finalize(value))
+
+
+def test_outputs_are_one_call_and_a_template_without_it_fails() -> None:
+    """The generated code calls `output__` for each output (finalized and escaped), and only
+    the templates `_with_output_escape` prepared have that name: another fails on its first
+    output instead of printing a value unfinalized. An output under `{% autoescape %}` is
+    written as Jinja writes it, and still finalized."""
+    env = templates.make_environment()
+    source = "{{ a }}|{{ b.x }}{% autoescape false %}|{{ a }}{% endautoescape %}"
+    assert "output__(" in env.compile(source, raw=True)
+    template = templates._with_output_escape(env.from_string(source))
+    assert template.render(a="<\x07>", b={"x": Markup("<w:br/>")}) == "&lt;&gt;|<w:br/>|<>"
+    with pytest.raises(NameError):
+        env.from_string("{{ a }}").render(a="x")
+
+
 def test_remembered_amounts_and_values_are_those_of_their_own_text() -> None:
     """`money` remembers an amount by its exact text: a negative zero, or the same value
     written with more places, is worked out on its own and reads as `wording.money` reads it."""

@@ -23,7 +23,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from json.encoder import encode_basestring
+from json.encoder import c_make_encoder, encode_basestring
 from pathlib import Path
 from typing import Any
 
@@ -197,8 +197,7 @@ class Manifest:
 
     def to_json(self) -> bytes:
         """The manifest as JSON, one top-level key a line, ending with its checksum."""
-        value = _VALUE_JSON.encode
-        body = ",\n".join(f"  {_string(k)}: {value(v)}" for k, v in self._content().items())
+        body = ",\n".join(f"  {_string(k)}: {_value(v)}" for k, v in self._content().items())
         checksum = hashlib.sha256(body.encode()).hexdigest()[:32]
         return ("{\n" + body + f',\n  "checksum": "{checksum}"\n}}\n').encode()
 
@@ -268,6 +267,27 @@ _VALUE_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 (`json.dumps` with any option makes an encoder at each call)."""
 _string = encode_basestring
 """A key as a JSON string (its keys are ASCII: as `json.dumps` writes them)."""
+_ENCODE = (
+    None
+    if c_make_encoder is None
+    else c_make_encoder(
+        None, _VALUE_JSON.default, encode_basestring, None, ":", ",", False, False, True
+    )
+)
+"""The C encoder `_VALUE_JSON.encode` makes afresh for each list or dictionary it writes,
+made once (its arguments are `_VALUE_JSON`'s options: no indent, separators "," and ":",
+keys unsorted, none skipped, NaN allowed; without the check for a value that contains
+itself, which a manifest, built here of new lists and dictionaries, never does)."""
+
+
+def _value(value: Any) -> str:
+    """`_VALUE_JSON.encode(value)`: a string written directly, a list or dictionary by
+    `_ENCODE`, anything else (a number, true, false, null) by the encoder."""
+    if type(value) is str:
+        return encode_basestring(value)
+    if _ENCODE is not None and type(value) in (list, dict):
+        return "".join(_ENCODE(value, 0))
+    return _VALUE_JSON.encode(value)
 
 
 def _grouped(findings: tuple[RecordedFinding, ...]) -> list[list[Any]]:

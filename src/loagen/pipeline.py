@@ -117,14 +117,17 @@ def selection_digest(selection: Selection) -> str:
 
 def printed_notes(selection: Selection) -> tuple[PrintedNote, ...]:
     """The notes of a selection as a manifest records them: a line note once, with its lines."""
-    out: dict[tuple[str, str], list[str]] = {}
+    # each note's lines as the keys of a dict: in the order first seen, each once (a list
+    # searched for every line would take time growing with the square of the lines)
+    out: dict[tuple[str, str], dict[str, None]] = {}
     order: list[tuple[str, str, str, str]] = []
     for note in selection.notes:
         key = (note.id, note.placement)
-        if key not in out:
-            out[key] = []
+        lines = out.get(key)
+        if lines is None:
+            lines = out[key] = {}
             order.append((note.id, note.version, note.placement, note.sha256))
-        out[key].extend(n for n in note.lines if n not in out[key])
+        lines.update(dict.fromkeys(note.lines))
     return tuple(
         PrintedNote(i, v, p, tuple(out[(i, p)]), sha[:NOTE_HASH_LENGTH]) for i, v, p, sha in order
     )
@@ -327,7 +330,8 @@ class Pipeline:
             manifest,
             docx_sha256="",
             note_history=(),
-            notes=tuple(dataclasses.replace(n, sha256="") for n in manifest.notes),
+            # made directly, without their hashes (`dataclasses.replace` looks at every field)
+            notes=tuple(PrintedNote(n.id, n.version, n.placement, n.lines) for n in manifest.notes),
             dependencies=dataclasses.replace(
                 deps,
                 inputs=tuple(Input(f.path.name, f.sha256) for f in files),

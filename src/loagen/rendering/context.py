@@ -158,8 +158,10 @@ def _row(change: LineChange, amended: bool, selection: Selection, ids: StyleIds)
     quantity_, unit_cost, total, source_code, months, assistance, release, delivery = shown
 
     notes = "".join(
-        str(markdown_to_wordml(n.body, in_table=True, ids=ids))
-        for n in selection.for_line(line.number)
+        [
+            markdown_to_wordml(n.body, in_table=True, ids=ids)
+            for n in selection.for_line(line.number)
+        ]
     )
     if not notes:
         notes = f'<w:p><w:pPr><w:pStyle w:val="{ids.line_note}"/></w:pPr></w:p>'

@@ -99,34 +99,41 @@ def _ascii_record(manifest: bytes, files: Sequence[tuple[str, str, bytes]]) -> b
         return None
     out = [_RECORD_START, _escaped(manifest), b"</manifest>\n"]
     for name, sha256, data in files:
-        _check(name, sha256, data)
+        text = _check(name, sha256, data)
         raw = name.encode("utf-8", "surrogatepass")
-        if not raw or raw.translate(None, _PLAIN_NAME) or not data.isascii() or b"\r" in data:
-            return None
-        if data.translate(None, _ASCII_XML):
+        if not raw or raw.translate(None, _PLAIN_NAME) or text is None:
             return None
         out += (b'<case name="', raw, b'" sha256="', sha256.encode(), b'" encoding="text">')
-        out += (_escaped(data), b"</case>\n")
+        out += (text, b"</case>\n")
     out.append(b"</build>")
     return b"".join(out)
 
 
-_CHECKED: dict[str, bytes] = {}
-"""Case file bytes whose sha256 was checked, by that sha256: the files of a chain come back on
-every document of it (the pipeline keeps them loaded), and hashing them again is a tenth of a
-record's cost. A bytes object cannot change, so the very object checked before needs no second
-look; any other is hashed."""
+_CHECKED: dict[str, tuple[bytes, bytes | None]] = {}
+"""Case file bytes whose sha256 was checked, by that sha256, with their text as
+`_ascii_record` writes it (None: `_record` writes it): the files of a chain come back on every
+document of it (the pipeline keeps them loaded), and hashing them and looking at each of their
+bytes again would be a third of a record's cost. A bytes object cannot change, so the very
+object checked before needs no second look; any other is hashed."""
 CHECKED_SIZE = 64
 
 
-def _check(name: str, sha256: str, data: bytes) -> None:
-    if _CHECKED.get(sha256) is data:
-        return
+def _check(name: str, sha256: str, data: bytes) -> bytes | None:
+    """Check that `data` has the `sha256` it was loaded with (raise ValueError if not), and
+    give its text as `_ascii_record` writes it (escaped as lxml escapes it), or None when
+    it is not ASCII text XML can hold without a carriage return."""
+    found = _CHECKED.get(sha256)
+    if found is not None and found[0] is data:
+        return found[1]
     if hashlib.sha256(data).hexdigest() != sha256:
         raise ValueError(f"the bytes of case file {name} are not those it was loaded from")
+    text = None
+    if data.isascii() and b"\r" not in data and not data.translate(None, _ASCII_XML):
+        text = _escaped(data)
     if len(_CHECKED) >= CHECKED_SIZE:
         _CHECKED.clear()
-    _CHECKED[sha256] = data
+    _CHECKED[sha256] = (data, text)
+    return text
 
 
 def _escaped(data: bytes) -> bytes:

@@ -24,31 +24,40 @@ _LEVEL = 1  # fast; rendered parts compress to about a fifth of their size even 
 
 
 def deflate(data: bytes) -> Entry:
-    comp = zlib.compressobj(_LEVEL, zlib.DEFLATED, -15)
-    packed = comp.compress(data) + comp.flush()
-    return Entry(zlib.crc32(data), len(data), packed)
+    """`data` as a raw deflate stream at `_LEVEL`, in one call (the same stream a compressor
+    object gives, fed `data` and flushed)."""
+    return Entry(zlib.crc32(data), len(data), zlib.compress(data, _LEVEL, -15))
+
+
+_LOCAL = struct.Struct("<IHHHHHIIIHH")
+"""A local file header (before each part's name and data)."""
+_CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
+"""A central directory record (before each part's name, at the end of the archive)."""
 
 
 def zip_entries(entries: list[tuple[str, Entry]]) -> bytes:
-    """A ZIP archive with fixed timestamps and the given order: same entries, same bytes."""
-    out = bytearray()
-    central = bytearray()
+    """A ZIP archive with fixed timestamps and the given order: same entries, same bytes.
+    (Its pieces are joined once, at the end: each part's data is copied once.)"""
+    pieces: list[bytes] = []
+    central: list[bytes] = []
+    offset = 0
     for name, entry in entries:
         raw_name = name.encode()
-        offset = len(out)
-        out += struct.pack(
-            "<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, _FIXED_TIME, _FIXED_DATE,
+        header = _LOCAL.pack(
+            0x04034B50, 20, 0, 8, _FIXED_TIME, _FIXED_DATE,
             entry.crc, len(entry.data), entry.size, len(raw_name), 0,
         )  # fmt: skip
-        out += raw_name + entry.data
-        central += struct.pack(
-            "<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, _FIXED_TIME, _FIXED_DATE,
-            entry.crc, len(entry.data), entry.size, len(raw_name), 0, 0, 0, 0, 0, offset,
+        pieces += (header, raw_name, entry.data)
+        central += (
+            _CENTRAL.pack(
+                0x02014B50, 20, 20, 0, 8, _FIXED_TIME, _FIXED_DATE,
+                entry.crc, len(entry.data), entry.size, len(raw_name), 0, 0, 0, 0, 0, offset,
+            ),
+            raw_name,
         )  # fmt: skip
-        central += raw_name
-    start = len(out)
-    out += central
-    out += struct.pack(
-        "<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(central), start, 0
+        offset += len(header) + len(raw_name) + len(entry.data)
+    directory = b"".join(central)
+    end = struct.pack(
+        "<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(directory), offset, 0
     )
-    return bytes(out)
+    return b"".join((*pieces, directory, end))

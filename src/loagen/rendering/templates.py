@@ -115,13 +115,66 @@ def _escape_output(value: Any) -> str:
     return escape(value)
 
 
+def _output(value: Any) -> str:
+    """`_escape_output(_finalize(value))`: what a `{{ }}` output prints, in one call (see
+    `_OutputCodeGenerator`). A plain string and Markup, nearly every value a document prints,
+    take the steps of those two functions written out; anything else goes through both."""
+    kind = type(value)
+    if kind is str:
+        if len(value) > VALUE_LIMIT:
+            raise LimitError(f"a value of more than {VALUE_LIMIT:,} characters would be printed")
+        return _escape_inner(value if value.isprintable() else NOT_XML_CHARS.sub("", value))
+    if kind is Markup:
+        if len(value) > VALUE_LIMIT:
+            raise LimitError(f"a value of more than {VALUE_LIMIT:,} characters would be printed")
+        return value
+    return _escape_output(_finalize(value))
+
+
+OUTPUT_NAME = "output__"
+"""The name a template's generated code calls `_output` by (bound in its own namespace by
+`_with_output_escape`; no name a template writes is looked up there)."""
+
+
+class _OutputCodeGenerator(LimitedSandbox.code_generator_class):  # type: ignore[misc,valid-type]
+    """Jinja's code generator, writing each `{{ }}` output as one call, `output__(value)`,
+    where Jinja writes `escape(environment.finalize(value))` (two calls and an attribute
+    lookup, some 550 times a document). Only for that exact shape: autoescape on, not
+    switched inside the template, the environment's `finalize` taking the value alone;
+    anything else is written as Jinja writes it. `output__` is bound in the template's
+    namespace when it is loaded (`_with_output_escape`): a template loaded without it
+    fails on its first output, it never prints a value unfinalized."""
+
+    def _fused(self, frame: Any, finalize: Any) -> bool:
+        return (
+            not frame.eval_ctx.volatile
+            and frame.eval_ctx.autoescape
+            and finalize.src == "environment.finalize("
+        )
+
+    def _output_child_pre(self, node: Any, frame: Any, finalize: Any) -> None:
+        if self._fused(frame, finalize):
+            self.write(f"{OUTPUT_NAME}(")
+        else:
+            super()._output_child_pre(node, frame, finalize)
+
+    def _output_child_post(self, node: Any, frame: Any, finalize: Any) -> None:
+        if self._fused(frame, finalize):
+            self.write(")")
+        else:
+            super()._output_child_post(node, frame, finalize)
+
+
 def _with_output_escape(template: Template) -> Template:
-    """`template` with its `{{ }}` outputs escaped by `_escape_output`. Jinja's generated code
-    calls the name `escape` (markupsafe's, imported into the compiled template's own
-    namespace) around every output when autoescape is on; that name is bound to
-    `_escape_output` in this template's namespace, and nowhere else. Should a Jinja version
-    name it otherwise, the template is left as compiled (the same output, the slower way)."""
+    """`template` with its `{{ }}` outputs printed by `_output` (finalized and escaped, see
+    `_OutputCodeGenerator`), and escaped by `_escape_output` where Jinja's own code escapes
+    them: Jinja's generated code calls the name `escape` (markupsafe's, imported into the
+    compiled template's own namespace) around an output when autoescape is switched inside
+    the template; that name is bound to `_escape_output` in this template's namespace, and
+    nowhere else. Should a Jinja version name it otherwise, it is left as it is (the same
+    output, the slower way)."""
     namespace = template.root_render_func.__globals__
+    namespace[OUTPUT_NAME] = _output
     if namespace.get("escape") is escape:
         namespace["escape"] = _escape_output
     return template
@@ -135,6 +188,7 @@ def make_environment() -> LimitedSandbox:
         keep_trailing_newline=True,
         finalize=_finalize,
     )
+    env.code_generator_class = _OutputCodeGenerator
     env.filters["date"] = lambda d: spell_date(d) if isinstance(d, date) else d
     env.filters["money"] = lambda v: money(Decimal(v))
     return env
@@ -407,8 +461,9 @@ def compile_template(
 
 # -- the renderer ------------------------------------------------------------------------------------
 
-ENCODE_PIECE = 4096
-"""Characters `utf8` encodes at a time."""
+ENCODE_PIECE = 16384
+"""Characters `utf8` encodes at a time (fewer, longer pieces cost less than many short ones; the
+one holding a character outside ASCII is encoded the slow way, so not much longer)."""
 
 
 def utf8(declaration: str, text: str, edits: Sequence[Edit] = ()) -> bytes:
