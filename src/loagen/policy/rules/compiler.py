@@ -403,7 +403,21 @@ def _failed(leaf: Leaf, rule: Rule, exc: Exception) -> RuleError:
     )
 
 
-def _decide(tree: Any, n: dict[str, Any], decided: bool, rule: Rule) -> tuple[bool, Any]:
+_UNKNOWN = object()
+"""The lines of a part decided for its truth alone (see `_decide`): not worked out."""
+
+
+def _decide(
+    tree: Any, n: dict[str, Any], decided: bool, rule: Rule, wanted: bool = True
+) -> tuple[bool, Any]:
+    """The truth of `tree` and the lines it names (None: none). Without `wanted`, the caller
+    needs the truth alone: a true `or` stops at its first true part and names `_UNKNOWN` lines
+    instead of the lines of all its true parts. A part of an `and` whose lines a later part
+    replaces is decided so (the lines an `and` names are those of its last part naming some),
+    and decided again, with its lines, only when no later part names lines after all. Deciding
+    again gives the same truth (rules read only the document's names), and nothing the first
+    way leaves out can raise: the parts after an `or`'s first true part cannot change the
+    outcome, so their errors are not raised in either way."""
     if isinstance(tree, Leaf):
         try:
             value = tree.run(n)
@@ -414,20 +428,35 @@ def _decide(tree: Any, n: dict[str, Any], decided: bool, rule: Rule) -> tuple[bo
             raise _failed(tree, rule, exc) from exc
     if tree.op == "and":
         named = None
+        unknown: list[Any] = []  # the parts after `named` whose lines were not worked out
+        last = tree.parts[-1]
         for part in tree.parts:
-            truth, lines = _decide(part, n, decided, rule)
+            truth, lines = _decide(part, n, decided, rule, wanted and part is last)
             if not truth:
                 return False, None
-            if lines is not None:
+            if lines is _UNKNOWN:
+                unknown.append(part)
+            elif lines is not None:
                 named = lines
+                unknown.clear()
+        if not unknown:
+            return True, named
+        if not wanted:
+            return True, _UNKNOWN
+        for part in reversed(unknown):
+            _, lines = _decide(part, n, decided, rule)
+            if lines is not None:
+                return True, lines
         return True, named
     # The lines of the true parts, one after the other (a line named by two parts is there
     # twice): what is read of them is the set of their numbers (`_numbers`), so they are not
     # made unique here, line by line, for every `or`.
     known, truth, union = decided, False, []
     for part in tree.parts:
-        t, lines = _decide(part, n, known, rule)
+        t, lines = _decide(part, n, known, rule, wanted)
         if t:
+            if not wanted:
+                return True, _UNKNOWN
             truth = known = True
             if lines:
                 union.extend(lines)
