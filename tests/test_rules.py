@@ -308,6 +308,58 @@ def test_a_line_note_reads_its_line_directly_once_it_holds_a_line():
         body.render({**names, "line": {"number": "001", "kind": "materiel", "eda": None}})
 
 
+def test_a_text_reading_only_fields_of_its_line_is_kept_by_their_values():
+    """A line note's title ("Line Item {{ line.number }} Description") is filled once per
+    value of the fields it reads: two lines that differ in any field it reads get their own
+    text, and a text that reads anything else is filled every time."""
+    from loagen.policy.rules import compile_body
+    from loagen.policy.rules.compiler import BODY_LIMIT, _finalize
+    from loagen.policy.rules.sandbox import LOOP_GUARD, loop_guard
+
+    body = compile_body(
+        "Line {{ line.number }}{{ ' (' ~ line.months ~ ')' if line.months else '' }}"
+        "{% if line.kind == 'training' %} training{% endif %}",
+        level="line",
+    )
+    assert body.line_fields == ("kind", "months", "number")
+    names = {**rule_names(document(example("BN-D-QAA/basic"))), LOOP_GUARD: loop_guard()}
+    line = names["lines"][0]
+    variants = [
+        line,
+        line.model_copy(update={"kind": "training"}),
+        line.model_copy(update={"months": "1-2"}),
+        line.model_copy(update={"months": None}),
+        line.model_copy(update={"number": "099"}),
+        line.model_copy(update={"description": "other"}),  # (not read: the same text)
+    ]
+    for _ in range(2):  # filled, then kept
+        for each in variants:
+            scope = {**names, "line": each}
+            assert body.render(scope) == body.function(scope, _finalize, BODY_LIMIT)
+    assert len({body.render({**names, "line": each}) for each in variants}) == 5
+    assert len(body._kept) == 5
+
+    flag = compile_body("{{ line.number }} {{ line.major_defense_equipment }}", level="line")
+    assert flag.line_fields == ("major_defense_equipment", "number")
+    for value in (True, False):  # (not text: filled every time, never kept)
+        scope = {**names, "line": line.model_copy(update={"major_defense_equipment": value})}
+        assert flag.render(scope) == f"{line.number} {value}"
+    assert flag._kept == {}
+
+    for text in (
+        "{{ line.number }} {{ party }}",
+        "{{ sentence(line.number) }}",
+        "{{ line.number | upper }}",
+        "{{ line.eda.kind if line.eda else '' }}",
+        "{% for n in note_lines %}{{ line.number }}{% endfor %}",
+        "{% set x = line.number %}{{ x }}",
+        "{{ line }}",
+        "plain text",
+    ):
+        assert compile_body(text, level="line").line_fields == (), text
+    assert compile_body("{{ note_lines }}", level="case").line_fields == ()
+
+
 def test_only_allowed_fields_of_a_typed_name_are_read_directly():
     from jinja2 import nodes
 
