@@ -583,3 +583,15 @@ def test_decide_raises_when_an_or_part_that_matters_fails():
     rule = compile_rule('(case.fund_source.program == "x" or is_fms) and is_fms')
     with pytest.raises(RuleError, match="rule failed on this case at case.fund_source.program"):
         decide(rule, names)
+
+
+def test_the_lines_a_rule_names_are_in_document_order_deleted_lines_last():
+    from loagen.policy.rules.compiler import _numbers
+
+    names = rule_names(document(*amendment_chain()))
+    lines = list(names["lines"])
+    order = [ln.number for ln in lines]
+    deleted = lines[0].model_copy(update={"number": "099"})  # (not a line of this document)
+    assert _numbers([*reversed(lines), lines[0]], names) == tuple(order)
+    assert _numbers([deleted, *reversed(lines)], names) == (*order, "099")
+    assert _numbers([lines[-1], deleted, lines[0]], names) == (order[0], order[-1], "099")

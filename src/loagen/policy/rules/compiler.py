@@ -508,7 +508,13 @@ def _numbers(lines: Any, n: dict[str, Any]) -> tuple[str, ...]:
     if not lines:
         return ()
     order = _order(n["lines"])
-    return tuple(sorted({ln.number for ln in lines}, key=lambda x: order.get(x, len(order))))
+    numbers = set(map(_NUMBER, lines))
+    if numbers <= order.keys():  # (most often: no deleted line, whose number sorts last)
+        return tuple(sorted(numbers, key=order.__getitem__))
+    return tuple(sorted(numbers, key=lambda x: order.get(x, len(order))))
+
+
+_NUMBER = attrgetter("number")
 
 
 _last_order: tuple[Any, dict[str, int]] = ((), {})
