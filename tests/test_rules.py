@@ -308,6 +308,58 @@ def test_a_line_note_reads_its_line_directly_once_it_holds_a_line():
         body.render({**names, "line": {"number": "001", "kind": "materiel", "eda": None}})
 
 
+def test_a_text_reading_only_fields_of_its_line_is_kept_by_their_values():
+    """A line note's title ("Line Item {{ line.number }} Description") is filled once per
+    value of the fields it reads: two lines that differ in any field it reads get their own
+    text, and a text that reads anything else is filled every time."""
+    from loagen.policy.rules import compile_body
+    from loagen.policy.rules.compiler import BODY_LIMIT, _finalize
+    from loagen.policy.rules.sandbox import LOOP_GUARD, loop_guard
+
+    body = compile_body(
+        "Line {{ line.number }}{{ ' (' ~ line.months ~ ')' if line.months else '' }}"
+        "{% if line.kind == 'training' %} training{% endif %}",
+        level="line",
+    )
+    assert body.line_fields == ("kind", "months", "number")
+    names = {**rule_names(document(example("BN-D-QAA/basic"))), LOOP_GUARD: loop_guard()}
+    line = names["lines"][0]
+    variants = [
+        line,
+        line.model_copy(update={"kind": "training"}),
+        line.model_copy(update={"months": "1-2"}),
+        line.model_copy(update={"months": None}),
+        line.model_copy(update={"number": "099"}),
+        line.model_copy(update={"description": "other"}),  # (not read: the same text)
+    ]
+    for _ in range(2):  # filled, then kept
+        for each in variants:
+            scope = {**names, "line": each}
+            assert body.render(scope) == body.function(scope, _finalize, BODY_LIMIT)
+    assert len({body.render({**names, "line": each}) for each in variants}) == 5
+    assert len(body._kept) == 5
+
+    flag = compile_body("{{ line.number }} {{ line.major_defense_equipment }}", level="line")
+    assert flag.line_fields == ("major_defense_equipment", "number")
+    for value in (True, False):  # (not text: filled every time, never kept)
+        scope = {**names, "line": line.model_copy(update={"major_defense_equipment": value})}
+        assert flag.render(scope) == f"{line.number} {value}"
+    assert flag._kept == {}
+
+    for text in (
+        "{{ line.number }} {{ party }}",
+        "{{ sentence(line.number) }}",
+        "{{ line.number | upper }}",
+        "{{ line.eda.kind if line.eda else '' }}",
+        "{% for n in note_lines %}{{ line.number }}{% endfor %}",
+        "{% set x = line.number %}{{ x }}",
+        "{{ line }}",
+        "plain text",
+    ):
+        assert compile_body(text, level="line").line_fields == (), text
+    assert compile_body("{{ note_lines }}", level="case").line_fields == ()
+
+
 def test_only_allowed_fields_of_a_typed_name_are_read_directly():
     from jinja2 import nodes
 
@@ -461,11 +513,26 @@ def test_a_true_or_false_condition_splits_the_example_lines():
     assert len(list(selector("training__blanket_order", False)(lines))) == len(lines)
 
 
-def test_other_conditions_keep_the_lines_their_matcher_keeps():
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("source_code", ("P", "X")), ("kind", "training"), ("total__gt", 1000),
+        ("kind__not", ("training", "services")), ("number", "002"), ("number__not", "002"),
+        ("offer_release_code", None), ("offer_release_code__not", ("Z", None)),
+        ("training__location", "CONUS"), ("training__location__not", "CONUS"),
+        ("eda__kind", ("grant",)), ("items", "nvd"), ("items__not", ("comsec", "mtcr")),
+        ("quantity__ge", 2), ("quantity__lt", 2.5), ("unit_cost__le", "1000.50"),
+        ("manpower__travel_cost_per_day__gt", 3), ("months", "12-36"), ("major_defense_equipment", 1),
+        ("quantity", 1), ("source_code", ((),)),
+    ],
+)  # fmt: skip
+def test_other_conditions_keep_the_lines_their_matcher_keeps(key, expected):
+    """Set look-ups in C for plain values, the order's own comparison for numbers, the matcher
+    for the rest (lists of items, None in an order): the lines the matcher keeps, each time."""
     from loagen.policy.rules.runtime import matcher, selector
 
-    lines = document(*amendment_chain()).case.lines
-    for key, expected in (("source_code", ("P", "X")), ("kind", "training"), ("total__gt", 1000)):
+    for chain in (amendment_chain(), _lines_with_items(), (example("BN-B-ZEA/basic"),)):
+        lines = document(*chain).case.lines
         assert list(selector(key, expected)(lines)) == [
             ln for ln in lines if matcher(key, expected)(ln)
         ]
@@ -486,6 +553,14 @@ def test_lines_with_item_names_the_lines_holding_any_trait(traits):
         "lines_with(is_service=True) or lines_with(is_service=False) or lines",
         "lines_with(is_service=True) or is_fms",
         '(lines_with(kind="training") or lines) and lines_with(is_service=False)',
+        # an `or` whose lines no later part replaces: decided for its truth, then its lines
+        '(lines_with(kind="training") or is_fms) and is_fms',
+        '(lines_with(kind="training") or lines_with(kind="materiel")) and (is_fms or is_bpc)',
+        'is_fms and ((lines_with(kind="services") or lines) and (is_bpc or is_fms))',
+        '(lines_with(kind="training") or lines) and (is_bpc or lines_with(kind="medical"))',
+        '(is_fms or lines_with(kind="training")) and lines_with(kind="materiel")',
+        '(lines_with(kind="training") or case.fund_source.program == "x") and is_fms',
+        '(is_fms or case.fund_source.program == "x") and lines',
     ],
 )
 def test_decide_names_each_line_of_an_or_once_in_document_order(rule):
@@ -498,3 +573,25 @@ def test_decide_names_each_line_of_an_or_once_in_document_order(rule):
     assert (decided.value, decided.lines) == (explained.value, explained.lines)
     order = [ln.number for ln in doc.case.lines]
     assert list(decided.lines) == sorted(set(decided.lines), key=order.index)
+
+
+def test_decide_raises_when_an_or_part_that_matters_fails():
+    """(an `or` decided for its truth alone still decides its parts up to the first true one)"""
+    from loagen.policy.rules import decide
+
+    names = rule_names(document(*amendment_chain()))
+    rule = compile_rule('(case.fund_source.program == "x" or is_fms) and is_fms')
+    with pytest.raises(RuleError, match="rule failed on this case at case.fund_source.program"):
+        decide(rule, names)
+
+
+def test_the_lines_a_rule_names_are_in_document_order_deleted_lines_last():
+    from loagen.policy.rules.compiler import _numbers
+
+    names = rule_names(document(*amendment_chain()))
+    lines = list(names["lines"])
+    order = [ln.number for ln in lines]
+    deleted = lines[0].model_copy(update={"number": "099"})  # (not a line of this document)
+    assert _numbers([*reversed(lines), lines[0]], names) == tuple(order)
+    assert _numbers([deleted, *reversed(lines)], names) == (*order, "099")
+    assert _numbers([lines[-1], deleted, lines[0]], names) == (order[0], order[-1], "099")

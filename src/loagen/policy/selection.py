@@ -506,15 +506,17 @@ def _fill(
     }
     per_line = note.level == "line"
     abouts = [(ln,) for ln in chosen] if per_line else [tuple(chosen)]
-    filled_title = "{" in note.title
+    fill_body = text.compiled_body.render
+    fill_title = note.compiled_title.render if "{" in note.title else None
+    rank, section, order = _PLACEMENT_RANK[note.placement], note.section, note.order
     out = []
     for about in abouts:
         scope["note_lines"] = LineSet(about)
         if per_line:
             scope["line"] = about[0]
         try:
-            body = _tidy(text.compiled_body.render(scope))
-            title = _one_line(note.compiled_title.render(scope)) if filled_title else note.title
+            body = _tidy(fill_body(scope))
+            title = _one_line(fill_title(scope)) if fill_title is not None else note.title
         except LimitError as exc:
             raise NoteError(f"note {note.id} on {document.path}: {exc}", source=note.path) from None
         except Exception as exc:  # a placeholder that cannot be filled for this case
@@ -523,14 +525,9 @@ def _fill(
                 f"cannot fill the placeholders of note {note.id}{where} on {document.path}: {exc}",
                 source=note.path,
             ) from exc
-        first = about[0].number if per_line and about else ""
-        key = (
-            _PLACEMENT_RANK[note.placement],
-            note.section,
-            int(first[:3] or 0),
-            first[3:],
-            note.order,
-        )
+        numbers = (about[0].number,) if per_line else tuple(ln.number for ln in about)
+        first = numbers[0] if per_line else ""
+        key = (rank, section, int(first[:3] or 0), first[3:], order)
         out.append(
             (
                 key,
@@ -540,7 +537,7 @@ def _fill(
                     version=text.version,
                     placement=note.placement,
                     body=body,
-                    lines=tuple(ln.number for ln in about),
+                    lines=numbers,
                     sha256=note.sha256,
                 ),
             )

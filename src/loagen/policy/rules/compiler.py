@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date as Date
 from decimal import Decimal
 from functools import cache
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Literal
 
@@ -28,6 +29,7 @@ from jinja2.parser import Parser
 from jinja2.runtime import Undefined
 from pydantic import BaseModel
 
+from ...case.model import Line
 from ...document.wording import line_refs
 from ...errors import RuleError
 from ...recent import recent_texts
@@ -403,7 +405,21 @@ def _failed(leaf: Leaf, rule: Rule, exc: Exception) -> RuleError:
     )
 
 
-def _decide(tree: Any, n: dict[str, Any], decided: bool, rule: Rule) -> tuple[bool, Any]:
+_UNKNOWN = object()
+"""The lines of a part decided for its truth alone (see `_decide`): not worked out."""
+
+
+def _decide(
+    tree: Any, n: dict[str, Any], decided: bool, rule: Rule, wanted: bool = True
+) -> tuple[bool, Any]:
+    """The truth of `tree` and the lines it names (None: none). Without `wanted`, the caller
+    needs the truth alone: a true `or` stops at its first true part and names `_UNKNOWN` lines
+    instead of the lines of all its true parts. A part of an `and` whose lines a later part
+    replaces is decided so (the lines an `and` names are those of its last part naming some),
+    and decided again, with its lines, only when no later part names lines after all. Deciding
+    again gives the same truth (rules read only the document's names), and nothing the first
+    way leaves out can raise: the parts after an `or`'s first true part cannot change the
+    outcome, so their errors are not raised in either way."""
     if isinstance(tree, Leaf):
         try:
             value = tree.run(n)
@@ -414,20 +430,35 @@ def _decide(tree: Any, n: dict[str, Any], decided: bool, rule: Rule) -> tuple[bo
             raise _failed(tree, rule, exc) from exc
     if tree.op == "and":
         named = None
+        unknown: list[Any] = []  # the parts after `named` whose lines were not worked out
+        last = tree.parts[-1]
         for part in tree.parts:
-            truth, lines = _decide(part, n, decided, rule)
+            truth, lines = _decide(part, n, decided, rule, wanted and part is last)
             if not truth:
                 return False, None
-            if lines is not None:
+            if lines is _UNKNOWN:
+                unknown.append(part)
+            elif lines is not None:
                 named = lines
+                unknown.clear()
+        if not unknown:
+            return True, named
+        if not wanted:
+            return True, _UNKNOWN
+        for part in reversed(unknown):
+            _, lines = _decide(part, n, decided, rule)
+            if lines is not None:
+                return True, lines
         return True, named
     # The lines of the true parts, one after the other (a line named by two parts is there
     # twice): what is read of them is the set of their numbers (`_numbers`), so they are not
     # made unique here, line by line, for every `or`.
     known, truth, union = decided, False, []
     for part in tree.parts:
-        t, lines = _decide(part, n, known, rule)
+        t, lines = _decide(part, n, known, rule, wanted)
         if t:
+            if not wanted:
+                return True, _UNKNOWN
             truth = known = True
             if lines:
                 union.extend(lines)
@@ -477,7 +508,13 @@ def _numbers(lines: Any, n: dict[str, Any]) -> tuple[str, ...]:
     if not lines:
         return ()
     order = _order(n["lines"])
-    return tuple(sorted({ln.number for ln in lines}, key=lambda x: order.get(x, len(order))))
+    numbers = set(map(_NUMBER, lines))
+    if numbers <= order.keys():  # (most often: no deleted line, whose number sorts last)
+        return tuple(sorted(numbers, key=order.__getitem__))
+    return tuple(sorted(numbers, key=lambda x: order.get(x, len(order))))
+
+
+_NUMBER = attrgetter("number")
 
 
 _last_order: tuple[Any, dict[str, int]] = ((), {})
@@ -524,16 +561,77 @@ BODY_LIMIT = 200_000
 class Body:
     """A checked note body (or title), compiled to a Python function (see `codegen`)."""
 
-    __slots__ = ("text", "function")
+    __slots__ = ("text", "function", "line_fields", "_read", "_kept")
 
-    def __init__(self, text: str, function: Any) -> None:
+    def __init__(self, text: str, function: Any, line_fields: tuple[str, ...] = ()) -> None:
         self.text = text
         self.function = function
+        self.line_fields = line_fields
+        """The fields of `line` the text reads, when it reads nothing else (`_line_fields`):
+        its text is then the same for every line with the same values of these fields."""
+        self._read = attrgetter(*line_fields, line_fields[0]) if line_fields else None
+        """The values of `line_fields`, and the first again (so that one field gives a tuple
+        too: a key of one field or more, alike)."""
+        self._kept: dict[tuple[Any, ...], str] = {}
+
+    def __reduce__(self) -> tuple[type[Body], tuple[str, Any, tuple[str, ...]]]:
+        # (rebuilt from what it was made of when pickled: what it keeps is left behind)
+        return (Body, (self.text, self.function, self.line_fields))
 
     def render(self, names: dict[str, Any]) -> str:
         """The body filled for one document: `names` are the document's names, with
-        `note_lines` (and `line` in a line note) and the loop guard."""
+        `note_lines` (and `line` in a line note) and the loop guard. A text that reads only
+        fields of `line` is kept by their values when they are all text or None (values of
+        these two types are equal only when they print the same): a line note's title,
+        "Line Item {{ line.number }} Description", is filled once per line number, not once
+        per line of every document."""
+        if self._read is not None:
+            line = names.get("line")
+            if type(line) is Line:
+                key = self._read(line)
+                if set(map(type, key)) <= _KEYED:
+                    found = self._kept.get(key)
+                    if found is None:
+                        found = self.function(names, _finalize, BODY_LIMIT)
+                        if len(self._kept) >= BODY_TEXTS_KEPT:
+                            self._kept.clear()
+                        self._kept[key] = found
+                    return found
         return self.function(names, _finalize, BODY_LIMIT)
+
+
+_KEYED = frozenset({str, type(None)})
+BODY_TEXTS_KEPT = 512
+"""At most so many texts are kept for each body that reads only fields of `line` (all dropped
+when full)."""
+
+_READS_NOTHING = (
+    nodes.Template, nodes.Output, nodes.TemplateData, nodes.Const, nodes.If, nodes.CondExpr,
+    nodes.Compare, nodes.Operand, nodes.And, nodes.Or, nodes.Not, nodes.Concat,
+)  # fmt: skip
+"""Parts of a text that read nothing of their own (what they print or test is their parts)."""
+
+
+def _line_fields(template: nodes.Template) -> tuple[str, ...]:
+    """The fields of `line` a line note's text reads (`line.number`), when it reads nothing
+    else: no other name, no helper, filter or test, no loop and no `set`, so that what it
+    prints is worked out from these values and constants alone. () when it reads anything
+    else (or no field)."""
+    fields: set[str] = set()
+    allowed = allowed_attributes(Line)
+
+    def reads_fields_only(node: nodes.Node) -> bool:
+        if isinstance(node, nodes.Getattr):
+            base = node.node
+            if isinstance(base, nodes.Name) and base.name == "line" and node.attr in allowed:
+                fields.add(node.attr)
+                return True
+            return False
+        if type(node) not in _READS_NOTHING:
+            return False
+        return all(reads_fields_only(child) for child in node.iter_child_nodes())
+
+    return tuple(sorted(fields)) if reads_fields_only(template) else ()
 
 
 def compile_body(
@@ -564,4 +662,4 @@ def compile_body(
         raise _error(what, exc.message, needle=exc.needle, **where) from None
     except (Unsupported, SyntaxError, RecursionError, ValueError) as exc:
         raise _error(what, f"cannot be compiled: {exc}", **where) from None
-    return Body(text, function)
+    return Body(text, function, _line_fields(parsed) if level == "line" else ())

@@ -408,14 +408,76 @@ def selector(key: str, expected: Any) -> Callable[[Iterable[Line]], Iterable[Lin
     `filter` with its `matcher`; for a true-or-false condition on a field of the line itself
     (`is_nsr=False`, the most asked), `filter` or `filterfalse` on the field, which keep the
     same lines as the matcher (`bool(value) == expected`, negated by `__not`) with no Python
-    call a line; on a field of a field (`nonrecurring_cost__waiver=True`), `_nested_truth`."""
+    call a line; on a field of a field (`nonrecurring_cost__waiver=True`), `_nested_truth`. A
+    condition on a value (`kind="training"`, `source_code=["P", "X"]`) or an order
+    (`total__gt=0`) on a field or a field of a field: `_among` or `_ordered`, which read every
+    line's value in C and compare in C when the values allow it."""
     parts, op = condition_key(key)
     if isinstance(expected, bool) and op in (None, "not") and len(parts) <= 2:
         truthy = expected is not (op == "not")  # keep the lines whose field is true
         if len(parts) == 1:
             return partial(filter if truthy else filterfalse, attrgetter(parts[0]))
         return partial(_nested_truth, parts[0], parts[1], truthy)
-    return partial(filter, matcher(key, expected))
+    match = matcher(key, expected)
+    if len(parts) > 2:
+        return partial(filter, match)
+    if op in ORDER_OPS:
+        bound = Decimal(str(expected))
+        compare = {"gt": bound.__lt__, "ge": bound.__le__, "lt": bound.__gt__, "le": bound.__ge__}
+        return partial(_ordered, parts, compare[op], match)
+    try:
+        wanted = frozenset(expected if isinstance(expected, tuple) else (expected,))
+    except TypeError:  # (a value that cannot be hashed: the matcher compares it)
+        return partial(filter, match)
+    return partial(_among, parts, wanted, op == "not", match)
+
+
+def _values(parts: tuple[str, ...], lines: tuple[Line, ...]) -> list[Any]:
+    """The value of the field `parts` names (one or two deep) on each line, as `_reader` reads
+    it (None past a field that is None), with no Python call a line."""
+    if len(parts) == 1:
+        return list(map(attrgetter(parts[0]), lines))
+    first, second = parts
+    return [
+        None if (value := getattr(ln, first)) is None else getattr(value, second) for ln in lines
+    ]
+
+
+_PLAIN = frozenset({str, int, bool, type(None)})
+"""Values whose membership in a set is their membership in a tuple (`in` compares with `==`
+either way, and equal values of these types hash alike)."""
+_NUMBERS = frozenset({Decimal, int})
+"""Values an order condition compares as they are (`Decimal(str(v))` is `v`, exactly)."""
+
+
+def _among(
+    parts: tuple[str, ...], wanted: frozenset[Any], negate: bool, match: Callable[[Line], bool],
+    lines: Iterable[Line],
+) -> Iterable[Line]:  # fmt: skip
+    """The lines whose field is (`negate`: is not) one of `wanted`, as `match` keeps them: when
+    every value is plain text, a whole number, true-or-false or None, one set look-up a line,
+    in C (the matcher's `actual == expected` or `actual in expected`); otherwise (a list of
+    items, say) the matcher, line by line."""
+    lines = tuple(lines)
+    values = _values(parts, lines)
+    if set(map(type, values)) <= _PLAIN:
+        found = map(wanted.__contains__, values)
+        return compress(lines, map(not_, found) if negate else found)
+    return filter(match, lines)
+
+
+def _ordered(
+    parts: tuple[str, ...], compare: Callable[[Any], bool], match: Callable[[Line], bool],
+    lines: Iterable[Line],
+) -> Iterable[Line]:  # fmt: skip
+    """The lines whose field meets an order condition (`compare`, the bound's own comparison),
+    as `match` keeps them: in C when every value is a Decimal or a whole number (which the
+    matcher compares as they are); otherwise (None, true-or-false) the matcher."""
+    lines = tuple(lines)
+    values = _values(parts, lines)
+    if set(map(type, values)) <= _NUMBERS:
+        return compress(lines, map(compare, values))
+    return filter(match, lines)
 
 
 def _nested_truth(first: str, second: str, truthy: bool, lines: Iterable[Line]) -> list[Line]:
