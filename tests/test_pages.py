@@ -758,3 +758,37 @@ def test_the_flow_lays_out_as_the_object_per_item_flow(
             if row.heading:
                 heading += row.height
     assert pages._flow_items(items, height) == _old_flow(items, height)
+
+
+def test_references_are_read_as_the_characters_they_stand_for() -> None:
+    """Every reader of a paragraph's text reads an entity or character reference as the XML
+    parser does: `&#39;` is an apostrophe (as escaping writes it), `&#8226;` and `&#x2022;` the
+    bullet (as the template's own text is written), not the characters of the reference."""
+    assert pages._characters("a&amp;b &lt;&gt; &quot;&apos; &#39;&#34; &#8226;&#x2022;") == (
+        "a&b <> \"' '\" \u2022\u2022"
+    )
+    assert pages._characters("&#1114112; &#xD800; &nbsp;") == "&#1114112; \ud800 &nbsp;"
+    styles = _styles()
+    simple = '<w:p><w:pPr><w:pStyle w:val="LOABody"/></w:pPr><w:r><w:t>{}</w:t></w:r></w:p>'
+    styled = (
+        '<w:p><w:pPr><w:pStyle w:val="LOABody"/></w:pPr><w:r><w:rPr><w:b/></w:rPr>'
+        "<w:t>{}</w:t></w:r></w:p>"
+    )
+    plain = (
+        '<w:p><w:pPr><w:pStyle w:val="LOABody"/><w:spacing w:after="60"/></w:pPr>'
+        "<w:r><w:t>{}</w:t></w:r></w:p>"
+    )
+    bullet = (
+        '<w:p><w:pPr><w:pStyle w:val="LOANoteBullet"/></w:pPr><w:r><w:t>{}</w:t><w:tab/>'
+        "<w:t>{}</w:t></w:r></w:p>"
+    )
+    for width in (40.0, 200.0):
+        for form in (simple, styled, plain):
+            for text, as_written in (("W'W " * 30, "W&#39;W " * 30), ('"x" ' * 40, "&#34;x&#34; " * 40)):  # fmt: skip
+                assert pages._Layout(styles).box(form.format(as_written), width) == (
+                    pages._Layout(styles).box(form.format(text), width)
+                ), (form, text)
+        for reference in ("&#8226;", "&#x2022;"):
+            assert pages._Layout(styles).box(bullet.format(reference, "word " * 30), width) == (
+                pages._Layout(styles).box(bullet.format("\u2022", "word " * 30), width)
+            )

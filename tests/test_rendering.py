@@ -741,3 +741,31 @@ def test_a_printed_value_too_long_is_refused(value: str, monkeypatch: pytest.Mon
     with pytest.raises(templates.LimitError, match="more than 10 characters"):
         templates._finalize(value)
     assert templates._finalize(value[:10]) == value[:10]
+
+
+def test_the_templates_own_text_is_written_in_ascii(renderer: Renderer) -> None:
+    """The template's own text outside ASCII (the Terms of Sale bullet) is written as a
+    character reference: the same document to a reader (the bullet is there), and the XML of a
+    case whose text is ASCII is ASCII throughout."""
+    data = renderer.render(load_document(CASES / "BN-D-QAA/basic.json"), NOTES)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        xml = zf.read("word/document.xml")
+    assert xml.isascii()
+    assert b"<w:t>&#8226;</w:t>" in xml
+    assert any(p.text.startswith("\u2022\t") for p in _open(data).paragraphs)
+
+
+@pytest.mark.parametrize(
+    ("source", "printed"),
+    [
+        ("<w:t>\u2022 caf\u00e9 {{ x }} \U0001f600</w:t>", "<w:t>&#8226; caf&#233; \u00e9 &#128512;</w:t>"),
+        ("<!-- caf\u00e9 --><w:t>\u2022{{ x }}</w:t>", "<!-- caf\u00e9 --><w:t>\u2022\u00e9</w:t>"),
+        ("<w:t>plain {{ x }}</w:t>", "<w:t>plain \u00e9</w:t>"),
+    ],
+)  # fmt: skip
+def test_template_text_outside_ascii_becomes_references(source: str, printed: str) -> None:
+    """Only the template's own text is rewritten (a value printed into it is the case's), and
+    not where a reference would not be read as a character (a comment)."""
+    env = templates.make_environment()
+    template = templates._with_output_escape(env.from_string(source))
+    assert template.render(x="\u00e9") == printed

@@ -820,8 +820,22 @@ _SIMPLE_PARAGRAPH = re.compile(
 _SIMPLE_TEXT = re.compile(r'<w:t(?: xml:space="preserve")?>([^<]*)</w:t>')
 _BOLD_PROP = re.compile(r'<w:b(?: w:val="([^"]*)")?/>')
 _SIZE_PROP = re.compile(r'<w:sz w:val="(\d+)"/>')
-_ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'"}
-_ENTITY = re.compile(r"&(?:amp|lt|gt|quot|apos);")
+_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+_REFERENCE = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9A-Fa-f]{1,6}));")
+
+
+def _character(m: re.Match[str]) -> str:
+    name, decimal, hexadecimal = m.groups()
+    if name is not None:
+        return _NAMED[name]
+    code = int(decimal) if decimal is not None else int(hexadecimal, 16)
+    return chr(code) if code <= 0x10FFFF else m.group(0)
+
+
+def _characters(text: str) -> str:
+    """`text` (of a `<w:t>`) as the XML parser reads it: its entity and character references
+    (`&amp;`, `&#39;`, `&#8226;`, `&#x2022;`) made the characters they stand for."""
+    return _REFERENCE.sub(_character, text)
 
 
 @lru_cache(maxsize=256)
@@ -858,7 +872,7 @@ def _quick_paragraph(xml: str, styles: dict[str, Style], default: Style, width: 
         for text in _SIMPLE_TEXT.findall(xml, simple.start(2), simple.end(2)):
             if text:
                 if "&" in text:
-                    text = _ENTITY.sub(lambda m: _ENTITIES[m.group(0)], text)
+                    text = _characters(text)
                 pieces.append(("t", text, bold, size))
         heights = _measure(style, pieces, width)
         return _Box(list(heights), style.before, style.after, style.keep_next,
@@ -895,7 +909,7 @@ def _quick_paragraph(xml: str, styles: dict[str, Style], default: Style, width: 
                 text = content[part.end() : part_end - len("</w:t>")]
                 if text:
                     if "&" in text:
-                        text = _ENTITY.sub(lambda m: _ENTITIES[m.group(0)], text)
+                        text = _characters(text)
                     pieces.append(("t", text, bold, size))
             elif kind == "tab":
                 pieces.append(("tab", "", bold, size))
@@ -928,8 +942,6 @@ _PLAIN_PIECE = re.compile(
     rf'<w:t(?: xml:space="preserve")?>({_PLAIN_TEXT})</w:t>|<w:(tab|br)/>|<w:rPr>(.*?)</w:rPr>'
     r"|(<w:r>)"
 )
-_XML_ENTITIES = {**_ENTITIES, "&#34;": '"', "&#39;": "'"}
-_XML_ENTITY = re.compile(r"&(?:amp|lt|gt|quot|apos|#34|#39);")
 _PPR_READ: dict[str, tuple[str | None, int]] = {}
 _PPR_APPLIED: dict[tuple[Style, str], Style] = {}
 
@@ -979,7 +991,7 @@ def _plain_paragraph(xml: str, ppr: str, styles: dict[str, Style], default: Styl
             pieces.append(("tab" if kind == "tab" else "br", "", bold, size))
         elif text:
             if "&" in text:
-                text = _XML_ENTITY.sub(lambda e: _XML_ENTITIES[e.group(0)], text)
+                text = _characters(text)
             pieces.append(("t", text, bold, size))
     heights = _measure(style, pieces, width)
     return _Box(list(heights), style.before, style.after, style.keep_next, style.page_break_before)
