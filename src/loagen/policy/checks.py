@@ -136,6 +136,11 @@ class Context:
         return tuple((f"lines[{i}]", ln) for i, ln in enumerate(self.case.lines))
 
     @cached_property
+    def lines_with(self) -> LineGroups:
+        """The lines sorted once into the groups the line rules read (see `LineGroups`)."""
+        return LineGroups(self._lines, self.ref.nsr_masl)
+
+    @cached_property
     def texts(self) -> tuple[tuple[str, str, Role], ...]:
         """Every free-text field of the case: (JSON path, text, role)."""
         return tuple(free_text(self.case))
@@ -185,6 +190,109 @@ class Context:
     def base_date(self) -> date | None:
         """The Basic's implementation date (the MOS base on Amendments and Modifications)."""
         return self.document.implementation_date
+
+
+PathLine = tuple[str, Line]
+
+
+class LineGroups:
+    """A document's lines, each with its JSON path, sorted in one pass into the groups the line
+    rules read: most rules look at a few lines only (its Non-Specific Requirements lines, those
+    with a sole source, ...), and most documents have none of them. A rule walks its group
+    instead of every line, and still asks its own whole condition of each line in it: a group
+    holds at least the lines the rule can find something on. Each group is in file order."""
+
+    __slots__ = (
+        "nsr", "not_nsr", "nsr_covers", "sole_source", "nonrecurring_cost", "eda",
+        "eda_or_e", "training", "training_medical", "services", "service", "manpower", "items",
+        "scml", "program_support_charge", "foc_delivery", "line_note", "ta_named",
+    )  # fmt: skip
+
+    def __init__(self, lines: Iterable[PathLine], nsr_masl: str) -> None:
+        nsr: list[PathLine] = []
+        not_nsr: list[PathLine] = []
+        nsr_covers: list[PathLine] = []
+        sole_source: list[PathLine] = []
+        nonrecurring_cost: list[PathLine] = []
+        eda: list[PathLine] = []
+        eda_or_e: list[PathLine] = []
+        training: list[PathLine] = []
+        training_medical: list[PathLine] = []
+        services: list[PathLine] = []
+        service: list[PathLine] = []
+        manpower: list[PathLine] = []
+        items: list[PathLine] = []
+        scml: list[PathLine] = []
+        program_support_charge: list[PathLine] = []
+        foc_delivery: list[PathLine] = []
+        line_note: list[PathLine] = []
+        ta_named: list[PathLine] = []
+        for pl in lines:
+            ln = pl[1]
+            (nsr if ln.masl == nsr_masl else not_nsr).append(pl)  # `Line.is_nsr`
+            if ln.nsr_covers_price_increases:
+                nsr_covers.append(pl)
+            if ln.sole_source is not None:
+                sole_source.append(pl)
+            if ln.nonrecurring_cost is not None:
+                nonrecurring_cost.append(pl)
+            if ln.eda is not None:
+                eda.append(pl)
+                eda_or_e.append(pl)
+            elif ln.source_code == "E":
+                eda_or_e.append(pl)
+            if ln.training is not None:
+                training.append(pl)
+            kind = ln.kind
+            if kind in ("training", "medical"):
+                training_medical.append(pl)
+                service.append(pl)
+            elif kind in _SERVICE_KINDS:
+                services.append(pl)
+                service.append(pl)
+            if ln.manpower is not None:
+                manpower.append(pl)
+            if ln.items:
+                items.append(pl)
+            if ln.scml:
+                scml.append(pl)
+            if ln.program_support_charge is not None:
+                program_support_charge.append(pl)
+            if ln.foc_delivery is not None:
+                foc_delivery.append(pl)
+            if ln.line_note:
+                line_note.append(pl)
+            if ln.type_of_assistance in TA_TERMS:
+                ta_named.append(pl)
+        self.nsr = nsr
+        """Non-Specific Requirements lines (`Line.is_nsr`); `not_nsr`: the others."""
+        self.not_nsr = not_nsr
+        self.nsr_covers = nsr_covers
+        """Lines with `nsr_covers_price_increases`."""
+        self.sole_source = sole_source
+        self.nonrecurring_cost = nonrecurring_cost
+        self.eda = eda
+        """Lines with `eda` data (grant EDA among them); `eda_or_e`: those and the lines of
+        Source Code E."""
+        self.eda_or_e = eda_or_e
+        self.training = training
+        """Lines with `training` data, whatever their kind."""
+        self.training_medical = training_medical
+        """Lines of kind training or medical; `services`: of kind services or manpower;
+        `service`: of these four kinds (`Line.is_service`)."""
+        self.services = services
+        self.service = service
+        self.manpower = manpower
+        """Lines with `manpower` data."""
+        self.items = items
+        """Lines that name items (`Line.items`: classified, COMSEC, TOW-2B ...)."""
+        self.scml = scml
+        self.program_support_charge = program_support_charge
+        self.foc_delivery = foc_delivery
+        self.line_note = line_note
+        """Lines with a line note."""
+        self.ta_named = ta_named
+        """Lines whose Type of Assistance code names a term of sale (`TA_TERMS`)."""
 
 
 RuleFunction = Callable[[Context], Iterable[Hit]]
@@ -1011,7 +1119,7 @@ TA_TERMS: dict[str, tuple[str, ...]] = {
     "Figure C5.F5 paragraph 2.f., Table C9.T11",
 )
 def ta_terms(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.ta_named:
         wanted = TA_TERMS.get(ln.type_of_assistance)
         if wanted and not set(wanted) & set(ctx.case.terms_of_sale):
             yield Hit(
@@ -1103,7 +1211,7 @@ def reduced_to_zero(ctx: Context) -> Iterator[Hit]:
     "Section C5.4.13",
 )
 def nsr_share(ctx: Context) -> Iterator[Hit]:
-    nsr = [(p, ln) for p, ln in ctx.lines if ln.is_nsr]
+    nsr = ctx.lines_with.nsr
     if not nsr:
         return
     total = ctx.document.costs.total_estimated_cost
@@ -1128,7 +1236,7 @@ def nsr_share(ctx: Context) -> Iterator[Hit]:
     "Section C5.4.13",
 )
 def nsr_source(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.nsr:
         if ln.is_nsr and ln.source_code != "S":
             yield Hit(
                 f"{path}.source_code",
@@ -1144,7 +1252,7 @@ def nsr_source(ctx: Context) -> Iterator[Hit]:
     "Section C5.4.13",
 )
 def nsr_codes(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.nsr:
         if not ln.is_nsr:
             continue
         for field, label in (
@@ -1170,7 +1278,7 @@ def nsr_program(ctx: Context) -> Iterator[Hit]:
     if not (ctx.is_bpc or ctx.fmf_funded):
         return
     why = "a BPC case" if ctx.is_bpc else "an FMF-funded case"
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.nsr:
         if ln.is_nsr:
             yield Hit(
                 f"{path}.masl",
@@ -1188,7 +1296,7 @@ def nsr_program(ctx: Context) -> Iterator[Hit]:
     "Section C6.3.4",
 )
 def sole_source_stock(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.sole_source:
         if ln.sole_source is not None and not ln.is_procurement:
             yield Hit(
                 f"{path}.sole_source",
@@ -1216,7 +1324,7 @@ def sole_source_request(ctx: Context) -> Iterator[Hit]:
         default=None,
     )
     ref_dates = {r.date for r in ctx.case.purchaser_references}
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.sole_source:
         if ln.sole_source is None:
             continue
         change = changes.for_line(ln.number)
@@ -1251,7 +1359,7 @@ def sole_source_request(ctx: Context) -> Iterator[Hit]:
 def sole_source_date(ctx: Context) -> Iterator[Hit]:
     if ctx.is_bpc:
         return
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.sole_source:
         if ln.sole_source is not None and ln.sole_source.purchaser_request_date is None:
             yield Hit(
                 f"{path}.sole_source.purchaser_request_date",
@@ -1270,7 +1378,7 @@ def nc_not_applicable(ctx: Context) -> Iterator[Hit]:
     if not (ctx.is_bpc or ctx.case.funding == "fmf"):
         return
     why = "BPC cases" if ctx.is_bpc else "cases funded by Foreign Military Financing"
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.nonrecurring_cost:
         if ln.nonrecurring_cost is not None:
             yield Hit(
                 f"{path}.nonrecurring_cost",
@@ -1286,7 +1394,7 @@ def nc_not_applicable(ctx: Context) -> Iterator[Hit]:
     "Section C9.4.5, Appendix 1",
 )
 def nc_mde(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.nonrecurring_cost:
         if ln.nonrecurring_cost is not None and not ln.major_defense_equipment:
             yield Hit(
                 f"{path}.nonrecurring_cost",
@@ -1405,7 +1513,7 @@ def wwrs_note(ctx: Context) -> Iterator[Hit]:
     "Appendix 6, Line Item Description",
 )
 def service_severable(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.service:
         if not ln.is_service or ln.is_wwrs_seller or ln.training is not None:
             continue
         missing = [n for n in ("severable", "performance_period") if getattr(ln, n) is None]
@@ -1424,7 +1532,7 @@ def service_severable(ctx: Context) -> Iterator[Hit]:
     "Section C5.4.13; Appendix 6, Line Item Description (Non-Specific Requirements)",
 )
 def nsr_fields(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.nsr_covers:
         if ln.nsr_covers_price_increases and not ln.is_nsr:
             yield Hit(
                 f"{path}.nsr_covers_price_increases",
@@ -1441,7 +1549,7 @@ def nsr_fields(ctx: Context) -> Iterator[Hit]:
     "Appendix 6, TOW-2B Missiles Physical Security and Accountability",
 )
 def tow_2b(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.items:
         if "tow_2b" in ln.items and ln.number in _added_numbers(ctx):
             yield Hit(
                 f"{path}.items",
@@ -1521,7 +1629,7 @@ def _found(pattern: re.Pattern[str], text: str) -> bool:
     "Section C10.7.8",
 )
 def training_data(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.training_medical:
         if ln.kind == "training" and ln.training is None:
             yield Hit(
                 path,
@@ -1568,7 +1676,7 @@ def training_separate(ctx: Context) -> Iterator[Hit]:
     "Section C10.7.8, Section C2.1.6.2.2",
 )
 def training_kind(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.services:
         if ln.kind in _SERVICE_KINDS and _found(_TRAINING_WORD, ln.description):
             yield Hit(
                 f"{path}.kind",
@@ -1598,7 +1706,7 @@ def tla_request(ctx: Context) -> Iterator[Hit]:
     if ctx.case.purchaser_references:
         return
     changes = ctx.document.changes
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.training:
         change = changes.for_line(ln.number)
         before = change.previous if change is not None and changes.has_previous else None
         if _tla(ln) and not _tla(before):
@@ -1616,7 +1724,7 @@ def tla_request(ctx: Context) -> Iterator[Hit]:
     "Section C2.1.6.2.2, Chapter 10",
 )
 def tla_oconus(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.training:
         if _tla(ln) and ln.training is not None and ln.training.location == "OCONUS":
             yield Hit(
                 f"{path}.training.travel_and_living_allowance",
@@ -1633,7 +1741,7 @@ def tla_oconus(ctx: Context) -> Iterator[Hit]:
 )
 def manpower_travel(ctx: Context) -> Iterator[Hit]:
     limit = ctx.ref.money_value("manpower_travel_daily_limit")
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.manpower:
         mp = ln.manpower
         if mp is None or mp.travel_cost_per_day <= limit:
             continue
@@ -1874,7 +1982,7 @@ def waiver_rta_lines(ctx: Context) -> Iterator[Hit]:
     "Appendix 6, Small Case Management Line (SCML); DSCA 06-47",
 )
 def scml_one(ctx: Context) -> Iterator[Hit]:
-    scml = [(p, ln) for p, ln in ctx.lines if ln.scml]
+    scml = ctx.lines_with.scml
     if len(scml) < 2:
         return
     first = scml[0][1]
@@ -1893,7 +2001,7 @@ def scml_one(ctx: Context) -> Iterator[Hit]:
     "Appendix 6, Small Case Management Line (SCML); DSCA 06-47",
 )
 def scml_date(ctx: Context) -> Iterator[Hit]:
-    scml = next(((p, ln) for p, ln in ctx.lines if ln.scml), None)
+    scml = next(iter(ctx.lines_with.scml), None)
     implemented = ctx.document.implementation_date
     day = implemented or ctx.document.cwd_approval
     if scml is None or day is None or SCML_FROM <= day <= SCML_UNTIL:
@@ -1924,7 +2032,7 @@ def psc_army(ctx: Context) -> Iterator[Hit]:
     if ia == "B":
         return
     agency = ctx.ref.implementing_agencies.get(ia)
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.program_support_charge:
         if ln.program_support_charge is None:
             continue
         yield Hit(
@@ -1943,7 +2051,7 @@ def psc_army(ctx: Context) -> Iterator[Hit]:
     "Appendix 6, Nonrecurring Costs - Waiver Under Review; Section C9.4.5",
 )
 def nc_waiver_requested(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.nonrecurring_cost:
         nc = ln.nonrecurring_cost
         if nc is None or nc.waiver_requested is None or nc.amount > 0:
             continue
@@ -2106,7 +2214,7 @@ def sole_source_bpc(ctx: Context) -> Iterator[Hit]:
     if not ctx.is_bpc:
         return
     changes = ctx.document.changes
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.sole_source:
         source = ln.sole_source
         if source is None:
             continue
@@ -2140,7 +2248,7 @@ def sole_source_bpc(ctx: Context) -> Iterator[Hit]:
 )
 def foc_delivery(ctx: Context) -> Iterator[Hit]:
     foc = ctx.case.foc
-    delivering = [(p, ln) for p, ln in ctx.lines if ln.foc_delivery is not None]
+    delivering = ctx.lines_with.foc_delivery
     if not ctx.is_bpc:
         if foc is not None:
             yield Hit(
@@ -2310,7 +2418,7 @@ def _referred_lines(text: str) -> tuple[str, ...]:
 def line_note_references(ctx: Context) -> Iterator[Hit]:
     on_doc = {ln.number for ln in ctx.case.lines}
     deleted = {c.number for c in ctx.document.changes.deleted}
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.line_note:
         if not ln.line_note:
             continue
         for number in _referred_lines(ln.line_note):
@@ -2333,7 +2441,7 @@ def line_note_references(ctx: Context) -> Iterator[Hit]:
     "Appendix 8, Table AP9.T4, Excess Defense Articles",
 )
 def eda_source(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.eda_or_e:
         if ln.eda is not None and ln.source_code != "E":
             yield Hit(
                 f"{path}.source_code",
@@ -2354,7 +2462,7 @@ def eda_source(ctx: Context) -> Iterator[Hit]:
     "Appendix 8, Table AP9.T4, Excess Defense Articles",
 )
 def eda_approval(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.eda:
         eda = ln.eda
         if eda is None:
             continue
@@ -2379,7 +2487,7 @@ def eda_approval(ctx: Context) -> Iterator[Hit]:
     "Appendix 8, Table C4.T2a",
 )
 def eda_grant(ctx: Context) -> Iterator[Hit]:
-    grants = [(p, ln) for p, ln in ctx.lines if _grant_eda(ln)]
+    grants = [(p, ln) for p, ln in ctx.lines_with.eda if _grant_eda(ln)]
     if _country_flag(ctx, "eda_grant") is False:  # not known: QC-EDA-GRANT-COUNTRY-UNKNOWN
         for path, ln in grants:
             yield Hit(
@@ -2408,7 +2516,7 @@ def eda_grant_country_unknown(ctx: Context) -> Iterator[Hit]:
     if _country_flag(ctx, "eda_grant") is not None:
         return
     why = _flag_unknown(ctx, "eda_grant")
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.eda:
         if _grant_eda(ln):
             yield Hit(
                 f"{path}.eda.kind",
@@ -2426,7 +2534,7 @@ def eda_grant_country_unknown(ctx: Context) -> Iterator[Hit]:
     "Appendix 8, Table AP9.T4, Excess Defense Articles",
 )
 def eda_description(ctx: Context) -> Iterator[Hit]:
-    if not any(ln.eda is not None for ln in ctx.case.lines):
+    if not ctx.lines_with.eda:
         return
     says = re.compile(r"\bEDA\b|excess\s+defense\s+articles?", re.IGNORECASE)
     if not (says.search(ctx.case.nickname) or says.search(ctx.case.document.purpose)):
@@ -2447,9 +2555,7 @@ def eda_description(ctx: Context) -> Iterator[Hit]:
     "Figure C5.F6, Figure C5.F5 paragraph 2.e.",
 )
 def months_present(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
-        if ln.is_nsr:
-            continue
+    for path, ln in ctx.lines_with.not_nsr:
         for field, label in (
             ("months", "Months (MOS)"),
             ("offer_release_code", "Offer Release Code"),
@@ -2594,7 +2700,7 @@ def schedule_deposit(ctx: Context) -> Iterator[Hit]:
     "Section C5.4.3.1.2, Table C5.T7, Table C7.T6",
 )
 def classified_items(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.items:
         if "classified" not in ln.items:
             continue
         if ctx.case.category == "blanket_order" and ln.kind != "publications":
@@ -2618,7 +2724,7 @@ def classified_items(ctx: Context) -> Iterator[Hit]:
     "Section C8.4.1.4",
 )
 def comsec_eeum(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.items:
         if "comsec" in ln.items and "eeum" not in ln.items:
             yield Hit(
                 f"{path}.items",
@@ -2634,7 +2740,7 @@ def comsec_eeum(ctx: Context) -> Iterator[Hit]:
     "Table C8.T4",
 )
 def nvd_eeum(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.items:
         if "nvd" in ln.items and "eeum" not in ln.items:
             yield Hit(
                 f"{path}.items",
