@@ -138,7 +138,7 @@ class Context:
     @cached_property
     def lines_with(self) -> LineGroups:
         """The lines sorted once into the groups the line rules read (see `LineGroups`)."""
-        return LineGroups(self._lines, self.ref.nsr_masl)
+        return LineGroups(self._lines, self.ref.nsr_masl, self.ref.wwrs_seller_masl)
 
     @cached_property
     def texts(self) -> tuple[tuple[str, str, Role], ...]:
@@ -146,15 +146,20 @@ class Context:
         return tuple(free_text(self.case))
 
     @cached_property
-    def text_hits(self) -> dict[TextCheck, list[tuple[str, TextHit, str]]]:
+    def text_hits(self) -> dict[TextCheck, list[tuple[str, tuple[tuple[TextHit, str], ...]]]]:
         """What the text checks find in the free text, walked once for them all: for each
-        check that finds something, (JSON path, hit, quote) in text order."""
-        found: dict[TextCheck, list[tuple[str, TextHit, str]]] = {}
+        check that finds something, (JSON path, its hits in that text, each with its quote) in
+        text order. (Kept by text, as `scanned` answers: most hits are never read, such as
+        'Purchaser' on an FMS case.)"""
+        found: dict[TextCheck, list[tuple[str, tuple[tuple[TextHit, str], ...]]]] = {}
         checks = _TEXT_CHECKS
         for path, _, answer in scan_free_text(self.case, scanned):
             for i, hits in answer:
-                out = found.setdefault(checks[i], [])
-                out.extend((path, h, quote) for h, quote in hits)
+                check = checks[i]
+                if check in found:
+                    found[check].append((path, hits))
+                else:
+                    found[check] = [(path, hits)]
         return found
 
     @cached_property
@@ -205,10 +210,11 @@ class LineGroups:
     __slots__ = (
         "nsr", "not_nsr", "nsr_covers", "sole_source", "nonrecurring_cost", "eda",
         "eda_or_e", "training", "training_medical", "services", "service", "manpower", "items",
-        "scml", "program_support_charge", "foc_delivery", "line_note", "ta_named",
+        "scml", "program_support_charge", "foc_delivery", "line_note", "ta_named", "wwrs_seller",
+        "training_any",
     )  # fmt: skip
 
-    def __init__(self, lines: Iterable[PathLine], nsr_masl: str) -> None:
+    def __init__(self, lines: Iterable[PathLine], nsr_masl: str, wwrs_masl: str) -> None:
         nsr: list[PathLine] = []
         not_nsr: list[PathLine] = []
         nsr_covers: list[PathLine] = []
@@ -227,6 +233,8 @@ class LineGroups:
         foc_delivery: list[PathLine] = []
         line_note: list[PathLine] = []
         ta_named: list[PathLine] = []
+        wwrs_seller: list[PathLine] = []
+        training_any: list[PathLine] = []
         for pl in lines:
             ln = pl[1]
             (nsr if ln.masl == nsr_masl else not_nsr).append(pl)  # `Line.is_nsr`
@@ -241,9 +249,14 @@ class LineGroups:
                 eda_or_e.append(pl)
             elif ln.source_code == "E":
                 eda_or_e.append(pl)
+            if ln.masl == wwrs_masl:  # `Line.is_wwrs_seller`
+                wwrs_seller.append(pl)
+            kind = ln.kind
             if ln.training is not None:
                 training.append(pl)
-            kind = ln.kind
+                training_any.append(pl)
+            elif kind in ("training", "medical"):
+                training_any.append(pl)
             if kind in ("training", "medical"):
                 training_medical.append(pl)
                 service.append(pl)
@@ -276,7 +289,9 @@ class LineGroups:
         Source Code E."""
         self.eda_or_e = eda_or_e
         self.training = training
-        """Lines with `training` data, whatever their kind."""
+        """Lines with `training` data, whatever their kind; `training_any`: those and the
+        lines of kind training or medical."""
+        self.training_any = training_any
         self.training_medical = training_medical
         """Lines of kind training or medical; `services`: of kind services or manpower;
         `service`: of these four kinds (`Line.is_service`)."""
@@ -293,6 +308,8 @@ class LineGroups:
         """Lines with a line note."""
         self.ta_named = ta_named
         """Lines whose Type of Assistance code names a term of sale (`TA_TERMS`)."""
+        self.wwrs_seller = wwrs_seller
+        """Worldwide Warehouse Redistribution Services seller lines (`Line.is_wwrs_seller`)."""
 
 
 RuleFunction = Callable[[Context], Iterable[Hit]]
@@ -415,8 +432,9 @@ def scanned(text: str, role: Role) -> tuple[tuple[int, tuple[tuple[TextHit, str]
 
 def _scan(ctx: Context, check: TextCheck, message: Callable[[TextHit, str], str]) -> Iterator[Hit]:
     """The hits of `check` on the document, `message(hit, quote)` saying each."""
-    for path, h, quote in ctx.text_hits.get(check, ()):
-        yield Hit(path, message(h, quote))
+    for path, hits in ctx.text_hits.get(check, ()):
+        for h, quote in hits:
+            yield Hit(path, message(h, quote))
 
 
 # == rules: AP9.T1 classified data, PII, terminology ============================================
@@ -1314,6 +1332,8 @@ def sole_source_stock(ctx: Context) -> Iterator[Hit]:
     "Section C6.3.4.2",
 )
 def sole_source_request(ctx: Context) -> Iterator[Hit]:
+    if not ctx.lines_with.sole_source:
+        return
     changes = ctx.document.changes
     earlier_oed = max(
         (
@@ -1423,6 +1443,15 @@ def _speaks_of_wwrs(text: str) -> bool:
     return _may_hold(text, _WWRS_NEEDLES) and _WWRS_NOTE.search(text) is not None
 
 
+@recent_texts
+def _looks_wwrs(description: str) -> bool:
+    """Whether a line's description reads as a WWRS seller line (`_WWRS_LOOK`); a description
+    without "redistribution" or "wwrs" in any case is not scanned. The answers for the
+    descriptions asked lately are kept: most lines' descriptions are the same from one document
+    to the next."""
+    return _may_hold(description, _WWRS_LOOK_NEEDLES) and _WWRS_LOOK.search(description) is not None
+
+
 WWRS_TERMS = frozenset(
     {
         "Cash With Acceptance",
@@ -1443,10 +1472,7 @@ WWRS_TERMS = frozenset(
 def wwrs_masl(ctx: Context) -> Iterator[Hit]:
     wanted = ctx.ref.wwrs_seller_masl
     for path, ln in ctx.lines:
-        looks = (
-            _may_hold(ln.description, _WWRS_LOOK_NEEDLES)
-            and _WWRS_LOOK.search(ln.description) is not None
-        ) or ln.masl.upper().startswith("WWWRED")
+        looks = _looks_wwrs(ln.description) or ln.masl.upper().startswith("WWWRED")
         if looks and ln.masl != wanted:
             yield Hit(
                 f"{path}.masl",
@@ -1486,7 +1512,7 @@ def wwrs_terms(ctx: Context) -> Iterator[Hit]:
     "AP8.S21m.2.2, Appendix 6",
 )
 def wwrs_note(ctx: Context) -> Iterator[Hit]:
-    if ctx.selection is None or any(ln.is_wwrs_seller for ln in ctx.case.lines):
+    if ctx.selection is None or ctx.lines_with.wwrs_seller:
         return
     notes = ctx.selection.notes
     # One gate for all the notes, their titles, ids and texts together (most documents print
@@ -1645,7 +1671,7 @@ def training_data(ctx: Context) -> Iterator[Hit]:
     "Section C10.7.8, Section C2.1.6.2.2",
 )
 def training_separate(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.training_any:
         if ln.training is not None and ln.kind != "training":
             yield Hit(
                 f"{path}.training",
@@ -2416,15 +2442,14 @@ def _referred_lines(text: str) -> tuple[str, ...]:
     "Table AP9.T2, LOA notes, Figure C5.F6",
 )
 def line_note_references(ctx: Context) -> Iterator[Hit]:
-    on_doc = {ln.number for ln in ctx.case.lines}
-    deleted = {c.number for c in ctx.document.changes.deleted}
     for path, ln in ctx.lines_with.line_note:
         if not ln.line_note:
             continue
         for number in _referred_lines(ln.line_note):
-            if number in on_doc:
-                continue
-            what = "was deleted" if number in deleted else "is not on this document"
+            if ctx.line_path(number):
+                continue  # on the document
+            deleted = any(c.number == number for c in ctx.document.changes.deleted)
+            what = "was deleted" if deleted else "is not on this document"
             yield Hit(
                 f"{path}.line_note",
                 f"the line note of {_line(ln)} refers to Line {number}, which {what}",
@@ -2556,13 +2581,14 @@ def eda_description(ctx: Context) -> Iterator[Hit]:
 )
 def months_present(ctx: Context) -> Iterator[Hit]:
     for path, ln in ctx.lines_with.not_nsr:
-        for field, label in (
-            ("months", "Months (MOS)"),
-            ("offer_release_code", "Offer Release Code"),
-            ("delivery_term_code", "Delivery Term Code"),
-        ):
-            if not getattr(ln, field):
-                yield Hit(f"{path}.{field}", f"{_line(ln)} needs its {label}")
+        if not (ln.months and ln.offer_release_code and ln.delivery_term_code):
+            for field, label in (
+                ("months", "Months (MOS)"),
+                ("offer_release_code", "Offer Release Code"),
+                ("delivery_term_code", "Delivery Term Code"),
+            ):
+                if not getattr(ln, field):
+                    yield Hit(f"{path}.{field}", f"{_line(ln)} needs its {label}")
         r = ln.month_range
         if r is not None and r[0] > r[1]:
             yield Hit(f"{path}.months", f"{_line(ln)}: first month {r[0]} is after the last {r[1]}")
