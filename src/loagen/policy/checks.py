@@ -34,6 +34,8 @@ from .rules.runtime import bpc_indirect_charges, bpc_program_of, limits
 from .selection import Selection
 from .text_scan import (
     _CUSTOMER,
+    _DIGIT_RUN,
+    _DIGIT_SHAPES,
     _LINE_ITEM,
     _NUMERIC_DATE,
     _PURCHASER,
@@ -42,6 +44,7 @@ from .text_scan import (
     _USG,
     Role,
     TextHit,
+    _holds_digits,
     _may_hold,
     _quote,
     find_contact_data,
@@ -2427,7 +2430,10 @@ def note_version_missing(ctx: Context) -> Iterator[Hit]:
 def _referred_lines(text: str) -> tuple[str, ...]:
     """The line numbers a line note refers to, in text order ("Lines 004 through 006": 004,
     006). The answers for the line notes read lately are kept: a case's documents mostly
-    repeat them."""
+    repeat them. Every reference holds three digits in a row (a line number): a text without
+    them refers to no line, and is not searched (most line notes)."""
+    if not _holds_digits(text, _DIGIT_RUN, _DIGIT_SHAPES[_DIGIT_RUN]):
+        return ()
     return tuple(
         number
         for m in matches_from(_LINE_REF, text, "line")
