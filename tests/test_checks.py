@@ -2094,3 +2094,63 @@ def test_word_gates_read_each_text_as_it_is_asked():
     assert _may_hold("Kelvin \u212a", ("k",))
     assert _may_hold_folded(_folded("No such word"), ("passport",)) is False
     assert _may_hold_folded(_folded("\u00e9t\u00e9"), ("passport",)) is True
+
+
+# Each group of `LineGroups`, and what a line must be to be in it (the rules that walk a group
+# find nothing on the lines outside it: the group must hold every line of its condition).
+_GROUPS: dict[str, Callable[[Any], bool]] = {
+    "nsr": lambda ln: ln.is_nsr,
+    "not_nsr": lambda ln: not ln.is_nsr,
+    "nsr_covers": lambda ln: ln.nsr_covers_price_increases,
+    "sole_source": lambda ln: ln.sole_source is not None,
+    "nonrecurring_cost": lambda ln: ln.nonrecurring_cost is not None,
+    "eda": lambda ln: ln.eda is not None,
+    "eda_or_e": lambda ln: ln.eda is not None or ln.source_code == "E",
+    "training": lambda ln: ln.training is not None,
+    "training_any": lambda ln: ln.training is not None or ln.kind in ("training", "medical"),
+    "training_medical": lambda ln: ln.kind in ("training", "medical"),
+    "services": lambda ln: ln.kind in ("services", "manpower"),
+    "service": lambda ln: ln.is_service,
+    "manpower": lambda ln: ln.manpower is not None,
+    "items": lambda ln: bool(ln.items),
+    "scml": lambda ln: ln.scml,
+    "program_support_charge": lambda ln: ln.program_support_charge is not None,
+    "foc_delivery": lambda ln: ln.foc_delivery is not None,
+    "line_note": lambda ln: bool(ln.line_note),
+    "ta_named": lambda ln: ln.type_of_assistance in ("7", "A", "I", "M", "N", "Z"),
+    "wwrs_seller": lambda ln: ln.is_wwrs_seller,
+}
+
+
+@pytest.mark.parametrize("case", ["BN-D-QAA/basic", "BN-B-ZEA/basic", "BN-B-TAB/basic",
+                                  "BN-P-WRS/basic"])  # fmt: skip
+def test_line_groups_hold_exactly_the_lines_of_their_condition_in_file_order(chain, case):
+    from loagen.policy.checks import Context, LineGroups
+
+    docs = [example(case)]
+    docs[-1]["lines"].append(
+        dict(NSR_LINE, number="099", nsr_covers_price_increases=True, line_note="Spares.")
+    )
+    ctx = Context(chain(*docs))
+    groups = ctx.lines_with
+    assert set(_GROUPS) == set(LineGroups.__slots__)
+    every = list(ctx.lines)
+    for name, holds in _GROUPS.items():
+        assert getattr(groups, name) == [(p, ln) for p, ln in every if holds(ln)], name
+    assert groups.nsr and groups.service and groups.line_note  # (not empty: the line added)
+
+
+@pytest.mark.parametrize(
+    ("note", "numbers"),
+    [
+        ("See Lines 004 through 006 and line 009a.", ("004", "006", "009a")),
+        ("This line provides F-16 Block 70 support for 12 months.", ()),
+        ("Line \u0660\u0660\u0664 holds the spares.", ("\u0660\u0660\u0664",)),  # Arabic digits
+        ("Refer to LINE 010-012 " + "x" * 200, ("010", "012")),  # a long text: digit shapes
+    ],
+)
+def test_referred_lines_past_the_gate_of_three_digits(note, numbers):
+    from loagen.policy.checks import _referred_lines
+
+    _referred_lines.cache_clear()
+    assert _referred_lines(note) == numbers
