@@ -1545,6 +1545,8 @@ def service_severable(ctx: Context) -> Iterator[Hit]:
     for path, ln in ctx.lines_with.service:
         if not ln.is_service or ln.is_wwrs_seller or ln.training is not None:
             continue
+        if ln.severable is not None and ln.performance_period is not None:
+            continue  # (most lines: nothing missing)
         missing = [n for n in ("severable", "performance_period") if getattr(ln, n) is None]
         if missing:
             yield Hit(
@@ -2388,17 +2390,20 @@ _LINE_REF = re.compile(
 def deleted_line_notes(ctx: Context) -> Iterator[Hit]:
     if ctx.selection is None:
         return
-    deleted = {c.number for c in ctx.document.changes.deleted}
-    on_doc = {ln.number for ln in ctx.case.lines}
+    deleted: set[str] | None = None  # worked out for the first line not on the document
     for note in ctx.selection.notes:
         for number in note.lines:
+            if ctx.line_path(number):
+                continue  # on the document (so not deleted either)
+            if deleted is None:
+                deleted = {c.number for c in ctx.document.changes.deleted}
             if number in deleted and note.placement == "line":
                 yield Hit(
                     "",
                     f"Line {number} is deleted but its line note {note.id} ({note.title}) is still "
                     "selected; delete the line note with the line",
                 )
-            elif number not in on_doc:
+            else:
                 yield Hit(
                     "",
                     f"note {note.id} ({note.title}) names Line {number}, which is not on this "
