@@ -1782,6 +1782,28 @@ def test_the_scan_cache_answers_for_its_own_text_and_role() -> None:
     assert checks.scanned("Ref 123456789", "prose")
 
 
+def test_fms_cases_are_scanned_without_the_checks_for_bpc_cases_only(chain) -> None:
+    """`scanned_fms` keeps answers of its own, the same as `scanned`'s without the checks for
+    BPC cases only: a text asked of both gets each its own answer, in either order."""
+    from loagen.policy import checks
+
+    bpc_only = [i for i, c in enumerate(checks._TEXT_CHECKS) if c.bpc_only]
+    assert bpc_only == [checks._TEXT_CHECKS.index(checks._TERM_PURCHASER)]
+    text = "The Purchaser's SECRET plan"
+    for first in (checks.scanned, checks.scanned_fms):
+        checks.scanned.cache_clear()
+        checks.scanned_fms.cache_clear()
+        first(text, "prose")
+        every, fms = checks.scanned(text, "prose"), checks.scanned_fms(text, "prose")
+        assert [i for i, _ in every] == [checks._TEXT_CHECKS.index(checks._MARKINGS), *bpc_only]
+        assert fms == tuple(answer for answer in every if answer[0] not in bpc_only)
+    # an FMS case is not told about 'Purchaser' (its word), and the rule cannot read it there
+    fms_doc = chain(*edit(qaa, ("lines.0.line_note", "The Purchaser provides the site."))())
+    assert not by_rule(run_checks(fms_doc), "QC-TERM-BPC-PARTY")
+    with pytest.raises(ValueError, match="BPC cases only"):
+        list(checks._scan(checks.Context(fms_doc), checks._TERM_PURCHASER, lambda h, q: q))
+
+
 def _gates() -> list[tuple[re.Pattern[str], Callable[[str], bool]]]:
     """Each pattern of text_scan with the gate its scan is run behind."""
     from loagen.policy import text_scan as t

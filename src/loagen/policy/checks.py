@@ -152,11 +152,12 @@ class Context:
     def text_hits(self) -> dict[TextCheck, list[tuple[str, tuple[tuple[TextHit, str], ...]]]]:
         """What the text checks find in the free text, walked once for them all: for each
         check that finds something, (JSON path, its hits in that text, each with its quote) in
-        text order. (Kept by text, as `scanned` answers: most hits are never read, such as
-        'Purchaser' on an FMS case.)"""
+        text order. (Kept by text, as `scanned` answers: most hits are never read.) The checks
+        for BPC cases only (`TextCheck.bpc_only`) are run on BPC cases only."""
         found: dict[TextCheck, list[tuple[str, tuple[tuple[TextHit, str], ...]]]] = {}
         checks = _TEXT_CHECKS
-        for path, _, answer in scan_free_text(self.case, scanned):
+        scan = scanned if self.is_bpc else scanned_fms
+        for path, _, answer in scan_free_text(self.case, scan):
             for i, hits in answer:
                 check = checks[i]
                 if check in found:
@@ -376,11 +377,14 @@ PRINTED_ROLES: tuple[Role, ...] = ("party", "reference", "title", "prose")
 class TextCheck:
     """What one rule looks for in the free text: `finder` run on the texts of `roles`;
     `as_read`: on the text as a reader sees it (`text_scan.normalise`), which the message then
-    quotes. Declared once, at import (`_TEXT_CHECKS`), so that one pass a text serves them all."""
+    quotes; `bpc_only`: on BPC cases only (its rule finds nothing on FMS cases, whose texts are
+    then scanned without it). Declared once, at import (`_TEXT_CHECKS`), so that one pass a text
+    serves them all."""
 
     finder: Callable[[str], tuple[TextHit, ...]]
     roles: tuple[Role, ...] = PRINTED_ROLES
     as_read: bool = False
+    bpc_only: bool = False
 
 
 _TEXT_CHECKS: list[TextCheck] = []
@@ -391,36 +395,57 @@ def text_check(
     roles: tuple[Role, ...] = PRINTED_ROLES,
     *,
     as_read: bool = False,
+    bpc_only: bool = False,
 ) -> TextCheck:
     """Declare a `TextCheck` (at import, beside its rule)."""
-    check = TextCheck(finder, roles, as_read)
+    check = TextCheck(finder, roles, as_read, bpc_only)
     _TEXT_CHECKS.append(check)
     _checks_of_role.cache_clear()
     scanned.cache_clear()
+    scanned_fms.cache_clear()
     return check
 
 
 @cache
-def _checks_of_role(role: Role) -> tuple[tuple[int, TextCheck], ...]:
-    return tuple((i, c) for i, c in enumerate(_TEXT_CHECKS) if role in c.roles)
+def _checks_of_role(role: Role, bpc: bool) -> tuple[tuple[int, TextCheck], ...]:
+    """The checks of `role` (with their index in `_TEXT_CHECKS`) run on the texts of a BPC
+    case (`bpc`: all of them), or of an FMS case (all but those for BPC cases only)."""
+    return tuple(
+        (i, c) for i, c in enumerate(_TEXT_CHECKS) if role in c.roles and (bpc or not c.bpc_only)
+    )
 
 
 SCAN_CACHE_SIZE = 4096
-"""Texts whose scan results are kept (a text with its role; least recently used dropped).
-Most texts repeat from one document to the next (a chain's documents, the standard
-descriptions), so a batch scans each distinct text once; a document has some 200 texts.
-Sized for memory as well (issue 9: a batch worker's memory stays flat): 4,096 texts hold a
-case's documents and the standard descriptions, with a hit rate close to a larger cache's."""
+"""Texts whose scan results are kept (a text with its role; least recently used dropped), by
+each of `scanned` and `scanned_fms`. Most texts repeat from one document to the next (a chain's
+documents, the standard descriptions), so a batch scans each distinct text once; a document has
+some 200 texts. Sized for memory as well (issue 9: a batch worker's memory stays flat): 4,096
+texts hold a case's documents and the standard descriptions, with a hit rate close to a larger
+cache's."""
+
+ScanAnswer = tuple[tuple[int, tuple[tuple[TextHit, str], ...]], ...]
 
 
 @lru_cache(maxsize=SCAN_CACHE_SIZE)
-def scanned(text: str, role: Role) -> tuple[tuple[int, tuple[tuple[TextHit, str], ...]], ...]:
-    """Every text check of `role` run on `text`: for each check that finds something, its index
-    in `_TEXT_CHECKS` and its hits, each with its quote (`text_scan._quote`) in the text the
-    check read. The answer depends on `text` and `role` alone, the cache's key."""
+def scanned(text: str, role: Role) -> ScanAnswer:
+    """Every text check of `role` run on `text` (the texts of a BPC case): for each check that
+    finds something, its index in `_TEXT_CHECKS` and its hits, each with its quote
+    (`text_scan._quote`) in the text the check read. The answer depends on `text` and `role`
+    alone, the cache's key."""
+    return _scanned(text, role, bpc=True)
+
+
+@lru_cache(maxsize=SCAN_CACHE_SIZE)
+def scanned_fms(text: str, role: Role) -> ScanAnswer:
+    """`scanned` for the texts of an FMS case: without the checks for BPC cases only (the cache
+    of its own: its answer depends on `text` and `role` alone, but is not `scanned`'s)."""
+    return _scanned(text, role, bpc=False)
+
+
+def _scanned(text: str, role: Role, *, bpc: bool) -> ScanAnswer:
     read = None
     found = []
-    for i, check in _checks_of_role(role):
+    for i, check in _checks_of_role(role, bpc):
         if check.as_read:
             if read is None:
                 read = normalise(text)
@@ -435,6 +460,8 @@ def scanned(text: str, role: Role) -> tuple[tuple[int, tuple[tuple[TextHit, str]
 
 def _scan(ctx: Context, check: TextCheck, message: Callable[[TextHit, str], str]) -> Iterator[Hit]:
     """The hits of `check` on the document, `message(hit, quote)` saying each."""
+    if check.bpc_only and not ctx.is_bpc:
+        raise ValueError("a check for BPC cases only is not run on an FMS case: read it on BPC")
     for path, hits in ctx.text_hits.get(check, ()):
         for h, quote in hits:
             yield Hit(path, message(h, quote))
@@ -461,7 +488,7 @@ _CONTACT_DATA = text_check(find_contact_data, ("party", "title", "prose"), as_re
 _CONTACT_DATA_IN_REFERENCES = text_check(_contact_in_references, ("reference",), as_read=True)
 _NAMES = text_check(find_names, as_read=True)
 _TERM_CUSTOMER = text_check(_terms(_CUSTOMER), ("reference", "title", "prose"))
-_TERM_PURCHASER = text_check(_terms(_PURCHASER), ("reference", "title", "prose"))
+_TERM_PURCHASER = text_check(_terms(_PURCHASER), ("reference", "title", "prose"), bpc_only=True)
 _TERM_US_NOUN = text_check(_terms(_US_NOUN), ("title", "prose"))
 _TERM_NUMERIC_DATE = text_check(_terms(_NUMERIC_DATE))
 _TERM_USG = text_check(_terms(_USG), ("title", "prose"))
@@ -1069,10 +1096,8 @@ def du_lines(ctx: Context) -> Iterator[Hit]:
 def cpd_lines(ctx: Context) -> Iterator[Hit]:
     if CPD not in ctx.case.terms_of_sale:
         return
-    stock = [
-        ln for ln in ctx.case.lines if ctx.ref.source_codes.get(ln.source_code, {}).get("stock")
-    ]
-    if not stock:
+    codes = ctx.ref.source_codes
+    if not any(codes.get(ln.source_code, {}).get("stock") for ln in ctx.case.lines):
         i = ctx.case.terms_of_sale.index(CPD)
         yield Hit(
             f"terms_of_sale[{i}]",
@@ -1211,7 +1236,10 @@ def minimal_dollar(ctx: Context) -> Iterator[Hit]:
     "Section C6.7.6",
 )
 def reduced_to_zero(ctx: Context) -> Iterator[Hit]:
-    for change in ctx.document.changes.lines:
+    changes = ctx.document.changes
+    if not changes.has_previous:
+        return  # a document without a previous one changes nothing (`history.compare`)
+    for change in changes.lines:
         if change.previous is None or change.revised is None:
             continue
         if change.revised.total <= MINIMAL_DOLLAR_LIMIT < change.previous.total:
