@@ -159,11 +159,7 @@ class Context:
         scan = scanned if self.is_bpc else scanned_fms
         for path, _, answer in scan_free_text(self.case, scan):
             for i, hits in answer:
-                check = checks[i]
-                if check in found:
-                    found[check].append((path, hits))
-                else:
-                    found[check] = [(path, hits)]
+                found.setdefault(checks[i], []).append((path, hits))
         return found
 
     @cached_property
