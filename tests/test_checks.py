@@ -1782,6 +1782,28 @@ def test_the_scan_cache_answers_for_its_own_text_and_role() -> None:
     assert checks.scanned("Ref 123456789", "prose")
 
 
+def test_fms_cases_are_scanned_without_the_checks_for_bpc_cases_only(chain) -> None:
+    """`scanned_fms` keeps answers of its own, the same as `scanned`'s without the checks for
+    BPC cases only: a text asked of both gets each its own answer, in either order."""
+    from loagen.policy import checks
+
+    bpc_only = [i for i, c in enumerate(checks._TEXT_CHECKS) if c.bpc_only]
+    assert bpc_only == [checks._TEXT_CHECKS.index(checks._TERM_PURCHASER)]
+    text = "The Purchaser's SECRET plan"
+    for first in (checks.scanned, checks.scanned_fms):
+        checks.scanned.cache_clear()
+        checks.scanned_fms.cache_clear()
+        first(text, "prose")
+        every, fms = checks.scanned(text, "prose"), checks.scanned_fms(text, "prose")
+        assert [i for i, _ in every] == [checks._TEXT_CHECKS.index(checks._MARKINGS), *bpc_only]
+        assert fms == tuple(answer for answer in every if answer[0] not in bpc_only)
+    # an FMS case is not told about 'Purchaser' (its word), and the rule cannot read it there
+    fms_doc = chain(*edit(qaa, ("lines.0.line_note", "The Purchaser provides the site."))())
+    assert not by_rule(run_checks(fms_doc), "QC-TERM-BPC-PARTY")
+    with pytest.raises(ValueError, match="BPC cases only"):
+        list(checks._scan(checks.Context(fms_doc), checks._TERM_PURCHASER, lambda h, q: q))
+
+
 def _gates() -> list[tuple[re.Pattern[str], Callable[[str], bool]]]:
     """Each pattern of text_scan with the gate its scan is run behind."""
     from loagen.policy import text_scan as t
@@ -2094,3 +2116,63 @@ def test_word_gates_read_each_text_as_it_is_asked():
     assert _may_hold("Kelvin \u212a", ("k",))
     assert _may_hold_folded(_folded("No such word"), ("passport",)) is False
     assert _may_hold_folded(_folded("\u00e9t\u00e9"), ("passport",)) is True
+
+
+# Each group of `LineGroups`, and what a line must be to be in it (the rules that walk a group
+# find nothing on the lines outside it: the group must hold every line of its condition).
+_GROUPS: dict[str, Callable[[Any], bool]] = {
+    "nsr": lambda ln: ln.is_nsr,
+    "not_nsr": lambda ln: not ln.is_nsr,
+    "nsr_covers": lambda ln: ln.nsr_covers_price_increases,
+    "sole_source": lambda ln: ln.sole_source is not None,
+    "nonrecurring_cost": lambda ln: ln.nonrecurring_cost is not None,
+    "eda": lambda ln: ln.eda is not None,
+    "eda_or_e": lambda ln: ln.eda is not None or ln.source_code == "E",
+    "training": lambda ln: ln.training is not None,
+    "training_any": lambda ln: ln.training is not None or ln.kind in ("training", "medical"),
+    "training_medical": lambda ln: ln.kind in ("training", "medical"),
+    "services": lambda ln: ln.kind in ("services", "manpower"),
+    "service": lambda ln: ln.is_service,
+    "manpower": lambda ln: ln.manpower is not None,
+    "items": lambda ln: bool(ln.items),
+    "scml": lambda ln: ln.scml,
+    "program_support_charge": lambda ln: ln.program_support_charge is not None,
+    "foc_delivery": lambda ln: ln.foc_delivery is not None,
+    "line_note": lambda ln: bool(ln.line_note),
+    "ta_named": lambda ln: ln.type_of_assistance in ("7", "A", "I", "M", "N", "Z"),
+    "wwrs_seller": lambda ln: ln.is_wwrs_seller,
+}
+
+
+@pytest.mark.parametrize("case", ["BN-D-QAA/basic", "BN-B-ZEA/basic", "BN-B-TAB/basic",
+                                  "BN-P-WRS/basic"])  # fmt: skip
+def test_line_groups_hold_exactly_the_lines_of_their_condition_in_file_order(chain, case):
+    from loagen.policy.checks import Context, LineGroups
+
+    docs = [example(case)]
+    docs[-1]["lines"].append(
+        dict(NSR_LINE, number="099", nsr_covers_price_increases=True, line_note="Spares.")
+    )
+    ctx = Context(chain(*docs))
+    groups = ctx.lines_with
+    assert set(_GROUPS) == set(LineGroups.__slots__)
+    every = list(ctx.lines)
+    for name, holds in _GROUPS.items():
+        assert getattr(groups, name) == [(p, ln) for p, ln in every if holds(ln)], name
+    assert groups.nsr and groups.service and groups.line_note  # (not empty: the line added)
+
+
+@pytest.mark.parametrize(
+    ("note", "numbers"),
+    [
+        ("See Lines 004 through 006 and line 009a.", ("004", "006", "009a")),
+        ("This line provides F-16 Block 70 support for 12 months.", ()),
+        ("Line \u0660\u0660\u0664 holds the spares.", ("\u0660\u0660\u0664",)),  # Arabic digits
+        ("Refer to LINE 010-012 " + "x" * 200, ("010", "012")),  # a long text: digit shapes
+    ],
+)
+def test_referred_lines_past_the_gate_of_three_digits(note, numbers):
+    from loagen.policy.checks import _referred_lines
+
+    _referred_lines.cache_clear()
+    assert _referred_lines(note) == numbers

@@ -34,6 +34,8 @@ from .rules.runtime import bpc_indirect_charges, bpc_program_of, limits
 from .selection import Selection
 from .text_scan import (
     _CUSTOMER,
+    _DIGIT_RUN,
+    _DIGIT_SHAPES,
     _LINE_ITEM,
     _NUMERIC_DATE,
     _PURCHASER,
@@ -42,6 +44,7 @@ from .text_scan import (
     _USG,
     Role,
     TextHit,
+    _holds_digits,
     _may_hold,
     _quote,
     find_contact_data,
@@ -136,20 +139,27 @@ class Context:
         return tuple((f"lines[{i}]", ln) for i, ln in enumerate(self.case.lines))
 
     @cached_property
+    def lines_with(self) -> LineGroups:
+        """The lines sorted once into the groups the line rules read (see `LineGroups`)."""
+        return LineGroups(self._lines, self.ref.nsr_masl, self.ref.wwrs_seller_masl)
+
+    @cached_property
     def texts(self) -> tuple[tuple[str, str, Role], ...]:
         """Every free-text field of the case: (JSON path, text, role)."""
         return tuple(free_text(self.case))
 
     @cached_property
-    def text_hits(self) -> dict[TextCheck, list[tuple[str, TextHit, str]]]:
+    def text_hits(self) -> dict[TextCheck, list[tuple[str, tuple[tuple[TextHit, str], ...]]]]:
         """What the text checks find in the free text, walked once for them all: for each
-        check that finds something, (JSON path, hit, quote) in text order."""
-        found: dict[TextCheck, list[tuple[str, TextHit, str]]] = {}
+        check that finds something, (JSON path, its hits in that text, each with its quote) in
+        text order. (Kept by text, as `scanned` answers: most hits are never read.) The checks
+        for BPC cases only (`TextCheck.bpc_only`) are run on BPC cases only."""
+        found: dict[TextCheck, list[tuple[str, tuple[tuple[TextHit, str], ...]]]] = {}
         checks = _TEXT_CHECKS
-        for path, _, answer in scan_free_text(self.case, scanned):
+        scan = scanned if self.is_bpc else scanned_fms
+        for path, _, answer in scan_free_text(self.case, scan):
             for i, hits in answer:
-                out = found.setdefault(checks[i], [])
-                out.extend((path, h, quote) for h, quote in hits)
+                found.setdefault(checks[i], []).append((path, hits))
         return found
 
     @cached_property
@@ -185,6 +195,124 @@ class Context:
     def base_date(self) -> date | None:
         """The Basic's implementation date (the MOS base on Amendments and Modifications)."""
         return self.document.implementation_date
+
+
+PathLine = tuple[str, Line]
+
+
+class LineGroups:
+    """A document's lines, each with its JSON path, sorted in one pass into the groups the line
+    rules read: most rules look at a few lines only (its Non-Specific Requirements lines, those
+    with a sole source, ...), and most documents have none of them. A rule walks its group
+    instead of every line, and still asks its own whole condition of each line in it: a group
+    holds at least the lines the rule can find something on. Each group is in file order."""
+
+    __slots__ = (
+        "nsr", "not_nsr", "nsr_covers", "sole_source", "nonrecurring_cost", "eda",
+        "eda_or_e", "training", "training_medical", "services", "service", "manpower", "items",
+        "scml", "program_support_charge", "foc_delivery", "line_note", "ta_named", "wwrs_seller",
+        "training_any",
+    )  # fmt: skip
+
+    def __init__(self, lines: Iterable[PathLine], nsr_masl: str, wwrs_masl: str) -> None:
+        nsr: list[PathLine] = []
+        not_nsr: list[PathLine] = []
+        nsr_covers: list[PathLine] = []
+        sole_source: list[PathLine] = []
+        nonrecurring_cost: list[PathLine] = []
+        eda: list[PathLine] = []
+        eda_or_e: list[PathLine] = []
+        training: list[PathLine] = []
+        training_medical: list[PathLine] = []
+        services: list[PathLine] = []
+        service: list[PathLine] = []
+        manpower: list[PathLine] = []
+        items: list[PathLine] = []
+        scml: list[PathLine] = []
+        program_support_charge: list[PathLine] = []
+        foc_delivery: list[PathLine] = []
+        line_note: list[PathLine] = []
+        ta_named: list[PathLine] = []
+        wwrs_seller: list[PathLine] = []
+        training_any: list[PathLine] = []
+        for pl in lines:
+            # the line's fields, read from its __dict__ (where a model keeps them): some 2.5
+            # times faster than as attributes, which Python cannot speed up on a model class
+            # (pydantic gives it a __getattr__)
+            f = pl[1].__dict__
+            (nsr if f["masl"] == nsr_masl else not_nsr).append(pl)  # `Line.is_nsr`
+            if f["nsr_covers_price_increases"]:
+                nsr_covers.append(pl)
+            if f["sole_source"] is not None:
+                sole_source.append(pl)
+            if f["nonrecurring_cost"] is not None:
+                nonrecurring_cost.append(pl)
+            if f["eda"] is not None:
+                eda.append(pl)
+                eda_or_e.append(pl)
+            elif f["source_code"] == "E":
+                eda_or_e.append(pl)
+            if f["masl"] == wwrs_masl:  # `Line.is_wwrs_seller`
+                wwrs_seller.append(pl)
+            kind = f["kind"]
+            if f["training"] is not None:
+                training.append(pl)
+                training_any.append(pl)
+            elif kind in ("training", "medical"):
+                training_any.append(pl)
+            if kind in ("training", "medical"):
+                training_medical.append(pl)
+                service.append(pl)
+            elif kind in _SERVICE_KINDS:
+                services.append(pl)
+                service.append(pl)
+            if f["manpower"] is not None:
+                manpower.append(pl)
+            if f["items"]:
+                items.append(pl)
+            if f["scml"]:
+                scml.append(pl)
+            if f["program_support_charge"] is not None:
+                program_support_charge.append(pl)
+            if f["foc_delivery"] is not None:
+                foc_delivery.append(pl)
+            if f["line_note"]:
+                line_note.append(pl)
+            if f["type_of_assistance"] in TA_TERMS:
+                ta_named.append(pl)
+        self.nsr = nsr
+        """Non-Specific Requirements lines (`Line.is_nsr`); `not_nsr`: the others."""
+        self.not_nsr = not_nsr
+        self.nsr_covers = nsr_covers
+        """Lines with `nsr_covers_price_increases`."""
+        self.sole_source = sole_source
+        self.nonrecurring_cost = nonrecurring_cost
+        self.eda = eda
+        """Lines with `eda` data (grant EDA among them); `eda_or_e`: those and the lines of
+        Source Code E."""
+        self.eda_or_e = eda_or_e
+        self.training = training
+        """Lines with `training` data, whatever their kind; `training_any`: those and the
+        lines of kind training or medical."""
+        self.training_any = training_any
+        self.training_medical = training_medical
+        """Lines of kind training or medical; `services`: of kind services or manpower;
+        `service`: of these four kinds (`Line.is_service`)."""
+        self.services = services
+        self.service = service
+        self.manpower = manpower
+        """Lines with `manpower` data."""
+        self.items = items
+        """Lines that name items (`Line.items`: classified, COMSEC, TOW-2B ...)."""
+        self.scml = scml
+        self.program_support_charge = program_support_charge
+        self.foc_delivery = foc_delivery
+        self.line_note = line_note
+        """Lines with a line note."""
+        self.ta_named = ta_named
+        """Lines whose Type of Assistance code names a term of sale (`TA_TERMS`)."""
+        self.wwrs_seller = wwrs_seller
+        """Worldwide Warehouse Redistribution Services seller lines (`Line.is_wwrs_seller`)."""
 
 
 RuleFunction = Callable[[Context], Iterable[Hit]]
@@ -248,11 +376,14 @@ PRINTED_ROLES: tuple[Role, ...] = ("party", "reference", "title", "prose")
 class TextCheck:
     """What one rule looks for in the free text: `finder` run on the texts of `roles`;
     `as_read`: on the text as a reader sees it (`text_scan.normalise`), which the message then
-    quotes. Declared once, at import (`_TEXT_CHECKS`), so that one pass a text serves them all."""
+    quotes; `bpc_only`: on BPC cases only (its rule finds nothing on FMS cases, whose texts are
+    then scanned without it). Declared once, at import (`_TEXT_CHECKS`), so that one pass a text
+    serves them all."""
 
     finder: Callable[[str], tuple[TextHit, ...]]
     roles: tuple[Role, ...] = PRINTED_ROLES
     as_read: bool = False
+    bpc_only: bool = False
 
 
 _TEXT_CHECKS: list[TextCheck] = []
@@ -263,36 +394,57 @@ def text_check(
     roles: tuple[Role, ...] = PRINTED_ROLES,
     *,
     as_read: bool = False,
+    bpc_only: bool = False,
 ) -> TextCheck:
     """Declare a `TextCheck` (at import, beside its rule)."""
-    check = TextCheck(finder, roles, as_read)
+    check = TextCheck(finder, roles, as_read, bpc_only)
     _TEXT_CHECKS.append(check)
     _checks_of_role.cache_clear()
     scanned.cache_clear()
+    scanned_fms.cache_clear()
     return check
 
 
 @cache
-def _checks_of_role(role: Role) -> tuple[tuple[int, TextCheck], ...]:
-    return tuple((i, c) for i, c in enumerate(_TEXT_CHECKS) if role in c.roles)
+def _checks_of_role(role: Role, bpc: bool) -> tuple[tuple[int, TextCheck], ...]:
+    """The checks of `role` (with their index in `_TEXT_CHECKS`) run on the texts of a BPC
+    case (`bpc`: all of them), or of an FMS case (all but those for BPC cases only)."""
+    return tuple(
+        (i, c) for i, c in enumerate(_TEXT_CHECKS) if role in c.roles and (bpc or not c.bpc_only)
+    )
 
 
 SCAN_CACHE_SIZE = 4096
-"""Texts whose scan results are kept (a text with its role; least recently used dropped).
-Most texts repeat from one document to the next (a chain's documents, the standard
-descriptions), so a batch scans each distinct text once; a document has some 200 texts.
-Sized for memory as well (issue 9: a batch worker's memory stays flat): 4,096 texts hold a
-case's documents and the standard descriptions, with a hit rate close to a larger cache's."""
+"""Texts whose scan results are kept (a text with its role; least recently used dropped), by
+each of `scanned` and `scanned_fms`. Most texts repeat from one document to the next (a chain's
+documents, the standard descriptions), so a batch scans each distinct text once; a document has
+some 200 texts. Sized for memory as well (issue 9: a batch worker's memory stays flat): 4,096
+texts hold a case's documents and the standard descriptions, with a hit rate close to a larger
+cache's."""
+
+ScanAnswer = tuple[tuple[int, tuple[tuple[TextHit, str], ...]], ...]
 
 
 @lru_cache(maxsize=SCAN_CACHE_SIZE)
-def scanned(text: str, role: Role) -> tuple[tuple[int, tuple[tuple[TextHit, str], ...]], ...]:
-    """Every text check of `role` run on `text`: for each check that finds something, its index
-    in `_TEXT_CHECKS` and its hits, each with its quote (`text_scan._quote`) in the text the
-    check read. The answer depends on `text` and `role` alone, the cache's key."""
+def scanned(text: str, role: Role) -> ScanAnswer:
+    """Every text check of `role` run on `text` (the texts of a BPC case): for each check that
+    finds something, its index in `_TEXT_CHECKS` and its hits, each with its quote
+    (`text_scan._quote`) in the text the check read. The answer depends on `text` and `role`
+    alone, the cache's key."""
+    return _scanned(text, role, bpc=True)
+
+
+@lru_cache(maxsize=SCAN_CACHE_SIZE)
+def scanned_fms(text: str, role: Role) -> ScanAnswer:
+    """`scanned` for the texts of an FMS case: without the checks for BPC cases only (the cache
+    of its own: its answer depends on `text` and `role` alone, but is not `scanned`'s)."""
+    return _scanned(text, role, bpc=False)
+
+
+def _scanned(text: str, role: Role, *, bpc: bool) -> ScanAnswer:
     read = None
     found = []
-    for i, check in _checks_of_role(role):
+    for i, check in _checks_of_role(role, bpc):
         if check.as_read:
             if read is None:
                 read = normalise(text)
@@ -307,8 +459,11 @@ def scanned(text: str, role: Role) -> tuple[tuple[int, tuple[tuple[TextHit, str]
 
 def _scan(ctx: Context, check: TextCheck, message: Callable[[TextHit, str], str]) -> Iterator[Hit]:
     """The hits of `check` on the document, `message(hit, quote)` saying each."""
-    for path, h, quote in ctx.text_hits.get(check, ()):
-        yield Hit(path, message(h, quote))
+    if check.bpc_only and not ctx.is_bpc:
+        raise ValueError("a check for BPC cases only is not run on an FMS case: read it on BPC")
+    for path, hits in ctx.text_hits.get(check, ()):
+        for h, quote in hits:
+            yield Hit(path, message(h, quote))
 
 
 # == rules: AP9.T1 classified data, PII, terminology ============================================
@@ -332,7 +487,7 @@ _CONTACT_DATA = text_check(find_contact_data, ("party", "title", "prose"), as_re
 _CONTACT_DATA_IN_REFERENCES = text_check(_contact_in_references, ("reference",), as_read=True)
 _NAMES = text_check(find_names, as_read=True)
 _TERM_CUSTOMER = text_check(_terms(_CUSTOMER), ("reference", "title", "prose"))
-_TERM_PURCHASER = text_check(_terms(_PURCHASER), ("reference", "title", "prose"))
+_TERM_PURCHASER = text_check(_terms(_PURCHASER), ("reference", "title", "prose"), bpc_only=True)
 _TERM_US_NOUN = text_check(_terms(_US_NOUN), ("title", "prose"))
 _TERM_NUMERIC_DATE = text_check(_terms(_NUMERIC_DATE))
 _TERM_USG = text_check(_terms(_USG), ("title", "prose"))
@@ -940,10 +1095,8 @@ def du_lines(ctx: Context) -> Iterator[Hit]:
 def cpd_lines(ctx: Context) -> Iterator[Hit]:
     if CPD not in ctx.case.terms_of_sale:
         return
-    stock = [
-        ln for ln in ctx.case.lines if ctx.ref.source_codes.get(ln.source_code, {}).get("stock")
-    ]
-    if not stock:
+    codes = ctx.ref.source_codes
+    if not any(codes.get(ln.source_code, {}).get("stock") for ln in ctx.case.lines):
         i = ctx.case.terms_of_sale.index(CPD)
         yield Hit(
             f"terms_of_sale[{i}]",
@@ -1011,7 +1164,7 @@ TA_TERMS: dict[str, tuple[str, ...]] = {
     "Figure C5.F5 paragraph 2.f., Table C9.T11",
 )
 def ta_terms(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.ta_named:
         wanted = TA_TERMS.get(ln.type_of_assistance)
         if wanted and not set(wanted) & set(ctx.case.terms_of_sale):
             yield Hit(
@@ -1082,7 +1235,10 @@ def minimal_dollar(ctx: Context) -> Iterator[Hit]:
     "Section C6.7.6",
 )
 def reduced_to_zero(ctx: Context) -> Iterator[Hit]:
-    for change in ctx.document.changes.lines:
+    changes = ctx.document.changes
+    if not changes.has_previous:
+        return  # a document without a previous one changes nothing (`history.compare`)
+    for change in changes.lines:
         if change.previous is None or change.revised is None:
             continue
         if change.revised.total <= MINIMAL_DOLLAR_LIMIT < change.previous.total:
@@ -1103,7 +1259,7 @@ def reduced_to_zero(ctx: Context) -> Iterator[Hit]:
     "Section C5.4.13",
 )
 def nsr_share(ctx: Context) -> Iterator[Hit]:
-    nsr = [(p, ln) for p, ln in ctx.lines if ln.is_nsr]
+    nsr = ctx.lines_with.nsr
     if not nsr:
         return
     total = ctx.document.costs.total_estimated_cost
@@ -1128,7 +1284,7 @@ def nsr_share(ctx: Context) -> Iterator[Hit]:
     "Section C5.4.13",
 )
 def nsr_source(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.nsr:
         if ln.is_nsr and ln.source_code != "S":
             yield Hit(
                 f"{path}.source_code",
@@ -1144,7 +1300,7 @@ def nsr_source(ctx: Context) -> Iterator[Hit]:
     "Section C5.4.13",
 )
 def nsr_codes(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.nsr:
         if not ln.is_nsr:
             continue
         for field, label in (
@@ -1170,7 +1326,7 @@ def nsr_program(ctx: Context) -> Iterator[Hit]:
     if not (ctx.is_bpc or ctx.fmf_funded):
         return
     why = "a BPC case" if ctx.is_bpc else "an FMF-funded case"
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.nsr:
         if ln.is_nsr:
             yield Hit(
                 f"{path}.masl",
@@ -1188,7 +1344,7 @@ def nsr_program(ctx: Context) -> Iterator[Hit]:
     "Section C6.3.4",
 )
 def sole_source_stock(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.sole_source:
         if ln.sole_source is not None and not ln.is_procurement:
             yield Hit(
                 f"{path}.sole_source",
@@ -1206,6 +1362,8 @@ def sole_source_stock(ctx: Context) -> Iterator[Hit]:
     "Section C6.3.4.2",
 )
 def sole_source_request(ctx: Context) -> Iterator[Hit]:
+    if not ctx.lines_with.sole_source:
+        return
     changes = ctx.document.changes
     earlier_oed = max(
         (
@@ -1216,7 +1374,7 @@ def sole_source_request(ctx: Context) -> Iterator[Hit]:
         default=None,
     )
     ref_dates = {r.date for r in ctx.case.purchaser_references}
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.sole_source:
         if ln.sole_source is None:
             continue
         change = changes.for_line(ln.number)
@@ -1251,7 +1409,7 @@ def sole_source_request(ctx: Context) -> Iterator[Hit]:
 def sole_source_date(ctx: Context) -> Iterator[Hit]:
     if ctx.is_bpc:
         return
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.sole_source:
         if ln.sole_source is not None and ln.sole_source.purchaser_request_date is None:
             yield Hit(
                 f"{path}.sole_source.purchaser_request_date",
@@ -1270,7 +1428,7 @@ def nc_not_applicable(ctx: Context) -> Iterator[Hit]:
     if not (ctx.is_bpc or ctx.case.funding == "fmf"):
         return
     why = "BPC cases" if ctx.is_bpc else "cases funded by Foreign Military Financing"
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.nonrecurring_cost:
         if ln.nonrecurring_cost is not None:
             yield Hit(
                 f"{path}.nonrecurring_cost",
@@ -1286,7 +1444,7 @@ def nc_not_applicable(ctx: Context) -> Iterator[Hit]:
     "Section C9.4.5, Appendix 1",
 )
 def nc_mde(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.nonrecurring_cost:
         if ln.nonrecurring_cost is not None and not ln.major_defense_equipment:
             yield Hit(
                 f"{path}.nonrecurring_cost",
@@ -1315,6 +1473,15 @@ def _speaks_of_wwrs(text: str) -> bool:
     return _may_hold(text, _WWRS_NEEDLES) and _WWRS_NOTE.search(text) is not None
 
 
+@recent_texts
+def _looks_wwrs(description: str) -> bool:
+    """Whether a line's description reads as a WWRS seller line (`_WWRS_LOOK`); a description
+    without "redistribution" or "wwrs" in any case is not scanned. The answers for the
+    descriptions asked lately are kept: most lines' descriptions are the same from one document
+    to the next."""
+    return _may_hold(description, _WWRS_LOOK_NEEDLES) and _WWRS_LOOK.search(description) is not None
+
+
 WWRS_TERMS = frozenset(
     {
         "Cash With Acceptance",
@@ -1335,10 +1502,7 @@ WWRS_TERMS = frozenset(
 def wwrs_masl(ctx: Context) -> Iterator[Hit]:
     wanted = ctx.ref.wwrs_seller_masl
     for path, ln in ctx.lines:
-        looks = (
-            _may_hold(ln.description, _WWRS_LOOK_NEEDLES)
-            and _WWRS_LOOK.search(ln.description) is not None
-        ) or ln.masl.upper().startswith("WWWRED")
+        looks = _looks_wwrs(ln.description) or ln.masl.upper().startswith("WWWRED")
         if looks and ln.masl != wanted:
             yield Hit(
                 f"{path}.masl",
@@ -1378,7 +1542,7 @@ def wwrs_terms(ctx: Context) -> Iterator[Hit]:
     "AP8.S21m.2.2, Appendix 6",
 )
 def wwrs_note(ctx: Context) -> Iterator[Hit]:
-    if ctx.selection is None or any(ln.is_wwrs_seller for ln in ctx.case.lines):
+    if ctx.selection is None or ctx.lines_with.wwrs_seller:
         return
     notes = ctx.selection.notes
     # One gate for all the notes, their titles, ids and texts together (most documents print
@@ -1405,9 +1569,11 @@ def wwrs_note(ctx: Context) -> Iterator[Hit]:
     "Appendix 6, Line Item Description",
 )
 def service_severable(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.service:
         if not ln.is_service or ln.is_wwrs_seller or ln.training is not None:
             continue
+        if ln.severable is not None and ln.performance_period is not None:
+            continue  # (most lines: nothing missing)
         missing = [n for n in ("severable", "performance_period") if getattr(ln, n) is None]
         if missing:
             yield Hit(
@@ -1424,7 +1590,7 @@ def service_severable(ctx: Context) -> Iterator[Hit]:
     "Section C5.4.13; Appendix 6, Line Item Description (Non-Specific Requirements)",
 )
 def nsr_fields(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.nsr_covers:
         if ln.nsr_covers_price_increases and not ln.is_nsr:
             yield Hit(
                 f"{path}.nsr_covers_price_increases",
@@ -1441,7 +1607,7 @@ def nsr_fields(ctx: Context) -> Iterator[Hit]:
     "Appendix 6, TOW-2B Missiles Physical Security and Accountability",
 )
 def tow_2b(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.items:
         if "tow_2b" in ln.items and ln.number in _added_numbers(ctx):
             yield Hit(
                 f"{path}.items",
@@ -1521,7 +1687,7 @@ def _found(pattern: re.Pattern[str], text: str) -> bool:
     "Section C10.7.8",
 )
 def training_data(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.training_medical:
         if ln.kind == "training" and ln.training is None:
             yield Hit(
                 path,
@@ -1537,7 +1703,7 @@ def training_data(ctx: Context) -> Iterator[Hit]:
     "Section C10.7.8, Section C2.1.6.2.2",
 )
 def training_separate(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.training_any:
         if ln.training is not None and ln.kind != "training":
             yield Hit(
                 f"{path}.training",
@@ -1568,7 +1734,7 @@ def training_separate(ctx: Context) -> Iterator[Hit]:
     "Section C10.7.8, Section C2.1.6.2.2",
 )
 def training_kind(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.services:
         if ln.kind in _SERVICE_KINDS and _found(_TRAINING_WORD, ln.description):
             yield Hit(
                 f"{path}.kind",
@@ -1598,7 +1764,7 @@ def tla_request(ctx: Context) -> Iterator[Hit]:
     if ctx.case.purchaser_references:
         return
     changes = ctx.document.changes
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.training:
         change = changes.for_line(ln.number)
         before = change.previous if change is not None and changes.has_previous else None
         if _tla(ln) and not _tla(before):
@@ -1616,7 +1782,7 @@ def tla_request(ctx: Context) -> Iterator[Hit]:
     "Section C2.1.6.2.2, Chapter 10",
 )
 def tla_oconus(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.training:
         if _tla(ln) and ln.training is not None and ln.training.location == "OCONUS":
             yield Hit(
                 f"{path}.training.travel_and_living_allowance",
@@ -1633,7 +1799,7 @@ def tla_oconus(ctx: Context) -> Iterator[Hit]:
 )
 def manpower_travel(ctx: Context) -> Iterator[Hit]:
     limit = ctx.ref.money_value("manpower_travel_daily_limit")
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.manpower:
         mp = ln.manpower
         if mp is None or mp.travel_cost_per_day <= limit:
             continue
@@ -1874,7 +2040,7 @@ def waiver_rta_lines(ctx: Context) -> Iterator[Hit]:
     "Appendix 6, Small Case Management Line (SCML); DSCA 06-47",
 )
 def scml_one(ctx: Context) -> Iterator[Hit]:
-    scml = [(p, ln) for p, ln in ctx.lines if ln.scml]
+    scml = ctx.lines_with.scml
     if len(scml) < 2:
         return
     first = scml[0][1]
@@ -1893,7 +2059,7 @@ def scml_one(ctx: Context) -> Iterator[Hit]:
     "Appendix 6, Small Case Management Line (SCML); DSCA 06-47",
 )
 def scml_date(ctx: Context) -> Iterator[Hit]:
-    scml = next(((p, ln) for p, ln in ctx.lines if ln.scml), None)
+    scml = next(iter(ctx.lines_with.scml), None)
     implemented = ctx.document.implementation_date
     day = implemented or ctx.document.cwd_approval
     if scml is None or day is None or SCML_FROM <= day <= SCML_UNTIL:
@@ -1924,7 +2090,7 @@ def psc_army(ctx: Context) -> Iterator[Hit]:
     if ia == "B":
         return
     agency = ctx.ref.implementing_agencies.get(ia)
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.program_support_charge:
         if ln.program_support_charge is None:
             continue
         yield Hit(
@@ -1943,7 +2109,7 @@ def psc_army(ctx: Context) -> Iterator[Hit]:
     "Appendix 6, Nonrecurring Costs - Waiver Under Review; Section C9.4.5",
 )
 def nc_waiver_requested(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.nonrecurring_cost:
         nc = ln.nonrecurring_cost
         if nc is None or nc.waiver_requested is None or nc.amount > 0:
             continue
@@ -2106,7 +2272,7 @@ def sole_source_bpc(ctx: Context) -> Iterator[Hit]:
     if not ctx.is_bpc:
         return
     changes = ctx.document.changes
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.sole_source:
         source = ln.sole_source
         if source is None:
             continue
@@ -2140,7 +2306,7 @@ def sole_source_bpc(ctx: Context) -> Iterator[Hit]:
 )
 def foc_delivery(ctx: Context) -> Iterator[Hit]:
     foc = ctx.case.foc
-    delivering = [(p, ln) for p, ln in ctx.lines if ln.foc_delivery is not None]
+    delivering = ctx.lines_with.foc_delivery
     if not ctx.is_bpc:
         if foc is not None:
             yield Hit(
@@ -2251,17 +2417,20 @@ _LINE_REF = re.compile(
 def deleted_line_notes(ctx: Context) -> Iterator[Hit]:
     if ctx.selection is None:
         return
-    deleted = {c.number for c in ctx.document.changes.deleted}
-    on_doc = {ln.number for ln in ctx.case.lines}
+    deleted: set[str] | None = None  # worked out for the first line not on the document
     for note in ctx.selection.notes:
         for number in note.lines:
+            if ctx.line_path(number):
+                continue  # on the document (so not deleted either)
+            if deleted is None:
+                deleted = {c.number for c in ctx.document.changes.deleted}
             if number in deleted and note.placement == "line":
                 yield Hit(
                     "",
                     f"Line {number} is deleted but its line note {note.id} ({note.title}) is still "
                     "selected; delete the line note with the line",
                 )
-            elif number not in on_doc:
+            else:
                 yield Hit(
                     "",
                     f"note {note.id} ({note.title}) names Line {number}, which is not on this "
@@ -2293,7 +2462,10 @@ def note_version_missing(ctx: Context) -> Iterator[Hit]:
 def _referred_lines(text: str) -> tuple[str, ...]:
     """The line numbers a line note refers to, in text order ("Lines 004 through 006": 004,
     006). The answers for the line notes read lately are kept: a case's documents mostly
-    repeat them."""
+    repeat them. Every reference holds three digits in a row (a line number): a text without
+    them refers to no line, and is not searched (most line notes)."""
+    if not _holds_digits(text, _DIGIT_RUN, _DIGIT_SHAPES[_DIGIT_RUN]):
+        return ()
     return tuple(
         number
         for m in matches_from(_LINE_REF, text, "line")
@@ -2308,15 +2480,14 @@ def _referred_lines(text: str) -> tuple[str, ...]:
     "Table AP9.T2, LOA notes, Figure C5.F6",
 )
 def line_note_references(ctx: Context) -> Iterator[Hit]:
-    on_doc = {ln.number for ln in ctx.case.lines}
-    deleted = {c.number for c in ctx.document.changes.deleted}
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.line_note:
         if not ln.line_note:
             continue
         for number in _referred_lines(ln.line_note):
-            if number in on_doc:
-                continue
-            what = "was deleted" if number in deleted else "is not on this document"
+            if ctx.line_path(number):
+                continue  # on the document
+            deleted = any(c.number == number for c in ctx.document.changes.deleted)
+            what = "was deleted" if deleted else "is not on this document"
             yield Hit(
                 f"{path}.line_note",
                 f"the line note of {_line(ln)} refers to Line {number}, which {what}",
@@ -2333,7 +2504,7 @@ def line_note_references(ctx: Context) -> Iterator[Hit]:
     "Appendix 8, Table AP9.T4, Excess Defense Articles",
 )
 def eda_source(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.eda_or_e:
         if ln.eda is not None and ln.source_code != "E":
             yield Hit(
                 f"{path}.source_code",
@@ -2354,7 +2525,7 @@ def eda_source(ctx: Context) -> Iterator[Hit]:
     "Appendix 8, Table AP9.T4, Excess Defense Articles",
 )
 def eda_approval(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.eda:
         eda = ln.eda
         if eda is None:
             continue
@@ -2379,7 +2550,7 @@ def eda_approval(ctx: Context) -> Iterator[Hit]:
     "Appendix 8, Table C4.T2a",
 )
 def eda_grant(ctx: Context) -> Iterator[Hit]:
-    grants = [(p, ln) for p, ln in ctx.lines if _grant_eda(ln)]
+    grants = [(p, ln) for p, ln in ctx.lines_with.eda if _grant_eda(ln)]
     if _country_flag(ctx, "eda_grant") is False:  # not known: QC-EDA-GRANT-COUNTRY-UNKNOWN
         for path, ln in grants:
             yield Hit(
@@ -2408,7 +2579,7 @@ def eda_grant_country_unknown(ctx: Context) -> Iterator[Hit]:
     if _country_flag(ctx, "eda_grant") is not None:
         return
     why = _flag_unknown(ctx, "eda_grant")
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.eda:
         if _grant_eda(ln):
             yield Hit(
                 f"{path}.eda.kind",
@@ -2426,7 +2597,7 @@ def eda_grant_country_unknown(ctx: Context) -> Iterator[Hit]:
     "Appendix 8, Table AP9.T4, Excess Defense Articles",
 )
 def eda_description(ctx: Context) -> Iterator[Hit]:
-    if not any(ln.eda is not None for ln in ctx.case.lines):
+    if not ctx.lines_with.eda:
         return
     says = re.compile(r"\bEDA\b|excess\s+defense\s+articles?", re.IGNORECASE)
     if not (says.search(ctx.case.nickname) or says.search(ctx.case.document.purpose)):
@@ -2447,16 +2618,15 @@ def eda_description(ctx: Context) -> Iterator[Hit]:
     "Figure C5.F6, Figure C5.F5 paragraph 2.e.",
 )
 def months_present(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
-        if ln.is_nsr:
-            continue
-        for field, label in (
-            ("months", "Months (MOS)"),
-            ("offer_release_code", "Offer Release Code"),
-            ("delivery_term_code", "Delivery Term Code"),
-        ):
-            if not getattr(ln, field):
-                yield Hit(f"{path}.{field}", f"{_line(ln)} needs its {label}")
+    for path, ln in ctx.lines_with.not_nsr:
+        if not (ln.months and ln.offer_release_code and ln.delivery_term_code):
+            for field, label in (
+                ("months", "Months (MOS)"),
+                ("offer_release_code", "Offer Release Code"),
+                ("delivery_term_code", "Delivery Term Code"),
+            ):
+                if not getattr(ln, field):
+                    yield Hit(f"{path}.{field}", f"{_line(ln)} needs its {label}")
         r = ln.month_range
         if r is not None and r[0] > r[1]:
             yield Hit(f"{path}.months", f"{_line(ln)}: first month {r[0]} is after the last {r[1]}")
@@ -2594,7 +2764,7 @@ def schedule_deposit(ctx: Context) -> Iterator[Hit]:
     "Section C5.4.3.1.2, Table C5.T7, Table C7.T6",
 )
 def classified_items(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.items:
         if "classified" not in ln.items:
             continue
         if ctx.case.category == "blanket_order" and ln.kind != "publications":
@@ -2618,7 +2788,7 @@ def classified_items(ctx: Context) -> Iterator[Hit]:
     "Section C8.4.1.4",
 )
 def comsec_eeum(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.items:
         if "comsec" in ln.items and "eeum" not in ln.items:
             yield Hit(
                 f"{path}.items",
@@ -2634,7 +2804,7 @@ def comsec_eeum(ctx: Context) -> Iterator[Hit]:
     "Table C8.T4",
 )
 def nvd_eeum(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines:
+    for path, ln in ctx.lines_with.items:
         if "nvd" in ln.items and "eeum" not in ln.items:
             yield Hit(
                 f"{path}.items",
