@@ -23,6 +23,7 @@ from loagen.document.nomenclature import (
 )
 from loagen.document.wording import (
     NOTE_HELPERS,
+    _same,
     case_description,
     item_name,
     line_refs,
@@ -457,3 +458,51 @@ def test_item_name_note_helper() -> None:
     lot = _line("SUPPORT EQUIPMENT", "1", "LO")
     assert item_name(lot) == item_name(lot, counted=True) == "support equipment"
     assert NOTE_HELPERS["item_name"] is item_name
+
+
+def test_grouped_puts_equal_models_together_and_different_ones_apart() -> None:
+    # Each line holds its own (equal or not) designation object: grouped compares values.
+    prime = {"firm": "Acme Corp", "role": "prime"}
+    lines = [
+        _line("RADIO", "1", "EA", number="001", sole_source=prime),
+        _line("RADIO", "1", "EA", number="002", sole_source={**prime, "role": "subcontractor"}),
+        _line("RADIO", "1", "EA", number="003", sole_source=dict(prime)),
+        _line("RADIO", "1", "EA", number="004"),
+        _line("RADIO", "1", "EA", number="005", sole_source={**prime, "authority": "10 USC"}),
+    ]
+    assert lines[0].sole_source is not lines[2].sole_source
+    groups = NOTE_HELPERS["grouped"](lines, "sole_source")
+    assert [[ln.number for ln in members] for _, members in groups] == [
+        ["001", "003"],
+        ["002"],
+        ["004"],
+        ["005"],
+    ]
+    assert [key for key, _ in groups] == [
+        lines[0].sole_source,
+        lines[1].sole_source,
+        None,
+        lines[4].sole_source,
+    ]
+
+
+def test_same_decides_as_pydantic_equality() -> None:
+    # `_same` compares case models by their field dicts: that decides as `==` only while a
+    # case model keeps nothing else there (no private attributes, extras or cached values).
+    case = parse_case(example("BN-D-QAA/basic"))
+    models = [case, *case.lines, *(ln.sole_source for ln in case.lines if ln.sole_source)]
+    for model in models:
+        assert model.__dict__.keys() == type(model).model_fields.keys()
+        assert model.__pydantic_private__ is None and not model.__pydantic_extra__
+    one, other = case.lines[0], case.lines[1]
+    for a, b in [
+        (one, other),
+        (one, one.model_copy()),
+        (one, Line.model_validate(one.model_dump())),
+        (one, one.model_copy(update={"quantity": one.quantity + 1})),
+        (case, case.model_copy()),
+        (one, None),
+        ("001", "001"),
+        (Decimal("1.0"), Decimal("1")),
+    ]:
+        assert _same(a, b) == (a == b) == _same(b, a)

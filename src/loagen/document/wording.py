@@ -29,7 +29,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from ..case.history import Changes
-from ..case.model import Case, Line, PurchaserReference
+from ..case.model import Case, Line, PurchaserReference, Strict
 from .costs import CostSummary
 from .nomenclature import counted_name, counts_items, line_name, plural_name, singular_name
 
@@ -369,6 +369,16 @@ def _resolve(item: object, path: str) -> object:
     return item
 
 
+def _same(a: object, b: object) -> bool:
+    """`a == b`, quicker for two case models of one class (a line's `sole_source`, a cost's
+    `waiver`): Pydantic's `==` compares such models' field dicts after checks that cannot fail
+    for them (a case model has no private attributes nor extra fields, and its `__dict__`
+    holds its fields only), some three times slower than comparing the dicts here."""
+    if type(a) is type(b) and isinstance(a, Strict):
+        return a.__dict__ == b.__dict__
+    return a == b
+
+
 def grouped(items: Iterable[object], path: str) -> list[tuple[object, tuple[object, ...]]]:
     """Pairs of (value at `path`, the items sharing it), in the order values first appear:
     `grouped(note_lines, "sole_source")` gives each designation with its lines."""
@@ -376,7 +386,7 @@ def grouped(items: Iterable[object], path: str) -> list[tuple[object, tuple[obje
     for item in items:
         key = _resolve(item, path)
         for k, members in out:
-            if k == key:
+            if _same(k, key):
                 members.append(item)
                 break
         else:
