@@ -521,10 +521,12 @@ def test_the_markup_digits_under_a_mask_are_those_of_markup_digits(
 ) -> None:
     """Two rows the same but for their digits: the mask worked out for one takes the same
     digits of the other as `_markup_digits` reads (a row found with digits of its text alone
-    changed is taken; one whose markup's digits changed is not)."""
+    changed is taken; one whose markup's digits changed is not). The mask is the same worked
+    out from either (a layout works it out from the second row it looks up, `_taken`)."""
     first = "".join(tokens).encode()
     second = bytes(random.choice(b"0123456789") if 48 <= c <= 57 else c for c in first)
     mask, markup = pages._markup_mask(first)
+    assert pages._markup_mask(second)[0] == mask
     digits = int.from_bytes(second.translate(None, pages._NOT_DIGIT), "big")
     same = pages._markup_digits(first) == pages._markup_digits(second)
     assert (digits & mask == markup) == same

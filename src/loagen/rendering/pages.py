@@ -539,11 +539,11 @@ class _Layout:
     def __init__(self, styles_xml: bytes) -> None:
         self.styles, self.default = styles_of(styles_xml)
         self.boxes: dict[tuple[int, int, float, str], _Box] = {}
-        self.zeroed_boxes: dict[tuple[int, int, float, str], tuple[_Box, int, int]] = {}
-        """Paragraphs by their XML with the digits read as 0 (see `new_box`)."""
-        self.rows: dict[tuple[int, int, int], tuple[_Row, int, int]] = {}
+        self.zeroed_boxes: dict[tuple[int, int, float, str], tuple[_Box, int | None, int]] = {}
+        """Paragraphs by their XML with the digits read as 0 (see `new_box`, `_taken`)."""
+        self.rows: dict[tuple[int, int, int], tuple[_Row, int | None, int]] = {}
         """Rows laid out, by `_key` and table kind: each with which of its digits are its
-        markup's, and those digits (`_markup_mask`, `remembered_row`)."""
+        markup's, and those digits (`_markup_mask`, `_taken`)."""
         self.exact_rows: dict[tuple[int, int, int], _Row] = {}
         """Rows by the hash and length of their XML as it is (less the closing `</w:tr>`) and
         table kind: a row that comes back exactly (a line of a case on its next document, a
@@ -571,20 +571,19 @@ class _Layout:
         return found
 
     def new_box(self, xml: str, width: float, table_style: str) -> _Box:
-        """`box` of a paragraph not seen as it is: looked up, as a row is (`remembered_row`),
+        """`box` of a paragraph not seen as it is: looked up, as a row is (`table_row`),
         by its XML with every digit read as 0 and the digits of its markup as they are (an
         amount, a date or a line number lays out as any other of its length: "Estimated Cost:
         $1,234" as "Estimated Cost: $5,678")."""
         in_table = self.styles.get(table_style, self.default) if table_style else None
         exact = xml.encode("utf-8", "surrogatepass")
         key = (*_row_key(exact), width, table_style)
-        found = self.zeroed_boxes.get(key)
+        digits = int.from_bytes(exact.translate(None, _NOT_DIGIT), "big")
+        found = _taken(self.zeroed_boxes, key, exact, digits)
         if found is not None:
-            box, mask, markup = found
-            if int.from_bytes(exact.translate(None, _NOT_DIGIT), "big") & mask == markup:
-                return box
+            return found
         box = _quick_paragraph(xml, self.styles, self.default, width, in_table)
-        _remember(self.zeroed_boxes, key, (box, *_markup_mask(exact)))
+        _remember(self.zeroed_boxes, key, (box, None, digits))
         return box
 
     def row(self, xml: str, grid: tuple[float, ...], table_style: str,
@@ -602,30 +601,12 @@ class _Layout:
         """`row`, in the kind of table numbered `table` (`table`)."""
         exact = xml.encode("utf-8", "surrogatepass")
         key = (*_row_key(exact), table)
-        found = self.remembered_row(key, exact)
+        digits = int.from_bytes(exact.translate(None, _NOT_DIGIT), "big")
+        found = _taken(self.rows, key, exact, digits)
         if found is None:
             found = self.measure_row(xml, grid, table_style, margins, borderless)
-            _remember(self.rows, key, (found, *_markup_mask(exact)))
+            _remember(self.rows, key, (found, None, digits))
         return found
-
-    def remembered_row(self, key: tuple[int, int, int], exact: bytes) -> _Row | None:
-        """The row remembered under `key` (its XML with the digits read as 0, see `_key`), if
-        it was remembered for a row whose markup holds the same digits as `exact` (UTF-8):
-        one whose text differs in its digits alone, or not at all. (A row that comes back as
-        it was is mostly found before, by its text: `table_rows`.)
-
-        The two rows are the same but for their digits (the same `_key`), so their digits
-        are as many and in the same places, in their markup or in their text alike: the
-        digits of `exact`, taken under the mask worked out for the row remembered, are those
-        of its markup (`_markup_mask`), read with two translations in C and no regular
-        expression."""
-        found = self.rows.get(key)
-        if found is None:
-            return None
-        row, mask, markup = found
-        if int.from_bytes(exact.translate(None, _NOT_DIGIT), "big") & mask == markup:
-            return row
-        return None
 
     def table(self, grid: tuple[float, ...], table_style: str,
               margins: tuple[float, float, float, float], borderless: bool) -> int:  # fmt: skip
@@ -765,7 +746,7 @@ def _key(xml: str) -> tuple[int, int]:
     every digit read as 0 (Arial's digits are all as wide, so an amount or a date lays out like
     any other of its length). Only a hash is kept, not the text. A row found so is taken only
     if the digits of its markup (a column span, a row height, a font size) are those of the
-    row remembered (`_Layout.remembered_row`)."""
+    row remembered (`_taken`)."""
     return _row_key(xml.encode("utf-8", "surrogatepass"))
 
 
@@ -803,6 +784,31 @@ def _markup_mask(xml: bytes) -> tuple[int, int]:
     marked = _TEXT_DIGITS.sub(lambda m: b">" + bytes(len(m.group()) - 1), skeleton)
     mask = int.from_bytes(marked.translate(_DIGIT_MASK, b"<>&"), "big")
     return mask, int.from_bytes(xml.translate(None, _NOT_DIGIT), "big") & mask
+
+
+def _taken(cache: dict[Any, tuple[Any, int | None, int]], key: Any, exact: bytes, digits: int
+           ) -> Any | None:  # fmt: skip
+    """The row or paragraph remembered in `cache` under `key` (its XML with the digits read as
+    0, see `_key`), if it was remembered for one whose markup holds the same digits as `exact`
+    (UTF-8; `digits` its digits, `exact.translate(None, _NOT_DIGIT)` read as one big-endian
+    number): one whose text differs in its digits alone, or not at all.
+
+    The two are the same but for their digits (the same key), so their digits are as many and
+    in the same places, in their markup or in their text alike: the digits of `exact`, taken
+    under the mask of its markup's digits (`_markup_mask`), must be those of the one
+    remembered. The mask, the same for both, is worked out at the first look-up (from
+    `exact`), not when a row is remembered: most rows and paragraphs, new on their document,
+    are never looked up again (an entry is `(value, mask, digits under the mask)`, with the
+    mask None and all the digits until then)."""
+    found = cache.get(key)
+    if found is None:
+        return None
+    value, mask, markup = found
+    if mask is None:
+        mask = _markup_mask(exact)[0]
+        markup &= mask
+        cache[key] = (value, mask, markup)
+    return value if digits & mask == markup else None
 
 
 def _remember(cache: dict[Any, Any], key: Any, value: Any, size: int = CACHE_SIZE) -> None:
