@@ -794,3 +794,28 @@ def test_references_are_read_as_the_characters_they_stand_for() -> None:
             assert pages._Layout(styles).box(bullet.format(reference, "word " * 30), width) == (
                 pages._Layout(styles).box(bullet.format("\u2022", "word " * 30), width)
             )
+
+
+_CELL_TOKENS = (
+    "<w:tc>", "</w:tc>", "<w:tc ", "<w:tcPr>", "<w:p>", "</w:p>", "<w:p/>", "<w:p ", "<w:pPr>",
+    ">", "<", "x", " ", 'a="1"', "<w:t>",
+)  # fmt: skip
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(_CELL_TOKENS), max_size=14))
+@example(["<w:tc ", "</w:tc>", "x", "</w:tc>"])
+@example(["<w:tc>", "<w:p>", "x", "</w:p>", "<w:p/>", "</w:tc>"])
+def test_cells_and_paragraphs_cut_at_closing_tags_are_those_the_scan_finds(
+    tokens: list[str],
+) -> None:
+    """A row's cells and a cell's paragraphs, cut at their closing tags, are the elements the
+    scan of `_spans` finds, in markup however odd (an opening tag whose attributes run over a
+    closing tag, an empty paragraph, a marker that opens nothing)."""
+    xml = "".join(tokens)
+    assert pages._cut(xml, pages._CELL, "<w:tc", "</w:tc>") == pages._elements(
+        xml, pages._CELL, "<w:tc"
+    )
+    assert pages._cut(xml, pages._PARA, "<w:p", "</w:p>") == pages._elements(
+        xml, pages._PARA, "<w:p"
+    )

@@ -517,6 +517,35 @@ def _elements(xml: str, opening: re.Pattern[str], marker: str = "<w:") -> list[s
     return [xml[m.start() : end] for m, end in _spans(xml, opening, marker)]
 
 
+def _cut(xml: str, opening: re.Pattern[str], marker: str, closing: str) -> list[str]:
+    """`_elements(xml, opening, marker)` for a pattern whose elements all end at `closing`
+    (the cells of a row, the paragraphs of a cell), read in one `str.split` at the closing tags
+    as `_Layout.table_rows` reads rows: an element ends at the first closing tag after its
+    opening one, so each piece holds at most one element, opening at the first opening tag
+    in it, and a piece with none holds none (as the scan of `_spans` passes over a marker
+    that does not open an element). An empty paragraph (`<w:p/>`, which has no closing tag)
+    or an opening tag that runs over a closing one (its attributes would hold the closing
+    tag) is left to `_elements`."""
+    if marker == "<w:p" and "<w:p/>" in xml:
+        return _elements(xml, opening, marker)
+    found: list[str] = []
+    find, match = xml.find, opening.match
+    at = 0
+    for piece in xml.split(closing)[:-1]:
+        end = at + len(piece)  # where this piece's closing tag starts
+        start = find(marker, at, end)
+        while start >= 0:
+            m = match(xml, start)
+            if m is not None:
+                if m.end() > end:
+                    return _elements(xml, opening, marker)
+                found.append(xml[start : end + len(closing)])
+                break
+            start = find(marker, start + 1, end)
+        at = end + len(closing)
+    return found
+
+
 _GRID = re.compile(r'<w:gridCol\b[^>]*\bw:w="(\d+)"')
 _SPAN = re.compile(r'<w:gridSpan\b[^>]*\bw:val="(\d+)"')
 _TABLE_STYLE = re.compile(r'<w:tblStyle\b[^>]*\bw:val="([^"]+)"')
@@ -664,13 +693,13 @@ class _Layout:
         splits = not is_heading and "<w:cantSplit" not in head
         tallest, line_height, column = 0.0, style.size * LINE, 0
         keep = True
-        for text in _elements(xml, _CELL, "<w:tc"):
+        for text in _cut(xml, _CELL, "<w:tc", "</w:tc>"):
             span_m = _SPAN.search(text[: text.find("<w:p")] if "<w:p" in text else text)
             span = int(span_m.group(1)) if span_m else 1
             width = sum(grid[column : column + span]) or 72.0
             column += span
             height, after = 0.0, 0.0
-            for i, para in enumerate(_elements(text, _PARA, "<w:p")):
+            for i, para in enumerate(_cut(text, _PARA, "<w:p", "</w:p>")):
                 box = self.box(para, width - left - right, table_style)
                 if box.lines:
                     line_height = min(line_height, min(box.lines))
