@@ -819,3 +819,17 @@ def test_cells_and_paragraphs_cut_at_closing_tags_are_those_the_scan_finds(
     assert pages._cut(xml, pages._PARA, "<w:p", "</w:p>") == pages._elements(
         xml, pages._PARA, "<w:p"
     )
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(("NUMPAGES", "G", "GG", "NUMPAGE", "UMPAGES", "x", "NUMPAGESG")),
+                max_size=200))  # fmt: skip
+@example(["NUMPAGES"] + ["G"] * 70 + ["NUMPAGES"])
+@example(["NUMPAGES", "NUMPAGES"])
+def test_numpages_is_found_wherever_it_is(tokens: list[str]) -> None:
+    """`_numpages` finds every NUMPAGES a search for the word finds (the letter it searches
+    by common or not)."""
+    xml = "".join(tokens)
+    expected = [m.start() for m in re.finditer("(?=NUMPAGES)", xml)]
+    if expected:
+        assert pages._numpages(xml, expected[0]) == expected
