@@ -521,10 +521,12 @@ def test_the_markup_digits_under_a_mask_are_those_of_markup_digits(
 ) -> None:
     """Two rows the same but for their digits: the mask worked out for one takes the same
     digits of the other as `_markup_digits` reads (a row found with digits of its text alone
-    changed is taken; one whose markup's digits changed is not)."""
+    changed is taken; one whose markup's digits changed is not). The mask is the same worked
+    out from either (a layout works it out from the second row it looks up, `_taken`)."""
     first = "".join(tokens).encode()
     second = bytes(random.choice(b"0123456789") if 48 <= c <= 57 else c for c in first)
     mask, markup = pages._markup_mask(first)
+    assert pages._markup_mask(second)[0] == mask
     digits = int.from_bytes(second.translate(None, pages._NOT_DIGIT), "big")
     same = pages._markup_digits(first) == pages._markup_digits(second)
     assert (digits & mask == markup) == same
@@ -792,3 +794,42 @@ def test_references_are_read_as_the_characters_they_stand_for() -> None:
             assert pages._Layout(styles).box(bullet.format(reference, "word " * 30), width) == (
                 pages._Layout(styles).box(bullet.format("\u2022", "word " * 30), width)
             )
+
+
+_CELL_TOKENS = (
+    "<w:tc>", "</w:tc>", "<w:tc ", "<w:tcPr>", "<w:p>", "</w:p>", "<w:p/>", "<w:p ", "<w:pPr>",
+    ">", "<", "x", " ", 'a="1"', "<w:t>",
+)  # fmt: skip
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(_CELL_TOKENS), max_size=14))
+@example(["<w:tc ", "</w:tc>", "x", "</w:tc>"])
+@example(["<w:tc>", "<w:p>", "x", "</w:p>", "<w:p/>", "</w:tc>"])
+def test_cells_and_paragraphs_cut_at_closing_tags_are_those_the_scan_finds(
+    tokens: list[str],
+) -> None:
+    """A row's cells and a cell's paragraphs, cut at their closing tags, are the elements the
+    scan of `_spans` finds, in markup however odd (an opening tag whose attributes run over a
+    closing tag, an empty paragraph, a marker that opens nothing)."""
+    xml = "".join(tokens)
+    assert pages._cut(xml, pages._CELL, "<w:tc", "</w:tc>") == pages._elements(
+        xml, pages._CELL, "<w:tc"
+    )
+    assert pages._cut(xml, pages._PARA, "<w:p", "</w:p>") == pages._elements(
+        xml, pages._PARA, "<w:p"
+    )
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(("NUMPAGES", "G", "GG", "NUMPAGE", "UMPAGES", "x", "NUMPAGESG")),
+                max_size=200))  # fmt: skip
+@example(["NUMPAGES"] + ["G"] * 70 + ["NUMPAGES"])
+@example(["NUMPAGES", "NUMPAGES"])
+def test_numpages_is_found_wherever_it_is(tokens: list[str]) -> None:
+    """`_numpages` finds every NUMPAGES a search for the word finds (the letter it searches
+    by common or not)."""
+    xml = "".join(tokens)
+    expected = [m.start() for m in re.finditer("(?=NUMPAGES)", xml)]
+    if expected:
+        assert pages._numpages(xml, expected[0]) == expected

@@ -517,6 +517,35 @@ def _elements(xml: str, opening: re.Pattern[str], marker: str = "<w:") -> list[s
     return [xml[m.start() : end] for m, end in _spans(xml, opening, marker)]
 
 
+def _cut(xml: str, opening: re.Pattern[str], marker: str, closing: str) -> list[str]:
+    """`_elements(xml, opening, marker)` for a pattern whose elements all end at `closing`
+    (the cells of a row, the paragraphs of a cell), read in one `str.split` at the closing tags
+    as `_Layout.table_rows` reads rows: an element ends at the first closing tag after its
+    opening one, so each piece holds at most one element, opening at the first opening tag
+    in it, and a piece with none holds none (as the scan of `_spans` passes over a marker
+    that does not open an element). An empty paragraph (`<w:p/>`, which has no closing tag)
+    or an opening tag that runs over a closing one (its attributes would hold the closing
+    tag) is left to `_elements`."""
+    if marker == "<w:p" and "<w:p/>" in xml:
+        return _elements(xml, opening, marker)
+    found: list[str] = []
+    find, match = xml.find, opening.match
+    at = 0
+    for piece in xml.split(closing)[:-1]:
+        end = at + len(piece)  # where this piece's closing tag starts
+        start = find(marker, at, end)
+        while start >= 0:
+            m = match(xml, start)
+            if m is not None:
+                if m.end() > end:
+                    return _elements(xml, opening, marker)
+                found.append(xml[start : end + len(closing)])
+                break
+            start = find(marker, start + 1, end)
+        at = end + len(closing)
+    return found
+
+
 _GRID = re.compile(r'<w:gridCol\b[^>]*\bw:w="(\d+)"')
 _SPAN = re.compile(r'<w:gridSpan\b[^>]*\bw:val="(\d+)"')
 _TABLE_STYLE = re.compile(r'<w:tblStyle\b[^>]*\bw:val="([^"]+)"')
@@ -539,11 +568,11 @@ class _Layout:
     def __init__(self, styles_xml: bytes) -> None:
         self.styles, self.default = styles_of(styles_xml)
         self.boxes: dict[tuple[int, int, float, str], _Box] = {}
-        self.zeroed_boxes: dict[tuple[int, int, float, str], tuple[_Box, int, int]] = {}
-        """Paragraphs by their XML with the digits read as 0 (see `new_box`)."""
-        self.rows: dict[tuple[int, int, int], tuple[_Row, int, int]] = {}
+        self.zeroed_boxes: dict[tuple[int, int, float, str], tuple[_Box, int | None, int]] = {}
+        """Paragraphs by their XML with the digits read as 0 (see `new_box`, `_taken`)."""
+        self.rows: dict[tuple[int, int, int], tuple[_Row, int | None, int]] = {}
         """Rows laid out, by `_key` and table kind: each with which of its digits are its
-        markup's, and those digits (`_markup_mask`, `remembered_row`)."""
+        markup's, and those digits (`_markup_mask`, `_taken`)."""
         self.exact_rows: dict[tuple[int, int, int], _Row] = {}
         """Rows by the hash and length of their XML as it is (less the closing `</w:tr>`) and
         table kind: a row that comes back exactly (a line of a case on its next document, a
@@ -571,20 +600,19 @@ class _Layout:
         return found
 
     def new_box(self, xml: str, width: float, table_style: str) -> _Box:
-        """`box` of a paragraph not seen as it is: looked up, as a row is (`remembered_row`),
+        """`box` of a paragraph not seen as it is: looked up, as a row is (`table_row`),
         by its XML with every digit read as 0 and the digits of its markup as they are (an
         amount, a date or a line number lays out as any other of its length: "Estimated Cost:
         $1,234" as "Estimated Cost: $5,678")."""
         in_table = self.styles.get(table_style, self.default) if table_style else None
         exact = xml.encode("utf-8", "surrogatepass")
         key = (*_row_key(exact), width, table_style)
-        found = self.zeroed_boxes.get(key)
+        digits = int.from_bytes(exact.translate(None, _NOT_DIGIT), "big")
+        found = _taken(self.zeroed_boxes, key, exact, digits)
         if found is not None:
-            box, mask, markup = found
-            if int.from_bytes(exact.translate(None, _NOT_DIGIT), "big") & mask == markup:
-                return box
+            return found
         box = _quick_paragraph(xml, self.styles, self.default, width, in_table)
-        _remember(self.zeroed_boxes, key, (box, *_markup_mask(exact)))
+        _remember(self.zeroed_boxes, key, (box, None, digits))
         return box
 
     def row(self, xml: str, grid: tuple[float, ...], table_style: str,
@@ -602,30 +630,12 @@ class _Layout:
         """`row`, in the kind of table numbered `table` (`table`)."""
         exact = xml.encode("utf-8", "surrogatepass")
         key = (*_row_key(exact), table)
-        found = self.remembered_row(key, exact)
+        digits = int.from_bytes(exact.translate(None, _NOT_DIGIT), "big")
+        found = _taken(self.rows, key, exact, digits)
         if found is None:
             found = self.measure_row(xml, grid, table_style, margins, borderless)
-            _remember(self.rows, key, (found, *_markup_mask(exact)))
+            _remember(self.rows, key, (found, None, digits))
         return found
-
-    def remembered_row(self, key: tuple[int, int, int], exact: bytes) -> _Row | None:
-        """The row remembered under `key` (its XML with the digits read as 0, see `_key`), if
-        it was remembered for a row whose markup holds the same digits as `exact` (UTF-8):
-        one whose text differs in its digits alone, or not at all. (A row that comes back as
-        it was is mostly found before, by its text: `table_rows`.)
-
-        The two rows are the same but for their digits (the same `_key`), so their digits
-        are as many and in the same places, in their markup or in their text alike: the
-        digits of `exact`, taken under the mask worked out for the row remembered, are those
-        of its markup (`_markup_mask`), read with two translations in C and no regular
-        expression."""
-        found = self.rows.get(key)
-        if found is None:
-            return None
-        row, mask, markup = found
-        if int.from_bytes(exact.translate(None, _NOT_DIGIT), "big") & mask == markup:
-            return row
-        return None
 
     def table(self, grid: tuple[float, ...], table_style: str,
               margins: tuple[float, float, float, float], borderless: bool) -> int:  # fmt: skip
@@ -683,13 +693,13 @@ class _Layout:
         splits = not is_heading and "<w:cantSplit" not in head
         tallest, line_height, column = 0.0, style.size * LINE, 0
         keep = True
-        for text in _elements(xml, _CELL, "<w:tc"):
+        for text in _cut(xml, _CELL, "<w:tc", "</w:tc>"):
             span_m = _SPAN.search(text[: text.find("<w:p")] if "<w:p" in text else text)
             span = int(span_m.group(1)) if span_m else 1
             width = sum(grid[column : column + span]) or 72.0
             column += span
             height, after = 0.0, 0.0
-            for i, para in enumerate(_elements(text, _PARA, "<w:p")):
+            for i, para in enumerate(_cut(text, _PARA, "<w:p", "</w:p>")):
                 box = self.box(para, width - left - right, table_style)
                 if box.lines:
                     line_height = min(line_height, min(box.lines))
@@ -765,7 +775,7 @@ def _key(xml: str) -> tuple[int, int]:
     every digit read as 0 (Arial's digits are all as wide, so an amount or a date lays out like
     any other of its length). Only a hash is kept, not the text. A row found so is taken only
     if the digits of its markup (a column span, a row height, a font size) are those of the
-    row remembered (`_Layout.remembered_row`)."""
+    row remembered (`_taken`)."""
     return _row_key(xml.encode("utf-8", "surrogatepass"))
 
 
@@ -803,6 +813,31 @@ def _markup_mask(xml: bytes) -> tuple[int, int]:
     marked = _TEXT_DIGITS.sub(lambda m: b">" + bytes(len(m.group()) - 1), skeleton)
     mask = int.from_bytes(marked.translate(_DIGIT_MASK, b"<>&"), "big")
     return mask, int.from_bytes(xml.translate(None, _NOT_DIGIT), "big") & mask
+
+
+def _taken(cache: dict[Any, tuple[Any, int | None, int]], key: Any, exact: bytes, digits: int
+           ) -> Any | None:  # fmt: skip
+    """The row or paragraph remembered in `cache` under `key` (its XML with the digits read as
+    0, see `_key`), if it was remembered for one whose markup holds the same digits as `exact`
+    (UTF-8; `digits` its digits, `exact.translate(None, _NOT_DIGIT)` read as one big-endian
+    number): one whose text differs in its digits alone, or not at all.
+
+    The two are the same but for their digits (the same key), so their digits are as many and
+    in the same places, in their markup or in their text alike: the digits of `exact`, taken
+    under the mask of its markup's digits (`_markup_mask`), must be those of the one
+    remembered. The mask, the same for both, is worked out at the first look-up (from
+    `exact`), not when a row is remembered: most rows and paragraphs, new on their document,
+    are never looked up again (an entry is `(value, mask, digits under the mask)`, with the
+    mask None and all the digits until then)."""
+    found = cache.get(key)
+    if found is None:
+        return None
+    value, mask, markup = found
+    if mask is None:
+        mask = _markup_mask(exact)[0]
+        markup &= mask
+        cache[key] = (value, mask, markup)
+    return value if digits & mask == markup else None
 
 
 def _remember(cache: dict[Any, Any], key: Any, value: Any, size: int = CACHE_SIZE) -> None:
@@ -1366,10 +1401,7 @@ def page_count_edits(xml: str, count: int) -> tuple[str, list[Edit]]:
     at = xml.find("NUMPAGES")
     if at < 0:
         return xml, []
-    found = []
-    while at >= 0:
-        found.append(at)
-        at = xml.find("NUMPAGES", at + 8)
+    found = _numpages(xml, at)
     value = str(count)
     simple = _field_spans(xml, _SIMPLE_FIELD, _starts(xml, found, "<w:fldSimple"))
     if simple:
@@ -1383,6 +1415,34 @@ def page_count_edits(xml: str, count: int) -> tuple[str, list[Edit]]:
         found = _moved(found, simple, len(value))
     spans = _field_spans(xml, _COMPLEX_FIELD, _starts(xml, found, "<w:instrText"))
     return xml, [(start, end, value) for start, end in spans]
+
+
+def _numpages(xml: str, first: int) -> list[int]:
+    """Where "NUMPAGES" is in `xml`, `first` the first place (`xml.find("NUMPAGES")`).
+
+    The rest of a document (some hundred thousand characters of XML, often with no NUMPAGES
+    after the one on its cover) is searched by its "G", a letter few words have (a hundred in a
+    document), each found in C by `str.find` (a search for one character), and NUMPAGES looked
+    for around it: some times faster than `str.find("NUMPAGES")`, which passes over the text a
+    few characters at a time. Where the letter turns out common (more than one in 256
+    characters, past the first 64) the rest is searched for the word itself, so that a text
+    full of G costs at most some hundreds of look-ups more."""
+    found = [first]
+    find, starts = xml.find, xml.startswith
+    tries = 0
+    g = find("G", first + 8 + 5)  # the "G" of a NUMPAGES after the first
+    while g >= 0:
+        if starts("NUMPAGES", g - 5):
+            found.append(g - 5)
+        tries += 1
+        if tries > 64 + (g - first) // 256:
+            at = find("NUMPAGES", g - 4)
+            while at >= 0:
+                found.append(at)
+                at = find("NUMPAGES", at + 8)
+            break
+        g = find("G", g + 1)
+    return found
 
 
 def _starts(xml: str, found: list[int], marker: str) -> list[int]:
