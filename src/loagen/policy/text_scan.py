@@ -453,6 +453,9 @@ def find_cui(text: str) -> tuple[TextHit, ...]:
 
 # -- personal data --
 
+_WHITE_ASCII = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+r"""The ASCII characters `\s` reads as white space."""
+
 _EMAIL = re.compile(
     r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+\s*@\s*[A-Za-z0-9-]+(?:\s*\.\s*[A-Za-z0-9-]+)+"
 )
@@ -471,13 +474,33 @@ _EMAIL_SPELT = re.compile(
 _AFTER_AT = re.compile(rf"(?:\s*[\])}}>]\s*|\s+)[A-Za-z0-9-]+{_DOT}", re.IGNORECASE)
 
 
-def _may_spell_email(text: str) -> bool:
+_AT_OPENS = frozenset(_WHITE_ASCII.decode() + "[({<")
+_AT_CLOSES = frozenset(_WHITE_ASCII.decode() + "])}>")
+r"""The characters `_SPELT_AT` reads before and after "at" in ASCII text (`\s` there is
+`_WHITE_ASCII`)."""
+
+
+def _may_spell_email(text: str, low: str | None) -> bool:
     """The gate of _EMAIL_SPELT (" at " is a common word, and the pattern backtracks over every
     word before it): every match holds its _AT, the first label of the domain and the _DOT after
     it (of the repeated group or the last). Both forms of _AT have "at" between a space or an
     opening bracket and a space or a closing bracket (a match of `_SPELT_AT`), then the rest of
     the _AT, which `_AFTER_AT` reads on with the label and the _DOT. Each match of _SPELT_AT is
-    looked at, overlapping ones too (" at at "): the next is looked for one place on."""
+    looked at, overlapping ones too (" at at "). `low`: the text's `_folded` form; in ASCII
+    text the matches of _SPELT_AT are found by looking for "at" in it (what re.IGNORECASE
+    compares there) and at the characters on either side, not by trying the pattern at every
+    place of the text."""
+    if low is not None:
+        i = low.find("at", 1)  # (at 0 there is nothing before "at")
+        while i >= 0:
+            if (
+                low[i - 1] in _AT_OPENS
+                and low[i + 2 : i + 3] in _AT_CLOSES  # ('' at the end: not in the sets)
+                and _AFTER_AT.match(text, i + 2) is not None
+            ):
+                return True
+            i = low.find("at", i + 1)
+        return False
     m = _SPELT_AT.search(text)
     while m is not None:
         if _AFTER_AT.match(text, m.start() + 3) is not None:
@@ -521,8 +544,6 @@ _PHONE_WORDS = ("tel", "phone", "fax", "mobile", "cell", "dsn")
 with a "+"."""
 
 
-_WHITE_ASCII = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
-r"""The ASCII characters `\s` reads as white space."""
 _DIGIT_SHAPES: dict[re.Pattern[str], tuple[bytes, ...]] = {
     # pattern: every form of its match, digits made "0" (`_holds_digits`)
     _DIGIT: (b"0",),
@@ -557,7 +578,7 @@ def find_contact_data(text: str, *, digits: bool = True) -> tuple[TextHit, ...]:
     low = _folded(text)  # for the gates of the words, read in any case
     if "@" in text:
         hits.extend(TextHit("an e-mail address", m.start(), m.end()) for m in _EMAIL.finditer(text))
-    if _may_spell_email(text):
+    if _may_spell_email(text, low):
         hits.extend(
             TextHit("an e-mail address", m.start(), m.end()) for m in _EMAIL_SPELT.finditer(text)
         )
@@ -775,6 +796,13 @@ def _may_hold_date(text: str) -> bool:
     return _named_date_at_needle(_folded(text))  # type: ignore[arg-type]  (ASCII text)
 
 
+_LINE_ITEM_LOW = re.compile(r"line[-\s]item")
+"""What every match of _LINE_ITEM holds, read in the lower case of ASCII text (what
+re.IGNORECASE compares there): the second gate of _LINE_ITEM, after its "item". Many texts
+speak of an "end item" or "items"; one search of this costs less than trying _LINE_ITEM at
+each "line" of them."""
+
+
 _TERM_STARTS: dict[re.Pattern[str], str] = {
     _CUSTOMER: "customer",
     _PURCHASER: "purchaser",
@@ -800,8 +828,17 @@ def find_terms(pattern: re.Pattern[str], text: str) -> tuple[TextHit, ...]:
             folded, needles = gate
             if not (_may_hold if folded else _holds)(text, needles):
                 return ()
+            if pattern is _LINE_ITEM and not _may_hold_line_item(text):
+                return ()
             found = matches_from(pattern, text, _TERM_STARTS[pattern])
     return tuple(TextHit(m.group(0), m.start(), m.end()) for m in found)
+
+
+def _may_hold_line_item(text: str) -> bool:
+    """Whether `text` may hold a match of _LINE_ITEM: for ASCII text, whether its lower case
+    holds `_LINE_ITEM_LOW`; other text always may."""
+    low = _folded(text)
+    return low is None or _LINE_ITEM_LOW.search(low) is not None
 
 
 _IGNORECASE = int(re.IGNORECASE)
