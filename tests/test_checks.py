@@ -2204,3 +2204,42 @@ def test_the_spelt_e_mail_gate_reads_ascii_as_the_pattern_does() -> None:
         for b in map(chr, range(128)):
             for text in (f"jo{a}At{b}army.mil", f"{a}at{b} army dot mil", f"x{a}aT{b}"):
                 assert t._may_spell_email(text, t._folded(text)) == by_pattern(text), repr(text)
+
+
+def test_the_text_walk_reads_texts_and_models_as_the_case_model_types_them() -> None:
+    """`text_scan._collect` reads a text field's value as a text or a list of texts, a model
+    field's as a model or a list of models (None aside): every field it reads, in every model
+    a case holds, is typed so."""
+    import typing
+
+    from pydantic import BaseModel
+
+    from loagen.case.model import Case
+    from loagen.policy import text_scan as t
+
+    def kinds(annotation: Any) -> set[Any]:
+        """The types a value of `annotation` can be (None left out, Annotated read through)."""
+        if typing.get_origin(annotation) is typing.Annotated:
+            return kinds(typing.get_args(annotation)[0])
+        if typing.get_origin(annotation) in (typing.Union, __import__("types").UnionType):
+            return set().union(*(kinds(a) for a in typing.get_args(annotation))) - {type(None)}
+        if typing.get_origin(annotation) is list:
+            return {("list", k) for k in kinds(typing.get_args(annotation)[0])}
+        return {annotation}
+
+    todo, seen = [Case], set()
+    while todo:
+        cls = todo.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        for name, kind in t._fields(cls):
+            found = kinds(cls.model_fields[name].annotation)
+            if kind == "text":
+                assert found in ({str}, {("list", str)}), (cls.__name__, name, found)
+                continue
+            (one,) = found
+            model = one[1] if isinstance(one, tuple) else one
+            assert isinstance(model, type) and issubclass(model, BaseModel), (cls.__name__, name)
+            todo.append(model)
+    assert len(seen) > 20
