@@ -1840,7 +1840,8 @@ def _gates() -> list[tuple[re.Pattern[str], Callable[[str], bool]]]:
         (t._ENUMERATOR, has("(")),
         (t._CUI, may(*t._CUI_NEEDLES)),
         (t._EMAIL, has("@")),
-        (t._EMAIL_SPELT, t._may_spell_email),
+        (t._EMAIL_SPELT, lambda text: t._may_spell_email(text, t._folded(text))),
+        (t._LINE_ITEM, both(may("item"), t._may_hold_line_item)),
         (t._PASSPORT, may("passport")),
         (t._HONORIFIC, both(name, search(t._NAME_GATE), has(*t._HONORIFIC_NEEDLES))),
         (t._RANK, both(name, search(t._NAME_GATE), search(t._RANK_GATE))),
@@ -1945,6 +1946,10 @@ PIECES = st.sampled_from(
         "U.S. will",
         "USG",
         "line item",
+        "Line-Items",
+        "LINE\x1citem",
+        "line\titems",
+        "lineitem",
         "above SLS",
         "Worldwide  Warehouse\nRedistribution",
         "redistribution services",
@@ -1954,6 +1959,10 @@ PIECES = st.sampled_from(
         "CW3 Bo Day",
         "MSgt Al Roe",
         "jo [ at ] army.mil",
+        "jo{AT}army.mil",
+        "jo\x1cAt\x1farmy.mil",
+        "at army.mil",
+        "jo <at",
         "jo at 10.5",
         " at ",
         "(at)",
@@ -2176,3 +2185,61 @@ def test_referred_lines_past_the_gate_of_three_digits(note, numbers):
 
     _referred_lines.cache_clear()
     assert _referred_lines(note) == numbers
+
+
+def test_the_spelt_e_mail_gate_reads_ascii_as_the_pattern_does() -> None:
+    """In ASCII text `_may_spell_email` looks for "at" and its two neighbours by hand: it says
+    what `_SPELT_AT` (then `_AFTER_AT`) says, for every ASCII character on either side."""
+    from loagen.policy import text_scan as t
+
+    def by_pattern(text: str) -> bool:
+        m = t._SPELT_AT.search(text)
+        while m is not None:
+            if t._AFTER_AT.match(text, m.start() + 3) is not None:
+                return True
+            m = t._SPELT_AT.search(text, m.start() + 1)
+        return False
+
+    for a in map(chr, range(128)):
+        for b in map(chr, range(128)):
+            for text in (f"jo{a}At{b}army.mil", f"{a}at{b} army dot mil", f"x{a}aT{b}"):
+                assert t._may_spell_email(text, t._folded(text)) == by_pattern(text), repr(text)
+
+
+def test_the_text_walk_reads_texts_and_models_as_the_case_model_types_them() -> None:
+    """`text_scan._collect` reads a text field's value as a text or a list of texts, a model
+    field's as a model or a list of models (None aside): every field it reads, in every model
+    a case holds, is typed so."""
+    import typing
+
+    from pydantic import BaseModel
+
+    from loagen.case.model import Case
+    from loagen.policy import text_scan as t
+
+    def kinds(annotation: Any) -> set[Any]:
+        """The types a value of `annotation` can be (None left out, Annotated read through)."""
+        if typing.get_origin(annotation) is typing.Annotated:
+            return kinds(typing.get_args(annotation)[0])
+        if typing.get_origin(annotation) in (typing.Union, __import__("types").UnionType):
+            return set().union(*(kinds(a) for a in typing.get_args(annotation))) - {type(None)}
+        if typing.get_origin(annotation) is list:
+            return {("list", k) for k in kinds(typing.get_args(annotation)[0])}
+        return {annotation}
+
+    todo, seen = [Case], set()
+    while todo:
+        cls = todo.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        for name, kind in t._fields(cls):
+            found = kinds(cls.model_fields[name].annotation)
+            if kind == "text":
+                assert found in ({str}, {("list", str)}), (cls.__name__, name, found)
+                continue
+            (one,) = found
+            model = one[1] if isinstance(one, tuple) else one
+            assert isinstance(model, type) and issubclass(model, BaseModel), (cls.__name__, name)
+            todo.append(model)
+    assert len(seen) > 20

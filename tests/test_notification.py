@@ -14,7 +14,7 @@ import pytest
 
 from loagen.errors import LoagenError
 from loagen.policy.checks import run_checks
-from loagen.policy.notification import assess, load_table, name_forms, read_table
+from loagen.policy.notification import assess, load_table, name_forms, problems, read_table
 from loagen.reference import load_reference
 from loagen.reference.policy_tables import table_text
 
@@ -379,3 +379,31 @@ def test_measures_are_whole_dollars_of_the_cost_summary(chain) -> None:
     m = measure(assess(document), "total")
     assert m.value == document.costs.total_estimated_cost
     assert isinstance(m.value, Decimal)
+
+
+def test_problems_alone_are_the_assessment_s_word_for_word(chain) -> None:
+    """`problems` (what the checks use) skips the summary only: every kind of problem, with
+    and without an earlier document, comes out as `assess` words it."""
+    unknown = sale("ZZ", 20 * M, date="2026-02-20")
+    unknown["document"]["congressional_notification"] = {"number": "26-07", "date": "2026-02-01"}
+    beyond = sale("BN", 60 * M)
+    beyond["document"]["congressional_notification"] = {
+        "number": "26-07", "date": "2026-01-10", "mde_value": 55 * M, "total_value": 58 * M,
+    }  # fmt: skip
+    early = sale("BN", 20 * M, date="2026-01-20")
+    early["document"]["congressional_notification"] = {"number": "26-07", "date": "2026-01-10"}
+    split = sale("BN", 5 * M)  # MDE and design and construction on different lines
+    split["lines"].append(mde_line("002", 9 * M, major_defense_equipment=False))
+    split["lines"].append(mde_line("003", 250 * M, design_and_construction=True))
+    split["lines"].append(mde_line("004", 9 * M - 1))
+    basic = sale("BN", 20 * M)
+    amd = next_document(basic)
+    amd["lines"].append(mde_line("002", 15 * M))
+    documents = [chain(d) for d in (sale("BN", 1 * M), unknown, beyond, early, split)]
+    documents.append(chain(basic, amd))
+    seen = set()
+    for document in documents:
+        verdict = assess(document)
+        assert problems(document) == verdict.problems
+        seen |= {p.what for p in verdict.problems}
+    assert seen == {"missing", "offer", "review", "beyond"}

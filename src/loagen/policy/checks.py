@@ -28,7 +28,7 @@ from ..document.costs import awacs_countries, exemption, no_schedule_reason, rat
 from ..document.wording import money, spell_date
 from ..recent import recent_texts
 from ..reference import Reference, load_reference
-from .notification import assess_for
+from .notification import problems_for
 from .package import checklist_for, nc_masl_mismatches
 from .rules.runtime import bpc_indirect_charges, bpc_program_of, limits
 from .selection import Selection
@@ -2919,7 +2919,7 @@ def cn_36b(ctx: Context) -> Iterator[Hit]:
 
 def _notification_hits(ctx: Context, rule_id: str) -> Iterator[Hit]:
     """The problems of the document's 36(b) assessment (worked out once) that `rule_id` reports."""
-    for problem in assess_for(ctx.document).problems:
+    for problem in problems_for(ctx.document):
         if problem.rule == rule_id:
             yield Hit(problem.path, problem.message)
 

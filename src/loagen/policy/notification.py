@@ -469,8 +469,13 @@ class Values:
 
 
 def _values(lines: Any, total: Decimal) -> Values:
-    mde = sum((ln.total for ln in lines if ln.major_defense_equipment), Decimal(0))
-    dc = sum((ln.total for ln in lines if ln.design_and_construction), Decimal(0))
+    # One pass over the lines; the sums add in line order from 0, as `sum` would.
+    mde = dc = Decimal(0)
+    for ln in lines:
+        if ln.major_defense_equipment:
+            mde += ln.total
+        if ln.design_and_construction:
+            dc += ln.total
     return Values(mde, total, dc)
 
 
@@ -504,11 +509,10 @@ def _who(table: Table, document: LoaDocument, group: Group, known: bool) -> str:
 
 
 def _measures(
-    document: LoaDocument, period: Period, limits: Amounts, earlier: bool
+    document: LoaDocument, now: Values, period: Period, limits: Amounts, earlier: bool
 ) -> tuple[Measure, ...]:
-    """Each value with the threshold it is judged by (module docstring, point 4)."""
-    case = document.case
-    now = _values(case.lines, document.costs.total_estimated_cost)
+    """Each value (`now`: the document's) with the threshold it is judged by (module
+    docstring, point 4)."""
     previous, costs = document.previous, document.previous_costs
     before = _values(previous.lines, costs.total_estimated_cost) if previous and costs else None
     out = []
@@ -528,6 +532,17 @@ def _measures(
 
 def assess(document: LoaDocument, table: Table | None = None) -> Verdict:
     """What AECA 36(b) asks of `document` (see the module docstring)."""
+    return _assess(document, table, summarise=True)
+
+
+def problems(document: LoaDocument, table: Table | None = None) -> tuple[Problem36b, ...]:
+    """The problems `assess(document)` finds, word for word, without writing the reviewer's
+    summary (all the checks need; the summary's wording is about a third of the time)."""
+    return _assess(document, table, summarise=False).problems
+
+
+def _assess(document: LoaDocument, table: Table | None, summarise: bool) -> Verdict:
+    """`assess`; with `summarise` false, the verdict's summary is left empty."""
     case = document.case
     if case.program != "FMS":
         return Verdict(
@@ -544,35 +559,37 @@ def assess(document: LoaDocument, table: Table | None = None) -> Verdict:
     group, known = table.group_of(case.country_code, as_of)
     limits = period.thresholds[group.id]
     earlier = _earlier_notification(document)
-    measures = _measures(document, period, limits, earlier is not None)
+    now = _values(case.lines, document.costs.total_estimated_cost)
+    measures = _measures(document, now, period, limits, earlier is not None)
     cn = case.document.congressional_notification
-    who = _who(table, document, group, known)
-    problems: list[Problem36b] = []
+    found: list[Problem36b] = []
     met = [m for m in measures if m.met]
     advice = ""
     if met and cn is None:
         advice = _advice(document, met, limits, earlier)
         reached = _sentence("; ".join(m.text() for m in met))
-        problems.append(
+        found.append(
             Problem36b(
                 "QC-CN-36B",
                 "document",
-                f"AECA 36(b) thresholds for {who}. {reached}: {advice}. loagen sees this case "
-                "only; the program's other cases count too",
+                f"AECA 36(b) thresholds for {_who(table, document, group, known)}. {reached}: "
+                f"{advice}. loagen sees this case only; the program's other cases count too",
             )
         )
     review_days = review_ends = None
     if cn is not None and document.kind != "Modification":
         review_days, review_ends, timing = _timing(table, document, cn, known)
-        problems.extend(timing)
+        found.extend(timing)
     in_force = cn or (earlier[1] if earlier else None)
     if in_force is not None:
-        now = _values(case.lines, document.costs.total_estimated_cost)
-        problems.extend(_beyond_notified(now, in_force, cn))
-    summary = _summary(document, measures, who, period, cn, earlier, review_ends)
+        found.extend(_beyond_notified(now, in_force, cn))
+    summary = ""
+    if summarise:
+        who = _who(table, document, group, known)
+        summary = _summary(document, measures, who, period, cn, earlier, review_ends)
     return Verdict(
         True, summary, group.id, group.label, known, as_of, measures, cn,
-        earlier[0] if earlier else "", review_days, review_ends, tuple(problems), advice,
+        earlier[0] if earlier else "", review_days, review_ends, tuple(found), advice,
     )  # fmt: skip
 
 
@@ -697,12 +714,12 @@ def _summary(
 _last: tuple[Any, ...] = ()
 
 
-def assess_for(document: LoaDocument) -> Verdict:
-    """`assess`, worked out once for the document the checks are running on."""
+def problems_for(document: LoaDocument) -> tuple[Problem36b, ...]:
+    """`problems`, worked out once for the document the checks are running on."""
     global _last
     last = _last  # one read: another thread may replace it
     if last and last[0] is document:
         return last[1]
-    verdict = assess(document)
-    _last = (document, verdict)
-    return verdict
+    found = problems(document)
+    _last = (document, found)
+    return found

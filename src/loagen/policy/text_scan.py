@@ -118,13 +118,17 @@ def scan_free_text(case: Case, scan: Callable[[str, Role], T]) -> list[tuple[str
 
 
 @cache
-def _plan(cls: type) -> tuple[tuple[str, bool, Role, bool], ...]:
-    """What `_collect` reads of a model class, worked out once a class: (field name, a text
-    field, the role of its text, a record part) for each field of `_fields`."""
-    return tuple(
-        (name, kind == "text", _ROLES.get(name, "prose"), name in _RECORDS)
-        for name, kind in _fields(cls)
-    )
+def _plan(cls: type, record: bool) -> tuple[tuple[str, bool, Role, bool], ...]:
+    """What `_collect` reads of a model class, worked out once a class (and whether it is
+    inside a record part): (field name, a text field, the role of its text, in a record part)
+    for each field of `_fields`. Inside a record part every text's role is "record"."""
+    out = []
+    for name, kind in _fields(cls):
+        unprinted = record or name in _RECORDS
+        out.append(
+            (name, kind == "text", "record" if unprinted else _ROLES.get(name, "prose"), unprinted)
+        )
+    return tuple(out)
 
 
 def _collect(
@@ -139,27 +143,30 @@ def _collect(
     plain recursion into one list: a model holds some hundred texts, and nested generators cost
     more than the walk itself."""
     values = model.__dict__  # a model's fields are there (read so, not by getattr: some 25% less)
-    for name, is_text, role, is_record in _plan(type(model)):
+    # A text field holds a text or a list of texts (`_is_free_text`: its model validates so), a
+    # model field a model or a list of them: the two kinds are read apart, so each value is
+    # asked what it is once or twice, not once for each kind.
+    for name, is_text, role, unprinted in _plan(type(model), record):
         value = values[name]
         if value is None:
             continue
-        unprinted = record or is_record
-        if unprinted:
-            role = "record"
-        if isinstance(value, list):
-            path = f"{where}.{name}" if where else name
-            for i, item in enumerate(value):
-                if is_text and isinstance(item, str):
+        if is_text:
+            if isinstance(value, str):
+                answer = scan(value, role)
+                if answer:
+                    out.append((f"{where}.{name}" if where else name, value, answer))
+            else:
+                for i, item in enumerate(value):
                     answer = scan(item, role)
                     if answer:
-                        out.append((f"{path}[{i}]", item, answer))
-                elif isinstance(item, BaseModel):
-                    _collect(item, f"{path}[{i}]", unprinted, scan, out)
-        elif is_text and isinstance(value, str):
-            answer = scan(value, role)
-            if answer:
-                out.append((f"{where}.{name}" if where else name, value, answer))
-        elif isinstance(value, BaseModel):
+                        out.append(
+                            (f"{where}.{name}[{i}]" if where else f"{name}[{i}]", item, answer)
+                        )
+        elif isinstance(value, list):
+            path = f"{where}.{name}" if where else name
+            for i, item in enumerate(value):
+                _collect(item, f"{path}[{i}]", unprinted, scan, out)
+        else:
             _collect(value, f"{where}.{name}" if where else name, unprinted, scan, out)
 
 
@@ -453,6 +460,9 @@ def find_cui(text: str) -> tuple[TextHit, ...]:
 
 # -- personal data --
 
+_WHITE_ASCII = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+r"""The ASCII characters `\s` reads as white space."""
+
 _EMAIL = re.compile(
     r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+\s*@\s*[A-Za-z0-9-]+(?:\s*\.\s*[A-Za-z0-9-]+)+"
 )
@@ -471,13 +481,33 @@ _EMAIL_SPELT = re.compile(
 _AFTER_AT = re.compile(rf"(?:\s*[\])}}>]\s*|\s+)[A-Za-z0-9-]+{_DOT}", re.IGNORECASE)
 
 
-def _may_spell_email(text: str) -> bool:
+_AT_OPENS = frozenset(_WHITE_ASCII.decode() + "[({<")
+_AT_CLOSES = frozenset(_WHITE_ASCII.decode() + "])}>")
+r"""The characters `_SPELT_AT` reads before and after "at" in ASCII text (`\s` there is
+`_WHITE_ASCII`)."""
+
+
+def _may_spell_email(text: str, low: str | None) -> bool:
     """The gate of _EMAIL_SPELT (" at " is a common word, and the pattern backtracks over every
     word before it): every match holds its _AT, the first label of the domain and the _DOT after
     it (of the repeated group or the last). Both forms of _AT have "at" between a space or an
     opening bracket and a space or a closing bracket (a match of `_SPELT_AT`), then the rest of
     the _AT, which `_AFTER_AT` reads on with the label and the _DOT. Each match of _SPELT_AT is
-    looked at, overlapping ones too (" at at "): the next is looked for one place on."""
+    looked at, overlapping ones too (" at at "). `low`: the text's `_folded` form; in ASCII
+    text the matches of _SPELT_AT are found by looking for "at" in it (what re.IGNORECASE
+    compares there) and at the characters on either side, not by trying the pattern at every
+    place of the text."""
+    if low is not None:
+        i = low.find("at", 1)  # (at 0 there is nothing before "at")
+        while i >= 0:
+            if (
+                low[i - 1] in _AT_OPENS
+                and low[i + 2 : i + 3] in _AT_CLOSES  # ('' at the end: not in the sets)
+                and _AFTER_AT.match(text, i + 2) is not None
+            ):
+                return True
+            i = low.find("at", i + 1)
+        return False
     m = _SPELT_AT.search(text)
     while m is not None:
         if _AFTER_AT.match(text, m.start() + 3) is not None:
@@ -521,8 +551,6 @@ _PHONE_WORDS = ("tel", "phone", "fax", "mobile", "cell", "dsn")
 with a "+"."""
 
 
-_WHITE_ASCII = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
-r"""The ASCII characters `\s` reads as white space."""
 _DIGIT_SHAPES: dict[re.Pattern[str], tuple[bytes, ...]] = {
     # pattern: every form of its match, digits made "0" (`_holds_digits`)
     _DIGIT: (b"0",),
@@ -557,7 +585,7 @@ def find_contact_data(text: str, *, digits: bool = True) -> tuple[TextHit, ...]:
     low = _folded(text)  # for the gates of the words, read in any case
     if "@" in text:
         hits.extend(TextHit("an e-mail address", m.start(), m.end()) for m in _EMAIL.finditer(text))
-    if _may_spell_email(text):
+    if _may_spell_email(text, low):
         hits.extend(
             TextHit("an e-mail address", m.start(), m.end()) for m in _EMAIL_SPELT.finditer(text)
         )
@@ -775,6 +803,13 @@ def _may_hold_date(text: str) -> bool:
     return _named_date_at_needle(_folded(text))  # type: ignore[arg-type]  (ASCII text)
 
 
+_LINE_ITEM_LOW = re.compile(r"line[-\s]item")
+"""What every match of _LINE_ITEM holds, read in the lower case of ASCII text (what
+re.IGNORECASE compares there): the second gate of _LINE_ITEM, after its "item". Many texts
+speak of an "end item" or "items"; one search of this costs less than trying _LINE_ITEM at
+each "line" of them."""
+
+
 _TERM_STARTS: dict[re.Pattern[str], str] = {
     _CUSTOMER: "customer",
     _PURCHASER: "purchaser",
@@ -800,8 +835,17 @@ def find_terms(pattern: re.Pattern[str], text: str) -> tuple[TextHit, ...]:
             folded, needles = gate
             if not (_may_hold if folded else _holds)(text, needles):
                 return ()
+            if pattern is _LINE_ITEM and not _may_hold_line_item(text):
+                return ()
             found = matches_from(pattern, text, _TERM_STARTS[pattern])
     return tuple(TextHit(m.group(0), m.start(), m.end()) for m in found)
+
+
+def _may_hold_line_item(text: str) -> bool:
+    """Whether `text` may hold a match of _LINE_ITEM: for ASCII text, whether its lower case
+    holds `_LINE_ITEM_LOW`; other text always may."""
+    low = _folded(text)
+    return low is None or _LINE_ITEM_LOW.search(low) is not None
 
 
 _IGNORECASE = int(re.IGNORECASE)
