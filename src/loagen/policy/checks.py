@@ -215,26 +215,27 @@ class LineGroups:
     )  # fmt: skip
 
     def __init__(self, lines: Iterable[PathLine], nsr_masl: str, wwrs_masl: str) -> None:
-        nsr: list[PathLine] = []
-        not_nsr: list[PathLine] = []
-        nsr_covers: list[PathLine] = []
-        sole_source: list[PathLine] = []
-        nonrecurring_cost: list[PathLine] = []
-        eda: list[PathLine] = []
-        eda_or_e: list[PathLine] = []
-        training: list[PathLine] = []
-        training_medical: list[PathLine] = []
-        services: list[PathLine] = []
-        service: list[PathLine] = []
-        manpower: list[PathLine] = []
-        items: list[PathLine] = []
-        scml: list[PathLine] = []
-        program_support_charge: list[PathLine] = []
-        foc_delivery: list[PathLine] = []
-        line_note: list[PathLine] = []
-        ta_named: list[PathLine] = []
-        wwrs_seller: list[PathLine] = []
-        training_any: list[PathLine] = []
+        # each group: an attribute, and a local name while the lines are sorted
+        nsr = self.nsr = []  # Non-Specific Requirements lines (`Line.is_nsr`)
+        not_nsr = self.not_nsr = []  # the others
+        nsr_covers = self.nsr_covers = []  # with `nsr_covers_price_increases`
+        sole_source = self.sole_source = []
+        nonrecurring_cost = self.nonrecurring_cost = []
+        eda = self.eda = []  # with `eda` data (grant EDA among them)
+        eda_or_e = self.eda_or_e = []  # those and the lines of Source Code E
+        training = self.training = []  # with `training` data, whatever their kind
+        training_any = self.training_any = []  # those and the lines of kind training or medical
+        training_medical = self.training_medical = []  # of kind training or medical
+        services = self.services = []  # of kind services or manpower
+        service = self.service = []  # of these four kinds (`Line.is_service`)
+        manpower = self.manpower = []  # with `manpower` data
+        items = self.items = []  # naming items (`Line.items`: classified, COMSEC ...)
+        scml = self.scml = []
+        program_support_charge = self.program_support_charge = []
+        foc_delivery = self.foc_delivery = []
+        line_note = self.line_note = []  # with a line note
+        ta_named = self.ta_named = []  # Type of Assistance naming a term of sale (`TA_TERMS`)
+        wwrs_seller = self.wwrs_seller = []  # WWRS seller lines (`Line.is_wwrs_seller`)
         for pl in lines:
             # the line's fields, read from its __dict__ (where a model keeps them): some 2.5
             # times faster than as attributes, which Python cannot speed up on a model class
@@ -280,39 +281,6 @@ class LineGroups:
                 line_note.append(pl)
             if f["type_of_assistance"] in TA_TERMS:
                 ta_named.append(pl)
-        self.nsr = nsr
-        """Non-Specific Requirements lines (`Line.is_nsr`); `not_nsr`: the others."""
-        self.not_nsr = not_nsr
-        self.nsr_covers = nsr_covers
-        """Lines with `nsr_covers_price_increases`."""
-        self.sole_source = sole_source
-        self.nonrecurring_cost = nonrecurring_cost
-        self.eda = eda
-        """Lines with `eda` data (grant EDA among them); `eda_or_e`: those and the lines of
-        Source Code E."""
-        self.eda_or_e = eda_or_e
-        self.training = training
-        """Lines with `training` data, whatever their kind; `training_any`: those and the
-        lines of kind training or medical."""
-        self.training_any = training_any
-        self.training_medical = training_medical
-        """Lines of kind training or medical; `services`: of kind services or manpower;
-        `service`: of these four kinds (`Line.is_service`)."""
-        self.services = services
-        self.service = service
-        self.manpower = manpower
-        """Lines with `manpower` data."""
-        self.items = items
-        """Lines that name items (`Line.items`: classified, COMSEC, TOW-2B ...)."""
-        self.scml = scml
-        self.program_support_charge = program_support_charge
-        self.foc_delivery = foc_delivery
-        self.line_note = line_note
-        """Lines with a line note."""
-        self.ta_named = ta_named
-        """Lines whose Type of Assistance code names a term of sale (`TA_TERMS`)."""
-        self.wwrs_seller = wwrs_seller
-        """Worldwide Warehouse Redistribution Services seller lines (`Line.is_wwrs_seller`)."""
 
 
 RuleFunction = Callable[[Context], Iterable[Hit]]
