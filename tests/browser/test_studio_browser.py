@@ -297,7 +297,9 @@ def test_a_template_with_a_broken_tag_is_refused_with_its_paragraph(
 def test_rebuild_all_with_progress(studio: str, page, shots: Path) -> None:  # noqa: ANN001
     page.goto(f"{studio}/batch")
     page.get_by_role("button", name="Rebuild everything out of date").click()
-    expect(page.locator("#batch-state")).to_have_text("Done.", timeout=60_000)
+    # 11 documents take a few seconds; the wait is long for a machine shared with other work
+    # (a helper's run at load average 6.5 took over a minute), not for a slow studio
+    expect(page.locator("#batch-state")).to_have_text("Done.", timeout=180_000)
     expect(page.locator("#batch-summary")).to_contain_text("11 built")
     page.screenshot(path=str(shots / "studio-batch.png"))
     page.goto(f"{studio}/cases")
