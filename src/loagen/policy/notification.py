@@ -565,15 +565,17 @@ def _assess(document: LoaDocument, table: Table | None, summarise: bool) -> Verd
     found: list[Problem36b] = []
     met = [m for m in measures if m.met]
     advice = ""
+    who = ""  # (worked out when a problem or the summary names it)
     if met and cn is None:
         advice = _advice(document, met, limits, earlier)
         reached = _sentence("; ".join(m.text() for m in met))
+        who = _who(table, document, group, known)
         found.append(
             Problem36b(
                 "QC-CN-36B",
                 "document",
-                f"AECA 36(b) thresholds for {_who(table, document, group, known)}. {reached}: "
-                f"{advice}. loagen sees this case only; the program's other cases count too",
+                f"AECA 36(b) thresholds for {who}. {reached}: {advice}. loagen sees this case "
+                "only; the program's other cases count too",
             )
         )
     review_days = review_ends = None
@@ -585,7 +587,7 @@ def _assess(document: LoaDocument, table: Table | None, summarise: bool) -> Verd
         found.extend(_beyond_notified(now, in_force, cn))
     summary = ""
     if summarise:
-        who = _who(table, document, group, known)
+        who = who or _who(table, document, group, known)
         summary = _summary(document, measures, who, period, cn, earlier, review_ends)
     return Verdict(
         True, summary, group.id, group.label, known, as_of, measures, cn,
