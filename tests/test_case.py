@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -114,6 +115,16 @@ def test_bare_line_number_is_refused_with_a_hint() -> None:
             "got '-1.50'; expected a number of at least 0",
         ),
         (
+            lambda d: d["lines"][0].update(unit_cost="12,50"),
+            "lines[0].unit_cost",
+            "got '12,50'; a comma may only group thousands (1,234,567.89)",
+        ),
+        (
+            lambda d: d["lines"][0].update(quantity="1,00"),
+            "lines[0].quantity",
+            "a comma may only group thousands",
+        ),
+        (
             lambda d: d["lines"][0].update(unit_cost="1.005"),
             "lines[0].unit_cost",
             "at most two decimal places",
@@ -134,6 +145,16 @@ def test_contract_rules(change, location: str, words: str) -> None:
     assert any(p.location == location and words in p.message for p in info.value.problems), (
         info.value
     )
+
+
+def test_amounts_written_with_thousands_commas_are_read_exactly() -> None:
+    data = example("BN-D-QAA/basic")
+    data["lines"][0].update(unit_cost="1,234,567.89", quantity="1,000")
+    data["lines"][1].update(unit_cost=" 12,000 ")
+    case = parse_case(data)
+    assert case.lines[0].unit_cost == Decimal("1234567.89")
+    assert case.lines[0].quantity == 1000
+    assert case.lines[1].unit_cost == 12000
 
 
 def test_numbers_typed_for_codes_are_accepted() -> None:

@@ -88,11 +88,23 @@ def _number(value: Any) -> Any:
             raise ValueError(f"{str(value)[:20]}... is far too large for an amount or quantity")
         return Decimal(value)
     if isinstance(value, str):
-        text = value.strip().replace(",", "")
+        text = value.strip()
+        if "," in text:
+            # a comma only groups thousands: "12,50" is not read as 1250 (a decimal comma)
+            if len(text) > 40 or not _GROUPED.fullmatch(text):
+                raise ValueError(
+                    f"got {quoted(value)}; a comma may only group thousands (1,234,567.89), "
+                    "and a decimal point is written '.'"
+                )
+            text = text.replace(",", "")
         if len(text) > 30 or not re.fullmatch(r"-?\d+(\.\d+)?", text):
             raise ValueError(f"got {quoted(value)}; expected a number")
         return Decimal(text)
     return value
+
+
+_GROUPED = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?")
+"""A number whose commas group its whole part by thousands."""
 
 
 _CENT = Decimal("0.01")
