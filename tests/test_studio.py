@@ -297,6 +297,24 @@ def test_an_error_is_shown_at_its_field_and_nothing_is_saved(
     assert path.read_bytes() == before
 
 
+def test_a_decimal_comma_is_refused_at_its_field_and_thousands_commas_are_read(
+    client: TestClient, project: Project
+) -> None:
+    path = project.cases / "BN-D-QAA" / "amendment-1.json"
+    before = path.read_bytes()
+    page = client.get(f"/edit/{QAA}").text
+    fields = _replace(form_fields(page, "case-form"), "lines[2].unit_cost", "9800,50")
+    answer = post(client, f"/edit/{QAA}", [*fields, ("_action", "save")])
+    assert answer.status_code == 422
+    at = answer.text.index('id="f-lines-2-unit_cost-msgs"')
+    assert "a comma may only group thousands" in answer.text[at : at + 300]
+    assert path.read_bytes() == before  # not saved as 980050
+    fields = _replace(form_fields(page, "case-form"), "lines[2].unit_cost", "$9,800,000.50")
+    answer = post(client, f"/edit/{QAA}", [*fields, ("_action", "save")])
+    assert answer.status_code == 303, answer.text[:2000]
+    assert json.loads(path.read_text())["lines"][2]["unit_cost"] == 9800000.5
+
+
 def test_saving_keeps_the_yaml_comments_and_rebuilds(client: TestClient, project: Project) -> None:
     import yaml
 

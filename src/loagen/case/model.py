@@ -88,19 +88,24 @@ def _number(value: Any) -> Any:
             raise ValueError(f"{str(value)[:20]}... is far too large for an amount or quantity")
         return Decimal(value)
     if isinstance(value, str):
-        text = value.strip()
+        text = ungrouped(value.strip())
         if "," in text:
-            # a comma only groups thousands: "12,50" is not read as 1250 (a decimal comma)
-            if len(text) > 40 or not _GROUPED.fullmatch(text):
-                raise ValueError(
-                    f"got {quoted(value)}; a comma may only group thousands (1,234,567.89), "
-                    "and a decimal point is written '.'"
-                )
-            text = text.replace(",", "")
+            raise ValueError(
+                f"got {quoted(value)}; a comma may only group thousands (1,234,567.89), "
+                "and a decimal point is written '.'"
+            )
         if len(text) > 30 or not re.fullmatch(r"-?\d+(\.\d+)?", text):
             raise ValueError(f"got {quoted(value)}; expected a number")
         return Decimal(text)
     return value
+
+
+def ungrouped(text: str) -> str:
+    """`text` without the commas that group a number's thousands ("1,234.5" gives "1234.5"),
+    or as it is when its commas do not (a decimal comma, "12,50", is never read as 1250)."""
+    if "," in text and len(text) <= 40 and _GROUPED.fullmatch(text):
+        return text.replace(",", "")
+    return text
 
 
 _GROUPED = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?")

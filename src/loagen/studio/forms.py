@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, WithJsonSchema
 
-from ..case.model import Case, field_docs
+from ..case.model import Case, field_docs, ungrouped
 from ..reference import load_reference
 
 Kind = Literal[
@@ -322,7 +322,8 @@ MAX_ROWS = 2000
 
 
 def _number(text: str) -> Any:
-    cleaned = text.strip().replace(",", "").replace("$", "")
+    # the model says what is wrong with a comma that does not group thousands ("12,50")
+    cleaned = ungrouped(text.strip().replace("$", ""))
     if re.fullmatch(r"-?\d{1,15}", cleaned):
         return int(cleaned)
     if re.fullmatch(r"-?\d{1,15}\.\d{1,6}", cleaned):
