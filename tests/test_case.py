@@ -115,6 +115,16 @@ def test_bare_line_number_is_refused_with_a_hint() -> None:
             "got '-1.50'; expected a number of at least 0",
         ),
         (
+            lambda d: d["document"].update(offer_expiration_date="2025-06-31"),
+            "document.offer_expiration_date",
+            "got '2025-06-31': June 2025 has no day 31",
+        ),
+        (
+            lambda d: d["document"].update(offer_expiration_date="2025-13-01"),
+            "document.offer_expiration_date",
+            "there is no month 13",
+        ),
+        (
             lambda d: d["lines"][0].update(unit_cost="12,50"),
             "lines[0].unit_cost",
             "got '12,50'; a comma may only group thousands (1,234,567.89)",

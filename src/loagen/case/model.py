@@ -1,6 +1,7 @@
 """The case model: the input contract of a case file, as Pydantic models."""
 
 import ast
+import calendar
 import inspect
 import re
 import textwrap
@@ -200,11 +201,15 @@ EARLIEST, LATEST = date(1950, 1, 1), date(2199, 12, 31)
 
 
 def _plausible_date(value: date) -> date:
-    if not EARLIEST <= value <= LATEST:
-        raise ValueError(
-            f"{value.isoformat()} is outside the years {EARLIEST.year}-{LATEST.year}; is it a typo?"
-        )
+    _plausible_year(value.year, value.isoformat())
     return value
+
+
+def _plausible_year(year: int, written: str) -> None:
+    if not EARLIEST.year <= year <= LATEST.year:
+        raise ValueError(
+            f"{written} is outside the years {EARLIEST.year}-{LATEST.year}; is it a typo?"
+        )
 
 
 def _date_text(value: Any) -> Any:
@@ -212,9 +217,20 @@ def _date_text(value: Any) -> Any:
     since 1970)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         raise ValueError(f"got the number {value!r}; write the date as YYYY-MM-DD")
-    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-        raise ValueError(f"got {quoted(value)}; expected a date written YYYY-MM-DD")
-    return value.strip() if isinstance(value, str) else value
+    if isinstance(value, str):
+        text = value.strip()
+        m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
+        if m is None:
+            raise ValueError(f"got {quoted(value)}; expected a date written YYYY-MM-DD")
+        year, month, day = map(int, m.groups())
+        _plausible_year(year, text)
+        if not 1 <= month <= 12:
+            raise ValueError(f"got {quoted(value)}: there is no month {month} (YYYY-MM-DD)")
+        if not 1 <= day <= calendar.monthrange(year, month)[1]:
+            name = calendar.month_name[month]
+            raise ValueError(f"got {quoted(value)}: {name} {year} has no day {day}")
+        return text
+    return value
 
 
 LoaDate = Annotated[
