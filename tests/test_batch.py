@@ -19,13 +19,14 @@ from typer.testing import CliRunner
 
 from loagen.cli import app
 from loagen.document import load_document
+from loagen.errors import CaseError
 from loagen.manifest import INDEX_FOLDER
 from loagen.ops.batch import run_batch
 from loagen.pipeline import Pipeline as Builder
-from loagen.project import find_case_files, planned_stem
+from loagen.project import documents_under, find_case_files, planned_stem
 from loagen.project import template_file_digest as template_digest
 
-from .conftest import CASES, ROOT
+from .conftest import CASES, ROOT, example, write_chain
 from .projects import (
     add_text,
     copy_cases,
@@ -643,3 +644,13 @@ def test_a_worker_started_afresh_decides_with_the_library_the_batch_loaded(setup
     assert made.build(path, out / "fresh").docx_path.read_bytes() == (
         pipeline.build(path, out / "forked").docx_path.read_bytes()
     )
+
+
+def test_documents_under(tmp_path: Path) -> None:
+    write_chain(tmp_path / "a", example("BN-B-ZEA/basic"))
+    (tmp_path / "a" / "notes.txt").write_text("not a case")
+    given = tmp_path / "x.docx"
+    assert documents_under([tmp_path / "a", given]) == [tmp_path / "a" / "basic.json", given]
+    (tmp_path / "none").mkdir()
+    with pytest.raises(CaseError, match="no case files in this folder"):
+        documents_under([tmp_path / "none"])

@@ -33,6 +33,18 @@ def test_build_of_several_files(tmp_path: Path) -> None:
     assert len(list(tmp_path.glob("*.docx"))) == len(paths) >= 3
 
 
+def test_build_of_a_folder_builds_every_case_file_in_it(tmp_path: Path) -> None:
+    out, empty = tmp_path / "out", tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("not a case file")
+    result = runner.invoke(app, ["build", str(empty), str(CASES / "BN-D-QAA"), "-o", str(out)])
+    assert result.exit_code == 3  # the empty folder, reported; the case's folder still built
+    assert "no case files in this folder" in result.output
+    built = sorted(p.name for p in out.glob("*.docx"))
+    assert built == sorted(f"BN-D-QAA-{p.stem}.docx" for p in CASES.glob("BN-D-QAA/*.json"))
+    assert len(built) >= 3
+
+
 def test_invalid_case_lists_every_problem_without_traceback(tmp_path: Path) -> None:
     data = example("BN-D-QAA/basic")
     data["lines"][2]["source_code"] = "Q"

@@ -20,7 +20,6 @@ from loagen.case.embedded import NAMESPACE
 from loagen.cli import app
 from loagen.errors import CaseError
 from loagen.ops.report import (
-    documents_under,
     make_report,
     notable,
     printed_places,
@@ -301,16 +300,6 @@ def test_report_of_a_foreign_docx_says_what_to_do(tmp_path: Path, monkeypatch) -
     assert result.exit_code == 3
     assert "carries no loagen build record" in result.output
     assert not (tmp_path / "out").exists()
-
-
-def test_documents_under(tmp_path: Path) -> None:
-    write_chain(tmp_path / "a", example("BN-B-ZEA/basic"))
-    (tmp_path / "a" / "notes.txt").write_text("not a case")
-    given = tmp_path / "x.docx"
-    assert documents_under([tmp_path / "a", given]) == [tmp_path / "a" / "basic.json", given]
-    (tmp_path / "none").mkdir()
-    with pytest.raises(CaseError, match="no case files in this folder"):
-        documents_under([tmp_path / "none"])
 
 
 def test_write_report_names_the_page_after_the_document(pipeline: Pipeline, tmp_path: Path):

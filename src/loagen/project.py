@@ -17,7 +17,7 @@ from typing import Any
 
 from .case.loading import CASE_SUFFIXES, parse_case_bytes, previous_path
 from .document.assembly import output_stem
-from .errors import LoagenError, ProjectError
+from .errors import CaseError, LoagenError, ProjectError
 from .manifest import SUFFIX as MANIFEST_SUFFIX
 from .reading import read_limited
 from .rendering.terms import TERMS_FILE
@@ -207,6 +207,27 @@ def find_case_files(paths: Iterable[Path], sources: CaseSources | None = None) -
             # A file named on the command line is always a case file (missing: reported).
             found.setdefault(path_key(given), given)
     return sorted(found.values(), key=lambda p: str(p))
+
+
+def documents_under(paths: Iterable[Path]) -> list[Path]:
+    """The documents `paths` name: case files and built DOCX named one by one, and every case
+    file in (and under) a folder. Raises CaseError for a folder that holds none."""
+    out: list[Path] = []
+    for given in paths:
+        given = Path(given)
+        if given.is_dir():
+            found = find_case_files([given])
+            if not found:
+                hint = ""
+                if any(given.glob("*.docx")):
+                    hint = (
+                        f"; to read the Word documents in it, name them (e.g. {given / '*.docx'})"
+                    )
+                raise CaseError(f"no case files in this folder{hint}", source=given)
+            out.extend(found)
+        else:
+            out.append(given)
+    return out
 
 
 def _looks_like_case_file(path: Path, sources: CaseSources) -> bool:

@@ -186,7 +186,10 @@ def _pipeline():  # noqa: ANN202
 
 PathsArg = Annotated[
     list[Path],
-    typer.Argument(help="Case files (JSON or YAML), one per document version.", show_default=False),
+    typer.Argument(
+        help="Case files (JSON or YAML), one per document version, or folders of them.",
+        show_default=False,
+    ),
 ]
 OutputOpt = Annotated[
     Path | None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -26,6 +27,25 @@ PANEL = "Build documents"
 
 
 # -- build ---------------------------------------------------------------------------------------
+
+
+def _case_files(paths: list[Path]) -> tuple[list[Path], int]:
+    """The case files `paths` name, a folder standing for every case file in it, and the exit
+    code of the first folder that holds none (reported here; the others are still built)."""
+    from ..project import documents_under  # a folder is rare: the one-file build skips it
+
+    files: list[Path] = []
+    failure = 0
+    for path in paths:
+        if not path.is_dir():
+            files.append(path)
+            continue
+        try:
+            files += documents_under([path])
+        except LoagenError as exc:
+            failure = failure or exc.exit_code
+            _print_error(exc)
+    return files, failure
 
 
 @command(rich_help_panel=PANEL)
@@ -55,7 +75,8 @@ def build(
 ) -> None:
     """Build the LOA document (Basic, Amendment or Modification) of each case file.
 
-    Writes <case_id>-<document>.docx (e.g. BN-D-QAA-amendment-1.docx) and a .manifest.json
+    A folder builds every case file in it (e.g. cases/BN-D-QAA: the Basic and each Amendment
+    and Modification; `loagen batch` rebuilds only what changed). Writes <case_id>-<document>.docx (e.g. BN-D-QAA-amendment-1.docx) and a .manifest.json
     beside it recording the inputs, template, notes selected and totals. Quality checks run
     first: errors stop the build and leave earlier output as it was. With --pdf the page count
     the DOCX stores is the true one of LibreOffice's layout (the manifest says which).
@@ -66,9 +87,9 @@ def build(
     target = output or pipeline.project.build_dir
     if pdf:
         find_soffice()  # before building, not after
-    first_failure = 0
+    files, first_failure = _case_files(paths)
     results = []
-    for path in paths:
+    for path in files:
         try:
             result = pipeline.build(path, target, allow_errors=allow_errors, strict=strict)
         except LoagenError as exc:

@@ -39,7 +39,8 @@ def report(
     the DOCX alone: every DOCX loagen builds carries the case files it was built from.
     Writes <case_id>-<document>.report.html, e.g. BN-D-QAA-amendment-1.report.html.
     """
-    from ..ops.report import documents_under, make_report, write_report
+    from ..ops.report import make_report, write_report
+    from ..project import documents_under
 
     pipeline = _pipeline()
     target = output or Path.cwd()

@@ -62,7 +62,7 @@ def explain(
     document but not restated, deleted by this document, or left out, with the value of each
     part of its rule. A folder explains every case file in it; a DOCX built by loagen is read
     through the case files it records. With --json, a folder gives {"documents": [...]}."""
-    from ..ops.report import documents_under
+    from ..project import documents_under
 
     pipeline = _pipeline()
     library = pipeline.library
@@ -243,7 +243,7 @@ def check(
     if not paths:
         err.print("[bold red]error:[/] give one or more case files to check, or --list")
         raise typer.Exit(EXIT_USAGE)
-    from ..ops.report import documents_under
+    from ..project import documents_under
 
     paths = documents_under(paths)
     pipeline = _pipeline()

@@ -51,7 +51,6 @@ from ..policy.checks import Finding
 from ..policy.notification import assess as assess_notification
 from ..policy.package import checklist
 from ..policy.selection import Decision, Selection
-from ..project import find_case_files
 
 REPORT_SUFFIX = ".report.html"
 
@@ -95,27 +94,6 @@ def _runs(numbers: list[int]) -> str:
 
 
 # -- which paths are documents ----------------------------------------------------------------------
-
-
-def documents_under(paths: Iterable[Path]) -> list[Path]:
-    """The documents `paths` name: case files and built DOCX named one by one, and every case
-    file in (and under) a folder. Raises CaseError for a folder that holds none."""
-    out: list[Path] = []
-    for given in paths:
-        given = Path(given)
-        if given.is_dir():
-            found = find_case_files([given])
-            if not found:
-                hint = ""
-                if any(given.glob("*.docx")):
-                    hint = (
-                        f"; to read the Word documents in it, name them (e.g. {given / '*.docx'})"
-                    )
-                raise CaseError(f"no case files in this folder{hint}", source=given)
-            out.extend(found)
-        else:
-            out.append(given)
-    return out
 
 
 # -- what the report holds -----------------------------------------------------------------------
@@ -724,7 +702,6 @@ def write_report(report: Report, output_dir: Path) -> Path:
 __all__ = [
     "REPORT_SUFFIX",
     "Report",
-    "documents_under",
     "make_report",
     "notable",
     "printed_places",
