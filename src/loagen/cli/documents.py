@@ -13,6 +13,7 @@ from rich.markup import escape
 from ..errors import (
     LoagenError,
 )
+from ..project import documents_under
 from .common import (
     OutputOpt,
     PathsArg,
@@ -32,14 +33,9 @@ PANEL = "Build documents"
 def _case_files(paths: list[Path]) -> tuple[list[Path], int]:
     """The case files `paths` name, a folder standing for every case file in it, and the exit
     code of the first folder that holds none (reported here; the others are still built)."""
-    from ..project import documents_under  # a folder is rare: the one-file build skips it
-
     files: list[Path] = []
     failure = 0
     for path in paths:
-        if not path.is_dir():
-            files.append(path)
-            continue
         try:
             files += documents_under([path])
         except LoagenError as exc:
@@ -75,9 +71,10 @@ def build(
 ) -> None:
     """Build the LOA document (Basic, Amendment or Modification) of each case file.
 
-    A folder builds every case file in it (e.g. cases/BN-D-QAA: the Basic and each Amendment
-    and Modification; `loagen batch` rebuilds only what changed). Writes <case_id>-<document>.docx (e.g. BN-D-QAA-amendment-1.docx) and a .manifest.json
-    beside it recording the inputs, template, notes selected and totals. Quality checks run
+    Writes <case_id>-<document>.docx (e.g. BN-D-QAA-amendment-1.docx) and a .manifest.json
+    beside it recording the inputs, template, notes selected and totals. A folder builds every
+    case file in it (cases/BN-D-QAA: the Basic, its Amendments and Modifications; `loagen
+    batch` rebuilds only what changed). Quality checks run
     first: errors stop the build and leave earlier output as it was. With --pdf the page count
     the DOCX stores is the true one of LibreOffice's layout (the manifest says which).
     """

@@ -93,9 +93,6 @@ def _runs(numbers: list[int]) -> str:
     return join_words([f"{r[0]}-{r[-1]}" if len(r) > 2 else ", ".join(map(str, r)) for r in runs])
 
 
-# -- which paths are documents ----------------------------------------------------------------------
-
-
 # -- what the report holds -----------------------------------------------------------------------
 
 
