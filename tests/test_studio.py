@@ -278,15 +278,22 @@ def _canon(value: Any) -> Any:
     return str(value)
 
 
+def _save_edit(client: TestClient, changes: dict[str, str]) -> Any:
+    """Save the QAA Amendment's edit form with `changes` (field name: value typed)."""
+    fields = form_fields(client.get(f"/edit/{QAA}").text, "case-form")
+    for name, value in changes.items():
+        fields = _replace(fields, name, value)
+    return post(client, f"/edit/{QAA}", [*fields, ("_action", "save")])
+
+
 def test_an_error_is_shown_at_its_field_and_nothing_is_saved(
     client: TestClient, project: Project
 ) -> None:
     path = project.cases / "BN-D-QAA" / "amendment-1.json"
     before = path.read_bytes()
-    page = client.get(f"/edit/{QAA}").text
-    fields = _replace(form_fields(page, "case-form"), "lines[2].unit_cost", "twelve")
-    fields = _replace(fields, "document.offer_expiration_date", "")
-    answer = post(client, f"/edit/{QAA}", [*fields, ("_action", "save")])
+    answer = _save_edit(
+        client, {"lines[2].unit_cost": "twelve", "document.offer_expiration_date": ""}
+    )
     assert answer.status_code == 422
     text = answer.text
     at = text.index('id="f-lines-2-unit_cost-msgs"')
@@ -302,15 +309,12 @@ def test_a_decimal_comma_is_refused_at_its_field_and_thousands_commas_are_read(
 ) -> None:
     path = project.cases / "BN-D-QAA" / "amendment-1.json"
     before = path.read_bytes()
-    page = client.get(f"/edit/{QAA}").text
-    fields = _replace(form_fields(page, "case-form"), "lines[2].unit_cost", "9800,50")
-    answer = post(client, f"/edit/{QAA}", [*fields, ("_action", "save")])
+    answer = _save_edit(client, {"lines[2].unit_cost": "9800,50"})
     assert answer.status_code == 422
     at = answer.text.index('id="f-lines-2-unit_cost-msgs"')
     assert "a comma may only group thousands" in answer.text[at : at + 300]
     assert path.read_bytes() == before  # not saved as 980050
-    fields = _replace(form_fields(page, "case-form"), "lines[2].unit_cost", "$9,800,000.50")
-    answer = post(client, f"/edit/{QAA}", [*fields, ("_action", "save")])
+    answer = _save_edit(client, {"lines[2].unit_cost": "$9,800,000.50"})
     assert answer.status_code == 303, answer.text[:2000]
     assert json.loads(path.read_text())["lines"][2]["unit_cost"] == 9800000.5
 
