@@ -328,6 +328,83 @@ def test_amend_and_modify_the_newest_document_number_after_the_folder(
     assert built.exit_code == 0, built.output
 
 
+def test_amend_and_modify_of_a_case_folder_follow_its_newest_document(examples: Path) -> None:
+    folder = examples / "BN-D-QAA"  # basic, amendment-1, modification-1 (the newest)
+    amended = invoke("amend", folder)
+    assert amended.exit_code == 0, amended.output
+    assert "Amendment 2, following modification-1.json" in amended.output
+    data = json.loads((folder / "amendment-2.json").read_text())
+    assert data["document"]["previous"] == "modification-1.json"
+    # The Amendment just written, once filled in, is now the newest: the folder follows it.
+    fill(folder / "amendment-2.json", AMENDMENT_VALUES)
+    modified = invoke("modify", folder)
+    assert modified.exit_code == 0, modified.output
+    data = json.loads((folder / "modification-2.json").read_text())
+    assert data["document"]["previous"] == "amendment-2.json"
+
+
+def _document_file(folder: Path, name: str, **document: object) -> None:
+    """A case file of BN-D-QAA in `folder` whose document is `document` (over the Basic's)."""
+    data = json.loads((SHARED_EXAMPLES / "BN-D-QAA" / "basic.json").read_text())
+    data["document"] = {**data["document"], **document}
+    (folder / name).write_text(json.dumps(data))
+
+
+def test_the_newest_document_of_a_folder_skips_cancelled_and_restated_ones(
+    tmp_path: Path,
+) -> None:
+    from loagen.ops.start import newest_document
+
+    folder = tmp_path / "BN-D-QAA"
+    folder.mkdir()
+    _document_file(folder, "basic.json")
+    _document_file(folder, "amendment-1.json", kind="Amendment", number=1, previous="basic.json")
+    # Amendment 1 was cancelled without acceptance; Amendment 2 follows the Basic instead.
+    _document_file(folder, "amendment-2.json", kind="Amendment", number=2,
+                   previous="basic.json", cancelled=[{"kind": "Amendment", "number": 1}])  # fmt: skip
+    assert newest_document(folder) == folder / "amendment-2.json"
+    # Amendment 2 restated: the restated version is the one to follow.
+    _document_file(folder, "amendment-2-restated.json", kind="Amendment", number=2,
+                   previous="basic.json", cancelled=[{"kind": "Amendment", "number": 1}],
+                   restated={"previous_offer_date": "2025-01-10"})  # fmt: skip
+    assert newest_document(folder) == folder / "amendment-2-restated.json"
+    # Files that are not case files, or do not read, are not documents of the case.
+    (folder / "notes.txt").write_text("call the IA")
+    (folder / "broken.json").write_text("{")
+    assert newest_document(folder) == folder / "amendment-2-restated.json"
+
+
+def test_a_case_folder_whose_newest_document_is_not_plain_is_refused_with_what_to_do(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "BN-D-QAA"
+    folder.mkdir()
+    empty = invoke("amend", folder)
+    assert empty.exit_code == 3
+    assert "this folder holds no case file to follow" in said(empty)
+
+    _document_file(folder, "basic.json")
+    _document_file(folder, "amendment-1.json", kind="Amendment", number=1, previous="basic.json")
+    _document_file(folder, "amendment-2.json", kind="Amendment", number=2, previous="basic.json")
+    two = invoke("amend", folder)
+    assert two.exit_code == 3
+    assert (
+        "more than one document could be the newest: amendment-1.json (Amendment 1), "
+        "amendment-2.json (Amendment 2); give the case file of the one to follow"
+    ) in said(two)
+    assert "document.cancelled" in said(two)
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "amendment-1.json", "amendment-2.json", "basic.json"
+    ]  # nothing written
+
+    other = json.loads((folder / "basic.json").read_text())
+    other["case_id"] = "BN-D-QAB"
+    (folder / "other.json").write_text(json.dumps(other))
+    mixed = invoke("modify", folder)
+    assert mixed.exit_code == 3
+    assert "this folder holds documents of 2 cases (BN-D-QAA, BN-D-QAB)" in said(mixed)
+
+
 def test_numbers_skip_those_the_case_folder_already_has(tmp_path: Path) -> None:
     folder = tmp_path / "BN-D-QAA"
     shutil.copytree(CASES / "BN-D-QAA", folder)  # basic, amendment-1, modification-1 and -2

@@ -166,7 +166,8 @@ SourceArg = Annotated[
     Path,
     typer.Argument(
         metavar="PATH",
-        help="The case's newest document (its case file); the next one is written beside it.",
+        help="The case's newest document (its case file), or the case's folder to follow the "
+        "newest document in it; the next one is written beside it.",
         show_default=False,
     ),
 ]
@@ -206,7 +207,7 @@ def _next(
     )
     out.print(
         f"wrote {escape(_shown(started.path))}: {started.title}, following "
-        f"{escape(path.name)}; the lines are as they stand, change them for this document"
+        f"{escape((started.follows or path).name)}; the lines are as they stand, change them for this document"
     )
     _print_to_fill(started)
 

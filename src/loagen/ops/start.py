@@ -61,6 +61,8 @@ class Started:
     """The placeholders left in it: (field, line)."""
     notes: tuple[str, ...] = field(default=())
     """Things the writer should know (an unknown country code ...)."""
+    follows: Path | None = None
+    """The case file of the document it follows (an Amendment or a Modification)."""
 
 
 def _to_fill(content: bytes, path: Path) -> tuple[tuple[str, int | None], ...]:
@@ -599,7 +601,7 @@ def _title(doc: dict[str, Any] | DocumentInfo) -> str:
     return f"{kind} {number}" if number else str(kind)
 
 
-def _siblings(folder: Path, skip: Path) -> list[tuple[Path, dict[str, Any]]]:
+def _siblings(folder: Path, skip: Path | None = None) -> list[tuple[Path, dict[str, Any]]]:
     """The case files of `folder` other than `skip`, as data (those that do not read are left
     out)."""
     out = []
@@ -607,7 +609,7 @@ def _siblings(folder: Path, skip: Path) -> list[tuple[Path, dict[str, Any]]]:
         if (
             path.name.startswith(".")
             or path.suffix.lower() not in CASE_SUFFIXES
-            or path.resolve() == skip.resolve()
+            or (skip is not None and path.resolve() == skip.resolve())
             or not path.is_file()
         ):
             continue
@@ -632,6 +634,67 @@ def _spell(value: date) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+def newest_document(folder: Path) -> Path:
+    """The newest document of the case whose case files are in `folder`: the one that no other
+    document follows (by `previous`), is not listed as cancelled, and is not restated by another.
+
+    Raises ScaffoldError when the folder holds no case file, documents of several cases, or
+    more than one document that could be the newest (the writer then names the one to follow).
+    """
+    folder = Path(folder)
+    documents = [
+        (path, data, _doc_of(data)) for path, data in _siblings(folder)
+        if isinstance(data.get("document"), dict)
+    ]  # fmt: skip
+    if not documents:
+        raise ScaffoldError(
+            "this folder holds no case file to follow: give the case file of the case's newest "
+            "document",
+            source=folder,
+        )
+    cases = sorted({str(data.get("case_id")) for _, data, _ in documents})
+    if len(cases) > 1:
+        raise ScaffoldError(
+            f"this folder holds documents of {len(cases)} cases ({', '.join(cases)}): give the "
+            "case file of the newest document of the one to follow",
+            source=folder,
+        )
+    followed = {doc.get("previous") for _, _, doc in documents}
+    cancelled = {
+        (c.get("kind"), c.get("number"))
+        for _, _, doc in documents
+        for c in doc.get("cancelled") or ()
+        if isinstance(c, dict)
+    }
+    restated = {
+        (doc.get("kind"), doc.get("number"))
+        for _, _, doc in documents
+        if doc.get("restated") is not None
+    }
+    heads = [
+        (path, doc)
+        for path, _, doc in documents
+        if path.name not in followed
+        and (doc.get("kind"), doc.get("number")) not in cancelled
+        # a restated version takes the place of the one it restates
+        and (doc.get("restated") is not None or (doc.get("kind"), doc.get("number")) not in restated)
+    ]
+    if len(heads) != 1:
+        why = (
+            "more than one document could be the newest"
+            if heads
+            else "every document is followed by another (their `previous` fields make a loop)"
+        )
+        listed = ", ".join(f"{path.name} ({_title(doc)})" for path, doc in heads or
+                           [(path, doc) for path, _, doc in documents])  # fmt: skip
+        raise ScaffoldError(
+            f"{why}: {listed}; give the case file of the one to follow (a document cancelled "
+            "without acceptance is listed in document.cancelled of the one after it)",
+            source=folder,
+        )
+    return heads[0][0]
+
+
 def next_document(
     path: Path,
     kind: str,
@@ -641,7 +704,8 @@ def next_document(
     branch: bool = False,
 ) -> Started:
     """Write the next document (`kind`: Amendment or Modification) of the case whose latest
-    document is the case file at `path`, beside it; return what was written.
+    document is the case file at `path` (or, for a case folder, its `newest_document`), beside
+    it; return what was written.
 
     Raises CaseError (or its ScaffoldError) when `path` does not load, when the next document
     makes no sense (the case is not implemented and no implementation date is given, the
@@ -650,6 +714,8 @@ def next_document(
     if kind not in NEXT_KINDS:
         raise ScaffoldError(f"the next document is an Amendment or a Modification, not {kind!r}")
     path = Path(path)
+    if path.is_dir():
+        path = newest_document(path)
     chain = load_chain(path)  # every problem of the file and its chain, said as loading says
     source = chain[-1].case
     title = _title(source.document)
@@ -750,7 +816,7 @@ def next_document(
     else:
         content = case_file_bytes(target, data, original=raw)
     create_case_file(target, content)
-    return Started(target, new_title, _to_fill(content, target))
+    return Started(target, new_title, _to_fill(content, target), follows=path)
 
 
 def _case_references(chain: tuple[Any, ...], own: Any) -> Any:
