@@ -394,7 +394,9 @@ def test_a_case_folder_whose_newest_document_is_not_plain_is_refused_with_what_t
     ) in said(two)
     assert "document.cancelled" in said(two)
     assert sorted(p.name for p in folder.iterdir()) == [
-        "amendment-1.json", "amendment-2.json", "basic.json"
+        "amendment-1.json",
+        "amendment-2.json",
+        "basic.json",
     ]  # nothing written
 
     other = json.loads((folder / "basic.json").read_text())

@@ -677,7 +677,9 @@ def newest_document(folder: Path) -> Path:
         if path.name not in followed
         and (doc.get("kind"), doc.get("number")) not in cancelled
         # a restated version takes the place of the one it restates
-        and (doc.get("restated") is not None or (doc.get("kind"), doc.get("number")) not in restated)
+        and (
+            doc.get("restated") is not None or (doc.get("kind"), doc.get("number")) not in restated
+        )
     ]
     if len(heads) != 1:
         why = (
