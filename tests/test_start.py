@@ -353,6 +353,7 @@ def _document_file(folder: Path, name: str, **document: object) -> None:
 def test_the_newest_document_of_a_folder_skips_cancelled_and_restated_ones(
     tmp_path: Path,
 ) -> None:
+    from loagen.errors import ScaffoldError
     from loagen.ops.start import newest_document
 
     folder = tmp_path / "BN-D-QAA"
@@ -368,10 +369,17 @@ def test_the_newest_document_of_a_folder_skips_cancelled_and_restated_ones(
                    previous="basic.json", cancelled=[{"kind": "Amendment", "number": 1}],
                    restated={"previous_offer_date": "2025-01-10"})  # fmt: skip
     assert newest_document(folder) == folder / "amendment-2-restated.json"
-    # Files that are not case files, or do not read, are not documents of the case.
+    # Files that are not case files are not documents of the case.
     (folder / "notes.txt").write_text("call the IA")
-    (folder / "broken.json").write_text("{")
+    (folder / "contacts.json").write_text('{"desk officer": "J. Smith"}')
     assert newest_document(folder) == folder / "amendment-2-restated.json"
+    # A case file that does not read may be the newest: it is named, nothing is guessed.
+    (folder / "modification-1.json").write_text('{"case_id": "BN-D-QAA",')
+    with pytest.raises(ScaffoldError) as refused:
+        newest_document(folder)
+    assert str(refused.value.message).startswith(
+        "modification-1.json does not read, so which document is the newest cannot be told (line 1"
+    )
 
 
 def test_a_case_folder_whose_newest_document_is_not_plain_is_refused_with_what_to_do(

@@ -601,10 +601,12 @@ def _title(doc: dict[str, Any] | DocumentInfo) -> str:
     return f"{kind} {number}" if number else str(kind)
 
 
-def _siblings(folder: Path, skip: Path | None = None) -> list[tuple[Path, dict[str, Any]]]:
-    """The case files of `folder` other than `skip`, as data (those that do not read are left
-    out)."""
-    out = []
+def _read_folder(
+    folder: Path, skip: Path | None = None
+) -> tuple[list[tuple[Path, dict[str, Any]]], list[tuple[Path, LoagenError]]]:
+    """The case files of `folder` other than `skip`, as data, and those that do not read, each
+    with its problem."""
+    read, broken = [], []
     for path in sorted(folder.iterdir()):
         if (
             path.name.startswith(".")
@@ -615,10 +617,17 @@ def _siblings(folder: Path, skip: Path | None = None) -> list[tuple[Path, dict[s
             continue
         try:
             data = parse_case_bytes(read_limited(path, "case file", ScaffoldError), path)
-        except LoagenError:
+        except LoagenError as exc:
+            broken.append((path, exc))
             continue
-        out.append((path, data))
-    return out
+        read.append((path, data))
+    return read, broken
+
+
+def _siblings(folder: Path, skip: Path) -> list[tuple[Path, dict[str, Any]]]:
+    """The case files of `folder` other than `skip`, as data (those that do not read are left
+    out)."""
+    return _read_folder(folder, skip)[0]
 
 
 def _doc_of(data: dict[str, Any]) -> dict[str, Any]:
@@ -638,12 +647,25 @@ def newest_document(folder: Path) -> Path:
     """The newest document of the case whose case files are in `folder`: the one that no other
     document follows (by `previous`), is not listed as cancelled, and is not restated by another.
 
-    Raises ScaffoldError when the folder holds no case file, documents of several cases, or
-    more than one document that could be the newest (the writer then names the one to follow).
+    Raises ScaffoldError when the folder holds no case file, a case file that does not read,
+    documents of several cases, or more than one document that could be the newest (the writer
+    then names the one to follow).
     """
     folder = Path(folder)
+    read, broken = _read_folder(folder)
+    if broken:
+        # a file that does not read may be the newest document: the writer says which to follow
+        path, problem = broken[0]
+        more = f" (and {len(broken) - 1} more)" if len(broken) > 1 else ""
+        where = f"{problem.location}: " if problem.location else ""
+        raise ScaffoldError(
+            f"{path.name}{more} does not read, so which document is the newest cannot be told "
+            f"({where}{problem.message}): correct it, or give the case file of the document to "
+            "follow",
+            source=folder,
+        )
     documents = [
-        (path, data, _doc_of(data)) for path, data in _siblings(folder)
+        (path, data, _doc_of(data)) for path, data in read
         if isinstance(data.get("document"), dict)
     ]  # fmt: skip
     if not documents:
