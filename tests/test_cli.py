@@ -132,3 +132,19 @@ def test_help_paragraphs_are_not_broken_mid_sentence() -> None:
     )
     build_help = runner.invoke(app, ["build", "--help"], env={"COLUMNS": "240"}).output
     assert "beside it recording the inputs, template, notes selected and totals." in build_help
+    # Every command, those of command groups too (`lines import`), says its help this way.
+    import click
+    import typer
+
+    def commands(group: click.Command, name: str = "loagen"):  # noqa: ANN202
+        yield name, group
+        for sub_name, sub in getattr(group, "commands", {}).items():
+            yield from commands(sub, f"{name} {sub_name}")
+
+    broken = [
+        name
+        for name, cmd in commands(typer.main.get_command(app))
+        for paragraph in (cmd.help or "").split("\n\n")
+        if "\n" in paragraph and not paragraph.lstrip().startswith(("-", "*", "1"))
+    ]
+    assert broken == []

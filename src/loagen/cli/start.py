@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from .common import _present, app, command, date_option, err, out
+from .common import _help, _present, app, command, date_option, err, out
 
 PANEL = "Start and edit case files"
 
@@ -329,4 +329,4 @@ def lines_import(
         )
 
 
-lines_app.command("import")(_present(lines_import))
+lines_app.command("import", help=_help(lines_import))(_present(lines_import))
