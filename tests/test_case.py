@@ -189,6 +189,27 @@ def test_unreadable_files_are_clear_errors(tmp_path: Path) -> None:
         load_case(tmp_path / "list.json")
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-8-sig"])
+def test_case_files_saved_as_unicode_by_windows_tools_load(tmp_path: Path, encoding: str) -> None:
+    """Windows PowerShell 5 writes UTF-16 with a byte order mark, Notepad UTF-8 with one: both
+    read as the same case; bytes of no encoding loagen reads are a clear error."""
+    source = SHARED_EXAMPLES / "BN-D-QAA" / "basic.json"
+    bom = {"utf-16-be": b"\xfe\xff"}.get(encoding, b"")
+    for suffix in (".json", ".yaml"):
+        text = source.read_text()
+        if suffix == ".yaml":
+            text = yaml.safe_dump(json.loads(text), allow_unicode=True)
+        path = tmp_path / f"basic{suffix}"
+        path.write_bytes(bom + text.encode(encoding))
+        assert load_case(path).case == load_case(source).case
+    (tmp_path / "odd.json").write_bytes(b'{"case_id": "BN-D-QAA", "nickname": "\xe9t\xe9"}')
+    with pytest.raises(CaseError, match="the case file is not UTF-8 [(]or UTF-16[)] text"):
+        load_case(tmp_path / "odd.json")
+    (tmp_path / "nul.json").write_bytes(b'{"case_id": "BN\x00"}')
+    with pytest.raises(CaseError, match="holds a NUL byte"):
+        load_case(tmp_path / "nul.json")
+
+
 def test_chain_loads_oldest_first() -> None:
     chain = load_chain(CASES / "BN-D-QAA/modification-1.json")
     assert [f.case.document.kind for f in chain] == ["Basic", "Amendment", "Modification"]

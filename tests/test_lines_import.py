@@ -305,6 +305,21 @@ def test_a_json_case_file_gets_json(tmp_path: Path) -> None:
     assert built.exit_code == 0, built.output
 
 
+def test_excel_unicode_text_is_read(case: Path, tmp_path) -> None:
+    """Excel's "Unicode Text (*.txt)": UTF-16 with a byte order mark, cells split by tabs."""
+    table = csv_file(tmp_path, (HEADER + "\n4,R4K 000SPARE2,MORE SPARES,3,EA,$1,250.50,S,3,A,5,"
+                                "6-18,materiel\n").replace(",", "\t").replace("$1\t250", "$1,250"),
+                     name="lines.txt", encoding="utf-16")  # fmt: skip
+    result = invoke("lines", "import", case, table)
+    assert result.exit_code == 0, result.output
+    line = yaml.safe_load(case.read_text())["lines"][-1]
+    assert (line["number"], line["description"], line["unit_cost"]) == (
+        "004",
+        "MORE SPARES",
+        1250.5,
+    )
+
+
 def test_files_that_are_not_tables(case: Path, tmp_path) -> None:
     latin = csv_file(tmp_path, HEADER + "\n4,X,CAFÉ,1,LO,1,S,3,A,5,12-24,materiel\n",
                      name="latin.csv", encoding="latin-1")  # fmt: skip

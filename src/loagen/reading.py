@@ -3,10 +3,12 @@
 Every file loagen reads (case files, note files, templates, the Standard Terms, manifests)
 comes through `read_limited`, so a device, a FIFO, a folder or a huge file is refused before it
 is read, and nothing is read past the limit for its kind (`LIMITS`, printed in the README).
+Files a writer makes (case files, tables, column maps) are read as text by `text_of`.
 """
 
 from __future__ import annotations
 
+import codecs
 import os
 import stat
 from pathlib import Path
@@ -69,3 +71,15 @@ def read_limited(
     if len(data) > limit:
         raise error(f"the {what} is larger than {limit:,} bytes; nothing more is read", source=path)
     return data
+
+
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def text_of(raw: bytes) -> str:
+    """The text of a file read as bytes: UTF-8 (a byte order mark dropped), or UTF-16 when the
+    file starts with its byte order mark (what Excel's "Unicode Text" and Windows PowerShell 5
+    write). Raises UnicodeDecodeError for bytes that are neither."""
+    if raw.startswith(_UTF16_BOMS):
+        return raw.decode("utf-16")
+    return raw.decode("utf-8-sig")

@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from ..errors import CaseError, HistoryError, Problem, did_you_mean, quoted
-from ..reading import read_limited
+from ..reading import read_limited, text_of
 from .model import Case, HugeNumber
 from .placeholders import PLACEHOLDER_BYTES, unfilled, unfilled_error
 
@@ -271,12 +271,12 @@ def _refuse_shape(data: Any) -> None:
 
 def parse_case_bytes(raw: bytes, path: Path) -> dict[str, Any]:
     """Parse a JSON or YAML case file's bytes, without validating them against the contract."""
-    if b"\x00" in raw:
-        raise CaseError("the case file holds a NUL byte: it is not a text file", source=path)
     try:
-        text = raw.decode("utf-8-sig")
+        text = text_of(raw)
     except UnicodeDecodeError:
-        raise CaseError("the case file is not UTF-8 text", source=path) from None
+        raise CaseError("the case file is not UTF-8 (or UTF-16) text", source=path) from None
+    if "\x00" in text:
+        raise CaseError("the case file holds a NUL byte: it is not a text file", source=path)
     try:
         if path.suffix.lower() in (".yaml", ".yml"):
             data = yaml.load(text, Loader=_StrictYamlLoader)  # noqa: S506 (a SafeLoader)

@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel
 
 from ..errors import CaseError, Problem
+from ..reading import text_of
 from .model import Case, field_docs
 
 PLACEHOLDER = "FILL IN"
@@ -102,7 +103,10 @@ _JSON_MARK = re.compile(r'"\s*FILL IN\b')
 def placeholder_lines(raw: bytes, path: Path, data: Any) -> dict[Location, int]:
     """The line of each placeholder of a case file (JSON: the n-th marked text of the file is
     the n-th placeholder, as JSON keeps the order of its values)."""
-    text = raw.decode("utf-8-sig", errors="replace")
+    try:
+        text = text_of(raw)
+    except UnicodeDecodeError:
+        text = raw.decode("utf-8-sig", errors="replace")
     if path.suffix.lower() in (".yaml", ".yml"):
         return _yaml_lines(text)
     found = [loc for loc, _ in find_placeholders(data)]

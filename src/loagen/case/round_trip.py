@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CaseError
+from ..reading import text_of
 from .loading import parse_case_bytes
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -97,7 +98,7 @@ def read_round_trip(raw: bytes, path: Path) -> RoundTrip:
     from ruamel.yaml.error import YAMLError
 
     data = parse_case_bytes(raw, path)  # the strict checks, and the values loagen validates
-    text = raw.decode("utf-8-sig")
+    text = text_of(raw)
     try:
         tree = round_trip_yaml().load(text)
     except YAMLError as exc:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CaseError, did_you_mean
-from ..reading import read_limited
+from ..reading import read_limited, text_of
 
 MAX_ROWS = 5_000
 """Most rows of a table read (a case has at most 999 lines and their sublines)."""
@@ -110,20 +110,20 @@ def read_table(path: Path, *, sheet: str | None = None) -> Table:
 
 def _read_csv(path: Path) -> Table:
     raw = read_limited(path, "spreadsheet", CaseError)
-    if b"\x00" in raw:
-        raise CaseError(
-            "the file holds NUL bytes: it is not a CSV text file (a workbook renamed .csv?)",
-            source=path,
-        )
     try:
-        text = raw.decode("utf-8-sig")
+        text = text_of(raw)
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+        line = exc.object[: exc.start].count(b"\n") + 1
         raise CaseError(
             "the CSV file is not UTF-8 text: save it as 'CSV UTF-8 (comma delimited)'",
             source=path,
             location=f"line {line}",
         ) from None
+    if "\x00" in text:
+        raise CaseError(
+            "the file holds NUL bytes: it is not a CSV text file (a workbook renamed .csv?)",
+            source=path,
+        )
     first = next((line for line in text.splitlines() if line.strip()), "")
     counts = {d: first.count(d) for d in (",", ";", "\t")}
     delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
@@ -209,7 +209,7 @@ def read_column_map(path: Path) -> dict[str, str]:
     path = Path(path)
     raw = read_limited(path, "column mapping file", CaseError, limit=MAPPING_LIMIT)
     try:
-        data = yaml.safe_load(raw.decode("utf-8-sig"))
+        data = yaml.safe_load(text_of(raw))
     except (UnicodeDecodeError, yaml.YAMLError):
         raise CaseError(
             "the column mapping file does not read: write one `Column name: field` a line",

@@ -24,6 +24,7 @@ from ..errors import LoagenError, Problem, RestateError
 from ..output.case_files import save_case_file
 from ..output.files import atomic_write
 from ..project import find_case_files
+from ..reading import text_of
 
 RESTATED_SUFFIX = "-restated"
 OFFERED_KINDS = ("Basic", "Amendment")
@@ -94,7 +95,7 @@ def restate_file(
         data["document"] = {**doc, **changes}
         save_case_file(target, data, original=raw)
         return target
-    text = _json_with(raw.decode("utf-8-sig"), changes, source=path)
+    text = _json_with(text_of(raw), changes, source=path)
     bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
     atomic_write(target, bom + text.encode("utf-8"))
     return target
