@@ -1485,6 +1485,7 @@ def test_finding_text() -> None:
     f = Finding("error", "QC-NSR-SHARE", "too much", "lines[3].unit_cost", "Section C5.4.13")
     assert str(f) == "error QC-NSR-SHARE lines[3].unit_cost: too much (Section C5.4.13)"
     assert str(Finding("warning", "QC-X", "m", "", "Ref")) == "warning QC-X: m (Ref)"
+    assert f.said == "QC-NSR-SHARE lines[3].unit_cost: too much (Section C5.4.13)"
 
 
 def test_findings_are_sorted_errors_first_then_by_place(chain) -> None:

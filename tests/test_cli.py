@@ -24,6 +24,12 @@ def test_build_writes_docx_and_manifest(tmp_path: Path) -> None:
     assert (tmp_path / "BN-D-QAA-amendment-1.docx").is_file()
     assert (tmp_path / "BN-D-QAA-amendment-1.manifest.json").is_file()
     assert "wrote" in result.output
+    # Each quality check warning once, its severity said once.
+    path = CASES / "BN-D-QAA/amendment-1.json"
+    assert (
+        f"warning: {path}: QC-SERVICE-SEVERABLE lines[5].severable: Line 006 provides services"
+    ) in " ".join(result.output.split())
+    assert "warning QC-" not in result.output
 
 
 def test_build_of_several_files(tmp_path: Path) -> None:

@@ -95,7 +95,8 @@ def build(
             continue
         results.append((path, result))
         for finding in result.findings:
-            err.print(f"[yellow]{finding.severity}:[/] {escape(f'{path}: {finding}')}")
+            style = "bold red" if finding.severity == "error" else "yellow"
+            err.print(f"[{style}]{finding.severity}:[/] {escape(f'{path}: {finding.said}')}")
         mark = " [bold yellow](DRAFT)[/]" if result.draft else ""
         out.print(f"wrote {escape(str(result.docx_path))}{mark}")
     if pdf and results:

@@ -77,8 +77,13 @@ class Finding:
     """The SAMM reference the rule comes from, e.g. 'Section C5.4.13'."""
 
     def __str__(self) -> str:
+        return f"{self.severity} {self.said}"
+
+    @property
+    def said(self) -> str:
+        """The finding without its severity (for a line that shows the severity already)."""
         where = f" {self.path}" if self.path else ""
-        return f"{self.severity} {self.rule_id}{where}: {self.message} ({self.reference})"
+        return f"{self.rule_id}{where}: {self.message} ({self.reference})"
 
     def to_dict(self) -> dict[str, str]:
         return asdict(self)
