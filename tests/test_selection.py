@@ -269,7 +269,11 @@ def test_rate_change_note_is_deleted_after_implementation(select):
     # ... and the first Modification after it is implemented deletes it
     modification = select(*modification_chain())
     decision = modification.decision("ADMIN-SURCHARGE-RATE-CHANGE")
-    assert decision.status == "deleted" and "first document after the" in decision.reason
+    assert decision.status == "deleted"
+    assert decision.reason.startswith(
+        "deleted: not used on a Modification, and the document that printed it last (on the "
+        "case since the Basic) is implemented"
+    )
     assert "ADMIN-SURCHARGE-RATE-CHANGE" not in {n.note_id for n in modification.after}
 
 
@@ -536,3 +540,12 @@ def test_long_filled_texts_are_tidied_as_short_ones():
     assert _tidy(text) == "A line\n\nanother line"
     assert _tidy(long) == "\n\n".join(["A line", "another line"] * (long.count("A line")))
     assert _one_line(long) == " ".join(long.split())
+
+
+def test_the_document_a_note_is_held_since_reads_as_a_sentence() -> None:
+    from loagen.policy.in_force import BEFORE_LOAGEN, InForce, since_the
+
+    assert InForce("X", "1", "Basic").since_the == "the Basic"
+    assert since_the("Amendment 1") == "Amendment 1"  # not "the Amendment 1"
+    assert since_the("Modification 2") == "Modification 2"
+    assert since_the(BEFORE_LOAGEN) == "an earlier document (notes_in_force)"

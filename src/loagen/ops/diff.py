@@ -48,6 +48,7 @@ from ..manifest import (
 )
 from ..output.files import atomic_write
 from ..pipeline import Pipeline, selection_digest
+from ..policy.in_force import since_the
 from ..policy.selection import Selection, keyed_notes
 from ..reference import load_reference
 from ..rendering.redline import redline_docx
@@ -479,7 +480,7 @@ class NoteDiff:
             if "note file" in self.what:
                 facts.append("note file edited")
         if self.on_case and self.change in ("stays in force", "printed again"):
-            facts.append(f"on the case since the {self.on_case.since}")
+            facts.append(f"on the case since {since_the(self.on_case.since)}")
             if self.change == "stays in force":
                 facts[-1] += f", version {self.on_case.version}"
         out = [head + (f": {'; '.join(facts)}" if facts else "")]

@@ -31,6 +31,10 @@ class InForce:
     since: str
     """The document that printed this version first: "Basic", "Amendment 1" ..."""
 
+    @property
+    def since_the(self) -> str:
+        return since_the(self.since)
+
 
 @dataclass(frozen=True)
 class CaseNotes:
@@ -71,6 +75,12 @@ class CaseNotes:
     def listed(cls, notes: Iterable[tuple[str, str]]) -> CaseNotes:
         """The state a document gives in `notes_in_force`: (id, version) pairs."""
         return cls(tuple(InForce(i, v, BEFORE_LOAGEN) for i, v in notes))
+
+
+def since_the(since: str) -> str:
+    """A document's title as `since` gives it, as it reads in a sentence: "the Basic",
+    "Amendment 1", "an earlier document (notes_in_force)"."""
+    return f"the {since}" if since.startswith("Basic") else since
 
 
 NONE = CaseNotes()

@@ -221,7 +221,7 @@ def _carry(
             "printed", lines,
             f"the rule is true{on} and the case does not carry the note yet {tag}", current,
         )  # fmt: skip
-    since = f"on the case since the {held.since}, version {held.version}"
+    since = f"on the case since {held.since_the}, version {held.version}"
     kept, changed = _kept(note, kind, held, current, day)
     if policy in _POOL_WORDS:
         pool = _pool(note, document, names)  # once: it reads every change of the document
@@ -330,7 +330,7 @@ def _decide(
     case = document.case
     kind = document.kind
     held = before.get(note.id)
-    held_text = f"version {held.version} since the {held.since}" if held else ""
+    held_text = f"version {held.version} since {held.since_the}" if held else ""
 
     def out(status: Status, reason: str, terms: tuple[Term, ...] = ()) -> Decided:
         return _left_out(note, held_text, status, reason, terms)
@@ -345,15 +345,15 @@ def _decide(
     ):
         return out(
             "deleted",
-            f"deleted: the first document after the {held.since} was implemented "
-            "(carry-over: delete_after_implementation)",
+            f"deleted: not used on a {kind}, and the document that printed it last (on the "
+            f"case since {held.since_the}) is implemented (carry-over: delete_after_implementation)",
         )
     if kind not in note.documents:
         only = join_words(list(note.documents))
         if held is not None:
             return out(
                 "in force",
-                f"in force since the {held.since}; not used on a {kind} (only on {only})",
+                f"in force since {held.since_the}; not used on a {kind} (only on {only})",
             )
         return out("out", f"not used on a {kind} (only on {only})")
     if note.compiled_used_when is not None:
@@ -363,7 +363,7 @@ def _decide(
             if explained:
                 why += f" ({_false_parts(used.terms)})"
             if held is not None:
-                return out("in force", f"in force since the {held.since}; {why}", used.terms)
+                return out("in force", f"in force since {held.since_the}; {why}", used.terms)
             return out("out", why, used.terms)
     outcome = (explain if explained else decide)(note.compiled_rule, names)
     if not outcome.value:
@@ -375,7 +375,7 @@ def _decide(
         if held is not None:
             return out(
                 "deleted",
-                f"deleted from the case (in force since the {held.since}): {why}",
+                f"deleted from the case (in force since {held.since_the}): {why}",
                 outcome.terms,
             )
         return out("out", why, outcome.terms)
@@ -400,7 +400,7 @@ def _decide(
             status, reason = (
                 "in force",
                 (
-                    f"version {held.version}, which the case carries since the {held.since}, is no "
+                    f"version {held.version}, which the case carries since {held.since_the}, is no "
                     "longer in the note library: it stays in force as printed and cannot be restated "
                     "(put its text back in the note file to restate it)"
                 ),
