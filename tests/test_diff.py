@@ -66,6 +66,14 @@ def test_amendment_to_modification_lists_decreases_and_months(builder: Builder):
     assert lines["003"].change == "decreased"
     assert lines["002"].change == "changed"
     assert lines["002"].details == ("months 24-48 -> 30-54",)
+    # Modification 1 cites no reference: the earlier ones are not taken off the case.
+    refs = next(f for f in result.case_fields if f.field == "purchaser_references")
+    assert refs.to_text().startswith("purchaser_references: removed BN/MODAT/2312")
+    assert refs.to_text().endswith(
+        "(a Modification cites only the correspondence it answers; the references of the "
+        "earlier documents stay on the case)"
+    )
+    assert refs.to_json()["remark"].startswith("a Modification cites only")
 
 
 def test_built_documents_are_compared_through_their_manifests(tmp_path: Path):

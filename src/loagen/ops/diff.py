@@ -377,6 +377,8 @@ class FieldChange:
     field: str
     old: Any
     new: Any
+    remark: str = ""
+    """What a reader should know of the change (said after it)."""
 
     def to_text(self) -> str:
         old, new = self.old or [], self.new or []
@@ -386,7 +388,8 @@ class FieldChange:
             if not gone and not came:
                 return f"{self.field}: same items, in another order"
             parts = [f"removed {_words(v)}" for v in gone] + [f"added {_words(v)}" for v in came]
-            return f"{self.field}: {'; '.join(parts)}"
+            remark = f" ({self.remark})" if self.remark else ""
+            return f"{self.field}: {'; '.join(parts)}{remark}"
         if (
             isinstance(self.old, str)
             and isinstance(self.new, str)
@@ -403,7 +406,8 @@ class FieldChange:
     def to_json(self) -> dict[str, Any]:
         if self.field in _MONEY_FIELDS and isinstance(self.old, Decimal):
             return {"field": self.field, "old": _amount(self.old), "new": _amount(self.new)}
-        return {"field": self.field, "old": _data(self.old), "new": _data(self.new)}
+        out = {"field": self.field, "old": _data(self.old), "new": _data(self.new)}
+        return {**out, "remark": self.remark} if self.remark else out
 
 
 @dataclass(frozen=True)
@@ -711,10 +715,19 @@ def _case_changes(old: LoaDocument, new: LoaDocument) -> list[FieldChange]:
         a.update(_flatten(getattr(old.case, name), name))
         b.update(_flatten(getattr(new.case, name), name))
     return [
-        FieldChange(path, a.get(path), b.get(path))
+        FieldChange(path, a.get(path), b.get(path), _remark(path, new))
         for path in _ordered(a, b)
         if a.get(path) != b.get(path)
     ]
+
+
+def _remark(path: str, new: LoaDocument) -> str:
+    if path == "purchaser_references" and new.case.document.kind == "Modification":
+        return (
+            "a Modification cites only the correspondence it answers; the references of the "
+            "earlier documents stay on the case"
+        )
+    return ""
 
 
 def _ordered(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
