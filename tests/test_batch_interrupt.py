@@ -164,6 +164,40 @@ def test_a_stop_after_the_work_is_done_leaves_the_exit_status_alone(tmp_path: Pa
     assert "Traceback" not in done.stderr
 
 
+_STOP_IN_A_FINALIZER = """
+import os, signal, sys, time
+from loagen.cli import common
+
+class Collected:
+    def __del__(self):  # what a finalizer raises cannot propagate: Python prints it and goes on
+        os.kill(os.getpid(), int(sys.argv[1]))
+        sum(range(1000))
+
+def work():
+    Collected()
+    for _ in range(1000):  # a command that would go on for ten seconds
+        time.sleep(0.01)
+    print("finished")
+
+common.OWN_PROCESS = True
+common._present(work, stages=False)()
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_stop_that_arrives_inside_a_finalizer_still_stops_the_command(sig) -> None:
+    """Seen in a batch stopped at random: Ctrl-C while the garbage collector ran
+    `zipfile.ZipFile.__del__` was printed as "Exception ignored" with a traceback, and lost."""
+    done = subprocess.run(
+        [sys.executable, "-c", _STOP_IN_A_FINALIZER, str(int(sig))],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 130, (done.returncode, done.stderr)
+    assert "finished" not in done.stdout
+    assert "interrupted" in done.stderr
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
+
+
 def test_a_command_called_from_python_gives_back_the_callers_signal_handlers(
     tmp_path: Path,
 ) -> None:
@@ -174,12 +208,14 @@ def test_a_command_called_from_python_gives_back_the_callers_signal_handlers(
     from .conftest import CASES
 
     mine = signal.getsignal(signal.SIGTERM)
+    alarm, hook = signal.getsignal(signal.SIGALRM), sys.unraisablehook
     result = CliRunner().invoke(
         app, ["build", str(CASES / "BN-D-QAA" / "basic.json"), "-o", str(tmp_path)]
     )
     assert result.exit_code == 0, result.output
     assert signal.getsignal(signal.SIGTERM) is mine
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGALRM) is alarm and sys.unraisablehook is hook
 
 
 _TERM_IN_A_CALLBACK = """

@@ -103,28 +103,29 @@ def read_build_record(path: Path) -> BuildRecord:
             "(a document saved with a password cannot be read)",
             source=path,
         ) from None
-    if len(infos) > MAX_PARTS:
+    with archive:  # closed here, not left to the garbage collector
+        if len(infos) > MAX_PARTS:
+            raise CaseError(
+                f"the document holds {len(infos):,} parts; a Word document has far fewer "
+                f"(at most {MAX_PARTS:,} are read)",
+                source=path,
+            )
+        names = {i.filename for i in infos}
+        if "word/document.xml" not in names:
+            raise CaseError("this is not a Word document (.docx): it has no text part", source=path)
+        for info in infos:
+            if not _ITEM.match(info.filename):
+                continue
+            data = _expand(archive, info, path)
+            if NAMESPACE.encode() not in data[:1000]:
+                continue  # another custom XML part (e.g. the template's own)
+            return _parse_record(data, path)
         raise CaseError(
-            f"the document holds {len(infos):,} parts; a Word document has far fewer "
-            f"(at most {MAX_PARTS:,} are read)",
+            "this Word document carries no loagen build record: it was not built by loagen, or by "
+            "an older loagen that did not record its case files; give its case file instead "
+            "(or build the document again with this loagen)",
             source=path,
         )
-    names = {i.filename for i in infos}
-    if "word/document.xml" not in names:
-        raise CaseError("this is not a Word document (.docx): it has no text part", source=path)
-    for info in infos:
-        if not _ITEM.match(info.filename):
-            continue
-        data = _expand(archive, info, path)
-        if NAMESPACE.encode() not in data[:1000]:
-            continue  # another custom XML part (e.g. the template's own)
-        return _parse_record(data, path)
-    raise CaseError(
-        "this Word document carries no loagen build record: it was not built by loagen, or by "
-        "an older loagen that did not record its case files; give its case file instead "
-        "(or build the document again with this loagen)",
-        source=path,
-    )
 
 
 def _expand(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> bytes:

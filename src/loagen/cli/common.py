@@ -22,6 +22,7 @@ from rich.markup import escape
 
 from .. import __version__
 from ..errors import Interrupted, LoagenError, exit_code_for
+from ..stops import REDELIVERY, STOP_SIGNALS, stop_again_soon
 
 app = typer.Typer(
     name="loagen",
@@ -43,9 +44,6 @@ def _print_error(error: LoagenError) -> None:
     err.print(f"[bold red]error:[/] {escape(str(error))}")
 
 
-_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
-
-
 def _import_stages() -> None:
     """Import the pipeline and its stages with Ctrl-C and SIGTERM held until it is done (a
     fifth of a second): a stop that arrives meanwhile is raised right after, where it exits
@@ -55,7 +53,7 @@ def _import_stages() -> None:
     if block is None:
         import_module("loagen.pipeline")
         return
-    old = block(signal.SIG_BLOCK, _STOP_SIGNALS)
+    old = block(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
         import_module("loagen.pipeline")
     finally:
@@ -69,8 +67,7 @@ def _present(fn: Callable[..., Any], *, stages: bool = True) -> Callable[..., An
 
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
-        before = signal.signal(signal.SIGINT, signal.default_int_handler)
-        before_term = signal.signal(signal.SIGTERM, _on_sigterm)
+        before = _stops_raise()
         try:
             try:
                 if stages:
@@ -78,7 +75,7 @@ def _present(fn: Callable[..., Any], *, stages: bool = True) -> Callable[..., An
                 _started()
                 return fn(*args, **kwargs)
             finally:
-                _after_command(before, before_term)
+                _after_command(before)
         except LoagenError as exc:
             _print_error(exc)
             raise typer.Exit(exc.exit_code) from None
@@ -101,6 +98,19 @@ def _on_sigterm(signum, frame) -> None:  # noqa: ANN001
     raise KeyboardInterrupt
 
 
+def _stops_raise() -> tuple[Any, ...]:
+    """While a command runs, Ctrl-C, SIGTERM and a stop delivered again (`stops`) raise
+    KeyboardInterrupt. Returns what was there before, for `_after_command`."""
+    before = (
+        signal.signal(signal.SIGINT, signal.default_int_handler),
+        signal.signal(signal.SIGTERM, _on_sigterm),
+        signal.signal(REDELIVERY, _on_sigterm) if REDELIVERY is not None else None,
+        sys.unraisablehook,
+    )
+    sys.unraisablehook = stop_again_soon
+    return before
+
+
 OWN_PROCESS = False
 """Set by `main`: the command is the whole process, which exits once the command is done."""
 
@@ -116,17 +126,25 @@ def _started() -> None:
         gc.enable()
 
 
-def _after_command(before: Any, before_term: Any) -> None:
+def _after_command(before: tuple[Any, ...]) -> None:
     """The command's work is over (done, failed or stopped). In its own process, a stop that
     comes now is ignored: it cannot cut short the exit with the command's status (Python hands
     Ctrl-C back to the system while it shuts down, which would end the process as killed after
     the work was done). Called from Python code (the tests), the caller's handlers come back."""
+    on_int, on_term, on_again, hook = before
+    if REDELIVERY is not None:
+        signal.setitimer(signal.ITIMER_REAL, 0)  # a stop due again is not needed any more
     if OWN_PROCESS:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if REDELIVERY is not None:
+            signal.signal(REDELIVERY, signal.SIG_IGN)
     else:
-        signal.signal(signal.SIGINT, before)
-        signal.signal(signal.SIGTERM, before_term)
+        signal.signal(signal.SIGINT, on_int)
+        signal.signal(signal.SIGTERM, on_term)
+        if REDELIVERY is not None:
+            signal.signal(REDELIVERY, on_again)
+    sys.unraisablehook = hook
 
 
 def _help(fn: Callable[..., Any]) -> str:

@@ -56,6 +56,7 @@ from ..policy.notes import library_digest
 from ..project import CaseSources, Project, find_case_files, template_file_digest
 from ..reference import load_reference
 from ..rendering.redline import redline_docx
+from ..stops import STOP_SIGNALS
 
 REDLINE_SUFFIX = ".redline.docx"
 
@@ -599,7 +600,6 @@ def _laid_out(docx: Path) -> bool:
 
 # -- the worker processes ---------------------------------------------------------------------------
 
-_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 WORKER_DOCUMENTS = 500
 """Documents a worker builds before a fresh one takes its place: a long batch then runs in the
 memory of a short one (what the caches and Python's allocator keep grows slowly with the
@@ -678,7 +678,7 @@ def _worker_main(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit_on_term)
     sys.unraisablehook = _term_again
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     try:
         if isinstance(pipeline, _Fresh):
             pipeline = pipeline.pipeline()
@@ -795,7 +795,7 @@ class Zygote:
 
     def __init__(self) -> None:
         self.conn, child = multiprocessing.Pipe(duplex=True)
-        signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         try:
             self.pid = os.fork()
             if self.pid == 0:  # the zygote
@@ -805,7 +805,7 @@ class Zygote:
                 finally:
                     os._exit(0)
         finally:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
         child.close()
         self.ended = False
 
@@ -869,7 +869,7 @@ def _zygote_main(conn: Connection) -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # its workers are reaped as they end
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     gc.freeze()
     while True:
         try:
@@ -877,7 +877,7 @@ def _zygote_main(conn: Connection) -> None:
             fd = reduction.recv_handle(conn)
         except (EOFError, OSError):
             return
-        signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)  # the worker unblocks them
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)  # the worker unblocks them
         pid = os.fork()
         if pid == 0:
             code = 0
@@ -892,7 +892,7 @@ def _zygote_main(conn: Connection) -> None:
                 code = 1
             finally:
                 os._exit(code)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
         os.close(fd)
         try:
             conn.send(pid)
@@ -980,7 +980,7 @@ class _Pool:
                 self.zygote = None
         if worker is None:
             conn, child = self.context.Pipe(duplex=True)
-            signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+            signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
             try:
                 process = self.context.Process(
                     target=_worker_main,
@@ -990,7 +990,7 @@ class _Pool:
                 )  # fmt: skip
                 process.start()
             finally:
-                signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
             child.close()
             worker = _Worker(process, conn)
         self.workers.append(worker)

@@ -22,6 +22,7 @@ import signal
 from pathlib import Path
 
 from ..errors import OutputError
+from ..stops import STOP_SIGNALS
 
 TEMP_SUFFIX = ".tmp"
 _TEMP = re.compile(r"^\..+\.loagen(\d+)-[0-9a-f]+\.tmp$")
@@ -78,9 +79,6 @@ def atomic_write(path: Path, data: bytes) -> None:
     write_pair(((path, data),))
 
 
-_HELD = {signal.SIGINT, signal.SIGTERM}
-
-
 @contextlib.contextmanager
 def _signals_held():  # noqa: ANN202
     """Hold Ctrl-C and SIGTERM while files are written and renamed (a few milliseconds): a stop
@@ -90,7 +88,7 @@ def _signals_held():  # noqa: ANN202
     if block is None:
         yield
         return
-    old = block(signal.SIG_BLOCK, _HELD)
+    old = block(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
         yield
     finally:

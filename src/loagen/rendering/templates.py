@@ -229,43 +229,47 @@ def check_package(raw: bytes, path: Path) -> dict[str, bytes]:
             "the template is not a Word document (.docx): it cannot be opened as one",
             source=path,
         ) from None
-    if len(infos) > MAX_ENTRIES:
-        raise RenderError(
-            f"the template holds {len(infos)} parts; a Word template has far fewer "
-            f"(at most {MAX_ENTRIES} are read)",
-            source=path,
-        )
-    total = sum(i.file_size for i in infos)
-    if total > MAX_EXPANDED:
-        raise RenderError(
-            f"the template would expand to {total:,} bytes (at most {MAX_EXPANDED:,} are read)",
-            source=path,
-        )
-    for info in infos:
-        if info.file_size > max(info.compress_size, 1) * MAX_RATIO and info.file_size > 1_000_000:
+    with archive:  # closed here, not left to the garbage collector
+        if len(infos) > MAX_ENTRIES:
             raise RenderError(
-                f"part {info.filename} of the template is compressed {info.file_size // max(info.compress_size, 1)} "
-                "times: refused as a possible zip bomb",
+                f"the template holds {len(infos)} parts; a Word template has far fewer "
+                f"(at most {MAX_ENTRIES} are read)",
                 source=path,
             )
-    names = {i.filename for i in infos}
-    for needed in ("[Content_Types].xml", "word/document.xml", "word/styles.xml"):
-        if needed not in names:
-            raise RenderError(f"the template has no {needed}: not a Word document", source=path)
-    parts: dict[str, bytes] = {}
-    for info in infos:
-        try:
-            data = archive.read(info)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        total = sum(i.file_size for i in infos)
+        if total > MAX_EXPANDED:
             raise RenderError(
-                f"part {info.filename} of the template cannot be read: {exc}", source=path
-            ) from None
-        if len(data) > info.file_size:
-            raise RenderError(f"part {info.filename} is larger than it says", source=path)
-        if info.filename.endswith((".xml", ".rels")):
-            _check_xml(data, info.filename, path)
-        parts[info.filename] = data
-    return parts
+                f"the template would expand to {total:,} bytes (at most {MAX_EXPANDED:,} are read)",
+                source=path,
+            )
+        for info in infos:
+            if (
+                info.file_size > max(info.compress_size, 1) * MAX_RATIO
+                and info.file_size > 1_000_000
+            ):
+                raise RenderError(
+                    f"part {info.filename} of the template is compressed {info.file_size // max(info.compress_size, 1)} "
+                    "times: refused as a possible zip bomb",
+                    source=path,
+                )
+        names = {i.filename for i in infos}
+        for needed in ("[Content_Types].xml", "word/document.xml", "word/styles.xml"):
+            if needed not in names:
+                raise RenderError(f"the template has no {needed}: not a Word document", source=path)
+        parts: dict[str, bytes] = {}
+        for info in infos:
+            try:
+                data = archive.read(info)
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+                raise RenderError(
+                    f"part {info.filename} of the template cannot be read: {exc}", source=path
+                ) from None
+            if len(data) > info.file_size:
+                raise RenderError(f"part {info.filename} is larger than it says", source=path)
+            if info.filename.endswith((".xml", ".rels")):
+                _check_xml(data, info.filename, path)
+            parts[info.filename] = data
+        return parts
 
 
 def _check_xml(data: bytes, part: str, path: Path) -> None:
