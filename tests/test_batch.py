@@ -626,6 +626,33 @@ def test_a_long_batch_has_its_workers_forked_by_the_zygote_and_a_short_one_forks
         zygote.close()
 
 
+def test_a_batch_for_a_threaded_caller_starts_its_workers_afresh(setup, tmp_path, monkeypatch):
+    """The studio runs batches beside its server's threads: its workers are spawned, never
+    forked from it (a fork while another thread holds a lock can hang), and build the same
+    bytes."""
+    import loagen.ops.batch as batch
+
+    project, cases, out = setup
+    methods = []
+    real_pool = batch._Pool
+
+    def pool(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        made = real_pool(*args, **kwargs)
+        methods.append(made.context.get_start_method())
+        return made
+
+    monkeypatch.setattr(batch, "_Pool", pool)
+    monkeypatch.setattr(batch.Zygote, "for_batch", lambda jobs: pytest.fail("no zygote fork"))
+    spawned = run_batch([cases], project=project, output_dir=out, jobs=2, fork_workers=False)
+    assert spawned.ok and len(spawned.built) == DOCUMENTS
+    assert methods == ["spawn"]
+    monkeypatch.undo()
+    forked = run_batch([cases], project=project, output_dir=tmp_path / "forked", jobs=2)
+    assert forked.ok
+    for docx in out.glob("*.docx"):
+        assert docx.read_bytes() == (tmp_path / "forked" / docx.name).read_bytes()
+
+
 def test_a_worker_started_afresh_decides_with_the_library_the_batch_loaded(setup):
     """A note edited while the batch runs does not reach its later workers: one library
     decides every document of a batch (the manifests say which)."""

@@ -472,8 +472,13 @@ def run_batch(
     redline: bool = False,
     pdf: bool = False,
     events: BatchEvents | None = None,
+    fork_workers: bool = True,
 ) -> BatchReport:
     """Build every case document under `paths` that is out of date into `output_dir`.
+
+    `fork_workers=False` starts each worker afresh (spawn) instead of forking it: what a caller
+    running other threads (the studio's server) needs, since a process forked while another
+    thread holds a lock (an output stream's, a library's) can wait for it forever.
 
     Raises LoagenError only for what stops every document (no project, a broken note library,
     --pdf without LibreOffice); each document's own problems are in the report.
@@ -488,10 +493,10 @@ def run_batch(
     events.loading()
     Pipeline.tidy(output_dir)
     # forked now, while this process holds nothing of the batch (see `_Pool`)
-    zygote = Zygote.for_batch(jobs)
+    zygote = Zygote.for_batch(jobs) if fork_workers else None
     try:
         report, files, pipeline = _plan_and_build(
-            paths, project, output_dir, jobs, force, redline, pdf, events, zygote
+            paths, project, output_dir, jobs, force, redline, pdf, events, zygote, fork_workers
         )
     finally:
         if zygote is not None:
@@ -515,6 +520,7 @@ def _plan_and_build(
     pdf: bool,
     events: BatchEvents,
     zygote: Zygote | None,
+    fork_workers: bool = True,
 ) -> tuple[BatchReport, list[Path], Pipeline | None]:
     """Plan the work and do it: the report, the case files found and the pipeline that built
     (None when there was nothing to build)."""
@@ -554,8 +560,9 @@ def _plan_and_build(
                 events.finished(result)
         else:
             pool = _Pool(
-                pipeline, output_dir, redline, workers, later=redline and pdf, zygote=zygote
-            )
+                pipeline, output_dir, redline, workers, later=redline and pdf, zygote=zygote,
+                fork=fork_workers,
+            )  # fmt: skip
             try:
                 pool.run(tasks, report, events)
             finally:
@@ -908,7 +915,8 @@ class _Pool:
     workers are renewed (see `WORKER_DOCUMENTS`) has them forked by its `Zygote` instead, each
     making the pipeline again from the batch's library: a fork of the batch itself would carry
     what the batch has gathered (every file found, every result), so a worker's memory would
-    grow with the length of the batch. Without fork, workers are started afresh (`spawn`)."""
+    grow with the length of the batch. Without fork (or when the caller runs other threads, see
+    `run_batch`), workers are started afresh (`spawn`)."""
 
     def __init__(
         self,
@@ -919,8 +927,9 @@ class _Pool:
         *,
         later: bool,
         zygote: Zygote | None = None,
+        fork: bool = True,
     ) -> None:
-        fork = "fork" in multiprocessing.get_all_start_methods()
+        fork = fork and "fork" in multiprocessing.get_all_start_methods()
         self.fresh = _Fresh.of(pipeline) if zygote is not None or not fork else None
         self.zygote = zygote if self.fresh is not None else None
         self.context = multiprocessing.get_context("fork" if fork else "spawn")

@@ -86,9 +86,11 @@ class _Events(BatchEvents):
 def _runner(studio: Studio, run: BatchRun) -> None:
     workspace = studio.workspace
     try:
+        # the server's threads run on: workers are started afresh, not forked from it
         report: BatchReport = run_batch(
-            [studio.project.cases], project=studio.project, events=_Events(run, studio)
-        )
+            [studio.project.cases], project=studio.project, events=_Events(run, studio),
+            fork_workers=False,
+        )  # fmt: skip
     except LoagenError as exc:
         run.error = str(exc)
         run.state = "stopped"
