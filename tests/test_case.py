@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -125,6 +126,11 @@ def test_bare_line_number_is_refused_with_a_hint() -> None:
             "there is no month 13",
         ),
         (
+            lambda d: d["document"].update(offer_expiration_date=datetime(2025, 6, 30, 10, 0)),
+            "document.offer_expiration_date",
+            "got 2025-06-30 10:00:00, a date and a time; write the date alone, YYYY-MM-DD",
+        ),
+        (
             lambda d: d["lines"][0].update(unit_cost="12,50"),
             "lines[0].unit_cost",
             "got '12,50'; a comma may only group thousands (1,234,567.89)",
@@ -173,6 +179,42 @@ def test_numbers_typed_for_codes_are_accepted() -> None:
     data["lines"][0]["delivery_term_code"] = 4
     line = parse_case(data).lines[0]
     assert (line.type_of_assistance, line.delivery_term_code) == ("3", "4")
+
+
+def test_yaml_values_read_as_a_writer_means_them(tmp_path: Path) -> None:
+    """YAML 1.1 would read `010` as eight (octal), `0x10` as sixteen, `1:30` as ninety (base
+    60) and `yes` as true: loagen reads case files as YAML 1.2 does, so an amount is never
+    changed without a word and a text stays the text written."""
+    from loagen.case.loading import parse_case_bytes
+
+    source = yaml.safe_dump(example("BN-B-ZEA/basic"), sort_keys=False)
+    lines = source.splitlines()
+    first_cost = next(i for i, ln in enumerate(lines) if ln.strip().startswith("unit_cost:"))
+    first_quantity = next(i for i, ln in enumerate(lines) if ln.strip().startswith("quantity:"))
+    indent = lines[first_cost][: len(lines[first_cost]) - len(lines[first_cost].lstrip())]
+
+    def read(cost: str, quantity: str = "1") -> dict:
+        changed = list(lines)
+        changed[first_cost] = f"{indent}unit_cost: {cost}"
+        changed[first_quantity] = f"{indent}quantity: {quantity}"
+        path = tmp_path / "basic.yaml"
+        path.write_text("\n".join(changed))
+        return parse_case_bytes(path.read_bytes(), path)["lines"][0]
+
+    assert read("010", "010")["unit_cost"] == 10 and read("1", "010")["quantity"] == 10
+    assert read("1_250_000")["unit_cost"] == 1250000  # underscores group digits, as before
+    assert read("1250000.50")["unit_cost"] == 1250000.5
+    for text in ("0x10", "0b101", "1:30", "0o17"):
+        assert read(text)["unit_cost"] == text  # text, which the contract then refuses
+    path = tmp_path / "basic.yaml"
+    with pytest.raises(CaseError) as refused:
+        load_case(path)
+    assert "unit_cost: got '0o17'" in str(refused.value)
+    data = yaml.safe_load(source)
+    for word in ("yes", "No", "on", "OFF"):
+        text = source.replace(f"nickname: {data['nickname']}", f"nickname: {word}", 1)
+        path.write_text(text)
+        assert parse_case_bytes(path.read_bytes(), path)["nickname"] == word
 
 
 def test_unreadable_files_are_clear_errors(tmp_path: Path) -> None:

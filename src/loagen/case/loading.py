@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -186,7 +187,13 @@ def _mark(node: yaml.Node) -> str:
 
 class _StrictYamlLoader(yaml.SafeLoader):
     """YAML's safe loader, refusing a key written twice in one mapping, aliases (`*name`, which
-    let a small file stand for a huge one) and merge keys (`<<:`)."""
+    let a small file stand for a huge one) and merge keys (`<<:`).
+
+    Plain values are read as YAML 1.2 reads them (and as the round-trip library that rewrites
+    case files does), not as YAML 1.1, whose readings would change an amount without a word: a
+    number is decimal (`010` is ten, not eight in octal; `0x10`, `0b101` and `1:30` are text,
+    not 16, 5 and ninety in base 60), and only `true` and `false` are booleans (`yes`, `no`,
+    `on` and `off` are text). Underscores may group digits (`1_250_000`), as YAML 1.1 allowed."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
@@ -209,6 +216,39 @@ class _StrictYamlLoader(yaml.SafeLoader):
                 raise _DuplicateKey(str(key)[:80], _mark(key_node))
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+_BOOL = "tag:yaml.org,2002:bool"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_StrictYamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag not in (_BOOL, _INT, _FLOAT)]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_StrictYamlLoader.add_implicit_resolver(
+    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_StrictYamlLoader.add_implicit_resolver(
+    _INT, re.compile(r"^[-+]?[0-9][0-9_]*$"), list("-+0123456789")
+)
+_StrictYamlLoader.add_implicit_resolver(
+    _FLOAT,
+    re.compile(
+        r"^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+0123456789."),
+)
+
+
+def _decimal_int(loader: _StrictYamlLoader, node: yaml.ScalarNode) -> int:
+    """An integer read in base ten, whatever its leading zeros (YAML 1.1 read `010` as 8)."""
+    return int(loader.construct_scalar(node).replace("_", ""), 10)
+
+
+_StrictYamlLoader.add_constructor(_INT, _decimal_int)
 
 
 MAX_DEPTH = 24

@@ -6,7 +6,7 @@ import inspect
 import re
 import textwrap
 import typing
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -217,6 +217,10 @@ def _date_text(value: Any) -> Any:
     since 1970)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         raise ValueError(f"got the number {value!r}; write the date as YYYY-MM-DD")
+    if isinstance(value, datetime):  # YAML reads 2027-03-15T10:00:00 as a date and a time
+        raise ValueError(
+            f"got {value.isoformat(sep=' ')}, a date and a time; write the date alone, YYYY-MM-DD"
+        )
     if isinstance(value, str):
         text = value.strip()
         m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
