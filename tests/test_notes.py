@@ -300,3 +300,10 @@ def test_cli_notes_check_fails_listing_every_problem(tmp_path, monkeypatch):
     result = CliRunner().invoke(app, ["notes", "--check"])
     assert result.exit_code != 0
     assert "case.catgory" in result.output and "level" in result.output
+
+
+def test_a_title_with_placeholders_reads_for_no_line_in_particular() -> None:
+    from loagen.policy.notes import generic_title
+
+    assert generic_title("Line Item {{ line.number }} Description") == "Line Item nnn Description"
+    assert generic_title("Accessorial Charges") == "Accessorial Charges"

@@ -179,6 +179,16 @@ def test_the_document_page_shows_the_preview_notes_checks_and_changes(client: Te
 # -- safe by default ---------------------------------------------------------------------------------
 
 
+def test_the_note_list_reads_titles_as_printed_and_keeps_rows_short(client: TestClient) -> None:
+    page = client.get("/notes").text
+    assert "Line Item nnn Description" in page and "{{ line.number }}" not in page
+    row = page[page.index("/notes/LINE-ITEM-DESCRIPTION") :]
+    row = row[: row.index("</tr>")]
+    # ten references: two shown, the others on the note's own page
+    assert "SAMM Figure C5.F6" in row and "SAMM Table AP9.T1" not in row
+    assert "and 8 more</a>" in row
+
+
 def test_a_post_without_its_csrf_token_is_refused(client: TestClient, project: Project) -> None:
     url = f"/rebuild/{QAA}"
     assert client.post(url).status_code == 403

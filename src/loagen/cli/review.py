@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -103,6 +102,7 @@ def _explain_one(pipeline, path: Path, note: str | None, carried_only: bool, sho
 
     from ..document.wording import line_refs
     from ..ops.report import printed_places
+    from ..policy.notes import generic_title
 
     document = pipeline.document(path)
     selection = pipeline.select(document, explained=True)
@@ -148,7 +148,7 @@ def _explain_one(pipeline, path: Path, note: str | None, carried_only: bool, sho
         out.print(f"\n[bold underline]{heading} ({len(group)})[/]")
         for d in group:
             lib_note = library[d.note_id]
-            title = re.sub(r"\{\{.*?\}\}", "nnn", d.title)  # "Line Item nnn Description"
+            title = generic_title(d.title)  # "Line Item nnn Description"
             if status == "out" and brief:
                 out.print(f"[dim]OUT {escape(d.note_id)}: {escape(d.reason)}[/]")
                 continue

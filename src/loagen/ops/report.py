@@ -48,6 +48,7 @@ from ..manifest import Manifest, ManifestInvalid, findings_digest
 from ..output.files import atomic_write
 from ..pipeline import Pipeline, selection_digest
 from ..policy.checks import Finding
+from ..policy.notes import generic_title
 from ..policy.notification import assess as assess_notification
 from ..policy.package import checklist
 from ..policy.selection import Decision, Selection
@@ -240,7 +241,6 @@ class Report:
 
 # -- building it ------------------------------------------------------------------------------------
 
-_PLACEHOLDER = re.compile(r"\{\{.*?\}\}")
 _LINE_INDEX = re.compile(r"^lines\[(\d+)\]")
 
 
@@ -290,7 +290,7 @@ def notable(decision: Decision, lines: int) -> bool:
 
 
 def _title(decision: Decision) -> str:
-    return " ".join(_PLACEHOLDER.sub("nnn", decision.title).split())
+    return generic_title(decision.title)
 
 
 def _note_rows(

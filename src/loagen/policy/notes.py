@@ -128,6 +128,15 @@ def _model_of(annotation: Any) -> Any:
     return None
 
 
+_PLACEHOLDER = re.compile(r"\{\{.*?\}\}")
+
+
+def generic_title(title: str) -> str:
+    """A note's title read for no line in particular: each placeholder said "nnn" ("Line Item
+    {{ line.number }} Description" reads "Line Item nnn Description")."""
+    return " ".join(_PLACEHOLDER.sub("nnn", title).split())
+
+
 class VersionEntry(BaseModel):
     """One version of a note's text, as the front matter lists it."""
 

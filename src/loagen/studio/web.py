@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse, RedirectResponse
 
 from ..case.loading import CASE_SUFFIXES
 from ..errors import LoagenError, Problem
+from ..policy.notes import generic_title
 from ..project import Project
 from .forms import field_id, shown, shown_list
 from .security import CSRF_FIELD, PathRefused, Secrets, confine
@@ -36,6 +37,7 @@ def make_environment() -> Environment:
     env.globals.update(field_id=field_id, shown=shown, shown_list=shown_list,
                        state_words=STATE_WORDS)  # fmt: skip
     env.filters["lc_first"] = lambda s: s[:1].lower() + s[1:] if s[1:2].islower() else s
+    env.filters["generic_title"] = generic_title
     env.filters["plural"] = lambda n, one, many=None: one if n == 1 else (many or one + "s")
     return env
 
