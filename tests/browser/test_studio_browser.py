@@ -229,6 +229,9 @@ def test_edit_a_note_rule_and_see_the_impact_before_saving(
     page.goto(f"{studio}/notes")
     page.get_by_role("link", name="GPS-SAASM").click()
     rule = page.locator("#f-rule")
+    # the title, a heading, has a row as wide as the rule's (not a code field's width)
+    title_box, rule_box = page.locator("#f-title").bounding_box(), rule.bounding_box()
+    assert title_box and rule_box and title_box["width"] >= 0.9 * rule_box["width"]
     rule.fill(rule.input_value() + ' and case.program == "BPC"')
     page.get_by_role("button", name="Show what this changes").click()
     impact = page.locator("#impact")
