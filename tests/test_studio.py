@@ -192,6 +192,14 @@ def test_the_note_list_reads_titles_as_printed_and_keeps_rows_short(client: Test
     assert " more</a>" not in row  # three references: all shown
 
 
+def test_the_buttons_that_add_a_row_say_what_the_row_is(client: TestClient) -> None:
+    page = client.get(f"/edit/{QAA}").text
+    for item in ("a purchaser reference", "a cancelled document", "a payment",
+                 "an exception to policy"):  # fmt: skip
+        assert f"+ Add {item}</button>" in page, item
+    assert " row</button>" not in page
+
+
 def test_a_post_without_its_csrf_token_is_refused(client: TestClient, project: Project) -> None:
     url = f"/rebuild/{QAA}"
     assert client.post(url).status_code == 403

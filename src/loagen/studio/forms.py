@@ -53,6 +53,14 @@ class FieldSpec:
     ints: bool = False
     """The choices are whole numbers (sent back as numbers, not text)."""
 
+    @property
+    def item_label(self) -> str:
+        """What one row of a list of objects is, with its article: "a purchaser reference",
+        "an exception to policy" (from the row's model: `PurchaserReference` ...)."""
+        name = getattr(self.model, "__name__", "") or "row"
+        words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).lower()
+        return f"{'an' if words[:1] in 'aeiou' else 'a'} {words}"
+
 
 LONG_TEXT = frozenset(
     {"purpose", "reason", "line_note", "state_description", "text", "note_text",
