@@ -192,12 +192,15 @@ def test_the_note_list_reads_titles_as_printed_and_keeps_rows_short(client: Test
     assert " more</a>" not in row  # three references: all shown
 
 
-def test_the_buttons_that_add_a_row_say_what_the_row_is(client: TestClient) -> None:
+def test_the_form_says_what_a_row_or_a_choice_is(client: TestClient) -> None:
     page = client.get(f"/edit/{QAA}").text
     for item in ("a purchaser reference", "a cancelled document", "a payment",
                  "an exception to policy"):  # fmt: skip
         assert f"+ Add {item}</button>" in page, item
     assert " row</button>" not in page
+    # a line's item traits are ticked by what they are; the file keeps the code
+    assert 'value="nvd"> night vision devices</label>' in page
+    assert 'value="tow_2b"> TOW-2B missiles</label>' in page
 
 
 def test_a_post_without_its_csrf_token_is_refused(client: TestClient, project: Project) -> None:

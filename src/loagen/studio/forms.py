@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, WithJsonSchema
 
+from ..case.meanings import meanings_of
 from ..case.model import Case, field_docs, ungrouped
 from ..reference import load_reference
 
@@ -167,7 +168,17 @@ def _literal_options(annotation: Any) -> tuple[tuple[str, str], ...]:
     return tuple((str(v), str(v).replace("_", " ")) for v in typing.get_args(annotation))
 
 
-def _spec(name: str, info: Any, docs: dict[str, str]) -> FieldSpec:
+def _described_options(annotation: Any, owner: str, name: str) -> tuple[tuple[str, str], ...]:
+    """Checkboxes of fixed words, each said as what it means where `case.meanings` says it
+    ("night vision devices" for `nvd`): a writer ticks what the line holds, not a code."""
+    meanings = meanings_of(owner, name)
+    words = meanings[1] if meanings else {}
+    return tuple(
+        (str(v), str(words.get(v) or str(v).replace("_", " "))) for v in typing.get_args(annotation)
+    )
+
+
+def _spec(name: str, info: Any, docs: dict[str, str], owner: str = "") -> FieldSpec:
     annotation, optional, metadata = _strip(info.annotation)
     metadata = [*info.metadata, *metadata]
     required = info.is_required()
@@ -185,7 +196,8 @@ def _spec(name: str, info: Any, docs: dict[str, str]) -> FieldSpec:
         if enum:
             return FieldSpec(**base, kind="choices", options=_code_options(enum))
         if typing.get_origin(item_type) is Literal:
-            return FieldSpec(**base, kind="choices", options=_literal_options(item_type))
+            options = _described_options(item_type, owner, name)
+            return FieldSpec(**base, kind="choices", options=options)
         if name == "lines" or name.endswith("_lines"):
             return FieldSpec(**base, kind="refs")
         return FieldSpec(**base, kind="list")
@@ -214,7 +226,8 @@ def _spec(name: str, info: Any, docs: dict[str, str]) -> FieldSpec:
 @cache
 def _fields(model: type[BaseModel]) -> tuple[FieldSpec, ...]:
     docs = field_docs(model)
-    return tuple(_spec(name, info, docs) for name, info in model.model_fields.items())
+    owner = model.__name__
+    return tuple(_spec(name, info, docs, owner) for name, info in model.model_fields.items())
 
 
 def model_form(model: type[BaseModel], label: str) -> FieldSpec:
