@@ -189,6 +189,21 @@ def test_an_error_at_its_field_then_fixed_saved_and_rebuilt(
     assert (project / "build" / "BN-D-QAA-amendment-1.docx").is_file()
 
 
+def test_a_lines_other_fields_stay_in_view_when_the_table_is_scrolled(studio: str, page) -> None:  # noqa: ANN001
+    page.set_viewport_size({"width": 1100, "height": 900})  # the line table is wider than this
+    page.goto(f"{studio}/edit/{QAA}")
+    more = page.locator("#f-lines-0 details")
+    more.locator("summary").click()
+    window = page.locator(".lines-block .table-scroll")
+    window.evaluate("e => { e.scrollLeft = e.scrollWidth }")
+    assert window.evaluate("e => e.scrollLeft") > 0  # scrolled
+    seen, shown = window.bounding_box(), more.bounding_box()
+    assert seen and shown
+    assert (
+        shown["x"] >= seen["x"] - 1 and shown["x"] + shown["width"] <= seen["x"] + seen["width"] + 1
+    )
+
+
 def test_start_the_next_amendment(studio: str, page, project: Path) -> None:  # noqa: ANN001
     page.goto(f"{studio}/doc/cases/BN-B-TAB/amendment-1.json")
     page.get_by_role("link", name="Next Amendment…").click()
