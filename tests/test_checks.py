@@ -1655,6 +1655,9 @@ def test_cli_check_examples_pass() -> None:
     no_errors = re.findall(r": (?:no findings|0 errors, \d+ warnings?)$", result.stdout, re.M)
     assert len(no_errors) == len(EXAMPLES), result.stdout
     assert "error QC-" not in result.stdout
+    said = " ".join(result.stdout.split())
+    assert f"{len(EXAMPLES)} documents checked: 0 with errors, " in said
+    assert "found on the most documents: warning QC-SERVICE-SEVERABLE: " in said
 
 
 def test_cli_check_reports_errors_and_exits_1(tmp_path: Path) -> None:
@@ -1710,6 +1713,8 @@ def test_cli_check_load_error_is_a_message_not_a_traceback(tmp_path: Path) -> No
     assert result.exit_code == 3  # a case file that does not load (errors.EXIT_CODES)
     assert "Traceback" not in result.output
     assert "lines[0].source_code" in result.output and str(bad) in result.output
+    # after several documents, what they come to
+    assert "2 documents checked: 0 with errors, " in result.stdout and "1 not read" in result.stdout
     broken_json = tmp_path / "broken.json"
     broken_json.write_text("{")
     result = runner.invoke(app, ["check", "--json", str(broken_json)])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -306,8 +306,38 @@ def check(
             err.print(f"[dim]{escape(notes_skipped)}[/]")
     if as_json:
         sys.stdout.write(json.dumps({"documents": report, "ok": not code}, indent=2) + "\n")
+    elif len(report) > 1:
+        _print_check_summary(report)
     if code:
         raise typer.Exit(code)
+
+
+def _print_check_summary(report: list[dict[str, Any]]) -> None:
+    """After many documents, what they come to: how many have errors, warnings only, nothing,
+    or could not be read, and the checks that found the most documents."""
+    from collections import Counter
+
+    loaded = [r for r in report if r["loaded"]]
+    errors = sum(1 for r in loaded if r["errors"])
+    warnings = sum(1 for r in loaded if not r["errors"] and r["warnings"])
+    parts = [
+        f"{errors} with errors",
+        f"{warnings} with warnings only",
+        f"{len(loaded) - errors - warnings} with no findings",
+    ]
+    if len(loaded) < len(report):
+        parts.append(f"{len(report) - len(loaded)} not read")
+    out.print(f"\n[bold]{len(report)} documents checked:[/] {', '.join(parts)}")
+    by_rule = Counter(
+        found for r in loaded for found in {(f["rule_id"], f["severity"]) for f in r["findings"]}
+    )  # each check counted once a document
+    if by_rule:
+        out.print("[dim]found on the most documents:[/]")
+        for (rule_id, severity), count in by_rule.most_common(5):
+            style = _SEVERITY_STYLE[severity]
+            out.print(
+                f"  [{style}]{severity:<7}[/] {rule_id}: {count} document{'s' if count != 1 else ''}"
+            )
 
 
 @command(rich_help_panel=PANEL)
