@@ -128,9 +128,20 @@ def test_command_prints_json_and_a_bad_revision_is_an_error(repo, restore, monke
     data = json.loads(result.stdout)
     assert data["against"] == "HEAD" and data["documents"] == []
     bad = CliRunner().invoke(app, ["impact", str(cases), "--against", "no-such-rev"])
-    assert bad.exit_code == 7 and "no-such-rev" in bad.stderr
+    assert bad.exit_code == 7
+    assert "git has no revision 'no-such-rev'" in " ".join(bad.stderr.split())
     with pytest.raises(ImpactError):
         impact([cases], against="no-such-rev", project=project)
+
+
+def test_a_project_not_kept_in_git_is_told_what_to_do(tmp_path, monkeypatch):
+    project = make_project(tmp_path / "project")  # no git repository around it
+    cases = copy_cases(tmp_path / "project" / "cases")
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    with pytest.raises(ImpactError) as refused:
+        impact([cases], project=project)
+    assert "is not kept in git" in refused.value.message
+    assert "git init" in refused.value.message and "studio" in refused.value.message
 
 
 # -- the changed wording, a scratch preview with redlines, and templates that break ---------------

@@ -66,8 +66,24 @@ def _git(args: list[str], cwd: Path) -> bytes:
 def extract_revision(project: Project, rev: str, into: Path) -> tuple[Path, Path]:
     """Write `note_library/` and `templates/` as they are at git revision `rev` under `into`;
     return the two folders (a folder that did not exist at `rev` is left empty)."""
-    top = Path(_git(["rev-parse", "--show-toplevel"], project.root).decode().strip())
-    _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], top)
+    try:
+        top = Path(_git(["rev-parse", "--show-toplevel"], project.root).decode().strip())
+    except ImpactError as exc:
+        if "not a git repository" not in exc.message:
+            raise
+        raise ImpactError(
+            f"the project ({project.root}) is not kept in git, so there is no earlier version of "
+            "note_library/ and templates/ to compare with: put it under git (git init, then git "
+            "add and git commit the project), or edit the note in the studio, which shows what "
+            "an edit changes before it is saved"
+        ) from None
+    try:
+        _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], top)
+    except ImpactError:
+        raise ImpactError(
+            f"git has no revision {rev!r} in {top} (a commit, branch or tag, e.g. HEAD or "
+            "HEAD~1; a repository with no commit yet has none: commit the project first)"
+        ) from None
     folders = []
     for folder in (project.note_library, project.templates):
         rel = folder.resolve().relative_to(top.resolve()).as_posix()
