@@ -204,6 +204,8 @@ def test_new_bpc_basic_gives_funding_and_asks_for_the_fund_source(tmp_path: Path
     assert data["terms_of_sale"] == ["U.S. Government Grant"]
     assert set(data["fund_source"]) == {"program", "fiscal_year"}
     assert "#   Section 333" in path.read_text()
+    # a BPC case cites the funds and the Memorandum of Request (SAMM Table C15.T5)
+    assert "Memorandum of Request" in data["purchaser_references"][0]["reference"]
     values = {k: v for k, v in BASIC_VALUES.items() if k not in (
         "category", "terms_of_sale[0]", "funding", "nickname")}  # fmt: skip
     values.update({

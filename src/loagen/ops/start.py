@@ -407,7 +407,13 @@ def new_basic(
         },
         "purchaser_references": [
             {
-                "reference": placeholder("the Letter of Request or signed minutes reference"),
+                "reference": placeholder(
+                    # SAMM Table C15.T5: a BPC case cites the funds and the requester's MOR
+                    "the funds and the Memorandum of Request, e.g. 'FY26 Section 333 funds, "
+                    "Memorandum of Request COCOM-J5-26-014'"
+                    if bpc
+                    else "the Letter of Request or signed minutes reference"
+                ),
                 "date": placeholder("its date, YYYY-MM-DD"),
             }
         ],
