@@ -1643,6 +1643,22 @@ def test_an_email_is_always_found(before: str, email: str, after: str) -> None:
     assert any(h.what == "an e-mail address" for h in find_contact_data(text))
 
 
+def test_a_short_oed_says_how_short_in_words(chain) -> None:
+    """The newest reference of BN-D-QAA's Basic is dated 2024-05-03."""
+
+    def short(oed: str) -> list[str]:
+        found = findings_of(chain, edit(qaa, ("document.offer_expiration_date", oed)))
+        return [f.message for f in by_rule(found, "QC-OED-SHORT")]
+
+    assert "2 June 2024, 30 days after the newest purchaser reference" in short("2024-06-02")[0]
+    assert "4 May 2024, 1 day after the newest" in short("2024-05-04")[0]
+    assert "3 May 2024, on the day of the newest" in short("2024-05-03")[0]
+    # an offer that expires before a reference is dated: QC-REFS-DATE says so, not this rule
+    assert short("2024-05-01") == []
+    found = findings_of(chain, edit(qaa, ("document.offer_expiration_date", "2024-05-01")))
+    assert by_rule(found, "QC-REFS-DATE")
+
+
 # -- the command line ---------------------------------------------------------------------------
 
 runner = CliRunner()

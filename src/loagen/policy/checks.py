@@ -834,12 +834,16 @@ def short_oed(ctx: Context) -> Iterator[Hit]:
     newest = max(r.date for r in ctx.case.purchaser_references)
     # The standard OED runs from a milestone after the request, so it cannot fall sooner than
     # this many days after the newest request.
+    if oed < newest:
+        return  # a reference dated after the offer expires: QC-REFS-DATE says so
     if oed < newest + timedelta(days=days):
+        gap = (oed - newest).days
+        when = "on the day of" if gap == 0 else f"{gap} day{'s' if gap != 1 else ''} after"
         yield Hit(
             "document.offer_expiration_date",
-            f"the offer expires on {spell_date(oed)}, {(oed - newest).days} days after the "
-            f"newest purchaser reference ({spell_date(newest)}); the standard OED is {days} days "
-            "after the offer, so this OED is short: give document.short_oed_reason",
+            f"the offer expires on {spell_date(oed)}, {when} the newest purchaser reference "
+            f"({spell_date(newest)}); the standard OED is {days} days after the offer, so this "
+            "OED is short: give document.short_oed_reason",
         )
 
 
