@@ -399,6 +399,11 @@ def plural(items: Sized, one: str, many: str) -> str:
     return one if len(items) == 1 else many
 
 
+def days_said(count: int) -> str:
+    """A number of days as a sentence says it: "1 day", "30 days"."""
+    return f"{count} day" if count == 1 else f"{count} days"
+
+
 def item_name(line: Line, counted: bool = False) -> str:
     """What `line` provides, named as a reader writes it (its `nomenclature`, else its MASL
     description in normal case): 'support equipment', 'C-130J Aircraft'; plural when the line

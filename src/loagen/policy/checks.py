@@ -25,7 +25,7 @@ from typing import Literal, NamedTuple
 from ..case.model import Case, Line
 from ..document.assembly import LoaDocument
 from ..document.costs import awacs_countries, exemption, no_schedule_reason, rate_on, whole
-from ..document.wording import money, spell_date
+from ..document.wording import days_said, money, spell_date
 from ..recent import recent_texts
 from ..reference import Reference, load_reference
 from .notification import problems_for
@@ -838,7 +838,7 @@ def short_oed(ctx: Context) -> Iterator[Hit]:
         return  # a reference dated after the offer expires: QC-REFS-DATE says so
     if oed < newest + timedelta(days=days):
         gap = (oed - newest).days
-        when = "on the day of" if gap == 0 else f"{gap} day{'s' if gap != 1 else ''} after"
+        when = "on the day of" if gap == 0 else f"{days_said(gap)} after"
         yield Hit(
             "document.offer_expiration_date",
             f"the offer expires on {spell_date(oed)}, {when} the newest purchaser reference "
@@ -2230,7 +2230,8 @@ def bpc_approval_date(ctx: Context) -> Iterator[Hit]:
         "document.cwd_approval_date",
         "the Basic gives no cwd_approval_date, so its offer expiration date "
         f"({spell_date(stand_in)}) stands for the date DSCA approved it for offer. That date is "
-        f"{(stand_in - start).days} days after {spell_date(start)}, from when Title 10 BPC cases "
+        f"{days_said((stand_in - start).days)} after {spell_date(start)}, from when Title 10 BPC "
+        "cases "
         "bear indirect charges instead of the administrative surcharge, CAS and accessorial "
         "charges, so the case may have been approved before it. Give "
         "document.cwd_approval_date (on the Basic, or on this document when the Basic was not "
