@@ -28,6 +28,26 @@ def qaa(tmp_path: Path) -> Path:
     return folder
 
 
+def offer(folder: Path, name: str) -> Path:
+    """The document `name` of `folder` as an offer not yet answered: the documents that follow
+    it are taken away (a document another follows was accepted, and is not restated)."""
+    order = ["basic.json", "amendment-1.json", "modification-1.json", "modification-2.json"]
+    for later in order[order.index(name) + 1 :]:
+        (folder / later).unlink(missing_ok=True)
+    return folder / name
+
+
+def test_an_accepted_document_is_not_restated(qaa: Path):
+    with pytest.raises(RestateError) as refused:
+        restate_file(qaa / "amendment-1.json", date(2026, 4, 1))
+    assert refused.value.message.startswith(
+        "modification-1.json follows amendment-1.json, so amendment-1.json was accepted (or "
+        "cancelled) and is no longer an offer to restate"
+    )
+    assert "a draft not yet offered, move it aside first" in refused.value.message
+    assert not (qaa / "amendment-1-restated.json").exists()
+
+
 def test_restated_amendment_is_built_and_leads_with_the_restated_sentence(
     qaa: Path, tmp_path: Path, monkeypatch
 ):
@@ -38,7 +58,7 @@ def test_restated_amendment_is_built_and_leads_with_the_restated_sentence(
         app,
         [
             "restate",
-            str(qaa / "amendment-1.json"),
+            str(offer(qaa, "amendment-1.json")),
             "--previous-offer-date",
             "2026-04-01",
             "--offer-expiration-date",
@@ -63,7 +83,7 @@ def test_restated_amendment_is_built_and_leads_with_the_restated_sentence(
 
 
 def test_restated_file_keeps_the_original_text_and_field_order(qaa: Path):
-    original = qaa / "amendment-1.json"
+    original = offer(qaa, "amendment-1.json")
     target = restate_file(original, date(2026, 4, 1))
     assert target == qaa / "amendment-1-restated.json"
     before, after = json.loads(original.read_text()), json.loads(target.read_text())
@@ -78,7 +98,7 @@ def test_restated_file_keeps_the_original_text_and_field_order(qaa: Path):
 
 
 def test_new_offer_expiration_date_replaces_the_old_one(qaa: Path):
-    target = restate_file(qaa / "basic.json", date(2025, 5, 1), date(2025, 9, 30))
+    target = restate_file(offer(qaa, "basic.json"), date(2025, 5, 1), date(2025, 9, 30))
     doc = json.loads(target.read_text())["document"]
     assert doc["offer_expiration_date"] == "2025-09-30"
     assert target.name == "basic-restated.json"
@@ -92,7 +112,7 @@ def test_a_modification_cannot_be_restated(qaa: Path):
 
 
 def test_restating_again_with_the_same_date_redoes_it_and_another_date_is_refused(qaa: Path):
-    first = restate_file(qaa / "amendment-1.json", date(2026, 4, 1))
+    first = restate_file(offer(qaa, "amendment-1.json"), date(2026, 4, 1))
     again = restate_file(first, date(2026, 4, 1), date(2026, 11, 1))
     assert again == first
     assert json.loads(first.read_text())["document"]["offer_expiration_date"] == "2026-11-01"
@@ -119,12 +139,15 @@ def test_command_refuses_a_modification_and_still_restates_the_others(
 ):
     project = make_project(tmp_path / "project")
     monkeypatch.setenv("LOAGEN_PROJECT", str(project.root))
+    modification = tmp_path / "elsewhere" / "modification-1.json"
+    modification.parent.mkdir()
+    modification.write_bytes((qaa / "modification-1.json").read_bytes())
     result = CliRunner().invoke(
         app,
         [
             "restate",
-            str(qaa / "modification-1.json"),
-            str(qaa / "basic.json"),
+            str(modification),
+            str(offer(qaa, "basic.json")),
             "--previous-offer-date",
             "2025-05-01",
             "-o",

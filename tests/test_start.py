@@ -463,10 +463,14 @@ def test_no_document_follows_a_case_closure_or_an_offer_restated(tmp_path: Path)
     closed = invoke("amend", folder / "modification-1.json")
     assert closed.exit_code == 3
     assert "Modification 1 is processed for case closure: no document follows it" in closed.output
-    restated = invoke("restate", folder / "basic.json", "--previous-offer-date", "2024-06-01",
+    # an offer restated is followed by its restated version (the Basic, not yet accepted)
+    offered = tmp_path / "offered" / "basic.json"
+    offered.parent.mkdir()
+    offered.write_bytes((folder / "basic.json").read_bytes())
+    restated = invoke("restate", offered, "--previous-offer-date", "2024-06-01",
                       "-o", tmp_path / "out")  # fmt: skip
     assert restated.exit_code == 0, restated.output
-    refused = invoke("amend", folder / "basic.json", "--branch")
+    refused = invoke("amend", offered, "--branch")
     assert refused.exit_code == 3
     assert "basic-restated.json restates the Basic" in refused.output
 

@@ -410,6 +410,11 @@ def test_the_live_check_answers_with_the_messages_of_each_field(client: TestClie
 def test_restate_writes_and_builds_the_restated_document(
     client: TestClient, project: Project
 ) -> None:
+    # Modification 1 follows Amendment 1, which was therefore accepted: no Restate offered
+    assert 'href="/restate/' not in client.get(f"/doc/{QAA}").text
+    for later in ("modification-1.json", "modification-2.json"):  # an offer not yet answered
+        (project.cases / "BN-D-QAA" / later).unlink()
+    assert f'href="/restate/{QAA}"' in client.get(f"/doc/{QAA}").text
     page = client.get(f"/restate/{QAA}").text
     answer = client.post(
         f"/restate/{QAA}",

@@ -357,6 +357,30 @@ def parse_case_bytes(raw: bytes, path: Path) -> dict[str, Any]:
     return data
 
 
+def case_files_in(
+    folder: Path, skip: Path | None = None
+) -> tuple[list[tuple[Path, dict[str, Any]]], list[tuple[Path, CaseError]]]:
+    """The case files of `folder` (not of its subfolders) other than `skip`, as data, and those
+    that do not read, each with its problem. (What documents follow which is read here: the
+    next document of a case, a restatement.)"""
+    read, broken = [], []
+    for path in sorted(Path(folder).iterdir()):
+        if (
+            path.name.startswith(".")
+            or path.suffix.lower() not in CASE_SUFFIXES
+            or (skip is not None and path.resolve() == skip.resolve())
+            or not path.is_file()
+        ):
+            continue
+        try:
+            data = parse_case_bytes(read_limited(path, "case file", CaseError), path)
+        except CaseError as exc:
+            broken.append((path, exc))
+            continue
+        read.append((path, data))
+    return read, broken
+
+
 def read_case_data(path: Path) -> tuple[dict[str, Any], bytes]:
     """Read and parse a JSON or YAML case file, without validating it."""
     raw = read_limited(path, "case file", CaseError)

@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ..case.loading import read_case_data
+from ..case.loading import case_files_in, read_case_data
 from ..errors import LoagenError, Problem, RestateError
 from ..output.case_files import save_case_file
 from ..output.files import atomic_write
@@ -45,7 +45,8 @@ def restate_file(
     """Write the restated version of the offered document at `path`; return its path.
 
     Raises RestateError for a document that cannot be restated (a Modification, which is not
-    offered for acceptance; a document that already restates an offer of another date) and
+    offered for acceptance; a document another document beside it follows, which is accepted or
+    cancelled; a document that already restates an offer of another date) and
     CaseError for a file that cannot be read.
     """
     path = Path(path)
@@ -61,6 +62,23 @@ def restate_file(
             "so change it with a new Modification instead",
             source=path,
             location="document.kind",
+        )
+    followers = [
+        other.name
+        for other, other_data in case_files_in(path.parent, path)[0]
+        if other_data.get("case_id") == data.get("case_id")
+        and isinstance(other_data.get("document"), dict)
+        and other_data["document"].get("previous") == path.name
+    ]
+    if followers:
+        named = " and ".join(followers)
+        raise RestateError(
+            f"{named} {'follows' if len(followers) == 1 else 'follow'} {path.name}, so "
+            f"{path.name} was accepted (or cancelled) and is no longer an offer to restate: "
+            f"change the case with its next Amendment or Modification (if {named} "
+            f"{'is a draft' if len(followers) == 1 else 'are drafts'} not yet offered, move "
+            f"{'it' if len(followers) == 1 else 'them'} aside first)",
+            source=path,
         )
     target = restated_path(path)
     existing = doc.get("restated")

@@ -21,7 +21,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, get_args
 
-from ..case.loading import CASE_SUFFIXES, load_chain, parse_case_bytes, read_case_data
+from ..case.loading import (
+    CASE_SUFFIXES,
+    case_files_in,
+    load_chain,
+    parse_case_bytes,
+    read_case_data,
+)
 from ..case.model import CASE_ID, Case, DocumentInfo, Line, field_docs
 from ..case.placeholders import (
     dotted,
@@ -31,13 +37,12 @@ from ..case.placeholders import (
     placeholder_lines,
 )
 from ..case.round_trip import is_yaml
-from ..errors import LoagenError, ScaffoldError, did_you_mean
+from ..errors import ScaffoldError, did_you_mean
 from ..output.case_files import (
     case_file_bytes,
     commented_yaml,
     create_case_file,
 )
-from ..reading import read_limited
 from ..reference import load_reference
 
 Location = tuple[str | int, ...]
@@ -607,33 +612,10 @@ def _title(doc: dict[str, Any] | DocumentInfo) -> str:
     return f"{kind} {number}" if number else str(kind)
 
 
-def _read_folder(
-    folder: Path, skip: Path | None = None
-) -> tuple[list[tuple[Path, dict[str, Any]]], list[tuple[Path, LoagenError]]]:
-    """The case files of `folder` other than `skip`, as data, and those that do not read, each
-    with its problem."""
-    read, broken = [], []
-    for path in sorted(folder.iterdir()):
-        if (
-            path.name.startswith(".")
-            or path.suffix.lower() not in CASE_SUFFIXES
-            or (skip is not None and path.resolve() == skip.resolve())
-            or not path.is_file()
-        ):
-            continue
-        try:
-            data = parse_case_bytes(read_limited(path, "case file", ScaffoldError), path)
-        except LoagenError as exc:
-            broken.append((path, exc))
-            continue
-        read.append((path, data))
-    return read, broken
-
-
 def _siblings(folder: Path, skip: Path) -> list[tuple[Path, dict[str, Any]]]:
     """The case files of `folder` other than `skip`, as data (those that do not read are left
     out)."""
-    return _read_folder(folder, skip)[0]
+    return case_files_in(folder, skip)[0]
 
 
 def _doc_of(data: dict[str, Any]) -> dict[str, Any]:
@@ -658,7 +640,7 @@ def newest_document(folder: Path) -> Path:
     then names the one to follow).
     """
     folder = Path(folder)
-    read, broken = _read_folder(folder)
+    read, broken = case_files_in(folder)
     if broken:
         # a file that does not read may be the newest document: the writer says which to follow
         path, problem = broken[0]

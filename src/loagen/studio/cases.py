@@ -131,6 +131,8 @@ class DocumentView:
     has_previous: bool
     pdf_available: bool
     build_redline: bool
+    followed_by: list[str]
+    """The files of the documents that follow this one (then it is not restated)."""
 
 
 def _note_anchors(prepared: Prepared) -> dict[str, str]:
@@ -218,6 +220,7 @@ def document_view(studio: Studio, path: Path, *, all_notes: bool) -> DocumentVie
         diff_problem=diff_problem, problems=problems,
         has_previous=prepared is not None and len(prepared.document.files) > 1,
         pdf_available=pdf_available, build_redline=build_redline,
+        followed_by=[f.name for f in workspace.followers(path)],
     )  # fmt: skip
 
 

@@ -245,6 +245,17 @@ class Workspace:
         cases = self.project.cases
         return find_case_files([cases], self.sources) if cases.is_dir() else []
 
+    def followers(self, source: Path) -> list[Path]:
+        """The case files whose document follows `source` (their `previous` is it): a document
+        another follows was accepted or cancelled, so it is not restated."""
+        target = os.path.abspath(source)
+        return [
+            path
+            for path in self.case_files()
+            if (previous := self.sources.info(path).previous) is not None
+            and os.path.abspath(previous) == target
+        ]
+
     def _manifest(self, path: Path) -> Manifest | None:
         key = str(path)
         stamp = _stat_key(path)
