@@ -46,6 +46,12 @@ def test_an_accepted_document_is_not_restated(qaa: Path):
     )
     assert "a draft not yet offered, move it aside first" in refused.value.message
     assert not (qaa / "amendment-1-restated.json").exists()
+    # however `previous` writes the path
+    follower = json.loads((qaa / "modification-1.json").read_text())
+    follower["document"]["previous"] = "./amendment-1.json"
+    (qaa / "modification-1.json").write_text(json.dumps(follower))
+    with pytest.raises(RestateError, match="modification-1.json follows amendment-1.json"):
+        restate_file(qaa / "amendment-1.json", date(2026, 4, 1))
 
 
 def test_restated_amendment_is_built_and_leads_with_the_restated_sentence(

@@ -371,6 +371,11 @@ def test_the_newest_document_of_a_folder_skips_cancelled_and_restated_ones(
                    previous="basic.json", cancelled=[{"kind": "Amendment", "number": 1}],
                    restated={"previous_offer_date": "2025-01-10"})  # fmt: skip
     assert newest_document(folder) == folder / "amendment-2-restated.json"
+    # `previous` is a path from the document's folder: "./basic.json" names the same file.
+    _document_file(folder, "amendment-3.json", kind="Amendment", number=3,
+                   previous="./amendment-2-restated.json")  # fmt: skip
+    assert newest_document(folder) == folder / "amendment-3.json"
+    (folder / "amendment-3.json").unlink()
     # Files that are not case files are not documents of the case.
     (folder / "notes.txt").write_text("call the IA")
     (folder / "contacts.json").write_text('{"desk officer": "J. Smith"}')

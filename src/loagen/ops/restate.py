@@ -68,7 +68,9 @@ def restate_file(
         for other, other_data in case_files_in(path.parent, path)[0]
         if other_data.get("case_id") == data.get("case_id")
         and isinstance(other_data.get("document"), dict)
-        and other_data["document"].get("previous") == path.name
+        and isinstance(previous := other_data["document"].get("previous"), str)
+        and previous.strip()
+        and (other.parent / previous).resolve() == path.resolve()
     ]
     if followers:
         named = " and ".join(followers)

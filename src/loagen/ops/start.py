@@ -669,7 +669,11 @@ def newest_document(folder: Path) -> Path:
             "case file of the newest document of the one to follow",
             source=folder,
         )
-    followed = {doc.get("previous") for _, _, doc in documents}
+    followed = {
+        (folder / prev).resolve()
+        for _, _, doc in documents
+        if isinstance(prev := doc.get("previous"), str) and prev.strip()
+    }
     cancelled = {
         (c.get("kind"), c.get("number"))
         for _, _, doc in documents
@@ -684,7 +688,7 @@ def newest_document(folder: Path) -> Path:
     heads = [
         (path, doc)
         for path, _, doc in documents
-        if path.name not in followed
+        if path.resolve() not in followed
         and (doc.get("kind"), doc.get("number")) not in cancelled
         # a restated version takes the place of the one it restates
         and (
