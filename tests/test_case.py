@@ -379,3 +379,22 @@ def test_the_contract_examples_are_the_copies_in_cases() -> None:
     assert found == sorted(CONTRACT_EXAMPLES)
     for name in CONTRACT_EXAMPLES:
         assert (SHARED_EXAMPLES / name).read_bytes() == (CASES / name).read_bytes(), name
+
+
+def test_which_document_follows_which(tmp_path: Path) -> None:
+    from loagen.case.loading import case_files_in, follows
+
+    (tmp_path / "basic.json").write_text('{"case_id": "BN-D-QAA", "document": {"kind": "Basic"}}')
+    (tmp_path / "amendment-1.json").write_text(
+        '{"case_id": "BN-D-QAA", "document": {"kind": "Amendment", "previous": "./basic.json"}}'
+    )
+    (tmp_path / "broken.json").write_text("{")
+    (tmp_path / "notes.txt").write_text("not a case file")
+    read, broken = case_files_in(tmp_path)
+    assert [p.name for p, _ in read] == ["amendment-1.json", "basic.json"]
+    assert [p.name for p, _ in broken] == ["broken.json"]
+    data = dict(read)
+    assert follows(tmp_path / "amendment-1.json", data[tmp_path / "amendment-1.json"],
+                   tmp_path / "basic.json")  # fmt: skip
+    assert not follows(tmp_path / "basic.json", data[tmp_path / "basic.json"],
+                       tmp_path / "amendment-1.json")  # fmt: skip

@@ -381,6 +381,16 @@ def case_files_in(
     return read, broken
 
 
+def follows(path: Path, data: dict[str, Any], target: Path) -> bool:
+    """Whether the case file at `path` (`data`, as `case_files_in` reads it) is the document
+    after `target`: its `document.previous` names `target`, a path from its own folder."""
+    doc = data.get("document")
+    previous = doc.get("previous") if isinstance(doc, dict) else None
+    if not isinstance(previous, str) or not previous.strip():
+        return False
+    return (Path(path).parent / previous).resolve() == Path(target).resolve()
+
+
 def read_case_data(path: Path) -> tuple[dict[str, Any], bytes]:
     """Read and parse a JSON or YAML case file, without validating it."""
     raw = read_limited(path, "case file", CaseError)

@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ..case.loading import case_files_in, read_case_data
+from ..case.loading import case_files_in, follows, read_case_data
 from ..errors import LoagenError, Problem, RestateError
 from ..output.case_files import save_case_file
 from ..output.files import atomic_write
@@ -66,11 +66,7 @@ def restate_file(
     followers = [
         other.name
         for other, other_data in case_files_in(path.parent, path)[0]
-        if other_data.get("case_id") == data.get("case_id")
-        and isinstance(other_data.get("document"), dict)
-        and isinstance(previous := other_data["document"].get("previous"), str)
-        and previous.strip()
-        and (other.parent / previous).resolve() == path.resolve()
+        if other_data.get("case_id") == data.get("case_id") and follows(other, other_data, path)
     ]
     if followers:
         named = " and ".join(followers)

@@ -24,6 +24,7 @@ from typing import Any, get_args
 from ..case.loading import (
     CASE_SUFFIXES,
     case_files_in,
+    follows,
     load_chain,
     parse_case_bytes,
     read_case_data,
@@ -670,9 +671,9 @@ def newest_document(folder: Path) -> Path:
             source=folder,
         )
     followed = {
-        (folder / prev).resolve()
-        for _, _, doc in documents
-        if isinstance(prev := doc.get("previous"), str) and prev.strip()
+        path.resolve()
+        for path, _, _ in documents
+        if any(follows(other, data, path) for other, data, _ in documents)
     }
     cancelled = {
         (c.get("kind"), c.get("number"))
@@ -746,14 +747,15 @@ def next_document(
         doc = _doc_of(data)
         if data.get("case_id") != source.case_id:
             continue
-        if doc.get("previous") == path.name and not branch:
+        after = follows(other, data, path)
+        if after and not branch:
             raise ScaffoldError(
                 f"{other.name} ({_title(doc)}) already follows {path.name}: the next document "
                 f"of the case starts from the newest one (loagen {_COMMAND[kind]} {other}); "
                 f"if {other.name} was cancelled, give --branch to follow {path.name} all the same",
                 **where,
             )
-        if doc.get("previous") == path.name:
+        if after:
             followers.append(other.name)
         if (
             doc.get("kind") == source.document.kind
