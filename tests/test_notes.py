@@ -75,6 +75,17 @@ class TestProjectLibrary:
         with pytest.raises(KeyError, match="did you mean 'CAS-SURCHARGE'"):
             library["CAS-SURCHAGE"]
 
+    def test_a_note_named_by_a_person_is_found_in_any_case_or_its_ids_offered(self, library):
+        assert library.find("cas-surcharge").id == "CAS-SURCHARGE"
+        with pytest.raises(NoteError) as part:
+            library.find("CAS")
+        assert part.value.message == (
+            "no note 'CAS' in the library (the ids that hold 'CAS': BPC-CASE-CLOSURE-LEGACY, "
+            "CAS-SURCHARGE)"
+        )
+        with pytest.raises(NoteError, match="did you mean 'CAS-SURCHARGE'"):
+            library.find("cas-surchage")
+
     def test_digest_is_stable_and_follows_every_file(self, library, tmp_path):
         copy = tmp_path / "notes"
         shutil.copytree(LIBRARY, copy)

@@ -480,7 +480,7 @@ def test_cli_explain_reads_well(monkeypatch):
     assert "lines_with(sole_source=True) → Lines 001 and 007" in result.output
     assert "In force on the case, not restated" in result.output
     assert "TLA-APPROVAL" in result.output and "references: " in result.output
-    one = CliRunner().invoke(app, ["explain", str(case), "--note", "TLA-APPROVAL"])
+    one = CliRunner().invoke(app, ["explain", str(case), "--note", "tla-approval"])
     assert one.exit_code == 0 and "SOLE-SOURCE-FMS" not in one.output
     assert "on the case since the Basic, version 1; not restated" in one.output
     typo = CliRunner().invoke(app, ["explain", str(case), "--note", "TLA-APROVAL"])

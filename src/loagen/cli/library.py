@@ -147,17 +147,11 @@ def notes(
         out.print(f"{pipeline.note_library_folder}: {len(library)} notes, no problems")
         return
     if note_id is not None:
-        if note_id not in library:
-            from ..errors import did_you_mean
-
-            raise NoteError(
-                f"no note {note_id!r} in the library{did_you_mean(note_id, list(library.ids))}",
-                source=pipeline.note_library_folder,
-            )
+        found = library.find(note_id, source=pipeline.note_library_folder)
         if as_json:
-            sys.stdout.write(json.dumps(_note_json(library[note_id]), indent=2) + "\n")
+            sys.stdout.write(json.dumps(_note_json(found), indent=2) + "\n")
         else:
-            _print_note(library[note_id])
+            _print_note(found)
         return
     if as_json:
         data = {"library": str(pipeline.note_library_folder), "digest": library.digest,

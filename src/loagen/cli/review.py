@@ -65,10 +65,8 @@ def explain(
 
     pipeline = _pipeline()
     library = pipeline.library
-    if note is not None and note not in library:
-        from ..errors import did_you_mean
-
-        raise NoteError(f"no note {note!r} in the library{did_you_mean(note, list(library.ids))}")
+    if note is not None:
+        note = library.find(note).id
     folder = Path(path).is_dir()
     paths = documents_under([path])
     explained: list[dict] = []
@@ -131,8 +129,9 @@ def _explain_one(pipeline, path: Path, note: str | None, carried_only: bool, sho
     out.print(
         ("" if first else "\n")
         + f"[bold]{escape(case.case_id)} {document.title}[/] ({case.program}): "
-        f"{len(groups['printed'])} notes printed, {len(groups['in force'])} in force from earlier "
-        f"documents, {len(groups['deleted'])} deleted; {len(selection.decisions)} in the library"
+        f"{_notes(len(groups['printed']))} printed, {len(groups['in force'])} in force from "
+        f"earlier documents, {len(groups['deleted'])} deleted; {len(selection.decisions)} in the "
+        "library"
     )
     headings = {
         "printed": "Printed on this document",
@@ -175,6 +174,11 @@ def _explain_one(pipeline, path: Path, note: str | None, carried_only: bool, sho
 
 
 # -- check (quality control) ---------------------------------------------------------------------
+
+
+def _notes(count: int) -> str:
+    return f"{count} note" if count == 1 else f"{count} notes"
+
 
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow"}
 

@@ -340,6 +340,20 @@ class NoteLibrary:
     def get(self, note_id: str) -> Note | None:
         return self._by_id.get(note_id)
 
+    def find(self, asked: str, *, source: Path | None = None) -> Note:
+        """The note a person names on the command line: its id, in any case ("cas-surcharge").
+        Raises NoteError naming the ids that hold what was asked ("CAS"), or the closest id."""
+        word = asked.strip().upper()
+        note = self._by_id.get(asked) or self._by_id.get(word)
+        if note is not None:
+            return note
+        holding = [i for i in self._by_id if word and word in i]
+        if 0 < len(holding) <= 8:
+            hint = f" (the ids that hold {word!r}: {', '.join(holding)})"
+        else:
+            hint = did_you_mean(word, list(self._by_id))
+        raise NoteError(f"no note {asked!r} in the library{hint}", source=source)
+
     @property
     def ids(self) -> tuple[str, ...]:
         return tuple(self._by_id)
