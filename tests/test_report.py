@@ -279,7 +279,20 @@ def test_report_writes_a_page_per_document_of_a_folder(tmp_path: Path, monkeypat
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "BN-D-QAA-amendment-1.report.html", "BN-D-QAA-basic.report.html",
         "BN-D-QAA-modification-1.report.html", "BN-D-QAA-modification-2.report.html",
+        "index.report.html",
     ]  # fmt: skip
+    # the index lists them in the order they were written, each linked to its page
+    index = (tmp_path / "out" / "index.report.html").read_text()
+    listed = re.findall(r'<a href="([^"]+)"><strong>([^<]+)</strong>', index)
+    assert listed == [
+        ("BN-D-QAA-basic.report.html", "BN-D-QAA Basic"),
+        ("BN-D-QAA-amendment-1.report.html", "BN-D-QAA Amendment 1"),
+        ("BN-D-QAA-modification-1.report.html", "BN-D-QAA Modification 1"),
+        ("BN-D-QAA-modification-2.report.html", "BN-D-QAA Modification 2"),
+    ]
+    assert "<h1>4 documents</h1>" in index and "0 with errors, " in index
+    assert "$379,252,000" in index  # Amendment 1's Total Estimated Cost
+    assert "index.report.html: the 4 reports" in " ".join(result.output.split())
 
 
 def test_report_writes_one_page_for_the_same_document_given_twice(

@@ -37,15 +37,17 @@ def report(
     (its number, why it is in, its references and version), the notes in force, deleted and
     notably left out, what changed against the previous document, and the money. It works from
     the DOCX alone: every DOCX loagen builds carries the case files it was built from.
-    Writes <case_id>-<document>.report.html, e.g. BN-D-QAA-amendment-1.report.html.
+    Writes <case_id>-<document>.report.html, e.g. BN-D-QAA-amendment-1.report.html, and for
+    several documents index.report.html, which lists them with their findings and totals.
     """
-    from ..ops.report import make_report, write_report
+    from ..ops.report import make_report, write_index, write_report
     from ..project import documents_under
 
     pipeline = _pipeline()
     target = output or Path.cwd()
     code = 0
     written: dict[str, Path] = {}
+    reports = []
     for path in documents_under(paths):
         try:
             result = make_report(path, pipeline, all_notes=show_all)
@@ -61,7 +63,11 @@ def report(
             )
             continue
         written[result.file_name] = path
+        reports.append(result)
         page = write_report(result, target)
         out.print(f"wrote {escape(str(page))}")
+    if len(reports) > 1:
+        index = write_index(reports, target)
+        out.print(f"wrote {escape(str(index))}: the {len(reports)} reports, one line each")
     if code:
         raise typer.Exit(code)

@@ -696,12 +696,40 @@ def write_report(report: Report, output_dir: Path) -> Path:
     return target
 
 
+INDEX_NAME = "index" + REPORT_SUFFIX
+"""The page that lists the reports written together (index.report.html)."""
+
+
+def render_index(reports: list[Report]) -> str:
+    """One page listing `reports`, each with its findings, notes and total, linking to it: a
+    case's documents together, in the order they were written (each carries the case files of
+    the documents before it)."""
+    reports = sorted(reports, key=lambda r: (r.case_id, len(r.inputs), r.title))
+    with_errors = sum(1 for r in reports if r.errors)
+    with_warnings = sum(1 for r in reports if not r.errors and r.warnings)
+    return (
+        _environment()
+        .get_template("index.report.html.j2")
+        .render(reports=reports, with_errors=with_errors, with_warnings=with_warnings)
+    )
+
+
+def write_index(reports: list[Report], output_dir: Path) -> Path:
+    """Write the page listing `reports` into `output_dir` as index.report.html."""
+    target = Path(output_dir) / INDEX_NAME
+    atomic_write(target, render_index(reports).encode("utf-8"))
+    return target
+
+
 __all__ = [
+    "INDEX_NAME",
     "REPORT_SUFFIX",
     "Report",
     "make_report",
     "notable",
     "printed_places",
     "render_html",
+    "render_index",
+    "write_index",
     "write_report",
 ]
