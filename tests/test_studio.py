@@ -186,6 +186,9 @@ def test_the_note_list_reads_titles_as_printed_and_keeps_rows_short(client: Test
     row = row[: row.index("</tr>")]
     # ten references: two shown, the others on the note's own page
     assert "SAMM Figure C5.F6" in row and "SAMM Table AP9.T1" not in row
+    # a note's address typed in small letters leads to it
+    typed = client.get("/notes/cas-surcharge", follow_redirects=False)
+    assert typed.status_code == 303 and typed.headers["location"] == "/notes/CAS-SURCHARGE"
     assert "and 8 more</a>" in row
     row = page[page.index("/notes/RAPS") :]
     row = row[: row.index("</tr>")]

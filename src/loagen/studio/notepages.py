@@ -297,6 +297,12 @@ def _form_text(spec: FieldSpec, form: Any, text: str) -> tuple[str, dict[str, An
 
 async def note_page(studio: Studio, request: Request) -> Response:
     note_id = request.path_params["note_id"]
+    if (
+        request.method == "GET"
+        and note_id != note_id.upper()
+        and NOTE_ID.fullmatch(note_id.upper())
+    ):
+        return studio.redirect(f"/notes/{note_id.upper()}")  # ids are written in capitals
     try:
         path = _note_path(studio, note_id)
     except PathRefused as exc:
