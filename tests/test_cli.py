@@ -49,6 +49,15 @@ def test_build_of_a_folder_builds_every_case_file_in_it(tmp_path: Path) -> None:
     built = sorted(p.name for p in out.glob("*.docx"))
     assert built == sorted(f"BN-D-QAA-{p.stem}.docx" for p in CASES.glob("BN-D-QAA/*.json"))
     assert len(built) >= 3
+    assert f"{len(built)} documents: {len(built)} written, 0 not built" in result.output
+
+
+def test_building_several_documents_ends_with_what_came_of_them(tmp_path: Path) -> None:
+    broken = write_chain(tmp_path / "broken", dict(example("BN-D-QAA/basic"), program="XYZ"))
+    sound = CASES / "BN-B-ZEA" / "basic.json"
+    result = runner.invoke(app, ["build", str(sound), str(broken), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 3
+    assert "2 documents: 1 written, 1 not built" in result.output
 
 
 def test_invalid_case_lists_every_problem_without_traceback(tmp_path: Path) -> None:

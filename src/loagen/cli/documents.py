@@ -112,6 +112,13 @@ def build(
                     f"wrote {escape(str(laid.docx_path))} again: its page count is now "
                     f"{laid.pages}, from the layout (the estimate differed)"
                 )
+    if len(files) > 1:
+        drafts = sum(1 for _, r in results if r.draft)
+        draft = f" ({drafts} as a DRAFT)" if drafts else ""
+        out.print(
+            f"{len(files)} documents: {len(results)} written{draft}, "
+            f"{len(files) - len(results)} not built"
+        )
     if first_failure:
         raise typer.Exit(first_failure)
 
