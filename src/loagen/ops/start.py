@@ -613,12 +613,6 @@ def _title(doc: dict[str, Any] | DocumentInfo) -> str:
     return f"{kind} {number}" if number else str(kind)
 
 
-def _siblings(folder: Path, skip: Path) -> list[tuple[Path, dict[str, Any]]]:
-    """The case files of `folder` other than `skip`, as data (those that do not read are left
-    out)."""
-    return case_files_in(folder, skip)[0]
-
-
 def _doc_of(data: dict[str, Any]) -> dict[str, Any]:
     doc = data.get("document")
     return doc if isinstance(doc, dict) else {}
@@ -741,7 +735,7 @@ def next_document(
         raise ScaffoldError(
             f"{_the(title)} is processed for case closure: no document follows it", **where
         )
-    siblings = _siblings(path.parent, path)
+    siblings = case_files_in(path.parent, path)[0]  # those that do not read are left out
     followers: list[str] = []
     for other, data in siblings:
         doc = _doc_of(data)
