@@ -410,6 +410,43 @@ def test_the_live_check_answers_with_the_messages_of_each_field(client: TestClie
     assert "not a known Source Code" in reply["fields"]["f-lines-0-source_code"]
 
 
+def test_a_field_left_to_loagen_shows_what_the_document_reads(
+    client: TestClient, project: Project
+) -> None:
+    import html
+
+    from loagen.document.nomenclature import plural_name, singular_name
+    from loagen.pipeline import Pipeline
+
+    pipeline = Pipeline(project)
+    document = pipeline.document(project.root / QAA)  # what a build of the file writes
+
+    def said(page: str, fid: str) -> str:
+        at = page.index(f'id="{fid}-computed"')
+        return html.unescape(
+            re.sub(r"<[^>]+>", "", page[page.index(">", at) + 1 : page.index("</p>", at)])
+        )
+
+    page = client.get(f"/edit/{QAA}").text
+    assert said(page, "f-state_description") == (
+        f"Left empty, the document reads: {document.state_description}"
+    )
+    assert "2 C-130J Aircraft" in document.state_description  # line 007 adds two
+    line = document.case.lines[0]  # no nomenclature: named from its MASL description
+    assert said(page, "f-lines-0-nomenclature").endswith(singular_name(line))
+    assert said(page, "f-lines-0-nomenclature_plural").endswith(plural_name(line))
+
+    # The live check says it again as the form changes; a field written in says nothing.
+    fields = _replace(form_fields(page, "case-form"), "lines[6].quantity", "5")
+    reply = post(client, f"/check/{QAA}", fields, headers={"x-csrf-token": _csrf(page)}).json()
+    assert "5 C-130J Aircraft" in reply["computed"]["f-state_description"]
+    fields = _replace(fields, "state_description", "Our own words.")
+    reply = post(client, f"/check/{QAA}", fields, headers={"x-csrf-token": _csrf(page)}).json()
+    assert "f-state_description" not in reply["computed"]
+    page = post(client, f"/edit/{QAA}", [*fields, ("_action", "check")]).text
+    assert 'id="f-state_description-computed"' not in page
+
+
 def test_restate_writes_and_builds_the_restated_document(
     client: TestClient, project: Project
 ) -> None:

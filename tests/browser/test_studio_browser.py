@@ -189,6 +189,23 @@ def test_an_error_at_its_field_then_fixed_saved_and_rebuilt(
     assert (project / "build" / "BN-D-QAA-amendment-1.docx").is_file()
 
 
+def test_the_state_description_left_empty_shows_what_the_document_reads(
+    studio: str, page, shots: Path
+) -> None:  # noqa: ANN001
+    page.goto(f"{studio}/edit/{QAA}")
+    said = page.locator("#f-state_description-computed")
+    expect(said).to_contain_text("Left empty, the document reads:")
+    expect(said).to_contain_text("2 C-130J Aircraft")
+    page.locator("#f-lines-6-quantity").fill("5")  # line 007 now adds five
+    expect(said).to_contain_text("5 C-130J Aircraft")
+    said.evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.screenshot(path=str(shots / "studio-state-description.png"))
+    page.locator("#f-state_description").fill("Our own words.")
+    expect(said).to_be_hidden()
+    page.locator("#f-state_description").fill("")
+    expect(said).to_be_visible()
+
+
 def test_a_lines_other_fields_stay_in_view_when_the_table_is_scrolled(studio: str, page) -> None:  # noqa: ANN001
     page.set_viewport_size({"width": 1100, "height": 900})  # the line table is wider than this
     # laid out on every load (container query units once left it unlaid out one time in three)

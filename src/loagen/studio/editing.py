@@ -30,6 +30,8 @@ from starlette.responses import JSONResponse, Response
 
 from ..case.loading import CaseFile, load_case, parse_case, parse_case_bytes, previous_path
 from ..case.placeholders import unfilled, without_placeholders
+from ..document.assembly import LoaDocument
+from ..document.nomenclature import counts_items, plural_name, singular_name
 from ..errors import CaseError, HistoryError, LoagenError, Problem
 from ..ops import lines_import
 from ..policy.checks import Finding
@@ -61,6 +63,9 @@ class Checked:
     """Problems that do not stop saving (a note that cannot be filled for this case)."""
     errs: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     """Form path -> (kind, message) shown at that field."""
+    computed: dict[str, str] = field(default_factory=dict)
+    """Form path of a field left empty -> what loagen writes in its place (the State
+    description worded from the lines, a line's name from its MASL description)."""
 
     @property
     def blocking(self) -> bool:
@@ -123,6 +128,7 @@ def check_data(studio: Studio, path: Path, data: dict[str, Any]) -> Checked:
         for p in exc.problems:
             problem(p, checked.problems)
         return checked
+    checked.computed = _computed(document)
     findings: tuple[Finding, ...]
     try:
         with workspace.lock:
@@ -139,6 +145,20 @@ def check_data(studio: Studio, path: Path, data: dict[str, Any]) -> Checked:
             (fv.finding.severity, f"{fv.finding.message} ({fv.finding.rule_id})")
         )
     return checked
+
+
+def _computed(document: LoaDocument) -> dict[str, str]:
+    """What the document says where the writer left a field to loagen (see `Checked`)."""
+    case = document.case
+    computed = {}
+    if not case.state_description:
+        computed["state_description"] = document.state_description
+    for i, line in enumerate(case.lines):
+        if not line.nomenclature:
+            computed[f"lines[{i}].nomenclature"] = singular_name(line)
+        if not line.nomenclature_plural and counts_items(line):
+            computed[f"lines[{i}].nomenclature_plural"] = plural_name(line)
+    return computed
 
 
 # -- the page -------------------------------------------------------------------------------------
@@ -163,7 +183,7 @@ def _render(
         request, "edit.html", status_code=status_code, section="cases",
         title=f"Edit {_heading(data, path)}", heading=_heading(data, path),
         rel=studio.url_of(path), spec=case_form(), data=data, sha=sha,
-        errs=checked_.errs, problems=problems, findings=checked_.findings,
+        errs=checked_.errs, computed=checked_.computed, problems=problems, findings=checked_.findings,
         checked=checked is not None, conflict=conflict, line_columns=LINE_COLUMNS,
     )  # fmt: skip
 
@@ -285,7 +305,8 @@ async def check_json(studio: Studio, request: Request, path: Path) -> Response:
     from .forms import field_id
 
     fields = {field_id(p): message.render(items=items) for p, items in checked.errs.items() if p}
-    return JSONResponse({"summary": summary, "fields": fields,
+    computed = {field_id(p): text for p, text in checked.computed.items()}
+    return JSONResponse({"summary": summary, "fields": fields, "computed": computed,
                          "problems": len(checked.problems), "findings": len(checked.findings)})  # fmt: skip
 
 

@@ -90,6 +90,24 @@
           input.setAttribute("aria-invalid", "true");
         }
       });
+      // What the document reads where a field is left empty (the State description ...).
+      form.querySelectorAll("p.computed").forEach((p) => { p.hidden = true; });
+      Object.entries(reply.computed || {}).forEach(function ([id, text]) {
+        const input = document.getElementById(id);
+        if (!input || input.value.trim()) return;
+        let said = document.getElementById(id + "-computed");
+        if (!said) {
+          const msgs = document.getElementById(id + "-msgs");
+          if (!msgs) return;
+          said = document.createElement("p");
+          said.className = "computed";
+          said.id = id + "-computed";
+          said.append("Left empty, the document reads: ", document.createElement("q"));
+          msgs.before(said);
+        }
+        said.querySelector("q").textContent = text;
+        said.hidden = false;
+      });
       if (status) {
         const n = reply.problems === undefined ? 0
           : (typeof reply.problems === "number" ? reply.problems : reply.problems.length);
