@@ -451,6 +451,18 @@ def test_nvd_not_reprinted_when_the_case_carries_the_current_version(tmp_path: P
     assert not printed(listed.text(tmp_path / "a"), NVD)
 
 
+def test_nvd_an_undated_modification_never_brings_back_the_older_version(tmp_path: Path) -> None:
+    # Modification 1, dated 2027, refreshes the 2025 Basic's version 1 to version 2; Modification
+    # 2 gives no date, so its note date is the Basic's 2025 offer expiration date, when version 1
+    # was in force: the case keeps version 2 (not printed again in version 1)
+    chain = Chain(zea()).modify(date="2027-03-01")
+    assert "double barrier" in section(chain.text(tmp_path / "m1"), NVD)
+    chain = chain.modify(lambda d: line(d, "003").update(unit_cost=5100))
+    assert not printed(chain.text(tmp_path / "m2"), NVD)
+    decision = chain.selection(tmp_path / "s").decision("NVD-SECURITY")
+    assert decision.status == "in force" and decision.held == "version 2 since Modification 1"
+
+
 # -- TOW-2B Missiles Physical Security and Accountability ---------------------------------------------
 
 

@@ -306,6 +306,12 @@ class Note(FrontMatter):
         """The version labelled `version`, if the library still holds it."""
         return next((t for t in self.texts if t.version == version), None)
 
+    def is_older(self, version: str, than: str) -> bool:
+        """Whether version `version` comes before version `than` in the library (False when
+        the library no longer holds either)."""
+        labels = [t.version for t in self.texts]
+        return version in labels and than in labels and labels.index(version) < labels.index(than)
+
 
 @dataclass(frozen=True)
 class NoteLibrary:

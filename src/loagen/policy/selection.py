@@ -214,6 +214,10 @@ def _carry(
     tag = f"(carry-over: {policy})"
     on = f" for {line_refs(lines)}" if lines else ""
     current = note.version_on(day)
+    if held is not None and current is not None and note.is_older(current.version, held.version):
+        # A document dated before a newer version took effect (an undated Modification reads
+        # the case's latest offer expiration date) never takes the case back to an older one.
+        current = note.text_of(held.version)
     if held is None:
         if policy == "basic_only":
             return "out", lines, f"printed on the Basic only; not on a {kind} {tag}", None
