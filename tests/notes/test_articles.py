@@ -229,6 +229,17 @@ def test_cargo_preference_cash_case_only_when_grant_eda_is_added(tmp_path: Path)
     assert not printed(chain.text(tmp_path / "m2"), CARGO)
 
 
+def test_cargo_preference_stays_in_force_while_the_case_holds_grant_eda(tmp_path: Path) -> None:
+    # an Amendment that adds no grant EDA neither restates the note nor deletes it: Line 001
+    # still transfers grant EDA (DSCA 07-45: a note stays until a document deletes it)
+    chain = Chain(zea()).amend(lambda d: line(d, "002").update(quantity=2))
+    assert not printed(chain.text(tmp_path / "a1"), CARGO)
+    assert status(chain, tmp_path / "s1", "CARGO-PREFERENCE") == "in force"
+    # the document that takes the last grant EDA line off the case deletes it
+    chain.amend(lambda d: d.update(lines=[ln for ln in d["lines"] if ln["number"] != "001"]))
+    assert status(chain, tmp_path / "s2", "CARGO-PREFERENCE") == "deleted"
+
+
 def test_cargo_preference_not_on_a_cash_case_without_grant_eda(tmp_path: Path) -> None:
     assert not printed(Chain(qaa()).text(tmp_path), CARGO)
 
