@@ -67,6 +67,30 @@ def test_every_problem_is_reported_at_once_with_its_path() -> None:
     assert "4 problems" in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("written", "years"),
+    [("FY26", (2026,)), ("FY 2026", (2026,)), ("2026", (2026,)), ("fy2025/2026", (2025, 2026)),
+     ("FY25-FY27", (2025, 2026, 2027))],
+)  # fmt: skip
+def test_a_fiscal_year_reads_as_the_years_of_the_funds(written: str, years: tuple) -> None:
+    data = example("BN-B-TAB/amendment-1")
+    data["fund_source"]["fiscal_year"] = written
+    source = parse_case(data).fund_source
+    assert source is not None and source.fiscal_years == years
+    assert source.fiscal_year == written  # printed as written
+
+
+@pytest.mark.parametrize("written", ["next year", "FY", "FY2026/2020", "26/27/28", "FY 202"])
+def test_a_fiscal_year_that_names_no_year_is_refused(written: str) -> None:
+    data = example("BN-B-TAB/amendment-1")
+    data["fund_source"]["fiscal_year"] = written
+    with pytest.raises(CaseError) as info:
+        parse_case(data)
+    (problem,) = info.value.problems
+    assert problem.location == "fund_source.fiscal_year"
+    assert "write the fiscal year of the funds as FY26 or FY2026" in problem.message
+
+
 def test_bare_line_number_is_refused_with_a_hint() -> None:
     data = example("BN-P-WRS/basic")
     data["lines"][0]["number"] = 1

@@ -1200,7 +1200,8 @@ def test_bpc_program_of_unknown_title(chain) -> None:
         ("FY24", False),
         ("2024", False),
         ("FY 2024", False),
-        ("the current year", False),
+        ("FY2024/2025", False),  # multi-year funds: the year they were appropriated
+        ("FY2025/2026", True),
     ],
 )
 def test_bpc_system_from_fy2025(chain, fiscal_year: str, warned: bool) -> None:

@@ -247,6 +247,14 @@ def test_indirect_charges_pre_2020_restated_on_a_modification(tmp_path: Path) ->
     assert "continue as shown on the previous version" in body
 
 
+@pytest.mark.parametrize("written", ["FY 2020", "fy21", "2020", "FY2020/2021", "FY19-20"])
+def test_indirect_charges_pre_2020_reads_the_fiscal_year_however_written(
+    tmp_path: Path, written: str
+) -> None:
+    chain = Chain(legacy("2020-03-01", fiscal_year=written)).modify(date="2021-01-15")
+    assert printed(chain.text(tmp_path), INDIRECT_PRE)
+
+
 def test_indirect_charges_pre_2020_never_on_a_basic_or_other_cases(tmp_path: Path) -> None:
     chain = Chain(legacy("2020-03-01"))
     assert not printed(chain.text(tmp_path / "b"), INDIRECT_PRE)

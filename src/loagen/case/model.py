@@ -315,13 +315,42 @@ class DirectFundedEquipment(Strict):
     """What the training on this LOA covers (objectives or course titles)."""
 
 
+FISCAL_YEARS = re.compile(
+    r"\s*(?:FY\s*)?(\d{4}|\d{2})\s*(?:[/-]\s*(?:FY\s*)?(\d{4}|\d{2})\s*)?", re.IGNORECASE
+)
+"""A fiscal year of funds, 'FY26', 'FY 2026' or '2026', or the span of multi-year funds,
+'FY2025/2026', 'FY25-26' or 'FY25/FY27'."""
+
+
+def fiscal_years(text: str) -> tuple[int, ...]:
+    """The fiscal years `text` names (see FISCAL_YEARS), every year of a span; () when it does
+    not read as fiscal years."""
+    m = FISCAL_YEARS.fullmatch(text)
+    if m is None:
+        return ()
+    first, last = (int(g) if len(g) == 4 else 2000 + int(g) for g in (m[1], m[2] or m[1]))
+    if not first <= last <= first + 5:
+        return ()
+    return tuple(range(first, last + 1))
+
+
+def _fiscal_year(value: str) -> str:
+    if not fiscal_years(value):
+        raise ValueError(
+            f"got {quoted(value)}; write the fiscal year of the funds as FY26 or FY2026 (funds "
+            "of several years: FY2025/2026)"
+        )
+    return value
+
+
 class FundSource(Strict):
     """BPC fund source and availability (optional)."""
 
     program: Text
     """Program authority, e.g. 'Section 333' (see reference/bpc_programs.yaml)."""
-    fiscal_year: Text
-    """Fiscal year of the funds, e.g. 'FY26'."""
+    fiscal_year: Annotated[Text, AfterValidator(_fiscal_year)]
+    """Fiscal year of the funds, e.g. 'FY26' (printed as written); multi-year funds
+    'FY2025/2026'."""
     availability_end_date: LoaDate | None = None
     """Last date the funds are available for new obligations."""
     cancellation_date: LoaDate | None = None
@@ -342,6 +371,11 @@ class FundSource(Strict):
     """'FY26 Tranche 2 Bandaria - Maritime Security': the program as notified."""
     direct_funded_equipment: DirectFundedEquipment | None = None
     """Section 333 training whose equipment was bought by direct funding, not on a BPC LOA."""
+
+    @property
+    def fiscal_years(self) -> tuple[int, ...]:
+        """Every fiscal year of the funds: (2026,) for 'FY26', (2020, 2021) for 'FY2020/2021'."""
+        return fiscal_years(self.fiscal_year)
 
     @model_validator(mode="after")
     def _dates(self) -> "FundSource":

@@ -1890,7 +1890,6 @@ SCML_FROM, SCML_UNTIL = date(2006, 8, 1), date(2012, 7, 2)
 APPROVAL_PROXY_DAYS = 180
 # Title 10 BPC programs funded from this fiscal year on may be developed in the DSAMS BPC module.
 BPC_MODULE_FROM_FY = 2025
-_FISCAL_YEAR = re.compile(r"\s*(?:FY\s*)?(\d{4}|\d{2})\s*", re.IGNORECASE)
 _PSC_PROGRAMS = {
     "snap": "the Simplified Non-Standard Acquisition Program (SNAP)",
     "crr": "Commercial Repair and Return (CR&R)",
@@ -1926,15 +1925,6 @@ def _approval(ctx: Context, day: date) -> str:
     if _approval_given(ctx):
         return f"approved for offer on {spell_date(day)}"
     return f"the Basic's offer expiration date, {spell_date(day)}, standing for its approval"
-
-
-def _fiscal_year(text: str) -> int | None:
-    """2025 from 'FY25', 'FY2025', 'fy 2025' or '2025'; None when the text is not a year."""
-    m = _FISCAL_YEAR.fullmatch(text)
-    if m is None:
-        return None
-    year = int(m.group(1))
-    return 2000 + year if year < 100 else year
 
 
 def _title(ctx: Context) -> int:
@@ -2196,8 +2186,8 @@ def bpc_system(ctx: Context) -> Iterator[Hit]:
     source = ctx.case.fund_source
     if source is None or ctx.case.bpc_system is not None or _title(ctx) != 10:
         return
-    year = _fiscal_year(source.fiscal_year)
-    if year is None or year < BPC_MODULE_FROM_FY:
+    year = source.fiscal_years[0]  # the first year of multi-year funds
+    if year < BPC_MODULE_FROM_FY:
         return
     yield Hit(
         "bpc_system",

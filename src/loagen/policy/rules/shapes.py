@@ -21,7 +21,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 from jinja2.runtime import LoopContext
 from pydantic import BaseModel, WithJsonSchema
 
-from ...case.model import Case, Line
+from ...case.model import Case, FundSource, Line
 from ...document.costs import CostSummary
 from .runtime import DATA, HELPERS, LineSet, limits
 
@@ -76,6 +76,7 @@ PROPERTIES: dict[type, dict[str, Any]] = {
         "kind": Literal["Basic", "Amendment", "Modification"],
     },
     CostSummary: {"schedule_total": Decimal, "surcharge_waived": Decimal},
+    FundSource: {"fiscal_years": tuple[int, ...]},
 }
 """Properties a rule may read besides the model fields."""
 
