@@ -57,6 +57,48 @@ def test_bpc_carries_no_surcharge_from_october_2020() -> None:
     assert _costs(early).administrative_charge > 0
 
 
+def _t10(oed: str, **document) -> dict:
+    """BN-B-TAB's Basic as a Title 10 (Section 333) case offered on `oed`."""
+    basic = example("BN-B-TAB/basic")
+    basic["fund_source"] = {"program": "Section 333", "fiscal_year": "FY20"}
+    basic["document"].update(offer_expiration_date=oed, **document)
+    return basic
+
+
+def test_a_title_10_bpc_case_developed_from_14_august_2020_bears_no_surcharge() -> None:
+    # the interim BPC accounting (INDIRECT-CHARGES-T10-BPC): from 14 August 2020, not October
+    c = _costs(_t10("2020-09-15", cwd_approval_date="2020-08-20"))
+    assert c.administrative_charge == 0
+    assert "developed on or after 14 August 2020" in c.surcharge_exemption
+    # approved before it: the old regime until October 2020, implemented or not
+    assert _costs(_t10("2020-09-15", cwd_approval_date="2020-08-10")).administrative_charge > 0
+    before = _t10("2020-09-15", cwd_approval_date="2020-08-10", implementation_date="2020-09-01")
+    assert _costs(before).administrative_charge > 0
+    # Title 22 funds: the BPC rule of October 2020 alone
+    t22 = _t10("2020-09-15", cwd_approval_date="2020-08-20")
+    t22["fund_source"]["title"] = 22
+    assert _costs(t22).administrative_charge > 0
+
+
+def test_lines_added_from_14_august_2020_to_a_title_10_case_implemented_before_it() -> None:
+    # INDIRECT-CHARGES-T10-BPC-PRE-2020: lines added on or after 14 August 2020 carry no
+    # administrative surcharge; the lines of the Basic keep theirs
+    basic = _t10("2020-05-15")
+    amendment = example("BN-B-TAB/amendment-1")
+    amendment["fund_source"] = basic["fund_source"]
+    amendment["document"].update(
+        offer_expiration_date="2020-09-10", implementation_date="2020-06-01"
+    )
+    c = _costs(basic, amendment)
+    added = {ln["number"] for ln in amendment["lines"]} - {ln["number"] for ln in basic["lines"]}
+    assert added
+    for cost in c.lines:
+        if cost.number in added:
+            assert cost.surcharge == 0 and "on or after 14 August 2020" in cost.exemption
+        else:
+            assert cost.surcharge > 0
+
+
 def test_clssa_fmso_i() -> None:
     data = example("BN-P-WRS/basic")
     data.update(category="clssa_fmso_i", terms_of_sale=["Cash With Acceptance-Balance as Billed"])

@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from loagen.case.history import compare
 from loagen.case.loading import parse_case
 from loagen.case.model import Line
+from loagen.document.assembly import base_date, latest_offer_expiration
+from loagen.document.costs import cost_summary
 from loagen.document.nomenclature import (
     counted_name,
     line_name,
@@ -35,6 +37,7 @@ from loagen.document.wording import (
     reason_phrase,
     spell_date,
     state_description,
+    surcharge_note,
 )
 
 from .conftest import example
@@ -506,3 +509,22 @@ def test_same_decides_as_pydantic_equality() -> None:
         (Decimal("1.0"), Decimal("1")),
     ]:
         assert _same(a, b) == (a == b) == _same(b, a)
+
+
+# -- the administrative charge under the cost summary ------------------------------------------
+
+
+def test_the_surcharge_note_names_the_lines_that_bear_none_and_why() -> None:
+    data = example("BN-D-QAA/basic")
+    data["lines"][5]["scml"] = True
+    chain = (parse_case(data),)
+    costs = cost_summary(
+        chain, base_date=base_date(chain), latest_oed=latest_offer_expiration(chain)
+    )
+    note = surcharge_note(costs)
+    assert note == (
+        "Administrative charge at 3.2% of the Net Estimated Cost of the lines, by the date each "
+        "line was written. Line 006 bears none: the Small Case Management Line bears no "
+        "administrative surcharge."
+    )
+    assert "0.0%" not in note

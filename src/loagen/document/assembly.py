@@ -16,7 +16,15 @@ from typing import Any
 from ..case.history import Changes, compare
 from ..case.loading import CaseFile, load_chain
 from ..case.model import Case
-from .costs import CostSummary, cost_summary, without_schedule
+from ..reference import load_reference
+from .costs import (
+    CostSummary,
+    bpc_indirect_charges,
+    case_implementation_date,
+    cost_summary,
+    cwd_approval,
+    without_schedule,
+)
 from .wording import case_description, document_title, purchaser_reference, state_description
 
 
@@ -24,15 +32,6 @@ def output_stem(case_id: str, kind: str, number: int | None, *, restated: bool) 
     """'BN-D-QAA-basic', 'BN-D-QAA-amendment-1', 'BN-D-QAA-amendment-1-restated'."""
     name = "basic" if kind == "Basic" else f"{kind.lower()}-{number}"
     return f"{case_id}-{name}" + ("-restated" if restated else "")
-
-
-def case_implementation_date(chain: tuple[Case, ...]) -> date | None:
-    """The Basic's implementation date as the newest document of `chain` gives it (None until
-    the case is implemented)."""
-    for case in reversed(chain):
-        if case.document.implementation_date:
-            return case.document.implementation_date
-    return None
 
 
 def latest_offer_expiration(chain: tuple[Case, ...]) -> date | None:
@@ -83,15 +82,14 @@ class LoaDocument:
 
     @property
     def cwd_approval(self) -> date | None:
-        """The date the Basic was approved for offer: `document.cwd_approval_date` of the
-        Basic (or of this document, when the Basic was not written with loagen), else the
-        Basic's offer expiration date, which comes after it."""
-        basic = self.files[0].case.document
-        return (
-            basic.cwd_approval_date
-            or self.case.document.cwd_approval_date
-            or (basic.offer_expiration_date)
-        )
+        """The date the Basic was approved for offer (see `costs.cwd_approval`)."""
+        return cwd_approval(self.chain)
+
+    @property
+    def bpc_indirect_charges(self) -> bool:
+        """A Title 10 BPC case developed from 14 August 2020 (see `costs.bpc_indirect_charges`):
+        indirect charges instead of the administrative surcharge, CAS and accessorials."""
+        return bpc_indirect_charges(self.chain, load_reference())
 
     @property
     def file(self) -> CaseFile:
@@ -130,6 +128,7 @@ class LoaDocument:
 
     @property
     def chain(self) -> tuple[Case, ...]:
+        """The case snapshots of `files`, oldest first."""
         return tuple(f.case for f in self.files)
 
     @property

@@ -38,6 +38,7 @@ its deposit share plus the supply support surcharge, the balance billed as requi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
@@ -154,6 +155,75 @@ def exemption(case: Case, day: date | None, ref: Reference) -> str | None:
                 continue
         return str(row["reason"])
     return None
+
+
+def case_implementation_date(chain: tuple[Case, ...]) -> date | None:
+    """The Basic's implementation date as the newest document of `chain` gives it (None until
+    the case is implemented)."""
+    for case in reversed(chain):
+        if case.document.implementation_date:
+            return case.document.implementation_date
+    return None
+
+
+def cwd_approval(chain: tuple[Case, ...]) -> date | None:
+    """The date the Basic was approved for offer: `document.cwd_approval_date` of the Basic (or
+    of the last document, when the Basic was not written with loagen), else the Basic's offer
+    expiration date, which comes after it."""
+    basic = chain[0].document
+    return (
+        basic.cwd_approval_date
+        or chain[-1].document.cwd_approval_date
+        or (basic.offer_expiration_date)
+    )
+
+
+def bpc_indirect_charges(chain: tuple[Case, ...], ref: Reference) -> bool:
+    """A Title 10 BPC case developed (approved for offer) on or after money.yaml's
+    `bpc_indirect_charges_from` and not implemented before it: its lines bear the Title 10 BPC
+    indirect charges instead of the administrative surcharge, the CAS surcharge and accessorial
+    charges."""
+    case = chain[-1]
+    if case.program != "BPC" or ref.funds_title(case.fund_source) != 10:
+        return False
+    start = ref.money["bpc_indirect_charges_from"]
+    approved = cwd_approval(chain)
+    implemented = case_implementation_date(chain)
+    return (
+        approved is not None
+        and approved >= start
+        and not (implemented is not None and implemented < start)
+    )
+
+
+T10_DEVELOPED = (
+    "a Title 10 BPC case developed on or after 14 August 2020 bears the program's indirect "
+    "charges instead of the administrative surcharge"
+)
+T10_ADDED = (
+    "lines added to a Title 10 BPC case on or after 14 August 2020 carry no administrative "
+    "surcharge (it is funded through the program-wide support LOA)"
+)
+
+
+def t10_exemption(chain: tuple[Case, ...], ref: Reference) -> Callable[[date | None], str | None]:
+    """For the lines of a Title 10 BPC case written on a date, why they bear no administrative
+    surcharge under the interim BPC accounting of 14 August 2020 (None if they do): every line
+    of a case developed from that date (`bpc_indirect_charges`), and the lines written from
+    that date on a case implemented before it (the note INDIRECT-CHARGES-T10-BPC-PRE-2020)."""
+    if bpc_indirect_charges(chain, ref):
+        return lambda day: T10_DEVELOPED
+    case = chain[-1]
+    start = ref.money["bpc_indirect_charges_from"]
+    implemented = case_implementation_date(chain)
+    if (
+        case.program != "BPC"
+        or ref.funds_title(case.fund_source) != 10
+        or implemented is None
+        or implemented >= start
+    ):
+        return lambda day: None
+    return lambda day: T10_ADDED if day is not None and day >= start else None
 
 
 SCML_EXEMPTION = "the Small Case Management Line bears no administrative surcharge"
@@ -399,11 +469,15 @@ def cost_summary(
     rates: dict[date | None, Decimal] = {}  # the rate in force on each date (`rate_on`)
     # and the case's exemption (`case_exemption_on`): lines written on one date share both
     exemptions: dict[date | None, tuple[str | None, bool]] = {}
+    t10 = t10_exemption(chain, ref)
     for ln in case.lines:
         day = dates.get(ln.number)
         for_case = exemptions.get(day)
         if for_case is None:
-            for_case = exemptions[day] = case_exemption_on(case, day, ref)
+            interim = t10(day)
+            for_case = exemptions[day] = (
+                (interim, False) if interim else case_exemption_on(case, day, ref)
+            )
         exempt, waived = line_exemption(case, ln, day, ref, for_case=for_case)
         in_force = rates.get(day)
         if in_force is None:

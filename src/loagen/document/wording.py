@@ -322,12 +322,23 @@ def surcharge_note(costs: CostSummary) -> str:
         return f"No administrative charge: {costs.surcharge_exemption}."
     if not costs.lines:
         return ""
-    rates = sorted({c.surcharge_rate for c in costs.lines})
-    return (
+    charged = [c for c in costs.lines if c.exemption is None]
+    rates = sorted({c.surcharge_rate for c in charged})
+    text = (
         "Administrative charge at "
         + " and ".join(f"{r * 100:.1f}%" for r in rates)
         + " of the Net Estimated Cost of the lines, by the date each line was written."
     )
+    # Lines that bear none (a Small Case Management Line, lines added after a case's surcharge
+    # ended), each reason once with its lines: not a rate of 0.0%.
+    free: dict[str, list[str]] = {}
+    for c in costs.lines:
+        if c.exemption is not None:
+            free.setdefault(c.exemption, []).append(c.number)
+    for reason, numbers in free.items():
+        verb = "bears" if len(numbers) == 1 else "bear"
+        text += f" {line_refs(numbers)} {verb} none: {reason}."
+    return text
 
 
 # -- helpers a note body can call -------------------------------------------------------------

@@ -79,6 +79,14 @@ class Reference:
             return None
         return self._programs.get(_simple(name))
 
+    def funds_title(self, source: Any) -> int:
+        """10 or 22: the Title of a case's BPC funds (`fund_source.title`, else the row of its
+        program in bpc_programs.yaml); 0 when there are none or it is not known."""
+        if source is None:
+            return 0
+        found = self.bpc_program(source.program)
+        return source.title or int((found[1] if found else {}).get("title") or 0)
+
     @cached_property
     def _programs(self) -> dict[str, tuple[str, dict[str, Any]]]:
         out: dict[str, tuple[str, dict[str, Any]]] = {}

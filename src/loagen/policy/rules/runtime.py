@@ -202,10 +202,12 @@ def bpc_program_of(document: LoaDocument) -> BpcProgram:
     source = document.case.fund_source
     if source is None:
         return BpcProgram("", False, 0)
-    found = load_reference().bpc_program(source.program)
+    ref = load_reference()
+    found = ref.bpc_program(source.program)
     name, row = found if found else (source.program, {})
-    title = source.title or int(row.get("title") or 0)
-    return BpcProgram(name, found is not None, title, str(row.get("authority") or ""))
+    return BpcProgram(
+        name, found is not None, ref.funds_title(source), str(row.get("authority") or "")
+    )
 
 
 def _bpc_program(facts: Facts) -> BpcProgram:
@@ -213,20 +215,9 @@ def _bpc_program(facts: Facts) -> BpcProgram:
 
 
 def bpc_indirect_charges(document: LoaDocument) -> bool:
-    """A Title 10 BPC case developed (approved for offer) on or after the date of money.yaml
-    `bpc_indirect_charges_from` and not implemented before it: its lines bear the Title 10 BPC
-    indirect charges instead of the administrative surcharge, the CAS surcharge and accessorial
-    charges."""
-    start = limits()["bpc_indirect_charges_from"]
-    approved = document.cwd_approval
-    implemented = document.implementation_date
-    return (
-        document.is_bpc
-        and bpc_program_of(document).title == 10
-        and approved is not None
-        and approved >= start
-        and not (implemented is not None and implemented < start)
-    )
+    """A Title 10 BPC case developed from money.yaml's `bpc_indirect_charges_from` (see
+    `document.costs.bpc_indirect_charges`)."""
+    return document.bpc_indirect_charges
 
 
 DATA: dict[str, Data] = {
