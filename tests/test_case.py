@@ -241,6 +241,27 @@ def test_yaml_values_read_as_a_writer_means_them(tmp_path: Path) -> None:
         assert parse_case_bytes(path.read_bytes(), path)["nickname"] == word
 
 
+@pytest.mark.parametrize(
+    ("written", "words"),
+    [("2026-02-30", "February 2026 has no day 30"), ("2026-13-11", "2026-13-11")],
+)
+def test_a_date_that_names_no_day_is_refused_at_its_field_quoted_or_not(
+    tmp_path: Path, written: str, words: str
+) -> None:
+    source = yaml.safe_dump(example("BN-B-ZEA/basic"), sort_keys=False)
+    oed = example("BN-B-ZEA/basic")["document"]["offer_expiration_date"]
+    for value in (written, f"'{written}'"):
+        path = tmp_path / "basic.yaml"
+        path.write_text(
+            source.replace(f"offer_expiration_date: '{oed}'", f"offer_expiration_date: {value}")
+        )
+        with pytest.raises(CaseError) as refused:
+            load_case(path)
+        (problem,) = refused.value.problems
+        assert problem.location == "document.offer_expiration_date"
+        assert words in problem.message
+
+
 def test_unreadable_files_are_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(CaseError, match="case file not found"):
         load_case(tmp_path / "missing.json")
