@@ -91,6 +91,31 @@ def test_a_fiscal_year_that_names_no_year_is_refused(written: str) -> None:
     assert "write the fiscal year of the funds as FY26 or FY2026" in problem.message
 
 
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("$1,850,000", Decimal(1850000)),
+        ("$ 12.50", Decimal("12.50")),
+        ("1850000", Decimal(1850000)),
+    ],
+)
+def test_an_amount_may_be_written_with_its_dollar_sign(written: str, read: Decimal) -> None:
+    data = example("BN-D-QAA/basic")
+    data["lines"][0]["unit_cost"] = written
+    assert parse_case(data).lines[0].unit_cost == read
+
+
+def test_a_dollar_sign_is_not_a_quantity_and_a_bad_amount_is_quoted_as_written() -> None:
+    data = example("BN-D-QAA/basic")
+    data["lines"][0]["quantity"] = "$2"
+    data["lines"][1]["unit_cost"] = "$12,50"
+    with pytest.raises(CaseError) as info:
+        parse_case(data)
+    found = {p.location: p.message for p in info.value.problems}
+    assert found["lines[0].quantity"] == "got '$2'; expected a number"
+    assert found["lines[1].unit_cost"].startswith("got '$12,50'; a comma may only group thousands")
+
+
 def test_bare_line_number_is_refused_with_a_hint() -> None:
     data = example("BN-P-WRS/basic")
     data["lines"][0]["number"] = 1

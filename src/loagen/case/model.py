@@ -101,6 +101,20 @@ def _number(value: Any) -> Any:
     return value
 
 
+def _amount(value: Any) -> Any:
+    """An amount as `_number` reads it, written with or without its dollar sign ('$1,850,000',
+    '-$12.50'): amounts are in U.S. dollars."""
+    if isinstance(value, str):
+        text = value.strip()
+        bare = text[1:] if text.startswith("$") else "-" + text[2:] if text.startswith("-$") else ""
+        if bare:
+            try:
+                return _number(bare)
+            except ValueError as exc:
+                raise ValueError(str(exc).replace(quoted(bare), quoted(value), 1)) from None
+    return _number(value)
+
+
 def ungrouped(text: str) -> str:
     """`text` without the commas that group a number's thousands ("1,234.5" gives "1234.5"),
     or as it is when its commas do not (a decimal comma, "12,50", is never read as 1250)."""
@@ -152,7 +166,7 @@ def _quantity_value(value: Decimal) -> Decimal:
 
 Money = Annotated[
     Decimal,
-    BeforeValidator(_number),
+    BeforeValidator(_amount),
     AfterValidator(_money_value),
     WithJsonSchema({"type": "number", "minimum": 0, "maximum": 999999999999.99}),
 ]
