@@ -501,6 +501,12 @@ RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]]
         qaa,
     ),
     (
+        "QC-IA-UNKNOWN",
+        "case_id",
+        edit(qaa, ("case_id", "BN-Z-QAA")),
+        qaa,
+    ),
+    (
         "QC-TOS-DU-COUNTRY",
         "terms_of_sale[0]",
         edit(qaa, ("case_id", "B6-D-QAA")),

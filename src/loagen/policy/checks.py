@@ -982,6 +982,25 @@ def country_unknown(ctx: Context) -> Iterator[Hit]:
         )
 
 
+@rule(
+    "QC-IA-UNKNOWN",
+    "warning",
+    "The Implementing Agency letter is in the reference table (implementing_agencies.yaml)",
+    "Figure C5.F3 (the case identifier and the signature block of page 1)",
+)
+def ia_unknown(ctx: Context) -> Iterator[Hit]:
+    letter = ctx.case.ia_code
+    if letter not in ctx.ref.implementing_agencies:
+        known = ", ".join(sorted(ctx.ref.implementing_agencies))
+        yield Hit(
+            "case_id",
+            f"Implementing Agency letter {letter!r} (the third part of {ctx.case.case_id}) is not "
+            f"in implementing_agencies.yaml ({known}), so the signature block prints {letter!r} "
+            "where the agency's name goes: check the case identifier, or ask policy staff to add "
+            "the agency",
+        )
+
+
 def _country_flag(ctx: Context, flag: str) -> bool | None:
     """The case country's `flag` in countries.yaml: True or False, or None when the table does
     not say (the country is not in it, or leaves the flag empty): unknown, never "no"."""
