@@ -265,10 +265,15 @@ def test_amend_of_amendment_1_is_refused_while_modification_1_follows_it(example
     assert result.exit_code == 3
     assert (
         "modification-1.json (Modification 1) already follows amendment-1.json: the next "
-        "document of the case starts from the newest one (loagen amend "
-    ) in result.output
+        "document of the case starts from the newest one (modification-1.json: loagen amend "
+    ) in " ".join(result.output.split())  # the newest, not the one that follows
     assert "give --branch" in result.output
     assert not (source.parent / "amendment-2.json").exists()
+    # from the Basic, which Amendment 1 follows: the newest document is still Modification 1
+    result = invoke("amend", source.parent / "basic.json")
+    said = " ".join(result.output.split())
+    assert "amendment-1.json (Amendment 1) already follows basic.json" in said
+    assert "the newest one (modification-1.json: loagen amend" in said
 
 
 def test_amend_of_bn_d_qaa_amendment_1_builds_after_the_writer_s_edits(

@@ -626,6 +626,17 @@ def _spell(value: date) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+def _newest_said(folder: Path, kind: str) -> str:
+    """The command that writes the next document after the newest one of the case in `folder`,
+    naming that document when it can be told ('modification-1.yaml: loagen modify ...')."""
+    command = f"loagen {_COMMAND[kind]}"
+    try:
+        newest = newest_document(folder)
+    except ScaffoldError:
+        return f"{command} {folder} finds it"
+    return f"{newest.name}: {command} {newest}, or {command} {folder}"
+
+
 def newest_document(folder: Path) -> Path:
     """The newest document of the case whose case files are in `folder`: the one that no other
     document follows (by `previous`), is not listed as cancelled, and is not restated by another.
@@ -745,7 +756,7 @@ def next_document(
         if after and not branch:
             raise ScaffoldError(
                 f"{other.name} ({_title(doc)}) already follows {path.name}: the next document "
-                f"of the case starts from the newest one (loagen {_COMMAND[kind]} {other}); "
+                f"of the case starts from the newest one ({_newest_said(path.parent, kind)}); "
                 f"if {other.name} was cancelled, give --branch to follow {path.name} all the same",
                 **where,
             )
