@@ -124,6 +124,16 @@ def test_redline_docx_has_tracked_changes(tmp_path: Path, monkeypatch):
     assert "<w:ins " in body and "<w:del " in body
 
 
+def test_a_redline_named_other_than_docx_is_refused_before_anything_is_written(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "redline.pdf"
+    result = CliRunner().invoke(app, ["diff", str(BASIC), str(AMENDMENT), "--output", str(target)])
+    assert result.exit_code == 2
+    assert "name it with .docx (e.g. redline.docx)" in " ".join(result.output.split())
+    assert not target.exists()
+
+
 @needs_redlines
 def test_batch_redline_is_written_beside_a_rebuilt_document_that_changed(tmp_path: Path):
     project = make_project(tmp_path / "project")

@@ -344,6 +344,18 @@ def _print_check_summary(report: list[dict[str, Any]]) -> None:
             )
 
 
+def _docx_name(value: Path | None) -> Path | None:
+    """The redline's file name: a Word document, so its name ends in .docx (a name such as
+    x.pdf would hold a Word document no program opens as what its name says)."""
+    if value is not None and value.suffix.lower() != ".docx":
+        raise typer.BadParameter(
+            f"the redline is a Word document: name it with .docx (e.g. "
+            f"{value.with_suffix('.docx').name}); for a PDF, convert that file",
+            param_hint="--output",
+        )
+    return value
+
+
 @command(rich_help_panel=PANEL)
 def diff(
     old: Annotated[
@@ -361,8 +373,10 @@ def diff(
         typer.Option(
             "--output",
             "-o",
-            help="Also write a DOCX of NEW with tracked changes against OLD.",
+            help="Also write a DOCX of NEW with tracked changes against OLD (a name ending "
+            "in .docx).",
             show_default=False,
+            callback=_docx_name,
         ),
     ] = None,
     as_json: JsonOpt = False,
