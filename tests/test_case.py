@@ -287,6 +287,35 @@ def test_a_date_that_names_no_day_is_refused_at_its_field_quoted_or_not(
         assert words in problem.message
 
 
+@pytest.mark.parametrize(
+    ("edit", "words"),
+    [
+        (
+            lambda s: s.replace("  masl:", "\tmasl:", 1),
+            "a tab character: YAML is indented with spaces",
+        ),
+        (
+            lambda s: s.replace("nickname: ", "nickname: Phase 1: ", 1),
+            "put the whole value in quotes",
+        ),
+        (
+            lambda s: s.replace("nickname: ", "nickname: 'Phase 1", 1),
+            "a quote opened on a line above",
+        ),
+    ],
+)
+def test_yaml_that_does_not_parse_is_said_in_plain_words_with_its_line(
+    tmp_path: Path, edit, words: str
+) -> None:
+    path = tmp_path / "basic.yaml"
+    path.write_text(edit(yaml.safe_dump(example("BN-B-ZEA/basic"), sort_keys=False)))
+    with pytest.raises(CaseError) as refused:
+        load_case(path)
+    error = refused.value
+    assert words in error.message and error.message.startswith("not valid YAML: ")
+    assert error.location.startswith("line ") and error.source_line
+
+
 def test_unreadable_files_are_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(CaseError, match="case file not found"):
         load_case(tmp_path / "missing.json")

@@ -140,6 +140,46 @@ def parse_case(data: Any, *, source: Path | None = None) -> Case:
         ) from None
 
 
+_YAML_PROBLEMS = (
+    (
+        "found character '\\t'",
+        "a tab character: YAML is indented with spaces, never tabs; replace the tab with spaces",
+    ),
+    (
+        "mapping values are not allowed here",
+        "a colon followed by a space inside a value: put the whole value in quotes "
+        '(purpose: "provides for: ...")',
+    ),
+    (
+        "could not find expected ':'",
+        "a line that is neither 'field: value' nor a list item ('- ...'): a colon may be "
+        "missing, or a quote opened on a line above is not closed",
+    ),
+    (
+        "expected <block end>",
+        "the indentation does not match the lines around it (a field lines up with the other "
+        "fields of its object), or a quote opened on a line above is not closed",
+    ),
+    (
+        "found unexpected end of stream",
+        "the file ends inside a quoted value: a quote is not closed",
+    ),
+)
+"""YAML parser messages said in a case writer's words (the parser's own words follow)."""
+
+
+def yaml_error(exc: Exception, path: Path | None, text: str) -> CaseError:
+    """The CaseError for a YAML file that does not parse (PyYAML's or ruamel's error): where,
+    the line as written, and what is wrong in plain words."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    problem = str(getattr(exc, "problem", None) or "it does not parse")
+    said = next((words for found, words in _YAML_PROBLEMS if found in problem), None)
+    message = f"not valid YAML: {said} ({problem})" if said else f"not valid YAML: {problem}"
+    line = _line_at(text, mark.line + 1) if mark else None
+    return CaseError(message, source=path, location=where, source_line=line)
+
+
 def _line_at(text: str, lineno: int) -> str | None:
     lines = text.splitlines()
     return lines[lineno - 1][:200] if 0 < lineno <= len(lines) else None
@@ -355,10 +395,7 @@ def parse_case_bytes(raw: bytes, path: Path) -> dict[str, Any]:
             source_line=_line_at(text, exc.lineno),
         ) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "it does not parse"
-        raise CaseError(f"not valid YAML: {problem}", source=path, location=where) from None
+        raise yaml_error(exc, path, text) from None
     except RecursionError:
         raise CaseError(
             f"the data is nested more than {MAX_DEPTH} levels deep", source=path

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import CaseError
 from ..reading import text_of
-from .loading import parse_case_bytes
+from .loading import parse_case_bytes, yaml_error
 
 YAML_SUFFIXES = (".yaml", ".yml")
 BOM = b"\xef\xbb\xbf"
@@ -102,10 +102,7 @@ def read_round_trip(raw: bytes, path: Path) -> RoundTrip:
     try:
         tree = round_trip_yaml().load(text)
     except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "it does not parse"
-        raise CaseError(f"not valid YAML: {problem}", source=path, location=where) from None
+        raise yaml_error(exc, path, text) from None
     if not hasattr(tree, "ca"):
         raise CaseError("a case file must hold one object with named fields", source=path)
     return RoundTrip(data, tree, guess_indent(text), raw.startswith(BOM))
