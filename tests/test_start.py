@@ -233,6 +233,11 @@ def test_new_refuses_a_case_identifier_of_another_shape(tmp_path: Path) -> None:
     assert not (tmp_path / "b.yaml").exists()
     json_file = invoke("new", "BN-D-QAZ", "-o", tmp_path / "b.json")
     assert json_file.exit_code == 3 and "name it .yaml" in json_file.output
+    both = invoke("new", "B6-B-QAZ", "--program", "BPC", "--funding", "national",
+                  "-o", tmp_path / "b.yaml")  # fmt: skip
+    assert both.exit_code == 3
+    assert "--program BPC with --funding national: BPC cases, and only they" in said(both)
+    assert not (tmp_path / "b.yaml").exists()
 
 
 def test_new_says_when_the_country_code_is_unknown(tmp_path: Path) -> None:

@@ -393,6 +393,12 @@ def new_basic(
                 f"{did_you_mean(term, list(ref.terms_of_sale))}; expected one of "
                 f"{', '.join(ref.terms_of_sale)}"
             )
+    if program is not None and funding is not None and (program == "BPC") != (funding == "bpc"):
+        raise ScaffoldError(
+            f"--program {program} with --funding {funding}: BPC cases, and only they, are funded "
+            "by U.S. appropriations (--funding bpc); FMS cases by the Purchaser (national) or "
+            "Foreign Military Financing (fmf)"
+        )
     country_name = str(country["name"]) if country else f"country code {country_code}"
     bpc = program == "BPC"
     data: dict[str, Any] = {
