@@ -69,7 +69,7 @@ def test_a_csv_table_updates_and_adds_lines_and_the_comments_stay(case: Path, tm
         "4,P1TUG0000PUB,TECHNICAL MANUALS,1,lo,25000,s,3,a,5,12 - 24,Publications\n")  # fmt: skip
     result = invoke("lines", "import", case, table)
     assert result.exit_code == 0, result.output
-    assert "lines 1 added (004); 1 updated (002); the case has 4 lines" in result.output
+    assert "1 added (Line 004), 1 updated (Line 002); the case has 4 lines" in result.output
     lines = lines_of(case)
     assert list(lines) == ["001", "002", "003", "004"]
     assert lines["002"].unit_cost == 412500 and lines["002"].description == "SPARE AND REPAIR PARTS"
@@ -126,7 +126,7 @@ def test_an_xlsx_workbook_with_numbers_dates_and_parts_of_fields(case: Path, tmp
     ])  # fmt: skip
     result = invoke("lines", "import", case, table, "--sheet", "Lines")
     assert result.exit_code == 0, result.output
-    assert "lines 1 added (003a); 1 updated (001)" in result.output
+    assert "1 added (Subline 003a), 1 updated (Line 001)" in result.output
     lines = lines_of(case)
     tug = lines["001"]
     assert tug.major_defense_equipment and tug.items == ["classified"]
@@ -163,7 +163,9 @@ def test_replace_makes_the_lines_those_of_the_table(case: Path, tmp_path) -> Non
         "5,P1TUG0000ENG,SPARE ENGINE,1,EA,900000,P,5,Z,5,18-30,materiel\n")  # fmt: skip
     result = invoke("lines", "import", case, table, "--replace")
     assert result.exit_code == 0, result.output
-    assert "1 added (005); 1 updated (003); 2 removed (001, 002)" in result.output
+    assert (
+        "1 added (Line 005), 1 updated (Line 003), 2 removed (Lines 001 and 002)" in result.output
+    )
     lines = lines_of(case)
     assert list(lines) == ["003", "005"]
     assert lines["003"].training is None  # replaced: only what the table gives
@@ -184,7 +186,7 @@ def test_a_new_case_takes_its_lines_from_a_table_and_builds(tmp_path: Path) -> N
         "2,P1TUG0000SPR,SPARE PARTS,1,LO,380000,P,5,Z,5,18-42,materiel\n")  # fmt: skip
     kept = invoke("lines", "import", path, table)  # without --replace: the example line 001
     assert kept.exit_code == 0, kept.output
-    assert "1 added (002); 1 updated (001)" in kept.output
+    assert "1 added (Line 002), 1 updated (Line 001)" in kept.output
     replaced = invoke("lines", "import", path, table, "--replace")
     assert replaced.exit_code == 0, replaced.output
     assert "FILL IN" not in str(yaml.safe_load(path.read_text())["lines"])
@@ -252,8 +254,8 @@ def test_a_total_column_is_checked(case: Path, tmp_path) -> None:
     result = invoke("lines", "import", case, table)
     assert result.exit_code == 3
     assert (
-        "row 3, column 'Total' (M): the total 1,900,000 is not quantity x unit cost "
-        "(1,800,000)" in result.output
+        "row 3, column 'Total' (M): the total $1,900,000 is not the quantity times the unit "
+        "cost ($1,800,000)" in " ".join(result.output.split())
     )
     assert "row 2" not in result.output
 

@@ -528,3 +528,10 @@ def test_the_surcharge_note_names_the_lines_that_bear_none_and_why() -> None:
         "administrative surcharge."
     )
     assert "0.0%" not in note
+
+
+def test_a_decrease_reads_with_its_sign_before_the_dollar() -> None:
+    assert money(Decimal(-3250000)) == "-$3,250,000"
+    assert money(Decimal("-12.5")) == "-$12.50"
+    assert money(Decimal("-0.004")) == "$0.00"  # rounds to nothing: no sign
+    assert money(Decimal("-0.4"), cents=False) == "$0"

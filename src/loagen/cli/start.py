@@ -253,7 +253,12 @@ app.add_typer(lines_app, name="lines", rich_help_panel=PANEL)
 
 
 def _numbers(numbers: list[str]) -> str:
-    return ", ".join(numbers[:12]) + (f" and {len(numbers) - 12} more" if len(numbers) > 12 else "")
+    """'Lines 005-007', or the first twelve and how many more."""
+    from ..document.wording import line_refs  # here: `loagen --help` imports no document code
+
+    if len(numbers) > 12:
+        return f"{line_refs(numbers[:12])} and {len(numbers) - 12} more"
+    return line_refs(numbers)
 
 
 def lines_import(
@@ -312,14 +317,14 @@ def lines_import(
         parts.append(f"{len(report.removed)} removed ({_numbers(report.removed)})")
     if report.unchanged:
         parts.append(f"{len(report.unchanged)} unchanged")
-    summary = "; ".join(parts) or "no lines in the table"
+    summary = ", ".join(parts) or "no lines in the table"
     if report.written:
         out.print(
-            f"imported {escape(table.name)} into {escape(_shown(case_file))}: lines {summary}; "
+            f"imported {escape(table.name)} into {escape(_shown(case_file))}: {summary}; "
             f"the case has {report.total_lines} line{'s' if report.total_lines != 1 else ''}"
         )
     else:
-        out.print(f"{escape(_shown(case_file))} is unchanged: lines {summary}")
+        out.print(f"{escape(_shown(case_file))} is unchanged: {summary}")
     if report.to_fill:
         err.print(
             f"[yellow]note:[/] {len(report.to_fill)} line value(s) still to fill in (FILL IN): "

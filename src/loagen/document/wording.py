@@ -52,15 +52,16 @@ _DOLLAR = Decimal(1)
 
 
 def money(value: Decimal | int, *, cents: bool | None = None) -> str:
-    """$1,234,567 (cents shown only when the amount has them, unless `cents` says)."""
+    """$1,234,567, and -$3,250,000 for a decrease (cents shown only when the amount has them,
+    unless `cents` says)."""
     if type(value) is not Decimal:  # (a Decimal is taken as it is: some 70 amounts a document)
         value = Decimal(value)
     show_cents = cents if cents is not None else value != value.to_integral_value()
     if show_cents:
         q = value.quantize(_CENT, rounding=ROUND_HALF_UP)
-        return f"${q:,.2f}"
+        return f"-${-q:,.2f}" if q < 0 else f"${abs(q):,.2f}"  # (abs: no "$-0.00")
     q = value.quantize(_DOLLAR, rounding=ROUND_HALF_UP)
-    return f"${q:,.0f}"
+    return f"-${-q:,.0f}" if q < 0 else f"${abs(q):,.0f}"
 
 
 def quantity(value: Decimal) -> str:

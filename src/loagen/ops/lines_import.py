@@ -35,6 +35,7 @@ from ..case.loading import parse_case, read_case_data
 from ..case.model import LINE_NUMBER, Line
 from ..case.placeholders import find_placeholders, model_in, without_placeholders
 from ..case.tables import Table, column_letter, read_column_map, read_table
+from ..document.wording import money
 from ..errors import CaseError, Problem, did_you_mean, quoted
 from ..output.case_files import save_case_file
 
@@ -615,8 +616,8 @@ def import_lines(
         if Decimal(str(stated)) != computed:
             problems.append(Problem(
                 table_path, f"row {row_number}, column {column.name}",
-                f"the total {stated:,} is not quantity x unit cost ({computed:,}); correct "
-                "the row",
+                f"the total {money(Decimal(str(stated)))} is not the quantity times the unit "
+                f"cost ({money(computed)}); correct the row",
             ))  # fmt: skip
 
     # Validate the case as it would be, and say each problem where the table has it.
