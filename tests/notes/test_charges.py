@@ -233,7 +233,7 @@ def test_cas_basic_states_the_rates_for_procurement_lines(tmp_path: Path) -> Non
     assert printed(text, CAS)
     note = body(text, CAS)
     assert "included for Lines 001-003: 0.65% for contract administration" in note
-    assert "0.2% for contract audit" in note and "Source of Supply X" in note
+    assert "0.2% for contract audit" in note and "Source Code X" in note
     assert "Overseas CAS is also charged" in note
     waived = note.split("waived under DSCA I-25/001234 of 10 January 2025:")[1]
     assert [part.strip() for part in waived.split("\u2022")] == [
