@@ -595,3 +595,40 @@ def test_the_lines_a_rule_names_are_in_document_order_deleted_lines_last():
     assert _numbers([*reversed(lines), lines[0]], names) == tuple(order)
     assert _numbers([deleted, *reversed(lines)], names) == (*order, "099")
     assert _numbers([lines[-1], deleted, lines[0]], names) == (order[0], order[-1], "099")
+
+
+# -- a rule or a text that cannot be worked out on a document, said in words -------------------------
+
+
+@pytest.mark.parametrize(
+    "rule, words",
+    [
+        ("costs.transportation / 0 > 1", "division by zero"),  # DivisionByZero or 0/0
+        ("costs.transportation // 0 > 1", "division by zero"),
+        ("lines[3].quantity > 1", "this document has no 4th line ([3]): it has 1 line"),
+        ("case.lines[5].quantity > 1", "this document has no 6th line ([5]): it has 1 line"),
+        ('case.fund_source.program == "x"', "there is no program: the value that would hold"),
+    ],
+)
+def test_a_rule_that_fails_on_a_document_says_why_in_words(rule, words):
+    with pytest.raises(RuleError) as info:
+        run(rule, example("BN-D-TBO/basic"))  # a Basic of one line, with no transportation cost
+    message = str(info.value)
+    assert words in message
+    assert "<class" not in message and "StrictUndefined" not in message and "jinja2" not in message
+
+
+def test_a_note_text_that_cannot_be_filled_says_why_in_words():
+    from jinja2.exceptions import UndefinedError
+
+    from loagen.policy.rules import compile_body, failure_words
+    from loagen.policy.rules.sandbox import LOOP_GUARD, loop_guard
+
+    names = {**rule_names(document(example("BN-D-TBO/basic"))), LOOP_GUARD: loop_guard()}
+    body = compile_body("{{ lines[3].quantity }} items", level="case")
+    with pytest.raises(UndefinedError) as info:
+        body.render(names)
+    assert failure_words(info.value) == "this document has no 4th line ([3]): it has 1 line"
+    with pytest.raises(ArithmeticError) as divided:
+        compile_body("{{ lines[0].unit_cost / 0 }}", level="case").render(names)
+    assert failure_words(divided.value) == "division by zero"

@@ -506,6 +506,27 @@ def test_a_note_that_would_not_load_cannot_be_saved(client: TestClient, project:
     assert note.read_text() == before
 
 
+def test_a_rule_that_fails_on_documents_says_why_in_words(client: TestClient) -> None:
+    fields = form_fields(client.get("/notes/RAPS").text, "note-form")
+    for rule, words in (("costs.transportation / 0 > 1", "division by zero"),
+                        ("lines[3].quantity > 1", "this document has no 4th line")):  # fmt: skip
+        shown = post(client, "/notes/RAPS",
+                     [*_replace(fields, "rule", rule), ("_action", "impact")]).text  # fmt: skip
+        impact = shown[shown.index('id="impact"') :]
+        assert words in impact, rule
+        assert "&lt;class" not in impact and "StrictUndefined" not in impact, rule
+        # the heading says first that it cannot be saved, and on how many documents
+        heading = re.search(r"<h3>It cannot be saved: the edited note cannot be worked out on "
+                            r"(\d+) of (\d+) documents?</h3>", impact)  # fmt: skip
+        assert heading, rule
+        assert impact.index("It cannot be saved") < impact.index("</h3>")
+        assert " of 11 documents change" not in impact  # not "0 of 11 change" above it
+        broken, total = int(heading.group(1)), int(heading.group(2))
+        if broken < total:
+            assert f"On the other {total - broken} document" in impact
+        assert 'value="save"' not in shown
+
+
 def test_a_new_version_of_a_note_takes_effect_on_its_date(
     client: TestClient, project: Project
 ) -> None:

@@ -44,6 +44,7 @@ from .rules import (
     decide,
     document_names,
     explain,
+    failure_words,
     loop_guard,
 )
 
@@ -526,7 +527,8 @@ def _fill(
         except Exception as exc:  # a placeholder that cannot be filled for this case
             where = f" for {about[0].number}" if per_line and about else ""
             raise NoteError(
-                f"cannot fill the placeholders of note {note.id}{where} on {document.path}: {exc}",
+                f"cannot fill the placeholders of note {note.id}{where} on {document.path}: "
+                f"{failure_words(exc)}",
                 source=note.path,
             ) from exc
         numbers = (about[0].number,) if per_line else tuple(ln.number for ln in about)

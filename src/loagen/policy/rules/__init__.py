@@ -48,6 +48,7 @@ from .compiler import (
     environment,
     escape_markdown,
     explain,
+    failure_words,
     plain,
 )
 from .runtime import DATA, HELPERS, LineSet, document_names
@@ -56,5 +57,5 @@ from .sandbox import LOOP_GUARD, LimitError, loop_guard, render_bounded
 __all__ = [
     "DATA", "HELPERS", "LOOP_GUARD", "Body", "LimitError", "LineSet", "Outcome", "Rule", "Term",
     "compile_body", "compile_rule", "decide", "document_names", "environment",
-    "escape_markdown", "explain", "loop_guard", "plain", "render_bounded",
+    "escape_markdown", "explain", "failure_words", "loop_guard", "plain", "render_bounded",
 ]  # fmt: skip

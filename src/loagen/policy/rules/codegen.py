@@ -33,14 +33,57 @@ from jinja2 import StrictUndefined, nodes
 from jinja2.runtime import Undefined
 
 from ...case.model import Line
+from .runtime import LineSet
 from .sandbox import LOOP_GUARD, LimitError, bounded
 from .shapes import FIXED_ATTRIBUTES, allowed_attributes
 
 # -- the guards ----------------------------------------------------------------------------------
 
 
+class Missing(StrictUndefined):
+    """A value a rule or a note's text reads that this document does not have. Used (compared,
+    printed, counted), it raises `UndefinedError` saying in words what is missing: "this
+    document has no 4th line (lines[3]): it has 3 lines", not Jinja's "'StrictUndefined
+    object' has no attribute 'quantity'"."""
+
+    __slots__ = ()
+
+    @property
+    def _undefined_message(self) -> str:
+        hint, obj, name = self._undefined_hint, self._undefined_obj, self._undefined_name
+        if hint:
+            return hint
+        if isinstance(name, int) and isinstance(obj, (list, tuple)):
+            if isinstance(obj, LineSet) or (obj and all(isinstance(x, Line) for x in obj)):
+                return (
+                    f"this document has no {_ordinal(name)} line ([{name}]): it has "
+                    f"{_count(len(obj), 'line')}"
+                )
+            return f"there is no {_ordinal(name)} item ([{name}]): the list has {_count(len(obj), 'item')}"
+        if isinstance(name, int) and isinstance(obj, str):
+            return f"the text has no {_ordinal(name)} character ([{name}])"
+        if obj is None:
+            return f"there is no {name}: the value that would hold it is not given on this document"
+        return f"there is no value {name!s} here"
+
+
+def _ordinal(index: int) -> str:
+    """The place an index names, counting from one: 0 -> '1st', 3 -> '4th', -1 -> 'last'."""
+    if index < 0:
+        return "last" if index == -1 else f"{_ordinal(-index - 1)}-last"
+    n = index + 1
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _count(n: int, word: str) -> str:
+    return f"{'no' if n == 0 else n} {word}{'' if n == 1 else 's'}"
+
+
 def _undefined(obj: Any, name: Any, hint: str | None = None) -> Undefined:
-    return StrictUndefined(hint=hint, obj=obj, name=name)
+    if isinstance(obj, Undefined):
+        return obj  # the first value missing is the one to name, not what was read from it
+    return Missing(hint=hint, obj=obj, name=name)
 
 
 _ALLOWED: dict[type, frozenset[str]] = {}
@@ -140,11 +183,13 @@ def guards(environment: Any) -> dict[str, Any]:
         "_ga": _ga, "_gi": _gi, "_mul": _mul, "_add": _add, "_cat": _cat,
         "_filter": lambda name, value, args, kwargs: environment.call_filter(name, value, args, kwargs),
         "_test": lambda name, value, args: environment.call_test(name, value, args),
-        "_undef": lambda: _undefined(None, "else"), "_slice": slice, "_str": str,
+        "_undef": lambda: _undefined(None, "else", _NO_ELSE), "_slice": slice, "_str": str,
         "_list": list, "_len": len, "_enumerate": enumerate, "_Loop": _Loop,
         "_LimitError": LimitError, "_type": type, "_TypeError": TypeError, **_TYPED_GUARDS,
     }  # fmt: skip
 
+
+_NO_ELSE = "an `… if …` without `else` has no value when its condition is false"
 
 # -- expressions ------------------------------------------------------------------------------------
 

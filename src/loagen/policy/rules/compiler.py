@@ -17,7 +17,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date as Date
-from decimal import Decimal
+from decimal import (
+    Decimal,
+    DivisionByZero,
+    DivisionUndefined,
+    InvalidOperation,
+    Overflow,
+)
 from functools import cache
 from operator import attrgetter
 from pathlib import Path
@@ -396,9 +402,28 @@ def plain(value: Any) -> Any:
     return str(value)
 
 
+def failure_words(exc: BaseException) -> str:
+    """Why a rule or a note's text could not be worked out on a document, in words: "division
+    by zero" rather than "[<class 'decimal.DivisionByZero'>]" (what `decimal` raises for it). A
+    value the document does not have says so itself (`codegen.Missing`)."""
+    # (the C `decimal` raises a signal with the list of the conditions met as its argument:
+    # 0 / 0 raises InvalidOperation([DivisionUndefined]))
+    signals = exc.args[0] if exc.args and isinstance(exc.args[0], list) else []
+    kinds = (type(exc), *(s for s in signals if isinstance(s, type)))
+    if any(issubclass(k, (ZeroDivisionError, DivisionByZero, DivisionUndefined)) for k in kinds):
+        return "division by zero"
+    if any(issubclass(k, Overflow) for k in kinds):
+        return "a number too large to work with"
+    if isinstance(exc, InvalidOperation):
+        return "a calculation with no result (such as the remainder of a division by zero)"
+    if isinstance(exc, TypeError) and "not supported between instances of" in str(exc):
+        return f"these values cannot be compared or combined ({exc})"
+    return str(exc) or type(exc).__name__
+
+
 def _failed(leaf: Leaf, rule: Rule, exc: Exception) -> RuleError:
     return RuleError(
-        f"rule failed on this case at {leaf.text}: {exc}",
+        f"rule failed on this case at {leaf.text}: {failure_words(exc)}",
         source=rule.source,
         location=f"line {rule.line}",
         source_line=rule.text,
