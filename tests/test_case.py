@@ -258,7 +258,7 @@ def test_yaml_values_read_as_a_writer_means_them(tmp_path: Path) -> None:
     path = tmp_path / "basic.yaml"
     with pytest.raises(CaseError) as refused:
         load_case(path)
-    assert "unit_cost: got '0o17'" in str(refused.value)
+    assert "line 30, lines[0].unit_cost (Line 001): got '0o17'" in str(refused.value)
     data = yaml.safe_load(source)
     for word in ("yes", "No", "on", "OFF"):
         text = source.replace(f"nickname: {data['nickname']}", f"nickname: {word}", 1)

@@ -303,11 +303,12 @@ def test_placeholders_are_named_with_their_lines_and_other_problems_too(tmp_path
     )
     # A bare FILL IN asks for what the case model says the field is.
     assert said[1] == (
-        f"{path}: line {cost}, lines[1].unit_cost: fill in U.S. dollars; line total = quantity x "
+        f"{path}: line {cost}, lines[1].unit_cost (Line 002): fill in U.S. dollars; line total = "
+        "quantity x "
         "unit cost"
     )
-    assert said[2].endswith("lines[2].source_code: 'Q' is not a known Source Code; expected one "
-                            "of E, F, P, R, S, X")  # fmt: skip
+    assert said[2].endswith("lines[2].source_code (Line 003): 'Q' is not a known Source Code; "
+                            "expected one of E, F, P, R, S, X")  # fmt: skip
     assert len(said) == 3  # no "expected a date" for the placeholder itself
 
 

@@ -24,7 +24,8 @@ from .projects import make_project
 runner = CliRunner()
 
 REPORTED = re.compile(
-    r"^\s+(?P<file>\S+): line (?P<line>\d+), (?P<field>\S+): fill in (?P<what>.+)$"
+    r"^\s+(?P<file>\S+): line (?P<line>\d+), (?P<field>\S+)(?: \(Line \w+\))?: "
+    r"fill in (?P<what>.+)$"
 )
 
 
@@ -118,7 +119,8 @@ def test_new_basic_names_each_value_to_fill_then_builds(tmp_path: Path) -> None:
     assert set(to_fill(failed.output)) == set(BASIC_VALUES)
     # Each names the file, the line, the field and what to give.
     assert re.search(
-        rf"{re.escape(str(path))}: line \d+, lines\[0\]\.unit_cost: fill in the unit cost in "
+        rf"{re.escape(str(path))}: line \d+, lines\[0\]\.unit_cost \(Line 001\): fill in the unit "
+        r"cost in "
         r"U\.S\. dollars",
         failed.output,
     )

@@ -51,19 +51,30 @@ class Problem:
     source: Path | None
     location: str
     message: str
+    line: int | None = None
+    """The line of the file the value is written on, when known (a YAML case file)."""
+    label: str = ""
+    """What `location` names in a reader's words, when it says more: 'Line 002' for
+    `lines[1]...` (the JSON path counts from 0, a writer reads line numbers)."""
 
-    def to_dict(self) -> dict[str, str | None]:
-        """{file, path, message}: the problem as JSON data."""
-        return {
+    def to_dict(self) -> dict[str, str | int | None]:
+        """{file, path, message} (and `line` when known): the problem as JSON data."""
+        out: dict[str, str | int | None] = {
             "file": str(self.source) if self.source else None,
             "path": self.location,
             "message": self.message,
         }
+        if self.line is not None:
+            out["line"] = self.line
+        return out
 
     def __str__(self) -> str:
         where = str(self.source) if self.source else ""
-        if self.location:
-            where = f"{where}: {self.location}" if where else self.location
+        location = f"{self.location} ({self.label})" if self.label else self.location
+        if self.line is not None:
+            location = f"line {self.line}, {location}"
+        if location:
+            where = f"{where}: {location}" if where else location
         return f"{where}: {self.message}" if where else self.message
 
 

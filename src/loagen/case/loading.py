@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from ..errors import CaseError, HistoryError, Problem, did_you_mean, quoted
 from ..reading import read_limited, text_of
 from .model import Case, HugeNumber
-from .placeholders import PLACEHOLDER_BYTES, unfilled, unfilled_error
+from .placeholders import PLACEHOLDER_BYTES, located, unfilled, unfilled_error
 
 
 @dataclass(frozen=True)
@@ -460,9 +460,10 @@ def load_case(path: Path, raw: bytes | None = None, *, sha256: str | None = None
     try:
         case = parse_case(data, source=path)
     except CaseError as exc:
+        problems = located(exc.problems, data, raw, path)
         if blanks:
-            raise unfilled_error(path, blanks, data, exc.problems) from None
-        raise
+            raise unfilled_error(path, blanks, data, problems) from None
+        raise CaseError(exc.message, source=path, problems=problems) from None
     if blanks:
         raise unfilled_error(path, blanks, data)
     digest = sha256 if sha256 is not None else hashlib.sha256(raw).hexdigest()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import typing
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +78,8 @@ def placeholder_locations(data: Any) -> list[str]:
 
 
 def _yaml_lines(text: str) -> dict[Location, int]:
-    """Line number of each scalar value of a YAML text, by location."""
+    """Line number of each value of a YAML text, by location (of an object or a list: the
+    line it starts on)."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)  # noqa: S506 (a safe loader)
     except yaml.YAMLError:
@@ -86,14 +88,13 @@ def _yaml_lines(text: str) -> dict[Location, int]:
     stack: list[tuple[Location, Any]] = [((), root)]
     while stack:
         loc, node = stack.pop()
+        lines[loc] = node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 if isinstance(key, yaml.ScalarNode):
                     stack.append((loc + (key.value,), value))
         elif isinstance(node, yaml.SequenceNode):
             stack.extend((loc + (i,), item) for i, item in enumerate(node.value))
-        elif isinstance(node, yaml.ScalarNode):
-            lines[loc] = node.start_mark.line + 1
     return lines
 
 
@@ -114,6 +115,38 @@ def placeholder_lines(raw: bytes, path: Path, data: Any) -> dict[Location, int]:
     if len(starts) != len(found):
         return {}
     return {loc: text.count("\n", 0, at) + 1 for loc, at in zip(found, starts, strict=True)}
+
+
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def located(
+    problems: tuple[Problem, ...], data: Any, raw: bytes, path: Path
+) -> tuple[Problem, ...]:
+    """`problems` of a case file with where a writer finds each: the line of a YAML file the
+    value is on (of the object that lacks a field), and the line item a `lines[i]` path names
+    ('Line 002': the path counts from 0)."""
+    yaml_file = raw and path.suffix.lower() in (".yaml", ".yml")
+    lines = _yaml_lines(text_of(raw)) if yaml_file else {}
+    out = []
+    for problem in problems:
+        loc: Location = tuple(
+            name if name else int(index) for name, index in _PATH_PART.findall(problem.location)
+        )
+        line = problem.line
+        for end in range(len(loc), 0, -1):  # the value, or the nearest object that holds it
+            if line is not None:
+                break
+            line = lines.get(loc[:end])
+        label = ""
+        if loc[:1] == ("lines",) and len(loc) > 1 and isinstance(loc[1], int):
+            items = data.get("lines") if isinstance(data, dict) else None
+            item = items[loc[1]] if isinstance(items, list) and loc[1] < len(items) else None
+            number = item.get("number") if isinstance(item, dict) else None
+            if isinstance(number, str) and number.strip():
+                label = f"Line {number.strip()}"
+        out.append(replace(problem, line=line, label=label) if line or label else problem)
+    return tuple(out)
 
 
 def model_in(annotation: Any) -> type[BaseModel] | None:
@@ -142,10 +175,6 @@ def field_doc(loc: Location) -> str:
     return doc
 
 
-def _where(loc: Location, line: int | None) -> str:
-    return f"line {line}, {dotted(loc)}" if line else dotted(loc)
-
-
 def unfilled(data: Any, raw: bytes, path: Path) -> tuple[Problem, ...]:
     """One problem for each placeholder of a case file: its line, its field, what to give."""
     found = list(find_placeholders(data))
@@ -155,8 +184,8 @@ def unfilled(data: Any, raw: bytes, path: Path) -> tuple[Problem, ...]:
     problems = []
     for loc, value in found:
         what = hint_of(value) or field_doc(loc).rstrip(".") or "the value this field takes"
-        problems.append(Problem(path, _where(loc, lines.get(loc)), f"fill in {what}"))
-    return tuple(problems)
+        problems.append(Problem(path, dotted(loc), f"fill in {what}", line=lines.get(loc)))
+    return located(tuple(problems), data, raw, path)
 
 
 def _under(location: str, blanks: set[str]) -> bool:
