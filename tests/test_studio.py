@@ -219,6 +219,89 @@ def test_a_post_without_its_csrf_token_is_refused(client: TestClient, project: P
     assert (project.build_dir / "BN-D-QAA-amendment-1.docx").is_file()
 
 
+def test_a_refused_post_is_a_studio_page_that_says_what_to_do(client: TestClient) -> None:
+    answer = client.post(f"/rebuild/{QAA}", data={"csrf": "0" * 64})
+    assert answer.status_code == 403
+    assert answer.headers["content-type"].startswith("text/html")
+    page = answer.text
+    assert "<h1>This page is out of date</h1>" in page
+    assert "Nothing was saved or changed" in page and "the studio was restarted" in page
+    assert "What you typed is still in that page" in page
+    assert re.search(r'<a href="/cases" class="back-link" data-back>', page)  # history.back()
+    assert 'src="/static/studio.js"' in page and "<script>" not in page
+    assert "unsafe-inline" not in answer.headers["content-security-policy"]
+
+
+def test_the_pages_of_a_studio_stay_valid_after_it_is_restarted(
+    client: TestClient, project: Project
+) -> None:
+    token = _csrf(client.get(f"/doc/{QAA}").text)
+    again = TestClient(create_app(project, hosts=["testserver"]), follow_redirects=False)
+    again.cookies = client.cookies  # the same browser, its page opened before the restart
+    assert again.post(f"/rebuild/{QAA}", data={"csrf": token}).status_code == 303
+    folder = project.root / ".loagen"
+    kept = folder / "studio-secret"
+    assert kept.stat().st_mode & 0o777 == 0o600 and len(kept.read_text()) == 64
+    assert (folder / ".gitignore").read_text().splitlines()[-1] == "*"  # never committed
+    # another project's studio does not take this one's pages
+    other = make_project(project.root.parent / "other")
+    elsewhere = TestClient(create_app(other, hosts=["testserver"]), follow_redirects=False)
+    elsewhere.cookies = client.cookies
+    assert elsewhere.post("/batch", data={"csrf": token}).status_code == 403
+
+
+def test_a_kept_secret_that_others_could_read_or_that_is_a_link_is_not_used(
+    project: Project, tmp_path: Path
+) -> None:
+    from loagen.studio.security import Secrets
+
+    folder = project.root / ".loagen"
+    folder.mkdir()
+    kept = folder / "studio-secret"
+    known = "ab" * 32
+    kept.write_text(known)
+    kept.chmod(0o644)  # readable by others: replaced by a new one
+    key = Secrets.kept_in(project.root).key
+    assert key != bytes.fromhex(known)
+    assert kept.read_text() == key.hex() and kept.stat().st_mode & 0o777 == 0o600
+    assert Secrets.kept_in(project.root).key == key  # kept from then on
+    kept.unlink()
+    outside = tmp_path / "planted"
+    outside.write_text(known)
+    outside.chmod(0o600)
+    kept.symlink_to(outside)  # a link is never followed, nor written through
+    key = Secrets.kept_in(project.root).key
+    assert key != bytes.fromhex(known) and outside.read_text() == known
+    assert not kept.is_symlink() and kept.read_text() == key.hex()
+    folder.chmod(0o777)  # a folder others may write in: a secret for this run only
+    try:
+        first, second = Secrets.kept_in(project.root).key, Secrets.kept_in(project.root).key
+        assert first != second and kept.read_text() == key.hex()
+    finally:
+        folder.chmod(0o700)
+
+
+def test_an_uploads_token_is_a_form_field_never_in_the_url(
+    client: TestClient, project: Project
+) -> None:
+    for url in ("/templates", f"/edit/{QAA}"):
+        page = client.get(url).text
+        assert not re.search(r'(action|href)="[^"]*csrf', page), url
+    token = _csrf(client.get("/templates").text)
+    edited = (project.templates / "basic.docx").read_bytes()
+    upload = {"file": ("basic.docx", edited, "application/octet-stream")}
+    assert (
+        client.post(f"/templates/basic.docx/upload?csrf={token}", files=upload).status_code == 403
+    )
+    assert client.post("/templates/basic.docx/upload", data={"csrf": "1" * 64},
+                       files=upload).status_code == 403  # fmt: skip
+    sent = client.post("/templates/basic.docx/upload", data={"csrf": token}, files=upload)
+    assert sent.status_code == 200, sent.text[:2000]
+    # a file part named csrf is not a token
+    fake = {**upload, "csrf": ("csrf", token.encode(), "text/plain")}
+    assert client.post("/templates/basic.docx/upload", files=fake).status_code == 403
+
+
 def test_a_host_that_is_not_the_studio_is_refused(client: TestClient) -> None:
     assert client.get("/cases", headers={"host": "evil.example"}).status_code == 400
 
@@ -251,7 +334,8 @@ def test_an_upload_too_large_is_refused(client: TestClient, project: Project) ->
     before = (project.templates / "basic.docx").read_bytes()
     big = b"x" * (21 * 1024 * 1024)
     answer = client.post(
-        f"/templates/basic.docx/upload?csrf={token}",
+        "/templates/basic.docx/upload",
+        data={"csrf": token},
         files={"file": ("basic.docx", big, "application/octet-stream")},
     )
     assert answer.status_code == 413
@@ -582,7 +666,8 @@ def test_a_template_with_a_broken_tag_is_refused_naming_the_paragraph(
     )
     token = _csrf(client.get("/templates").text)
     answer = client.post(
-        f"/templates/basic.docx/upload?csrf={token}",
+        "/templates/basic.docx/upload",
+        data={"csrf": token},
         files={"file": ("basic-edited.docx", broken, "application/octet-stream")},
     )
     assert answer.status_code == 422
@@ -602,7 +687,8 @@ def test_a_good_template_shows_its_changes_then_replaces(
     )
     token = _csrf(client.get("/templates").text)
     answer = client.post(
-        f"/templates/basic.docx/upload?csrf={token}",
+        "/templates/basic.docx/upload",
+        data={"csrf": token},
         files={"file": ("basic.docx", edited, "application/octet-stream")},
     )
     assert answer.status_code == 200, answer.text[:3000]

@@ -53,13 +53,11 @@ def project(tmp_path: Path) -> Path:
     return root
 
 
-@pytest.fixture
-def studio(project: Path) -> Iterator[str]:
-    """`loagen studio` on a free port, serving `project`; its base URL."""
-    port = _free_port()
+def _serve(project: Path, port: int) -> subprocess.Popen:
+    """`loagen studio` on `port`, serving `project`, once it answers."""
     env = {**os.environ, "LOAGEN_PROJECT": str(project)}
     log = project.parent / "studio.log"
-    with open(log, "wb") as out:
+    with open(log, "ab") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "loagen", "studio", "--no-browser", "--port", str(port)],
             cwd=project, env=env, stdout=out, stderr=subprocess.STDOUT,
@@ -69,7 +67,7 @@ def studio(project: Path) -> Iterator[str]:
     while True:
         try:
             urllib.request.urlopen(base + "/help", timeout=1).read()
-            break
+            return process
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
                 output = log.read_text(errors="replace")
@@ -77,13 +75,30 @@ def studio(project: Path) -> Iterator[str]:
                 process.wait()
                 pytest.fail(f"the studio did not start:\n{output}")
             time.sleep(0.1)
-    yield base
+
+
+def _stop(process: subprocess.Popen) -> None:
     process.send_signal(signal.SIGINT)
     try:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+@pytest.fixture
+def served(project: Path) -> Iterator[list]:
+    """The studio's process (restartable: replace it in the list) and its base URL."""
+    port = _free_port()
+    running = [_serve(project, port), f"http://127.0.0.1:{port}", port]
+    yield running
+    _stop(running[0])
+
+
+@pytest.fixture
+def studio(served: list) -> str:
+    """`loagen studio` on a free port, serving `project`; its base URL."""
+    return served[1]
 
 
 @pytest.fixture(scope="module")
@@ -354,10 +369,51 @@ def test_a_post_without_its_csrf_token_is_refused(studio: str, page, project: Pa
     assert status == 403
     page.evaluate("document.querySelectorAll('input[name=csrf]').forEach(e => e.remove())")
     page.get_by_role("button", name="Rebuild").click()
-    expect(page.locator("body")).to_contain_text(
-        "Refused: this request did not come from a studio page"
-    )
+    expect(page.get_by_role("heading", name="This page is out of date")).to_be_visible()
     assert not (project / "build" / "BN-D-QAA-amendment-1.docx").exists()
+
+
+def test_a_page_opened_before_a_restart_still_saves(served: list, page, project: Path) -> None:  # noqa: ANN001
+    base = served[1]
+    page.goto(f"{base}/edit/{QAA}")
+    page.wait_for_load_state("networkidle")  # (its icon too, before the studio stops)
+    _stop(served[0])
+    served[0] = _serve(project, served[2])  # restarted: the secret kept in .loagen/ is the same
+    page.locator("#f-nickname").fill("C-130J Aircraft (after a restart)")
+    expect(page.locator("#live-status")).to_have_text(re.compile("problem|finding|No problems"))
+    page.get_by_role("button", name="Save and rebuild").click()
+    expect(page.locator(".flash-ok")).to_contain_text("Saved.")
+    assert (
+        json.loads((project / QAA).read_text())["nickname"] == "C-130J Aircraft (after a restart)"
+    )
+
+
+def test_a_page_the_studio_no_longer_accepts_says_so_and_nothing_typed_is_lost(
+    served: list, page, shots: Path, project: Path
+) -> None:  # noqa: ANN001
+    base = served[1]
+    page.goto(f"{base}/edit/{QAA}")
+    page.wait_for_load_state("networkidle")  # (its icon too, before the studio stops)
+    _stop(served[0])
+    (project / ".loagen" / "studio-secret").unlink()  # a new secret: the old pages are refused
+    served[0] = _serve(project, served[2])
+    nickname = page.locator("#f-nickname")
+    nickname.fill("Typed before the restart")
+    status = page.locator("#live-status")
+    expect(status).to_contain_text("This page is out of date")  # not "the studio may have stopped"
+    expect(status).to_contain_text("reload the page")
+    page.screenshot(path=str(shots / "studio-stale-live-check.png"))
+    page.get_by_role("button", name="Save and rebuild").click()
+    expect(page.get_by_role("heading", name="This page is out of date")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("What you typed is still in that page")
+    page.screenshot(path=str(shots / "studio-refused.png"))
+    before = (project / QAA).read_bytes()
+    page.get_by_role("link", name="go back to the previous page").click()
+    expect(page.locator("#f-nickname")).to_have_value("Typed before the restart")
+    page.get_by_role("button", name="Save and rebuild").click()  # the page came back renewed
+    expect(page.locator(".flash-ok")).to_contain_text("Saved.")
+    assert (project / QAA).read_bytes() != before
+    assert json.loads((project / QAA).read_text())["nickname"] == "Typed before the restart"
 
 
 def test_a_path_outside_the_project_is_refused(studio: str, page, project: Path) -> None:  # noqa: ANN001

@@ -27,11 +27,12 @@ def create_app(
     secret: bytes | None = None,
 ) -> Guard:
     """The studio for `project`, answering requests whose Host is one of `hosts` (with
-    `port`, when given)."""
+    `port`, when given). Its CSRF tokens are made with `secret`, or else with the secret kept
+    in the project (`Secrets.kept_in`)."""
     studio = Studio(
         project=project,
         workspace=Workspace(project),
-        secrets=Secrets(secret),
+        secrets=Secrets(secret) if secret else Secrets.kept_in(project.root),
         env=make_environment(),
     )
 
@@ -95,4 +96,5 @@ def create_app(
         secrets_=studio.secrets,
         allowed_hosts=allowed,
         limits={"/templates/": UPLOAD_LIMIT, "/import/": UPLOAD_LIMIT},
+        page=studio.refusal,
     )

@@ -2,8 +2,10 @@
 what a request may touch.
 
 - Every state-changing request (POST) carries a CSRF token: an HMAC of the browser's session
-  cookie under a secret made when the studio starts. A POST without it, or with another
-  browser's, is refused (403) before any form is read.
+  cookie under the studio's secret, in a form field (an upload's too) or a header, never in the
+  URL. A POST without it, or with another browser's, is refused (403) before the page's code
+  reads the form. The secret is kept in the project's `.loagen/` folder, readable by its owner
+  only, so that the pages open in a browser stay valid when the studio is restarted.
 - The Host header must name the studio itself (a web page elsewhere cannot reach it through a
   DNS name that points at 127.0.0.1).
 - Request bodies have size limits, counted as they arrive (413 past the limit).
@@ -15,15 +17,18 @@ what a request may touch.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
 import secrets
-from collections.abc import Iterable
+import stat
+from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from starlette.datastructures import Headers
-from starlette.responses import PlainTextResponse
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 SESSION_COOKIE = "loagen_studio"
@@ -66,11 +71,25 @@ def confine(folder: Path, relative: str, *, suffixes: Iterable[str] | None = Non
     return target
 
 
+SECRET_FOLDER = ".loagen"
+SECRET_FILE = "studio-secret"
+"""Where the studio keeps its secret in the project (`.loagen/studio-secret`): 32 random bytes
+as hex, readable and writable by their owner only."""
+
+
 class Secrets:
-    """The secret CSRF tokens are made with (new each time the studio starts)."""
+    """The secret CSRF tokens are made with: `key`, or else a new one for this run."""
 
     def __init__(self, key: bytes | None = None) -> None:
         self.key = key or secrets.token_bytes(32)
+
+    @classmethod
+    def kept_in(cls, project_root: Path) -> Secrets:
+        """The secret kept in the project's `.loagen/` folder (made there on first use), so
+        that a page opened before the studio was restarted is still accepted after it. When it
+        cannot be kept safely (a folder without write permission, a file or folder not owned
+        by this user or readable by others, a link), a secret for this run only."""
+        return cls(_kept_key(Path(project_root) / SECRET_FOLDER))
 
     @staticmethod
     def new_session() -> str:
@@ -85,8 +104,103 @@ class Secrets:
         return hmac.compare_digest(self.token(session), token)
 
 
-def _refuse(status: int, text: str) -> PlainTextResponse:
-    return PlainTextResponse(text, status_code=status, headers={"content-security-policy": CSP})
+# -- the secret kept in the project ---------------------------------------------------------------
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _owned_privately(st: os.stat_result, others: int = 0o077) -> bool:
+    """Owned by this user, and none of the permission bits `others` is set (where the
+    system says so: elsewhere a kept secret is never trusted)."""
+    getuid = getattr(os, "getuid", None)
+    return getuid is not None and st.st_uid == getuid() and not st.st_mode & others
+
+
+def _kept_key(folder: Path) -> bytes | None:
+    """The key in `folder`/SECRET_FILE, made there when there is none or it cannot be trusted
+    (then it is replaced). None when it cannot be kept safely."""
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        st = os.lstat(folder)
+        if not stat.S_ISDIR(st.st_mode) or not _owned_privately(st, 0o022):
+            return None  # (a link, or a folder others could put files in)
+        ignore = folder / ".gitignore"
+        if not os.path.lexists(ignore):
+            with contextlib.suppress(OSError):  # never to be committed with the project
+                _write_new(ignore, b"# made by loagen studio: nothing here belongs in git\n*\n")
+        path = folder / SECRET_FILE
+        key = _read_key(path)
+        if key is not None:
+            return key
+        made = secrets.token_bytes(32)
+        if os.path.lexists(path):
+            _write_new(path, made.hex().encode(), replace=True)  # an untrusted one goes
+            return made
+        try:
+            _write_new(path, made.hex().encode())
+        except FileExistsError:  # another studio made it at the same moment: theirs
+            return _read_key(path)
+        return made
+    except OSError:
+        return None
+
+
+def _read_key(path: Path) -> bytes | None:
+    """The key in `path` when it is a regular file (not a link) private to this user holding
+    64 hex digits, else None."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode) or not _owned_privately(st):
+            return None
+        text = fh.read(65)
+    try:
+        key = bytes.fromhex(text.decode("ascii"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return key if len(key) == 32 else None
+
+
+def _write_new(path: Path, content: bytes, *, replace: bool = False) -> None:
+    """Write `content` to a new file readable by its owner only, then put it at `path`: beside
+    an existing file only (FileExistsError), or in its place with `replace` (a link there is
+    replaced, not followed)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if replace:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+# -- the guard --------------------------------------------------------------------------------------
+
+Refusal = Callable[[int, str], str]
+"""Makes the HTML page of a refusal: (status, what happened) -> the page."""
+
+
+def _refuse(status: int, text: str, page: Refusal | None = None) -> Response:
+    headers = {"content-security-policy": CSP, "cache-control": "no-store"}
+    if page is not None:
+        return HTMLResponse(page(status, text), status_code=status, headers=headers)
+    return PlainTextResponse(text, status_code=status, headers=headers)
+
+
+STALE = (
+    "Refused: this request did not come from a page of this studio as it runs now (its "
+    "security token is missing or no longer valid)."
+)
 
 
 class Guard:
@@ -99,9 +213,12 @@ class Guard:
         secrets_: Secrets,
         allowed_hosts: Iterable[str],
         limits: dict[str, int] | None = None,
+        page: Refusal | None = None,
     ) -> None:
         self.app = app
         self.secrets = secrets_
+        self.page = page
+        """The studio's page for a refusal (403, 413): plain text without it."""
         self.allowed_hosts = {h.lower() for h in allowed_hosts}
         self.limits = limits or {}
 
@@ -126,27 +243,27 @@ class Guard:
         limit = self._limit(scope["path"])
         length = headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > limit):
-            await _refuse(413, _too_large(limit))(scope, receive, send)
+            await _refuse(413, _too_large(limit), self.page)(scope, receive, send)
             return
         session = _cookie(headers, SESSION_COOKIE)
         if method not in ("GET", "HEAD", "OPTIONS"):
-            token = headers.get(CSRF_HEADER) or _query_token(scope)
-            if token is None and headers.get("content-type", "").startswith(
-                "application/x-www-form-urlencoded"
+            token = headers.get(CSRF_HEADER)
+            kind = headers.get("content-type", "")
+            if token is None and kind.startswith(
+                ("application/x-www-form-urlencoded", "multipart/form-data")
             ):
                 try:
                     body = await _read_body(receive, limit)
                 except BodyTooLarge as exc:
-                    await _refuse(413, _too_large(exc.limit))(scope, receive, send)
+                    await _refuse(413, _too_large(exc.limit), self.page)(scope, receive, send)
                     return
-                token = _form_token(body)
+                token = (
+                    _form_token(body) if kind.startswith("application/")
+                    else _multipart_token(body, kind)
+                )  # fmt: skip
                 receive = _replay(body)
             if not self.secrets.valid(session, token):
-                await _refuse(
-                    403,
-                    "Refused: this request did not come from a studio page (its security token "
-                    "is missing or wrong). Reload the page and try again.",
-                )(scope, receive, send)
+                await _refuse(403, STALE, self.page)(scope, receive, send)
                 return
         new_session = None
         if not session or len(session) > 200:
@@ -194,7 +311,7 @@ class Guard:
         try:
             await self.app(scope, limited_receive, send_with_headers)
         except BodyTooLarge as exc:
-            await _refuse(413, _too_large(exc.limit))(scope, receive, send)
+            await _refuse(413, _too_large(exc.limit), self.page)(scope, receive, send)
 
 
 class BodyTooLarge(Exception):
@@ -255,14 +372,61 @@ def _form_token(body: bytes) -> str | None:
     return values[0] if values else None
 
 
-def _query_token(scope: Scope) -> str | None:
-    """The token of a multipart form (an upload) is read from the URL: its body is not parsed
-    before the check."""
-    from urllib.parse import parse_qs
+def _multipart_token(body: bytes, content_type: str) -> str | None:
+    """The token of a multipart form (an upload): the value of its first part named `csrf`
+    that is not a file. None when it has none or is not a multipart body."""
+    from python_multipart.exceptions import FormParserError
+    from python_multipart.multipart import MultipartParser, parse_options_header
 
-    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-    values = query.get(CSRF_FIELD)
-    return values[0] if values else None
+    _, options = parse_options_header(content_type)
+    boundary = options.get(b"boundary")
+    if not boundary:
+        return None
+    wanted = CSRF_FIELD.encode()
+    found: list[bytes] = []
+    part: dict[str, Any] = {}
+
+    def begin() -> None:
+        part.update(headers={}, name=b"", value=b"", data=bytearray(), token=False)
+
+    def header_field(data: bytes, start: int, end: int) -> None:
+        part["name"] += data[start:end]
+
+    def header_value(data: bytes, start: int, end: int) -> None:
+        part["value"] += data[start:end]
+
+    def header_end() -> None:
+        part["headers"][part["name"].lower()] = part["value"]
+        part["name"] = part["value"] = b""
+
+    def headers_finished() -> None:
+        kind, options = parse_options_header(part["headers"].get(b"content-disposition", b""))
+        part["token"] = (
+            kind == b"form-data" and options.get(b"name") == wanted and b"filename" not in options
+        )
+
+    def data(chunk: bytes, start: int, end: int) -> None:
+        if part["token"] and len(part["data"]) <= 256:
+            part["data"] += chunk[start:end]
+
+    def end() -> None:
+        if part["token"] and not found:
+            found.append(bytes(part["data"]))
+
+    parser = MultipartParser(
+        boundary,
+        {"on_part_begin": begin, "on_header_field": header_field,
+         "on_header_value": header_value, "on_header_end": header_end,
+         "on_headers_finished": headers_finished, "on_part_data": data, "on_part_end": end},
+    )  # fmt: skip
+    try:
+        parser.write(body)
+        parser.finalize()
+    except (FormParserError, ValueError):
+        return None
+    if not found or len(found[0]) > 256:
+        return None
+    return found[0].decode("latin-1")
 
 
 def random_id() -> str:

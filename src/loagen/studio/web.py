@@ -60,16 +60,24 @@ class Studio:
         self, request: Request, template: str, *, status_code: int = 200, **context: Any
     ) -> HTMLResponse:
         csrf = request.scope.get("state", {}).get("csrf", "")
-        html = self.env.get_template(template).render(
+        html = self.html(template, csrf=csrf, messages=self.take_messages(request), **context)
+        return HTMLResponse(html, status_code=status_code)
+
+    def html(self, template: str, *, csrf: str = "", messages: Any = (), **context: Any) -> str:
+        return self.env.get_template(template).render(
             csrf=csrf,
             csrf_field=CSRF_FIELD,
             project=self.project,
             project_name=self.project.root.name,
-            messages=self.take_messages(request),
+            messages=messages,
             section=context.pop("section", ""),
             **context,
         )
-        return HTMLResponse(html, status_code=status_code)
+
+    def refusal(self, status: int, text: str) -> str:
+        """The page of a request the guard refuses (`security.Guard`): a form sent from a page
+        the studio no longer accepts (403), or too large (413)."""
+        return self.html("refused.html", title="Not accepted", status=status, text=text)
 
     def say(self, request: Request, kind: str, text: str) -> None:
         """A message shown on the next page this browser opens ("ok", "warn" or "error")."""

@@ -46,6 +46,16 @@
     sync();
   });
 
+  // -- "go back" links (a refused form: what was typed is in the previous page) -------------------
+  document.querySelectorAll("a[data-back]").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      if (history.length > 1) {
+        event.preventDefault();
+        history.back();
+      }
+    });
+  });
+
   // -- after adding or moving a row, show it ------------------------------------------------------
   const focus = document.querySelector("[data-focus]");
   if (focus) {
@@ -70,12 +80,23 @@
           body: body,
           credentials: "same-origin",
         });
+        if (response.status === 403) {
+          // the studio no longer accepts this page (it was restarted with another secret, or
+          // the page is from an earlier browser session): saving from it would be refused too
+          if (status) {
+            status.textContent = "This page is out of date: the studio no longer accepts it. " +
+              "Copy what you changed, reload the page, and make your changes again.";
+            status.classList.add("stale");
+          }
+          return;
+        }
         if (!response.ok) throw new Error(response.status);
         reply = await response.json();
       } catch (e) {
         if (status) status.textContent = "Could not check (the studio may have stopped).";
         return;
       }
+      if (status) status.classList.remove("stale");
       if (mine !== seq) return;
       if (summaryId && reply.summary !== undefined) {
         document.getElementById(summaryId).innerHTML = reply.summary;
