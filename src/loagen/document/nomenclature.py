@@ -103,8 +103,8 @@ PROPER_NAMES = {
         """
     Abrams Apache Avenger Blackhawk Bradley Chinook Excalibur Globemaster Griffin Growler
     Harpoon Hawk Hawkeye Hellfire Hercules Hornet Humvee Javelin Kiowa Longbow Maverick Osprey
-    Paladin Patriot Paveway Phalanx Raptor Reaper Seahawk Sidewinder Sparrow Stinger Stryker
-    Tomahawk Viper
+    Paladin Patriot Paveway Phalanx Raptor Reaper ScanEagle Seahawk Sidewinder Sparrow Stinger
+    Stryker Tomahawk Viper
     """
     )
 }
@@ -142,9 +142,19 @@ def _capitalised(word: str) -> str:
     return word[:1].upper() + word[1:].lower()
 
 
+QUOTES = "\"'\u201c\u201d\u2018\u2019"
+"""Quotation marks around a word or a name ("MK II", \u201cMK II\u201d): a word is judged
+without them."""
+
+
 def _convert(word: str, *, title: bool, first: bool, quiet: bool) -> str:
     """One MASL word in normal case: title case, or lower case when not `title` (or `quiet`:
     inside parentheses); a compound (AS-IS, COMMAND/CONTROL) part by part."""
+    core = word.strip(QUOTES)
+    if core != word and core:
+        at = word.index(core)
+        converted = _convert(core, title=title, first=first, quiet=quiet)
+        return word[:at] + converted + word[at + len(core) :]
     if _is_kept(word):
         return word
     if "/" in word:
@@ -166,24 +176,37 @@ def _convert(word: str, *, title: bool, first: bool, quiet: bool) -> str:
     return _capitalised(word)
 
 
-_INVERSION = re.compile(r"^([A-Z]+(?: [A-Z]+)?), ([A-Z]+)$")
+_PLAIN_PART = re.compile(r"^[A-Z]+(?: [A-Z]+){0,2}$")
+"""A part of a MASL inversion: one to three words of plain capitals."""
 
 
 def _uninvert(text: str) -> str:
-    """'BATTERY, LITHIUM' -> 'LITHIUM BATTERY'; 'LAUNCH UNIT, COMMAND' -> 'COMMAND LAUNCH
-    UNIT'. Only one or two nouns and one modifier of plain letters that is not a plural
-    noun, a small word or a clause word; anything else is left in its order."""
-    m = _INVERSION.match(text)
-    if not m:
+    """A MASL inversion in reading order: the noun first, then up to two modifiers, each
+    modifier read before the ones after it, and designators first of all: 'BATTERY, LITHIUM'
+    -> 'LITHIUM BATTERY'; 'LAUNCH UNIT, COMMAND' -> 'COMMAND LAUNCH UNIT'; 'PUBLICATIONS,
+    TECHNICAL, JAVELIN' -> 'JAVELIN TECHNICAL PUBLICATIONS'; 'GOGGLE, NIGHT VISION,
+    AN/PVS-31A' -> 'AN/PVS-31A NIGHT VISION GOGGLE'. Only parts of one to three plain words
+    (a designator alone after the others); a modifier that ends in a plural noun ('SPARES,
+    REPAIR PARTS': a list), or a part with a small word or a clause word ('KIT, MODIFICATION,
+    WITH CABLES') leaves the text in its order."""
+    parts = text.split(", ")
+    if len(parts) < 2:
         return text
-    head, modifier = m.group(1), m.group(2)
-    low = modifier.lower()
-    plural_noun = low.endswith("s") and modifier not in ACRONYMS and low not in SINGULAR_S
-    if plural_noun or low in SMALL_WORDS or low in CLAUSE_WORDS:
+    designators: list[str] = []
+    while len(parts) > 1 and " " not in parts[-1] and _is_designator(parts[-1]):
+        designators.insert(0, parts.pop())
+    if not 1 <= len(parts) <= 3 or not all(_PLAIN_PART.match(part) for part in parts):
         return text
-    if any(w.lower() in SMALL_WORDS for w in head.split()):
-        return text
-    return f"{modifier} {head}"
+    head, modifiers = parts[0], parts[1:]
+    for part in parts:
+        if any(w.lower() in SMALL_WORDS or w.lower() in CLAUSE_WORDS for w in part.split()):
+            return text
+    for modifier in modifiers:
+        last = modifier.split()[-1]
+        low = last.lower()
+        if low.endswith("s") and last not in ACRONYMS and low not in SINGULAR_S:
+            return text  # a plural noun: a list of things, not a modifier
+    return " ".join([*designators, *reversed(modifiers), head])
 
 
 NAMES_KEPT = 4096
@@ -290,6 +313,11 @@ def pluralise(name: str) -> str:
         if token.lower() in CLAUSE_WORDS and words:
             break
         words.append(i)
+    if len(words) > 1 and tokens[words[-1]][-1:] in QUOTES:
+        # a quoted name at the end ("radio set \u201cMK II\u201d"): the head noun is before it
+        while len(words) > 1 and tokens[words[-1]][:1] not in QUOTES:
+            words.pop()
+        words.pop()
     while len(words) > 1 and _is_designator(tokens[words[-1]]):
         words.pop()
     if not words or not _pluralisable(tokens[words[-1]]):
