@@ -135,6 +135,27 @@ def test_a_redline_named_other_than_docx_is_refused_before_anything_is_written(
     assert not target.exists()
 
 
+def test_a_redline_compares_the_page_counts_the_documents_show(builder: Builder) -> None:
+    """In the body the page count is text in a redline (page 6 -> page 5), not a field the
+    redline's own layout would fill in the same in both places; the footer's page numbers stay
+    fields, numbering the redline's own pages."""
+    from loagen.rendering.redline import _page_counts_as_text
+
+    built = builder.render(builder.prepare(BASIC))
+    frozen = _page_counts_as_text(built)
+    with zipfile.ZipFile(io.BytesIO(built)) as before, zipfile.ZipFile(io.BytesIO(frozen)) as after:
+        assert b"NUMPAGES" in before.read("word/document.xml")
+        body = after.read("word/document.xml").decode()
+        assert "NUMPAGES" not in body
+        assert "consists of page 1 through page </w:t></w:r><w:r><w:t>6</w:t>" in body
+        assert after.read("word/footer1.xml") == before.read("word/footer1.xml")
+        assert after.namelist() == before.namelist()
+        for name in before.namelist():
+            if name != "word/document.xml":
+                assert after.read(name) == before.read(name)
+    assert _page_counts_as_text(frozen) == frozen  # nothing left to freeze
+
+
 @needs_redlines
 def test_batch_redline_is_written_beside_a_rebuilt_document_that_changed(tmp_path: Path):
     project = make_project(tmp_path / "project")

@@ -3,11 +3,39 @@ Word) of one rendered document against another, made by python-redlines' Docxodu
 
 from __future__ import annotations
 
+import io
+import re
+import zipfile
 from typing import Any
 
 from ..errors import ToolError
+from .package import deflate, zip_entries
 
 _ENGINE: Any = None
+
+_BODY_PAGE_COUNT = re.compile(
+    rb'<w:fldSimple\b[^>]*w:instr="\s*NUMPAGES\b[^"]*"[^>]*>(.*?)</w:fldSimple>', re.S
+)
+"""A NUMPAGES field of the body ("This document consists of page 1 through page N"), with the
+runs that show its value."""
+
+
+def _page_counts_as_text(docx: bytes) -> bytes:
+    """`docx` with the NUMPAGES fields of its body replaced by the count they show. In a
+    redline the count is what changed between the two documents (page 6 -> page 5); as a field,
+    Word and LibreOffice would lay the redline out and show its own count in both places. The
+    page numbers of headers and footers stay fields: they number the redline's pages."""
+    with zipfile.ZipFile(io.BytesIO(docx)) as package:
+        body = package.read("word/document.xml")
+        frozen = _BODY_PAGE_COUNT.sub(rb"\1", body)
+        if frozen == body:
+            return docx
+        parts = [
+            (info.filename, deflate(frozen if info.filename == "word/document.xml"
+                                    else package.read(info)))
+            for info in package.infolist()
+        ]  # fmt: skip
+    return zip_entries(parts)
 
 
 def redline_docx(old: bytes, new: bytes, *, author: str = "loagen") -> bytes:
@@ -26,6 +54,7 @@ def redline_docx(old: bytes, new: bytes, *, author: str = "loagen") -> bytes:
             _ENGINE = DocxodusEngine()
         except (EngineNotInstalledError, OSError) as exc:
             raise ToolError(f"the python-redlines Docxodus engine cannot run: {exc}") from None
+    old, new = _page_counts_as_text(old), _page_counts_as_text(new)
     try:
         redline, _, _ = _ENGINE.run_redline(author, old, new)
     except Exception as exc:  # EngineExecutionError and the OS errors of running it
