@@ -192,6 +192,20 @@ def test_eda_storage_amendment_adding_grant_eda(tmp_path: Path) -> None:
     assert "Line 005: $320,000" in note and "Line 001" not in note
 
 
+def test_eda_storage_restated_when_more_grant_eda_comes(tmp_path: Path) -> None:
+    # more articles on the grant EDA line are materiel not on the case before
+    chain = Chain(zea()).amend(
+        lambda d: line(d, "001").update(quantity=line(d, "001")["quantity"] + 2)
+    )
+    note = section(chain.text(tmp_path / "a"), EDA_STORAGE)
+    assert "grant EDA on Line 001 within 60 days after this Amendment is implemented" in note
+    # a price change of the grant EDA line brings none
+    priced = Chain(zea()).modify(
+        lambda d: line(d, "001").update(unit_cost=line(d, "001")["unit_cost"] + 1)
+    )
+    assert not printed(priced.text(tmp_path / "m"), EDA_STORAGE)
+
+
 def test_eda_storage_not_reprinted_when_nothing_is_added(tmp_path: Path) -> None:
     chain = Chain(zea()).modify(lambda d: line(d, "002").update(unit_cost=190000))
     assert not printed(chain.text(tmp_path / "a"), EDA_STORAGE)
