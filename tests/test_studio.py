@@ -472,6 +472,48 @@ def test_a_save_over_a_changed_file_is_refused_and_nothing_is_lost(
     assert f'value="{sha}"' not in answer.text  # the form still carries the old hash
 
 
+def test_the_same_save_sent_twice_is_saved_once_not_refused_as_a_conflict(
+    client: TestClient, project: Project
+) -> None:
+    path = project.cases / "BN-D-QAA" / "amendment-1.json"
+    fields = form_fields(client.get(f"/edit/{QAA}").text, "case-form")
+    mine = [*_replace(fields, "nickname", "C-130J (clicked twice)"), ("_action", "save")]
+    first = post(client, f"/edit/{QAA}", mine)
+    assert first.status_code == 303
+    saved = path.read_bytes()
+    second = post(client, f"/edit/{QAA}", mine)  # the second click, with the form's old hash
+    assert second.status_code == 303 and second.headers["location"] == f"/doc/{QAA}"
+    assert path.read_bytes() == saved
+    page = client.get(second.headers["location"]).text
+    assert "Not saved" not in page and "someone else" not in page
+    assert page.count("Saved. Built BN-D-QAA-amendment-1.docx.") == 1
+    # the same values saved from somewhere else are no conflict either; other values are
+    path.write_text(json.dumps(json.loads(saved), indent=4))
+    again = post(client, f"/edit/{QAA}", mine)
+    assert again.status_code == 303
+    assert "Saved: the file already held these values." in client.get(f"/doc/{QAA}").text
+    other = [*_replace(fields, "nickname", "Another nickname"), ("_action", "save")]
+    assert post(client, f"/edit/{QAA}", other).status_code == 409
+    assert json.loads(path.read_text())["nickname"] == "C-130J (clicked twice)"
+
+
+def test_a_note_saved_twice_is_saved_once_not_refused_as_a_conflict(
+    client: TestClient, project: Project
+) -> None:
+    fields = form_fields(client.get("/notes/GPS-SAASM").text, "note-form")
+    rule = next(v for k, v in fields if k == "rule")
+    fields = _replace(fields, "rule", f'{rule} and case.program == "BPC"')
+    shown = post(client, "/notes/GPS-SAASM", [*fields, ("_action", "impact")])
+    save = [*form_fields(shown.text, "note-form"), ("_action", "save")]
+    assert post(client, "/notes/GPS-SAASM", save).status_code == 303
+    saved = (project.note_library / "GPS-SAASM.md").read_text()
+    again = post(client, "/notes/GPS-SAASM", save)
+    assert again.status_code == 303, again.text[:2000]
+    page = client.get("/notes/GPS-SAASM").text
+    assert "someone else" not in page and page.count("Saved GPS-SAASM.md.") == 1
+    assert (project.note_library / "GPS-SAASM.md").read_text() == saved
+
+
 def test_lines_can_be_added_moved_and_deleted(client: TestClient) -> None:
     fields = form_fields(client.get(f"/edit/{QAA}").text, "case-form")
     added = post(client, f"/edit/{QAA}", [*fields, ("_op", "add:lines")]).text

@@ -269,6 +269,27 @@ def test_two_tabs_saving_the_same_document_the_second_is_refused(
     assert json.loads((project / QAA).read_text())["nickname"] == "C-130J Aircraft (first tab)"
 
 
+def test_a_button_clicked_twice_sends_its_form_once(studio: str, page, project: Path) -> None:  # noqa: ANN001
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    page.goto(f"{studio}/edit/{QAA}")
+    page.locator("#f-nickname").fill("C-130J Aircraft (clicked twice)")
+    save = page.get_by_role("button", name="Save and rebuild")
+    # two clicks before the next page shows: the second sends nothing, the buttons are disabled
+    disabled = save.evaluate("b => { b.click(); b.click(); return new Promise(r => "
+                             "setTimeout(() => r(b.disabled), 0)); }")  # fmt: skip
+    assert disabled is True
+    expect(page.locator(".flash-ok")).to_contain_text("Saved.")
+    expect(page.locator(".flash-error")).to_have_count(0)
+    assert [u for u in posts if "/edit/" in u] == [f"{studio}/edit/{QAA}"]
+    assert json.loads((project / QAA).read_text())["nickname"] == "C-130J Aircraft (clicked twice)"
+    posts.clear()
+    rebuild = page.get_by_role("button", name="Rebuild")
+    rebuild.evaluate("b => { b.click(); b.click(); }")
+    expect(page.locator(".flash-ok")).to_contain_text("Built BN-D-QAA-amendment-1.docx")
+    assert [u for u in posts if "/rebuild/" in u] == [f"{studio}/rebuild/{QAA}"]
+
+
 # -- policy staff -------------------------------------------------------------------------------------
 
 

@@ -243,7 +243,7 @@ async def edit_page(studio: Studio, request: Request, path: Path) -> Response:
             "Your changes are still in the form.",
         )  # fmt: skip
         return _render(studio, request, path, data, sha, checked, status_code=422)
-    saved = await asyncio.to_thread(_save, path, data, sha)
+    saved = await asyncio.to_thread(_save, studio, path, data, sha)
     if saved == "conflict":
         studio.say(request, "error", "Not saved: this file was changed by someone else after "
                    "you opened it. Your changes are in the form below.")  # fmt: skip
@@ -251,6 +251,15 @@ async def edit_page(studio: Studio, request: Request, path: Path) -> Response:
     if isinstance(saved, LoagenError):
         studio.say(request, "error", f"Not saved: {saved}")
         return _render(studio, request, path, data, sha, checked, status_code=500)
+    if saved in ("repeated", "held"):
+        # The file already holds this data: the same save sent twice (a second click before
+        # the page changed: the first save rebuilds and says so), or the same values saved
+        # from another page. Nothing is lost, so it is no conflict.
+        status = await asyncio.to_thread(studio.workspace.status, path)
+        if saved == "held":
+            studio.say(request, "ok", "Saved: the file already held these values.")
+        if status.state == "current":
+            return studio.redirect(f"/doc/{studio.url_of(path)}")
     result = await asyncio.to_thread(studio.workspace.rebuild, path)
     say_build(studio, request, result, prefix="Saved. ")
     return studio.redirect(f"/doc/{studio.url_of(path)}")
@@ -266,20 +275,33 @@ def _loads(path: Path) -> bool:
     return True
 
 
-def _save(path: Path, data: dict[str, Any], sha: str) -> str | LoagenError:
-    from ..output.case_files import save_case_file
+def _save(studio: Studio, path: Path, data: dict[str, Any], sha: str) -> str | LoagenError:
+    """Write the form's data over the file opened with hash `sha`: "saved"; "repeated" when
+    this very save was made already (the file is what a save from `sha` wrote, and holds this
+    data); "held" when the file changed since but holds this data already; else "conflict"."""
+    from ..output.case_files import case_file_bytes, save_case_file
 
     with SAVE_LOCK:
         try:
             raw = read_limited(path, "case file", CaseError)
         except LoagenError as exc:
             return exc
-        if hashlib.sha256(raw).hexdigest() != sha:
-            return "conflict"
+        now = hashlib.sha256(raw).hexdigest()
+        if now != sha:
+            try:
+                held = parse_case_bytes(
+                    case_file_bytes(path, data, original=raw), path
+                ) == parse_case_bytes(raw, path)
+            except LoagenError:
+                held = False
+            if not held:
+                return "conflict"
+            return "repeated" if studio.saved_from(path, sha) == now else "held"
         try:
-            save_case_file(path, data, original=raw)
+            written = save_case_file(path, data, original=raw)
         except LoagenError as exc:
             return exc
+        studio.remember_save(path, sha, hashlib.sha256(written).hexdigest())
     return "saved"
 
 

@@ -18,6 +18,7 @@ import hashlib
 import re
 import shutil
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -345,31 +346,67 @@ async def note_page(studio: Studio, request: Request) -> Response:
         if action in ("impact", "save"):
             impact = await asyncio.to_thread(edit_impact, studio, path, note_id, text)
         if action == "save":
-            if hashlib.sha256(saved_raw).hexdigest() != sha:
+            outcome = await asyncio.to_thread(_save_note, studio, path, sha, text, impact)
+            if outcome == "conflict":
                 conflict = True
                 studio.say(request, "error", "Not saved: this note was changed by someone else "
                            "after you opened it. Your edit is below, not saved.")  # fmt: skip
-            elif impact is not None and not impact.savable:
+            elif outcome == "refused":
                 studio.say(request, "error", "Not saved: fix the problems listed first.")
-            elif text == saved_text:
+            elif outcome == "unchanged":
                 studio.say(request, "ok", "Nothing to save: the note is as it was.")
+            elif outcome in ("repeated", "held"):
+                # the same save sent twice (the first one says what it did), or the same text
+                # saved from another page: nothing is lost
+                if outcome == "held":
+                    studio.say(request, "ok", f"Saved: {path.name} already read so.")
+                return studio.redirect(f"/notes/{note_id}")
+            elif isinstance(outcome, LoagenError):
+                studio.say(request, "error", f"Not saved: {outcome}")
             else:
-                try:
-                    atomic_write(path, text.encode("utf-8"))
-                except LoagenError as exc:
-                    studio.say(request, "error", f"Not saved: {exc}")
-                else:
-                    n = len(impact.changed) + len(impact.wording) if impact else 0
-                    studio.say(
-                        request, "ok",
-                        f"Saved {path.name}. "
-                        + ("The documents it changes are now out of date: rebuild them from "
-                           "“Rebuild all”." if n else "No document changes."),
-                    )  # fmt: skip
-                    return studio.redirect(f"/notes/{note_id}")
+                n = len(impact.changed) + len(impact.wording) if impact else 0
+                studio.say(
+                    request, "ok",
+                    f"Saved {path.name}. "
+                    + ("The documents it changes are now out of date: rebuild them from "
+                       "“Rebuild all”." if n else "No document changes."),
+                )  # fmt: skip
+                return studio.redirect(f"/notes/{note_id}")
     check = check_note(path, text)
     return _render_note(studio, request, path, note_id, text, saved_text, sha, spec, check,
                         impact, mode, action, conflict)  # fmt: skip
+
+
+NOTE_SAVE_LOCK = threading.Lock()
+"""Held from the check of a note file's hash to its write."""
+
+
+def _save_note(
+    studio: Studio, path: Path, sha: str, text: str, impact: Impact | None
+) -> str | LoagenError:
+    """Write `text` over the note file opened with hash `sha`: "saved", or why not
+    ("conflict", "refused", "unchanged"); "repeated" when this very save was made already,
+    "held" when the file changed since but reads `text` already."""
+    with NOTE_SAVE_LOCK:
+        try:
+            raw = read_limited(path, "note file", NoteError)
+        except LoagenError as exc:
+            return exc
+        now = hashlib.sha256(raw).hexdigest()
+        if now != sha:
+            if raw != text.encode("utf-8"):
+                return "conflict"
+            return "repeated" if studio.saved_from(path, sha) == now else "held"
+        if impact is not None and not impact.savable:
+            return "refused"
+        if raw == text.encode("utf-8"):
+            return "unchanged"
+        try:
+            atomic_write(path, text.encode("utf-8"))
+        except LoagenError as exc:
+            return exc
+        studio.remember_save(path, sha, _digest(text))
+    return "saved"
 
 
 def _digest(text: str) -> str:

@@ -84,10 +84,26 @@ class Studio:
         session = request.cookies.get("loagen_studio", "")
         with self.lock:
             box = self.messages.setdefault(session, [])
+            if (kind, text) in box:
+                return  # (the same button sent twice says it once)
             box.append((kind, text))
             del box[:-10]
             if len(self.messages) > 1000:
                 self.messages.clear()
+
+    def remember_save(self, path: Path, before: str, after: str) -> None:
+        """A file saved from a page opened on its version `before` (a SHA-256), now `after`:
+        the same save sent again (a second click) is then told from someone else's."""
+        with self.lock:
+            saves = self.extras.setdefault("saves", {})
+            saves[(str(path), before)] = after
+            while len(saves) > 256:
+                saves.pop(next(iter(saves)))
+
+    def saved_from(self, path: Path, before: str) -> str | None:
+        """What a save from version `before` of `path` made it (None: no such save)."""
+        with self.lock:
+            return self.extras.get("saves", {}).get((str(path), before))
 
     def take_messages(self, request: Request) -> list[tuple[str, str]]:
         session = request.cookies.get("loagen_studio", "")

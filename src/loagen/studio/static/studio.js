@@ -46,6 +46,41 @@
     sync();
   });
 
+  // -- a form is sent once: a second click before the next page shows sends nothing ---------------
+  document.querySelectorAll("form").forEach(function (form) {
+    if ((form.getAttribute("method") || "").toLowerCase() !== "post") return;
+    form.addEventListener("submit", function (event) {
+      if (form.dataset.sent) {
+        event.preventDefault();
+        return;
+      }
+      form.dataset.sent = "1";
+      // disabled after the browser has taken the form's data (the button pressed included)
+      setTimeout(function () {
+        Array.from(form.elements).forEach(function (el) {
+          if (el.type === "submit" && !el.disabled) {
+            el.disabled = true;
+            el.dataset.sending = "1";
+          }
+        });
+        form.setAttribute("aria-busy", "true");
+      }, 0);
+    });
+  });
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;  // a page shown again from the browser's memory (Back)
+    document.querySelectorAll("form[data-sent]").forEach(function (form) {
+      delete form.dataset.sent;
+      form.removeAttribute("aria-busy");
+      Array.from(form.elements).forEach(function (el) {
+        if (el.dataset.sending) {
+          el.disabled = false;
+          delete el.dataset.sending;
+        }
+      });
+    });
+  });
+
   // -- "go back" links (a refused form: what was typed is in the previous page) -------------------
   document.querySelectorAll("a[data-back]").forEach(function (link) {
     link.addEventListener("click", function (event) {
