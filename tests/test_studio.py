@@ -514,6 +514,55 @@ def test_a_note_saved_twice_is_saved_once_not_refused_as_a_conflict(
     assert (project.note_library / "GPS-SAASM.md").read_text() == saved
 
 
+SPARES = (
+    "number,masl,description,quantity,unit_of_issue,unit_cost,source_code,type_of_assistance,"
+    "offer_release_code,delivery_term_code,months,kind\n"
+    "003,A1C130J00SPR,INITIAL SPARES AND REPAIR PARTS,1,LO,14900000,X,4,Y,4,24-54,materiel\n"
+)
+
+
+def _import(client: TestClient, fields: list[tuple[str, str]], table: str | None) -> Any:
+    """The edit page's import: its whole case form, sent with the spreadsheet (multipart)."""
+    files = {"table": ("lines.csv", table.encode(), "text/csv")} if table is not None else None
+    data: dict[str, Any] = {}
+    for name, value in [*fields, ("_action", "import")]:
+        data.setdefault(name, []).append(value)
+    return client.post(f"/import/{QAA}", data=data, files=files or {"none": ("", b"", "")})
+
+
+def test_an_import_with_changes_not_saved_is_refused_and_the_changes_come_back(
+    client: TestClient, project: Project
+) -> None:
+    path = project.cases / "BN-D-QAA" / "amendment-1.json"
+    before = path.read_bytes()
+    page = client.get(f"/edit/{QAA}").text
+    # the import's controls belong to the case form: the import sends the whole form
+    assert re.search(r'<input id="table" type="file" name="table"[^>]*form="case-form"', page)
+    assert re.search(r'<button type="submit" form="case-form" formaction="/import/[^"]+" '
+                     r'formenctype="multipart/form-data"', page)  # fmt: skip
+    fields = form_fields(page, "case-form")
+    typed = _replace(fields, "nickname", "Typed, not saved")
+    answer = _import(client, typed, SPARES)
+    assert answer.status_code == 409
+    assert "Not imported: the form holds changes that are not saved yet" in answer.text
+    assert 'value="Typed, not saved"' in answer.text  # the changes are in the form
+    at = answer.text.index('id="import-errors"')
+    assert "press Save and rebuild first" in answer.text[at : at + 600]
+    assert path.read_bytes() == before
+    # no file chosen: said in the import's panel, the changes kept
+    answer = _import(client, typed, None)
+    assert answer.status_code == 409 and 'value="Typed, not saved"' in answer.text
+    answer = _import(client, fields, None)
+    assert (
+        answer.status_code == 422 and "choose the spreadsheet (.xlsx or .csv) first" in answer.text
+    )
+    # the form as saved: imported and rebuilt
+    answer = _import(client, fields, SPARES)
+    assert answer.status_code == 303, answer.text[:3000]
+    assert json.loads(path.read_text())["lines"][2]["unit_cost"] == 14900000
+    assert "Lines imported from lines.csv: 1 updated" in client.get(answer.headers["location"]).text
+
+
 def test_lines_can_be_added_moved_and_deleted(client: TestClient) -> None:
     fields = form_fields(client.get(f"/edit/{QAA}").text, "case-form")
     added = post(client, f"/edit/{QAA}", [*fields, ("_op", "add:lines")]).text

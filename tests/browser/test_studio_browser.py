@@ -253,6 +253,40 @@ def test_start_the_next_amendment(studio: str, page, project: Path) -> None:  # 
     assert json.loads(written.read_text())["document"]["previous"] == "amendment-1.json"
 
 
+SPARES = (
+    "number,masl,description,quantity,unit_of_issue,unit_cost,source_code,type_of_assistance,"
+    "offer_release_code,delivery_term_code,months,kind\n"
+    "003,A1C130J00SPR,INITIAL SPARES AND REPAIR PARTS,1,LO,14900000,X,4,Y,4,24-54,materiel\n"
+)
+
+
+def test_an_import_asks_to_save_the_changes_in_the_form_first(
+    studio: str, page, shots: Path, project: Path, tmp_path: Path
+) -> None:  # noqa: ANN001
+    table = tmp_path / "spares.csv"
+    table.write_text(SPARES)
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    page.goto(f"{studio}/edit/{QAA}")
+    page.locator("#f-nickname").fill("Typed, not saved")
+    page.locator("#table").set_input_files(str(table))
+    page.get_by_role("button", name="Import the lines").click()
+    warning = page.locator("#import-unsaved")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("Save and rebuild first")
+    page.screenshot(path=str(shots / "studio-import-unsaved.png"))
+    assert not [u for u in posts if "/import/" in u]  # nothing sent, nothing lost
+    expect(page.locator("#f-nickname")).to_have_value("Typed, not saved")
+    page.get_by_role("button", name="Save and rebuild").click()
+    expect(page.locator(".flash-ok")).to_contain_text("Saved.")
+    page.get_by_role("link", name="Edit this document").click()
+    page.locator("#table").set_input_files(str(table))
+    page.get_by_role("button", name="Import the lines").click()
+    expect(page.locator(".flash-ok")).to_contain_text("Lines imported from spares.csv: 1 updated")
+    saved = json.loads((project / QAA).read_text())
+    assert saved["nickname"] == "Typed, not saved" and saved["lines"][2]["unit_cost"] == 14900000
+
+
 def test_two_tabs_saving_the_same_document_the_second_is_refused(
     studio: str, context, project: Path
 ) -> None:  # noqa: ANN001, E501

@@ -176,6 +176,7 @@ def _heading(data: Any, path: Path) -> str:
 def _render(
     studio: Studio, request: Request, path: Path, data: dict[str, Any], sha: str,
     checked: Checked | None, *, conflict: bool = False, status_code: int = 200,
+    import_errors: list[str] | None = None, import_mode: str = "update",
 ) -> Response:  # fmt: skip
     checked_ = checked or Checked()
     problems = [*checked_.problems, *checked_.notices]
@@ -185,6 +186,7 @@ def _render(
         rel=studio.url_of(path), spec=case_form(), data=data, sha=sha,
         errs=checked_.errs, computed=checked_.computed, problems=problems, findings=checked_.findings,
         checked=checked is not None, conflict=conflict, line_columns=LINE_COLUMNS,
+        import_errors=import_errors or [], import_mode=import_mode,
     )  # fmt: skip
 
 
@@ -279,7 +281,7 @@ def _save(studio: Studio, path: Path, data: dict[str, Any], sha: str) -> str | L
     """Write the form's data over the file opened with hash `sha`: "saved"; "repeated" when
     this very save was made already (the file is what a save from `sha` wrote, and holds this
     data); "held" when the file changed since but holds this data already; else "conflict"."""
-    from ..output.case_files import case_file_bytes, save_case_file
+    from ..output.case_files import save_case_file
 
     with SAVE_LOCK:
         try:
@@ -288,13 +290,7 @@ def _save(studio: Studio, path: Path, data: dict[str, Any], sha: str) -> str | L
             return exc
         now = hashlib.sha256(raw).hexdigest()
         if now != sha:
-            try:
-                held = parse_case_bytes(
-                    case_file_bytes(path, data, original=raw), path
-                ) == parse_case_bytes(raw, path)
-            except LoagenError:
-                held = False
-            if not held:
+            if not _holds(path, raw, data):
                 return "conflict"
             return "repeated" if studio.saved_from(path, sha) == now else "held"
         try:
@@ -303,6 +299,17 @@ def _save(studio: Studio, path: Path, data: dict[str, Any], sha: str) -> str | L
             return exc
         studio.remember_save(path, sha, hashlib.sha256(written).hexdigest())
     return "saved"
+
+
+def _holds(path: Path, raw: bytes, data: dict[str, Any]) -> bool:
+    """Whether the case file's bytes `raw` hold `data` (saving it would change no value)."""
+    from ..output.case_files import case_file_bytes
+
+    try:
+        written = case_file_bytes(path, data, original=raw)
+        return parse_case_bytes(written, path) == parse_case_bytes(raw, path)
+    except LoagenError:
+        return False
 
 
 async def check_json(studio: Studio, request: Request, path: Path) -> Response:
@@ -436,23 +443,63 @@ async def restate_page(studio: Studio, request: Request, path: Path) -> Response
 # -- spreadsheet import -----------------------------------------------------------------------------------
 
 
+UNSAVED = (
+    "Not imported: the form holds changes that are not saved yet, and the import starts from "
+    "the file as saved. Your changes are below: press Save and rebuild first, then choose the "
+    "spreadsheet again and import it."
+)
+
+
 async def import_lines(studio: Studio, request: Request, path: Path) -> Response:
+    """Fill the lines from a spreadsheet (`loagen lines import`). The edit page sends its whole
+    form with the file: an import is refused while the form holds changes not saved (they
+    would be lost: the import works on the file as saved), and the form comes back with them.
+    What stops an import is said in the import's own panel."""
     module = lines_import
     rel = studio.url_of(path)
-    async with request.form(max_fields=20, max_files=1) as form:
+    spec = case_form()
+    async with request.form(max_fields=MAX_FIELDS, max_files=1) as form:
         upload = form.get("table")
         sha = str(form.get("_sha", ""))
-        if upload is None or not hasattr(upload, "read"):
-            studio.say(request, "error", "Choose a spreadsheet to import.")
-            return studio.redirect(f"/edit/{rel}")
+        mode = "replace" if form.get("import_mode", form.get("mode")) == "replace" else "update"
+        chosen = hasattr(upload, "read") and bool(getattr(upload, "filename", ""))
         name = Path(str(getattr(upload, "filename", "") or "table")).name
-        replace = form.get("mode") == "replace"
-        data = await upload.read()  # type: ignore[union-attr]
-    outcome = await asyncio.to_thread(_import, studio, module, path, name, data, sha, replace)
+        table = await upload.read() if chosen else b""  # type: ignore[union-attr]
+        with_form = "case_id" in form  # the case form came with it (the edit page sends it)
+        posted = read_form(spec, form) if with_form else None
+
+    async def stop(problems: list[str], data: dict[str, Any] | None, status: int) -> Response:
+        if data is None:
+            try:
+                _, data, _ = _read(path)
+            except LoagenError:
+                data = None
+        if data is None:  # (a file the form cannot show: its page says why)
+            for text in problems:
+                studio.say(request, "error", text)
+            return studio.redirect(f"/edit/{rel}")
+        checked = await asyncio.to_thread(check_data, studio, path, data)
+        return _render(studio, request, path, data, sha, checked, status_code=status,
+                       import_errors=problems, import_mode=mode)  # fmt: skip
+
+    if posted is not None:
+        try:
+            raw, original, _ = _read(path)
+        except LoagenError as exc:
+            return await stop([str(exc)], None, 409)
+        edited = tidy(spec, posted, original)
+        if original is None or not _holds(path, raw, edited):
+            studio.say(request, "error", UNSAVED)
+            return await stop([UNSAVED], edited, 409)
+    if not chosen:
+        return await stop(
+            ["Not imported: choose the spreadsheet (.xlsx or .csv) first."], None, 422
+        )
+    outcome = await asyncio.to_thread(
+        _import, studio, module, path, name, table, sha, mode == "replace"
+    )
     if isinstance(outcome, list):
-        for text in outcome:
-            studio.say(request, "error", text)
-        return studio.redirect(f"/edit/{rel}#import")
+        return await stop(outcome, None, 422)
     report, result = outcome
     counts = (
         ", ".join(

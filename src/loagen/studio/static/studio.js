@@ -98,6 +98,15 @@
     if (target) target.scrollIntoView({ block: "center" });
   }
 
+  // The fields of a form as text, without the spreadsheet import's controls (its file and mode).
+  function formText(form) {
+    const body = new URLSearchParams();
+    new FormData(form).forEach(function (value, name) {
+      if (typeof value === "string" && !name.startsWith("import_")) body.append(name, value);
+    });
+    return body;
+  }
+
   // -- live checks of the case form and the note form ---------------------------------------------
   function liveCheck(form, summaryId) {
     const url = form.dataset.checkUrl;
@@ -106,7 +115,7 @@
     async function run() {
       const mine = ++seq;
       if (status) status.textContent = "Checking…";
-      const body = new URLSearchParams(new FormData(form));
+      const body = formText(form);
       let reply;
       try {
         const response = await fetch(url, {
@@ -179,6 +188,22 @@
   }
   const caseForm = document.getElementById("case-form");
   if (caseForm) liveCheck(caseForm, "summary");
+
+  // -- the spreadsheet import starts from the file as saved: not with changes in the form ---------
+  const importButton = document.getElementById("import-button");
+  if (caseForm && importButton) {
+    const asOpened = formText(caseForm).toString();
+    importButton.addEventListener("click", function (event) {
+      const warning = document.getElementById("import-unsaved");
+      if (formText(caseForm).toString() !== asOpened) {
+        event.preventDefault();  // (the studio refuses it too, and keeps the changes)
+        warning.hidden = false;
+        warning.scrollIntoView({ block: "center" });
+      } else {
+        warning.hidden = true;
+      }
+    });
+  }
   const noteForm = document.getElementById("note-form");
   if (noteForm) liveCheck(noteForm, null);
 
