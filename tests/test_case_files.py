@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from loagen.case.loading import load_case, parse_case_bytes
@@ -341,3 +343,34 @@ def test_restate_of_a_yaml_file_keeps_its_comments(tmp_path: Path) -> None:
         == WRITTEN.decode()
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["basic-restated.yaml", "basic.yaml"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8)),
+    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                            st.dictionaries(st.text(max_size=6), inner, max_size=4)),
+    max_leaves=20,
+), st.sampled_from([None, 2]))  # fmt: skip
+def test_the_line_of_every_json_value_is_found(data, indent) -> None:
+    """`value_lines` of a JSON text: each value's location gives the line it starts on, as the
+    text's own layout has it (written whole on one line, or one value a line)."""
+    from loagen.case.placeholders import _json_lines
+
+    text = json.dumps({"root": data}, indent=indent)
+    lines = _json_lines(text)
+    rows = text.splitlines()
+
+    def walk(value, loc):
+        line = lines[loc]
+        assert 1 <= line <= len(rows)
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, (*loc, key))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(item, (*loc, i))
+        elif indent:
+            assert json.dumps(value) in rows[line - 1]
+
+    walk({"root": data}, ())

@@ -71,9 +71,16 @@ def test_invalid_case_lists_every_problem_without_traceback(tmp_path: Path) -> N
     )  # fmt: skip
     assert proc.returncode == 3  # a case file that breaks the contract
     assert "Traceback" not in proc.stderr
-    # the path counts from 0: the line item it names is said as a writer numbers it
-    assert f"{path}: lines[2].source_code (Line 003): 'Q' is not a known Source Code" in proc.stderr
-    assert f"{path}: lines[1].quantity (Line 002): got 'two'; expected a number" in proc.stderr
+    # the line of the file, and the line item (the path counts from 0) as a writer numbers it
+    text = path.read_text().splitlines()
+    code = next(i for i, ln in enumerate(text, 1) if '"Q"' in ln)
+    two = next(i for i, ln in enumerate(text, 1) if '"two"' in ln)
+    assert (
+        f"{path}: line {code}, lines[2].source_code (Line 003): 'Q' is not a known Source Code"
+    ) in proc.stderr
+    assert f"{path}: line {two}, lines[1].quantity (Line 002): got 'two'; expected a number" in (
+        proc.stderr
+    )
     assert not (tmp_path / "out").exists()
 
 

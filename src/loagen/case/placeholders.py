@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import re
 import typing
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import replace
+from json.decoder import scanstring
 from pathlib import Path
 from typing import Any
 
@@ -98,23 +100,67 @@ def _yaml_lines(text: str) -> dict[Location, int]:
     return lines
 
 
-_JSON_MARK = re.compile(r'"\s*FILL IN\b')
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+_JSON_SCALAR = re.compile(r"-?[0-9][0-9.eE+-]*|true|false|null")
 
 
-def placeholder_lines(raw: bytes, path: Path, data: Any) -> dict[Location, int]:
-    """The line of each placeholder of a case file (JSON: the n-th marked text of the file is
-    the n-th placeholder, as JSON keeps the order of its values)."""
+def _json_lines(text: str) -> dict[Location, int]:
+    """Line number of each value of a JSON text, by location (of an object or a list: the line
+    it opens on); {} when the text is not JSON as far as it reads."""
+    lines: dict[Location, int] = {}
+    newlines = [i for i, c in enumerate(text) if c == "\n"]
+
+    def line_at(at: int) -> int:
+        return bisect_right(newlines, at - 1) + 1
+
+    def value(at: int, loc: Location) -> int:
+        at = _JSON_SPACE.match(text, at).end()  # type: ignore[union-attr]
+        lines[loc] = line_at(at)
+        char = text[at : at + 1]
+        if char == "{":
+            at = _JSON_SPACE.match(text, at + 1).end()  # type: ignore[union-attr]
+            if text[at : at + 1] == "}":
+                return at + 1
+            while True:
+                key, at = scanstring(text, at + 1)
+                at = _JSON_SPACE.match(text, at).end() + 1  # type: ignore[union-attr]  # the ':'
+                at = _JSON_SPACE.match(text, value(at, (*loc, key))).end()  # type: ignore[union-attr]
+                if text[at : at + 1] != ",":
+                    return at + 1
+                at = _JSON_SPACE.match(text, at + 1).end()  # type: ignore[union-attr]
+        if char == "[":
+            at = _JSON_SPACE.match(text, at + 1).end()  # type: ignore[union-attr]
+            if text[at : at + 1] == "]":
+                return at + 1
+            index = 0
+            while True:
+                at = _JSON_SPACE.match(text, value(at, (*loc, index))).end()  # type: ignore[union-attr]
+                if text[at : at + 1] != ",":
+                    return at + 1
+                at, index = at + 1, index + 1
+        if char == '"':
+            return scanstring(text, at + 1)[1]
+        scalar = _JSON_SCALAR.match(text, at)
+        if scalar is None:
+            raise ValueError(at)
+        return scalar.end()
+
+    try:
+        value(0, ())
+    except (ValueError, IndexError, RecursionError):
+        return {}
+    return lines
+
+
+def value_lines(raw: bytes, path: Path) -> dict[Location, int]:
+    """The line of each value of a case file (its placeholders among them), by location."""
     try:
         text = text_of(raw)
     except UnicodeDecodeError:
         text = raw.decode("utf-8-sig", errors="replace")
     if path.suffix.lower() in (".yaml", ".yml"):
         return _yaml_lines(text)
-    found = [loc for loc, _ in find_placeholders(data)]
-    starts = [m.start() for m in _JSON_MARK.finditer(text)]
-    if len(starts) != len(found):
-        return {}
-    return {loc: text.count("\n", 0, at) + 1 for loc, at in zip(found, starts, strict=True)}
+    return _json_lines(text)
 
 
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -126,8 +172,7 @@ def located(
     """`problems` of a case file with where a writer finds each: the line of a YAML file the
     value is on (of the object that lacks a field), and the line item a `lines[i]` path names
     ('Line 002': the path counts from 0)."""
-    yaml_file = raw and path.suffix.lower() in (".yaml", ".yml")
-    lines = _yaml_lines(text_of(raw)) if yaml_file else {}
+    lines = value_lines(raw, path) if raw else {}
     out = []
     for problem in problems:
         loc: Location = tuple(
@@ -180,7 +225,7 @@ def unfilled(data: Any, raw: bytes, path: Path) -> tuple[Problem, ...]:
     found = list(find_placeholders(data))
     if not found:
         return ()
-    lines = placeholder_lines(raw, path, data)
+    lines = value_lines(raw, path)
     problems = []
     for loc, value in found:
         what = hint_of(value) or field_doc(loc).rstrip(".") or "the value this field takes"

@@ -35,7 +35,7 @@ from ..case.placeholders import (
     find_placeholders,
     model_in,
     placeholder,
-    placeholder_lines,
+    value_lines,
 )
 from ..case.round_trip import is_yaml
 from ..errors import ScaffoldError, did_you_mean
@@ -73,7 +73,7 @@ class Started:
 
 def _to_fill(content: bytes, path: Path) -> tuple[tuple[str, int | None], ...]:
     data = parse_case_bytes(content, path)
-    lines = placeholder_lines(content, path, data)
+    lines = value_lines(content, path)
     return tuple((dotted(loc), lines.get(loc)) for loc, _ in find_placeholders(data))
 
 
