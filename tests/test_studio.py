@@ -822,6 +822,40 @@ def test_rebuild_all_shows_progress_and_the_broken_documents(
     assert "BN-D-TBO" in listing and "Has errors" in listing
 
 
+def test_a_download_built_before_the_latest_changes_says_so(
+    client: TestClient, project: Project
+) -> None:
+    def downloads() -> str:
+        page = client.get(f"/doc/{QAA}").text
+        at = page.index('<div class="downloads')
+        return page[at : page.index("</div>", at)]
+
+    assert "not built yet" in downloads()
+    token = _csrf(client.get(f"/doc/{QAA}").text)
+    assert client.post(f"/rebuild/{QAA}", data={"csrf": token}).status_code == 303
+    shown = downloads()  # up to date: a plain link
+    assert '">Word document (.docx)</a>' in shown and "last built" not in shown
+    path = project.cases / "BN-D-QAA" / "amendment-1.json"
+    data = json.loads(path.read_text())
+    data["nickname"] = "Changed after the build"
+    path.write_text(json.dumps(data, indent=2))
+    shown = downloads()
+    assert re.search(r">Word document \(\.docx\) as last built, \d{1,2} [A-Z][a-z]+ \d{4} "
+                     r"\d\d:\d\d</a>", shown), shown  # fmt: skip
+    assert "Built before your latest changes, and does not hold them" in shown
+    assert 'class="downloads old-build"' in shown
+    data["lines"][0]["source_code"] = "Q"  # the document as it is now cannot be built
+    path.write_text(json.dumps(data, indent=2))
+    assert client.post(f"/rebuild/{QAA}", data={"csrf": token}).status_code == 303
+    shown = downloads()
+    assert "as last built" in shown and "does not hold them" in shown
+    assert "has errors and is not built" in shown
+    # the link still gives that build (said for what it is), never the wrong one silently
+    answer = client.get(f"/download/{QAA}/docx")
+    assert answer.status_code == 200
+    assert answer.content == (project.build_dir / "BN-D-QAA-amendment-1.docx").read_bytes()
+
+
 @pytest.mark.skipif(
     not (shutil.which("soffice") or shutil.which("libreoffice")),
     reason="LibreOffice is needed to make a PDF",

@@ -158,6 +158,22 @@ def test_open_a_case_and_see_the_document(studio: str, page, shots: Path) -> Non
     page.screenshot(path=str(shots / "studio-document.png"))
 
 
+def test_a_download_built_before_the_latest_changes_says_so(
+    studio: str, page, shots: Path, project: Path
+) -> None:  # noqa: ANN001
+    page.goto(f"{studio}/doc/{QAA}")
+    page.get_by_role("button", name="Rebuild").click()
+    downloads = page.locator("#downloads")
+    expect(downloads.get_by_role("link", name="Word document (.docx)", exact=True)).to_be_visible()
+    data = json.loads((project / QAA).read_text())
+    data["nickname"] = "Changed after the build"
+    (project / QAA).write_text(json.dumps(data, indent=2))
+    page.reload()
+    expect(downloads.get_by_role("link", name=re.compile("as last built, "))).to_be_visible()
+    expect(downloads).to_contain_text("Built before your latest changes, and does not hold them")
+    page.screenshot(path=str(shots / "studio-download-old-build.png"))
+
+
 def test_see_why_a_note_is_in(studio: str, page, shots: Path) -> None:  # noqa: ANN001
     page.goto(f"{studio}/doc/{QAA}")
     why = page.locator("#why-SOLE-SOURCE-FMS")

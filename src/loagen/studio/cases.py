@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +134,8 @@ class DocumentView:
     build_redline: bool
     followed_by: list[str]
     """The files of the documents that follow this one (then it is not restated)."""
+    built_at: str = ""
+    """When the DOCX there is was built ("30 November 2026 14:05"), when there is one."""
 
 
 def _note_anchors(prepared: Prepared) -> dict[str, str]:
@@ -220,8 +223,19 @@ def document_view(studio: Studio, path: Path, *, all_notes: bool) -> DocumentVie
         diff_problem=diff_problem, problems=problems,
         has_previous=prepared is not None and len(prepared.document.files) > 1,
         pdf_available=pdf_available, build_redline=build_redline,
-        followed_by=[f.name for f in workspace.followers(path)],
+        followed_by=[f.name for f in workspace.followers(path)], built_at=_built_at(status),
     )  # fmt: skip
+
+
+def _built_at(status: DocumentStatus) -> str:
+    """When the document's DOCX was written, in the computer's time, as people write it."""
+    if status.docx is None:
+        return ""
+    try:
+        when = datetime.fromtimestamp(status.docx.stat().st_mtime)
+    except (OSError, ValueError, OverflowError):
+        return "at an unknown time"
+    return f"{when.day} {when:%B %Y %H:%M}"
 
 
 def _plain_data(prepared: Prepared) -> dict[str, Any]:
