@@ -182,8 +182,8 @@ def test_state_description() -> None:
 def test_state_description_list_with_commas_takes_semicolons() -> None:
     case, changes = _doc(example("BN-B-TAB/basic"))
     assert state_description(case, changes) == (  # (the MASL's 'LIGHT TACTICAL VEHICLE, 4X4')
-        "Other defense articles and services: 4X4 light tactical vehicles, spare and repair "
-        "parts, and driver and maintenance training. End item supported: Light Tactical Vehicle."
+        "Other defense articles and services: light tactical vehicles, 4X4; spare and repair "
+        "parts; and driver and maintenance training. End item supported: Light Tactical Vehicle."
     )
     data = example("BN-B-TAB/basic")
     data["lines"][0]["description"] = "KIT, MODIFICATION, WITH CABLES"  # a name with commas
@@ -337,6 +337,9 @@ def test_list_words(items, expected) -> None:
         ("CREW TRAINING, PATROL CRAFT", "Patrol Craft Crew Training",
          "patrol craft crew training", "Patrol Craft Crew Training"),
         ("MISSILE, TOW-2B", "TOW-2B Missile", "TOW-2B missile", "TOW-2B Missiles"),
+        # a designator that starts with a digit would stand beside a count: kept last
+        ("LIGHT TACTICAL VEHICLE, 4X4", "Light Tactical Vehicle, 4X4",
+         "light tactical vehicle, 4X4", "Light Tactical Vehicles, 4X4"),
         # a quoted name is kept as written, and the plural goes on the noun before it
         ("RADIO SET \u201cMK II\u201d", "Radio Set \u201cMK II\u201d",
          "radio set \u201cMK II\u201d", "Radio Sets \u201cMK II\u201d"),
@@ -460,7 +463,7 @@ def _line(description: str, quantity: str, unit: str, **fields) -> Line:
          "spare and repair parts (1 LO)"),
         (_line("HYDRAULIC FLUID", "12.5", "GL"), "hydraulic fluid", "hydraulic fluid (12.5 GL)"),
         # packages hold several items
-        (_line("CARTRIDGE, 5.56MM", "40", "BX"), "5.56MM cartridges", "5.56MM cartridges (40 BX)"),
+        (_line("CARTRIDGE, 5.56MM", "40", "BX"), "cartridges, 5.56MM", "cartridges, 5.56MM (40 BX)"),
         # a service's quantity counts tasks, not the items it names
         (_line("REFURBISHMENT OF EXCESS M113A3 VEHICLES", "20", "EA", kind="services"),
          "refurbishment of excess M113A3 vehicles",

@@ -186,7 +186,8 @@ def _uninvert(text: str) -> str:
     -> 'LITHIUM BATTERY'; 'LAUNCH UNIT, COMMAND' -> 'COMMAND LAUNCH UNIT'; 'PUBLICATIONS,
     TECHNICAL, JAVELIN' -> 'JAVELIN TECHNICAL PUBLICATIONS'; 'GOGGLE, NIGHT VISION,
     AN/PVS-31A' -> 'AN/PVS-31A NIGHT VISION GOGGLE'. Only parts of one to three plain words
-    (a designator alone after the others); a modifier that ends in a plural noun ('SPARES,
+    (a designator alone after the others, not one that starts with a digit: '4X4' first would
+    stand beside a count); a modifier that ends in a plural noun ('SPARES,
     REPAIR PARTS': a list), or a part with a small word or a clause word ('KIT, MODIFICATION,
     WITH CABLES') leaves the text in its order."""
     parts = text.split(", ")
@@ -195,6 +196,10 @@ def _uninvert(text: str) -> str:
     designators: list[str] = []
     while len(parts) > 1 and " " not in parts[-1] and _is_designator(parts[-1]):
         designators.insert(0, parts.pop())
+    if designators and designators[0][:1].isdigit():
+        # '4X4', '5.56MM' first would stand beside the count ("12 4X4 vehicles"): the name
+        # keeps the MASL's order ("12 light tactical vehicles, 4X4")
+        return text
     if not 1 <= len(parts) <= 3 or not all(_PLAIN_PART.match(part) for part in parts):
         return text
     head, modifiers = parts[0], parts[1:]
