@@ -256,6 +256,47 @@ def test_a_lines_other_fields_stay_in_view_when_the_table_is_scrolled(studio: st
     )
 
 
+_JUST_BELOW = """(id) => {
+  const target = document.getElementById(id);
+  const stops = Array.from(document.querySelectorAll(
+    "input:not([type=hidden]), select, textarea, button, a[href]"
+  )).filter(e => e.tabIndex >= 0 && !e.disabled && e.offsetParent !== null);
+  const box = target.getBoundingClientRect();
+  window.scrollBy(0, box.top - window.innerHeight + 5);  // its top edge just in view
+  stops[stops.indexOf(target) - 1].focus({preventScroll: true});
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 800])
+def test_a_field_reached_with_tab_is_not_hidden_under_the_save_bar(
+    studio: str, page, shots: Path, width: int
+) -> None:  # noqa: ANN001
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{studio}/edit/{QAA}")
+    for fid in ("f-nickname", "f-lines-2-quantity"):
+        page.evaluate(_JUST_BELOW, fid)
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.id") == fid
+        field = page.locator(f"#{fid}").bounding_box()
+        bar = page.locator(".form-bar").bounding_box()
+        assert field and bar
+        assert field["y"] + field["height"] <= bar["y"], (fid, field, bar)
+        assert field["y"] >= page.locator(".topbar").bounding_box()["height"]  # nor the top bar
+    page.screenshot(path=str(shots / f"studio-edit-tab-{width}.png"))
+
+
+@pytest.mark.parametrize("width", [1280, 800])
+def test_only_the_lines_table_scrolls_sideways(studio: str, page, width: int) -> None:  # noqa: ANN001
+    page.set_viewport_size({"width": width, "height": 900})
+    for url in (f"/edit/{QAA}", "/edit/cases/BN-D-TBO/basic.json", f"/doc/{QAA}", "/cases",
+                "/notes/GPS-SAASM", "/templates"):  # fmt: skip
+        page.goto(studio + url)
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= width, url
+    page.goto(f"{studio}/edit/{QAA}")
+    window = page.locator(".lines-block .table-scroll")
+    assert window.evaluate("e => e.scrollWidth > e.clientWidth")  # the lines table does
+
+
 def test_start_the_next_amendment(studio: str, page, project: Path) -> None:  # noqa: ANN001
     page.goto(f"{studio}/doc/cases/BN-B-TAB/amendment-1.json")
     page.get_by_role("link", name="Next Amendment…").click()
