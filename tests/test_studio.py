@@ -769,6 +769,53 @@ def test_a_template_with_a_broken_tag_is_refused_naming_the_paragraph(
     assert current.read_bytes() == before
 
 
+def test_an_upload_that_is_not_a_word_file_is_named_and_gets_advice_that_applies(
+    client: TestClient, project: Project
+) -> None:
+    token = _csrf(client.get("/templates").text)
+    before = (project.templates / "basic.docx").read_bytes()
+    for uploaded, content, what in (
+        ("offer.pdf", b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n", "offer.pdf is a PDF, not a Word"),
+        ("renamed.docx", b"Just some text, renamed to .docx\n", "Save As"),
+    ):
+        answer = client.post("/templates/basic.docx/upload", data={"csrf": token},
+                             files={"file": (uploaded, content, "application/octet-stream")})  # fmt: skip
+        assert answer.status_code == 422
+        page = answer.text
+        assert f"{uploaded}: the template is not a Word document" in page, page[:3000]
+        assert "the uploaded basic.docx" not in page
+        assert what in page and "Word Document (*.docx)" in page
+        assert "a tag opened with" not in page  # advice about tags does not apply
+    assert (project.templates / "basic.docx").read_bytes() == before
+
+
+def test_an_upload_without_a_file_says_to_choose_one(client: TestClient) -> None:
+    token = _csrf(client.get("/templates").text)
+    for files in ({"file": ("", b"", "application/octet-stream")}, {"other": ("x", b"x", "a/b")}):
+        answer = client.post("/templates/amendment.docx/upload", data={"csrf": token}, files=files)
+        assert answer.status_code == 422
+        at = answer.text.index('id="upload-refused-amendment"')
+        assert "Choose a file first" in answer.text[at : at + 300]
+        assert answer.text.count("Choose a file first") == 1  # in the card of that template
+    empty = {"file": ("mine.docx", b"", "application/octet-stream")}
+    answer = client.post("/templates/basic.docx/upload", data={"csrf": token}, files=empty)
+    assert answer.status_code == 422 and "mine.docx is empty" in answer.text
+
+
+def test_counts_are_said_with_the_right_form_of_the_word(
+    client: TestClient, project: Project
+) -> None:
+    current = project.templates / "basic.docx"
+    edited = _with_document_xml(
+        current, lambda xml: xml.replace("Case Description", "Description of the Case", 1)
+    )
+    token = _csrf(client.get("/templates").text)
+    answer = client.post("/templates/basic.docx/upload", data={"csrf": token},
+                         files={"file": ("basic.docx", edited, "application/octet-stream")})  # fmt: skip
+    assert ": 1 paragraph differs</summary>" in answer.text
+    assert "1 paragraph differ<" not in answer.text
+
+
 def test_a_good_template_shows_its_changes_then_replaces(
     client: TestClient, project: Project
 ) -> None:

@@ -460,6 +460,27 @@ def test_a_template_with_a_broken_tag_is_refused_with_its_paragraph(
     assert template.read_bytes() == before
 
 
+def test_an_upload_that_is_not_a_word_file_or_no_file_says_what_to_do(
+    studio: str, page, shots: Path, tmp_path: Path
+) -> None:  # noqa: ANN001
+    page.goto(f"{studio}/templates")
+    card = page.locator("#template-basic")
+    card.get_by_role("button", name="Upload and check").click()  # no file chosen
+    expect(card.get_by_role("alert")).to_contain_text("Choose a file first")
+    card.scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "studio-template-no-file.png"))
+    pdf = tmp_path / "offer.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n")
+    page.locator("#file-basic").set_input_files(str(pdf))
+    card.get_by_role("button", name="Upload and check").click()
+    expect(page.get_by_role("heading", name="offer.pdf cannot replace basic.docx")).to_be_visible()
+    problems = page.locator(".problems")
+    expect(problems).to_contain_text("offer.pdf: the template is not a Word document")
+    expect(problems).to_contain_text("offer.pdf is a PDF, not a Word document")
+    expect(problems).not_to_contain_text("a tag opened with")
+    page.screenshot(path=str(shots / "studio-template-pdf.png"))
+
+
 def test_rebuild_all_with_progress(studio: str, page, shots: Path) -> None:  # noqa: ANN001
     page.goto(f"{studio}/batch")
     page.get_by_role("button", name="Rebuild everything out of date").click()

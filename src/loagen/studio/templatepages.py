@@ -87,10 +87,15 @@ def _templates(studio: Studio) -> list[TemplateInfo]:
     return out
 
 
-async def template_list(studio: Studio, request: Request) -> Response:
+async def template_list(
+    studio: Studio, request: Request, *, refused: tuple[str, str] | None = None
+) -> Response:
+    """The templates; `refused` is (template, why) when an upload to it was refused before any
+    check (no file chosen, an empty file): said in its card."""
     infos = await asyncio.to_thread(_templates, studio)
     return studio.page(request, "templates.html", title="Templates", section="templates",
-                       templates=infos, limit=UPLOAD_LIMIT)  # fmt: skip
+                       templates=infos, limit=UPLOAD_LIMIT, refused=refused or ("", ""),
+                       status_code=422 if refused else 200)  # fmt: skip
 
 
 async def template_download(studio: Studio, request: Request) -> Response:
@@ -131,6 +136,10 @@ class UploadCheck:
     documents: list[DocumentRender] = field(default_factory=list)
     seconds: float = 0.0
     token: str = ""
+    uploaded: str = ""
+    """The name of the file uploaded (the one problems name)."""
+    advice: list[str] = field(default_factory=list)
+    """What to do about the problems found, only what applies to them."""
 
     @property
     def failed(self) -> list[DocumentRender]:
@@ -145,10 +154,12 @@ class UploadCheck:
         return not self.problems and not self.unknown and not self.failed
 
 
-def check_upload(studio: Studio, name: str, raw: bytes) -> UploadCheck:
+def check_upload(studio: Studio, name: str, raw: bytes, uploaded: str = "") -> UploadCheck:
+    """Check `raw` (the file `uploaded`) as the template `name`."""
     started = time.perf_counter()
     kind = _kind_of(name) or ""
-    check = UploadCheck(name, kind, len(raw), hashlib.sha256(raw).hexdigest())
+    uploaded = uploaded or name
+    check = UploadCheck(name, kind, len(raw), hashlib.sha256(raw).hexdigest(), uploaded=uploaded)
     project = studio.project
     workspace = studio.workspace
     with tempfile.TemporaryDirectory(prefix="loagen-studio-templates-") as scratch:
@@ -161,7 +172,8 @@ def check_upload(studio: Studio, name: str, raw: bytes) -> UploadCheck:
             compiled = renderer.all_templates()[kind]
         except LoagenError as exc:
             shown = [str(exc)] if len(exc.problems) == 1 else [str(p) for p in exc.problems]
-            check.problems = [_plain(text, folder, name) for text in shown]
+            check.problems = [_plain(text, folder, name, uploaded) for text in shown]
+            check.advice = _advice(check.problems, raw, uploaded)
             check.seconds = time.perf_counter() - started
             return check
         check.unknown = renderer.unknown_variables(compiled)
@@ -191,7 +203,7 @@ def check_upload(studio: Studio, name: str, raw: bytes) -> UploadCheck:
             try:
                 after = trial.render(prepared, draft=draft)
             except LoagenError as exc:
-                doc.problem = _plain(str(exc), folder, name)
+                doc.problem = _plain(str(exc), folder, name, uploaded)
                 check.documents.append(doc)
                 continue
             if before is not None:
@@ -201,10 +213,34 @@ def check_upload(studio: Studio, name: str, raw: bytes) -> UploadCheck:
     return check
 
 
-def _plain(text: str, folder: Path, name: str) -> str:
-    return text.replace(str(folder / name), f"the uploaded {name}").replace(
-        str(folder), "templates"
-    )
+def _plain(text: str, folder: Path, name: str, uploaded: str) -> str:
+    """A problem of the trial copy of the templates said of the file uploaded."""
+    return text.replace(str(folder / name), uploaded).replace(str(folder), "templates")
+
+
+_OTHER_FILES = {b"%PDF": "a PDF", b"\xd0\xcf\x11\xe0": "an old Word 97-2003 (.doc) file",
+                b"{\\rtf": "a Rich Text (.rtf) file"}  # fmt: skip
+
+
+def _advice(problems: list[str], raw: bytes, uploaded: str) -> list[str]:
+    """What to do about these problems (each piece of advice only when it applies)."""
+    out = []
+    words = " ".join(problems)
+    if "not a Word document" in words:
+        what = next((kind for start, kind in _OTHER_FILES.items() if raw.startswith(start)), "")
+        out.append(
+            (f"{uploaded} is {what}, not a Word document. " if what else "")
+            + "Open the template in Word and save it with Save As, choosing “Word Document "
+            "(*.docx)”; then upload that file (renaming a file to .docx does not make it one)."
+        )
+    if "template tag error" in words:
+        out.append(
+            "Fix the paragraph named in Word (a tag opened with {% must be closed, e.g. "
+            "{% endif %}), save, and upload again."
+        )
+    if not out:
+        out.append("Fix it in Word, save, and upload again.")
+    return out
 
 
 def _compare(doc: DocumentRender, before: bytes, after: bytes) -> None:
@@ -235,26 +271,28 @@ async def template_upload(studio: Studio, request: Request) -> Response:
         return studio.refused(request, "not one of the project's templates")
     async with request.form(max_files=1, max_fields=10, max_part_size=UPLOAD_LIMIT) as form:
         upload = form.get("file")
-        if upload is None or not hasattr(upload, "read"):
-            studio.say(request, "error", "Choose the Word file (.docx) to upload.")
-            return studio.redirect("/templates")
+        uploaded = Path(str(getattr(upload, "filename", "") or "")).name
+        if not hasattr(upload, "read") or not uploaded:
+            return await template_list(studio, request, refused=(
+                name, "Choose a file first: the Word file (.docx) to check, with “Choose File”.",
+            ))  # fmt: skip
         raw = await upload.read()  # type: ignore[union-attr]
     if not raw:
-        studio.say(request, "error", "The file uploaded is empty.")
-        return studio.redirect("/templates")
+        return await template_list(studio, request, refused=(
+            name, f"{uploaded} is empty: choose the Word file (.docx) itself.",
+        ))  # fmt: skip
     current = studio.project.templates / name
     try:
         current_sha = hashlib.sha256(current.read_bytes()).hexdigest()
     except OSError:
         current_sha = ""
-    check = await asyncio.to_thread(check_upload, studio, name, raw)
+    check = await asyncio.to_thread(check_upload, studio, name, raw, uploaded)
     if check.accepted:
         staged = _staged(studio)
         check.token = random_id()
         staged[check.token] = (name, raw, current_sha)
         while len(staged) > STAGED_LIMIT:
             staged.pop(next(iter(staged)))
-    uploaded = Path(str(getattr(upload, "filename", "") or name)).name
     return studio.page(
         request, "template_check.html", title=f"Check of {name}", section="templates",
         check=check, uploaded=uploaded,
