@@ -622,6 +622,58 @@ def test_a_field_left_to_loagen_shows_what_the_document_reads(
     assert 'id="f-state_description-computed"' not in page
 
 
+def test_a_new_case_is_started_as_loagen_new_starts_it_and_opens_in_the_form(
+    client: TestClient, project: Project
+) -> None:
+    from loagen.ops.start import CATEGORIES, FUNDING, PROGRAMS, describe, new_basic
+
+    assert 'href="/new"' in client.get("/cases").text
+    page = client.get("/new").text
+    for name, values in (("program", PROGRAMS), ("category", CATEGORIES), ("funding", FUNDING),
+                         ("terms_of_sale", ["Cash Prior to Delivery", "FMS Credit"])):  # fmt: skip
+        for value in values:
+            assert f'name="{name}" value="{value}"' in page, (name, value)
+    assert describe("nickname") in page and "CC-I-XXX" in page
+    token = _csrf(page)
+    chosen = [("csrf", token), ("program", "FMS"), ("category", "defined_order"),
+              ("funding", "national"), ("terms_of_sale", "Cash Prior to Delivery"),
+              ("terms_of_sale", "Dependable Undertaking"), ("nickname", "Patrol Boats")]  # fmt: skip
+    # a case identifier that is not one: the words `loagen new` says it in, nothing written
+    answer = post(client, "/new", [("case_id", "bn-x"), *chosen])
+    assert answer.status_code == 422
+    assert "is not a case identifier: expected CC-I-XXX" in answer.text
+    assert 'value="Patrol Boats"' in answer.text  # what was given comes back
+    # a case the project has: never written over
+    basic = project.cases / "BN-D-QAA" / "basic.json"
+    before = basic.read_bytes()
+    answer = post(client, "/new", [("case_id", "BN-D-QAA"), *chosen])
+    assert answer.status_code == 422
+    assert "Case BN-D-QAA already has a Basic (cases/BN-D-QAA/basic.json)" in answer.text
+    assert basic.read_bytes() == before and not (basic.parent / "basic.yaml").exists()
+    assert post(client, "/new", [("case_id", "BN-D-QAB"), ("csrf", token),
+                                 ("program", "XYZ")]).status_code == 422  # fmt: skip
+    assert not (project.cases / "BN-D-QAB").exists()
+    # a new one: the very file `loagen new` writes, opened in the form
+    answer = post(client, "/new", [("case_id", " bn-d-qab "), *chosen])
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/edit/cases/BN-D-QAB/basic.yaml"
+    written = project.cases / "BN-D-QAB" / "basic.yaml"
+    expected, _ = new_basic(
+        "BN-D-QAB", program="FMS", category="defined_order", funding="national",
+        terms_of_sale=("Cash Prior to Delivery", "Dependable Undertaking"),
+        nickname="Patrol Boats", path=Path("cases/BN-D-QAB/basic.yaml"),
+    )  # fmt: skip
+    assert written.read_bytes() == expected
+    form = client.get(answer.headers["location"])
+    assert form.status_code == 200
+    assert (
+        "Started case BN-D-QAB" in form.text and "fill in the full organisation name" in form.text
+    )
+    answer = post(client, "/new", [("case_id", "BN-D-QAB"), *chosen])  # not twice
+    assert answer.status_code == 422 and "already has a Basic" in answer.text
+    assert written.read_bytes() == expected
+
+
 def test_restate_writes_and_builds_the_restated_document(
     client: TestClient, project: Project
 ) -> None:

@@ -297,6 +297,30 @@ def test_only_the_lines_table_scrolls_sideways(studio: str, page, width: int) ->
     assert window.evaluate("e => e.scrollWidth > e.clientWidth")  # the lines table does
 
 
+def test_start_a_new_case(studio: str, page, shots: Path, project: Path) -> None:  # noqa: ANN001
+    page.goto(f"{studio}/cases")
+    page.get_by_role("link", name="New case…").click()
+    expect(page.get_by_role("heading", name="Start a new case")).to_be_visible()
+    page.get_by_label("Case identifier").fill("BN-D-QAA")
+    page.get_by_role("button", name="Start the case").click()
+    expect(page.locator("#f-case_id-msgs")).to_contain_text("already has a Basic")
+    page.get_by_label("Case identifier").fill("bn-d-qab")
+    page.get_by_label("FMS — Foreign Military Sales").check()
+    page.get_by_label("defined order: the articles and services are listed").check()
+    page.get_by_label("Cash Prior to Delivery — paid in advance").check()
+    page.get_by_label("Case nickname").fill("Patrol Boats")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(shots / "studio-new-case.png"))
+    page.get_by_role("button", name="Start the case").click()
+    expect(page.get_by_role("heading", name="Edit BN-D-QAB Basic")).to_be_visible()
+    expect(page.locator(".flash-ok")).to_contain_text("Started case BN-D-QAB")
+    expect(page.locator("#f-purchaser-name-msgs")).to_contain_text("fill in")
+    expect(page.locator("#f-nickname")).to_have_value("Patrol Boats")
+    page.screenshot(path=str(shots / "studio-new-case-started.png"))
+    written = (project / "cases" / "BN-D-QAB" / "basic.yaml").read_text()
+    assert "case_id: BN-D-QAB" in written and "started with `loagen new`" in written
+
+
 def test_start_the_next_amendment(studio: str, page, project: Path) -> None:  # noqa: ANN001
     page.goto(f"{studio}/doc/cases/BN-B-TAB/amendment-1.json")
     page.get_by_role("link", name="Next Amendment…").click()

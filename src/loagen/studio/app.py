@@ -53,6 +53,7 @@ def create_app(
         Route("/help", help_page),
         Route("/favicon.ico", favicon),
         Route("/cases", partial(cases.case_list, studio)),
+        Route("/new", partial(editing.new_case, studio), methods=["GET", "POST"]),
         Route("/doc/{path:path}", on_file(cases.document_page)),
         Route("/rebuild/{path:path}", on_file(cases.rebuild), methods=["POST"]),
         Route("/download/{path:path}/{what}", on_file(cases.download)),

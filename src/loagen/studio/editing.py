@@ -89,8 +89,10 @@ def check_data(studio: Studio, path: Path, data: dict[str, Any]) -> Checked:
                                                else "", data), p.message))  # fmt: skip
         checked.errs.setdefault(target, []).append(("problem", p.message))
 
-    # Values still to fill in (`loagen new`, `amend`) are named as loading names them.
-    blanks = unfilled(data, b"", path)
+    # Values still to fill in (`loagen new`, `amend`) are named as loading names them. (The
+    # form's data is no file's text: its JSON stands for it, which YAML reads too; the lines
+    # found in it are not shown, each problem is shown at its field.)
+    blanks = unfilled(data, json.dumps(data, default=str).encode(), path)
     for p in blanks:
         problem(p, checked.problems)
     try:
@@ -548,3 +550,136 @@ def _import(
 
 def field_spec() -> FieldSpec:
     return case_form()
+
+
+# -- a new case ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class NewCaseField:
+    """One box of the New case page: what `loagen new` takes, said as it says it."""
+
+    name: str
+    label: str
+    help: str
+    options: tuple[tuple[str, str], ...] = ()
+
+
+def new_case_fields() -> list[NewCaseField]:
+    """The boxes of the New case page, with the help `loagen new` writes in the file and the
+    choices of the case model (each with its meaning), as `loagen new` offers them."""
+    from ..case.meanings import meanings_of
+    from ..ops.start import CATEGORIES, FUNDING, PROGRAMS, describe
+    from ..reference import load_reference
+
+    def choices(name: str, values: Any) -> tuple[tuple[str, str], ...]:
+        found = meanings_of("Case", name)
+        words = found[1] if found else {}
+        out = []
+        for v in map(str, values):
+            meaning = words.get(v, "")
+            said = v.replace("_", " ")
+            # (a meaning that starts with the code's words says it already)
+            shown = meaning if meaning.startswith(said) else f"{v} — {meaning}" if meaning else v
+            out.append((v, shown))
+        return tuple(out)
+
+    return [
+        NewCaseField(
+            "case_id", "Case identifier",
+            f"{describe('case_id')} The country code, the Implementing Agency letter and the "
+            "case designator, e.g. BN-D-QAB. The file is written as cases/CASE-ID/basic.yaml.",
+        ),
+        NewCaseField("program", "Program", describe("program"), choices("program", PROGRAMS)),
+        NewCaseField("category", "Category", describe("category"),
+                     choices("category", CATEGORIES)),
+        NewCaseField("funding", "Funding", describe("funding"), choices("funding", FUNDING)),
+        NewCaseField("terms_of_sale", "Terms of sale",
+                     describe("terms_of_sale").removesuffix(", one or more of:") + ": tick one "
+                     "or more, or leave them to fill in.",
+                     choices("terms_of_sale", load_reference().terms_of_sale)),
+        NewCaseField("nickname", "Case nickname", describe("nickname")),
+    ]  # fmt: skip
+
+
+async def new_case(studio: Studio, request: Request) -> Response:
+    """Start a new case as `loagen new` does (`ops.start.start_case`): its Basic written to
+    cases/CASE-ID/basic.yaml, never over a file, then opened in the form."""
+    from ..errors import ScaffoldError
+    from ..ops.start import check_case_id, start_case
+
+    fields = new_case_fields()
+    values: dict[str, Any] = {f.name: "" for f in fields}
+    values["terms_of_sale"] = []
+    errs: dict[str, str] = {}
+    existing = ""
+    if request.method == "POST":
+        form = await request.form(max_fields=100, max_files=0)
+        for f in fields:
+            if f.name == "terms_of_sale":
+                values[f.name] = [str(v) for v in form.getlist(f.name)]
+            else:
+                values[f.name] = str(form.get(f.name, "")).strip()
+        for f in fields:
+            chosen = values[f.name] if f.name == "terms_of_sale" else [values[f.name]]
+            known = {v for v, _ in f.options}
+            if f.options and any(v and v not in known for v in chosen):
+                errs[f.name] = "Choose from the list."
+        cid = ""
+        try:
+            cid = check_case_id(values["case_id"])
+        except ScaffoldError as exc:
+            errs["case_id"] = exc.message if values["case_id"] else "Give the case identifier."
+        target = studio.project.cases / cid / "basic.yaml"
+        if cid and "case_id" not in errs:
+            existing, why = _case_exists(studio, cid)
+            if existing:
+                errs["case_id"] = why
+        if not errs:
+            try:
+                started = await asyncio.to_thread(
+                    start_case, cid, target,
+                    program=values["program"] or None, category=values["category"] or None,
+                    funding=values["funding"] or None,
+                    terms_of_sale=tuple(values["terms_of_sale"]),
+                    nickname=values["nickname"] or None,
+                    shown_as=Path(studio.url_of(target)),
+                )  # fmt: skip
+            except LoagenError as exc:
+                errs["case_id"] = exc.message
+            else:
+                fill = len(started.to_fill)
+                studio.say(
+                    request, "ok",
+                    f"Started case {cid}: {studio.url_of(started.path)}, its Basic. "
+                    + (f"Fill in the {fill} field{'s' if fill != 1 else ''} marked below "
+                       "(each says what to give), then save." if fill else "Save it when done."),
+                )  # fmt: skip
+                for note in started.notes:
+                    studio.say(request, "warn", f"Note: {note}.")
+                return studio.redirect(f"/edit/{studio.url_of(started.path)}")
+    return studio.page(
+        request, "new_case.html", section="cases", title="New case", fields=fields,
+        values=values, errs=errs, existing=existing,
+        status_code=422 if errs else 200,
+    )  # fmt: skip
+
+
+def _case_exists(studio: Studio, cid: str) -> tuple[str, str]:
+    """(the project path of a document the case already has, why a new Basic is refused), or
+    ("", "") when the case is new to the project."""
+    folder = studio.project.cases / cid
+    basics = sorted(folder.glob("basic.*")) if folder.is_dir() else []
+    for other in basics:
+        if other.is_file():
+            return studio.url_of(other), (
+                f"Case {cid} already has a Basic ({studio.url_of(other)}); it is not written "
+                "over. Open it, and start its next Amendment or Modification from its page."
+            )
+    for doc in studio.workspace.documents():
+        if doc.case_id == cid:
+            return doc.rel, (
+                f"Case {cid} already has documents in this project ({doc.rel}); a second "
+                "Basic is not started. Open it to continue the case."
+            )
+    return "", ""
