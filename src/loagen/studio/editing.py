@@ -9,9 +9,10 @@ is carried by the form): the writer's edits come back in the form, nothing is lo
 writes through `output.case_files.save_case_file` (atomic; a YAML file keeps its comments) and
 rebuilds the document like `loagen batch --redline`.
 
-"Next Amendment" and "Next Modification" call `loagen amend` / `loagen modify`
-(`ops.start.next_document`), "Restate" `loagen restate` (`ops.restate`), and the spreadsheet import
-`loagen lines import` (`ops.lines_import`).
+"New case" calls `loagen new` (`ops.start.start_case`), "Next Amendment" and "Next
+Modification" `loagen amend` / `loagen modify` (`ops.start.next_document`), "Restate" `loagen
+restate` (`ops.restate`), and the spreadsheet import `loagen lines import` (`ops.lines_import`),
+refused while the form holds changes not saved.
 """
 
 from __future__ import annotations
