@@ -374,3 +374,13 @@ def test_the_line_of_every_json_value_is_found(data, indent) -> None:
             assert json.dumps(value) in rows[line - 1]
 
     walk({"root": data}, ())
+
+
+def test_values_to_fill_in_of_data_with_no_text_are_named_without_a_line() -> None:
+    """The studio's form has data, no file text: each value to fill in is named at its field."""
+    from loagen.case.placeholders import unfilled
+
+    data = {"case_id": "BN-D-QZZ", "nickname": placeholder("the case's name")}
+    for name in ("basic.yaml", "basic.json"):
+        (problem,) = unfilled(data, b"", Path(name))
+        assert (problem.location, problem.line) == ("nickname", None)

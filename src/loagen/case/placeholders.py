@@ -86,6 +86,8 @@ def _yaml_lines(text: str) -> dict[Location, int]:
         root = yaml.compose(text, Loader=yaml.SafeLoader)  # noqa: S506 (a safe loader)
     except yaml.YAMLError:
         return {}
+    if root is None:  # an empty text
+        return {}
     lines: dict[Location, int] = {}
     stack: list[tuple[Location, Any]] = [((), root)]
     while stack:
@@ -225,7 +227,7 @@ def unfilled(data: Any, raw: bytes, path: Path) -> tuple[Problem, ...]:
     found = list(find_placeholders(data))
     if not found:
         return ()
-    lines = value_lines(raw, path)
+    lines = value_lines(raw, path) if raw else {}  # (the studio's form has no text)
     problems = []
     for loc, value in found:
         what = hint_of(value) or field_doc(loc).rstrip(".") or "the value this field takes"

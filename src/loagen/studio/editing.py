@@ -90,10 +90,9 @@ def check_data(studio: Studio, path: Path, data: dict[str, Any]) -> Checked:
                                                else "", data), p.message))  # fmt: skip
         checked.errs.setdefault(target, []).append(("problem", p.message))
 
-    # Values still to fill in (`loagen new`, `amend`) are named as loading names them. (The
-    # form's data is no file's text: its JSON stands for it, which YAML reads too; the lines
-    # found in it are not shown, each problem is shown at its field.)
-    blanks = unfilled(data, json.dumps(data, default=str).encode(), path)
+    # Values still to fill in (`loagen new`, `amend`) are named as loading names them (the
+    # form's data is no file's text: each is shown at its field, with no line).
+    blanks = unfilled(data, b"", path)
     for p in blanks:
         problem(p, checked.problems)
     try:
