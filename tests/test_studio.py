@@ -625,6 +625,8 @@ def test_a_field_left_to_loagen_shows_what_the_document_reads(
 def test_a_new_case_is_started_as_loagen_new_starts_it_and_opens_in_the_form(
     client: TestClient, project: Project
 ) -> None:
+    import yaml
+
     from loagen.ops.start import CATEGORIES, FUNDING, PROGRAMS, describe, new_basic
 
     assert 'href="/new"' in client.get("/cases").text
@@ -669,6 +671,27 @@ def test_a_new_case_is_started_as_loagen_new_starts_it_and_opens_in_the_form(
     assert (
         "Started case BN-D-QAB" in form.text and "fill in the full organisation name" in form.text
     )
+    # values to fill in, not mistakes; the hints point to each field's choices, not to a list
+    # above as the file's comments have it
+    assert re.search(r"<h2>\d+ values to fill in</h2>", form.text)
+    assert "problems to fix" not in form.text
+    said = re.findall(r'<p class="field-msg problem">([^<]*)</p>', form.text)
+    assert "fill in a Source Code from its choices" in said
+    assert not [m for m in said if "from the list above" in m]
+    # a box still to fill in is shown empty, what to give in grey; left empty, the file keeps
+    # its FILL IN (a choice shows "Choose… (to fill in)")
+    fields = form_fields(form.text, "case-form")
+    assert ("lines[0].unit_cost", "") in fields
+    assert 'placeholder="the unit cost in U.S. dollars' in form.text
+    assert "Choose… (to fill in)</option>" in form.text
+    fields = _replace(fields, "nickname", "Patrol Boats II")
+    saved = post(client, "/edit/cases/BN-D-QAB/basic.yaml", [*fields, ("_action", "save")])
+    assert saved.status_code == 303, saved.text[:2000]
+    kept = yaml.safe_load(written.read_text())
+    assert kept["nickname"] == "Patrol Boats II"
+    assert kept["lines"][0]["unit_cost"].startswith("FILL IN: the unit cost")
+    assert kept["lines"][0]["unit_of_issue"].startswith("FILL IN: a Unit of Issue code")
+    expected = written.read_bytes()
     answer = post(client, "/new", [("case_id", "BN-D-QAB"), *chosen])  # not twice
     assert answer.status_code == 422 and "already has a Basic" in answer.text
     assert written.read_bytes() == expected

@@ -317,6 +317,10 @@ def test_start_a_new_case(studio: str, page, shots: Path, project: Path) -> None
     expect(page.locator("#f-purchaser-name-msgs")).to_contain_text("fill in")
     expect(page.locator("#f-nickname")).to_have_value("Patrol Boats")
     page.screenshot(path=str(shots / "studio-new-case-started.png"))
+    line = page.locator("#f-lines-0")
+    line.evaluate("e => e.scrollIntoView({block: 'center'})")
+    expect(page.locator("#f-lines-0-unit_cost")).to_have_value("")  # what to give, in grey
+    page.screenshot(path=str(shots / "studio-new-case-lines.png"))
     written = (project / "cases" / "BN-D-QAB" / "basic.yaml").read_text()
     assert "case_id: BN-D-QAB" in written and "started with `loagen new`" in written
 

@@ -21,7 +21,7 @@ import asyncio
 import hashlib
 import json
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,8 @@ class ProblemView:
     field: str
     where: str
     message: str
+    to_fill: bool = False
+    """A value still to fill in (a FILL IN of `loagen new` or `amend`), not a mistake."""
 
 
 @dataclass
@@ -79,7 +81,7 @@ def check_data(studio: Studio, path: Path, data: dict[str, Any]) -> Checked:
     shown = form_paths(spec, data)
     checked = Checked()
 
-    def problem(p: Problem, into: list[ProblemView]) -> None:
+    def problem(p: Problem, into: list[ProblemView], *, to_fill: bool = False) -> None:
         other_file = p.source is not None and Path(p.source).resolve() != path.resolve()
         if other_file:
             where = f"{Path(p.source).name}{': ' + p.location if p.location else ''}"
@@ -87,14 +89,16 @@ def check_data(studio: Studio, path: Path, data: dict[str, Any]) -> Checked:
             return
         target = place(p.location, shown)
         into.append(ProblemView(target, _where(p.location if p.location != "(top level)"
-                                               else "", data), p.message))  # fmt: skip
+                                               else "", data), p.message, to_fill))  # fmt: skip
         checked.errs.setdefault(target, []).append(("problem", p.message))
 
     # Values still to fill in (`loagen new`, `amend`) are named as loading names them (the
-    # form's data is no file's text: each is shown at its field, with no line).
+    # form's data is no file's text: each is shown at its field, with no line). The file's
+    # hints point to the codes listed in its comments; here each field offers its choices.
     blanks = unfilled(data, b"", path)
     for p in blanks:
-        problem(p, checked.problems)
+        said = replace(p, message=p.message.replace(" from the list above", " from its choices"))
+        problem(said, checked.problems, to_fill=True)
     try:
         case = parse_case(data, source=path)
     except CaseError as exc:

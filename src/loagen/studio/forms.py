@@ -27,6 +27,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, WithJsonSchema
 
 from ..case.meanings import meanings_of
+from ..case.placeholders import is_placeholder
 from ..case.model import Case, field_docs, ungrouped
 from ..reference import load_reference
 
@@ -339,6 +340,9 @@ BOOL = "__bool"
 """Suffix of the hidden marker that a checkbox was on the form."""
 ORDER = "__order"
 """Suffix of the hidden order of a set of choices as the file lists them."""
+FILL = "__fill"
+"""Suffix of the hidden value still to fill in (`FILL IN: ...`) of a field shown empty: a field
+left empty keeps it, so the file still says what to give there."""
 MAX_ROWS = 2000
 
 
@@ -374,7 +378,8 @@ def _scalar(spec: FieldSpec, form: Posted, path: str) -> Any:
         items = [p.strip() for p in parts if p.strip()]
         return items or None
     if text.strip() == "":
-        return None
+        kept = str(form.get(path + FILL) or "")
+        return kept if is_placeholder(kept) else None
     if kind == "optbool":
         return {"true": True, "false": False}.get(text, text)
     if kind == "number":
