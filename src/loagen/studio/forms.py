@@ -27,8 +27,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, WithJsonSchema
 
 from ..case.meanings import meanings_of
-from ..case.placeholders import is_placeholder
 from ..case.model import Case, field_docs, ungrouped
+from ..case.placeholders import is_placeholder
 from ..reference import load_reference
 
 Kind = Literal[
