@@ -116,6 +116,17 @@ def test_a_dollar_sign_is_not_a_quantity_and_a_bad_amount_is_quoted_as_written()
     assert found["lines[1].unit_cost"].startswith("got '$12,50'; a comma may only group thousands")
 
 
+def test_a_code_in_other_capitals_is_refused_with_the_code_it_means() -> None:
+    data = example("BN-D-QAA/basic")
+    data["lines"][1]["offer_release_code"] = "x"
+    data["lines"][2]["unit_of_issue"] = "ea"
+    with pytest.raises(CaseError) as info:
+        parse_case(data)
+    found = {p.location: p.message for p in info.value.problems}
+    assert found["lines[1].offer_release_code"].endswith("(did you mean 'X'?)")
+    assert found["lines[2].unit_of_issue"].endswith("(did you mean 'EA'?)")
+
+
 def test_bare_line_number_is_refused_with_a_hint() -> None:
     data = example("BN-P-WRS/basic")
     data["lines"][0]["number"] = 1

@@ -197,6 +197,10 @@ def exit_code_for(error: LoagenError) -> int:
 def did_you_mean(
     word: str, choices: list[str] | tuple[str, ...] | set[str] | frozenset[str]
 ) -> str:
-    """Return ' (did you mean X?)' for the closest choice to `word`, or ''."""
-    close = difflib.get_close_matches(word[:100], sorted(choices), n=1, cutoff=0.6)
+    """Return ' (did you mean X?)' for the closest choice to `word`, or '': the choice written
+    with other capitals first ('ea' -> 'EA', 'training' -> 'Training'), else the nearest by
+    spelling."""
+    text = word[:100]
+    same = [c for c in sorted(choices) if c.casefold() == text.casefold()]
+    close = same or difflib.get_close_matches(text, sorted(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
