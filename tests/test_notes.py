@@ -218,6 +218,28 @@ class TestProblems:
         with pytest.raises(NoteError, match="starts with '---'"):
             read_note(bad)
 
+    def test_a_version_date_that_names_no_day_is_said_at_its_line(self, tmp_path):
+        path = write_note(tmp_path, versions='\n  - version: "1"\n    effective: 2026-31-01')
+        with pytest.raises(NoteError) as info:
+            read_note(path)
+        (problem,) = info.value.problems
+        assert problem.location == "line 6"  # (line 4: versions, 5: the version's label)
+        assert problem.message.startswith(
+            "versions (the 1st).effective: got '2026-31-01': there is no month 31 (YYYY-MM-DD)"
+        )
+
+    def test_a_misspelt_field_of_a_version_is_named_at_its_line_with_the_field_meant(
+        self, tmp_path
+    ):
+        versions = '\n  - version: "1"\n    effective: 2020-01-01\n  - version: "2"\n    efective: 2026-01-01'
+        with pytest.raises(NoteError) as info:
+            read_note(write_note(tmp_path, versions=versions))
+        said = {p.location: p.message for p in info.value.problems}
+        assert said["line 8"].startswith(
+            "versions (the 2nd).efective: unknown field 'efective' (did you mean 'effective'?)"
+        )
+        assert said["line 7"].startswith("versions (the 2nd).effective: required field is missing")
+
     def test_a_field_written_twice(self, tmp_path):
         path = write_note(tmp_path)
         path.write_text(path.read_text().replace("versions:", "order: 3998\nversions:"))

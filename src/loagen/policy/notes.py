@@ -49,7 +49,7 @@ from pydantic import (
     model_validator,
 )
 
-from ..case.model import Line
+from ..case.model import Line, LoaDate
 from ..errors import NoteError, Problem, did_you_mean
 from ..reading import read_limited
 from .rules import Body, Rule, compile_body, compile_rule
@@ -144,11 +144,11 @@ class VersionEntry(BaseModel):
 
     version: Annotated[str, BeforeValidator(_text), Field(min_length=1)]
     """The version's label, e.g. "2" or "688"."""
-    effective: date
+    effective: LoaDate
     """The date from which documents print this version (YYYY-MM-DD)."""
     issued_by: str | None = None
     """The DSCA memo or SAMM E-Change that issued it, e.g. "DSCA 25-24 (E-Change 688)"."""
-    until: date | None = None
+    until: LoaDate | None = None
     """The last date documents print it (absent: until the next version takes effect)."""
 
 
@@ -365,8 +365,20 @@ class NoteLibrary:
         return tuple(self._by_id)
 
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's safe loader when PyYAML was built with it (ten times faster), else PyYAML's own."""
+class _LOADER(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """libyaml's safe loader when PyYAML was built with it (ten times faster), else PyYAML's
+    own; a date that names no day (2026-31-01) is read as text, which the front matter's model
+    then refuses at its field in words, not with a traceback."""
+
+
+def _timestamp(loader: Any, node: yaml.ScalarNode) -> Any:
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_LOADER.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 # -- reading one note file --------------------------------------------------------------------------
 
@@ -401,13 +413,62 @@ def _markdown_problems(body: str) -> list[tuple[str, int | None]]:
     return found
 
 
+def _path_words(loc: tuple[Any, ...]) -> str:
+    """A field's place as policy staff read it: 'versions (the 2nd).efective'."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            n = part + 1
+            suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+            out += f" (the {n}{suffix})"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _line_of(node: yaml.Node, loc: tuple[Any, ...], offset: int) -> int | None:
+    """The file line of the value at `loc` in the front matter (of the nearest part of it the
+    front matter has: a missing field's object)."""
+    line = None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            found = next((v for k, v in node.value if str(k.value) == str(part)), None)
+            key = next((k for k, _ in node.value if str(k.value) == str(part)), None)
+            if found is None or key is None:
+                break
+            line, node = offset + key.start_mark.line, found
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if not 0 <= part < len(node.value):
+                break
+            node = node.value[part]
+            line = offset + node.start_mark.line
+        else:
+            break
+    return line
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel]:
+    """The model that holds the field at `loc` (a version entry for `versions.1.efective`)."""
+    model: type[BaseModel] = FrontMatter
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field_info = model.model_fields.get(str(part))
+        inner = _model_of(field_info.annotation) if field_info else None
+        if inner is None:
+            break
+        model = inner
+    return model
+
+
 def _front_matter_message(err: dict[str, Any]) -> str:
     kind = err["type"]
     if kind == "missing":
         return "required field is missing"
     if kind == "extra_forbidden":
         name = str(err["loc"][-1])
-        return f"unknown field {name!r}{did_you_mean(name, list(FrontMatter.model_fields))}"
+        fields = list(_model_at(tuple(err["loc"])).model_fields)
+        return f"unknown field {name!r}{did_you_mean(name, fields)}"
     if kind == "literal_error":
         return f"got {err.get('input')!r}; expected one of {(err.get('ctx') or {}).get('expected')}"
     if kind == "value_error":
@@ -548,9 +609,10 @@ def _read(path: Path, raw: bytes) -> tuple[Note | None, list[NoteError]]:
         front = FrontMatter.model_validate(data)
     except ValidationError as exc:
         for err in exc.errors(include_url=False):
-            name = str(err["loc"][0]) if err["loc"] else ""
-            where = f"{'.'.join(str(p) for p in err['loc'])}: " if err["loc"] else ""
-            problems.add(f"{where}{_front_matter_message(err)}", key_lines.get(name, offset - 1))
+            loc = tuple(err["loc"])
+            where = f"{_path_words(loc)}: " if loc else ""
+            line = _line_of(node, loc, offset)
+            problems.add(f"{where}{_front_matter_message(err)}", line or offset - 1)
         return None, problems.items
     if path.stem != front.id:
         problems.add(
