@@ -134,6 +134,9 @@ def _kept_key(folder: Path) -> bytes | None:
             return key
         made = secrets.token_bytes(32)
         if os.path.lexists(path):
+            key = _read_key(path)  # (made by another studio since the first read)
+            if key is not None:
+                return key
             _write_new(path, made.hex().encode(), replace=True)  # an untrusted one goes
             return made
         try:
@@ -375,6 +378,7 @@ def _form_token(body: bytes) -> str | None:
 def _multipart_token(body: bytes, content_type: str) -> str | None:
     """The token of a multipart form (an upload): the value of its first part named `csrf`
     that is not a file. None when it has none or is not a multipart body."""
+    # imported here: only an upload needs the multipart parser, and the studio starts without it
     from python_multipart.exceptions import FormParserError
     from python_multipart.multipart import MultipartParser, parse_options_header
 
