@@ -501,6 +501,12 @@ RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]]
         qaa,
     ),
     (
+        "QC-BPC-FISCAL-YEAR",
+        "fund_source.fiscal_year",
+        edit(tab_t10, ("fund_source", {**T10_SOURCE, "fiscal_year": "the current year"})),
+        tab_t10,
+    ),
+    (
         "QC-IA-UNKNOWN",
         "case_id",
         edit(qaa, ("case_id", "BN-Z-QAA")),
@@ -1208,10 +1214,12 @@ def test_bpc_program_of_unknown_title(chain) -> None:
         ("FY 2024", False),
         ("FY2024/2025", False),  # multi-year funds: the year they were appropriated
         ("FY2025/2026", True),
+        ("the current year", False),  # no year: QC-BPC-FISCAL-YEAR says so
     ],
 )
 def test_bpc_system_from_fy2025(chain, fiscal_year: str, warned: bool) -> None:
-    docs = edit(tab_t10, ("bpc_system", DELETE), ("fund_source.fiscal_year", fiscal_year))
+    source = {**T10_SOURCE, "fiscal_year": fiscal_year}  # (a copy: T10_SOURCE is shared)
+    docs = edit(tab_t10, ("bpc_system", DELETE), ("fund_source", source))
     found = by_rule(findings_of(chain, docs), "QC-BPC-SYSTEM")
     assert bool(found) is warned
     if warned:

@@ -330,7 +330,8 @@ class DirectFundedEquipment(Strict):
 
 
 FISCAL_YEARS = re.compile(
-    r"\s*(?:FY\s*)?(\d{4}|\d{2})\s*(?:[/-]\s*(?:FY\s*)?(\d{4}|\d{2})\s*)?", re.IGNORECASE
+    r"\s*(?:FY\s*)?(\d{4}|\d{2})\s*(?:[/-]\s*(?:FY\s*)?(\d{4}|\d{2})\s*)?",
+    re.IGNORECASE | re.ASCII,
 )
 """A fiscal year of funds, 'FY26', 'FY 2026' or '2026', or the span of multi-year funds,
 'FY2025/2026', 'FY25-26' or 'FY25/FY27'."""
@@ -348,23 +349,14 @@ def fiscal_years(text: str) -> tuple[int, ...]:
     return tuple(range(first, last + 1))
 
 
-def _fiscal_year(value: str) -> str:
-    if not fiscal_years(value):
-        raise ValueError(
-            f"got {quoted(value)}; write the fiscal year of the funds as FY26 or FY2026 (funds "
-            "of several years: FY2025/2026)"
-        )
-    return value
-
-
 class FundSource(Strict):
     """BPC fund source and availability (optional)."""
 
     program: Text
     """Program authority, e.g. 'Section 333' (see reference/bpc_programs.yaml)."""
-    fiscal_year: Annotated[Text, AfterValidator(_fiscal_year)]
+    fiscal_year: Text
     """Fiscal year of the funds, e.g. 'FY26' (printed as written); multi-year funds
-    'FY2025/2026'."""
+    'FY2025/2026'. Other text is taken as written (QC-BPC-FISCAL-YEAR asks for a year)."""
     availability_end_date: LoaDate | None = None
     """Last date the funds are available for new obligations."""
     cancellation_date: LoaDate | None = None
@@ -388,7 +380,8 @@ class FundSource(Strict):
 
     @property
     def fiscal_years(self) -> tuple[int, ...]:
-        """Every fiscal year of the funds: (2026,) for 'FY26', (2020, 2021) for 'FY2020/2021'."""
+        """Every fiscal year of the funds: (2026,) for 'FY26', (2020, 2021) for 'FY2020/2021';
+        () when `fiscal_year` does not read as years."""
         return fiscal_years(self.fiscal_year)
 
     @model_validator(mode="after")

@@ -2205,9 +2205,10 @@ def bpc_system(ctx: Context) -> Iterator[Hit]:
     source = ctx.case.fund_source
     if source is None or ctx.case.bpc_system is not None or _title(ctx) != 10:
         return
-    year = source.fiscal_years[0]  # the first year of multi-year funds
-    if year < BPC_MODULE_FROM_FY:
+    years = source.fiscal_years
+    if not years or years[0] < BPC_MODULE_FROM_FY:  # (the first year of multi-year funds)
         return
+    year = years[0]
     yield Hit(
         "bpc_system",
         f"the case is funded in FY{year} (fund_source.fiscal_year {source.fiscal_year!r}) and "
@@ -2217,6 +2218,24 @@ def bpc_system(ctx: Context) -> Iterator[Hit]:
         "loagen reads the case module when bpc_system is absent: give bpc_system "
         "('case_module' or 'bpc_module')",
     )
+
+
+@rule(
+    "QC-BPC-FISCAL-YEAR",
+    "warning",
+    "The fiscal year of BPC funds names its year (FY26, FY2026; multi-year funds FY2025/2026)",
+    "Chapter 15 (BPC fund source)",
+)
+def bpc_fiscal_year(ctx: Context) -> Iterator[Hit]:
+    source = ctx.case.fund_source
+    if source is not None and not source.fiscal_years:
+        yield Hit(
+            "fund_source.fiscal_year",
+            f"fund_source.fiscal_year {source.fiscal_year!r} names no fiscal year: write it as "
+            "FY26 or FY2026 (funds of several years: FY2025/2026). It is printed as written, "
+            "but the notes and checks that depend on the year of the funds (the Indirect "
+            "Charges note of FY20 and FY21 cases, the DSAMS module check) cannot read it",
+        )
 
 
 @rule(
