@@ -97,6 +97,13 @@ def test_lines_added_from_14_august_2020_to_a_title_10_case_implemented_before_i
             assert cost.surcharge == 0 and "on or after 14 August 2020" in cost.exemption
         else:
             assert cost.surcharge > 0
+    # FY19 funds: not a case of that note; its new lines bear the surcharge (until the BPC
+    # exemption of 1 October 2020)
+    basic["fund_source"] = amendment["fund_source"] = {
+        "program": "Section 333",
+        "fiscal_year": "FY19",
+    }
+    assert all(cost.surcharge > 0 for cost in _costs(basic, amendment).lines)
 
 
 def test_clssa_fmso_i() -> None:

@@ -196,34 +196,43 @@ def bpc_indirect_charges(chain: tuple[Case, ...], ref: Reference) -> bool:
     )
 
 
-T10_DEVELOPED = (
-    "a Title 10 BPC case developed on or after 14 August 2020 bears the program's indirect "
-    "charges instead of the administrative surcharge"
-)
-T10_ADDED = (
-    "lines added to a Title 10 BPC case on or after 14 August 2020 carry no administrative "
-    "surcharge (it is funded through the program-wide support LOA)"
-)
+PRE_2020_FISCAL_YEARS = frozenset({2020, 2021})
+"""The fiscal years of the funds of a Title 10 BPC case implemented before the interim
+accounting whose new lines carry no administrative surcharge (the note
+INDIRECT-CHARGES-T10-BPC-PRE-2020 reads the same years)."""
 
 
 def t10_exemption(chain: tuple[Case, ...], ref: Reference) -> Callable[[date | None], str | None]:
     """For the lines of a Title 10 BPC case written on a date, why they bear no administrative
-    surcharge under the interim BPC accounting of 14 August 2020 (None if they do): every line
-    of a case developed from that date (`bpc_indirect_charges`), and the lines written from
-    that date on a case implemented before it (the note INDIRECT-CHARGES-T10-BPC-PRE-2020)."""
-    if bpc_indirect_charges(chain, ref):
-        return lambda day: T10_DEVELOPED
-    case = chain[-1]
+    surcharge under the interim BPC accounting of money.yaml's `bpc_indirect_charges_from`
+    (None if they do): every line of a case developed from that date (`bpc_indirect_charges`,
+    the note INDIRECT-CHARGES-T10-BPC), and the lines written from that date on an FY20 or FY21
+    case implemented before it (the note INDIRECT-CHARGES-T10-BPC-PRE-2020)."""
     start = ref.money["bpc_indirect_charges_from"]
+    since = f"{start.day} {start:%B %Y}"
+    if bpc_indirect_charges(chain, ref):
+        developed = (
+            f"a Title 10 BPC case developed on or after {since} bears the program's indirect "
+            "charges instead of the administrative surcharge"
+        )
+        return lambda day: developed
+    case = chain[-1]
     implemented = case_implementation_date(chain)
+    source = case.fund_source
     if (
         case.program != "BPC"
-        or ref.funds_title(case.fund_source) != 10
+        or ref.funds_title(source) != 10
+        or source is None
+        or not PRE_2020_FISCAL_YEARS & set(source.fiscal_years)
         or implemented is None
         or implemented >= start
     ):
         return lambda day: None
-    return lambda day: T10_ADDED if day is not None and day >= start else None
+    added = (
+        f"lines added to a Title 10 BPC case on or after {since} carry no administrative "
+        "surcharge (it is funded through the program-wide support LOA)"
+    )
+    return lambda day: added if day is not None and day >= start else None
 
 
 SCML_EXEMPTION = "the Small Case Management Line bears no administrative surcharge"
