@@ -156,6 +156,32 @@ def test_a_redline_compares_the_page_counts_the_documents_show(builder: Builder)
     assert _page_counts_as_text(frozen) == frozen  # nothing left to freeze
 
 
+def test_page_count_fields_as_word_writes_them_become_their_value() -> None:
+    from loagen.rendering.redline import page_counts_as_text
+
+    run = '<w:r><w:rPr><w:b/></w:rPr><w:fldChar w:fldCharType="{}"/></w:r>'
+    complex_field = (
+        run.format("begin")
+        + '<w:r><w:instrText xml:space="preserve"> NUMPAGES \\* MERGEFORMAT </w:instrText></w:r>'
+        + run.format("separate") + "<w:r><w:t>7</w:t></w:r>" + run.format("end")
+    )  # fmt: skip
+    page = (
+        run.format("begin") + "<w:r><w:instrText> PAGE </w:instrText></w:r>"
+        + run.format("separate") + "<w:r><w:t>1</w:t></w:r>" + run.format("end")
+    )  # fmt: skip
+    body = (
+        f"<w:p><w:r><w:t>page 1 through page </w:t></w:r>{complex_field}</w:p>"
+        f'<w:p><w:fldSimple w:instr=" NUMPAGES "/><w:r><w:t>kept</w:t></w:r>{page}</w:p>'
+        '<w:p><w:fldSimple w:instr=" NUMPAGES "><w:r><w:t>6</w:t></w:r></w:fldSimple></w:p>'
+    ).encode()
+    out = page_counts_as_text(body).decode()
+    assert "<w:p><w:r><w:t>page 1 through page </w:t></w:r><w:r><w:t>7</w:t></w:r></w:p>" in out
+    # an empty simple field is left alone, the text after it and another field kept whole
+    assert f'<w:fldSimple w:instr=" NUMPAGES "/><w:r><w:t>kept</w:t></w:r>{page}' in out
+    assert "<w:p><w:r><w:t>6</w:t></w:r></w:p>" in out
+    assert out.count("NUMPAGES") == 1 and out.count("PAGE ") == 1
+
+
 @needs_redlines
 def test_batch_redline_is_written_beside_a_rebuilt_document_that_changed(tmp_path: Path):
     project = make_project(tmp_path / "project")

@@ -13,11 +13,30 @@ from .package import deflate, zip_entries
 
 _ENGINE: Any = None
 
-_BODY_PAGE_COUNT = re.compile(
-    rb'<w:fldSimple\b[^>]*w:instr="\s*NUMPAGES\b[^"]*"[^>]*>(.*?)</w:fldSimple>', re.S
+_SIMPLE_PAGE_COUNT = re.compile(
+    rb'<w:fldSimple\b[^>]*?w:instr="\s*NUMPAGES\b[^"]*"[^>/]*>(.*?)</w:fldSimple>', re.S
 )
-"""A NUMPAGES field of the body ("This document consists of page 1 through page N"), with the
-runs that show its value."""
+"""A simple NUMPAGES field of the body (not one written `<w:fldSimple .../>`, with no value),
+with the runs that show its value."""
+_RUN = rb"<w:r\b(?:(?!</w:r>).)*?"
+_COMPLEX_PAGE_COUNT = re.compile(
+    _RUN + rb'<w:fldChar\b[^>]*w:fldCharType="begin"[^>]*/>(?:(?!</w:r>).)*?</w:r>'
+    rb"(?:(?!<w:fldChar\b).)*?<w:instrText\b[^>]*>\s*NUMPAGES\b(?:(?!<w:fldChar\b).)*?"
+    + _RUN
+    + rb'<w:fldChar\b[^>]*w:fldCharType="separate"[^>]*/>(?:(?!</w:r>).)*?</w:r>'
+    rb"((?:(?!<w:fldChar\b).)*?)"
+    + _RUN
+    + rb'<w:fldChar\b[^>]*w:fldCharType="end"[^>]*/>(?:(?!</w:r>).)*?</w:r>',
+    re.S,
+)
+"""A NUMPAGES field as Word writes it, from the run that begins it to the run that ends it
+(its instruction in between, and the runs that show its value after the separator)."""
+
+
+def page_counts_as_text(body: bytes) -> bytes:
+    """`body` (a document.xml) with each NUMPAGES field, simple or as Word writes it, replaced
+    by the runs that show its value."""
+    return _COMPLEX_PAGE_COUNT.sub(rb"\1", _SIMPLE_PAGE_COUNT.sub(rb"\1", body))
 
 
 def _page_counts_as_text(docx: bytes) -> bytes:
@@ -27,7 +46,7 @@ def _page_counts_as_text(docx: bytes) -> bytes:
     page numbers of headers and footers stay fields: they number the redline's pages."""
     with zipfile.ZipFile(io.BytesIO(docx)) as package:
         body = package.read("word/document.xml")
-        frozen = _BODY_PAGE_COUNT.sub(rb"\1", body)
+        frozen = page_counts_as_text(body)
         if frozen == body:
             return docx
         parts = [
