@@ -238,7 +238,7 @@ def test_new_refuses_a_case_identifier_of_another_shape(tmp_path: Path) -> None:
     both = invoke("new", "B6-B-QAZ", "--program", "BPC", "--funding", "national",
                   "-o", tmp_path / "b.yaml")  # fmt: skip
     assert both.exit_code == 3
-    assert "--program BPC with --funding national: BPC cases, and only they" in said(both)
+    assert "program BPC with funding 'national': BPC cases, and only they" in said(both)
     assert not (tmp_path / "b.yaml").exists()
 
 

@@ -654,6 +654,16 @@ def test_a_new_case_is_started_as_loagen_new_starts_it_and_opens_in_the_form(
     assert basic.read_bytes() == before and not (basic.parent / "basic.yaml").exists()
     assert post(client, "/new", [("case_id", "BN-D-QAB"), ("csrf", token),
                                  ("program", "XYZ")]).status_code == 422  # fmt: skip
+    # a program and a funding that do not go together: said at the funding, in the form's words
+    answer = post(client, "/new", [("case_id", "B6-B-QAB"), ("csrf", token), ("program", "BPC"),
+                                   ("funding", "national")])  # fmt: skip
+    assert answer.status_code == 422 and not (project.cases / "B6-B-QAB").exists()
+    at = answer.text.index('id="f-funding-msgs"')
+    assert (
+        "Program BPC with funding 'national': BPC cases, and only they"
+        in answer.text[at : at + 300]
+    )
+    assert "--funding" not in answer.text
     assert not (project.cases / "BN-D-QAB").exists()
     # a new one: the very file `loagen new` writes, opened in the form
     answer = post(client, "/new", [("case_id", " bn-d-qab "), *chosen])

@@ -329,6 +329,18 @@ class DirectFundedEquipment(Strict):
     """What the training on this LOA covers (objectives or course titles)."""
 
 
+def funding_mismatch(program: str, funding: str) -> str | None:
+    """Why `funding` does not go with `program` (None when it does): BPC cases, and only they,
+    are funded by U.S. appropriations."""
+    if (program == "BPC") == (funding == "bpc"):
+        return None
+    return (
+        f"program {program} with funding {funding!r}: BPC cases, and only they, are funded by "
+        "U.S. appropriations ('bpc'); FMS cases by the Purchaser's funds ('national') or by "
+        "Foreign Military Financing ('fmf')"
+    )
+
+
 FISCAL_YEARS = re.compile(
     r"\s*(?:FY\s*)?(\d{4}|\d{2})\s*(?:[/-]\s*(?:FY\s*)?(\d{4}|\d{2})\s*)?",
     re.IGNORECASE | re.ASCII,

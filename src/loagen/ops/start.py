@@ -29,7 +29,7 @@ from ..case.loading import (
     parse_case_bytes,
     read_case_data,
 )
-from ..case.model import CASE_ID, Case, DocumentInfo, Line, field_docs
+from ..case.model import CASE_ID, Case, DocumentInfo, Line, field_docs, funding_mismatch
 from ..case.placeholders import (
     dotted,
     find_placeholders,
@@ -393,12 +393,9 @@ def new_basic(
                 f"{did_you_mean(term, list(ref.terms_of_sale))}; expected one of "
                 f"{', '.join(ref.terms_of_sale)}"
             )
-    if program is not None and funding is not None and (program == "BPC") != (funding == "bpc"):
-        raise ScaffoldError(
-            f"--program {program} with --funding {funding}: BPC cases, and only they, are funded "
-            "by U.S. appropriations (--funding bpc); FMS cases by the Purchaser (national) or "
-            "Foreign Military Financing (fmf)"
-        )
+    mismatch = funding_mismatch(program, funding) if program and funding else None
+    if mismatch is not None:
+        raise ScaffoldError(mismatch)
     country_name = str(country["name"]) if country else f"country code {country_code}"
     bpc = program == "BPC"
     data: dict[str, Any] = {

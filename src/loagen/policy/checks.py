@@ -22,7 +22,7 @@ from decimal import Decimal
 from functools import cache, cached_property, lru_cache, partial
 from typing import Literal, NamedTuple
 
-from ..case.model import Case, Line
+from ..case.model import Case, Line, funding_mismatch
 from ..document.assembly import LoaDocument
 from ..document.costs import awacs_countries, exemption, no_schedule_reason, rate_on, whole
 from ..document.wording import days_said, money, spell_date
@@ -1128,12 +1128,9 @@ def special_terms(ctx: Context) -> Iterator[Hit]:
 )
 def funding(ctx: Context) -> Iterator[Hit]:
     case = ctx.case
-    if (case.program == "BPC") != (case.funding == "bpc"):
-        yield Hit(
-            "funding",
-            f"program {case.program} with funding {case.funding!r}: BPC cases, and only they, "
-            "are funded by U.S. appropriations ('bpc')",
-        )
+    mismatch = funding_mismatch(case.program, case.funding)
+    if mismatch is not None:
+        yield Hit("funding", mismatch)
     if case.funding == "fmf" and not ctx.fmf_terms:
         yield Hit(
             "terms_of_sale",

@@ -29,16 +29,47 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..case.loading import CaseFile, load_case, parse_case, parse_case_bytes, previous_path
+from ..case.loading import (
+    CASE_SUFFIXES,
+    CaseFile,
+    load_case,
+    parse_case,
+    parse_case_bytes,
+    previous_path,
+)
+from ..case.meanings import meanings_of
+from ..case.model import funding_mismatch
 from ..case.placeholders import unfilled, without_placeholders
 from ..document.assembly import LoaDocument
 from ..document.nomenclature import counts_items, plural_name, singular_name
-from ..errors import CaseError, HistoryError, LoagenError, Problem
+from ..errors import CaseError, HistoryError, LoagenError, Problem, ScaffoldError
 from ..ops import lines_import
+from ..ops.restate import restate_file
+from ..ops.start import (
+    CATEGORIES,
+    FUNDING,
+    PROGRAMS,
+    check_case_id,
+    describe,
+    start_case,
+)
+from ..ops.start import next_document as start_next
+from ..output.case_files import case_file_bytes, save_case_file
 from ..policy.checks import Finding
 from ..reading import read_limited
+from ..reference import load_reference
 from .cases import FindingView, _where, findings_view, say_build
-from .forms import LINE_COLUMNS, FieldSpec, apply_op, case_form, form_paths, place, read_form, tidy
+from .forms import (
+    LINE_COLUMNS,
+    FieldSpec,
+    apply_op,
+    case_form,
+    field_id,
+    form_paths,
+    place,
+    read_form,
+    tidy,
+)
 from .web import Studio
 
 SAVE_LOCK = threading.Lock()
@@ -287,7 +318,6 @@ def _save(studio: Studio, path: Path, data: dict[str, Any], sha: str) -> str | L
     """Write the form's data over the file opened with hash `sha`: "saved"; "repeated" when
     this very save was made already (the file is what a save from `sha` wrote, and holds this
     data); "held" when the file changed since but holds this data already; else "conflict"."""
-    from ..output.case_files import save_case_file
 
     with SAVE_LOCK:
         try:
@@ -309,7 +339,6 @@ def _save(studio: Studio, path: Path, data: dict[str, Any], sha: str) -> str | L
 
 def _holds(path: Path, raw: bytes, data: dict[str, Any]) -> bool:
     """Whether the case file's bytes `raw` hold `data` (saving it would change no value)."""
-    from ..output.case_files import case_file_bytes
 
     try:
         written = case_file_bytes(path, data, original=raw)
@@ -337,7 +366,6 @@ async def check_json(studio: Studio, request: Request, path: Path) -> Response:
     message = env.from_string(
         '{% for sev, text in items %}<p class="field-msg {{ sev }}">{{ text }}</p>{% endfor %}'
     )
-    from .forms import field_id
 
     fields = {field_id(p): message.render(items=items) for p, items in checked.errs.items() if p}
     computed = {field_id(p): text for p, text in checked.computed.items()}
@@ -354,7 +382,6 @@ KINDS = {"amendment": "Amendment", "modification": "Modification"}
 async def next_document(studio: Studio, request: Request, path: Path) -> Response:
     """Start the next Amendment or Modification of the case, as `loagen amend` / `loagen
     modify` do (`ops.start.next_document`), then open it in the form."""
-    from ..ops.start import next_document as start_next
 
     rel = studio.url_of(path)
     values = {"kind": "", "implementation_date": ""}
@@ -410,7 +437,6 @@ async def next_document(studio: Studio, request: Request, path: Path) -> Respons
 
 
 async def restate_page(studio: Studio, request: Request, path: Path) -> Response:
-    from ..ops.restate import restate_file
 
     rel = studio.url_of(path)
     values = {"previous_offer_date": "", "offer_expiration_date": ""}
@@ -572,9 +598,6 @@ class NewCaseField:
 def new_case_fields() -> list[NewCaseField]:
     """The boxes of the New case page, with the help `loagen new` writes in the file and the
     choices of the case model (each with its meaning), as `loagen new` offers them."""
-    from ..case.meanings import meanings_of
-    from ..ops.start import CATEGORIES, FUNDING, PROGRAMS, describe
-    from ..reference import load_reference
 
     def choices(name: str, values: Any) -> tuple[tuple[str, str], ...]:
         found = meanings_of("Case", name)
@@ -609,9 +632,6 @@ def new_case_fields() -> list[NewCaseField]:
 async def new_case(studio: Studio, request: Request) -> Response:
     """Start a new case as `loagen new` does (`ops.start.start_case`): its Basic written to
     cases/CASE-ID/basic.yaml, never over a file, then opened in the form."""
-    from ..errors import ScaffoldError
-    from ..ops.start import check_case_id, start_case
-
     fields = new_case_fields()
     values: dict[str, Any] = {f.name: "" for f in fields}
     values["terms_of_sale"] = []
@@ -634,6 +654,10 @@ async def new_case(studio: Studio, request: Request) -> Response:
             cid = check_case_id(values["case_id"])
         except ScaffoldError as exc:
             errs["case_id"] = exc.message if values["case_id"] else "Give the case identifier."
+        if values["program"] and values["funding"] and "funding" not in errs:
+            mismatch = funding_mismatch(values["program"], values["funding"])
+            if mismatch is not None:
+                errs["funding"] = mismatch[0].upper() + mismatch[1:]
         target = studio.project.cases / cid / "basic.yaml"
         if cid and "case_id" not in errs:
             existing, why = _case_exists(studio, cid)
@@ -673,7 +697,9 @@ def _case_exists(studio: Studio, cid: str) -> tuple[str, str]:
     """(the project path of a document the case already has, why a new Basic is refused), or
     ("", "") when the case is new to the project."""
     folder = studio.project.cases / cid
-    basics = sorted(folder.glob("basic.*")) if folder.is_dir() else []
+    basics = sorted(
+        f for f in (folder.glob("basic.*") if folder.is_dir() else ()) if f.suffix in CASE_SUFFIXES
+    )
     for other in basics:
         if other.is_file():
             return studio.url_of(other), (
