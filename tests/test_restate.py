@@ -126,6 +126,32 @@ def test_restating_again_with_the_same_date_redoes_it_and_another_date_is_refuse
         restate_file(first, date(2026, 5, 1))
 
 
+def test_a_restated_file_written_before_is_never_written_over_from_the_original(qaa: Path):
+    original = offer(qaa, "amendment-1.json")
+    first = restate_file(original, date(2026, 4, 1))
+    edited = first.read_text().replace('"purpose": "', '"purpose": "(edited) ', 1)
+    first.write_text(edited)
+    with pytest.raises(RestateError) as refused:
+        restate_file(original, date(2026, 4, 1))
+    said = str(refused.value)
+    assert "amendment-1-restated.json already restates amendment-1.json" in said
+    assert f"loagen restate {first} --previous-offer-date DATE" in said
+    assert first.read_text() == edited  # the writer's edit is kept
+
+
+def test_an_offer_date_not_before_the_offer_expiration_date_is_refused_before_writing(qaa: Path):
+    original = offer(qaa, "basic.json")
+    oed = json.loads(original.read_text())["document"]["offer_expiration_date"]
+    after = date.fromisoformat(oed).replace(year=date.fromisoformat(oed).year + 1)
+    with pytest.raises(RestateError) as refused:
+        restate_file(original, after)
+    assert f"the offer expiration date {oed} is not after the previous offer date {after}" in str(
+        refused.value
+    )
+    assert "--offer-expiration-date" in str(refused.value)
+    assert not (qaa / "basic-restated.json").exists()
+
+
 def test_yaml_case_files_are_restated_as_yaml(tmp_path: Path):
     data = json.loads((CASES / "BN-P-WRS" / "basic.json").read_text())
     source = tmp_path / "basic.yaml"

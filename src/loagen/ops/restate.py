@@ -90,16 +90,29 @@ def restate_file(
                 location="document.restated.previous_offer_date",
             )
         target = path  # redo: the same restatement, perhaps with a new offer expiration date
-    elif target.exists() and not _restates(target, path):
+    elif target.exists():
+        if not _restates(target, path):
+            raise RestateError(
+                f"{target.name} already exists and is not a restatement of {path.name}; "
+                "move it aside first",
+                source=path,
+            )
+        # written before, and perhaps edited since: never written over from the original
         raise RestateError(
-            f"{target.name} already exists and is not a restatement of {path.name}; "
-            "move it aside first",
+            f"{target.name} already restates {path.name} (and may have been edited since): it "
+            f"is not written again from {path.name}. To change its dates, restate it: "
+            f"loagen restate {target} --previous-offer-date DATE [--offer-expiration-date DATE]; "
+            f"to start it again from {path.name}, move {target.name} aside first",
             source=path,
         )
-    if offer_expiration_date is not None and offer_expiration_date <= previous_offer_date:
+    offer_expires = offer_expiration_date or _date(doc.get("offer_expiration_date"))
+    if offer_expires is not None and offer_expires <= previous_offer_date:
+        given = offer_expiration_date is not None
         raise RestateError(
-            f"the new offer expiration date {offer_expiration_date} is not after the previous "
-            f"offer date {previous_offer_date}",
+            f"the {'new ' if given else ''}offer expiration date {offer_expires} is not after "
+            f"the previous offer date {previous_offer_date}: the restated document is offered "
+            "after the version it supersedes"
+            + ("" if given else "; give its new offer date with --offer-expiration-date"),
             source=path,
             location="document.offer_expiration_date",
         )
@@ -115,6 +128,16 @@ def restate_file(
     bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
     atomic_write(target, bom + text.encode("utf-8"))
     return target
+
+
+def _date(value: Any) -> date | None:
+    """A date the file holds (YAML reads it as one; JSON as text), or None."""
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None  # the file's own problem, which loading it reports
 
 
 def _restates(candidate: Path, original: Path) -> bool:
