@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from .. import __version__
-from ..errors import Interrupted, LoagenError, exit_code_for
+from ..errors import Interrupted, LoagenError, NoteError, exit_code_for
 from ..stops import REDELIVERY, STOP_SIGNALS, stop_again_soon
 
 app = typer.Typer(
@@ -252,6 +252,15 @@ ReviewPathsArg = Annotated[
         show_default=False,
     ),
 ]
+
+
+def note_option(library: Any, asked: str) -> Any:
+    """The note a `--note` option names (`NoteLibrary.find`); one the library does not hold
+    is a wrong value on the command line (exit 2), not a problem of the library."""
+    try:
+        return library.find(asked)
+    except NoteError as exc:
+        raise typer.BadParameter(exc.message, param_hint="--note") from None
 
 
 def date_option(value: str | None, option: str) -> date | None:

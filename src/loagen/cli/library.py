@@ -14,7 +14,7 @@ from ..errors import (
     LoagenError,
     NoteError,
 )
-from .common import JsonOpt, _pipeline, command, out
+from .common import JsonOpt, _pipeline, command, note_option, out
 
 PANEL = "Note library and templates"
 
@@ -147,7 +147,7 @@ def notes(
         out.print(f"{pipeline.note_library_folder}: {len(library)} notes, no problems")
         return
     if note_id is not None:
-        found = library.find(note_id, source=pipeline.note_library_folder)
+        found = note_option(library, note_id)
         if as_json:
             sys.stdout.write(json.dumps(_note_json(found), indent=2) + "\n")
         else:

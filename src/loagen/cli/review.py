@@ -22,6 +22,7 @@ from .common import (
     _print_error,
     command,
     err,
+    note_option,
     out,
 )
 
@@ -66,7 +67,7 @@ def explain(
     pipeline = _pipeline()
     library = pipeline.library
     if note is not None:
-        note = library.find(note).id
+        note = note_option(library, note).id
     folder = Path(path).is_dir()
     paths = documents_under([path])
     explained: list[dict] = []
@@ -126,11 +127,12 @@ def _explain_one(pipeline, path: Path, note: str | None, carried_only: bool, sho
         }  # fmt: skip
     groups = {status: [d for d in decisions if d.status == status]
               for status in ("printed", "in force", "deleted", "out")}  # fmt: skip
+    counts = {status: sum(d.status == status for d in selection.decisions) for status in groups}
     out.print(
         ("" if first else "\n")
         + f"[bold]{escape(case.case_id)} {document.title}[/] ({case.program}): "
-        f"{_notes(len(groups['printed']))} printed, {len(groups['in force'])} in force from "
-        f"earlier documents, {len(groups['deleted'])} deleted; {len(selection.decisions)} in the "
+        f"{_notes(counts['printed'])} printed, {counts['in force']} in force from "
+        f"earlier documents, {counts['deleted']} deleted; {len(selection.decisions)} in the "
         "library"
     )
     headings = {
