@@ -295,6 +295,18 @@ def test_amendment_to_a_case_over_the_threshold_before_counts_its_increase(chain
     assert not verdict.required
 
 
+def test_a_large_increase_of_a_case_with_no_notification_recorded_says_none_is_recorded(
+    chain,
+) -> None:
+    basic = sale("BN", 30 * M)  # over the threshold, its notification not recorded here
+    amd = next_document(basic)
+    amd["lines"].append(mde_line("002", 40 * M))
+    verdict = assess(chain(basic, amd))
+    assert verdict.required and measure(verdict, "mde").basis == "increase"
+    assert "should have been notified then (no document of the case records it)" in verdict.advice
+    assert "(notified then)" not in verdict.advice
+
+
 def test_nato_plus_amendment_increase_uses_the_5c_amounts(chain) -> None:
     basic = sale("N1", 30 * M)
     amd = next_document(basic)

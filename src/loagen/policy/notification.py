@@ -606,7 +606,8 @@ def _advice(
         before = (
             f"the case was notified ({earlier[1].number}, recorded on the {earlier[0]})"
             if earlier
-            else f"the case was over the threshold before this {document.kind} (notified then)"
+            else f"the case was over the threshold before this {document.kind}, so it should "
+            "have been notified then (no document of the case records it)"
         )
         need = (
             f"{before}; an increase this large calls for a new notification or a 36(b)(5)(C) "
