@@ -42,6 +42,17 @@ def builder(tmp_path_factory) -> Builder:
     return Builder(make_project(tmp_path_factory.mktemp("diff") / "project"))
 
 
+def test_a_note_deleted_between_two_versions_not_next_to_each_other_is_said_deleted(
+    builder: Builder,
+):
+    # Modification 1 deletes the rate change note Amendment 1 printed; Modification 2 says
+    # nothing of it: compared with Amendment 1, it is deleted, not "no longer printed"
+    result = diff_paths(AMENDMENT, CASES / "BN-D-QAA" / "modification-2.json", builder)
+    (note,) = [n for n in result.notes if n.id == "ADMIN-SURCHARGE-RATE-CHANGE"]
+    assert note.change == "deleted"
+    assert note.reason == "deleted by a document between the two versions compared"
+
+
 def test_basic_to_amendment_lists_the_new_line_and_the_increases(builder: Builder):
     result = diff_paths(BASIC, AMENDMENT, builder)
     lines = {ln.number: ln for ln in result.lines}

@@ -662,7 +662,7 @@ def _note_changes(old: Version, new: Version) -> list[NoteDiff]:
     for key, note in before.items():
         if key in after:
             continue
-        out.append(_not_printed_again(key, note.id, note, new, printed_after))
+        out.append(_not_printed_again(key, note.id, note, old, new, printed_after))
     # Notes on the case after the earlier version, not printed on it, that the later deletes.
     if old.on_case is not None and new.on_case is not None:
         for note_id, held in old.on_case.items():
@@ -677,8 +677,9 @@ def _note_changes(old: Version, new: Version) -> list[NoteDiff]:
 
 
 def _not_printed_again(
-    key: str, note_id: str, note: NoteState, new: Version, printed_after: set[str]
-) -> NoteDiff:
+    key: str, note_id: str, note: NoteState, old_version: Version, new: Version,
+    printed_after: set[str],
+) -> NoteDiff:  # fmt: skip
     """A note printed on the earlier version and not (for this line) on the later one."""
     decided = new.decided.get(note_id)
     reason = decided.reason if decided else ""
@@ -694,7 +695,23 @@ def _not_printed_again(
     if decided is None and note_id not in printed_after:
         # A built document (no decisions): off the case after the later version.
         return NoteDiff(key, note_id, "deleted", note, None)
+    if note_id not in printed_after and _same_case(old_version, new):
+        # Off the case after the later version, which did not delete it: a document between
+        # the two versions compared did.
+        return NoteDiff(
+            key, note_id, "deleted", note, None,
+            reason="deleted by a document between the two versions compared",
+        )  # fmt: skip
     return NoteDiff(key, note_id, "no longer printed", note, None, reason=reason)
+
+
+def _same_case(old: Version, new: Version) -> bool:
+    """Whether both versions are documents of one case (of their case files)."""
+    return (
+        old.document is not None
+        and new.document is not None
+        and old.document.case.case_id == new.document.case.case_id
+    )
 
 
 def _field_changes(old: LoaDocument, new: LoaDocument) -> list[FieldChange]:
