@@ -44,9 +44,9 @@ from ..document.wording import (
     surcharge_note,
 )
 from ..errors import CaseError
-from ..manifest import Manifest, ManifestInvalid, findings_digest
+from ..manifest import Manifest, ManifestInvalid, PrintedNote, findings_digest
 from ..output.files import atomic_write
-from ..pipeline import Pipeline, selection_digest
+from ..pipeline import Pipeline, printed_notes, selection_digest
 from ..policy.checks import Finding
 from ..policy.notes import generic_title
 from ..policy.notification import assess as assess_notification
@@ -432,11 +432,10 @@ def _remarks(path: Path, selection: Selection, prepared_findings: tuple[Finding,
         )
     out = []
     if built.selection_digest != selection_digest(selection):
-        printed = ", ".join(f"{n.id} (version {n.version})" for n in built.notes) or "no note"
         out.append(
             "The note library changed since this document was built: the notes below are those "
-            "loagen picks today, and they differ from those printed in the document "
-            f"({printed}). Build the document again to print the current notes."
+            f"loagen picks today. {_notes_differing(built.notes, printed_notes(selection))} "
+            "Build the document again to print the current notes."
         )
     if built.findings_digest != findings_digest(prepared_findings):
         out.append(
@@ -452,6 +451,30 @@ def _remarks(path: Path, selection: Selection, prepared_findings: tuple[Finding,
     if built.loagen_version != __version__:
         out.append(f"This document was built by loagen {built.loagen_version}.")
     return tuple(out)
+
+
+def _notes_differing(built: Iterable[PrintedNote], today: Iterable[PrintedNote]) -> str:
+    """Which notes a document built earlier prints otherwise than loagen would today: those
+    added or no longer printed, in another version or for other lines (the build record keeps
+    no note text, so a change of wording alone is said as such)."""
+    was = {n.id: n for n in built}
+    now = {n.id: n for n in today}
+    said = []
+    for note_id, n in now.items():
+        before = was.get(note_id)
+        if before is None:
+            said.append(f"{note_id} would be printed (the document does not print it)")
+        elif before.version != n.version:
+            said.append(f"{note_id} in version {n.version} (the document prints {before.version})")
+        elif before.lines != n.lines:
+            said.append(f"{note_id} for other lines")
+    said += [f"{i} would no longer be printed" for i in was if i not in now]
+    if not said:
+        return (
+            "The same notes are printed, in the same versions and for the same lines: the "
+            "wording of at least one of them changed."
+        )
+    return "What differs from the document: " + "; ".join(said) + "."
 
 
 def make_report(path: Path, pipeline: Pipeline, *, all_notes: bool = False) -> Report:
