@@ -348,3 +348,22 @@ def test_the_notes_a_docx_prints_otherwise_than_today_are_named() -> None:
         "What differs from the document: B in version 2 (the document prints 1); C for other "
         "lines; E would be printed (the document does not print it); D would no longer be printed."
     )
+
+
+def test_a_restated_document_is_told_apart_from_the_one_it_restates(
+    pipeline: Pipeline, tmp_path: Path
+) -> None:
+    from datetime import date
+
+    from loagen.ops.report import render_index
+    from loagen.ops.restate import restate_file
+
+    folder = tmp_path / "BN-P-WRS"
+    shutil.copytree(CASES / "BN-P-WRS", folder)
+    restated = restate_file(folder / "basic.json", date(2025, 1, 10))
+    original, again = make_report(folder / "basic.json", pipeline), make_report(restated, pipeline)
+    assert (original.title, again.title) == ("Basic", "Basic (restated)")
+    page = _text(render_html(again))
+    assert "Basic (restated): supersedes the version offered on 10 January 2025" in page
+    index = _text(render_index([again, original]))
+    assert index.index("Basic (restated)") > index.index("Basic")

@@ -453,6 +453,12 @@ def _remarks(path: Path, selection: Selection, prepared_findings: tuple[Finding,
     return tuple(out)
 
 
+def _shown_title(document: LoaDocument) -> str:
+    """'Amendment 1', or 'Amendment 1 (restated)' for the RESTATED version of it."""
+    restated = document.case.document.restated is not None
+    return document.title + (" (restated)" if restated else "")
+
+
 def _notes_differing(built: Iterable[PrintedNote], today: Iterable[PrintedNote]) -> str:
     """Which notes a document built earlier prints otherwise than loagen would today: those
     added or no longer printed, in another version or for other lines (the build record keeps
@@ -498,7 +504,15 @@ def make_report(path: Path, pipeline: Pipeline, *, all_notes: bool = False) -> R
 
     facts = [
         ("Case", f"{case.case_id} ({case.nickname})"),
-        ("Document", document.title + (" (restated)" if doc.restated is not None else "")),
+        (
+            "Document",
+            _shown_title(document)
+            + (
+                f": supersedes the version offered on {spell_date(doc.restated.previous_offer_date)}"
+                if doc.restated is not None
+                else ""
+            ),
+        ),
         (
             "Program",
             {"FMS": "Foreign Military Sales (FMS)", "BPC": "Building Partner Capacity (BPC)"}[
@@ -558,7 +572,7 @@ def make_report(path: Path, pipeline: Pipeline, *, all_notes: bool = False) -> R
     return Report(
         stem=document.output_stem,
         case_id=case.case_id,
-        title=document.title,
+        title=_shown_title(document),
         nickname=case.nickname,
         party=party(case),
         purchaser=case.purchaser.name,
