@@ -313,6 +313,10 @@ def test_a_date_that_names_no_day_is_refused_at_its_field_quoted_or_not(
             lambda s: s.replace("nickname: ", "nickname: 'Phase 1", 1),
             "a quote opened on a line above",
         ),
+        (
+            lambda s: s.replace("\nprogram:", "\n program:", 1),
+            "a field indented further than the one above it",
+        ),
     ],
 )
 def test_yaml_that_does_not_parse_is_said_in_plain_words_with_its_line(

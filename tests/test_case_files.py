@@ -346,34 +346,40 @@ def test_restate_of_a_yaml_file_keeps_its_comments(tmp_path: Path) -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8)),
-    lambda inner: st.one_of(st.lists(inner, max_size=4),
-                            st.dictionaries(st.text(max_size=6), inner, max_size=4)),
-    max_leaves=20,
-), st.sampled_from([None, 2]))  # fmt: skip
-def test_the_line_of_every_json_value_is_found(data, indent) -> None:
-    """`value_lines` of a JSON text: each value's location gives the line it starts on, as the
-    text's own layout has it (written whole on one line, or one value a line)."""
+@given(
+    st.recursive(
+        st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8)),
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=6), inner, max_size=4)
+        ),
+        max_leaves=20,
+    )
+)
+def test_the_line_of_every_json_value_is_found(data) -> None:
+    """`value_lines` of a JSON text: each value's location gives the line it starts on: a
+    scalar's line holds it, an object's or a list's line opens it."""
     from loagen.case.placeholders import _json_lines
 
-    text = json.dumps({"root": data}, indent=indent)
+    text = json.dumps({"root": data}, indent=2)
     lines = _json_lines(text)
     rows = text.splitlines()
 
-    def walk(value, loc):
-        line = lines[loc]
-        assert 1 <= line <= len(rows)
+    def walk(value, loc, key):
+        row = rows[lines[loc] - 1].rstrip().removesuffix(",")
+        if key is not None:
+            assert row.lstrip().startswith(json.dumps(key) + ":")
         if isinstance(value, dict):
-            for key, item in value.items():
-                walk(item, (*loc, key))
+            assert row.endswith("{" if value else "{}")
+            for k, item in value.items():
+                walk(item, (*loc, k), k)
         elif isinstance(value, list):
+            assert row.endswith("[" if value else "[]")
             for i, item in enumerate(value):
-                walk(item, (*loc, i))
-        elif indent:
-            assert json.dumps(value) in rows[line - 1]
+                walk(item, (*loc, i), None)
+        else:
+            assert json.dumps(value) in row
 
-    walk({"root": data}, ())
+    walk({"root": data}, (), None)
 
 
 def test_values_to_fill_in_of_data_with_no_text_are_named_without_a_line() -> None:

@@ -147,8 +147,8 @@ _YAML_PROBLEMS = (
     ),
     (
         "mapping values are not allowed here",
-        "a colon followed by a space inside a value: put the whole value in quotes "
-        '(purpose: "provides for: ...")',
+        "a field indented further than the one above it, or a colon followed by a space "
+        'inside a value (put the whole value in quotes: purpose: "provides for: ...")',
     ),
     (
         "could not find expected ':'",
