@@ -557,6 +557,15 @@ def test_an_import_with_changes_not_saved_is_refused_and_the_changes_come_back(
     assert (
         answer.status_code == 422 and "choose the spreadsheet (.xlsx or .csv) first" in answer.text
     )
+    # a file saved elsewhere since the page opened: a conflict, said as one, whatever the form
+    theirs = json.loads(before)
+    theirs["nickname"] = "Their nickname"
+    path.write_text(json.dumps(theirs, indent=2))
+    answer = _import(client, fields, SPARES)
+    assert answer.status_code == 409
+    assert "changed by someone else (or in another tab)" in answer.text
+    assert "holds changes that are not saved" not in answer.text
+    path.write_bytes(before)
     # the form as saved: imported and rebuilt
     answer = _import(client, fields, SPARES)
     assert answer.status_code == 303, answer.text[:3000]

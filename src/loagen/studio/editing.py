@@ -475,6 +475,10 @@ async def restate_page(studio: Studio, request: Request, path: Path) -> Response
 # -- spreadsheet import -----------------------------------------------------------------------------------
 
 
+CHANGED_ELSEWHERE = (
+    "Not imported: this file was changed by someone else (or in another tab) after you opened "
+    "it. Reload the page, then import again."
+)
 UNSAVED = (
     "Not imported: the form holds changes that are not saved yet, and the import starts from "
     "the file as saved. Your changes are below: press Save and rebuild first, then choose the "
@@ -520,6 +524,8 @@ async def import_lines(studio: Studio, request: Request, path: Path) -> Response
         except LoagenError as exc:
             return await stop([str(exc)], None, 409)
         edited = tidy(spec, posted, original)
+        if hashlib.sha256(raw).hexdigest() != sha:  # saved elsewhere since the page opened
+            return await stop([CHANGED_ELSEWHERE], edited, 409)  # (the form kept as it was)
         if original is None or not _holds(path, raw, edited):
             studio.say(request, "error", UNSAVED)
             return await stop([UNSAVED], edited, 409)
@@ -563,8 +569,7 @@ def _import(
         except LoagenError as exc:
             return [str(exc)]
         if hashlib.sha256(raw).hexdigest() != sha:
-            return ["Not imported: this file was changed by someone else after you opened it. "
-                    "Reload the page and import again."]  # fmt: skip
+            return [CHANGED_ELSEWHERE]
         with tempfile.TemporaryDirectory(prefix="loagen-studio-import-") as scratch:
             table = Path(scratch) / f"{Path(name).stem[:80] or 'table'}{suffix}"
             table.write_bytes(data)
