@@ -52,6 +52,12 @@ class TestChecking:
             compile_rule('case.catgory == "defined_order"')
         assert "unknown field case.catgory (did you mean 'case.category'?)" in str(info.value)
 
+    def test_names_the_helper_a_misspelt_call_means(self):
+        with pytest.raises(RuleError) as info:
+            compile_rule('line_with(source_code="P")')
+        assert "line_with(...) cannot be called" in str(info.value)
+        assert "(did you mean 'lines_with'?)" in str(info.value)
+
     def test_points_at_the_note_file_line_and_shows_it(self, tmp_path):
         lines = ["---", "id: X", "rule: >-", "  is_fms", "  and case.documnt.case_closure", "---"]
         with pytest.raises(RuleError) as info:

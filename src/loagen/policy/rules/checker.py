@@ -160,10 +160,13 @@ class Checker(NodeVisitor):
         if not isinstance(node.node, nodes.Name) or not isinstance(
             self.scope.get(node.node.name), Function
         ):
+            called = source_of(node.node)
+            helpers = [n for n, shape in self.scope.items() if isinstance(shape, Function)]
+            meant = did_you_mean(called, helpers) if isinstance(node.node, nodes.Name) else ""
             raise Invalid(
-                f"{source_of(node.node)}(...) cannot be called: only the helpers "
-                "(lines_with, has_term, refs ...) can",
-                source_of(node.node).split(".")[-1],
+                f"{called}(...) cannot be called: only the helpers (lines_with, has_term, refs "
+                f"...) can{meant}",
+                called.split(".")[-1],
             )
         if node.dyn_args is not None or node.dyn_kwargs is not None:
             raise Invalid("*args and **kwargs are not allowed in a rule", "*")
