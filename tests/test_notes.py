@@ -240,6 +240,15 @@ class TestProblems:
         )
         assert said["line 7"].startswith("versions (the 2nd).effective: required field is missing")
 
+    def test_a_version_listed_after_another_but_dated_before_it_is_a_problem(self, tmp_path):
+        versions = '[{version: "1", effective: 2009-08-04}, {version: "2", effective: 2006-06-01}]'
+        with pytest.raises(NoteError) as info:
+            read_note(write_note(tmp_path, versions=versions))
+        assert (
+            "version 2 (from 2006-06-01) is listed after version 1 (from 2009-08-04) but takes "
+            "effect before it"
+        ) in str(info.value)
+
     def test_a_field_written_twice(self, tmp_path):
         path = write_note(tmp_path)
         path.write_text(path.read_text().replace("versions:", "order: 3998\nversions:"))

@@ -762,7 +762,9 @@ def _version_blocks(
 
 
 def _version_problems(versions: list[VersionEntry]) -> list[tuple[str, int]]:
-    """Versions listed twice, withdrawn before they start, or in force at the same time."""
+    """Versions listed twice, withdrawn before they start, listed out of date order (a newer
+    version dated before an older one: a typo of its year, most often), or in force at the same
+    time."""
     out = []
     seen: dict[str, int] = {}
     for i, v in enumerate(versions):
@@ -773,6 +775,13 @@ def _version_problems(versions: list[VersionEntry]) -> list[tuple[str, int]]:
             out.append(
                 (f"version {v.version} ends ({v.until}) before it starts ({v.effective})", i)
             )
+    for i, (before, after) in enumerate(zip(versions, versions[1:], strict=False), start=1):
+        if after.effective < before.effective:
+            out.append(
+                (f"version {after.version} (from {after.effective}) is listed after version "
+                 f"{before.version} (from {before.effective}) but takes effect before it: list "
+                 "the versions oldest first, or correct the date if it is a typo", i)
+            )  # fmt: skip
     order = sorted(range(len(versions)), key=lambda i: versions[i].effective)
     for a, b in zip(order, order[1:], strict=False):
         va, vb = versions[a], versions[b]
