@@ -285,6 +285,13 @@ def test_render_refuses_the_build_folder_and_folders_with_manifests(repo, restor
     assert inside.exit_code == 6
     templates = CliRunner().invoke(app, ["impact", str(cases), "--render", str(project.templates)])
     assert templates.exit_code == 6 and "templates folder" in templates.stderr
+    # among the case files, or in the project folder itself: kept in git, never a preview
+    in_cases = CliRunner().invoke(
+        app, ["impact", str(cases), "--render", str(project.cases / "BN-D-QAA")]
+    )
+    assert in_cases.exit_code == 6 and "cases folder" in in_cases.stderr
+    root = CliRunner().invoke(app, ["impact", str(cases), "--render", str(project.root)])
+    assert root.exit_code == 6 and "the project folder itself" in root.stderr
     other = tmp_path / "other-builds"
     other.mkdir()
     (other / "X-basic.manifest.json").write_text("{}")

@@ -313,8 +313,9 @@ def impact(
 
 
 def _scratch_folder(project: Project, folder: Path) -> Path:
-    """`folder` if loagen may write previews there: not the build, templates or note library
-    folder (or inside them), not a folder holding built documents' manifests."""
+    """`folder` if loagen may write previews there: not the build, templates, note library or
+    cases folder (or inside them), not the project folder itself, not a folder holding built
+    documents' manifests."""
     resolved = folder.resolve()
     build = project.build_dir.resolve()
     if resolved == build or build in resolved.parents:
@@ -322,12 +323,21 @@ def _scratch_folder(project: Project, folder: Path) -> Path:
             f"{folder} is the build folder ({project.build_dir}); an impact preview never "
             "writes there: give a scratch folder, e.g. --render /tmp/preview"
         )
-    for kept, what in ((project.templates, "templates"), (project.note_library, "note library")):
+    kept_folders = (
+        (project.templates, "templates"), (project.note_library, "note library"),
+        (project.cases, "cases"),
+    )  # fmt: skip
+    for kept, what in kept_folders:
         if resolved == kept.resolve() or kept.resolve() in resolved.parents:
             raise OutputError(
                 f"{folder} is the project's {what} folder: give a scratch folder, e.g. "
                 "--render /tmp/preview"
             )
+    if resolved == project.root.resolve():
+        raise OutputError(
+            f"{folder} is the project folder itself, whose files are kept in git: give a "
+            "scratch folder, e.g. --render /tmp/preview"
+        )
     if resolved.is_dir() and any(resolved.glob(f"*{MANIFEST_SUFFIX}")):
         raise OutputError(
             f"{folder} holds built documents (files ending {MANIFEST_SUFFIX}); an impact "
