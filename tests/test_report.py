@@ -185,7 +185,7 @@ def test_the_package_checklist_says_what_is_at_hand(pipeline: Pipeline, tmp_path
     page = _text(render_html(report))
     assert "2. Supporting documents (LOA package)" in page
     assert "Manpower Travel Data Sheet (MTDS)" in page and "Line 006 carries" in page
-    assert "Supplied with an earlier document" in page
+    assert "Needed with an earlier document, not again with this one" in page
 
 
 def test_notable_notes_left_out_and_all_of_them_on_request(pipeline: Pipeline) -> None:
