@@ -613,7 +613,10 @@ def test_the_lines_a_rule_names_are_in_document_order_deleted_lines_last():
         ("costs.transportation // 0 > 1", "division by zero"),
         ("lines[3].quantity > 1", "this document has no 4th line ([3]): it has 1 line"),
         ("case.lines[5].quantity > 1", "this document has no 6th line ([5]): it has 1 line"),
-        ('case.fund_source.program == "x"', "there is no program: the value that would hold"),
+        (
+            'case.fund_source.program == "x"',
+            "cannot read .program: what it is read from is not given on this document",
+        ),
     ],
 )
 def test_a_rule_that_fails_on_a_document_says_why_in_words(rule, words):

@@ -63,7 +63,10 @@ class Missing(StrictUndefined):
         if isinstance(name, int) and isinstance(obj, str):
             return f"the text has no {_ordinal(name)} character ([{name}])"
         if obj is None:
-            return f"there is no {name}: the value that would hold it is not given on this document"
+            return (
+                f"cannot read .{name}: what it is read from is not given on this document (a "
+                "part of the case file left out, such as fund_source on an FMS case)"
+            )
         return f"there is no value {name!s} here"
 
 
