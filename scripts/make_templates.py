@@ -506,7 +506,7 @@ def page_one(doc, kind: str) -> None:
     if kind == "basic":
         para(doc, "{{ case.case_id }}", "LOA Subtitle")
     else:
-        para(doc, "{{ case.case_id }}  {{ doc.title }}", "LOA Subtitle")
+        para(doc, "{{ case.case_id }} {{ doc.title }}", "LOA Subtitle")
     para(doc, "{{ purchaser_reference }}", "LOA Body")
     if kind == "basic":
         para(doc, "{%p if is_fms %}")

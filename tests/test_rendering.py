@@ -83,7 +83,7 @@ def test_every_example_renders_a_valid_package(renderer: Renderer, path: Path) -
 def test_page_one_of_the_amendment(renderer: Renderer) -> None:
     d = _open(renderer.render(load_document(CASES / "BN-D-QAA/amendment-1.json"), NOTES))
     text = _text(d)
-    assert "BN-D-QAA  Amendment 1" in text
+    assert "BN-D-QAA Amendment 1" in text
     assert (
         "Based on BN/MODAT/2312 dated 14 February 2024, BN/MODAT/2398 dated 3 May 2024 and "
         "BN/MODAT/2733 dated 9 March 2026." in text
