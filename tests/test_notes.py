@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 from pathlib import Path
 
@@ -351,3 +352,18 @@ def test_a_title_with_placeholders_reads_for_no_line_in_particular() -> None:
 
     assert generic_title("Line Item {{ line.number }} Description") == "Line Item nnn Description"
     assert generic_title("Accessorial Charges") == "Accessorial Charges"
+
+
+def test_every_paragraph_of_the_terms_a_note_cites_is_printed() -> None:
+    """A note that cites "paragraph 5.4 of the Standard Terms and Conditions" cites a paragraph
+    the document's Terms and Conditions hold (templates/standard_terms.md)."""
+    terms = (LIBRARY.parent / "templates" / "standard_terms.md").read_text()
+    held = set(re.findall(r"^(\d+\.\d+)\. ", terms, re.M))
+    cited = {}
+    for path in sorted(LIBRARY.glob("*.md")):
+        body = path.read_text().split("\n---\n", 1)[1]
+        for found in re.findall(r"paragraphs? ((?:\d+\.\d+(?:,| and| or)? ?)+)", body):
+            for number in re.findall(r"\d+\.\d+", found):
+                cited.setdefault(number, []).append(path.stem)
+    assert cited  # the ammunition and shipment consolidation notes cite some
+    assert {n: ids for n, ids in cited.items() if n not in held} == {}
