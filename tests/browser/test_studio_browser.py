@@ -237,6 +237,33 @@ def test_the_state_description_left_empty_shows_what_the_document_reads(
     expect(said).to_be_visible()
 
 
+def test_leaving_a_form_with_typing_not_saved_asks_first(studio: str, page) -> None:  # noqa: ANN001
+    page.goto(f"{studio}/edit/{QAA}")
+    asked: list[str] = []
+
+    def answer(dialog) -> None:  # noqa: ANN001
+        asked.append(dialog.type)
+        dialog.dismiss()  # stay on the page
+
+    page.on("dialog", answer)
+    page.get_by_role("link", name="Cancel").click()  # nothing typed: leaves without asking
+    expect(page).to_have_url(f"{studio}/doc/{QAA}")
+    assert asked == []
+    page.goto(f"{studio}/edit/{QAA}")
+    page.locator("#f-nickname").fill("Typed, not saved")
+    page.get_by_role("link", name="Cancel").click()
+    page.wait_for_timeout(300)
+    assert asked == ["beforeunload"]
+    expect(page.locator("#f-nickname")).to_have_value("Typed, not saved")  # still here
+    page.get_by_role("button", name="Check").last.click()  # a button of the form: no question
+    expect(page.locator("#f-nickname")).to_have_value("Typed, not saved")
+    assert asked == ["beforeunload"]
+    # the page Check sent back holds the typing, not saved: leaving it asks too
+    page.get_by_role("link", name="Cancel").click()
+    page.wait_for_timeout(300)
+    assert asked == ["beforeunload", "beforeunload"]
+
+
 def test_a_lines_other_fields_stay_in_view_when_the_table_is_scrolled(studio: str, page) -> None:  # noqa: ANN001
     page.set_viewport_size({"width": 1100, "height": 900})  # the line table is wider than this
     # laid out on every load (container query units once left it unlaid out one time in three)

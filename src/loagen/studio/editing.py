@@ -217,8 +217,14 @@ def _render(
 ) -> Response:  # fmt: skip
     checked_ = checked or Checked()
     problems = [*checked_.problems, *checked_.notices]
+    unsaved = False  # the form shows values the file does not hold (after Check, a row added...)
+    if request.method == "POST":
+        try:
+            unsaved = not _holds(path, read_limited(path, "case file", CaseError), data)
+        except LoagenError:
+            unsaved = True
     return studio.page(
-        request, "edit.html", status_code=status_code, section="cases",
+        request, "edit.html", status_code=status_code, section="cases", unsaved=unsaved,
         title=f"Edit {_heading(data, path)}", heading=_heading(data, path),
         rel=studio.url_of(path), spec=case_form(), data=data, sha=sha,
         errs=checked_.errs, computed=checked_.computed, problems=problems, findings=checked_.findings,
@@ -339,7 +345,6 @@ def _save(studio: Studio, path: Path, data: dict[str, Any], sha: str) -> str | L
 
 def _holds(path: Path, raw: bytes, data: dict[str, Any]) -> bool:
     """Whether the case file's bytes `raw` hold `data` (saving it would change no value)."""
-
     try:
         written = case_file_bytes(path, data, original=raw)
         return parse_case_bytes(written, path) == parse_case_bytes(raw, path)

@@ -81,6 +81,22 @@
     });
   });
 
+  // -- typing not saved is not lost by leaving the page: the browser asks first --------------------
+  ["case-form", "note-form"].forEach(function (id) {
+    const form = document.getElementById(id);
+    if (!form) return;
+    const opened = formText(form).toString();
+    let sending = false;
+    form.addEventListener("submit", function () { sending = true; });  // Check, Save, rows
+    window.addEventListener("pageshow", function () { sending = false; });
+    window.addEventListener("beforeunload", function (event) {
+      // (a page the studio sent back after Check or a row added holds what is not saved yet)
+      if (sending || (!form.dataset.unsaved && formText(form).toString() === opened)) return;
+      event.preventDefault();
+      event.returnValue = "";  // (older browsers ask only when this is set)
+    });
+  });
+
   // -- "go back" links (a refused form: what was typed is in the previous page) -------------------
   document.querySelectorAll("a[data-back]").forEach(function (link) {
     link.addEventListener("click", function (event) {
