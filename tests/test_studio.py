@@ -700,15 +700,24 @@ def test_a_new_case_is_started_as_loagen_new_starts_it_and_opens_in_the_form(
     # its FILL IN (a choice shows "Choose… (to fill in)")
     fields = form_fields(form.text, "case-form")
     assert ("lines[0].unit_cost", "") in fields
+    assert ("purchaser.address", "") in fields  # a list still to fill in: empty too
     assert 'placeholder="the unit cost in U.S. dollars' in form.text
     assert "Choose… (to fill in)</option>" in form.text
     fields = _replace(fields, "nickname", "Patrol Boats II")
     saved = post(client, "/edit/cases/BN-D-QAB/basic.yaml", [*fields, ("_action", "save")])
     assert saved.status_code == 303, saved.text[:2000]
+    shown = client.get(saved.headers["location"]).text  # saved part way: nothing is wrong
+    assert re.search(r"Not built yet: \d+ values still to fill in", shown)
+    assert "FILL IN" not in shown.split("<main")[1].split("</h1>")[0]  # no FILL IN as a name
+    started = post(client, "/new", [("case_id", "BN-D-QAC"), ("csrf", token)])  # no nickname
+    assert started.status_code == 303
+    listed = client.get("/cases").text
+    assert "BN-D-QAC" in listed and "FILL IN: the nickname" not in listed
     kept = yaml.safe_load(written.read_text())
     assert kept["nickname"] == "Patrol Boats II"
     assert kept["lines"][0]["unit_cost"].startswith("FILL IN: the unit cost")
     assert kept["lines"][0]["unit_of_issue"].startswith("FILL IN: a Unit of Issue code")
+    assert kept["purchaser"]["address"][0].startswith("FILL IN: the first line")
     expected = written.read_bytes()
     answer = post(client, "/new", [("case_id", "BN-D-QAB"), *chosen])  # not twice
     assert answer.status_code == 422 and "already has a Basic" in answer.text

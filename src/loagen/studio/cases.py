@@ -270,6 +270,14 @@ def say_build(studio: Studio, request: Request, result: Any, prefix: str = "") -
             studio.say(request, "warn", warning)
     else:
         n = len(result.problems)
+        to_fill = sum(p.message.startswith("fill in ") for p in result.problems)
+        if to_fill == n:  # a file being filled in, saved part way: nothing is wrong with it
+            studio.say(
+                request, "warn",
+                f"{prefix}Not built yet: {n} value{'s' if n != 1 else ''} still to fill in "
+                "(listed on this page). The document is built once every one is filled in.",
+            )  # fmt: skip
+            return
         studio.say(
             request, "error",
             f"{prefix}Not built: {n} problem{'s' if n != 1 else ''} (listed on this page). "

@@ -376,7 +376,8 @@ def _scalar(spec: FieldSpec, form: Posted, path: str) -> Any:
     if kind in ("list", "refs"):
         parts = text.splitlines() if kind == "list" else re.split(r"[,\s]+", text)
         items = [p.strip() for p in parts if p.strip()]
-        return items or None
+        kept = str(form.get(path + FILL) or "")
+        return items or ([kept] if is_placeholder(kept) else None)
     if text.strip() == "":
         kept = str(form.get(path + FILL) or "")
         return kept if is_placeholder(kept) else None

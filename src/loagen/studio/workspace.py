@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..case.loading import parse_case_bytes
+from ..case.placeholders import is_placeholder
 from ..errors import LoagenError, Problem
 from ..manifest import SUFFIX as MANIFEST_SUFFIX
 from ..manifest import Manifest, manifest_path, read_manifest
@@ -99,7 +100,8 @@ def _nickname(path: Path) -> str:
     except LoagenError:
         return ""
     name = data.get("nickname")
-    return name if isinstance(name, str) else ""
+    # a nickname still to fill in ("FILL IN: ...") is no name for the lists
+    return name if isinstance(name, str) and not is_placeholder(name) else ""
 
 
 @dataclass(frozen=True)
