@@ -578,6 +578,12 @@ def test_lines_can_be_added_moved_and_deleted(client: TestClient) -> None:
     added = post(client, f"/edit/{QAA}", [*fields, ("_op", "add:lines")]).text
     fields = form_fields(added, "case-form")
     assert ("lines__rows", "8") in fields and ("lines[7].number", "008") in fields
+    # its values are to fill in, as a new case's first line has them: its codes too
+    assert (
+        "lines[7].offer_release_code",
+        "FILL IN: an Offer Release Code from the list above",
+    ) in fields
+    assert "fill in an Offer Release Code from its choices" in added
     moved = post(client, f"/edit/{QAA}", [*fields, ("_op", "up:lines[7]")]).text
     fields = form_fields(moved, "case-form")
     assert ("lines[6].number", "008") in fields and ("lines[7].number", "007") in fields

@@ -232,6 +232,12 @@ def check_case_id(case_id: str) -> str:
     return cid
 
 
+def line_to_fill(number: str) -> dict[str, Any]:
+    """A new line numbered `number` with every value still to fill in, as `loagen new` writes
+    the first line of a case (the studio's "+ Add a line")."""
+    return {**_example_line()[0], "number": number}
+
+
 def _example_line() -> tuple[dict[str, Any], dict[Location, str], str]:
     line: dict[str, Any] = {
         "number": "001",

@@ -29,6 +29,7 @@ from pydantic import BaseModel, WithJsonSchema
 from ..case.meanings import meanings_of
 from ..case.model import Case, field_docs, ungrouped
 from ..case.placeholders import is_placeholder
+from ..ops.start import line_to_fill
 from ..reference import load_reference
 
 Kind = Literal[
@@ -516,5 +517,6 @@ def _new_row(spec: FieldSpec, rows: list[Any]) -> dict[str, Any]:
             for r in rows
             if isinstance(r, dict) and re.match(r"^\d{3}", str(r.get("number", "")))
         ]
-        return {"number": f"{max(numbers, default=0) + 1:03d}"}
+        # every value to fill in, as the first line of a new case has them
+        return line_to_fill(f"{max(numbers, default=0) + 1:03d}")
     return {}
