@@ -566,6 +566,11 @@ def test_an_import_with_changes_not_saved_is_refused_and_the_changes_come_back(
     assert "changed by someone else (or in another tab)" in answer.text
     assert "holds changes that are not saved" not in answer.text
     path.write_bytes(before)
+    # a bad cell: said once that nothing was imported, with the row and column
+    answer = _import(client, fields, SPARES.replace(",1,LO,", ",fifty,LO,"))
+    assert answer.status_code == 422 and path.read_bytes() == before
+    assert answer.text.lower().count("nothing was imported") == 1
+    assert "row 2, column" in answer.text and "fifty" in answer.text
     # the form as saved: imported and rebuilt
     answer = _import(client, fields, SPARES)
     assert answer.status_code == 303, answer.text[:3000]

@@ -793,8 +793,9 @@ def next_document(
             f"implementation date, and {'an' if kind == 'Amendment' else 'a'} {kind} changes an "
             "implemented case (its Months count "
             "from the Basic's implementation date). Give the date the Basic was implemented "
-            "with --implementation-date YYYY-MM-DD; an offer not yet accepted is changed by "
-            "restating it (loagen restate)",
+            "(--implementation-date YYYY-MM-DD; in the studio, its Implementation date field); "
+            "an offer not yet accepted is changed by restating it (loagen restate; in the "
+            "studio, Restate…)",
             **where,
         )
     if implemented is not None and implementation_date not in (None, implemented):

@@ -581,7 +581,8 @@ def _import(
             try:
                 report = module.import_lines(path, table, replace=replace)
             except LoagenError as exc:
-                return ["Nothing was imported: " + exc.message.replace(str(table), name)] + [
+                said = exc.message.replace(str(table), name).removesuffix("; nothing was imported")
+                return ["Nothing was imported: " + said] + [
                     p.message if not p.location else f"{p.location}: {p.message}"
                     for p in exc.problems[:50]
                 ]
