@@ -560,3 +560,20 @@ def test_a_decrease_reads_with_its_sign_before_the_dollar() -> None:
     assert money(Decimal("-12.5")) == "-$12.50"
     assert money(Decimal("-0.004")) == "$0.00"  # rounds to nothing: no sign
     assert money(Decimal("-0.4"), cents=False) == "$0"
+
+
+@pytest.mark.parametrize(
+    ("description", "end_item", "said"),
+    [
+        ("RADIO SET, TACTICAL", "Tactical Radio", ""),  # 'tactical radio set' says it
+        ("SUPPORT EQUIPMENT, JAVELIN", "Javelin", ""),
+        ("PILOT AND MAINTENANCE TRAINING", "C-130J", " for the C-130J"),
+        ("SUPPORT EQUIPMENT", None, ""),
+    ],
+)
+def test_for_end_item_is_said_only_where_the_name_does_not_say_it(
+    description: str, end_item: str | None, said: str
+) -> None:
+    from loagen.document.wording import for_end_item
+
+    assert for_end_item(_line(description, "1", "LO", end_item=end_item)) == said

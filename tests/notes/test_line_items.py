@@ -107,8 +107,16 @@ def test_description_names_the_item_as_a_reader_writes_it(tmp_path: Path) -> Non
         "This line provides 120 monocular night vision devices AN/PVS-14, as described"
     )
     # a services line counts tasks, not the items it names: no quantity
+    # (its end item, the M113A3, is in its name: not said again "for the M113A3")
     assert description(text, "002").startswith(
-        "This line provides refurbishment of excess M113A3 vehicles for the M113A3"
+        "This line provides refurbishment of excess M113A3 vehicles, as described"
+    )
+    # an end item the name does not say is named
+    data = zea()
+    line(data, "002")["end_item"] = "M577 Command Post Carrier"
+    assert description(Chain(data).text(tmp_path / "other"), "002").startswith(
+        "This line provides refurbishment of excess M113A3 vehicles for the M577 Command Post "
+        "Carrier, as described"
     )
     # the writer's own name and plural win
     data = zea()

@@ -426,6 +426,22 @@ def item_name(line: Line, counted: bool = False) -> str:
     return line_name(line)
 
 
+_WORD = re.compile(r"[a-z0-9]+(?:[-/][a-z0-9]+)*")
+
+
+def for_end_item(line: Line) -> str:
+    """' for the C-130J' for the end item a line supports, or '' when it has none or when the
+    line's name already says it ('200 tactical radio sets', end item 'Tactical Radio'; 'Javelin
+    support equipment', end item 'Javelin'): "for the Tactical Radio" would repeat it."""
+    end_item = " ".join((line.end_item or "").split())
+    if not end_item:
+        return ""
+    said = set(_WORD.findall(f"{singular_name(line)} {plural_name(line)}".lower()))
+    if set(_WORD.findall(end_item.lower())) <= said:
+        return ""
+    return f" for the {end_item}"
+
+
 def sentence(text: str) -> str:
     """Writer's text as a sentence: capital first letter, full stop at the end."""
     text = " ".join(str(text).split())
@@ -445,5 +461,6 @@ NOTE_HELPERS = {
     "plural": plural,
     "sentence": sentence,
     "item_name": item_name,
+    "for_end_item": for_end_item,
 }
 """The wording helpers a note body (and rule) can call, by name: `rules` registers each one."""
