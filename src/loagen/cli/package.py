@@ -52,7 +52,10 @@ def _print_document(path: Path, document: Any, found: Any, verdict: Any) -> None
         if req.at_hand:
             out.print(f"           at hand: {escape(_at_hand_words(document, req.at_hand))}")
     if found.earlier:
-        out.print("  [dim]Needed with an earlier document, not again with this one (those lines are unchanged):[/]")
+        out.print(
+            "  [dim]Needed with an earlier document, not again with this one (those lines are "
+            "unchanged):[/]"
+        )
         for req in found.earlier:
             out.print(f"  [dim]  {escape(req.kind)}: {escape(req.why)}[/]")
     package = case.package or []
