@@ -915,13 +915,18 @@ def test_an_upload_without_a_file_says_to_choose_one(client: TestClient) -> None
     assert answer.status_code == 422 and "mine.docx is empty" in answer.text
 
 
+def _one_heading_renamed(project: Project) -> tuple[Path, bytes]:
+    """The project's basic.docx, and its bytes with one heading renamed (one paragraph)."""
+    current = project.templates / "basic.docx"
+    return current, _with_document_xml(
+        current, lambda xml: xml.replace("Case Description", "Description of the Case", 1)
+    )
+
+
 def test_counts_are_said_with_the_right_form_of_the_word(
     client: TestClient, project: Project
 ) -> None:
-    current = project.templates / "basic.docx"
-    edited = _with_document_xml(
-        current, lambda xml: xml.replace("Case Description", "Description of the Case", 1)
-    )
+    _, edited = _one_heading_renamed(project)
     token = _csrf(client.get("/templates").text)
     answer = client.post("/templates/basic.docx/upload", data={"csrf": token},
                          files={"file": ("basic.docx", edited, "application/octet-stream")})  # fmt: skip
@@ -932,10 +937,7 @@ def test_counts_are_said_with_the_right_form_of_the_word(
 def test_a_good_template_shows_its_changes_then_replaces(
     client: TestClient, project: Project
 ) -> None:
-    current = project.templates / "basic.docx"
-    edited = _with_document_xml(
-        current, lambda xml: xml.replace("Case Description", "Description of the Case", 1)
-    )
+    current, edited = _one_heading_renamed(project)
     token = _csrf(client.get("/templates").text)
     answer = client.post(
         "/templates/basic.docx/upload",
