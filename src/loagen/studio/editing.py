@@ -413,7 +413,6 @@ async def next_document(studio: Studio, request: Request, path: Path) -> Respons
                 )
             except LoagenError as exc:
                 error = str(exc.message) if len(exc.problems) == 1 else str(exc)
-                error = error.replace("with --implementation-date YYYY-MM-DD", "in the box below")
             else:
                 fill = len(started.to_fill)
                 studio.say(
