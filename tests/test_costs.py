@@ -116,6 +116,11 @@ def test_clssa_fmso_i() -> None:
     assert c.administrative_charge == 0
     assert c.clssa_surcharge == Decimal(1250)
     assert c.initial_deposit == Decimal(7500) + Decimal(1250)
+    # the balance as billed: the schedule adds up to the total, as every schedule does
+    deposit, balance = c.schedule
+    assert (balance.label, balance.date, balance.as_billed) == ("Balance", None, True)
+    assert balance.amount == c.total_estimated_cost - deposit.amount
+    assert balance.cumulative == c.schedule_total == c.total_estimated_cost
 
 
 def test_standard_schedule_sums_to_total_on_quarterly_dates() -> None:

@@ -577,3 +577,15 @@ def test_for_end_item_is_said_only_where_the_name_does_not_say_it(
     from loagen.document.wording import for_end_item
 
     assert for_end_item(_line(description, "1", "LO", end_item=end_item)) == said
+
+
+def test_when_a_payment_is_due_is_said_as_the_schedule_prints_it() -> None:
+    from loagen.document.costs import PaymentRow
+    from loagen.document.wording import due_words
+
+    one = Decimal(1)
+    assert (
+        due_words(PaymentRow("Quarterly Payment", date(2027, 3, 15), one, one)) == "15 March 2027"
+    )
+    assert due_words(PaymentRow("Initial Deposit", None, one, one)) == "With acceptance"
+    assert due_words(PaymentRow("Balance", None, one, one, as_billed=True)) == "As billed"

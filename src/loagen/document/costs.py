@@ -88,8 +88,11 @@ class LineCost:
 class PaymentRow:
     label: str
     date: date | None
+    """When the row is due; None: with acceptance (or, `as_billed`, as the U.S. Government bills)."""
     amount: Decimal
     cumulative: Decimal
+    as_billed: bool = False
+    """Due as billed, on no date of the schedule (the balance of a CLSSA FMSO I case)."""
 
 
 @dataclass(frozen=True)
@@ -535,6 +538,8 @@ def cost_summary(
         share = Decimal(str(ref.admin_surcharge["clssa_fmso_i"]["deposit_share"]))
         deposit = whole(net * share) + clssa
         schedule = (PaymentRow("Initial Deposit", latest_oed, deposit, deposit),)
+        if total > deposit:  # the rest as billed: the schedule adds up to the total
+            schedule += (PaymentRow("Balance", None, total - deposit, total, as_billed=True),)
         source = "computed"
         reason = "CLSSA FMSO I: Initial Deposit of the deposit share plus the supply support surcharge; balance as billed"
     elif (why := no_schedule_reason(case, total, ref)) is not None:

@@ -30,7 +30,7 @@ from functools import lru_cache
 
 from ..case.history import Changes
 from ..case.model import Case, Line, PurchaserReference, Strict
-from .costs import CostSummary
+from .costs import CostSummary, PaymentRow
 from .nomenclature import counted_name, counts_items, line_name, plural_name, singular_name
 
 MONTHS = (
@@ -424,6 +424,14 @@ def item_name(line: Line, counted: bool = False) -> str:
     if counted and counts_items(line):
         return counted_name(line, line.quantity, quantity(line.quantity))
     return line_name(line)
+
+
+def due_words(row: PaymentRow) -> str:
+    """When a payment schedule row is due, as the schedule prints it: '15 March 2027', 'With
+    acceptance' (no date) or 'As billed'."""
+    if row.as_billed:
+        return "As billed"
+    return spell_date(row.date) if row.date else "With acceptance"
 
 
 _WORD = re.compile(r"[a-z0-9]+(?:[-/][a-z0-9]+)*")

@@ -35,6 +35,7 @@ from ..document.assembly import LoaDocument
 from ..document.costs import COST_ROWS
 from ..document.wording import (
     document_title,
+    due_words,
     join_words,
     line_refs,
     money,
@@ -599,7 +600,7 @@ def make_report(path: Path, pipeline: Pipeline, *, all_notes: bool = False) -> R
         schedule=tuple(
             ScheduleRow(
                 r.label,
-                spell_date(r.date) if r.date else "With acceptance",
+                due_words(r),
                 money(r.amount),
                 money(r.cumulative),
             )

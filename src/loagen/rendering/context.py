@@ -13,8 +13,8 @@ from ..case.history import LineChange
 from ..case.model import Case, Line
 from ..document.assembly import LoaDocument
 from ..document.costs import COST_ROWS
+from ..document.wording import due_words, party, quantity, spell_date, surcharge_note
 from ..document.wording import money as _spelled_money
-from ..document.wording import party, quantity, spell_date, surcharge_note
 from ..policy.selection import SelectedNote, Selection
 from ..reference import Reference, load_reference
 from .markdown_docx import StyleIds, markdown_to_wordml, xml_chars
@@ -297,7 +297,7 @@ def build_context(
         "schedule": [
             {
                 "label": r.label,
-                "date": spell_date(r.date) if r.date else "With acceptance",
+                "date": due_words(r),
                 "amount": money(r.amount),
                 "cumulative": money(r.cumulative),
             }
