@@ -589,3 +589,15 @@ def test_when_a_payment_is_due_is_said_as_the_schedule_prints_it() -> None:
     )
     assert due_words(PaymentRow("Initial Deposit", None, one, one)) == "With acceptance"
     assert due_words(PaymentRow("Balance", None, one, one, as_billed=True)) == "As billed"
+
+
+def test_a_count_of_a_mass_noun_counts_items_of_it() -> None:
+    equipment = _line("SECURE COMMUNICATIONS EQUIPMENT (COMSEC)", "32", "EA")
+    assert counted_name(equipment, Decimal(32), "32") == (
+        "32 items of secure communications equipment (COMSEC)"
+    )
+    assert counted_name(equipment, Decimal(1), "1") == (
+        "1 item of secure communications equipment (COMSEC)"
+    )
+    aircraft = _line("C-130J AIRCRAFT", "2", "EA")  # no plural, but counted: as it is
+    assert counted_name(aircraft, Decimal(2), "2") == "2 C-130J aircraft"

@@ -74,6 +74,16 @@ NO_PLURAL = _words(
 """Nouns that take no plural ("2 C-130J aircraft", "support equipment"); any word ending in
 -craft or -ware too."""
 
+MASS_NOUNS = _words(
+    """
+    ammunition armor armour baggage clothing data documentation equipment firmware freight fuel
+    furniture gear hardware information luggage machinery materiel middleware oil ordnance
+    packaging software tooling
+    """
+)
+"""Nouns with no plural that name a mass, not things one counts (unlike aircraft): a count of
+items reads "32 items of secure communications equipment"."""
+
 SINGULAR_S = _words("alias atlas bias bus canvas gas iris lens")
 """Singular nouns that end in s (all others ending in s are taken to be plural already)."""
 
@@ -302,13 +312,10 @@ def _pluralisable(word: str) -> bool:
     return word.lower() not in SMALL_WORDS
 
 
-@lru_cache(maxsize=NAMES_KEPT)
-def pluralise(name: str) -> str:
-    """`name` with its head noun in the plural: 'Javelin Command Launch Unit' -> 'Javelin
-    Command Launch Units', 'lithium battery' -> 'lithium batteries', 'tactical radio AN/PRC-117G'
-    -> 'tactical radios AN/PRC-117G'. A name whose head is an acronym, a number or a
-    designator alone ('AIM-9X', 'handheld GPS') is returned as it is."""
-    tokens = [t for t in _TOKENS.split(name) if t]
+def _head(tokens: list[str]) -> int | None:
+    """The index in `tokens` (`_TOKENS.split` of a name) of the name's head noun: the last word
+    before a comma, a parenthesis, a colon or a "with", "for", "of" clause, passing over a
+    trailing quoted name and designators; None when there is none."""
     words: list[int] = []  # indexes of the words of the main phrase
     for i, token in enumerate(tokens):
         if token in _BREAKS:
@@ -325,11 +332,29 @@ def pluralise(name: str) -> str:
         words.pop()
     while len(words) > 1 and _is_designator(tokens[words[-1]]):
         words.pop()
-    if not words or not _pluralisable(tokens[words[-1]]):
+    return words[-1] if words else None
+
+
+@lru_cache(maxsize=NAMES_KEPT)
+def pluralise(name: str) -> str:
+    """`name` with its head noun in the plural: 'Javelin Command Launch Unit' -> 'Javelin
+    Command Launch Units', 'lithium battery' -> 'lithium batteries', 'tactical radio AN/PRC-117G'
+    -> 'tactical radios AN/PRC-117G'. A name whose head is an acronym, a number or a
+    designator alone ('AIM-9X', 'handheld GPS') is returned as it is."""
+    tokens = [t for t in _TOKENS.split(name) if t]
+    head = _head(tokens)
+    if head is None or not _pluralisable(tokens[head]):
         return name
-    head = words[-1]
     tokens[head] = plural_word(tokens[head])
     return "".join(tokens)
+
+
+def is_mass_noun_name(name: str) -> bool:
+    """Whether `name`'s head noun names a mass, not things one counts ('secure communications
+    equipment', 'small arms ammunition'): a count of them reads '32 items of ...'."""
+    tokens = [t for t in _TOKENS.split(name) if t]
+    head = _head(tokens)
+    return head is not None and tokens[head].lower() in MASS_NOUNS
 
 
 # -- a line's name ------------------------------------------------------------------------------
@@ -377,5 +402,8 @@ def counted_name(line: Line, count: Decimal, number: str) -> str:
     '1 Javelin Command Launch Unit'; on a line whose quantity does not count the items named,
     the quantity and unit follow the name: 'hydraulic fluid (12 GL)'."""
     if counts_items(line):
-        return f"{number} {line_name(line, count)}"
+        name = line_name(line, count)
+        if not line.nomenclature_plural and is_mass_noun_name(name):
+            return f"{number} {'item' if count == 1 else 'items'} of {name}"
+        return f"{number} {name}"
     return f"{line_name(line, count)} ({number} {line.unit_of_issue})"
