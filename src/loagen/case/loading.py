@@ -291,17 +291,17 @@ def _decimal_int(loader: _StrictYamlLoader, node: yaml.ScalarNode) -> int:
 _StrictYamlLoader.add_constructor(_INT, _decimal_int)
 
 
-def _timestamp(loader: _StrictYamlLoader, node: yaml.ScalarNode) -> Any:
-    """A date (or a date and a time), or the text as written when it names no real day
-    (`2026-02-30`): the case model then says what is wrong at its field, as it does for a date
-    written in quotes."""
+def yaml_timestamp(loader: Any, node: yaml.ScalarNode) -> Any:
+    """A YAML date (or date and time), or the text as written when it names no real day
+    (`2026-02-30`): the model that reads it then says what is wrong at its field, as it does
+    for a date written in quotes (case files here, note files' front matter too)."""
     try:
         return loader.construct_yaml_timestamp(node)
     except ValueError:
         return loader.construct_scalar(node)
 
 
-_StrictYamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+_StrictYamlLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml_timestamp)
 
 
 MAX_DEPTH = 24

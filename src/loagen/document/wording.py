@@ -426,6 +426,12 @@ def item_name(line: Line, counted: bool = False) -> str:
     return line_name(line)
 
 
+def ordinal(n: int) -> str:
+    """'1st', '2nd', '3rd', '4th', '11th', '22nd'."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def due_words(row: PaymentRow) -> str:
     """When a payment schedule row is due, as the schedule prints it: '15 March 2027', 'With
     acceptance' (no date) or 'As billed'."""

@@ -49,7 +49,9 @@ from pydantic import (
     model_validator,
 )
 
+from ..case.loading import yaml_timestamp
 from ..case.model import Line, LoaDate
+from ..document.wording import ordinal
 from ..errors import NoteError, Problem, did_you_mean
 from ..reading import read_limited
 from .rules import Body, Rule, compile_body, compile_rule
@@ -371,14 +373,7 @@ class _LOADER(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
     then refuses at its field in words, not with a traceback."""
 
 
-def _timestamp(loader: Any, node: yaml.ScalarNode) -> Any:
-    try:
-        return loader.construct_yaml_timestamp(node)
-    except ValueError:
-        return loader.construct_scalar(node)
-
-
-_LOADER.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+_LOADER.add_constructor("tag:yaml.org,2002:timestamp", yaml_timestamp)
 
 # -- reading one note file --------------------------------------------------------------------------
 
@@ -418,9 +413,7 @@ def _path_words(loc: tuple[Any, ...]) -> str:
     out = ""
     for part in loc:
         if isinstance(part, int):
-            n = part + 1
-            suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-            out += f" (the {n}{suffix})"
+            out += f" (the {ordinal(part + 1)})"
         else:
             out += f".{part}" if out else str(part)
     return out

@@ -33,6 +33,7 @@ from jinja2 import StrictUndefined, nodes
 from jinja2.runtime import Undefined
 
 from ...case.model import Line
+from ...document.wording import ordinal
 from .runtime import LineSet
 from .sandbox import LOOP_GUARD, LimitError, bounded
 from .shapes import FIXED_ATTRIBUTES, allowed_attributes
@@ -74,9 +75,7 @@ def _ordinal(index: int) -> str:
     """The place an index names, counting from one: 0 -> '1st', 3 -> '4th', -1 -> 'last'."""
     if index < 0:
         return "last" if index == -1 else f"{_ordinal(-index - 1)}-last"
-    n = index + 1
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
+    return ordinal(index + 1)
 
 
 def _count(n: int, word: str) -> str:
