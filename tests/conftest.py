@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import copy
 import json
 import os
@@ -24,6 +25,7 @@ CONTRACT_EXAMPLES = (
 )  # fmt: skip
 if not SHARED_EXAMPLES.is_dir():
     SHARED_EXAMPLES = Path(tempfile.mkdtemp(prefix="loagen-examples-"))
+    atexit.register(shutil.rmtree, SHARED_EXAMPLES, ignore_errors=True)
     for _name in CONTRACT_EXAMPLES:
         (SHARED_EXAMPLES / _name).parent.mkdir(exist_ok=True)
         shutil.copyfile(CASES / _name, SHARED_EXAMPLES / _name)
@@ -31,7 +33,9 @@ if not SHARED_EXAMPLES.is_dir():
 # The compile cache (`loagen.compile_cache`) of this test run: a folder of its own, not the
 # user's, and kept across the run so that most tests load the library from it, as users do;
 # tests/test_compile_cache.py tests the cache itself.
+# Removed when the run ends, so that runs do not leave folders behind in /tmp.
 os.environ["LOAGEN_CACHE_DIR"] = tempfile.mkdtemp(prefix="loagen-cache-")
+atexit.register(shutil.rmtree, os.environ["LOAGEN_CACHE_DIR"], ignore_errors=True)
 os.environ.pop("LOAGEN_CACHE", None)
 
 
