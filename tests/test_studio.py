@@ -643,6 +643,40 @@ def test_a_field_left_to_loagen_shows_what_the_document_reads(
     assert 'id="f-state_description-computed"' not in page
 
 
+def _wrapper_of(page: str, fid: str) -> str:
+    """The opening tag of the element that wraps the input `fid` (its field or fieldset)."""
+    at = page.index(f'for="{fid}"') if f'for="{fid}"' in page else page.index(f'id="{fid}"')
+    start = max(page.rfind('<div class="field', 0, at), page.rfind("<fieldset", 0, at))
+    return page[start : page.index(">", start) + 1]
+
+
+def test_a_form_leaves_out_the_fields_its_kind_of_document_does_not_use(
+    client: TestClient, project: Project
+) -> None:
+    basic = client.get("/edit/cases/BN-D-QAA/basic.json").text
+    for fid in ("f-document-number", "f-document-previous", "f-document-implementation_date",
+                "f-document-reason", "f-document-cancelled", "f-document-notes_in_force"):  # fmt: skip
+        assert " hidden" in _wrapper_of(basic, fid), fid
+    assert " hidden" not in _wrapper_of(basic, "f-document-offer_expiration_date")
+    assert 'data-kinds="Basic Amendment"' in _wrapper_of(basic, "f-document-restated")
+
+    amendment = client.get(f"/edit/{QAA}").text
+    for fid in ("f-document-number", "f-document-previous", "f-document-reason"):
+        assert " hidden" not in _wrapper_of(amendment, fid), fid
+    modification = client.get("/edit/cases/BN-D-QAA/modification-1.json").text
+    assert " hidden" in _wrapper_of(modification, "f-document-offer_expiration_date")
+    assert " hidden" not in _wrapper_of(modification, "f-document-implementation_date")
+
+    # A value given all the same stays in view, with what the checks say of it.
+    path = project.root / "cases/BN-D-QAA/basic.json"
+    data = json.loads(path.read_text())
+    data["document"]["reason"] = "Typed on the Basic by mistake."
+    path.write_text(json.dumps(data))
+    basic = client.get("/edit/cases/BN-D-QAA/basic.json").text
+    assert " hidden" not in _wrapper_of(basic, "f-document-reason")
+    assert " hidden" in _wrapper_of(basic, "f-document-number")
+
+
 def test_a_new_case_is_started_as_loagen_new_starts_it_and_opens_in_the_form(
     client: TestClient, project: Project
 ) -> None:

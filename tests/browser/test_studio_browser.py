@@ -237,6 +237,25 @@ def test_the_state_description_left_empty_shows_what_the_document_reads(
     expect(said).to_be_visible()
 
 
+def test_the_fields_of_another_kind_of_document_come_and_go_with_the_kind(
+    studio: str, page, shots: Path
+) -> None:  # noqa: ANN001
+    page.goto(f"{studio}/edit/cases/BN-D-QAA/basic.json")
+    number, reason = page.locator("#f-document-number"), page.locator("#f-document-reason")
+    expect(number).to_be_hidden()
+    expect(page.locator("#f-document-offer_expiration_date")).to_be_visible()
+    page.locator("#f-document-kind").select_option("Amendment")
+    expect(number).to_be_visible()
+    reason.fill("Written while it was an Amendment.")
+    page.locator("#f-document-kind").select_option("Modification")
+    expect(page.locator("#f-document-offer_expiration_date")).to_be_visible()  # it holds a date
+    page.locator("#f-document-kind").select_option("Basic")
+    expect(number).to_be_hidden()
+    expect(reason).to_be_visible()  # typed: never hidden
+    page.locator("#f-document-kind").evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.screenshot(path=str(shots / "studio-basic-fields.png"))
+
+
 def test_leaving_a_form_with_typing_not_saved_asks_first(studio: str, page) -> None:  # noqa: ANN001
     page.goto(f"{studio}/edit/{QAA}")
     asked: list[str] = []

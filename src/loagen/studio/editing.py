@@ -210,6 +210,12 @@ def _heading(data: Any, path: Path) -> str:
     return path.name
 
 
+def _kind(data: Any) -> str:
+    """The kind of document the form holds ("Basic"...), "" when not said yet."""
+    doc = data.get("document") if isinstance(data, dict) else None
+    return str(doc.get("kind") or "") if isinstance(doc, dict) else ""
+
+
 def _render(
     studio: Studio, request: Request, path: Path, data: dict[str, Any], sha: str,
     checked: Checked | None, *, conflict: bool = False, status_code: int = 200,
@@ -226,7 +232,7 @@ def _render(
     return studio.page(
         request, "edit.html", status_code=status_code, section="cases", unsaved=unsaved,
         title=f"Edit {_heading(data, path)}", heading=_heading(data, path),
-        rel=studio.url_of(path), spec=case_form(), data=data, sha=sha,
+        rel=studio.url_of(path), spec=case_form(), data=data, sha=sha, case_kind=_kind(data),
         errs=checked_.errs, computed=checked_.computed, problems=problems, findings=checked_.findings,
         checked=checked is not None, conflict=conflict, line_columns=LINE_COLUMNS,
         import_errors=import_errors or [], import_mode=import_mode,

@@ -255,6 +255,31 @@ LINE_COLUMNS = (
 """The fields of a line shown as columns of the lines table (the others open below a row)."""
 
 
+_CHANGES = ("Amendment", "Modification")
+_OFFERED = ("Basic", "Amendment")
+FOR_KINDS: dict[str, tuple[str, ...]] = {
+    "document.number": _CHANGES,
+    "document.previous": _CHANGES,
+    "document.implementation_date": _CHANGES,
+    "document.reason": _CHANGES,
+    "document.case_closure": _CHANGES,
+    "document.cancelled": _CHANGES,
+    "document.notes_in_force": _CHANGES,
+    "document.offer_expiration_date": _OFFERED,
+    "document.short_oed_reason": _OFFERED,
+    "document.restated": _OFFERED,
+}
+"""The fields of a case file that only some kinds of document use (a Basic changes no earlier
+document; a Modification is not offered, so it has no offer expiration date and is never
+restated). The form leaves them out for the other kinds while they are empty: a value given
+all the same stays in view, with what the checks say of it."""
+
+
+def for_kinds(path: str) -> tuple[str, ...]:
+    """The kinds of document that use the field at `path` (empty: every kind)."""
+    return FOR_KINDS.get(path, ())
+
+
 # -- paths ---------------------------------------------------------------------------------------
 
 

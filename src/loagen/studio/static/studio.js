@@ -46,6 +46,27 @@
     sync();
   });
 
+  // -- fields only some kinds of document use follow the document's kind ---------------------------
+  // (the server leaves them out on the first page; see forms.FOR_KINDS). A field that holds a
+  // value stays in view whatever the kind, so that nothing typed is hidden.
+  const kindSelect = document.getElementById("f-document-kind");
+  if (kindSelect) {
+    const holdsValue = function (el) {
+      if (el.querySelector("table")) return true;  // rows of a list
+      return Array.from(el.querySelectorAll("input, textarea, select")).some(function (input) {
+        if (input.type === "hidden") return false;
+        if (input.type === "checkbox" || input.type === "radio") return input.checked;
+        return input.value !== "";
+      });
+    };
+    kindSelect.addEventListener("change", function () {
+      document.querySelectorAll("[data-kinds]").forEach(function (el) {
+        const used = el.dataset.kinds.split(" ").indexOf(kindSelect.value) >= 0;
+        el.hidden = !used && kindSelect.value !== "" && !holdsValue(el);
+      });
+    });
+  }
+
   // -- a form is sent once: a second click before the next page shows sends nothing ---------------
   document.querySelectorAll("form").forEach(function (form) {
     if ((form.getAttribute("method") || "").toLowerCase() !== "post") return;
