@@ -25,6 +25,7 @@ from loagen.ops.restate import restate_file
 from loagen.output.case_files import (
     case_file_bytes,
     create_case_file,
+    discard_case_file,
     json_text,
     save_case_file,
 )
@@ -390,3 +391,34 @@ def test_values_to_fill_in_of_data_with_no_text_are_named_without_a_line() -> No
     for name in ("basic.yaml", "basic.json"):
         (problem,) = unfilled(data, b"", Path(name))
         assert (problem.location, problem.line) == ("nickname", None)
+
+
+def test_a_discarded_case_file_moves_to_the_trash_with_its_outputs(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    case, other = root / "cases" / "X" / "basic.json", root / "cases" / "Y" / "basic.json"
+    built = root / "build" / "X-basic.docx"
+    for path in (case, other, built):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(path.name)
+    trash = root / ".loagen" / "trash"
+    first = discard_case_file(case, root, trash, [built])
+    assert (first / "cases" / "X" / "basic.json").read_text() == "basic.json"
+    assert (first / "build" / "X-basic.docx").read_text() == "X-basic.docx"
+    assert not case.exists() and not case.parent.exists()  # its folder held nothing else
+    second = discard_case_file(other, root, trash, [])  # the same second: a folder of its own
+    assert second != first and (second / "cases" / "Y" / "basic.json").is_file()
+
+
+def test_a_case_file_that_cannot_be_moved_stays_where_it_was(tmp_path: Path) -> None:
+    from loagen.errors import OutputError
+
+    root = tmp_path / "project"
+    case = root / "cases" / "X" / "basic.json"
+    case.parent.mkdir(parents=True)
+    case.write_text("{}")
+    trash = root / ".loagen" / "trash"
+    trash.parent.mkdir()
+    trash.write_text("a file where the trash folder goes")
+    with pytest.raises(OutputError, match="the case file is where it was"):
+        discard_case_file(case, root, trash, [])
+    assert case.read_text() == "{}"

@@ -136,6 +136,10 @@ def post(client: TestClient, url: str, fields: list[tuple[str, str]], **kw: Any)
     return client.post(url, content=urlencode(fields), headers=headers, **kw)
 
 
+def _sha(page: str) -> str:
+    return re.search(r'name="_sha" value="([0-9a-f]+)"', page).group(1)
+
+
 def _csrf(page: str) -> str:
     m = re.search(r'data-csrf="([0-9a-f]{64})"', page)
     assert m, "the page carries no CSRF token"
@@ -786,6 +790,53 @@ def test_restate_writes_and_builds_the_restated_document(
     assert answer.status_code == 303
     assert answer.headers["location"] == "/doc/cases/BN-D-QAA/amendment-1-restated.json"
     assert (project.build_dir / "BN-D-QAA-amendment-1-restated.docx").is_file()
+
+
+def test_a_document_started_by_mistake_moves_to_the_trash_and_can_come_back(
+    client: TestClient, project: Project
+) -> None:
+    newest = "cases/BN-D-QAA/modification-2.json"
+    source = project.root / newest
+    content = source.read_bytes()
+    assert client.post(f"/rebuild/{newest}", data={"csrf": _csrf(client.get(f"/doc/{newest}").text)}
+                       ).status_code == 303  # fmt: skip
+    built = project.build_dir / "BN-D-QAA-modification-2.docx"
+    assert built.is_file()
+
+    # A document another follows is not deleted, nor offered to be.
+    assert 'href="/delete/' not in client.get(f"/doc/{QAA}").text
+    refused = client.get(f"/delete/{QAA}").text
+    assert "cannot be deleted" in refused and "modification-1.json" in refused
+    assert client.post(f"/delete/{QAA}", data={"csrf": _csrf(refused)}).status_code == 200
+    assert (project.root / QAA).is_file()
+
+    # A file changed after the page was opened is not deleted either.
+    page = client.get(f"/delete/{newest}").text
+    assert f'href="/delete/{newest}"' in client.get(f"/doc/{newest}").text
+    assert "BN-D-QAA-modification-2.docx" in page
+    source.write_bytes(content + b"\n")
+    answer = client.post(f"/delete/{newest}", data={"csrf": _csrf(page), "_sha": _sha(page)})
+    assert "Not deleted: the file was changed" in html.unescape(answer.text)
+    assert source.is_file()
+
+    page = client.get(f"/delete/{newest}").text
+    answer = client.post(f"/delete/{newest}", data={"csrf": _csrf(page), "_sha": _sha(page)})
+    assert answer.status_code == 303 and answer.headers["location"] == "/cases"
+    assert not source.exists() and not built.exists()
+    (kept,) = (project.root / ".loagen" / "trash").iterdir()
+    assert (kept / newest).read_bytes() == content + b"\n"
+    assert (kept / "build" / "BN-D-QAA-modification-2.docx").is_file()
+    assert (kept / "build" / "BN-D-QAA-modification-2.manifest.json").is_file()
+    listing = client.get("/cases").text
+    assert f"moved, with what was built from it, to .loagen/trash/{kept.name}/" in (
+        html.unescape(listing)
+    )
+    assert "/doc/cases/BN-D-QAA/modification-2.json" not in listing
+    # Modification 1 is the newest now: it can be deleted in turn.
+    assert (
+        'href="/delete/cases/BN-D-QAA/modification-1.json"'
+        in client.get("/doc/cases/BN-D-QAA/modification-1.json").text
+    )
 
 
 # -- the note library -------------------------------------------------------------------------------

@@ -370,6 +370,18 @@ def test_start_a_new_case(studio: str, page, shots: Path, project: Path) -> None
     written = (project / "cases" / "BN-D-QAB" / "basic.yaml").read_text()
     assert "case_id: BN-D-QAB" in written and "started with `loagen new`" in written
 
+    # Started by mistake after all: deleted, into the project's trash.
+    page.goto(f"{studio}/doc/cases/BN-D-QAB/basic.yaml")
+    page.get_by_role("link", name="Delete…").click()
+    expect(page.get_by_role("heading", name="Delete this document?")).to_be_visible()
+    page.screenshot(path=str(shots / "studio-delete.png"))
+    page.get_by_role("button", name="Delete basic.yaml").click()
+    expect(page.locator(".flash-ok")).to_contain_text("Deleted cases/BN-D-QAB/basic.yaml")
+    assert not (project / "cases" / "BN-D-QAB").exists()
+    (kept,) = (project / ".loagen" / "trash").iterdir()
+    assert (kept / "cases" / "BN-D-QAB" / "basic.yaml").read_text() == written
+    page.screenshot(path=str(shots / "studio-deleted.png"))
+
 
 def test_start_the_next_amendment(studio: str, page, project: Path) -> None:  # noqa: ANN001
     page.goto(f"{studio}/doc/cases/BN-B-TAB/amendment-1.json")

@@ -102,6 +102,36 @@ def create_case_file(path: Path, content: bytes) -> None:
             os.unlink(tmp)
 
 
+def discard_case_file(path: Path, root: Path, trash: Path, outputs: list[Path]) -> Path:
+    """Move a case file, and the files built from it (`outputs`), into a new folder of `trash`
+    named for the moment, each at its path relative to the project `root`; returns that folder.
+    Nothing is deleted: moving the files back restores them. The case file goes last, so a
+    failure on the way leaves it where it was."""
+    stamp = datetime.now().strftime("%Y-%m-%d %H.%M.%S")
+    folder = Path(trash) / stamp
+    n = 1
+    while folder.exists():
+        n += 1
+        folder = Path(trash) / f"{stamp} ({n})"
+    try:
+        for source in [*outputs, Path(path)]:
+            try:
+                target = folder / Path(source).resolve().relative_to(Path(root).resolve())
+            except ValueError:
+                target = folder / "elsewhere" / Path(source).name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, target)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot move {Path(path).name} to {folder}: {exc.strerror or type(exc).__name__}; "
+            "the case file is where it was",
+            source=Path(path),
+        ) from None
+    with contextlib.suppress(OSError):
+        Path(path).parent.rmdir()  # the case's folder, when nothing else is left in it
+    return folder
+
+
 # -- plain data ------------------------------------------------------------------------------------
 
 

@@ -61,6 +61,7 @@ def create_app(
         Route("/check/{path:path}", on_file(editing.check_json), methods=["POST"]),
         Route("/next/{path:path}", on_file(editing.next_document), methods=["GET", "POST"]),
         Route("/restate/{path:path}", on_file(editing.restate_page), methods=["GET", "POST"]),
+        Route("/delete/{path:path}", on_file(editing.delete_page), methods=["GET", "POST"]),
         Route("/import/{path:path}", on_file(editing.import_lines), methods=["POST"]),
         Route("/notes", partial(notepages.note_list, studio)),
         Route("/notes/{note_id}", partial(notepages.note_page, studio), methods=["GET", "POST"]),

@@ -54,7 +54,7 @@ from ..ops.start import (
     start_case,
 )
 from ..ops.start import next_document as start_next
-from ..output.case_files import case_file_bytes, save_case_file
+from ..output.case_files import case_file_bytes, discard_case_file, save_case_file
 from ..policy.checks import Finding
 from ..reading import read_limited
 from ..reference import load_reference
@@ -479,6 +479,65 @@ async def restate_page(studio: Studio, request: Request, path: Path) -> Response
     return studio.page(
         request, "restate.html", section="cases", title="Restate", rel=rel, values=values,
         error=error, kind=document_kind,
+    )  # fmt: skip
+
+
+# -- delete ----------------------------------------------------------------------------------------
+
+
+TRASH = Path(".loagen") / "trash"
+"""Where a deleted document goes, in the project: `.loagen/trash/<date and time>/`."""
+
+
+def _outputs(studio: Studio, path: Path) -> list[Path]:
+    """The files built from the case file at `path`: `build/<stem>.docx`, its manifest, PDF and
+    redline (every name `<stem>.` starts)."""
+    stem = studio.workspace.status(path).stem
+    folder = studio.workspace.build_dir
+    if not stem or not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.name.startswith(stem + ".") and p.is_file())
+
+
+async def delete_page(studio: Studio, request: Request, path: Path) -> Response:
+    """Delete a document started by mistake: its case file and what was built from it move to
+    the project's trash (`TRASH`), never deleted outright. A document another follows is
+    refused (the follower's `previous` names it), and so is a file changed since the page that
+    asked was opened."""
+    rel = studio.url_of(path)
+    followers = [studio.url_of(f) for f in studio.workspace.followers(path)]
+    raw = read_limited(path, "case file", CaseError)
+    sha = hashlib.sha256(raw).hexdigest()
+    error = ""
+    if request.method == "POST" and not followers:
+        form = await request.form(max_fields=10, max_files=0)
+        if str(form.get("_sha", "")) != sha:
+            error = (
+                "the file was changed (in another tab, or by someone else) after this page "
+                "was opened. Look at it again before you delete it."
+            )
+        else:
+            trash = studio.project.root / TRASH
+            outputs = _outputs(studio, path)
+            try:
+                with SAVE_LOCK:
+                    folder = await asyncio.to_thread(
+                        discard_case_file, path, studio.project.root, trash, outputs
+                    )
+            except LoagenError as exc:
+                error = str(exc.message)
+            else:
+                where = studio.url_of(folder)
+                built = ", with what was built from it," if outputs else ""
+                studio.say(
+                    request, "ok",
+                    f"Deleted {rel}: it was moved{built} to {where}/ in the project. To bring "
+                    "it back, move it back from there.",
+                )  # fmt: skip
+                return studio.redirect("/cases")
+    return studio.page(
+        request, "delete.html", section="cases", title="Delete", rel=rel, sha=sha,
+        followers=followers, error=error, outputs=[p.name for p in _outputs(studio, path)],
     )  # fmt: skip
 
 
