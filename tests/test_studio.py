@@ -477,6 +477,20 @@ def test_a_save_over_a_changed_file_is_refused_and_nothing_is_lost(
     assert f'value="{sha}"' not in answer.text  # the form still carries the old hash
 
 
+def test_an_open_form_can_ask_whether_its_file_was_saved_since(
+    client: TestClient, project: Project
+) -> None:
+    page = client.get(f"/edit/{QAA}").text
+    assert f'data-sha-url="/sha/{QAA}"' in page
+    assert client.get(f"/sha/{QAA}").json()["sha"] == _sha(page)
+    (project.root / QAA).write_bytes((project.root / QAA).read_bytes() + b"\n")
+    assert client.get(f"/sha/{QAA}").json()["sha"] != _sha(page)
+    note = client.get("/notes/CAS-SURCHARGE").text
+    assert 'data-sha-url="/notes/CAS-SURCHARGE/sha"' in note
+    assert client.get("/notes/CAS-SURCHARGE/sha").json()["sha"] == _sha(note)
+    assert client.get("/sha/../pyproject.toml").status_code in (403, 404)
+
+
 def test_the_same_save_sent_twice_is_saved_once_not_refused_as_a_conflict(
     client: TestClient, project: Project
 ) -> None:

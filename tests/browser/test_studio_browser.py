@@ -446,6 +446,26 @@ def test_two_tabs_saving_the_same_document_the_second_is_refused(
     assert json.loads((project / QAA).read_text())["nickname"] == "C-130J Aircraft (first tab)"
 
 
+def test_a_save_in_another_tab_is_said_at_once_not_only_on_save(
+    studio: str, context, project: Path, shots: Path
+) -> None:  # noqa: ANN001, E501
+    saving, typing, reading = context.new_page(), context.new_page(), context.new_page()
+    for tab in (saving, typing, reading):
+        tab.goto(f"{studio}/edit/{QAA}")
+    typing.locator("#f-nickname").fill("Typed in the second tab")
+    saving.locator("#f-nickname").fill("Saved in the first tab")
+    saving.get_by_role("button", name="Save and rebuild").click()
+    expect(saving.locator(".flash-ok")).to_contain_text("Saved.")
+    told = typing.locator("#saved-elsewhere")
+    expect(told).to_contain_text("Your changes here are not saved", timeout=15_000)
+    expect(told.get_by_role("link", name="Open the saved version in a new tab")).to_be_visible()
+    expect(typing.locator("#live-status")).to_contain_text("Saved elsewhere")
+    expect(typing.locator("#f-nickname")).to_have_value("Typed in the second tab")
+    typing.screenshot(path=str(shots / "studio-saved-elsewhere.png"))
+    expect(reading.locator("#saved-elsewhere")).to_contain_text("Reload the page", timeout=15_000)
+    expect(saving.locator("#saved-elsewhere")).to_have_count(0)  # its own save says nothing
+
+
 def test_a_button_clicked_twice_sends_its_form_once(studio: str, page, project: Path) -> None:  # noqa: ANN001
     posts: list[str] = []
     page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)

@@ -59,6 +59,7 @@ def create_app(
         Route("/download/{path:path}/{what}", on_file(cases.download)),
         Route("/edit/{path:path}", on_file(editing.edit_page), methods=["GET", "POST"]),
         Route("/check/{path:path}", on_file(editing.check_json), methods=["POST"]),
+        Route("/sha/{path:path}", on_file(editing.file_sha)),
         Route("/next/{path:path}", on_file(editing.next_document), methods=["GET", "POST"]),
         Route("/restate/{path:path}", on_file(editing.restate_page), methods=["GET", "POST"]),
         Route("/delete/{path:path}", on_file(editing.delete_page), methods=["GET", "POST"]),
@@ -66,6 +67,7 @@ def create_app(
         Route("/notes", partial(notepages.note_list, studio)),
         Route("/notes/{note_id}", partial(notepages.note_page, studio), methods=["GET", "POST"]),
         Route("/notes/{note_id}/check", partial(notepages.note_check, studio), methods=["POST"]),
+        Route("/notes/{note_id}/sha", partial(notepages.note_sha, studio)),
         Route("/templates", partial(templatepages.template_list, studio)),
         Route("/templates/{name}/download", partial(templatepages.template_download, studio)),
         Route(

@@ -358,6 +358,16 @@ def _holds(path: Path, raw: bytes, data: dict[str, Any]) -> bool:
         return False
 
 
+async def file_sha(studio: Studio, request: Request, path: Path) -> Response:
+    """The SHA-256 of the case file as saved now: an open form asks for it now and then, to say
+    at once when the file was saved elsewhere (another tab, someone else) after it opened."""
+    try:
+        raw = read_limited(path, "case file", CaseError)
+    except LoagenError:
+        return JSONResponse({"sha": ""})
+    return JSONResponse({"sha": hashlib.sha256(raw).hexdigest()})
+
+
 async def check_json(studio: Studio, request: Request, path: Path) -> Response:
     """The live check of the form (the page's script posts the form here as it is edited):
     the summary and each field's messages, as HTML fragments."""

@@ -472,6 +472,16 @@ def _usage(studio: Studio, note_id: str) -> list[tuple[str, str]]:
     return out
 
 
+async def note_sha(studio: Studio, request: Request) -> Response:
+    """The SHA-256 of the note file as saved now (see `editing.file_sha`)."""
+    try:
+        raw = read_limited(_note_path(studio, request.path_params["note_id"]), "note file",
+                           NoteError)  # fmt: skip
+    except (PathRefused, LoagenError):
+        return JSONResponse({"sha": ""})
+    return JSONResponse({"sha": hashlib.sha256(raw).hexdigest()})
+
+
 async def note_check(studio: Studio, request: Request) -> Response:
     """The live check of the note form (rule, placeholders, front matter): the problems by
     field, as the page's script shows them."""

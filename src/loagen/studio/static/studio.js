@@ -151,7 +151,7 @@
     let seq = 0;
     async function run() {
       const mine = ++seq;
-      if (status) status.textContent = "Checking…";
+      if (status && !status.dataset.kept) status.textContent = "Checking…";
       const body = formText(form);
       let reply;
       try {
@@ -210,7 +210,7 @@
         said.querySelector("q").textContent = text;
         said.hidden = false;
       });
-      if (status) {
+      if (status && !status.dataset.kept) {
         const n = reply.problems === undefined ? 0
           : (typeof reply.problems === "number" ? reply.problems : reply.problems.length);
         const f = reply.findings || 0;
@@ -225,6 +225,60 @@
   }
   const caseForm = document.getElementById("case-form");
   if (caseForm) liveCheck(caseForm, "summary");
+
+  // -- a file saved elsewhere (another tab, someone else) is said at once, not only on Save ---------
+  document.querySelectorAll("form[data-sha-url]").forEach(function (form) {
+    const opened = form.querySelector("input[name=_sha]");
+    if (!opened) return;
+    const asOpened = formText(form).toString();
+    let warned = false;
+    async function look() {
+      if (warned || form.dataset.sent || document.hidden) return;
+      let reply;
+      try {
+        const response = await fetch(form.dataset.shaUrl, { credentials: "same-origin" });
+        if (!response.ok) return;
+        reply = await response.json();
+      } catch (e) {
+        return;  // the studio stopped: saving says so
+      }
+      if (!reply.sha || reply.sha === opened.value || form.dataset.sent) return;
+      warned = true;
+      const box = document.createElement("section");
+      box.className = "panel conflict";
+      box.id = "saved-elsewhere";
+      box.setAttribute("role", "alert");
+      const heading = document.createElement("h2");
+      heading.textContent = "Saved elsewhere since you opened this page";
+      const text = document.createElement("p");
+      const link = document.createElement("a");
+      link.href = location.pathname;
+      const changed = formText(form).toString() !== asOpened;
+      if (changed) {
+        text.append("This file was saved in another tab or by someone else. Your changes here " +
+          "are not saved, and saving them would be refused. ");
+        link.textContent = "Open the saved version in a new tab";
+        link.target = "_blank";
+        link.rel = "noopener";
+        text.append(link, ", look at what changed, and make your changes there.");
+      } else {
+        text.append("This file was saved in another tab or by someone else. ");
+        link.textContent = "Reload the page";
+        text.append(link, " to see it as saved now, before you change it here.");
+      }
+      box.append(heading, text);
+      form.before(box);
+      const status = document.getElementById("live-status");
+      if (status) {  // the bar at the foot of the window, in view wherever the form is scrolled
+        status.textContent = "Saved elsewhere since you opened this page: see the message " +
+          "above the form.";
+        status.classList.add("stale");
+        status.dataset.kept = "1";  // the live check does not write over it
+      }
+    }
+    setInterval(look, 5000);
+    document.addEventListener("visibilitychange", look);
+  });
 
   // -- the spreadsheet import starts from the file as saved: not with changes in the form ---------
   const importButton = document.getElementById("import-button");
