@@ -561,7 +561,10 @@ def page_one(doc, kind: str) -> None:
     para(doc, "{{ state_description }}", "LOA Body")
 
     label_value(doc, "Estimated Cost: ", "{{ estimated_cost }}")
-    label_value(doc, "Initial Deposit: ", "{{ initial_deposit }}")
+    # An Amendment asks what is due with its acceptance, beyond what the case's earlier
+    # documents made due (`document.costs`); a Basic asks its Initial Deposit.
+    deposit_label = "Amount Due with Acceptance: " if kind == "amendment" else "Initial Deposit: "
+    label_value(doc, deposit_label, "{{ initial_deposit }}")
     para(doc, "Terms of Sale:", "LOA Label")
     para(doc, "{%p for term in terms_of_sale %}")
     para(doc, "•\t{{ term }}", "LOA Note Bullet")

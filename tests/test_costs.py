@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from datetime import date
 from decimal import Decimal
@@ -9,6 +10,7 @@ from decimal import Decimal
 from loagen.case.loading import parse_case
 from loagen.document.assembly import base_date, latest_offer_expiration
 from loagen.document.costs import cost_summary, due_date, rate_on
+from loagen.document.wording import due_words
 from loagen.reference import load_reference
 
 from .conftest import example
@@ -417,3 +419,63 @@ def test_an_amendment_assembled_first_assembles_its_previous_document_once() -> 
         )
         seen += 1
     assert seen
+
+
+# -- an Amendment asks with its acceptance only what the earlier documents did not -------------
+
+
+def _chain_costs(*docs):
+    """The costs of each document of a chain, each with the previous one's (as assembled)."""
+    out, chain = [], ()
+    for d in docs:
+        chain = (*chain, parse_case(d))
+        out.append(
+            cost_summary(chain, base_date=base_date(chain),
+                         latest_oed=latest_offer_expiration(chain),
+                         earlier=out[-1] if out else None)
+        )  # fmt: skip
+    return out
+
+
+def test_an_amendment_asks_with_acceptance_only_what_was_not_due_before() -> None:
+    basic, amendment = example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1")
+    before, after = _chain_costs(basic, amendment)
+    whole_case = _costs(basic, amendment)  # the schedule of the whole case, not split
+    oed = date(2026, 9, 15)
+    earlier = sum(r.amount for r in before.schedule if r.date <= oed)
+    assert 0 < earlier < whole_case.schedule[0].amount
+    first, second = after.schedule[:2]
+    assert (first.label, first.date, first.amount, first.cumulative) == (
+        "Due under earlier documents",
+        None,
+        earlier,
+        earlier,
+    )
+    assert (second.label, second.date) == ("Amount Due with Acceptance", oed)
+    assert second.amount == whole_case.schedule[0].amount - earlier == after.initial_deposit
+    assert second.cumulative == whole_case.schedule[0].amount
+    assert after.schedule[2:] == whole_case.schedule[1:]
+    assert after.schedule_total == after.total_estimated_cost
+    assert due_words(first) == "Before this Amendment"
+    # A Modification asks nothing with acceptance: its schedule is the case's, as before.
+    modification = example("BN-D-QAA/modification-1")
+    *_, mod = _chain_costs(basic, amendment, modification)
+    assert mod.schedule[0].label == "Initial Deposit"
+    assert mod.schedule == _costs(basic, amendment, modification).schedule
+
+
+def test_a_cash_with_acceptance_amendment_asks_for_what_it_adds() -> None:
+    basic, amendment = example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1")
+    for doc in (basic, amendment):
+        doc["terms_of_sale"] = ["Cash With Acceptance"]
+        doc.pop("payment_schedule", None)
+    before, after = _chain_costs(basic, amendment)
+    assert not before.schedule and before.initial_deposit == before.total_estimated_cost
+    assert after.initial_deposit == after.total_estimated_cost - before.total_estimated_cost
+    # an Amendment that takes value away asks for nothing with its acceptance
+    smaller = copy.deepcopy(amendment)
+    smaller["lines"] = [ln for ln in smaller["lines"] if ln["number"] != "007"]
+    smaller["lines"][0]["quantity"] = 1
+    _, less = _chain_costs(basic, smaller)
+    assert less.total_estimated_cost < before.total_estimated_cost
+    assert less.initial_deposit == 0

@@ -227,21 +227,25 @@ def _assemble(files: tuple[CaseFile, ...], earlier: LoaDocument | None = None) -
     latest = latest_offer_expiration(chain)
     if previous is not None and earlier is None:
         earlier = _assembled(files[:-1])
-    previous_costs = None
+    previous_costs = full = None
     if earlier is not None:
-        previous_costs = without_schedule(earlier.costs)
+        full = earlier.costs
+        previous_costs = without_schedule(full)
     elif previous is not None:
+        # An Amendment needs the previous document's schedule too: what it made due before the
+        # Amendment's acceptance is not due again with it (`costs.cost_summary`).
         cases = chain[:-1]
-        previous_costs = cost_summary(
+        full = cost_summary(
             cases,
             base_date=base_date(cases),
             latest_oed=latest_offer_expiration(cases),
-            with_schedule=False,
+            with_schedule=case.document.kind == "Amendment",
         )
+        previous_costs = without_schedule(full)
     return LoaDocument(
         files=files,
         changes=changes,
-        costs=cost_summary(chain, base_date=base, latest_oed=latest),
+        costs=cost_summary(chain, base_date=base, latest_oed=latest, earlier=full),
         previous_costs=previous_costs,
         case_description=case_description(case, changes),
         state_description=state_description(case, changes),

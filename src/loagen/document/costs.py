@@ -21,6 +21,14 @@ The standard payment schedule (when the case gives none):
    offer expiration date (for a Modification, the latest one in its history); the rest are the
    quarterly rows. Amounts are whole dollars; the last row takes the rounding, so the schedule
    sums to the total estimated cost.
+   An Amendment asks with its acceptance only what the earlier documents did not make due
+   already: its schedule starts with what they made due before its offer expiration date ("Due
+   under earlier documents"), then the rest of what falls due by then ("Amount Due with
+   Acceptance", the figure its first page prints); with no schedule (Cash With Acceptance),
+   what is due with acceptance is the total less what the earlier documents made due. (DSCA
+   names the two figures "Initial Deposit" for a Basic and "Amount Due with Acceptance" for an
+   Amendment, e.g. in its Special Billing Arrangement letters; how DSAMS splits the rows is not
+   in the sources read: confidence medium.)
    The SAMM text read does not say how large the portion of the surcharge is. loagen derives it:
    the surcharge is a percentage of each line's value (Table C9.T4) and payments follow the line
    values (C9.9.1.2, AP9.T1), so each line's surcharge is paid with the line's money and the
@@ -93,6 +101,18 @@ class PaymentRow:
     cumulative: Decimal
     as_billed: bool = False
     """Due as billed, on no date of the schedule (the balance of a CLSSA FMSO I case)."""
+    earlier: bool = False
+    """On an Amendment: what the earlier documents made due before its acceptance."""
+
+
+EARLIER_ROW = "Due under earlier documents"
+ACCEPTANCE_ROW = "Amount Due with Acceptance"
+"""The first rows of an Amendment's computed schedule: what the case's earlier documents made
+due before the Amendment is accepted, then what is due with its acceptance (the part of the
+Initial Deposit row of the case's schedule that is new). A Basic's first row is the Initial
+Deposit."""
+DEPOSIT_LABELS = {"Amendment": ACCEPTANCE_ROW}
+"""What a document's first page calls what is due with it, by kind (else "Initial Deposit")."""
 
 
 @dataclass(frozen=True)
@@ -462,6 +482,42 @@ def _floor(value: Decimal) -> Decimal:
 # -- the summary ---------------------------------------------------------------------------------
 
 
+def due_by(summary: CostSummary, day: date | None) -> Decimal:
+    """What a document's payment schedule makes due by `day`: its rows dated then or before,
+    and those due with acceptance; with no schedule, its whole total (due with acceptance)."""
+    if not summary.schedule:
+        return summary.total_estimated_cost
+    return sum(
+        (
+            r.amount
+            for r in summary.schedule
+            if not r.as_billed and (r.date is None or day is None or r.date <= day)
+        ),
+        ZERO,
+    )
+
+
+def _after_earlier(
+    schedule: tuple[PaymentRow, ...], deposit: Decimal, earlier_due: Decimal
+) -> tuple[tuple[PaymentRow, ...], Decimal]:
+    """An Amendment's schedule and the amount due with its acceptance, from the schedule
+    computed for the whole case: of what falls due by its acceptance (the first row, or the
+    whole total when there is no schedule), the part the earlier documents made due already
+    (`earlier_due`) is not asked again; the schedule shows it as a row of its own."""
+    carried = min(earlier_due, deposit)
+    if carried <= 0:
+        return schedule, deposit
+    if not schedule:
+        return schedule, deposit - carried
+    first = schedule[0]
+    rows = (
+        PaymentRow(EARLIER_ROW, None, carried, carried, earlier=True),
+        PaymentRow(ACCEPTANCE_ROW, first.date, first.amount - carried, first.cumulative),
+        *schedule[1:],
+    )
+    return rows, first.amount - carried
+
+
 def cost_summary(
     chain: tuple[Case, ...],
     *,
@@ -469,11 +525,13 @@ def cost_summary(
     latest_oed: date | None,
     ref: Reference | None = None,
     with_schedule: bool = True,
+    earlier: CostSummary | None = None,
 ) -> CostSummary:
     """Costs of the last document of `chain` (oldest first), given the date Months of Service
     count from and the latest offer expiration date (`document.assembly` works both out);
     without the payment schedule when `with_schedule` is false (the previous totals an
-    Amendment prints)."""
+    Amendment prints). On an Amendment, `earlier` is the previous document's costs with its
+    schedule: what it made due before the Amendment's acceptance is not due again with it."""
     ref = ref or load_reference()
     case = chain[-1]
     dates = line_dates(chain, base_date)
@@ -545,6 +603,8 @@ def cost_summary(
     elif (why := no_schedule_reason(case, total, ref)) is not None:
         schedule, source, reason, deposit = (), "none", why, total
         deposit_surcharge = admin  # the whole total is due with acceptance
+        if case.document.kind == "Amendment" and earlier is not None:
+            _, deposit = _after_earlier((), total, due_by(earlier, latest_oed))
     else:
         extras = acc.packing_crating_handling + acc.transportation + other
         shares, surcharges = {}, {}
@@ -570,6 +630,8 @@ def cost_summary(
         )  # fmt: skip
         source, reason = "computed", _deposit_reason(deposit_surcharge, admin)
         deposit = schedule[0].amount
+        if case.document.kind == "Amendment" and earlier is not None:
+            schedule, deposit = _after_earlier(schedule, deposit, due_by(earlier, latest_oed))
     return CostSummary(
         lines=tuple(line_costs),
         net_estimated_cost=net,

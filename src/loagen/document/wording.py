@@ -434,9 +434,12 @@ def ordinal(n: int) -> str:
 
 def due_words(row: PaymentRow) -> str:
     """When a payment schedule row is due, as the schedule prints it: '15 March 2027', 'With
-    acceptance' (no date) or 'As billed'."""
+    acceptance' (no date), 'As billed', or on an Amendment 'Before this Amendment' (what the
+    earlier documents made due)."""
     if row.as_billed:
         return "As billed"
+    if row.earlier:
+        return "Before this Amendment"
     return spell_date(row.date) if row.date else "With acceptance"
 
 

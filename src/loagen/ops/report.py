@@ -32,7 +32,7 @@ from ..case.embedded import is_built_document, read_build_record
 from ..case.history import LineChange
 from ..case.model import Line
 from ..document.assembly import LoaDocument
-from ..document.costs import COST_ROWS
+from ..document.costs import COST_ROWS, DEPOSIT_LABELS
 from ..document.wording import (
     document_title,
     due_words,
@@ -227,6 +227,9 @@ class Report:
     totals: tuple[MoneyRow, ...]
     total_changes: tuple[MoneyRow, ...]
     initial_deposit: str
+    deposit_label: str
+    """What the first page calls it: "Initial Deposit", on an Amendment "Amount Due with
+    Acceptance"."""
     surcharge_note: str
     schedule: tuple[ScheduleRow, ...]
     schedule_note: str
@@ -596,6 +599,7 @@ def make_report(path: Path, pipeline: Pipeline, *, all_notes: bool = False) -> R
         totals=tuple(totals),
         total_changes=tuple(total_changes),
         initial_deposit=money(costs.initial_deposit),
+        deposit_label=DEPOSIT_LABELS.get(document.kind, "Initial Deposit"),
         surcharge_note=surcharge,
         schedule=tuple(
             ScheduleRow(
