@@ -1881,6 +1881,27 @@ def test_cli_check_load_error_is_a_message_not_a_traceback(tmp_path: Path) -> No
     assert report["ok"] is False and report["documents"][0]["loaded"] is False
 
 
+def test_cli_check_lists_a_cases_documents_in_the_order_they_were_written(tmp_path: Path) -> None:
+    """A folder's documents come as the reports' index lists them: case by case, each case's
+    documents in the order they were written, not by file name (amendment-1 before basic)."""
+    write_chain(tmp_path / "qaa", *qaa_modification())
+    other = example("BN-D-QAA/basic")
+    other["case_id"] = "BN-D-QAB"
+    amendment = example("BN-D-QAA/amendment-1")
+    amendment["case_id"] = "BN-D-QAB"
+    write_chain(tmp_path / "aaa", other, amendment)
+    written = [
+        "qaa/basic.json", "qaa/amendment-1.json", "qaa/modification-1.json",
+        "aaa/basic.json", "aaa/amendment-1.json",
+    ]  # fmt: skip
+    result = runner.invoke(app, ["check", "--json", str(tmp_path)])
+    listed = [d["path"] for d in json.loads(result.stdout)["documents"]]
+    assert listed == [str(tmp_path / name) for name in written]
+    result = runner.invoke(app, ["check", str(tmp_path)])
+    shown = re.findall(r"^. (\S+): ", result.stdout, re.M)
+    assert shown == [str(tmp_path / name) for name in written], result.stdout
+
+
 def test_cli_check_needs_paths() -> None:
     result = runner.invoke(app, ["check"])
     assert result.exit_code == 2
