@@ -1711,6 +1711,11 @@ def test_a_short_oed_counts_from_the_offer_not_the_request(chain) -> None:
     # with a reason given: no finding, and the short OED note is selected
     reason = ("document.short_oed_reason", "to meet a contract award deadline")
     assert short(("document.date", "2025-05-21"), reason) == []
+    # a reason where the offer runs the standard days: the note would say what is not so
+    (standard,) = short(("document.offer_date", "2025-04-06"), reason)
+    assert "85 days after the offer (6 April 2025, document.offer_date): not short" in standard
+    assert "remove document.short_oed_reason" in standard
+    assert short(("document.offer_date", "2025-04-07"), reason) == []
     bpc = example("BN-B-TAB/basic")
     oed = date.fromisoformat(bpc["document"]["offer_expiration_date"])
     bpc["document"]["date"] = (oed - timedelta(days=29)).isoformat()

@@ -822,15 +822,29 @@ def short_oed_on_modification(ctx: Context) -> Iterator[Hit]:
 @rule(
     "QC-OED-SHORT",
     "error",
-    "An offer expiration date shorter than standard gives its reason (for the short OED note)",
+    "An offer expiration date shorter than standard gives its reason; a standard one gives none",
     "Table AP9.T1, Offer Expiration Date",
 )
 def short_oed(ctx: Context) -> Iterator[Hit]:
     doc = ctx.case.document
     oed = doc.offer_expiration_date
-    if oed is None or doc.short_oed_reason:
+    if oed is None:
         return
     days = int(ctx.ref.money["bpc_oed_days" if ctx.is_bpc else "standard_oed_days"])
+    if doc.short_oed_reason:
+        # The reason prints the short OED note ("sooner than the standard offer period"): wrong
+        # where the offer date is known and the offer runs the standard days or more.
+        offered = doc.offer_date
+        if ctx.kind != "Modification" and offered and oed >= offered + timedelta(days=days):
+            yield Hit(
+                "document.short_oed_reason",
+                f"the offer expires on {spell_date(oed)}, {days_said((oed - offered).days)} "
+                f"after the offer ({spell_date(offered)}, document.offer_date): not short "
+                f"(the standard OED is {days} days), yet the short OED reason prints the note "
+                "saying the offer expires sooner than standard; remove document.short_oed_reason, "
+                "or correct the dates",
+            )
+        return
     # The standard OED runs from the offer (LSG-4: the DSAMS milestone that sends the document to
     # the Purchaser). The offer is on the offer date, or (not known) on or after the day the
     # document is written: an OED sooner than `days` after that day is short. Without either,
