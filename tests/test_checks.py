@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from loagen.cli import app
+from loagen.pipeline import Pipeline
 from loagen.policy.checks import (
     Finding,
     find_contact_data,
@@ -23,6 +25,7 @@ from loagen.policy.checks import (
     run_checks,
 )
 from loagen.policy.selection import SelectedNote, Selection
+from loagen.project import Project
 
 from .conftest import CASES, example, write_chain
 
@@ -473,6 +476,18 @@ RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]]
         "document.implementation_date",
         edit(qaa_modification, ("document.implementation_date", "2025-08-01")),
         qaa_modification,
+    ),
+    (
+        "QC-IMPL-DATE",
+        "document.implementation_date",
+        edit(qaa_amendment, ("document.implementation_date", "2024-05-02")),
+        edit(qaa_amendment, ("document.implementation_date", "2024-05-03")),
+    ),
+    (
+        "QC-DATE-OED",
+        "document.date",
+        edit(qaa_amendment, ("document.date", "2026-09-16")),
+        edit(qaa_amendment, ("document.date", "2026-09-15")),
     ),
     (
         "QC-RESTATED",
@@ -1674,6 +1689,123 @@ def test_a_short_oed_says_how_short_in_words(chain) -> None:
     assert by_rule(found, "QC-REFS-DATE")
 
 
+def test_a_short_oed_counts_from_the_offer_not_the_request(chain) -> None:
+    """The standard OED is counted from the offer: from `document.offer_date`, else from the day
+    the document is written (the offer comes no sooner), and from the newest request only when
+    neither is given. The note's rule prints once the reason asked for is given."""
+
+    def short(*changes: tuple[str, Any]) -> list[str]:
+        found = findings_of(chain, edit(qaa, *changes))
+        return [f.message for f in by_rule(found, "QC-OED-SHORT")]
+
+    # offered 40 days before it expires, though requested over a year before
+    written = short(("document.date", "2025-05-21"))
+    assert len(written) == 1
+    assert "30 June 2025, 40 days after the day the document is written (21 May 2025" in written[0]
+    assert "document.short_oed_reason" in written[0]
+    offered = short(("document.date", "2025-01-02"), ("document.offer_date", "2025-05-01"))
+    assert "60 days after the offer (1 May 2025, document.offer_date)" in offered[0]
+    # the standard 85 days, or more, from the offer
+    assert short(("document.date", "2025-04-06")) == []
+    assert short(("document.offer_date", "2025-03-01")) == []
+    # with a reason given: no finding, and the short OED note is selected
+    reason = ("document.short_oed_reason", "to meet a contract award deadline")
+    assert short(("document.date", "2025-05-21"), reason) == []
+    # a reason where the offer runs the standard days: the note would say what is not so
+    (standard,) = short(("document.offer_date", "2025-04-06"), reason)
+    assert "85 days after the offer (6 April 2025, document.offer_date): not short" in standard
+    assert "remove document.short_oed_reason" in standard
+    assert short(("document.offer_date", "2025-04-07"), reason) == []
+    bpc = example("BN-B-TAB/basic")
+    oed = date.fromisoformat(bpc["document"]["offer_expiration_date"])
+    bpc["document"]["date"] = (oed - timedelta(days=29)).isoformat()
+    assert by_rule(run_checks(chain(bpc)), "QC-OED-SHORT")  # BPC: 30 days
+    bpc["document"]["date"] = (oed - timedelta(days=30)).isoformat()
+    assert not by_rule(run_checks(chain(bpc)), "QC-OED-SHORT")
+
+
+def test_the_short_oed_note_prints_when_the_finding_is_answered(tmp_path: Path) -> None:
+    data = example("BN-D-QAA/basic")
+    data["document"]["date"] = "2025-05-21"
+    pipeline = Pipeline(Project.at(CASES.parent))
+    document, selection, findings = _prepared(pipeline, write_chain(tmp_path / "a", data))
+    assert by_rule(findings, "QC-OED-SHORT")
+    assert "SHORT-OED" not in [n.id for n in selection.notes]
+    data["document"]["short_oed_reason"] = "to meet a contract award deadline"
+    document, selection, findings = _prepared(pipeline, write_chain(tmp_path / "b", data))
+    assert not by_rule(findings, "QC-OED-SHORT")
+    assert "SHORT-OED" in [n.id for n in selection.notes]
+
+
+def _prepared(pipeline, path: Path):
+    document = pipeline.assemble(pipeline.load(path))
+    selection = pipeline.select(document)
+    return document, selection, run_checks(document, selection)
+
+
+def test_an_implementation_date_before_the_basic_is_an_error(chain) -> None:
+    """Implemented before the Basic's newest request, its writing or its offer: impossible."""
+    basic = example("BN-D-QAA/basic")
+    amendment = example("BN-D-QAA/amendment-1")
+    amendment["document"]["implementation_date"] = "2024-04-30"
+    found = by_rule(run_checks(chain(basic, amendment)), "QC-IMPL-DATE")
+    assert len(found) == 1
+    assert (
+        "30 April 2024 is before the Basic's purchaser reference 'BN/MODAT/2398' of 3 May 2024 "
+        in found[0].message
+    )
+    assert (
+        "in basic.json" in found[0].message and "correct one of the two dates" in found[0].message
+    )
+    basic["document"]["date"] = "2025-03-10"
+    basic["document"]["offer_date"] = "2025-04-01"
+    amendment["document"]["implementation_date"] = "2025-03-20"
+    found = by_rule(run_checks(chain(basic, amendment)), "QC-IMPL-DATE")
+    assert [f.message.split(":")[0] for f in found] == [
+        "implementation date 20 March 2025 is before the Basic is offered "
+        "(1 April 2025, document.offer_date in basic.json)"
+    ]
+    amendment["document"]["implementation_date"] = "2025-03-09"
+    found = by_rule(run_checks(chain(basic, amendment)), "QC-IMPL-DATE")
+    assert len(found) == 2
+    assert "before the Basic was written (10 March 2025, document.date in basic.json)" in str(found)
+    # on or after the offer: possible
+    amendment["document"]["implementation_date"] = "2025-04-01"
+    assert not by_rule(run_checks(chain(basic, amendment)), "QC-IMPL-DATE")
+
+
+def test_a_document_dated_after_its_own_oed_is_an_error(chain) -> None:
+    """An Amendment written or offered after it expired is impossible; a Modification written
+    before an earlier Amendment's OED is not (the Amendment may have been accepted early)."""
+    basic, amendment = example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1")
+    modification = example("BN-D-QAA/modification-1")
+    amendment["document"]["date"] = "2026-10-01"
+    found = by_rule(run_checks(chain(basic, amendment)), "QC-DATE-OED")
+    assert [(f.path, f.severity) for f in found] == [("document.date", "error")]
+    assert (
+        "Amendment is dated 1 October 2026, after its own offer expiration date 15 September"
+        in found[0].message
+    )
+    assert "correct document.date, or set a later offer expiration date" in found[0].message
+    amendment["document"]["date"] = "2026-06-01"
+    amendment["document"]["offer_date"] = "2026-09-16"
+    found = by_rule(run_checks(chain(basic, amendment)), "QC-DATE-OED")
+    assert [f.path for f in found] == ["document.offer_date"]
+    del amendment["document"]["offer_date"]
+    modification["document"]["date"] = "2026-08-01"  # before the Amendment's OED
+    assert not by_rule(run_checks(chain(basic, amendment, modification)), "QC-DATE-OED")
+    assert not by_rule(run_checks(chain(basic, amendment, modification)), "QC-IMPL-DATE")
+
+
+def test_a_different_implementation_date_names_the_earlier_file(chain) -> None:
+    docs = qaa_modification()
+    docs[-1]["document"]["implementation_date"] = "2025-07-28"
+    found = by_rule(run_checks(chain(*docs)), "QC-BASE-DATE")
+    assert len(found) == 1
+    assert "28 July 2025 differs from 21 July 2025 on Amendment 1 (amendment-1.json)" in str(found)
+    assert "correct the one that is wrong" in found[0].message
+
+
 # -- the command line ---------------------------------------------------------------------------
 
 runner = CliRunner()
@@ -1752,6 +1884,27 @@ def test_cli_check_load_error_is_a_message_not_a_traceback(tmp_path: Path) -> No
     assert result.exit_code == 3
     report = json.loads(result.stdout)
     assert report["ok"] is False and report["documents"][0]["loaded"] is False
+
+
+def test_cli_check_lists_a_cases_documents_in_the_order_they_were_written(tmp_path: Path) -> None:
+    """A folder's documents come as the reports' index lists them: case by case, each case's
+    documents in the order they were written, not by file name (amendment-1 before basic)."""
+    write_chain(tmp_path / "qaa", *qaa_modification())
+    other = example("BN-D-QAA/basic")
+    other["case_id"] = "BN-D-QAB"
+    amendment = example("BN-D-QAA/amendment-1")
+    amendment["case_id"] = "BN-D-QAB"
+    write_chain(tmp_path / "aaa", other, amendment)
+    written = [
+        "qaa/basic.json", "qaa/amendment-1.json", "qaa/modification-1.json",
+        "aaa/basic.json", "aaa/amendment-1.json",
+    ]  # fmt: skip
+    result = runner.invoke(app, ["check", "--json", str(tmp_path)])
+    listed = [d["path"] for d in json.loads(result.stdout)["documents"]]
+    assert listed == [str(tmp_path / name) for name in written]
+    result = runner.invoke(app, ["check", str(tmp_path)])
+    shown = re.findall(r"^. (\S+): ", result.stdout, re.M)
+    assert shown == [str(tmp_path / name) for name in written], result.stdout
 
 
 def test_cli_check_needs_paths() -> None:

@@ -320,6 +320,35 @@ def test_sole_source_asks_again_for_a_new_designation_only(chain) -> None:
     assert "request dated 2 May 2026" in req.why and "sole_source.firm changed" in req.why
 
 
+def test_a_document_not_needed_again_says_how_its_lines_changed(chain, tmp_path: Path) -> None:
+    """More quantity on a sole source line asks for no new request (C6.3.4.2: a new or changed
+    designation does), but the line did change: the entry supplied earlier says so, and the
+    command does not call its lines unchanged."""
+    designated = {"firm": "Aster Radio Works", "role": "prime",
+                  "purchaser_request_date": "2026-01-15"}  # fmt: skip
+    basic = case(line("001", sole_source=designated), line("002", sole_source=designated))
+    more = amendment(basic)
+    more["lines"][0]["quantity"] = 14
+    found = checklist(chain(basic, more))
+    assert required(found) == []
+    (earlier,) = found.earlier
+    assert earlier.kind == "SOLE-SOURCE-REQUEST-LETTER"
+    assert earlier.why.endswith(
+        "; this Amendment: Line 001 quantity up, value up, which does not call for it again"
+    )
+    assert "Line 002" not in earlier.why.split("; this Amendment")[1]  # as it was
+    result = runner.invoke(app, ["package", str(write_chain(tmp_path / "rad", basic, more))])
+    said = " ".join(result.stdout.split())
+    assert "unchanged" not in said
+    assert (
+        "Needed with an earlier document, not again with this one (nothing this document adds "
+        "or changes calls for it again): SOLE-SOURCE-REQUEST-LETTER: Lines 001 and 002 carry"
+    ) in said
+    # nothing changed: nothing said of the lines
+    (same,) = checklist(chain(basic, amendment(basic))).earlier
+    assert "this Amendment" not in same.why
+
+
 def test_exception_to_policy_asked_again_only_when_new(chain) -> None:
     etp = {"reference": "DSCA ETP 26-004", "date": "2026-02-10", "subject": "payment schedule"}
     basic = case(exceptions_to_policy=[etp])

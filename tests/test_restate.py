@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import docx
@@ -142,14 +142,64 @@ def test_a_restated_file_written_before_is_never_written_over_from_the_original(
 def test_an_offer_date_not_before_the_offer_expiration_date_is_refused_before_writing(qaa: Path):
     original = offer(qaa, "basic.json")
     oed = json.loads(original.read_text())["document"]["offer_expiration_date"]
-    after = date.fromisoformat(oed).replace(year=date.fromisoformat(oed).year + 1)
+    on_the_day = date.fromisoformat(oed)
     with pytest.raises(RestateError) as refused:
-        restate_file(original, after)
-    assert f"the offer expiration date {oed} is not after the previous offer date {after}" in str(
+        restate_file(original, on_the_day)
+    assert f"the offer expiration date {oed} is not after the previous offer date {oed}" in str(
         refused.value
     )
     assert "--offer-expiration-date" in str(refused.value)
     assert not (qaa / "basic-restated.json").exists()
+
+
+def test_a_previous_offer_date_after_today_or_after_the_original_expired_is_refused(qaa: Path):
+    """The superseded version was offered on a day that has come, before its offer expired: a
+    later date is refused before anything is written, even with a new offer expiration date."""
+    original = offer(qaa, "amendment-1.json")
+    oed = date.fromisoformat(json.loads(original.read_text())["document"]["offer_expiration_date"])
+    later = oed + timedelta(days=1)
+    new_oed = oed + timedelta(days=120)
+    with pytest.raises(RestateError) as refused:
+        restate_file(original, later, new_oed, today=oed + timedelta(days=60))
+    said = str(refused.value)
+    assert (
+        f"the previous offer date {later} is after amendment-1.json's offer expiration date {oed}"
+        in said
+    )
+    assert "give the date the superseded version was offered" in said
+    assert refused.value.problems[0].location == "document.restated.previous_offer_date"
+    with pytest.raises(RestateError) as refused:
+        restate_file(original, oed - timedelta(days=10), new_oed, today=oed - timedelta(days=11))
+    assert (
+        f"the previous offer date {oed - timedelta(days=10)} is after today "
+        f"({oed - timedelta(days=11)})" in str(refused.value)
+    )
+    assert not (qaa / "amendment-1-restated.json").exists()
+    # offered on or before today and the day it expires: restated
+    target = restate_file(original, oed, new_oed, today=oed)
+    assert json.loads(target.read_text())["document"]["restated"]["previous_offer_date"] == str(oed)
+
+
+def test_command_refuses_a_previous_offer_date_after_today(qaa: Path, tmp_path: Path):
+    original = offer(qaa, "basic.json")
+    tomorrow = date.today() + timedelta(days=1)
+    result = CliRunner().invoke(
+        app,
+        [
+            "restate",
+            str(original),
+            "--previous-offer-date",
+            tomorrow.isoformat(),
+            "--offer-expiration-date",
+            (tomorrow + timedelta(days=90)).isoformat(),
+            "-o",
+            str(tmp_path / "out"),
+        ],
+    )
+    assert result.exit_code == 3
+    assert f"the previous offer date {tomorrow} is after today" in result.stderr
+    assert not (qaa / "basic-restated.json").exists()
+    assert not (tmp_path / "out").exists()
 
 
 def test_yaml_case_files_are_restated_as_yaml(tmp_path: Path):

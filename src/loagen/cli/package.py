@@ -53,8 +53,8 @@ def _print_document(path: Path, document: Any, found: Any, verdict: Any) -> None
             out.print(f"           at hand: {escape(_at_hand_words(document, req.at_hand))}")
     if found.earlier:
         out.print(
-            "  [dim]Needed with an earlier document, not again with this one (those lines are "
-            "unchanged):[/]"
+            "  [dim]Needed with an earlier document, not again with this one (nothing this "
+            "document adds or changes calls for it again):[/]"
         )
         for req in found.earlier:
             out.print(f"  [dim]  {escape(req.kind)}: {escape(req.why)}[/]")

@@ -260,14 +260,14 @@ def check(
         library_ok = False
         err.print(f"[dim]notes not checked: {escape(str(exc))}[/]")
     code = 0
-    report = []
-    told: set[str] = set()
+    failed = []
+    checked = []
     for path in paths:
         try:
-            document, selection, findings, notes_skipped = _checked(pipeline, library_ok, path)
+            checked.append((path, *_checked(pipeline, library_ok, path)))
         except LoagenError as exc:
             code = code or exc.exit_code
-            report.append(
+            failed.append(
                 {
                     "path": str(path),
                     "loaded": False,
@@ -277,7 +277,13 @@ def check(
             )
             if not as_json:
                 _print_error(exc)
-            continue
+    # each case's documents in the order they were written, as the reports' index lists them
+    from ..ops.report import written_order
+
+    checked.sort(key=lambda c: written_order(c[1].case.case_id, len(c[1].files), c[1].title))
+    report = []
+    told: set[str] = set()
+    for path, document, selection, findings, notes_skipped in checked:
         errors = sum(f.severity == "error" for f in findings)
         warnings = len(findings) - errors
         if errors or (strict and findings):
@@ -310,6 +316,7 @@ def check(
         if notes_skipped and notes_skipped not in told:
             told.add(notes_skipped)
             err.print(f"[dim]{escape(notes_skipped)}[/]")
+    report.extend(failed)
     if as_json:
         sys.stdout.write(json.dumps({"documents": report, "ok": not code}, indent=2) + "\n")
     elif len(report) > 1:

@@ -742,11 +742,19 @@ INDEX_NAME = "index" + REPORT_SUFFIX
 """The page that lists the reports written together (index.report.html)."""
 
 
+def written_order(case_id: str, files: int, title: str) -> tuple[str, int, str]:
+    """The sort key that lists a case's documents together in the order they were written:
+    by case, then by the number of case files of the document's chain (`files`: each document
+    carries the files of those before it), then by its title ('Basic (restated)' after
+    'Basic')."""
+    return (case_id, files, title)
+
+
 def render_index(reports: list[Report]) -> str:
     """One page listing `reports`, each with its findings, notes and total, linking to it: a
     case's documents together, in the order they were written (each carries the case files of
     the documents before it)."""
-    reports = sorted(reports, key=lambda r: (r.case_id, len(r.inputs), r.title))
+    reports = sorted(reports, key=lambda r: written_order(r.case_id, len(r.inputs), r.title))
     with_errors = sum(1 for r in reports if r.errors)
     with_warnings = sum(1 for r in reports if not r.errors and r.warnings)
     return (
@@ -772,6 +780,7 @@ __all__ = [
     "printed_places",
     "render_html",
     "render_index",
+    "written_order",
     "write_index",
     "write_report",
 ]

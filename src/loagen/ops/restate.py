@@ -41,13 +41,16 @@ def restate_file(
     path: Path,
     previous_offer_date: date,
     offer_expiration_date: date | None = None,
+    *,
+    today: date | None = None,
 ) -> Path:
     """Write the restated version of the offered document at `path`; return its path.
 
     Raises RestateError for a document that cannot be restated (a Modification, which is not
     offered for acceptance; a document another document beside it follows, which is accepted or
-    cancelled; a document that already restates an offer of another date) and
-    CaseError for a file that cannot be read.
+    cancelled; a document that already restates an offer of another date), for a previous
+    offer date that cannot be (after `today`, by default the computer's date, or after the
+    document's own offer expiration date) and CaseError for a file that cannot be read.
     """
     path = Path(path)
     data, raw = read_case_data(path)
@@ -105,6 +108,7 @@ def restate_file(
             f"to start it again from {path.name}, move {target.name} aside first",
             source=path,
         )
+    _check_previous_offer_date(path, previous_offer_date, doc, today or date.today())
     offer_expires = offer_expiration_date or _date(doc.get("offer_expiration_date"))
     if offer_expires is not None and offer_expires <= previous_offer_date:
         given = offer_expiration_date is not None
@@ -128,6 +132,29 @@ def restate_file(
     bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
     atomic_write(target, bom + text.encode("utf-8"))
     return target
+
+
+def _check_previous_offer_date(path: Path, offered: date, doc: dict[str, Any], today: date) -> None:
+    """Refuse a previous offer date that cannot be: the superseded version was offered on a day
+    that has come, and before its offer expired (the expiration date the file holds: the
+    original's, or on a restatement redone, one no sooner than it)."""
+    again = "give the date the superseded version was offered to the Purchaser"
+    if offered > today:
+        raise RestateError(
+            f"the previous offer date {offered} is after today ({today}): it is the date the "
+            f"version being superseded was offered, which has already happened; {again}",
+            source=path,
+            location="document.restated.previous_offer_date",
+        )
+    expired = _date(doc.get("offer_expiration_date"))
+    if expired is not None and offered > expired:
+        raise RestateError(
+            f"the previous offer date {offered} is after {path.name}'s offer expiration date "
+            f"{expired}: that version expired before it could have been offered; {again} (on or "
+            "before its offer expiration date)",
+            source=path,
+            location="document.restated.previous_offer_date",
+        )
 
 
 def _date(value: Any) -> date | None:
@@ -266,6 +293,8 @@ def restate(
     paths: Iterable[Path],
     previous_offer_date: date,
     offer_expiration_date: date | None = None,
+    *,
+    today: date | None = None,
 ) -> RestateReport:
     """Write the restated version of each document of `paths` (case files, or folders of them).
     Documents that cannot be restated are reported; the others still go ahead. Building the
@@ -280,7 +309,9 @@ def restate(
             report.passed_over.append(path)
             continue
         try:
-            report.written.append(restate_file(path, previous_offer_date, offer_expiration_date))
+            report.written.append(
+                restate_file(path, previous_offer_date, offer_expiration_date, today=today)
+            )
         except LoagenError as exc:
             report.refused.append(Refused(path, exc.problems))
     return report

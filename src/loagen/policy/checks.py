@@ -25,7 +25,7 @@ from typing import Literal, NamedTuple
 from ..case.model import Case, Line, funding_mismatch
 from ..document.assembly import LoaDocument
 from ..document.costs import awacs_countries, exemption, no_schedule_reason, rate_on, whole
-from ..document.wording import days_said, money, spell_date
+from ..document.wording import days_said, document_title, money, spell_date
 from ..recent import recent_texts
 from ..reference import Reference, load_reference
 from .notification import problems_for
@@ -822,28 +822,56 @@ def short_oed_on_modification(ctx: Context) -> Iterator[Hit]:
 @rule(
     "QC-OED-SHORT",
     "error",
-    "An offer expiration date shorter than standard gives its reason (for the short OED note)",
+    "An offer expiration date shorter than standard gives its reason; a standard one gives none",
     "Table AP9.T1, Offer Expiration Date",
 )
 def short_oed(ctx: Context) -> Iterator[Hit]:
     doc = ctx.case.document
     oed = doc.offer_expiration_date
-    if oed is None or doc.short_oed_reason or not ctx.case.purchaser_references:
+    if oed is None:
         return
     days = int(ctx.ref.money["bpc_oed_days" if ctx.is_bpc else "standard_oed_days"])
-    newest = max(r.date for r in ctx.case.purchaser_references)
-    # The standard OED runs from a milestone after the request, so it cannot fall sooner than
-    # this many days after the newest request.
-    if oed < newest:
-        return  # a reference dated after the offer expires: QC-REFS-DATE says so
-    if oed < newest + timedelta(days=days):
-        gap = (oed - newest).days
+    if doc.short_oed_reason:
+        # The reason prints the short OED note ("sooner than the standard offer period"): wrong
+        # where the offer date is known and the offer runs the standard days or more.
+        offered = doc.offer_date
+        if ctx.kind != "Modification" and offered and oed >= offered + timedelta(days=days):
+            yield Hit(
+                "document.short_oed_reason",
+                f"the offer expires on {spell_date(oed)}, {days_said((oed - offered).days)} "
+                f"after the offer ({spell_date(offered)}, document.offer_date): not short "
+                f"(the standard OED is {days} days), yet the short OED reason prints the note "
+                "saying the offer expires sooner than standard; remove document.short_oed_reason, "
+                "or correct the dates",
+            )
+        return
+    # The standard OED runs from the offer (LSG-4: the DSAMS milestone that sends the document to
+    # the Purchaser). The offer is on the offer date, or (not known) on or after the day the
+    # document is written: an OED sooner than `days` after that day is short. Without either,
+    # the offer still follows the newest request, which gives the same test, more loosely.
+    start = doc.offer_date or doc.date
+    if start is not None:
+        since = (
+            f"the offer ({spell_date(start)}, document.offer_date)"
+            if doc.offer_date
+            else f"the day the document is written ({spell_date(start)}, document.date)"
+        )
+    elif ctx.case.purchaser_references:
+        start = max(r.date for r in ctx.case.purchaser_references)
+        since = f"the newest purchaser reference ({spell_date(start)})"
+    else:
+        return
+    if oed < start:
+        return  # offered or referred to after the offer expires: QC-DATE-OED, QC-REFS-DATE say so
+    if oed < start + timedelta(days=days):
+        gap = (oed - start).days
         when = "on the day of" if gap == 0 else f"{days_said(gap)} after"
         yield Hit(
             "document.offer_expiration_date",
-            f"the offer expires on {spell_date(oed)}, {when} the newest purchaser reference "
-            f"({spell_date(newest)}); the standard OED is {days} days after the offer, so this "
-            "OED is short: give document.short_oed_reason",
+            f"the offer expires on {spell_date(oed)}, {when} {since}; the standard OED is "
+            f"{days} days after the offer, so this OED is short: give the U.S. Government reason "
+            "in document.short_oed_reason (it prints the short OED note), or set a later offer "
+            "expiration date",
         )
 
 
@@ -864,15 +892,77 @@ def base_date(ctx: Context) -> Iterator[Hit]:
             "and Modifications count from it",
         )
         return
-    for earlier in ctx.document.chain[:-1]:
-        theirs = earlier.document.implementation_date
+    for earlier in ctx.document.files[:-1]:
+        theirs = earlier.case.document.implementation_date
         if theirs is not None and theirs != mine:
             yield Hit(
                 "document.implementation_date",
-                f"implementation date {spell_date(mine)} differs from {spell_date(theirs)} on an "
-                "earlier document of the case",
+                f"implementation date {spell_date(mine)} differs from {spell_date(theirs)} on "
+                f"{document_title(earlier.case)} ({earlier.path.name}): the case has one "
+                "implementation date; correct the one that is wrong so both give the same",
             )
             return
+
+
+@rule(
+    "QC-IMPL-DATE",
+    "error",
+    "The implementation date comes after the Basic was requested, written and offered",
+    "Section C5.4; Figure C5.F5 paragraph 2.e.",
+)
+def implementation_after_basic(ctx: Context) -> Iterator[Hit]:
+    # A case is implemented after the Purchaser accepts the Basic, which follows its offer,
+    # which follows the Basic's writing and every request it cites.
+    implemented = ctx.case.document.implementation_date
+    first = ctx.document.files[0]
+    if implemented is None or first.case.document.kind != "Basic":
+        return
+    basic = first.case.document
+    where = "" if first is ctx.document.file else f" in {first.path.name}"
+    said = f"implementation date {spell_date(implemented)} is before the Basic"
+    fix = "a case is implemented only after its Basic is accepted; correct one of the two dates"
+    references = first.case.purchaser_references
+    if references:
+        newest = max(references, key=lambda r: r.date)
+        if implemented < newest.date:
+            yield Hit(
+                "document.implementation_date",
+                f"{said}'s purchaser reference {newest.reference!r} of "
+                f"{spell_date(newest.date)}{where}: {fix}",
+            )
+    for field, value, verb in (
+        ("date", basic.date, "was written"),
+        ("offer_date", basic.offer_date, "is offered"),
+    ):
+        if value is not None and implemented < value:
+            yield Hit(
+                "document.implementation_date",
+                f"{said} {verb} ({spell_date(value)}, document.{field}{where}): {fix}",
+            )
+
+
+@rule(
+    "QC-DATE-OED",
+    "error",
+    "A Basic or Amendment is written and offered by its own offer expiration date",
+    "Figure C5.F6; Table AP9.T1, Offer Expiration Date",
+)
+def dated_after_oed(ctx: Context) -> Iterator[Hit]:
+    doc = ctx.case.document
+    oed = doc.offer_expiration_date
+    if oed is None:
+        return
+    for field, value, verb in (
+        ("date", doc.date, "dated"),
+        ("offer_date", doc.offer_date, "offered"),
+    ):
+        if value is not None and value > oed:
+            yield Hit(
+                f"document.{field}",
+                f"this {ctx.kind} is {verb} {spell_date(value)}, after its own offer expiration "
+                f"date {spell_date(oed)}: the offer would have expired before the Purchaser saw "
+                f"it; correct document.{field}, or set a later offer expiration date",
+            )
 
 
 @rule(

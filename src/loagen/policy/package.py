@@ -308,7 +308,8 @@ class Checklist:
     """Every document this document's package needs, in table order."""
     earlier: tuple[Requirement, ...] = ()
     """Entries that apply to the case but were needed with an earlier document only (on an
-    Amendment or Modification that leaves those lines as they were)."""
+    Amendment or Modification that adds or changes nothing they ask for: their lines may still
+    change otherwise, e.g. in quantity, which their `why` then says)."""
     extra: tuple[int, ...] = ()
     """Indexes of `package` entries that no requirement of this document uses."""
     notices: tuple[tuple[str, str], ...] = ()
@@ -473,7 +474,14 @@ def _line_requirements(e: Entry, facts: _Facts, named: tuple[str, ...]) -> tuple
             lines.setdefault(ln.number, ln)
     needed = [n for n in named if n in reasons] + [n for n in reasons if n not in named]
     rest = [n for n in named if n not in reasons]
-    return _grouped(e, facts, needed, lines, reasons), _grouped(e, facts, rest, lines, {})
+    # A line of `rest` may have changed in a way the entry does not ask for (more quantity for
+    # a sole source request, C6.3.4.2): said, so that "not again" is not read as "unchanged".
+    other: dict[str, str] = {}
+    for number in rest:
+        change = document.changes.for_line(number)
+        if change is not None and change.changed:
+            other[number] = f"{', '.join(change.summary)}, which does not call for it again"
+    return _grouped(e, facts, needed, lines, reasons), _grouped(e, facts, rest, lines, other)
 
 
 def _grouped(
