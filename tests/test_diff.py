@@ -522,3 +522,60 @@ def test_the_note_of_a_line_the_later_document_deletes_is_deleted_with_it(tmp_pa
     for number in numbers:
         if number != gone:
             assert not [n for n in result.notes_in("deleted") if n.old and number in n.old.lines]
+
+
+def _views(p) -> tuple[str, str]:  # noqa: ANN001
+    """A redline paragraph's text with every change rejected, and with every change accepted."""
+    old = new = ""
+    for t in p.iter(_W + "t", _W + "delText"):
+        inserted = any(a.tag == _W + "ins" for a in t.iterancestors())
+        if t.tag == _W + "delText":
+            old += t.text or ""
+        elif inserted:
+            new += t.text or ""
+        else:
+            old += t.text or ""
+            new += t.text or ""
+    return " ".join(old.split()), " ".join(new.split())
+
+
+@needs_redlines
+def test_a_redline_compares_notes_note_by_note_and_never_strikes_a_note_in_force(tmp_path: Path):
+    """Each note heading of the redline is one note's heading, on each side (never a deleted
+    note's text joined with an added note's heading), in the order each document prints them;
+    a note that stays in force without being restated is not struck through."""
+    from lxml import etree
+
+    from loagen.ops.diff import write_redline
+
+    builder = Builder(make_project(tmp_path / "project"))
+    basic = example("BN-D-QAA/basic")
+    gone = basic["lines"][len(basic["lines"]) // 2]["number"]
+    amendment = example("BN-D-QAA/amendment-1")
+    amendment["lines"] = [ln for ln in amendment["lines"] if ln["number"] != gone]
+    modification = example("BN-D-QAA/modification-1")
+    modification["lines"] = [ln for ln in modification["lines"] if ln["number"] != gone]
+    later = write_chain(tmp_path / "case", basic, amendment, modification)
+    pairs = [("basic.json", "amendment-1.json"), ("amendment-1.json", later.name)]
+    struck = kept_seen = 0
+    for old_name, new_name in pairs:
+        old, new = later.parent / old_name, later.parent / new_name
+        result = diff_paths(old, new, builder)
+        kept = {n.old.title for n in result.notes_in("stays in force") if n.old}
+        kept_seen += len(kept)
+        target = write_redline(old, new, tmp_path / f"{new.stem}.redline.docx", builder)
+        with zipfile.ZipFile(target) as zf:
+            document = etree.fromstring(zf.read("word/document.xml"))
+        headings = {}
+        for side, path in (("old", old), ("new", new)):
+            notes = builder.prepare(path).selection.notes
+            headings[side] = [n.title for n in notes if n.placement == "notes"]
+        headings["old"] = [h for h in headings["old"] if h not in kept]
+        shown = [_views(p) for p in _note_paragraphs(document) if _style(p) == "LOANoteHeading"]
+        assert [o for o, _ in shown if o] == headings["old"], new_name
+        assert [n for _, n in shown if n] == headings["new"], new_name
+        struck += sum(1 for o, n in shown if o and not n)
+        deleted = " ".join(t.text or "" for t in document.iter(_W + "delText"))
+        for title in kept:
+            assert title not in deleted, (new_name, title)
+    assert struck and kept_seen, "no note deleted, or none kept: the case shows nothing"

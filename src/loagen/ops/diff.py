@@ -22,7 +22,8 @@ these groups:
 decimal strings, dates as YYYY-MM-DD, codes, note versions, lines and texts); `to_text` is the
 same for a reviewer to read. The redline is a DOCX with tracked changes (insertions and
 deletions a reviewer accepts or rejects in Word) made by python-redlines' Docxodus engine from
-the two rendered documents.
+the two rendered documents, note by note; a note that stays in force, not restated, is no
+deletion and is not shown as one.
 """
 
 from __future__ import annotations
@@ -957,8 +958,14 @@ def rendered(path: Path, pipeline: Pipeline) -> bytes:
 
 
 def write_redline(old: Path, new: Path, output: Path, pipeline: Pipeline | None = None) -> Path:
-    """Write the redline of `new` against `old` to `output` (atomically)."""
+    """Write the redline of `new` against `old` to `output` (atomically). The notes that stay in
+    force without `new` restating them are not shown deleted (see `rendering.redline`)."""
     pipeline = pipeline or Pipeline.discover()
-    redline = redline_docx(rendered(old, pipeline), rendered(new, pipeline))
+    kept = diff_paths(old, new, pipeline).notes_in("stays in force")
+    redline = redline_docx(
+        rendered(old, pipeline),
+        rendered(new, pipeline),
+        not_restated={n.old.title for n in kept if n.old is not None and n.old.title},
+    )
     atomic_write(Path(output), redline)
     return Path(output)
