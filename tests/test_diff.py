@@ -15,7 +15,7 @@ from loagen.ops.batch import run_batch
 from loagen.ops.diff import FieldChange, diff_paths
 from loagen.pipeline import Pipeline as Builder
 
-from .conftest import CASES
+from .conftest import CASES, example, write_chain
 from .projects import copy_cases, make_corpus, make_project
 
 BASIC = CASES / "BN-D-QAA" / "basic.json"
@@ -220,8 +220,14 @@ def test_notes_not_restated_stay_in_force_and_are_not_called_deleted(builder: Bu
     assert groups["SOLE-SOURCE-FMS"] == groups["GPS-SAASM"] == "stays in force"
     # the rate change note is deleted after implementation
     assert groups["ADMIN-SURCHARGE-RATE-CHANGE"] == "deleted"
+    # and those the Amendment did not print either: the Modification's decisions, as `loagen
+    # explain` lists them
+    decisions = builder.prepare(MODIFICATION).selection.decisions
+    in_force = [d.note_id for d in decisions if d.status == "in force"]
+    assert sorted(n.id for n in result.notes_in("stays in force")) == sorted(in_force)
     text = result.to_text()
-    kept = text.split("Notes that stay in force, not restated (2):\n")[1].split("Notes deleted")[0]
+    heading = f"Notes that stay in force, not restated ({len(in_force)}):\n"
+    kept = text.split(heading)[1].split("Notes deleted")[0]
     assert "= SOLE-SOURCE-FMS" in kept and "on the case since the Basic, version 1" in kept
     deleted = text.split("Notes deleted (1):\n")[1].split("Totals:")[0]
     assert "x ADMIN-SURCHARGE-RATE-CHANGE" in deleted and "SOLE-SOURCE" not in deleted
@@ -235,7 +241,7 @@ def test_every_note_left_off_is_in_force_or_deleted_on_generated_cases(tmp_path:
     corpus = tmp_path / "corpus"
     make_corpus(corpus, 40, seed=11)
     builder = Builder(project)
-    pairs = 0
+    pairs = unprinted = 0
     for later in sorted(corpus.rglob("*.json")):
         data = json.loads(later.read_text())
         previous = data["document"].get("previous")
@@ -247,21 +253,33 @@ def test_every_note_left_off_is_in_force_or_deleted_on_generated_cases(tmp_path:
         in_force_after = {n.note_id for n in selection.after}
         deleted = {d.note_id for d in selection.deleted}
         printed_after = {n.id for n in selection.notes}
+        lines_after = {ln.number for ln in builder.document(later).case.lines}
         for note in result.notes:
             if note.old is None or note.new is not None:
                 continue
             pairs += 1
-            if note.id in in_force_after:
+            if note.key != note.id and not set(note.old.lines) & lines_after:
+                # a note printed once per line, whose line the later document deletes
+                assert note.change == "deleted" and "deleted by this" in note.reason, (later, note)
+            elif note.id in in_force_after:
                 assert note.change == "stays in force", (later, note)
                 assert note.on_case is not None
             else:
                 assert note.change == "deleted" and note.id in deleted, (later, note)
+        # "stays in force, not restated" is the later document's own decisions, as `loagen
+        # explain` and `loagen report` list them: whether or not the earlier one printed them
+        kept = {d.note_id for d in selection.decisions if d.status == "in force"}
+        said = result.notes_in("stays in force")
+        assert {n.id for n in said if n.key == n.id} == kept, later
+        assert all(n.id in printed_after for n in said if n.key != n.id), later
+        unprinted += len(kept - {n.id for n in builder.prepare(earlier).selection.notes})
         for note_id in deleted:
             assert any(n.id == note_id and n.change == "deleted" for n in result.notes) or (
                 note_id not in {n.note_id for n in builder.prepare(earlier).selection.after}
             )
         assert not (printed_after & {n.id for n in result.notes if n.change == "deleted"})
     assert pairs, "the corpus has no document that leaves a note off"
+    assert unprinted, "the corpus has no note in force that two documents in a row leave off"
 
 
 def test_json_gives_old_and_new_values_as_data(tmp_path: Path, monkeypatch):
@@ -475,3 +493,89 @@ def test_a_note_added_in_the_middle_redlines_as_one_inserted_note(tmp_path: Path
         changed = "".join(t.text or "" for ins in p.iter(_W + "ins") for t in ins.iter(_W + "t"))
         changed += "".join(t.text or "" for t in p.iter(_W + "delText"))
         assert changed.strip().isdigit() or not changed.strip(), _paragraph_text(p)
+
+
+def test_the_note_of_a_line_the_later_document_deletes_is_deleted_with_it(tmp_path: Path):
+    """A note printed once per line (a line's description) goes with its line when an Amendment
+    deletes the line (SAMM seed 004, QC-DELETED-LINE-NOTE): it is not "in force"."""
+    builder = Builder(make_project(tmp_path / "project"))
+    basic = example("BN-D-QAA/basic")
+    first = write_chain(tmp_path / "v1", basic)
+    per_line = [
+        n for n in builder.prepare(first).selection.notes if n.placement == "notes" and n.lines
+    ]
+    note_id = next(n.id for n in per_line if sum(m.id == n.id for m in per_line) > 1)
+    numbers = [n.lines[0] for n in per_line if n.id == note_id]
+    gone = numbers[len(numbers) // 2]  # one in the middle
+    amendment = example("BN-D-QAA/amendment-1")
+    amendment["lines"] = [ln for ln in amendment["lines"] if ln["number"] != gone]
+    later = write_chain(tmp_path / "v2", basic, amendment)
+
+    result = diff_paths(later.parent / "basic.json", later, builder)
+    (note,) = [n for n in result.notes if n.id == note_id and n.old and gone in n.old.lines]
+    assert note.change == "deleted"
+    assert note.reason == f"Line {gone} is deleted by this Amendment: the line's note goes with it"
+    assert not [n for n in result.notes_in("stays in force") if n.old and gone in n.old.lines]
+    text = result.to_text()
+    assert f"x {note.key}" in text.split("Notes deleted")[1]
+    # the other lines' notes are printed again, not deleted
+    for number in numbers:
+        if number != gone:
+            assert not [n for n in result.notes_in("deleted") if n.old and number in n.old.lines]
+
+
+def _views(p) -> tuple[str, str]:  # noqa: ANN001
+    """A redline paragraph's text with every change rejected, and with every change accepted."""
+    old = new = ""
+    for t in p.iter(_W + "t", _W + "delText"):
+        inserted = any(a.tag == _W + "ins" for a in t.iterancestors())
+        if t.tag == _W + "delText":
+            old += t.text or ""
+        elif inserted:
+            new += t.text or ""
+        else:
+            old += t.text or ""
+            new += t.text or ""
+    return " ".join(old.split()), " ".join(new.split())
+
+
+@needs_redlines
+def test_a_redline_compares_notes_note_by_note_and_never_strikes_a_note_in_force(tmp_path: Path):
+    """Each note heading of the redline is one note's heading, on each side (never a deleted
+    note's text joined with an added note's heading), in the order each document prints them;
+    a note that stays in force without being restated is not struck through."""
+    from lxml import etree
+
+    from loagen.ops.diff import write_redline
+
+    builder = Builder(make_project(tmp_path / "project"))
+    basic = example("BN-D-QAA/basic")
+    gone = basic["lines"][len(basic["lines"]) // 2]["number"]
+    amendment = example("BN-D-QAA/amendment-1")
+    amendment["lines"] = [ln for ln in amendment["lines"] if ln["number"] != gone]
+    modification = example("BN-D-QAA/modification-1")
+    modification["lines"] = [ln for ln in modification["lines"] if ln["number"] != gone]
+    later = write_chain(tmp_path / "case", basic, amendment, modification)
+    pairs = [("basic.json", "amendment-1.json"), ("amendment-1.json", later.name)]
+    struck = kept_seen = 0
+    for old_name, new_name in pairs:
+        old, new = later.parent / old_name, later.parent / new_name
+        result = diff_paths(old, new, builder)
+        kept = {n.old.title for n in result.notes_in("stays in force") if n.old}
+        kept_seen += len(kept)
+        target = write_redline(old, new, tmp_path / f"{new.stem}.redline.docx", builder)
+        with zipfile.ZipFile(target) as zf:
+            document = etree.fromstring(zf.read("word/document.xml"))
+        headings = {}
+        for side, path in (("old", old), ("new", new)):
+            notes = builder.prepare(path).selection.notes
+            headings[side] = [n.title for n in notes if n.placement == "notes"]
+        headings["old"] = [h for h in headings["old"] if h not in kept]
+        shown = [_views(p) for p in _note_paragraphs(document) if _style(p) == "LOANoteHeading"]
+        assert [o for o, _ in shown if o] == headings["old"], new_name
+        assert [n for _, n in shown if n] == headings["new"], new_name
+        struck += sum(1 for o, n in shown if o and not n)
+        deleted = " ".join(t.text or "" for t in document.iter(_W + "delText"))
+        for title in kept:
+            assert title not in deleted, (new_name, title)
+    assert struck and kept_seen, "no note deleted, or none kept: the case shows nothing"

@@ -9,9 +9,12 @@ these groups:
 - added: printed on the later version and not on the case after the earlier one;
 - printed again: on the case already (not printed on the earlier version), printed again;
 - changed: printed on both, with a different wording, version, or lines;
-- stays in force, not restated: printed on the earlier version, not on the later one, and still
-  on the case (SAMM AP9.T2: a note stays in force until a document deletes it);
-- deleted: on the case after the earlier version, deleted by the later one;
+- stays in force, not restated: on the case, and the later version neither prints nor deletes it
+  (SAMM AP9.T2: a note stays in force until a document deletes it). The later version's own
+  decisions say which, when known (`loagen explain` and `loagen report` list the same notes),
+  whether or not the earlier version printed the note;
+- deleted: on the case after the earlier version, deleted by the later one; a line note of a
+  line the later version deletes goes with its line (SAMM seed 004, QC-DELETED-LINE-NOTE);
 - no longer printed: printed on the earlier version only, and the later one says nothing of it
   (a document of another case, or a built document whose manifest has no note history).
 
@@ -19,7 +22,8 @@ these groups:
 decimal strings, dates as YYYY-MM-DD, codes, note versions, lines and texts); `to_text` is the
 same for a reviewer to read. The redline is a DOCX with tracked changes (insertions and
 deletions a reviewer accepts or rejects in Word) made by python-redlines' Docxodus engine from
-the two rendered documents.
+the two rendered documents, note by note; a note that stays in force, not restated, is no
+deletion and is not shown as one.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ from ..manifest import (
 from ..output.files import atomic_write
 from ..pipeline import Pipeline, selection_digest
 from ..policy.in_force import since_the
+from ..policy.notes import generic_title
 from ..policy.selection import Selection, keyed_notes
 from ..reference import load_reference
 from ..rendering.redline import redline_docx
@@ -169,10 +174,12 @@ class OnCase:
 
 @dataclass(frozen=True)
 class Decided:
-    """What the later version decided of a note, when known (case files): status and reason."""
+    """What the later version decided of a note, when known (case files): status, reason, and
+    the note's title as the library gives it ("Line Item nnn Description")."""
 
     status: str
     reason: str
+    title: str = ""
 
 
 @dataclass
@@ -269,7 +276,7 @@ def _recorded_version(docx: Path, pipeline: Pipeline, manifest_file: Path) -> Ve
     version = _manifest_version(docx, manifest, pipeline)
     version.document = document
     version.on_case = {n.note_id: OnCase(n.version, n.since) for n in selection.after}
-    version.decided = {d.note_id: Decided(d.status, d.reason) for d in selection.decisions}
+    version.decided = _decided(selection)
     version.remarks.append(
         f"the note library changed since {docx.name} was built: which of its notes stay in "
         "force is as loagen decides today"
@@ -290,8 +297,14 @@ def _selected_version(
         notes,
         totals,
         on_case={n.note_id: OnCase(n.version, n.since) for n in selection.after},
-        decided={d.note_id: Decided(d.status, d.reason) for d in selection.decisions},
+        decided=_decided(selection),
     )
+
+
+def _decided(selection: Selection) -> dict[str, Decided]:
+    return {
+        d.note_id: Decided(d.status, d.reason, generic_title(d.title)) for d in selection.decisions
+    }
 
 
 def _quietly(load: Any, path: Path) -> Any:
@@ -455,10 +468,12 @@ class NoteDiff:
     (printed again, deleted)."""
     reason: str = ""
     """Why the later version prints, keeps or deletes it, when known."""
+    named: str = ""
+    """The note's title in the library, for a note printed on neither version."""
 
     @property
     def title(self) -> str:
-        return (self.new and self.new.title) or (self.old and self.old.title) or ""
+        return (self.new and self.new.title) or (self.old and self.old.title) or self.named
 
     def to_text(self) -> list[str]:
         head = f"  {_MARKS[self.change]} {self.key}"
@@ -671,9 +686,32 @@ def _note_changes(old: Version, new: Version) -> list[NoteDiff]:
             decided = new.decided.get(note_id)
             out.append(
                 NoteDiff(note_id, note_id, "deleted", None, None, on_case=held,
-                         reason=decided.reason if decided else "")
+                         reason=decided.reason if decided else "",
+                         named=decided.title if decided else "")
             )  # fmt: skip
+    # Notes in force that neither version printed: the later one keeps them all the same.
+    for note_id in _kept_ids(new):
+        if note_id in printed_before or note_id in printed_after:
+            continue
+        decided = new.decided.get(note_id)
+        out.append(
+            NoteDiff(note_id, note_id, "stays in force", None, None,
+                     on_case=(new.on_case or {}).get(note_id),
+                     reason=decided.reason if decided else "",
+                     named=decided.title if decided else "")
+        )  # fmt: skip
     return out
+
+
+def _kept_ids(new: Version) -> list[str]:
+    """The notes the later version keeps in force without printing them: its decisions "in
+    force" (what `loagen explain` lists as "in force on the case, not restated"), or, for a
+    built document known by its manifest alone, the notes its history holds and it does not
+    print."""
+    if new.decided:
+        return [i for i, d in new.decided.items() if d.status == "in force"]
+    printed = {n.id for n in new.notes}
+    return [i for i in new.on_case or {} if i not in printed]
 
 
 def _not_printed_again(
@@ -688,10 +726,18 @@ def _not_printed_again(
     if new.on_case is None:
         return NoteDiff(key, note_id, "no longer printed", note, None, reason=reason)
     held = new.on_case.get(note_id)
-    if held is not None:
+    gone = _lines_deleted(note, old_version, new) if key != note_id else ()
+    if held is not None and gone:
+        # a note printed once per line, whose line is no longer on the case
+        return NoteDiff(key, note_id, "deleted", note, None, reason=_gone_words(gone, new))
+    if held is not None and (
+        note_id in printed_after or decided is None or decided.status == "in force"
+    ):
         if note_id in printed_after:  # printed for other lines: this one's stays in force
             reason = ""
         return NoteDiff(key, note_id, "stays in force", note, None, on_case=held, reason=reason)
+    if held is not None:  # on the case, and yet not in force as the later version decides
+        return NoteDiff(key, note_id, "no longer printed", note, None, reason=reason)
     if decided is None and note_id not in printed_after:
         # A built document (no decisions): off the case after the later version.
         return NoteDiff(key, note_id, "deleted", note, None)
@@ -703,6 +749,35 @@ def _not_printed_again(
             reason="deleted by a document between the two versions compared",
         )  # fmt: skip
     return NoteDiff(key, note_id, "no longer printed", note, None, reason=reason)
+
+
+def _lines_deleted(note: NoteState, old: Version, new: Version) -> tuple[str, ...]:
+    """For a note printed about lines the later version of the same case no longer has (it
+    deleted them): those lines. Empty when the note names a line still on the document, or
+    when the lines of either version are not known."""
+    if not note.lines or not _same_case(old, new):
+        return ()
+    assert new.document is not None
+    kept = {ln.number for ln in new.document.case.lines}
+    if any(number in kept for number in note.lines):
+        return ()
+    return note.lines
+
+
+def _gone_words(lines: tuple[str, ...], new: Version) -> str:
+    """Why the note of `lines` went: the later version deleted them, or one between."""
+    assert new.document is not None
+    deleted_here = {c.number for c in new.document.changes.deleted}
+    verb = "is" if len(lines) == 1 else "are"
+    if all(number in deleted_here for number in lines):
+        return (
+            f"{line_refs(lines)} {verb} deleted by this {new.document.kind}: "
+            "the line's note goes with it"
+        )
+    return (
+        f"{line_refs(lines)} {verb} no longer on the case (deleted by a document between the two "
+        "versions compared): the line's note went with it"
+    )
 
 
 def _same_case(old: Version, new: Version) -> bool:
@@ -883,8 +958,14 @@ def rendered(path: Path, pipeline: Pipeline) -> bytes:
 
 
 def write_redline(old: Path, new: Path, output: Path, pipeline: Pipeline | None = None) -> Path:
-    """Write the redline of `new` against `old` to `output` (atomically)."""
+    """Write the redline of `new` against `old` to `output` (atomically). The notes that stay in
+    force without `new` restating them are not shown deleted (see `rendering.redline`)."""
     pipeline = pipeline or Pipeline.discover()
-    redline = redline_docx(rendered(old, pipeline), rendered(new, pipeline))
+    kept = diff_paths(old, new, pipeline).notes_in("stays in force")
+    redline = redline_docx(
+        rendered(old, pipeline),
+        rendered(new, pipeline),
+        not_restated={n.old.title for n in kept if n.old is not None and n.old.title},
+    )
     atomic_write(Path(output), redline)
     return Path(output)

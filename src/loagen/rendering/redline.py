@@ -1,12 +1,31 @@
 """Redlines: a DOCX with tracked changes (insertions and deletions a reviewer accepts or rejects in
-Word) of one rendered document against another, made by python-redlines' Docxodus engine."""
+Word) of one rendered document against another, made by python-redlines' Docxodus engine.
+
+The notes are compared note by note: a note printed on both documents with the same heading is
+compared with itself, its heading with its heading and its text with its text; a note only the
+old document prints reads as deleted whole, one only the new prints as inserted whole. The
+engine alone would pair the paragraphs of neighbouring notes that changed (a deleted note's text
+with an added note's heading). So before comparing, both documents get a marker paragraph
+between notes, in the same order on both sides (the notes of both merged in print order), which
+the engine matches with itself; the markers are taken out of the redline afterwards.
+
+A note that stays in force on the case without being restated by the new document is no
+deletion a reviewer could accept or reject: it is taken out of the old document before
+comparing (`not_restated`), so the redline shows what the new document changes, and rejecting
+every change gives the old document without those notes.
+"""
 
 from __future__ import annotations
 
+import difflib
+import hashlib
 import io
 import re
 import zipfile
+from collections.abc import Collection
 from typing import Any
+
+from lxml import etree
 
 from ..errors import ToolError
 from .package import deflate, zip_entries
@@ -57,8 +76,33 @@ def _page_counts_as_text(docx: bytes) -> bytes:
     return zip_entries(parts)
 
 
-def redline_docx(old: bytes, new: bytes, *, author: str = "loagen") -> bytes:
-    """A DOCX of `new` with tracked changes against `old`."""
+def redline_docx(
+    old: bytes, new: bytes, *, author: str = "loagen", not_restated: Collection[str] = ()
+) -> bytes:
+    """A DOCX of `new` with tracked changes against `old`, its notes compared note by note.
+
+    `not_restated`: the headings of notes `old` prints that stay in force on the case without
+    `new` restating them; they are left out of the comparison, not shown as deleted."""
+    engine = _engine()
+    old, new = _page_counts_as_text(old), _page_counts_as_text(new)
+    aligned = _aligned(old, new, set(not_restated))
+    try:
+        redline, _, _ = engine.run_redline(author, aligned.old, aligned.new)
+    except Exception as exc:  # EngineExecutionError and the OS errors of running it
+        raise ToolError(f"python-redlines could not compare the documents: {exc}") from None
+    if aligned.mark:
+        unmarked = _without_marks(redline, aligned.mark)
+        if unmarked is not None:
+            return unmarked
+        # The engine joined a marker with a note's text: compare without markers instead.
+        try:
+            redline, _, _ = engine.run_redline(author, aligned.unmarked_old, new)
+        except Exception as exc:
+            raise ToolError(f"python-redlines could not compare the documents: {exc}") from None
+    return redline
+
+
+def _engine() -> Any:
     global _ENGINE
     if _ENGINE is None:
         try:
@@ -73,9 +117,142 @@ def redline_docx(old: bytes, new: bytes, *, author: str = "loagen") -> bytes:
             _ENGINE = DocxodusEngine()
         except (EngineNotInstalledError, OSError) as exc:
             raise ToolError(f"the python-redlines Docxodus engine cannot run: {exc}") from None
-    old, new = _page_counts_as_text(old), _page_counts_as_text(new)
+    return _ENGINE
+
+
+# -- notes compared note by note ------------------------------------------------------------------
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_BODY = "word/document.xml"
+NOTE_HEADING_STYLE = "LOA Note Heading"
+"""The style of a note's heading; a note's text is in the other styles named "LOA Note ..."."""
+
+
+class _Aligned:
+    """The two documents as the engine compares them, and the text of the markers."""
+
+    def __init__(self, old: bytes, new: bytes, unmarked_old: bytes, mark: str) -> None:
+        self.old, self.new, self.unmarked_old, self.mark = old, new, unmarked_old, mark
+
+
+def _text(p: Any) -> str:
+    return "".join(t.text or "" for t in p.iter(_W + "t", _W + "delText"))
+
+
+def _note_styles(package: zipfile.ZipFile) -> tuple[str, set[str]]:
+    """The style id of the note headings, and of the paragraphs of a note's text."""
+    heading, text = "", set()
     try:
-        redline, _, _ = _ENGINE.run_redline(author, old, new)
-    except Exception as exc:  # EngineExecutionError and the OS errors of running it
-        raise ToolError(f"python-redlines could not compare the documents: {exc}") from None
-    return redline
+        styles = etree.fromstring(package.read("word/styles.xml"))
+    except (KeyError, etree.XMLSyntaxError):
+        return heading, text
+    for style in styles.iter(_W + "style"):
+        name = style.find(_W + "name")
+        value = name.get(_W + "val", "") if name is not None else ""
+        if value == NOTE_HEADING_STYLE:
+            heading = style.get(_W + "styleId", "")
+        elif value.startswith("LOA Note "):
+            text.add(style.get(_W + "styleId", ""))
+    return heading, text
+
+
+def _notes(body: Any, heading: str, text: set[str]) -> list[list[Any]]:
+    """The numbered notes of the notes section: for each, its heading paragraph and the
+    paragraphs of its text that follow it."""
+    notes: list[list[Any]] = []
+    for child in body:
+        style = child.find(f"{_W}pPr/{_W}pStyle") if child.tag == _W + "p" else None
+        value = style.get(_W + "val") if style is not None else None
+        if value == heading and child.find(f"{_W}pPr/{_W}numPr") is not None:
+            notes.append([child])
+        elif notes and value in text and notes[-1][-1].getnext() is child:
+            notes[-1].append(child)
+    return notes
+
+
+def _labels(notes: list[list[Any]]) -> list[tuple[str, int]]:
+    """Each note's heading, and which of the notes with that heading it is."""
+    seen: dict[str, int] = {}
+    out = []
+    for note in notes:
+        heading = " ".join(_text(note[0]).split())
+        seen[heading] = seen.get(heading, 0) + 1
+        out.append((heading, seen[heading]))
+    return out
+
+
+def _mark(text: str) -> Any:
+    p = etree.Element(_W + "p")
+    etree.SubElement(etree.SubElement(p, _W + "r"), _W + "t").text = text
+    return p
+
+
+def _aligned(old: bytes, new: bytes, not_restated: set[str]) -> _Aligned:
+    """`old` without its notes not restated, and both documents with a marker paragraph between
+    notes, in the same order on both sides (see the module's docstring). Documents without
+    numbered notes are left as they are (no markers)."""
+    with zipfile.ZipFile(io.BytesIO(old)) as a, zipfile.ZipFile(io.BytesIO(new)) as b:
+        heading, text = _note_styles(a)
+        old_root, new_root = etree.fromstring(a.read(_BODY)), etree.fromstring(b.read(_BODY))
+    old_body, new_body = old_root.find(_W + "body"), new_root.find(_W + "body")
+    if not heading or old_body is None or new_body is None:
+        return _Aligned(old, new, old, "")
+    old_notes = _notes(old_body, heading, text)
+    kept = [n for n in old_notes if " ".join(_text(n[0]).split()) in not_restated]
+    for note in kept:
+        for p in note:
+            old_body.remove(p)
+    old_notes = [n for n in old_notes if n not in kept]
+    unmarked_old = _with_body(old, old_root) if kept else old
+    new_notes = _notes(new_body, heading, text)
+    if not old_notes or not new_notes:
+        return _Aligned(unmarked_old, new, unmarked_old, "")
+
+    # The notes of both in one order: those in both once, a note deleted before one inserted.
+    merged: list[tuple[int | None, int | None]] = []
+    matcher = difflib.SequenceMatcher(None, _labels(old_notes), _labels(new_notes), autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            merged += zip(range(i1, i2), range(j1, j2), strict=True)
+        else:
+            merged += [(i, None) for i in range(i1, i2)] + [(None, j) for j in range(j1, j2)]
+    mark = "loagen-note-" + hashlib.sha256(old + new).hexdigest()[:20] + "-"
+    for side, notes in ((0, old_notes), (1, new_notes)):
+        waiting: list[Any] = []
+        for number, item in enumerate(merged):
+            waiting.append(_mark(f"{mark}{number}"))
+            if item[side] is not None:
+                first = notes[item[side]][0]
+                for m in waiting:
+                    first.addprevious(m)
+                waiting = []
+        last = notes[-1][-1]
+        for m in reversed([*waiting, _mark(f"{mark}{len(merged)}")]):
+            last.addnext(m)
+    return _Aligned(_with_body(old, old_root), _with_body(new, new_root), unmarked_old, mark)
+
+
+def _without_marks(docx: bytes, mark: str) -> bytes | None:
+    """The redline without the marker paragraphs; None when a marker shares its paragraph with
+    other text (the engine joined them)."""
+    with zipfile.ZipFile(io.BytesIO(docx)) as package:
+        root = etree.fromstring(package.read(_BODY))
+    for p in list(root.iter(_W + "p")):
+        found = _text(p)
+        if mark not in found:
+            continue
+        if not re.fullmatch(re.escape(mark) + r"\d+", found):
+            return None
+        p.getparent().remove(p)
+    return _with_body(docx, root)
+
+
+def _with_body(docx: bytes, root: Any) -> bytes:
+    """`docx` with its document.xml replaced by `root`'s."""
+    body = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    with zipfile.ZipFile(io.BytesIO(docx)) as package:
+        parts = [
+            (info.filename, deflate(body if info.filename == _BODY else package.read(info)))
+            for info in package.infolist()
+        ]
+    return zip_entries(parts)
