@@ -533,6 +533,29 @@ def test_a_note_saved_twice_is_saved_once_not_refused_as_a_conflict(
     assert (project.note_library / "GPS-SAASM.md").read_text() == saved
 
 
+@pytest.mark.parametrize("note_id", ["NVD-SECURITY", "MTCR", "ADMIN-SURCHARGE-RATE-CHANGE"])
+def test_a_note_saved_from_the_form_keeps_what_its_file_leaves_out(
+    client: TestClient, project: Project, note_id: str
+) -> None:
+    """A note file without refresh_on (absent: every document) stays without it: the form's
+    unticked boxes once wrote `refresh_on: []` (no document at all), turning the refresh off,
+    or making notes of other carry-overs impossible to save."""
+    path = project.note_library / f"{note_id}.md"
+    before = path.read_text()
+    assert "refresh_on" not in before
+    fields = form_fields(client.get(f"/notes/{note_id}").text, "note-form")
+    shown = post(client, f"/notes/{note_id}", [*fields, ("_action", "impact")])
+    assert "would not load" not in shown.text, note_id
+    fields = _replace(form_fields(shown.text, "note-form"), "text[0]",
+                      next(v for k, v in fields if k == "text[0]") + " Edited.")  # fmt: skip
+    shown = post(client, f"/notes/{note_id}", [*fields, ("_action", "impact")])
+    saved = post(client, f"/notes/{note_id}", [*form_fields(shown.text, "note-form"),
+                                                ("_action", "save")])  # fmt: skip
+    assert saved.status_code == 303, html.unescape(saved.text)[:3000]
+    after = path.read_text()
+    assert after != before and "refresh_on" not in after
+
+
 SPARES = (
     "number,masl,description,quantity,unit_of_issue,unit_cost,source_code,type_of_assistance,"
     "offer_release_code,delivery_term_code,months,kind\n"

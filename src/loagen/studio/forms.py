@@ -394,7 +394,12 @@ def _scalar(spec: FieldSpec, form: Posted, path: str) -> Any:
         chosen = [str(v) for v in form.getlist(path)]
         order = str(form.get(path + ORDER) or "").split("|")
         first = [v for v in order if v in chosen]  # the order the file had
-        return first + [v for v in chosen if v not in first]
+        picked = first + [v for v in chosen if v not in first]
+        if not picked and not spec.required and spec.default is None:
+            # an optional list whose absence means something of its own (a note's refresh_on:
+            # absent, every document) is left out when nothing is ticked, never written empty
+            return None
+        return picked
     raw = form.get(path)
     if raw is None:
         return None
