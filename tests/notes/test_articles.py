@@ -476,6 +476,19 @@ def test_nvd_not_reprinted_when_the_case_carries_the_current_version(tmp_path: P
     assert not printed(listed.text(tmp_path / "a"), NVD)
 
 
+def test_nvd_amendment_adding_nvds_restates_the_note_for_every_nvd_line(tmp_path: Path) -> None:
+    # The case carries the current version, about Line 003; an Amendment that adds NVDs must
+    # include the note (the loanote page), and the text in force names Line 003 only.
+    goggles = new_line("007", masl="H6P0PVS31A00", description="AN/PVS-31A BINOCULAR NVG",
+                       quantity=250, unit_cost=13500, source_code="P", items=["nvd"])  # fmt: skip
+    chain = Chain(zea_2027()).amend(lambda d: d["lines"].append(goggles))
+    note = section(chain.text(tmp_path / "a"), NVD)
+    assert "night vision devices (NVDs) on Lines 003 and 007" in note
+    decision = chain.selection(tmp_path / "s").decision("NVD-SECURITY")
+    assert decision.status == "printed" and decision.lines == ("003", "007")
+    assert "Line 007 is added by this Amendment: restated for Lines 003 and 007" in decision.reason
+
+
 def test_nvd_an_undated_modification_never_brings_back_the_older_version(tmp_path: Path) -> None:
     # Modification 1, dated 2027, refreshes the 2025 Basic's version 1 to version 2; Modification
     # 2 gives no date, so its note date is the Basic's 2025 offer expiration date, when version 1
@@ -734,9 +747,13 @@ def test_comsec_amendment_of_a_case_carrying_another_version(tmp_path: Path) -> 
 def test_comsec_not_reprinted_when_the_case_carries_the_current_text(tmp_path: Path) -> None:
     data = qaa()
     data["lines"].append(comsec())
-    chain = Chain(data).amend(with_lines(comsec("008")))
+    chain = Chain(data).amend(with_lines(new_line("008")))
     assert not printed(chain.text(tmp_path / "a"), COMSEC)
     assert status(chain, tmp_path / "s", "COMSEC-FMS") == "in force"
+    # More COMSEC: the text in force names Line 007 only, so it differs from the text of the
+    # case now: restated for both lines
+    chain = Chain(data).amend(with_lines(comsec("008")))
+    assert "Lines 007 and 008" in section(chain.text(tmp_path / "b"), COMSEC)
 
 
 # -- Travel and Living Allowance (DSCA 09-24; no loanote page found) --------------------------------

@@ -585,9 +585,12 @@ def test_eeum_limitations_on_a_bpc_basic(tmp_path: Path) -> None:
 def test_eeum_limitations_printed_by_the_amendment_that_adds_eeum_articles(tmp_path: Path) -> None:
     chain = Chain(basic()).amend(add("004", items=["eeum"]))
     assert "Line 004" in section(chain.text(tmp_path / "a"), EEUM)
-    chain.modify(add("005", items=["eeum"]))
+    chain.modify(lambda d: d["lines"][0].update(unit_cost=d["lines"][0]["unit_cost"] + 1))
     assert not printed(chain.text(tmp_path / "m"), EEUM)  # the current version is on the case
     assert decision(chain, tmp_path / "m", "EEUM-LIMITATIONS").status == "in force"
+    # more EEUM articles: the text in force names Line 004 only; restated for both
+    more = Chain(basic()).amend(add("004", items=["eeum"])).amend(add("005", items=["eeum"]))
+    assert "Lines 004 and 005" in section(more.text(tmp_path / "a2"), EEUM)
 
 
 def test_eeum_limitations_on_fms_only_when_authorized(tmp_path: Path) -> None:
@@ -615,9 +618,12 @@ def test_comsec_bpc_on_a_basic_for_a_non_nato_partner(tmp_path: Path) -> None:
 def test_comsec_bpc_printed_by_the_amendment_adding_comsec_not_again(tmp_path: Path) -> None:
     chain = Chain(basic()).amend(add("004", items=["comsec"]))
     assert "Line 004" in section(chain.text(tmp_path / "a1"), COMSEC)
-    chain.amend(add("005", items=["comsec"]))
+    chain.amend(add("005"))
     assert not printed(chain.text(tmp_path / "a2"), COMSEC)
     assert decision(chain, tmp_path / "a2", "COMSEC-BPC").status == "in force"
+    # an Amendment adding more COMSEC restates it for every COMSEC line (its text names them)
+    more = Chain(basic()).amend(add("004", items=["comsec"])).amend(add("005", items=["comsec"]))
+    assert "Lines 004 and 005" in section(more.text(tmp_path / "a3"), COMSEC)
 
 
 def test_comsec_bpc_not_for_nato(tmp_path: Path) -> None:

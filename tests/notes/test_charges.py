@@ -723,11 +723,14 @@ def test_psc_refreshed_when_the_case_carries_an_older_version(tmp_path: Path) ->
 
 
 def test_psc_not_reprinted_while_the_latest_version_is_on_the_case(tmp_path: Path) -> None:
+    chain = Chain(army()).amend(lambda d: d["lines"].append(new_line("007")))
+    assert not printed(build(chain, tmp_path / "a"), PSC)
+    assert status(chain, tmp_path / "a", "ARMY-PROGRAM-SUPPORT-CHARGE") == "in force"
+    # a line bearing the charge, added: the text in force does not name it; restated
     chain = Chain(army()).amend(
         lambda d: d["lines"].append(new_line("007", program_support_charge="snap"))
     )
-    assert not printed(build(chain, tmp_path), PSC)
-    assert status(chain, tmp_path, "ARMY-PROGRAM-SUPPORT-CHARGE") == "in force"
+    assert "relevant parts of Lines 004 and 007." in body(build(chain, tmp_path / "b"), PSC)
 
 
 def test_psc_on_bpc_cases_for_snap_but_not_crr(tmp_path: Path) -> None:

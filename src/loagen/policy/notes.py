@@ -82,7 +82,8 @@ CARRY_OVER: dict[str, str] = {
     "once": "added once, by the first document whose rule holds when the case does not already "
     "carry the note; then it stays in force without being restated",
     "version_refresh": "printed when the case does not carry the note yet, or carries another "
-    "version than the one in force on the document's date; otherwise it stays in force",
+    "version than the one in force on the document's date, or when the document adds a line the "
+    "rule names (then about all its lines); otherwise it stays in force",
     "delete_after_implementation": "printed on the document that adds it; deleted by the first "
     "document after that one is implemented",
     "basic_only": "printed on the Basic only; it stays in force on the case",

@@ -264,6 +264,19 @@ def _carry(
     if policy == "version_refresh":
         if changed:
             return "printed", lines, f"{since}{changed} {tag}", kept
+        added = set(names["changes"].added.numbers)
+        fresh = tuple(n for n in lines if n in added)
+        if fresh:
+            # The text in force names the lines it was printed for: a line the rule names,
+            # added now, makes the text differ from the one the case carries (the loanote
+            # pages: mandatory on documents that add the items, or whose text differs).
+            verb = "is" if len(fresh) == 1 else "are"
+            return (
+                "printed", lines,
+                f"{line_refs(fresh)} {verb} added by this {kind}: restated for "
+                f"{line_refs(lines)} ({since}) {tag}",
+                kept,
+            )  # fmt: skip
         if (
             kind not in note.refreshed_on
             and current is not None
