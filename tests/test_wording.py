@@ -179,6 +179,31 @@ def test_state_description() -> None:
     assert "technical orders" not in text  # unchanged lines are not restated
 
 
+def test_a_price_alone_adds_nothing_to_the_state_description() -> None:
+    # A Modification that raises the price of a defined order line adds no item: "No items or
+    # services are added", never "Adds or increases: ..." under "no change in scope".
+    basic = example("BN-D-QAA/basic")
+    dearer = copy.deepcopy(basic)
+    dearer["document"] = {"kind": "Modification", "number": 1, "previous": "basic.json",
+                          "implementation_date": "2025-08-01",
+                          "purpose": "increases the estimated costs of Line 006"}  # fmt: skip
+    service = next(ln for ln in dearer["lines"] if ln["number"] == "006")
+    service["unit_cost"] += 100000
+    case, changes = _doc(basic, dearer)
+    assert changes.for_line("006").value_up and not changes.scope_changed
+    assert state_description(case, changes).startswith("No items or services are added.")
+    # more of it on a blanket order line is more scope, and is said
+    for doc in (basic, dearer):
+        doc["category"] = "blanket_order"
+    case, changes = _doc(basic, dearer)
+    assert "Adds or increases: technical assistance" in state_description(case, changes)
+    # on an Amendment, more value on a lot line is more of it (support equipment, services)
+    dearer["category"] = basic["category"] = "defined_order"
+    dearer["document"].update(kind="Amendment", offer_expiration_date="2025-12-01")
+    case, changes = _doc(basic, dearer)
+    assert "Adds or increases: technical assistance" in state_description(case, changes)
+
+
 def test_state_description_list_with_commas_takes_semicolons() -> None:
     case, changes = _doc(example("BN-B-TAB/basic"))
     assert state_description(case, changes) == (  # (the MASL's 'LIGHT TACTICAL VEHICLE, 4X4')

@@ -281,7 +281,12 @@ def state_description(case: Case, changes: Changes) -> str:
     if case.state_description:
         return case.state_description.strip()
     if changes.has_previous:
-        subject = [c for c in changes.lines if c.added or c.quantity_up or c.value_up]
+        if case.kind == "Modification":
+            # a Modification changes no scope: a value that goes up is a price (its case
+            # description says "no change in scope"), which adds nothing to the State description
+            subject = [c for c in changes.lines if c.added or c.scope_change]
+        else:
+            subject = [c for c in changes.lines if c.added or c.quantity_up or c.value_up]
         lines = [c.revised for c in subject if c.revised is not None]
     else:
         lines = list(case.lines)
