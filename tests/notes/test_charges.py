@@ -179,6 +179,17 @@ def test_accessorial_basic_names_the_lines_of_each_charge(tmp_path: Path) -> Non
     assert chain.selection(tmp_path / "sel").decision("ACCESSORIAL-CHARGES").version == "688"
 
 
+def test_accessorial_transportation_names_grant_eda_lines_too(tmp_path: Path) -> None:
+    # Grant EDA is given at no price but still shipped: transportation falls on it; PC&H, figured
+    # on value, on the priced lines only (BN-B-ZEA: 20 grant EDA M113s on Line 001, NVDs on 003)
+    note = body(build(Chain(example("BN-B-ZEA/basic")), tmp_path), ACCESSORIAL)
+    assert "(PC&H) charges have been applied to the relevant parts of Line 003." in note
+    assert (
+        "Transportation charges have been applied to the relevant parts of Lines 001 and 003."
+        in note
+    )
+
+
 def test_accessorial_is_restated_on_a_price_only_modification(tmp_path: Path) -> None:
     data = qaa()
     _accessorial_lines(data)
