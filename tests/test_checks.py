@@ -420,6 +420,26 @@ RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]]
         edit(qaa_amendment, ("document.purpose", "increases Line 002")),
     ),
     (
+        "QC-TERM-MOS",
+        "document.purpose",
+        edit(qaa_amendment, ("document.purpose", "extends the PoP of Line 006")),
+        edit(
+            qaa_amendment, ("document.purpose", "extends the Months of Service (MOS) of Line 006")
+        ),
+    ),
+    (
+        "QC-TERM-LINE-NUMBER",
+        "document.purpose",
+        edit(qaa_amendment, ("document.purpose", "increases line 2 and Lines 004 - 005")),
+        edit(qaa_amendment, ("document.purpose", "increases Line 002 and Lines 004-005")),
+    ),
+    (
+        "QC-TENSE",
+        "document.purpose",
+        edit(qaa_amendment, ("document.purpose", "increased the quantity of Line 001")),
+        edit(qaa_amendment, ("document.purpose", "increases the quantity of Line 001")),
+    ),
+    (
         "QC-SLS",
         "lines[3].manpower.justification",
         edit(zea, ("lines.3.manpower.justification", "Support above Standard Level of Service.")),
@@ -1687,6 +1707,26 @@ def test_a_short_oed_says_how_short_in_words(chain) -> None:
     assert short("2024-05-01") == []
     found = findings_of(chain, edit(qaa, ("document.offer_expiration_date", "2024-05-01")))
     assert by_rule(found, "QC-REFS-DATE")
+
+
+def test_line_numbers_and_months_are_found_only_where_written_wrong(chain) -> None:
+    from loagen.policy.text_scan import _LINE_REF, _MOS_TERMS
+
+    wrong = ["line 002", "lines 004-005", "Line 2", "Line 12 and", "Lines 004 - 005",
+             "Lines 004 -005", "Lines 004- 005"]  # fmt: skip
+    right = ["Line 002", "Lines 004-005", "Line 001a", "Sublines 001a-c", "Lines 001, 002",
+             "Lines 001 and 003", "pipeline 2", "Line 2026-01-01"]  # fmt: skip
+    assert all(_LINE_REF.search(t) for t in wrong), [t for t in wrong if not _LINE_REF.search(t)]
+    assert not [t for t in right if _LINE_REF.search(t)]
+    assert all(_MOS_TERMS.search(t) for t in ("PoP", "period of performance", "Lead time"))
+    assert not _MOS_TERMS.search("pop-up tents, population")
+    findings = findings_of(
+        chain, edit(qaa_amendment, ("document.purpose", "extended the lead time of line 2"))
+    )
+    said = {f.rule_id: f.message for f in findings}
+    assert "'extends'" in said["QC-TENSE"] or "extends" in said["QC-TENSE"]
+    assert "Months of Service (MOS)" in said["QC-TERM-MOS"]
+    assert "'line 2'" in said["QC-TERM-LINE-NUMBER"]
 
 
 def test_a_short_oed_counts_from_the_offer_not_the_request(chain) -> None:

@@ -37,6 +37,8 @@ from .text_scan import (
     _DIGIT_RUN,
     _DIGIT_SHAPES,
     _LINE_ITEM,
+    _LINE_REF,
+    _MOS_TERMS,
     _NUMERIC_DATE,
     _PURCHASER,
     _SLS,
@@ -466,6 +468,8 @@ _TERM_NUMERIC_DATE = text_check(_terms(_NUMERIC_DATE))
 _TERM_USG = text_check(_terms(_USG), ("title", "prose"))
 _TERM_LINE_ITEM = text_check(_terms(_LINE_ITEM), ("prose",))
 _TERM_SLS = text_check(_terms(_SLS))
+_TERM_MOS = text_check(_terms(_MOS_TERMS), ("title", "prose"))
+_TERM_LINE_REF = text_check(_terms(_LINE_REF), ("prose",))
 
 
 @rule(
@@ -627,6 +631,69 @@ def term_line_item(ctx: Context) -> Iterator[Hit]:
         ctx,
         _TERM_LINE_ITEM,
         lambda h, q: f"{h.what!r} in {q}: write 'Line' (e.g. 'Line 001')",
+    )
+
+
+@rule(
+    "QC-TERM-MOS",
+    "warning",
+    "'Months of Service (MOS)', not PoP, period of performance or lead time",
+    "LOA Standardization Guide 1 (case description style); Table AP9.T1, consistent terminology",
+)
+def term_mos(ctx: Context) -> Iterator[Hit]:
+    yield from _scan(
+        ctx,
+        _TERM_MOS,
+        lambda h, q: f"{h.what!r} in {q}: write 'Months of Service (MOS)'",
+    )
+
+
+@rule(
+    "QC-TERM-LINE-NUMBER",
+    "warning",
+    "Lines are written 'Line 001' and ranges 'Lines 001-005' (three digits, a capital L, a "
+    "dash without spaces)",
+    "LOA Standardization Guide 1 (case description style)",
+)
+def term_line_number(ctx: Context) -> Iterator[Hit]:
+    yield from _scan(
+        ctx,
+        _TERM_LINE_REF,
+        lambda h, q: (
+            f"{h.what.strip()!r} in {q}: write line numbers as 'Line 002' and ranges as "
+            "'Lines 004-005' (three digits, a capital L, no spaces around the dash)"
+        ),
+    )
+
+
+_PRESENT = {
+    "increased": "increases", "decreased": "decreases", "added": "adds", "deleted": "deletes",
+    "revised": "revises", "extended": "extends", "provided": "provides", "changed": "changes",
+    "updated": "updates", "reduced": "reduces", "removed": "removes", "modified": "modifies",
+    "amended": "amends", "realigned": "realigns", "restated": "restates", "cancelled": "cancels",
+    "canceled": "cancels",
+}  # fmt: skip
+"""Verbs a case description starts with, in the past tense, and their present."""
+_PAST_VERB = re.compile(rf"(?:{'|'.join(_PRESENT)})\b", re.IGNORECASE)
+
+
+@rule(
+    "QC-TENSE",
+    "warning",
+    "The case description is written in the present tense ('This Amendment increases ...')",
+    "LOA Standardization Guide 1 (case description style)",
+)
+def present_tense(ctx: Context) -> Iterator[Hit]:
+    purpose = ctx.case.document.purpose.strip()
+    m = _PAST_VERB.match(purpose)
+    if m is None:
+        return
+    word = m.group(0)
+    present = _PRESENT[word.lower()]
+    yield Hit(
+        "document.purpose",
+        f"the purpose starts with {word!r}, in the past tense: the case description reads in "
+        f"the present ('This {ctx.kind} {present} ...')",
     )
 
 

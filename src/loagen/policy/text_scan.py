@@ -724,6 +724,16 @@ _NUMERIC_DATE = re.compile(
 _USG = re.compile(r"\bUSG\b")
 _LINE_ITEM = re.compile(r"\bline[-\s]items?\b", re.IGNORECASE)
 _SLS = re.compile(r"\babove\s+(?:the\s+)?(?:standard\s+level\s+of\s+service|SLS)\b", re.IGNORECASE)
+_MOS_TERMS = re.compile(
+    r"\bPoPs?\b|(?i:\b(?:periods?\s+of\s+performance|performance\s+periods?|lead[-\s]?times?)\b)"
+)
+"""What LSG-1 says to write as "Months of Service (MOS)": PoP, period of performance, lead time."""
+_LINE_REF = re.compile(
+    r"\blines?\s+\d"  # "line 002": Line takes its capital
+    r"|\bLines?\s+\d{1,2}(?![\d,.])"  # "Line 2": three digits
+    r"|\bLines\s+\d{3}[a-z]?(?:\s+[-\u2013]\s*|\s*[-\u2013]\s+)\d"  # "Lines 004 - 005": no spaces
+)
+"""Line numbers not written as LSG-1 writes them: "Line 001", "Lines 001-005"."""
 
 
 _TERM_GATES: dict[re.Pattern[str], tuple[bool, tuple[str, ...]]] = {
