@@ -468,7 +468,6 @@ _TERM_NUMERIC_DATE = text_check(_terms(_NUMERIC_DATE))
 _TERM_USG = text_check(_terms(_USG), ("title", "prose"))
 _TERM_LINE_ITEM = text_check(_terms(_LINE_ITEM), ("prose",))
 _TERM_SLS = text_check(_terms(_SLS))
-_TERM_MOS = text_check(_terms(_MOS_TERMS), ("title", "prose"))
 _TERM_LINE_REF = text_check(_terms(_LINE_REF), ("prose",))
 
 
@@ -637,15 +636,19 @@ def term_line_item(ctx: Context) -> Iterator[Hit]:
 @rule(
     "QC-TERM-MOS",
     "warning",
-    "'Months of Service (MOS)', not PoP, period of performance or lead time",
+    "The case description says 'Months of Service (MOS)', not PoP, period of performance or "
+    "lead time",
     "LOA Standardization Guide 1 (case description style); Table AP9.T1, consistent terminology",
 )
 def term_mos(ctx: Context) -> Iterator[Hit]:
-    yield from _scan(
-        ctx,
-        _TERM_MOS,
-        lambda h, q: f"{h.what!r} in {q}: write 'Months of Service (MOS)'",
-    )
+    # the case description only: a line note may well speak of a contract's lead times
+    doc = ctx.case.document
+    for path, text in (("document.purpose", doc.purpose), ("document.reason", doc.reason)):
+        for m in _MOS_TERMS.finditer(text or ""):
+            yield Hit(
+                path,
+                f"{m.group(0)!r} in the case description: write 'Months of Service (MOS)'",
+            )
 
 
 @rule(
