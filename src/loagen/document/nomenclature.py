@@ -186,6 +186,9 @@ def _convert(word: str, *, title: bool, first: bool, quiet: bool) -> str:
     return _capitalised(word)
 
 
+_NUMBERED = re.compile(r"^(?:\d+|(?=[IVX])X{0,2}(?:IX|IV|V?I{0,3}))$")
+"""A number after a word: digits, or a Roman numeral."""
+_PLAIN_WORD = re.compile(r"^[A-Z]{2,}$")
 _PLAIN_PART = re.compile(r"^[A-Z]+(?: [A-Z]+){0,2}$")
 """A part of a MASL inversion: one to three words of plain capitals."""
 
@@ -252,10 +255,14 @@ def reader_name(description: str, *, title: bool) -> str:
         if _TOKENS.fullmatch(token):
             out.append(" " if token.isspace() else token)
             continue
-        pair = f"{token} {tokens[i + 1]}" if i + 1 < len(tokens) and tokens[i].isspace() else ""
+        following = tokens[i + 1] if i + 1 < len(tokens) and tokens[i].isspace() else ""
+        pair = f"{token} {following}" if following else ""
         if pair in PROPER_PHRASES:
             out.append(PROPER_PHRASES[pair])
             i += 2
+        elif _NUMBERED.match(following) and _PLAIN_WORD.match(token) and not _is_kept(token):
+            # a word that numbers a model: 'MOD 3', 'BLOCK II', 'LOT 5' -> 'Mod 3', 'Block II'
+            out.append(_capitalised(token))
         else:
             out.append(_convert(token, title=title, first=first, quiet=depth > 0))
         first = False
