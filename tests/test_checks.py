@@ -434,6 +434,13 @@ RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]]
         edit(qaa_amendment, ("document.purpose", "increases Line 002 and Lines 004-005")),
     ),
     (
+        "QC-PURPOSE-CHANGES",
+        "document.purpose",
+        # Amendment 1 adds Line 007 and raises Lines 002, 003 and 006, and lowers none
+        edit(qaa_amendment, ("document.purpose", "adds Line 007 and decreases Line 002")),
+        edit(qaa_amendment, ("document.purpose", "adds Line 007 and increases Lines 002-003")),
+    ),
+    (
         "QC-TENSE",
         "document.purpose",
         edit(qaa_amendment, ("document.purpose", "increased the quantity of Line 001")),
@@ -1707,6 +1714,29 @@ def test_a_short_oed_says_how_short_in_words(chain) -> None:
     assert short("2024-05-01") == []
     found = findings_of(chain, edit(qaa, ("document.offer_expiration_date", "2024-05-01")))
     assert by_rule(found, "QC-REFS-DATE")
+
+
+def test_the_purpose_is_read_verb_by_verb_against_the_lines(chain) -> None:
+    said = [
+        f.message
+        for f in findings_of(
+            chain,
+            edit(
+                qaa_amendment,
+                (
+                    "document.purpose",
+                    "adds Line 008, deletes lines to reflect the review and adds a new note",
+                ),
+            ),
+        )  # fmt: skip
+        if f.rule_id == "QC-PURPOSE-CHANGES"
+    ]
+    assert said == [
+        "the purpose says 'adds' (Line 008), but this Amendment adds no line of those: say "
+        "what it does to the lines",
+        "the purpose says 'deletes', but this Amendment deletes no line: say what it does to "
+        "the lines",
+    ]  # ("adds a new note" speaks of no line: not read)
 
 
 def test_line_numbers_and_months_are_found_only_where_written_wrong(chain) -> None:

@@ -20,12 +20,12 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache, cached_property, lru_cache, partial
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from ..case.model import Case, Line, funding_mismatch
 from ..document.assembly import LoaDocument
 from ..document.costs import awacs_countries, exemption, no_schedule_reason, rate_on, whole
-from ..document.wording import days_said, document_title, money, spell_date
+from ..document.wording import days_said, document_title, line_refs, money, spell_date
 from ..recent import recent_texts
 from ..reference import Reference, load_reference
 from .notification import problems_for
@@ -2029,6 +2029,60 @@ def modification_purpose(ctx: Context) -> Iterator[Hit]:
             "a Modification adds nothing the Purchaser must accept (use an Amendment, or reword)",
         )
         return
+
+
+_PURPOSE_VERB = re.compile(r"\b(adds|deletes|increases|decreases)\b", re.IGNORECASE)
+_LINE_WORD = re.compile(r"\blines?\b", re.IGNORECASE)
+_LINE_NUMBERS = re.compile(r"\b(\d{3})(?:[a-z])?(?:\s*[-\u2013]\s*(\d{3}))?")
+_VERB_TESTS: dict[str, tuple[str, Callable[[Any], bool]]] = {
+    "adds": ("adds no line", lambda c: c.added),
+    "deletes": ("deletes no line", lambda c: c.deleted),
+    "increases": ("raises no line's quantity or value", lambda c: c.quantity_up or c.value_up),
+    "decreases": (
+        "lowers no line's quantity or value",
+        lambda c: c.quantity_down or c.value_down or c.deleted,
+    ),
+}
+"""What each verb of a purpose says of the lines, and the words for a document that does not."""
+
+
+def _named_lines(clause: str) -> set[str]:
+    """The line numbers a clause names ('Line 002', 'Lines 004-006' -> 004, 005, 006)."""
+    named: set[str] = set()
+    for m in _LINE_NUMBERS.finditer(clause):
+        first, last = int(m.group(1)), int(m.group(2) or m.group(1))
+        named.update(f"{n:03d}" for n in range(first, min(last, first + 999) + 1))
+    return named
+
+
+@rule(
+    "QC-PURPOSE-CHANGES",
+    "warning",
+    "What the description says the document does to its lines is what the document does",
+    "Section C6.7 (state plainly the purpose); LOA Standardization Guide 1",
+)
+def purpose_changes(ctx: Context) -> Iterator[Hit]:
+    if ctx.kind == "Basic":
+        return
+    purpose = ctx.case.document.purpose
+    verbs = list(_PURPOSE_VERB.finditer(purpose))
+    changes = ctx.document.changes.lines
+    for i, m in enumerate(verbs):
+        # the verb's clause: up to the next verb of the list
+        clause = purpose[m.end() : verbs[i + 1].start() if i + 1 < len(verbs) else len(purpose)]
+        if not _LINE_WORD.search(clause):
+            continue  # about something else ("adds a note"): not read here
+        words, holds = _VERB_TESTS[m.group(1).lower()]
+        named = _named_lines(clause)
+        subject = [c for c in changes if not named or c.number in named]
+        if any(holds(c) for c in subject):
+            continue
+        which = f" ({line_refs(sorted(named))})" if named else ""
+        yield Hit(
+            "document.purpose",
+            f"the purpose says {m.group(0)!r}{which}, but this {ctx.kind} {words}"
+            f"{' of those' if named else ''}: say what it does to the lines",
+        )
 
 
 @rule(
