@@ -441,6 +441,21 @@ RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]]
         edit(qaa_amendment, ("document.purpose", "adds Line 007 and increases Lines 002-003")),
     ),
     (
+        "QC-REFS-AMD-REQUEST",
+        "purchaser_references",
+        edit(
+            qaa_amendment,
+            (
+                "purchaser_references",
+                [
+                    {"reference": "BN/MODAT/2312", "date": "2024-02-14"},
+                    {"reference": "BN/MODAT/2398", "date": "2024-05-03"},
+                ],
+            ),
+        ),  # fmt: skip
+        qaa_amendment,  # cites BN/MODAT/2733, the request for the change
+    ),
+    (
         "QC-TENSE",
         "document.purpose",
         edit(qaa_amendment, ("document.purpose", "increased the quantity of Line 001")),

@@ -825,6 +825,30 @@ def references_copied_on_modification(ctx: Context) -> Iterator[Hit]:
 
 
 @rule(
+    "QC-REFS-AMD-REQUEST",
+    "warning",
+    "An Amendment that changes the scope cites the request for the change",
+    "Section C6.7.1; LOA Standardization Guide 2",
+)
+def amendment_cites_its_request(ctx: Context) -> Iterator[Hit]:
+    changes = ctx.document.changes
+    if ctx.kind != "Amendment" or ctx.previous is None or not changes.scope_changed:
+        return
+    refs = ctx.case.purchaser_references
+    before = {(r.reference, r.date) for r in ctx.previous.purchaser_references}
+    if not refs or any((r.reference, r.date) not in before for r in refs):
+        return  # new correspondence cited, or none (a U.S. Government review)
+    lines = line_refs(c.number for c in changes.scope_lines)
+    request = "Memorandum of Request" if ctx.is_bpc else "Letter of Request or signed minutes"
+    yield Hit(
+        "purchaser_references",
+        f"this Amendment changes the scope ({lines}) but cites only the references of the "
+        f"previous document: add the {request} that asked for the change (or, for a change "
+        "the U.S. Government makes, leave the references out)",
+    )
+
+
+@rule(
     "QC-REFS-DATE",
     "error",
     "Purchaser references are dated on or before the offer expiration date",
