@@ -53,7 +53,7 @@ from ..output.pdf import find_soffice, pdf_up_to_date
 from ..pipeline import Pipeline, printed_notes, selection_digest
 from ..policy.library_cache import library_from_bytes, library_to_bytes
 from ..policy.notes import library_digest
-from ..project import CaseSources, Project, find_case_files, template_file_digest
+from ..project import CaseSources, Project, find_case_files, path_key, template_file_digest
 from ..reference import load_reference
 from ..rendering.redline import redline_docx
 from ..stops import STOP_SIGNALS
@@ -274,6 +274,31 @@ class Task:
     mode: Mode
 
 
+def same_outputs(files: Sequence[Path], sources: CaseSources | None = None) -> dict[Path, Problem]:
+    """The files of `files` that would write the same output as an earlier one (which keeps
+    it), each with the problem to say: a document built from each would overwrite the other's.
+    A file whose output cannot be told (it does not parse) is not named here: its build says
+    what is wrong; nor is the same file named twice."""
+    sources = sources or CaseSources()
+    owners: dict[str, Path] = {}
+    clashes: dict[Path, Problem] = {}
+    for path in files:
+        stem = sources.info(path).stem
+        if stem is None:
+            continue
+        if stem in owners and path_key(owners[stem]) != path_key(path):
+            clashes[path] = Problem(
+                path,
+                "document",
+                f"writes the same output ({stem}.docx) as {owners[stem]}; each document "
+                "version needs its own case_id, kind and number (a copy of a case folder kept "
+                "as a backup belongs outside the folders you build)",
+            )
+        else:
+            owners.setdefault(stem, path)
+    return clashes
+
+
 def plan(
     files: Sequence[Path],
     output_dir: Path,
@@ -283,33 +308,23 @@ def plan(
     sources: CaseSources | None = None,
 ) -> tuple[list[Task], list[DocResult]]:
     """Sort documents into work to do and results already known (skipped, or failed because two
-    files would write the same output)."""
+    files would write the same output: `same_outputs`)."""
     sources = sources or CaseSources()
     tasks: list[Task] = []
     known: list[DocResult] = []
-    owners: dict[str, Path] = {}
+    clashes = same_outputs(files, sources)
+    seen: set[str] = set()
     for path in files:
+        if path_key(path) in seen:
+            continue  # named twice: done once
+        seen.add(path_key(path))
         stem = sources.info(path).stem
         if stem is None:
             tasks.append(Task(path, "build"))  # the build says what is wrong
             continue
-        if stem in owners:
-            known.append(
-                DocResult(
-                    path,
-                    "failed",
-                    problems=(
-                        Problem(
-                            path,
-                            "document",
-                            f"writes the same output ({stem}.docx) as {owners[stem]}; "
-                            "each document version needs its own case_id, kind and number",
-                        ),
-                    ),
-                )
-            )
+        if path in clashes:
+            known.append(DocResult(path, "failed", problems=(clashes[path],)))
             continue
-        owners[stem] = path
         docx = output_dir / f"{stem}.docx"
         if force:
             tasks.append(Task(path, "build"))
