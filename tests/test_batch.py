@@ -327,6 +327,48 @@ def test_a_broken_case_is_reported_and_every_other_document_builds(setup):
     assert not (out / "BN-D-QAB-basic.docx").exists()
 
 
+def _saved_again(docx: Path) -> None:
+    """`docx` saved by another program: the same parts, zipped anew (other bytes)."""
+    with zipfile.ZipFile(docx) as zf:
+        parts = [(i.filename, zf.read(i)) for i in zf.infolist()]
+    with zipfile.ZipFile(docx, "w", zipfile.ZIP_STORED) as zf:
+        for name, data in parts:
+            zf.writestr(name, data.replace(b"$", b"USD ") if name == "word/document.xml" else data)
+
+
+def test_a_docx_changed_since_it_was_built_is_built_again_and_said(tmp_path: Path, monkeypatch):
+    """One DOCX replaced by another file, one edited and saved: neither is 'up to date'. Both
+    are built again, the summary and each document's line say why, then they are up to date."""
+    project = make_project(tmp_path / "project")
+    cases, out = tmp_path / "cases", tmp_path / "out"
+    write_chain(cases / "BN-P-WRS", example("BN-P-WRS/basic"))
+    write_chain(cases / "BN-B-ZEA", example("BN-B-ZEA/basic"))
+    write_chain(cases / "BN-D-QAA", example("BN-D-QAA/basic"))
+    assert len(run_batch([cases], project=project, output_dir=out, jobs=1).built) == 3
+    replaced, edited = out / "BN-P-WRS-basic.docx", out / "BN-B-ZEA-basic.docx"
+    replaced.write_bytes((out / "BN-D-QAA-basic.docx").read_bytes())
+    _saved_again(edited)
+    monkeypatch.setenv("LOAGEN_PROJECT", str(project.root))
+    result = CliRunner().invoke(app, ["batch", str(cases), "-o", str(out), "-j", "1"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().startswith(
+        "3 documents: 2 built (2 rebuilt: their DOCX were changed since they were built), "
+        "0 refreshed, 1 skipped (up to date), 0 failed; elapsed "
+    )
+    for docx in (replaced, edited):
+        assert f"-> {docx} (its DOCX was changed since it was built)" in result.stderr
+    assert replaced.read_bytes() != (out / "BN-D-QAA-basic.docx").read_bytes()
+    again = run_batch([cases], project=project, output_dir=out, jobs=1)
+    assert len(again.skipped) == 3 and "rebuilt" not in again.summary
+    _saved_again(edited)
+    report = run_batch([cases], project=project, output_dir=out, jobs=1)
+    assert "(1 rebuilt: its DOCX was changed since it was built)" in report.summary
+    assert report.to_json()["built"] == [
+        {"source": str(cases / "BN-B-ZEA" / "basic.json"), "output": str(edited),
+         "docx_changed": True}
+    ]  # fmt: skip
+
+
 def test_two_files_writing_the_same_output_is_a_failure(tmp_path: Path):
     project = make_project(tmp_path / "project")
     folder = tmp_path / "cases"

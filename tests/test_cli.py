@@ -60,6 +60,28 @@ def test_building_several_documents_ends_with_what_came_of_them(tmp_path: Path) 
     assert "2 documents: 1 written, 1 not built" in result.output
 
 
+def test_build_refuses_two_case_files_that_write_the_same_document(tmp_path: Path) -> None:
+    """A backup copy of a case folder in the tree built: each document of the copy would
+    overwrite the original's, so nothing is written and both files of each pair are named."""
+    cases = tmp_path / "cases"
+    basic = example("BN-P-WRS/basic")
+    write_chain(cases / "BN-P-WRS", basic)
+    write_chain(cases / "BN-P-WRS backup", basic)
+    other = write_chain(cases / "BN-B-ZEA", example("BN-B-ZEA/basic"))
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["build", str(cases), "-o", str(out)])
+    assert result.exit_code == 3, result.output
+    said = " ".join(result.output.split())
+    assert "1 case file would overwrite the document of another; nothing written" in said
+    copy, kept = cases / "BN-P-WRS" / "basic.json", cases / "BN-P-WRS backup" / "basic.json"
+    assert f"{copy}: document: writes the same output (BN-P-WRS-basic.docx) as {kept}" in said
+    assert not out.exists()
+    # the same file named twice is no clash: it is built
+    again = runner.invoke(app, ["build", str(other), str(other), "-o", str(out)])
+    assert again.exit_code == 0, again.output
+    assert [p.name for p in out.glob("*.docx")] == ["BN-B-ZEA-basic.docx"]
+
+
 def test_invalid_case_lists_every_problem_without_traceback(tmp_path: Path) -> None:
     data = example("BN-D-QAA/basic")
     data["lines"][2]["source_code"] = "Q"

@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 from loagen.case import embedded as reader
 from loagen.case.embedded import (
     NAMESPACE,
+    SHOWN,
     is_built_document,
     load_recorded_chain,
     read_build_record,
@@ -396,3 +397,87 @@ def test_a_case_file_is_written_as_it_was_the_first_time_it_was_checked(data: by
     assert embedded._check("a.json", sha, data) == expected
     files = [("a.json", sha, data)]
     assert embedded.build_record(b"{}", files) == embedded._record(b"{}", files)
+
+
+# -- a document changed after it was built ------------------------------------------------------
+
+
+def _edited(built: Path, target: Path, part: str, old: bytes, new: bytes) -> Path:
+    """A copy of `built` with `old` replaced by `new` in `part`, zipped anew (as Word saves)."""
+    parts = _parts(built)
+    assert old in parts[part], part
+    parts[part] = parts[part].replace(old, new, 1)
+    return _write_zip(target, parts)
+
+
+@pytest.fixture
+def own_docx(pipeline: Pipeline, tmp_path: Path) -> Path:
+    """The DOCX of a case of my own making."""
+    basic = dict(example("BN-P-WRS/basic"), case_id="BN-P-XYZ")
+    path = write_chain(tmp_path / "cases", basic)
+    result = pipeline.build(path, tmp_path / "out", allow_errors=True)
+    return result.docx_path
+
+
+def test_a_docx_as_built_reads_unchanged_and_records_what_it_shows(
+    own_docx: Path, pipeline: Pipeline, tmp_path: Path
+) -> None:
+    assert read_build_record(own_docx).changed is False
+    record = etree.fromstring(_parts(own_docx)[_record_name(_parts(own_docx))])
+    assert re.fullmatch(r"[0-9a-f]{64}", record.find(SHOWN).get("sha256"))
+    # deterministic: the same case file gives the same bytes, digest included
+    again = pipeline.build(own_docx.parent.parent / "cases" / "basic.json", tmp_path / "again",
+                           allow_errors=True).docx_path  # fmt: skip
+    assert again.read_bytes() == own_docx.read_bytes()
+
+
+def test_an_edit_to_the_body_or_a_footer_reads_as_changed(own_docx: Path, tmp_path: Path) -> None:
+    body = _edited(own_docx, tmp_path / "body.docx", "word/document.xml", b"$", b"$9")
+    assert read_build_record(body).changed is True
+    footer = next(n for n in _parts(own_docx) if re.match(r"word/footer\d*\.xml$", n))
+    foot = _edited(own_docx, tmp_path / "foot.docx", footer, b"</w:t>", b" (copy)</w:t>")
+    assert read_build_record(foot).changed is True
+    # zipped anew without an edit: what it shows is the same
+    same = _write_zip(tmp_path / "same.docx", _parts(own_docx))
+    assert read_build_record(same).changed is False
+
+
+def test_a_docx_built_before_the_digest_reads_as_before(own_docx: Path, tmp_path: Path) -> None:
+    old = _with_record(own_docx, tmp_path / "old.docx",
+                       lambda r: re.sub(rb'<shown sha256="[0-9a-f]+"/>\n', b"", r))  # fmt: skip
+    edited = _edited(old, tmp_path / "old-edited.docx", "word/document.xml", b"$", b"$9")
+    assert read_build_record(edited).changed is False
+    bad = _with_record(own_docx, tmp_path / "bad.docx",
+                       lambda r: re.sub(rb'sha256="[0-9a-f]+"/>', b'sha256="x"/>', r))  # fmt: skip
+    with pytest.raises(CaseError, match="its digest of the document's text"):
+        read_build_record(bad)
+
+
+def test_check_explain_report_and_diff_say_a_docx_was_changed_after_it_was_built(
+    own_docx: Path, tmp_path: Path, monkeypatch
+) -> None:
+    edited = _edited(own_docx, tmp_path / "edited.docx", "word/document.xml", b"$", b"$9")
+    said = (
+        "edited.docx was changed after loagen built it (in Word or another program): what "
+        "follows is about the document as loagen built it, not as it reads now"
+    )
+    monkeypatch.setenv("LOAGEN_PROJECT", str(ROOT))
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    for command in ("check", "explain"):
+        result = runner.invoke(app, [command, str(edited)])
+        assert said in " ".join(result.stderr.split()), result.output
+        clean = runner.invoke(app, [command, str(own_docx)])
+        assert "changed after loagen built it" not in clean.output
+    checked = json.loads(runner.invoke(app, ["check", "--json", str(edited)]).stdout)
+    assert checked["documents"][0]["changed_after_build"] == said
+    diff = runner.invoke(app, ["diff", str(own_docx), str(edited)])
+    text = " ".join(diff.stdout.split())
+    assert f"Warning: {said}; the differences in its text are not listed here" in text
+    assert "no differences between the documents as loagen built them" in text
+    plain = runner.invoke(app, ["diff", str(own_docx), str(own_docx)]).stdout
+    assert "Warning" not in plain and "  no differences\n" in plain
+    report = runner.invoke(app, ["report", str(edited), "-o", str(tmp_path / "r")])
+    assert report.exit_code in (0, 1), report.output
+    page = next((tmp_path / "r").glob("*.html")).read_text()
+    assert said in " ".join(page.split())

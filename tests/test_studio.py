@@ -1004,6 +1004,28 @@ def test_a_template_with_a_broken_tag_is_refused_naming_the_paragraph(
     assert current.read_bytes() == before
 
 
+def test_a_template_that_lost_a_part_of_the_loa_is_refused(
+    client: TestClient, project: Project
+) -> None:
+    """Its tags compile and it names only what loagen gives, but it no longer prints the
+    estimated cost: refused, saying so, and not offered as a replacement."""
+    current = project.templates / "basic.docx"
+    before = current.read_bytes()
+    lost = _with_document_xml(current, lambda xml: xml.replace("{{ estimated_cost }}", "", 1))
+    token = _csrf(client.get("/templates").text)
+    answer = client.post(
+        "/templates/basic.docx/upload",
+        data={"csrf": token},
+        files={"file": ("basic-edited.docx", lost, "application/octet-stream")},
+    )
+    assert answer.status_code == 422
+    page = html.unescape(answer.text)
+    assert "basic-edited.docx: the document prints no estimated cost" in page
+    assert "the {{ estimated_cost }} tag is gone" in page
+    assert "Replace basic.docx" not in answer.text
+    assert current.read_bytes() == before
+
+
 def test_an_upload_that_is_not_a_word_file_is_named_and_gets_advice_that_applies(
     client: TestClient, project: Project
 ) -> None:

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from loagen.cli import app
 from loagen.pipeline import Pipeline
 from loagen.project import Project
-from loagen.rendering.template_checks import check_template
+from loagen.rendering.template_checks import check_template, missing_content
 from loagen.rendering.templates import compile_template, make_environment
 
 from .projects import make_project
@@ -285,7 +285,76 @@ def test_no_notes_loop_is_a_problem(tmp_path: Path):
         )
 
     problems = problems_of(tmp_path, edit)
-    assert "no {%p for note in notes %} loop" in _only(problems, "prints no notes")
+    found = _only(problems, "prints no notes")
+    assert "the {%p for note in notes %} tag is gone" in found
+
+
+def _text_edit(old: bytes, new: bytes) -> Edit:
+    def edit(parts: dict[str, bytes]) -> None:
+        assert old in parts[DOCUMENT]
+        parts[DOCUMENT] = parts[DOCUMENT].replace(old, new)
+
+    return edit
+
+
+def test_a_template_that_lost_the_estimated_cost_is_refused(tmp_path: Path):
+    """The label stays, its tag is deleted: the LOA would print 'Estimated Cost: ' and nothing."""
+    problems = problems_of(tmp_path, _text_edit(b"{{ estimated_cost }}", b""))
+    assert problems == [
+        f"{tmp_path / 'basic.docx'}: the document prints no estimated cost: the "
+        "{{ estimated_cost }} tag is gone; type it back in Word where that part of the LOA was "
+        "(as in the template loagen ships)"
+    ]
+
+
+def test_a_name_only_tested_but_never_printed_counts_as_lost(tmp_path: Path):
+    edit = _text_edit(b"{{ initial_deposit }}", b"{% if initial_deposit %}{% endif %}")
+    problems = problems_of(tmp_path, edit)
+    assert "the {{ initial_deposit }} tag is gone" in _only(problems, "prints no initial deposit")
+
+
+def test_a_loop_over_something_else_prints_no_payment_schedule(tmp_path: Path):
+    edit = _text_edit(b"for row in schedule %}", b"for row in [] %}")
+    problems = problems_of(tmp_path, edit)
+    assert "{%tr for row in schedule %}" in _only(problems, "prints no payment schedule")
+
+
+@pytest.mark.parametrize("name", ["amendment.docx", "basic.docx"])
+def test_the_offer_expiration_date_is_required_where_the_kind_prints_it(tmp_path: Path, name: str):
+    global GOOD
+    good = GOOD
+    GOOD = ROOT / "templates" / name
+    try:
+        path = _broken(tmp_path, _text_edit(b"{{ offer_expiration_date }}", b"(a date)"), name)
+    finally:
+        GOOD = good
+    problems = check_template(compile_template(path, make_environment()))
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"{path}: the document prints no offer expiration date")
+
+
+def test_a_modification_needs_no_offer_expiration_date(tmp_path: Path):
+    """A Modification is not accepted by the purchaser: its template prints no OED, and only
+    what a Modification prints is asked of it (the same file named otherwise is asked all)."""
+    source = ROOT / "templates" / "modification.docx"
+    assert b"offer_expiration_date" not in zipfile.ZipFile(source).read(DOCUMENT)
+    (tmp_path / "modification.docx").write_bytes(source.read_bytes())
+    template = compile_template(tmp_path / "modification.docx", make_environment())
+    assert check_template(template) == []
+    assert missing_content(template, "Basic") == [
+        "the document prints no offer expiration date: the {{ offer_expiration_date }} tag "
+        "is gone; type it back in Word where that part of the LOA was (as in the template "
+        "loagen ships)"
+    ]
+
+
+def test_the_command_refuses_a_template_that_lost_a_part_of_the_loa(tmp_path: Path, monkeypatch):
+    project = make_project(tmp_path / "project")
+    _broken(project.templates, _text_edit(b"{{ estimated_cost }}", b""))
+    monkeypatch.setenv("LOAGEN_PROJECT", str(project.root))
+    result = CliRunner().invoke(app, ["templates", "--check"])
+    assert result.exit_code == 5, result.output
+    assert "prints no estimated cost: the {{ estimated_cost }} tag is gone" in result.stderr
 
 
 @pytest.mark.parametrize("name", ["amendment.docx", "modification.docx"])

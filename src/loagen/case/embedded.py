@@ -7,6 +7,12 @@ names and hashes. A reviewer who has only the DOCX can then run `explain`, `chec
 on it: `load_recorded_chain` gives the same chain `loading.load_chain` gives from the case
 files.
 
+The record also holds a digest of what the document shows (`shown_digest` of its body, headers,
+footers, footnotes and endnotes, as loagen wrote them): a DOCX edited after it was built (in
+Word or another program) no longer matches it, and `BuildRecord.changed` says so, so that what
+reads the record can tell the reader it describes the document as built, not as it reads now.
+A DOCX built before the digest was recorded reads as unchanged.
+
 The DOCX is untrusted input: it is read with a size limit, at most `MAX_PARTS` parts are
 listed and only the candidate parts are expanded, each no further than `RECORD_LIMIT` bytes;
 the XML may not declare a DTD or entities, and every case file must match its recorded hash.
@@ -17,14 +23,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import hashlib
 import io
 import os
 import re
 import zipfile
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -36,8 +45,13 @@ NAMESPACE = "urn:loagen:build"
 """The namespace of the build record part."""
 RECORD_FORMAT = 1
 """The format of the build record this loagen writes and reads."""
-ROOT, MANIFEST, CASE = (f"{{{NAMESPACE}}}{name}" for name in ("build", "manifest", "case"))
-"""The elements: <build format="1"><manifest>JSON</manifest><case name= sha256= encoding=>..."""
+ROOT, MANIFEST, CASE, SHOWN = (
+    f"{{{NAMESPACE}}}{name}" for name in ("build", "manifest", "case", "shown")
+)
+"""The elements: <build format="1"><manifest>JSON</manifest><case name= sha256= encoding=>...
+<shown sha256=/> (the last since this loagen; a loagen that does not know it skips it)."""
+SHOWN_PARTS = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
+"""The parts that hold what a reader of the document sees."""
 
 DOCX_LIMIT = 100 * MB
 """Largest DOCX read."""
@@ -72,6 +86,46 @@ class BuildRecord:
     """The manifest as JSON (`manifest.Manifest.from_json` reads it)."""
     files: tuple[RecordedFile, ...]
     """The case files, oldest (the Basic) first; the last is the document's own."""
+    changed: bool = False
+    """What the document shows is not what loagen wrote (it was edited after it was built)."""
+
+
+def shown_digest(parts: Iterable[tuple[str, bytes]]) -> str:
+    """The sha256 of what a document shows: its `SHOWN_PARTS` (name, bytes), in name order,
+    each with its name and length."""
+    digest = hashlib.sha256()
+    for name, data in sorted(parts):
+        _add_part(digest, name, data)
+    return digest.hexdigest()
+
+
+def _add_part(digest: Any, name: str, data: bytes) -> None:
+    raw = name.encode("utf-8", "surrogatepass")
+    digest.update(b"%d:%s:%d:" % (len(raw), raw, len(data)))
+    digest.update(data)
+
+
+def _shown_now(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], path: Path) -> str | None:
+    """`shown_digest` of the document as it is now, a part at a time (None when its parts
+    would expand past `RECORD_LIMIT` together: not what loagen wrote)."""
+    digest = hashlib.sha256()
+    total = 0
+    for info in sorted((i for i in infos if SHOWN_PARTS.match(i.filename)),
+                       key=lambda i: i.filename):  # fmt: skip
+        total += info.file_size
+        if total > RECORD_LIMIT:
+            return None
+        _add_part(digest, info.filename, _expand(archive, info, path))
+    return digest.hexdigest()
+
+
+def changed_words(path: Path) -> str:
+    """What to tell a reader of a DOCX changed after it was built, before anything read from
+    its build record."""
+    return (
+        f"{Path(path).name} was changed after loagen built it (in Word or another program): "
+        "what follows is about the document as loagen built it, not as it reads now"
+    )
 
 
 def is_built_document(path: Path) -> bool:
@@ -119,7 +173,10 @@ def read_build_record(path: Path) -> BuildRecord:
             data = _expand(archive, info, path)
             if NAMESPACE.encode() not in data[:1000]:
                 continue  # another custom XML part (e.g. the template's own)
-            return _parse_record(data, path)
+            record, shown = _parse_record(data, path)
+            if shown is None:
+                return record  # built before the digest was recorded: read as before
+            return dataclasses.replace(record, changed=_shown_now(archive, infos, path) != shown)
         raise CaseError(
             "this Word document carries no loagen build record: it was not built by loagen, or by "
             "an older loagen that did not record its case files; give its case file instead "
@@ -150,7 +207,9 @@ def _expand(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> byte
     return data
 
 
-def _parse_record(data: bytes, path: Path) -> BuildRecord:
+def _parse_record(data: bytes, path: Path) -> tuple[BuildRecord, str | None]:
+    """The record, and the digest of what the document showed when built (None: not
+    recorded)."""
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         raise _damaged(path, "it declares a DTD or entities")
     try:
@@ -179,7 +238,11 @@ def _parse_record(data: bytes, path: Path) -> BuildRecord:
         files.append(_recorded_file(element, path, seen))
     if not files:
         raise _damaged(path, "no case file")
-    return BuildRecord(path, (manifests[0].text or "").encode("utf-8"), tuple(files))
+    shown = root.findall(SHOWN)
+    if len(shown) > 1 or (shown and not re.fullmatch(r"[0-9a-f]{64}", shown[0].get("sha256", ""))):
+        raise _damaged(path, "its digest of the document's text")
+    record = BuildRecord(path, (manifests[0].text or "").encode("utf-8"), tuple(files))
+    return record, shown[0].get("sha256") if shown else None
 
 
 def _recorded_file(element: etree._Element, path: Path, seen: set[str]) -> RecordedFile:

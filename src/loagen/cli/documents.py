@@ -11,6 +11,7 @@ import typer
 from rich.markup import escape
 
 from ..errors import (
+    CaseError,
     LoagenError,
 )
 from ..project import documents_under
@@ -44,6 +45,21 @@ def _case_files(paths: list[Path]) -> tuple[list[Path], int]:
     return files, failure
 
 
+def _refuse_same_outputs(files: list[Path]) -> None:
+    """Raise CaseError, before anything is written, when two of `files` would write the same
+    DOCX (the second would overwrite the first's, silently): as `loagen batch` finds them."""
+    from ..ops.batch import same_outputs
+
+    clashes = same_outputs(files)
+    if clashes:
+        n = len(clashes)
+        raise CaseError(
+            f"{n} case file{'s' if n != 1 else ''} would overwrite the document of another; "
+            "nothing written",
+            problems=tuple(clashes.values()),
+        )
+
+
 @command(rich_help_panel=PANEL)
 def build(
     paths: PathsArg,
@@ -74,8 +90,9 @@ def build(
     Writes <case_id>-<document>.docx (e.g. BN-D-QAA-amendment-1.docx) and a .manifest.json
     beside it recording the inputs, template, notes selected and totals. A folder builds every
     case file in it (cases/BN-D-QAA: the Basic, its Amendments and Modifications; `loagen
-    batch` rebuilds only what changed). Quality checks run
-    first: errors stop the build and leave earlier output as it was. With --pdf the page count
+    batch` rebuilds only what changed); two case files that would write the same document (a
+    backup copy of a case folder among the folders built) stop it before anything is written.
+    Quality checks run first: errors stop the build and leave earlier output as it was. With --pdf the page count
     the DOCX stores is the true one of LibreOffice's layout (the manifest says which).
     """
     from ..output.pdf import find_soffice
@@ -85,6 +102,7 @@ def build(
     if pdf:
         find_soffice()  # before building, not after
     files, first_failure = _case_files(paths)
+    _refuse_same_outputs(files)
     results = []
     for path in files:
         try:

@@ -174,7 +174,8 @@ class _BatchProgress:
                 self._last_refresh = now
             return
         if result.status == "built":
-            err.print(f"built {result.source} -> {result.docx}", markup=False)
+            why = " (its DOCX was changed since it was built)" if result.docx_changed else ""
+            err.print(f"built {result.source} -> {result.docx}{why}", markup=False)
         elif result.status == "refreshed":
             err.print(f"refreshed {result.source} (unchanged; manifest updated)", markup=False)
         elif result.status == "failed":

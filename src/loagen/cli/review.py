@@ -29,6 +29,19 @@ from .common import (
 PANEL = "Review documents"
 
 
+def _changed_after_build(path: Path) -> str | None:
+    """For a DOCX changed after loagen built it, what to tell the reader first (None for a
+    case file, or a DOCX as loagen built it): the rest is read from its build record."""
+    from ..case.embedded import changed_words, is_built_document, read_build_record
+
+    if not is_built_document(path):
+        return None
+    try:
+        return changed_words(path) if read_build_record(path).changed else None
+    except LoagenError:
+        return None  # reading it says what is wrong
+
+
 @command(rich_help_panel=PANEL)
 def explain(
     path: Annotated[
@@ -106,6 +119,7 @@ def _explain_one(pipeline, path: Path, note: str | None, carried_only: bool, sho
     document = pipeline.document(path)
     selection = pipeline.select(document, explained=True)
     library = pipeline.library
+    changed = _changed_after_build(path)
     decisions = list(selection.decisions)
     if note is not None:
         decisions = [d for d in decisions if d.note_id == note]
@@ -124,7 +138,10 @@ def _explain_one(pipeline, path: Path, note: str | None, carried_only: bool, sho
                 for d in decisions
             ],
             "in_force_after": [dataclasses.asdict(n) for n in selection.after],
+            **({"changed_after_build": changed} if changed else {}),
         }  # fmt: skip
+    if changed:
+        err.print(f"[yellow]warning:[/] {escape(changed)}")
     groups = {status: [d for d in decisions if d.status == status]
               for status in ("printed", "in force", "deleted", "out")}  # fmt: skip
     counts = {status: sum(d.status == status for d in selection.decisions) for status in groups}
@@ -288,10 +305,12 @@ def check(
         warnings = len(findings) - errors
         if errors or (strict and findings):
             code = code or EXIT_FAILED
+        changed = _changed_after_build(path)
         report.append(
             {
                 "path": str(path),
                 "loaded": True,
+                **({"changed_after_build": changed} if changed else {}),
                 "document": document.output_stem,
                 "notes_checked": selection is not None,
                 "errors": errors,
@@ -301,6 +320,8 @@ def check(
         )
         if as_json:
             continue
+        if changed:
+            err.print(f"[yellow]warning:[/] {escape(changed)}")
         counts = (
             f"{errors} error{'s' if errors != 1 else ''}, "
             f"{warnings} warning{'s' if warnings != 1 else ''}"

@@ -2,9 +2,10 @@
 
 A document is rebuilt only when something it depends on changed. The manifest beside each DOCX
 records those dependencies (every case file of the chain, the template, the note library, the
-reference tables and loagen's version); `plan` compares them with the current ones without
-validating any case (plain hashes and the manifests), so a run where nothing changed takes a
-fraction of a second for a thousand documents. When only the note library changed, only the
+reference tables and loagen's version) and the hash of the DOCX written; `plan` compares them
+with the current ones without validating any case (plain hashes and the manifests), so a run
+where nothing changed takes a fraction of a second for a thousand documents. A DOCX replaced or
+edited since it was built (its bytes no longer those the manifest records) is built again. When only the note library changed, only the
 edited notes are decided again (no rendering), and a document is rebuilt only if the notes it
 prints change.
 
@@ -53,7 +54,7 @@ from ..output.pdf import find_soffice, pdf_up_to_date
 from ..pipeline import Pipeline, printed_notes, selection_digest
 from ..policy.library_cache import library_from_bytes, library_to_bytes
 from ..policy.notes import library_digest
-from ..project import CaseSources, Project, find_case_files, template_file_digest
+from ..project import CaseSources, Project, find_case_files, path_key, template_file_digest
 from ..reference import load_reference
 from ..rendering.redline import redline_docx
 from ..stops import STOP_SIGNALS
@@ -94,6 +95,8 @@ class DocResult:
     """The number of pages LibreOffice laid the document out to (with --pdf)."""
     previous: bytes | None = field(default=None, repr=False, compare=False)
     """The DOCX this build replaced, kept until the redline is made after the layout."""
+    docx_changed: bool = False
+    """Built again because its DOCX was changed (edited, replaced) since it was built."""
 
 
 @dataclass
@@ -133,13 +136,21 @@ class BatchReport:
         return not self.failed
 
     @property
+    def docx_changed(self) -> list[DocResult]:
+        """The documents built again because their DOCX was changed since it was built."""
+        return [r for r in self.built if r.docx_changed]
+
+    @property
     def summary(self) -> str:
         """One line, the same in text and JSON: "27 documents: 5 built, 0 refreshed, 22 skipped
-        (up to date), 0 failed; elapsed 0:03"."""
+        (up to date), 0 failed; elapsed 0:03"; a DOCX changed since it was built is said:
+        "5 built (1 rebuilt: its DOCX was changed since it was built)"."""
         parts = []
         for status, word in STATUS_WORDS.items():
             count = len(self.having(status))  # type: ignore[arg-type]
             hint = f" ({STATUS_HINTS[status]})" if count and status in STATUS_HINTS else ""
+            if status == "built" and self.docx_changed:
+                hint = f" ({_changed_words(len(self.docx_changed))})"
             parts.append(f"{count} {word}{hint}")
         n = len(self.results)
         return (
@@ -158,6 +169,8 @@ class BatchReport:
                 out["pages"] = r.pages
             if r.warnings:
                 out["warnings"] = list(r.warnings)
+            if r.docx_changed:
+                out["docx_changed"] = True
             return out
 
         return {
@@ -182,6 +195,12 @@ class BatchReport:
             "elapsed_seconds": round(self.seconds, 3),
             "summary": self.summary,
         }
+
+
+def _changed_words(count: int) -> str:
+    if count == 1:
+        return "1 rebuilt: its DOCX was changed since it was built"
+    return f"{count} rebuilt: their DOCX were changed since they were built"
 
 
 def elapsed_words(seconds: float) -> str:
@@ -242,14 +261,15 @@ class Dependencies:
         return self._templates[recorded]
 
 
-Freshness = Literal["fresh", "library", "stale"]
+Freshness = Literal["fresh", "library", "stale", "docx_changed"]
 
 
 def freshness(
     manifest: Manifest | None, inputs: Sequence[str] | None, deps: Dependencies, docx: Path
 ) -> Freshness:
     """Compare a manifest's recorded dependencies with the current ones: "fresh" (skip),
-    "library" (only the note library changed: decide the notes again) or "stale" (rebuild)."""
+    "library" (only the note library changed: decide the notes again), "stale" (rebuild) or
+    "docx_changed" (rebuild: the DOCX is not the one built, see `same_docx`)."""
     if manifest is None or inputs is None or manifest.draft:
         return "stale"
     recorded = manifest.dependencies
@@ -263,15 +283,56 @@ def freshness(
         return "stale"
     if not docx.is_file():
         return "stale"
+    if not same_docx(docx, manifest.docx_sha256):
+        return "docx_changed"
     if recorded.library_digest != deps.library_digest:
         return "library"
     return "fresh"
+
+
+def same_docx(docx: Path, sha256: str) -> bool:
+    """The DOCX at `docx` is the one a manifest recorded (its bytes hash to `sha256`): not
+    edited in Word, nor replaced by another file, since it was built. (Hashing is the check:
+    a DOCX is some 20 KB, a thousand of them are hashed in about 30 ms.)"""
+    try:
+        with open(docx, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return False
+    return hashlib.sha256(data).hexdigest() == sha256
 
 
 @dataclass(frozen=True)
 class Task:
     source: Path
     mode: Mode
+    docx_changed: bool = False
+    """Its DOCX was changed since it was built (said in its result)."""
+
+
+def same_outputs(files: Sequence[Path], sources: CaseSources | None = None) -> dict[Path, Problem]:
+    """The files of `files` that would write the same output as an earlier one (which keeps
+    it), each with the problem to say: a document built from each would overwrite the other's.
+    A file whose output cannot be told (it does not parse) is not named here: its build says
+    what is wrong; nor is the same file named twice."""
+    sources = sources or CaseSources()
+    owners: dict[str, Path] = {}
+    clashes: dict[Path, Problem] = {}
+    for path in files:
+        stem = sources.info(path).stem
+        if stem is None:
+            continue
+        if stem in owners and path_key(owners[stem]) != path_key(path):
+            clashes[path] = Problem(
+                path,
+                "document",
+                f"writes the same output ({stem}.docx) as {owners[stem]}; each document "
+                "version needs its own case_id, kind and number (a copy of a case folder kept "
+                "as a backup belongs outside the folders you build)",
+            )
+        else:
+            owners.setdefault(stem, path)
+    return clashes
 
 
 def plan(
@@ -283,33 +344,23 @@ def plan(
     sources: CaseSources | None = None,
 ) -> tuple[list[Task], list[DocResult]]:
     """Sort documents into work to do and results already known (skipped, or failed because two
-    files would write the same output)."""
+    files would write the same output: `same_outputs`)."""
     sources = sources or CaseSources()
     tasks: list[Task] = []
     known: list[DocResult] = []
-    owners: dict[str, Path] = {}
+    clashes = same_outputs(files, sources)
+    seen: set[str] = set()
     for path in files:
+        if path_key(path) in seen:
+            continue  # named twice: done once
+        seen.add(path_key(path))
         stem = sources.info(path).stem
         if stem is None:
             tasks.append(Task(path, "build"))  # the build says what is wrong
             continue
-        if stem in owners:
-            known.append(
-                DocResult(
-                    path,
-                    "failed",
-                    problems=(
-                        Problem(
-                            path,
-                            "document",
-                            f"writes the same output ({stem}.docx) as {owners[stem]}; "
-                            "each document version needs its own case_id, kind and number",
-                        ),
-                    ),
-                )
-            )
+        if path in clashes:
+            known.append(DocResult(path, "failed", problems=(clashes[path],)))
             continue
-        owners[stem] = path
         docx = output_dir / f"{stem}.docx"
         if force:
             tasks.append(Task(path, "build"))
@@ -319,7 +370,8 @@ def plan(
         if state == "fresh":
             known.append(DocResult(path, "skipped", docx=docx))
         else:
-            tasks.append(Task(path, "reselect" if state == "library" else "build"))
+            mode: Mode = "reselect" if state == "library" else "build"
+            tasks.append(Task(path, mode, docx_changed=state == "docx_changed"))
     return tasks, known
 
 
@@ -342,7 +394,10 @@ def run_task(
             refreshed = _refresh_manifest(pipeline, task.source, output_dir)
             if refreshed is not None:
                 return refreshed
-        return _build(pipeline, task.source, output_dir, redline, redline_later)
+        result = _build(pipeline, task.source, output_dir, redline, redline_later)
+        if task.docx_changed:
+            result = dataclasses.replace(result, docx_changed=True)
+        return result
     except LoagenError as exc:
         return DocResult(task.source, "failed", problems=exc.problems)
     except Exception as exc:  # a bug must not stop the other documents

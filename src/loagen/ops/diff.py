@@ -28,6 +28,7 @@ deletion and is not shown as one.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
@@ -35,7 +36,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..case.embedded import read_build_record
+from ..case.embedded import changed_words, read_build_record
 from ..case.history import compare
 from ..case.model import Line
 from ..document.assembly import LoaDocument
@@ -196,6 +197,8 @@ class Version:
     """The notes in force on the case after this version, by id (None: not known)."""
     decided: dict[str, Decided] = field(default_factory=dict)
     """This version's decision on each note of the library (case files only)."""
+    changed: bool = False
+    """A DOCX changed after loagen built it (its text is not what its record describes)."""
 
 
 def load_version(path: Path, pipeline: Pipeline | None = None) -> Version:
@@ -217,6 +220,8 @@ def _built_version(docx: Path, pipeline: Pipeline) -> Version:
     if manifest is None:
         return _recorded_version(docx, pipeline, manifest_file)
     version = _manifest_version(docx, manifest, pipeline)
+    with contextlib.suppress(LoagenError):  # no record (an older loagen): read as before
+        version.changed = read_build_record(docx).changed
     inputs = manifest.dependencies.inputs
     if inputs:
         case_path = pipeline.project.absolute(inputs[-1].path)
@@ -272,8 +277,10 @@ def _recorded_version(docx: Path, pipeline: Pipeline, manifest_file: Path) -> Ve
         # loagen picks today the notes the document prints: their texts are known
         version = _selected_version(str(docx), document, selection, manifest.total)
         version.docx = docx
+        version.changed = record.changed
         return version
     version = _manifest_version(docx, manifest, pipeline)
+    version.changed = record.changed
     version.document = document
     version.on_case = {n.note_id: OnCase(n.version, n.since) for n in selection.after}
     version.decided = _decided(selection)
@@ -580,6 +587,9 @@ class DocumentDiff:
     notes: list[NoteDiff] = field(default_factory=list)
     totals: list[TotalDiff] = field(default_factory=list)
     remarks: list[str] = field(default_factory=list)
+    changed: list[Path] = field(default_factory=list)
+    """The DOCX compared that were changed after loagen built them: what is compared is
+    what they record of their build, not their text as it reads now."""
 
     def notes_in(self, change: str) -> list[NoteDiff]:
         return [n for n in self.notes if n.change == change]
@@ -590,8 +600,13 @@ class DocumentDiff:
 
     def to_text(self) -> str:
         out = [f"{self.old} -> {self.new}"]
+        out += [f"Warning: {changed_words(docx)}; {CHANGED_TEXT}" for docx in self.changed]
         if self.empty:
-            out.append("  no differences")
+            out.append(
+                "  no differences between the documents as loagen built them"
+                if self.changed
+                else "  no differences"
+            )
         if self.fields:
             out.append("Document:")
             out += [f"  {f.to_text()}" for f in self.fields]
@@ -626,12 +641,24 @@ class DocumentDiff:
             "note_counts": {change: len(self.notes_in(change)) for change in NOTE_GROUPS},
             "totals": [t.to_json() for t in self.totals],
             "remarks": self.remarks,
+            "changed_after_build": [
+                {"document": str(docx), "message": f"{changed_words(docx)}; {CHANGED_TEXT}"}
+                for docx in self.changed
+            ],
         }
+
+
+CHANGED_TEXT = (
+    "the differences in its text are not listed here (with --output, the redline written "
+    "compares the documents as they read now)"
+)
+"""What a diff adds about a DOCX changed after it was built."""
 
 
 def compare_versions(old: Version, new: Version) -> DocumentDiff:
     """Everything that differs between two versions, as data and in plain words."""
     result = DocumentDiff(old.label, new.label, remarks=[*old.remarks, *new.remarks])
+    result.changed = [v.docx for v in (old, new) if v.changed and v.docx is not None]
     if old.document is not None and new.document is not None:
         result.fields = _field_changes(old.document, new.document)
         result.case_fields = _case_changes(old.document, new.document)

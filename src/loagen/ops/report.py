@@ -28,7 +28,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from .. import __version__
-from ..case.embedded import is_built_document, read_build_record
+from ..case.embedded import changed_words, is_built_document, read_build_record
 from ..case.history import LineChange
 from ..case.model import Line
 from ..document.assembly import LoaDocument
@@ -454,6 +454,8 @@ def _remarks(path: Path, selection: Selection, prepared_findings: tuple[Finding,
         )
     if built.loagen_version != __version__:
         out.append(f"This document was built by loagen {built.loagen_version}.")
+    if record.changed:  # first: it is about everything the report says
+        out.insert(0, changed_words(path) + ".")
     return tuple(out)
 
 

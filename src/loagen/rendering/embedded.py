@@ -5,7 +5,9 @@ showing it: `customXml/itemN.xml` (the first number the template does not use) i
 `urn:loagen:build`, with its properties part (`itemPropsN.xml`, naming the namespace) and a
 relationship from the main document part. It holds the build's manifest as JSON (less what
 depends on the DOCX bytes; see `Pipeline.record`) and the text of every case file of the
-document's `previous` chain, with its name and sha256, oldest first. `case.embedded` reads it.
+document's `previous` chain, with its name and sha256, oldest first, then the digest of what the
+document shows (`case.embedded.shown_digest` of its body, headers and footers as written here),
+so that an edit made after the build is seen. `case.embedded` reads it.
 
 Case files are recorded as text (XML-escaped, so a reviewer can read them in the package); a
 file holding a character XML cannot carry is recorded in base64. The same inputs give the same
@@ -25,7 +27,16 @@ from typing import Protocol
 
 from lxml import etree
 
-from ..case.embedded import CASE, MANIFEST, NAMESPACE, RECORD_FORMAT, RECORD_LIMIT, ROOT
+from ..case.embedded import (
+    CASE,
+    MANIFEST,
+    NAMESPACE,
+    RECORD_FORMAT,
+    RECORD_LIMIT,
+    ROOT,
+    SHOWN_PARTS,
+    shown_digest,
+)
 from ..errors import RenderError
 from .package import Entry, deflate
 
@@ -176,7 +187,10 @@ def _record(manifest: bytes, files: Sequence[tuple[str, str, bytes]]) -> bytes:
 # -- the part in the package ------------------------------------------------------------------------
 
 
-_PATCHED: dict[tuple[str, str], tuple[str, list[tuple[str, Entry]], dict[str, Entry]]] = {}
+_PATCHED: dict[
+    tuple[str, str],
+    tuple[str, list[tuple[str, Entry]], dict[str, Entry], dict[str, bytes]],
+] = {}
 
 
 def _xml(data: bytes) -> etree._Element:
@@ -194,10 +208,11 @@ def _part(template: CompiledTemplate, name: str) -> bytes | None:
 
 def _patched(
     template: CompiledTemplate,
-) -> tuple[str, list[tuple[str, Entry]], dict[str, Entry]]:
+) -> tuple[str, list[tuple[str, Entry]], dict[str, Entry], dict[str, bytes]]:
     """For one template (worked out once): the record's part name, the parts to add after the
-    template's (the record's properties and relationships), and the template parts that change
-    (the content types and the main document's relationships, now naming the record)."""
+    template's (the record's properties and relationships), the template parts that change
+    (the content types and the main document's relationships, now naming the record), and the
+    parts a reader sees that the template holds without tags (copied as they are)."""
     key = (str(template.path), template.sha256)
     found = _PATCHED.get(key)
     if found is not None:
@@ -248,17 +263,42 @@ def _patched(
         (props, deflate(_bytes(props_xml))),
         (f"customXml/_rels/item{number}.xml.rels", deflate(_bytes(item_rels))),
     ]
+    shown = {
+        name: _part(template, name) or b""
+        for name in template.order
+        if SHOWN_PARTS.match(name) and name in template.static
+    }
     if len(_PATCHED) > 16:
         _PATCHED.clear()
-    found = _PATCHED[key] = (item, added, changed)
+    found = _PATCHED[key] = (item, added, changed, shown)
     return found
 
 
+_RECORD_END = b"</build>"
+
+
+def with_shown(record: bytes, digest: str) -> bytes:
+    """`record` (as `build_record` writes it) holding `digest`, the `shown_digest` of the
+    document, as its last element."""
+    if not record.endswith(_RECORD_END):
+        raise ValueError("not a build record written by build_record")
+    end = len(record) - len(_RECORD_END)
+    return record[:end] + b'<shown sha256="%s"/>\n' % digest.encode("ascii") + _RECORD_END
+
+
 def with_record(
-    template: CompiledTemplate, entries: list[tuple[str, Entry]], record: bytes
+    template: CompiledTemplate,
+    entries: list[tuple[str, Entry]],
+    record: bytes,
+    rendered: dict[str, bytes],
 ) -> list[tuple[str, Entry]]:
-    """The package entries of a rendered document with the build record added."""
-    item, added, changed = _patched(template)
+    """The package entries of a rendered document with the build record added, recording the
+    digest of what the document shows: the `rendered` parts (name -> bytes as written) and
+    the template's parts a reader sees that have no tag."""
+    item, added, changed, static = _patched(template)
+    shown = [(n, d) for n, d in rendered.items() if SHOWN_PARTS.match(n)]
+    shown += [(n, d) for n, d in static.items() if n not in rendered]
+    record = with_shown(record, shown_digest(shown))
     out = [(name, changed.get(name, entry)) for name, entry in entries]
     present = {name for name, _ in out}
     for name in (CONTENT_TYPES, DOCUMENT_RELS):

@@ -5,7 +5,9 @@ words for someone with the template open in Word, what an edit broke: a style lo
 the template names is missing; a table of repeating rows whose first row does not repeat at the
 top of each page; a row that may break across pages; a table wider than the text; note headings
 numbered as typed text instead of by Word numbering; a part copied into every document that
-nothing uses. It raises nothing: every problem is a string naming the template. (A template
+nothing uses; a part of the LOA the template no longer prints (the estimated cost, the lines,
+the notes ...: `REQUIRED_CONTENT`; a tag deleted in Word renders as nothing, silently). It
+raises nothing: every problem is a string naming the template. (A template
 whose tags do not compile, that declares a DTD or entities, or lacks a note style never gets
 here: loading it fails with that reason, see `templates.compile_template`.)
 """
@@ -16,10 +18,13 @@ import posixpath
 import re
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 
+from jinja2 import Environment, nodes
+from jinja2.exceptions import TemplateError
 from lxml import etree
 
-from .templates import REQUIRED_STYLES, CompiledTemplate
+from .templates import REQUIRED_STYLES, TEMPLATE_NAMES, CompiledTemplate
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _W = f"{{{W}}}"
@@ -57,6 +62,7 @@ def check_template(template: CompiledTemplate) -> list[str]:
     problems = [
         f"{template.path}: {problem}"
         for problem in (
+            *missing_content(template),
             *_missing_styles(styles, parts, REQUIRED_STYLES),
             *_table_problems(parts, styles),
             *_note_numbering(parts, styles),
@@ -64,6 +70,96 @@ def check_template(template: CompiledTemplate) -> list[str]:
         )
     ]
     return problems
+
+
+# -- what every LOA prints --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Required:
+    """A part of the LOA a template must print: the context name its tag prints (or loops
+    over), the part in a policy officer's words, the tag as typed in Word, and the document
+    kinds that print it (empty: every kind)."""
+
+    name: str
+    what: str
+    tag: str
+    kinds: tuple[str, ...] = ()
+
+
+REQUIRED_CONTENT = (
+    Required("case", "case identifier", "{{ case.case_id }}"),
+    Required("case_description", "case description", "{{ case_description }}"),
+    Required("estimated_cost", "estimated cost", "{{ estimated_cost }}"),
+    Required("initial_deposit", "initial deposit", "{{ initial_deposit }}"),
+    Required("terms_of_sale", "terms of sale", "{%p for term in terms_of_sale %}"),
+    Required(
+        "offer_expiration_date",
+        "offer expiration date",
+        "{{ offer_expiration_date }}",
+        ("Basic", "Amendment"),  # a Modification is not accepted: it has no offer to expire
+    ),
+    Required("lines", "lines (the items offered)", "{%tr for row in lines %}"),
+    Required("cost_rows", "estimated cost summary", "{%tr for row in cost_rows %}"),
+    Required("schedule", "payment schedule", "{%tr for row in schedule %}"),
+    Required(
+        "schedule_reason",
+        "reason a document has no payment schedule",
+        "{{ schedule_reason }}",
+    ),
+    Required(
+        "schedule_notes",
+        "notes placed with the payment schedule",
+        "{%p for note in schedule_notes %}",
+    ),
+    Required("notes", "notes", "{%p for note in notes %}"),
+    Required(
+        "terms_and_conditions",
+        "Standard Terms and Conditions",
+        "{%p for section in terms_and_conditions %}",
+    ),
+)
+"""What every LOA prints (SAMM's anatomy of an LOA, `domain/loa-facts.md` section 1, as the
+templates loagen ships print it), checked on every template of the kinds named."""
+
+_PARSING = Environment()
+"""Parses the tags only (nothing is rendered with it)."""
+
+
+def _printed_names(template: CompiledTemplate) -> set[str]:
+    """The names a `{{ }}` output of the template prints from, or a `{% for %}` loops over."""
+    found: set[str] = set()
+    for source in template.sources.values():
+        try:
+            tree = _PARSING.parse(source)
+        except TemplateError:
+            continue  # the template compiled, so this does not happen
+        used: list[nodes.Node] = [
+            child
+            for output in tree.find_all(nodes.Output)
+            for child in output.nodes
+            if not isinstance(child, nodes.TemplateData)
+        ]
+        used += [loop.iter for loop in tree.find_all(nodes.For)]
+        for expression in used:
+            if isinstance(expression, nodes.Name):
+                found.add(expression.name)
+            found |= {name.name for name in expression.find_all(nodes.Name)}
+    return found
+
+
+def missing_content(template: CompiledTemplate, kind: str | None = None) -> list[str]:
+    """A sentence for each part of the LOA `template` (of document `kind`; by default the kind
+    its file name says, every kind's parts for another name) no longer prints."""
+    if kind is None:
+        kind = next((k for k, n in TEMPLATE_NAMES.items() if n == template.path.name), None)
+    printed = _printed_names(template)
+    return [
+        f"the document prints no {item.what}: the {item.tag} tag is gone; type it back in Word "
+        "where that part of the LOA was (as in the template loagen ships)"
+        for item in REQUIRED_CONTENT
+        if item.name not in printed and (not item.kinds or kind in item.kinds)
+    ]
 
 
 # -- the parts of the template ----------------------------------------------------------------------
@@ -340,11 +436,7 @@ def _note_numbering(parts: _Parts, styles: _Styles) -> list[str]:
     source = parts.template.sources.get("word/document.xml", "")
     loop = _NOTE_LOOP.search(source)
     if loop is None:
-        return [
-            "the template has no {%p for note in notes %} loop, so the document prints no "
-            "notes; put the note heading and {{p note.body }} paragraphs back between "
-            "{%p for note in notes %} and {%p endfor %}"
-        ]
+        return []  # said by `missing_content`: the document prints no notes
     end = _loop_end(source, loop.end())
     var = re.escape(loop.group(1))
     heading = re.compile(r"{{-?\s*" + var + r"\.(heading|title)\b")

@@ -591,16 +591,18 @@ class Renderer:
                 # `with_page_count`, its edits made as the part is encoded
                 rendered[name], edits[name] = page_count_edits(xml, count)
         entries = []
+        written: dict[str, bytes] = {}  # the rendered parts as written (the record's digest)
         for name in template.order:
             if name in rendered:
                 data = utf8(template.declarations[name], rendered[name], edits.get(name, ()))
+                written[name] = data
                 entries.append((name, deflate(data)))
             elif name == CORE_PART:
                 entries.append((name, deflate(core_properties(document))))
             else:
                 entries.append((name, template.static[name]))
         if record is not None:
-            entries = with_record(template, entries, record)
+            entries = with_record(template, entries, record, written)
         return zip_entries(entries)
 
     @staticmethod

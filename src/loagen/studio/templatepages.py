@@ -2,8 +2,8 @@
 
 An upload is checked as `loagen templates --check` checks the templates, on a scratch copy of
 `templates/` holding the upload: the package and its XML (`rendering.templates`), the tags (an
-error names the paragraph), the styles notes are written in, the variables the tags use, and a
-trial render of every case document the template is for. The impact is those renders compared
+error names the paragraph), the styles notes are written in, the variables the tags use, the
+parts of the LOA every template prints (`template_checks.missing_content`), and a trial render of every case document the template is for. The impact is those renders compared
 with the current template's, paragraph by paragraph. Nothing replaces the template until the
 person who uploaded it presses the button, and only if the template was not changed meanwhile.
 """
@@ -28,6 +28,7 @@ from ..errors import LoagenError, RenderError
 from ..output.files import atomic_write
 from ..pipeline import Pipeline
 from ..reading import read_limited
+from ..rendering.template_checks import missing_content
 from ..rendering.templates import TEMPLATE_NAMES
 from .cases import DOCX_TYPE, _attachment
 from .preview import PreviewError, document_text
@@ -177,7 +178,11 @@ def check_upload(studio: Studio, name: str, raw: bytes, uploaded: str = "") -> U
             check.seconds = time.perf_counter() - started
             return check
         check.unknown = renderer.unknown_variables(compiled)
-        if check.unknown:
+        missing = missing_content(compiled, kind)
+        if missing:  # a part of the LOA it no longer prints (a tag deleted in Word)
+            check.problems = [f"{uploaded}: {text}" for text in missing]
+            check.advice = _advice(check.problems, raw, uploaded)
+        if check.unknown or check.problems:
             check.seconds = time.perf_counter() - started
             return check
         for source in workspace.case_files():
