@@ -464,13 +464,15 @@ def test_check_explain_report_and_diff_say_a_docx_was_changed_after_it_was_built
     monkeypatch.setenv("LOAGEN_PROJECT", str(ROOT))
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
-    for command in ("check", "explain"):
+    for command in ("check", "explain", "package"):
         result = runner.invoke(app, [command, str(edited)])
         assert said in " ".join(result.stderr.split()), result.output
         clean = runner.invoke(app, [command, str(own_docx)])
         assert "changed after loagen built it" not in clean.output
     checked = json.loads(runner.invoke(app, ["check", "--json", str(edited)]).stdout)
     assert checked["documents"][0]["changed_after_build"] == said
+    listed = json.loads(runner.invoke(app, ["package", "--json", str(edited)]).stdout)
+    assert listed["documents"][0]["changed_after_build"] == said
     diff = runner.invoke(app, ["diff", str(own_docx), str(edited)])
     text = " ".join(diff.stdout.split())
     assert f"Warning: {said}; the differences in its text are not listed here" in text

@@ -273,3 +273,16 @@ def date_option(value: str | None, option: str) -> date | None:
         raise typer.BadParameter(
             f"expected a date written YYYY-MM-DD, got {value!r}", param_hint=option
         ) from None
+
+
+def changed_after_build(path: Path) -> str | None:
+    """For a DOCX changed after loagen built it, what to tell the reader first (None for a
+    case file, or a DOCX as loagen built it): the rest is read from its build record."""
+    from ..case.embedded import changed_words, is_built_document, read_build_record
+
+    if not is_built_document(path):
+        return None
+    try:
+        return changed_words(path) if read_build_record(path).changed else None
+    except LoagenError:
+        return None  # reading it says what is wrong

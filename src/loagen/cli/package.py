@@ -12,7 +12,16 @@ import typer
 from rich.markup import escape
 
 from ..errors import EXIT_FAILED, LoagenError, NoteError
-from .common import JsonOpt, ReviewPathsArg, _pipeline, _print_error, command, err, out
+from .common import (
+    JsonOpt,
+    ReviewPathsArg,
+    _pipeline,
+    _print_error,
+    changed_after_build,
+    command,
+    err,
+    out,
+)
 
 PANEL = "Review documents"
 
@@ -143,10 +152,14 @@ def package(
         lacking = len(found.missing) + int(verdict.missing)
         if lacking:
             code = code or EXIT_FAILED
+        changed = changed_after_build(path)
+        if changed and not as_json:
+            err.print(f"[yellow]warning:[/] {escape(changed)}")
         report.append(
             {
                 "path": str(path),
                 "loaded": True,
+                **({"changed_after_build": changed} if changed else {}),
                 "document": document.output_stem,
                 "package": found.to_dict(),
                 "notification": verdict.to_dict(),

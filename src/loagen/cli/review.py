@@ -20,6 +20,7 @@ from .common import (
     JsonOpt,
     _pipeline,
     _print_error,
+    changed_after_build,
     command,
     err,
     note_option,
@@ -27,19 +28,6 @@ from .common import (
 )
 
 PANEL = "Review documents"
-
-
-def _changed_after_build(path: Path) -> str | None:
-    """For a DOCX changed after loagen built it, what to tell the reader first (None for a
-    case file, or a DOCX as loagen built it): the rest is read from its build record."""
-    from ..case.embedded import changed_words, is_built_document, read_build_record
-
-    if not is_built_document(path):
-        return None
-    try:
-        return changed_words(path) if read_build_record(path).changed else None
-    except LoagenError:
-        return None  # reading it says what is wrong
 
 
 @command(rich_help_panel=PANEL)
@@ -119,7 +107,7 @@ def _explain_one(pipeline, path: Path, note: str | None, carried_only: bool, sho
     document = pipeline.document(path)
     selection = pipeline.select(document, explained=True)
     library = pipeline.library
-    changed = _changed_after_build(path)
+    changed = changed_after_build(path)
     decisions = list(selection.decisions)
     if note is not None:
         decisions = [d for d in decisions if d.note_id == note]
@@ -305,7 +293,7 @@ def check(
         warnings = len(findings) - errors
         if errors or (strict and findings):
             code = code or EXIT_FAILED
-        changed = _changed_after_build(path)
+        changed = changed_after_build(path)
         report.append(
             {
                 "path": str(path),
