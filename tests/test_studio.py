@@ -1177,3 +1177,83 @@ def test_the_documents_are_assembled_in_the_background_after_start(project: Proj
             break
         time.sleep(0.05)
     assert len(pipeline._documents) == wanted
+
+
+# -- what "out of date" says after an edit of the library or a template ---------------------------
+
+
+def _states(client: TestClient) -> dict[str, tuple[str, str]]:
+    """Each document of the case list: its file -> (state, the words its badge shows)."""
+    page = client.get("/cases").text
+    found = re.findall(r'<td><a href="/doc/([^"]+)">[^<]*</a></td>\s*<td><span class="badge '
+                       r'state-(\w+)">([^<]*)</span>', page)  # fmt: skip
+    return {rel: (state, words) for rel, state, words in found}
+
+
+def test_a_note_edit_leaves_up_to_date_the_documents_whose_print_it_does_not_change(
+    client: TestClient, project: Project
+) -> None:
+    from loagen.manifest import read_manifest
+    from loagen.ops.batch import run_batch
+
+    from .conftest import example, write_chain
+
+    mine = example("BN-D-QAA/basic")
+    mine["case_id"] = "BN-D-QZZ"
+    write_chain(project.cases / "BN-D-QZZ", mine)
+    run_batch([project.cases], project=project, jobs=1)
+    states = _states(client)
+    assert states and all(state == "current" for state, _ in states.values()), states
+    # a note of one text printed by some of the documents, not all: its text edited
+    printed: dict[str, set[str]] = {}
+    for manifest_file in project.build_dir.glob("*.manifest.json"):
+        manifest = read_manifest(manifest_file)
+        for note_id in manifest.printed_ids:
+            printed.setdefault(note_id, set()).add(manifest_file.name)
+    note = min(
+        project.note_library / f"{n}.md" for n, docs in printed.items()
+        if 1 <= len(docs) < len(states)
+        and "::: version" not in (project.note_library / f"{n}.md").read_text()
+    )  # fmt: skip
+    note.write_text(note.read_text().rstrip("\n") + "\n\nA sentence added by the test.\n")
+
+    states = _states(client)
+    stale = {rel for rel, (state, _) in states.items() if state == "stale"}
+    current = {rel for rel, (state, _) in states.items() if state == "current"}
+    assert stale and current and stale | current == set(states), states
+    assert {states[rel][1] for rel in stale} == {"Out of date"}
+    # "Rebuild all" builds exactly the documents said to be out of date
+    report = run_batch([project.cases], project=project, jobs=1)
+    assert {project.relative(r.source) for r in report.built} == stale
+    assert {project.relative(r.source) for r in report.refreshed} == current
+
+    # a document the edit does not change is not said to lack it on its page
+    note.write_text(note.read_text().replace("added by the test", "edited again by the test"))
+    page = client.get(f"/doc/{min(current)}").text
+    assert "does not hold them" not in page and "last built" not in page
+
+
+def test_after_a_template_edit_its_documents_may_be_out_of_date(
+    client: TestClient, project: Project
+) -> None:
+    from loagen.ops.batch import run_batch
+
+    from .conftest import example, write_chain
+
+    mine = example("BN-B-ZEA/basic")
+    mine["case_id"] = "BN-B-ZZZ"
+    write_chain(project.cases / "BN-B-ZZZ", mine)
+    run_batch([project.cases], project=project, jobs=1)
+    template, edited = _one_heading_renamed(project)
+    template.write_bytes(edited)
+    states = _states(client)
+    assert states["cases/BN-B-ZZZ/basic.json"] == ("stale", "May be out of date")
+    page = client.get("/doc/cases/BN-B-ZZZ/basic.json").text
+    assert "May be out of date:</strong> a template" in page
+    assert "does not hold them" not in page
+    # a case file changed: surely out of date
+    path = project.cases / "BN-B-ZZZ" / "basic.json"
+    data = json.loads(path.read_text())
+    data["nickname"] = "Renamed by the test"
+    path.write_text(json.dumps(data))
+    assert _states(client)["cases/BN-B-ZZZ/basic.json"] == ("stale", "Out of date")
