@@ -1106,6 +1106,52 @@ def test_rebuild_all_shows_progress_and_the_broken_documents(
     assert "BN-D-TBO" in listing and "Has errors" in listing
 
 
+def _run_the_batch(client: TestClient) -> dict[str, Any]:
+    """Start "Rebuild all" and wait for its end: its last progress."""
+    token = _csrf(client.get("/batch").text)
+    assert client.post("/batch", data={"csrf": token}).status_code == 303
+    deadline = time.monotonic() + 60
+    while True:
+        progress = client.get("/batch/progress").json()
+        if progress["state"] in ("done", "stopped") or time.monotonic() > deadline:
+            return progress
+        time.sleep(0.1)
+
+
+def test_rebuild_all_says_what_is_out_of_date_since_its_last_run_and_why_unchanged(
+    client: TestClient, project: Project
+) -> None:
+    from .conftest import example, write_chain
+
+    mine = example("BN-B-ZEA/basic")
+    mine["case_id"] = "BN-B-ZZY"
+    path = write_chain(project.cases / "BN-B-ZZY", mine)
+    total = len(_states(client))
+    assert _run_the_batch(client)["state"] == "done"
+    page = client.get("/batch").text
+    assert f"Now: 0 of {total} documents are out of date" in page
+    assert "Check again" in page
+    # a later edit: the page says so, not only the run before it
+    mine["nickname"] = "Changed after the run"
+    path.write_text(json.dumps(mine))
+    page = client.get("/batch").text
+    assert f"Now: 1 of {total} documents is out of date" in page
+    assert "Waiting to be built" in page and "BN-B-ZZY Basic" in page
+    assert "Rebuild everything out of date" in page and "Check again" not in page
+    # a note edit that changes no document: they are checked, and said unchanged by the note
+    # library or templates (not "by the library edit" alone)
+    note = project.note_library / "RAPS.md"
+    note.write_text(note.read_text() + "\n")
+    progress = _run_the_batch(client)
+    assert progress["counts"]["refreshed"] >= 1, progress
+    assert (
+        "unchanged (checked again after a change to the note library or templates"
+        in (progress["summary"])
+    )
+    assert "library edit" not in progress["summary"]
+    assert progress["counts_text"].startswith(f"{progress['done']} of {progress['to_do']} to check")
+
+
 def test_a_download_built_before_the_latest_changes_says_so(
     client: TestClient, project: Project
 ) -> None:
