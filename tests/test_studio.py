@@ -136,6 +136,14 @@ def post(client: TestClient, url: str, fields: list[tuple[str, str]], **kw: Any)
     return client.post(url, content=urlencode(fields), headers=headers, **kw)
 
 
+def preview(client: TestClient, url: str, fields: list[tuple[str, str]]) -> Any:
+    """POST a note form to check or preview the edit: answered with a redirect to the page of
+    the edit (POST/redirect/GET), which is read."""
+    answer = post(client, url, fields)
+    assert answer.status_code == 303, answer.text[:2000]
+    return client.get(answer.headers["location"])
+
+
 def _sha(page: str) -> str:
     return re.search(r'name="_sha" value="([0-9a-f]+)"', page).group(1)
 
@@ -522,7 +530,7 @@ def test_a_note_saved_twice_is_saved_once_not_refused_as_a_conflict(
     fields = form_fields(client.get("/notes/GPS-SAASM").text, "note-form")
     rule = next(v for k, v in fields if k == "rule")
     fields = _replace(fields, "rule", f'{rule} and case.program == "BPC"')
-    shown = post(client, "/notes/GPS-SAASM", [*fields, ("_action", "impact")])
+    shown = preview(client, "/notes/GPS-SAASM", [*fields, ("_action", "impact")])
     save = [*form_fields(shown.text, "note-form"), ("_action", "save")]
     assert post(client, "/notes/GPS-SAASM", save).status_code == 303
     saved = (project.note_library / "GPS-SAASM.md").read_text()
@@ -544,11 +552,11 @@ def test_a_note_saved_from_the_form_keeps_what_its_file_leaves_out(
     before = path.read_text()
     assert "refresh_on" not in before
     fields = form_fields(client.get(f"/notes/{note_id}").text, "note-form")
-    shown = post(client, f"/notes/{note_id}", [*fields, ("_action", "impact")])
+    shown = preview(client, f"/notes/{note_id}", [*fields, ("_action", "impact")])
     assert "would not load" not in shown.text, note_id
     fields = _replace(form_fields(shown.text, "note-form"), "text[0]",
                       next(v for k, v in fields if k == "text[0]") + " Edited.")  # fmt: skip
-    shown = post(client, f"/notes/{note_id}", [*fields, ("_action", "impact")])
+    shown = preview(client, f"/notes/{note_id}", [*fields, ("_action", "impact")])
     saved = post(client, f"/notes/{note_id}", [*form_fields(shown.text, "note-form"),
                                                 ("_action", "save")])  # fmt: skip
     assert saved.status_code == 303, html.unescape(saved.text)[:3000]
@@ -888,7 +896,7 @@ def test_a_note_rule_edit_shows_its_impact_before_saving(
     fields = form_fields(page, "note-form")
     rule = next(v for k, v in fields if k == "rule")
     fields = _replace(fields, "rule", f'{rule} and case.program == "BPC"')
-    shown = post(client, "/notes/GPS-SAASM", [*fields, ("_action", "impact")])
+    shown = preview(client, "/notes/GPS-SAASM", [*fields, ("_action", "impact")])
     assert shown.status_code == 200
     assert "What this edit changes" in shown.text
     assert "now out" in shown.text and "BN-D-QAA Amendment 1" in shown.text
@@ -900,12 +908,39 @@ def test_a_note_rule_edit_shows_its_impact_before_saving(
     assert "# " in note.read_text() or "#" not in before  # comments kept when there were some
 
 
+def test_a_note_preview_is_a_page_of_its_own_that_back_and_reload_open_again(
+    client: TestClient, project: Project
+) -> None:
+    note = project.note_library / "CAS-SURCHARGE.md"
+    fields = form_fields(client.get("/notes/CAS-SURCHARGE").text, "note-form")
+    rule = next(v for k, v in fields if k == "rule")
+    edited = _replace(fields, "rule", f"{rule} and case.case_id != 'BN-Q-NOT'")
+    answer = post(client, "/notes/CAS-SURCHARGE", [*edited, ("_action", "impact")])
+    assert answer.status_code == 303  # POST/redirect/GET: no page answers the form itself
+    shown_at = answer.headers["location"]
+    assert shown_at.startswith("/notes/CAS-SURCHARGE?draft=")
+    for _ in range(2):  # opened again (Back, Reload): the same edit and its changes
+        shown = client.get(shown_at)
+        assert shown.status_code == 200 and "What this edit changes" in shown.text
+        assert "BN-Q-NOT" in shown.text
+    checked = post(client, "/notes/CAS-SURCHARGE", [*edited, ("_action", "check")])
+    assert checked.status_code == 303 and "BN-Q-NOT" in client.get(checked.headers["location"]).text
+    saved = post(client, "/notes/CAS-SURCHARGE",
+                 [*form_fields(shown.text, "note-form"), ("_action", "save")])  # fmt: skip
+    assert saved.status_code == 303 and "BN-Q-NOT" in note.read_text()
+    client.get(saved.headers["location"])
+    back = client.get(shown_at)  # Back after the save: the note, said to be saved so
+    assert back.status_code == 200 and "The note as saved reads as this edit" in back.text
+    gone = client.get("/notes/CAS-SURCHARGE?draft=0123456789abcdef")
+    assert gone.status_code == 200 and "no longer kept" in gone.text
+
+
 def test_a_note_that_would_not_load_cannot_be_saved(client: TestClient, project: Project) -> None:
     note = project.note_library / "GPS-SAASM.md"
     before = note.read_text()
     fields = form_fields(client.get("/notes/GPS-SAASM").text, "note-form")
     fields = _replace(fields, "rule", "lines_with(itemz=['gps_saasm'])")
-    shown = post(client, "/notes/GPS-SAASM", [*fields, ("_action", "impact")])
+    shown = preview(client, "/notes/GPS-SAASM", [*fields, ("_action", "impact")])
     assert "cannot be saved" in shown.text
     at = shown.text.index('id="f-rule-msgs"')
     assert "itemz" in shown.text[at : at + 500]
@@ -920,7 +955,7 @@ def test_a_rule_that_fails_on_documents_says_why_in_words(client: TestClient) ->
     fields = form_fields(client.get("/notes/RAPS").text, "note-form")
     for rule, words in (("costs.transportation / 0 > 1", "division by zero"),
                         ("lines[3].quantity > 1", "this document has no 4th line")):  # fmt: skip
-        shown = post(client, "/notes/RAPS",
+        shown = preview(client, "/notes/RAPS",
                      [*_replace(fields, "rule", rule), ("_action", "impact")]).text  # fmt: skip
         impact = shown[shown.index('id="impact"') :]
         assert words in impact, rule
@@ -941,7 +976,7 @@ def test_a_new_version_of_a_note_takes_effect_on_its_date(
     client: TestClient, project: Project
 ) -> None:
     fields = form_fields(client.get("/notes/GPS-SAASM").text, "note-form")
-    added = post(client, "/notes/GPS-SAASM", [*fields, ("_op", "add:versions")]).text
+    added = preview(client, "/notes/GPS-SAASM", [*fields, ("_op", "add:versions")]).text
     fields = form_fields(added, "note-form")
     rows = int(dict(fields)["versions__rows"])
     last = rows - 1
@@ -950,7 +985,7 @@ def test_a_new_version_of_a_note_takes_effect_on_its_date(
     fields = _replace(
         fields, f"text[{last}]", "A new text for GPS equipment on {{ refs(note_lines) }}."
     )
-    shown = post(client, "/notes/GPS-SAASM", [*fields, ("_action", "impact")])
+    shown = preview(client, "/notes/GPS-SAASM", [*fields, ("_action", "impact")])
     assert "cannot be saved" not in shown.text, shown.text[:3000]
     saved = post(
         client, "/notes/GPS-SAASM", [*form_fields(shown.text, "note-form"), ("_action", "save")]

@@ -517,6 +517,28 @@ def test_edit_a_note_rule_and_see_the_impact_before_saving(
     expect(page.locator("#why-GPS-SAASM")).to_have_count(0)  # the saved library is the one used
 
 
+def test_back_after_a_note_preview_and_save_shows_pages_not_a_form_to_send_again(
+    studio: str, page, shots: Path, project: Path
+) -> None:  # noqa: ANN001
+    note = project / "note_library" / "CAS-SURCHARGE.md"
+    page.goto(f"{studio}/notes/CAS-SURCHARGE")
+    rule = page.locator("#f-rule")
+    rule.fill(rule.input_value() + " and case.case_id != 'BN-Q-NOT'")
+    page.get_by_role("button", name="Show what this changes").click()
+    expect(page.locator("#impact")).to_contain_text("What this edit changes")
+    page.get_by_role("button", name="Save this change").click()
+    expect(page.locator(".flash-ok")).to_contain_text("Saved CAS-SURCHARGE.md")
+    assert "BN-Q-NOT" in note.read_text()
+    page.go_back()  # to the preview: a page of its own, opened again
+    expect(page.locator("body")).not_to_contain_text("Confirm Form Resubmission")
+    expect(page.locator("h1")).to_contain_text("CAS-SURCHARGE")
+    page.screenshot(path=str(shots / "studio-note-back-after-save.png"))
+    page.go_back()  # to the note as it was opened
+    expect(page.locator("h1")).to_contain_text("CAS-SURCHARGE")
+    page.reload()
+    expect(page.locator("#f-rule")).to_have_value(re.compile("BN-Q-NOT"))
+
+
 def test_a_broken_rule_is_shown_at_the_rule_and_cannot_be_saved(
     studio: str, page, project: Path
 ) -> None:  # noqa: ANN001, E501

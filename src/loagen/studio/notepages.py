@@ -323,6 +323,18 @@ async def note_page(studio: Studio, request: Request) -> Response:
     action = "view"
     conflict = False
     text = saved_text
+    draft_key = request.query_params.get("draft", "")
+    if request.method == "GET" and draft_key:
+        draft = _drafts(studio).get((note_id, draft_key))
+        if draft is None:
+            studio.say(request, "warn", "That edit is no longer kept (the studio was restarted, "
+                       "or many edits were checked since): the note is shown as saved.")  # fmt: skip
+        elif draft.text == saved_text and draft.action == "impact":
+            studio.say(request, "ok", "The note as saved reads as this edit: it is shown below.")
+        else:
+            text, sha, mode, action = draft.text, draft.sha, draft.mode, draft.action
+            if action == "impact":
+                impact = await asyncio.to_thread(edit_impact, studio, path, note_id, text)
     if request.method == "POST":
         form = await request.form(max_fields=5000, max_files=0)
         sha = str(form.get("_sha", sha))
@@ -343,7 +355,11 @@ async def note_page(studio: Studio, request: Request) -> Response:
             action = "impact"
             studio.say(request, "warn", "Look at what this edit changes first: the edit is not "
                        "the one whose changes were shown. Then save.")  # fmt: skip
-        if action in ("impact", "save"):
+        if action in ("check", "impact"):
+            # answered with a page of its own address (POST/redirect/GET): the browser's Back
+            # and Reload then show the edit again, never a form to send again
+            return studio.redirect(_keep_draft(studio, note_id, _Draft(text, sha, mode, action)))
+        if action == "save":
             impact = await asyncio.to_thread(edit_impact, studio, path, note_id, text)
         if action == "save":
             outcome = await asyncio.to_thread(_save_note, studio, path, sha, text, impact)
@@ -375,6 +391,39 @@ async def note_page(studio: Studio, request: Request) -> Response:
     check = check_note(path, text)
     return _render_note(studio, request, path, note_id, text, saved_text, sha, spec, check,
                         impact, mode, action, conflict)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """An edit of a note checked or previewed, kept for the page that shows it."""
+
+    text: str
+    sha: str
+    """The hash of the note file the edit was made on."""
+    mode: str
+    action: str
+    """"check" or "impact"."""
+
+
+DRAFTS_KEPT = 64
+"""Edits of notes kept for their pages (the oldest goes first)."""
+
+
+def _drafts(studio: Studio) -> dict[tuple[str, str], _Draft]:
+    with studio.lock:
+        return studio.extras.setdefault("note_drafts", {})
+
+
+def _keep_draft(studio: Studio, note_id: str, draft: _Draft) -> str:
+    """Keep `draft` and give the address of its page."""
+    key = _digest(f"{draft.sha}\n{draft.mode}\n{draft.action}\n{draft.text}")[:32]
+    drafts = _drafts(studio)
+    with studio.lock:
+        drafts.pop((note_id, key), None)
+        drafts[(note_id, key)] = draft
+        while len(drafts) > DRAFTS_KEPT:
+            drafts.pop(next(iter(drafts)))
+    return f"/notes/{note_id}?draft={key}"
 
 
 NOTE_SAVE_LOCK = threading.Lock()
