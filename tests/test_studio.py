@@ -1338,3 +1338,88 @@ def test_after_a_template_edit_its_documents_may_be_out_of_date(
     data["nickname"] = "Renamed by the test"
     path.write_text(json.dumps(data))
     assert _states(client)["cases/BN-B-ZZZ/basic.json"] == ("stale", "Out of date")
+
+
+# -- words a reader understands -----------------------------------------------------------------
+
+
+def test_why_a_build_failed_names_the_line_and_field_by_their_labels(
+    client: TestClient, project: Project
+) -> None:
+    from .conftest import example, write_chain
+
+    mine = example("BN-D-QAA/basic")
+    mine["case_id"] = "BN-D-QZY"
+    line = mine["lines"][0]
+    line["kind"] = "training"
+    line.pop("training", None)
+    write_chain(project.cases / "BN-D-QZY", mine)
+    rel = "cases/BN-D-QZY/basic.json"
+    token = _csrf(client.get(f"/doc/{rel}").text)
+    assert client.post(f"/rebuild/{rel}", data={"csrf": token}).status_code == 303
+    page = client.get(f"/doc/{rel}").text
+    failed = page[page.index('id="build-problems"') :]
+    failed = failed[: failed.index("</section>")]
+    assert f'<span class="where">Line {line["number"]}</span>' in failed, failed
+    assert "lines[" not in failed and "[QC-" not in failed
+    assert '<span class="ref">QC-TRAINING-DATA</span>' in failed
+    # a file that does not load: its problems named the same way
+    line["source_code"] = "Q"
+    (project.cases / "BN-D-QZY" / "basic.json").write_text(json.dumps(mine))
+    page = client.get(f"/doc/{rel}").text
+    unread = page[page.index("This document cannot be read") :]
+    assert f"Line {line['number']} › Source code (SC)" in unread and "lines[0]" not in unread
+
+
+def test_the_changes_against_the_previous_document_are_said_in_words_and_money(
+    client: TestClient, project: Project
+) -> None:
+    from .conftest import example, write_chain
+
+    basic, amendment = example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1")
+    for data in (basic, amendment):
+        data["case_id"] = "BN-D-QZX"
+    basic.setdefault("accessorial", {})["packing_crating_handling"] = 12345
+    amendment.setdefault("accessorial", {})["packing_crating_handling"] = 67890
+    path = write_chain(project.cases / "BN-D-QZX", basic, amendment)
+    page = client.get(f"/doc/{project.relative(path)}").text
+    changes = page[page.index('id="changes"') :]
+    changes = changes[: changes.index("</section>")]
+    assert "Packing, crating and handling: $12,345 → $67,890" in changes, changes
+    assert "accessorial." not in changes and "->" not in changes
+    assert "Kind:" not in changes and "kind:" not in changes
+    assert "Number:" not in changes and "number:" not in changes
+
+
+def test_a_rule_mistake_and_the_rule_help_are_said_without_code_names(
+    client: TestClient,
+) -> None:
+    fields = form_fields(client.get("/notes/CAS-SURCHARGE").text, "note-form")
+    page = preview(client, "/notes/CAS-SURCHARGE",
+                   [*_replace(fields, "rule", "nvdz"), ("_action", "check")]).text  # fmt: skip
+    problems = page[page.index('id="note-problems"') :]
+    problems = problems[: problems.index("</section>")]
+    assert '">Rule</a>' in problems and "&#39;nvdz&#39; is not a name a rule knows" in problems
+    assert "rule rule" not in problems and "unknown name" not in problems
+    assert "loagen.policy.rules" not in page and "CARRY_OVER" not in page
+    assert "carry_over field_changed" not in page
+
+
+def test_the_next_amendment_of_a_case_not_implemented_says_what_to_do_in_the_studio(
+    client: TestClient, project: Project
+) -> None:
+    from .conftest import example, write_chain
+
+    mine = example("BN-D-QAA/basic")
+    mine["case_id"] = "BN-D-QZW"
+    mine["document"].pop("implementation_date", None)
+    write_chain(project.cases / "BN-D-QZW", mine)
+    rel = "cases/BN-D-QZW/basic.json"
+    page = client.get(f"/next/{rel}?kind=amendment").text
+    assert "BN-D-QZW ›" in page[page.index('class="crumbs"') :][:300]
+    answer = post(client, f"/next/{rel}", [("csrf", _csrf(page)), ("kind", "amendment"),
+                                           ("implementation_date", "")])  # fmt: skip
+    assert answer.status_code == 422
+    error = answer.text[answer.text.index("Not started:") :][:1500]
+    assert "implementation date" in error.lower()
+    assert "--" not in error and "loagen " not in error, error

@@ -92,6 +92,8 @@ LABELS = {
     "items": "Item traits",
     "number": "Number",
     "kind": "Kind",
+    "packing_crating_handling": "Packing, crating and handling",
+    "accessorial": "Accessorial charges",
 }
 """Labels that say more than the field's name."""
 
@@ -324,6 +326,39 @@ def place(location: str, shown: set[str]) -> str:
     return path
 
 
+_STEP = re.compile(r"\[(\d+)\]|\.?([^.\[\]]+)")
+
+
+def where_words(path: str, data: Any, spec: FieldSpec | None = None) -> str:
+    """A field as a writer finds it in the form, by its labels: `lines[5].severable` ->
+    "Line 006 › Severable", `purchaser_references[0].date` -> "Purchaser references › row 1 ›
+    Date", `terms_of_sale[0]` -> "Terms of sale › item 1", `document.offer_expiration_date` ->
+    "Document › Offer expiration date". A part the form does not know is said in words too."""
+    spec = spec or case_form()
+    words: list[str] = []
+    here: FieldSpec | None = spec
+    value: Any = data
+    for m in _STEP.finditer(path):
+        index, name = m.group(1), m.group(2)
+        if index is not None:
+            i = int(index)
+            row = value[i] if isinstance(value, list) and i < len(value) else None
+            number = row.get("number") if isinstance(row, Mapping) else None
+            if here is not None and here.name == "lines" and number:
+                words[-1:] = [f"Line {number}"]
+            else:
+                words.append(f"{'row' if here is not None and here.kind == 'objects' else 'item'} "
+                             f"{i + 1}")  # fmt: skip
+            value = row
+            continue
+        child = next((c for c in here.children if c.name == name), None) if here else None
+        words.append(child.label if child is not None else label_of(name))
+        here = child
+        value = value.get(name) if isinstance(value, Mapping) else None
+    return " › ".join(words) or path
+
+
+# -- showing values --------------------------------------------------------------------------------
 # -- showing values --------------------------------------------------------------------------------
 
 

@@ -35,7 +35,7 @@ from ..pipeline import Pipeline
 from ..policy.notes import CARRY_OVER, FrontMatter, load_library, read_note
 from ..policy.selection import keyed_notes
 from ..reading import read_limited
-from .forms import FieldSpec, field_id, model_form, read_form
+from .forms import FieldSpec, field_id, model_form, read_form, where_words
 from .notefile import NoteFileError, compose, front_data, line_field, split_note, version_texts
 from .security import PathRefused, confine
 from .web import Studio
@@ -44,15 +44,32 @@ from .workspace import STUDIO_KEEP
 NOTE_ID = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,99}$")
 
 
+HELP = {
+    "rule": "When the note applies: a rule over the case and its lines, e.g. "
+    'lines_with(sole_source=True) or case.program == "BPC". Check says at once whether '
+    "the rule reads, and Show what this changes lists the documents it puts the note on.",
+    "carry_over": "What happens to the note on Amendments and Modifications: each choice "
+    "says when the note is printed again.",
+}
+"""Help of the note form's fields, where the model's own points to code."""
+
+_HELP_WORDS = (
+    ("carry_over field_changed", "Carry over “field changed”"),
+    ("carry_over version_refresh", "Carry over “version refresh”"),
+)
+
+
 def note_form() -> FieldSpec:
     spec = model_form(FrontMatter, "Note")
     children = []
     for child in spec.children:
+        changes: dict[str, Any] = {"help": HELP.get(child.name, child.help)}
+        for code, words in _HELP_WORDS:
+            changes["help"] = changes["help"].replace(code, words)
         if child.name == "carry_over":
-            options = tuple((v, f"{v.replace('_', ' ')} — {CARRY_OVER.get(v, '')}")
-                            for v, _ in child.options)  # fmt: skip
-            child = FieldSpec(**{**child.__dict__, "options": options})
-        children.append(child)
+            changes["options"] = tuple((v, f"{v.replace('_', ' ')} — {CARRY_OVER.get(v, '')}")
+                                       for v, _ in child.options)  # fmt: skip
+        children.append(FieldSpec(**{**child.__dict__, **changes}))
     return FieldSpec(**{**spec.__dict__, "children": tuple(children)})
 
 
@@ -109,9 +126,29 @@ def _problems(exc: LoagenError, text: str) -> list[tuple[str, str, str]]:
         m = re.match(r"line (\d+)", p.location or "")
         if m:
             target = line_field(text, int(m.group(1)))
-        message = p.message.split("\n")[0]
-        out.append((target, p.location or "", message))
+        out.append((target, p.location or "", said(p.message.split("\n")[0], target)))
     return out
+
+
+_UNKNOWN_NAME = re.compile(r"^unknown name '([^']*)'")
+
+
+def said(message: str, target: str) -> str:
+    """A problem of a note's file as its field in the form shows it: without the name of the
+    field, which the form shows already ("rule unknown name 'nvd'" at the Rule field ->
+    "'nvd' is not a name a rule knows")."""
+    name = target.rsplit(".", 1)[-1]
+    if name and message.startswith(f"{name} "):
+        message = message[len(name) + 1 :]
+    return _UNKNOWN_NAME.sub(r"'\1' is not a name a rule knows", message)
+
+
+def field_words(target: str) -> str:
+    """A field of the note form as its label says it ("Rule", "Text of version 2")."""
+    m = re.fullmatch(r"text\[(\d+)\]", target)
+    if m:
+        return f"Text of version {int(m.group(1)) + 1}"
+    return where_words(target, None, note_form())
 
 
 def check_note(path: Path, text: str) -> NoteCheck:
@@ -504,6 +541,7 @@ def _render_note(
         front=front, labels=labels, texts=texts, text=text, changed=text != saved_text, sha=sha,
         check=check, errs=check.errs, impact=impact, mode=mode, action=action, conflict=conflict,
         saved=saved_note, usage=usage, carry_over=CARRY_OVER, rel=f"note_library/{path.name}",
+        field_words=field_words,
         previewed=_digest(text),
         status_code=409 if conflict else 200,
     )  # fmt: skip
