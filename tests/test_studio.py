@@ -1402,7 +1402,7 @@ def test_a_rule_mistake_and_the_rule_help_are_said_without_code_names(
     assert '">Rule</a>' in problems and "&#39;nvdz&#39; is not a name a rule knows" in problems
     assert "rule rule" not in problems and "unknown name" not in problems
     assert "loagen.policy.rules" not in page and "CARRY_OVER" not in page
-    assert "carry_over field_changed" not in page
+    assert not re.search(r"carry_over\s+(field_changed|version_refresh)", page)
 
 
 def test_the_next_amendment_of_a_case_not_implemented_says_what_to_do_in_the_studio(
@@ -1423,3 +1423,46 @@ def test_the_next_amendment_of_a_case_not_implemented_says_what_to_do_in_the_stu
     error = answer.text[answer.text.index("Not started:") :][:1500]
     assert "implementation date" in error.lower()
     assert "--" not in error and "loagen " not in error, error
+
+
+def test_a_choice_of_the_case_reads_the_same_on_the_new_case_page_and_in_the_form(
+    client: TestClient,
+) -> None:
+    from loagen.studio.editing import new_case_fields
+
+    offered = {f.name: dict(f.options) for f in new_case_fields() if f.options}
+    form = {c.name: dict(c.options) for c in case_form().children if c.kind == "select"}
+    for name in ("program", "category", "funding"):
+        assert offered[name] == form[name], name
+        labels = form[name].values()
+        assert not any("_" in label for label in labels), labels  # no codes
+        assert len({" — " in label for label in labels}) == 1, labels  # one style
+    page = client.get("/new").text
+    assert "clssa_fmso_i —" not in page and "clssa fmso i" not in page
+    edit = client.get(f"/edit/{QAA}").text
+    assert "clssa fmso i" not in edit
+
+
+def test_the_count_of_notes_printed_agrees_with_their_numbers_and_a_new_lines_note_is_added(
+    client: TestClient, project: Project
+) -> None:
+    from .conftest import example, write_chain
+
+    basic, amendment = example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1")
+    for data in (basic, amendment):
+        data["case_id"] = "BN-D-QZV"
+    numbers = {ln["number"] for ln in basic["lines"]}
+    new_lines = [ln["number"] for ln in amendment["lines"] if ln["number"] not in numbers]
+    assert new_lines
+    path = write_chain(project.cases / "BN-D-QZV", basic, amendment)
+    page = client.get(f"/doc/{project.relative(path)}").text
+    notes = page[page.index('id="notes"') :]
+    notes = notes[: notes.index("<h3>")]
+    count = int(re.search(r"<h2>Notes printed \((\d+)\)</h2>", notes).group(1))
+    places = re.findall(r'<a href="#note-[^"]+">([^<]+)</a>', notes)
+    numbered = [int(n) for p in places for n in re.findall(r"\d+", p)[-1:] if p.startswith("Note")]
+    assert count == max(numbered) + sum(not p.startswith("Note") for p in places), (count, places)
+    # a note printed again only for lines this document adds is said to be added for them
+    assert "added for the new line" in notes
+    tags = re.findall(r'<span class="tag">([^<]+)</span>', notes)
+    assert "restated" in tags  # the notes printed again for the lines that were there

@@ -539,6 +539,24 @@ def test_back_after_a_note_preview_and_save_shows_pages_not_a_form_to_send_again
     expect(page.locator("#f-rule")).to_have_value(re.compile("BN-Q-NOT"))
 
 
+def test_the_carry_over_choice_is_wide_enough_to_read(studio: str, page, shots: Path) -> None:  # noqa: ANN001
+    page.goto(f"{studio}/notes/SOLE-SOURCE-FMS")
+    carry = page.locator("#f-carry_over")
+    assert carry.evaluate("s => s.options[s.selectedIndex].text") == "field changed"
+    meanings = page.locator("#carry-over-meanings")
+    expect(meanings).to_contain_text("field changed")
+    expect(meanings).to_contain_text("printed when the document adds a line")
+    # the box is as wide as the text it shows (measured as the page draws it)
+    needed = carry.evaluate(
+        "s => { const c = document.createElement('canvas').getContext('2d');"
+        " c.font = getComputedStyle(s).font; return c.measureText(s.options[s.selectedIndex].text).width; }"
+    )
+    box = carry.bounding_box()
+    assert box and box["width"] >= needed, (box, needed)
+    carry.scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "studio-note-carry-over.png"))
+
+
 def test_a_broken_rule_is_shown_at_the_rule_and_cannot_be_saved(
     studio: str, page, project: Path
 ) -> None:  # noqa: ANN001, E501

@@ -288,6 +288,22 @@ def shown_changes(diff: DocumentDiff) -> tuple[list[str], list[str]]:
     return fields, [change_words(f) for f in diff.case_fields]
 
 
+def note_tags(view: DocumentView) -> dict[str, str]:
+    """The tag of each note printed, where the report's would mislead: a note the case carries
+    printed again only for lines this document adds (a new line's description) is "added for a
+    new line", not "restated"."""
+    if view.prepared is None or view.diff is None or view.report is None:
+        return {}
+    added = {ln.number for ln in view.diff.lines if ln.change == "added"}
+    decided = {d.note_id: d for d in view.prepared.selection.decisions}
+    tags = {}
+    for row in view.report.printed:
+        d = decided.get(row.id)
+        if row.tag == "restated" and d is not None and d.lines and set(d.lines) <= added:
+            tags[row.id] = f"added for the new line{'s' if len(d.lines) > 1 else ''}"
+    return tags
+
+
 def _raw_data(path: Path) -> Any:
     """The case file's data as written (for naming the lines of a build's problems), or None
     when it cannot be read."""
@@ -310,6 +326,7 @@ async def document_page(studio: Studio, request: Request, path: Path) -> Respons
     return studio.page(
         request, "document.html", title=title, section="cases", view=view,
         rel=studio.url_of(path), all_notes=all_notes, note_groups=NOTE_GROUPS, changes=changes,
+        tags=note_tags(view),
     )  # fmt: skip
 
 

@@ -38,7 +38,6 @@ from ..case.loading import (
     parse_case_bytes,
     previous_path,
 )
-from ..case.meanings import meanings_of
 from ..case.model import funding_mismatch
 from ..case.placeholders import unfilled, without_placeholders
 from ..document.assembly import LoaDocument
@@ -65,6 +64,7 @@ from .forms import (
     FieldSpec,
     apply_op,
     case_form,
+    choice_options,
     field_id,
     form_paths,
     place,
@@ -705,16 +705,7 @@ def new_case_fields() -> list[NewCaseField]:
     choices of the case model (each with its meaning), as `loagen new` offers them."""
 
     def choices(name: str, values: Any) -> tuple[tuple[str, str], ...]:
-        found = meanings_of("Case", name)
-        words = found[1] if found else {}
-        out = []
-        for v in map(str, values):
-            meaning = words.get(v, "")
-            said = v.replace("_", " ")
-            # (a meaning that starts with the code's words says it already)
-            shown = meaning if meaning.startswith(said) else f"{v} — {meaning}" if meaning else v
-            out.append((v, shown))
-        return tuple(out)
+        return choice_options("Case", name, values)  # worded as the edit form words them
 
     return [
         NewCaseField(

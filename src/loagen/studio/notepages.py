@@ -48,8 +48,8 @@ HELP = {
     "rule": "When the note applies: a rule over the case and its lines, e.g. "
     'lines_with(sole_source=True) or case.program == "BPC". Check says at once whether '
     "the rule reads, and Show what this changes lists the documents it puts the note on.",
-    "carry_over": "What happens to the note on Amendments and Modifications: each choice "
-    "says when the note is printed again.",
+    "carry_over": "What happens to the note on Amendments and Modifications: when it is "
+    "printed again (each choice is said beside).",
 }
 """Help of the note form's fields, where the model's own points to code."""
 
@@ -65,10 +65,11 @@ def note_form() -> FieldSpec:
     for child in spec.children:
         changes: dict[str, Any] = {"help": HELP.get(child.name, child.help)}
         for code, words in _HELP_WORDS:
-            changes["help"] = changes["help"].replace(code, words)
+            changes["help"] = re.sub(r"\s+".join(code.split()), words, changes["help"])
         if child.name == "carry_over":
-            changes["options"] = tuple((v, f"{v.replace('_', ' ')} — {CARRY_OVER.get(v, '')}")
-                                       for v, _ in child.options)  # fmt: skip
+            # each choice by its words; what they mean is listed beside the box (a sentence
+            # each: too long for a choice box)
+            changes["options"] = tuple((v, v.replace("_", " ")) for v, _ in child.options)
         children.append(FieldSpec(**{**child.__dict__, **changes}))
     return FieldSpec(**{**spec.__dict__, "children": tuple(children)})
 
