@@ -154,7 +154,7 @@ def test_open_a_case_and_see_the_document(studio: str, page, shots: Path) -> Non
     preview = page.locator(".page-preview")
     expect(preview.get_by_text("Letter of Offer and Acceptance (LOA)")).to_be_visible()
     expect(preview.get_by_role("heading", name="Estimated Cost Summary")).to_be_visible()
-    expect(page.locator("#checks")).to_contain_text("Line 006, severable")
+    expect(page.locator("#checks")).to_contain_text("Line 006 › Severable")
     page.screenshot(path=str(shots / "studio-document.png"))
 
 
