@@ -136,6 +136,14 @@ def post(client: TestClient, url: str, fields: list[tuple[str, str]], **kw: Any)
     return client.post(url, content=urlencode(fields), headers=headers, **kw)
 
 
+def preview(client: TestClient, url: str, fields: list[tuple[str, str]]) -> Any:
+    """POST a note form to check or preview the edit: answered with a redirect to the page of
+    the edit (POST/redirect/GET), which is read."""
+    answer = post(client, url, fields)
+    assert answer.status_code == 303, answer.text[:2000]
+    return client.get(answer.headers["location"])
+
+
 def _sha(page: str) -> str:
     return re.search(r'name="_sha" value="([0-9a-f]+)"', page).group(1)
 
@@ -522,7 +530,7 @@ def test_a_note_saved_twice_is_saved_once_not_refused_as_a_conflict(
     fields = form_fields(client.get("/notes/GPS-SAASM").text, "note-form")
     rule = next(v for k, v in fields if k == "rule")
     fields = _replace(fields, "rule", f'{rule} and case.program == "BPC"')
-    shown = post(client, "/notes/GPS-SAASM", [*fields, ("_action", "impact")])
+    shown = preview(client, "/notes/GPS-SAASM", [*fields, ("_action", "impact")])
     save = [*form_fields(shown.text, "note-form"), ("_action", "save")]
     assert post(client, "/notes/GPS-SAASM", save).status_code == 303
     saved = (project.note_library / "GPS-SAASM.md").read_text()
@@ -544,11 +552,11 @@ def test_a_note_saved_from_the_form_keeps_what_its_file_leaves_out(
     before = path.read_text()
     assert "refresh_on" not in before
     fields = form_fields(client.get(f"/notes/{note_id}").text, "note-form")
-    shown = post(client, f"/notes/{note_id}", [*fields, ("_action", "impact")])
+    shown = preview(client, f"/notes/{note_id}", [*fields, ("_action", "impact")])
     assert "would not load" not in shown.text, note_id
     fields = _replace(form_fields(shown.text, "note-form"), "text[0]",
                       next(v for k, v in fields if k == "text[0]") + " Edited.")  # fmt: skip
-    shown = post(client, f"/notes/{note_id}", [*fields, ("_action", "impact")])
+    shown = preview(client, f"/notes/{note_id}", [*fields, ("_action", "impact")])
     saved = post(client, f"/notes/{note_id}", [*form_fields(shown.text, "note-form"),
                                                 ("_action", "save")])  # fmt: skip
     assert saved.status_code == 303, html.unescape(saved.text)[:3000]
@@ -888,7 +896,7 @@ def test_a_note_rule_edit_shows_its_impact_before_saving(
     fields = form_fields(page, "note-form")
     rule = next(v for k, v in fields if k == "rule")
     fields = _replace(fields, "rule", f'{rule} and case.program == "BPC"')
-    shown = post(client, "/notes/GPS-SAASM", [*fields, ("_action", "impact")])
+    shown = preview(client, "/notes/GPS-SAASM", [*fields, ("_action", "impact")])
     assert shown.status_code == 200
     assert "What this edit changes" in shown.text
     assert "now out" in shown.text and "BN-D-QAA Amendment 1" in shown.text
@@ -900,12 +908,39 @@ def test_a_note_rule_edit_shows_its_impact_before_saving(
     assert "# " in note.read_text() or "#" not in before  # comments kept when there were some
 
 
+def test_a_note_preview_is_a_page_of_its_own_that_back_and_reload_open_again(
+    client: TestClient, project: Project
+) -> None:
+    note = project.note_library / "CAS-SURCHARGE.md"
+    fields = form_fields(client.get("/notes/CAS-SURCHARGE").text, "note-form")
+    rule = next(v for k, v in fields if k == "rule")
+    edited = _replace(fields, "rule", f"{rule} and case.case_id != 'BN-Q-NOT'")
+    answer = post(client, "/notes/CAS-SURCHARGE", [*edited, ("_action", "impact")])
+    assert answer.status_code == 303  # POST/redirect/GET: no page answers the form itself
+    shown_at = answer.headers["location"]
+    assert shown_at.startswith("/notes/CAS-SURCHARGE?draft=")
+    for _ in range(2):  # opened again (Back, Reload): the same edit and its changes
+        shown = client.get(shown_at)
+        assert shown.status_code == 200 and "What this edit changes" in shown.text
+        assert "BN-Q-NOT" in shown.text
+    checked = post(client, "/notes/CAS-SURCHARGE", [*edited, ("_action", "check")])
+    assert checked.status_code == 303 and "BN-Q-NOT" in client.get(checked.headers["location"]).text
+    saved = post(client, "/notes/CAS-SURCHARGE",
+                 [*form_fields(shown.text, "note-form"), ("_action", "save")])  # fmt: skip
+    assert saved.status_code == 303 and "BN-Q-NOT" in note.read_text()
+    client.get(saved.headers["location"])
+    back = client.get(shown_at)  # Back after the save: the note, said to be saved so
+    assert back.status_code == 200 and "The note as saved reads as this edit" in back.text
+    gone = client.get("/notes/CAS-SURCHARGE?draft=0123456789abcdef")
+    assert gone.status_code == 200 and "no longer kept" in gone.text
+
+
 def test_a_note_that_would_not_load_cannot_be_saved(client: TestClient, project: Project) -> None:
     note = project.note_library / "GPS-SAASM.md"
     before = note.read_text()
     fields = form_fields(client.get("/notes/GPS-SAASM").text, "note-form")
     fields = _replace(fields, "rule", "lines_with(itemz=['gps_saasm'])")
-    shown = post(client, "/notes/GPS-SAASM", [*fields, ("_action", "impact")])
+    shown = preview(client, "/notes/GPS-SAASM", [*fields, ("_action", "impact")])
     assert "cannot be saved" in shown.text
     at = shown.text.index('id="f-rule-msgs"')
     assert "itemz" in shown.text[at : at + 500]
@@ -920,7 +955,7 @@ def test_a_rule_that_fails_on_documents_says_why_in_words(client: TestClient) ->
     fields = form_fields(client.get("/notes/RAPS").text, "note-form")
     for rule, words in (("costs.transportation / 0 > 1", "division by zero"),
                         ("lines[3].quantity > 1", "this document has no 4th line")):  # fmt: skip
-        shown = post(client, "/notes/RAPS",
+        shown = preview(client, "/notes/RAPS",
                      [*_replace(fields, "rule", rule), ("_action", "impact")]).text  # fmt: skip
         impact = shown[shown.index('id="impact"') :]
         assert words in impact, rule
@@ -941,7 +976,7 @@ def test_a_new_version_of_a_note_takes_effect_on_its_date(
     client: TestClient, project: Project
 ) -> None:
     fields = form_fields(client.get("/notes/GPS-SAASM").text, "note-form")
-    added = post(client, "/notes/GPS-SAASM", [*fields, ("_op", "add:versions")]).text
+    added = preview(client, "/notes/GPS-SAASM", [*fields, ("_op", "add:versions")]).text
     fields = form_fields(added, "note-form")
     rows = int(dict(fields)["versions__rows"])
     last = rows - 1
@@ -950,7 +985,7 @@ def test_a_new_version_of_a_note_takes_effect_on_its_date(
     fields = _replace(
         fields, f"text[{last}]", "A new text for GPS equipment on {{ refs(note_lines) }}."
     )
-    shown = post(client, "/notes/GPS-SAASM", [*fields, ("_action", "impact")])
+    shown = preview(client, "/notes/GPS-SAASM", [*fields, ("_action", "impact")])
     assert "cannot be saved" not in shown.text, shown.text[:3000]
     saved = post(
         client, "/notes/GPS-SAASM", [*form_fields(shown.text, "note-form"), ("_action", "save")]
@@ -1128,6 +1163,52 @@ def test_rebuild_all_shows_progress_and_the_broken_documents(
     assert "BN-D-TBO" in listing and "Has errors" in listing
 
 
+def _run_the_batch(client: TestClient) -> dict[str, Any]:
+    """Start "Rebuild all" and wait for its end: its last progress."""
+    token = _csrf(client.get("/batch").text)
+    assert client.post("/batch", data={"csrf": token}).status_code == 303
+    deadline = time.monotonic() + 60
+    while True:
+        progress = client.get("/batch/progress").json()
+        if progress["state"] in ("done", "stopped") or time.monotonic() > deadline:
+            return progress
+        time.sleep(0.1)
+
+
+def test_rebuild_all_says_what_is_out_of_date_since_its_last_run_and_why_unchanged(
+    client: TestClient, project: Project
+) -> None:
+    from .conftest import example, write_chain
+
+    mine = example("BN-B-ZEA/basic")
+    mine["case_id"] = "BN-B-ZZY"
+    path = write_chain(project.cases / "BN-B-ZZY", mine)
+    total = len(_states(client))
+    assert _run_the_batch(client)["state"] == "done"
+    page = client.get("/batch").text
+    assert f"Now: 0 of {total} documents are out of date" in page
+    assert "Check again" in page
+    # a later edit: the page says so, not only the run before it
+    mine["nickname"] = "Changed after the run"
+    path.write_text(json.dumps(mine))
+    page = client.get("/batch").text
+    assert f"Now: 1 of {total} documents is out of date" in page
+    assert "Waiting to be built" in page and "BN-B-ZZY Basic" in page
+    assert "Rebuild everything out of date" in page and "Check again" not in page
+    # a note edit that changes no document: they are checked, and said unchanged by the note
+    # library or templates (not "by the library edit" alone)
+    note = project.note_library / "RAPS.md"
+    note.write_text(note.read_text() + "\n")
+    progress = _run_the_batch(client)
+    assert progress["counts"]["refreshed"] >= 1, progress
+    assert (
+        "unchanged (checked again after a change to the note library or templates"
+        in (progress["summary"])
+    )
+    assert "library edit" not in progress["summary"]
+    assert progress["counts_text"].startswith(f"{progress['done']} of {progress['to_do']} to check")
+
+
 def test_a_download_built_before_the_latest_changes_says_so(
     client: TestClient, project: Project
 ) -> None:
@@ -1199,3 +1280,211 @@ def test_the_documents_are_assembled_in_the_background_after_start(project: Proj
             break
         time.sleep(0.05)
     assert len(pipeline._documents) == wanted
+
+
+# -- what "out of date" says after an edit of the library or a template ---------------------------
+
+
+def _states(client: TestClient) -> dict[str, tuple[str, str]]:
+    """Each document of the case list: its file -> (state, the words its badge shows)."""
+    page = client.get("/cases").text
+    found = re.findall(r'<td><a href="/doc/([^"]+)">[^<]*</a></td>\s*<td><span class="badge '
+                       r'state-(\w+)">([^<]*)</span>', page)  # fmt: skip
+    return {rel: (state, words) for rel, state, words in found}
+
+
+def test_a_note_edit_leaves_up_to_date_the_documents_whose_print_it_does_not_change(
+    client: TestClient, project: Project
+) -> None:
+    from loagen.manifest import read_manifest
+    from loagen.ops.batch import run_batch
+
+    from .conftest import example, write_chain
+
+    mine = example("BN-D-QAA/basic")
+    mine["case_id"] = "BN-D-QZZ"
+    write_chain(project.cases / "BN-D-QZZ", mine)
+    run_batch([project.cases], project=project, jobs=1)
+    states = _states(client)
+    assert states and all(state == "current" for state, _ in states.values()), states
+    # a note of one text printed by some of the documents, not all: its text edited
+    printed: dict[str, set[str]] = {}
+    for manifest_file in project.build_dir.glob("*.manifest.json"):
+        manifest = read_manifest(manifest_file)
+        for note_id in manifest.printed_ids:
+            printed.setdefault(note_id, set()).add(manifest_file.name)
+    note = min(
+        project.note_library / f"{n}.md" for n, docs in printed.items()
+        if 1 <= len(docs) < len(states)
+        and "::: version" not in (project.note_library / f"{n}.md").read_text()
+    )  # fmt: skip
+    note.write_text(note.read_text().rstrip("\n") + "\n\nA sentence added by the test.\n")
+
+    states = _states(client)
+    stale = {rel for rel, (state, _) in states.items() if state == "stale"}
+    current = {rel for rel, (state, _) in states.items() if state == "current"}
+    assert stale and current and stale | current == set(states), states
+    assert {states[rel][1] for rel in stale} == {"Out of date"}
+    # "Rebuild all" builds exactly the documents said to be out of date
+    report = run_batch([project.cases], project=project, jobs=1)
+    assert {project.relative(r.source) for r in report.built} == stale
+    assert {project.relative(r.source) for r in report.refreshed} == current
+
+    # a document the edit does not change is not said to lack it on its page
+    note.write_text(note.read_text().replace("added by the test", "edited again by the test"))
+    page = client.get(f"/doc/{min(current)}").text
+    assert "does not hold them" not in page and "last built" not in page
+
+
+def test_after_a_template_edit_its_documents_may_be_out_of_date(
+    client: TestClient, project: Project
+) -> None:
+    from loagen.ops.batch import run_batch
+
+    from .conftest import example, write_chain
+
+    mine = example("BN-B-ZEA/basic")
+    mine["case_id"] = "BN-B-ZZZ"
+    write_chain(project.cases / "BN-B-ZZZ", mine)
+    run_batch([project.cases], project=project, jobs=1)
+    template, edited = _one_heading_renamed(project)
+    template.write_bytes(edited)
+    states = _states(client)
+    assert states["cases/BN-B-ZZZ/basic.json"] == ("stale", "May be out of date")
+    page = client.get("/doc/cases/BN-B-ZZZ/basic.json").text
+    assert "May be out of date:</strong> a template" in page
+    assert "does not hold them" not in page
+    # a case file changed: surely out of date
+    path = project.cases / "BN-B-ZZZ" / "basic.json"
+    data = json.loads(path.read_text())
+    data["nickname"] = "Renamed by the test"
+    path.write_text(json.dumps(data))
+    assert _states(client)["cases/BN-B-ZZZ/basic.json"] == ("stale", "Out of date")
+
+
+# -- words a reader understands -----------------------------------------------------------------
+
+
+def test_why_a_build_failed_names_the_line_and_field_by_their_labels(
+    client: TestClient, project: Project
+) -> None:
+    from .conftest import example, write_chain
+
+    mine = example("BN-D-QAA/basic")
+    mine["case_id"] = "BN-D-QZY"
+    line = mine["lines"][0]
+    line["kind"] = "training"
+    line.pop("training", None)
+    write_chain(project.cases / "BN-D-QZY", mine)
+    rel = "cases/BN-D-QZY/basic.json"
+    token = _csrf(client.get(f"/doc/{rel}").text)
+    assert client.post(f"/rebuild/{rel}", data={"csrf": token}).status_code == 303
+    page = client.get(f"/doc/{rel}").text
+    failed = page[page.index('id="build-problems"') :]
+    failed = failed[: failed.index("</section>")]
+    assert f'<span class="where">Line {line["number"]}</span>' in failed, failed
+    assert "lines[" not in failed and "[QC-" not in failed
+    assert '<span class="ref">QC-TRAINING-DATA</span>' in failed
+    # a file that does not load: its problems named the same way
+    line["source_code"] = "Q"
+    (project.cases / "BN-D-QZY" / "basic.json").write_text(json.dumps(mine))
+    page = client.get(f"/doc/{rel}").text
+    unread = page[page.index("This document cannot be read") :]
+    assert f"Line {line['number']} › Source code (SC)" in unread and "lines[0]" not in unread
+
+
+def test_the_changes_against_the_previous_document_are_said_in_words_and_money(
+    client: TestClient, project: Project
+) -> None:
+    from .conftest import example, write_chain
+
+    basic, amendment = example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1")
+    for data in (basic, amendment):
+        data["case_id"] = "BN-D-QZX"
+    basic.setdefault("accessorial", {})["packing_crating_handling"] = 12345
+    amendment.setdefault("accessorial", {})["packing_crating_handling"] = 67890
+    path = write_chain(project.cases / "BN-D-QZX", basic, amendment)
+    page = client.get(f"/doc/{project.relative(path)}").text
+    changes = page[page.index('id="changes"') :]
+    changes = changes[: changes.index("</section>")]
+    assert "Packing, crating and handling: $12,345 → $67,890" in changes, changes
+    assert "accessorial." not in changes and "->" not in changes
+    assert "Kind:" not in changes and "kind:" not in changes
+    assert "Number:" not in changes and "number:" not in changes
+
+
+def test_a_rule_mistake_and_the_rule_help_are_said_without_code_names(
+    client: TestClient,
+) -> None:
+    fields = form_fields(client.get("/notes/CAS-SURCHARGE").text, "note-form")
+    page = preview(client, "/notes/CAS-SURCHARGE",
+                   [*_replace(fields, "rule", "nvdz"), ("_action", "check")]).text  # fmt: skip
+    problems = page[page.index('id="note-problems"') :]
+    problems = problems[: problems.index("</section>")]
+    assert '">Rule</a>' in problems and "&#39;nvdz&#39; is not a name a rule knows" in problems
+    assert "rule rule" not in problems and "unknown name" not in problems
+    assert "loagen.policy.rules" not in page and "CARRY_OVER" not in page
+    assert not re.search(r"carry_over\s+(field_changed|version_refresh)", page)
+
+
+def test_the_next_amendment_of_a_case_not_implemented_says_what_to_do_in_the_studio(
+    client: TestClient, project: Project
+) -> None:
+    from .conftest import example, write_chain
+
+    mine = example("BN-D-QAA/basic")
+    mine["case_id"] = "BN-D-QZW"
+    mine["document"].pop("implementation_date", None)
+    write_chain(project.cases / "BN-D-QZW", mine)
+    rel = "cases/BN-D-QZW/basic.json"
+    page = client.get(f"/next/{rel}?kind=amendment").text
+    assert "BN-D-QZW ›" in page[page.index('class="crumbs"') :][:300]
+    answer = post(client, f"/next/{rel}", [("csrf", _csrf(page)), ("kind", "amendment"),
+                                           ("implementation_date", "")])  # fmt: skip
+    assert answer.status_code == 422
+    error = answer.text[answer.text.index("Not started:") :][:1500]
+    assert "implementation date" in error.lower()
+    assert "--" not in error and "loagen " not in error, error
+
+
+def test_a_choice_of_the_case_reads_the_same_on_the_new_case_page_and_in_the_form(
+    client: TestClient,
+) -> None:
+    from loagen.studio.editing import new_case_fields
+
+    offered = {f.name: dict(f.options) for f in new_case_fields() if f.options}
+    form = {c.name: dict(c.options) for c in case_form().children if c.kind == "select"}
+    for name in ("program", "category", "funding"):
+        assert offered[name] == form[name], name
+        labels = form[name].values()
+        assert not any("_" in label for label in labels), labels  # no codes
+        assert len({" — " in label for label in labels}) == 1, labels  # one style
+    page = client.get("/new").text
+    assert "clssa_fmso_i —" not in page and "clssa fmso i" not in page
+    edit = client.get(f"/edit/{QAA}").text
+    assert "clssa fmso i" not in edit
+
+
+def test_the_count_of_notes_printed_agrees_with_their_numbers_and_a_new_lines_note_is_added(
+    client: TestClient, project: Project
+) -> None:
+    from .conftest import example, write_chain
+
+    basic, amendment = example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1")
+    for data in (basic, amendment):
+        data["case_id"] = "BN-D-QZV"
+    numbers = {ln["number"] for ln in basic["lines"]}
+    new_lines = [ln["number"] for ln in amendment["lines"] if ln["number"] not in numbers]
+    assert new_lines
+    path = write_chain(project.cases / "BN-D-QZV", basic, amendment)
+    page = client.get(f"/doc/{project.relative(path)}").text
+    notes = page[page.index('id="notes"') :]
+    notes = notes[: notes.index("<h3>")]
+    count = int(re.search(r"<h2>Notes printed \((\d+)\)</h2>", notes).group(1))
+    places = re.findall(r'<a href="#note-[^"]+">([^<]+)</a>', notes)
+    numbered = [int(n) for p in places for n in re.findall(r"\d+", p)[-1:] if p.startswith("Note")]
+    assert count == max(numbered) + sum(not p.startswith("Note") for p in places), (count, places)
+    # a note printed again only for lines this document adds is said to be added for them
+    assert "added for the new line" in notes
+    tags = re.findall(r'<span class="tag">([^<]+)</span>', notes)
+    assert "restated" in tags  # the notes printed again for the lines that were there

@@ -154,7 +154,7 @@ def test_open_a_case_and_see_the_document(studio: str, page, shots: Path) -> Non
     preview = page.locator(".page-preview")
     expect(preview.get_by_text("Letter of Offer and Acceptance (LOA)")).to_be_visible()
     expect(preview.get_by_role("heading", name="Estimated Cost Summary")).to_be_visible()
-    expect(page.locator("#checks")).to_contain_text("Line 006, severable")
+    expect(page.locator("#checks")).to_contain_text("Line 006 › Severable")
     page.screenshot(path=str(shots / "studio-document.png"))
 
 
@@ -515,6 +515,46 @@ def test_edit_a_note_rule_and_see_the_impact_before_saving(
     assert 'case.program == "BPC"' in note.read_text()
     page.goto(f"{studio}/doc/{QAA}")
     expect(page.locator("#why-GPS-SAASM")).to_have_count(0)  # the saved library is the one used
+
+
+def test_back_after_a_note_preview_and_save_shows_pages_not_a_form_to_send_again(
+    studio: str, page, shots: Path, project: Path
+) -> None:  # noqa: ANN001
+    note = project / "note_library" / "CAS-SURCHARGE.md"
+    page.goto(f"{studio}/notes/CAS-SURCHARGE")
+    rule = page.locator("#f-rule")
+    rule.fill(rule.input_value() + " and case.case_id != 'BN-Q-NOT'")
+    page.get_by_role("button", name="Show what this changes").click()
+    expect(page.locator("#impact")).to_contain_text("What this edit changes")
+    page.get_by_role("button", name="Save this change").click()
+    expect(page.locator(".flash-ok")).to_contain_text("Saved CAS-SURCHARGE.md")
+    assert "BN-Q-NOT" in note.read_text()
+    page.go_back()  # to the preview: a page of its own, opened again
+    expect(page.locator("body")).not_to_contain_text("Confirm Form Resubmission")
+    expect(page.locator("h1")).to_contain_text("CAS-SURCHARGE")
+    page.screenshot(path=str(shots / "studio-note-back-after-save.png"))
+    page.go_back()  # to the note as it was opened
+    expect(page.locator("h1")).to_contain_text("CAS-SURCHARGE")
+    page.reload()
+    expect(page.locator("#f-rule")).to_have_value(re.compile("BN-Q-NOT"))
+
+
+def test_the_carry_over_choice_is_wide_enough_to_read(studio: str, page, shots: Path) -> None:  # noqa: ANN001
+    page.goto(f"{studio}/notes/SOLE-SOURCE-FMS")
+    carry = page.locator("#f-carry_over")
+    assert carry.evaluate("s => s.options[s.selectedIndex].text") == "field changed"
+    meanings = page.locator("#carry-over-meanings")
+    expect(meanings).to_contain_text("field changed")
+    expect(meanings).to_contain_text("printed when the document adds a line")
+    # the box is as wide as the text it shows (measured as the page draws it)
+    needed = carry.evaluate(
+        "s => { const c = document.createElement('canvas').getContext('2d');"
+        " c.font = getComputedStyle(s).font; return c.measureText(s.options[s.selectedIndex].text).width; }"
+    )
+    box = carry.bounding_box()
+    assert box and box["width"] >= needed, (box, needed)
+    carry.scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "studio-note-carry-over.png"))
 
 
 def test_a_broken_rule_is_shown_at_the_rule_and_cannot_be_saved(

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ..errors import LoagenError
-from ..ops.batch import BatchEvents, BatchReport, DocResult, run_batch
+from ..ops.batch import BatchEvents, BatchReport, DocResult, elapsed_words, run_batch
 from .web import Studio
 
 
@@ -39,6 +39,16 @@ class BatchRun:
     def worked(self) -> int:
         return self.counts["built"] + self.counts["refreshed"] + self.counts["failed"]
 
+    @property
+    def counts_text(self) -> str:
+        """The progress in words: "3 of 11 to check · 1 built · 2 unchanged · 0 failed · 0 up
+        to date"."""
+        c = self.counts
+        return (
+            f"{self.worked} of {self.to_do} to check · {c['built']} built · "
+            f"{c['refreshed']} unchanged · {c['failed']} failed · {c['skipped']} up to date"
+        )
+
     def to_json(self, studio: Studio) -> dict[str, Any]:
         elapsed = (self.ended or time.monotonic()) - self.started
         left = None
@@ -50,6 +60,7 @@ class BatchRun:
             "to_do": self.to_do,
             "done": self.worked,
             "counts": self.counts,
+            "counts_text": self.counts_text,
             "elapsed": round(elapsed, 1),
             "left": None if left is None else round(left, 1),
             "recent": self.recent[-5:],
@@ -100,9 +111,28 @@ def _runner(studio: Studio, run: BatchRun) -> None:
     else:
         for result in report.results:
             workspace.remember(result)
-        run.summary = report.summary
+        run.summary = summary(report)
         run.state = "done"
     run.ended = time.monotonic()
+
+
+def summary(report: BatchReport) -> str:
+    """What a run did, in one line: the batch's summary (`BatchReport.summary`) in the studio's
+    words, where a document found unchanged is said to be so because of what changes it could
+    have been (the note library or the templates), not only a library edit."""
+    n = len(report.results)
+    parts = [f"{len(report.built)} built"]
+    if report.refreshed:
+        parts.append(
+            f"{len(report.refreshed)} unchanged (checked again after a change to the note "
+            "library or templates: they print the same, only their build records were updated)"
+        )
+    parts.append(f"{len(report.skipped)} up to date")
+    parts.append(f"{len(report.failed)} failed")
+    return (
+        f"{n} document{'s' if n != 1 else ''}: {', '.join(parts)}; "
+        f"elapsed {elapsed_words(report.seconds)}"
+    )
 
 
 def _current(studio: Studio) -> BatchRun | None:

@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..case.loading import parse_case_bytes
+from ..document.wording import money
 from ..errors import LoagenError, Problem, ToolError
 from ..manifest import manifest_path
 from ..ops.batch import REDLINE_SUFFIX
@@ -27,8 +31,9 @@ from ..ops.diff import NOTE_GROUPS, DocumentDiff, compare_versions, load_version
 from ..output.pdf import find_soffice, pdf_up_to_date
 from ..pipeline import LaidOut, Prepared
 from ..policy.checks import Finding
+from ..reading import read_limited
 from ..rendering.redline import redline_docx
-from .forms import case_form, field_id, form_paths, place
+from .forms import case_form, field_id, form_paths, place, where_words
 from .preview import Preview, PreviewError
 from .web import Studio
 from .workspace import DocumentStatus
@@ -101,19 +106,10 @@ def findings_view(findings: tuple[Finding, ...], data: Any, spec: Any = None) ->
 
 
 def _where(path: str, data: Any) -> str:
-    """A field as a writer finds it: lines[5].severable -> Line 006, severable."""
+    """A field as a writer finds it: lines[5].severable -> Line 006 › Severable."""
     if not path:
         return "The whole document"
-    if path.startswith("lines[") and isinstance(data, dict):
-        index_text = path[6 : path.index("]")] if "]" in path else ""
-        rest = path[path.index("]") + 1 :].lstrip(".") if "]" in path else ""
-        lines = data.get("lines")
-        if index_text.isdigit() and isinstance(lines, list) and int(index_text) < len(lines):
-            line = lines[int(index_text)]
-            number = line.get("number") if isinstance(line, dict) else None
-            if number:
-                return f"Line {number}" + (f", {rest.replace('_', ' ')}" if rest else "")
-    return path.replace("_", " ")
+    return where_words(path, data)
 
 
 @dataclass
@@ -136,6 +132,30 @@ class DocumentView:
     """The files of the documents that follow this one (then it is not restated)."""
     built_at: str = ""
     """When the DOCX there is was built ("30 November 2026 14:05"), when there is one."""
+    build_problems: tuple[tuple[str, str, str], ...] = ()
+    load_problems: tuple[tuple[str, str, str], ...] = ()
+    """What stops the document from loading, as `build_problems` says them."""
+    """Why the last build failed, each (where, in the form's words; what; the check's id)."""
+
+
+_CHECK_ID = re.compile(r"^\[([A-Z0-9-]+)\] ")
+
+
+def problem_lines(problems: Any, path: Path, data: Any) -> tuple[tuple[str, str, str], ...]:
+    """Problems of a build as the page says them: where by the form's labels (Line 002 ›
+    Training), the message, and the id of the quality check that found it, when one did."""
+    out = []
+    for p in problems:
+        m = _CHECK_ID.match(p.message)
+        message, check = (p.message[m.end() :], m.group(1)) if m else (p.message, "")
+        if p.source is not None and Path(p.source).resolve() != Path(path).resolve():
+            where = Path(p.source).name + (f", {p.location}" if p.location else "")
+        elif p.location and p.location != "(top level)":
+            where = where_words(p.location, data)
+        else:
+            where = "The document"
+        out.append((where, message, check))
+    return tuple(out)
 
 
 def _note_anchors(prepared: Prepared) -> dict[str, str]:
@@ -224,6 +244,8 @@ def document_view(studio: Studio, path: Path, *, all_notes: bool) -> DocumentVie
         has_previous=prepared is not None and len(prepared.document.files) > 1,
         pdf_available=pdf_available, build_redline=build_redline,
         followed_by=[f.name for f in workspace.followers(path)], built_at=_built_at(status),
+        build_problems=problem_lines(status.problems, path, _raw_data(path)),
+        load_problems=problem_lines(problems, path, _raw_data(path)),
     )  # fmt: skip
 
 
@@ -238,6 +260,59 @@ def _built_at(status: DocumentStatus) -> str:
     return f"{when.day} {when:%B %Y %H:%M}"
 
 
+def change_words(change: Any, prefix: str = "") -> str:
+    """A field of `ops.diff` that changed, as a reviewer reads it: its label in the form and
+    amounts in dollars ("Accessorial › Packing crating handling: $310,000 → $520,000"), not its
+    path in the file and bare numbers."""
+    label = where_words(f"{prefix}{change.field}", None).removeprefix("Document › ")
+    old, new = change.old, change.new
+    last = change.field.rsplit(".", 1)[-1]
+    amounts = not any(w in last for w in ("quantity", "rate", "percent"))
+    if amounts and isinstance(old, Decimal | None) and isinstance(new, Decimal | None):
+        was = money(old) if old is not None else "none"
+        now = money(new) if new is not None else "none"
+        return f"{label}: {was} → {now}"
+    text = change.to_text()
+    return label + text[len(change.field) :].replace(" -> ", " → ", 1)
+
+
+def shown_changes(diff: DocumentDiff) -> tuple[list[str], list[str]]:
+    """The changes of the document's own fields and of the case's, in words; without the kind
+    of document and its first number, which every Amendment and Modification changes (the
+    heading says what is compared)."""
+    fields = [
+        change_words(f, "document.")
+        for f in diff.fields
+        if f.field != "kind" and not (f.field == "number" and f.old is None)
+    ]
+    return fields, [change_words(f) for f in diff.case_fields]
+
+
+def note_tags(view: DocumentView) -> dict[str, str]:
+    """The tag of each note printed, where the report's would mislead: a note the case carries
+    printed again only for lines this document adds (a new line's description) is "added for a
+    new line", not "restated"."""
+    if view.prepared is None or view.diff is None or view.report is None:
+        return {}
+    added = {ln.number for ln in view.diff.lines if ln.change == "added"}
+    decided = {d.note_id: d for d in view.prepared.selection.decisions}
+    tags = {}
+    for row in view.report.printed:
+        d = decided.get(row.id)
+        if row.tag == "restated" and d is not None and d.lines and set(d.lines) <= added:
+            tags[row.id] = f"added for the new line{'s' if len(d.lines) > 1 else ''}"
+    return tags
+
+
+def _raw_data(path: Path) -> Any:
+    """The case file's data as written (for naming the lines of a build's problems), or None
+    when it cannot be read."""
+    try:
+        return parse_case_bytes(read_limited(path, "case file", LoagenError), path)
+    except LoagenError:
+        return None
+
+
 def _plain_data(prepared: Prepared) -> dict[str, Any]:
     """The case as data (for naming the lines of findings)."""
     return prepared.document.case.model_dump(mode="json", exclude_none=True)
@@ -247,9 +322,11 @@ async def document_page(studio: Studio, request: Request, path: Path) -> Respons
     all_notes = request.query_params.get("notes") == "all"
     view = await asyncio.to_thread(document_view, studio, path, all_notes=all_notes)
     title = f"{view.status.case_id} {view.status.title}".strip()
+    changes = shown_changes(view.diff) if view.diff is not None else ([], [])
     return studio.page(
         request, "document.html", title=title, section="cases", view=view,
-        rel=studio.url_of(path), all_notes=all_notes, note_groups=NOTE_GROUPS,
+        rel=studio.url_of(path), all_notes=all_notes, note_groups=NOTE_GROUPS, changes=changes,
+        tags=note_tags(view),
     )  # fmt: skip
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import re
 import threading
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -37,7 +38,6 @@ from ..case.loading import (
     parse_case_bytes,
     previous_path,
 )
-from ..case.meanings import meanings_of
 from ..case.model import funding_mismatch
 from ..case.placeholders import unfilled, without_placeholders
 from ..document.assembly import LoaDocument
@@ -64,6 +64,7 @@ from .forms import (
     FieldSpec,
     apply_op,
     case_form,
+    choice_options,
     field_id,
     form_paths,
     place,
@@ -400,6 +401,22 @@ async def check_json(studio: Studio, request: Request, path: Path) -> Response:
 KINDS = {"amendment": "Amendment", "modification": "Modification"}
 
 
+_COMMAND_ADVICE = re.compile(r"\((?:[^;()]*--|loagen )[^;()]*; in the studio, ([^()]*)\)")
+_COMMAND_OPTIONS = {
+    "leave --implementation-date out": "leave the implementation date empty",
+}
+
+
+def studio_words(message: str) -> str:
+    """A message of `ops.start` as the studio says it: where it gives the command line's way
+    and the studio's ("(--implementation-date YYYY-MM-DD; in the studio, its Implementation
+    date field)"), only the studio's, which is what the reader can do here."""
+    message = _COMMAND_ADVICE.sub(r"(\1)", message)
+    for said, meant in _COMMAND_OPTIONS.items():
+        message = message.replace(said, meant)
+    return message
+
+
 async def next_document(studio: Studio, request: Request, path: Path) -> Response:
     """Start the next Amendment or Modification of the case, as `loagen amend` / `loagen
     modify` do (`ops.start.next_document`), then open it in the form."""
@@ -428,7 +445,7 @@ async def next_document(studio: Studio, request: Request, path: Path) -> Respons
                     start_next, path, kind, implementation_date=implementation
                 )
             except LoagenError as exc:
-                error = str(exc.message) if len(exc.problems) == 1 else str(exc)
+                error = studio_words(str(exc.message) if len(exc.problems) == 1 else str(exc))
             else:
                 fill = len(started.to_fill)
                 studio.say(
@@ -441,14 +458,17 @@ async def next_document(studio: Studio, request: Request, path: Path) -> Respons
                 for note in started.notes:
                     studio.say(request, "warn", note)
                 return studio.redirect(f"/edit/{studio.url_of(started.path)}")
+    case_id = ""
     try:
-        document = load_case(path).case.document
+        case = load_case(path).case
+        document = case.document
         title = document.kind + (f" {document.number}" if document.number else "")
+        case_id = case.case_id
     except LoagenError:
         title = path.name
     return studio.page(
         request, "next.html", section="cases", title=f"Next {kind}", rel=rel, kind=kind,
-        values=values, error=error, current=title,
+        values=values, error=error, current=title, case_id=case_id,
         status_code=422 if error else 200,
     )  # fmt: skip
 
@@ -685,16 +705,7 @@ def new_case_fields() -> list[NewCaseField]:
     choices of the case model (each with its meaning), as `loagen new` offers them."""
 
     def choices(name: str, values: Any) -> tuple[tuple[str, str], ...]:
-        found = meanings_of("Case", name)
-        words = found[1] if found else {}
-        out = []
-        for v in map(str, values):
-            meaning = words.get(v, "")
-            said = v.replace("_", " ")
-            # (a meaning that starts with the code's words says it already)
-            shown = meaning if meaning.startswith(said) else f"{v} — {meaning}" if meaning else v
-            out.append((v, shown))
-        return tuple(out)
+        return choice_options("Case", name, values)  # worded as the edit form words them
 
     return [
         NewCaseField(

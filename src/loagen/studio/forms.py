@@ -75,7 +75,8 @@ _WORDS = {
     "masl": "MASL", "oed": "OED", "cas": "CAS", "eda": "EDA", "foc": "FOC", "sco": "SCO",
     "nsr": "NSR", "bpc": "BPC", "fms": "FMS", "tla": "TLA", "cwd": "CWD", "eeum": "EEUM",
     "iaa": "IAA", "moa": "MOA", "ia": "IA", "id": "ID", "pch": "PC&H", "scml": "SCML",
-    "conus": "CONUS", "usg": "USG", "mde": "MDE", "dfe": "DFE",
+    "conus": "CONUS", "usg": "USG", "mde": "MDE", "dfe": "DFE", "fmf": "FMF", "fmso": "FMSO",
+    "clssa": "CLSSA",
 }  # fmt: skip
 
 LABELS = {
@@ -92,6 +93,8 @@ LABELS = {
     "items": "Item traits",
     "number": "Number",
     "kind": "Kind",
+    "packing_crating_handling": "Packing, crating and handling",
+    "accessorial": "Accessorial charges",
 }
 """Labels that say more than the field's name."""
 
@@ -166,8 +169,38 @@ def _strip(annotation: Any) -> tuple[Any, bool, list[Any]]:
         return annotation, optional, metadata
 
 
-def _literal_options(annotation: Any) -> tuple[tuple[str, str], ...]:
-    return tuple((str(v), str(v).replace("_", " ")) for v in typing.get_args(annotation))
+def choice_label(value: str, meaning: str) -> str:
+    """A choice as every page says it: a code people know by itself and its meaning ("FMS —
+    Foreign Military Sales: …"); its meaning, when it names itself ("defined order: the
+    articles…", "Cooperative Logistics Supply Support Arrangement, FMS Order I: the
+    Purchaser's share…"); else its words and then its meaning ("national — the Purchaser's
+    national funds"); its words alone when nothing says what it means."""
+    words = " ".join(_WORDS.get(w, w) for w in value.split("_"))
+    if not meaning:
+        return words
+    if value.isupper():  # a code people know by itself (FMS, BPC): said first
+        return f"{value} — {meaning}"
+    if meaning.lower().startswith(words.lower()) or ": " in meaning:
+        return meaning
+    return f"{words} — {meaning}"
+
+
+def choice_options(owner: str, name: str, values: Any) -> tuple[tuple[str, str], ...]:
+    """(value, label) of each choice of the field `name` of the model `owner`, labelled by
+    `choice_label` from what `case.meanings` says of it."""
+    meanings = meanings_of(owner, name)
+    said = meanings[1] if meanings else {}
+    return tuple((str(v), choice_label(str(v), str(said.get(str(v), "")))) for v in values)
+
+
+def _literal_options(annotation: Any, owner: str, name: str) -> tuple[tuple[str, str], ...]:
+    """The choices of a select: the case's own (program, category, funding...) said as the New
+    case page says them; the others, shown in narrower places (a line's kind in the lines
+    table), by their words."""
+    values = typing.get_args(annotation)
+    if owner == "Case":
+        return choice_options(owner, name, values)
+    return tuple((str(v), str(v).replace("_", " ")) for v in values)
 
 
 def _described_options(annotation: Any, owner: str, name: str) -> tuple[tuple[str, str], ...]:
@@ -210,7 +243,7 @@ def _spec(name: str, info: Any, docs: dict[str, str], owner: str = "") -> FieldS
         if all(isinstance(v, int) for v in values):
             options = tuple((str(v), str(v)) for v in values)
             return FieldSpec(**base, kind="select", options=options, ints=True)
-        return FieldSpec(**base, kind="select", options=_literal_options(annotation))
+        return FieldSpec(**base, kind="select", options=_literal_options(annotation, owner, name))
     enum = _enum_in(metadata)
     if enum:
         return FieldSpec(**base, kind="select", options=_code_options(enum))
@@ -324,6 +357,39 @@ def place(location: str, shown: set[str]) -> str:
     return path
 
 
+_STEP = re.compile(r"\[(\d+)\]|\.?([^.\[\]]+)")
+
+
+def where_words(path: str, data: Any, spec: FieldSpec | None = None) -> str:
+    """A field as a writer finds it in the form, by its labels: `lines[5].severable` ->
+    "Line 006 › Severable", `purchaser_references[0].date` -> "Purchaser references › row 1 ›
+    Date", `terms_of_sale[0]` -> "Terms of sale › item 1", `document.offer_expiration_date` ->
+    "Document › Offer expiration date". A part the form does not know is said in words too."""
+    spec = spec or case_form()
+    words: list[str] = []
+    here: FieldSpec | None = spec
+    value: Any = data
+    for m in _STEP.finditer(path):
+        index, name = m.group(1), m.group(2)
+        if index is not None:
+            i = int(index)
+            row = value[i] if isinstance(value, list) and i < len(value) else None
+            number = row.get("number") if isinstance(row, Mapping) else None
+            if here is not None and here.name == "lines" and number:
+                words[-1:] = [f"Line {number}"]
+            else:
+                words.append(f"{'row' if here is not None and here.kind == 'objects' else 'item'} "
+                             f"{i + 1}")  # fmt: skip
+            value = row
+            continue
+        child = next((c for c in here.children if c.name == name), None) if here else None
+        words.append(child.label if child is not None else label_of(name))
+        here = child
+        value = value.get(name) if isinstance(value, Mapping) else None
+    return " › ".join(words) or path
+
+
+# -- showing values --------------------------------------------------------------------------------
 # -- showing values --------------------------------------------------------------------------------
 
 

@@ -35,7 +35,7 @@ from ..pipeline import Pipeline
 from ..policy.notes import CARRY_OVER, FrontMatter, load_library, read_note
 from ..policy.selection import keyed_notes
 from ..reading import read_limited
-from .forms import FieldSpec, field_id, model_form, read_form
+from .forms import FieldSpec, field_id, model_form, read_form, where_words
 from .notefile import NoteFileError, compose, front_data, line_field, split_note, version_texts
 from .security import PathRefused, confine
 from .web import Studio
@@ -44,15 +44,33 @@ from .workspace import STUDIO_KEEP
 NOTE_ID = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,99}$")
 
 
+HELP = {
+    "rule": "When the note applies: a rule over the case and its lines, e.g. "
+    'lines_with(sole_source=True) or case.program == "BPC". Check says at once whether '
+    "the rule reads, and Show what this changes lists the documents it puts the note on.",
+    "carry_over": "What happens to the note on Amendments and Modifications: when it is "
+    "printed again (each choice is said beside).",
+}
+"""Help of the note form's fields, where the model's own points to code."""
+
+_HELP_WORDS = (
+    ("carry_over field_changed", "Carry over “field changed”"),
+    ("carry_over version_refresh", "Carry over “version refresh”"),
+)
+
+
 def note_form() -> FieldSpec:
     spec = model_form(FrontMatter, "Note")
     children = []
     for child in spec.children:
+        changes: dict[str, Any] = {"help": HELP.get(child.name, child.help)}
+        for code, words in _HELP_WORDS:
+            changes["help"] = re.sub(r"\s+".join(code.split()), words, changes["help"])
         if child.name == "carry_over":
-            options = tuple((v, f"{v.replace('_', ' ')} — {CARRY_OVER.get(v, '')}")
-                            for v, _ in child.options)  # fmt: skip
-            child = FieldSpec(**{**child.__dict__, "options": options})
-        children.append(child)
+            # each choice by its words; what they mean is listed beside the box (a sentence
+            # each: too long for a choice box)
+            changes["options"] = tuple((v, v.replace("_", " ")) for v, _ in child.options)
+        children.append(FieldSpec(**{**child.__dict__, **changes}))
     return FieldSpec(**{**spec.__dict__, "children": tuple(children)})
 
 
@@ -109,9 +127,29 @@ def _problems(exc: LoagenError, text: str) -> list[tuple[str, str, str]]:
         m = re.match(r"line (\d+)", p.location or "")
         if m:
             target = line_field(text, int(m.group(1)))
-        message = p.message.split("\n")[0]
-        out.append((target, p.location or "", message))
+        out.append((target, p.location or "", said(p.message.split("\n")[0], target)))
     return out
+
+
+_UNKNOWN_NAME = re.compile(r"^unknown name '([^']*)'")
+
+
+def said(message: str, target: str) -> str:
+    """A problem of a note's file as its field in the form shows it: without the name of the
+    field, which the form shows already ("rule unknown name 'nvd'" at the Rule field ->
+    "'nvd' is not a name a rule knows")."""
+    name = target.rsplit(".", 1)[-1]
+    if name and message.startswith(f"{name} "):
+        message = message[len(name) + 1 :]
+    return _UNKNOWN_NAME.sub(r"'\1' is not a name a rule knows", message)
+
+
+def field_words(target: str) -> str:
+    """A field of the note form as its label says it ("Rule", "Text of version 2")."""
+    m = re.fullmatch(r"text\[(\d+)\]", target)
+    if m:
+        return f"Text of version {int(m.group(1)) + 1}"
+    return where_words(target, None, note_form())
 
 
 def check_note(path: Path, text: str) -> NoteCheck:
@@ -323,6 +361,18 @@ async def note_page(studio: Studio, request: Request) -> Response:
     action = "view"
     conflict = False
     text = saved_text
+    draft_key = request.query_params.get("draft", "")
+    if request.method == "GET" and draft_key:
+        draft = _drafts(studio).get((note_id, draft_key))
+        if draft is None:
+            studio.say(request, "warn", "That edit is no longer kept (the studio was restarted, "
+                       "or many edits were checked since): the note is shown as saved.")  # fmt: skip
+        elif draft.text == saved_text and draft.action == "impact":
+            studio.say(request, "ok", "The note as saved reads as this edit: it is shown below.")
+        else:
+            text, sha, mode, action = draft.text, draft.sha, draft.mode, draft.action
+            if action == "impact":
+                impact = await asyncio.to_thread(edit_impact, studio, path, note_id, text)
     if request.method == "POST":
         form = await request.form(max_fields=5000, max_files=0)
         sha = str(form.get("_sha", sha))
@@ -343,7 +393,11 @@ async def note_page(studio: Studio, request: Request) -> Response:
             action = "impact"
             studio.say(request, "warn", "Look at what this edit changes first: the edit is not "
                        "the one whose changes were shown. Then save.")  # fmt: skip
-        if action in ("impact", "save"):
+        if action in ("check", "impact"):
+            # answered with a page of its own address (POST/redirect/GET): the browser's Back
+            # and Reload then show the edit again, never a form to send again
+            return studio.redirect(_keep_draft(studio, note_id, _Draft(text, sha, mode, action)))
+        if action == "save":
             impact = await asyncio.to_thread(edit_impact, studio, path, note_id, text)
         if action == "save":
             outcome = await asyncio.to_thread(_save_note, studio, path, sha, text, impact)
@@ -375,6 +429,39 @@ async def note_page(studio: Studio, request: Request) -> Response:
     check = check_note(path, text)
     return _render_note(studio, request, path, note_id, text, saved_text, sha, spec, check,
                         impact, mode, action, conflict)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """An edit of a note checked or previewed, kept for the page that shows it."""
+
+    text: str
+    sha: str
+    """The hash of the note file the edit was made on."""
+    mode: str
+    action: str
+    """"check" or "impact"."""
+
+
+DRAFTS_KEPT = 64
+"""Edits of notes kept for their pages (the oldest goes first)."""
+
+
+def _drafts(studio: Studio) -> dict[tuple[str, str], _Draft]:
+    with studio.lock:
+        return studio.extras.setdefault("note_drafts", {})
+
+
+def _keep_draft(studio: Studio, note_id: str, draft: _Draft) -> str:
+    """Keep `draft` and give the address of its page."""
+    key = _digest(f"{draft.sha}\n{draft.mode}\n{draft.action}\n{draft.text}")[:32]
+    drafts = _drafts(studio)
+    with studio.lock:
+        drafts.pop((note_id, key), None)
+        drafts[(note_id, key)] = draft
+        while len(drafts) > DRAFTS_KEPT:
+            drafts.pop(next(iter(drafts)))
+    return f"/notes/{note_id}?draft={key}"
 
 
 NOTE_SAVE_LOCK = threading.Lock()
@@ -455,6 +542,7 @@ def _render_note(
         front=front, labels=labels, texts=texts, text=text, changed=text != saved_text, sha=sha,
         check=check, errs=check.errs, impact=impact, mode=mode, action=action, conflict=conflict,
         saved=saved_note, usage=usage, carry_over=CARRY_OVER, rel=f"note_library/{path.name}",
+        field_words=field_words,
         previewed=_digest(text),
         status_code=409 if conflict else 200,
     )  # fmt: skip

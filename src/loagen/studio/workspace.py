@@ -23,10 +23,10 @@ from typing import Any, Literal
 from ..case.loading import parse_case_bytes
 from ..case.placeholders import is_placeholder
 from ..errors import LoagenError, Problem
+from ..manifest import NOTE_HASH_LENGTH, Manifest, manifest_path, read_manifest, read_note_index
 from ..manifest import SUFFIX as MANIFEST_SUFFIX
-from ..manifest import Manifest, manifest_path, read_manifest
 from ..ops.batch import Dependencies, DocResult, Task, freshness, run_task
-from ..pipeline import Pipeline
+from ..pipeline import Pipeline, selection_digest
 from ..project import CaseSources, Project, SourceInfo, find_case_files
 from ..reading import read_limited
 from .preview import Preview, docx_to_html
@@ -48,6 +48,12 @@ STATE_WORDS: dict[str, str] = {
     "unreadable": "Cannot be read",
 }
 """What the pages say of each state."""
+
+Cause = Literal["", "case", "notes", "library", "template"]
+"""Why a document is out of date: its case files changed, or the note library changes the notes
+it prints (it surely does not hold the change); the note library changed and its notes could not
+be decided again, or a template, the reference tables or loagen changed (then only a build
+tells whether what it prints changes)."""
 
 
 def _stat_key_str(path: str) -> tuple[int, int, int] | None:
@@ -125,10 +131,18 @@ class DocumentStatus:
     """The built DOCX, when there is one."""
     stem: str | None = None
     order: tuple[Any, ...] = ()
+    cause: Cause = ""
+    """Why it is out of date (state "stale")."""
+
+    @property
+    def unsure(self) -> bool:
+        """Out of date for a reason that only a build can confirm: what it prints may be the
+        same."""
+        return self.state == "stale" and self.cause in ("library", "template")
 
     @property
     def words(self) -> str:
-        return STATE_WORDS[self.state]
+        return "May be out of date" if self.unsure else STATE_WORDS[self.state]
 
 
 def _title_of(stem: str | None, fallback: str) -> tuple[str, str, tuple[Any, ...]]:
@@ -294,8 +308,54 @@ class Workspace:
             return DocumentStatus(**base, state="unbuilt")
         if manifest.draft:
             return DocumentStatus(**base, state="failed", draft=True, docx=built, **counts)
-        word: State = "current" if state == "fresh" else "stale"
-        return DocumentStatus(**base, state=word, docx=built, **counts)
+        if state == "fresh":
+            return DocumentStatus(**base, state="current", docx=built, **counts)
+        if state == "library":
+            # only the note library changed: the document is out of date only if the notes
+            # it prints change (what "Rebuild all" finds too, and then only refreshes its
+            # manifest)
+            same = self._prints_the_same(source, docx, manifest)
+            if same:
+                return DocumentStatus(**base, state="current", docx=built, **counts)
+            cause: Cause = "notes" if same is False else "library"
+        else:
+            cause = _stale_cause(manifest, hashes, deps)
+        return DocumentStatus(**base, state="stale", docx=built, cause=cause, **counts)
+
+    def _prints_the_same(self, source: Path, docx: Path, manifest: Manifest) -> bool | None:
+        """Whether the document, decided again with the note library as it is now, prints the
+        notes its DOCX holds: the question "Rebuild all" answers before it only refreshes a
+        manifest (`ops.batch._refresh_manifest`), answered here without writing anything and
+        without rendering. None when it cannot be told (a build will tell)."""
+        if manifest.draft or any(f.severity == "error" for f in manifest.findings):
+            return None
+        with self.lock:
+            pipeline = self.pipeline()
+            try:
+                library = pipeline.library
+                document = pipeline.document(source)
+                index = read_note_index(self.build_dir, manifest.dependencies.library_digest)
+                current = {n.id: n.sha256[:NOTE_HASH_LENGTH] for n in library}
+                printed = manifest.printed_ids
+                if index is None:  # the notes the last build saw are not known: all changed
+                    changed = set(current) | printed
+                else:
+                    seen = index.hashes
+                    changed = {i for i, sha in current.items() if seen.get(i) != sha}
+                    changed |= seen.keys() - current.keys()
+                if changed & printed:
+                    same = selection_digest(pipeline.select(document)) == manifest.selection_digest
+                else:
+                    decided = pipeline.decide(document, [n for n in library if n.id in changed])
+                    same = not any(d.included for d in decided)
+            except (LoagenError, OSError):
+                return None
+        if not same:
+            return False
+        try:
+            return hashlib.sha256(docx.read_bytes()).hexdigest() == manifest.docx_sha256 or None
+        except OSError:
+            return None
 
     def documents(self) -> list[DocumentStatus]:
         """Every case document of the project with its status, by case and document order.
@@ -438,6 +498,15 @@ class Workspace:
 
 
 _LINE_NUMBER = re.compile(r"^\d{3}[a-z]?")
+
+
+def _stale_cause(manifest: Manifest, hashes: Any, deps: Dependencies) -> Cause:
+    """Why `freshness` found a built document stale: "case" when one of its case files
+    changed (or cannot be read), else "template" (a template, the reference tables or loagen
+    changed: what it prints may be the same)."""
+    if hashes is None or [i.sha256 for i in manifest.dependencies.inputs] != list(hashes):
+        return "case"
+    return "template"
 
 
 def _folder_id(rel: str) -> str:

@@ -316,8 +316,7 @@
       }
       document.getElementById("batch-status").hidden = false;
       document.getElementById("batch-state").textContent = words[p.state] || p.state;
-      document.getElementById("batch-counts").textContent =
-        `${p.done} of ${p.to_do} to build · ${p.counts.built} built · ${p.counts.failed} failed · ${p.counts.skipped} up to date`;
+      document.getElementById("batch-counts").textContent = p.counts_text;
       const bar = document.getElementById("batch-bar");
       bar.max = p.to_do || 1;
       bar.value = p.done;
