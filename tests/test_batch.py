@@ -510,7 +510,8 @@ def test_a_library_edit_says_refreshed_and_what_it_means(setup, monkeypatch):
     line = result.stdout.strip()
     assert line.startswith(
         f"{DOCUMENTS} documents: {rebuilt} built, {DOCUMENTS - rebuilt} refreshed "
-        "(unchanged by the library edit, manifest updated), 0 skipped, 0 failed; elapsed "
+        "(unchanged after a change to the note library or templates, manifest updated), 0 "
+        "skipped, 0 failed; elapsed "
     )
     assert f"refreshed {cases}" in result.stderr  # plain lines name each document
 

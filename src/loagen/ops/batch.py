@@ -70,7 +70,7 @@ STATUS_WORDS: dict[str, str] = {
 }
 """What the summary calls each status: the same words as the keys of the JSON report."""
 STATUS_HINTS: dict[str, str] = {
-    "refreshed": "unchanged by the library edit, manifest updated",
+    "refreshed": "unchanged after a change to the note library or templates, manifest updated",
     "skipped": "up to date",
 }
 """What the summary adds after a count that is not zero, for a reader new to the words."""

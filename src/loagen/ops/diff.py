@@ -495,9 +495,12 @@ class NoteDiff:
             if "version" in self.what:
                 facts.append(f"version {self.old.version} -> {self.new.version}")
             if "lines" in self.what:
+                # the lines it is printed for this time (its carry-over may print it again
+                # for the lines changed only; its text may still name others)
                 facts.append(
-                    f"now for {line_refs(self.new.lines) if self.new.lines else 'no line'} "
-                    f"(was {line_refs(self.old.lines) if self.old.lines else 'no line'})"
+                    f"printed this time for "
+                    f"{line_refs(self.new.lines) if self.new.lines else 'no line'} "
+                    f"(before, for {line_refs(self.old.lines) if self.old.lines else 'no line'})"
                 )
             if "title" in self.what:
                 facts.append(f'title was "{self.old.title}"')
