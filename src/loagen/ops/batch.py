@@ -447,22 +447,20 @@ def _with_redline(result: DocResult, previous: bytes | None) -> DocResult:
     return dataclasses.replace(result, redline=target)
 
 
-def _refresh_manifest(pipeline: Pipeline, source: Path, output_dir: Path) -> DocResult | None:
-    """Only the note library changed since the last build. Decide again the notes whose files
-    changed (the note index of the library the last build saw, `manifest.NoteIndex`, holds the
-    hash of each of its notes; without it every note counts as changed): when none of them was
-    printed and none is printed now, the DOCX would be the same, so only its manifest is
-    rewritten. Otherwise select every note again and compare what is printed. None means the
-    document must be rebuilt.
-
-    The checks are not run again: they read the document and the notes printed, both unchanged,
-    so their findings are the ones the manifest recorded (tests/test_batch.py checks that the
-    rewritten manifest is byte-identical to a fresh build's)."""
-    document = pipeline.document(source)
-    docx_path, manifest_file = pipeline.output_paths(document, output_dir)
-    old = read_manifest(manifest_file)
-    if old is None or old.draft or any(f.severity == "error" for f in old.findings):
-        return None
+def prints_the_same(
+    pipeline: Pipeline, document: Any, old: Manifest, output_dir: Path, docx_path: Path
+) -> tuple[bool | None, tuple[Any, ...]]:
+    """Whether a document built before a change to the note library only would be built the
+    same now: (True, the printed notes its manifest records then), (False, ()) when the notes
+    it prints change, (None, ()) when it cannot be told without a build (a draft, findings with
+    errors, a DOCX changed or not read). The notes whose files changed (the note index of the
+    library the last build saw, `manifest.NoteIndex`, holds the hash of each of its notes;
+    without it every note counts as changed) are decided again: when none of them was printed
+    and none is printed now, the DOCX would be the same. Otherwise every note is selected again
+    and what is printed compared. `loagen batch` refreshes the manifest of such a document; the
+    studio keeps it "up to date". Nothing is written."""
+    if old.draft or any(f.severity == "error" for f in old.findings):
+        return None, ()
     library = pipeline.library
     index = read_note_index(output_dir, old.dependencies.library_digest)
     current = {n.id: n.sha256[:NOTE_HASH_LENGTH] for n in library}
@@ -476,23 +474,42 @@ def _refresh_manifest(pipeline: Pipeline, source: Path, output_dir: Path) -> Doc
     if changed & old.printed_ids:
         selection = pipeline.select(document)
         if selection_digest(selection) != old.selection_digest:
-            return None
+            return False, ()
         notes = printed_notes(selection)
     else:
         decided = pipeline.decide(document, [n for n in library if n.id in changed])
         if any(d.included for d in decided):
-            return None
+            return False, ()
         notes = old.notes
     try:
         docx = docx_path.read_bytes()
     except OSError:
-        return None
+        return None, ()
     if hashlib.sha256(docx).hexdigest() != old.docx_sha256:
+        return None, ()
+    return True, notes
+
+
+def _refresh_manifest(pipeline: Pipeline, source: Path, output_dir: Path) -> DocResult | None:
+    """Only the note library changed since the last build: when the document would be built
+    the same (`prints_the_same`), only its manifest is rewritten. None means the document must
+    be rebuilt.
+
+    The checks are not run again: they read the document and the notes printed, both unchanged,
+    so their findings are the ones the manifest recorded (tests/test_batch.py checks that the
+    rewritten manifest is byte-identical to a fresh build's)."""
+    document = pipeline.document(source)
+    docx_path, manifest_file = pipeline.output_paths(document, output_dir)
+    old = read_manifest(manifest_file)
+    if old is None:
+        return None
+    same, notes = prints_the_same(pipeline, document, old, output_dir, docx_path)
+    if not same:
         return None
     refreshed = dataclasses.replace(
         old,
         notes=notes,
-        dependencies=dataclasses.replace(old.dependencies, library_digest=library.digest),
+        dependencies=dataclasses.replace(old.dependencies, library_digest=pipeline.library.digest),
     )
     atomic_write(manifest_file, refreshed.to_json())
     pipeline.index_notes(output_dir)

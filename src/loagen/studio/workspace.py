@@ -23,10 +23,10 @@ from typing import Any, Literal
 from ..case.loading import parse_case_bytes
 from ..case.placeholders import is_placeholder
 from ..errors import LoagenError, Problem
-from ..manifest import NOTE_HASH_LENGTH, Manifest, manifest_path, read_manifest, read_note_index
 from ..manifest import SUFFIX as MANIFEST_SUFFIX
-from ..ops.batch import Dependencies, DocResult, Task, freshness, run_task
-from ..pipeline import Pipeline, selection_digest
+from ..manifest import Manifest, manifest_path, read_manifest
+from ..ops.batch import Dependencies, DocResult, Task, freshness, prints_the_same, run_task
+from ..pipeline import Pipeline
 from ..project import CaseSources, Project, SourceInfo, find_case_files
 from ..reading import read_limited
 from .preview import Preview, docx_to_html
@@ -324,38 +324,17 @@ class Workspace:
 
     def _prints_the_same(self, source: Path, docx: Path, manifest: Manifest) -> bool | None:
         """Whether the document, decided again with the note library as it is now, prints the
-        notes its DOCX holds: the question "Rebuild all" answers before it only refreshes a
-        manifest (`ops.batch._refresh_manifest`), answered here without writing anything and
-        without rendering. None when it cannot be told (a build will tell)."""
-        if manifest.draft or any(f.severity == "error" for f in manifest.findings):
-            return None
+        notes its DOCX holds: what "Rebuild all" asks before it only refreshes a manifest
+        (`ops.batch.prints_the_same`), without writing or rendering anything. None when it
+        cannot be told (a build will tell)."""
         with self.lock:
             pipeline = self.pipeline()
             try:
-                library = pipeline.library
                 document = pipeline.document(source)
-                index = read_note_index(self.build_dir, manifest.dependencies.library_digest)
-                current = {n.id: n.sha256[:NOTE_HASH_LENGTH] for n in library}
-                printed = manifest.printed_ids
-                if index is None:  # the notes the last build saw are not known: all changed
-                    changed = set(current) | printed
-                else:
-                    seen = index.hashes
-                    changed = {i for i, sha in current.items() if seen.get(i) != sha}
-                    changed |= seen.keys() - current.keys()
-                if changed & printed:
-                    same = selection_digest(pipeline.select(document)) == manifest.selection_digest
-                else:
-                    decided = pipeline.decide(document, [n for n in library if n.id in changed])
-                    same = not any(d.included for d in decided)
+                same, _ = prints_the_same(pipeline, document, manifest, self.build_dir, docx)
             except (LoagenError, OSError):
                 return None
-        if not same:
-            return False
-        try:
-            return hashlib.sha256(docx.read_bytes()).hexdigest() == manifest.docx_sha256 or None
-        except OSError:
-            return None
+        return same
 
     def documents(self) -> list[DocumentStatus]:
         """Every case document of the project with its status, by case and document order.
