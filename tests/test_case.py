@@ -223,6 +223,91 @@ def test_contract_rules(change, location: str, words: str) -> None:
     )
 
 
+_OTHER_DIGITS = {
+    "full-width": "０１２３４５６７８９",
+    "Arabic-Indic": "٠١٢٣٤٥٦٧٨٩",
+    "Devanagari": "०१२३४५६७८९",
+}
+
+
+def _in_digits(script: str, text: str) -> str:
+    return text.translate(str.maketrans("0123456789", _OTHER_DIGITS[script]))
+
+
+@pytest.mark.parametrize("script", sorted(_OTHER_DIGITS))
+@pytest.mark.parametrize(
+    ("where", "location"),
+    [
+        (lambda d: d["lines"][0], "number"),
+        (lambda d: d["lines"][1], "months"),
+        (lambda d: d["lines"][1], "unit_cost"),
+        (lambda d: d["lines"][0], "quantity"),
+        (lambda d: d["lines"][0], "type_of_assistance"),
+        (lambda d: d["document"], "offer_expiration_date"),
+    ],
+)
+def test_codes_numbers_months_and_dates_in_other_digits_are_refused_at_their_field(
+    script: str, where, location: str
+) -> None:
+    """A line number '００１' would print as typed and differ from '001' in a diff; an amount
+    or a date in other digits would be read or refused by chance: all are refused alike."""
+    data = example("BN-D-QAA/basic")
+    data["lines"][1]["months"] = "12-36"
+    holder = where(data)
+    holder[location] = _in_digits(script, str(holder[location]))
+    with pytest.raises(CaseError) as info:
+        parse_case(data)
+    [problem] = info.value.problems
+    assert problem.location.endswith(location)
+    assert problem.message.endswith("type the digits 0-9"), problem.message
+    assert repr(holder[location]) in problem.message
+
+
+@pytest.mark.parametrize(
+    ("char", "words"),
+    [
+        ("\x07", "a control character (U+0007), which does not print"),
+        ("\x1b", "a control character (U+001B)"),
+        ("\x85", "a control character (U+0085)"),
+        ("\u202e", "a bidirectional control character (U+202E, right-to-left override)"),
+        ("\u2066", "a bidirectional control character (U+2066, left-to-right isolate)"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("where", "location"),
+    [
+        (lambda d: d["purchaser"], "name"),
+        (lambda d: d["purchaser"]["address"], 0),
+        (lambda d: d["document"], "purpose"),
+        (lambda d: d["lines"][2], "description"),
+    ],
+)
+def test_text_with_unseen_characters_is_refused_at_its_field(
+    char: str, words: str, where, location
+) -> None:
+    """A character a writer cannot see would print as a box, vanish or turn the text around
+    ("R&D \u202eevil\u202c" shows as "R&D live"): the case file says where it is."""
+    data = example("BN-D-QAA/basic")
+    holder = where(data)
+    holder[location] = "Bandaria " + char + "Sea"
+    with pytest.raises(CaseError) as info:
+        parse_case(data)
+    [problem] = info.value.problems
+    assert problem.location.endswith(str(location) if isinstance(location, str) else "[0]")
+    assert words in problem.message
+    assert "at character 10 (after 'Bandaria ')" in problem.message
+    assert problem.message.endswith("delete it (retype the text if you cannot see it)")
+
+
+def test_tabs_and_line_breaks_in_text_are_kept() -> None:
+    data = example("BN-D-QAA/basic")
+    data["document"]["purpose"] = "provides for\ttwo\r\naircraft\n"
+    assert parse_case(data).document.purpose == "provides for\ttwo\r\naircraft\n"
+    data["nickname"] = " \t\n"
+    with pytest.raises(CaseError, match="must not be blank"):
+        parse_case(data)
+
+
 def test_amounts_written_with_thousands_commas_are_read_exactly() -> None:
     data = example("BN-D-QAA/basic")
     data["lines"][0].update(unit_cost="1,234,567.89", quantity="1,000")
