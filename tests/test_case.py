@@ -308,6 +308,44 @@ def test_tabs_and_line_breaks_in_text_are_kept() -> None:
         parse_case(data)
 
 
+def test_a_line_total_and_the_case_total_are_amounts_within_the_limit() -> None:
+    """Every amount of an LOA is at most $999,999,999,999.99: a line's quantity x unit cost,
+    the lines together and the lines with their accessorial charges too."""
+    from loagen.case.model import MONEY_LIMIT
+
+    data = example("BN-D-QAA/basic")
+    data.pop("accessorial", None)
+    for line in data["lines"]:
+        line.update(quantity=1, unit_cost=0)
+    data["lines"][1].update(quantity=3, unit_cost=str(MONEY_LIMIT / 3))  # at the limit: taken
+    parse_case(data)
+    data["lines"][1]["unit_cost"] = str(MONEY_LIMIT / 3 + Decimal("0.01"))
+    with pytest.raises(CaseError) as info:
+        parse_case(data)
+    [problem] = info.value.problems
+    assert problem.location == "lines[1].unit_cost"
+    assert problem.message.startswith(
+        "the line total, 3 x $333,333,333,333.34 = $1,000,000,000,000.02, is more than an LOA "
+        "line can hold (at most $999,999,999,999.99)"
+    )
+
+    half = str((MONEY_LIMIT / 2).quantize(Decimal("0.01")))
+    data["lines"][1].update(quantity=1, unit_cost=half)
+    data["lines"][2].update(quantity=1, unit_cost=half)
+    with pytest.raises(CaseError) as info:
+        parse_case(data)
+    [problem] = info.value.problems
+    assert problem.location == "lines"
+    assert "the 6 lines come to $1,000,000,000,000.00, more" in problem.message
+    assert "more than an LOA can hold (at most $999,999,999,999.99)" in problem.message
+
+    data["lines"][2]["unit_cost"] = str(Decimal(half) - 1)
+    parse_case(data)
+    data["accessorial"] = {"transportation": 100}
+    with pytest.raises(CaseError, match=r"accessorial charges \(\$100\) come to \$1,0"):
+        parse_case(data)
+
+
 def test_amounts_written_with_thousands_commas_are_read_exactly() -> None:
     data = example("BN-D-QAA/basic")
     data["lines"][0].update(unit_cost="1,234,567.89", quantity="1,000")

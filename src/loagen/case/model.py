@@ -17,7 +17,9 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticKnownError
@@ -170,7 +172,7 @@ def _money_value(value: Decimal) -> Decimal:
     if value > MONEY_LIMIT:
         raise ValueError(
             f"${value:,.0f} is more than an LOA line or charge can hold (at most "
-            "$999,999,999,999.99); is a digit repeated?"
+            f"${MONEY_LIMIT:,}); is a digit repeated?"
         )
     if value != value.quantize(_CENT):
         raise ValueError("amounts are in U.S. dollars and cents: at most two decimal places")
@@ -715,6 +717,20 @@ class Line(Strict):
             )
         return self
 
+    @field_validator("unit_cost")
+    @classmethod
+    def _total_within_limit(cls, unit_cost: Decimal, info: ValidationInfo) -> Decimal:
+        """The line total (quantity x unit cost) is an amount too: at most MONEY_LIMIT, as
+        every amount of an LOA (said at the unit cost, the field that makes it)."""
+        quantity = info.data.get("quantity")
+        if quantity is not None and quantity * unit_cost > MONEY_LIMIT:
+            raise ValueError(
+                f"the line total, {quantity:,} x ${unit_cost:,} = ${quantity * unit_cost:,}, is "
+                f"more than an LOA line can hold (at most ${MONEY_LIMIT:,}); check the quantity "
+                "and the unit cost (is a digit repeated?)"
+            )
+        return unit_cost
+
     @property
     def total(self) -> Decimal:
         return self.quantity * self.unit_cost
@@ -977,6 +993,37 @@ class Case(Strict):
         if isinstance(data, dict) and EDITOR_SCHEMA_KEY in data:
             return {k: v for k, v in data.items() if k != EDITOR_SCHEMA_KEY}
         return data
+
+    @field_validator("lines")
+    @classmethod
+    def _lines_within_limit(cls, lines: list[Line]) -> list[Line]:
+        """The lines' total is the case's value before charges: at most MONEY_LIMIT, as every
+        amount of an LOA."""
+        total = sum((ln.total for ln in lines), Decimal(0))
+        if total > MONEY_LIMIT:
+            raise ValueError(
+                f"the {len(lines)} lines come to ${total:,}, more than an LOA can hold (at most "
+                f"${MONEY_LIMIT:,}); check the lines' quantities and unit costs (is a digit "
+                "repeated?), or split the sale into several cases"
+            )
+        return lines
+
+    @model_validator(mode="after")
+    def _total_within_limit(self) -> "Case":
+        """The lines and the accessorial charges together: at most MONEY_LIMIT."""
+        lines = sum((ln.total for ln in self.lines), Decimal(0))
+        charges = (
+            self.accessorial.packing_crating_handling
+            + self.accessorial.transportation
+            + self.accessorial.other
+        )
+        if lines <= MONEY_LIMIT and lines + charges > MONEY_LIMIT:
+            raise ValueError(
+                f"the lines (${lines:,}) and the accessorial charges (${charges:,}) come to "
+                f"${lines + charges:,}, more than an LOA can hold (at most ${MONEY_LIMIT:,}); "
+                "check the amounts (is a digit repeated?)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _unique_lines(self) -> "Case":
