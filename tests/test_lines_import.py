@@ -344,6 +344,19 @@ def test_files_that_are_not_tables(case: Path, tmp_path) -> None:
     assert case.read_bytes() == WRITTEN
 
 
+def test_an_unknown_column_does_not_hide_the_problems_of_the_rows(case: Path, tmp_path) -> None:
+    table = csv_file(tmp_path, HEADER + ",Comments\n"
+        "4,P1TUG0000PUB,TECHNICAL MANUALS,1,LO,25000,S,3,A,5,12-24,publications,rush\n"
+        "5,P1TUG0000ENG,SPARE ENGINE,2,EA,900000,Q,5,Z,5,18-30,materiel,\n")  # fmt: skip
+    result = invoke("lines", "import", case, table, "--replace")
+    assert result.exit_code == 3
+    said = " ".join(result.output.split())
+    assert "1 problem with the columns, 1 row with problems; nothing was imported" in said
+    assert "column 'Comments' (M): 'Comments' is not a line field" in said
+    assert "row 3, column 'source_code' (G): 'Q' is not a known Source Code" in said
+    assert case.read_bytes() == WRITTEN
+
+
 def test_cells_in_other_digits_are_refused_as_in_a_case_file(case: Path, tmp_path) -> None:
     """Full-width or Arabic-Indic digits would be read as numbers by chance ('٤' is 4): a
     table, like a case file, takes codes, line numbers, months and amounts in 0-9."""

@@ -495,9 +495,11 @@ def import_lines(
     data, raw = read_case_data(case_path)
     table = read_table(table_path, sheet=sheet)
     cols, problems = map_columns(table, parse_columns(columns))
-    if problems:
-        raise _failed(table_path, problems)
     by_target = {c.target: c for c in cols if c.target not in (SKIP, TOTAL)}
+    if problems and "number" not in by_target:
+        raise _failed(table_path, problems)  # rows without their line numbers say nothing
+    # Otherwise a column that is not a line field (or not mapped) is left out and every row's
+    # other cells are still checked: every problem of the table is said at once.
     existing_lines = data.get("lines") if isinstance(data.get("lines"), list) else []
     existing = {
         str(ln.get("number")): ln for ln in existing_lines if isinstance(ln, dict)
