@@ -191,6 +191,25 @@ def test_check_fails_with_the_note_library_code_when_a_note_cannot_be_filled_in(
     assert runner.invoke(app, ["build", str(case), "-o", str(tmp_path / "o")]).exit_code == 4
 
 
+def test_an_output_path_that_is_a_file_is_refused_with_the_output_code(tmp_path: Path) -> None:
+    """-o names a folder: a file there (or above it) is said once, before any work, with the
+    output error's exit code, for one document and for a batch."""
+    afile = tmp_path / "out"
+    afile.write_text("not a folder")
+    case = write_chain(tmp_path / "case", example("BN-B-ZEA/basic"))
+    for args, where in (
+        (["build", str(case), "-o", str(afile)], "is a file, not a folder"),
+        (["batch", str(case.parent), "-o", str(afile)], "is a file, not a folder"),
+        (["build", str(case), "-o", str(afile / "sub")], f"is inside {afile}, which is a file"),
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 6, result.output
+        said = " ".join(result.output.split())
+        assert f"the output path {where}" in said and "give a folder" in said
+        assert "File exists" not in said
+    assert afile.read_text() == "not a folder"
+
+
 def test_help_paragraphs_are_not_broken_mid_sentence() -> None:
     from loagen.cli.common import _help
 
