@@ -6,6 +6,7 @@ import atexit
 import copy
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -37,6 +38,24 @@ if not SHARED_EXAMPLES.is_dir():
 os.environ["LOAGEN_CACHE_DIR"] = tempfile.mkdtemp(prefix="loagen-cache-")
 atexit.register(shutil.rmtree, os.environ["LOAGEN_CACHE_DIR"], ignore_errors=True)
 os.environ.pop("LOAGEN_CACHE", None)
+
+
+def case_text(text: str) -> bool:
+    """Whether the case contract takes `text` as a text field's value: not blank, and without
+    a character it refuses (`loagen.case.model.UNSEEN`: control and bidirectional control
+    characters), for the strategies that draw any text."""
+    from loagen.case.model import NOT_BLANK
+
+    return re.search(NOT_BLANK, text) is not None
+
+
+def unseen_characters() -> str:
+    """Every character the case contract refuses in text (`loagen.case.model.UNSEEN`), for
+    strategies that draw text without them (filtering them out would discard too much)."""
+    from loagen.case.model import UNSEEN
+
+    unseen = re.compile(f"[{UNSEEN}]")
+    return "".join(c for c in map(chr, range(0x2100)) if unseen.match(c))
 
 
 def example(name: str) -> dict[str, Any]:

@@ -223,6 +223,129 @@ def test_contract_rules(change, location: str, words: str) -> None:
     )
 
 
+_OTHER_DIGITS = {
+    "full-width": "０１２３４５６７８９",
+    "Arabic-Indic": "٠١٢٣٤٥٦٧٨٩",
+    "Devanagari": "०१२३४५६७८९",
+}
+
+
+def _in_digits(script: str, text: str) -> str:
+    return text.translate(str.maketrans("0123456789", _OTHER_DIGITS[script]))
+
+
+@pytest.mark.parametrize("script", sorted(_OTHER_DIGITS))
+@pytest.mark.parametrize(
+    ("where", "location"),
+    [
+        (lambda d: d["lines"][0], "number"),
+        (lambda d: d["lines"][1], "months"),
+        (lambda d: d["lines"][1], "unit_cost"),
+        (lambda d: d["lines"][0], "quantity"),
+        (lambda d: d["lines"][0], "type_of_assistance"),
+        (lambda d: d["document"], "offer_expiration_date"),
+    ],
+)
+def test_codes_numbers_months_and_dates_in_other_digits_are_refused_at_their_field(
+    script: str, where, location: str
+) -> None:
+    """A line number '００１' would print as typed and differ from '001' in a diff; an amount
+    or a date in other digits would be read or refused by chance: all are refused alike."""
+    data = example("BN-D-QAA/basic")
+    data["lines"][1]["months"] = "12-36"
+    holder = where(data)
+    holder[location] = _in_digits(script, str(holder[location]))
+    with pytest.raises(CaseError) as info:
+        parse_case(data)
+    [problem] = info.value.problems
+    assert problem.location.endswith(location)
+    assert problem.message.endswith("type the digits 0-9"), problem.message
+    assert repr(holder[location]) in problem.message
+
+
+@pytest.mark.parametrize(
+    ("char", "words"),
+    [
+        ("\x07", "a control character (U+0007), which does not print"),
+        ("\x1b", "a control character (U+001B)"),
+        ("\x85", "a control character (U+0085)"),
+        ("\u202e", "a bidirectional control character (U+202E, right-to-left override)"),
+        ("\u2066", "a bidirectional control character (U+2066, left-to-right isolate)"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("where", "location"),
+    [
+        (lambda d: d["purchaser"], "name"),
+        (lambda d: d["purchaser"]["address"], 0),
+        (lambda d: d["document"], "purpose"),
+        (lambda d: d["lines"][2], "description"),
+    ],
+)
+def test_text_with_unseen_characters_is_refused_at_its_field(
+    char: str, words: str, where, location
+) -> None:
+    """A character a writer cannot see would print as a box, vanish or turn the text around
+    ("R&D \u202eevil\u202c" shows as "R&D live"): the case file says where it is."""
+    data = example("BN-D-QAA/basic")
+    holder = where(data)
+    holder[location] = "Bandaria " + char + "Sea"
+    with pytest.raises(CaseError) as info:
+        parse_case(data)
+    [problem] = info.value.problems
+    assert problem.location.endswith(str(location) if isinstance(location, str) else "[0]")
+    assert words in problem.message
+    assert "at character 10 (after 'Bandaria ')" in problem.message
+    assert problem.message.endswith("delete it (retype the text if you cannot see it)")
+
+
+def test_tabs_and_line_breaks_in_text_are_kept() -> None:
+    data = example("BN-D-QAA/basic")
+    data["document"]["purpose"] = "provides for\ttwo\r\naircraft\n"
+    assert parse_case(data).document.purpose == "provides for\ttwo\r\naircraft\n"
+    data["nickname"] = " \t\n"
+    with pytest.raises(CaseError, match="must not be blank"):
+        parse_case(data)
+
+
+def test_a_line_total_and_the_case_total_are_amounts_within_the_limit() -> None:
+    """Every amount of an LOA is at most $999,999,999,999.99: a line's quantity x unit cost,
+    the lines together and the lines with their accessorial charges too."""
+    from loagen.case.model import MONEY_LIMIT
+
+    data = example("BN-D-QAA/basic")
+    data.pop("accessorial", None)
+    for line in data["lines"]:
+        line.update(quantity=1, unit_cost=0)
+    data["lines"][1].update(quantity=3, unit_cost=str(MONEY_LIMIT / 3))  # at the limit: taken
+    parse_case(data)
+    data["lines"][1]["unit_cost"] = str(MONEY_LIMIT / 3 + Decimal("0.01"))
+    with pytest.raises(CaseError) as info:
+        parse_case(data)
+    [problem] = info.value.problems
+    assert problem.location == "lines[1].unit_cost"
+    assert problem.message.startswith(
+        "the line total, 3 x $333,333,333,333.34 = $1,000,000,000,000.02, is more than an LOA "
+        "line can hold (at most $999,999,999,999.99)"
+    )
+
+    half = str((MONEY_LIMIT / 2).quantize(Decimal("0.01")))
+    data["lines"][1].update(quantity=1, unit_cost=half)
+    data["lines"][2].update(quantity=1, unit_cost=half)
+    with pytest.raises(CaseError) as info:
+        parse_case(data)
+    [problem] = info.value.problems
+    assert problem.location == "lines"
+    assert "the 6 lines come to $1,000,000,000,000.00, more" in problem.message
+    assert "more than an LOA can hold (at most $999,999,999,999.99)" in problem.message
+
+    data["lines"][2]["unit_cost"] = str(Decimal(half) - 1)
+    parse_case(data)
+    data["accessorial"] = {"transportation": 100}
+    with pytest.raises(CaseError, match=r"accessorial charges \(\$100\) come to \$1,0"):
+        parse_case(data)
+
+
 def test_amounts_written_with_thousands_commas_are_read_exactly() -> None:
     data = example("BN-D-QAA/basic")
     data["lines"][0].update(unit_cost="1,234,567.89", quantity="1,000")

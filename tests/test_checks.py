@@ -1449,6 +1449,19 @@ def test_schedule_that_sums_to_the_total_passes(chain) -> None:
     assert not [f for f in findings if f.rule_id.startswith("QC-SCHEDULE")]
 
 
+def test_a_minimal_dollar_line_of_quantity_zero_names_the_quantity(chain) -> None:
+    """A line of 0 items at $82,500,000 each is not a "$0 line" of its price: the warning
+    points at the quantity and says both."""
+    findings = findings_of(
+        chain, edit(qaa, ("lines.1.quantity", 0), ("lines.1.unit_cost", 7_250_000))
+    )
+    [hit] = by_rule(findings, "QC-MIN-DOLLAR")
+    assert hit.path == "lines[1].quantity"
+    assert hit.message.startswith("Line 002 totals $0: a quantity of 0 at $7,250,000 each")
+    priced = by_rule(findings_of(chain, edit(qaa, ("lines.1.unit_cost", 2))), "QC-MIN-DOLLAR")
+    assert [f.path for f in priced] == ["lines[1].unit_cost"]
+
+
 def test_line_reduced_to_zero_is_not_also_a_minimal_dollar_warning(chain) -> None:
     findings = findings_of(chain, edit(qaa_modification, ("lines.2.unit_cost", 0)))
     about_line = [f.rule_id for f in findings if f.path.startswith("lines[2]")]

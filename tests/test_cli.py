@@ -159,6 +159,79 @@ def test_templates_check(tmp_path: Path, monkeypatch) -> None:
     assert "unknown variable 'state_descr' (did you mean 'state_description'?)" in result.output
 
 
+def _project_with_note(tmp_path: Path, monkeypatch, name: str, rule: str, body: str) -> Path:
+    """A copy of the project with one more note, and a case of its own: the case file."""
+    import shutil
+
+    for folder in ("templates", "note_library"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    (tmp_path / "note_library" / f"{name}.md").write_text(
+        f"---\nid: {name}\ntitle: Test Note\n"
+        'versions: [{version: "1", effective: 2000-01-01}]\n'
+        "programs: [FMS, BPC]\nlevel: case\nplacement: notes\nsection: 5\norder: 5999\n"
+        f"documents: [Basic, Amendment, Modification]\nrule: {rule}\ncarry_over: every\n"
+        f"---\n{body}\n"
+    )
+    data = example("BN-P-WRS/basic")
+    data["lines"][0]["description"] = "SOMETHING OF OUR OWN"
+    case = write_chain(tmp_path / "cases" / data["case_id"], data)
+    monkeypatch.setenv("LOAGEN_PROJECT", str(tmp_path))
+    return case
+
+
+def test_check_fails_with_the_note_library_code_when_the_library_does_not_load(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """`build` stops at a broken note library (exit 4): `check` must not say the document is
+    fine, and `templates --check` must not blame the templates."""
+    case = _project_with_note(
+        tmp_path, monkeypatch, "ZZ-BROKEN", 'lines_with(kind="trainng")', "Some text."
+    )
+    result = runner.invoke(app, ["check", str(case)])
+    assert result.exit_code == 4, result.output
+    assert "notes not checked" in result.output and "ZZ-BROKEN.md" in result.output
+    result = runner.invoke(app, ["check", "--json", str(case)])
+    assert result.exit_code == 4 and '"ok": false' in result.stdout
+    result = runner.invoke(app, ["templates", "--check"])
+    assert result.exit_code == 4, result.output
+    assert "template problem(s)" not in result.output
+    assert "ZZ-BROKEN.md" in result.output and "did you mean 'training'?" in result.output
+
+
+def test_check_fails_with_the_note_library_code_when_a_note_cannot_be_filled_in(
+    tmp_path: Path, monkeypatch
+) -> None:
+    case = _project_with_note(
+        tmp_path, monkeypatch, "ZZ-DIVIDES", "true", "Costs {{ 1 / (case.lines | length - 1) }}."
+    )
+    data = json.loads(case.read_text())
+    data["lines"] = data["lines"][:1]
+    case.write_text(json.dumps(data))
+    result = runner.invoke(app, ["check", str(case)])
+    assert result.exit_code == 4, result.output
+    assert "notes not checked" in result.output and "ZZ-DIVIDES" in result.output
+    assert runner.invoke(app, ["build", str(case), "-o", str(tmp_path / "o")]).exit_code == 4
+
+
+def test_an_output_path_that_is_a_file_is_refused_with_the_output_code(tmp_path: Path) -> None:
+    """-o names a folder: a file there (or above it) is said once, before any work, with the
+    output error's exit code, for one document and for a batch."""
+    afile = tmp_path / "out"
+    afile.write_text("not a folder")
+    case = write_chain(tmp_path / "case", example("BN-B-ZEA/basic"))
+    for args, where in (
+        (["build", str(case), "-o", str(afile)], "is a file, not a folder"),
+        (["batch", str(case.parent), "-o", str(afile)], "is a file, not a folder"),
+        (["build", str(case), "-o", str(afile / "sub")], f"is inside {afile}, which is a file"),
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 6, result.output
+        said = " ".join(result.output.split())
+        assert f"the output path {where}" in said and "give a folder" in said
+        assert "File exists" not in said
+    assert afile.read_text() == "not a folder"
+
+
 def test_help_paragraphs_are_not_broken_mid_sentence() -> None:
     from loagen.cli.common import _help
 

@@ -274,6 +274,21 @@ def test_no_schedule_where_none_is_required() -> None:
     assert "Cash With Acceptance" in c.schedule_reason
 
 
+def test_no_schedule_below_the_credit_threshold_names_the_threshold_of_the_table() -> None:
+    from loagen.document.costs import no_schedule_reason
+
+    data = example("BN-D-QAA/basic")
+    data["terms_of_sale"] = ["MAP Merger"]
+    case = parse_case(data)
+    ref = load_reference()
+    threshold = ref.money_value("credit_no_schedule_below")
+    said = no_schedule_reason(case, threshold - 1, ref)
+    assert said is not None and said.endswith(f"below the ${threshold:,} threshold")
+    assert no_schedule_reason(case, threshold, ref) is None
+    other = dataclasses.replace(ref, money={**ref.money, "credit_no_schedule_below": 1_234_567})
+    assert no_schedule_reason(case, Decimal(10), other).endswith("below the $1,234,567 threshold")
+
+
 def test_given_schedule_is_printed_as_given() -> None:
     data = example("BN-B-ZEA/basic")
     data["payment_schedule"] = [

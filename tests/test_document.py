@@ -20,7 +20,7 @@ from loagen.project import Project
 from loagen.reference import load_reference
 from loagen.rendering.templates import Renderer
 
-from .conftest import ROOT, write_chain
+from .conftest import ROOT, case_text, unseen_characters, write_chain
 
 REF = load_reference()
 RENDERER = Renderer(ROOT / "templates")
@@ -28,9 +28,14 @@ BUILDER = Builder(Project.at(ROOT))
 TRAITS = ["nvd", "comsec", "mtcr", "gps_saasm", "ammunition", "classified", "eeum"]
 DATES = st.dates(min_value=date(1950, 1, 1), max_value=date(2199, 12, 31))
 text = st.text(
-    st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=30
-).filter(lambda t: t.strip() and not is_placeholder(t))  # the contract refuses blank text and
-# FILL IN markers (which hypothesis may draw: it mines the code's string constants)
+    st.characters(
+        codec="utf-8", exclude_categories=("Cs",), exclude_characters=unseen_characters()
+    ),
+    min_size=1,
+    max_size=30,
+).filter(lambda t: case_text(t) and not is_placeholder(t))  # the contract refuses blank text,
+# unseen characters and FILL IN markers (which hypothesis may draw: it mines the code's string
+# constants)
 
 
 @st.composite

@@ -344,6 +344,38 @@ def test_files_that_are_not_tables(case: Path, tmp_path) -> None:
     assert case.read_bytes() == WRITTEN
 
 
+def test_an_unknown_column_does_not_hide_the_problems_of_the_rows(case: Path, tmp_path) -> None:
+    table = csv_file(tmp_path, HEADER + ",Comments\n"
+        "4,P1TUG0000PUB,TECHNICAL MANUALS,1,LO,25000,S,3,A,5,12-24,publications,rush\n"
+        "5,P1TUG0000ENG,SPARE ENGINE,2,EA,900000,Q,5,Z,5,18-30,materiel,\n")  # fmt: skip
+    result = invoke("lines", "import", case, table, "--replace")
+    assert result.exit_code == 3
+    said = " ".join(result.output.split())
+    assert "1 problem with the columns, 1 row with problems; nothing was imported" in said
+    assert "column 'Comments' (M): 'Comments' is not a line field" in said
+    assert "row 3, column 'source_code' (G): 'Q' is not a known Source Code" in said
+    assert case.read_bytes() == WRITTEN
+
+
+def test_cells_in_other_digits_are_refused_as_in_a_case_file(case: Path, tmp_path) -> None:
+    """Full-width or Arabic-Indic digits would be read as numbers by chance ('٤' is 4): a
+    table, like a case file, takes codes, line numbers, months and amounts in 0-9."""
+    fw = str.maketrans("0123456789", "０１２３４５６７８９")
+    ar = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+    table = csv_file(tmp_path, HEADER + "\n"
+        + "4".translate(fw) + ",P1TUG0000PUB,TECHNICAL MANUALS,1,LO,25000,S,3,A,5,12-24,publications\n"
+        "5,P1TUG0000ENG,SPARE ENGINE," + "2".translate(ar) + ",EA,"
+        + "900000".translate(fw) + ",P,5,Z,5," + "18-30".translate(ar) + ",materiel\n"
+        "6,P1TUG0000ARM,DECK FITTINGS,1,LO,12000,S," + "3".translate(fw) + ",A,5,12-24,materiel\n")  # fmt: skip
+    result = invoke("lines", "import", case, table)
+    assert result.exit_code == 3, result.output
+    for row, column in ((2, "number"), (3, "quantity"), (3, "unit_cost"), (3, "months"),
+                        (4, "type_of_assistance")):  # fmt: skip
+        found = [ln for ln in result.output.splitlines() if f"row {row}, column '{column}'" in ln]
+        assert found and found[0].endswith("type the digits 0-9"), (row, column, result.output)
+    assert case.read_bytes() == WRITTEN
+
+
 def test_cells_are_read_as_their_fields_want() -> None:
     assert convert("number", 7) == "007" and convert("number", "12B") == "012b"
     assert convert("unit_cost", "$1,234.50") == convert("unit_cost", 1234.5000000001)

@@ -196,6 +196,52 @@ class TestProblems:
         text = str(info.value)
         assert "a heading" in text and "inline code" in text and "a link" in text
 
+    def test_html_is_one_problem_per_line_at_its_line_quoting_it(self, tmp_path):
+        body = (
+            "Applies to {{ refs(note_lines) }}.\n\n"
+            "First line of a paragraph,\n"
+            "its second line,\n"
+            "and a third with <b>bold</b> and <i>italic</i>.\n"
+            "A fourth <script>x()</script> line."
+        )
+        path = write_note(tmp_path, body=body)
+        first = path.read_text().splitlines().index("First line of a paragraph,") + 1
+        with pytest.raises(NoteError) as info:
+            read_note(path)
+        problems = info.value.problems
+        assert [p.location for p in problems] == [f"line {first + 2}", f"line {first + 3}"]
+        assert all(
+            p.message.startswith("the body uses HTML, which the renderer does not print")
+            for p in problems
+        )
+        text = str(info.value)
+        assert "and a third with <b>bold</b>" in text and "A fourth <script>" in text
+
+    @pytest.mark.parametrize(
+        ("char", "words"),
+        [
+            ("\x00", "a control character (U+0000)"),
+            ("\x1b", "a control character (U+001B)"),
+            ("\x0c", "a control character (U+000C)"),
+            ("\u202e", "a bidirectional control character (U+202E)"),
+        ],
+    )
+    def test_a_character_that_does_not_print_is_refused_at_its_line(self, tmp_path, char, words):
+        body = "Applies to {{ refs(note_lines) }}.\n\nSecond\tparagraph" + char + "\x01\n"
+        path = write_note(tmp_path, body=body)
+        path.write_text(path.read_text().replace("title: Test", f"title: Te{char}st"))
+        lines = path.read_text().split("\n")
+        with pytest.raises(NoteError) as info:
+            read_note(path)
+        problems = info.value.problems
+        title = next(n for n, ln in enumerate(lines, 1) if ln.startswith("title:"))
+        second = next(n for n, ln in enumerate(lines, 1) if ln.startswith("Second"))
+        assert [p.location for p in problems] == [f"line {title}", f"line {second}"]
+        for problem in problems:
+            assert words in problem.message and "delete it" in problem.message
+        code = f"<U+{ord(char):04X}>"
+        assert f"Second\tparagraph{code}<U+0001>" in str(info.value)
+
     def test_carry_over_by_lines_needs_a_rule_that_names_lines(self, tmp_path):
         with pytest.raises(NoteError, match="carry_over lines_added needs a rule that names lines"):
             read_note(write_note(tmp_path, rule="is_fms"))

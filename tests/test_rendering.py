@@ -214,7 +214,7 @@ def test_same_inputs_same_bytes(renderer: Renderer) -> None:
 
 def test_case_text_is_data_never_a_template(renderer: Renderer, tmp_path: Path) -> None:
     data = example("BN-B-ZEA/basic")
-    data["nickname"] = "{{ 7 * 7 }} & <b>\x07"
+    data["nickname"] = "{{ 7 * 7 }} & <b>"
     data["lines"][0]["description"] = "{% if true %}X{% endif %}"
     d = _open(renderer.render(load_document(write_chain(tmp_path, data)), Selection()))
     text = _text(d)

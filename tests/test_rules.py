@@ -19,7 +19,7 @@ from loagen.policy.notes import load_library
 from loagen.policy.rules import compile_rule, document_names, environment, escape_markdown
 from loagen.policy.rules import explain as evaluate
 
-from .conftest import example
+from .conftest import case_text, example
 
 rule_names = document_names
 
@@ -448,7 +448,9 @@ def variants(draw):
     data["document"]["case_closure"] = draw(st.booleans())
     if draw(st.booleans()):
         data["document"]["short_oed_reason"] = draw(
-            st.text(min_size=1, max_size=30).filter(lambda t: t.strip() and not is_placeholder(t))
+            st.text(min_size=1, max_size=30).filter(
+                lambda t: case_text(t) and not is_placeholder(t)
+            )
         )
     for line in data["lines"]:
         line["items"] = draw(st.lists(st.sampled_from(TRAITS), max_size=3, unique=True))

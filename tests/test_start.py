@@ -194,6 +194,22 @@ def test_new_basic_in_the_project_and_never_over_a_file(tmp_path: Path, monkeypa
     assert "already holds a Basic (basic.json)" in refused.output
 
 
+def test_commands_to_copy_quote_a_path_with_spaces(tmp_path: Path) -> None:
+    import shlex
+
+    path = tmp_path / "Bandaria cases" / "BN-D-QCS" / "basic.yaml"
+    result = invoke("new", "BN-D-QCS", "-o", path)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    check = re.search(r"`(loagen check [^`]*)`", said)
+    assert check is not None, said
+    assert shlex.split(check.group(1)) == ["loagen", "check", str(path)]
+    refused = invoke("new", "BN-D-QCS", "-o", path.with_name("basic-2.yaml"))
+    assert refused.exit_code == 3
+    amend = re.search(r"`(loagen amend [^`]*)`", " ".join(refused.output.split()))
+    assert amend is not None and shlex.split(amend.group(1))[-1] == str(path)
+
+
 def test_new_bpc_basic_gives_funding_and_asks_for_the_fund_source(tmp_path: Path) -> None:
     path = tmp_path / "basic.yaml"
     result = invoke(

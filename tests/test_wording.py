@@ -40,7 +40,7 @@ from loagen.document.wording import (
     surcharge_note,
 )
 
-from .conftest import example
+from .conftest import case_text, example
 
 
 def _doc(*docs):
@@ -453,7 +453,7 @@ def test_normal_case_never_fails_nor_changes_digits_or_designators(text, title) 
     assert reader_name(name, title=title) == name  # normal case is left as it is
 
 
-@given(st.lists(_MASL.filter(str.strip), min_size=1, max_size=4), st.integers(1, 500))
+@given(st.lists(_MASL.filter(case_text), min_size=1, max_size=4), st.integers(1, 500))
 def test_state_description_never_fails_on_any_description(descriptions, count) -> None:
     data = example("BN-D-QAA/basic")
     for ln, text in zip(data["lines"], descriptions, strict=False):

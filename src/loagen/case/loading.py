@@ -7,6 +7,7 @@ import json
 import os
 import re
 import stat
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import CaseError, HistoryError, Problem, did_you_mean, quoted
 from ..reading import read_limited, text_of
-from .model import Case, HugeNumber
+from .model import UNSEEN, Case, HugeNumber
 from .placeholders import PLACEHOLDER_BYTES, located, unfilled, unfilled_error
 
 
@@ -108,12 +109,36 @@ def _plain(err: dict[str, Any]) -> str:
     if kind == "string_too_short":
         return "must not be empty"
     if kind == "string_pattern_mismatch":
-        return "must not be blank (only spaces)"
+        return unseen_character(got) or "must not be blank (only spaces)"
     if kind == "string_too_long":
         return f"is {len(got):,} characters long; at most {ctx.get('max_length'):,}"
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))
     return err["msg"]
+
+
+_UNSEEN = re.compile(f"[{UNSEEN}]")
+
+
+def unseen_character(text: Any) -> str | None:
+    """What to say of `text` when it holds a character the case model refuses in text (see
+    `model.UNSEEN`), None when it holds none."""
+    m = _UNSEEN.search(text) if isinstance(text, str) else None
+    if m is None:
+        return None
+    char = m.group()
+    code = f"U+{ord(char):04X}"
+    if "\u202a" <= char <= "\u202e" or "\u2066" <= char <= "\u2069":
+        what = (
+            f"a bidirectional control character ({code}, {unicodedata.name(char).lower()}), which makes "
+            "the text show in another order than it is written"
+        )
+    else:
+        what = f"a control character ({code}), which does not print"
+    return (
+        f"holds {what}, at character {m.start() + 1} (after {quoted(text[: m.start()][-30:])}); "
+        "delete it (retype the text if you cannot see it)"
+    )
 
 
 MAX_PROBLEMS = 100

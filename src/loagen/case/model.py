@@ -17,7 +17,9 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticKnownError
@@ -26,6 +28,26 @@ from ..errors import did_you_mean, quoted
 from ..reference import load_reference
 from ..reference.policy_tables import checklist_ids
 from .meanings import EDITOR_SCHEMA_KEY, enrich
+
+# -- digits --------------------------------------------------------------------------------------
+
+_NON_ASCII_DIGIT = re.compile(r"(?![0-9])\d")
+r"""A decimal digit other than 0-9 (full-width '３', Arabic-Indic '٣'...): `\d` matches
+any of them, and Python's `int` and `Decimal` read them, but they are other characters, so a
+line number or a code written with them would not compare equal to the same one typed 0-9."""
+
+
+def other_digits(value: str) -> str | None:
+    """What to say of `value` when it holds a digit other than 0-9 (None when it does not):
+    codes, line numbers, months, amounts and dates are typed with the digits 0-9."""
+    m = _NON_ASCII_DIGIT.search(value)
+    if m is None:
+        return None
+    return (
+        f"got {quoted(value)}, written with the digit {m.group()!r} (not one of 0-9, e.g. a "
+        "full-width or Arabic-Indic digit); type the digits 0-9"
+    )
+
 
 # -- codes checked against the reference tables ------------------------------------------------
 
@@ -41,6 +63,8 @@ def _code(table: str, what: str) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
         if isinstance(value, str) and value not in getattr(load_reference(), table):
+            if other := other_digits(value):
+                raise ValueError(other)
             raise ValueError(
                 f"{value!r} is not a known {what}; expected one of {', '.join(codes)}"
                 f"{did_you_mean(value, codes)}"
@@ -89,13 +113,15 @@ def _number(value: Any) -> Any:
             raise ValueError(f"{str(value)[:20]}... is far too large for an amount or quantity")
         return Decimal(value)
     if isinstance(value, str):
+        if other := other_digits(value):
+            raise ValueError(other)
         text = ungrouped(value.strip())
         if "," in text:
             raise ValueError(
                 f"got {quoted(value)}; a comma may only group thousands (1,234,567.89), "
                 "and a decimal point is written '.'"
             )
-        if len(text) > 30 or not re.fullmatch(r"-?\d+(\.\d+)?", text):
+        if len(text) > 30 or not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", text):
             raise ValueError(f"got {quoted(value)}; expected a number")
         return Decimal(text)
     return value
@@ -123,7 +149,7 @@ def ungrouped(text: str) -> str:
     return text
 
 
-_GROUPED = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?")
+_GROUPED = re.compile(r"-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?")
 """A number whose commas group its whole part by thousands."""
 
 
@@ -146,7 +172,7 @@ def _money_value(value: Decimal) -> Decimal:
     if value > MONEY_LIMIT:
         raise ValueError(
             f"${value:,.0f} is more than an LOA line or charge can hold (at most "
-            "$999,999,999,999.99); is a digit repeated?"
+            f"${MONEY_LIMIT:,}); is a digit repeated?"
         )
     if value != value.quantize(_CENT):
         raise ValueError("amounts are in U.S. dollars and cents: at most two decimal places")
@@ -177,8 +203,8 @@ Quantity = Annotated[
     WithJsonSchema({"type": "number", "minimum": 0}),
 ]
 
-LINE_NUMBER = re.compile(r"^(?!000)\d{3}[a-z]?$")
-MONTHS = re.compile(r"^(\d{1,3})-(\d{1,3})$")
+LINE_NUMBER = re.compile(r"^(?!000)[0-9]{3}[a-z]?$")
+MONTHS = re.compile(r"^([0-9]{1,3})-([0-9]{1,3})$")
 CASE_ID = re.compile(r"^([A-Z0-9]{2})-([A-Z])-([A-Z0-9]{3})$")
 
 
@@ -189,6 +215,8 @@ def _line_number(value: Any) -> Any:
             "(a bare number loses its leading zeros)"
         )
     if isinstance(value, str) and not LINE_NUMBER.match(value):
+        if other := other_digits(value):
+            raise ValueError(other)
         raise ValueError('expected three digits 001-999, optionally a subline letter (e.g. "001a")')
     return value
 
@@ -196,6 +224,8 @@ def _line_number(value: Any) -> Any:
 def _months(value: str) -> str:
     m = MONTHS.match(value)
     if not m:
+        if other := other_digits(value):
+            raise ValueError(other)
         raise ValueError('expected a range of months such as "12-36"')
     if int(m.group(1)) > int(m.group(2)):
         raise ValueError(f"the first month ({m.group(1)}) is after the last ({m.group(2)})")
@@ -237,8 +267,10 @@ def _date_text(value: Any) -> Any:
         )
     if isinstance(value, str):
         text = value.strip()
-        m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
+        m = re.fullmatch(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", text)
         if m is None:
+            if other := other_digits(text):
+                raise ValueError(other)
             raise ValueError(f"got {quoted(value)}; expected a date written YYYY-MM-DD")
         year, month, day = map(int, m.groups())
         _plausible_year(year, text)
@@ -272,8 +304,16 @@ TEXT_LIMIT = 20_000
 """The longest text a field of a case file takes (characters)."""
 
 
-NOT_BLANK = r"\S"
-"""Text must hold something other than spaces (checked by Pydantic's own engine)."""
+UNSEEN = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+"""Characters refused in text (a regular-expression class's ranges): control characters other
+than tab and line breaks, which do not print (Word shows some as a box, the DOCX drops the
+rest), and the bidirectional embedding, override and isolate characters, which make text show
+in another order than it is written ("R&D \u202eevil\u202c" shows as "R&D live"). A writer
+cannot see either kind, so the case file is refused at the field, never changed silently."""
+NOT_BLANK = rf"^[^{UNSEEN}]*[^\s{UNSEEN}][^{UNSEEN}]*$"
+"""Text must hold something other than spaces, and none of the UNSEEN characters (checked by
+Pydantic's own engine; the pattern reads the same in Python, in Rust and in an editor's JSON
+Schema)."""
 Text = Annotated[
     str,
     StringConstraints(min_length=1, max_length=TEXT_LIMIT, pattern=NOT_BLANK),
@@ -677,6 +717,20 @@ class Line(Strict):
             )
         return self
 
+    @field_validator("unit_cost")
+    @classmethod
+    def _total_within_limit(cls, unit_cost: Decimal, info: ValidationInfo) -> Decimal:
+        """The line total (quantity x unit cost) is an amount too: at most MONEY_LIMIT, as
+        every amount of an LOA (said at the unit cost, the field that makes it)."""
+        quantity = info.data.get("quantity")
+        if quantity is not None and quantity * unit_cost > MONEY_LIMIT:
+            raise ValueError(
+                f"the line total, {quantity:,} x ${unit_cost:,} = ${quantity * unit_cost:,}, is "
+                f"more than an LOA line can hold (at most ${MONEY_LIMIT:,}); check the quantity "
+                "and the unit cost (is a digit repeated?)"
+            )
+        return unit_cost
+
     @property
     def total(self) -> Decimal:
         return self.quantity * self.unit_cost
@@ -939,6 +993,37 @@ class Case(Strict):
         if isinstance(data, dict) and EDITOR_SCHEMA_KEY in data:
             return {k: v for k, v in data.items() if k != EDITOR_SCHEMA_KEY}
         return data
+
+    @field_validator("lines")
+    @classmethod
+    def _lines_within_limit(cls, lines: list[Line]) -> list[Line]:
+        """The lines' total is the case's value before charges: at most MONEY_LIMIT, as every
+        amount of an LOA."""
+        total = sum((ln.total for ln in lines), Decimal(0))
+        if total > MONEY_LIMIT:
+            raise ValueError(
+                f"the {len(lines)} lines come to ${total:,}, more than an LOA can hold (at most "
+                f"${MONEY_LIMIT:,}); check the lines' quantities and unit costs (is a digit "
+                "repeated?), or split the sale into several cases"
+            )
+        return lines
+
+    @model_validator(mode="after")
+    def _total_within_limit(self) -> "Case":
+        """The lines and the accessorial charges together: at most MONEY_LIMIT."""
+        lines = sum((ln.total for ln in self.lines), Decimal(0))
+        charges = (
+            self.accessorial.packing_crating_handling
+            + self.accessorial.transportation
+            + self.accessorial.other
+        )
+        if lines <= MONEY_LIMIT and lines + charges > MONEY_LIMIT:
+            raise ValueError(
+                f"the lines (${lines:,}) and the accessorial charges (${charges:,}) come to "
+                f"${lines + charges:,}, more than an LOA can hold (at most ${MONEY_LIMIT:,}); "
+                "check the amounts (is a digit repeated?)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _unique_lines(self) -> "Case":

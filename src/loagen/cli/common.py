@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from .. import __version__
-from ..errors import Interrupted, LoagenError, NoteError, exit_code_for
+from ..errors import Interrupted, LoagenError, NoteError, OutputError, exit_code_for
 from ..stops import REDELIVERY, STOP_SIGNALS, stop_again_soon
 
 app = typer.Typer(
@@ -209,6 +209,27 @@ PathsArg = Annotated[
         show_default=False,
     ),
 ]
+
+
+def _output_folder(path: Path | None) -> Path | None:
+    """--output names a folder: one that is a file is refused before any work, with the
+    output error's exit code (each document would otherwise fail with 'File exists'), as is
+    one inside a file ('Not a directory')."""
+    if path is None:
+        return None
+    existing = next((p for p in (path, *path.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        what = "is a file" if existing == path else f"is inside {existing}, which is a file"
+        error = OutputError(
+            f"the output path {what}, not a folder: give a folder for the DOCX and manifest "
+            "files (it is made if missing), or move the file",
+            source=path,
+        )
+        _print_error(error)
+        raise typer.Exit(error.exit_code)
+    return path
+
+
 OutputOpt = Annotated[
     Path | None,
     typer.Option(
@@ -216,6 +237,7 @@ OutputOpt = Annotated[
         "-o",
         help="Folder for the DOCX and manifest files (default: build/ in the project).",
         show_default=False,
+        callback=_output_folder,
     ),
 ]
 JsonOpt = Annotated[

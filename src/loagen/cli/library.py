@@ -227,11 +227,16 @@ def templates(
     if not check:
         return
     rendered = 0
+    note_problems: list[str] = []  # the note library's, not the templates': its exit code
     for path in pipeline.project.case_files():
         try:
             prepared = pipeline.prepare(path)
         except CaseError:
             continue  # a broken case file is the case writer's problem, not the template's
+        except NoteError as exc:
+            if str(exc) not in note_problems:
+                note_problems.append(str(exc))
+            continue
         except LoagenError as exc:
             problems.append(f"{path}: {exc}")
             continue
@@ -242,10 +247,23 @@ def templates(
             rendered += 1
         except LoagenError as exc:
             problems.append(f"{path}: {exc}")
+    untried = (
+        f"\nThe cases whose notes could not be prepared were not rendered; the note library "
+        f"has {len(note_problems)} problem(s) (`loagen notes --check` lists them):\n  "
+        + "\n  ".join(note_problems)
+        if note_problems
+        else ""
+    )
     if problems:
         raise RenderError(
-            f"{len(problems)} template problem(s):\n  " + "\n  ".join(problems),
+            f"{len(problems)} template problem(s):\n  " + "\n  ".join(problems) + untried,
             source=pipeline.templates_folder,
+        )
+    if note_problems:
+        raise NoteError(
+            f"{compiled} templates compiled and checked, {rendered} case document(s) rendered "
+            "with no template problem." + untried,
+            source=pipeline.note_library_folder,
         )
     out.print(
         f"{compiled} templates compiled and checked; {rendered} case document(s) rendered, "

@@ -206,21 +206,24 @@ def _print_rules(as_json: bool) -> None:
         )
 
 
-def _checked(pipeline, library_ok: bool, path: Path):  # noqa: ANN001, ANN202
-    """(document, selection or None, findings, why notes were not checked) for one case file.
+def _checked(pipeline, library_error: LoagenError | None, path: Path):  # noqa: ANN001, ANN202
+    """(document, selection or None, findings, why notes were not checked, the exit code that
+    says so) for one case file.
 
-    When the note library cannot be used (or its notes cannot be filled for this case) the
-    checks that read notes are skipped; the rest still run."""
+    When the note library cannot be used (`library_error`), or its notes cannot be filled for
+    this case, the checks that read notes are skipped and the rest still run; the check then
+    fails with the note library's exit code, as a build would (its document would not be
+    written)."""
     document = pipeline.document(path)
-    if library_ok:
+    if library_error is None:
         try:
             selection = pipeline.select(document)
-            return document, selection, pipeline.check(document, selection), ""
+            return document, selection, pipeline.check(document, selection), "", 0
         except NoteError as exc:
-            why = f"notes not checked: {exc}"
+            why, code = f"notes not checked: {exc}", exc.exit_code
     else:
-        why = "notes not checked: the note library could not be loaded"
-    return document, None, pipeline.check(document, None), why
+        why, code = "", library_error.exit_code  # said once, when the library was loaded
+    return document, None, pipeline.check(document, None), why, code
 
 
 @command(rich_help_panel=PANEL)
@@ -246,7 +249,9 @@ def check(
     Each finding names its rule, the field of the case file (e.g. lines[2].source_code) and the
     SAMM reference. A folder checks every case file in it; a DOCX built by loagen is checked
     from the case files it records. Exits 1 when any file has an error (with --strict, any
-    finding), 3 when a file does not load, 0 otherwise.
+    finding), 3 when a file does not load, 4 when its notes cannot be checked (the note library
+    does not load, or a note cannot be filled in for the case: `build` would stop there too),
+    0 otherwise.
     """
     if list_rules:
         _print_rules(as_json)
@@ -258,18 +263,18 @@ def check(
 
     paths = documents_under(paths)
     pipeline = _pipeline()
+    library_error: LoagenError | None = None
     try:
         pipeline.library  # noqa: B018
-        library_ok = True
     except LoagenError as exc:
-        library_ok = False
-        err.print(f"[dim]notes not checked: {escape(str(exc))}[/]")
+        library_error = exc
+        err.print(f"[bold red]error:[/] notes not checked: {escape(str(exc))}")
     code = 0
     failed = []
     checked = []
     for path in paths:
         try:
-            checked.append((path, *_checked(pipeline, library_ok, path)))
+            checked.append((path, *_checked(pipeline, library_error, path)))
         except LoagenError as exc:
             code = code or exc.exit_code
             failed.append(
@@ -288,9 +293,10 @@ def check(
     checked.sort(key=lambda c: written_order(c[1].case.case_id, len(c[1].files), c[1].title))
     report = []
     told: set[str] = set()
-    for path, document, selection, findings, notes_skipped in checked:
+    for path, document, selection, findings, notes_skipped, notes_code in checked:
         errors = sum(f.severity == "error" for f in findings)
         warnings = len(findings) - errors
+        code = code or notes_code
         if errors or (strict and findings):
             code = code or EXIT_FAILED
         changed = changed_after_build(path)
@@ -324,7 +330,7 @@ def check(
             )
         if notes_skipped and notes_skipped not in told:
             told.add(notes_skipped)
-            err.print(f"[dim]{escape(notes_skipped)}[/]")
+            err.print(f"[bold red]error:[/] {escape(notes_skipped)}")
     report.extend(failed)
     if as_json:
         sys.stdout.write(json.dumps({"documents": report, "ok": not code}, indent=2) + "\n")

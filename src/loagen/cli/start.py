@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 from pathlib import Path
 from typing import Annotated
 
@@ -43,7 +44,7 @@ def _shown(path: Path) -> str:
 
 
 def _print_to_fill(started, *, build_hint: bool = True) -> None:  # noqa: ANN001
-    shown = _shown(started.path)
+    shown = shlex.quote(_shown(started.path))  # a command to copy: quoted as a shell needs
     n = len(started.to_fill)
     if n:
         out.print(

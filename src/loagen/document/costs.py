@@ -376,10 +376,12 @@ def no_schedule_reason(case: Case, total: Decimal, ref: Reference) -> str | None
     if all(ln.is_wwrs_seller for ln in case.lines):
         return "no payment schedule: a stand-alone Worldwide Warehouse Redistribution Services seller case"
     credit_only = {"FMS Credit (Non-Repayable)", "MAP Merger"}
-    if set(case.terms_of_sale) <= credit_only and total < ref.money_value(
-        "credit_no_schedule_below"
-    ):
-        return "no payment schedule: wholly funded by FMS Credit (Non-Repayable) or MAP Merger below the threshold"
+    threshold = ref.money_value("credit_no_schedule_below")
+    if set(case.terms_of_sale) <= credit_only and total < threshold:
+        return (
+            "no payment schedule: wholly funded by FMS Credit (Non-Repayable) or MAP Merger "
+            f"below the ${threshold:,} threshold"
+        )
     return None
 
 

@@ -32,7 +32,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from ..case.loading import parse_case, read_case_data
-from ..case.model import LINE_NUMBER, Line
+from ..case.model import LINE_NUMBER, Line, other_digits
 from ..case.placeholders import find_placeholders, model_in, without_placeholders
 from ..case.tables import Table, column_letter, read_column_map, read_table
 from ..document.wording import money
@@ -147,6 +147,8 @@ def _expected(money: bool) -> str:
 
 
 def _number_text(text: str, decimal_comma: bool, money: bool = True) -> Decimal:
+    if other := other_digits(text):
+        raise _Bad(other)
     s = text.strip().replace("\u00a0", "").replace(" ", "")
     s = _MONEY_SIGNS.sub("", s)
     if s.startswith("(") and s.endswith(")") or s.startswith("-"):
@@ -155,15 +157,15 @@ def _number_text(text: str, decimal_comma: bool, money: bool = True) -> Decimal:
         decimal_mark = "," if s.rfind(",") > s.rfind(".") else "."
         s = s.replace("." if decimal_mark == "," else ",", "").replace(",", ".")
     elif "," in s:
-        if decimal_comma and re.fullmatch(r"\d+,\d{1,2}", s):
+        if decimal_comma and re.fullmatch(r"[0-9]+,[0-9]{1,2}", s):
             s = s.replace(",", ".")
-        elif re.fullmatch(r"\d{1,3}(,\d{3})+", s):
+        elif re.fullmatch(r"[0-9]{1,3}(,[0-9]{3})+", s):
             s = s.replace(",", "")
         else:
             raise _Bad(f"got {quoted(text)}; expected {_expected(money)}")
-    elif (s.count(".") > 1 or decimal_comma) and re.fullmatch(r"\d{1,3}(\.\d{3})+", s):
+    elif (s.count(".") > 1 or decimal_comma) and re.fullmatch(r"[0-9]{1,3}(\.[0-9]{3})+", s):
         s = s.replace(".", "")  # 1.234.567, or 1.000 where a comma marks decimals
-    if not re.fullmatch(r"\d+(\.\d+)?", s) or len(s) > 30:
+    if not re.fullmatch(r"[0-9]+(\.[0-9]+)?", s) or len(s) > 30:
         raise _Bad(f"got {quoted(text)}; expected {_expected(money)}")
     return Decimal(s)
 
@@ -194,7 +196,9 @@ def _line_number(value: Any) -> str:
             raise _Bad(f"got {value}; a line number is 001 to 999")
         return f"{value:03d}"
     text = str(value).strip()
-    m = re.fullmatch(r"(\d{1,3})([A-Za-z]?)", text)
+    if other := other_digits(text):
+        raise _Bad(other)
+    m = re.fullmatch(r"([0-9]{1,3})([A-Za-z]?)", text)
     if not m or int(m.group(1)) == 0:
         raise _Bad(
             f"got {quoted(text)}; expected a line number 001 to 999, optionally with a "
@@ -491,9 +495,11 @@ def import_lines(
     data, raw = read_case_data(case_path)
     table = read_table(table_path, sheet=sheet)
     cols, problems = map_columns(table, parse_columns(columns))
-    if problems:
-        raise _failed(table_path, problems)
     by_target = {c.target: c for c in cols if c.target not in (SKIP, TOTAL)}
+    if problems and "number" not in by_target:
+        raise _failed(table_path, problems)  # rows without their line numbers say nothing
+    # Otherwise a column that is not a line field (or not mapped) is left out and every row's
+    # other cells are still checked: every problem of the table is said at once.
     existing_lines = data.get("lines") if isinstance(data.get("lines"), list) else []
     existing = {
         str(ln.get("number")): ln for ln in existing_lines if isinstance(ln, dict)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -104,7 +105,7 @@ def restate_file(
         raise RestateError(
             f"{target.name} already restates {path.name} (and may have been edited since): it "
             f"is not written again from {path.name}. To change its dates, restate it: "
-            f"loagen restate {target} --previous-offer-date DATE [--offer-expiration-date DATE]; "
+            f"loagen restate {shlex.quote(str(target))} --previous-offer-date DATE [--offer-expiration-date DATE]; "
             f"to start it again from {path.name}, move {target.name} aside first",
             source=path,
         )

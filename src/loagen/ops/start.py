@@ -15,6 +15,7 @@ and layout included when the file is YAML.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -586,7 +587,8 @@ def start_case(
         if other.suffix.lower() in CASE_SUFFIXES:
             raise ScaffoldError(
                 f"the case folder already holds a Basic ({other.name}); write its next document "
-                f"with `loagen amend {other}` or `loagen modify {other}`",
+                f"with `loagen amend {shlex.quote(str(other))}` or "
+                f"`loagen modify {shlex.quote(str(other))}`",
                 source=other,
             )
     content, notes = new_basic(
@@ -642,8 +644,11 @@ def _newest_said(folder: Path, kind: str) -> str:
     try:
         newest = newest_document(folder)
     except ScaffoldError:
-        return f"{command} {folder} finds it"
-    return f"{newest.name}: {command} {newest}, or {command} {folder}"
+        return f"{command} {shlex.quote(str(folder))} finds it"
+    return (
+        f"{newest.name}: {command} {shlex.quote(str(newest))}, "
+        f"or {command} {shlex.quote(str(folder))}"
+    )
 
 
 def newest_document(folder: Path) -> Path:
@@ -779,7 +784,7 @@ def next_document(
         ):
             raise ScaffoldError(
                 f"{other.name} restates {_the(title)}: the next document starts from the "
-                f"restated version (loagen {_COMMAND[kind]} {other})",
+                f"restated version (loagen {_COMMAND[kind]} {shlex.quote(str(other))})",
                 **where,
             )
     implemented = next(

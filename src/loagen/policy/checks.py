@@ -1398,6 +1398,14 @@ def minimal_dollar(ctx: Context) -> Iterator[Hit]:
             and change.previous.total > MINIMAL_DOLLAR_LIMIT
         ):
             continue  # reduced to zero: QC-ZERO-NOT-DELETED says it
+        if ln.unit_cost > MINIMAL_DOLLAR_LIMIT:  # the quantity, not the price, makes it so
+            yield Hit(
+                f"{path}.quantity",
+                f"{_line(ln)} totals {money(ln.total)}: a quantity of {ln.quantity:,} at "
+                f"{money(ln.unit_cost)} each; give the quantity it provides, or remove the line "
+                "unless one of the exceptions of SAMM C6.7.6.2 applies",
+            )
+            continue
         yield Hit(
             f"{path}.unit_cost",
             f"{_line(ln)} is a minimal-dollar line ({money(ln.total)}); remove it unless one of "

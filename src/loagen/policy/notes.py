@@ -50,7 +50,7 @@ from pydantic import (
 )
 
 from ..case.loading import yaml_timestamp
-from ..case.model import Line, LoaDate
+from ..case.model import UNSEEN, Line, LoaDate
 from ..document.wording import ordinal
 from ..errors import NoteError, Problem, did_you_mean
 from ..reading import read_limited
@@ -397,16 +397,24 @@ _INLINE_NAMES = {
 
 
 def _markdown_problems(body: str) -> list[tuple[str, int | None]]:
-    """Markdown the renderer cannot print: (what, line in the body)."""
-    found = []
+    """Markdown the renderer cannot print: (what, line in the body), once for each thing on a
+    line (a line with `<b>` and `</b>` is one problem, at that line).
+
+    A paragraph's inline token knows the line it starts on, not the line of each piece; its
+    line breaks do: the line of a piece is the paragraph's first line plus the breaks before
+    it."""
+    found: dict[tuple[str, int | None], None] = {}
     for token in _MARKDOWN.parse(body):
         line = token.map[0] + 1 if token.map else None
         if token.type not in _ALLOWED_BLOCKS:
-            found.append((_BLOCK_NAMES.get(token.type, token.type), line))
+            found[(_BLOCK_NAMES.get(token.type, token.type), line)] = None
+        at = line
         for child in token.children or ():
             if child.type not in _ALLOWED_INLINE:
-                found.append((_INLINE_NAMES.get(child.type, child.type), line))
-    return found
+                found[(_INLINE_NAMES.get(child.type, child.type), at)] = None
+            if child.type in ("softbreak", "hardbreak") and at is not None:
+                at += 1
+    return list(found)
 
 
 def _path_words(loc: tuple[Any, ...]) -> str:
@@ -565,6 +573,9 @@ def _read(path: Path, raw: bytes) -> tuple[Note | None, list[NoteError]]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None, [NoteError("the note file is not UTF-8 text", source=path)]
+    unseen = _unseen_characters(path, text)
+    if unseen:
+        return None, unseen
     lines = text.splitlines()
     problems = _FileProblems(path, lines)
     if not lines or lines[0].strip() != "---":
@@ -695,6 +706,36 @@ def _read(path: Path, raw: bytes) -> tuple[Note | None, list[NoteError]]:
 
 _BLOCK_OPEN = re.compile(r"^:::\s*version\s+(\S+)\s*$")
 _BLOCK_CLOSE = re.compile(r"^:::\s*$")
+
+
+_UNSEEN = re.compile(f"[{UNSEEN}]")
+
+
+def _unseen_characters(path: Path, text: str) -> list[NoteError]:
+    """A problem for each line of `text` holding a character the case model refuses in text
+    too (`case.model.UNSEEN`): a control character other than tab and line breaks, which
+    prints as a box or not at all, or a bidirectional control character, which shows text in
+    another order than it is written. Lines are counted as an editor counts them (Python's
+    `splitlines` would also break at some of these characters)."""
+    problems = []
+    for n, line in enumerate(text.split("\n"), 1):
+        found = _UNSEEN.search(line)
+        if found is None:
+            continue
+        char = found.group()
+        code = f"U+{ord(char):04X}"
+        bidi = "\u202a" <= char <= "\u202e" or "\u2066" <= char <= "\u2069"
+        what = "a bidirectional control character" if bidi else "a control character"
+        problems.append(
+            NoteError(
+                f"the line holds {what} ({code}) at column {found.start() + 1}, which does "
+                "not print as it is typed; delete it (retype the line if you cannot see it)",
+                source=path,
+                location=f"line {n}",
+                source_line=_UNSEEN.sub(lambda m: f"<U+{ord(m.group()):04X}>", line),
+            )
+        )
+    return problems
 
 
 def _version_blocks(
