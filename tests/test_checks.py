@@ -1768,14 +1768,16 @@ def test_the_purpose_is_read_verb_by_verb_against_the_lines(chain) -> None:
 
 
 def test_line_numbers_and_months_are_found_only_where_written_wrong(chain) -> None:
-    from loagen.policy.text_scan import _LINE_REF, _MOS_TERMS
+    from loagen.policy.text_scan import _LINE_NUMBER_STYLE, _MOS_TERMS
 
     wrong = ["line 002", "lines 004-005", "Line 2", "Line 12 and", "Lines 004 - 005",
              "Lines 004 -005", "Lines 004- 005"]  # fmt: skip
     right = ["Line 002", "Lines 004-005", "Line 001a", "Sublines 001a-c", "Lines 001, 002",
              "Lines 001 and 003", "pipeline 2", "Line 2026-01-01"]  # fmt: skip
-    assert all(_LINE_REF.search(t) for t in wrong), [t for t in wrong if not _LINE_REF.search(t)]
-    assert not [t for t in right if _LINE_REF.search(t)]
+    assert all(_LINE_NUMBER_STYLE.search(t) for t in wrong), [
+        t for t in wrong if not _LINE_NUMBER_STYLE.search(t)
+    ]
+    assert not [t for t in right if _LINE_NUMBER_STYLE.search(t)]
     assert all(_MOS_TERMS.search(t) for t in ("PoP", "period of performance", "Lead time"))
     assert not _MOS_TERMS.search("pop-up tents, population")
     findings = findings_of(

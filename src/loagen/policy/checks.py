@@ -37,7 +37,7 @@ from .text_scan import (
     _DIGIT_RUN,
     _DIGIT_SHAPES,
     _LINE_ITEM,
-    _LINE_REF,
+    _LINE_NUMBER_STYLE,
     _MOS_TERMS,
     _NUMERIC_DATE,
     _PURCHASER,
@@ -468,7 +468,14 @@ _TERM_NUMERIC_DATE = text_check(_terms(_NUMERIC_DATE))
 _TERM_USG = text_check(_terms(_USG), ("title", "prose"))
 _TERM_LINE_ITEM = text_check(_terms(_LINE_ITEM), ("prose",))
 _TERM_SLS = text_check(_terms(_SLS))
-_TERM_LINE_REF = text_check(_terms(_LINE_REF), ("prose",))
+
+
+def _line_refs_written_wrong(text: str) -> tuple[TextHit, ...]:
+    # every match holds "ine" (line, Line): most texts are passed over without the pattern
+    return find_terms(_LINE_NUMBER_STYLE, text) if "ine" in text else ()
+
+
+_TERM_LINE_STYLE = text_check(_line_refs_written_wrong, ("prose",))
 
 
 @rule(
@@ -661,7 +668,7 @@ def term_mos(ctx: Context) -> Iterator[Hit]:
 def term_line_number(ctx: Context) -> Iterator[Hit]:
     yield from _scan(
         ctx,
-        _TERM_LINE_REF,
+        _TERM_LINE_STYLE,
         lambda h, q: (
             f"{h.what.strip()!r} in {q}: write line numbers as 'Line 002' and ranges as "
             "'Lines 004-005' (three digits, a capital L, no spaces around the dash)"

@@ -728,7 +728,7 @@ _MOS_TERMS = re.compile(
     r"\bPoPs?\b|(?i:\b(?:periods?\s+of\s+performance|performance\s+periods?|lead[-\s]?times?)\b)"
 )
 """What LSG-1 says to write as "Months of Service (MOS)": PoP, period of performance, lead time."""
-_LINE_REF = re.compile(
+_LINE_NUMBER_STYLE = re.compile(
     r"\blines?\s+\d"  # "line 002": Line takes its capital
     r"|\bLines?\s+\d{1,2}(?![\d,.])"  # "Line 2": three digits
     r"|\bLines\s+\d{3}[a-z]?(?:\s+[-\u2013]\s*|\s*[-\u2013]\s+)\d"  # "Lines 004 - 005": no spaces
