@@ -293,6 +293,12 @@ def test_admin_surcharge_basic(tmp_path: Path) -> None:
     )
 
 
+def test_admin_surcharge_names_only_the_lines_that_bear_it(tmp_path: Path) -> None:
+    # BN-B-ZEA: Line 001 is grant EDA at no price, and bears no surcharge
+    text = build(Chain(example("BN-B-ZEA/basic")), tmp_path)
+    assert "3.2% of the line value is included for Lines 002-004." in body(text, ADMIN)
+
+
 def test_admin_surcharge_restated_on_every_modification(tmp_path: Path) -> None:
     chain = Chain(qaa()).amend(lambda d: d["lines"].append(new_line("007"))).modify()
     text = build(chain, tmp_path)

@@ -143,6 +143,12 @@ class CostSummary:
         return sum((c.surcharge_waived for c in self.lines), ZERO)
 
     @property
+    def charged_lines(self) -> tuple[LineCost, ...]:
+        """The lines that bear an administrative surcharge (not a line priced $0, such as
+        grant EDA, nor an exempt one)."""
+        return tuple(c for c in self.lines if c.surcharge > 0)
+
+    @property
     def schedule_total(self) -> Decimal:
         return sum((row.amount for row in self.schedule), ZERO)
 

@@ -22,7 +22,7 @@ from jinja2.runtime import LoopContext
 from pydantic import BaseModel, WithJsonSchema
 
 from ...case.model import Case, FundSource, Line
-from ...document.costs import CostSummary
+from ...document.costs import CostSummary, LineCost
 from .runtime import DATA, HELPERS, LineSet, limits
 
 
@@ -75,7 +75,11 @@ PROPERTIES: dict[type, dict[str, Any]] = {
         "ia_code": str,
         "kind": Literal["Basic", "Amendment", "Modification"],
     },
-    CostSummary: {"schedule_total": Decimal, "surcharge_waived": Decimal},
+    CostSummary: {
+        "schedule_total": Decimal,
+        "surcharge_waived": Decimal,
+        "charged_lines": tuple[LineCost, ...],
+    },
     FundSource: {"fiscal_years": tuple[int, ...]},
 }
 """Properties a rule may read besides the model fields."""
