@@ -494,3 +494,11 @@ def test_a_cash_with_acceptance_amendment_asks_for_what_it_adds() -> None:
     _, less = _chain_costs(basic, smaller)
     assert less.total_estimated_cost < before.total_estimated_cost
     assert less.initial_deposit == 0
+
+
+def test_an_amendment_due_nothing_before_still_names_its_first_row_as_its_first_page() -> None:
+    # BN-B-TAB: the Basic's schedule made nothing due by the Amendment's offer expiration date
+    _, after = _chain_costs(example("BN-B-TAB/basic"), example("BN-B-TAB/amendment-1"))
+    assert after.schedule[0].label == "Amount Due with Acceptance"
+    assert after.schedule[0].amount == after.initial_deposit
+    assert all(not r.earlier for r in after.schedule)

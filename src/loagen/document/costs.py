@@ -512,18 +512,16 @@ def _after_earlier(
     computed for the whole case: of what falls due by its acceptance (the first row, or the
     whole total when there is no schedule), the part the earlier documents made due already
     (`earlier_due`) is not asked again; the schedule shows it as a row of its own."""
-    carried = min(earlier_due, deposit)
-    if carried <= 0:
-        return schedule, deposit
+    carried = max(min(earlier_due, deposit), ZERO)
     if not schedule:
         return schedule, deposit - carried
     first = schedule[0]
-    rows = (
-        PaymentRow(EARLIER_ROW, None, carried, carried, earlier=True),
-        PaymentRow(ACCEPTANCE_ROW, first.date, first.amount - carried, first.cumulative),
-        *schedule[1:],
+    due = PaymentRow(ACCEPTANCE_ROW, first.date, first.amount - carried, first.cumulative)
+    if carried == 0:  # nothing was due before: the first row is all due with acceptance
+        return (due, *schedule[1:]), due.amount
+    return (PaymentRow(EARLIER_ROW, None, carried, carried, earlier=True), due, *schedule[1:]), (
+        due.amount
     )
-    return rows, first.amount - carried
 
 
 def cost_summary(
