@@ -170,6 +170,15 @@ def by_rule(findings, rule_id: str) -> list[Finding]:
 
 # -- every rule: a case that trips it (with the path) and one that passes it --------------------
 
+
+def _with_schedules(*schedules: list[tuple[str, int]]) -> Docs:
+    """The BN-D-QAA Basic and Amendment 1, each with the payment schedule given."""
+    docs = qaa_amendment()
+    for doc, rows in zip(docs, schedules, strict=True):
+        doc["payment_schedule"] = [{"date": d, "amount": a} for d, a in rows]
+    return docs
+
+
 # (rule id, path of the first finding or None, broken variant, sound variant)
 RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]] = [
     (
@@ -454,6 +463,18 @@ RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]]
             ),
         ),  # fmt: skip
         qaa_amendment,  # cites BN/MODAT/2733, the request for the change
+    ),
+    (
+        "QC-SCHEDULE-STALE",
+        "payment_schedule[0].date",
+        lambda: _with_schedules(
+            [("2025-06-30", 100_000_000), ("2026-03-15", 95_875_600)],
+            [("2025-06-30", 100_000_000), ("2026-03-15", 279_252_000)],
+        ),
+        lambda: _with_schedules(
+            [("2025-06-30", 100_000_000), ("2026-03-15", 95_875_600)],
+            [("2026-09-15", 200_000_000), ("2026-12-15", 179_252_000)],
+        ),
     ),
     (
         "QC-TENSE",

@@ -502,3 +502,45 @@ def test_an_amendment_due_nothing_before_still_names_its_first_row_as_its_first_
     assert after.schedule[0].label == "Amount Due with Acceptance"
     assert after.schedule[0].amount == after.initial_deposit
     assert all(not r.earlier for r in after.schedule)
+
+
+def test_what_earlier_documents_made_due_beyond_the_case_now_comes_off_the_next_rows() -> None:
+    # An earlier document that made more due than the case's schedule asks by now (no
+    # schedule: all due with acceptance) is not asked again: the surplus comes off the rows
+    # after, earliest first, and the schedule still sums to the total.
+    basic, amendment = example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1")
+    before, _ = _chain_costs(basic, amendment)
+    paid = Decimal(50_000_000)
+    earlier = dataclasses.replace(before, schedule=(), total_estimated_cost=paid)
+    chain = (parse_case(basic), parse_case(amendment))
+    after = cost_summary(chain, base_date=base_date(chain),
+                         latest_oed=latest_offer_expiration(chain), earlier=earlier)  # fmt: skip
+    whole_case = _costs(basic, amendment).schedule
+    first, second, *rest = after.schedule
+    assert (first.label, first.amount) == ("Due under earlier documents", paid)
+    assert (second.label, second.amount) == ("Amount Due with Acceptance", 0)
+    assert after.initial_deposit == 0
+    assert after.schedule_total == after.total_estimated_cost
+    assert all(r.amount > 0 for r in rest) and rest[-1] == whole_case[-1]
+    surplus = paid - whole_case[0].amount
+    assert sum(r.amount for r in whole_case[1:]) - sum(r.amount for r in rest) == surplus
+    running = Decimal(0)
+    for row in after.schedule:
+        running += row.amount
+        assert row.cumulative == running
+
+
+def test_a_clssa_amendment_asks_only_for_the_deposit_it_adds() -> None:
+    basic = example("BN-P-KAA/basic")
+    amendment = copy.deepcopy(basic)
+    amendment["document"] = {"kind": "Amendment", "number": 1, "previous": "basic.json",
+                             "implementation_date": "2026-12-15",
+                             "offer_expiration_date": "2027-03-01",
+                             "purpose": "doubles the investment in patrol boat spare parts"}  # fmt: skip
+    amendment["lines"][0]["quantity"] = 2
+    before, after = _chain_costs(basic, amendment)
+    first, second, balance = after.schedule
+    assert (first.label, first.amount) == ("Due under earlier documents", before.initial_deposit)
+    assert second.label == "Amount Due with Acceptance"
+    assert second.amount == after.initial_deposit == before.initial_deposit  # twice the equity
+    assert balance.as_billed and after.schedule_total == after.total_estimated_cost

@@ -495,10 +495,15 @@ def due_by(summary: CostSummary, day: date | None) -> Decimal:
     and those due with acceptance; with no schedule, its whole total (due with acceptance)."""
     if not summary.schedule:
         return summary.total_estimated_cost
+    return due_in(summary.schedule, day)
+
+
+def due_in(rows: tuple[PaymentRow, ...], day: date | None) -> Decimal:
+    """What schedule `rows` make due by `day` (rows due with acceptance included)."""
     return sum(
         (
             r.amount
-            for r in summary.schedule
+            for r in rows
             if not r.as_billed and (r.date is None or day is None or r.date <= day)
         ),
         ZERO,
@@ -506,22 +511,32 @@ def due_by(summary: CostSummary, day: date | None) -> Decimal:
 
 
 def _after_earlier(
-    schedule: tuple[PaymentRow, ...], deposit: Decimal, earlier_due: Decimal
+    schedule: tuple[PaymentRow, ...], first_due: Decimal, earlier_due: Decimal, total: Decimal
 ) -> tuple[tuple[PaymentRow, ...], Decimal]:
-    """An Amendment's schedule and the amount due with its acceptance, from the schedule
-    computed for the whole case: of what falls due by its acceptance (the first row, or the
-    whole total when there is no schedule), the part the earlier documents made due already
-    (`earlier_due`) is not asked again; the schedule shows it as a row of its own."""
-    carried = max(min(earlier_due, deposit), ZERO)
+    """An Amendment's schedule and the amount due with its acceptance, from the schedule of the
+    whole case (`first_due`: what it makes due by the Amendment's acceptance, its first row; the
+    whole total when there is no schedule). What the earlier documents made due (`earlier_due`)
+    is not asked again: the schedule shows it as a row of its own, the acceptance asks for the
+    rest of `first_due`, and when the earlier documents made more due than the case needs by
+    then, the surplus is taken off the next rows, so the schedule still sums to `total`."""
+    carried = max(min(earlier_due, total), ZERO)
+    due = max(first_due - carried, ZERO)
     if not schedule:
-        return schedule, deposit - carried
-    first = schedule[0]
-    due = PaymentRow(ACCEPTANCE_ROW, first.date, first.amount - carried, first.cumulative)
-    if carried == 0:  # nothing was due before: the first row is all due with acceptance
-        return (due, *schedule[1:]), due.amount
-    return (PaymentRow(EARLIER_ROW, None, carried, carried, earlier=True), due, *schedule[1:]), (
-        due.amount
-    )
+        return schedule, due
+    surplus = max(carried - first_due, ZERO)
+    later = []
+    for row in schedule[1:]:
+        taken = min(surplus, row.amount)
+        surplus -= taken
+        if row.amount - taken > 0:
+            later.append(replace(row, amount=row.amount - taken))
+    rows = [PaymentRow(EARLIER_ROW, None, carried, ZERO, earlier=True)] if carried else []
+    rows += [PaymentRow(ACCEPTANCE_ROW, schedule[0].date, due, ZERO), *later]
+    out, cumulative = [], ZERO
+    for row in rows:
+        cumulative += row.amount
+        out.append(replace(row, cumulative=cumulative))
+    return tuple(out), due
 
 
 def cost_summary(
@@ -582,6 +597,8 @@ def cost_summary(
 
     # -- payment schedule --
     deposit_surcharge = ZERO
+    amended = case.document.kind == "Amendment" and earlier is not None
+    earlier_due = due_by(earlier, latest_oed) if amended and earlier is not None else ZERO
     if not with_schedule:
         schedule, source, reason, deposit = (), "none", "not computed", ZERO
     elif case.payment_schedule:
@@ -597,7 +614,7 @@ def cost_summary(
                 )
             )
         schedule, source, reason = tuple(rows), "case", "payment schedule given by the case"
-        deposit = rows[0].amount
+        deposit = rows[0].amount  # the writer's rows: the first is due with acceptance
     elif case.category == "clssa_fmso_i":
         share = Decimal(str(ref.admin_surcharge["clssa_fmso_i"]["deposit_share"]))
         deposit = whole(net * share) + clssa
@@ -606,11 +623,13 @@ def cost_summary(
             schedule += (PaymentRow("Balance", None, total - deposit, total, as_billed=True),)
         source = "computed"
         reason = "CLSSA FMSO I: Initial Deposit of the deposit share plus the supply support surcharge; balance as billed"
+        if amended:
+            schedule, deposit = _after_earlier(schedule, deposit, earlier_due, total)
     elif (why := no_schedule_reason(case, total, ref)) is not None:
         schedule, source, reason, deposit = (), "none", why, total
         deposit_surcharge = admin  # the whole total is due with acceptance
-        if case.document.kind == "Amendment" and earlier is not None:
-            _, deposit = _after_earlier((), total, due_by(earlier, latest_oed))
+        if amended:
+            _, deposit = _after_earlier((), total, earlier_due, total)
     else:
         extras = acc.packing_crating_handling + acc.transportation + other
         shares, surcharges = {}, {}
@@ -634,10 +653,10 @@ def cost_summary(
             case, shares, up_front, base=base, as_of=latest_oed, total=total,
             surcharges=surcharges, surcharge_floor=admin * share,
         )  # fmt: skip
-        source, reason = "computed", _deposit_reason(deposit_surcharge, admin)
+        source, reason = "computed", _deposit_reason(deposit_surcharge, admin, amended)
         deposit = schedule[0].amount
-        if case.document.kind == "Amendment" and earlier is not None:
-            schedule, deposit = _after_earlier(schedule, deposit, due_by(earlier, latest_oed))
+        if amended:
+            schedule, deposit = _after_earlier(schedule, deposit, earlier_due, total)
     return CostSummary(
         lines=tuple(line_costs),
         net_estimated_cost=net,
@@ -671,14 +690,20 @@ def without_schedule(summary: CostSummary) -> CostSummary:
     )
 
 
-def _deposit_reason(deposit_surcharge: Decimal, admin: Decimal) -> str:
+def _deposit_reason(deposit_surcharge: Decimal, admin: Decimal, amended: bool = False) -> str:
     """How the computed schedule was made, in plain words (the report shows it)."""
     reason = "standard payment schedule computed by loagen"
     if admin:
+        what = (
+            "what falls due by this Amendment's acceptance (with what the earlier documents "
+            "made due) carries"
+            if amended
+            else "the Initial Deposit carries"
+        )
         reason += (
-            f"; the Initial Deposit carries {_dollars(deposit_surcharge)} of the "
-            f"{_dollars(admin)} administrative charge, with any nonrecurring cost that is not "
-            "waived and the costs due before the first quarterly payment"
+            f"; {what} {_dollars(deposit_surcharge)} of the {_dollars(admin)} administrative "
+            "charge, with any nonrecurring cost that is not waived and the costs due before the "
+            "first quarterly payment"
         )
     return reason
 

@@ -40,7 +40,7 @@ from ..case.embedded import changed_words, read_build_record
 from ..case.history import compare
 from ..case.model import Line
 from ..document.assembly import LoaDocument
-from ..document.costs import TOTALS
+from ..document.costs import DEPOSIT_LABELS, TOTALS
 from ..document.word_diff import REWORDED, Change, kept_share, word_pieces, wording_changes
 from ..document.wording import line_refs, money, quantity
 from ..errors import DiffError, LoagenError
@@ -675,8 +675,25 @@ def compare_versions(old: Version, new: Version) -> DocumentDiff:
     for key, label in TOTALS:
         a, b = old.totals.get(key), new.totals.get(key)
         if a != b:
+            if key == "initial_deposit":
+                label = _deposit_label(old, new)
             result.totals.append(TotalDiff(key, label, a, b))
     return result
+
+
+def _deposit_label(old: Version, new: Version) -> str:
+    """What the first page calls the amount due with each version ("Initial Deposit" on a
+    Basic, "Amount Due with Acceptance" on an Amendment): one name when both call it the same,
+    else both, so that a Basic's deposit is not read as cut by an Amendment's acceptance."""
+
+    def named(version: Version) -> str:
+        kind = version.document.kind if version.document is not None else ""
+        if not kind and " Amendment" in f" {version.label}":
+            kind = "Amendment"
+        return DEPOSIT_LABELS.get(kind, "Initial Deposit")
+
+    a, b = named(old), named(new)
+    return a if a == b else f"{a}, then {b}"
 
 
 def _note_changes(old: Version, new: Version) -> list[NoteDiff]:

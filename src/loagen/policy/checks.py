@@ -2976,6 +2976,29 @@ def schedule_dates(ctx: Context) -> Iterator[Hit]:
 
 
 @rule(
+    "QC-SCHEDULE-STALE",
+    "warning",
+    "A payment schedule given on an Amendment starts at its acceptance, not before",
+    "Section C9.9 (payment schedules reviewed with each Amendment)",
+)
+def schedule_stale(ctx: Context) -> Iterator[Hit]:
+    rows = ctx.case.payment_schedule or []
+    oed = ctx.case.document.offer_expiration_date
+    if ctx.kind != "Amendment" or not rows or oed is None or ctx.previous is None:
+        return
+    before = ctx.previous.payment_schedule or []
+    first = (rows[0].date, rows[0].amount)
+    if rows[0].date < oed and before and first == (before[0].date, before[0].amount):
+        yield Hit(
+            "payment_schedule[0].date",
+            f"the payment schedule starts as the previous document's did, on "
+            f"{spell_date(rows[0].date)}, before this Amendment's offer expires on "
+            f"{spell_date(oed)}: its first row is what its acceptance asks for; give the "
+            "schedule from this Amendment's acceptance on (loagen amend copies the previous one)",
+        )
+
+
+@rule(
     "QC-SCHEDULE-DEPOSIT",
     "error",
     "The Initial Deposit covers nonrecurring cost that is not waived and a portion of the "
