@@ -1788,6 +1788,21 @@ def test_the_purpose_is_read_verb_by_verb_against_the_lines(chain) -> None:
     ]  # ("adds a new note" speaks of no line: not read)
 
 
+def test_a_clause_after_a_semicolon_is_not_read_as_the_verbs_object(chain) -> None:
+    purpose = "adds Line 007 and adds operator support; the months of Line 001 are unchanged"
+    found = findings_of(chain, edit(qaa_amendment, ("document.purpose", purpose)))
+    assert not [f for f in found if f.rule_id == "QC-PURPOSE-CHANGES"]
+
+
+def test_a_request_dated_after_the_offer_is_an_error(chain) -> None:
+    late = edit(qaa_amendment, ("document.offer_date", "2026-03-01"))  # BN/MODAT/2733: 9 March
+    (hit,) = [f for f in findings_of(chain, late) if f.rule_id == "QC-REFS-DATE"]
+    assert hit.path == "purchaser_references[2].date"
+    assert "after the offer it is cited in (document.offer_date, 1 March 2026)" in hit.message
+    sound = edit(qaa_amendment, ("document.offer_date", "2026-03-10"))
+    assert not [f for f in findings_of(chain, sound) if f.rule_id == "QC-REFS-DATE"]
+
+
 def test_line_numbers_and_months_are_found_only_where_written_wrong(chain) -> None:
     from loagen.policy.text_scan import _LINE_NUMBER_STYLE, _MOS_TERMS
 

@@ -858,19 +858,25 @@ def amendment_cites_its_request(ctx: Context) -> Iterator[Hit]:
 @rule(
     "QC-REFS-DATE",
     "error",
-    "Purchaser references are dated on or before the offer expiration date",
+    "Purchaser references are dated on or before the offer (and its expiration date)",
     "Figure C5.F6",
 )
 def references_after_oed(ctx: Context) -> Iterator[Hit]:
-    oed = ctx.case.document.offer_expiration_date
-    if oed is None:
-        return
+    doc = ctx.case.document
+    oed, offered = doc.offer_expiration_date, doc.offer_date
     for i, ref in enumerate(ctx.case.purchaser_references):
-        if ref.date > oed:
+        if oed is not None and ref.date > oed:
             yield Hit(
                 f"purchaser_references[{i}].date",
                 f"{ref.reference!r} is dated {spell_date(ref.date)}, after the offer expiration "
                 f"date {spell_date(oed)}",
+            )
+        elif offered is not None and ref.date > offered:
+            yield Hit(
+                f"purchaser_references[{i}].date",
+                f"{ref.reference!r} is dated {spell_date(ref.date)}, after the offer it is cited "
+                f"in (document.offer_date, {spell_date(offered)}): an offer answers requests "
+                "made before it; correct the reference's date or the offer date",
             )
 
 
@@ -2109,6 +2115,7 @@ def purpose_changes(ctx: Context) -> Iterator[Hit]:
     for i, m in enumerate(verbs):
         # the verb's clause: up to the next verb of the list
         clause = purpose[m.end() : verbs[i + 1].start() if i + 1 < len(verbs) else len(purpose)]
+        clause = re.split(r"[;.]", clause, maxsplit=1)[0]  # a sentence or a clause of its own
         if not _LINE_WORD.search(clause):
             continue  # about something else ("adds a note"): not read here
         words, holds = _VERB_TESTS[m.group(1).lower()]

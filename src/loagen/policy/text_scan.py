@@ -731,7 +731,7 @@ _MOS_TERMS = re.compile(
 _LINE_NUMBER_STYLE = re.compile(
     r"\blines?\s+\d"  # "line 002": Line takes its capital
     r"|\bLines?\s+\d{1,2}(?![\d,.])"  # "Line 2": three digits
-    r"|\bLines\s+\d{3}[a-z]?(?:\s+[-\u2013]\s*|\s*[-\u2013]\s+)\d"  # "Lines 004 - 005": no spaces
+    r"|\bLines\s+\d{3}[a-z]?(?:\s+[-\u2013]\s*|\s*[-\u2013]\s+)\d+[a-z]?"  # "Lines 004 - 005"
 )
 """Line numbers not written as LSG-1 writes them: "Line 001", "Lines 001-005"."""
 
