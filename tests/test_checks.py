@@ -477,6 +477,22 @@ RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]]
         ),
     ),
     (
+        "QC-TERMS-BREAKOUT",
+        "terms_of_sale",
+        edit(qaa, ("terms_of_sale", ["FMS Credit (Non-Repayable)", "Cash Prior to Delivery"])),
+        edit(
+            qaa,
+            ("terms_of_sale", ["FMS Credit (Non-Repayable)", "Cash Prior to Delivery"]),
+            (
+                "terms_breakout",
+                [
+                    {"term": "FMS Credit (Non-Repayable)", "amount": 100000000},
+                    {"term": "Cash Prior to Delivery"},
+                ],
+            ),  # fmt: skip
+        ),
+    ),
+    (
         "QC-TENSE",
         "document.purpose",
         edit(qaa_amendment, ("document.purpose", "increased the quantity of Line 001")),
@@ -1792,6 +1808,15 @@ def test_a_clause_after_a_semicolon_is_not_read_as_the_verbs_object(chain) -> No
     purpose = "adds Line 007 and adds operator support; the months of Line 001 are unchanged"
     found = findings_of(chain, edit(qaa_amendment, ("document.purpose", purpose)))
     assert not [f for f in found if f.rule_id == "QC-PURPOSE-CHANGES"]
+
+
+def test_a_terms_breakout_adds_up_to_the_total(chain) -> None:
+    two = ["FMS Credit (Non-Repayable)", "Cash Prior to Delivery"]
+    short = [{"term": two[0], "amount": 100000000}, {"term": two[1], "amount": 5000000}]
+    found = findings_of(chain, edit(qaa, ("terms_of_sale", two), ("terms_breakout", short)))
+    (hit,) = [f for f in found if f.rule_id == "QC-TERMS-BREAKOUT"]
+    assert hit.path == "terms_breakout"
+    assert "the terms pay $105,000,000 and the total estimated cost is $195,875,600" in hit.message
 
 
 def test_a_request_dated_after_the_offer_is_an_error(chain) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
 import zipfile
@@ -769,3 +770,17 @@ def test_template_text_outside_ascii_becomes_references(source: str, printed: st
     env = templates.make_environment()
     template = templates._with_output_escape(env.from_string(source))
     assert template.render(x="\u00e9") == printed
+
+
+def test_page_one_gives_the_dollars_of_each_term_of_sale(tmp_path) -> None:
+    data = example("BN-D-QAA/basic")
+    data["terms_of_sale"] = ["FMS Credit (Non-Repayable)", "Cash Prior to Delivery"]
+    data["terms_breakout"] = [{"term": "FMS Credit (Non-Repayable)", "amount": 100000000},
+                              {"term": "Cash Prior to Delivery"}]  # fmt: skip
+    path = tmp_path / "basic.json"
+    path.write_text(json.dumps(data))
+    case = load_document(path).case
+    assert wording.terms_words(case) == [
+        "FMS Credit (Non-Repayable): $100,000,000",
+        "Cash Prior to Delivery: Balance",
+    ]

@@ -928,6 +928,15 @@ class FullOperationalCapability(Strict):
     """The major end item whose delivery decides whether the provision applies."""
 
 
+class TermAmount(Strict):
+    """One term of sale with the dollars it pays (page 1's breakout of several terms)."""
+
+    term: TermOfSale
+    """A term of sale of the case (one of `terms_of_sale`)."""
+    amount: Money | None = None
+    """The dollars this term pays; absent on the last term: it pays the balance."""
+
+
 class Case(Strict):
     """One document version of one case, as a full snapshot."""
 
@@ -940,6 +949,10 @@ class Case(Strict):
     document: DocumentInfo
     purchaser_references: list[PurchaserReference] = Field(default_factory=list)
     terms_of_sale: list[TermOfSale] = Field(min_length=1)
+    terms_breakout: list[TermAmount] | None = None
+    """The dollars each term of sale pays, when there are several and one is a credit term
+    (optional; SAMM C9.8.1): page 1 prints each term with its amount, the last one without an
+    amount as "Balance"."""
     funding: Literal["national", "fmf", "bpc"]
     lines: list[Line] = Field(min_length=1)
     accessorial: Accessorial = Field(default_factory=Accessorial)
@@ -993,6 +1006,25 @@ class Case(Strict):
         if isinstance(data, dict) and EDITOR_SCHEMA_KEY in data:
             return {k: v for k, v in data.items() if k != EDITOR_SCHEMA_KEY}
         return data
+
+    @model_validator(mode="after")
+    def _breakout_terms(self) -> "Case":
+        if not self.terms_breakout:
+            return self
+        problems = []
+        named = [t.term for t in self.terms_breakout]
+        for term in named:
+            if term not in self.terms_of_sale:
+                problems.append(f"terms_breakout names {term!r}, which is not in terms_of_sale")
+        if len(set(named)) != len(named):
+            problems.append("terms_breakout names a term twice")
+        if any(t.amount is None for t in self.terms_breakout[:-1]):
+            problems.append(
+                "terms_breakout: only the last term may go without an amount (it pays the balance)"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
     @field_validator("lines")
     @classmethod

@@ -322,6 +322,18 @@ def state_description(case: Case, changes: Changes) -> str:
     return " ".join(parts)
 
 
+def terms_words(case: Case) -> list[str]:
+    """The terms of sale as page 1 lists them: with the dollars each pays when the case gives
+    a breakout ("FMS Credit (Non-Repayable): $4,000,000", the last "Cash Prior to Delivery:
+    Balance"), else as named."""
+    if not case.terms_breakout:
+        return list(case.terms_of_sale)
+    return [
+        f"{t.term}: {money(t.amount) if t.amount is not None else 'Balance'}"
+        for t in case.terms_breakout
+    ] + [t for t in case.terms_of_sale if t not in {b.term for b in case.terms_breakout}]
+
+
 def surcharge_note(costs: CostSummary) -> str:
     """How the administrative charge was figured, under the cost summary ('' with no lines)."""
     if costs.surcharge_exemption:

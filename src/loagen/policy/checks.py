@@ -1336,6 +1336,35 @@ def funding(ctx: Context) -> Iterator[Hit]:
         )
 
 
+@rule(
+    "QC-TERMS-BREAKOUT",
+    "warning",
+    "Several terms of sale with a credit term give each term's dollars",
+    "Section C9.8.1",
+)
+def terms_breakout(ctx: Context) -> Iterator[Hit]:
+    case = ctx.case
+    total = ctx.document.costs.total_estimated_cost
+    if not case.terms_breakout:
+        if len(case.terms_of_sale) > 1 and ctx.fmf_terms:
+            yield Hit(
+                "terms_of_sale",
+                f"{len(case.terms_of_sale)} terms of sale, one of them a credit term "
+                f"({ctx.fmf_terms[0]}): page 1 gives the dollars each pays; give them in "
+                "terms_breakout (the last term may pay the balance)",
+            )
+        return
+    given = sum((t.amount for t in case.terms_breakout if t.amount is not None), Decimal(0))
+    balance = case.terms_breakout[-1].amount is None
+    if given > total or (not balance and given != total):
+        yield Hit(
+            "terms_breakout",
+            f"the terms pay {money(given)} and the total estimated cost is {money(total)}: "
+            + ("they pay more than the total" if given > total else "they must add up to it")
+            + " (or leave the last term's amount out: it pays the balance)",
+        )
+
+
 # Type of Assistance codes that name a term of sale (Figure C5.F5 paragraph 2.f.).
 TA_TERMS: dict[str, tuple[str, ...]] = {
     "7": (DU,),

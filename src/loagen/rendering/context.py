@@ -13,7 +13,14 @@ from ..case.history import LineChange
 from ..case.model import Case, Line
 from ..document.assembly import LoaDocument
 from ..document.costs import COST_ROWS
-from ..document.wording import due_words, party, quantity, spell_date, surcharge_note
+from ..document.wording import (
+    due_words,
+    party,
+    quantity,
+    spell_date,
+    surcharge_note,
+    terms_words,
+)
 from ..document.wording import money as _spelled_money
 from ..policy.selection import SelectedNote, Selection
 from ..reference import Reference, load_reference
@@ -288,7 +295,7 @@ def build_context(
         "implementation_date": spell_date(doc.implementation_date)
         if doc.implementation_date
         else "",
-        "terms_of_sale": list(case.terms_of_sale),
+        "terms_of_sale": terms_words(case),
         "estimated_cost": money(costs.total_estimated_cost),
         "initial_deposit": money(costs.initial_deposit),
         "lines": [_row(c, amended, selection, ids) for c in document.changes.lines],
