@@ -36,6 +36,7 @@ from .projects import (
     note_file,
     used_notes,
 )
+from .test_notes import write_note
 
 CORPUS = 20
 DOCUMENTS = len(list(CASES.glob("*/*.json"))) + CORPUS
@@ -194,6 +195,39 @@ def test_after_a_note_edit_only_that_note_is_decided_again(setup, monkeypatch):
     assert _stems(report.built) == printing
     assert _stems(report.refreshed) == set(uses) - printing
     assert set(calls) == printing  # the others were never selected in full
+
+
+def test_a_note_that_reads_an_edited_note_is_decided_again(tmp_path: Path):
+    """A note whose file is unchanged but whose rule reads an edited note (`in_force`), or reads
+    a note that does, is decided again: a document whose notes change is built, not called
+    unchanged, and every output is what a build with --force writes."""
+    project = make_project(tmp_path / "project")
+    library = project.note_library
+    write_note(library, "TEST-ANCHOR", "Anchor.", rule="lines_with(sole_source=True)", order="3997")
+    write_note(library, "TEST-READER", "Reader.", rule='in_force("TEST-ANCHOR")',
+               carry_over="once", order="3998")  # fmt: skip
+    write_note(library, "TEST-SECOND", "Second.", rule='in_force("TEST-READER")',
+               carry_over="once", order="3999")  # fmt: skip
+    cases, out = tmp_path / "cases", tmp_path / "out"
+    docs = [example(f"BN-D-QAA/{name}") for name in ("basic", "amendment-1", "modification-1")]
+    write_chain(cases / "BN-D-QAA", *docs)
+    assert len(run_batch([cases], project=project, output_dir=out, jobs=1).built) == 3
+    # each note comes in on the document after the one that brought in the note it reads
+    mod = used_notes(out)["BN-D-QAA-modification-1"]
+    assert "TEST-SECOND" in mod and not {"TEST-ANCHOR", "TEST-READER"} & mod
+
+    # the anchor no longer applies to this case: neither note that reads it (directly or not)
+    # is in force any more, though only the anchor's file changed
+    write_note(library, "TEST-ANCHOR", "Anchor.", rule="lines_with(sole_source=True) and is_bpc",
+               order="3997")  # fmt: skip
+    report = run_batch([cases], project=project, output_dir=out, jobs=1)
+    assert report.ok and len(report.built) == 3 and not report.refreshed
+    assert not any({"TEST-READER", "TEST-SECOND"} & notes for notes in used_notes(out).values())
+    forced = tmp_path / "forced"
+    run_batch([cases], project=project, output_dir=forced, jobs=1, force=True)
+    for docx in forced.glob("*.docx"):
+        assert (out / docx.name).read_bytes() == docx.read_bytes(), docx.name
+    assert len(run_batch([cases], project=project, output_dir=out, jobs=1).skipped) == 3
 
 
 def test_without_the_note_index_a_library_edit_still_rebuilds_only_what_changes(setup):

@@ -53,7 +53,7 @@ from ..output.files import atomic_write
 from ..output.pdf import find_soffice, pdf_up_to_date
 from ..pipeline import Pipeline, printed_notes, selection_digest
 from ..policy.library_cache import library_from_bytes, library_to_bytes
-from ..policy.notes import library_digest
+from ..policy.notes import library_digest, readers_of
 from ..project import CaseSources, Project, find_case_files, path_key, template_file_digest
 from ..reference import load_reference
 from ..rendering.redline import redline_docx
@@ -455,7 +455,8 @@ def prints_the_same(
     it prints change, (None, ()) when it cannot be told without a build (a draft, findings with
     errors, a DOCX changed or not read). The notes whose files changed (the note index of the
     library the last build saw, `manifest.NoteIndex`, holds the hash of each of its notes;
-    without it every note counts as changed) are decided again: when none of them was printed
+    without it every note counts as changed), and the notes that read one of them through
+    `in_force` (`policy.notes.readers_of`), are decided again: when none of them was printed
     and none is printed now, the DOCX would be the same. Otherwise every note is selected again
     and what is printed compared. `loagen batch` refreshes the manifest of such a document; the
     studio keeps it "up to date". Nothing is written."""
@@ -471,6 +472,8 @@ def prints_the_same(
         changed = {i for i, sha in current.items() if seen.get(i) != sha} | (
             seen.keys() - current.keys()
         )
+    # a note whose file is the same decides again when it reads a changed one (`in_force`)
+    changed = readers_of(changed, library)
     if changed & old.printed_ids:
         selection = pipeline.select(document)
         if selection_digest(selection) != old.selection_digest:
