@@ -386,20 +386,56 @@ def test_a_docx_changed_since_it_was_built_is_built_again_and_said(tmp_path: Pat
     result = CliRunner().invoke(app, ["batch", str(cases), "-o", str(out), "-j", "1"])
     assert result.exit_code == 0, result.output
     assert result.stdout.strip().startswith(
-        "3 documents: 2 built (2 rebuilt: their DOCX were changed since they were built), "
+        "3 documents: 2 built (2 rebuilt: their DOCX were changed since they were built; the 2 "
+        "changed copies kept beside them, named <document>.changed-after-build.docx), "
         "0 refreshed, 1 skipped (up to date), 0 failed; elapsed "
     )
     for docx in (replaced, edited):
-        assert f"-> {docx} (its DOCX was changed since it was built)" in result.stderr
+        kept = docx.with_name(docx.stem + ".changed-after-build.docx")
+        assert (
+            f"-> {docx} (its DOCX was changed since it was built: kept as {kept})" in result.stderr
+        )
+        assert kept.is_file()
     assert replaced.read_bytes() != (out / "BN-D-QAA-basic.docx").read_bytes()
     again = run_batch([cases], project=project, output_dir=out, jobs=1)
     assert len(again.skipped) == 3 and "rebuilt" not in again.summary
     _saved_again(edited)
     report = run_batch([cases], project=project, output_dir=out, jobs=1)
-    assert "(1 rebuilt: its DOCX was changed since it was built)" in report.summary
+    second = out / "BN-B-ZEA-basic.changed-after-build-2.docx"  # the first copy stays
+    assert (
+        f"(1 rebuilt: its DOCX was changed since it was built; the changed copy kept as {second})"
+    ) in report.summary
     assert report.to_json()["built"] == [
         {"source": str(cases / "BN-B-ZEA" / "basic.json"), "output": str(edited),
-         "docx_changed": True}
+         "docx_changed": True, "kept": str(second)}
+    ]  # fmt: skip
+
+
+def test_a_docx_edited_by_hand_is_kept_aside_before_it_is_written_over(tmp_path: Path):
+    """A DOCX saved in Word since it was built is moved aside, not lost, whatever else makes
+    the batch build it again (here its case file changed too); one built as recorded is not."""
+    project = make_project(tmp_path / "project")
+    cases, out = tmp_path / "cases", tmp_path / "out"
+    basic = example("BN-B-ZEA/basic")
+    write_chain(cases / "BN-B-ZEA", basic)
+    write_chain(cases / "BN-D-QAA", example("BN-D-QAA/basic"))
+    run_batch([cases], project=project, output_dir=out, jobs=1)
+    edited = out / "BN-B-ZEA-basic.docx"
+    _saved_again(edited)
+    by_hand = edited.read_bytes()
+    basic["document"]["purpose"] = basic["document"].get("purpose", "") + " Changed."
+    write_chain(cases / "BN-B-ZEA", basic)
+    (cases / "BN-D-QAA" / "basic.json").write_text(
+        (cases / "BN-D-QAA" / "basic.json").read_text() + "\n"
+    )
+    report = run_batch([cases], project=project, output_dir=out, jobs=1)
+    assert report.ok and len(report.built) == 2
+    kept = out / "BN-B-ZEA-basic.changed-after-build.docx"
+    assert report.kept == [kept] and kept.read_bytes() == by_hand
+    assert edited.read_bytes() != by_hand
+    assert f"the changed copy kept as {kept}" in report.summary
+    assert sorted(p.name for p in out.glob("*.docx")) == [
+        "BN-B-ZEA-basic.changed-after-build.docx", "BN-B-ZEA-basic.docx", "BN-D-QAA-basic.docx"
     ]  # fmt: skip
 
 

@@ -175,6 +175,8 @@ class _BatchProgress:
             return
         if result.status == "built":
             why = " (its DOCX was changed since it was built)" if result.docx_changed else ""
+            if result.kept:
+                why = f" (its DOCX was changed since it was built: kept as {result.kept})"
             err.print(f"built {result.source} -> {result.docx}{why}", markup=False)
         elif result.status == "refreshed":
             err.print(f"refreshed {result.source} (unchanged; manifest updated)", markup=False)
