@@ -530,6 +530,29 @@ SUMMARY = re.compile(
 )
 
 
+def test_json_says_what_stopped_a_batch_whose_note_library_does_not_load(tmp_path, monkeypatch):
+    """--json prints a JSON object also when nothing can be built: ok false, the problems."""
+    project = make_project(tmp_path / "project")
+    cases = tmp_path / "cases"
+    write_chain(cases / "BN-P-WRS", example("BN-P-WRS/basic"))
+    write_note(project.note_library, "TEST-BROKEN", rule='in_force("NO-SUCH-NOTE")')
+    monkeypatch.setenv("LOAGEN_PROJECT", str(project.root))
+    result = CliRunner().invoke(app, ["batch", str(cases), "-o", str(tmp_path / "out"), "--json"])
+    assert result.exit_code == 4, result.output
+    failure = json.loads(result.stdout)
+    assert failure["ok"] is False and failure["exit_code"] == 4 and failure["error"]
+    assert any(
+        p["file"].endswith("TEST-BROKEN.md") and "NO-SUCH-NOTE" in p["message"]
+        for p in failure["problems"]
+    )
+    assert "NO-SUCH-NOTE" in result.stderr  # said as always, too
+    built = CliRunner().invoke(app, ["batch", str(cases), "-o", str(tmp_path / "out"), "--json"])
+    assert json.loads(built.stdout)["ok"] is False  # (the library is still broken)
+    (project.note_library / "TEST-BROKEN.md").unlink()
+    built = CliRunner().invoke(app, ["batch", str(cases), "-o", str(tmp_path / "out"), "--json"])
+    assert built.exit_code == 0 and json.loads(built.stdout)["ok"] is True
+
+
 def test_the_summary_is_one_line_in_the_same_words_as_the_json(setup, monkeypatch):
     project, cases, out = setup
     monkeypatch.setenv("LOAGEN_PROJECT", str(project.root))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -14,6 +15,7 @@ from rich.markup import escape
 from ..errors import (
     EXIT_FAILED,
     CaseError,
+    LoagenError,
     exit_code_for,
 )
 from .common import (
@@ -228,6 +230,26 @@ def _print_batch_report(report, *, as_json: bool) -> None:  # noqa: ANN001
     out.print(report.summary, markup=False)
 
 
+@contextlib.contextmanager
+def _json_on_error(as_json: bool):  # noqa: ANN202
+    """With --json, an error that stops the whole command (a note library that does not load,
+    no project) is also printed on standard output as JSON: {"ok": false, "error", "exit_code",
+    "problems"}, so that a program reading the output learns what stopped it (the error is then
+    presented as always: on standard error, with its exit status)."""
+    try:
+        yield
+    except LoagenError as exc:
+        if as_json:
+            failure = {
+                "ok": False,
+                "error": exc.message,
+                "exit_code": exc.exit_code,
+                "problems": [p.to_dict() for p in exc.problems],
+            }
+            sys.stdout.write(json.dumps(failure, indent=2) + "\n")
+        raise
+
+
 def _run_with_progress(run, *, as_json: bool):  # noqa: ANN001, ANN202
     """Run `run(events)` with a progress display (Ctrl-C and SIGTERM: see `_present`)."""
     progress = _BatchProgress(quiet=as_json)
@@ -271,13 +293,14 @@ def batch(
     """
     from ..ops.batch import run_batch
 
-    report = _run_with_progress(
-        lambda events: run_batch(
-            paths, output_dir=output, jobs=jobs, force=force, redline=redline, pdf=pdf,
-            events=events,
-        ),
-        as_json=as_json,
-    )  # fmt: skip
+    with _json_on_error(as_json):
+        report = _run_with_progress(
+            lambda events: run_batch(
+                paths, output_dir=output, jobs=jobs, force=force, redline=redline, pdf=pdf,
+                events=events,
+            ),
+            as_json=as_json,
+        )  # fmt: skip
     _print_batch_report(report, as_json=as_json)
     if report.failed:
         raise typer.Exit(EXIT_FAILED)

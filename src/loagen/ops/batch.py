@@ -185,6 +185,7 @@ class BatchReport:
             return out
 
         return {
+            "ok": self.ok,
             "built": [doc(r) for r in self.built],
             "refreshed": [doc(r) for r in self.refreshed],
             "skipped": [doc(r) for r in self.skipped],
