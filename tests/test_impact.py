@@ -300,6 +300,18 @@ def test_render_refuses_the_build_folder_and_folders_with_manifests(repo, restor
     refused = CliRunner().invoke(app, ["impact", str(cases), "--render", str(other)])
     assert refused.exit_code == 6 and "holds built documents" in refused.stderr
     assert sorted(p.name for p in other.iterdir()) == ["X-basic.manifest.json"]
+    # a folder of case files outside the project (another project's, a copy): refused too
+    elsewhere = write_chain(tmp_path / "elsewhere" / "BN-P-WRS", example("BN-P-WRS/basic")).parent
+    (elsewhere / "notes.json").write_text('{"not": "a case"}')
+    before = sorted(p.name for p in elsewhere.iterdir())
+    copy = CliRunner().invoke(app, ["impact", str(cases / "BN-D-QAA"), "--render", str(elsewhere)])
+    assert copy.exit_code == 6 and "holds case files (basic.json" in " ".join(copy.stderr.split())
+    assert sorted(p.name for p in elsewhere.iterdir()) == before
+    # a folder holding other JSON only is a scratch folder
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    (scratch / "notes.json").write_text('{"not": "a case"}')
+    assert impact([cases / "BN-D-QAA"], project=project, render_to=scratch).render_to == scratch
 
 
 def _break_template(template: Path, tag: str) -> None:

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..case.loading import CASE_SUFFIXES
 from ..document.word_diff import Change, wording_changes
 from ..errors import ImpactError, LoagenError, OutputError, Problem, ToolError
 from ..manifest import SUFFIX as MANIFEST_SUFFIX
@@ -39,7 +40,7 @@ from ..output.files import atomic_write
 from ..pipeline import Pipeline
 from ..policy.notes import named_notes, readers_of
 from ..policy.selection import SelectedNote, Selection, keyed_notes
-from ..project import Project, find_case_files, template_file_digest
+from ..project import CaseSources, Project, find_case_files, template_file_digest
 from ..rendering.redline import redline_docx
 from ..rendering.templates import TEMPLATE_NAMES
 
@@ -344,7 +345,25 @@ def _scratch_folder(project: Project, folder: Path) -> Path:
         )
     if resolved.exists() and not resolved.is_dir():
         raise OutputError(f"{folder} is a file, not a folder: give a scratch folder")
+    case_file = _a_case_file_in(resolved)
+    if case_file is not None:
+        raise OutputError(
+            f"{folder} holds case files ({case_file.name}, of another project or a copy); an "
+            "impact preview never writes beside them: give an empty scratch folder, e.g. "
+            "--render /tmp/preview"
+        )
     return folder
+
+
+def _a_case_file_in(folder: Path) -> Path | None:
+    """A case file directly in `folder` (where previews would be written), if any."""
+    if not folder.is_dir():
+        return None
+    sources = CaseSources()
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() in CASE_SUFFIXES and path.is_file() and sources.info(path).is_case:
+            return path
+    return None
 
 
 def compare_pipelines(
