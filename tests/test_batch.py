@@ -36,6 +36,7 @@ from .projects import (
     note_file,
     used_notes,
 )
+from .test_notes import write_note
 
 CORPUS = 20
 DOCUMENTS = len(list(CASES.glob("*/*.json"))) + CORPUS
@@ -196,6 +197,39 @@ def test_after_a_note_edit_only_that_note_is_decided_again(setup, monkeypatch):
     assert set(calls) == printing  # the others were never selected in full
 
 
+def test_a_note_that_reads_an_edited_note_is_decided_again(tmp_path: Path):
+    """A note whose file is unchanged but whose rule reads an edited note (`in_force`), or reads
+    a note that does, is decided again: a document whose notes change is built, not called
+    unchanged, and every output is what a build with --force writes."""
+    project = make_project(tmp_path / "project")
+    library = project.note_library
+    write_note(library, "TEST-ANCHOR", "Anchor.", rule="lines_with(sole_source=True)", order="3997")
+    write_note(library, "TEST-READER", "Reader.", rule='in_force("TEST-ANCHOR")',
+               carry_over="once", order="3998")  # fmt: skip
+    write_note(library, "TEST-SECOND", "Second.", rule='in_force("TEST-READER")',
+               carry_over="once", order="3999")  # fmt: skip
+    cases, out = tmp_path / "cases", tmp_path / "out"
+    docs = [example(f"BN-D-QAA/{name}") for name in ("basic", "amendment-1", "modification-1")]
+    write_chain(cases / "BN-D-QAA", *docs)
+    assert len(run_batch([cases], project=project, output_dir=out, jobs=1).built) == 3
+    # each note comes in on the document after the one that brought in the note it reads
+    mod = used_notes(out)["BN-D-QAA-modification-1"]
+    assert "TEST-SECOND" in mod and not {"TEST-ANCHOR", "TEST-READER"} & mod
+
+    # the anchor no longer applies to this case: neither note that reads it (directly or not)
+    # is in force any more, though only the anchor's file changed
+    write_note(library, "TEST-ANCHOR", "Anchor.", rule="lines_with(sole_source=True) and is_bpc",
+               order="3997")  # fmt: skip
+    report = run_batch([cases], project=project, output_dir=out, jobs=1)
+    assert report.ok and len(report.built) == 3 and not report.refreshed
+    assert not any({"TEST-READER", "TEST-SECOND"} & notes for notes in used_notes(out).values())
+    forced = tmp_path / "forced"
+    run_batch([cases], project=project, output_dir=forced, jobs=1, force=True)
+    for docx in forced.glob("*.docx"):
+        assert (out / docx.name).read_bytes() == docx.read_bytes(), docx.name
+    assert len(run_batch([cases], project=project, output_dir=out, jobs=1).skipped) == 3
+
+
 def test_without_the_note_index_a_library_edit_still_rebuilds_only_what_changes(setup):
     """The note index (`manifest.NoteIndex`, kept once in the output folder) lost: every note
     counts as changed, every document is selected in full, and the result is the same."""
@@ -352,20 +386,56 @@ def test_a_docx_changed_since_it_was_built_is_built_again_and_said(tmp_path: Pat
     result = CliRunner().invoke(app, ["batch", str(cases), "-o", str(out), "-j", "1"])
     assert result.exit_code == 0, result.output
     assert result.stdout.strip().startswith(
-        "3 documents: 2 built (2 rebuilt: their DOCX were changed since they were built), "
+        "3 documents: 2 built (2 rebuilt: their DOCX were changed since they were built; the 2 "
+        "changed copies kept beside them, named <document>.changed-after-build.docx), "
         "0 refreshed, 1 skipped (up to date), 0 failed; elapsed "
     )
     for docx in (replaced, edited):
-        assert f"-> {docx} (its DOCX was changed since it was built)" in result.stderr
+        kept = docx.with_name(docx.stem + ".changed-after-build.docx")
+        assert (
+            f"-> {docx} (its DOCX was changed since it was built: kept as {kept})" in result.stderr
+        )
+        assert kept.is_file()
     assert replaced.read_bytes() != (out / "BN-D-QAA-basic.docx").read_bytes()
     again = run_batch([cases], project=project, output_dir=out, jobs=1)
     assert len(again.skipped) == 3 and "rebuilt" not in again.summary
     _saved_again(edited)
     report = run_batch([cases], project=project, output_dir=out, jobs=1)
-    assert "(1 rebuilt: its DOCX was changed since it was built)" in report.summary
+    second = out / "BN-B-ZEA-basic.changed-after-build-2.docx"  # the first copy stays
+    assert (
+        f"(1 rebuilt: its DOCX was changed since it was built; the changed copy kept as {second})"
+    ) in report.summary
     assert report.to_json()["built"] == [
         {"source": str(cases / "BN-B-ZEA" / "basic.json"), "output": str(edited),
-         "docx_changed": True}
+         "docx_changed": True, "kept": str(second)}
+    ]  # fmt: skip
+
+
+def test_a_docx_edited_by_hand_is_kept_aside_before_it_is_written_over(tmp_path: Path):
+    """A DOCX saved in Word since it was built is moved aside, not lost, whatever else makes
+    the batch build it again (here its case file changed too); one built as recorded is not."""
+    project = make_project(tmp_path / "project")
+    cases, out = tmp_path / "cases", tmp_path / "out"
+    basic = example("BN-B-ZEA/basic")
+    write_chain(cases / "BN-B-ZEA", basic)
+    write_chain(cases / "BN-D-QAA", example("BN-D-QAA/basic"))
+    run_batch([cases], project=project, output_dir=out, jobs=1)
+    edited = out / "BN-B-ZEA-basic.docx"
+    _saved_again(edited)
+    by_hand = edited.read_bytes()
+    basic["document"]["purpose"] = basic["document"].get("purpose", "") + " Changed."
+    write_chain(cases / "BN-B-ZEA", basic)
+    (cases / "BN-D-QAA" / "basic.json").write_text(
+        (cases / "BN-D-QAA" / "basic.json").read_text() + "\n"
+    )
+    report = run_batch([cases], project=project, output_dir=out, jobs=1)
+    assert report.ok and len(report.built) == 2
+    kept = out / "BN-B-ZEA-basic.changed-after-build.docx"
+    assert report.kept == [kept] and kept.read_bytes() == by_hand
+    assert edited.read_bytes() != by_hand
+    assert f"the changed copy kept as {kept}" in report.summary
+    assert sorted(p.name for p in out.glob("*.docx")) == [
+        "BN-B-ZEA-basic.changed-after-build.docx", "BN-B-ZEA-basic.docx", "BN-D-QAA-basic.docx"
     ]  # fmt: skip
 
 
@@ -458,6 +528,29 @@ SUMMARY = re.compile(
     r"^(\d+) documents?: (\d+) built, (\d+) refreshed( \([^)]*\))?, (\d+) skipped( \(up to date\))?, "
     r"(\d+) failed; elapsed (\d+\.\d s|\d+:\d\d)$"
 )
+
+
+def test_json_says_what_stopped_a_batch_whose_note_library_does_not_load(tmp_path, monkeypatch):
+    """--json prints a JSON object also when nothing can be built: ok false, the problems."""
+    project = make_project(tmp_path / "project")
+    cases = tmp_path / "cases"
+    write_chain(cases / "BN-P-WRS", example("BN-P-WRS/basic"))
+    write_note(project.note_library, "TEST-BROKEN", rule='in_force("NO-SUCH-NOTE")')
+    monkeypatch.setenv("LOAGEN_PROJECT", str(project.root))
+    result = CliRunner().invoke(app, ["batch", str(cases), "-o", str(tmp_path / "out"), "--json"])
+    assert result.exit_code == 4, result.output
+    failure = json.loads(result.stdout)
+    assert failure["ok"] is False and failure["exit_code"] == 4 and failure["error"]
+    assert any(
+        p["file"].endswith("TEST-BROKEN.md") and "NO-SUCH-NOTE" in p["message"]
+        for p in failure["problems"]
+    )
+    assert "NO-SUCH-NOTE" in result.stderr  # said as always, too
+    built = CliRunner().invoke(app, ["batch", str(cases), "-o", str(tmp_path / "out"), "--json"])
+    assert json.loads(built.stdout)["ok"] is False  # (the library is still broken)
+    (project.note_library / "TEST-BROKEN.md").unlink()
+    built = CliRunner().invoke(app, ["batch", str(cases), "-o", str(tmp_path / "out"), "--json"])
+    assert built.exit_code == 0 and json.loads(built.stdout)["ok"] is True
 
 
 def test_the_summary_is_one_line_in_the_same_words_as_the_json(setup, monkeypatch):

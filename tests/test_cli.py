@@ -32,6 +32,26 @@ def test_build_writes_docx_and_manifest(tmp_path: Path) -> None:
     assert "warning QC-" not in result.output
 
 
+def test_build_keeps_a_docx_changed_since_it_was_built_aside(tmp_path: Path) -> None:
+    """Building again over a DOCX edited since its build moves the edited one aside, says
+    where, and never writes over an earlier copy."""
+    case = write_chain(tmp_path / "cases" / "BN-P-WRS", example("BN-P-WRS/basic"))
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["build", str(case), "-o", str(out)]).exit_code == 0
+    docx = out / "BN-P-WRS-basic.docx"
+    built = docx.read_bytes()
+    for number, name in enumerate(("changed-after-build", "changed-after-build-2"), start=1):
+        docx.write_bytes(b"edited %d" % number)
+        result = runner.invoke(app, ["build", str(case), "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        kept = out / f"BN-P-WRS-basic.{name}.docx"
+        assert kept.read_bytes() == b"edited %d" % number
+        assert f"kept {kept} (the DOCX there was changed since it was built)" in result.stdout
+        assert docx.read_bytes() == built
+    again = runner.invoke(app, ["build", str(case), "-o", str(out)])  # as built: nothing kept
+    assert "kept" not in again.stdout and len(list(out.glob("*.docx"))) == 3
+
+
 def test_build_of_several_files(tmp_path: Path) -> None:
     paths = [str(p) for p in sorted(CASES.glob("BN-D-QAA/*.json"))]
     result = runner.invoke(app, ["build", *paths, "-o", str(tmp_path)])

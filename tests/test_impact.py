@@ -19,7 +19,9 @@ from loagen.ops.impact import impact
 from loagen.pipeline import Pipeline as Builder
 from loagen.project import find_case_files
 
+from .conftest import example, write_chain
 from .projects import copy_cases, make_corpus, make_project, note_file
+from .test_notes import write_note
 
 
 def _git(root: Path, *args: str) -> str:
@@ -298,6 +300,18 @@ def test_render_refuses_the_build_folder_and_folders_with_manifests(repo, restor
     refused = CliRunner().invoke(app, ["impact", str(cases), "--render", str(other)])
     assert refused.exit_code == 6 and "holds built documents" in refused.stderr
     assert sorted(p.name for p in other.iterdir()) == ["X-basic.manifest.json"]
+    # a folder of case files outside the project (another project's, a copy): refused too
+    elsewhere = write_chain(tmp_path / "elsewhere" / "BN-P-WRS", example("BN-P-WRS/basic")).parent
+    (elsewhere / "notes.json").write_text('{"not": "a case"}')
+    before = sorted(p.name for p in elsewhere.iterdir())
+    copy = CliRunner().invoke(app, ["impact", str(cases / "BN-D-QAA"), "--render", str(elsewhere)])
+    assert copy.exit_code == 6 and "holds case files (basic.json" in " ".join(copy.stderr.split())
+    assert sorted(p.name for p in elsewhere.iterdir()) == before
+    # a folder holding other JSON only is a scratch folder
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    (scratch / "notes.json").write_text('{"not": "a case"}')
+    assert impact([cases / "BN-D-QAA"], project=project, render_to=scratch).render_to == scratch
 
 
 def _break_template(template: Path, tag: str) -> None:
@@ -453,3 +467,42 @@ def test_a_new_note_version_reaches_the_documents_dated_from_its_effective_date(
         if "ADMIN-SURCHARGE" in notes and str(load_document(p).note_date) < effective
     ]  # fmt: skip
     assert earlier and not reached & {str(p) for p in earlier}
+
+
+def test_a_note_added_or_deleted_is_listed_on_each_document_it_changes(tmp_path, monkeypatch):
+    """A note file added to the library (none of the compared notes existed before), then the
+    same note deleted (none exists now): each is compared with no note at all on that side, and
+    every document that prints it lists it coming in, then dropping out."""
+    root = tmp_path / "project"
+    project = make_project(root)
+    cases = root / "cases"
+    write_chain(cases / "BN-D-QAA", example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1"))
+    write_chain(cases / "BN-P-WRS", example("BN-P-WRS/basic"))
+    _git(root, "init", "-q")
+    _git(root, "add", ".")
+    _git(root, "commit", "-q", "-m", "start")
+    write_note(project.note_library, "TEST-ADDED", "Added.", rule="lines_with(sole_source=True)",
+               carry_over="every", order="3998")  # fmt: skip
+    printing = {
+        p
+        for p in find_case_files([cases])
+        if "TEST-ADDED" in {n.id for n in Builder(project).prepare(p).selection.notes}
+    }
+    assert printing and printing != set(find_case_files([cases]))
+
+    monkeypatch.setenv("LOAGEN_PROJECT", str(root))
+    added = CliRunner().invoke(app, ["impact", str(cases)])
+    assert added.exit_code == 0, added.output
+    assert "notes added since HEAD: TEST-ADDED" in added.stdout
+    assert added.stdout.count("+ TEST-ADDED") == len(printing)
+    report = impact([cases], project=project)
+    assert {d.source for d in report.changed} == printing
+
+    _git(root, "add", ".")
+    _git(root, "commit", "-q", "-m", "add a note")
+    _git(root, "rm", "-q", str(note_file(project.note_library, "TEST-ADDED")))
+    deleted = CliRunner().invoke(app, ["impact", str(cases)])
+    assert deleted.exit_code == 0, deleted.output
+    assert "notes removed since HEAD: TEST-ADDED" in deleted.stdout
+    assert deleted.stdout.count("- TEST-ADDED") == len(printing)
+    assert "removed from the library" in deleted.stdout

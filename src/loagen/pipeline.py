@@ -43,7 +43,7 @@ from .manifest import (
     read_manifest,
     recorded_findings,
 )
-from .output.files import atomic_write, remove_stale_temporaries, write_pair
+from .output.files import atomic_write, keep_aside, remove_stale_temporaries, write_pair
 from .output.pdf import (
     convert_to_pdf,
     find_soffice,
@@ -85,6 +85,9 @@ class BuildResult:
     manifest_path: Path
     manifest: Manifest
     draft: bool
+    kept: Path | None = None
+    """The DOCX this build would have written over, changed since it was built (edited,
+    replaced), moved aside under this name (`output.files.keep_aside`)."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,20 @@ def printed_notes(selection: Selection) -> tuple[PrintedNote, ...]:
     return tuple(
         PrintedNote(i, v, p, tuple(out[(i, p)]), sha[:NOTE_HASH_LENGTH]) for i, v, p, sha in order
     )
+
+
+def _keep_changed(docx_path: Path, manifest_file: Path) -> Path | None:
+    """Move the DOCX at `docx_path` aside (`output.files.keep_aside`) when its manifest records
+    other bytes: it was edited or replaced since it was built, and a build would write over it.
+    None when there is nothing to keep (no DOCX, no manifest to tell, the DOCX as built)."""
+    try:
+        data = docx_path.read_bytes()
+    except OSError:
+        return None
+    recorded = read_manifest(manifest_file)
+    if recorded is None or hashlib.sha256(data).hexdigest() == recorded.docx_sha256:
+        return None
+    return keep_aside(docx_path)
 
 
 class Pipeline:
@@ -431,10 +448,11 @@ class Pipeline:
             )
         draft = bool(prepared.errors)
         docx, manifest = self.rendered(prepared, draft=draft)
+        kept = _keep_changed(*self.output_paths(prepared.document, output_dir))
         docx_path, manifest_file = self.write(prepared.document, docx, manifest, output_dir)
         return BuildResult(
             prepared.document, prepared.selection, prepared.findings,
-            docx_path, manifest_file, manifest, draft,
+            docx_path, manifest_file, manifest, draft, kept,
         )  # fmt: skip
 
     # -- the last, optional stage: the layout --

@@ -115,6 +115,10 @@ def build(
         for finding in result.findings:
             style = "bold red" if finding.severity == "error" else "yellow"
             err.print(f"[{style}]{finding.severity}:[/] {escape(f'{path}: {finding.said}')}")
+        if result.kept is not None:
+            out.print(
+                f"kept {result.kept} (the DOCX there was changed since it was built)", markup=False
+            )
         mark = " [bold yellow](DRAFT)[/]" if result.draft else ""
         out.print(f"wrote {escape(str(result.docx_path))}{mark}")
     if pdf and results:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -14,6 +15,7 @@ from rich.markup import escape
 from ..errors import (
     EXIT_FAILED,
     CaseError,
+    LoagenError,
     exit_code_for,
 )
 from .common import (
@@ -175,6 +177,8 @@ class _BatchProgress:
             return
         if result.status == "built":
             why = " (its DOCX was changed since it was built)" if result.docx_changed else ""
+            if result.kept:
+                why = f" (its DOCX was changed since it was built: kept as {result.kept})"
             err.print(f"built {result.source} -> {result.docx}{why}", markup=False)
         elif result.status == "refreshed":
             err.print(f"refreshed {result.source} (unchanged; manifest updated)", markup=False)
@@ -226,6 +230,26 @@ def _print_batch_report(report, *, as_json: bool) -> None:  # noqa: ANN001
     out.print(report.summary, markup=False)
 
 
+@contextlib.contextmanager
+def _json_on_error(as_json: bool):  # noqa: ANN202
+    """With --json, an error that stops the whole command (a note library that does not load,
+    no project) is also printed on standard output as JSON: {"ok": false, "error", "exit_code",
+    "problems"}, so that a program reading the output learns what stopped it (the error is then
+    presented as always: on standard error, with its exit status)."""
+    try:
+        yield
+    except LoagenError as exc:
+        if as_json:
+            failure = {
+                "ok": False,
+                "error": exc.message,
+                "exit_code": exc.exit_code,
+                "problems": [p.to_dict() for p in exc.problems],
+            }
+            sys.stdout.write(json.dumps(failure, indent=2) + "\n")
+        raise
+
+
 def _run_with_progress(run, *, as_json: bool):  # noqa: ANN001, ANN202
     """Run `run(events)` with a progress display (Ctrl-C and SIGTERM: see `_present`)."""
     progress = _BatchProgress(quiet=as_json)
@@ -269,13 +293,14 @@ def batch(
     """
     from ..ops.batch import run_batch
 
-    report = _run_with_progress(
-        lambda events: run_batch(
-            paths, output_dir=output, jobs=jobs, force=force, redline=redline, pdf=pdf,
-            events=events,
-        ),
-        as_json=as_json,
-    )  # fmt: skip
+    with _json_on_error(as_json):
+        report = _run_with_progress(
+            lambda events: run_batch(
+                paths, output_dir=output, jobs=jobs, force=force, redline=redline, pdf=pdf,
+                events=events,
+            ),
+            as_json=as_json,
+        )  # fmt: skip
     _print_batch_report(report, as_json=as_json)
     if report.failed:
         raise typer.Exit(EXIT_FAILED)

@@ -5,7 +5,8 @@ records those dependencies (every case file of the chain, the template, the note
 reference tables and loagen's version) and the hash of the DOCX written; `plan` compares them
 with the current ones without validating any case (plain hashes and the manifests), so a run
 where nothing changed takes a fraction of a second for a thousand documents. A DOCX replaced or
-edited since it was built (its bytes no longer those the manifest records) is built again. When only the note library changed, only the
+edited since it was built (its bytes no longer those the manifest records) is built again, and
+kept aside first as <document>.changed-after-build.docx. When only the note library changed, only the
 edited notes are decided again (no rendering), and a document is rebuilt only if the notes it
 prints change.
 
@@ -53,7 +54,7 @@ from ..output.files import atomic_write
 from ..output.pdf import find_soffice, pdf_up_to_date
 from ..pipeline import Pipeline, printed_notes, selection_digest
 from ..policy.library_cache import library_from_bytes, library_to_bytes
-from ..policy.notes import library_digest
+from ..policy.notes import library_digest, readers_of
 from ..project import CaseSources, Project, find_case_files, path_key, template_file_digest
 from ..reference import load_reference
 from ..rendering.redline import redline_docx
@@ -97,6 +98,8 @@ class DocResult:
     """The DOCX this build replaced, kept until the redline is made after the layout."""
     docx_changed: bool = False
     """Built again because its DOCX was changed (edited, replaced) since it was built."""
+    kept: Path | None = None
+    """Where the DOCX it wrote over, changed since it was built, was moved aside."""
 
 
 @dataclass
@@ -141,16 +144,22 @@ class BatchReport:
         return [r for r in self.built if r.docx_changed]
 
     @property
+    def kept(self) -> list[Path]:
+        """The DOCX changed since they were built, moved aside before they were written over."""
+        return [r.kept for r in self.built if r.kept is not None]
+
+    @property
     def summary(self) -> str:
         """One line, the same in text and JSON: "27 documents: 5 built, 0 refreshed, 22 skipped
-        (up to date), 0 failed; elapsed 0:03"; a DOCX changed since it was built is said:
-        "5 built (1 rebuilt: its DOCX was changed since it was built)"."""
+        (up to date), 0 failed; elapsed 0:03"; a DOCX changed since it was built is said, with
+        where the changed copy was kept: "5 built (1 rebuilt: its DOCX was changed since it was
+        built; the changed copy kept as build/X.changed-after-build.docx)"."""
         parts = []
         for status, word in STATUS_WORDS.items():
             count = len(self.having(status))  # type: ignore[arg-type]
             hint = f" ({STATUS_HINTS[status]})" if count and status in STATUS_HINTS else ""
             if status == "built" and self.docx_changed:
-                hint = f" ({_changed_words(len(self.docx_changed))})"
+                hint = f" ({_changed_words(len(self.docx_changed), self.kept)})"
             parts.append(f"{count} {word}{hint}")
         n = len(self.results)
         return (
@@ -171,9 +180,12 @@ class BatchReport:
                 out["warnings"] = list(r.warnings)
             if r.docx_changed:
                 out["docx_changed"] = True
+            if r.kept:
+                out["kept"] = str(r.kept)
             return out
 
         return {
+            "ok": self.ok,
             "built": [doc(r) for r in self.built],
             "refreshed": [doc(r) for r in self.refreshed],
             "skipped": [doc(r) for r in self.skipped],
@@ -197,10 +209,19 @@ class BatchReport:
         }
 
 
-def _changed_words(count: int) -> str:
+def _changed_words(count: int, kept: list[Path]) -> str:
     if count == 1:
-        return "1 rebuilt: its DOCX was changed since it was built"
-    return f"{count} rebuilt: their DOCX were changed since they were built"
+        words = "1 rebuilt: its DOCX was changed since it was built"
+    else:
+        words = f"{count} rebuilt: their DOCX were changed since they were built"
+    if len(kept) == 1:
+        words += f"; the changed copy kept as {kept[0]}"
+    elif kept:
+        words += (
+            f"; the {len(kept)} changed copies kept beside them, named "
+            "<document>.changed-after-build.docx"
+        )
+    return words
 
 
 def elapsed_words(seconds: float) -> str:
@@ -420,9 +441,14 @@ def _build(
             except OSError:
                 previous = None
     result = pipeline.build(source, output_dir)
+    # a DOCX changed since it was built is kept aside by the build (whatever else changed too)
+    built = DocResult(
+        source, "built", docx=result.docx_path, docx_changed=result.kept is not None,
+        kept=result.kept,
+    )  # fmt: skip
     if later:
-        return DocResult(source, "built", docx=result.docx_path, previous=previous)
-    return _with_redline(DocResult(source, "built", docx=result.docx_path), previous)
+        return dataclasses.replace(built, previous=previous)
+    return _with_redline(built, previous)
 
 
 def _with_redline(result: DocResult, previous: bytes | None) -> DocResult:
@@ -455,7 +481,8 @@ def prints_the_same(
     it prints change, (None, ()) when it cannot be told without a build (a draft, findings with
     errors, a DOCX changed or not read). The notes whose files changed (the note index of the
     library the last build saw, `manifest.NoteIndex`, holds the hash of each of its notes;
-    without it every note counts as changed) are decided again: when none of them was printed
+    without it every note counts as changed), and the notes that read one of them through
+    `in_force` (`policy.notes.readers_of`), are decided again: when none of them was printed
     and none is printed now, the DOCX would be the same. Otherwise every note is selected again
     and what is printed compared. `loagen batch` refreshes the manifest of such a document; the
     studio keeps it "up to date". Nothing is written."""
@@ -471,6 +498,8 @@ def prints_the_same(
         changed = {i for i, sha in current.items() if seen.get(i) != sha} | (
             seen.keys() - current.keys()
         )
+    # a note whose file is the same decides again when it reads a changed one (`in_force`)
+    changed = readers_of(changed, library)
     if changed & old.printed_ids:
         selection = pipeline.select(document)
         if selection_digest(selection) != old.selection_digest:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import subprocess
 import tarfile
 import tempfile
@@ -33,14 +32,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..case.loading import CASE_SUFFIXES
 from ..document.word_diff import Change, wording_changes
 from ..errors import ImpactError, LoagenError, OutputError, Problem, ToolError
 from ..manifest import SUFFIX as MANIFEST_SUFFIX
 from ..output.files import atomic_write
 from ..pipeline import Pipeline
-from ..policy.notes import Note
+from ..policy.notes import named_notes, readers_of
 from ..policy.selection import SelectedNote, Selection, keyed_notes
-from ..project import Project, find_case_files, template_file_digest
+from ..project import CaseSources, Project, find_case_files, template_file_digest
 from ..rendering.redline import redline_docx
 from ..rendering.templates import TEMPLATE_NAMES
 
@@ -345,7 +345,25 @@ def _scratch_folder(project: Project, folder: Path) -> Path:
         )
     if resolved.exists() and not resolved.is_dir():
         raise OutputError(f"{folder} is a file, not a folder: give a scratch folder")
+    case_file = _a_case_file_in(resolved)
+    if case_file is not None:
+        raise OutputError(
+            f"{folder} holds case files ({case_file.name}, of another project or a copy); an "
+            "impact preview never writes beside them: give an empty scratch folder, e.g. "
+            "--render /tmp/preview"
+        )
     return folder
+
+
+def _a_case_file_in(folder: Path) -> Path | None:
+    """A case file directly in `folder` (where previews would be written), if any."""
+    if not folder.is_dir():
+        return None
+    sources = CaseSources()
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() in CASE_SUFFIXES and path.is_file() and sources.info(path).is_case:
+            return path
+    return None
 
 
 def compare_pipelines(
@@ -381,22 +399,6 @@ def compare_pipelines(
     return report
 
 
-_IN_FORCE_CALL = re.compile(r"\bin_force\s*\(([^)]*)\)")
-_QUOTED_ID = re.compile(r"[\"']([A-Z0-9][A-Z0-9-]*)[\"']")
-
-
-def _named(note: Note) -> set[str]:
-    """The notes whose presence on the case `note` reads (`in_force("ID")` in its rule,
-    used_when, title or texts)."""
-    texts = [note.rule, note.used_when or "", note.title, *(t.body for t in note.texts)]
-    return {
-        note_id
-        for text in texts
-        for call in _IN_FORCE_CALL.findall(text)
-        for note_id in _QUOTED_ID.findall(call)
-    }
-
-
 def _partial_pipelines(
     edited: set[str], old: Pipeline, new: Pipeline, scratch: Path
 ) -> tuple[set[str], Pipeline | None, Pipeline | None]:
@@ -408,18 +410,11 @@ def _partial_pipelines(
     notes they name. Every other note decides the same way with either library, so neither
     pipeline loads it: the history of each document is decided for a few notes, not all."""
     libraries = (list(old.library), list(new.library))
-    names = {}
+    names: dict[str, set[str]] = {}
     for notes in libraries:
         for note in notes:
-            names.setdefault(note.id, set()).update(_named(note))
-    compared = set(edited)
-    grew = True
-    while grew:
-        grew = False
-        for note_id, named in names.items():
-            if note_id not in compared and named & compared:
-                compared.add(note_id)
-                grew = True
+            names.setdefault(note.id, set()).update(named_notes(note))
+    compared = readers_of(edited, *libraries)
     if not compared:
         return compared, None, None
     needed = set(compared)
@@ -429,15 +424,18 @@ def _partial_pipelines(
             if named not in needed:
                 needed.add(named)
                 stack.append(named)
-    parts = []
+    parts: list[Pipeline | None] = []
     for label, pipeline, notes in (("old", old, libraries[0]), ("new", new, libraries[1])):
         folder = scratch / label
         folder.mkdir()
-        for note in notes:
-            if note.id in needed:
-                (folder / note.path.name).write_bytes(note.path.read_bytes())
+        kept = [note for note in notes if note.id in needed]
+        for note in kept:
+            (folder / note.path.name).write_bytes(note.path.read_bytes())
+        # none of them on this side (the notes were all added, or all deleted): it prints none
         parts.append(
             Pipeline(pipeline.project, note_library=folder, templates=pipeline.templates_folder)
+            if kept
+            else None
         )
     return compared, parts[0], parts[1]
 
@@ -452,18 +450,16 @@ def _compare_documents(
     template_changed: dict[str, bool],
 ) -> None:
     """Decide the `compared` notes of every document with either library (`old` and `new`:
-    the partial pipelines; None when no note is compared)."""
+    the partial pipelines; None for a side that holds none of them: no note compared, or
+    notes only added or only deleted)."""
     old_notes = [n for n in old.library if n.id in compared] if old else []
     new_notes = [n for n in new.library if n.id in compared] if new else []
     for path in files:
         try:
-            document = (new or full).document(path)
-            if old is not None and new is not None:
-                before = old.select(document, notes=old_notes, explained=True)
-                after = new.select(document, notes=new_notes, explained=True)
-                notes_in, notes_out, notes_changed = compare_selections(before, after)
-            else:
-                notes_in, notes_out, notes_changed = [], [], []
+            document = (new or old or full).document(path)
+            before = old.select(document, notes=old_notes, explained=True) if old else Selection()
+            after = new.select(document, notes=new_notes, explained=True) if new else Selection()
+            notes_in, notes_out, notes_changed = compare_selections(before, after)
         except LoagenError as exc:
             report.failed.append(ImpactFailure(path, _real_sources(exc.problems, old, new, full)))
             continue
@@ -485,14 +481,13 @@ def _real_sources(
 ) -> tuple[Problem, ...]:
     """Problems that name a note file of a partial library name the working tree's file
     (a file of the revision's library keeps its name: it exists nowhere else)."""
-    if new is None or old is None:
-        return problems
     out = []
     for problem in problems:
         source = problem.source
-        if source is not None and Path(source).parent == new.note_library_folder:
+        folder = Path(source).parent if source is not None else None
+        if new is not None and folder == new.note_library_folder:
             source = full.note_library_folder / Path(source).name
-        elif source is not None and Path(source).parent == old.note_library_folder:
+        elif old is not None and folder == old.note_library_folder:
             source = Path(source).name
         out.append(Problem(source, problem.location, problem.message))
     return tuple(out)

@@ -79,6 +79,42 @@ def atomic_write(path: Path, data: bytes) -> None:
     write_pair(((path, data),))
 
 
+CHANGED_AFTER_BUILD = ".changed-after-build"
+"""What the name of a DOCX kept aside says: it was changed after loagen built it."""
+
+
+def keep_aside(path: Path) -> Path:
+    """Move `path` (a DOCX changed since it was built, about to be written over) to a free
+    name in the same folder that says what it is, "<stem>.changed-after-build.docx" (then
+    "-2", "-3" ...), and return that name. The file is never deleted."""
+    number = 1
+    while True:
+        label = CHANGED_AFTER_BUILD if number == 1 else f"{CHANGED_AFTER_BUILD}-{number}"
+        target = path.with_name(f"{path.stem}{label}{path.suffix}")
+        try:
+            # a hard link fails when the name is taken: no file there is ever replaced
+            os.link(path, target)
+        except FileExistsError:
+            number += 1
+            continue
+        except OSError as exc:  # no hard links here: the name was free a moment ago
+            if target.exists():
+                number += 1
+                continue
+            try:
+                os.rename(path, target)
+            except OSError:
+                raise OutputError(
+                    f"cannot keep the changed copy of {path.name} aside ({exc.strerror or exc}); "
+                    "nothing was written over it: move it elsewhere yourself, then build again",
+                    source=path,
+                ) from None
+            return target
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        return target
+
+
 @contextlib.contextmanager
 def _signals_held():  # noqa: ANN202
     """Hold Ctrl-C and SIGTERM while files are written and renamed (a few milliseconds): a stop

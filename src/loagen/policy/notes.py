@@ -32,6 +32,7 @@ when the library loads (see `rules`); every problem in every file is reported at
 import hashlib
 import re
 import typing
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -926,3 +927,41 @@ def load_library(folder: Path) -> NoteLibrary:
     _raise_all(errors, "the note library", folder)
     notes.sort(key=lambda n: n.rank)
     return NoteLibrary(folder, tuple(notes), _digest(files))
+
+
+# -- notes that read other notes -------------------------------------------------------------------
+
+_IN_FORCE_ARGUMENTS = re.compile(r"\bin_force\s*\(([^)]*)\)")
+_QUOTED_ID = re.compile(r"[\"']([A-Z0-9][A-Z0-9-]*)[\"']")
+
+
+def named_notes(note: Note) -> set[str]:
+    """The notes whose place on the case `note` reads: the ids of the `in_force("ID")` calls
+    of its rule, used_when, title or texts."""
+    texts = [note.rule, note.used_when or "", note.title, *(t.body for t in note.texts)]
+    return {
+        note_id
+        for text in texts
+        for call in _IN_FORCE_ARGUMENTS.findall(text)
+        for note_id in _QUOTED_ID.findall(call)
+    }
+
+
+def readers_of(changed: Iterable[str], *libraries: Iterable[Note]) -> set[str]:
+    """`changed` (note ids) and every note of `libraries` that reads one of them through
+    `in_force`, through any chain of such reads: the notes whose decision or text may change
+    when the notes `changed` change, though their own files did not. A note counts as reading
+    what it reads in any of `libraries` (an edit compared with the version before it: both)."""
+    names: dict[str, set[str]] = {}
+    for notes in libraries:
+        for note in notes:
+            names.setdefault(note.id, set()).update(named_notes(note))
+    found = set(changed)
+    grew = True
+    while grew:
+        grew = False
+        for note_id, named in names.items():
+            if note_id not in found and named & found:
+                found.add(note_id)
+                grew = True
+    return found
