@@ -109,6 +109,15 @@ def test_a_changed_note_text_is_reported_as_such(repo, restore):
         wording = doc.notes_changed[0].wording
         assert [c for c in wording if "New words." in (c.new or "")]
         assert not [c for c in wording if "New words." in (c.old or "")]
+    # a document a later one follows was answered: its signed text is not what a rebuild prints
+    answered = {d.document for d in report.changed if d.answered}
+    assert answered and answered != {d.document for d in report.changed}
+    for doc in report.changed:
+        followers = [
+            q for q in doc.source.parent.iterdir()
+            if q.suffix == ".json" and f'"previous": "{doc.source.name}"' in q.read_text()
+        ]  # fmt: skip
+        assert doc.answered == bool(followers), doc.document
 
 
 def test_a_changed_template_flags_the_documents_rendered_from_it(repo, restore):

@@ -470,7 +470,8 @@ def _print_impact(report, against: str) -> None:  # noqa: ANN001
     shown: dict[tuple, str] = {}
     broken = {f.source for f in report.failed if f.stage == "render"}
     for doc in report.changed:
-        out.print(f"\n[bold]{escape(doc.document)}[/] ({escape(str(doc.source))})")
+        answered = " [dim](answered: a later document follows it)[/]" if doc.answered else ""
+        out.print(f"\n[bold]{escape(doc.document)}[/] ({escape(str(doc.source))}){answered}")
         for change in doc.notes_in:
             out.print(
                 f"  [green]+ {escape(change.note)}[/]{_titled(change)}: {escape(change.reason)}"
@@ -503,6 +504,15 @@ def _print_impact(report, against: str) -> None:  # noqa: ANN001
             err.print(f"[yellow]warning:[/] {escape(f'{doc.document}: {warning}')}")
     for warning in report.warnings:
         err.print(f"[yellow]warning:[/] {escape(warning)}")
+    answered = sum(d.answered for d in report.changed)
+    if answered:
+        err.print(
+            f"[yellow]warning:[/] {answered} of the documents that change "
+            f"{'is' if answered == 1 else 'are'} already answered (a later document of the case "
+            "follows): what was signed does not change, and rebuilding them prints the new "
+            "wording in place of what they said. To change the wording for new documents only, "
+            "add a new version of the note with the date it takes effect."
+        )
     _print_impact_failures(report.failed)
     total = len(report.documents) + sum(f.stage == "load" for f in report.failed)
     out.print(

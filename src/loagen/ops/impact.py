@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..case.loading import CASE_SUFFIXES
+from ..case.loading import CASE_SUFFIXES, case_files_in, follows
 from ..document.word_diff import Change, wording_changes
 from ..errors import ImpactError, LoagenError, OutputError, Problem, ToolError
 from ..manifest import SUFFIX as MANIFEST_SUFFIX
@@ -157,6 +157,9 @@ class DocumentImpact:
     redline: Path | None = None
     """With `render_to`: its tracked changes against the revision's rendering."""
     warnings: list[str] = field(default_factory=list)
+    answered: bool = False
+    """A later document of the case follows it: it was offered and accepted (or cancelled), so
+    what was signed does not change, and rebuilding it prints the new wording over the old."""
 
     @property
     def changed(self) -> bool:
@@ -215,6 +218,7 @@ class ImpactReport:
                     "rendered": str(d.rendered) if d.rendered else None,
                     "redline": str(d.redline) if d.redline else None,
                     "warnings": d.warnings,
+                    "answered": d.answered,
                 }
                 for d in self.changed
             ],
@@ -308,8 +312,25 @@ def impact(
             render_to=render_to,
             progress=progress,
         )
+    mark_answered(report.changed)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def mark_answered(documents: list[DocumentImpact]) -> None:
+    """Mark the documents a later document of their case follows (`DocumentImpact.answered`):
+    the case files of each folder read once."""
+    by_folder: dict[Path, list[DocumentImpact]] = {}
+    for doc in documents:
+        if doc.source.suffix.lower() in CASE_SUFFIXES:
+            by_folder.setdefault(doc.source.parent, []).append(doc)
+    for folder, docs in by_folder.items():
+        try:
+            files, _ = case_files_in(folder)
+        except OSError:
+            continue
+        for doc in docs:
+            doc.answered = any(follows(path, data, doc.source) for path, data in files)
 
 
 def _scratch_folder(project: Project, folder: Path) -> Path:
