@@ -413,3 +413,38 @@ def test_every_paragraph_of_the_terms_a_note_cites_is_printed() -> None:
                 cited.setdefault(number, []).append(path.stem)
     assert cited  # the ammunition and shipment consolidation notes cite some
     assert {n: ids for n, ids in cited.items() if n not in held} == {}
+
+
+def test_cli_notes_check_warns_of_documents_dated_before_a_notes_first_version(
+    tmp_path, monkeypatch
+):
+    """A note file that lost its first version: `notes --check` names the documents of cases/
+    its rule holds for that are dated before the version left, which lose the note."""
+    from datetime import timedelta
+
+    from loagen.cli import app
+    from loagen.document import load_document
+    from loagen.document.wording import spell_date
+
+    from .conftest import example, write_chain
+
+    data = example("BN-D-QAA/basic")
+    data["lines"][0]["sole_source"] = {"firm": "Acme Corp.", "role": "prime"}
+    notes = tmp_path / "notes"
+    root = tmp_path / "project"
+    case = write_chain(root / "cases" / "BN-T", data)
+    day = load_document(case).note_date
+    effective = day + timedelta(days=1)
+    write_note(notes, "ONLY-LATER", versions=f'[{{version: "2", effective: {effective}}}]')
+    (root / "templates").mkdir()
+    shutil.copytree(notes, root / "note_library")
+    monkeypatch.setenv("LOAGEN_PROJECT", str(root))
+    result = CliRunner().invoke(app, ["notes", "--check"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stderr.split())
+    assert (
+        f"warning: note ONLY-LATER: its rule holds on 1 document(s) dated before its first version takes effect ({spell_date(effective)})"
+        in said
+    )
+    assert f"{case} (dated {spell_date(day)})" in said
+    assert "1 warning(s)" in result.stdout
