@@ -143,6 +143,31 @@ class TestProblems:
         write_note(tmp_path, "SECOND", order="3998")
         assert len(load_library(tmp_path)) == 2
 
+    def test_a_note_that_did_not_load_is_not_also_missing_from_in_force(self, tmp_path):
+        """SECOND has a YAML mistake: that is its problem, the only one; FIRST's in_force
+        naming it is no second mistake."""
+        write_note(tmp_path, "FIRST", rule='in_force("SECOND") and is_fms', carry_over="every")
+        broken = write_note(tmp_path, "SECOND", order="3998")
+        broken.write_text(broken.read_text().replace("level: case", "level case"))
+        with pytest.raises(NoteError) as info:
+            load_library(tmp_path)
+        assert [p.source.name for p in info.value.problems] == ["SECOND.md"]
+        assert "in_force names" not in str(info.value)
+
+    def test_a_field_without_its_colon_is_said_at_its_own_line(self, tmp_path):
+        """YAML notices the missing ':' on the next line; the line to fix is the field's."""
+        path = write_note(tmp_path)
+        lines = path.read_text().splitlines()
+        number = next(i for i, line in enumerate(lines, 1) if line.startswith("programs:"))
+        lines[number - 1] = lines[number - 1].replace("programs:", "programs", 1)
+        path.write_text("\n".join(lines) + "\n")
+        with pytest.raises(NoteError) as info:
+            read_note(path)
+        (problem,) = info.value.problems
+        assert problem.location == f"line {number}"
+        assert lines[number - 1] in str(info.value)
+        assert "without ':' after it" in problem.message
+
     def test_unknown_front_matter_field_with_near_miss(self, tmp_path):
         path = write_note(tmp_path, carry_ovr="every", carry_over=None)
         with pytest.raises(NoteError) as info:

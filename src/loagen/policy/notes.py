@@ -593,6 +593,11 @@ def _read(path: Path, raw: bytes) -> tuple[Note | None, list[NoteError]]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
+        if getattr(exc, "context", None) == "while scanning a simple key":
+            # YAML notices a field with no ':' only on the next line: the line to fix is the
+            # one the field starts on
+            mark = getattr(exc, "context_mark", None) or mark
+            problem = "a field name without ':' after it (write it as name: value)"
         problems.add(
             f"front matter is not valid YAML: {problem}", offset + mark.line if mark else None
         )
@@ -887,10 +892,13 @@ def load_library(folder: Path) -> NoteLibrary:
     files = _note_files(folder)
     notes: list[Note] = []
     errors: list[NoteError] = []
+    unloaded: set[str] = set()  # the ids (file names) of the notes that did not load
     for path, raw in files:
         note, problems = _read(path, raw)
         if note is not None:
             notes.append(note)
+        else:
+            unloaded.add(path.stem)
         errors.extend(problems)
     seen_ids: dict[str, Path] = {}
     seen_orders: dict[int, Note] = {}
@@ -915,7 +923,8 @@ def load_library(folder: Path) -> NoteLibrary:
         for named in _IN_FORCE_CALL.findall(note.rule):
             for note_id in re.findall(r'"([^"]*)"|\'([^\']*)\'', named):
                 wanted = note_id[0] or note_id[1]
-                if wanted not in seen_ids:
+                # a note that did not load has its own problem listed: naming it is no mistake
+                if wanted not in seen_ids and wanted not in unloaded:
                     errors.append(
                         NoteError(
                             f"rule: in_force names {wanted}, which is not a note of the library"
