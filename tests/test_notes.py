@@ -168,6 +168,47 @@ class TestProblems:
         assert lines[number - 1] in str(info.value)
         assert "without ':' after it" in problem.message
 
+    @pytest.mark.parametrize("quotes", ["\u201c\u201d", "\u2018\u2019"])
+    def test_a_version_in_curly_quotes_is_said_once_with_the_fix(self, tmp_path, quotes):
+        """Curly quotes pasted from a word processor: YAML keeps them in the label. Said at
+        the version's line, naming the straight quotes to type; its block is not also
+        missing."""
+        versions = (
+            f'\n  - version: "1"\n    effective: 2020-01-01'
+            f"\n  - version: {quotes[0]}7{quotes[1]}\n    effective: 2024-01-01"
+        )
+        body = "::: version 1\nOld {{ refs(note_lines) }}.\n:::\n::: version 7\nNew.\n:::"
+        path = write_note(tmp_path, versions=versions, body=body)
+        number = next(i for i, ln in enumerate(path.read_text().splitlines(), 1) if quotes[0] in ln)
+        with pytest.raises(NoteError) as info:
+            read_note(path)
+        (problem,) = info.value.problems
+        assert problem.location == f"line {number}"
+        assert "curly quotes" in problem.message
+        assert 'write straight quotes, "7"' in problem.message
+
+    def test_a_block_not_closed_is_said_once(self, tmp_path):
+        """A block not closed before the next one: its text is still its version's, so that
+        version has a block (no second, false problem)."""
+        versions = (
+            '\n  - version: "1"\n    effective: 2020-01-01'
+            '\n  - version: "2"\n    effective: 2024-01-01'
+        )
+        body = "::: version 1\nOld {{ refs(note_lines) }}.\n::: version 2\nNew.\n:::"
+        path = write_note(tmp_path, versions=versions, body=body)
+        number = path.read_text().splitlines().index("::: version 2") + 1
+        with pytest.raises(NoteError) as info:
+            read_note(path)
+        (problem,) = info.value.problems
+        assert problem.location == f"line {number}"
+        assert "version 1's block is not closed" in problem.message
+        last = "::: version 1\nOld {{ refs(note_lines) }}.\n:::\n::: version 2\nNew."
+        unclosed = write_note(tmp_path / "end", versions=versions, body=last)
+        with pytest.raises(NoteError) as info:
+            read_note(unclosed)
+        (problem,) = info.value.problems
+        assert "version 2's block is not closed" in problem.message
+
     def test_unknown_front_matter_field_with_near_miss(self, tmp_path):
         path = write_note(tmp_path, carry_ovr="every", carry_over=None)
         with pytest.raises(NoteError) as info:
