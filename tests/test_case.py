@@ -400,6 +400,29 @@ def test_yaml_values_read_as_a_writer_means_them(tmp_path: Path) -> None:
         assert parse_case_bytes(path.read_bytes(), path)["nickname"] == word
 
 
+@pytest.mark.parametrize("space", ["\u00a0", "\u202f", "\u2009", " "])
+@pytest.mark.parametrize("cents", ["", ".25"])
+def test_an_amount_grouped_with_spaces_is_refused_as_a_reader_sees_it(
+    tmp_path: Path, space: str, cents: str
+) -> None:
+    """Pasted from a document or spreadsheet, '1 500 000' holds no-break or thin spaces: shown
+    as spaces (no Python escape), with the two ways to write it."""
+    data = example("BN-D-QAA/basic")
+    whole = int(Decimal(str(data["lines"][0]["unit_cost"])) * 1000 + 1234)
+    data["lines"][0]["unit_cost"] = f"{whole:,}".replace(",", space) + cents
+    path = tmp_path / "basic.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(CaseError) as refused:
+        load_case(path)
+    (problem,) = refused.value.problems
+    assert problem.location == "lines[0].unit_cost"
+    shown = f"{whole:,}".replace(",", " ") + cents
+    assert problem.message == (
+        f"got '{shown}'; spaces do not group thousands: write {whole}{cents} or {whole:,}{cents}"
+    )
+    assert "\\x" not in str(refused.value)
+
+
 @pytest.mark.parametrize(
     ("written", "words"),
     [("2026-02-30", "February 2026 has no day 30"), ("2026-13-11", "2026-13-11")],

@@ -1600,6 +1600,35 @@ def test_note_version_the_library_no_longer_holds(chain) -> None:
     )
 
 
+def test_a_note_whose_rule_holds_before_its_first_version_is_warned(chain, tmp_path) -> None:
+    """A note file that lost its first version (only a later one left) leaves a document
+    dated before the later one without the note: `check` says so, naming the note, the lines
+    its rule holds for and the date its first version now takes effect."""
+    from loagen.document.wording import spell_date
+    from loagen.policy.notes import load_library
+    from loagen.policy.selection import select_notes
+
+    from .test_notes import write_note
+
+    data = example("BN-D-QAA/basic")
+    data["lines"][-1]["sole_source"] = {"firm": "Acme Corp.", "role": "prime"}
+    document = chain(data)
+    day = document.note_date
+    later, earlier = day + timedelta(days=40), day - timedelta(days=40)
+    for effective, warned in ((later, True), (earlier, False)):
+        folder = tmp_path / effective.isoformat()
+        write_note(folder, "ONLY-LATER", versions=f'[{{version: "2", effective: {effective}}}]')
+        selection = select_notes(document, load_library(folder))
+        found = by_rule(run_checks(document, selection), "QC-NOTE-VERSION-MISSING")
+        if not warned:
+            assert not found
+            continue
+        assert len(found) == 1
+        assert "note ONLY-LATER (Test Note) holds for Line" in found[0].message
+        assert data["lines"][-1]["number"] in found[0].message
+        assert f"takes effect ({spell_date(effective)})" in found[0].message
+
+
 # -- findings, ordering, rule list --------------------------------------------------------------
 
 

@@ -143,6 +143,72 @@ class TestProblems:
         write_note(tmp_path, "SECOND", order="3998")
         assert len(load_library(tmp_path)) == 2
 
+    def test_a_note_that_did_not_load_is_not_also_missing_from_in_force(self, tmp_path):
+        """SECOND has a YAML mistake: that is its problem, the only one; FIRST's in_force
+        naming it is no second mistake."""
+        write_note(tmp_path, "FIRST", rule='in_force("SECOND") and is_fms', carry_over="every")
+        broken = write_note(tmp_path, "SECOND", order="3998")
+        broken.write_text(broken.read_text().replace("level: case", "level case"))
+        with pytest.raises(NoteError) as info:
+            load_library(tmp_path)
+        assert [p.source.name for p in info.value.problems] == ["SECOND.md"]
+        assert "in_force names" not in str(info.value)
+
+    def test_a_field_without_its_colon_is_said_at_its_own_line(self, tmp_path):
+        """YAML notices the missing ':' on the next line; the line to fix is the field's."""
+        path = write_note(tmp_path)
+        lines = path.read_text().splitlines()
+        number = next(i for i, line in enumerate(lines, 1) if line.startswith("programs:"))
+        lines[number - 1] = lines[number - 1].replace("programs:", "programs", 1)
+        path.write_text("\n".join(lines) + "\n")
+        with pytest.raises(NoteError) as info:
+            read_note(path)
+        (problem,) = info.value.problems
+        assert problem.location == f"line {number}"
+        assert lines[number - 1] in str(info.value)
+        assert "without ':' after it" in problem.message
+
+    @pytest.mark.parametrize("quotes", ["\u201c\u201d", "\u2018\u2019"])
+    def test_a_version_in_curly_quotes_is_said_once_with_the_fix(self, tmp_path, quotes):
+        """Curly quotes pasted from a word processor: YAML keeps them in the label. Said at
+        the version's line, naming the straight quotes to type; its block is not also
+        missing."""
+        versions = (
+            f'\n  - version: "1"\n    effective: 2020-01-01'
+            f"\n  - version: {quotes[0]}7{quotes[1]}\n    effective: 2024-01-01"
+        )
+        body = "::: version 1\nOld {{ refs(note_lines) }}.\n:::\n::: version 7\nNew.\n:::"
+        path = write_note(tmp_path, versions=versions, body=body)
+        number = next(i for i, ln in enumerate(path.read_text().splitlines(), 1) if quotes[0] in ln)
+        with pytest.raises(NoteError) as info:
+            read_note(path)
+        (problem,) = info.value.problems
+        assert problem.location == f"line {number}"
+        assert "curly quotes" in problem.message
+        assert 'write straight quotes, "7"' in problem.message
+
+    def test_a_block_not_closed_is_said_once(self, tmp_path):
+        """A block not closed before the next one: its text is still its version's, so that
+        version has a block (no second, false problem)."""
+        versions = (
+            '\n  - version: "1"\n    effective: 2020-01-01'
+            '\n  - version: "2"\n    effective: 2024-01-01'
+        )
+        body = "::: version 1\nOld {{ refs(note_lines) }}.\n::: version 2\nNew.\n:::"
+        path = write_note(tmp_path, versions=versions, body=body)
+        number = path.read_text().splitlines().index("::: version 2") + 1
+        with pytest.raises(NoteError) as info:
+            read_note(path)
+        (problem,) = info.value.problems
+        assert problem.location == f"line {number}"
+        assert "version 1's block is not closed" in problem.message
+        last = "::: version 1\nOld {{ refs(note_lines) }}.\n:::\n::: version 2\nNew."
+        unclosed = write_note(tmp_path / "end", versions=versions, body=last)
+        with pytest.raises(NoteError) as info:
+            read_note(unclosed)
+        (problem,) = info.value.problems
+        assert "version 2's block is not closed" in problem.message
+
     def test_unknown_front_matter_field_with_near_miss(self, tmp_path):
         path = write_note(tmp_path, carry_ovr="every", carry_over=None)
         with pytest.raises(NoteError) as info:
@@ -413,3 +479,38 @@ def test_every_paragraph_of_the_terms_a_note_cites_is_printed() -> None:
                 cited.setdefault(number, []).append(path.stem)
     assert cited  # the ammunition and shipment consolidation notes cite some
     assert {n: ids for n, ids in cited.items() if n not in held} == {}
+
+
+def test_cli_notes_check_warns_of_documents_dated_before_a_notes_first_version(
+    tmp_path, monkeypatch
+):
+    """A note file that lost its first version: `notes --check` names the documents of cases/
+    its rule holds for that are dated before the version left, which lose the note."""
+    from datetime import timedelta
+
+    from loagen.cli import app
+    from loagen.document import load_document
+    from loagen.document.wording import spell_date
+
+    from .conftest import example, write_chain
+
+    data = example("BN-D-QAA/basic")
+    data["lines"][0]["sole_source"] = {"firm": "Acme Corp.", "role": "prime"}
+    notes = tmp_path / "notes"
+    root = tmp_path / "project"
+    case = write_chain(root / "cases" / "BN-T", data)
+    day = load_document(case).note_date
+    effective = day + timedelta(days=1)
+    write_note(notes, "ONLY-LATER", versions=f'[{{version: "2", effective: {effective}}}]')
+    (root / "templates").mkdir()
+    shutil.copytree(notes, root / "note_library")
+    monkeypatch.setenv("LOAGEN_PROJECT", str(root))
+    result = CliRunner().invoke(app, ["notes", "--check"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stderr.split())
+    assert (
+        f"warning: note ONLY-LATER: its rule holds on 1 document(s) dated before its first version takes effect ({spell_date(effective)})"
+        in said
+    )
+    assert f"{case} (dated {spell_date(day)})" in said
+    assert "1 warning(s)" in result.stdout

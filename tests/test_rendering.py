@@ -250,6 +250,76 @@ def test_broken_tag_names_the_template_and_paragraph(tmp_path: Path) -> None:
     assert "{{ case_description }" in str(info.value)  # the paragraph is quoted
 
 
+def _refused(folder: Path, name: str = "basic.docx") -> RenderError:
+    from loagen.rendering.templates import compile_template, make_environment
+
+    with pytest.raises(RenderError) as info:
+        compile_template(folder / name, make_environment())
+    return info.value
+
+
+@pytest.mark.parametrize("name", ["basic.docx", "modification.docx"])
+def test_an_unclosed_tag_names_the_paragraph_word_shows(tmp_path: Path, name: str) -> None:
+    """Counted as the body's paragraphs from the top (as python-docx lists them), not as
+    lines of the prepared XML; only that paragraph is quoted, as typed."""
+    folder = edited_templates(tmp_path, name, "{{ state_description }}", "{{ state_description }")
+    d = docx.Document(str(folder / name))
+    number = next(i for i, p in enumerate(d.paragraphs, 1) if p.text == "{{ state_description }")
+    error = _refused(folder, name)
+    assert error.location == f"paragraph {number}"
+    assert error.source_line == "{{ state_description }"
+    assert "a tag is not closed" in str(error)
+
+
+def test_a_loop_left_unclosed_is_said_in_plain_words(tmp_path: Path) -> None:
+    """The notes loop's {%p endfor %} deleted: Jinja's "unknown tag 'endif' ... nesting
+    mistake" becomes which loop is not closed, where it opens and where to close it."""
+    folder = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, folder)
+    d = docx.Document(str(folder / "basic.docx"))
+    texts = [p.text for p in d.paragraphs]
+    opening = texts.index("{%p for note in notes %}")
+    end = texts.index("{%p endfor %}", opening)
+    body = d.paragraphs[end]._p
+    body.getparent().remove(body)
+    d.save(str(folder / "basic.docx"))
+    closing = texts.index("{%p endif %}", end)  # one paragraph earlier once `end` is gone
+    error = _refused(folder)
+    assert error.location == f"paragraph {opening + 1}"
+    assert error.source_line == "{%p for note in notes %}"
+    assert (
+        "the loop {%p for note in notes %} is not closed: its {%p endfor %} is missing; type it "
+        f"back before {{%p endif %}} (paragraph {closing})"
+    ) in str(error)
+    assert "nesting mistake" not in str(error)
+
+
+def test_a_tag_error_in_a_table_names_the_table_row_and_cell(tmp_path: Path) -> None:
+    folder = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, folder)
+    d = docx.Document(str(folder / "basic.docx"))
+    where = None
+    for t, table in enumerate(d.tables, 1):
+        for r, row in enumerate(table.rows, 1):
+            for c, tc in enumerate(row._tr.tc_lst, 1):
+                for para in tc.iter(docx.oxml.ns.qn("w:p")):
+                    typed = "".join(para.itertext())
+                    if where is None and "{{ row.source_code }}" in typed:
+                        texts = list(para.iter(docx.oxml.ns.qn("w:t")))
+                        texts[0].text = typed.replace(
+                            "{{ row.source_code }}", "{{ row.source_code }"
+                        )
+                        for text in texts[1:]:
+                            text.text = ""
+                        where = f"table {t}, row {r}, cell {c}"
+                        shown = texts[0].text
+    assert where is not None
+    d.save(str(folder / "basic.docx"))
+    error = _refused(folder)
+    assert error.location == where
+    assert error.source_line == shown
+
+
 def test_unknown_variable_in_a_template_is_an_error(tmp_path: Path) -> None:
     folder = edited_templates(
         tmp_path, "basic.docx", "{{ case_description }}", "{{ case_descripton }}"

@@ -247,3 +247,22 @@ def test_bad_date_is_a_usage_error(qaa: Path):
     )
     assert result.exit_code == 2
     assert "YYYY-MM-DD" in result.output
+
+
+@pytest.mark.parametrize(("year", "month"), [(2026, 2), (2028, 2), (2026, 4)])
+def test_a_previous_offer_date_on_a_day_the_month_lacks_says_so(qaa: Path, year, month):
+    """'2026-02-30' is written YYYY-MM-DD: the day is what does not exist, and how many days
+    the month has is said."""
+    import calendar
+
+    days = calendar.monthrange(year, month)[1]
+    written = f"{year}-{month:02d}-{days + 1:02d}"
+    result = CliRunner().invoke(
+        app, ["restate", str(offer(qaa, "amendment-1.json")), "--previous-offer-date", written]
+    )
+    said = " ".join(result.output.replace("│", " ").split())
+    assert result.exit_code == 2, result.output
+    name = calendar.month_name[month]
+    assert f"{name} {year} has no day {days + 1} (it has {days} days)" in said
+    assert "expected a date written YYYY-MM-DD" not in said
+    assert not (qaa / "amendment-1-restated.json").exists()

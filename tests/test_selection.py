@@ -496,6 +496,58 @@ def test_cli_explain_reads_well(monkeypatch):
     ]
 
 
+def test_cli_explain_says_the_date_that_chose_a_notes_version(monkeypatch, tmp_path):
+    """A note of two versions on a Basic dated the day before the second takes effect: the
+    first is printed, and explain says why (the document's date, against the date the next
+    version takes effect), in text and --json; a day later, the second and newest."""
+    from datetime import timedelta
+
+    from loagen.cli import app
+    from loagen.document.wording import spell_date
+
+    note, base = _two_versions_printed()
+    first, second = note.texts[0], note.texts[1]
+    monkeypatch.setenv("LOAGEN_PROJECT", str(LIBRARY.parent))
+    for day, printed in ((second.effective - timedelta(days=1), first), (second.effective, second)):
+        data = copy.deepcopy(base)
+        data["document"]["date"] = day.isoformat()
+        case = tmp_path / day.isoformat() / "basic.json"
+        case.parent.mkdir()
+        case.write_text(json.dumps(data))
+        result = CliRunner().invoke(app, ["explain", str(case), "--note", note.id])
+        assert result.exit_code == 0, result.output
+        said = " ".join(result.output.split())
+        assert f", version {printed.version}" in said
+        assert (
+            f"version {printed.version}: in force on {spell_date(day)}, the document's date "
+            "(document.date)"
+        ) in said
+        if printed is first:
+            assert (
+                f"version {second.version} takes effect on {spell_date(second.effective)}" in said
+            )
+        elif printed is note.texts[-1]:
+            assert "it is the newest version" in said
+        as_json = CliRunner().invoke(app, ["explain", str(case), "--note", note.id, "--json"])
+        chosen = json.loads(as_json.output)["decisions"][0]["version_chosen_by"]
+        assert chosen["date"] == day.isoformat()
+        assert chosen["date_is"] == "the document's date (document.date)"
+        assert chosen["version_in_force"] == printed.version
+
+
+def _two_versions_printed() -> tuple[Any, dict[str, Any]]:
+    """A library note of more than one version and an example Basic that prints it."""
+    from loagen.document import load_document
+
+    for path in sorted(CASES.glob("*/basic.json")):
+        selection = select_notes(load_document(path), _library())
+        for d in selection.decisions:
+            note = _library()[d.note_id]
+            if d.included and len(note.texts) > 1:
+                return note, example(f"{path.parent.name}/basic")
+    raise AssertionError("no example Basic prints a note of two versions")
+
+
 def test_decide_notes_gives_the_decisions_select_notes_gives() -> None:
     from loagen.document import load_document
     from loagen.policy.notes import load_library

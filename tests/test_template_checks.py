@@ -375,3 +375,95 @@ def test_every_kind_of_template_is_read(tmp_path: Path, name: str):
         GOOD = good
     assert len([p for p in problems if "may break across pages" in p]) == count
     assert all(p.startswith(str(tmp_path / "basic.docx")) for p in problems)
+
+
+def _without_paragraph(text: str) -> Edit:
+    """Delete the (last) body paragraph holding `text`, as a user selecting it and pressing
+    Delete would."""
+
+    def change(root: etree._Element) -> None:
+        found = [p for p in root.iter(_W + "p") if text in "".join(p.itertext())]
+        assert len(found) >= 1, text
+        found[-1].getparent().remove(found[-1])
+
+    return _xml_edit(DOCUMENT, change)
+
+
+@pytest.mark.parametrize("name", ["basic.docx", "amendment.docx", "modification.docx"])
+@pytest.mark.parametrize(
+    ("paragraph", "said"),
+    [
+        ("{{p note.body }}", "the {{p note.body }} tag inside {%p for note in notes %} is gone"),
+        ("{{ purchaser_reference }}", "the {{ purchaser_reference }} tag is gone"),
+        ("{{ state_description }}", "the {{ state_description }} tag is gone"),
+        ("{{ term }}", "the {{ term }} tag inside {%p for term in terms_of_sale %} is gone"),
+        ("{{ surcharge_note }}", "the {{ surcharge_note }} tag is gone"),
+        (
+            "{{ section.heading }}",
+            "the {{ section.heading }} tag inside {%p for section in terms_and_conditions %}",
+        ),
+        ("{{ text }}", "the {{ text }} tag inside {%p for text in section.paragraphs %} is gone"),
+        ("{{ table.title }}", "the {{ table.title }} tag inside {%p for table in code_tables %}"),
+    ],
+)
+def test_a_deleted_paragraph_that_printed_a_part_of_the_loa_is_named(
+    tmp_path: Path, name: str, paragraph: str, said: str
+):
+    """Each of these paragraphs deleted in Word left a document with a part missing (every note
+    a bare heading, no terms of sale ...) that the check passed; every kind ships them all."""
+    global GOOD
+    good = GOOD
+    GOOD = ROOT / "templates" / name
+    try:
+        path = _broken(tmp_path, _without_paragraph(paragraph), name)
+    finally:
+        GOOD = good
+    problems = check_template(compile_template(path, make_environment()))
+    assert len(problems) == 1, problems
+    assert said in problems[0]
+    assert problems[0].endswith(
+        "type it back in Word where that part of the LOA was (as in the template loagen ships)"
+    )
+
+
+def test_a_note_body_moved_out_of_its_loop_is_not_printed(tmp_path: Path):
+    """`{{p note.body }}` after the loop's end prints no note's text: a tag required inside a
+    loop counts only there (the body of the schedule notes' loop must not stand in for it)."""
+
+    def change(root: etree._Element) -> None:
+        paragraphs = list(root.iter(_W + "p"))
+        start = next(
+            i for i, p in enumerate(paragraphs) if "for note in notes" in "".join(p.itertext())
+        )
+        body, end = paragraphs[start + 2], paragraphs[start + 3]
+        assert "note.body" in "".join(body.itertext())
+        assert "endfor" in "".join(end.itertext())
+        end.addnext(body)
+
+    problems = problems_of(tmp_path, _xml_edit(DOCUMENT, change))
+    assert [p for p in problems if "prints no" in p] == [
+        f"{tmp_path / 'basic.docx'}: the document prints no text of the notes (only their "
+        "headings): the {{p note.body }} tag inside {%p for note in notes %} is gone; type it "
+        "back in Word where that part of the LOA was (as in the template loagen ships)"
+    ]
+
+
+def test_a_whole_loop_deleted_is_said_once(tmp_path: Path):
+    """Deleting the code tables' loop, its title and table, says the loop is gone, not its
+    title too."""
+
+    def change(root: etree._Element) -> None:
+        body = root.find(_W + "body")
+        children = list(body)
+        start = next(i for i, c in enumerate(children) if "code_tables" in "".join(c.itertext()))
+        end = max(i for i, c in enumerate(children) if "endfor" in "".join(c.itertext()))
+        assert start < end
+        for child in children[start : end + 1]:
+            body.remove(child)
+
+    problems = problems_of(tmp_path, _xml_edit(DOCUMENT, change))
+    assert len(problems) == 1, problems
+    assert (
+        "prints no tables of the codes the lines use: the {%p for table in code_tables %}"
+        in (problems[0])
+    )

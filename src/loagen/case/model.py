@@ -116,6 +116,15 @@ def _number(value: Any) -> Any:
         if other := other_digits(value):
             raise ValueError(other)
         text = ungrouped(value.strip())
+        spaced = _SPACE_GROUPED.fullmatch(text)
+        if spaced:
+            digits = re.sub(r"\s", "", spaced.group(1))
+            shown = re.sub(r"\s", " ", text)  # a no-break or thin space shows as a space
+            raise ValueError(
+                f"got '{shown}'; spaces do not group thousands: write "
+                f"{digits}{spaced.group(2) or ''} or "
+                f"{int(digits):,}{spaced.group(2) or ''}"
+            )
         if "," in text:
             raise ValueError(
                 f"got {quoted(value)}; a comma may only group thousands (1,234,567.89), "
@@ -151,6 +160,9 @@ def ungrouped(text: str) -> str:
 
 _GROUPED = re.compile(r"-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?")
 """A number whose commas group its whole part by thousands."""
+_SPACE_GROUPED = re.compile(r"(-?[0-9]{1,3}(?:\s[0-9]{3})+)(\.[0-9]+)?")
+"""A number whose whole part is grouped by thousands with spaces (a no-break space, pasted from
+a spreadsheet or a document, most often)."""
 
 
 _CENT = Decimal("0.01")
@@ -244,6 +256,13 @@ def _case_id(value: str) -> str:
 EARLIEST, LATEST = date(1950, 1, 1), date(2199, 12, 31)
 
 
+def read_date(text: str) -> date:
+    """A date written YYYY-MM-DD, read as a case file's dates are (a ValueError in plain words
+    otherwise: a day the month does not have, a year far off ...), for a date on the command
+    line."""
+    return _plausible_date(date.fromisoformat(_date_text(text)))
+
+
 def _plausible_date(value: date) -> date:
     _plausible_year(value.year, value.isoformat())
     return value
@@ -278,7 +297,10 @@ def _date_text(value: Any) -> Any:
             raise ValueError(f"got {quoted(value)}: there is no month {month} (YYYY-MM-DD)")
         if not 1 <= day <= calendar.monthrange(year, month)[1]:
             name = calendar.month_name[month]
-            raise ValueError(f"got {quoted(value)}: {name} {year} has no day {day}")
+            days = calendar.monthrange(year, month)[1]
+            raise ValueError(
+                f"got {quoted(value)}: {name} {year} has no day {day} (it has {days} days)"
+            )
         return text
     return value
 

@@ -287,14 +287,14 @@ def note_option(library: Any, asked: str) -> Any:
 
 def date_option(value: str | None, option: str) -> date | None:
     """A date option written YYYY-MM-DD (None when not given); a usage error otherwise."""
+    from ..case.model import read_date
+
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(
-            f"expected a date written YYYY-MM-DD, got {value!r}", param_hint=option
-        ) from None
+        return read_date(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint=option) from None
 
 
 def changed_after_build(path: Path) -> str | None:

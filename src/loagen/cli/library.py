@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date
 from typing import Annotated, Any
 
 import typer
@@ -14,7 +15,7 @@ from ..errors import (
     LoagenError,
     NoteError,
 )
-from .common import JsonOpt, _pipeline, command, note_option, out
+from .common import JsonOpt, _pipeline, command, err, note_option, out
 
 PANEL = "Note library and templates"
 
@@ -22,19 +23,48 @@ PANEL = "Note library and templates"
 # -- notes and explain (note library) ------------------------------------------------------------
 
 
-def _library_checked_on_cases(pipeline) -> list[str]:  # noqa: ANN001
-    """Run every rule and fill every placeholder on the project's case files; the note errors."""
+def _library_checked_on_cases(pipeline) -> tuple[list[str], list[str]]:  # noqa: ANN001
+    """Run every rule and fill every placeholder on the project's case files: the note errors,
+    and a warning for each note whose rule holds on documents dated before its first version
+    takes effect (what a version dropped from the note file leaves: those documents lose it),
+    or that a document should restate in a version the library no longer holds."""
+    from ..document.wording import spell_date
+
     problems = []
+    early: dict[str, list[str]] = {}  # note id -> the documents dated before its first version
+    first: dict[str, str] = {}
+    carried: list[str] = []  # a version a document should restate, no longer in the library
     for path in pipeline.project.case_files():
         try:
             document = pipeline.document(path)
         except CaseError:
             continue  # a broken case file is the case writer's problem, not the library's
         try:
-            pipeline.select(document)
+            selection = pipeline.select(document)
         except LoagenError as exc:
             problems.append(str(exc))
-    return problems
+            continue
+        for decision in selection.decisions:
+            if decision.first_effective:
+                day = document.note_date
+                dated = f" (dated {spell_date(day)})" if day else ""
+                early.setdefault(decision.note_id, []).append(f"{path}{dated}")
+                first[decision.note_id] = decision.first_effective
+            if decision.missing_version:
+                carried.append(
+                    f"{path}: note {decision.note_id} should be restated in version "
+                    f"{decision.missing_version}, which the case carries, but the note library "
+                    "no longer holds that text; put it back in the note file"
+                )
+    warnings = [
+        f"note {note_id}: its rule holds on {len(paths)} document(s) dated before its first "
+        f"version takes effect ({spell_date(date.fromisoformat(first[note_id]))}), which "
+        "therefore print no such note: " + "; ".join(paths) + ". If the note file lost a "
+        "version these documents printed, put that version back (with its ::: version block); "
+        "if the note is new, they rightly go without it"
+        for note_id, paths in early.items()
+    ]
+    return problems, warnings + carried
 
 
 def _versions(note) -> str:  # noqa: ANN001
@@ -137,14 +167,17 @@ def notes(
     pipeline = _pipeline()
     library = pipeline.library
     if check:
-        problems = _library_checked_on_cases(pipeline)
+        problems, warnings = _library_checked_on_cases(pipeline)
+        for warning in warnings:
+            err.print(f"warning: {escape(warning)}")
         if problems:
             raise NoteError(
                 f"{len(problems)} note problem{'s' if len(problems) != 1 else ''} on the "
                 "project's cases:\n  " + "\n  ".join(problems),
                 source=pipeline.note_library_folder,
             )
-        out.print(f"{pipeline.note_library_folder}: {len(library)} notes, no problems")
+        said = f", {len(warnings)} warning(s)" if warnings else ""
+        out.print(f"{pipeline.note_library_folder}: {len(library)} notes, no problems{said}")
         return
     if note_id is not None:
         found = note_option(library, note_id)

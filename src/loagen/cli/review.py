@@ -122,7 +122,9 @@ def _explain_one(pipeline, path: Path, note: str | None, carried_only: bool, sho
             "library_digest": library.digest,
             "decisions": [
                 {**dataclasses.asdict(d), "printed_as": where.get(d.note_id, ""),
-                 "references": list(library[d.note_id].references)}
+                 "references": list(library[d.note_id].references),
+                 **({"version_chosen_by": _version_date(document, library[d.note_id], d)}
+                    if d.version else {})}
                 for d in decisions
             ],
             "in_force_after": [dataclasses.asdict(n) for n in selection.after],
@@ -167,6 +169,8 @@ def _explain_one(pipeline, path: Path, note: str | None, carried_only: bool, sho
                 f"{mark} [bold]{d.note_id}[/] {escape(title)}{escape(at)}{escape(version)}{on}"
             )
             out.print(f"    {escape(d.reason)}")
+            if d.version:
+                out.print(f"    {escape(_version_said(_version_date(document, lib_note, d)))}")
             if lib_note.references:
                 out.print(f"    [dim]references: {escape('; '.join(lib_note.references))}[/]")
             out.print(f"    rule: [italic]{escape(d.rule)}[/]")
@@ -178,6 +182,59 @@ def _explain_one(pipeline, path: Path, note: str | None, carried_only: bool, sho
     if brief and groups["out"]:
         out.print("[dim]\n(--all explains the notes left out part by part; --note ID one note)[/]")
     return None
+
+
+def _version_date(document, note, decision) -> dict:  # noqa: ANN001
+    """What chose the version `decision` prints: the date that decides (the document's date,
+    else its offer expiration date, else the case's latest one), the version in force on it,
+    and the next version with the date it takes effect (none: the newest)."""
+    doc = document.case.document
+    day = document.note_date
+    if doc.date:
+        field = "the document's date (document.date)"
+    elif doc.offer_expiration_date:
+        field = "the document's offer expiration date (document.offer_expiration_date)"
+    else:
+        field = "the case's latest offer expiration date"
+    in_force = note.version_on(day)
+    later = next((t for t in note.texts if day is not None and t.effective > day), None)
+    return {
+        "date": day.isoformat() if day else None,
+        "date_is": field,
+        "version_in_force": in_force.version if in_force else None,
+        "carried": bool(in_force is None or in_force.version != decision.version),
+        "next_version": (
+            {"version": later.version, "effective": later.effective.isoformat()} if later else None
+        ),
+    }
+
+
+def _version_said(chosen: dict) -> str:
+    """'version 1: in force on 10 March 2026, the document's date (document.date); version 2
+    takes effect on 1 June 2026'."""
+    from datetime import date
+
+    from ..document.wording import spell_date
+
+    def spelled(iso: str) -> str:
+        return spell_date(date.fromisoformat(iso))
+
+    day = spelled(chosen["date"]) if chosen["date"] else "no date"
+    if chosen["carried"]:
+        said = (
+            f"the version the case carries; on {day}, {chosen['date_is']}, version "
+            f"{chosen['version_in_force']} is in force"
+            if chosen["version_in_force"]
+            else f"the version the case carries; no version is in force on {day}"
+        )
+    else:
+        said = f"version {chosen['version_in_force']}: in force on {day}, {chosen['date_is']}"
+    later = chosen["next_version"]
+    if later:
+        said += f"; version {later['version']} takes effect on {spelled(later['effective'])}"
+    else:
+        said += "; it is the newest version"
+    return said
 
 
 # -- check (quality control) ---------------------------------------------------------------------

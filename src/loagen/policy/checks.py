@@ -2737,9 +2737,23 @@ def deleted_line_notes(ctx: Context) -> Iterator[Hit]:
     "Table AP9.T2, LOA notes",
 )
 def note_version_missing(ctx: Context) -> Iterator[Hit]:
+    """Also a note whose rule holds on a document dated before its first version takes
+    effect: the document prints no such note, which is right for a note new in the library
+    and wrong when the version the document printed was dropped from the note file."""
     if ctx.selection is None:
         return
     for decision in ctx.selection.decisions:
+        if decision.first_effective:
+            on = f" for {line_refs(decision.rule_lines)}" if decision.rule_lines else ""
+            yield Hit(
+                "",
+                f"the rule of note {decision.note_id} ({decision.title}) holds{on}, but "
+                "the document prints no such note: it is dated before the note's first version "
+                f"in the note library takes effect "
+                f"({spell_date(date.fromisoformat(decision.first_effective))}); if the note "
+                "file lost a version this document printed, put that version back; if the note "
+                "is new, this document rightly goes without it",
+            )
         if decision.missing_version:
             yield Hit(
                 "",

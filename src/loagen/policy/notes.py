@@ -594,6 +594,11 @@ def _read(path: Path, raw: bytes) -> tuple[Note | None, list[NoteError]]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
+        if getattr(exc, "context", None) == "while scanning a simple key":
+            # YAML notices a field with no ':' only on the next line: the line to fix is the
+            # one the field starts on
+            mark = getattr(exc, "context_mark", None) or mark
+            problem = "a field name without ':' after it (write it as name: value)"
         problems.add(
             f"front matter is not valid YAML: {problem}", offset + mark.line if mark else None
         )
@@ -768,7 +773,7 @@ def _version_blocks(
         opened = _BLOCK_OPEN.match(raw)
         if current is None:
             if opened:
-                current, text, first = opened.group(1), [], n + 1
+                current, text, first = _block_label(opened.group(1), wanted), [], n + 1
                 if current in found:
                     problems.add(f"version {current} has two blocks", n)
                 elif current not in wanted:
@@ -780,21 +785,52 @@ def _version_blocks(
             elif raw.strip():
                 problems.add("text outside a '::: version X' block", n)
         elif _BLOCK_CLOSE.match(raw):
-            body = "\n".join(text)
-            lead = next((i for i, ln in enumerate(text) if ln.strip()), len(text))
-            found.setdefault(current, (body.strip("\n").rstrip(), first + lead))
+            _keep_block(found, current, text, first)
             current = None
         elif opened:
-            problems.add(f"version {current}'s block is not closed with ':::' before the next", n)
-            current, text, first = opened.group(1), [], n + 1
+            problems.add(
+                f"version {current}'s block is not closed: type ':::' on a line of its own "
+                f"before this '::: version {opened.group(1)}'",
+                n,
+            )
+            _keep_block(found, current, text, first)  # its text is there: said once, above
+            current, text, first = _block_label(opened.group(1), wanted), [], n + 1
         else:
             text.append(raw)
     if current is not None:
-        problems.add(f"version {current}'s block is not closed with ':::'", len(lines))
+        problems.add(
+            f"version {current}'s block is not closed: type ':::' on a line of its own at its end",
+            len(lines),
+        )
+        _keep_block(found, current, text, first)
     for version in wanted:
-        if version not in found:
+        if version not in found and not _curly(version):  # (a curly label is said once)
             problems.add(f"version {version} has no '::: version {version}' block", start)
     return {k: v for k, v in found.items() if k in wanted}
+
+
+_CURLY = "\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb"
+"""Quotation marks a word processor types for straight ones: not YAML's quotes."""
+
+
+def _curly(label: str) -> bool:
+    """A version label written with curly quotes (`“2”`): YAML keeps them in the label."""
+    return any(c in _CURLY for c in label)
+
+
+def _block_label(label: str, wanted: list[str]) -> str:
+    """The version a `::: version X` block is for: `X`, or the label listed as `“X”`."""
+    if label in wanted:
+        return label
+    return next((w for w in wanted if _curly(w) and w.strip(_CURLY) == label), label)
+
+
+def _keep_block(
+    found: dict[str, tuple[str, int]], version: str, text: list[str], first: int
+) -> None:
+    """Keep a block's text (and the file line it starts on) as version `version`'s."""
+    lead = next((i for i, ln in enumerate(text) if ln.strip()), len(text))
+    found.setdefault(version, ("\n".join(text).strip("\n").rstrip(), first + lead))
 
 
 def _version_problems(versions: list[VersionEntry]) -> list[tuple[str, int]]:
@@ -804,6 +840,16 @@ def _version_problems(versions: list[VersionEntry]) -> list[tuple[str, int]]:
     out = []
     seen: dict[str, int] = {}
     for i, v in enumerate(versions):
+        if _curly(v.version):
+            plain = v.version.strip(_CURLY)
+            out.append(
+                (
+                    f"version {v.version} is written with curly quotes, which YAML keeps as part "
+                    f'of the version: write straight quotes, "{plain}" (a word processor or '
+                    "e-mail turns them curly: type the file in a text editor)",
+                    i,
+                )
+            )
         if v.version in seen:
             out.append((f"version {v.version} is listed twice", i))
         seen.setdefault(v.version, i)
@@ -888,10 +934,13 @@ def load_library(folder: Path) -> NoteLibrary:
     files = _note_files(folder)
     notes: list[Note] = []
     errors: list[NoteError] = []
+    unloaded: set[str] = set()  # the ids (file names) of the notes that did not load
     for path, raw in files:
         note, problems = _read(path, raw)
         if note is not None:
             notes.append(note)
+        else:
+            unloaded.add(path.stem)
         errors.extend(problems)
     seen_ids: dict[str, Path] = {}
     seen_orders: dict[int, Note] = {}
@@ -916,7 +965,8 @@ def load_library(folder: Path) -> NoteLibrary:
         for named in _IN_FORCE_CALL.findall(note.rule):
             for note_id in re.findall(r'"([^"]*)"|\'([^\']*)\'', named):
                 wanted = note_id[0] or note_id[1]
-                if wanted not in seen_ids:
+                # a note that did not load has its own problem listed: naming it is no mistake
+                if wanted not in seen_ids and wanted not in unloaded:
                     errors.append(
                         NoteError(
                             f"rule: in_force names {wanted}, which is not a note of the library"

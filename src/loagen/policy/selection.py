@@ -100,6 +100,10 @@ class Decision:
     missing_version: str = ""
     """The version the case carries when the note library no longer holds its text, so the
     note should be printed again and cannot be."""
+    first_effective: str = ""
+    """When the rule holds but the document is dated before the note's first version takes
+    effect (so it prints no such note): that first version's effective date, ISO (a version
+    dropped from the note file leaves the documents that printed it so)."""
 
 
 @dataclass(frozen=True)
@@ -410,7 +414,7 @@ def _decide(
         status, lines, reason, text = _carry(note, lines, document, names, held, day)
         if case.document.restated is not None:
             reason += f" (a restated {kind} carries what the {kind} carries)"
-    missing = ""
+    missing = early = ""
     if status == "printed" and text is None:
         when = spell_date(day) if day else "the document's date"
         if held is not None and note.text_of(held.version) is None:
@@ -428,6 +432,10 @@ def _decide(
                 "in force" if held else "out",
                 f"no version of the note is in force on {when}",
             )
+            first = min(t.effective for t in note.texts)
+            if held is None and day is not None and day < first:
+                early = first.isoformat()
+                reason += f": its first version takes effect on {spell_date(first)}"
     if status == "printed" and note.level == "line" and not lines:
         status, reason = "out", "the rule is true but names no line to attach this line note to"
     printed = status == "printed"
@@ -440,6 +448,7 @@ def _decide(
         version=text.version if printed and text else "",
         rule_lines=outcome.lines,
         missing_version=missing,
+        first_effective=early,
         **_about(note, held_text),
     )
     return decision, (lines if printed else ()), (text if printed else None)

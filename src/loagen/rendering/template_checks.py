@@ -77,22 +77,37 @@ def check_template(template: CompiledTemplate) -> list[str]:
 
 @dataclass(frozen=True)
 class Required:
-    """A part of the LOA a template must print: the context name its tag prints (or loops
-    over), the part in a policy officer's words, the tag as typed in Word, and the document
-    kinds that print it (empty: every kind)."""
+    """A part of the LOA a template must print: what its tag prints (or loops over), the part
+    in a policy officer's words, the tag as typed in Word, the document kinds that print it
+    (empty: every kind), and the loop it must sit in, as typed in Word (empty: none).
+
+    `name` is a path through the context: a plain name (`estimated_cost`, printed by any tag
+    that uses it), an attribute (`case.case_id`), and `[]` for each item of a loop, so
+    `notes[].body` is the `body` of the loop variable of a loop over `notes`, whatever that
+    variable is called, and `terms_and_conditions[].paragraphs[]` an item of a loop over the
+    `paragraphs` of each item of a loop over `terms_and_conditions`."""
 
     name: str
     what: str
     tag: str
     kinds: tuple[str, ...] = ()
+    inside: str = ""
 
 
 REQUIRED_CONTENT = (
     Required("case", "case identifier", "{{ case.case_id }}"),
+    Required("purchaser_reference", "purchaser's reference", "{{ purchaser_reference }}"),
     Required("case_description", "case description", "{{ case_description }}"),
+    Required("state_description", "state description", "{{ state_description }}"),
     Required("estimated_cost", "estimated cost", "{{ estimated_cost }}"),
     Required("initial_deposit", "initial deposit", "{{ initial_deposit }}"),
     Required("terms_of_sale", "terms of sale", "{%p for term in terms_of_sale %}"),
+    Required(
+        "terms_of_sale[]",
+        "text of the terms of sale (only their bullets)",
+        "{{ term }}",
+        inside="{%p for term in terms_of_sale %}",
+    ),
     Required(
         "offer_expiration_date",
         "offer expiration date",
@@ -101,6 +116,11 @@ REQUIRED_CONTENT = (
     ),
     Required("lines", "lines (the items offered)", "{%tr for row in lines %}"),
     Required("cost_rows", "estimated cost summary", "{%tr for row in cost_rows %}"),
+    Required(
+        "surcharge_note",
+        "note under the cost summary on the surcharges",
+        "{{ surcharge_note }}",
+    ),
     Required("schedule", "payment schedule", "{%tr for row in schedule %}"),
     Required(
         "schedule_reason",
@@ -112,54 +132,152 @@ REQUIRED_CONTENT = (
         "notes placed with the payment schedule",
         "{%p for note in schedule_notes %}",
     ),
+    Required(
+        "schedule_notes[].heading",
+        "headings of the notes placed with the payment schedule",
+        "{{ note.heading }}",
+        inside="{%p for note in schedule_notes %}",
+    ),
+    Required(
+        "schedule_notes[].body",
+        "text of the notes placed with the payment schedule (only their headings)",
+        "{{p note.body }}",
+        inside="{%p for note in schedule_notes %}",
+    ),
     Required("notes", "notes", "{%p for note in notes %}"),
+    Required(
+        "notes[].body",
+        "text of the notes (only their headings)",
+        "{{p note.body }}",
+        inside="{%p for note in notes %}",
+    ),
     Required(
         "terms_and_conditions",
         "Standard Terms and Conditions",
         "{%p for section in terms_and_conditions %}",
     ),
+    Required(
+        "terms_and_conditions[].heading",
+        "section headings of the Standard Terms and Conditions",
+        "{{ section.heading }}",
+        inside="{%p for section in terms_and_conditions %}",
+    ),
+    Required(
+        "terms_and_conditions[].paragraphs",
+        "text of the Standard Terms and Conditions (only their section headings)",
+        "{%p for text in section.paragraphs %}",
+        inside="{%p for section in terms_and_conditions %}",
+    ),
+    Required(
+        "terms_and_conditions[].paragraphs[]",
+        "text of the Standard Terms and Conditions (only their section headings)",
+        "{{ text }}",
+        inside="{%p for text in section.paragraphs %}",
+    ),
+    Required(
+        "code_tables",
+        "tables of the codes the lines use",
+        "{%p for table in code_tables %}",
+    ),
+    Required(
+        "code_tables[].title",
+        "titles of the code tables",
+        "{{ table.title }}",
+        inside="{%p for table in code_tables %}",
+    ),
 )
 """What every LOA prints (SAMM's anatomy of an LOA, `domain/loa-facts.md` section 1, as the
 templates loagen ships print it), checked on every template of the kinds named."""
+
+_LOOPS = {item.name for item in REQUIRED_CONTENT}
+"""The loops a part must sit in that are themselves required (said once, when they are gone)."""
 
 _PARSING = Environment()
 """Parses the tags only (nothing is rendered with it)."""
 
 
 def _printed_names(template: CompiledTemplate) -> set[str]:
-    """The names a `{{ }}` output of the template prints from, or a `{% for %}` loops over."""
+    """The paths (as `Required.name` writes them) the `{{ }}` outputs of the template print
+    from, and the `{% for %}` loops loop over, each loop variable read as an item of its loop."""
     found: set[str] = set()
     for source in template.sources.values():
         try:
             tree = _PARSING.parse(source)
         except TemplateError:
             continue  # the template compiled, so this does not happen
-        used: list[nodes.Node] = [
-            child
-            for output in tree.find_all(nodes.Output)
-            for child in output.nodes
-            if not isinstance(child, nodes.TemplateData)
-        ]
-        used += [loop.iter for loop in tree.find_all(nodes.For)]
-        for expression in used:
-            if isinstance(expression, nodes.Name):
-                found.add(expression.name)
-            found |= {name.name for name in expression.find_all(nodes.Name)}
+        _collect(tree, {}, found)
     return found
+
+
+def _collect(node: nodes.Node, scope: dict[str, str], found: set[str]) -> None:
+    """Add to `found` the paths printed or looped over under `node`; `scope` maps each loop
+    variable in force to the path of its loop's items."""
+    if isinstance(node, nodes.For):
+        found |= _paths(node.iter, scope)
+        inner = dict(scope)
+        target = _path(node.iter, scope)
+        if isinstance(node.target, nodes.Name) and target is not None:
+            inner[node.target.name] = target + "[]"
+        for child in node.body:
+            _collect(child, inner, found)
+        for child in (*node.else_, *([node.test] if node.test else [])):
+            _collect(child, scope, found)
+        return
+    if isinstance(node, nodes.Output):
+        for child in node.nodes:
+            if not isinstance(child, nodes.TemplateData):
+                found |= _paths(child, scope)
+        return
+    for child in node.iter_child_nodes():
+        _collect(child, scope, found)
+
+
+def _path(expression: nodes.Node, scope: dict[str, str]) -> str | None:
+    """`expression` as a path (`notes[].body`) when it is a name or attributes of one."""
+    if isinstance(expression, nodes.Name):
+        return scope.get(expression.name, expression.name)
+    if isinstance(expression, nodes.Getattr):
+        base = _path(expression.node, scope)
+        return f"{base}.{expression.attr}" if base is not None else None
+    return None
+
+
+def _paths(expression: nodes.Node, scope: dict[str, str]) -> set[str]:
+    """Every path `expression` reads (a filter's argument, either side of an `if` ...)."""
+    whole = _path(expression, scope)
+    if whole is not None:
+        return {whole}
+    out: set[str] = set()
+    for child in expression.iter_child_nodes():
+        out |= _paths(child, scope)
+    return out
+
+
+def _prints(printed: set[str], name: str) -> bool:
+    """A path of `printed` is `name` or a part of it (`case.case_id` prints from `case`)."""
+    return any(p == name or p.startswith((name + ".", name + "[")) for p in printed)
 
 
 def missing_content(template: CompiledTemplate, kind: str | None = None) -> list[str]:
     """A sentence for each part of the LOA `template` (of document `kind`; by default the kind
-    its file name says, every kind's parts for another name) no longer prints."""
+    its file name says, every kind's parts for another name) no longer prints. A part printed
+    inside a loop whose loop is gone is not named again: the loop's own sentence says it."""
     if kind is None:
         kind = next((k for k, n in TEMPLATE_NAMES.items() if n == template.path.name), None)
     printed = _printed_names(template)
-    return [
-        f"the document prints no {item.what}: the {item.tag} tag is gone; type it back in Word "
-        "where that part of the LOA was (as in the template loagen ships)"
-        for item in REQUIRED_CONTENT
-        if item.name not in printed and (not item.kinds or kind in item.kinds)
-    ]
+    problems = []
+    for item in REQUIRED_CONTENT:
+        if item.kinds and kind not in item.kinds:
+            continue
+        loop = item.name.rsplit("[]", 1)[0] if "[]" in item.name else ""
+        if _prints(printed, item.name) or (loop in _LOOPS and not _prints(printed, loop)):
+            continue
+        where = f" inside {item.inside}" if item.inside else ""
+        problems.append(
+            f"the document prints no {item.what}: the {item.tag} tag{where} is gone; type it "
+            "back in Word where that part of the LOA was (as in the template loagen ships)"
+        )
+    return problems
 
 
 # -- the parts of the template ----------------------------------------------------------------------

@@ -345,52 +345,170 @@ def _patch(body: str) -> str:
     return DocxTemplate.patch_xml(None, body)  # type: ignore[arg-type]
 
 
-def _paragraph_text(xml: str, lineno: int | None) -> str | None:
-    if not lineno:
-        return None
-    lines = xml.splitlines()
-    if 0 < lineno <= len(lines):
-        return re.sub(r"<[^>]+>", "", lines[lineno - 1])[:200]
-    return None
+_PARAGRAPH_START = re.compile(r"<w:p[ >/]")
+_PARAGRAPH_MARK = re.compile(r"<!--(\d+)-->")
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
-def _tag_error(env: LimitedSandbox, patched: str, part: str, path: Path) -> RenderError:
-    """Where a tag error is, said as a reader finds it: the paragraph (counted from the top of
-    the part) and its text. The source is compiled again with one paragraph a line."""
-    lined = re.sub(r"<w:p([ >])", r"\n<w:p\1", patched)
+@dataclass(frozen=True)
+class _Place:
+    """One paragraph of a part as Word shows it: where it is, said as a reader counts (the
+    body's paragraphs from the top, a table's by table and row, as `templates --check` counts
+    tables), and its text with the tags as typed."""
+
+    where: str
+    text: str
+
+
+def _places(body: str, part: str) -> list[_Place]:
+    """The paragraphs of the XML part `body` in order (the order of their start tags)."""
     try:
-        env.parse(lined)
+        root = etree.fromstring(body.encode(), _SAFE_PARSER)
+    except etree.XMLSyntaxError:
+        return []
+    container = root.find(_W + "body")
+    if container is None:
+        container = root  # a header or footer
+    of = "" if part == "word/document.xml" else f" of {part}"
+    places = []
+    paragraphs = tables = 0
+    for child in container:
+        if child.tag == _W + "p":
+            paragraphs += 1
+            places.append(_Place(f"paragraph {paragraphs}{of}", _shown(child)))
+        elif child.tag == _W + "tbl":
+            tables += 1
+            rows = _outer(child, _W + "tr")  # (held: lxml keeps one proxy per element then)
+            for para in child.iter(_W + "p"):
+                row = _outermost(para, child, _W + "tr")
+                cells = list(_outer(row, _W + "tc")) if row is not None else []
+                cell = _outermost(para, child, _W + "tc")
+                where = f"table {tables}{of}"
+                if row is not None and row in rows:
+                    where += f", row {rows.index(row) + 1}"
+                if cell is not None and cell in cells:
+                    where += f", cell {cells.index(cell) + 1}"
+                places.append(_Place(where, _shown(para)))
+        else:
+            places.extend(_Place(f"paragraph {paragraphs}{of}", "") for _ in child.iter(_W + "p"))
+    return places
+
+
+def _outer(element: etree._Element, tag: str) -> list[etree._Element]:
+    """The `tag` elements under `element` not inside another of them (a table's own rows, not
+    those of a table nested in a cell; wrapped in a content control or not)."""
+    return [e for e in element.iter(tag) if _outermost(e, element, tag) is None]
+
+
+def _outermost(element: etree._Element, top: etree._Element, tag: str) -> etree._Element | None:
+    """The outermost `tag` ancestor of `element` below `top` (None when there is none)."""
+    found = None
+    for ancestor in element.iterancestors():
+        if ancestor is top:
+            break
+        if ancestor.tag == tag:
+            found = ancestor
+    return found
+
+
+def _shown(paragraph: etree._Element) -> str:
+    """A paragraph's text as Word shows it (a tab as a space)."""
+    text = "".join(
+        (el.text or "") if el.tag == _W + "t" else " "
+        for el in paragraph.iter(_W + "t", _W + "tab")
+    )
+    return text[:200]
+
+
+def _tag_error(env: LimitedSandbox, body: str, part: str, path: Path) -> RenderError:
+    """Where a tag error is, said as a reader finds it in Word: the paragraph (the body's
+    paragraphs counted from the top; in a table, the table, row and cell) and its text as
+    typed. The part is prepared and parsed again with each paragraph on a line of its own,
+    marked with its number (an XML comment), so that Jinja's line number finds it."""
+    places = _places(body, part)
+    counter = iter(range(1, len(places) + 1))
+    lined = _PARAGRAPH_START.sub(lambda m: f"\n<!--{next(counter, 0)}-->{m.group(0)}", body)
+    try:
+        patched = _patch(lined)
+        env.parse(patched)
     except TemplateSyntaxError as exc:
-        lineno = exc.lineno
         message = exc.message or "a tag does not parse"
-        opening = _unclosed_opening(lined, message)
-        if opening is not None:
-            lineno = opening
+        nesting = _nesting_mistake(places, message)
+        if nesting is not None:
+            message, place = nesting
+        else:
+            # the last paragraph that starts before the error's line ends (docxtpl removes
+            # the lines of a {%tr %} row, so lines are not paragraphs: their marks are)
+            before = "\n".join(patched.splitlines()[: exc.lineno or 0])
+            marks = _PARAGRAPH_MARK.findall(before)
+            number = int(marks[-1]) if marks else 0
+            place = places[number - 1] if 0 < number <= len(places) else None
+            if "unexpected '}'" in message or "unexpected end of template" in message.lower():
+                message += " (a tag is not closed: each {{ needs its }}, each {% its %})"
+            unknown = re.search(r"unknown tag '(p|tr|tc|r)'", message)
+            if unknown:
+                letter = unknown.group(1)
+                message += (
+                    f" (a space between {{% and {letter}: write {{%{letter} with no space, "
+                    f"as in {{%{letter} if ... %}})"
+                )
         return RenderError(
             f"template tag error in {part}: {message}",
             source=path,
-            location=f"paragraph {lineno}",
-            source_line=_paragraph_text(lined, lineno),
+            location=place.where if place else None,
+            source_line=place.text if place else None,
         )
+    except (re.error, RecursionError, ValueError):
+        pass
     return RenderError(f"template tag error in {part}", source=path)
 
 
-_BLOCK_TAG = re.compile(r"{%-?\s*(?:[prc]\s+|tr\s+|tc\s+)?(if|for|end\w+|else|elif)\b")
+_BLOCK_TAG = re.compile(r"{%-?\s*([prc]\s+|tr\s+|tc\s+)?(if|for|end\w+|else|elif)\b[^%]*%}")
 
 
-def _unclosed_opening(lined: str, message: str) -> int | None:
-    """For an unclosed `{% if %}` or `{% for %}`, the line (paragraph) where it opens."""
+def _nesting_mistake(places: list[_Place], message: str) -> tuple[str, _Place] | None:
+    """For a block tag not closed (or a closing tag with no opening), the mistake in plain
+    words and the paragraph to look at; None for other errors."""
     if "Unexpected end of template" not in message and "unknown tag" not in message:
         return None
-    stack: list[tuple[str, int]] = []
-    for number, text in enumerate(lined.splitlines(), 1):
-        for m in _BLOCK_TAG.finditer(text):
-            word = m.group(1)
+    stack: list[tuple[re.Match[str], _Place]] = []
+    for place in places:
+        for m in _BLOCK_TAG.finditer(place.text):
+            word = m.group(2)
             if word in ("if", "for"):
-                stack.append((word, number))
-            elif word.startswith("end") and stack:
-                stack.pop()
-    return stack[-1][1] if stack else None
+                stack.append((m, place))
+            elif word.startswith("end"):
+                if stack and word == "end" + stack[-1][0].group(2):
+                    stack.pop()
+                elif stack:
+                    return _not_closed(stack[-1][0], before=(m, place)), stack[-1][1]
+                else:
+                    return (
+                        f"{m.group(0)} closes nothing: no {_opening(m)} before it is open; "
+                        f"delete it, or type back the {_opening(m)} it closed",
+                        place,
+                    )
+    if stack:
+        return _not_closed(stack[-1][0]), stack[-1][1]
+    return None
+
+
+def _opening(closing: re.Match[str]) -> str:
+    """'{%p for ... %}' for the closing tag '{%p endfor %}'."""
+    prefix = (closing.group(1) or "").strip()
+    return "{%" + prefix + " " + closing.group(2)[3:] + " ... %}"
+
+
+def _not_closed(opening: re.Match[str], before: tuple[re.Match[str], _Place] | None = None) -> str:
+    """'the loop {%p for note in notes %} is not closed: its {%p endfor %} is missing'."""
+    prefix = (opening.group(1) or "").strip()
+    word = opening.group(2)
+    tag = " ".join(opening.group(0).split())
+    what = "loop" if word == "for" else "condition"
+    said = f"the {what} {tag} is not closed: its {{%{prefix} end{word} %}} is missing"
+    if before is not None:
+        said += f"; type it back before {before[0].group(0)} ({before[1].where})"
+    return said
 
 
 def _compiled_part(
@@ -413,7 +531,7 @@ def _compiled_part(
     try:
         code = env.compile(ItemAccess().visit(guard_loops(env.parse(patched))))
     except TemplateSyntaxError:
-        raise _tag_error(env, patched, name, path) from None
+        raise _tag_error(env, body, name, path) from None
     except (TemplateError, RecursionError, MemoryError) as exc:
         raise RenderError(
             f"template tag error in {name}: {type(exc).__name__}: {exc}", source=path
