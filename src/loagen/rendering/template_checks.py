@@ -587,12 +587,12 @@ def _note_numbering(parts: _Parts, styles: _Styles) -> list[str]:
                 f"the note headings (style {style}) are not numbered by Word: their numbers "
                 "would be typed text, which a redline shows as edits when a note is added; "
                 f"give the style {style} a numbered list (Modify Style > Format > Numbering) "
-                "and print {{ note.title }} in it"
+                "and print {{ note.heading }} in it"
             ]
         problem = _numbering_problem(num, numbering, style)
         return [problem] if problem else []
     return [
-        "the note loop prints no note heading ({{ note.title }}) in a paragraph of its own; "
+        "the note loop prints no note heading ({{ note.heading }}) in a paragraph of its own; "
         "put it back as the first paragraph inside {%p for note in notes %}"
     ]
 
