@@ -817,3 +817,28 @@ def test_documents_under(tmp_path: Path) -> None:
     (tmp_path / "none").mkdir()
     with pytest.raises(CaseError, match="no case files in this folder"):
         documents_under([tmp_path / "none"])
+
+
+def test_a_template_error_that_stops_many_documents_is_said_once(tmp_path: Path, monkeypatch):
+    import zipfile
+
+    project = make_project(tmp_path / "project")
+    template = project.templates / "basic.docx"
+    with zipfile.ZipFile(template) as z:
+        parts = {i.filename: z.read(i.filename) for i in z.infolist()}
+    parts["word/document.xml"] = parts["word/document.xml"].replace(
+        b"offer_expiration_date", b"offer_expiraton_date", 1
+    )
+    with zipfile.ZipFile(template, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    cases = tmp_path / "cases"
+    for name in ("BN-P-WRS", "BN-B-ZEA", "BN-D-QAA"):
+        write_chain(cases / name, example(f"{name}/basic"))
+    monkeypatch.setenv("LOAGEN_PROJECT", str(project.root))
+    result = CliRunner().invoke(app, ["batch", str(cases), "-o", str(tmp_path / "out")])
+    assert result.exit_code != 0
+    said = result.stderr
+    assert "3 document(s) failed:" in said and "  3 documents (" in said
+    assert said.count("offer_expiraton_date") == 1, said
+    assert "loagen templates --check" in said

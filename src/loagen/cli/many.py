@@ -223,10 +223,31 @@ def _print_batch_report(report, *, as_json: bool) -> None:  # noqa: ANN001
         out.print(f"wrote {pdf_path}", markup=False)
     if report.failed:
         err.print(f"[bold red]{len(report.failed)} document(s) failed:[/]")
+        # a problem shared by many documents (a template error stops every document of its
+        # kind) is said once, with how many documents it stops
+        by_problem: dict[str, list[str]] = {}
         for result in report.failed:
-            err.print(f"  {result.source}", markup=False)
-            for problem in result.problems:
-                err.print(f"    {problem}", markup=False)
+            for problem in result.problems or ():
+                text = str(problem).replace(f"{result.source}: ", "")
+                by_problem.setdefault(text, []).append(str(result.source))
+            if not result.problems:
+                err.print(f"  {result.source}", markup=False)
+        for text, sources in by_problem.items():
+            if len(sources) == 1:
+                err.print(f"  {sources[0]}", markup=False)
+                err.print(f"    {text}", markup=False)
+                continue
+            listed = ", ".join(sources[:3]) + (
+                f" and {len(sources) - 3} more" if len(sources) > 3 else ""
+            )
+            err.print(f"  {len(sources)} documents ({listed}):", markup=False)
+            err.print(f"    {text}", markup=False)
+            if "cannot render" in text or ".docx" in text:
+                err.print(
+                    "    (a template problem: `loagen templates --check` says where it is in "
+                    "the template, and what was meant)",
+                    markup=False,
+                )
     out.print(report.summary, markup=False)
 
 
