@@ -564,6 +564,56 @@ def test_a_note_saved_from_the_form_keeps_what_its_file_leaves_out(
     assert after != before and "refresh_on" not in after
 
 
+def _save_note_form(client: TestClient, note_id: str, changes: dict[str, str]) -> Any:
+    """The note's form sent as a writer sends it: `changes` typed in, then Show what this
+    changes, then Save."""
+    fields = form_fields(client.get(f"/notes/{note_id}").text, "note-form")
+    for name, value in changes.items():
+        fields = _replace(fields, name, value)
+    shown = preview(client, f"/notes/{note_id}", [*fields, ("_action", "impact")])
+    return post(client, f"/notes/{note_id}", [*form_fields(shown.text, "note-form"),
+                                              ("_action", "save")])  # fmt: skip
+
+
+def test_a_note_saved_from_the_form_keeps_an_empty_refresh_on(
+    client: TestClient, project: Project
+) -> None:
+    """`refresh_on: []` (refresh on no document) is not absent (every document): the form shows
+    both as boxes left unticked, and saving keeps what the file said."""
+    path = project.note_library / "NVD-SECURITY.md"
+    path.write_text(path.read_text().replace("\ncarry_over: version_refresh\n",
+                                             "\ncarry_over: version_refresh\nrefresh_on: []\n"))  # fmt: skip
+    assert "refresh_on: []" in path.read_text()
+    text = next(v for k, v in form_fields(client.get("/notes/NVD-SECURITY").text, "note-form")
+                if k == "text[1]")  # fmt: skip
+    saved = _save_note_form(client, "NVD-SECURITY", {"text[1]": text + " Edited."})
+    assert saved.status_code == 303, html.unescape(saved.text)[:3000]
+    after = path.read_text()
+    assert "Edited." in after and "refresh_on: []" in after
+    from loagen.policy.notes import load_library
+
+    assert load_library(project.note_library)["NVD-SECURITY"].refresh_on == []
+
+
+def test_a_note_form_strips_the_spaces_around_one_line_fields_only(
+    client: TestClient, project: Project
+) -> None:
+    path = project.note_library / "NVD-SECURITY.md"
+    saved = _save_note_form(client, "NVD-SECURITY", {
+        "title": "  Night vision devices, kept safe ",
+        "versions[1].issued_by": " DSCA 26-99  ",
+        "rule": 'lines_with_item("nvd")\n  and case.program == "FMS"',
+    })  # fmt: skip
+    assert saved.status_code == 303, html.unescape(saved.text)[:3000]
+    after = path.read_text()
+    assert "title: Night vision devices, kept safe\n" in after
+    assert "issued_by: DSCA 26-99\n" in after
+    from loagen.policy.notes import load_library
+
+    note = load_library(project.note_library)["NVD-SECURITY"]
+    assert note.rule == 'lines_with_item("nvd")\n  and case.program == "FMS"'  # kept as typed
+
+
 SPARES = (
     "number,masl,description,quantity,unit_of_issue,unit_cost,source_code,type_of_assistance,"
     "offer_release_code,delivery_term_code,months,kind\n"

@@ -326,12 +326,37 @@ def _outcome(decision: Any) -> tuple[Any, ...]:
 
 
 def _form_text(spec: FieldSpec, form: Any, text: str) -> tuple[str, dict[str, Any], list[str]]:
-    """The note file the form describes, the front matter values and the version texts."""
-    front = read_form(spec, form)
-    front["id"] = front_data(text).get("id", front.get("id"))
+    """The note file the form describes, the front matter values and the version texts.
+
+    One-line fields are read without the spaces around them (a title's trailing space is not a
+    thing to print); a list of choices the form reads as nothing ticked keeps the `[]` of a file
+    that says it (`refresh_on: []`: no document), as absent stays absent (every document)."""
+    front = _trimmed(spec, read_form(spec, form))
+    saved = front_data(text)
+    front["id"] = saved.get("id", front.get("id"))
+    for child in spec.children:
+        if child.kind == "choices" and child.name not in front and saved.get(child.name) == []:
+            front[child.name] = []
     count = len(front.get("versions") or [])
     texts = [str(form.get(f"text[{i}]", "")) for i in range(count)]
     return compose(text, front, texts), front, texts
+
+
+def _trimmed(spec: FieldSpec, data: Any) -> Any:
+    """`data` (as `read_form` reads it) with its one-line text values stripped of leading and
+    trailing spaces; multi-line text is kept as written."""
+    if not isinstance(data, dict):
+        return data
+    out = dict(data)
+    for child in spec.children:
+        value = out.get(child.name)
+        if child.kind == "text" and isinstance(value, str):
+            out[child.name] = value.strip()
+        elif child.kind == "object":
+            out[child.name] = _trimmed(child, value)
+        elif child.kind == "objects" and isinstance(value, list):
+            out[child.name] = [_trimmed(child, row) for row in value]
+    return out
 
 
 async def note_page(studio: Studio, request: Request) -> Response:
