@@ -776,6 +776,33 @@ def test_a_form_leaves_out_the_fields_its_kind_of_document_does_not_use(
     assert " hidden" in _wrapper_of(basic, "f-document-number")
 
 
+def test_a_case_still_to_fill_in_is_said_so_not_said_to_have_errors(
+    client: TestClient, project: Project
+) -> None:
+    page = client.get("/new").text
+    # the page marks as required what the case model (and so the edit form) requires
+    for name in ("case_id", "nickname"):
+        at = page.index(f'for="f-{name}"')
+        assert (
+            '<span class="req" title="required">*</span>' in page[at : page.index("</label>", at)]
+        )
+    started = post(client, "/new", [("csrf", _csrf(page)), ("case_id", "BN-D-QFI"),
+                                    ("program", "FMS")])  # fmt: skip
+    assert started.status_code == 303
+    rel = "cases/BN-D-QFI/basic.yaml"
+    form = client.get(f"/edit/{rel}").text
+    saved = post(client, f"/edit/{rel}", [*form_fields(form, "case-form"), ("_action", "save")])
+    flash = html.unescape(client.get(saved.headers["location"]).text)
+    n = int(re.search(r"Not built yet: (\d+) values still to fill in", flash).group(1))
+    assert _states(client)[rel] == ("tofill", f"To fill in: {n} values")
+    page = client.get(f"/doc/{rel}").text
+    assert f"To fill in: {n} values</h2>" in page and "cannot be read" not in page
+    listed = client.get("/cases").text
+    assert '<option value="tofill">To fill in (1)</option>' in listed
+    assert '<option value="failed">Has errors (0)</option>' in listed
+    assert rel in client.get("/cases?state=tofill").text
+
+
 def test_a_new_case_is_started_as_loagen_new_starts_it_and_opens_in_the_form(
     client: TestClient, project: Project
 ) -> None:
@@ -1401,6 +1428,13 @@ def test_after_a_template_edit_its_documents_may_be_out_of_date(
     template.write_bytes(edited)
     states = _states(client)
     assert states["cases/BN-B-ZZZ/basic.json"] == ("stale", "May be out of date")
+    # the Show filter has the words the rows say, and counts the row under them
+    unsure = sum(words == "May be out of date" for _, words in states.values())
+    listed = client.get("/cases").text
+    assert f'<option value="unsure">May be out of date ({unsure})</option>' in listed
+    assert '<option value="stale">Out of date (0)</option>' in listed
+    assert "BN-B-ZZZ/basic.json" in client.get("/cases?state=unsure").text
+    assert "BN-B-ZZZ/basic.json" not in client.get("/cases?state=stale").text
     page = client.get("/doc/cases/BN-B-ZZZ/basic.json").text
     assert "May be out of date:</strong> a template" in page
     assert "does not hold them" not in page

@@ -699,6 +699,12 @@ class NewCaseField:
     help: str
     options: tuple[tuple[str, str], ...] = ()
 
+    @property
+    def required(self) -> bool:
+        """Whether the case model requires the field (the edit form marks it so): needed
+        before the document is built, though it may be left here to fill in later."""
+        return any(c.name == self.name and c.required for c in case_form().children)
+
 
 def new_case_fields() -> list[NewCaseField]:
     """The boxes of the New case page, with the help `loagen new` writes in the file and the

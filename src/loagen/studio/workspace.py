@@ -38,16 +38,31 @@ WARM_PAUSE = 0.01
 """Seconds the background assembly of the documents pauses after each one, letting a request
 waiting for the workspace lock take it (a lock does not queue its waiters)."""
 
-State = Literal["current", "stale", "unbuilt", "failed", "unreadable"]
+State = Literal["current", "stale", "unbuilt", "tofill", "failed", "unreadable", "superseded"]
 
 STATE_WORDS: dict[str, str] = {
     "current": "Up to date",
     "stale": "Out of date",
     "unbuilt": "Not built yet",
+    "tofill": "To fill in",
     "failed": "Has errors",
     "unreadable": "Cannot be read",
+    "superseded": "Superseded by its restated version",
 }
 """What the pages say of each state."""
+
+
+def is_to_fill(problem: Problem) -> bool:
+    """Whether `problem` is a value still to fill in (a FILL IN of `loagen new` or `amend`):
+    a file being filled in, not a mistake."""
+    return problem.message.startswith("fill in ")
+
+
+def all_to_fill(problems: Any) -> bool:
+    """Whether every one of `problems` (at least one) is a value still to fill in."""
+    problems = tuple(problems)
+    return bool(problems) and all(is_to_fill(p) for p in problems)
+
 
 Cause = Literal["", "case", "notes", "library", "template"]
 """Why a document is out of date: its case files changed, or the note library changes the notes
@@ -142,6 +157,9 @@ class DocumentStatus:
 
     @property
     def words(self) -> str:
+        if self.state == "tofill":
+            n = len(self.problems)
+            return f"To fill in: {n} value{'s' if n != 1 else ''}"
         return "May be out of date" if self.unsure else STATE_WORDS[self.state]
 
 
@@ -303,7 +321,8 @@ class Workspace:
             counts["warnings"] = len(manifest.findings) - counts["errors"]
         built = docx if manifest is not None and docx.is_file() else None
         if problems:
-            return DocumentStatus(**base, state="failed", problems=problems, docx=built)
+            state_now: State = "tofill" if all_to_fill(problems) else "failed"
+            return DocumentStatus(**base, state=state_now, problems=problems, docx=built)
         if manifest is None:
             return DocumentStatus(**base, state="unbuilt")
         if manifest.draft:
