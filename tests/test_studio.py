@@ -914,6 +914,46 @@ def test_restate_writes_and_builds_the_restated_document(
     assert (project.build_dir / "BN-D-QAA-amendment-1-restated.docx").is_file()
 
 
+def test_a_restated_original_is_shown_superseded_by_its_restated_version(
+    client: TestClient, project: Project
+) -> None:
+    from .conftest import example, write_chain
+
+    docs = [example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1")]
+    for data in docs:
+        data["case_id"] = "BN-D-QRS"
+    write_chain(project.cases / "BN-D-QRS", *docs)
+    original, restated = (
+        "cases/BN-D-QRS/amendment-1.json",
+        "cases/BN-D-QRS/amendment-1-restated.json",
+    )
+    page = client.get(f"/restate/{original}").text
+    assert f'<a href="/doc/{original}">BN-D-QRS Amendment 1</a> › Restate' in page  # not a path
+    answer = client.post(f"/restate/{original}", data={
+        "csrf": _csrf(page), "previous_offer_date": "2026-04-01",
+        "offer_expiration_date": "2026-10-15"})  # fmt: skip
+    assert answer.headers["location"] == f"/doc/{restated}"
+
+    words = "Superseded by its restated version"
+    assert _states(client)[original] == ("superseded", words)
+    assert _states(client)[restated][0] == "current"
+    assert f'<option value="superseded">{words} (1)</option>' in client.get("/cases").text
+    page = client.get(f"/doc/{original}").text
+    line = page[page.index('id="superseded"') :]
+    assert f'<a href="/doc/{restated}">BN-D-QRS Amendment 1 (restated)</a>' in line
+    for refused in ("/next/", "/restate/"):  # buttons that would only refuse are not offered
+        assert f'href="{refused}{original}' not in page, refused
+    delete = client.get(f"/delete/{original}").text
+    assert "started by mistake" not in delete and "superseded by its restated version" in delete
+    assert f'<a href="/doc/{original}">BN-D-QRS Amendment 1</a> › Delete' in delete
+    edit = client.get(f"/edit/{restated}").text
+    assert "<h1>Edit BN-D-QRS Amendment 1 (restated)</h1>" in edit
+    # the restated version itself is a document like the others
+    page = client.get(f"/doc/{restated}").text
+    assert 'id="superseded"' not in page and f'href="/next/{restated}?kind=amendment"' in page
+    assert "started by mistake" in client.get(f"/delete/{restated}").text
+
+
 def test_a_document_started_by_mistake_moves_to_the_trash_and_can_come_back(
     client: TestClient, project: Project
 ) -> None:

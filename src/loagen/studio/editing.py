@@ -207,6 +207,8 @@ def _heading(data: Any, path: Path) -> str:
     case_id = data.get("case_id", "") if isinstance(data, dict) else ""
     if isinstance(doc, dict) and doc.get("kind"):
         title = str(doc["kind"]) + (f" {doc['number']}" if doc.get("number") else "")
+        if doc.get("restated"):
+            title += " (restated)"
         return f"{case_id} {title}".strip()
     return path.name
 
@@ -508,7 +510,7 @@ async def restate_page(studio: Studio, request: Request, path: Path) -> Response
         document_kind = ""
     return studio.page(
         request, "restate.html", section="cases", title="Restate", rel=rel, values=values,
-        error=error, kind=document_kind,
+        error=error, kind=document_kind, doc_title=_doc_title(studio, path),
     )  # fmt: skip
 
 
@@ -565,10 +567,18 @@ async def delete_page(studio: Studio, request: Request, path: Path) -> Response:
                     "it back, move it back from there.",
                 )  # fmt: skip
                 return studio.redirect("/cases")
+    status = studio.workspace.status(path)
     return studio.page(
         request, "delete.html", section="cases", title="Delete", rel=rel, sha=sha,
         followers=followers, error=error, outputs=[p.name for p in _outputs(studio, path)],
+        doc_title=_doc_title(studio, path), superseded_by=status.superseded_by,
     )  # fmt: skip
+
+
+def _doc_title(studio: Studio, path: Path) -> str:
+    """The document as the pages name it ("BN-D-QAA Amendment 1 (restated)"), for crumbs."""
+    status = studio.workspace.status(path)
+    return f"{status.case_id} {status.title}".strip()
 
 
 # -- spreadsheet import -----------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from ..errors import LoagenError, Problem
 from ..manifest import SUFFIX as MANIFEST_SUFFIX
 from ..manifest import Manifest, manifest_path, read_manifest
 from ..ops.batch import Dependencies, DocResult, Task, freshness, prints_the_same, run_task
+from ..ops.restate import restated_path
 from ..pipeline import Pipeline
 from ..project import CaseSources, Project, SourceInfo, find_case_files
 from ..reading import read_limited
@@ -148,6 +149,8 @@ class DocumentStatus:
     order: tuple[Any, ...] = ()
     cause: Cause = ""
     """Why it is out of date (state "stale")."""
+    superseded_by: str = ""
+    """The project path of the restated version that supersedes it (state "superseded")."""
 
     @property
     def unsure(self) -> bool:
@@ -311,6 +314,13 @@ class Workspace:
         if not info.parsed or info.stem is None:
             return DocumentStatus(**base, state="unreadable", problems=self._failed(source, deps))
         docx = self.build_dir / f"{info.stem}.docx"
+        restated = restated_path(Path(source))
+        if restated != Path(source) and restated.is_file():
+            # restated: the offer it made is superseded by the restated version (no next
+            # document follows it, and it is not restated again)
+            built = docx if docx.is_file() else None
+            return DocumentStatus(**base, state="superseded", docx=built,
+                                  superseded_by=self.project.relative(restated))  # fmt: skip
         manifest = self._manifest(manifest_path(docx))
         hashes = self.sources.chain_hashes(source)
         state = freshness(manifest, hashes, deps, docx)
