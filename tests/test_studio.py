@@ -776,6 +776,33 @@ def test_a_form_leaves_out_the_fields_its_kind_of_document_does_not_use(
     assert " hidden" in _wrapper_of(basic, "f-document-number")
 
 
+@pytest.mark.parametrize("url", ["/cases", f"/doc/{QAA}", f"/edit/{QAA}", "/notes",
+                                 "/notes/GPS-SAASM", "/templates", "/batch", "/help", "/new"])  # fmt: skip
+def test_every_page_starts_with_a_link_that_skips_to_its_content(
+    client: TestClient, url: str
+) -> None:
+    page = client.get(url).text
+    body = page[page.index("<body") :]
+    first = re.search(r"<(a|header|main|nav)\b[^>]*>", body[body.index(">") + 1 :]).group(0)
+    assert first == '<a class="skip-link" href="#content">'
+    assert '<main id="content" tabindex="-1">' in page
+
+
+def test_a_new_case_opens_with_the_focus_on_the_first_value_to_fill_in(
+    client: TestClient,
+) -> None:
+    page = client.get("/new").text
+    answer = post(client, "/new", [("csrf", _csrf(page)), ("case_id", "BN-D-QFF"),
+                                   ("nickname", "Focus Test")])  # fmt: skip
+    form = client.get(answer.headers["location"]).text
+    focus = re.search(r'data-focus-field="([^"]+)"', form).group(1)
+    first = re.search(r'id="([^"]+)-msgs"[^>]*>\s*<p class="field-msg problem">fill in', form)
+    assert first and focus == first.group(1), (focus, first and first.group(0))
+    assert f'id="{focus}"' in form
+    # opened again later (not just started): the page does not take the focus
+    assert "data-focus-field" not in client.get("/edit/cases/BN-D-QFF/basic.yaml").text
+
+
 def test_a_case_still_to_fill_in_is_said_so_not_said_to_have_errors(
     client: TestClient, project: Project
 ) -> None:
@@ -847,7 +874,7 @@ def test_a_new_case_is_started_as_loagen_new_starts_it_and_opens_in_the_form(
     # a new one: the very file `loagen new` writes, opened in the form
     answer = post(client, "/new", [("case_id", " bn-d-qab "), *chosen])
     assert answer.status_code == 303
-    assert answer.headers["location"] == "/edit/cases/BN-D-QAB/basic.yaml"
+    assert answer.headers["location"] == "/edit/cases/BN-D-QAB/basic.yaml?started=1"
     written = project.cases / "BN-D-QAB" / "basic.yaml"
     expected, _ = new_basic(
         "BN-D-QAB", program="FMS", category="defined_order", funding="national",

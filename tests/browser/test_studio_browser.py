@@ -360,6 +360,10 @@ def test_start_a_new_case(studio: str, page, shots: Path, project: Path) -> None
     page.get_by_role("button", name="Start the case").click()
     expect(page.get_by_role("heading", name="Edit BN-D-QAB Basic")).to_be_visible()
     expect(page.locator(".flash-ok")).to_contain_text("Started case BN-D-QAB")
+    # the keyboard starts at the first value still to fill in
+    first = page.locator("#case-form").get_attribute("data-focus-field")
+    assert first and page.evaluate("document.activeElement.id") == first
+    expect(page.locator(f"#{first}-msgs")).to_contain_text("fill in")
     expect(page.locator("#f-purchaser-name-msgs")).to_contain_text("fill in")
     expect(page.locator("#f-nickname")).to_have_value("Patrol Boats")
     page.screenshot(path=str(shots / "studio-new-case-started.png"))
@@ -381,6 +385,19 @@ def test_start_a_new_case(studio: str, page, shots: Path, project: Path) -> None
     (kept,) = (project / ".loagen" / "trash").iterdir()
     assert (kept / "cases" / "BN-D-QAB" / "basic.yaml").read_text() == written
     page.screenshot(path=str(shots / "studio-deleted.png"))
+
+
+def test_the_first_tab_offers_to_skip_to_the_content(studio: str, page, shots: Path) -> None:  # noqa: ANN001
+    page.goto(f"{studio}/doc/{QAA}")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to the content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_visible()
+    page.screenshot(path=str(shots / "studio-skip-link.png"))
+    page.keyboard.press("Enter")
+    expect(page.locator("main#content")).to_be_focused()
+    page.keyboard.press("Tab")  # the next stop is in the content, past the top bar
+    assert page.evaluate("!!document.activeElement.closest('main')")
 
 
 def test_start_the_next_amendment(studio: str, page, project: Path) -> None:  # noqa: ANN001

@@ -222,7 +222,7 @@ def _kind(data: Any) -> str:
 def _render(
     studio: Studio, request: Request, path: Path, data: dict[str, Any], sha: str,
     checked: Checked | None, *, conflict: bool = False, status_code: int = 200,
-    import_errors: list[str] | None = None, import_mode: str = "update",
+    import_errors: list[str] | None = None, import_mode: str = "update", focus_field: str = "",
 ) -> Response:  # fmt: skip
     checked_ = checked or Checked()
     problems = [*checked_.problems, *checked_.notices]
@@ -238,7 +238,7 @@ def _render(
         rel=studio.url_of(path), spec=case_form(), data=data, sha=sha, case_kind=_kind(data),
         errs=checked_.errs, computed=checked_.computed, problems=problems, findings=checked_.findings,
         checked=checked is not None, conflict=conflict, line_columns=LINE_COLUMNS,
-        import_errors=import_errors or [], import_mode=import_mode,
+        import_errors=import_errors or [], import_mode=import_mode, focus_field=focus_field,
     )  # fmt: skip
 
 
@@ -270,7 +270,11 @@ async def edit_page(studio: Studio, request: Request, path: Path) -> Response:
                 )  # fmt: skip
         assert data is not None
         checked = await asyncio.to_thread(check_data, studio, path, data)
-        return _render(studio, request, path, data, sha, checked)
+        focus = ""
+        if request.query_params.get("started"):
+            # a case just started (New case): the keyboard starts at the first value to give
+            focus = next((field_id(p.field) for p in checked.problems if p.to_fill and p.field), "")
+        return _render(studio, request, path, data, sha, checked, focus_field=focus)
 
     form = await request.form(max_fields=MAX_FIELDS, max_files=0)
     spec = case_form()
@@ -459,7 +463,7 @@ async def next_document(studio: Studio, request: Request, path: Path) -> Respons
                 )  # fmt: skip
                 for note in started.notes:
                     studio.say(request, "warn", note)
-                return studio.redirect(f"/edit/{studio.url_of(started.path)}")
+                return studio.redirect(f"/edit/{studio.url_of(started.path)}?started=1")
     case_id = ""
     try:
         case = load_case(path).case
@@ -797,7 +801,7 @@ async def new_case(studio: Studio, request: Request) -> Response:
                 )  # fmt: skip
                 for note in started.notes:
                     studio.say(request, "warn", f"Note: {note}.")
-                return studio.redirect(f"/edit/{studio.url_of(started.path)}")
+                return studio.redirect(f"/edit/{studio.url_of(started.path)}?started=1")
     return studio.page(
         request, "new_case.html", section="cases", title="New case", fields=fields,
         values=values, errs=errs, existing=existing,

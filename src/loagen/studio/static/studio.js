@@ -135,6 +135,18 @@
     if (target) target.scrollIntoView({ block: "center" });
   }
 
+  // -- a case just started: the keyboard starts at the first value still to fill in -------------
+  const start = document.querySelector("[data-focus-field]");
+  if (start) {
+    const at = document.getElementById(start.dataset.focusField);
+    const input = at && (at.matches("input, select, textarea") ? at
+      : at.querySelector("input:not([type=hidden]), select, textarea"));
+    if (input) {
+      input.focus({ preventScroll: true });
+      input.scrollIntoView({ block: "center" });
+    }
+  }
+
   // The fields of a form as text, without the spreadsheet import's controls (its file and mode).
   function formText(form) {
     const body = new URLSearchParams();
