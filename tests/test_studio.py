@@ -485,6 +485,43 @@ def test_a_save_over_a_changed_file_is_refused_and_nothing_is_lost(
     assert f'value="{sha}"' not in answer.text  # the form still carries the old hash
 
 
+def test_a_form_whose_file_was_deleted_since_keeps_the_typing_and_can_save_it_again(
+    client: TestClient, project: Project
+) -> None:
+    from .conftest import example, write_chain
+
+    docs = [example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1")]
+    for data in docs:
+        data["case_id"] = "BN-D-QGO"
+    path = write_chain(project.cases / "BN-D-QGO", *docs)
+    rel = "cases/BN-D-QGO/amendment-1.json"
+    page = client.get(f"/edit/{rel}").text
+    fields = _replace(form_fields(page, "case-form"), "nickname", "Typed before the delete")
+    moved = path.with_name("elsewhere.json.bak")
+    path.rename(moved)  # deleted (or moved) in another tab
+    check = post(client, f"/check/{rel}", fields, headers={"x-csrf-token": _csrf(page)})
+    assert check.status_code == 410 and "was deleted (or moved) after" in check.json()["gone"]
+    answer = post(client, f"/edit/{rel}", [*fields, ("_action", "save")])
+    assert answer.status_code == 410
+    assert "Not saved: cases/BN-D-QGO/amendment-1.json was deleted (or moved)" in answer.text
+    assert 'value="Typed before the delete"' in answer.text  # the typing is not lost
+    again = form_fields(answer.text, "case-form")
+    assert '<button type="submit" name="_action" value="recreate" class="primary">Save again ' \
+        "as amendment-1.json</button>" in answer.text  # fmt: skip
+    # a file of that name made again meanwhile is never written over
+    path.write_bytes(moved.read_bytes())
+    refused = post(client, f"/edit/{rel}", [*again, ("_action", "recreate")])
+    assert refused.status_code == 409 and "is not written over" in refused.text
+    assert json.loads(path.read_text())["nickname"] != "Typed before the delete"
+    path.unlink()
+    saved = post(client, f"/edit/{rel}", [*again, ("_action", "recreate")])
+    assert saved.status_code == 303 and saved.headers["location"] == f"/doc/{rel}"
+    written = json.loads(path.read_text())
+    assert written["nickname"] == "Typed before the delete"
+    assert written["document"] == json.loads(moved.read_text())["document"]
+    assert "Saved again as cases/BN-D-QGO/amendment-1.json" in client.get(f"/doc/{rel}").text
+
+
 def test_an_open_form_can_ask_whether_its_file_was_saved_since(
     client: TestClient, project: Project
 ) -> None:

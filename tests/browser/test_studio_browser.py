@@ -463,6 +463,37 @@ def test_two_tabs_saving_the_same_document_the_second_is_refused(
     assert json.loads((project / QAA).read_text())["nickname"] == "C-130J Aircraft (first tab)"
 
 
+def test_a_form_whose_file_is_deleted_in_another_tab_keeps_the_typing(
+    studio: str, context, project: Path, shots: Path
+) -> None:  # noqa: ANN001, E501
+    from ..conftest import example, write_chain
+
+    docs = [example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1")]
+    for data in docs:
+        data["case_id"] = "BN-D-QGB"
+    path = write_chain(project / "cases" / "BN-D-QGB", *docs)
+    rel = "cases/BN-D-QGB/amendment-1.json"
+    typing, deleting = context.new_page(), context.new_page()
+    typing.goto(f"{studio}/edit/{rel}")
+    typing.locator("#f-nickname").fill("Typed before the delete")
+    deleting.goto(f"{studio}/delete/{rel}")
+    deleting.get_by_role("button", name="Delete amendment-1.json").click()
+    expect(deleting.locator(".flash-ok")).to_contain_text("Deleted")
+    typing.bring_to_front()
+    typing.locator("#f-document-reason").fill("Typed after the delete")
+    expect(typing.locator("#live-status")).to_contain_text("was deleted (or moved) after")
+    typing.get_by_role("button", name="Save and rebuild").click()
+    expect(typing.locator("#gone")).to_contain_text("this file was deleted")
+    expect(typing.locator("#f-nickname")).to_have_value("Typed before the delete")
+    expect(typing.locator("#f-document-reason")).to_have_value("Typed after the delete")
+    typing.screenshot(path=str(shots / "studio-form-of-a-deleted-file.png"))
+    typing.get_by_role("button", name="Save again as amendment-1.json").click()
+    expect(typing.locator(".flash-ok, .flash-warn").first).to_contain_text("Saved again as")
+    written = json.loads(path.read_text())
+    assert written["nickname"] == "Typed before the delete"
+    assert written["document"]["reason"] == "Typed after the delete"
+
+
 def test_a_save_in_another_tab_is_said_at_once_not_only_on_save(
     studio: str, context, project: Path, shots: Path
 ) -> None:  # noqa: ANN001, E501

@@ -223,6 +223,7 @@ def _render(
     studio: Studio, request: Request, path: Path, data: dict[str, Any], sha: str,
     checked: Checked | None, *, conflict: bool = False, status_code: int = 200,
     import_errors: list[str] | None = None, import_mode: str = "update", focus_field: str = "",
+    gone: bool = False,
 ) -> Response:  # fmt: skip
     checked_ = checked or Checked()
     problems = [*checked_.problems, *checked_.notices]
@@ -230,7 +231,7 @@ def _render(
     if request.method == "POST":
         try:
             unsaved = not _holds(path, read_limited(path, "case file", CaseError), data)
-        except LoagenError:
+        except (LoagenError, OSError):
             unsaved = True
     return studio.page(
         request, "edit.html", status_code=status_code, section="cases", unsaved=unsaved,
@@ -239,6 +240,7 @@ def _render(
         errs=checked_.errs, computed=checked_.computed, problems=problems, findings=checked_.findings,
         checked=checked is not None, conflict=conflict, line_columns=LINE_COLUMNS,
         import_errors=import_errors or [], import_mode=import_mode, focus_field=focus_field,
+        gone=gone, file_name=path.name,
     )  # fmt: skip
 
 
@@ -291,6 +293,12 @@ async def edit_page(studio: Studio, request: Request, path: Path) -> Response:
         checked = await asyncio.to_thread(check_data, studio, path, data)
         return _render(studio, request, path, data, sha, checked)
     checked = await asyncio.to_thread(check_data, studio, path, data)
+    if form.get("_action") == "recreate":
+        # the form of a deleted file, saved again as that file: one is there again by now
+        studio.say(request, "error", f"Not saved: a file {studio.url_of(path)} is there again "
+                   "(made after this page offered to save it again), and it is not written "
+                   "over. Your typing is below.")  # fmt: skip
+        return _render(studio, request, path, data, sha, checked, conflict=True, status_code=409)
     if form.get("_action") != "save":
         return _render(studio, request, path, data, sha, checked)
     if checked.blocking and _loads(path):
@@ -321,6 +329,70 @@ async def edit_page(studio: Studio, request: Request, path: Path) -> Response:
     result = await asyncio.to_thread(studio.workspace.rebuild, path)
     say_build(studio, request, result, prefix="Saved. ")
     return studio.redirect(f"/doc/{studio.url_of(path)}")
+
+
+def _gone_words(rel: str) -> str:
+    return (
+        f"{rel} was deleted (or moved) after this page was opened, so there is no file to save "
+        "over."
+    )
+
+
+async def edit_gone(studio: Studio, request: Request, path: Path) -> Response:
+    """The form of a case file deleted (or moved) after its page opened, posted: the form comes
+    back with its typing, saying what happened, and offers to save it again as that file
+    ("recreate"), never over a file of that name made since."""
+    form = await request.form(max_fields=MAX_FIELDS, max_files=0)
+    spec = case_form()
+    data = tidy(spec, read_form(spec, form), None)
+    rel = studio.url_of(path)
+    if form.get("_action") == "recreate":
+        with SAVE_LOCK:
+            if path.exists():
+                written: bytes | LoagenError | None = None
+            else:
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    written = save_case_file(path, data)
+                except (LoagenError, OSError) as exc:
+                    written = exc if isinstance(exc, LoagenError) else CaseError(str(exc))
+        if isinstance(written, bytes):
+            result = await asyncio.to_thread(studio.workspace.rebuild, path)
+            say_build(studio, request, result, prefix=f"Saved again as {rel}. ")
+            return studio.redirect(f"/doc/{rel}")
+        if written is None:
+            studio.say(request, "error", f"Not saved: a file {rel} was made again after this "
+                       "page's Save again was offered, and it is not written over. Your typing "
+                       f"is below: open {rel} in another tab to compare.")  # fmt: skip
+            return _render(studio, request, path, data, "", Checked(), status_code=409)
+        studio.say(request, "error", f"Not saved: {written}")
+        return _render(studio, request, path, data, "", Checked(), status_code=500, gone=True)
+    op = form.get("_op")
+    if op:  # a row added or moved: the form goes on, and says what happened to its file
+        apply_op(spec, data, str(op))
+    saving = "Not saved: " if form.get("_action") == "save" else ""
+    studio.say(request, "error", f"{saving}{_gone_words(rel)} Your typing is below, not lost: "
+               f"to keep it, save it again as {path.name}.")  # fmt: skip
+    return _render(studio, request, path, data, "", _checked_gone(studio, path, data),
+                   status_code=410, gone=True)  # fmt: skip
+
+
+def _checked_gone(studio: Studio, path: Path, data: dict[str, Any]) -> Checked:
+    """What checking the form of a deleted file finds (nothing, when it cannot be checked
+    without its file)."""
+    try:
+        return check_data(studio, path, data)
+    except (LoagenError, OSError):
+        return Checked()
+
+
+async def check_gone(studio: Studio, request: Request, path: Path) -> Response:
+    """The live check of a form whose file was deleted (or moved) since its page opened."""
+    rel = studio.url_of(path)
+    return JSONResponse(
+        {"gone": f"{_gone_words(rel)} Save offers to save your typing again as that file."},
+        status_code=410,
+    )
 
 
 def _loads(path: Path) -> bool:

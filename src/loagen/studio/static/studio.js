@@ -183,6 +183,16 @@
           }
           return;
         }
+        if (response.status === 410) {
+          // the file was deleted (or moved) after the page opened: said, not "the studio
+          // may have stopped" (Save then offers to write the typing again as that file)
+          const gone = await response.json();
+          if (status) {
+            status.textContent = gone.gone;
+            status.classList.add("stale");
+          }
+          return;
+        }
         if (!response.ok) throw new Error(response.status);
         reply = await response.json();
       } catch (e) {
