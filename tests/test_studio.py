@@ -1153,6 +1153,63 @@ def test_a_rule_that_fails_on_documents_says_why_in_words(client: TestClient) ->
         assert 'value="save"' not in shown
 
 
+def test_an_edit_of_a_printed_versions_text_warns_and_offers_a_new_version_instead(
+    client: TestClient, project: Project
+) -> None:
+    from loagen.manifest import read_manifest
+    from loagen.ops.batch import run_batch
+    from loagen.policy.notes import load_library
+
+    from .conftest import example, write_chain
+
+    docs = [example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1")]
+    for data in docs:
+        data["case_id"] = "BN-D-QRW"
+    write_chain(project.cases / "BN-D-QRW", *docs)
+    run_batch([project.cases], project=project, jobs=1)
+    printing: dict[tuple[str, str], list[str]] = {}
+    for manifest_file in sorted(project.build_dir.glob("*.manifest.json")):
+        for printed in read_manifest(manifest_file).notes:
+            names = printing.setdefault((printed.id, printed.version), [])
+            if manifest_file.name not in names:
+                names.append(manifest_file.name)
+    mine = read_manifest(project.build_dir / "BN-D-QRW-amendment-1.manifest.json")
+    note_id, label = min((n.id, n.version) for n in mine.notes if n.placement == "notes")
+    documents = printing[(note_id, label)]
+    offered = sum("-basic." in d or "-amendment-" in d for d in documents)
+
+    page = client.get(f"/notes/{note_id}").text
+    fields = form_fields(page, "note-form")
+    labels = [v for k, v in fields if re.fullmatch(r"versions\[\d+\]\.version", k)]
+    at = labels.index(label)
+    old_text = dict(fields)[f"text[{at}]"]
+    edited = _replace(fields, f"text[{at}]", old_text + " Reworded by the test.")
+    shown = preview(client, f"/notes/{note_id}", [*edited, ("_action", "impact")]).text
+    warning = html.unescape(re.search(r'<p class="alert rewording"[^>]*>(.*?)</p>', shown, re.S)
+                            .group(1))  # fmt: skip
+    assert warning.startswith(f"This changes the text of version {label}, which "
+                              f"{len(documents)} documents already print")  # fmt: skip
+    if offered < len(documents):
+        assert f"the {offered} Basics and Amendments offered among them" in warning
+    assert "their signed text will not change, but rebuilding them will print the new " \
+        "wording. To change the wording for new documents, add a new version instead" in warning  # fmt: skip
+    assert shown.index("alert rewording") < shown.index('value="save"')  # above the button
+    # the link: the same edit as a new version, the version printed keeping its text
+    link = html.unescape(re.search(r'<a href="([^"]+)">make this wording a new version', shown)
+                         .group(1))  # fmt: skip
+    fields = form_fields(client.get(link).text, "note-form")
+    assert dict(fields)[f"text[{at}]"] == old_text
+    last = int(dict(fields)["versions__rows"]) - 1
+    assert last == len(labels) and dict(fields)[f"text[{last}]"].endswith("Reworded by the test.")
+    shown = preview(client, f"/notes/{note_id}", [*fields, ("_action", "impact")]).text
+    assert "alert rewording" not in shown  # new wording for new documents: nothing to warn of
+    saved = post(client, f"/notes/{note_id}", [*form_fields(shown, "note-form"),
+                                               ("_action", "save")])  # fmt: skip
+    assert saved.status_code == 303
+    note = load_library(project.note_library)[note_id]
+    assert note.texts[at].body.strip() == old_text.strip() and len(note.texts) == len(labels) + 1
+
+
 def test_a_new_version_of_a_note_takes_effect_on_its_date(
     client: TestClient, project: Project
 ) -> None:

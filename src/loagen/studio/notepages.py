@@ -188,6 +188,9 @@ class Impact:
     """Documents the edited note cannot be filled for (it could before)."""
     unreadable: int = 0
     seconds: float = 0.0
+    reworded: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    """Version label -> (file, kind) of each document printing that version whose printed text
+    the edit changes in place (a signed document's wording rebuilt differently)."""
 
     @property
     def savable(self) -> bool:
@@ -289,10 +292,14 @@ def edit_impact(studio: Studio, path: Path, note_id: str, text: str) -> Impact:
                 if notes_in or notes_out or notes_changed:
                     impact.changed.append(DocChange(rel, title, notes_in, notes_out, notes_changed))
                 old_keyed, new_keyed = keyed_notes(before.notes, after.notes)
+                reworded = False
                 for key, note in new_keyed.items():
                     was = old_keyed.get(key)
                     if was is None or (was.body == note.body and was.title == note.title):
                         continue
+                    if was.id == note_id and was.version == note.version and not reworded:
+                        reworded = True  # the same version printed with other words
+                        impact.reworded.setdefault(note.version, []).append((rel, document.kind))
                     group = (_changes(was.title, note.title), _changes(was.body, note.body))
                     if group not in wording:
                         diff = word_diff(was.body, note.body)
@@ -525,9 +532,10 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _with_new_version(text: str) -> str:
+def _with_new_version(text: str, new_text: str | None = None) -> str:
     """The note with one more version: its label the next number, taking effect today, its
-    text a copy of the newest (policy staff then change the text and the date)."""
+    text `new_text`, or a copy of the newest (policy staff then change the text and the
+    date)."""
     from datetime import date
 
     front = front_data(text)
@@ -538,7 +546,53 @@ def _with_new_version(text: str) -> str:
     texts = version_texts(text, labels)
     versions.append({"version": label, "effective": date.today().isoformat()})
     front["versions"] = versions
-    return compose(text, front, [*texts, texts[-1] if texts else ""])
+    if new_text is None:
+        new_text = texts[-1] if texts else ""
+    return compose(text, front, [*texts, new_text])
+
+
+def _as_new_version(saved_text: str, text: str, label: str) -> str:
+    """The edit `text` with the text of version `label` as saved again, and the wording the
+    edit gave it in a new version (everything else the edit changed kept)."""
+    front = front_data(text)
+    labels = [str(v.get("version", "")) for v in front.get("versions") or []]
+    texts = version_texts(text, labels)
+    saved_labels = [str(v.get("version", "")) for v in front_data(saved_text).get("versions") or []]
+    saved = dict(zip(saved_labels, version_texts(saved_text, saved_labels), strict=True))
+    at = labels.index(label)
+    edited = texts[at]
+    texts[at] = saved.get(label, edited)
+    return _with_new_version(compose(text, front, texts), edited)
+
+
+@dataclass(frozen=True)
+class Rewording:
+    """An edit of the text of a version documents print already, as the page warns of it."""
+
+    label: str
+    documents: int
+    offered: int
+    """How many of them are Basics and Amendments (offered to the Purchaser for signature)."""
+    new_version: str
+    """The address of the edit made a new version instead."""
+
+
+def _rewordings(
+    studio: Studio, note_id: str, saved_text: str, text: str, sha: str, impact: Impact | None
+) -> list[Rewording]:
+    """The versions whose text the edit changes in place on documents that print them."""
+    if impact is None or not impact.reworded:
+        return []
+    out = []
+    for label, documents in sorted(impact.reworded.items()):
+        try:
+            edit = _as_new_version(saved_text, text, label)
+        except (NoteFileError, ValueError):
+            continue
+        offered = sum(kind in ("Basic", "Amendment") for _, kind in documents)
+        link = _keep_draft(studio, note_id, _Draft(edit, sha, "form", "check"))
+        out.append(Rewording(label, len(documents), offered, link))
+    return out
 
 
 def _render_note(
@@ -562,12 +616,13 @@ def _render_note(
     except LoagenError:
         saved_note = None
     usage = _usage(studio, note_id)
+    rewordings = _rewordings(studio, note_id, saved_text, text, sha, impact)
     return studio.page(
         request, "note.html", title=note_id, section="notes", note_id=note_id, spec=spec,
         front=front, labels=labels, texts=texts, text=text, changed=text != saved_text, sha=sha,
         check=check, errs=check.errs, impact=impact, mode=mode, action=action, conflict=conflict,
         saved=saved_note, usage=usage, carry_over=CARRY_OVER, rel=f"note_library/{path.name}",
-        field_words=field_words,
+        field_words=field_words, rewordings=rewordings,
         previewed=_digest(text),
         status_code=409 if conflict else 200,
     )  # fmt: skip
