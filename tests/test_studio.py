@@ -1116,6 +1116,44 @@ def test_a_note_preview_is_a_page_of_its_own_that_back_and_reload_open_again(
     assert gone.status_code == 200 and "no longer kept" in gone.text
 
 
+def test_a_note_edit_being_checked_is_shown_again_after_a_restart(
+    client: TestClient, project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import stat
+
+    from loagen.studio import notepages
+
+    fields = form_fields(client.get("/notes/NVD-SECURITY").text, "note-form")
+    rule = next(v for k, v in fields if k == "rule")
+    edited = _replace(fields, "rule", f"{rule} and case.case_id != 'BN-Q-KEPT'")
+    shown_at = post(client, "/notes/NVD-SECURITY", [*edited, ("_action", "impact")]).headers[
+        "location"
+    ]
+    restarted = TestClient(create_app(project, hosts=["testserver"]), follow_redirects=False)
+    page = restarted.get(shown_at).text
+    assert "BN-Q-KEPT" in page and "What this edit changes" in page and "no longer kept" not in page
+    # kept in the project, for its owner only
+    folder = project.root / ".loagen" / notepages.DRAFT_FOLDER
+    (kept,) = folder.iterdir()
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    # a file changed by hand under its name is not taken for the edit
+    kept.write_text(kept.read_text().replace("BN-Q-KEPT", "BN-Q-FORGED"))
+    restarted = TestClient(create_app(project, hosts=["testserver"]), follow_redirects=False)
+    page = restarted.get(shown_at).text
+    assert "no longer kept" in page and "BN-Q-FORGED" not in page
+    # bounded: the oldest go first
+    monkeypatch.setattr(notepages, "DRAFTS_KEPT", 2)
+    for n in range(4):
+        again = _replace(fields, "rule", f"{rule} and case.case_id != 'BN-Q-{n:03d}'")
+        assert (
+            post(client, "/notes/NVD-SECURITY", [*again, ("_action", "check")]).status_code == 303
+        )
+        time.sleep(0.01)
+    kept = sorted(p.read_text() for p in folder.iterdir())
+    assert len(kept) == 2 and all("BN-Q-002" in t or "BN-Q-003" in t for t in kept)
+
+
 def test_a_note_that_would_not_load_cannot_be_saved(client: TestClient, project: Project) -> None:
     note = project.note_library / "GPS-SAASM.md"
     before = note.read_text()

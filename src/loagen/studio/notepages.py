@@ -13,8 +13,10 @@ with the rule's reason, and the printed wording that changes, word by word.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import difflib
 import hashlib
+import json
 import re
 import shutil
 import tempfile
@@ -34,14 +36,15 @@ from ..output.files import atomic_write
 from ..pipeline import Pipeline
 from ..policy.notes import CARRY_OVER, FrontMatter, load_library, read_note
 from ..policy.selection import keyed_notes
-from ..reading import read_limited
+from ..reading import LIMITS, read_limited
 from .forms import FieldSpec, field_id, model_form, read_form, where_words
 from .notefile import NoteFileError, compose, front_data, line_field, split_note, version_texts
-from .security import PathRefused, confine
+from .security import PathRefused, confine, private_folder, read_private, write_private
 from .web import Studio
 from .workspace import STUDIO_KEEP
 
 NOTE_ID = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,99}$")
+NOTE_LIMIT = LIMITS["note file"]
 
 
 HELP = {
@@ -395,7 +398,7 @@ async def note_page(studio: Studio, request: Request) -> Response:
     text = saved_text
     draft_key = request.query_params.get("draft", "")
     if request.method == "GET" and draft_key:
-        draft = _drafts(studio).get((note_id, draft_key))
+        draft = await asyncio.to_thread(_kept_draft, studio, note_id, draft_key)
         if draft is None:
             studio.say(request, "warn", "That edit is no longer kept (the studio was restarted, "
                        "or many edits were checked since): the note is shown as saved.")  # fmt: skip
@@ -477,6 +480,12 @@ class _Draft:
 
 DRAFTS_KEPT = 64
 """Edits of notes kept for their pages (the oldest goes first)."""
+DRAFT_DAYS = 14
+"""Days an edit of a note is kept in the project after it was last checked."""
+DRAFT_FOLDER = "note-drafts"
+"""Where the edits are kept, in the project's `.loagen/` folder (readable by their owner only),
+so that Reload after the studio was restarted shows the edit again."""
+DRAFT_KEY = re.compile(r"^[0-9a-f]{32}$")
 
 
 def _drafts(studio: Studio) -> dict[tuple[str, str], _Draft]:
@@ -484,8 +493,16 @@ def _drafts(studio: Studio) -> dict[tuple[str, str], _Draft]:
         return studio.extras.setdefault("note_drafts", {})
 
 
+def _draft_file(studio: Studio, note_id: str, key: str) -> Path | None:
+    if not NOTE_ID.fullmatch(note_id) or not DRAFT_KEY.fullmatch(key):
+        return None
+    folder = private_folder(studio.project.root, DRAFT_FOLDER)
+    return folder / f"{note_id}.{key}.json" if folder is not None else None
+
+
 def _keep_draft(studio: Studio, note_id: str, draft: _Draft) -> str:
-    """Keep `draft` and give the address of its page."""
+    """Keep `draft` (in memory and in the project, see `DRAFT_FOLDER`) and give the address of
+    its page."""
     key = _digest(f"{draft.sha}\n{draft.mode}\n{draft.action}\n{draft.text}")[:32]
     drafts = _drafts(studio)
     with studio.lock:
@@ -493,7 +510,50 @@ def _keep_draft(studio: Studio, note_id: str, draft: _Draft) -> str:
         drafts[(note_id, key)] = draft
         while len(drafts) > DRAFTS_KEPT:
             drafts.pop(next(iter(drafts)))
+    path = _draft_file(studio, note_id, key)
+    if path is not None:
+        content = json.dumps({"text": draft.text, "sha": draft.sha, "mode": draft.mode,
+                              "action": draft.action}).encode("utf-8")  # fmt: skip
+        with contextlib.suppress(OSError):  # not kept after a restart, then: said if asked
+            write_private(path, content)
+            _prune_drafts(path.parent)
     return f"/notes/{note_id}?draft={key}"
+
+
+def _prune_drafts(folder: Path) -> None:
+    """Keep the newest `DRAFTS_KEPT` edits of the last `DRAFT_DAYS` days."""
+    files = []
+    for path in folder.glob("*.json"):
+        with contextlib.suppress(OSError):
+            files.append((path.lstat().st_mtime, path))
+    files.sort(reverse=True)
+    too_old = time.time() - DRAFT_DAYS * 86400
+    for i, (mtime, path) in enumerate(files):
+        if i >= DRAFTS_KEPT or mtime < too_old:
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
+def _kept_draft(studio: Studio, note_id: str, key: str) -> _Draft | None:
+    """The edit kept under `key`: from memory, or from the project after a restart."""
+    draft = _drafts(studio).get((note_id, key))
+    if draft is not None:
+        return draft
+    path = _draft_file(studio, note_id, key)
+    raw = read_private(path, 4 * NOTE_LIMIT) if path is not None else None
+    if raw is None:
+        return None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+        draft = _Draft(str(data["text"]), str(data["sha"]), str(data["mode"]),
+                       str(data["action"]))  # fmt: skip
+    except (ValueError, KeyError, TypeError):
+        return None
+    if draft.mode not in ("form", "text") or draft.action not in ("check", "impact"):
+        return None
+    if _digest(f"{draft.sha}\n{draft.mode}\n{draft.action}\n{draft.text}")[:32] != key:
+        return None  # (not the edit kept under this name)
+    return draft
 
 
 NOTE_SAVE_LOCK = threading.Lock()
