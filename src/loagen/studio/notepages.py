@@ -400,8 +400,9 @@ async def note_page(studio: Studio, request: Request) -> Response:
     if request.method == "GET" and draft_key:
         draft = await asyncio.to_thread(_kept_draft, studio, note_id, draft_key)
         if draft is None:
-            studio.say(request, "warn", "That edit is no longer kept (the studio was restarted, "
-                       "or many edits were checked since): the note is shown as saved.")  # fmt: skip
+            studio.say(request, "warn", "That edit is no longer kept (many edits were checked "
+                       f"since, or it is more than {DRAFT_DAYS} days old): the note is shown as "
+                       "saved.")  # fmt: skip
         elif draft.text == saved_text and draft.action == "impact":
             studio.say(request, "ok", "The note as saved reads as this edit: it is shown below.")
         else:
