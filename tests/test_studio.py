@@ -485,6 +485,43 @@ def test_a_save_over_a_changed_file_is_refused_and_nothing_is_lost(
     assert f'value="{sha}"' not in answer.text  # the form still carries the old hash
 
 
+def test_a_form_whose_file_was_deleted_since_keeps_the_typing_and_can_save_it_again(
+    client: TestClient, project: Project
+) -> None:
+    from .conftest import example, write_chain
+
+    docs = [example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1")]
+    for data in docs:
+        data["case_id"] = "BN-D-QGO"
+    path = write_chain(project.cases / "BN-D-QGO", *docs)
+    rel = "cases/BN-D-QGO/amendment-1.json"
+    page = client.get(f"/edit/{rel}").text
+    fields = _replace(form_fields(page, "case-form"), "nickname", "Typed before the delete")
+    moved = path.with_name("elsewhere.json.bak")
+    path.rename(moved)  # deleted (or moved) in another tab
+    check = post(client, f"/check/{rel}", fields, headers={"x-csrf-token": _csrf(page)})
+    assert check.status_code == 410 and "was deleted (or moved) after" in check.json()["gone"]
+    answer = post(client, f"/edit/{rel}", [*fields, ("_action", "save")])
+    assert answer.status_code == 410
+    assert "Not saved: cases/BN-D-QGO/amendment-1.json was deleted (or moved)" in answer.text
+    assert 'value="Typed before the delete"' in answer.text  # the typing is not lost
+    again = form_fields(answer.text, "case-form")
+    assert '<button type="submit" name="_action" value="recreate" class="primary">Save again ' \
+        "as amendment-1.json</button>" in answer.text  # fmt: skip
+    # a file of that name made again meanwhile is never written over
+    path.write_bytes(moved.read_bytes())
+    refused = post(client, f"/edit/{rel}", [*again, ("_action", "recreate")])
+    assert refused.status_code == 409 and "is not written over" in refused.text
+    assert json.loads(path.read_text())["nickname"] != "Typed before the delete"
+    path.unlink()
+    saved = post(client, f"/edit/{rel}", [*again, ("_action", "recreate")])
+    assert saved.status_code == 303 and saved.headers["location"] == f"/doc/{rel}"
+    written = json.loads(path.read_text())
+    assert written["nickname"] == "Typed before the delete"
+    assert written["document"] == json.loads(moved.read_text())["document"]
+    assert "Saved again as cases/BN-D-QGO/amendment-1.json" in client.get(f"/doc/{rel}").text
+
+
 def test_an_open_form_can_ask_whether_its_file_was_saved_since(
     client: TestClient, project: Project
 ) -> None:
@@ -562,6 +599,56 @@ def test_a_note_saved_from_the_form_keeps_what_its_file_leaves_out(
     assert saved.status_code == 303, html.unescape(saved.text)[:3000]
     after = path.read_text()
     assert after != before and "refresh_on" not in after
+
+
+def _save_note_form(client: TestClient, note_id: str, changes: dict[str, str]) -> Any:
+    """The note's form sent as a writer sends it: `changes` typed in, then Show what this
+    changes, then Save."""
+    fields = form_fields(client.get(f"/notes/{note_id}").text, "note-form")
+    for name, value in changes.items():
+        fields = _replace(fields, name, value)
+    shown = preview(client, f"/notes/{note_id}", [*fields, ("_action", "impact")])
+    return post(client, f"/notes/{note_id}", [*form_fields(shown.text, "note-form"),
+                                              ("_action", "save")])  # fmt: skip
+
+
+def test_a_note_saved_from_the_form_keeps_an_empty_refresh_on(
+    client: TestClient, project: Project
+) -> None:
+    """`refresh_on: []` (refresh on no document) is not absent (every document): the form shows
+    both as boxes left unticked, and saving keeps what the file said."""
+    path = project.note_library / "NVD-SECURITY.md"
+    path.write_text(path.read_text().replace("\ncarry_over: version_refresh\n",
+                                             "\ncarry_over: version_refresh\nrefresh_on: []\n"))  # fmt: skip
+    assert "refresh_on: []" in path.read_text()
+    text = next(v for k, v in form_fields(client.get("/notes/NVD-SECURITY").text, "note-form")
+                if k == "text[1]")  # fmt: skip
+    saved = _save_note_form(client, "NVD-SECURITY", {"text[1]": text + " Edited."})
+    assert saved.status_code == 303, html.unescape(saved.text)[:3000]
+    after = path.read_text()
+    assert "Edited." in after and "refresh_on: []" in after
+    from loagen.policy.notes import load_library
+
+    assert load_library(project.note_library)["NVD-SECURITY"].refresh_on == []
+
+
+def test_a_note_form_strips_the_spaces_around_one_line_fields_only(
+    client: TestClient, project: Project
+) -> None:
+    path = project.note_library / "NVD-SECURITY.md"
+    saved = _save_note_form(client, "NVD-SECURITY", {
+        "title": "  Night vision devices, kept safe ",
+        "versions[1].issued_by": " DSCA 26-99  ",
+        "rule": 'lines_with_item("nvd")\n  and case.program == "FMS"',
+    })  # fmt: skip
+    assert saved.status_code == 303, html.unescape(saved.text)[:3000]
+    after = path.read_text()
+    assert "title: Night vision devices, kept safe\n" in after
+    assert "issued_by: DSCA 26-99\n" in after
+    from loagen.policy.notes import load_library
+
+    note = load_library(project.note_library)["NVD-SECURITY"]
+    assert note.rule == 'lines_with_item("nvd")\n  and case.program == "FMS"'  # kept as typed
 
 
 SPARES = (
@@ -726,6 +813,60 @@ def test_a_form_leaves_out_the_fields_its_kind_of_document_does_not_use(
     assert " hidden" in _wrapper_of(basic, "f-document-number")
 
 
+@pytest.mark.parametrize("url", ["/cases", f"/doc/{QAA}", f"/edit/{QAA}", "/notes",
+                                 "/notes/GPS-SAASM", "/templates", "/batch", "/help", "/new"])  # fmt: skip
+def test_every_page_starts_with_a_link_that_skips_to_its_content(
+    client: TestClient, url: str
+) -> None:
+    page = client.get(url).text
+    body = page[page.index("<body") :]
+    first = re.search(r"<(a|header|main|nav)\b[^>]*>", body[body.index(">") + 1 :]).group(0)
+    assert first == '<a class="skip-link" href="#content">'
+    assert '<main id="content" tabindex="-1">' in page
+
+
+def test_a_new_case_opens_with_the_focus_on_the_first_value_to_fill_in(
+    client: TestClient,
+) -> None:
+    page = client.get("/new").text
+    answer = post(client, "/new", [("csrf", _csrf(page)), ("case_id", "BN-D-QFF"),
+                                   ("nickname", "Focus Test")])  # fmt: skip
+    form = client.get(answer.headers["location"]).text
+    focus = re.search(r'data-focus-field="([^"]+)"', form).group(1)
+    first = re.search(r'id="([^"]+)-msgs"[^>]*>\s*<p class="field-msg problem">fill in', form)
+    assert first and focus == first.group(1), (focus, first and first.group(0))
+    assert f'id="{focus}"' in form
+    # opened again later (not just started): the page does not take the focus
+    assert "data-focus-field" not in client.get("/edit/cases/BN-D-QFF/basic.yaml").text
+
+
+def test_a_case_still_to_fill_in_is_said_so_not_said_to_have_errors(
+    client: TestClient, project: Project
+) -> None:
+    page = client.get("/new").text
+    # the page marks as required what the case model (and so the edit form) requires
+    for name in ("case_id", "nickname"):
+        at = page.index(f'for="f-{name}"')
+        assert (
+            '<span class="req" title="required">*</span>' in page[at : page.index("</label>", at)]
+        )
+    started = post(client, "/new", [("csrf", _csrf(page)), ("case_id", "BN-D-QFI"),
+                                    ("program", "FMS")])  # fmt: skip
+    assert started.status_code == 303
+    rel = "cases/BN-D-QFI/basic.yaml"
+    form = client.get(f"/edit/{rel}").text
+    saved = post(client, f"/edit/{rel}", [*form_fields(form, "case-form"), ("_action", "save")])
+    flash = html.unescape(client.get(saved.headers["location"]).text)
+    n = int(re.search(r"Not built yet: (\d+) values still to fill in", flash).group(1))
+    assert _states(client)[rel] == ("tofill", f"To fill in: {n} values")
+    page = client.get(f"/doc/{rel}").text
+    assert f"To fill in: {n} values</h2>" in page and "cannot be read" not in page
+    listed = client.get("/cases").text
+    assert '<option value="tofill">To fill in (1)</option>' in listed
+    assert '<option value="failed">Has errors (0)</option>' in listed
+    assert rel in client.get("/cases?state=tofill").text
+
+
 def test_a_new_case_is_started_as_loagen_new_starts_it_and_opens_in_the_form(
     client: TestClient, project: Project
 ) -> None:
@@ -770,7 +911,7 @@ def test_a_new_case_is_started_as_loagen_new_starts_it_and_opens_in_the_form(
     # a new one: the very file `loagen new` writes, opened in the form
     answer = post(client, "/new", [("case_id", " bn-d-qab "), *chosen])
     assert answer.status_code == 303
-    assert answer.headers["location"] == "/edit/cases/BN-D-QAB/basic.yaml"
+    assert answer.headers["location"] == "/edit/cases/BN-D-QAB/basic.yaml?started=1"
     written = project.cases / "BN-D-QAB" / "basic.yaml"
     expected, _ = new_basic(
         "BN-D-QAB", program="FMS", category="defined_order", funding="national",
@@ -835,6 +976,46 @@ def test_restate_writes_and_builds_the_restated_document(
     assert answer.status_code == 303
     assert answer.headers["location"] == "/doc/cases/BN-D-QAA/amendment-1-restated.json"
     assert (project.build_dir / "BN-D-QAA-amendment-1-restated.docx").is_file()
+
+
+def test_a_restated_original_is_shown_superseded_by_its_restated_version(
+    client: TestClient, project: Project
+) -> None:
+    from .conftest import example, write_chain
+
+    docs = [example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1")]
+    for data in docs:
+        data["case_id"] = "BN-D-QRS"
+    write_chain(project.cases / "BN-D-QRS", *docs)
+    original, restated = (
+        "cases/BN-D-QRS/amendment-1.json",
+        "cases/BN-D-QRS/amendment-1-restated.json",
+    )
+    page = client.get(f"/restate/{original}").text
+    assert f'<a href="/doc/{original}">BN-D-QRS Amendment 1</a> › Restate' in page  # not a path
+    answer = client.post(f"/restate/{original}", data={
+        "csrf": _csrf(page), "previous_offer_date": "2026-04-01",
+        "offer_expiration_date": "2026-10-15"})  # fmt: skip
+    assert answer.headers["location"] == f"/doc/{restated}"
+
+    words = "Superseded by its restated version"
+    assert _states(client)[original] == ("superseded", words)
+    assert _states(client)[restated][0] == "current"
+    assert f'<option value="superseded">{words} (1)</option>' in client.get("/cases").text
+    page = client.get(f"/doc/{original}").text
+    line = page[page.index('id="superseded"') :]
+    assert f'<a href="/doc/{restated}">BN-D-QRS Amendment 1 (restated)</a>' in line
+    for refused in ("/next/", "/restate/"):  # buttons that would only refuse are not offered
+        assert f'href="{refused}{original}' not in page, refused
+    delete = client.get(f"/delete/{original}").text
+    assert "started by mistake" not in delete and "superseded by its restated version" in delete
+    assert f'<a href="/doc/{original}">BN-D-QRS Amendment 1</a> › Delete' in delete
+    edit = client.get(f"/edit/{restated}").text
+    assert "<h1>Edit BN-D-QRS Amendment 1 (restated)</h1>" in edit
+    # the restated version itself is a document like the others
+    page = client.get(f"/doc/{restated}").text
+    assert 'id="superseded"' not in page and f'href="/next/{restated}?kind=amendment"' in page
+    assert "started by mistake" in client.get(f"/delete/{restated}").text
 
 
 def test_a_document_started_by_mistake_moves_to_the_trash_and_can_come_back(
@@ -935,6 +1116,44 @@ def test_a_note_preview_is_a_page_of_its_own_that_back_and_reload_open_again(
     assert gone.status_code == 200 and "no longer kept" in gone.text
 
 
+def test_a_note_edit_being_checked_is_shown_again_after_a_restart(
+    client: TestClient, project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import stat
+
+    from loagen.studio import notepages
+
+    fields = form_fields(client.get("/notes/NVD-SECURITY").text, "note-form")
+    rule = next(v for k, v in fields if k == "rule")
+    edited = _replace(fields, "rule", f"{rule} and case.case_id != 'BN-Q-KEPT'")
+    shown_at = post(client, "/notes/NVD-SECURITY", [*edited, ("_action", "impact")]).headers[
+        "location"
+    ]
+    restarted = TestClient(create_app(project, hosts=["testserver"]), follow_redirects=False)
+    page = restarted.get(shown_at).text
+    assert "BN-Q-KEPT" in page and "What this edit changes" in page and "no longer kept" not in page
+    # kept in the project, for its owner only
+    folder = project.root / ".loagen" / notepages.DRAFT_FOLDER
+    (kept,) = folder.iterdir()
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    # a file changed by hand under its name is not taken for the edit
+    kept.write_text(kept.read_text().replace("BN-Q-KEPT", "BN-Q-FORGED"))
+    restarted = TestClient(create_app(project, hosts=["testserver"]), follow_redirects=False)
+    page = restarted.get(shown_at).text
+    assert "no longer kept" in page and "BN-Q-FORGED" not in page
+    # bounded: the oldest go first
+    monkeypatch.setattr(notepages, "DRAFTS_KEPT", 2)
+    for n in range(4):
+        again = _replace(fields, "rule", f"{rule} and case.case_id != 'BN-Q-{n:03d}'")
+        assert (
+            post(client, "/notes/NVD-SECURITY", [*again, ("_action", "check")]).status_code == 303
+        )
+        time.sleep(0.01)
+    kept = sorted(p.read_text() for p in folder.iterdir())
+    assert len(kept) == 2 and all("BN-Q-002" in t or "BN-Q-003" in t for t in kept)
+
+
 def test_a_note_that_would_not_load_cannot_be_saved(client: TestClient, project: Project) -> None:
     note = project.note_library / "GPS-SAASM.md"
     before = note.read_text()
@@ -970,6 +1189,63 @@ def test_a_rule_that_fails_on_documents_says_why_in_words(client: TestClient) ->
         if broken < total:
             assert f"On the other {total - broken} document" in impact
         assert 'value="save"' not in shown
+
+
+def test_an_edit_of_a_printed_versions_text_warns_and_offers_a_new_version_instead(
+    client: TestClient, project: Project
+) -> None:
+    from loagen.manifest import read_manifest
+    from loagen.ops.batch import run_batch
+    from loagen.policy.notes import load_library
+
+    from .conftest import example, write_chain
+
+    docs = [example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1")]
+    for data in docs:
+        data["case_id"] = "BN-D-QRW"
+    write_chain(project.cases / "BN-D-QRW", *docs)
+    run_batch([project.cases], project=project, jobs=1)
+    printing: dict[tuple[str, str], list[str]] = {}
+    for manifest_file in sorted(project.build_dir.glob("*.manifest.json")):
+        for printed in read_manifest(manifest_file).notes:
+            names = printing.setdefault((printed.id, printed.version), [])
+            if manifest_file.name not in names:
+                names.append(manifest_file.name)
+    mine = read_manifest(project.build_dir / "BN-D-QRW-amendment-1.manifest.json")
+    note_id, label = min((n.id, n.version) for n in mine.notes if n.placement == "notes")
+    documents = printing[(note_id, label)]
+    offered = sum("-basic." in d or "-amendment-" in d for d in documents)
+
+    page = client.get(f"/notes/{note_id}").text
+    fields = form_fields(page, "note-form")
+    labels = [v for k, v in fields if re.fullmatch(r"versions\[\d+\]\.version", k)]
+    at = labels.index(label)
+    old_text = dict(fields)[f"text[{at}]"]
+    edited = _replace(fields, f"text[{at}]", old_text + " Reworded by the test.")
+    shown = preview(client, f"/notes/{note_id}", [*edited, ("_action", "impact")]).text
+    warning = html.unescape(re.search(r'<p class="alert rewording"[^>]*>(.*?)</p>', shown, re.S)
+                            .group(1))  # fmt: skip
+    assert warning.startswith(f"This changes the text of version {label}, which "
+                              f"{len(documents)} documents already print")  # fmt: skip
+    if offered < len(documents):
+        assert f"the {offered} Basics and Amendments offered among them" in warning
+    assert "their signed text will not change, but rebuilding them will print the new " \
+        "wording. To change the wording for new documents, add a new version instead" in warning  # fmt: skip
+    assert shown.index("alert rewording") < shown.index('value="save"')  # above the button
+    # the link: the same edit as a new version, the version printed keeping its text
+    link = html.unescape(re.search(r'<a href="([^"]+)">make this wording a new version', shown)
+                         .group(1))  # fmt: skip
+    fields = form_fields(client.get(link).text, "note-form")
+    assert dict(fields)[f"text[{at}]"] == old_text
+    last = int(dict(fields)["versions__rows"]) - 1
+    assert last == len(labels) and dict(fields)[f"text[{last}]"].endswith("Reworded by the test.")
+    shown = preview(client, f"/notes/{note_id}", [*fields, ("_action", "impact")]).text
+    assert "alert rewording" not in shown  # new wording for new documents: nothing to warn of
+    saved = post(client, f"/notes/{note_id}", [*form_fields(shown, "note-form"),
+                                               ("_action", "save")])  # fmt: skip
+    assert saved.status_code == 303
+    note = load_library(project.note_library)[note_id]
+    assert note.texts[at].body.strip() == old_text.strip() and len(note.texts) == len(labels) + 1
 
 
 def test_a_new_version_of_a_note_takes_effect_on_its_date(
@@ -1351,6 +1627,13 @@ def test_after_a_template_edit_its_documents_may_be_out_of_date(
     template.write_bytes(edited)
     states = _states(client)
     assert states["cases/BN-B-ZZZ/basic.json"] == ("stale", "May be out of date")
+    # the Show filter has the words the rows say, and counts the row under them
+    unsure = sum(words == "May be out of date" for _, words in states.values())
+    listed = client.get("/cases").text
+    assert f'<option value="unsure">May be out of date ({unsure})</option>' in listed
+    assert '<option value="stale">Out of date (0)</option>' in listed
+    assert "BN-B-ZZZ/basic.json" in client.get("/cases?state=unsure").text
+    assert "BN-B-ZZZ/basic.json" not in client.get("/cases?state=stale").text
     page = client.get("/doc/cases/BN-B-ZZZ/basic.json").text
     assert "May be out of date:</strong> a template" in page
     assert "does not hold them" not in page

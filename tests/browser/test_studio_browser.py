@@ -360,6 +360,10 @@ def test_start_a_new_case(studio: str, page, shots: Path, project: Path) -> None
     page.get_by_role("button", name="Start the case").click()
     expect(page.get_by_role("heading", name="Edit BN-D-QAB Basic")).to_be_visible()
     expect(page.locator(".flash-ok")).to_contain_text("Started case BN-D-QAB")
+    # the keyboard starts at the first value still to fill in
+    first = page.locator("#case-form").get_attribute("data-focus-field")
+    assert first and page.evaluate("document.activeElement.id") == first
+    expect(page.locator(f"#{first}-msgs")).to_contain_text("fill in")
     expect(page.locator("#f-purchaser-name-msgs")).to_contain_text("fill in")
     expect(page.locator("#f-nickname")).to_have_value("Patrol Boats")
     page.screenshot(path=str(shots / "studio-new-case-started.png"))
@@ -381,6 +385,19 @@ def test_start_a_new_case(studio: str, page, shots: Path, project: Path) -> None
     (kept,) = (project / ".loagen" / "trash").iterdir()
     assert (kept / "cases" / "BN-D-QAB" / "basic.yaml").read_text() == written
     page.screenshot(path=str(shots / "studio-deleted.png"))
+
+
+def test_the_first_tab_offers_to_skip_to_the_content(studio: str, page, shots: Path) -> None:  # noqa: ANN001
+    page.goto(f"{studio}/doc/{QAA}")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to the content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_visible()
+    page.screenshot(path=str(shots / "studio-skip-link.png"))
+    page.keyboard.press("Enter")
+    expect(page.locator("main#content")).to_be_focused()
+    page.keyboard.press("Tab")  # the next stop is in the content, past the top bar
+    assert page.evaluate("!!document.activeElement.closest('main')")
 
 
 def test_start_the_next_amendment(studio: str, page, project: Path) -> None:  # noqa: ANN001
@@ -444,6 +461,37 @@ def test_two_tabs_saving_the_same_document_the_second_is_refused(
     expect(second.locator("#conflict")).to_contain_text("someone else changed this file")
     expect(second.locator("#f-nickname")).to_have_value("C-130J Aircraft (second tab)")
     assert json.loads((project / QAA).read_text())["nickname"] == "C-130J Aircraft (first tab)"
+
+
+def test_a_form_whose_file_is_deleted_in_another_tab_keeps_the_typing(
+    studio: str, context, project: Path, shots: Path
+) -> None:  # noqa: ANN001, E501
+    from ..conftest import example, write_chain
+
+    docs = [example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1")]
+    for data in docs:
+        data["case_id"] = "BN-D-QGB"
+    path = write_chain(project / "cases" / "BN-D-QGB", *docs)
+    rel = "cases/BN-D-QGB/amendment-1.json"
+    typing, deleting = context.new_page(), context.new_page()
+    typing.goto(f"{studio}/edit/{rel}")
+    typing.locator("#f-nickname").fill("Typed before the delete")
+    deleting.goto(f"{studio}/delete/{rel}")
+    deleting.get_by_role("button", name="Delete amendment-1.json").click()
+    expect(deleting.locator(".flash-ok")).to_contain_text("Deleted")
+    typing.bring_to_front()
+    typing.locator("#f-document-reason").fill("Typed after the delete")
+    expect(typing.locator("#live-status")).to_contain_text("was deleted (or moved) after")
+    typing.get_by_role("button", name="Save and rebuild").click()
+    expect(typing.locator("#gone")).to_contain_text("this file was deleted")
+    expect(typing.locator("#f-nickname")).to_have_value("Typed before the delete")
+    expect(typing.locator("#f-document-reason")).to_have_value("Typed after the delete")
+    typing.screenshot(path=str(shots / "studio-form-of-a-deleted-file.png"))
+    typing.get_by_role("button", name="Save again as amendment-1.json").click()
+    expect(typing.locator(".flash-ok, .flash-warn").first).to_contain_text("Saved again as")
+    written = json.loads(path.read_text())
+    assert written["nickname"] == "Typed before the delete"
+    assert written["document"]["reason"] == "Typed after the delete"
 
 
 def test_a_save_in_another_tab_is_said_at_once_not_only_on_save(

@@ -36,8 +36,9 @@ def create_app(
         env=make_environment(),
     )
 
-    def on_file(handler):  # noqa: ANN001, ANN202
-        return with_case_file(studio, partial(handler, studio))
+    def on_file(handler, gone=None):  # noqa: ANN001, ANN202
+        return with_case_file(studio, partial(handler, studio),
+                              partial(gone, studio) if gone else None)  # fmt: skip
 
     async def home(request: Request) -> Response:
         return studio.redirect("/cases")
@@ -57,8 +58,14 @@ def create_app(
         Route("/doc/{path:path}", on_file(cases.document_page)),
         Route("/rebuild/{path:path}", on_file(cases.rebuild), methods=["POST"]),
         Route("/download/{path:path}/{what}", on_file(cases.download)),
-        Route("/edit/{path:path}", on_file(editing.edit_page), methods=["GET", "POST"]),
-        Route("/check/{path:path}", on_file(editing.check_json), methods=["POST"]),
+        Route(
+            "/edit/{path:path}",
+            on_file(editing.edit_page, editing.edit_gone),
+            methods=["GET", "POST"],
+        ),
+        Route(
+            "/check/{path:path}", on_file(editing.check_json, editing.check_gone), methods=["POST"]
+        ),
         Route("/sha/{path:path}", on_file(editing.file_sha)),
         Route("/next/{path:path}", on_file(editing.next_document), methods=["GET", "POST"]),
         Route("/restate/{path:path}", on_file(editing.restate_page), methods=["GET", "POST"]),

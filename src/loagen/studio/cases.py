@@ -36,25 +36,37 @@ from ..rendering.redline import redline_docx
 from .forms import case_form, field_id, form_paths, place, where_words
 from .preview import Preview, PreviewError
 from .web import Studio
-from .workspace import DocumentStatus
+from .workspace import DocumentStatus, all_to_fill
 
 FILTERS = {
     "": "All documents",
     "attention": "Needs attention",
     "current": "Up to date",
     "stale": "Out of date",
+    "unsure": "May be out of date",
     "unbuilt": "Not built yet",
+    "tofill": "To fill in",
     "failed": "Has errors",
     "warnings": "Has warnings",
+    "superseded": "Superseded by its restated version",
 }
+"""The choices of the Show filter, in the words the rows say (a row "May be out of date" is
+found under that choice, not under "Out of date")."""
+
+
+def _shown_state(doc: DocumentStatus) -> str:
+    """The filter a document's status words belong to."""
+    return "unsure" if doc.unsure else doc.state
 
 
 def _matches(doc: DocumentStatus, state: str, words: list[str]) -> bool:
-    if state == "attention" and doc.state == "current" and not doc.warnings:
+    if state == "attention" and doc.state in ("current", "superseded") and not doc.warnings:
         return False
     if state == "warnings" and not doc.warnings:
         return False
-    if state in ("current", "stale", "unbuilt", "failed") and doc.state != state:
+    if state in ("current", "stale", "unsure", "unbuilt", "tofill", "failed", "superseded") and (
+        _shown_state(doc) != state
+    ):
         return False
     if state == "failed" and doc.state == "unreadable":
         return True
@@ -136,6 +148,11 @@ class DocumentView:
     load_problems: tuple[tuple[str, str, str], ...] = ()
     """What stops the document from loading, as `build_problems` says them."""
     """Why the last build failed, each (where, in the form's words; what; the check's id)."""
+
+    @property
+    def to_fill(self) -> bool:
+        """Whether all that stops the document from loading is values still to fill in."""
+        return all_to_fill(self.problems)
 
 
 _CHECK_ID = re.compile(r"^\[([A-Z0-9-]+)\] ")
@@ -347,8 +364,9 @@ def say_build(studio: Studio, request: Request, result: Any, prefix: str = "") -
             studio.say(request, "warn", warning)
     else:
         n = len(result.problems)
-        to_fill = sum(p.message.startswith("fill in ") for p in result.problems)
-        if to_fill == n:  # a file being filled in, saved part way: nothing is wrong with it
+        if all_to_fill(
+            result.problems
+        ):  # a file being filled in, saved part way: nothing is wrong with it
             studio.say(
                 request, "warn",
                 f"{prefix}Not built yet: {n} value{'s' if n != 1 else ''} still to fill in "

@@ -207,6 +207,8 @@ def _heading(data: Any, path: Path) -> str:
     case_id = data.get("case_id", "") if isinstance(data, dict) else ""
     if isinstance(doc, dict) and doc.get("kind"):
         title = str(doc["kind"]) + (f" {doc['number']}" if doc.get("number") else "")
+        if doc.get("restated"):
+            title += " (restated)"
         return f"{case_id} {title}".strip()
     return path.name
 
@@ -220,7 +222,8 @@ def _kind(data: Any) -> str:
 def _render(
     studio: Studio, request: Request, path: Path, data: dict[str, Any], sha: str,
     checked: Checked | None, *, conflict: bool = False, status_code: int = 200,
-    import_errors: list[str] | None = None, import_mode: str = "update",
+    import_errors: list[str] | None = None, import_mode: str = "update", focus_field: str = "",
+    gone: bool = False,
 ) -> Response:  # fmt: skip
     checked_ = checked or Checked()
     problems = [*checked_.problems, *checked_.notices]
@@ -228,7 +231,7 @@ def _render(
     if request.method == "POST":
         try:
             unsaved = not _holds(path, read_limited(path, "case file", CaseError), data)
-        except LoagenError:
+        except (LoagenError, OSError):
             unsaved = True
     return studio.page(
         request, "edit.html", status_code=status_code, section="cases", unsaved=unsaved,
@@ -236,7 +239,8 @@ def _render(
         rel=studio.url_of(path), spec=case_form(), data=data, sha=sha, case_kind=_kind(data),
         errs=checked_.errs, computed=checked_.computed, problems=problems, findings=checked_.findings,
         checked=checked is not None, conflict=conflict, line_columns=LINE_COLUMNS,
-        import_errors=import_errors or [], import_mode=import_mode,
+        import_errors=import_errors or [], import_mode=import_mode, focus_field=focus_field,
+        gone=gone, file_name=path.name,
     )  # fmt: skip
 
 
@@ -268,7 +272,11 @@ async def edit_page(studio: Studio, request: Request, path: Path) -> Response:
                 )  # fmt: skip
         assert data is not None
         checked = await asyncio.to_thread(check_data, studio, path, data)
-        return _render(studio, request, path, data, sha, checked)
+        focus = ""
+        if request.query_params.get("started"):
+            # a case just started (New case): the keyboard starts at the first value to give
+            focus = next((field_id(p.field) for p in checked.problems if p.to_fill and p.field), "")
+        return _render(studio, request, path, data, sha, checked, focus_field=focus)
 
     form = await request.form(max_fields=MAX_FIELDS, max_files=0)
     spec = case_form()
@@ -285,6 +293,12 @@ async def edit_page(studio: Studio, request: Request, path: Path) -> Response:
         checked = await asyncio.to_thread(check_data, studio, path, data)
         return _render(studio, request, path, data, sha, checked)
     checked = await asyncio.to_thread(check_data, studio, path, data)
+    if form.get("_action") == "recreate":
+        # the form of a deleted file, saved again as that file: one is there again by now
+        studio.say(request, "error", f"Not saved: a file {studio.url_of(path)} is there again "
+                   "(made after this page offered to save it again), and it is not written "
+                   "over. Your typing is below.")  # fmt: skip
+        return _render(studio, request, path, data, sha, checked, conflict=True, status_code=409)
     if form.get("_action") != "save":
         return _render(studio, request, path, data, sha, checked)
     if checked.blocking and _loads(path):
@@ -315,6 +329,70 @@ async def edit_page(studio: Studio, request: Request, path: Path) -> Response:
     result = await asyncio.to_thread(studio.workspace.rebuild, path)
     say_build(studio, request, result, prefix="Saved. ")
     return studio.redirect(f"/doc/{studio.url_of(path)}")
+
+
+def _gone_words(rel: str) -> str:
+    return (
+        f"{rel} was deleted (or moved) after this page was opened, so there is no file to save "
+        "over."
+    )
+
+
+async def edit_gone(studio: Studio, request: Request, path: Path) -> Response:
+    """The form of a case file deleted (or moved) after its page opened, posted: the form comes
+    back with its typing, saying what happened, and offers to save it again as that file
+    ("recreate"), never over a file of that name made since."""
+    form = await request.form(max_fields=MAX_FIELDS, max_files=0)
+    spec = case_form()
+    data = tidy(spec, read_form(spec, form), None)
+    rel = studio.url_of(path)
+    if form.get("_action") == "recreate":
+        with SAVE_LOCK:
+            if path.exists():
+                written: bytes | LoagenError | None = None
+            else:
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    written = save_case_file(path, data)
+                except (LoagenError, OSError) as exc:
+                    written = exc if isinstance(exc, LoagenError) else CaseError(str(exc))
+        if isinstance(written, bytes):
+            result = await asyncio.to_thread(studio.workspace.rebuild, path)
+            say_build(studio, request, result, prefix=f"Saved again as {rel}. ")
+            return studio.redirect(f"/doc/{rel}")
+        if written is None:
+            studio.say(request, "error", f"Not saved: a file {rel} was made again after this "
+                       "page's Save again was offered, and it is not written over. Your typing "
+                       f"is below: open {rel} in another tab to compare.")  # fmt: skip
+            return _render(studio, request, path, data, "", Checked(), status_code=409)
+        studio.say(request, "error", f"Not saved: {written}")
+        return _render(studio, request, path, data, "", Checked(), status_code=500, gone=True)
+    op = form.get("_op")
+    if op:  # a row added or moved: the form goes on, and says what happened to its file
+        apply_op(spec, data, str(op))
+    saving = "Not saved: " if form.get("_action") == "save" else ""
+    studio.say(request, "error", f"{saving}{_gone_words(rel)} Your typing is below, not lost: "
+               f"to keep it, save it again as {path.name}.")  # fmt: skip
+    return _render(studio, request, path, data, "", _checked_gone(studio, path, data),
+                   status_code=410, gone=True)  # fmt: skip
+
+
+def _checked_gone(studio: Studio, path: Path, data: dict[str, Any]) -> Checked:
+    """What checking the form of a deleted file finds (nothing, when it cannot be checked
+    without its file)."""
+    try:
+        return check_data(studio, path, data)
+    except (LoagenError, OSError):
+        return Checked()
+
+
+async def check_gone(studio: Studio, request: Request, path: Path) -> Response:
+    """The live check of a form whose file was deleted (or moved) since its page opened."""
+    rel = studio.url_of(path)
+    return JSONResponse(
+        {"gone": f"{_gone_words(rel)} Save offers to save your typing again as that file."},
+        status_code=410,
+    )
 
 
 def _loads(path: Path) -> bool:
@@ -457,7 +535,7 @@ async def next_document(studio: Studio, request: Request, path: Path) -> Respons
                 )  # fmt: skip
                 for note in started.notes:
                     studio.say(request, "warn", note)
-                return studio.redirect(f"/edit/{studio.url_of(started.path)}")
+                return studio.redirect(f"/edit/{studio.url_of(started.path)}?started=1")
     case_id = ""
     try:
         case = load_case(path).case
@@ -508,7 +586,7 @@ async def restate_page(studio: Studio, request: Request, path: Path) -> Response
         document_kind = ""
     return studio.page(
         request, "restate.html", section="cases", title="Restate", rel=rel, values=values,
-        error=error, kind=document_kind,
+        error=error, kind=document_kind, doc_title=_doc_title(studio, path),
     )  # fmt: skip
 
 
@@ -565,10 +643,18 @@ async def delete_page(studio: Studio, request: Request, path: Path) -> Response:
                     "it back, move it back from there.",
                 )  # fmt: skip
                 return studio.redirect("/cases")
+    status = studio.workspace.status(path)
     return studio.page(
         request, "delete.html", section="cases", title="Delete", rel=rel, sha=sha,
         followers=followers, error=error, outputs=[p.name for p in _outputs(studio, path)],
+        doc_title=_doc_title(studio, path), superseded_by=status.superseded_by,
     )  # fmt: skip
+
+
+def _doc_title(studio: Studio, path: Path) -> str:
+    """The document as the pages name it ("BN-D-QAA Amendment 1 (restated)"), for crumbs."""
+    status = studio.workspace.status(path)
+    return f"{status.case_id} {status.title}".strip()
 
 
 # -- spreadsheet import -----------------------------------------------------------------------------------
@@ -699,6 +785,12 @@ class NewCaseField:
     help: str
     options: tuple[tuple[str, str], ...] = ()
 
+    @property
+    def required(self) -> bool:
+        """Whether the case model requires the field (the edit form marks it so): needed
+        before the document is built, though it may be left here to fill in later."""
+        return any(c.name == self.name and c.required for c in case_form().children)
+
 
 def new_case_fields() -> list[NewCaseField]:
     """The boxes of the New case page, with the help `loagen new` writes in the file and the
@@ -781,7 +873,7 @@ async def new_case(studio: Studio, request: Request) -> Response:
                 )  # fmt: skip
                 for note in started.notes:
                     studio.say(request, "warn", f"Note: {note}.")
-                return studio.redirect(f"/edit/{studio.url_of(started.path)}")
+                return studio.redirect(f"/edit/{studio.url_of(started.path)}?started=1")
     return studio.page(
         request, "new_case.html", section="cases", title="New case", fields=fields,
         values=values, errs=errs, existing=existing,

@@ -13,8 +13,10 @@ with the rule's reason, and the printed wording that changes, word by word.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import difflib
 import hashlib
+import json
 import re
 import shutil
 import tempfile
@@ -34,14 +36,15 @@ from ..output.files import atomic_write
 from ..pipeline import Pipeline
 from ..policy.notes import CARRY_OVER, FrontMatter, load_library, read_note
 from ..policy.selection import keyed_notes
-from ..reading import read_limited
+from ..reading import LIMITS, read_limited
 from .forms import FieldSpec, field_id, model_form, read_form, where_words
 from .notefile import NoteFileError, compose, front_data, line_field, split_note, version_texts
-from .security import PathRefused, confine
+from .security import PathRefused, confine, private_folder, read_private, write_private
 from .web import Studio
 from .workspace import STUDIO_KEEP
 
 NOTE_ID = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,99}$")
+NOTE_LIMIT = LIMITS["note file"]
 
 
 HELP = {
@@ -188,6 +191,9 @@ class Impact:
     """Documents the edited note cannot be filled for (it could before)."""
     unreadable: int = 0
     seconds: float = 0.0
+    reworded: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    """Version label -> (file, kind) of each document printing that version whose printed text
+    the edit changes in place (a signed document's wording rebuilt differently)."""
 
     @property
     def savable(self) -> bool:
@@ -289,10 +295,14 @@ def edit_impact(studio: Studio, path: Path, note_id: str, text: str) -> Impact:
                 if notes_in or notes_out or notes_changed:
                     impact.changed.append(DocChange(rel, title, notes_in, notes_out, notes_changed))
                 old_keyed, new_keyed = keyed_notes(before.notes, after.notes)
+                reworded = False
                 for key, note in new_keyed.items():
                     was = old_keyed.get(key)
                     if was is None or (was.body == note.body and was.title == note.title):
                         continue
+                    if was.id == note_id and was.version == note.version and not reworded:
+                        reworded = True  # the same version printed with other words
+                        impact.reworded.setdefault(note.version, []).append((rel, document.kind))
                     group = (_changes(was.title, note.title), _changes(was.body, note.body))
                     if group not in wording:
                         diff = word_diff(was.body, note.body)
@@ -326,12 +336,37 @@ def _outcome(decision: Any) -> tuple[Any, ...]:
 
 
 def _form_text(spec: FieldSpec, form: Any, text: str) -> tuple[str, dict[str, Any], list[str]]:
-    """The note file the form describes, the front matter values and the version texts."""
-    front = read_form(spec, form)
-    front["id"] = front_data(text).get("id", front.get("id"))
+    """The note file the form describes, the front matter values and the version texts.
+
+    One-line fields are read without the spaces around them (a title's trailing space is not a
+    thing to print); a list of choices the form reads as nothing ticked keeps the `[]` of a file
+    that says it (`refresh_on: []`: no document), as absent stays absent (every document)."""
+    front = _trimmed(spec, read_form(spec, form))
+    saved = front_data(text)
+    front["id"] = saved.get("id", front.get("id"))
+    for child in spec.children:
+        if child.kind == "choices" and child.name not in front and saved.get(child.name) == []:
+            front[child.name] = []
     count = len(front.get("versions") or [])
     texts = [str(form.get(f"text[{i}]", "")) for i in range(count)]
     return compose(text, front, texts), front, texts
+
+
+def _trimmed(spec: FieldSpec, data: Any) -> Any:
+    """`data` (as `read_form` reads it) with its one-line text values stripped of leading and
+    trailing spaces; multi-line text is kept as written."""
+    if not isinstance(data, dict):
+        return data
+    out = dict(data)
+    for child in spec.children:
+        value = out.get(child.name)
+        if child.kind == "text" and isinstance(value, str):
+            out[child.name] = value.strip()
+        elif child.kind == "object":
+            out[child.name] = _trimmed(child, value)
+        elif child.kind == "objects" and isinstance(value, list):
+            out[child.name] = [_trimmed(child, row) for row in value]
+    return out
 
 
 async def note_page(studio: Studio, request: Request) -> Response:
@@ -363,10 +398,11 @@ async def note_page(studio: Studio, request: Request) -> Response:
     text = saved_text
     draft_key = request.query_params.get("draft", "")
     if request.method == "GET" and draft_key:
-        draft = _drafts(studio).get((note_id, draft_key))
+        draft = await asyncio.to_thread(_kept_draft, studio, note_id, draft_key)
         if draft is None:
-            studio.say(request, "warn", "That edit is no longer kept (the studio was restarted, "
-                       "or many edits were checked since): the note is shown as saved.")  # fmt: skip
+            studio.say(request, "warn", "That edit is no longer kept (many edits were checked "
+                       f"since, or it is more than {DRAFT_DAYS} days old): the note is shown as "
+                       "saved.")  # fmt: skip
         elif draft.text == saved_text and draft.action == "impact":
             studio.say(request, "ok", "The note as saved reads as this edit: it is shown below.")
         else:
@@ -445,6 +481,12 @@ class _Draft:
 
 DRAFTS_KEPT = 64
 """Edits of notes kept for their pages (the oldest goes first)."""
+DRAFT_DAYS = 14
+"""Days an edit of a note is kept in the project after it was last checked."""
+DRAFT_FOLDER = "note-drafts"
+"""Where the edits are kept, in the project's `.loagen/` folder (readable by their owner only),
+so that Reload after the studio was restarted shows the edit again."""
+DRAFT_KEY = re.compile(r"^[0-9a-f]{32}$")
 
 
 def _drafts(studio: Studio) -> dict[tuple[str, str], _Draft]:
@@ -452,8 +494,16 @@ def _drafts(studio: Studio) -> dict[tuple[str, str], _Draft]:
         return studio.extras.setdefault("note_drafts", {})
 
 
+def _draft_file(studio: Studio, note_id: str, key: str) -> Path | None:
+    if not NOTE_ID.fullmatch(note_id) or not DRAFT_KEY.fullmatch(key):
+        return None
+    folder = private_folder(studio.project.root, DRAFT_FOLDER)
+    return folder / f"{note_id}.{key}.json" if folder is not None else None
+
+
 def _keep_draft(studio: Studio, note_id: str, draft: _Draft) -> str:
-    """Keep `draft` and give the address of its page."""
+    """Keep `draft` (in memory and in the project, see `DRAFT_FOLDER`) and give the address of
+    its page."""
     key = _digest(f"{draft.sha}\n{draft.mode}\n{draft.action}\n{draft.text}")[:32]
     drafts = _drafts(studio)
     with studio.lock:
@@ -461,7 +511,50 @@ def _keep_draft(studio: Studio, note_id: str, draft: _Draft) -> str:
         drafts[(note_id, key)] = draft
         while len(drafts) > DRAFTS_KEPT:
             drafts.pop(next(iter(drafts)))
+    path = _draft_file(studio, note_id, key)
+    if path is not None:
+        content = json.dumps({"text": draft.text, "sha": draft.sha, "mode": draft.mode,
+                              "action": draft.action}).encode("utf-8")  # fmt: skip
+        with contextlib.suppress(OSError):  # not kept after a restart, then: said if asked
+            write_private(path, content)
+            _prune_drafts(path.parent)
     return f"/notes/{note_id}?draft={key}"
+
+
+def _prune_drafts(folder: Path) -> None:
+    """Keep the newest `DRAFTS_KEPT` edits of the last `DRAFT_DAYS` days."""
+    files = []
+    for path in folder.glob("*.json"):
+        with contextlib.suppress(OSError):
+            files.append((path.lstat().st_mtime, path))
+    files.sort(reverse=True)
+    too_old = time.time() - DRAFT_DAYS * 86400
+    for i, (mtime, path) in enumerate(files):
+        if i >= DRAFTS_KEPT or mtime < too_old:
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
+def _kept_draft(studio: Studio, note_id: str, key: str) -> _Draft | None:
+    """The edit kept under `key`: from memory, or from the project after a restart."""
+    draft = _drafts(studio).get((note_id, key))
+    if draft is not None:
+        return draft
+    path = _draft_file(studio, note_id, key)
+    raw = read_private(path, 4 * NOTE_LIMIT) if path is not None else None
+    if raw is None:
+        return None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+        draft = _Draft(str(data["text"]), str(data["sha"]), str(data["mode"]),
+                       str(data["action"]))  # fmt: skip
+    except (ValueError, KeyError, TypeError):
+        return None
+    if draft.mode not in ("form", "text") or draft.action not in ("check", "impact"):
+        return None
+    if _digest(f"{draft.sha}\n{draft.mode}\n{draft.action}\n{draft.text}")[:32] != key:
+        return None  # (not the edit kept under this name)
+    return draft
 
 
 NOTE_SAVE_LOCK = threading.Lock()
@@ -500,9 +593,10 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _with_new_version(text: str) -> str:
+def _with_new_version(text: str, new_text: str | None = None) -> str:
     """The note with one more version: its label the next number, taking effect today, its
-    text a copy of the newest (policy staff then change the text and the date)."""
+    text `new_text`, or a copy of the newest (policy staff then change the text and the
+    date)."""
     from datetime import date
 
     front = front_data(text)
@@ -513,7 +607,53 @@ def _with_new_version(text: str) -> str:
     texts = version_texts(text, labels)
     versions.append({"version": label, "effective": date.today().isoformat()})
     front["versions"] = versions
-    return compose(text, front, [*texts, texts[-1] if texts else ""])
+    if new_text is None:
+        new_text = texts[-1] if texts else ""
+    return compose(text, front, [*texts, new_text])
+
+
+def _as_new_version(saved_text: str, text: str, label: str) -> str:
+    """The edit `text` with the text of version `label` as saved again, and the wording the
+    edit gave it in a new version (everything else the edit changed kept)."""
+    front = front_data(text)
+    labels = [str(v.get("version", "")) for v in front.get("versions") or []]
+    texts = version_texts(text, labels)
+    saved_labels = [str(v.get("version", "")) for v in front_data(saved_text).get("versions") or []]
+    saved = dict(zip(saved_labels, version_texts(saved_text, saved_labels), strict=True))
+    at = labels.index(label)
+    edited = texts[at]
+    texts[at] = saved.get(label, edited)
+    return _with_new_version(compose(text, front, texts), edited)
+
+
+@dataclass(frozen=True)
+class Rewording:
+    """An edit of the text of a version documents print already, as the page warns of it."""
+
+    label: str
+    documents: int
+    offered: int
+    """How many of them are Basics and Amendments (offered to the Purchaser for signature)."""
+    new_version: str
+    """The address of the edit made a new version instead."""
+
+
+def _rewordings(
+    studio: Studio, note_id: str, saved_text: str, text: str, sha: str, impact: Impact | None
+) -> list[Rewording]:
+    """The versions whose text the edit changes in place on documents that print them."""
+    if impact is None or not impact.reworded:
+        return []
+    out = []
+    for label, documents in sorted(impact.reworded.items()):
+        try:
+            edit = _as_new_version(saved_text, text, label)
+        except (NoteFileError, ValueError):
+            continue
+        offered = sum(kind in ("Basic", "Amendment") for _, kind in documents)
+        link = _keep_draft(studio, note_id, _Draft(edit, sha, "form", "check"))
+        out.append(Rewording(label, len(documents), offered, link))
+    return out
 
 
 def _render_note(
@@ -537,12 +677,13 @@ def _render_note(
     except LoagenError:
         saved_note = None
     usage = _usage(studio, note_id)
+    rewordings = _rewordings(studio, note_id, saved_text, text, sha, impact)
     return studio.page(
         request, "note.html", title=note_id, section="notes", note_id=note_id, spec=spec,
         front=front, labels=labels, texts=texts, text=text, changed=text != saved_text, sha=sha,
         check=check, errs=check.errs, impact=impact, mode=mode, action=action, conflict=conflict,
         saved=saved_note, usage=usage, carry_over=CARRY_OVER, rel=f"note_library/{path.name}",
-        field_words=field_words,
+        field_words=field_words, rewordings=rewordings,
         previewed=_digest(text),
         status_code=409 if conflict else 200,
     )  # fmt: skip

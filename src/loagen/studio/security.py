@@ -116,18 +116,26 @@ def _owned_privately(st: os.stat_result, others: int = 0o077) -> bool:
     return getuid is not None and st.st_uid == getuid() and not st.st_mode & others
 
 
+def _kept_folder(folder: Path) -> bool:
+    """Whether `folder` (the project's `.loagen/`, made when there is none) is a folder of this
+    user that others cannot put files in, kept out of git. Raises OSError."""
+    folder.mkdir(mode=0o700, exist_ok=True)
+    st = os.lstat(folder)
+    if not stat.S_ISDIR(st.st_mode) or not _owned_privately(st, 0o022):
+        return False  # (a link, or a folder others could put files in)
+    ignore = folder / ".gitignore"
+    if not os.path.lexists(ignore):
+        with contextlib.suppress(OSError):  # never to be committed with the project
+            _write_new(ignore, b"# made by loagen studio: nothing here belongs in git\n*\n")
+    return True
+
+
 def _kept_key(folder: Path) -> bytes | None:
     """The key in `folder`/SECRET_FILE, made there when there is none or it cannot be trusted
     (then it is replaced). None when it cannot be kept safely."""
     try:
-        folder.mkdir(mode=0o700, exist_ok=True)
-        st = os.lstat(folder)
-        if not stat.S_ISDIR(st.st_mode) or not _owned_privately(st, 0o022):
-            return None  # (a link, or a folder others could put files in)
-        ignore = folder / ".gitignore"
-        if not os.path.lexists(ignore):
-            with contextlib.suppress(OSError):  # never to be committed with the project
-                _write_new(ignore, b"# made by loagen studio: nothing here belongs in git\n*\n")
+        if not _kept_folder(folder):
+            return None
         path = folder / SECRET_FILE
         key = _read_key(path)
         if key is not None:
@@ -185,6 +193,47 @@ def _write_new(path: Path, content: bytes, *, replace: bool = False) -> None:
     finally:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+
+
+# -- other files kept privately in the project -----------------------------------------------------
+
+
+def private_folder(project_root: Path, name: str) -> Path | None:
+    """The folder `name` in the project's `.loagen/` folder, made there (readable by its owner
+    only) when there is none; None when it cannot be kept safely (as for the secret: a link, a
+    folder not owned by this user or that others could put files in)."""
+    kept = Path(project_root) / SECRET_FOLDER
+    folder = kept / name
+    try:
+        if not _kept_folder(kept):
+            return None
+        folder.mkdir(mode=0o700, exist_ok=True)
+        st = os.lstat(folder)
+    except OSError:
+        return None
+    if not stat.S_ISDIR(st.st_mode) or not _owned_privately(st):
+        return None
+    return folder
+
+
+def write_private(path: Path, content: bytes) -> None:
+    """Write `content` at `path` readable by its owner only, in place of any file (or link)
+    there. Raises OSError."""
+    _write_new(path, content, replace=True)
+
+
+def read_private(path: Path, limit: int) -> bytes | None:
+    """The bytes of `path` when it is a regular file (not a link) private to this user and at
+    most `limit` bytes long, else None."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode) or not _owned_privately(st) or st.st_size > limit:
+            return None
+        return fh.read(limit + 1)[:limit]
 
 
 # -- the guard --------------------------------------------------------------------------------------

@@ -145,9 +145,12 @@ def problems_of(exc: LoagenError) -> list[Problem]:
     return list(exc.problems)
 
 
-def with_case_file(studio: Studio, handler: Callable[..., Any]) -> Callable[..., Any]:
+def with_case_file(
+    studio: Studio, handler: Callable[..., Any], gone: Callable[..., Any] | None = None
+) -> Callable[..., Any]:
     """An endpoint taking the case file its URL names (`{path:path}`), refused outside the
-    project's cases."""
+    project's cases. A form posted for a file that is no longer there (deleted or moved after
+    its page opened) goes to `gone`, when given, so the typing it holds is not lost."""
 
     async def endpoint(request: Request) -> Any:
         relative = request.path_params["path"]
@@ -156,6 +159,8 @@ def with_case_file(studio: Studio, handler: Callable[..., Any]) -> Callable[...,
         except PathRefused as exc:
             return studio.refused(request, str(exc))
         if not path.is_file():
+            if gone is not None and request.method == "POST" and not path.exists():
+                return await gone(request, path)
             return studio.not_found(request, f"There is no case file {relative} in this project.")
         return await handler(request, path)
 

@@ -26,6 +26,7 @@ from ..errors import LoagenError, Problem
 from ..manifest import SUFFIX as MANIFEST_SUFFIX
 from ..manifest import Manifest, manifest_path, read_manifest
 from ..ops.batch import Dependencies, DocResult, Task, freshness, prints_the_same, run_task
+from ..ops.restate import restated_path
 from ..pipeline import Pipeline
 from ..project import CaseSources, Project, SourceInfo, find_case_files
 from ..reading import read_limited
@@ -38,16 +39,31 @@ WARM_PAUSE = 0.01
 """Seconds the background assembly of the documents pauses after each one, letting a request
 waiting for the workspace lock take it (a lock does not queue its waiters)."""
 
-State = Literal["current", "stale", "unbuilt", "failed", "unreadable"]
+State = Literal["current", "stale", "unbuilt", "tofill", "failed", "unreadable", "superseded"]
 
 STATE_WORDS: dict[str, str] = {
     "current": "Up to date",
     "stale": "Out of date",
     "unbuilt": "Not built yet",
+    "tofill": "To fill in",
     "failed": "Has errors",
     "unreadable": "Cannot be read",
+    "superseded": "Superseded by its restated version",
 }
 """What the pages say of each state."""
+
+
+def is_to_fill(problem: Problem) -> bool:
+    """Whether `problem` is a value still to fill in (a FILL IN of `loagen new` or `amend`):
+    a file being filled in, not a mistake."""
+    return problem.message.startswith("fill in ")
+
+
+def all_to_fill(problems: Any) -> bool:
+    """Whether every one of `problems` (at least one) is a value still to fill in."""
+    problems = tuple(problems)
+    return bool(problems) and all(is_to_fill(p) for p in problems)
+
 
 Cause = Literal["", "case", "notes", "library", "template"]
 """Why a document is out of date: its case files changed, or the note library changes the notes
@@ -133,6 +149,8 @@ class DocumentStatus:
     order: tuple[Any, ...] = ()
     cause: Cause = ""
     """Why it is out of date (state "stale")."""
+    superseded_by: str = ""
+    """The project path of the restated version that supersedes it (state "superseded")."""
 
     @property
     def unsure(self) -> bool:
@@ -142,6 +160,9 @@ class DocumentStatus:
 
     @property
     def words(self) -> str:
+        if self.state == "tofill":
+            n = len(self.problems)
+            return f"To fill in: {n} value{'s' if n != 1 else ''}"
         return "May be out of date" if self.unsure else STATE_WORDS[self.state]
 
 
@@ -293,6 +314,13 @@ class Workspace:
         if not info.parsed or info.stem is None:
             return DocumentStatus(**base, state="unreadable", problems=self._failed(source, deps))
         docx = self.build_dir / f"{info.stem}.docx"
+        restated = restated_path(Path(source))
+        if restated != Path(source) and restated.is_file():
+            # restated: the offer it made is superseded by the restated version (no next
+            # document follows it, and it is not restated again)
+            built = docx if docx.is_file() else None
+            return DocumentStatus(**base, state="superseded", docx=built,
+                                  superseded_by=self.project.relative(restated))  # fmt: skip
         manifest = self._manifest(manifest_path(docx))
         hashes = self.sources.chain_hashes(source)
         state = freshness(manifest, hashes, deps, docx)
@@ -303,7 +331,8 @@ class Workspace:
             counts["warnings"] = len(manifest.findings) - counts["errors"]
         built = docx if manifest is not None and docx.is_file() else None
         if problems:
-            return DocumentStatus(**base, state="failed", problems=problems, docx=built)
+            state_now: State = "tofill" if all_to_fill(problems) else "failed"
+            return DocumentStatus(**base, state=state_now, problems=problems, docx=built)
         if manifest is None:
             return DocumentStatus(**base, state="unbuilt")
         if manifest.draft:

@@ -135,6 +135,18 @@
     if (target) target.scrollIntoView({ block: "center" });
   }
 
+  // -- a case just started: the keyboard starts at the first value still to fill in -------------
+  const start = document.querySelector("[data-focus-field]");
+  if (start) {
+    const at = document.getElementById(start.dataset.focusField);
+    const input = at && (at.matches("input, select, textarea") ? at
+      : at.querySelector("input:not([type=hidden]), select, textarea"));
+    if (input) {
+      input.focus({ preventScroll: true });
+      input.scrollIntoView({ block: "center" });
+    }
+  }
+
   // The fields of a form as text, without the spreadsheet import's controls (its file and mode).
   function formText(form) {
     const body = new URLSearchParams();
@@ -167,6 +179,16 @@
           if (status) {
             status.textContent = "This page is out of date: the studio no longer accepts it. " +
               "Copy what you changed, reload the page, and make your changes again.";
+            status.classList.add("stale");
+          }
+          return;
+        }
+        if (response.status === 410) {
+          // the file was deleted (or moved) after the page opened: said, not "the studio
+          // may have stopped" (Save then offers to write the typing again as that file)
+          const gone = await response.json();
+          if (status) {
+            status.textContent = gone.gone;
             status.classList.add("stale");
           }
           return;
