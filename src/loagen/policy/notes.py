@@ -985,16 +985,28 @@ _IN_FORCE_ARGUMENTS = re.compile(r"\bin_force\s*\(([^)]*)\)")
 _QUOTED_ID = re.compile(r"[\"']([A-Z0-9][A-Z0-9-]*)[\"']")
 
 
-def named_notes(note: Note) -> set[str]:
+_NAMED: dict[tuple[str, str], frozenset[str]] = {}
+"""`named_notes` of each note file read (by id and the file's sha256): a batch asks it of every
+note for every document whose library changed."""
+
+
+def named_notes(note: Note) -> frozenset[str]:
     """The notes whose place on the case `note` reads: the ids of the `in_force("ID")` calls
     of its rule, used_when, title or texts."""
-    texts = [note.rule, note.used_when or "", note.title, *(t.body for t in note.texts)]
-    return {
-        note_id
-        for text in texts
-        for call in _IN_FORCE_ARGUMENTS.findall(text)
-        for note_id in _QUOTED_ID.findall(call)
-    }
+    key = (note.id, note.sha256)
+    found = _NAMED.get(key)
+    if found is None:
+        texts = [note.rule, note.used_when or "", note.title, *(t.body for t in note.texts)]
+        found = frozenset(
+            note_id
+            for text in texts
+            for call in _IN_FORCE_ARGUMENTS.findall(text)
+            for note_id in _QUOTED_ID.findall(call)
+        )
+        if len(_NAMED) >= 4096:
+            _NAMED.clear()
+        _NAMED[key] = found
+    return found
 
 
 def readers_of(changed: Iterable[str], *libraries: Iterable[Note]) -> set[str]:
