@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from loagen.case.loading import parse_case
+from loagen.document import costs as costs_module
 from loagen.document.assembly import base_date, latest_offer_expiration
 from loagen.document.costs import cost_summary, due_date, rate_on
 from loagen.document.wording import due_words
@@ -544,3 +545,23 @@ def test_a_clssa_amendment_asks_only_for_the_deposit_it_adds() -> None:
     assert second.label == "Amount Due with Acceptance"
     assert second.amount == after.initial_deposit == before.initial_deposit  # twice the equity
     assert balance.as_billed and after.schedule_total == after.total_estimated_cost
+
+
+def test_an_amendment_keeps_the_rows_of_nothing_the_schedule_already_had() -> None:
+    # rows the surplus of earlier documents pays whole are left out; a row of $0 the case's
+    # schedule holds anyway stays, as it does on a Basic
+    rows = (
+        costs_module.PaymentRow("Initial Deposit", date(2026, 9, 15), Decimal(100), Decimal(100)),
+        costs_module.PaymentRow("Quarterly Payment", date(2026, 12, 15), Decimal(50), Decimal(150)),
+        costs_module.PaymentRow("Quarterly Payment", date(2027, 3, 15), Decimal(0), Decimal(150)),
+        costs_module.PaymentRow("Quarterly Payment", date(2027, 6, 15), Decimal(30), Decimal(180)),
+    )
+    out, due = costs_module._after_earlier(rows, Decimal(100), Decimal(150), Decimal(180))
+    assert due == 0
+    assert [(r.label, r.date, r.amount) for r in out] == [
+        ("Due under earlier documents", None, 150),
+        ("Amount Due with Acceptance", date(2026, 9, 15), 0),
+        ("Quarterly Payment", date(2027, 3, 15), 0),
+        ("Quarterly Payment", date(2027, 6, 15), 30),
+    ]
+    assert out[-1].cumulative == 180

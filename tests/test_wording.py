@@ -347,6 +347,9 @@ def test_list_words(items, expected) -> None:
          "initial spare parts, MK 38 Mod 3", "Initial Spare Parts, MK 38 Mod 3"),
         ("MISSILE, AIM-9X BLOCK II", "Missile, AIM-9X Block II", "missile, AIM-9X Block II",
          "Missiles, AIM-9X Block II"),
+        # other words before a number are ordinary words
+        ("SPARES FOR 12 AIRCRAFT", "Spares for 12 Aircraft", "spares for 12 aircraft",
+         "Spares for 12 Aircraft"),
         ("AIM-9X", "AIM-9X", "AIM-9X", "AIM-9X"),
         ("Support Equipment", "Support Equipment", "Support Equipment", "Support Equipment"),
         ("SPARES, REPAIR PARTS", "Spares, Repair Parts", "spares, repair parts",

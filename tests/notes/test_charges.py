@@ -188,6 +188,11 @@ def test_accessorial_transportation_names_grant_eda_lines_too(tmp_path: Path) ->
         "Transportation charges have been applied to the relevant parts of Lines 001 and 003."
         in note
     )
+    # a line priced $0 that is not grant EDA is not named for either charge
+    data = example("BN-B-ZEA/basic")
+    data["lines"].append(new_line("005", unit_cost=0))
+    note = body(build(Chain(data), tmp_path, "zero"), ACCESSORIAL)
+    assert "relevant parts of Lines 001 and 003." in note and "005" not in note
 
 
 def test_accessorial_is_restated_on_a_price_only_modification(tmp_path: Path) -> None:

@@ -528,7 +528,9 @@ def _after_earlier(
     for row in schedule[1:]:
         taken = min(surplus, row.amount)
         surplus -= taken
-        if row.amount - taken > 0:
+        if not taken:
+            later.append(row)
+        elif row.amount - taken > 0:  # a row the surplus pays whole is left out
             later.append(replace(row, amount=row.amount - taken))
     rows = [PaymentRow(EARLIER_ROW, None, carried, ZERO, earlier=True)] if carried else []
     rows += [PaymentRow(ACCEPTANCE_ROW, schedule[0].date, due, ZERO), *later]

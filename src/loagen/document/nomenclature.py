@@ -186,9 +186,17 @@ def _convert(word: str, *, title: bool, first: bool, quiet: bool) -> str:
     return _capitalised(word)
 
 
+MODEL_WORDS = _words(
+    """
+    MOD MODEL BLOCK BLK LOT PHASE INCREMENT INC VERSION VER GEN GENERATION TYPE CLASS SERIES
+    MARK BATCH SPIRAL CONFIGURATION CONFIG STAGE TRANCHE BUILD RELEASE OPTION GROUP
+    """
+)
+"""Words that number a model or a part of a program when a number follows ('MOD 3', 'BLOCK II',
+'LOT 5'): they keep their capital in lower-case text ('Mod 3'). Other words before a number
+('AND 2', 'FOR 12') are ordinary words."""
 _NUMBERED = re.compile(r"^(?:\d+|(?=[IVX])X{0,2}(?:IX|IV|V?I{0,3}))$")
 """A number after a word: digits, or a Roman numeral."""
-_PLAIN_WORD = re.compile(r"^[A-Z]{2,}$")
 _PLAIN_PART = re.compile(r"^[A-Z]+(?: [A-Z]+){0,2}$")
 """A part of a MASL inversion: one to three words of plain capitals."""
 
@@ -260,7 +268,7 @@ def reader_name(description: str, *, title: bool) -> str:
         if pair in PROPER_PHRASES:
             out.append(PROPER_PHRASES[pair])
             i += 2
-        elif _NUMBERED.match(following) and _PLAIN_WORD.match(token) and not _is_kept(token):
+        elif _NUMBERED.match(following) and token in MODEL_WORDS:
             # a word that numbers a model: 'MOD 3', 'BLOCK II', 'LOT 5' -> 'Mod 3', 'Block II'
             out.append(_capitalised(token))
         else:
