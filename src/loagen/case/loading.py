@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from ..errors import CaseError, HistoryError, Problem, did_you_mean, quoted
 from ..reading import read_limited, text_of
 from .model import UNSEEN, Case, HugeNumber
-from .placeholders import PLACEHOLDER_BYTES, located, unfilled, unfilled_error
+from .placeholders import PLACEHOLDER_BYTES, dotted, located, unfilled, unfilled_error
 
 
 @dataclass(frozen=True)
@@ -30,16 +30,6 @@ class CaseFile:
     sha256: str
     raw: bytes = field(default=b"", repr=False, compare=False)
     """The file's bytes (a build records them in the DOCX: see `case.embedded`)."""
-
-
-def _json_path(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
 
 
 _FIELD_NAMES: dict[str, set[str]] = {}
@@ -152,7 +142,7 @@ def parse_case(data: Any, *, source: Path | None = None) -> Case:
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
         problems = tuple(
-            Problem(source, _json_path(err["loc"]) or "(top level)", _plain(err))
+            Problem(source, dotted(err["loc"]) or "(top level)", _plain(err))
             for err in errors[:MAX_PROBLEMS]
         )
         if len(errors) > MAX_PROBLEMS:
