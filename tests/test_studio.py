@@ -1771,3 +1771,17 @@ def test_the_count_of_notes_printed_agrees_with_their_numbers_and_a_new_lines_no
     assert "added for the new line" in notes
     tags = re.findall(r'<span class="tag">([^<]+)</span>', notes)
     assert "restated" in tags  # the notes printed again for the lines that were there
+
+
+def test_a_findings_message_names_fields_by_their_labels(client: TestClient) -> None:
+    """The command line names a field as the file does (performance_period); the studio as its
+    form does ("Performance period"), leaving values in quotes as written."""
+    from loagen.studio.forms import message_words
+
+    page = html.unescape(client.get(f"/doc/{QAA}").text)
+    assert "give severable and “Performance period” so its line description" in page
+    assert "performance_period" not in page.split("<main", 1)[-1].split("</main>", 1)[0]
+    assert message_words("give bpc_system ('case_module' or 'bpc_module')") == (
+        "give “BPC system” ('case_module' or 'bpc_module')"
+    )
+    assert message_words("see loagen.policy.rules") == "see loagen.policy.rules"

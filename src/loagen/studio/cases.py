@@ -33,7 +33,7 @@ from ..pipeline import LaidOut, Prepared
 from ..policy.checks import Finding
 from ..reading import read_limited
 from ..rendering.redline import redline_docx
-from .forms import case_form, field_id, form_paths, place, where_words
+from .forms import case_form, field_id, form_paths, message_words, place, where_words
 from .preview import Preview, PreviewError
 from .web import Studio
 from .workspace import DocumentStatus, all_to_fill
@@ -101,6 +101,11 @@ class FindingView:
     field: str
     """The path of the form field that shows it ('' for the whole case)."""
     where: str
+
+    @property
+    def message(self) -> str:
+        """The finding's message, the fields it names said by their labels."""
+        return message_words(self.finding.message)
 
     @property
     def anchor(self) -> str:

@@ -180,7 +180,7 @@ def check_data(studio: Studio, path: Path, data: dict[str, Any]) -> Checked:
     checked.findings = findings_view(findings, data, spec)
     for fv in checked.findings:
         checked.errs.setdefault(fv.field, []).append(
-            (fv.finding.severity, f"{fv.finding.message} ({fv.finding.rule_id})")
+            (fv.finding.severity, f"{fv.message} ({fv.finding.rule_id})")
         )
     return checked
 

@@ -389,7 +389,43 @@ def where_words(path: str, data: Any, spec: FieldSpec | None = None) -> str:
     return " › ".join(words) or path
 
 
-# -- showing values --------------------------------------------------------------------------------
+_FIELD_TOKEN = re.compile(
+    r"(?<![\w'\"])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?:\.[a-z][a-z0-9_]*)*"
+    r"|(?<![\w'\"])[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+"
+)
+"""A field named in a message as the file names it: `performance_period`,
+`document.congressional_notification`, `sole_source.approved_by` (not a word in quotes: a
+value such as 'case_module')."""
+
+
+@cache
+def _field_names() -> frozenset[str]:
+    names: set[str] = set()
+
+    def walk(spec: FieldSpec) -> None:
+        for child in spec.children:
+            names.add(child.name)
+            walk(child)
+
+    walk(case_form())
+    return frozenset(names)
+
+
+def message_words(text: str) -> str:
+    """A check's message with the fields it names said by their labels, as the form shows
+    them ("give severable and “Performance period” so …", "record it in “Document › Congressional
+    notification”"): the command line names them as the file does."""
+    known = _field_names()
+
+    def said(m: re.Match[str]) -> str:
+        parts = m.group(0).split(".")
+        if not all(part in known for part in parts):
+            return m.group(0)
+        return "“" + " › ".join(label_of(part) for part in parts) + "”"
+
+    return _FIELD_TOKEN.sub(said, text)
+
+
 # -- showing values --------------------------------------------------------------------------------
 
 
