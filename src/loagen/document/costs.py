@@ -115,6 +115,11 @@ DEPOSIT_LABELS = {"Amendment": ACCEPTANCE_ROW}
 """What a document's first page calls what is due with it, by kind (else "Initial Deposit")."""
 
 
+def deposit_label(kind: str) -> str:
+    """What the first page of a document of `kind` calls what is due with it."""
+    return DEPOSIT_LABELS.get(kind, "Initial Deposit")
+
+
 @dataclass(frozen=True)
 class CostSummary:
     lines: tuple[LineCost, ...]
@@ -495,15 +500,10 @@ def due_by(summary: CostSummary, day: date | None) -> Decimal:
     and those due with acceptance; with no schedule, its whole total (due with acceptance)."""
     if not summary.schedule:
         return summary.total_estimated_cost
-    return due_in(summary.schedule, day)
-
-
-def due_in(rows: tuple[PaymentRow, ...], day: date | None) -> Decimal:
-    """What schedule `rows` make due by `day` (rows due with acceptance included)."""
     return sum(
         (
             r.amount
-            for r in rows
+            for r in summary.schedule
             if not r.as_billed and (r.date is None or day is None or r.date <= day)
         ),
         ZERO,

@@ -40,7 +40,7 @@ from ..case.embedded import changed_words, read_build_record
 from ..case.history import compare
 from ..case.model import Line
 from ..document.assembly import LoaDocument
-from ..document.costs import DEPOSIT_LABELS, TOTALS
+from ..document.costs import TOTALS, deposit_label
 from ..document.word_diff import REWORDED, Change, kept_share, word_pieces, wording_changes
 from ..document.wording import line_refs, money, quantity
 from ..errors import DiffError, LoagenError
@@ -690,7 +690,7 @@ def _deposit_label(old: Version, new: Version) -> str:
         kind = version.document.kind if version.document is not None else ""
         if not kind and " Amendment" in f" {version.label}":
             kind = "Amendment"
-        return DEPOSIT_LABELS.get(kind, "Initial Deposit")
+        return deposit_label(kind)
 
     a, b = named(old), named(new)
     return a if a == b else f"{a}, then {b}"

@@ -32,7 +32,7 @@ from ..case.embedded import changed_words, is_built_document, read_build_record
 from ..case.history import LineChange
 from ..case.model import Line
 from ..document.assembly import LoaDocument
-from ..document.costs import COST_ROWS, DEPOSIT_LABELS
+from ..document.costs import COST_ROWS, deposit_label
 from ..document.wording import (
     document_title,
     due_words,
@@ -601,7 +601,7 @@ def make_report(path: Path, pipeline: Pipeline, *, all_notes: bool = False) -> R
         totals=tuple(totals),
         total_changes=tuple(total_changes),
         initial_deposit=money(costs.initial_deposit),
-        deposit_label=DEPOSIT_LABELS.get(document.kind, "Initial Deposit"),
+        deposit_label=deposit_label(document.kind),
         surcharge_note=surcharge,
         schedule=tuple(
             ScheduleRow(
