@@ -7,8 +7,10 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from loagen.rendering.markdown_docx import (
+    KEEP_TOGETHER_LIMIT,
     StyleIds,
     _parsed,
+    kept_together,
     markdown_to_wordml,
     plain_blocks,
     plain_paragraphs,
@@ -174,3 +176,33 @@ def test_markdown_syntax_is_never_taken_for_plain_prose() -> None:
         ("LOANoteText", "A & B"),
         ("LOANoteText", "<C>"),
     ]
+
+
+def _keeps(xml: str) -> list[tuple[bool, bool]]:
+    """(keep with next, keep lines together) of each paragraph of `xml`."""
+    return [
+        ("<w:keepNext/>" in p, "<w:keepLines/>" in p) for p in xml.split("</w:p>") if "<w:p>" in p
+    ]
+
+
+def test_a_short_last_note_is_kept_on_one_page() -> None:
+    """The last note before the Standard Terms keeps its paragraphs together and with each
+    other (its heading keeps with its first one already): it is not split with its last lines
+    alone on a page before the Terms."""
+    body = markdown_to_wordml("First paragraph.\n\n- an item\n- another\n\nLast paragraph.")
+    kept = kept_together(body)
+    assert _keeps(kept) == [(True, True), (True, True), (True, True), (False, True)]
+    assert _keeps(body) == [(False, False)] * 4  # the note itself, elsewhere, is untouched
+    # the properties go where the schema has them: after the style
+    assert '<w:pStyle w:val="LOANoteBullet"/><w:keepNext/><w:keepLines/></w:pPr>' in kept
+
+
+def test_a_long_last_note_keeps_only_its_last_paragraph_whole() -> None:
+    """A last note longer than about thirteen lines may run over a page: only its last
+    paragraph is kept whole (the foot of the page holds none of it alone); a last paragraph
+    itself that long is left to break as any other."""
+    long = "word " * (KEEP_TOGETHER_LIMIT // 5 + 10)
+    body = markdown_to_wordml(f"{long}\n\nA last short paragraph.")
+    assert _keeps(kept_together(body)) == [(False, False), (False, True)]
+    body = markdown_to_wordml(f"A short first paragraph.\n\n{long}")
+    assert kept_together(body) == body

@@ -653,7 +653,9 @@ class _OldPages:
         top = self.used == 0 and not box.page_break_before
         before = 0.0 if top else max(box.before, self.pending)
         self.pending = 0.0
-        need_first = before + sum(box.lines[:2])
+        # a paragraph of three lines or fewer, or kept together, is never split
+        whole = box.keep_lines or len(box.lines) <= 3
+        need_first = before + sum(box.lines if whole else box.lines[:2])
         if need_first > self.height - self.used and self.used > 0 and need_first <= self.height:
             self.new_page()
             before = 0.0
@@ -695,7 +697,8 @@ def _old_chain(items: list[tuple], start: int, flow: _OldPages) -> float:
         last = not keeps or new_page_after
         if box is not None:
             gap = max(after, box.before) if (flow.used > 0 or index > start) else 0.0
-            total += gap + sum(box.lines[:2] if last else box.lines)
+            whole = not last or box.keep_lines or len(box.lines) <= 3
+            total += gap + sum(box.lines if whole else box.lines[:2])
             after = box.after
         else:
             total += after + row.height
@@ -724,11 +727,50 @@ def _old_flow(items: list[tuple], height: float) -> int:
     return flow.count
 
 
+def _box(lines: int, keep_next: bool = False, keep_lines: bool = False) -> pages._Box:
+    """A paragraph of `lines` lines of 12 points, no space before or after."""
+    return pages._Box([12.0] * lines, 0.0, 0.0, keep_next, False, keep_lines)
+
+
+def _item(box: pages._Box) -> tuple:
+    return (box, None, 0.0, False, box.keep_next)
+
+
+@pytest.mark.parametrize(("lines", "pages_taken"), [(2, 2), (3, 3), (4, 2)])
+def test_a_paragraph_of_three_lines_or_fewer_is_never_split(lines: int, pages_taken: int) -> None:
+    """Widow and orphan control leave no line alone on either side of a break, so a paragraph
+    of three lines, which the foot of a page holds only two lines of, goes whole to the next
+    page with the heading it keeps with (a first line alone there would be an orphan); one of
+    four lines leaves two there and carries two over; one of two fits. What follows fills the
+    next page but for two lines: it needs a third page only after the three lines."""
+    height = 600.0
+    filler = pages._Box([height - 12.0 - 30.0], 0.0, 0.0, False, False)  # a heading, 2.5 lines
+    items = [_item(filler), _item(_box(1, keep_next=True)), _item(_box(lines))]
+    items.append(_item(pages._Box([height - 2 * 12.0 - 1.0], 0.0, 0.0, False, False)))
+    assert pages._flow_items(items, height) == pages_taken
+
+
+def test_a_paragraph_that_keeps_its_lines_together_moves_whole() -> None:
+    """A paragraph that keeps its lines together (the last note before the Terms) goes whole to
+    the next page rather than split; one taller than a page is split all the same."""
+    height = 600.0
+    filler = pages._Box([height - 3 * 12.0], 0.0, 0.0, False, False)
+    tail = pages._Box([height - 3 * 12.0 - 1.0], 0.0, 0.0, False, False)
+    loose = [_item(filler), _item(_box(6)), _item(tail)]
+    kept = [_item(filler), _item(_box(6, keep_lines=True)), _item(tail)]
+    assert pages._flow_items(loose, height) == 2  # 3 lines here, 3 there, then the tail
+    assert pages._flow_items(kept, height) == 3  # 6 lines there: the tail needs a third page
+    huge = [_item(filler), _item(_box(80, keep_lines=True))]
+    assert pages._flow_items(huge, height) == pages._flow_items(
+        [_item(filler), _item(_box(80))], height
+    )
+
+
 _SIZES = st.sampled_from([0.0, 3.0, 10.0, 12.65, 14.3, 40.0, 150.0, 333.3, 700.0])
 _BOXES = st.builds(
     pages._Box,
     st.lists(st.sampled_from([9.2, 12.65, 14.3, 16.0, 30.0]), max_size=12),
-    _SIZES, _SIZES, st.booleans(), st.booleans(),
+    _SIZES, _SIZES, st.booleans(), st.booleans(), st.booleans(),
 )  # fmt: skip
 _ROWS = st.builds(
     pages._Row,

@@ -168,6 +168,29 @@ def test_notes_in_named_styles(renderer: Renderer) -> None:
     assert "Acme" in bold
 
 
+def test_the_last_note_before_the_terms_is_kept_on_one_page(renderer: Renderer) -> None:
+    """The Standard Terms start a new page: the last note before them keeps its paragraphs
+    together (its last lines never alone on a page of their own); the notes before it, and the
+    Terms' own paragraphs, break as any text does."""
+    two = Selection(
+        notes=(
+            SelectedNote("FIRST", "First Note", "1", "notes", "One.\n\nTwo."),
+            *NOTES.notes,
+        )
+    )
+    d = _open(renderer.render(load_document(CASES / "BN-D-QAA/basic.json"), two))
+    keeps = {
+        p.text: (p.paragraph_format.keep_with_next, p.paragraph_format.keep_together)
+        for p in d.paragraphs
+    }
+    assert keeps["One."] == keeps["Two."] == (None, None)
+    assert keeps["Firm Acme for Line 001."] == (True, True)
+    assert keeps["\u2022\tone"] == (True, True)
+    assert keeps["\u2022\ttwo"] == (None, True)  # the last: its heading and lines keep with it
+    terms = [p for p in d.paragraphs if p.style.name == "LOA Terms"]
+    assert terms and not any(p.paragraph_format.keep_together for p in terms)
+
+
 def test_bpc_says_benefitting_partner_and_has_no_terms(renderer: Renderer) -> None:
     text = _text(_open(renderer.render(load_document(CASES / "BN-B-TAB/basic.json"), Selection())))
     assert "Benefitting Partner" in text

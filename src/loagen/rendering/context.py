@@ -24,7 +24,7 @@ from ..document.wording import (
 from ..document.wording import money as _spelled_money
 from ..policy.selection import SelectedNote, Selection
 from ..reference import Reference, load_reference
-from .markdown_docx import StyleIds, markdown_to_wordml, xml_chars
+from .markdown_docx import StyleIds, kept_together, markdown_to_wordml, xml_chars
 
 _BREAK = Markup('</w:t><w:br/><w:t xml:space="preserve">')
 PREVIOUS_VALUE_SIZE = 14
@@ -198,10 +198,15 @@ def _signed(value: Decimal) -> str:
     return ("+" if value > 0 else "-") + money(abs(value))
 
 
-def _note_view(number: int | None, note: SelectedNote, ids: StyleIds) -> dict[str, Any]:
+def _note_view(
+    number: int | None, note: SelectedNote, ids: StyleIds, *, last: bool = False
+) -> dict[str, Any]:
     """A note as the templates print it. A note of the notes section is numbered by Word (its
     heading paragraph is a numbered list item), so its `heading` is the title alone; `number`
-    is the number Word shows (the notes are the list's only items, numbered in order)."""
+    is the number Word shows (the notes are the list's only items, numbered in order). The
+    `last` note of the section, which a new page follows, is kept on one page
+    (`kept_together`)."""
+    body = markdown_to_wordml(note.body, ids=ids)
     return {
         "heading": note.title,
         "number": number,
@@ -209,7 +214,7 @@ def _note_view(number: int | None, note: SelectedNote, ids: StyleIds) -> dict[st
         "id": note.id,
         "version": note.version,
         "lines": note.lines,
-        "body": markdown_to_wordml(note.body, ids=ids),
+        "body": kept_together(body) if last else body,
     }
 
 
@@ -314,7 +319,10 @@ def build_context(
         if costs.schedule_reason
         else "",
         "schedule_notes": [_note_view(None, n, ids) for n in selection.placed("payment_schedule")],
-        "notes": [_note_view(i, n, ids) for i, n in enumerate(in_section, start=1)],
+        "notes": [
+            _note_view(i, n, ids, last=i == len(in_section))
+            for i, n in enumerate(in_section, start=1)
+        ],
         "terms_and_conditions": list(terms) if document.is_fms else [],
         "code_tables": code_tables(ref),
     }

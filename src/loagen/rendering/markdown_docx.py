@@ -219,6 +219,42 @@ def markdown_to_wordml(text: str, *, in_table: bool = False, ids: StyleIds = Sty
     return _parsed(text, in_table, ids)
 
 
+KEEP_TOGETHER_LIMIT = 1500
+"""Characters of text (about thirteen lines of a note) up to which the last note of the offer
+is kept on one page with its heading (`kept_together`)."""
+
+_STYLED = re.compile(r'(<w:p><w:pPr><w:pStyle w:val="[^"]*"/>)')
+
+
+def kept_together(body: Markup) -> Markup:
+    """`body` (paragraphs `markdown_to_wordml` wrote) laid out on one page: each paragraph kept
+    whole (keep lines together) and with the next (keep with next), but the last. When its text
+    is longer than `KEEP_TOGETHER_LIMIT`, only its last paragraph is kept whole (when that one
+    is no longer): a long note may run over a page, its last lines not alone on the next.
+
+    The last note before the Standard Terms is printed so: the Terms start on a new page, and a
+    note's last two lines carried over would leave a page nearly empty (the heading keeps with
+    the first paragraph already)."""
+    pieces = _STYLED.split(str(body))
+    # ["", opening, rest, opening, rest, ...]: each opening is a paragraph's start to its style
+    if len(pieces) < 3 or pieces[0]:
+        return body
+    openings = list(range(1, len(pieces), 2))
+    text = len(_TAGS.sub("", str(body)))
+    if text > KEEP_TOGETHER_LIMIT:
+        last = len(_TAGS.sub("", pieces[-1]))
+        if last > KEEP_TOGETHER_LIMIT:
+            return body
+        openings = openings[-1:]
+    for i in openings:
+        keep = "<w:keepLines/>" if i == len(pieces) - 2 else "<w:keepNext/><w:keepLines/>"
+        pieces[i] += keep
+    return Markup("".join(pieces))
+
+
+_TAGS = re.compile(r"<[^>]*>")
+
+
 def _parsed(text: str, in_table: bool, ids: StyleIds) -> Markup:
     """`markdown_to_wordml` of any Markdown of the subset, through markdown-it."""
     tokens = _md.parse(text)

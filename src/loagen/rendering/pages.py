@@ -95,6 +95,8 @@ class Style:
     left: float = 0.0
     hanging: float = 0.0
     keep_next: bool = False
+    keep_lines: bool = False
+    """Its lines stay on one page (keep lines together), unless they fill more than a page."""
     page_break_before: bool = False
     numbered: bool = False
     """A list item (Word numbering): its number and a tab come before its text."""
@@ -130,7 +132,11 @@ def _apply(style: Style, ppr: etree._Element | None, rpr: etree._Element | None)
                 value = _twips(ind, attr)
                 if value is not None:
                     changes[key] = value
-        for tag, key in (("keepNext", "keep_next"), ("pageBreakBefore", "page_break_before")):
+        for tag, key in (
+            ("keepNext", "keep_next"),
+            ("keepLines", "keep_lines"),
+            ("pageBreakBefore", "page_break_before"),
+        ):
             element = ppr.find(_W + tag)
             if element is not None:
                 changes[key] = element.get(_W + "val", "true") not in ("0", "false")
@@ -211,15 +217,19 @@ class _Box:
     after: float
     keep_next: bool
     page_break_before: bool
+    keep_lines: bool = False
     first_two: float = field(init=False, repr=False, compare=False)
-    """`sum(lines[:2])`, the room its first lines need (added up once: a remembered paragraph
-    is flowed on document after document)."""
+    """The room it needs at the foot of a page, the rest going on the next: its first two
+    lines (widow and orphan control leave no line alone on either side, so a paragraph of three
+    lines or fewer is never split), or all its lines when it keeps them together (added up
+    once: a remembered paragraph is flowed on document after document)."""
     height: float = field(init=False, repr=False, compare=False)
     """`sum(lines)`."""
 
     def __post_init__(self) -> None:
-        self.first_two = sum(self.lines[:2])
         self.height = sum(self.lines)
+        whole = self.keep_lines or len(self.lines) <= 3
+        self.first_two = self.height if whole else sum(self.lines[:2])
 
 
 _T, _TAB, _BR, _RUN, _PPR = (_W + n for n in ("t", "tab", "br", "r", "pPr"))
@@ -264,7 +274,9 @@ def _paragraph(p: etree._Element, styles: dict[str, Style], default: Style, widt
                 else:
                     pieces.append(("br", "", bold, size))
     heights = _measure(style, pieces, width)
-    return _Box(list(heights), style.before, style.after, style.keep_next, page_break)
+    return _Box(
+        list(heights), style.before, style.after, style.keep_next, page_break, style.keep_lines
+    )
 
 
 _APPLIED: dict[tuple[Style, bytes], Style] = {}
@@ -911,7 +923,7 @@ def _quick_paragraph(xml: str, styles: dict[str, Style], default: Style, width: 
                 pieces.append(("t", text, bold, size))
         heights = _measure(style, pieces, width)
         return _Box(list(heights), style.before, style.after, style.keep_next,
-                    style.page_break_before)  # fmt: skip
+                    style.page_break_before, style.keep_lines)  # fmt: skip
     ppr = _inner(xml, "<w:pPr>", "</w:pPr>")
     style_id = None
     if ppr is not None:
@@ -954,7 +966,9 @@ def _quick_paragraph(xml: str, styles: dict[str, Style], default: Style, width: 
                 else:
                     pieces.append(("br", "", bold, size))
     heights = _measure(style, pieces, width)
-    return _Box(list(heights), style.before, style.after, style.keep_next, page_break)
+    return _Box(
+        list(heights), style.before, style.after, style.keep_next, page_break, style.keep_lines
+    )
 
 
 # A paragraph with properties of its own besides its style (spacing, keep with next ...) whose
@@ -1029,7 +1043,14 @@ def _plain_paragraph(xml: str, ppr: str, styles: dict[str, Style], default: Styl
                 text = _characters(text)
             pieces.append(("t", text, bold, size))
     heights = _measure(style, pieces, width)
-    return _Box(list(heights), style.before, style.after, style.keep_next, style.page_break_before)
+    return _Box(
+        list(heights),
+        style.before,
+        style.after,
+        style.keep_next,
+        style.page_break_before,
+        style.keep_lines,
+    )
 
 
 _LAYOUTS: dict[bytes, _Layout] = {}
