@@ -67,6 +67,14 @@ class TestProjectLibrary:
             assert note.sha256 == hashlib.sha256(note.path.read_bytes()).hexdigest()
             assert note.version
 
+    def test_every_note_says_in_words_when_it_is_used(self, library):
+        """A reviewer reads `usage` before the rule: every note of the library gives it, as
+        one paragraph (the file folds it over lines), in sentences."""
+        for note in library:
+            assert note.usage, note.id
+            assert "\n" not in note.usage and "  " not in note.usage, note.id
+            assert note.usage[0].isupper() and note.usage.endswith("."), note.id
+
     def test_finds_a_note_by_id(self, library):
         assert (
             library["SOLE-SOURCE-FMS"].title
@@ -396,6 +404,15 @@ class TestLibraryProblems:
             load_library(tmp_path)
 
 
+def test_a_usage_written_over_lines_reads_as_one_paragraph(tmp_path: Path) -> None:
+    write_note(tmp_path, usage=">-\n  FMS LOAs with ammunition,\n  and Amendments   that add it.")
+    assert load_library(tmp_path)["TEST-NOTE"].usage == (
+        "FMS LOAs with ammunition, and Amendments that add it."
+    )
+    write_note(tmp_path, usage=None)  # it may be left out
+    assert load_library(tmp_path)["TEST-NOTE"].usage is None
+
+
 def test_front_matter_fields_are_documented():
     docs = field_docs(FrontMatter)
     for name in FrontMatter.model_fields:
@@ -437,6 +454,7 @@ def test_cli_notes_shows_versions_and_one_note_in_full(tmp_path, monkeypatch):
     assert one.exit_code == 0
     assert "688: from 2025-03-24 (DSCA 25-24 (E-Change 688))" in one.output
     assert "carry-over     every: printed on every document" in one.output
+    assert "used           Every LOA that charges packing, crating and handling" in one.output
     data = json.loads(runner.invoke(app, ["notes", "--json"]).output)
     by_id = {n["id"]: n for n in data["notes"]}
     assert [v["version"] for v in by_id["ACCESSORIAL-CHARGES"]["versions"]] == ["1", "688"]

@@ -123,6 +123,8 @@ def test_the_page_reads_as_a_review_of_the_document(pipeline: Pipeline, built: P
         " ".join(sole.references)
     )
     assert "Line 007 is added, or changed in sole_source.firm" in page
+    assert sole.usage.startswith("FMS documents that add or change a specific source")
+    assert f"Used {sole.usage}" in page
     # notes in force, not restated; what changed, with old and new values; money
     assert "In force from earlier documents, not restated (3)" in page
     assert "Travel and Living Allowance" in page and "on the case since the Basic" in page

@@ -480,6 +480,11 @@ def test_cli_explain_reads_well(monkeypatch):
     assert "lines_with(sole_source=True) → Lines 001 and 007" in result.output
     assert "In force on the case, not restated" in result.output
     assert "TLA-APPROVAL" in result.output and "references: " in result.output
+    # what the note is for, in the library's words, before how the rule decided
+    said = result.output[result.output.index("IN  SOLE-SOURCE-FMS") :]
+    assert said.index("used: FMS documents that add or change a specific source") < said.index(
+        "Line 007 is added"
+    )
     one = CliRunner().invoke(app, ["explain", str(case), "--note", "tla-approval"])
     assert one.exit_code == 0 and "SOLE-SOURCE-FMS" not in one.output
     assert "on the case since the Basic, version 1; not restated" in one.output

@@ -24,6 +24,7 @@ pytest.importorskip(
 from starlette.testclient import TestClient  # noqa: E402
 
 from loagen.case.loading import parse_case_bytes  # noqa: E402
+from loagen.policy.notes import load_library  # noqa: E402
 from loagen.project import Project  # noqa: E402
 from loagen.studio import create_app  # noqa: E402
 from loagen.studio.forms import case_form, read_form, tidy  # noqa: E402
@@ -576,6 +577,27 @@ def test_a_note_saved_twice_is_saved_once_not_refused_as_a_conflict(
     page = client.get("/notes/GPS-SAASM").text
     assert "someone else" not in page and page.count("Saved GPS-SAASM.md.") == 1
     assert (project.note_library / "GPS-SAASM.md").read_text() == saved
+
+
+def test_a_notes_usage_is_shown_and_edited_in_words(client: TestClient, project: Project) -> None:
+    """What a note is used for, in words, heads its page and the document's "why" list, and
+    policy staff edit it in the form like any field: saved folded in the file, read whole."""
+    page = html.unescape(client.get("/notes/GPS-SAASM").text)
+    assert "Used</dt><dd>Documents that add GPS Precise Positioning Service (SAASM) equipment." in (
+        page
+    )
+    fields = form_fields(page, "note-form")
+    assert ("usage", "Documents that add GPS Precise Positioning Service (SAASM) equipment.") in (
+        fields
+    )
+    new = "Documents that add GPS receivers with SAASM, on FMS and BPC cases alike."
+    shown = preview(client, "/notes/GPS-SAASM", [*_replace(fields, "usage", new),
+                                                 ("_action", "impact")])  # fmt: skip
+    save = [*form_fields(shown.text, "note-form"), ("_action", "save")]
+    assert post(client, "/notes/GPS-SAASM", save).status_code == 303
+    assert load_library(project.note_library)["GPS-SAASM"].usage == new
+    why = html.unescape(client.get(f"/doc/{QAA}").text)
+    assert "Every document of a case with a line bought from contractors" in why
 
 
 @pytest.mark.parametrize("note_id", ["NVD-SECURITY", "MTCR", "ADMIN-SURCHARGE-RATE-CHANGE"])

@@ -104,6 +104,7 @@ def _note_json(note) -> dict[str, Any]:  # noqa: ANN001
             for t in note.texts
         ],  # fmt: skip
         "references": list(note.references),
+        "usage": note.usage,
         "file": str(note.path),
     }
 
@@ -112,6 +113,7 @@ def _print_note(note) -> None:  # noqa: ANN001
     data = _note_json(note)
     out.print(f"[bold]{escape(note.id)}[/]: {escape(note.title)}")
     rows = [
+        ("used", data["usage"] or ""),
         ("programs", ", ".join(data["programs"])),
         ("documents", ", ".join(data["documents"])),
         ("placement", f"{note.placement}, section {note.section}, order {note.order}"),

@@ -123,6 +123,7 @@ def _explain_one(pipeline, path: Path, note: str | None, carried_only: bool, sho
             "decisions": [
                 {**dataclasses.asdict(d), "printed_as": where.get(d.note_id, ""),
                  "references": list(library[d.note_id].references),
+                 "usage": library[d.note_id].usage,
                  **({"version_chosen_by": _version_date(document, library[d.note_id], d)}
                     if d.version else {})}
                 for d in decisions
@@ -168,6 +169,8 @@ def _explain_one(pipeline, path: Path, note: str | None, carried_only: bool, sho
             out.print(
                 f"{mark} [bold]{d.note_id}[/] {escape(title)}{escape(at)}{escape(version)}{on}"
             )
+            if lib_note.usage:
+                out.print(f"    used: {escape(lib_note.usage)}")
             out.print(f"    {escape(d.reason)}")
             if d.version:
                 out.print(f"    {escape(_version_said(_version_date(document, lib_note, d)))}")

@@ -121,6 +121,8 @@ class NoteRow:
     tag: str = ""
     """"new on the case", "printed again" ... ('' for none)."""
     parts: tuple[Part, ...] = ()
+    usage: str = ""
+    """When the note is used, in the note library's words (its `usage`; '' when it gives none)."""
 
 
 @dataclass(frozen=True)
@@ -328,6 +330,7 @@ def _note_rows(
                 references=tuple(library[d.note_id].references) if d.note_id in library else (),
                 tag=tag,
                 parts=_parts(d) if with_parts else (),
+                usage=(library[d.note_id].usage or "") if d.note_id in library else "",
             )
         )
     return tuple(rows)

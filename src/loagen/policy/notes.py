@@ -108,6 +108,11 @@ def _text(value: Any) -> Any:
     return value
 
 
+def _one_line(value: Any) -> Any:
+    # a usage text written over several lines of the file reads as one paragraph
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
 def _line_field(path: str) -> str:
     """A dotted path to a field of a line (`sole_source.firm`), checked against the model."""
     shape: Any = Line
@@ -165,6 +170,11 @@ class FrontMatter(BaseModel):
     """Note id: capital letters, digits and dashes, e.g. SOLE-SOURCE-FMS; the file is <id>.md."""
     title: Annotated[str, Field(min_length=1)]
     """Printed as the note's heading; may hold placeholders (line notes: {{ line.number }})."""
+    usage: Annotated[str, BeforeValidator(_one_line), Field(min_length=1)] | None = None
+    """When the note is used, in policy words, for reviewers: what `explain`, the report and
+    the studio show beside the rule's decision, e.g. "Every LOA with a line bought from
+    contractors (Source Code P or X) ...". The rule decides; this says in words what it is
+    meant to decide."""
     versions: list[VersionEntry] = Field(min_length=1)
     """Each version of the text with its effective date and the memo that issued it; with
     more than one, the body holds one `::: version X` block each."""

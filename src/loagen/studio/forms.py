@@ -67,7 +67,7 @@ class FieldSpec:
 
 LONG_TEXT = frozenset(
     {"purpose", "reason", "line_note", "state_description", "text", "note_text",
-     "justification", "training_summary", "short_oed_reason", "rule", "used_when"}
+     "justification", "training_summary", "short_oed_reason", "rule", "used_when", "usage"}
 )  # fmt: skip
 """Fields written as paragraphs (a text area rather than one line)."""
 

@@ -139,7 +139,7 @@ def _update(tree: Any, key: Any, new: Any) -> None:
 
 
 FIELD_ORDER = (
-    "id", "title", "versions", "programs", "level", "placement", "section", "order",
+    "id", "title", "usage", "versions", "programs", "level", "placement", "section", "order",
     "documents", "rule", "used_when", "carry_over", "changed_fields", "refresh_on", "references",
 )  # fmt: skip
 
