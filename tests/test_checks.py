@@ -771,6 +771,12 @@ RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]]
         qaa_modification,
     ),
     (
+        "QC-MOD-DTC",
+        "lines[0].delivery_term_code",
+        edit(qaa_modification, ("lines.0.delivery_term_code", "9")),
+        qaa_modification,
+    ),
+    (
         "QC-MOD-PURPOSE",
         "document.purpose",
         edit(qaa_modification, ("document.purpose", "adds two additional aircraft")),
@@ -1111,6 +1117,118 @@ def test_modification_lengthening_a_service_line_is_one_error_per_line(chain) ->
     found = by_rule(findings_of(chain, docs), "QC-MOD-SCOPE")
     assert [f.path for f in found] == ["lines[5].months"]
     assert "longer period of performance" in found[0].message
+
+
+@pytest.mark.parametrize(
+    ("changes", "path"),
+    [
+        # another MASL and another item
+        ((("masl", "A1NVD0PVS140"), ("description", "NIGHT VISION GOGGLES AN/PVS-14")), "masl"),
+        ((("masl", "A1C130J00SPX"),), "masl"),  # another MASL alone
+        ((("description", "FLIGHT SIMULATOR"),), "description"),
+        ((("description", "SUPPORT EQUIPMENT AND SIMULATORS"),), "description"),
+        ((("nomenclature", "Night Vision Goggle"),), "nomenclature"),
+    ],
+)
+def test_modification_changing_what_a_line_buys(chain, changes, path: str) -> None:
+    docs = edit(qaa_modification, *((f"lines.1.{field}", value) for field, value in changes))
+    before = qaa_modification()[-1]["lines"][1]
+    if path == "nomenclature":  # the previous documents name the item too
+        docs = _named(docs, "Support Equipment Set")
+    f = _only(findings_of(chain, docs), "QC-MOD-SCOPE")
+    assert (f.severity, f.path) == ("error", f"lines[1].{path}")
+    assert f.message.startswith("Line 002: the ") and "another item" in f.message
+    assert "use an Amendment" in f.message or "by Amendment" in f.message
+    if path == "masl":
+        assert f"from {before['masl']} to " in f.message
+
+
+def _named(make: Callable[[], Docs], name: str) -> Callable[[], Docs]:
+    """`make` with line 002 of every document given the nomenclature `name` (the last one's
+    set by the test is kept)."""
+
+    def build() -> Docs:
+        docs = make()
+        for doc in docs:
+            doc["lines"][1].setdefault("nomenclature", name)
+        return docs
+
+    return build
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "Support Equipment",  # letter case
+        "SUPPORT EQUIPMENT.",  # punctuation
+        "EQUIPMENT, SUPPORT",  # order
+        "SUPPORT EQUIP",  # abbreviation
+        "SUPPORT EQUIPMNET",  # a typing error corrected, or made
+        "SUPPORT",  # narrowed: names nothing new
+    ],
+)
+def test_modification_rewording_a_line_is_not_scope(chain, description: str) -> None:
+    docs = edit(qaa_modification, ("lines.1.description", description))
+    assert qaa_modification()[-1]["lines"][1]["description"] == "SUPPORT EQUIPMENT"
+    assert not by_rule(findings_of(chain, docs), "QC-MOD-SCOPE")
+
+
+def test_a_designator_with_other_digits_names_another_item(chain) -> None:
+    def make() -> Docs:
+        docs = qaa_modification()
+        for doc in docs:
+            doc["lines"][1]["description"] = "RADIO SET AN/PRC-117G"
+        docs[-1]["lines"][1]["description"] = "RADIO SET AN/PRC-152"
+        return docs
+
+    f = _only(findings_of(chain, make), "QC-MOD-SCOPE")
+    assert f.path == "lines[1].description" and "'RADIO SET AN/PRC-152'" in f.message
+
+
+def test_an_amendment_may_change_what_a_line_buys(chain) -> None:
+    docs = edit(qaa_amendment, ("lines.1.description", "FLIGHT SIMULATOR"))
+    assert not by_rule(findings_of(chain, docs), "QC-MOD-SCOPE")
+
+
+@pytest.mark.parametrize(
+    ("period", "flagged"),
+    [("24 months", True), ("2 years", True), ("12 months", False), ("18 Months", False)],
+)
+def test_modification_lengthening_a_performance_period(chain, period: str, flagged: bool) -> None:
+    docs = edit(qaa_modification, ("lines.4.training.performance_period", period))
+    assert qaa_modification()[-1]["lines"][4]["training"]["performance_period"] == "18 months"
+    found = by_rule(findings_of(chain, docs), "QC-MOD-SCOPE")
+    if not flagged:
+        assert not found
+        return
+    assert [(f.severity, f.path) for f in found] == [
+        ("error", "lines[4].training.performance_period")
+    ]
+    assert f"'18 months' to '{period}'" in found[0].message
+
+
+def test_a_services_line_period_is_read_too(chain) -> None:
+    def make() -> Docs:
+        docs = qaa_modification()
+        for doc in docs:
+            doc["lines"][5].update(severable=True, performance_period="36 months")
+        docs[-1]["lines"][5]["performance_period"] = "40 months"
+        return docs
+
+    f = _only(findings_of(chain, make), "QC-MOD-SCOPE")
+    assert f.path == "lines[5].performance_period"
+
+
+def test_modification_changing_a_delivery_term_code_warns(chain) -> None:
+    before = qaa_modification()[-1]["lines"][0]["delivery_term_code"]
+    f = _only(
+        findings_of(chain, edit(qaa_modification, ("lines.0.delivery_term_code", "9"))),
+        "QC-MOD-DTC",
+    )
+    assert (f.severity, f.path) == ("warning", "lines[0].delivery_term_code")
+    assert f"from {before} to 9" in f.message and "Amendment" in f.message
+    amended = edit(qaa_amendment, ("lines.0.delivery_term_code", "9"))
+    assert not by_rule(findings_of(chain, amended), "QC-MOD-DTC")
 
 
 def test_grant_eda_storage_line_may_be_added_by_modification(chain) -> None:
