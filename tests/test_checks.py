@@ -24,6 +24,7 @@ from loagen.policy.checks import (
     list_rules,
     run_checks,
 )
+from loagen.policy.in_force import CaseNotes, InForce
 from loagen.policy.selection import SelectedNote, Selection
 from loagen.project import Project
 
@@ -1011,7 +1012,12 @@ RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]]
 ]
 
 # Rules that read the selected notes: tested below with a Selection.
-SELECTION_RULES = {"QC-WWRS-NOTE", "QC-DELETED-LINE-NOTE", "QC-NOTE-VERSION-MISSING"}
+SELECTION_RULES = {
+    "QC-WWRS-NOTE",
+    "QC-DELETED-LINE-NOTE",
+    "QC-NOTE-VERSION-MISSING",
+    "QC-AMD-EMPTY",
+}
 
 
 def test_every_rule_has_a_trip_and_a_pass_case() -> None:
@@ -1229,6 +1235,59 @@ def test_modification_changing_a_delivery_term_code_warns(chain) -> None:
     assert f"from {before} to 9" in f.message and "Amendment" in f.message
     amended = edit(qaa_amendment, ("lines.0.delivery_term_code", "9"))
     assert not by_rule(findings_of(chain, amended), "QC-MOD-DTC")
+
+
+def empty_amendment() -> Docs:
+    """The Basic of BN-D-QAA, then an Amendment of it that changes nothing: the Basic's case
+    data, lines and references, under an Amendment's own document data."""
+    basic, amendment = qaa_amendment()
+    same = json.loads(json.dumps(basic))
+    same["document"] = {**amendment["document"], "purpose": "revises the case"}
+    return [basic, same]
+
+
+def test_an_amendment_that_changes_nothing(chain) -> None:
+    f = _only(findings_of(chain, empty_amendment, Selection()), "QC-AMD-EMPTY")
+    assert (f.severity, f.path) == ("error", "")
+    assert "changes nothing" in f.message and "empty document" in f.message
+    # with a new reference only, it still changes nothing the Purchaser accepts
+    refs = [
+        *empty_amendment()[0]["purchaser_references"],
+        {"reference": "X/1", "date": "2024-06-03"},
+    ]
+    cited = edit(empty_amendment, ("purchaser_references", refs))
+    assert by_rule(findings_of(chain, cited, Selection()), "QC-AMD-EMPTY")
+
+
+NOTE_V1 = CaseNotes((InForce("FMS-TEST", "1", "Basic"),))
+NOTE_V2 = CaseNotes((InForce("FMS-TEST", "2", "Amendment 1"),))
+
+
+@pytest.mark.parametrize(
+    ("change", "selection"),
+    [
+        (("terms_of_sale", ["Cash Prior to Delivery"]), Selection()),
+        (("lines.4.training.performance_period", "24 months"), Selection()),
+        (("lines.0.quantity", 1), Selection()),
+        (("lines.5.months", "12-24"), Selection()),
+        (("accessorial.transportation", 12345), Selection()),
+        (("document.case_closure", True), Selection()),
+        (("document.purpose", "refreshes a note"), Selection(before=NOTE_V1, after=NOTE_V2)),
+        (("document.purpose", "deletes a note"), Selection(before=NOTE_V1)),
+        (("document.purpose", "notes not known"), None),
+    ],
+    ids=lambda v: str(v[0]) if isinstance(v, tuple) else "",
+)
+def test_an_amendment_that_changes_one_thing_is_not_empty(chain, change, selection) -> None:
+    assert by_rule(findings_of(chain, empty_amendment, Selection()), "QC-AMD-EMPTY")
+    docs = edit(empty_amendment, change)
+    assert not by_rule(findings_of(chain, docs, selection), "QC-AMD-EMPTY")
+
+
+def test_a_modification_that_changes_nothing_is_another_matter(chain) -> None:
+    basic, same = empty_amendment()
+    same["document"] = example("BN-D-QAA/modification-1")["document"]  # (previous: the Basic)
+    assert not by_rule(run_checks(chain(basic, same), Selection()), "QC-AMD-EMPTY")
 
 
 def test_grant_eda_storage_line_may_be_added_by_modification(chain) -> None:

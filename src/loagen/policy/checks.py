@@ -26,7 +26,14 @@ from typing import Any, Literal, NamedTuple
 from ..case.history import LineChange
 from ..case.model import Case, Line, funding_mismatch
 from ..document.assembly import LoaDocument
-from ..document.costs import awacs_countries, exemption, no_schedule_reason, rate_on, whole
+from ..document.costs import (
+    CostSummary,
+    awacs_countries,
+    exemption,
+    no_schedule_reason,
+    rate_on,
+    whole,
+)
 from ..document.wording import days_said, document_title, line_refs, money, spell_date
 from ..recent import recent_texts
 from ..reference import Reference, load_reference
@@ -2233,6 +2240,55 @@ def modification_purpose(ctx: Context) -> Iterator[Hit]:
             "a Modification adds nothing the Purchaser must accept (use an Amendment, or reword)",
         )
         return
+
+
+_NOT_A_CHANGE = frozenset({"document", "purchaser_references", "lines"})
+"""Case fields an Amendment's changes are not read in: its own document data and references
+(what it is, not what it changes) and the lines (compared line by line, `Changes`)."""
+
+
+def _changed_fields(before: Case, after: Case) -> list[str]:
+    """The case fields (other than `_NOT_A_CHANGE`) whose value differs between two documents."""
+    return [
+        name
+        for name in type(after).model_fields
+        if name not in _NOT_A_CHANGE and getattr(before, name) != getattr(after, name)
+    ]
+
+
+def _cost_rows(costs: CostSummary) -> tuple[Decimal, ...]:
+    """The amounts of the estimated cost summary (not its schedule, worked out by kind)."""
+    return (
+        costs.net_estimated_cost, costs.packing_crating_handling, costs.administrative_charge,
+        costs.transportation, costs.other, costs.total_estimated_cost,
+    )  # fmt: skip
+
+
+@rule(
+    "QC-AMD-EMPTY",
+    "error",
+    "An Amendment changes something the Purchaser accepts",
+    "Section C6.7",
+)
+def amendment_changes_nothing(ctx: Context) -> Iterator[Hit]:
+    doc = ctx.document
+    previous = ctx.previous
+    # the notes it prints again, adds, refreshes or deletes are known from its selection only
+    if ctx.kind != "Amendment" or previous is None or ctx.selection is None:
+        return
+    if ctx.case.document.case_closure or doc.changes.touched:
+        return
+    if ctx.selection.before != ctx.selection.after or _changed_fields(previous, ctx.case):
+        return
+    if doc.previous_costs is not None and _cost_rows(doc.previous_costs) != _cost_rows(doc.costs):
+        return
+    yield Hit(
+        "",
+        "this Amendment changes nothing on the case: its lines (quantities, values, months, "
+        "descriptions), costs, terms of sale and other case data and its notes are those of the "
+        "document before it, so the Purchaser would be asked to accept an empty document; "
+        "make the change it is for (or, when nothing is to change, do not offer it)",
+    )
 
 
 _PURPOSE_VERB = re.compile(r"\b(adds|deletes|increases|decreases)\b", re.IGNORECASE)
