@@ -1237,6 +1237,33 @@ def test_modification_changing_a_delivery_term_code_warns(chain) -> None:
     assert not by_rule(findings_of(chain, amended), "QC-MOD-DTC")
 
 
+def old_rate_amendment(**case: Any) -> Callable[[], Docs]:
+    """BN-D-QAA offered at the 3.5% rate (2018), then its Amendment 1 (lengthening Line 006) at
+    3.2%, raising Line 001's quantity too; `case` sets fields on both documents (a waiver)."""
+
+    def build() -> Docs:
+        basic, amendment = qaa_amendment()
+        basic["document"]["offer_expiration_date"] = "2018-03-01"
+        amendment["document"]["implementation_date"] = "2018-04-01"
+        amendment["lines"][0]["quantity"] = 3
+        for doc in (basic, amendment):
+            doc.update(json.loads(json.dumps(case)))
+        return [basic, amendment]
+
+    return build
+
+
+def test_a_waived_line_carries_no_old_rate(chain) -> None:
+    """A waiver's 0% is no old rate: the lines it covers are not flagged, the others are."""
+    paths = {f.path for f in by_rule(findings_of(chain, old_rate_amendment()), "QC-SCOPE-OLD-RATE")}
+    assert paths == {"lines[0]", "lines[5]"}  # Line 001 quantity, Line 006 months
+    nspo = old_rate_amendment(admin_surcharge_waiver=NSPO_WAIVER)
+    assert not by_rule(findings_of(chain, nspo), "QC-SCOPE-OLD-RATE")
+    rta = old_rate_amendment(admin_surcharge_waiver={**RTA_WAIVER, "lines": ["006"]})
+    found = by_rule(findings_of(chain, rta), "QC-SCOPE-OLD-RATE")
+    assert [f.path for f in found] == ["lines[0]"] and "3.5%" in found[0].message
+
+
 def empty_amendment() -> Docs:
     """The Basic of BN-D-QAA, then an Amendment of it that changes nothing: the Basic's case
     data, lines and references, under an Amendment's own document data."""

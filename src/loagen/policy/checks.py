@@ -2363,6 +2363,8 @@ def scope_old_rate(ctx: Context) -> Iterator[Hit]:
         cost = ctx.document.costs.line(change.number)
         if cost is None or cost.surcharge_rate == current:
             continue
+        if cost.exemption is not None:
+            continue  # waived or exempt (NSPO, reciprocal training, SCML): 0% is no old rate
         yield Hit(
             ctx.line_path(change.number),
             f"Line {change.number} ({' and '.join(change.scope_reasons)}) carries the old "
