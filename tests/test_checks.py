@@ -883,6 +883,12 @@ RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]]
         ),
     ),
     (
+        "QC-SCHEDULE-DEPOSIT-DATE",
+        "payment_schedule[0].date",
+        edit(qaa, ("payment_schedule", [{"date": "2025-07-01", "amount": 1000}])),
+        edit(qaa, ("payment_schedule", [{"date": "2025-06-30", "amount": 1000}])),  # on the OED
+    ),
+    (
         "QC-SCHEDULE-DEPOSIT",
         "payment_schedule[0].amount",
         edit(qaa_amendment, ("payment_schedule", [{"date": "2026-09-15", "amount": 1000}])),
@@ -1315,6 +1321,19 @@ def test_a_modification_that_changes_nothing_is_another_matter(chain) -> None:
     basic, same = empty_amendment()
     same["document"] = example("BN-D-QAA/modification-1")["document"]  # (previous: the Basic)
     assert not by_rule(run_checks(chain(basic, same), Selection()), "QC-AMD-EMPTY")
+
+
+def test_a_deposit_due_after_the_offer_expires(chain) -> None:
+    """What is due with acceptance cannot fall due after the offer expires, on any document."""
+    later = [{"date": "2026-12-15", "amount": 1000}, {"date": "2027-03-15", "amount": 1000}]
+    amendment = edit(qaa_amendment, ("payment_schedule", later))
+    oed = qaa_amendment()[-1]["document"]["offer_expiration_date"]
+    f = _only(findings_of(chain, amendment), "QC-SCHEDULE-DEPOSIT-DATE")
+    assert (f.severity, f.path) == ("error", "payment_schedule[0].date")
+    assert "the Amount Due with Acceptance, $1,000" in f.message and "15 December 2026" in f.message
+    assert oed == "2026-09-15" and "15 September 2026" in f.message
+    modification = edit(qaa_modification, ("payment_schedule", later))  # no offer to expire
+    assert not by_rule(findings_of(chain, modification), "QC-SCHEDULE-DEPOSIT-DATE")
 
 
 def test_grant_eda_storage_line_may_be_added_by_modification(chain) -> None:

@@ -29,6 +29,7 @@ from ..document.assembly import LoaDocument
 from ..document.costs import (
     CostSummary,
     awacs_countries,
+    deposit_label,
     exemption,
     no_schedule_reason,
     rate_on,
@@ -3211,6 +3212,26 @@ def schedule_dates(ctx: Context) -> Iterator[Hit]:
                 f"payment {i + 1} falls due on {spell_date(row.date)}; quarterly payments fall "
                 "due on 15 March, 15 June, 15 September or 15 December",
             )
+
+
+@rule(
+    "QC-SCHEDULE-DEPOSIT-DATE",
+    "error",
+    "The Initial Deposit of a payment schedule is due with acceptance, by the offer expiration date",
+    "Section C9.11 (eSAMM); Section C9.9",
+)
+def schedule_deposit_date(ctx: Context) -> Iterator[Hit]:
+    rows = ctx.case.payment_schedule or []
+    oed = ctx.case.document.offer_expiration_date
+    if not rows or oed is None or rows[0].date <= oed:
+        return
+    yield Hit(
+        "payment_schedule[0].date",
+        f"the payment schedule's first row (the {deposit_label(ctx.kind)}, {money(rows[0].amount)}) falls due on "
+        f"{spell_date(rows[0].date)}, after the offer expires on {spell_date(oed)}; it is paid "
+        "with acceptance, so it is due on or before the offer expiration date: date it on or "
+        "before then",
+    )
 
 
 @rule(
