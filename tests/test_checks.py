@@ -24,6 +24,7 @@ from loagen.policy.checks import (
     list_rules,
     run_checks,
 )
+from loagen.policy.in_force import CaseNotes, InForce
 from loagen.policy.selection import SelectedNote, Selection
 from loagen.project import Project
 
@@ -771,6 +772,12 @@ RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]]
         qaa_modification,
     ),
     (
+        "QC-MOD-DTC",
+        "lines[0].delivery_term_code",
+        edit(qaa_modification, ("lines.0.delivery_term_code", "9")),
+        qaa_modification,
+    ),
+    (
         "QC-MOD-PURPOSE",
         "document.purpose",
         edit(qaa_modification, ("document.purpose", "adds two additional aircraft")),
@@ -874,6 +881,12 @@ RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]]
                 ],
             ),
         ),
+    ),
+    (
+        "QC-SCHEDULE-DEPOSIT-DATE",
+        "payment_schedule[0].date",
+        edit(qaa, ("payment_schedule", [{"date": "2025-07-01", "amount": 1000}])),
+        edit(qaa, ("payment_schedule", [{"date": "2025-06-30", "amount": 1000}])),  # on the OED
     ),
     (
         "QC-SCHEDULE-DEPOSIT",
@@ -1005,7 +1018,12 @@ RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]]
 ]
 
 # Rules that read the selected notes: tested below with a Selection.
-SELECTION_RULES = {"QC-WWRS-NOTE", "QC-DELETED-LINE-NOTE", "QC-NOTE-VERSION-MISSING"}
+SELECTION_RULES = {
+    "QC-WWRS-NOTE",
+    "QC-DELETED-LINE-NOTE",
+    "QC-NOTE-VERSION-MISSING",
+    "QC-AMD-EMPTY",
+}
 
 
 def test_every_rule_has_a_trip_and_a_pass_case() -> None:
@@ -1111,6 +1129,211 @@ def test_modification_lengthening_a_service_line_is_one_error_per_line(chain) ->
     found = by_rule(findings_of(chain, docs), "QC-MOD-SCOPE")
     assert [f.path for f in found] == ["lines[5].months"]
     assert "longer period of performance" in found[0].message
+
+
+@pytest.mark.parametrize(
+    ("changes", "path"),
+    [
+        # another MASL and another item
+        ((("masl", "A1NVD0PVS140"), ("description", "NIGHT VISION GOGGLES AN/PVS-14")), "masl"),
+        ((("masl", "A1C130J00SPX"),), "masl"),  # another MASL alone
+        ((("description", "FLIGHT SIMULATOR"),), "description"),
+        ((("description", "SUPPORT EQUIPMENT AND SIMULATORS"),), "description"),
+        ((("nomenclature", "Night Vision Goggle"),), "nomenclature"),
+    ],
+)
+def test_modification_changing_what_a_line_buys(chain, changes, path: str) -> None:
+    docs = edit(qaa_modification, *((f"lines.1.{field}", value) for field, value in changes))
+    before = qaa_modification()[-1]["lines"][1]
+    if path == "nomenclature":  # the previous documents name the item too
+        docs = _named(docs, "Support Equipment Set")
+    f = _only(findings_of(chain, docs), "QC-MOD-SCOPE")
+    assert (f.severity, f.path) == ("error", f"lines[1].{path}")
+    assert f.message.startswith("Line 002: the ") and "another item" in f.message
+    assert "use an Amendment" in f.message or "by Amendment" in f.message
+    if path == "masl":
+        assert f"from {before['masl']} to " in f.message
+
+
+def _named(make: Callable[[], Docs], name: str) -> Callable[[], Docs]:
+    """`make` with line 002 of every document given the nomenclature `name` (the last one's
+    set by the test is kept)."""
+
+    def build() -> Docs:
+        docs = make()
+        for doc in docs:
+            doc["lines"][1].setdefault("nomenclature", name)
+        return docs
+
+    return build
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "Support Equipment",  # letter case
+        "SUPPORT EQUIPMENT.",  # punctuation
+        "EQUIPMENT, SUPPORT",  # order
+        "SUPPORT EQUIP",  # abbreviation
+        "SUPPORT EQUIPMNET",  # a typing error corrected, or made
+        "SUPPORT",  # narrowed: names nothing new
+    ],
+)
+def test_modification_rewording_a_line_is_not_scope(chain, description: str) -> None:
+    docs = edit(qaa_modification, ("lines.1.description", description))
+    assert qaa_modification()[-1]["lines"][1]["description"] == "SUPPORT EQUIPMENT"
+    assert not by_rule(findings_of(chain, docs), "QC-MOD-SCOPE")
+
+
+def test_a_designator_with_other_digits_names_another_item(chain) -> None:
+    def make() -> Docs:
+        docs = qaa_modification()
+        for doc in docs:
+            doc["lines"][1]["description"] = "RADIO SET AN/PRC-117G"
+        docs[-1]["lines"][1]["description"] = "RADIO SET AN/PRC-152"
+        return docs
+
+    f = _only(findings_of(chain, make), "QC-MOD-SCOPE")
+    assert f.path == "lines[1].description" and "'RADIO SET AN/PRC-152'" in f.message
+
+
+def test_an_amendment_may_change_what_a_line_buys(chain) -> None:
+    docs = edit(qaa_amendment, ("lines.1.description", "FLIGHT SIMULATOR"))
+    assert not by_rule(findings_of(chain, docs), "QC-MOD-SCOPE")
+
+
+@pytest.mark.parametrize(
+    ("period", "flagged"),
+    [("24 months", True), ("2 years", True), ("12 months", False), ("18 Months", False)],
+)
+def test_modification_lengthening_a_performance_period(chain, period: str, flagged: bool) -> None:
+    docs = edit(qaa_modification, ("lines.4.training.performance_period", period))
+    assert qaa_modification()[-1]["lines"][4]["training"]["performance_period"] == "18 months"
+    found = by_rule(findings_of(chain, docs), "QC-MOD-SCOPE")
+    if not flagged:
+        assert not found
+        return
+    assert [(f.severity, f.path) for f in found] == [
+        ("error", "lines[4].training.performance_period")
+    ]
+    assert f"'18 months' to '{period}'" in found[0].message
+
+
+def test_a_services_line_period_is_read_too(chain) -> None:
+    def make() -> Docs:
+        docs = qaa_modification()
+        for doc in docs:
+            doc["lines"][5].update(severable=True, performance_period="36 months")
+        docs[-1]["lines"][5]["performance_period"] = "40 months"
+        return docs
+
+    f = _only(findings_of(chain, make), "QC-MOD-SCOPE")
+    assert f.path == "lines[5].performance_period"
+
+
+def test_modification_changing_a_delivery_term_code_warns(chain) -> None:
+    before = qaa_modification()[-1]["lines"][0]["delivery_term_code"]
+    f = _only(
+        findings_of(chain, edit(qaa_modification, ("lines.0.delivery_term_code", "9"))),
+        "QC-MOD-DTC",
+    )
+    assert (f.severity, f.path) == ("warning", "lines[0].delivery_term_code")
+    assert f"from {before} to 9" in f.message and "Amendment" in f.message
+    amended = edit(qaa_amendment, ("lines.0.delivery_term_code", "9"))
+    assert not by_rule(findings_of(chain, amended), "QC-MOD-DTC")
+
+
+def old_rate_amendment(**case: Any) -> Callable[[], Docs]:
+    """BN-D-QAA offered at the 3.5% rate (2018), then its Amendment 1 (lengthening Line 006) at
+    3.2%, raising Line 001's quantity too; `case` sets fields on both documents (a waiver)."""
+
+    def build() -> Docs:
+        basic, amendment = qaa_amendment()
+        basic["document"]["offer_expiration_date"] = "2018-03-01"
+        amendment["document"]["implementation_date"] = "2018-04-01"
+        amendment["lines"][0]["quantity"] = 3
+        for doc in (basic, amendment):
+            doc.update(json.loads(json.dumps(case)))
+        return [basic, amendment]
+
+    return build
+
+
+def test_a_waived_line_carries_no_old_rate(chain) -> None:
+    """A waiver's 0% is no old rate: the lines it covers are not flagged, the others are."""
+    paths = {f.path for f in by_rule(findings_of(chain, old_rate_amendment()), "QC-SCOPE-OLD-RATE")}
+    assert paths == {"lines[0]", "lines[5]"}  # Line 001 quantity, Line 006 months
+    nspo = old_rate_amendment(admin_surcharge_waiver=NSPO_WAIVER)
+    assert not by_rule(findings_of(chain, nspo), "QC-SCOPE-OLD-RATE")
+    rta = old_rate_amendment(admin_surcharge_waiver={**RTA_WAIVER, "lines": ["006"]})
+    found = by_rule(findings_of(chain, rta), "QC-SCOPE-OLD-RATE")
+    assert [f.path for f in found] == ["lines[0]"] and "3.5%" in found[0].message
+
+
+def empty_amendment() -> Docs:
+    """The Basic of BN-D-QAA, then an Amendment of it that changes nothing: the Basic's case
+    data, lines and references, under an Amendment's own document data."""
+    basic, amendment = qaa_amendment()
+    same = json.loads(json.dumps(basic))
+    same["document"] = {**amendment["document"], "purpose": "revises the case"}
+    return [basic, same]
+
+
+def test_an_amendment_that_changes_nothing(chain) -> None:
+    f = _only(findings_of(chain, empty_amendment, Selection()), "QC-AMD-EMPTY")
+    assert (f.severity, f.path) == ("error", "")
+    assert "changes nothing" in f.message and "empty document" in f.message
+    # with a new reference only, it still changes nothing the Purchaser accepts
+    refs = [
+        *empty_amendment()[0]["purchaser_references"],
+        {"reference": "X/1", "date": "2024-06-03"},
+    ]
+    cited = edit(empty_amendment, ("purchaser_references", refs))
+    assert by_rule(findings_of(chain, cited, Selection()), "QC-AMD-EMPTY")
+
+
+NOTE_V1 = CaseNotes((InForce("FMS-TEST", "1", "Basic"),))
+NOTE_V2 = CaseNotes((InForce("FMS-TEST", "2", "Amendment 1"),))
+
+
+@pytest.mark.parametrize(
+    ("change", "selection"),
+    [
+        (("terms_of_sale", ["Cash Prior to Delivery"]), Selection()),
+        (("lines.4.training.performance_period", "24 months"), Selection()),
+        (("lines.0.quantity", 1), Selection()),
+        (("lines.5.months", "12-24"), Selection()),
+        (("accessorial.transportation", 12345), Selection()),
+        (("document.case_closure", True), Selection()),
+        (("document.purpose", "refreshes a note"), Selection(before=NOTE_V1, after=NOTE_V2)),
+        (("document.purpose", "deletes a note"), Selection(before=NOTE_V1)),
+        (("document.purpose", "notes not known"), None),
+    ],
+    ids=lambda v: str(v[0]) if isinstance(v, tuple) else "",
+)
+def test_an_amendment_that_changes_one_thing_is_not_empty(chain, change, selection) -> None:
+    assert by_rule(findings_of(chain, empty_amendment, Selection()), "QC-AMD-EMPTY")
+    docs = edit(empty_amendment, change)
+    assert not by_rule(findings_of(chain, docs, selection), "QC-AMD-EMPTY")
+
+
+def test_a_modification_that_changes_nothing_is_another_matter(chain) -> None:
+    basic, same = empty_amendment()
+    same["document"] = example("BN-D-QAA/modification-1")["document"]  # (previous: the Basic)
+    assert not by_rule(run_checks(chain(basic, same), Selection()), "QC-AMD-EMPTY")
+
+
+def test_a_deposit_due_after_the_offer_expires(chain) -> None:
+    """What is due with acceptance cannot fall due after the offer expires, on any document."""
+    later = [{"date": "2026-12-15", "amount": 1000}, {"date": "2027-03-15", "amount": 1000}]
+    amendment = edit(qaa_amendment, ("payment_schedule", later))
+    oed = qaa_amendment()[-1]["document"]["offer_expiration_date"]
+    f = _only(findings_of(chain, amendment), "QC-SCHEDULE-DEPOSIT-DATE")
+    assert (f.severity, f.path) == ("error", "payment_schedule[0].date")
+    assert "the Amount Due with Acceptance, $1,000" in f.message and "15 December 2026" in f.message
+    assert oed == "2026-09-15" and "15 September 2026" in f.message
+    modification = edit(qaa_modification, ("payment_schedule", later))  # no offer to expire
+    assert not by_rule(findings_of(chain, modification), "QC-SCHEDULE-DEPOSIT-DATE")
 
 
 def test_grant_eda_storage_line_may_be_added_by_modification(chain) -> None:

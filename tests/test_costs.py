@@ -547,6 +547,35 @@ def test_a_clssa_amendment_asks_only_for_the_deposit_it_adds() -> None:
     assert balance.as_billed and after.schedule_total == after.total_estimated_cost
 
 
+def _clssa_document(previous: dict, kind: str, number: int, unit_cost: int) -> dict:
+    """A document after `previous` on a CLSSA FMSO I case, its first line at `unit_cost`."""
+    doc = copy.deepcopy(previous)
+    doc["document"] = {"kind": kind, "number": number, "previous": "x.json",
+                       "implementation_date": "2026-12-15", "purpose": "reprices the stock"}  # fmt: skip
+    if kind == "Amendment":
+        doc["document"]["offer_expiration_date"] = "2027-03-01"
+    doc["lines"][0]["unit_cost"] = unit_cost
+    return doc
+
+
+def test_the_clssa_surcharge_is_not_refunded_and_is_charged_on_each_rise() -> None:
+    """One-time and not refunded (the CLSSA FMSO I surcharge note): a lower value gives none
+    of it back; a later rise is charged again, even back to a value charged before."""
+    basic = example("BN-P-KAA/basic")
+    value = basic["lines"][0]["quantity"] * basic["lines"][0]["unit_cost"]
+    rate = Decimal("0.05")
+    lower = _clssa_document(basic, "Modification", 1, basic["lines"][0]["unit_cost"] // 2)
+    back = _clssa_document(lower, "Amendment", 1, basic["lines"][0]["unit_cost"])
+    first, after_fall, after_rise = _chain_costs(basic, lower, back)
+    assert first.clssa_surcharge == value * rate
+    assert after_fall.clssa_surcharge == first.clssa_surcharge  # nothing given back
+    assert after_fall.other == first.other
+    charged_again = (value - value // 2) * rate
+    assert after_rise.clssa_surcharge == first.clssa_surcharge + charged_again
+    # the money and the total agree with the surcharge kept
+    assert after_fall.total_estimated_cost == after_fall.net_estimated_cost + after_fall.other
+
+
 def test_an_amendment_keeps_the_rows_of_nothing_the_schedule_already_had() -> None:
     # rows the surplus of earlier documents pays whole are left out; a row of $0 the case's
     # schedule holds anyway stays, as it does on a Basic

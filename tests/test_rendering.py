@@ -125,6 +125,35 @@ def test_a_changed_quantity_fits_its_column(renderer: Renderer, tmp_path: Path) 
     assert "Previous:" not in _text(d) and "Revised:" not in _text(d)
 
 
+def test_a_line_that_buys_another_item_shows_what_it_bought(
+    renderer: Renderer, tmp_path: Path
+) -> None:
+    """A changed description and MASL read first, the previous ones beneath (as the values)."""
+    amendment = example("BN-D-QAA/amendment-1")
+    line = amendment["lines"][2]
+    before = (line["description"], line["masl"])
+    line.update(description="HELMET MOUNTED DISPLAY", masl="A1HMD0000001")
+    d = _open(
+        renderer.render(
+            load_document(write_chain(tmp_path, example("BN-D-QAA/basic"), amendment)), Selection()
+        )
+    )
+    table = next(t for t in d.tables if t.rows[0].cells[0].text == "(1) Itm Nbr")
+    rows = {r.cells[0].text.split("\n")[0]: r.cells for r in table.rows[1:]}
+    shown = rows[line["number"]][1].text.split("\n")
+    assert shown[:4] == [
+        "HELMET MOUNTED DISPLAY",
+        f"was {before[0]}",
+        "MASL A1HMD0000001",
+        f"was MASL {before[1]}",
+    ]
+    unchanged = amendment["lines"][0]
+    assert rows[unchanged["number"]][1].text.split("\n")[:2] == [
+        unchanged["description"],
+        f"MASL {unchanged['masl']}",
+    ]
+
+
 def test_deleted_lines_are_marked(renderer: Renderer, tmp_path: Path) -> None:
     amendment = example("BN-D-QAA/amendment-1")
     del amendment["lines"][3]

@@ -541,6 +541,22 @@ def _after_earlier(
     return tuple(out), due
 
 
+def clssa_charged_value(chain: tuple[Case, ...]) -> Decimal:
+    """The value a CLSSA FMSO I case's supply support surcharge is charged on, by the last
+    document of `chain` (oldest first): each rise of the case's line value, document by
+    document. The surcharge is one-time and not refunded (CLSSA-FMSO-I-SURCHARGE note;
+    loa-facts 4.1 item 16): a document that lowers the value gives none of it back, and a
+    later rise is charged again even where the value was higher before. (Without a fall, the
+    line value of the last document.)"""
+    charged = before = ZERO
+    for case in chain:
+        now = sum((ln.total for ln in case.lines), ZERO)
+        if case.category == "clssa_fmso_i" and now > before:
+            charged += now - before
+        before = now
+    return charged
+
+
 def cost_summary(
     chain: tuple[Case, ...],
     *,
@@ -588,7 +604,8 @@ def cost_summary(
     acc = case.accessorial
     clssa = ZERO
     if case.category == "clssa_fmso_i":
-        clssa = whole(net * Decimal(str(ref.admin_surcharge["clssa_fmso_i"]["surcharge_rate"])))
+        rate = Decimal(str(ref.admin_surcharge["clssa_fmso_i"]["surcharge_rate"]))
+        clssa = whole(clssa_charged_value(chain) * rate)
     other = acc.other + clssa
     total = net + acc.packing_crating_handling + admin + acc.transportation + other
     case_exemption = None

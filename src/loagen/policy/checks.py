@@ -19,12 +19,22 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from difflib import SequenceMatcher
 from functools import cache, cached_property, lru_cache, partial
 from typing import Any, Literal, NamedTuple
 
+from ..case.history import LineChange
 from ..case.model import Case, Line, funding_mismatch
 from ..document.assembly import LoaDocument
-from ..document.costs import awacs_countries, exemption, no_schedule_reason, rate_on, whole
+from ..document.costs import (
+    CostSummary,
+    awacs_countries,
+    deposit_label,
+    exemption,
+    no_schedule_reason,
+    rate_on,
+    whole,
+)
 from ..document.wording import days_said, document_title, line_refs, money, spell_date
 from ..recent import recent_texts
 from ..reference import Reference, load_reference
@@ -2053,6 +2063,7 @@ _REASON_FIELD = {
     "more value on a blanket order line": ".unit_cost",
     "a longer period of performance on a service line": ".months",
 }
+_REASON_FIELD_PERIOD = "a longer period of performance on a service line"
 
 
 def _eda_storage_line(ctx: Context, ln: Line | None) -> bool:
@@ -2064,16 +2075,99 @@ def _eda_storage_line(ctx: Context, ln: Line | None) -> bool:
     )
 
 
+_ITEM_WORD = re.compile(r"[a-z0-9]+(?:[/.-][a-z0-9]+)*")
+_NOT_ITEM_WORDS = frozenset({"a", "an", "and", "for", "of", "or", "the", "to", "with"})
+
+
+def _item_words(text: str) -> frozenset[str]:
+    """The words of a description that name the item: letter case, punctuation between words
+    and small words ('and', 'of', ...) set aside; a designator keeps its digits as one word
+    ('AN/PVS-14' -> 'anpvs14')."""
+    words = (re.sub(r"[/.-]", "", w) for w in _ITEM_WORD.findall(text.lower()))
+    return frozenset(w for w in words if w not in _NOT_ITEM_WORDS)
+
+
+def _same_word(new: str, old: str) -> bool:
+    """Whether `new` is `old` written another way: the same word, one an abbreviation or the
+    plural of the other ('EQUIP', 'PARTS'), or a spelling corrected ('EQUIPEMNT'). A word with
+    digits names a model or a size: only the same word is the same."""
+    if new == old:
+        return True
+    if any(c.isdigit() for c in new + old) or min(len(new), len(old)) < 3:
+        return False
+    if new.startswith(old) or old.startswith(new):
+        return True
+    return min(len(new), len(old)) >= 5 and SequenceMatcher(None, new, old).ratio() >= 0.8
+
+
+def _new_item_words(new: str, old: str) -> list[str]:
+    """The words of description `new` that description `old` does not hold in any spelling:
+    none when `new` rewords `old` (case, punctuation, order, abbreviations, spelling)."""
+    before = _item_words(old)
+    return sorted(w for w in _item_words(new) if not any(_same_word(w, b) for b in before))
+
+
+def _item_swaps(change: LineChange) -> Iterator[tuple[str, str]]:
+    """What a line change makes the line buy that it did not before, as (field, plain words):
+    another MASL, or a description or nomenclature naming another item. (A rewording of the
+    same item is not one: `_new_item_words`.)"""
+    old, new = change.previous, change.revised
+    if old is None or new is None:
+        return
+    if new.masl != old.masl:
+        yield "masl", f"the MASL changes from {old.masl} to {new.masl}"
+    for name, label in (("description", "description"), ("nomenclature", "nomenclature")):
+        before, after = getattr(old, name), getattr(new, name)
+        if before is None or after is None or before == after:
+            continue
+        if _new_item_words(after, before):
+            yield name, f"the {label} changes from {before!r} to {after!r}"
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(day|week|month|year)s?\b", re.IGNORECASE)
+_DAYS_IN = {"day": 1, "week": 7, "month": 30, "year": 365}
+
+
+def _period_days(text: str | None) -> float | None:
+    """The length of a period of performance written as a duration ('18 months', '2 years',
+    '12 weeks'), in days; None when the text says it otherwise (dates, words)."""
+    found = _DURATION.fullmatch(text.strip()) if text else None
+    if found is None:
+        return None
+    return float(found.group(1)) * _DAYS_IN[found.group(2).lower()]
+
+
+def _performance_period(ln: Line) -> tuple[str, str | None]:
+    """A service line's period of performance as written, with its field's path in the line."""
+    if ln.training is not None:
+        return ".training.performance_period", ln.training.performance_period
+    return ".performance_period", ln.performance_period
+
+
+def _period_lengthened(change: LineChange) -> tuple[str, str, str] | None:
+    """(field, before, after) when a service line's written period of performance grows (the
+    months may stay as they were), else None."""
+    old, new = change.previous, change.revised
+    if old is None or new is None or not new.is_service:
+        return None
+    (field, before), (_, after) = _performance_period(old), _performance_period(new)
+    a, b = _period_days(before), _period_days(after)
+    if a is None or b is None or b <= a:
+        return None
+    return field, str(before), str(after)
+
+
 @rule(
     "QC-MOD-SCOPE",
     "error",
-    "A Modification does not change scope (new lines, more quantity, value or period)",
+    "A Modification does not change scope (new lines or items, more quantity, value or period)",
     "Table C6.T7, Section C5.4.3",
 )
 def modification_scope(ctx: Context) -> Iterator[Hit]:
     if ctx.kind != "Modification":
         return
-    for change in ctx.document.changes.scope_lines:
+    changes = ctx.document.changes
+    for change in changes.scope_lines:
         if change.added and _eda_storage_line(ctx, change.revised):
             continue
         reasons = change.scope_reasons
@@ -2081,6 +2175,50 @@ def modification_scope(ctx: Context) -> Iterator[Hit]:
             ctx.line_path(change.number) + _REASON_FIELD.get(reasons[0], ""),
             f"Line {change.number}: {' and '.join(reasons)} is a change of scope, which a "
             "Modification may not make; use an Amendment",
+        )
+    for change in changes.touched:
+        swaps = list(_item_swaps(change))
+        if swaps:
+            yield Hit(
+                f"{ctx.line_path(change.number)}.{swaps[0][0]}",
+                f"Line {change.number}: {' and '.join(words for _, words in swaps)}, so the "
+                "line buys another item: a new item is a change of scope, which a Modification "
+                "may not make; put it on a new line by Amendment (correcting the letter case, "
+                "punctuation or spelling of the same item is not flagged)",
+            )
+        period = _period_lengthened(change)
+        if period is not None and _REASON_FIELD_PERIOD not in change.scope_reasons:
+            field, before, after = period
+            yield Hit(
+                ctx.line_path(change.number) + field,
+                f"Line {change.number}: the period of performance grows from {before!r} to "
+                f"{after!r}; a longer period of performance on a service line is a change of "
+                "scope, which a Modification may not make; use an Amendment",
+            )
+
+
+@rule(
+    "QC-MOD-DTC",
+    "warning",
+    "A Modification does not change a line's Delivery Term Code",
+    "Section C7.4 (eSAMM), Table C6.T7",
+)
+def modification_dtc(ctx: Context) -> Iterator[Hit]:
+    if ctx.kind != "Modification":
+        return
+    for change in ctx.document.changes.touched:
+        old, new = change.previous, change.revised
+        if old is None or new is None or old.delivery_term_code is None:
+            continue
+        if new.delivery_term_code == old.delivery_term_code:
+            continue
+        now = new.delivery_term_code or "none"
+        yield Hit(
+            f"{ctx.line_path(change.number)}.delivery_term_code",
+            f"Line {change.number}: the Delivery Term Code changes from "
+            f"{old.delivery_term_code} to {now}; after implementation a change of Delivery "
+            "Term Code is agreed with the Purchaser by Amendment: use an Amendment, unless "
+            "this corrects a code written wrong (then say so in document.reason)",
         )
 
 
@@ -2103,6 +2241,55 @@ def modification_purpose(ctx: Context) -> Iterator[Hit]:
             "a Modification adds nothing the Purchaser must accept (use an Amendment, or reword)",
         )
         return
+
+
+_NOT_A_CHANGE = frozenset({"document", "purchaser_references", "lines"})
+"""Case fields an Amendment's changes are not read in: its own document data and references
+(what it is, not what it changes) and the lines (compared line by line, `Changes`)."""
+
+
+def _changed_fields(before: Case, after: Case) -> list[str]:
+    """The case fields (other than `_NOT_A_CHANGE`) whose value differs between two documents."""
+    return [
+        name
+        for name in type(after).model_fields
+        if name not in _NOT_A_CHANGE and getattr(before, name) != getattr(after, name)
+    ]
+
+
+def _cost_rows(costs: CostSummary) -> tuple[Decimal, ...]:
+    """The amounts of the estimated cost summary (not its schedule, worked out by kind)."""
+    return (
+        costs.net_estimated_cost, costs.packing_crating_handling, costs.administrative_charge,
+        costs.transportation, costs.other, costs.total_estimated_cost,
+    )  # fmt: skip
+
+
+@rule(
+    "QC-AMD-EMPTY",
+    "error",
+    "An Amendment changes something the Purchaser accepts",
+    "Section C6.7",
+)
+def amendment_changes_nothing(ctx: Context) -> Iterator[Hit]:
+    doc = ctx.document
+    previous = ctx.previous
+    # the notes it prints again, adds, refreshes or deletes are known from its selection only
+    if ctx.kind != "Amendment" or previous is None or ctx.selection is None:
+        return
+    if ctx.case.document.case_closure or doc.changes.touched:
+        return
+    if ctx.selection.before != ctx.selection.after or _changed_fields(previous, ctx.case):
+        return
+    if doc.previous_costs is not None and _cost_rows(doc.previous_costs) != _cost_rows(doc.costs):
+        return
+    yield Hit(
+        "",
+        "this Amendment changes nothing on the case: its lines (quantities, values, months, "
+        "descriptions), costs, terms of sale and other case data and its notes are those of the "
+        "document before it, so the Purchaser would be asked to accept an empty document; "
+        "make the change it is for (or, when nothing is to change, do not offer it)",
+    )
 
 
 _PURPOSE_VERB = re.compile(r"\b(adds|deletes|increases|decreases)\b", re.IGNORECASE)
@@ -2177,6 +2364,8 @@ def scope_old_rate(ctx: Context) -> Iterator[Hit]:
         cost = ctx.document.costs.line(change.number)
         if cost is None or cost.surcharge_rate == current:
             continue
+        if cost.exemption is not None:
+            continue  # waived or exempt (NSPO, reciprocal training, SCML): 0% is no old rate
         yield Hit(
             ctx.line_path(change.number),
             f"Line {change.number} ({' and '.join(change.scope_reasons)}) carries the old "
@@ -3023,6 +3212,26 @@ def schedule_dates(ctx: Context) -> Iterator[Hit]:
                 f"payment {i + 1} falls due on {spell_date(row.date)}; quarterly payments fall "
                 "due on 15 March, 15 June, 15 September or 15 December",
             )
+
+
+@rule(
+    "QC-SCHEDULE-DEPOSIT-DATE",
+    "error",
+    "The Initial Deposit of a payment schedule is due with acceptance, by the offer expiration date",
+    "Section C9.11 (eSAMM); Section C9.9",
+)
+def schedule_deposit_date(ctx: Context) -> Iterator[Hit]:
+    rows = ctx.case.payment_schedule or []
+    oed = ctx.case.document.offer_expiration_date
+    if not rows or oed is None or rows[0].date <= oed:
+        return
+    yield Hit(
+        "payment_schedule[0].date",
+        f"the payment schedule's first row (the {deposit_label(ctx.kind)}, {money(rows[0].amount)}) falls due on "
+        f"{spell_date(rows[0].date)}, after the offer expires on {spell_date(oed)}; it is paid "
+        "with acceptance, so it is due on or before the offer expiration date: date it on or "
+        "before then",
+    )
 
 
 @rule(

@@ -163,6 +163,12 @@ def _row(change: LineChange, amended: bool, selection: Selection, ids: StyleIds)
     else:
         shown = list(map(revised, now))
     quantity_, unit_cost, total, source_code, months, assistance, release, delivery = shown
+    # What the line buys, with the previous description and MASL beneath when this document
+    # changes them (as the values: a reviewer sees the line now buys another item)
+    description, masl = revised(line.description), revised(f"MASL {line.masl}")
+    if amended and prev is not None and rev is not None:
+        description = revised(rev.description, prev.description)
+        masl = revised(f"MASL {rev.masl}", f"MASL {prev.masl}")
 
     notes = "".join(
         [
@@ -175,8 +181,8 @@ def _row(change: LineChange, amended: bool, selection: Selection, ids: StyleIds)
     return {
         "number": line.number,
         "marker": marker,
-        "description": line.description,
-        "masl": f"MASL {line.masl}",
+        "description": description,
+        "masl": masl,
         "notes": Markup(notes),
         "quantity": quantity_,
         "unit_cost": now[1],
