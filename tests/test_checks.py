@@ -500,6 +500,41 @@ RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]]
         edit(qaa_amendment, ("document.purpose", "increases the quantity of Line 001")),
     ),
     (
+        "QC-PURPOSE-VERB",
+        "document.purpose",
+        edit(qaa, ("document.purpose", "two C-130J aircraft with support")),
+        edit(qaa, ("document.purpose", "Provides for two C-130J aircraft with support.")),
+    ),
+    (
+        "QC-ACRONYM",
+        "document.purpose",
+        edit(qaa, ("document.purpose", "provides for two C-130J aircraft IAW the LOR")),
+        edit(
+            qaa,
+            (
+                "document.purpose",
+                "provides for two C-130J aircraft per the Letter of Request (LOR); the LOR "
+                "names the FMS spares",
+            ),
+        ),
+    ),
+    (
+        "QC-NOMENCLATURE",
+        "lines[1].nomenclature",
+        edit(qaa, ("lines.1.description", "KIT, MODIFICATION, WITH CABLES")),
+        edit(
+            qaa,
+            ("lines.1.description", "KIT, MODIFICATION, WITH CABLES"),
+            ("lines.1.nomenclature", "modification kit with cables"),
+        ),
+    ),
+    (
+        "QC-STATE-DESCRIPTION",
+        "state_description",
+        edit(qaa, ("state_description", "Support equipment and spares for the C-130J.")),
+        edit(qaa, ("state_description", "MDE: 2 C-130J aircraft, with their support.")),
+    ),
+    (
         "QC-SLS",
         "lines[3].manpower.justification",
         edit(zea, ("lines.3.manpower.justification", "Support above Standard Level of Service.")),
@@ -728,7 +763,7 @@ RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]]
     ),
     (
         "QC-TRAINING-DATA",
-        "lines[4]",
+        "lines[4].training",
         edit(qaa, ("lines.4.training", DELETE)),
         qaa,
     ),
@@ -2706,7 +2741,7 @@ def test_scan_free_text_answers_for_the_texts_free_text_lists():
     [
         ("(S//NF) parts", ["'(S//NF)'"]),
         ("Parts. (C) cables", ["'(C)'"]),
-        ("(TS) and (CUI) text", ["'(TS)'", "'(CUI)'"]),
+        ("(TS) and (CUI) text", ["'(TS)'"]),  # (CUI) is not classified: QC-CUI reads it
         ("see column (2) and note (a)", []),
         ("items (A) (B) (C)", []),
     ],
@@ -2846,3 +2881,134 @@ def test_the_text_walk_reads_texts_and_models_as_the_case_model_types_them() -> 
             assert isinstance(model, type) and issubclass(model, BaseModel), (cls.__name__, name)
             todo.append(model)
     assert len(seen) > 20
+
+
+# -- reported faults: wording, personal data, markings, training ---------------------------------
+
+
+def test_tense_speaks_of_the_document_as_it_prints_and_of_the_future_too(chain) -> None:
+    basic = edit(qaa, ("document.purpose", "will provide two C-130J aircraft"))
+    (hit,) = by_rule(findings_of(chain, basic), "QC-TENSE")
+    assert "future tense" in hit.message and "'This LOA provides two C-130J aircraft ...'" in (
+        hit.message
+    )
+    amendment = edit(qaa_amendment, ("document.purpose", "This Amendment will add Line 007"))
+    (hit,) = by_rule(findings_of(chain, amendment), "QC-TENSE")
+    assert "'This Amendment adds Line 007 ...'" in hit.message
+    past = edit(qaa, ("document.purpose", "provided two C-130J aircraft"))
+    assert "'This LOA provides two C-130J aircraft ...'" in (
+        by_rule(findings_of(chain, past), "QC-TENSE")[0].message
+    )
+    assert not by_rule(findings_of(chain, qaa), "QC-TENSE")
+
+
+def test_a_purpose_that_is_not_a_verb_phrase_is_said_with_what_prints(chain) -> None:
+    docs = edit(qaa, ("document.purpose", "12 Hellfire missiles"))
+    (hit,) = by_rule(findings_of(chain, docs), "QC-PURPOSE-VERB")
+    assert "prints 'This LOA 12 Hellfire missiles ...'" in hit.message
+    assert "'provides for 12 Hellfire missiles'" in hit.message
+    # the safe cases are put right in print, and not flagged
+    for purpose in ("to provide 12 Hellfire missiles", "Provides for 12 Hellfire missiles."):
+        assert not by_rule(
+            findings_of(chain, edit(qaa, ("document.purpose", purpose))), "QC-PURPOSE-VERB"
+        )
+
+
+def test_the_line_number_advice_uses_the_lines_written(chain) -> None:
+    docs = edit(qaa_amendment, ("document.purpose", "increases line 3 and lines 4 - 6"))
+    said = [f.message for f in by_rule(findings_of(chain, docs), "QC-TERM-LINE-NUMBER")]
+    assert len(said) == 2
+    assert "'line 3'" in said[0] and "write 'Line 003'" in said[0]
+    assert "'lines 4 - 6'" in said[1] and "write 'Lines 004-006'" in said[1]
+
+
+def test_acronyms_are_spelled_out_on_first_use_each_said_once(chain) -> None:
+    docs = edit(qaa, ("document.purpose", "provides two C-130J aircraft, SE and TA; more SE"))
+    said = [f.message for f in by_rule(findings_of(chain, docs), "QC-ACRONYM")]
+    assert len(said) == 2 and "'SE'" in said[0] and "'TA'" in said[1]
+    # designators, U.S. and the LOA's own acronyms are not acronyms to spell out
+    fine = "provides two C-130J aircraft, AN/APG-83 radars and U.S. Government FMS support"
+    assert not by_rule(findings_of(chain, edit(qaa, ("document.purpose", fine))), "QC-ACRONYM")
+
+
+def test_a_handwritten_state_description_names_the_mde_and_its_quantity(chain) -> None:
+    wrong_count = edit(qaa, ("state_description", "MDE: 3 C-130J aircraft and their support."))
+    (hit,) = by_rule(findings_of(chain, wrong_count), "QC-STATE-DESCRIPTION")
+    assert "quantity of Line 001 (2 C-130J Aircraft)" in hit.message
+    left_out = edit(qaa, ("lines.0.quantity", 7), ("state_description", "Spares and support."))
+    (hit,) = by_rule(findings_of(chain, left_out), "QC-STATE-DESCRIPTION")
+    assert "does not name Line 001's Major Defense Equipment (7 C-130J Aircraft)" in hit.message
+
+
+def test_an_item_number_is_not_a_social_security_number(chain) -> None:
+    for where, text in (
+        ("lines.1.description", "SUPPORT EQUIPMENT, NIIN 015235210"),
+        ("lines.1.line_note", "Includes part number 123456789 and NSN: 234567890."),
+        ("lines.1.masl", "B1 123456789"),
+    ):
+        assert not by_rule(findings_of(chain, edit(qaa, (where, text))), "QC-PII"), text
+    # a number written as a social security number is still one
+    ssn = edit(qaa, ("lines.1.line_note", "Student 123-45-6789 attends."))
+    assert by_rule(findings_of(chain, ssn), "QC-PII")
+    lone = edit(qaa, ("lines.1.line_note", "Student 123456789 attends."))
+    assert by_rule(findings_of(chain, lone), "QC-PII")
+
+
+def test_one_name_is_said_once() -> None:
+    hits = find_names("Led by POC: Maj. John Smith of the program office.")
+    assert [h.what for h in hits] == ["the personal name 'POC: Maj. John Smith'"]
+
+
+def test_a_cui_marking_is_not_a_classified_one(chain) -> None:
+    for note in ("CUI//SP-EXPT Technical assistance.", "(U//FOUO) Technical assistance.",
+                 "(CUI) Technical assistance."):  # fmt: skip
+        findings = findings_of(chain, edit(qaa, ("lines.5.line_note", note)))
+        assert by_rule(findings, "QC-CUI"), note
+        assert not by_rule(findings, "QC-CLASSIFIED"), note
+    classified = edit(qaa, ("lines.5.line_note", "SECRET//NOFORN Technical assistance."))
+    assert by_rule(findings_of(chain, classified), "QC-CLASSIFIED")
+
+
+def test_a_training_line_of_another_kind_is_told_what_to_do(chain) -> None:
+    materiel = edit(
+        qaa, ("lines.4.kind", "materiel"), ("lines.4.training", DELETE),
+        ("lines.4.description", "GUNNER TRAINING"),
+    )  # fmt: skip
+    (hit,) = by_rule(findings_of(chain, materiel), "QC-TRAINING-KIND")
+    assert hit.path == "lines[4].kind" and "set kind: training" in hit.message
+    # an article used in training is no training line
+    simulator = edit(qaa, ("lines.1.description", "TRAINING SIMULATOR"))
+    assert not by_rule(findings_of(chain, simulator), "QC-TRAINING-KIND")
+    mixed = edit(qaa, ("lines.5.description", "ENGINEERING SUPPORT AND CREW TRAINING"))
+    (hit,) = by_rule(findings_of(chain, mixed), "QC-TRAINING-KIND")
+    assert "put the training on a line of its own" in hit.message
+
+
+def test_a_training_line_without_its_data_is_told_the_field(chain) -> None:
+    docs = edit(
+        qaa, ("lines.4.training", DELETE), ("lines.4.severable", True),
+        ("lines.4.performance_period", "6 months"),
+    )  # fmt: skip
+    findings = findings_of(chain, docs)
+    (hit,) = by_rule(findings, "QC-TRAINING-DATA")
+    assert hit.path == "lines[4].training"
+    assert "give training: {location:" in hit.message
+    assert "move severable and performance_period into it" in hit.message
+    assert not [f for f in by_rule(findings, "QC-SERVICE-SEVERABLE") if "[4]" in f.path]
+
+
+def test_an_amendment_adding_tla_cites_a_request_of_its_own(chain) -> None:
+    def adding_tla() -> Docs:
+        docs = qaa_amendment()
+        docs[0]["lines"][4]["training"]["travel_and_living_allowance"] = False
+        docs[1]["lines"][4]["training"]["travel_and_living_allowance"] = True
+        return docs
+
+    def same_references() -> Docs:
+        docs = adding_tla()
+        docs[1]["purchaser_references"] = docs[0]["purchaser_references"]
+        return docs
+
+    (hit,) = by_rule(findings_of(chain, same_references), "QC-TLA-REQUEST")
+    assert hit.path == "lines[4].training.travel_and_living_allowance"
+    assert not by_rule(findings_of(chain, adding_tla), "QC-TLA-REQUEST")  # cites a new request

@@ -18,6 +18,7 @@ from loagen.document.assembly import base_date, latest_offer_expiration
 from loagen.document.costs import cost_summary
 from loagen.document.nomenclature import (
     counted_name,
+    left_inverted,
     line_name,
     plural_word,
     pluralise,
@@ -373,6 +374,20 @@ def test_list_words(items, expected) -> None:
         # a designator that starts with a digit would stand beside a count: kept last
         ("LIGHT TACTICAL VEHICLE, 4X4", "Light Tactical Vehicle, 4X4",
          "light tactical vehicle, 4X4", "Light Tactical Vehicles, 4X4"),
+        # inversions of three or more parts: sizes after the designators, a field of work
+        # ('MECHANICS') as a modifier; never a digit first, beside a count
+        ("TRUCK, CARGO, 5 TON, M1083A1P2", "M1083A1P2 5-ton Cargo Truck",
+         "M1083A1P2 5-ton cargo truck", "M1083A1P2 5-ton Cargo Trucks"),
+        ("KIT, TOOL, MECHANICS", "Mechanics Tool Kit", "mechanics tool kit",
+         "Mechanics Tool Kits"),
+        ("SHELTER, EXPANDABLE, 20 FT, AN/TSQ-9X", "AN/TSQ-9X 20-ft Expandable Shelter",
+         "AN/TSQ-9X 20-ft expandable shelter", "AN/TSQ-9X 20-ft Expandable Shelters"),
+        ("GENERATOR, DIESEL, 10 KW", "Diesel Generator, 10-kw", "diesel generator, 10-kw",
+         "Diesel Generators, 10-kw"),
+        ("CARTRIDGE, 30MM, HIGH EXPLOSIVE DUAL PURPOSE",
+         "High Explosive Dual Purpose Cartridge, 30MM",
+         "high explosive dual purpose cartridge, 30MM",
+         "High Explosive Dual Purpose Cartridges, 30MM"),
         # a quoted name is kept as written, and the plural goes on the noun before it
         ("RADIO SET \u201cMK II\u201d", "Radio Set \u201cMK II\u201d",
          "radio set \u201cMK II\u201d", "Radio Sets \u201cMK II\u201d"),
@@ -433,11 +448,15 @@ _MASL = st.lists(_MASL_WORD, min_size=1, max_size=7).map(" ".join) | st.text(max
 
 
 def _designators(text: str) -> list[str]:
-    """The words holding a digit, between spaces and punctuation."""
-    return [w for w in re.split(r"[\s,;:()\[\]]+", text) if any(c.isdigit() for c in w)]
+    """The words holding a digit, between spaces and punctuation (a size read before a noun,
+    '5-ton', is the number and the unit the MASL gives: '5 TON'), in any order: a MASL
+    inversion may move them."""
+    text = re.sub(r"(?<=\d)-(?=[a-z])", " ", text)
+    return sorted(w for w in re.split(r"[\s,;:()\[\]]+", text) if any(c.isdigit() for c in w))
 
 
 def _words(text: str) -> list[str]:
+    text = re.sub(r"(?<=\d)-(?=[a-z])", " ", text)  # a size: '5-ton' is '5 TON'
     return sorted(re.sub(r"[,;:()\[\]]", " ", text).lower().split())
 
 
@@ -634,3 +653,47 @@ def test_a_count_of_a_mass_noun_counts_items_of_it() -> None:
     )
     aircraft = _line("C-130J AIRCRAFT", "2", "EA")  # no plural, but counted: as it is
     assert counted_name(aircraft, Decimal(2), "2") == "2 C-130J aircraft"
+
+
+@pytest.mark.parametrize(
+    ("description", "left"),
+    [
+        ("KIT, MODIFICATION, WITH CABLES", True),  # a clause: cannot be put in order
+        ("RADIO, ANTENNAS, AN/PRC-117G", True),  # a list after the noun
+        ("KIT, TOOL, MECHANICS", False),  # put in reading order
+        ("SPARES, REPAIR PARTS", False),  # a list, which reads as written
+        ("LIGHT TACTICAL VEHICLE, 4X4", False),  # a designator after the name
+        ("MISSILE, AIM-9X BLOCK II", False),
+        ("SUPPORT EQUIPMENT", False),
+    ],
+)
+def test_a_name_left_in_the_masl_order_is_told(description, left) -> None:
+    assert left_inverted(description) is left
+
+
+def test_a_three_part_masl_name_reads_in_order_in_the_state_description() -> None:
+    data = example("BN-D-QAA/basic")
+    data["lines"][0].update(description="TRUCK, CARGO, 5 TON, M1083A1P2", quantity=40)
+    data["lines"][1]["description"] = "KIT, TOOL, MECHANICS"
+    case, changes = _doc(data)
+    out = state_description(case, changes)
+    assert out.startswith("Major Defense Equipment (MDE): 40 M1083A1P2 5-ton Cargo Trucks.")
+    assert "services: mechanics tool kit, " in out  # (a lot: named as one)
+
+
+@pytest.mark.parametrize(
+    ("purpose", "printed"),
+    [
+        ("Provides for 40 trucks.", "This LOA provides for 40 trucks"),
+        ("to provide 40 trucks", "This LOA provides 40 trucks"),
+        ("To Supply spare parts", "This LOA supplies spare parts"),
+        ("This LOA Extends the MOS", "This LOA extends the MOS"),
+        ("40 M1083 trucks", "This LOA 40 M1083 trucks"),  # not a verb: QC-PURPOSE-VERB says so
+        ("Javelin missiles", "This LOA Javelin missiles"),  # a name keeps its capital
+    ],
+)
+def test_the_purpose_reads_after_this_loa(purpose, printed) -> None:
+    data = example("BN-D-QAA/basic")
+    data["document"]["purpose"] = purpose
+    case, changes = _doc(data)
+    assert case_description(case, changes) == f"{printed} ({case.nickname})."

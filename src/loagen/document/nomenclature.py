@@ -16,9 +16,13 @@ derive it from the MASL description:
 - every other line names a category of articles or services: lower case ("support equipment",
   "initial spares and repair parts"), except the proper names of weapon systems (Hellfire,
   Abrams, Black Hawk, ...);
-- a MASL inversion of one or two nouns and one plain modifier, "BATTERY, LITHIUM" or "LAUNCH
-  UNIT, COMMAND", is put in reading order ("lithium battery", "Command Launch Unit"); anything
-  else after a comma (a designator, a list, a second qualifier) stays where it is;
+- a MASL inversion, a noun and plain modifiers, "BATTERY, LITHIUM", "LAUNCH UNIT, COMMAND" or
+  "KIT, TOOL, MECHANICS", is put in reading order ("lithium battery", "Command Launch Unit",
+  "mechanics tool kit"), designators and sizes first ("TRUCK, CARGO, 5 TON, M1083A1P2" ->
+  "M1083A1P2 5-ton cargo truck") but never a digit first, which would stand beside a count
+  ("light tactical vehicle, 4X4", "high explosive cartridge, 30MM"); anything else after a
+  comma (a list, a clause) stays where it is, and `checks` asks for the writer's
+  `nomenclature` when a noun is left before its modifiers ("kit, modification, with cables");
 - the plural changes only the head noun: the last word before a comma, a parenthesis, a colon
   or a "with", "for", "of" clause, passing over a trailing designator ("Radios AN/PRC-117G");
   an acronym, a number or a Roman numeral as the head ("Handheld GPS", "F-16 Block 70") stays
@@ -46,7 +50,7 @@ ACRONYMS = _words(
     ADP AEGIS AESA AMRAAM APKWS APU ASE ATACMS BPC CAS CCI CIWS CLS CLSSA CLU COMSEC CONUS COTS
     CTS DOD DOS DSCA EDA EEUM EO EOIR ESSM ETSS FLIR FMF FMS FMSO GMLRS GOTS GPS GSE HARM HIMARS
     HMMWV IFF ILS IMET IR IRST ISO ISR IUID JDAM JLTV JSOW LAU LOA LRU MANPADS MASL MDE MIDS MLRS
-    MOS MRAP MTCR MTT NATO NDI NSR NVD NVG OCONUS OEM POL QA RFID SAASM SAM SATCOM SCML SINCGARS
+    MOS MRAP MTCR MTT NATO NDI NIIN NSR NVD NVG OCONUS OEM POL QA RFID SAASM SAM SATCOM SCML SINCGARS
     SM SOCOM SOF SRU TADS TLA TMDE TOW UAS UAV UID US USA USAF USCG USMC USN WWRS
     """
 )
@@ -197,20 +201,47 @@ MODEL_WORDS = _words(
 ('AND 2', 'FOR 12') are ordinary words."""
 _NUMBERED = re.compile(r"^(?:\d+|(?=[IVX])X{0,2}(?:IX|IV|V?I{0,3}))$")
 """A number after a word: digits, or a Roman numeral."""
-_PLAIN_PART = re.compile(r"^[A-Z]+(?: [A-Z]+){0,2}$")
-"""A part of a MASL inversion: one to three words of plain capitals."""
+_PLAIN_PART = re.compile(r"^[A-Z]+(?: [A-Z]+){0,3}$")
+"""A part of a MASL inversion: one to four words of plain capitals."""
+
+SIZE_UNITS = _words("CAL CM FT GAL HP IN KG KV KVA KW LB M MM TON V W")
+"""Units a MASL size is given in ('5 TON', '30MM', '10 KW')."""
+_SIZE = re.compile(r"^(\d+(?:[./-]\d+)*)( ?)([A-Z]{1,3})$")
+"""A size part of a MASL description: a number and a unit of `SIZE_UNITS`, with or without
+a space ('5 TON', '2-1/2 TON', '30MM', '5.56MM')."""
+
+
+def _size(part: str) -> str | None:
+    """`part` as a size reads before a noun ('5 TON' -> '5-ton'; '30MM' as written), or None
+    when it is not a size."""
+    m = _SIZE.match(part)
+    if m is None or m.group(3) not in SIZE_UNITS:
+        return None
+    number, space, unit = m.groups()
+    return f"{number}-{unit.lower()}" if space else part
+
+
+def _names_a_user(word: str) -> bool:
+    """A modifier ending in s that is not a plural of things: a field or a trade ('MECHANICS',
+    'ELECTRONICS', 'AVIONICS': 'mechanics tool kit')."""
+    return word.endswith("ICS")
 
 
 def _uninvert(text: str) -> str:
-    """A MASL inversion in reading order: the noun first, then up to two modifiers, each
-    modifier read before the ones after it, and designators first of all: 'BATTERY, LITHIUM'
-    -> 'LITHIUM BATTERY'; 'LAUNCH UNIT, COMMAND' -> 'COMMAND LAUNCH UNIT'; 'PUBLICATIONS,
-    TECHNICAL, JAVELIN' -> 'JAVELIN TECHNICAL PUBLICATIONS'; 'GOGGLE, NIGHT VISION,
-    AN/PVS-31A' -> 'AN/PVS-31A NIGHT VISION GOGGLE'. Only parts of one to three plain words
-    (a designator alone after the others, not one that starts with a digit: '4X4' first would
-    stand beside a count); a modifier that ends in a plural noun ('SPARES,
-    REPAIR PARTS': a list), or a part with a small word or a clause word ('KIT, MODIFICATION,
-    WITH CABLES') leaves the text in its order."""
+    """A MASL inversion in reading order: the noun first, then up to three modifiers, each
+    modifier read before the ones after it, designators first of all and sizes after them:
+    'BATTERY, LITHIUM' -> 'LITHIUM BATTERY'; 'LAUNCH UNIT, COMMAND' -> 'COMMAND LAUNCH UNIT';
+    'PUBLICATIONS, TECHNICAL, JAVELIN' -> 'JAVELIN TECHNICAL PUBLICATIONS'; 'GOGGLE, NIGHT
+    VISION, AN/PVS-31A' -> 'AN/PVS-31A NIGHT VISION GOGGLE'; 'KIT, TOOL, MECHANICS' ->
+    'MECHANICS TOOL KIT'; 'TRUCK, CARGO, 5 TON, M1083A1P2' -> 'M1083A1P2 5-ton CARGO TRUCK'.
+    Only parts of one to four plain words, sizes ('5 TON', '30MM') and a designator alone after
+    the others. A name does not start with a digit, which would stand beside a count ("12 4X4
+    vehicles"): a designator that starts with one keeps the MASL's order ('LIGHT TACTICAL
+    VEHICLE, 4X4'), and sizes with no designator before them follow the noun ('CARTRIDGE,
+    30MM, HIGH EXPLOSIVE' -> 'HIGH EXPLOSIVE CARTRIDGE, 30MM'). A modifier that ends in a
+    plural noun ('SPARES, REPAIR PARTS': a list), or a part with a small word or a clause word
+    ('KIT, MODIFICATION, WITH CABLES') leaves the text in its order (`left_inverted` tells
+    such a name)."""
     parts = text.split(", ")
     if len(parts) < 2:
         return text
@@ -218,10 +249,13 @@ def _uninvert(text: str) -> str:
     while len(parts) > 1 and " " not in parts[-1] and _is_designator(parts[-1]):
         designators.insert(0, parts.pop())
     if designators and designators[0][:1].isdigit():
-        # '4X4', '5.56MM' first would stand beside the count ("12 4X4 vehicles"): the name
+        # '4X4' first would stand beside the count ("12 4X4 vehicles"): the name
         # keeps the MASL's order ("12 light tactical vehicles, 4X4")
         return text
-    if not 1 <= len(parts) <= 3 or not all(_PLAIN_PART.match(part) for part in parts):
+    sizes = [size for size in map(_size, parts[1:]) if size is not None]
+    if sizes:
+        parts = [parts[0], *(part for part in parts[1:] if _size(part) is None)]
+    if not 1 <= len(parts) <= 4 or not all(_PLAIN_PART.match(part) for part in parts):
         return text
     head, modifiers = parts[0], parts[1:]
     for part in parts:
@@ -230,9 +264,35 @@ def _uninvert(text: str) -> str:
     for modifier in modifiers:
         last = modifier.split()[-1]
         low = last.lower()
-        if low.endswith("s") and last not in ACRONYMS and low not in SINGULAR_S:
+        if (
+            low.endswith("s")
+            and last not in ACRONYMS
+            and low not in SINGULAR_S
+            and not _names_a_user(last)
+        ):
             return text  # a plural noun: a list of things, not a modifier
-    return " ".join([*designators, *reversed(modifiers), head])
+    if sizes and not designators:
+        return ", ".join([" ".join([*reversed(modifiers), head]), *sizes])
+    return " ".join([*designators, *sizes, *reversed(modifiers), head])
+
+
+def left_inverted(description: str) -> bool:
+    """Whether `description`, a MASL inversion ('KIT, MODIFICATION, WITH CABLES': a noun, then
+    words that qualify it), stays in the MASL's order when put in normal case: its name then
+    reads "kits, modification, with cables", and only the writer's `nomenclature` names it
+    well. A list ('SPARES, REPAIR PARTS'), a name with a designator after it ('MISSILE, AIM-9X
+    BLOCK II', 'LIGHT TACTICAL VEHICLE, 4X4') or in reading order already is not one."""
+    text = " ".join(description.split())
+    parts = text.split(", ")
+    if len(parts) < 2 or _uninvert(text) != text:
+        return False
+    head = parts[0]
+    if " " in head or not head.isalpha() or not head.isupper():
+        return False
+    low = head.lower()
+    if low.endswith("s") and low not in SINGULAR_S:
+        return False  # a plural noun first: a list of things
+    return any(_PLAIN_PART.match(part) for part in parts[1:])  # words qualify it
 
 
 NAMES_KEPT = 4096

@@ -212,13 +212,104 @@ def _with_nickname(sentences: list[str], nickname: str) -> str:
     return " ".join([*sentences[:-1], f"{last} ({nickname})."])
 
 
+PURPOSE_VERBS = frozenset(
+    [
+        "add",
+        "adjust",
+        "amend",
+        "cancel",
+        "change",
+        "close",
+        "consolidate",
+        "continue",
+        "convert",
+        "correct",
+        "decrease",
+        "delete",
+        "deliver",
+        "establish",
+        "extend",
+        "fund",
+        "furnish",
+        "implement",
+        "include",
+        "increase",
+        "incorporate",
+        "modify",
+        "offer",
+        "procure",
+        "provide",
+        "realign",
+        "reduce",
+        "reflect",
+        "remove",
+        "replace",
+        "restate",
+        "revise",
+        "sell",
+        "supply",
+        "support",
+        "transfer",
+        "update",
+        "upgrade",
+    ]
+)
+"""Verbs a case description starts with, in their plain form ('provide': 'This LOA provides')."""
+
+
+def third_person(verb: str) -> str:
+    """The present tense after 'This LOA': provide -> provides, modify -> modifies, fix ->
+    fixes."""
+    if verb.endswith("y") and verb[-2:-1] not in ("a", "e", "i", "o", "u", ""):
+        return verb[:-1] + "ies"
+    if verb.endswith(("s", "x", "z", "ch", "sh")):
+        return verb + "es"
+    return verb + "s"
+
+
+_PRESENT_VERBS = frozenset(third_person(v) for v in PURPOSE_VERBS)
+_THIS_DOCUMENT = re.compile(r"^(this\s+(loa|amendment|modification)\s+)", re.IGNORECASE)
+_TO_VERB = re.compile(r"^to\s+([a-z]+)\b", re.IGNORECASE)
+_FIRST_WORD = re.compile(r"^[A-Za-z]+")
+
+
+def purpose_phrase(purpose: str) -> str:
+    """The purpose as the case description prints it after "This LOA": without a "This LOA"
+    the writer wrote first (it is not said twice), a leading "to provide" as "provides" (of the
+    verbs of `PURPOSE_VERBS`), and a capital on the first verb in lower case ("Provides for"
+    -> "provides for"); other words are as written."""
+    phrase = _THIS_DOCUMENT.sub("", _clause(purpose))
+    m = _TO_VERB.match(phrase)
+    if m is not None and m.group(1).lower() in PURPOSE_VERBS:
+        phrase = third_person(m.group(1).lower()) + phrase[m.end() :]
+    m = _FIRST_WORD.match(phrase)
+    if m is not None:
+        word = m.group(0)
+        low = word.lower()
+        if word == low.capitalize() and (low in _PRESENT_VERBS or low in PURPOSE_VERBS):
+            phrase = low + phrase[m.end() :]
+    return phrase
+
+
+def starts_with_verb(phrase: str) -> bool:
+    """Whether a purpose as printed (`purpose_phrase`) starts with a verb in the present tense
+    ('provides', 'adds', 'funds'): a verb of `PURPOSE_VERBS`, or a word in lower case ending in
+    s that is not a plural noun the article or number before it would show ('extends',
+    'realigns'). A heuristic that gives the writer the benefit of the doubt."""
+    m = _FIRST_WORD.match(phrase)
+    if m is None or m.end() < len(phrase) and not phrase[m.end()].isspace():
+        return False  # a number, a designator ('C-130J'), a quotation: not a verb
+    word = m.group(0)
+    if word in _PRESENT_VERBS:
+        return True
+    return word.islower() and word.endswith("s") and not word.endswith("ss") and len(word) > 3
+
+
 def case_description(case: Case, changes: Changes) -> str:
     """The case description paragraph (SAMM AP9.T1 and AP9.T2; loa-facts 5.1)."""
     doc = case.document
     noun = document_noun(case)
-    purpose = _clause(doc.purpose)
-    # A writer may start the purpose with "This LOA ..." already; do not say it twice.
-    purpose = re.sub(r"^(this\s+(loa|amendment|modification)\s+)", "", purpose, flags=re.I)
+    purpose = purpose_phrase(doc.purpose)
     body = purpose + reason_phrase(purpose, doc.reason if doc.kind != "Basic" else None)
     sentences = []
     if doc.restated is not None:

@@ -35,7 +35,25 @@ from ..document.costs import (
     rate_on,
     whole,
 )
-from ..document.wording import days_said, document_title, line_refs, money, spell_date
+from ..document.nomenclature import (
+    counted_name,
+    left_inverted,
+    plural_name,
+    reader_name,
+    singular_name,
+)
+from ..document.wording import (
+    days_said,
+    document_noun,
+    document_title,
+    line_refs,
+    money,
+    purpose_phrase,
+    quantity,
+    spell_date,
+    starts_with_verb,
+    third_person,
+)
 from ..recent import recent_texts
 from ..reference import Reference, load_reference
 from .notification import problems_for
@@ -480,9 +498,22 @@ _TERM_LINE_ITEM = text_check(_terms(_LINE_ITEM), ("prose",))
 _TERM_SLS = text_check(_terms(_SLS))
 
 
+_LINE_REF_WRITTEN = re.compile(r"(?i:lines?)\s+(\d+)([a-z]?)(?:\s*[-\u2013]\s*(\d+)([a-z]?))?")
+"""A line reference as written, to the end of its range ('line 2', 'lines 3 - 5')."""
+
+
 def _line_refs_written_wrong(text: str) -> tuple[TextHit, ...]:
+    """Line references not written as LSG-1 writes them, each to the end of its range ('lines
+    3 - 5', not 'lines 3'), so the message can say it right (`line_ref_fixed`)."""
     # every match holds "ine" (line, Line): most texts are passed over without the pattern
-    return find_terms(_LINE_NUMBER_STYLE, text) if "ine" in text else ()
+    if "ine" not in text:
+        return ()
+    hits = []
+    for h in find_terms(_LINE_NUMBER_STYLE, text):
+        whole = _LINE_REF_WRITTEN.match(text, h.start)
+        end = max(h.end, whole.end()) if whole is not None else h.end
+        hits.append(TextHit(text[h.start : end], h.start, end))
+    return tuple(hits)
 
 
 _TERM_LINE_STYLE = text_check(_line_refs_written_wrong, ("prose",))
@@ -668,6 +699,18 @@ def term_mos(ctx: Context) -> Iterator[Hit]:
             )
 
 
+def line_ref_fixed(written: str) -> str:
+    """A line reference written as LSG-1 writes it: 'line 2' -> 'Line 002', 'lines 3 - 5' ->
+    'Lines 003-005' (what `term_line_number` suggests, from the writer's own numbers)."""
+    m = _LINE_REF_WRITTEN.match(written)
+    if m is None:
+        return written
+    first = f"{int(m.group(1)):03d}{m.group(2)}"
+    if m.group(3) is None:
+        return f"Line {first}"
+    return f"Lines {first}-{int(m.group(3)):03d}{m.group(4)}"
+
+
 @rule(
     "QC-TERM-LINE-NUMBER",
     "warning",
@@ -680,8 +723,8 @@ def term_line_number(ctx: Context) -> Iterator[Hit]:
         ctx,
         _TERM_LINE_STYLE,
         lambda h, q: (
-            f"{h.what.strip()!r} in {q}: write line numbers as 'Line 002' and ranges as "
-            "'Lines 004-005' (three digits, a capital L, no spaces around the dash)"
+            f"{h.what.strip()!r} in {q}: write {line_ref_fixed(h.what.strip())!r} (three "
+            "digits, a capital L, no spaces around the dash)"
         ),
     )
 
@@ -695,6 +738,10 @@ _PRESENT = {
 }  # fmt: skip
 """Verbs a case description starts with, in the past tense, and their present."""
 _PAST_VERB = re.compile(rf"(?:{'|'.join(_PRESENT)})\b", re.IGNORECASE)
+_FUTURE_VERB = re.compile(
+    r"(?:will|shall|would|is\s+going\s+to)\s+(?:be\s+)?([a-z]+)\b", re.IGNORECASE
+)
+"""A purpose in the future tense: 'will provide', 'shall add', 'is going to increase'."""
 
 
 @rule(
@@ -704,17 +751,151 @@ _PAST_VERB = re.compile(rf"(?:{'|'.join(_PRESENT)})\b", re.IGNORECASE)
     "LOA Standardization Guide 1 (case description style)",
 )
 def present_tense(ctx: Context) -> Iterator[Hit]:
-    purpose = ctx.case.document.purpose.strip()
+    purpose = purpose_phrase(ctx.case.document.purpose)
+    noun = document_noun(ctx.case)
     m = _PAST_VERB.match(purpose)
-    if m is None:
-        return
-    word = m.group(0)
-    present = _PRESENT[word.lower()]
+    if m is not None:
+        word = m.group(0)
+        tense = "in the past tense"
+        present = _PRESENT[word.lower()]
+    else:
+        m = _FUTURE_VERB.match(purpose)
+        if m is None or m.group(0).lower().split()[-2:] == ["will", "be"]:
+            return
+        word = m.group(0)
+        tense = "in the future tense"
+        present = third_person(m.group(1).lower())
+    rest = purpose[m.end() :].strip()
+    example = f"This {noun} {present}{' ' + ' '.join(rest.split()[:3]) if rest else ''} ..."
     yield Hit(
         "document.purpose",
-        f"the purpose starts with {word!r}, in the past tense: the case description reads in "
-        f"the present ('This {ctx.kind} {present} ...')",
+        f"the purpose starts with {word!r}, {tense}: the case description reads in "
+        f"the present ({example!r})",
     )
+
+
+@rule(
+    "QC-PURPOSE-VERB",
+    "warning",
+    "The purpose is a verb phrase that follows 'This LOA' ('provides for ...')",
+    "LOA Standardization Guide 1 (case description style); Table AP9.T1",
+)
+def purpose_verb(ctx: Context) -> Iterator[Hit]:
+    purpose = purpose_phrase(ctx.case.document.purpose)
+    if not purpose or starts_with_verb(purpose):
+        return
+    if _PAST_VERB.match(purpose) or _FUTURE_VERB.match(purpose):
+        return  # QC-TENSE says what to write
+    noun = document_noun(ctx.case)
+    shown = " ".join(purpose.split()[:6])
+    example = (
+        f"provides for {shown}" if ctx.kind == "Basic" else "increases the quantity of Line 002 ..."
+    )
+    yield Hit(
+        "document.purpose",
+        f"the purpose does not start with a verb: the case description prints 'This {noun} "
+        f"{shown} ...'; write what the {noun} does, starting with a verb in the present tense "
+        f"(e.g. '{example}')",
+    )
+
+
+KNOWN_ACRONYMS = frozenset(
+    ["BPC", "DOD", "DoD", "DSCA", "FMS", "LOA", "MASL", "MDE", "NATO", "US", "USA"]
+)
+"""Acronyms a case description may use without spelling them out: the LOA's own (the others,
+LOR, DTC, MOS, ..., are spelled out on first use, "Letter of Request (LOR)")."""
+_ACRONYM = re.compile(r"(?<![\w/.&-])([A-Z][A-Za-z]*[A-Z])s?(?![\w/&-]|\.\w)")
+"""A word of two or more capitals, with a plural s ('LORs', 'CLUs'), not part of a
+designator ('AH-64E', 'AN/PVS-14') nor of 'U.S.'."""
+
+
+@rule(
+    "QC-ACRONYM",
+    "warning",
+    "An acronym in the case description is spelled out on first use: 'Letter of Request (LOR)'",
+    "LOA Standardization Guide 1 (capitalization: acronyms); Table AP9.T1, acronyms",
+)
+def acronyms_spelled_out(ctx: Context) -> Iterator[Hit]:
+    doc = ctx.case.document
+    for path, text in (("document.purpose", doc.purpose), ("document.reason", doc.reason)):
+        if not text or text.upper() == text:
+            continue  # a text in capitals throughout: its words are not acronyms
+        said: list[str] = []
+        for m in _ACRONYM.finditer(text):
+            word = m.group(1)
+            if word in KNOWN_ACRONYMS or word in said or len(word) > 6:
+                continue
+            said.append(word)
+            spelled = text[m.start() - 1 : m.start()] == "(" and text[m.end() : m.end() + 1] == ")"
+            if not spelled:
+                yield Hit(
+                    path,
+                    f"{m.group(0)!r} in the case description is not spelled out: write the "
+                    f"words with the acronym after them on first use, e.g. 'Letter of Request "
+                    f"(LOR)'",
+                )
+
+
+@rule(
+    "QC-NOMENCLATURE",
+    "warning",
+    "Items are named in reading order: a MASL description loagen cannot put in that order "
+    "needs the writer's nomenclature",
+    "Table AP9.T1, State Description; Appendix 6, Line Item Description",
+)
+def nomenclature_needed(ctx: Context) -> Iterator[Hit]:
+    for path, ln in ctx.lines:
+        if ln.nomenclature or not left_inverted(ln.description):
+            continue
+        printed = reader_name(ln.description, title=ln.major_defense_equipment)
+        yield Hit(
+            f"{path}.nomenclature",
+            f"{_line(ln)}'s MASL description {ln.description!r} cannot be put in reading "
+            f"order: the document names the item {printed!r}; give the item's name as a reader "
+            "writes it, singular, in nomenclature (e.g. 'modification kit with cables' for "
+            "'KIT, MODIFICATION, WITH CABLES')",
+        )
+
+
+@rule(
+    "QC-STATE-DESCRIPTION",
+    "warning",
+    "A State description written by hand names the Major Defense Equipment of the lines, "
+    "with their quantities",
+    "Table AP9.T1, State Description; Section C5.T11",
+)
+def state_description_mde(ctx: Context) -> Iterator[Hit]:
+    written = ctx.case.state_description
+    if not written or not written.strip():
+        return
+    text = " ".join(written.split()).lower()
+    numbers = {n.replace(",", "") for n in re.findall(r"\d[\d,]*", text)}
+    for _path, ln in ctx.lines:
+        if not ln.major_defense_equipment or ln.quantity <= 0:
+            continue
+        if ctx.previous is not None:
+            change = ctx.document.changes.for_line(ln.number)
+            if change is None or not (change.added or change.quantity_up):
+                continue  # an Amendment's State description covers what it adds
+        # the last word of its name, singular or plural, anywhere in the text: a writer may
+        # name it in words of their own ('Command Launch Units (CLU)')
+        heads = {name.split()[-1].lower() for name in (singular_name(ln), plural_name(ln))}
+        said = quantity(ln.quantity).replace(",", "")
+        if not any(re.search(rf"\b{re.escape(head)}\b", text) for head in heads):
+            yield Hit(
+                "state_description",
+                f"the State description does not name {_line(ln)}'s Major Defense Equipment "
+                f"({counted_name(ln, ln.quantity, quantity(ln.quantity))}): it names the MDE "
+                "items and their quantities; add it, or remove state_description and let "
+                "loagen write it from the lines",
+            )
+        elif ctx.previous is None and said not in numbers:
+            yield Hit(
+                "state_description",
+                f"the State description does not give the quantity of {_line(ln)} "
+                f"({counted_name(ln, ln.quantity, quantity(ln.quantity))}): correct it, or "
+                "remove state_description and let loagen write it from the lines",
+            )
 
 
 @rule(
@@ -1809,6 +1990,8 @@ def service_severable(ctx: Context) -> Iterator[Hit]:
     for path, ln in ctx.lines_with.service:
         if not ln.is_service or ln.is_wwrs_seller or ln.training is not None:
             continue
+        if ln.kind == "training":
+            continue  # its training data says it (QC-TRAINING-DATA asks for them)
         if ln.severable is not None and ln.performance_period is not None:
             continue  # (most lines: nothing missing)
         missing = [n for n in ("severable", "performance_period") if getattr(ln, n) is None]
@@ -1908,6 +2091,19 @@ _TRAINING_SERVICES = re.compile(
     r"\btraining\s+(?:courses?|services?|programs?|team)\b|\binstruction\b", re.IGNORECASE
 )
 _SERVICE_KINDS = ("services", "manpower")
+_TRAINING_NAMED = re.compile(
+    r"\btraining\s*(?:\([^)]*\))?\s*$|\btraining\s+(?:courses?|services?|programs?|team)\b",
+    re.IGNORECASE,
+)
+"""A description that names training as what the line provides ('OPERATOR TRAINING',
+'TRAINING COURSES'), not an article used in training ('TRAINING SIMULATOR', 'TRAINING
+AMMUNITION')."""
+_OTHER_SERVICES = re.compile(
+    r"\b(?:assistance|support|services?|engineering|maintenance|repair|management|"
+    r"logistics|team)\b(?!\s*(?:training|\)))",
+    re.IGNORECASE,
+)
+"""Words naming services other than training ('TECHNICAL ASSISTANCE AND OPERATOR TRAINING')."""
 
 
 @recent_texts
@@ -1926,10 +2122,17 @@ def _found(pattern: re.Pattern[str], text: str) -> bool:
 def training_data(ctx: Context) -> Iterator[Hit]:
     for path, ln in ctx.lines_with.training_medical:
         if ln.kind == "training" and ln.training is None:
+            given = [n for n in ("severable", "performance_period") if getattr(ln, n) is not None]
+            moved = (
+                f"; move {' and '.join(given)} into it (on a training line they go there)"
+                if given
+                else ""
+            )
             yield Hit(
-                path,
-                f"{_line(ln)} is a training line without 'training' data (CONUS or OCONUS, "
-                "severable or not, period of performance)",
+                f"{path}.training",
+                f"{_line(ln)} is a training line without its training data: give training: "
+                "{location: CONUS or OCONUS, severable: true or false, performance_period: "
+                f"'6 months'}}{moved}",
             )
 
 
@@ -1971,11 +2174,33 @@ def training_separate(ctx: Context) -> Iterator[Hit]:
     "Section C10.7.8, Section C2.1.6.2.2",
 )
 def training_kind(ctx: Context) -> Iterator[Hit]:
-    for path, ln in ctx.lines_with.services:
-        if ln.kind in _SERVICE_KINDS and _found(_TRAINING_WORD, ln.description):
+    for path, ln in ctx.lines:
+        if ln.kind in ("training", "medical") or ln.kind in _SERVICE_KINDS:
+            continue
+        if _found(_TRAINING_NAMED, ln.description):
             yield Hit(
                 f"{path}.kind",
-                f"{_line(ln)} ({ln.description}) reads as training but its kind is {ln.kind!r}",
+                f"{_line(ln)} ({ln.description}) reads as training but its kind is {ln.kind!r}, "
+                "so the training notes are not printed: set kind: training and give training: "
+                "{location: ..., severable: ..., performance_period: ...}",
+            )
+    for path, ln in ctx.lines_with.services:
+        if ln.kind in _SERVICE_KINDS and _found(_TRAINING_WORD, ln.description):
+            only = _found(_TRAINING_NAMED, ln.description) and not _found(
+                _OTHER_SERVICES, ln.description
+            )
+            advice = (
+                "set kind: training and give training: {location: ..., severable: ..., "
+                "performance_period: ...}"
+                if only
+                else "put the training on a line of its own, of kind training with its "
+                "training: {location: ..., severable: ..., performance_period: ...}, and keep "
+                f"the other {ln.kind} on this line"
+            )
+            yield Hit(
+                f"{path}.kind",
+                f"{_line(ln)} ({ln.description}) reads as training but its kind is "
+                f"{ln.kind!r}: {advice}",
             )
         if ln.kind in _SERVICE_KINDS and _found(_MEDICAL_WORD, ln.description):
             yield Hit(
@@ -1998,7 +2223,13 @@ def _tla(ln: Line | None) -> bool:
     "Section C2.1.6.2.2",
 )
 def tla_request(ctx: Context) -> Iterator[Hit]:
-    if ctx.case.purchaser_references:
+    # The request is a Letter of Request the document cites: on a Basic any of its references
+    # (the case file does not say what each asks for); on an Amendment or Modification that
+    # adds TLA, one it cites that the document before it did not (the request for the change).
+    cited = {(r.reference, r.date) for r in ctx.case.purchaser_references}
+    if ctx.previous is not None:
+        cited -= {(r.reference, r.date) for r in ctx.previous.purchaser_references}
+    if cited:
         return
     changes = ctx.document.changes
     for path, ln in ctx.lines_with.training:
@@ -2008,7 +2239,12 @@ def tla_request(ctx: Context) -> Iterator[Hit]:
             yield Hit(
                 f"{path}.training.travel_and_living_allowance",
                 f"{_line(ln)} adds Travel and Living Allowance, which the Purchaser must request "
-                "in a Letter of Request; cite the request in the purchaser references",
+                "in a Letter of Request; cite that request in the purchaser references"
+                + (
+                    " (it is not among the references the document before cites)"
+                    if ctx.previous is not None
+                    else ""
+                ),
             )
 
 

@@ -39,6 +39,7 @@ _ROLES: dict[str, Role] = {
     "procuring_activity": "party",
     "reference": "reference", "approval_reference": "reference", "program": "reference",
     "fiscal_year": "reference", "obligation_number": "reference", "fund_code": "reference",
+    "masl": "reference",
     "document": "reference", "obligation_document": "reference",
     "appropriation_authority": "reference", "id": "reference", "version": "reference",
     "nickname": "title", "description": "title", "end_item": "title", "point": "title",
@@ -382,12 +383,17 @@ _CUI = re.compile(
     re.IGNORECASE,
 )
 _CUI_CAPS_ONLY = re.compile(r"\bCUI\b|\bSBU\b")
-# Portion markings: "(TS)", "(S//NF)", "(C//REL TO USA, BN)", "(S/NF)", "(U//FOUO)", "(CUI)"
-# are always markings.
+# Portion markings: "(TS)", "(S//NF)", "(C//REL TO USA, BN)", "(S/NF)" are always markings.
+# Those of controlled unclassified information, "(CUI)", "(U//FOUO)", "(CUI//SP-EXPT)", are
+# not classified: `find_cui` reads them.
 _PORTION = re.compile(
     r"(?<![\w(])\((?:TS|S|C|U)(?:\s*//?\s*[A-Z][^)]*|/[A-Z][^)]*)\)|(?<![\w(])\(TS\)"
-    r"|(?<![\w(])\((?:CUI|FOUO|SBU|LES)(?:\s*//?\s*[A-Z][^)]*)?\)"
 )
+_CUI_CONTROL = re.compile(r"//\s*(?:FOUO|SP-[A-Z]+|BASIC|FED\s*ONLY|NOCON|DL\s*ONLY|LES)\b")
+"""Controls of controlled unclassified information (its categories and dissemination
+controls: "CUI//SP-EXPT", "(U//FOUO)"), not of classified information."""
+_AFTER_CUI = re.compile(r"\bCUI\s*$")
+"""A control right after "CUI" ("CUI//NOFORN"): part of a CUI banner."""
 # A bare "(S)", "(C)" or "(U)" is a marking only where a portion marking stands: at the start
 # of the text or of a sentence. Glued to a word ("PART(S)") it is a plural; inside a list of
 # "(A)", "(B)", "(C)" it is an enumerator; after "Copyright" it is a copyright sign.
@@ -427,7 +433,11 @@ def find_markings(text: str) -> tuple[TextHit, ...]:
             if not any(a <= m.start() and m.end() <= b for a, b in benign):
                 spans.append(m.span())
     if "//" in text:
-        spans.extend(m.span() for m in _CONTROL.finditer(text))
+        spans.extend(
+            m.span()
+            for m in _CONTROL.finditer(text)
+            if not _CUI_CONTROL.match(m.group(0)) and not _AFTER_CUI.search(text, 0, m.start())
+        )
     if "REL" in text:
         spans.extend(m.span() for m in _REL_TO.finditer(text))
     if _may_hold(text, _CONTROL_WORD_NEEDLES):
@@ -436,7 +446,11 @@ def find_markings(text: str) -> tuple[TextHit, ...]:
         spans.extend(m.span() for m in _AUTHORITY.finditer(text))
     # portion markings, bare ones and enumerators are all a capital in parentheses
     if "(" in text and _PAREN_CAPITAL.search(text) is not None:
-        spans.extend(m.span() for m in _PORTION.finditer(text))
+        spans.extend(
+            m.span()
+            for m in _PORTION.finditer(text)
+            if not (m.group(0).startswith("(U") and _CUI_CONTROL.search(m.group(0)))
+        )
         enumerators = {m.group(1) for m in _ENUMERATOR.finditer(text)}
         if not (enumerators - {"S", "C", "U"} or {"S", "C"} <= enumerators):  # else (A) (B) (C)
             spans.extend((m.start(1) - 1, m.start(1) + 2) for m in _BARE.finditer(text))
@@ -530,6 +544,14 @@ _SSN = re.compile(
     re.IGNORECASE,
 )
 _NINE_DIGITS = re.compile(r"(?<![\w/.-])(\d{3})(\d{2})(\d{4})(?![\w/.-])")
+_ITEM_NUMBER_BEFORE = re.compile(
+    r"(?:\b(?:NIIN|NSN|MASL|P/?N|part|stock|item|serial|model|contract|document|drawing|"
+    r"catalog|lot)\b(?:\s*(?:numbers?|nos?\.?|#))?)\s*[:#.-]?\s*$",
+    re.IGNORECASE,
+)
+"""Words a nine-digit number after which is an item's number, not a social security number
+('NIIN 015235210', 'part number 123456789', 'P/N: 123456789'): a social security number is
+written 3-2-4 ('123-45-6789') or named ('SSN 123456789'), which `_SSN` finds."""
 _PASSPORT = re.compile(
     r"\bpassport\b(?:\s+(?:number|no\.?|#))?\s*[:#]?\s*[A-Z0-9]{6,9}\b", re.IGNORECASE
 )
@@ -605,6 +627,7 @@ def find_contact_data(text: str, *, digits: bool = True) -> tuple[TextHit, ...]:
             TextHit("a social security number", m.start(), m.end())
             for m in _NINE_DIGITS.finditer(text)
             if _ssn_shaped(m)
+            and not _ITEM_NUMBER_BEFORE.search(text, max(0, m.start() - 40), m.start())
         )
     if _may_hold_folded(low, ("passport",)):
         hits.extend(
@@ -692,7 +715,16 @@ def find_names(text: str) -> tuple[TextHit, ...]:
             continue
         for m in pattern.finditer(text):
             hits.append(TextHit(f"the personal name {m.group(0)!r}", m.start(), m.end()))
-    return tuple(sorted(set(hits), key=lambda h: (h.start, h.end, h.what))) if hits else ()
+    if not hits:
+        return ()
+    # one name found by two patterns ("POC: Maj. John Smith" after "POC:" and after "Maj.") is
+    # said once, as the longest match that holds it
+    kept: list[TextHit] = []
+    for h in sorted(set(hits), key=lambda h: (h.start, -h.end, h.what)):
+        if kept and h.start < kept[-1].end:
+            continue
+        kept.append(h)
+    return tuple(kept)
 
 
 # -- terminology --
