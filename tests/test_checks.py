@@ -625,6 +625,12 @@ RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]]
         qaa,
     ),
     (
+        "QC-TOS-CWA-SCHEDULE",
+        "terms_of_sale[0]",
+        edit(qaa, ("terms_of_sale", ["Cash With Acceptance", "Dependable Undertaking"])),
+        wrs,  # Cash With Acceptance alone
+    ),
+    (
         "QC-TOS-SPECIAL",
         "terms_of_sale[2]",
         edit(qaa, ("terms_of_sale", APPEND("Payment on Delivery"))),
@@ -1473,6 +1479,43 @@ def test_grant_eda_eligibility(chain, monkeypatch, flag, rule_id) -> None:
     about = [f for f in findings if f.path == "lines[0].eda.kind"]
     assert [f.rule_id for f in about] == [rule_id]
     assert "Line 001" in about[0].message and "ZQ (Zequia)" in about[0].message
+
+
+# -- terms of sale against funding, lines and Type of Assistance ------------------------------
+
+
+def zfc() -> Docs:
+    return [example("BN-B-ZFC/basic")]
+
+
+@pytest.mark.parametrize("term", ["Cash Prior to Delivery", "FMS Credit (Repayable)"])
+def test_a_bpc_case_with_a_cash_or_credit_term_is_an_error(chain, term) -> None:
+    findings = findings_of(chain, edit(tab, ("terms_of_sale", ["U.S. Government Grant", term])))
+    [f] = by_rule(findings, "QC-FUNDING")
+    assert (f.severity, f.path) == ("error", "terms_of_sale[1]")
+    assert term in f.message and "give the term of sale U.S. Government Grant" in f.message
+    assert not by_rule(findings_of(chain, tab), "QC-FUNDING")
+
+
+def test_an_fms_credit_term_on_national_funds_is_an_error(chain) -> None:
+    credit = edit(qaa, ("terms_of_sale", ["Cash Prior to Delivery", "FMS Credit (Repayable)"]))
+    [f] = by_rule(findings_of(chain, credit), "QC-FUNDING")
+    assert (f.severity, f.path) == ("error", "terms_of_sale[1]")
+    assert "set funding to 'fmf'" in f.message
+    fmf = edit(credit, ("funding", "fmf"), ("terms_breakout", [{"term": "FMS Credit (Repayable)"}]))
+    assert not by_rule(findings_of(chain, fmf), "QC-FUNDING")
+
+
+def test_dependable_undertaking_alone_with_stock_lines_is_an_error(chain) -> None:
+    du_only = edit(qaa, ("terms_of_sale", ["Dependable Undertaking"]))
+    [f] = by_rule(findings_of(chain, du_only), "QC-TOS-DU-LINES")
+    assert (f.severity, f.path) == ("error", "terms_of_sale[0]")
+    assert "Lines 004-006 come from stock (Source Code S)" in f.message
+    assert "add Cash Prior to Delivery" in f.message
+    # procurement and mixed lines only: nothing from stock alone
+    procured = edit(du_only, ("lines", example("BN-D-QAA/basic")["lines"][:3]))
+    assert not by_rule(findings_of(chain, procured), "QC-TOS-DU-LINES")
+    assert not by_rule(findings_of(chain, qaa), "QC-TOS-DU-LINES")  # with Cash Prior to Delivery
 
 
 def test_schedule_that_sums_to_the_total_passes(chain) -> None:

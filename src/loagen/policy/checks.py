@@ -1160,7 +1160,16 @@ SPECIAL_TERMS = frozenset(
 )
 DU = "Dependable Undertaking"
 CPD = "Cash Prior to Delivery"
+CWA = "Cash With Acceptance"
 CWA_BAB = "Cash With Acceptance-Balance as Billed"
+USG_GRANT = "U.S. Government Grant"
+"""The term of sale of a BPC case: funded by U.S. Government appropriations (AP9.4.1), it asks
+nothing of the Benefitting Partner."""
+
+
+def _term_kind(ctx: Context, term: str) -> str | None:
+    """'cash', 'credit' or 'grant': who pays under `term` (terms_of_sale.yaml), None if unknown."""
+    return ctx.ref.terms_of_sale.get(term, {}).get("kind")
 
 
 @rule(
@@ -1270,12 +1279,36 @@ def du_country_unknown(ctx: Context) -> Iterator[Hit]:
 def du_lines(ctx: Context) -> Iterator[Hit]:
     if DU not in ctx.case.terms_of_sale:
         return
+    i = ctx.case.terms_of_sale.index(DU)
     if not any(ln.is_procurement for ln in ctx.case.lines):
-        i = ctx.case.terms_of_sale.index(DU)
         yield Hit(
             f"terms_of_sale[{i}]",
             "Dependable Undertaking is for procurement lines (Source Code P or X), and the case "
             "has none",
+        )
+        return
+    if ctx.case.terms_of_sale != [DU]:
+        return  # another term may pay for the stock lines
+    # The other side of AP9.T1's "DU for Procurement lines and Cash Prior to Delivery for Stock
+    # lines": lines wholly from stock (not X, which is partly procured) on a case whose only term
+    # is DU. TA 8 (stock sold for payment 120 days after delivery, AECA 21(d)) is the stock
+    # counterpart of DU's TA 7, so those lines are left alone.
+    codes = ctx.ref.source_codes
+    stock = [
+        ln
+        for ln in ctx.case.lines
+        if codes.get(ln.source_code, {}).get("stock")
+        and not codes.get(ln.source_code, {}).get("procurement")
+        and ln.type_of_assistance != "8"
+    ]
+    if stock:
+        sources = ", ".join(sorted({ln.source_code for ln in stock}))
+        yield Hit(
+            f"terms_of_sale[{i}]",
+            f"Dependable Undertaking is the only term of sale, and {line_refs(ln.number for ln in stock)} "
+            f"{'come' if len(stock) > 1 else 'comes'} from stock (Source Code {sources}): "
+            "Dependable Undertaking is for procurement lines, Cash Prior to Delivery for stock "
+            f"lines; add {CPD} to the terms of sale (or correct the Source Code)",
         )
 
 
@@ -1295,6 +1328,28 @@ def cpd_lines(ctx: Context) -> Iterator[Hit]:
             f"terms_of_sale[{i}]",
             "Cash Prior to Delivery is for stock lines (Source Code S, R, E, F or X), and the "
             "case has none",
+        )
+
+
+@rule(
+    "QC-TOS-CWA-SCHEDULE",
+    "warning",
+    "Cash With Acceptance is not listed with a term paid by the payment schedule",
+    "Section C9.9, Table C9.T11",
+)
+def cwa_with_schedule_terms(ctx: Context) -> Iterator[Hit]:
+    terms = ctx.case.terms_of_sale
+    if CWA not in terms:
+        return
+    scheduled = [t for t in (DU, CPD) if t in terms]
+    if scheduled:
+        yield Hit(
+            f"terms_of_sale[{terms.index(CWA)}]",
+            f"{CWA} asks for the whole case value with the signed LOA, so the document prints "
+            f"no payment schedule, while {' and '.join(scheduled)} "
+            f"{'pay' if len(scheduled) > 1 else 'pays'} by the payment schedule: keep the terms "
+            "the Purchaser pays under (all with acceptance, or by the schedule) and remove the "
+            "others",
         )
 
 
@@ -1321,7 +1376,7 @@ def special_terms(ctx: Context) -> Iterator[Hit]:
     "QC-FUNDING",
     "error",
     "Funding matches the program and the terms of sale",
-    "Table C9.T11, Chapter 15",
+    "Table C9.T11, Chapter 15, Section AP9.4.1",
 )
 def funding(ctx: Context) -> Iterator[Hit]:
     case = ctx.case
@@ -1334,6 +1389,29 @@ def funding(ctx: Context) -> Iterator[Hit]:
             "the case is funded by Foreign Military Financing but no FMS Credit term of sale is "
             "listed",
         )
+    if case.funding == "national":
+        for i, term in enumerate(case.terms_of_sale):
+            if ctx.ref.term_flag(term, "fmf"):
+                yield Hit(
+                    f"terms_of_sale[{i}]",
+                    f"{term} is paid with Foreign Military Financing, yet the case is funded by "
+                    "the Purchaser's national funds (funding 'national'): when Foreign Military "
+                    f"Financing pays for all or part of the case, set funding to 'fmf'; if not, "
+                    f"remove {term}",
+                )
+    if ctx.is_bpc:
+        for i, term in enumerate(case.terms_of_sale):
+            kind = _term_kind(ctx, term)
+            if kind in ("cash", "credit"):
+                payer = (
+                    "the Benefitting Partner" if kind == "cash" else "Foreign Military Financing"
+                )
+                yield Hit(
+                    f"terms_of_sale[{i}]",
+                    f"{term} is paid by {payer}, and a BPC case is funded by U.S. Government "
+                    "appropriations: the Benefitting Partner pays nothing, yet with this term the "
+                    f"document asks for payment; give the term of sale {USG_GRANT}",
+                )
 
 
 @rule(
