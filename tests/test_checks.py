@@ -1518,6 +1518,38 @@ def test_dependable_undertaking_alone_with_stock_lines_is_an_error(chain) -> Non
     assert not by_rule(findings_of(chain, qaa), "QC-TOS-DU-LINES")  # with Cash Prior to Delivery
 
 
+def test_cash_type_of_assistance_on_a_case_paid_by_credit(chain) -> None:
+    cash = edit(zfc, ("lines.0.type_of_assistance", "5"), ("lines.3.type_of_assistance", "3"))
+    found = by_rule(findings_of(chain, cash), "QC-TA-TERMS")
+    assert [(f.severity, f.path) for f in found] == [
+        ("warning", "lines[0].type_of_assistance"),
+        ("warning", "lines[3].type_of_assistance"),
+    ]
+    assert "no term of sale is paid in cash" in found[0].message
+    assert "N for FMS Credit (Non-Repayable)" in found[0].message
+    assert not by_rule(findings_of(chain, zfc), "QC-TA-TERMS")
+    # a cash term beside the credit term pays the cash lines
+    mixed = edit(cash, ("terms_of_sale", ["FMS Credit (Non-Repayable)", "Cash Prior to Delivery"]))
+    assert not by_rule(findings_of(chain, mixed), "QC-TA-TERMS")
+    # BPC lines keep their codes 3, 4 and 5 under the U.S. Government Grant
+    assert not by_rule(findings_of(chain, tab), "QC-TA-TERMS")
+
+
+def test_payment_on_delivery_code_needs_its_term(chain) -> None:
+    on_delivery = edit(qaa, ("lines.3.type_of_assistance", "6"))
+    [f] = by_rule(findings_of(chain, on_delivery), "QC-TA-TERMS")
+    assert f.path == "lines[3].type_of_assistance" and "Payment on Delivery" in f.message
+    listed = edit(on_delivery, ("terms_of_sale", APPEND("Payment on Delivery")))
+    assert not by_rule(findings_of(chain, listed), "QC-TA-TERMS")
+
+
+@pytest.mark.parametrize(("code", "label"), [("U", "FMSO I"), ("V", "FMSO II")])
+def test_clssa_codes_off_a_clssa_case(chain, code, label) -> None:
+    [f] = by_rule(findings_of(chain, edit(qaa, ("lines.2.type_of_assistance", code))), "QC-CLSSA")
+    assert (f.severity, f.path) == ("error", "lines[2].type_of_assistance")
+    assert f"the code of CLSSA {label} lines" in f.message and "defined_order" in f.message
+
+
 def test_schedule_that_sums_to_the_total_passes(chain) -> None:
     document = chain(*qaa())
     total = int(document.costs.total_estimated_cost)

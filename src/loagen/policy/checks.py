@@ -1445,6 +1445,7 @@ def terms_breakout(ctx: Context) -> Iterator[Hit]:
 
 # Type of Assistance codes that name a term of sale (Figure C5.F5 paragraph 2.f.).
 TA_TERMS: dict[str, tuple[str, ...]] = {
+    "6": ("Payment on Delivery",),
     "7": (DU,),
     "A": ("EDA Grant",),
     "I": ("EDA Grant",),
@@ -1469,6 +1470,41 @@ def ta_terms(ctx: Context) -> Iterator[Hit]:
                 f"{_line(ln)} has Type of Assistance {ln.type_of_assistance} "
                 f"({ctx.ref.type_of_assistance[ln.type_of_assistance]['meaning']}) but the terms "
                 f"of sale do not include {' or '.join(wanted)}",
+            )
+    yield from _cash_ta_without_cash_term(ctx)
+
+
+# Type of Assistance codes of cash sales (AECA 21(b), 22(a), 21(d); MILSTRIP AP2.19): the
+# Purchaser pays the line itself, under whichever cash term the case has (Cash With Acceptance,
+# Cash Prior to Delivery, Dependable Undertaking...). TA 6 names its own term (`TA_TERMS`).
+TA_CASH = frozenset({"3", "4", "5", "8"})
+
+
+def _cash_ta_without_cash_term(ctx: Context) -> Iterator[Hit]:
+    """Lines coded as cash sales on an FMS case none of whose terms is paid in cash (a case paid
+    wholly by FMS Credit or a grant). BPC lines are left alone: the sources give no other codes
+    for them, and the BPC example uses 3, 4 and 5."""
+    terms = ctx.case.terms_of_sale
+    if ctx.is_bpc or any(_term_kind(ctx, t) == "cash" for t in terms):
+        return
+    own = [
+        f"{'/'.join(c for c, named in TA_TERMS.items() if t in named)} for {t}"
+        for t in terms
+        if any(t in named for named in TA_TERMS.values())
+    ]
+    advice = (
+        f"give the line the code of the term that pays for it ({'; '.join(own)}), or add the "
+        "cash term the Purchaser pays it under"
+        if own
+        else "add the cash term the Purchaser pays it under, or give the line the code of its term"
+    )
+    for path, ln in ctx.lines:
+        if ln.type_of_assistance in TA_CASH:
+            yield Hit(
+                f"{path}.type_of_assistance",
+                f"{_line(ln)} has Type of Assistance {ln.type_of_assistance} "
+                f"({ctx.ref.type_of_assistance[ln.type_of_assistance]['meaning']}), a code of "
+                f"cash sales, but no term of sale is paid in cash ({', '.join(terms)}): {advice}",
             )
 
 
@@ -3229,6 +3265,18 @@ def nvd_eeum(ctx: Context) -> Iterator[Hit]:
 def clssa(ctx: Context) -> Iterator[Hit]:
     wanted = {"clssa_fmso_i": "U", "clssa_fmso_ii": "V"}.get(ctx.case.category)
     if wanted is None:
+        # U and V are the CLSSA cases' own codes (AP9.T4; MILSTRIP AP2.19): not for other lines
+        for path, ln in ctx.lines:
+            if ln.type_of_assistance in ("U", "V"):
+                label = "FMSO I" if ln.type_of_assistance == "U" else "FMSO II"
+                yield Hit(
+                    f"{path}.type_of_assistance",
+                    f"{_line(ln)} has Type of Assistance {ln.type_of_assistance}, the code of "
+                    f"CLSSA {label} lines, and this case is not a CLSSA {label} case (category "
+                    f"{ctx.case.category}): give the line the code of its term of sale and "
+                    "Source Code (for a cash sale 3 from stock, 5 from procurement, 4 mixed), "
+                    f"or set category to clssa_fmso_{'i' if label == 'FMSO I' else 'ii'}",
+                )
         return
     label = "FMSO I" if wanted == "U" else "FMSO II"
     for path, ln in ctx.lines:
