@@ -551,6 +551,12 @@ RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]]
         ),
     ),
     (
+        "QC-OED-BPC-LONG",
+        "document.offer_expiration_date",
+        edit(tab, ("document.cwd_approval_date", "2025-12-01")),
+        edit(tab, ("document.cwd_approval_date", "2026-03-20")),
+    ),
+    (
         "QC-BASE-DATE",
         "document.implementation_date",
         edit(qaa_modification, ("document.implementation_date", "2025-08-01")),
@@ -892,6 +898,12 @@ RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]]
         "lines[3].offer_release_code",
         edit(qaa, ("lines.3.items", ["classified"])),
         edit(qaa, ("lines.0.items", ["classified"])),
+    ),
+    (
+        "QC-ORC-X-DTC",
+        "lines[1].offer_release_code",
+        edit(qaa, ("lines.1.offer_release_code", "X")),
+        qaa,  # Offer Release Code X on its training and services lines only
     ),
     (
         "QC-COMSEC-EEUM",
@@ -1548,6 +1560,17 @@ def test_clssa_codes_off_a_clssa_case(chain, code, label) -> None:
     [f] = by_rule(findings_of(chain, edit(qaa, ("lines.2.type_of_assistance", code))), "QC-CLSSA")
     assert (f.severity, f.path) == ("error", "lines[2].type_of_assistance")
     assert f"the code of CLSSA {label} lines" in f.message and "defined_order" in f.message
+
+
+def test_a_long_bpc_offer_counts_from_the_offer_date_first(chain) -> None:
+    approved_long_ago = edit(tab, ("document.cwd_approval_date", "2025-12-01"))
+    [f] = by_rule(findings_of(chain, approved_long_ago), "QC-OED-BPC-LONG")
+    assert "134 days after DSCA's approval" in f.message and "30 days" in f.message
+    offered = edit(approved_long_ago, ("document.offer_date", "2026-03-16"))
+    assert not by_rule(findings_of(chain, offered), "QC-OED-BPC-LONG")
+    # an FMS offer is not held to the BPC period
+    fms = edit(qaa, ("document.date", "2025-06-01"))
+    assert not by_rule(findings_of(chain, fms), "QC-OED-BPC-LONG")
 
 
 def test_schedule_that_sums_to_the_total_passes(chain) -> None:

@@ -983,6 +983,42 @@ def short_oed(ctx: Context) -> Iterator[Hit]:
 
 
 @rule(
+    "QC-OED-BPC-LONG",
+    "warning",
+    "A BPC offer expires some 30 days after the offer, unless DSCA asks for longer",
+    "Table C15.T5 (Offer Expiration Date), Table AP9.T1",
+)
+def bpc_long_oed(ctx: Context) -> Iterator[Hit]:
+    doc = ctx.case.document
+    oed = doc.offer_expiration_date
+    if not ctx.is_bpc or oed is None:
+        return
+    # Counted from the offer, else the day the document is written, else (a Basic) the day DSCA
+    # approved it for offer; never from the requests, which precede the offer by months. These
+    # days may come some weeks before the start of the 30 days, so an OED is called long only
+    # past the standard offer period of an FMS case: much longer than any BPC standard.
+    if doc.offer_date:
+        start, since = doc.offer_date, "the offer (document.offer_date)"
+    elif doc.date:
+        start, since = doc.date, "the day the document is written (document.date)"
+    elif ctx.kind == "Basic" and doc.cwd_approval_date:
+        start, since = doc.cwd_approval_date, "DSCA's approval (document.cwd_approval_date)"
+    else:
+        return
+    bpc_days = int(ctx.ref.money["bpc_oed_days"])
+    fms_days = int(ctx.ref.money["standard_oed_days"])
+    if oed > start + timedelta(days=fms_days):
+        yield Hit(
+            "document.offer_expiration_date",
+            f"the offer expires on {spell_date(oed)}, {days_said((oed - start).days)} after "
+            f"{since[:-1]}, {spell_date(start)}): a BPC offer expires {bpc_days} days after it "
+            "is offered unless DSCA asks for a longer period, and this one runs longer than "
+            f"even an FMS offer ({fms_days} days). Check the offer expiration date; keep it only "
+            "if DSCA asked for the longer period",
+        )
+
+
+@rule(
     "QC-BASE-DATE",
     "error",
     "Amendments and Modifications give the Basic's implementation date, the same on each",
@@ -3221,6 +3257,43 @@ def classified_items(ctx: Context) -> Iterator[Hit]:
                 f"{path}.offer_release_code",
                 f"{_line(ln)} holds classified items with Offer Release Code A; classified items "
                 "need a special Offer Release Code",
+            )
+
+
+# Delivery Term Codes under which the Purchaser's freight forwarder takes the item in the
+# United States (at the depot or vendor's dock, or alongside the ship): it must be told when
+# the item is ready, which Offer Release Code X (no Notice of Availability) never does.
+_FORWARDER_DTCS = ("3", "4")
+_SHIPPED_KINDS = ("materiel", "publications")
+
+
+def _lower_first(text: str) -> str:
+    """A code table's meaning as the middle of a sentence ('no Notice of Availability; ...')."""
+    return text[:1].lower() + text[1:]
+
+
+@rule(
+    "QC-ORC-X-DTC",
+    "warning",
+    "Offer Release Code X (no Notice of Availability) is not used on shipped items the freight "
+    "forwarder collects",
+    "Table C7.T6 (Offer Release Codes), Section C7.4 (Delivery Term Codes)",
+)
+def orc_x_dtc(ctx: Context) -> Iterator[Hit]:
+    for path, ln in ctx.lines:
+        if (
+            ln.offer_release_code == "X"
+            and ln.delivery_term_code in _FORWARDER_DTCS
+            and ln.kind in _SHIPPED_KINDS
+        ):
+            orc = _lower_first(ctx.ref.offer_release_codes.get("X", ""))
+            dtc = _lower_first(ctx.ref.delivery_term_codes.get(ln.delivery_term_code, ""))
+            yield Hit(
+                f"{path}.offer_release_code",
+                f"{_line(ln)} ships {ln.kind} with Offer Release Code X ({orc}) and Delivery "
+                f"Term Code {ln.delivery_term_code} ({dtc}): the freight forwarder is never told "
+                "the item is ready. Give the line Offer Release Code Y or Z (a Notice of "
+                "Availability is sent), or Delivery Term Code 2 if DoD moves it",
             )
 
 
