@@ -1310,7 +1310,7 @@ def du_country_unknown(ctx: Context) -> Iterator[Hit]:
     "QC-TOS-DU-LINES",
     "error",
     "Dependable Undertaking goes with procurement lines",
-    "Table C9.T11",
+    "Table C9.T11, Table AP9.T1 (Term of Sale)",
 )
 def du_lines(ctx: Context) -> Iterator[Hit]:
     if DU not in ctx.case.terms_of_sale:
