@@ -998,11 +998,11 @@ def bpc_long_oed(ctx: Context) -> Iterator[Hit]:
     # days may come some weeks before the start of the 30 days, so an OED is called long only
     # past the standard offer period of an FMS case: much longer than any BPC standard.
     if doc.offer_date:
-        start, since = doc.offer_date, "the offer (document.offer_date)"
+        start, since, field = doc.offer_date, "the offer", "document.offer_date"
     elif doc.date:
-        start, since = doc.date, "the day the document is written (document.date)"
+        start, since, field = doc.date, "the day the document is written", "document.date"
     elif ctx.kind == "Basic" and doc.cwd_approval_date:
-        start, since = doc.cwd_approval_date, "DSCA's approval (document.cwd_approval_date)"
+        start, since, field = doc.cwd_approval_date, "DSCA's approval", "document.cwd_approval_date"
     else:
         return
     bpc_days = int(ctx.ref.money["bpc_oed_days"])
@@ -1011,7 +1011,7 @@ def bpc_long_oed(ctx: Context) -> Iterator[Hit]:
         yield Hit(
             "document.offer_expiration_date",
             f"the offer expires on {spell_date(oed)}, {days_said((oed - start).days)} after "
-            f"{since[:-1]}, {spell_date(start)}): a BPC offer expires {bpc_days} days after it "
+            f"{since} ({field}, {spell_date(start)}): a BPC offer expires {bpc_days} days after it "
             "is offered unless DSCA asks for a longer period, and this one runs longer than "
             f"even an FMS offer ({fms_days} days). Check the offer expiration date; keep it only "
             "if DSCA asked for the longer period",
@@ -1327,8 +1327,8 @@ def du_lines(ctx: Context) -> Iterator[Hit]:
         return  # another term may pay for the stock lines
     # The other side of AP9.T1's "DU for Procurement lines and Cash Prior to Delivery for Stock
     # lines": lines wholly from stock (not X, which is partly procured) on a case whose only term
-    # is DU. TA 8 (stock sold for payment 120 days after delivery, AECA 21(d)) is the stock
-    # counterpart of DU's TA 7, so those lines are left alone.
+    # is DU. Lines of TA 8 (stock sold for payment 120 days after delivery, AECA 21(d), as DU's
+    # TA 7 is for procurement) may be paid under the undertaking too: they are left alone.
     codes = ctx.ref.source_codes
     stock = [
         ln
@@ -1338,10 +1338,11 @@ def du_lines(ctx: Context) -> Iterator[Hit]:
         and ln.type_of_assistance != "8"
     ]
     if stock:
+        named = line_refs(ln.number for ln in stock)
         sources = ", ".join(sorted({ln.source_code for ln in stock}))
         yield Hit(
             f"terms_of_sale[{i}]",
-            f"Dependable Undertaking is the only term of sale, and {line_refs(ln.number for ln in stock)} "
+            f"Dependable Undertaking is the only term of sale, and {named} "
             f"{'come' if len(stock) > 1 else 'comes'} from stock (Source Code {sources}): "
             "Dependable Undertaking is for procurement lines, Cash Prior to Delivery for stock "
             f"lines; add {CPD} to the terms of sale (or correct the Source Code)",
