@@ -587,6 +587,12 @@ RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]]
         ),
     ),
     (
+        "QC-OED-BPC-LONG",
+        "document.offer_expiration_date",
+        edit(tab, ("document.cwd_approval_date", "2025-12-01")),
+        edit(tab, ("document.cwd_approval_date", "2026-03-20")),
+    ),
+    (
         "QC-BASE-DATE",
         "document.implementation_date",
         edit(qaa_modification, ("document.implementation_date", "2025-08-01")),
@@ -659,6 +665,12 @@ RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]]
         "terms_of_sale[0]",
         edit(qaa, ("lines", [example("BN-D-QAA/basic")["lines"][0]])),
         qaa,
+    ),
+    (
+        "QC-TOS-CWA-SCHEDULE",
+        "terms_of_sale[0]",
+        edit(qaa, ("terms_of_sale", ["Cash With Acceptance", "Dependable Undertaking"])),
+        wrs,  # Cash With Acceptance alone
     ),
     (
         "QC-TOS-SPECIAL",
@@ -934,6 +946,12 @@ RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]]
         "lines[3].offer_release_code",
         edit(qaa, ("lines.3.items", ["classified"])),
         edit(qaa, ("lines.0.items", ["classified"])),
+    ),
+    (
+        "QC-ORC-X-DTC",
+        "lines[1].offer_release_code",
+        edit(qaa, ("lines.1.offer_release_code", "X")),
+        qaa,  # Offer Release Code X on its training and services lines only
     ),
     (
         "QC-COMSEC-EEUM",
@@ -1731,6 +1749,86 @@ def test_grant_eda_eligibility(chain, monkeypatch, flag, rule_id) -> None:
     about = [f for f in findings if f.path == "lines[0].eda.kind"]
     assert [f.rule_id for f in about] == [rule_id]
     assert "Line 001" in about[0].message and "ZQ (Zequia)" in about[0].message
+
+
+# -- terms of sale against funding, lines and Type of Assistance ------------------------------
+
+
+def zfc() -> Docs:
+    return [example("BN-B-ZFC/basic")]
+
+
+@pytest.mark.parametrize("term", ["Cash Prior to Delivery", "FMS Credit (Repayable)"])
+def test_a_bpc_case_with_a_cash_or_credit_term_is_an_error(chain, term) -> None:
+    findings = findings_of(chain, edit(tab, ("terms_of_sale", ["U.S. Government Grant", term])))
+    [f] = by_rule(findings, "QC-FUNDING")
+    assert (f.severity, f.path) == ("error", "terms_of_sale[1]")
+    assert term in f.message and "give the term of sale U.S. Government Grant" in f.message
+    assert not by_rule(findings_of(chain, tab), "QC-FUNDING")
+
+
+def test_an_fms_credit_term_on_national_funds_is_an_error(chain) -> None:
+    credit = edit(qaa, ("terms_of_sale", ["Cash Prior to Delivery", "FMS Credit (Repayable)"]))
+    [f] = by_rule(findings_of(chain, credit), "QC-FUNDING")
+    assert (f.severity, f.path) == ("error", "terms_of_sale[1]")
+    assert "set funding to 'fmf'" in f.message
+    fmf = edit(credit, ("funding", "fmf"), ("terms_breakout", [{"term": "FMS Credit (Repayable)"}]))
+    assert not by_rule(findings_of(chain, fmf), "QC-FUNDING")
+
+
+def test_dependable_undertaking_alone_with_stock_lines_is_an_error(chain) -> None:
+    du_only = edit(qaa, ("terms_of_sale", ["Dependable Undertaking"]))
+    [f] = by_rule(findings_of(chain, du_only), "QC-TOS-DU-LINES")
+    assert (f.severity, f.path) == ("error", "terms_of_sale[0]")
+    assert "Lines 004-006 come from stock (Source Code S)" in f.message
+    assert "add Cash Prior to Delivery" in f.message
+    # procurement and mixed lines only: nothing from stock alone
+    procured = edit(du_only, ("lines", example("BN-D-QAA/basic")["lines"][:3]))
+    assert not by_rule(findings_of(chain, procured), "QC-TOS-DU-LINES")
+    assert not by_rule(findings_of(chain, qaa), "QC-TOS-DU-LINES")  # with Cash Prior to Delivery
+
+
+def test_cash_type_of_assistance_on_a_case_paid_by_credit(chain) -> None:
+    cash = edit(zfc, ("lines.0.type_of_assistance", "5"), ("lines.3.type_of_assistance", "3"))
+    found = by_rule(findings_of(chain, cash), "QC-TA-TERMS")
+    assert [(f.severity, f.path) for f in found] == [
+        ("warning", "lines[0].type_of_assistance"),
+        ("warning", "lines[3].type_of_assistance"),
+    ]
+    assert "no term of sale is paid in cash" in found[0].message
+    assert "N for FMS Credit (Non-Repayable)" in found[0].message
+    assert not by_rule(findings_of(chain, zfc), "QC-TA-TERMS")
+    # a cash term beside the credit term pays the cash lines
+    mixed = edit(cash, ("terms_of_sale", ["FMS Credit (Non-Repayable)", "Cash Prior to Delivery"]))
+    assert not by_rule(findings_of(chain, mixed), "QC-TA-TERMS")
+    # BPC lines keep their codes 3, 4 and 5 under the U.S. Government Grant
+    assert not by_rule(findings_of(chain, tab), "QC-TA-TERMS")
+
+
+def test_payment_on_delivery_code_needs_its_term(chain) -> None:
+    on_delivery = edit(qaa, ("lines.3.type_of_assistance", "6"))
+    [f] = by_rule(findings_of(chain, on_delivery), "QC-TA-TERMS")
+    assert f.path == "lines[3].type_of_assistance" and "Payment on Delivery" in f.message
+    listed = edit(on_delivery, ("terms_of_sale", APPEND("Payment on Delivery")))
+    assert not by_rule(findings_of(chain, listed), "QC-TA-TERMS")
+
+
+@pytest.mark.parametrize(("code", "label"), [("U", "FMSO I"), ("V", "FMSO II")])
+def test_clssa_codes_off_a_clssa_case(chain, code, label) -> None:
+    [f] = by_rule(findings_of(chain, edit(qaa, ("lines.2.type_of_assistance", code))), "QC-CLSSA")
+    assert (f.severity, f.path) == ("error", "lines[2].type_of_assistance")
+    assert f"the code of CLSSA {label} lines" in f.message and "defined_order" in f.message
+
+
+def test_a_long_bpc_offer_counts_from_the_offer_date_first(chain) -> None:
+    approved_long_ago = edit(tab, ("document.cwd_approval_date", "2025-12-01"))
+    [f] = by_rule(findings_of(chain, approved_long_ago), "QC-OED-BPC-LONG")
+    assert "134 days after DSCA's approval" in f.message and "30 days" in f.message
+    offered = edit(approved_long_ago, ("document.offer_date", "2026-03-16"))
+    assert not by_rule(findings_of(chain, offered), "QC-OED-BPC-LONG")
+    # an FMS offer is not held to the BPC period
+    fms = edit(qaa, ("document.date", "2025-06-01"))
+    assert not by_rule(findings_of(chain, fms), "QC-OED-BPC-LONG")
 
 
 def test_schedule_that_sums_to_the_total_passes(chain) -> None:

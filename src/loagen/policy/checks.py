@@ -1174,6 +1174,42 @@ def short_oed(ctx: Context) -> Iterator[Hit]:
 
 
 @rule(
+    "QC-OED-BPC-LONG",
+    "warning",
+    "A BPC offer expires some 30 days after the offer, unless DSCA asks for longer",
+    "Table C15.T5 (Offer Expiration Date), Table AP9.T1",
+)
+def bpc_long_oed(ctx: Context) -> Iterator[Hit]:
+    doc = ctx.case.document
+    oed = doc.offer_expiration_date
+    if not ctx.is_bpc or oed is None:
+        return
+    # Counted from the offer, else the day the document is written, else (a Basic) the day DSCA
+    # approved it for offer; never from the requests, which precede the offer by months. These
+    # days may come some weeks before the start of the 30 days, so an OED is called long only
+    # past the standard offer period of an FMS case: much longer than any BPC standard.
+    if doc.offer_date:
+        start, since, field = doc.offer_date, "the offer", "document.offer_date"
+    elif doc.date:
+        start, since, field = doc.date, "the day the document is written", "document.date"
+    elif ctx.kind == "Basic" and doc.cwd_approval_date:
+        start, since, field = doc.cwd_approval_date, "DSCA's approval", "document.cwd_approval_date"
+    else:
+        return
+    bpc_days = int(ctx.ref.money["bpc_oed_days"])
+    fms_days = int(ctx.ref.money["standard_oed_days"])
+    if oed > start + timedelta(days=fms_days):
+        yield Hit(
+            "document.offer_expiration_date",
+            f"the offer expires on {spell_date(oed)}, {days_said((oed - start).days)} after "
+            f"{since} ({field}, {spell_date(start)}): a BPC offer expires {bpc_days} days after it "
+            "is offered unless DSCA asks for a longer period, and this one runs longer than "
+            f"even an FMS offer ({fms_days} days). Check the offer expiration date; keep it only "
+            "if DSCA asked for the longer period",
+        )
+
+
+@rule(
     "QC-BASE-DATE",
     "error",
     "Amendments and Modifications give the Basic's implementation date, the same on each",
@@ -1351,7 +1387,16 @@ SPECIAL_TERMS = frozenset(
 )
 DU = "Dependable Undertaking"
 CPD = "Cash Prior to Delivery"
+CWA = "Cash With Acceptance"
 CWA_BAB = "Cash With Acceptance-Balance as Billed"
+USG_GRANT = "U.S. Government Grant"
+"""The term of sale of a BPC case: funded by U.S. Government appropriations (AP9.4.1), it asks
+nothing of the Benefitting Partner."""
+
+
+def _term_kind(ctx: Context, term: str) -> str | None:
+    """'cash', 'credit' or 'grant': who pays under `term` (terms_of_sale.yaml), None if unknown."""
+    return ctx.ref.terms_of_sale.get(term, {}).get("kind")
 
 
 @rule(
@@ -1456,17 +1501,42 @@ def du_country_unknown(ctx: Context) -> Iterator[Hit]:
     "QC-TOS-DU-LINES",
     "error",
     "Dependable Undertaking goes with procurement lines",
-    "Table C9.T11",
+    "Table C9.T11, Table AP9.T1 (Term of Sale)",
 )
 def du_lines(ctx: Context) -> Iterator[Hit]:
     if DU not in ctx.case.terms_of_sale:
         return
+    i = ctx.case.terms_of_sale.index(DU)
     if not any(ln.is_procurement for ln in ctx.case.lines):
-        i = ctx.case.terms_of_sale.index(DU)
         yield Hit(
             f"terms_of_sale[{i}]",
             "Dependable Undertaking is for procurement lines (Source Code P or X), and the case "
             "has none",
+        )
+        return
+    if ctx.case.terms_of_sale != [DU]:
+        return  # another term may pay for the stock lines
+    # The other side of AP9.T1's "DU for Procurement lines and Cash Prior to Delivery for Stock
+    # lines": lines wholly from stock (not X, which is partly procured) on a case whose only term
+    # is DU. Lines of TA 8 (stock sold for payment 120 days after delivery, AECA 21(d), as DU's
+    # TA 7 is for procurement) may be paid under the undertaking too: they are left alone.
+    codes = ctx.ref.source_codes
+    stock = [
+        ln
+        for ln in ctx.case.lines
+        if codes.get(ln.source_code, {}).get("stock")
+        and not codes.get(ln.source_code, {}).get("procurement")
+        and ln.type_of_assistance != "8"
+    ]
+    if stock:
+        named = line_refs(ln.number for ln in stock)
+        sources = ", ".join(sorted({ln.source_code for ln in stock}))
+        yield Hit(
+            f"terms_of_sale[{i}]",
+            f"Dependable Undertaking is the only term of sale, and {named} "
+            f"{'come' if len(stock) > 1 else 'comes'} from stock (Source Code {sources}): "
+            "Dependable Undertaking is for procurement lines, Cash Prior to Delivery for stock "
+            f"lines; add {CPD} to the terms of sale (or correct the Source Code)",
         )
 
 
@@ -1486,6 +1556,28 @@ def cpd_lines(ctx: Context) -> Iterator[Hit]:
             f"terms_of_sale[{i}]",
             "Cash Prior to Delivery is for stock lines (Source Code S, R, E, F or X), and the "
             "case has none",
+        )
+
+
+@rule(
+    "QC-TOS-CWA-SCHEDULE",
+    "warning",
+    "Cash With Acceptance is not listed with a term paid by the payment schedule",
+    "Section C9.9, Table C9.T11",
+)
+def cwa_with_schedule_terms(ctx: Context) -> Iterator[Hit]:
+    terms = ctx.case.terms_of_sale
+    if CWA not in terms:
+        return
+    scheduled = [t for t in (DU, CPD) if t in terms]
+    if scheduled:
+        yield Hit(
+            f"terms_of_sale[{terms.index(CWA)}]",
+            f"{CWA} asks for the whole case value with the signed LOA, so the document prints "
+            f"no payment schedule, while {' and '.join(scheduled)} "
+            f"{'pay' if len(scheduled) > 1 else 'pays'} by the payment schedule: keep the terms "
+            "the Purchaser pays under (all with acceptance, or by the schedule) and remove the "
+            "others",
         )
 
 
@@ -1512,7 +1604,7 @@ def special_terms(ctx: Context) -> Iterator[Hit]:
     "QC-FUNDING",
     "error",
     "Funding matches the program and the terms of sale",
-    "Table C9.T11, Chapter 15",
+    "Table C9.T11, Chapter 15, Section AP9.4.1",
 )
 def funding(ctx: Context) -> Iterator[Hit]:
     case = ctx.case
@@ -1525,6 +1617,29 @@ def funding(ctx: Context) -> Iterator[Hit]:
             "the case is funded by Foreign Military Financing but no FMS Credit term of sale is "
             "listed",
         )
+    if case.funding == "national":
+        for i, term in enumerate(case.terms_of_sale):
+            if ctx.ref.term_flag(term, "fmf"):
+                yield Hit(
+                    f"terms_of_sale[{i}]",
+                    f"{term} is paid with Foreign Military Financing, yet the case is funded by "
+                    "the Purchaser's national funds (funding 'national'): when Foreign Military "
+                    f"Financing pays for all or part of the case, set funding to 'fmf'; if not, "
+                    f"remove {term}",
+                )
+    if ctx.is_bpc:
+        for i, term in enumerate(case.terms_of_sale):
+            kind = _term_kind(ctx, term)
+            if kind in ("cash", "credit"):
+                payer = (
+                    "the Benefitting Partner" if kind == "cash" else "Foreign Military Financing"
+                )
+                yield Hit(
+                    f"terms_of_sale[{i}]",
+                    f"{term} is paid by {payer}, and a BPC case is funded by U.S. Government "
+                    "appropriations: the Benefitting Partner pays nothing, yet with this term the "
+                    f"document asks for payment; give the term of sale {USG_GRANT}",
+                )
 
 
 @rule(
@@ -1558,6 +1673,7 @@ def terms_breakout(ctx: Context) -> Iterator[Hit]:
 
 # Type of Assistance codes that name a term of sale (Figure C5.F5 paragraph 2.f.).
 TA_TERMS: dict[str, tuple[str, ...]] = {
+    "6": ("Payment on Delivery",),
     "7": (DU,),
     "A": ("EDA Grant",),
     "I": ("EDA Grant",),
@@ -1582,6 +1698,41 @@ def ta_terms(ctx: Context) -> Iterator[Hit]:
                 f"{_line(ln)} has Type of Assistance {ln.type_of_assistance} "
                 f"({ctx.ref.type_of_assistance[ln.type_of_assistance]['meaning']}) but the terms "
                 f"of sale do not include {' or '.join(wanted)}",
+            )
+    yield from _cash_ta_without_cash_term(ctx)
+
+
+# Type of Assistance codes of cash sales (AECA 21(b), 22(a), 21(d); MILSTRIP AP2.19): the
+# Purchaser pays the line itself, under whichever cash term the case has (Cash With Acceptance,
+# Cash Prior to Delivery, Dependable Undertaking...). TA 6 names its own term (`TA_TERMS`).
+TA_CASH = frozenset({"3", "4", "5", "8"})
+
+
+def _cash_ta_without_cash_term(ctx: Context) -> Iterator[Hit]:
+    """Lines coded as cash sales on an FMS case none of whose terms is paid in cash (a case paid
+    wholly by FMS Credit or a grant). BPC lines are left alone: the sources give no other codes
+    for them, and the BPC example uses 3, 4 and 5."""
+    terms = ctx.case.terms_of_sale
+    if ctx.is_bpc or any(_term_kind(ctx, t) == "cash" for t in terms):
+        return
+    own = [
+        f"{'/'.join(c for c, named in TA_TERMS.items() if t in named)} for {t}"
+        for t in terms
+        if any(t in named for named in TA_TERMS.values())
+    ]
+    advice = (
+        f"give the line the code of the term that pays for it ({'; '.join(own)}), or add the "
+        "cash term the Purchaser pays it under"
+        if own
+        else "add the cash term the Purchaser pays it under, or give the line the code of its term"
+    )
+    for path, ln in ctx.lines:
+        if ln.type_of_assistance in TA_CASH:
+            yield Hit(
+                f"{path}.type_of_assistance",
+                f"{_line(ln)} has Type of Assistance {ln.type_of_assistance} "
+                f"({ctx.ref.type_of_assistance[ln.type_of_assistance]['meaning']}), a code of "
+                f"cash sales, but no term of sale is paid in cash ({', '.join(terms)}): {advice}",
             )
 
 
@@ -3555,6 +3706,43 @@ def classified_items(ctx: Context) -> Iterator[Hit]:
             )
 
 
+# Delivery Term Codes under which the Purchaser's freight forwarder takes the item in the
+# United States (at the depot or vendor's dock, or alongside the ship): it must be told when
+# the item is ready, which Offer Release Code X (no Notice of Availability) never does.
+_FORWARDER_DTCS = ("3", "4")
+_SHIPPED_KINDS = ("materiel", "publications")
+
+
+def _lower_first(text: str) -> str:
+    """A code table's meaning as the middle of a sentence ('no Notice of Availability; ...')."""
+    return text[:1].lower() + text[1:]
+
+
+@rule(
+    "QC-ORC-X-DTC",
+    "warning",
+    "Offer Release Code X (no Notice of Availability) is not used on shipped items the freight "
+    "forwarder collects",
+    "Table C7.T6 (Offer Release Codes), Section C7.4 (Delivery Term Codes)",
+)
+def orc_x_dtc(ctx: Context) -> Iterator[Hit]:
+    for path, ln in ctx.lines:
+        if (
+            ln.offer_release_code == "X"
+            and ln.delivery_term_code in _FORWARDER_DTCS
+            and ln.kind in _SHIPPED_KINDS
+        ):
+            orc = _lower_first(ctx.ref.offer_release_codes.get("X", ""))
+            dtc = _lower_first(ctx.ref.delivery_term_codes.get(ln.delivery_term_code, ""))
+            yield Hit(
+                f"{path}.offer_release_code",
+                f"{_line(ln)} ships {ln.kind} with Offer Release Code X ({orc}) and Delivery "
+                f"Term Code {ln.delivery_term_code} ({dtc}): the freight forwarder is never told "
+                "the item is ready. Give the line Offer Release Code Y or Z (a Notice of "
+                "Availability is sent), or Delivery Term Code 2 if DoD moves it",
+            )
+
+
 @rule(
     "QC-COMSEC-EEUM",
     "error",
@@ -3596,6 +3784,18 @@ def nvd_eeum(ctx: Context) -> Iterator[Hit]:
 def clssa(ctx: Context) -> Iterator[Hit]:
     wanted = {"clssa_fmso_i": "U", "clssa_fmso_ii": "V"}.get(ctx.case.category)
     if wanted is None:
+        # U and V are the CLSSA cases' own codes (AP9.T4; MILSTRIP AP2.19): not for other lines
+        for path, ln in ctx.lines:
+            if ln.type_of_assistance in ("U", "V"):
+                label = "FMSO I" if ln.type_of_assistance == "U" else "FMSO II"
+                yield Hit(
+                    f"{path}.type_of_assistance",
+                    f"{_line(ln)} has Type of Assistance {ln.type_of_assistance}, the code of "
+                    f"CLSSA {label} lines, and this case is not a CLSSA {label} case (category "
+                    f"{ctx.case.category}): give the line the code of its term of sale and "
+                    "Source Code (for a cash sale 3 from stock, 5 from procurement, 4 mixed), "
+                    f"or set category to clssa_fmso_{'i' if label == 'FMSO I' else 'ii'}",
+                )
         return
     label = "FMSO I" if wanted == "U" else "FMSO II"
     for path, ln in ctx.lines:
