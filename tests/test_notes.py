@@ -136,6 +136,12 @@ class TestProblems:
         default = read_note(write_note(tmp_path / "vr", carry_over="version_refresh"))
         assert default.refreshed_on == {"Basic", "Amendment", "Modification"}
 
+    def test_restate_all_lines_is_read_with_the_policies_that_decide_by_lines(self, tmp_path):
+        assert read_note(write_note(tmp_path / "ok", restate_all_lines="true")).restate_all_lines
+        path = write_note(tmp_path, restate_all_lines="true", carry_over="every")
+        with pytest.raises(NoteError, match="restate_all_lines is only read with carry_over"):
+            read_note(path)
+
     def test_in_force_must_name_a_note_of_the_library(self, tmp_path):
         write_note(tmp_path, "FIRST", rule='in_force("SECOND") and is_fms', carry_over="every")
         with pytest.raises(NoteError, match="in_force names SECOND, which is not a note"):

@@ -280,7 +280,11 @@ def test_ammunition_amendment_adding_explosives(tmp_path: Path) -> None:
     data["lines"].append(ammunition("007"))
     chain = Chain(data).amend(with_lines(ammunition("008", "DEMOLITION CHARGE")))
     note = section(chain.text(tmp_path), AMMUNITION)
-    assert "Line 008 provides ammunition or other explosives" in note and "Line 007" not in note
+    # the text names its lines and replaces the one in force (about Line 007): restated for both
+    assert "Lines 007 and 008 provide ammunition or other explosives" in note
+    decision = chain.selection(tmp_path / "s").decision("AMMUNITION-EXPLOSIVES")
+    assert decision.status == "printed" and decision.lines == ("007", "008")
+    assert "Line 008 is added by this Amendment: restated for Lines 007 and 008" in decision.reason
 
 
 def test_ammunition_stays_in_force_on_a_modification_and_an_amendment_adding_none(
@@ -319,7 +323,8 @@ def test_homeland_security_basic_with_training_in_the_united_states(tmp_path: Pa
 def test_homeland_security_amendment_adding_conus_training(tmp_path: Path) -> None:
     chain = Chain(qaa()).amend(with_lines(training("007", "CONUS")))
     note = section(chain.text(tmp_path), HOMELAND)
-    assert "Line 007 provides training" in note and "Line 005" not in note
+    # restated for the training the case had, too (the text names its lines)
+    assert "Lines 005 and 007 provide training" in note
 
 
 def test_homeland_security_not_for_training_abroad(tmp_path: Path) -> None:
@@ -592,7 +597,8 @@ def test_security_assurances_amendment_adding_classified_materiel(tmp_path: Path
     data["security_assurances"] = PLAN
     chain = Chain(data).amend(with_lines(classified("008")))
     note = section(chain.text(tmp_path), ASSURANCES)
-    assert "classified materiel on Line 008" in note
+    # restated for the classified materiel the case had, too (the text names its lines)
+    assert "classified materiel on Lines 007 and 008" in note
 
 
 def test_security_assurances_not_reprinted_without_new_classified_materiel(tmp_path: Path) -> None:
@@ -713,7 +719,8 @@ def test_gps_basic(tmp_path: Path) -> None:
 
 def test_gps_amendment_adding_equipment(tmp_path: Path) -> None:
     note = section(Chain(qaa()).amend(with_lines(gps("007"))).text(tmp_path), GPS)
-    assert note.splitlines()[1].startswith("Line 007 includes")
+    # restated for the equipment the case had, too (the text names its lines)
+    assert note.splitlines()[1].startswith("Lines 001 and 007 include")
 
 
 def test_gps_not_reprinted_without_new_equipment(tmp_path: Path) -> None:
@@ -771,7 +778,8 @@ def test_tla_amendment_adding_training_with_tla(tmp_path: Path) -> None:
     added = training("007", "CONUS")
     added["training"]["travel_and_living_allowance"] = True
     note = section(Chain(qaa()).amend(with_lines(added)).text(tmp_path), TLA)
-    assert "the training on Line 007 includes" in note and "Line 005" not in note
+    # restated for the training with TLA the case had, too (the text names its lines)
+    assert "the training on Lines 005 and 007 includes" in note
 
 
 def test_tla_not_reprinted_without_new_tla(tmp_path: Path) -> None:

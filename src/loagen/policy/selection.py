@@ -238,6 +238,15 @@ def _carry(
         words = _POOL_WORDS[policy].format(fields=", ".join(note.changed_fields))
         if fresh:
             verb = "is" if len(fresh) == 1 else "are"
+            if note.restate_all_lines and len(fresh) < len(lines):
+                # The text names its lines and replaces the text in force: printed about
+                # the lines the case had already, too.
+                return (
+                    "printed", lines,
+                    f"{line_refs(fresh)} {verb} {words} by this {kind}: restated for "
+                    f"{line_refs(lines)} ({since}){changed} {tag}",
+                    kept,
+                )  # fmt: skip
             return (
                 "printed", fresh,
                 f"{line_refs(fresh)} {verb} {words} by this {kind} ({since}){changed} {tag}", kept,
