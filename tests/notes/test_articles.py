@@ -243,6 +243,26 @@ def test_cargo_preference_cash_case_only_when_grant_eda_is_added(tmp_path: Path)
     assert not printed(chain.text(tmp_path / "m2"), CARGO)
 
 
+def test_cargo_preference_restated_when_more_grant_eda_is_transferred(tmp_path: Path) -> None:
+    # more articles on the grant EDA line are a transfer of grant EDA (the loanote page: mandatory
+    # on Amendments and Modifications that transfer grant EDA), as EDA-STORAGE-GRANT counts it
+    chain = Chain(zea()).amend(
+        lambda d: line(d, "001").update(quantity=line(d, "001")["quantity"] + 3)
+    )
+    assert printed(chain.text(tmp_path / "a"), EDA_STORAGE)
+    assert printed(chain.text(tmp_path / "a"), CARGO)
+    decision = chain.selection(tmp_path / "s").decision("CARGO-PREFERENCE")
+    assert decision.status == "printed" and "restated on every document where used_when" in (
+        decision.reason
+    )
+    # a price change of the grant EDA line transfers none
+    priced = Chain(zea()).amend(
+        lambda d: line(d, "001").update(unit_cost=line(d, "001")["unit_cost"] + 1)
+    )
+    assert not printed(priced.text(tmp_path / "p"), CARGO)
+    assert status(priced, tmp_path / "ps", "CARGO-PREFERENCE") == "in force"
+
+
 def test_cargo_preference_stays_in_force_while_the_case_holds_grant_eda(tmp_path: Path) -> None:
     # an Amendment that adds no grant EDA neither restates the note nor deletes it: Line 001
     # still transfers grant EDA (DSCA 07-45: a note stays until a document deletes it)

@@ -217,6 +217,21 @@ class FrontMatter(BaseModel):
             return frozenset(("Basic", "Amendment", "Modification"))
         return frozenset()
 
+    @property
+    def carry_over_means(self) -> str:
+        """What the note's carry-over does, in words, with what its other fields change:
+        `used_when` (documents where it is false leave the note in force, not restated) and
+        `restate_all_lines`."""
+        words = CARRY_OVER[self.carry_over]
+        if self.restate_all_lines:
+            words += "; printed again, it is about every line the rule names"
+        if self.used_when:
+            words += (
+                f"; only on documents where used_when holds ({' '.join(self.used_when.split())})"
+                ": on the others a note the case carries stays in force, not restated"
+            )
+        return words
+
     @model_validator(mode="after")
     def _consistent(self) -> "FrontMatter":
         problems = []

@@ -268,9 +268,11 @@ def _carry(
             kept,
         )  # fmt: skip
     if policy == "every":
+        where = " where used_when holds" if note.used_when else ""
         return (
             "printed", lines,
-            f"the rule is true{on}; {since}, restated on every document{changed} {tag}", kept,
+            f"the rule is true{on}; {since}, restated on every document{where}{changed} {tag}",
+            kept,
         )  # fmt: skip
     if policy in ("once", "basic_only"):
         return "in force", lines, f"{since}; not restated {tag}", kept
