@@ -144,6 +144,24 @@ class TestProblems:
         default = read_note(write_note(tmp_path / "vr", carry_over="version_refresh"))
         assert default.refreshed_on == {"Basic", "Amendment", "Modification"}
 
+    def test_restate_all_lines_is_read_with_the_policies_that_decide_by_lines(self, tmp_path):
+        assert read_note(write_note(tmp_path / "ok", restate_all_lines="true")).restate_all_lines
+        path = write_note(tmp_path, restate_all_lines="true", carry_over="every")
+        with pytest.raises(NoteError, match="restate_all_lines is only read with carry_over"):
+            read_note(path)
+
+    def test_carry_over_means_says_what_used_when_and_restate_all_lines_change(self, tmp_path):
+        plain = read_note(write_note(tmp_path / "a", carry_over="every"))
+        assert plain.carry_over_means == CARRY_OVER["every"]
+        used = read_note(write_note(tmp_path / "b", carry_over="every", used_when="is_amendment"))
+        assert used.carry_over_means.startswith(CARRY_OVER["every"])
+        assert used.carry_over_means.endswith(
+            "; only on documents where used_when holds (is_amendment): on the others a note the "
+            "case carries stays in force, not restated"
+        )
+        every_line = read_note(write_note(tmp_path / "c", restate_all_lines="true"))
+        assert "printed again, it is about every line the rule names" in every_line.carry_over_means
+
     def test_in_force_must_name_a_note_of_the_library(self, tmp_path):
         write_note(tmp_path, "FIRST", rule='in_force("SECOND") and is_fms', carry_over="every")
         with pytest.raises(NoteError, match="in_force names SECOND, which is not a note"):
@@ -455,6 +473,9 @@ def test_cli_notes_shows_versions_and_one_note_in_full(tmp_path, monkeypatch):
     assert "688: from 2025-03-24 (DSCA 25-24 (E-Change 688))" in one.output
     assert "carry-over     every: printed on every document" in one.output
     assert "used           Every LOA that charges packing, crating and handling" in one.output
+    # a note with used_when: the carry-over says where it is not restated
+    cargo = " ".join(runner.invoke(app, ["notes", "--note", "CARGO-PREFERENCE"]).output.split())
+    assert "only on documents where used_when holds" in cargo
     data = json.loads(runner.invoke(app, ["notes", "--json"]).output)
     by_id = {n["id"]: n for n in data["notes"]}
     assert [v["version"] for v in by_id["ACCESSORIAL-CHARGES"]["versions"]] == ["1", "688"]

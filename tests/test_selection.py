@@ -213,13 +213,35 @@ def test_amendment_restates_only_what_carries_over(select):
 # -- carry-over ---------------------------------------------------------------------------------------
 
 
-def test_lines_added_names_only_the_added_lines(select):
-    amendment = select(*amendment_chain())
-    assert amendment.decision("GPS-SAASM").lines == ("007",)
-    assert amendment.decision("GPS-SAASM").reason == (
+def test_lines_added_names_only_the_added_lines(chain, tmp_path):
+    # QAA's Basic has a sole source line (001), its Amendment 1 adds one (007)
+    write_note(tmp_path / "lib", "ADDED-ONLY")
+    pipeline = Pipeline(Project.at(LIBRARY.parent), note_library=tmp_path / "lib")
+    decision = pipeline.select(chain(*amendment_chain())).decision("ADDED-ONLY")
+    assert decision.status == "printed" and decision.lines == ("007",)
+    assert decision.reason == (
         "Line 007 is added by this Amendment (on the case since the Basic, version 1) "
         "(carry-over: lines_added)"
     )
+
+
+@pytest.mark.parametrize("policy", ["lines_added", "lines_added_or_increased"])
+def test_a_note_restating_all_its_lines_names_the_lines_the_case_had_too(chain, tmp_path, policy):
+    # a text that names its lines replaces the one in force: printed again about Line 001 too
+    write_note(tmp_path / "lib", "ALL-LINES", carry_over=policy, restate_all_lines="true")
+    pipeline = Pipeline(Project.at(LIBRARY.parent), note_library=tmp_path / "lib")
+    selection = pipeline.select(chain(*amendment_chain()))
+    decision = selection.decision("ALL-LINES")
+    assert decision.status == "printed" and decision.lines == ("001", "007")
+    assert decision.reason.startswith("Line 007 is added")
+    assert decision.reason.endswith(
+        "by this Amendment: restated for Lines 001 and 007 (on the case since the Basic, "
+        f"version 1) (carry-over: {policy})"
+    )
+    assert bodies(selection, "ALL-LINES") == ["Applies to Lines 001 and 007."]
+    # a document that adds no such line does not print it
+    decision = pipeline.select(chain(*modification_chain())).decision("ALL-LINES")
+    assert decision.status == "in force"
 
 
 def test_lines_added_or_increased_and_field_changed(select):

@@ -243,6 +243,26 @@ def test_cargo_preference_cash_case_only_when_grant_eda_is_added(tmp_path: Path)
     assert not printed(chain.text(tmp_path / "m2"), CARGO)
 
 
+def test_cargo_preference_restated_when_more_grant_eda_is_transferred(tmp_path: Path) -> None:
+    # more articles on the grant EDA line are a transfer of grant EDA (the loanote page: mandatory
+    # on Amendments and Modifications that transfer grant EDA), as EDA-STORAGE-GRANT counts it
+    chain = Chain(zea()).amend(
+        lambda d: line(d, "001").update(quantity=line(d, "001")["quantity"] + 3)
+    )
+    assert printed(chain.text(tmp_path / "a"), EDA_STORAGE)
+    assert printed(chain.text(tmp_path / "a"), CARGO)
+    decision = chain.selection(tmp_path / "s").decision("CARGO-PREFERENCE")
+    assert decision.status == "printed" and "restated on every document where used_when" in (
+        decision.reason
+    )
+    # a price change of the grant EDA line transfers none
+    priced = Chain(zea()).amend(
+        lambda d: line(d, "001").update(unit_cost=line(d, "001")["unit_cost"] + 1)
+    )
+    assert not printed(priced.text(tmp_path / "p"), CARGO)
+    assert status(priced, tmp_path / "ps", "CARGO-PREFERENCE") == "in force"
+
+
 def test_cargo_preference_stays_in_force_while_the_case_holds_grant_eda(tmp_path: Path) -> None:
     # an Amendment that adds no grant EDA neither restates the note nor deletes it: Line 001
     # still transfers grant EDA (DSCA 07-45: a note stays until a document deletes it)
@@ -280,7 +300,11 @@ def test_ammunition_amendment_adding_explosives(tmp_path: Path) -> None:
     data["lines"].append(ammunition("007"))
     chain = Chain(data).amend(with_lines(ammunition("008", "DEMOLITION CHARGE")))
     note = section(chain.text(tmp_path), AMMUNITION)
-    assert "Line 008 provides ammunition or other explosives" in note and "Line 007" not in note
+    # the text names its lines and replaces the one in force (about Line 007): restated for both
+    assert "Lines 007 and 008 provide ammunition or other explosives" in note
+    decision = chain.selection(tmp_path / "s").decision("AMMUNITION-EXPLOSIVES")
+    assert decision.status == "printed" and decision.lines == ("007", "008")
+    assert "Line 008 is added by this Amendment: restated for Lines 007 and 008" in decision.reason
 
 
 def test_ammunition_stays_in_force_on_a_modification_and_an_amendment_adding_none(
@@ -319,7 +343,8 @@ def test_homeland_security_basic_with_training_in_the_united_states(tmp_path: Pa
 def test_homeland_security_amendment_adding_conus_training(tmp_path: Path) -> None:
     chain = Chain(qaa()).amend(with_lines(training("007", "CONUS")))
     note = section(chain.text(tmp_path), HOMELAND)
-    assert "Line 007 provides training" in note and "Line 005" not in note
+    # restated for the training the case had, too (the text names its lines)
+    assert "Lines 005 and 007 provide training" in note
 
 
 def test_homeland_security_not_for_training_abroad(tmp_path: Path) -> None:
@@ -592,7 +617,8 @@ def test_security_assurances_amendment_adding_classified_materiel(tmp_path: Path
     data["security_assurances"] = PLAN
     chain = Chain(data).amend(with_lines(classified("008")))
     note = section(chain.text(tmp_path), ASSURANCES)
-    assert "classified materiel on Line 008" in note
+    # restated for the classified materiel the case had, too (the text names its lines)
+    assert "classified materiel on Lines 007 and 008" in note
 
 
 def test_security_assurances_not_reprinted_without_new_classified_materiel(tmp_path: Path) -> None:
@@ -713,7 +739,8 @@ def test_gps_basic(tmp_path: Path) -> None:
 
 def test_gps_amendment_adding_equipment(tmp_path: Path) -> None:
     note = section(Chain(qaa()).amend(with_lines(gps("007"))).text(tmp_path), GPS)
-    assert note.splitlines()[1].startswith("Line 007 includes")
+    # restated for the equipment the case had, too (the text names its lines)
+    assert note.splitlines()[1].startswith("Lines 001 and 007 include")
 
 
 def test_gps_not_reprinted_without_new_equipment(tmp_path: Path) -> None:
@@ -771,7 +798,8 @@ def test_tla_amendment_adding_training_with_tla(tmp_path: Path) -> None:
     added = training("007", "CONUS")
     added["training"]["travel_and_living_allowance"] = True
     note = section(Chain(qaa()).amend(with_lines(added)).text(tmp_path), TLA)
-    assert "the training on Line 007 includes" in note and "Line 005" not in note
+    # restated for the training with TLA the case had, too (the text names its lines)
+    assert "the training on Lines 005 and 007 includes" in note
 
 
 def test_tla_not_reprinted_without_new_tla(tmp_path: Path) -> None:

@@ -316,10 +316,15 @@ def test_ja_printed_again_for_an_added_or_changed_sole_source_requirement(tmp_pa
         )
     )
     body = section(chain.text(tmp_path / "a"), JA)
-    assert "The CECOM approved" in body and "Line 005" in body and "Line 001" not in body
+    # the text names its lines and replaces the one in force: the approval of Line 001 stays
+    assert "The CECOM approved" in body and "items on Line 005" in body
+    assert (
+        "Detroit Arsenal approved a sole source exception for the procurement of the items on "
+        "Line 001" in body
+    )
     chain.modify(lambda d: approved(d, authority="10 U.S.C. 3204(a)(7)"))
     body = section(chain.text(tmp_path / "m"), JA)
-    assert "Line 001" in body and "10 U.S.C. 3204(a)(7)" in body
+    assert "Line 001" in body and "10 U.S.C. 3204(a)(7)" in body and "items on Line 005" in body
 
 
 def test_ja_not_printed_again_for_a_price_change_or_on_a_bpc_module_modification(

@@ -493,6 +493,11 @@ def test_scml_amendment_adding_the_scml_to_a_2009_case(tmp_path: Path) -> None:
     assert "1 August 2006 to 2 July 2012" in note and "$15,000" in note
     assert "No administrative surcharge is charged on this line itself." in note
     assert chain.selection(tmp_path / "sel").decision("SCML").lines == ("007",)
+    # the SCML note is the SCML line's description note: the line gets no other
+    described = chain.selection(tmp_path / "sel").decision("LINE-ITEM-DESCRIPTION")
+    assert described.status == "printed" and described.lines and "007" not in described.lines
+    headings = [ln for ln in text.splitlines() if "Line Item 007 Description" in ln]
+    assert len(headings) == 1 and SCML in headings[0]
 
 
 def test_scml_printed_again_when_the_case_carries_another_text(tmp_path: Path) -> None:
@@ -520,6 +525,9 @@ def test_scml_not_on_cases_accepted_after_july_2012(tmp_path: Path) -> None:
     chain = Chain(of_2015()).amend(lambda d: d["lines"].append(scml_line()))
     assert not printed(build(chain, tmp_path), SCML)
     assert status(chain, tmp_path, "SCML") == "out"
+    # where the SCML note does not apply, the line has the description every line has
+    described = chain.selection(tmp_path / "sel2").decision("LINE-ITEM-DESCRIPTION")
+    assert "007" in described.lines
 
 
 # -- NC-WAIVED ---------------------------------------------------------------------------------------

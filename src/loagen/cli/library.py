@@ -77,8 +77,6 @@ def _versions(note) -> str:  # noqa: ANN001
 
 
 def _note_json(note) -> dict[str, Any]:  # noqa: ANN001
-    from ..policy.notes import CARRY_OVER
-
     return {
         "id": note.id,
         "title": note.title,
@@ -91,7 +89,7 @@ def _note_json(note) -> dict[str, Any]:  # noqa: ANN001
         "rule": " ".join(note.rule.split()),
         "used_when": " ".join(note.used_when.split()) if note.used_when else None,
         "carry_over": note.carry_over,
-        "carry_over_means": CARRY_OVER[note.carry_over],
+        "carry_over_means": note.carry_over_means,
         "changed_fields": list(note.changed_fields),
         "refreshed_on": sorted(note.refreshed_on),
         "versions": [

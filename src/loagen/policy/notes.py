@@ -72,7 +72,8 @@ CARRY_OVER: dict[str, str] = {
     "every": "printed on every document while the rule holds: Amendments and Modifications "
     "restate it",
     "lines_added": "printed when the document adds a line the rule names (and then about those "
-    "lines); otherwise it stays in force on the case without being restated",
+    "lines, or about all its lines with restate_all_lines); otherwise it stays in force on the "
+    "case without being restated",
     "lines_added_or_increased": "printed when the document adds a line the rule names or raises "
     "it as the scope counts it (its quantity on a defined order case, its value on a blanket "
     "order case; a price change alone does not count); otherwise it stays in force without being "
@@ -202,6 +203,13 @@ class FrontMatter(BaseModel):
     changed_fields: list[Annotated[str, AfterValidator(_line_field)]] = Field(default_factory=list)
     """For carry_over field_changed: the line fields whose change prints the note again, e.g.
     sole_source.firm."""
+    restate_all_lines: bool = False
+    """For carry_over lines_added, lines_added_or_increased and field_changed, when the text
+    names its lines ("Lines 002 and 003 provide ammunition"): a document that prints the note
+    again prints it about every line the rule names, not only the lines it adds or changes, as
+    the text printed again replaces the one in force (version_refresh always does). Absent:
+    about the lines added or changed only (a text about what this document brings, such as
+    the grant EDA to remove within 60 days of its implementation)."""
     refresh_on: list[Literal["Basic", "Amendment", "Modification"]] | None = None
     """The documents on which a case that carries an older version of the note gets the
     version in force on the document's date. Absent: every document for carry_over
@@ -218,6 +226,21 @@ class FrontMatter(BaseModel):
         if self.carry_over == "version_refresh":
             return frozenset(("Basic", "Amendment", "Modification"))
         return frozenset()
+
+    @property
+    def carry_over_means(self) -> str:
+        """What the note's carry-over does, in words, with what its other fields change:
+        `used_when` (documents where it is false leave the note in force, not restated) and
+        `restate_all_lines`."""
+        words = CARRY_OVER[self.carry_over]
+        if self.restate_all_lines:
+            words += "; printed again, it is about every line the rule names"
+        if self.used_when:
+            words += (
+                f"; only on documents where used_when holds ({' '.join(self.used_when.split())})"
+                ": on the others a note the case carries stays in force, not restated"
+            )
+        return words
 
     @model_validator(mode="after")
     def _consistent(self) -> "FrontMatter":
@@ -242,6 +265,11 @@ class FrontMatter(BaseModel):
             )
         if self.changed_fields and self.carry_over != "field_changed":
             problems.append("changed_fields is only read with carry_over field_changed")
+        if self.restate_all_lines and self.carry_over not in LINE_CARRY:
+            problems.append(
+                "restate_all_lines is only read with carry_over "
+                f"{', '.join(LINE_CARRY[:-1])} or {LINE_CARRY[-1]}"
+            )
         if self.refresh_on is not None:
             if len(set(self.refresh_on)) != len(self.refresh_on):
                 problems.append("refresh_on lists a value twice")

@@ -238,6 +238,15 @@ def _carry(
         words = _POOL_WORDS[policy].format(fields=", ".join(note.changed_fields))
         if fresh:
             verb = "is" if len(fresh) == 1 else "are"
+            if note.restate_all_lines and len(fresh) < len(lines):
+                # The text names its lines and replaces the text in force: printed about
+                # the lines the case had already, too.
+                return (
+                    "printed", lines,
+                    f"{line_refs(fresh)} {verb} {words} by this {kind}: restated for "
+                    f"{line_refs(lines)} ({since}){changed} {tag}",
+                    kept,
+                )  # fmt: skip
             return (
                 "printed", fresh,
                 f"{line_refs(fresh)} {verb} {words} by this {kind} ({since}){changed} {tag}", kept,
@@ -259,9 +268,11 @@ def _carry(
             kept,
         )  # fmt: skip
     if policy == "every":
+        where = " where used_when holds" if note.used_when else ""
         return (
             "printed", lines,
-            f"the rule is true{on}; {since}, restated on every document{changed} {tag}", kept,
+            f"the rule is true{on}; {since}, restated on every document{where}{changed} {tag}",
+            kept,
         )  # fmt: skip
     if policy in ("once", "basic_only"):
         return "in force", lines, f"{since}; not restated {tag}", kept

@@ -513,6 +513,15 @@ def added_lines_with(facts: Facts, **conditions: Any) -> LineSet:
     return LineSet(ln for ln in lines_with(facts, **conditions) if id(ln) in added)
 
 
+@helper("increased_lines_with", returns="lines", check="line_conditions", bound=True)
+def increased_lines_with(facts: Facts, **conditions: Any) -> LineSet:
+    """The lines this document raises as the scope counts it (more quantity on a defined order
+    case, more value on a blanket order case; `changes.increased`) where every condition holds:
+    increased_lines_with(eda__kind="grant") (on a Basic, every line)."""
+    increased = {id(ln) for ln in facts.changes.increased}
+    return LineSet(ln for ln in lines_with(facts, **conditions) if id(ln) in increased)
+
+
 @helper("in_force", check="note_ids", bound=True)
 def in_force(facts: Facts, *note_ids: str) -> bool:
     """True when the case carries any of the notes named, from an earlier document:
