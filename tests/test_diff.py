@@ -16,7 +16,7 @@ from loagen.ops.diff import FieldChange, diff_paths
 from loagen.pipeline import Pipeline as Builder
 
 from .conftest import CASES, example, write_chain
-from .projects import copy_cases, make_corpus, make_project
+from .projects import copy_cases, make_corpus, make_project, note_file
 
 BASIC = CASES / "BN-D-QAA" / "basic.json"
 AMENDMENT = CASES / "BN-D-QAA" / "amendment-1.json"
@@ -402,6 +402,65 @@ def test_documents_a_reviewer_was_sent_are_compared_through_their_build_records(
         "no readable manifest" in result.stderr
         and "carries no loagen build record" in result.stderr
     )
+
+
+def _sent(docx: Path, folder: Path) -> Path:
+    """A copy of a built DOCX alone, as a reviewer is sent it (no manifest beside it)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / docx.name).write_bytes(docx.read_bytes())
+    return folder / docx.name
+
+
+def test_documents_alone_built_before_and_after_an_edit_compare_their_printed_text(
+    tmp_path: Path,
+):
+    """The same document built before and after a note and the Standard Terms were edited,
+    compared as the DOCX files alone: their records cannot vouch for the wording, so the
+    printed texts are compared, never "no differences" when they differ."""
+    project = make_project(tmp_path / "project")
+    basic = example("BN-D-QAA/basic")
+    basic["purchaser"]["name"] = "Ministry of Defence of a Purchaser of Our Own"
+    case = write_chain(tmp_path / "case", basic)
+    before = _sent(Builder(project).build(case, tmp_path / "b1").docx_path, tmp_path / "before")
+    note = note_file(project.root / "note_library", "ADMIN-SURCHARGE")
+    note.write_text(note.read_text().replace("surcharge recovers", "surcharge pays for", 1))
+    terms = project.root / "templates" / "standard_terms.md"
+    terms.write_text(terms.read_text().replace("end-use monitoring", "end-use checks", 1))
+    builder = Builder(project)
+    after = _sent(builder.build(case, tmp_path / "b2").docx_path, tmp_path / "after")
+    result = diff_paths(before, after, builder)
+    assert not result.empty
+    places = {(p.where, p.change.kind) for p in result.printed}
+    assert ("Administrative Surcharge", "reworded") in places
+    assert ("", "reworded") in places  # the Terms, outside the notes
+    text = result.to_text()
+    assert "no differences" not in text
+    assert "[checks]" in text and "[pays for]" in text
+    assert any("printed text is compared" in r for r in result.remarks)
+    assert not any("wording is not compared" in r for r in result.remarks)
+    # the same document built twice with the same library and templates: nothing differs
+    again = _sent(builder.build(case, tmp_path / "b3").docx_path, tmp_path / "again")
+    assert diff_paths(after, again, builder).to_text().endswith("  no differences")
+
+
+def test_a_note_the_same_document_no_longer_prints_after_a_library_edit_is_said_so(
+    tmp_path: Path,
+):
+    """The same Basic built again after a note's rule changed: the note is not "deleted by a
+    document between the two versions" (there is none): both are builds of one document."""
+    project = make_project(tmp_path / "project")
+    case = write_chain(tmp_path / "case", example("BN-D-QAA/basic"))
+    before = _sent(Builder(project).build(case, tmp_path / "b1").docx_path, tmp_path / "before")
+    note = note_file(project.root / "note_library", "ADMIN-SURCHARGE")
+    note.write_text(note.read_text().replace(
+        "rule: costs.administrative_charge > 0", "rule: costs.administrative_charge < 0"
+    ))  # fmt: skip
+    builder = Builder(project)
+    after = _sent(builder.build(case, tmp_path / "b2").docx_path, tmp_path / "after")
+    (gone,) = [n for n in diff_paths(before, after, builder).notes if n.id == "ADMIN-SURCHARGE"]
+    assert gone.change == "no longer printed"
+    assert "built twice" in gone.reason and "note library changed" in gone.reason
+    assert "between the two versions" not in gone.reason
 
 
 # -- a note added in the middle: one inserted note, not renumbered headings -------------------------

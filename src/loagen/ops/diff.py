@@ -36,12 +36,20 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from .. import __version__
 from ..case.embedded import changed_words, read_build_record
 from ..case.history import compare
 from ..case.model import Line
 from ..document.assembly import LoaDocument
 from ..document.costs import TOTALS, deposit_label
-from ..document.word_diff import REWORDED, Change, kept_share, word_pieces, wording_changes
+from ..document.word_diff import (
+    CONTEXT_WORDS,
+    REWORDED,
+    Change,
+    kept_share,
+    word_pieces,
+    wording_changes,
+)
 from ..document.wording import line_refs, money, quantity
 from ..errors import DiffError, LoagenError
 from ..manifest import (
@@ -57,7 +65,7 @@ from ..policy.in_force import since_the
 from ..policy.notes import generic_title
 from ..policy.selection import Selection, keyed_notes
 from ..reference import load_reference
-from ..rendering.redline import redline_docx
+from ..rendering.redline import printed_paragraphs, redline_docx
 
 DOCUMENT_SKIPPED = ("previous",)
 """Fields of `document` not compared: the path of the previous snapshot always differs."""
@@ -117,6 +125,8 @@ LONG_TEXT = 60
 """Text fields longer than this are shown as "was:" and "now:" lines, the changed words marked."""
 WORDING_SHOWN = 3
 """Changed paragraphs a note shows in the text summary (the JSON has them all)."""
+PRINTED_SHOWN = 10
+"""Paragraphs of the printed text the text summary shows (the JSON has them all)."""
 
 
 # -- one side of the comparison -------------------------------------------------------------------
@@ -199,6 +209,8 @@ class Version:
     """This version's decision on each note of the library (case files only)."""
     changed: bool = False
     """A DOCX changed after loagen built it (its text is not what its record describes)."""
+    manifest: Manifest | None = None
+    """What a built document records of its build (None: a case file)."""
 
 
 def load_version(path: Path, pipeline: Pipeline | None = None) -> Version:
@@ -255,7 +267,9 @@ def _manifest_version(docx: Path, manifest: Manifest, pipeline: Pipeline) -> Ver
     on_case = None
     if manifest.note_history or not manifest.notes:
         on_case = {i: OnCase(v, since) for i, v, since in manifest.note_history}
-    return Version(str(docx), None, notes, manifest.total, docx=docx, on_case=on_case)
+    return Version(
+        str(docx), None, notes, manifest.total, docx=docx, on_case=on_case, manifest=manifest
+    )
 
 
 def _recorded_version(docx: Path, pipeline: Pipeline, manifest_file: Path) -> Version:
@@ -278,6 +292,7 @@ def _recorded_version(docx: Path, pipeline: Pipeline, manifest_file: Path) -> Ve
         version = _selected_version(str(docx), document, selection, manifest.total)
         version.docx = docx
         version.changed = record.changed
+        version.manifest = manifest
         return version
     version = _manifest_version(docx, manifest, pipeline)
     version.changed = record.changed
@@ -515,13 +530,13 @@ class NoteDiff:
         out = [head + (f": {'; '.join(facts)}" if facts else "")]
         if self.reason and self.change in ("deleted", "no longer printed"):
             out.append(f"      {self.reason}")
-        for change in self.wording[:WORDING_SHOWN]:
+        shown = self.wording[:WORDING_SHOWN]
+        for change, (was, now) in zip(shown, _was_now(shown), strict=True):
             if change.kind == "added":
                 out.append(f"      new paragraph: {_clip(change.new or '')}")
             elif change.kind == "removed":
                 out.append(f"      paragraph gone: {_clip(change.old or '')}")
             else:
-                was, now = change.was_now()
                 out += [f"      was: {was}", f"      now: {now}"]
         if len(self.wording) > WORDING_SHOWN:
             more = len(self.wording) - WORDING_SHOWN
@@ -549,6 +564,63 @@ class NoteDiff:
 
 def _clip(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
+@dataclass(frozen=True)
+class PrintedChange:
+    """A paragraph of the printed text that differs between the two documents."""
+
+    where: str
+    """The heading of the note it belongs to ("" outside the notes)."""
+    change: Change
+
+    def to_json(self) -> dict[str, Any]:
+        return {"note": self.where or None, **self.change.to_json()}
+
+
+def _printed_text(changes: list[PrintedChange]) -> list[str]:
+    """The printed paragraphs that differ as a reviewer reads them, under the note they belong
+    to; at most `PRINTED_SHOWN` (the JSON has them all)."""
+    out: list[str] = []
+    where = None
+    shown = changes[:PRINTED_SHOWN]
+    pairs = _was_now(tuple(c.change for c in shown))
+    for item, (was, now) in zip(shown, pairs, strict=True):
+        if item.where != where:
+            where = item.where
+            out.append(f'  in the note "{where}":' if where else "  outside the notes:")
+        if item.change.kind == "added":
+            out.append(f"      new paragraph: {_clip(item.change.new or '')}")
+        elif item.change.kind == "removed":
+            out.append(f"      paragraph gone: {_clip(item.change.old or '')}")
+        else:
+            out += [f"      was: {was}", f"      now: {now}"]
+    if len(changes) > PRINTED_SHOWN:
+        more = len(changes) - PRINTED_SHOWN
+        out.append(f"  (and {more} more paragraph{'s' if more != 1 else ''}: see --json)")
+    return out
+
+
+def _was_now(changes: tuple[Change, ...]) -> list[tuple[str, str]]:
+    """Each reworded paragraph's "was:" and "now:" (see `Change.was_now`), with more words
+    around the change where two would otherwise read the same (the same words changed in two
+    sentences that begin alike); ("", "") for a paragraph added or removed."""
+    context = {id(c): CONTEXT_WORDS for c in changes}
+    while True:
+        pairs = [c.was_now(context[id(c)]) if c.kind == "reworded" else ("", "") for c in changes]
+        seen: dict[tuple[str, str], list[Change]] = {}
+        for c, pair in zip(changes, pairs, strict=True):
+            if c.kind == "reworded":
+                seen.setdefault(pair, []).append(c)
+        alike = [c for group in seen.values() if len(group) > 1 for c in group]
+        widened = False
+        for c in alike:
+            longest = max(len((c.old or "").split()), len((c.new or "").split()))
+            if context[id(c)] < longest:
+                context[id(c)] = min(longest, context[id(c)] * 2)
+                widened = True
+        if not widened:
+            return pairs
 
 
 @dataclass(frozen=True)
@@ -593,13 +665,20 @@ class DocumentDiff:
     changed: list[Path] = field(default_factory=list)
     """The DOCX compared that were changed after loagen built them: what is compared is
     what they record of their build, not their text as it reads now."""
+    printed: list[PrintedChange] = field(default_factory=list)
+    """The paragraphs of the printed text that differ, when the texts were compared (a built
+    document whose build did not use the same note library, template, reference tables or
+    loagen as the other: see `diff_paths`)."""
 
     def notes_in(self, change: str) -> list[NoteDiff]:
         return [n for n in self.notes if n.change == change]
 
     @property
     def empty(self) -> bool:
-        return not (self.fields or self.case_fields or self.lines or self.notes or self.totals)
+        return not (
+            self.fields or self.case_fields or self.lines or self.notes or self.totals
+            or self.printed
+        )  # fmt: skip
 
     def to_text(self) -> str:
         out = [f"{self.old} -> {self.new}"]
@@ -630,6 +709,10 @@ class DocumentDiff:
         if self.totals:
             out.append("Totals:")
             out += [t.to_text() for t in self.totals]
+        if self.printed:
+            count = len(self.printed)
+            out.append(f"Printed text that differs ({count} paragraph{'s' if count != 1 else ''}):")
+            out += _printed_text(self.printed)
         out += [f"Note: {r}" for r in self.remarks]
         return "\n".join(out)
 
@@ -643,6 +726,7 @@ class DocumentDiff:
             "notes": [n.to_json() for n in self.notes],
             "note_counts": {change: len(self.notes_in(change)) for change in NOTE_GROUPS},
             "totals": [t.to_json() for t in self.totals],
+            "printed": [p.to_json() for p in self.printed],
             "remarks": self.remarks,
             "changed_after_build": [
                 {"document": str(docx), "message": f"{changed_words(docx)}; {CHANGED_TEXT}"}
@@ -651,6 +735,11 @@ class DocumentDiff:
         }
 
 
+MANIFEST_ONLY = (
+    "a built document is compared through its manifest: the notes' wording is not compared "
+    "(compare the case files for that)"
+)
+"""The remark of a comparison made without the notes' wording."""
 CHANGED_TEXT = (
     "the differences in its text are not listed here (with --output, the redline written "
     "compares the documents as they read now)"
@@ -668,10 +757,7 @@ def compare_versions(old: Version, new: Version) -> DocumentDiff:
         result.lines = _line_changes(old.document, new.document)
     result.notes = _note_changes(old, new)
     if any(n.body is None for n in [*old.notes, *new.notes]):
-        result.remarks.append(
-            "a built document is compared through its manifest: the notes' wording is not "
-            "compared (compare the case files for that)"
-        )
+        result.remarks.append(MANIFEST_ONLY)
     for key, label in TOTALS:
         a, b = old.totals.get(key), new.totals.get(key)
         if a != b:
@@ -766,6 +852,9 @@ def _not_printed_again(
     printed_after: set[str],
 ) -> NoteDiff:  # fmt: skip
     """A note printed on the earlier version and not (for this line) on the later one."""
+    rebuilt = _rebuilt(old_version, new)
+    if rebuilt:
+        return NoteDiff(key, note_id, "no longer printed", note, None, reason=rebuilt)
     decided = new.decided.get(note_id)
     reason = decided.reason if decided else ""
     if decided is not None and decided.status == "deleted":
@@ -796,6 +885,21 @@ def _not_printed_again(
             reason="deleted by a document between the two versions compared",
         )  # fmt: skip
     return NoteDiff(key, note_id, "no longer printed", note, None, reason=reason)
+
+
+def _rebuilt(old: Version, new: Version) -> str:
+    """When both versions are builds of the same document (its case file built again): what
+    changed between the builds that made the later one stop printing a note; "" otherwise."""
+    a, b = old.manifest, new.manifest
+    if a is None or b is None or (a.case_id, a.document) != (b.case_id, b.document):
+        return ""
+    same = f"both are {b.case_id} {b.document}, built twice"
+    if a.dependencies.inputs == b.dependencies.inputs:
+        return f"{same}: the note library changed between the builds, and the later one does not print it"
+    return (
+        f"{same}: its case file and perhaps the note library changed between the builds, and "
+        "the later one does not print it"
+    )
 
 
 def _lines_deleted(note: NoteState, old: Version, new: Version) -> tuple[str, ...]:
@@ -986,9 +1090,88 @@ def _line_detail(change: FieldChange, before: Line, after: Line) -> str:
 
 
 def diff_paths(old: Path, new: Path, pipeline: Pipeline | None = None) -> DocumentDiff:
-    """Compare two case files or two built documents (or one of each)."""
+    """Compare two case files or two built documents (or one of each). When a built document's
+    record cannot vouch for its printed text (the two were not made with the same note library,
+    template, reference tables and loagen), the printed texts are compared as well."""
     pipeline = pipeline or Pipeline.discover()
-    return compare_versions(load_version(old, pipeline), load_version(new, pipeline))
+    a, b = load_version(old, pipeline), load_version(new, pipeline)
+    result = compare_versions(a, b)
+    unlike = _made_unlike(a, b, pipeline)
+    if unlike:
+        result.printed = printed_changes(rendered(old, pipeline), rendered(new, pipeline))
+        result.remarks = [r for r in result.remarks if r != MANIFEST_ONLY]
+        result.remarks.append(
+            f"the two documents were not made with the same {_and(unlike)}: their printed "
+            "text is compared as well, wording included"
+        )
+    return result
+
+
+def printed_changes(old: bytes, new: bytes) -> list[PrintedChange]:
+    """The paragraphs of two rendered documents' printed text that differ, in the order of the
+    text, each with the note it belongs to."""
+    a, b = printed_paragraphs(old), printed_paragraphs(new)
+    where = {text: place for place, text in reversed(b)}
+    where_before = {text: place for place, text in reversed(a)}
+    changes = wording_changes("\n".join(t for _, t in a), "\n".join(t for _, t in b))
+    return [
+        PrintedChange(
+            where.get(c.new, "") if c.new is not None else where_before.get(c.old or "", ""), c
+        )
+        for c in changes
+    ]
+
+
+def _made_with(version: Version, pipeline: Pipeline) -> dict[str, str] | None:
+    """What a version's printed text was made with besides its case files: the template (path
+    and hash; the Standard Terms are part of it), the note library, the reference tables and
+    loagen. A case file is rendered today; None when not known."""
+    if version.manifest is not None:
+        deps = version.manifest.dependencies
+        template, sha = deps.template, deps.template_sha256
+        library, reference, made_by = (
+            deps.library_digest,
+            deps.reference_digest,
+            deps.loagen_version,
+        )
+        if not library:
+            # A build record holds no library digest: its notes' wording is known only when
+            # loagen picks today the notes it prints (their texts are today's library's).
+            known = version.notes and all(n.body is not None for n in version.notes)
+            library = pipeline.library.digest if known else f"unknown {version.label}"
+    elif version.document is not None and version.docx is None:
+        used = pipeline.renderer.template_for(version.document.case)
+        template, sha = pipeline.project.relative(used.path), used.sha256
+        library, reference, made_by = (
+            pipeline.library.digest, load_reference().digest, __version__
+        )  # fmt: skip
+    else:
+        return None
+    return {
+        "template": f"{template}\0{sha}",
+        "note library": library,
+        "reference tables": reference,
+        "loagen version": made_by,
+    }
+
+
+def _made_unlike(old: Version, new: Version, pipeline: Pipeline) -> list[str]:
+    """What the two versions were made with that differs ("note library", "template" ...),
+    when one is a built document: its record cannot vouch for printed text made otherwise.
+    Two templates of different names (a Basic's and an Amendment's) are not compared."""
+    if old.docx is None and new.docx is None:
+        return []  # both rendered today, with the same library and templates
+    a, b = _made_with(old, pipeline), _made_with(new, pipeline)
+    if a is None or b is None:
+        return ["note library", "template"]
+    unlike = [name for name in a if a[name] != b[name]]
+    if "template" in unlike and a["template"].split("\0")[0] != b["template"].split("\0")[0]:
+        unlike.remove("template")
+    return unlike
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 def rendered(path: Path, pipeline: Pipeline) -> bytes:

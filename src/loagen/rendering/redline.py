@@ -170,6 +170,30 @@ def _notes(body: Any, heading: str, text: set[str]) -> list[list[Any]]:
     return notes
 
 
+def printed_paragraphs(docx: bytes) -> list[tuple[str, str]]:
+    """The paragraphs a document prints in its body, in order (tables included, empty ones
+    left out), each as (where, text): `where` is the heading of the note the paragraph belongs
+    to, the heading's own paragraph included ("" outside the notes), its text with runs of
+    spaces as one."""
+    with zipfile.ZipFile(io.BytesIO(docx)) as package:
+        heading, text = _note_styles(package)
+        root = etree.fromstring(package.read(_BODY))
+    body = root.find(_W + "body")
+    if body is None:
+        return []
+    under: dict[Any, str] = {}
+    if heading:
+        for note in _notes(body, heading, text):
+            title = " ".join(_text(note[0]).split())
+            under.update((p, title) for p in note)
+    out = []
+    for p in body.iter(_W + "p"):
+        words = " ".join(_text(p).split())
+        if words:
+            out.append((under.get(p, ""), words))
+    return out
+
+
 def _labels(notes: list[list[Any]]) -> list[tuple[str, int]]:
     """Each note's heading, and which of the notes with that heading it is."""
     seen: dict[str, int] = {}
