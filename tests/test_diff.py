@@ -642,3 +642,55 @@ def test_a_redline_compares_notes_note_by_note_and_never_strikes_a_note_in_force
         for title in kept:
             assert title not in deleted, (new_name, title)
     assert struck and kept_seen, "no note deleted, or none kept: the case shows nothing"
+
+
+def _schedule_rows(docx: bytes) -> list[list[str]]:
+    """The cells' text of each row of the payment schedule ("Due Date" column) of a DOCX."""
+    from lxml import etree
+
+    with zipfile.ZipFile(io.BytesIO(docx)) as zf:
+        document = etree.fromstring(zf.read("word/document.xml"))
+    for table in document.iter(_W + "tbl"):
+        rows = [[" ".join("".join(t.text or "" for t in c.iter(_W + "t")).split())
+                 for c in row.findall(_W + "tc")] for row in table.findall(_W + "tr")]  # fmt: skip
+        if rows and "Due Date" in rows[0]:
+            return rows
+    raise AssertionError("no payment schedule")
+
+
+@needs_redlines
+def test_a_redline_compares_payment_schedule_rows_by_due_date(tmp_path: Path):
+    """An Amendment's schedule gains a leading row ("Due under earlier documents"): each
+    payment is compared with the payment due on the same date, and the rows only one side has
+    are inserted or deleted whole, so that rejecting every change gives the old schedule and
+    accepting every change the new one."""
+    from lxml import etree
+
+    from loagen.ops.diff import write_redline
+
+    builder = Builder(make_project(tmp_path / "project"))
+    basic = example("BN-D-QAA/basic")
+    amendment = example("BN-D-QAA/amendment-1")
+    amendment["lines"][0]["unit_cost"] = amendment["lines"][0]["unit_cost"] * 2
+    later = write_chain(tmp_path / "case", basic, amendment)
+    old, new = later.parent / "basic.json", later
+    old_rows = _schedule_rows(builder.render(builder.prepare(old)))[1:]
+    new_rows = _schedule_rows(builder.render(builder.prepare(new)))[1:]
+    assert old_rows[0][1] != new_rows[0][1]  # the schedules do not start on the same date
+    target = write_redline(old, new, tmp_path / "redline.docx", builder)
+    with zipfile.ZipFile(target) as zf:
+        document = etree.fromstring(zf.read("word/document.xml"))
+    (table,) = [t for t in document.iter(_W + "tbl")
+                if "Due Date" in "".join(x.text or "" for x in t.iter(_W + "t"))]  # fmt: skip
+    rejected, accepted = [], []
+    for row in table.findall(_W + "tr")[1:]:
+        marks = {c.tag for c in row.find(_W + "trPr") if c.tag in (_W + "ins", _W + "del")}
+        cells = [_views(c) for c in row.findall(_W + "tc")]
+        if _W + "del" not in marks:
+            accepted.append([n for _, n in cells])
+        if _W + "ins" not in marks:
+            rejected.append([o for o, _ in cells])
+        if not marks:  # a payment both schedules have: due on the same date
+            assert cells[1][0] == cells[1][1], cells
+    assert rejected == old_rows
+    assert accepted == new_rows

@@ -17,6 +17,7 @@ every change gives the old document without those notes.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import hashlib
 import io
@@ -85,6 +86,7 @@ def redline_docx(
     `new` restating them; they are left out of the comparison, not shown as deleted."""
     engine = _engine()
     old, new = _page_counts_as_text(old), _page_counts_as_text(new)
+    old, new, schedules = _schedules_aligned(old, new)
     aligned = _aligned(old, new, set(not_restated))
     try:
         redline, _, _ = engine.run_redline(author, aligned.old, aligned.new)
@@ -93,13 +95,20 @@ def redline_docx(
     if aligned.mark:
         unmarked = _without_marks(redline, aligned.mark)
         if unmarked is not None:
-            return unmarked
+            return _rows_restored(unmarked, schedules, author, _change_date(unmarked))
         # The engine joined a marker with a note's text: compare without markers instead.
         try:
             redline, _, _ = engine.run_redline(author, aligned.unmarked_old, new)
         except Exception as exc:
             raise ToolError(f"python-redlines could not compare the documents: {exc}") from None
-    return redline
+    return _rows_restored(redline, schedules, author, _change_date(redline))
+
+
+def _change_date(docx: bytes) -> str:
+    """The date the engine gave the changes of a redline ("" when it has none)."""
+    with zipfile.ZipFile(io.BytesIO(docx)) as package:
+        found = re.search(rb'<w:(?:ins|del)\b[^>]*?w:date="([^"]*)"', package.read(_BODY))
+    return found.group(1).decode() if found else ""
 
 
 def _engine() -> Any:
@@ -118,6 +127,138 @@ def _engine() -> Any:
         except (EngineNotInstalledError, OSError) as exc:
             raise ToolError(f"the python-redlines Docxodus engine cannot run: {exc}") from None
     return _ENGINE
+
+
+# -- payment schedule rows compared by due date ----------------------------------------------------
+
+DUE_DATE = "Due Date"
+"""The heading of the payment schedule's column of due dates."""
+
+_Step = tuple[Any, Any]
+"""One row of a payment schedule in the redline's order: (old row, None) for a row only the old
+document has, (None, new row) for one only the new has, (None, None) for a row both have."""
+
+
+def _schedules_aligned(old: bytes, new: bytes) -> tuple[bytes, bytes, list[list[_Step]]]:
+    """`old` and `new` without the rows of their payment schedules (the tables with a "Due
+    Date" column, the first with the first and so on) whose due date (or, without one, label)
+    only one side has, and for each schedule the order of its rows (see `_rows_restored`).
+
+    The engine compares the rows of a table by position: a schedule that gains or loses a
+    leading row (an Amendment's "Due under earlier documents") would show every row changed
+    and hide the change of the payment due on the same date. With the rows in step, the rows of
+    a date compare with each other; the others are put back afterwards, deleted or inserted
+    whole."""
+    with zipfile.ZipFile(io.BytesIO(old)) as a, zipfile.ZipFile(io.BytesIO(new)) as b:
+        old_root, new_root = etree.fromstring(a.read(_BODY)), etree.fromstring(b.read(_BODY))
+    plans: list[list[_Step]] = []
+    for (old_rows, old_keys), (new_rows, new_keys) in zip(
+        _schedules(old_root), _schedules(new_root), strict=False
+    ):
+        plan: list[_Step] = []
+        matcher = difflib.SequenceMatcher(None, old_keys, new_keys, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            paired = i2 - i1 if tag == "equal" else 0
+            if tag == "replace":
+                # rows of other dates in the same place, with the same label (a payment
+                # moved to another date): compared in place
+                while paired < min(i2 - i1, j2 - j1) and _label(old_rows[i1 + paired]) == _label(
+                    new_rows[j1 + paired]
+                ):
+                    paired += 1
+            plan += [(None, None)] * paired
+            plan += [(old_rows[i], None) for i in range(i1 + paired, i2)]
+            plan += [(None, new_rows[j]) for j in range(j1 + paired, j2)]
+        if all(step == (None, None) for step in plan):
+            plan = []
+        for one_side in plan:
+            for row in one_side:
+                if row is not None:
+                    row.getparent().remove(row)
+        plans.append(plan)
+    if not any(plans):
+        return old, new, []
+    return _with_body(old, old_root), _with_body(new, new_root), plans
+
+
+def _schedules(root: Any) -> list[tuple[list[Any], list[str]]]:
+    """Each payment schedule of a document: its rows after the heading, and the key of each
+    (its due date, or its label when it has none)."""
+    out = []
+    for table in root.iter(_W + "tbl"):
+        rows = table.findall(_W + "tr")
+        head = [" ".join(_text(c).split()) for c in rows[0].findall(_W + "tc")] if rows else []
+        if DUE_DATE not in head:
+            continue
+        column = head.index(DUE_DATE)
+        keys = []
+        for row in rows[1:]:
+            cells = [" ".join(_text(c).split()) for c in row.findall(_W + "tc")]
+            date = cells[column] if column < len(cells) else ""
+            keys.append(date or (cells[0] if cells else ""))
+        out.append((rows[1:], keys))
+    return out
+
+
+def _label(row: Any) -> str:
+    cell = row.find(_W + "tc")
+    return " ".join(_text(cell).split()) if cell is not None else ""
+
+
+def _rows_restored(redline: bytes, plans: list[list[_Step]], author: str, when: str) -> bytes:
+    """The redline with the rows `_schedules_aligned` took out put back in their places, those
+    of the old document as deleted rows and those of the new as inserted rows. A schedule whose
+    rows the engine did not keep one for one is left as the engine wrote it."""
+    if not plans:
+        return redline
+    with zipfile.ZipFile(io.BytesIO(redline)) as package:
+        root = etree.fromstring(package.read(_BODY))
+    ids = [
+        int(v) for e in root.iter(_W + "ins", _W + "del") if (v := e.get(_W + "id", "")).isdigit()
+    ]
+    counter = iter(range(max(ids, default=0) + 1, 1 << 31))
+    for (rows, _), plan in zip(_schedules(root), plans, strict=False):
+        kept = sum(1 for step in plan if step == (None, None))
+        if not plan or len(rows) != kept or not rows:
+            continue
+        table = rows[0].getparent()
+        at = table.index(rows[0])
+        compared = iter(rows)
+        for old_row, new_row in plan:
+            if old_row is None and new_row is None:
+                at = table.index(next(compared)) + 1
+                continue
+            row = copy.deepcopy(old_row if old_row is not None else new_row)
+            _track_row(row, "del" if old_row is not None else "ins", author, when, counter)
+            table.insert(at, row)
+            at += 1
+    return _with_body(redline, root)
+
+
+def _track_row(row: Any, change: str, author: str, when: str, ids: Any) -> None:
+    """Mark `row` as inserted or deleted ("ins", "del") whole: the row itself, and each of its
+    runs (a deleted run's text as `w:delText`)."""
+
+    def tracked() -> Any:
+        element = etree.Element(_W + change)
+        element.set(_W + "id", str(next(ids)))
+        element.set(_W + "author", author)
+        if when:
+            element.set(_W + "date", when)
+        return element
+
+    properties = row.find(_W + "trPr")
+    if properties is None:
+        properties = etree.Element(_W + "trPr")
+        row.insert(1 if len(row) and row[0].tag == _W + "tblPrEx" else 0, properties)
+    properties.append(tracked())
+    for run in list(row.iter(_W + "r")):
+        if change == "del":
+            for t in run.iter(_W + "t"):
+                t.tag = _W + "delText"
+        wrapper = tracked()
+        run.addprevious(wrapper)
+        wrapper.append(run)
 
 
 # -- notes compared note by note ------------------------------------------------------------------
