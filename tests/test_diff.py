@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -485,6 +486,12 @@ def _note_paragraphs(document) -> list:  # noqa: ANN001
     return out
 
 
+def _unnumbered(text: str) -> str:
+    """A note heading's text without its number ("19.Accessorial Charges": the number is text
+    in a redline)."""
+    return re.sub(r"^\d+\.\s*", "", text)
+
+
 def _style(p) -> str:  # noqa: ANN001
     style = p.find(f"{_W}pPr/{_W}pStyle")
     return style.get(_W + "val") if style is not None else ""
@@ -494,7 +501,8 @@ def _style(p) -> str:  # noqa: ANN001
 def test_a_note_added_in_the_middle_redlines_as_one_inserted_note(tmp_path: Path):
     """Version 2 of BN-D-QAA's Basic asks for a sole source, which adds the sole source note
     among the others (not last). The redline shows that note's heading and text inserted and
-    nothing else in the notes: the headings after it keep their text (Word numbers them)."""
+    nothing else in the notes but the numbers of the headings after it, each one higher (the
+    numbers are text in a redline, see `test_a_redline_numbers_notes_as_text_...`)."""
     from lxml import etree
 
     from loagen.rendering.redline import redline_docx
@@ -540,15 +548,17 @@ def test_a_note_added_in_the_middle_redlines_as_one_inserted_note(tmp_path: Path
         for p in notes
     ]
     deleted = ["".join(t.text or "" for t in p.iter(_W + "delText")) for p in notes]
-    assert not any(deleted), [d for d in deleted if d]
-    assert [text for text in inserted if text] == expected
+    assert all(re.fullmatch(r"(\d+\.)?", d) for d in deleted), [d for d in deleted if d]
+    assert [_unnumbered(text) for text in inserted if _unnumbered(text)] == expected
     headings = [p for p in notes if _style(p) == heading_style]
     assert len(headings) == len(after)
-    for p in headings:
-        if _paragraph_text(p) != note.title:
-            assert p.find(f".//{_W}ins") is None and p.find(f".//{_W}del") is None, _paragraph_text(
-                p
-            )
+    for number, p in enumerate(headings, start=1):
+        was, now = _views(p)
+        if _unnumbered(now) == note.title:
+            assert was == "" and now == f"{number}.{note.title}"
+            continue
+        old_number = number - 1 if number > position + 1 else number
+        assert (was, now) == (f"{old_number}.{_unnumbered(was)}", f"{number}.{_unnumbered(was)}")
     # the rest of the document changes by at most its page count
     in_notes = set(notes)
     rest = [p for p in document.iter(_W + "p") if p not in in_notes]
@@ -634,7 +644,11 @@ def test_a_redline_compares_notes_note_by_note_and_never_strikes_a_note_in_force
             notes = builder.prepare(path).selection.notes
             headings[side] = [n.title for n in notes if n.placement == "notes"]
         headings["old"] = [h for h in headings["old"] if h not in kept]
-        shown = [_views(p) for p in _note_paragraphs(document) if _style(p) == "LOANoteHeading"]
+        shown = [
+            tuple(map(_unnumbered, _views(p)))
+            for p in _note_paragraphs(document)
+            if _style(p) == "LOANoteHeading"
+        ]
         assert [o for o, _ in shown if o] == headings["old"], new_name
         assert [n for _, n in shown if n] == headings["new"], new_name
         struck += sum(1 for o, n in shown if o and not n)
@@ -694,3 +708,45 @@ def test_a_redline_compares_payment_schedule_rows_by_due_date(tmp_path: Path):
             assert cells[1][0] == cells[1][1], cells
     assert rejected == old_rows
     assert accepted == new_rows
+
+
+@needs_redlines
+def test_a_redline_numbers_notes_as_text_and_dates_its_changes_with_the_new_document(
+    tmp_path: Path,
+):
+    """A note deleted in the middle: each note heading shows its number as text, the old
+    number struck out and the new one inserted where they differ (never the engine's
+    `w:numberingChange`, which LibreOffice shows as "[20.]" or "19.[21.]"), so that rejecting
+    every change numbers the old notes 1, 2, 3 ... and accepting every change the new ones;
+    every change is dated with the new document's date, not the engine's 2000-01-01."""
+    from lxml import etree
+
+    from loagen.ops.diff import write_redline
+
+    builder = Builder(make_project(tmp_path / "project"))
+    basic = example("BN-D-QAA/basic")
+    modification = example("BN-D-QAA/modification-1")
+    modification["document"]["date"] = "2031-07-09"
+    later = write_chain(tmp_path / "case", basic, example("BN-D-QAA/amendment-1"), modification)
+    old, new = later.parent / "amendment-1.json", later
+    counts = {}
+    for side, path in (("old", old), ("new", new)):
+        notes = builder.prepare(path).selection.notes
+        counts[side] = [n.title for n in notes if n.placement == "notes"]
+    target = write_redline(old, new, tmp_path / "redline.docx", builder)
+    with zipfile.ZipFile(target) as zf:
+        body = zf.read("word/document.xml")
+    assert b"numberingChange" not in body
+    document = etree.fromstring(body)
+    shown = [_views(p) for p in _note_paragraphs(document) if _style(p) == "LOANoteHeading"]
+    rejected = [o for o, _ in shown if o]
+    accepted = [n for _, n in shown if n]
+    assert [re.match(r"\d+\.", o).group() for o in rejected] == [
+        f"{k}." for k in range(1, len(rejected) + 1)
+    ]
+    assert [re.match(r"\d+\.", n).group() for n in accepted] == [
+        f"{k}." for k in range(1, len(accepted) + 1)
+    ]
+    assert len(accepted) == len(counts["new"])
+    assert any(o and n and o != n for o, n in shown), "no note renumbered: the case shows nothing"
+    assert set(re.findall(rb'w:date="([^"]*)"', body)) == {b"2031-07-09T00:00:00Z"}

@@ -95,20 +95,161 @@ def redline_docx(
     if aligned.mark:
         unmarked = _without_marks(redline, aligned.mark)
         if unmarked is not None:
-            return _rows_restored(unmarked, schedules, author, _change_date(unmarked))
+            return _finished(unmarked, new, schedules, author)
         # The engine joined a marker with a note's text: compare without markers instead.
         try:
             redline, _, _ = engine.run_redline(author, aligned.unmarked_old, new)
         except Exception as exc:
             raise ToolError(f"python-redlines could not compare the documents: {exc}") from None
-    return _rows_restored(redline, schedules, author, _change_date(redline))
+    return _finished(redline, new, schedules, author)
 
 
-def _change_date(docx: bytes) -> str:
-    """The date the engine gave the changes of a redline ("" when it has none)."""
+def _finished(redline: bytes, new: bytes, schedules: list[list[_Step]], author: str) -> bytes:
+    """The engine's redline made to read right: the schedule rows taken out put back
+    (`_rows_restored`), the notes' numbers as text (`_numbers_as_text`), and every change dated
+    with the new document's date (the engine dates them all 2000-01-01)."""
+    when = _document_date(new)
+    redline = _rows_restored(redline, schedules, author, when)
+    with zipfile.ZipFile(io.BytesIO(redline)) as package:
+        root = etree.fromstring(package.read(_BODY))
+        heading, _ = _note_styles(package)
+        numbering = _numbering(package)
+    if heading:
+        _numbers_as_text(root, heading, numbering, _Tracked(author, when, root))
+    if when:
+        for element in root.iter():
+            if element.get(_W + "date") is not None:
+                element.set(_W + "date", when)
+    return _with_body(redline, root)
+
+
+_MODIFIED = re.compile(rb"<dcterms:modified\b[^>]*>(\d{4}-\d\d-\d\dT[0-9:]+Z)</dcterms:modified>")
+
+
+def _document_date(docx: bytes) -> str:
+    """The date a built document carries in its properties (`rendering.properties`: the
+    document's own date, e.g. "2026-12-15T00:00:00Z"); "" when it has none."""
     with zipfile.ZipFile(io.BytesIO(docx)) as package:
-        found = re.search(rb'<w:(?:ins|del)\b[^>]*?w:date="([^"]*)"', package.read(_BODY))
+        try:
+            found = _MODIFIED.search(package.read("docProps/core.xml"))
+        except KeyError:
+            return ""
     return found.group(1).decode() if found else ""
+
+
+# -- the notes' numbers as text -------------------------------------------------------------------
+
+
+def _numbering(package: zipfile.ZipFile) -> dict[str, tuple[str, int]]:
+    """The number format ("%1.") and first number of level 0 of each list (by numId)."""
+    try:
+        root = etree.fromstring(package.read("word/numbering.xml"))
+    except (KeyError, etree.XMLSyntaxError):
+        return {}
+    levels = {}
+    for abstract in root.iter(_W + "abstractNum"):
+        for level in abstract.iter(_W + "lvl"):
+            if level.get(_W + "ilvl") == "0":
+                text, start = level.find(_W + "lvlText"), level.find(_W + "start")
+                levels[abstract.get(_W + "abstractNumId")] = (
+                    text.get(_W + "val", "%1.") if text is not None else "%1.",
+                    int(start.get(_W + "val", "1")) if start is not None else 1,
+                )
+    out = {}
+    for num in root.iter(_W + "num"):
+        abstract = num.find(_W + "abstractNumId")
+        if abstract is not None and abstract.get(_W + "val") in levels:
+            out[num.get(_W + "numId")] = levels[abstract.get(_W + "val")]
+    return out
+
+
+class _Tracked:
+    """Makes the `w:ins` and `w:del` elements of changes loagen adds to a redline: one author and
+    date, each with an id the redline does not use yet."""
+
+    def __init__(self, author: str, when: str, root: Any) -> None:
+        self.author, self.when = author, when
+        used = [e.get(_W + "id", "") for e in root.iter()]
+        self.next_id = max((int(v) for v in used if v.isdigit()), default=0) + 1
+
+    def __call__(self, change: str) -> Any:
+        element = etree.Element(_W + change)
+        element.set(_W + "id", str(self.next_id))
+        self.next_id += 1
+        element.set(_W + "author", self.author)
+        if self.when:
+            element.set(_W + "date", self.when)
+        return element
+
+    def wrapped(self, change: str, run: Any) -> Any:
+        """`run` inside a new `w:ins` or `w:del` (a deleted run's text as `w:delText`)."""
+        if change == "del":
+            for t in run.iter(_W + "t"):
+                t.tag = _W + "delText"
+        wrapper = self(change)
+        wrapper.append(run)
+        return wrapper
+
+
+def _numbers_as_text(
+    root: Any, heading: str, numbering: dict[str, tuple[str, int]], tracked: _Tracked
+) -> None:
+    """Each numbered note heading of a redline with its number written as text: its number on
+    the old document struck out and its number on the new inserted when they differ, a deleted
+    note's old number struck out with it, an inserted note's new number inserted with it.
+
+    A word processor numbers a list with tracked changes its own way (LibreOffice shows "[20.]"
+    for a deleted note and "19.[21.]" for a renumbered one; the engine's `w:numberingChange`
+    adds its own), so the redline reads the same everywhere."""
+    counts: dict[str, list[int]] = {}
+    for p in root.iter(_W + "p"):
+        properties = p.find(_W + "pPr")
+        style = properties.find(_W + "pStyle") if properties is not None else None
+        number = properties.find(_W + "numPr") if properties is not None else None
+        if style is None or style.get(_W + "val") != heading or number is None:
+            continue
+        num_id = number.find(_W + "numId")
+        key = num_id.get(_W + "val", "") if num_id is not None else ""
+        text, start = numbering.get(key, ("%1.", 1))
+        old_new = counts.setdefault(key, [start - 1, start - 1])
+        # deleted or inserted: all its words are (its paragraph mark may not be: the engine
+        # deletes the marks of a run of paragraphs but the last)
+        gone = [t for t in p.iter(_W + "delText") if (t.text or "").strip()]
+        shown = [t for t in p.iter(_W + "t") if (t.text or "").strip()]
+        came = [t for t in shown if any(a.tag == _W + "ins" for a in t.iterancestors())]
+        deleted = bool(gone) and not shown
+        inserted = bool(came) and len(came) == len(shown) and not gone
+        if not inserted:
+            old_new[0] += 1
+        if not deleted:
+            old_new[1] += 1
+        for found in list(p.iter(_W + "numPr")):  # the number, and the engine's change of it
+            found.getparent().remove(found)
+        was, now = text.replace("%1", str(old_new[0])), text.replace("%1", str(old_new[1]))
+        runs = []
+        if deleted or (not inserted and was != now):
+            runs.append(tracked.wrapped("del", _run(was)))
+        if inserted or (not deleted and was != now):
+            runs.append(tracked.wrapped("ins", _run(now)))
+        if not deleted and not inserted and was == now:
+            runs.append(_run(now))
+        tab = _run("")
+        etree.SubElement(tab, _W + "tab")
+        runs.append(
+            tracked.wrapped("del" if deleted else "ins", tab) if deleted or inserted else tab
+        )
+        at = list(p).index(properties) + 1
+        for k, run in enumerate(runs):
+            p.insert(at + k, run)
+
+
+def _run(text: str) -> Any:
+    run = etree.Element(_W + "r")
+    if text:
+        element = etree.SubElement(run, _W + "t")
+        element.text = text
+        element.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    return run
 
 
 def _engine() -> Any:
@@ -213,10 +354,7 @@ def _rows_restored(redline: bytes, plans: list[list[_Step]], author: str, when: 
         return redline
     with zipfile.ZipFile(io.BytesIO(redline)) as package:
         root = etree.fromstring(package.read(_BODY))
-    ids = [
-        int(v) for e in root.iter(_W + "ins", _W + "del") if (v := e.get(_W + "id", "")).isdigit()
-    ]
-    counter = iter(range(max(ids, default=0) + 1, 1 << 31))
+    tracked = _Tracked(author, when, root)
     for (rows, _), plan in zip(_schedules(root), plans, strict=False):
         kept = sum(1 for step in plan if step == (None, None))
         if not plan or len(rows) != kept or not rows:
@@ -229,36 +367,23 @@ def _rows_restored(redline: bytes, plans: list[list[_Step]], author: str, when: 
                 at = table.index(next(compared)) + 1
                 continue
             row = copy.deepcopy(old_row if old_row is not None else new_row)
-            _track_row(row, "del" if old_row is not None else "ins", author, when, counter)
+            _track_row(row, "del" if old_row is not None else "ins", tracked)
             table.insert(at, row)
             at += 1
     return _with_body(redline, root)
 
 
-def _track_row(row: Any, change: str, author: str, when: str, ids: Any) -> None:
+def _track_row(row: Any, change: str, tracked: _Tracked) -> None:
     """Mark `row` as inserted or deleted ("ins", "del") whole: the row itself, and each of its
-    runs (a deleted run's text as `w:delText`)."""
-
-    def tracked() -> Any:
-        element = etree.Element(_W + change)
-        element.set(_W + "id", str(next(ids)))
-        element.set(_W + "author", author)
-        if when:
-            element.set(_W + "date", when)
-        return element
-
+    runs."""
     properties = row.find(_W + "trPr")
     if properties is None:
         properties = etree.Element(_W + "trPr")
         row.insert(1 if len(row) and row[0].tag == _W + "tblPrEx" else 0, properties)
-    properties.append(tracked())
+    properties.append(tracked(change))
     for run in list(row.iter(_W + "r")):
-        if change == "del":
-            for t in run.iter(_W + "t"):
-                t.tag = _W + "delText"
-        wrapper = tracked()
-        run.addprevious(wrapper)
-        wrapper.append(run)
+        parent, at = run.getparent(), run.getparent().index(run)
+        parent.insert(at, tracked.wrapped(change, run))
 
 
 # -- notes compared note by note ------------------------------------------------------------------
