@@ -750,3 +750,22 @@ def test_a_redline_numbers_notes_as_text_and_dates_its_changes_with_the_new_docu
     assert len(accepted) == len(counts["new"])
     assert any(o and n and o != n for o, n in shown), "no note renumbered: the case shows nothing"
     assert set(re.findall(rb'w:date="([^"]*)"', body)) == {b"2031-07-09T00:00:00Z"}
+
+
+def test_two_paragraphs_changed_alike_are_shown_with_enough_words_to_tell_them_apart():
+    """Two sentences of a note that end alike and change alike ("... Lines 001-005 [and 007]")
+    are not shown as two identical was/now pairs: each gets the words that tell it apart."""
+    from loagen.document.word_diff import wording_changes
+    from loagen.ops.diff import NoteDiff, NoteState
+
+    tail = "charges have been applied to the relevant parts of the defined order Lines {}."
+    opening = ("Packing, crating and handling (PC&H)", "Transportation of the items bought")
+    old = "\n".join(f"{o} {tail.format('001-003 and 005')}" for o in opening)
+    new = "\n".join(f"{o} {tail.format('001-003 and 006')}" for o in opening)
+    note = NoteDiff(
+        "FEES", "FEES", "changed", NoteState("FEES", "Fees", "1", (), old, ""),
+        NoteState("FEES", "Fees", "1", (), new, ""), ("wording",), wording_changes(old, new),
+    )  # fmt: skip
+    shown = [line.strip() for line in note.to_text()[1:]]
+    assert len(shown) == 4 and len(set(shown)) == 4, shown
+    assert any("Transportation" in line for line in shown)
