@@ -42,14 +42,7 @@ from ..case.history import compare
 from ..case.model import Line
 from ..document.assembly import LoaDocument
 from ..document.costs import TOTALS, deposit_label
-from ..document.word_diff import (
-    CONTEXT_WORDS,
-    REWORDED,
-    Change,
-    kept_share,
-    word_pieces,
-    wording_changes,
-)
+from ..document.word_diff import REWORDED, Change, kept_share, word_pieces, wording_changes
 from ..document.wording import line_refs, money, quantity
 from ..errors import DiffError, LoagenError
 from ..manifest import (
@@ -65,7 +58,13 @@ from ..policy.in_force import since_the
 from ..policy.notes import generic_title
 from ..policy.selection import Selection, keyed_notes
 from ..reference import load_reference
-from ..rendering.redline import printed_paragraphs, redline_docx
+from ..rendering.redline import (
+    PrintedChange,
+    distinct_was_now,
+    printed_changes,
+    printed_text,
+    redline_docx,
+)
 
 DOCUMENT_SKIPPED = ("previous",)
 """Fields of `document` not compared: the path of the previous snapshot always differs."""
@@ -125,8 +124,6 @@ LONG_TEXT = 60
 """Text fields longer than this are shown as "was:" and "now:" lines, the changed words marked."""
 WORDING_SHOWN = 3
 """Changed paragraphs a note shows in the text summary (the JSON has them all)."""
-PRINTED_SHOWN = 10
-"""Paragraphs of the printed text the text summary shows (the JSON has them all)."""
 
 
 # -- one side of the comparison -------------------------------------------------------------------
@@ -531,7 +528,7 @@ class NoteDiff:
         if self.reason and self.change in ("deleted", "no longer printed"):
             out.append(f"      {self.reason}")
         shown = self.wording[:WORDING_SHOWN]
-        for change, (was, now) in zip(shown, _was_now(shown), strict=True):
+        for change, (was, now) in zip(shown, distinct_was_now(shown), strict=True):
             if change.kind == "added":
                 out.append(f"      new paragraph: {_clip(change.new or '')}")
             elif change.kind == "removed":
@@ -564,63 +561,6 @@ class NoteDiff:
 
 def _clip(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
-
-
-@dataclass(frozen=True)
-class PrintedChange:
-    """A paragraph of the printed text that differs between the two documents."""
-
-    where: str
-    """The heading of the note it belongs to ("" outside the notes)."""
-    change: Change
-
-    def to_json(self) -> dict[str, Any]:
-        return {"note": self.where or None, **self.change.to_json()}
-
-
-def _printed_text(changes: list[PrintedChange]) -> list[str]:
-    """The printed paragraphs that differ as a reviewer reads them, under the note they belong
-    to; at most `PRINTED_SHOWN` (the JSON has them all)."""
-    out: list[str] = []
-    where = None
-    shown = changes[:PRINTED_SHOWN]
-    pairs = _was_now(tuple(c.change for c in shown))
-    for item, (was, now) in zip(shown, pairs, strict=True):
-        if item.where != where:
-            where = item.where
-            out.append(f'  in the note "{where}":' if where else "  outside the notes:")
-        if item.change.kind == "added":
-            out.append(f"      new paragraph: {_clip(item.change.new or '')}")
-        elif item.change.kind == "removed":
-            out.append(f"      paragraph gone: {_clip(item.change.old or '')}")
-        else:
-            out += [f"      was: {was}", f"      now: {now}"]
-    if len(changes) > PRINTED_SHOWN:
-        more = len(changes) - PRINTED_SHOWN
-        out.append(f"  (and {more} more paragraph{'s' if more != 1 else ''}: see --json)")
-    return out
-
-
-def _was_now(changes: tuple[Change, ...]) -> list[tuple[str, str]]:
-    """Each reworded paragraph's "was:" and "now:" (see `Change.was_now`), with more words
-    around the change where two would otherwise read the same (the same words changed in two
-    sentences that begin alike); ("", "") for a paragraph added or removed."""
-    context = {id(c): CONTEXT_WORDS for c in changes}
-    while True:
-        pairs = [c.was_now(context[id(c)]) if c.kind == "reworded" else ("", "") for c in changes]
-        seen: dict[tuple[str, str], list[Change]] = {}
-        for c, pair in zip(changes, pairs, strict=True):
-            if c.kind == "reworded":
-                seen.setdefault(pair, []).append(c)
-        alike = [c for group in seen.values() if len(group) > 1 for c in group]
-        widened = False
-        for c in alike:
-            longest = max(len((c.old or "").split()), len((c.new or "").split()))
-            if context[id(c)] < longest:
-                context[id(c)] = min(longest, context[id(c)] * 2)
-                widened = True
-        if not widened:
-            return pairs
 
 
 @dataclass(frozen=True)
@@ -712,7 +652,7 @@ class DocumentDiff:
         if self.printed:
             count = len(self.printed)
             out.append(f"Printed text that differs ({count} paragraph{'s' if count != 1 else ''}):")
-            out += _printed_text(self.printed)
+            out += printed_text(self.printed)
         out += [f"Note: {r}" for r in self.remarks]
         return "\n".join(out)
 
@@ -1105,21 +1045,6 @@ def diff_paths(old: Path, new: Path, pipeline: Pipeline | None = None) -> Docume
             "text is compared as well, wording included"
         )
     return result
-
-
-def printed_changes(old: bytes, new: bytes) -> list[PrintedChange]:
-    """The paragraphs of two rendered documents' printed text that differ, in the order of the
-    text, each with the note it belongs to."""
-    a, b = printed_paragraphs(old), printed_paragraphs(new)
-    where = {text: place for place, text in reversed(b)}
-    where_before = {text: place for place, text in reversed(a)}
-    changes = wording_changes("\n".join(t for _, t in a), "\n".join(t for _, t in b))
-    return [
-        PrintedChange(
-            where.get(c.new, "") if c.new is not None else where_before.get(c.old or "", ""), c
-        )
-        for c in changes
-    ]
 
 
 def _made_with(version: Version, pipeline: Pipeline) -> dict[str, str] | None:

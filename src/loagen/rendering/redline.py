@@ -13,6 +13,12 @@ A note that stays in force on the case without being restated by the new documen
 deletion a reviewer could accept or reject: it is taken out of the old document before
 comparing (`not_restated`), so the redline shows what the new document changes, and rejecting
 every change gives the old document without those notes.
+
+The rows of the payment schedule are compared by due date (`_schedules_aligned`), the notes'
+numbers are written as text (`_numbers_as_text`), and every change is dated with the new
+document's date. `printed_changes` compares the printed text of two rendered documents
+paragraph by paragraph, for `loagen diff` and `loagen impact` to show what a template, the
+Standard Terms or a note library the build records cannot vouch for changed.
 """
 
 from __future__ import annotations
@@ -24,10 +30,12 @@ import io
 import re
 import zipfile
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
 
+from ..document.word_diff import CONTEXT_WORDS, Change, wording_changes
 from ..errors import ToolError
 from .package import deflate, zip_entries
 
@@ -268,6 +276,88 @@ def _engine() -> Any:
         except (EngineNotInstalledError, OSError) as exc:
             raise ToolError(f"the python-redlines Docxodus engine cannot run: {exc}") from None
     return _ENGINE
+
+
+# -- the printed text, compared -------------------------------------------------------------------
+
+PRINTED_SHOWN = 10
+"""Paragraphs of the printed text the text summary shows (the JSON has them all)."""
+
+
+@dataclass(frozen=True)
+class PrintedChange:
+    """A paragraph of the printed text that differs between the two documents."""
+
+    where: str
+    """The heading of the note it belongs to ("" outside the notes)."""
+    change: Change
+
+    def to_json(self) -> dict[str, Any]:
+        return {"note": self.where or None, **self.change.to_json()}
+
+
+def printed_text(changes: list[PrintedChange]) -> list[str]:
+    """The printed paragraphs that differ as a reviewer reads them, under the note they belong
+    to; at most `PRINTED_SHOWN` (the JSON has them all)."""
+    out: list[str] = []
+    where = None
+    shown = changes[:PRINTED_SHOWN]
+    pairs = distinct_was_now(tuple(c.change for c in shown))
+    for item, (was, now) in zip(shown, pairs, strict=True):
+        if item.where != where:
+            where = item.where
+            out.append(f'  in the note "{where}":' if where else "  outside the notes:")
+        if item.change.kind == "added":
+            out.append(f"      new paragraph: {_clipped(item.change.new or '')}")
+        elif item.change.kind == "removed":
+            out.append(f"      paragraph gone: {_clipped(item.change.old or '')}")
+        else:
+            out += [f"      was: {was}", f"      now: {now}"]
+    if len(changes) > PRINTED_SHOWN:
+        more = len(changes) - PRINTED_SHOWN
+        out.append(f"  (and {more} more paragraph{'s' if more != 1 else ''}: see --json)")
+    return out
+
+
+def distinct_was_now(changes: tuple[Change, ...]) -> list[tuple[str, str]]:
+    """Each reworded paragraph's "was:" and "now:" (see `Change.was_now`), with more words
+    around the change where two would otherwise read the same (the same words changed in two
+    sentences that begin alike); ("", "") for a paragraph added or removed."""
+    context = {id(c): CONTEXT_WORDS for c in changes}
+    while True:
+        pairs = [c.was_now(context[id(c)]) if c.kind == "reworded" else ("", "") for c in changes]
+        seen: dict[tuple[str, str], list[Change]] = {}
+        for c, pair in zip(changes, pairs, strict=True):
+            if c.kind == "reworded":
+                seen.setdefault(pair, []).append(c)
+        alike = [c for group in seen.values() if len(group) > 1 for c in group]
+        widened = False
+        for c in alike:
+            longest = max(len((c.old or "").split()), len((c.new or "").split()))
+            if context[id(c)] < longest:
+                context[id(c)] = min(longest, context[id(c)] * 2)
+                widened = True
+        if not widened:
+            return pairs
+
+
+def printed_changes(old: bytes, new: bytes) -> list[PrintedChange]:
+    """The paragraphs of two rendered documents' printed text that differ, in the order of the
+    text, each with the note it belongs to."""
+    a, b = printed_paragraphs(old), printed_paragraphs(new)
+    where = {text: place for place, text in reversed(b)}
+    where_before = {text: place for place, text in reversed(a)}
+    changes = wording_changes("\n".join(t for _, t in a), "\n".join(t for _, t in b))
+    return [
+        PrintedChange(
+            where.get(c.new, "") if c.new is not None else where_before.get(c.old or "", ""), c
+        )
+        for c in changes
+    ]
+
+
+def _clipped(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
 
 
 # -- payment schedule rows compared by due date ----------------------------------------------------
