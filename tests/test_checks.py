@@ -1956,6 +1956,32 @@ def test_note_version_the_library_no_longer_holds(chain) -> None:
     )
 
 
+def test_notes_in_force_naming_a_note_the_library_does_not_hold_are_warned(chain) -> None:
+    """An Amendment whose earlier documents were not written with loagen lists the notes in
+    force; an id the library does not hold (a typo, or a note renamed since) is a warning
+    with the id it most likely means, not silently dropped; ids of the writer's own (LEGACY-)
+    and the library's ids are not."""
+    from loagen.policy.selection import Decision
+
+    basic, amendment = qaa_amendment()
+    amendment["document"]["notes_in_force"] = [
+        {"id": "SOLE-SOURCE-FSM", "version": "1"},
+        {"id": "LEGACY-OLD-TRAINING-NOTE", "version": "3"},
+        {"id": "GPS-SAASM", "version": "1"},
+        {"id": "QWERTY", "version": "1"},
+    ]
+    library = ("SOLE-SOURCE-FMS", "GPS-SAASM", "ADMIN-SURCHARGE")
+    selection = Selection(decisions=tuple(Decision(i, False, "out") for i in library))
+    found = by_rule(run_checks(chain(basic, amendment), selection), "QC-NOTE-VERSION-MISSING")
+    assert [f.path for f in found] == [
+        "document.notes_in_force[0].id",
+        "document.notes_in_force[3].id",
+    ]
+    assert "did you mean SOLE-SOURCE-FMS?" in found[0].message
+    assert "QWERTY" in found[1].message and "did you mean" not in found[1].message
+    assert found[0].severity == "warning"
+
+
 def test_a_note_whose_rule_holds_before_its_first_version_is_warned(chain, tmp_path) -> None:
     """A note file that lost its first version (only a later one left) leaves a document
     dated before the later one without the note: `check` says so, naming the note, the lines

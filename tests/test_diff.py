@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from loagen.ops.diff import FieldChange, diff_paths
 from loagen.pipeline import Pipeline as Builder
 
 from .conftest import CASES, example, write_chain
-from .projects import copy_cases, make_corpus, make_project
+from .projects import copy_cases, make_corpus, make_project, note_file
 
 BASIC = CASES / "BN-D-QAA" / "basic.json"
 AMENDMENT = CASES / "BN-D-QAA" / "amendment-1.json"
@@ -404,6 +405,65 @@ def test_documents_a_reviewer_was_sent_are_compared_through_their_build_records(
     )
 
 
+def _sent(docx: Path, folder: Path) -> Path:
+    """A copy of a built DOCX alone, as a reviewer is sent it (no manifest beside it)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / docx.name).write_bytes(docx.read_bytes())
+    return folder / docx.name
+
+
+def test_documents_alone_built_before_and_after_an_edit_compare_their_printed_text(
+    tmp_path: Path,
+):
+    """The same document built before and after a note and the Standard Terms were edited,
+    compared as the DOCX files alone: their records cannot vouch for the wording, so the
+    printed texts are compared, never "no differences" when they differ."""
+    project = make_project(tmp_path / "project")
+    basic = example("BN-D-QAA/basic")
+    basic["purchaser"]["name"] = "Ministry of Defence of a Purchaser of Our Own"
+    case = write_chain(tmp_path / "case", basic)
+    before = _sent(Builder(project).build(case, tmp_path / "b1").docx_path, tmp_path / "before")
+    note = note_file(project.root / "note_library", "ADMIN-SURCHARGE")
+    note.write_text(note.read_text().replace("surcharge recovers", "surcharge pays for", 1))
+    terms = project.root / "templates" / "standard_terms.md"
+    terms.write_text(terms.read_text().replace("end-use monitoring", "end-use checks", 1))
+    builder = Builder(project)
+    after = _sent(builder.build(case, tmp_path / "b2").docx_path, tmp_path / "after")
+    result = diff_paths(before, after, builder)
+    assert not result.empty
+    places = {(p.where, p.change.kind) for p in result.printed}
+    assert ("Administrative Surcharge", "reworded") in places
+    assert ("", "reworded") in places  # the Terms, outside the notes
+    text = result.to_text()
+    assert "no differences" not in text
+    assert "[checks]" in text and "[pays for]" in text
+    assert any("printed text is compared" in r for r in result.remarks)
+    assert not any("wording is not compared" in r for r in result.remarks)
+    # the same document built twice with the same library and templates: nothing differs
+    again = _sent(builder.build(case, tmp_path / "b3").docx_path, tmp_path / "again")
+    assert diff_paths(after, again, builder).to_text().endswith("  no differences")
+
+
+def test_a_note_the_same_document_no_longer_prints_after_a_library_edit_is_said_so(
+    tmp_path: Path,
+):
+    """The same Basic built again after a note's rule changed: the note is not "deleted by a
+    document between the two versions" (there is none): both are builds of one document."""
+    project = make_project(tmp_path / "project")
+    case = write_chain(tmp_path / "case", example("BN-D-QAA/basic"))
+    before = _sent(Builder(project).build(case, tmp_path / "b1").docx_path, tmp_path / "before")
+    note = note_file(project.root / "note_library", "ADMIN-SURCHARGE")
+    note.write_text(note.read_text().replace(
+        "rule: costs.administrative_charge > 0", "rule: costs.administrative_charge < 0"
+    ))  # fmt: skip
+    builder = Builder(project)
+    after = _sent(builder.build(case, tmp_path / "b2").docx_path, tmp_path / "after")
+    (gone,) = [n for n in diff_paths(before, after, builder).notes if n.id == "ADMIN-SURCHARGE"]
+    assert gone.change == "no longer printed"
+    assert "built twice" in gone.reason and "note library changed" in gone.reason
+    assert "between the two versions" not in gone.reason
+
+
 # -- a note added in the middle: one inserted note, not renumbered headings -------------------------
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -426,6 +486,12 @@ def _note_paragraphs(document) -> list:  # noqa: ANN001
     return out
 
 
+def _unnumbered(text: str) -> str:
+    """A note heading's text without its number ("19.Accessorial Charges": the number is text
+    in a redline)."""
+    return re.sub(r"^\d+\.\s*", "", text)
+
+
 def _style(p) -> str:  # noqa: ANN001
     style = p.find(f"{_W}pPr/{_W}pStyle")
     return style.get(_W + "val") if style is not None else ""
@@ -435,7 +501,8 @@ def _style(p) -> str:  # noqa: ANN001
 def test_a_note_added_in_the_middle_redlines_as_one_inserted_note(tmp_path: Path):
     """Version 2 of BN-D-QAA's Basic asks for a sole source, which adds the sole source note
     among the others (not last). The redline shows that note's heading and text inserted and
-    nothing else in the notes: the headings after it keep their text (Word numbers them)."""
+    nothing else in the notes but the numbers of the headings after it, each one higher (the
+    numbers are text in a redline, see `test_a_redline_numbers_notes_as_text_...`)."""
     from lxml import etree
 
     from loagen.rendering.redline import redline_docx
@@ -481,15 +548,17 @@ def test_a_note_added_in_the_middle_redlines_as_one_inserted_note(tmp_path: Path
         for p in notes
     ]
     deleted = ["".join(t.text or "" for t in p.iter(_W + "delText")) for p in notes]
-    assert not any(deleted), [d for d in deleted if d]
-    assert [text for text in inserted if text] == expected
+    assert all(re.fullmatch(r"(\d+\.)?", d) for d in deleted), [d for d in deleted if d]
+    assert [_unnumbered(text) for text in inserted if _unnumbered(text)] == expected
     headings = [p for p in notes if _style(p) == heading_style]
     assert len(headings) == len(after)
-    for p in headings:
-        if _paragraph_text(p) != note.title:
-            assert p.find(f".//{_W}ins") is None and p.find(f".//{_W}del") is None, _paragraph_text(
-                p
-            )
+    for number, p in enumerate(headings, start=1):
+        was, now = _views(p)
+        if _unnumbered(now) == note.title:
+            assert was == "" and now == f"{number}.{note.title}"
+            continue
+        old_number = number - 1 if number > position + 1 else number
+        assert (was, now) == (f"{old_number}.{_unnumbered(was)}", f"{number}.{_unnumbered(was)}")
     # the rest of the document changes by at most its page count
     in_notes = set(notes)
     rest = [p for p in document.iter(_W + "p") if p not in in_notes]
@@ -575,7 +644,11 @@ def test_a_redline_compares_notes_note_by_note_and_never_strikes_a_note_in_force
             notes = builder.prepare(path).selection.notes
             headings[side] = [n.title for n in notes if n.placement == "notes"]
         headings["old"] = [h for h in headings["old"] if h not in kept]
-        shown = [_views(p) for p in _note_paragraphs(document) if _style(p) == "LOANoteHeading"]
+        shown = [
+            tuple(map(_unnumbered, _views(p)))
+            for p in _note_paragraphs(document)
+            if _style(p) == "LOANoteHeading"
+        ]
         assert [o for o, _ in shown if o] == headings["old"], new_name
         assert [n for _, n in shown if n] == headings["new"], new_name
         struck += sum(1 for o, n in shown if o and not n)
@@ -583,3 +656,116 @@ def test_a_redline_compares_notes_note_by_note_and_never_strikes_a_note_in_force
         for title in kept:
             assert title not in deleted, (new_name, title)
     assert struck and kept_seen, "no note deleted, or none kept: the case shows nothing"
+
+
+def _schedule_rows(docx: bytes) -> list[list[str]]:
+    """The cells' text of each row of the payment schedule ("Due Date" column) of a DOCX."""
+    from lxml import etree
+
+    with zipfile.ZipFile(io.BytesIO(docx)) as zf:
+        document = etree.fromstring(zf.read("word/document.xml"))
+    for table in document.iter(_W + "tbl"):
+        rows = [[" ".join("".join(t.text or "" for t in c.iter(_W + "t")).split())
+                 for c in row.findall(_W + "tc")] for row in table.findall(_W + "tr")]  # fmt: skip
+        if rows and "Due Date" in rows[0]:
+            return rows
+    raise AssertionError("no payment schedule")
+
+
+@needs_redlines
+def test_a_redline_compares_payment_schedule_rows_by_due_date(tmp_path: Path):
+    """An Amendment's schedule gains a leading row ("Due under earlier documents"): each
+    payment is compared with the payment due on the same date, and the rows only one side has
+    are inserted or deleted whole, so that rejecting every change gives the old schedule and
+    accepting every change the new one."""
+    from lxml import etree
+
+    from loagen.ops.diff import write_redline
+
+    builder = Builder(make_project(tmp_path / "project"))
+    basic = example("BN-D-QAA/basic")
+    amendment = example("BN-D-QAA/amendment-1")
+    amendment["lines"][0]["unit_cost"] = amendment["lines"][0]["unit_cost"] * 2
+    later = write_chain(tmp_path / "case", basic, amendment)
+    old, new = later.parent / "basic.json", later
+    old_rows = _schedule_rows(builder.render(builder.prepare(old)))[1:]
+    new_rows = _schedule_rows(builder.render(builder.prepare(new)))[1:]
+    assert old_rows[0][1] != new_rows[0][1]  # the schedules do not start on the same date
+    target = write_redline(old, new, tmp_path / "redline.docx", builder)
+    with zipfile.ZipFile(target) as zf:
+        document = etree.fromstring(zf.read("word/document.xml"))
+    (table,) = [t for t in document.iter(_W + "tbl")
+                if "Due Date" in "".join(x.text or "" for x in t.iter(_W + "t"))]  # fmt: skip
+    rejected, accepted = [], []
+    for row in table.findall(_W + "tr")[1:]:
+        marks = {c.tag for c in row.find(_W + "trPr") if c.tag in (_W + "ins", _W + "del")}
+        cells = [_views(c) for c in row.findall(_W + "tc")]
+        if _W + "del" not in marks:
+            accepted.append([n for _, n in cells])
+        if _W + "ins" not in marks:
+            rejected.append([o for o, _ in cells])
+        if not marks:  # a payment both schedules have: due on the same date
+            assert cells[1][0] == cells[1][1], cells
+    assert rejected == old_rows
+    assert accepted == new_rows
+
+
+@needs_redlines
+def test_a_redline_numbers_notes_as_text_and_dates_its_changes_with_the_new_document(
+    tmp_path: Path,
+):
+    """A note deleted in the middle: each note heading shows its number as text, the old
+    number struck out and the new one inserted where they differ (never the engine's
+    `w:numberingChange`, which LibreOffice shows as "[20.]" or "19.[21.]"), so that rejecting
+    every change numbers the old notes 1, 2, 3 ... and accepting every change the new ones;
+    every change is dated with the new document's date, not the engine's 2000-01-01."""
+    from lxml import etree
+
+    from loagen.ops.diff import write_redline
+
+    builder = Builder(make_project(tmp_path / "project"))
+    basic = example("BN-D-QAA/basic")
+    modification = example("BN-D-QAA/modification-1")
+    modification["document"]["date"] = "2031-07-09"
+    later = write_chain(tmp_path / "case", basic, example("BN-D-QAA/amendment-1"), modification)
+    old, new = later.parent / "amendment-1.json", later
+    counts = {}
+    for side, path in (("old", old), ("new", new)):
+        notes = builder.prepare(path).selection.notes
+        counts[side] = [n.title for n in notes if n.placement == "notes"]
+    target = write_redline(old, new, tmp_path / "redline.docx", builder)
+    with zipfile.ZipFile(target) as zf:
+        body = zf.read("word/document.xml")
+    assert b"numberingChange" not in body
+    document = etree.fromstring(body)
+    shown = [_views(p) for p in _note_paragraphs(document) if _style(p) == "LOANoteHeading"]
+    rejected = [o for o, _ in shown if o]
+    accepted = [n for _, n in shown if n]
+    assert [re.match(r"\d+\.", o).group() for o in rejected] == [
+        f"{k}." for k in range(1, len(rejected) + 1)
+    ]
+    assert [re.match(r"\d+\.", n).group() for n in accepted] == [
+        f"{k}." for k in range(1, len(accepted) + 1)
+    ]
+    assert len(accepted) == len(counts["new"])
+    assert any(o and n and o != n for o, n in shown), "no note renumbered: the case shows nothing"
+    assert set(re.findall(rb'w:date="([^"]*)"', body)) == {b"2031-07-09T00:00:00Z"}
+
+
+def test_two_paragraphs_changed_alike_are_shown_with_enough_words_to_tell_them_apart():
+    """Two sentences of a note that end alike and change alike ("... Lines 001-005 [and 007]")
+    are not shown as two identical was/now pairs: each gets the words that tell it apart."""
+    from loagen.document.word_diff import wording_changes
+    from loagen.ops.diff import NoteDiff, NoteState
+
+    tail = "charges have been applied to the relevant parts of the defined order Lines {}."
+    opening = ("Packing, crating and handling (PC&H)", "Transportation of the items bought")
+    old = "\n".join(f"{o} {tail.format('001-003 and 005')}" for o in opening)
+    new = "\n".join(f"{o} {tail.format('001-003 and 006')}" for o in opening)
+    note = NoteDiff(
+        "FEES", "FEES", "changed", NoteState("FEES", "Fees", "1", (), old, ""),
+        NoteState("FEES", "Fees", "1", (), new, ""), ("wording",), wording_changes(old, new),
+    )  # fmt: skip
+    shown = [line.strip() for line in note.to_text()[1:]]
+    assert len(shown) == 4 and len(set(shown)) == 4, shown
+    assert any("Transportation" in line for line in shown)

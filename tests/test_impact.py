@@ -120,15 +120,119 @@ def test_a_changed_note_text_is_reported_as_such(repo, restore):
         assert doc.answered == bool(followers), doc.document
 
 
+def test_a_renamed_note_changes_only_the_documents_whose_printed_text_changes(
+    repo, restore, monkeypatch
+):
+    """A note file renamed with its id (git mv, then the id edited) is one note renamed, not
+    one removed and another added: a document that prints the same text does not change; once
+    its text is edited too, the documents that print it change, the note said renamed."""
+    project, cases, printed = repo
+    counts = Counter(n for notes in printed.values() for n in notes)
+    note = max(counts, key=lambda n: (counts[n], n))
+    path = note_file(project.note_library, note)
+    text = path.read_text(encoding="utf-8")
+    renamed = path.with_name(f"{note}-RENAMED{path.suffix}")
+    try:
+        path.unlink()
+        renamed.write_text(text.replace(f"id: {note}\n", f"id: {note}-RENAMED\n", 1))
+        report = impact([cases], project=project)
+        assert report.notes_renamed == {note: f"{note}-RENAMED"}
+        assert report.notes_added == [] and report.notes_removed == []
+        assert report.changed == [] and report.failed == []
+        monkeypatch.setenv("LOAGEN_PROJECT", str(project.root))
+        said = CliRunner().invoke(app, ["impact", str(cases)]).stdout
+        assert f"notes renamed since HEAD: {note} -> {note}-RENAMED" in said
+        assert said.rstrip().splitlines()[-1].startswith(f"0 of {len(printed)} document(s)")
+        renamed.write_text(renamed.read_text(encoding="utf-8").rstrip("\n") + " New words.\n")
+        report = impact([cases], project=project)
+        assert {d.source for d in report.changed} == {p for p, n in printed.items() if note in n}
+        for doc in report.changed:
+            assert doc.notes_in == [] and doc.notes_out == []
+            assert doc.notes_changed[0].reason.startswith(f"renamed from {note}, wording")
+    finally:
+        renamed.unlink(missing_ok=True)
+
+
+def _template_text_replaced(template: Path, old: bytes, new: bytes) -> None:
+    """Replace `old` (static text of the template's body) with `new`, in place."""
+    with zipfile.ZipFile(template) as zf:
+        parts = [(info, zf.read(info)) for info in zf.infolist()]
+    with zipfile.ZipFile(template, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info, data in parts:
+            if info.filename == "word/document.xml":
+                assert old in data
+                data = data.replace(old, new, 1)
+            zf.writestr(info, data)
+
+
 def test_a_changed_template_flags_the_documents_rendered_from_it(repo, restore):
+    """A template edit changes the documents rendered from it whose printed text changes, with
+    the wording that changes; an edit that prints the same text (bytes only) changes none."""
     project, cases, printed = repo
     template = project.templates / "modification.docx"
     template.write_bytes(template.read_bytes() + b"\0")
     report = impact([cases], project=project)
-    assert report.templates_changed == ["modification.docx"]
+    assert report.templates_changed == ["modification.docx"] and not report.terms_changed
+    assert report.changed == []
+    _template_text_replaced(
+        template, b"Information to be provided by the Purchaser",
+        b"Information the Purchaser provides",
+    )  # fmt: skip
+    report = impact([cases], project=project)
     modifications = {d.source for d in report.documents if "modification" in d.document}
     assert modifications and {d.source for d in report.changed} == modifications
     assert all(d.template == "modification.docx" for d in report.changed)
+    (change,) = report.changed[0].printed
+    assert (change.change.old, change.change.new) == (
+        "Information to be provided by the Purchaser",
+        "Information the Purchaser provides",
+    )
+
+
+def test_a_standard_terms_edit_changes_only_the_documents_that_print_them(
+    repo, restore, monkeypatch
+):
+    """The Standard Terms are printed on FMS documents only: an edit changes those, with the
+    wording that changes, and not the BPC documents, which render the same."""
+    project, cases, printed = repo
+    terms = project.templates / "standard_terms.md"
+    original = terms.read_text()
+    paragraph = next(line for line in original.splitlines() if line.startswith("2.2."))
+    terms.write_text(original.replace(paragraph, paragraph.replace(" will ", " shall ", 1)))
+    report = impact([cases], project=project)
+    assert report.terms_changed and report.templates_changed == []
+    programs = {d.source: Builder(project).document(d.source).case.program
+                for d in report.documents}  # fmt: skip
+    assert {"FMS", "BPC"} <= set(programs.values())
+    assert {d.source for d in report.changed} == {s for s, p in programs.items() if p == "FMS"}
+    for doc in report.changed:
+        (change,) = doc.printed
+        assert "[shall]" in change.change.was_now()[1]
+    # the text says what changed, with the wording, and advice that fits a Terms edit
+    monkeypatch.setenv("LOAGEN_PROJECT", str(project.root))
+    result = CliRunner().invoke(app, ["impact", str(cases)])
+    assert "Standard Terms changed: printed text outside the notes changes" in result.stdout
+    assert "now: " in result.stdout and "[shall]" in result.stdout
+    assert "templates changed" not in result.stdout
+    said = " ".join(result.stderr.split())
+    assert "already answered" in said and "no dated versions" in said
+    assert "new version of the note" not in said
+
+
+def test_deleting_a_note_points_to_until_for_answered_documents(repo, restore, monkeypatch):
+    project, cases, printed = repo
+    counts = Counter(n for notes in printed.values() for n in notes)
+    note = max(counts, key=lambda n: (counts[n], n))
+    path = note_file(project.note_library, note)
+    text = path.read_bytes()
+    try:
+        path.unlink()
+        monkeypatch.setenv("LOAGEN_PROJECT", str(project.root))
+        said = " ".join(CliRunner().invoke(app, ["impact", str(cases)]).stderr.split())
+    finally:
+        path.write_bytes(text)
+    assert "already answered" in said and "`until` date" in said
+    assert "new version of the note" not in said
 
 
 def test_command_prints_json_and_a_bad_revision_is_an_error(repo, restore, monkeypatch):

@@ -480,12 +480,23 @@ def _print_impact(report, against: str) -> None:  # noqa: ANN001
         ("removed", report.notes_removed),
         ("edited", report.notes_edited),
     ]
+    from ..rendering.redline import printed_text
+
     for what, ids in lib:
         if ids:
             out.print(f"notes {what} since {against}: {', '.join(ids)}", markup=False)
+    if report.notes_renamed:
+        renamed = ", ".join(f"{o} -> {n}" for o, n in report.notes_renamed.items())
+        out.print(f"notes renamed since {against}: {renamed}", markup=False)
     if report.templates_changed:
         out.print(
             f"templates changed since {against}: {', '.join(report.templates_changed)}",
+            markup=False,
+        )
+    if report.terms_changed:
+        out.print(
+            f"Standard Terms and Conditions changed since {against} (templates/standard_terms.md"
+            "; printed on FMS documents only)",
             markup=False,
         )
     shown: dict[tuple, str] = {}
@@ -513,8 +524,16 @@ def _print_impact(report, against: str) -> None:  # noqa: ANN001
                 continue
             shown[same] = doc.document
             _print_wording(change.wording)
-        if doc.template:
-            out.print(f"  template {doc.template} changed", markup=False)
+        if doc.template and doc.printed:
+            what = _template_words(report, doc.template)
+            out.print(f"  {what}: printed text outside the notes changes", markup=False)
+            same = tuple((c.change.old, c.change.new) for c in doc.printed)
+            if same in shown:
+                out.print(f"      [dim](the same change as on {escape(shown[same])})[/]")
+            else:
+                shown[same] = doc.document
+                for line in printed_text(doc.printed):
+                    out.print(f"  {line}", markup=False)
         if doc.source in broken:
             out.print("  [bold red]does not render[/] with the working tree's notes and templates")
         if doc.rendered:
@@ -531,8 +550,7 @@ def _print_impact(report, against: str) -> None:  # noqa: ANN001
             f"[yellow]warning:[/] {answered} of the documents that change "
             f"{'is' if answered == 1 else 'are'} already answered (a later document of the case "
             "follows): what was signed does not change, and rebuilding them prints the new "
-            "wording in place of what they said. To change the wording for new documents only, "
-            "add a new version of the note with the date it takes effect."
+            f"wording in place of what they said. {_answered_advice(report)}"
         )
     _print_impact_failures(report.failed)
     total = len(report.documents) + sum(f.stage == "load" for f in report.failed)
@@ -547,6 +565,37 @@ def _print_impact(report, against: str) -> None:  # noqa: ANN001
 
 WORDING_SHOWN = 4
 """Changed paragraphs of one note the text report shows (the JSON has them all)."""
+
+
+def _template_words(report, template: str) -> str:  # noqa: ANN001
+    """What changed in what a document is rendered from: its template, the Standard Terms."""
+    parts = []
+    if template in report.templates_changed:
+        parts.append(f"template {template} changed")
+    if report.terms_changed:
+        parts.append("Standard Terms changed")
+    return "; ".join(parts) or f"template {template} changed"
+
+
+def _answered_advice(report) -> str:  # noqa: ANN001
+    """What to do about answered documents an edit changes, for the edit made."""
+    advice = []
+    if report.notes_edited or report.notes_added or report.notes_renamed:
+        advice.append(
+            "To change a note's wording for new documents only, add a new version of the note "
+            "with the date it takes effect."
+        )
+    if report.notes_removed:
+        advice.append(
+            "To stop printing a note on new documents only, keep its file and give its last "
+            "version an `until` date instead of deleting it."
+        )
+    if report.templates_changed or report.terms_changed:
+        advice.append(
+            "Templates and the Standard Terms have no dated versions: rebuild an answered "
+            "document only to correct it."
+        )
+    return " ".join(advice)
 
 
 def _titled(change) -> str:  # noqa: ANN001

@@ -36,6 +36,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from .. import __version__
 from ..case.embedded import changed_words, read_build_record
 from ..case.history import compare
 from ..case.model import Line
@@ -57,7 +58,13 @@ from ..policy.in_force import since_the
 from ..policy.notes import generic_title
 from ..policy.selection import Selection, keyed_notes
 from ..reference import load_reference
-from ..rendering.redline import redline_docx
+from ..rendering.redline import (
+    PrintedChange,
+    distinct_was_now,
+    printed_changes,
+    printed_text,
+    redline_docx,
+)
 
 DOCUMENT_SKIPPED = ("previous",)
 """Fields of `document` not compared: the path of the previous snapshot always differs."""
@@ -199,6 +206,8 @@ class Version:
     """This version's decision on each note of the library (case files only)."""
     changed: bool = False
     """A DOCX changed after loagen built it (its text is not what its record describes)."""
+    manifest: Manifest | None = None
+    """What a built document records of its build (None: a case file)."""
 
 
 def load_version(path: Path, pipeline: Pipeline | None = None) -> Version:
@@ -255,7 +264,9 @@ def _manifest_version(docx: Path, manifest: Manifest, pipeline: Pipeline) -> Ver
     on_case = None
     if manifest.note_history or not manifest.notes:
         on_case = {i: OnCase(v, since) for i, v, since in manifest.note_history}
-    return Version(str(docx), None, notes, manifest.total, docx=docx, on_case=on_case)
+    return Version(
+        str(docx), None, notes, manifest.total, docx=docx, on_case=on_case, manifest=manifest
+    )
 
 
 def _recorded_version(docx: Path, pipeline: Pipeline, manifest_file: Path) -> Version:
@@ -278,6 +289,7 @@ def _recorded_version(docx: Path, pipeline: Pipeline, manifest_file: Path) -> Ve
         version = _selected_version(str(docx), document, selection, manifest.total)
         version.docx = docx
         version.changed = record.changed
+        version.manifest = manifest
         return version
     version = _manifest_version(docx, manifest, pipeline)
     version.changed = record.changed
@@ -515,13 +527,13 @@ class NoteDiff:
         out = [head + (f": {'; '.join(facts)}" if facts else "")]
         if self.reason and self.change in ("deleted", "no longer printed"):
             out.append(f"      {self.reason}")
-        for change in self.wording[:WORDING_SHOWN]:
+        shown = self.wording[:WORDING_SHOWN]
+        for change, (was, now) in zip(shown, distinct_was_now(shown), strict=True):
             if change.kind == "added":
                 out.append(f"      new paragraph: {_clip(change.new or '')}")
             elif change.kind == "removed":
                 out.append(f"      paragraph gone: {_clip(change.old or '')}")
             else:
-                was, now = change.was_now()
                 out += [f"      was: {was}", f"      now: {now}"]
         if len(self.wording) > WORDING_SHOWN:
             more = len(self.wording) - WORDING_SHOWN
@@ -593,13 +605,20 @@ class DocumentDiff:
     changed: list[Path] = field(default_factory=list)
     """The DOCX compared that were changed after loagen built them: what is compared is
     what they record of their build, not their text as it reads now."""
+    printed: list[PrintedChange] = field(default_factory=list)
+    """The paragraphs of the printed text that differ, when the texts were compared (a built
+    document whose build did not use the same note library, template, reference tables or
+    loagen as the other: see `diff_paths`)."""
 
     def notes_in(self, change: str) -> list[NoteDiff]:
         return [n for n in self.notes if n.change == change]
 
     @property
     def empty(self) -> bool:
-        return not (self.fields or self.case_fields or self.lines or self.notes or self.totals)
+        return not (
+            self.fields or self.case_fields or self.lines or self.notes or self.totals
+            or self.printed
+        )  # fmt: skip
 
     def to_text(self) -> str:
         out = [f"{self.old} -> {self.new}"]
@@ -630,6 +649,10 @@ class DocumentDiff:
         if self.totals:
             out.append("Totals:")
             out += [t.to_text() for t in self.totals]
+        if self.printed:
+            count = len(self.printed)
+            out.append(f"Printed text that differs ({count} paragraph{'s' if count != 1 else ''}):")
+            out += printed_text(self.printed)
         out += [f"Note: {r}" for r in self.remarks]
         return "\n".join(out)
 
@@ -643,6 +666,7 @@ class DocumentDiff:
             "notes": [n.to_json() for n in self.notes],
             "note_counts": {change: len(self.notes_in(change)) for change in NOTE_GROUPS},
             "totals": [t.to_json() for t in self.totals],
+            "printed": [p.to_json() for p in self.printed],
             "remarks": self.remarks,
             "changed_after_build": [
                 {"document": str(docx), "message": f"{changed_words(docx)}; {CHANGED_TEXT}"}
@@ -651,6 +675,11 @@ class DocumentDiff:
         }
 
 
+MANIFEST_ONLY = (
+    "a built document is compared through its manifest: the notes' wording is not compared "
+    "(compare the case files for that)"
+)
+"""The remark of a comparison made without the notes' wording."""
 CHANGED_TEXT = (
     "the differences in its text are not listed here (with --output, the redline written "
     "compares the documents as they read now)"
@@ -668,10 +697,7 @@ def compare_versions(old: Version, new: Version) -> DocumentDiff:
         result.lines = _line_changes(old.document, new.document)
     result.notes = _note_changes(old, new)
     if any(n.body is None for n in [*old.notes, *new.notes]):
-        result.remarks.append(
-            "a built document is compared through its manifest: the notes' wording is not "
-            "compared (compare the case files for that)"
-        )
+        result.remarks.append(MANIFEST_ONLY)
     for key, label in TOTALS:
         a, b = old.totals.get(key), new.totals.get(key)
         if a != b:
@@ -766,6 +792,9 @@ def _not_printed_again(
     printed_after: set[str],
 ) -> NoteDiff:  # fmt: skip
     """A note printed on the earlier version and not (for this line) on the later one."""
+    rebuilt = _rebuilt(old_version, new)
+    if rebuilt:
+        return NoteDiff(key, note_id, "no longer printed", note, None, reason=rebuilt)
     decided = new.decided.get(note_id)
     reason = decided.reason if decided else ""
     if decided is not None and decided.status == "deleted":
@@ -796,6 +825,21 @@ def _not_printed_again(
             reason="deleted by a document between the two versions compared",
         )  # fmt: skip
     return NoteDiff(key, note_id, "no longer printed", note, None, reason=reason)
+
+
+def _rebuilt(old: Version, new: Version) -> str:
+    """When both versions are builds of the same document (its case file built again): what
+    changed between the builds that made the later one stop printing a note; "" otherwise."""
+    a, b = old.manifest, new.manifest
+    if a is None or b is None or (a.case_id, a.document) != (b.case_id, b.document):
+        return ""
+    same = f"both are {b.case_id} {b.document}, built twice"
+    if a.dependencies.inputs == b.dependencies.inputs:
+        return f"{same}: the note library changed between the builds, and the later one does not print it"
+    return (
+        f"{same}: its case file and perhaps the note library changed between the builds, and "
+        "the later one does not print it"
+    )
 
 
 def _lines_deleted(note: NoteState, old: Version, new: Version) -> tuple[str, ...]:
@@ -986,9 +1030,73 @@ def _line_detail(change: FieldChange, before: Line, after: Line) -> str:
 
 
 def diff_paths(old: Path, new: Path, pipeline: Pipeline | None = None) -> DocumentDiff:
-    """Compare two case files or two built documents (or one of each)."""
+    """Compare two case files or two built documents (or one of each). When a built document's
+    record cannot vouch for its printed text (the two were not made with the same note library,
+    template, reference tables and loagen), the printed texts are compared as well."""
     pipeline = pipeline or Pipeline.discover()
-    return compare_versions(load_version(old, pipeline), load_version(new, pipeline))
+    a, b = load_version(old, pipeline), load_version(new, pipeline)
+    result = compare_versions(a, b)
+    unlike = _made_unlike(a, b, pipeline)
+    if unlike:
+        result.printed = printed_changes(rendered(old, pipeline), rendered(new, pipeline))
+        result.remarks = [r for r in result.remarks if r != MANIFEST_ONLY]
+        result.remarks.append(
+            f"the two documents were not made with the same {_and(unlike)}: their printed "
+            "text is compared as well, wording included"
+        )
+    return result
+
+
+def _made_with(version: Version, pipeline: Pipeline) -> dict[str, str] | None:
+    """What a version's printed text was made with besides its case files: the template (path
+    and hash; the Standard Terms are part of it), the note library, the reference tables and
+    loagen. A case file is rendered today; None when not known."""
+    if version.manifest is not None:
+        deps = version.manifest.dependencies
+        template, sha = deps.template, deps.template_sha256
+        library, reference, made_by = (
+            deps.library_digest,
+            deps.reference_digest,
+            deps.loagen_version,
+        )
+        if not library:
+            # A build record holds no library digest: its notes' wording is known only when
+            # loagen picks today the notes it prints (their texts are today's library's).
+            known = version.notes and all(n.body is not None for n in version.notes)
+            library = pipeline.library.digest if known else f"unknown {version.label}"
+    elif version.document is not None and version.docx is None:
+        used = pipeline.renderer.template_for(version.document.case)
+        template, sha = pipeline.project.relative(used.path), used.sha256
+        library, reference, made_by = (
+            pipeline.library.digest, load_reference().digest, __version__
+        )  # fmt: skip
+    else:
+        return None
+    return {
+        "template": f"{template}\0{sha}",
+        "note library": library,
+        "reference tables": reference,
+        "loagen version": made_by,
+    }
+
+
+def _made_unlike(old: Version, new: Version, pipeline: Pipeline) -> list[str]:
+    """What the two versions were made with that differs ("note library", "template" ...),
+    when one is a built document: its record cannot vouch for printed text made otherwise.
+    Two templates of different names (a Basic's and an Amendment's) are not compared."""
+    if old.docx is None and new.docx is None:
+        return []  # both rendered today, with the same library and templates
+    a, b = _made_with(old, pipeline), _made_with(new, pipeline)
+    if a is None or b is None:
+        return ["note library", "template"]
+    unlike = [name for name in a if a[name] != b[name]]
+    if "template" in unlike and a["template"].split("\0")[0] != b["template"].split("\0")[0]:
+        unlike.remove("template")
+    return unlike
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 def rendered(path: Path, pipeline: Pipeline) -> bytes:

@@ -41,8 +41,9 @@ from ..pipeline import Pipeline
 from ..policy.notes import named_notes, readers_of
 from ..policy.selection import SelectedNote, Selection, keyed_notes
 from ..project import CaseSources, Project, find_case_files, template_file_digest
-from ..rendering.redline import redline_docx
+from ..rendering.redline import PrintedChange, printed_changes, redline_docx
 from ..rendering.templates import TEMPLATE_NAMES
+from ..rendering.terms import TERMS_FILE
 
 REDLINE_SUFFIX = ".redline.docx"
 
@@ -151,19 +152,30 @@ class DocumentImpact:
     notes_out: list[NoteChange] = field(default_factory=list)
     notes_changed: list[NoteChange] = field(default_factory=list)
     template: str | None = None
-    """The template the document is rendered from, when it changed."""
+    """The template the document is rendered from, when it (or the Standard Terms it prints)
+    changed."""
+    printed: list[PrintedChange] = field(default_factory=list)
+    """With `template`: the paragraphs outside the notes whose printed text changes (a template
+    or Standard Terms edit that leaves the document's text as it was changes nothing)."""
     rendered: Path | None = None
     """With `render_to`: the document rendered with the working tree's library and templates."""
     redline: Path | None = None
     """With `render_to`: its tracked changes against the revision's rendering."""
     warnings: list[str] = field(default_factory=list)
+    unrendered: bool = False
+    """Its template changed and it does not render with the working tree's (an error)."""
     answered: bool = False
     """A later document of the case follows it: it was offered and accepted (or cancelled), so
     what was signed does not change, and rebuilding it prints the new wording over the old."""
 
     @property
+    def notes_change(self) -> bool:
+        return bool(self.notes_in or self.notes_out or self.notes_changed)
+
+    @property
     def changed(self) -> bool:
-        return bool(self.notes_in or self.notes_out or self.notes_changed or self.template)
+        """Whether what the document prints changes (its notes, or its template's text)."""
+        return self.notes_change or bool(self.template and (self.printed or self.unrendered))
 
 
 @dataclass(frozen=True)
@@ -186,7 +198,14 @@ class ImpactReport:
     notes_added: list[str] = field(default_factory=list)
     notes_removed: list[str] = field(default_factory=list)
     notes_edited: list[str] = field(default_factory=list)
+    notes_renamed: dict[str, str] = field(default_factory=dict)
+    """Notes whose file and id were renamed (old id: new id); not in `notes_added` or
+    `notes_removed`."""
     templates_changed: list[str] = field(default_factory=list)
+    """The template files that changed (not counting the Standard Terms)."""
+    terms_changed: bool = False
+    """The Standard Terms (templates/standard_terms.md) changed: every FMS document prints
+    them."""
     render_to: Path | None = None
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -205,8 +224,10 @@ class ImpactReport:
                 "added": self.notes_added,
                 "removed": self.notes_removed,
                 "edited": self.notes_edited,
+                "renamed": [{"old": o, "new": n} for o, n in self.notes_renamed.items()],
             },
             "templates_changed": self.templates_changed,
+            "terms_changed": self.terms_changed,
             "documents": [
                 {
                     "source": str(d.source),
@@ -215,6 +236,7 @@ class ImpactReport:
                     "notes_out": changes(d.notes_out),
                     "notes_changed": changes(d.notes_changed),
                     "template": d.template,
+                    "printed": [c.to_json() for c in d.printed],
                     "rendered": str(d.rendered) if d.rendered else None,
                     "redline": str(d.redline) if d.redline else None,
                     "warnings": d.warnings,
@@ -238,10 +260,18 @@ class ImpactReport:
         }
 
 
-def compare_selections(old: Selection, new: Selection) -> tuple[list, list, list]:
+def compare_selections(
+    old: Selection, new: Selection, renamed: dict[str, str] | None = None
+) -> tuple[list, list, list]:
     """Notes that come in, drop out and change between two selections of one document (a note
-    printed once per line counts once per line), with their texts and wording changes."""
+    printed once per line counts once per line), with their texts and wording changes. A note
+    `renamed` (old id: new id) is compared with itself under its new id: it changes only when
+    what it prints changes."""
     before, after = keyed_notes(old.notes, new.notes)
+    renamed = renamed or {}
+    for key, note in list(before.items()):
+        if note.id in renamed:
+            before[key.replace(note.id, renamed[note.id], 1)] = before.pop(key)
     new_reasons = {d.note_id: d.reason for d in new.decisions}
     old_reasons = {d.note_id: d.reason for d in old.decisions}
     notes_in = [
@@ -253,7 +283,7 @@ def compare_selections(old: Selection, new: Selection) -> tuple[list, list, list
     notes_out = []
     for key, note in before.items():
         if key not in after:
-            reason = new_reasons.get(note.id)
+            reason = new_reasons.get(renamed.get(note.id, note.id))
             if reason is None:
                 reason = f"removed from the library (was: {old_reasons.get(note.id)})"
             notes_out.append(NoteChange(key, reason, note.id, note.title, note, None))
@@ -264,6 +294,13 @@ def compare_selections(old: Selection, new: Selection) -> tuple[list, list, list
             continue
         what = []
         wording: tuple[Change, ...] = ()
+        if was.id != note.id and (was.body, was.title, was.placement, was.lines) != (
+            note.body,
+            note.title,
+            note.placement,
+            note.lines,
+        ):
+            what.append(f"renamed from {was.id}")
         if was.body != note.body:
             what.append("wording")
             wording = wording_changes(was.body, note.body)
@@ -273,7 +310,7 @@ def compare_selections(old: Selection, new: Selection) -> tuple[list, list, list
             what.append(f"placement {was.placement} -> {note.placement}")
         if was.lines != note.lines:
             what.append(f"lines {', '.join(was.lines) or '-'} -> {', '.join(note.lines) or '-'}")
-        if was.version != note.version:
+        if was.version != note.version and was.id == note.id:
             what.append(f"version {was.version} -> {note.version}")
         if what:
             notes_changed.append(
@@ -402,19 +439,26 @@ def compare_pipelines(
     new_library = new.library  # a NoteError: the working tree's library does not load
     old_library = old.library
     template_changed = {}
+    report.terms_changed = _read(old.templates_folder / TERMS_FILE) != _read(
+        new.templates_folder / TERMS_FILE
+    )
     for kind, name in TEMPLATE_NAMES.items():
         changed = template_file_digest(old.templates_folder / name) != template_file_digest(
             new.templates_folder / name
         )
         template_changed[kind] = changed
-        if changed:
+        if _read(old.templates_folder / name) != _read(new.templates_folder / name):
             report.templates_changed.append(name)
     _library_changes(report, old_library, new_library)
     edited = {*report.notes_added, *report.notes_removed, *report.notes_edited}
+    edited |= {*report.notes_renamed, *report.notes_renamed.values()}
     with tempfile.TemporaryDirectory(prefix="loagen-impact-notes-") as scratch:
         compared, old_part, new_part = _partial_pipelines(edited, old, new, Path(scratch))
         _compare_documents(report, files, compared, old_part, new_part, new, template_changed)
-    to_render = [d for d in report.documents if d.changed and (render_to is not None or d.template)]
+    # a template change is known once the document is rendered both ways
+    to_render = [
+        d for d in report.documents if d.template or (d.notes_change and render_to is not None)
+    ]
     if to_render:
         _render_all(report, to_render, old, new, progress)
     return report
@@ -480,7 +524,9 @@ def _compare_documents(
             document = (new or old or full).document(path)
             before = old.select(document, notes=old_notes, explained=True) if old else Selection()
             after = new.select(document, notes=new_notes, explained=True) if new else Selection()
-            notes_in, notes_out, notes_changed = compare_selections(before, after)
+            notes_in, notes_out, notes_changed = compare_selections(
+                before, after, report.notes_renamed
+            )
         except LoagenError as exc:
             report.failed.append(ImpactFailure(path, _real_sources(exc.problems, old, new, full)))
             continue
@@ -543,6 +589,7 @@ def _render_all(
                 report.failed.append(
                     ImpactFailure(impact.source, exc.problems, impact.document, stage="render")
                 )
+                impact.unrendered = True
                 old_docx = None
             if old_docx is None or not engine.should_queue(old_docx, impact):
                 done += 1
@@ -567,24 +614,35 @@ def _threads() -> int:
 def _render_one(
     impact: DocumentImpact, old: Pipeline, new: Pipeline, render_to: Path | None, against: str
 ) -> bytes | None:
-    """Render the document with the new library and templates, write it into `render_to`,
-    and return its rendering with the old ones (None: nothing to compare it with)."""
+    """Render the document with the new library and templates (and, when its template
+    changed, compare its printed text with the old rendering's), write it into `render_to`
+    when it changes, and return its rendering with the old ones (None: nothing to compare it
+    with)."""
     prepared = new.prepare(impact.source)
     docx = new.render(prepared, draft=bool(prepared.errors))
-    if render_to is None:
+    old_docx, why = None, ""
+    if impact.template or render_to is not None:
+        try:
+            was = old.prepare(impact.source)
+            old_docx = old.render(was, draft=bool(was.errors))
+        except LoagenError as exc:
+            why = str(exc)
+    if impact.template:
+        if old_docx is None:  # cannot tell what changed: the template counts as a change
+            impact.printed = [PrintedChange("", Change(None, "(not known: see the warning)"))]
+        else:
+            impact.printed = [c for c in printed_changes(old_docx, docx) if not c.where]
+    if render_to is None or not impact.changed:
         return None
     target = render_to / f"{impact.document}.docx"
     atomic_write(target, docx)
     impact.rendered = target
-    try:
-        was = old.prepare(impact.source)
-        return old.render(was, draft=bool(was.errors))
-    except LoagenError as exc:
+    if old_docx is None:
         impact.warnings.append(
             f"no redline: the document does not render with the notes and templates at "
-            f"{against}: {exc}"
+            f"{against}: {why}"
         )
-        return None
+    return old_docx
 
 
 class _RedlineEngine:
@@ -627,17 +685,41 @@ class _RedlineEngine:
         impact.redline = target
 
 
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
 def _library_changes(report: ImpactReport, old: Any, new: Any) -> None:
-    """Notes added to, removed from and edited in the library (by note file hash)."""
+    """Notes added to, removed from, renamed in and edited in the library (by note file hash).
+    A note removed and one added with the same title and rule, or the same texts, are one
+    note renamed (its file moved and its id changed)."""
     before = {n.id: n for n in _notes_of(old)}
     after = {n.id: n for n in _notes_of(new)}
-    report.notes_added = sorted(set(after) - set(before))
-    report.notes_removed = sorted(set(before) - set(after))
+    added = sorted(set(after) - set(before))
+    removed = sorted(set(before) - set(after))
+    for old_id in removed:
+        was = before[old_id]
+        for new_id in added:
+            now = after[new_id]
+            if new_id in report.notes_renamed.values():
+                continue
+            if (was.title, was.rule) == (now.title, now.rule) or _texts(was) == _texts(now):
+                report.notes_renamed[old_id] = new_id
+                break
+    report.notes_added = [i for i in added if i not in report.notes_renamed.values()]
+    report.notes_removed = [i for i in removed if i not in report.notes_renamed]
     report.notes_edited = sorted(
         i
         for i in set(before) & set(after)
         if getattr(before[i], "sha256", None) != getattr(after[i], "sha256", None)
     )
+
+
+def _texts(note: Any) -> tuple[str, ...]:
+    return tuple(t.body for t in getattr(note, "texts", ()))
 
 
 def _notes_of(library: Any) -> list[Any]:

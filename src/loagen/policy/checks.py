@@ -14,6 +14,7 @@ is a warning; where it is plain, an error.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
@@ -3338,6 +3339,32 @@ def note_version_missing(ctx: Context) -> Iterator[Hit]:
                 "longer holds that text; restore it in the note file, or restate the current "
                 "version on purpose in an Amendment",
             )
+    yield from _unknown_notes_in_force(ctx.case.document.notes_in_force or (), ctx.selection)
+
+
+LEGACY_PREFIX = "LEGACY-"
+"""How a `notes_in_force` id the writer made up for a note the library does not hold begins."""
+
+
+def _unknown_notes_in_force(listed: Iterable[Any], selection: Selection) -> Iterator[Hit]:
+    """A `document.notes_in_force` entry naming a note the library does not hold (a typo, or a
+    note renamed since): loagen cannot carry it, so the case silently loses it. Ids of the
+    writer's own (LEGACY-...) are meant to be unknown to the library."""
+    known = [d.note_id for d in selection.decisions]
+    if not known:
+        return
+    ids = set(known)
+    for index, entry in enumerate(listed):
+        if entry.id in ids or entry.id.startswith(LEGACY_PREFIX):
+            continue
+        close = difflib.get_close_matches(entry.id, known, n=1, cutoff=0.75)
+        hint = f"did you mean {close[0]}? " if close else ""
+        yield Hit(
+            f"document.notes_in_force[{index}].id",
+            f"notes_in_force lists note {entry.id}, which the note library does not hold, so "
+            f"the case does not carry it; {hint}write the id as the note file gives it (a note "
+            f"the library does not hold gets an id of your own beginning {LEGACY_PREFIX})",
+        )
 
 
 @recent_texts

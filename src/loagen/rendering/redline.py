@@ -13,20 +13,29 @@ A note that stays in force on the case without being restated by the new documen
 deletion a reviewer could accept or reject: it is taken out of the old document before
 comparing (`not_restated`), so the redline shows what the new document changes, and rejecting
 every change gives the old document without those notes.
+
+The rows of the payment schedule are compared by due date (`_schedules_aligned`), the notes'
+numbers are written as text (`_numbers_as_text`), and every change is dated with the new
+document's date. `printed_changes` compares the printed text of two rendered documents
+paragraph by paragraph, for `loagen diff` and `loagen impact` to show what a template, the
+Standard Terms or a note library the build records cannot vouch for changed.
 """
 
 from __future__ import annotations
 
+import copy
 import difflib
 import hashlib
 import io
 import re
 import zipfile
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
 
+from ..document.word_diff import CONTEXT_WORDS, Change, wording_changes
 from ..errors import ToolError
 from .package import deflate, zip_entries
 
@@ -85,6 +94,7 @@ def redline_docx(
     `new` restating them; they are left out of the comparison, not shown as deleted."""
     engine = _engine()
     old, new = _page_counts_as_text(old), _page_counts_as_text(new)
+    old, new, schedules = _schedules_aligned(old, new)
     aligned = _aligned(old, new, set(not_restated))
     try:
         redline, _, _ = engine.run_redline(author, aligned.old, aligned.new)
@@ -93,13 +103,161 @@ def redline_docx(
     if aligned.mark:
         unmarked = _without_marks(redline, aligned.mark)
         if unmarked is not None:
-            return unmarked
+            return _finished(unmarked, new, schedules, author)
         # The engine joined a marker with a note's text: compare without markers instead.
         try:
             redline, _, _ = engine.run_redline(author, aligned.unmarked_old, new)
         except Exception as exc:
             raise ToolError(f"python-redlines could not compare the documents: {exc}") from None
-    return redline
+    return _finished(redline, new, schedules, author)
+
+
+def _finished(redline: bytes, new: bytes, schedules: list[list[_Step]], author: str) -> bytes:
+    """The engine's redline made to read right: the schedule rows taken out put back
+    (`_rows_restored`), the notes' numbers as text (`_numbers_as_text`), and every change dated
+    with the new document's date (the engine dates them all 2000-01-01)."""
+    when = _document_date(new)
+    redline = _rows_restored(redline, schedules, author, when)
+    with zipfile.ZipFile(io.BytesIO(redline)) as package:
+        root = etree.fromstring(package.read(_BODY))
+        heading, _ = _note_styles(package)
+        numbering = _numbering(package)
+    if heading:
+        _numbers_as_text(root, heading, numbering, _Tracked(author, when, root))
+    if when:
+        for element in root.iter():
+            if element.get(_W + "date") is not None:
+                element.set(_W + "date", when)
+    return _with_body(redline, root)
+
+
+_MODIFIED = re.compile(rb"<dcterms:modified\b[^>]*>(\d{4}-\d\d-\d\dT[0-9:]+Z)</dcterms:modified>")
+
+
+def _document_date(docx: bytes) -> str:
+    """The date a built document carries in its properties (`rendering.properties`: the
+    document's own date, e.g. "2026-12-15T00:00:00Z"); "" when it has none."""
+    with zipfile.ZipFile(io.BytesIO(docx)) as package:
+        try:
+            found = _MODIFIED.search(package.read("docProps/core.xml"))
+        except KeyError:
+            return ""
+    return found.group(1).decode() if found else ""
+
+
+# -- the notes' numbers as text -------------------------------------------------------------------
+
+
+def _numbering(package: zipfile.ZipFile) -> dict[str, tuple[str, int]]:
+    """The number format ("%1.") and first number of level 0 of each list (by numId)."""
+    try:
+        root = etree.fromstring(package.read("word/numbering.xml"))
+    except (KeyError, etree.XMLSyntaxError):
+        return {}
+    levels = {}
+    for abstract in root.iter(_W + "abstractNum"):
+        for level in abstract.iter(_W + "lvl"):
+            if level.get(_W + "ilvl") == "0":
+                text, start = level.find(_W + "lvlText"), level.find(_W + "start")
+                levels[abstract.get(_W + "abstractNumId")] = (
+                    text.get(_W + "val", "%1.") if text is not None else "%1.",
+                    int(start.get(_W + "val", "1")) if start is not None else 1,
+                )
+    out = {}
+    for num in root.iter(_W + "num"):
+        abstract = num.find(_W + "abstractNumId")
+        if abstract is not None and abstract.get(_W + "val") in levels:
+            out[num.get(_W + "numId")] = levels[abstract.get(_W + "val")]
+    return out
+
+
+class _Tracked:
+    """Makes the `w:ins` and `w:del` elements of changes loagen adds to a redline: one author and
+    date, each with an id the redline does not use yet."""
+
+    def __init__(self, author: str, when: str, root: Any) -> None:
+        self.author, self.when = author, when
+        used = [e.get(_W + "id", "") for e in root.iter()]
+        self.next_id = max((int(v) for v in used if v.isdigit()), default=0) + 1
+
+    def __call__(self, change: str) -> Any:
+        element = etree.Element(_W + change)
+        element.set(_W + "id", str(self.next_id))
+        self.next_id += 1
+        element.set(_W + "author", self.author)
+        if self.when:
+            element.set(_W + "date", self.when)
+        return element
+
+    def wrapped(self, change: str, run: Any) -> Any:
+        """`run` inside a new `w:ins` or `w:del` (a deleted run's text as `w:delText`)."""
+        if change == "del":
+            for t in run.iter(_W + "t"):
+                t.tag = _W + "delText"
+        wrapper = self(change)
+        wrapper.append(run)
+        return wrapper
+
+
+def _numbers_as_text(
+    root: Any, heading: str, numbering: dict[str, tuple[str, int]], tracked: _Tracked
+) -> None:
+    """Each numbered note heading of a redline with its number written as text: its number on
+    the old document struck out and its number on the new inserted when they differ, a deleted
+    note's old number struck out with it, an inserted note's new number inserted with it.
+
+    A word processor numbers a list with tracked changes its own way (LibreOffice shows "[20.]"
+    for a deleted note and "19.[21.]" for a renumbered one; the engine's `w:numberingChange`
+    adds its own), so the redline reads the same everywhere."""
+    counts: dict[str, list[int]] = {}
+    for p in root.iter(_W + "p"):
+        properties = p.find(_W + "pPr")
+        style = properties.find(_W + "pStyle") if properties is not None else None
+        number = properties.find(_W + "numPr") if properties is not None else None
+        if style is None or style.get(_W + "val") != heading or number is None:
+            continue
+        num_id = number.find(_W + "numId")
+        key = num_id.get(_W + "val", "") if num_id is not None else ""
+        text, start = numbering.get(key, ("%1.", 1))
+        old_new = counts.setdefault(key, [start - 1, start - 1])
+        # deleted or inserted: all its words are (its paragraph mark may not be: the engine
+        # deletes the marks of a run of paragraphs but the last)
+        gone = [t for t in p.iter(_W + "delText") if (t.text or "").strip()]
+        shown = [t for t in p.iter(_W + "t") if (t.text or "").strip()]
+        came = [t for t in shown if any(a.tag == _W + "ins" for a in t.iterancestors())]
+        deleted = bool(gone) and not shown
+        inserted = bool(came) and len(came) == len(shown) and not gone
+        if not inserted:
+            old_new[0] += 1
+        if not deleted:
+            old_new[1] += 1
+        for found in list(p.iter(_W + "numPr")):  # the number, and the engine's change of it
+            found.getparent().remove(found)
+        was, now = text.replace("%1", str(old_new[0])), text.replace("%1", str(old_new[1]))
+        runs = []
+        if deleted or (not inserted and was != now):
+            runs.append(tracked.wrapped("del", _run(was)))
+        if inserted or (not deleted and was != now):
+            runs.append(tracked.wrapped("ins", _run(now)))
+        if not deleted and not inserted and was == now:
+            runs.append(_run(now))
+        tab = _run("")
+        etree.SubElement(tab, _W + "tab")
+        runs.append(
+            tracked.wrapped("del" if deleted else "ins", tab) if deleted or inserted else tab
+        )
+        at = list(p).index(properties) + 1
+        for k, run in enumerate(runs):
+            p.insert(at + k, run)
+
+
+def _run(text: str) -> Any:
+    run = etree.Element(_W + "r")
+    if text:
+        element = etree.SubElement(run, _W + "t")
+        element.text = text
+        element.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    return run
 
 
 def _engine() -> Any:
@@ -118,6 +276,204 @@ def _engine() -> Any:
         except (EngineNotInstalledError, OSError) as exc:
             raise ToolError(f"the python-redlines Docxodus engine cannot run: {exc}") from None
     return _ENGINE
+
+
+# -- the printed text, compared -------------------------------------------------------------------
+
+PRINTED_SHOWN = 10
+"""Paragraphs of the printed text the text summary shows (the JSON has them all)."""
+
+
+@dataclass(frozen=True)
+class PrintedChange:
+    """A paragraph of the printed text that differs between the two documents."""
+
+    where: str
+    """The heading of the note it belongs to ("" outside the notes)."""
+    change: Change
+
+    def to_json(self) -> dict[str, Any]:
+        return {"note": self.where or None, **self.change.to_json()}
+
+
+def printed_text(changes: list[PrintedChange]) -> list[str]:
+    """The printed paragraphs that differ as a reviewer reads them, under the note they belong
+    to; at most `PRINTED_SHOWN` (the JSON has them all)."""
+    out: list[str] = []
+    where = None
+    shown = changes[:PRINTED_SHOWN]
+    pairs = distinct_was_now(tuple(c.change for c in shown))
+    for item, (was, now) in zip(shown, pairs, strict=True):
+        if item.where != where:
+            where = item.where
+            out.append(f'  in the note "{where}":' if where else "  outside the notes:")
+        if item.change.kind == "added":
+            out.append(f"      new paragraph: {_clipped(item.change.new or '')}")
+        elif item.change.kind == "removed":
+            out.append(f"      paragraph gone: {_clipped(item.change.old or '')}")
+        else:
+            out += [f"      was: {was}", f"      now: {now}"]
+    if len(changes) > PRINTED_SHOWN:
+        more = len(changes) - PRINTED_SHOWN
+        out.append(f"  (and {more} more paragraph{'s' if more != 1 else ''}: see --json)")
+    return out
+
+
+def distinct_was_now(changes: tuple[Change, ...]) -> list[tuple[str, str]]:
+    """Each reworded paragraph's "was:" and "now:" (see `Change.was_now`), with more words
+    around the change where two would otherwise read the same (the same words changed in two
+    sentences that begin alike); ("", "") for a paragraph added or removed."""
+    context = {id(c): CONTEXT_WORDS for c in changes}
+    while True:
+        pairs = [c.was_now(context[id(c)]) if c.kind == "reworded" else ("", "") for c in changes]
+        seen: dict[tuple[str, str], list[Change]] = {}
+        for c, pair in zip(changes, pairs, strict=True):
+            if c.kind == "reworded":
+                seen.setdefault(pair, []).append(c)
+        alike = [c for group in seen.values() if len(group) > 1 for c in group]
+        widened = False
+        for c in alike:
+            longest = max(len((c.old or "").split()), len((c.new or "").split()))
+            if context[id(c)] < longest:
+                context[id(c)] = min(longest, context[id(c)] * 2)
+                widened = True
+        if not widened:
+            return pairs
+
+
+def printed_changes(old: bytes, new: bytes) -> list[PrintedChange]:
+    """The paragraphs of two rendered documents' printed text that differ, in the order of the
+    text, each with the note it belongs to."""
+    a, b = printed_paragraphs(old), printed_paragraphs(new)
+    where = {text: place for place, text in reversed(b)}
+    where_before = {text: place for place, text in reversed(a)}
+    changes = wording_changes("\n".join(t for _, t in a), "\n".join(t for _, t in b))
+    return [
+        PrintedChange(
+            where.get(c.new, "") if c.new is not None else where_before.get(c.old or "", ""), c
+        )
+        for c in changes
+    ]
+
+
+def _clipped(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
+# -- payment schedule rows compared by due date ----------------------------------------------------
+
+DUE_DATE = "Due Date"
+"""The heading of the payment schedule's column of due dates."""
+
+_Step = tuple[Any, Any]
+"""One row of a payment schedule in the redline's order: (old row, None) for a row only the old
+document has, (None, new row) for one only the new has, (None, None) for a row both have."""
+
+
+def _schedules_aligned(old: bytes, new: bytes) -> tuple[bytes, bytes, list[list[_Step]]]:
+    """`old` and `new` without the rows of their payment schedules (the tables with a "Due
+    Date" column, the first with the first and so on) whose due date (or, without one, label)
+    only one side has, and for each schedule the order of its rows (see `_rows_restored`).
+
+    The engine compares the rows of a table by position: a schedule that gains or loses a
+    leading row (an Amendment's "Due under earlier documents") would show every row changed
+    and hide the change of the payment due on the same date. With the rows in step, the rows of
+    a date compare with each other; the others are put back afterwards, deleted or inserted
+    whole."""
+    with zipfile.ZipFile(io.BytesIO(old)) as a, zipfile.ZipFile(io.BytesIO(new)) as b:
+        old_root, new_root = etree.fromstring(a.read(_BODY)), etree.fromstring(b.read(_BODY))
+    plans: list[list[_Step]] = []
+    for (old_rows, old_keys), (new_rows, new_keys) in zip(
+        _schedules(old_root), _schedules(new_root), strict=False
+    ):
+        plan: list[_Step] = []
+        matcher = difflib.SequenceMatcher(None, old_keys, new_keys, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            paired = i2 - i1 if tag == "equal" else 0
+            if tag == "replace":
+                # rows of other dates in the same place, with the same label (a payment
+                # moved to another date): compared in place
+                while paired < min(i2 - i1, j2 - j1) and _label(old_rows[i1 + paired]) == _label(
+                    new_rows[j1 + paired]
+                ):
+                    paired += 1
+            plan += [(None, None)] * paired
+            plan += [(old_rows[i], None) for i in range(i1 + paired, i2)]
+            plan += [(None, new_rows[j]) for j in range(j1 + paired, j2)]
+        if all(step == (None, None) for step in plan):
+            plan = []
+        for one_side in plan:
+            for row in one_side:
+                if row is not None:
+                    row.getparent().remove(row)
+        plans.append(plan)
+    if not any(plans):
+        return old, new, []
+    return _with_body(old, old_root), _with_body(new, new_root), plans
+
+
+def _schedules(root: Any) -> list[tuple[list[Any], list[str]]]:
+    """Each payment schedule of a document: its rows after the heading, and the key of each
+    (its due date, or its label when it has none)."""
+    out = []
+    for table in root.iter(_W + "tbl"):
+        rows = table.findall(_W + "tr")
+        head = [" ".join(_text(c).split()) for c in rows[0].findall(_W + "tc")] if rows else []
+        if DUE_DATE not in head:
+            continue
+        column = head.index(DUE_DATE)
+        keys = []
+        for row in rows[1:]:
+            cells = [" ".join(_text(c).split()) for c in row.findall(_W + "tc")]
+            date = cells[column] if column < len(cells) else ""
+            keys.append(date or (cells[0] if cells else ""))
+        out.append((rows[1:], keys))
+    return out
+
+
+def _label(row: Any) -> str:
+    cell = row.find(_W + "tc")
+    return " ".join(_text(cell).split()) if cell is not None else ""
+
+
+def _rows_restored(redline: bytes, plans: list[list[_Step]], author: str, when: str) -> bytes:
+    """The redline with the rows `_schedules_aligned` took out put back in their places, those
+    of the old document as deleted rows and those of the new as inserted rows. A schedule whose
+    rows the engine did not keep one for one is left as the engine wrote it."""
+    if not plans:
+        return redline
+    with zipfile.ZipFile(io.BytesIO(redline)) as package:
+        root = etree.fromstring(package.read(_BODY))
+    tracked = _Tracked(author, when, root)
+    for (rows, _), plan in zip(_schedules(root), plans, strict=False):
+        kept = sum(1 for step in plan if step == (None, None))
+        if not plan or len(rows) != kept or not rows:
+            continue
+        table = rows[0].getparent()
+        at = table.index(rows[0])
+        compared = iter(rows)
+        for old_row, new_row in plan:
+            if old_row is None and new_row is None:
+                at = table.index(next(compared)) + 1
+                continue
+            row = copy.deepcopy(old_row if old_row is not None else new_row)
+            _track_row(row, "del" if old_row is not None else "ins", tracked)
+            table.insert(at, row)
+            at += 1
+    return _with_body(redline, root)
+
+
+def _track_row(row: Any, change: str, tracked: _Tracked) -> None:
+    """Mark `row` as inserted or deleted ("ins", "del") whole: the row itself, and each of its
+    runs."""
+    properties = row.find(_W + "trPr")
+    if properties is None:
+        properties = etree.Element(_W + "trPr")
+        row.insert(1 if len(row) and row[0].tag == _W + "tblPrEx" else 0, properties)
+    properties.append(tracked(change))
+    for run in list(row.iter(_W + "r")):
+        parent, at = run.getparent(), run.getparent().index(run)
+        parent.insert(at, tracked.wrapped(change, run))
 
 
 # -- notes compared note by note ------------------------------------------------------------------
@@ -168,6 +524,30 @@ def _notes(body: Any, heading: str, text: set[str]) -> list[list[Any]]:
         elif notes and value in text and notes[-1][-1].getnext() is child:
             notes[-1].append(child)
     return notes
+
+
+def printed_paragraphs(docx: bytes) -> list[tuple[str, str]]:
+    """The paragraphs a document prints in its body, in order (tables included, empty ones
+    left out), each as (where, text): `where` is the heading of the note the paragraph belongs
+    to, the heading's own paragraph included ("" outside the notes), its text with runs of
+    spaces as one."""
+    with zipfile.ZipFile(io.BytesIO(docx)) as package:
+        heading, text = _note_styles(package)
+        root = etree.fromstring(package.read(_BODY))
+    body = root.find(_W + "body")
+    if body is None:
+        return []
+    under: dict[Any, str] = {}
+    if heading:
+        for note in _notes(body, heading, text):
+            title = " ".join(_text(note[0]).split())
+            under.update((p, title) for p in note)
+    out = []
+    for p in body.iter(_W + "p"):
+        words = " ".join(_text(p).split())
+        if words:
+            out.append((under.get(p, ""), words))
+    return out
 
 
 def _labels(notes: list[list[Any]]) -> list[tuple[str, int]]:
