@@ -116,6 +116,31 @@ def test_a_dollar_sign_is_not_a_quantity_and_a_bad_amount_is_quoted_as_written()
     assert found["lines[1].unit_cost"].startswith("got '$12,50'; a comma may only group thousands")
 
 
+def test_a_waiver_amount_is_what_the_schema_says_for_each_kind() -> None:
+    # NATO AWACS loads without an amount (its note works the surcharges out from the lines); a
+    # reciprocal training waiver needs one (its note states the indirect costs and trainee
+    # billeting too, which the lines do not give), and the schema's text says so.
+    awacs = example("BN-D-QAA/basic")
+    awacs["case_id"] = "N1-D-QAA"
+    awacs["admin_surcharge_waiver"] = {"kind": "nato_awacs"}
+    assert parse_case(awacs).admin_surcharge_waiver.amount is None
+    data = example("BN-D-QAA/basic")
+    data["admin_surcharge_waiver"] = {
+        "kind": "reciprocal_training", "lines": ["005"], "agreement_title": "Pilot Training",
+        "agreement_effective_date": "2019-10-01", "reimbursed_by": "The Air Force",
+        "obligation_document": "MOD-1",
+    }  # fmt: skip
+    with pytest.raises(CaseError) as info:
+        parse_case(data)
+    message = {p.location: p.message for p in info.value.problems}["admin_surcharge_waiver"]
+    assert message.startswith("a reciprocal_training waiver needs amount; amount is the ")
+    assert "indirect costs and trainee billeting charges it waives" in message
+    described = case_schema()["$defs"]["AdminSurchargeWaiver"]["properties"]["amount"]
+    text = " ".join(described["description"].split())
+    assert "Reciprocal training: required" in text
+    assert "NATO AWACS: the administrative surcharges (absent: loagen works them out" in text
+
+
 def test_a_code_in_other_capitals_is_refused_with_the_code_it_means() -> None:
     data = example("BN-D-QAA/basic")
     data["lines"][1]["offer_release_code"] = "x"

@@ -85,7 +85,7 @@ NSPO_WAIVER = {
 }
 RTA_WAIVER = {
     "kind": "reciprocal_training",
-    "amount": 12000,
+    "amount": 131200,  # Line 005 of BN-D-QAA: $4,100,000 at 3.2 percent
     "agreement_title": "United States - Bandaria Reciprocal Training Agreement",
     "agreement_effective_date": "2019-03-01",
     "reimbursed_by": "Headquarters, Bandarian Air Force",
@@ -267,6 +267,12 @@ RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]]
         "admin_surcharge_waiver.lines[1]",
         edit(qaa, ("admin_surcharge_waiver", {**RTA_WAIVER, "lines": ["005", "006"]})),
         edit(qaa, ("admin_surcharge_waiver", RTA_WAIVER)),
+    ),
+    (
+        "QC-WAIVER-AMOUNT",
+        "admin_surcharge_waiver.amount",
+        lambda: rta_amendment(quantity=2),  # the amount of the Basic, the line now twice as big
+        lambda: rta_amendment(quantity=1),
     ),
     (
         "QC-SCML-ONE",
@@ -1464,6 +1470,32 @@ def test_waiver_on_a_bpc_case_names_the_waiver(chain) -> None:
     docs = edit(tab_t10, ("admin_surcharge_waiver", RTA_WAIVER | {"lines": ["003"]}))
     f = _only(findings_of(chain, docs), "QC-WAIVER-BPC")
     assert "reciprocal training agreement waiver" in f.message and "FMS cases only" in f.message
+
+
+def rta_amendment(quantity: int, amount: int = 131200) -> Docs:
+    """BN-D-QAA's Basic and Amendment 1 under a reciprocal training waiver of Line 005 giving
+    `amount` on both, the Amendment setting the line's quantity to `quantity`."""
+    docs = qaa_amendment()
+    for data in docs:
+        data["admin_surcharge_waiver"] = {**RTA_WAIVER, "amount": amount}
+    training = next(ln for ln in docs[-1]["lines"] if ln["number"] == "005")
+    training["quantity"] = quantity
+    return docs
+
+
+def test_waiver_amount_below_the_surcharges_of_the_grown_training_line(chain) -> None:
+    # The Basic's amount covers Line 005 ($4,100,000 at 3.2 percent); the Amendment raises its
+    # quantity to 3 and keeps the amount, so the note would print $131,200 as all that is waived.
+    f = _only(findings_of(chain, lambda: rta_amendment(quantity=3)), "QC-WAIVER-AMOUNT")
+    assert f.severity == "warning" and f.path == "admin_surcharge_waiver.amount"
+    assert "gives amount $131,200" in f.message and "on Line 005 as this Amendment" in f.message
+    assert "($393,600, 3.2% of the line value)" in f.message
+    # an amount that also counts indirect costs and billeting, above the surcharges: sound
+    assert not by_rule(
+        findings_of(chain, lambda: rta_amendment(quantity=3, amount=400000)), "QC-WAIVER-AMOUNT"
+    )
+    # the line as the Basic wrote it: the amount given covers its surcharges exactly
+    assert not by_rule(findings_of(chain, lambda: rta_amendment(quantity=1)), "QC-WAIVER-AMOUNT")
 
 
 def test_reciprocal_training_waiver_lines(chain) -> None:

@@ -15,7 +15,7 @@ from loagen.case.history import compare
 from loagen.case.loading import parse_case
 from loagen.case.model import Line
 from loagen.document.assembly import base_date, latest_offer_expiration
-from loagen.document.costs import cost_summary
+from loagen.document.costs import LineCost, cost_summary
 from loagen.document.nomenclature import (
     counted_name,
     left_inverted,
@@ -35,6 +35,7 @@ from loagen.document.wording import (
     party,
     purchaser_reference,
     quantity,
+    rates_before,
     reason_phrase,
     spell_date,
     state_description,
@@ -538,6 +539,25 @@ def test_item_name_note_helper() -> None:
     lot = _line("SUPPORT EQUIPMENT", "1", "LO")
     assert item_name(lot) == item_name(lot, counted=True) == "support equipment"
     assert NOTE_HELPERS["item_name"] is item_name
+
+
+def test_rates_before_gives_the_rates_of_older_lines_oldest_first() -> None:
+    def cost(number: str, rate: str, day: date | None) -> LineCost:
+        return LineCost(number, Decimal(1000), Decimal(rate), day, Decimal(0))
+
+    change = date(2018, 6, 1)
+    lines = [
+        cost("001", "0.032", date(2026, 3, 31)),  # written after the day: not an old rate
+        cost("002", "0.035", date(2014, 3, 31)),
+        cost("003", "0", date(2009, 1, 31)),  # waived or exempt: no rate of its own
+        cost("004", "0.038", date(2010, 7, 15)),
+        cost("005", "0.038", date(2011, 2, 1)),
+        cost("006", "0.032", None),  # date not known
+    ]
+    assert rates_before(lines, change) == "3.8 or 3.5"
+    assert rates_before(lines[:3], change) == "3.5"
+    assert rates_before([lines[0], lines[2], lines[5]], change) == ""
+    assert NOTE_HELPERS["rates_before"] is rates_before
 
 
 def test_grouped_puts_equal_models_together_and_different_ones_apart() -> None:

@@ -345,6 +345,29 @@ def test_rate_change_deleted_by_the_first_modification_after_implementation(tmp_
     assert "ADMIN-SURCHARGE-RATE-CHANGE" not in {n.note_id for n in selection.after}
 
 
+def test_rate_change_names_the_old_rate_of_the_case_lines(tmp_path: Path) -> None:
+    # A case implemented in 2009 (3.8 percent) amended in 2026: its older documents keep the
+    # rate of their lines, the one the Administrative Surcharge note prints for them.
+    chain = Chain(of_2009()).amend(
+        lambda d: d["lines"].append(new_line("009")), offer_expiration_date="2026-09-30"
+    )
+    text = build(chain, tmp_path)
+    assert "An administrative surcharge of 3.8% of the line value" in body(text, ADMIN)
+    note = body(text, RATE_CHANGE)
+    assert "A document accepted before 1 June 2018 keeps the 3.8 percent rate." in note
+    assert "offered at 3.5 percent and accepted on or after 1 June 2018" in note  # as before
+
+
+def test_rate_change_names_each_old_rate_oldest_first(tmp_path: Path) -> None:
+    chain = (
+        Chain(of_2009())
+        .amend(lambda d: d["lines"].append(new_line("009")), offer_expiration_date="2014-03-31")
+        .amend(lambda d: d["lines"].append(new_line("010")), offer_expiration_date="2026-09-30")
+    )
+    note = body(build(chain, tmp_path), RATE_CHANGE)
+    assert "A document accepted before 1 June 2018 keeps the 3.8 or 3.5 percent rate." in note
+
+
 def test_rate_change_not_on_an_offer_expiring_before_june_2018(tmp_path: Path) -> None:
     data = of_2009()
     data["document"]["offer_expiration_date"] = "2018-05-31"

@@ -804,7 +804,11 @@ class AdminSurchargeWaiver(Strict):
 
     kind: Literal["nato_awacs", "nspo", "reciprocal_training"]
     amount: Money | None = None
-    """The surcharges waived, in U.S. dollars (absent: loagen works it out from the lines)."""
+    """What is waived, in U.S. dollars. NATO AWACS: the administrative surcharges (absent:
+    loagen works them out from the lines). NSPO: the same (absent: the note states no amount).
+    Reciprocal training: required, the administrative surcharges, indirect costs and trainee
+    billeting charges of the training, which the note states in all (loagen's costs hold the
+    surcharges only; a check warns when the amount is below them)."""
     includes_scml: bool = False
     """The waiver covers the Small Case Management Line too."""
     project_title: Text | None = None
@@ -836,7 +840,14 @@ class AdminSurchargeWaiver(Strict):
         if self.kind == "reciprocal_training" and not self.lines:
             missing.append("lines")
         if missing:
-            raise ValueError(f"a {self.kind} waiver needs {', '.join(missing)}")
+            why = (
+                "; amount is the administrative surcharges, indirect costs and trainee "
+                "billeting charges it waives, in U.S. dollars (loagen cannot work out the "
+                "indirect costs and billeting from the lines)"
+                if self.kind == "reciprocal_training" and "amount" in missing
+                else ""
+            )
+            raise ValueError(f"a {self.kind} waiver needs {', '.join(missing)}{why}")
         return self
 
 

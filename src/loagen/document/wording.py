@@ -30,7 +30,7 @@ from functools import lru_cache
 
 from ..case.history import Changes
 from ..case.model import Case, Line, PurchaserReference, Strict
-from .costs import CostSummary, PaymentRow
+from .costs import CostSummary, LineCost, PaymentRow
 from .nomenclature import counted_name, counts_items, line_name, plural_name, singular_name
 
 MONTHS = (
@@ -470,6 +470,24 @@ def percent(rate: Decimal | int | float | str) -> str:
     return f"{value:f}%"
 
 
+def rates_before(cost_lines: Iterable[LineCost], day: date) -> str:
+    """The administrative surcharge rates of the cost lines written before `day` (each line's
+    `surcharge_date`), as figures of a percent, the oldest rate first: '3.8', '3.8 or 3.5'; ''
+    when no line bearing a surcharge was written before then. A line keeps the rate in force
+    when it was written, so these are the rates the case's older documents keep (the rate
+    change note reads them: `rates_before(costs.charged_lines, date("2018-06-01"))`)."""
+    by_date = sorted(
+        (c for c in cost_lines if c.surcharge_rate and c.surcharge_date and c.surcharge_date < day),
+        key=lambda c: c.surcharge_date,
+    )
+    figures: list[str] = []
+    for c in by_date:
+        figure = percent(c.surcharge_rate).removesuffix("%")
+        if figure not in figures:
+            figures.append(figure)
+    return " or ".join(figures)
+
+
 @lru_cache(maxsize=256)
 def _fields(cls: type) -> frozenset[str]:
     """The data fields of a model or dataclass (never methods or internals); asked for every
@@ -581,6 +599,7 @@ NOTE_HELPERS = {
     "spell_date": spell_date,
     "money": lambda x: money(x),
     "percent": percent,
+    "rates_before": rates_before,
     "quantity": lambda q: quantity(Decimal(str(q))),
     "grouped": grouped,
     "plural": plural,

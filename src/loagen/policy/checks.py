@@ -2883,6 +2883,40 @@ def waiver_rta_lines(ctx: Context) -> Iterator[Hit]:
 
 
 @rule(
+    "QC-WAIVER-AMOUNT",
+    "warning",
+    "A reciprocal training waiver's amount covers at least the surcharges it waives on the lines",
+    "Appendix 6, Administrative Surcharge Waiver - Reciprocal Training Agreement; Table C9.T4",
+)
+def waiver_amount(ctx: Context) -> Iterator[Hit]:
+    # The note prints `amount` as all the waiver spares: the administrative surcharges of the
+    # training lines, with their indirect costs and trainee billeting (which the cost summary
+    # does not hold). It is at least the surcharges the lines would bear now; an amount below
+    # them was most often written for an earlier document, before a line grew.
+    waiver = ctx.case.admin_surcharge_waiver
+    if waiver is None or waiver.kind != "reciprocal_training" or waiver.amount is None:
+        return
+    costs = ctx.document.costs
+    waived = costs.surcharge_waived
+    if waiver.amount >= waived:
+        return
+    lines = [c for c in costs.lines if c.surcharge_waived > 0]
+    # each line's rate in force when it was written, as the cost summary charges it
+    in_force = (rate_on(c.surcharge_date, ctx.ref) for c in lines)
+    rates = " and ".join(dict.fromkeys(f"{rate * 100:.1f}%" for rate in in_force))
+    given, noun = money(waiver.amount), document_noun(ctx.case)
+    yield Hit(
+        "admin_surcharge_waiver.amount",
+        f"the reciprocal training waiver gives amount {given}, less than the administrative "
+        f"surcharges alone that it waives on {line_refs([c.number for c in lines])} as this "
+        f"{noun} stands ({money(waived)}, {rates} of the line value), and the note prints "
+        f"{given} as all that is waived: give in amount the surcharges, indirect costs and "
+        "trainee billeting charges waived now (a document that raises a training line's "
+        "quantity or price raises them too)",
+    )
+
+
+@rule(
     "QC-SCML-ONE",
     "error",
     "A case has at most one Small Case Management Line",
