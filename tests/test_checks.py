@@ -1323,6 +1323,23 @@ def test_a_waived_line_carries_no_old_rate(chain) -> None:
     assert [f.path for f in found] == ["lines[0]"] and "3.5%" in found[0].message
 
 
+def test_an_amendment_that_changes_what_an_old_rate_line_buys_moves_it_to_a_new_line(chain):
+    """Another item on a line is a change of scope on every reader of it: the old rate is
+    flagged as for more quantity, and the Amendment is asked for the request of the change."""
+
+    def make() -> Docs:
+        basic, amendment = old_rate_amendment()()
+        amendment["lines"][0]["quantity"] = basic["lines"][0]["quantity"]  # no more aircraft
+        amendment["lines"][5]["months"] = basic["lines"][5]["months"]  # nor a longer period
+        amendment["lines"][1]["masl"] = "A1NVD0PVS140"  # but another item on Line 002
+        amendment["purchaser_references"] = basic["purchaser_references"]
+        return [basic, amendment]
+
+    f = _only(findings_of(chain, make), "QC-SCOPE-OLD-RATE")
+    assert f.path == "lines[1]" and "another item" in f.message and "3.5%" in f.message
+    assert "(Lines 002 and 007)" in _only(findings_of(chain, make), "QC-REFS-AMD-REQUEST").message
+
+
 def empty_amendment() -> Docs:
     """The Basic of BN-D-QAA, then an Amendment of it that changes nothing: the Basic's case
     data, lines and references, under an Amendment's own document data."""
