@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from loagen.cli import app
+from loagen.document.wording import spell_date
 from loagen.pipeline import Pipeline
 from loagen.policy.checks import (
     Finding,
@@ -1079,9 +1080,41 @@ SELECTION_RULES = {
 }
 
 
+# Rules that read the day and whether a later document follows (`Pipeline.check` gives them):
+# tested below with both given, and through the pipeline in tests/test_pipeline.py.
+DAY_RULES = {"QC-OED-PASSED"}
+
+
 def test_every_rule_has_a_trip_and_a_pass_case() -> None:
-    covered = {row[0] for row in RULE_CASES} | SELECTION_RULES
+    covered = {row[0] for row in RULE_CASES} | SELECTION_RULES | DAY_RULES
     assert covered == {r.id for r in list_rules()}
+
+
+@pytest.mark.parametrize("kind", ["Basic", "Amendment"])
+def test_an_offer_expired_on_the_newest_document(chain, kind: str) -> None:
+    docs = zea() if kind == "Basic" else qaa_amendment()
+    document = chain(*docs)
+    oed = document.case.document.offer_expiration_date
+    day_after = oed + timedelta(days=1)
+
+    def passed(**given: Any) -> list[Finding]:
+        return by_rule(run_checks(document, **given), "QC-OED-PASSED")
+
+    (f,) = passed(today=day_after, newest=True)
+    assert (f.severity, f.path) == ("warning", "document.offer_expiration_date")
+    assert f"expired on {spell_date(oed)}" in f.message and f"this {kind}" in f.message
+    assert not passed(today=oed, newest=True)  # it stands on its expiration date
+    assert not passed(today=day_after, newest=False)  # another document follows it
+    assert not passed(newest=True)  # no day given: not read
+
+
+def test_an_accepted_basic_or_a_modification_has_no_offer_to_expire(chain) -> None:
+    basic = example("BN-B-ZEA/basic")
+    basic["document"]["implementation_date"] = basic["document"]["offer_expiration_date"]
+    later = date(2100, 1, 1)
+    assert not by_rule(run_checks(chain(basic), today=later, newest=True), "QC-OED-PASSED")
+    modification = chain(*qaa_modification())
+    assert not by_rule(run_checks(modification, today=later, newest=True), "QC-OED-PASSED")
 
 
 @pytest.mark.parametrize(

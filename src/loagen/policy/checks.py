@@ -144,6 +144,11 @@ class Context:
 
     document: LoaDocument
     selection: Selection | None = None
+    today: date | None = None
+    """The day the checks run (the rules that read it skip without it)."""
+    newest: bool = False
+    """No later document of the case follows this one (its next Amendment or Modification, its
+    restated version): the caller that knows the case's folder says so (`Pipeline.check`)."""
 
     # (kept once read, as below: the rules ask for these some hundred times a document)
     @cached_property
@@ -348,9 +353,16 @@ def _order(f: Finding) -> tuple[object, ...]:
     return (_SEVERITY_ORDER[f.severity], f.path == "", _path_key(f.path), f.rule_id, f.message)
 
 
-def run_checks(document: LoaDocument, selection: Selection | None = None) -> tuple[Finding, ...]:
-    """Run every rule on `document` (with the notes in `selection`, when given)."""
-    ctx = Context(document, selection)
+def run_checks(
+    document: LoaDocument,
+    selection: Selection | None = None,
+    *,
+    today: date | None = None,
+    newest: bool = False,
+) -> tuple[Finding, ...]:
+    """Run every rule on `document` (with the notes in `selection`, when given); `today` and
+    `newest` as `Context` says."""
+    ctx = Context(document, selection, today, newest)
     found: set[Finding] = set()
     for info, fn in _RULES:
         for hit in fn(ctx):
@@ -1099,6 +1111,33 @@ def oed_order(ctx: Context) -> Iterator[Hit]:
             f"the {ctx.kind} expires ({spell_date(oed)}) on or before the Basic's implementation "
             f"date ({spell_date(base)})",
         )
+
+
+@rule(
+    "QC-OED-PASSED",
+    "warning",
+    "The newest offer of a case, not yet accepted, has not expired",
+    "Figure C5.F6 (the offer expires unless extended); Table C6.T8 (restatement)",
+)
+def offer_passed(ctx: Context) -> Iterator[Hit]:
+    # Only on the newest document of its case: one another document follows was accepted (or
+    # cancelled, or superseded by its restated version). A Basic giving its own implementation
+    # date was accepted.
+    doc = ctx.case.document
+    oed, today = doc.offer_expiration_date, ctx.today
+    if oed is None or today is None or oed >= today or not ctx.newest:
+        return
+    if ctx.kind == "Basic" and doc.implementation_date is not None:
+        return
+    yield Hit(
+        "document.offer_expiration_date",
+        f"the offer expired on {spell_date(oed)} (today is {spell_date(today)}), and no later "
+        f"document of the case follows this {ctx.kind}: unless the Purchaser accepted it by "
+        "then, or asked for an extension the U.S. Government granted, it can no longer be "
+        "accepted as written. Restate it with loagen restate (giving the date it was offered "
+        "and its new offer expiration date), or correct document.offer_expiration_date if it "
+        "is wrong",
+    )
 
 
 @rule(
