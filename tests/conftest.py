@@ -38,6 +38,10 @@ if not SHARED_EXAMPLES.is_dir():
 os.environ["LOAGEN_CACHE_DIR"] = tempfile.mkdtemp(prefix="loagen-cache-")
 atexit.register(shutil.rmtree, os.environ["LOAGEN_CACHE_DIR"], ignore_errors=True)
 os.environ.pop("LOAGEN_CACHE", None)
+# The day the checks run (`loagen.pipeline.today_from_environment`): fixed, and before every
+# document the tests write, so that the findings do not change with the computer's date and an
+# offer expires (QC-OED-PASSED) only where a test sets the day.
+os.environ["LOAGEN_TODAY"] = "2000-01-01"
 
 
 def case_text(text: str) -> bool:

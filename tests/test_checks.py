@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from loagen.cli import app
+from loagen.document.wording import spell_date
 from loagen.pipeline import Pipeline
 from loagen.policy.checks import (
     Finding,
@@ -1085,9 +1086,41 @@ SELECTION_RULES = {
 }
 
 
+# Rules that read the day and whether a later document follows (`Pipeline.check` gives them):
+# tested below with both given, and through the pipeline in tests/test_pipeline.py.
+DAY_RULES = {"QC-OED-PASSED"}
+
+
 def test_every_rule_has_a_trip_and_a_pass_case() -> None:
-    covered = {row[0] for row in RULE_CASES} | SELECTION_RULES
+    covered = {row[0] for row in RULE_CASES} | SELECTION_RULES | DAY_RULES
     assert covered == {r.id for r in list_rules()}
+
+
+@pytest.mark.parametrize("kind", ["Basic", "Amendment"])
+def test_an_offer_expired_on_the_newest_document(chain, kind: str) -> None:
+    docs = zea() if kind == "Basic" else qaa_amendment()
+    document = chain(*docs)
+    oed = document.case.document.offer_expiration_date
+    day_after = oed + timedelta(days=1)
+
+    def passed(**given: Any) -> list[Finding]:
+        return by_rule(run_checks(document, **given), "QC-OED-PASSED")
+
+    (f,) = passed(today=day_after, newest=True)
+    assert (f.severity, f.path) == ("warning", "document.offer_expiration_date")
+    assert f"expired on {spell_date(oed)}" in f.message and f"this {kind}" in f.message
+    assert not passed(today=oed, newest=True)  # it stands on its expiration date
+    assert not passed(today=day_after, newest=False)  # another document follows it
+    assert not passed(newest=True)  # no day given: not read
+
+
+def test_an_accepted_basic_or_a_modification_has_no_offer_to_expire(chain) -> None:
+    basic = example("BN-B-ZEA/basic")
+    basic["document"]["implementation_date"] = basic["document"]["offer_expiration_date"]
+    later = date(2100, 1, 1)
+    assert not by_rule(run_checks(chain(basic), today=later, newest=True), "QC-OED-PASSED")
+    modification = chain(*qaa_modification())
+    assert not by_rule(run_checks(modification, today=later, newest=True), "QC-OED-PASSED")
 
 
 @pytest.mark.parametrize(
@@ -1327,6 +1360,23 @@ def test_a_waived_line_carries_no_old_rate(chain) -> None:
     rta = old_rate_amendment(admin_surcharge_waiver={**RTA_WAIVER, "lines": ["006"]})
     found = by_rule(findings_of(chain, rta), "QC-SCOPE-OLD-RATE")
     assert [f.path for f in found] == ["lines[0]"] and "3.5%" in found[0].message
+
+
+def test_an_amendment_that_changes_what_an_old_rate_line_buys_moves_it_to_a_new_line(chain):
+    """Another item on a line is a change of scope on every reader of it: the old rate is
+    flagged as for more quantity, and the Amendment is asked for the request of the change."""
+
+    def make() -> Docs:
+        basic, amendment = old_rate_amendment()()
+        amendment["lines"][0]["quantity"] = basic["lines"][0]["quantity"]  # no more aircraft
+        amendment["lines"][5]["months"] = basic["lines"][5]["months"]  # nor a longer period
+        amendment["lines"][1]["masl"] = "A1NVD0PVS140"  # but another item on Line 002
+        amendment["purchaser_references"] = basic["purchaser_references"]
+        return [basic, amendment]
+
+    f = _only(findings_of(chain, make), "QC-SCOPE-OLD-RATE")
+    assert f.path == "lines[1]" and "another item" in f.message and "3.5%" in f.message
+    assert "(Lines 002 and 007)" in _only(findings_of(chain, make), "QC-REFS-AMD-REQUEST").message
 
 
 def empty_amendment() -> Docs:

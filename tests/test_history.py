@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from loagen.case.history import compare
+import pytest
+
+from loagen.case.history import ANOTHER_ITEM, LONGER_PERIOD, compare
 from loagen.case.loading import parse_case
 
 from .conftest import example
@@ -63,3 +65,46 @@ def test_basic_has_no_previous() -> None:
     (basic,) = _cases(example("BN-B-ZEA/basic"))
     changes = compare(None, basic)
     assert not changes.has_previous and not changes.touched and not changes.scope_changed
+
+
+def _amended(edit) -> tuple:
+    """BN-D-QAA Amendment 1 and its Modification 1 with `edit(lines)` made to the latter's."""
+    before, after = example("BN-D-QAA/amendment-1"), example("BN-D-QAA/modification-1")
+    edit(after["lines"])
+    return compare(*_cases(before, after))
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("masl", "A1NVD0PVS140"),  # another MASL
+        ("description", "NIGHT VISION GOGGLES AN/PVS-14"),  # another item named
+        ("description", "SUPPORT EQUIPMENT AND SIMULATORS"),  # one more item named
+    ],
+)
+def test_a_line_that_buys_another_item_changes_scope(field: str, value: str) -> None:
+    changes = _amended(lambda lines: lines[1].update({field: value}))
+    line = changes.for_line("002")
+    assert line.scope_reasons == (ANOTHER_ITEM,) and changes.scope_changed
+    assert line.item_swaps[0][0] == field
+
+
+@pytest.mark.parametrize(
+    "description", ["Support Equipment", "EQUIPMENT, SUPPORT", "SUPPORT EQUIP"]
+)
+def test_a_line_reworded_changes_no_scope(description: str) -> None:
+    changes = _amended(lambda lines: lines[1].update(description=description))
+    assert changes.for_line("002").other_fields == ("description",)
+    assert not changes.for_line("002").item_swaps and not changes.scope_changed
+
+
+def test_a_longer_written_period_of_performance_changes_scope() -> None:
+    def lengthen(lines) -> None:
+        lines[4]["training"]["performance_period"] = "2 years"  # was '18 months'
+
+    line = _amended(lengthen).for_line("005")
+    assert line.scope_reasons == (LONGER_PERIOD,)
+    assert line.period_written_longer == (".training.performance_period", "18 months", "2 years")
+    assert not line.period_lengthened  # its months are as they were
+    shorter = _amended(lambda lines: lines[4]["training"].update(performance_period="1 year"))
+    assert not shorter.scope_changed

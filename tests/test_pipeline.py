@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from pathlib import Path
 
 import docx
 import pytest
 
-from loagen.errors import CheckError
+from loagen.document.wording import spell_date
+from loagen.errors import CheckError, ProjectError
 from loagen.pipeline import Pipeline as Builder
 from loagen.project import Project
 
@@ -270,3 +272,67 @@ def test_selecting_a_document_keeps_the_notes_in_force_after_it(monkeypatch) -> 
     explained = Builder(Project.at(ROOT))
     explained.select(explained.document(chain[0]), explained=True)
     assert explained._in_force == {}  # only a plain selection of the whole library is kept
+
+
+# -- an offer expired on the newest document of its case (QC-OED-PASSED) --------------------------
+
+
+def _passed(builder: Builder, path: Path) -> list[str]:
+    """The QC-OED-PASSED messages of the document at `path`."""
+    return [f.message for f in builder.prepare(path).findings if f.rule_id == "QC-OED-PASSED"]
+
+
+def _expired_day(*docs: dict) -> date:
+    """A day after the offer expiration date of every document of `docs`."""
+    return max(date.fromisoformat(d["document"]["offer_expiration_date"]) for d in docs) + (
+        timedelta(days=1)
+    )
+
+
+def test_an_offer_expired_on_the_newest_document_warns(tmp_path: Path) -> None:
+    basic = example("BN-B-ZEA/basic")
+    oed = date.fromisoformat(basic["document"]["offer_expiration_date"])
+    path = write_chain(tmp_path / "alone", basic)
+    after = Builder(Project.at(ROOT), today=oed + timedelta(days=1))
+    (message,) = _passed(after, path)
+    assert f"the offer expired on {spell_date(oed)}" in message
+    assert "loagen restate" in message and "document.offer_expiration_date" in message
+    # on its expiration date the offer still stands
+    assert not _passed(Builder(Project.at(ROOT), today=oed), path)
+
+
+def test_a_document_another_follows_or_restates_does_not_warn(tmp_path: Path) -> None:
+    basic, amendment = example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1")
+    later = Builder(Project.at(ROOT), today=_expired_day(basic, amendment))
+    newest = write_chain(tmp_path / "chain", basic, amendment)
+    assert not _passed(later, newest.with_name("basic.json"))  # Amendment 1 follows it
+    assert _passed(later, newest) and "this Amendment" in _passed(later, newest)[0]
+    # its restated version supersedes it (and warns in turn, once expired)
+    restated = json.loads(newest.read_text())
+    restated["document"]["restated"] = {"previous_offer_date": "2025-08-01"}
+    newest.with_name("amendment-1-restated.json").write_text(json.dumps(restated))
+    fresh = Builder(Project.at(ROOT), today=later.today)
+    assert not _passed(fresh, newest)
+    assert _passed(fresh, newest.with_name("amendment-1-restated.json"))
+
+
+def test_an_accepted_basic_does_not_warn(tmp_path: Path) -> None:
+    basic = example("BN-B-ZEA/basic")
+    basic["document"]["implementation_date"] = basic["document"]["offer_expiration_date"]
+    path = write_chain(tmp_path / "accepted", basic)
+    assert not _passed(Builder(Project.at(ROOT), today=_expired_day(basic)), path)
+
+
+def test_the_day_comes_from_loagen_today(monkeypatch, tmp_path: Path) -> None:
+    basic = example("BN-B-ZEA/basic")
+    path = write_chain(tmp_path / "alone", basic)
+    monkeypatch.setenv("LOAGEN_TODAY", _expired_day(basic).isoformat())
+    assert Builder(Project.at(ROOT)).today == _expired_day(basic)
+    assert _passed(Builder(Project.at(ROOT)), path)
+    monkeypatch.setenv("LOAGEN_TODAY", basic["document"]["offer_expiration_date"])
+    assert not _passed(Builder(Project.at(ROOT)), path)
+    monkeypatch.setenv("LOAGEN_TODAY", "31/03/2026")
+    with pytest.raises(ProjectError, match="YYYY-MM-DD"):
+        Builder(Project.at(ROOT)).today  # noqa: B018
+    monkeypatch.delenv("LOAGEN_TODAY")
+    assert Builder(Project.at(ROOT)).today == date.today()

@@ -25,6 +25,7 @@ from loagen.document.nomenclature import (
     reader_name,
 )
 from loagen.document.wording import (
+    NO_SCOPE_CHANGE,
     NOTE_HELPERS,
     _same,
     case_description,
@@ -107,6 +108,31 @@ def test_modification_without_scope_change_says_so_and_ends_with_nickname() -> N
     assert text.endswith("There is no change in scope to this document. (C-130J Aircraft)")
     # the reason is already in the purpose: not said twice
     assert text.count("contract slippage") == 1
+
+
+def test_a_modification_that_changes_what_a_line_buys_does_not_say_no_change_in_scope() -> None:
+    before, mod = example("BN-D-QAA/amendment-1"), example("BN-D-QAA/modification-1")
+    mod["lines"][1]["description"] = "FLIGHT SIMULATOR"  # was SUPPORT EQUIPMENT: another item
+    case, changes = _doc(before, mod)
+    assert NO_SCOPE_CHANGE not in case_description(case, changes)
+    mod["lines"][1]["description"] = "Support Equipment"  # the same item reworded
+    case, changes = _doc(before, mod)
+    assert NO_SCOPE_CHANGE in case_description(case, changes)
+    mod["lines"][4]["training"]["performance_period"] = "3 years"  # was 18 months
+    case, changes = _doc(before, mod)
+    assert NO_SCOPE_CHANGE not in case_description(case, changes)
+
+
+def test_an_amendment_that_changes_what_a_line_buys_names_the_item() -> None:
+    basic, amendment = example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1")
+    amendment["lines"][3].update(description="AIRCREW FLIGHT MANUALS", masl="A1C130J00MAN")
+    aircraft = amendment["lines"][0]
+    aircraft.update(description="KC-130J AIRCRAFT", nomenclature="KC-130J Aircraft")
+    case, changes = _doc(basic, amendment)
+    text = state_description(case, changes)
+    # every aircraft the line now buys is added (not the difference of two quantities)
+    assert f"(MDE): {aircraft['quantity']} KC-130J Aircraft and 2 C-130J Aircraft." in text
+    assert "aircrew flight manuals" in text
 
 
 def test_restated_and_case_closure() -> None:

@@ -19,15 +19,25 @@ import hashlib
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .case.embedded import is_built_document, load_recorded_chain
-from .case.loading import CASE_CACHE_SIZE, CaseFile, load_chain
+from .case.loading import CASE_CACHE_SIZE, CaseFile, case_files_in, follows, load_chain
 from .document.assembly import LoaDocument, assemble
 from .document.costs import TOTALS
-from .errors import CheckError, LoagenError, OutputError, Problem, RenderError, ToolError
+from .errors import (
+    CheckError,
+    LoagenError,
+    OutputError,
+    Problem,
+    ProjectError,
+    RenderError,
+    ToolError,
+)
 from .manifest import (
     INDEX_FOLDER,
     NOTE_HASH_LENGTH,
@@ -136,6 +146,37 @@ def printed_notes(selection: Selection) -> tuple[PrintedNote, ...]:
     )
 
 
+TODAY_VARIABLE = "LOAGEN_TODAY"
+"""The environment variable that sets the day the checks run (YYYY-MM-DD; tests, or checking a
+case as of another day); unset, the computer's date."""
+
+
+def today_from_environment() -> date:
+    """The day the checks run: `LOAGEN_TODAY` when set, else the computer's date.
+
+    Raises ProjectError when `LOAGEN_TODAY` is not a date."""
+    given = os.environ.get(TODAY_VARIABLE, "").strip()
+    if not given:
+        return date.today()
+    try:
+        return date.fromisoformat(given)
+    except ValueError:
+        raise ProjectError(
+            f"{TODAY_VARIABLE} is {given!r}, which is not a date: give the day as YYYY-MM-DD "
+            f"(2026-03-31), or unset {TODAY_VARIABLE} to check as of today"
+        ) from None
+
+
+def _identity(data: dict[str, Any]) -> dict[str, Any]:
+    """Of a case file's data, what says which document it is and which it follows."""
+    doc = data.get("document")
+    fields = ("kind", "number", "previous", "restated")
+    return {
+        "case_id": data.get("case_id"),
+        "document": {k: doc.get(k) for k in fields} if isinstance(doc, dict) else None,
+    }
+
+
 def _keep_changed(docx_path: Path, manifest_file: Path) -> Path | None:
     """Move the DOCX at `docx_path` aside (`output.files.keep_aside`) when its manifest records
     other bytes: it was edited or replaced since it was built, and a build would write over it.
@@ -155,7 +196,8 @@ class Pipeline:
     needed; case files already validated are not validated again.
 
     `note_library` and `templates` replace the project's folders (to compare a policy edit
-    with the version it changes)."""
+    with the version it changes); `today` is the day the checks run (by default
+    `today_from_environment`, read when first needed)."""
 
     def __init__(
         self,
@@ -166,8 +208,10 @@ class Pipeline:
         keep: int = CASE_CACHE_SIZE,
         keep_documents: int = 0,
         library: NoteLibrary | None = None,
+        today: date | None = None,
     ) -> None:
         self.project = project
+        self._today = today
         self.note_library_folder = Path(note_library or project.note_library)
         self.templates_folder = Path(templates or project.templates)
         self.keep = keep
@@ -183,6 +227,9 @@ class Pipeline:
         """The note index of each (output folder, library digest) written or found there."""
         self._library = library
         """The note library, when it was given loaded (by the batch a worker works for)."""
+        self._folders: dict[str, tuple[int, list[tuple[Path, dict[str, Any]]]]] = {}
+        """The case files of each folder `is_newest` read, with the folder's modification time
+        then (a file added, removed or renamed since changes it)."""
 
     @classmethod
     def discover(cls) -> Pipeline:
@@ -297,9 +344,70 @@ class Pipeline:
             document, notes, before=self.notes_before(document), explained=explained
         )
 
+    @property
+    def today(self) -> date:
+        """The day the checks run (given, else `today_from_environment`)."""
+        if self._today is None:
+            self._today = today_from_environment()
+        return self._today
+
     def check(self, document: LoaDocument, selection: Selection | None) -> tuple[Finding, ...]:
-        """The SAMM Appendix 9 quality checks (those that read notes skip without `selection`)."""
-        return run_checks(document, selection)
+        """The SAMM Appendix 9 quality checks (those that read notes skip without `selection`),
+        as of `today`."""
+        today = self.today
+        oed = document.case.document.offer_expiration_date
+        # whether a later document follows it is asked only of an offer expired (the one rule
+        # that reads it): the folder is then read once for its documents
+        newest = oed is not None and oed < today and self.is_newest(document)
+        return run_checks(document, selection, today=today, newest=newest)
+
+    def is_newest(self, document: LoaDocument) -> bool:
+        """Whether no later document of its case follows `document` in its case file's folder:
+        no case file there names it as its `previous` (the next Amendment or Modification, as
+        `loagen restate` and `loagen amend` read it) and none restates it (its RESTATED version,
+        a document of the same case, kind and number with `document.restated`). Such a
+        document was accepted, cancelled or superseded. False for a DOCX read alone (its case
+        folder is not known)."""
+        path = document.file.path
+        if is_built_document(path):
+            return False
+        own = document.case
+        for other, data in self._case_files_beside(path):
+            if data.get("case_id") != own.case_id or os.path.samefile(other, path):
+                continue
+            if follows(other, data, path):
+                return False
+            doc = data.get("document")
+            if (
+                own.document.restated is None
+                and isinstance(doc, dict)
+                and doc.get("restated") is not None
+                and doc.get("kind") == own.document.kind
+                and doc.get("number") == own.document.number
+            ):
+                return False
+        return True
+
+    def _case_files_beside(self, path: Path) -> list[tuple[Path, dict[str, Any]]]:
+        """The case files of the folder of `path` (`case.loading.case_files_in`), read once
+        while the folder is unchanged."""
+        folder = os.path.dirname(os.path.abspath(path))
+        try:
+            stamp = os.stat(folder).st_mtime_ns
+        except OSError:
+            return []
+        kept = self._folders.get(folder)
+        if kept is None or kept[0] != stamp:
+            try:
+                read = case_files_in(Path(folder))[0]
+            except OSError:
+                read = []
+            # only what telling the documents apart reads (a batch passes many folders)
+            files = [(f, _identity(data)) for f, data in read]
+            if len(self._folders) >= self.keep:
+                self._folders.clear()
+            kept = self._folders[folder] = (stamp, files)
+        return kept[1]
 
     def prepare(self, path: Path, *, explained: bool = False) -> Prepared:
         """Load, select notes and check; no rendering."""

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 from .model import Case, Line
 
 # Fields whose change is reported as its own kind; every other field is an "other" change.
 _TRACKED = ("quantity", "unit_cost", "months")
+
+# The reasons a line change widens the scope, in the words every reader of them shows (the
+# case description, the checks, the review report, explain).
+NEW_LINE = "a new line"
+MORE_QUANTITY = "more quantity on a defined order line"
+MORE_VALUE = "more value on a blanket order line"
+LONGER_PERIOD = "a longer period of performance on a service line"
+ANOTHER_ITEM = "another item bought on the line"
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,27 @@ class LineChange:
         if a is None or b is None:
             return b is not None and a is None
         return (b[1] - b[0]) > (a[1] - a[0])
+
+    @property
+    def period_written_longer(self) -> tuple[str, str, str] | None:
+        """(field, before, after) when a service line's written period of performance grows
+        ('18 months' -> '2 years'; the months may stay as they were), else None. `field` is
+        its path in the line ('.performance_period', '.training.performance_period')."""
+        old, new = self.previous, self.revised
+        if old is None or new is None or not new.is_service:
+            return None
+        (name, before), (_, after) = _performance_period(old), _performance_period(new)
+        a, b = _period_days(before), _period_days(after)
+        if a is None or b is None or b <= a:
+            return None
+        return name, str(before), str(after)
+
+    @property
+    def item_swaps(self) -> tuple[tuple[str, str], ...]:
+        """What the line buys now that it did not before, as (field, plain words): another
+        MASL, or a description or nomenclature naming another item. A rewording of the same
+        item is not one (`_new_item_words`)."""
+        return tuple(_item_swaps(self.previous, self.revised))
 
     @property
     def other_changed(self) -> bool:
@@ -154,19 +186,90 @@ def _line_key(number: str) -> tuple[int, str]:
     return int(number[:3]), number[3:]
 
 
+_ITEM_WORD = re.compile(r"[a-z0-9]+(?:[/.-][a-z0-9]+)*")
+_NOT_ITEM_WORDS = frozenset({"a", "an", "and", "for", "of", "or", "the", "to", "with"})
+
+
+def _item_words(text: str) -> frozenset[str]:
+    """The words of a description that name the item: letter case, punctuation between words
+    and small words ('and', 'of', ...) set aside; a designator keeps its digits as one word
+    ('AN/PVS-14' -> 'anpvs14')."""
+    words = (re.sub(r"[/.-]", "", w) for w in _ITEM_WORD.findall(text.lower()))
+    return frozenset(w for w in words if w not in _NOT_ITEM_WORDS)
+
+
+def _same_word(new: str, old: str) -> bool:
+    """Whether `new` is `old` written another way: the same word, one an abbreviation or the
+    plural of the other ('EQUIP', 'PARTS'), or a spelling corrected ('EQUIPEMNT'). A word with
+    digits names a model or a size: only the same word is the same."""
+    if new == old:
+        return True
+    if any(c.isdigit() for c in new + old) or min(len(new), len(old)) < 3:
+        return False
+    if new.startswith(old) or old.startswith(new):
+        return True
+    return min(len(new), len(old)) >= 5 and SequenceMatcher(None, new, old).ratio() >= 0.8
+
+
+def _new_item_words(new: str, old: str) -> list[str]:
+    """The words of description `new` that description `old` does not hold in any spelling:
+    none when `new` rewords `old` (case, punctuation, order, abbreviations, spelling)."""
+    before = _item_words(old)
+    return sorted(w for w in _item_words(new) if not any(_same_word(w, b) for b in before))
+
+
+def _item_swaps(old: Line | None, new: Line | None) -> Iterator[tuple[str, str]]:
+    """`LineChange.item_swaps`: another MASL, another item in the description or nomenclature."""
+    if old is None or new is None:
+        return
+    if new.masl != old.masl:
+        yield "masl", f"the MASL changes from {old.masl} to {new.masl}"
+    for name in ("description", "nomenclature"):
+        before, after = getattr(old, name), getattr(new, name)
+        if before is None or after is None or before == after:
+            continue
+        if _new_item_words(after, before):
+            yield name, f"the {name} changes from {before!r} to {after!r}"
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(day|week|month|year)s?\b", re.IGNORECASE)
+_DAYS_IN = {"day": 1, "week": 7, "month": 30, "year": 365}
+
+
+def _period_days(text: str | None) -> float | None:
+    """The length of a period of performance written as a duration ('18 months', '2 years',
+    '12 weeks'), in days; None when the text says it otherwise (dates, words)."""
+    found = _DURATION.fullmatch(text.strip()) if text else None
+    if found is None:
+        return None
+    return float(found.group(1)) * _DAYS_IN[found.group(2).lower()]
+
+
+def _performance_period(ln: Line) -> tuple[str, str | None]:
+    """A service line's period of performance as written, with its field's path in the line."""
+    if ln.training is not None:
+        return ".training.performance_period", ln.training.performance_period
+    return ".performance_period", ln.performance_period
+
+
 def _scope_reasons(change: LineChange, category: str) -> tuple[str, ...]:
-    """Why a line change widens the scope (SAMM AP9.T2; DSCA 24-08), or () if it does not."""
+    """Why a line change widens the scope (SAMM AP9.T2, Table C6.T7, Section C5.4.3; DSCA
+    24-08), or () if it does not. The one place that decides it: the case description's "no
+    change in scope", the State description, the checks and the review report read it."""
     if change.added:
-        return ("a new line",)
+        return (NEW_LINE,)
     if change.deleted:
         return ()
     reasons = []
     if category == "defined_order" and change.quantity_up:
-        reasons.append("more quantity on a defined order line")
+        reasons.append(MORE_QUANTITY)
     if category != "defined_order" and change.value_up:
-        reasons.append("more value on a blanket order line")
-    if change.revised is not None and change.revised.is_service and change.period_lengthened:
-        reasons.append("a longer period of performance on a service line")
+        reasons.append(MORE_VALUE)
+    service = change.revised is not None and change.revised.is_service
+    if service and (change.period_lengthened or change.period_written_longer is not None):
+        reasons.append(LONGER_PERIOD)
+    if change.item_swaps:
+        reasons.append(ANOTHER_ITEM)
     return tuple(reasons)
 
 

@@ -363,7 +363,7 @@ def state_description(case: Case, changes: Changes) -> str:
     """The State description: MDE with quantities, other articles and services, end items.
 
     On a Basic it covers every line; on an Amendment or Modification it covers what the
-    document adds or increases (SAMM AP9.T2), and always names the end items supported. Items
+    document adds or increases, or changes in scope (SAMM AP9.T2), and always names the end items supported. Items
     are named as a reader writes them (`nomenclature`): the Major Defense Equipment with its
     quantities in title case ("60 Javelin Command Launch Units"), the other articles and
     services in lower case as a list in a sentence ("support equipment, initial spares and
@@ -377,7 +377,11 @@ def state_description(case: Case, changes: Changes) -> str:
             # description says "no change in scope"), which adds nothing to the State description
             subject = [c for c in changes.lines if c.added or c.scope_change]
         else:
-            subject = [c for c in changes.lines if c.added or c.quantity_up or c.value_up]
+            # what it adds or increases, and a line that buys another item or for longer (a
+            # change of scope, `case.history`)
+            subject = [
+                c for c in changes.lines if c.added or c.quantity_up or c.value_up or c.scope_change
+            ]
         lines = [c.revised for c in subject if c.revised is not None]
     else:
         lines = list(case.lines)
@@ -387,7 +391,8 @@ def state_description(case: Case, changes: Changes) -> str:
             added = ln.quantity
             if changes.has_previous:
                 change = changes.for_line(ln.number)
-                if change is not None and change.previous is not None:
+                if change is not None and change.previous is not None and not change.item_swaps:
+                    # (a line that buys another item adds all it buys)
                     added = ln.quantity - change.previous.quantity
             if added > 0:
                 key = (singular_name(ln), plural_name(ln), ln.unit_of_issue)

@@ -20,11 +20,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from difflib import SequenceMatcher
 from functools import cache, cached_property, lru_cache, partial
 from typing import Any, Literal, NamedTuple
 
-from ..case.history import LineChange
+from ..case.history import ANOTHER_ITEM, LONGER_PERIOD, MORE_QUANTITY, MORE_VALUE, NEW_LINE
 from ..case.model import Case, Line, funding_mismatch
 from ..document.assembly import LoaDocument
 from ..document.costs import (
@@ -146,6 +145,11 @@ class Context:
 
     document: LoaDocument
     selection: Selection | None = None
+    today: date | None = None
+    """The day the checks run (the rules that read it skip without it)."""
+    newest: bool = False
+    """No later document of the case follows this one (its next Amendment or Modification, its
+    restated version): the caller that knows the case's folder says so (`Pipeline.check`)."""
 
     # (kept once read, as below: the rules ask for these some hundred times a document)
     @cached_property
@@ -350,9 +354,16 @@ def _order(f: Finding) -> tuple[object, ...]:
     return (_SEVERITY_ORDER[f.severity], f.path == "", _path_key(f.path), f.rule_id, f.message)
 
 
-def run_checks(document: LoaDocument, selection: Selection | None = None) -> tuple[Finding, ...]:
-    """Run every rule on `document` (with the notes in `selection`, when given)."""
-    ctx = Context(document, selection)
+def run_checks(
+    document: LoaDocument,
+    selection: Selection | None = None,
+    *,
+    today: date | None = None,
+    newest: bool = False,
+) -> tuple[Finding, ...]:
+    """Run every rule on `document` (with the notes in `selection`, when given); `today` and
+    `newest` as `Context` says."""
+    ctx = Context(document, selection, today, newest)
     found: set[Finding] = set()
     for info, fn in _RULES:
         for hit in fn(ctx):
@@ -1101,6 +1112,33 @@ def oed_order(ctx: Context) -> Iterator[Hit]:
             f"the {ctx.kind} expires ({spell_date(oed)}) on or before the Basic's implementation "
             f"date ({spell_date(base)})",
         )
+
+
+@rule(
+    "QC-OED-PASSED",
+    "warning",
+    "The newest offer of a case, not yet accepted, has not expired",
+    "Figure C5.F6 (the offer expires unless extended); Table C6.T8 (restatement)",
+)
+def offer_passed(ctx: Context) -> Iterator[Hit]:
+    # Only on the newest document of its case: one another document follows was accepted (or
+    # cancelled, or superseded by its restated version). A Basic giving its own implementation
+    # date was accepted.
+    doc = ctx.case.document
+    oed, today = doc.offer_expiration_date, ctx.today
+    if oed is None or today is None or oed >= today or not ctx.newest:
+        return
+    if ctx.kind == "Basic" and doc.implementation_date is not None:
+        return
+    yield Hit(
+        "document.offer_expiration_date",
+        f"the offer expired on {spell_date(oed)} (today is {spell_date(today)}), and no later "
+        f"document of the case follows this {ctx.kind}: unless the Purchaser accepted it by "
+        "then, or asked for an extension the U.S. Government granted, it can no longer be "
+        "accepted as written. Restate it with loagen restate (giving the date it was offered "
+        "and its new offer expiration date), or correct document.offer_expiration_date if it "
+        "is wrong",
+    )
 
 
 @rule(
@@ -2446,12 +2484,12 @@ _MOD_SCOPE_WORDS = re.compile(
 )
 _NOT_SCOPE_OBJECT = re.compile(r"\bnotes?\b|\bstorage\b|\bremarks?\b", re.IGNORECASE)
 _REASON_FIELD = {
-    "a new line": "",
-    "more quantity on a defined order line": ".quantity",
-    "more value on a blanket order line": ".unit_cost",
-    "a longer period of performance on a service line": ".months",
+    NEW_LINE: "",
+    MORE_QUANTITY: ".quantity",
+    MORE_VALUE: ".unit_cost",
+    LONGER_PERIOD: ".months",
 }
-_REASON_FIELD_PERIOD = "a longer period of performance on a service line"
+"""The field of a line each scope reason reads (`case.history` decides them)."""
 
 
 def _eda_storage_line(ctx: Context, ln: Line | None) -> bool:
@@ -2463,88 +2501,6 @@ def _eda_storage_line(ctx: Context, ln: Line | None) -> bool:
     )
 
 
-_ITEM_WORD = re.compile(r"[a-z0-9]+(?:[/.-][a-z0-9]+)*")
-_NOT_ITEM_WORDS = frozenset({"a", "an", "and", "for", "of", "or", "the", "to", "with"})
-
-
-def _item_words(text: str) -> frozenset[str]:
-    """The words of a description that name the item: letter case, punctuation between words
-    and small words ('and', 'of', ...) set aside; a designator keeps its digits as one word
-    ('AN/PVS-14' -> 'anpvs14')."""
-    words = (re.sub(r"[/.-]", "", w) for w in _ITEM_WORD.findall(text.lower()))
-    return frozenset(w for w in words if w not in _NOT_ITEM_WORDS)
-
-
-def _same_word(new: str, old: str) -> bool:
-    """Whether `new` is `old` written another way: the same word, one an abbreviation or the
-    plural of the other ('EQUIP', 'PARTS'), or a spelling corrected ('EQUIPEMNT'). A word with
-    digits names a model or a size: only the same word is the same."""
-    if new == old:
-        return True
-    if any(c.isdigit() for c in new + old) or min(len(new), len(old)) < 3:
-        return False
-    if new.startswith(old) or old.startswith(new):
-        return True
-    return min(len(new), len(old)) >= 5 and SequenceMatcher(None, new, old).ratio() >= 0.8
-
-
-def _new_item_words(new: str, old: str) -> list[str]:
-    """The words of description `new` that description `old` does not hold in any spelling:
-    none when `new` rewords `old` (case, punctuation, order, abbreviations, spelling)."""
-    before = _item_words(old)
-    return sorted(w for w in _item_words(new) if not any(_same_word(w, b) for b in before))
-
-
-def _item_swaps(change: LineChange) -> Iterator[tuple[str, str]]:
-    """What a line change makes the line buy that it did not before, as (field, plain words):
-    another MASL, or a description or nomenclature naming another item. (A rewording of the
-    same item is not one: `_new_item_words`.)"""
-    old, new = change.previous, change.revised
-    if old is None or new is None:
-        return
-    if new.masl != old.masl:
-        yield "masl", f"the MASL changes from {old.masl} to {new.masl}"
-    for name, label in (("description", "description"), ("nomenclature", "nomenclature")):
-        before, after = getattr(old, name), getattr(new, name)
-        if before is None or after is None or before == after:
-            continue
-        if _new_item_words(after, before):
-            yield name, f"the {label} changes from {before!r} to {after!r}"
-
-
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(day|week|month|year)s?\b", re.IGNORECASE)
-_DAYS_IN = {"day": 1, "week": 7, "month": 30, "year": 365}
-
-
-def _period_days(text: str | None) -> float | None:
-    """The length of a period of performance written as a duration ('18 months', '2 years',
-    '12 weeks'), in days; None when the text says it otherwise (dates, words)."""
-    found = _DURATION.fullmatch(text.strip()) if text else None
-    if found is None:
-        return None
-    return float(found.group(1)) * _DAYS_IN[found.group(2).lower()]
-
-
-def _performance_period(ln: Line) -> tuple[str, str | None]:
-    """A service line's period of performance as written, with its field's path in the line."""
-    if ln.training is not None:
-        return ".training.performance_period", ln.training.performance_period
-    return ".performance_period", ln.performance_period
-
-
-def _period_lengthened(change: LineChange) -> tuple[str, str, str] | None:
-    """(field, before, after) when a service line's written period of performance grows (the
-    months may stay as they were), else None."""
-    old, new = change.previous, change.revised
-    if old is None or new is None or not new.is_service:
-        return None
-    (field, before), (_, after) = _performance_period(old), _performance_period(new)
-    a, b = _period_days(before), _period_days(after)
-    if a is None or b is None or b <= a:
-        return None
-    return field, str(before), str(after)
-
-
 @rule(
     "QC-MOD-SCOPE",
     "error",
@@ -2554,18 +2510,24 @@ def _period_lengthened(change: LineChange) -> tuple[str, str, str] | None:
 def modification_scope(ctx: Context) -> Iterator[Hit]:
     if ctx.kind != "Modification":
         return
-    changes = ctx.document.changes
-    for change in changes.scope_lines:
+    for change in ctx.document.changes.scope_lines:
         if change.added and _eda_storage_line(ctx, change.revised):
             continue
-        reasons = change.scope_reasons
-        yield Hit(
-            ctx.line_path(change.number) + _REASON_FIELD.get(reasons[0], ""),
-            f"Line {change.number}: {' and '.join(reasons)} is a change of scope, which a "
-            "Modification may not make; use an Amendment",
-        )
-    for change in changes.touched:
-        swaps = list(_item_swaps(change))
+        # the reasons `case.history` gives, each said with its own field: another item and
+        # a written period that grows (the months as they were) have words of their own
+        written = None if change.period_lengthened else change.period_written_longer
+        reasons = [
+            r
+            for r in change.scope_reasons
+            if r != ANOTHER_ITEM and not (r == LONGER_PERIOD and written is not None)
+        ]
+        if reasons:
+            yield Hit(
+                ctx.line_path(change.number) + _REASON_FIELD.get(reasons[0], ""),
+                f"Line {change.number}: {' and '.join(reasons)} is a change of scope, which a "
+                "Modification may not make; use an Amendment",
+            )
+        swaps = change.item_swaps
         if swaps:
             yield Hit(
                 f"{ctx.line_path(change.number)}.{swaps[0][0]}",
@@ -2574,9 +2536,8 @@ def modification_scope(ctx: Context) -> Iterator[Hit]:
                 "may not make; put it on a new line by Amendment (correcting the letter case, "
                 "punctuation or spelling of the same item is not flagged)",
             )
-        period = _period_lengthened(change)
-        if period is not None and _REASON_FIELD_PERIOD not in change.scope_reasons:
-            field, before, after = period
+        if written is not None:
+            field, before, after = written
             yield Hit(
                 ctx.line_path(change.number) + field,
                 f"Line {change.number}: the period of performance grows from {before!r} to "
