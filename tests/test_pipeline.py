@@ -316,6 +316,20 @@ def test_a_document_another_follows_or_restates_does_not_warn(tmp_path: Path) ->
     assert _passed(fresh, newest.with_name("amendment-1-restated.json"))
 
 
+def test_the_day_a_document_is_built_does_not_change_its_bytes(tmp_path: Path) -> None:
+    """The expired-offer warning depends on the day, not on the case files: it is said, but a
+    built document's record leaves it out, so the DOCX and its manifest are the same bytes
+    whatever the day of the build."""
+    basic = example("BN-B-ZEA/basic")
+    path = write_chain(tmp_path / "alone", basic)
+    before = Builder(Project.at(ROOT), today=date(2000, 1, 1))
+    after = Builder(Project.at(ROOT), today=_expired_day(basic))
+    assert _passed(after, path) and not _passed(before, path)
+    built = [b.rendered(b.prepare(path)) for b in (before, after)]
+    assert built[0][0] == built[1][0]
+    assert built[0][1].to_json() == built[1][1].to_json()
+
+
 def test_an_accepted_basic_does_not_warn(tmp_path: Path) -> None:
     basic = example("BN-B-ZEA/basic")
     basic["document"]["implementation_date"] = basic["document"]["offer_expiration_date"]

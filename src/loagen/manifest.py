@@ -29,7 +29,7 @@ from typing import Any
 
 from .document.costs import TOTALS
 from .errors import LoagenError
-from .policy.checks import Finding
+from .policy.checks import DEPENDS_ON_TODAY, Finding
 from .reading import read_limited
 
 FORMAT = 3
@@ -89,11 +89,17 @@ class RecordedFinding:
     path: str
 
 
+def _of_the_files(findings: Iterable[Finding]) -> list[Finding]:
+    """The findings the case files and the library decide, without those of the day the checks
+    run (`DEPENDS_ON_TODAY`): what a built document records."""
+    return [f for f in findings if f.rule_id not in DEPENDS_ON_TODAY]
+
+
 def recorded_findings(findings: Iterable[Finding]) -> tuple[RecordedFinding, ...]:
     """Findings as a manifest records them: grouped by severity and rule, in the order each
     group first appears (the manifest writes a group's rule once, with all its places)."""
     groups: dict[tuple[str, str], list[RecordedFinding]] = {}
-    for f in findings:
+    for f in _of_the_files(findings):
         groups.setdefault((f.severity, f.rule_id), []).append(
             RecordedFinding(f.severity, f.rule_id, f.path)
         )
@@ -105,7 +111,8 @@ def findings_digest(findings: Iterable[Finding]) -> str:
     whether the checks find the same today as when a document was built."""
     # each part's UTF-8 bytes and a NUL, a \1 after each finding: hashed as one text
     text = "".join(
-        f"{f.severity}\0{f.rule_id}\0{f.path}\0{f.message}\0{f.reference}\0\1" for f in findings
+        f"{f.severity}\0{f.rule_id}\0{f.path}\0{f.message}\0{f.reference}\0\1"
+        for f in _of_the_files(findings)
     )
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 

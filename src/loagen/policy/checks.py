@@ -816,6 +816,9 @@ KNOWN_ACRONYMS = frozenset(
 )
 """Acronyms a case description may use without spelling them out: the LOA's own (the others,
 LOR, DTC, MOS, ..., are spelled out on first use, "Letter of Request (LOR)")."""
+SAID_BY_OTHER_RULES = frozenset(["USG", "PoP"])
+"""Acronyms another rule tells the writer to replace (QC-TERM-USG: 'U.S. Government';
+QC-TERM-MOS: months of service): not said twice."""
 _ACRONYM = re.compile(r"(?<![\w/.&-])([A-Z][A-Za-z]*[A-Z])s?(?![\w/&-]|\.\w)")
 """A word of two or more capitals, with a plural s ('LORs', 'CLUs'), not part of a
 designator ('AH-64E', 'AN/PVS-14') nor of 'U.S.'."""
@@ -835,7 +838,9 @@ def acronyms_spelled_out(ctx: Context) -> Iterator[Hit]:
         said: list[str] = []
         for m in _ACRONYM.finditer(text):
             word = m.group(1)
-            if word in KNOWN_ACRONYMS or word in said or len(word) > 6:
+            if word in KNOWN_ACRONYMS or word in SAID_BY_OTHER_RULES or word in said:
+                continue
+            if len(word) > 6:
                 continue
             said.append(word)
             spelled = text[m.start() - 1 : m.start()] == "(" and text[m.end() : m.end() + 1] == ")"
@@ -1112,6 +1117,12 @@ def oed_order(ctx: Context) -> Iterator[Hit]:
             f"the {ctx.kind} expires ({spell_date(oed)}) on or before the Basic's implementation "
             f"date ({spell_date(base)})",
         )
+
+
+DEPENDS_ON_TODAY = frozenset({"QC-OED-PASSED"})
+"""Rules whose finding depends on the day the checks run, not on the case files alone: a
+built document's record leaves their findings out (`manifest.recorded_findings`), so the same
+inputs give the same bytes whatever the day (the finding is said all the same)."""
 
 
 @rule(
