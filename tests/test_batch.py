@@ -439,6 +439,171 @@ def test_a_docx_edited_by_hand_is_kept_aside_before_it_is_written_over(tmp_path:
     ]  # fmt: skip
 
 
+def _basic_and_amendment(tmp_path: Path):
+    """A project and one case of two documents (a Basic, and an Amendment that follows it),
+    built: (project, cases, out, the Basic's DOCX, the Amendment's DOCX)."""
+    project = make_project(tmp_path / "project")
+    cases, out = tmp_path / "cases", tmp_path / "out"
+    basic, amendment = example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1")
+    basic["case_id"] = amendment["case_id"] = "BN-D-ANS"
+    write_chain(cases / "BN-D-ANS", basic, amendment)
+    report = run_batch([cases], project=project, output_dir=out, jobs=1)
+    assert report.ok and len(report.built) == 2
+    return project, cases, out, out / "BN-D-ANS-basic.docx", out / "BN-D-ANS-amendment-1.docx"
+
+
+def _a_note_printed_on_both(out: Path) -> str:
+    stems = used_notes(out)
+    return sorted(stems["BN-D-ANS-basic"] & stems["BN-D-ANS-amendment-1"])[0]
+
+
+def test_an_answered_document_rebuilt_after_a_note_edit_keeps_its_docx_as_built(
+    tmp_path: Path, monkeypatch
+):
+    """A document a later one follows was signed: a library edit that changes its text
+    rebuilds it, and the DOCX it replaces is kept beside it, named for the day it was built,
+    and said; the last document of the case, not answered, is rebuilt as always."""
+    project, cases, out, basic, amendment = _basic_and_amendment(tmp_path)
+    signed = basic.read_bytes()
+    day = time.strftime("%Y-%m-%d", time.localtime(basic.stat().st_mtime))
+    add_text(note_file(project.note_library, _a_note_printed_on_both(out)))
+    monkeypatch.setenv("LOAGEN_PROJECT", str(project.root))
+    result = CliRunner().invoke(app, ["batch", str(cases), "-o", str(out), "-j", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    kept = out / f"BN-D-ANS-basic.as-built-{day}.docx"
+    assert kept.read_bytes() == signed and basic.read_bytes() != signed
+    assert sorted(p.name for p in out.glob("*.as-built-*")) == [kept.name]
+    built = {Path(d["source"]).name: d for d in data["built"]}
+    assert built["basic.json"] == {
+        "source": str(cases / "BN-D-ANS" / "basic.json"), "output": str(basic),
+        "answered": True, "as_built": str(kept),
+    }  # fmt: skip
+    assert "answered" not in built["amendment-1.json"]
+    assert data["summary"].startswith(
+        "2 documents: 2 built (1 already answered: a later document of its case follows it; "
+        f"the file it replaced kept as {kept}), 0 refreshed"
+    )
+    text = CliRunner().invoke(app, ["batch", str(cases), "-o", str(out), "-j", "1", "--force"])
+    assert text.exit_code == 0, text.output
+    assert "already answered" not in text.output  # rebuilt the same: nothing to keep
+    assert len(list(out.glob("*.as-built-*"))) == 1
+
+
+def test_the_warning_on_answered_documents_says_what_to_do(tmp_path: Path, monkeypatch):
+    project, cases, out, basic, _ = _basic_and_amendment(tmp_path)
+    add_text(note_file(project.note_library, _a_note_printed_on_both(out)))
+    monkeypatch.setenv("LOAGEN_PROJECT", str(project.root))
+    result = CliRunner().invoke(app, ["batch", str(cases), "-o", str(out), "-j", "1"])
+    assert result.exit_code == 0, result.output
+    assert "1 rebuilt document was already answered" in result.stderr
+    assert "add a new version of the note with the date it takes effect" in result.stderr
+    assert f"the file it replaced kept as {out}" in result.stderr
+
+
+def test_a_rebuild_removes_the_pdf_and_redline_it_makes_out_of_date(tmp_path: Path, monkeypatch):
+    """A PDF and a redline beside a DOCX rebuilt with other text no longer show it: removed,
+    and said; a rebuild that writes the same DOCX leaves them, as they still are its own."""
+    project, cases, out, basic, amendment = _basic_and_amendment(tmp_path)
+    pdf, redline = amendment.with_suffix(".pdf"), out / "BN-D-ANS-amendment-1.redline.docx"
+    basic_pdf = basic.with_suffix(".pdf")
+    for path in (pdf, redline, basic_pdf):
+        path.write_bytes(b"made from the DOCX as it was")
+    time.sleep(0.01)
+    report = run_batch([cases], project=project, output_dir=out, jobs=1, force=True)
+    assert report.removed == [] and pdf.exists() and redline.exists()
+    from loagen.output.pdf import pdf_up_to_date
+
+    assert pdf_up_to_date(amendment)  # the same DOCX: its PDF is still its layout
+    path = cases / "BN-D-ANS" / "amendment-1.json"
+    data = json.loads(path.read_text())
+    data["document"]["purpose"] = data["document"].get("purpose", "") + " Changed."
+    path.write_text(json.dumps(data))
+    monkeypatch.setenv("LOAGEN_PROJECT", str(project.root))
+    result = CliRunner().invoke(app, ["batch", str(cases), "-o", str(out), "-j", "1"])
+    assert result.exit_code == 0, result.output
+    assert not pdf.exists() and not redline.exists() and basic_pdf.exists()
+    assert f"removed {pdf} (out of date: {amendment} was rebuilt; the batch with --pdf" in (
+        result.stdout
+    )
+    assert f"removed {redline} (out of date" in result.stdout
+    assert (
+        "2 out-of-date PDF or redline files removed (their DOCX were rebuilt)"
+        in (result.stdout.strip().splitlines()[-1])
+    )
+
+
+def _stopped_during_the_layout(monkeypatch) -> None:  # noqa: ANN001
+    """A batch with --pdf --redline is stopped (Ctrl-C) while LibreOffice lays the documents
+    out: after they were written, before their redlines (made after the layout) were."""
+    import loagen.ops.batch as batch
+
+    def stop(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "find_soffice", lambda: "soffice")
+    monkeypatch.setattr(batch.Pipeline, "lay_out", stop)
+
+
+@pytest.mark.parametrize("again", ["--redline", "without --redline", "rebuilt again"])
+def test_a_redline_owed_by_a_stopped_batch_is_made_by_the_next(tmp_path: Path, monkeypatch, again):
+    """Stopped between writing a DOCX and its redline, a batch owes the redline: the next batch
+    makes it, against the DOCX the stopped one replaced, whether the document is up to date
+    by then, the batch asks for redlines or not, or the document is rebuilt again."""
+    import loagen.ops.batch as batch
+
+    project, cases, out, _, amendment = _basic_and_amendment(tmp_path)
+    first = amendment.read_bytes()
+    path = cases / "BN-D-ANS" / "amendment-1.json"
+    data = json.loads(path.read_text())
+    data["document"]["purpose"] = data["document"].get("purpose", "") + " Changed."
+    path.write_text(json.dumps(data))
+    with monkeypatch.context() as patched:
+        _stopped_during_the_layout(patched)
+        with pytest.raises(batch.BatchInterrupted) as stopped:
+            run_batch([cases], project=project, output_dir=out, jobs=1, redline=True, pdf=True)
+    assert stopped.value.report.interrupted
+    assert [r.docx for r in stopped.value.report.built] == [amendment]  # written, said
+    redline = out / "BN-D-ANS-amendment-1.redline.docx"
+    assert not redline.exists() and amendment.read_bytes() != first
+    if again == "rebuilt again":
+        data["document"]["purpose"] += " Twice."
+        path.write_text(json.dumps(data))
+    report = run_batch([cases], project=project, output_dir=out, jobs=1,
+                       redline=again != "without --redline")  # fmt: skip
+    assert report.ok and [r.redline for r in report.results if r.redline] == [redline]
+    status = "built" if again == "rebuilt again" else "skipped"
+    assert next(r for r in report.results if r.docx == amendment).status == status
+    from loagen.rendering.redline import redline_docx
+
+    assert redline.read_bytes() == redline_docx(first, amendment.read_bytes())
+    assert not list((out / INDEX_FOLDER / batch.REDLINES_OWED).iterdir())
+    third = run_batch([cases], project=project, output_dir=out, jobs=1, redline=True)
+    assert [r.redline for r in third.results if r.redline] == []  # owed no more
+
+
+def test_a_second_batch_on_the_same_folder_says_another_is_writing(tmp_path: Path, monkeypatch):
+    """Two batches writing one folder would each take the other's fresh DOCX for files changed
+    by hand. The second is refused, saying which process writes there; once the first is done
+    (or died), the folder is free."""
+    from loagen.output.files import BATCH_LOCK, batch_lock
+
+    project, cases, out, _, _ = _basic_and_amendment(tmp_path)
+    monkeypatch.setenv("LOAGEN_PROJECT", str(project.root))
+    with batch_lock(out):
+        result = CliRunner().invoke(app, ["batch", str(cases), "-o", str(out), "--force"])
+        assert result.exit_code != 0
+        assert (
+            f"{out}: another batch is writing to this folder (process {os.getpid()}); wait for "
+            "it to finish or stop it, then run this one again" in " ".join(result.stderr.split())
+        )
+    assert not (out / BATCH_LOCK).exists()
+    (out / BATCH_LOCK).write_text("999999999\n")  # left by a batch that was killed
+    report = run_batch([cases], project=project, output_dir=out, jobs=2, force=True)
+    assert report.ok and len(report.built) == 2
+    assert not list(out.glob("*.changed-after-build*"))
+
+
 def test_two_files_writing_the_same_output_is_a_failure(tmp_path: Path):
     project = make_project(tmp_path / "project")
     folder = tmp_path / "cases"
@@ -589,6 +754,34 @@ def test_the_summary_is_one_line_in_the_same_words_as_the_json(setup, monkeypatc
     assert elapsed.sub("", text.stdout.strip()) == elapsed.sub("", data["summary"])
 
 
+def test_the_summary_says_the_pdfs_made_when_every_docx_was_up_to_date():
+    from loagen.ops.batch import BatchReport, DocResult
+
+    report = BatchReport(
+        results=[DocResult(Path(f"c/{i}.json"), "skipped", docx=Path(f"b/{i}.docx")) for i in "ab"],
+        pdfs=[Path("b/a.pdf"), Path("b/b.pdf")],
+    )
+    assert report.summary == (
+        "2 documents: 0 built, 0 refreshed, 2 skipped (up to date), 0 failed; 2 PDFs made; "
+        "elapsed 0.0 s"
+    )
+    assert report.to_json()["pdf"] == ["b/a.pdf", "b/b.pdf"]
+
+
+def test_the_summary_of_a_stopped_batch_says_so_and_what_was_done():
+    from loagen.ops.batch import BatchReport, DocResult
+
+    report = BatchReport(
+        results=[DocResult(Path("c/a.json"), "built", docx=Path("b/a.docx"))],
+        total=40,
+        interrupted=True,
+    )
+    assert report.summary.startswith("stopped after 1 of 40 documents: 1 built, 0 refreshed")
+    data = report.to_json()
+    assert data["interrupted"] is True and data["ok"] is False
+    assert data["built"] == [{"source": "c/a.json", "output": "b/a.docx"}]
+
+
 def test_a_library_edit_says_refreshed_and_what_it_means(setup, monkeypatch):
     project, cases, out = setup
     monkeypatch.setenv("LOAGEN_PROJECT", str(project.root))
@@ -601,11 +794,13 @@ def test_a_library_edit_says_refreshed_and_what_it_means(setup, monkeypatch):
     assert result.exit_code == 0, result.output
     rebuilt = sum(note in v for v in stems.values())
     line = result.stdout.strip()
-    assert line.startswith(
-        f"{DOCUMENTS} documents: {rebuilt} built, {DOCUMENTS - rebuilt} refreshed "
-        "(unchanged after a change to the note library or templates, manifest updated), 0 "
-        "skipped, 0 failed; elapsed "
-    )
+    # (the rebuilt documents a later document follows keep their DOCX as built: said too)
+    assert re.match(
+        rf"{DOCUMENTS} documents: {rebuilt} built( \(\d+ already answered: [^)]*\))?, "
+        rf"{DOCUMENTS - rebuilt} refreshed \(unchanged after a change to the note library or "
+        r"templates, manifest updated\), 0 skipped, 0 failed; elapsed ",
+        line,
+    ), line
     assert f"refreshed {cases}" in result.stderr  # plain lines name each document
 
 

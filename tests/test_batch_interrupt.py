@@ -5,6 +5,7 @@ and the next run finishes the rest."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import random
 import signal
@@ -244,3 +245,45 @@ def test_a_worker_stopped_inside_a_callback_from_c_ends_at_once_and_quietly() ->
     assert done.returncode == 128 + signal.SIGTERM, (done.returncode, done.stderr)
     assert "still running" not in done.stdout
     assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_stopped_batch_says_every_document_it_wrote(tmp_path: Path, as_json: bool) -> None:
+    """Seen: 64 documents listed of 69 written (those of the workers' unfinished shares), and
+    nothing at all with --json. Each document written is said, in the plain lines and the JSON
+    report of what was done."""
+    project = make_project(tmp_path / "project")
+    corpus = tmp_path / "corpus"
+    make_corpus(corpus, 200)
+    out = tmp_path / "build"
+    env = {**os.environ, "LOAGEN_PROJECT": str(project.root)}
+    command = [sys.executable, "-m", "loagen", "batch", str(corpus), "-o", str(out), "-j", "2"]
+    subprocess.run(command, env=env, capture_output=True, timeout=300, check=True)
+    written_at = {p: p.stat().st_mtime_ns for p in out.glob("*.docx")}
+
+    def rewritten() -> set[str]:
+        return {str(p) for p, ns in written_at.items() if p.stat().st_mtime_ns != ns}
+
+    proc = subprocess.Popen(
+        [*command, "--force", *(["--json"] if as_json else [])],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while len(rewritten()) < 10 and time.monotonic() < deadline:  # stopped in the middle
+        time.sleep(0.01)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGINT)
+    output, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (proc.returncode, err.decode()[-2000:])
+    if as_json:
+        report = json.loads(output)
+        said = {d["output"] for d in report["built"]}
+        assert report["interrupted"] is True and report["ok"] is False
+    else:
+        said = {
+            line.split(" -> ", 1)[1]
+            for line in err.decode().splitlines()
+            if line.startswith("built ") and " -> " in line
+        }
+        assert output.decode().strip().splitlines()[-1].startswith("stopped after ")
+    assert said == rewritten() and 10 <= len(said) < 200

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import signal
 import sys
 import time
 from pathlib import Path
@@ -179,6 +180,11 @@ class _BatchProgress:
             why = " (its DOCX was changed since it was built)" if result.docx_changed else ""
             if result.kept:
                 why = f" (its DOCX was changed since it was built: kept as {result.kept})"
+            if result.as_built:
+                why += (
+                    " (already answered: a later document follows it; the file it replaced "
+                    f"kept as {result.as_built})"
+                )
             err.print(f"built {result.source} -> {result.docx}{why}", markup=False)
         elif result.status == "refreshed":
             err.print(f"refreshed {result.source} (unchanged; manifest updated)", markup=False)
@@ -217,10 +223,27 @@ def _print_batch_report(report, *, as_json: bool) -> None:  # noqa: ANN001
     for result in report.results:
         if result.redline:
             out.print(f"wrote {result.redline}", markup=False)
+        for path in result.removed:
+            what = "PDF" if path.suffix.lower() == ".pdf" else "redline"
+            again = "--pdf" if what == "PDF" else "--redline"
+            out.print(
+                f"removed {path} (out of date: {result.docx} was rebuilt; the batch with "
+                f"{again} makes a new one)",
+                markup=False,
+            )
         for warning in result.warnings:
             err.print(f"[yellow]warning:[/] {escape(f'{result.source}: {warning}')}")
     for pdf_path in report.pdfs:
         out.print(f"wrote {pdf_path}", markup=False)
+    if report.as_built:
+        n = len(report.as_built)
+        err.print(
+            f"[yellow]warning:[/] {n} rebuilt document{'s' if n != 1 else ''} "
+            f"{'was' if n == 1 else 'were'} already answered (a later document of the case "
+            "follows): their text changed from what was signed. What each said as built is "
+            "kept beside it as <document>.as-built-<date>.docx. To change the wording for new "
+            "documents only, add a new version of the note with the date it takes effect."
+        )
     if report.failed:
         err.print(f"[bold red]{len(report.failed)} document(s) failed:[/]")
         # a problem shared by many documents (a template error stops every document of its
@@ -312,16 +335,22 @@ def batch(
     notes it uses, the reference tables or loagen's version changed; the others are skipped.
     A broken case does not stop the others: the problems are listed at the end (exit status 1).
     """
-    from ..ops.batch import run_batch
+    from ..ops.batch import BatchInterrupted, run_batch
 
-    with _json_on_error(as_json):
-        report = _run_with_progress(
-            lambda events: run_batch(
-                paths, output_dir=output, jobs=jobs, force=force, redline=redline, pdf=pdf,
-                events=events,
-            ),
-            as_json=as_json,
-        )  # fmt: skip
+    try:
+        with _json_on_error(as_json):
+            report = _run_with_progress(
+                lambda events: run_batch(
+                    paths, output_dir=output, jobs=jobs, force=force, redline=redline, pdf=pdf,
+                    events=events,
+                ),
+                as_json=as_json,
+            )  # fmt: skip
+    except BatchInterrupted as stopped:
+        # what was done is said (every document written), then the stop as for any command
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C cannot cut this short
+        _print_batch_report(stopped.report, as_json=as_json)
+        raise KeyboardInterrupt from None
     _print_batch_report(report, as_json=as_json)
     if report.failed:
         raise typer.Exit(EXIT_FAILED)

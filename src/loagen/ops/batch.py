@@ -8,12 +8,18 @@ where nothing changed takes a fraction of a second for a thousand documents. A D
 edited since it was built (its bytes no longer those the manifest records) is built again, and
 kept aside first as <document>.changed-after-build.docx. When only the note library changed, only the
 edited notes are decided again (no rendering), and a document is rebuilt only if the notes it
-prints change.
+prints change. A document already answered (a later document of its case follows it) keeps its
+DOCX as built, <document>.as-built-<date>.docx, when a rebuild changes it; a PDF or redline
+beside a DOCX rebuilt with other bytes is removed (no longer its own). One batch at a time
+writes to an output folder (`output.files.batch_lock`).
 
 One broken document never stops the batch: its problems are collected and reported at the end.
 The work runs in worker processes, each with its own pipe (no lock is shared: a worker killed at
-any moment cannot hang the others). Ctrl-C or SIGTERM stops the workers at once; every file
-written is complete (see `output.files`), and the next run finishes the rest.
+any moment cannot hang the others); each sends a document's result as soon as it is written.
+Ctrl-C or SIGTERM stops the workers at once (a document being built is finished first); every
+file written is complete (see `output.files`), every document written is in the report
+(`BatchInterrupted`), and the next run finishes the rest, redlines owed included
+(`REDLINES_OWED`).
 
 With PDFs, the documents are laid out by LibreOffice after they are built (`Pipeline.lay_out`,
 as few `soffice` calls as there are output folders) and each stores the true page count; a
@@ -42,16 +48,24 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .. import __version__
+from ..case.loading import case_files_in, follows
 from ..errors import LoagenError, Problem
 from ..manifest import (
+    INDEX_FOLDER,
     NOTE_HASH_LENGTH,
     Manifest,
     manifest_path,
     read_manifest,
     read_note_index,
 )
-from ..output.files import atomic_write
-from ..output.pdf import find_soffice, pdf_up_to_date
+from ..output.files import (
+    AS_BUILT,
+    atomic_write,
+    batch_lock,
+    keep_copy,
+    remove_stale_temporaries,
+)
+from ..output.pdf import find_soffice, keep_current, pdf_up_to_date
 from ..pipeline import Pipeline, printed_notes, selection_digest
 from ..policy.library_cache import library_from_bytes, library_to_bytes
 from ..policy.notes import library_digest, readers_of
@@ -61,6 +75,12 @@ from ..rendering.redline import redline_docx
 from ..stops import STOP_SIGNALS
 
 REDLINE_SUFFIX = ".redline.docx"
+REDLINES_OWED = "redlines-owed"
+"""The folder, inside the output folder's `manifest.INDEX_FOLDER`, of the redlines a batch owes:
+for each document rebuilt with --redline whose redline is not written yet, the DOCX it replaced
+(the redline's "before"), under the DOCX's name. Written before the rebuild and removed once the
+redline is made, so a batch stopped in between (Ctrl-C) leaves it for the next batch, which
+makes the redline even when the document is up to date by then."""
 
 Status = Literal["built", "refreshed", "skipped", "failed"]
 STATUS_WORDS: dict[str, str] = {
@@ -100,6 +120,13 @@ class DocResult:
     """Built again because its DOCX was changed (edited, replaced) since it was built."""
     kept: Path | None = None
     """Where the DOCX it wrote over, changed since it was built, was moved aside."""
+    answered: bool = False
+    """A later document of its case follows it (it was offered and answered): what it said
+    as built is the record of what was signed."""
+    as_built: Path | None = None
+    """An answered document rebuilt with other bytes: where the DOCX it replaced was kept."""
+    removed: tuple[Path, ...] = ()
+    """Its PDF or redline, out of date once it was rebuilt, removed."""
 
 
 @dataclass
@@ -114,6 +141,10 @@ class BatchReport:
     says."""
     worker_cpu: float | None = None
     """The CPU time of the worker processes that ran to their end (seconds)."""
+    total: int | None = None
+    """The documents the batch found (known once they are planned)."""
+    interrupted: bool = False
+    """The batch was stopped (Ctrl-C, SIGTERM) before its end: the results are those done."""
 
     def having(self, status: Status) -> list[DocResult]:
         return [r for r in self.results if r.status == status]
@@ -149,6 +180,17 @@ class BatchReport:
         return [r.kept for r in self.built if r.kept is not None]
 
     @property
+    def as_built(self) -> list[Path]:
+        """The DOCX of answered documents as they were built, kept before a rebuild replaced
+        them with other bytes."""
+        return [r.as_built for r in self.built if r.as_built is not None]
+
+    @property
+    def removed(self) -> list[Path]:
+        """The PDFs and redlines removed because their DOCX was rebuilt (out of date)."""
+        return [p for r in self.results for p in r.removed]
+
+    @property
     def summary(self) -> str:
         """One line, the same in text and JSON: "27 documents: 5 built, 0 refreshed, 22 skipped
         (up to date), 0 failed; elapsed 0:03"; a DOCX changed since it was built is said, with
@@ -158,14 +200,29 @@ class BatchReport:
         for status, word in STATUS_WORDS.items():
             count = len(self.having(status))  # type: ignore[arg-type]
             hint = f" ({STATUS_HINTS[status]})" if count and status in STATUS_HINTS else ""
-            if status == "built" and self.docx_changed:
-                hint = f" ({_changed_words(len(self.docx_changed), self.kept)})"
+            if status == "built":
+                hints = []
+                if self.docx_changed:
+                    hints.append(_changed_words(len(self.docx_changed), self.kept))
+                if self.as_built:
+                    hints.append(_answered_words(self.as_built))
+                hint = f" ({'; '.join(hints)})" if hints else ""
             parts.append(f"{count} {word}{hint}")
         n = len(self.results)
-        return (
-            f"{n} document{'s' if n != 1 else ''}: {', '.join(parts)}; "
-            f"elapsed {elapsed_words(self.seconds)}"
-        )
+        extra = ""
+        if self.pdfs:
+            extra += f"; {len(self.pdfs)} PDF{'s' if len(self.pdfs) != 1 else ''} made"
+        if self.removed:
+            one = len(self.removed) == 1
+            extra += (
+                f"; {len(self.removed)} out-of-date PDF or redline file{'' if one else 's'} "
+                f"removed ({'its' if one else 'their'} DOCX {'was' if one else 'were'} rebuilt)"
+            )
+        head = f"{n} document{'s' if n != 1 else ''}"
+        if self.interrupted:
+            of = f" of {self.total}" if self.total is not None else ""
+            head = f"stopped after {n}{of} document{'s' if (self.total or n) != 1 else ''}"
+        return f"{head}: {', '.join(parts)}{extra}; elapsed {elapsed_words(self.seconds)}"
 
     def to_json(self) -> dict[str, Any]:
         def doc(r: DocResult) -> dict[str, Any]:
@@ -182,10 +239,17 @@ class BatchReport:
                 out["docx_changed"] = True
             if r.kept:
                 out["kept"] = str(r.kept)
+            if r.answered:
+                out["answered"] = True
+            if r.as_built:
+                out["as_built"] = str(r.as_built)
+            if r.removed:
+                out["removed"] = [str(p) for p in r.removed]
             return out
 
         return {
-            "ok": self.ok,
+            "ok": self.ok and not self.interrupted,
+            "interrupted": self.interrupted,
             "built": [doc(r) for r in self.built],
             "refreshed": [doc(r) for r in self.refreshed],
             "skipped": [doc(r) for r in self.skipped],
@@ -222,6 +286,18 @@ def _changed_words(count: int, kept: list[Path]) -> str:
             "<document>.changed-after-build.docx"
         )
     return words
+
+
+def _answered_words(kept: list[Path]) -> str:
+    if len(kept) == 1:
+        return (
+            "1 already answered: a later document of its case follows it; the file it replaced "
+            f"kept as {kept[0]}"
+        )
+    return (
+        f"{len(kept)} already answered: a later document of their case follows them; the "
+        f"{len(kept)} files they replaced kept beside them, named <document>{AS_BUILT}<date>.docx"
+    )
 
 
 def elapsed_words(seconds: float) -> str:
@@ -329,6 +405,9 @@ class Task:
     mode: Mode
     docx_changed: bool = False
     """Its DOCX was changed since it was built (said in its result)."""
+    answered: bool = False
+    """A later document of its case follows it, and its DOCX is there: a rebuild keeps a copy
+    of the DOCX as built first (`_build`)."""
 
 
 def same_outputs(files: Sequence[Path], sources: CaseSources | None = None) -> dict[Path, Problem]:
@@ -393,7 +472,30 @@ def plan(
         else:
             mode: Mode = "reselect" if state == "library" else "build"
             tasks.append(Task(path, mode, docx_changed=state == "docx_changed"))
-    return tasks, known
+    return _mark_answered(tasks, output_dir, sources), known
+
+
+def _mark_answered(tasks: list[Task], output_dir: Path, sources: CaseSources) -> list[Task]:
+    """`tasks`, those of a document already answered marked so (`Task.answered`): a later
+    document of its case follows it (`case.loading.follows`, as `loagen impact` tells), and
+    its DOCX is there to be written over. The case files of each folder are read once, and
+    only folders with such a document."""
+    by_folder: dict[Path, list[int]] = {}
+    for index, task in enumerate(tasks):
+        stem = sources.info(task.source).stem
+        if stem is not None and (output_dir / f"{stem}.docx").is_file():
+            by_folder.setdefault(task.source.parent, []).append(index)
+    marked = list(tasks)
+    for folder, indexes in by_folder.items():
+        try:
+            files, _ = case_files_in(folder)
+        except OSError:
+            continue
+        for index in indexes:
+            task = marked[index]
+            if any(follows(path, data, task.source) for path, data in files):
+                marked[index] = dataclasses.replace(task, answered=True)
+    return marked
 
 
 # -- doing the work (in a worker process, or in this one) ---------------------------------------
@@ -415,7 +517,7 @@ def run_task(
             refreshed = _refresh_manifest(pipeline, task.source, output_dir)
             if refreshed is not None:
                 return refreshed
-        result = _build(pipeline, task.source, output_dir, redline, redline_later)
+        result = _build(pipeline, task, output_dir, redline, redline_later)
         if task.docx_changed:
             result = dataclasses.replace(result, docx_changed=True)
         return result
@@ -430,25 +532,111 @@ def run_task(
 
 
 def _build(
-    pipeline: Pipeline, source: Path, output_dir: Path, redline: bool, later: bool = False
+    pipeline: Pipeline, task: Task, output_dir: Path, redline: bool, later: bool = False
 ) -> DocResult:
+    """Build the document of `task` into `output_dir`, and look after what sits beside its
+    DOCX: a document already answered keeps a copy of its DOCX as built when the rebuild
+    changes it (`output.files.keep_copy`); its PDF and redline, no longer those of the DOCX
+    once it changed, are removed (a batch with --pdf makes the PDF again after the layout);
+    with `redline` (or a redline owed by a batch stopped before it made it, `REDLINES_OWED`)
+    its redline against the DOCX it replaced is made, now or, with `later`, after the
+    layout."""
+    source = task.source
+    stem = CaseSources().info(source).stem
+    if stem is None:  # the case file does not read: the build says what is wrong
+        return DocResult(source, "built", docx=pipeline.build(source, output_dir).docx_path)
+    docx = output_dir / f"{stem}.docx"
+    pdf, redline_file, owed = docx.with_suffix(".pdf"), _redline_path(docx), _owed(docx)
+    owed_before = _read(owed) if owed.is_file() else None
+    wants_redline = redline or owed_before is not None
     previous: bytes | None = None
-    if redline:
-        stem = CaseSources().info(source).stem
-        if stem:
-            try:
-                previous = (output_dir / f"{stem}.docx").read_bytes()
-            except OSError:
-                previous = None
-    result = pipeline.build(source, output_dir)
+    pdf_current = False
+    if wants_redline or task.answered or pdf.is_file() or redline_file.is_file():
+        previous = _read(docx)
+        pdf_current = previous is not None and pdf_up_to_date(docx)
+    before = owed_before if owed_before is not None else previous
+    if redline and owed_before is None and previous is not None:
+        atomic_write(owed, previous)  # owed until the redline is made (see REDLINES_OWED)
+    as_built = None
+    if task.answered and not task.docx_changed and previous is not None:
+        as_built = keep_copy(docx, _built_on(docx))
+    try:
+        result = pipeline.build(source, output_dir)
+    except BaseException:
+        if as_built is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(as_built)
+        raise
     # a DOCX changed since it was built is kept aside by the build (whatever else changed too)
     built = DocResult(
         source, "built", docx=result.docx_path, docx_changed=result.kept is not None,
-        kept=result.kept,
+        kept=result.kept, answered=task.answered,
     )  # fmt: skip
+    if previous is not None and _read(result.docx_path) == previous:
+        if as_built is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(as_built)  # the same bytes: the DOCX as built is still there
+        if pdf_current:
+            with contextlib.suppress(LoagenError):
+                keep_current(pdf)  # the same DOCX: its PDF is still its layout
+    elif previous is not None:
+        # no longer the DOCX's layout, nor its changes; a redline asked for is made again
+        removed = _remove_out_of_date((pdf, redline_file))
+        if wants_redline:
+            removed = tuple(p for p in removed if p != redline_file)
+        built = dataclasses.replace(built, as_built=as_built, removed=removed)
+    if not wants_redline:
+        return built
     if later:
-        return dataclasses.replace(built, previous=previous)
-    return _with_redline(built, previous)
+        return dataclasses.replace(built, previous=before)
+    return _settle_redline(built, before)
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _redline_path(docx: Path) -> Path:
+    return docx.with_name(docx.name[: -len(".docx")] + REDLINE_SUFFIX)
+
+
+def _owed(docx: Path) -> Path:
+    """Where the "before" of a redline owed for `docx` is kept (`REDLINES_OWED`)."""
+    return docx.parent / INDEX_FOLDER / REDLINES_OWED / docx.name
+
+
+def _built_on(docx: Path) -> str:
+    """The day the DOCX at `docx` was written (its modification time), as 2026-01-31."""
+    try:
+        return time.strftime("%Y-%m-%d", time.localtime(docx.stat().st_mtime))
+    except OSError:
+        return time.strftime("%Y-%m-%d")
+
+
+def _remove_out_of_date(files: Iterable[Path]) -> tuple[Path, ...]:
+    """Remove the files of `files` that are there (a PDF, a redline of a DOCX just rebuilt with
+    other bytes: no longer its layout, nor its changes); the paths removed."""
+    removed = []
+    for path in files:
+        try:
+            os.unlink(path)
+        except OSError:
+            continue
+        removed.append(path)
+    return tuple(removed)
+
+
+def _settle_redline(result: DocResult, before: bytes | None) -> DocResult:
+    """Make the redline of `result` against `before` (`_with_redline`) and clear the redline
+    owed for it."""
+    result = _with_redline(result, before)
+    if result.docx is not None:
+        with contextlib.suppress(OSError):
+            os.unlink(_owed(result.docx))
+    return result
 
 
 def _with_redline(result: DocResult, previous: bytes | None) -> DocResult:
@@ -463,7 +651,7 @@ def _with_redline(result: DocResult, previous: bytes | None) -> DocResult:
         return dataclasses.replace(result, warnings=(*result.warnings, f"no redline: {exc}"))
     if current == previous:
         return result
-    target = docx.with_name(docx.name[: -len(".docx")] + REDLINE_SUFFIX)
+    target = _redline_path(docx)
     try:
         atomic_write(target, redline_docx(previous, current))
     except (LoagenError, OSError) as exc:
@@ -581,8 +769,12 @@ def run_batch(
     running other threads (the studio's server) needs, since a process forked while another
     thread holds a lock (an output stream's, a library's) can wait for it forever.
 
+    One batch at a time writes to an output folder (`output.files.batch_lock`).
+
     Raises LoagenError only for what stops every document (no project, a broken note library,
-    --pdf without LibreOffice); each document's own problems are in the report.
+    --pdf without LibreOffice, another batch writing to the folder); each document's own
+    problems are in the report. Stopped (Ctrl-C, SIGTERM), it raises `BatchInterrupted` with
+    the report of what was done.
     """
     started = time.perf_counter()
     events = events or BatchEvents()
@@ -591,27 +783,52 @@ def run_batch(
     jobs = max(1, jobs or default_jobs())
     if pdf:
         find_soffice()  # fail before building, not after
-    events.loading()
-    Pipeline.tidy(output_dir)
-    # forked now, while this process holds nothing of the batch (see `_Pool`)
-    zygote = Zygote.for_batch(jobs) if fork_workers else None
-    try:
-        report, files, pipeline = _plan_and_build(
-            paths, project, output_dir, jobs, force, redline, pdf, events, zygote, fork_workers
-        )
-    finally:
-        if zygote is not None:
-            zygote.close()
-
-    if pdf:
-        _lay_out(report, pipeline or Pipeline(project))
-    order = {p: i for i, p in enumerate(files)}
-    report.results.sort(key=lambda r: order.get(r.source, len(order)))
-    report.seconds = time.perf_counter() - started
+    report = BatchReport()
+    files: list[Path] = []
+    with batch_lock(output_dir):
+        try:
+            events.loading()
+            Pipeline.tidy(output_dir)
+            remove_stale_temporaries(output_dir / INDEX_FOLDER / REDLINES_OWED)
+            # forked now, while this process holds nothing of the batch (see `_Pool`)
+            zygote = Zygote.for_batch(jobs) if fork_workers else None
+            try:
+                files, pipeline = _plan_and_build(
+                    report, paths, project, output_dir, jobs, force, redline, pdf, events,
+                    zygote, fork_workers,
+                )  # fmt: skip
+            finally:
+                if zygote is not None:
+                    zygote.close()
+            if pdf:
+                _lay_out(report, pipeline or Pipeline(project))
+            _settle_owed(report, output_dir)
+        except KeyboardInterrupt:
+            report.interrupted = True
+            _in_order(report, files, started)
+            raise BatchInterrupted(report) from None
+    _in_order(report, files, started)
     return report
 
 
+class BatchInterrupted(KeyboardInterrupt):
+    """A batch stopped (Ctrl-C, SIGTERM) before its end, with the report of what it did
+    (`report.interrupted`): every document it wrote is in it, so the command can say them."""
+
+    def __init__(self, report: BatchReport) -> None:
+        super().__init__()
+        self.report = report
+
+
+def _in_order(report: BatchReport, files: list[Path], started: float) -> None:
+    """Put the results in the order of the case files found, and the time taken."""
+    order = {p: i for i, p in enumerate(files)}
+    report.results.sort(key=lambda r: order.get(r.source, len(order)))
+    report.seconds = time.perf_counter() - started
+
+
 def _plan_and_build(
+    report: BatchReport,
     paths: Iterable[Path],
     project: Project,
     output_dir: Path,
@@ -622,15 +839,15 @@ def _plan_and_build(
     events: BatchEvents,
     zygote: Zygote | None,
     fork_workers: bool = True,
-) -> tuple[BatchReport, list[Path], Pipeline | None]:
-    """Plan the work and do it: the report, the case files found and the pipeline that built
-    (None when there was nothing to build)."""
+) -> tuple[list[Path], Pipeline | None]:
+    """Plan the work and do it, into `report`: the case files found and the pipeline that
+    built (None when there was nothing to build)."""
     sources = CaseSources()
     files = find_case_files(paths, sources)
     deps = Dependencies(project)
     tasks, known = plan(files, output_dir, deps, force=force, sources=sources)
     del sources  # the parsed case files: not to be copied into every forked worker
-    report = BatchReport()
+    report.total = len(files)
     events.planned(len(files), len(tasks))
     for result in known:
         report.results.append(result)
@@ -641,7 +858,7 @@ def _plan_and_build(
         zygote.close()  # a short batch forks its workers itself
         zygote = None
     if not tasks:
-        return report, files, None
+        return files, None
 
     pipeline = Pipeline(project)
     pipeline.library  # noqa: B018 (load once here: a broken library stops the batch now)
@@ -654,11 +871,13 @@ def _plan_and_build(
         if jobs == 1 or len(tasks) < 4:
             events.started()
             for task in tasks:
-                result = run_task(
-                    pipeline, task, output_dir, redline, redline_later=redline and pdf
-                )
-                report.results.append(result)
-                events.finished(result)
+                # a stop waits until the document is written and its result recorded
+                with _stops_held():
+                    result = run_task(
+                        pipeline, task, output_dir, redline, redline_later=redline and pdf
+                    )
+                    report.results.append(result)
+                    events.finished(result)
         else:
             pool = _Pool(
                 pipeline, output_dir, redline, workers, later=redline and pdf, zygote=zygote,
@@ -668,7 +887,19 @@ def _plan_and_build(
                 pool.run(tasks, report, events)
             finally:
                 report.worker_peak_rss, report.worker_cpu = pool.peak_rss, pool.cpu
-    return report, files, pipeline
+    return files, pipeline
+
+
+@contextlib.contextmanager
+def _stops_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM (`stops.STOP_SIGNALS`) for one document (milliseconds): a stop
+    takes effect once it is written and its result recorded, never between the two, so that
+    what a stopped batch reports is everything it wrote."""
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _lay_out(report: BatchReport, pipeline: Pipeline) -> None:
@@ -696,8 +927,27 @@ def _lay_out(report: BatchReport, pipeline: Pipeline) -> None:
                 warnings = (*warnings, f"page count not laid out: {item.problem}")
             r = dataclasses.replace(r, pages=item.pages, warnings=warnings)
         if r.previous is not None:
-            r = dataclasses.replace(_with_redline(r, r.previous), previous=None)
+            r = dataclasses.replace(_settle_redline(r, r.previous), previous=None)
+        if r.removed and item is not None and item.converted and not item.problem:
+            r = dataclasses.replace(r, removed=tuple(p for p in r.removed if p != item.pdf_path))
         report.results[index] = r
+
+
+def _settle_owed(report: BatchReport, output_dir: Path) -> None:
+    """Make the redlines a batch stopped before their time left owed (`REDLINES_OWED`) for the
+    documents of this batch that were not built again (up to date, or refreshed): against the
+    DOCX as it is now. (A document built again made its own, from the same "before".)"""
+    folder = Path(output_dir) / INDEX_FOLDER / REDLINES_OWED
+    try:
+        owed = set(os.listdir(folder))
+    except OSError:
+        return
+    for index, r in enumerate(report.results):
+        if r.status not in ("skipped", "refreshed") or r.docx is None or r.docx.name not in owed:
+            continue
+        before = _read(_owed(r.docx))
+        if before is not None:
+            report.results[index] = _settle_redline(r, before)
 
 
 def _laid_out(docx: Path) -> bool:
@@ -805,12 +1055,12 @@ def _worker_main(
             if chunk is None:
                 conn.send((_peak_rss(), time.process_time()))
                 return
-            conn.send(
-                [
-                    run_task(pipeline, task, output_dir, redline, redline_later=later)
-                    for task in chunk
-                ]
-            )
+            for task in chunk:
+                # each result is sent as soon as its document is written, with SIGTERM held
+                # in between: a document written is always reported, even when the batch is
+                # stopped (see `_Pool._end`)
+                with _stops_held():
+                    conn.send(run_task(pipeline, task, output_dir, redline, redline_later=later))
     except (BrokenPipeError, KeyboardInterrupt):
         return
 
@@ -850,11 +1100,14 @@ class _Worker:
         """Its `multiprocessing.Process`, or `_Remote` when the zygote forked it."""
         self.conn = conn
         self.chunk: list[Task] | None = None
+        self.received = 0
+        """Results received of its chunk (it sends one per document, as each is done)."""
         self.built = 0
         """Documents it was sent."""
 
     def send(self, chunk: list[Task]) -> None:
         self.chunk = chunk
+        self.received = 0
         self.built += len(chunk)
         self.conn.send(chunk)
 
@@ -1062,36 +1315,46 @@ class _Pool:
                 for conn in wait(list(busy)):
                     worker = busy[conn]  # type: ignore[index]
                     chunk = worker.chunk or []
-                    try:
-                        results = worker.conn.recv()
-                    except (EOFError, OSError):
-                        results = [_worker_died(t) for t in chunk]
-                        worker.chunk = None
-                        self._replace(worker, chunks)
-                    else:
-                        worker.chunk = None
-                        if chunks and worker.built >= WORKER_DOCUMENTS:
-                            self._renew(worker, chunks)
-                        elif chunks:
-                            worker.send(chunks.pop())
-                    for result in results:
-                        report.results.append(result)
-                        events.finished(result)
-        finally:
-            self._stop()
+                    # a stop waits until a result received is recorded
+                    with _stops_held():
+                        try:
+                            results = [worker.conn.recv()]
+                        except (EOFError, OSError):
+                            results = [_worker_died(t) for t in chunk[worker.received :]]
+                            worker.chunk = None
+                            self._replace(worker, chunks)
+                        else:
+                            worker.received += 1
+                            if worker.received >= len(chunk):
+                                worker.chunk = None
+                                if chunks and worker.built >= WORKER_DOCUMENTS:
+                                    self._renew(worker, chunks)
+                                elif chunks:
+                                    worker.send(chunks.pop())
+                        for result in results:
+                            report.results.append(result)
+                            events.finished(result)
+        except BaseException:
+            self._stop(report, events)
+            raise
+        self._stop()
 
     def _start(self) -> _Worker:
-        """Start a worker. Stop signals wait until it is started (it ignores Ctrl-C itself)."""
-        worker = None
-        if self.zygote is not None and self.fresh is not None:
-            try:
-                worker = self.zygote.start(self.fresh, self.output_dir, self.redline, self.later)
-            except (OSError, EOFError):  # the zygote is gone (killed): fork from here
-                self.zygote = None
-        if worker is None:
-            conn, child = self.context.Pipe(duplex=True)
-            signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-            try:
+        """Start a worker. Stop signals wait until it is started and in `workers` (it ignores
+        Ctrl-C itself): a worker started but not recorded would never be told to stop, and one
+        forked holds its own pipe's other end, so it would wait for work forever, keeping the
+        command's output open."""
+        with _stops_held():
+            worker = None
+            if self.zygote is not None and self.fresh is not None:
+                try:
+                    worker = self.zygote.start(
+                        self.fresh, self.output_dir, self.redline, self.later
+                    )
+                except (OSError, EOFError):  # the zygote is gone (killed): fork from here
+                    self.zygote = None
+            if worker is None:
+                conn, child = self.context.Pipe(duplex=True)
                 process = self.context.Process(
                     target=_worker_main,
                     args=(child, self.fresh or self.pipeline, self.output_dir, self.redline,
@@ -1099,11 +1362,9 @@ class _Pool:
                     daemon=True,
                 )  # fmt: skip
                 process.start()
-            finally:
-                signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
-            child.close()
-            worker = _Worker(process, conn)
-        self.workers.append(worker)
+                child.close()
+                worker = _Worker(process, conn)
+            self.workers.append(worker)
         return worker
 
     def _renew(self, worker: _Worker, chunks: list[list[Task]]) -> None:
@@ -1119,13 +1380,21 @@ class _Pool:
         if chunks:
             self._start().send(chunks.pop())
 
-    def _stop(self) -> None:
-        """Tell idle workers to stop; terminate the others (Ctrl-C, an error) at once."""
-        self._end(self.workers)
+    def _stop(self, report: BatchReport | None = None, events: BatchEvents | None = None) -> None:
+        """Tell idle workers to stop; terminate the others (Ctrl-C, an error) at once. With
+        `report`, the results busy workers sent before they stopped are recorded (a worker
+        sends each as soon as its document is written)."""
+        self._end(self.workers, report, events)
         self.workers = []
 
-    def _end(self, workers: list[_Worker]) -> None:
-        """Tell each idle worker to stop, terminate a busy one, and wait (5 s, then kill)."""
+    def _end(
+        self,
+        workers: list[_Worker],
+        report: BatchReport | None = None,
+        events: BatchEvents | None = None,
+    ) -> None:
+        """Tell each idle worker to stop, terminate a busy one, and wait (5 s, then kill); the
+        results a busy one sent before it stopped go into `report`."""
         told = []
         for worker in workers:
             try:
@@ -1151,7 +1420,25 @@ class _Pool:
             if worker.process.is_alive():
                 worker.process.kill()
                 worker.process.join(timeout=1)
+            if report is not None and worker.chunk is not None:
+                for result in _sent(worker):
+                    report.results.append(result)
+                    if events is not None:
+                        events.finished(result)
             worker.conn.close()
+
+
+def _sent(worker: _Worker) -> list[DocResult]:
+    """The results a stopped worker sent that were not received yet."""
+    results = []
+    try:
+        while worker.conn.poll(0):
+            result = worker.conn.recv()
+            if isinstance(result, DocResult):
+                results.append(result)
+    except (EOFError, OSError, ValueError):
+        pass
+    return results
 
 
 def _worker_died(task: Task) -> DocResult:

@@ -19,6 +19,7 @@ import contextlib
 import os
 import re
 import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import OutputError
@@ -115,6 +116,42 @@ def keep_aside(path: Path) -> Path:
         return target
 
 
+AS_BUILT = ".as-built-"
+"""What the name of a copy of a signed document kept before a rebuild says: the DOCX as it was
+built on a date, "<stem>.as-built-<date>.docx"."""
+
+
+def keep_copy(path: Path, built_on: str) -> Path:
+    """Keep a copy of `path` (the DOCX of a document already answered, about to be written over
+    by a rebuild) under a free name in the same folder that says what it is and when it was
+    built, "<stem>.as-built-<built_on>.docx" (then "-2", "-3" ...), and return that name. The
+    file at `path` stays where it is; the copy is a hard link where the system has them (the
+    rebuild replaces the name, never the file's bytes), else a copy."""
+    number = 1
+    while True:
+        label = f"{AS_BUILT}{built_on}" + ("" if number == 1 else f"-{number}")
+        target = path.with_name(f"{path.stem}{label}{path.suffix}")
+        try:
+            os.link(path, target)  # fails when the name is taken: no file is ever replaced
+        except FileExistsError:
+            number += 1
+            continue
+        except OSError as exc:  # no hard links here: copy the bytes to the free name
+            if target.exists():
+                number += 1
+                continue
+            try:
+                data = path.read_bytes()
+            except OSError:
+                raise OutputError(
+                    f"cannot keep a copy of {path.name} as built ({exc.strerror or exc}); "
+                    "nothing was written over it: copy it elsewhere yourself, then build again",
+                    source=path,
+                ) from None
+            atomic_write(target, data)
+        return target
+
+
 @contextlib.contextmanager
 def _signals_held():  # noqa: ANN202
     """Hold Ctrl-C and SIGTERM while files are written and renamed (a few milliseconds): a stop
@@ -173,6 +210,58 @@ def _write_pair(files: tuple[tuple[Path, bytes], ...]) -> None:
         if isinstance(exc, OSError):
             raise _fail(exc, temps[0][1]) from None
         raise
+
+
+BATCH_LOCK = ".loagen-batch.lock"
+"""The file a batch locks in its output folder while it writes there (`batch_lock`)."""
+
+
+@contextlib.contextmanager
+def batch_lock(folder: Path) -> Iterator[Path]:
+    """Hold the output folder `folder` for one batch at a time: a lock on the file
+    `BATCH_LOCK` in it, which holds the process id of the batch that has it. A second batch on
+    the same folder raises OutputError naming that process; a batch that died (killed, the
+    machine restarted) holds nothing (the system releases a lock when its process ends), so
+    the file it left is taken over. Two batches writing one folder at once would each take the
+    other's DOCX for files changed since they were built. Where the system has no file locks
+    (Windows), nothing is locked."""
+    try:
+        import fcntl  # Unix only
+    except ImportError:
+        yield folder / BATCH_LOCK
+        return
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    lock = Path(folder) / BATCH_LOCK
+    while True:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, _FILE_MODE)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            owner = os.read(fd, 32).decode("ascii", "replace").strip()
+            os.close(fd)
+            who = f" (process {owner})" if owner.isdigit() else ""
+            raise OutputError(
+                f"another batch is writing to this folder{who}; wait for it to finish or stop "
+                "it, then run this one again",
+                source=Path(folder),
+            ) from None
+        # the file may have been removed by the batch that had it, between our opening and
+        # locking it: then lock the file now there instead
+        try:
+            same = os.stat(lock).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield lock
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(lock)  # removed while still locked: no other batch takes it meanwhile
+        os.close(fd)
 
 
 def _alive(pid: int) -> bool:
