@@ -105,6 +105,58 @@ def test_an_amount_may_be_written_with_its_dollar_sign(written: str, read: Decim
     assert parse_case(data).lines[0].unit_cost == read
 
 
+@pytest.mark.parametrize(
+    ("written", "readings"),
+    [
+        ("7.250", "did you mean 7,250 or 7.25?"),
+        ("$7.250", "did you mean 7,250 or 7.25?"),
+        ("7,250.000", "did you mean 7,250,000 or 7,250.00?"),
+    ],
+)
+def test_an_amount_with_zeros_after_its_cents_is_refused_as_ambiguous(
+    written: str, readings: str
+) -> None:
+    """'7.250' may be a European 7,250 (the point separating thousands) as well as 7.25: read
+    as the smaller, the price would print a thousand times too low without a word."""
+    data = example("BN-D-QAA/basic")
+    data["lines"][1]["unit_cost"] = written
+    with pytest.raises(CaseError) as info:
+        parse_case(data)
+    (problem,) = info.value.problems
+    assert problem.location == "lines[1].unit_cost"
+    assert problem.message.startswith(f"got '{written}': {readings}")
+
+
+def test_an_amount_written_with_three_decimals_unquoted_is_refused_too(tmp_path: Path) -> None:
+    """A float in YAML or JSON keeps the text written: 4.500 is not read as 4.5 silently."""
+    data = example("BN-D-QAA/basic")
+    data["lines"][0]["unit_cost"] = "@COST@"
+    for suffix in (".json", ".yaml"):
+        path = tmp_path / f"basic{suffix}"
+        dumped = json.dumps(data, indent=2) if suffix == ".json" else yaml.safe_dump(data)
+        path.write_text(dumped.replace('"@COST@"', "4.500").replace("'@COST@'", "4.500"))
+        with pytest.raises(CaseError) as info:
+            load_case(path)
+        assert "got '4.500': did you mean 4,500 or 4.50?" in str(info.value)
+        path.write_text(dumped.replace('"@COST@"', "4.50").replace("'@COST@'", "4.50"))
+        assert load_case(path).case.lines[0].unit_cost == Decimal("4.5")
+
+
+@pytest.mark.parametrize(("written", "read"), [("19.5", "19.5"), ("19.50", "19.5"), ("0.000", "0")])
+def test_an_amount_with_two_decimals_or_fewer_is_read_as_written(written: str, read: str) -> None:
+    data = example("BN-D-QAA/basic")
+    data["lines"][1]["unit_cost"] = written
+    assert parse_case(data).lines[1].unit_cost == Decimal(read)
+
+
+def test_an_amount_with_more_zeros_after_its_cents_is_refused() -> None:
+    data = example("BN-D-QAA/basic")
+    data["lines"][1]["unit_cost"] = "1,019.5000"
+    with pytest.raises(CaseError) as info:
+        parse_case(data)
+    assert "at most two decimal places (write 1,019.50)" in info.value.problems[0].message
+
+
 def test_a_dollar_sign_is_not_a_quantity_and_a_bad_amount_is_quoted_as_written() -> None:
     data = example("BN-D-QAA/basic")
     data["lines"][0]["quantity"] = "$2"

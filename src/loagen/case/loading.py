@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import CaseError, HistoryError, Problem, did_you_mean, quoted
 from ..reading import read_limited, text_of
-from .model import UNSEEN, Case, HugeNumber
+from .model import UNSEEN, Case, HugeNumber, WrittenFloat
 from .placeholders import PLACEHOLDER_BYTES, dotted, located, unfilled, unfilled_error
 
 
@@ -230,7 +230,9 @@ def _no_duplicate_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-_JSON = json.JSONDecoder(object_pairs_hook=_no_duplicate_pairs, parse_int=_integer)
+_JSON = json.JSONDecoder(
+    object_pairs_hook=_no_duplicate_pairs, parse_int=_integer, parse_float=WrittenFloat
+)
 """The decoder of `json.loads(text, object_pairs_hook=..., parse_int=...)`, made once (`loads`
 makes one a call)."""
 
@@ -304,6 +306,18 @@ def _decimal_int(loader: _StrictYamlLoader, node: yaml.ScalarNode) -> int:
 
 
 _StrictYamlLoader.add_constructor(_INT, _decimal_int)
+
+
+def _written_float(loader: _StrictYamlLoader, node: yaml.ScalarNode) -> float:
+    """A number with a decimal point, remembering its text (`WrittenFloat`): an amount written
+    `285.000` is refused as ambiguous, which the float 285.0 alone would not show."""
+    try:
+        return WrittenFloat(loader.construct_scalar(node))
+    except ValueError:  # .inf, .nan: as YAML reads them
+        return loader.construct_yaml_float(node)
+
+
+_StrictYamlLoader.add_constructor(_FLOAT, _written_float)
 
 
 def yaml_timestamp(loader: Any, node: yaml.ScalarNode) -> Any:

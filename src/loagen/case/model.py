@@ -95,6 +95,17 @@ class HugeNumber(str):
     """A number in a case file too long to be an amount or a quantity (kept as its digits)."""
 
 
+class WrittenFloat(float):
+    """A number with a decimal point read from a case file, which remembers how it was written:
+    `285.000` and `285.0` are the same float, but an amount written with three decimals may be
+    a European thousands separator (285,000), which only the text shows."""
+
+    def __new__(cls, text: str) -> "WrittenFloat":
+        number = super().__new__(cls, text)
+        number.text = str(text)
+        return number
+
+
 def _number(value: Any) -> Any:
     """A number as an exact Decimal: text and floats as written (1.1 stays 1.1), never a
     float's binary expansion; values too long to be amounts are refused before conversion."""
@@ -136,9 +147,41 @@ def _number(value: Any) -> Any:
     return value
 
 
+_ZEROS_AFTER_CENTS = re.compile(r"-?\$?\s*([0-9,]*)\.([0-9]{2})(0+)")
+"""An amount written with three decimals or more, those after the cents all zeros ('285.000')."""
+
+
+def _thousands_or_cents(value: Any) -> None:
+    """Refuse an amount written with zeros after its cents ('285.000'): a European writes the
+    thousands separator as a point, so it may mean 285,000 as well as 285.00, and reading it as
+    the smaller would print a price a thousand times too low without a word."""
+    text = value.text if isinstance(value, WrittenFloat) else value
+    if not isinstance(text, str):
+        return
+    m = _ZEROS_AFTER_CENTS.fullmatch(text.strip())
+    if m is None or not m.group(1).replace(",", ""):
+        return
+    whole, cents = m.group(1).replace(",", ""), m.group(2)
+    if int(whole + cents) == 0:  # 0.000 is nothing, however it is read
+        return
+    as_cents = f"{int(whole):,}.{cents}"
+    if len(cents + m.group(3)) == 3:
+        thousands = f"{int(whole + cents + m.group(3)):,}"
+        raise ValueError(
+            f"got {quoted(str(text))}: did you mean {thousands} or {as_cents}? The point is "
+            f"the decimal point, and an amount has at most two decimals: write {thousands} "
+            f"or {as_cents}"
+        )
+    raise ValueError(
+        f"got {quoted(str(text))}; amounts are in U.S. dollars and cents: at most two "
+        f"decimal places (write {as_cents})"
+    )
+
+
 def _amount(value: Any) -> Any:
     """An amount as `_number` reads it, written with or without its dollar sign ('$1,850,000',
     '-$12.50'): amounts are in U.S. dollars."""
+    _thousands_or_cents(value)
     if isinstance(value, str):
         text = value.strip()
         bare = text[1:] if text.startswith("$") else "-" + text[2:] if text.startswith("-$") else ""
