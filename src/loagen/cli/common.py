@@ -195,11 +195,36 @@ def _root(
     pass
 
 
+def _project(*, writes_cases: bool = False):  # noqa: ANN202
+    """The project around the current folder (`Project.discover`). When there is none and
+    loagen falls back on its own checkout, a note says which project is used; a command that
+    writes a new case file there (`writes_cases`) is refused instead: a writer running loagen
+    outside their project never meant to add a case to the installed program's folder."""
+    from ..errors import ProjectError
+    from ..project import Project
+
+    project = Project.discover()
+    if project.found == "checkout":
+        here = f"no loagen project in {Path.cwd()} or above it (a folder with templates/ and "
+        if writes_cases:
+            raise ProjectError(
+                here + "note_library/), so there is no cases/ folder to write the new case "
+                "into: run the command in your project's folder, set LOAGEN_PROJECT to it, or "
+                "say where to write the file with --output"
+            )
+        err.print(
+            f"[yellow]note:[/] {escape(here)}note_library/): using loagen's own project, "
+            f"{escape(str(project.root))} (its notes, templates and build/ folder); run loagen "
+            "in your project's folder or set LOAGEN_PROJECT to use yours"
+        )
+    return project
+
+
 def _pipeline():  # noqa: ANN202
     # Imported when a command runs: `loagen --help` and `loagen schema` stay quick.
     from ..pipeline import Pipeline
 
-    return Pipeline.discover()
+    return Pipeline(_project())
 
 
 PathsArg = Annotated[

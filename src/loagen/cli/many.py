@@ -23,6 +23,7 @@ from .common import (
     JobsOpt,
     JsonOpt,
     OutputOpt,
+    _project,
     command,
     date_option,
     err,
@@ -315,10 +316,11 @@ def batch(
     from ..ops.batch import run_batch
 
     with _json_on_error(as_json):
+        project = _project()
         report = _run_with_progress(
             lambda events: run_batch(
                 paths, output_dir=output, jobs=jobs, force=force, redline=redline, pdf=pdf,
-                events=events,
+                events=events, project=project,
             ),
             as_json=as_json,
         )  # fmt: skip
@@ -364,8 +366,11 @@ def restate(
     restated = restate_documents(paths, previous, expires)
     built = BatchReport()
     if restated.written:
+        project = _project()
         built = _run_with_progress(
-            lambda events: run_batch(restated.written, output_dir=output, jobs=jobs, events=events),
+            lambda events: run_batch(
+                restated.written, output_dir=output, jobs=jobs, events=events, project=project
+            ),
             as_json=as_json,
         )
     if as_json:
@@ -424,8 +429,11 @@ def impact(
     compared or rendered."""
     from ..ops.impact import impact as find_impact
 
+    project = _project()
     with _RenderProgress(quiet=as_json) as progress:
-        report = find_impact(paths, against=against, render_to=render, progress=progress)
+        report = find_impact(
+            paths, against=against, render_to=render, progress=progress, project=project
+        )
     if as_json:
         sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
     else:
