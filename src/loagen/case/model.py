@@ -245,17 +245,38 @@ def _quantity_value(value: Decimal) -> Decimal:
     return value
 
 
+_WRITTEN_WHOLE = r"\s*([0-9]+|[0-9]{1,3}(,[0-9]{3})+)"
+"""The whole part of a number written as text: digits, or digits grouped by thousands with
+commas (for the editor's schema; `_number` reads it)."""
 Money = Annotated[
     Decimal,
     BeforeValidator(_amount),
     AfterValidator(_money_value),
-    WithJsonSchema({"type": "number", "minimum": 0, "maximum": 999999999999.99}),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": 999999999999.99},
+                {
+                    "type": "string",
+                    "pattern": rf"^\s*\$?{_WRITTEN_WHOLE}(\.[0-9]{{1,2}})?\s*$",
+                    "description": "an amount written as text: '$1,850,000', '1250000.50'",
+                },
+            ]
+        }
+    ),
 ]
 Quantity = Annotated[
     Decimal,
     BeforeValidator(_number),
     AfterValidator(_quantity_value),
-    WithJsonSchema({"type": "number", "minimum": 0}),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0},
+                {"type": "string", "pattern": rf"^{_WRITTEN_WHOLE}(\.[0-9]{{1,3}})?\s*$"},
+            ]
+        }
+    ),
 ]
 
 LINE_NUMBER = re.compile(r"^(?!000)[0-9]{3}[a-z]?$")
@@ -1190,10 +1211,36 @@ def case_schema() -> dict[str, Any]:
         if name in models:
             _describe(definition, models[name])
     _describe(schema, Case)
+    schema = _digit_codes_as_numbers(schema)
     enrich(schema, Case.__name__)  # what each code and fixed word means
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "loagen case file"
     return schema
+
+
+def _digit_codes_as_numbers(node: Any) -> Any:
+    """`node` (a part of the case schema) letting the editor take a digit code written as a
+    number (TA 4, DTC 5), as loading does (`_code`): each list of codes holding digits gets
+    the same codes as integers beside it. Done here, not in the codes' own schema, from which
+    the studio and the rules read their choices."""
+    if isinstance(node, list):
+        return [_digit_codes_as_numbers(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    enum = node.get("enum")
+    if isinstance(enum, list) and tuple(enum) in _digit_code_lists():
+        numbers = [int(c) for c in enum if c.isdigit()]
+        return {"anyOf": [node, {"type": "integer", "enum": numbers}]}
+    return {k: _digit_codes_as_numbers(v) for k, v in node.items()}
+
+
+def _digit_code_lists() -> set[tuple[str, ...]]:
+    """The codes of each reference table whose codes `_code` also takes as numbers."""
+    ref = load_reference()
+    tables = ("source_codes", "type_of_assistance", "offer_release_codes", "delivery_term_codes",
+              "units_of_issue", "terms_of_sale")  # fmt: skip
+    lists = (tuple(sorted(getattr(ref, t))) for t in tables)
+    return {codes for codes in lists if any(c.isdigit() for c in codes)}
 
 
 def _models(root: type) -> list[type]:
