@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
 import re
 import stat
+import typing
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,24 +137,80 @@ MAX_PROBLEMS = 100
 """Most problems of one case file listed (the rest are counted)."""
 
 
+def _choices_at(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The fixed words (a Literal's values) the field at location `loc` takes, or ()."""
+    model: Any = Case
+    annotation: Any = None
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part) if model is not None else None
+        if field is None:
+            return ()
+        annotation = field.annotation
+        model = _model_in(annotation)
+    while typing.get_origin(annotation) is not typing.Literal:
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(args) != 1:
+            return ()
+        annotation = args[0]
+    return typing.get_args(annotation)
+
+
+def _words_in_their_own_letters(data: Any, errors: list[Any]) -> Any:
+    """A copy of `data` with each fixed word written in other capitals ('Materiel', 'conus')
+    put in its own form ('materiel', 'CONUS'), as `loagen lines import` reads them; None when
+    no refused value is one. Only on the way to an error: a sound file costs nothing more."""
+    fixes = []
+    for err in errors:
+        given = err.get("input")
+        if err["type"] != "literal_error" or not isinstance(given, str):
+            continue
+        same = [
+            c
+            for c in _choices_at(err["loc"])
+            if isinstance(c, str) and c.casefold() == given.casefold()
+        ]
+        if len(same) == 1:
+            fixes.append((err["loc"], same[0]))
+    if not fixes:
+        return None
+    data = copy.deepcopy(data)
+    for loc, word in fixes:
+        target = data
+        try:
+            for part in loc[:-1]:
+                target = target[part]
+            target[loc[-1]] = word
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
 def parse_case(data: Any, *, source: Path | None = None) -> Case:
     """Validate already-parsed case data; raise CaseError listing every problem."""
     try:
         return Case.model_validate(data)
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
-        problems = tuple(
-            Problem(source, dotted(err["loc"]) or "(top level)", _plain(err))
-            for err in errors[:MAX_PROBLEMS]
-        )
-        if len(errors) > MAX_PROBLEMS:
-            problems += (Problem(source, "", f"... and {len(errors) - MAX_PROBLEMS} more"),)
-        n = len(errors)
-        raise CaseError(
-            f"{source or 'case'}: {n} problem{'s' if n != 1 else ''} in the case file",
-            source=source,
-            problems=problems,
-        ) from None
+    fixed = _words_in_their_own_letters(data, errors)
+    if fixed is not None:
+        try:
+            return Case.model_validate(fixed)
+        except ValidationError as exc:
+            errors = exc.errors(include_url=False)
+    problems = tuple(
+        Problem(source, dotted(err["loc"]) or "(top level)", _plain(err))
+        for err in errors[:MAX_PROBLEMS]
+    )
+    if len(errors) > MAX_PROBLEMS:
+        problems += (Problem(source, "", f"... and {len(errors) - MAX_PROBLEMS} more"),)
+    n = len(errors)
+    raise CaseError(
+        f"{source or 'case'}: {n} problem{'s' if n != 1 else ''} in the case file",
+        source=source,
+        problems=problems,
+    )
 
 
 _YAML_PROBLEMS = (

@@ -55,6 +55,9 @@ def other_digits(value: str) -> str | None:
 def _code(table: str, what: str) -> Any:
     """A string that must be a key of reference table `table`, with its enum in the schema."""
     codes = sorted(getattr(load_reference(), table))
+    by_letters: dict[str, list[str]] = {}
+    for c in codes:
+        by_letters.setdefault(c.casefold(), []).append(c)
 
     def check(value: Any) -> Any:
         # Codes such as TA "3" or DTC "4" are often typed as numbers. One function, before
@@ -63,6 +66,9 @@ def _code(table: str, what: str) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
         if isinstance(value, str) and value not in getattr(load_reference(), table):
+            same = by_letters.get(value.casefold(), ())
+            if len(same) == 1:  # 'ea' is EA: the code is data, printed in its own form
+                return same[0]
             if other := other_digits(value):
                 raise ValueError(other)
             raise ValueError(
@@ -1211,27 +1217,57 @@ def case_schema() -> dict[str, Any]:
         if name in models:
             _describe(definition, models[name])
     _describe(schema, Case)
-    schema = _digit_codes_as_numbers(schema)
+    schema = _as_loading_reads(schema)
     enrich(schema, Case.__name__)  # what each code and fixed word means
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "loagen case file"
     return schema
 
 
-def _digit_codes_as_numbers(node: Any) -> Any:
-    """`node` (a part of the case schema) letting the editor take a digit code written as a
-    number (TA 4, DTC 5), as loading does (`_code`): each list of codes holding digits gets
-    the same codes as integers beside it. Done here, not in the codes' own schema, from which
-    the studio and the rules read their choices."""
+def _as_loading_reads(node: Any) -> Any:
+    """`node` (a part of the case schema) taking what loading takes of fixed words and codes:
+    written in other capitals ('ea', 'Materiel', read as EA and materiel), and a digit code
+    written as a number (TA 4, DTC 5; `_code`). Done here, not in the codes' own schema, from
+    which the studio and the rules read their choices."""
     if isinstance(node, list):
-        return [_digit_codes_as_numbers(v) for v in node]
+        return [_as_loading_reads(v) for v in node]
     if not isinstance(node, dict):
         return node
     enum = node.get("enum")
-    if isinstance(enum, list) and tuple(enum) in _digit_code_lists():
-        numbers = [int(c) for c in enum if c.isdigit()]
-        return {"anyOf": [node, {"type": "integer", "enum": numbers}]}
-    return {k: _digit_codes_as_numbers(v) for k, v in node.items()}
+    if isinstance(enum, list) and enum and all(isinstance(v, str) for v in enum):
+        also: list[dict[str, Any]] = []
+        folded = [v.casefold() for v in enum]
+        other_letters = [
+            v for v in enum if folded.count(v.casefold()) == 1 and v.upper() != v.lower()
+        ]
+        if other_letters:
+            also.append(
+                {
+                    "type": "string",
+                    "pattern": f"^(?:{'|'.join(map(_any_capitals, other_letters))})$",
+                }
+            )
+        if tuple(enum) in _digit_code_lists():
+            also.append({"type": "integer", "enum": [int(c) for c in enum if c.isdigit()]})
+        if not also:
+            return node
+        # what the field is stays on the field, where editors show it
+        outer = {k: node[k] for k in ("title", "description") if k in node}
+        inner = {k: v for k, v in node.items() if k not in outer}
+        return {**outer, "anyOf": [inner, *also]}
+    return {k: _as_loading_reads(v) for k, v in node.items()}
+
+
+def _any_capitals(word: str) -> str:
+    """A pattern matching `word` in any capitals ('ea' -> '[eE][aA]')."""
+    return "".join(
+        f"[{c.lower()}{c.upper()}]"
+        if c.lower() != c.upper()
+        else "\\" + c
+        if c in "()[]{}.*+?^$|\\"
+        else c
+        for c in word
+    )
 
 
 def _digit_code_lists() -> set[tuple[str, ...]]:
