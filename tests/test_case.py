@@ -670,7 +670,9 @@ def test_schema_describes_the_contract() -> None:
     schema = case_schema()
     assert schema["additionalProperties"] is False
     line = schema["$defs"]["Line"]
-    assert line["properties"]["source_code"]["enum"] == ["E", "F", "P", "R", "S", "X"]
+    codes, other_capitals = line["properties"]["source_code"]["anyOf"]
+    assert codes["enum"] == ["E", "F", "P", "R", "S", "X"]
+    assert other_capitals["pattern"].startswith("^(?:[eE]|[fF]|")
     assert "MASL description" in line["properties"]["description"]["description"]
 
 
