@@ -314,3 +314,16 @@ def test_loagen_project_naming_no_folder_is_said_so(tmp_path: Path, monkeypatch)
     assert result.exit_code == 8, result.output
     assert "a folder that does not exist" in result.output
     assert "note library" not in result.output
+
+
+def test_help_shows_flags_as_flags_and_option_names_whole(monkeypatch) -> None:
+    """`--strict` takes no value (`--strict true` would read 'true' as a case file), and an
+    option's name is never cut, even in a terminal 80 characters wide."""
+    monkeypatch.setenv("COLUMNS", "80")
+    checked = runner.invoke(app, ["check", "--help"])
+    assert checked.exit_code == 0
+    strict = next(ln for ln in checked.output.splitlines() if ln.startswith("│ --strict"))
+    assert "<bool>" not in checked.output and "Exit 1 on warnings too" in strict
+    restate = runner.invoke(app, ["restate", "--help"])
+    assert "--offer-expiration-date " in restate.output and "…" not in restate.output
+    assert max(map(len, restate.output.splitlines())) <= 80

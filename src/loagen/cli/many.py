@@ -336,6 +336,7 @@ def restate(
         str,
         typer.Option(
             "--previous-offer-date",
+            metavar="DATE",
             help="Date the superseded version was offered to the Purchaser (YYYY-MM-DD).",
             show_default=False,
         ),
@@ -344,6 +345,7 @@ def restate(
         str | None,
         typer.Option(
             "--offer-expiration-date",
+            metavar="DATE",
             help="The restated document's new offer expiration date (YYYY-MM-DD).",
             show_default=False,
         ),

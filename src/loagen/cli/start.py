@@ -175,6 +175,7 @@ ImplementationOpt = Annotated[
     str | None,
     typer.Option(
         "--implementation-date",
+        metavar="DATE",
         help="The date the Basic was implemented (YYYY-MM-DD), when no document of the case "
         "gives it yet.",
         show_default=False,
