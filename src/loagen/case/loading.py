@@ -253,6 +253,55 @@ def yaml_error(exc: Exception, path: Path | None, text: str) -> CaseError:
     return CaseError(message, source=path, location=where, source_line=line)
 
 
+def json_error(exc: json.JSONDecodeError, path: Path | None, text: str) -> CaseError:
+    """The CaseError for a JSON file that does not parse: what is wrong in plain words, at the
+    line where the mistake is. The parser stops at the next character it cannot take, which
+    is often on the line after the mistake: a comma left after the last field of an object is
+    found at the closing brace, a comma missing at the end of a line at the next field."""
+    before = text[: exc.pos].rstrip()
+    at = text[exc.pos : exc.pos + 1]
+    pos, said = exc.pos, None
+    if not at and exc.msg.startswith("Expecting"):
+        said = "the file ends before its objects and lists are closed: a } or ] is missing"
+    elif exc.msg.startswith("Expecting property name") and at == "'":
+        said = "a field name in single quotes: JSON writes names and texts in double quotes"
+    elif exc.msg.startswith(("Expecting property name", "Expecting value")) and before.endswith(
+        ","
+    ):
+        pos = len(before) - 1
+        said = {
+            "}": "a comma after the last field of an object: remove it",
+            "]": "a comma after the last item of a list: remove it",
+        }.get(at, "a comma with no value after it: remove it, or give the value")
+    elif exc.msg.startswith("Expecting ',' delimiter") and before:
+        pos = len(before) - 1
+        said = (
+            "a comma is missing at the end of this line: fields of an object and items of a "
+            "list are separated by commas"
+        )
+    elif exc.msg.startswith("Expecting ':' delimiter"):
+        said = 'a colon is missing after a field name ("name": value)'
+    elif exc.msg.startswith("Unterminated string"):
+        said = "a quote is opened and not closed on this line"
+    elif exc.msg.startswith("Invalid control character") and at in "\r\n":
+        said = "a quote is opened and not closed on this line (a text is written on one line)"
+    elif exc.msg.startswith("Invalid control character"):
+        said = "a tab or other control character inside a quoted text: type a space instead"
+    elif exc.msg.startswith("Extra data"):
+        said = "more after the end of the case file's object: remove it (a brace too many?)"
+    elif exc.msg.startswith("Expecting value") and at == "'":
+        said = "a text in single quotes: JSON writes texts in double quotes"
+    lineno = text.count("\n", 0, pos) + 1
+    column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    message = f"not valid JSON: {said} ({exc.msg})" if said else f"not valid JSON: {exc.msg}"
+    return CaseError(
+        message,
+        source=path,
+        location=f"line {lineno}, column {column}",
+        source_line=_line_at(text, lineno),
+    )
+
+
 def _line_at(text: str, lineno: int) -> str | None:
     lines = text.splitlines()
     return lines[lineno - 1][:200] if 0 < lineno <= len(lines) else None
@@ -475,12 +524,7 @@ def parse_case_bytes(raw: bytes, path: Path) -> dict[str, Any]:
     except _Refused as exc:
         raise CaseError(exc.message, source=path, location=exc.where) from None
     except json.JSONDecodeError as exc:
-        raise CaseError(
-            f"not valid JSON: {exc.msg}",
-            source=path,
-            location=f"line {exc.lineno}, column {exc.colno}",
-            source_line=_line_at(text, exc.lineno),
-        ) from None
+        raise json_error(exc, path, text) from None
     except yaml.YAMLError as exc:
         raise yaml_error(exc, path, text) from None
     except RecursionError:
