@@ -197,6 +197,24 @@ def test_a_code_in_other_capitals_that_is_no_code_is_still_refused() -> None:
     assert found["lines[0].kind"].startswith("got 'Materials'; expected one of")
 
 
+def test_a_field_written_in_the_wrong_object_is_told_where_it_belongs() -> None:
+    """A field indented out of its block is no typo: 'did you mean purchaser' would mislead."""
+    data = example("BN-D-QAA/basic")
+    data["nickname_of"] = "x"  # a typo is still a typo
+    data["offer_expiration_date"] = data["document"].pop("offer_expiration_date")
+    data["lines"][0]["reason"] = "the Purchaser's request"
+    data["masl"] = data["lines"][1].pop("masl")
+    with pytest.raises(CaseError) as info:
+        parse_case(data)
+    found = {p.location: p.message for p in info.value.problems}
+    assert found["nickname_of"] == "unknown field 'nickname_of' (did you mean 'nickname'?)"
+    assert found["offer_expiration_date"].startswith(
+        "'offer_expiration_date' is not a field here but of document: indent it under"
+    )
+    assert found["lines[0].reason"].startswith("'reason' is not a field here but of document")
+    assert found["masl"].startswith("'masl' is not a field here but of each item of lines")
+
+
 def test_bare_line_number_is_refused_with_a_hint() -> None:
     data = example("BN-P-WRS/basic")
     data["lines"][0]["number"] = 1

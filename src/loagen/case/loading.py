@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 import os
 import re
 import stat
+import types
 import typing
 import unicodedata
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +56,42 @@ def _fields_at(loc: tuple[Any, ...]) -> set[str]:
     return set(model.model_fields)
 
 
+@functools.cache
+def _owners() -> dict[str, tuple[str, ...]]:
+    """Field name -> where in a case file each field of that name is written ('document',
+    'each item of lines'), for a field written in the wrong object (`_plain`)."""
+    owners: dict[str, list[str]] = {}
+    queue: deque[tuple[Any, str, int]] = deque([(Case, "", 0)])  # nearest to the top first
+    while queue:
+        model, where, depth = queue.popleft()
+        for name, info in model.model_fields.items():
+            if where:
+                owners.setdefault(name, []).append(where)
+            inner = _model_in(info.annotation)
+            if inner is not None and depth < 4:
+                listed = typing.get_origin(_without_none(info.annotation)) is list
+                path = f"{where}.{name}" if where else name
+                queue.append((inner, f"each item of {path}" if listed else path, depth + 1))
+    return {name: tuple(dict.fromkeys(found)) for name, found in owners.items()}
+
+
+def _without_none(annotation: Any) -> Any:
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    is_union = typing.get_origin(annotation) in (typing.Union, types.UnionType)
+    return args[0] if is_union and len(args) == 1 else annotation
+
+
+def _owner_of(loc: tuple[Any, ...]) -> str:
+    """The object holding location `loc`, named as `_owners` names it."""
+    path = ""
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            path = f"each item of {path}"
+        else:
+            path = f"{path}.{part}" if path else str(part)
+    return path
+
+
 def _model_in(annotation: Any) -> Any:
     from typing import get_args
 
@@ -74,6 +113,14 @@ def _plain(err: dict[str, Any]) -> str:
         return "required field is missing"
     if kind == "extra_forbidden":
         name = str(err["loc"][-1])
+        elsewhere = [o for o in _owners().get(name, ()) if o != _owner_of(err["loc"])]
+        if elsewhere:
+            where = " or ".join(elsewhere)
+            return (
+                f"{name!r} is not a field here but of {where}: indent it under the field it "
+                "belongs to, lined up with its other fields (in JSON, move it inside that "
+                "object)"
+            )
         return f"unknown field {name!r}{did_you_mean(name, _fields_at(err['loc']))}"
     if kind == "literal_error":
         return f"got {quoted(got)}; expected one of {ctx.get('expected')}"
