@@ -215,6 +215,22 @@ def test_a_field_written_in_the_wrong_object_is_told_where_it_belongs() -> None:
     assert found["masl"].startswith("'masl' is not a field here but of each item of lines")
 
 
+def test_previous_may_name_its_file_with_a_dot_slash(tmp_path: Path) -> None:
+    """`previous: ./basic.json` is the file beside it, as a shell writes it; other paths are
+    still refused."""
+    amendment = write_chain(
+        tmp_path / "BN-D-QAA", example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1")
+    )
+    data = json.loads(amendment.read_text())
+    data["document"]["previous"] = "./basic.json"
+    amendment.write_text(json.dumps(data))
+    assert [f.path.name for f in load_chain(amendment)] == ["basic.json", "amendment-1.json"]
+    data["document"]["previous"] = "./../BN-D-QAA/basic.json"
+    amendment.write_text(json.dumps(data))
+    with pytest.raises(HistoryError, match="not a path"):
+        load_chain(amendment)
+
+
 def test_bare_line_number_is_refused_with_a_hint() -> None:
     data = example("BN-P-WRS/basic")
     data["lines"][0]["number"] = 1

@@ -57,3 +57,24 @@ def test_loagen_project_naming_a_project_is_used(tmp_path: Path, monkeypatch) ->
     monkeypatch.setenv("LOAGEN_PROJECT", str(root))
     found = Project.discover(_project(tmp_path / "other"))
     assert (found.root, found.found) == (root.resolve(), "env")
+
+
+def test_the_documents_of_a_folder_come_in_the_order_they_were_written(tmp_path: Path) -> None:
+    """`explain`, `check` and `report` on a case folder go Basic, Amendment 1, Modification 1
+    (the order of the chain, as the report's index lists them), not by file name."""
+    from loagen.project import documents_under
+
+    from .conftest import example, write_chain
+
+    folder = tmp_path / "BN-D-QAA"
+    write_chain(
+        folder,
+        example("BN-D-QAA/basic"),
+        example("BN-D-QAA/amendment-1"),
+        example("BN-D-QAA/modification-1"),
+    )
+    assert [p.name for p in documents_under([folder])] == [
+        "basic.json",
+        "amendment-1.json",
+        "modification-1.json",
+    ]

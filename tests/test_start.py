@@ -148,6 +148,21 @@ def test_a_line_is_started_asking_whether_it_is_major_defense_equipment(tmp_path
     assert "# true when the line is Major Defense Equipment (the MASL says so)" in path.read_text()
 
 
+def test_new_with_an_output_not_yaml_is_a_bad_value(tmp_path: Path) -> None:
+    """A wrong --output is a mistake on the command line (exit 2), as the README says."""
+    result = invoke("new", "BN-B-ZZJ", "-o", tmp_path / "basic.json")
+    assert result.exit_code == 2, result.output
+    assert "name it .yaml, not basic.json" in said(result)
+    assert not (tmp_path / "basic.json").exists()
+
+
+def test_the_header_of_a_new_case_says_how_amounts_are_written(tmp_path: Path) -> None:
+    path = tmp_path / "basic.yaml"
+    assert invoke("new", "BN-B-ZZK", "-o", path).exit_code == 0
+    header = " ".join(ln.lstrip("# ") for ln in path.read_text().splitlines()[:5])
+    assert "$1,850,000" in header and "without $ or commas" not in header
+
+
 def test_new_basic_explains_every_field_and_lists_the_codes(tmp_path: Path) -> None:
     path = tmp_path / "basic.yaml"
     assert invoke("new", "BN-P-ZZA", "-o", path).exit_code == 0

@@ -235,10 +235,11 @@ def documents_under(paths: Iterable[Path]) -> list[Path]:
     """The documents `paths` name: case files and built DOCX named one by one, and every case
     file in (and under) a folder. Raises CaseError for a folder that holds none."""
     out: list[Path] = []
+    sources = CaseSources()
     for given in paths:
         given = Path(given)
         if given.is_dir():
-            found = find_case_files([given])
+            found = in_written_order(find_case_files([given], sources), sources)
             if not found:
                 hint = ""
                 if any(given.glob("*.docx")):
@@ -250,6 +251,20 @@ def documents_under(paths: Iterable[Path]) -> list[Path]:
         else:
             out.append(given)
     return out
+
+
+def in_written_order(paths: list[Path], sources: CaseSources | None = None) -> list[Path]:
+    """Case files in the order their documents were written: folder by folder, each document
+    after those of its `previous` chain (the Basic, then Amendment 1...; a restated version
+    after the one it restates), as the review report lists them, not by file name, which puts
+    amendment-1 before basic. Files whose chain cannot be followed come last, by name."""
+    sources = sources or CaseSources()
+
+    def key(path: Path) -> tuple[str, int, str]:
+        chain = sources.chain_hashes(path)
+        return (str(path.parent), len(chain) if chain else 1_000_000, path.name)
+
+    return sorted(paths, key=key)
 
 
 def _looks_like_case_file(path: Path, sources: CaseSources) -> bool:

@@ -668,6 +668,8 @@ def _previous_name(path: Path, previous: str) -> Path:
     if "\x00" in previous or not previous.strip():
         raise HistoryError("document.previous is not a file name", **where)
     name = previous.strip()
+    if name.startswith(("./", ".\\")):  # the same folder, as a shell writes it
+        name = name[2:].lstrip("/\\")
     if "/" in name or "\\" in name or name in (".", ".."):
         raise HistoryError(
             f"document.previous must name a file in the same folder as this one (e.g. "

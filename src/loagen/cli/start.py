@@ -143,6 +143,12 @@ def new(
         cid = check_case_id(case_id)
     except ScaffoldError as exc:
         raise typer.BadParameter(exc.message, param_hint="CASE-ID") from None
+    if output is not None and output.suffix.lower() not in (".yaml", ".yml"):
+        raise typer.BadParameter(
+            f"a new case file is written in YAML (it holds comments): name it .yaml, not "
+            f"{output.name}",
+            param_hint="--output",
+        )
     target = output or _project(writes_cases=True).cases / cid / "basic.yaml"
     started = start_case(
         cid,
