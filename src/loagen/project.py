@@ -259,10 +259,13 @@ def in_written_order(paths: list[Path], sources: CaseSources | None = None) -> l
     after the one it restates), as the review report lists them, not by file name, which puts
     amendment-1 before basic. Files whose chain cannot be followed come last, by name."""
     sources = sources or CaseSources()
+    folders: dict[Path, int] = {}
+    for path in paths:
+        folders.setdefault(path.parent, len(folders))  # the folders stay in the order given
 
-    def key(path: Path) -> tuple[str, int, str]:
+    def key(path: Path) -> tuple[int, int, str]:
         chain = sources.chain_hashes(path)
-        return (str(path.parent), len(chain) if chain else 1_000_000, path.name)
+        return (folders[path.parent], len(chain) if chain else 1_000_000, path.name)
 
     return sorted(paths, key=key)
 

@@ -501,9 +501,8 @@ def new_basic(
     header = (
         f"Case {cid}, started with `loagen new`.\n"
         "Replace every FILL IN with what it asks for (the comment above each field says what "
-        "the field is). Dates are written YYYY-MM-DD; amounts are U.S. dollars, e.g. 1850000, "
-        "1850000.50 or $1,850,000 (a point only before the cents). `loagen check` on this file "
-        "lists what is still to fill in, with its line."
+        "the field is). Dates: YYYY-MM-DD; amounts: U.S. dollars, e.g. 1850000.50 or $1,850,000. "
+        "`loagen check` on this file lists what is still to fill in, with its line."
     )
     content = commented_yaml(path, data, comments, after=after, header=header)
     return content, tuple(notes)
