@@ -286,3 +286,44 @@ def test_help_paragraphs_are_not_broken_mid_sentence() -> None:
         if "\n" in paragraph and not paragraph.lstrip().startswith(("-", "*", "1"))
     ]
     assert broken == []
+
+
+def test_outside_any_project_a_command_says_which_project_it_uses(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Run from a folder outside any project, loagen uses its own checkout's notes and
+    templates: it says so, and `new` never adds a case to the checkout's cases/ folder."""
+    monkeypatch.delenv("LOAGEN_PROJECT", raising=False)
+    monkeypatch.chdir(tmp_path)
+    case = write_chain(tmp_path / "BN-P-ZZQ", example("BN-P-WRS/basic"))
+    checked = runner.invoke(app, ["check", str(case)])
+    assert checked.exit_code == 0, checked.output
+    assert f"no loagen project in {tmp_path}" in " ".join(checked.stderr.split())
+    assert f"using loagen's own project, {ROOT}" in " ".join(checked.stderr.split())
+    started = runner.invoke(app, ["new", "BN-B-ZZQ"])
+    assert started.exit_code == 8, started.output
+    assert "no cases/ folder to write the new case into" in " ".join(started.output.split())
+    assert not (ROOT / "cases" / "BN-B-ZZQ").exists()
+    written = runner.invoke(app, ["new", "BN-B-ZZQ", "-o", str(tmp_path / "basic.yaml")])
+    assert written.exit_code == 0, written.output  # told where, it writes there
+
+
+def test_loagen_project_naming_no_folder_is_said_so(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("LOAGEN_PROJECT", str(tmp_path / "nonexist"))
+    result = runner.invoke(app, ["check", str(CASES / "BN-P-WRS" / "basic.json")])
+    assert result.exit_code == 8, result.output
+    assert "a folder that does not exist" in result.output
+    assert "note library" not in result.output
+
+
+def test_help_shows_flags_as_flags_and_option_names_whole(monkeypatch) -> None:
+    """`--strict` takes no value (`--strict true` would read 'true' as a case file), and an
+    option's name is never cut, even in a terminal 80 characters wide."""
+    monkeypatch.setenv("COLUMNS", "80")
+    checked = runner.invoke(app, ["check", "--help"])
+    assert checked.exit_code == 0
+    strict = next(ln for ln in checked.output.splitlines() if ln.startswith("│ --strict"))
+    assert "<bool>" not in checked.output and "Exit 1 on warnings too" in strict
+    restate = runner.invoke(app, ["restate", "--help"])
+    assert "--offer-expiration-date " in restate.output and "…" not in restate.output
+    assert max(map(len, restate.output.splitlines())) <= 80

@@ -64,7 +64,7 @@ def lines_of(path: Path) -> dict[str, dict]:
 
 
 def test_a_csv_table_updates_and_adds_lines_and_the_comments_stay(case: Path, tmp_path) -> None:
-    table = csv_file(tmp_path, HEADER + "\n"
+    table = csv_file(tmp_path, HEADER + ",mde\n"
         "2,P1TUG0000SPR,SPARE AND REPAIR PARTS,1,LO,\"$412,500.00\",X,4,Z,5,18-42,materiel\n"
         "4,P1TUG0000PUB,TECHNICAL MANUALS,1,lo,25000,s,3,a,5,12 - 24,Publications\n")  # fmt: skip
     result = invoke("lines", "import", case, table)
@@ -158,7 +158,7 @@ def test_a_cell_the_spreadsheet_turned_into_a_date(case: Path, tmp_path) -> None
 
 
 def test_replace_makes_the_lines_those_of_the_table(case: Path, tmp_path) -> None:
-    table = csv_file(tmp_path, HEADER + "\n"
+    table = csv_file(tmp_path, HEADER + ",mde\n"
         "3,T1TUG0000TRN,CREW TRAINING,1,LO,230000,S,3,X,2,12-20,training\n"
         "5,P1TUG0000ENG,SPARE ENGINE,1,EA,900000,P,5,Z,5,18-30,materiel\n")  # fmt: skip
     result = invoke("lines", "import", case, table, "--replace")
@@ -174,6 +174,33 @@ def test_replace_makes_the_lines_those_of_the_table(case: Path, tmp_path) -> Non
     assert "# Accessorial charges from the IA's estimate of 3 March." in text
 
 
+def test_a_new_line_of_a_table_without_an_mde_column_asks_whether_it_is_mde(
+    case: Path, tmp_path
+) -> None:
+    """Whether a line is Major Defense Equipment decides the AECA 36(b) test: a line the table
+    adds says it only when the table has the column (a blank cell there is a no)."""
+    rows = (
+        "1,P1TUG0000TUG,HARBOUR TUG,3,EA,4250000,P,5,Z,5,18-30,materiel\n"
+        "7,P1TUG0000RAD,SURFACE SEARCH RADAR,2,EA,615000,P,5,Z,5,18-30,materiel\n"
+    )
+    silent = invoke("lines", "import", case, csv_file(tmp_path, HEADER + "\n" + rows))
+    assert silent.exit_code == 0, silent.output
+    assert "still to fill in (FILL IN): line 007: major_defense_equipment" in silent.output
+    data = yaml.safe_load(case.read_text())
+    by_number = {ln["number"]: ln for ln in data["lines"]}
+    assert by_number["007"]["major_defense_equipment"].startswith("FILL IN: true for Major")
+    assert by_number["001"]["quantity"] == 3  # an existing line keeps what it says
+    assert "major_defense_equipment" not in by_number["001"]  # updated, not started
+    told = invoke(
+        "lines", "import", case, csv_file(tmp_path, HEADER + ",mde\n" + rows), "--replace"
+    )
+    assert told.exit_code == 0, told.output
+    assert {ln.number: ln.major_defense_equipment for ln in lines_of(case).values()} == {
+        "001": False,
+        "007": False,
+    }
+
+
 def test_a_new_case_takes_its_lines_from_a_table_and_builds(tmp_path: Path) -> None:
     from .test_start import fill
 
@@ -181,7 +208,7 @@ def test_a_new_case_takes_its_lines_from_a_table_and_builds(tmp_path: Path) -> N
     assert invoke("new", "BN-D-QCP", "--program", "FMS", "--category", "defined_order",
                   "--funding", "national", "--terms", "Cash With Acceptance",
                   "--nickname", "Harbour Tugs", "-o", path).exit_code == 0  # fmt: skip
-    table = csv_file(tmp_path, HEADER + "\n"
+    table = csv_file(tmp_path, HEADER + ",mde\n"
         "1,P1TUG0000TUG,HARBOUR TUG,2,EA,4250000,P,5,Z,5,18-30,materiel\n"
         "2,P1TUG0000SPR,SPARE PARTS,1,LO,380000,P,5,Z,5,18-42,materiel\n")  # fmt: skip
     kept = invoke("lines", "import", path, table)  # without --replace: the example line 001
@@ -208,7 +235,7 @@ def test_a_new_case_takes_its_lines_from_a_table_and_builds(tmp_path: Path) -> N
 
 def test_other_layouts_with_columns(case: Path, tmp_path) -> None:
     table = csv_file(tmp_path,
-        "Item,Stock No,Name,How many,Unit,Price,Src,Asst,Release,Delivery,Period,Type,Remarks\n"
+        "Item,Stock No,Name,How many,Unit,Price,Src,Asst,Release,Delivery,Period,Type,Remarks,MDE\n"
         "4,P1TUG0000PUB,TECHNICAL MANUALS,1,LO,25000,S,3,A,5,12-24,publications,urgent\n")  # fmt: skip
     unmapped = invoke("lines", "import", case, table)
     assert unmapped.exit_code == 3
@@ -218,7 +245,7 @@ def test_other_layouts_with_columns(case: Path, tmp_path) -> None:
     )
     spec = ("Stock No=masl,Name=description,How many=quantity,Unit=unit_of_issue,Price=unit_cost,"
             "Src=source_code,Asst=type_of_assistance,Release=offer_release_code,"
-            "Delivery=delivery_term_code,Period=months,Type=kind,Remarks=-")  # fmt: skip
+            "Delivery=delivery_term_code,Period=months,Type=kind,Remarks=-,MDE=mde")  # fmt: skip
     result = invoke("lines", "import", case, table, "--columns", spec)
     assert result.exit_code == 0, result.output
     assert lines_of(case)["004"].masl == "P1TUG0000PUB"
@@ -235,7 +262,7 @@ def test_other_layouts_with_columns(case: Path, tmp_path) -> None:
 
 
 def test_a_semicolon_csv_with_a_byte_order_mark_and_decimal_commas(case: Path, tmp_path) -> None:
-    table = csv_file(tmp_path, "\ufeff" + HEADER.replace(",", ";") + "\n"
+    table = csv_file(tmp_path, "\ufeff" + HEADER.replace(",", ";") + ";mde\n"
         "4;P1TUG0000PUB;TECHNICAL MANUALS;1;LO;25000,5;S;3;A;5;12-24;publications\n"
         "5;P1TUG0000ENG;SPARE ENGINE;1;EA;1.234.567,25;P;5;Z;5;18-30;materiel\n"
         "6;P1TUG0000BTS;WORK BOATS;1.000;EA;US$ 1,500.00;P;5;Z;5;18-30;materiel\n")  # fmt: skip
@@ -296,7 +323,7 @@ def test_a_json_case_file_gets_json(tmp_path: Path) -> None:
     folder = tmp_path / "BN-D-QAA"
     shutil.copytree(SHARED_EXAMPLES / "BN-D-QAA", folder)
     case = folder / "basic.json"
-    table = csv_file(tmp_path, HEADER + "\n"
+    table = csv_file(tmp_path, HEADER + ",mde\n"
         "6,R1C130J00TAS,TECHNICAL ASSISTANCE,1,LO,3900000,S,3,X,4,24-60,services\n"
         "7,P1C130J0PUB2,FLIGHT MANUALS,1,LO,120000,S,3,A,4,12-36,publications\n")  # fmt: skip
     result = invoke("lines", "import", case, table)

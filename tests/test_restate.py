@@ -122,8 +122,12 @@ def test_restating_again_with_the_same_date_redoes_it_and_another_date_is_refuse
     again = restate_file(first, date(2026, 4, 1), date(2026, 11, 1))
     assert again == first
     assert json.loads(first.read_text())["document"]["offer_expiration_date"] == "2026-11-01"
-    with pytest.raises(RestateError, match="already restates the offer of 2026-04-01"):
+    with pytest.raises(RestateError, match="already restates the offer of 2026-04-01") as caught:
         restate_file(first, date(2026, 5, 1))
+    # one way out, which does not lead back here
+    said = str(caught.value)
+    assert "move amendment-1-restated.json aside and restate amendment-1.json" in said
+    assert "edit document.offer_expiration_date in amendment-1-restated.json" in said
 
 
 def test_a_restated_file_written_before_is_never_written_over_from_the_original(qaa: Path):
@@ -135,8 +139,13 @@ def test_a_restated_file_written_before_is_never_written_over_from_the_original(
         restate_file(original, date(2026, 4, 1))
     said = str(refused.value)
     assert "amendment-1-restated.json already restates amendment-1.json" in said
-    assert f"loagen restate {first} --previous-offer-date DATE" in said
+    # one way out, which does not lead back to restating the original
+    assert "edit document.offer_expiration_date in amendment-1-restated.json" in said
+    assert "move amendment-1-restated.json aside and run this command again" in said
+    assert "loagen restate" not in said
     assert first.read_text() == edited  # the writer's edit is kept
+    first.rename(first.with_name("old.json"))  # as the message says, it restates afresh
+    assert restate_file(original, date(2026, 5, 1)) == first
 
 
 def test_an_offer_date_not_before_the_offer_expiration_date_is_refused_before_writing(qaa: Path):

@@ -49,9 +49,32 @@ def test_the_schema_refuses_what_loagen_refuses(validator):
     data["lines"][0]["source_code"] = "Q"
     data["category"] = "defined"
     data["lines"][0]["colour"] = "red"
-    messages = " ".join(e.message for e in validator.iter_errors(data))
-    assert "'Q' is not one of" in messages and "'defined' is not one of" in messages
-    assert "'colour' was unexpected" in messages
+    errors = {"/".join(map(str, e.path)): e.message for e in validator.iter_errors(data)}
+    assert errors.keys() == {"lines/0/source_code", "category", "lines/0"}
+    assert "'colour' was unexpected" in errors["lines/0"]
+
+
+def test_the_schema_takes_what_loagen_takes(validator, tmp_path: Path):
+    """Codes written as numbers and amounts written with their dollar sign and commas load:
+    the editor's schema must not flag them (it still flags what loading refuses)."""
+    data = json.loads((CASES / "BN-D-QAA" / "basic.json").read_text())
+    line = data["lines"][1]
+    line.update(type_of_assistance=5, delivery_term_code=4, unit_cost="$2,125,000.5")
+    line["quantity"] = "1,200"
+    data["accessorial"]["transportation"] = " 40,000 "
+    assert list(validator.iter_errors(data)) == []
+    case = parse_case(data)
+    assert (case.lines[1].type_of_assistance, case.lines[1].unit_cost) == ("5", 2125000.5)
+    for field, value in [
+        ("unit_cost", "12,50"),
+        ("unit_cost", "285.000"),
+        ("unit_cost", "$-5"),
+        ("type_of_assistance", 10),
+        ("quantity", "1.2.3"),
+    ]:
+        wrong = json.loads(json.dumps(data))
+        wrong["lines"][1][field] = value
+        assert list(validator.iter_errors(wrong)), (field, value)
 
 
 def _property(schema: dict, model: str, field: str) -> dict:
@@ -74,11 +97,15 @@ def test_every_code_says_what_it_means(schema, model: str, field: str):
     table = CODE_TABLES[(model, field)][0]
     codes = sorted(getattr(load_reference(), table))
     meanings = code_meanings(table)
-    (node,) = _enum_nodes(prop)
+    node, *numbers = _enum_nodes(prop)
     assert sorted(node["enum"]) == codes
     # one meaning a code, in the order of the enum, none empty
     assert node["enumDescriptions"] == [meanings[c] for c in node["enum"]]
     assert all(node["enumDescriptions"])
+    # digit codes may be written as numbers (TA 4), with the same meanings
+    for written in numbers:
+        assert [str(n) for n in written["enum"]] == [c for c in codes if c.isdigit()]
+        assert written["enumDescriptions"] == [meanings[str(n)] for n in written["enum"]]
     # the hover text lists them too, "code: meaning" a line
     for code in codes:
         assert f"{code}: {meanings[code]}" in prop["description"].splitlines()

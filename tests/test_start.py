@@ -92,6 +92,7 @@ BASIC_VALUES = {
     "lines[0].type_of_assistance": "5",
     "lines[0].offer_release_code": "Z",
     "lines[0].delivery_term_code": "5",
+    "lines[0].major_defense_equipment": "false",
     "lines[0].kind": "materiel",
 }
 
@@ -101,7 +102,7 @@ def test_new_basic_names_each_value_to_fill_then_builds(tmp_path: Path) -> None:
     result = invoke("new", "BN-D-QCP", "--program", "FMS", "-o", path)
     assert result.exit_code == 0, result.output
     assert "the Basic of case BN-D-QCP" in result.output
-    assert "21 values to fill in" in result.output
+    assert "22 values to fill in" in result.output
     assert "line 24: purchaser.name" in result.output
     data = yaml.safe_load(path.read_text())
     assert data["case_id"] == "BN-D-QCP" and data["program"] == "FMS"
@@ -115,7 +116,7 @@ def test_new_basic_names_each_value_to_fill_then_builds(tmp_path: Path) -> None:
     failed = build(path, tmp_path / "out")
     assert failed.exit_code == 3, failed.output
     assert "Traceback" not in failed.output
-    assert "21 values still to fill in (marked FILL IN)" in failed.output
+    assert "22 values still to fill in (marked FILL IN)" in failed.output
     assert set(to_fill(failed.output)) == set(BASIC_VALUES)
     # Each names the file, the line, the field and what to give.
     assert re.search(
@@ -132,6 +133,34 @@ def test_new_basic_names_each_value_to_fill_then_builds(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "BN-D-QCP-basic.docx").is_file()
     checked = invoke("check", path)
     assert checked.exit_code == 0, checked.output
+
+
+def test_a_line_is_started_asking_whether_it_is_major_defense_equipment(tmp_path: Path) -> None:
+    """Left false, a line of MDE would skip the AECA 36(b) test without a word: `new` (and the
+    studio's new line) ask for it as for the other deciding fields."""
+    from loagen.ops.start import line_to_fill
+
+    assert line_to_fill("012")["major_defense_equipment"].startswith("FILL IN: true for Major")
+    path = tmp_path / "basic.yaml"
+    assert invoke("new", "BN-B-ZZM", "-o", path).exit_code == 0
+    checked = invoke("check", path)
+    assert "lines[0].major_defense_equipment" in to_fill(checked.output)
+    assert "# true when the line is Major Defense Equipment (the MASL says so)" in path.read_text()
+
+
+def test_new_with_an_output_not_yaml_is_a_bad_value(tmp_path: Path) -> None:
+    """A wrong --output is a mistake on the command line (exit 2), as the README says."""
+    result = invoke("new", "BN-B-ZZJ", "-o", tmp_path / "basic.json")
+    assert result.exit_code == 2, result.output
+    assert "name it .yaml, not basic.json" in said(result)
+    assert not (tmp_path / "basic.json").exists()
+
+
+def test_the_header_of_a_new_case_says_how_amounts_are_written(tmp_path: Path) -> None:
+    path = tmp_path / "basic.yaml"
+    assert invoke("new", "BN-B-ZZK", "-o", path).exit_code == 0
+    header = " ".join(ln.lstrip("# ") for ln in path.read_text().splitlines()[:5])
+    assert "$1,850,000" in header and "without $ or commas" not in header
 
 
 def test_new_basic_explains_every_field_and_lists_the_codes(tmp_path: Path) -> None:
@@ -250,7 +279,7 @@ def test_new_refuses_a_case_identifier_of_another_shape(tmp_path: Path) -> None:
     assert "did you mean 'Cash Prior to Delivery'?" in bad_term.output
     assert not (tmp_path / "b.yaml").exists()
     json_file = invoke("new", "BN-D-QAZ", "-o", tmp_path / "b.json")
-    assert json_file.exit_code == 3 and "name it .yaml" in json_file.output
+    assert json_file.exit_code == 2 and "name it .yaml" in said(json_file)
     both = invoke("new", "B6-B-QAZ", "--program", "BPC", "--funding", "national",
                   "-o", tmp_path / "b.yaml")  # fmt: skip
     assert both.exit_code == 3

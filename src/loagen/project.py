@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,29 +32,51 @@ class Project:
     templates: Path
     note_library: Path
     build_dir: Path
+    found: str = field(default="", compare=False)
+    """How `discover` found it: "env" (LOAGEN_PROJECT), "folder" (the current folder or one
+    above it), "checkout" (none of those: loagen's own checkout, which the command line says,
+    since a writer running loagen elsewhere did not ask for it), "" when not discovered."""
 
     @classmethod
-    def at(cls, root: Path) -> Project:
+    def at(cls, root: Path, found: str = "") -> Project:
         root = Path(root).resolve()
-        return cls(root, root / "templates", root / "note_library", root / "build")
+        return cls(root, root / "templates", root / "note_library", root / "build", found)
 
     @classmethod
     def discover(cls, start: Path | None = None) -> Project:
         """The project holding templates/ and note_library/: $LOAGEN_PROJECT, else the nearest
-        folder at or above `start` (the current folder), else loagen's own checkout."""
+        folder at or above `start` (the current folder), else loagen's own checkout (its
+        `found` then says so). ProjectError when LOAGEN_PROJECT names no project, or when
+        there is none at all."""
         env = os.environ.get("LOAGEN_PROJECT")
         if env:
-            return cls.at(Path(env))
+            folder = Path(env).expanduser()
+            said = f"LOAGEN_PROJECT names {env}"
+            if not folder.is_dir():
+                what = "a file, not a folder" if folder.exists() else "a folder that does not exist"
+                raise ProjectError(
+                    f"{said}, {what}: set it to your loagen project's folder (the one holding "
+                    "templates/ and note_library/), or unset it to use the project around the "
+                    "current folder"
+                )
+            lacking = [n for n in ("templates", "note_library") if not (folder / n).is_dir()]
+            if lacking:
+                raise ProjectError(
+                    f"{said}, which is not a loagen project: it has no "
+                    f"{' and no '.join(n + '/' for n in lacking)} folder; set LOAGEN_PROJECT to "
+                    "the folder holding templates/ and note_library/"
+                )
+            return cls.at(folder, "env")
         here = (start or Path.cwd()).resolve()
         for folder in (here, *here.parents):
             if (folder / "templates").is_dir() and (folder / "note_library").is_dir():
-                return cls.at(folder)
+                return cls.at(folder, "folder")
         checkout = Path(__file__).resolve().parents[2]
         if (checkout / "templates").is_dir() and (checkout / "note_library").is_dir():
-            return cls.at(checkout)
+            return cls.at(checkout, "checkout")
         raise ProjectError(
-            "cannot find a loagen project (a folder with templates/ and note_library/); "
-            "run loagen inside one or set LOAGEN_PROJECT"
+            "cannot find a loagen project (a folder with templates/ and note_library/) in "
+            f"{here} or above it: run loagen inside one or set LOAGEN_PROJECT to its folder"
         )
 
     @property
@@ -213,10 +235,11 @@ def documents_under(paths: Iterable[Path]) -> list[Path]:
     """The documents `paths` name: case files and built DOCX named one by one, and every case
     file in (and under) a folder. Raises CaseError for a folder that holds none."""
     out: list[Path] = []
+    sources = CaseSources()
     for given in paths:
         given = Path(given)
         if given.is_dir():
-            found = find_case_files([given])
+            found = in_written_order(find_case_files([given], sources), sources)
             if not found:
                 hint = ""
                 if any(given.glob("*.docx")):
@@ -228,6 +251,23 @@ def documents_under(paths: Iterable[Path]) -> list[Path]:
         else:
             out.append(given)
     return out
+
+
+def in_written_order(paths: list[Path], sources: CaseSources | None = None) -> list[Path]:
+    """Case files in the order their documents were written: folder by folder, each document
+    after those of its `previous` chain (the Basic, then Amendment 1...; a restated version
+    after the one it restates), as the review report lists them, not by file name, which puts
+    amendment-1 before basic. Files whose chain cannot be followed come last, by name."""
+    sources = sources or CaseSources()
+    folders: dict[Path, int] = {}
+    for path in paths:
+        folders.setdefault(path.parent, len(folders))  # the folders stay in the order given
+
+    def key(path: Path) -> tuple[int, int, str]:
+        chain = sources.chain_hashes(path)
+        return (folders[path.parent], len(chain) if chain else 1_000_000, path.name)
+
+    return sorted(paths, key=key)
 
 
 def _looks_like_case_file(path: Path, sources: CaseSources) -> bool:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import hashlib
 import json
 import os
 import re
 import stat
+import types
+import typing
 import unicodedata
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import CaseError, HistoryError, Problem, did_you_mean, quoted
 from ..reading import read_limited, text_of
-from .model import UNSEEN, Case, HugeNumber
+from .model import UNSEEN, Case, HugeNumber, WrittenFloat
 from .placeholders import PLACEHOLDER_BYTES, dotted, located, unfilled, unfilled_error
 
 
@@ -51,6 +56,42 @@ def _fields_at(loc: tuple[Any, ...]) -> set[str]:
     return set(model.model_fields)
 
 
+@functools.cache
+def _owners() -> dict[str, tuple[str, ...]]:
+    """Field name -> where in a case file each field of that name is written ('document',
+    'each item of lines'), for a field written in the wrong object (`_plain`)."""
+    owners: dict[str, list[str]] = {}
+    queue: deque[tuple[Any, str, int]] = deque([(Case, "", 0)])  # nearest to the top first
+    while queue:
+        model, where, depth = queue.popleft()
+        for name, info in model.model_fields.items():
+            if where:
+                owners.setdefault(name, []).append(where)
+            inner = _model_in(info.annotation)
+            if inner is not None and depth < 4:
+                listed = typing.get_origin(_without_none(info.annotation)) is list
+                path = f"{where}.{name}" if where else name
+                queue.append((inner, f"each item of {path}" if listed else path, depth + 1))
+    return {name: tuple(dict.fromkeys(found)) for name, found in owners.items()}
+
+
+def _without_none(annotation: Any) -> Any:
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    is_union = typing.get_origin(annotation) in (typing.Union, types.UnionType)
+    return args[0] if is_union and len(args) == 1 else annotation
+
+
+def _owner_of(loc: tuple[Any, ...]) -> str:
+    """The object holding location `loc`, named as `_owners` names it."""
+    path = ""
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            path = f"each item of {path}"
+        else:
+            path = f"{path}.{part}" if path else str(part)
+    return path
+
+
 def _model_in(annotation: Any) -> Any:
     from typing import get_args
 
@@ -72,6 +113,14 @@ def _plain(err: dict[str, Any]) -> str:
         return "required field is missing"
     if kind == "extra_forbidden":
         name = str(err["loc"][-1])
+        elsewhere = [o for o in _owners().get(name, ()) if o != _owner_of(err["loc"])]
+        if elsewhere:
+            where = " or ".join(elsewhere)
+            return (
+                f"{name!r} is not a field here but of {where}: indent it under the field it "
+                "belongs to, lined up with its other fields (in JSON, move it inside that "
+                "object)"
+            )
         return f"unknown field {name!r}{did_you_mean(name, _fields_at(err['loc']))}"
     if kind == "literal_error":
         return f"got {quoted(got)}; expected one of {ctx.get('expected')}"
@@ -135,24 +184,80 @@ MAX_PROBLEMS = 100
 """Most problems of one case file listed (the rest are counted)."""
 
 
+def _choices_at(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The fixed words (a Literal's values) the field at location `loc` takes, or ()."""
+    model: Any = Case
+    annotation: Any = None
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part) if model is not None else None
+        if field is None:
+            return ()
+        annotation = field.annotation
+        model = _model_in(annotation)
+    while typing.get_origin(annotation) is not typing.Literal:
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(args) != 1:
+            return ()
+        annotation = args[0]
+    return typing.get_args(annotation)
+
+
+def _words_in_their_own_letters(data: Any, errors: list[Any]) -> Any:
+    """A copy of `data` with each fixed word written in other capitals ('Materiel', 'conus')
+    put in its own form ('materiel', 'CONUS'), as `loagen lines import` reads them; None when
+    no refused value is one. Only on the way to an error: a sound file costs nothing more."""
+    fixes = []
+    for err in errors:
+        given = err.get("input")
+        if err["type"] != "literal_error" or not isinstance(given, str):
+            continue
+        same = [
+            c
+            for c in _choices_at(err["loc"])
+            if isinstance(c, str) and c.casefold() == given.casefold()
+        ]
+        if len(same) == 1:
+            fixes.append((err["loc"], same[0]))
+    if not fixes:
+        return None
+    data = copy.deepcopy(data)
+    for loc, word in fixes:
+        target = data
+        try:
+            for part in loc[:-1]:
+                target = target[part]
+            target[loc[-1]] = word
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
 def parse_case(data: Any, *, source: Path | None = None) -> Case:
     """Validate already-parsed case data; raise CaseError listing every problem."""
     try:
         return Case.model_validate(data)
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
-        problems = tuple(
-            Problem(source, dotted(err["loc"]) or "(top level)", _plain(err))
-            for err in errors[:MAX_PROBLEMS]
-        )
-        if len(errors) > MAX_PROBLEMS:
-            problems += (Problem(source, "", f"... and {len(errors) - MAX_PROBLEMS} more"),)
-        n = len(errors)
-        raise CaseError(
-            f"{source or 'case'}: {n} problem{'s' if n != 1 else ''} in the case file",
-            source=source,
-            problems=problems,
-        ) from None
+    fixed = _words_in_their_own_letters(data, errors)
+    if fixed is not None:
+        try:
+            return Case.model_validate(fixed)
+        except ValidationError as exc:
+            errors = exc.errors(include_url=False)
+    problems = tuple(
+        Problem(source, dotted(err["loc"]) or "(top level)", _plain(err))
+        for err in errors[:MAX_PROBLEMS]
+    )
+    if len(errors) > MAX_PROBLEMS:
+        problems += (Problem(source, "", f"... and {len(errors) - MAX_PROBLEMS} more"),)
+    n = len(errors)
+    raise CaseError(
+        f"{source or 'case'}: {n} problem{'s' if n != 1 else ''} in the case file",
+        source=source,
+        problems=problems,
+    )
 
 
 _YAML_PROBLEMS = (
@@ -195,6 +300,55 @@ def yaml_error(exc: Exception, path: Path | None, text: str) -> CaseError:
     return CaseError(message, source=path, location=where, source_line=line)
 
 
+def json_error(exc: json.JSONDecodeError, path: Path | None, text: str) -> CaseError:
+    """The CaseError for a JSON file that does not parse: what is wrong in plain words, at the
+    line where the mistake is. The parser stops at the next character it cannot take, which
+    is often on the line after the mistake: a comma left after the last field of an object is
+    found at the closing brace, a comma missing at the end of a line at the next field."""
+    before = text[: exc.pos].rstrip()
+    at = text[exc.pos : exc.pos + 1]
+    pos, said = exc.pos, None
+    if not at and exc.msg.startswith("Expecting"):
+        said = "the file ends before its objects and lists are closed: a } or ] is missing"
+    elif exc.msg.startswith("Expecting property name") and at == "'":
+        said = "a field name in single quotes: JSON writes names and texts in double quotes"
+    elif exc.msg.startswith(("Expecting property name", "Expecting value")) and before.endswith(
+        ","
+    ):
+        pos = len(before) - 1
+        said = {
+            "}": "a comma after the last field of an object: remove it",
+            "]": "a comma after the last item of a list: remove it",
+        }.get(at, "a comma with no value after it: remove it, or give the value")
+    elif exc.msg.startswith("Expecting ',' delimiter") and before:
+        pos = len(before) - 1
+        said = (
+            "a comma is missing at the end of this line: fields of an object and items of a "
+            "list are separated by commas"
+        )
+    elif exc.msg.startswith("Expecting ':' delimiter"):
+        said = 'a colon is missing after a field name ("name": value)'
+    elif exc.msg.startswith("Unterminated string"):
+        said = "a quote is opened and not closed on this line"
+    elif exc.msg.startswith("Invalid control character") and at in "\r\n":
+        said = "a quote is opened and not closed on this line (a text is written on one line)"
+    elif exc.msg.startswith("Invalid control character"):
+        said = "a tab or other control character inside a quoted text: type a space instead"
+    elif exc.msg.startswith("Extra data"):
+        said = "more after the end of the case file's object: remove it (a brace too many?)"
+    elif exc.msg.startswith("Expecting value") and at == "'":
+        said = "a text in single quotes: JSON writes texts in double quotes"
+    lineno = text.count("\n", 0, pos) + 1
+    column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    message = f"not valid JSON: {said} ({exc.msg})" if said else f"not valid JSON: {exc.msg}"
+    return CaseError(
+        message,
+        source=path,
+        location=f"line {lineno}, column {column}",
+        source_line=_line_at(text, lineno),
+    )
+
+
 def _line_at(text: str, lineno: int) -> str | None:
     lines = text.splitlines()
     return lines[lineno - 1][:200] if 0 < lineno <= len(lines) else None
@@ -230,7 +384,9 @@ def _no_duplicate_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-_JSON = json.JSONDecoder(object_pairs_hook=_no_duplicate_pairs, parse_int=_integer)
+_JSON = json.JSONDecoder(
+    object_pairs_hook=_no_duplicate_pairs, parse_int=_integer, parse_float=WrittenFloat
+)
 """The decoder of `json.loads(text, object_pairs_hook=..., parse_int=...)`, made once (`loads`
 makes one a call)."""
 
@@ -304,6 +460,18 @@ def _decimal_int(loader: _StrictYamlLoader, node: yaml.ScalarNode) -> int:
 
 
 _StrictYamlLoader.add_constructor(_INT, _decimal_int)
+
+
+def _written_float(loader: _StrictYamlLoader, node: yaml.ScalarNode) -> float:
+    """A number with a decimal point, remembering its text (`WrittenFloat`): an amount written
+    `285.000` is refused as ambiguous, which the float 285.0 alone would not show."""
+    try:
+        return WrittenFloat(loader.construct_scalar(node))
+    except ValueError:  # .inf, .nan: as YAML reads them
+        return loader.construct_yaml_float(node)
+
+
+_StrictYamlLoader.add_constructor(_FLOAT, _written_float)
 
 
 def yaml_timestamp(loader: Any, node: yaml.ScalarNode) -> Any:
@@ -403,12 +571,7 @@ def parse_case_bytes(raw: bytes, path: Path) -> dict[str, Any]:
     except _Refused as exc:
         raise CaseError(exc.message, source=path, location=exc.where) from None
     except json.JSONDecodeError as exc:
-        raise CaseError(
-            f"not valid JSON: {exc.msg}",
-            source=path,
-            location=f"line {exc.lineno}, column {exc.colno}",
-            source_line=_line_at(text, exc.lineno),
-        ) from None
+        raise json_error(exc, path, text) from None
     except yaml.YAMLError as exc:
         raise yaml_error(exc, path, text) from None
     except RecursionError:
@@ -505,6 +668,8 @@ def _previous_name(path: Path, previous: str) -> Path:
     if "\x00" in previous or not previous.strip():
         raise HistoryError("document.previous is not a file name", **where)
     name = previous.strip()
+    if name.startswith(("./", ".\\")):  # the same folder, as a shell writes it
+        name = name[2:].lstrip("/\\")
     if "/" in name or "\\" in name or name in (".", ".."):
         raise HistoryError(
             f"document.previous must name a file in the same folder as this one (e.g. "

@@ -242,10 +242,14 @@ def enrich(schema: dict[str, Any], root: str = "Case") -> None:
             head = prop.get("description", "") if (model, field) in WORDS else what
             head = head or what
             for node in enums:
-                node["enumDescriptions"] = [meanings.get(v, "") for v in node["enum"]]
+                # a digit code may be written as a number (TA 4): the same meaning
+                node["enumDescriptions"] = [
+                    meanings.get(v, meanings.get(str(v), "")) for v in node["enum"]
+                ]
                 node["markdownEnumDescriptions"] = node["enumDescriptions"]
                 node.pop("description", None)  # "Source Code code": said better below
             values = [v for node in enums for v in node["enum"]]
+            values = [v for v in values if isinstance(v, str) or str(v) not in values]
             listed = [(v, meanings.get(v, "")) for v in values]
             prop["description"] = "\n".join(
                 [head, *(f"{v}: {m}" if m else str(v) for v, m in listed)]

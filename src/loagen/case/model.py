@@ -55,6 +55,9 @@ def other_digits(value: str) -> str | None:
 def _code(table: str, what: str) -> Any:
     """A string that must be a key of reference table `table`, with its enum in the schema."""
     codes = sorted(getattr(load_reference(), table))
+    by_letters: dict[str, list[str]] = {}
+    for c in codes:
+        by_letters.setdefault(c.casefold(), []).append(c)
 
     def check(value: Any) -> Any:
         # Codes such as TA "3" or DTC "4" are often typed as numbers. One function, before
@@ -63,6 +66,9 @@ def _code(table: str, what: str) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
         if isinstance(value, str) and value not in getattr(load_reference(), table):
+            same = by_letters.get(value.casefold(), ())
+            if len(same) == 1:  # 'ea' is EA: the code is data, printed in its own form
+                return same[0]
             if other := other_digits(value):
                 raise ValueError(other)
             raise ValueError(
@@ -93,6 +99,17 @@ QUANTITY_LIMIT = Decimal(999_999_999)
 
 class HugeNumber(str):
     """A number in a case file too long to be an amount or a quantity (kept as its digits)."""
+
+
+class WrittenFloat(float):
+    """A number with a decimal point read from a case file, which remembers how it was written:
+    `285.000` and `285.0` are the same float, but an amount written with three decimals may be
+    a European thousands separator (285,000), which only the text shows."""
+
+    def __new__(cls, text: str) -> "WrittenFloat":
+        number = super().__new__(cls, text)
+        number.text = str(text)
+        return number
 
 
 def _number(value: Any) -> Any:
@@ -136,9 +153,41 @@ def _number(value: Any) -> Any:
     return value
 
 
+_ZEROS_AFTER_CENTS = re.compile(r"-?\$?\s*([0-9,]*)\.([0-9]{2})(0+)")
+"""An amount written with three decimals or more, those after the cents all zeros ('285.000')."""
+
+
+def _thousands_or_cents(value: Any) -> None:
+    """Refuse an amount written with zeros after its cents ('285.000'): a European writes the
+    thousands separator as a point, so it may mean 285,000 as well as 285.00, and reading it as
+    the smaller would print a price a thousand times too low without a word."""
+    text = value.text if isinstance(value, WrittenFloat) else value
+    if not isinstance(text, str):
+        return
+    m = _ZEROS_AFTER_CENTS.fullmatch(text.strip())
+    if m is None or not m.group(1).replace(",", ""):
+        return
+    whole, cents = m.group(1).replace(",", ""), m.group(2)
+    if int(whole + cents) == 0:  # 0.000 is nothing, however it is read
+        return
+    as_cents = f"{int(whole):,}.{cents}"
+    if len(cents + m.group(3)) == 3:
+        thousands = f"{int(whole + cents + m.group(3)):,}"
+        raise ValueError(
+            f"got {quoted(str(text))}: did you mean {thousands} or {as_cents}? The point is "
+            f"the decimal point, and an amount has at most two decimals: write {thousands} "
+            f"or {as_cents}"
+        )
+    raise ValueError(
+        f"got {quoted(str(text))}; amounts are in U.S. dollars and cents: at most two "
+        f"decimal places (write {as_cents})"
+    )
+
+
 def _amount(value: Any) -> Any:
     """An amount as `_number` reads it, written with or without its dollar sign ('$1,850,000',
     '-$12.50'): amounts are in U.S. dollars."""
+    _thousands_or_cents(value)
     if isinstance(value, str):
         text = value.strip()
         bare = text[1:] if text.startswith("$") else "-" + text[2:] if text.startswith("-$") else ""
@@ -202,17 +251,38 @@ def _quantity_value(value: Decimal) -> Decimal:
     return value
 
 
+_WRITTEN_WHOLE = r"\s*([0-9]+|[0-9]{1,3}(,[0-9]{3})+)"
+"""The whole part of a number written as text: digits, or digits grouped by thousands with
+commas (for the editor's schema; `_number` reads it)."""
 Money = Annotated[
     Decimal,
     BeforeValidator(_amount),
     AfterValidator(_money_value),
-    WithJsonSchema({"type": "number", "minimum": 0, "maximum": 999999999999.99}),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": 999999999999.99},
+                {
+                    "type": "string",
+                    "pattern": rf"^\s*\$?{_WRITTEN_WHOLE}(\.[0-9]{{1,2}})?\s*$",
+                    "description": "an amount written as text: '$1,850,000', '1250000.50'",
+                },
+            ]
+        }
+    ),
 ]
 Quantity = Annotated[
     Decimal,
     BeforeValidator(_number),
     AfterValidator(_quantity_value),
-    WithJsonSchema({"type": "number", "minimum": 0}),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0},
+                {"type": "string", "pattern": rf"^{_WRITTEN_WHOLE}(\.[0-9]{{1,3}})?\s*$"},
+            ]
+        }
+    ),
 ]
 
 LINE_NUMBER = re.compile(r"^(?!000)[0-9]{3}[a-z]?$")
@@ -1158,10 +1228,66 @@ def case_schema() -> dict[str, Any]:
         if name in models:
             _describe(definition, models[name])
     _describe(schema, Case)
+    schema = _as_loading_reads(schema)
     enrich(schema, Case.__name__)  # what each code and fixed word means
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "loagen case file"
     return schema
+
+
+def _as_loading_reads(node: Any) -> Any:
+    """`node` (a part of the case schema) taking what loading takes of fixed words and codes:
+    written in other capitals ('ea', 'Materiel', read as EA and materiel), and a digit code
+    written as a number (TA 4, DTC 5; `_code`). Done here, not in the codes' own schema, from
+    which the studio and the rules read their choices."""
+    if isinstance(node, list):
+        return [_as_loading_reads(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    enum = node.get("enum")
+    if isinstance(enum, list) and enum and all(isinstance(v, str) for v in enum):
+        also: list[dict[str, Any]] = []
+        folded = [v.casefold() for v in enum]
+        other_letters = [
+            v for v in enum if folded.count(v.casefold()) == 1 and v.upper() != v.lower()
+        ]
+        if other_letters:
+            also.append(
+                {
+                    "type": "string",
+                    "pattern": f"^(?:{'|'.join(map(_any_capitals, other_letters))})$",
+                }
+            )
+        if tuple(enum) in _digit_code_lists():
+            also.append({"type": "integer", "enum": [int(c) for c in enum if c.isdigit()]})
+        if not also:
+            return node
+        # what the field is stays on the field, where editors show it
+        outer = {k: node[k] for k in ("title", "description") if k in node}
+        inner = {k: v for k, v in node.items() if k not in outer}
+        return {**outer, "anyOf": [inner, *also]}
+    return {k: _as_loading_reads(v) for k, v in node.items()}
+
+
+def _any_capitals(word: str) -> str:
+    """A pattern matching `word` in any capitals ('ea' -> '[eE][aA]')."""
+    return "".join(
+        f"[{c.lower()}{c.upper()}]"
+        if c.lower() != c.upper()
+        else "\\" + c
+        if c in "()[]{}.*+?^$|\\"
+        else c
+        for c in word
+    )
+
+
+def _digit_code_lists() -> set[tuple[str, ...]]:
+    """The codes of each reference table whose codes `_code` also takes as numbers."""
+    ref = load_reference()
+    tables = ("source_codes", "type_of_assistance", "offer_release_codes", "delivery_term_codes",
+              "units_of_issue", "terms_of_sale")  # fmt: skip
+    lists = (tuple(sorted(getattr(ref, t))) for t in tables)
+    return {codes for codes in lists if any(c.isdigit() for c in codes)}
 
 
 def _models(root: type) -> list[type]:

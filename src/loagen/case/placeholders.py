@@ -32,6 +32,12 @@ PLACEHOLDER_BYTES = PLACEHOLDER.encode()
 """The marker as bytes: a file without them has no placeholder (checked before any walk)."""
 _MARK = re.compile(r"^\s*FILL IN\b\s*:?\s*(.*)$", re.DOTALL)
 
+MDE_HINT = "true for Major Defense Equipment (see the MASL), else false"
+"""What a new line's `major_defense_equipment` placeholder asks for (`loagen new`, a line added
+in the studio, a line `loagen lines import` adds from a table without the column): the field
+decides the AECA 36(b) test, so a line is never started with false in it, which a writer who
+left it as written would skip without a word."""
+
 Location = tuple[str | int, ...]
 
 

@@ -40,6 +40,52 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+_value_shown_by_typer = typer.core.TyperOption.display_type_rich
+
+
+def _value_shown(self: typer.core.TyperOption, ctx: Any) -> str | None:
+    """What `--help` shows of an option's value: nothing for a flag (`--strict`, not
+    `--strict <bool>`, which made writers type `--strict true`), Typer's words otherwise."""
+    return None if self.is_flag else _value_shown_by_typer(self, ctx)
+
+
+typer.core.TyperOption.display_type_rich = _value_shown  # type: ignore[method-assign]
+
+
+def _names_never_cut() -> None:
+    """Make the tables of options and commands in `--help` keep their names whole: only the
+    last column, the help text, wraps to fit the terminal (Rich cuts every column alike
+    otherwise: '--offer-expiration-d…' at 80 columns). Done when help is shown: Typer's
+    help module takes a tenth of a second to import, which no other command pays."""
+    from typer import rich_utils
+
+    if getattr(rich_utils.Table, "names_whole", False):
+        return
+
+    class HelpTable(rich_utils.Table):  # type: ignore[misc,valid-type]
+        names_whole = True
+
+        def add_row(self, *cells: Any, **kwargs: Any) -> None:
+            super().add_row(*cells, **kwargs)
+            for column in self.columns[:-1]:
+                column.no_wrap = True
+
+    rich_utils.Table = HelpTable
+
+
+def _help_with_names_whole(format_help: Callable[..., None]) -> Callable[..., None]:
+    @functools.wraps(format_help)
+    def shown(self: Any, ctx: Any, formatter: Any) -> None:
+        _names_never_cut()
+        format_help(self, ctx, formatter)
+
+    return shown
+
+
+for _kind in (typer.core.TyperCommand, typer.core.TyperGroup):
+    _kind.format_help = _help_with_names_whole(_kind.format_help)  # type: ignore[method-assign]
+
+
 def _print_error(error: LoagenError) -> None:
     err.print(f"[bold red]error:[/] {escape(str(error))}")
 
@@ -195,11 +241,36 @@ def _root(
     pass
 
 
+def _project(*, writes_cases: bool = False):  # noqa: ANN202
+    """The project around the current folder (`Project.discover`). When there is none and
+    loagen falls back on its own checkout, a note says which project is used; a command that
+    writes a new case file there (`writes_cases`) is refused instead: a writer running loagen
+    outside their project never meant to add a case to the installed program's folder."""
+    from ..errors import ProjectError
+    from ..project import Project
+
+    project = Project.discover()
+    if project.found == "checkout":
+        here = f"no loagen project in {Path.cwd()} or above it (a folder with templates/ and "
+        if writes_cases:
+            raise ProjectError(
+                here + "note_library/), so there is no cases/ folder to write the new case "
+                "into: run the command in your project's folder, set LOAGEN_PROJECT to it, or "
+                "say where to write the file with --output"
+            )
+        err.print(
+            f"[yellow]note:[/] {escape(here)}note_library/): using loagen's own project, "
+            f"{escape(str(project.root))} (its notes, templates and build/ folder); run loagen "
+            "in your project's folder or set LOAGEN_PROJECT to use yours"
+        )
+    return project
+
+
 def _pipeline():  # noqa: ANN202
     # Imported when a command runs: `loagen --help` and `loagen schema` stay quick.
     from ..pipeline import Pipeline
 
-    return Pipeline.discover()
+    return Pipeline(_project())
 
 
 PathsArg = Annotated[

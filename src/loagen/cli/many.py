@@ -24,6 +24,7 @@ from .common import (
     JobsOpt,
     JsonOpt,
     OutputOpt,
+    _project,
     command,
     date_option,
     err,
@@ -339,10 +340,11 @@ def batch(
 
     try:
         with _json_on_error(as_json):
+            project = _project()
             report = _run_with_progress(
                 lambda events: run_batch(
                     paths, output_dir=output, jobs=jobs, force=force, redline=redline, pdf=pdf,
-                    events=events,
+                    events=events, project=project,
                 ),
                 as_json=as_json,
             )  # fmt: skip
@@ -363,6 +365,7 @@ def restate(
         str,
         typer.Option(
             "--previous-offer-date",
+            metavar="DATE",
             help="Date the superseded version was offered to the Purchaser (YYYY-MM-DD).",
             show_default=False,
         ),
@@ -371,6 +374,7 @@ def restate(
         str | None,
         typer.Option(
             "--offer-expiration-date",
+            metavar="DATE",
             help="The restated document's new offer expiration date (YYYY-MM-DD).",
             show_default=False,
         ),
@@ -393,8 +397,11 @@ def restate(
     restated = restate_documents(paths, previous, expires)
     built = BatchReport()
     if restated.written:
+        project = _project()
         built = _run_with_progress(
-            lambda events: run_batch(restated.written, output_dir=output, jobs=jobs, events=events),
+            lambda events: run_batch(
+                restated.written, output_dir=output, jobs=jobs, events=events, project=project
+            ),
             as_json=as_json,
         )
     if as_json:
@@ -453,8 +460,11 @@ def impact(
     compared or rendered."""
     from ..ops.impact import impact as find_impact
 
+    project = _project()
     with _RenderProgress(quiet=as_json) as progress:
-        report = find_impact(paths, against=against, render_to=render, progress=progress)
+        report = find_impact(
+            paths, against=against, render_to=render, progress=progress, project=project
+        )
     if as_json:
         sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
     else:

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from .common import _help, _present, app, command, date_option, err, out
+from .common import _help, _present, _project, app, command, date_option, err, out
 
 PANEL = "Start and edit case files"
 
@@ -138,13 +138,18 @@ def new(
     Never overwrites a file."""
     from ..errors import ScaffoldError
     from ..ops.start import check_case_id, start_case
-    from ..project import Project
 
     try:
         cid = check_case_id(case_id)
     except ScaffoldError as exc:
         raise typer.BadParameter(exc.message, param_hint="CASE-ID") from None
-    target = output or Project.discover().cases / cid / "basic.yaml"
+    if output is not None and output.suffix.lower() not in (".yaml", ".yml"):
+        raise typer.BadParameter(
+            f"a new case file is written in YAML (it holds comments): name it .yaml, not "
+            f"{output.name}",
+            param_hint="--output",
+        )
+    target = output or _project(writes_cases=True).cases / cid / "basic.yaml"
     started = start_case(
         cid,
         target,
@@ -176,6 +181,7 @@ ImplementationOpt = Annotated[
     str | None,
     typer.Option(
         "--implementation-date",
+        metavar="DATE",
         help="The date the Basic was implemented (YYYY-MM-DD), when no document of the case "
         "gives it yet.",
         show_default=False,

@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 
 from ..errors import ToolError
-from .common import command, err, out
+from .common import _project, command, err, out
 
 PANEL = "Web studio"
 DEFAULT_PORT = 8765
@@ -94,9 +94,7 @@ def studio(
             f"the studio needs its extra packages ({exc.name} is missing): "
             "pip install -e '.[studio]' (or 'loagen[studio]')"
         ) from None
-    from ..project import Project
-
-    project = Project.discover()
+    project = _project()
     chosen = _port(host, port)
     loopback = _is_loopback(host)
     hosts = list(LOOPBACK) if loopback else ["*"] if host in ("0.0.0.0", "::") else [host]

@@ -33,7 +33,13 @@ from pydantic import BaseModel
 
 from ..case.loading import parse_case, read_case_data
 from ..case.model import LINE_NUMBER, Line, other_digits
-from ..case.placeholders import find_placeholders, model_in, without_placeholders
+from ..case.placeholders import (
+    MDE_HINT,
+    find_placeholders,
+    model_in,
+    placeholder,
+    without_placeholders,
+)
 from ..case.tables import Table, column_letter, read_column_map, read_table
 from ..document.wording import money
 from ..errors import CaseError, Problem, did_you_mean, quoted
@@ -555,6 +561,11 @@ def import_lines(
                     f"{'it' if len(lacking) == 1 else 'them'}",
                 ))  # fmt: skip
                 continue
+            if "major_defense_equipment" not in line and "major_defense_equipment" not in bad:
+                # a blank cell of an MDE column says "no"; a table without the column says
+                # nothing, and false would skip the AECA 36(b) test without a word
+                mde = "major_defense_equipment" in by_target
+                line["major_defense_equipment"] = False if mde else placeholder(MDE_HINT)
         failed_fields[len(rows)] = bad
         rows.append((row_number, line))
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -87,9 +86,13 @@ def restate_file(
     if existing is not None:
         recorded = existing.get("previous_offer_date") if isinstance(existing, dict) else None
         if str(recorded) != previous_offer_date.isoformat():
+            original = path.with_name(path.name.replace(RESTATED_SUFFIX, "", 1))
+            named = original.name if original != path and original.exists() else "the original"
             raise RestateError(
-                f"this document already restates the offer of {recorded}; restate the "
-                "original document to restate it with another date",
+                f"{path.name} already restates the offer of {recorded}, not of "
+                f"{previous_offer_date}. To change only its offer expiration date, edit "
+                f"document.offer_expiration_date in {path.name} and build it; to restate with another "
+                f"previous offer date, move {path.name} aside and restate {named}",
                 source=path,
                 location="document.restated.previous_offer_date",
             )
@@ -103,10 +106,12 @@ def restate_file(
             )
         # written before, and perhaps edited since: never written over from the original
         raise RestateError(
-            f"{target.name} already restates {path.name} (and may have been edited since): it "
-            f"is not written again from {path.name}. To change its dates, restate it: "
-            f"loagen restate {shlex.quote(str(target))} --previous-offer-date DATE [--offer-expiration-date DATE]; "
-            f"to start it again from {path.name}, move {target.name} aside first",
+            f"{target.name} already restates {path.name} and may have been edited since, so "
+            f"it is not written again. To change its offer expiration date, edit "
+            f"document.offer_expiration_date in {target.name} and build it; to restate "
+            f"{path.name} afresh "
+            f"(another previous offer date), move {target.name} aside and run this command "
+            "again",
             source=path,
         )
     _check_previous_offer_date(path, previous_offer_date, doc, today or date.today())

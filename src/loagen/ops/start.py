@@ -32,6 +32,7 @@ from ..case.loading import (
 )
 from ..case.model import CASE_ID, Case, DocumentInfo, Line, field_docs, funding_mismatch
 from ..case.placeholders import (
+    MDE_HINT,
     dotted,
     find_placeholders,
     model_in,
@@ -125,8 +126,9 @@ _OWN_WORDS = {
         "left out on a Non-Specific Requirements line."
     ),
     "lines.major_defense_equipment": (
-        "true when the line is Major Defense Equipment (counted with its quantity in the state "
-        "description)."
+        "true when the line is Major Defense Equipment (the MASL says so), false when it is not; "
+        "MDE is counted with its quantity in the state description and decides, with its "
+        "value, whether the sale needs Congressional notification (AECA 36(b))."
     ),
     "lines.kind": (
         "What the line provides; training and medical services must each be on lines of their own."
@@ -252,7 +254,7 @@ def _example_line() -> tuple[dict[str, Any], dict[Location, str], str]:
         "type_of_assistance": placeholder("a Type of Assistance code from the list above"),
         "offer_release_code": placeholder("an Offer Release Code from the list above"),
         "delivery_term_code": placeholder("a Delivery Term Code from the list above"),
-        "major_defense_equipment": False,
+        "major_defense_equipment": placeholder(MDE_HINT),
         "kind": placeholder(", ".join(LINE_KINDS)),
     }
     at: Location = ("lines", 0)
@@ -499,8 +501,8 @@ def new_basic(
     header = (
         f"Case {cid}, started with `loagen new`.\n"
         "Replace every FILL IN with what it asks for (the comment above each field says what "
-        "the field is). Dates are written YYYY-MM-DD; amounts are U.S. dollars, without $ or "
-        "commas. `loagen check` on this file lists what is still to fill in, with its line."
+        "the field is). Dates: YYYY-MM-DD; amounts: U.S. dollars, e.g. 1850000.50 or $1,850,000. "
+        "`loagen check` on this file lists what is still to fill in, with its line."
     )
     content = commented_yaml(path, data, comments, after=after, header=header)
     return content, tuple(notes)
