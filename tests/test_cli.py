@@ -327,3 +327,20 @@ def test_help_shows_flags_as_flags_and_option_names_whole(monkeypatch) -> None:
     restate = runner.invoke(app, ["restate", "--help"])
     assert "--offer-expiration-date " in restate.output and "…" not in restate.output
     assert max(map(len, restate.output.splitlines())) <= 80
+
+
+def test_check_says_the_package_documents_a_case_does_not_record(tmp_path: Path) -> None:
+    """A document whose LOA package needs supporting documents, on a case that keeps no
+    package list (so no check can say which are missing), is not left at "no findings": a line
+    says what it calls for and which command lists them; a case that keeps its list is told
+    by the package checks themselves."""
+    basic = example("BN-D-QAA/basic")
+    path = write_chain(tmp_path / "untracked", basic)
+    said = " ".join(runner.invoke(app, ["check", str(path)]).output.split())
+    assert "package: this Basic calls for 5 supporting documents (" in said
+    assert f"loagen package {path} lists them" in said
+    data = json.loads(runner.invoke(app, ["check", str(path), "--json"]).output)
+    assert len(data["documents"][0]["package_not_recorded"]) == 5
+    basic["package"] = []
+    tracked = write_chain(tmp_path / "tracked", basic)
+    assert "package: this" not in runner.invoke(app, ["check", str(tracked)]).output

@@ -1507,6 +1507,25 @@ def test_rebuild_all_says_what_is_out_of_date_since_its_last_run_and_why_unchang
     assert progress["counts_text"].startswith(f"{progress['done']} of {progress['to_do']} to check")
 
 
+def test_rebuild_all_lists_the_answered_documents_kept_as_built(
+    client: TestClient, project: Project
+) -> None:
+    """A note edit rebuilds a document a later one already answers: the page says so and
+    names the file its DOCX as built was kept in, as `loagen batch` does."""
+    assert _run_the_batch(client)["state"] == "done"
+    note = project.note_library / "CAS-SURCHARGE.md"
+    note.write_text(note.read_text().rstrip("\n") + " Charged as the contracts are paid.\n")
+    progress = _run_the_batch(client)
+    assert progress["state"] == "done", progress
+    assert "already answered (a later document of the case follows)" in progress["summary"]
+    kept = {k["file"]: k["what"] for k in progress["kept"]}
+    name = next(n for n in kept if n.startswith("BN-D-QAA-basic.as-built-"))
+    assert kept[name] == "Kept as built (the document was already answered)"
+    assert (project.build_dir / name).is_file()
+    page = html.unescape(client.get("/batch").text)
+    assert "Files kept aside or removed" in page and name in page
+
+
 def test_a_download_built_before_the_latest_changes_says_so(
     client: TestClient, project: Project
 ) -> None:

@@ -354,6 +354,7 @@ def check(
     report = []
     told: set[str] = set()
     for path, document, selection, findings, notes_skipped, notes_code in checked:
+        unrecorded = _package_unrecorded(document, selection)
         errors = sum(f.severity == "error" for f in findings)
         warnings = len(findings) - errors
         code = code or notes_code
@@ -370,6 +371,7 @@ def check(
                 "errors": errors,
                 "warnings": warnings,
                 "findings": [f.to_dict() for f in findings],
+                **({"package_not_recorded": unrecorded} if unrecorded else {}),
             }
         )
         if as_json:
@@ -388,6 +390,12 @@ def check(
                 f"  [{_SEVERITY_STYLE[f.severity]}]{f.severity:<7}[/] [bold]{f.rule_id}[/]{where}: "
                 f"{escape(f.message)} [dim]({escape(f.reference)})[/]"
             )
+        if unrecorded:
+            out.print(
+                f"  [dim]package: this {document.kind} calls for {_listed(unrecorded)}, which "
+                f"the case file does not record (no package list): loagen package "
+                f"{escape(str(path))} lists them with why[/]"
+            )
         if notes_skipped and notes_skipped not in told:
             told.add(notes_skipped)
             err.print(f"[bold red]error:[/] {escape(notes_skipped)}")
@@ -398,6 +406,24 @@ def check(
         _print_check_summary(report)
     if code:
         raise typer.Exit(code)
+
+
+def _package_unrecorded(document, selection) -> list[str]:  # noqa: ANN001
+    """The supporting documents the LOA package of `document` calls for when its case file
+    keeps no package list (the checks then cannot say which are missing): their names, for a
+    line under the findings. None when the notes were not checked or the case keeps a list."""
+    if selection is None or document.case.package is not None:
+        return []
+    from ..policy.package import checklist
+
+    return list(dict.fromkeys(r.name for r in checklist(document, selection).required))
+
+
+def _listed(names: list[str]) -> str:
+    if len(names) == 1:
+        return f"1 supporting document ({names[0]})"
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return f"{len(names)} supporting documents ({shown})"
 
 
 def _print_check_summary(report: list[dict[str, Any]]) -> None:

@@ -34,6 +34,10 @@ class BatchRun:
     failed: list[DocResult] = field(default_factory=list)
     error: str = ""
     summary: str = ""
+    kept: list[tuple[str, str]] = field(default_factory=list)
+    """Files the run kept or removed beside the documents it rebuilt, (what, file name): the
+    DOCX of answered documents as they were built, DOCX changed after their build, out-of-date
+    PDFs and redlines removed."""
 
     @property
     def worked(self) -> int:
@@ -70,6 +74,7 @@ class BatchRun:
             ],
             "error": self.error,
             "summary": self.summary,
+            "kept": [{"what": what, "file": name} for what, name in self.kept],
         }
 
 
@@ -112,6 +117,7 @@ def _runner(studio: Studio, run: BatchRun) -> None:
         for result in report.results:
             workspace.remember(result)
         run.summary = summary(report)
+        run.kept = kept_files(report)
         run.state = "done"
     run.ended = time.monotonic()
 
@@ -119,9 +125,24 @@ def _runner(studio: Studio, run: BatchRun) -> None:
 def summary(report: BatchReport) -> str:
     """What a run did, in one line: the batch's summary (`BatchReport.summary`) in the studio's
     words, where a document found unchanged is said to be so because of what changes it could
-    have been (the note library or the templates), not only a library edit."""
+    have been (the note library or the templates), not only a library edit; the files it kept
+    aside or removed are counted here and listed by `kept_files`."""
     n = len(report.results)
-    parts = [f"{len(report.built)} built"]
+    built = f"{len(report.built)} built"
+    said = []
+    if report.as_built:
+        said.append(
+            f"{len(report.as_built)} of them already answered (a later document of the case "
+            "follows): the DOCX each replaced is kept as built, listed below"
+        )
+    if report.kept:
+        said.append(
+            f"{len(report.kept)} of them changed since they were built: the changed DOCX kept, "
+            "listed below"
+        )
+    if said:
+        built += f" ({'; '.join(said)})"
+    parts = [built]
     if report.refreshed:
         parts.append(
             f"{len(report.refreshed)} unchanged (checked again after a change to the note "
@@ -129,10 +150,27 @@ def summary(report: BatchReport) -> str:
         )
     parts.append(f"{len(report.skipped)} up to date")
     parts.append(f"{len(report.failed)} failed")
+    removed = ""
+    if report.removed:
+        one = len(report.removed) == 1
+        removed = (
+            f"; {len(report.removed)} out-of-date PDF or redline file{'' if one else 's'} "
+            "removed (listed below)"
+        )
     return (
-        f"{n} document{'s' if n != 1 else ''}: {', '.join(parts)}; "
+        f"{n} document{'s' if n != 1 else ''}: {', '.join(parts)}{removed}; "
         f"elapsed {elapsed_words(report.seconds)}"
     )
+
+
+def kept_files(report: BatchReport) -> list[tuple[str, str]]:
+    """The files a run kept aside or removed, each with what it is, by file name (they are in
+    the output folder, beside their documents)."""
+    return [
+        *(("Kept as built (the document was already answered)", p.name) for p in report.as_built),
+        *(("Kept: changed after it was built", p.name) for p in report.kept),
+        *(("Removed: out of date once its DOCX was rebuilt", p.name) for p in report.removed),
+    ]
 
 
 def _current(studio: Studio) -> BatchRun | None:
