@@ -193,7 +193,7 @@ def test_careless_values_are_clear_errors(tmp_path: Path, edit, words: str):
         ("purpose", "provides S E C R E T radar parts", "QC-CLASSIFIED"),
         ("purpose", "provides ＳＥＣＲＥＴ radar parts", "QC-CLASSIFIED"),  # full-width
         ("purpose", "(S) provides radar parts", "QC-CLASSIFIED"),
-        ("purpose", "(U//FOUO) provides radar parts", "QC-CLASSIFIED"),
+        ("purpose", "(U//FOUO) provides radar parts", "QC-CUI"),  # controlled, not classified
         ("purpose", "provides radar parts. CUI", "QC-CUI"),
         ("nickname", "Radar (FOUO)", "QC-CUI"),
         ("line_note", "For Official Use Only: spare parts list", "QC-CUI"),

@@ -352,6 +352,13 @@ def test_amend_of_bn_d_qaa_amendment_1_builds_after_the_writer_s_edits(
     assert failed.exit_code == 3
     assert set(to_fill(failed.output)) == set(AMENDMENT_VALUES)
     fill(path, AMENDMENT_VALUES)
+    # the values asked for alone make an Amendment that changes nothing (QC-AMD-EMPTY): the
+    # writer makes the change it is for
+    empty = build(path, tmp_path / "out")
+    assert empty.exit_code == 1 and "QC-AMD-EMPTY" in empty.output
+    data = json.loads(path.read_text())
+    data["lines"][1]["quantity"] += 1
+    path.write_text(json.dumps(data, indent=2))
     built = build(path, tmp_path / "out")
     assert built.exit_code == 0, built.output
     assert (tmp_path / "out" / "BN-D-QAA-amendment-2.docx").is_file()

@@ -1706,7 +1706,7 @@ def test_why_a_build_failed_names_the_line_and_field_by_their_labels(
     page = client.get(f"/doc/{rel}").text
     failed = page[page.index('id="build-problems"') :]
     failed = failed[: failed.index("</section>")]
-    assert f'<span class="where">Line {line["number"]}</span>' in failed, failed
+    assert f'<span class="where">Line {line["number"]} › Training</span>' in failed, failed
     assert "lines[" not in failed and "[QC-" not in failed
     assert '<span class="ref">QC-TRAINING-DATA</span>' in failed
     # a file that does not load: its problems named the same way
