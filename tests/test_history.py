@@ -80,6 +80,8 @@ def _amended(edit) -> tuple:
         ("masl", "A1NVD0PVS140"),  # another MASL
         ("description", "NIGHT VISION GOGGLES AN/PVS-14"),  # another item named
         ("description", "SUPPORT EQUIPMENT AND SIMULATORS"),  # one more item named
+        ("description", "SUPPORT EQUIPMENT & SIMULATORS"),
+        ("description", "SUPPORT EQUIPMENT WITH SPARES"),
     ],
 )
 def test_a_line_that_buys_another_item_changes_scope(field: str, value: str) -> None:
@@ -90,7 +92,13 @@ def test_a_line_that_buys_another_item_changes_scope(field: str, value: str) -> 
 
 
 @pytest.mark.parametrize(
-    "description", ["Support Equipment", "EQUIPMENT, SUPPORT", "SUPPORT EQUIP"]
+    "description",
+    [
+        "Support Equipment",
+        "EQUIPMENT, SUPPORT",
+        "SUPPORT EQUIP",
+        "SUPPORT EQUIPMENT, AIRCRAFT",  # the same item said more precisely, same MASL
+    ],
 )
 def test_a_line_reworded_changes_no_scope(description: str) -> None:
     changes = _amended(lambda lines: lines[1].update(description=description))

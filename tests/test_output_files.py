@@ -109,3 +109,35 @@ def test_the_pipeline_tidies_the_note_index_folder_too(tmp_path: Path) -> None:
     stale.write_bytes(b"x")
     assert Pipeline.tidy(tmp_path) == 1
     assert not stale.exists()
+
+
+@pytest.mark.parametrize("links", [True, False])
+def test_a_docx_is_kept_under_a_free_name_with_or_without_hard_links(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, links: bool
+) -> None:
+    """A changed DOCX is moved aside, and an answered one copied as built, to the first free
+    name ("-2" when the first is taken), never over a file there; on a system without hard
+    links (some network shares) the move is a rename and the copy a copy."""
+    from loagen.output import files
+
+    if not links:
+
+        def no_links(src: object, dst: object) -> None:
+            raise OSError(1, "Operation not permitted")
+
+        monkeypatch.setattr(files.os, "link", no_links)
+    docx = tmp_path / "X-basic.docx"
+    (tmp_path / "X-basic.changed-after-build.docx").write_bytes(b"kept before")
+    docx.write_bytes(b"edited")
+    aside = files.keep_aside(docx)
+    assert aside.name == "X-basic.changed-after-build-2.docx" and not docx.exists()
+    assert aside.read_bytes() == b"edited"
+    assert (tmp_path / "X-basic.changed-after-build.docx").read_bytes() == b"kept before"
+    docx.write_bytes(b"as signed")
+    first = files.keep_copy(docx, "2026-11-30")
+    second = files.keep_copy(docx, "2026-11-30")
+    assert (first.name, second.name) == (
+        "X-basic.as-built-2026-11-30.docx",
+        "X-basic.as-built-2026-11-30-2.docx",
+    )
+    assert docx.read_bytes() == first.read_bytes() == second.read_bytes() == b"as signed"

@@ -218,8 +218,24 @@ def _new_item_words(new: str, old: str) -> list[str]:
     return sorted(w for w in _item_words(new) if not any(_same_word(w, b) for b in before))
 
 
+_JOINS = re.compile(r"&|\b(?:and|with|plus|including)\b", re.IGNORECASE)
+"""Words that join one more item to a description ('SUPPORT EQUIPMENT AND SIMULATORS')."""
+
+
+def _refines(new: str, old: str) -> bool:
+    """Whether description `new` keeps every word of `old` (in any spelling) and only adds to
+    it what qualifies the same item: 'SUPPORT EQUIPMENT, AIRCRAFT' of 'SUPPORT EQUIPMENT',
+    'MISSILE, JAVELIN' of 'MISSILE'; not 'SUPPORT EQUIPMENT AND SIMULATORS' (one more item)."""
+    if len(_JOINS.findall(new)) > len(_JOINS.findall(old)):
+        return False
+    after = _item_words(new)
+    return all(any(_same_word(a, b) for a in after) for b in _item_words(old))
+
+
 def _item_swaps(old: Line | None, new: Line | None) -> Iterator[tuple[str, str]]:
-    """`LineChange.item_swaps`: another MASL, another item in the description or nomenclature."""
+    """`LineChange.item_swaps`: another MASL, another item in the description or nomenclature.
+    Under the same MASL, a description that only adds words to the old one says more precisely
+    what the line already bought: not another item."""
     if old is None or new is None:
         return
     if new.masl != old.masl:
@@ -227,6 +243,8 @@ def _item_swaps(old: Line | None, new: Line | None) -> Iterator[tuple[str, str]]
     for name in ("description", "nomenclature"):
         before, after = getattr(old, name), getattr(new, name)
         if before is None or after is None or before == after:
+            continue
+        if new.masl == old.masl and _refines(after, before):
             continue
         if _new_item_words(after, before):
             yield name, f"the {name} changes from {before!r} to {after!r}"

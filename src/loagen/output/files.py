@@ -19,7 +19,7 @@ import contextlib
 import os
 import re
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..errors import OutputError
@@ -84,36 +84,50 @@ CHANGED_AFTER_BUILD = ".changed-after-build"
 """What the name of a DOCX kept aside says: it was changed after loagen built it."""
 
 
-def keep_aside(path: Path) -> Path:
-    """Move `path` (a DOCX changed since it was built, about to be written over) to a free
-    name in the same folder that says what it is, "<stem>.changed-after-build.docx" (then
-    "-2", "-3" ...), and return that name. The file is never deleted."""
+def _free_name(
+    path: Path, label_of: Callable[[int], str], no_links: Callable[[Path, OSError], None]
+) -> Path:
+    """A free name beside `path`, "<stem><label_of(n)><suffix>" for the first n from 1 not
+    taken, given the file at `path` by a hard link (which fails when the name is taken: no file
+    there is ever replaced); where the system has no hard links, `no_links(target, error)`
+    gives the file at `path` to that name, found free a moment before."""
     number = 1
     while True:
-        label = CHANGED_AFTER_BUILD if number == 1 else f"{CHANGED_AFTER_BUILD}-{number}"
-        target = path.with_name(f"{path.stem}{label}{path.suffix}")
+        target = path.with_name(f"{path.stem}{label_of(number)}{path.suffix}")
         try:
-            # a hard link fails when the name is taken: no file there is ever replaced
             os.link(path, target)
         except FileExistsError:
             number += 1
             continue
-        except OSError as exc:  # no hard links here: the name was free a moment ago
+        except OSError as exc:
             if target.exists():
                 number += 1
                 continue
-            try:
-                os.rename(path, target)
-            except OSError:
-                raise OutputError(
-                    f"cannot keep the changed copy of {path.name} aside ({exc.strerror or exc}); "
-                    "nothing was written over it: move it elsewhere yourself, then build again",
-                    source=path,
-                ) from None
-            return target
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
+            no_links(target, exc)
         return target
+
+
+def keep_aside(path: Path) -> Path:
+    """Move `path` (a DOCX changed since it was built, about to be written over) to a free
+    name in the same folder that says what it is, "<stem>.changed-after-build.docx" (then
+    "-2", "-3" ...), and return that name. The file is never deleted."""
+
+    def moved(target: Path, exc: OSError) -> None:
+        try:
+            os.rename(path, target)
+        except OSError:
+            raise OutputError(
+                f"cannot keep the changed copy of {path.name} aside ({exc.strerror or exc}); "
+                "nothing was written over it: move it elsewhere yourself, then build again",
+                source=path,
+            ) from None
+
+    target = _free_name(
+        path, lambda n: CHANGED_AFTER_BUILD if n == 1 else f"{CHANGED_AFTER_BUILD}-{n}", moved
+    )
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)  # linked: the old name goes (renamed: it is gone already)
+    return target
 
 
 AS_BUILT = ".as-built-"
@@ -127,29 +141,19 @@ def keep_copy(path: Path, built_on: str) -> Path:
     built, "<stem>.as-built-<built_on>.docx" (then "-2", "-3" ...), and return that name. The
     file at `path` stays where it is; the copy is a hard link where the system has them (the
     rebuild replaces the name, never the file's bytes), else a copy."""
-    number = 1
-    while True:
-        label = f"{AS_BUILT}{built_on}" + ("" if number == 1 else f"-{number}")
-        target = path.with_name(f"{path.stem}{label}{path.suffix}")
+
+    def copied(target: Path, exc: OSError) -> None:
         try:
-            os.link(path, target)  # fails when the name is taken: no file is ever replaced
-        except FileExistsError:
-            number += 1
-            continue
-        except OSError as exc:  # no hard links here: copy the bytes to the free name
-            if target.exists():
-                number += 1
-                continue
-            try:
-                data = path.read_bytes()
-            except OSError:
-                raise OutputError(
-                    f"cannot keep a copy of {path.name} as built ({exc.strerror or exc}); "
-                    "nothing was written over it: copy it elsewhere yourself, then build again",
-                    source=path,
-                ) from None
-            atomic_write(target, data)
-        return target
+            data = path.read_bytes()
+        except OSError:
+            raise OutputError(
+                f"cannot keep a copy of {path.name} as built ({exc.strerror or exc}); "
+                "nothing was written over it: copy it elsewhere yourself, then build again",
+                source=path,
+            ) from None
+        atomic_write(target, data)
+
+    return _free_name(path, lambda n: f"{AS_BUILT}{built_on}" + ("" if n == 1 else f"-{n}"), copied)
 
 
 @contextlib.contextmanager
