@@ -2557,7 +2557,7 @@ def test_cli_check_lists_a_cases_documents_in_the_order_they_were_written(tmp_pa
     listed = [d["path"] for d in json.loads(result.stdout)["documents"]]
     assert listed == [str(tmp_path / name) for name in written]
     result = runner.invoke(app, ["check", str(tmp_path)])
-    shown = re.findall(r"^. (\S+): ", result.stdout, re.M)
+    shown = re.findall(r"^[✓!✗] (\S+): ", result.stdout, re.M)
     assert shown == [str(tmp_path / name) for name in written], result.stdout
 
 
