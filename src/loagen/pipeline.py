@@ -191,6 +191,20 @@ def _keep_changed(docx_path: Path, manifest_file: Path) -> Path | None:
     return keep_aside(docx_path)
 
 
+def _follows(other: Path, data: dict[str, Any], path: Path, name: str) -> bool:
+    """`follows(other, data, path)` for a case file `other` of the folder of `path` (named
+    `name`): a `previous` that is a file name of the folder ("basic.json", "./basic.json") is
+    compared by name, without resolving paths (system calls for each part of them)."""
+    doc = data.get("document")
+    previous = doc.get("previous") if isinstance(doc, dict) else None
+    if not isinstance(previous, str):
+        return False
+    plain = os.path.normpath(previous.strip())
+    if "/" in plain or os.sep in plain:
+        return follows(other, data, path)
+    return plain == name
+
+
 class Pipeline:
     """Builds documents of one project: the note library and templates load once, when first
     needed; case files already validated are not validated again.
@@ -372,10 +386,13 @@ class Pipeline:
         if is_built_document(path):
             return False
         own = document.case
+        name = os.path.basename(path)
         for other, data in self._case_files_beside(path):
-            if data.get("case_id") != own.case_id or os.path.samefile(other, path):
+            # the folder's files: told apart by name (no system call for each, as the batch
+            # asks this of every document whose offer expired)
+            if data.get("case_id") != own.case_id or other.name == name:
                 continue
-            if follows(other, data, path):
+            if _follows(other, data, path, name):
                 return False
             doc = data.get("document")
             if (
