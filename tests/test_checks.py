@@ -1296,7 +1296,15 @@ def test_an_amendment_may_change_what_a_line_buys(chain) -> None:
 
 @pytest.mark.parametrize(
     ("period", "flagged"),
-    [("24 months", True), ("2 years", True), ("12 months", False), ("18 Months", False)],
+    [
+        ("24 months", True),
+        ("2 years", True),
+        ("19 months", True),
+        ("12 months", False),
+        ("18 Months", False),
+        ("1.5 years", False),  # the same period reworded
+        ("78 weeks", False),
+    ],
 )
 def test_modification_lengthening_a_performance_period(chain, period: str, flagged: bool) -> None:
     docs = edit(qaa_modification, ("lines.4.training.performance_period", period))
@@ -1321,6 +1329,36 @@ def test_a_services_line_period_is_read_too(chain) -> None:
 
     f = _only(findings_of(chain, make), "QC-MOD-SCOPE")
     assert f.path == "lines[5].performance_period"
+
+
+def test_a_blanket_order_line_may_run_longer_at_the_same_value(chain) -> None:
+    """On a blanket order only more value is scope (DSCA 24-08): a Modification may let a line
+    run longer at the same value, not raise it."""
+
+    def make(*changes: tuple[str, Any]) -> Callable[[], Docs]:
+        def build() -> Docs:
+            basic = example("BN-P-WRS/basic")
+            basic["lines"][0]["performance_period"] = "5 years"
+            mod = json.loads(json.dumps(basic))
+            mod["document"] = {
+                "kind": "Modification",
+                "number": 1,
+                "implementation_date": "2025-10-20",
+                "purpose": "extends the Months of Service of the support line",
+                "reason": "contract slippage",
+            }
+            mod["purchaser_references"] = []
+            mod["lines"][0].update(months="1-72", performance_period="6 years")
+            for path, value in changes:
+                _set(mod, path, value)
+            return [basic, mod]
+
+        return build
+
+    assert example("BN-P-WRS/basic")["category"] == "blanket_order"
+    assert not by_rule(findings_of(chain, make()), "QC-MOD-SCOPE")
+    f = _only(findings_of(chain, make(("lines.0.unit_cost", 40000000))), "QC-MOD-SCOPE")
+    assert f.path == "lines[0].unit_cost" and "more value on a blanket order line" in f.message
 
 
 def test_modification_changing_a_delivery_term_code_warns(chain) -> None:
