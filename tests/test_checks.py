@@ -3175,6 +3175,45 @@ def test_acronyms_are_spelled_out_on_first_use_each_said_once(chain) -> None:
     assert not by_rule(findings_of(chain, edit(qaa, ("document.purpose", fine))), "QC-ACRONYM")
 
 
+@pytest.mark.parametrize(
+    "purpose",
+    [
+        "provides two C-130J aircraft and AIM-9X Block II missiles",
+        "provides a Foreign Military Sales Order (FMSO) II for spare parts",
+        "provides four LAV III vehicles and their Increment IV software",
+        "provides MK 82 bombs and MK 84 bombs",
+        "provides Block XIV kits",
+    ],
+)
+def test_roman_numerals_and_numbered_designators_are_no_acronyms(chain, purpose: str) -> None:
+    docs = edit(qaa, ("document.purpose", purpose))
+    assert not by_rule(findings_of(chain, docs), "QC-ACRONYM")
+    # an acronym beside them is still one
+    docs = edit(qaa, ("document.purpose", purpose + " and TA"))
+    assert [f.message[:4] for f in by_rule(findings_of(chain, docs), "QC-ACRONYM")] == ["'TA'"]
+
+
+def test_an_acronym_spelled_out_in_the_purpose_is_not_flagged_in_the_reason(chain) -> None:
+    """The purpose and the reason print as one case description: first use is in the purpose."""
+    spelled = "increases the quantity of Line 001 and adds night vision devices (NVDs)"
+    docs = edit(
+        qaa_amendment,
+        ("document.purpose", spelled),
+        ("document.reason", "the Purchaser's request for more NVDs"),
+    )
+    assert not by_rule(findings_of(chain, docs), "QC-ACRONYM")
+    docs = edit(
+        qaa_amendment,
+        ("document.purpose", "increases the quantity of Line 001 for the NVD program"),
+        ("document.reason", "the Purchaser's request for more NVDs"),
+    )
+    (f,) = by_rule(findings_of(chain, docs), "QC-ACRONYM")  # said once, where first used
+    assert f.path == "document.purpose"
+    docs = edit(qaa_amendment, ("document.reason", "the Purchaser's request for more NVDs"))
+    (f,) = by_rule(findings_of(chain, docs), "QC-ACRONYM")
+    assert f.path == "document.reason"
+
+
 def test_a_handwritten_state_description_names_the_mde_and_its_quantity(chain) -> None:
     wrong_count = edit(qaa, ("state_description", "MDE: 3 C-130J aircraft and their support."))
     (hit,) = by_rule(findings_of(chain, wrong_count), "QC-STATE-DESCRIPTION")

@@ -822,6 +822,12 @@ QC-TERM-MOS: months of service): not said twice."""
 _ACRONYM = re.compile(r"(?<![\w/.&-])([A-Z][A-Za-z]*[A-Z])s?(?![\w/&-]|\.\w)")
 """A word of two or more capitals, with a plural s ('LORs', 'CLUs'), not part of a
 designator ('AH-64E', 'AN/PVS-14') nor of 'U.S.'."""
+_ROMAN = re.compile(r"(?=[IVX])X{0,3}(?:IX|IV|V?I{0,3})")
+"""A Roman numeral up to 39, as models and blocks are numbered ('Block II', 'LAV III',
+'Increment IV'): not an acronym. Numerals with C, D, L or M are left out: they read as
+acronyms more often ('CD', 'MD')."""
+_NUMBERED = re.compile(r"\s+(?:\d|(?=[IVX])X{0,3}(?:IX|IV|V?I{0,3})\b)")
+"""A number after a word, arabic or Roman ('MK 82', 'FMSO II'): the word is a designator."""
 
 
 @rule(
@@ -832,16 +838,20 @@ designator ('AH-64E', 'AN/PVS-14') nor of 'U.S.'."""
 )
 def acronyms_spelled_out(ctx: Context) -> Iterator[Hit]:
     doc = ctx.case.document
+    # the purpose and the reason print as one case description: an acronym spelled out (or
+    # flagged) in the purpose is not flagged again in the reason
+    said: list[str] = []
     for path, text in (("document.purpose", doc.purpose), ("document.reason", doc.reason)):
         if not text or text.upper() == text:
             continue  # a text in capitals throughout: its words are not acronyms
-        said: list[str] = []
         for m in _ACRONYM.finditer(text):
             word = m.group(1)
             if word in KNOWN_ACRONYMS or word in SAID_BY_OTHER_RULES or word in said:
                 continue
-            if len(word) > 6:
+            if len(word) > 6 or _ROMAN.fullmatch(m.group(0)):
                 continue
+            if _NUMBERED.match(text, m.end()):
+                continue  # a designator with its number ('MK 82', 'FMSO II')
             said.append(word)
             spelled = text[m.start() - 1 : m.start()] == "(" and text[m.end() : m.end() + 1] == ")"
             if not spelled:
