@@ -1624,6 +1624,16 @@ def test_scml_window(chain, implemented: str, warned: bool) -> None:
         assert "1 August 2006 to 2 July 2012" in found[0].message
 
 
+def test_an_scml_service_line_is_not_asked_whether_severable(chain) -> None:
+    """The SCML note is the description of the SCML line: severable and performance_period
+    would print nowhere."""
+    assert qaa()[0]["lines"][5]["kind"] == "services"
+    found = by_rule(findings_of(chain, qaa), "QC-SERVICE-SEVERABLE")
+    assert [f.path for f in found] == ["lines[5].severable"]
+    scml = edit(qaa, ("lines.5.scml", True))
+    assert not by_rule(findings_of(chain, scml), "QC-SERVICE-SEVERABLE")
+
+
 def test_scml_on_a_basic_reads_the_approval_date(chain) -> None:
     docs = edit(qaa, ("lines.3.scml", True), ("document.cwd_approval_date", "2013-01-15"))
     f = _only(findings_of(chain, docs), "QC-SCML-DATE")

@@ -2203,6 +2203,8 @@ def service_severable(ctx: Context) -> Iterator[Hit]:
             continue
         if ln.kind == "training":
             continue  # its training data says it (QC-TRAINING-DATA asks for them)
+        if ln.scml:
+            continue  # the SCML note is its description: neither is printed on it
         if ln.severable is not None and ln.performance_period is not None:
             continue  # (most lines: nothing missing)
         missing = [n for n in ("severable", "performance_period") if getattr(ln, n) is None]
