@@ -3277,6 +3277,40 @@ def test_a_training_line_of_another_kind_is_told_what_to_do(chain) -> None:
     assert "put the training on a line of its own" in hit.message
 
 
+@pytest.mark.parametrize(
+    ("line", "description"),
+    [
+        (1, "DEVICE, TRAINING"),  # materiel, MASL order
+        (1, "AIDS, TRAINING"),
+        (1, "TRAINING ROUNDS"),
+        (1, "MISSILE, TRAINING"),
+        (5, "CONTRACTOR LOGISTICS SUPPORT, TRAINING DEVICES"),  # services for an article
+        (5, "MAINTENANCE OF TRAINING SIMULATORS"),
+        (5, "SUPPORT, TRAINING EQUIPMENT"),
+    ],
+)
+def test_an_article_used_in_training_is_no_training(chain, line: int, description: str) -> None:
+    docs = edit(qaa, (f"lines.{line}.description", description))
+    assert not by_rule(findings_of(chain, docs), "QC-TRAINING-KIND")
+
+
+@pytest.mark.parametrize(
+    ("line", "description", "advice"),
+    [
+        (1, "OPERATOR TRAINING", "set kind: training"),
+        (1, "TRAINING DEVICES AND OPERATOR TRAINING", "set kind: training"),
+        (5, "CONTRACTOR LOGISTICS SUPPORT, TRAINING", "put the training on a line of its own"),
+        (5, "TRAINING DEVICE SUPPORT AND INSTRUCTOR TRAINING", "on a line of its own"),
+    ],
+)
+def test_training_beside_an_article_is_still_training(
+    chain, line: int, description: str, advice: str
+) -> None:
+    docs = edit(qaa, (f"lines.{line}.description", description))
+    (hit,) = by_rule(findings_of(chain, docs), "QC-TRAINING-KIND")
+    assert hit.path == f"lines[{line}].kind" and advice in hit.message
+
+
 def test_a_training_line_without_its_data_is_told_the_field(chain) -> None:
     docs = edit(
         qaa, ("lines.4.training", DELETE), ("lines.4.severable", True),

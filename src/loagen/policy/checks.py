@@ -2317,6 +2317,22 @@ _OTHER_SERVICES = re.compile(
     re.IGNORECASE,
 )
 """Words naming services other than training ('TECHNICAL ASSISTANCE AND OPERATOR TRAINING')."""
+_ARTICLES = (
+    r"(?:device|aid|equipment|simulator|trainer|round|ammunition|munition|missile|target|"
+    r"system|kit|cartridge|bomb|rocket|torpedo|mine|grenade|aircraft|vehicle|set|"
+    r"publication|manual|material|software)(?:e?s)?"
+)
+_TRAINING_ARTICLE = re.compile(
+    rf"\btraining\s+{_ARTICLES}\b|\b{_ARTICLES}\s*,\s*training\b", re.IGNORECASE
+)
+"""'Training' qualifying an article, in reading or MASL order ('TRAINING DEVICES', 'DEVICE,
+TRAINING'): the line provides the article, not training."""
+
+
+def _training_read(description: str) -> str:
+    """A line's description with the articles used in training set aside, to be read for the
+    training it provides ('CONTRACTOR LOGISTICS SUPPORT, TRAINING DEVICES' names none)."""
+    return _TRAINING_ARTICLE.sub(" ", description)
 
 
 @recent_texts
@@ -2390,7 +2406,7 @@ def training_kind(ctx: Context) -> Iterator[Hit]:
     for path, ln in ctx.lines:
         if ln.kind in ("training", "medical") or ln.kind in _SERVICE_KINDS:
             continue
-        if _found(_TRAINING_NAMED, ln.description):
+        if _found(_TRAINING_NAMED, _training_read(ln.description)):
             yield Hit(
                 f"{path}.kind",
                 f"{_line(ln)} ({ln.description}) reads as training but its kind is {ln.kind!r}, "
@@ -2398,10 +2414,9 @@ def training_kind(ctx: Context) -> Iterator[Hit]:
                 "{location: ..., severable: ..., performance_period: ...}",
             )
     for path, ln in ctx.lines_with.services:
-        if ln.kind in _SERVICE_KINDS and _found(_TRAINING_WORD, ln.description):
-            only = _found(_TRAINING_NAMED, ln.description) and not _found(
-                _OTHER_SERVICES, ln.description
-            )
+        read = _training_read(ln.description)
+        if ln.kind in _SERVICE_KINDS and _found(_TRAINING_WORD, read):
+            only = _found(_TRAINING_NAMED, read) and not _found(_OTHER_SERVICES, read)
             advice = (
                 "set kind: training and give training: {location: ..., severable: ..., "
                 "performance_period: ...}"
