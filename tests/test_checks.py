@@ -3224,6 +3224,24 @@ def test_an_acronym_spelled_out_in_the_purpose_is_not_flagged_in_the_reason(chai
     assert f.path == "document.reason"
 
 
+@pytest.mark.parametrize(
+    ("count", "words"),
+    [
+        (24, "Twenty-four"),
+        (2, "Two"),
+        (120, "One hundred and twenty"),
+        (1500, "one thousand five hundred"),
+    ],
+)
+def test_a_state_description_may_give_the_quantity_in_words(chain, count: int, words: str) -> None:
+    said = f"{words} C-130J aircraft and their support."
+    docs = edit(qaa, ("lines.0.quantity", count), ("state_description", said))
+    assert not by_rule(findings_of(chain, docs), "QC-STATE-DESCRIPTION")
+    wrong = edit(qaa, ("lines.0.quantity", count + 1), ("state_description", said))
+    (hit,) = by_rule(findings_of(chain, wrong), "QC-STATE-DESCRIPTION")
+    assert "does not give the quantity of Line 001" in hit.message
+
+
 def test_a_handwritten_state_description_names_the_mde_and_its_quantity(chain) -> None:
     wrong_count = edit(qaa, ("state_description", "MDE: 3 C-130J aircraft and their support."))
     (hit,) = by_rule(findings_of(chain, wrong_count), "QC-STATE-DESCRIPTION")

@@ -884,6 +884,42 @@ def nomenclature_needed(ctx: Context) -> Iterator[Hit]:
         )
 
 
+_UNITS = (
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen",
+)  # fmt: skip
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+_NUMBER_WORD = {
+    **{w: i for i, w in enumerate(_UNITS)},
+    **{w: 20 + 10 * i for i, w in enumerate(_TENS)},
+}
+_SCALE_WORD = {"hundred": 100, "thousand": 1_000, "million": 1_000_000}
+_NUMBER_RUN = re.compile(
+    rf"\b(?:{'|'.join([*_NUMBER_WORD, *_SCALE_WORD])})"
+    rf"(?:(?:[\s-]+|\s+and\s+)(?:{'|'.join([*_NUMBER_WORD, *_SCALE_WORD])}))*\b"
+)
+"""A number written in words ('twenty-four', 'one hundred and twenty'), in lower case."""
+
+
+def _numbers_in_words(text: str) -> set[str]:
+    """The numbers `text` (in lower case) writes in words, as digits: {'24'} for 'twenty-four
+    missiles'. A writer may give a quantity so, as a sentence starts."""
+    found = set()
+    for run in _NUMBER_RUN.finditer(text):
+        total = current = 0
+        for word in re.findall(r"[a-z]+", run.group(0)):
+            if word in _NUMBER_WORD:
+                current += _NUMBER_WORD[word]
+            elif word == "hundred":
+                current = max(current, 1) * 100
+            elif word in _SCALE_WORD:
+                total += max(current, 1) * _SCALE_WORD[word]
+                current = 0
+        found.add(str(total + current))
+    return found
+
+
 @rule(
     "QC-STATE-DESCRIPTION",
     "warning",
@@ -897,6 +933,7 @@ def state_description_mde(ctx: Context) -> Iterator[Hit]:
         return
     text = " ".join(written.split()).lower()
     numbers = {n.replace(",", "") for n in re.findall(r"\d[\d,]*", text)}
+    numbers |= _numbers_in_words(text)
     for _path, ln in ctx.lines:
         if not ln.major_defense_equipment or ln.quantity <= 0:
             continue
