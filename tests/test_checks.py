@@ -1586,6 +1586,22 @@ def test_waiver_amount_below_the_surcharges_of_the_grown_training_line(chain) ->
     assert not by_rule(findings_of(chain, lambda: rta_amendment(quantity=1)), "QC-WAIVER-AMOUNT")
 
 
+def test_waiver_amount_to_the_cent_covers_the_surcharges(chain) -> None:
+    """The cost summary rounds each line's surcharge to whole dollars ($11,061.73 to $11,062):
+    an amount worked out to the cent from the line value is not less than the surcharges."""
+
+    def make(amount: float) -> Callable[[], Docs]:
+        waiver = {**RTA_WAIVER, "amount": amount}
+        return edit(qaa, ("lines.4.unit_cost", 345678.91), ("admin_surcharge_waiver", waiver))
+
+    assert qaa()[0]["lines"][4]["quantity"] == 1  # 3.2 percent of it: $11,061.725
+    assert not by_rule(findings_of(chain, make(11061.73)), "QC-WAIVER-AMOUNT")
+    f = _only(findings_of(chain, make(11061.72)), "QC-WAIVER-AMOUNT")
+    assert "gives amount $11,061.72" in f.message and "($11,061.73, 3.2%" in f.message
+    f = _only(findings_of(chain, make(11000)), "QC-WAIVER-AMOUNT")
+    assert "gives amount $11,000," in f.message and "($11,061.73, 3.2%" in f.message
+
+
 def test_reciprocal_training_waiver_lines(chain) -> None:
     waiver = {**RTA_WAIVER, "lines": ["005", "004", "009"]}
     found = by_rule(

@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, cached_property, lru_cache, partial
 from typing import Any, Literal, NamedTuple
 
@@ -2933,12 +2933,17 @@ def waiver_amount(ctx: Context) -> Iterator[Hit]:
     if waiver is None or waiver.kind != "reciprocal_training" or waiver.amount is None:
         return
     costs = ctx.document.costs
-    waived = costs.surcharge_waived
-    if waiver.amount >= waived:
+    if waiver.amount >= costs.surcharge_waived:
         return
     lines = [c for c in costs.lines if c.surcharge_waived > 0]
     # each line's rate in force when it was written, as the cost summary charges it
-    in_force = (rate_on(c.surcharge_date, ctx.ref) for c in lines)
+    in_force = [rate_on(c.surcharge_date, ctx.ref) for c in lines]
+    # the surcharges to the cent, before the cost summary rounds each line's to whole
+    # dollars: an amount worked out from the line values is not less than them
+    exact = sum((c.total * rate for c, rate in zip(lines, in_force, strict=True)), Decimal(0))
+    waived = exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    if waiver.amount >= waived:
+        return
     rates = " and ".join(dict.fromkeys(f"{rate * 100:.1f}%" for rate in in_force))
     given, noun = money(waiver.amount), document_noun(ctx.case)
     yield Hit(
