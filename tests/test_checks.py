@@ -1373,6 +1373,28 @@ def test_modification_changing_a_delivery_term_code_warns(chain) -> None:
     assert not by_rule(findings_of(chain, amended), "QC-MOD-DTC")
 
 
+@pytest.mark.parametrize(
+    ("field", "text"),
+    [
+        ("reason", "the Delivery Term Code of Line 001 was written wrong on the Basic"),
+        ("reason", "a DTC entered in error"),
+        ("purpose", "corrects the Delivery Term Code of Line 001"),
+        ("purpose", "corrects the DTC of Line 001 and decreases Line 003"),
+    ],
+)
+def test_a_delivery_term_code_corrected_is_not_flagged(chain, field: str, text: str) -> None:
+    docs = edit(qaa_modification, ("lines.0.delivery_term_code", "9"), (f"document.{field}", text))
+    assert not by_rule(findings_of(chain, docs), "QC-MOD-DTC")
+    # a correction of something else leaves the change of code flagged, with the words to use
+    other = edit(
+        qaa_modification,
+        ("lines.0.delivery_term_code", "9"),
+        ("document.reason", "corrects the unit of issue; the DTC changes at the Purchaser's wish"),
+    )
+    f = _only(findings_of(chain, other), "QC-MOD-DTC")
+    assert "'the Delivery Term Code of Line 001 was written wrong'" in f.message
+
+
 def old_rate_amendment(**case: Any) -> Callable[[], Docs]:
     """BN-D-QAA offered at the 3.5% rate (2018), then its Amendment 1 (lengthening Line 006) at
     3.2%, raising Line 001's quantity too; `case` sets fields on both documents (a waiver)."""

@@ -2621,6 +2621,15 @@ def modification_scope(ctx: Context) -> Iterator[Hit]:
             )
 
 
+_DTC = r"\b(?:delivery\s+term\s+codes?|DTCs?)\b"
+_CORRECTED = r"\b(?:correct\w*|written\s+wrong|wrong\w*|in\s+error|erroneous\w*|mistake\w*)\b"
+_DTC_CORRECTED = re.compile(
+    rf"{_DTC}[^.;]{{0,80}}?{_CORRECTED}|{_CORRECTED}[^.;]{{0,80}}?{_DTC}", re.IGNORECASE
+)
+"""A case description saying a Delivery Term Code is corrected ('corrects the Delivery Term
+Code of Line 001', 'the DTC was written wrong on the Basic')."""
+
+
 @rule(
     "QC-MOD-DTC",
     "warning",
@@ -2630,6 +2639,9 @@ def modification_scope(ctx: Context) -> Iterator[Hit]:
 def modification_dtc(ctx: Context) -> Iterator[Hit]:
     if ctx.kind != "Modification":
         return
+    doc = ctx.case.document
+    if any(_DTC_CORRECTED.search(text or "") for text in (doc.purpose, doc.reason)):
+        return  # a code written wrong, corrected: no change agreed anew
     for change in ctx.document.changes.touched:
         old, new = change.previous, change.revised
         if old is None or new is None or old.delivery_term_code is None:
@@ -2642,7 +2654,9 @@ def modification_dtc(ctx: Context) -> Iterator[Hit]:
             f"Line {change.number}: the Delivery Term Code changes from "
             f"{old.delivery_term_code} to {now}; after implementation a change of Delivery "
             "Term Code is agreed with the Purchaser by Amendment: use an Amendment, unless "
-            "this corrects a code written wrong (then say so in document.reason)",
+            "this corrects a code written wrong (then say so in document.reason, e.g. 'the "
+            f"Delivery Term Code of Line {change.number} was written wrong', and this warning "
+            "is not given)",
         )
 
 
