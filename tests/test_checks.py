@@ -1992,6 +1992,8 @@ def test_a_long_bpc_offer_counts_from_the_offer_date_first(chain) -> None:
     approved_long_ago = edit(tab, ("document.cwd_approval_date", "2025-12-01"))
     [f] = by_rule(findings_of(chain, approved_long_ago), "QC-OED-BPC-LONG")
     assert "134 days after DSCA's approval" in f.message and "30 days" in f.message
+    # nothing in the case file records DSCA's request: the message says the warning stays
+    assert "this warning then stays: tell the reviewer who at DSCA asked" in f.message
     offered = edit(approved_long_ago, ("document.offer_date", "2026-03-16"))
     assert not by_rule(findings_of(chain, offered), "QC-OED-BPC-LONG")
     # an FMS offer is not held to the BPC period

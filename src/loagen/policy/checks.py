@@ -1302,7 +1302,8 @@ def bpc_long_oed(ctx: Context) -> Iterator[Hit]:
             f"{since} ({field}, {spell_date(start)}): a BPC offer expires {bpc_days} days after it "
             "is offered unless DSCA asks for a longer period, and this one runs longer than "
             f"even an FMS offer ({fms_days} days). Check the offer expiration date; keep it only "
-            "if DSCA asked for the longer period",
+            "if DSCA asked for the longer period. The case file does not record that request, "
+            "so this warning then stays: tell the reviewer who at DSCA asked for it, and when",
         )
 
 
