@@ -1188,14 +1188,16 @@ def offer_passed(ctx: Context) -> Iterator[Hit]:
         return
     if ctx.kind == "Basic" and doc.implementation_date is not None:
         return
+    if doc.accepted_date is not None:
+        return  # the Purchaser signed it: the offer was taken up
     yield Hit(
         "document.offer_expiration_date",
         f"the offer expired on {spell_date(oed)} (today is {spell_date(today)}), and no later "
-        f"document of the case follows this {ctx.kind}: unless the Purchaser accepted it by "
-        "then, or asked for an extension the U.S. Government granted, it can no longer be "
-        "accepted as written. Restate it with loagen restate (giving the date it was offered "
-        "and its new offer expiration date), or correct document.offer_expiration_date if it "
-        "is wrong",
+        f"document of the case follows this {ctx.kind}. If the Purchaser accepted it, record "
+        "the day they signed it in document.accepted_date; if they asked for an extension the "
+        "U.S. Government granted, correct document.offer_expiration_date. Otherwise it can no "
+        "longer be accepted as written: restate it with loagen restate (giving the date it was "
+        "offered and its new offer expiration date)",
     )
 
 
