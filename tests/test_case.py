@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -340,6 +340,27 @@ def test_bare_line_number_is_refused_with_a_hint() -> None:
             "'7' is not a known Unit of Issue",
         ),
         (lambda d: d["lines"][0].update(source_code=True), "lines[0].source_code", "got True"),
+        (
+            lambda d: d["document"].update(offer_date="2025-05-01", accepted_date="2025-04-30"),
+            "document",
+            "accepted_date is before the document's offer_date",
+        ),
+        (
+            lambda d: d["document"].update(date="2025-05-01", accepted_date="2025-04-30"),
+            "document",
+            "accepted_date is before the document's date",
+        ),
+        (
+            lambda d: d["document"].update(
+                kind="Modification",
+                number=1,
+                previous="basic.json",
+                offer_expiration_date=None,
+                accepted_date="2025-06-01",
+            ),  # fmt: skip
+            "document",
+            "a Modification has no accepted_date",
+        ),
     ],
 )
 def test_contract_rules(change, location: str, words: str) -> None:
@@ -350,6 +371,13 @@ def test_contract_rules(change, location: str, words: str) -> None:
     assert any(p.location == location and words in p.message for p in info.value.problems), (
         info.value
     )
+
+
+def test_a_document_records_the_day_it_was_accepted() -> None:
+    data = example("BN-D-QAA/amendment-1")
+    assert parse_case(data).document.accepted_date is None  # optional
+    data["document"].update(offer_date="2025-05-01", accepted_date="2025-05-01")
+    assert parse_case(data).document.accepted_date == date(2025, 5, 1)
 
 
 _OTHER_DIGITS = {

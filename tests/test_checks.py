@@ -1123,6 +1123,20 @@ def test_an_accepted_basic_or_a_modification_has_no_offer_to_expire(chain) -> No
     assert not by_rule(run_checks(modification, today=later, newest=True), "QC-OED-PASSED")
 
 
+@pytest.mark.parametrize("kind", ["Basic", "Amendment"])
+def test_an_offer_recorded_as_accepted_has_not_expired(chain, kind: str) -> None:
+    """Nothing but accepted_date says an Amendment (or a Basic not yet implemented) was signed:
+    the warning asks for it, and is not given once it is recorded."""
+    docs = zea() if kind == "Basic" else qaa_amendment()
+    oed = date.fromisoformat(docs[-1]["document"]["offer_expiration_date"])
+    later = oed + timedelta(days=400)
+    (f,) = by_rule(run_checks(chain(*docs), today=later, newest=True), "QC-OED-PASSED")
+    assert "If the Purchaser accepted it, record the day they signed it in " in f.message
+    assert "document.accepted_date" in f.message
+    docs[-1]["document"]["accepted_date"] = (oed - timedelta(days=10)).isoformat()
+    assert not by_rule(run_checks(chain(*docs), today=later, newest=True), "QC-OED-PASSED")
+
+
 @pytest.mark.parametrize(
     ("rule_id", "path", "broken", "sound"), RULE_CASES, ids=[row[0] for row in RULE_CASES]
 )
@@ -1296,7 +1310,15 @@ def test_an_amendment_may_change_what_a_line_buys(chain) -> None:
 
 @pytest.mark.parametrize(
     ("period", "flagged"),
-    [("24 months", True), ("2 years", True), ("12 months", False), ("18 Months", False)],
+    [
+        ("24 months", True),
+        ("2 years", True),
+        ("19 months", True),
+        ("12 months", False),
+        ("18 Months", False),
+        ("1.5 years", False),  # the same period reworded
+        ("78 weeks", False),
+    ],
 )
 def test_modification_lengthening_a_performance_period(chain, period: str, flagged: bool) -> None:
     docs = edit(qaa_modification, ("lines.4.training.performance_period", period))
@@ -1323,6 +1345,36 @@ def test_a_services_line_period_is_read_too(chain) -> None:
     assert f.path == "lines[5].performance_period"
 
 
+def test_a_blanket_order_line_may_run_longer_at_the_same_value(chain) -> None:
+    """On a blanket order only more value is scope (DSCA 24-08): a Modification may let a line
+    run longer at the same value, not raise it."""
+
+    def make(*changes: tuple[str, Any]) -> Callable[[], Docs]:
+        def build() -> Docs:
+            basic = example("BN-P-WRS/basic")
+            basic["lines"][0]["performance_period"] = "5 years"
+            mod = json.loads(json.dumps(basic))
+            mod["document"] = {
+                "kind": "Modification",
+                "number": 1,
+                "implementation_date": "2025-10-20",
+                "purpose": "extends the Months of Service of the support line",
+                "reason": "contract slippage",
+            }
+            mod["purchaser_references"] = []
+            mod["lines"][0].update(months="1-72", performance_period="6 years")
+            for path, value in changes:
+                _set(mod, path, value)
+            return [basic, mod]
+
+        return build
+
+    assert example("BN-P-WRS/basic")["category"] == "blanket_order"
+    assert not by_rule(findings_of(chain, make()), "QC-MOD-SCOPE")
+    f = _only(findings_of(chain, make(("lines.0.unit_cost", 40000000))), "QC-MOD-SCOPE")
+    assert f.path == "lines[0].unit_cost" and "more value on a blanket order line" in f.message
+
+
 def test_modification_changing_a_delivery_term_code_warns(chain) -> None:
     before = qaa_modification()[-1]["lines"][0]["delivery_term_code"]
     f = _only(
@@ -1333,6 +1385,28 @@ def test_modification_changing_a_delivery_term_code_warns(chain) -> None:
     assert f"from {before} to 9" in f.message and "Amendment" in f.message
     amended = edit(qaa_amendment, ("lines.0.delivery_term_code", "9"))
     assert not by_rule(findings_of(chain, amended), "QC-MOD-DTC")
+
+
+@pytest.mark.parametrize(
+    ("field", "text"),
+    [
+        ("reason", "the Delivery Term Code of Line 001 was written wrong on the Basic"),
+        ("reason", "a DTC entered in error"),
+        ("purpose", "corrects the Delivery Term Code of Line 001"),
+        ("purpose", "corrects the DTC of Line 001 and decreases Line 003"),
+    ],
+)
+def test_a_delivery_term_code_corrected_is_not_flagged(chain, field: str, text: str) -> None:
+    docs = edit(qaa_modification, ("lines.0.delivery_term_code", "9"), (f"document.{field}", text))
+    assert not by_rule(findings_of(chain, docs), "QC-MOD-DTC")
+    # a correction of something else leaves the change of code flagged, with the words to use
+    other = edit(
+        qaa_modification,
+        ("lines.0.delivery_term_code", "9"),
+        ("document.reason", "corrects the unit of issue; the DTC changes at the Purchaser's wish"),
+    )
+    f = _only(findings_of(chain, other), "QC-MOD-DTC")
+    assert "'the Delivery Term Code of Line 001 was written wrong'" in f.message
 
 
 def old_rate_amendment(**case: Any) -> Callable[[], Docs]:
@@ -1548,6 +1622,22 @@ def test_waiver_amount_below_the_surcharges_of_the_grown_training_line(chain) ->
     assert not by_rule(findings_of(chain, lambda: rta_amendment(quantity=1)), "QC-WAIVER-AMOUNT")
 
 
+def test_waiver_amount_to_the_cent_covers_the_surcharges(chain) -> None:
+    """The cost summary rounds each line's surcharge to whole dollars ($11,061.73 to $11,062):
+    an amount worked out to the cent from the line value is not less than the surcharges."""
+
+    def make(amount: float) -> Callable[[], Docs]:
+        waiver = {**RTA_WAIVER, "amount": amount}
+        return edit(qaa, ("lines.4.unit_cost", 345678.91), ("admin_surcharge_waiver", waiver))
+
+    assert qaa()[0]["lines"][4]["quantity"] == 1  # 3.2 percent of it: $11,061.725
+    assert not by_rule(findings_of(chain, make(11061.73)), "QC-WAIVER-AMOUNT")
+    f = _only(findings_of(chain, make(11061.72)), "QC-WAIVER-AMOUNT")
+    assert "gives amount $11,061.72" in f.message and "($11,061.73, 3.2%" in f.message
+    f = _only(findings_of(chain, make(11000)), "QC-WAIVER-AMOUNT")
+    assert "gives amount $11,000," in f.message and "($11,061.73, 3.2%" in f.message
+
+
 def test_reciprocal_training_waiver_lines(chain) -> None:
     waiver = {**RTA_WAIVER, "lines": ["005", "004", "009"]}
     found = by_rule(
@@ -1584,6 +1674,16 @@ def test_scml_window(chain, implemented: str, warned: bool) -> None:
     if warned:
         assert "Line 004" in found[0].message and "implemented on" in found[0].message
         assert "1 August 2006 to 2 July 2012" in found[0].message
+
+
+def test_an_scml_service_line_is_not_asked_whether_severable(chain) -> None:
+    """The SCML note is the description of the SCML line: severable and performance_period
+    would print nowhere."""
+    assert qaa()[0]["lines"][5]["kind"] == "services"
+    found = by_rule(findings_of(chain, qaa), "QC-SERVICE-SEVERABLE")
+    assert [f.path for f in found] == ["lines[5].severable"]
+    scml = edit(qaa, ("lines.5.scml", True))
+    assert not by_rule(findings_of(chain, scml), "QC-SERVICE-SEVERABLE")
 
 
 def test_scml_on_a_basic_reads_the_approval_date(chain) -> None:
@@ -1906,6 +2006,8 @@ def test_a_long_bpc_offer_counts_from_the_offer_date_first(chain) -> None:
     approved_long_ago = edit(tab, ("document.cwd_approval_date", "2025-12-01"))
     [f] = by_rule(findings_of(chain, approved_long_ago), "QC-OED-BPC-LONG")
     assert "134 days after DSCA's approval" in f.message and "30 days" in f.message
+    # nothing in the case file records DSCA's request: the message says the warning stays
+    assert "this warning then stays: tell the reviewer who at DSCA asked" in f.message
     offered = edit(approved_long_ago, ("document.offer_date", "2026-03-16"))
     assert not by_rule(findings_of(chain, offered), "QC-OED-BPC-LONG")
     # an FMS offer is not held to the BPC period
@@ -3137,6 +3239,63 @@ def test_acronyms_are_spelled_out_on_first_use_each_said_once(chain) -> None:
     assert not by_rule(findings_of(chain, edit(qaa, ("document.purpose", fine))), "QC-ACRONYM")
 
 
+@pytest.mark.parametrize(
+    "purpose",
+    [
+        "provides two C-130J aircraft and AIM-9X Block II missiles",
+        "provides a Foreign Military Sales Order (FMSO) II for spare parts",
+        "provides four LAV III vehicles and their Increment IV software",
+        "provides MK 82 bombs and MK 84 bombs",
+        "provides Block XIV kits",
+    ],
+)
+def test_roman_numerals_and_numbered_designators_are_no_acronyms(chain, purpose: str) -> None:
+    docs = edit(qaa, ("document.purpose", purpose))
+    assert not by_rule(findings_of(chain, docs), "QC-ACRONYM")
+    # an acronym beside them is still one
+    docs = edit(qaa, ("document.purpose", purpose + " and TA"))
+    assert [f.message[:4] for f in by_rule(findings_of(chain, docs), "QC-ACRONYM")] == ["'TA'"]
+
+
+def test_an_acronym_spelled_out_in_the_purpose_is_not_flagged_in_the_reason(chain) -> None:
+    """The purpose and the reason print as one case description: first use is in the purpose."""
+    spelled = "increases the quantity of Line 001 and adds night vision devices (NVDs)"
+    docs = edit(
+        qaa_amendment,
+        ("document.purpose", spelled),
+        ("document.reason", "the Purchaser's request for more NVDs"),
+    )
+    assert not by_rule(findings_of(chain, docs), "QC-ACRONYM")
+    docs = edit(
+        qaa_amendment,
+        ("document.purpose", "increases the quantity of Line 001 for the NVD program"),
+        ("document.reason", "the Purchaser's request for more NVDs"),
+    )
+    (f,) = by_rule(findings_of(chain, docs), "QC-ACRONYM")  # said once, where first used
+    assert f.path == "document.purpose"
+    docs = edit(qaa_amendment, ("document.reason", "the Purchaser's request for more NVDs"))
+    (f,) = by_rule(findings_of(chain, docs), "QC-ACRONYM")
+    assert f.path == "document.reason"
+
+
+@pytest.mark.parametrize(
+    ("count", "words"),
+    [
+        (24, "Twenty-four"),
+        (2, "Two"),
+        (120, "One hundred and twenty"),
+        (1500, "one thousand five hundred"),
+    ],
+)
+def test_a_state_description_may_give_the_quantity_in_words(chain, count: int, words: str) -> None:
+    said = f"{words} C-130J aircraft and their support."
+    docs = edit(qaa, ("lines.0.quantity", count), ("state_description", said))
+    assert not by_rule(findings_of(chain, docs), "QC-STATE-DESCRIPTION")
+    wrong = edit(qaa, ("lines.0.quantity", count + 1), ("state_description", said))
+    (hit,) = by_rule(findings_of(chain, wrong), "QC-STATE-DESCRIPTION")
+    assert "does not give the quantity of Line 001" in hit.message
+
+
 def test_a_handwritten_state_description_names_the_mde_and_its_quantity(chain) -> None:
     wrong_count = edit(qaa, ("state_description", "MDE: 3 C-130J aircraft and their support."))
     (hit,) = by_rule(findings_of(chain, wrong_count), "QC-STATE-DESCRIPTION")
@@ -3188,6 +3347,40 @@ def test_a_training_line_of_another_kind_is_told_what_to_do(chain) -> None:
     mixed = edit(qaa, ("lines.5.description", "ENGINEERING SUPPORT AND CREW TRAINING"))
     (hit,) = by_rule(findings_of(chain, mixed), "QC-TRAINING-KIND")
     assert "put the training on a line of its own" in hit.message
+
+
+@pytest.mark.parametrize(
+    ("line", "description"),
+    [
+        (1, "DEVICE, TRAINING"),  # materiel, MASL order
+        (1, "AIDS, TRAINING"),
+        (1, "TRAINING ROUNDS"),
+        (1, "MISSILE, TRAINING"),
+        (5, "CONTRACTOR LOGISTICS SUPPORT, TRAINING DEVICES"),  # services for an article
+        (5, "MAINTENANCE OF TRAINING SIMULATORS"),
+        (5, "SUPPORT, TRAINING EQUIPMENT"),
+    ],
+)
+def test_an_article_used_in_training_is_no_training(chain, line: int, description: str) -> None:
+    docs = edit(qaa, (f"lines.{line}.description", description))
+    assert not by_rule(findings_of(chain, docs), "QC-TRAINING-KIND")
+
+
+@pytest.mark.parametrize(
+    ("line", "description", "advice"),
+    [
+        (1, "OPERATOR TRAINING", "set kind: training"),
+        (1, "TRAINING DEVICES AND OPERATOR TRAINING", "set kind: training"),
+        (5, "CONTRACTOR LOGISTICS SUPPORT, TRAINING", "put the training on a line of its own"),
+        (5, "TRAINING DEVICE SUPPORT AND INSTRUCTOR TRAINING", "on a line of its own"),
+    ],
+)
+def test_training_beside_an_article_is_still_training(
+    chain, line: int, description: str, advice: str
+) -> None:
+    docs = edit(qaa, (f"lines.{line}.description", description))
+    (hit,) = by_rule(findings_of(chain, docs), "QC-TRAINING-KIND")
+    assert hit.path == f"lines[{line}].kind" and advice in hit.message
 
 
 def test_a_training_line_without_its_data_is_told_the_field(chain) -> None:

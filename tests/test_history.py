@@ -116,3 +116,61 @@ def test_a_longer_written_period_of_performance_changes_scope() -> None:
     assert not line.period_lengthened  # its months are as they were
     shorter = _amended(lambda lines: lines[4]["training"].update(performance_period="1 year"))
     assert not shorter.scope_changed
+
+
+def _period_change(before: str, after: str, category: str = "defined_order"):
+    """Line 005 (training) of BN-D-QAA Amendment 1 and its Modification 1, its written period
+    of performance `before` and `after` (its months as they were), in a case of `category`."""
+    old, new = example("BN-D-QAA/amendment-1"), example("BN-D-QAA/modification-1")
+    for data, period in ((old, before), (new, after)):
+        data["category"] = category
+        data["lines"][4]["training"]["performance_period"] = period
+    return compare(*_cases(old, new)).for_line("005")
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("24 months", "2 years"),
+        ("12 months", "1 year"),
+        ("36 months", "3 years"),
+        ("6 weeks", "1.5 months"),  # a rounding of the same length
+        ("1 year", "52 weeks"),
+        ("2 years", "730 days"),
+    ],
+)
+def test_a_period_of_performance_reworded_is_no_longer(before: str, after: str) -> None:
+    line = _period_change(before, after)
+    assert line.period_written_longer is None and not line.scope_change
+    assert _period_change(after, before).period_written_longer is None
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("24 months", "25 months"),
+        ("1 year", "13 months"),
+        ("6 weeks", "2 months"),
+        ("3 weeks", "22 days"),
+    ],
+)
+def test_a_period_of_performance_a_month_longer_is_longer(before: str, after: str) -> None:
+    line = _period_change(before, after)
+    assert line.scope_reasons == (LONGER_PERIOD,)
+    assert line.period_written_longer == (".training.performance_period", before, after)
+
+
+def test_a_longer_period_on_a_blanket_order_line_is_no_scope() -> None:
+    """A blanket order line is a ceiling of value: its months may run longer at the same
+    value (DSCA 24-08); only more value is scope on it."""
+    before = example("BN-P-WRS/basic")
+    after = example("BN-P-WRS/basic")
+    after["lines"][0]["months"] = "1-72"
+    after["lines"][0]["performance_period"] = "6 years"
+    before["lines"][0]["performance_period"] = "5 years"
+    line = compare(*_cases(before, after)).for_line("001")
+    assert line.period_lengthened and line.period_written_longer is not None
+    assert not line.scope_change
+    after["lines"][0]["unit_cost"] += 1000
+    line = compare(*_cases(before, after)).for_line("001")
+    assert line.scope_reasons == ("more value on a blanket order line",)

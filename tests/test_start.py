@@ -364,6 +364,18 @@ def test_amend_of_bn_d_qaa_amendment_1_builds_after_the_writer_s_edits(
     assert (tmp_path / "out" / "BN-D-QAA-amendment-2.docx").is_file()
 
 
+def test_the_day_a_document_was_accepted_is_not_carried_to_the_next(examples: Path) -> None:
+    """accepted_date belongs to the document signed: a Modification has none at all."""
+    source = examples / "BN-D-QAA" / "amendment-1.json"
+    data = json.loads(source.read_text())
+    data["document"]["accepted_date"] = "2025-08-01"
+    source.write_text(json.dumps(data, indent=2))
+    result = invoke("modify", source, "--branch")
+    assert result.exit_code == 0, result.output
+    written = json.loads((source.parent / "modification-2.json").read_text())
+    assert "accepted_date" not in written["document"]
+
+
 def test_amend_and_modify_the_newest_document_number_after_the_folder(
     examples: Path, tmp_path: Path
 ) -> None:

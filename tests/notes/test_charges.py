@@ -11,6 +11,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from ..conftest import example
 from .helpers import Chain, Doc, line, new_line, printed, qaa, tab
 
@@ -551,6 +553,23 @@ def test_scml_not_on_cases_accepted_after_july_2012(tmp_path: Path) -> None:
     # where the SCML note does not apply, the line has the description every line has
     described = chain.selection(tmp_path / "sel2").decision("LINE-ITEM-DESCRIPTION")
     assert "007" in described.lines
+
+
+@pytest.mark.parametrize(("make", "carried"), [(of_2009, True), (of_2015, False)])
+def test_scml_on_a_basic_reads_its_offer_expiration_date(tmp_path: Path, make, carried) -> None:
+    """A Basic has no implementation date: it is accepted by its offer expiration date, which
+    then decides the window (2009: the SCML note describes the line; 2015: the line has the
+    description every line has)."""
+    data = make()
+    data["lines"].append(scml_line())
+    chain = Chain(data)
+    assert "implementation_date" not in data["document"]
+    text = build(chain, tmp_path)
+    assert printed(text, f"Line Item 007 Description - {SCML}") is carried
+    described = chain.selection(tmp_path / "sel").decision("LINE-ITEM-DESCRIPTION")
+    assert ("007" in described.lines) is not carried
+    headings = [ln for ln in text.splitlines() if "Line Item 007 Description" in ln]
+    assert len(headings) == 1  # one description of the line, whichever it is
 
 
 # -- NC-WAIVED ---------------------------------------------------------------------------------------

@@ -88,8 +88,8 @@ class LineChange:
         if old is None or new is None or not new.is_service:
             return None
         (name, before), (_, after) = _performance_period(old), _performance_period(new)
-        a, b = _period_days(before), _period_days(after)
-        if a is None or b is None or b <= a:
+        a, b = _period(before), _period(after)
+        if a is None or b is None or not _period_longer(a, b):
             return None
         return name, str(before), str(after)
 
@@ -251,16 +251,38 @@ def _item_swaps(old: Line | None, new: Line | None) -> Iterator[tuple[str, str]]
 
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(day|week|month|year)s?\b", re.IGNORECASE)
-_DAYS_IN = {"day": 1, "week": 7, "month": 30, "year": 365}
+# A month is a twelfth of a year, so that '24 months' and '2 years' are the same length.
+_DAYS_IN = {"day": 1.0, "week": 7.0, "month": 365.0 / 12, "year": 365.0}
+_CALENDAR_UNITS = frozenset({"month", "year"})
+# Weeks do not divide months: a period written in the one and then the other is rounded
+# ('6 weeks' -> '1.5 months'). It is longer only when it grows by more than this share of
+# its length and by at least this many days.
+_ROUNDING_SHARE = 0.05
+_ROUNDING_DAYS = 7.0
 
 
-def _period_days(text: str | None) -> float | None:
+def _period(text: str | None) -> tuple[float, bool] | None:
     """The length of a period of performance written as a duration ('18 months', '2 years',
-    '12 weeks'), in days; None when the text says it otherwise (dates, words)."""
+    '12 weeks'), in days, and whether it is counted in months or years; None when the text
+    says it otherwise (dates, words)."""
     found = _DURATION.fullmatch(text.strip()) if text else None
     if found is None:
         return None
-    return float(found.group(1)) * _DAYS_IN[found.group(2).lower()]
+    unit = found.group(2).lower()
+    return float(found.group(1)) * _DAYS_IN[unit], unit in _CALENDAR_UNITS
+
+
+def _period_longer(before: tuple[float, bool], after: tuple[float, bool]) -> bool:
+    """Whether period `after` is longer than `before` (each as `_period` reads it). Written in
+    units that divide each other (months and years; days and weeks), any growth is longer
+    ('24 months' -> '25 months') and an equal length is not ('24 months' -> '2 years');
+    written in weeks or days on one side and months or years on the other, a growth within a
+    rounding of the wording is not longer ('6 weeks' -> '1.5 months')."""
+    (a, a_months), (b, b_months) = before, after
+    grown = b - a
+    if a_months == b_months:
+        return grown > 0.01  # a hundredth of a day: the same length, computed two ways
+    return grown > a * _ROUNDING_SHARE and grown >= _ROUNDING_DAYS
 
 
 def _performance_period(ln: Line) -> tuple[str, str | None]:
@@ -283,8 +305,11 @@ def _scope_reasons(change: LineChange, category: str) -> tuple[str, ...]:
         reasons.append(MORE_QUANTITY)
     if category != "defined_order" and change.value_up:
         reasons.append(MORE_VALUE)
+    # a longer period of performance is scope on a defined order only: a blanket order line
+    # is a ceiling of value, whose months may run longer at the same value (DSCA 24-08)
     service = change.revised is not None and change.revised.is_service
-    if service and (change.period_lengthened or change.period_written_longer is not None):
+    longer = change.period_lengthened or change.period_written_longer is not None
+    if category == "defined_order" and service and longer:
         reasons.append(LONGER_PERIOD)
     if change.item_swaps:
         reasons.append(ANOTHER_ITEM)

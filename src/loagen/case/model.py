@@ -595,6 +595,10 @@ class DocumentInfo(Strict):
     offer_date: LoaDate | None = None
     """The date the document is (to be) offered to the Purchaser (optional; checked against the
     end of the 36(b) review period; absent: `date`, else the offer expiration date)."""
+    accepted_date: LoaDate | None = None
+    """The date the Purchaser signed (accepted) this document (optional; a Basic or an
+    Amendment). Given, an offer expiration date that has passed is no longer warned of: the
+    offer was taken up."""
     congressional_notification: CongressionalNotification | None = None
     """The AECA 36(b) Congressional Notification (or report) this document is offered under
     (optional; see `loagen package` and the QC-CN-36B checks)."""
@@ -615,6 +619,16 @@ class DocumentInfo(Strict):
                 problems.append(f"{article} {self.kind} needs 'previous': the snapshot it changes")
         if self.kind == "Modification" and self.offer_expiration_date is not None:
             problems.append("a Modification has no offer expiration date (it is not signed)")
+        if self.kind == "Modification" and self.accepted_date is not None:
+            problems.append("a Modification has no accepted_date (it is not signed)")
+        offered, offered_field = (
+            (self.offer_date, "offer_date") if self.offer_date else (self.date, "date")
+        )
+        if self.accepted_date is not None and offered and self.accepted_date < offered:
+            problems.append(
+                f"accepted_date is before the document's {offered_field}: the Purchaser signs "
+                "a document once it is offered"
+            )
         if self.kind != "Modification" and self.offer_expiration_date is None:
             problems.append(f"{article} {self.kind} needs its offer_expiration_date")
         if self.kind == "Basic" and self.notes_in_force is not None:

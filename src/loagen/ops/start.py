@@ -610,7 +610,7 @@ def start_case(
 
 _DROPPED = (
     "restated", "cancelled", "short_oed_reason", "date", "offer_date", "notes_in_force",
-    "case_closure", "congressional_notification",
+    "case_closure", "congressional_notification", "accepted_date",
 )  # fmt: skip
 """Document fields that belong to the source document only (never carried to the next one)."""
 

@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, cached_property, lru_cache, partial
 from typing import Any, Literal, NamedTuple
 
@@ -822,6 +822,12 @@ QC-TERM-MOS: months of service): not said twice."""
 _ACRONYM = re.compile(r"(?<![\w/.&-])([A-Z][A-Za-z]*[A-Z])s?(?![\w/&-]|\.\w)")
 """A word of two or more capitals, with a plural s ('LORs', 'CLUs'), not part of a
 designator ('AH-64E', 'AN/PVS-14') nor of 'U.S.'."""
+_ROMAN = re.compile(r"(?=[IVX])X{0,3}(?:IX|IV|V?I{0,3})")
+"""A Roman numeral up to 39, as models and blocks are numbered ('Block II', 'LAV III',
+'Increment IV'): not an acronym. Numerals with C, D, L or M are left out: they read as
+acronyms more often ('CD', 'MD')."""
+_NUMBERED = re.compile(r"\s+(?:\d|(?=[IVX])X{0,3}(?:IX|IV|V?I{0,3})\b)")
+"""A number after a word, arabic or Roman ('MK 82', 'FMSO II'): the word is a designator."""
 
 
 @rule(
@@ -832,16 +838,20 @@ designator ('AH-64E', 'AN/PVS-14') nor of 'U.S.'."""
 )
 def acronyms_spelled_out(ctx: Context) -> Iterator[Hit]:
     doc = ctx.case.document
+    # the purpose and the reason print as one case description: an acronym spelled out (or
+    # flagged) in the purpose is not flagged again in the reason
+    said: list[str] = []
     for path, text in (("document.purpose", doc.purpose), ("document.reason", doc.reason)):
         if not text or text.upper() == text:
             continue  # a text in capitals throughout: its words are not acronyms
-        said: list[str] = []
         for m in _ACRONYM.finditer(text):
             word = m.group(1)
             if word in KNOWN_ACRONYMS or word in SAID_BY_OTHER_RULES or word in said:
                 continue
-            if len(word) > 6:
+            if len(word) > 6 or _ROMAN.fullmatch(m.group(0)):
                 continue
+            if _NUMBERED.match(text, m.end()):
+                continue  # a designator with its number ('MK 82', 'FMSO II')
             said.append(word)
             spelled = text[m.start() - 1 : m.start()] == "(" and text[m.end() : m.end() + 1] == ")"
             if not spelled:
@@ -874,6 +884,42 @@ def nomenclature_needed(ctx: Context) -> Iterator[Hit]:
         )
 
 
+_UNITS = (
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen",
+)  # fmt: skip
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+_NUMBER_WORD = {
+    **{w: i for i, w in enumerate(_UNITS)},
+    **{w: 20 + 10 * i for i, w in enumerate(_TENS)},
+}
+_SCALE_WORD = {"hundred": 100, "thousand": 1_000, "million": 1_000_000}
+_NUMBER_RUN = re.compile(
+    rf"\b(?:{'|'.join([*_NUMBER_WORD, *_SCALE_WORD])})"
+    rf"(?:(?:[\s-]+|\s+and\s+)(?:{'|'.join([*_NUMBER_WORD, *_SCALE_WORD])}))*\b"
+)
+"""A number written in words ('twenty-four', 'one hundred and twenty'), in lower case."""
+
+
+def _numbers_in_words(text: str) -> set[str]:
+    """The numbers `text` (in lower case) writes in words, as digits: {'24'} for 'twenty-four
+    missiles'. A writer may give a quantity so, as a sentence starts."""
+    found = set()
+    for run in _NUMBER_RUN.finditer(text):
+        total = current = 0
+        for word in re.findall(r"[a-z]+", run.group(0)):
+            if word in _NUMBER_WORD:
+                current += _NUMBER_WORD[word]
+            elif word == "hundred":
+                current = max(current, 1) * 100
+            elif word in _SCALE_WORD:
+                total += max(current, 1) * _SCALE_WORD[word]
+                current = 0
+        found.add(str(total + current))
+    return found
+
+
 @rule(
     "QC-STATE-DESCRIPTION",
     "warning",
@@ -887,6 +933,7 @@ def state_description_mde(ctx: Context) -> Iterator[Hit]:
         return
     text = " ".join(written.split()).lower()
     numbers = {n.replace(",", "") for n in re.findall(r"\d[\d,]*", text)}
+    numbers |= _numbers_in_words(text)
     for _path, ln in ctx.lines:
         if not ln.major_defense_equipment or ln.quantity <= 0:
             continue
@@ -1141,14 +1188,16 @@ def offer_passed(ctx: Context) -> Iterator[Hit]:
         return
     if ctx.kind == "Basic" and doc.implementation_date is not None:
         return
+    if doc.accepted_date is not None:
+        return  # the Purchaser signed it: the offer was taken up
     yield Hit(
         "document.offer_expiration_date",
         f"the offer expired on {spell_date(oed)} (today is {spell_date(today)}), and no later "
-        f"document of the case follows this {ctx.kind}: unless the Purchaser accepted it by "
-        "then, or asked for an extension the U.S. Government granted, it can no longer be "
-        "accepted as written. Restate it with loagen restate (giving the date it was offered "
-        "and its new offer expiration date), or correct document.offer_expiration_date if it "
-        "is wrong",
+        f"document of the case follows this {ctx.kind}. If the Purchaser accepted it, record "
+        "the day they signed it in document.accepted_date; if they asked for an extension the "
+        "U.S. Government granted, correct document.offer_expiration_date. Otherwise it can no "
+        "longer be accepted as written: restate it with loagen restate (giving the date it was "
+        "offered and its new offer expiration date)",
     )
 
 
@@ -1255,7 +1304,8 @@ def bpc_long_oed(ctx: Context) -> Iterator[Hit]:
             f"{since} ({field}, {spell_date(start)}): a BPC offer expires {bpc_days} days after it "
             "is offered unless DSCA asks for a longer period, and this one runs longer than "
             f"even an FMS offer ({fms_days} days). Check the offer expiration date; keep it only "
-            "if DSCA asked for the longer period",
+            "if DSCA asked for the longer period. The case file does not record that request, "
+            "so this warning then stays: tell the reviewer who at DSCA asked for it, and when",
         )
 
 
@@ -2193,6 +2243,8 @@ def service_severable(ctx: Context) -> Iterator[Hit]:
             continue
         if ln.kind == "training":
             continue  # its training data says it (QC-TRAINING-DATA asks for them)
+        if ln.scml:
+            continue  # the SCML note is its description: neither is printed on it
         if ln.severable is not None and ln.performance_period is not None:
             continue  # (most lines: nothing missing)
         missing = [n for n in ("severable", "performance_period") if getattr(ln, n) is None]
@@ -2305,6 +2357,22 @@ _OTHER_SERVICES = re.compile(
     re.IGNORECASE,
 )
 """Words naming services other than training ('TECHNICAL ASSISTANCE AND OPERATOR TRAINING')."""
+_ARTICLES = (
+    r"(?:device|aid|equipment|simulator|trainer|round|ammunition|munition|missile|target|"
+    r"system|kit|cartridge|bomb|rocket|torpedo|mine|grenade|aircraft|vehicle|set|"
+    r"publication|manual|material|software)(?:e?s)?"
+)
+_TRAINING_ARTICLE = re.compile(
+    rf"\btraining\s+{_ARTICLES}\b|\b{_ARTICLES}\s*,\s*training\b", re.IGNORECASE
+)
+"""'Training' qualifying an article, in reading or MASL order ('TRAINING DEVICES', 'DEVICE,
+TRAINING'): the line provides the article, not training."""
+
+
+def _training_read(description: str) -> str:
+    """A line's description with the articles used in training set aside, to be read for the
+    training it provides ('CONTRACTOR LOGISTICS SUPPORT, TRAINING DEVICES' names none)."""
+    return _TRAINING_ARTICLE.sub(" ", description)
 
 
 @recent_texts
@@ -2378,7 +2446,7 @@ def training_kind(ctx: Context) -> Iterator[Hit]:
     for path, ln in ctx.lines:
         if ln.kind in ("training", "medical") or ln.kind in _SERVICE_KINDS:
             continue
-        if _found(_TRAINING_NAMED, ln.description):
+        if _found(_TRAINING_NAMED, _training_read(ln.description)):
             yield Hit(
                 f"{path}.kind",
                 f"{_line(ln)} ({ln.description}) reads as training but its kind is {ln.kind!r}, "
@@ -2386,10 +2454,9 @@ def training_kind(ctx: Context) -> Iterator[Hit]:
                 "{location: ..., severable: ..., performance_period: ...}",
             )
     for path, ln in ctx.lines_with.services:
-        if ln.kind in _SERVICE_KINDS and _found(_TRAINING_WORD, ln.description):
-            only = _found(_TRAINING_NAMED, ln.description) and not _found(
-                _OTHER_SERVICES, ln.description
-            )
+        read = _training_read(ln.description)
+        if ln.kind in _SERVICE_KINDS and _found(_TRAINING_WORD, read):
+            only = _found(_TRAINING_NAMED, read) and not _found(_OTHER_SERVICES, read)
             advice = (
                 "set kind: training and give training: {location: ..., severable: ..., "
                 "performance_period: ...}"
@@ -2557,6 +2624,15 @@ def modification_scope(ctx: Context) -> Iterator[Hit]:
             )
 
 
+_DTC = r"\b(?:delivery\s+term\s+codes?|DTCs?)\b"
+_CORRECTED = r"\b(?:correct\w*|written\s+wrong|wrong\w*|in\s+error|erroneous\w*|mistake\w*)\b"
+_DTC_CORRECTED = re.compile(
+    rf"{_DTC}[^.;]{{0,80}}?{_CORRECTED}|{_CORRECTED}[^.;]{{0,80}}?{_DTC}", re.IGNORECASE
+)
+"""A case description saying a Delivery Term Code is corrected ('corrects the Delivery Term
+Code of Line 001', 'the DTC was written wrong on the Basic')."""
+
+
 @rule(
     "QC-MOD-DTC",
     "warning",
@@ -2566,6 +2642,9 @@ def modification_scope(ctx: Context) -> Iterator[Hit]:
 def modification_dtc(ctx: Context) -> Iterator[Hit]:
     if ctx.kind != "Modification":
         return
+    doc = ctx.case.document
+    if any(_DTC_CORRECTED.search(text or "") for text in (doc.purpose, doc.reason)):
+        return  # a code written wrong, corrected: no change agreed anew
     for change in ctx.document.changes.touched:
         old, new = change.previous, change.revised
         if old is None or new is None or old.delivery_term_code is None:
@@ -2578,7 +2657,9 @@ def modification_dtc(ctx: Context) -> Iterator[Hit]:
             f"Line {change.number}: the Delivery Term Code changes from "
             f"{old.delivery_term_code} to {now}; after implementation a change of Delivery "
             "Term Code is agreed with the Purchaser by Amendment: use an Amendment, unless "
-            "this corrects a code written wrong (then say so in document.reason)",
+            "this corrects a code written wrong (then say so in document.reason, e.g. 'the "
+            f"Delivery Term Code of Line {change.number} was written wrong', and this warning "
+            "is not given)",
         )
 
 
@@ -2869,12 +2950,17 @@ def waiver_amount(ctx: Context) -> Iterator[Hit]:
     if waiver is None or waiver.kind != "reciprocal_training" or waiver.amount is None:
         return
     costs = ctx.document.costs
-    waived = costs.surcharge_waived
-    if waiver.amount >= waived:
+    if waiver.amount >= costs.surcharge_waived:
         return
     lines = [c for c in costs.lines if c.surcharge_waived > 0]
     # each line's rate in force when it was written, as the cost summary charges it
-    in_force = (rate_on(c.surcharge_date, ctx.ref) for c in lines)
+    in_force = [rate_on(c.surcharge_date, ctx.ref) for c in lines]
+    # the surcharges to the cent, before the cost summary rounds each line's to whole
+    # dollars: an amount worked out from the line values is not less than them
+    exact = sum((c.total * rate for c, rate in zip(lines, in_force, strict=True)), Decimal(0))
+    waived = exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    if waiver.amount >= waived:
+        return
     rates = " and ".join(dict.fromkeys(f"{rate * 100:.1f}%" for rate in in_force))
     given, noun = money(waiver.amount), document_noun(ctx.case)
     yield Hit(
