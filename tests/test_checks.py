@@ -1506,6 +1506,45 @@ def test_a_modification_that_changes_nothing_is_another_matter(chain) -> None:
     assert not by_rule(run_checks(chain(basic, same), Selection()), "QC-AMD-EMPTY")
 
 
+def _dated(*oeds: str, accepted: str | None = None) -> Callable[[], Docs]:
+    """BN-D-QAA's Basic, Amendment 1 (and an Amendment 2 when three dates are given) with
+    these offer expiration dates; Amendment 1 accepted on `accepted` when given."""
+
+    def build() -> Docs:
+        docs = qaa_amendment()
+        if len(oeds) == 3:
+            second = example("BN-D-QAA/amendment-1")
+            second["document"].update(number=2, previous="amendment-1.json")
+            docs.append(second)
+        for doc, oed in zip(docs, oeds, strict=True):
+            doc["document"]["offer_expiration_date"] = oed
+        if accepted:
+            docs[1]["document"]["accepted_date"] = accepted
+        return docs
+
+    return build
+
+
+def test_an_amendment_after_an_early_acceptance_may_expire_before_the_earlier_offer(
+    chain,
+) -> None:
+    """A Basic accepted (implemented) before its offer expired bounds the Amendment by that
+    day, not by its offer expiration date; so does an earlier Amendment's recorded
+    accepted_date. Before either, or with neither recorded, the order is an error."""
+    # the Basic was implemented on 21 July 2025 (Amendment 1 says)
+    assert not by_rule(findings_of(chain, _dated("2025-12-31", "2025-10-15")), "QC-OED-ORDER")
+    (found,) = by_rule(findings_of(chain, _dated("2025-12-31", "2025-07-21")), "QC-OED-ORDER")
+    assert "on or before the Basic's implementation date (21 July 2025)" in found.message
+    # Amendment 2 expiring before Amendment 1 did (15 September 2026)
+    dates = ("2025-06-30", "2026-09-15", "2026-08-01")
+    (found,) = by_rule(findings_of(chain, _dated(*dates)), "QC-OED-ORDER")
+    assert "not after that of the Amendment 1 (15 September 2026)" in found.message
+    assert "record the day in its document.accepted_date" in found.message
+    assert not by_rule(findings_of(chain, _dated(*dates, accepted="2026-07-01")), "QC-OED-ORDER")
+    (found,) = by_rule(findings_of(chain, _dated(*dates, accepted="2026-08-01")), "QC-OED-ORDER")
+    assert "on or before the day the Amendment 1 was accepted (1 August 2026)" in found.message
+
+
 def test_a_deposit_due_after_the_offer_expires(chain) -> None:
     """What is due with acceptance cannot fall due after the offer expires, on any document."""
     later = [{"date": "2026-12-15", "amount": 1000}, {"date": "2027-03-15", "amount": 1000}]

@@ -54,6 +54,18 @@ def test_an_accepted_document_is_not_restated(qaa: Path):
         restate_file(qaa / "amendment-1.json", date(2026, 4, 1))
 
 
+def test_a_document_recorded_as_accepted_is_not_restated(qaa: Path):
+    newest = offer(qaa, "amendment-1.json")
+    data = json.loads(newest.read_text())
+    data["document"]["accepted_date"] = "2026-08-01"
+    newest.write_text(json.dumps(data))
+    with pytest.raises(RestateError) as refused:
+        restate_file(newest, date(2026, 4, 1))
+    assert "records that the Purchaser accepted it on 2026-08-01" in refused.value.message
+    assert refused.value.location == "document.accepted_date"
+    assert not (qaa / "amendment-1-restated.json").exists()
+
+
 def test_restated_amendment_is_built_and_leads_with_the_restated_sentence(
     qaa: Path, tmp_path: Path, monkeypatch
 ):

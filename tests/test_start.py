@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from datetime import date, timedelta
 from pathlib import Path
 from typing import get_args
 
@@ -647,3 +648,16 @@ def test_the_next_document_starts_its_own_package_and_notification(examples: Pat
     amendment = json.loads((newest.parent / "amendment-2.json").read_text())
     assert amendment["package"] == []  # the Amendment's own supporting documents
     assert "congressional_notification" not in amendment["document"]
+
+
+def test_an_amendment_of_a_basic_accepted_early_may_expire_before_the_basics_offer(
+    examples: Path,
+) -> None:
+    """The Basic implemented before its offer expired: the next Amendment's offer may expire
+    any day after the implementation (QC-OED-ORDER), and its fill-in says so."""
+    basic = examples / "BN-B-ZEA" / "basic.json"
+    oed = json.loads(basic.read_text())["document"]["offer_expiration_date"]
+    implemented = (date.fromisoformat(oed) - timedelta(days=30)).isoformat()
+    assert invoke("amend", basic, "--implementation-date", implemented).exit_code == 0
+    data = json.loads((basic.parent / "amendment-1.json").read_text())
+    assert f"after {implemented}" in data["document"]["offer_expiration_date"]

@@ -66,6 +66,14 @@ def restate_file(
             source=path,
             location="document.kind",
         )
+    if doc.get("accepted_date") is not None:
+        raise RestateError(
+            f"{path.name} records that the Purchaser accepted it on {doc['accepted_date']}: an "
+            "accepted document is no longer an offer to restate; change the case with its next "
+            "Amendment or Modification (or, if that date is wrong, remove document.accepted_date)",
+            source=path,
+            location="document.accepted_date",
+        )
     followers = [
         other.name
         for other, other_data in case_files_in(path.parent, path)[0]

@@ -834,11 +834,7 @@ def next_document(
             "move it aside first",
             source=target,
         )
-    latest_oed = next(
-        (f.case.document.offer_expiration_date for f in reversed(chain)
-         if f.case.document.offer_expiration_date),
-        None,
-    )  # fmt: skip
+    latest_oed = _offers_end(chain, base)
     data, raw = read_case_data(path)
     data, notes = _next_data(data, source, title, kind, number, path.name, base, latest_oed)
     if kind == "Amendment":
@@ -857,6 +853,22 @@ def next_document(
         content = case_file_bytes(target, data, original=raw)
     create_case_file(target, content)
     return Started(target, new_title, _to_fill(content, target), follows=path)
+
+
+def _offers_end(chain: tuple[Any, ...], base: date | None) -> date | None:
+    """The day after which the next Amendment's offer may expire (QC-OED-ORDER): the latest of
+    each earlier document's acceptance, where known (the Basic's implementation date, another's
+    accepted_date), else its offer expiration date."""
+    days = []
+    for f in chain:
+        doc = f.case.document
+        if doc.kind == "Basic" and base is not None:
+            days.append(base)
+        elif doc.accepted_date is not None:
+            days.append(doc.accepted_date)
+        elif doc.offer_expiration_date is not None:
+            days.append(doc.offer_expiration_date)
+    return max(days, default=None)
 
 
 def _case_references(chain: tuple[Any, ...], own: Any) -> Any:
@@ -899,8 +911,8 @@ def _next_data(
         )
         notes[("document", "offer_expiration_date")] = (
             f"{_the(title)}'s offer expiration date was {_spell(oed)}; give {article} its own, "
-            "later date"
-            if oed
+            f"after {_spell(latest_oed)} (the earlier offers' acceptance or expiry)"
+            if oed and latest_oed
             else f"give {article} its offer expiration date"
         )
     doc["implementation_date"] = base

@@ -1142,22 +1142,35 @@ def references_after_oed(ctx: Context) -> Iterator[Hit]:
     "Figure C5.F6, Section C6.7",
 )
 def oed_order(ctx: Context) -> Iterator[Hit]:
+    # An earlier document accepted before its offer expired (the Basic on its implementation
+    # date, another on its accepted_date) bounds this one by the day it was accepted: its own
+    # offer expiration date no longer counts.
     doc = ctx.case.document
     oed = doc.offer_expiration_date
     if oed is None or ctx.kind == "Basic":
         return
+    base = ctx.base_date
     for earlier in ctx.document.chain[:-1]:
-        before = earlier.document.offer_expiration_date
+        e = earlier.document
+        title = e.kind + (f" {e.number}" if e.number else "")
+        if e.kind == "Basic" and base is not None:
+            continue  # accepted on the implementation date: said below
+        if e.accepted_date is not None:
+            if oed <= e.accepted_date:
+                yield Hit(
+                    "document.offer_expiration_date",
+                    f"the offer expiration date {spell_date(oed)} is on or before the day the "
+                    f"{title} was accepted ({spell_date(e.accepted_date)})",
+                )
+            continue
+        before = e.offer_expiration_date
         if before is not None and oed <= before:
-            title = earlier.document.kind + (
-                f" {earlier.document.number}" if earlier.document.number else ""
-            )
             yield Hit(
                 "document.offer_expiration_date",
                 f"the offer expiration date {spell_date(oed)} is not after that of the {title} "
-                f"({spell_date(before)})",
+                f"({spell_date(before)}); if the {title} was accepted before then, record the "
+                "day in its document.accepted_date",
             )
-    base = ctx.base_date
     if base is not None and oed <= base:
         yield Hit(
             "document.offer_expiration_date",
