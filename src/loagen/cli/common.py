@@ -40,16 +40,19 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-_value_shown_by_typer = typer.core.TyperOption.display_type_rich
+# Two of Typer's help internals are adjusted below (Typer 0.2x): each only where Typer still
+# has what is adjusted, so another Typer shows its own help rather than failing.
+_value_shown_by_typer = getattr(typer.core.TyperOption, "display_type_rich", None)
 
 
 def _value_shown(self: typer.core.TyperOption, ctx: Any) -> str | None:
     """What `--help` shows of an option's value: nothing for a flag (`--strict`, not
     `--strict <bool>`, which made writers type `--strict true`), Typer's words otherwise."""
-    return None if self.is_flag else _value_shown_by_typer(self, ctx)
+    return None if self.is_flag else _value_shown_by_typer(self, ctx)  # type: ignore[misc]
 
 
-typer.core.TyperOption.display_type_rich = _value_shown  # type: ignore[method-assign]
+if _value_shown_by_typer is not None:
+    typer.core.TyperOption.display_type_rich = _value_shown  # type: ignore[method-assign]
 
 
 def _names_never_cut() -> None:
@@ -59,7 +62,7 @@ def _names_never_cut() -> None:
     help module takes a tenth of a second to import, which no other command pays."""
     from typer import rich_utils
 
-    if getattr(rich_utils.Table, "names_whole", False):
+    if not hasattr(rich_utils, "Table") or getattr(rich_utils.Table, "names_whole", False):
         return
 
     class HelpTable(rich_utils.Table):  # type: ignore[misc,valid-type]
