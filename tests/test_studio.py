@@ -755,6 +755,88 @@ def test_lines_can_be_added_moved_and_deleted(client: TestClient) -> None:
     assert ("lines__rows", "7") in fields and ("lines[6].number", "007") in fields
 
 
+def test_a_yes_or_no_still_to_fill_in_stays_so_until_a_person_answers_it(
+    client: TestClient, project: Project
+) -> None:
+    import yaml
+
+    from loagen.case.placeholders import is_placeholder
+
+    page = client.get("/new").text
+    started = post(client, "/new", [("csrf", _csrf(page)), ("case_id", "BN-D-QYN")])
+    rel = "cases/BN-D-QYN/basic.yaml"
+    written = project.cases / "BN-D-QYN" / "basic.yaml"
+    asked = yaml.safe_load(written.read_text())["lines"][0]["major_defense_equipment"]
+    assert is_placeholder(asked)
+    form = client.get(started.headers["location"]).text
+    # not a ticked (or unticked) box: a choice to make, counted among the values to fill in
+    box = re.search(r'<select id="f-lines-0-major_defense_equipment"[^>]*>(.*?)</select>',
+                    form, re.S)  # fmt: skip
+    assert box and '<option value="" selected>Choose… (to fill in)</option>' in box.group(1)
+    assert 'type="checkbox" value="true" checked' not in form
+    n = int(re.search(r"<h2>(\d+) values to fill in</h2>", form).group(1))
+    # checked, saved as it is, and with a line added: still to fill in, never `true`
+    fields = form_fields(form, "case-form")
+    checked = post(client, f"/edit/{rel}", [*fields, ("_action", "check")]).text
+    assert re.search(rf"<h2>{n} values to fill in</h2>", checked)
+    post(client, f"/edit/{rel}", [*form_fields(checked, "case-form"), ("_action", "save")])
+    assert yaml.safe_load(written.read_text())["lines"][0]["major_defense_equipment"] == asked
+    added = post(
+        client,
+        f"/edit/{rel}",
+        [*form_fields(client.get(f"/edit/{rel}").text, "case-form"), ("_op", "add:lines")],
+    ).text
+    fields = form_fields(added, "case-form")
+    assert ("lines[1].major_defense_equipment", "") in fields
+    at = added.index('id="f-lines-1-major_defense_equipment-msgs"')
+    assert '<p class="field-msg problem">fill in' in added[at : at + 300]
+    post(client, f"/edit/{rel}", [*fields, ("_action", "save")])
+    lines = yaml.safe_load(written.read_text())["lines"]
+    assert [is_placeholder(line["major_defense_equipment"]) for line in lines] == [True, True]
+    # answered: Yes and No are written as the file says them
+    fields = _replace(form_fields(client.get(f"/edit/{rel}").text, "case-form"),
+                      "lines[0].major_defense_equipment", "false")  # fmt: skip
+    fields = _replace(fields, "lines[1].major_defense_equipment", "true")
+    post(client, f"/edit/{rel}", [*fields, ("_action", "save")])
+    lines = yaml.safe_load(written.read_text())["lines"]
+    assert [line["major_defense_equipment"] for line in lines] == [False, True]
+    # answered, it is a box again
+    form = client.get(f"/edit/{rel}").text
+    assert 'name="lines[1].major_defense_equipment" type="checkbox" value="true" checked' in form
+
+
+def test_every_yes_or_no_of_the_form_keeps_a_value_not_answered_yet() -> None:
+    from loagen.studio.forms import FILL, _scalar, unanswered
+
+    def walk(spec: Any, prefix: str = "") -> list[tuple[str, Any]]:
+        out = []
+        for child in spec.children:
+            path = f"{prefix}.{child.name}" if prefix else child.name
+            if child.kind in ("bool", "optbool"):
+                out.append((path, child))
+            out += walk(child, path)
+        return out
+
+    def read(spec: Any, path: str, value: str, kept: str = "") -> Any:
+        fields = [(path, value), (path + "__bool", "1")]
+        fields += [(path + FILL, kept)] if kept else []
+        return _scalar(spec, _Posted(fields), path)
+
+    yes_no = walk(case_form())
+    assert len(yes_no) > 10
+    asked = "FILL IN: yes or no"
+    for path, spec in yes_no:
+        assert unanswered(spec, asked) and unanswered(spec, "maybe")
+        assert not unanswered(spec, True) and not unanswered(spec, False)
+        assert unanswered(spec, None) == (spec.kind == "bool" and spec.required), path
+        # the choice left at "to fill in" keeps the placeholder; "maybe" is kept as written
+        # for the model to refuse; Yes and No are answers
+        assert read(spec, path, "", asked) == asked, path
+        assert read(spec, path, "maybe") == "maybe"
+        assert read(spec, path, "true") is True and read(spec, path, "false") is False
+        assert read(spec, path, "") is None
+
+
 def test_the_live_check_answers_with_the_messages_of_each_field(client: TestClient) -> None:
     page = client.get(f"/edit/{QAA}").text
     fields = _replace(form_fields(page, "case-form"), "lines[0].source_code", "Q")
