@@ -468,6 +468,36 @@ def test_saving_keeps_the_yaml_comments_and_rebuilds(client: TestClient, project
     assert "Saved." in page and "Up to date" in page
 
 
+def test_saving_and_rebuilding_an_answered_document_keeps_its_docx_as_built(
+    client: TestClient, project: Project
+) -> None:
+    """Amendment 1 follows the Basic: the Basic was answered. Save and rebuild of an edit that
+    changes its DOCX keeps the DOCX as built beside it, says so, and the document's page
+    links it; the newest document keeps none."""
+    rel = "cases/BN-D-QAA/basic.json"
+    page = client.get(f"/doc/{rel}").text
+    assert client.post(f"/rebuild/{rel}", data={"csrf": _csrf(page)}).status_code == 303
+    docx = project.build_dir / "BN-D-QAA-basic.docx"
+    signed = docx.read_bytes()
+    fields = form_fields(client.get(f"/edit/{rel}").text, "case-form")
+    purpose = dict(fields)["document.purpose"]
+    fields = _replace(fields, "document.purpose", purpose + " and spares")
+    answer = post(client, f"/edit/{rel}", [*fields, ("_action", "save")])
+    assert answer.status_code == 303, answer.text[:2000]
+    (kept,) = project.build_dir.glob("BN-D-QAA-basic.as-built-*.docx")
+    assert kept.read_bytes() == signed != docx.read_bytes()
+    shown = html.unescape(client.get(answer.headers["location"]).text)
+    assert f"the DOCX as built kept as {kept.name}" in shown and "already answered" in shown
+    what = kept.name.removeprefix("BN-D-QAA-basic.").removesuffix(".docx")
+    assert f'href="/download/{rel}/{what}"' in shown and "Word document as built on" in shown
+    assert client.get(f"/download/{rel}/{what}").content == signed
+    assert client.get(f"/download/{rel}/as-built-../../x").status_code == 404
+    newest = "cases/BN-D-QAA/modification-2.json"
+    page = client.get(f"/doc/{newest}").text
+    client.post(f"/rebuild/{newest}", data={"csrf": _csrf(page)})
+    assert "Word document as built on" not in client.get(f"/doc/{newest}").text
+
+
 def test_a_save_over_a_changed_file_is_refused_and_nothing_is_lost(
     client: TestClient, project: Project
 ) -> None:
