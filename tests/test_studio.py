@@ -1325,6 +1325,67 @@ def test_a_rule_that_fails_on_documents_says_why_in_words(client: TestClient) ->
         assert 'value="save"' not in shown
 
 
+def test_a_note_edit_marks_the_answered_documents_it_changes_as_impact_does(
+    client: TestClient, project: Project
+) -> None:
+    """Show what this changes marks each document already answered (a later document of its
+    case follows it) and warns, as `loagen impact` does, also for a new version dated before
+    them (it changes them too); a case file that cannot be read is named, with a link."""
+    from loagen.manifest import read_manifest
+    from loagen.ops.batch import run_batch
+
+    from .conftest import example, write_chain
+
+    docs = [example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1")]
+    for data in docs:
+        data["case_id"] = "BN-D-QRX"
+    write_chain(project.cases / "BN-D-QRX", *docs)
+    (project.cases / "BN-D-QRX" / "modification-9.json").write_text("{ not json")
+    run_batch([project.cases / "BN-D-QRX"], project=project, jobs=1)
+    basic = read_manifest(project.build_dir / "BN-D-QRX-basic.manifest.json")
+    library = load_library(project.note_library)
+    # a note the Basic prints in its latest version: a version dated later would print there
+    note_id, label = min(
+        (n.id, n.version) for n in basic.notes
+        if n.placement == "notes" and library[n.id].versions[-1].version == n.version
+        and library[n.id].versions[-1].effective.year < 2024
+    )  # fmt: skip
+    fields = form_fields(client.get(f"/notes/{note_id}").text, "note-form")
+    labels = [v for k, v in fields if re.fullmatch(r"versions\[\d+\]\.version", k)]
+    at = labels.index(label)
+    edited = _replace(fields, f"text[{at}]", dict(fields)[f"text[{at}]"] + " Reworded.")
+    shown = html.unescape(
+        preview(client, f"/notes/{note_id}", [*edited, ("_action", "impact")]).text
+    )
+    impact = shown[shown.index('id="impact"') :]
+    row = re.search(r'<a href="/doc/cases/BN-D-QRX/basic.json">[^<]*</a>([^<]*<span[^>]*>[^<]*)',
+                    impact)  # fmt: skip
+    assert row and "(answered: a later document follows it)" in row.group(1)
+    newest = re.search(r'<a href="/doc/cases/BN-D-QRX/amendment-1.json">[^<]*</a>(.{0,80})',
+                       impact, re.S)  # fmt: skip
+    assert newest is None or "answered" not in newest.group(1)
+    warning = re.search(r'<p class="alert answered"[^>]*>(.*?)</p>', impact, re.S).group(1)
+    assert "already answered" in warning and "dated after the documents already" in warning
+    # the case file that cannot be read is named, with a link to it
+    unread = re.search(r'<p class="muted" id="unreadable">(.*?)</p>', impact, re.S).group(1)
+    assert 'href="/doc/cases/BN-D-QRX/modification-9.json"' in unread
+    # the wording as a new version dated before the answered documents: it changes them too
+    fields = _replace(edited, f"text[{at}]", dict(fields)[f"text[{at}]"])
+    rows = int(dict(fields)["versions__rows"])
+    added = preview(client, f"/notes/{note_id}", [*fields, ("_op", "add:versions")]).text
+    added = form_fields(added, "note-form")
+    from datetime import date, timedelta
+
+    latest = max(date.fromisoformat(v) for k, v in fields if k.endswith("].effective") and v)
+    soon = (latest + timedelta(days=1)).isoformat()  # before the documents of the case
+    added = _replace(added, f"versions[{rows}].effective", soon)
+    added = _replace(added, f"text[{rows}]", dict(added)[f"text[{rows}]"] + " Reworded.")
+    shown = html.unescape(
+        preview(client, f"/notes/{note_id}", [*added, ("_action", "impact")]).text
+    )
+    assert 'class="alert answered"' in shown, shown[shown.index('id="impact"') :][:3000]
+
+
 def test_an_edit_of_a_printed_versions_text_warns_and_offers_a_new_version_instead(
     client: TestClient, project: Project
 ) -> None:

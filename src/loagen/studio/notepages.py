@@ -31,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ..errors import LoagenError, NoteError, Problem
-from ..ops.impact import NoteChange, compare_selections
+from ..ops.impact import DocumentImpact, NoteChange, compare_selections, mark_answered
 from ..output.files import atomic_write
 from ..pipeline import Pipeline
 from ..policy.notes import CARRY_OVER, FrontMatter, load_library, read_note
@@ -190,6 +190,11 @@ class Impact:
     broken: list[tuple[str, str]] = field(default_factory=list)
     """Documents the edited note cannot be filled for (it could before)."""
     unreadable: int = 0
+    unreadable_files: list[str] = field(default_factory=list)
+    """The case files that could not be read (left out), relative to the project."""
+    answered: set[str] = field(default_factory=set)
+    """The documents that change (their files) already answered: a later document of their
+    case follows them (`ops.impact.mark_answered`, as `loagen impact` marks them)."""
     seconds: float = 0.0
     reworded: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     """Version label -> (file, kind) of each document printing that version whose printed text
@@ -259,14 +264,17 @@ def edit_impact(studio: Studio, path: Path, note_id: str, text: str) -> Impact:
                 old_notes[0], new_notes[0]
             )
             wording: dict[tuple[Any, ...], Wording] = {}
+            sources: dict[str, Path] = {}
             for source in workspace.case_files():
                 try:
                     document = saved.document(source)
                 except LoagenError:
                     impact.unreadable += 1
+                    impact.unreadable_files.append(project.relative(source))
                     continue
                 impact.documents += 1
                 rel = project.relative(source)
+                sources[rel] = source
                 title = f"{document.case.case_id} {document.title}"
                 if same_text:
                     # Deciding is cheap, filling and explaining are not: a document whose
@@ -312,8 +320,19 @@ def edit_impact(studio: Studio, path: Path, note_id: str, text: str) -> Impact:
                         wording[group] = Wording(note.title, diff, [])
                     wording[group].documents.append((rel, title))
     impact.wording = list(wording.values())
+    impact.answered = _answered(impact, sources)
     impact.seconds = time.perf_counter() - started
     return impact
+
+
+def _answered(impact: Impact, sources: dict[str, Path]) -> set[str]:
+    """Of the documents the edit changes (their files), those already answered, as `loagen
+    impact` marks them (`ops.impact.mark_answered`)."""
+    changing = {d.rel for d in impact.changed}
+    changing |= {rel for w in impact.wording for rel, _ in w.documents}
+    marked = [DocumentImpact(sources[rel], rel) for rel in sorted(changing) if rel in sources]
+    mark_answered(marked)
+    return {d.document for d in marked if d.answered}
 
 
 def _printed_alike(old: Any, new: Any) -> bool:
