@@ -630,6 +630,53 @@ def test_a_notes_usage_is_shown_and_edited_in_words(client: TestClient, project:
     assert "Every document of a case with a line bought from contractors" in why
 
 
+def test_a_notes_usage_is_kept_one_paragraph_and_an_empty_one_is_warned_of(
+    client: TestClient, project: Project
+) -> None:
+    import yaml
+
+    from loagen.studio.notefile import split_note
+
+    note_id = "TLA-APPROVAL"
+    fields = form_fields(client.get(f"/notes/{note_id}").text, "note-form")
+    # the list shows what a note is used for in words, the rule beside it
+    listed = html.unescape(client.get("/notes").text)
+    row = listed[listed.index(f"/notes/{note_id}") :]
+    assert dict(fields)["usage"] in row[: row.index("</tr>")]
+    # emptied: said at the field as the form checks it, live too; saving is not refused
+    emptied = _replace(fields, "usage", "")
+    shown = preview(client, f"/notes/{note_id}", [*emptied, ("_action", "impact")]).text
+    at = shown.index('id="f-usage-msgs"')
+    assert '<p class="field-msg warning">no usage: reviewers see only the rule' in shown[at:]
+    live = post(client, f"/notes/{note_id}/check", emptied, headers={"x-csrf-token": _csrf(shown)})
+    assert "no usage" in live.json()["fields"]["f-usage"] and not live.json()["problems"]
+    # two paragraphs, spaces doubled: saved as one paragraph
+    written = "Documents that add training\n\nwith a Travel and Living   Allowance."
+    shown = preview(client, f"/notes/{note_id}", [*_replace(fields, "usage", written),
+                                                   ("_action", "impact")])  # fmt: skip
+    save = [*form_fields(shown.text, "note-form"), ("_action", "save")]
+    assert post(client, f"/notes/{note_id}", save).status_code == 303
+    text = (project.note_library / f"{note_id}.md").read_text()
+    front = yaml.safe_load(split_note(text).front)
+    assert front["usage"] == "Documents that add training with a Travel and Living Allowance."
+    assert "no usage" not in client.get(f"/notes/{note_id}").text
+
+
+def test_a_note_form_leaves_out_an_unticked_box_its_file_never_had(
+    client: TestClient, project: Project
+) -> None:
+    note_id = next(
+        p.stem for p in sorted(project.note_library.glob("*.md"))
+        if "restate_all_lines" not in p.read_text()
+    )  # fmt: skip
+    fields = form_fields(client.get(f"/notes/{note_id}").text, "note-form")
+    fields = _replace(fields, "usage", dict(fields)["usage"] + " Edited.")
+    shown = preview(client, f"/notes/{note_id}", [*fields, ("_action", "impact")]).text
+    form = form_fields(shown, "note-form")
+    assert post(client, f"/notes/{note_id}", [*form, ("_action", "save")]).status_code == 303
+    assert "restate_all_lines" not in (project.note_library / f"{note_id}.md").read_text()
+
+
 @pytest.mark.parametrize("note_id", ["NVD-SECURITY", "MTCR", "ADMIN-SURCHARGE-RATE-CHANGE"])
 def test_a_note_saved_from_the_form_keeps_what_its_file_leaves_out(
     client: TestClient, project: Project, note_id: str

@@ -93,7 +93,8 @@ async def note_list(studio: Studio, request: Request) -> Response:
         problem = str(exc)
     shown = [
         n for n in notes
-        if all(w in f"{n.id} {n.title} {n.rule} {' '.join(n.references)}".lower() for w in words)
+        if all(w in f"{n.id} {n.title} {n.usage or ''} {n.rule} {' '.join(n.references)}".lower()
+               for w in words)
     ]  # fmt: skip
     return studio.page(
         request, "notes.html", title="Note library", section="notes", notes=shown,
@@ -114,13 +115,24 @@ def _note_path(studio: Studio, note_id: str) -> Path:
 class NoteCheck:
     problems: list[tuple[str, str, str]] = field(default_factory=list)
     """(form field, where, message) of each problem."""
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    """(form field, message) of what may be meant but is worth a second look (saving is not
+    refused)."""
 
     @property
     def errs(self) -> dict[str, list[tuple[str, str]]]:
         out: dict[str, list[tuple[str, str]]] = {}
         for target, _, message in self.problems:
             out.setdefault(target, []).append(("problem", message))
+        for target, message in self.warnings:
+            out.setdefault(target, []).append(("warning", message))
         return out
+
+
+NO_USAGE = (
+    "no usage: reviewers see only the rule's code for when this note is printed. Say it in a "
+    "sentence (“Documents that add night vision devices.”)."
+)
 
 
 def _problems(exc: LoagenError, text: str) -> list[tuple[str, str, str]]:
@@ -161,6 +173,12 @@ def check_note(path: Path, text: str) -> NoteCheck:
         read_note(path, text.encode("utf-8"))
     except NoteError as exc:
         return NoteCheck(_problems(exc, text))
+    try:
+        usage = front_data(text).get("usage")
+    except NoteFileError:
+        usage = None
+    if not (isinstance(usage, str) and usage.strip()):
+        return NoteCheck(warnings=[("usage", NO_USAGE)])
     return NoteCheck()
 
 
@@ -366,6 +384,12 @@ def _form_text(spec: FieldSpec, form: Any, text: str) -> tuple[str, dict[str, An
     for child in spec.children:
         if child.kind == "choices" and child.name not in front and saved.get(child.name) == []:
             front[child.name] = []
+        if child.kind == "bool" and front.get(child.name) is False is child.default \
+                and child.name not in saved:  # fmt: skip
+            del front[child.name]  # an unticked box the file never had stays absent
+    if isinstance(front.get("usage"), str):
+        # one paragraph, as it is shown under the rule ("Used: ...")
+        front["usage"] = " ".join(front["usage"].split())
     count = len(front.get("versions") or [])
     texts = [str(form.get(f"text[{i}]", "")) for i in range(count)]
     return compose(text, front, texts), front, texts
@@ -752,6 +776,9 @@ async def note_check(studio: Studio, request: Request) -> Response:
     for target, _, message in check.problems:
         key = field_id(target) if target else "f-case"
         fields[key] = fields.get(key, "") + f'<p class="field-msg problem">{escape(message)}</p>'
+    for target, message in check.warnings:
+        key = field_id(target)
+        fields[key] = fields.get(key, "") + f'<p class="field-msg warning">{escape(message)}</p>'
     return JSONResponse(
         {"fields": fields, "problems": [f"{w}: {m}" if w else m for _, w, m in check.problems]}
     )
