@@ -52,6 +52,27 @@ def test_build_keeps_a_docx_changed_since_it_was_built_aside(tmp_path: Path) -> 
     assert "kept" not in again.stdout and len(list(out.glob("*.docx"))) == 3
 
 
+def test_build_of_an_answered_document_keeps_its_docx_as_built_and_says_so(
+    tmp_path: Path,
+) -> None:
+    basic, amendment = example("BN-P-WRS/basic"), example("BN-D-QAA/amendment-1")
+    amendment["case_id"] = basic["case_id"]
+    case = write_chain(tmp_path / "cases" / "BN-P-WRS", basic, amendment)
+    out = tmp_path / "out"
+    first = case.with_name("basic.json")
+    assert runner.invoke(app, ["build", str(first), "-o", str(out)]).exit_code == 0
+    signed = (out / "BN-P-WRS-basic.docx").read_bytes()
+    basic["document"]["purpose"] += " and spares"
+    write_chain(case.parent, basic, amendment)
+    result = runner.invoke(app, ["build", str(first), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    (kept,) = out.glob("BN-P-WRS-basic.as-built-*.docx")
+    assert kept.read_bytes() == signed
+    assert f"kept {kept} (the DOCX as built: the document was already answered" in " ".join(
+        result.stdout.split()
+    )
+
+
 def test_build_of_several_files(tmp_path: Path) -> None:
     paths = [str(p) for p in sorted(CASES.glob("BN-D-QAA/*.json"))]
     result = runner.invoke(app, ["build", *paths, "-o", str(tmp_path)])

@@ -316,6 +316,42 @@ def test_a_document_another_follows_or_restates_does_not_warn(tmp_path: Path) ->
     assert _passed(fresh, newest.with_name("amendment-1-restated.json"))
 
 
+def test_an_answered_document_rebuilt_with_other_bytes_keeps_its_docx_as_built(
+    tmp_path: Path,
+) -> None:
+    """A document a later one follows was offered and answered: a build that replaces its
+    DOCX with other bytes first keeps the DOCX as built beside it, named for the day it was
+    built; the same bytes, the newest document, a DOCX changed after its build (kept aside)
+    keep nothing."""
+    import os
+
+    from loagen.output.files import as_built_copies
+
+    basic, amendment = example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1")
+    basic["case_id"] = amendment["case_id"] = "BN-D-ASB"
+    newest = write_chain(tmp_path / "cases", basic, amendment)
+    first = newest.with_name("basic.json")
+    out = tmp_path / "out"
+    builder = Builder(Project.at(ROOT))
+    signed = builder.build(first, out).docx_path
+    builder.build(newest, out)
+    before = signed.read_bytes()
+    assert builder.build(first, out).as_built is None  # the same bytes: nothing to keep
+    os.utime(signed, (0, 86400 * 400 + 43200))  # built on 1971-02-05, at noon
+    basic["document"]["purpose"] += " and spares"
+    write_chain(tmp_path / "cases", basic, amendment)
+    result = Builder(Project.at(ROOT)).build(first, out)
+    kept = out / "BN-D-ASB-basic.as-built-1971-02-05.docx"
+    assert result.as_built == kept and kept.read_bytes() == before
+    assert signed.read_bytes() != before
+    assert as_built_copies(signed) == [("as-built-1971-02-05", kept)]
+    # the newest document is not answered: rebuilt as always
+    amendment["document"]["reason"] = "Adds spares"
+    write_chain(tmp_path / "cases", basic, amendment)
+    assert Builder(Project.at(ROOT)).build(newest, out).as_built is None
+    assert [p.name for p in out.glob("*.as-built-*")] == [kept.name]
+
+
 def test_the_day_a_document_is_built_does_not_change_its_bytes(tmp_path: Path) -> None:
     """The expired-offer warning depends on the day, not on the case files: it is said, but a
     built document's record leaves it out, so the DOCX and its manifest are the same bytes

@@ -468,6 +468,36 @@ def test_saving_keeps_the_yaml_comments_and_rebuilds(client: TestClient, project
     assert "Saved." in page and "Up to date" in page
 
 
+def test_saving_and_rebuilding_an_answered_document_keeps_its_docx_as_built(
+    client: TestClient, project: Project
+) -> None:
+    """Amendment 1 follows the Basic: the Basic was answered. Save and rebuild of an edit that
+    changes its DOCX keeps the DOCX as built beside it, says so, and the document's page
+    links it; the newest document keeps none."""
+    rel = "cases/BN-D-QAA/basic.json"
+    page = client.get(f"/doc/{rel}").text
+    assert client.post(f"/rebuild/{rel}", data={"csrf": _csrf(page)}).status_code == 303
+    docx = project.build_dir / "BN-D-QAA-basic.docx"
+    signed = docx.read_bytes()
+    fields = form_fields(client.get(f"/edit/{rel}").text, "case-form")
+    purpose = dict(fields)["document.purpose"]
+    fields = _replace(fields, "document.purpose", purpose + " and spares")
+    answer = post(client, f"/edit/{rel}", [*fields, ("_action", "save")])
+    assert answer.status_code == 303, answer.text[:2000]
+    (kept,) = project.build_dir.glob("BN-D-QAA-basic.as-built-*.docx")
+    assert kept.read_bytes() == signed != docx.read_bytes()
+    shown = html.unescape(client.get(answer.headers["location"]).text)
+    assert f"the DOCX as built kept as {kept.name}" in shown and "already answered" in shown
+    what = kept.name.removeprefix("BN-D-QAA-basic.").removesuffix(".docx")
+    assert f'href="/download/{rel}/{what}"' in shown and "Word document as built on" in shown
+    assert client.get(f"/download/{rel}/{what}").content == signed
+    assert client.get(f"/download/{rel}/as-built-../../x").status_code == 404
+    newest = "cases/BN-D-QAA/modification-2.json"
+    page = client.get(f"/doc/{newest}").text
+    client.post(f"/rebuild/{newest}", data={"csrf": _csrf(page)})
+    assert "Word document as built on" not in client.get(f"/doc/{newest}").text
+
+
 def test_a_save_over_a_changed_file_is_refused_and_nothing_is_lost(
     client: TestClient, project: Project
 ) -> None:
@@ -598,6 +628,53 @@ def test_a_notes_usage_is_shown_and_edited_in_words(client: TestClient, project:
     assert load_library(project.note_library)["GPS-SAASM"].usage == new
     why = html.unescape(client.get(f"/doc/{QAA}").text)
     assert "Every document of a case with a line bought from contractors" in why
+
+
+def test_a_notes_usage_is_kept_one_paragraph_and_an_empty_one_is_warned_of(
+    client: TestClient, project: Project
+) -> None:
+    import yaml
+
+    from loagen.studio.notefile import split_note
+
+    note_id = "TLA-APPROVAL"
+    fields = form_fields(client.get(f"/notes/{note_id}").text, "note-form")
+    # the list shows what a note is used for in words, the rule beside it
+    listed = html.unescape(client.get("/notes").text)
+    row = listed[listed.index(f"/notes/{note_id}") :]
+    assert dict(fields)["usage"] in row[: row.index("</tr>")]
+    # emptied: said at the field as the form checks it, live too; saving is not refused
+    emptied = _replace(fields, "usage", "")
+    shown = preview(client, f"/notes/{note_id}", [*emptied, ("_action", "impact")]).text
+    at = shown.index('id="f-usage-msgs"')
+    assert '<p class="field-msg warning">no usage: reviewers see only the rule' in shown[at:]
+    live = post(client, f"/notes/{note_id}/check", emptied, headers={"x-csrf-token": _csrf(shown)})
+    assert "no usage" in live.json()["fields"]["f-usage"] and not live.json()["problems"]
+    # two paragraphs, spaces doubled: saved as one paragraph
+    written = "Documents that add training\n\nwith a Travel and Living   Allowance."
+    shown = preview(client, f"/notes/{note_id}", [*_replace(fields, "usage", written),
+                                                   ("_action", "impact")])  # fmt: skip
+    save = [*form_fields(shown.text, "note-form"), ("_action", "save")]
+    assert post(client, f"/notes/{note_id}", save).status_code == 303
+    text = (project.note_library / f"{note_id}.md").read_text()
+    front = yaml.safe_load(split_note(text).front)
+    assert front["usage"] == "Documents that add training with a Travel and Living Allowance."
+    assert "no usage" not in client.get(f"/notes/{note_id}").text
+
+
+def test_a_note_form_leaves_out_an_unticked_box_its_file_never_had(
+    client: TestClient, project: Project
+) -> None:
+    note_id = next(
+        p.stem for p in sorted(project.note_library.glob("*.md"))
+        if "restate_all_lines" not in p.read_text()
+    )  # fmt: skip
+    fields = form_fields(client.get(f"/notes/{note_id}").text, "note-form")
+    fields = _replace(fields, "usage", dict(fields)["usage"] + " Edited.")
+    shown = preview(client, f"/notes/{note_id}", [*fields, ("_action", "impact")]).text
+    form = form_fields(shown, "note-form")
+    assert post(client, f"/notes/{note_id}", [*form, ("_action", "save")]).status_code == 303
+    assert "restate_all_lines" not in (project.note_library / f"{note_id}.md").read_text()
 
 
 @pytest.mark.parametrize("note_id", ["NVD-SECURITY", "MTCR", "ADMIN-SURCHARGE-RATE-CHANGE"])
@@ -753,6 +830,88 @@ def test_lines_can_be_added_moved_and_deleted(client: TestClient) -> None:
     deleted = post(client, f"/edit/{QAA}", [*fields, ("_op", "delete:lines[6]")]).text
     fields = form_fields(deleted, "case-form")
     assert ("lines__rows", "7") in fields and ("lines[6].number", "007") in fields
+
+
+def test_a_yes_or_no_still_to_fill_in_stays_so_until_a_person_answers_it(
+    client: TestClient, project: Project
+) -> None:
+    import yaml
+
+    from loagen.case.placeholders import is_placeholder
+
+    page = client.get("/new").text
+    started = post(client, "/new", [("csrf", _csrf(page)), ("case_id", "BN-D-QYN")])
+    rel = "cases/BN-D-QYN/basic.yaml"
+    written = project.cases / "BN-D-QYN" / "basic.yaml"
+    asked = yaml.safe_load(written.read_text())["lines"][0]["major_defense_equipment"]
+    assert is_placeholder(asked)
+    form = client.get(started.headers["location"]).text
+    # not a ticked (or unticked) box: a choice to make, counted among the values to fill in
+    box = re.search(r'<select id="f-lines-0-major_defense_equipment"[^>]*>(.*?)</select>',
+                    form, re.S)  # fmt: skip
+    assert box and '<option value="" selected>Choose… (to fill in)</option>' in box.group(1)
+    assert 'type="checkbox" value="true" checked' not in form
+    n = int(re.search(r"<h2>(\d+) values to fill in</h2>", form).group(1))
+    # checked, saved as it is, and with a line added: still to fill in, never `true`
+    fields = form_fields(form, "case-form")
+    checked = post(client, f"/edit/{rel}", [*fields, ("_action", "check")]).text
+    assert re.search(rf"<h2>{n} values to fill in</h2>", checked)
+    post(client, f"/edit/{rel}", [*form_fields(checked, "case-form"), ("_action", "save")])
+    assert yaml.safe_load(written.read_text())["lines"][0]["major_defense_equipment"] == asked
+    added = post(
+        client,
+        f"/edit/{rel}",
+        [*form_fields(client.get(f"/edit/{rel}").text, "case-form"), ("_op", "add:lines")],
+    ).text
+    fields = form_fields(added, "case-form")
+    assert ("lines[1].major_defense_equipment", "") in fields
+    at = added.index('id="f-lines-1-major_defense_equipment-msgs"')
+    assert '<p class="field-msg problem">fill in' in added[at : at + 300]
+    post(client, f"/edit/{rel}", [*fields, ("_action", "save")])
+    lines = yaml.safe_load(written.read_text())["lines"]
+    assert [is_placeholder(line["major_defense_equipment"]) for line in lines] == [True, True]
+    # answered: Yes and No are written as the file says them
+    fields = _replace(form_fields(client.get(f"/edit/{rel}").text, "case-form"),
+                      "lines[0].major_defense_equipment", "false")  # fmt: skip
+    fields = _replace(fields, "lines[1].major_defense_equipment", "true")
+    post(client, f"/edit/{rel}", [*fields, ("_action", "save")])
+    lines = yaml.safe_load(written.read_text())["lines"]
+    assert [line["major_defense_equipment"] for line in lines] == [False, True]
+    # answered, it is a box again
+    form = client.get(f"/edit/{rel}").text
+    assert 'name="lines[1].major_defense_equipment" type="checkbox" value="true" checked' in form
+
+
+def test_every_yes_or_no_of_the_form_keeps_a_value_not_answered_yet() -> None:
+    from loagen.studio.forms import FILL, _scalar, unanswered
+
+    def walk(spec: Any, prefix: str = "") -> list[tuple[str, Any]]:
+        out = []
+        for child in spec.children:
+            path = f"{prefix}.{child.name}" if prefix else child.name
+            if child.kind in ("bool", "optbool"):
+                out.append((path, child))
+            out += walk(child, path)
+        return out
+
+    def read(spec: Any, path: str, value: str, kept: str = "") -> Any:
+        fields = [(path, value), (path + "__bool", "1")]
+        fields += [(path + FILL, kept)] if kept else []
+        return _scalar(spec, _Posted(fields), path)
+
+    yes_no = walk(case_form())
+    assert len(yes_no) > 10
+    asked = "FILL IN: yes or no"
+    for path, spec in yes_no:
+        assert unanswered(spec, asked) and unanswered(spec, "maybe")
+        assert not unanswered(spec, True) and not unanswered(spec, False)
+        assert unanswered(spec, None) == (spec.kind == "bool" and spec.required), path
+        # the choice left at "to fill in" keeps the placeholder; "maybe" is kept as written
+        # for the model to refuse; Yes and No are answers
+        assert read(spec, path, "", asked) == asked, path
+        assert read(spec, path, "maybe") == "maybe"
+        assert read(spec, path, "true") is True and read(spec, path, "false") is False
+        assert read(spec, path, "") is None
 
 
 def test_the_live_check_answers_with_the_messages_of_each_field(client: TestClient) -> None:
@@ -1211,6 +1370,67 @@ def test_a_rule_that_fails_on_documents_says_why_in_words(client: TestClient) ->
         if broken < total:
             assert f"On the other {total - broken} document" in impact
         assert 'value="save"' not in shown
+
+
+def test_a_note_edit_marks_the_answered_documents_it_changes_as_impact_does(
+    client: TestClient, project: Project
+) -> None:
+    """Show what this changes marks each document already answered (a later document of its
+    case follows it) and warns, as `loagen impact` does, also for a new version dated before
+    them (it changes them too); a case file that cannot be read is named, with a link."""
+    from loagen.manifest import read_manifest
+    from loagen.ops.batch import run_batch
+
+    from .conftest import example, write_chain
+
+    docs = [example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1")]
+    for data in docs:
+        data["case_id"] = "BN-D-QRX"
+    write_chain(project.cases / "BN-D-QRX", *docs)
+    (project.cases / "BN-D-QRX" / "modification-9.json").write_text("{ not json")
+    run_batch([project.cases / "BN-D-QRX"], project=project, jobs=1)
+    basic = read_manifest(project.build_dir / "BN-D-QRX-basic.manifest.json")
+    library = load_library(project.note_library)
+    # a note the Basic prints in its latest version: a version dated later would print there
+    note_id, label = min(
+        (n.id, n.version) for n in basic.notes
+        if n.placement == "notes" and library[n.id].versions[-1].version == n.version
+        and library[n.id].versions[-1].effective.year < 2024
+    )  # fmt: skip
+    fields = form_fields(client.get(f"/notes/{note_id}").text, "note-form")
+    labels = [v for k, v in fields if re.fullmatch(r"versions\[\d+\]\.version", k)]
+    at = labels.index(label)
+    edited = _replace(fields, f"text[{at}]", dict(fields)[f"text[{at}]"] + " Reworded.")
+    shown = html.unescape(
+        preview(client, f"/notes/{note_id}", [*edited, ("_action", "impact")]).text
+    )
+    impact = shown[shown.index('id="impact"') :]
+    row = re.search(r'<a href="/doc/cases/BN-D-QRX/basic.json">[^<]*</a>([^<]*<span[^>]*>[^<]*)',
+                    impact)  # fmt: skip
+    assert row and "(answered: a later document follows it)" in row.group(1)
+    newest = re.search(r'<a href="/doc/cases/BN-D-QRX/amendment-1.json">[^<]*</a>(.{0,80})',
+                       impact, re.S)  # fmt: skip
+    assert newest is None or "answered" not in newest.group(1)
+    warning = re.search(r'<p class="alert answered"[^>]*>(.*?)</p>', impact, re.S).group(1)
+    assert "already answered" in warning and "dated after the documents already" in warning
+    # the case file that cannot be read is named, with a link to it
+    unread = re.search(r'<p class="muted" id="unreadable">(.*?)</p>', impact, re.S).group(1)
+    assert 'href="/doc/cases/BN-D-QRX/modification-9.json"' in unread
+    # the wording as a new version dated before the answered documents: it changes them too
+    fields = _replace(edited, f"text[{at}]", dict(fields)[f"text[{at}]"])
+    rows = int(dict(fields)["versions__rows"])
+    added = preview(client, f"/notes/{note_id}", [*fields, ("_op", "add:versions")]).text
+    added = form_fields(added, "note-form")
+    from datetime import date, timedelta
+
+    latest = max(date.fromisoformat(v) for k, v in fields if k.endswith("].effective") and v)
+    soon = (latest + timedelta(days=1)).isoformat()  # before the documents of the case
+    added = _replace(added, f"versions[{rows}].effective", soon)
+    added = _replace(added, f"text[{rows}]", dict(added)[f"text[{rows}]"] + " Reworded.")
+    shown = html.unescape(
+        preview(client, f"/notes/{note_id}", [*added, ("_action", "impact")]).text
+    )
+    assert 'class="alert answered"' in shown, shown[shown.index('id="impact"') :][:3000]
 
 
 def test_an_edit_of_a_printed_versions_text_warns_and_offers_a_new_version_instead(

@@ -14,6 +14,7 @@ call these methods.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import os
@@ -53,7 +54,14 @@ from .manifest import (
     read_manifest,
     recorded_findings,
 )
-from .output.files import atomic_write, keep_aside, remove_stale_temporaries, write_pair
+from .output.files import (
+    atomic_write,
+    built_on,
+    keep_aside,
+    keep_copy,
+    remove_stale_temporaries,
+    write_pair,
+)
 from .output.pdf import (
     convert_to_pdf,
     find_soffice,
@@ -98,6 +106,10 @@ class BuildResult:
     kept: Path | None = None
     """The DOCX this build would have written over, changed since it was built (edited,
     replaced), moved aside under this name (`output.files.keep_aside`)."""
+    as_built: Path | None = None
+    """The DOCX of a document already answered (a later document of its case follows it),
+    as it was built, kept under this name before this build replaced it with other bytes
+    (`output.files.keep_copy`)."""
 
 
 @dataclass(frozen=True)
@@ -573,12 +585,36 @@ class Pipeline:
             )
         draft = bool(prepared.errors)
         docx, manifest = self.rendered(prepared, draft=draft)
-        kept = _keep_changed(*self.output_paths(prepared.document, output_dir))
-        docx_path, manifest_file = self.write(prepared.document, docx, manifest, output_dir)
+        docx_path, manifest_file = self.output_paths(prepared.document, output_dir)
+        kept = _keep_changed(docx_path, manifest_file)
+        as_built = (
+            None if kept is not None else self.keep_as_built(prepared.document, docx_path, docx)
+        )
+        try:
+            self.write(prepared.document, docx, manifest, output_dir)
+        except BaseException:
+            if as_built is not None:  # the DOCX as built is still in its place
+                with contextlib.suppress(OSError):
+                    os.unlink(as_built)
+            raise
         return BuildResult(
             prepared.document, prepared.selection, prepared.findings,
-            docx_path, manifest_file, manifest, draft, kept,
+            docx_path, manifest_file, manifest, draft, kept, as_built,
         )  # fmt: skip
+
+    def keep_as_built(self, document: LoaDocument, docx_path: Path, docx: bytes) -> Path | None:
+        """Before `docx` replaces the DOCX at `docx_path`: when that DOCX is of a document
+        already answered (a later document of its case follows it: not `is_newest`), it is
+        what was signed; when the new bytes differ, a copy of it is kept beside it,
+        "<stem>.as-built-<date>.docx" (`output.files.keep_copy`), and its name returned. Every
+        command that builds (build, batch, the studio's rebuilds) goes through here."""
+        try:
+            before = docx_path.read_bytes()
+        except OSError:
+            return None  # nothing there yet
+        if before == docx or is_built_document(document.file.path) or self.is_newest(document):
+            return None  # (a DOCX rebuilt from itself: whether it was answered is not known)
+        return keep_copy(docx_path, built_on(docx_path))
 
     # -- the last, optional stage: the layout --
 

@@ -387,6 +387,30 @@ def test_start_a_new_case(studio: str, page, shots: Path, project: Path) -> None
     page.screenshot(path=str(shots / "studio-deleted.png"))
 
 
+def test_a_new_lines_major_defense_equipment_is_asked_not_ticked(
+    studio: str,
+    page,
+    shots: Path,
+    project: Path,  # noqa: ANN001
+) -> None:
+    page.goto(f"{studio}/edit/{QAA}")
+    rows = int(page.locator("input[name=lines__rows]").input_value())
+    page.get_by_role("button", name="+ Add a line").click()
+    mde = page.locator(f"#f-lines-{rows}-major_defense_equipment")
+    page.locator(f"#f-lines-{rows} details").evaluate("d => d.open = true")
+    mde.evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.screenshot(path=str(shots / "studio-new-line-mde.png"))
+    # a choice to make, said to be still to fill in: no box ticked for the writer
+    assert mde.evaluate("e => e.tagName") == "SELECT"
+    expect(mde.locator("option:checked")).to_have_text("Choose… (to fill in)")
+    expect(page.locator(f"#f-lines-{rows}-major_defense_equipment-msgs")).to_contain_text("fill in")
+    page.get_by_role("button", name="Check", exact=True).click()
+    mde = page.locator(f"#f-lines-{rows}-major_defense_equipment")
+    expect(mde.locator("option:checked")).to_have_text("Choose… (to fill in)")
+    mde.select_option(label="No")
+    expect(mde.locator("option:checked")).to_have_text("No")
+
+
 def test_the_first_tab_offers_to_skip_to_the_content(studio: str, page, shots: Path) -> None:  # noqa: ANN001
     page.goto(f"{studio}/doc/{QAA}")
     page.keyboard.press("Tab")

@@ -119,6 +119,12 @@ def build(
             out.print(
                 f"kept {result.kept} (the DOCX there was changed since it was built)", markup=False
             )
+        if result.as_built is not None:
+            out.print(
+                f"kept {result.as_built} (the DOCX as built: the document was already answered, "
+                "a later document of its case follows it)",
+                markup=False,
+            )
         mark = " [bold yellow](DRAFT)[/]" if result.draft else ""
         out.print(f"wrote {escape(str(result.docx_path))}{mark}")
     if pdf and results:

@@ -62,7 +62,6 @@ from ..output.files import (
     AS_BUILT,
     atomic_write,
     batch_lock,
-    keep_copy,
     remove_stale_temporaries,
 )
 from ..output.pdf import find_soffice, keep_current, pdf_up_to_date
@@ -557,25 +556,15 @@ def _build(
     before = owed_before if owed_before is not None else previous
     if redline and owed_before is None and previous is not None:
         atomic_write(owed, previous)  # owed until the redline is made (see REDLINES_OWED)
-    as_built = None
-    if task.answered and not task.docx_changed and previous is not None:
-        as_built = keep_copy(docx, _built_on(docx))
-    try:
-        result = pipeline.build(source, output_dir)
-    except BaseException:
-        if as_built is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(as_built)
-        raise
-    # a DOCX changed since it was built is kept aside by the build (whatever else changed too)
+    # a DOCX changed since it was built is kept aside by the build (whatever else changed too);
+    # that of a document already answered is kept as built when it changes (`Pipeline.build`)
+    result = pipeline.build(source, output_dir)
+    as_built = result.as_built
     built = DocResult(
         source, "built", docx=result.docx_path, docx_changed=result.kept is not None,
-        kept=result.kept, answered=task.answered,
+        kept=result.kept, answered=task.answered or as_built is not None,
     )  # fmt: skip
     if previous is not None and _read(result.docx_path) == previous:
-        if as_built is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(as_built)  # the same bytes: the DOCX as built is still there
         if pdf_current:
             with contextlib.suppress(LoagenError):
                 keep_current(pdf)  # the same DOCX: its PDF is still its layout
@@ -606,14 +595,6 @@ def _redline_path(docx: Path) -> Path:
 def _owed(docx: Path) -> Path:
     """Where the "before" of a redline owed for `docx` is kept (`REDLINES_OWED`)."""
     return docx.parent / INDEX_FOLDER / REDLINES_OWED / docx.name
-
-
-def _built_on(docx: Path) -> str:
-    """The day the DOCX at `docx` was written (its modification time), as 2026-01-31."""
-    try:
-        return time.strftime("%Y-%m-%d", time.localtime(docx.stat().st_mtime))
-    except OSError:
-        return time.strftime("%Y-%m-%d")
 
 
 def _remove_out_of_date(files: Iterable[Path]) -> tuple[Path, ...]:

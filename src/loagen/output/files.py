@@ -19,6 +19,7 @@ import contextlib
 import os
 import re
 import signal
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -135,6 +136,15 @@ AS_BUILT = ".as-built-"
 built on a date, "<stem>.as-built-<date>.docx"."""
 
 
+def built_on(path: Path) -> str:
+    """The day the file at `path` was written (its modification time), as 2026-01-31: the day
+    a DOCX kept by `keep_copy` was built."""
+    try:
+        return time.strftime("%Y-%m-%d", time.localtime(path.stat().st_mtime))
+    except OSError:
+        return time.strftime("%Y-%m-%d")
+
+
 def keep_copy(path: Path, built_on: str) -> Path:
     """Keep a copy of `path` (the DOCX of a document already answered, about to be written over
     by a rebuild) under a free name in the same folder that says what it is and when it was
@@ -154,6 +164,27 @@ def keep_copy(path: Path, built_on: str) -> Path:
         atomic_write(target, data)
 
     return _free_name(path, lambda n: f"{AS_BUILT}{built_on}" + ("" if n == 1 else f"-{n}"), copied)
+
+
+_AS_BUILT_DAY = re.compile(r"(\d{4}-\d{2}-\d{2})(?:-(\d+))?\.docx")
+"""What follows "<stem>.as-built-" in the name of a copy `keep_copy` kept."""
+
+
+def as_built_copies(docx: Path) -> list[tuple[str, Path]]:
+    """The copies `keep_copy` kept of the DOCX at `docx`, oldest first, each with what its name
+    says after the stem ("as-built-2026-11-30", then "as-built-2026-11-30-2")."""
+    prefix = docx.stem + AS_BUILT
+    try:
+        names = os.listdir(docx.parent)
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        m = _AS_BUILT_DAY.fullmatch(name[len(prefix) :]) if name.startswith(prefix) else None
+        if m:
+            order = (m.group(1), int(m.group(2) or 1))
+            found.append((order, name[len(docx.stem) + 1 : -len(".docx")], docx.parent / name))
+    return [(what, path) for _, what, path in sorted(found)]
 
 
 @contextlib.contextmanager

@@ -28,6 +28,7 @@ from ..errors import LoagenError, Problem, ToolError
 from ..manifest import manifest_path
 from ..ops.batch import REDLINE_SUFFIX
 from ..ops.diff import NOTE_GROUPS, DocumentDiff, compare_versions, load_version, rendered
+from ..output.files import as_built_copies
 from ..output.pdf import find_soffice, pdf_up_to_date
 from ..pipeline import LaidOut, Prepared
 from ..policy.checks import Finding
@@ -147,6 +148,9 @@ class DocumentView:
     build_redline: bool
     followed_by: list[str]
     """The files of the documents that follow this one (then it is not restated)."""
+    as_built: tuple[tuple[str, str], ...] = ()
+    """The DOCX of this document kept as built before a rebuild replaced it (it was already
+    answered): (what its name says after the stem, its link's words), oldest first."""
     built_at: str = ""
     """When the DOCX there is was built ("30 November 2026 14:05"), when there is one."""
     build_problems: tuple[tuple[str, str, str], ...] = ()
@@ -268,7 +272,23 @@ def document_view(studio: Studio, path: Path, *, all_notes: bool) -> DocumentVie
         followed_by=[f.name for f in workspace.followers(path)], built_at=_built_at(status),
         build_problems=problem_lines(status.problems, path, _raw_data(path)),
         load_problems=problem_lines(problems, path, _raw_data(path)),
+        as_built=_as_built(workspace.build_dir, status.stem),
     )  # fmt: skip
+
+
+def _as_built(build_dir: Path, stem: str | None) -> tuple[tuple[str, str], ...]:
+    """The copies of the document's DOCX kept as built (`output.files.as_built_copies`), each
+    (what its name says after the stem, the words of its link: "Word document as built on 30
+    November 2026")."""
+    if not stem:
+        return ()
+    out = []
+    for what, _ in as_built_copies(build_dir / f"{stem}.docx"):
+        day = what.removeprefix("as-built-")
+        when = datetime.strptime(day[:10], "%Y-%m-%d")
+        again = f" (copy {day[11:]})" if day[11:] else ""
+        out.append((what, f"Word document as built on {when.day} {when:%B %Y}{again}"))
+    return tuple(out)
 
 
 def _built_at(status: DocumentStatus) -> str:
@@ -365,6 +385,19 @@ def say_build(studio: Studio, request: Request, result: Any, prefix: str = "") -
             result.redline
         ) else ""  # fmt: skip
         studio.say(request, "ok", f"{prefix}Built {result.docx.name}.{extra}")
+        if getattr(result, "as_built", None) is not None:
+            studio.say(
+                request, "warn",
+                "This document was already answered (a later document of its case follows "
+                f"it): the DOCX as built kept as {result.as_built.name}, listed with the "
+                "downloads. What was signed stays as it was; send the new one only if it is "
+                "meant to replace it.",
+            )  # fmt: skip
+        if getattr(result, "kept", None) is not None:
+            studio.say(
+                request, "warn",
+                f"The DOCX there was changed since it was built: kept as {result.kept.name}.",
+            )  # fmt: skip
         for warning in result.warnings:
             studio.say(request, "warn", warning)
     else:
@@ -388,6 +421,8 @@ def say_build(studio: Studio, request: Request, result: Any, prefix: str = "") -
 # -- downloads -----------------------------------------------------------------------------------
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+AS_BUILT_WHAT = re.compile(r"as-built-\d{4}-\d{2}-\d{2}(?:-\d+)?")
+"""The download of a DOCX kept as built, by what its name says after the stem."""
 
 
 def _attachment(data: bytes, name: str, media_type: str) -> Response:
@@ -432,6 +467,11 @@ async def download(studio: Studio, request: Request, path: Path) -> Response:
         if what == "redline-previous":
             data = await asyncio.to_thread(_redline_against_previous, studio, path)
             return _attachment(data, f"{status.stem}-changes.docx", DOCX_TYPE)
+        if AS_BUILT_WHAT.fullmatch(what):  # a DOCX kept as built (`output.files.keep_copy`)
+            target = workspace.build_dir / f"{status.stem}.{what}.docx"
+            if not target.is_file():
+                return studio.not_found(request, "There is no such copy of this document.")
+            return _attachment(target.read_bytes(), target.name, DOCX_TYPE)
         if what == "manifest":
             target = manifest_path(built)
             if not target.is_file():

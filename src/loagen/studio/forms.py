@@ -445,6 +445,20 @@ def shown(value: Any) -> str:
     return str(value)
 
 
+def unanswered(spec: FieldSpec, value: Any) -> bool:
+    """Whether a yes/no field is still to be answered: it holds a value still to fill in
+    (`major_defense_equipment: "FILL IN: true for ... else false"`, as `loagen new` and "+ Add
+    a line" write it), a word that is not yes or no, or nothing where the model needs an answer.
+    A checkbox cannot show that (unticked reads as "no", a ticked box for any text as "yes"):
+    such a field is a choice "To fill in / Yes / No" that keeps the value until a person
+    answers."""
+    if spec.kind == "optbool":
+        return value is not None and not isinstance(value, bool)
+    if spec.kind != "bool":
+        return False
+    return not isinstance(value, bool) and (value is not None or spec.required)
+
+
 def shown_list(value: Any, sep: str) -> str:
     if not isinstance(value, list):
         return shown(value)
@@ -491,7 +505,11 @@ def _number(text: str) -> Any:
 def _scalar(spec: FieldSpec, form: Posted, path: str) -> Any:
     kind = spec.kind
     if kind == "bool":
-        return form.get(path) == "true"
+        raw = form.get(path)
+        if raw is None:
+            return False  # a checkbox left unticked
+        # a yes/no still to answer (`unanswered`): a choice, which keeps what it held
+        return _answer(str(raw), str(form.get(path + FILL) or ""))
     if kind == "choices":
         chosen = [str(v) for v in form.getlist(path)]
         order = str(form.get(path + ORDER) or "").split("|")
@@ -511,11 +529,11 @@ def _scalar(spec: FieldSpec, form: Posted, path: str) -> Any:
         items = [p.strip() for p in parts if p.strip()]
         kept = str(form.get(path + FILL) or "")
         return items or ([kept] if is_placeholder(kept) else None)
-    if text.strip() == "":
+    if text.strip() == "" and kind != "optbool":
         kept = str(form.get(path + FILL) or "")
         return kept if is_placeholder(kept) else None
     if kind == "optbool":
-        return {"true": True, "false": False}.get(text, text)
+        return _answer(text, str(form.get(path + FILL) or ""))
     if kind == "number":
         return _number(text)
     if kind == "integer" or spec.ints:
@@ -523,6 +541,23 @@ def _scalar(spec: FieldSpec, form: Posted, path: str) -> Any:
         return int(stripped) if re.fullmatch(r"-?\d{1,9}", stripped) else stripped
     if kind == "textarea":
         return text.replace("\r\n", "\n")
+    return text
+
+
+NOT_SAID = "-"
+"""The value of the choice "(not said)" of a yes/no that may be left out, when its empty choice
+is "To fill in"."""
+
+
+def _answer(text: str, kept: str) -> Any:
+    """A yes/no chosen in the form: True, False, None when "(not said)", the kept value (a
+    `FILL IN`, or a word that is not yes or no) while it is not answered."""
+    if text in ("true", "false"):
+        return text == "true"
+    if text == NOT_SAID:
+        return None
+    if text.strip() == "":
+        return kept if is_placeholder(kept) else None
     return text
 
 

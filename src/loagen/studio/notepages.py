@@ -31,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ..errors import LoagenError, NoteError, Problem
-from ..ops.impact import NoteChange, compare_selections
+from ..ops.impact import DocumentImpact, NoteChange, compare_selections, mark_answered
 from ..output.files import atomic_write
 from ..pipeline import Pipeline
 from ..policy.notes import CARRY_OVER, FrontMatter, load_library, read_note
@@ -93,7 +93,8 @@ async def note_list(studio: Studio, request: Request) -> Response:
         problem = str(exc)
     shown = [
         n for n in notes
-        if all(w in f"{n.id} {n.title} {n.rule} {' '.join(n.references)}".lower() for w in words)
+        if all(w in f"{n.id} {n.title} {n.usage or ''} {n.rule} {' '.join(n.references)}".lower()
+               for w in words)
     ]  # fmt: skip
     return studio.page(
         request, "notes.html", title="Note library", section="notes", notes=shown,
@@ -114,13 +115,24 @@ def _note_path(studio: Studio, note_id: str) -> Path:
 class NoteCheck:
     problems: list[tuple[str, str, str]] = field(default_factory=list)
     """(form field, where, message) of each problem."""
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    """(form field, message) of what may be meant but is worth a second look (saving is not
+    refused)."""
 
     @property
     def errs(self) -> dict[str, list[tuple[str, str]]]:
         out: dict[str, list[tuple[str, str]]] = {}
         for target, _, message in self.problems:
             out.setdefault(target, []).append(("problem", message))
+        for target, message in self.warnings:
+            out.setdefault(target, []).append(("warning", message))
         return out
+
+
+NO_USAGE = (
+    "no usage: reviewers see only the rule's code for when this note is printed. Say it in a "
+    "sentence (“Documents that add night vision devices.”)."
+)
 
 
 def _problems(exc: LoagenError, text: str) -> list[tuple[str, str, str]]:
@@ -161,6 +173,12 @@ def check_note(path: Path, text: str) -> NoteCheck:
         read_note(path, text.encode("utf-8"))
     except NoteError as exc:
         return NoteCheck(_problems(exc, text))
+    try:
+        usage = front_data(text).get("usage")
+    except NoteFileError:
+        usage = None
+    if not (isinstance(usage, str) and usage.strip()):
+        return NoteCheck(warnings=[("usage", NO_USAGE)])
     return NoteCheck()
 
 
@@ -190,6 +208,11 @@ class Impact:
     broken: list[tuple[str, str]] = field(default_factory=list)
     """Documents the edited note cannot be filled for (it could before)."""
     unreadable: int = 0
+    unreadable_files: list[str] = field(default_factory=list)
+    """The case files that could not be read (left out), relative to the project."""
+    answered: set[str] = field(default_factory=set)
+    """The documents that change (their files) already answered: a later document of their
+    case follows them (`ops.impact.mark_answered`, as `loagen impact` marks them)."""
     seconds: float = 0.0
     reworded: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     """Version label -> (file, kind) of each document printing that version whose printed text
@@ -259,14 +282,17 @@ def edit_impact(studio: Studio, path: Path, note_id: str, text: str) -> Impact:
                 old_notes[0], new_notes[0]
             )
             wording: dict[tuple[Any, ...], Wording] = {}
+            sources: dict[str, Path] = {}
             for source in workspace.case_files():
                 try:
                     document = saved.document(source)
                 except LoagenError:
                     impact.unreadable += 1
+                    impact.unreadable_files.append(project.relative(source))
                     continue
                 impact.documents += 1
                 rel = project.relative(source)
+                sources[rel] = source
                 title = f"{document.case.case_id} {document.title}"
                 if same_text:
                     # Deciding is cheap, filling and explaining are not: a document whose
@@ -312,8 +338,19 @@ def edit_impact(studio: Studio, path: Path, note_id: str, text: str) -> Impact:
                         wording[group] = Wording(note.title, diff, [])
                     wording[group].documents.append((rel, title))
     impact.wording = list(wording.values())
+    impact.answered = _answered(impact, sources)
     impact.seconds = time.perf_counter() - started
     return impact
+
+
+def _answered(impact: Impact, sources: dict[str, Path]) -> set[str]:
+    """Of the documents the edit changes (their files), those already answered, as `loagen
+    impact` marks them (`ops.impact.mark_answered`)."""
+    changing = {d.rel for d in impact.changed}
+    changing |= {rel for w in impact.wording for rel, _ in w.documents}
+    marked = [DocumentImpact(sources[rel], rel) for rel in sorted(changing) if rel in sources]
+    mark_answered(marked)
+    return {d.document for d in marked if d.answered}
 
 
 def _printed_alike(old: Any, new: Any) -> bool:
@@ -347,6 +384,12 @@ def _form_text(spec: FieldSpec, form: Any, text: str) -> tuple[str, dict[str, An
     for child in spec.children:
         if child.kind == "choices" and child.name not in front and saved.get(child.name) == []:
             front[child.name] = []
+        if child.kind == "bool" and front.get(child.name) is False is child.default \
+                and child.name not in saved:  # fmt: skip
+            del front[child.name]  # an unticked box the file never had stays absent
+    if isinstance(front.get("usage"), str):
+        # one paragraph, as it is shown under the rule ("Used: ...")
+        front["usage"] = " ".join(front["usage"].split())
     count = len(front.get("versions") or [])
     texts = [str(form.get(f"text[{i}]", "")) for i in range(count)]
     return compose(text, front, texts), front, texts
@@ -733,6 +776,9 @@ async def note_check(studio: Studio, request: Request) -> Response:
     for target, _, message in check.problems:
         key = field_id(target) if target else "f-case"
         fields[key] = fields.get(key, "") + f'<p class="field-msg problem">{escape(message)}</p>'
+    for target, message in check.warnings:
+        key = field_id(target)
+        fields[key] = fields.get(key, "") + f'<p class="field-msg warning">{escape(message)}</p>'
     return JSONResponse(
         {"fields": fields, "problems": [f"{w}: {m}" if w else m for _, w, m in check.problems]}
     )

@@ -17,7 +17,7 @@ from ..case.loading import CASE_SUFFIXES
 from ..errors import LoagenError, Problem
 from ..policy.notes import generic_title
 from ..project import Project
-from .forms import field_id, for_kinds, shown, shown_list
+from .forms import field_id, for_kinds, shown, shown_list, unanswered
 from .security import CSRF_FIELD, PathRefused, Secrets, confine
 from .workspace import STATE_WORDS, Workspace
 
@@ -35,6 +35,7 @@ def make_environment() -> Environment:
         lstrip_blocks=True,
     )
     env.globals.update(field_id=field_id, for_kinds=for_kinds, shown=shown, shown_list=shown_list,
+                       unanswered=unanswered,
                        state_words=STATE_WORDS)  # fmt: skip
     env.filters["lc_first"] = lambda s: s[:1].lower() + s[1:] if s[1:2].islower() else s
     env.filters["generic_title"] = generic_title
