@@ -142,6 +142,35 @@ def test_an_amount_written_with_three_decimals_unquoted_is_refused_too(tmp_path:
         assert load_case(path).case.lines[0].unit_cost == Decimal("4.5")
 
 
+@pytest.mark.parametrize(
+    ("written", "readings"),
+    [("2.500", "did you mean 2,500 or 2.5?"), ("24.000", "did you mean 24,000 or 24?")],
+)
+def test_a_quantity_with_three_decimals_ending_in_zero_is_refused_as_ambiguous(
+    tmp_path: Path, written: str, readings: str
+) -> None:
+    """'2.500' pounds may be a European 2,500 as well as 2.5: read as the smaller, the line
+    would print a thousandth of its value without a word. Quoted or not, JSON or YAML."""
+    data = example("BN-D-QAA/basic")
+    data["lines"][0].update(unit_of_issue="LB", quantity="@QTY@")
+    for suffix in (".json", ".yaml"):
+        path = tmp_path / f"basic{suffix}"
+        dumped = json.dumps(data, indent=2) if suffix == ".json" else yaml.safe_dump(data)
+        for shown in (written, f'"{written}"'):
+            path.write_text(dumped.replace('"@QTY@"', shown).replace("'@QTY@'", shown))
+            with pytest.raises(CaseError) as info:
+                load_case(path)
+            assert f"got '{written}': {readings}" in str(info.value), (suffix, shown)
+
+
+@pytest.mark.parametrize(("written", "read"), [("2.5", "2.5"), ("2.125", "2.125"), ("0.500", "0.5"),
+                                               ("1,200.000", "1200")])  # fmt: skip
+def test_a_quantity_that_reads_one_way_only_is_read_as_written(written: str, read: str) -> None:
+    data = example("BN-D-QAA/basic")
+    data["lines"][0].update(unit_of_issue="LB", quantity=written)
+    assert parse_case(data).lines[0].quantity == Decimal(read)
+
+
 @pytest.mark.parametrize(("written", "read"), [("19.5", "19.5"), ("19.50", "19.5"), ("0.000", "0")])
 def test_an_amount_with_two_decimals_or_fewer_is_read_as_written(written: str, read: str) -> None:
     data = example("BN-D-QAA/basic")

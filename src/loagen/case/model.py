@@ -184,6 +184,29 @@ def _thousands_or_cents(value: Any) -> None:
     )
 
 
+_THREE_DECIMALS_ENDING_IN_ZERO = re.compile(r"([0-9]{1,3})\.([0-9]{2}0)")
+"""A quantity written with three decimals, the last a zero, and no comma grouping its whole
+part ('2.500', '24.000'; '1,200.000' is plainly 1,200)."""
+
+
+def _quantity(value: Any) -> Any:
+    """A quantity as `_number` reads it, but one written with three decimals ending in a zero
+    ('2.500', '24.000'): a European writes the thousands separator as a point, so it may mean
+    2,500 as well as 2.5, and reading it as the smaller would cost a thousandth of the line
+    without a word (a quantity of 2.125 keeps its three decimals)."""
+    text = value.text if isinstance(value, WrittenFloat) else value
+    if isinstance(text, str):
+        m = _THREE_DECIMALS_ENDING_IN_ZERO.fullmatch(text.strip())
+        if m and int(m.group(1)):
+            thousands = f"{int(m.group(1) + m.group(2)):,}"
+            small = f"{Decimal(f'{m.group(1)}.{m.group(2)}').normalize():f}"
+            raise ValueError(
+                f"got {quoted(str(text))}: did you mean {thousands} or {small}? The point is "
+                f"the decimal point: write {thousands} or {small}"
+            )
+    return _number(value)
+
+
 def _amount(value: Any) -> Any:
     """An amount as `_number` reads it, written with or without its dollar sign ('$1,850,000',
     '-$12.50'): amounts are in U.S. dollars."""
@@ -273,7 +296,7 @@ Money = Annotated[
 ]
 Quantity = Annotated[
     Decimal,
-    BeforeValidator(_number),
+    BeforeValidator(_quantity),
     AfterValidator(_quantity_value),
     WithJsonSchema(
         {
