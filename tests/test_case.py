@@ -390,6 +390,12 @@ def test_bare_line_number_is_refused_with_a_hint() -> None:
             "document",
             "a Modification has no accepted_date",
         ),
+        (
+            # BN-D-QAA's Basic: its offer expires 30 June 2025
+            lambda d: d["document"].update(accepted_date="2025-07-01"),
+            "document",
+            "accepted_date is after the offer_expiration_date",
+        ),
     ],
 )
 def test_contract_rules(change, location: str, words: str) -> None:

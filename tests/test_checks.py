@@ -1123,6 +1123,16 @@ def test_an_accepted_basic_or_a_modification_has_no_offer_to_expire(chain) -> No
     assert not by_rule(run_checks(modification, today=later, newest=True), "QC-OED-PASSED")
 
 
+def test_an_expired_bpc_offer_is_not_said_to_be_signed_by_the_partner(chain) -> None:
+    """The Benefitting Partner does not sign a BPC document: the warning asks for the day it
+    was accepted, not for the day a Purchaser signed it."""
+    docs = tab()
+    later = date.fromisoformat(docs[-1]["document"]["offer_expiration_date"]) + timedelta(days=1)
+    (f,) = by_rule(run_checks(chain(*docs), today=later, newest=True), "QC-OED-PASSED")
+    assert "If it was accepted, record the day in document.accepted_date" in f.message
+    assert "Purchaser" not in f.message and "signed" not in f.message
+
+
 @pytest.mark.parametrize("kind", ["Basic", "Amendment"])
 def test_an_offer_recorded_as_accepted_has_not_expired(chain, kind: str) -> None:
     """Nothing but accepted_date says an Amendment (or a Basic not yet implemented) was signed:
@@ -1543,6 +1553,29 @@ def test_an_amendment_after_an_early_acceptance_may_expire_before_the_earlier_of
     assert not by_rule(findings_of(chain, _dated(*dates, accepted="2026-07-01")), "QC-OED-ORDER")
     (found,) = by_rule(findings_of(chain, _dated(*dates, accepted="2026-08-01")), "QC-OED-ORDER")
     assert "on or before the day the Amendment 1 was accepted (1 August 2026)" in found.message
+
+
+def test_an_amendment_after_a_modification_is_asked_for_its_own_request(chain) -> None:
+    """A Modification between cites none of the case's correspondence: an Amendment that
+    changes the scope citing only what earlier documents cited still lacks its request."""
+
+    def docs() -> Docs:
+        later = example("BN-D-QAA/amendment-1")
+        later["document"].update(number=2, previous="modification-1.json")
+        later["document"]["offer_expiration_date"] = "2027-06-30"
+        later["lines"][1]["quantity"] += 5  # more of Line 002: a change of scope
+        return [*qaa_modification(), later]
+
+    assert not qaa_modification()[-1]["purchaser_references"]
+    found = _only(findings_of(chain, docs), "QC-REFS-AMD-REQUEST")
+    assert "cites only references of earlier documents" in found.message
+    asked = lambda: [  # noqa: E731
+        *docs()[:-1],
+        {**docs()[-1], "purchaser_references": [
+            *docs()[-1]["purchaser_references"], {"reference": "BN/MODAT/2901", "date": "2026-10-01"}
+        ]},
+    ]  # fmt: skip
+    assert not by_rule(findings_of(chain, asked), "QC-REFS-AMD-REQUEST")
 
 
 def test_a_deposit_due_after_the_offer_expires(chain) -> None:

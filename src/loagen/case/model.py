@@ -652,6 +652,16 @@ class DocumentInfo(Strict):
                 f"accepted_date is before the document's {offered_field}: the Purchaser signs "
                 "a document once it is offered"
             )
+        if (
+            self.accepted_date is not None
+            and self.offer_expiration_date is not None
+            and self.accepted_date > self.offer_expiration_date
+        ):
+            problems.append(
+                "accepted_date is after the offer_expiration_date: an offer cannot be accepted "
+                "once it has expired; if the U.S. Government extended it, give the extended "
+                "offer_expiration_date"
+            )
         if self.kind != "Modification" and self.offer_expiration_date is None:
             problems.append(f"{article} {self.kind} needs its offer_expiration_date")
         if self.kind == "Basic" and self.notes_in_force is not None:

@@ -1097,16 +1097,19 @@ def amendment_cites_its_request(ctx: Context) -> Iterator[Hit]:
     if ctx.kind != "Amendment" or ctx.previous is None or not changes.scope_changed:
         return
     refs = ctx.case.purchaser_references
-    before = {(r.reference, r.date) for r in ctx.previous.purchaser_references}
+    # every earlier document's: a Modification in between cites none, or only its own
+    before = {
+        (r.reference, r.date) for case in ctx.document.chain[:-1] for r in case.purchaser_references
+    }
     if not refs or any((r.reference, r.date) not in before for r in refs):
         return  # new correspondence cited, or none (a U.S. Government review)
     lines = line_refs(c.number for c in changes.scope_lines)
     request = "Memorandum of Request" if ctx.is_bpc else "Letter of Request or signed minutes"
     yield Hit(
         "purchaser_references",
-        f"this Amendment changes the scope ({lines}) but cites only the references of the "
-        f"previous document: add the {request} that asked for the change (or, for a change "
-        "the U.S. Government makes, leave the references out)",
+        f"this Amendment changes the scope ({lines}) but cites only references of earlier "
+        f"documents: add the {request} that asked for the change (or, for a change the U.S. "
+        "Government makes, leave the references out)",
     )
 
 
@@ -1203,14 +1206,20 @@ def offer_passed(ctx: Context) -> Iterator[Hit]:
         return
     if doc.accepted_date is not None:
         return  # the Purchaser signed it: the offer was taken up
+    # a BPC document is not signed by the Benefitting Partner: it is accepted for it
+    accepted = (
+        "If it was accepted, record the day in document.accepted_date; if its offer was extended"
+        if ctx.is_bpc
+        else "If the Purchaser accepted it, record the day they signed it in "
+        "document.accepted_date; if they asked for an extension the U.S. Government granted"
+    )
     yield Hit(
         "document.offer_expiration_date",
         f"the offer expired on {spell_date(oed)} (today is {spell_date(today)}), and no later "
-        f"document of the case follows this {ctx.kind}. If the Purchaser accepted it, record "
-        "the day they signed it in document.accepted_date; if they asked for an extension the "
-        "U.S. Government granted, correct document.offer_expiration_date. Otherwise it can no "
-        "longer be accepted as written: restate it with loagen restate (giving the date it was "
-        "offered and its new offer expiration date)",
+        f"document of the case follows this {ctx.kind}. {accepted}, correct "
+        "document.offer_expiration_date. Otherwise it can no longer be accepted as written: "
+        "restate it with loagen restate (giving the date it was offered and its new offer "
+        "expiration date)",
     )
 
 
