@@ -337,6 +337,13 @@ def test_an_answered_document_rebuilt_with_other_bytes_keeps_its_docx_as_built(
     builder.build(newest, out)
     before = signed.read_bytes()
     assert builder.build(first, out).as_built is None  # the same bytes: nothing to keep
+    # the acceptance recorded: the build record changes, not what the document shows
+    basic["document"]["accepted_date"] = basic["document"]["offer_expiration_date"]
+    write_chain(tmp_path / "cases", basic, amendment)
+    recorded = Builder(Project.at(ROOT)).build(first, out)
+    assert recorded.as_built is None and signed.read_bytes() != before
+    assert not list(out.glob("*.as-built-*"))
+    before = signed.read_bytes()
     os.utime(signed, (0, 86400 * 400 + 43200))  # built on 1971-02-05, at noon
     basic["document"]["purpose"] += " and spares"
     write_chain(tmp_path / "cases", basic, amendment)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .case.embedded import is_built_document, load_recorded_chain
+from .case.embedded import is_built_document, load_recorded_chain, shows_the_same
 from .case.loading import CASE_CACHE_SIZE, CaseFile, case_files_in, follows, load_chain
 from .document.assembly import LoaDocument, assemble
 from .document.costs import TOTALS
@@ -605,7 +605,8 @@ class Pipeline:
     def keep_as_built(self, document: LoaDocument, docx_path: Path, docx: bytes) -> Path | None:
         """Before `docx` replaces the DOCX at `docx_path`: when that DOCX is of a document
         already answered (a later document of its case follows it: not `is_newest`), it is
-        what was signed; when the new bytes differ, a copy of it is kept beside it,
+        what was signed; when what the new one shows differs (`shows_the_same`: not only its
+        build record, which a recorded acceptance changes), a copy of it is kept beside it,
         "<stem>.as-built-<date>.docx" (`output.files.keep_copy`), and its name returned. Every
         command that builds (build, batch, the studio's rebuilds) goes through here."""
         try:
@@ -614,6 +615,8 @@ class Pipeline:
             return None  # nothing there yet
         if before == docx or is_built_document(document.file.path) or self.is_newest(document):
             return None  # (a DOCX rebuilt from itself: whether it was answered is not known)
+        if shows_the_same(before, docx):
+            return None
         return keep_copy(docx_path, built_on(docx_path))
 
     # -- the last, optional stage: the layout --

@@ -119,6 +119,20 @@ def _shown_now(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], path: Pat
     return digest.hexdigest()
 
 
+def shows_the_same(one: bytes, other: bytes) -> bool:
+    """Whether two DOCX show the same (`shown_digest` of their `SHOWN_PARTS`): two builds of a
+    document whose build records differ (its manifest, a case file recording its acceptance)
+    but whose text, headers and footers do not. False when either cannot be read."""
+    digests = []
+    for data in (one, other):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                digests.append(_shown_now(archive, archive.infolist(), Path("document.docx")))
+        except (zipfile.BadZipFile, CaseError, OSError, ValueError):
+            return False
+    return digests[0] is not None and digests[0] == digests[1]
+
+
 def changed_words(path: Path) -> str:
     """What to tell a reader of a DOCX changed after it was built, before anything read from
     its build record."""
