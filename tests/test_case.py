@@ -799,6 +799,7 @@ def test_json_errors_are_those_of_json_loads(raw: bytes) -> None:
         ("'nickname': \"Tugs\"", 4, "a field name in single quotes"),
         ('"nickname": "Tugs', 4, "a quote is opened and not closed"),
         ('"nickname" "Tugs"', 4, "a colon is missing after a field name"),
+        ('"nickname": "the "Sea" Tugs",\n"x": 1', 4, "a double quote inside a text ends it"),
     ],
 )
 def test_a_json_mistake_is_said_in_plain_words_at_its_line(

@@ -320,6 +320,18 @@ def json_error(exc: json.JSONDecodeError, path: Path | None, text: str) -> CaseE
             "}": "a comma after the last field of an object: remove it",
             "]": "a comma after the last item of a list: remove it",
         }.get(at, "a comma with no value after it: remove it, or give the value")
+    elif (
+        exc.msg.startswith("Expecting ',' delimiter")
+        and before.endswith('"')
+        and "\n" not in text[len(before) : exc.pos]
+        and at.strip()
+    ):
+        # on the line of the text, right after its closing quote: a quote inside the text
+        pos = len(before) - 1
+        said = (
+            'a double quote inside a text ends it early: write \\" for a quote inside a text, '
+            "or use single quotes there"
+        )
     elif exc.msg.startswith("Expecting ',' delimiter") and before:
         pos = len(before) - 1
         said = (
