@@ -27,10 +27,18 @@ from typing import Any
 
 from . import __version__
 from .case.embedded import is_built_document, load_recorded_chain, shows_the_same
-from .case.loading import CASE_CACHE_SIZE, CaseFile, case_files_in, follows, load_chain
+from .case.loading import (
+    CASE_CACHE_SIZE,
+    CASE_SUFFIXES,
+    CaseFile,
+    follows,
+    load_chain,
+    parse_case_bytes,
+)
 from .document.assembly import LoaDocument, assemble
 from .document.costs import TOTALS
 from .errors import (
+    CaseError,
     CheckError,
     LoagenError,
     OutputError,
@@ -75,6 +83,7 @@ from .policy.library_cache import load_library_cached
 from .policy.notes import Note, NoteLibrary
 from .policy.selection import Decision, Selection, after, decide_notes, select_notes
 from .project import Project
+from .reading import read_limited
 from .reference import load_reference
 from .rendering.embedded import build_record
 from .rendering.template_checks import check_template
@@ -253,7 +262,11 @@ class Pipeline:
         """The note index of each (output folder, library digest) written or found there."""
         self._library = library
         """The note library, when it was given loaded (by the batch a worker works for)."""
-        self._folders: dict[str, tuple[int, list[tuple[Path, dict[str, Any]]]]] = {}
+        self._folders: dict[str, tuple[int, list[str]]] = {}
+        """The case file names of each folder, by the folder's modification time."""
+        self._identities: dict[str, tuple[tuple[int, int], dict[str, Any] | None]] = {}
+        """What says which document each case file is (`_identity`), by the file's modification
+        time and size (None: it does not read)."""
         """The case files of each folder `is_newest` read, with the folder's modification time
         then (a file added, removed or renamed since changes it)."""
 
@@ -399,7 +412,9 @@ class Pipeline:
             return False
         own = document.case
         name = os.path.basename(path)
-        for other, data in self._case_files_beside(path):
+        # the files of its own chain come before it: none of them follows it
+        earlier = {os.path.basename(f.path) for f in document.files}
+        for other, data in self._case_files_beside(path, earlier):
             # the folder's files: told apart by name (no system call for each, as the batch
             # asks this of every document whose offer expired)
             if data.get("case_id") != own.case_id or other.name == name:
@@ -417,26 +432,58 @@ class Pipeline:
                 return False
         return True
 
-    def _case_files_beside(self, path: Path) -> list[tuple[Path, dict[str, Any]]]:
-        """The case files of the folder of `path` (`case.loading.case_files_in`), read once
-        while the folder is unchanged."""
+    def _case_files_beside(
+        self, path: Path, skip: set[str] = frozenset()
+    ) -> list[tuple[Path, dict[str, Any]]]:
+        """The case files of the folder of `path` but those named in `skip`, each with its
+        `_identity` (as `case.loading.case_files_in` reads them): the folder listed once while
+        it is unchanged, each file read once while it is unchanged (a batch asks this of every
+        document whose offer expired, a folder's documents one after the other)."""
         folder = os.path.dirname(os.path.abspath(path))
         try:
             stamp = os.stat(folder).st_mtime_ns
         except OSError:
             return []
-        kept = self._folders.get(folder)
-        if kept is None or kept[0] != stamp:
+        listed = self._folders.get(folder)
+        if listed is None or listed[0] != stamp:
             try:
-                read = case_files_in(Path(folder))[0]
+                names = sorted(
+                    entry.name
+                    for entry in os.scandir(folder)
+                    if not entry.name.startswith(".")
+                    and os.path.splitext(entry.name)[1].lower() in CASE_SUFFIXES
+                    and entry.is_file()
+                )
             except OSError:
-                read = []
-            # only what telling the documents apart reads (a batch passes many folders)
-            files = [(f, _identity(data)) for f, data in read]
+                names = []
             if len(self._folders) >= self.keep:
                 self._folders.clear()
-            kept = self._folders[folder] = (stamp, files)
-        return kept[1]
+            listed = self._folders[folder] = (stamp, names)
+        found = []
+        for file_name in listed[1]:
+            if file_name in skip:
+                continue
+            other = os.path.join(folder, file_name)
+            try:
+                status = os.stat(other)
+            except OSError:
+                continue
+            key = (status.st_mtime_ns, status.st_size)
+            known = self._identities.get(other)
+            if known is None or known[0] != key:
+                try:
+                    data = parse_case_bytes(
+                        read_limited(Path(other), "case file", CaseError), Path(other)
+                    )
+                    identity: dict[str, Any] | None = _identity(data)
+                except CaseError:
+                    identity = None
+                if len(self._identities) >= 64 * self.keep:
+                    self._identities.clear()
+                known = self._identities[other] = (key, identity)
+            if known[1] is not None:
+                found.append((Path(other), known[1]))
+        return found
 
     def prepare(self, path: Path, *, explained: bool = False) -> Prepared:
         """Load, select notes and check; no rendering."""
