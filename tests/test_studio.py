@@ -592,6 +592,34 @@ def test_the_same_save_sent_twice_is_saved_once_not_refused_as_a_conflict(
     assert json.loads(path.read_text())["nickname"] == "C-130J (clicked twice)"
 
 
+def test_a_form_saved_with_nothing_changed_leaves_the_file_as_it_is(
+    client: TestClient, project: Project
+) -> None:
+    from .conftest import example, write_chain
+
+    docs = [example("BN-B-TAB/basic")]
+    for data in docs:
+        data["case_id"] = "BN-B-TNC"
+    path = write_chain(project.cases / "BN-B-TNC", *docs)
+    # laid out as a person might (wider indent, keys in another order): a save would redo it
+    path.write_text(json.dumps(dict(reversed(json.loads(path.read_text()).items())), indent=5))
+    before = path.read_bytes()
+    rel = "cases/BN-B-TNC/basic.json"
+    fields = [*form_fields(client.get(f"/edit/{rel}").text, "case-form"), ("_action", "save")]
+    first = post(client, f"/edit/{rel}", fields)
+    assert first.status_code == 303 and path.read_bytes() == before
+    page = client.get(first.headers["location"]).text
+    assert "Nothing changed: nothing saved. Built BN-B-TNC-basic.docx." in page  # out of date
+    again = post(client, f"/edit/{rel}", fields)
+    assert again.status_code == 303 and path.read_bytes() == before
+    page = client.get(again.headers["location"]).text
+    assert "Nothing changed: nothing saved. The document is up to date" in page
+    assert "Built BN-B-TNC" not in page  # up to date: not rebuilt
+    changed = _replace(fields, "nickname", "Another nickname")
+    assert post(client, f"/edit/{rel}", changed).status_code == 303
+    assert json.loads(path.read_text())["nickname"] == "Another nickname"
+
+
 def test_a_note_saved_twice_is_saved_once_not_refused_as_a_conflict(
     client: TestClient, project: Project
 ) -> None:
