@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -2074,3 +2075,55 @@ def test_a_findings_message_names_fields_by_their_labels(client: TestClient) -> 
         "give “BPC system” ('case_module' or 'bpc_module')"
     )
     assert message_words("see loagen.policy.rules") == "see loagen.policy.rules"
+
+
+def test_messages_and_help_speak_of_the_studio_not_of_commands_and_yaml(
+    client: TestClient, project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command line's advice (run loagen restate, write training: {...}, true or false)
+    is said in the studio by the buttons, boxes and choices the page offers; the command
+    line's own messages are left as they are."""
+    from loagen.document import load_document
+    from loagen.policy.checks import run_checks
+    from loagen.policy.selection import select_notes
+
+    from .conftest import example, write_chain
+
+    data = example("BN-D-QAA/basic")
+    data["case_id"] = "BN-D-QWD"
+    data["document"]["offer_expiration_date"] = "2025-03-09"  # expired, and never answered
+    monkeypatch.setenv("LOAGEN_TODAY", "2025-04-01")
+    trained = next(line for line in data["lines"] if line.get("training"))
+    trained.pop("training")  # a training line without its training data
+    path = write_chain(project.cases / "BN-D-QWD", data)
+    rel = "cases/BN-D-QWD/basic.json"
+    commands = ("loagen restate", "loagen amend", "loagen package", "`", "true or false",
+                "give training:", ": {", "else false")  # fmt: skip
+
+    def main(page: str) -> str:
+        return html.unescape(page.split("<main", 1)[-1].split("</main>", 1)[0])
+
+    def checks(page: str) -> str:  # the messages of the checks, not the rules shown elsewhere
+        return " ".join(re.findall(r"give.{0,200}|restate.{0,200}", main(page)))
+
+    for page in (main(client.get(f"/doc/{rel}").text), main(client.get(f"/edit/{rel}").text)):
+        assert "restate it with Restate… on the document's page" in page
+        assert "tick “Add training” (in the line's “More about line …”) and give its" in page
+        assert not [c for c in commands if c in checks(page)], checks(page)
+    # a line added: its Major Defense Equipment is a Yes/No choice, and asked for so
+    fields = form_fields(client.get(f"/edit/{rel}").text, "case-form")
+    added = main(post(client, f"/edit/{rel}", [*fields, ("_op", "add:lines")]).text)
+    assert "fill in Yes for Major Defense Equipment (see the MASL), else No" in added
+    assert "fill in true for" not in added
+    # the form's help: the package list and the note's usage, without commands or backticks
+    assert "The document's checks name the ones it needs that the list lacks" in added
+    note = main(client.get("/notes/SOLE-SOURCE-FMS").text)
+    assert "what the document's page (Why each note is on this document)" in note
+    assert "`explain`" not in note and "loagen package" not in note
+    # the command line says it as it did
+    document = load_document(path)
+    library = load_library(project.note_library)
+    selection = select_notes(document, library)
+    said = [m.message for m in run_checks(document, selection, today=date(2025, 4, 1), newest=True)]
+    assert any("restate it with loagen restate" in m for m in said)
+    assert any("give training: {location: CONUS or OCONUS" in m for m in said)

@@ -34,7 +34,15 @@ from ..pipeline import LaidOut, Prepared
 from ..policy.checks import Finding
 from ..reading import read_limited
 from ..rendering.redline import redline_docx
-from .forms import case_form, field_id, form_paths, message_words, place, where_words
+from .forms import (
+    case_form,
+    field_id,
+    form_paths,
+    message_words,
+    place,
+    studio_phrases,
+    where_words,
+)
 from .preview import Preview, PreviewError
 from .web import Studio
 from .workspace import DocumentStatus, all_to_fill
@@ -174,6 +182,7 @@ def problem_lines(problems: Any, path: Path, data: Any) -> tuple[tuple[str, str,
     for p in problems:
         m = _CHECK_ID.match(p.message)
         message, check = (p.message[m.end() :], m.group(1)) if m else (p.message, "")
+        message = studio_phrases(message)
         if p.source is not None and Path(p.source).resolve() != Path(path).resolve():
             where = Path(p.source).name + (f", {p.location}" if p.location else "")
         elif p.location and p.location != "(top level)":

@@ -69,6 +69,7 @@ from .forms import (
     form_paths,
     place,
     read_form,
+    studio_phrases,
     tidy,
 )
 from .web import Studio
@@ -114,6 +115,7 @@ def check_data(studio: Studio, path: Path, data: dict[str, Any]) -> Checked:
     checked = Checked()
 
     def problem(p: Problem, into: list[ProblemView], *, to_fill: bool = False) -> None:
+        p = replace(p, message=studio_phrases(p.message))  # the studio's words, not the CLI's
         other_file = p.source is not None and Path(p.source).resolve() != path.resolve()
         if other_file:
             where = f"{Path(p.source).name}{': ' + p.location if p.location else ''}"
