@@ -1380,6 +1380,32 @@ def test_a_note_that_would_not_load_cannot_be_saved(client: TestClient, project:
     assert note.read_text() == before
 
 
+def test_a_yaml_error_in_the_file_text_names_its_line_and_the_field_written_there(
+    client: TestClient, project: Project
+) -> None:
+    """In "As the file's text" mode there are no form fields to point to: a problem names the
+    line of the file and the field on it. A '[' left open is the line it opens on, not the
+    field after it where YAML notices it."""
+    page = client.get("/notes/GPS-SAASM?mode=text").text
+    fields = form_fields(page, "note-form")
+    text = next(v for k, v in fields if k == "file_text")
+    lines = text.split("\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith("placement:"))
+    lines[at] = lines[at].replace("placement: ", "placement: [", 1)
+    broken = _replace(fields, "file_text", "\n".join(lines))
+    shown = html.unescape(preview(client, "/notes/GPS-SAASM", [*broken, ("_action", "check")]).text)
+    problems = shown[shown.index('id="note-problems"') : shown.index('id="note-form"')]
+    said = re.search(r'<a class="where" href="#f-file_text">([^<]*)</a>\s*<span class="msg">'
+                     r"([^<]*)</span>", problems)  # fmt: skip
+    assert said, problems
+    assert said.group(1) == f"Line {at + 1} (placement)"
+    assert "the '[' on this line is not closed with ']'" in said.group(2)
+    live = post(client, "/notes/GPS-SAASM/check", broken, headers={"x-csrf-token": _csrf(page)})
+    box = html.unescape(live.json()["fields"]["f-case"])
+    assert f"Line {at + 1} (placement): front matter is not valid YAML" in box
+    assert live.json()["problems"][0].startswith(f"Line {at + 1} (placement): ")
+
+
 def test_a_rule_that_fails_on_documents_says_why_in_words(client: TestClient) -> None:
     fields = form_fields(client.get("/notes/RAPS").text, "note-form")
     for rule, words in (("costs.transportation / 0 > 1", "division by zero"),
