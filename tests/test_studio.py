@@ -1050,6 +1050,55 @@ def test_a_new_case_opens_with_the_focus_on_the_first_value_to_fill_in(
     assert "data-focus-field" not in client.get("/edit/cases/BN-D-QFF/basic.yaml").text
 
 
+def test_a_row_added_takes_the_keyboard_to_its_first_field(
+    client: TestClient, project: Project
+) -> None:
+    from .conftest import example, write_chain
+
+    data = example("BN-B-TAB/basic")
+    data["case_id"] = "BN-B-TKF"
+    write_chain(project.cases / "BN-B-TKF", data)
+    rel = "cases/BN-B-TKF/basic.json"
+    fields = form_fields(client.get(f"/edit/{rel}").text, "case-form")
+    n = len(data["lines"])
+    added = post(client, f"/edit/{rel}", [*fields, ("_op", "add:lines")]).text
+    assert re.search(r'data-focus-field="([^"]+)"', added).group(1) == f"f-lines-{n}"
+    assert f'id="f-lines-{n}"' in added  # the new line's row, whose first input takes it
+    checked = post(client, f"/edit/{rel}", [*fields, ("_action", "check")]).text
+    assert "data-focus-field" not in checked  # only a row added moves the keyboard
+
+
+def test_the_case_list_counts_a_failed_build_as_its_page_does(
+    client: TestClient, project: Project
+) -> None:
+    """A build the quality checks stopped: the list counts errors and warnings, worded as the
+    document's page counts its checks, not "1 problem"."""
+    from .conftest import example, write_chain
+
+    data = example("BN-D-QAA/basic")
+    data["case_id"] = "BN-D-QCT"
+    trained = next(line for line in data["lines"] if line.get("training"))
+    trained.pop("training")  # an error of the checks: a training line without its data
+    write_chain(project.cases / "BN-D-QCT", data)
+    rel = "cases/BN-D-QCT/basic.json"
+    page = client.get(f"/doc/{rel}").text
+    assert post(client, f"/rebuild/{rel}", [("csrf", _csrf(page))]).status_code == 303
+    page = client.get(f"/doc/{rel}").text
+    assert "Not built: 1 error (listed on this page)" in page
+    heading = re.search(r"<h2>Quality checks: ([^<]+)</h2>", page).group(1)
+    errors, warnings = re.fullmatch(r"(\d+) errors?, (\d+) warnings?", heading).groups()
+    listed = client.get("/cases?q=BN-D-QCT").text
+    row = listed[listed.index(f'href="/doc/{rel}"') :]
+    row = row[: row.index("</tr>")]
+    counts = re.findall(r'<span class="count (\w+)">([^<]+)</span>', row)
+    said = [
+        (kind, f"{n} {kind}{'' if n == '1' else 's'}")
+        for kind, n in (("error", errors), ("warning", warnings))
+    ]
+    assert counts == said, (counts, heading)
+    assert "problem" not in row
+
+
 def test_a_case_still_to_fill_in_is_said_so_not_said_to_have_errors(
     client: TestClient, project: Project
 ) -> None:

@@ -420,9 +420,11 @@ def say_build(studio: Studio, request: Request, result: Any, prefix: str = "") -
                 "(listed on this page). The document is built once every one is filled in.",
             )  # fmt: skip
             return
+        # the quality checks' errors (each "[QC-...] ...") are errors, as the page counts them
+        word = "error" if all(p.message.startswith("[QC-") for p in result.problems) else "problem"
         studio.say(
             request, "error",
-            f"{prefix}Not built: {n} problem{'s' if n != 1 else ''} (listed on this page). "
+            f"{prefix}Not built: {n} {word}{'s' if n != 1 else ''} (listed on this page). "
             "Fix them and rebuild.",
         )  # fmt: skip
 

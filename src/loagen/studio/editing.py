@@ -291,9 +291,11 @@ async def edit_page(studio: Studio, request: Request, path: Path) -> Response:
     data = tidy(spec, read_form(spec, form), original)
     op = form.get("_op")
     if op:
-        apply_op(spec, data, str(op))
+        row = apply_op(spec, data, str(op))
         checked = await asyncio.to_thread(check_data, studio, path, data)
-        return _render(studio, request, path, data, sha, checked)
+        # a row added: the keyboard goes on at its first field, not at the top of the page
+        focus = field_id(row) if row and str(op).startswith("add:") else ""
+        return _render(studio, request, path, data, sha, checked, focus_field=focus)
     checked = await asyncio.to_thread(check_data, studio, path, data)
     if form.get("_action") == "recreate":
         # the form of a deleted file, saved again as that file: one is there again by now
