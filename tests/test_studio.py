@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -592,6 +593,34 @@ def test_the_same_save_sent_twice_is_saved_once_not_refused_as_a_conflict(
     assert json.loads(path.read_text())["nickname"] == "C-130J (clicked twice)"
 
 
+def test_a_form_saved_with_nothing_changed_leaves_the_file_as_it_is(
+    client: TestClient, project: Project
+) -> None:
+    from .conftest import example, write_chain
+
+    docs = [example("BN-B-TAB/basic")]
+    for data in docs:
+        data["case_id"] = "BN-B-TNC"
+    path = write_chain(project.cases / "BN-B-TNC", *docs)
+    # laid out as a person might (wider indent, keys in another order): a save would redo it
+    path.write_text(json.dumps(dict(reversed(json.loads(path.read_text()).items())), indent=5))
+    before = path.read_bytes()
+    rel = "cases/BN-B-TNC/basic.json"
+    fields = [*form_fields(client.get(f"/edit/{rel}").text, "case-form"), ("_action", "save")]
+    first = post(client, f"/edit/{rel}", fields)
+    assert first.status_code == 303 and path.read_bytes() == before
+    page = client.get(first.headers["location"]).text
+    assert "Nothing changed: nothing saved. Built BN-B-TNC-basic.docx." in page  # out of date
+    again = post(client, f"/edit/{rel}", fields)
+    assert again.status_code == 303 and path.read_bytes() == before
+    page = client.get(again.headers["location"]).text
+    assert "Nothing changed: nothing saved. The document is up to date" in page
+    assert "Built BN-B-TNC" not in page  # up to date: not rebuilt
+    changed = _replace(fields, "nickname", "Another nickname")
+    assert post(client, f"/edit/{rel}", changed).status_code == 303
+    assert json.loads(path.read_text())["nickname"] == "Another nickname"
+
+
 def test_a_note_saved_twice_is_saved_once_not_refused_as_a_conflict(
     client: TestClient, project: Project
 ) -> None:
@@ -1021,6 +1050,55 @@ def test_a_new_case_opens_with_the_focus_on_the_first_value_to_fill_in(
     assert "data-focus-field" not in client.get("/edit/cases/BN-D-QFF/basic.yaml").text
 
 
+def test_a_row_added_takes_the_keyboard_to_its_first_field(
+    client: TestClient, project: Project
+) -> None:
+    from .conftest import example, write_chain
+
+    data = example("BN-B-TAB/basic")
+    data["case_id"] = "BN-B-TKF"
+    write_chain(project.cases / "BN-B-TKF", data)
+    rel = "cases/BN-B-TKF/basic.json"
+    fields = form_fields(client.get(f"/edit/{rel}").text, "case-form")
+    n = len(data["lines"])
+    added = post(client, f"/edit/{rel}", [*fields, ("_op", "add:lines")]).text
+    assert re.search(r'data-focus-field="([^"]+)"', added).group(1) == f"f-lines-{n}"
+    assert f'id="f-lines-{n}"' in added  # the new line's row, whose first input takes it
+    checked = post(client, f"/edit/{rel}", [*fields, ("_action", "check")]).text
+    assert "data-focus-field" not in checked  # only a row added moves the keyboard
+
+
+def test_the_case_list_counts_a_failed_build_as_its_page_does(
+    client: TestClient, project: Project
+) -> None:
+    """A build the quality checks stopped: the list counts errors and warnings, worded as the
+    document's page counts its checks, not "1 problem"."""
+    from .conftest import example, write_chain
+
+    data = example("BN-D-QAA/basic")
+    data["case_id"] = "BN-D-QCT"
+    trained = next(line for line in data["lines"] if line.get("training"))
+    trained.pop("training")  # an error of the checks: a training line without its data
+    write_chain(project.cases / "BN-D-QCT", data)
+    rel = "cases/BN-D-QCT/basic.json"
+    page = client.get(f"/doc/{rel}").text
+    assert post(client, f"/rebuild/{rel}", [("csrf", _csrf(page))]).status_code == 303
+    page = client.get(f"/doc/{rel}").text
+    assert "Not built: 1 error (listed on this page)" in page
+    heading = re.search(r"<h2>Quality checks: ([^<]+)</h2>", page).group(1)
+    errors, warnings = re.fullmatch(r"(\d+) errors?, (\d+) warnings?", heading).groups()
+    listed = client.get("/cases?q=BN-D-QCT").text
+    row = listed[listed.index(f'href="/doc/{rel}"') :]
+    row = row[: row.index("</tr>")]
+    counts = re.findall(r'<span class="count (\w+)">([^<]+)</span>', row)
+    said = [
+        (kind, f"{n} {kind}{'' if n == '1' else 's'}")
+        for kind, n in (("error", errors), ("warning", warnings))
+    ]
+    assert counts == said, (counts, heading)
+    assert "problem" not in row
+
+
 def test_a_case_still_to_fill_in_is_said_so_not_said_to_have_errors(
     client: TestClient, project: Project
 ) -> None:
@@ -1349,6 +1427,32 @@ def test_a_note_that_would_not_load_cannot_be_saved(client: TestClient, project:
     )
     assert forced.status_code == 200 and "Not saved" in forced.text
     assert note.read_text() == before
+
+
+def test_a_yaml_error_in_the_file_text_names_its_line_and_the_field_written_there(
+    client: TestClient, project: Project
+) -> None:
+    """In "As the file's text" mode there are no form fields to point to: a problem names the
+    line of the file and the field on it. A '[' left open is the line it opens on, not the
+    field after it where YAML notices it."""
+    page = client.get("/notes/GPS-SAASM?mode=text").text
+    fields = form_fields(page, "note-form")
+    text = next(v for k, v in fields if k == "file_text")
+    lines = text.split("\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith("placement:"))
+    lines[at] = lines[at].replace("placement: ", "placement: [", 1)
+    broken = _replace(fields, "file_text", "\n".join(lines))
+    shown = html.unescape(preview(client, "/notes/GPS-SAASM", [*broken, ("_action", "check")]).text)
+    problems = shown[shown.index('id="note-problems"') : shown.index('id="note-form"')]
+    said = re.search(r'<a class="where" href="#f-file_text">([^<]*)</a>\s*<span class="msg">'
+                     r"([^<]*)</span>", problems)  # fmt: skip
+    assert said, problems
+    assert said.group(1) == f"Line {at + 1} (placement)"
+    assert "the '[' on this line is not closed with ']'" in said.group(2)
+    live = post(client, "/notes/GPS-SAASM/check", broken, headers={"x-csrf-token": _csrf(page)})
+    box = html.unescape(live.json()["fields"]["f-case"])
+    assert f"Line {at + 1} (placement): front matter is not valid YAML" in box
+    assert live.json()["problems"][0].startswith(f"Line {at + 1} (placement): ")
 
 
 def test_a_rule_that_fails_on_documents_says_why_in_words(client: TestClient) -> None:
@@ -2046,3 +2150,55 @@ def test_a_findings_message_names_fields_by_their_labels(client: TestClient) -> 
         "give “BPC system” ('case_module' or 'bpc_module')"
     )
     assert message_words("see loagen.policy.rules") == "see loagen.policy.rules"
+
+
+def test_messages_and_help_speak_of_the_studio_not_of_commands_and_yaml(
+    client: TestClient, project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command line's advice (run loagen restate, write training: {...}, true or false)
+    is said in the studio by the buttons, boxes and choices the page offers; the command
+    line's own messages are left as they are."""
+    from loagen.document import load_document
+    from loagen.policy.checks import run_checks
+    from loagen.policy.selection import select_notes
+
+    from .conftest import example, write_chain
+
+    data = example("BN-D-QAA/basic")
+    data["case_id"] = "BN-D-QWD"
+    data["document"]["offer_expiration_date"] = "2025-03-09"  # expired, and never answered
+    monkeypatch.setenv("LOAGEN_TODAY", "2025-04-01")
+    trained = next(line for line in data["lines"] if line.get("training"))
+    trained.pop("training")  # a training line without its training data
+    path = write_chain(project.cases / "BN-D-QWD", data)
+    rel = "cases/BN-D-QWD/basic.json"
+    commands = ("loagen restate", "loagen amend", "loagen package", "`", "true or false",
+                "give training:", ": {", "else false")  # fmt: skip
+
+    def main(page: str) -> str:
+        return html.unescape(page.split("<main", 1)[-1].split("</main>", 1)[0])
+
+    def checks(page: str) -> str:  # the messages of the checks, not the rules shown elsewhere
+        return " ".join(re.findall(r"give.{0,200}|restate.{0,200}", main(page)))
+
+    for page in (main(client.get(f"/doc/{rel}").text), main(client.get(f"/edit/{rel}").text)):
+        assert "restate it with Restate… on the document's page" in page
+        assert "tick “Add training” (in the line's “More about line …”) and give its" in page
+        assert not [c for c in commands if c in checks(page)], checks(page)
+    # a line added: its Major Defense Equipment is a Yes/No choice, and asked for so
+    fields = form_fields(client.get(f"/edit/{rel}").text, "case-form")
+    added = main(post(client, f"/edit/{rel}", [*fields, ("_op", "add:lines")]).text)
+    assert "fill in Yes for Major Defense Equipment (see the MASL), else No" in added
+    assert "fill in true for" not in added
+    # the form's help: the package list and the note's usage, without commands or backticks
+    assert "The document's checks name the ones it needs that the list lacks" in added
+    note = main(client.get("/notes/SOLE-SOURCE-FMS").text)
+    assert "what the document's page (Why each note is on this document)" in note
+    assert "`explain`" not in note and "loagen package" not in note
+    # the command line says it as it did
+    document = load_document(path)
+    library = load_library(project.note_library)
+    selection = select_notes(document, library)
+    said = [m.message for m in run_checks(document, selection, today=date(2025, 4, 1), newest=True)]
+    assert any("restate it with loagen restate" in m for m in said)
+    assert any("give training: {location: CONUS or OCONUS" in m for m in said)

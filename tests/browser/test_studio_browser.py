@@ -396,6 +396,11 @@ def test_a_new_lines_major_defense_equipment_is_asked_not_ticked(
     page.goto(f"{studio}/edit/{QAA}")
     rows = int(page.locator("input[name=lines__rows]").input_value())
     page.get_by_role("button", name="+ Add a line").click()
+    # the keyboard goes on at the new line's first field, not at the top of the page
+    first = page.locator(f"#f-lines-{rows} input:not([type=hidden])").first
+    expect(first).to_be_focused()
+    assert first.get_attribute("id") == f"f-lines-{rows}-number"
+    page.screenshot(path=str(shots / "studio-new-line-focus.png"))
     mde = page.locator(f"#f-lines-{rows}-major_defense_equipment")
     page.locator(f"#f-lines-{rows} details").evaluate("d => d.open = true")
     mde.evaluate("e => e.scrollIntoView({block: 'center'})")
@@ -403,7 +408,9 @@ def test_a_new_lines_major_defense_equipment_is_asked_not_ticked(
     # a choice to make, said to be still to fill in: no box ticked for the writer
     assert mde.evaluate("e => e.tagName") == "SELECT"
     expect(mde.locator("option:checked")).to_have_text("Choose… (to fill in)")
-    expect(page.locator(f"#f-lines-{rows}-major_defense_equipment-msgs")).to_contain_text("fill in")
+    expect(page.locator(f"#f-lines-{rows}-major_defense_equipment-msgs")).to_contain_text(
+        "fill in Yes for Major Defense Equipment (see the MASL), else No"
+    )
     page.get_by_role("button", name="Check", exact=True).click()
     mde = page.locator(f"#f-lines-{rows}-major_defense_equipment")
     expect(mde.locator("option:checked")).to_have_text("Choose… (to fill in)")

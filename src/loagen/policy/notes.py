@@ -637,6 +637,15 @@ def _read(path: Path, raw: bytes) -> tuple[Note | None, list[NoteError]]:
             # one the field starts on
             mark = getattr(exc, "context_mark", None) or mark
             problem = "a field name without ':' after it (write it as name: value)"
+        opened = re.match(
+            r"while parsing a flow (sequence|mapping)", getattr(exc, "context", None) or ""
+        )
+        if opened and getattr(exc, "context_mark", None) is not None:
+            # a '[' or '{' not closed: YAML notices it at a later field, the line to fix is
+            # the one it opens on
+            mark = exc.context_mark
+            start, end = ("[", "]") if opened.group(1) == "sequence" else ("{", "}")
+            problem = f"the '{start}' on this line is not closed with '{end}' ({problem})"
         problems.add(
             f"front matter is not valid YAML: {problem}", offset + mark.line if mark else None
         )

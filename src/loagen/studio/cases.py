@@ -34,7 +34,15 @@ from ..pipeline import LaidOut, Prepared
 from ..policy.checks import Finding
 from ..reading import read_limited
 from ..rendering.redline import redline_docx
-from .forms import case_form, field_id, form_paths, message_words, place, where_words
+from .forms import (
+    case_form,
+    field_id,
+    form_paths,
+    message_words,
+    place,
+    studio_phrases,
+    where_words,
+)
 from .preview import Preview, PreviewError
 from .web import Studio
 from .workspace import DocumentStatus, all_to_fill
@@ -174,6 +182,7 @@ def problem_lines(problems: Any, path: Path, data: Any) -> tuple[tuple[str, str,
     for p in problems:
         m = _CHECK_ID.match(p.message)
         message, check = (p.message[m.end() :], m.group(1)) if m else (p.message, "")
+        message = studio_phrases(message)
         if p.source is not None and Path(p.source).resolve() != Path(path).resolve():
             where = Path(p.source).name + (f", {p.location}" if p.location else "")
         elif p.location and p.location != "(top level)":
@@ -411,9 +420,11 @@ def say_build(studio: Studio, request: Request, result: Any, prefix: str = "") -
                 "(listed on this page). The document is built once every one is filled in.",
             )  # fmt: skip
             return
+        # the quality checks' errors (each "[QC-...] ...") are errors, as the page counts them
+        word = "error" if all(p.message.startswith("[QC-") for p in result.problems) else "problem"
         studio.say(
             request, "error",
-            f"{prefix}Not built: {n} problem{'s' if n != 1 else ''} (listed on this page). "
+            f"{prefix}Not built: {n} {word}{'s' if n != 1 else ''} (listed on this page). "
             "Fix them and rebuild.",
         )  # fmt: skip
 

@@ -69,6 +69,7 @@ from .forms import (
     form_paths,
     place,
     read_form,
+    studio_phrases,
     tidy,
 )
 from .web import Studio
@@ -114,6 +115,7 @@ def check_data(studio: Studio, path: Path, data: dict[str, Any]) -> Checked:
     checked = Checked()
 
     def problem(p: Problem, into: list[ProblemView], *, to_fill: bool = False) -> None:
+        p = replace(p, message=studio_phrases(p.message))  # the studio's words, not the CLI's
         other_file = p.source is not None and Path(p.source).resolve() != path.resolve()
         if other_file:
             where = f"{Path(p.source).name}{': ' + p.location if p.location else ''}"
@@ -289,9 +291,11 @@ async def edit_page(studio: Studio, request: Request, path: Path) -> Response:
     data = tidy(spec, read_form(spec, form), original)
     op = form.get("_op")
     if op:
-        apply_op(spec, data, str(op))
+        row = apply_op(spec, data, str(op))
         checked = await asyncio.to_thread(check_data, studio, path, data)
-        return _render(studio, request, path, data, sha, checked)
+        # a row added: the keyboard goes on at its first field, not at the top of the page
+        focus = field_id(row) if row and str(op).startswith("add:") else ""
+        return _render(studio, request, path, data, sha, checked, focus_field=focus)
     checked = await asyncio.to_thread(check_data, studio, path, data)
     if form.get("_action") == "recreate":
         # the form of a deleted file, saved again as that file: one is there again by now
@@ -317,6 +321,17 @@ async def edit_page(studio: Studio, request: Request, path: Path) -> Response:
     if isinstance(saved, LoagenError):
         studio.say(request, "error", f"Not saved: {saved}")
         return _render(studio, request, path, data, sha, checked, status_code=500)
+    if saved == "unchanged":
+        # The form holds what the file holds: the file is left as it is, byte for byte (a
+        # save would only lay it out anew), and the document is rebuilt only if out of date.
+        status = await asyncio.to_thread(studio.workspace.status, path)
+        if status.state == "current":
+            studio.say(request, "ok", "Nothing changed: nothing saved. The document is up to "
+                       "date, so it was not rebuilt.")  # fmt: skip
+            return studio.redirect(f"/doc/{studio.url_of(path)}")
+        result = await asyncio.to_thread(studio.workspace.rebuild, path)
+        say_build(studio, request, result, prefix="Nothing changed: nothing saved. ")
+        return studio.redirect(f"/doc/{studio.url_of(path)}")
     if saved in ("repeated", "held"):
         # The file already holds this data: the same save sent twice (a second click before
         # the page changed: the first save rebuilds and says so), or the same values saved
@@ -406,7 +421,9 @@ def _loads(path: Path) -> bool:
 
 
 def _save(studio: Studio, path: Path, data: dict[str, Any], sha: str) -> str | LoagenError:
-    """Write the form's data over the file opened with hash `sha`: "saved"; "repeated" when
+    """Write the form's data over the file opened with hash `sha`: "saved"; "unchanged" when
+    the file is still the one opened and already holds this data (it is not written, so its
+    layout stays as it is); "repeated" when
     this very save was made already (the file is what a save from `sha` wrote, and holds this
     data); "held" when the file changed since but holds this data already; else "conflict"."""
 
@@ -420,6 +437,8 @@ def _save(studio: Studio, path: Path, data: dict[str, Any], sha: str) -> str | L
             if not _holds(path, raw, data):
                 return "conflict"
             return "repeated" if studio.saved_from(path, sha) == now else "held"
+        if _holds(path, raw, data):
+            return "unchanged"
         try:
             written = save_case_file(path, data, original=raw)
         except LoagenError as exc:

@@ -218,7 +218,7 @@ def _spec(name: str, info: Any, docs: dict[str, str], owner: str = "") -> FieldS
     metadata = [*info.metadata, *metadata]
     required = info.is_required()
     default = None if required else info.get_default(call_default_factory=True)
-    base = {"name": name, "label": label_of(name), "help": docs.get(name, ""),
+    base = {"name": name, "label": label_of(name), "help": studio_phrases(docs.get(name, "")),
             "required": required, "default": default}  # fmt: skip
     origin = typing.get_origin(annotation)
     if origin is list:
@@ -411,11 +411,79 @@ def _field_names() -> frozenset[str]:
     return frozenset(names)
 
 
+_TRAINING_BOX = "tick “Add training” (in the line's “More about line …”) and give its"
+_STUDIO_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(said.replace(" ", r"\s+")), meant)  # a space: any (help wraps its lines)
+    for said, meant in (
+        (r"restate it with loagen restate\b", "restate it with Restate… on the document's page"),
+        (r"\(loagen amend copies the previous one\)", "(Next Amendment… copies the previous one)"),
+        (
+            r"give training: \{location: CONUS or OCONUS, severable: true or false, "
+            r"performance_period: '[^'{}]*'\}",
+            f"{_TRAINING_BOX} location (CONUS or OCONUS), whether it is severable, and its "
+            "performance period",
+        ),
+        (
+            r"set kind: training and give training: \{location: \.\.\., severable: \.\.\., "
+            r"performance_period: \.\.\.\}",
+            f"set its Kind to training, then {_TRAINING_BOX} location, whether it is severable, "
+            "and its performance period",
+        ),
+        (
+            r"of kind training with its training: \{location: \.\.\., severable: \.\.\., "
+            r"performance_period: \.\.\.\}",
+            "of Kind training, its “Add training” ticked and filled in",
+        ),
+        (r"\btrue for ([^,]+), else false\b", r"Yes for \1, else No"),
+        (r"\bexpected true or false\b", "expected Yes or No"),
+        (r"\(true\) or (\S+) \(false\)", r"(Yes) or \1 (No)"),
+        (r"see `loagen package` and ", "see "),
+        (
+            r"\. `loagen package` lists the ones the document needs",
+            ". The document's checks name the ones it needs that the list lacks",
+        ),
+        (
+            r"`loagen package` lists (?:the ones (?:the|a) document needs|what it needs)",
+            "the document's checks name the ones it needs",
+        ),
+        (
+            r"what `explain`, the report and the studio show",
+            "what the document's page (Why each note is on this document) and the report show",
+        ),
+    )
+)
+"""What the command line says in its own terms (a command to run, a value written in YAML, a
+yes/no as true or false), as the studio says it: by its buttons, boxes and choices. The
+command line's messages stay as they are; only what the studio shows is said so."""
+
+
+def studio_phrases(text: str, known: frozenset[str] | None = None) -> str:
+    """`text` (a check's message, a problem, a field's help) with the command line's phrases
+    said as the studio's (`_STUDIO_PHRASES`), and a field named in backticks (`package`) said
+    by its label: any name when `known` is None (a field's help, which names only fields),
+    else only the names in `known` (a message may quote other words so)."""
+    for said, meant in _STUDIO_PHRASES:
+        text = said.sub(meant, text)
+
+    def label(m: re.Match[str]) -> str:
+        parts = m.group(1).split(".")
+        if known is not None and not all(part in known for part in parts):
+            return m.group(0)
+        return "“" + " › ".join(label_of(part) for part in parts) + "”"
+
+    return _QUOTED_FIELD.sub(label, text)
+
+
+_QUOTED_FIELD = re.compile(r"`([a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*)`")
+
+
 def message_words(text: str) -> str:
     """A check's message with the fields it names said by their labels, as the form shows
     them ("give severable and “Performance period” so …", "record it in “Document › Congressional
-    notification”"): the command line names them as the file does."""
+    notification”"), and the command line's phrases as the studio's (`studio_phrases`): the
+    command line names them as the file does."""
     known = _field_names()
+    text = studio_phrases(text, known)
 
     def said(m: re.Match[str]) -> str:
         parts = m.group(0).split(".")

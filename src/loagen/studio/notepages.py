@@ -159,6 +159,19 @@ def said(message: str, target: str) -> str:
     return _UNKNOWN_NAME.sub(r"'\1' is not a name a rule knows", message)
 
 
+def text_words(target: str, where: str) -> str:
+    """Where a problem is, as the note file's text shows it (the "As the file's text" mode,
+    which has no form fields to point to): the line, and the field written on it ("Line 22
+    (carry_over)"; "Line 40 (Text of version 2)"); the field's label when no line is known."""
+    m = re.match(r"line (\d+)", where)
+    if not m:
+        return field_words(target) if target else where
+    if not target:
+        return f"Line {m.group(1)}"
+    field = field_words(target) if target.startswith("text[") else target
+    return f"Line {m.group(1)} ({field})"
+
+
 def field_words(target: str) -> str:
     """A field of the note form as its label says it ("Rule", "Text of version 2")."""
     m = re.fullmatch(r"text\[(\d+)\]", target)
@@ -726,7 +739,7 @@ def _render_note(
         front=front, labels=labels, texts=texts, text=text, changed=text != saved_text, sha=sha,
         check=check, errs=check.errs, impact=impact, mode=mode, action=action, conflict=conflict,
         saved=saved_note, usage=usage, carry_over=CARRY_OVER, rel=f"note_library/{path.name}",
-        field_words=field_words, rewordings=rewordings,
+        field_words=field_words, text_words=text_words, rewordings=rewordings,
         previewed=_digest(text),
         status_code=409 if conflict else 200,
     )  # fmt: skip
@@ -773,14 +786,26 @@ async def note_check(studio: Studio, request: Request) -> Response:
         return JSONResponse({"fields": {}, "problems": [str(exc)]})
     check = await asyncio.to_thread(check_note, path, text)
     fields: dict[str, str] = {}
-    for target, _, message in check.problems:
-        key = field_id(target) if target else "f-case"
+    text_mode = form.get("_mode") == "text"
+    for target, where, message in check.problems:
+        if text_mode:  # one box, under the file's text: each message says its line
+            key, message = "f-case", f"{text_words(target, where)}: {message}"
+        else:
+            key = field_id(target) if target else "f-case"
         fields[key] = fields.get(key, "") + f'<p class="field-msg problem">{escape(message)}</p>'
     for target, message in check.warnings:
         key = field_id(target)
+        if text_mode:
+            key, message = "f-case", f"{text_words(target, '')}: {message}"
         fields[key] = fields.get(key, "") + f'<p class="field-msg warning">{escape(message)}</p>'
     return JSONResponse(
-        {"fields": fields, "problems": [f"{w}: {m}" if w else m for _, w, m in check.problems]}
+        {
+            "fields": fields,
+            "problems": [
+                f"{text_words(t, w) if text_mode else w}: {m}" if w else m
+                for t, w, m in check.problems
+            ],
+        }
     )
 
 

@@ -143,6 +143,9 @@ class DocumentStatus:
     draft: bool = False
     problems: tuple[Problem, ...] = ()
     """Why the last build failed (when it did, and nothing changed since)."""
+    checked: bool = False
+    """The quality checks' errors stopped the last build: `errors` and `warnings` count the
+    checks' findings then, and are shown rather than a count of `problems`."""
     docx: Path | None = None
     """The built DOCX, when there is one."""
     stem: str | None = None
@@ -187,6 +190,9 @@ class _Failure:
     hashes: tuple[str, ...] | None
     library: str
     problems: tuple[Problem, ...]
+    counts: tuple[int, int] | None = None
+    """(errors, warnings) of the quality checks when their errors stopped the build: the case
+    list counts them as the document's page does; None when something else stopped it."""
 
 
 @dataclass
@@ -332,7 +338,12 @@ class Workspace:
         built = docx if manifest is not None and docx.is_file() else None
         if problems:
             state_now: State = "tofill" if all_to_fill(problems) else "failed"
-            return DocumentStatus(**base, state=state_now, problems=problems, docx=built)
+            failure = self._failures.get(os.path.abspath(source))
+            checked = failure.counts if failure is not None else None
+            if checked is not None:  # the checks stopped it: counted as its page counts them
+                counts = {"errors": checked[0], "warnings": checked[1]}
+            return DocumentStatus(**base, state=state_now, problems=problems, docx=built,
+                                  checked=checked is not None, **counts)  # fmt: skip
         if manifest is None:
             return DocumentStatus(**base, state="unbuilt")
         if manifest.draft:
@@ -462,8 +473,23 @@ class Workspace:
         deps = deps or self.dependencies()
         hashes = self.sources.chain_hashes(result.source)
         self._failures[key] = _Failure(
-            tuple(hashes) if hashes else None, deps.library_digest, result.problems
-        )
+            tuple(hashes) if hashes else None, deps.library_digest, result.problems,
+            self._check_counts(result),
+        )  # fmt: skip
+
+    def _check_counts(self, result: DocResult) -> tuple[int, int] | None:
+        """(errors, warnings) of the quality checks of a document whose build they stopped
+        (its problems are their errors, each "[QC-...] ..."; the warnings did not stop it, so
+        they are counted again here), else None."""
+        if not result.problems or not all(p.message.startswith("[QC-") for p in result.problems):
+            return None
+        try:
+            with self.lock:
+                findings = self.pipeline().prepare(Path(result.source)).findings
+        except LoagenError:
+            return None
+        errors = sum(f.severity == "error" for f in findings)
+        return errors, len(findings) - errors
 
     # -- building --
 

@@ -135,7 +135,7 @@
     if (target) target.scrollIntoView({ block: "center" });
   }
 
-  // -- a case just started: the keyboard starts at the first value still to fill in -------------
+  // -- a case just started, or a row added: the keyboard starts at its first field -------------
   const start = document.querySelector("[data-focus-field]");
   if (start) {
     const at = document.getElementById(start.dataset.focusField);
