@@ -13,6 +13,7 @@ import types
 import typing
 import unicodedata
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -619,6 +620,23 @@ def case_files_in(
             continue
         read.append((path, data))
     return read, broken
+
+
+def answered(sources: Iterable[Path]) -> set[Path]:
+    """The case files of `sources` that a later document of their case follows (a case file of
+    their folder names them as its `previous`: `follows`): offered and answered. The case
+    files of each folder are read once."""
+    by_folder: dict[Path, list[Path]] = {}
+    for source in sources:
+        by_folder.setdefault(source.parent, []).append(source)
+    found: set[Path] = set()
+    for folder, paths in by_folder.items():
+        try:
+            files, _ = case_files_in(folder)
+        except OSError:
+            continue
+        found.update(p for p in paths if any(follows(f, data, p) for f, data in files))
+    return found
 
 
 def follows(path: Path, data: dict[str, Any], target: Path) -> bool:

@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .. import __version__
-from ..case.loading import case_files_in, follows
+from ..case.loading import answered
 from ..errors import LoagenError, Problem
 from ..manifest import (
     INDEX_FOLDER,
@@ -477,24 +477,14 @@ def plan(
 def _mark_answered(tasks: list[Task], output_dir: Path, sources: CaseSources) -> list[Task]:
     """`tasks`, those of a document already answered marked so (`Task.answered`): a later
     document of its case follows it (`case.loading.follows`, as `loagen impact` tells), and
-    its DOCX is there to be written over. The case files of each folder are read once, and
-    only folders with such a document."""
-    by_folder: dict[Path, list[int]] = {}
-    for index, task in enumerate(tasks):
+    its DOCX is there to be written over (only their folders are read)."""
+    built = []
+    for task in tasks:
         stem = sources.info(task.source).stem
         if stem is not None and (output_dir / f"{stem}.docx").is_file():
-            by_folder.setdefault(task.source.parent, []).append(index)
-    marked = list(tasks)
-    for folder, indexes in by_folder.items():
-        try:
-            files, _ = case_files_in(folder)
-        except OSError:
-            continue
-        for index in indexes:
-            task = marked[index]
-            if any(follows(path, data, task.source) for path, data in files):
-                marked[index] = dataclasses.replace(task, answered=True)
-    return marked
+            built.append(task.source)
+    found = answered(built)
+    return [dataclasses.replace(t, answered=True) if t.source in found else t for t in tasks]
 
 
 # -- doing the work (in a worker process, or in this one) ---------------------------------------

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..case.loading import CASE_SUFFIXES, case_files_in, follows
+from ..case.loading import CASE_SUFFIXES, answered
 from ..document.word_diff import Change, wording_changes
 from ..errors import ImpactError, LoagenError, OutputError, Problem, ToolError
 from ..manifest import SUFFIX as MANIFEST_SUFFIX
@@ -355,19 +355,11 @@ def impact(
 
 
 def mark_answered(documents: list[DocumentImpact]) -> None:
-    """Mark the documents a later document of their case follows (`DocumentImpact.answered`):
-    the case files of each folder read once."""
-    by_folder: dict[Path, list[DocumentImpact]] = {}
+    """Mark the documents a later document of their case follows (`DocumentImpact.answered`,
+    `case.loading.answered`)."""
+    found = answered(d.source for d in documents if d.source.suffix.lower() in CASE_SUFFIXES)
     for doc in documents:
-        if doc.source.suffix.lower() in CASE_SUFFIXES:
-            by_folder.setdefault(doc.source.parent, []).append(doc)
-    for folder, docs in by_folder.items():
-        try:
-            files, _ = case_files_in(folder)
-        except OSError:
-            continue
-        for doc in docs:
-            doc.answered = any(follows(path, data, doc.source) for path, data in files)
+        doc.answered = doc.source in found
 
 
 def _scratch_folder(project: Project, folder: Path) -> Path:
