@@ -276,6 +276,7 @@ def _uninvert(text: str) -> str:
     return " ".join([*designators, *sizes, *reversed(modifiers), head])
 
 
+@lru_cache(maxsize=4096)
 def left_inverted(description: str) -> bool:
     """Whether `description`, a MASL inversion ('KIT, MODIFICATION, WITH CABLES': a noun, then
     words that qualify it), stays in the MASL's order when put in normal case: its name then

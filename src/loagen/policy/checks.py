@@ -2391,9 +2391,11 @@ _TRAINING_ARTICLE = re.compile(
 TRAINING'): the line provides the article, not training."""
 
 
+@recent_texts
 def _training_read(description: str) -> str:
     """A line's description with the articles used in training set aside, to be read for the
-    training it provides ('CONTRACTOR LOGISTICS SUPPORT, TRAINING DEVICES' names none)."""
+    training it provides ('CONTRACTOR LOGISTICS SUPPORT, TRAINING DEVICES' names none); kept
+    for the descriptions read lately (a case's documents repeat their lines)."""
     return _TRAINING_ARTICLE.sub(" ", description)
 
 
