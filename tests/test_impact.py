@@ -112,6 +112,11 @@ def test_a_changed_note_text_is_reported_as_such(repo, restore):
     # a document a later one follows was answered: its signed text is not what a rebuild prints
     answered = {d.document for d in report.changed if d.answered}
     assert answered and answered != {d.document for d in report.changed}
+    # each case's documents in the order they were written: a Basic before its Amendments
+    for case in {d.source.parent for d in report.changed}:
+        names = [d.source.name for d in report.changed if d.source.parent == case]
+        if "basic.json" in names:
+            assert names[0] == "basic.json", names
     for doc in report.changed:
         followers = [
             q for q in doc.source.parent.iterdir()

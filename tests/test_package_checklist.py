@@ -592,3 +592,15 @@ def test_loagen_package_help_says_when_it_exits_1() -> None:
     result = runner.invoke(app, ["package", "--help"])
     assert result.exit_code == 0
     assert "Exits 1 when any document lacks" in " ".join(result.stdout.split())
+
+
+def test_cli_package_lists_a_cases_documents_in_the_order_they_were_written(
+    tmp_path: Path,
+) -> None:
+    """A folder's documents come as `check` and the reports list them: the Basic, then each
+    document after the one it follows (not by file name, which puts amendment-1 first)."""
+    docs = [example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1")]
+    write_chain(tmp_path / "qaa", *docs)
+    result = runner.invoke(app, ["package", str(tmp_path / "qaa")])
+    titles = [line.split(" (FMS)")[0] for line in result.output.splitlines() if " (FMS)" in line]
+    assert titles == ["BN-D-QAA Basic", "BN-D-QAA Amendment 1"], result.output

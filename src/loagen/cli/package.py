@@ -122,13 +122,13 @@ def package(
     """
     from ..policy.notification import assess
     from ..policy.package import checklist
-    from ..project import find_case_files
+    from ..project import find_case_files, in_written_order
 
     pipeline = _pipeline()
     code = 0
     report = []
     notes_told = False
-    for path in find_case_files(paths):
+    for path in in_written_order(find_case_files(paths)):
         try:
             document = pipeline.document(path)
             try:

@@ -40,7 +40,13 @@ from ..output.files import atomic_write
 from ..pipeline import Pipeline
 from ..policy.notes import named_notes, readers_of
 from ..policy.selection import SelectedNote, Selection, keyed_notes
-from ..project import CaseSources, Project, find_case_files, template_file_digest
+from ..project import (
+    CaseSources,
+    Project,
+    find_case_files,
+    in_written_order,
+    template_file_digest,
+)
 from ..rendering.redline import PrintedChange, printed_changes, redline_docx
 from ..rendering.templates import TEMPLATE_NAMES
 from ..rendering.terms import TERMS_FILE
@@ -342,7 +348,7 @@ def impact(
         except LoagenError as exc:
             raise ImpactError(f"the note library at {against} does not load: {exc}") from None
         report = compare_pipelines(
-            find_case_files(paths),
+            in_written_order(find_case_files(paths)),
             old,
             Pipeline(project),
             against=against,
