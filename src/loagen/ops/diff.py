@@ -240,7 +240,11 @@ def _built_version(docx: Path, pipeline: Pipeline) -> Version:
             version.remarks.append(f"the case file {case_path} is gone: lines not compared")
         else:
             if unchanged:
-                version.document = _quietly(pipeline.document, case_path)
+                document = _quietly(pipeline.document, case_path)
+                known = _with_texts(docx, document, pipeline, manifest, version.changed)
+                if known is not None:
+                    return known
+                version.document = document
             else:
                 version.remarks.append(
                     f"the case file {case_path} changed since {docx.name} was built: "
@@ -269,6 +273,32 @@ def _manifest_version(docx: Path, manifest: Manifest, pipeline: Pipeline) -> Ver
     )
 
 
+def _with_texts(
+    docx: Path,
+    document: LoaDocument | None,
+    pipeline: Pipeline,
+    manifest: Manifest,
+    changed: bool,
+    selection: Selection | None = None,
+) -> Version | None:
+    """The built document read as its case files are (notes with their texts), when loagen
+    picks today the notes it printed (the same selection digest): the wording of its notes is
+    then compared too. None when it does not, or the document cannot be read."""
+    if document is None:
+        return None
+    if selection is None:
+        selection = _quietly(pipeline.select, document)
+        if selection is None:
+            return None
+    if selection_digest(selection) != manifest.selection_digest:
+        return None
+    version = _selected_version(str(docx), document, selection, manifest.total)
+    version.docx = docx
+    version.changed = changed
+    version.manifest = manifest
+    return version
+
+
 def _recorded_version(docx: Path, pipeline: Pipeline, manifest_file: Path) -> Version:
     """A DOCX alone (no manifest beside it, e.g. one a reviewer was sent): its build record
     holds the manifest and the case files it was built from (see `case.embedded`)."""
@@ -284,13 +314,9 @@ def _recorded_version(docx: Path, pipeline: Pipeline, manifest_file: Path) -> Ve
         ) from None
     document = pipeline.document(docx)
     selection = pipeline.select(document)
-    if selection_digest(selection) == manifest.selection_digest:
-        # loagen picks today the notes the document prints: their texts are known
-        version = _selected_version(str(docx), document, selection, manifest.total)
-        version.docx = docx
-        version.changed = record.changed
-        version.manifest = manifest
-        return version
+    known = _with_texts(docx, document, pipeline, manifest, record.changed, selection)
+    if known is not None:
+        return known
     version = _manifest_version(docx, manifest, pipeline)
     version.changed = record.changed
     version.document = document
