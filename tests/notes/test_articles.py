@@ -514,6 +514,18 @@ def test_nvd_amendment_adding_nvds_restates_the_note_for_every_nvd_line(tmp_path
     assert "Line 007 is added by this Amendment: restated for Lines 003 and 007" in decision.reason
 
 
+def test_nvd_amendment_adding_more_nvds_on_a_line_restates_the_note(tmp_path: Path) -> None:
+    # "Amendments that add additional NVDs" carry the note: more goggles on Line 003 are more
+    # NVDs, though no line is added (the case carries the current version)
+    chain = Chain(zea_2027()).amend(lambda d: line(d, "003").update(quantity=130))
+    assert "night vision devices (NVDs) on Line 003" in section(chain.text(tmp_path / "a"), NVD)
+    decision = chain.selection(tmp_path / "s").decision("NVD-SECURITY")
+    assert decision.status == "printed"
+    assert "Line 003 is added or raised by this Amendment: restated for Line 003" in (
+        decision.reason
+    )
+
+
 def test_nvd_an_undated_modification_never_brings_back_the_older_version(tmp_path: Path) -> None:
     # Modification 1, dated 2027, refreshes the 2025 Basic's version 1 to version 2; Modification
     # 2 gives no date, so its note date is the Basic's 2025 offer expiration date, when version 1

@@ -279,16 +279,20 @@ def _carry(
     if policy == "version_refresh":
         if changed:
             return "printed", lines, f"{since}{changed} {tag}", kept
-        added = set(names["changes"].added.numbers)
-        fresh = tuple(n for n in lines if n in added)
+        changes = names["changes"]
+        added = set(changes.added.numbers)
+        # more of the items is a change of scope: an Amendment's (a Modification may not)
+        raised = set(changes.increased.numbers) if kind == "Amendment" else set()
+        fresh = tuple(n for n in lines if n in added or n in raised)
         if fresh:
-            # The text in force names the lines it was printed for: a line the rule names,
-            # added now, makes the text differ from the one the case carries (the loanote
-            # pages: mandatory on documents that add the items, or whose text differs).
+            # The loanote pages: mandatory on documents that add the items (a line added, or
+            # more of them on a line: the NVD page's "Amendments that add additional NVDs"),
+            # or whose text differs; and the text in force names the lines it was printed for.
             verb = "is" if len(fresh) == 1 else "are"
+            how = "added" if all(n in added for n in fresh) else "added or raised"
             return (
                 "printed", lines,
-                f"{line_refs(fresh)} {verb} added by this {kind}: restated for "
+                f"{line_refs(fresh)} {verb} {how} by this {kind}: restated for "
                 f"{line_refs(lines)} ({since}) {tag}",
                 kept,
             )  # fmt: skip
