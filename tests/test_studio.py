@@ -499,6 +499,30 @@ def test_saving_and_rebuilding_an_answered_document_keeps_its_docx_as_built(
     assert "Word document as built on" not in client.get(f"/doc/{newest}").text
 
 
+def test_a_change_to_a_document_later_ones_follow_says_they_do_not_hold_it(
+    client: TestClient, project: Project
+) -> None:
+    """Amendment 1 follows the Basic and keeps its own copy of the case: a line changed in the
+    Basic is not in it, so it now reads as undoing the change. The save says so, naming it; a
+    change to the Basic's own document data (its purpose) does not."""
+    rel = "cases/BN-D-QAA/basic.json"
+    fields = form_fields(client.get(f"/edit/{rel}").text, "case-form")
+    purpose = dict(fields)["document.purpose"]
+    answer = post(client, f"/edit/{rel}", [*_replace(fields, "document.purpose", purpose + " now"),
+                                           ("_action", "save")])  # fmt: skip
+    assert "keeps its own copy of the case" not in html.unescape(
+        client.get(answer.headers["location"]).text
+    )
+    fields = form_fields(client.get(f"/edit/{rel}").text, "case-form")
+    quantity = dict(fields)["lines[1].quantity"]
+    changed = _replace(fields, "lines[1].quantity", str(int(quantity) + 1))
+    answer = post(client, f"/edit/{rel}", [*changed, ("_action", "save")])
+    assert answer.status_code == 303, answer.text[:2000]
+    shown = " ".join(html.unescape(client.get(answer.headers["location"]).text).split())
+    assert "amendment-1.json follows this document and keeps its own copy of the case" in shown
+    assert "modification-1.json follows" not in shown  # it follows Amendment 1, not the Basic
+
+
 def test_a_save_over_a_changed_file_is_refused_and_nothing_is_lost(
     client: TestClient, project: Project
 ) -> None:

@@ -33,6 +33,8 @@ from starlette.responses import JSONResponse, Response
 from ..case.loading import (
     CASE_SUFFIXES,
     CaseFile,
+    case_files_in,
+    follows,
     load_case,
     parse_case,
     parse_case_bytes,
@@ -313,6 +315,7 @@ async def edit_page(studio: Studio, request: Request, path: Path) -> Response:
             "Your changes are still in the form.",
         )  # fmt: skip
         return _render(studio, request, path, data, sha, checked, status_code=422)
+    before = await asyncio.to_thread(_data_or_none, path)
     saved = await asyncio.to_thread(_save, studio, path, data, sha)
     if saved == "conflict":
         studio.say(request, "error", "Not saved: this file was changed by someone else after "
@@ -343,7 +346,50 @@ async def edit_page(studio: Studio, request: Request, path: Path) -> Response:
             return studio.redirect(f"/doc/{studio.url_of(path)}")
     result = await asyncio.to_thread(studio.workspace.rebuild, path)
     say_build(studio, request, result, prefix="Saved. ")
+    if saved == "saved":
+        for warning in await asyncio.to_thread(_followers_words, path, before, data):
+            studio.say(request, "warn", warning)
     return studio.redirect(f"/doc/{studio.url_of(path)}")
+
+
+def _data_or_none(path: Path) -> dict[str, Any] | None:
+    try:
+        return parse_case_bytes(read_limited(path, "case file", CaseError), path)
+    except LoagenError:
+        return None
+
+
+def _followers_words(path: Path, before: dict[str, Any] | None, after: dict[str, Any]) -> list[str]:
+    """What to tell a writer who changed the case (not only the document's own data) in a
+    document later ones follow: each of them holds its own copy of the case, without the
+    change, and so now reads as undoing it."""
+
+    def case_part(data: dict[str, Any]) -> Any:
+        # as loagen reads it (a number or a date however the file or the form wrote it)
+        try:
+            return parse_case(data).model_dump(exclude={"document"})
+        except LoagenError:
+            return None
+
+    if before is None:
+        return []
+    old, new = case_part(before), case_part(after)
+    if old is None or new is None or old == new:
+        return []
+    try:
+        files, _ = case_files_in(path.parent, path)
+    except OSError:
+        return []
+    later = [
+        other.name for other, data in files
+        if data.get("case_id") == after.get("case_id") and follows(other, data, path)
+    ]  # fmt: skip
+    return [
+        f"{name} follows this document and keeps its own copy of the case: what you changed "
+        "here is not in it, so against this document it now reads as undoing your change. "
+        "Open it and make the same change there if it is meant to stay."
+        for name in later
+    ]
 
 
 def _gone_words(rel: str) -> str:
