@@ -39,6 +39,7 @@ from ..case.loading import (
     parse_case,
     parse_case_bytes,
     previous_path,
+    read_case_data,
 )
 from ..case.model import funding_mismatch
 from ..case.placeholders import unfilled, without_placeholders
@@ -354,7 +355,7 @@ async def edit_page(studio: Studio, request: Request, path: Path) -> Response:
 
 def _data_or_none(path: Path) -> dict[str, Any] | None:
     try:
-        return parse_case_bytes(read_limited(path, "case file", CaseError), path)
+        return read_case_data(path)[0]
     except LoagenError:
         return None
 

@@ -158,16 +158,10 @@ def _kept_key(folder: Path) -> bytes | None:
 
 def _read_key(path: Path) -> bytes | None:
     """The key in `path` when it is a regular file (not a link) private to this user holding
-    64 hex digits, else None."""
-    try:
-        fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
-    except OSError:
+    64 hex digits (and a line end), else None."""
+    text = read_private(path, 65)
+    if text is None:
         return None
-    with os.fdopen(fd, "rb") as fh:
-        st = os.fstat(fh.fileno())
-        if not stat.S_ISREG(st.st_mode) or not _owned_privately(st):
-            return None
-        text = fh.read(65)
     try:
         key = bytes.fromhex(text.decode("ascii"))
     except (UnicodeDecodeError, ValueError):
