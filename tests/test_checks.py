@@ -501,6 +501,32 @@ RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]]
         ),
     ),
     (
+        "QC-TERMS-BREAKOUT-OVER",
+        "terms_breakout",
+        edit(
+            qaa,
+            ("terms_of_sale", ["FMS Credit (Non-Repayable)", "Cash Prior to Delivery"]),
+            (
+                "terms_breakout",
+                [
+                    {"term": "FMS Credit (Non-Repayable)", "amount": 200000000},
+                    {"term": "Cash Prior to Delivery"},
+                ],
+            ),  # fmt: skip
+        ),
+        edit(
+            qaa,
+            ("terms_of_sale", ["FMS Credit (Non-Repayable)", "Cash Prior to Delivery"]),
+            (
+                "terms_breakout",
+                [
+                    {"term": "FMS Credit (Non-Repayable)", "amount": 195875600},
+                    {"term": "Cash Prior to Delivery"},
+                ],
+            ),  # fmt: skip
+        ),
+    ),
+    (
         "QC-TENSE",
         "document.purpose",
         edit(qaa_amendment, ("document.purpose", "increased the quantity of Line 001")),
@@ -2484,6 +2510,34 @@ def test_a_terms_breakout_adds_up_to_the_total(chain) -> None:
     (hit,) = [f for f in found if f.rule_id == "QC-TERMS-BREAKOUT"]
     assert hit.path == "terms_breakout"
     assert "the terms pay $105,000,000 and the total estimated cost is $195,875,600" in hit.message
+
+
+def test_a_terms_breakout_above_the_total_is_an_error_said_once(chain) -> None:
+    """Named amounts above the total (a balance below zero, or more asked than the case costs)
+    are an error, not also the warning; a few cents over, from amounts in whole dollars, are
+    only the warning."""
+    two = ["FMS Credit (Repayable)", "Cash With Acceptance"]
+    total = chain(*qaa()).costs.total_estimated_cost
+
+    def found(*amounts):
+        breakout = [{"term": t, "amount": a} for t, a in zip(two, amounts, strict=False)]
+        if len(amounts) == 1:
+            breakout.append({"term": two[1]})
+        docs = edit(qaa, ("terms_of_sale", two), ("terms_breakout", breakout))
+        return [
+            (f.severity, f.rule_id) for f in findings_of(chain, docs) if "BREAKOUT" in f.rule_id
+        ]
+
+    assert found(int(total) + 1) == [("error", "QC-TERMS-BREAKOUT-OVER")]
+    over = [f for f in findings_of(chain, edit(qaa, ("terms_of_sale", two), ("terms_breakout", [
+        {"term": two[0], "amount": int(total) - 1000}, {"term": two[1], "amount": 3000}
+    ]))) if f.rule_id == "QC-TERMS-BREAKOUT-OVER"]  # fmt: skip
+    assert [f.message.split(":")[1] for f in over] == [
+        " page 1 would ask for $2,000 more than the case costs; lower the amounts so that they "
+        "add up to no more than the total (the last term may go without an amount"
+    ]
+    assert found(int(total) - 1000, 1000) == []
+    assert found(int(total)) == []  # a balance of $0 is not above the total
 
 
 def test_a_request_dated_after_the_offer_is_an_error(chain) -> None:

@@ -1784,6 +1784,8 @@ def terms_breakout(ctx: Context) -> Iterator[Hit]:
         return
     given = sum((t.amount for t in case.terms_breakout if t.amount is not None), Decimal(0))
     balance = case.terms_breakout[-1].amount is None
+    if whole(given) > whole(total):
+        return  # more than the total by a dollar or more: QC-TERMS-BREAKOUT-OVER says it
     if given > total or (not balance and given != total):
         yield Hit(
             "terms_breakout",
@@ -1791,6 +1793,38 @@ def terms_breakout(ctx: Context) -> Iterator[Hit]:
             + ("they pay more than the total" if given > total else "they must add up to it")
             + " (or leave the last term's amount out: it pays the balance)",
         )
+
+
+@rule(
+    "QC-TERMS-BREAKOUT-OVER",
+    "error",
+    "The dollars a terms-of-sale breakout names are not more than the total estimated cost",
+    "Section C9.8.1",
+)
+def terms_breakout_over(ctx: Context) -> Iterator[Hit]:
+    """The terms of a breakout pay the case's total between them: named amounts above it ask
+    the Purchaser for money the case does not cost, and a last term that pays the balance would
+    print a balance below zero. Compared in whole dollars, as page 1 shows them (a few cents
+    over: QC-TERMS-BREAKOUT warns)."""
+    breakout = ctx.case.terms_breakout
+    if not breakout:
+        return
+    total = ctx.document.costs.total_estimated_cost
+    given = _sum(t.amount for t in breakout if t.amount is not None)
+    if whole(given) <= whole(total):
+        return
+    last = breakout[-1]
+    effect = (
+        f"page 1 would show {last.term} paying a balance of {money(total - given)}"
+        if last.amount is None
+        else f"page 1 would ask for {money(given - total)} more than the case costs"
+    )
+    yield Hit(
+        "terms_breakout",
+        f"the amounts in terms_breakout add up to {money(given)}, more than the total estimated "
+        f"cost of {money(total)}: {effect}; lower the amounts so that they add up to no more than "
+        "the total (the last term may go without an amount: it then pays the balance)",
+    )
 
 
 # Type of Assistance codes that name a term of sale (Figure C5.F5 paragraph 2.f.).
