@@ -795,6 +795,12 @@ RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]]
         qaa,
     ),
     (
+        "QC-NC-LINE-VALUE",
+        "lines[0].nonrecurring_cost.amount",
+        edit(qaa, ("lines.0.nonrecurring_cost", {"amount": 165_000_001})),  # 2 at $82.5M
+        edit(qaa, ("lines.0.nonrecurring_cost", {"amount": 165_000_000})),
+    ),
+    (
         "QC-WWRS-MASL",
         "lines[0].masl",
         edit(wrs, ("lines.0.masl", "WWRSSELLER01")),
@@ -2510,6 +2516,22 @@ def test_a_terms_breakout_adds_up_to_the_total(chain) -> None:
     (hit,) = [f for f in found if f.rule_id == "QC-TERMS-BREAKOUT"]
     assert hit.path == "terms_breakout"
     assert "the terms pay $105,000,000 and the total estimated cost is $195,875,600" in hit.message
+
+
+def test_a_nonrecurring_cost_above_its_line_is_an_error_unless_waived(chain) -> None:
+    """Read against the line's value as the document gives it (quantity x unit cost): one item
+    fewer puts the same charge above the line; a waived charge is not in the price."""
+    nc = {"amount": 100_000_000, "waiver_requested": {"forwarded_date": "2025-01-10"}}
+    two = edit(qaa, ("lines.0.nonrecurring_cost", nc))
+    assert not by_rule(findings_of(chain, two), "QC-NC-LINE-VALUE")
+    (hit,) = by_rule(findings_of(chain, edit(two, ("lines.0.quantity", 1))), "QC-NC-LINE-VALUE")
+    assert hit.message.startswith(
+        "Line 001 recoups a nonrecurring cost of $100,000,000, more than the whole line is worth "
+        "($82,500,000: 1 at $82,500,000 each)"
+    )
+    waived = {"amount": 100_000_000, "waiver": {"reference": "I-1", "date": "2025-01-10"}}
+    one_waived = edit(qaa, ("lines.0.nonrecurring_cost", waived), ("lines.0.quantity", 1))
+    assert not by_rule(findings_of(chain, one_waived), "QC-NC-LINE-VALUE")
 
 
 def test_a_terms_breakout_above_the_total_is_an_error_said_once(chain) -> None:

@@ -2177,6 +2177,31 @@ def nc_mde(ctx: Context) -> Iterator[Hit]:
             )
 
 
+@rule(
+    "QC-NC-LINE-VALUE",
+    "error",
+    "A nonrecurring cost that is not waived is not more than its line's value",
+    "Section C9.4.5; Section C9.9.1.5.1",
+)
+def nc_line_value(ctx: Context) -> Iterator[Hit]:
+    """The nonrecurring cost recouped on a line is part of the line's price, and the Initial
+    Deposit collects it: more than the line's value asks the Purchaser for more than the line
+    costs. A waived charge is not in the price (its amount is what is waived), so it is left
+    alone."""
+    for path, ln in ctx.lines_with.nonrecurring_cost:
+        nc = ln.nonrecurring_cost
+        if nc is None or nc.waiver is not None or nc.amount <= ln.total:
+            continue
+        yield Hit(
+            f"{path}.nonrecurring_cost.amount",
+            f"{_line(ln)} recoups a nonrecurring cost of {money(nc.amount)}, more than the whole "
+            f"line is worth ({money(ln.total)}: {ln.quantity:,} at {money(ln.unit_cost)} each): "
+            "the nonrecurring cost is part of the line's price, and the Initial Deposit, which "
+            "collects it, would ask for more than the line costs; give the nonrecurring cost of "
+            "the line's quantity (is the amount meant for another line, or is a digit repeated?)",
+        )
+
+
 # == rules: Worldwide Warehouse Redistribution Services ========================================
 
 _WWRS_LOOK = re.compile(
