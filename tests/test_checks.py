@@ -181,6 +181,11 @@ def _with_schedules(*schedules: list[tuple[str, int]]) -> Docs:
     return docs
 
 
+def _rows(*dates: str) -> list[dict[str, Any]]:
+    """A payment schedule of $1,000 rows on these dates."""
+    return [{"date": d, "amount": 1000} for d in dates]
+
+
 # (rule id, path of the first finding or None, broken variant, sound variant)
 RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]] = [
     (
@@ -943,6 +948,12 @@ RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]]
             ("payment_schedule", [{"date": "2025-06-30", "amount": 1000}]),
         ),
         qaa,
+    ),
+    (
+        "QC-SCHEDULE-ORDER",
+        "payment_schedule[2].date",
+        edit(qaa, ("payment_schedule", _rows("2025-06-30", "2025-12-15", "2025-09-15"))),
+        edit(qaa, ("payment_schedule", _rows("2025-06-30", "2025-09-15", "2025-12-15"))),
     ),
     (
         "QC-SCHEDULE-DATES",
@@ -2532,6 +2543,22 @@ def test_a_nonrecurring_cost_above_its_line_is_an_error_unless_waived(chain) -> 
     waived = {"amount": 100_000_000, "waiver": {"reference": "I-1", "date": "2025-01-10"}}
     one_waived = edit(qaa, ("lines.0.nonrecurring_cost", waived), ("lines.0.quantity", 1))
     assert not by_rule(findings_of(chain, one_waived), "QC-NC-LINE-VALUE")
+
+
+def test_schedule_rows_out_of_order_are_an_error_two_on_one_day_a_warning(chain) -> None:
+    """An Initial Deposit dated after the payments below it is an error on the row that goes
+    back in time; a row on the same day as the one above is only asked about."""
+    schedule = _rows("2026-03-15", "2025-09-15", "2025-09-15", "2025-12-15", "2025-06-30")
+    found = findings_of(chain, edit(qaa, ("payment_schedule", schedule)))
+    order = [(f.severity, f.path) for f in by_rule(found, "QC-SCHEDULE-ORDER")]
+    assert order == [("error", "payment_schedule[1].date"), ("error", "payment_schedule[4].date")]
+    (first,) = [f for f in found if f.rule_id == "QC-SCHEDULE-ORDER" and "[1]" in f.path]
+    assert first.message.startswith(
+        "payment 2 falls due on 15 September 2025, before payment 1 (the Initial Deposit, "
+        "15 March 2026) above it"
+    )
+    (same,) = [f for f in by_rule(found, "QC-SCHEDULE-DATES") if "same day" in f.message]
+    assert (same.severity, same.path) == ("warning", "payment_schedule[2].date")
 
 
 def test_a_terms_breakout_above_the_total_is_an_error_said_once(chain) -> None:

@@ -3782,18 +3782,46 @@ def schedule_not_required(ctx: Context) -> Iterator[Hit]:
 
 
 @rule(
+    "QC-SCHEDULE-ORDER",
+    "error",
+    "The rows of a payment schedule are given in the order they fall due",
+    "Section C9.9; Table C9.T16",
+)
+def schedule_order(ctx: Context) -> Iterator[Hit]:
+    """The schedule prints its rows as given, the first as the Initial Deposit (due with
+    acceptance) and each row's cumulative amount after it: a row dated before the one above it
+    prints a schedule whose payments go back in time. (Two rows on one day: QC-SCHEDULE-DATES
+    warns.)"""
+    rows = ctx.case.payment_schedule or []
+    for i in range(1, len(rows)):
+        row, above = rows[i], rows[i - 1]
+        if row.date >= above.date:
+            continue
+        first = f"the {deposit_label(ctx.kind)}, " if i == 1 else ""
+        yield Hit(
+            f"payment_schedule[{i}].date",
+            f"payment {i + 1} falls due on {spell_date(row.date)}, before payment {i} "
+            f"({first}{spell_date(above.date)}) above it: the schedule prints the rows in the "
+            "order given, so its dates would go back in time; give the rows in date order, the "
+            f"{deposit_label(ctx.kind)} (due with acceptance) first",
+        )
+
+
+@rule(
     "QC-SCHEDULE-DATES",
     "warning",
-    "Quarterly payments fall due on 15 March, June, September and December, in order",
+    "Quarterly payments fall due on 15 March, June, September and December, one row a day",
     "Table C9.T16, Section C9.9",
 )
 def schedule_dates(ctx: Context) -> Iterator[Hit]:
     rows = ctx.case.payment_schedule or []
     for i, row in enumerate(rows):
-        if i > 0 and row.date <= rows[i - 1].date:
+        if i > 0 and row.date == rows[i - 1].date:  # earlier: QC-SCHEDULE-ORDER says it
             yield Hit(
                 f"payment_schedule[{i}].date",
-                f"payment {i + 1} ({spell_date(row.date)}) is not after the one before it",
+                f"payment {i + 1} falls due on the same day as payment {i} "
+                f"({spell_date(row.date)}): the schedule prints two rows for one day; give one "
+                "row with their sum, unless the two are meant to fall due on different days",
             )
         if i > 0 and not (row.date.day == 15 and row.date.month in (3, 6, 9, 12)):
             yield Hit(
