@@ -2154,6 +2154,19 @@ def test_a_minimal_dollar_line_of_quantity_zero_names_the_quantity(chain) -> Non
     assert [f.path for f in priced] == ["lines[1].unit_cost"]
 
 
+def test_line_reduced_to_zero_names_the_field_that_is_zero(chain) -> None:
+    (qty,) = by_rule(
+        findings_of(chain, edit(qaa_modification, ("lines.3.quantity", 0))), "QC-ZERO-NOT-DELETED"
+    )
+    assert qty.path == "lines[3].quantity"
+    assert "to $0 (a quantity of 0); delete the unused line instead" in qty.message
+    (price,) = by_rule(
+        findings_of(chain, edit(qaa_modification, ("lines.3.unit_cost", 1))), "QC-ZERO-NOT-DELETED"
+    )
+    assert price.path == "lines[3].unit_cost"
+    assert "to $1 (a unit cost of $1)" in price.message
+
+
 def test_line_reduced_to_zero_is_not_also_a_minimal_dollar_warning(chain) -> None:
     findings = findings_of(chain, edit(qaa_modification, ("lines.2.unit_cost", 0)))
     about_line = [f.rule_id for f in findings if f.path.startswith("lines[2]")]

@@ -1967,10 +1967,17 @@ def reduced_to_zero(ctx: Context) -> Iterator[Hit]:
         if change.previous is None or change.revised is None:
             continue
         if change.revised.total <= MINIMAL_DOLLAR_LIMIT < change.previous.total:
+            # the field that makes it so: a quantity of 0, else the price
+            revised = change.revised
+            field, said = (
+                ("quantity", "a quantity of 0")
+                if revised.quantity == 0
+                else ("unit_cost", f"a unit cost of {money(revised.unit_cost)}")
+            )
             yield Hit(
-                ctx.line_path(change.number) + ".unit_cost",
+                f"{ctx.line_path(change.number)}.{field}",
                 f"Line {change.number} is reduced from {money(change.previous.total)} to "
-                f"{money(change.revised.total)}; delete the unused line instead",
+                f"{money(revised.total)} ({said}); delete the unused line instead",
             )
 
 
