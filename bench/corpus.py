@@ -204,7 +204,8 @@ class _Case:
                 "role": "prime",
                 "purchaser_request_date": request,
             }
-        nc = _money(rng, 200_000, 2_000_000)
+        # recouped within the price of the line (SAMM C9.4.5): never more than the line's value
+        nc = min(_money(rng, 200_000, 2_000_000), qty * line["unit_cost"] // 10_000 * 10_000)
         line["nonrecurring_cost"] = {"amount": nc}
         if rng.random() < 0.5:
             line["nonrecurring_cost"]["waiver"] = {

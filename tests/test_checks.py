@@ -324,6 +324,28 @@ RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]]
         edit(qaa, ("accessorial.pch_lines", ["001", "002"])),
     ),
     (
+        "QC-ACCESSORIAL-DTC",
+        "accessorial.transportation",
+        edit(qaa, ("accessorial.transportation", 0), ("lines.1.delivery_term_code", "9")),
+        edit(qaa, ("accessorial.transportation", 0)),  # Line 005 (DTC 2) is training: not shipped
+    ),
+    (
+        "QC-ACCESSORIAL-NO-MATERIEL",
+        "accessorial.packing_crating_handling",
+        edit(wrs, ("accessorial", {**NO_ACCESSORIALS, "packing_crating_handling": 5000})),
+        edit(wrs, ("accessorial", NO_ACCESSORIALS)),
+    ),
+    (
+        "QC-ACCESSORIAL-UNCHANGED",
+        "accessorial.packing_crating_handling",
+        edit(
+            qaa_amendment,
+            ("accessorial.packing_crating_handling", 310000),  # as on the Basic
+            ("lines.0.quantity", 1),
+        ),
+        edit(qaa_amendment, ("accessorial.packing_crating_handling", 310000)),  # lines grow
+    ),
+    (
         "QC-BPC-FUND-SOURCE",
         "fund_source",
         tab,
@@ -2572,6 +2594,66 @@ def test_schedule_rows_out_of_order_are_an_error_two_on_one_day_a_warning(chain)
     )
     (same,) = [f for f in by_rule(found, "QC-SCHEDULE-DATES") if "same day" in f.message]
     assert (same.severity, same.path) == ("warning", "payment_schedule[2].date")
+
+
+def test_transportation_left_out_names_the_lines_dod_moves_by_code(chain) -> None:
+    moved = edit(
+        qaa,
+        ("accessorial.transportation", 0),
+        ("lines.1.delivery_term_code", "9"),
+        ("lines.2.delivery_term_code", "5"),
+        ("lines.3.delivery_term_code", "9"),
+    )
+    (hit,) = by_rule(findings_of(chain, moved), "QC-ACCESSORIAL-DTC")
+    assert hit.severity == "warning"
+    assert hit.message.startswith(
+        "the case charges no transportation, yet DoD moves the items of these lines (Line 003: "
+        "Delivery Term Code 5 (DoD delivers to the port of embarkation); Lines 002 and 004: "
+        "Delivery Term Code 9 (DoD delivers to the port of debarkation)), at the Purchaser's "
+        "expense: is a transportation charge missing?"
+    )
+    charged = edit(moved, ("accessorial.transportation", 1000))
+    assert not by_rule(findings_of(chain, charged), "QC-ACCESSORIAL-DTC")
+
+
+def test_charges_on_no_shipped_line_are_asked_about_unless_lines_are_named(chain) -> None:
+    both = {"packing_crating_handling": 5000, "transportation": 7000, "other": 0}
+    found = by_rule(
+        findings_of(chain, edit(wrs, ("accessorial", both))), "QC-ACCESSORIAL-NO-MATERIEL"
+    )
+    assert [f.path for f in found] == [
+        "accessorial.packing_crating_handling",
+        "accessorial.transportation",
+    ]
+    assert (
+        "yet no line of this Basic is materiel or publications: what does the charge fall on?"
+        in found[0].message
+    )
+    named = {**both, "pch_lines": ["001"], "transportation_lines": ["001"]}
+    assert not by_rule(
+        findings_of(chain, edit(wrs, ("accessorial", named))), "QC-ACCESSORIAL-NO-MATERIEL"
+    )
+
+
+def test_charges_copied_over_deleted_or_reduced_lines_are_asked_about(chain) -> None:
+    """Both charges as on the Basic, while the Amendment deletes Line 003 and lowers Line
+    001: one question each; the same charges with a price change only are not asked about."""
+    basic = example("BN-D-QAA/basic")["accessorial"]
+    copied = edit(
+        qaa_amendment, ("accessorial", basic), ("lines.0.quantity", 1), ("lines.2", DELETE)
+    )
+    found = by_rule(findings_of(chain, copied), "QC-ACCESSORIAL-UNCHANGED")
+    assert [(f.severity, f.path) for f in found] == [
+        ("warning", "accessorial.packing_crating_handling"),
+        ("warning", "accessorial.transportation"),
+    ]
+    assert found[1].message.startswith(
+        "transportation stays at $1,240,000, as on the previous document, while this Amendment "
+        "lowers the quantity of Line 001 from 2 to 1 and deletes Line 003, lines the charge "
+        "fell on: does it still fit what is shipped?"
+    )
+    repriced = edit(qaa_amendment, ("accessorial", basic), ("lines.0.unit_cost", 80_000_000))
+    assert not by_rule(findings_of(chain, repriced), "QC-ACCESSORIAL-UNCHANGED")
 
 
 def test_a_terms_breakout_above_the_total_is_an_error_said_once(chain) -> None:

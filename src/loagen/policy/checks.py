@@ -3204,6 +3204,138 @@ def accessorial_lines(ctx: Context) -> Iterator[Hit]:
                 )
 
 
+# The kinds of line that are packed and shipped: the accessorial charges fall on them unless
+# the case names other lines (`accessorial.pch_lines`, `transportation_lines`), as the
+# Accessorial Charges note reads them.
+_SHIPPED_KINDS = ("materiel", "publications")
+
+# Delivery Term Code 4, delivery at origin: the Purchaser's freight forwarder moves the items
+# and pays for it (MILSTRIP AP2.5); under every other code DoD moves them some way at the
+# Purchaser's expense, which the LOA charges as transportation (SAMM C7.12.1).
+_PURCHASER_MOVES = "4"
+
+# (field of `accessorial`, plain name, field of its lines) for the two charges on what is shipped
+_SHIPPING_CHARGES = (
+    ("packing_crating_handling", "packing, crating and handling", "pch_lines"),
+    ("transportation", "transportation", "transportation_lines"),
+)
+
+
+def _charged_lines(case: Case, lines_field: str) -> list[Line]:
+    """The lines of `case` a shipping charge falls on: those the case names, else the shipped
+    ones."""
+    named = getattr(case.accessorial, lines_field)
+    if named:
+        return [ln for ln in case.lines if ln.number in set(named)]
+    return [ln for ln in case.lines if ln.kind in _SHIPPED_KINDS]
+
+
+@rule(
+    "QC-ACCESSORIAL-DTC",
+    "warning",
+    "Lines that DoD delivers (a Delivery Term Code other than 4) bear a transportation charge",
+    "Section C7.12.1; Appendix 6, Accessorial Charges",
+)
+def accessorial_dtc(ctx: Context) -> Iterator[Hit]:
+    """No transportation on a case whose shipped lines DoD moves: most often the charge was
+    left out. It may be right (items whose price includes their transportation, such as
+    Working Capital Fund stock), so the rule asks."""
+    if ctx.case.accessorial.transportation > 0 or bpc_indirect_charges(ctx.document):
+        return  # Title 10 BPC cases bear indirect charges instead (QC-BPC-INDIRECT-ACCESSORIAL)
+    moved: dict[str, list[str]] = {}
+    for _, ln in ctx.lines:
+        code = ln.delivery_term_code
+        if (
+            ln.kind in _SHIPPED_KINDS
+            and code
+            and code != _PURCHASER_MOVES
+            and (ln.total > 0 or _grant_eda(ln))
+        ):
+            moved.setdefault(code, []).append(ln.number)
+    if not moved:
+        return
+    codes = "; ".join(
+        f"{line_refs(numbers)}: Delivery Term Code {code} "
+        f"({ctx.ref.delivery_term_codes.get(code, 'DoD moves the items')})"
+        for code, numbers in sorted(moved.items())
+    )
+    yield Hit(
+        "accessorial.transportation",
+        f"the case charges no transportation, yet DoD moves the items of these lines ({codes}), "
+        f"at the {ctx.party}'s expense: is a transportation charge missing? If so, give it in "
+        "accessorial.transportation; if the items' price already includes their transportation, "
+        f"or the {ctx.party}'s freight forwarder collects them (Delivery Term Code 4), leave it "
+        "or correct the codes",
+    )
+
+
+@rule(
+    "QC-ACCESSORIAL-NO-MATERIEL",
+    "warning",
+    "Packing, crating and handling and transportation are charged on a document with items to ship",
+    "Section C9.5; Appendix 6, Accessorial Charges",
+)
+def accessorial_no_materiel(ctx: Context) -> Iterator[Hit]:
+    """The accessorial charges are for what is packed and shipped: on a document without a
+    materiel or publications line (and naming no lines for the charge) there is nothing they
+    fall on, and the note names "the materiel of this LOA"."""
+    if bpc_indirect_charges(ctx.document):
+        return  # QC-BPC-INDIRECT-ACCESSORIAL says it
+    acc = ctx.case.accessorial
+    for field, label, lines_field in _SHIPPING_CHARGES:
+        amount = getattr(acc, field)
+        if amount <= 0 or getattr(acc, lines_field) or _charged_lines(ctx.case, lines_field):
+            continue
+        yield Hit(
+            f"accessorial.{field}",
+            f"the case charges {label} of {money(amount)}, yet no line of this {ctx.kind} is "
+            "materiel or publications: what does the charge fall on? If a line holds items to "
+            f"ship, give its kind or name it in accessorial.{lines_field}; if nothing is shipped, "
+            f"set accessorial.{field} to 0",
+        )
+
+
+@rule(
+    "QC-ACCESSORIAL-UNCHANGED",
+    "warning",
+    "Accessorial charges are reviewed when the lines they fall on are deleted or reduced",
+    "Section C9.5; Appendix 6, Accessorial Charges",
+)
+def accessorial_unchanged(ctx: Context) -> Iterator[Hit]:
+    """A charge written as on the previous document, when this one deletes a line it fell on
+    or lowers its quantity: most often the charge was copied and not worked out again. It may
+    still hold (added lines, a charge figured on the rest), so the rule asks."""
+    before = ctx.previous
+    if before is None or bpc_indirect_charges(ctx.document):
+        return
+    changes = ctx.document.changes
+    for field, label, lines_field in _SHIPPING_CHARGES:
+        amount = getattr(ctx.case.accessorial, field)
+        if amount <= 0 or amount != getattr(before.accessorial, field):
+            continue
+        said = []
+        for ln in _charged_lines(before, lines_field):
+            change = changes.for_line(ln.number)
+            if change is None:
+                continue
+            if change.deleted:
+                said.append(f"deletes Line {ln.number}")
+            elif change.quantity_down and change.revised is not None:
+                said.append(
+                    f"lowers the quantity of Line {ln.number} from {ln.quantity:,} to "
+                    f"{change.revised.quantity:,}"
+                )
+        if said:
+            yield Hit(
+                f"accessorial.{field}",
+                f"{label} stays at {money(amount)}, as on the previous document, "
+                f"while this {ctx.kind} {', '.join(said[:-1])}{' and ' if len(said) > 1 else ''}"
+                f"{said[-1]}, lines the charge fell on: does it still fit what is shipped? Lower "
+                f"accessorial.{field} if it was figured on those items, or leave it if it still "
+                "holds",
+            )
+
+
 @rule(
     "QC-BPC-FUND-SOURCE",
     "warning",
