@@ -430,6 +430,12 @@ def test_list_words(items, expected) -> None:
          "M1152A1 operator and maintainer training", "M1152A1 Operator and Maintainer Training"),
         ("REPAIR PARTS, M2 MACHINE GUN", "M2 Machine Gun Repair Parts",
          "M2 machine gun repair parts", "M2 Machine Gun Repair Parts"),
+        # the parties keep their capital, as in the rest of the document (loa-facts 5.1)
+        ("DATABASE FOR THE PURCHASER'S RANGES", "Database for the Purchaser's Ranges",
+         "database for the Purchaser's ranges", "Databases for the Purchaser's Ranges"),
+        ("LIAISON WITH U.S. GOVERNMENT OFFICES", "Liaison with U.S. Government Offices",
+         "liaison with U.S. Government offices", "Liaisons with U.S. Government Offices"),
+        ("KIT, PURCHASER", "Purchaser Kit", "Purchaser kit", "Purchaser Kits"),
         # a quoted name is kept as written, and the plural goes on the noun before it
         ("RADIO SET \u201cMK II\u201d", "Radio Set \u201cMK II\u201d",
          "radio set \u201cMK II\u201d", "Radio Sets \u201cMK II\u201d"),

@@ -15,7 +15,8 @@ derive it from the MASL description:
   first word, words in parentheses (qualifiers, "(excess)") in lower case;
 - every other line names a category of articles or services: lower case ("support equipment",
   "initial spares and repair parts"), except the proper names of weapon systems (Hellfire,
-  Abrams, Black Hawk, ...);
+  Abrams, Black Hawk, ...) and of the parties the document names with a capital (Purchaser,
+  U.S. Government, ...: "database for the Purchaser's ranges");
 - a MASL inversion, a noun and plain modifiers, "BATTERY, LITHIUM", "LAUNCH UNIT, COMMAND" or
   "KIT, TOOL, MECHANICS", is put in reading order ("lithium battery", "Command Launch Unit",
   "mechanics tool kit"), designators and sizes first ("TRUCK, CARGO, 5 TON, M1083A1P2" ->
@@ -131,6 +132,29 @@ PROPER_PHRASES = {
 }  # fmt: skip
 """Names of two words, capitalised together ("black" alone is an ordinary word)."""
 
+DEFINED_TERMS = {"PURCHASER": "Purchaser"}
+DEFINED_PHRASES = {
+    p.upper(): p
+    for p in ("U.S. Government", "Benefitting Partner", "Benefitting Country",
+              "Implementing Agency")
+}  # fmt: skip
+"""The parties an LOA names with a capital (loa-facts 5.1), capitalised in an item's name as
+in the rest of the document ("visual database generation for the Purchaser's operating
+areas"), also in the possessive."""
+
+_POSSESSIVE = re.compile(r"^(.+?)(['\u2019])S$")
+
+
+def _defined(word: str, terms: dict[str, str]) -> str | None:
+    """`word` (or words) as `terms` capitalises it, with its possessive ("PURCHASER'S" ->
+    "Purchaser's"); None when it is not one of them."""
+    if word in terms:
+        return terms[word]
+    m = _POSSESSIVE.match(word)
+    if m is not None and m.group(1) in terms:
+        return terms[m.group(1)] + m.group(2) + "s"
+    return None
+
 _VOWELS = set("AEIOUYaeiouy")
 _ROMAN = re.compile(r"^(?:X{0,2})(?:IX|IV|V?I{0,3})$")
 _TOKENS = re.compile(r"(\s+|[,;:()\[\]])")
@@ -184,6 +208,9 @@ def _convert(word: str, *, title: bool, first: bool, quiet: bool) -> str:
         )
     if word in PROPER_NAMES:
         return PROPER_NAMES[word]
+    term = _defined(word, DEFINED_TERMS)
+    if term is not None:
+        return term
     lower = word.lower()
     if not title or quiet or (lower in SMALL_WORDS and not first):
         return lower
@@ -426,6 +453,9 @@ def reader_name(description: str, *, title: bool) -> str:
         pair = f"{token} {following}" if following else ""
         if pair in PROPER_PHRASES:
             out.append(PROPER_PHRASES[pair])
+            i += 2
+        elif pair and (term := _defined(pair, DEFINED_PHRASES)) is not None:
+            out.append(term)  # 'U.S. GOVERNMENT' -> 'U.S. Government'
             i += 2
         elif _NUMBERED.match(following) and token in MODEL_WORDS:
             # a word that numbers a model: 'MOD 3', 'BLOCK II', 'LOT 5' -> 'Mod 3', 'Block II'
