@@ -234,7 +234,7 @@ def test_modification_reads_based_on_usg_review(renderer: Renderer) -> None:
         _open(renderer.render(load_document(CASES / "BN-D-QAA/modification-1.json"), Selection()))
     )
     assert "Based on U.S. Government Review." in text
-    assert "There is no change in scope to this document. (C-130J Aircraft)" in text
+    assert "(C-130J Aircraft). There is no change in scope to this document." in text
     assert "This offer expires" not in text
 
 

@@ -105,9 +105,23 @@ def test_modification_without_scope_change_says_so_and_ends_with_nickname() -> N
     case, changes = _doc(example("BN-D-QAA/amendment-1"), example("BN-D-QAA/modification-1"))
     text = case_description(case, changes)
     assert text.startswith("This Modification extends the Months on the support equipment line")
-    assert text.endswith("There is no change in scope to this document. (C-130J Aircraft)")
+    # the nickname ends the sentence that says what the document does, as on a Basic or an
+    # Amendment: never after the full stop of the no-scope sentence
+    assert text.endswith(
+        "(C-130J Aircraft). There is no change in scope to this document."
+    )
     # the reason is already in the purpose: not said twice
     assert text.count("contract slippage") == 1
+
+
+def test_the_nickname_ends_the_sentence_on_what_the_document_does() -> None:
+    amendment = example("BN-D-QAA/amendment-1")
+    amendment["nickname"] = "Airlift Upgrade"
+    amendment["document"]["cancelled"] = [{"kind": "Modification", "number": 2}]
+    case, changes = _doc(example("BN-D-QAA/basic"), amendment)
+    text = case_description(case, changes)
+    assert "requirement (Airlift Upgrade). Modification 2 was cancelled" in text
+    assert text.endswith("is not reused.")
 
 
 def test_a_modification_that_changes_what_a_line_buys_does_not_say_no_change_in_scope() -> None:

@@ -10,7 +10,8 @@ Each function states one rule in plain code so policy staff can read it:
   previous version offered on <date>." and goes on with "It ...";
 - a case closure document reads "This Modification is for CASE CLOSURE, which ...";
 - a Modification without scope change adds "There is no change in scope to this document.";
-- the nickname comes last, in parentheses;
+- the nickname ends the sentence that says what the document does, in parentheses (before
+  "There is no change in scope to this document." and the cancelled documents);
 - the State description names the items as a reader writes them (`nomenclature`): "Major
   Defense Equipment (MDE): 60 Javelin Command Launch Units. Other defense articles and
   services: support equipment, spare and repair parts, and technical assistance.";
@@ -201,15 +202,16 @@ def reason_phrase(purpose: str, reason: str | None) -> str:
     return (" because " if _CLAUSE.search(reason) else " due to ") + reason
 
 
-def _with_nickname(sentences: list[str], nickname: str) -> str:
-    """Put '(nickname)' at the end: inside the last sentence, or after the no-scope sentence."""
+def _with_nickname(sentences: list[str], nickname: str, at: int) -> str:
+    """Put '(nickname)' inside sentence `at`, the one that says what the document does, before
+    its full stop ('This Modification extends ... (C-130J Aircraft). There is no change in
+    scope to this document.'): the same place on a Basic, an Amendment and a Modification."""
     nickname = nickname.strip()
     if not nickname:
         return " ".join(sentences)
-    if sentences[-1] == NO_SCOPE_CHANGE:
-        return " ".join(sentences) + f" ({nickname})"
-    last = sentences[-1].rstrip(".")
-    return " ".join([*sentences[:-1], f"{last} ({nickname})."])
+    sentences = list(sentences)
+    sentences[at] = f"{sentences[at].removesuffix('.')} ({nickname})."
+    return " ".join(sentences)
 
 
 PURPOSE_VERBS = frozenset(
@@ -325,6 +327,7 @@ def case_description(case: Case, changes: Changes) -> str:
         )
     else:
         opener = "It" if sentences else f"This {noun}"
+    purpose_at = len(sentences)
     sentences.append(f"{opener} {body}.")
     for cancelled in doc.cancelled:
         sentences.append(
@@ -333,7 +336,7 @@ def case_description(case: Case, changes: Changes) -> str:
         )
     if doc.kind == "Modification" and not changes.scope_changed:
         sentences.append(NO_SCOPE_CHANGE)
-    return _with_nickname(sentences, case.nickname)
+    return _with_nickname(sentences, case.nickname, purpose_at)
 
 
 # -- state description ------------------------------------------------------------------------
