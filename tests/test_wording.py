@@ -183,6 +183,25 @@ def test_reason_phrase() -> None:
     assert reason_phrase("x", None) == ""
 
 
+@pytest.mark.parametrize(
+    ("reason", "joined"),
+    [
+        # a request is made "at", not "due to" it
+        ("the Benefitting Partner's request", " at the Benefitting Partner's request"),
+        ("the request of the Purchaser", " at the request of the Purchaser"),
+        ("the Purchaser's written request for earlier delivery",
+         " at the Purchaser's written request for earlier delivery"),
+        ("a request from the Purchaser", " due to a request from the Purchaser"),
+        # a participle before "by" is no verb of a clause: not "because additional ..."
+        ("added requirements requested by the Purchaser",
+         " due to added requirements requested by the Purchaser"),
+        ("the Purchaser requested more spares", " because the Purchaser requested more spares"),
+    ],
+)  # fmt: skip
+def test_a_request_reads_at_the_request(reason, joined) -> None:
+    assert reason_phrase("increases Line 002", reason) == joined
+
+
 def test_purchaser_reference_oldest_first_and_usg_review() -> None:
     case, _ = _doc(example("BN-D-QAA/basic"))  # written newest first in the file
     assert purchaser_reference(case) == (

@@ -175,6 +175,14 @@ _CLAUSE = re.compile(
     re.IGNORECASE,
 )
 _STOP = {"the", "a", "an", "and", "of", "to", "for", "on", "in", "by", "with", "due", "s"}
+_REQUEST = re.compile(
+    r"^(?!an?\s)(?:the\s+)?(?:[\w.'\u2019/-]+\s+){0,3}request"
+    r"(?:\s+(?:of|from|by|for|dated)\s+.+)?$",
+    re.IGNORECASE,
+)
+"""A reason that is a request ("the Purchaser's request", "Purchaser request", "the request of
+the Purchaser", "the Purchaser's request for earlier delivery"), which reads "at the
+Purchaser's request", not "due to" it ("a request" stays "due to a request")."""
 
 
 def _clause(text: str) -> str:
@@ -185,10 +193,20 @@ def _words(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOP}
 
 
+def _is_clause(reason: str) -> bool:
+    """Whether `reason` has a verb of its own ('all deliveries are complete', 'the Purchaser
+    requested more spares'); a participle before 'by' is not one ('requirements requested by
+    the Purchaser')."""
+    return any(
+        not reason[m.end() :].lower().startswith(" by ") for m in _CLAUSE.finditer(reason)
+    )
+
+
 def reason_phrase(purpose: str, reason: str | None) -> str:
     """The reason as it follows the purpose: as written when it starts with a connector
     ('to meet ...', 'due to ...'), left out when the purpose already says it, else joined with
-    'because' when it is a clause ('the Purchaser requested ...') or 'due to' ('contract award')."""
+    'because' when it is a clause ('the Purchaser requested ...'), 'at' when it is a request
+    ('at the Purchaser's request') or 'due to' ('contract award')."""
     if not reason or not reason.strip():
         return ""
     reason = _clause(reason)
@@ -199,7 +217,11 @@ def reason_phrase(purpose: str, reason: str | None) -> str:
     if _words(reason) <= _words(purpose):
         return ""
     # a clause with its own verb ("all deliveries are complete") takes "because"
-    return (" because " if _CLAUSE.search(reason) else " due to ") + reason
+    if _is_clause(reason):
+        return " because " + reason
+    if _REQUEST.match(reason):
+        return " at " + reason
+    return " due to " + reason
 
 
 def _with_nickname(sentences: list[str], nickname: str, at: int) -> str:
