@@ -107,9 +107,7 @@ def test_modification_without_scope_change_says_so_and_ends_with_nickname() -> N
     assert text.startswith("This Modification extends the Months on the support equipment line")
     # the nickname ends the sentence that says what the document does, as on a Basic or an
     # Amendment: never after the full stop of the no-scope sentence
-    assert text.endswith(
-        "(C-130J Aircraft). There is no change in scope to this document."
-    )
+    assert text.endswith("(C-130J Aircraft). There is no change in scope to this document.")
     # the reason is already in the purpose: not said twice
     assert text.count("contract slippage") == 1
 
@@ -792,7 +790,9 @@ def test_a_masl_part_mixing_a_size_and_a_designator_reads_in_order() -> None:
     # 'CARTRIDGE, 5.56MM BALL M855' printed "cartridges, 5.56MM ball M855", and 'SPARE PARTS,
     # M1152A1 HMMWV' "spare parts, M1152A1 HMMWV", in the State description
     data = example("BN-D-QAA/basic")
-    data["lines"][1].update(description="CARTRIDGE, 7.62MM TRACER M62", quantity=5000, unit_of_issue="EA")
+    data["lines"][1].update(
+        description="CARTRIDGE, 7.62MM TRACER M62", quantity=5000, unit_of_issue="EA"
+    )
     data["lines"][2]["description"] = "SPARE PARTS, M998 HMMWV"
     case, changes = _doc(data)
     out = state_description(case, changes)

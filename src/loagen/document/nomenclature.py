@@ -155,6 +155,7 @@ def _defined(word: str, terms: dict[str, str]) -> str | None:
         return terms[m.group(1)] + m.group(2) + "s"
     return None
 
+
 _VOWELS = set("AEIOUYaeiouy")
 _ROMAN = re.compile(r"^(?:X{0,2})(?:IX|IV|V?I{0,3})$")
 _TOKENS = re.compile(r"(\s+|[,;:()\[\]])")
@@ -303,7 +304,7 @@ def _part_pieces(part: str) -> tuple[list[str], list[str], str] | None:
         if kinds[j] == "plain" and _is_acronym_word(word) and "designator" in beside:
             kinds[j] = "designator"
     runs: list[tuple[str, list[str]]] = []
-    for word, kind in zip(words, kinds):
+    for word, kind in zip(words, kinds, strict=True):
         if runs and runs[-1][0] == kind:
             runs[-1][1].append(word)
         else:

@@ -197,9 +197,7 @@ def _is_clause(reason: str) -> bool:
     """Whether `reason` has a verb of its own ('all deliveries are complete', 'the Purchaser
     requested more spares'); a participle before 'by' is not one ('requirements requested by
     the Purchaser')."""
-    return any(
-        not reason[m.end() :].lower().startswith(" by ") for m in _CLAUSE.finditer(reason)
-    )
+    return any(not reason[m.end() :].lower().startswith(" by ") for m in _CLAUSE.finditer(reason))
 
 
 def reason_phrase(purpose: str, reason: str | None) -> str:
