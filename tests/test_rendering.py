@@ -166,6 +166,7 @@ def test_a_revised_line_says_what_changed_that_the_row_does_not_print(
         }  # fmt: skip
     amendment["lines"][2]["sole_source"]["firm"] = "Firm B"
     amendment["lines"][3]["end_item"] = "KC-130J"
+    amendment["lines"][4]["items"] = [*amendment["lines"][4].get("items", []), "comsec"]
     d = _open(renderer.render(load_document(write_chain(tmp_path, basic, amendment)), Selection()))
     table = next(t for t in d.tables if t.rows[0].cells[0].text == "(1) Itm Nbr")
     rows = {r.cells[0].text.split("\n")[0]: r.cells for r in table.rows[1:]}
@@ -173,6 +174,8 @@ def test_a_revised_line_says_what_changed_that_the_row_does_not_print(
     assert firm[0].text.endswith("REVISED")
     assert "revised: sole source firm" in firm[1].text.split("\n")
     assert "revised: end item" in end_item[1].text.split("\n")
+    comsec = rows[amendment["lines"][4]["number"]][1].text.split("\n")
+    assert "revised: COMSEC item (added)" in comsec
     unchanged = rows[amendment["lines"][0]["number"]][1].text
     assert "revised:" not in unchanged
 

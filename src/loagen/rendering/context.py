@@ -147,7 +147,7 @@ _PRINTED_ELSEWHERE = frozenset(
 _FIELD_WORDS = {
     "nomenclature": "item name", "nomenclature_plural": "item name in the plural",
     "major_defense_equipment": "Major Defense Equipment", "kind": "kind of line",
-    "items": "kinds of item", "nonrecurring_cost": "nonrecurring cost",
+    "nonrecurring_cost": "nonrecurring cost",
     "eda": "Excess Defense Articles", "line_note": "line description note",
     "severable": "severable services", "scml": "Small Case Management Line",
     "foc_delivery": "FOC delivery", "nsr_covers_price_increases": "NSR price increases",
@@ -156,6 +156,11 @@ _FIELD_WORDS = {
 }  # fmt: skip
 """Plain words for a line's fields the row does not print (others read as their name with
 spaces: "sole_source" -> "sole source")."""
+_TRAIT_WORDS = {
+    "nvd": "NVD", "comsec": "COMSEC", "mtcr": "MTCR", "gps_saasm": "GPS SAASM", "eeum": "EEUM",
+    "tow_2b": "TOW-2B",
+}  # fmt: skip
+"""The kinds of item a line holds (`items`), as the notes name them."""
 
 
 def _field_words(name: str) -> str:
@@ -176,7 +181,12 @@ def _unprinted_changes(change: LineChange) -> str:
             continue
         before, after = getattr(prev, name), getattr(rev, name)
         words = _field_words(name)
-        if isinstance(before, Strict) and isinstance(after, Strict) and type(before) is type(after):
+        if name == "items":  # what kinds of item the line holds: each one added or removed
+            said += [f"{_TRAIT_WORDS.get(t, t)} item (added)" for t in after if t not in before]
+            said += [f"{_TRAIT_WORDS.get(t, t)} item (removed)" for t in before if t not in after]
+        elif (
+            isinstance(before, Strict) and isinstance(after, Strict) and type(before) is type(after)
+        ):
             parts = [k for k in before.__dict__ if before.__dict__[k] != after.__dict__[k]]
             said.extend(f"{words} {_field_words(k)}" for k in parts)
         elif before is None or before is False or before == []:
