@@ -77,7 +77,7 @@ def test_amendment_shows_previous_and_revised(builder: Builder, tmp_path: Path) 
 def test_modification_is_based_on_usg_review(builder: Builder, tmp_path: Path) -> None:
     text = _text(builder.build(CASES / "BN-D-QAA/modification-1.json", tmp_path).docx_path)
     assert "Based on U.S. Government Review." in text
-    assert "There is no change in scope to this document. (C-130J Aircraft)" in text
+    assert "(C-130J Aircraft). There is no change in scope to this document." in text
 
 
 def test_bpc_case(builder: Builder, tmp_path: Path) -> None:

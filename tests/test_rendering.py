@@ -154,6 +154,32 @@ def test_a_line_that_buys_another_item_shows_what_it_bought(
     ]
 
 
+def test_a_revised_line_says_what_changed_that_the_row_does_not_print(
+    renderer: Renderer, tmp_path: Path
+) -> None:
+    """A line marked REVISED for a field the row does not print (the sole source firm, the end
+    item) says beneath its MASL, in words, what was revised."""
+    basic, amendment = example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1")
+    for data in (basic, amendment):
+        data["lines"][2]["sole_source"] = {
+            "firm": "Firm A", "role": "prime", "purchaser_request_date": "2024-02-14"
+        }  # fmt: skip
+    amendment["lines"][2]["sole_source"]["firm"] = "Firm B"
+    amendment["lines"][3]["end_item"] = "KC-130J"
+    amendment["lines"][4]["items"] = [*amendment["lines"][4].get("items", []), "comsec"]
+    d = _open(renderer.render(load_document(write_chain(tmp_path, basic, amendment)), Selection()))
+    table = next(t for t in d.tables if t.rows[0].cells[0].text == "(1) Itm Nbr")
+    rows = {r.cells[0].text.split("\n")[0]: r.cells for r in table.rows[1:]}
+    firm, end_item = (rows[amendment["lines"][i]["number"]] for i in (2, 3))
+    assert firm[0].text.endswith("REVISED")
+    assert "revised: sole source firm" in firm[1].text.split("\n")
+    assert "revised: end item" in end_item[1].text.split("\n")
+    comsec = rows[amendment["lines"][4]["number"]][1].text.split("\n")
+    assert "revised: COMSEC item (added)" in comsec
+    unchanged = rows[amendment["lines"][0]["number"]][1].text
+    assert "revised:" not in unchanged
+
+
 def test_deleted_lines_are_marked(renderer: Renderer, tmp_path: Path) -> None:
     amendment = example("BN-D-QAA/amendment-1")
     del amendment["lines"][3]
@@ -165,8 +191,24 @@ def test_deleted_lines_are_marked(renderer: Renderer, tmp_path: Path) -> None:
     table = next(t for t in d.tables if t.rows[0].cells[0].text == "(1) Itm Nbr")
     row = next(r for r in table.rows if r.cells[0].text.startswith("004"))
     assert row.cells[0].text == "004\nDELETED"
-    assert row.cells[3].text == "$0\nwas $450,000\n$0\nwas $450,000"
+    # its unit cost stays as it was (a price, not "$0 (was ...)"); its value is gone
+    assert row.cells[3].text == "$450,000\n$0\nwas $450,000"
     assert row.cells[2].text == "0 LO\nwas 1 LO"
+
+
+def test_a_deleted_line_keeps_its_unit_cost(renderer: Renderer, tmp_path: Path) -> None:
+    basic = example("BN-D-QAA/basic")
+    basic["lines"][1].update(quantity=40, unit_of_issue="EA", unit_cost=3400)
+    amendment = example("BN-D-QAA/amendment-1")
+    amendment["lines"][1].update(quantity=40, unit_of_issue="EA", unit_cost=3400)
+    number = amendment["lines"][1]["number"]
+    del amendment["lines"][1]
+    d = _open(renderer.render(load_document(write_chain(tmp_path, basic, amendment)), Selection()))
+    table = next(t for t in d.tables if t.rows[0].cells[0].text == "(1) Itm Nbr")
+    row = next(r for r in table.rows if r.cells[0].text.startswith(number))
+    assert row.cells[0].text == f"{number}\nDELETED"
+    assert row.cells[2].text == "0 EA\nwas 40 EA"
+    assert row.cells[3].text == "$3,400\n$0\nwas $136,000"
 
 
 def test_cost_summary_and_schedule_add_up(renderer: Renderer) -> None:
@@ -234,7 +276,7 @@ def test_modification_reads_based_on_usg_review(renderer: Renderer) -> None:
         _open(renderer.render(load_document(CASES / "BN-D-QAA/modification-1.json"), Selection()))
     )
     assert "Based on U.S. Government Review." in text
-    assert "There is no change in scope to this document. (C-130J Aircraft)" in text
+    assert "(C-130J Aircraft). There is no change in scope to this document." in text
     assert "This offer expires" not in text
 
 

@@ -105,9 +105,21 @@ def test_modification_without_scope_change_says_so_and_ends_with_nickname() -> N
     case, changes = _doc(example("BN-D-QAA/amendment-1"), example("BN-D-QAA/modification-1"))
     text = case_description(case, changes)
     assert text.startswith("This Modification extends the Months on the support equipment line")
-    assert text.endswith("There is no change in scope to this document. (C-130J Aircraft)")
+    # the nickname ends the sentence that says what the document does, as on a Basic or an
+    # Amendment: never after the full stop of the no-scope sentence
+    assert text.endswith("(C-130J Aircraft). There is no change in scope to this document.")
     # the reason is already in the purpose: not said twice
     assert text.count("contract slippage") == 1
+
+
+def test_the_nickname_ends_the_sentence_on_what_the_document_does() -> None:
+    amendment = example("BN-D-QAA/amendment-1")
+    amendment["nickname"] = "Airlift Upgrade"
+    amendment["document"]["cancelled"] = [{"kind": "Modification", "number": 2}]
+    case, changes = _doc(example("BN-D-QAA/basic"), amendment)
+    text = case_description(case, changes)
+    assert "requirement (Airlift Upgrade). Modification 2 was cancelled" in text
+    assert text.endswith("is not reused.")
 
 
 def test_a_modification_that_changes_what_a_line_buys_does_not_say_no_change_in_scope() -> None:
@@ -167,6 +179,25 @@ def test_reason_phrase() -> None:
     )
     assert reason_phrase("decreases Line 003 due to contract award", "contract award") == ""
     assert reason_phrase("x", None) == ""
+
+
+@pytest.mark.parametrize(
+    ("reason", "joined"),
+    [
+        # a request is made "at", not "due to" it
+        ("the Benefitting Partner's request", " at the Benefitting Partner's request"),
+        ("the request of the Purchaser", " at the request of the Purchaser"),
+        ("the Purchaser's written request for earlier delivery",
+         " at the Purchaser's written request for earlier delivery"),
+        ("a request from the Purchaser", " due to a request from the Purchaser"),
+        # a participle before "by" is no verb of a clause: not "because additional ..."
+        ("added requirements requested by the Purchaser",
+         " due to added requirements requested by the Purchaser"),
+        ("the Purchaser requested more spares", " because the Purchaser requested more spares"),
+    ],
+)  # fmt: skip
+def test_a_request_reads_at_the_request(reason, joined) -> None:
+    assert reason_phrase("increases Line 002", reason) == joined
 
 
 def test_purchaser_reference_oldest_first_and_usg_review() -> None:
@@ -371,10 +402,11 @@ def test_list_words(items, expected) -> None:
         ("HANDHELD GPS", "Handheld GPS", "handheld GPS", "Handheld GPS"),
         # a word that numbers a model keeps its capital: Block 70, Mod 3
         ("F-16 BLOCK 70", "F-16 Block 70", "F-16 Block 70", "F-16 Block 70"),
-        ("INITIAL SPARE PARTS, MK 38 MOD 3", "Initial Spare Parts, MK 38 Mod 3",
-         "initial spare parts, MK 38 Mod 3", "Initial Spare Parts, MK 38 Mod 3"),
-        ("MISSILE, AIM-9X BLOCK II", "Missile, AIM-9X Block II", "missile, AIM-9X Block II",
-         "Missiles, AIM-9X Block II"),
+        # a designator of several words after the noun goes before it
+        ("INITIAL SPARE PARTS, MK 38 MOD 3", "MK 38 Mod 3 Initial Spare Parts",
+         "MK 38 Mod 3 initial spare parts", "MK 38 Mod 3 Initial Spare Parts"),
+        ("MISSILE, AIM-9X BLOCK II", "AIM-9X Block II Missile", "AIM-9X Block II missile",
+         "AIM-9X Block II Missiles"),
         # other words before a number are ordinary words
         ("SPARES FOR 12 AIRCRAFT", "Spares for 12 Aircraft", "spares for 12 aircraft",
          "Spares for 12 Aircraft"),
@@ -415,6 +447,26 @@ def test_list_words(items, expected) -> None:
          "High Explosive Dual Purpose Cartridge, 30MM",
          "high explosive dual purpose cartridge, 30MM",
          "High Explosive Dual Purpose Cartridges, 30MM"),
+        # a part mixing a size, plain words and a designator; a designator with its acronym;
+        # a noun joined by 'and' takes the designator before it
+        ("CARTRIDGE, 5.56MM BALL M855", "M855 5.56MM Ball Cartridge",
+         "M855 5.56MM ball cartridge", "M855 5.56MM Ball Cartridges"),
+        ("CARTRIDGE, 7.62MM TRACER", "Tracer Cartridge, 7.62MM", "tracer cartridge, 7.62MM",
+         "Tracer Cartridges, 7.62MM"),
+        ("SPARE PARTS, M1152A1 HMMWV", "M1152A1 HMMWV Spare Parts", "M1152A1 HMMWV spare parts",
+         "M1152A1 HMMWV Spare Parts"),
+        ("TRUCK, UTILITY, M1152A1 HMMWV", "M1152A1 HMMWV Utility Truck",
+         "M1152A1 HMMWV utility truck", "M1152A1 HMMWV Utility Trucks"),
+        ("OPERATOR AND MAINTAINER TRAINING, M1152A1", "M1152A1 Operator and Maintainer Training",
+         "M1152A1 operator and maintainer training", "M1152A1 Operator and Maintainer Training"),
+        ("REPAIR PARTS, M2 MACHINE GUN", "M2 Machine Gun Repair Parts",
+         "M2 machine gun repair parts", "M2 Machine Gun Repair Parts"),
+        # the parties keep their capital, as in the rest of the document (loa-facts 5.1)
+        ("DATABASE FOR THE PURCHASER'S RANGES", "Database for the Purchaser's Ranges",
+         "database for the Purchaser's ranges", "Databases for the Purchaser's Ranges"),
+        ("LIAISON WITH U.S. GOVERNMENT OFFICES", "Liaison with U.S. Government Offices",
+         "liaison with U.S. Government offices", "Liaisons with U.S. Government Offices"),
+        ("KIT, PURCHASER", "Purchaser Kit", "Purchaser kit", "Purchaser Kits"),
         # a quoted name is kept as written, and the plural goes on the noun before it
         ("RADIO SET \u201cMK II\u201d", "Radio Set \u201cMK II\u201d",
          "radio set \u201cMK II\u201d", "Radio Sets \u201cMK II\u201d"),
@@ -709,8 +761,15 @@ def test_a_count_of_a_mass_noun_counts_items_of_it() -> None:
         ("KIT, TOOL, MECHANICS", False),  # put in reading order
         ("SPARES, REPAIR PARTS", False),  # a list, which reads as written
         ("LIGHT TACTICAL VEHICLE, 4X4", False),  # a designator after the name
-        ("MISSILE, AIM-9X BLOCK II", False),
+        ("MISSILE, AIM-9X BLOCK II", False),  # put in reading order
+        ("SPARE PARTS, M1152A1 HMMWV", False),
+        ("OPERATOR AND MAINTAINER TRAINING, M1152A1", False),
         ("SUPPORT EQUIPMENT", False),
+        # a noun of several words, or a part that cannot be put in order, qualifying it
+        ("OPERATOR AND MAINTAINER TRAINING, BASIC COURSE", True),
+        ("CARTRIDGE CASE, 4X4 BALL", True),
+        ("CARTRIDGE, 4X4 BALL", True),
+        ("FMSO I EQUITY, PATROL BOAT SPARE PARTS", False),  # a list
     ],
 )
 def test_a_name_left_in_the_masl_order_is_told(description, left) -> None:
@@ -725,6 +784,21 @@ def test_a_three_part_masl_name_reads_in_order_in_the_state_description() -> Non
     out = state_description(case, changes)
     assert out.startswith("Major Defense Equipment (MDE): 40 M1083A1P2 5-ton Cargo Trucks.")
     assert "services: mechanics tool kit, " in out  # (a lot: named as one)
+
+
+def test_a_masl_part_mixing_a_size_and_a_designator_reads_in_order() -> None:
+    # 'CARTRIDGE, 5.56MM BALL M855' printed "cartridges, 5.56MM ball M855", and 'SPARE PARTS,
+    # M1152A1 HMMWV' "spare parts, M1152A1 HMMWV", in the State description
+    data = example("BN-D-QAA/basic")
+    data["lines"][1].update(
+        description="CARTRIDGE, 7.62MM TRACER M62", quantity=5000, unit_of_issue="EA"
+    )
+    data["lines"][2]["description"] = "SPARE PARTS, M998 HMMWV"
+    case, changes = _doc(data)
+    out = state_description(case, changes)
+    assert "M62 7.62MM tracer cartridges" in out
+    assert "M998 HMMWV spare parts" in out
+    assert ", 7.62MM" not in out and "parts, M998" not in out
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,8 @@ derive it from the MASL description:
   first word, words in parentheses (qualifiers, "(excess)") in lower case;
 - every other line names a category of articles or services: lower case ("support equipment",
   "initial spares and repair parts"), except the proper names of weapon systems (Hellfire,
-  Abrams, Black Hawk, ...);
+  Abrams, Black Hawk, ...) and of the parties the document names with a capital (Purchaser,
+  U.S. Government, ...: "database for the Purchaser's ranges");
 - a MASL inversion, a noun and plain modifiers, "BATTERY, LITHIUM", "LAUNCH UNIT, COMMAND" or
   "KIT, TOOL, MECHANICS", is put in reading order ("lithium battery", "Command Launch Unit",
   "mechanics tool kit"), designators and sizes first ("TRUCK, CARGO, 5 TON, M1083A1P2" ->
@@ -131,6 +132,30 @@ PROPER_PHRASES = {
 }  # fmt: skip
 """Names of two words, capitalised together ("black" alone is an ordinary word)."""
 
+DEFINED_TERMS = {"PURCHASER": "Purchaser"}
+DEFINED_PHRASES = {
+    p.upper(): p
+    for p in ("U.S. Government", "Benefitting Partner", "Benefitting Country",
+              "Implementing Agency")
+}  # fmt: skip
+"""The parties an LOA names with a capital (loa-facts 5.1), capitalised in an item's name as
+in the rest of the document ("visual database generation for the Purchaser's operating
+areas"), also in the possessive."""
+
+_POSSESSIVE = re.compile(r"^(.+?)(['\u2019])S$")
+
+
+def _defined(word: str, terms: dict[str, str]) -> str | None:
+    """`word` (or words) as `terms` capitalises it, with its possessive ("PURCHASER'S" ->
+    "Purchaser's"); None when it is not one of them."""
+    if word in terms:
+        return terms[word]
+    m = _POSSESSIVE.match(word)
+    if m is not None and m.group(1) in terms:
+        return terms[m.group(1)] + m.group(2) + "s"
+    return None
+
+
 _VOWELS = set("AEIOUYaeiouy")
 _ROMAN = re.compile(r"^(?:X{0,2})(?:IX|IV|V?I{0,3})$")
 _TOKENS = re.compile(r"(\s+|[,;:()\[\]])")
@@ -184,6 +209,9 @@ def _convert(word: str, *, title: bool, first: bool, quiet: bool) -> str:
         )
     if word in PROPER_NAMES:
         return PROPER_NAMES[word]
+    term = _defined(word, DEFINED_TERMS)
+    if term is not None:
+        return term
     lower = word.lower()
     if not title or quiet or (lower in SMALL_WORDS and not first):
         return lower
@@ -227,6 +255,68 @@ def _names_a_user(word: str) -> bool:
     return word.endswith("ICS")
 
 
+_NUMBER = re.compile(r"^\d+(?:[./-]\d+)*$")
+
+
+def _is_acronym_word(word: str) -> bool:
+    """A word of capitals that is an acronym: known, or without a vowel (HMMWV, MK, NVD)."""
+    return (
+        len(word) > 1
+        and word.isalpha()
+        and word.isupper()
+        and (word in ACRONYMS or not _VOWELS & set(word))
+    )
+
+
+def _part_pieces(part: str) -> tuple[list[str], list[str], str] | None:
+    """A part after a MASL inversion's noun that mixes a designator, a size and plain words
+    ('5.56MM BALL M855', 'M1152A1 HMMWV', 'AIM-9X BLOCK II', 'MK 38 MOD 3') split into its
+    designators (a designator with the acronyms and numbered model words beside it: 'M1152A1
+    HMMWV', 'AIM-9X BLOCK II'), its sizes (as they read before a noun) and its plain words (at
+    most four, in one run); None when it holds anything else (a clause, punctuation, two runs
+    of plain words)."""
+    words = part.split()
+    kinds: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        following = words[i + 1] if i + 1 < len(words) else ""
+        if _NUMBER.match(word) and following in SIZE_UNITS:
+            kinds += ["size", "size"]  # '5 TON'
+            i += 2
+            continue
+        if _size(word) is not None:
+            kinds.append("size")
+        elif _is_designator(word):
+            kinds.append("designator")
+        elif _NUMBERED.match(following) and (word in MODEL_WORDS or _is_acronym_word(word)):
+            kinds += ["designator", "designator"]  # 'BLOCK II', 'MK 38'
+            i += 2
+            continue
+        elif _PLAIN_PART.match(word):
+            kinds.append("plain")
+        else:
+            return None
+        i += 1
+    # an acronym beside a designator is part of its name ('M1152A1 HMMWV')
+    for j, word in enumerate(words):
+        beside = {kinds[k] for k in (j - 1, j + 1) if 0 <= k < len(words)}
+        if kinds[j] == "plain" and _is_acronym_word(word) and "designator" in beside:
+            kinds[j] = "designator"
+    runs: list[tuple[str, list[str]]] = []
+    for word, kind in zip(words, kinds, strict=True):
+        if runs and runs[-1][0] == kind:
+            runs[-1][1].append(word)
+        else:
+            runs.append((kind, [word]))
+    plain = [ws for kind, ws in runs if kind == "plain"]
+    if len(plain) > 1 or (plain and len(plain[0]) > 4):
+        return None
+    designators = [" ".join(ws) for kind, ws in runs if kind == "designator"]
+    sizes = [_size(" ".join(ws)) or " ".join(ws) for kind, ws in runs if kind == "size"]
+    return designators, sizes, " ".join(plain[0]) if plain else ""
+
+
 def _uninvert(text: str) -> str:
     """A MASL inversion in reading order: the noun first, then up to three modifiers, each
     modifier read before the ones after it, designators first of all and sizes after them:
@@ -234,9 +324,13 @@ def _uninvert(text: str) -> str:
     'PUBLICATIONS, TECHNICAL, JAVELIN' -> 'JAVELIN TECHNICAL PUBLICATIONS'; 'GOGGLE, NIGHT
     VISION, AN/PVS-31A' -> 'AN/PVS-31A NIGHT VISION GOGGLE'; 'KIT, TOOL, MECHANICS' ->
     'MECHANICS TOOL KIT'; 'TRUCK, CARGO, 5 TON, M1083A1P2' -> 'M1083A1P2 5-ton CARGO TRUCK'.
-    Only parts of one to four plain words, sizes ('5 TON', '30MM') and a designator alone after
-    the others. A name does not start with a digit, which would stand beside a count ("12 4X4
-    vehicles"): a designator that starts with one keeps the MASL's order ('LIGHT TACTICAL
+    A part may mix a designator, a size and plain words: 'CARTRIDGE, 5.56MM BALL M855' ->
+    'M855 5.56MM BALL CARTRIDGE', 'SPARE PARTS, M1152A1 HMMWV' -> 'M1152A1 HMMWV SPARE PARTS',
+    'MISSILE, AIM-9X BLOCK II' -> 'AIM-9X BLOCK II MISSILE'; a noun of words joined by 'and'
+    takes designators and sizes before it ('OPERATOR AND MAINTAINER TRAINING, M1152A1' ->
+    'M1152A1 OPERATOR AND MAINTAINER TRAINING'), not plain modifiers, which could read with
+    either noun. A name does not start with a digit, which would stand beside a count ("12
+    4X4 vehicles"): a designator that starts with one keeps the MASL's order ('LIGHT TACTICAL
     VEHICLE, 4X4'), and sizes with no designator before them follow the noun ('CARTRIDGE,
     30MM, HIGH EXPLOSIVE' -> 'HIGH EXPLOSIVE CARTRIDGE, 30MM'). A modifier that ends in a
     plural noun ('SPARES, REPAIR PARTS': a list), or a part with a small word or a clause word
@@ -245,22 +339,38 @@ def _uninvert(text: str) -> str:
     parts = text.split(", ")
     if len(parts) < 2:
         return text
+    head = parts[0]
     designators: list[str] = []
-    while len(parts) > 1 and " " not in parts[-1] and _is_designator(parts[-1]):
-        designators.insert(0, parts.pop())
+    sizes: list[str] = []
+    modifiers: list[str] = []
+    for part in parts[1:]:
+        size = _size(part)
+        if size is not None:
+            sizes.append(size)
+            continue
+        if _PLAIN_PART.match(part):
+            modifiers.append(part)
+            continue
+        pieces = _part_pieces(part)
+        if pieces is None:
+            return text
+        designators += pieces[0]
+        sizes += pieces[1]
+        if pieces[2]:
+            modifiers.append(pieces[2])
     if designators and designators[0][:1].isdigit():
         # '4X4' first would stand beside the count ("12 4X4 vehicles"): the name
         # keeps the MASL's order ("12 light tactical vehicles, 4X4")
         return text
-    sizes = [size for size in map(_size, parts[1:]) if size is not None]
-    if sizes:
-        parts = [parts[0], *(part for part in parts[1:] if _size(part) is None)]
-    if not 1 <= len(parts) <= 4 or not all(_PLAIN_PART.match(part) for part in parts):
+    if len(modifiers) > 3 or not _PLAIN_PART.match(head):
         return text
-    head, modifiers = parts[0], parts[1:]
-    for part in parts:
-        if any(w.lower() in SMALL_WORDS or w.lower() in CLAUSE_WORDS for w in part.split()):
-            return text
+    head_words = head.split()
+    joined = "AND" in head_words[1:-1] and not modifiers
+    for words in [head_words, *(m.split() for m in modifiers)]:
+        for w in words:
+            low = w.lower()
+            if (low in SMALL_WORDS or low in CLAUSE_WORDS) and not (joined and w == "AND"):
+                return text
     for modifier in modifiers:
         last = modifier.split()[-1]
         low = last.lower()
@@ -281,19 +391,35 @@ def left_inverted(description: str) -> bool:
     """Whether `description`, a MASL inversion ('KIT, MODIFICATION, WITH CABLES': a noun, then
     words that qualify it), stays in the MASL's order when put in normal case: its name then
     reads "kits, modification, with cables", and only the writer's `nomenclature` names it
-    well. A list ('SPARES, REPAIR PARTS'), a name with a designator after it ('MISSILE, AIM-9X
-    BLOCK II', 'LIGHT TACTICAL VEHICLE, 4X4') or in reading order already is not one."""
+    well. A noun of several words is one too when a part after it qualifies it and is not a
+    list ('CARTRIDGE CASE, 4X4 BALL', 'OPERATOR AND MAINTAINER TRAINING, BASIC COURSE'). A
+    list ('SPARES, REPAIR PARTS', 'FMSO I EQUITY, PATROL BOAT SPARE PARTS'), a name with a
+    designator or a size after it ('LIGHT TACTICAL VEHICLE, 4X4') or in reading order already
+    is not one."""
     text = " ".join(description.split())
     parts = text.split(", ")
     if len(parts) < 2 or _uninvert(text) != text:
         return False
     head = parts[0]
-    if " " in head or not head.isalpha() or not head.isupper():
+    if not _PLAIN_PART.match(head):
         return False
-    low = head.lower()
-    if low.endswith("s") and low not in SINGULAR_S:
+    if _ends_in_plural(head):
         return False  # a plural noun first: a list of things
-    return any(_PLAIN_PART.match(part) for part in parts[1:])  # words qualify it
+    if " " not in head and any(_PLAIN_PART.match(part) for part in parts[1:]):
+        return True  # words qualify the noun
+    return any(
+        _size(part) is None
+        and not (" " not in part and _is_designator(part))
+        and not _ends_in_plural(part)
+        for part in parts[1:]
+    )
+
+
+def _ends_in_plural(part: str) -> bool:
+    """Whether the last word of `part` is a plural noun ('REPAIR PARTS'), which makes the
+    parts around it a list."""
+    low = part.split()[-1].lower()
+    return low.endswith("s") and low not in SINGULAR_S and low.upper() not in ACRONYMS
 
 
 NAMES_KEPT = 4096
@@ -328,6 +454,9 @@ def reader_name(description: str, *, title: bool) -> str:
         pair = f"{token} {following}" if following else ""
         if pair in PROPER_PHRASES:
             out.append(PROPER_PHRASES[pair])
+            i += 2
+        elif pair and (term := _defined(pair, DEFINED_PHRASES)) is not None:
+            out.append(term)  # 'U.S. GOVERNMENT' -> 'U.S. Government'
             i += 2
         elif _NUMBERED.match(following) and token in MODEL_WORDS:
             # a word that numbers a model: 'MOD 3', 'BLOCK II', 'LOT 5' -> 'Mod 3', 'Block II'

@@ -10,7 +10,8 @@ Each function states one rule in plain code so policy staff can read it:
   previous version offered on <date>." and goes on with "It ...";
 - a case closure document reads "This Modification is for CASE CLOSURE, which ...";
 - a Modification without scope change adds "There is no change in scope to this document.";
-- the nickname comes last, in parentheses;
+- the nickname ends the sentence that says what the document does, in parentheses (before
+  "There is no change in scope to this document." and the cancelled documents);
 - the State description names the items as a reader writes them (`nomenclature`): "Major
   Defense Equipment (MDE): 60 Javelin Command Launch Units. Other defense articles and
   services: support equipment, spare and repair parts, and technical assistance.";
@@ -174,6 +175,14 @@ _CLAUSE = re.compile(
     re.IGNORECASE,
 )
 _STOP = {"the", "a", "an", "and", "of", "to", "for", "on", "in", "by", "with", "due", "s"}
+_REQUEST = re.compile(
+    r"^(?!an?\s)(?:the\s+)?(?:[\w.'\u2019/-]+\s+){0,3}request"
+    r"(?:\s+(?:of|from|by|for|dated)\s+.+)?$",
+    re.IGNORECASE,
+)
+"""A reason that is a request ("the Purchaser's request", "Purchaser request", "the request of
+the Purchaser", "the Purchaser's request for earlier delivery"), which reads "at the
+Purchaser's request", not "due to" it ("a request" stays "due to a request")."""
 
 
 def _clause(text: str) -> str:
@@ -184,10 +193,18 @@ def _words(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOP}
 
 
+def _is_clause(reason: str) -> bool:
+    """Whether `reason` has a verb of its own ('all deliveries are complete', 'the Purchaser
+    requested more spares'); a participle before 'by' is not one ('requirements requested by
+    the Purchaser')."""
+    return any(not reason[m.end() :].lower().startswith(" by ") for m in _CLAUSE.finditer(reason))
+
+
 def reason_phrase(purpose: str, reason: str | None) -> str:
     """The reason as it follows the purpose: as written when it starts with a connector
     ('to meet ...', 'due to ...'), left out when the purpose already says it, else joined with
-    'because' when it is a clause ('the Purchaser requested ...') or 'due to' ('contract award')."""
+    'because' when it is a clause ('the Purchaser requested ...'), 'at' when it is a request
+    ('at the Purchaser's request') or 'due to' ('contract award')."""
     if not reason or not reason.strip():
         return ""
     reason = _clause(reason)
@@ -198,18 +215,23 @@ def reason_phrase(purpose: str, reason: str | None) -> str:
     if _words(reason) <= _words(purpose):
         return ""
     # a clause with its own verb ("all deliveries are complete") takes "because"
-    return (" because " if _CLAUSE.search(reason) else " due to ") + reason
+    if _is_clause(reason):
+        return " because " + reason
+    if _REQUEST.match(reason):
+        return " at " + reason
+    return " due to " + reason
 
 
-def _with_nickname(sentences: list[str], nickname: str) -> str:
-    """Put '(nickname)' at the end: inside the last sentence, or after the no-scope sentence."""
+def _with_nickname(sentences: list[str], nickname: str, at: int) -> str:
+    """Put '(nickname)' inside sentence `at`, the one that says what the document does, before
+    its full stop ('This Modification extends ... (C-130J Aircraft). There is no change in
+    scope to this document.'): the same place on a Basic, an Amendment and a Modification."""
     nickname = nickname.strip()
     if not nickname:
         return " ".join(sentences)
-    if sentences[-1] == NO_SCOPE_CHANGE:
-        return " ".join(sentences) + f" ({nickname})"
-    last = sentences[-1].rstrip(".")
-    return " ".join([*sentences[:-1], f"{last} ({nickname})."])
+    sentences = list(sentences)
+    sentences[at] = f"{sentences[at].removesuffix('.')} ({nickname})."
+    return " ".join(sentences)
 
 
 PURPOSE_VERBS = frozenset(
@@ -325,6 +347,7 @@ def case_description(case: Case, changes: Changes) -> str:
         )
     else:
         opener = "It" if sentences else f"This {noun}"
+    purpose_at = len(sentences)
     sentences.append(f"{opener} {body}.")
     for cancelled in doc.cancelled:
         sentences.append(
@@ -333,7 +356,7 @@ def case_description(case: Case, changes: Changes) -> str:
         )
     if doc.kind == "Modification" and not changes.scope_changed:
         sentences.append(NO_SCOPE_CHANGE)
-    return _with_nickname(sentences, case.nickname)
+    return _with_nickname(sentences, case.nickname, purpose_at)
 
 
 # -- state description ------------------------------------------------------------------------

@@ -10,11 +10,12 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from ..case.history import LineChange
-from ..case.model import Case, Line
+from ..case.model import Case, Line, Strict
 from ..document.assembly import LoaDocument
 from ..document.costs import COST_ROWS
 from ..document.wording import (
     due_words,
+    join_words,
     party,
     quantity,
     spell_date,
@@ -139,6 +140,73 @@ _FIELDS = (
 changes it (the unit cost and the total together, in the "costs" cell)."""
 
 
+_PRINTED_ELSEWHERE = frozenset(
+    ("number", "masl", "description", "unit_of_issue", *_FIELDS)
+)  # fmt: skip
+"""Fields of a line the row prints, each with its previous value beneath ("was ...")."""
+_FIELD_WORDS = {
+    "nomenclature": "item name", "nomenclature_plural": "item name in the plural",
+    "major_defense_equipment": "Major Defense Equipment", "kind": "kind of line",
+    "nonrecurring_cost": "nonrecurring cost",
+    "eda": "Excess Defense Articles", "line_note": "line description note",
+    "severable": "severable services", "scml": "Small Case Management Line",
+    "foc_delivery": "FOC delivery", "nsr_covers_price_increases": "NSR price increases",
+    "comsec_release": "COMSEC release", "nvd_mount": "NVD mount",
+    "purchaser_request_date": "request date",
+}  # fmt: skip
+"""Plain words for a line's fields the row does not print (others read as their name with
+spaces: "sole_source" -> "sole source")."""
+_TRAIT_WORDS = {
+    "nvd": "NVD", "comsec": "COMSEC", "mtcr": "MTCR", "gps_saasm": "GPS SAASM", "eeum": "EEUM",
+    "tow_2b": "TOW-2B",
+}  # fmt: skip
+"""The kinds of item a line holds (`items`), as the notes name them."""
+
+
+def _field_words(name: str) -> str:
+    return _FIELD_WORDS.get(name, name.replace("_", " "))
+
+
+def _unprinted_changes(change: LineChange) -> str:
+    """What a document revises on a line that the row does not print, in words ("revised:
+    sole source firm", "revised: end item and training"), or '': a line marked REVISED for a
+    change of its sole source firm alone would otherwise show nothing that changed. A part of a
+    field (the firm of a sole source) is named when the field stays and that part changes."""
+    prev, rev = change.previous, change.revised
+    if prev is None or rev is None:
+        return ""
+    said = []
+    for name in change.other_fields:
+        if name in _PRINTED_ELSEWHERE:
+            continue
+        before, after = getattr(prev, name), getattr(rev, name)
+        words = _field_words(name)
+        if name == "items":  # what kinds of item the line holds: each one added or removed
+            said += [f"{_TRAIT_WORDS.get(t, t)} item (added)" for t in after if t not in before]
+            said += [f"{_TRAIT_WORDS.get(t, t)} item (removed)" for t in before if t not in after]
+        elif (
+            isinstance(before, Strict) and isinstance(after, Strict) and type(before) is type(after)
+        ):
+            parts = [k for k in before.__dict__ if before.__dict__[k] != after.__dict__[k]]
+            said.extend(f"{words} {_field_words(k)}" for k in parts)
+        elif before is None or before is False or before == []:
+            said.append(f"{words} (added)")
+        elif after is None or after is False or after == []:
+            said.append(f"{words} (removed)")
+        else:
+            said.append(words)
+    return f"revised: {join_words(said)}" if said else ""
+
+
+def _beneath(shown: Markup, text: str) -> Markup:
+    """`shown` with `text` beneath it in the smaller grey type of a previous value."""
+    if not text:
+        return shown
+    return shown + Markup(
+        _PREVIOUS.format(color=PREVIOUS_VALUE_COLOR, size=PREVIOUS_VALUE_SIZE, text=_text(text))
+    )
+
+
 def _row(change: LineChange, amended: bool, selection: Selection, ids: StyleIds) -> dict[str, Any]:
     line = change.line
     prev, rev = change.previous, change.revised
@@ -151,12 +219,16 @@ def _row(change: LineChange, amended: bool, selection: Selection, ids: StyleIds)
         elif change.changed:
             marker = "REVISED"
     # Each value now, with the previous one beneath when this document changes it: a deleted
-    # line's quantity and costs are gone (0 and $0), its other values stay as they were.
+    # line's quantity and value are gone (0 and $0); its unit cost, the price of one item, and
+    # its other values stay as they were (a unit cost of "$0" would read as free items).
     now = _shown(line)
     if amended and change.deleted and prev is not None:
         before = _shown(prev)
-        gone = (f"0 {line.unit_of_issue}", "$0", "$0")
-        shown = [revised(gone[i], before[i]) for i in range(3)]
+        shown = [
+            revised(f"0 {line.unit_of_issue}", before[0]),
+            revised(before[1]),
+            revised("$0", before[2]),
+        ]
         shown += [revised(value) for value in before[3:]]
     elif amended and prev is not None and rev is not None:
         shown = list(map(revised, now if rev is line else _shown(rev), _shown(prev)))
@@ -169,6 +241,9 @@ def _row(change: LineChange, amended: bool, selection: Selection, ids: StyleIds)
     if amended and prev is not None and rev is not None:
         description = revised(rev.description, prev.description)
         masl = revised(f"MASL {rev.masl}", f"MASL {prev.masl}")
+        if change.other_fields:
+            # what it revises that the row does not print, in words beneath
+            masl = _beneath(masl, _unprinted_changes(change))
 
     notes = "".join(
         [
