@@ -3807,16 +3807,19 @@ def schedule_deposit(ctx: Context) -> Iterator[Hit]:
         for ln in ctx.case.lines
         if ln.nonrecurring_cost is not None and ln.nonrecurring_cost.waiver is None
     )
-    if costs.initial_deposit < nc:
+    # on an Amendment, its first row with what the earlier documents made due before it
+    first = costs.schedule[: 2 if costs.schedule and costs.schedule[0].earlier else 1]
+    deposit = _sum(r.amount for r in first)
+    if deposit < nc:
         yield Hit(
             "payment_schedule[0].amount",
-            f"the Initial Deposit {money(costs.initial_deposit)} does not cover the nonrecurring "
+            f"the Initial Deposit {money(deposit)} does not cover the nonrecurring "
             f"cost that is not waived ({money(nc)})",
         )
-    elif costs.administrative_charge > 0 and costs.initial_deposit <= nc:
+    elif costs.administrative_charge > 0 and deposit <= nc:
         yield Hit(
             "payment_schedule[0].amount",
-            f"the Initial Deposit {money(costs.initial_deposit)} carries no part of the "
+            f"the Initial Deposit {money(deposit)} carries no part of the "
             f"{money(costs.administrative_charge)} administrative charge; it must cover a portion "
             "of it, beyond the nonrecurring cost that is not waived",
         )
