@@ -859,7 +859,9 @@ def without_schedule(summary: CostSummary) -> CostSummary:
     """What `cost_summary` gives with `with_schedule` false, from what it gave for the same
     chain, base date and latest offer expiration date with the schedule: everything before the
     payment schedule is worked out alike (an Amendment's previous totals are its previous
-    document's costs, most often assembled just before it)."""
+    document's costs, most often assembled just before it). It keeps `asked`, what the document
+    and the earlier ones made due, which the next document's schedule must not lower (the
+    check QC-SCHEDULE-EARLIER reads it)."""
     return replace(
         summary,
         schedule=(),
@@ -867,7 +869,6 @@ def without_schedule(summary: CostSummary) -> CostSummary:
         schedule_reason="not computed",
         initial_deposit=ZERO,
         deposit_surcharge=ZERO,
-        asked=(),
     )
 
 
