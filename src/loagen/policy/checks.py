@@ -3770,7 +3770,7 @@ def schedule_deposit_date(ctx: Context) -> Iterator[Hit]:
     "error",
     "A payment schedule given on an Amendment makes due by every date at least what the earlier "
     "documents had",
-    "Section C9.9 (loagen: what was asked is not taken back; confidence medium)",
+    "Section C9.9",
 )
 def schedule_earlier(ctx: Context) -> Iterator[Hit]:
     rows = ctx.case.payment_schedule or []
