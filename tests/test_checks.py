@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from loagen.cli import app
-from loagen.document.wording import spell_date
+from loagen.document.wording import money, spell_date
 from loagen.pipeline import Pipeline
 from loagen.policy.checks import (
     Finding,
@@ -505,6 +506,19 @@ RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]]
         lambda: _with_schedules(
             [("2025-06-30", 100_000_000), ("2026-03-15", 95_875_600)],
             [("2025-06-30", 100_000_000), ("2026-03-15", 279_252_000)],
+        ),
+        lambda: _with_schedules(
+            [("2025-06-30", 100_000_000), ("2026-03-15", 95_875_600)],
+            [("2026-09-15", 200_000_000), ("2026-12-15", 179_252_000)],
+        ),
+    ),
+    (
+        "QC-SCHEDULE-EARLIER",
+        "payment_schedule",
+        # the Basic made $195,875,600 due by 15 March 2026
+        lambda: _with_schedules(
+            [("2025-06-30", 100_000_000), ("2026-03-15", 95_875_600)],
+            [("2026-09-15", 150_000_000), ("2026-12-15", 229_252_000)],
         ),
         lambda: _with_schedules(
             [("2025-06-30", 100_000_000), ("2026-03-15", 95_875_600)],
@@ -3681,3 +3695,54 @@ def test_an_amendment_adding_tla_cites_a_request_of_its_own(chain) -> None:
     (hit,) = by_rule(findings_of(chain, same_references), "QC-TLA-REQUEST")
     assert hit.path == "lines[4].training.travel_and_living_allowance"
     assert not by_rule(findings_of(chain, adding_tla), "QC-TLA-REQUEST")  # cites a new request
+
+
+def _given_amendment_schedule(chain) -> list[dict[str, Any]]:
+    """The computed schedule of BN-D-QAA Amendment 1 as a writer gives it (the whole case's:
+    its first row, due by the offer expiration date, with what the Basic made due)."""
+    rows = chain(*qaa_amendment()).costs.schedule
+    first = {"date": rows[1].date.isoformat(), "amount": str(rows[0].amount + rows[1].amount)}
+    return [first, *({"date": r.date.isoformat(), "amount": str(r.amount)} for r in rows[2:])]
+
+
+def test_a_given_amendment_schedule_shows_what_its_acceptance_asks(chain) -> None:
+    schedule = _given_amendment_schedule(chain)
+    computed = chain(*qaa_amendment()).costs
+    given = edit(qaa_amendment, ("payment_schedule", schedule))
+    document = chain(*given())
+    first, second, *rest = document.costs.schedule
+    assert (first.label, first.amount) == (
+        "Due under earlier documents",
+        computed.schedule[0].amount,
+    )
+    assert (second.label, second.amount) == ("Amount Due with Acceptance", computed.initial_deposit)
+    assert document.costs.initial_deposit == computed.initial_deposit
+    assert [r.label for r in rest] == ["Quarterly Payment"] * len(rest)
+    assert not by_rule(findings_of(chain, given), "QC-SCHEDULE-EARLIER")
+    # a schedule copied from the Basic's first row on: its old Initial Deposit is no figure
+    # of this Amendment's first page
+    basic_first = chain(*qaa()).costs.schedule[0]
+    copied = [{"date": basic_first.date.isoformat(), "amount": str(basic_first.amount)}]
+    copied.append(
+        {**schedule[0], "amount": str(Decimal(schedule[0]["amount"]) - basic_first.amount)}
+    )
+    document = chain(*edit(qaa_amendment, ("payment_schedule", copied + schedule[1:]))())
+    assert document.costs.initial_deposit == computed.initial_deposit
+    assert document.costs.schedule[1].label == "Amount Due with Acceptance"
+
+
+def test_a_given_amendment_schedule_does_not_take_back_what_was_due(chain) -> None:
+    schedule = _given_amendment_schedule(chain)
+    earlier = chain(*qaa_amendment()).costs.schedule[0].amount  # the Basic's, by 15 September
+    short = Decimal(100_000)
+    first = Decimal(schedule[0]["amount"])
+    schedule[0]["amount"] = str(earlier - short)  # less than the Basic made due by then
+    schedule[1]["amount"] = str(Decimal(schedule[1]["amount"]) + first - earlier + short)
+    found = findings_of(chain, edit(qaa_amendment, ("payment_schedule", schedule)))
+    [hit] = by_rule(found, "QC-SCHEDULE-EARLIER")
+    assert hit.severity == "error"
+    assert hit.message.startswith(
+        f"by 15 September 2026 the payment schedule makes {money(earlier - short)} due, "
+        "$100,000 less than the earlier documents"
+    )
+    assert "move $100,000 into the rows due on or before 15 September 2026" in hit.message

@@ -397,8 +397,11 @@ def test_previous_costs_taken_from_the_previous_document_are_the_ones_worked_out
             with_schedule=False,
         )
         previous = assembly.assemble(files[:-1])
-        assert without_schedule(previous.costs) == worked_out
-        assert assembly.assemble(files).previous_costs == worked_out
+        # (with what the documents made due, `asked`, which the next one's checks read)
+        assert without_schedule(previous.costs) == dataclasses.replace(
+            worked_out, asked=previous.costs.asked
+        )
+        assert assembly.assemble(files).previous_costs == without_schedule(previous.costs)
         seen += 1
     assert seen
 
@@ -427,11 +430,14 @@ def test_an_amendment_assembled_first_assembles_its_previous_document_once() -> 
         alone = assembly.assemble(files[:-1])
         assert alone == previous
         earlier = tuple(f.case for f in files[:-1])
-        assert document.previous_costs == cost_summary(
-            earlier,
-            base_date=base_date(earlier),
-            latest_oed=latest_offer_expiration(earlier),
-            with_schedule=False,
+        assert document.previous_costs == dataclasses.replace(
+            cost_summary(
+                earlier,
+                base_date=base_date(earlier),
+                latest_oed=latest_offer_expiration(earlier),
+                with_schedule=False,
+            ),
+            asked=previous.costs.asked,
         )
         seen += 1
     assert seen
@@ -456,10 +462,9 @@ def _chain_costs(*docs):
 def test_an_amendment_asks_with_acceptance_only_what_was_not_due_before() -> None:
     basic, amendment = example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1")
     before, after = _chain_costs(basic, amendment)
-    whole_case = _costs(basic, amendment)  # the schedule of the whole case, not split
     oed = date(2026, 9, 15)
     earlier = sum(r.amount for r in before.schedule if r.date <= oed)
-    assert 0 < earlier < whole_case.schedule[0].amount
+    assert 0 < earlier < before.total_estimated_cost
     first, second = after.schedule[:2]
     assert (first.label, first.date, first.amount, first.cumulative) == (
         "Due under earlier documents",
@@ -468,16 +473,118 @@ def test_an_amendment_asks_with_acceptance_only_what_was_not_due_before() -> Non
         earlier,
     )
     assert (second.label, second.date) == ("Amount Due with Acceptance", oed)
-    assert second.amount == whole_case.schedule[0].amount - earlier == after.initial_deposit
-    assert second.cumulative == whole_case.schedule[0].amount
-    assert after.schedule[2:] == whole_case.schedule[1:]
+    assert second.amount == after.initial_deposit > 0  # line 007 adds work due by then
     assert after.schedule_total == after.total_estimated_cost
     assert due_words(first) == "Before this Amendment"
-    # A Modification asks nothing with acceptance: its schedule is the case's, as before.
+    # by every date, at least what the Basic made due
+    for row in after.schedule[1:]:
+        made_due = sum(r.amount for r in before.schedule if r.date <= row.date)
+        assert row.cumulative >= min(made_due, after.total_estimated_cost)
+    # A Modification asks nothing with acceptance: its schedule is the case's, its first row
+    # at least what the Amendment made due by then (module doc, b).
     modification = example("BN-D-QAA/modification-1")
     *_, mod = _chain_costs(basic, amendment, modification)
+    case_schedule = _costs(basic, amendment, modification).schedule
     assert mod.schedule[0].label == "Initial Deposit"
-    assert mod.schedule == _costs(basic, amendment, modification).schedule
+    assert mod.schedule[0].amount == max(case_schedule[0].amount, second.cumulative)
+    assert mod.schedule[-1] == case_schedule[-1]
+    assert mod.schedule_total == mod.total_estimated_cost
+
+
+def _unchanged_amendment(basic: dict, **document) -> dict:
+    """An Amendment of `basic` that changes nothing but its document block."""
+    amendment = copy.deepcopy(basic)
+    amendment["document"] = {"kind": "Amendment", "number": 1, "previous": "basic.json",
+                             "purpose": "updates the point of contact",
+                             "reason": "administrative correction", **document}  # fmt: skip
+    return amendment
+
+
+def test_an_amendment_that_changes_no_cost_asks_nothing_and_keeps_the_schedule() -> None:
+    # The case's calendar moves (the Basic's months count from its offer expiration date, the
+    # Amendment's from the implementation date) but that is no catch-up to bill.
+    basic = example("BN-D-QAA/basic")
+    basic["document"]["offer_expiration_date"] = "2025-11-03"
+    for implemented, oed in (("2025-10-20", "2026-12-20"), ("2025-06-02", "2027-05-01")):
+        amendment = _unchanged_amendment(
+            basic, implementation_date=implemented, offer_expiration_date=oed
+        )
+        before, after = _chain_costs(basic, amendment)
+        assert after.initial_deposit == 0
+        day = date.fromisoformat(oed)
+        first, second, *rest = after.schedule
+        assert first.amount == sum(r.amount for r in before.schedule if r.date <= day)
+        assert (second.label, second.amount) == ("Amount Due with Acceptance", 0)
+        assert [(r.date, r.amount) for r in rest] == [
+            (r.date, r.amount) for r in before.schedule if r.date > day
+        ]
+
+
+def test_an_amendment_adding_work_asks_what_the_added_work_makes_due() -> None:
+    basic = example("BN-D-QAA/basic")
+    basic["document"]["offer_expiration_date"] = "2025-11-03"
+    amendment = _unchanged_amendment(
+        basic, implementation_date="2025-10-20", offer_expiration_date="2026-12-20"
+    )
+    added = copy.deepcopy(amendment["lines"][0])
+    added.update(number="099", months="1-10", quantity=1, unit_cost=1_000_000)
+    added.pop("nonrecurring_cost", None)
+    amendment["lines"].append(added)
+    _, same = _chain_costs(basic, _unchanged_amendment(
+        basic, implementation_date="2025-10-20", offer_expiration_date="2026-12-20"))  # fmt: skip
+    _, after = _chain_costs(basic, amendment)
+    # months 1-10 from October 2025: all due by December 2026, with its surcharge
+    grown = after.total_estimated_cost - same.total_estimated_cost
+    assert grown > 1_000_000
+    # (the accessorial charges spread over one more line: a little less on the others)
+    assert abs(after.initial_deposit - grown) < grown / 100
+    assert after.schedule[0].amount == same.schedule[0].amount
+    assert after.schedule_total == after.total_estimated_cost
+
+
+def test_what_an_earlier_acceptance_asked_is_not_asked_again_after_a_modification() -> None:
+    # Amendment 1's acceptance row is dated after Amendment 2's offer expiration date (it was
+    # accepted before that date) and a Modification re-phased the case in between: Amendment 2
+    # asks again neither that nor what the Basic and Amendment 1 made due before.
+    basic = example("BN-D-QAA/basic")
+    first = _unchanged_amendment(basic, implementation_date="2025-07-21",
+                                 offer_expiration_date="2026-09-30")  # fmt: skip
+    first["lines"][0]["quantity"] = 3
+    modification = copy.deepcopy(first)
+    modification["document"] = {"kind": "Modification", "number": 1, "previous": "x.json",
+                                 "implementation_date": "2025-07-21",
+                                 "purpose": "reprices Line 001", "reason": "contract award"}  # fmt: skip
+    modification["lines"][0]["unit_cost"] //= 2  # a lower schedule than was asked
+    second = copy.deepcopy(first)
+    second["document"].update(number=2, offer_expiration_date="2026-09-01")
+    second["lines"][0]["unit_cost"] = modification["lines"][0]["unit_cost"]
+    before, amended, mod, after = _chain_costs(basic, first, modification, second)
+    asked = amended.schedule[0].amount + amended.schedule[1].amount  # with its acceptance
+    assert after.schedule[0].label == "Due under earlier documents"
+    assert (
+        after.schedule[0].amount
+        >= asked
+        > sum(r.amount for r in mod.schedule if r.date <= date(2026, 9, 1))
+    )
+    assert after.initial_deposit == 0  # nothing changed since Amendment 1 but a Modification
+    assert mod.schedule[0].amount >= asked  # the Modification lowers nothing asked
+    for costs in (mod, after):
+        assert costs.schedule_total == costs.total_estimated_cost
+
+
+def test_an_amended_schedule_is_whole_dollars_but_its_last_row() -> None:
+    # the earlier documents made due more than the case needs by now, with cents: only the
+    # earlier row and the last carry cents
+    basic, amendment = example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1")
+    basic["lines"][0]["unit_cost"] += Decimal("0.37")
+    amendment["lines"][0]["unit_cost"] = basic["lines"][0]["unit_cost"]
+    for doc in (basic,):
+        doc["terms_of_sale"] = ["Cash With Acceptance"]
+    _, after = _chain_costs(basic, amendment)
+    first, *middle, last = after.schedule
+    assert first.earlier and first.amount != first.amount.to_integral_value()
+    assert all(r.amount == r.amount.to_integral_value() for r in middle)
+    assert after.schedule_total == after.total_estimated_cost
 
 
 def test_a_cash_with_acceptance_amendment_asks_for_what_it_adds() -> None:
@@ -507,24 +614,20 @@ def test_an_amendment_due_nothing_before_still_names_its_first_row_as_its_first_
 
 def test_what_earlier_documents_made_due_beyond_the_case_now_comes_off_the_next_rows() -> None:
     # An earlier document that made more due than the case's schedule asks by now (no
-    # schedule: all due with acceptance) is not asked again: the surplus comes off the rows
-    # after, earliest first, and the schedule still sums to the total.
+    # schedule: all due with acceptance) is not asked again: the rows after ask what the
+    # Amendment's changes make due after it, and the schedule still sums to the total.
     basic, amendment = example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1")
     before, _ = _chain_costs(basic, amendment)
     paid = Decimal(50_000_000)
-    earlier = dataclasses.replace(before, schedule=(), total_estimated_cost=paid)
+    earlier = dataclasses.replace(before, schedule=(), asked=((None, paid),))
     chain = (parse_case(basic), parse_case(amendment))
     after = cost_summary(chain, base_date=base_date(chain),
                          latest_oed=latest_offer_expiration(chain), earlier=earlier)  # fmt: skip
-    whole_case = _costs(basic, amendment).schedule
     first, second, *rest = after.schedule
     assert (first.label, first.amount) == ("Due under earlier documents", paid)
-    assert (second.label, second.amount) == ("Amount Due with Acceptance", 0)
-    assert after.initial_deposit == 0
+    assert second.label == "Amount Due with Acceptance"
     assert after.schedule_total == after.total_estimated_cost
-    assert all(r.amount > 0 for r in rest) and rest[-1] == whole_case[-1]
-    surplus = paid - whole_case[0].amount
-    assert sum(r.amount for r in whole_case[1:]) - sum(r.amount for r in rest) == surplus
+    assert all(r.amount > 0 for r in rest)
     running = Decimal(0)
     for row in after.schedule:
         running += row.amount
@@ -576,21 +679,20 @@ def test_the_clssa_surcharge_is_not_refunded_and_is_charged_on_each_rise() -> No
     assert after_fall.total_estimated_cost == after_fall.net_estimated_cost + after_fall.other
 
 
-def test_an_amendment_keeps_the_rows_of_nothing_the_schedule_already_had() -> None:
-    # rows the surplus of earlier documents pays whole are left out; a row of $0 the case's
-    # schedule holds anyway stays, as it does on a Basic
+def test_an_amendment_leaves_out_the_rows_that_ask_nothing() -> None:
+    # rows what the earlier documents made due pays whole are left out, as are rows of $0
     rows = (
         costs_module.PaymentRow("Initial Deposit", date(2026, 9, 15), Decimal(100), Decimal(100)),
         costs_module.PaymentRow("Quarterly Payment", date(2026, 12, 15), Decimal(50), Decimal(150)),
         costs_module.PaymentRow("Quarterly Payment", date(2027, 3, 15), Decimal(0), Decimal(150)),
         costs_module.PaymentRow("Quarterly Payment", date(2027, 6, 15), Decimal(30), Decimal(180)),
     )
-    out, due = costs_module._after_earlier(rows, Decimal(100), Decimal(150), Decimal(180))
+    asked = ((None, Decimal(150)),)
+    out, due = costs_module._after_earlier(rows, asked, Decimal(180), date(2026, 9, 15))
     assert due == 0
     assert [(r.label, r.date, r.amount) for r in out] == [
         ("Due under earlier documents", None, 150),
         ("Amount Due with Acceptance", date(2026, 9, 15), 0),
-        ("Quarterly Payment", date(2027, 3, 15), 0),
         ("Quarterly Payment", date(2027, 6, 15), 30),
     ]
     assert out[-1].cumulative == 180

@@ -69,7 +69,7 @@ def test_basic_to_amendment_lists_the_new_line_and_the_increases(builder: Builde
     assert "Line 002 increased: SUPPORT EQUIPMENT" in text
     assert "(13) Total Estimated Cost:" in text
     # the Basic's deposit is not the Amendment's amount due with acceptance: both are named
-    assert "Initial Deposit, then Amount Due with Acceptance: $3,012,800.00 -> $3,970,404.00" in (
+    assert "Initial Deposit, then Amount Due with Acceptance: $3,012,800.00 -> $4,173,149.00" in (
         text
     )
     assert FieldChange("kind", "Basic", "Amendment") in result.fields

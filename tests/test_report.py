@@ -134,9 +134,9 @@ def test_the_page_reads_as_a_review_of_the_document(pipeline: Pipeline, built: P
     assert "007 C-130J AIRCRAFT Added" in page and "2 EA at $84,100,000, $168,200,000" in page
     assert "(13) Total Estimated Cost $195,875,600 $379,252,000 +$183,376,400" in page
     # what the Basic made due before the Amendment's acceptance is not asked again with it
-    assert "Amount Due with Acceptance: $3,970,404" in page
+    assert "Amount Due with Acceptance: $4,173,149" in page
     assert "Due under earlier documents Before this Amendment $3,324,434 $3,324,434" in page
-    assert "Quarterly Payment 15 December 2026 $602,809" in page
+    assert "Quarterly Payment 15 December 2026 $602,804" in page
 
 
 def test_errors_come_first_and_mark_the_document_draft(pipeline: Pipeline, tmp_path: Path):

@@ -232,15 +232,17 @@ def _assemble(files: tuple[CaseFile, ...], earlier: LoaDocument | None = None) -
         full = earlier.costs
         previous_costs = without_schedule(full)
     elif previous is not None:
-        # An Amendment needs the previous document's schedule too: what it made due before the
-        # Amendment's acceptance is not due again with it (`costs.cost_summary`).
-        cases = chain[:-1]
-        full = cost_summary(
-            cases,
-            base_date=base_date(cases),
-            latest_oed=latest_offer_expiration(cases),
-            with_schedule=case.document.kind == "Amendment",
-        )
+        # The previous document's schedule, with what every document before it made due
+        # (`CostSummary.asked`): what they asked is not asked again (`costs.cost_summary`).
+        for k in range(1, len(chain)):
+            cases = chain[:k]
+            full = cost_summary(
+                cases,
+                base_date=base_date(cases),
+                latest_oed=latest_offer_expiration(cases),
+                earlier=full,
+            )
+        assert full is not None
         previous_costs = without_schedule(full)
     return LoaDocument(
         files=files,

@@ -20,7 +20,8 @@ The standard payment schedule (when the case gives none):
    incurred before the first quarterly payment, that is everything due on or before the document's
    offer expiration date (for a Modification, the latest one in its history); the rest are the
    quarterly rows. Amounts are whole dollars; the last row takes the rounding, so the schedule
-   sums to the total estimated cost.
+   sums to the total estimated cost (on an Amendment too, after what the earlier documents made
+   due is taken off: only "Due under earlier documents" carries their cents, if any).
    An Amendment asks with its acceptance only what the earlier documents did not make due
    already: its schedule starts with what they made due before its offer expiration date ("Due
    under earlier documents"), then the rest of what falls due by then ("Amount Due with
@@ -28,7 +29,29 @@ The standard payment schedule (when the case gives none):
    what is due with acceptance is the total less what the earlier documents made due. (DSCA
    names the two figures "Initial Deposit" for a Basic and "Amount Due with Acceptance" for an
    Amendment, e.g. in its Special Billing Arrangement letters; how DSAMS splits the rows is not
-   in the sources read: confidence medium.)
+   in the sources read: confidence medium, as for the rules below.)
+   What the earlier documents made due (`CostSummary.asked`):
+   a. What an earlier Basic or Amendment asked with its acceptance counts as asked for every
+      later document, whatever its date: a later Amendment is offered only once the earlier
+      one is accepted.
+   b. By each date, it is the most that any earlier document of the chain had made due by
+      then, not only the previous document's: a Modification may re-phase the rows after the
+      latest offer expiration date, but never lowers what was asked (its own first row is at
+      least what was made due by then, the surplus taken off the next rows).
+   c. Moving the case's calendar (the Basic's months count from its offer expiration date, a
+      later document's from the implementation date) is not billed as a catch-up: what an
+      Amendment's changes make due by a date is what its schedule makes due less what the
+      previous document's scope makes due on the same calendar (the Amendment's base date and
+      offer expiration date). By each date the Amendment makes due what the earlier documents
+      made due plus what its changes make due (never less than nothing), at most its total;
+      its last row takes the rest. An Amendment that changes no cost so asks nothing with
+      acceptance and keeps the earlier schedule; one that adds work asks what the added work
+      makes due by its acceptance. (With no computed schedule, or CLSSA FMSO I, whose
+      schedule follows no calendar, the previous scope is counted as what was made due.)
+   d. A schedule the writer gives on an Amendment is the whole case's (it sums to the total):
+      its rows due by the offer expiration date are shown as the two first rows above, the
+      rest as given; it must make due by every date at least what the earlier documents
+      had (QC-SCHEDULE-EARLIER).
    The SAMM text read does not say how large the portion of the surcharge is. loagen derives it:
    the surcharge is a percentage of each line's value (Table C9.T4) and payments follow the line
    values (C9.9.1.2, AP9.T1), so each line's surcharge is paid with the line's money and the
@@ -140,6 +163,10 @@ class CostSummary:
     """The part of the administrative charge the Initial Deposit carries, in whole dollars: all
     of it where no schedule is required, zero where the case gives the schedule or it is not
     computed (and on CLSSA FMSO I, which bears none)."""
+    asked: tuple[tuple[date | None, Decimal], ...] = ()
+    """What this document and the earlier ones of its chain made due (module doc, a and b):
+    (date, amount due by then) steps, oldest first, None first for what their acceptances
+    asked; `asked_by` reads it. Empty when the schedule is not computed."""
 
     @property
     def surcharge_waived(self) -> Decimal:
@@ -495,50 +522,146 @@ def _floor(value: Decimal) -> Decimal:
 # -- the summary ---------------------------------------------------------------------------------
 
 
-def due_by(summary: CostSummary, day: date | None) -> Decimal:
-    """What a document's payment schedule makes due by `day`: its rows dated then or before,
-    and those due with acceptance; with no schedule, its whole total (due with acceptance)."""
-    if not summary.schedule:
-        return summary.total_estimated_cost
-    return sum(
-        (
-            r.amount
-            for r in summary.schedule
-            if not r.as_billed and (r.date is None or day is None or r.date <= day)
-        ),
-        ZERO,
-    )
+Steps = tuple[tuple[date | None, Decimal], ...]
+"""What is due by each date: (date, amount due by then), oldest first, None (with acceptance)
+first."""
+
+
+def asked_by(steps: Steps, day: date | None) -> Decimal:
+    """What `steps` make due by `day` (with `day` None: with acceptance)."""
+    return max((a for d, a in steps if d is None or (day is not None and d <= day)), default=ZERO)
+
+
+def made_due(kind: str, schedule: tuple[PaymentRow, ...], total: Decimal) -> Steps:
+    """What a document of `kind` with `schedule` makes due by each date; what a Basic or an
+    Amendment asks with its acceptance (its first row, and what was due before it) counts as
+    due whatever its date (module doc, a). No schedule: the whole total, with acceptance."""
+    if not schedule:
+        return ((None, total),)
+    on: dict[date | None, Decimal] = {}
+    first = kind != "Modification"
+    for row in schedule:
+        if row.as_billed:
+            continue
+        day = None if row.earlier or first else row.date
+        first = first and row.earlier
+        on[day] = on.get(day, ZERO) + row.amount
+    out, running = [], ZERO
+    for day in sorted(on, key=lambda d: (d is not None, d or date.min)):
+        running += on[day]
+        out.append((day, running))
+    return tuple(out)
+
+
+def most_asked(earlier: Steps, now: Steps) -> Steps:
+    """By each date, the most that `earlier` or `now` make due (module doc, b)."""
+    days = sorted({d for d, _ in (*earlier, *now)}, key=lambda d: (d is not None, d or date.min))
+    return tuple((d, max(asked_by(earlier, d), asked_by(now, d))) for d in days)
+
+
+def _cumulative(schedule: tuple[PaymentRow, ...]) -> Steps:
+    """What a whole-case schedule makes due by each of its dates (as dated)."""
+    return made_due("Modification", schedule, ZERO)
+
+
+def _priced(
+    rows: list[tuple[str, date | None, Decimal, bool]], carried: Decimal, total: Decimal
+) -> tuple[PaymentRow, ...]:
+    """Rows (label, date, what is due by then, as billed) as a schedule after `carried`
+    (what is due before them): each row asks, in whole dollars, what is due by its date and not
+    before; the last row takes the rest of `total` (its cents); a later row that asks nothing
+    is left out (a first row is kept). Rows after the total is due are left out."""
+    end = next((i for i, r in enumerate(rows) if r[2] >= total), len(rows) - 1)
+    rows = rows[: end + 1]
+    out, running = [], carried
+    for i, (label, day, due, billed) in enumerate(rows):
+        if i == len(rows) - 1:
+            amount = total - running
+        else:
+            amount = max(whole(due - running), ZERO)
+            if running + amount > total:
+                amount = max(_floor(total - running), ZERO)
+        if amount or i == 0 or i == len(rows) - 1:
+            running += amount
+            out.append(PaymentRow(label, day, amount, running, as_billed=billed))
+    return tuple(out)
 
 
 def _after_earlier(
-    schedule: tuple[PaymentRow, ...], first_due: Decimal, earlier_due: Decimal, total: Decimal
+    schedule: tuple[PaymentRow, ...],
+    asked: Steps,
+    total: Decimal,
+    oed: date | None,
+    scope: Steps | None = None,
 ) -> tuple[tuple[PaymentRow, ...], Decimal]:
     """An Amendment's schedule and the amount due with its acceptance, from the schedule of the
-    whole case (`first_due`: what it makes due by the Amendment's acceptance, its first row; the
-    whole total when there is no schedule). What the earlier documents made due (`earlier_due`)
-    is not asked again: the schedule shows it as a row of its own, the acceptance asks for the
-    rest of `first_due`, and when the earlier documents made more due than the case needs by
-    then, the surplus is taken off the next rows, so the schedule still sums to `total`."""
-    carried = max(min(earlier_due, total), ZERO)
-    due = max(first_due - carried, ZERO)
+    whole case (its first row dated the offer expiration date `oed`; none: all due with
+    acceptance). What the earlier documents made due (`asked`) is not asked again: the
+    schedule shows it as a row of its own, then by each date what the Amendment's changes make
+    due (what `schedule` makes due less what the previous document's scope does on the same
+    calendar, `scope`; without it, less `asked`), at most `total` (module doc, c)."""
+    carried = min(max(asked_by(asked, oed), ZERO), total)
     if not schedule:
-        return schedule, due
-    surplus = max(carried - first_due, ZERO)
-    later = []
-    for row in schedule[1:]:
-        taken = min(surplus, row.amount)
-        surplus -= taken
-        if not taken:
-            later.append(row)
-        elif row.amount - taken > 0:  # a row the surplus pays whole is left out
-            later.append(replace(row, amount=row.amount - taken))
+        return schedule, total - carried
+    own = _cumulative(schedule)
+    before = asked if scope is None else scope
+
+    def due(day: date | None) -> Decimal:
+        added = max(asked_by(own, day) - asked_by(before, day), ZERO)
+        return min(asked_by(asked, day) + added, total)
+
+    oed = schedule[0].date
+    # the case's quarterly dates (an earlier row of another date is paid on the next), and
+    # those of the earlier schedules that ran longer
+    days = [r.date for r in schedule[1:] if r.date is not None and not r.as_billed]
+    end = max([oed, *days], key=lambda d: d or date.min)
+    days += sorted(d for d, _ in asked if d is not None and end is not None and d > end)
+    rows = [(ACCEPTANCE_ROW, oed, max(due(oed), carried), False)]
+    for day in days:
+        rows.append(("Quarterly Payment", day, max(due(day), rows[-1][2]), False))
+    balance = [r for r in schedule if r.as_billed]
+    if balance:
+        rows.append((balance[0].label, None, total, True))
+    priced = _priced(rows, carried, total)
+    if carried:
+        priced = (PaymentRow(EARLIER_ROW, None, carried, carried, earlier=True), *priced)
+    return priced, priced[1 if carried else 0].amount
+
+
+def _not_below(
+    schedule: tuple[PaymentRow, ...], asked: Steps, total: Decimal
+) -> tuple[PaymentRow, ...]:
+    """A Modification's computed schedule (the whole case's), its first row raised to what the
+    earlier documents made due by its date, the surplus taken off the next rows (module doc,
+    b); unchanged when they made no more due."""
+    if not schedule or min(asked_by(asked, schedule[0].date), total) <= schedule[0].amount:
+        return schedule
+    floor = min(asked_by(asked, schedule[0].date), total)
+    rows = [
+        (r.label, r.date, total if r.as_billed else max(r.cumulative, floor), r.as_billed)
+        for r in schedule
+    ]
+    return _priced(rows, ZERO, total)
+
+
+def _given_after_earlier(
+    schedule: tuple[PaymentRow, ...], asked: Steps, oed: date | None
+) -> tuple[tuple[PaymentRow, ...], Decimal]:
+    """A writer-given schedule of an Amendment (the whole case's) and what is due with its
+    acceptance: its rows due by the offer expiration date `oed` (at least its first) become
+    what the earlier documents made due by then (at most their sum) and the Amount Due with
+    Acceptance, the rest stay as given (module doc, d)."""
+    cut = schedule[0].date if oed is None or schedule[0].date > oed else oed
+    by_then = sum((r.amount for r in schedule if r.date <= cut), ZERO)
+    carried = min(max(asked_by(asked, cut), ZERO), by_then)
     rows = [PaymentRow(EARLIER_ROW, None, carried, ZERO, earlier=True)] if carried else []
-    rows += [PaymentRow(ACCEPTANCE_ROW, schedule[0].date, due, ZERO), *later]
+    rows.append(PaymentRow(ACCEPTANCE_ROW, cut, by_then - carried, ZERO))
+    rows += [r for r in schedule if r.date > cut]
     out, cumulative = [], ZERO
     for row in rows:
         cumulative += row.amount
         out.append(replace(row, cumulative=cumulative))
-    return tuple(out), due
+    return tuple(out), by_then - carried
 
 
 def clssa_charged_value(chain: tuple[Case, ...]) -> Decimal:
@@ -617,7 +740,7 @@ def cost_summary(
     # -- payment schedule --
     deposit_surcharge = ZERO
     amended = case.document.kind == "Amendment" and earlier is not None
-    earlier_due = due_by(earlier, latest_oed) if amended and earlier is not None else ZERO
+    asked = earlier.asked if earlier is not None else ()
     if not with_schedule:
         schedule, source, reason, deposit = (), "none", "not computed", ZERO
     elif case.payment_schedule:
@@ -634,6 +757,8 @@ def cost_summary(
             )
         schedule, source, reason = tuple(rows), "case", "payment schedule given by the case"
         deposit = rows[0].amount  # the writer's rows: the first is due with acceptance
+        if amended:
+            schedule, deposit = _given_after_earlier(schedule, asked, latest_oed)
     elif case.category == "clssa_fmso_i":
         share = Decimal(str(ref.admin_surcharge["clssa_fmso_i"]["deposit_share"]))
         deposit = whole(net * share) + clssa
@@ -643,39 +768,35 @@ def cost_summary(
         source = "computed"
         reason = "CLSSA FMSO I: Initial Deposit of the deposit share plus the supply support surcharge; balance as billed"
         if amended:
-            schedule, deposit = _after_earlier(schedule, deposit, earlier_due, total)
+            schedule, deposit = _after_earlier(schedule, asked, total, latest_oed)
     elif (why := no_schedule_reason(case, total, ref)) is not None:
         schedule, source, reason, deposit = (), "none", why, total
         deposit_surcharge = admin  # the whole total is due with acceptance
         if amended:
-            _, deposit = _after_earlier((), total, earlier_due, total)
+            _, deposit = _after_earlier((), asked, total, latest_oed)
     else:
-        extras = acc.packing_crating_handling + acc.transportation + other
-        shares, surcharges = {}, {}
-        for ln, lc in zip(case.lines, line_costs, strict=True):
-            spread_extra = extras * (lc.total / net) if net else extras / len(case.lines)
-            shares[ln.number] = lc.total + spread_extra
-            surcharges[ln.number] = lc.surcharge
-        up_front = DepositPart()
-        if case.funding == "national":
-            for ln in case.lines:
-                nc = ln.nonrecurring_cost
-                if nc and nc.waiver is None and shares[ln.number] > 0:
-                    taken = min(nc.amount, shares[ln.number])
-                    with_it = surcharges[ln.number] * taken / shares[ln.number]
-                    shares[ln.number] -= taken
-                    surcharges[ln.number] -= with_it
-                    up_front = DepositPart(up_front.value + taken, up_front.surcharge + with_it)
-        share = Decimal(str(ref.admin_surcharge["initial_deposit"]["minimum_surcharge_share"]))
         base = base_date if case.document.kind != "Basic" else case.document.offer_expiration_date
-        schedule, deposit_surcharge = standard_schedule(
-            case, shares, up_front, base=base, as_of=latest_oed, total=total,
-            surcharges=surcharges, surcharge_floor=admin * share,
+        schedule, deposit_surcharge = _standard(
+            case, line_costs, acc.packing_crating_handling + acc.transportation + other,
+            admin, total, base=base, as_of=latest_oed, ref=ref,
         )  # fmt: skip
         source, reason = "computed", _deposit_reason(deposit_surcharge, admin, amended)
         deposit = schedule[0].amount
-        if amended:
-            schedule, deposit = _after_earlier(schedule, deposit, earlier_due, total)
+        if amended and earlier is not None:
+            scope = None
+            if len(chain) > 1 and len(earlier.lines) == len(chain[-2].lines):
+                # the previous document's scope on this Amendment's calendar (module doc, c)
+                previous, _ = _standard(
+                    chain[-2], earlier.lines,
+                    earlier.packing_crating_handling + earlier.transportation + earlier.other,
+                    earlier.administrative_charge, earlier.total_estimated_cost,
+                    base=base, as_of=latest_oed, ref=ref,
+                )  # fmt: skip
+                scope = _cumulative(previous)
+            schedule, deposit = _after_earlier(schedule, asked, total, latest_oed, scope)
+        elif case.document.kind == "Modification":
+            schedule = _not_below(schedule, asked, total)
+            deposit = schedule[0].amount
     return CostSummary(
         lines=tuple(line_costs),
         net_estimated_cost=net,
@@ -691,14 +812,56 @@ def cost_summary(
         schedule_reason=reason,
         initial_deposit=deposit,
         deposit_surcharge=deposit_surcharge,
+        asked=most_asked(asked, made_due(case.document.kind, schedule, total))
+        if with_schedule
+        else (),
     )
+
+
+def _standard(
+    case: Case,
+    line_costs: list[LineCost] | tuple[LineCost, ...],
+    extras: Decimal,
+    admin: Decimal,
+    total: Decimal,
+    *,
+    base: date | None,
+    as_of: date | None,
+    ref: Reference,
+) -> tuple[tuple[PaymentRow, ...], Decimal]:
+    """The standard schedule (module doc) of `case`, whose lines cost `line_costs`, with the
+    accessorial and other charges `extras` spread over them by value, and the surcharge its
+    Initial Deposit carries."""
+    net = sum((c.total for c in line_costs), ZERO)
+    shares, surcharges = {}, {}
+    for ln, lc in zip(case.lines, line_costs, strict=True):
+        spread_extra = extras * (lc.total / net) if net else extras / len(case.lines)
+        shares[ln.number] = lc.total + spread_extra
+        surcharges[ln.number] = lc.surcharge
+    up_front = DepositPart()
+    if case.funding == "national":
+        for ln in case.lines:
+            nc = ln.nonrecurring_cost
+            if nc and nc.waiver is None and shares[ln.number] > 0:
+                taken = min(nc.amount, shares[ln.number])
+                with_it = surcharges[ln.number] * taken / shares[ln.number]
+                shares[ln.number] -= taken
+                surcharges[ln.number] -= with_it
+                up_front = DepositPart(up_front.value + taken, up_front.surcharge + with_it)
+    share = Decimal(str(ref.admin_surcharge["initial_deposit"]["minimum_surcharge_share"]))
+    return standard_schedule(
+        case, shares, up_front, base=base, as_of=as_of, total=total,
+        surcharges=surcharges, surcharge_floor=admin * share,
+    )  # fmt: skip
 
 
 def without_schedule(summary: CostSummary) -> CostSummary:
     """What `cost_summary` gives with `with_schedule` false, from what it gave for the same
     chain, base date and latest offer expiration date with the schedule: everything before the
     payment schedule is worked out alike (an Amendment's previous totals are its previous
-    document's costs, most often assembled just before it)."""
+    document's costs, most often assembled just before it). It keeps `asked`, what the document
+    and the earlier ones made due, which the next document's schedule must not lower (the
+    check QC-SCHEDULE-EARLIER reads it)."""
     return replace(
         summary,
         schedule=(),

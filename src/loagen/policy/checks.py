@@ -28,6 +28,7 @@ from ..case.model import Case, Line, funding_mismatch
 from ..document.assembly import LoaDocument
 from ..document.costs import (
     CostSummary,
+    asked_by,
     awacs_countries,
     deposit_label,
     exemption,
@@ -3991,6 +3992,38 @@ def schedule_deposit_date(ctx: Context) -> Iterator[Hit]:
 
 
 @rule(
+    "QC-SCHEDULE-EARLIER",
+    "error",
+    "A payment schedule given on an Amendment makes due by every date at least what the earlier "
+    "documents had",
+    "Section C9.9",
+)
+def schedule_earlier(ctx: Context) -> Iterator[Hit]:
+    rows = ctx.case.payment_schedule or []
+    before = ctx.document.previous_costs
+    if ctx.kind != "Amendment" or not rows or before is None or not before.asked:
+        return
+    total = ctx.document.costs.total_estimated_cost
+    oed = ctx.case.document.offer_expiration_date
+    days = {r.date for r in rows} | {d for d, _ in before.asked if d is not None}
+    days = sorted(days | ({oed} if oed is not None else set()))
+    for day in days:
+        if oed is not None and day < oed:
+            continue  # what is due before the offer expires is due with its acceptance
+        given = _sum(r.amount for r in rows if r.date <= day)
+        earlier = min(asked_by(before.asked, day), total)
+        if whole(given) < whole(earlier):
+            yield Hit(
+                "payment_schedule",
+                f"by {spell_date(day)} the payment schedule makes {money(given)} due, "
+                f"{money(earlier - given)} less than the earlier documents of the case had made "
+                f"due by then ({money(earlier)}): what was asked is not taken back; move "
+                f"{money(earlier - given)} into the rows due on or before {spell_date(day)}",
+            )
+            return  # the first date says it; the later ones follow from it
+
+
+@rule(
     "QC-SCHEDULE-STALE",
     "warning",
     "A payment schedule given on an Amendment starts at its acceptance, not before",
@@ -4033,16 +4066,19 @@ def schedule_deposit(ctx: Context) -> Iterator[Hit]:
         for ln in ctx.case.lines
         if ln.nonrecurring_cost is not None and ln.nonrecurring_cost.waiver is None
     )
-    if costs.initial_deposit < nc:
+    # on an Amendment, its first row with what the earlier documents made due before it
+    first = costs.schedule[: 2 if costs.schedule and costs.schedule[0].earlier else 1]
+    deposit = _sum(r.amount for r in first)
+    if deposit < nc:
         yield Hit(
             "payment_schedule[0].amount",
-            f"the Initial Deposit {money(costs.initial_deposit)} does not cover the nonrecurring "
+            f"the Initial Deposit {money(deposit)} does not cover the nonrecurring "
             f"cost that is not waived ({money(nc)})",
         )
-    elif costs.administrative_charge > 0 and costs.initial_deposit <= nc:
+    elif costs.administrative_charge > 0 and deposit <= nc:
         yield Hit(
             "payment_schedule[0].amount",
-            f"the Initial Deposit {money(costs.initial_deposit)} carries no part of the "
+            f"the Initial Deposit {money(deposit)} carries no part of the "
             f"{money(costs.administrative_charge)} administrative charge; it must cover a portion "
             "of it, beyond the nonrecurring cost that is not waived",
         )
