@@ -1150,6 +1150,27 @@ def test_a_case_still_to_fill_in_is_said_so_not_said_to_have_errors(
     assert rel in client.get("/cases?state=tofill").text
 
 
+def test_a_document_started_and_never_built_is_listed_as_to_fill_in(
+    client: TestClient, project: Project
+) -> None:
+    """A document started (its values to fill in) and left before any save or build is listed
+    as "To fill in", with as many values as its page lists, not only as "Not built yet"."""
+    page = client.get("/new").text
+    started = post(client, "/new", [("csrf", _csrf(page)), ("case_id", "BN-D-QFJ"),
+                                    ("program", "FMS")])  # fmt: skip
+    assert started.status_code == 303
+    rel = "cases/BN-D-QFJ/basic.yaml"
+    state, words = _states(client)[rel]
+    n = int(re.fullmatch(r"To fill in: (\d+) values?", words).group(1))
+    assert state == "tofill" and n > 0
+    assert f"To fill in: {n} value" in client.get(f"/doc/{rel}").text
+    assert rel in client.get("/cases?state=tofill").text
+    # filled in (no placeholder left), it is a document not built yet again
+    source = project.root / rel
+    source.write_text(source.read_text().replace("FILL IN", "filled"))
+    assert _states(client)[rel][0] != "tofill"
+
+
 def test_a_new_case_is_started_as_loagen_new_starts_it_and_opens_in_the_form(
     client: TestClient, project: Project
 ) -> None:
