@@ -124,7 +124,7 @@ def check_data(studio: Studio, path: Path, data: dict[str, Any]) -> Checked:
             where = f"{Path(p.source).name}{': ' + p.location if p.location else ''}"
             into.append(ProblemView("", where, p.message))
             return
-        target = place(p.location, shown)
+        target = place(p.location, shown, p.message)
         into.append(ProblemView(target, _where(p.location if p.location != "(top level)"
                                                else "", data), p.message, to_fill))  # fmt: skip
         checked.errs.setdefault(target, []).append(("problem", p.message))

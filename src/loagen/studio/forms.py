@@ -345,15 +345,20 @@ def form_paths(spec: FieldSpec, data: Any, prefix: str = "") -> set[str]:
 _PART = re.compile(r"\[\d+\]$|\.[^.\[\]]+$|^[^.\[\]]+$")
 
 
-def place(location: str, shown: set[str]) -> str:
+def place(location: str, shown: set[str], message: str = "") -> str:
     """The path of the field that shows an error at `location`: itself, or the nearest object
-    or row around it that the form shows ("" for the whole case)."""
+    or row around it that the form shows ("" for the whole case). An error of a whole object
+    or row whose `message` opens with the name of one of its fields ("quantity 1.5 of unit LO
+    must be a whole number": a rule that reads two fields) is shown at that field."""
     path = "" if location in ("(top level)",) else location
     while path and path not in shown:
         m = _PART.search(path)
         if not m:
             return ""
         path = path[: m.start()]
+    first = message.split(" ", 1)[0]
+    if first and join(path, first) in shown:
+        return join(path, first)
     return path
 
 
