@@ -433,6 +433,17 @@ def test_a_new_lines_major_defense_equipment_is_asked_not_ticked(
     expect(mde.locator("option:checked")).to_have_text("No")
 
 
+def test_the_menu_stays_on_screen_in_a_narrow_window(studio: str, page, shots: Path) -> None:  # noqa: ANN001
+    page.set_viewport_size({"width": 420, "height": 800})
+    page.goto(f"{studio}/cases")
+    for name in ("Cases", "Note library", "Templates", "Rebuild all", "Help"):
+        box = page.locator(".topbar nav a", has_text=name).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 420, (name, box)
+    # the list fits too (a pixel for rounding)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 421
+    page.screenshot(path=str(shots / "studio-narrow-menu.png"), full_page=True)
+
+
 def test_the_first_tab_offers_to_skip_to_the_content(studio: str, page, shots: Path) -> None:  # noqa: ANN001
     page.goto(f"{studio}/doc/{QAA}")
     page.keyboard.press("Tab")
