@@ -2183,6 +2183,19 @@ def test_the_count_of_notes_printed_agrees_with_their_numbers_and_a_new_lines_no
     assert "restated" in tags  # the notes printed again for the lines that were there
 
 
+def test_a_lines_code_like_choices_are_said_in_words() -> None:
+    """Fields whose values are codes ("nsa_specific") offer what each means, under a label
+    with its acronym in capitals; those whose values are words (a line's kind) keep them."""
+    lines = next(c for c in case_form().children if c.name == "lines")
+    fields = {c.name: c for c in lines.children}
+    comsec = fields["comsec_release"]
+    assert comsec.label == "COMSEC release" and fields["nvd_mount"].label == "NVD mount"
+    said = dict(comsec.options)
+    assert said["nsa_specific"].startswith("released by the National Security Agency")
+    assert "_" not in " ".join(dict(fields["nvd_mount"].options).values())
+    assert dict(fields["kind"].options)["materiel"] == "materiel"
+
+
 def test_a_findings_message_names_fields_by_their_labels(client: TestClient) -> None:
     """The command line names a field as the file does (performance_period); the studio as its
     form does ("Performance period"), leaving values in quotes as written."""
