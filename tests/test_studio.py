@@ -1351,7 +1351,7 @@ def test_a_document_started_by_mistake_moves_to_the_trash_and_can_come_back(
 
     page = client.get(f"/delete/{newest}").text
     answer = client.post(f"/delete/{newest}", data={"csrf": _csrf(page), "_sha": _sha(page)})
-    assert answer.status_code == 303 and answer.headers["location"] == "/cases"
+    assert answer.status_code == 303 and answer.headers["location"] == "/cases#deleted"
     assert not source.exists() and not built.exists()
     (kept,) = (project.root / ".loagen" / "trash").iterdir()
     assert (kept / newest).read_bytes() == content + b"\n"
@@ -1367,6 +1367,26 @@ def test_a_document_started_by_mistake_moves_to_the_trash_and_can_come_back(
         'href="/delete/cases/BN-D-QAA/modification-1.json"'
         in client.get("/doc/cases/BN-D-QAA/modification-1.json").text
     )
+
+    # Restore, beside it under Deleted documents, brings it back with what was built from it,
+    # but not over a file of the same name written since.
+    assert 'id="deleted"' in listing and "Restore</button>" in listing
+    source.write_text("{}")
+    refused = client.post("/restore", data={"csrf": _csrf(listing), "folder": kept.name})
+    assert refused.status_code == 303
+    said = html.unescape(client.get(refused.headers["location"]).text)
+    assert "Not restored: cases/BN-D-QAA/modification-2.json exists now" in said
+    assert source.read_text() == "{}" and (kept / newest).is_file()
+    source.unlink()
+    back = client.post("/restore", data={"csrf": _csrf(listing), "folder": kept.name})
+    said = html.unescape(client.get(back.headers["location"]).text)
+    assert f"Restored {newest}, with what was built from it." in said
+    assert source.read_bytes() == content + b"\n" and built.is_file()
+    assert not kept.exists() and 'id="deleted"' not in said
+    assert f"/doc/{newest}" in said
+    # a folder the trash does not hold is no folder to restore from
+    outside = client.post("/restore", data={"csrf": _csrf(listing), "folder": "../cases"})
+    assert "no longer in the trash" in html.unescape(client.get(outside.headers["location"]).text)
 
 
 # -- the note library -------------------------------------------------------------------------------

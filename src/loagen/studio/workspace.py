@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ..case.loading import parse_case_bytes
+from ..case.loading import CASE_SUFFIXES, parse_case_bytes
 from ..case.placeholders import PLACEHOLDER_BYTES, is_placeholder, unfilled
 from ..errors import LoagenError, Problem
 from ..manifest import SUFFIX as MANIFEST_SUFFIX
@@ -562,3 +562,42 @@ def _stale_cause(manifest: Manifest, hashes: Any, deps: Dependencies) -> Cause:
 def _folder_id(rel: str) -> str:
     parts = rel.split("/")
     return parts[-2] if len(parts) > 1 else rel
+
+
+# -- deleted documents ---------------------------------------------------------------------------
+
+TRASH = Path(".loagen") / "trash"
+"""Where a deleted document goes, in the project: `.loagen/trash/<date and time>/`."""
+
+
+DELETED_SHOWN = 5
+"""How many of the latest deletes the Cases page offers to bring back."""
+
+
+@dataclass(frozen=True)
+class Deleted:
+    """One delete, as the Cases page offers to undo it."""
+
+    folder: str
+    """Its folder's name in the trash (the date and time of the delete)."""
+    files: tuple[str, ...]
+    """The case files it holds, as project paths."""
+
+
+def deleted(root: Path) -> list[Deleted]:
+    """The latest deletes in the project at `root` (at most `DELETED_SHOWN`), newest first."""
+    trash = root / TRASH
+    if not trash.is_dir():
+        return []
+    folders = sorted((f for f in trash.iterdir() if f.is_dir()), key=lambda f: f.name, reverse=True)
+    out = []
+    for folder in folders[:DELETED_SHOWN]:
+        files = tuple(
+            str(p.relative_to(folder).as_posix())
+            for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.suffix.lower() in CASE_SUFFIXES
+            and not p.name.endswith(".manifest.json")
+        )  # fmt: skip
+        if files:
+            out.append(Deleted(folder.name, files))
+    return out
