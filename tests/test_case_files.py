@@ -409,6 +409,27 @@ def test_a_discarded_case_file_moves_to_the_trash_with_its_outputs(tmp_path: Pat
     assert second != first and (second / "cases" / "Y" / "basic.json").is_file()
 
 
+def test_a_discarded_case_file_comes_back_unless_its_place_is_taken(tmp_path: Path) -> None:
+    from loagen.errors import OutputError
+    from loagen.output.case_files import restore_discarded
+
+    root = tmp_path / "project"
+    case, built = root / "cases" / "X" / "basic.json", root / "build" / "X-basic.docx"
+    for path in (case, built):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(path.name)
+    folder = discard_case_file(case, root, root / ".loagen" / "trash", [built])
+    case.parent.mkdir(parents=True)
+    case.write_text("written since")
+    with pytest.raises(OutputError, match="exists now"):
+        restore_discarded(folder, root)
+    assert case.read_text() == "written since" and not built.exists()  # nothing moved
+    case.unlink()
+    assert sorted(restore_discarded(folder, root)) == sorted([case, built])
+    assert case.read_text() == "basic.json" and built.read_text() == "X-basic.docx"
+    assert not folder.exists()
+
+
 def test_a_case_file_that_cannot_be_moved_stays_where_it_was(tmp_path: Path) -> None:
     from loagen.errors import OutputError
 

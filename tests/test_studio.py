@@ -1150,6 +1150,27 @@ def test_a_case_still_to_fill_in_is_said_so_not_said_to_have_errors(
     assert rel in client.get("/cases?state=tofill").text
 
 
+def test_a_document_started_and_never_built_is_listed_as_to_fill_in(
+    client: TestClient, project: Project
+) -> None:
+    """A document started (its values to fill in) and left before any save or build is listed
+    as "To fill in", with as many values as its page lists, not only as "Not built yet"."""
+    page = client.get("/new").text
+    started = post(client, "/new", [("csrf", _csrf(page)), ("case_id", "BN-D-QFJ"),
+                                    ("program", "FMS")])  # fmt: skip
+    assert started.status_code == 303
+    rel = "cases/BN-D-QFJ/basic.yaml"
+    state, words = _states(client)[rel]
+    n = int(re.fullmatch(r"To fill in: (\d+) values?", words).group(1))
+    assert state == "tofill" and n > 0
+    assert f"To fill in: {n} value" in client.get(f"/doc/{rel}").text
+    assert rel in client.get("/cases?state=tofill").text
+    # filled in (no placeholder left), it is a document not built yet again
+    source = project.root / rel
+    source.write_text(source.read_text().replace("FILL IN", "filled"))
+    assert _states(client)[rel][0] != "tofill"
+
+
 def test_a_new_case_is_started_as_loagen_new_starts_it_and_opens_in_the_form(
     client: TestClient, project: Project
 ) -> None:
@@ -1330,7 +1351,7 @@ def test_a_document_started_by_mistake_moves_to_the_trash_and_can_come_back(
 
     page = client.get(f"/delete/{newest}").text
     answer = client.post(f"/delete/{newest}", data={"csrf": _csrf(page), "_sha": _sha(page)})
-    assert answer.status_code == 303 and answer.headers["location"] == "/cases"
+    assert answer.status_code == 303 and answer.headers["location"] == "/cases#deleted"
     assert not source.exists() and not built.exists()
     (kept,) = (project.root / ".loagen" / "trash").iterdir()
     assert (kept / newest).read_bytes() == content + b"\n"
@@ -1346,6 +1367,26 @@ def test_a_document_started_by_mistake_moves_to_the_trash_and_can_come_back(
         'href="/delete/cases/BN-D-QAA/modification-1.json"'
         in client.get("/doc/cases/BN-D-QAA/modification-1.json").text
     )
+
+    # Restore, beside it under Deleted documents, brings it back with what was built from it,
+    # but not over a file of the same name written since.
+    assert 'id="deleted"' in listing and "Restore</button>" in listing
+    source.write_text("{}")
+    refused = client.post("/restore", data={"csrf": _csrf(listing), "folder": kept.name})
+    assert refused.status_code == 303
+    said = html.unescape(client.get(refused.headers["location"]).text)
+    assert "Not restored: cases/BN-D-QAA/modification-2.json exists now" in said
+    assert source.read_text() == "{}" and (kept / newest).is_file()
+    source.unlink()
+    back = client.post("/restore", data={"csrf": _csrf(listing), "folder": kept.name})
+    said = html.unescape(client.get(back.headers["location"]).text)
+    assert f"Restored {newest}, with what was built from it." in said
+    assert source.read_bytes() == content + b"\n" and built.is_file()
+    assert not kept.exists() and 'id="deleted"' not in said
+    assert f"/doc/{newest}" in said
+    # a folder the trash does not hold is no folder to restore from
+    outside = client.post("/restore", data={"csrf": _csrf(listing), "folder": "../cases"})
+    assert "no longer in the trash" in html.unescape(client.get(outside.headers["location"]).text)
 
 
 # -- the note library -------------------------------------------------------------------------------
@@ -2160,6 +2201,19 @@ def test_the_count_of_notes_printed_agrees_with_their_numbers_and_a_new_lines_no
     assert "added for the new line" in notes
     tags = re.findall(r'<span class="tag">([^<]+)</span>', notes)
     assert "restated" in tags  # the notes printed again for the lines that were there
+
+
+def test_a_lines_code_like_choices_are_said_in_words() -> None:
+    """Fields whose values are codes ("nsa_specific") offer what each means, under a label
+    with its acronym in capitals; those whose values are words (a line's kind) keep them."""
+    lines = next(c for c in case_form().children if c.name == "lines")
+    fields = {c.name: c for c in lines.children}
+    comsec = fields["comsec_release"]
+    assert comsec.label == "COMSEC release" and fields["nvd_mount"].label == "NVD mount"
+    said = dict(comsec.options)
+    assert said["nsa_specific"].startswith("released by the National Security Agency")
+    assert "_" not in " ".join(dict(fields["nvd_mount"].options).values())
+    assert dict(fields["kind"].options)["materiel"] == "materiel"
 
 
 def test_a_findings_message_names_fields_by_their_labels(client: TestClient) -> None:

@@ -220,6 +220,21 @@ def test_an_error_at_its_field_then_fixed_saved_and_rebuilt(
     assert (project / "build" / "BN-D-QAA-amendment-1.docx").is_file()
 
 
+def test_a_problems_link_takes_the_keyboard_to_the_field_it_names(studio: str, page) -> None:  # noqa: ANN001
+    """A rule that reads two fields of a line (a fractional quantity of a unit counted whole) is
+    shown at the field its message names, and its link above the form moves the focus there."""
+    page.goto(f"{studio}/edit/{QAA}")
+    quantity = page.locator("#f-lines-2-quantity")
+    quantity.fill("1.5")
+    expect(page.locator("#f-lines-2-quantity-msgs")).to_contain_text("must be a whole number")
+    link = page.locator("#summary a.where").first
+    expect(link).to_have_attribute("href", "#f-lines-2-quantity")
+    page.locator("#f-nickname").focus()
+    link.focus()
+    page.keyboard.press("Enter")
+    expect(quantity).to_be_focused()
+
+
 def test_the_state_description_left_empty_shows_what_the_document_reads(
     studio: str, page, shots: Path
 ) -> None:  # noqa: ANN001
@@ -416,6 +431,17 @@ def test_a_new_lines_major_defense_equipment_is_asked_not_ticked(
     expect(mde.locator("option:checked")).to_have_text("Choose… (to fill in)")
     mde.select_option(label="No")
     expect(mde.locator("option:checked")).to_have_text("No")
+
+
+def test_the_menu_stays_on_screen_in_a_narrow_window(studio: str, page, shots: Path) -> None:  # noqa: ANN001
+    page.set_viewport_size({"width": 420, "height": 800})
+    page.goto(f"{studio}/cases")
+    for name in ("Cases", "Note library", "Templates", "Rebuild all", "Help"):
+        box = page.locator(".topbar nav a", has_text=name).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 420, (name, box)
+    # the list fits too (a pixel for rounding)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 421
+    page.screenshot(path=str(shots / "studio-narrow-menu.png"), full_page=True)
 
 
 def test_the_first_tab_offers_to_skip_to_the_content(studio: str, page, shots: Path) -> None:  # noqa: ANN001

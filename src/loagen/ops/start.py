@@ -800,7 +800,8 @@ def next_document(
             f"implementation date, and {'an' if kind == 'Amendment' else 'a'} {kind} changes an "
             "implemented case (its Months count "
             "from the Basic's implementation date). Give the date the Basic was implemented "
-            "(--implementation-date YYYY-MM-DD; in the studio, its Implementation date field); "
+            "(--implementation-date YYYY-MM-DD; in the studio, the field The case's implementation date "
+            "on this page); "
             "an offer not yet accepted is changed by restating it (loagen restate; in the "
             "studio, Restate…)",
             **where,

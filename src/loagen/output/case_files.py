@@ -132,6 +132,50 @@ def discard_case_file(path: Path, root: Path, trash: Path, outputs: list[Path]) 
     return folder
 
 
+def restore_discarded(folder: Path, root: Path) -> list[Path]:
+    """Move the files `discard_case_file` put in `folder` back to their places in the project
+    `root`; returns where they went. Refused (OutputError, nothing moved)
+    when a file of the same name is there now (a document written since in its place) or a
+    file was moved from outside the project (its place is not known). The emptied folder is
+    removed."""
+    folder = Path(folder)
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    if not files:
+        raise OutputError(f"{folder.name} holds nothing to bring back", source=folder)
+    places = [(f, Path(root) / f.relative_to(folder)) for f in files]
+    for source, target in places:
+        if source.relative_to(folder).parts[0] == "elsewhere":
+            raise OutputError(
+                f"{source.name} was moved from outside the project and its place is not "
+                f"known: move it back by hand from {folder}",
+                source=source,
+            )
+        if target.exists():
+            raise OutputError(
+                f"{target.relative_to(root)} exists now (written since the delete): nothing "
+                "was brought back; move or rename that file first, or keep it",
+                source=target,
+            )
+    done = []
+    try:
+        for source, target in places:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, target)
+            done.append(target)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot move {source.name} back: {exc.strerror or type(exc).__name__}; "
+            f"{len(done)} of {len(places)} files are back, the rest are still in {folder}",
+            source=source,
+        ) from None
+    for sub in sorted((d for d in folder.rglob("*") if d.is_dir()), reverse=True):
+        with contextlib.suppress(OSError):
+            sub.rmdir()
+    with contextlib.suppress(OSError):
+        folder.rmdir()
+    return done
+
+
 # -- plain data ------------------------------------------------------------------------------------
 
 

@@ -70,6 +70,7 @@ def create_app(
         Route("/next/{path:path}", on_file(editing.next_document), methods=["GET", "POST"]),
         Route("/restate/{path:path}", on_file(editing.restate_page), methods=["GET", "POST"]),
         Route("/delete/{path:path}", on_file(editing.delete_page), methods=["GET", "POST"]),
+        Route("/restore", partial(editing.restore_page, studio), methods=["POST"]),
         Route("/import/{path:path}", on_file(editing.import_lines), methods=["POST"]),
         Route("/notes", partial(notepages.note_list, studio)),
         Route("/notes/{note_id}", partial(notepages.note_page, studio), methods=["GET", "POST"]),

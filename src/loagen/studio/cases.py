@@ -45,7 +45,7 @@ from .forms import (
 )
 from .preview import Preview, PreviewError
 from .web import Studio
-from .workspace import DocumentStatus, all_to_fill
+from .workspace import DocumentStatus, all_to_fill, deleted
 
 FILTERS = {
     "": "All documents",
@@ -98,6 +98,7 @@ async def case_list(studio: Studio, request: Request) -> Response:
     return studio.page(
         request, "cases.html", title="Cases", section="cases", cases=cases, query=query,
         state=state, filters=FILTERS, counts=counts, total=len(documents), shown=len(shown),
+        deleted=await asyncio.to_thread(deleted, studio.project.root),
     )  # fmt: skip
 
 

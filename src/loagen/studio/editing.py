@@ -57,7 +57,12 @@ from ..ops.start import (
     start_case,
 )
 from ..ops.start import next_document as start_next
-from ..output.case_files import case_file_bytes, discard_case_file, save_case_file
+from ..output.case_files import (
+    case_file_bytes,
+    discard_case_file,
+    restore_discarded,
+    save_case_file,
+)
 from ..policy.checks import Finding
 from ..reading import read_limited
 from ..reference import load_reference
@@ -76,6 +81,7 @@ from .forms import (
     tidy,
 )
 from .web import Studio
+from .workspace import TRASH, deleted
 
 SAVE_LOCK = threading.Lock()
 """Held from the check of a file's hash to its write: two saves never interleave."""
@@ -124,7 +130,7 @@ def check_data(studio: Studio, path: Path, data: dict[str, Any]) -> Checked:
             where = f"{Path(p.source).name}{': ' + p.location if p.location else ''}"
             into.append(ProblemView("", where, p.message))
             return
-        target = place(p.location, shown)
+        target = place(p.location, shown, p.message)
         into.append(ProblemView(target, _where(p.location if p.location != "(top level)"
                                                else "", data), p.message, to_fill))  # fmt: skip
         checked.errs.setdefault(target, []).append(("problem", p.message))
@@ -659,10 +665,6 @@ async def restate_page(studio: Studio, request: Request, path: Path) -> Response
 # -- delete ----------------------------------------------------------------------------------------
 
 
-TRASH = Path(".loagen") / "trash"
-"""Where a deleted document goes, in the project: `.loagen/trash/<date and time>/`."""
-
-
 def _outputs(studio: Studio, path: Path) -> list[Path]:
     """The files built from the case file at `path`: `build/<stem>.docx`, its manifest, PDF and
     redline (every name `<stem>.` starts)."""
@@ -706,15 +708,37 @@ async def delete_page(studio: Studio, request: Request, path: Path) -> Response:
                 studio.say(
                     request, "ok",
                     f"Deleted {rel}: it was moved{built} to {where}/ in the project. To bring "
-                    "it back, move it back from there.",
+                    "it back, press Restore beside it under Deleted documents, below.",
                 )  # fmt: skip
-                return studio.redirect("/cases")
+                return studio.redirect("/cases#deleted")
     status = studio.workspace.status(path)
     return studio.page(
         request, "delete.html", section="cases", title="Delete", rel=rel, sha=sha,
         followers=followers, error=error, outputs=[p.name for p in _outputs(studio, path)],
         doc_title=_doc_title(studio, path), superseded_by=status.superseded_by,
     )  # fmt: skip
+
+
+async def restore_page(studio: Studio, request: Request) -> Response:
+    """Bring back a deleted document (`Deleted`): its files move back from the trash, unless a
+    file of the same name was written in its place since (then nothing moves)."""
+    form = await request.form(max_fields=10, max_files=0)
+    name = str(form.get("folder", ""))
+    offered = {d.folder: d for d in deleted(studio.project.root)}
+    if name not in offered:
+        studio.say(request, "error", "Not restored: that delete is no longer in the trash.")
+        return studio.redirect("/cases#deleted")
+    try:
+        with SAVE_LOCK:
+            await asyncio.to_thread(
+                restore_discarded, studio.project.root / TRASH / name, studio.project.root
+            )
+    except LoagenError as exc:
+        studio.say(request, "error", f"Not restored: {exc.message}")
+        return studio.redirect("/cases#deleted")
+    files = ", ".join(offered[name].files)
+    studio.say(request, "ok", f"Restored {files}, with what was built from it.")
+    return studio.redirect("/cases")
 
 
 def _doc_title(studio: Studio, path: Path) -> str:

@@ -76,7 +76,7 @@ _WORDS = {
     "nsr": "NSR", "bpc": "BPC", "fms": "FMS", "tla": "TLA", "cwd": "CWD", "eeum": "EEUM",
     "iaa": "IAA", "moa": "MOA", "ia": "IA", "id": "ID", "pch": "PC&H", "scml": "SCML",
     "conus": "CONUS", "usg": "USG", "mde": "MDE", "dfe": "DFE", "fmf": "FMF", "fmso": "FMSO",
-    "clssa": "CLSSA",
+    "clssa": "CLSSA", "comsec": "COMSEC", "nvd": "NVD", "nsa": "NSA",
 }  # fmt: skip
 
 LABELS = {
@@ -196,11 +196,17 @@ def choice_options(owner: str, name: str, values: Any) -> tuple[tuple[str, str],
 def _literal_options(annotation: Any, owner: str, name: str) -> tuple[tuple[str, str], ...]:
     """The choices of a select: the case's own (program, category, funding...) said as the New
     case page says them; the others, shown in narrower places (a line's kind in the lines
-    table), by their words."""
+    table), by their words, but for values that are codes rather than words ("nsa_specific"),
+    said as what they mean."""
     values = typing.get_args(annotation)
     if owner == "Case":
         return choice_options(owner, name, values)
-    return tuple((str(v), str(v).replace("_", " ")) for v in values)
+    meanings = meanings_of(owner, name)
+    words = meanings[1] if meanings else {}
+    return tuple(
+        (str(v), str(words.get(v) if "_" in str(v) and words.get(v) else str(v).replace("_", " ")))
+        for v in values
+    )
 
 
 def _described_options(annotation: Any, owner: str, name: str) -> tuple[tuple[str, str], ...]:
@@ -345,15 +351,20 @@ def form_paths(spec: FieldSpec, data: Any, prefix: str = "") -> set[str]:
 _PART = re.compile(r"\[\d+\]$|\.[^.\[\]]+$|^[^.\[\]]+$")
 
 
-def place(location: str, shown: set[str]) -> str:
+def place(location: str, shown: set[str], message: str = "") -> str:
     """The path of the field that shows an error at `location`: itself, or the nearest object
-    or row around it that the form shows ("" for the whole case)."""
+    or row around it that the form shows ("" for the whole case). An error of a whole object
+    or row whose `message` opens with the name of one of its fields ("quantity 1.5 of unit LO
+    must be a whole number": a rule that reads two fields) is shown at that field."""
     path = "" if location in ("(top level)",) else location
     while path and path not in shown:
         m = _PART.search(path)
         if not m:
             return ""
         path = path[: m.start()]
+    first = message.split(" ", 1)[0]
+    if first and join(path, first) in shown:
+        return join(path, first)
     return path
 
 

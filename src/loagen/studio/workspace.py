@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ..case.loading import parse_case_bytes
-from ..case.placeholders import is_placeholder
+from ..case.loading import CASE_SUFFIXES, parse_case_bytes
+from ..case.placeholders import PLACEHOLDER_BYTES, is_placeholder, unfilled
 from ..errors import LoagenError, Problem
 from ..manifest import SUFFIX as MANIFEST_SUFFIX
 from ..manifest import Manifest, manifest_path, read_manifest
@@ -96,6 +96,7 @@ class StudioSources(CaseSources):
         super().__init__()
         self._keys: dict[str, tuple[int, int, int] | None] = {}
         self.nicknames: dict[str, str] = {}
+        self._blanks: dict[str, tuple[Problem, ...]] = {}
         self._lock = threading.Lock()
 
     def info(self, path: Path) -> SourceInfo:
@@ -105,25 +106,35 @@ class StudioSources(CaseSources):
             if self._keys.get(key, ()) != stamp:
                 self._info.pop(key, None)
                 self.nicknames.pop(key, None)
+                self._blanks.pop(key, None)
                 self._keys[key] = stamp
                 found = super().info(path)
                 if found.parsed:
-                    self.nicknames[key] = _nickname(Path(path))
+                    self.nicknames[key], self._blanks[key] = _read_for_lists(Path(path))
                 return found
             return super().info(path)
 
     def nickname(self, path: Path) -> str:
         return self.nicknames.get(os.path.abspath(path), "")
 
+    def blanks(self, path: Path) -> tuple[Problem, ...]:
+        """The values of the case file at `path` still to fill in (its `FILL IN` placeholders),
+        as loading reports them: what the lists say of a document not built yet."""
+        return self._blanks.get(os.path.abspath(path), ())
 
-def _nickname(path: Path) -> str:
+
+def _read_for_lists(path: Path) -> tuple[str, tuple[Problem, ...]]:
+    """What the lists show of a case file besides its `SourceInfo`: its nickname, and the
+    values still to fill in."""
     try:
-        data = parse_case_bytes(read_limited(path, "case file", LoagenError), path)
+        raw = read_limited(path, "case file", LoagenError)
+        data = parse_case_bytes(raw, path)
     except LoagenError:
-        return ""
+        return "", ()
     name = data.get("nickname")
     # a nickname still to fill in ("FILL IN: ...") is no name for the lists
-    return name if isinstance(name, str) and not is_placeholder(name) else ""
+    nickname = name if isinstance(name, str) and not is_placeholder(name) else ""
+    return nickname, (unfilled(data, raw, path) if PLACEHOLDER_BYTES in raw else ())
 
 
 @dataclass(frozen=True)
@@ -345,6 +356,11 @@ class Workspace:
             return DocumentStatus(**base, state=state_now, problems=problems, docx=built,
                                   checked=checked is not None, **counts)  # fmt: skip
         if manifest is None:
+            # never built: a file started and left with values to fill in says so (its page
+            # lists them), as one whose build stopped on them does
+            blanks = self.sources.blanks(source)
+            if blanks:
+                return DocumentStatus(**base, state="tofill", problems=blanks)
             return DocumentStatus(**base, state="unbuilt")
         if manifest.draft:
             return DocumentStatus(**base, state="failed", draft=True, docx=built, **counts)
@@ -546,3 +562,42 @@ def _stale_cause(manifest: Manifest, hashes: Any, deps: Dependencies) -> Cause:
 def _folder_id(rel: str) -> str:
     parts = rel.split("/")
     return parts[-2] if len(parts) > 1 else rel
+
+
+# -- deleted documents ---------------------------------------------------------------------------
+
+TRASH = Path(".loagen") / "trash"
+"""Where a deleted document goes, in the project: `.loagen/trash/<date and time>/`."""
+
+
+DELETED_SHOWN = 5
+"""How many of the latest deletes the Cases page offers to bring back."""
+
+
+@dataclass(frozen=True)
+class Deleted:
+    """One delete, as the Cases page offers to undo it."""
+
+    folder: str
+    """Its folder's name in the trash (the date and time of the delete)."""
+    files: tuple[str, ...]
+    """The case files it holds, as project paths."""
+
+
+def deleted(root: Path) -> list[Deleted]:
+    """The latest deletes in the project at `root` (at most `DELETED_SHOWN`), newest first."""
+    trash = root / TRASH
+    if not trash.is_dir():
+        return []
+    folders = sorted((f for f in trash.iterdir() if f.is_dir()), key=lambda f: f.name, reverse=True)
+    out = []
+    for folder in folders[:DELETED_SHOWN]:
+        files = tuple(
+            str(p.relative_to(folder).as_posix())
+            for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.suffix.lower() in CASE_SUFFIXES
+            and not p.name.endswith(".manifest.json")
+        )  # fmt: skip
+        if files:
+            out.append(Deleted(folder.name, files))
+    return out

@@ -135,6 +135,21 @@
     if (target) target.scrollIntoView({ block: "center" });
   }
 
+  // -- a problem's link ("Line 005", above the form) takes the keyboard to the field it names:
+  // a link to a part of the page only scrolls, and the next Tab would start from the top ---------
+  document.addEventListener("click", function (event) {
+    const link = event.target.closest && event.target.closest("a.where[href^='#']");
+    if (!link) return;
+    const at = document.getElementById(decodeURIComponent(link.getAttribute("href").slice(1)));
+    const input = at && (at.matches("input, select, textarea") ? at
+      : at.querySelector("input:not([type=hidden]), select, textarea"));
+    if (!input) return;
+    event.preventDefault();
+    input.focus({ preventScroll: true });
+    input.scrollIntoView({ block: "center" });
+    history.replaceState(null, "", link.getAttribute("href"));
+  });
+
   // -- a case just started, or a row added: the keyboard starts at its first field -------------
   const start = document.querySelector("[data-focus-field]");
   if (start) {
