@@ -351,8 +351,8 @@ PURCHASER_BOX = (
 """The four fill-ins of the box "Information to be provided by the Purchaser"."""
 
 # Page 1 holds the offer, the money block, the acceptance sentence, the signature grid and the
-# Purchaser's box (SAMM Figure C5.F3); the grid and the box move to page 2 together when page 1
-# cannot hold them, which leaves two part-empty pages. So page 1 is set a little tighter than the
+# Purchaser's box (SAMM Figure C5.F3); the box, then the grid, move to page 2 when page 1 cannot
+# hold them, which leaves part-empty pages. So page 1 is set a little tighter than the
 # rest of the document, and its rows are no taller than their use needs.
 GRID_ROW_HEIGHTS = {1: 0.4, 2: 0.33, 3: 0.36, 4: 0.44}
 """Heights (inches, at least) of the grid's rows under the party headings: the signatures (1),
@@ -397,11 +397,13 @@ def signature_grid(doc, *, purchaser: str | None, box: bool) -> None:
     name and title, and the agency. Each field is a line to write on with its label beneath.
     `purchaser` is None for a grid the Purchaser signs, else what its side says instead.
 
-    With `box`, the box of information the Purchaser provides follows in the same table (its
-    rows bordered), so grid and box are one block: every paragraph but the last row's keeps
-    with the next, and the block stays on one page with the sentence before it; a page 1 too
-    full for it leaves the whole block to page 2, never the box alone."""
-    table, twips = make_table(doc, SIGNATURE_WIDTHS, rows=5 + (6 if box else 0), borders=False)
+    With `box`, the box of information the Purchaser provides follows (`purchaser_box`).
+    The grid keeps together with the sentence before it (every paragraph but its last row's
+    keeps with the next), and so does the box: a page 1 too full for both keeps the signatures
+    and leaves the box to page 2; one too full for the grid leaves both to page 2. (The grid
+    and the box were one table: a State description of six lines moved every signature off
+    page 1, leaving a third of it empty.)"""
+    table, twips = make_table(doc, SIGNATURE_WIDTHS, rows=5, borders=False)
     rows = table.rows
     us, us_date, gap, them, them_date = range(5)
     rows[0].cells[us].merge(rows[0].cells[us_date])
@@ -439,27 +441,44 @@ def signature_grid(doc, *, purchaser: str | None, box: bool) -> None:
             row_height(row, GRID_ROW_HEIGHTS[index])
             for tc in row._tr.findall(qn("w:tc")):
                 tc.get_or_add_tcPr().append(_element("w:vAlign", val="bottom"))
-    if box:
-        spacer, title, fields = rows[5], rows[6], rows[7:]
-        spacer.cells[0].merge(spacer.cells[4])
-        set_cell(spacer.cells[0], "", style="LOA Signature")
-        row_height(spacer, BOX_GAP)
-        title.cells[0].merge(title.cells[4])
-        set_cell(title.cells[0], "Information to be provided by the Purchaser", style="LOA Label")
-        _ppr_child(title.cells[0].paragraphs[0], _element("w:spacing", after=0))
-        for row, label in zip(fields, PURCHASER_BOX, strict=True):
-            row.cells[0].merge(row.cells[2])
-            row.cells[3].merge(row.cells[4])
-            set_cell(row.cells[0], label, style="LOA Signature")
-            set_cell(row.cells[3], "", style="LOA Signature")
-            row_height(row, BOX_ROW if label != PURCHASER_BOX[-1] else BOX_ADDRESS_ROW)
     finish_rows(table, twips)
+    _keep_nothing_after(table)
     if box:
-        for row in rows[6:]:
-            for tc in row._tr.findall(qn("w:tc")):
-                _borders(tc)
-    # the last row keeps with nothing after the block
-    for tc in rows[-1]._tr.findall(qn("w:tc")):
+        purchaser_box(doc)
+
+
+def purchaser_box(doc) -> None:
+    """The box of information the Purchaser provides, after the signature grid: a gap (a
+    paragraph `BOX_GAP` high that keeps with the box: two tables with nothing between them
+    would be one), then the box's title and its four fill-ins, bordered, kept together."""
+    gap = para(doc, "", "LOA Signature")
+    _ppr_child(
+        gap,
+        _element(
+            "w:spacing", before=0, after=0, line=round(BOX_GAP * TWIPS_PER_INCH), lineRule="exact"
+        ),
+    )
+    table, twips = make_table(doc, SIGNATURE_WIDTHS, rows=1 + len(PURCHASER_BOX), borders=False)
+    title, *fields = table.rows
+    title.cells[0].merge(title.cells[4])
+    set_cell(title.cells[0], "Information to be provided by the Purchaser", style="LOA Label")
+    _ppr_child(title.cells[0].paragraphs[0], _element("w:spacing", after=0))
+    for row, label in zip(fields, PURCHASER_BOX, strict=True):
+        row.cells[0].merge(row.cells[2])
+        row.cells[3].merge(row.cells[4])
+        set_cell(row.cells[0], label, style="LOA Signature")
+        set_cell(row.cells[3], "", style="LOA Signature")
+        row_height(row, BOX_ROW if label != PURCHASER_BOX[-1] else BOX_ADDRESS_ROW)
+    finish_rows(table, twips)
+    for row in table.rows:
+        for tc in row._tr.findall(qn("w:tc")):
+            _borders(tc)
+    _keep_nothing_after(table)
+
+
+def _keep_nothing_after(table) -> None:
+    """The last row of a table kept together keeps with nothing after it."""
+    for tc in table.rows[-1]._tr.findall(qn("w:tc")):
         for p in tc.findall(qn("w:p")):
             put_ppr(p.get_or_add_pPr(), _element("w:keepNext", val="0"))
 

@@ -735,8 +735,9 @@ def test_page_one_reads_as_the_samm_sample(packages, kind: str) -> None:
 
 
 def test_short_tables_keep_together(packages) -> None:
-    """The signature grid and the box after it (one table) keep together, as does the cost
-    summary: every paragraph keeps with the next, the grid's last row excepted."""
+    """The signature grid keeps together, as do the box after it and the cost summary: every
+    paragraph keeps with the next, the last row of the grid and of the box excepted (a page 1
+    too full for both keeps the signatures and leaves the box to page 2)."""
     body = _xml(packages["basic"]["word/document.xml"]).find("w:body", NS)
     styles = _xml(packages["basic"]["word/styles.xml"])
     keeping = {
@@ -753,12 +754,16 @@ def test_short_tables_keep_together(packages) -> None:
         return style is not None and style.get(_w("val")) in keeping
 
     tables = body.findall("w:tbl", NS)
-    grid = tables[0]
-    assert "Information to be provided by the Purchaser" in _cell_text(grid)
-    rows = grid.findall("w:tr", NS)
-    assert len(rows) == 11  # heading, 4 signature rows, a gap, the box's title and 4 fill-ins
-    assert all(keeps(p) for tr in rows[:-1] for p in tr.iter(_w("p")))
-    assert not any(keeps(p) for p in rows[-1].iter(_w("p")))
+    grid, box = tables[0], tables[1]
+    assert "For the United States Government" in _cell_text(grid)
+    assert "Information to be provided by the Purchaser" in _cell_text(box)
+    for table, count in ((grid, 5), (box, 5)):  # heading and 4 signature rows; title, 4 fill-ins
+        rows = table.findall("w:tr", NS)
+        assert len(rows) == count
+        assert all(keeps(p) for tr in rows[:-1] for p in tr.iter(_w("p")))
+        assert not any(keeps(p) for p in rows[-1].iter(_w("p")))
+    gap = box.getprevious()  # the gap between them keeps with the box
+    assert gap.tag == _w("p") and keeps(gap) and gap.getprevious() is grid
     summary = next(t for t in tables if _cell_text(t.find("w:tr", NS)).startswith("Item"))
     assert all(keeps(p) for p in summary.iter(_w("p")))
 
