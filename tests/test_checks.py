@@ -2471,6 +2471,57 @@ def test_the_purpose_is_read_verb_by_verb_against_the_lines(chain) -> None:
     ]  # ("adds a new note" speaks of no line: not read)
 
 
+def _purpose_said(chain, purpose: str) -> list[str]:
+    """The QC-PURPOSE-CHANGES messages of BN-D-QAA Amendment 1 (adds Line 007, raises the
+    value and months of Lines 002, 003 and 006, leaves Lines 001, 004 and 005) with `purpose`."""
+    found = findings_of(chain, edit(qaa_amendment, ("document.purpose", purpose)))
+    return [f.message for f in by_rule(found, "QC-PURPOSE-CHANGES")]
+
+
+@pytest.mark.parametrize(
+    "purpose",
+    [
+        "increases the support equipment line from 300 to 340 sets",
+        "decreases nothing and increases the spares line from 100 to 120 kits",
+        "increases Lines 002, 003 and 006",
+        "increases Lines 002 and 003",
+    ],
+)
+def test_numbers_not_written_after_line_are_counts_not_lines(chain, purpose: str) -> None:
+    """Only 'Line 002', 'Lines 002-003', 'Lines 002 and 003' name lines: 'from 300 to 340 sets'
+    is a count, read as no line named (this Amendment raises lines: nothing to say)."""
+    assert _purpose_said(chain, purpose) == []
+
+
+def test_a_line_said_to_be_revised_realigned_or_extended_changes(chain) -> None:
+    for verb in ("revises", "realigns", "extends"):
+        assert _purpose_said(chain, f"adds Line 007 and {verb} Line 004") == [
+            f"the purpose says {verb!r} (Line 004), but this Amendment changes no line of those: "
+            "say what it does to the lines"
+        ]
+        assert _purpose_said(chain, f"adds Line 007 and {verb} Lines 002 and 004") == []
+        # without a line number, what is revised is not known: not read
+        assert (
+            _purpose_said(chain, f"adds Line 007 and {verb} the schedule of the spares line") == []
+        )
+
+
+def test_the_months_said_to_be_realigned_change(chain) -> None:
+    """Line 001 is unchanged; Line 002's months and value change on this Amendment."""
+    assert _purpose_said(chain, "adds Line 007 and realigns the Months of Line 002") == []
+    assert _purpose_said(chain, "adds Line 007 and realigns the months of Lines 001 and 002") == []
+    docs = qaa_amendment()
+    docs[-1]["lines"][1]["months"] = docs[0]["lines"][1]["months"]  # value up, months as before
+    docs[-1]["document"]["purpose"] = "adds Line 007 and realigns the Months of Line 002"
+    (f,) = by_rule(run_checks(chain(*docs)), "QC-PURPOSE-CHANGES")
+    assert f.message == (
+        "the purpose says 'realigns' (Line 002), but this Amendment leaves the months of Line 002 "
+        "as they were: say what it does to the lines"
+    )
+    docs[-1]["document"]["purpose"] = "adds Line 007 and revises Line 002"  # its value changes
+    assert not by_rule(run_checks(chain(*docs)), "QC-PURPOSE-CHANGES")
+
+
 def test_a_clause_after_a_semicolon_is_not_read_as_the_verbs_object(chain) -> None:
     purpose = "adds Line 007 and adds operator support; the months of Line 001 are unchanged"
     found = findings_of(chain, edit(qaa_amendment, ("document.purpose", purpose)))

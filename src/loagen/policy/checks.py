@@ -2757,9 +2757,22 @@ def amendment_changes_nothing(ctx: Context) -> Iterator[Hit]:
     )
 
 
-_PURPOSE_VERB = re.compile(r"\b(adds|deletes|increases|decreases)\b", re.IGNORECASE)
+_PURPOSE_VERB = re.compile(
+    r"\b(adds|deletes|increases|decreases|revises|realigns|extends)\b", re.IGNORECASE
+)
 _LINE_WORD = re.compile(r"\blines?\b", re.IGNORECASE)
-_LINE_NUMBERS = re.compile(r"\b(\d{3})(?:[a-z])?(?:\s*[-\u2013]\s*(\d{3}))?")
+_LINE_REF_RUN = re.compile(
+    r"\blines?\s+(\d{3}[a-z]?(?:\s*(?:[-\u2013]|,\s*and\b|,|\band\b)\s*\d{3}[a-z]?)*)",
+    re.IGNORECASE,
+)
+"""A reference to lines by number: 'Line 002', 'Lines 004-006', 'Lines 002, 003 and 005' (a
+number without the word, as in 'from 200 to 240 radio sets', is a count, not a line)."""
+_LINE_NUMBERS = re.compile(r"(\d{3})(?:[a-z])?(?:\s*[-\u2013]\s*(\d{3}))?")
+_MONTHS_OBJECT = re.compile(r"\s*(?:the\s+)?(?:months|MOS)\b", re.IGNORECASE)
+"""A verb whose object is the months ('realigns the Months of Line 004')."""
+_SAYS_CHANGE = frozenset({"revises", "realigns", "extends"})
+"""Verbs that say a line changes, not how: read only of the lines they name by number (any
+change of the line bears them out; of its months, when the months are their object)."""
 _VERB_TESTS: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "adds": ("adds no line", lambda c: c.added),
     "deletes": ("deletes no line", lambda c: c.deleted),
@@ -2768,16 +2781,22 @@ _VERB_TESTS: dict[str, tuple[str, Callable[[Any], bool]]] = {
         "lowers no line's quantity or value",
         lambda c: c.quantity_down or c.value_down or c.deleted,
     ),
+    **dict.fromkeys(_SAYS_CHANGE, ("changes no line", lambda c: c.changed)),
 }
 """What each verb of a purpose says of the lines, and the words for a document that does not."""
+
+
+def _months_changed(change: Any) -> bool:
+    return change.months_changed or change.period_written_longer is not None
 
 
 def _named_lines(clause: str) -> set[str]:
     """The line numbers a clause names ('Line 002', 'Lines 004-006' -> 004, 005, 006)."""
     named: set[str] = set()
-    for m in _LINE_NUMBERS.finditer(clause):
-        first, last = int(m.group(1)), int(m.group(2) or m.group(1))
-        named.update(f"{n:03d}" for n in range(first, min(last, first + 999) + 1))
+    for run in _LINE_REF_RUN.finditer(clause):
+        for m in _LINE_NUMBERS.finditer(run.group(1)):
+            first, last = int(m.group(1)), int(m.group(2) or m.group(1))
+            named.update(f"{n:03d}" for n in range(first, min(last, first + 999) + 1))
     return named
 
 
@@ -2799,16 +2818,28 @@ def purpose_changes(ctx: Context) -> Iterator[Hit]:
         clause = re.split(r"[;.]", clause, maxsplit=1)[0]  # a sentence or a clause of its own
         if not _LINE_WORD.search(clause):
             continue  # about something else ("adds a note"): not read here
-        words, holds = _VERB_TESTS[m.group(1).lower()]
+        verb = m.group(1).lower()
+        words, holds = _VERB_TESTS[verb]
         named = _named_lines(clause)
+        months = False
+        if verb in _SAYS_CHANGE:
+            if not named:
+                continue  # "revises the schedule of the radio line": not read
+            months = _MONTHS_OBJECT.match(clause) is not None
+            if months:
+                holds = _months_changed
         subject = [c for c in changes if not named or c.number in named]
         if any(holds(c) for c in subject):
             continue
         which = f" ({line_refs(sorted(named))})" if named else ""
+        if months:
+            words = f"leaves the months of {line_refs(sorted(named))} as they were"
+        elif named:
+            words += " of those"
         yield Hit(
             "document.purpose",
-            f"the purpose says {m.group(0)!r}{which}, but this {ctx.kind} {words}"
-            f"{' of those' if named else ''}: say what it does to the lines",
+            f"the purpose says {m.group(0)!r}{which}, but this {ctx.kind} {words}: say what it "
+            "does to the lines",
         )
 
 
