@@ -973,6 +973,12 @@ RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]]
         zea,
     ),
     (
+        "QC-ITEMS-TAG",
+        "lines[2].items",
+        edit(zea, ("lines.2.items", [])),  # MONOCULAR NIGHT VISION DEVICE AN/PVS-14
+        zea,
+    ),
+    (
         "QC-CLSSA",
         "lines[0].type_of_assistance",
         edit(qaa, ("category", "clssa_fmso_i")),
@@ -3504,6 +3510,67 @@ def test_training_beside_an_article_is_still_training(
     docs = edit(qaa, (f"lines.{line}.description", description))
     (hit,) = by_rule(findings_of(chain, docs), "QC-TRAINING-KIND")
     assert hit.path == f"lines[{line}].kind" and advice in hit.message
+
+
+@pytest.mark.parametrize(
+    ("description", "trait", "tagged"),
+    [
+        ("CARTRIDGE, 5.56MM BALL M855", "ammunition", "ammunition"),
+        ("120 MM TANK ROUNDS, TRAINING PRACTICE", "ammunition", "ammunition"),
+        ("AMMUNITION, SMALL ARMS", "ammunition", "ammunition"),
+        ("GRENADE, HAND, FRAGMENTATION", "ammunition", "ammunition"),
+        ("DEMOLITION CHARGES", "ammunition", "ammunition"),
+        ("AVIATOR NIGHT VISION IMAGING SYSTEM AN/AVS-9", "nvd", "nvd, eeum"),
+        ("IMAGE INTENSIFIER TUBES", "nvd", "nvd, eeum"),
+        ("GOGGLES, AN/PVS-31A", "nvd", "nvd, eeum"),
+        ("CRYPTOGRAPHIC DEVICE KIV-77", "comsec", "comsec, eeum"),
+        ("DEFENSE ADVANCED GPS RECEIVER (DAGR) WITH SAASM", "gps_saasm", "gps_saasm"),
+        ("MISSILE, TOW 2B, BGM-71F", "tow_2b", "tow_2b"),
+    ],
+)
+def test_a_line_naming_items_of_a_mandatory_note_carries_their_trait(
+    chain, description: str, trait: str, tagged: str
+) -> None:
+    """Without the trait the note is left out silently: the warning names the line and the
+    trait to add (with eeum for the items under Enhanced End Use Monitoring)."""
+    docs = edit(qaa, ("lines.1.description", description))
+    (hit,) = by_rule(findings_of(chain, docs), "QC-ITEMS-TAG")
+    assert hit.path == "lines[1].items"
+    assert hit.message.startswith(f"Line 002 ({description}) reads as ")
+    assert f"add {trait} to its items (items: [{tagged}])" in hit.message
+    tagged_docs = edit(qaa, ("lines.1.description", description), ("lines.1.items", [trait]))
+    assert not by_rule(findings_of(chain, tagged_docs), "QC-ITEMS-TAG")
+    # training on the items, or their manuals, are not the items
+    training = edit(qaa, ("lines.4.description", f"{description} OPERATOR TRAINING"))
+    assert not by_rule(findings_of(chain, training), "QC-ITEMS-TAG")
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "NIGHT OPERATIONS SUPPORT EQUIPMENT",  # "night" alone
+        "NIGHT VISION COMPATIBLE COCKPIT LIGHTING",
+        "NIGHT VISION DEVICE TEST SET",
+        "ROUND TRIP TRANSPORTATION OF SPARES",  # "round" without a calibre
+        "TRAINING ROUNDS",
+        "BATTERY CHARGER AND CHARGE CABLES",  # "charge" not as explosives
+        "5.56MM RIFLE, M4A1",  # a calibre, no cartridge
+        "AMMUNITION HANDLING EQUIPMENT",
+        "CAN, AMMUNITION, M2A1",
+        "CARTRIDGE, 5.56MM, DUMMY M199",
+        "GRENADE LAUNCHER, 40MM, M320",
+        "EXPLOSIVE ORDNANCE DISPOSAL ROBOT",
+        "EXPLOSIVES DETECTION EQUIPMENT",
+        "TOW 2B MISSILE LAUNCHER",
+        "GLOBAL POSITIONING SYSTEM RECEIVER",  # GPS without the SAASM
+        "TACTICAL RADIO SET",  # COMSEC inside, not named: the writer knows
+        "CARTRIDGE ACTUATED DEVICES",  # not stated to be explosives (AMMUNITION-EXPLOSIVES)
+        "SECURE COMMUNICATIONS EQUIPMENT",
+    ],
+)
+def test_a_description_that_names_no_such_item_is_not_questioned(chain, description: str) -> None:
+    docs = edit(qaa, ("lines.1.description", description))
+    assert not by_rule(findings_of(chain, docs), "QC-ITEMS-TAG")
 
 
 def test_a_training_line_without_its_data_is_told_the_field(chain) -> None:

@@ -3949,6 +3949,110 @@ def nvd_eeum(ctx: Context) -> Iterator[Hit]:
             )
 
 
+# What a materiel line's description plainly names, for the item traits whose notes are
+# mandatory (`Line.items`): each trait with the words that name its items and the words that
+# name something else made for them (a launcher, a test set, lighting compatible with night
+# vision goggles). Specific on purpose: "NIGHT" alone, "ROUND" without a calibre and "CHARGE"
+# (money) name nothing; missiles, rockets and bombs are left to the writer (whether a note
+# calls them ammunition or explosives is not stated).
+_CALIBRE = r"(?:\d+(?:\.\d+)?\s*MM\b|\bCAL(?:IBER|IBRE)?\b|\.\d{2,3}\s*CAL)"
+_ITEM_WORDS: dict[str, tuple[str, re.Pattern[str], re.Pattern[str]]] = {
+    "ammunition": (
+        "ammunition or explosives",
+        re.compile(
+            r"\bAMMUNITION\b|\bAMMO\b|\bEXPLOSIVES?\b(?!\s+(?:ORDNANCE|DETECT|TRACE))"
+            rf"|\b(?:CARTRIDGES?|ROUNDS?|PROJECTILES?)\b(?=.*{_CALIBRE})"
+            rf"|{_CALIBRE}.*\b(?:CARTRIDGES?|ROUNDS?|PROJECTILES?)\b"
+            r"|\b(?:MORTAR|ARTILLERY|TANK)\s+(?:ROUNDS?|PROJECTILES?|SHELLS?)\b"
+            r"|\bGRENADES?\b(?!\s*LAUNCH)|\bDETONATORS?\b|\bBLASTING\s+CAPS?\b"
+            r"|\bDEMOLITION\s+(?:CHARGES?|BLOCKS?)\b|\bPROPELLANT\s+CHARGES?\b",
+            re.IGNORECASE,
+        ),
+        re.compile(
+            r"\b(?:INERT|DUMMY|DRILL|CANS?|BOX(?:ES)?|CONTAINERS?|RACKS?|TRAILERS?|LOADERS?|"
+            r"HANDLING|FEEDERS?|CHUTES?|POUCH(?:ES)?|CARRIERS?|TRUCKS?|LAUNCHERS?|SIMULATORS?|"
+            r"DETECT\w*|DISPOSAL|STORAGE|MAGAZINES?|TEST\s+SETS?)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    "nvd": (
+        "night vision devices",
+        re.compile(
+            r"\bNIGHT[\s-]+VISION\b|\bIMAGE[\s-]+INTENSIFIER\b|\bNV[DG]S?\b|\bANVIS\b"
+            r"|\bAN/[PA]VS-\d",
+            re.IGNORECASE,
+        ),
+        re.compile(
+            r"\b(?:COMPATIBLE|LIGHTING|TEST\s+SETS?|MOUNTS?|BATTER(?:Y|IES)|SIMULATORS?)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    "comsec": (
+        "COMSEC equipment",
+        re.compile(
+            r"\bCOMSEC\b|\bCOMMUNICATIONS?\s+SECURITY\b|\bCRYPTOGRAPHIC\b"
+            r"|\bK(?:G|IV|Y)-\d",
+            re.IGNORECASE,
+        ),
+        re.compile(r"\b(?:SIMULATORS?|TRAINERS?)\b", re.IGNORECASE),
+    ),
+    "gps_saasm": (
+        "GPS Precise Positioning Service (SAASM) equipment",
+        re.compile(
+            r"\bSAASM\b|\bPRECISE\s+POSITIONING\s+SERVICE\b|\bGPS\s*/\s*PPS\b|\bDAGR\b",
+            re.IGNORECASE,
+        ),
+        re.compile(r"\b(?:SIMULATORS?|TRAINERS?)\b", re.IGNORECASE),
+    ),
+    "tow_2b": (
+        "TOW-2B missiles",
+        re.compile(r"\bTOW[\s-]*2B\b|\bBGM-71F\b", re.IGNORECASE),
+        re.compile(r"\b(?:LAUNCHERS?|SIMULATORS?|TRAINERS?|INERT|TEST\s+SETS?)\b", re.IGNORECASE),
+    ),
+}
+
+
+@recent_texts
+def _items_named(description: str) -> tuple[str, ...]:
+    """The item traits a materiel line's description plainly names (`_ITEM_WORDS`); kept for
+    the descriptions read lately (a case's documents repeat their lines)."""
+    return tuple(
+        trait
+        for trait, (_, named, other) in _ITEM_WORDS.items()
+        if named.search(description) and not other.search(description)
+    )
+
+
+_WITH_EEUM = ("nvd", "comsec")
+"""Traits of Enhanced End Use Monitoring items (QC-NVD-EEUM, QC-COMSEC-EEUM)."""
+
+
+@rule(
+    "QC-ITEMS-TAG",
+    "warning",
+    "A line whose description names ammunition, night vision devices, COMSEC, SAASM or "
+    "TOW-2B items carries the item trait their notes read",
+    "Appendix 6 (the notes these items call for)",
+)
+def items_tag(ctx: Context) -> Iterator[Hit]:
+    for path, ln in ctx.lines:
+        if ln.kind != "materiel":
+            continue  # training on these items, or their manuals, are not the items
+        for trait in _items_named(ln.description):
+            if trait in ln.items:
+                continue
+            what = _ITEM_WORDS[trait][0]
+            eeum = ["eeum"] if trait in _WITH_EEUM and "eeum" not in ln.items else []
+            tagged = ", ".join([*ln.items, trait, *eeum])
+            yield Hit(
+                f"{path}.items",
+                f"{_line(ln)} ({ln.description}) reads as {what}, but its items do not say so, "
+                f"and loagen prints the notes for {what} only on lines whose items do: add "
+                f"{trait} to its items (items: [{tagged}]); if the line holds no {what}, leave "
+                "this warning for the reviewer",
+            )
+
+
 @rule(
     "QC-CLSSA",
     "error",
