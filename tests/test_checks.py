@@ -1219,6 +1219,32 @@ def test_sole_source_on_a_stock_line(chain) -> None:
     assert str(f).endswith("(Section C6.3.4)")
 
 
+def test_a_sole_source_designation_changed_on_an_old_request_says_what_changed(chain) -> None:
+    """Line 001 keeps its sole source on the Amendment, on the Basic's request (which predates
+    the Basic's offer expiration): the warning says what changed, not that it is added."""
+    docs = qaa_amendment()
+    before = docs[0]["lines"][0]["sole_source"]
+    docs[-1]["lines"][0]["sole_source"] = {**before, "firm": "Northwind Aero Systems"}
+    f = _only(run_checks(chain(*docs)), "QC-SOLE-SOURCE-REQUEST")
+    assert f.message.startswith(
+        f"Line 001 changes the sole source firm from {before['firm']} to Northwind Aero Systems "
+        "on a request of "
+    )
+    assert "changing a sole source designation needs a new Purchaser request" in f.message
+    role = "subcontractor" if before["role"] == "prime" else "prime"
+    docs[-1]["lines"][0]["sole_source"] = {**before, "role": role}
+    f = _only(run_checks(chain(*docs)), "QC-SOLE-SOURCE-REQUEST")
+    assert f.message.startswith(
+        f"Line 001 changes the sole source role of {before['firm']} from {before['role']} to "
+        f"{role} on a request of "
+    )
+    # a line that had none adds it
+    del docs[0]["lines"][0]["sole_source"]
+    f = _only(run_checks(chain(*docs)), "QC-SOLE-SOURCE-REQUEST")
+    assert f.message.startswith(f"Line 001 adds sole source ({before['firm']}) on a request of ")
+    assert "adding a sole source designation needs a new Purchaser request" in f.message
+
+
 def test_nsr_line_above_ten_percent(chain) -> None:
     docs = edit(qaa, ("lines", APPEND({**NSR_LINE, "unit_cost": 30000000})))
     f = _only(findings_of(chain, docs), "QC-NSR-SHARE")

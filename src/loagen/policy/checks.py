@@ -2046,6 +2046,18 @@ def sole_source_stock(ctx: Context) -> Iterator[Hit]:
             )
 
 
+def _sole_source_change(before: Any, after: Any) -> str:
+    """What a line does to its sole source designation, in words: 'adds sole source (firm)',
+    'changes the sole source firm from X to Y', ..."""
+    if before is None:
+        return f"adds sole source ({after.firm})"
+    if before.firm != after.firm:
+        return f"changes the sole source firm from {before.firm} to {after.firm}"
+    if before.role != after.role:
+        return f"changes the sole source role of {after.firm} from {before.role} to {after.role}"
+    return f"changes its sole source designation ({after.firm})"
+
+
 @rule(
     "QC-SOLE-SOURCE-REQUEST",
     "warning",
@@ -2077,10 +2089,12 @@ def sole_source_request(ctx: Context) -> Iterator[Hit]:
         if asked is None:
             continue  # QC-SOLE-SOURCE-DATE says what is missing
         if changes.has_previous and earlier_oed is not None and asked <= earlier_oed:
+            before = previous.sole_source if previous is not None else None
             yield Hit(
                 f"{path}.sole_source.purchaser_request_date",
-                f"{_line(ln)} adds sole source ({ln.sole_source.firm}) on a request of "
-                f"{spell_date(asked)}, which predates the earlier documents; adding sole source "
+                f"{_line(ln)} {_sole_source_change(before, ln.sole_source)} on a request of "
+                f"{spell_date(asked)}, which predates the earlier documents; "
+                f"{'adding' if before is None else 'changing'} a sole source designation "
                 "needs a new Purchaser request",
             )
         elif ctx.kind != "Modification" and not ctx.is_bpc and asked not in ref_dates:
