@@ -181,6 +181,13 @@ def _with_schedules(*schedules: list[tuple[str, int]]) -> Docs:
     return docs
 
 
+def _qaa_dated() -> Docs:
+    """BN-D-QAA's Basic and Amendment 1, the Basic dated 10 March 2025."""
+    docs = qaa_amendment()
+    docs[0]["document"]["date"] = "2025-03-10"
+    return docs
+
+
 # (rule id, path of the first finding or None, broken variant, sound variant)
 RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]] = [
     (
@@ -616,6 +623,12 @@ RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]]
         "document.date",
         edit(qaa_amendment, ("document.date", "2026-09-16")),
         edit(qaa_amendment, ("document.date", "2026-09-15")),
+    ),
+    (
+        "QC-DATE-ORDER",
+        "document.date",
+        edit(_qaa_dated, ("document.date", "2025-03-09")),  # the Basic: 10 March 2025
+        edit(_qaa_dated, ("document.date", "2025-08-01")),
     ),
     (
         "QC-RESTATED",
@@ -2706,6 +2719,31 @@ def test_a_document_dated_after_its_own_oed_is_an_error(chain) -> None:
     modification["document"]["date"] = "2026-08-01"  # before the Amendment's OED
     assert not by_rule(run_checks(chain(basic, amendment, modification)), "QC-DATE-OED")
     assert not by_rule(run_checks(chain(basic, amendment, modification)), "QC-IMPL-DATE")
+
+
+def test_a_document_dated_before_the_one_it_follows_is_questioned(chain) -> None:
+    """An Amendment dated before the Modification it follows: compared with the nearest
+    earlier document that gives a date (the Modification, here; the Basic when it gives none)."""
+    docs = qaa_modification()
+    docs.append(
+        {**example("BN-D-QAA/amendment-1"), "document": {**docs[1]["document"], "number": 2}}
+    )
+    docs[0]["document"]["date"] = "2025-03-10"
+    docs[2]["document"]["date"] = "2026-04-20"
+    docs[3]["document"]["date"] = "2026-03-20"
+    (f,) = by_rule(run_checks(chain(*docs)), "QC-DATE-ORDER")
+    assert (f.severity, f.path) == ("warning", "document.date")
+    assert f.message.startswith(
+        "this Amendment is dated 20 March 2026, before Modification 1 (modification-1.json), "
+        "which it follows, dated 20 April 2026"
+    )
+    del docs[2]["document"]["date"]  # the Modification gives none: the Basic is before it
+    assert not by_rule(run_checks(chain(*docs)), "QC-DATE-ORDER")
+    docs[3]["document"]["date"] = "2025-03-01"
+    (f,) = by_rule(run_checks(chain(*docs)), "QC-DATE-ORDER")
+    assert "before the Basic (basic.json), which it follows, dated 10 March 2025" in f.message
+    docs[3]["document"]["date"] = "2025-03-10"  # the same day
+    assert not by_rule(run_checks(chain(*docs)), "QC-DATE-ORDER")
 
 
 def test_a_different_implementation_date_names_the_earlier_file(chain) -> None:

@@ -1422,6 +1422,36 @@ def dated_after_oed(ctx: Context) -> Iterator[Hit]:
 
 
 @rule(
+    "QC-DATE-ORDER",
+    "warning",
+    "A document is not dated before the document it follows",
+    "Section C6.7 (Amendments and Modifications follow the documents before them)",
+)
+def dated_before_previous(ctx: Context) -> Iterator[Hit]:
+    # Compared with the nearest earlier document that gives its date (document.date is
+    # optional): an Amendment dated before the Modification it follows was written first, or
+    # one of the two dates is wrong.
+    day = ctx.case.document.date
+    if day is None:
+        return
+    for earlier in reversed(ctx.document.files[:-1]):
+        theirs = earlier.case.document.date
+        if theirs is None:
+            continue
+        if day < theirs:
+            title = document_title(earlier.case)
+            title = f"the {title}" if title == "Basic" else title
+            yield Hit(
+                "document.date",
+                f"this {ctx.kind} is dated {spell_date(day)}, before {title} "
+                f"({earlier.path.name}), which it follows, dated {spell_date(theirs)}: a document "
+                "is written after the one it follows. Correct document.date here or in "
+                f"{earlier.path.name}, or the document this one follows (document.previous)",
+            )
+        return
+
+
+@rule(
     "QC-RESTATED",
     "error",
     "Only a Basic or an Amendment offered to the Purchaser is restated",
