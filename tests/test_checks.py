@@ -1107,7 +1107,7 @@ SELECTION_RULES = {
 
 # Rules that read the day and whether a later document follows (`Pipeline.check` gives them):
 # tested below with both given, and through the pipeline in tests/test_pipeline.py.
-DAY_RULES = {"QC-OED-PASSED"}
+DAY_RULES = {"QC-OED-PASSED", "QC-DATE-FUTURE"}
 
 
 def test_every_rule_has_a_trip_and_a_pass_case() -> None:
@@ -1131,6 +1131,38 @@ def test_an_offer_expired_on_the_newest_document(chain, kind: str) -> None:
     assert not passed(today=oed, newest=True)  # it stands on its expiration date
     assert not passed(today=day_after, newest=False)  # another document follows it
     assert not passed(newest=True)  # no day given: not read
+
+
+def test_an_acceptance_or_implementation_after_today_is_questioned(chain) -> None:
+    """The day the Purchaser signed and the day the case was implemented have happened when
+    recorded; the finding depends on the day, so a built document does not record it."""
+    from loagen.policy.checks import DEPENDS_ON_TODAY
+
+    assert "QC-DATE-FUTURE" in DEPENDS_ON_TODAY
+    docs = qaa_amendment()
+    implemented = date.fromisoformat(docs[-1]["document"]["implementation_date"])
+    accepted = implemented + timedelta(days=400)
+    docs[-1]["document"]["accepted_date"] = accepted.isoformat()
+    document = chain(*docs)
+
+    def future(day: date | None) -> list[Finding]:
+        return by_rule(run_checks(document, today=day), "QC-DATE-FUTURE")
+
+    assert not future(accepted) and not future(None)  # on the day; no day given: not read
+    (f,) = future(accepted - timedelta(days=1))
+    assert (f.severity, f.path) == ("warning", "document.accepted_date")
+    assert f.message.startswith(
+        f"document.accepted_date says the Purchaser accepted this Amendment on "
+        f"{spell_date(accepted)}, after today"
+    )
+    both = future(implemented - timedelta(days=1))
+    assert [f.path for f in both] == ["document.accepted_date", "document.implementation_date"]
+    assert "correct it on every document of the case" in both[1].message
+    basic = example("BN-B-ZEA/basic")
+    basic["document"]["implementation_date"] = basic["document"]["offer_expiration_date"]
+    day = date.fromisoformat(basic["document"]["implementation_date"]) - timedelta(days=1)
+    (f,) = by_rule(run_checks(chain(basic), today=day), "QC-DATE-FUTURE")
+    assert "leave document.implementation_date out until the case is implemented" in f.message
 
 
 def test_an_accepted_basic_or_a_modification_has_no_offer_to_expire(chain) -> None:

@@ -1182,7 +1182,7 @@ def oed_order(ctx: Context) -> Iterator[Hit]:
         )
 
 
-DEPENDS_ON_TODAY = frozenset({"QC-OED-PASSED"})
+DEPENDS_ON_TODAY = frozenset({"QC-OED-PASSED", "QC-DATE-FUTURE"})
 """Rules whose finding depends on the day the checks run, not on the case files alone: a
 built document's record leaves their findings out (`manifest.recorded_findings`), so the same
 inputs give the same bytes whatever the day (the finding is said all the same)."""
@@ -1221,6 +1221,42 @@ def offer_passed(ctx: Context) -> Iterator[Hit]:
         "restate it with loagen restate (giving the date it was offered and its new offer "
         "expiration date)",
     )
+
+
+@rule(
+    "QC-DATE-FUTURE",
+    "warning",
+    "A document is not recorded as accepted, nor its case as implemented, after today",
+    "Figure C5.F5 paragraph 2.e. (implementation follows acceptance)",
+)
+def dated_in_the_future(ctx: Context) -> Iterator[Hit]:
+    # The day the Purchaser signed and the day the case was implemented have happened when
+    # they are recorded: one after today is a typing slip (or the wrong field: the offer
+    # expiration date is the one in the future).
+    doc, today = ctx.case.document, ctx.today
+    if today is None:
+        return
+    later = (
+        "correct it on every document of the case (an Amendment or Modification follows an "
+        "implemented case)"
+        if ctx.kind != "Basic"
+        else "correct it, or leave document.implementation_date out until the case is implemented"
+    )
+    for field, day, what, fix in (
+        (
+            "accepted_date",
+            doc.accepted_date,
+            f"the {ctx.party} accepted this {ctx.kind}",
+            "correct it, or leave document.accepted_date out until it is accepted",
+        ),
+        ("implementation_date", doc.implementation_date, "the case was implemented", later),
+    ):
+        if day is not None and day > today:
+            yield Hit(
+                f"document.{field}",
+                f"document.{field} says {what} on {spell_date(day)}, after today "
+                f"({spell_date(today)}): that day has not come; {fix}",
+            )
 
 
 @rule(
