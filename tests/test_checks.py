@@ -187,6 +187,13 @@ def _rows(*dates: str) -> list[dict[str, Any]]:
     return [{"date": d, "amount": 1000} for d in dates]
 
 
+def _qaa_dated() -> Docs:
+    """BN-D-QAA's Basic and Amendment 1, the Basic dated 10 March 2025."""
+    docs = qaa_amendment()
+    docs[0]["document"]["date"] = "2025-03-10"
+    return docs
+
+
 # (rule id, path of the first finding or None, broken variant, sound variant)
 RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]] = [
     (
@@ -685,6 +692,12 @@ RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]]
         edit(qaa_amendment, ("document.date", "2026-09-15")),
     ),
     (
+        "QC-DATE-ORDER",
+        "document.date",
+        edit(_qaa_dated, ("document.date", "2025-03-09")),  # the Basic: 10 March 2025
+        edit(_qaa_dated, ("document.date", "2025-08-01")),
+    ),
+    (
         "QC-RESTATED",
         "document.restated",
         edit(qaa_modification, ("document.restated", {"previous_offer_date": "2026-10-01"})),
@@ -1052,6 +1065,12 @@ RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]]
         zea,
     ),
     (
+        "QC-ITEMS-TAG",
+        "lines[2].items",
+        edit(zea, ("lines.2.items", [])),  # MONOCULAR NIGHT VISION DEVICE AN/PVS-14
+        zea,
+    ),
+    (
         "QC-CLSSA",
         "lines[0].type_of_assistance",
         edit(qaa, ("category", "clssa_fmso_i")),
@@ -1167,7 +1186,7 @@ SELECTION_RULES = {
 
 # Rules that read the day and whether a later document follows (`Pipeline.check` gives them):
 # tested below with both given, and through the pipeline in tests/test_pipeline.py.
-DAY_RULES = {"QC-OED-PASSED"}
+DAY_RULES = {"QC-OED-PASSED", "QC-DATE-FUTURE"}
 
 
 def test_every_rule_has_a_trip_and_a_pass_case() -> None:
@@ -1191,6 +1210,38 @@ def test_an_offer_expired_on_the_newest_document(chain, kind: str) -> None:
     assert not passed(today=oed, newest=True)  # it stands on its expiration date
     assert not passed(today=day_after, newest=False)  # another document follows it
     assert not passed(newest=True)  # no day given: not read
+
+
+def test_an_acceptance_or_implementation_after_today_is_questioned(chain) -> None:
+    """The day the Purchaser signed and the day the case was implemented have happened when
+    recorded; the finding depends on the day, so a built document does not record it."""
+    from loagen.policy.checks import DEPENDS_ON_TODAY
+
+    assert "QC-DATE-FUTURE" in DEPENDS_ON_TODAY
+    docs = qaa_amendment()
+    implemented = date.fromisoformat(docs[-1]["document"]["implementation_date"])
+    accepted = implemented + timedelta(days=400)
+    docs[-1]["document"]["accepted_date"] = accepted.isoformat()
+    document = chain(*docs)
+
+    def future(day: date | None) -> list[Finding]:
+        return by_rule(run_checks(document, today=day), "QC-DATE-FUTURE")
+
+    assert not future(accepted) and not future(None)  # on the day; no day given: not read
+    (f,) = future(accepted - timedelta(days=1))
+    assert (f.severity, f.path) == ("warning", "document.accepted_date")
+    assert f.message.startswith(
+        f"document.accepted_date says the Purchaser accepted this Amendment on "
+        f"{spell_date(accepted)}, after today"
+    )
+    both = future(implemented - timedelta(days=1))
+    assert [f.path for f in both] == ["document.accepted_date", "document.implementation_date"]
+    assert "correct it on every document of the case" in both[1].message
+    basic = example("BN-B-ZEA/basic")
+    basic["document"]["implementation_date"] = basic["document"]["offer_expiration_date"]
+    day = date.fromisoformat(basic["document"]["implementation_date"]) - timedelta(days=1)
+    (f,) = by_rule(run_checks(chain(basic), today=day), "QC-DATE-FUTURE")
+    assert "leave document.implementation_date out until the case is implemented" in f.message
 
 
 def test_an_accepted_basic_or_a_modification_has_no_offer_to_expire(chain) -> None:
@@ -1290,6 +1341,32 @@ def test_sole_source_on_a_stock_line(chain) -> None:
     assert "Line 004" in f.message and "Source Code S" in f.message
     assert str(f).startswith("error QC-SOLE-SOURCE-STOCK lines[3].sole_source: Line 004")
     assert str(f).endswith("(Section C6.3.4)")
+
+
+def test_a_sole_source_designation_changed_on_an_old_request_says_what_changed(chain) -> None:
+    """Line 001 keeps its sole source on the Amendment, on the Basic's request (which predates
+    the Basic's offer expiration): the warning says what changed, not that it is added."""
+    docs = qaa_amendment()
+    before = docs[0]["lines"][0]["sole_source"]
+    docs[-1]["lines"][0]["sole_source"] = {**before, "firm": "Northwind Aero Systems"}
+    f = _only(run_checks(chain(*docs)), "QC-SOLE-SOURCE-REQUEST")
+    assert f.message.startswith(
+        f"Line 001 changes the sole source firm from {before['firm']} to Northwind Aero Systems "
+        "on a request of "
+    )
+    assert "changing a sole source designation needs a new Purchaser request" in f.message
+    role = "subcontractor" if before["role"] == "prime" else "prime"
+    docs[-1]["lines"][0]["sole_source"] = {**before, "role": role}
+    f = _only(run_checks(chain(*docs)), "QC-SOLE-SOURCE-REQUEST")
+    assert f.message.startswith(
+        f"Line 001 changes the sole source role of {before['firm']} from {before['role']} to "
+        f"{role} on a request of "
+    )
+    # a line that had none adds it
+    del docs[0]["lines"][0]["sole_source"]
+    f = _only(run_checks(chain(*docs)), "QC-SOLE-SOURCE-REQUEST")
+    assert f.message.startswith(f"Line 001 adds sole source ({before['firm']}) on a request of ")
+    assert "adding a sole source designation needs a new Purchaser request" in f.message
 
 
 def test_nsr_line_above_ten_percent(chain) -> None:
@@ -2563,6 +2640,57 @@ def test_the_purpose_is_read_verb_by_verb_against_the_lines(chain) -> None:
     ]  # ("adds a new note" speaks of no line: not read)
 
 
+def _purpose_said(chain, purpose: str) -> list[str]:
+    """The QC-PURPOSE-CHANGES messages of BN-D-QAA Amendment 1 (adds Line 007, raises the
+    value and months of Lines 002, 003 and 006, leaves Lines 001, 004 and 005) with `purpose`."""
+    found = findings_of(chain, edit(qaa_amendment, ("document.purpose", purpose)))
+    return [f.message for f in by_rule(found, "QC-PURPOSE-CHANGES")]
+
+
+@pytest.mark.parametrize(
+    "purpose",
+    [
+        "increases the support equipment line from 300 to 340 sets",
+        "decreases nothing and increases the spares line from 100 to 120 kits",
+        "increases Lines 002, 003 and 006",
+        "increases Lines 002 and 003",
+    ],
+)
+def test_numbers_not_written_after_line_are_counts_not_lines(chain, purpose: str) -> None:
+    """Only 'Line 002', 'Lines 002-003', 'Lines 002 and 003' name lines: 'from 300 to 340 sets'
+    is a count, read as no line named (this Amendment raises lines: nothing to say)."""
+    assert _purpose_said(chain, purpose) == []
+
+
+def test_a_line_said_to_be_revised_realigned_or_extended_changes(chain) -> None:
+    for verb in ("revises", "realigns", "extends"):
+        assert _purpose_said(chain, f"adds Line 007 and {verb} Line 004") == [
+            f"the purpose says {verb!r} (Line 004), but this Amendment changes no line of those: "
+            "say what it does to the lines"
+        ]
+        assert _purpose_said(chain, f"adds Line 007 and {verb} Lines 002 and 004") == []
+        # without a line number, what is revised is not known: not read
+        assert (
+            _purpose_said(chain, f"adds Line 007 and {verb} the schedule of the spares line") == []
+        )
+
+
+def test_the_months_said_to_be_realigned_change(chain) -> None:
+    """Line 001 is unchanged; Line 002's months and value change on this Amendment."""
+    assert _purpose_said(chain, "adds Line 007 and realigns the Months of Line 002") == []
+    assert _purpose_said(chain, "adds Line 007 and realigns the months of Lines 001 and 002") == []
+    docs = qaa_amendment()
+    docs[-1]["lines"][1]["months"] = docs[0]["lines"][1]["months"]  # value up, months as before
+    docs[-1]["document"]["purpose"] = "adds Line 007 and realigns the Months of Line 002"
+    (f,) = by_rule(run_checks(chain(*docs)), "QC-PURPOSE-CHANGES")
+    assert f.message == (
+        "the purpose says 'realigns' (Line 002), but this Amendment leaves the months of Line 002 "
+        "as they were: say what it does to the lines"
+    )
+    docs[-1]["document"]["purpose"] = "adds Line 007 and revises Line 002"  # its value changes
+    assert not by_rule(run_checks(chain(*docs)), "QC-PURPOSE-CHANGES")
+
+
 def test_a_clause_after_a_semicolon_is_not_read_as_the_verbs_object(chain) -> None:
     purpose = "adds Line 007 and adds operator support; the months of Line 001 are unchanged"
     found = findings_of(chain, edit(qaa_amendment, ("document.purpose", purpose)))
@@ -2835,6 +2963,31 @@ def test_a_document_dated_after_its_own_oed_is_an_error(chain) -> None:
     modification["document"]["date"] = "2026-08-01"  # before the Amendment's OED
     assert not by_rule(run_checks(chain(basic, amendment, modification)), "QC-DATE-OED")
     assert not by_rule(run_checks(chain(basic, amendment, modification)), "QC-IMPL-DATE")
+
+
+def test_a_document_dated_before_the_one_it_follows_is_questioned(chain) -> None:
+    """An Amendment dated before the Modification it follows: compared with the nearest
+    earlier document that gives a date (the Modification, here; the Basic when it gives none)."""
+    docs = qaa_modification()
+    docs.append(
+        {**example("BN-D-QAA/amendment-1"), "document": {**docs[1]["document"], "number": 2}}
+    )
+    docs[0]["document"]["date"] = "2025-03-10"
+    docs[2]["document"]["date"] = "2026-04-20"
+    docs[3]["document"]["date"] = "2026-03-20"
+    (f,) = by_rule(run_checks(chain(*docs)), "QC-DATE-ORDER")
+    assert (f.severity, f.path) == ("warning", "document.date")
+    assert f.message.startswith(
+        "this Amendment is dated 20 March 2026, before Modification 1 (modification-1.json), "
+        "which it follows, dated 20 April 2026"
+    )
+    del docs[2]["document"]["date"]  # the Modification gives none: the Basic is before it
+    assert not by_rule(run_checks(chain(*docs)), "QC-DATE-ORDER")
+    docs[3]["document"]["date"] = "2025-03-01"
+    (f,) = by_rule(run_checks(chain(*docs)), "QC-DATE-ORDER")
+    assert "before the Basic (basic.json), which it follows, dated 10 March 2025" in f.message
+    docs[3]["document"]["date"] = "2025-03-10"  # the same day
+    assert not by_rule(run_checks(chain(*docs)), "QC-DATE-ORDER")
 
 
 def test_a_different_implementation_date_names_the_earlier_file(chain) -> None:
@@ -3665,6 +3818,67 @@ def test_training_beside_an_article_is_still_training(
     docs = edit(qaa, (f"lines.{line}.description", description))
     (hit,) = by_rule(findings_of(chain, docs), "QC-TRAINING-KIND")
     assert hit.path == f"lines[{line}].kind" and advice in hit.message
+
+
+@pytest.mark.parametrize(
+    ("description", "trait", "tagged"),
+    [
+        ("CARTRIDGE, 5.56MM BALL M855", "ammunition", "ammunition"),
+        ("120 MM TANK ROUNDS, TRAINING PRACTICE", "ammunition", "ammunition"),
+        ("AMMUNITION, SMALL ARMS", "ammunition", "ammunition"),
+        ("GRENADE, HAND, FRAGMENTATION", "ammunition", "ammunition"),
+        ("DEMOLITION CHARGES", "ammunition", "ammunition"),
+        ("AVIATOR NIGHT VISION IMAGING SYSTEM AN/AVS-9", "nvd", "nvd, eeum"),
+        ("IMAGE INTENSIFIER TUBES", "nvd", "nvd, eeum"),
+        ("GOGGLES, AN/PVS-31A", "nvd", "nvd, eeum"),
+        ("CRYPTOGRAPHIC DEVICE KIV-77", "comsec", "comsec, eeum"),
+        ("DEFENSE ADVANCED GPS RECEIVER (DAGR) WITH SAASM", "gps_saasm", "gps_saasm"),
+        ("MISSILE, TOW 2B, BGM-71F", "tow_2b", "tow_2b"),
+    ],
+)
+def test_a_line_naming_items_of_a_mandatory_note_carries_their_trait(
+    chain, description: str, trait: str, tagged: str
+) -> None:
+    """Without the trait the note is left out silently: the warning names the line and the
+    trait to add (with eeum for the items under Enhanced End Use Monitoring)."""
+    docs = edit(qaa, ("lines.1.description", description))
+    (hit,) = by_rule(findings_of(chain, docs), "QC-ITEMS-TAG")
+    assert hit.path == "lines[1].items"
+    assert hit.message.startswith(f"Line 002 ({description}) reads as ")
+    assert f"add {trait} to its items (items: [{tagged}])" in hit.message
+    tagged_docs = edit(qaa, ("lines.1.description", description), ("lines.1.items", [trait]))
+    assert not by_rule(findings_of(chain, tagged_docs), "QC-ITEMS-TAG")
+    # training on the items, or their manuals, are not the items
+    training = edit(qaa, ("lines.4.description", f"{description} OPERATOR TRAINING"))
+    assert not by_rule(findings_of(chain, training), "QC-ITEMS-TAG")
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "NIGHT OPERATIONS SUPPORT EQUIPMENT",  # "night" alone
+        "NIGHT VISION COMPATIBLE COCKPIT LIGHTING",
+        "NIGHT VISION DEVICE TEST SET",
+        "ROUND TRIP TRANSPORTATION OF SPARES",  # "round" without a calibre
+        "TRAINING ROUNDS",
+        "BATTERY CHARGER AND CHARGE CABLES",  # "charge" not as explosives
+        "5.56MM RIFLE, M4A1",  # a calibre, no cartridge
+        "AMMUNITION HANDLING EQUIPMENT",
+        "CAN, AMMUNITION, M2A1",
+        "CARTRIDGE, 5.56MM, DUMMY M199",
+        "GRENADE LAUNCHER, 40MM, M320",
+        "EXPLOSIVE ORDNANCE DISPOSAL ROBOT",
+        "EXPLOSIVES DETECTION EQUIPMENT",
+        "TOW 2B MISSILE LAUNCHER",
+        "GLOBAL POSITIONING SYSTEM RECEIVER",  # GPS without the SAASM
+        "TACTICAL RADIO SET",  # COMSEC inside, not named: the writer knows
+        "CARTRIDGE ACTUATED DEVICES",  # not stated to be explosives (AMMUNITION-EXPLOSIVES)
+        "SECURE COMMUNICATIONS EQUIPMENT",
+    ],
+)
+def test_a_description_that_names_no_such_item_is_not_questioned(chain, description: str) -> None:
+    docs = edit(qaa, ("lines.1.description", description))
+    assert not by_rule(findings_of(chain, docs), "QC-ITEMS-TAG")
 
 
 def test_a_training_line_without_its_data_is_told_the_field(chain) -> None:

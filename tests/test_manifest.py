@@ -23,7 +23,7 @@ from loagen.manifest import (
 )
 from loagen.ops.batch import run_batch
 from loagen.pipeline import Pipeline
-from loagen.policy.checks import Finding
+from loagen.policy.checks import DEPENDS_ON_TODAY, Finding
 from loagen.project import Project
 
 from .conftest import CASES, ROOT
@@ -130,7 +130,9 @@ def test_it_is_small(built) -> None:
 
 
 def test_the_findings_digest_tells_a_change_of_wording(built) -> None:
-    findings = list(built.findings)
+    # those of the day the checks run are not recorded (QC-DATE-FUTURE: the tests' day is
+    # before the case was implemented)
+    findings = [f for f in built.findings if f.rule_id not in DEPENDS_ON_TODAY]
     assert findings_digest(findings) == built.manifest.findings_digest
     h = hashlib.sha256()  # the digest is of each part and a NUL, then \1, finding by finding
     for f in findings:

@@ -523,6 +523,20 @@ def test_cli_explain_reads_well(monkeypatch):
     ]
 
 
+def test_cli_explain_says_a_note_on_items_reads_the_lines_items(monkeypatch):
+    """A note left out for want of a line tagged with its items says where the tag goes."""
+    from loagen.cli import app
+
+    monkeypatch.setenv("LOAGEN_PROJECT", str(LIBRARY.parent))
+    case = LIBRARY.parent / "cases" / "BN-D-QAA" / "amendment-1.json"
+    result = CliRunner().invoke(app, ["explain", str(case), "--note", "AMMUNITION-EXPLOSIVES"])
+    assert result.exit_code == 0, result.output
+    assert (
+        'lines_with_item("ammunition") names no line (read from each line\'s items, where the '
+        "writer tags its items)"
+    ) in " ".join(result.output.split())
+
+
 def test_cli_explain_says_the_date_that_chose_a_notes_version(monkeypatch, tmp_path):
     """A note of two versions on a Basic dated the day before the second takes effect: the
     first is printed, and explain says why (the document's date, against the date the next

@@ -1183,7 +1183,7 @@ def oed_order(ctx: Context) -> Iterator[Hit]:
         )
 
 
-DEPENDS_ON_TODAY = frozenset({"QC-OED-PASSED"})
+DEPENDS_ON_TODAY = frozenset({"QC-OED-PASSED", "QC-DATE-FUTURE"})
 """Rules whose finding depends on the day the checks run, not on the case files alone: a
 built document's record leaves their findings out (`manifest.recorded_findings`), so the same
 inputs give the same bytes whatever the day (the finding is said all the same)."""
@@ -1222,6 +1222,42 @@ def offer_passed(ctx: Context) -> Iterator[Hit]:
         "restate it with loagen restate (giving the date it was offered and its new offer "
         "expiration date)",
     )
+
+
+@rule(
+    "QC-DATE-FUTURE",
+    "warning",
+    "A document is not recorded as accepted, nor its case as implemented, after today",
+    "Figure C5.F5 paragraph 2.e. (implementation follows acceptance)",
+)
+def dated_in_the_future(ctx: Context) -> Iterator[Hit]:
+    # The day the Purchaser signed and the day the case was implemented have happened when
+    # they are recorded: one after today is a typing slip (or the wrong field: the offer
+    # expiration date is the one in the future).
+    doc, today = ctx.case.document, ctx.today
+    if today is None:
+        return
+    later = (
+        "correct it on every document of the case (an Amendment or Modification follows an "
+        "implemented case)"
+        if ctx.kind != "Basic"
+        else "correct it, or leave document.implementation_date out until the case is implemented"
+    )
+    for field, day, what, fix in (
+        (
+            "accepted_date",
+            doc.accepted_date,
+            f"the {ctx.party} accepted this {ctx.kind}",
+            "correct it, or leave document.accepted_date out until it is accepted",
+        ),
+        ("implementation_date", doc.implementation_date, "the case was implemented", later),
+    ):
+        if day is not None and day > today:
+            yield Hit(
+                f"document.{field}",
+                f"document.{field} says {what} on {spell_date(day)}, after today "
+                f"({spell_date(today)}): that day has not come; {fix}",
+            )
 
 
 @rule(
@@ -1420,6 +1456,36 @@ def dated_after_oed(ctx: Context) -> Iterator[Hit]:
                 f"date {spell_date(oed)}: the offer would have expired before the Purchaser saw "
                 f"it; correct document.{field}, or set a later offer expiration date",
             )
+
+
+@rule(
+    "QC-DATE-ORDER",
+    "warning",
+    "A document is not dated before the document it follows",
+    "Section C6.7 (Amendments and Modifications follow the documents before them)",
+)
+def dated_before_previous(ctx: Context) -> Iterator[Hit]:
+    # Compared with the nearest earlier document that gives its date (document.date is
+    # optional): an Amendment dated before the Modification it follows was written first, or
+    # one of the two dates is wrong.
+    day = ctx.case.document.date
+    if day is None:
+        return
+    for earlier in reversed(ctx.document.files[:-1]):
+        theirs = earlier.case.document.date
+        if theirs is None:
+            continue
+        if day < theirs:
+            title = document_title(earlier.case)
+            title = f"the {title}" if title == "Basic" else title
+            yield Hit(
+                "document.date",
+                f"this {ctx.kind} is dated {spell_date(day)}, before {title} "
+                f"({earlier.path.name}), which it follows, dated {spell_date(theirs)}: a document "
+                "is written after the one it follows. Correct document.date here or in "
+                f"{earlier.path.name}, or the document this one follows (document.previous)",
+            )
+        return
 
 
 @rule(
@@ -2088,6 +2154,18 @@ def sole_source_stock(ctx: Context) -> Iterator[Hit]:
             )
 
 
+def _sole_source_change(before: Any, after: Any) -> str:
+    """What a line does to its sole source designation, in words: 'adds sole source (firm)',
+    'changes the sole source firm from X to Y', ..."""
+    if before is None:
+        return f"adds sole source ({after.firm})"
+    if before.firm != after.firm:
+        return f"changes the sole source firm from {before.firm} to {after.firm}"
+    if before.role != after.role:
+        return f"changes the sole source role of {after.firm} from {before.role} to {after.role}"
+    return f"changes its sole source designation ({after.firm})"
+
+
 @rule(
     "QC-SOLE-SOURCE-REQUEST",
     "warning",
@@ -2119,10 +2197,12 @@ def sole_source_request(ctx: Context) -> Iterator[Hit]:
         if asked is None:
             continue  # QC-SOLE-SOURCE-DATE says what is missing
         if changes.has_previous and earlier_oed is not None and asked <= earlier_oed:
+            before = previous.sole_source if previous is not None else None
             yield Hit(
                 f"{path}.sole_source.purchaser_request_date",
-                f"{_line(ln)} adds sole source ({ln.sole_source.firm}) on a request of "
-                f"{spell_date(asked)}, which predates the earlier documents; adding sole source "
+                f"{_line(ln)} {_sole_source_change(before, ln.sole_source)} on a request of "
+                f"{spell_date(asked)}, which predates the earlier documents; "
+                f"{'adding' if before is None else 'changing'} a sole source designation "
                 "needs a new Purchaser request",
             )
         elif ctx.kind != "Modification" and not ctx.is_bpc and asked not in ref_dates:
@@ -2824,9 +2904,22 @@ def amendment_changes_nothing(ctx: Context) -> Iterator[Hit]:
     )
 
 
-_PURPOSE_VERB = re.compile(r"\b(adds|deletes|increases|decreases)\b", re.IGNORECASE)
+_PURPOSE_VERB = re.compile(
+    r"\b(adds|deletes|increases|decreases|revises|realigns|extends)\b", re.IGNORECASE
+)
 _LINE_WORD = re.compile(r"\blines?\b", re.IGNORECASE)
-_LINE_NUMBERS = re.compile(r"\b(\d{3})(?:[a-z])?(?:\s*[-\u2013]\s*(\d{3}))?")
+_LINE_REF_RUN = re.compile(
+    r"\blines?\s+(\d{3}[a-z]?(?:\s*(?:[-\u2013]|,\s*and\b|,|\band\b)\s*\d{3}[a-z]?)*)",
+    re.IGNORECASE,
+)
+"""A reference to lines by number: 'Line 002', 'Lines 004-006', 'Lines 002, 003 and 005' (a
+number without the word, as in 'from 200 to 240 radio sets', is a count, not a line)."""
+_LINE_NUMBERS = re.compile(r"(\d{3})(?:[a-z])?(?:\s*[-\u2013]\s*(\d{3}))?")
+_MONTHS_OBJECT = re.compile(r"\s*(?:the\s+)?(?:months|MOS)\b", re.IGNORECASE)
+"""A verb whose object is the months ('realigns the Months of Line 004')."""
+_SAYS_CHANGE = frozenset({"revises", "realigns", "extends"})
+"""Verbs that say a line changes, not how: read only of the lines they name by number (any
+change of the line bears them out; of its months, when the months are their object)."""
 _VERB_TESTS: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "adds": ("adds no line", lambda c: c.added),
     "deletes": ("deletes no line", lambda c: c.deleted),
@@ -2835,16 +2928,22 @@ _VERB_TESTS: dict[str, tuple[str, Callable[[Any], bool]]] = {
         "lowers no line's quantity or value",
         lambda c: c.quantity_down or c.value_down or c.deleted,
     ),
+    **dict.fromkeys(_SAYS_CHANGE, ("changes no line", lambda c: c.changed)),
 }
 """What each verb of a purpose says of the lines, and the words for a document that does not."""
+
+
+def _months_changed(change: Any) -> bool:
+    return change.months_changed or change.period_written_longer is not None
 
 
 def _named_lines(clause: str) -> set[str]:
     """The line numbers a clause names ('Line 002', 'Lines 004-006' -> 004, 005, 006)."""
     named: set[str] = set()
-    for m in _LINE_NUMBERS.finditer(clause):
-        first, last = int(m.group(1)), int(m.group(2) or m.group(1))
-        named.update(f"{n:03d}" for n in range(first, min(last, first + 999) + 1))
+    for run in _LINE_REF_RUN.finditer(clause):
+        for m in _LINE_NUMBERS.finditer(run.group(1)):
+            first, last = int(m.group(1)), int(m.group(2) or m.group(1))
+            named.update(f"{n:03d}" for n in range(first, min(last, first + 999) + 1))
     return named
 
 
@@ -2866,16 +2965,28 @@ def purpose_changes(ctx: Context) -> Iterator[Hit]:
         clause = re.split(r"[;.]", clause, maxsplit=1)[0]  # a sentence or a clause of its own
         if not _LINE_WORD.search(clause):
             continue  # about something else ("adds a note"): not read here
-        words, holds = _VERB_TESTS[m.group(1).lower()]
+        verb = m.group(1).lower()
+        words, holds = _VERB_TESTS[verb]
         named = _named_lines(clause)
+        months = False
+        if verb in _SAYS_CHANGE:
+            if not named:
+                continue  # "revises the schedule of the radio line": not read
+            months = _MONTHS_OBJECT.match(clause) is not None
+            if months:
+                holds = _months_changed
         subject = [c for c in changes if not named or c.number in named]
         if any(holds(c) for c in subject):
             continue
         which = f" ({line_refs(sorted(named))})" if named else ""
+        if months:
+            words = f"leaves the months of {line_refs(sorted(named))} as they were"
+        elif named:
+            words += " of those"
         yield Hit(
             "document.purpose",
-            f"the purpose says {m.group(0)!r}{which}, but this {ctx.kind} {words}"
-            f"{' of those' if named else ''}: say what it does to the lines",
+            f"the purpose says {m.group(0)!r}{which}, but this {ctx.kind} {words}: say what it "
+            "does to the lines",
         )
 
 
@@ -4177,6 +4288,110 @@ def nvd_eeum(ctx: Context) -> Iterator[Hit]:
                 f"{path}.items",
                 f"{_line(ln)} holds night vision devices but is not marked Enhanced End Use "
                 "Monitoring (eeum)",
+            )
+
+
+# What a materiel line's description plainly names, for the item traits whose notes are
+# mandatory (`Line.items`): each trait with the words that name its items and the words that
+# name something else made for them (a launcher, a test set, lighting compatible with night
+# vision goggles). Specific on purpose: "NIGHT" alone, "ROUND" without a calibre and "CHARGE"
+# (money) name nothing; missiles, rockets and bombs are left to the writer (whether a note
+# calls them ammunition or explosives is not stated).
+_CALIBRE = r"(?:\d+(?:\.\d+)?\s*MM\b|\bCAL(?:IBER|IBRE)?\b|\.\d{2,3}\s*CAL)"
+_ITEM_WORDS: dict[str, tuple[str, re.Pattern[str], re.Pattern[str]]] = {
+    "ammunition": (
+        "ammunition or explosives",
+        re.compile(
+            r"\bAMMUNITION\b|\bAMMO\b|\bEXPLOSIVES?\b(?!\s+(?:ORDNANCE|DETECT|TRACE))"
+            rf"|\b(?:CARTRIDGES?|ROUNDS?|PROJECTILES?)\b(?=.*{_CALIBRE})"
+            rf"|{_CALIBRE}.*\b(?:CARTRIDGES?|ROUNDS?|PROJECTILES?)\b"
+            r"|\b(?:MORTAR|ARTILLERY|TANK)\s+(?:ROUNDS?|PROJECTILES?|SHELLS?)\b"
+            r"|\bGRENADES?\b(?!\s*LAUNCH)|\bDETONATORS?\b|\bBLASTING\s+CAPS?\b"
+            r"|\bDEMOLITION\s+(?:CHARGES?|BLOCKS?)\b|\bPROPELLANT\s+CHARGES?\b",
+            re.IGNORECASE,
+        ),
+        re.compile(
+            r"\b(?:INERT|DUMMY|DRILL|CANS?|BOX(?:ES)?|CONTAINERS?|RACKS?|TRAILERS?|LOADERS?|"
+            r"HANDLING|FEEDERS?|CHUTES?|POUCH(?:ES)?|CARRIERS?|TRUCKS?|LAUNCHERS?|SIMULATORS?|"
+            r"DETECT\w*|DISPOSAL|STORAGE|MAGAZINES?|TEST\s+SETS?)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    "nvd": (
+        "night vision devices",
+        re.compile(
+            r"\bNIGHT[\s-]+VISION\b|\bIMAGE[\s-]+INTENSIFIER\b|\bNV[DG]S?\b|\bANVIS\b"
+            r"|\bAN/[PA]VS-\d",
+            re.IGNORECASE,
+        ),
+        re.compile(
+            r"\b(?:COMPATIBLE|LIGHTING|TEST\s+SETS?|MOUNTS?|BATTER(?:Y|IES)|SIMULATORS?)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    "comsec": (
+        "COMSEC equipment",
+        re.compile(
+            r"\bCOMSEC\b|\bCOMMUNICATIONS?\s+SECURITY\b|\bCRYPTOGRAPHIC\b"
+            r"|\bK(?:G|IV|Y)-\d",
+            re.IGNORECASE,
+        ),
+        re.compile(r"\b(?:SIMULATORS?|TRAINERS?)\b", re.IGNORECASE),
+    ),
+    "gps_saasm": (
+        "GPS Precise Positioning Service (SAASM) equipment",
+        re.compile(
+            r"\bSAASM\b|\bPRECISE\s+POSITIONING\s+SERVICE\b|\bGPS\s*/\s*PPS\b|\bDAGR\b",
+            re.IGNORECASE,
+        ),
+        re.compile(r"\b(?:SIMULATORS?|TRAINERS?)\b", re.IGNORECASE),
+    ),
+    "tow_2b": (
+        "TOW-2B missiles",
+        re.compile(r"\bTOW[\s-]*2B\b|\bBGM-71F\b", re.IGNORECASE),
+        re.compile(r"\b(?:LAUNCHERS?|SIMULATORS?|TRAINERS?|INERT|TEST\s+SETS?)\b", re.IGNORECASE),
+    ),
+}
+
+
+@recent_texts
+def _items_named(description: str) -> tuple[str, ...]:
+    """The item traits a materiel line's description plainly names (`_ITEM_WORDS`); kept for
+    the descriptions read lately (a case's documents repeat their lines)."""
+    return tuple(
+        trait
+        for trait, (_, named, other) in _ITEM_WORDS.items()
+        if named.search(description) and not other.search(description)
+    )
+
+
+_WITH_EEUM = ("nvd", "comsec")
+"""Traits of Enhanced End Use Monitoring items (QC-NVD-EEUM, QC-COMSEC-EEUM)."""
+
+
+@rule(
+    "QC-ITEMS-TAG",
+    "warning",
+    "A line whose description names ammunition, night vision devices, COMSEC, SAASM or "
+    "TOW-2B items carries the item trait their notes read",
+    "Appendix 6 (the notes these items call for)",
+)
+def items_tag(ctx: Context) -> Iterator[Hit]:
+    for path, ln in ctx.lines:
+        if ln.kind != "materiel":
+            continue  # training on these items, or their manuals, are not the items
+        for trait in _items_named(ln.description):
+            if trait in ln.items:
+                continue
+            what = _ITEM_WORDS[trait][0]
+            eeum = ["eeum"] if trait in _WITH_EEUM and "eeum" not in ln.items else []
+            tagged = ", ".join([*ln.items, trait, *eeum])
+            yield Hit(
+                f"{path}.items",
+                f"{_line(ln)} ({ln.description}) reads as {what}, but its items do not say so, "
+                f"and loagen prints the notes for {what} only on lines whose items do: add "
+                f"{trait} to its items (items: [{tagged}]); if the line holds no {what}, leave "
+                "this warning for the reviewer",
             )
 
 

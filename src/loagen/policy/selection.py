@@ -162,6 +162,8 @@ def _false_parts(terms: tuple[Term, ...]) -> str:
         parts.append(
             f"{term.text} names no line" if term.names_lines else f"{term.text} is {term.shown}"
         )
+        if term.text.startswith("lines_with_item("):  # the writer tags the lines: say where
+            parts[-1] += " (read from each line's items, where the writer tags its items)"
     return "; ".join(parts[:3]) if parts else "its value is false"
 
 
