@@ -15,7 +15,8 @@ comparing (`not_restated`), so the redline shows what the new document changes, 
 every change gives the old document without those notes.
 
 The rows of the payment schedule are compared by due date (`_schedules_aligned`), the notes'
-numbers are written as text (`_numbers_as_text`), and every change is dated with the new
+numbers are written as text (`_numbers_as_text`: a note added or deleted is one change, the
+headings after it show their new numbers unmarked), and every change is dated with the new
 document's date. `printed_changes` compares the printed text of two rendered documents
 paragraph by paragraph, for `loagen diff` and `loagen impact` to show what a template, the
 Standard Terms or a note library the build records cannot vouch for changed.
@@ -202,9 +203,12 @@ class _Tracked:
 def _numbers_as_text(
     root: Any, heading: str, numbering: dict[str, tuple[str, int]], tracked: _Tracked
 ) -> None:
-    """Each numbered note heading of a redline with its number written as text: its number on
-    the old document struck out and its number on the new inserted when they differ, a deleted
-    note's old number struck out with it, an inserted note's new number inserted with it.
+    """Each numbered note heading of a redline with its number written as text: a deleted
+    note's old number struck out with it, an inserted note's new number inserted with it, and
+    every other heading's number on the new document, unmarked. A note added or deleted is then
+    one change, not a change on every later heading too: their numbers follow from it (as Word
+    renumbers a list), and the reviewer reads the new document's numbers. Rejecting every
+    change gives the old notes under those numbers.
 
     A word processor numbers a list with tracked changes its own way (LibreOffice shows "[20.]"
     for a deleted note and "19.[21.]" for a renumbered one; the engine's `w:numberingChange`
@@ -234,13 +238,12 @@ def _numbers_as_text(
         for found in list(p.iter(_W + "numPr")):  # the number, and the engine's change of it
             found.getparent().remove(found)
         was, now = text.replace("%1", str(old_new[0])), text.replace("%1", str(old_new[1]))
-        runs = []
-        if deleted or (not inserted and was != now):
-            runs.append(tracked.wrapped("del", _run(was)))
-        if inserted or (not deleted and was != now):
-            runs.append(tracked.wrapped("ins", _run(now)))
-        if not deleted and not inserted and was == now:
-            runs.append(_run(now))
+        if deleted:
+            runs = [tracked.wrapped("del", _run(was))]
+        elif inserted:
+            runs = [tracked.wrapped("ins", _run(now))]
+        else:
+            runs = [_run(now)]
         tab = _run("")
         etree.SubElement(tab, _W + "tab")
         runs.append(
