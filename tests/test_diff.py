@@ -716,6 +716,42 @@ def test_a_redline_compares_payment_schedule_rows_by_due_date(tmp_path: Path):
 
 
 @needs_redlines
+def test_a_redline_puts_an_old_and_a_new_amount_of_a_cell_on_lines_of_their_own(tmp_path: Path):
+    """A Modification that changes a unit cost changes amounts in the narrow cells of the cost
+    summary and the schedule: each old amount struck out and its new amount inserted are
+    parted by a line break (part of the deletion), never written touching ("$95,008$95,568",
+    which wraps inside a number), and accepting every change gives the new cell's text."""
+    from lxml import etree
+
+    from loagen.ops.diff import write_redline
+
+    builder = Builder(make_project(tmp_path / "project"))
+    basic = example("BN-D-QAA/basic")
+    modification = example("BN-D-QAA/modification-1")
+    modification["lines"][0]["unit_cost"] = modification["lines"][0]["unit_cost"] * 3
+    later = write_chain(tmp_path / "case", basic, example("BN-D-QAA/amendment-1"), modification)
+    old, new = later.parent / "amendment-1.json", later
+    target = write_redline(old, new, tmp_path / "redline.docx", builder)
+    with zipfile.ZipFile(target) as zf:
+        document = etree.fromstring(zf.read("word/document.xml"))
+    pairs = 0
+    for cell in document.iter(_W + "tc"):
+        for p in cell.iter(_W + "p"):
+            children = [c for c in p if c.tag in (_W + "ins", _W + "del", _W + "r")]
+            for first, second in zip(children, children[1:], strict=False):
+                if {first.tag, second.tag} != {_W + "ins", _W + "del"}:
+                    continue
+                pairs += 1
+                deletion = first if first.tag == _W + "del" else second
+                runs = deletion.findall(_W + "r")
+                edge = runs[-1] if deletion is first else runs[0]
+                assert edge.find(_W + "br") is not None, _paragraph_text(p)
+                accepted = "".join(t.text or "" for t in p.iter(_W + "t"))
+                assert accepted.count("$") <= 1, accepted  # the new amount alone
+    assert pairs >= 3, "no amount changed in a cell: the case shows nothing"
+
+
+@needs_redlines
 def test_a_redline_numbers_notes_as_text_and_dates_its_changes_with_the_new_document(
     tmp_path: Path,
 ):
@@ -753,7 +789,7 @@ def test_a_redline_numbers_notes_as_text_and_dates_its_changes_with_the_new_docu
     assert len(accepted) == len(counts["new"])
     deleted = [k for k, (o, n) in enumerate(shown) if o and not n]
     assert deleted and deleted[0] < len(shown) - 1, "no note deleted in the middle"
-    for k, (o, n) in enumerate(shown):
+    for o, n in shown:
         if o and not n:  # a deleted note: its number on the old document, struck out with it
             assert o.startswith(f"{rejected.index(o) + 1}."), o
         elif o:  # a note on both: its new number, not shown as a change

@@ -125,11 +125,44 @@ def _finished(redline: bytes, new: bytes, schedules: list[list[_Step]], author: 
         numbering = _numbering(package)
     if heading:
         _numbers_as_text(root, heading, numbering, _Tracked(author, when, root))
+    _values_apart_in_cells(root)
     if when:
         for element in root.iter():
             if element.get(_W + "date") is not None:
                 element.set(_W + "date", when)
     return _with_body(redline, root)
+
+
+def _values_apart_in_cells(root: Any) -> None:
+    """In the cells of the tables, an old value struck out and the new one inserted next to it
+    ("$95,568" and "$95,008") on lines of their own: the engine writes them touching, which
+    reads as one number ("$95,008$95,568") and, in a narrow cell, wraps in the middle of one
+    ("$378,684,40" / "0$379,252,000"). The line break is part of the deletion, so accepting
+    every change gives the new document's cell as it was."""
+    changes = (_W + "ins", _W + "del")
+    for cell in root.iter(_W + "tc"):
+        for p in cell.iter(_W + "p"):
+            children = list(p)
+            for first, second in zip(children, children[1:], strict=False):
+                if {first.tag, second.tag} != set(changes):
+                    continue
+                before, after = _text(first), _text(second)
+                if not before or not after or before[-1].isspace() or after[0].isspace():
+                    continue
+                deletion = first if first.tag == _W + "del" else second
+                runs = deletion.findall(_W + "r")
+                if not runs:
+                    continue
+                near = runs[-1] if deletion is first else runs[0]
+                run = etree.Element(_W + "r")
+                look = near.find(_W + "rPr")
+                if look is not None:
+                    run.append(copy.deepcopy(look))
+                etree.SubElement(run, _W + "br")
+                if deletion is first:
+                    deletion.append(run)
+                else:
+                    deletion.insert(deletion.index(near), run)
 
 
 _MODIFIED = re.compile(rb"<dcterms:modified\b[^>]*>(\d{4}-\d\d-\d\dT[0-9:]+Z)</dcterms:modified>")
