@@ -68,10 +68,15 @@ def test_basic_to_amendment_lists_the_new_line_and_the_increases(builder: Builde
     assert "Line 007 added: C-130J AIRCRAFT" in text
     assert "Line 002 increased: SUPPORT EQUIPMENT" in text
     assert "(13) Total Estimated Cost:" in text
-    # the Basic's deposit is not the Amendment's amount due with acceptance: both are named
-    assert "Initial Deposit, then Amount Due with Acceptance: $3,012,800.00 -> $3,970,404.00" in (
-        text
-    )
+    # the Basic's deposit is not the Amendment's amount due with acceptance: two figures,
+    # each named, no change of one worked out
+    (due,) = [t for t in result.totals if t.key == "initial_deposit"]
+    assert (due.old_label, due.label) == ("Initial Deposit", "Amount Due with Acceptance")
+    shown = next(line for line in text.splitlines() if "Amount Due with Acceptance" in line)
+    assert shown.startswith("  Initial Deposit (earlier): $") and "->" not in shown, shown
+    assert "two different figures" in shown
+    assert due.to_json()["difference"] is None
+    assert due.to_json()["old_total"] == "Initial Deposit"
     assert FieldChange("kind", "Basic", "Amendment") in result.fields
     assert "  kind: Basic -> Amendment" in text.splitlines()
 
@@ -314,7 +319,9 @@ def test_json_gives_old_and_new_values_as_data(tmp_path: Path, monkeypatch):
     case = {f["field"]: (f["old"], f["new"]) for f in data["case"]}
     assert case["accessorial.transportation"] == ("1240000", "2310000")
     totals = {t["key"]: t for t in data["totals"]}
-    assert all(t["old"] and t["new"] and t["difference"] for t in totals.values())
+    assert all(t["old"] and t["new"] for t in totals.values())
+    # a Basic's Initial Deposit and an Amendment's Amount Due with Acceptance: two figures
+    assert all(t["difference"] or t["old_total"] != t["total"] for t in totals.values()), totals
     notes = {n["key"]: n for n in data["notes"]}
     admin = notes["ADMIN-SURCHARGE"]
     assert admin["change"] == "changed" and admin["changed"] == ["wording"]
