@@ -68,10 +68,15 @@ def test_basic_to_amendment_lists_the_new_line_and_the_increases(builder: Builde
     assert "Line 007 added: C-130J AIRCRAFT" in text
     assert "Line 002 increased: SUPPORT EQUIPMENT" in text
     assert "(13) Total Estimated Cost:" in text
-    # the Basic's deposit is not the Amendment's amount due with acceptance: both are named
-    assert "Initial Deposit, then Amount Due with Acceptance: $3,012,800.00 -> $4,173,149.00" in (
-        text
-    )
+    # the Basic's deposit is not the Amendment's amount due with acceptance: two figures,
+    # each named, no change of one worked out
+    (due,) = [t for t in result.totals if t.key == "initial_deposit"]
+    assert (due.old_label, due.label) == ("Initial Deposit", "Amount Due with Acceptance")
+    shown = next(line for line in text.splitlines() if "Amount Due with Acceptance" in line)
+    assert shown.startswith("  Initial Deposit (earlier): $") and "->" not in shown, shown
+    assert "two different figures" in shown
+    assert due.to_json()["difference"] is None
+    assert due.to_json()["old_total"] == "Initial Deposit"
     assert FieldChange("kind", "Basic", "Amendment") in result.fields
     assert "  kind: Basic -> Amendment" in text.splitlines()
 
@@ -314,7 +319,9 @@ def test_json_gives_old_and_new_values_as_data(tmp_path: Path, monkeypatch):
     case = {f["field"]: (f["old"], f["new"]) for f in data["case"]}
     assert case["accessorial.transportation"] == ("1240000", "2310000")
     totals = {t["key"]: t for t in data["totals"]}
-    assert all(t["old"] and t["new"] and t["difference"] for t in totals.values())
+    assert all(t["old"] and t["new"] for t in totals.values())
+    # a Basic's Initial Deposit and an Amendment's Amount Due with Acceptance: two figures
+    assert all(t["difference"] or t["old_total"] != t["total"] for t in totals.values()), totals
     notes = {n["key"]: n for n in data["notes"]}
     admin = notes["ADMIN-SURCHARGE"]
     assert admin["change"] == "changed" and admin["changed"] == ["wording"]
@@ -506,8 +513,9 @@ def _style(p) -> str:  # noqa: ANN001
 def test_a_note_added_in_the_middle_redlines_as_one_inserted_note(tmp_path: Path):
     """Version 2 of BN-D-QAA's Basic asks for a sole source, which adds the sole source note
     among the others (not last). The redline shows that note's heading and text inserted and
-    nothing else in the notes but the numbers of the headings after it, each one higher (the
-    numbers are text in a redline, see `test_a_redline_numbers_notes_as_text_...`)."""
+    nothing else in the notes: the headings after it show their new numbers, unmarked (the
+    numbers are text in a redline, see `test_a_redline_numbers_notes_as_text_...`), not each
+    renumbered as a change of its own."""
     from lxml import etree
 
     from loagen.rendering.redline import redline_docx
@@ -553,7 +561,7 @@ def test_a_note_added_in_the_middle_redlines_as_one_inserted_note(tmp_path: Path
         for p in notes
     ]
     deleted = ["".join(t.text or "" for t in p.iter(_W + "delText")) for p in notes]
-    assert all(re.fullmatch(r"(\d+\.)?", d) for d in deleted), [d for d in deleted if d]
+    assert not any(deleted), [d for d in deleted if d]
     assert [_unnumbered(text) for text in inserted if _unnumbered(text)] == expected
     headings = [p for p in notes if _style(p) == heading_style]
     assert len(headings) == len(after)
@@ -562,8 +570,7 @@ def test_a_note_added_in_the_middle_redlines_as_one_inserted_note(tmp_path: Path
         if _unnumbered(now) == note.title:
             assert was == "" and now == f"{number}.{note.title}"
             continue
-        old_number = number - 1 if number > position + 1 else number
-        assert (was, now) == (f"{old_number}.{_unnumbered(was)}", f"{number}.{_unnumbered(was)}")
+        assert was == now == f"{number}.{_unnumbered(was)}"
     # the rest of the document changes by at most its page count
     in_notes = set(notes)
     rest = [p for p in document.iter(_W + "p") if p not in in_notes]
@@ -716,14 +723,51 @@ def test_a_redline_compares_payment_schedule_rows_by_due_date(tmp_path: Path):
 
 
 @needs_redlines
+def test_a_redline_puts_an_old_and_a_new_amount_of_a_cell_on_lines_of_their_own(tmp_path: Path):
+    """A Modification that changes a unit cost changes amounts in the narrow cells of the cost
+    summary and the schedule: each old amount struck out and its new amount inserted are
+    parted by a line break (part of the deletion), never written touching ("$95,008$95,568",
+    which wraps inside a number), and accepting every change gives the new cell's text."""
+    from lxml import etree
+
+    from loagen.ops.diff import write_redline
+
+    builder = Builder(make_project(tmp_path / "project"))
+    basic = example("BN-D-QAA/basic")
+    modification = example("BN-D-QAA/modification-1")
+    modification["lines"][0]["unit_cost"] = modification["lines"][0]["unit_cost"] * 3
+    later = write_chain(tmp_path / "case", basic, example("BN-D-QAA/amendment-1"), modification)
+    old, new = later.parent / "amendment-1.json", later
+    target = write_redline(old, new, tmp_path / "redline.docx", builder)
+    with zipfile.ZipFile(target) as zf:
+        document = etree.fromstring(zf.read("word/document.xml"))
+    pairs = 0
+    for cell in document.iter(_W + "tc"):
+        for p in cell.iter(_W + "p"):
+            children = [c for c in p if c.tag in (_W + "ins", _W + "del", _W + "r")]
+            for first, second in zip(children, children[1:], strict=False):
+                if {first.tag, second.tag} != {_W + "ins", _W + "del"}:
+                    continue
+                pairs += 1
+                deletion = first if first.tag == _W + "del" else second
+                runs = deletion.findall(_W + "r")
+                edge = runs[-1] if deletion is first else runs[0]
+                assert edge.find(_W + "br") is not None, _paragraph_text(p)
+                accepted = "".join(t.text or "" for t in p.iter(_W + "t"))
+                assert accepted.count("$") <= 1, accepted  # the new amount alone
+    assert pairs >= 3, "no amount changed in a cell: the case shows nothing"
+
+
+@needs_redlines
 def test_a_redline_numbers_notes_as_text_and_dates_its_changes_with_the_new_document(
     tmp_path: Path,
 ):
-    """A note deleted in the middle: each note heading shows its number as text, the old
-    number struck out and the new one inserted where they differ (never the engine's
-    `w:numberingChange`, which LibreOffice shows as "[20.]" or "19.[21.]"), so that rejecting
-    every change numbers the old notes 1, 2, 3 ... and accepting every change the new ones;
-    every change is dated with the new document's date, not the engine's 2000-01-01."""
+    """A note deleted in the middle: each note heading shows its number as text (never the
+    engine's `w:numberingChange`, which LibreOffice shows as "[20.]" or "19.[21.]"): the deleted
+    note its old number struck out with it, every other heading its new number, unmarked (the
+    headings after the deleted note are not each shown renumbered), so that accepting every
+    change numbers the new notes 1, 2, 3 ...; every change is dated with the new document's
+    date, not the engine's 2000-01-01."""
     from lxml import etree
 
     from loagen.ops.diff import write_redline
@@ -746,14 +790,17 @@ def test_a_redline_numbers_notes_as_text_and_dates_its_changes_with_the_new_docu
     shown = [_views(p) for p in _note_paragraphs(document) if _style(p) == "LOANoteHeading"]
     rejected = [o for o, _ in shown if o]
     accepted = [n for _, n in shown if n]
-    assert [re.match(r"\d+\.", o).group() for o in rejected] == [
-        f"{k}." for k in range(1, len(rejected) + 1)
-    ]
     assert [re.match(r"\d+\.", n).group() for n in accepted] == [
         f"{k}." for k in range(1, len(accepted) + 1)
     ]
     assert len(accepted) == len(counts["new"])
-    assert any(o and n and o != n for o, n in shown), "no note renumbered: the case shows nothing"
+    deleted = [k for k, (o, n) in enumerate(shown) if o and not n]
+    assert deleted and deleted[0] < len(shown) - 1, "no note deleted in the middle"
+    for o, n in shown:
+        if o and not n:  # a deleted note: its number on the old document, struck out with it
+            assert o.startswith(f"{rejected.index(o) + 1}."), o
+        elif o:  # a note on both: its new number, not shown as a change
+            assert o == n, (o, n)
     assert set(re.findall(rb'w:date="([^"]*)"', body)) == {b"2031-07-09T00:00:00Z"}
 
 

@@ -371,3 +371,36 @@ def test_a_restated_document_is_told_apart_from_the_one_it_restates(
     assert "Basic (restated): supersedes the version offered on 10 January 2025" in page
     index = _text(render_index([again, original]))
     assert index.index("Basic (restated)") > index.index("Basic")
+
+
+def test_the_report_counts_notes_added_and_deleted_as_the_diff_lists_them(
+    pipeline: Pipeline, tmp_path: Path
+) -> None:
+    """An Amendment that adds a line and deletes another: the line description of the new line
+    is a note added and that of the deleted line a note deleted, as `loagen diff` lists them
+    (a note printed once per line counts for each line), although the note itself stays on the
+    case; the report says the same numbers, and which lines."""
+    from loagen.ops.diff import diff_paths
+
+    basic = example("BN-D-QAA/basic")
+    amendment = example("BN-D-QAA/amendment-1")
+    numbers = [ln["number"] for ln in amendment["lines"]]
+    gone = numbers[len(numbers) // 2]
+    new_line = dict(amendment["lines"][-1])
+    new_line["number"] = f"{max(int(n) for n in numbers) + 1:03d}"
+    amendment["lines"] = [ln for ln in amendment["lines"] if ln["number"] != gone] + [new_line]
+    later = write_chain(tmp_path / "case", basic, amendment)
+
+    result = diff_paths(later.parent / "basic.json", later, pipeline)
+    added, deleted = result.notes_in("added"), result.notes_in("deleted")
+    assert any(new_line["number"] in (n.new.lines if n.new else ()) for n in added)
+    assert any(gone in (n.old.lines if n.old else ()) for n in deleted)
+
+    report = make_report(later, pipeline)
+    assert (report.notes_added, report.notes_deleted) == (len(added), len(deleted))
+    page = _text(render_html(report))
+    assert f"{len(added)} added, {len(deleted)} deleted" in page
+    (tag,) = [n.tag for n in report.printed if "added for" in n.tag]
+    assert new_line["number"] in tag.split("added for")[1] and tag in page, tag
+    assert any(f"(Line {gone})" in g for g in report.gone_with_lines), report.gone_with_lines
+    assert f"Deleted by this document ({len(deleted)})" in page

@@ -595,10 +595,19 @@ class TotalDiff:
     label: str
     old: Decimal | None
     new: Decimal | None
+    old_label: str = ""
+    """What the earlier version calls its figure when it is another figure than the later's
+    ("Amount Due with Acceptance" on an Amendment, "Initial Deposit" on a Modification): the
+    two are then shown side by side, not as one figure changed."""
 
     def to_text(self) -> str:
         a = money(self.old, cents=True) if self.old is not None else "-"
         b = money(self.new, cents=True) if self.new is not None else "-"
+        if self.old_label:
+            return (
+                f"  {self.old_label} (earlier): {a}; {self.label} (later): {b} "
+                "(two different figures: not a change of one)"
+            )
         delta = ""
         if self.old is not None and self.new is not None:
             sign = "+" if self.new > self.old else "-"
@@ -606,10 +615,11 @@ class TotalDiff:
         return f"  {self.label}: {a} -> {b}{delta}"
 
     def to_json(self) -> dict[str, Any]:
-        both = self.old is not None and self.new is not None
+        both = self.old is not None and self.new is not None and not self.old_label
         return {
             "key": self.key,
             "total": self.label,
+            "old_total": self.old_label or self.label,
             "old": None if self.old is None else _amount(self.old),
             "new": None if self.new is None else _amount(self.new),
             "difference": _amount(self.new - self.old) if both else None,  # type: ignore[operator]
@@ -727,16 +737,18 @@ def compare_versions(old: Version, new: Version) -> DocumentDiff:
     for key, label in TOTALS:
         a, b = old.totals.get(key), new.totals.get(key)
         if a != b:
+            old_label = ""
             if key == "initial_deposit":
-                label = _deposit_label(old, new)
-            result.totals.append(TotalDiff(key, label, a, b))
+                old_label, label = _deposit_labels(old, new)
+                old_label = "" if old_label == label else old_label
+            result.totals.append(TotalDiff(key, label, a, b, old_label))
     return result
 
 
-def _deposit_label(old: Version, new: Version) -> str:
+def _deposit_labels(old: Version, new: Version) -> tuple[str, str]:
     """What the first page calls the amount due with each version ("Initial Deposit" on a
-    Basic, "Amount Due with Acceptance" on an Amendment): one name when both call it the same,
-    else both, so that a Basic's deposit is not read as cut by an Amendment's acceptance."""
+    Basic, "Amount Due with Acceptance" on an Amendment). Two names are two figures: an
+    Amendment's amount due with its acceptance is not a Basic's deposit cut or raised."""
 
     def named(version: Version) -> str:
         kind = version.document.kind if version.document is not None else ""
@@ -744,8 +756,7 @@ def _deposit_label(old: Version, new: Version) -> str:
             kind = "Amendment"
         return deposit_label(kind)
 
-    a, b = named(old), named(new)
-    return a if a == b else f"{a}, then {b}"
+    return named(old), named(new)
 
 
 def _note_changes(old: Version, new: Version) -> list[NoteDiff]:

@@ -52,7 +52,7 @@ from ..policy.checks import Finding
 from ..policy.notes import generic_title
 from ..policy.notification import assess as assess_notification
 from ..policy.package import checklist
-from ..policy.selection import Decision, Selection
+from ..policy.selection import Decision, SelectedNote, Selection, keyed_notes
 
 REPORT_SUFFIX = ".report.html"
 
@@ -236,7 +236,13 @@ class Report:
     schedule: tuple[ScheduleRow, ...]
     schedule_note: str
     notes_added: int
+    """Notes added as `loagen diff` against the previous document counts them: a note printed
+    once per line counts once for each line it is new on (a new line's description)."""
     notes_deleted: int
+    """Notes deleted, as `loagen diff` counts them (the notes of a deleted line included)."""
+    gone_with_lines: tuple[str, ...]
+    """The notes of the lines this document deletes, which go with their lines: their title,
+    line and why."""
     package: PackageSection
     notification: NotificationSection
 
@@ -307,6 +313,7 @@ def _note_rows(
     titles: dict[str, str],
     *,
     with_parts: bool = False,
+    added_lines: dict[str, list[str]] | None = None,
 ) -> tuple[NoteRow, ...]:
     library = pipeline.library
     rows = []
@@ -314,6 +321,9 @@ def _note_rows(
         tag = ""
         if d.status == "printed":
             tag = "restated" if d.held else "new on the case"
+            if d.held and (added_lines or {}).get(d.note_id):
+                # a note printed once per line, new for some lines (a new line's description)
+                tag += f"; added for {line_refs((added_lines or {})[d.note_id])}"
         held = selection.before.get(d.note_id)
         if d.status in ("in force", "deleted") and held is not None:
             the = "" if held.since.startswith(("a ", "an ")) else "the "
@@ -508,6 +518,11 @@ def make_report(path: Path, pipeline: Pipeline, *, all_notes: bool = False) -> R
     for d in selection.decisions:
         groups[d.status].append(d)
     printed = sorted(groups["printed"], key=lambda d: _place_key(places.get(d.note_id, "")))
+    since = _notes_since_previous(document, selection, pipeline)
+    added_lines: dict[str, list[str]] = {}
+    for key, n in since.added if since is not None else ():
+        if key != n.id:
+            added_lines.setdefault(n.id, []).extend(n.lines)
     count = len(case.lines)
     left_out = [d for d in groups["out"] if all_notes or notable(d, count)]
 
@@ -591,7 +606,7 @@ def make_report(path: Path, pipeline: Pipeline, *, all_notes: bool = False) -> R
         remarks=_remarks(path, selection, findings, document, pipeline),
         errors=tuple(_finding(f, document) for f in ordered if f.severity == "error"),
         warnings=tuple(_finding(f, document) for f in ordered if f.severity != "error"),
-        printed=_note_rows(printed, pipeline, selection, places, titles),
+        printed=_note_rows(printed, pipeline, selection, places, titles, added_lines=added_lines),
         in_force=_note_rows(groups["in force"], pipeline, selection, places, titles),
         deleted=_note_rows(groups["deleted"], pipeline, selection, places, titles, with_parts=True),
         left_out=_note_rows(left_out, pipeline, selection, places, titles, with_parts=True),
@@ -616,8 +631,15 @@ def make_report(path: Path, pipeline: Pipeline, *, all_notes: bool = False) -> R
             for r in costs.schedule
         ),
         schedule_note=schedule_note,
-        notes_added=sum(1 for d in groups["printed"] if not d.held),
-        notes_deleted=len(groups["deleted"]),
+        notes_added=(
+            len(since.added)
+            if since is not None
+            else sum(1 for d in groups["printed"] if not d.held)
+        ),
+        notes_deleted=since.deleted if since is not None else len(groups["deleted"]),
+        gone_with_lines=tuple(
+            _gone_with_line(n, titles, document) for n in (since.gone if since else ())
+        ),
         package=package_section(document, selection),
         notification=notification_section(document),
     )
@@ -683,6 +705,63 @@ def notification_section(document: LoaDocument) -> NotificationSection:
         notification=told,
         review=review,
         advice=verdict.advice,
+    )
+
+
+@dataclass(frozen=True)
+class _SincePrevious:
+    """The notes of a document against those the document before it prints, counted as
+    `loagen diff` of the two lists them: a note printed once per line counts for each line."""
+
+    added: list[tuple[str, SelectedNote]]
+    """Printed and not on the case before, or printed for a line it was not printed for (a
+    new line's description): (key, note), the key as `keyed_notes` gives it."""
+    gone: list[SelectedNote]
+    """The notes printed on the previous document for lines this one deletes, which go with
+    their lines (the note itself stays on the case for the other lines)."""
+    deleted: int
+    """The notes deleted: those this document deletes (once for each line the previous
+    document printed them for), and `gone`."""
+
+
+def _notes_since_previous(
+    document: LoaDocument, selection: Selection, pipeline: Pipeline
+) -> _SincePrevious | None:
+    """What `loagen diff PREVIOUS DOCUMENT` counts of the notes (`ops.diff`, note by note):
+    None for a Basic, or a document whose earlier notes its case file lists (notes_in_force)
+    instead of its earlier documents."""
+    if len(document.files) < 2 or document.case.document.notes_in_force is not None:
+        return None
+    previous = pipeline.assemble(document.files[:-1])
+    before = pipeline.select(previous).notes
+    old, new = keyed_notes(before, selection.notes)
+    printed_before = {n.id for n in before}
+    added = [
+        (key, n)
+        for key, n in new.items()
+        if key not in old and (n.id not in selection.before or n.id in printed_before)
+    ]
+    deleted_ids = {d.note_id for d in selection.deleted}
+    kept = {ln.number for ln in document.case.lines}
+    gone = [
+        n
+        for key, n in old.items()
+        if key not in new and key != n.id and n.id not in deleted_ids
+        and n.id in selection.after and n.lines and not any(ln in kept for ln in n.lines)
+    ]  # fmt: skip
+    deleted = sum(1 for key, n in old.items() if key not in new and n.id in deleted_ids)
+    deleted += sum(1 for i in deleted_ids if i not in printed_before)
+    return _SincePrevious(added, gone, deleted + len(gone))
+
+
+def _gone_with_line(note: SelectedNote, titles: dict[str, str], document: LoaDocument) -> str:
+    """A note of a line the document deletes, as the report lists it: "Line Item 006
+    Description (Line 006): the line is deleted by this Amendment, and its note goes with
+    it"."""
+    title = note.title or titles.get(note.id) or note.id
+    return (
+        f"{title} ({line_refs(note.lines)}): the line is deleted by this {document.kind}, "
+        "and its note goes with it"
     )
 
 

@@ -15,7 +15,8 @@ comparing (`not_restated`), so the redline shows what the new document changes, 
 every change gives the old document without those notes.
 
 The rows of the payment schedule are compared by due date (`_schedules_aligned`), the notes'
-numbers are written as text (`_numbers_as_text`), and every change is dated with the new
+numbers are written as text (`_numbers_as_text`: a note added or deleted is one change, the
+headings after it show their new numbers unmarked), and every change is dated with the new
 document's date. `printed_changes` compares the printed text of two rendered documents
 paragraph by paragraph, for `loagen diff` and `loagen impact` to show what a template, the
 Standard Terms or a note library the build records cannot vouch for changed.
@@ -124,11 +125,44 @@ def _finished(redline: bytes, new: bytes, schedules: list[list[_Step]], author: 
         numbering = _numbering(package)
     if heading:
         _numbers_as_text(root, heading, numbering, _Tracked(author, when, root))
+    _values_apart_in_cells(root)
     if when:
         for element in root.iter():
             if element.get(_W + "date") is not None:
                 element.set(_W + "date", when)
     return _with_body(redline, root)
+
+
+def _values_apart_in_cells(root: Any) -> None:
+    """In the cells of the tables, an old value struck out and the new one inserted next to it
+    ("$95,568" and "$95,008") on lines of their own: the engine writes them touching, which
+    reads as one number ("$95,008$95,568") and, in a narrow cell, wraps in the middle of one
+    ("$378,684,40" / "0$379,252,000"). The line break is part of the deletion, so accepting
+    every change gives the new document's cell as it was."""
+    changes = (_W + "ins", _W + "del")
+    for cell in root.iter(_W + "tc"):
+        for p in cell.iter(_W + "p"):
+            children = list(p)
+            for first, second in zip(children, children[1:], strict=False):
+                if {first.tag, second.tag} != set(changes):
+                    continue
+                before, after = _text(first), _text(second)
+                if not before or not after or before[-1].isspace() or after[0].isspace():
+                    continue
+                deletion = first if first.tag == _W + "del" else second
+                runs = deletion.findall(_W + "r")
+                if not runs:
+                    continue
+                near = runs[-1] if deletion is first else runs[0]
+                run = etree.Element(_W + "r")
+                look = near.find(_W + "rPr")
+                if look is not None:
+                    run.append(copy.deepcopy(look))
+                etree.SubElement(run, _W + "br")
+                if deletion is first:
+                    deletion.append(run)
+                else:
+                    deletion.insert(deletion.index(near), run)
 
 
 _MODIFIED = re.compile(rb"<dcterms:modified\b[^>]*>(\d{4}-\d\d-\d\dT[0-9:]+Z)</dcterms:modified>")
@@ -202,9 +236,12 @@ class _Tracked:
 def _numbers_as_text(
     root: Any, heading: str, numbering: dict[str, tuple[str, int]], tracked: _Tracked
 ) -> None:
-    """Each numbered note heading of a redline with its number written as text: its number on
-    the old document struck out and its number on the new inserted when they differ, a deleted
-    note's old number struck out with it, an inserted note's new number inserted with it.
+    """Each numbered note heading of a redline with its number written as text: a deleted
+    note's old number struck out with it, an inserted note's new number inserted with it, and
+    every other heading's number on the new document, unmarked. A note added or deleted is then
+    one change, not a change on every later heading too: their numbers follow from it (as Word
+    renumbers a list), and the reviewer reads the new document's numbers. Rejecting every
+    change gives the old notes under those numbers.
 
     A word processor numbers a list with tracked changes its own way (LibreOffice shows "[20.]"
     for a deleted note and "19.[21.]" for a renumbered one; the engine's `w:numberingChange`
@@ -234,13 +271,12 @@ def _numbers_as_text(
         for found in list(p.iter(_W + "numPr")):  # the number, and the engine's change of it
             found.getparent().remove(found)
         was, now = text.replace("%1", str(old_new[0])), text.replace("%1", str(old_new[1]))
-        runs = []
-        if deleted or (not inserted and was != now):
-            runs.append(tracked.wrapped("del", _run(was)))
-        if inserted or (not deleted and was != now):
-            runs.append(tracked.wrapped("ins", _run(now)))
-        if not deleted and not inserted and was == now:
-            runs.append(_run(now))
+        if deleted:
+            runs = [tracked.wrapped("del", _run(was))]
+        elif inserted:
+            runs = [tracked.wrapped("ins", _run(now))]
+        else:
+            runs = [_run(now)]
         tab = _run("")
         etree.SubElement(tab, _W + "tab")
         runs.append(
