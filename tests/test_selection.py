@@ -15,13 +15,14 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
+from loagen.case.placeholders import is_placeholder
 from loagen.errors import NoteError
 from loagen.pipeline import Pipeline
 from loagen.policy.notes import load_library
 from loagen.policy.selection import Selection, select_notes
 from loagen.project import Project
 
-from .conftest import CASES, example
+from .conftest import CASES, case_text, example, unseen_characters
 from .test_notes import write_note
 from .test_rules import document
 
@@ -443,10 +444,12 @@ def _plain_text(markdown: str) -> str:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     text=st.text(
-        alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")),
+        alphabet=st.characters(
+            exclude_categories=("Cc", "Cs", "Zl", "Zp"), exclude_characters=unseen_characters()
+        ),
         min_size=1,
         max_size=40,
-    ).filter(lambda t: t.strip())
+    ).filter(lambda t: case_text(t) and not is_placeholder(t))
 )
 def test_any_line_note_prints_as_written(text):
     data = changed(qaa(), lambda d: line(d, "001").update(line_note=text))
