@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime
 import functools
 import hashlib
 import json
@@ -409,6 +410,31 @@ def _mark(node: yaml.Node) -> str:
     return f"line {mark.line + 1}, column {mark.column + 1}"
 
 
+def _not_a_name(key_node: yaml.Node, key: Any = None) -> str:
+    """What to say of a YAML key that is not a word (`? [a, b]`, `{a: 1}:`, `2024-01-01:`,
+    `1:`, `true:`, `~:`): every key of a case file is a field name. A list or an object used
+    as a key cannot even be held as one (Python refuses it), so each is refused here, with its
+    line, rather than by the model, which would print Python's values."""
+    written = key_node.value.strip() if isinstance(key_node, yaml.ScalarNode) else ""
+    if isinstance(key_node, yaml.SequenceNode):
+        what = "the key is a list (a `?` or brackets before the colon make one)"
+    elif isinstance(key_node, yaml.MappingNode):
+        what = "the key is an object (braces before the colon make one)"
+    elif not written:
+        what = "a field name is missing before the colon"
+    elif isinstance(key, (datetime.date, datetime.datetime)):
+        what = f"the key {written} is a date"
+    elif isinstance(key, bool):
+        what = f"the key {written} is a yes/no value (true or false)"
+    elif isinstance(key, (int, float)):
+        what = f"the key {written} is a number"
+    elif key is None:
+        what = f"the key {written} is read as empty (null)"
+    else:
+        what = f"the key {written} is not a word"
+    return f"{what}: field names are words, such as `date:` or `purpose:`"
+
+
 class _StrictYamlLoader(yaml.SafeLoader):
     """YAML's safe loader, refusing a key written twice in one mapping, aliases (`*name`, which
     let a small file stand for a huge one) and merge keys (`<<:`).
@@ -435,7 +461,11 @@ class _StrictYamlLoader(yaml.SafeLoader):
                 raise _Refused(
                     "YAML merge keys (<<) are not allowed in a case file", _mark(key_node)
                 )
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _Refused(_not_a_name(key_node), _mark(key_node))
             key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, str):
+                raise _Refused(_not_a_name(key_node, key), _mark(key_node))
             if key in seen:
                 raise _DuplicateKey(str(key)[:80], _mark(key_node))
             seen.add(key)
@@ -582,7 +612,9 @@ def parse_case_bytes(raw: bytes, path: Path) -> dict[str, Any]:
             location=exc.where,
         ) from None
     except _Refused as exc:
-        raise CaseError(exc.message, source=path, location=exc.where) from None
+        at = re.match(r"line (\d+)", exc.where)
+        line = _line_at(text, int(at.group(1))) if at else None
+        raise CaseError(exc.message, source=path, location=exc.where, source_line=line) from None
     except json.JSONDecodeError as exc:
         raise json_error(exc, path, text) from None
     except yaml.YAMLError as exc:
