@@ -132,6 +132,8 @@ def _plain(err: dict[str, Any]) -> str:
         return f"got {quoted(got)}; expected a number"
     if kind == "string_type":
         return f"got {quoted(got)}; expected text"
+    if kind == "string_unicode":
+        return _not_unicode(got)
     if kind in ("bool_type", "bool_parsing"):
         return f"got {quoted(got)}; expected true or false"
     if kind in ("list_type",):
@@ -156,6 +158,22 @@ def _plain(err: dict[str, Any]) -> str:
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))
     return err["msg"]
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _not_unicode(text: Any) -> str:
+    """What to say of a text holding half of a UTF-16 pair alone (`"\\ud800"` in JSON), which
+    is no character: the model refuses it (it cannot be written to a file)."""
+    m = _SURROGATE.search(text) if isinstance(text, str) else None
+    if m is None:
+        return "the text holds a character that is not valid Unicode"
+    return (
+        f"the text holds a character that is not valid Unicode (\\u{ord(m.group()):04x}), at "
+        f"character {m.start() + 1}; delete it (in JSON, a \\ud800-\\udfff escape is only "
+        "half of a character: the two halves are written together)"
+    )
 
 
 _UNSEEN = re.compile(f"[{UNSEEN}]")
