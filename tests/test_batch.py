@@ -361,6 +361,26 @@ def test_a_broken_case_is_reported_and_every_other_document_builds(setup):
     assert not (out / "BN-D-QAB-basic.docx").exists()
 
 
+def test_a_yaml_file_with_a_list_as_a_key_fails_alone(tmp_path: Path):
+    """A key YAML reads as a list (`? [a, b]`) cannot be held by Python's dictionaries: it
+    used to stop the whole batch with a traceback before any document was built."""
+    import yaml
+
+    project = make_project(tmp_path / "project")
+    cases = tmp_path / "cases"
+    write_chain(cases / "BN-D-QAA", example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1"))
+    text = yaml.safe_dump({**example("BN-B-TAB/basic"), "case_id": "BN-B-TAC"}, sort_keys=False)
+    (cases / "BN-B-TAC").mkdir()
+    (cases / "BN-B-TAC" / "basic.yaml").write_text(text.replace("lines:", "? [a]\n: b\nlines:"))
+
+    report = run_batch([cases], project=project, output_dir=tmp_path / "out", jobs=1)
+    assert len(report.built) == 2
+    [failed] = report.failed
+    assert failed.source.name == "basic.yaml"
+    assert "the key is a list" in failed.problems[0].message
+    assert failed.problems[0].location.startswith("line ")
+
+
 def _saved_again(docx: Path) -> None:
     """`docx` saved by another program: the same parts, zipped anew (other bytes)."""
     with zipfile.ZipFile(docx) as zf:

@@ -491,6 +491,22 @@ def test_text_with_unseen_characters_is_refused_at_its_field(
     assert problem.message.endswith("delete it (retype the text if you cannot see it)")
 
 
+def test_half_of_a_utf16_pair_alone_is_refused_in_plain_words(tmp_path: Path) -> None:
+    """JSON can write half of a UTF-16 pair alone ("\\udc00"), which is no character."""
+    data = example("BN-B-TAB/basic")
+    data["document"]["purpose"] = "provides for \udc00 spares"
+    path = tmp_path / "basic.json"
+    path.write_text(json.dumps(data))  # ASCII: the escape as written
+    with pytest.raises(CaseError) as info:
+        load_case(path)
+    [problem] = info.value.problems
+    assert problem.location == "document.purpose"
+    assert problem.message.startswith(
+        "the text holds a character that is not valid Unicode (\\udc00), at character 14"
+    )
+    assert "unable to parse" not in str(info.value)
+
+
 def test_tabs_and_line_breaks_in_text_are_kept() -> None:
     data = example("BN-D-QAA/basic")
     data["document"]["purpose"] = "provides for\ttwo\r\naircraft\n"

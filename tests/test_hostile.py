@@ -141,6 +141,32 @@ def test_a_yaml_merge_key_is_refused(tmp_path: Path):
     refused(loagen("check", str(path)), 3)
 
 
+@pytest.mark.parametrize(
+    ("key", "words"),
+    [("? [a, b]\n: x", "the key is a list"), ("{a: 1}: x", "the key is an object"),
+     ("2031-07-04: x", "the key 2031-07-04 is a date"), ("17: x", "the key 17 is a number"),
+     ("false: x", "the key false is a yes/no value"), ("~: x", "the key ~ is read as empty"),
+     ("lines:\n- ? [q]\n  : x", "the key is a list")],
+)  # fmt: skip
+def test_a_yaml_key_that_is_not_a_word_is_refused_with_its_line(
+    tmp_path: Path, key: str, words: str
+):
+    import yaml
+
+    data = example("BN-B-TAB/basic")
+    text = yaml.safe_dump(data, sort_keys=False)
+    if key.startswith("lines:"):  # an item of a list: the first item of lines becomes it
+        text = text.replace("lines:\n- ", key + "\n  ", 1)
+    else:
+        text += key + "\n"
+    path = tmp_path / "basic.yaml"
+    path.write_text(text)
+    bad = next(part for part in key.splitlines() if part != "lines:")
+    line = text.splitlines().index(bad) + 1
+    out = refused(loagen("check", str(path)), 3, words, f"line {line}, column")
+    assert "datetime" not in out and "Keys should be strings" not in out
+
+
 @pytest.mark.parametrize("suffix", ["json", "yaml"])
 def test_deeply_nested_data_is_refused(tmp_path: Path, suffix: str):
     path = tmp_path / f"deep.{suffix}"

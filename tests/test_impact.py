@@ -392,6 +392,41 @@ def test_render_writes_previews_and_redlines_and_never_touches_build(repo, resto
     assert _snapshot(project.build_dir) == before
 
 
+@pytest.mark.parametrize("which", [".redline.docx", ".docx"])
+def test_render_on_a_full_disk_writes_what_it_can_and_exits_6(
+    repo, restore, tmp_path, monkeypatch, which
+):
+    import errno
+
+    from loagen.output import files
+
+    project, cases, printed = repo
+    monkeypatch.setenv("LOAGEN_PROJECT", str(project.root))
+    some = sorted(p for p, n in printed.items() if "ADMIN-SURCHARGE" in n)[:3]
+    stems = sorted(Builder(project).document(p).output_stem for p in some)
+    full = stems[1] + which  # one file of the middle document finds the disk full
+    real = files._write_temporary
+
+    def disk_full_for_one(path: Path, data: bytes) -> str:
+        if path.name == full:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(path, data)
+
+    monkeypatch.setattr(files, "_write_temporary", disk_full_for_one)
+    _edit_admin_surcharge(project)
+    preview = tmp_path / "preview"
+    result = CliRunner().invoke(app, ["impact", *map(str, some), "--render", str(preview)])
+    assert result.exit_code == 6, result.output
+    assert f"{preview / full}: cannot write output: the disk is full" in result.stderr
+    assert "does not render" not in result.output
+    written = sorted(p.name for p in preview.iterdir())
+    every = [f"{s}.docx" for s in stems] + [f"{s}.redline.docx" for s in stems]
+    if which == ".docx":  # no preview: no redline of it either
+        every.remove(stems[1] + ".redline.docx")
+    every.remove(full)
+    assert written == sorted(every)
+
+
 def test_render_refuses_the_build_folder_and_folders_with_manifests(repo, restore, tmp_path,
                                                                     monkeypatch):  # fmt: skip
     project, cases, _ = repo

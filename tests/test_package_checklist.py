@@ -588,6 +588,23 @@ def test_loagen_package_reports_a_file_that_does_not_load(tmp_path: Path) -> Non
     assert "package[0].kind" in result.stderr
 
 
+@pytest.mark.parametrize("broken", ["not JSON", "no lines"])
+def test_loagen_package_exits_3_for_a_file_that_does_not_load_after_one_that_lacks(
+    tmp_path: Path, broken: str
+) -> None:
+    """As `check` does: a document lacking a package document (exit 1) read before a file
+    that does not load does not hide it."""
+    amendment = example("BN-D-QAA/amendment-1") | {"lines": []}
+    last = write_chain(tmp_path / "qaa", example("BN-D-QAA/basic"), amendment)
+    if broken == "not JSON":
+        last.write_text(last.read_text()[:200])
+    result = runner.invoke(app, ["package", str(tmp_path / "qaa")])
+    assert "MISSING" in result.output  # the Basic, read first, lacks documents
+    assert result.exit_code == 3, result.output
+    check = runner.invoke(app, ["check", str(tmp_path / "qaa")])
+    assert check.exit_code == 3
+
+
 def test_loagen_package_help_says_when_it_exits_1() -> None:
     result = runner.invoke(app, ["package", "--help"])
     assert result.exit_code == 0

@@ -69,6 +69,72 @@ def test_batch_converts_every_built_document_in_one_call(tmp_path: Path):
     assert run_batch([cases / "BN-D-QAA"], project=project, output_dir=out, pdf=True).pdfs == []
 
 
+FAKE_SOFFICE = """#!/bin/sh
+# a launcher, as LibreOffice's: its converting program is a child of its own, which goes on
+# writing into the output folder until it is killed
+out=
+for arg in "$@"; do
+    case "$prev" in --outdir) out=$arg ;; esac
+    case "$arg" in -env:UserInstallation=file://*) echo "${arg#*file://}" > "$RECORD/profile" ;; esac
+    prev=$arg
+done
+(while true; do echo part >> "$out/partial.pdf"; sleep 0.05; done) &
+echo $! > "$RECORD/child"
+wait
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the processes in /proc")
+@pytest.mark.parametrize("stop", ["interrupt", "timeout"])
+def test_a_stopped_conversion_ends_the_converter_and_leaves_no_folder(
+    tmp_path: Path, monkeypatch, stop: str
+):
+    import signal
+    import urllib.parse
+
+    fake = tmp_path / "soffice"
+    fake.write_text(FAKE_SOFFICE)
+    fake.chmod(0o755)
+    record = tmp_path / "record"
+    record.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.docx").write_bytes(b"not read")
+    monkeypatch.setenv("LOAGEN_SOFFICE", str(fake))
+    monkeypatch.setenv("RECORD", str(record))
+
+    if stop == "interrupt":
+
+        def interrupt(signum, frame):
+            raise KeyboardInterrupt
+
+        old = signal.signal(signal.SIGALRM, interrupt)
+        signal.setitimer(signal.ITIMER_REAL, 0.5)
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                convert_to_pdf([out / "a.docx"])
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, old)
+    else:
+        with pytest.raises(ToolError, match="did not finish"):
+            convert_to_pdf([out / "a.docx"], timeout=0.5)
+
+    child = int((record / "child").read_text())
+    assert not _running(child)
+    assert [p.name for p in out.iterdir()] == ["a.docx"]  # no .loagen-pdf-* folder
+    profile = urllib.parse.unquote((record / "profile").read_text().strip())
+    assert not Path(profile).exists()
+
+
 # -- the number of pages of a PDF, read without a PDF library -----------------------------------------
 
 

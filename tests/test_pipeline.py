@@ -10,7 +10,8 @@ import docx
 import pytest
 
 from loagen.document.wording import spell_date
-from loagen.errors import CheckError, ProjectError
+from loagen.errors import CheckError, OutputError, ProjectError
+from loagen.manifest import INDEX_FOLDER
 from loagen.pipeline import Pipeline as Builder
 from loagen.project import Project
 
@@ -123,6 +124,31 @@ def test_check_errors_stop_the_build_and_keep_earlier_output(
     assert d.sections[0].header.paragraphs[0].text.startswith("DRAFT")
     manifest = json.loads(draft.manifest_path.read_text())
     assert manifest["draft"] is True and any(f[0] == "error" for f in manifest["findings"])
+
+
+def test_a_full_disk_says_nothing_was_changed_only_when_nothing_was(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """The note index of the library is written before the DOCX and its manifest: a disk
+    that fills up on it leaves the folder as it was, as the message says (it used to be
+    written after them, which the message then denied)."""
+    import errno
+
+    from loagen.output import files
+
+    real = files._write_temporary
+
+    def full_for_the_index(path: Path, data: bytes) -> str:
+        if path.parent.name == INDEX_FOLDER:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(path, data)
+
+    monkeypatch.setattr(files, "_write_temporary", full_for_the_index)
+    case = write_chain(tmp_path / "case", example("BN-B-ZEA/basic"))
+    out = tmp_path / "out"
+    with pytest.raises(OutputError, match="the disk is full; nothing was changed"):
+        Builder(Project.at(ROOT)).build(case, out)
+    assert [p.name for p in out.rglob("*") if p.is_file()] == []
 
 
 def test_strict_stops_on_warnings_too(builder: Builder, tmp_path: Path) -> None:

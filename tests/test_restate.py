@@ -15,7 +15,7 @@ from loagen.cli import app
 from loagen.errors import RestateError
 from loagen.ops.restate import restate_file
 
-from .conftest import CASES
+from .conftest import CASES, example, write_chain
 from .projects import make_project
 
 
@@ -199,6 +199,40 @@ def test_a_previous_offer_date_after_today_or_after_the_original_expired_is_refu
     # offered on or before today and the day it expires: restated
     target = restate_file(original, oed, new_oed, today=oed)
     assert json.loads(target.read_text())["document"]["restated"]["previous_offer_date"] == str(oed)
+
+
+def test_a_new_offer_expiration_date_the_checks_refuse_is_refused_before_writing(
+    tmp_path: Path,
+):
+    """On or before the case's implementation date (an Amendment), or before a purchaser
+    reference's date: the restated file would not build, and once written it would stand in
+    the way of the next try."""
+    amendment = example("BN-D-QAA/amendment-1")
+    implemented = date(2031, 3, 14)
+    amendment["document"] |= {
+        "implementation_date": implemented.isoformat(),
+        "offer_expiration_date": "2031-10-01",
+    }
+    amendment["purchaser_references"][0]["date"] = "2031-04-20"
+    original = write_chain(tmp_path / "case", example("BN-D-QAA/basic"), amendment)
+    today = date(2031, 6, 1)
+    with pytest.raises(RestateError) as refused:
+        restate_file(original, date(2031, 2, 1), implemented, today=today)
+    assert (
+        f"the new offer expiration date {implemented} is on or before the case's implementation "
+        f"date {implemented}" in str(refused.value)
+    )
+    assert refused.value.problems[0].location == "document.offer_expiration_date"
+    with pytest.raises(RestateError) as refused:
+        restate_file(original, date(2031, 3, 20), date(2031, 4, 19), today=today)
+    reference = amendment["purchaser_references"][0]["reference"]
+    assert (
+        f"the new offer expiration date 2031-04-19 is before the date of the purchaser reference "
+        f"{reference!r} (2031-04-20)" in str(refused.value)
+    )
+    assert not original.with_name(original.stem + "-restated.json").exists()
+    target = restate_file(original, date(2031, 3, 20), date(2031, 4, 20), today=today)
+    assert json.loads(target.read_text())["document"]["offer_expiration_date"] == "2031-04-20"
 
 
 def test_command_refuses_a_previous_offer_date_after_today(qaa: Path, tmp_path: Path):

@@ -180,6 +180,17 @@ def test_the_case_list_shows_every_document_with_its_status(
     assert client.get("/cases?q=C-130J").text.count('href="/doc/') == 4  # BN-D-QAA's documents
 
 
+def test_a_case_file_with_a_list_as_a_key_leaves_the_other_pages_working(
+    client: TestClient, project: Project
+) -> None:
+    (project.cases / "BN-X-KEY").mkdir()
+    (project.cases / "BN-X-KEY" / "basic.yaml").write_text("case_id: BN-X-KEY\n? [a, b]\n: x\n")
+    assert "BN-X-KEY" in client.get("/cases").text
+    assert client.get(f"/doc/{QAA}").status_code == 200
+    page = client.get("/doc/cases/BN-X-KEY/basic.yaml").text
+    assert "the key is a list" in page and "ine 2, column" in page, page[-3000:]
+
+
 def test_the_document_page_shows_the_preview_notes_checks_and_changes(client: TestClient) -> None:
     page = client.get(f"/doc/{QAA}").text
     assert "Letter of Offer and Acceptance" in page  # the preview of the DOCX

@@ -587,10 +587,11 @@ class Pipeline:
     def write(
         self, document: LoaDocument, docx: bytes, manifest: Manifest, output_dir: Path
     ) -> tuple[Path, Path]:
-        """Write the DOCX and its manifest as a pair (see `output.files`)."""
+        """Write the DOCX and its manifest as a pair (see `output.files`), after the note index
+        of the library: a failure to write that (a full disk) then leaves the pair untouched."""
         docx_path, manifest_file = self.output_paths(document, output_dir)
-        write_pair(((docx_path, docx), (manifest_file, manifest.to_json())))
         self.index_notes(output_dir)
+        write_pair(((docx_path, docx), (manifest_file, manifest.to_json())))
         return docx_path, manifest_file
 
     def index_notes(self, output_dir: Path) -> Path:

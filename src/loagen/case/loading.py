@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime
 import functools
 import hashlib
 import json
@@ -131,6 +132,8 @@ def _plain(err: dict[str, Any]) -> str:
         return f"got {quoted(got)}; expected a number"
     if kind == "string_type":
         return f"got {quoted(got)}; expected text"
+    if kind == "string_unicode":
+        return _not_unicode(got)
     if kind in ("bool_type", "bool_parsing"):
         return f"got {quoted(got)}; expected true or false"
     if kind in ("list_type",):
@@ -155,6 +158,22 @@ def _plain(err: dict[str, Any]) -> str:
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))
     return err["msg"]
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _not_unicode(text: Any) -> str:
+    """What to say of a text holding half of a UTF-16 pair alone (`"\\ud800"` in JSON), which
+    is no character: the model refuses it (it cannot be written to a file)."""
+    m = _SURROGATE.search(text) if isinstance(text, str) else None
+    if m is None:
+        return "the text holds a character that is not valid Unicode"
+    return (
+        f"the text holds a character that is not valid Unicode (\\u{ord(m.group()):04x}), at "
+        f"character {m.start() + 1}; delete it (in JSON, a \\ud800-\\udfff escape is only "
+        "half of a character: the two halves are written together)"
+    )
 
 
 _UNSEEN = re.compile(f"[{UNSEEN}]")
@@ -409,6 +428,31 @@ def _mark(node: yaml.Node) -> str:
     return f"line {mark.line + 1}, column {mark.column + 1}"
 
 
+def _not_a_name(key_node: yaml.Node, key: Any = None) -> str:
+    """What to say of a YAML key that is not a word (`? [a, b]`, `{a: 1}:`, `2024-01-01:`,
+    `1:`, `true:`, `~:`): every key of a case file is a field name. A list or an object used
+    as a key cannot even be held as one (Python refuses it), so each is refused here, with its
+    line, rather than by the model, which would print Python's values."""
+    written = key_node.value.strip() if isinstance(key_node, yaml.ScalarNode) else ""
+    if isinstance(key_node, yaml.SequenceNode):
+        what = "the key is a list (a `?` or brackets before the colon make one)"
+    elif isinstance(key_node, yaml.MappingNode):
+        what = "the key is an object (braces before the colon make one)"
+    elif not written:
+        what = "a field name is missing before the colon"
+    elif isinstance(key, (datetime.date, datetime.datetime)):
+        what = f"the key {written} is a date"
+    elif isinstance(key, bool):
+        what = f"the key {written} is a yes/no value (true or false)"
+    elif isinstance(key, (int, float)):
+        what = f"the key {written} is a number"
+    elif key is None:
+        what = f"the key {written} is read as empty (null)"
+    else:
+        what = f"the key {written} is not a word"
+    return f"{what}: field names are words, such as `date:` or `purpose:`"
+
+
 class _StrictYamlLoader(yaml.SafeLoader):
     """YAML's safe loader, refusing a key written twice in one mapping, aliases (`*name`, which
     let a small file stand for a huge one) and merge keys (`<<:`).
@@ -435,7 +479,11 @@ class _StrictYamlLoader(yaml.SafeLoader):
                 raise _Refused(
                     "YAML merge keys (<<) are not allowed in a case file", _mark(key_node)
                 )
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _Refused(_not_a_name(key_node), _mark(key_node))
             key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, str):
+                raise _Refused(_not_a_name(key_node, key), _mark(key_node))
             if key in seen:
                 raise _DuplicateKey(str(key)[:80], _mark(key_node))
             seen.add(key)
@@ -582,7 +630,9 @@ def parse_case_bytes(raw: bytes, path: Path) -> dict[str, Any]:
             location=exc.where,
         ) from None
     except _Refused as exc:
-        raise CaseError(exc.message, source=path, location=exc.where) from None
+        at = re.match(r"line (\d+)", exc.where)
+        line = _line_at(text, int(at.group(1))) if at else None
+        raise CaseError(exc.message, source=path, location=exc.where, source_line=line) from None
     except json.JSONDecodeError as exc:
         raise json_error(exc, path, text) from None
     except yaml.YAMLError as exc:

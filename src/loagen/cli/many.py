@@ -17,6 +17,7 @@ from ..errors import (
     EXIT_FAILED,
     CaseError,
     LoagenError,
+    OutputError,
     exit_code_for,
 )
 from .common import (
@@ -457,7 +458,7 @@ def impact(
     whose template changed (rendered with it, so a template that no longer renders is an
     error). With --render, the changed documents and their redlines are written to a scratch
     folder; build/ and the manifests are never touched. Exits 1 when a document cannot be
-    compared or rendered."""
+    compared or rendered, 6 when a preview or redline cannot be written (the others are)."""
     from ..ops.impact import impact as find_impact
 
     project = _project()
@@ -469,6 +470,11 @@ def impact(
         sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
     else:
         _print_impact(report, against)
+    if report.unwritten:  # output that cannot be written, said last, after the rest was done
+        if not as_json:
+            for problem in report.unwritten:
+                err.print(f"[bold red]error:[/] {escape(problem)}")
+        raise typer.Exit(exit_code_for(OutputError("")))
     if report.failed:
         raise typer.Exit(EXIT_FAILED)
 

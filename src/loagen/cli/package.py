@@ -125,7 +125,8 @@ def package(
     from ..project import find_case_files, in_written_order
 
     pipeline = _pipeline()
-    code = 0
+    code = 0  # a file that does not load (its own code, as `check` says it)
+    lacks = False  # a document lacks something it requires (exit 1, when all load)
     report = []
     notes_told = False
     for path in in_written_order(find_case_files(paths)):
@@ -150,8 +151,7 @@ def package(
                 _print_error(exc)
             continue
         lacking = len(found.missing) + int(verdict.missing)
-        if lacking:
-            code = code or EXIT_FAILED
+        lacks = lacks or bool(lacking)
         changed = changed_after_build(path)
         if changed and not as_json:
             err.print(f"[yellow]warning:[/] {escape(changed)}")
@@ -168,6 +168,7 @@ def package(
         )
         if not as_json:
             _print_document(path, document, found, verdict)
+    code = code or (EXIT_FAILED if lacks else 0)
     if as_json:
         sys.stdout.write(json.dumps({"documents": report, "ok": not code}, indent=2) + "\n")
     if code:

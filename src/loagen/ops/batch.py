@@ -699,8 +699,8 @@ def _refresh_manifest(pipeline: Pipeline, source: Path, output_dir: Path) -> Doc
         notes=notes,
         dependencies=dataclasses.replace(old.dependencies, library_digest=pipeline.library.digest),
     )
+    pipeline.index_notes(output_dir)  # first: a failure to write it leaves the manifest as it was
     atomic_write(manifest_file, refreshed.to_json())
-    pipeline.index_notes(output_dir)
     return DocResult(source, "refreshed", docx=docx_path)
 
 

@@ -213,6 +213,9 @@ class ImpactReport:
     """The Standard Terms (templates/standard_terms.md) changed: every FMS document prints
     them."""
     render_to: Path | None = None
+    unwritten: list[str] = field(default_factory=list)
+    """With `render_to`: the previews and redlines that could not be written (a full disk),
+    each with why; the others were written all the same."""
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -261,6 +264,7 @@ class ImpactReport:
                 for r in self.failed
             ],
             "render_to": str(self.render_to) if self.render_to else None,
+            "unwritten": self.unwritten,
             "warnings": self.warnings,
             "seconds": round(self.seconds, 3),
         }
@@ -583,6 +587,9 @@ def _render_all(
         for impact in impacts:
             try:
                 old_docx = _render_one(impact, old, new, render_to, report.against)
+            except OutputError as exc:  # the document rendered: its preview was not written
+                report.unwritten.append(str(exc))
+                old_docx = None
             except LoagenError as exc:
                 report.failed.append(
                     ImpactFailure(impact.source, exc.problems, impact.document, stage="render")
@@ -666,14 +673,19 @@ class _RedlineEngine:
         except ToolError as exc:
             self.broken = True
             self.report.warnings.append(f"no redlines written: {exc}")
+        except OutputError as exc:  # the engine runs: the file was not written
+            self.report.unwritten.append(str(exc))
         return False
 
     def write(self, old_docx: bytes, impact: DocumentImpact) -> None:
         try:
             self._write(old_docx, impact)
-        except (ToolError, OutputError) as exc:
+        except ToolError as exc:
             with self.lock:
                 impact.warnings.append(f"no redline: {exc}")
+        except OutputError as exc:
+            with self.lock:
+                self.report.unwritten.append(str(exc))
 
     def _write(self, old_docx: bytes, impact: DocumentImpact) -> None:
         assert impact.rendered is not None

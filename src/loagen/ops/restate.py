@@ -19,7 +19,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ..case.loading import case_files_in, follows, read_case_data
+from ..case.loading import case_files_in, follows, load_chain, read_case_data
+from ..document.costs import case_implementation_date
 from ..errors import LoagenError, Problem, RestateError
 from ..output.case_files import save_case_file
 from ..output.files import atomic_write
@@ -134,6 +135,8 @@ def restate_file(
             source=path,
             location="document.offer_expiration_date",
         )
+    if offer_expiration_date is not None:
+        _check_new_offer_expiration_date(path, offer_expiration_date)
     changes: dict[str, Any] = {"restated": {"previous_offer_date": previous_offer_date.isoformat()}}
     if offer_expiration_date is not None:
         changes["offer_expiration_date"] = offer_expiration_date.isoformat()
@@ -169,6 +172,34 @@ def _check_previous_offer_date(path: Path, offered: date, doc: dict[str, Any], t
             source=path,
             location="document.restated.previous_offer_date",
         )
+
+
+def _check_new_offer_expiration_date(path: Path, expires: date) -> None:
+    """Refuse a new offer expiration date the restated document could not be built with, as
+    the checks would (QC-OED-ORDER, QC-REFS-DATE errors): for an Amendment, one on or before
+    the case's implementation date; one before a purchaser reference's date. Refused here,
+    before the file is written: a restated file that does not build would stand in the way of
+    the next try. (One merely passed is the checks' warning, QC-OED-PASSED.)"""
+    where = {"source": path, "location": "document.offer_expiration_date"}
+    chain = tuple(f.case for f in load_chain(path))
+    case = chain[-1]
+    implemented = case_implementation_date(chain)
+    kind = case.document.kind
+    if kind != "Basic" and implemented is not None and expires <= implemented:
+        raise RestateError(
+            f"the new offer expiration date {expires} is on or before the case's "
+            f"implementation date {implemented}: an {kind} is offered after the Basic was "
+            "implemented; give a later date (QC-OED-ORDER)",
+            **where,
+        )
+    for ref in case.purchaser_references:
+        if ref.date > expires:
+            raise RestateError(
+                f"the new offer expiration date {expires} is before the date of the purchaser "
+                f"reference {ref.reference!r} ({ref.date}) the document answers; give a later "
+                "date (QC-REFS-DATE)",
+                **where,
+            )
 
 
 def _date(value: Any) -> date | None:

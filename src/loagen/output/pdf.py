@@ -3,9 +3,11 @@ the number of pages of a PDF, read from its page tree (no PDF library, no popple
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -74,7 +76,7 @@ def _convert_folder(soffice: str, folder: Path, docs: list[Path], timeout: float
             *(str(d.resolve()) for d in docs),
         ]
         try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+            done = _run_in_own_group(command, timeout)
         except FileNotFoundError:
             raise ToolError(f"cannot run LibreOffice: {soffice} not found") from None
         except subprocess.TimeoutExpired:
@@ -96,6 +98,50 @@ def _convert_folder(soffice: str, folder: Path, docs: list[Path], timeout: float
                 f"LibreOffice did not convert {names} (exit status {done.returncode})"
                 + (f": {detail}" if detail else "")
             )
+
+
+def _run_in_own_group(command: list[str], timeout: float | None) -> subprocess.CompletedProcess:
+    """Run `command` in a process group of its own and wait for it. Stopped meanwhile (Ctrl-C,
+    SIGTERM, the time-out), every process of the group is ended before this returns, so that
+    the scratch and profile folders can be removed: `soffice` is a launcher whose converting
+    program (`soffice.bin`) is a child of its own, which ending the launcher alone leaves
+    running, writing PDFs into the scratch folder."""
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=hasattr(os, "killpg"),  # a terminal's Ctrl-C is loagen's to handle
+    )
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except BaseException:
+        _end_group(process)
+        raise
+    return subprocess.CompletedProcess(command, process.returncode, out, err)
+
+
+GROUP_GONE_WITHIN = 5.0
+"""Seconds given the processes of a stopped conversion to be gone after they are killed."""
+
+
+def _end_group(process: subprocess.Popen) -> None:
+    """Kill `process` and every process of its group, and wait until they are gone."""
+    killpg = getattr(os, "killpg", None)
+    if killpg is None:
+        process.kill()
+        process.wait()
+        return
+    with contextlib.suppress(ProcessLookupError):
+        killpg(process.pid, signal.SIGKILL)
+    process.communicate()  # reaps it; the pipes close as the group dies
+    deadline = time.monotonic() + GROUP_GONE_WITHIN
+    while time.monotonic() < deadline:
+        try:
+            killpg(process.pid, 0)  # any process of the group left (not yet reaped)?
+        except (ProcessLookupError, PermissionError):
+            return
+        time.sleep(0.02)
 
 
 def pdf_up_to_date(docx: Path) -> bool:
