@@ -544,7 +544,7 @@ def test_a_line_total_and_the_case_total_are_amounts_within_the_limit() -> None:
         parse_case(data)
     [problem] = info.value.problems
     assert problem.location == "lines"
-    assert "the 6 lines come to $1,000,000,000,000.00, more" in problem.message
+    assert "the 6 lines come to $1,000,000,000,000, more" in problem.message
     assert "more than an LOA can hold (at most $999,999,999,999.99)" in problem.message
 
     data["lines"][2]["unit_cost"] = str(Decimal(half) - 1)
@@ -897,3 +897,14 @@ def test_which_document_follows_which(tmp_path: Path) -> None:
                    tmp_path / "basic.json")  # fmt: skip
     assert not follows(tmp_path / "basic.json", data[tmp_path / "basic.json"],
                        tmp_path / "amendment-1.json")  # fmt: skip
+
+
+def test_a_line_total_over_the_limit_says_whole_dollars_without_a_decimal_point() -> None:
+    from .conftest import example
+
+    data = example("BN-D-QAA/basic")
+    data["lines"][0].update(quantity=1000000, unit_cost="500000000.0")
+    with pytest.raises(CaseError) as refused:
+        parse_case(data)
+    said = str(refused.value)
+    assert "1,000,000 x $500,000,000 = $500,000,000,000,000, is more" in said, said

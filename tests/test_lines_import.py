@@ -274,6 +274,19 @@ def test_a_semicolon_csv_with_a_byte_order_mark_and_decimal_commas(case: Path, t
     assert (lines["006"].quantity, lines["006"].unit_cost) == (1000, 1500)
 
 
+def test_a_csv_with_a_quote_left_open_is_refused_at_its_row(case: Path, tmp_path) -> None:
+    """A quote left open would take every row after it into one cell: said, nothing written."""
+    before = case.read_bytes()
+    table = csv_file(tmp_path, HEADER + "\n"
+        '4,P1TUG0000PUB,"TECHNICAL MANUALS,1,LO,25000,S,3,A,5,12-24,publications\n'
+        "5,P1TUG0000ENG,SPARE ENGINE,1,EA,900000,P,5,Z,5,18-30,materiel\n")  # fmt: skip
+    result = invoke("lines", "import", case, table)
+    assert result.exit_code == 3
+    said = " ".join(result.output.split())
+    assert "a quoted cell is not closed" in said and "row " in said
+    assert case.read_bytes() == before
+
+
 def test_a_total_column_is_checked(case: Path, tmp_path) -> None:
     table = csv_file(tmp_path, HEADER + ",Total\n"
         "4,P1TUG0000PUB,MANUALS,2,LO,25000,S,3,A,5,12-24,publications,\"$50,000.00\"\n"

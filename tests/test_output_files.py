@@ -80,7 +80,7 @@ def test_a_short_write_goes_on_until_every_byte_is_written(tmp_path: Path, monke
 
 def test_a_folder_that_cannot_be_made_fails_as_before(tmp_path: Path) -> None:
     (tmp_path / "taken").write_bytes(b"a file where the folder should be")
-    with pytest.raises(OutputError, match="cannot write output: File exists"):
+    with pytest.raises(OutputError, match="taken is a file, not a folder"):
         write_pair(((tmp_path / "taken" / "a.docx", b"docx"),))
     assert [p.name for p in tmp_path.iterdir()] == ["taken"]
 
@@ -141,3 +141,11 @@ def test_a_docx_is_kept_under_a_free_name_with_or_without_hard_links(
         "X-basic.as-built-2026-11-30-2.docx",
     )
     assert docx.read_bytes() == first.read_bytes() == second.read_bytes() == b"as signed"
+
+
+def test_a_file_where_a_folder_of_the_path_should_be_is_named(tmp_path: Path) -> None:
+    from loagen.errors import OutputError
+
+    (tmp_path / "x.yaml").write_text("a file")
+    with pytest.raises(OutputError, match=r"x\.yaml is a file, not a folder"):
+        atomic_write(tmp_path / "x.yaml" / "y.yaml", b"data")

@@ -164,6 +164,11 @@ class ImpactError(ToolError):
     """The revision or the project cannot be compared."""
 
 
+class UsageError(LoagenError):
+    """A value given on the command line names nothing there is (a git revision that does not
+    exist): the command line is wrong."""
+
+
 class Interrupted(LoagenError):
     """The user stopped the work (Ctrl-C or SIGTERM); everything written is complete."""
 
@@ -176,6 +181,7 @@ EXIT_CODES: tuple[tuple[type[LoagenError], int], ...] = (
     (OutputError, 6),
     (ToolError, 7),
     (ProjectError, 8),
+    (UsageError, 2),
     (Interrupted, 130),
     (LoagenError, 1),
 )

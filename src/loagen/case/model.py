@@ -249,6 +249,12 @@ def _at_least_zero(value: Decimal) -> None:
         raise PydanticKnownError("greater_than_equal", {"ge": 0})
 
 
+def _dollars(value: Decimal) -> str:
+    """`value` as a message says an amount: "$500,000,000" (cents only when there are any: a
+    unit cost written 500000000.0 is not "$500,000,000.0")."""
+    return f"${value:,.2f}" if value != value.to_integral_value() else f"${value:,.0f}"
+
+
 def _money_value(value: Decimal) -> Decimal:
     _at_least_zero(value)
     if not value.is_finite():
@@ -331,7 +337,9 @@ def _months(value: str) -> str:
     if not m:
         if other := other_digits(value):
             raise ValueError(other)
-        raise ValueError('expected a range of months such as "12-36"')
+        raise ValueError(
+            'expected a range of months such as "12-36" (first and last month, each 0 to 999)'
+        )
     if int(m.group(1)) > int(m.group(2)):
         raise ValueError(f"the first month ({m.group(1)}) is after the last ({m.group(2)})")
     return value
@@ -864,7 +872,8 @@ class Line(Strict):
         quantity = info.data.get("quantity")
         if quantity is not None and quantity * unit_cost > MONEY_LIMIT:
             raise ValueError(
-                f"the line total, {quantity:,} x ${unit_cost:,} = ${quantity * unit_cost:,}, is "
+                f"the line total, {quantity:,} x {_dollars(unit_cost)} = "
+                f"{_dollars(quantity * unit_cost)}, is "
                 f"more than an LOA line can hold (at most ${MONEY_LIMIT:,}); check the quantity "
                 "and the unit cost (is a digit repeated?)"
             )
@@ -1184,7 +1193,7 @@ class Case(Strict):
         total = sum((ln.total for ln in lines), Decimal(0))
         if total > MONEY_LIMIT:
             raise ValueError(
-                f"the {len(lines)} lines come to ${total:,}, more than an LOA can hold (at most "
+                f"the {len(lines)} lines come to {_dollars(total)}, more than an LOA can hold (at most "
                 f"${MONEY_LIMIT:,}); check the lines' quantities and unit costs (is a digit "
                 "repeated?), or split the sale into several cases"
             )
@@ -1201,8 +1210,9 @@ class Case(Strict):
         )
         if lines <= MONEY_LIMIT and lines + charges > MONEY_LIMIT:
             raise ValueError(
-                f"the lines (${lines:,}) and the accessorial charges (${charges:,}) come to "
-                f"${lines + charges:,}, more than an LOA can hold (at most ${MONEY_LIMIT:,}); "
+                f"the lines ({_dollars(lines)}) and the accessorial charges ({_dollars(charges)}) "
+                f"come to {_dollars(lines + charges)}, more than an LOA can hold (at most "
+                f"${MONEY_LIMIT:,}); "
                 "check the amounts (is a digit repeated?)"
             )
         return self

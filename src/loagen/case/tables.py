@@ -128,15 +128,24 @@ def _read_csv(path: Path) -> Table:
     counts = {d: first.count(d) for d in (",", ";", "\t")}
     delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
     rows: list[tuple[int, tuple[Any, ...]]] = []
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # strict: a quote left open runs to the end of the file, taking every row after it into one
+    # cell, which is said rather than read
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         for number, cells in enumerate(reader, start=1):
             if len(rows) > MAX_ROWS + 1:
                 break
             rows.append((number, tuple(cells[:MAX_COLUMNS])))
     except csv.Error as exc:
+        why = (
+            'a quoted cell is not closed (a " opens it and no " ends it)'
+            if "end of data" in str(exc)
+            else str(exc)
+        )
         raise CaseError(
-            f"the CSV file does not read: {exc}", source=path, location=f"row {reader.line_num}"
+            f"the CSV file does not read: {why}; fix it in the spreadsheet and save it again",
+            source=path,
+            location=f"row {reader.line_num}",
         ) from None
     return _table(path, rows, decimal_comma=delimiter == ";")
 

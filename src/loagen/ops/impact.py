@@ -34,7 +34,7 @@ from typing import Any
 
 from ..case.loading import CASE_SUFFIXES, answered
 from ..document.word_diff import Change, wording_changes
-from ..errors import ImpactError, LoagenError, OutputError, Problem, ToolError
+from ..errors import ImpactError, LoagenError, OutputError, Problem, ToolError, UsageError
 from ..manifest import SUFFIX as MANIFEST_SUFFIX
 from ..output.files import atomic_write
 from ..pipeline import Pipeline
@@ -87,7 +87,7 @@ def extract_revision(project: Project, rev: str, into: Path) -> tuple[Path, Path
     try:
         _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], top)
     except ImpactError:
-        raise ImpactError(
+        raise UsageError(
             f"git has no revision {rev!r} in {top} (a commit, branch or tag, e.g. HEAD or "
             "HEAD~1; a repository with no commit yet has none: commit the project first)"
         ) from None

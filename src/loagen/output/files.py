@@ -73,6 +73,10 @@ def _fail(exc: OSError, where: Path) -> OutputError:
     why = exc.strerror or type(exc).__name__
     if exc.errno == 28:  # ENOSPC
         why = "the disk is full"
+    elif exc.errno in (17, 20):  # EEXIST, ENOTDIR: a file where a folder of the path should be
+        blocking = next((p for p in Path(where).parents if p.is_file()), None)
+        if blocking is not None:
+            why = f"{blocking} is a file, not a folder"
     return OutputError(f"cannot write output: {why}; nothing was changed", source=where)
 
 
