@@ -6,6 +6,7 @@ import io
 import json
 import re
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -336,6 +337,161 @@ def test_json_gives_old_and_new_values_as_data(tmp_path: Path, monkeypatch):
     assert kept["change"] == "stays in force" and kept["new"] is None
     assert kept["on_case"] == {"version": kept["old"]["version"], "since": "Basic"}
     assert data["note_counts"]["stays in force"] == 3 and data["note_counts"]["deleted"] == 0
+
+
+def _schedule_modification(rows: list[dict]) -> dict:
+    """BN-D-QAA's Modification 1 again, as Modification 2 giving the payment schedule `rows`
+    and nothing else new."""
+    modification = example("BN-D-QAA/modification-1")
+    modification["document"].update(number=2, purpose="revises the payment schedule")
+    modification["payment_schedule"] = rows
+    return modification
+
+
+def test_a_schedule_only_modification_lists_the_payments_that_moved(
+    tmp_path: Path, builder: Builder, monkeypatch
+):
+    """A Modification that gives the payment schedule where the document before it had a
+    computed one: the printed schedules are compared row by row (matched by due date), each
+    row changed, moved, added or removed said with its amounts, and the raw case field is not
+    listed besides."""
+    from loagen.document.costs import add_months
+    from loagen.document.wording import money
+
+    chain = [example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1")]
+    first = write_chain(tmp_path / "case", *chain, example("BN-D-QAA/modification-1"))
+    before = builder.document(first).costs.schedule
+    assert len(before) >= 8 and all(r.date for r in before)
+    given = [{"date": r.date.isoformat(), "amount": str(r.amount)} for r in before]
+    cut = (before[1].amount / 2).quantize(Decimal(1))
+    given[1]["amount"] = str(before[1].amount - cut)  # a part of a payment ...
+    earlier_day = before[0].date + (before[1].date - before[0].date) / 2
+    given.insert(1, {"date": earlier_day.isoformat(), "amount": str(cut)})  # ... due earlier
+    moved_to = add_months(before[4].date, 1)
+    assert moved_to < before[5].date
+    given[5]["date"] = moved_to.isoformat()  # a payment a month later, the same amount
+    last = given.pop()  # the last payment made due with the one before it
+    given[-1]["amount"] = str(before[-2].amount + before[-1].amount)
+    modification = _schedule_modification(given)
+    later = write_chain(tmp_path / "case", *chain, example("BN-D-QAA/modification-1"), modification)
+
+    result = diff_paths(first, later, builder)
+    schedule = result.schedule
+    assert schedule is not None
+    assert (schedule.old_source, schedule.new_source) == ("computed", "case")
+    seen = [(r.change, (r.old or r.new).date) for r in schedule.rows]
+    assert seen == [
+        ("added", earlier_day),
+        ("changed", before[1].date),
+        ("moved", before[4].date),
+        ("changed", before[-2].date),
+        ("removed", before[-1].date),
+    ]
+    assert schedule.rows[2].new.date == moved_to
+    # the case file's rows stay in the data (the studio lists them), not in the summary
+    assert any(f.field == "payment_schedule" for f in result.case_fields)
+    assert not any(f.field == "payment_schedule" for f in result.case_shown)
+    text = result.to_text()
+    shown = text.split("Payment schedule:\n")[1].splitlines()
+    assert shown[:6] == [
+        "  now given by the case file (before, computed by loagen)",
+        f"  added {earlier_day.isoformat()} Quarterly Payment: {money(cut, cents=True)}",
+        f"  changed {before[1].date.isoformat()} Quarterly Payment: "
+        f"{money(before[1].amount, cents=True)} -> "
+        f"{money(before[1].amount - cut, cents=True)} (-{money(cut, cents=True)})",
+        f"  moved Quarterly Payment from {before[4].date.isoformat()} to "
+        f"{moved_to.isoformat()}: {money(before[4].amount, cents=True)}, the same amount",
+        f"  changed {before[-2].date.isoformat()} Quarterly Payment: "
+        f"{money(before[-2].amount, cents=True)} -> "
+        f"{money(before[-2].amount + before[-1].amount, cents=True)} "
+        f"(+{money(before[-1].amount, cents=True)})",
+        f"  removed {last['date']} Quarterly Payment: {money(before[-1].amount, cents=True)}",
+    ]
+    assert "payment_schedule:" not in text
+
+    data = result.to_json()
+    assert not any(c["field"] == "payment_schedule" for c in data["case"])
+    assert (data["schedule"]["old_source"], data["schedule"]["new_source"]) == (
+        "computed",
+        "case",
+    )
+    changes = data["schedule"]["changes"]
+    assert [c["change"] for c in changes] == ["added", "changed", "moved", "changed", "removed"]
+    assert changes[0]["old"] is None and changes[0]["new"]["date"] == earlier_day.isoformat()
+    assert changes[0]["new"]["amount"] == f"{cut:.2f}"
+    assert changes[1]["old"]["amount"] == f"{before[1].amount:.2f}"
+    assert changes[1]["difference"] == f"{-cut:.2f}"
+    assert changes[2]["old"]["date"] == before[4].date.isoformat()
+    assert changes[2]["new"]["date"] == moved_to.isoformat()
+    assert changes[2]["difference"] == "0.00"
+    assert changes[4]["new"] is None and changes[4]["old"]["date"] == last["date"]
+    # the command gives the same
+    monkeypatch.setenv("LOAGEN_PROJECT", str(builder.project.root))
+    shown_json = CliRunner().invoke(app, ["diff", str(first), str(later), "--json"])
+    assert shown_json.exit_code == 0, shown_json.output
+    assert json.loads(shown_json.stdout)["schedule"]["changes"] == changes
+
+
+def test_a_schedule_given_as_it_was_computed_is_said_the_same(tmp_path: Path, builder: Builder):
+    """The case file gives the very schedule loagen computed before: no row differs, the
+    comparison says the schedule is the case file's now and its rows are the same."""
+    chain = [example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1")]
+    first = write_chain(tmp_path / "case", *chain, example("BN-D-QAA/modification-1"))
+    before = builder.document(first).costs.schedule
+    given = [{"date": r.date.isoformat(), "amount": str(r.amount)} for r in before]
+    modification = _schedule_modification(given)
+    later = write_chain(tmp_path / "case", *chain, example("BN-D-QAA/modification-1"), modification)
+    result = diff_paths(first, later, builder)
+    assert result.schedule is not None and result.schedule.rows == ()
+    assert (
+        "Payment schedule:\n  now given by the case file (before, computed by loagen)\n"
+        "  the rows printed are the same\n"
+    ) in result.to_text() + "\n"
+    # the case file's rows stay in the data (the studio lists them), not in the summary
+    assert any(f.field == "payment_schedule" for f in result.case_fields)
+    assert not any(f.field == "payment_schedule" for f in result.case_shown)
+    # compared with itself: nothing to say of the schedule
+    same = diff_paths(later, later, builder)
+    assert same.schedule is not None and same.schedule.empty
+    assert "Payment schedule:" not in same.to_text()
+
+
+def test_an_amendments_own_schedule_rows_are_not_called_changes_of_the_basics(
+    tmp_path: Path, builder: Builder
+):
+    """An Amendment's schedule starts with what the earlier documents made due, then what is
+    due with its acceptance: a Basic's quarterly payment due on the date the Amendment asks
+    its Amount Due with Acceptance is another figure (both are printed), not a payment raised;
+    the payments of the same kind due on the same date are compared."""
+    basic, amendment = example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1")
+    later = write_chain(tmp_path / "case", basic, amendment)
+    old, new = later.parent / "basic.json", later
+    result = diff_paths(old, new, builder)
+    before = {r.date: r for r in builder.document(old).costs.schedule}
+    after = builder.document(new).costs.schedule
+    kinds = {}
+    for row in after:
+        was = before.get(row.date) if row.date else None
+        if was is not None and was.label != row.label:
+            kinds[row.date] = "other payment"
+        elif was is not None and was.amount != row.amount:
+            kinds[row.date] = "changed"
+    assert "other payment" in kinds.values(), "no payment of another kind on a date of both"
+    assert result.schedule is not None
+    seen = {r.new.date: r for r in result.schedule.rows if r.old and r.new}
+    assert {day: r.change for day, r in seen.items()} == kinds
+    text = result.to_text()
+    for day, row in seen.items():
+        data = row.to_json()
+        if row.change == "other payment":
+            assert data["difference"] is None and data["old"]["label"] != data["new"]["label"]
+            assert f"  {day.isoformat()}: {row.old.label} (earlier) $" in text
+            assert "(two different figures: not a change of one)" in row.to_text()
+        else:
+            assert data["difference"] == f"{row.new.amount - row.old.amount:.2f}"
+    (earlier,) = [r for r in result.schedule.rows if r.new and r.new.earlier]
+    assert earlier.change == "added" and earlier.to_json()["new"]["date"] is None
+    assert earlier.to_text().startswith(f"  added {earlier.new.label} (before this Amendment): $")
 
 
 def test_a_changed_code_is_shown_with_its_meaning(tmp_path: Path, monkeypatch):

@@ -2,8 +2,9 @@
 
 The summary compares two case files, or two built documents through the manifests beside them
 (and the case files those record) or, for a DOCX alone, through the build record inside it: the document's own fields and the case's, lines added and
-deleted, quantities, unit costs, values, months and codes of the lines in both, the notes, and
-the totals. Each note printed on either version, or deleted by the later one, is put in one of
+deleted, quantities, unit costs, values, months and codes of the lines in both, the rows of
+the payment schedules as printed (matched by due date, as the redline matches them), the notes,
+and the totals. Each note printed on either version, or deleted by the later one, is put in one of
 these groups:
 
 - added: printed on the later version and not on the case after the earlier one;
@@ -29,6 +30,7 @@ deletion and is not shown as one.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
@@ -41,9 +43,9 @@ from ..case.embedded import changed_words, read_build_record
 from ..case.history import compare
 from ..case.model import Line
 from ..document.assembly import LoaDocument
-from ..document.costs import TOTALS, deposit_label
+from ..document.costs import TOTALS, PaymentRow, deposit_label
 from ..document.word_diff import REWORDED, Change, kept_share, word_pieces, wording_changes
-from ..document.wording import line_refs, money, quantity
+from ..document.wording import due_words, line_refs, money, quantity
 from ..errors import DiffError, LoagenError
 from ..manifest import (
     NOTE_HASH_LENGTH,
@@ -70,6 +72,9 @@ DOCUMENT_SKIPPED = ("previous",)
 """Fields of `document` not compared: the path of the previous snapshot always differs."""
 CASE_SKIPPED = ("document", "lines")
 """Fields of the case compared on their own (the document's fields, and line by line)."""
+SCHEDULE_FIELD = "payment_schedule"
+"""The case's own schedule rows: compared as the documents print their schedules
+(`ScheduleDiff`), not as a field of the case, when both documents are known."""
 
 LINE_FACTS = (
     "masl",
@@ -626,6 +631,120 @@ class TotalDiff:
         }
 
 
+SCHEDULE_SOURCES = {"case": "given by the case file", "computed": "computed by loagen"}
+"""How each side's schedule was made, in words (`CostSummary.schedule_source`; "none" is said
+by the document's own reason for printing no schedule)."""
+
+
+@dataclass(frozen=True)
+class ScheduleRowDiff:
+    """A row of the payment schedule printed on one version only, or on both with another
+    amount (same due date), or moved to another date (same label, same place), or due on the
+    same date as a payment of another kind (an Amendment's "Amount Due with Acceptance" where
+    the earlier document had a quarterly payment): two figures, as `TotalDiff` shows them."""
+
+    change: str  # "added", "removed", "changed", "moved", "other payment"
+    old: PaymentRow | None
+    new: PaymentRow | None
+
+    def to_text(self) -> str:
+        row = self.new or self.old
+        assert row is not None
+        if self.old is None or self.new is None:
+            return f"  {self.change} {_due_and_label(row)}: {money(row.amount, cents=True)}"
+        if self.change == "moved":
+            head = f"  moved {self.new.label} from {_due(self.old)} to {_due(self.new)}"
+        elif self.change == "other payment":
+            a, b = money(self.old.amount, cents=True), money(self.new.amount, cents=True)
+            return (
+                f"  {_due(self.new)}: {self.old.label} (earlier) {a}; {self.new.label} (later) "
+                f"{b} (two different figures: not a change of one)"
+            )
+        else:
+            head = f"  changed {_due_and_label(self.new)}"
+        a, b = self.old.amount, self.new.amount
+        if a == b:
+            return f"{head}: {money(b, cents=True)}, the same amount"
+        sign = "+" if b > a else "-"
+        return (
+            f"{head}: {money(a, cents=True)} -> {money(b, cents=True)} "
+            f"({sign}{money(abs(b - a), cents=True)})"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        difference = None
+        if self.old is not None and self.new is not None and self.change != "other payment":
+            difference = _amount(self.new.amount - self.old.amount)
+        return {
+            "change": self.change,
+            "old": _row_json(self.old),
+            "new": _row_json(self.new),
+            "difference": difference,
+        }
+
+
+@dataclass(frozen=True)
+class ScheduleDiff:
+    """The payment schedules of both versions compared as printed: how each was made (given by
+    the case file, computed, none) and the rows that differ, in the later schedule's order."""
+
+    old_source: str
+    new_source: str
+    rows: tuple[ScheduleRowDiff, ...]
+    old_reason: str = ""
+    new_reason: str = ""
+    """Why a version prints no schedule (its source "none"), as the document says it."""
+
+    @property
+    def empty(self) -> bool:
+        return not self.rows and self.old_source == self.new_source
+
+    def to_text(self) -> list[str]:
+        out = []
+        if self.old_source != self.new_source:
+            now = SCHEDULE_SOURCES.get(self.new_source, self.new_reason or "no payment schedule")
+            was = SCHEDULE_SOURCES.get(self.old_source, self.old_reason or "no payment schedule")
+            out.append(f"  now {now} (before, {was})")
+        out += [r.to_text() for r in self.rows]
+        if self.old_source != self.new_source and not self.rows:
+            out.append("  the rows printed are the same")
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "old_source": self.old_source,
+            "new_source": self.new_source,
+            "changes": [r.to_json() for r in self.rows],
+        }
+
+
+def _due(row: PaymentRow) -> str:
+    """When a row is due: its date (YYYY-MM-DD), or as the schedule says it ("before this
+    Amendment", "as billed", "with acceptance")."""
+    if row.date and not row.as_billed:
+        return row.date.isoformat()
+    words = due_words(row)
+    return words[:1].lower() + words[1:]
+
+
+def _due_and_label(row: PaymentRow) -> str:
+    if row.date and not row.as_billed:
+        return f"{row.date.isoformat()} {row.label}"
+    return f"{row.label} ({_due(row)})"
+
+
+def _row_json(row: PaymentRow | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {
+        "label": row.label,
+        "date": None if row.as_billed else _data(row.date),
+        "due": due_words(row),
+        "amount": _amount(row.amount),
+        "cumulative": _amount(row.cumulative),
+    }
+
+
 @dataclass
 class DocumentDiff:
     old: str
@@ -635,6 +754,8 @@ class DocumentDiff:
     case_fields: list[FieldChange] = field(default_factory=list)
     """The other fields of the case (purchaser, terms of sale, accessorial charges ...)."""
     lines: list[LineDiff] = field(default_factory=list)
+    schedule: ScheduleDiff | None = None
+    """The payment schedules as printed, when both documents are known."""
     notes: list[NoteDiff] = field(default_factory=list)
     totals: list[TotalDiff] = field(default_factory=list)
     remarks: list[str] = field(default_factory=list)
@@ -650,10 +771,19 @@ class DocumentDiff:
         return [n for n in self.notes if n.change == change]
 
     @property
+    def case_shown(self) -> list[FieldChange]:
+        """The case's fields that differ, as the summary lists them: without the case file's
+        schedule rows when the printed schedules are compared (`schedule` says them as the
+        documents print them)."""
+        if self.schedule is None or self.schedule.empty:
+            return self.case_fields
+        return [f for f in self.case_fields if f.field != SCHEDULE_FIELD]
+
+    @property
     def empty(self) -> bool:
         return not (
             self.fields or self.case_fields or self.lines or self.notes or self.totals
-            or self.printed
+            or self.printed or (self.schedule is not None and not self.schedule.empty)
         )  # fmt: skip
 
     def to_text(self) -> str:
@@ -668,9 +798,9 @@ class DocumentDiff:
         if self.fields:
             out.append("Document:")
             out += [f"  {f.to_text()}" for f in self.fields]
-        if self.case_fields:
+        if self.case_shown:
             out.append("Case:")
-            out += [f"  {f.to_text()}" for f in self.case_fields]
+            out += [f"  {f.to_text()}" for f in self.case_shown]
         if self.lines:
             out.append("Lines:")
             for ln in self.lines:
@@ -685,6 +815,9 @@ class DocumentDiff:
         if self.totals:
             out.append("Totals:")
             out += [t.to_text() for t in self.totals]
+        if self.schedule is not None and not self.schedule.empty:
+            out.append("Payment schedule:")
+            out += self.schedule.to_text()
         if self.printed:
             count = len(self.printed)
             out.append(f"Printed text that differs ({count} paragraph{'s' if count != 1 else ''}):")
@@ -697,11 +830,12 @@ class DocumentDiff:
             "old": self.old,
             "new": self.new,
             "document": [f.to_json() for f in self.fields],
-            "case": [f.to_json() for f in self.case_fields],
+            "case": [f.to_json() for f in self.case_shown],
             "lines": [ln.to_json() for ln in self.lines],
             "notes": [n.to_json() for n in self.notes],
             "note_counts": {change: len(self.notes_in(change)) for change in NOTE_GROUPS},
             "totals": [t.to_json() for t in self.totals],
+            "schedule": self.schedule.to_json() if self.schedule is not None else None,
             "printed": [p.to_json() for p in self.printed],
             "remarks": self.remarks,
             "changed_after_build": [
@@ -731,6 +865,7 @@ def compare_versions(old: Version, new: Version) -> DocumentDiff:
         result.fields = _field_changes(old.document, new.document)
         result.case_fields = _case_changes(old.document, new.document)
         result.lines = _line_changes(old.document, new.document)
+        result.schedule = _schedule_changes(old.document, new.document)
     result.notes = _note_changes(old, new)
     if any(n.body is None for n in [*old.notes, *new.notes]):
         result.remarks.append(MANIFEST_ONLY)
@@ -988,6 +1123,49 @@ def _line_changes(old: LoaDocument, new: LoaDocument) -> list[LineDiff]:
                 )
             )
     return out
+
+
+def _schedule_changes(old: LoaDocument, new: LoaDocument) -> ScheduleDiff:
+    """The rows of the two payment schedules as printed, matched by due date (or, for a row
+    with none, by what the schedule prints in its place), as the redline matches them
+    (`rendering.redline`): rows of other dates in the same place with the same label are one
+    payment moved; the others are added or removed."""
+    a, b = old.costs, new.costs
+    before, after = a.schedule, b.schedule
+    matcher = difflib.SequenceMatcher(
+        None, [_row_key(r) for r in before], [_row_key(r) for r in after], autojunk=False
+    )
+    rows: list[ScheduleRowDiff] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            for x, y in zip(before[i1:i2], after[j1:j2], strict=True):
+                if x.label != y.label:
+                    rows.append(ScheduleRowDiff("other payment", x, y))
+                elif x.amount != y.amount:
+                    rows.append(ScheduleRowDiff("changed", x, y))
+            continue
+        moved = 0
+        if tag == "replace":
+            while (
+                moved < min(i2 - i1, j2 - j1)
+                and before[i1 + moved].label == after[j1 + moved].label
+            ):
+                rows.append(ScheduleRowDiff("moved", before[i1 + moved], after[j1 + moved]))
+                moved += 1
+        rows += [ScheduleRowDiff("removed", r, None) for r in before[i1 + moved : i2]]
+        rows += [ScheduleRowDiff("added", None, r) for r in after[j1 + moved : j2]]
+    return ScheduleDiff(
+        a.schedule_source,
+        b.schedule_source,
+        tuple(rows),
+        a.schedule_reason if a.schedule_source == "none" else "",
+        b.schedule_reason if b.schedule_source == "none" else "",
+    )
+
+
+def _row_key(row: PaymentRow) -> str:
+    """What a schedule row is matched by: its due date, as the redline's column shows it."""
+    return due_words(row)
 
 
 def _facts(line: Line) -> dict[str, Any]:
