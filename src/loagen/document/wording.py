@@ -560,6 +560,24 @@ def grouped(items: Iterable[object], path: str) -> list[tuple[object, tuple[obje
     return [(k, tuple(m)) for k, m in out]
 
 
+def by_approval(items: Iterable[object], path: str) -> list[tuple[object, tuple[object, ...]]]:
+    """Pairs of (the waiver at `path`, the items it waives), one for each approval: waivers
+    with the same reference and date are one approval, whatever else each line's copy says (the
+    MASL a waiver names is the line's own). `by_approval(rule_lines, "nonrecurring_cost.waiver")`
+    gives each DSCA approval with every line it waives, in the order approvals first appear."""
+    out: list[tuple[object, list[object]]] = []
+    seen: dict[tuple[object, object], list[object]] = {}
+    for item in items:
+        waiver = _resolve(item, path)
+        key = (getattr(waiver, "reference", None), getattr(waiver, "date", None))
+        members = seen.get(key)
+        if members is None:
+            members = seen[key] = []
+            out.append((waiver, members))
+        members.append(item)
+    return [(w, tuple(m)) for w, m in out]
+
+
 def plural(items: Sized, one: str, many: str) -> str:
     """`one` for a single item, else `many`: plural(note_lines, "provides", "provide")."""
     return one if len(items) == 1 else many
@@ -630,6 +648,7 @@ NOTE_HELPERS = {
     "rates_before": rates_before,
     "quantity": lambda q: quantity(Decimal(str(q))),
     "grouped": grouped,
+    "by_approval": by_approval,
     "plural": plural,
     "sentence": sentence,
     "item_name": item_name,
