@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import re
@@ -454,6 +455,40 @@ def test_bpc_amendment_never_says_purchaser(renderer: Renderer, tmp_path: Path) 
     text = _text(_open(renderer.render(document, Selection())))
     assert "the Benefitting Partner, as described below" in text
     assert "Purchaser" not in text and "Standard Terms and Conditions" not in text
+
+
+def test_bpc_offer_expiry_names_no_partner_request(renderer: Renderer, tmp_path: Path) -> None:
+    # The Benefitting Partner does not sign a BPC document (SAMM AP9.4.1), so it does not ask
+    # for a later date either: the BPC sentence gives the date alone. The information page
+    # says who pays what page 1 asks (the appropriations), beside "makes no payment".
+    basic = example("BN-B-TAB/basic")
+    basic["document"]["offer_expiration_date"] = "2027-03-15"
+    amendment = copy.deepcopy(basic)
+    amendment["document"] = {
+        "kind": "Amendment", "number": 1, "offer_expiration_date": "2027-10-29",
+        "implementation_date": "2027-04-02", "purpose": "adds spare parts",
+    }  # fmt: skip
+    amendment["lines"][1]["unit_cost"] = 640000
+    for path in (write_chain(tmp_path / "b", basic), write_chain(tmp_path / "a", basic, amendment)):
+        document = load_document(path)
+        paragraphs = [p.text for p in _open(renderer.render(document, Selection())).paragraphs]
+        expiry = [p for p in paragraphs if p.startswith("This offer expires on")]
+        oed = wording.spell_date(document.case.document.offer_expiration_date)
+        assert expiry == [f"This offer expires on {oed}."]
+        assert any(
+            "U.S. Government appropriations" in p and "they pay every amount" in p
+            and "The Benefitting Partner makes no payment." in p
+            for p in paragraphs
+        )  # fmt: skip
+    fms = example("BN-D-QAA/basic")
+    fms["document"]["offer_expiration_date"] = "2027-03-15"
+    text = _text(
+        _open(renderer.render(load_document(write_chain(tmp_path / "f", fms)), Selection()))
+    )
+    assert (
+        "This offer expires on 15 March 2027. The Purchaser may ask for a later date before then; "
+        "the U.S. Government decides whether to grant it." in text
+    )
 
 
 def test_loa_information_page_explains_the_codes(renderer: Renderer) -> None:
