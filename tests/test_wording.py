@@ -742,6 +742,13 @@ def test_a_decrease_reads_with_its_sign_before_the_dollar() -> None:
         ("SUPPORT EQUIPMENT, JAVELIN", "Javelin", ""),
         ("PILOT AND MAINTENANCE TRAINING", "C-130J", " for the C-130J"),
         ("SUPPORT EQUIPMENT", None, ""),
+        # The name's own "for ..." phrase: not a second "for".
+        (
+            "WHIP ANTENNA KIT FOR WHEELED VEHICLES",
+            "Manpack Radio",
+            " (used with the Manpack Radio)",
+        ),
+        ("FORKLIFT TRAINING", "C-130J", " for the C-130J"),  # 'forklift' is not 'for'
     ],
 )
 def test_for_end_item_is_said_only_where_the_name_does_not_say_it(

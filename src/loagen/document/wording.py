@@ -619,8 +619,9 @@ _WORD = re.compile(r"[a-z0-9]+(?:[-/][a-z0-9]+)*")
 
 
 def for_end_item(line: Line) -> str:
-    """' for the C-130J' for the end item a line supports, or '' when it has none or when the
-    line's name already says it ('200 tactical radio sets', end item 'Tactical Radio'; 'Javelin
+    """' for the C-130J' for the end item a line supports (' (used with the C-130J)' when the
+    line's name has a "for ..." phrase already), or '' when it has none or when the line's
+    name already says it ('200 tactical radio sets', end item 'Tactical Radio'; 'Javelin
     support equipment', end item 'Javelin'): "for the Tactical Radio" would repeat it."""
     end_item = " ".join((line.end_item or "").split())
     if not end_item:
@@ -628,6 +629,10 @@ def for_end_item(line: Line) -> str:
     said = set(_WORD.findall(f"{singular_name(line)} {plural_name(line)}".lower()))
     if set(_WORD.findall(end_item.lower())) <= said:
         return ""
+    if "for" in said:
+        # The name has a "for ..." phrase of its own ("... elements for wheeled tactical
+        # vehicles"): a second "for the Tactical Radio" would read as one chain.
+        return f" (used with the {end_item})"
     return f" for the {end_item}"
 
 
