@@ -599,6 +599,10 @@ def page_one(doc, kind: str) -> None:
             ),
         )
     else:
+        # A BPC document is not signed by the Benefitting Partner (SAMM AP9.4.1), so the
+        # Partner does not ask for a later date; who does is not in the sources: the BPC
+        # sentence gives the date only.
+        para(doc, "{%p if is_fms %}")
         para(
             doc,
             (
@@ -606,6 +610,9 @@ def page_one(doc, kind: str) -> None:
                 "date before then; the U.S. Government decides whether to grant it."
             ),
         )
+        para(doc, "{%p else %}")
+        para(doc, "This offer expires on {{ offer_expiration_date }}.")
+        para(doc, "{%p endif %}")
     p = para(doc, "This document consists of page 1 through page ")
     field_run(p, "NUMPAGES")
     p.add_run(".")
@@ -791,7 +798,11 @@ def terms_and_information(doc) -> None:
     para(doc, "{%p else %}")
     para(
         doc,
-        "This document is funded by U.S. Government appropriations; the Benefitting Partner makes no payment.",
+        (
+            "This document is funded by U.S. Government appropriations, the funds named on page 1: "
+            "they pay every amount it shows as due, on page 1 and in the payment schedule. The "
+            "Benefitting Partner makes no payment."
+        ),
         "LOA Terms",
     )
     para(doc, "{%p endif %}")

@@ -7,6 +7,8 @@ import dataclasses
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
 from loagen.case.loading import parse_case
 from loagen.document import costs as costs_module
 from loagen.document.assembly import base_date, latest_offer_expiration
@@ -288,6 +290,28 @@ def test_no_schedule_below_the_credit_threshold_names_the_threshold_of_the_table
     assert no_schedule_reason(case, threshold, ref) is None
     other = dataclasses.replace(ref, money={**ref.money, "credit_no_schedule_below": 1_234_567})
     assert no_schedule_reason(case, Decimal(10), other).endswith("below the $1,234,567 threshold")
+
+
+@pytest.mark.parametrize(
+    ("terms", "funding"),
+    [
+        (["FMS Credit (Non-Repayable)"], "FMS Credit (Non-Repayable)"),
+        (["MAP Merger"], "MAP Merger"),
+        (["MAP Merger", "FMS Credit (Non-Repayable)"], "MAP Merger and FMS Credit (Non-Repayable)"),
+    ],
+)
+def test_no_schedule_below_the_credit_threshold_names_the_case_s_own_funding(
+    terms: list[str], funding: str
+) -> None:
+    from loagen.document.costs import no_schedule_reason
+
+    data = example("BN-D-QAA/basic")
+    data["terms_of_sale"] = terms
+    ref = load_reference()
+    said = no_schedule_reason(parse_case(data), Decimal(125000), ref)
+    assert said is not None
+    assert said.startswith(f"no payment schedule: wholly funded by {funding} below the $")
+    assert " or " not in said
 
 
 def test_given_schedule_is_printed_as_given() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import re
@@ -229,6 +230,40 @@ def test_cost_summary_and_schedule_add_up(renderer: Renderer) -> None:
     )
 
 
+def _one_form(cells: list[str]) -> bool:
+    """Every amount of a column printed alike: all with cents or none."""
+    amounts = [c for c in cells if "$" in c]
+    with_cents = [re.search(r"\.\d\d$", c) is not None for c in amounts]
+    return len(amounts) > 1 and len(set(with_cents)) == 1
+
+
+def test_a_column_with_cents_prints_every_amount_with_cents(
+    renderer: Renderer, tmp_path: Path
+) -> None:
+    # A unit cost with cents gives the totals cents, and the schedule's last row the odd cents:
+    # each column (the summary's amounts, previous and change; the schedule's amounts and
+    # cumulative amounts) prints all its amounts in one form.
+    basic = example("BN-D-QAA/basic")
+    basic["lines"][1]["unit_cost"] = "48250.37"
+    amendment = copy.deepcopy(basic)
+    amendment["document"] = {
+        "kind": "Amendment", "number": 1, "offer_expiration_date": "2025-12-19",
+        "implementation_date": "2025-07-14", "purpose": "adds support equipment",
+    }  # fmt: skip
+    amendment["lines"][1]["quantity"] = 9
+    for path in (write_chain(tmp_path / "b", basic), write_chain(tmp_path / "a", basic, amendment)):
+        d = _open(renderer.render(load_document(path), Selection()))
+        summary = next(t for t in d.tables if t.rows[0].cells[0].text == "Item")
+        schedule = next(t for t in d.tables if t.rows[0].cells[0].text == "Payment")
+        columns = [
+            [row.cells[i].text for row in table.rows[1:]]
+            for table in (summary, schedule)
+            for i in range(1, len(table.columns))
+        ]
+        assert all(_one_form(c) for c in columns if any("$" in x for x in c)), columns
+        assert schedule.rows[1].cells[2].text.endswith(".00")  # a whole-dollar row, with cents
+
+
 def test_notes_in_named_styles(renderer: Renderer) -> None:
     d = _open(renderer.render(load_document(CASES / "BN-D-QAA/basic.json"), NOTES))
     by_text = {p.text: p.style.name for p in d.paragraphs}
@@ -454,6 +489,40 @@ def test_bpc_amendment_never_says_purchaser(renderer: Renderer, tmp_path: Path) 
     text = _text(_open(renderer.render(document, Selection())))
     assert "the Benefitting Partner, as described below" in text
     assert "Purchaser" not in text and "Standard Terms and Conditions" not in text
+
+
+def test_bpc_offer_expiry_names_no_partner_request(renderer: Renderer, tmp_path: Path) -> None:
+    # The Benefitting Partner does not sign a BPC document (SAMM AP9.4.1), so it does not ask
+    # for a later date either: the BPC sentence gives the date alone. The information page
+    # says who pays what page 1 asks (the appropriations), beside "makes no payment".
+    basic = example("BN-B-TAB/basic")
+    basic["document"]["offer_expiration_date"] = "2027-03-15"
+    amendment = copy.deepcopy(basic)
+    amendment["document"] = {
+        "kind": "Amendment", "number": 1, "offer_expiration_date": "2027-10-29",
+        "implementation_date": "2027-04-02", "purpose": "adds spare parts",
+    }  # fmt: skip
+    amendment["lines"][1]["unit_cost"] = 640000
+    for path in (write_chain(tmp_path / "b", basic), write_chain(tmp_path / "a", basic, amendment)):
+        document = load_document(path)
+        paragraphs = [p.text for p in _open(renderer.render(document, Selection())).paragraphs]
+        expiry = [p for p in paragraphs if p.startswith("This offer expires on")]
+        oed = wording.spell_date(document.case.document.offer_expiration_date)
+        assert expiry == [f"This offer expires on {oed}."]
+        assert any(
+            "U.S. Government appropriations" in p and "they pay every amount" in p
+            and "The Benefitting Partner makes no payment." in p
+            for p in paragraphs
+        )  # fmt: skip
+    fms = example("BN-D-QAA/basic")
+    fms["document"]["offer_expiration_date"] = "2027-03-15"
+    text = _text(
+        _open(renderer.render(load_document(write_chain(tmp_path / "f", fms)), Selection()))
+    )
+    assert (
+        "This offer expires on 15 March 2027. The Purchaser may ask for a later date before then; "
+        "the U.S. Government decides whether to grant it." in text
+    )
 
 
 def test_loa_information_page_explains_the_codes(renderer: Renderer) -> None:

@@ -664,6 +664,29 @@ def test_grouped_puts_equal_models_together_and_different_ones_apart() -> None:
     ]
 
 
+def test_by_approval_groups_waivers_by_reference_and_date_only() -> None:
+    # Each line's copy of one approval names the line's own MASL: still one approval.
+    def waived(number: str, reference: str, day: str, masl: str) -> Line:
+        waiver = {"reference": reference, "date": day, "masl": masl}
+        return _line("RADIO", "1", "EA", number=number,
+                     nonrecurring_cost={"amount": 1000, "waiver": waiver})  # fmt: skip
+
+    lines = [
+        waived("001", "I-27/000001", "2027-01-05", "A1RADIO00001"),
+        waived("002", "I-27/000002", "2027-01-05", "A1RADIO00002"),
+        waived("003", "I-27/000001", "2027-01-05", "A1RADIO00003"),
+        waived("004", "I-27/000001", "2027-02-01", "A1RADIO00004"),
+    ]
+    groups = NOTE_HELPERS["by_approval"](lines, "nonrecurring_cost.waiver")
+    assert [[ln.number for ln in members] for _, members in groups] == [
+        ["001", "003"], ["002"], ["004"],
+    ]  # fmt: skip
+    assert [(w.reference, w.date.isoformat()) for w, _ in groups] == [
+        ("I-27/000001", "2027-01-05"), ("I-27/000002", "2027-01-05"),
+        ("I-27/000001", "2027-02-01"),
+    ]  # fmt: skip
+
+
 def test_same_decides_as_pydantic_equality() -> None:
     # `_same` compares case models by their field dicts: that decides as `==` only while a
     # case model keeps nothing else there (no private attributes, extras or cached values).
@@ -719,6 +742,13 @@ def test_a_decrease_reads_with_its_sign_before_the_dollar() -> None:
         ("SUPPORT EQUIPMENT, JAVELIN", "Javelin", ""),
         ("PILOT AND MAINTENANCE TRAINING", "C-130J", " for the C-130J"),
         ("SUPPORT EQUIPMENT", None, ""),
+        # The name's own "for ..." phrase: not a second "for".
+        (
+            "WHIP ANTENNA KIT FOR WHEELED VEHICLES",
+            "Manpack Radio",
+            " (used with the Manpack Radio)",
+        ),
+        ("FORKLIFT TRAINING", "C-130J", " for the C-130J"),  # 'forklift' is not 'for'
     ],
 )
 def test_for_end_item_is_said_only_where_the_name_does_not_say_it(

@@ -596,6 +596,51 @@ def test_nc_waived_amendment_adding_a_waived_line_lists_every_waiver(tmp_path: P
     assert chain.selection(tmp_path / "sel").decision("NC-WAIVED").lines == ("007",)
 
 
+def waived_by(data: Doc, number: str, reference: str, day: str) -> None:
+    """Line `number` of `data` bears an NC charge that DSCA waived by `reference` of `day`
+    (the waiver naming the line's own MASL, as each line's copy of one approval does)."""
+    ln = line(data, number)
+    ln["nonrecurring_cost"] = {
+        "amount": 50000, "waiver": {"reference": reference, "date": day, "masl": ln["masl"]},
+    }  # fmt: skip
+
+
+def test_nc_waived_names_the_lines_of_one_approval_together(tmp_path: Path) -> None:
+    # Version 2 (documents dated from 30 November 2026): one approval (reference and date) is
+    # named once with all its lines, though each line's copy names its own MASL; several
+    # approvals make one sentence, each with its lines.
+    data = qaa()
+    data["document"]["offer_expiration_date"] = "2027-02-26"
+    waived_by(data, "001", "I-27/000310", "2027-01-05")
+    waived_by(data, "003", "I-27/000310", "2027-01-05")
+    waived_by(data, "004", "I-26/000922", "2026-12-14")
+    note = body(build(Chain(data), tmp_path), NC_WAIVED)
+    assert note == (
+        "A nonrecurring cost (NC) charge applies to Lines 001, 003 and 004. DSCA waived it "
+        "for Lines 001 and 003 by I-27/000310 of 5 January 2027 and for Line 004 by "
+        "I-26/000922 of 14 December 2026, so it is not included in the price."
+    )
+
+
+def test_nc_waived_one_approval_reads_as_before(tmp_path: Path) -> None:
+    data = qaa()
+    data["document"]["offer_expiration_date"] = "2027-02-26"
+    waived_by(data, "001", "I-27/000310", "2027-01-05")
+    waived_by(data, "002", "I-27/000310", "2027-01-05")
+    note = body(build(Chain(data), tmp_path), NC_WAIVED)
+    assert note == (
+        "A nonrecurring cost (NC) charge applies to Lines 001 and 002. DSCA waived it by "
+        "I-27/000310 of 5 January 2027, so it is not included in the price."
+    )
+
+
+def test_nc_waived_documents_before_version_2_keep_their_text(tmp_path: Path) -> None:
+    data = qaa()  # offered in 2025: version 1, one sentence per waiver as printed then
+    waived_by(data, "003", "I-25/000077", "2025-03-03")
+    note = body(build(Chain(data), tmp_path), NC_WAIVED)
+    assert note.count("A nonrecurring cost (NC) charge applies to") == 2
+
+
 def test_nc_waived_restated_when_quantity_rises(tmp_path: Path) -> None:
     chain = Chain(qaa()).amend(lambda d: line(d, "001").update(quantity=3))
     assert "I-24/004512" in body(build(chain, tmp_path), NC_WAIVED)

@@ -416,10 +416,9 @@ def no_schedule_reason(case: Case, total: Decimal, ref: Reference) -> str | None
     credit_only = {"FMS Credit (Non-Repayable)", "MAP Merger"}
     threshold = ref.money_value("credit_no_schedule_below")
     if set(case.terms_of_sale) <= credit_only and total < threshold:
-        return (
-            "no payment schedule: wholly funded by FMS Credit (Non-Repayable) or MAP Merger "
-            f"below the ${threshold:,} threshold"
-        )
+        # The case's own funding ("FMS Credit (Non-Repayable)", or both), not both names.
+        funding = " and ".join(dict.fromkeys(case.terms_of_sale))
+        return f"no payment schedule: wholly funded by {funding} below the ${threshold:,} threshold"
     return None
 
 

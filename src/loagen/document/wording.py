@@ -560,6 +560,24 @@ def grouped(items: Iterable[object], path: str) -> list[tuple[object, tuple[obje
     return [(k, tuple(m)) for k, m in out]
 
 
+def by_approval(items: Iterable[object], path: str) -> list[tuple[object, tuple[object, ...]]]:
+    """Pairs of (the waiver at `path`, the items it waives), one for each approval: waivers
+    with the same reference and date are one approval, whatever else each line's copy says (the
+    MASL a waiver names is the line's own). `by_approval(rule_lines, "nonrecurring_cost.waiver")`
+    gives each DSCA approval with every line it waives, in the order approvals first appear."""
+    out: list[tuple[object, list[object]]] = []
+    seen: dict[tuple[object, object], list[object]] = {}
+    for item in items:
+        waiver = _resolve(item, path)
+        key = (getattr(waiver, "reference", None), getattr(waiver, "date", None))
+        members = seen.get(key)
+        if members is None:
+            members = seen[key] = []
+            out.append((waiver, members))
+        members.append(item)
+    return [(w, tuple(m)) for w, m in out]
+
+
 def plural(items: Sized, one: str, many: str) -> str:
     """`one` for a single item, else `many`: plural(note_lines, "provides", "provide")."""
     return one if len(items) == 1 else many
@@ -601,8 +619,9 @@ _WORD = re.compile(r"[a-z0-9]+(?:[-/][a-z0-9]+)*")
 
 
 def for_end_item(line: Line) -> str:
-    """' for the C-130J' for the end item a line supports, or '' when it has none or when the
-    line's name already says it ('200 tactical radio sets', end item 'Tactical Radio'; 'Javelin
+    """' for the C-130J' for the end item a line supports (' (used with the C-130J)' when the
+    line's name has a "for ..." phrase already), or '' when it has none or when the line's
+    name already says it ('200 tactical radio sets', end item 'Tactical Radio'; 'Javelin
     support equipment', end item 'Javelin'): "for the Tactical Radio" would repeat it."""
     end_item = " ".join((line.end_item or "").split())
     if not end_item:
@@ -610,6 +629,10 @@ def for_end_item(line: Line) -> str:
     said = set(_WORD.findall(f"{singular_name(line)} {plural_name(line)}".lower()))
     if set(_WORD.findall(end_item.lower())) <= said:
         return ""
+    if "for" in said:
+        # The name has a "for ..." phrase of its own ("... elements for wheeled tactical
+        # vehicles"): a second "for the Tactical Radio" would read as one chain.
+        return f" (used with the {end_item})"
     return f" for the {end_item}"
 
 
@@ -630,6 +653,7 @@ NOTE_HELPERS = {
     "rates_before": rates_before,
     "quantity": lambda q: quantity(Decimal(str(q))),
     "grouped": grouped,
+    "by_approval": by_approval,
     "plural": plural,
     "sentence": sentence,
     "item_name": item_name,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -58,6 +58,17 @@ def money(value: Decimal) -> str:
             _MONEY.clear()
         found = _MONEY[key] = _spelled_money(value)
     return found
+
+
+def _cents(values: Iterable[Decimal]) -> bool:
+    """Whether any of `values` has cents (as `wording.money` decides)."""
+    return any(v != v.to_integral_value() for v in values)
+
+
+def column_money(value: Decimal, cents: bool) -> str:
+    """`money(value)`, with cents when its column has some (`cents`): one column of amounts
+    prints every amount in one form ("$1,572,288.00" above "$1,572,288.58", not "$1,572,288")."""
+    return _spelled_money(value, cents=True) if cents else money(value)
 
 
 def _remembered(cache: dict[str, str], value: Decimal, spell: Callable[[Decimal], str]) -> str:
@@ -273,10 +284,10 @@ def _row(change: LineChange, amended: bool, selection: Selection, ids: StyleIds)
     }
 
 
-def _signed(value: Decimal) -> str:
+def _signed(value: Decimal, cents: bool = False) -> str:
     if value == 0:
-        return "$0"
-    return ("+" if value > 0 else "-") + money(abs(value))
+        return "$0.00" if cents else "$0"
+    return ("+" if value > 0 else "-") + column_money(abs(value), cents)
 
 
 def _note_view(
@@ -353,14 +364,24 @@ def build_context(
     amended = document.changes.has_previous
     ref = load_reference()
     previous_costs = document.previous_costs if amended else None
-    cost_rows = []
-    for attr, label in COST_ROWS:
-        now = getattr(costs, attr)
-        row = {"label": label, "amount": money(now), "previous": "", "change": ""}
-        if previous_costs is not None:
-            before = getattr(previous_costs, attr)
-            row.update(previous=money(before), change=_signed(now - before))
-        cost_rows.append(row)
+    # Each column of the cost summary and of the schedule prints its amounts in one form: all
+    # with cents when one has cents.
+    nows = [getattr(costs, attr) for attr, _ in COST_ROWS]
+    now_cents = _cents(nows)
+    cost_rows = [
+        {"label": label, "amount": column_money(now, now_cents), "previous": "", "change": ""}
+        for (_, label), now in zip(COST_ROWS, nows, strict=True)
+    ]
+    if previous_costs is not None:
+        befores = [getattr(previous_costs, attr) for attr, _ in COST_ROWS]
+        changes = [now - before for now, before in zip(nows, befores, strict=True)]
+        before_cents, change_cents = _cents(befores), _cents(changes)
+        for row, before, change in zip(cost_rows, befores, changes, strict=True):
+            row.update(
+                previous=column_money(before, before_cents), change=_signed(change, change_cents)
+            )
+    amount_cents = _cents(r.amount for r in costs.schedule)
+    cumulative_cents = _cents(r.cumulative for r in costs.schedule)
     in_section = [n for n in selection.notes if n.placement == "notes"]
     return {
         "case": case,
@@ -391,8 +412,8 @@ def build_context(
             {
                 "label": r.label,
                 "date": due_words(r),
-                "amount": money(r.amount),
-                "cumulative": money(r.cumulative),
+                "amount": column_money(r.amount, amount_cents),
+                "cumulative": column_money(r.cumulative, cumulative_cents),
             }
             for r in costs.schedule
         ],

@@ -27,8 +27,8 @@ every condition holds (`__` reaches into a part, `training__location="CONUS"`; a
 of; True/False mean present/absent; a last `__gt`, `__ge`, `__lt`, `__le` compares numbers,
 `__not` negates); `lines_with_item("nvd", ...)`; `has_term("EDA Grant", ...)`;
 `date("2018-06-01")`; and the wording helpers of `document.wording.NOTE_HELPERS`: `refs`,
-`spell_date`, `money`, `percent`, `rates_before`, `quantity`, `grouped`, `plural`, `sentence`,
-`item_name`, `for_end_item`.
+`spell_date`, `money`, `percent`, `rates_before`, `quantity`, `grouped`, `by_approval`, `plural`,
+`sentence`, `item_name`, `for_end_item`.
 
 Which lines a rule names: a line set names its lines; in `A and B` the lines are those of the
 right-most part that names lines (so write the condition first: `is_fms and lines_with(...)`);
