@@ -379,16 +379,31 @@ def test_a_note_naming_a_line_reduced_to_zero_leaves_it_out(chain, tmp_path):
     assert decision.status == "printed" and decision.lines == decision.rule_lines == ("001",)
     assert decision.reason.startswith("Line 007 is reduced to zero by this Amendment: restated")
     assert bodies(selection, "NAMED") == ["Applies to Line 001; the rule names Line 001."]
-    # with Line 001 deleted too, no line it names is left: the note is deleted
+    # with Line 001 deleted too, only the line at zero is left, which the rule still names:
+    # restated about it (deleted, the next document would add the note again) ...
     docs = without_line_007("Amendment", quantity=0)
     docs[-1]["lines"] = [ln for ln in docs[-1]["lines"] if ln["number"] != "001"]
     decision = pipeline.select(chain(*docs)).decision("NAMED")
-    assert decision.status == "deleted"
-    assert decision.reason == (
-        "deleted from the case (in force since the Basic): Line 001 is deleted "
-        "and Line 007 is reduced to zero by this Amendment, and the rule names no other line "
-        "left (carry-over: lines_added_or_increased)"
+    assert decision.status == "printed" and decision.lines == decision.rule_lines == ("007",)
+    assert decision.reason.startswith(
+        "Line 001 is deleted and Line 007 is reduced to zero by this Amendment: restated for "
+        "Line 007 ("
     )
+    # ... or, when no line it named is deleted, left in force as it is
+    zero_both = changed(docs[-1], lambda d: d.update(lines=copy.deepcopy(docs[-2]["lines"])))
+    line(zero_both, "001")["quantity"] = line(zero_both, "007")["quantity"] = 0
+    decision = pipeline.select(chain(*docs[:-1], zero_both)).decision("NAMED")
+    assert decision.status == "in force"
+    assert decision.reason == (
+        "on the case since the Basic, version 1; not restated: Lines 001 and 007 are reduced to "
+        "zero by this Amendment (carry-over: lines_added_or_increased)"
+    )
+    # ... until a document deletes those lines
+    gone = changed(zero_both, lambda d: d.update(lines=d["lines"][1:6]))
+    gone["document"]["number"] = 3
+    decision = pipeline.select(chain(*docs[:-1], zero_both, gone)).decision("NAMED")
+    assert decision.status == "deleted"
+    assert "Lines 001 and 007 are deleted by this Amendment" in decision.reason
 
 
 def test_deleting_a_line_the_note_does_not_name_leaves_it_in_force(chain, tmp_path):

@@ -13,7 +13,8 @@ case before this document (`in_force.CaseNotes`):
    A note the case does not carry yet is printed whatever its policy (except `basic_only`).
    Whatever its policy, a note the case carries whose rule named a line the document deletes
    or lowers to zero is restated about the lines left (the text in force names a line the
-   case no longer has), or deleted when no line is left (`_gone`);
+   case no longer has), or, when only lines at zero are left, about these (deleted when its
+   rule names no line left) (`_gone`);
 4. which version is printed: a note the case carries keeps its version (LSG-6), unless its
    policy is `version_refresh`; a note added by this document prints the version in force on
    the document's date (`LoaDocument.note_date`).
@@ -303,16 +304,15 @@ def _carry(
     if gone and policy not in ("every", "delete_after_implementation"):  # (these print anyway)
         # The text in force names a line the case no longer has: restated about the lines left.
         left = tuple(n for n in lines if n not in gone.zeroed)
-        if not left:
-            return (
-                "deleted", (),
-                f"deleted from the case (in force since {held.since_the}): {gone.words(kind)}, "
-                f"and the rule names no other line left {tag}",
-                None,
-            )  # fmt: skip
+        if not left and not gone.deleted:
+            # Only the lines it named are left, at zero: the text in force names no other line
+            # (deleted, with its rule still true, the next document would add it again).
+            return "in force", lines, f"{since}; not restated: {gone.words(kind)} {tag}", kept
         return (
-            "printed", left,
-            f"{gone.words(kind)}: restated for {line_refs(left)} ({since}){changed} {tag}", kept,
+            "printed", left or lines,
+            f"{gone.words(kind)}: restated for {line_refs(left or lines)} ({since}){changed} "
+            f"{tag}",
+            kept,
         )  # fmt: skip
     if policy in _POOL_WORDS:
         pool = _pool(note, document, names)  # once: it reads every change of the document
@@ -514,7 +514,7 @@ def _decide(
         gone = _gone(note, document, before) if held is not None else NOTHING_GONE
         status, lines, reason, text = _carry(note, lines, document, names, held, day, gone)
         if gone.zeroed and note.carry_over not in ("every", "delete_after_implementation"):
-            rule_lines = tuple(n for n in rule_lines if n not in gone.zeroed)
+            rule_lines = tuple(n for n in rule_lines if n not in gone.zeroed or n in lines)
         if case.document.restated is not None:
             reason += f" (a restated {kind} carries what the {kind} carries)"
     missing = early = ""
