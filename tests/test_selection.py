@@ -310,6 +310,118 @@ def test_deleted_lines_lose_their_line_notes(select):
     assert "TRAINING-CONUS" not in carried(selection)
 
 
+def without_line_007(kind: str, **line_007: Any) -> list[Doc]:
+    """QAA's Basic (Line 001 bought sole source, with GPS SAASM), its Amendment 1 (adds Line
+    007 so, too), and a next document of `kind` that deletes Line 007, or with `line_007` gives
+    it these fields instead."""
+    after = example("BN-D-QAA/amendment-1")
+    after["document"].update(
+        kind=kind, number=2 if kind == "Amendment" else 1, purpose="deletes Line 007",
+        reason="at the Purchaser's request",
+    )  # fmt: skip
+    if line_007:
+        line(after, "007").update(line_007)
+    else:
+        after["lines"] = [ln for ln in after["lines"] if ln["number"] != "007"]
+    if kind == "Modification":
+        del after["document"]["offer_expiration_date"]
+    return [*amendment_chain(), after]
+
+
+@pytest.mark.parametrize("kind", ["Amendment", "Modification"])
+@pytest.mark.parametrize(
+    "policy",
+    ["lines_added", "lines_added_or_increased", "field_changed", "version_refresh", "once"],
+)
+def test_a_note_naming_a_deleted_line_is_restated_about_the_lines_left(
+    chain, tmp_path, policy, kind
+):
+    # Amendment 1 printed the note about Lines 001 and 007; the text in force names Line 007
+    # until a document restates it (a Modification may delete a line: no change of scope)
+    extra = {"changed_fields": "[sole_source.firm]"} if policy == "field_changed" else {}
+    write_note(tmp_path / "lib", "NAMED", carry_over=policy, **extra)
+    pipeline = Pipeline(Project.at(LIBRARY.parent), note_library=tmp_path / "lib")
+    selection = pipeline.select(chain(*without_line_007(kind)))
+    decision = selection.decision("NAMED")
+    assert decision.status == "printed" and decision.lines == ("001",)
+    assert decision.reason == (
+        f"Line 007 is deleted by this {kind}: restated for Line 001 (on the case since the "
+        f"Basic, version 1) (carry-over: {policy})"
+    )
+    assert bodies(selection, "NAMED") == ["Applies to Line 001."]
+
+
+def test_a_note_whose_lines_are_all_deleted_is_deleted(chain, tmp_path):
+    write_note(tmp_path / "lib", "NAMED")
+    pipeline = Pipeline(Project.at(LIBRARY.parent), note_library=tmp_path / "lib")
+    docs = without_line_007("Amendment")
+    docs[-1]["lines"] = [ln for ln in docs[-1]["lines"] if ln["number"] != "001"]
+    selection = pipeline.select(chain(*docs))
+    decision = selection.decision("NAMED")
+    assert decision.status == "deleted" and "NAMED" not in {n.note_id for n in selection.after}
+    assert decision.reason == (
+        "deleted from the case (in force since the Basic): Lines 001 and 007 are deleted by "
+        "this Amendment, and the rule names no line left (the rule is false)"
+    )
+    assert selection.deleted == (decision,)
+
+
+def test_a_note_naming_a_line_reduced_to_zero_leaves_it_out(chain, tmp_path):
+    # the line stays on the document at a quantity of 0 (QC-ZERO-NOT-DELETED asks to delete
+    # it): the text restated does not name it, in its lines or in rule_lines
+    write_note(
+        tmp_path / "lib", "NAMED", carry_over="lines_added_or_increased",
+        body="Applies to {{ refs(note_lines) }}; the rule names {{ refs(rule_lines) }}.",
+    )  # fmt: skip
+    pipeline = Pipeline(Project.at(LIBRARY.parent), note_library=tmp_path / "lib")
+    selection = pipeline.select(chain(*without_line_007("Amendment", quantity=0)))
+    decision = selection.decision("NAMED")
+    assert decision.status == "printed" and decision.lines == decision.rule_lines == ("001",)
+    assert decision.reason.startswith("Line 007 is reduced to zero by this Amendment: restated")
+    assert bodies(selection, "NAMED") == ["Applies to Line 001; the rule names Line 001."]
+    # with Line 001 deleted too, only the line at zero is left, which the rule still names:
+    # restated about it (deleted, the next document would add the note again) ...
+    docs = without_line_007("Amendment", quantity=0)
+    docs[-1]["lines"] = [ln for ln in docs[-1]["lines"] if ln["number"] != "001"]
+    decision = pipeline.select(chain(*docs)).decision("NAMED")
+    assert decision.status == "printed" and decision.lines == decision.rule_lines == ("007",)
+    assert decision.reason.startswith(
+        "Line 001 is deleted and Line 007 is reduced to zero by this Amendment: restated for "
+        "Line 007 ("
+    )
+    # ... or, when no line it named is deleted, left in force as it is
+    zero_both = changed(docs[-1], lambda d: d.update(lines=copy.deepcopy(docs[-2]["lines"])))
+    line(zero_both, "001")["quantity"] = line(zero_both, "007")["quantity"] = 0
+    decision = pipeline.select(chain(*docs[:-1], zero_both)).decision("NAMED")
+    assert decision.status == "in force"
+    assert decision.reason == (
+        "on the case since the Basic, version 1; not restated: Lines 001 and 007 are reduced to "
+        "zero by this Amendment (carry-over: lines_added_or_increased)"
+    )
+    # ... until a document deletes those lines
+    gone = changed(zero_both, lambda d: d.update(lines=d["lines"][1:6]))
+    gone["document"]["number"] = 3
+    decision = pipeline.select(chain(*docs[:-1], zero_both, gone)).decision("NAMED")
+    assert decision.status == "deleted"
+    assert "Lines 001 and 007 are deleted by this Amendment" in decision.reason
+
+
+def test_deleting_a_line_the_note_does_not_name_leaves_it_in_force(chain, tmp_path):
+    write_note(tmp_path / "lib", "NAMED")
+    pipeline = Pipeline(Project.at(LIBRARY.parent), note_library=tmp_path / "lib")
+    docs = without_line_007("Amendment")
+    docs[-1]["lines"] = [ln for ln in docs[-2]["lines"] if ln["number"] != "006"]
+    decision = pipeline.select(chain(*docs)).decision("NAMED")
+    assert decision.status == "in force" and "not restated" in decision.reason
+
+
+def test_the_gps_note_in_force_stops_naming_a_deleted_line(select):
+    selection = select(*without_line_007("Amendment"))
+    assert bodies(selection, "GPS-SAASM")[0].startswith("Line 001 includes Global Positioning")
+    # the NC waiver note never named Line 007 (no waiver there): it stays in force as printed
+    assert selection.decision("NC-WAIVED").status == "in force"
+
+
 def test_basic_only_notes_stay_on_the_basic(chain, tmp_path):
     write_note(tmp_path / "lib", "BASIC-ONLY", carry_over="basic_only", rule="is_fms")
     pipeline = Pipeline(Project.at(LIBRARY.parent), note_library=tmp_path / "lib")

@@ -10,7 +10,11 @@ case before this document (`in_force.CaseNotes`):
 3. on an Amendment or Modification, its carry-over policy says whether it is printed again
    (`notes.CARRY_OVER`; SAMM AP9.T2: notes of earlier documents are not restated unless the
    note's usage rule says so; DSCA 07-45: a note stays in force until a document deletes it).
-   A note the case does not carry yet is printed whatever its policy (except `basic_only`);
+   A note the case does not carry yet is printed whatever its policy (except `basic_only`).
+   Whatever its policy, a note the case carries whose rule named a line the document deletes
+   or lowers to zero is restated about the lines left (the text in force names a line the
+   case no longer has), or, when only lines at zero are left, about these (deleted when its
+   rule names no line left) (`_gone`);
 4. which version is printed: a note the case carries keeps its version (LSG-6), unless its
    policy is `version_refresh`; a note added by this document prints the version in force on
    the document's date (`LoaDocument.note_date`).
@@ -30,7 +34,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any, Literal
 
-from ..document.assembly import LoaDocument, worked_out
+from ..document.assembly import LoaDocument, assemble, worked_out
 from ..document.wording import join_words, line_refs, spell_date
 from ..errors import NoteError
 from ..recent import recent_texts
@@ -211,9 +215,72 @@ _NONE_WORDS = {
 }
 
 
+@dataclass(frozen=True)
+class Gone:
+    """The lines a note the case carries named on the previous document that this document
+    deletes or lowers to zero (`_gone`): the text in force names lines the case no longer has."""
+
+    deleted: tuple[str, ...] = ()
+    zeroed: tuple[str, ...] = ()
+    """Lowered to zero: still on the document, at a quantity or a total of 0."""
+
+    def __bool__(self) -> bool:
+        return bool(self.deleted or self.zeroed)
+
+    def words(self, kind: str) -> str:
+        """E.g. "Line 007 is deleted by this Amendment"."""
+        parts = []
+        for numbers, what in ((self.deleted, "deleted"), (self.zeroed, "reduced to zero")):
+            if numbers:
+                verb = "is" if len(numbers) == 1 else "are"
+                parts.append(f"{line_refs(numbers)} {verb} {what}")
+        return f"{' and '.join(parts)} by this {kind}"
+
+
+NOTHING_GONE = Gone()
+
+
+def _removed(document: LoaDocument) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The lines `document` deletes, and those it lowers to zero (a quantity or a total of 0
+    where the previous document had more)."""
+    deleted, zeroed = [], []
+    for change in document.changes.lines:
+        old, new = change.previous, change.revised
+        if old is None:
+            continue
+        if new is None:
+            deleted.append(change.number)
+        elif (new.quantity == 0 < old.quantity) or (new.total == 0 < old.total):
+            zeroed.append(change.number)
+    return tuple(deleted), tuple(zeroed)
+
+
+_PREVIOUS_NAMES = "selection.previous_names"
+"""The key, in a document's memo (`worked_out`), of its previous document's names by the notes
+in force before it (read by `_gone` only on documents that delete or zero a line)."""
+
+
+def _gone(note: Note, document: LoaDocument, before: CaseNotes) -> Gone:
+    """The lines the note's rule named on the previous document that `document` deletes or
+    lowers to zero. A note that names lines ("Lines 001 and 007 include ...") and stays in
+    force would otherwise keep naming them: it is restated about the lines left, or deleted.
+    Line notes are left out (a deleted line takes its own line notes with it)."""
+    if note.level == "line" or not note.compiled_rule.names_lines or len(document.files) < 2:
+        return NOTHING_GONE
+    deleted, zeroed = _removed(document)
+    if not deleted and not zeroed:
+        return NOTHING_GONE
+    kept = worked_out(document).setdefault(_PREVIOUS_NAMES, {})
+    names = kept.get(before)
+    if names is None:  # the previous document's names (the notes in force after it, as here)
+        names = kept[before] = _names(assemble(document.files[:-1]), before)
+    named = set(decide(note.compiled_rule, names).lines)
+    return Gone(tuple(n for n in deleted if n in named), tuple(n for n in zeroed if n in named))
+
+
 def _carry(
     note: Note, lines: tuple[str, ...], document: LoaDocument, names: dict[str, Any],
-    held: Any, day: Any,
+    held: Any, day: Any, gone: Gone = NOTHING_GONE,
 ) -> tuple[Status, tuple[str, ...], str, NoteVersion | None]:  # fmt: skip
     """Apply the note's carry-over policy on an Amendment or Modification whose rule holds."""
     policy = note.carry_over
@@ -234,6 +301,19 @@ def _carry(
         )  # fmt: skip
     since = f"on the case since {held.since_the}, version {held.version}"
     kept, changed = _kept(note, kind, held, current, day)
+    if gone and policy not in ("every", "delete_after_implementation"):  # (these print anyway)
+        # The text in force names a line the case no longer has: restated about the lines left.
+        left = tuple(n for n in lines if n not in gone.zeroed)
+        if not left and not gone.deleted:
+            # Only the lines it named are left, at zero: the text in force names no other line
+            # (deleted, with its rule still true, the next document would add it again).
+            return "in force", lines, f"{since}; not restated: {gone.words(kind)} {tag}", kept
+        return (
+            "printed", left or lines,
+            f"{gone.words(kind)}: restated for {line_refs(left or lines)} ({since}){changed} "
+            f"{tag}",
+            kept,
+        )  # fmt: skip
     if policy in _POOL_WORDS:
         pool = _pool(note, document, names)  # once: it reads every change of the document
         fresh = tuple(n for n in lines if n in pool)
@@ -412,13 +492,16 @@ def _decide(
             else "the rule is false"
         )
         if held is not None:
+            gone = _gone(note, document, before) if document.changes.has_previous else None
+            if gone:  # the lines it named are gone: said first, as the reader looks for them
+                why = f"{gone.words(kind)}, and the rule names no line left ({why})"
             return out(
                 "deleted",
                 f"deleted from the case (in force since {held.since_the}): {why}",
                 outcome.terms,
             )
         return out("out", why, outcome.terms)
-    lines = outcome.lines
+    lines = rule_lines = outcome.lines
     day = document.note_date
     if not document.changes.has_previous:
         status: Status = "printed"
@@ -428,7 +511,10 @@ def _decide(
             reason += " (a restated Basic carries every note it calls for)"
         text = note.version_on(day)
     else:
-        status, lines, reason, text = _carry(note, lines, document, names, held, day)
+        gone = _gone(note, document, before) if held is not None else NOTHING_GONE
+        status, lines, reason, text = _carry(note, lines, document, names, held, day, gone)
+        if gone.zeroed and note.carry_over not in ("every", "delete_after_implementation"):
+            rule_lines = tuple(n for n in rule_lines if n not in gone.zeroed or n in lines)
         if case.document.restated is not None:
             reason += f" (a restated {kind} carries what the {kind} carries)"
     missing = early = ""
@@ -463,7 +549,7 @@ def _decide(
         lines=lines if printed else (),
         status=status,
         version=text.version if printed and text else "",
-        rule_lines=outcome.lines,
+        rule_lines=rule_lines,
         missing_version=missing,
         first_effective=early,
         **_about(note, held_text),
