@@ -6,6 +6,7 @@ import builtins
 import copy
 import json
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -472,8 +473,10 @@ def test_notes_in_print_order_with_one_line_note_per_line(select, library):
         "Line Item 001 Description",
         "Line Item 002 Description",
     ]
-    for note in selection.notes:
-        assert note.sha256 == library[note.id].sha256 and note.version == library[note.id].version
+    day = date.fromisoformat(qaa()["document"]["date"])
+    for note in selection.notes:  # the version in force on the document's date
+        assert note.sha256 == library[note.id].sha256
+        assert note.version == library[note.id].version_on(day).version
 
 
 def test_line_notes_of_every_kind_interleave_by_line(select):
