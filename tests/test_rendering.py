@@ -8,7 +8,7 @@ import json
 import re
 import shutil
 import zipfile
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import docx
@@ -888,11 +888,26 @@ def test_outputs_are_one_call_and_a_template_without_it_fails() -> None:
 
 
 def test_remembered_amounts_and_values_are_those_of_their_own_text() -> None:
-    """`money` remembers an amount by its exact text: a negative zero, or the same value
-    written with more places, is worked out on its own and reads as `wording.money` reads it."""
-    for first, second in (("0", "-0"), ("1.5", "1.50"), ("1E+3", "1000")):
-        for value in (Decimal(first), Decimal(second)):
-            assert context.money(value) == wording.money(value)
+    """`money` remembers an amount by its value: the same value written otherwise (a negative
+    zero, more places, an exponent), found under the other's key, reads as `wording.money`
+    reads it; so does a whole amount written from its integer, at the limit and past it, and
+    an amount that cannot be written raises as it does."""
+    pairs = (("0", "-0"), ("1.5", "1.50"), ("1E+3", "1000"), ("0.005", "0.0050"),
+             ("-0.004", "-0.0040"), ("-0.00", "0"), ("2.50", "2.5"))  # fmt: skip
+    for first, second in pairs:
+        for order in ((first, second), (second, first)):
+            context._MONEY.clear()
+            for text in order:
+                assert context.money(Decimal(text)) == wording.money(Decimal(text)), text
+    limit = context.WHOLE_DOLLARS_LIMIT
+    for value in (1, -1, 999, 1000, -1234567, limit - 1, -(limit - 1), limit, -limit, limit * 10):
+        for amount in (Decimal(value), Decimal(value).scaleb(-2).scaleb(2), Decimal(f"{value}.00")):
+            assert context.money(amount) == wording.money(amount), amount
+    for text in ("NaN", "sNaN", "Infinity", "-Infinity"):
+        with pytest.raises(InvalidOperation):
+            wording.money(Decimal(text))
+        with pytest.raises(InvalidOperation):
+            context.money(Decimal(text))
     assert context.money(1234) == "$1,234"
     assert str(context.revised("5 EA")) == "5 EA"
     assert "was 4 EA" in str(context.revised("5 EA", "4 EA"))

@@ -39,24 +39,34 @@ _PREVIOUS = (
 )
 
 
-_MONEY: dict[str, str] = {}
+_MONEY: dict[Decimal, str] = {}
 MONEY_CACHE_SIZE = 2048
 """Amounts `money` remembers (then it starts again)."""
+WHOLE_DOLLARS_LIMIT = 10**15
+"""Whole amounts below this (in size) are written by `money` from their integer (see
+`_whole_dollars`)."""
 
 
 def money(value: Decimal) -> str:
-    """`wording.money` of `value` ($1,234,567), remembered for a Decimal by its exact text
-    (the same unit costs and totals come back on line after line and document after
-    document; the text keeps the sign of a zero and the exponent, so it names one result)."""
+    """`wording.money` of `value` ($1,234,567), remembered for a Decimal by its value (the same
+    unit costs and totals come back on line after line and document after document).
+
+    `wording.money` reads nothing of a Decimal but its value: whether it has cents, and the
+    value rounded to cents or dollars (1.5 and 1.50, 0 and -0, 1E+3 and 1000 are written
+    alike), so equal Decimals, one key of a dictionary, have one result. An amount not seen
+    yet is written by `_whole_dollars` when it is a whole number of dollars, as most are."""
     if type(value) is not Decimal:
         return _spelled_money(value)
-    # `_remembered(_MONEY, value, _spelled_money)`, written out: a document prints some 150
-    # amounts
-    found = _MONEY.get(key := str(value))
+    # (written out, not through `_remembered`: a document prints some 120 amounts, half of
+    # them new)
+    try:
+        found = _MONEY.get(value)
+    except TypeError:  # a signalling NaN cannot be hashed: `wording.money` says what it is
+        return _spelled_money(value)
     if found is None:
         if len(_MONEY) >= MONEY_CACHE_SIZE:
             _MONEY.clear()
-        found = _MONEY[key] = _spelled_money(value)
+        found = _MONEY[value] = _whole_dollars(value) or _spelled_money(value)
     return found
 
 
@@ -69,6 +79,20 @@ def column_money(value: Decimal, cents: bool) -> str:
     """`money(value)`, with cents when its column has some (`cents`): one column of amounts
     prints every amount in one form ("$1,572,288.00" above "$1,572,288.58", not "$1,572,288")."""
     return _spelled_money(value, cents=True) if cents else money(value)
+
+
+def _whole_dollars(value: Decimal) -> str | None:
+    """`wording.money(value)` of a whole number of dollars below `WHOLE_DOLLARS_LIMIT`, written
+    from its integer (a third of the time: `wording.money` rounds the Decimal and formats it
+    with its digits grouped); None for any other amount. Its rounding to whole dollars gives
+    that integer (a value of at most 15 digits, well within Decimal's 28), a negative zero
+    reads "$0" in both, and `wording.money` writes a whole amount without cents."""
+    if not value.is_finite():
+        return None
+    whole = int(value)
+    if whole != value or not -WHOLE_DOLLARS_LIMIT < whole < WHOLE_DOLLARS_LIMIT:
+        return None
+    return f"-${-whole:,}" if whole < 0 else f"${whole:,}"
 
 
 def _remembered(cache: dict[str, str], value: Decimal, spell: Callable[[Decimal], str]) -> str:
