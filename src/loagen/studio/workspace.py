@@ -17,6 +17,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -582,6 +583,16 @@ class Deleted:
     """Its folder's name in the trash (the date and time of the delete)."""
     files: tuple[str, ...]
     """The case files it holds, as project paths."""
+
+    @property
+    def when(self) -> str:
+        """When it was deleted, in words ("30 November 2026 at 19:09"), from its folder's name;
+        the name itself when it is not one `discard_case_file` gives."""
+        try:
+            moment = datetime.strptime(self.folder.split(" (")[0], "%Y-%m-%d %H.%M.%S")
+        except ValueError:
+            return self.folder
+        return f"{moment.day} {moment:%B %Y} at {moment:%H:%M}"
 
 
 def deleted(root: Path) -> list[Deleted]:
