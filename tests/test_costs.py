@@ -720,3 +720,20 @@ def test_an_amendment_leaves_out_the_rows_that_ask_nothing() -> None:
         ("Quarterly Payment", date(2027, 6, 15), 30),
     ]
     assert out[-1].cumulative == 180
+
+
+def test_no_last_quarter_asks_only_the_rounding_of_the_rows_before_it() -> None:
+    """What is due by each date is summed from schedules rounded to whole dollars, so the row
+    before the last can come within a few dollars of the total: the last quarter is not then
+    a payment of those few dollars alone, the row before it takes them."""
+    from loagen.document.costs import _priced
+
+    day = [date(2027, 3, 15), date(2027, 6, 15), date(2027, 9, 15), date(2027, 12, 15)]
+    rows = [("Quarterly Payment", d, Decimal(due), False)
+            for d, due in zip(day, (1000, 2000, 2997, 3000), strict=True)]  # fmt: skip
+    priced = _priced(rows, Decimal(0), Decimal("3000.40"))
+    assert [r.amount for r in priced] == [1000, 1000, Decimal("1000.40")]
+    assert priced[-1].date == day[2] and priced[-1].cumulative == Decimal("3000.40")
+    # a last quarter with real money in it stays
+    rows[2] = ("Quarterly Payment", day[2], Decimal(2500), False)
+    assert [r.amount for r in _priced(rows, Decimal(0), Decimal(3000))] == [1000, 1000, 500, 500]

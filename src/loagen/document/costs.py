@@ -569,8 +569,12 @@ def _priced(
     """Rows (label, date, what is due by then, as billed) as a schedule after `carried`
     (what is due before them): each row asks, in whole dollars, what is due by its date and not
     before; the last row takes the rest of `total` (its cents); a later row that asks nothing
-    is left out (a first row is kept). Rows after the total is due are left out."""
-    end = next((i for i, r in enumerate(rows) if r[2] >= total), len(rows) - 1)
+    is left out (a first row is kept). Rows after the total is due are left out, and so are
+    rows after one that leaves only the rounding of the rows before it to pay (a dollar a row
+    at most: what is due by each date is summed from schedules rounded to whole dollars), so
+    no quarter asks a last few dollars alone."""
+    rounding = Decimal(len(rows))
+    end = next((i for i, r in enumerate(rows) if r[2] >= total - rounding), len(rows) - 1)
     rows = rows[: end + 1]
     out, running = [], carried
     for i, (label, day, due, billed) in enumerate(rows):
