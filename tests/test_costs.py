@@ -737,3 +737,34 @@ def test_no_last_quarter_asks_only_the_rounding_of_the_rows_before_it() -> None:
     # a last quarter with real money in it stays
     rows[2] = ("Quarterly Payment", day[2], Decimal(2500), False)
     assert [r.amount for r in _priced(rows, Decimal(0), Decimal(3000))] == [1000, 1000, 500, 500]
+
+
+def test_after_a_modification_its_schedule_is_the_one_an_amendment_follows() -> None:
+    # A Modification lowers the case and re-phases it: the next Amendment reads what was due
+    # from the schedule in force (the Modification's), never more than the case is worth, and
+    # one that changes no cost keeps that schedule's later rows as they were.
+    basic = example("BN-D-QAA/basic")
+    first = _unchanged_amendment(basic, implementation_date="2025-07-21",
+                                 offer_expiration_date="2026-09-30")  # fmt: skip
+    modification = copy.deepcopy(first)
+    modification["document"] = {"kind": "Modification", "number": 1, "previous": "x.json",
+                                "implementation_date": "2025-07-21", "date": "2026-10-15",
+                                "purpose": "reprices Line 001", "reason": "contract award"}  # fmt: skip
+    modification["lines"][0]["unit_cost"] //= 2
+    second = copy.deepcopy(modification)
+    second["document"] = {**first["document"], "number": 2, "offer_expiration_date": "2026-12-01"}
+    _, amended, mod, after = _chain_costs(basic, first, modification, second)
+    assert mod.total_estimated_cost < amended.total_estimated_cost
+    assert after.total_estimated_cost == mod.total_estimated_cost  # nothing changed
+    (earlier,) = [r for r in after.schedule if r.earlier]
+    assert earlier.amount <= mod.total_estimated_cost
+    assert after.initial_deposit == 0
+    later = {r.date: r.amount for r in mod.schedule if r.date and r.date > date(2026, 12, 1)}
+    assert later and {r.date: r.amount for r in after.schedule if r.date in later} == later
+    # what was due when the Modification was written (by 15 October 2026) stays due
+    due_then = sum(
+        r.amount for r in amended.schedule if r.date is None or r.date <= date(2026, 10, 15)
+    )
+    assert sum(r.amount for r in mod.schedule if r.date and r.date <= date(2026, 10, 15)) >= min(
+        due_then, mod.total_estimated_cost
+    )

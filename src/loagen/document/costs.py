@@ -34,10 +34,12 @@ The standard payment schedule (when the case gives none):
    a. What an earlier Basic or Amendment asked with its acceptance counts as asked for every
       later document, whatever its date: a later Amendment is offered only once the earlier
       one is accepted.
-   b. By each date, it is the most that any earlier document of the chain had made due by
-      then, not only the previous document's: a Modification may re-phase the rows after the
-      latest offer expiration date, but never lowers what was asked (its own first row is at
-      least what was made due by then, the surplus taken off the next rows).
+   b. By each date, it is what the document in force (the previous one) makes due: a
+      Modification, which the Purchaser does not sign, may re-phase the rows or lower the
+      case, and the next Amendment follows its schedule, not an earlier one's. But a
+      Modification never lowers what was already due when it was written: by its date
+      (`document.date`, else its first row's) and by every date before, it makes due at least
+      what the earlier documents had (the surplus taken off the next rows).
    c. Moving the case's calendar (the Basic's months count from its offer expiration date, a
       later document's from the implementation date) is not billed as a catch-up: what an
       Amendment's changes make due by a date is what its schedule makes due less what the
@@ -531,14 +533,16 @@ def asked_by(steps: Steps, day: date | None) -> Decimal:
     return max((a for d, a in steps if d is None or (day is not None and d <= day)), default=ZERO)
 
 
-def made_due(kind: str, schedule: tuple[PaymentRow, ...], total: Decimal) -> Steps:
-    """What a document of `kind` with `schedule` makes due by each date; what a Basic or an
-    Amendment asks with its acceptance (its first row, and what was due before it) counts as
-    due whatever its date (module doc, a). No schedule: the whole total, with acceptance."""
+def made_due(schedule: tuple[PaymentRow, ...], total: Decimal, *, first_asked: bool) -> Steps:
+    """What a document with `schedule` makes due by each date. With `first_asked`, its first
+    row (and what was due before it) counts as due whatever its date: what a Basic or an
+    Amendment asks with its acceptance (module doc, a), and a Modification's first row, what
+    was due by the latest offer expiration date, already due when it is written (b). No
+    schedule: the whole total, with acceptance."""
     if not schedule:
         return ((None, total),)
     on: dict[date | None, Decimal] = {}
-    first = kind != "Modification"
+    first = first_asked
     for row in schedule:
         if row.as_billed:
             continue
@@ -560,7 +564,7 @@ def most_asked(earlier: Steps, now: Steps) -> Steps:
 
 def _cumulative(schedule: tuple[PaymentRow, ...]) -> Steps:
     """What a whole-case schedule makes due by each of its dates (as dated)."""
-    return made_due("Modification", schedule, ZERO)
+    return made_due(schedule, ZERO, first_asked=False)
 
 
 def _priced(
@@ -632,16 +636,25 @@ def _after_earlier(
 
 
 def _not_below(
-    schedule: tuple[PaymentRow, ...], asked: Steps, total: Decimal
+    schedule: tuple[PaymentRow, ...], asked: Steps, total: Decimal, written: date | None
 ) -> tuple[PaymentRow, ...]:
-    """A Modification's computed schedule (the whole case's), its first row raised to what the
-    earlier documents made due by its date, the surplus taken off the next rows (module doc,
-    b); unchanged when they made no more due."""
-    if not schedule or min(asked_by(asked, schedule[0].date), total) <= schedule[0].amount:
+    """A Modification's computed schedule (the whole case's), raised by each date to what the
+    earlier documents had made due by then, up to the day it was `written` (what was due when
+    it came stays due; after that day, at least what was due on it), the surplus taken off the
+    next rows (module doc, b); unchanged when they made no more due."""
+    if not schedule:
         return schedule
-    floor = min(asked_by(asked, schedule[0].date), total)
+    first = schedule[0].date
+    written = first if written is None or (first is not None and written < first) else written
+
+    def floor(day: date | None) -> Decimal:
+        until = written if day is None or (written is not None and day > written) else day
+        return min(asked_by(asked, until), total)
+
+    if all(r.as_billed or r.cumulative >= floor(r.date) for r in schedule):
+        return schedule
     rows = [
-        (r.label, r.date, total if r.as_billed else max(r.cumulative, floor), r.as_billed)
+        (r.label, r.date, total if r.as_billed else max(r.cumulative, floor(r.date)), r.as_billed)
         for r in schedule
     ]
     return _priced(rows, ZERO, total)
@@ -798,7 +811,7 @@ def cost_summary(
                 scope = _cumulative(previous)
             schedule, deposit = _after_earlier(schedule, asked, total, latest_oed, scope)
         elif case.document.kind == "Modification":
-            schedule = _not_below(schedule, asked, total)
+            schedule = _not_below(schedule, asked, total, case.document.date)
             deposit = schedule[0].amount
     return CostSummary(
         lines=tuple(line_costs),
@@ -815,7 +828,11 @@ def cost_summary(
         schedule_reason=reason,
         initial_deposit=deposit,
         deposit_surcharge=deposit_surcharge,
-        asked=most_asked(asked, made_due(case.document.kind, schedule, total))
+        asked=(
+            made_due(schedule, total, first_asked=True)
+            if case.document.kind == "Modification"  # the schedule in force (module doc, b)
+            else most_asked(asked, made_due(schedule, total, first_asked=True))
+        )
         if with_schedule
         else (),
     )
