@@ -2673,6 +2673,14 @@ def test_a_line_said_to_be_revised_realigned_or_extended_changes(chain) -> None:
         assert (
             _purpose_said(chain, f"adds Line 007 and {verb} the schedule of the spares line") == []
         )
+        # a line named in what the change is for is not what it changes
+        assert _purpose_said(
+            chain, f"adds Line 007 and {verb} the payment schedule to reflect the later "
+            "delivery of Line 004"
+        ) == []  # fmt: skip
+        assert (
+            _purpose_said(chain, f"adds Line 007 and {verb} the payment schedule of Line 004") == []
+        )
 
 
 def test_the_months_said_to_be_realigned_change(chain) -> None:
@@ -3824,6 +3832,7 @@ def test_training_beside_an_article_is_still_training(
     ("description", "trait", "tagged"),
     [
         ("CARTRIDGE, 5.56MM BALL M855", "ammunition", "ammunition"),
+        ("CARTRIDGE, 7.62MM BALL M80 LINKED", "ammunition", "ammunition"),
         ("120 MM TANK ROUNDS, TRAINING PRACTICE", "ammunition", "ammunition"),
         ("AMMUNITION, SMALL ARMS", "ammunition", "ammunition"),
         ("GRENADE, HAND, FRAGMENTATION", "ammunition", "ammunition"),
@@ -3874,6 +3883,11 @@ def test_a_line_naming_items_of_a_mandatory_note_carries_their_trait(
         "TACTICAL RADIO SET",  # COMSEC inside, not named: the writer knows
         "CARTRIDGE ACTUATED DEVICES",  # not stated to be explosives (AMMUNITION-EXPLOSIVES)
         "SECURE COMMUNICATIONS EQUIPMENT",
+        "LINK, AMMUNITION, 7.62MM, M13",  # metal belt links
+        "X-RAY EXPLOSIVE SCREENING SYSTEM",
+        "CARTRIDGE, FILTER, HYDRAULIC, 10MM",
+        "NIGHT VISION GOGGLE CARRYING CASE",
+        "NVG LENS CLEANING KIT",
     ],
 )
 def test_a_description_that_names_no_such_item_is_not_questioned(chain, description: str) -> None:

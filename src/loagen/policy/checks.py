@@ -2918,8 +2918,17 @@ _LINE_NUMBERS = re.compile(r"(\d{3})(?:[a-z])?(?:\s*[-\u2013]\s*(\d{3}))?")
 _MONTHS_OBJECT = re.compile(r"\s*(?:the\s+)?(?:months|MOS)\b", re.IGNORECASE)
 """A verb whose object is the months ('realigns the Months of Line 004')."""
 _SAYS_CHANGE = frozenset({"revises", "realigns", "extends"})
-"""Verbs that say a line changes, not how: read only of the lines they name by number (any
-change of the line bears them out; of its months, when the months are their object)."""
+"""Verbs that say a line changes, not how: read only of the lines they name by number in their
+object (any change of the line bears them out; of its months, when the months are their
+object)."""
+_OBJECT_END = re.compile(
+    r"\s(?:to|for|due|because|so|in\s+order|as|after|following)\s", re.IGNORECASE
+)
+"""Where the object of a verb ends and what it is for or why begins ('revises the payment
+schedule | to reflect the later delivery of Line 001': the line is not what it revises)."""
+_SCHEDULE_OBJECT = re.compile(r"\b(?:schedule|payments?)\b", re.IGNORECASE)
+"""An object that is the payment schedule ('extends the payment schedule of Line 001'): when
+the money falls due changes, not the line."""
 _VERB_TESTS: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "adds": ("adds no line", lambda c: c.added),
     "deletes": ("deletes no line", lambda c: c.deleted),
@@ -2970,8 +2979,11 @@ def purpose_changes(ctx: Context) -> Iterator[Hit]:
         named = _named_lines(clause)
         months = False
         if verb in _SAYS_CHANGE:
+            cut = _OBJECT_END.search(clause)
+            what = clause[: cut.start()] if cut else clause
+            named = set() if _SCHEDULE_OBJECT.search(what) else _named_lines(what)
             if not named:
-                continue  # "revises the schedule of the radio line": not read
+                continue  # "revises the schedule of the radio line", "... to reflect Line 001"
             months = _MONTHS_OBJECT.match(clause) is not None
             if months:
                 holds = _months_changed
@@ -4313,7 +4325,8 @@ _ITEM_WORDS: dict[str, tuple[str, re.Pattern[str], re.Pattern[str]]] = {
         re.compile(
             r"\b(?:INERT|DUMMY|DRILL|CANS?|BOX(?:ES)?|CONTAINERS?|RACKS?|TRAILERS?|LOADERS?|"
             r"HANDLING|FEEDERS?|CHUTES?|POUCH(?:ES)?|CARRIERS?|TRUCKS?|LAUNCHERS?|SIMULATORS?|"
-            r"DETECT\w*|DISPOSAL|STORAGE|MAGAZINES?|TEST\s+SETS?)\b",
+            r"DETECT\w*|DISPOSAL|STORAGE|MAGAZINES?|TEST\s+SETS?|LINKS?|SCREENING|SCANNERS?|"
+            r"FILTERS?|HYDRAULIC|CLEANING|KITS?|CASES?|TOOLS?)\b",
             re.IGNORECASE,
         ),
     ),
@@ -4325,7 +4338,8 @@ _ITEM_WORDS: dict[str, tuple[str, re.Pattern[str], re.Pattern[str]]] = {
             re.IGNORECASE,
         ),
         re.compile(
-            r"\b(?:COMPATIBLE|LIGHTING|TEST\s+SETS?|MOUNTS?|BATTER(?:Y|IES)|SIMULATORS?)\b",
+            r"\b(?:COMPATIBLE|LIGHTING|TEST\s+SETS?|MOUNTS?|BATTER(?:Y|IES)|SIMULATORS?|"
+            r"CASES?|CLEANING|KITS?|LENS(?:ES)?|STRAPS?|POUCH(?:ES)?|TOOLS?)\b",
             re.IGNORECASE,
         ),
     ),
