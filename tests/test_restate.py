@@ -54,6 +54,26 @@ def test_an_accepted_document_is_not_restated(qaa: Path):
         restate_file(qaa / "amendment-1.json", date(2026, 4, 1))
 
 
+def test_a_loop_of_previous_documents_is_said_as_a_loop(qaa: Path):
+    """Two Amendments naming each other as `previous`: not "each follows the other"."""
+    from loagen.errors import HistoryError
+
+    offer(qaa, "amendment-1.json")
+    first = json.loads((qaa / "amendment-1.json").read_text())
+    second = json.loads(json.dumps(first))
+    second["document"].update(number=2, previous="amendment-1.json")
+    first["document"]["previous"] = "amendment-2.json"
+    (qaa / "amendment-1.json").write_text(json.dumps(first))
+    (qaa / "amendment-2.json").write_text(json.dumps(second))
+    with pytest.raises(HistoryError) as refused:
+        restate_file(qaa / "amendment-1.json", date(2026, 4, 1))
+    assert "loops back on itself: amendment-1.json -> amendment-2.json -> amendment-1.json" in (
+        refused.value.message
+    )
+    assert "follows" not in refused.value.message
+    assert not (qaa / "amendment-1-restated.json").exists()
+
+
 def test_a_document_recorded_as_accepted_is_not_restated(qaa: Path):
     newest = offer(qaa, "amendment-1.json")
     data = json.loads(newest.read_text())

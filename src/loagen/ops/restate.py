@@ -21,7 +21,7 @@ from typing import Any
 
 from ..case.loading import case_files_in, follows, load_chain, read_case_data
 from ..document.costs import case_implementation_date
-from ..errors import LoagenError, Problem, RestateError
+from ..errors import HistoryError, LoagenError, Problem, RestateError
 from ..output.case_files import save_case_file
 from ..output.files import atomic_write
 from ..project import find_case_files
@@ -75,9 +75,11 @@ def restate_file(
             source=path,
             location="document.accepted_date",
         )
+    beside = case_files_in(path.parent, path)[0]
+    _refuse_a_loop(path, doc, dict(beside))
     followers = [
         other.name
-        for other, other_data in case_files_in(path.parent, path)[0]
+        for other, other_data in beside
         if other_data.get("case_id") == data.get("case_id") and follows(other, other_data, path)
     ]
     if followers:
@@ -210,6 +212,30 @@ def _date(value: Any) -> date | None:
         return date.fromisoformat(str(value)) if value else None
     except ValueError:
         return None  # the file's own problem, which loading it reports
+
+
+def _refuse_a_loop(path: Path, doc: dict[str, Any], beside: dict[Path, dict[str, Any]]) -> None:
+    """Raise HistoryError when the `previous` documents of `path` (read from the case files
+    `beside` it) lead back to a document already on the way: each would then read as following
+    the other, and no document of the loop is an offer to restate."""
+    on_the_way, here, previous = [path.name], path, doc.get("previous")
+    by_name = {p.name: (p, d) for p, d in beside.items()}
+    while isinstance(previous, str) and previous.strip():
+        name = Path(previous).name
+        if name in on_the_way:
+            raise HistoryError(
+                "the chain of previous documents loops back on itself: "
+                f"{' -> '.join([*on_the_way, name])}; give each document the one before it as "
+                "its document.previous (the Basic names none)",
+                source=here,
+                location="document.previous",
+            )
+        if name not in by_name:
+            return
+        here, data = by_name[name]
+        on_the_way.append(name)
+        inner = data.get("document")
+        previous = inner.get("previous") if isinstance(inner, dict) else None
 
 
 def _restates(candidate: Path, original: Path) -> bool:
