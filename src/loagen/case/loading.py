@@ -598,6 +598,37 @@ def parse_case_bytes(raw: bytes, path: Path) -> dict[str, Any]:
     return data
 
 
+PARSED_KEPT = 8
+"""Case files whose data `parsed_case_bytes` keeps (the oldest parsed goes first)."""
+PARSED_LONGEST = 256 * 1024
+"""The largest case file (bytes) whose data `parsed_case_bytes` keeps."""
+_PARSED: dict[tuple[bytes, bool], dict[str, Any]] = {}
+
+
+def parsed_case_bytes(raw: bytes, path: Path) -> dict[str, Any]:
+    """`parse_case_bytes(raw, path)`, parsed once for the readers of the same bytes lately.
+
+    A batch reads a case file twice: to know whether a later document follows one whose offer
+    expired (`Pipeline.is_newest` reads the other case files of its folder) and to load it
+    when its turn comes, or the other way round. The data of the last `PARSED_KEPT` files
+    parsed is kept by their bytes (and whether they are YAML: the only thing of `path`, but
+    for error messages, that parsing reads), so the second read does not parse them again.
+    Data that does not parse raises as `parse_case_bytes` does and is not kept.
+
+    The data is shared between the callers: read it, never change it (`load_case` and
+    `is_newest` only read it; `read_case_data`, whose callers edit the data, parses anew)."""
+    if len(raw) > PARSED_LONGEST:
+        return parse_case_bytes(raw, path)
+    key = (raw, path.suffix.lower() in (".yaml", ".yml"))
+    found = _PARSED.get(key)
+    if found is None:
+        found = parse_case_bytes(raw, path)
+        if len(_PARSED) >= PARSED_KEPT:
+            _PARSED.pop(next(iter(_PARSED), None), None)  # (the oldest; safe if gone already)
+        _PARSED[key] = found
+    return found
+
+
 def case_files_in(
     folder: Path, skip: Path | None = None
 ) -> tuple[list[tuple[Path, dict[str, Any]]], list[tuple[Path, CaseError]]]:
@@ -662,7 +693,7 @@ def load_case(path: Path, raw: bytes | None = None, *, sha256: str | None = None
     if raw is None:
         raw = read_limited(path, "case file", CaseError)
         sha256 = None
-    data = parse_case_bytes(raw, path)
+    data = parsed_case_bytes(raw, path)  # (read only here: the data may be shared)
     # Values a writer has still to fill in (`loagen new`, `amend`): named with their lines.
     blanks = unfilled(data, raw, path) if PLACEHOLDER_BYTES in raw else ()
     try:
