@@ -18,7 +18,19 @@ LAYERS = (
     ("policy", ("policy",)),
     ("document", ("document",)),
     ("case", ("case",)),
-    ("bottom", ("reference", "reading", "recent", "errors", "stops", "compile_cache", "__init__")),
+    (
+        "bottom",
+        (
+            "reference",
+            "reading",
+            "recent",
+            "frozen",
+            "errors",
+            "stops",
+            "compile_cache",
+            "__init__",
+        ),
+    ),
 )
 
 
