@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import hashlib
@@ -12,7 +13,7 @@ import stat
 import types
 import typing
 import unicodedata
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -600,9 +601,10 @@ def parse_case_bytes(raw: bytes, path: Path) -> dict[str, Any]:
 
 PARSED_KEPT = 8
 """Case files whose data `parsed_case_bytes` keeps (the oldest parsed goes first)."""
-PARSED_LONGEST = 256 * 1024
-"""The largest case file (bytes) whose data `parsed_case_bytes` keeps."""
-_PARSED: dict[tuple[bytes, bool], dict[str, Any]] = {}
+PARSED_LONGEST = 128 * 1024
+"""The largest case file (bytes) whose data `parsed_case_bytes` keeps: with `PARSED_KEPT`, a
+few megabytes at most (parsed JSON takes some twice its bytes; a 40-line case file, 20 KB)."""
+_PARSED: OrderedDict[tuple[bytes, bool], dict[str, Any]] = OrderedDict()
 
 
 def parsed_case_bytes(raw: bytes, path: Path) -> dict[str, Any]:
@@ -624,7 +626,8 @@ def parsed_case_bytes(raw: bytes, path: Path) -> dict[str, Any]:
     if found is None:
         found = parse_case_bytes(raw, path)
         if len(_PARSED) >= PARSED_KEPT:
-            _PARSED.pop(next(iter(_PARSED), None), None)  # (the oldest; safe if gone already)
+            with contextlib.suppress(KeyError):  # (emptied meanwhile by another thread)
+                _PARSED.popitem(last=False)  # the oldest, in one step
         _PARSED[key] = found
     return found
 
