@@ -149,7 +149,6 @@ class LineChange:
         return tuple(out)
 
 
-@quick_init
 @dataclass(frozen=True)
 class Changes:
     """Everything derived by comparing a document with its previous snapshot."""

@@ -16,7 +16,6 @@ from typing import Any
 from ..case.history import Changes, compare
 from ..case.loading import CaseFile, load_chain
 from ..case.model import Case
-from ..frozen import quick_init
 from ..reference import load_reference
 from .costs import (
     CostSummary,
@@ -50,7 +49,6 @@ def base_date(chain: tuple[Case, ...]) -> date | None:
     return case_implementation_date(chain) or chain[0].document.offer_expiration_date
 
 
-@quick_init
 @dataclass(frozen=True)
 class LoaDocument:
     """One document version with what loagen derives from it. Built by `assemble`."""

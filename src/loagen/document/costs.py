@@ -123,7 +123,6 @@ def deposit_label(kind: str) -> str:
     return DEPOSIT_LABELS.get(kind, "Initial Deposit")
 
 
-@quick_init
 @dataclass(frozen=True)
 class CostSummary:
     lines: tuple[LineCost, ...]

@@ -49,7 +49,6 @@ from ..case.model import CongressionalNotification, LoaDate, Money
 from ..document.assembly import LoaDocument
 from ..document.wording import document_title, money, spell_date
 from ..errors import LoagenError, Problem, did_you_mean
-from ..frozen import quick_init
 from ..reference import load_reference
 from ..reference.policy_tables import parse, table_text
 
@@ -346,7 +345,6 @@ MEASURES = (
 )
 
 
-@quick_init
 @dataclass(frozen=True)
 class Measure:
     """One value compared with its threshold."""
@@ -463,7 +461,6 @@ class Verdict:
         }  # fmt: skip
 
 
-@quick_init
 @dataclass(frozen=True)
 class Values:
     mde: Decimal

@@ -109,7 +109,6 @@ class Decision:
     dropped from the note file leaves the documents that printed it so)."""
 
 
-@quick_init
 @dataclass(frozen=True)
 class Selection:
     notes: tuple[SelectedNote, ...] = ()
