@@ -18,19 +18,7 @@ LAYERS = (
     ("policy", ("policy",)),
     ("document", ("document",)),
     ("case", ("case",)),
-    (
-        "bottom",
-        (
-            "reference",
-            "reading",
-            "recent",
-            "frozen",
-            "errors",
-            "stops",
-            "compile_cache",
-            "__init__",
-        ),
-    ),
+    ("bottom", ("reference", "reading", "recent", "errors", "stops", "compile_cache", "__init__")),
 )
 
 

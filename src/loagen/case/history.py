@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-from ..frozen import quick_init
 from .model import Case, Line
 
 # Fields whose change is reported as its own kind; every other field is an "other" change.
@@ -22,7 +21,6 @@ LONGER_PERIOD = "a longer period of performance on a service line"
 ANOTHER_ITEM = "another item bought on the line"
 
 
-@quick_init
 @dataclass(frozen=True)
 class LineChange:
     """One line compared with its previous version."""

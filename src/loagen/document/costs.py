@@ -53,7 +53,6 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from ..case.model import Case, Line
-from ..frozen import quick_init
 from ..reference import Reference, load_reference
 
 ZERO = Decimal(0)
@@ -79,7 +78,6 @@ def whole(value: Decimal) -> Decimal:
     return value.quantize(_ONE, rounding=ROUND_HALF_UP)
 
 
-@quick_init
 @dataclass(frozen=True)
 class LineCost:
     number: str
@@ -94,7 +92,6 @@ class LineCost:
     """Why the line bears no administrative surcharge, or None."""
 
 
-@quick_init
 @dataclass(frozen=True)
 class PaymentRow:
     label: str
@@ -399,7 +396,6 @@ def no_schedule_reason(case: Case, total: Decimal, ref: Reference) -> str | None
     return None
 
 
-@quick_init
 @dataclass(frozen=True)
 class DepositPart:
     """What is paid with the Initial Deposit whatever its date: the unwaived nonrecurring cost

@@ -54,7 +54,6 @@ from ..document.wording import (
     starts_with_verb,
     third_person,
 )
-from ..frozen import quick_init
 from ..recent import recent_texts
 from ..reference import Reference, load_reference
 from .notification import problems_for
@@ -93,7 +92,6 @@ Severity = Literal["error", "warning"]
 _SEVERITY_ORDER = {"error": 0, "warning": 1}
 
 
-@quick_init
 @dataclass(frozen=True)
 class Finding:
     """One quality-control finding on one document."""

@@ -15,8 +15,6 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from ..frozen import quick_init
-
 NOTE_ID = re.compile(r"[A-Z0-9][A-Z0-9-]*")
 """What a note id looks like: capital letters, digits and dashes."""
 
@@ -24,7 +22,6 @@ BEFORE_LOAGEN = "an earlier document (notes_in_force)"
 """What `since` says of a note a document lists in `notes_in_force`."""
 
 
-@quick_init
 @dataclass(frozen=True)
 class InForce:
     """One note in force on a case."""

@@ -33,7 +33,6 @@ from typing import Any, Literal
 from ..document.assembly import LoaDocument, worked_out
 from ..document.wording import join_words, line_refs, spell_date
 from ..errors import NoteError
-from ..frozen import quick_init
 from ..recent import recent_texts
 from .in_force import NONE, CaseNotes, advance
 from .notes import Note, NoteLibrary, NoteVersion
@@ -56,7 +55,6 @@ from .rules import (
 Placement = Literal["notes", "payment_schedule", "line"]
 
 
-@quick_init
 @dataclass(frozen=True)
 class SelectedNote:
     """One note as it is printed on this document, placeholders already filled."""
@@ -78,7 +76,6 @@ Status = Literal["printed", "in force", "deleted", "out"]
 printed again; deleted from the case by this document; not on the case."""
 
 
-@quick_init
 @dataclass(frozen=True)
 class Decision:
     """Why one library note is in or out of this document."""

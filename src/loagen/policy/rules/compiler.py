@@ -38,7 +38,6 @@ from pydantic import BaseModel
 from ...case.model import Line
 from ...document.wording import line_refs
 from ...errors import RuleError
-from ...frozen import quick_init
 from ...recent import recent_texts
 from .checker import FILTERS, TESTS, Invalid, check_statements, infer
 from .codegen import Unsupported, body_source, compile_functions, expression
@@ -374,7 +373,6 @@ class Term:
         return str(self.value)
 
 
-@quick_init
 @dataclass(frozen=True)
 class Outcome:
     """A rule's value on one document, the lines it names, and (from `explain`) the value of
