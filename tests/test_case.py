@@ -884,9 +884,10 @@ def test_which_document_follows_which(tmp_path: Path) -> None:
 
 
 def test_parsed_case_data_is_kept_by_its_bytes_and_kind(tmp_path: Path) -> None:
-    """`parsed_case_bytes` keeps data by the file's bytes and whether it is YAML: the same
-    bytes give the data parsed before, other bytes (a file edited in place) or the same bytes
-    read as the other kind are parsed anew, and data that does not parse is refused each time."""
+    """`parsed_case_bytes` keeps data by the file's bytes and whether it is YAML, for one more
+    read: the same bytes give the data parsed before once, other bytes (a file edited in place)
+    or the same bytes read as the other kind are parsed anew, and data that does not parse is
+    refused each time."""
     from loagen.case.loading import parse_case_bytes, parsed_case_bytes
 
     path = tmp_path / "basic.json"
@@ -894,6 +895,8 @@ def test_parsed_case_data_is_kept_by_its_bytes_and_kind(tmp_path: Path) -> None:
     first = parsed_case_bytes(raw, path)
     assert first == parse_case_bytes(raw, path)
     assert parsed_case_bytes(bytes(bytearray(raw)), tmp_path / "other.json") is first
+    third = parsed_case_bytes(raw, path)  # (read twice: dropped, parsed again)
+    assert third is not first and third == first
     edited = raw.replace(b"Tugs", b"Tags")
     assert parsed_case_bytes(edited, path)["nickname"] == "Tags"
     # the same bytes read as YAML: parsed by the YAML reader (the JSON data is not reused)

@@ -599,30 +599,33 @@ def parse_case_bytes(raw: bytes, path: Path) -> dict[str, Any]:
     return data
 
 
-PARSED_KEPT = 8
-"""Case files whose data `parsed_case_bytes` keeps (the oldest parsed goes first)."""
+PARSED_KEPT = 4
+"""Case files whose data `parsed_case_bytes` keeps until it is read again (the oldest parsed
+goes first): a folder's documents are built one after the other."""
 PARSED_LONGEST = 128 * 1024
-"""The largest case file (bytes) whose data `parsed_case_bytes` keeps: with `PARSED_KEPT`, a
-few megabytes at most (parsed JSON takes some twice its bytes; a 40-line case file, 20 KB)."""
+"""The largest case file (bytes) whose data `parsed_case_bytes` keeps (parsed JSON takes some
+twice its bytes; a 40-line case file, 20 KB)."""
 _PARSED: OrderedDict[tuple[bytes, bool], dict[str, Any]] = OrderedDict()
 
 
 def parsed_case_bytes(raw: bytes, path: Path) -> dict[str, Any]:
-    """`parse_case_bytes(raw, path)`, parsed once for the readers of the same bytes lately.
+    """`parse_case_bytes(raw, path)`, parsed once for two readers of the same bytes.
 
     A batch reads a case file twice: to know whether a later document follows one whose offer
     expired (`Pipeline.is_newest` reads the other case files of its folder) and to load it
     when its turn comes, or the other way round. The data of the last `PARSED_KEPT` files
     parsed is kept by their bytes (and whether they are YAML: the only thing of `path`, but
-    for error messages, that parsing reads), so the second read does not parse them again.
-    Data that does not parse raises as `parse_case_bytes` does and is not kept.
+    for error messages, that parsing reads) until it is read the second time, so that read
+    does not parse them again; it is dropped then, as each value kept for long costs every
+    garbage collection a look at it. Data that does not parse raises as `parse_case_bytes`
+    does and is not kept.
 
-    The data is shared between the callers: read it, never change it (`load_case` and
+    The data is shared between the two callers: read it, never change it (`load_case` and
     `is_newest` only read it; `read_case_data`, whose callers edit the data, parses anew)."""
     if len(raw) > PARSED_LONGEST:
         return parse_case_bytes(raw, path)
     key = (raw, path.suffix.lower() in (".yaml", ".yml"))
-    found = _PARSED.get(key)
+    found = _PARSED.pop(key, None)  # (in one step: threads may share this)
     if found is None:
         found = parse_case_bytes(raw, path)
         if len(_PARSED) >= PARSED_KEPT:
