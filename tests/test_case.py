@@ -908,3 +908,28 @@ def test_a_line_total_over_the_limit_says_whole_dollars_without_a_decimal_point(
         parse_case(data)
     said = str(refused.value)
     assert "1,000,000 x $500,000,000 = $500,000,000,000,000, is more" in said, said
+
+
+def test_parsed_case_data_is_kept_by_its_bytes_and_kind(tmp_path: Path) -> None:
+    """`parsed_case_bytes` keeps data by the file's bytes and whether it is YAML, for one more
+    read: the same bytes give the data parsed before once, other bytes (a file edited in place)
+    or the same bytes read as the other kind are parsed anew, and data that does not parse is
+    refused each time."""
+    from loagen.case.loading import parse_case_bytes, parsed_case_bytes
+
+    path = tmp_path / "basic.json"
+    raw = b'{"case_id": "BN-D-QAA", "nickname": "Tugs"}'
+    first = parsed_case_bytes(raw, path)
+    assert first == parse_case_bytes(raw, path)
+    assert parsed_case_bytes(bytes(bytearray(raw)), tmp_path / "other.json") is first
+    third = parsed_case_bytes(raw, path)  # (read twice: dropped, parsed again)
+    assert third is not first and third == first
+    edited = raw.replace(b"Tugs", b"Tags")
+    assert parsed_case_bytes(edited, path)["nickname"] == "Tags"
+    # the same bytes read as YAML: parsed by the YAML reader (the JSON data is not reused)
+    flow = b"{case_id: BN-D-QAA, nickname: Tugs}"
+    assert parsed_case_bytes(flow, tmp_path / "basic.yaml")["nickname"] == "Tugs"
+    with pytest.raises(CaseError):
+        parsed_case_bytes(flow, path)  # not JSON
+    with pytest.raises(CaseError):
+        parsed_case_bytes(flow, path)  # refused again, not kept

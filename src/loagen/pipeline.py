@@ -33,7 +33,7 @@ from .case.loading import (
     CaseFile,
     follows,
     load_chain,
-    parse_case_bytes,
+    parsed_case_bytes,
 )
 from .document.assembly import LoaDocument, assemble
 from .document.costs import TOTALS
@@ -472,7 +472,8 @@ class Pipeline:
             known = self._identities.get(other)
             if known is None or known[0] != key:
                 try:
-                    data = parse_case_bytes(
+                    # (parsed once with the load of the same file: `parsed_case_bytes`)
+                    data = parsed_case_bytes(
                         read_limited(Path(other), "case file", CaseError), Path(other)
                     )
                     identity: dict[str, Any] | None = _identity(data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime
 import functools
@@ -13,7 +14,7 @@ import stat
 import types
 import typing
 import unicodedata
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -648,6 +649,42 @@ def parse_case_bytes(raw: bytes, path: Path) -> dict[str, Any]:
     return data
 
 
+PARSED_KEPT = 4
+"""Case files whose data `parsed_case_bytes` keeps until it is read again (the oldest parsed
+goes first): a folder's documents are built one after the other."""
+PARSED_LONGEST = 128 * 1024
+"""The largest case file (bytes) whose data `parsed_case_bytes` keeps (parsed JSON takes some
+twice its bytes; a 40-line case file, 20 KB)."""
+_PARSED: OrderedDict[tuple[bytes, bool], dict[str, Any]] = OrderedDict()
+
+
+def parsed_case_bytes(raw: bytes, path: Path) -> dict[str, Any]:
+    """`parse_case_bytes(raw, path)`, parsed once for two readers of the same bytes.
+
+    A batch reads a case file twice: to know whether a later document follows one whose offer
+    expired (`Pipeline.is_newest` reads the other case files of its folder) and to load it
+    when its turn comes, or the other way round. The data of the last `PARSED_KEPT` files
+    parsed is kept by their bytes (and whether they are YAML: the only thing of `path`, but
+    for error messages, that parsing reads) until it is read the second time, so that read
+    does not parse them again; it is dropped then, as each value kept for long costs every
+    garbage collection a look at it. Data that does not parse raises as `parse_case_bytes`
+    does and is not kept.
+
+    The data is shared between the two callers: read it, never change it (`load_case` and
+    `is_newest` only read it; `read_case_data`, whose callers edit the data, parses anew)."""
+    if len(raw) > PARSED_LONGEST:
+        return parse_case_bytes(raw, path)
+    key = (raw, path.suffix.lower() in (".yaml", ".yml"))
+    found = _PARSED.pop(key, None)  # (in one step: threads may share this)
+    if found is None:
+        found = parse_case_bytes(raw, path)
+        if len(_PARSED) >= PARSED_KEPT:
+            with contextlib.suppress(KeyError):  # (emptied meanwhile by another thread)
+                _PARSED.popitem(last=False)  # the oldest, in one step
+        _PARSED[key] = found
+    return found
+
+
 def case_files_in(
     folder: Path, skip: Path | None = None
 ) -> tuple[list[tuple[Path, dict[str, Any]]], list[tuple[Path, CaseError]]]:
@@ -712,7 +749,7 @@ def load_case(path: Path, raw: bytes | None = None, *, sha256: str | None = None
     if raw is None:
         raw = read_limited(path, "case file", CaseError)
         sha256 = None
-    data = parse_case_bytes(raw, path)
+    data = parsed_case_bytes(raw, path)  # (read only here: the data may be shared)
     # Values a writer has still to fill in (`loagen new`, `amend`): named with their lines.
     blanks = unfilled(data, raw, path) if PLACEHOLDER_BYTES in raw else ()
     try:
