@@ -65,6 +65,54 @@ def test_more_text_takes_more_pages() -> None:
     assert estimate_pages(_document(wrapped), styles) == 2
 
 
+def _spacer(points: float) -> str:
+    """A paragraph exactly `points` high (no space around it)."""
+    twips = round(points * 20)
+    return (
+        f'<w:p><w:pPr><w:spacing w:before="0" w:after="0" w:line="{twips}" w:lineRule="exact"/>'
+        "</w:pPr><w:r><w:t>.</w:t></w:r></w:p>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("size", "spacing", "points"),
+    [(10.0, 1.15, 13.2), (11.0, 1.15, 14.5), (9.0, 1.15, 11.9), (13.0, 1.15, 17.25),
+     (8.0, 1.0, 9.2), (7.5, 1.0, 8.65), (13.0, 1.0, 15.0), (16.5, 1.15, 21.85)],
+)  # fmt: skip
+def test_a_line_is_as_high_as_libreoffice_makes_it(size: float, spacing: float, points: float):
+    """A line's height is LibreOffice's, a whole number of twips (measured: thirty lines of
+    each size and spacing laid out): 10-point note text at 1.15 lines is 13.2 points a line,
+    not the 13.22 of Arial's metrics, a point less on a page of fifty lines."""
+    assert pages._line_height(size, spacing) == pytest.approx(points, abs=1e-9)
+
+
+@pytest.mark.parametrize(("spacer", "pages_taken"), [(0.0, 1), (5.2, 1), (5.4, 2)])
+def test_a_page_holds_the_lines_libreoffice_puts_on_it(spacer: float, pages_taken: int):
+    """51 lines of note text (10 points, 1.15 lines, 13.2 points each) fit a page 676.8
+    points high under up to 5.2 points of other text, though they take 673.2 points: as
+    LibreOffice lays them out, the last line on a page needs room for its text (11.5 points),
+    the 1.7 points of its spacing below the text may hang past the foot of the page. Under
+    5.4 points the last line goes to the next page (both measured)."""
+    styles = _styles()
+    line = _paragraph("A line of note text.", "LOANoteText", '<w:spacing w:after="0"/>')
+    head = [_spacer(spacer)] if spacer else []
+    assert estimate_pages(_document(*head, *[line] * 51), styles) == pages_taken
+
+
+@pytest.mark.parametrize(("spacer", "pages_taken"), [(5.2, 1), (5.4, 2)])
+def test_a_note_heading_stays_where_its_text_fits(spacer: float, pages_taken: int):
+    """A note heading keeps with the first lines of its text: it stays at the foot of the page
+    when that text fits as LibreOffice fits it (its last line's spacing hanging past the
+    page), and goes to the next page, with its text, when it does not."""
+    styles = _styles()
+    line = _paragraph("A line of note text.", "LOANoteText", '<w:spacing w:after="0"/>')
+    heading = _paragraph("Line Item 030 Description", "LOANoteHeading",
+                         '<w:spacing w:before="0" w:after="0"/>')  # fmt: skip
+    two_lines = _paragraph("word " * 30, "LOANoteText", '<w:spacing w:after="0"/>')
+    body = [_spacer(spacer), *[line] * 48, heading, two_lines]
+    assert estimate_pages(_document(*body), styles) == pages_taken
+
+
 def test_a_page_break_before_starts_a_page() -> None:
     styles = _styles()
     doc = _document(
@@ -656,13 +704,14 @@ class _OldPages:
         # a paragraph of three lines or fewer, or kept together, is never split
         whole = box.keep_lines or len(box.lines) <= 3
         need_first = before + sum(box.lines if whole else box.lines[:2])
-        if need_first > self.height - self.used and self.used > 0 and need_first <= self.height:
+        room = self.height - self.used + box.hang
+        if need_first > room and self.used > 0 and need_first <= self.height:
             self.new_page()
             before = 0.0
         self.used += before
         lines, i = box.lines, 0
         while i < len(lines):
-            if self.used + lines[i] > self.height + 0.01 and self.used > 0:
+            if self.used + lines[i] - box.hang > self.height + 0.01 and self.used > 0:
                 if i == 1 and len(lines) > 1:
                     self.used -= lines[0]
                     i = 0
@@ -689,7 +738,7 @@ class _OldPages:
 
 
 def _old_chain(items: list[tuple], start: int, flow: _OldPages) -> float:
-    total, after = 0.0, flow.pending
+    total, after, hang = 0.0, flow.pending, 0.0
     for index in range(start, len(items)):
         box, row, _, new_page_after, keeps = items[index]
         if index > start and box is not None and box.page_break_before:
@@ -699,13 +748,13 @@ def _old_chain(items: list[tuple], start: int, flow: _OldPages) -> float:
             gap = max(after, box.before) if (flow.used > 0 or index > start) else 0.0
             whole = not last or box.keep_lines or len(box.lines) <= 3
             total += gap + sum(box.lines if whole else box.lines[:2])
-            after = box.after
+            after, hang = box.after, box.hang
         else:
             total += after + row.height
-            after = 0.0
+            after, hang = 0.0, 0.0
         if last or total > flow.height:
             break
-    return total
+    return total - hang
 
 
 def _old_flow(items: list[tuple], height: float) -> int:
@@ -770,7 +819,7 @@ _SIZES = st.sampled_from([0.0, 3.0, 10.0, 12.65, 14.3, 40.0, 150.0, 333.3, 700.0
 _BOXES = st.builds(
     pages._Box,
     st.lists(st.sampled_from([9.2, 12.65, 14.3, 16.0, 30.0]), max_size=12),
-    _SIZES, _SIZES, st.booleans(), st.booleans(), st.booleans(),
+    _SIZES, _SIZES, st.booleans(), st.booleans(), st.booleans(), st.sampled_from([0.0, 1.7, 2.0]),
 )  # fmt: skip
 _ROWS = st.builds(
     pages._Row,

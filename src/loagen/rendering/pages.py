@@ -53,6 +53,32 @@ LINE = 2355 / _EM
 """A single line of Arial is this many times the font size (ascent, descent and line gap)."""
 TWIP = 1 / 20
 """Points in a twentieth of a point (the unit of Word's measurements)."""
+_SINGLE_LINES = (
+    115, 127, 138, 149, 161, 173, 184, 196, 207, 218, 230, 242, 253, 265, 276, 287, 300, 311,
+    322, 334, 345, 356, 369, 380, 391, 403, 414, 425, 438, 449,
+)  # fmt: skip
+"""The height in twips of a single-spaced line of Liberation Sans as LibreOffice lays it out,
+for each size from 5 to 19.5 points by half points (measured). The font's ascent, descent and
+line gap are each rounded in LibreOffice's own units, so a line is `LINE` times the size give
+or take half a twip, and sometimes a whole one (13 points: 300 twips, not 299)."""
+
+
+@lru_cache(maxsize=256)
+def _line_height(size: float, line: float) -> float:
+    """The height (points) of a line whose tallest text is `size` points in a paragraph spaced
+    `line` times single (auto spacing), as LibreOffice works it out: in whole twips, the font's
+    single line (`_SINGLE_LINES`) times the spacing as a whole percentage (Word's 276/240 is
+    115%), rounded down. (10 points at 1.15: 264 twips, 13.2 points, not the 13.22 of the
+    font's metrics, a point less on a page of fifty lines: enough to move a note's heading.)"""
+    index = size * 2 - 10
+    if index.is_integer() and 0 <= index < len(_SINGLE_LINES):
+        single = _SINGLE_LINES[int(index)]
+    else:
+        single = round(size * 20 * LINE)
+    percent = round(line * 240) * 100 // 240
+    return single * percent // 100 / 20
+
+
 KEEP_SLACK = 1.0
 """How far (points) a table row, or a block kept together, may seem to run past the page and
 still be laid out on it: word processors measure in twips and round line heights, and the
@@ -218,6 +244,10 @@ class _Box:
     keep_next: bool
     page_break_before: bool
     keep_lines: bool = False
+    hang: float = 0.0
+    """How far its last line on a page may run past the foot of the page: LibreOffice places a
+    line where its text fits, the room a spacing above single adds to it (below the text) left
+    hanging past the page (`_hang`)."""
     first_two: float = field(init=False, repr=False, compare=False)
     """The room it needs at the foot of a page, the rest going on the next: its first two
     lines (widow and orphan control leave no line alone on either side, so a paragraph of three
@@ -275,7 +305,13 @@ def _paragraph(p: etree._Element, styles: dict[str, Style], default: Style, widt
                     pieces.append(("br", "", bold, size))
     heights = _measure(style, pieces, width)
     return _Box(
-        list(heights), style.before, style.after, style.keep_next, page_break, style.keep_lines
+        list(heights),
+        style.before,
+        style.after,
+        style.keep_next,
+        page_break,
+        style.keep_lines,
+        _hang(style, pieces),
     )
 
 
@@ -330,17 +366,26 @@ def _lines(style: Style, pieces: tuple[tuple[str, str, bool, float], ...], width
     ):
         # short enough for one line whatever its letters (amounts, dates, codes)
         size = max((size for _, _, _, size in pieces), default=style.size)
-        return (style.exact,) if style.exact else (size * LINE * style.line,)
+        return (style.exact,) if style.exact else (_line_height(size, style.line),)
     if len(pieces) == 1 and pieces[0][0] == "t" and not style.hanging:
         # the commonest paragraph that wraps (a note, a clause): one run of text
         _, text, bold, size = pieces[0]
         count = _plain_line_count(text, bold, size, room)
         if count is not None:
-            return (style.exact or size * LINE * style.line,) * count
+            return (style.exact or _line_height(size, style.line),) * count
     lines = _wrap(style, pieces, room)
     if style.exact:
         return tuple(style.exact for _ in lines)
-    return tuple(size * LINE * style.line for size in lines)
+    return tuple(_line_height(size, style.line) for size in lines)
+
+
+def _hang(style: Style, pieces: list[tuple[str, str, bool, float]]) -> float:
+    """`_Box.hang` of a paragraph of `style` holding `pieces`: what its spacing adds to a line
+    of its smallest text (the least any of its lines has hanging); none for exact spacing."""
+    if style.exact:
+        return 0.0
+    size = min((size for _, _, _, size in pieces), default=style.size)
+    return max(_line_height(size, style.line) - _line_height(size, 1.0), 0.0)
 
 
 def _wrap(style: Style, pieces: tuple[tuple[str, str, bool, float], ...], room: float
@@ -703,7 +748,7 @@ class _Layout:
         minimum = int(m.group(1)) * TWIP if m else 0.0
         is_heading = "<w:tblHeader" in head
         splits = not is_heading and "<w:cantSplit" not in head
-        tallest, line_height, column = 0.0, style.size * LINE, 0
+        tallest, line_height, column = 0.0, _line_height(style.size, 1.0), 0
         keep = True
         for text in _cut(xml, _CELL, "<w:tc", "</w:tc>"):
             span_m = _SPAN.search(text[: text.find("<w:p")] if "<w:p" in text else text)
@@ -923,7 +968,7 @@ def _quick_paragraph(xml: str, styles: dict[str, Style], default: Style, width: 
                 pieces.append(("t", text, bold, size))
         heights = _measure(style, pieces, width)
         return _Box(list(heights), style.before, style.after, style.keep_next,
-                    style.page_break_before, style.keep_lines)  # fmt: skip
+                    style.page_break_before, style.keep_lines, _hang(style, pieces))  # fmt: skip
     ppr = _inner(xml, "<w:pPr>", "</w:pPr>")
     style_id = None
     if ppr is not None:
@@ -967,7 +1012,13 @@ def _quick_paragraph(xml: str, styles: dict[str, Style], default: Style, width: 
                     pieces.append(("br", "", bold, size))
     heights = _measure(style, pieces, width)
     return _Box(
-        list(heights), style.before, style.after, style.keep_next, page_break, style.keep_lines
+        list(heights),
+        style.before,
+        style.after,
+        style.keep_next,
+        page_break,
+        style.keep_lines,
+        _hang(style, pieces),
     )
 
 
@@ -1050,6 +1101,7 @@ def _plain_paragraph(xml: str, ppr: str, styles: dict[str, Style], default: Styl
         style.keep_next,
         style.page_break_before,
         style.keep_lines,
+        _hang(style, pieces),
     )
 
 
@@ -1284,8 +1336,9 @@ def _chain(items: list[_Item], start: int, used: float, pending: float, height: 
     """The room `items[start]` needs on a page `height` points high, `used` of them used and
     `pending` the space after what is on it: it and every item after it that it keeps with
     (keep with next, rows of a table kept together, heading rows), and the first lines of the
-    item the chain ends on."""
-    total, after = 0.0, pending
+    item the chain ends on, less what the last line of that item may leave hanging past the
+    page (`_Box.hang`)."""
+    total, after, hang = 0.0, pending, 0.0
     for index in range(start, len(items)):
         box, row, _, new_page_after, keeps = items[index]
         if index > start and box is not None and box.page_break_before:
@@ -1294,13 +1347,13 @@ def _chain(items: list[_Item], start: int, used: float, pending: float, height: 
         if box is not None:
             gap = max(after, box.before) if (used > 0 or index > start) else 0.0
             total += gap + (box.first_two if last else box.height)
-            after = box.after
+            after, hang = box.after, box.hang
         else:
             total += after + row.height
-            after = 0.0
+            after, hang = 0.0, 0.0
         if last or total > height:
             break
-    return total
+    return total - hang
 
 
 def _flow(body: str, layout: _Layout, width: float, height: float) -> int:
@@ -1334,13 +1387,14 @@ def _flow_items(items: list[_Item], height: float) -> int:
             pending = 0.0
             lines = box.lines
             need_first = before + box.first_two
-            if need_first > height - used and used > 0 and need_first <= height:
+            if need_first - box.hang > height - used and used > 0 and need_first <= height:
                 count, used, pending = count + 1, 0.0, 0.0
                 before = 0.0
             used += before
             i, n = 0, len(lines)
+            hang = box.hang
             while i < n:
-                if used + lines[i] > bottom and used > 0:
+                if used + lines[i] - hang > bottom and used > 0:
                     left = n - i
                     # widow and orphan control: at least two lines on each side of a break
                     if i == 1 and n > 1:
