@@ -303,9 +303,14 @@ def _paragraph(p: etree._Element, styles: dict[str, Style], default: Style, widt
                     page_break = True
                 else:
                     pieces.append(("br", "", bold, size))
-    heights = _measure(style, pieces, width)
+    return _box_of(style, pieces, width, page_break)
+
+
+def _box_of(style: Style, pieces: list[Any], width: float, page_break: bool) -> _Box:
+    """The box of a paragraph of `style` holding `pieces` (text, tabs and breaks, each with its
+    boldness and size), `width` points wide: its lines measured, its spacing and keeps."""
     return _Box(
-        list(heights),
+        list(_measure(style, pieces, width)),
         style.before,
         style.after,
         style.keep_next,
@@ -966,9 +971,7 @@ def _quick_paragraph(xml: str, styles: dict[str, Style], default: Style, width: 
                 if "&" in text:
                     text = _characters(text)
                 pieces.append(("t", text, bold, size))
-        heights = _measure(style, pieces, width)
-        return _Box(list(heights), style.before, style.after, style.keep_next,
-                    style.page_break_before, style.keep_lines, _hang(style, pieces))  # fmt: skip
+        return _box_of(style, pieces, width, style.page_break_before)
     ppr = _inner(xml, "<w:pPr>", "</w:pPr>")
     style_id = None
     if ppr is not None:
@@ -1010,16 +1013,7 @@ def _quick_paragraph(xml: str, styles: dict[str, Style], default: Style, width: 
                     page_break = True
                 else:
                     pieces.append(("br", "", bold, size))
-    heights = _measure(style, pieces, width)
-    return _Box(
-        list(heights),
-        style.before,
-        style.after,
-        style.keep_next,
-        page_break,
-        style.keep_lines,
-        _hang(style, pieces),
-    )
+    return _box_of(style, pieces, width, page_break)
 
 
 # A paragraph with properties of its own besides its style (spacing, keep with next ...) whose
@@ -1093,16 +1087,7 @@ def _plain_paragraph(xml: str, ppr: str, styles: dict[str, Style], default: Styl
             if "&" in text:
                 text = _characters(text)
             pieces.append(("t", text, bold, size))
-    heights = _measure(style, pieces, width)
-    return _Box(
-        list(heights),
-        style.before,
-        style.after,
-        style.keep_next,
-        style.page_break_before,
-        style.keep_lines,
-        _hang(style, pieces),
-    )
+    return _box_of(style, pieces, width, style.page_break_before)
 
 
 _LAYOUTS: dict[bytes, _Layout] = {}
