@@ -116,3 +116,11 @@ def pipeline():
 def built(pipeline, tmp_path_factory) -> Path:
     """BN-D-QAA Amendment 1 built into a scratch folder: the DOCX."""
     return pipeline.build(AMENDMENT, tmp_path_factory.mktemp("built")).docx_path
+
+
+@pytest.fixture
+def offers_in_the_past(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The day the checks run set after every offer date the tests restate: the session's day
+    (2000-01-01) is before every document the tests write, and restate refuses a previous offer
+    date after the day `LOAGEN_TODAY` gives."""
+    monkeypatch.setenv("LOAGEN_TODAY", "2027-06-01")

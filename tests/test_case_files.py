@@ -329,6 +329,7 @@ def test_placeholders_in_a_json_file_have_lines_too(tmp_path: Path) -> None:
 # -- restate keeps a YAML file's comments ------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("offers_in_the_past")
 def test_restate_of_a_yaml_file_keeps_its_comments(tmp_path: Path) -> None:
     path = tmp_path / "basic.yaml"
     path.write_bytes(WRITTEN)

@@ -354,6 +354,7 @@ def test_the_notes_a_docx_prints_otherwise_than_today_are_named() -> None:
     )
 
 
+@pytest.mark.usefixtures("offers_in_the_past")
 def test_a_restated_document_is_told_apart_from_the_one_it_restates(
     pipeline: Pipeline, tmp_path: Path
 ) -> None:

@@ -18,6 +18,9 @@ from loagen.ops.restate import restate_file
 from .conftest import CASES, example, write_chain
 from .projects import make_project
 
+# restate refuses a previous offer date after the day the checks run (conftest)
+pytestmark = pytest.mark.usefixtures("offers_in_the_past")
+
 
 @pytest.fixture
 def qaa(tmp_path: Path) -> Path:
@@ -256,8 +259,10 @@ def test_a_new_offer_expiration_date_the_checks_refuse_is_refused_before_writing
 
 
 def test_command_refuses_a_previous_offer_date_after_today(qaa: Path, tmp_path: Path):
+    """ "Today" is the day the checks run: `LOAGEN_TODAY` when it is set (this module's
+    fixture), not the computer's date."""
     original = offer(qaa, "basic.json")
-    tomorrow = date.today() + timedelta(days=1)
+    tomorrow = date(2027, 6, 2)
     result = CliRunner().invoke(
         app,
         [

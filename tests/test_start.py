@@ -536,6 +536,7 @@ def test_an_amendment_of_an_unimplemented_basic_needs_its_implementation_date(
     assert "the case's implementation date is 2026-05-20" in clash.output
 
 
+@pytest.mark.usefixtures("offers_in_the_past")
 def test_no_document_follows_a_case_closure_or_an_offer_restated(tmp_path: Path) -> None:
     folder = tmp_path / "BN-D-QAA"
     shutil.copytree(SHARED_EXAMPLES / "BN-D-QAA", folder)

@@ -1274,6 +1274,7 @@ def test_a_new_case_is_started_as_loagen_new_starts_it_and_opens_in_the_form(
     assert written.read_bytes() == expected
 
 
+@pytest.mark.usefixtures("offers_in_the_past")
 def test_restate_writes_and_builds_the_restated_document(
     client: TestClient, project: Project
 ) -> None:
@@ -1293,6 +1294,7 @@ def test_restate_writes_and_builds_the_restated_document(
     assert (project.build_dir / "BN-D-QAA-amendment-1-restated.docx").is_file()
 
 
+@pytest.mark.usefixtures("offers_in_the_past")
 def test_a_restated_original_is_shown_superseded_by_its_restated_version(
     client: TestClient, project: Project
 ) -> None:

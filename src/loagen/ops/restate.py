@@ -24,6 +24,7 @@ from ..document.costs import case_implementation_date
 from ..errors import HistoryError, LoagenError, Problem, RestateError
 from ..output.case_files import save_case_file
 from ..output.files import atomic_write
+from ..pipeline import today_from_environment
 from ..project import find_case_files
 from ..reading import text_of
 
@@ -125,7 +126,7 @@ def restate_file(
             "again",
             source=path,
         )
-    _check_previous_offer_date(path, previous_offer_date, doc, today or date.today())
+    _check_previous_offer_date(path, previous_offer_date, doc, today or today_from_environment())
     offer_expires = offer_expiration_date or _date(doc.get("offer_expiration_date"))
     if offer_expires is not None and offer_expires <= previous_offer_date:
         given = offer_expiration_date is not None
