@@ -38,12 +38,14 @@ from ..document.costs import (
 )
 from ..document.nomenclature import (
     counted_name,
+    counts_items,
     left_inverted,
     plural_name,
     reader_name,
     singular_name,
 )
 from ..document.wording import (
+    PURPOSE_VERBS,
     days_said,
     document_noun,
     document_title,
@@ -903,22 +905,25 @@ _NUMBER_RUN = re.compile(
 """A number written in words ('twenty-four', 'one hundred and twenty'), in lower case."""
 
 
+def _word_number(run: str) -> int:
+    """The number a run of number words (`_NUMBER_RUN`, in lower case) writes: 120 for 'one
+    hundred and twenty', 1500 for 'one thousand five hundred'."""
+    total = current = 0
+    for word in re.findall(r"[a-z]+", run):
+        if word in _NUMBER_WORD:
+            current += _NUMBER_WORD[word]
+        elif word == "hundred":
+            current = max(current, 1) * 100
+        elif word in _SCALE_WORD:
+            total += max(current, 1) * _SCALE_WORD[word]
+            current = 0
+    return total + current
+
+
 def _numbers_in_words(text: str) -> set[str]:
     """The numbers `text` (in lower case) writes in words, as digits: {'24'} for 'twenty-four
     missiles'. A writer may give a quantity so, as a sentence starts."""
-    found = set()
-    for run in _NUMBER_RUN.finditer(text):
-        total = current = 0
-        for word in re.findall(r"[a-z]+", run.group(0)):
-            if word in _NUMBER_WORD:
-                current += _NUMBER_WORD[word]
-            elif word == "hundred":
-                current = max(current, 1) * 100
-            elif word in _SCALE_WORD:
-                total += max(current, 1) * _SCALE_WORD[word]
-                current = 0
-        found.add(str(total + current))
-    return found
+    return {str(_word_number(run.group(0))) for run in _NUMBER_RUN.finditer(text)}
 
 
 @rule(
@@ -2929,6 +2934,8 @@ schedule | to reflect the later delivery of Line 001': the line is not what it r
 _SCHEDULE_OBJECT = re.compile(r"\b(?:schedule|payments?)\b", re.IGNORECASE)
 """An object that is the payment schedule ('extends the payment schedule of Line 001'): when
 the money falls due changes, not the line."""
+_ONTO_LINE = re.compile(r"\s(?:to|for|on|onto|under|in)\s+(?:the\s+)?lines?\s+\d{3}", re.IGNORECASE)
+"""Where what 'adds' adds goes to a line ('adds 40 radio sets to Line 002')."""
 _VERB_TESTS: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "adds": ("adds no line", lambda c: c.added),
     "deletes": ("deletes no line", lambda c: c.deleted),
@@ -2977,6 +2984,10 @@ def purpose_changes(ctx: Context) -> Iterator[Hit]:
         verb = m.group(1).lower()
         words, holds = _VERB_TESTS[verb]
         named = _named_lines(clause)
+        onto = _ONTO_LINE.search(clause)
+        if verb == "adds" and onto and not _named_lines(clause[: onto.start()]):
+            # 'adds one hundred radio sets to Line 002': the line is where items are added
+            words, holds = "adds to no line", lambda c: c.added or c.quantity_up or c.value_up
         months = False
         if verb in _SAYS_CHANGE:
             cut = _OBJECT_END.search(clause)
@@ -3000,6 +3011,240 @@ def purpose_changes(ctx: Context) -> Iterator[Hit]:
             f"the purpose says {m.group(0)!r}{which}, but this {ctx.kind} {words}: say what it "
             "does to the lines",
         )
+
+
+# -- the quantities a purpose states, against the lines -------------------------------------------
+
+_COUNT = (
+    r"(?:(?<![\w$/.,#-])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w/%#-]|[.,]\d)"
+    rf"|{_NUMBER_RUN.pattern})"
+)
+"""A count: digits (thousands grouped by commas) that are no part of a designator, an amount or
+a range ('M1152A1', 'AN/PRC-117G', '$40', '24-36', '10%'), or number words ('two hundred')."""
+_FROM_TO = re.compile(rf"\bfrom\s+(?P<a>{_COUNT})\s+to\s+(?P<b>{_COUNT})", re.IGNORECASE)
+_N_ADDITIONAL = re.compile(rf"(?P<n>{_COUNT})\s+additional\b", re.IGNORECASE)
+_AN_ADDITIONAL = re.compile(rf"\ban\s+additional\s+(?P<n>{_COUNT})", re.IGNORECASE)
+_ADDS_N = re.compile(rf"\badds\s+(?P<n>{_COUNT})", re.IGNORECASE)
+_BY_N = re.compile(rf"\bby\s+(?P<n>{_COUNT})", re.IGNORECASE)
+_BY_SIGN = {"increases": 1, "raises": 1, "decreases": -1, "reduces": -1, "lowers": -1}
+"""The verbs whose 'by N' is a change of quantity, and its direction."""
+_NOT_A_COUNT_AFTER = re.compile(
+    r"\s*(?:%|percent|per\s*cent|months?\b|mos\b|years?\b|days?\b|weeks?\b|hours?\b|million"
+    r"|billion|dollars?\b|usd\b)",
+    re.IGNORECASE,
+)
+"""What makes the number before it a rate, a time or money, not a count ('by 10 percent',
+'two additional months', '1.5 million dollars')."""
+_NOT_A_COUNT_BEFORE = re.compile(r"(?:\$|\busd|\bfy|\bno\.|\blines?|\bitems?)\s*$", re.IGNORECASE)
+_MEASURE_WORD = re.compile(
+    r"\b(?:values?|costs?|prices?|amounts?|funds?|funding|dollars?|months?|mos|periods?"
+    r"|schedules?|payments?|percent(?:age)?|rates?|surcharges?|years?|days?|weeks?"
+    r"|delivery|deliveries)\b",
+    re.IGNORECASE,
+)
+"""Words that, said before a number ('increases the value of Line 002 from ...'), make it
+something other than the line's quantity, unless the quantity is named too."""
+_QUANTITY_WORD = re.compile(r"\b(?:quantit(?:y|ies)|number\s+of)\b", re.IGNORECASE)
+_PIECE_BREAK = re.compile(
+    r";|\.(?:\s|$)|\b(?=(?:"
+    + "|".join(sorted({third_person(v) for v in PURPOSE_VERBS} | {"raises", "lowers"}))
+    + rf")\b)|(?<!hundred)(?<!thousand)(?<!million),?\s+and\s+(?={_COUNT})|,\s*(?={_COUNT})",
+    re.IGNORECASE,
+)
+"""Where a purpose's statement about one thing ends: a sentence, a clause, the next verb, or
+'and' before the next count ('40 radio sets and 20 antennas'; not 'one hundred and twenty')."""
+_NOUN_WORDS = re.compile(r"\s+([A-Za-z][\w/-]*)")
+_NOT_NOUN = frozenset(
+    ["to", "for", "on", "of", "in", "into", "at", "and", "or", "with", "from", "by", "under",
+     "as", "line", "lines", "which", "that", "each"]
+)  # fmt: skip
+_NOT_ITEM_WORD = frozenset(
+    [*_NOT_NOUN, "a", "an", "the", "additional", "more", "new", "quantity", "quantities",
+     "this", "amendment", "modification", "case", "loa", "purchaser", "partner", "number",
+     *_NUMBER_WORD, *_SCALE_WORD, *(third_person(v) for v in PURPOSE_VERBS), "raises",
+     "lowers"]
+)  # fmt: skip
+
+
+class _Stated(NamedTuple):
+    """A quantity a purpose states: 'from A to B' (`old`, `new`), or a change by `delta`; where
+    it is said in the piece of the purpose read."""
+
+    start: int
+    end: int
+    old: Decimal | None = None
+    new: Decimal | None = None
+    delta: Decimal | None = None
+    in_words: bool = False
+    by: bool = False
+    """'by N': a change of the line's quantity or, as a writer may leave out the dollar sign,
+    of its value."""
+
+
+def _count(text: str) -> Decimal:
+    if text[0].isdigit():
+        return Decimal(text.replace(",", ""))
+    return Decimal(_word_number(text.lower()))
+
+
+def _is_count(piece: str, start: int, end: int) -> bool:
+    """Whether the number at piece[start:end] may be a count: no year (1900 to 2100 written
+    without a comma), no amount, rate or time ('$40', 'FY2025', 'by 10 percent', '12 months')."""
+    text = piece[start:end]
+    if text.isdigit() and len(text) == 4 and 1900 <= int(text) <= 2100:
+        return False
+    return not (_NOT_A_COUNT_BEFORE.search(piece[:start]) or _NOT_A_COUNT_AFTER.match(piece, end))
+
+
+def _stated_counts(piece: str) -> Iterator[_Stated]:
+    """The quantities a piece of a purpose (one verb's statement, `_PIECE_BREAK`) states."""
+    seen: list[tuple[int, int]] = []
+
+    def fresh(start: int, end: int) -> bool:
+        if any(a < end and start < b for a, b in seen):
+            return False
+        seen.append((start, end))
+        return True
+
+    def plain(start: int) -> bool:
+        before = piece[:start]  # no value, months or schedule spoken of, unless a quantity
+        return not _MEASURE_WORD.search(before) or bool(_QUANTITY_WORD.search(before))
+
+    for m in _FROM_TO.finditer(piece):
+        if not fresh(m.start(), m.end()) or not plain(m.start()):
+            continue
+        if _is_count(piece, *m.span("a")) and _is_count(piece, *m.span("b")):
+            a, b = m.group("a"), m.group("b")
+            words = not (a[0].isdigit() and b[0].isdigit())
+            yield _Stated(m.start(), m.end(), _count(a), _count(b), None, words)
+    verb = piece.replace(",", " ").split(None, 1)
+    sign = _BY_SIGN.get(verb[0].lower(), 0) if verb else 0
+    patterns = [(_N_ADDITIONAL, 1), (_AN_ADDITIONAL, 1), (_ADDS_N, 1), (_BY_N, sign)]
+    for pattern, direction in patterns:
+        for m in pattern.finditer(piece):
+            if not fresh(*m.span("n")) or not direction or not plain(m.start()):
+                continue
+            if not _is_count(piece, *m.span("n")) or _NOT_A_COUNT_AFTER.match(piece, m.end()):
+                continue
+            n = m.group("n")
+            yield _Stated(
+                m.start(), m.end(), delta=direction * _count(n),
+                in_words=not n[0].isdigit(), by=pattern is _BY_N,
+            )  # fmt: skip
+
+
+def _noun_after(text: str) -> str:
+    """The few words naming what a count counts ('radio sets' in '... additional radio sets to
+    Line 002'), up to the next small word."""
+    words, at = [], 0
+    while len(words) < 4 and (m := _NOUN_WORDS.match(text, at)):
+        if m.group(1).lower() in _NOT_NOUN:
+            break
+        words.append(m.group(1))
+        at = m.end()
+    return " ".join(words)
+
+
+def _item_stems(text: str) -> set[str]:
+    """The words of `text` that may name an item, singular ('radios' -> 'radio')."""
+    words = re.findall(r"[a-z][a-z0-9/-]*", text.lower())
+    return {
+        w[:-1] if w.endswith("s") and len(w) > 3 else w for w in words if w not in _NOT_ITEM_WORD
+    }
+
+
+def _speaks_of(piece: str, line: Line) -> bool:
+    """Whether a piece of a purpose names the item of `line` (a word of its description or
+    nomenclature)."""
+    names = " ".join(filter(None, [line.description, line.nomenclature, line.nomenclature_plural]))
+    return bool(_item_stems(piece) & _item_stems(names))
+
+
+def _quantities(change: Any) -> tuple[Decimal, Decimal]:
+    """A line's quantity before and after (0 where it is not on the document)."""
+    old = change.previous.quantity if change.previous is not None else Decimal(0)
+    new = change.revised.quantity if change.revised is not None else Decimal(0)
+    return old, new
+
+
+def _quantity_move(change: Any, kind: str) -> str:
+    """What a document does to a line's quantity, in words."""
+    old, new = _quantities(change)
+    if change.added:
+        return f"is new on this {kind}, with a quantity of {quantity(new)}"
+    if change.deleted:
+        return f"is deleted (its quantity was {quantity(old)})"
+    if old == new:
+        return f"stays at {quantity(old)}"
+    sign = "+" if new > old else "-"
+    return f"goes from {quantity(old)} to {quantity(new)} ({sign}{quantity(abs(new - old))})"
+
+
+def _contradicts(stated: _Stated, change: Any) -> bool:
+    """Whether what a purpose states of a line's quantity is not what the line does (and is
+    surely of its quantity: a line whose quantity stays is read only when it counts items,
+    'from A to B' then only from its quantity, and 'by N' not at all, as N may be dollars)."""
+    old, new = _quantities(change)
+    before, after = change.previous, change.revised
+    if before is not None and after is not None:  # its value or unit cost, without the '$'?
+        money = ((before.total, after.total), (before.unit_cost, after.unit_cost))
+        if stated.old is not None and (stated.old, stated.new) in money:
+            return False
+        if stated.by and stated.delta in {b - a for a, b in money}:
+            return False
+    if stated.old is not None:
+        if old == new and (stated.old != old or not counts_items(change.line)):
+            return False
+        return (stated.old, stated.new) != (old, new)
+    if old == new and (stated.by or not counts_items(change.line)):
+        return False
+    return new - old != stated.delta
+
+
+@rule(
+    "QC-PURPOSE-QUANTITY",
+    "warning",
+    "The quantities the description states are the quantities the lines change by",
+    "Section C6.7 (state plainly the purpose); LOA Standardization Guide 1",
+)
+def purpose_quantity(ctx: Context) -> Iterator[Hit]:
+    if ctx.kind == "Basic":
+        return
+    purpose = ctx.case.document.purpose
+    changes = ctx.document.changes
+    # line numbers ('Line 002', 'Lines 004-006') hidden, offsets kept: never read as counts
+    masked = _LINE_REF_RUN.sub(lambda m: "#" * len(m.group(0)), purpose)
+    cuts = sorted({0, len(masked), *(m.start() for m in _PIECE_BREAK.finditer(masked))})
+    named_anywhere = _named_lines(purpose)
+    moved = [c for c in changes.lines if c.added or c.quantity_up or c.quantity_down]
+    only = moved[0] if len(moved) == 1 else None
+    for start, end in zip(cuts, cuts[1:], strict=False):
+        piece, original = masked[start:end], purpose[start:end]
+        named = _named_lines(original)
+        for stated in _stated_counts(piece):
+            if len(named) == 1:
+                change, why = changes.for_line(next(iter(named))), ""
+            elif named or only is None or only.number in named_anywhere:
+                continue  # several lines, or none the count can be tied to
+            elif not (_speaks_of(piece, only.line) or stated.old == _quantities(only)[0]):
+                continue  # the one line changed is not what the count is of
+            else:
+                change, why = only, ", the only line whose quantity changes,"
+            if change is None or not _contradicts(stated, change):
+                continue
+            noun = _noun_after(original[stated.end :])
+            digits = ""
+            if stated.in_words and stated.delta is not None:
+                digits = f" ({'+' if stated.delta > 0 else '-'}{quantity(abs(stated.delta))})"
+            elif stated.in_words:
+                digits = f" ({quantity(stated.old)} to {quantity(stated.new)})"
+            yield Hit(
+                "document.purpose",
+                f"the purpose says {original[stated.start : stated.end]!r}"
+                f"{' ' + noun if noun else ''}{digits}, but Line {change.number}{why} "
+                f"{_quantity_move(change, ctx.kind)}: correct the purpose or the line's "
+                "quantity",
+            )
 
 
 @rule(
