@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from loagen.cli import app
+from loagen.document.costs import asked_by
 from loagen.document.wording import money, spell_date
 from loagen.pipeline import Pipeline
 from loagen.policy.checks import (
@@ -4153,3 +4154,42 @@ def test_a_given_amendment_schedule_does_not_take_back_what_was_due(chain) -> No
         "$100,000 less than the earlier documents"
     )
     assert "move $100,000 into the rows due on or before 15 September 2026" in hit.message
+
+
+def test_a_draft_despite_schedule_earlier_shows_what_was_due_as_due(chain) -> None:
+    """Built with --allow-errors, an Amendment whose schedule takes back what the Basic made due
+    prints what the Basic made due as 'Due under earlier documents' (not the writer's smaller
+    first row), nothing with acceptance, and the next rows less what was due already."""
+    schedule = _given_amendment_schedule(chain)
+    earlier = chain(*qaa_amendment()).costs.schedule[0].amount  # the Basic's, by 15 September
+    first, second = Decimal(schedule[0]["amount"]), Decimal(schedule[1]["amount"])
+    schedule[0]["amount"] = str(earlier - 100_000)
+    schedule[1]["amount"] = str(second + first - earlier + 100_000)
+    given = chain(*edit(qaa_amendment, ("payment_schedule", schedule))())
+    assert by_rule(run_checks(given), "QC-SCHEDULE-EARLIER")
+    costs = given.costs
+    due, accepted, after, *_ = costs.schedule
+    assert (due.label, due.amount) == ("Due under earlier documents", earlier)
+    assert (accepted.label, accepted.amount, accepted.cumulative) == (
+        "Amount Due with Acceptance",
+        0,
+        earlier,
+    )
+    assert costs.initial_deposit == 0
+    assert (after.amount, after.cumulative) == (second + first - earlier, first + second)
+    assert costs.schedule_total == costs.total_estimated_cost
+
+    # short only by a later date (nothing on 15 December 2026, when the Basic asked more)
+    schedule = _given_amendment_schedule(chain)
+    schedule[-1]["amount"] = str(
+        Decimal(schedule[-1]["amount"]) + first - earlier + Decimal(schedule[1]["amount"])
+    )
+    schedule[0]["amount"], schedule[1]["amount"] = str(earlier), "0"
+    given = chain(*edit(qaa_amendment, ("payment_schedule", schedule))())
+    (hit,) = by_rule(run_checks(given), "QC-SCHEDULE-EARLIER")
+    assert hit.message.startswith("by 15 December 2026")
+    asked = given.previous_costs.asked
+    assert [r.cumulative >= asked_by(asked, r.date) for r in given.costs.schedule] == [True] * len(
+        given.costs.schedule
+    )
+    assert given.costs.schedule_total == given.costs.total_estimated_cost

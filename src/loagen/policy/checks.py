@@ -27,6 +27,7 @@ from ..case.history import ANOTHER_ITEM, LONGER_PERIOD, MORE_QUANTITY, MORE_VALU
 from ..case.model import Case, Line, funding_mismatch
 from ..document.assembly import LoaDocument
 from ..document.costs import (
+    ACCEPTANCE_ROW,
     CostSummary,
     asked_by,
     awacs_countries,
@@ -4434,9 +4435,15 @@ def schedule_deposit(ctx: Context) -> Iterator[Hit]:
         for ln in ctx.case.lines
         if ln.nonrecurring_cost is not None and ln.nonrecurring_cost.waiver is None
     )
-    # on an Amendment, its first row with what the earlier documents made due before it
-    first = costs.schedule[: 2 if costs.schedule and costs.schedule[0].earlier else 1]
-    deposit = _sum(r.amount for r in first)
+    # the writer's rows due with acceptance: a Basic's first; on an Amendment, those due by its
+    # Amount Due with Acceptance (with what the earlier documents made due before it), as given
+    # (a draft despite QC-SCHEDULE-EARLIER shows more due, `costs._given_after_earlier`)
+    rows = ctx.case.payment_schedule or []
+    accepted = next((r for r in costs.schedule if r.label == ACCEPTANCE_ROW), None)
+    if accepted is None or accepted.date is None:
+        deposit = rows[0].amount
+    else:
+        deposit = _sum(r.amount for r in rows if r.date <= accepted.date)
     if deposit < nc:
         yield Hit(
             "payment_schedule[0].amount",
