@@ -3016,17 +3016,20 @@ def purpose_changes(ctx: Context) -> Iterator[Hit]:
 
 # -- the quantities a purpose states, against the lines -------------------------------------------
 
-_COUNT = (
-    r"(?:(?<![\w$/.,#-])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w/%#-]|[.,]\d)"
-    rf"|{_NUMBER_RUN.pattern})"
+_COUNT = re.compile(
+    r"(?<![\w$/.,#-])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w/%#-]|[.,]\d)"
+    rf"|{_NUMBER_RUN.pattern}",
+    re.IGNORECASE,
 )
 """A count: digits (thousands grouped by commas) that are no part of a designator, an amount or
 a range ('M1152A1', 'AN/PRC-117G', '$40', '24-36', '10%'), or number words ('two hundred')."""
-_FROM_TO = re.compile(rf"\bfrom\s+(?P<a>{_COUNT})\s+to\s+(?P<b>{_COUNT})", re.IGNORECASE)
-_N_ADDITIONAL = re.compile(rf"(?P<n>{_COUNT})\s+additional\b", re.IGNORECASE)
-_AN_ADDITIONAL = re.compile(rf"\ban\s+additional\s+(?P<n>{_COUNT})", re.IGNORECASE)
-_ADDS_N = re.compile(rf"\badds\s+(?P<n>{_COUNT})", re.IGNORECASE)
-_BY_N = re.compile(rf"\bby\s+(?P<n>{_COUNT})", re.IGNORECASE)
+_SAID_BEFORE = re.compile(
+    r"\b(?:(?P<from>from)|(?P<an>an\s+additional)|(?P<adds>adds)|(?P<by>by))\s+$", re.IGNORECASE
+)
+"""What, said just before a count, makes it a quantity: 'from 200 (to 240)', 'an additional
+40', 'adds 40', '(increases ...) by 40'."""
+_ADDITIONAL_AFTER = re.compile(r"\s+additional\b", re.IGNORECASE)
+_TO_BETWEEN = re.compile(r"\s+to\s+", re.IGNORECASE)
 _BY_SIGN = {"increases": 1, "raises": 1, "decreases": -1, "reduces": -1, "lowers": -1}
 """The verbs whose 'by N' is a change of quantity, and its direction."""
 _NOT_A_COUNT_AFTER = re.compile(
@@ -3046,14 +3049,12 @@ _MEASURE_WORD = re.compile(
 """Words that, said before a number ('increases the value of Line 002 from ...'), make it
 something other than the line's quantity, unless the quantity is named too."""
 _QUANTITY_WORD = re.compile(r"\b(?:quantit(?:y|ies)|number\s+of)\b", re.IGNORECASE)
-_PIECE_BREAK = re.compile(
-    r";|\.(?:\s|$)|\b(?=(?:"
-    + "|".join(sorted({third_person(v) for v in PURPOSE_VERBS} | {"raises", "lowers"}))
-    + rf")\b)|(?<!hundred)(?<!thousand)(?<!million),?\s+and\s+(?={_COUNT})|,\s*(?={_COUNT})",
-    re.IGNORECASE,
-)
-"""Where a purpose's statement about one thing ends: a sentence, a clause, the next verb, or
-'and' before the next count ('40 radio sets and 20 antennas'; not 'one hundred and twenty')."""
+_CLAUSE_END = re.compile(r";|\.(?:\s|$)")
+_VERB_LIKE = re.compile(r"\b[a-z]+s\b", re.IGNORECASE)
+_COUNT_VERBS = frozenset({third_person(v) for v in PURPOSE_VERBS} | {"raises", "lowers"})
+_JOINED_BEFORE = re.compile(r"(\w+)(,?\s+and\s+|,\s*)$", re.IGNORECASE)
+"""'and' or a comma before a count: the next statement ('40 radio sets and 20 antennas'), unless
+within a number ('one hundred and twenty')."""
 _NOUN_WORDS = re.compile(r"\s+([A-Za-z][\w/-]*)")
 _NOT_NOUN = frozenset(
     ["to", "for", "on", "of", "in", "into", "at", "and", "or", "with", "from", "by", "under",
@@ -3068,8 +3069,8 @@ _NOT_ITEM_WORD = frozenset(
 
 
 class _Stated(NamedTuple):
-    """A quantity a purpose states: 'from A to B' (`old`, `new`), or a change by `delta`; where
-    it is said in the piece of the purpose read."""
+    """A quantity a purpose states: 'from A to B' (`old`, `new`), or a change by `delta`; said
+    from `start` to `end` in the purpose."""
 
     start: int
     end: int
@@ -3088,50 +3089,60 @@ def _count(text: str) -> Decimal:
     return Decimal(_word_number(text.lower()))
 
 
-def _is_count(piece: str, start: int, end: int) -> bool:
-    """Whether the number at piece[start:end] may be a count: no year (1900 to 2100 written
-    without a comma), no amount, rate or time ('$40', 'FY2025', 'by 10 percent', '12 months')."""
-    text = piece[start:end]
-    if text.isdigit() and len(text) == 4 and 1900 <= int(text) <= 2100:
+def _is_count(text: str, start: int, m: re.Match[str]) -> bool:
+    """Whether the number `m` (in the piece of `text` from `start`) may be a count: no year
+    (1900 to 2100 written without a comma), no amount, rate or time ('$40', 'FY2025', 'by 10
+    percent', '12 months')."""
+    n = m.group(0)
+    if n.isdigit() and len(n) == 4 and 1900 <= int(n) <= 2100:
         return False
-    return not (_NOT_A_COUNT_BEFORE.search(piece[:start]) or _NOT_A_COUNT_AFTER.match(piece, end))
+    return not (
+        _NOT_A_COUNT_BEFORE.search(text, start, m.start())
+        or _NOT_A_COUNT_AFTER.match(text, m.end())
+    )
 
 
-def _stated_counts(piece: str) -> Iterator[_Stated]:
-    """The quantities a piece of a purpose (one verb's statement, `_PIECE_BREAK`) states."""
-    seen: list[tuple[int, int]] = []
+def _stated_counts(text: str, start: int, counts: list[re.Match[str]]) -> Iterator[_Stated]:
+    """The quantities one piece of a purpose (one statement, from `start` in `text`) states,
+    read from the `counts` it holds."""
 
-    def fresh(start: int, end: int) -> bool:
-        if any(a < end and start < b for a, b in seen):
-            return False
-        seen.append((start, end))
-        return True
+    def plain(at: int) -> bool:  # no value, months or schedule spoken of, unless a quantity
+        return not _MEASURE_WORD.search(text, start, at) or bool(
+            _QUANTITY_WORD.search(text, start, at)
+        )
 
-    def plain(start: int) -> bool:
-        before = piece[:start]  # no value, months or schedule spoken of, unless a quantity
-        return not _MEASURE_WORD.search(before) or bool(_QUANTITY_WORD.search(before))
-
-    for m in _FROM_TO.finditer(piece):
-        if not fresh(m.start(), m.end()) or not plain(m.start()):
-            continue
-        if _is_count(piece, *m.span("a")) and _is_count(piece, *m.span("b")):
-            a, b = m.group("a"), m.group("b")
-            words = not (a[0].isdigit() and b[0].isdigit())
-            yield _Stated(m.start(), m.end(), _count(a), _count(b), None, words)
-    verb = piece.replace(",", " ").split(None, 1)
+    verb = text[start : start + 16].replace(",", " ").split(None, 1)
     sign = _BY_SIGN.get(verb[0].lower(), 0) if verb else 0
-    patterns = [(_N_ADDITIONAL, 1), (_AN_ADDITIONAL, 1), (_ADDS_N, 1), (_BY_N, sign)]
-    for pattern, direction in patterns:
-        for m in pattern.finditer(piece):
-            if not fresh(*m.span("n")) or not direction or not plain(m.start()):
-                continue
-            if not _is_count(piece, *m.span("n")) or _NOT_A_COUNT_AFTER.match(piece, m.end()):
-                continue
-            n = m.group("n")
-            yield _Stated(
-                m.start(), m.end(), delta=direction * _count(n),
-                in_words=not n[0].isdigit(), by=pattern is _BY_N,
-            )  # fmt: skip
+    i = 0
+    while i < len(counts):
+        m, said = counts[i], _SAID_BEFORE.search(text, start, counts[i].start())
+        i += 1
+        if said and said.group("from"):
+            b = counts[i] if i < len(counts) else None
+            if b is not None and _TO_BETWEEN.fullmatch(text, m.end(), b.start()):
+                i += 1
+                if plain(said.start()) and _is_count(text, start, m) and _is_count(text, start, b):
+                    a_, b_ = m.group(0), b.group(0)
+                    words = not (a_[0].isdigit() and b_[0].isdigit())
+                    yield _Stated(said.start(), b.end(), _count(a_), _count(b_), None, words)
+            continue
+        if after := _ADDITIONAL_AFTER.match(text, m.end()):
+            span, direction = (m.start(), after.end()), 1
+        elif said and (said.group("an") or said.group("adds")):
+            span, direction = (said.start(), m.end()), 1
+        elif said and said.group("by"):
+            span, direction = (said.start(), m.end()), sign
+        else:
+            continue
+        if not direction or not plain(span[0]) or not _is_count(text, start, m):
+            continue
+        if _NOT_A_COUNT_AFTER.match(text, span[1]):
+            continue  # 'two additional months'
+        n = m.group(0)
+        yield _Stated(
+            *span, delta=direction * _count(n), in_words=not n[0].isdigit(),
+            by=said is not None and said.group("by") is not None and after is None,
+        )  # fmt: skip
 
 
 def _noun_after(text: str) -> str:
@@ -3212,28 +3223,45 @@ def purpose_quantity(ctx: Context) -> Iterator[Hit]:
     if ctx.kind == "Basic":
         return
     purpose = ctx.case.document.purpose
-    changes = ctx.document.changes
     # line numbers ('Line 002', 'Lines 004-006') hidden, offsets kept: never read as counts
     masked = _LINE_REF_RUN.sub(lambda m: "#" * len(m.group(0)), purpose)
-    cuts = sorted({0, len(masked), *(m.start() for m in _PIECE_BREAK.finditer(masked))})
+    counts = list(_COUNT.finditer(masked))
+    if not counts:
+        return
+    # the pieces, each one statement: a sentence or clause, from a verb, from 'and' a count
+    cuts = {0, len(masked), *(m.start() for m in _CLAUSE_END.finditer(masked))}
+    cuts.update(
+        m.start() for m in _VERB_LIKE.finditer(masked) if m.group(0).lower() in _COUNT_VERBS
+    )
+    for c in counts:
+        joined = _JOINED_BEFORE.search(masked, 0, c.start())
+        if joined and joined.group(1).lower() not in _SCALE_WORD:
+            cuts.add(joined.start(2))
+    changes = ctx.document.changes
     named_anywhere = _named_lines(purpose)
     moved = [c for c in changes.lines if c.added or c.quantity_up or c.quantity_down]
     only = moved[0] if len(moved) == 1 else None
-    for start, end in zip(cuts, cuts[1:], strict=False):
-        piece, original = masked[start:end], purpose[start:end]
+    ordered = sorted(cuts)
+    for start, end in zip(ordered, ordered[1:], strict=False):
+        inside = [c for c in counts if start <= c.start() < end]
+        if not inside:
+            continue
+        original = purpose[start:end]
         named = _named_lines(original)
-        for stated in _stated_counts(piece):
+        for stated in _stated_counts(masked, start, inside):
             if len(named) == 1:
                 change, why = changes.for_line(next(iter(named))), ""
             elif named or only is None or only.number in named_anywhere:
                 continue  # several lines, or none the count can be tied to
-            elif not (_speaks_of(piece, only.line) or stated.old == _quantities(only)[0]):
+            elif not (
+                _speaks_of(masked[start:end], only.line) or stated.old == _quantities(only)[0]
+            ):
                 continue  # the one line changed is not what the count is of
             else:
                 change, why = only, ", the only line whose quantity changes,"
             if change is None or not _contradicts(stated, change):
                 continue
-            noun = _noun_after(original[stated.end :])
+            noun = _noun_after(purpose[stated.end : end])
             digits = ""
             if stated.in_words and stated.delta is not None:
                 digits = f" ({'+' if stated.delta > 0 else '-'}{quantity(abs(stated.delta))})"
@@ -3241,7 +3269,7 @@ def purpose_quantity(ctx: Context) -> Iterator[Hit]:
                 digits = f" ({quantity(stated.old)} to {quantity(stated.new)})"
             yield Hit(
                 "document.purpose",
-                f"the purpose says {original[stated.start : stated.end]!r}"
+                f"the purpose says {purpose[stated.start : stated.end]!r}"
                 f"{' ' + noun if noun else ''}{digits}, but Line {change.number}{why} "
                 f"{_quantity_move(change, ctx.kind)}: correct the purpose or the line's "
                 "quantity",
