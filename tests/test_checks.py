@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from loagen.cli import app
+from loagen.document.costs import asked_by
 from loagen.document.wording import money, spell_date
 from loagen.pipeline import Pipeline
 from loagen.policy.checks import (
@@ -491,6 +492,13 @@ RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]]
         # Amendment 1 adds Line 007 and raises Lines 002, 003 and 006, and lowers none
         edit(qaa_amendment, ("document.purpose", "adds Line 007 and decreases Line 002")),
         edit(qaa_amendment, ("document.purpose", "adds Line 007 and increases Lines 002-003")),
+    ),
+    (
+        "QC-PURPOSE-QUANTITY",
+        "document.purpose",
+        # Amendment 1 adds Line 007: two C-130J aircraft
+        edit(qaa_amendment, ("document.purpose", "provides three additional aircraft on Line 007")),
+        edit(qaa_amendment, ("document.purpose", "provides two additional aircraft on Line 007")),
     ),
     (
         "QC-REFS-AMD-REQUEST",
@@ -2705,6 +2713,178 @@ def test_a_clause_after_a_semicolon_is_not_read_as_the_verbs_object(chain) -> No
     assert not [f for f in found if f.rule_id == "QC-PURPOSE-CHANGES"]
 
 
+# -- the quantities a purpose states (QC-PURPOSE-QUANTITY) ---------------------------------------
+
+
+def _radios(old: int, new: int, purpose: str, *, alone: bool = False) -> Docs:
+    """BN-D-QAA's Basic and Amendment 1 with Line 002 made radio sets (EA, $20,000 each) whose
+    quantity goes from `old` to `new`; Amendment 1 also adds Line 007 (two C-130J aircraft)
+    unless `alone`, when Line 002 is the only line whose quantity changes."""
+    docs = qaa_amendment()
+    for doc, count in zip(docs, (old, new), strict=True):
+        doc["lines"][1].update(
+            description="RADIO SET", unit_of_issue="EA", quantity=count, unit_cost=20000
+        )
+    if alone:
+        docs[-1]["lines"].pop()  # Line 007
+    docs[-1]["document"]["purpose"] = purpose
+    return docs
+
+
+def _quantity_said(chain, docs: Docs, rule_id: str = "QC-PURPOSE-QUANTITY") -> list[str]:
+    return [f.message for f in by_rule(run_checks(chain(*docs)), rule_id)]
+
+
+def test_the_reviewers_purpose_says_one_hundred_where_the_line_adds_eighty(chain) -> None:
+    docs = _radios(200, 280, "This Amendment adds one hundred additional radio sets to Line 002")
+    assert _quantity_said(chain, docs) == [
+        "the purpose says 'one hundred additional' radio sets (+100), but Line 002 goes from 200 "
+        "to 280 (+80): correct the purpose or the line's quantity"
+    ]
+    # items added to a line named after 'to' are not a line added: QC-PURPOSE-CHANGES is content
+    assert _quantity_said(chain, docs, "QC-PURPOSE-CHANGES") == []
+    docs = _radios(200, 300, "This Amendment adds one hundred additional radio sets to Line 002")
+    assert _quantity_said(chain, docs) == []
+
+
+def test_adding_to_a_line_that_does_not_change_is_still_said(chain) -> None:
+    docs = _radios(200, 200, "adds one hundred additional radio sets to Line 002")
+    docs[-1]["lines"][1]["unit_cost"] = 20000  # Line 002 exactly as before
+    assert _quantity_said(chain, docs) == [
+        "the purpose says 'one hundred additional' radio sets (+100), but Line 002 stays at 200: "
+        "correct the purpose or the line's quantity"
+    ]
+    assert _quantity_said(chain, docs, "QC-PURPOSE-CHANGES") == [
+        "the purpose says 'adds' (Line 002), but this Amendment adds to no line of those: say "
+        "what it does to the lines"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "purpose", "move"),
+    [
+        # from A to B, in digits (thousands grouped) or in words
+        (200, 280, "increases the quantity of Line 002 from 200 to 280", None),
+        (200, 280, "increases the quantity of Line 002 from 200 to 240", "goes from 200 to 280"),
+        (1200, 1500, "increases Line 002 from 1,200 to 1,500 radio sets", None),
+        (1200, 1500, "increases Line 002 from 1,200 to 1,600 radio sets", "goes from 1,200"),
+        (200, 240, "increases Line 002 from two hundred to two hundred forty", None),
+        (200, 240, "increases Line 002 from two hundred to two hundred and forty", None),
+        (200, 280, "increases Line 002 from two hundred to two hundred forty", "(+80)"),
+        (40, 1500, "increases Line 002 from forty to one thousand five hundred", None),
+        (40, 1400, "increases Line 002 from forty to one thousand five hundred", "(+1,360)"),
+        (280, 200, "decreases Line 002 from 280 to 200", None),
+        (280, 200, "decreases Line 002 from 280 to 220", "goes from 280 to 200 (-80)"),
+        # N additional, an additional N
+        (200, 280, "provides eighty additional radio sets for Line 002", None),
+        (200, 280, "provides forty additional radio sets for Line 002", "(+80)"),
+        (200, 280, "provides an additional 80 radio sets on Line 002", None),
+        (200, 280, "provides an additional 40 radio sets on Line 002", "(+80)"),
+        # adds N
+        (200, 280, "adds 80 radio sets to Line 002", None),
+        (200, 280, "adds 100 radio sets to Line 002", "(+80)"),
+        (200, 1700, "adds one thousand five hundred radio sets to Line 002", None),
+        # increases / reduces / decreases ... by N
+        (200, 280, "increases Line 002 by 80 radio sets", None),
+        (200, 280, "increases the quantity of Line 002 by 40", "(+80)"),
+        (280, 200, "reduces Line 002 by 80", None),
+        (280, 200, "decreases Line 002 by eighty", None),
+        (280, 200, "decreases Line 002 by 40", "(-80)"),
+        (200, 280, "reduces Line 002 by 80", "(+80)"),
+    ],
+)
+def test_a_stated_quantity_is_the_lines(chain, old, new, purpose, move) -> None:
+    said = _quantity_said(chain, _radios(old, new, purpose))
+    if move is None:
+        assert said == []
+    else:
+        (message,) = said
+        assert message.startswith("the purpose says '") and "but Line 002 " in message
+        assert move in message
+
+
+def test_a_count_naming_no_line_is_tied_to_the_one_line_whose_quantity_changes(chain) -> None:
+    def alone(purpose: str) -> list[str]:
+        return _quantity_said(chain, _radios(200, 280, purpose, alone=True))
+
+    assert alone("adds eighty additional radio sets") == []
+    assert alone("adds forty additional radio sets") == [
+        "the purpose says 'forty additional' radio sets (+40), but Line 002, the only line whose "
+        "quantity changes, goes from 200 to 280 (+80): correct the purpose or the line's quantity"
+    ]
+    assert alone("increases the quantity from 200 to 240") == [
+        "the purpose says 'from 200 to 240', but Line 002, the only line whose quantity changes, "
+        "goes from 200 to 280 (+80): correct the purpose or the line's quantity"
+    ]
+    # Amendment 1 adds two aircraft on Line 007: two lines' quantities change, nothing is tied
+    assert _quantity_said(chain, _radios(200, 280, "adds forty additional radio sets")) == []
+    # a new line counts from none: Line 007 of Amendment 1, two aircraft
+    docs = edit(qaa_amendment, ("document.purpose", "provides three additional C-130J aircraft"))()
+    assert _quantity_said(chain, docs) == [
+        "the purpose says 'three additional' C-130J aircraft (+3), but Line 007, the only line "
+        "whose quantity changes, is new on this Amendment, with a quantity of 2: correct the "
+        "purpose or the line's quantity"
+    ]
+
+
+@pytest.mark.parametrize(
+    "purpose",
+    [
+        "increases the value of Line 002 from $4,000,000 to $5,600,000",
+        "increases Line 002 from 4,000,000 to 5,600,000",  # its value, the dollar sign left out
+        "increases Line 002 by $1,600,000",
+        "increases Line 002 by 1,600,000",
+        "increases Line 002 by 1.6 million dollars",
+        "extends the Months of Line 002 from 36 to 48",
+        "extends Line 002 by 12 months",
+        "adds two additional months to the period of performance of Line 002",
+        "provides two additional years of support for Line 002",
+        "raises Line 002 by 10%",
+        "raises the price of Line 002 by 40 percent",
+        "increases the administrative surcharge from 3.2 to 3.5 percent on Line 002",
+        "realigns deliveries of Line 002 from 2025 to 2027",
+        "moves Line 002 from FY2025 to FY2027 funds",
+        "realigns the Months of Line 002 from 24-36 to 30-42",
+        "adds AN/PRC-117G radios to Line 002",
+        "adds M1152A1 vehicles and 2 radio mounts to Line 002 and Line 003",
+        "increases Lines 002 and 003 by 40",
+        "decreases Lines 002-006 to the highest financial requirement",
+        "increases Line 002 and adds Line 007 from Line 004",
+        "adds 40 radio sets",  # Lines 002 and 007 both change: not tied
+        "adds one additional course to Line 005",  # a lot: its quantity counts no courses
+        "adds 80 radio sets to Line 003",  # the spares lot: its quantity stays 1
+        "increases Line 002 to 280 radio sets under Change 1 of 2 to the contract",
+        "adds 80 radio sets to Line 002; the 20 sets of Line 004 are unchanged",
+    ],
+)
+def test_numbers_that_are_no_quantity_of_the_line_are_not_read(chain, purpose: str) -> None:
+    """Line 002 goes from 200 to 280 radio sets (its value from $4,000,000 to $5,600,000)."""
+    assert _quantity_said(chain, _radios(200, 280, purpose)) == []
+
+
+def test_the_examples_purposes_agree_with_their_lines_and_a_changed_count_is_said(chain) -> None:
+    """BN-B-TAB Amendment 1 'provides for four additional light tactical vehicles' on its new
+    Line 004 (and raises the spare parts lot); BN-D-QAA Amendment 1 two aircraft on Line 007."""
+    tab_amendment = [example("BN-B-TAB/basic"), example("BN-B-TAB/amendment-1")]
+    assert _quantity_said(chain, tab_amendment) == []
+    assert _quantity_said(chain, qaa_amendment()) == []
+    tab_amendment[-1]["lines"][3]["quantity"] = 5
+    assert _quantity_said(chain, tab_amendment) == [
+        "the purpose says 'four additional' light tactical vehicles (+4), but Line 004, the only "
+        "line whose quantity changes, is new on this Amendment, with a quantity of 5: correct "
+        "the purpose or the line's quantity"
+    ]
+
+
+def test_a_count_beside_another_line_named_elsewhere_is_not_tied_to_it(chain) -> None:
+    """'40 additional antennas' names no line; Line 002, the one line whose quantity changes, is
+    named in another clause with its own count: the antennas are something else."""
+    purpose = "increases Line 002 by 80 and provides 40 additional radio sets"
+    assert _quantity_said(chain, _radios(200, 280, purpose, alone=True)) == []
+    purpose = "adds forty additional spare parts kits"  # the radios are not spare parts kits
+    assert _quantity_said(chain, _radios(200, 280, purpose, alone=True)) == []
+
+
 def test_a_terms_breakout_adds_up_to_the_total(chain) -> None:
     two = ["FMS Credit (Non-Repayable)", "Cash Prior to Delivery"]
     short = [{"term": two[0], "amount": 100000000}, {"term": two[1], "amount": 5000000}]
@@ -3974,3 +4154,42 @@ def test_a_given_amendment_schedule_does_not_take_back_what_was_due(chain) -> No
         "$100,000 less than the earlier documents"
     )
     assert "move $100,000 into the rows due on or before 15 September 2026" in hit.message
+
+
+def test_a_draft_despite_schedule_earlier_shows_what_was_due_as_due(chain) -> None:
+    """Built with --allow-errors, an Amendment whose schedule takes back what the Basic made due
+    prints what the Basic made due as 'Due under earlier documents' (not the writer's smaller
+    first row), nothing with acceptance, and the next rows less what was due already."""
+    schedule = _given_amendment_schedule(chain)
+    earlier = chain(*qaa_amendment()).costs.schedule[0].amount  # the Basic's, by 15 September
+    first, second = Decimal(schedule[0]["amount"]), Decimal(schedule[1]["amount"])
+    schedule[0]["amount"] = str(earlier - 100_000)
+    schedule[1]["amount"] = str(second + first - earlier + 100_000)
+    given = chain(*edit(qaa_amendment, ("payment_schedule", schedule))())
+    assert by_rule(run_checks(given), "QC-SCHEDULE-EARLIER")
+    costs = given.costs
+    due, accepted, after, *_ = costs.schedule
+    assert (due.label, due.amount) == ("Due under earlier documents", earlier)
+    assert (accepted.label, accepted.amount, accepted.cumulative) == (
+        "Amount Due with Acceptance",
+        0,
+        earlier,
+    )
+    assert costs.initial_deposit == 0
+    assert (after.amount, after.cumulative) == (second + first - earlier, first + second)
+    assert costs.schedule_total == costs.total_estimated_cost
+
+    # short only by a later date (nothing on 15 December 2026, when the Basic asked more)
+    schedule = _given_amendment_schedule(chain)
+    schedule[-1]["amount"] = str(
+        Decimal(schedule[-1]["amount"]) + first - earlier + Decimal(schedule[1]["amount"])
+    )
+    schedule[0]["amount"], schedule[1]["amount"] = str(earlier), "0"
+    given = chain(*edit(qaa_amendment, ("payment_schedule", schedule))())
+    (hit,) = by_rule(run_checks(given), "QC-SCHEDULE-EARLIER")
+    assert hit.message.startswith("by 15 December 2026")
+    asked = given.previous_costs.asked
+    assert [r.cumulative >= asked_by(asked, r.date) for r in given.costs.schedule] == [True] * len(
+        given.costs.schedule
+    )
+    assert given.costs.schedule_total == given.costs.total_estimated_cost

@@ -53,7 +53,9 @@ The standard payment schedule (when the case gives none):
    d. A schedule the writer gives on an Amendment is the whole case's (it sums to the total):
       its rows due by the offer expiration date are shown as the two first rows above, the
       rest as given; it must make due by every date at least what the earlier documents
-      had (QC-SCHEDULE-EARLIER).
+      had (QC-SCHEDULE-EARLIER). A draft built despite that error shows what they made due
+      as due all the same, at most the total (what was asked is not taken back), the later
+      rows less what was due already; the schedule still sums to the total.
    The SAMM text read does not say how large the portion of the surcharge is. loagen derives it:
    the surcharge is a percentage of each line's value (Table C9.T4) and payments follow the line
    values (C9.9.1.2, AP9.T1), so each line's surcharge is paid with the line's money and the
@@ -661,23 +663,36 @@ def _not_below(
 
 
 def _given_after_earlier(
-    schedule: tuple[PaymentRow, ...], asked: Steps, oed: date | None
+    schedule: tuple[PaymentRow, ...], asked: Steps, oed: date | None, total: Decimal
 ) -> tuple[tuple[PaymentRow, ...], Decimal]:
     """A writer-given schedule of an Amendment (the whole case's) and what is due with its
     acceptance: its rows due by the offer expiration date `oed` (at least its first) become
     what the earlier documents made due by then (at most their sum) and the Amount Due with
-    Acceptance, the rest stay as given (module doc, d)."""
+    Acceptance, the rest stay as given (module doc, d). A schedule that makes due less than
+    the earlier documents had (QC-SCHEDULE-EARLIER, an error: the document is a draft) takes
+    nothing back: by each date what they made due stays due (at most `total`), and the rows
+    after give up what was due already."""
+
+    def floor(day: date) -> Decimal:
+        return min(max(asked_by(asked, day), ZERO), total)
+
     cut = schedule[0].date if oed is None or schedule[0].date > oed else oed
     by_then = sum((r.amount for r in schedule if r.date <= cut), ZERO)
-    carried = min(max(asked_by(asked, cut), ZERO), by_then)
-    rows = [PaymentRow(EARLIER_ROW, None, carried, ZERO, earlier=True)] if carried else []
-    rows.append(PaymentRow(ACCEPTANCE_ROW, cut, by_then - carried, ZERO))
-    rows += [r for r in schedule if r.date > cut]
-    out, cumulative = [], ZERO
-    for row in rows:
-        cumulative += row.amount
-        out.append(replace(row, cumulative=cumulative))
-    return tuple(out), by_then - carried
+    asked_then = max(asked_by(asked, cut), ZERO)
+    carried = floor(cut) if whole(by_then) < whole(floor(cut)) else min(asked_then, by_then)
+    rows = [PaymentRow(EARLIER_ROW, None, carried, carried, earlier=True)] if carried else []
+    running = max(by_then, carried)
+    deposit = running - carried
+    rows.append(PaymentRow(ACCEPTANCE_ROW, cut, deposit, running))
+    given = by_then
+    for row in schedule:
+        if row.date > cut:
+            given += row.amount
+            due = floor(row.date) if whole(given) < whole(floor(row.date)) else given
+            amount = max(due - running, ZERO)
+            running += amount
+            rows.append(replace(row, amount=amount, cumulative=running))
+    return tuple(rows), deposit
 
 
 def clssa_charged_value(chain: tuple[Case, ...]) -> Decimal:
@@ -774,7 +789,7 @@ def cost_summary(
         schedule, source, reason = tuple(rows), "case", "payment schedule given by the case"
         deposit = rows[0].amount  # the writer's rows: the first is due with acceptance
         if amended:
-            schedule, deposit = _given_after_earlier(schedule, asked, latest_oed)
+            schedule, deposit = _given_after_earlier(schedule, asked, latest_oed, total)
     elif case.category == "clssa_fmso_i":
         share = Decimal(str(ref.admin_surcharge["clssa_fmso_i"]["deposit_share"]))
         deposit = whole(net * share) + clssa

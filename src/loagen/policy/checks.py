@@ -27,6 +27,7 @@ from ..case.history import ANOTHER_ITEM, LONGER_PERIOD, MORE_QUANTITY, MORE_VALU
 from ..case.model import Case, Line, funding_mismatch
 from ..document.assembly import LoaDocument
 from ..document.costs import (
+    ACCEPTANCE_ROW,
     CostSummary,
     asked_by,
     awacs_countries,
@@ -38,12 +39,14 @@ from ..document.costs import (
 )
 from ..document.nomenclature import (
     counted_name,
+    counts_items,
     left_inverted,
     plural_name,
     reader_name,
     singular_name,
 )
 from ..document.wording import (
+    PURPOSE_VERBS,
     days_said,
     document_noun,
     document_title,
@@ -903,22 +906,25 @@ _NUMBER_RUN = re.compile(
 """A number written in words ('twenty-four', 'one hundred and twenty'), in lower case."""
 
 
+def _word_number(run: str) -> int:
+    """The number a run of number words (`_NUMBER_RUN`, in lower case) writes: 120 for 'one
+    hundred and twenty', 1500 for 'one thousand five hundred'."""
+    total = current = 0
+    for word in re.findall(r"[a-z]+", run):
+        if word in _NUMBER_WORD:
+            current += _NUMBER_WORD[word]
+        elif word == "hundred":
+            current = max(current, 1) * 100
+        elif word in _SCALE_WORD:
+            total += max(current, 1) * _SCALE_WORD[word]
+            current = 0
+    return total + current
+
+
 def _numbers_in_words(text: str) -> set[str]:
     """The numbers `text` (in lower case) writes in words, as digits: {'24'} for 'twenty-four
     missiles'. A writer may give a quantity so, as a sentence starts."""
-    found = set()
-    for run in _NUMBER_RUN.finditer(text):
-        total = current = 0
-        for word in re.findall(r"[a-z]+", run.group(0)):
-            if word in _NUMBER_WORD:
-                current += _NUMBER_WORD[word]
-            elif word == "hundred":
-                current = max(current, 1) * 100
-            elif word in _SCALE_WORD:
-                total += max(current, 1) * _SCALE_WORD[word]
-                current = 0
-        found.add(str(total + current))
-    return found
+    return {str(_word_number(run.group(0))) for run in _NUMBER_RUN.finditer(text)}
 
 
 @rule(
@@ -2929,6 +2935,8 @@ schedule | to reflect the later delivery of Line 001': the line is not what it r
 _SCHEDULE_OBJECT = re.compile(r"\b(?:schedule|payments?)\b", re.IGNORECASE)
 """An object that is the payment schedule ('extends the payment schedule of Line 001'): when
 the money falls due changes, not the line."""
+_ONTO_LINE = re.compile(r"\s(?:to|for|on|onto|under|in)\s+(?:the\s+)?lines?\s+\d{3}", re.IGNORECASE)
+"""Where what 'adds' adds goes to a line ('adds 40 radio sets to Line 002')."""
 _VERB_TESTS: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "adds": ("adds no line", lambda c: c.added),
     "deletes": ("deletes no line", lambda c: c.deleted),
@@ -2977,6 +2985,10 @@ def purpose_changes(ctx: Context) -> Iterator[Hit]:
         verb = m.group(1).lower()
         words, holds = _VERB_TESTS[verb]
         named = _named_lines(clause)
+        onto = _ONTO_LINE.search(clause)
+        if verb == "adds" and onto and not _named_lines(clause[: onto.start()]):
+            # 'adds one hundred radio sets to Line 002': the line is where items are added
+            words, holds = "adds to no line", lambda c: c.added or c.quantity_up or c.value_up
         months = False
         if verb in _SAYS_CHANGE:
             cut = _OBJECT_END.search(clause)
@@ -3000,6 +3012,268 @@ def purpose_changes(ctx: Context) -> Iterator[Hit]:
             f"the purpose says {m.group(0)!r}{which}, but this {ctx.kind} {words}: say what it "
             "does to the lines",
         )
+
+
+# -- the quantities a purpose states, against the lines -------------------------------------------
+
+_COUNT = re.compile(
+    r"(?<![\w$/.,#-])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w/%#-]|[.,]\d)"
+    rf"|{_NUMBER_RUN.pattern}",
+    re.IGNORECASE,
+)
+"""A count: digits (thousands grouped by commas) that are no part of a designator, an amount or
+a range ('M1152A1', 'AN/PRC-117G', '$40', '24-36', '10%'), or number words ('two hundred')."""
+_SAID_BEFORE = re.compile(
+    r"\b(?:(?P<from>from)|(?P<an>an\s+additional)|(?P<adds>adds)|(?P<by>by))\s+$", re.IGNORECASE
+)
+"""What, said just before a count, makes it a quantity: 'from 200 (to 240)', 'an additional
+40', 'adds 40', '(increases ...) by 40'."""
+_ADDITIONAL_AFTER = re.compile(r"\s+additional\b", re.IGNORECASE)
+_TO_BETWEEN = re.compile(r"\s+to\s+", re.IGNORECASE)
+_BY_SIGN = {"increases": 1, "raises": 1, "decreases": -1, "reduces": -1, "lowers": -1}
+"""The verbs whose 'by N' is a change of quantity, and its direction."""
+_NOT_A_COUNT_AFTER = re.compile(
+    r"\s*(?:%|percent|per\s*cent|months?\b|mos\b|years?\b|days?\b|weeks?\b|hours?\b|million"
+    r"|billion|dollars?\b|usd\b)",
+    re.IGNORECASE,
+)
+"""What makes the number before it a rate, a time or money, not a count ('by 10 percent',
+'two additional months', '1.5 million dollars')."""
+_NOT_A_COUNT_BEFORE = re.compile(r"(?:\$|\busd|\bfy|\bno\.|\blines?|\bitems?)\s*$", re.IGNORECASE)
+_MEASURE_WORD = re.compile(
+    r"\b(?:values?|costs?|prices?|amounts?|funds?|funding|dollars?|months?|mos|periods?"
+    r"|schedules?|payments?|percent(?:age)?|rates?|surcharges?|years?|days?|weeks?"
+    r"|delivery|deliveries)\b",
+    re.IGNORECASE,
+)
+"""Words that, said before a number ('increases the value of Line 002 from ...'), make it
+something other than the line's quantity, unless the quantity is named too."""
+_QUANTITY_WORD = re.compile(r"\b(?:quantit(?:y|ies)|number\s+of)\b", re.IGNORECASE)
+_CLAUSE_END = re.compile(r";|\.(?:\s|$)")
+_VERB_LIKE = re.compile(r"\b[a-z]+s\b", re.IGNORECASE)
+_COUNT_VERBS = frozenset({third_person(v) for v in PURPOSE_VERBS} | {"raises", "lowers"})
+_JOINED_BEFORE = re.compile(r"(\w+)(,?\s+and\s+|,\s*)$", re.IGNORECASE)
+"""'and' or a comma before a count: the next statement ('40 radio sets and 20 antennas'), unless
+within a number ('one hundred and twenty')."""
+_NOUN_WORDS = re.compile(r"\s+([A-Za-z][\w/-]*)")
+_NOT_NOUN = frozenset(
+    ["to", "for", "on", "of", "in", "into", "at", "and", "or", "with", "from", "by", "under",
+     "as", "line", "lines", "which", "that", "each"]
+)  # fmt: skip
+_NOT_ITEM_WORD = frozenset(
+    [*_NOT_NOUN, "a", "an", "the", "additional", "more", "new", "quantity", "quantities",
+     "this", "amendment", "modification", "case", "loa", "purchaser", "partner", "number",
+     *_NUMBER_WORD, *_SCALE_WORD, *(third_person(v) for v in PURPOSE_VERBS), "raises",
+     "lowers"]
+)  # fmt: skip
+
+
+class _Stated(NamedTuple):
+    """A quantity a purpose states: 'from A to B' (`old`, `new`), or a change by `delta`; said
+    from `start` to `end` in the purpose."""
+
+    start: int
+    end: int
+    old: Decimal | None = None
+    new: Decimal | None = None
+    delta: Decimal | None = None
+    in_words: bool = False
+    by: bool = False
+    """'by N': a change of the line's quantity or, as a writer may leave out the dollar sign,
+    of its value."""
+
+
+def _count(text: str) -> Decimal:
+    if text[0].isdigit():
+        return Decimal(text.replace(",", ""))
+    return Decimal(_word_number(text.lower()))
+
+
+def _is_count(text: str, start: int, m: re.Match[str]) -> bool:
+    """Whether the number `m` (in the piece of `text` from `start`) may be a count: no year
+    (1900 to 2100 written without a comma), no amount, rate or time ('$40', 'FY2025', 'by 10
+    percent', '12 months')."""
+    n = m.group(0)
+    if n.isdigit() and len(n) == 4 and 1900 <= int(n) <= 2100:
+        return False
+    return not (
+        _NOT_A_COUNT_BEFORE.search(text, start, m.start())
+        or _NOT_A_COUNT_AFTER.match(text, m.end())
+    )
+
+
+def _stated_counts(text: str, start: int, counts: list[re.Match[str]]) -> Iterator[_Stated]:
+    """The quantities one piece of a purpose (one statement, from `start` in `text`) states,
+    read from the `counts` it holds."""
+
+    def plain(at: int) -> bool:  # no value, months or schedule spoken of, unless a quantity
+        return not _MEASURE_WORD.search(text, start, at) or bool(
+            _QUANTITY_WORD.search(text, start, at)
+        )
+
+    verb = text[start : start + 16].replace(",", " ").split(None, 1)
+    sign = _BY_SIGN.get(verb[0].lower(), 0) if verb else 0
+    i = 0
+    while i < len(counts):
+        m, said = counts[i], _SAID_BEFORE.search(text, start, counts[i].start())
+        i += 1
+        if said and said.group("from"):
+            b = counts[i] if i < len(counts) else None
+            if b is not None and _TO_BETWEEN.fullmatch(text, m.end(), b.start()):
+                i += 1
+                if plain(said.start()) and _is_count(text, start, m) and _is_count(text, start, b):
+                    a_, b_ = m.group(0), b.group(0)
+                    words = not (a_[0].isdigit() and b_[0].isdigit())
+                    yield _Stated(said.start(), b.end(), _count(a_), _count(b_), None, words)
+            continue
+        if after := _ADDITIONAL_AFTER.match(text, m.end()):
+            span, direction = (m.start(), after.end()), 1
+        elif said and (said.group("an") or said.group("adds")):
+            span, direction = (said.start(), m.end()), 1
+        elif said and said.group("by"):
+            span, direction = (said.start(), m.end()), sign
+        else:
+            continue
+        if not direction or not plain(span[0]) or not _is_count(text, start, m):
+            continue
+        if _NOT_A_COUNT_AFTER.match(text, span[1]):
+            continue  # 'two additional months'
+        n = m.group(0)
+        yield _Stated(
+            *span, delta=direction * _count(n), in_words=not n[0].isdigit(),
+            by=said is not None and said.group("by") is not None and after is None,
+        )  # fmt: skip
+
+
+def _noun_after(text: str) -> str:
+    """The few words naming what a count counts ('radio sets' in '... additional radio sets to
+    Line 002'), up to the next small word."""
+    words, at = [], 0
+    while len(words) < 4 and (m := _NOUN_WORDS.match(text, at)):
+        if m.group(1).lower() in _NOT_NOUN:
+            break
+        words.append(m.group(1))
+        at = m.end()
+    return " ".join(words)
+
+
+def _item_stems(text: str) -> set[str]:
+    """The words of `text` that may name an item, singular ('radios' -> 'radio')."""
+    words = re.findall(r"[a-z][a-z0-9/-]*", text.lower())
+    return {
+        w[:-1] if w.endswith("s") and len(w) > 3 else w for w in words if w not in _NOT_ITEM_WORD
+    }
+
+
+def _speaks_of(piece: str, line: Line) -> bool:
+    """Whether a piece of a purpose names the item of `line` (a word of its description or
+    nomenclature)."""
+    names = " ".join(filter(None, [line.description, line.nomenclature, line.nomenclature_plural]))
+    return bool(_item_stems(piece) & _item_stems(names))
+
+
+def _quantities(change: Any) -> tuple[Decimal, Decimal]:
+    """A line's quantity before and after (0 where it is not on the document)."""
+    old = change.previous.quantity if change.previous is not None else Decimal(0)
+    new = change.revised.quantity if change.revised is not None else Decimal(0)
+    return old, new
+
+
+def _quantity_move(change: Any, kind: str) -> str:
+    """What a document does to a line's quantity, in words."""
+    old, new = _quantities(change)
+    if change.added:
+        return f"is new on this {kind}, with a quantity of {quantity(new)}"
+    if change.deleted:
+        return f"is deleted (its quantity was {quantity(old)})"
+    if old == new:
+        return f"stays at {quantity(old)}"
+    sign = "+" if new > old else "-"
+    return f"goes from {quantity(old)} to {quantity(new)} ({sign}{quantity(abs(new - old))})"
+
+
+def _contradicts(stated: _Stated, change: Any) -> bool:
+    """Whether what a purpose states of a line's quantity is not what the line does (and is
+    surely of its quantity: a line whose quantity stays is read only when it counts items,
+    'from A to B' then only from its quantity, and 'by N' not at all, as N may be dollars)."""
+    old, new = _quantities(change)
+    before, after = change.previous, change.revised
+    if before is not None and after is not None:  # its value or unit cost, without the '$'?
+        money = ((before.total, after.total), (before.unit_cost, after.unit_cost))
+        if stated.old is not None and (stated.old, stated.new) in money:
+            return False
+        if stated.by and stated.delta in {b - a for a, b in money}:
+            return False
+    if stated.old is not None:
+        if old == new and (stated.old != old or not counts_items(change.line)):
+            return False
+        return (stated.old, stated.new) != (old, new)
+    if old == new and (stated.by or not counts_items(change.line)):
+        return False
+    return new - old != stated.delta
+
+
+@rule(
+    "QC-PURPOSE-QUANTITY",
+    "warning",
+    "The quantities the description states are the quantities the lines change by",
+    "Section C6.7 (state plainly the purpose); LOA Standardization Guide 1",
+)
+def purpose_quantity(ctx: Context) -> Iterator[Hit]:
+    if ctx.kind == "Basic":
+        return
+    purpose = ctx.case.document.purpose
+    # line numbers ('Line 002', 'Lines 004-006') hidden, offsets kept: never read as counts
+    masked = _LINE_REF_RUN.sub(lambda m: "#" * len(m.group(0)), purpose)
+    counts = list(_COUNT.finditer(masked))
+    if not counts:
+        return
+    # the pieces, each one statement: a sentence or clause, from a verb, from 'and' a count
+    cuts = {0, len(masked), *(m.start() for m in _CLAUSE_END.finditer(masked))}
+    cuts.update(
+        m.start() for m in _VERB_LIKE.finditer(masked) if m.group(0).lower() in _COUNT_VERBS
+    )
+    for c in counts:
+        joined = _JOINED_BEFORE.search(masked, 0, c.start())
+        if joined and joined.group(1).lower() not in _SCALE_WORD:
+            cuts.add(joined.start(2))
+    changes = ctx.document.changes
+    named_anywhere = _named_lines(purpose)
+    moved = [c for c in changes.lines if c.added or c.quantity_up or c.quantity_down]
+    only = moved[0] if len(moved) == 1 else None
+    ordered = sorted(cuts)
+    for start, end in zip(ordered, ordered[1:], strict=False):
+        inside = [c for c in counts if start <= c.start() < end]
+        if not inside:
+            continue
+        original = purpose[start:end]
+        named = _named_lines(original)
+        for stated in _stated_counts(masked, start, inside):
+            if len(named) == 1:
+                change, why = changes.for_line(next(iter(named))), ""
+            elif named or only is None or only.number in named_anywhere:
+                continue  # several lines, or none the count can be tied to
+            elif not (
+                _speaks_of(masked[start:end], only.line) or stated.old == _quantities(only)[0]
+            ):
+                continue  # the one line changed is not what the count is of
+            else:
+                change, why = only, ", the only line whose quantity changes,"
+            if change is None or not _contradicts(stated, change):
+                continue
+            noun = _noun_after(purpose[stated.end : end])
+            digits = ""
+            if stated.in_words and stated.delta is not None:
+                digits = f" ({'+' if stated.delta > 0 else '-'}{quantity(abs(stated.delta))})"
+            elif stated.in_words:
+                digits = f" ({quantity(stated.old)} to {quantity(stated.new)})"
+            yield Hit(
+                "document.purpose",
+                f"the purpose says {purpose[stated.start : stated.end]!r}"
+                f"{' ' + noun if noun else ''}{digits}, but Line {change.number}{why} "
+                f"{_quantity_move(change, ctx.kind)}: correct the purpose or the line's "
+                "quantity",
+            )
 
 
 @rule(
@@ -4189,9 +4463,15 @@ def schedule_deposit(ctx: Context) -> Iterator[Hit]:
         for ln in ctx.case.lines
         if ln.nonrecurring_cost is not None and ln.nonrecurring_cost.waiver is None
     )
-    # on an Amendment, its first row with what the earlier documents made due before it
-    first = costs.schedule[: 2 if costs.schedule and costs.schedule[0].earlier else 1]
-    deposit = _sum(r.amount for r in first)
+    # the writer's rows due with acceptance: a Basic's first; on an Amendment, those due by its
+    # Amount Due with Acceptance (with what the earlier documents made due before it), as given
+    # (a draft despite QC-SCHEDULE-EARLIER shows more due, `costs._given_after_earlier`)
+    rows = ctx.case.payment_schedule or []
+    accepted = next((r for r in costs.schedule if r.label == ACCEPTANCE_ROW), None)
+    if accepted is None or accepted.date is None:
+        deposit = rows[0].amount
+    else:
+        deposit = _sum(r.amount for r in rows if r.date <= accepted.date)
     if deposit < nc:
         yield Hit(
             "payment_schedule[0].amount",
