@@ -414,7 +414,7 @@ def test_messages_print_text_as_written() -> None:
 def test_command_annotations_are_not_strings() -> None:
     """Typer reads every command's parameters each time loagen starts, whichever command
     runs: annotations written as strings (`from __future__ import annotations`) were compiled
-    and evaluated then, twice a command (a tenth of a cold build)."""
+    and evaluated then, twice a command (3% of a cold build)."""
     import inspect
 
     def functions(typer_app):  # noqa: ANN001, ANN202
