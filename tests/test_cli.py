@@ -365,3 +365,66 @@ def test_check_says_the_package_documents_a_case_does_not_record(tmp_path: Path)
     basic["package"] = []
     tracked = write_chain(tmp_path / "tracked", basic)
     assert "package: this" not in runner.invoke(app, ["check", str(tracked)]).output
+
+
+# -- start-up: what a one-document build loads (issue 9: a cold build within 0.4 s) -------------
+
+_LOADED = """
+import atexit, json, sys
+atexit.register(lambda: print(json.dumps(sorted(sys.modules)), file=sys.__stdout__))
+sys.argv = ["loagen", *sys.argv[1:]]
+from loagen.__main__ import main
+main()
+"""
+
+
+def _modules_loaded_by(*args: str) -> set[str]:
+    """The modules a `loagen` process has loaded when it exits, run twice (the first run
+    fills the compile cache, as a writer's first build does)."""
+    for _ in range(2):
+        proc = subprocess.run(
+            [sys.executable, "-c", _LOADED, *args], capture_output=True, text=True, cwd=ROOT
+        )
+    assert proc.returncode == 0, proc.stderr
+    return set(json.loads(proc.stdout.splitlines()[-1]))
+
+
+def test_a_one_document_build_loads_only_what_it_uses(tmp_path: Path) -> None:
+    """Each of these costs a cold build time for nothing: the batch (only two or more files
+    can write the same document), Rich's table of emoji codes (loagen prints text as written)
+    and PyYAML for a JSON case (the reference tables, the package checklist's ids and the 36(b)
+    table come from the compile cache, and the note library with them)."""
+    loaded = _modules_loaded_by(
+        "build", str(CASES / "BN-D-QAA/basic.json"), "-o", str(tmp_path / "out")
+    )
+    assert "loagen.pipeline" in loaded  # it built
+    assert not loaded & {"loagen.ops.batch", "rich._emoji_codes", "yaml"}
+
+
+def test_messages_print_text_as_written() -> None:
+    """A case's text printed as written: Rich's emoji codes are off."""
+    from loagen.cli.common import err, out
+
+    for console in (out, err):
+        with console.capture() as captured:
+            console.print("smile :smile: and :thumbs_up:", markup=False)
+        assert captured.get().strip() == "smile :smile: and :thumbs_up:"
+
+
+def test_command_annotations_are_not_strings() -> None:
+    """Typer reads every command's parameters each time loagen starts, whichever command
+    runs: annotations written as strings (`from __future__ import annotations`) were compiled
+    and evaluated then, twice a command (3% of a cold build)."""
+    import inspect
+
+    def functions(typer_app):  # noqa: ANN001, ANN202
+        for info in typer_app.registered_commands:
+            yield info.name or info.callback.__name__, info.callback
+        for group in typer_app.registered_groups:
+            yield from functions(group.typer_instance)
+
+    found = dict(functions(app))
+    assert "build" in found
+    for name, function in found.items():
+        for what, annotation in inspect.get_annotations(function).items():
+            assert not isinstance(annotation, str), f"{name}: {what}: {annotation!r}"

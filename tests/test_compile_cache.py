@@ -141,3 +141,36 @@ def test_the_cache_folder_is_the_users_only(cache):
     compile_cache.write_entry("template", "1" * 40, b"code")
     for folder in (cache, cache / "template"):
         assert folder.stat().st_mode & 0o077 == 0, oct(folder.stat().st_mode)
+
+
+def test_a_policy_table_is_read_back_as_parsed_and_a_damaged_entry_parsed_again(
+    cache, tmp_path, monkeypatch
+):
+    """The 36(b) table and the package checklist come from the cache as YAML gave them; an
+    entry cut short, or one that would run code, is parsed again (and written again)."""
+    from loagen.reference import policy_tables
+
+    path, text = policy_tables.table_text("cn36b")
+    parsed, _ = policy_tables.parse(path, text)
+    assert policy_tables.data_of(path, text) == parsed  # parsed, and kept
+    (entry,) = _entries(cache, policy_tables.KIND)
+
+    def refuse(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise AssertionError("the table was parsed again")
+
+    with monkeypatch.context() as m:
+        m.setattr(policy_tables, "parse", refuse)
+        assert policy_tables.data_of(path, text) == parsed  # read back
+    marker = tmp_path / "ran"
+
+    class Evil:
+        def __reduce__(self):  # noqa: ANN204
+            return (os.mkdir, (str(marker),))
+
+    for damaged in (entry.read_bytes()[:100], pickle.dumps(Evil())):
+        entry.write_bytes(damaged)
+        assert policy_tables.data_of(path, text) == parsed
+        assert not marker.exists()
+        assert entry.read_bytes() != damaged  # written again
+    assert policy_tables.data_of(path, text + "\n# another text\n") == parsed  # its own entry
+    assert len(_entries(cache, policy_tables.KIND)) == 2

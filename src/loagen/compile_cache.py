@@ -82,7 +82,8 @@ def code_stamp() -> str:
 
 
 def entry_key(kind: str, *parts: bytes | str) -> str:
-    """The key of an entry of `kind` ("library", "template", "reference") made from `parts`."""
+    """The key of an entry of `kind` ("library", "template", "reference", "policy-table") made
+    from `parts`."""
     h = hashlib.sha256(f"{kind}\0{code_stamp()}\0".encode())
     for part in parts:
         data = part.encode() if isinstance(part, str) else part

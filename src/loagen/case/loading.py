@@ -18,15 +18,17 @@ from collections import OrderedDict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from ..errors import CaseError, HistoryError, Problem, did_you_mean, quoted
 from ..reading import read_limited, text_of
 from .model import UNSEEN, Case, HugeNumber, WrittenFloat
 from .placeholders import PLACEHOLDER_BYTES, dotted, located, unfilled, unfilled_error
+
+if TYPE_CHECKING:
+    import yaml
 
 
 @dataclass(frozen=True)
@@ -434,6 +436,8 @@ def _not_a_name(key_node: yaml.Node, key: Any = None) -> str:
     `1:`, `true:`, `~:`): every key of a case file is a field name. A list or an object used
     as a key cannot even be held as one (Python refuses it), so each is refused here, with its
     line, rather than by the model, which would print Python's values."""
+    import yaml  # here: said only while a YAML file is read (see `_strict_yaml_loader`)
+
     written = key_node.value.strip() if isinstance(key_node, yaml.ScalarNode) else ""
     if isinstance(key_node, yaml.SequenceNode):
         what = "the key is a list (a `?` or brackets before the colon make one)"
@@ -454,86 +458,23 @@ def _not_a_name(key_node: yaml.Node, key: Any = None) -> str:
     return f"{what}: field names are words, such as `date:` or `purpose:`"
 
 
-class _StrictYamlLoader(yaml.SafeLoader):
-    """YAML's safe loader, refusing a key written twice in one mapping, aliases (`*name`, which
-    let a small file stand for a huge one) and merge keys (`<<:`).
-
-    Plain values are read as YAML 1.2 reads them (and as the round-trip library that rewrites
-    case files does), not as YAML 1.1, whose readings would change an amount without a word: a
-    number is decimal (`010` is ten, not eight in octal; `0x10`, `0b101` and `1:30` are text,
-    not 16, 5 and ninety in base 60), and only `true` and `false` are booleans (`yes`, `no`,
-    `on` and `off` are text). Underscores may group digits (`1_250_000`), as YAML 1.1 allowed."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise _Refused(
-                "YAML aliases (*name) are not allowed in a case file: write the value out",
-                f"line {event.start_mark.line + 1}, column {event.start_mark.column + 1}",
-            )
-        return super().compose_node(parent, index)
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                raise _Refused(
-                    "YAML merge keys (<<) are not allowed in a case file", _mark(key_node)
-                )
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise _Refused(_not_a_name(key_node), _mark(key_node))
-            key = self.construct_object(key_node, deep=deep)
-            if not isinstance(key, str):
-                raise _Refused(_not_a_name(key_node, key), _mark(key_node))
-            if key in seen:
-                raise _DuplicateKey(str(key)[:80], _mark(key_node))
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
 _BOOL = "tag:yaml.org,2002:bool"
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
-_StrictYamlLoader.yaml_implicit_resolvers = {
-    first: [(tag, pattern) for tag, pattern in resolvers if tag not in (_BOOL, _INT, _FLOAT)]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_StrictYamlLoader.add_implicit_resolver(
-    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-_StrictYamlLoader.add_implicit_resolver(
-    _INT, re.compile(r"^[-+]?[0-9][0-9_]*$"), list("-+0123456789")
-)
-_StrictYamlLoader.add_implicit_resolver(
-    _FLOAT,
-    re.compile(
-        r"^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?"
-        r"|[-+]?\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?"
-        r"|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+"
-        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
-    ),
-    list("-+0123456789."),
-)
 
 
-def _decimal_int(loader: _StrictYamlLoader, node: yaml.ScalarNode) -> int:
+def _decimal_int(loader: Any, node: yaml.ScalarNode) -> int:
     """An integer read in base ten, whatever its leading zeros (YAML 1.1 read `010` as 8)."""
     return int(loader.construct_scalar(node).replace("_", ""), 10)
 
 
-_StrictYamlLoader.add_constructor(_INT, _decimal_int)
-
-
-def _written_float(loader: _StrictYamlLoader, node: yaml.ScalarNode) -> float:
+def _written_float(loader: Any, node: yaml.ScalarNode) -> float:
     """A number with a decimal point, remembering its text (`WrittenFloat`): an amount written
     `285.000` is refused as ambiguous, which the float 285.0 alone would not show."""
     try:
         return WrittenFloat(loader.construct_scalar(node))
     except ValueError:  # .inf, .nan: as YAML reads them
         return loader.construct_yaml_float(node)
-
-
-_StrictYamlLoader.add_constructor(_FLOAT, _written_float)
 
 
 def yaml_timestamp(loader: Any, node: yaml.ScalarNode) -> Any:
@@ -546,7 +487,72 @@ def yaml_timestamp(loader: Any, node: yaml.ScalarNode) -> Any:
         return loader.construct_scalar(node)
 
 
-_StrictYamlLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml_timestamp)
+@functools.cache
+def _strict_yaml_loader() -> type:
+    """The loader of YAML case files (`_StrictYamlLoader`), made when a YAML file is first read."""
+    # here: a build of a JSON case imports no PyYAML (its import is 4% of a cold build)
+    import yaml
+
+    class _StrictYamlLoader(yaml.SafeLoader):
+        """YAML's safe loader, refusing a key written twice in one mapping, aliases (`*name`, which
+        let a small file stand for a huge one) and merge keys (`<<:`).
+
+        Plain values are read as YAML 1.2 reads them (and as the round-trip library that rewrites
+        case files does), not as YAML 1.1, whose readings would change an amount without a word: a
+        number is decimal (`010` is ten, not eight in octal; `0x10`, `0b101` and `1:30` are text,
+        not 16, 5 and ninety in base 60), and only `true` and `false` are booleans (`yes`, `no`,
+        `on` and `off` are text). Underscores may group digits (`1_250_000`), as YAML 1.1 allowed."""
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                raise _Refused(
+                    "YAML aliases (*name) are not allowed in a case file: write the value out",
+                    f"line {event.start_mark.line + 1}, column {event.start_mark.column + 1}",
+                )
+            return super().compose_node(parent, index)
+
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    raise _Refused(
+                        "YAML merge keys (<<) are not allowed in a case file", _mark(key_node)
+                    )
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise _Refused(_not_a_name(key_node), _mark(key_node))
+                key = self.construct_object(key_node, deep=deep)
+                if not isinstance(key, str):
+                    raise _Refused(_not_a_name(key_node, key), _mark(key_node))
+                if key in seen:
+                    raise _DuplicateKey(str(key)[:80], _mark(key_node))
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
+    _StrictYamlLoader.yaml_implicit_resolvers = {
+        first: [(tag, pattern) for tag, pattern in resolvers if tag not in (_BOOL, _INT, _FLOAT)]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    _StrictYamlLoader.add_implicit_resolver(
+        _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+    )
+    _StrictYamlLoader.add_implicit_resolver(
+        _INT, re.compile(r"^[-+]?[0-9][0-9_]*$"), list("-+0123456789")
+    )
+    _StrictYamlLoader.add_implicit_resolver(
+        _FLOAT,
+        re.compile(
+            r"^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?"
+            r"|[-+]?\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?"
+            r"|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+"
+            r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+        ),
+        list("-+0123456789."),
+    )
+    _StrictYamlLoader.add_constructor(_INT, _decimal_int)
+    _StrictYamlLoader.add_constructor(_FLOAT, _written_float)
+    _StrictYamlLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml_timestamp)
+    return _StrictYamlLoader
 
 
 MAX_DEPTH = 24
@@ -607,6 +613,16 @@ def _refuse_shape(data: Any) -> None:
             )
 
 
+def _load_yaml(text: str, path: Path) -> Any:
+    """The data of a YAML case file's text; a text that does not parse is a CaseError."""
+    import yaml  # here: as in `_strict_yaml_loader`
+
+    try:
+        return yaml.load(text, Loader=_strict_yaml_loader())  # noqa: S506 (a SafeLoader)
+    except yaml.YAMLError as exc:
+        raise yaml_error(exc, path, text) from None
+
+
 def parse_case_bytes(raw: bytes, path: Path) -> dict[str, Any]:
     """Parse a JSON or YAML case file's bytes, without validating them against the contract."""
     try:
@@ -617,7 +633,7 @@ def parse_case_bytes(raw: bytes, path: Path) -> dict[str, Any]:
         raise CaseError("the case file holds a NUL byte: it is not a text file", source=path)
     try:
         if path.suffix.lower() in (".yaml", ".yml"):
-            data = yaml.load(text, Loader=_StrictYamlLoader)  # noqa: S506 (a SafeLoader)
+            data = _load_yaml(text, path)
         else:
             if text.startswith("\ufeff"):  # as `json.loads` says it (a second BOM)
                 raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
@@ -636,8 +652,6 @@ def parse_case_bytes(raw: bytes, path: Path) -> dict[str, Any]:
         raise CaseError(exc.message, source=path, location=exc.where, source_line=line) from None
     except json.JSONDecodeError as exc:
         raise json_error(exc, path, text) from None
-    except yaml.YAMLError as exc:
-        raise yaml_error(exc, path, text) from None
     except RecursionError:
         raise CaseError(
             f"the data is nested more than {MAX_DEPTH} levels deep", source=path

@@ -19,7 +19,6 @@ from json.decoder import scanstring
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel
 
 from ..errors import CaseError, Problem
@@ -88,6 +87,8 @@ def placeholder_locations(data: Any) -> list[str]:
 def _yaml_lines(text: str) -> dict[Location, int]:
     """Line number of each value of a YAML text, by location (of an object or a list: the
     line it starts on)."""
+    import yaml  # here: a build of a JSON case imports no PyYAML (4% of a cold build)
+
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)  # noqa: S506 (a safe loader)
     except yaml.YAMLError:

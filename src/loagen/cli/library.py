@@ -1,7 +1,5 @@
 """Commands for policy staff on the note library and the templates: `notes` and `templates`."""
 
-from __future__ import annotations
-
 import json
 import sys
 from datetime import date

@@ -1,14 +1,12 @@
 """Commands over many documents: `batch`, `restate` and `impact`."""
 
-from __future__ import annotations
-
 import contextlib
 import json
 import signal
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 import typer
 from rich.markup import escape
@@ -489,7 +487,7 @@ class _RenderProgress:
         self.task: Any = None
         self.pace = _Pace(0)
 
-    def __enter__(self) -> _RenderProgress:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -1,8 +1,6 @@
 """`loagen package`: the supporting documents each document's CTS LOA package must hold, and
 its AECA 36(b) Congressional Notification."""
 
-from __future__ import annotations
-
 import json
 import sys
 from pathlib import Path

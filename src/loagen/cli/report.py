@@ -1,7 +1,5 @@
 """The reviewer's report: `report`, one HTML page per document."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

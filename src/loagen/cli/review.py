@@ -1,7 +1,5 @@
 """Commands a reviewer uses on one document: `explain`, `check` and `diff`."""
 
-from __future__ import annotations
-
 import json
 import sys
 from pathlib import Path

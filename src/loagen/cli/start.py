@@ -1,7 +1,5 @@
 """Commands that start and edit case files: `new`, `amend`, `modify` and `lines import`."""
 
-from __future__ import annotations
-
 import os
 import shlex
 from pathlib import Path

@@ -1,7 +1,5 @@
 """`loagen studio`: the project in a browser (see `loagen.studio`)."""
 
-from __future__ import annotations
-
 import contextlib
 import ipaddress
 import socket

@@ -35,10 +35,10 @@ import typing
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import yaml
 from markdown_it import MarkdownIt
 from pydantic import (
     AfterValidator,
@@ -56,6 +56,9 @@ from ..document.wording import ordinal
 from ..errors import NoteError, Problem, did_you_mean
 from ..reading import read_limited
 from .rules import Body, Rule, compile_body, compile_rule
+
+if TYPE_CHECKING:
+    import yaml
 
 CarryOver = Literal[
     "every",
@@ -407,13 +410,21 @@ class NoteLibrary:
         return tuple(self._by_id)
 
 
-class _LOADER(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+@cache
+def _loader() -> type:
     """libyaml's safe loader when PyYAML was built with it (ten times faster), else PyYAML's
     own; a date that names no day (2026-31-01) is read as text, which the front matter's model
     then refuses at its field in words, not with a traceback."""
+    # here: note files are read when the library is compiled, not when it comes from the
+    # compile cache: a build then imports no PyYAML (its import is 4% of a cold build)
+    import yaml
 
+    class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+        pass
 
-_LOADER.add_constructor("tag:yaml.org,2002:timestamp", yaml_timestamp)
+    _Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml_timestamp)
+    return _Loader
+
 
 # -- reading one note file --------------------------------------------------------------------------
 
@@ -467,9 +478,11 @@ def _path_words(loc: tuple[Any, ...]) -> str:
     return out
 
 
-def _line_of(node: yaml.Node, loc: tuple[Any, ...], offset: int) -> int | None:
+def _line_of(node: "yaml.Node", loc: tuple[Any, ...], offset: int) -> int | None:
     """The file line of the value at `loc` in the front matter (of the nearest part of it the
     front matter has: a missing field's object)."""
+    import yaml  # here: as in `_loader`
+
     line = None
     for part in loc:
         if isinstance(node, yaml.MappingNode):
@@ -535,8 +548,10 @@ class _FileProblems:
         )
 
 
-def _alias_in(root: yaml.Node) -> int | None:
+def _alias_in(root: "yaml.Node") -> int | None:
     """The line (in the front matter) of a node used twice, which is what an alias makes."""
+    import yaml  # here: as in `_loader`
+
     seen: set[int] = set()
     stack = [root]
     while stack:
@@ -553,8 +568,8 @@ def _alias_in(root: yaml.Node) -> int | None:
 
 
 def _key_lines(
-    mapping: yaml.MappingNode, offset: int
-) -> tuple[dict[str, int], dict[str, yaml.Node], list[tuple[str, int]]]:
+    mapping: "yaml.MappingNode", offset: int
+) -> tuple[dict[str, int], dict[str, "yaml.Node"], list[tuple[str, int]]]:
     """Line of each front matter key, its value node, and keys written twice."""
     lines: dict[str, int] = {}
     values: dict[str, yaml.Node] = {}
@@ -569,16 +584,20 @@ def _key_lines(
     return lines, values, twice
 
 
-def _content_line(node: yaml.Node, offset: int) -> int:
+def _content_line(node: "yaml.Node", offset: int) -> int:
     """First line of a value's text (a block scalar's text starts below its | or >)."""
+    import yaml  # here: as in `_loader`
+
     line = offset + node.start_mark.line
     if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
         line += 1
     return line
 
 
-def _content_end(node: yaml.Node, offset: int) -> int:
+def _content_end(node: "yaml.Node", offset: int) -> int:
     """Last line of a value's text (a block scalar ends on the line before the next key)."""
+    import yaml  # here: as in `_loader`
+
     line = offset + node.end_mark.line
     if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
         line -= 1
@@ -608,6 +627,8 @@ def read_note(path: Path, raw: bytes | None = None) -> Note:
 
 def _read(path: Path, raw: bytes) -> tuple[Note | None, list[NoteError]]:
     """The note of one file (None if it cannot be built) and every problem found in it."""
+    import yaml  # here: as in `_loader`
+
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -627,8 +648,8 @@ def _read(path: Path, raw: bytes) -> tuple[Note | None, list[NoteError]]:
     offset = 2  # file line of the front matter's first line
     front_text = "\n".join(lines[1:close])
     try:
-        node = yaml.compose(front_text, Loader=_LOADER)
-        data = yaml.load(front_text, Loader=_LOADER)  # noqa: S506 (a safe loader)
+        node = yaml.compose(front_text, Loader=_loader())
+        data = yaml.load(front_text, Loader=_loader())  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
@@ -929,6 +950,8 @@ def _version_problems(versions: list[VersionEntry]) -> list[tuple[str, int]]:
 
 def _item_lines(node: Any, offset: int, fallback: int | None) -> list[int | None]:
     """The file line of each item of a front matter list."""
+    import yaml  # here: as in `_loader`
+
     if isinstance(node, yaml.SequenceNode):
         return [offset + item.start_mark.line for item in node.value]
     return [fallback]

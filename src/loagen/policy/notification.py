@@ -38,11 +38,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..case.model import CongressionalNotification, LoaDate, Money
@@ -50,13 +49,18 @@ from ..document.assembly import LoaDocument
 from ..document.wording import document_title, money, spell_date
 from ..errors import LoagenError, Problem, did_you_mean
 from ..reference import load_reference
-from ..reference.policy_tables import parse, table_text
+from ..reference.policy_tables import data_of, parse, table_text
+
+if TYPE_CHECKING:
+    import yaml
 
 # -- the table ------------------------------------------------------------------------------------
 
 
+# The table's models are built when the table is first read, as one validator: each built on
+# its own (as it was defined) made five more that nothing used.
 class _Named(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     name: str = Field(min_length=1)
     since: LoaDate
@@ -66,7 +70,7 @@ class _Named(BaseModel):
 
 
 class _Group(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label: str = Field(min_length=1)
@@ -78,7 +82,7 @@ class _Group(BaseModel):
 class Amounts(BaseModel):
     """Thresholds in U.S. dollars."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     mde: Money
     total: Money
@@ -90,7 +94,7 @@ class _Thresholds(Amounts):
 
 
 class _Period(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     from_: LoaDate = Field(alias="from")
     source: str = Field(min_length=1)
@@ -100,7 +104,7 @@ class _Period(BaseModel):
 
 
 class _Table(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     groups: list[_Group] = Field(min_length=2)
     periods: list[_Period] = Field(min_length=1)
@@ -216,6 +220,8 @@ def resolve(name: str, countries: dict[str, dict[str, Any]]) -> tuple[str, ...]:
 
 def _node_lines(root: yaml.Node | None) -> dict[tuple[Any, ...], int]:
     """The line (1-based) of every mapping and list item, by its path of keys and indexes."""
+    import yaml  # here: only a table with a problem is parsed again (see `_Lines`)
+
     out: dict[tuple[Any, ...], int] = {}
 
     def walk(node: yaml.Node, path: tuple[Any, ...]) -> None:
@@ -233,18 +239,32 @@ def _node_lines(root: yaml.Node | None) -> dict[tuple[Any, ...], int]:
     return out
 
 
-def _line_of(lines: dict[tuple[Any, ...], int], loc: tuple[Any, ...]) -> str:
+class _Lines:
+    """The lines of a table's items, worked out (the text parsed again, for its nodes) only
+    when a problem is said: the data itself usually comes from the compile cache."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.text = text
+
+    @cached_property
+    def by_path(self) -> dict[tuple[Any, ...], int]:
+        return _node_lines(parse(self.path, self.text)[1])
+
+
+def _line_of(lines: _Lines, loc: tuple[Any, ...]) -> str:
     loc = tuple("from" if p == "from_" else p for p in loc)
-    while loc and loc not in lines:
+    found = lines.by_path
+    while loc and loc not in found:
         loc = loc[:-1]
-    return f"line {lines[loc]}" if loc in lines else ""
+    return f"line {found[loc]}" if loc in found else ""
 
 
 def read_table(path: Path, text: str, countries: dict[str, dict[str, Any]]) -> Table:
     """Check the 36(b) table `text` and resolve its names through `countries` (the rows of
     countries.yaml); a LoagenError lists every problem with its line."""
-    data, root = parse(path, text)
-    lines = _node_lines(root)
+    data = data_of(path, text)
+    lines = _Lines(path, text)
     try:
         table = _Table.model_validate(data if isinstance(data, dict) else {})
     except ValidationError as exc:
@@ -273,12 +293,11 @@ def read_table(path: Path, text: str, countries: dict[str, dict[str, Any]]) -> T
         members = []
         for ci, named in enumerate(g.countries):
             codes = resolve(named.name, countries)
-            where = _line_of(lines, ("groups", gi, "countries", ci))
             if not codes and not named.awaiting_row:
                 problems.append(
                     Problem(
                         path,
-                        where,
+                        _line_of(lines, ("groups", gi, "countries", ci)),
                         f"group {g.id}: {named.name!r} is not the name of any row of "
                         f"countries.yaml{did_you_mean(named.name, known)}; correct the name, add "
                         "the country's row to countries.yaml, or mark it awaiting_row: true",

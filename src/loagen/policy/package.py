@@ -28,9 +28,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..case.model import Case, Line, PackageDocument
@@ -41,6 +40,9 @@ from ..reference.policy_tables import parse, table_text
 from .in_force import NONE
 from .rules import Rule, compile_rule, decide, document_names
 from .selection import Selection
+
+if TYPE_CHECKING:
+    import yaml
 
 Severity = Literal["error", "warning"]
 When = Literal["every", "added", "added_or_increased", "scope", "touched", "changed"]
@@ -53,7 +55,8 @@ DocumentKind = Literal["Basic", "Amendment", "Modification"]
 class _Row(BaseModel):
     """One entry of package.yaml as policy staff write it."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # built when first used: only a case file that keeps a package list reads the checklist
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     id: str = Field(pattern=r"^[A-Z0-9][A-Z0-9-]*$")
     name: str = Field(min_length=1)
@@ -124,6 +127,10 @@ def _inner_model(annotation: Any) -> Any:
 
 def _entry_nodes(root: yaml.Node | None) -> list[yaml.Node]:
     """The node of each item of `documents:` (for the lines they start on)."""
+    # here: the checklist is read for a case file that keeps a package list; a build of one
+    # that does not imports no PyYAML (its import is 4% of a cold one-document build)
+    import yaml
+
     if isinstance(root, yaml.MappingNode):
         for key, value in root.value:
             if key.value == "documents" and isinstance(value, yaml.SequenceNode):
@@ -133,6 +140,8 @@ def _entry_nodes(root: yaml.Node | None) -> list[yaml.Node]:
 
 def _rule_line(item: yaml.Node | None, fallback: int) -> tuple[int, int]:
     """First and last line of an entry's `rule` text (a block scalar starts below its >-)."""
+    import yaml  # here: as in `_entry_nodes`
+
     if isinstance(item, yaml.MappingNode):
         for key, value in item.value:
             if key.value == "rule":

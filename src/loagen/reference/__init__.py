@@ -13,8 +13,6 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..compile_cache import entry_key, read_entry, write_entry
 from ..errors import LoagenError
 
@@ -105,13 +103,15 @@ def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's safe loader when PyYAML was built with it (ten times faster), else PyYAML's own."""
-
-
 def _parse(name: str, raw: bytes) -> Any:
+    # here: the tables usually come from the compile cache, and a build that reads no YAML
+    # does not import PyYAML (its import is 4% of a cold one-document build)
+    import yaml
+
+    # libyaml's safe loader when PyYAML was built with it (ten times faster), else PyYAML's own
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.load(raw, Loader=_LOADER) or {}  # noqa: S506 (a safe loader)
+        return yaml.load(raw, Loader=loader) or {}  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
         raise LoagenError(
             f"cannot read reference table: {exc}", source=REFERENCE_DIR / f"{name}.yaml"

@@ -12,17 +12,21 @@ because the modules that use them need the text itself (to point an error at its
 
 from __future__ import annotations
 
+import contextlib
+import io
+import pickle
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
-
+from ..compile_cache import entry_key, read_entry, write_entry
 from ..errors import LoagenError
 from ..reading import MB, read_limited
-from . import REFERENCE_DIR
+from . import REFERENCE_DIR, _PlainReader
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    import yaml
+
 TABLE_LIMIT = 1 * MB
 """Largest reference table read here (bytes)."""
 
@@ -38,10 +42,37 @@ def table_text(name: str) -> tuple[Path, str]:
         raise LoagenError("the reference table is not UTF-8 text", source=path) from None
 
 
-def parse(path: Path, text: str) -> tuple[Any, yaml.Node | None]:
-    """The data of a table and its node tree (for line numbers); a YAML error names the line."""
+KIND = "policy-table"
+"""The compile cache's entries of these tables' data."""
+
+
+def data_of(path: Path, text: str) -> Any:
+    """The data of table `text` (read from `path`): from the compile cache when the same text
+    was parsed before (as `load_reference` keeps the other tables), else parsed; a YAML error
+    names the line."""
+    key = entry_key(KIND, text)
+    kept = read_entry(KIND, key)
+    if kept is not None:
+        with contextlib.suppress(Exception):  # a damaged entry of any kind is no entry
+            return _PlainReader(io.BytesIO(kept)).load()
+    data, _ = parse(path, text, nodes=False)
+    with contextlib.suppress(pickle.PicklingError, TypeError, RecursionError):
+        write_entry(KIND, key, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+    return data
+
+
+def parse(path: Path, text: str, *, nodes: bool = True) -> tuple[Any, yaml.Node | None]:
+    """The data of a table and its node tree (for line numbers; None without `nodes`); a YAML
+    error names the line."""
+    # here: a build reads these tables' data from the compile cache (`data_of`) and does not
+    # import PyYAML (its import is 4% of a cold one-document build)
+    import yaml
+
+    # libyaml's safe loader when PyYAML was built with it (ten times faster), else PyYAML's own
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.load(text, Loader=_LOADER), yaml.compose(text, Loader=_LOADER)  # noqa: S506
+        data = yaml.load(text, Loader=loader)  # noqa: S506 (a safe loader)
+        return data, yaml.compose(text, Loader=loader) if nodes else None  # noqa: S506
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
@@ -56,7 +87,7 @@ def parse(path: Path, text: str) -> tuple[Any, yaml.Node | None]:
 def checklist_ids() -> tuple[str, ...]:
     """The ids of the LOA package checklist (package.yaml `documents[].id`), in table order."""
     path, text = table_text("package")
-    data, _ = parse(path, text)
+    data = data_of(path, text)
     rows = data.get("documents") if isinstance(data, dict) else None
     if not isinstance(rows, list):
         raise LoagenError("the checklist table needs a 'documents' list", source=path)
