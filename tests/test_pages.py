@@ -610,7 +610,23 @@ def test_a_word_wider_than_the_column_and_repeated_words_lay_out_the_same() -> N
 @settings(max_examples=500, deadline=None)
 @given(
     st.lists(
-        st.sampled_from(["a", "Wide", "iiii", "W" * 30, "\u2022", "00.0", "", " "]), max_size=80
+        st.sampled_from(
+            [
+                "a",
+                "Wide",
+                "iiii",
+                "W" * 30,
+                "\u2022",
+                "00.0",
+                "",
+                " ",
+                "001-006,",
+                "-",
+                "a-",
+                "WW-" * 9,
+            ]
+        ),
+        max_size=80,
     ),
     st.booleans(),
     st.sampled_from([0.0, 7.0, 9.0, 10.0, 10.5, 11.0, 12.65, 14.0]),
@@ -1001,7 +1017,9 @@ def test_a_word_breaks_after_a_hyphen() -> None:
     )
     box = pages._Layout(_styles()).box(_paragraph(text, "LOANoteText"), 496.8)
     assert len(box.lines) == 3
-    # a word wider than the rest of the line and without a hyphen still goes whole
-    assert pages._hyphen_head("Transportation", False, 10.0, 1000.0) == ""
-    assert pages._hyphen_head("001-006,", False, 10.0, 30.0) == "001-"
-    assert pages._hyphen_head("001-006,", False, 10.0, 10.0) == ""
+    # the part after the hyphen goes on; a word without one goes whole
+    style = pages.Style(size=10.0)
+    width = pages._text_width("Lines 001-", False, 10.0)
+    assert len(pages._wrap(style, (("t", "Lines 001-006", False, 10.0),), width)) == 2
+    assert len(pages._wrap(style, (("t", "Lines 001006", False, 10.0),), width)) == 2
+    assert len(pages._wrap(style, (("t", "Lines 001-006", False, 10.0),), width - 0.1)) == 2

@@ -425,20 +425,21 @@ def _wrap(style: Style, pieces: tuple[tuple[str, str, bool, float], ...], room: 
                 if word:
                     if w is None:
                         w = _remember_width(widths, word, bold, size)
-                    while line_width + w > room:
-                        # a word that runs past the line breaks after its last hyphen that
-                        # fits (LibreOffice breaks "001-006" so), else goes whole to the next
-                        # line (or stays, on a line of its own)
-                        head = (
-                            _hyphen_head(word, bold, size, room - line_width) if "-" in word else ""
-                        )
-                        if head:
-                            line_width += _text_width(head, bold, size)
-                            word = word[len(head) :]
-                            w = widths.get(word) or _remember_width(widths, word, bold, size)
+                    if line_width + w > room and "-" in word and _HYPHEN.search(word):
+                        # a word that runs past the line breaks after a hyphen (LibreOffice
+                        # breaks "001-006" so): its parts placed one by one as words are,
+                        # with no space between them
+                        parts = _HYPHEN.split(word)
+                        for part in parts[:-1]:
+                            pw = widths.get(part) or _remember_width(widths, part, bold, size)
+                            if line_width + pw > room and line_width > 0:
+                                lines.append(tallest or size)
+                                line_width, tallest = 0.0, 0.0
+                            line_width += pw
                             tallest = max(tallest, size)
-                        elif line_width <= 0:
-                            break
+                        word = parts[-1]
+                        w = widths.get(word) or _remember_width(widths, word, bold, size)
+                    if line_width + w > room and line_width > 0:
                         lines.append(tallest or size)
                         line_width, tallest = 0.0, 0.0
                     line_width += w
@@ -465,18 +466,6 @@ _HYPHEN = re.compile(r"(?<=[^-]-)(?=[^-])")
 """Where a word may break across lines: after a hyphen between two other characters."""
 
 
-def _hyphen_head(word: str, bold: bool, size: float, room: float) -> str:
-    """The longest start of `word` that ends at a place it may break (`_HYPHEN`) and is at
-    most `room` points wide, or "" for none."""
-    best = ""
-    for m in _HYPHEN.finditer(word):
-        head = word[: m.start()]
-        if _text_width(head, bold, size) > room:
-            break
-        best = head
-    return best
-
-
 _EXACT_SUMS = 2.0**40
 """Below this, sums of words' widths (multiples of 1/4096 of a point, see `_plain_line_count`)
 are exact in floating point."""
@@ -500,7 +489,7 @@ def _plain_line_count(text: str, bold: bool, size: float, room: float) -> int | 
     if not text or text[0] == " " or text[-1] == " " or "  " in text:
         return None  # an empty word
     if "-" in text:
-        return None  # a word may break at a hyphen (`_wrap`)
+        return None  # a word may break after a hyphen (`_wrap`)
     words = text.split(" ")
     widths = _widths(bold, size)
     found = list(map(widths.get, words))
