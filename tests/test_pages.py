@@ -640,7 +640,7 @@ def test_a_plain_paragraph_breaks_into_the_lines_the_word_by_word_loop_gives(
     text = " ".join(words)
     count = pages._plain_line_count(text, bold, size, room)
     if count is None:
-        assert size <= 0 or not (size * 2).is_integer() or "" in text.split(" ") or "-" in text
+        assert size <= 0 or not (size * 2).is_integer() or "" in text.split(" ")
         return
     style = pages.Style(size=size, bold=bold)
     assert count == len(pages._wrap(style, (("t", text, bold, size),), room))

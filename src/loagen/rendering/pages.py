@@ -488,8 +488,6 @@ def _plain_line_count(text: str, bold: bool, size: float, room: float) -> int | 
         return None
     if not text or text[0] == " " or text[-1] == " " or "  " in text:
         return None  # an empty word
-    if "-" in text:
-        return None  # a word may break after a hyphen (`_wrap`)
     words = text.split(" ")
     widths = _widths(bold, size)
     found = list(map(widths.get, words))
@@ -506,6 +504,8 @@ def _plain_line_count(text: str, bold: bool, size: float, room: float) -> int | 
     n = len(ends)
     if ends[-1] >= _EXACT_SUMS:
         return None
+    if "-" in text:
+        return _hyphenated_count(words, found, ends, widths, bold, size, room)
     count, first = 1, 0
     while True:
         base = ends[first] - found[first]
@@ -518,6 +518,53 @@ def _plain_line_count(text: str, bold: bool, size: float, room: float) -> int | 
         if j >= n:
             return count
         count, first = count + 1, j
+
+
+def _hyphenated_count(words: list[str], found: list[float], ends: list[float],
+                      widths: dict[str, float], bold: bool, size: float, room: float
+                      ) -> int:  # fmt: skip
+    """`_plain_line_count` of a text some of whose words may break after a hyphen, as `_wrap`
+    places their parts: a line runs from a word, or from a part of one (the first `cut`
+    points of it placed on the lines before), as far as the words fit, and then as far as the
+    parts of the word it breaks before fit (`_part_ends`), that word's next part starting the
+    next line. A word wider than a line is placed a part at a time in the same way."""
+    space = widths[" "]
+    n = len(ends)
+    count, first, cut = 1, 0, 0.0
+    while True:
+        base = ends[first] - found[first] + cut
+        rest = found[first] - cut
+        if rest > room and "-" in words[first]:
+            # the line holds the word's next part, however wide, and the parts after it that
+            # fit; the rest of the word starts the next line
+            offsets = _part_ends(words[first], widths, bold, size)
+            placed = max(bisect_right(offsets, cut + room), bisect_right(offsets, cut) + 1)
+            if placed < len(offsets):
+                count, cut = count + 1, offsets[placed - 1]
+                continue
+        after = first + 1
+        j = bisect_right(ends, room + base, after)
+        while j > after and ends[j - 1] - base > room:
+            j -= 1
+        while j < n and not ends[j] - base > room:
+            j += 1
+        if j >= n:
+            return count
+        cut = 0.0
+        if "-" in words[j]:
+            offsets = _part_ends(words[j], widths, bold, size)
+            left = room - (ends[j - 1] - base + space)
+            fitting = bisect_right(offsets, left)
+            if fitting:
+                cut = offsets[fitting - 1]
+        count, first = count + 1, j
+
+
+def _part_ends(word: str, widths: dict[str, float], bold: bool, size: float) -> list[float]:
+    """How far into `word` each of its parts (`_HYPHEN`) ends, in points."""
+    parts = _HYPHEN.split(word)
+    found = [widths.get(part) or _remember_width(widths, part, bold, size) for part in parts]
+    return list(accumulate(found))
 
 
 _WIDTHS: dict[tuple[bool, float], dict[str, float]] = {}
