@@ -610,7 +610,23 @@ def test_a_word_wider_than_the_column_and_repeated_words_lay_out_the_same() -> N
 @settings(max_examples=500, deadline=None)
 @given(
     st.lists(
-        st.sampled_from(["a", "Wide", "iiii", "W" * 30, "\u2022", "00.0", "", " "]), max_size=80
+        st.sampled_from(
+            [
+                "a",
+                "Wide",
+                "iiii",
+                "W" * 30,
+                "\u2022",
+                "00.0",
+                "",
+                " ",
+                "001-006,",
+                "-",
+                "a-",
+                "WW-" * 9,
+            ]
+        ),
+        max_size=80,
     ),
     st.booleans(),
     st.sampled_from([0.0, 7.0, 9.0, 10.0, 10.5, 11.0, 12.65, 14.0]),
@@ -704,7 +720,7 @@ class _OldPages:
         # a paragraph of three lines or fewer, or kept together, is never split
         whole = box.keep_lines or len(box.lines) <= 3
         need_first = before + sum(box.lines if whole else box.lines[:2])
-        room = self.height - self.used + box.hang
+        room = self.height + 0.01 - self.used + box.hang
         if need_first > room and self.used > 0 and need_first <= self.height:
             self.new_page()
             before = 0.0
@@ -723,18 +739,25 @@ class _OldPages:
             i += 1
         self.pending = box.after
 
-    def place_row(self, height: float, heading: float, line: float, splits: bool) -> None:
+    def place_row(self, row: pages._Row, heading: float) -> None:
+        height, line = row.height, row.line
         self.used += self.pending
         self.pending = 0.0
-        if self.used + height <= self.height + pages.KEEP_SLACK or self.used == 0:
+        if self.used + height + row.border <= self.height + pages.KEEP_SLACK or self.used == 0:
             self.used += min(height, self.height)
-            return
-        fits = math.floor((self.height - self.used - pages.BORDER) / line) * line if splits else 0.0
-        self.new_page()
-        if fits < line:
-            self.used += heading + min(height, self.height - heading)
         else:
-            self.used += heading + (height - fits)
+            fits = (
+                math.floor((self.height - self.used - pages.BORDER) / line) * line
+                if row.splits
+                else 0.0
+            )
+            self.new_page()
+            if fits < line:
+                self.used += heading + min(height, self.height - heading)
+            else:
+                self.used += heading + (height - fits)
+        if row.last:
+            self.used += row.border  # the table's bottom border
 
 
 def _old_chain(items: list[tuple], start: int, flow: _OldPages) -> float:
@@ -751,7 +774,7 @@ def _old_chain(items: list[tuple], start: int, flow: _OldPages) -> float:
             after, hang = box.after, box.hang
         else:
             total += after + row.height
-            after, hang = 0.0, 0.0
+            after, hang = 0.0, -row.border
         if last or total > flow.height:
             break
     return total - hang
@@ -770,7 +793,7 @@ def _old_flow(items: list[tuple], height: float) -> int:
         if box is not None:
             flow.place(box)
         else:
-            flow.place_row(row.height, heading, row.line, row.splits)
+            flow.place_row(row, heading)
         if new_page_after:
             flow.new_page()
     return flow.count
@@ -824,6 +847,7 @@ _BOXES = st.builds(
 _ROWS = st.builds(
     pages._Row,
     _SIZES, st.sampled_from([8.0, 12.65, 14.3]), st.booleans(), st.booleans(), st.booleans(),
+    st.sampled_from([0.0, 0.5]), st.booleans(),
 )  # fmt: skip
 
 
@@ -924,3 +948,78 @@ def test_numpages_is_found_wherever_it_is(tokens: list[str]) -> None:
     expected = [m.start() for m in re.finditer("(?=NUMPAGES)", xml)]
     if expected:
         assert pages._numpages(xml, expected[0]) == expected
+
+
+@pytest.mark.parametrize(("room", "pages_taken"), [(48.9, 2), (48.8, 3)])
+def test_a_heading_goes_with_its_text_unless_it_fits_to_the_twip(room: float, pages_taken: int):
+    """A note heading and the first two lines of its text (8 + 13.2 + 3 + 26.4 points, less
+    the 1.7 the last line's spacing may hang past the page: 48.9) stay at the foot of a page
+    48.9 points high, and both go to the next page when it is 48.8 (LibreOffice measured):
+    nothing past the page is let through, or the heading would stay behind alone while its
+    text moves (the next page then holds them both: 640 points more fill it)."""
+    styles = _styles()
+    heading = _paragraph("Line Item 020 Description", "LOANoteHeading")
+    two_lines = _paragraph("word " * 30, "LOANoteText", '<w:spacing w:after="0"/>')
+    body = [_spacer(676.8 - room), heading, two_lines, _spacer(640.0)]
+    assert estimate_pages(_document(*body), styles) == pages_taken
+
+
+def test_an_empty_run_before_a_line_break_does_not_raise_the_line() -> None:
+    """A revised line's costs: each amount (8 points) is followed on the next line by its old
+    value in 7 points ("was $4,050,000"), the line break written in a run of the amount's size
+    that holds no text. That break does not make the line of the old value 8 points high:
+    LibreOffice lays the cell out 9.2 + 8.05 + 9.2 + 8.05 points (its row 37.9 points high with
+    the cell margins and border, not 39.05)."""
+    small = '<w:rPr><w:color w:val="595959"/><w:sz w:val="14"/><w:szCs w:val="14"/></w:rPr>'
+    cell = (
+        '<w:p><w:pPr><w:pStyle w:val="LOATableMoney"/></w:pPr>'
+        '<w:r><w:t xml:space="preserve">$5,062,000</w:t></w:r>'
+        f'<w:r>{small}<w:br/><w:t xml:space="preserve">was $4,050,000</w:t></w:r>'
+        '<w:r><w:t xml:space="preserve"></w:t><w:br/><w:t xml:space="preserve">$5,062,000</w:t></w:r>'
+        f'<w:r>{small}<w:br/><w:t xml:space="preserve">was $4,050,000</w:t></w:r>'
+        '<w:r><w:t xml:space="preserve"></w:t></w:r></w:p>'
+    )
+    box = pages._Layout(_styles()).box(cell, 74.2, "LOATable")
+    assert box.lines == pytest.approx([9.2, 8.05, 9.2, 8.05])
+
+
+@pytest.mark.parametrize(("spacer", "pages_taken"), [(276.3, 1), (276.5, 2)])
+def test_a_row_at_the_foot_of_a_page_keeps_room_for_its_bottom_border(
+    spacer: float, pages_taken: int
+) -> None:
+    """Twenty rows of 20 points (their top borders in them) fit under 276.3 points of other
+    text, the last row's bottom border (half a point) ending at the foot of the page; under
+    276.5 points the border would run past it, and the last row goes to the next page
+    (LibreOffice measured)."""
+    styles = _styles()
+    document = _document(_spacer(spacer), _table(20, keep=False))
+    assert estimate_pages(document, styles) == pages_taken
+
+
+@pytest.mark.parametrize(("spacer", "pages_taken"), [(476.3, 1), (476.5, 2)])
+def test_what_follows_a_table_starts_below_its_bottom_border(spacer: float, pages_taken: int):
+    """A table of ten 20-point rows (each holding its top border) takes 200.5 points: its
+    bottom border is half a point more. A line 476.3 points high fits under it; one of 476.5
+    goes to the next page (LibreOffice measured)."""
+    styles = _styles()
+    document = _document(_table(10, keep=False), _spacer(spacer))
+    assert estimate_pages(document, styles) == pages_taken
+
+
+def test_a_word_breaks_after_a_hyphen() -> None:
+    """LibreOffice breaks a line after the hyphen of a range of lines ("008-" at the end of a
+    line, "010" on the next): this note text lays out in three lines, not four."""
+    text = (
+        "Packing, crating and handling (PC&amp;H) charges have been applied to the relevant "
+        "parts of Lines 001-006, 008-010, 012, 014, 015, 017-023, 025, 027-029, 031, 032, 034 "
+        "and 035. Transportation charges have been applied to the relevant parts of Lines "
+        "001-006, 008-010, 012, 014, 015, 017-023, 025, 027-029, 031, 032, 034 and 035."
+    )
+    box = pages._Layout(_styles()).box(_paragraph(text, "LOANoteText"), 496.8)
+    assert len(box.lines) == 3
+    # the part after the hyphen goes on; a word without one goes whole
+    style = pages.Style(size=10.0)
+    width = pages._text_width("Lines 001-", False, 10.0)
+    assert len(pages._wrap(style, (("t", "Lines 001-006", False, 10.0),), width)) == 2
+    assert len(pages._wrap(style, (("t", "Lines 001006", False, 10.0),), width)) == 2
+    assert len(pages._wrap(style, (("t", "Lines 001-006", False, 10.0),), width - 0.1)) == 2

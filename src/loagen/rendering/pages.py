@@ -79,10 +79,11 @@ def _line_height(size: float, line: float) -> float:
     return single * percent // 100 / 20
 
 
-KEEP_SLACK = 1.0
+KEEP_SLACK = 0.01
 """How far (points) a table row, or a block kept together, may seem to run past the page and
-still be laid out on it: word processors measure in twips and round line heights, and the
-estimate's small differences add up over a page, so what fits to the point fits."""
+still be laid out on it: none but the rounding of sums of heights in floating point (every
+height is a whole number of twips, as LibreOffice lays a page out in twips: what does not fit
+to the twip goes to the next page)."""
 BORDER = 0.5
 """The height a row's border adds (a half-point single line)."""
 CELL_MARGIN = 108 * TWIP
@@ -104,6 +105,11 @@ class _Row:
     """It may break across pages (it does not say it cannot)."""
     keep_next: bool
     """Every paragraph in it keeps with the next: it stays on the page of the row after it."""
+    border: float = 0.0
+    """The room its bottom border takes below it: at the foot of a page, and after the last
+    row of its table."""
+    last: bool = False
+    """The last row of its table."""
 
 
 @dataclass(frozen=True)
@@ -419,6 +425,20 @@ def _wrap(style: Style, pieces: tuple[tuple[str, str, bool, float], ...], room: 
                 if word:
                     if w is None:
                         w = _remember_width(widths, word, bold, size)
+                    if line_width + w > room and "-" in word and _HYPHEN.search(word):
+                        # a word that runs past the line breaks after a hyphen (LibreOffice
+                        # breaks "001-006" so): its parts placed one by one as words are,
+                        # with no space between them
+                        parts = _HYPHEN.split(word)
+                        for part in parts[:-1]:
+                            pw = widths.get(part) or _remember_width(widths, part, bold, size)
+                            if line_width + pw > room and line_width > 0:
+                                lines.append(tallest or size)
+                                line_width, tallest = 0.0, 0.0
+                            line_width += pw
+                            tallest = max(tallest, size)
+                        word = parts[-1]
+                        w = widths.get(word) or _remember_width(widths, word, bold, size)
                     if line_width + w > room and line_width > 0:
                         lines.append(tallest or size)
                         line_width, tallest = 0.0, 0.0
@@ -433,10 +453,17 @@ def _wrap(style: Style, pieces: tuple[tuple[str, str, bool, float], ...], room: 
                 line_width = (at // 36.0 + 1) * 36.0 - style.left
             tallest = max(tallest, size)
         else:
-            lines.append(max(tallest, size))
+            # a line break ends the line as high as its text: the break's own run counts only
+            # on a line with no text (LibreOffice lays "was $4,050,000" in 7 points out 7
+            # points high though the break after it is in an empty run of 8)
+            lines.append(tallest or size)
             line_width, tallest = 0.0, 0.0
     lines.append(tallest or style.size)
     return lines
+
+
+_HYPHEN = re.compile(r"(?<=[^-]-)(?=[^-])")
+"""Where a word may break across lines: after a hyphen between two other characters."""
 
 
 _EXACT_SUMS = 2.0**40
@@ -477,6 +504,8 @@ def _plain_line_count(text: str, bold: bool, size: float, room: float) -> int | 
     n = len(ends)
     if ends[-1] >= _EXACT_SUMS:
         return None
+    if "-" in text:
+        return _hyphenated_count(words, found, ends, widths, bold, size, room)
     count, first = 1, 0
     while True:
         base = ends[first] - found[first]
@@ -489,6 +518,53 @@ def _plain_line_count(text: str, bold: bool, size: float, room: float) -> int | 
         if j >= n:
             return count
         count, first = count + 1, j
+
+
+def _hyphenated_count(words: list[str], found: list[float], ends: list[float],
+                      widths: dict[str, float], bold: bool, size: float, room: float
+                      ) -> int:  # fmt: skip
+    """`_plain_line_count` of a text some of whose words may break after a hyphen, as `_wrap`
+    places their parts: a line runs from a word, or from a part of one (the first `cut`
+    points of it placed on the lines before), as far as the words fit, and then as far as the
+    parts of the word it breaks before fit (`_part_ends`), that word's next part starting the
+    next line. A word wider than a line is placed a part at a time in the same way."""
+    space = widths[" "]
+    n = len(ends)
+    count, first, cut = 1, 0, 0.0
+    while True:
+        base = ends[first] - found[first] + cut
+        rest = found[first] - cut
+        if rest > room and "-" in words[first]:
+            # the line holds the word's next part, however wide, and the parts after it that
+            # fit; the rest of the word starts the next line
+            offsets = _part_ends(words[first], widths, bold, size)
+            placed = max(bisect_right(offsets, cut + room), bisect_right(offsets, cut) + 1)
+            if placed < len(offsets):
+                count, cut = count + 1, offsets[placed - 1]
+                continue
+        after = first + 1
+        j = bisect_right(ends, room + base, after)
+        while j > after and ends[j - 1] - base > room:
+            j -= 1
+        while j < n and not ends[j] - base > room:
+            j += 1
+        if j >= n:
+            return count
+        cut = 0.0
+        if "-" in words[j]:
+            offsets = _part_ends(words[j], widths, bold, size)
+            left = room - (ends[j - 1] - base + space)
+            fitting = bisect_right(offsets, left)
+            if fitting:
+                cut = offsets[fitting - 1]
+        count, first = count + 1, j
+
+
+def _part_ends(word: str, widths: dict[str, float], bold: bool, size: float) -> list[float]:
+    """How far into `word` each of its parts (`_HYPHEN`) ends, in points."""
+    parts = _HYPHEN.split(word)
+    found = [widths.get(part) or _remember_width(widths, part, bold, size) for part in parts]
+    return list(accumulate(found))
 
 
 _WIDTHS: dict[tuple[bool, float], dict[str, float]] = {}
@@ -770,7 +846,7 @@ class _Layout:
                 keep = keep and box.keep_next
             tallest = max(tallest, top + height + after + bottom)
         border = 0.0 if borderless and "<w:tcBorders" not in xml else BORDER
-        return _Row(max(tallest + border, minimum), line_height, is_heading, splits, keep)
+        return _Row(max(tallest + border, minimum), line_height, is_heading, splits, keep, border)
 
     def margins(self, tbl_pr: str, table_style: str) -> tuple[float, float, float, float]:
         """The cell margins of a table: its own (`tbl_pr`, its properties' XML), else its
@@ -1308,7 +1384,10 @@ def _table_items(block: str, layout: _Layout) -> tuple[_Item, ...]:
     borders = _TABLE_BORDERS.search(properties)
     borderless = borders is not None and not _DRAWN_BORDER.search(borders.group(1))
     heading = 0.0
-    for row in layout.table_rows(block, grid, table_style, margins, borderless):
+    rows = layout.table_rows(block, grid, table_style, margins, borderless)
+    if rows and rows[-1].border:
+        rows[-1] = replace(rows[-1], last=True)
+    for row in rows:
         if row.heading:
             items.append((None, row, 0.0, False, True))
             heading += row.height
@@ -1322,7 +1401,7 @@ def _chain(items: list[_Item], start: int, used: float, pending: float, height: 
     `pending` the space after what is on it: it and every item after it that it keeps with
     (keep with next, rows of a table kept together, heading rows), and the first lines of the
     item the chain ends on, less what the last line of that item may leave hanging past the
-    page (`_Box.hang`)."""
+    page (`_Box.hang`), or with the bottom border of the row it ends on."""
     total, after, hang = 0.0, pending, 0.0
     for index in range(start, len(items)):
         box, row, _, new_page_after, keeps = items[index]
@@ -1335,7 +1414,7 @@ def _chain(items: list[_Item], start: int, used: float, pending: float, height: 
             after, hang = box.after, box.hang
         else:
             total += after + row.height
-            after, hang = 0.0, 0.0
+            after, hang = 0.0, -row.border  # a row at the foot needs room for its border
         if last or total > height:
             break
     return total - hang
@@ -1372,7 +1451,7 @@ def _flow_items(items: list[_Item], height: float) -> int:
             pending = 0.0
             lines = box.lines
             need_first = before + box.first_two
-            if need_first - box.hang > height - used and used > 0 and need_first <= height:
+            if need_first - box.hang > bottom - used and used > 0 and need_first <= height:
                 count, used, pending = count + 1, 0.0, 0.0
                 before = 0.0
             used += before
@@ -1400,8 +1479,10 @@ def _flow_items(items: list[_Item], height: float) -> int:
             row_height = row.height
             used += pending
             pending = 0.0
-            if used + row_height <= height + KEEP_SLACK or used == 0:
+            if used + row_height + row.border <= height + KEEP_SLACK or used == 0:
                 used += min(row_height, height)
+                if row.last:
+                    used += row.border
             else:
                 line = row.line
                 fits = math.floor((height - used - BORDER) / line) * line if row.splits else 0.0
@@ -1410,6 +1491,8 @@ def _flow_items(items: list[_Item], height: float) -> int:
                     used += heading + min(row_height, height - heading)
                 else:
                     used += heading + (row_height - fits)
+                if row.last:
+                    used += row.border
         if new_page_after:
             count, used, pending = count + 1, 0.0, 0.0
     return count
