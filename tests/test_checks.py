@@ -3430,6 +3430,7 @@ def _gates() -> list[tuple[re.Pattern[str], Callable[[str], bool]]]:
         (t._PHONE, both(digit, search(t._DIGIT_RUN), search(t._PHONE_DIGITS))),
         (t._PHONE_LABEL, both(digit, may(*t._PHONE_WORDS))),
         (t._PHONE_INTL, both(digit, has("+"))),
+        (t._LINE_NUMBER_STYLE, search(t._LINE_NUMBER_GATE)),
     ]
     for pattern, (folded, needles) in t._TERM_GATES.items():
         gates.append((pattern, may(*needles) if folded else has(*needles)))
@@ -3522,6 +3523,13 @@ PIECES = st.sampled_from(
         "line\titems",
         "lineitem",
         "above SLS",
+        "line 2",
+        "Line 12",
+        "Lines 004 - 005",
+        "Lines\x1c004\u2013 5a",
+        "lines\t7",
+        "Line 007",
+        "airline",
         "Worldwide  Warehouse\nRedistribution",
         "redistribution services",
         "WWRS Seller",

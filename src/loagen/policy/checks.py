@@ -69,6 +69,7 @@ from .text_scan import (
     _DIGIT_RUN,
     _DIGIT_SHAPES,
     _LINE_ITEM,
+    _LINE_NUMBER_GATE,
     _LINE_NUMBER_STYLE,
     _MOS_TERMS,
     _NUMERIC_DATE,
@@ -521,8 +522,9 @@ _LINE_REF_WRITTEN = re.compile(r"(?i:lines?)\s+(\d+)([a-z]?)(?:\s*[-\u2013]\s*(\
 def _line_refs_written_wrong(text: str) -> tuple[TextHit, ...]:
     """Line references not written as LSG-1 writes them, each to the end of its range ('lines
     3 - 5', not 'lines 3'), so the message can say it right (`line_ref_fixed`)."""
-    # every match holds "ine" (line, Line): most texts are passed over without the pattern
-    if "ine" not in text:
+    # every match holds "ine", white space and a digit (`_LINE_NUMBER_GATE`): most texts are
+    # passed over without the pattern
+    if _LINE_NUMBER_GATE.search(text) is None:
         return ()
     hits = []
     for h in find_terms(_LINE_NUMBER_STYLE, text):

@@ -766,6 +766,11 @@ _LINE_NUMBER_STYLE = re.compile(
     r"|\bLines\s+\d{3}[a-z]?(?:\s+[-\u2013]\s*|\s*[-\u2013]\s+)\d+[a-z]?"  # "Lines 004 - 005"
 )
 """Line numbers not written as LSG-1 writes them: "Line 001", "Lines 001-005"."""
+_LINE_NUMBER_GATE = re.compile(r"ines?\s+\d")
+"""What every match of _LINE_NUMBER_STYLE holds, read as it reads it: "ine", maybe "s", white
+space and a digit. Nearly every line note says "this line", so a gate of "ine" alone passes it
+to the pattern, which is tried at every place of the text; this one search of a literal start
+costs a twentieth of that."""
 
 
 _TERM_GATES: dict[re.Pattern[str], tuple[bool, tuple[str, ...]]] = {
