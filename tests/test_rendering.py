@@ -1037,3 +1037,76 @@ def test_page_one_gives_the_dollars_of_each_term_of_sale(tmp_path) -> None:
         "FMS Credit (Non-Repayable): $100,000,000",
         "Cash Prior to Delivery: Balance",
     ]
+
+
+def test_a_run_of_text_and_outputs_is_yielded_joined_as_jinja_yields_it() -> None:
+    """A run of template text and `{{ }}` outputs is yielded as one piece, and a template
+    prints what it prints with Jinja's own code generator: in loops and conditions, under
+    `{% autoescape %}`, into a `{% set %}` block's buffer and a macro's, with a value that
+    cannot be printed failing as it does."""
+    from jinja2.sandbox import SandboxedEnvironment
+
+    source = (
+        "<p>{{ a }}|{{ b.x }}</p>{% for r in rows %}<tr>{{ r.n }}-{{ r.v }}!</tr>{% endfor %}"
+        "{% if a %}[{{ a }}{{ 'k' }}]{% endif %}{% set s %}<s>{{ a }}{{ c }}</s>{% endset %}"
+        "{{ s }}{% macro m(x) %}<m>{{ x }}|{{ c }}</m>{% endmacro %}{{ m(a) }}{{ m(c) }}"
+        "{% autoescape false %}<r>{{ a }}{{ c }}</r>{% endautoescape %}tail{{ c }}"
+    )
+    env = templates.make_environment()
+    assert 'yield "".join((' in env.compile(source, raw=True)
+    plain = SandboxedEnvironment(autoescape=True, finalize=templates._finalize)
+    values = {
+        "a": "<\x07&>",
+        "b": {"x": Markup("<w:br/>")},
+        "rows": [{"n": 1, "v": "x<y"}, {"n": 2, "v": Markup("<b/>")}],
+        "c": 3,
+    }
+    ours = templates._with_output_escape(env.from_string(source))
+    assert ours.render(values) == plain.from_string(source).render(values)
+    with pytest.raises(UndefinedError):
+        ours.render({**values, "rows": [{"n": 1}]})
+
+
+def test_a_small_part_reading_plain_values_is_rendered_once_for_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The header reads only whether the document is a draft: it is rendered once for drafts
+    and once for the others, and compressed once for the same bytes; the footer (the case and
+    the document) and the body are rendered for every document. A small part that runs a loop
+    or reads a name the context does not give is rendered every time."""
+    renderer = Renderer(TEMPLATES)
+    rendered: list[str] = []
+    render_part = Renderer._render_part
+
+    def counted(template, name, values):  # noqa: ANN001, ANN202
+        rendered.append(name)
+        return render_part(template, name, values)
+
+    monkeypatch.setattr(Renderer, "_render_part", staticmethod(counted))
+    doc = load_document(CASES / "BN-B-ZEA/basic.json")
+    first = renderer.render(doc, Selection())
+    assert renderer.render(doc, Selection()) == first
+    assert rendered.count("word/header1.xml") == 1
+    assert rendered.count("word/footer1.xml") == rendered.count("word/document.xml") == 2
+    assert renderer.render(doc, Selection(), draft=True) != first
+    assert renderer.render(doc, Selection(), draft=True) == Renderer(TEMPLATES).render(
+        doc, Selection(), draft=True
+    )
+    assert rendered.count("word/header1.xml") == 3  # a draft, and once in the other renderer
+    template = renderer.template_for(doc.case)
+    assert renderer._plain_names(template, "word/header1.xml") == ("draft",)
+    assert renderer._plain_names(template, "word/footer1.xml") == ("case", "doc")
+    assert renderer._plain_names(template, "word/document.xml") is None  # not small
+    template.sources["loop"] = "{% for c in draft %}{{ c }}{% endfor %}"
+    assert renderer._plain_names(template, "loop") is None
+    template.sources["absent"] = "{{ nothing }}"
+    template.jinja_parts["absent"] = templates._with_output_escape(
+        renderer.env.from_string("{{ nothing }}")
+    )
+    with pytest.raises(RenderError, match="nothing"):
+        renderer._part(template, "absent", {"draft": False})
+    small, large = b"<w:hdr/>", b"x" * (templates.SMALL_PART + 1)
+    assert renderer._deflate(small) is renderer._deflate(bytes(small))
+    assert renderer._deflate(large) == renderer._deflate(large)
+    assert renderer._deflate(large) is not renderer._deflate(large)
+
