@@ -1110,3 +1110,17 @@ def test_a_small_part_reading_plain_values_is_rendered_once_for_them(
     assert renderer._deflate(large) == renderer._deflate(large)
     assert renderer._deflate(large) is not renderer._deflate(large)
 
+
+def test_a_line_whose_notes_print_nothing_has_an_empty_notes_paragraph() -> None:
+    """A line's notes cell holds its notes' paragraphs; with no note, or notes that print no
+    paragraph, one empty paragraph in the line note style (a table cell needs one)."""
+    doc = load_document(CASES / "BN-D-QAA/amendment-1.json")
+    ids = Renderer(TEMPLATES).template_for(doc.case).style_ids
+    change = doc.changes.lines[0]
+    number = change.line.number
+    empty = f'<w:p><w:pPr><w:pStyle w:val="{ids.line_note}"/></w:pPr></w:p>'
+    for body, cell in (("", empty), ("Note *text*.", "Note")):
+        notes = Selection(notes=(SelectedNote("L", "L", "1", "line", body, lines=(number,)),))
+        row = context._row(change, True, notes, ids)
+        assert (str(row["notes"]) == empty) is (cell == empty) and cell in str(row["notes"])
+    assert str(context._row(change, True, Selection(), ids)["notes"]) == empty
