@@ -1039,34 +1039,6 @@ def test_page_one_gives_the_dollars_of_each_term_of_sale(tmp_path) -> None:
     ]
 
 
-def test_a_run_of_text_and_outputs_is_yielded_joined_as_jinja_yields_it() -> None:
-    """A run of template text and `{{ }}` outputs is yielded as one piece, and a template
-    prints what it prints with Jinja's own code generator: in loops and conditions, under
-    `{% autoescape %}`, into a `{% set %}` block's buffer and a macro's, with a value that
-    cannot be printed failing as it does."""
-    from jinja2.sandbox import SandboxedEnvironment
-
-    source = (
-        "<p>{{ a }}|{{ b.x }}</p>{% for r in rows %}<tr>{{ r.n }}-{{ r.v }}!</tr>{% endfor %}"
-        "{% if a %}[{{ a }}{{ 'k' }}]{% endif %}{% set s %}<s>{{ a }}{{ c }}</s>{% endset %}"
-        "{{ s }}{% macro m(x) %}<m>{{ x }}|{{ c }}</m>{% endmacro %}{{ m(a) }}{{ m(c) }}"
-        "{% autoescape false %}<r>{{ a }}{{ c }}</r>{% endautoescape %}tail{{ c }}"
-    )
-    env = templates.make_environment()
-    assert 'yield "".join((' in env.compile(source, raw=True)
-    plain = SandboxedEnvironment(autoescape=True, finalize=templates._finalize)
-    values = {
-        "a": "<\x07&>",
-        "b": {"x": Markup("<w:br/>")},
-        "rows": [{"n": 1, "v": "x<y"}, {"n": 2, "v": Markup("<b/>")}],
-        "c": 3,
-    }
-    ours = templates._with_output_escape(env.from_string(source))
-    assert ours.render(values) == plain.from_string(source).render(values)
-    with pytest.raises(UndefinedError):
-        ours.render({**values, "rows": [{"n": 1}]})
-
-
 def test_a_small_part_reading_plain_values_is_rendered_once_for_them(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

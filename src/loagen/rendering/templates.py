@@ -179,47 +179,6 @@ class _OutputCodeGenerator(LimitedSandbox.code_generator_class):  # type: ignore
         else:
             super()._output_child_post(node, frame, finalize)
 
-    def visit_Output(self, node: nodes.Output, frame: Any) -> None:
-        """The pieces of one run of template text and `{{ }}` outputs (a table row's XML and
-        its twelve values) yielded joined, as one string, where Jinja yields each piece on its
-        own: the same text, in the same order, each value worked out where it was, with one
-        step of the generator where there were some twenty-five (a document's template yields
-        some eleven hundred pieces). Written so only where Jinja yields (not into a buffer: a
-        macro or a `{% set %}` block) and not inside a template that extends another."""
-        if frame.buffer is not None or frame.require_output_check or len(node.nodes) < 2:
-            super().visit_Output(node, frame)
-            return
-        finalize = self._make_finalize()
-        body: list[Any] = []
-        for child in node.nodes:  # as Jinja groups them: constants made text, the rest code
-            try:
-                if not (finalize.const or isinstance(child, nodes.TemplateData)):
-                    raise nodes.Impossible()
-                const = self._output_child_to_const(child, frame, finalize)
-            except (nodes.Impossible, Exception):
-                body.append(child)
-                continue
-            if body and isinstance(body[-1], list):
-                body[-1].append(const)
-            else:
-                body.append([const])
-        if len(body) == 1:
-            super().visit_Output(node, frame)
-            return
-        self.writeline('yield "".join((')
-        self.indent()
-        for item in body:
-            if isinstance(item, list):
-                self.writeline(self._output_const_repr(item) + ",")
-            else:
-                self.newline(item)
-                self._output_child_pre(item, frame, finalize)
-                self.visit(item, frame)
-                self._output_child_post(item, frame, finalize)
-                self.write(",")
-        self.outdent()
-        self.writeline("))")
-
 
 def _with_output_escape(template: Template) -> Template:
     """`template` with its `{{ }}` outputs printed by `_output` (finalized and escaped, see
