@@ -46,6 +46,18 @@ def test_round_trip_gives_the_same_value_and_the_same_bytes(built) -> None:
     assert json.loads(raw)["format"] == FORMAT
 
 
+def test_notes_written_without_their_hashes_are_notes_that_have_none(built) -> None:
+    """The build record writes its notes without their hashes (a library edit that prints the
+    same text leaves the DOCX as it is): as the same notes made without a hash are written."""
+    manifest = built.manifest
+    assert all(n.sha256 for n in manifest.notes)
+    unhashed = dataclasses.replace(
+        manifest, notes=tuple(dataclasses.replace(n, sha256="") for n in manifest.notes)
+    )
+    assert manifest.to_json(note_hashes=False) == unhashed.to_json()
+    assert manifest.to_json(note_hashes=True) == manifest.to_json() != unhashed.to_json()
+
+
 def test_each_line_is_its_key_and_value_as_json_dumps_writes_them(built) -> None:
     """`to_json` writes a key a line, the value compact and not escaped to ASCII (its encoders
     are made once; the bytes are those of `json.dumps` with these options)."""

@@ -1037,3 +1037,62 @@ def test_page_one_gives_the_dollars_of_each_term_of_sale(tmp_path) -> None:
         "FMS Credit (Non-Repayable): $100,000,000",
         "Cash Prior to Delivery: Balance",
     ]
+
+
+def test_a_small_part_reading_plain_values_is_rendered_once_for_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The header reads only whether the document is a draft: it is rendered once for drafts
+    and once for the others, and compressed once for the same bytes; the footer (the case and
+    the document) and the body are rendered for every document. A small part that runs a loop
+    or reads a name the context does not give is rendered every time."""
+    renderer = Renderer(TEMPLATES)
+    rendered: list[str] = []
+    render_part = Renderer._render_part
+
+    def counted(template, name, values):  # noqa: ANN001, ANN202
+        rendered.append(name)
+        return render_part(template, name, values)
+
+    monkeypatch.setattr(Renderer, "_render_part", staticmethod(counted))
+    doc = load_document(CASES / "BN-B-ZEA/basic.json")
+    first = renderer.render(doc, Selection())
+    assert renderer.render(doc, Selection()) == first
+    assert rendered.count("word/header1.xml") == 1
+    assert rendered.count("word/footer1.xml") == rendered.count("word/document.xml") == 2
+    assert renderer.render(doc, Selection(), draft=True) != first
+    assert renderer.render(doc, Selection(), draft=True) == Renderer(TEMPLATES).render(
+        doc, Selection(), draft=True
+    )
+    assert rendered.count("word/header1.xml") == 3  # a draft, and once in the other renderer
+    template = renderer.template_for(doc.case)
+    assert renderer._plain_names(template, "word/header1.xml") == ("draft",)
+    assert renderer._plain_names(template, "word/footer1.xml") == ("case", "doc")
+    assert renderer._plain_names(template, "word/document.xml") is None  # not small
+    template.sources["loop"] = "{% for c in draft %}{{ c }}{% endfor %}"
+    assert renderer._plain_names(template, "loop") is None
+    template.sources["absent"] = "{{ nothing }}"
+    template.jinja_parts["absent"] = templates._with_output_escape(
+        renderer.env.from_string("{{ nothing }}")
+    )
+    with pytest.raises(RenderError, match="nothing"):
+        renderer._part(template, "absent", {"draft": False})
+    small, large = b"<w:hdr/>", b"x" * (templates.SMALL_PART + 1)
+    assert renderer._deflate(small) is renderer._deflate(bytes(small))
+    assert renderer._deflate(large) == renderer._deflate(large)
+    assert renderer._deflate(large) is not renderer._deflate(large)
+
+
+def test_a_line_whose_notes_print_nothing_has_an_empty_notes_paragraph() -> None:
+    """A line's notes cell holds its notes' paragraphs; with no note, or notes that print no
+    paragraph, one empty paragraph in the line note style (a table cell needs one)."""
+    doc = load_document(CASES / "BN-D-QAA/amendment-1.json")
+    ids = Renderer(TEMPLATES).template_for(doc.case).style_ids
+    change = doc.changes.lines[0]
+    number = change.line.number
+    empty = f'<w:p><w:pPr><w:pStyle w:val="{ids.line_note}"/></w:pPr></w:p>'
+    for body, cell in (("", empty), ("Note *text*.", "Note")):
+        notes = Selection(notes=(SelectedNote("L", "L", "1", "line", body, lines=(number,)),))
+        row = context._row(change, True, notes, ids)
+        assert (str(row["notes"]) == empty) is (cell == empty) and cell in str(row["notes"])
+    assert str(context._row(change, True, Selection(), ids)["notes"]) == empty

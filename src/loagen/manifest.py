@@ -159,8 +159,9 @@ class Manifest:
 
     # -- JSON --
 
-    def _content(self) -> dict[str, Any]:
-        """The manifest as plain data, in the order `to_json` writes it."""
+    def _content(self, note_hashes: bool = True) -> dict[str, Any]:
+        """The manifest as plain data, in the order `to_json` writes it (the notes without
+        their hashes unless `note_hashes`)."""
         deps = self.dependencies
         return {
             "format": FORMAT,
@@ -185,7 +186,7 @@ class Manifest:
                     "version": n.version,
                     "placement": n.placement,
                     "lines": list(n.lines),
-                    **({"sha256": n.sha256} if n.sha256 else {}),
+                    **({"sha256": n.sha256} if n.sha256 and note_hashes else {}),
                 }
                 for n in self.notes
             ],  # fmt: skip
@@ -202,9 +203,11 @@ class Manifest:
             ),
         }
 
-    def to_json(self) -> bytes:
-        """The manifest as JSON, one top-level key a line, ending with its checksum."""
-        body = ",\n".join(f"  {_string(k)}: {_value(v)}" for k, v in self._content().items())
+    def to_json(self, *, note_hashes: bool = True) -> bytes:
+        """The manifest as JSON, one top-level key a line, ending with its checksum; its notes
+        without their hashes unless `note_hashes` (as a `PrintedNote` without one is written)."""
+        content = self._content(note_hashes)
+        body = ",\n".join(f"  {_string(k)}: {_value(v)}" for k, v in content.items())
         checksum = hashlib.sha256(body.encode()).hexdigest()[:32]
         return ("{\n" + body + f',\n  "checksum": "{checksum}"\n}}\n').encode()
 

@@ -532,8 +532,6 @@ class Pipeline:
             manifest,
             docx_sha256="",
             note_history=(),
-            # made directly, without their hashes (`dataclasses.replace` looks at every field)
-            notes=tuple(PrintedNote(n.id, n.version, n.placement, n.lines) for n in manifest.notes),
             dependencies=dataclasses.replace(
                 deps,
                 inputs=tuple(Input(f.path.name, f.sha256) for f in files),
@@ -541,7 +539,9 @@ class Pipeline:
                 library_digest="",
             ),
         )
-        return build_record(recorded.to_json(), [(f.path.name, f.sha256, f.raw) for f in files])
+        # the notes written without their hashes, not made again without them
+        recorded_json = recorded.to_json(note_hashes=False)
+        return build_record(recorded_json, [(f.path.name, f.sha256, f.raw) for f in files])
 
     def manifest(
         self, prepared: Prepared, docx: bytes, *, draft: bool, pages: int | None = None

@@ -243,57 +243,51 @@ def _beneath(shown: Markup, text: str) -> Markup:
 
 
 def _row(change: LineChange, amended: bool, selection: Selection, ids: StyleIds) -> dict[str, Any]:
-    line = change.line
     prev, rev = change.previous, change.revised
-    marker = ""
-    if amended:
-        if change.added:
-            marker = "ADDED"
-        elif change.deleted:
-            marker = "DELETED"
-        elif change.changed:
-            marker = "REVISED"
+    line = rev or prev  # `change.line`
     # Each value now, with the previous one beneath when this document changes it: a deleted
     # line's quantity and value are gone (0 and $0); its unit cost, the price of one item, and
     # its other values stay as they were (a unit cost of "$0" would read as free items).
     now = _shown(line)
-    if amended and change.deleted and prev is not None:
-        before = _shown(prev)
-        shown = [
-            revised(f"0 {line.unit_of_issue}", before[0]),
-            revised(before[1]),
-            revised("$0", before[2]),
-        ]
-        shown += [revised(value) for value in before[3:]]
-    elif amended and prev is not None and rev is not None:
-        shown = list(map(revised, now if rev is line else _shown(rev), _shown(prev)))
+    description = masl = None
+    if not amended:
+        marker = ""
+        quantity_, unit_cost, total, source_code, months, assistance, release, delivery = map(
+            revised, now
+        )
+    elif prev is None:  # added
+        marker = "ADDED"
+        quantity_, unit_cost, total, source_code, months, assistance, release, delivery = map(
+            revised, now
+        )
+    elif rev is None:  # deleted: `now` is what it was (`line` is its previous version)
+        marker = "DELETED"
+        quantity_ = revised(f"0 {line.unit_of_issue}", now[0])
+        unit_cost, total = revised(now[1]), revised("$0", now[2])
+        source_code, months, assistance, release, delivery = map(revised, now[3:])
     else:
-        shown = list(map(revised, now))
-    quantity_, unit_cost, total, source_code, months, assistance, release, delivery = shown
-    # What the line buys, with the previous description and MASL beneath when this document
-    # changes them (as the values: a reviewer sees the line now buys another item)
-    description, masl = revised(line.description), revised(f"MASL {line.masl}")
-    if amended and prev is not None and rev is not None:
+        marker = "REVISED" if change.changed else ""
+        quantity_, unit_cost, total, source_code, months, assistance, release, delivery = map(
+            revised, now, _shown(prev)
+        )
+        # What the line buys, with the previous description and MASL beneath when this
+        # document changes them (as the values: a reviewer sees the line now buys another item)
         description = revised(rev.description, prev.description)
         masl = revised(f"MASL {rev.masl}", f"MASL {prev.masl}")
         if change.other_fields:
             # what it revises that the row does not print, in words beneath
             masl = _beneath(masl, _unprinted_changes(change))
+    if description is None:
+        description, masl = revised(line.description), revised(f"MASL {line.masl}")
 
-    notes = "".join(
-        [
-            markdown_to_wordml(n.body, in_table=True, ids=ids)
-            for n in selection.for_line(line.number)
-        ]
-    )
-    if not notes:
-        notes = f'<w:p><w:pPr><w:pStyle w:val="{ids.line_note}"/></w:pPr></w:p>'
+    notes = selection.for_line(line.number)
+    cell = _line_notes(notes, ids) if notes else ""
     return {
         "number": line.number,
         "marker": marker,
         "description": description,
         "masl": masl,
-        "notes": Markup(notes),
+        "notes": cell or _no_line_notes(ids),
         "quantity": quantity_,
         "unit_cost": now[1],
         "total": now[2],
@@ -306,6 +300,17 @@ def _row(change: LineChange, amended: bool, selection: Selection, ids: StyleIds)
         "change": change,
         "line": line,
     }
+
+
+def _line_notes(notes: Iterable[SelectedNote], ids: StyleIds) -> Markup:
+    """The line notes of a line's description cell, as Word paragraphs."""
+    return Markup("".join([markdown_to_wordml(n.body, in_table=True, ids=ids) for n in notes]))
+
+
+@lru_cache(maxsize=16)
+def _no_line_notes(ids: StyleIds) -> Markup:
+    """The description cell's paragraph of a line with no line notes (an empty one)."""
+    return Markup(f'<w:p><w:pPr><w:pStyle w:val="{ids.line_note}"/></w:pPr></w:p>')
 
 
 def _signed(value: Decimal, cents: bool = False) -> str:

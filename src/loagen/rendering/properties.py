@@ -16,7 +16,7 @@ from lxml import etree
 
 from .. import __version__
 from ..document.assembly import LoaDocument
-from .markdown_docx import NOT_XML_CHARS
+from .markdown_docx import xml_chars
 
 CORE_NS = {
     "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
@@ -49,7 +49,7 @@ def core_properties(document: LoaDocument) -> bytes:
     if day is not None:
         stamp = _stamp(day)
         fields += [("dcterms:created", stamp), ("dcterms:modified", stamp)]
-    fields = [(tag, NOT_XML_CHARS.sub("", text)) for tag, text in fields]
+    fields = [(tag, xml_chars(text)) for tag, text in fields]
     if all(text.isascii() and "\r" not in text for _, text in fields):
         return _plain_core(fields)
     return _lxml_core(fields)

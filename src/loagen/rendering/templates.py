@@ -25,7 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from jinja2 import StrictUndefined, Template, TemplateError, meta
+from jinja2 import StrictUndefined, Template, TemplateError, meta, nodes
 from jinja2.exceptions import TemplateSyntaxError
 from lxml import etree
 from markupsafe import Markup, escape
@@ -628,6 +628,16 @@ def utf8(declaration: str, text: str, edits: Sequence[Edit] = ()) -> bytes:
     return b"".join(pieces)
 
 
+SMALL_PART = 4096
+"""Largest part (characters of template source, bytes rendered) `Renderer` renders or
+compresses once for the same values (see `Renderer._part`, `Renderer._deflate`)."""
+PARTS_KEPT = 256
+"""Small parts `Renderer` keeps, rendered or compressed (then it starts again)."""
+_PLAIN_TYPES = frozenset((bool, int, str, type(None)))
+_ABSENT = object()
+"""A name the context does not give (its part is rendered, and fails, as without `_part`)."""
+
+
 class Renderer:
     """Renders documents from the templates in one folder; each template compiles once."""
 
@@ -635,6 +645,9 @@ class Renderer:
         self.folder = Path(templates)
         self.env = make_environment()
         self._compiled: dict[str, CompiledTemplate] = {}
+        self._reads: dict[tuple[str, str, str], tuple[str, ...] | None] = {}
+        self._parts: dict[tuple[Any, ...], str] = {}  # see `_part`
+        self._small: dict[bytes, Entry] = {}  # see `_deflate`
         terms_path = self.folder / TERMS_FILE
         try:
             terms_text = terms_path.read_text(encoding="utf-8")
@@ -697,9 +710,7 @@ class Renderer:
             document, selection, template.style_ids, draft=draft, terms=self.terms
         )
         context[LOOP_GUARD] = loop_guard(TEMPLATE_LOOPS)
-        rendered = {
-            name: self._render_part(template, name, context) for name in template.jinja_parts
-        }
+        rendered = {name: self._part(template, name, context) for name in template.jinja_parts}
         # the page count fields show the estimated count until the document is laid out
         body = rendered.get(DOCUMENT_PART)
         edits: dict[str, list[Edit]] = {}
@@ -714,7 +725,7 @@ class Renderer:
             if name in rendered:
                 data = utf8(template.declarations[name], rendered[name], edits.get(name, ()))
                 written[name] = data
-                entries.append((name, deflate(data)))
+                entries.append((name, self._deflate(data)))
             elif name == CORE_PART:
                 entries.append((name, deflate(core_properties(document))))
             else:
@@ -722,6 +733,54 @@ class Renderer:
         if record is not None:
             entries = with_record(template, entries, record, written)
         return zip_entries(entries)
+
+    def _part(self, template: CompiledTemplate, name: str, context: dict[str, Any]) -> str:
+        """Part `name` of `template` rendered with `context`; a small part whose tags read
+        only plain values (true or false, a number, a text: the header, which reads whether
+        the document is a draft) rendered once for each set of those values."""
+        reads = self._plain_names(template, name)
+        if reads is None:
+            return self._render_part(template, name, context)
+        values = tuple(context.get(n, _ABSENT) for n in reads)
+        if not all(type(v) in _PLAIN_TYPES for v in values):
+            return self._render_part(template, name, context)
+        # (each value with its type: True and 1 are equal, but print differently)
+        key = (template.path, template.sha256, name, *((type(v), v) for v in values))
+        found = self._parts.get(key)
+        if found is None:
+            if len(self._parts) >= PARTS_KEPT:
+                self._parts.clear()
+            found = self._parts[key] = self._render_part(template, name, context)
+        return found
+
+    def _plain_names(self, template: CompiledTemplate, name: str) -> tuple[str, ...] | None:
+        """The names part `name` of `template` reads when it is small (at most
+        `SMALL_PART` characters of template source) and runs no loop (which would draw on the
+        document's loop budget), else None. Worked out once a template."""
+        key = (str(template.path), template.sha256, name)
+        if key not in self._reads:
+            source = template.sources[name]
+            reads = None
+            if len(source) <= SMALL_PART:
+                parsed = self.env.parse(source)
+                if not any(parsed.find_all(nodes.For)):
+                    reads = tuple(sorted(meta.find_undeclared_variables(parsed)))
+            self._reads[key] = reads
+        return self._reads[key]
+
+    def _deflate(self, data: bytes) -> Entry:
+        """`deflate(data)`, a small part (at most `SMALL_PART` bytes: a header, a footer)
+        compressed once for the same bytes. Deflating costs some fifteen microseconds however
+        small the part, and a header that reads only whether a document is a draft is the same
+        on nearly every document."""
+        if len(data) > SMALL_PART:
+            return deflate(data)
+        found = self._small.get(data)
+        if found is None:
+            if len(self._small) >= PARTS_KEPT:
+                self._small.clear()
+            found = self._small[data] = deflate(data)
+        return found
 
     @staticmethod
     def _render_part(template: CompiledTemplate, name: str, context: dict[str, Any]) -> str:
