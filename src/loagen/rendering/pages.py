@@ -508,16 +508,22 @@ def _plain_line_count(text: str, bold: bool, size: float, room: float) -> int | 
         return _hyphenated_count(words, found, ends, widths, bold, size, room)
     count, first = 1, 0
     while True:
-        base = ends[first] - found[first]
-        after = first + 1
-        j = bisect_right(ends, room + base, after)
-        while j > after and ends[j - 1] - base > room:
-            j -= 1
-        while j < n and not ends[j] - base > room:
-            j += 1
+        j = _next_line_start(ends, ends[first] - found[first], room, first + 1)
         if j >= n:
             return count
         count, first = count + 1, j
+
+
+def _next_line_start(ends: list[float], base: float, room: float, after: int) -> int:
+    """The first word of the next line: the first after `after` whose end (`ends`, from the
+    line's start `base`) runs past `room` (the line holds at least the word before `after`)."""
+    j = bisect_right(ends, room + base, after)
+    while j > after and ends[j - 1] - base > room:
+        j -= 1
+    n = len(ends)
+    while j < n and not ends[j] - base > room:
+        j += 1
+    return j
 
 
 def _hyphenated_count(words: list[str], found: list[float], ends: list[float],
@@ -542,12 +548,7 @@ def _hyphenated_count(words: list[str], found: list[float], ends: list[float],
             if placed < len(offsets):
                 count, cut = count + 1, offsets[placed - 1]
                 continue
-        after = first + 1
-        j = bisect_right(ends, room + base, after)
-        while j > after and ends[j - 1] - base > room:
-            j -= 1
-        while j < n and not ends[j] - base > room:
-            j += 1
+        j = _next_line_start(ends, base, room, first + 1)
         if j >= n:
             return count
         cut = 0.0
