@@ -1809,6 +1809,37 @@ def test_waived_nc_on_a_bpc_case_is_still_flagged(chain) -> None:
     assert _only(findings, "QC-NC-NOT-APPLICABLE").path == "lines[0].nonrecurring_cost"
 
 
+def test_unwaived_nc_on_an_fms_credit_non_repayable_case_is_what_its_note_needs(chain) -> None:
+    # The NC-FMS-CREDIT note (NC applies, not charged under FMS Credit (Non-Repayable)) names
+    # the lines with an unwaived entry: the check must not call that entry an error.
+    credit = edit(
+        qaa,
+        ("funding", "fmf"),
+        ("terms_of_sale", ["FMS Credit (Non-Repayable)"]),
+        ("lines.0.nonrecurring_cost", {"amount": 1350000}),
+    )
+    assert not by_rule(findings_of(chain, credit), "QC-NC-NOT-APPLICABLE")
+    mixed = edit(
+        credit,
+        ("terms_of_sale", ["FMS Credit (Non-Repayable)", "Cash Prior to Delivery"]),
+        ("terms_breakout", [{"term": "FMS Credit (Non-Repayable)", "amount": 100000000}]),
+    )
+    assert not by_rule(findings_of(chain, mixed), "QC-NC-NOT-APPLICABLE")
+    # a waiver is still out of place (nothing is charged), as is NC under repayable credit alone
+    waived = edit(
+        credit, ("lines.0.nonrecurring_cost.waiver", {"reference": "I-26/1", "date": "2026-01-05"})
+    )
+    assert (
+        _only(findings_of(chain, waived), "QC-NC-NOT-APPLICABLE").path
+        == "lines[0].nonrecurring_cost"
+    )
+    repayable = edit(credit, ("terms_of_sale", ["FMS Credit (Repayable)"]))
+    assert (
+        _only(findings_of(chain, repayable), "QC-NC-NOT-APPLICABLE").path
+        == "lines[0].nonrecurring_cost"
+    )
+
+
 def test_wwrs_stand_alone_schedule(chain) -> None:
     docs = edit(wrs, ("payment_schedule", [{"date": "2026-02-20", "amount": 25800}]))
     found = by_rule(findings_of(chain, docs), "QC-WWRS-TERMS")

@@ -2249,8 +2249,16 @@ def nc_not_applicable(ctx: Context) -> Iterator[Hit]:
     if not (ctx.is_bpc or ctx.case.funding == "fmf"):
         return
     why = "BPC cases" if ctx.is_bpc else "cases funded by Foreign Military Financing"
+    # On an FMS case paid with FMS Credit (Non-Repayable), an unwaived entry records that the
+    # charge applies to the line but is not charged: what the Appendix 6 note "Nonrecurring
+    # Costs - FMS Credit (Non-Repayable)" (NC-FMS-CREDIT) says, and the payment schedule does
+    # not bill it. Only a waiver is out of place there (nothing is charged to waive).
+    credit_nr = not ctx.is_bpc and "FMS Credit (Non-Repayable)" in ctx.case.terms_of_sale
     for path, ln in ctx.lines_with.nonrecurring_cost:
-        if ln.nonrecurring_cost is not None:
+        nc = ln.nonrecurring_cost
+        if nc is not None and credit_nr and nc.waiver is None:
+            continue
+        if nc is not None:
             yield Hit(
                 f"{path}.nonrecurring_cost",
                 f"{_line(ln)} carries a nonrecurring cost entry; nonrecurring cost does not apply "
