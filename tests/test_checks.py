@@ -1636,6 +1636,38 @@ def empty_amendment() -> Docs:
     return [basic, same]
 
 
+def zea_amendment(*lines: dict[str, Any]) -> Callable[[], Docs]:
+    """The Basic of BN-B-ZEA (20 M113A3 as grant EDA), then an Amendment whose description does
+    not mention the EDA, adding `lines`."""
+
+    def make() -> Docs:
+        basic = example("BN-B-ZEA/basic")
+        amendment = json.loads(json.dumps(basic))
+        amendment["nickname"] = "M113 & Night Vision"
+        amendment["document"] = {
+            "kind": "Amendment",
+            "number": 1,
+            "offer_expiration_date": "2026-06-30",
+            "implementation_date": "2025-12-01",
+            "purpose": "adds a line of spare parts",
+        }
+        amendment["purchaser_references"].append(
+            {"reference": "BN/ARMY/L-0190", "date": "2026-02-02"}
+        )
+        amendment["lines"].extend(json.loads(json.dumps(lines)))
+        return [basic, amendment]
+
+    return make
+
+
+def test_an_amendment_need_not_restate_the_eda_of_earlier_documents(chain) -> None:
+    spares = {**example("BN-B-ZEA/basic")["lines"][2], "number": "005", "months": "8-14"}
+    assert not by_rule(findings_of(chain, zea_amendment(spares)), "QC-EDA-DESCRIPTION")
+    more_eda = {**example("BN-B-ZEA/basic")["lines"][0], "number": "005", "months": "8-14"}
+    f = _only(findings_of(chain, zea_amendment(more_eda)), "QC-EDA-DESCRIPTION")
+    assert f.path == "document.purpose"
+
+
 def test_an_amendment_that_changes_nothing(chain) -> None:
     f = _only(findings_of(chain, empty_amendment, Selection()), "QC-AMD-EMPTY")
     assert (f.severity, f.path) == ("error", "")

@@ -4228,7 +4228,17 @@ def eda_grant_country_unknown(ctx: Context) -> Iterator[Hit]:
     "Appendix 8, Table AP9.T4, Excess Defense Articles",
 )
 def eda_description(ctx: Context) -> Iterator[Hit]:
-    if not ctx.lines_with.eda:
+    eda = ctx.lines_with.eda
+    if ctx.previous is not None:
+        # an Amendment's or Modification's description says what it does: it names the EDA
+        # when it adds an EDA line, not for the EDA an earlier document transferred
+        changes = ctx.document.changes
+        eda = [
+            (path, ln)
+            for path, ln in eda
+            if (change := changes.for_line(ln.number)) is not None and change.added
+        ]
+    if not eda:
         return
     says = re.compile(r"\bEDA\b|excess\s+defense\s+articles?", re.IGNORECASE)
     if not (says.search(ctx.case.nickname) or says.search(ctx.case.document.purpose)):
