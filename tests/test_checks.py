@@ -302,6 +302,12 @@ RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]]
         edit(qaa, ("lines.3.scml", True), ("document.cwd_approval_date", "2012-06-01")),
     ),
     (
+        "QC-SCML-VALUE",
+        "lines[3].unit_cost",
+        edit(qaa, ("lines.3.scml", True)),  # $450,000 beside millions of surcharge
+        edit(qaa, ("lines.3.scml", True), ("lines.3.unit_cost", 0)),
+    ),
+    (
         "QC-PSC-ARMY",
         "lines[3].program_support_charge",
         edit(qaa, ("lines.3.program_support_charge", "snap")),  # D: the Air Force
@@ -1973,6 +1979,21 @@ def test_scml_window(chain, implemented: str, warned: bool) -> None:
     if warned:
         assert "Line 004" in found[0].message and "implemented on" in found[0].message
         assert "1 August 2006 to 2 July 2012" in found[0].message
+
+
+@pytest.mark.parametrize(("scml", "warned"), [(7000, False), (7001, True), (0, False)])
+def test_the_scml_makes_up_what_the_surcharge_lacks_of_15000(chain, scml, warned) -> None:
+    # five lines of $50,000 at 3.2%: $8,000 of surcharge, so the SCML holds at most $7,000
+    others = [("lines.0.nonrecurring_cost", DELETE)] + [
+        change
+        for i in (0, 1, 2, 4, 5)
+        for change in ((f"lines.{i}.quantity", 1), (f"lines.{i}.unit_cost", 50000))
+    ]
+    docs = edit(qaa, *others, ("lines.3.scml", True), ("lines.3.unit_cost", scml))
+    found = by_rule(findings_of(chain, docs), "QC-SCML-VALUE")
+    assert bool(found) is warned
+    if warned:
+        assert "is $8,000" in found[0].message and "at most $7,000" in found[0].message
 
 
 def test_an_scml_service_line_is_not_asked_whether_severable(chain) -> None:

@@ -3518,6 +3518,40 @@ def scml_date(ctx: Context) -> Iterator[Hit]:
     )
 
 
+# What the Small Case Management Line recovers at least, with the surcharge on the other lines.
+SCML_MINIMUM = Decimal(15000)
+
+
+@rule(
+    "QC-SCML-VALUE",
+    "warning",
+    "The Small Case Management Line holds no more than $15,000 less the administrative surcharge "
+    "on the other lines",
+    "Appendix 6, Small Case Management Line (SCML); DSCA 06-47",
+)
+def scml_value(ctx: Context) -> Iterator[Hit]:
+    """The SCML makes up the difference between the surcharge on the other lines and $15,000
+    (its note says so): it goes down as that surcharge grows, to $0 once it passes $15,000."""
+    scml = next(iter(ctx.lines_with.scml), None)
+    if scml is None:
+        return
+    path, ln = scml
+    costs = ctx.document.costs
+    cost = costs.line(ln.number)
+    if cost is None:
+        return
+    surcharge = costs.administrative_charge
+    most = max(SCML_MINIMUM - surcharge, Decimal(0))
+    if cost.total > most:
+        yield Hit(
+            f"{path}.unit_cost",
+            f"{_line(ln)}, the Small Case Management Line, holds {money(cost.total)}, but the "
+            f"administrative surcharge on the other lines is {money(surcharge)}: the line "
+            f"makes up only what that surcharge lacks of {money(SCML_MINIMUM)}, so it should "
+            f"hold at most {money(most)}",
+        )
+
+
 @rule(
     "QC-PSC-ARMY",
     "warning",
