@@ -302,6 +302,12 @@ RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]]
         edit(qaa, ("lines.3.scml", True), ("document.cwd_approval_date", "2012-06-01")),
     ),
     (
+        "QC-SCML-VALUE",
+        "lines[3].unit_cost",
+        edit(qaa, ("lines.3.scml", True)),  # $450,000 beside millions of surcharge
+        edit(qaa, ("lines.3.scml", True), ("lines.3.unit_cost", 0)),
+    ),
+    (
         "QC-PSC-ARMY",
         "lines[3].program_support_charge",
         edit(qaa, ("lines.3.program_support_charge", "snap")),  # D: the Air Force
@@ -1636,6 +1642,38 @@ def empty_amendment() -> Docs:
     return [basic, same]
 
 
+def zea_amendment(*lines: dict[str, Any]) -> Callable[[], Docs]:
+    """The Basic of BN-B-ZEA (20 M113A3 as grant EDA), then an Amendment whose description does
+    not mention the EDA, adding `lines`."""
+
+    def make() -> Docs:
+        basic = example("BN-B-ZEA/basic")
+        amendment = json.loads(json.dumps(basic))
+        amendment["nickname"] = "M113 & Night Vision"
+        amendment["document"] = {
+            "kind": "Amendment",
+            "number": 1,
+            "offer_expiration_date": "2026-06-30",
+            "implementation_date": "2025-12-01",
+            "purpose": "adds a line of spare parts",
+        }
+        amendment["purchaser_references"].append(
+            {"reference": "BN/ARMY/L-0190", "date": "2026-02-02"}
+        )
+        amendment["lines"].extend(json.loads(json.dumps(lines)))
+        return [basic, amendment]
+
+    return make
+
+
+def test_an_amendment_need_not_restate_the_eda_of_earlier_documents(chain) -> None:
+    spares = {**example("BN-B-ZEA/basic")["lines"][2], "number": "005", "months": "8-14"}
+    assert not by_rule(findings_of(chain, zea_amendment(spares)), "QC-EDA-DESCRIPTION")
+    more_eda = {**example("BN-B-ZEA/basic")["lines"][0], "number": "005", "months": "8-14"}
+    f = _only(findings_of(chain, zea_amendment(more_eda)), "QC-EDA-DESCRIPTION")
+    assert f.path == "document.purpose"
+
+
 def test_an_amendment_that_changes_nothing(chain) -> None:
     f = _only(findings_of(chain, empty_amendment, Selection()), "QC-AMD-EMPTY")
     assert (f.severity, f.path) == ("error", "")
@@ -1809,6 +1847,37 @@ def test_waived_nc_on_a_bpc_case_is_still_flagged(chain) -> None:
     assert _only(findings, "QC-NC-NOT-APPLICABLE").path == "lines[0].nonrecurring_cost"
 
 
+def test_unwaived_nc_on_an_fms_credit_non_repayable_case_is_what_its_note_needs(chain) -> None:
+    # The NC-FMS-CREDIT note (NC applies, not charged under FMS Credit (Non-Repayable)) names
+    # the lines with an unwaived entry: the check must not call that entry an error.
+    credit = edit(
+        qaa,
+        ("funding", "fmf"),
+        ("terms_of_sale", ["FMS Credit (Non-Repayable)"]),
+        ("lines.0.nonrecurring_cost", {"amount": 1350000}),
+    )
+    assert not by_rule(findings_of(chain, credit), "QC-NC-NOT-APPLICABLE")
+    mixed = edit(
+        credit,
+        ("terms_of_sale", ["FMS Credit (Non-Repayable)", "Cash Prior to Delivery"]),
+        ("terms_breakout", [{"term": "FMS Credit (Non-Repayable)", "amount": 100000000}]),
+    )
+    assert not by_rule(findings_of(chain, mixed), "QC-NC-NOT-APPLICABLE")
+    # a waiver is still out of place (nothing is charged), as is NC under repayable credit alone
+    waived = edit(
+        credit, ("lines.0.nonrecurring_cost.waiver", {"reference": "I-26/1", "date": "2026-01-05"})
+    )
+    assert (
+        _only(findings_of(chain, waived), "QC-NC-NOT-APPLICABLE").path
+        == "lines[0].nonrecurring_cost"
+    )
+    repayable = edit(credit, ("terms_of_sale", ["FMS Credit (Repayable)"]))
+    assert (
+        _only(findings_of(chain, repayable), "QC-NC-NOT-APPLICABLE").path
+        == "lines[0].nonrecurring_cost"
+    )
+
+
 def test_wwrs_stand_alone_schedule(chain) -> None:
     docs = edit(wrs, ("payment_schedule", [{"date": "2026-02-20", "amount": 25800}]))
     found = by_rule(findings_of(chain, docs), "QC-WWRS-TERMS")
@@ -1910,6 +1979,21 @@ def test_scml_window(chain, implemented: str, warned: bool) -> None:
     if warned:
         assert "Line 004" in found[0].message and "implemented on" in found[0].message
         assert "1 August 2006 to 2 July 2012" in found[0].message
+
+
+@pytest.mark.parametrize(("scml", "warned"), [(7000, False), (7001, True), (0, False)])
+def test_the_scml_makes_up_what_the_surcharge_lacks_of_15000(chain, scml, warned) -> None:
+    # five lines of $50,000 at 3.2%: $8,000 of surcharge, so the SCML holds at most $7,000
+    others = [("lines.0.nonrecurring_cost", DELETE)] + [
+        change
+        for i in (0, 1, 2, 4, 5)
+        for change in ((f"lines.{i}.quantity", 1), (f"lines.{i}.unit_cost", 50000))
+    ]
+    docs = edit(qaa, *others, ("lines.3.scml", True), ("lines.3.unit_cost", scml))
+    found = by_rule(findings_of(chain, docs), "QC-SCML-VALUE")
+    assert bool(found) is warned
+    if warned:
+        assert "is $8,000" in found[0].message and "at most $7,000" in found[0].message
 
 
 def test_an_scml_service_line_is_not_asked_whether_severable(chain) -> None:

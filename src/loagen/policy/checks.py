@@ -2249,8 +2249,16 @@ def nc_not_applicable(ctx: Context) -> Iterator[Hit]:
     if not (ctx.is_bpc or ctx.case.funding == "fmf"):
         return
     why = "BPC cases" if ctx.is_bpc else "cases funded by Foreign Military Financing"
+    # On an FMS case paid with FMS Credit (Non-Repayable), an unwaived entry records that the
+    # charge applies to the line but is not charged: what the Appendix 6 note "Nonrecurring
+    # Costs - FMS Credit (Non-Repayable)" (NC-FMS-CREDIT) says, and the payment schedule does
+    # not bill it. Only a waiver is out of place there (nothing is charged to waive).
+    credit_nr = not ctx.is_bpc and "FMS Credit (Non-Repayable)" in ctx.case.terms_of_sale
     for path, ln in ctx.lines_with.nonrecurring_cost:
-        if ln.nonrecurring_cost is not None:
+        nc = ln.nonrecurring_cost
+        if nc is not None and credit_nr and nc.waiver is None:
+            continue
+        if nc is not None:
             yield Hit(
                 f"{path}.nonrecurring_cost",
                 f"{_line(ln)} carries a nonrecurring cost entry; nonrecurring cost does not apply "
@@ -3510,6 +3518,40 @@ def scml_date(ctx: Context) -> Iterator[Hit]:
     )
 
 
+# What the Small Case Management Line recovers at least, with the surcharge on the other lines.
+SCML_MINIMUM = Decimal(15000)
+
+
+@rule(
+    "QC-SCML-VALUE",
+    "warning",
+    "The Small Case Management Line holds no more than $15,000 less the administrative surcharge "
+    "on the other lines",
+    "Appendix 6, Small Case Management Line (SCML); DSCA 06-47",
+)
+def scml_value(ctx: Context) -> Iterator[Hit]:
+    """The SCML makes up the difference between the surcharge on the other lines and $15,000
+    (its note says so): it goes down as that surcharge grows, to $0 once it passes $15,000."""
+    scml = next(iter(ctx.lines_with.scml), None)
+    if scml is None:
+        return
+    path, ln = scml
+    costs = ctx.document.costs
+    cost = costs.line(ln.number)
+    if cost is None:
+        return
+    surcharge = costs.administrative_charge
+    most = max(SCML_MINIMUM - surcharge, Decimal(0))
+    if cost.total > most:
+        yield Hit(
+            f"{path}.unit_cost",
+            f"{_line(ln)}, the Small Case Management Line, holds {money(cost.total)}, but the "
+            f"administrative surcharge on the other lines is {money(surcharge)}: the line "
+            f"makes up only what that surcharge lacks of {money(SCML_MINIMUM)}, so it should "
+            f"hold at most {money(most)}",
+        )
+
+
 @rule(
     "QC-PSC-ARMY",
     "warning",
@@ -4220,7 +4262,17 @@ def eda_grant_country_unknown(ctx: Context) -> Iterator[Hit]:
     "Appendix 8, Table AP9.T4, Excess Defense Articles",
 )
 def eda_description(ctx: Context) -> Iterator[Hit]:
-    if not ctx.lines_with.eda:
+    eda = ctx.lines_with.eda
+    if ctx.previous is not None:
+        # an Amendment's or Modification's description says what it does: it names the EDA
+        # when it adds an EDA line, not for the EDA an earlier document transferred
+        changes = ctx.document.changes
+        eda = [
+            (path, ln)
+            for path, ln in eda
+            if (change := changes.for_line(ln.number)) is not None and change.added
+        ]
+    if not eda:
         return
     says = re.compile(r"\bEDA\b|excess\s+defense\s+articles?", re.IGNORECASE)
     if not (says.search(ctx.case.nickname) or says.search(ctx.case.document.purpose)):
