@@ -231,7 +231,7 @@ def test_state_description() -> None:
     case, changes = _doc(example("BN-D-QAA/basic"), example("BN-D-QAA/amendment-1"))
     text = state_description(case, changes)
     assert text == (
-        "Adds Major Defense Equipment (MDE): 2 C-130J Aircraft. Adds or increases: support "
+        "Adds Major Defense Equipment (MDE): 2 C-130J Aircraft. Increases: support "
         "equipment, initial spares and repair parts, and technical assistance. End item "
         "supported: C-130J."
     )
@@ -240,7 +240,7 @@ def test_state_description() -> None:
 
 def test_a_price_alone_adds_nothing_to_the_state_description() -> None:
     # A Modification that raises the price of a defined order line adds no item: "No items or
-    # services are added", never "Adds or increases: ..." under "no change in scope".
+    # services are added", never "Increases: ..." under "no change in scope".
     basic = example("BN-D-QAA/basic")
     dearer = copy.deepcopy(basic)
     dearer["document"] = {"kind": "Modification", "number": 1, "previous": "basic.json",
@@ -255,12 +255,12 @@ def test_a_price_alone_adds_nothing_to_the_state_description() -> None:
     for doc in (basic, dearer):
         doc["category"] = "blanket_order"
     case, changes = _doc(basic, dearer)
-    assert "Adds or increases: technical assistance" in state_description(case, changes)
+    assert "Increases: technical assistance." in state_description(case, changes)
     # on an Amendment, more value on a lot line is more of it (support equipment, services)
     dearer["category"] = basic["category"] = "defined_order"
     dearer["document"].update(kind="Amendment", offer_expiration_date="2025-12-01")
     case, changes = _doc(basic, dearer)
-    assert "Adds or increases: technical assistance" in state_description(case, changes)
+    assert "Increases: technical assistance." in state_description(case, changes)
 
 
 def test_state_description_list_with_commas_takes_semicolons() -> None:
@@ -354,7 +354,9 @@ def test_the_writers_state_description_is_printed_as_written() -> None:
     [
         ([], ""),
         (["support equipment"], "support equipment"),
-        (["spare and repair parts", "training"], "spare and repair parts and training"),
+        # the comma keeps an item's own 'and' apart from the list's
+        (["spare and repair parts", "training"], "spare and repair parts, and training"),
+        (["vehicles, 4X4", "training"], "vehicles, 4X4; and training"),
         (["a", "b", "c"], "a, b and c"),
         (["a", "spare and repair parts", "c"], "a, spare and repair parts, and c"),
         (["vehicles, 4X4", "parts", "training"], "vehicles, 4X4; parts; and training"),
@@ -847,3 +849,27 @@ def test_the_purpose_reads_after_this_loa(purpose, printed) -> None:
     data["document"]["purpose"] = purpose
     case, changes = _doc(data)
     assert case_description(case, changes) == f"{printed} ({case.nickname})."
+
+
+def test_an_amendment_says_what_it_adds_apart_from_what_it_increases() -> None:
+    basic = example("BN-D-QAA/basic")
+    amended = copy.deepcopy(example("BN-D-QAA/amendment-1"))
+    # Line 002 now buys another item (another MASL): added, as a new line is
+    spares = next(ln for ln in amended["lines"] if ln["number"] == "002")
+    spares.update(masl="A1C130J00TST", description="TEST EQUIPMENT", nomenclature=None)
+    new = copy.deepcopy(next(ln for ln in amended["lines"] if ln["number"] == "006"))
+    new.update(number="008", masl="R1C130J00ENG", description="ENGINEERING SERVICES")
+    new.pop("nomenclature", None)
+    amended["lines"].append(new)
+    case, changes = _doc(basic, amended)
+    text = state_description(case, changes)
+    assert "Adds: test equipment and engineering services." in text, text
+    assert "Increases: initial spares and repair parts, and technical assistance." in text, text
+    assert "Adds or increases" not in text
+    # an Amendment that only adds says nothing of increases
+    only_added = copy.deepcopy(basic)
+    only_added["document"] = copy.deepcopy(amended["document"])
+    only_added["lines"].append(new)
+    case, changes = _doc(basic, only_added)
+    text = state_description(case, changes)
+    assert "Adds: engineering services." in text and "Increases" not in text, text

@@ -372,12 +372,13 @@ def _dedupe(items: Iterable[str]) -> list[str]:
 
 def list_words(items: list[str]) -> str:
     """Items of a sentence: 'a', 'a and b', 'a, b and c'; with a comma before the last 'and'
-    when an item has an 'and' of its own ('support equipment, spare and repair parts, and
+    when an item has an 'and' of its own (two items too: 'spare and repair parts, and
+    training') ('support equipment, spare and repair parts, and
     technical assistance'), and semicolons between the items when one has a comma of its own
     ('light tactical vehicles, 4X4; spare parts; and training'), so each item reads as one."""
-    if len(items) > 2 and any("," in item for item in items):
+    if len(items) > 1 and any("," in item for item in items):
         return "; ".join(items[:-1]) + "; and " + items[-1]
-    if len(items) > 2 and any(" and " in item for item in items):
+    if len(items) > 1 and any(" and " in item for item in items):
         return ", ".join(items[:-1]) + ", and " + items[-1]
     return join_words(items)
 
@@ -386,8 +387,9 @@ def state_description(case: Case, changes: Changes) -> str:
     """The State description: MDE with quantities, other articles and services, end items.
 
     On a Basic it covers every line; on an Amendment or Modification it covers what the
-    document adds or increases, or changes in scope (SAMM AP9.T2), and always names the end items supported. Items
-    are named as a reader writes them (`nomenclature`): the Major Defense Equipment with its
+    document adds or increases, or changes in scope (SAMM AP9.T2), and always names the end
+    items supported; what it adds ("Adds: ...": a new line, or one that now buys another item)
+    is said apart from what it increases ("Increases: ..."). Items are named as a reader writes them (`nomenclature`): the Major Defense Equipment with its
     quantities in title case ("60 Javelin Command Launch Units"), the other articles and
     services in lower case as a list in a sentence ("support equipment, initial spares and
     repair parts, and technical assistance"); end items as the writer gives them.
@@ -422,6 +424,17 @@ def state_description(case: Case, changes: Changes) -> str:
                 first, total = mde.get(key, (ln, Decimal(0)))
                 mde[key] = (first, total + added)
     others = _dedupe(line_name(ln) for ln in lines if not ln.major_defense_equipment)
+    new_items: list[str] = []
+    if changes.has_previous:
+        # what the document adds (a new line, or one that now buys another item) apart from
+        # what it increases (more of a line, more value, for longer)
+        new_items = _dedupe(
+            line_name(c.revised)
+            for c in subject
+            if c.revised is not None
+            and not c.revised.major_defense_equipment
+            and (c.added or c.item_swaps)
+        )
     end_items = _dedupe((ln.end_item or "").strip() for ln in case.lines if ln.end_item)
     parts = []
     verb = "Adds" if changes.has_previous else ""
@@ -430,9 +443,15 @@ def state_description(case: Case, changes: Changes) -> str:
         parts.append(
             f"{verb + ' ' if verb else ''}Major Defense Equipment (MDE): {mde_text}.".strip()
         )
-    if others:
-        label = "Other defense articles and services" if not verb else "Adds or increases"
-        parts.append(f"{label}: {list_words(others)}.")
+    if others and not verb:
+        parts.append(f"Other defense articles and services: {list_words(others)}.")
+    elif others:
+        more = [name for name in others if name not in new_items]
+        parts += [
+            f"{label}: {list_words(names)}."
+            for label, names in (("Adds", new_items), ("Increases", more))
+            if names
+        ]
     if not parts and changes.has_previous:
         parts.append("No items or services are added.")
     if end_items:
