@@ -1672,6 +1672,29 @@ def test_an_edit_of_a_printed_versions_text_warns_and_offers_a_new_version_inste
     assert note.texts[at].body.strip() == old_text.strip() and len(note.texts) == len(labels) + 1
 
 
+def test_a_note_page_opens_at_what_its_button_brings_at_the_foot_of_the_form(
+    client: TestClient,
+) -> None:
+    """The note form is some three screens long: "Show what this changes" opens its page at
+    the changes, "+ Add a new version" at the version added (said at the top too), not at the
+    top of the form, where nothing seems to have happened."""
+    fields = form_fields(client.get("/notes/CAS-SURCHARGE").text, "note-form")
+    rule = next(v for k, v in fields if k == "rule")
+    edited = _replace(fields, "rule", f"{rule} and case.case_id != 'BN-Q-NOT'")
+    shown = post(client, "/notes/CAS-SURCHARGE", [*edited, ("_action", "impact")])
+    assert shown.status_code == 303 and shown.headers["location"].endswith("#impact")
+    page = client.get(shown.headers["location"]).text
+    assert 'id="impact"' in page
+    checked = post(client, "/notes/CAS-SURCHARGE", [*edited, ("_action", "check")])
+    assert "#" not in checked.headers["location"]  # Check: its problems are at the top
+    rows = int(dict(fields)["versions__rows"])
+    added = post(client, "/notes/CAS-SURCHARGE", [*fields, ("_op", "add:versions")])
+    assert added.headers["location"].endswith(f"#f-versions-{rows}")
+    page = client.get(added.headers["location"]).text
+    assert f'id="f-versions-{rows}"' in page
+    assert f"Version {rows + 1} added below, taking effect today" in page
+
+
 def test_a_new_version_of_a_note_takes_effect_on_its_date(
     client: TestClient, project: Project
 ) -> None:

@@ -467,6 +467,7 @@ async def note_page(studio: Studio, request: Request) -> Response:
                 impact = await asyncio.to_thread(edit_impact, studio, path, note_id, text)
     if request.method == "POST":
         form = await request.form(max_fields=5000, max_files=0)
+        added: tuple[int, str] | None = None
         sha = str(form.get("_sha", sha))
         action = str(form.get("_action", "check"))
         mode = "text" if form.get("_mode") == "text" else "form"
@@ -478,6 +479,7 @@ async def note_page(studio: Studio, request: Request) -> Response:
                 if form.get("_op") == "add:versions":
                     text = _with_new_version(text)
                     action = "check"
+                    added = _newest_version(text)
         except NoteFileError as exc:
             studio.say(request, "error", f"The note file cannot be followed: {exc}")
             text = saved_text
@@ -487,8 +489,15 @@ async def note_page(studio: Studio, request: Request) -> Response:
                        "the one whose changes were shown. Then save.")  # fmt: skip
         if action in ("check", "impact"):
             # answered with a page of its own address (POST/redirect/GET): the browser's Back
-            # and Reload then show the edit again, never a form to send again
-            return studio.redirect(_keep_draft(studio, note_id, _Draft(text, sha, mode, action)))
+            # and Reload then show the edit again, never a form to send again; scrolled to what
+            # the button brings (the changes, the version added), at the foot of a long form
+            at = _draft_anchor(action, added)
+            if added is not None:
+                studio.say(request, "ok", f"Version {added[1]} added below, taking effect "
+                           "today, with a copy of the newest text: change its text and its "
+                           "date, then “Show what this changes”.")  # fmt: skip
+            kept = _keep_draft(studio, note_id, _Draft(text, sha, mode, action))
+            return studio.redirect(kept + at)
         if action == "save":
             impact = await asyncio.to_thread(edit_impact, studio, path, note_id, text)
         if action == "save":
@@ -668,6 +677,27 @@ def _with_new_version(text: str, new_text: str | None = None) -> str:
     return compose(text, front, [*texts, new_text])
 
 
+def _newest_version(text: str) -> tuple[int, str] | None:
+    """The place (from 0) and label of the note's last version, or None."""
+    try:
+        versions = list(front_data(text).get("versions") or [])
+    except NoteFileError:
+        return None
+    if not versions:
+        return None
+    return len(versions) - 1, str(versions[-1].get("version", ""))
+
+
+def _draft_anchor(action: str, added: tuple[int, str] | None) -> str:
+    """Where the page of a checked or previewed edit opens: at what this edit changes after
+    "Show what this changes", at the version just added after "+ Add a new version"."""
+    if action == "impact":
+        return "#impact"
+    if added is not None:
+        return f"#{field_id(f'versions[{added[0]}]')}"
+    return ""
+
+
 def _as_new_version(saved_text: str, text: str, label: str) -> str:
     """The edit `text` with the text of version `label` as saved again, and the wording the
     edit gave it in a new version (everything else the edit changed kept)."""
@@ -708,6 +738,7 @@ def _rewordings(
             continue
         offered = sum(kind in ("Basic", "Amendment") for _, kind in documents)
         link = _keep_draft(studio, note_id, _Draft(edit, sha, "form", "check"))
+        link += _draft_anchor("check", _newest_version(edit))
         out.append(Rewording(label, len(documents), offered, link))
     return out
 
