@@ -1533,6 +1533,50 @@ def test_a_yaml_error_in_the_file_text_names_its_line_and_the_field_written_ther
     assert live.json()["problems"][0].startswith(f"Line {at + 1} (placement): ")
 
 
+def test_a_placeholder_written_wrong_names_the_line_of_its_text_in_words(
+    client: TestClient,
+) -> None:
+    """A policy officer sees a version's text in a box, not the note file: a placeholder
+    written wrong is said at that box with the line of the text it is on (the file's line in
+    "As the file's text" mode), without the library's words ("body", "template")."""
+    page = client.get("/notes/CAS-SURCHARGE").text
+    fields = form_fields(page, "note-form")
+    text = next(v for k, v in fields if k == "text[0]")
+    lines = text.split("\n")
+    at = next(i for i, line in enumerate(lines) if "{% endif %}" in line)
+    lines[at] = lines[at].replace("{% endif %}", "{% endif }")
+    broken = _replace(fields, "text[0]", "\n".join(lines))
+    live = post(client, "/notes/CAS-SURCHARGE/check", broken, headers={"x-csrf-token": _csrf(page)})
+    box = html.unescape(live.json()["fields"]["f-text-0"])
+    assert f"Line {at + 1} of this text: a placeholder" in box and "not written right" in box
+    assert "body" not in box
+    unclosed = _replace(fields, "text[0]", text + "\n{% if case.cas %}")
+    live = post(
+        client, "/notes/CAS-SURCHARGE/check", unclosed, headers={"x-csrf-token": _csrf(page)}
+    )
+    box = html.unescape(live.json()["fields"]["f-text-0"])
+    assert "ends before its {% if %} is closed with {% endif %}" in box, box
+    assert "Jinja" not in box and "template" not in box
+    shown = html.unescape(
+        preview(client, "/notes/CAS-SURCHARGE", [*broken, ("_action", "check")]).text
+    )
+    assert f"Line {at + 1} of this text" in shown[shown.index('id="f-text-0"') :]
+    rule = _replace(fields, "rule", 'lines_with(source_code=["P", "X"]')
+    live = post(client, "/notes/CAS-SURCHARGE/check", rule, headers={"x-csrf-token": _csrf(page)})
+    assert "does not parse: it ends too soon" in html.unescape(live.json()["fields"]["f-rule"])
+    # the file's text: its line, once
+    page = client.get("/notes/CAS-SURCHARGE?mode=text").text
+    file_fields = form_fields(page, "note-form")
+    file_text = next(v for k, v in file_fields if k == "file_text")
+    file_text = file_text.replace("{% endif %}", "{% endif }", 1)
+    live = post(client, "/notes/CAS-SURCHARGE/check",
+                _replace(file_fields, "file_text", file_text),
+                headers={"x-csrf-token": _csrf(page)})  # fmt: skip
+    box = html.unescape(live.json()["fields"]["f-case"])
+    assert re.search(r"Line \d+ \(Text of version 1\): a placeholder", box), box
+    assert "of this text" not in box
+
+
 def test_a_rule_that_fails_on_documents_says_why_in_words(client: TestClient) -> None:
     fields = form_fields(client.get("/notes/RAPS").text, "note-form")
     for rule, words in (("costs.transportation / 0 > 1", "division by zero"),

@@ -38,7 +38,15 @@ from ..policy.notes import CARRY_OVER, FrontMatter, load_library, read_note
 from ..policy.selection import keyed_notes
 from ..reading import LIMITS, read_limited
 from .forms import FieldSpec, field_id, model_form, read_form, where_words
-from .notefile import NoteFileError, compose, front_data, line_field, split_note, version_texts
+from .notefile import (
+    NoteFileError,
+    compose,
+    front_data,
+    line_field,
+    split_note,
+    text_line,
+    version_texts,
+)
 from .security import PathRefused, confine, private_folder, read_private, write_private
 from .web import Studio
 from .workspace import STUDIO_KEEP
@@ -142,8 +150,23 @@ def _problems(exc: LoagenError, text: str) -> list[tuple[str, str, str]]:
         m = re.match(r"line (\d+)", p.location or "")
         if m:
             target = line_field(text, int(m.group(1)))
-        out.append((target, p.location or "", said(p.message.split("\n")[0], target)))
+        message = said(p.message.split("\n")[0], target)
+        if m and re.fullmatch(r"text\[\d+\]", target):  # at its version's box in the form
+            at = text_line(text, int(m.group(1)))
+            message = f"Line {at} of this text: {message}" if at else message
+        out.append((target, p.location or "", message))
     return out
+
+
+_JINJA_WORDS = (
+    # the parser's words for a placeholder or rule it cannot read, in the words of the form
+    (re.compile(r"Unexpected end of template\. Jinja was looking for the following tags: .*"
+                r"The innermost block that needs to be closed is '(\w+)'\."),
+     r"the text ends before its {% \1 %} is closed with {% end\1 %}."),
+    (re.compile(r"[Uu]nexpected end of template"), "it ends too soon"),
+    (re.compile(r"^placeholders do not parse: "), "a placeholder ({{ … }} or {% … %}) is not "
+     "written right: "),
+)  # fmt: skip
 
 
 _UNKNOWN_NAME = re.compile(r"^unknown name '([^']*)'")
@@ -154,9 +177,22 @@ def said(message: str, target: str) -> str:
     field, which the form shows already ("rule unknown name 'nvd'" at the Rule field ->
     "'nvd' is not a name a rule knows")."""
     name = target.rsplit(".", 1)[-1]
+    if re.fullmatch(r"text\[\d+\]", name):
+        name = "body"  # a version's text is the note's body to the library
     if name and message.startswith(f"{name} "):
         message = message[len(name) + 1 :]
+    for pattern, words in _JINJA_WORDS:
+        message = pattern.sub(words, message)
     return _UNKNOWN_NAME.sub(r"'\1' is not a name a rule knows", message)
+
+
+_IN_TEXT = re.compile(r"^Line \d+ of this text: ")
+
+
+def in_file(message: str) -> str:
+    """A problem's message as the "As the file's text" mode shows it, after the line of the
+    file (`text_words`): without the line within the version's text the form names."""
+    return _IN_TEXT.sub("", message)
 
 
 def text_words(target: str, where: str) -> str:
@@ -770,7 +806,7 @@ def _render_note(
         front=front, labels=labels, texts=texts, text=text, changed=text != saved_text, sha=sha,
         check=check, errs=check.errs, impact=impact, mode=mode, action=action, conflict=conflict,
         saved=saved_note, usage=usage, carry_over=CARRY_OVER, rel=f"note_library/{path.name}",
-        field_words=field_words, text_words=text_words, rewordings=rewordings,
+        field_words=field_words, text_words=text_words, in_file=in_file, rewordings=rewordings,
         previewed=_digest(text),
         status_code=409 if conflict else 200,
     )  # fmt: skip
@@ -820,7 +856,7 @@ async def note_check(studio: Studio, request: Request) -> Response:
     text_mode = form.get("_mode") == "text"
     for target, where, message in check.problems:
         if text_mode:  # one box, under the file's text: each message says its line
-            key, message = "f-case", f"{text_words(target, where)}: {message}"
+            key, message = "f-case", f"{text_words(target, where)}: {in_file(message)}"
         else:
             key = field_id(target) if target else "f-case"
         fields[key] = fields.get(key, "") + f'<p class="field-msg problem">{escape(message)}</p>'
@@ -833,7 +869,13 @@ async def note_check(studio: Studio, request: Request) -> Response:
         {
             "fields": fields,
             "problems": [
-                f"{text_words(t, w) if text_mode else w}: {m}" if w else m
+                f"{text_words(t, w)}: {in_file(m)}"
+                if text_mode and (w or t)
+                else f"{field_words(t)}: {m}"
+                if t
+                else f"{w}: {m}"
+                if w
+                else m
                 for t, w, m in check.problems
             ],
         }
