@@ -1806,6 +1806,31 @@ def test_a_template_with_a_broken_tag_is_refused_naming_the_paragraph(
     assert current.read_bytes() == before
 
 
+def test_a_template_change_marks_the_answered_documents_it_changes_as_impact_does(
+    client: TestClient, project: Project
+) -> None:
+    """A template has no dated versions: a change rewords the documents already answered too
+    when they are rebuilt. Its check says so, as `loagen impact` and a note's preview do."""
+    current = project.templates / "basic.docx"
+    edited = _with_document_xml(
+        current, lambda xml: xml.replace("Case Description", "Description of the Case", 1)
+    )
+    token = _csrf(client.get("/templates").text)
+    answer = client.post(
+        "/templates/basic.docx/upload",
+        data={"csrf": token},
+        files={"file": ("basic-edited.docx", edited, "application/octet-stream")},
+    )
+    assert answer.status_code == 200 and "can replace basic.docx" in answer.text
+    page = html.unescape(answer.text)
+    summaries = dict(re.findall(r'<summary><a href="/doc/([^"]+)">[^<]*</a>(.*?)</summary>', page))
+    assert "answered" in summaries["cases/BN-D-QAA/basic.json"]  # Amendment 1 follows it
+    assert "answered" not in summaries["cases/BN-P-KAA/basic.json"]  # the newest of its case
+    n = sum("answered" in s for s in summaries.values())
+    assert f"{n} of the documents that change are already answered" in page
+    assert "A template has no dated versions" in page
+
+
 def test_a_template_that_lost_a_part_of_the_loa_is_refused(
     client: TestClient, project: Project
 ) -> None:
