@@ -1739,6 +1739,34 @@ def test_a_note_page_opens_at_what_its_button_brings_at_the_foot_of_the_form(
     assert f"Version {rows + 1} added below, taking effect today" in page
 
 
+def test_a_note_save_can_be_undone_through_a_preview_of_the_note_as_it_was(
+    client: TestClient, project: Project
+) -> None:
+    note = project.note_library / "CAS-SURCHARGE.md"
+    before = note.read_text()
+    fields = form_fields(client.get("/notes/CAS-SURCHARGE").text, "note-form")
+    rule = next(v for k, v in fields if k == "rule")
+    edited = _replace(fields, "rule", f"{rule} and case.case_id != 'BN-Q-NOT'")
+    shown = preview(client, "/notes/CAS-SURCHARGE", [*edited, ("_action", "impact")])
+    saved = post(client, "/notes/CAS-SURCHARGE",
+                 [*form_fields(shown.text, "note-form"), ("_action", "save")])  # fmt: skip
+    assert saved.status_code == 303 and "BN-Q-NOT" in note.read_text()
+    page = client.get(saved.headers["location"]).text
+    undo = re.search(r'<a href="([^"]+)">Undo this save</a>', page)
+    assert undo, page[:3000]
+    assert html.unescape(undo.group(1)).endswith("#impact")
+    undoing = client.get(html.unescape(undo.group(1)))
+    assert "What this edit changes" in undoing.text
+    assert dict(form_fields(undoing.text, "note-form"))["rule"] == rule  # the rule as it was
+    assert "BN-Q-NOT" in note.read_text()  # nothing written by opening it
+    undone = post(client, "/notes/CAS-SURCHARGE",
+                  [*form_fields(undoing.text, "note-form"), ("_action", "save")])  # fmt: skip
+    assert undone.status_code == 303 and note.read_text() == before
+    # offered only while the save it undoes is the last one: not once the file changed again
+    note.write_text(before.replace("SAMM C9.4", "SAMM C9.4.1"))
+    assert "Undo this save" not in client.get(saved.headers["location"]).text
+
+
 def test_a_new_version_of_a_note_takes_effect_on_its_date(
     client: TestClient, project: Project
 ) -> None:

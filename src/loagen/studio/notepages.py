@@ -562,10 +562,20 @@ async def note_page(studio: Studio, request: Request) -> Response:
                     + ("The documents it changes are now out of date: rebuild them from "
                        "“Rebuild all”." if n else "No document changes."),
                 )  # fmt: skip
-                return studio.redirect(f"/notes/{note_id}")
+                # the note as it was, kept as an edit of the note as saved: undoing the save
+                # is that edit, previewed and saved as every edit is
+                before = _Draft(saved_text, _digest(text), "form", "impact")
+                kept = _keep_draft(studio, note_id, before).rsplit("=", 1)[-1]
+                return studio.redirect(f"/notes/{note_id}?undo={kept}")
     check = check_note(path, text)
+    undo = ""
+    undo_key = request.query_params.get("undo", "")
+    if request.method == "GET" and undo_key and not draft_key:
+        before = await asyncio.to_thread(_kept_draft, studio, note_id, undo_key)
+        if before is not None and before.sha == sha and before.text != saved_text:
+            undo = f"/notes/{note_id}?draft={undo_key}#impact"  # the save is the last one
     return _render_note(studio, request, path, note_id, text, saved_text, sha, spec, check,
-                        impact, mode, action, conflict)  # fmt: skip
+                        impact, mode, action, conflict, undo)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -782,7 +792,7 @@ def _rewordings(
 def _render_note(
     studio: Studio, request: Request, path: Path, note_id: str, text: str, saved_text: str,
     sha: str, spec: FieldSpec, check: NoteCheck, impact: Impact | None, mode: str, action: str,
-    conflict: bool,
+    conflict: bool, undo: str = "",
 ) -> Response:  # fmt: skip
     try:
         front = front_data(text)
@@ -807,7 +817,7 @@ def _render_note(
         check=check, errs=check.errs, impact=impact, mode=mode, action=action, conflict=conflict,
         saved=saved_note, usage=usage, carry_over=CARRY_OVER, rel=f"note_library/{path.name}",
         field_words=field_words, text_words=text_words, in_file=in_file, rewordings=rewordings,
-        previewed=_digest(text),
+        previewed=_digest(text), undo=undo,
         status_code=409 if conflict else 200,
     )  # fmt: skip
 
