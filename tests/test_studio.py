@@ -1767,6 +1767,23 @@ def test_a_note_save_can_be_undone_through_a_preview_of_the_note_as_it_was(
     assert "Undo this save" not in client.get(saved.headers["location"]).text
 
 
+def test_a_wording_edit_of_a_note_no_document_prints_says_so(client: TestClient) -> None:
+    """No case of the project has ammunition: "0 of 11 documents change ... its printed
+    wording does not change" read as if the edit had not been taken. It says why."""
+    fields = form_fields(client.get("/notes/AMMUNITION-EXPLOSIVES").text, "note-form")
+    text = next(v for k, v in fields if k == "text[0]")
+    edited = _replace(fields, "text[0]", text.replace("its own insurer", "its own insurer,", 1))
+    shown = preview(client, "/notes/AMMUNITION-EXPLOSIVES", [*edited, ("_action", "impact")])
+    assert "No document of the project prints this note" in shown.text
+    # a note printed on documents: not said
+    fields = form_fields(client.get("/notes/CAS-SURCHARGE").text, "note-form")
+    text = next(v for k, v in fields if k == "text[0]")
+    edited = _replace(fields, "text[0]", text.replace("charges are included", "are included", 1))
+    shown = preview(client, "/notes/CAS-SURCHARGE", [*edited, ("_action", "impact")])
+    assert "What this edit changes" in shown.text
+    assert "No document of the project prints this note" not in shown.text
+
+
 def test_a_new_version_of_a_note_takes_effect_on_its_date(
     client: TestClient, project: Project
 ) -> None:

@@ -263,6 +263,9 @@ class Impact:
     """The documents that change (their files) already answered: a later document of their
     case follows them (`ops.impact.mark_answered`, as `loagen impact` marks them)."""
     seconds: float = 0.0
+    printing: int | None = None
+    """How many documents print the note, with the edit or without it (None: not counted, as
+    for an edit that prints the same text, worked out only where the decision differs)."""
     reworded: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     """Version label -> (file, kind) of each document printing that version whose printed text
     the edit changes in place (a signed document's wording rebuilt differently)."""
@@ -332,6 +335,8 @@ def edit_impact(studio: Studio, path: Path, note_id: str, text: str) -> Impact:
             )
             wording: dict[tuple[Any, ...], Wording] = {}
             sources: dict[str, Path] = {}
+            if not same_text:
+                impact.printing = 0
             for source in workspace.case_files():
                 try:
                     document = saved.document(source)
@@ -366,6 +371,10 @@ def edit_impact(studio: Studio, path: Path, note_id: str, text: str) -> Impact:
                     continue
                 if before is None:
                     continue
+                if impact.printing is not None and any(
+                    n.id == note_id for n in (*before.notes, *after.notes)
+                ):
+                    impact.printing += 1
                 notes_in, notes_out, notes_changed = compare_selections(before, after)
                 if notes_in or notes_out or notes_changed:
                     impact.changed.append(DocChange(rel, title, notes_in, notes_out, notes_changed))
