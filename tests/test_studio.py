@@ -1533,6 +1533,50 @@ def test_a_yaml_error_in_the_file_text_names_its_line_and_the_field_written_ther
     assert live.json()["problems"][0].startswith(f"Line {at + 1} (placement): ")
 
 
+def test_a_placeholder_written_wrong_names_the_line_of_its_text_in_words(
+    client: TestClient,
+) -> None:
+    """A policy officer sees a version's text in a box, not the note file: a placeholder
+    written wrong is said at that box with the line of the text it is on (the file's line in
+    "As the file's text" mode), without the library's words ("body", "template")."""
+    page = client.get("/notes/CAS-SURCHARGE").text
+    fields = form_fields(page, "note-form")
+    text = next(v for k, v in fields if k == "text[0]")
+    lines = text.split("\n")
+    at = next(i for i, line in enumerate(lines) if "{% endif %}" in line)
+    lines[at] = lines[at].replace("{% endif %}", "{% endif }")
+    broken = _replace(fields, "text[0]", "\n".join(lines))
+    live = post(client, "/notes/CAS-SURCHARGE/check", broken, headers={"x-csrf-token": _csrf(page)})
+    box = html.unescape(live.json()["fields"]["f-text-0"])
+    assert f"Line {at + 1} of this text: a placeholder" in box and "not written right" in box
+    assert "body" not in box
+    unclosed = _replace(fields, "text[0]", text + "\n{% if case.cas %}")
+    live = post(
+        client, "/notes/CAS-SURCHARGE/check", unclosed, headers={"x-csrf-token": _csrf(page)}
+    )
+    box = html.unescape(live.json()["fields"]["f-text-0"])
+    assert "ends before its {% if %} is closed with {% endif %}" in box, box
+    assert "Jinja" not in box and "template" not in box
+    shown = html.unescape(
+        preview(client, "/notes/CAS-SURCHARGE", [*broken, ("_action", "check")]).text
+    )
+    assert f"Line {at + 1} of this text" in shown[shown.index('id="f-text-0"') :]
+    rule = _replace(fields, "rule", 'lines_with(source_code=["P", "X"]')
+    live = post(client, "/notes/CAS-SURCHARGE/check", rule, headers={"x-csrf-token": _csrf(page)})
+    assert "does not parse: it ends too soon" in html.unescape(live.json()["fields"]["f-rule"])
+    # the file's text: its line, once
+    page = client.get("/notes/CAS-SURCHARGE?mode=text").text
+    file_fields = form_fields(page, "note-form")
+    file_text = next(v for k, v in file_fields if k == "file_text")
+    file_text = file_text.replace("{% endif %}", "{% endif }", 1)
+    live = post(client, "/notes/CAS-SURCHARGE/check",
+                _replace(file_fields, "file_text", file_text),
+                headers={"x-csrf-token": _csrf(page)})  # fmt: skip
+    box = html.unescape(live.json()["fields"]["f-case"])
+    assert re.search(r"Line \d+ \(Text of version 1\): a placeholder", box), box
+    assert "of this text" not in box
+
+
 def test_a_rule_that_fails_on_documents_says_why_in_words(client: TestClient) -> None:
     fields = form_fields(client.get("/notes/RAPS").text, "note-form")
     for rule, words in (("costs.transportation / 0 > 1", "division by zero"),
@@ -1672,6 +1716,74 @@ def test_an_edit_of_a_printed_versions_text_warns_and_offers_a_new_version_inste
     assert note.texts[at].body.strip() == old_text.strip() and len(note.texts) == len(labels) + 1
 
 
+def test_a_note_page_opens_at_what_its_button_brings_at_the_foot_of_the_form(
+    client: TestClient,
+) -> None:
+    """The note form is some three screens long: "Show what this changes" opens its page at
+    the changes, "+ Add a new version" at the version added (said at the top too), not at the
+    top of the form, where nothing seems to have happened."""
+    fields = form_fields(client.get("/notes/CAS-SURCHARGE").text, "note-form")
+    rule = next(v for k, v in fields if k == "rule")
+    edited = _replace(fields, "rule", f"{rule} and case.case_id != 'BN-Q-NOT'")
+    shown = post(client, "/notes/CAS-SURCHARGE", [*edited, ("_action", "impact")])
+    assert shown.status_code == 303 and shown.headers["location"].endswith("#impact")
+    page = client.get(shown.headers["location"]).text
+    assert 'id="impact"' in page
+    checked = post(client, "/notes/CAS-SURCHARGE", [*edited, ("_action", "check")])
+    assert "#" not in checked.headers["location"]  # Check: its problems are at the top
+    rows = int(dict(fields)["versions__rows"])
+    added = post(client, "/notes/CAS-SURCHARGE", [*fields, ("_op", "add:versions")])
+    assert added.headers["location"].endswith(f"#f-versions-{rows}")
+    page = client.get(added.headers["location"]).text
+    assert f'id="f-versions-{rows}"' in page
+    assert f"Version {rows + 1} added below, taking effect today" in page
+
+
+def test_a_note_save_can_be_undone_through_a_preview_of_the_note_as_it_was(
+    client: TestClient, project: Project
+) -> None:
+    note = project.note_library / "CAS-SURCHARGE.md"
+    before = note.read_text()
+    fields = form_fields(client.get("/notes/CAS-SURCHARGE").text, "note-form")
+    rule = next(v for k, v in fields if k == "rule")
+    edited = _replace(fields, "rule", f"{rule} and case.case_id != 'BN-Q-NOT'")
+    shown = preview(client, "/notes/CAS-SURCHARGE", [*edited, ("_action", "impact")])
+    saved = post(client, "/notes/CAS-SURCHARGE",
+                 [*form_fields(shown.text, "note-form"), ("_action", "save")])  # fmt: skip
+    assert saved.status_code == 303 and "BN-Q-NOT" in note.read_text()
+    page = client.get(saved.headers["location"]).text
+    undo = re.search(r'<a href="([^"]+)">Undo this save</a>', page)
+    assert undo, page[:3000]
+    assert html.unescape(undo.group(1)).endswith("#impact")
+    undoing = client.get(html.unescape(undo.group(1)))
+    assert "What this edit changes" in undoing.text
+    assert dict(form_fields(undoing.text, "note-form"))["rule"] == rule  # the rule as it was
+    assert "BN-Q-NOT" in note.read_text()  # nothing written by opening it
+    undone = post(client, "/notes/CAS-SURCHARGE",
+                  [*form_fields(undoing.text, "note-form"), ("_action", "save")])  # fmt: skip
+    assert undone.status_code == 303 and note.read_text() == before
+    # offered only while the save it undoes is the last one: not once the file changed again
+    note.write_text(before.replace("SAMM C9.4", "SAMM C9.4.1"))
+    assert "Undo this save" not in client.get(saved.headers["location"]).text
+
+
+def test_a_wording_edit_of_a_note_no_document_prints_says_so(client: TestClient) -> None:
+    """No case of the project has ammunition: "0 of 11 documents change ... its printed
+    wording does not change" read as if the edit had not been taken. It says why."""
+    fields = form_fields(client.get("/notes/AMMUNITION-EXPLOSIVES").text, "note-form")
+    text = next(v for k, v in fields if k == "text[0]")
+    edited = _replace(fields, "text[0]", text.replace("its own insurer", "its own insurer,", 1))
+    shown = preview(client, "/notes/AMMUNITION-EXPLOSIVES", [*edited, ("_action", "impact")])
+    assert "No document of the project prints this note" in shown.text
+    # a note printed on documents: not said
+    fields = form_fields(client.get("/notes/CAS-SURCHARGE").text, "note-form")
+    text = next(v for k, v in fields if k == "text[0]")
+    edited = _replace(fields, "text[0]", text.replace("charges are included", "are included", 1))
+    shown = preview(client, "/notes/CAS-SURCHARGE", [*edited, ("_action", "impact")])
+    assert "What this edit changes" in shown.text
+    assert "No document of the project prints this note" not in shown.text
+
+
 def test_a_new_version_of_a_note_takes_effect_on_its_date(
     client: TestClient, project: Project
 ) -> None:
@@ -1737,6 +1849,31 @@ def test_a_template_with_a_broken_tag_is_refused_naming_the_paragraph(
     assert "Case Description" in answer.text
     assert "Replace basic.docx" not in answer.text
     assert current.read_bytes() == before
+
+
+def test_a_template_change_marks_the_answered_documents_it_changes_as_impact_does(
+    client: TestClient, project: Project
+) -> None:
+    """A template has no dated versions: a change rewords the documents already answered too
+    when they are rebuilt. Its check says so, as `loagen impact` and a note's preview do."""
+    current = project.templates / "basic.docx"
+    edited = _with_document_xml(
+        current, lambda xml: xml.replace("Case Description", "Description of the Case", 1)
+    )
+    token = _csrf(client.get("/templates").text)
+    answer = client.post(
+        "/templates/basic.docx/upload",
+        data={"csrf": token},
+        files={"file": ("basic-edited.docx", edited, "application/octet-stream")},
+    )
+    assert answer.status_code == 200 and "can replace basic.docx" in answer.text
+    page = html.unescape(answer.text)
+    summaries = dict(re.findall(r'<summary><a href="/doc/([^"]+)">[^<]*</a>(.*?)</summary>', page))
+    assert "answered" in summaries["cases/BN-D-QAA/basic.json"]  # Amendment 1 follows it
+    assert "answered" not in summaries["cases/BN-P-KAA/basic.json"]  # the newest of its case
+    n = sum("answered" in s for s in summaries.values())
+    assert f"{n} of the documents that change are already answered" in page
+    assert "A template has no dated versions" in page
 
 
 def test_a_template_that_lost_a_part_of_the_loa_is_refused(

@@ -444,6 +444,25 @@ def test_the_menu_stays_on_screen_in_a_narrow_window(studio: str, page, shots: P
     page.screenshot(path=str(shots / "studio-narrow-menu.png"), full_page=True)
 
 
+def test_the_note_pages_fit_a_narrow_window(studio: str, page, shots: Path) -> None:  # noqa: ANN001
+    """At 420 px the note library is a list of notes, each cell said, and a note's carry-over
+    choices are explained under the choice, not in a second column off the screen."""
+    page.set_viewport_size({"width": 420, "height": 800})
+    for url in ("/notes", "/notes/CAS-SURCHARGE"):
+        page.goto(studio + url)
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= 421, url
+    meanings = page.locator("#carry-over-meanings")
+    meanings.scroll_into_view_if_needed()
+    box = meanings.bounding_box()
+    choice = page.locator("#f-carry_over").bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 420, box
+    assert box["y"] > choice["y"]  # under the choice
+    page.screenshot(path=str(shots / "studio-narrow-carry-over.png"))
+    page.goto(studio + "/notes")
+    expect(page.locator("#note-rows td[data-label='Carry-over']").first).to_be_visible()
+    page.screenshot(path=str(shots / "studio-narrow-notes.png"))
+
+
 def test_the_first_tab_offers_to_skip_to_the_content(studio: str, page, shots: Path) -> None:  # noqa: ANN001
     page.goto(f"{studio}/doc/{QAA}")
     page.keyboard.press("Tab")

@@ -272,3 +272,22 @@ def line_field(text: str, line: int) -> str:
             label = opened.group(1)
     labels = list(parts.blocks)
     return f"text[{labels.index(label)}]" if label in labels else "text[0]"
+
+
+def text_line(text: str, line: int) -> int | None:
+    """The number (from 1) of the note file's line `line` within the text of the version it
+    belongs to, as that version's box in the form shows it (its leading empty lines dropped);
+    None for a line of the front matter or outside any version's text."""
+    lines = text.split("\n")
+    close = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
+    if close is None or not close + 1 < line <= len(lines):
+        return None
+    start = close + 1  # index of the text's first line
+    if any(_BLOCK_OPEN.match(ln) for ln in lines[close + 1 :]):
+        opened = [i for i in range(close + 1, line - 1) if _BLOCK_OPEN.match(lines[i])]
+        if not opened or any(lines[i].strip() == ":::" for i in range(opened[-1] + 1, line)):
+            return None
+        start = opened[-1] + 1
+    while start < line - 1 and lines[start] == "":
+        start += 1
+    return line - start

@@ -38,7 +38,15 @@ from ..policy.notes import CARRY_OVER, FrontMatter, load_library, read_note
 from ..policy.selection import keyed_notes
 from ..reading import LIMITS, read_limited
 from .forms import FieldSpec, field_id, model_form, read_form, where_words
-from .notefile import NoteFileError, compose, front_data, line_field, split_note, version_texts
+from .notefile import (
+    NoteFileError,
+    compose,
+    front_data,
+    line_field,
+    split_note,
+    text_line,
+    version_texts,
+)
 from .security import PathRefused, confine, private_folder, read_private, write_private
 from .web import Studio
 from .workspace import STUDIO_KEEP
@@ -142,8 +150,23 @@ def _problems(exc: LoagenError, text: str) -> list[tuple[str, str, str]]:
         m = re.match(r"line (\d+)", p.location or "")
         if m:
             target = line_field(text, int(m.group(1)))
-        out.append((target, p.location or "", said(p.message.split("\n")[0], target)))
+        message = said(p.message.split("\n")[0], target)
+        if m and re.fullmatch(r"text\[\d+\]", target):  # at its version's box in the form
+            at = text_line(text, int(m.group(1)))
+            message = f"Line {at} of this text: {message}" if at else message
+        out.append((target, p.location or "", message))
     return out
+
+
+_JINJA_WORDS = (
+    # the parser's words for a placeholder or rule it cannot read, in the words of the form
+    (re.compile(r"Unexpected end of template\. Jinja was looking for the following tags: .*"
+                r"The innermost block that needs to be closed is '(\w+)'\."),
+     r"the text ends before its {% \1 %} is closed with {% end\1 %}."),
+    (re.compile(r"[Uu]nexpected end of template"), "it ends too soon"),
+    (re.compile(r"^placeholders do not parse: "), "a placeholder ({{ … }} or {% … %}) is not "
+     "written right: "),
+)  # fmt: skip
 
 
 _UNKNOWN_NAME = re.compile(r"^unknown name '([^']*)'")
@@ -154,9 +177,22 @@ def said(message: str, target: str) -> str:
     field, which the form shows already ("rule unknown name 'nvd'" at the Rule field ->
     "'nvd' is not a name a rule knows")."""
     name = target.rsplit(".", 1)[-1]
+    if re.fullmatch(r"text\[\d+\]", name):
+        name = "body"  # a version's text is the note's body to the library
     if name and message.startswith(f"{name} "):
         message = message[len(name) + 1 :]
+    for pattern, words in _JINJA_WORDS:
+        message = pattern.sub(words, message)
     return _UNKNOWN_NAME.sub(r"'\1' is not a name a rule knows", message)
+
+
+_IN_TEXT = re.compile(r"^Line \d+ of this text: ")
+
+
+def in_file(message: str) -> str:
+    """A problem's message as the "As the file's text" mode shows it, after the line of the
+    file (`text_words`): without the line within the version's text the form names."""
+    return _IN_TEXT.sub("", message)
 
 
 def text_words(target: str, where: str) -> str:
@@ -227,6 +263,9 @@ class Impact:
     """The documents that change (their files) already answered: a later document of their
     case follows them (`ops.impact.mark_answered`, as `loagen impact` marks them)."""
     seconds: float = 0.0
+    printing: int | None = None
+    """How many documents print the note, with the edit or without it (None: not counted, as
+    for an edit that prints the same text, worked out only where the decision differs)."""
     reworded: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     """Version label -> (file, kind) of each document printing that version whose printed text
     the edit changes in place (a signed document's wording rebuilt differently)."""
@@ -296,6 +335,8 @@ def edit_impact(studio: Studio, path: Path, note_id: str, text: str) -> Impact:
             )
             wording: dict[tuple[Any, ...], Wording] = {}
             sources: dict[str, Path] = {}
+            if not same_text:
+                impact.printing = 0
             for source in workspace.case_files():
                 try:
                     document = saved.document(source)
@@ -330,6 +371,10 @@ def edit_impact(studio: Studio, path: Path, note_id: str, text: str) -> Impact:
                     continue
                 if before is None:
                     continue
+                if impact.printing is not None and any(
+                    n.id == note_id for n in (*before.notes, *after.notes)
+                ):
+                    impact.printing += 1
                 notes_in, notes_out, notes_changed = compare_selections(before, after)
                 if notes_in or notes_out or notes_changed:
                     impact.changed.append(DocChange(rel, title, notes_in, notes_out, notes_changed))
@@ -467,6 +512,7 @@ async def note_page(studio: Studio, request: Request) -> Response:
                 impact = await asyncio.to_thread(edit_impact, studio, path, note_id, text)
     if request.method == "POST":
         form = await request.form(max_fields=5000, max_files=0)
+        added: tuple[int, str] | None = None
         sha = str(form.get("_sha", sha))
         action = str(form.get("_action", "check"))
         mode = "text" if form.get("_mode") == "text" else "form"
@@ -478,6 +524,7 @@ async def note_page(studio: Studio, request: Request) -> Response:
                 if form.get("_op") == "add:versions":
                     text = _with_new_version(text)
                     action = "check"
+                    added = _newest_version(text)
         except NoteFileError as exc:
             studio.say(request, "error", f"The note file cannot be followed: {exc}")
             text = saved_text
@@ -487,8 +534,15 @@ async def note_page(studio: Studio, request: Request) -> Response:
                        "the one whose changes were shown. Then save.")  # fmt: skip
         if action in ("check", "impact"):
             # answered with a page of its own address (POST/redirect/GET): the browser's Back
-            # and Reload then show the edit again, never a form to send again
-            return studio.redirect(_keep_draft(studio, note_id, _Draft(text, sha, mode, action)))
+            # and Reload then show the edit again, never a form to send again; scrolled to what
+            # the button brings (the changes, the version added), at the foot of a long form
+            at = _draft_anchor(action, added)
+            if added is not None:
+                studio.say(request, "ok", f"Version {added[1]} added below, taking effect "
+                           "today, with a copy of the newest text: change its text and its "
+                           "date, then “Show what this changes”.")  # fmt: skip
+            kept = _keep_draft(studio, note_id, _Draft(text, sha, mode, action))
+            return studio.redirect(kept + at)
         if action == "save":
             impact = await asyncio.to_thread(edit_impact, studio, path, note_id, text)
         if action == "save":
@@ -517,10 +571,20 @@ async def note_page(studio: Studio, request: Request) -> Response:
                     + ("The documents it changes are now out of date: rebuild them from "
                        "“Rebuild all”." if n else "No document changes."),
                 )  # fmt: skip
-                return studio.redirect(f"/notes/{note_id}")
+                # the note as it was, kept as an edit of the note as saved: undoing the save
+                # is that edit, previewed and saved as every edit is
+                before = _Draft(saved_text, _digest(text), "form", "impact")
+                kept = _keep_draft(studio, note_id, before).rsplit("=", 1)[-1]
+                return studio.redirect(f"/notes/{note_id}?undo={kept}")
     check = check_note(path, text)
+    undo = ""
+    undo_key = request.query_params.get("undo", "")
+    if request.method == "GET" and undo_key and not draft_key:
+        before = await asyncio.to_thread(_kept_draft, studio, note_id, undo_key)
+        if before is not None and before.sha == sha and before.text != saved_text:
+            undo = f"/notes/{note_id}?draft={undo_key}#impact"  # the save is the last one
     return _render_note(studio, request, path, note_id, text, saved_text, sha, spec, check,
-                        impact, mode, action, conflict)  # fmt: skip
+                        impact, mode, action, conflict, undo)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -668,6 +732,27 @@ def _with_new_version(text: str, new_text: str | None = None) -> str:
     return compose(text, front, [*texts, new_text])
 
 
+def _newest_version(text: str) -> tuple[int, str] | None:
+    """The place (from 0) and label of the note's last version, or None."""
+    try:
+        versions = list(front_data(text).get("versions") or [])
+    except NoteFileError:
+        return None
+    if not versions:
+        return None
+    return len(versions) - 1, str(versions[-1].get("version", ""))
+
+
+def _draft_anchor(action: str, added: tuple[int, str] | None) -> str:
+    """Where the page of a checked or previewed edit opens: at what this edit changes after
+    "Show what this changes", at the version just added after "+ Add a new version"."""
+    if action == "impact":
+        return "#impact"
+    if added is not None:
+        return f"#{field_id(f'versions[{added[0]}]')}"
+    return ""
+
+
 def _as_new_version(saved_text: str, text: str, label: str) -> str:
     """The edit `text` with the text of version `label` as saved again, and the wording the
     edit gave it in a new version (everything else the edit changed kept)."""
@@ -708,6 +793,7 @@ def _rewordings(
             continue
         offered = sum(kind in ("Basic", "Amendment") for _, kind in documents)
         link = _keep_draft(studio, note_id, _Draft(edit, sha, "form", "check"))
+        link += _draft_anchor("check", _newest_version(edit))
         out.append(Rewording(label, len(documents), offered, link))
     return out
 
@@ -715,7 +801,7 @@ def _rewordings(
 def _render_note(
     studio: Studio, request: Request, path: Path, note_id: str, text: str, saved_text: str,
     sha: str, spec: FieldSpec, check: NoteCheck, impact: Impact | None, mode: str, action: str,
-    conflict: bool,
+    conflict: bool, undo: str = "",
 ) -> Response:  # fmt: skip
     try:
         front = front_data(text)
@@ -739,8 +825,8 @@ def _render_note(
         front=front, labels=labels, texts=texts, text=text, changed=text != saved_text, sha=sha,
         check=check, errs=check.errs, impact=impact, mode=mode, action=action, conflict=conflict,
         saved=saved_note, usage=usage, carry_over=CARRY_OVER, rel=f"note_library/{path.name}",
-        field_words=field_words, text_words=text_words, rewordings=rewordings,
-        previewed=_digest(text),
+        field_words=field_words, text_words=text_words, in_file=in_file, rewordings=rewordings,
+        previewed=_digest(text), undo=undo,
         status_code=409 if conflict else 200,
     )  # fmt: skip
 
@@ -789,7 +875,7 @@ async def note_check(studio: Studio, request: Request) -> Response:
     text_mode = form.get("_mode") == "text"
     for target, where, message in check.problems:
         if text_mode:  # one box, under the file's text: each message says its line
-            key, message = "f-case", f"{text_words(target, where)}: {message}"
+            key, message = "f-case", f"{text_words(target, where)}: {in_file(message)}"
         else:
             key = field_id(target) if target else "f-case"
         fields[key] = fields.get(key, "") + f'<p class="field-msg problem">{escape(message)}</p>'
@@ -802,7 +888,13 @@ async def note_check(studio: Studio, request: Request) -> Response:
         {
             "fields": fields,
             "problems": [
-                f"{text_words(t, w) if text_mode else w}: {m}" if w else m
+                f"{text_words(t, w)}: {in_file(m)}"
+                if text_mode and (w or t)
+                else f"{field_words(t)}: {m}"
+                if t
+                else f"{w}: {m}"
+                if w
+                else m
                 for t, w, m in check.problems
             ],
         }

@@ -23,7 +23,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..case.loading import load_case
+from ..case.loading import answered, load_case
 from ..errors import LoagenError, RenderError
 from ..output.files import atomic_write
 from ..pipeline import Pipeline
@@ -123,6 +123,9 @@ class DocumentRender:
     """Paragraphs whose text differs from the current template's render."""
     diff: list[tuple[str, str]] = field(default_factory=list)
     """(kind, text): the paragraphs removed ('-') and added ('+'), a few."""
+    answered: bool = False
+    """A later document of its case follows it (`case.loading.answered`, as `loagen impact`
+    marks the documents a template change changes)."""
 
 
 @dataclass
@@ -149,6 +152,10 @@ class UploadCheck:
     @property
     def changed(self) -> list[DocumentRender]:
         return [d for d in self.documents if d.changed and not d.problem]
+
+    @property
+    def answered(self) -> list[DocumentRender]:
+        return [d for d in self.changed if d.answered]
 
     @property
     def accepted(self) -> bool:
@@ -214,6 +221,9 @@ def check_upload(studio: Studio, name: str, raw: bytes, uploaded: str = "") -> U
             if before is not None:
                 _compare(doc, before, after)
             check.documents.append(doc)
+    changed = {project.root / d.rel: d for d in check.changed}
+    for source in answered(changed):
+        changed[source].answered = True
     check.seconds = time.perf_counter() - started
     return check
 
