@@ -13,7 +13,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..project import Project
-from . import batchpages, cases, editing, notepages, templatepages
+from . import batchpages, cases, editing, notepages, templatepages, termspages
 from .security import UPLOAD_LIMIT, Guard, Secrets
 from .web import STATIC, Studio, make_environment, with_case_file
 from .workspace import Workspace
@@ -88,6 +88,8 @@ def create_app(
             partial(templatepages.template_replace, studio),
             methods=["POST"],
         ),
+        Route("/terms", partial(termspages.terms_page, studio), methods=["GET", "POST"]),
+        Route("/terms/sha", partial(termspages.terms_sha, studio)),
         Route("/batch", partial(batchpages.batch_page, studio), methods=["GET", "POST"]),
         Route("/batch/progress", partial(batchpages.batch_progress, studio)),
         Mount("/static", app=StaticFiles(directory=Path(STATIC)), name="static"),

@@ -614,16 +614,21 @@ def _drafts(studio: Studio) -> dict[tuple[str, str], _Draft]:
         return studio.extras.setdefault("note_drafts", {})
 
 
+DRAFT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,99}$")
+"""What edits are kept under: a note's id, or the name of another page's text (the Standard
+Terms' `termspages.TERMS_DRAFT`, in small letters: never a note's id)."""
+
+
 def _draft_file(studio: Studio, note_id: str, key: str) -> Path | None:
-    if not NOTE_ID.fullmatch(note_id) or not DRAFT_KEY.fullmatch(key):
+    if not DRAFT_NAME.fullmatch(note_id) or not DRAFT_KEY.fullmatch(key):
         return None
     folder = private_folder(studio.project.root, DRAFT_FOLDER)
     return folder / f"{note_id}.{key}.json" if folder is not None else None
 
 
-def _keep_draft(studio: Studio, note_id: str, draft: _Draft) -> str:
+def _keep_draft(studio: Studio, note_id: str, draft: _Draft, page: str = "") -> str:
     """Keep `draft` (in memory and in the project, see `DRAFT_FOLDER`) and give the address of
-    its page."""
+    its page (`page`, or the note's)."""
     key = _digest(f"{draft.sha}\n{draft.mode}\n{draft.action}\n{draft.text}")[:32]
     drafts = _drafts(studio)
     with studio.lock:
@@ -638,7 +643,7 @@ def _keep_draft(studio: Studio, note_id: str, draft: _Draft) -> str:
         with contextlib.suppress(OSError):  # not kept after a restart, then: said if asked
             write_private(path, content)
             _prune_drafts(path.parent)
-    return f"/notes/{note_id}?draft={key}"
+    return f"{page or '/notes/' + note_id}?draft={key}"
 
 
 def _prune_drafts(folder: Path) -> None:
@@ -682,14 +687,16 @@ NOTE_SAVE_LOCK = threading.Lock()
 
 
 def _save_note(
-    studio: Studio, path: Path, sha: str, text: str, impact: Impact | None
-) -> str | LoagenError:
-    """Write `text` over the note file opened with hash `sha`: "saved", or why not
-    ("conflict", "refused", "unchanged"); "repeated" when this very save was made already,
-    "held" when the file changed since but reads `text` already."""
+    studio: Studio, path: Path, sha: str, text: str, impact: Any,
+    kind: str = "note file", error: type[LoagenError] = NoteError,
+) -> str | LoagenError:  # fmt: skip
+    """Write `text` over the note file (or the file of another `kind` of text, read as
+    `reading.read_limited` reads it, raising `error`) opened with hash `sha`: "saved", or why
+    not ("conflict", "refused": `impact` not savable, "unchanged"); "repeated" when this very
+    save was made already, "held" when the file changed since but reads `text` already."""
     with NOTE_SAVE_LOCK:
         try:
-            raw = read_limited(path, "note file", NoteError)
+            raw = read_limited(path, kind, error)
         except LoagenError as exc:
             return exc
         now = hashlib.sha256(raw).hexdigest()

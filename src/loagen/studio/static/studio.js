@@ -103,7 +103,7 @@
   });
 
   // -- typing not saved is not lost by leaving the page: the browser asks first --------------------
-  ["case-form", "note-form"].forEach(function (id) {
+  ["case-form", "note-form", "terms-form"].forEach(function (id) {
     const form = document.getElementById(id);
     if (!form) return;
     const opened = formText(form).toString();
