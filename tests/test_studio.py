@@ -2430,3 +2430,161 @@ def test_messages_and_help_speak_of_the_studio_not_of_commands_and_yaml(
     said = [m.message for m in run_checks(document, selection, today=date(2025, 4, 1), newest=True)]
     assert any("restate it with loagen restate" in m for m in said)
     assert any("give training: {location: CONUS or OCONUS" in m for m in said)
+
+
+# -- the Standard Terms -----------------------------------------------------------------------------
+
+TERMS = "templates/standard_terms.md"
+
+
+def _terms_edit(client: TestClient, text: str, action: str = "impact") -> Any:
+    """The Terms page after `text` is typed in its box and `action` pressed (check, impact)."""
+    fields = _replace(form_fields(client.get("/terms").text, "terms-form"), "terms_text", text)
+    return preview(client, "/terms", [*fields, ("_action", action)])
+
+
+def _terms_save(client: TestClient, page: str) -> Any:
+    """Press "Save this change" on a Terms page showing what an edit changes."""
+    assert 'value="save"' in page, page[:3000]
+    return post(client, "/terms", [*form_fields(page, "terms-form"), ("_action", "save")])
+
+
+def _changed_documents(page: str) -> tuple[set[str], set[str]]:
+    """The case files of the documents a Terms preview says change, and those marked answered."""
+    listed = page.split('id="changed-documents"', 1)[1].split("</ul>", 1)[0]
+    items = re.findall(r'<li><a href="/doc/([^"]+)">.*?</li>', listed)
+    answered = re.findall(r'<li><a href="/doc/([^"]+)">[^<]*</a> <span class="answered-mark">',
+                          listed)  # fmt: skip
+    return set(items), set(answered)
+
+
+def test_the_standard_terms_have_a_page_with_their_sections_and_their_text(
+    client: TestClient, project: Project
+) -> None:
+    assert 'href="/terms"' in client.get("/notes").text  # beside the notes and templates
+    page = client.get("/terms")
+    assert page.status_code == 200
+    saved = (project.root / TERMS).read_text()
+    assert dict(form_fields(page.text, "terms-form"))["terms_text"] == saved
+    assert "<summary>5. Transportation and Discrepancy Provisions" in page.text
+    assert "section heading" in page.text and "never renumbered" in page.text  # the help
+
+
+def test_a_standard_terms_post_without_its_csrf_token_is_refused(
+    client: TestClient, project: Project
+) -> None:
+    before = (project.root / TERMS).read_bytes()
+    fields = dict(form_fields(client.get("/terms").text, "terms-form"))
+    fields.update(_action="save", terms_text="## 1. Nothing\n\nGone.\n")
+    fields.pop("csrf")
+    assert client.post("/terms", data=fields).status_code == 403
+    assert client.post("/terms", data={**fields, "csrf": "0" * 64}).status_code == 403
+    assert (project.root / TERMS).read_bytes() == before
+
+
+def test_a_standard_terms_file_that_leads_out_of_the_project_is_refused(
+    client: TestClient, project: Project, tmp_path: Path
+) -> None:
+    outside = tmp_path / "secret.md"
+    outside.write_text("## 1. Secret\n\nXX-SECRET-XX\n")
+    token = _csrf(client.get("/cases").text)
+    (project.root / TERMS).unlink()
+    (project.root / TERMS).symlink_to(outside)
+    page = client.get("/terms")
+    assert page.status_code == 404 and "XX-SECRET-XX" not in page.text
+    sent = client.post("/terms", data={"csrf": token, "_action": "save", "_sha": "",
+                                       "terms_text": "## 1. Mine\n\nMine.\n"})  # fmt: skip
+    assert sent.status_code == 404
+    assert outside.read_text() == "## 1. Secret\n\nXX-SECRET-XX\n"
+    assert client.get("/terms/sha").json() == {"sha": ""}
+
+
+def test_a_standard_terms_edit_that_does_not_read_is_said_at_its_line_and_kept(
+    client: TestClient, project: Project
+) -> None:
+    saved = (project.root / TERMS).read_bytes()
+    text = saved.decode().replace("-->\n\n## 1.", "-->\n\nOpening words.\n\n## 1.", 1)
+    text = text.replace("## 4. Financial Terms\n\n", "## 4. Financial Terms\n", 1)
+    lines = text.split("\n")
+    first, second = lines.index("Opening words.") + 1, lines.index("## 4. Financial Terms") + 2
+    page = _terms_edit(client, text).text
+    problems = html.unescape(re.sub(r"<[^>]+>", "", page.split('id="terms-problems"')[1]))
+    assert f"Line {first} this paragraph comes before the first section heading" in problems
+    assert f"Line {second} this line comes right under a section heading" in problems
+    assert "cannot be saved" in page and 'value="save"' not in page
+    assert dict(form_fields(page, "terms-form"))["terms_text"] == text  # nothing typed lost
+    for word in ("RenderError", "Markdown block", "Traceback", "parse"):
+        assert word not in problems
+    # a save sent all the same is refused, and the file stays as it was
+    fields = [*form_fields(page, "terms-form"), ("_action", "save")]
+    sent = post(client, "/terms", fields)
+    assert sent.status_code == 200 and "fix the problems listed first" in sent.text
+    assert (project.root / TERMS).read_bytes() == saved
+
+
+def test_a_standard_terms_edit_shows_what_loagen_impact_shows_and_is_saved_exactly(
+    client: TestClient, project: Project
+) -> None:
+    """The documents a Terms edit changes, and those already answered, are those `loagen
+    impact` finds for the same edit; the save writes the text typed, byte for byte; its undo
+    puts the file back as it was."""
+    import subprocess
+
+    from loagen.ops.impact import impact
+
+    root = project.root
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    for args in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "start"]):
+        subprocess.run([*git, *args], cwd=root, check=True, capture_output=True)
+    saved = (root / TERMS).read_bytes()
+    text = saved.decode().replace("2.2. The Purchaser will protect", "2.2. The Purchaser shall "
+                                  "protect", 1) + "\n## 8. Notices\n\n8.1. Notices are in writing.\n"  # fmt: skip
+    page = _terms_edit(client, text).text
+    assert (root / TERMS).read_bytes() == saved  # a preview writes nothing
+    diff = page.split('id="impact"', 1)[1]
+    assert "<del>will</del>" in diff and "<ins>shall</ins>" in diff
+    assert "New paragraph:" in diff and "8.1. Notices are in writing." in diff
+    changed, answered = _changed_documents(page)
+    count = re.search(r'id="impact-count"><strong>(\d+)</strong> of (\d+)', page)
+    assert int(count.group(1)) == len(changed) and answered
+    sent = _terms_save(client, page)
+    assert sent.status_code == 303
+    assert (root / TERMS).read_bytes() == text.encode()  # exactly the text, nothing added
+    report = impact([project.cases], project=project, against="HEAD")
+    assert report.terms_changed
+    assert {project.relative(d.source) for d in report.changed} == changed
+    assert {project.relative(d.source) for d in report.changed if d.answered} == answered
+    assert int(count.group(2)) == len(report.documents)
+    # the save can be undone: the Terms as they were, previewed, then saved
+    after = client.get(sent.headers["location"]).text
+    assert f"Saved standard_terms.md. The {len(changed)} documents" in after
+    undo = re.search(r'<a href="([^"]+)">Undo this save</a>', after)
+    assert undo, after[:3000]
+    back = client.get(html.unescape(undo.group(1)).split("#")[0]).text
+    assert _changed_documents(back)[0] == changed
+    assert _terms_save(client, back).status_code == 303
+    assert (root / TERMS).read_bytes() == saved
+
+
+def test_a_standard_terms_save_over_a_file_changed_since_is_refused(
+    client: TestClient, project: Project
+) -> None:
+    saved = (project.root / TERMS).read_text()
+    mine = saved.replace("within one year of delivery", "within two years of delivery")
+    page = _terms_edit(client, mine).text
+    theirs = saved.replace("in U.S. dollars", "in United States dollars")
+    (project.root / TERMS).write_text(theirs)
+    sent = _terms_save(client, page)
+    assert sent.status_code == 409
+    assert "someone else changed the Standard Terms" in sent.text
+    assert (project.root / TERMS).read_text() == theirs
+    assert dict(form_fields(sent.text, "terms-form"))["terms_text"] == mine
+
+
+def test_a_terms_paragraph_a_note_cites_is_warned_of_when_it_goes(client: TestClient) -> None:
+    text = dict(form_fields(client.get("/terms").text, "terms-form"))["terms_text"]
+    gone = "\n".join(line for line in text.split("\n") if not line.startswith("5.4. "))
+    page = _terms_edit(client, gone, "check").text
+    warnings = html.unescape(page.split('id="terms-warnings"', 1)[1].split("</ul>", 1)[0])
+    assert "paragraph 5.4 is cited by the note" in warnings
+    assert 'class="problem"' not in page.split('id="terms-problems"', 1)[1].split("</div>", 1)[0]
