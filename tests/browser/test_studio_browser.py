@@ -436,7 +436,7 @@ def test_a_new_lines_major_defense_equipment_is_asked_not_ticked(
 def test_the_menu_stays_on_screen_in_a_narrow_window(studio: str, page, shots: Path) -> None:  # noqa: ANN001
     page.set_viewport_size({"width": 420, "height": 800})
     page.goto(f"{studio}/cases")
-    for name in ("Cases", "Note library", "Templates", "Rebuild all", "Help"):
+    for name in ("Cases", "Note library", "Templates", "Standard Terms", "Rebuild all", "Help"):
         box = page.locator(".topbar nav a", has_text=name).bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 420, (name, box)
     # the list fits too (a pixel for rounding)
@@ -639,6 +639,57 @@ def test_edit_a_note_rule_and_see_the_impact_before_saving(
     assert 'case.program == "BPC"' in note.read_text()
     page.goto(f"{studio}/doc/{QAA}")
     expect(page.locator("#why-GPS-SAASM")).to_have_count(0)  # the saved library is the one used
+
+
+@pytest.mark.parametrize("width", [1280, 420])
+def test_edit_a_standard_terms_sentence_see_what_it_changes_and_save(
+    studio: str, page, shots: Path, project: Path, width: int
+) -> None:  # noqa: ANN001
+    terms = project / "templates" / "standard_terms.md"
+    before = terms.read_text()
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(f"{studio}/notes")
+    page.locator(".topbar nav a", has_text="Standard Terms").click()
+    expect(page.get_by_role("heading", name="Standard Terms and Conditions")).to_be_visible()
+    page.screenshot(path=str(shots / f"studio-terms-{width}.png"))
+    box = page.locator("#terms-text")
+    assert box.input_value() == before  # the file's text, its first line kept
+    # a heading run into its first paragraph is said at its line, and the typing is kept
+    broken = before.replace("## 6. Warranties\n\n", "## 6. Warranties\n", 1)
+    box.fill(broken)
+    page.get_by_role("button", name="Check", exact=True).first.click()
+    line = broken.split("\n").index("## 6. Warranties") + 2
+    problem = page.locator("#terms-problems li")
+    expect(problem).to_contain_text(f"Line {line}")
+    expect(problem).to_contain_text("this line comes right under a section heading")
+    assert page.locator("#terms-text").input_value() == broken
+    page.locator("#terms-problems a", has_text=f"Line {line}").click()  # selects that line
+    selected = page.evaluate(
+        "(() => { const b = document.getElementById('terms-text');"
+        " return b.value.slice(b.selectionStart, b.selectionEnd); })()"
+    )
+    assert selected == broken.split("\n")[line - 1]
+    page.screenshot(path=str(shots / f"studio-terms-line-{width}.png"))
+    expect(page.get_by_role("button", name="Save this change")).to_have_count(0)
+    page.locator("#terms-problems").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / f"studio-terms-problem-{width}.png"))
+    box = page.locator("#terms-text")
+    box.fill(before.replace("within one year of delivery", "within two years of delivery"))
+    page.get_by_role("button", name="Show what this changes").click()
+    impact = page.locator("#impact")
+    expect(impact).to_contain_text("What this edit changes")
+    expect(impact.locator("del")).to_have_text(["one", "year"])
+    expect(impact.locator("ins")).to_have_text(["two", "years"])
+    expect(impact).to_contain_text("BN-D-QAA Amendment 1")
+    expect(impact).to_contain_text("answered: a later document follows it")
+    assert terms.read_text() == before
+    assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
+    impact.scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / f"studio-terms-impact-{width}.png"))
+    page.get_by_role("button", name="Save this change").click()
+    expect(page.locator(".flash-ok")).to_contain_text("Saved standard_terms.md")
+    expect(page.locator("#undo")).to_contain_text("Undo this save")
+    assert terms.read_text() == before.replace("one year of delivery", "two years of delivery")
 
 
 def test_back_after_a_note_preview_and_save_shows_pages_not_a_form_to_send_again(

@@ -379,6 +379,7 @@ async def terms_page(studio: Studio, request: Request) -> Response:
         saved_sections = []
     return studio.page(
         request, "terms.html", title="Standard Terms", section="terms", text=text,
+        text_lines=text.split("\n"),
         changed=text != saved_text, sha=sha, check=check, impact=impact, action=action,
         conflict=conflict, undo=undo, previewed=_digest(text), rel=f"templates/{TERMS_FILE}",
         sections=check.sections or saved_sections, edited_sections=bool(check.sections),
