@@ -2545,7 +2545,8 @@ def test_a_standard_terms_edit_shows_what_loagen_impact_shows_and_is_saved_exact
     assert (root / TERMS).read_bytes() == saved  # a preview writes nothing
     diff = page.split('id="impact"', 1)[1]
     assert "<del>will</del>" in diff and "<ins>shall</ins>" in diff
-    assert "New paragraph:" in diff and "8.1. Notices are in writing." in diff
+    assert "New section:" in diff and "New paragraph:" in diff
+    assert "8.1. Notices are in writing." in diff
     changed, answered = _changed_documents(page)
     count = re.search(r'id="impact-count"><strong>(\d+)</strong> of (\d+)', page)
     assert int(count.group(1)) == len(changed) and answered
@@ -2590,3 +2591,20 @@ def test_a_terms_paragraph_a_note_cites_is_warned_of_when_it_goes(client: TestCl
     warnings = html.unescape(page.split('id="terms-warnings"', 1)[1].split("</ul>", 1)[0])
     assert "paragraph 5.4 is cited by the note" in warnings
     assert 'class="problem"' not in page.split('id="terms-problems"', 1)[1].split("</div>", 1)[0]
+
+
+def test_a_terms_edit_is_shown_by_section_a_heading_renamed_and_a_paragraph_gone() -> None:
+    from loagen.rendering.terms import parse_terms
+    from loagen.studio.termspages import section_changes
+
+    old = parse_terms(
+        "## 1. Duties\n\n1.1. We deliver.\n\n1.2. We insure.\n\n## 2. Money\n\n2.1. Pay.\n"
+    )
+    new = parse_terms("## 1. Obligations\n\n1.1. We deliver.\n\n## 2. Money\n\n2.1. Pay on time.\n")
+    shown = [(c.heading, [(kind, str(words)) for kind, words in c.paragraphs])
+             for c in section_changes(old, new)]  # fmt: skip
+    assert shown == [
+        ("1. Obligations", [("heading", "1. <del>Duties</del><ins>Obligations</ins>"),
+                            ("removed", "<del>1.2. We insure.</del>")]),
+        ("2. Money", [("reworded", "2.1. <del>Pay.</del><ins>Pay on time.</ins>")]),
+    ]  # fmt: skip

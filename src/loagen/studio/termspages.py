@@ -173,7 +173,8 @@ class SectionChange:
     heading: str
     """The section's heading as the edit has it (as it was, for a section removed)."""
     paragraphs: list[tuple[str, Markup]] = field(default_factory=list)
-    """("reworded" | "added" | "removed" | "heading", the words, <del> and <ins> marked)."""
+    """(what: "reworded", "added", "removed", "heading" (renamed), "section-added",
+    "section-removed"; the words, <del> and <ins> marked)."""
 
 
 def section_changes(
@@ -198,8 +199,15 @@ def section_changes(
     def add(heading: str, kind: str, words: Markup) -> None:
         changes.setdefault(heading, SectionChange(heading)).paragraphs.append((kind, words))
 
-    matcher = difflib.SequenceMatcher(None, keys_a, keys_b, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+    opcodes = difflib.SequenceMatcher(None, keys_a, keys_b, autojunk=False).get_opcodes()
+    # a section kept, or only renamed, is one section: what it loses is said under its new name
+    renamed = {}
+    for op, i1, i2, j1, j2 in opcodes:
+        if op in ("equal", "replace"):
+            for was, now in zip(a[i1:i2], b[j1:j2], strict=False):
+                if was[2] and now[2]:
+                    renamed[was[0]] = now[0]
+    for op, i1, i2, j1, j2 in opcodes:
         if op == "equal":
             continue
         pairs = min(i2 - i1, j2 - j1) if op == "replace" else 0
@@ -208,9 +216,10 @@ def section_changes(
             kind = "heading" if now[2] and was[2] else "reworded"
             add(now[0], kind, word_diff(was[1], now[1]))
         for was in a[i1 + pairs : i2]:
-            add(was[0], "removed", word_diff(was[1], ""))
+            kind = "section-removed" if was[2] else "removed"
+            add(renamed.get(was[0], was[0]), kind, word_diff(was[1], ""))
         for now in b[j1 + pairs : j2]:
-            add(now[0], "added", word_diff("", now[1]))
+            add(now[0], "section-added" if now[2] else "added", word_diff("", now[1]))
     return list(changes.values())
 
 
