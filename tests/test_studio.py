@@ -1970,6 +1970,8 @@ def test_a_good_template_shows_its_changes_then_replaces(
     )
     assert done.status_code == 303
     assert current.read_bytes() == edited
+    page = client.get(done.headers["location"]).text
+    assert 'rebuild them from “<a href="/batch">Rebuild all</a>”.' in page
 
 
 # -- the batch ------------------------------------------------------------------------------------------------
@@ -2608,3 +2610,31 @@ def test_a_terms_edit_is_shown_by_section_a_heading_renamed_and_a_paragraph_gone
                             ("removed", "<del>1.2. We insure.</del>")]),
         ("2. Money", [("reworded", "2.1. <del>Pay.</del><ins>Pay on time.</ins>")]),
     ]  # fmt: skip
+
+
+# -- "Discard my edit", the link of a save's message, a note text's problem at its line ---------
+
+
+def test_a_saves_message_links_to_rebuild_all_and_stays_escaped(
+    client: TestClient, project: Project
+) -> None:
+    from loagen.studio.web import REBUILD_LINK, linked
+
+    assert linked("<b>Rebuild all</b> from “Rebuild all”.", REBUILD_LINK) == (
+        '&lt;b&gt;<a href="/batch">Rebuild all</a>&lt;/b&gt; from “Rebuild all”.'
+    )
+    assert linked("No document changes.", REBUILD_LINK) == "No document changes."
+    fields = form_fields(client.get("/notes/GPS-SAASM").text, "note-form")
+    rule = next(v for k, v in fields if k == "rule")
+    edited = _replace(fields, "rule", f'{rule} and case.program == "BPC"')
+    shown = preview(client, "/notes/GPS-SAASM", [*edited, ("_action", "impact")])
+    saved = post(client, "/notes/GPS-SAASM", [*form_fields(shown.text, "note-form"),
+                                              ("_action", "save")])  # fmt: skip
+    page = client.get(saved.headers["location"]).text
+    flash = next(p for p in page.split('<p class="flash') if "Saved GPS-SAASM.md." in p)
+    assert 'rebuild them from “<a href="/batch">Rebuild all</a>”.' in flash
+    # the Standard Terms' save says it so too
+    text = (project.root / TERMS).read_text()
+    shown = _terms_edit(client, text.replace("within one year", "within two years"))
+    page = client.get(_terms_save(client, shown.text).headers["location"]).text
+    assert 'rebuild them from “<a href="/batch">Rebuild all</a>”.' in page

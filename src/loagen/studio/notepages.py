@@ -48,7 +48,7 @@ from .notefile import (
     version_texts,
 )
 from .security import PathRefused, confine, private_folder, read_private, write_private
-from .web import Studio
+from .web import REBUILD_LINK, Studio
 from .workspace import STUDIO_KEEP
 
 NOTE_ID = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,99}$")
@@ -570,6 +570,7 @@ async def note_page(studio: Studio, request: Request) -> Response:
                     f"Saved {path.name}. "
                     + ("The documents it changes are now out of date: rebuild them from "
                        "“Rebuild all”." if n else "No document changes."),
+                    links=REBUILD_LINK,
                 )  # fmt: skip
                 # the note as it was, kept as an edit of the note as saved: undoing the save
                 # is that edit, previewed and saved as every edit is

@@ -33,7 +33,7 @@ from ..rendering.templates import TEMPLATE_NAMES
 from .cases import DOCX_TYPE, _attachment
 from .preview import PreviewError, document_text
 from .security import UPLOAD_LIMIT, random_id
-from .web import Studio
+from .web import REBUILD_LINK, Studio
 
 STAGED_LIMIT = 8
 """Uploads kept waiting for their confirmation (the oldest is dropped)."""
@@ -341,5 +341,5 @@ async def template_replace(studio: Studio, request: Request) -> Response:
         studio.say(request, "error", f"Not replaced: {exc}")
         return studio.redirect("/templates")
     studio.say(request, "ok", f"{name} replaced. The documents made from it are now out of date: "
-               "rebuild them from “Rebuild all”.")  # fmt: skip
+               "rebuild them from “Rebuild all”.", links=REBUILD_LINK)  # fmt: skip
     return studio.redirect("/templates")

@@ -35,7 +35,7 @@ from ..reading import read_limited
 from ..rendering.terms import TERMS_FILE, parse_terms
 from .notepages import _digest, _Draft, _keep_draft, _kept_draft, _save_note, word_diff
 from .security import PathRefused, confine
-from .web import Studio
+from .web import REBUILD_LINK, Studio
 from .workspace import STUDIO_KEEP
 
 TERMS_DRAFT = "standard-terms"
@@ -369,7 +369,7 @@ async def terms_page(studio: Studio, request: Request) -> Response:
             studio.say(request, "ok", f"Saved {TERMS_FILE}. " + (
                 f"The {n} {'document' if n == 1 else 'documents'} it changes {'is' if n == 1 else 'are'} "
                 "now out of date: rebuild them from “Rebuild all”." if n else "No document changes."
-            ))  # fmt: skip
+            ), links=REBUILD_LINK)  # fmt: skip
             # the Terms as they were, kept as an edit of the Terms as saved: undoing the save
             # is that edit, previewed and saved as every edit is
             before = _Draft(saved_text, _digest(text), "text", "impact")

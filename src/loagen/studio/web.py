@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
@@ -41,6 +42,21 @@ def make_environment() -> Environment:
     env.filters["generic_title"] = generic_title
     env.filters["plural"] = lambda n, one, many=None: one if n == 1 else (many or one + "s")
     return env
+
+
+REBUILD_LINK = {"Rebuild all": "/batch"}
+"""The page the messages that say to rebuild documents link to (`Studio.say`'s `links`)."""
+
+
+def linked(text: str, links: dict[str, str]) -> Markup:
+    """`text` as HTML, escaped, with the first place each of `links`' words appear in it a link
+    to their address (`{"Rebuild all": "/batch"}`); words not in the text are left out."""
+    out = escape(text)
+    for words, href in links.items():
+        at = escape(words)
+        link = Markup('<a href="{}">{}</a>').format(href, words)
+        out = Markup(out.replace(at, link, 1))
+    return out
 
 
 @dataclass
@@ -80,8 +96,13 @@ class Studio:
         the studio no longer accepts (403), or too large (413)."""
         return self.html("refused.html", title="Not accepted", status=status, text=text)
 
-    def say(self, request: Request, kind: str, text: str) -> None:
-        """A message shown on the next page this browser opens ("ok", "warn" or "error")."""
+    def say(
+        self, request: Request, kind: str, text: str, links: dict[str, str] | None = None
+    ) -> None:
+        """A message shown on the next page this browser opens ("ok", "warn" or "error"); each
+        of `links`' words in it (“Rebuild all”) is a link to its page (see `linked`)."""
+        if links:
+            text = linked(text, links)
         session = request.cookies.get("loagen_studio", "")
         with self.lock:
             box = self.messages.setdefault(session, [])
