@@ -2615,6 +2615,39 @@ def test_a_terms_edit_is_shown_by_section_a_heading_renamed_and_a_paragraph_gone
 # -- "Discard my edit", the link of a save's message, a note text's problem at its line ---------
 
 
+def _discard(page: str) -> str:
+    """How a page offers "Discard my edit": "shown", "hidden" (until something is typed) or ""."""
+    m = re.search(
+        r'<a href="[^"]*" class="discard"( data-edited="1"| hidden)>Discard my edit', page
+    )
+    return "" if m is None else ("shown" if "edited" in m.group(1) else "hidden")
+
+
+def test_discard_my_edit_is_offered_only_when_there_is_an_edit(
+    client: TestClient, project: Project
+) -> None:
+    page = client.get("/notes/GPS-SAASM").text
+    assert _discard(page) == "hidden"  # the note as saved: nothing to discard
+    fields = form_fields(page, "note-form")
+    assert _discard(preview(client, "/notes/GPS-SAASM", [*fields, ("_action", "check")]).text) == (
+        "shown"  # a draft is open (its address kept): discarding goes back to the note as saved
+    )
+    rule = next(v for k, v in fields if k == "rule")
+    edited = _replace(fields, "rule", f'{rule} and case.program == "BPC"')
+    shown = preview(client, "/notes/GPS-SAASM", [*edited, ("_action", "impact")])
+    assert _discard(shown.text) == "shown"
+    saved = post(client, "/notes/GPS-SAASM", [*form_fields(shown.text, "note-form"),
+                                              ("_action", "save")])  # fmt: skip
+    assert saved.status_code == 303
+    assert _discard(client.get(saved.headers["location"]).text) == "hidden"  # saved: none left
+    assert _discard(client.get("/notes/GPS-SAASM?mode=text").text) == "hidden"
+    # the Standard Terms page likewise
+    assert _discard(client.get("/terms").text) == "hidden"
+    text = (project.root / TERMS).read_text()
+    edit = _terms_edit(client, text.replace("within one year", "within two years"), "check")
+    assert _discard(edit.text) == "shown"
+
+
 def test_a_saves_message_links_to_rebuild_all_and_stays_escaped(
     client: TestClient, project: Project
 ) -> None:

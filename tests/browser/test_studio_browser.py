@@ -622,6 +622,16 @@ def test_edit_a_note_rule_and_see_the_impact_before_saving(
     page.goto(f"{studio}/notes")
     page.get_by_role("link", name="GPS-SAASM").click()
     rule = page.locator("#f-rule")
+    # nothing edited: nothing to discard; typing offers it, typing it back takes it away
+    discard = page.get_by_role("link", name="Discard my edit")
+    expect(discard).to_be_hidden()
+    as_saved = rule.input_value()
+    rule.fill(as_saved + " ")
+    expect(discard).to_be_visible()
+    page.locator(".form-bar").screenshot(path=str(shots / "studio-note-discard-typed.png"))
+    rule.fill(as_saved)
+    expect(discard).to_be_hidden()
+    page.locator(".form-bar").screenshot(path=str(shots / "studio-note-discard-none.png"))
     # the title, a heading, has a row as wide as the rule's (not a code field's width)
     title_box, rule_box = page.locator("#f-title").bounding_box(), rule.bounding_box()
     assert title_box and rule_box and title_box["width"] >= 0.9 * rule_box["width"]
@@ -634,9 +644,14 @@ def test_edit_a_note_rule_and_see_the_impact_before_saving(
     assert note.read_text() == before
     impact.scroll_into_view_if_needed()
     page.screenshot(path=str(shots / "studio-note-impact.png"))
+    expect(page.get_by_role("link", name="Discard my edit")).to_be_visible()
     page.get_by_role("button", name="Save this change").click()
     expect(page.locator(".flash-ok")).to_contain_text("Saved GPS-SAASM.md")
     assert 'case.program == "BPC"' in note.read_text()
+    expect(page.get_by_role("link", name="Discard my edit")).to_be_hidden()  # saved: none left
+    page.locator(".flash-ok").screenshot(path=str(shots / "studio-note-saved-message.png"))
+    page.locator(".flash-ok").get_by_role("link", name="Rebuild all").click()
+    expect(page.get_by_role("heading", name="Rebuild all")).to_be_visible()
     page.goto(f"{studio}/doc/{QAA}")
     expect(page.locator("#why-GPS-SAASM")).to_have_count(0)  # the saved library is the one used
 
@@ -654,6 +669,7 @@ def test_edit_a_standard_terms_sentence_see_what_it_changes_and_save(
     page.screenshot(path=str(shots / f"studio-terms-{width}.png"))
     box = page.locator("#terms-text")
     assert box.input_value() == before  # the file's text, its first line kept
+    expect(page.get_by_role("link", name="Discard my edit")).to_be_hidden()  # nothing edited
     # a heading run into its first paragraph is said at its line, and the typing is kept
     broken = before.replace("## 6. Warranties\n\n", "## 6. Warranties\n", 1)
     box.fill(broken)
@@ -663,6 +679,7 @@ def test_edit_a_standard_terms_sentence_see_what_it_changes_and_save(
     expect(problem).to_contain_text(f"Line {line}")
     expect(problem).to_contain_text("this line comes right under a section heading")
     assert page.locator("#terms-text").input_value() == broken
+    expect(page.get_by_role("link", name="Discard my edit")).to_be_visible()
     page.locator("#terms-problems a", has_text=f"Line {line}").click()  # selects that line
     selected = page.evaluate(
         "(() => { const b = document.getElementById('terms-text');"

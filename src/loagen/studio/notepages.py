@@ -497,6 +497,7 @@ async def note_page(studio: Studio, request: Request) -> Response:
     action = "view"
     conflict = False
     text = saved_text
+    drafted = False  # an edit kept (`_keep_draft`) is shown: "Discard my edit" drops it
     draft_key = request.query_params.get("draft", "")
     if request.method == "GET" and draft_key:
         draft = await asyncio.to_thread(_kept_draft, studio, note_id, draft_key)
@@ -508,6 +509,7 @@ async def note_page(studio: Studio, request: Request) -> Response:
             studio.say(request, "ok", "The note as saved reads as this edit: it is shown below.")
         else:
             text, sha, mode, action = draft.text, draft.sha, draft.mode, draft.action
+            drafted = True
             if action == "impact":
                 impact = await asyncio.to_thread(edit_impact, studio, path, note_id, text)
     if request.method == "POST":
@@ -585,7 +587,7 @@ async def note_page(studio: Studio, request: Request) -> Response:
         if before is not None and before.sha == sha and before.text != saved_text:
             undo = f"/notes/{note_id}?draft={undo_key}#impact"  # the save is the last one
     return _render_note(studio, request, path, note_id, text, saved_text, sha, spec, check,
-                        impact, mode, action, conflict, undo)  # fmt: skip
+                        impact, mode, action, conflict, undo, drafted)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -809,7 +811,7 @@ def _rewordings(
 def _render_note(
     studio: Studio, request: Request, path: Path, note_id: str, text: str, saved_text: str,
     sha: str, spec: FieldSpec, check: NoteCheck, impact: Impact | None, mode: str, action: str,
-    conflict: bool, undo: str = "",
+    conflict: bool, undo: str = "", drafted: bool = False,
 ) -> Response:  # fmt: skip
     try:
         front = front_data(text)
@@ -834,7 +836,7 @@ def _render_note(
         check=check, errs=check.errs, impact=impact, mode=mode, action=action, conflict=conflict,
         saved=saved_note, usage=usage, carry_over=CARRY_OVER, rel=f"note_library/{path.name}",
         field_words=field_words, text_words=text_words, in_file=in_file, rewordings=rewordings,
-        previewed=_digest(text), undo=undo,
+        previewed=_digest(text), undo=undo, edited=text != saved_text or drafted,
         status_code=409 if conflict else 200,
     )  # fmt: skip
 

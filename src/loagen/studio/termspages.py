@@ -320,6 +320,7 @@ async def terms_page(studio: Studio, request: Request) -> Response:
                            heading="The Standard Terms file cannot be read", text=why)  # fmt: skip
     sha = hashlib.sha256(saved_raw).hexdigest()
     text, action, impact, conflict = saved_text, "view", None, False
+    drafted = False  # an edit kept is shown: "Discard my edit" drops it
     draft_key = request.query_params.get("draft", "")
     if request.method == "GET" and draft_key:
         draft = await asyncio.to_thread(_kept_draft, studio, TERMS_DRAFT, draft_key)
@@ -331,6 +332,7 @@ async def terms_page(studio: Studio, request: Request) -> Response:
                        "are shown below.")  # fmt: skip
         else:
             text, sha, action = draft.text, draft.sha, draft.action
+            drafted = True
             if action == "impact":
                 impact = await asyncio.to_thread(terms_impact, studio, saved_text, text)
     if request.method == "POST":
@@ -389,7 +391,8 @@ async def terms_page(studio: Studio, request: Request) -> Response:
     return studio.page(
         request, "terms.html", title="Standard Terms", section="terms", text=text,
         text_lines=text.split("\n"),
-        changed=text != saved_text, sha=sha, check=check, impact=impact, action=action,
+        changed=text != saved_text, edited=text != saved_text or drafted, sha=sha, check=check,
+        impact=impact, action=action,
         conflict=conflict, undo=undo, previewed=_digest(text), rel=f"templates/{TERMS_FILE}",
         sections=check.sections or saved_sections, edited_sections=bool(check.sections),
         status_code=409 if conflict else 200,

@@ -109,6 +109,13 @@
     const opened = formText(form).toString();
     let sending = false;
     form.addEventListener("submit", function () { sending = true; });  // Check, Save, rows
+    // "Discard my edit" only when there is one: sent (data-edited) or typed since the page opened
+    const discard = form.querySelector("a.discard");
+    if (discard && !discard.dataset.edited) {
+      form.addEventListener("input", function () {
+        discard.hidden = formText(form).toString() === opened;
+      });
+    }
     window.addEventListener("pageshow", function () { sending = false; });
     window.addEventListener("beforeunload", function (event) {
       // (a page the studio sent back after Check or a row added holds what is not saved yet)
