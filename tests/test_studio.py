@@ -1522,11 +1522,12 @@ def test_a_yaml_error_in_the_file_text_names_its_line_and_the_field_written_ther
     broken = _replace(fields, "file_text", "\n".join(lines))
     shown = html.unescape(preview(client, "/notes/GPS-SAASM", [*broken, ("_action", "check")]).text)
     problems = shown[shown.index('id="note-problems"') : shown.index('id="note-form"')]
-    said = re.search(r'<a class="where" href="#f-file_text">([^<]*)</a>\s*<span class="msg">'
-                     r"([^<]*)</span>", problems)  # fmt: skip
+    said = re.search(r'<a class="where" href="#f-file_text" data-line="(\d+)">([^<]*)</a>\s*'
+                     r'<span class="msg">([^<]*)</span>', problems)  # fmt: skip
     assert said, problems
-    assert said.group(1) == f"Line {at + 1} (placement)"
-    assert "the '[' on this line is not closed with ']'" in said.group(2)
+    assert said.group(1) == str(at + 1)  # its link selects the line in the box
+    assert said.group(2) == f"Line {at + 1} (placement)"
+    assert "the '[' on this line is not closed with ']'" in said.group(3)
     live = post(client, "/notes/GPS-SAASM/check", broken, headers={"x-csrf-token": _csrf(page)})
     box = html.unescape(live.json()["fields"]["f-case"])
     assert f"Line {at + 1} (placement): front matter is not valid YAML" in box
@@ -2671,3 +2672,37 @@ def test_a_saves_message_links_to_rebuild_all_and_stays_escaped(
     shown = _terms_edit(client, text.replace("within one year", "within two years"))
     page = client.get(_terms_save(client, shown.text).headers["location"]).text
     assert 'rebuild them from “<a href="/batch">Rebuild all</a>”.' in page
+
+
+def test_a_problem_of_a_notes_text_links_to_its_line_in_the_box(client: TestClient) -> None:
+    """The link of a problem "Line N of this text" selects that line of the version's box (as
+    the Standard Terms' problems do, studio.js's a[data-line]); in "As the file's text" mode,
+    the file's line."""
+    page = client.get("/notes/CAS-SURCHARGE").text
+    fields = form_fields(page, "note-form")
+    text = next(v for k, v in fields if k == "text[0]")
+    lines = text.split("\n")
+    at = next(i for i, line in enumerate(lines) if "{% endif %}" in line)
+    lines[at] = lines[at].replace("{% endif %}", "{% endif }")
+    broken = _replace(fields, "text[0]", "\n".join(lines))
+    shown = preview(client, "/notes/CAS-SURCHARGE", [*broken, ("_action", "check")]).text
+    problems = shown.split('id="note-problems"', 1)[1].split("</section>", 1)[0]
+    assert f'<a class="where" href="#f-text-0" data-line="{at + 1}">Text of version 1</a>' in (
+        problems
+    )
+    assert f"Line {at + 1} of this text" in html.unescape(problems)
+    # a field that is not a box of text has no line to select
+    rule = _replace(fields, "rule", 'lines_with(source_code=["P", "X"]')
+    shown = preview(client, "/notes/CAS-SURCHARGE", [*rule, ("_action", "check")]).text
+    problems = shown.split('id="note-problems"', 1)[1].split("</section>", 1)[0]
+    assert 'href="#f-rule">' in problems and "data-line" not in problems
+    # the file's text: the file's line
+    page = client.get("/notes/CAS-SURCHARGE?mode=text").text
+    file_fields = form_fields(page, "note-form")
+    file_text = next(v for k, v in file_fields if k == "file_text")
+    line = file_text[: file_text.index("{% endif %}")].count("\n") + 1
+    file_text = file_text.replace("{% endif %}", "{% endif }", 1)
+    shown = preview(client, "/notes/CAS-SURCHARGE",
+                    [*_replace(file_fields, "file_text", file_text), ("_action", "check")]).text  # fmt: skip
+    problems = shown.split('id="note-problems"', 1)[1].split("</section>", 1)[0]
+    assert f'<a class="where" href="#f-file_text" data-line="{line}">Line {line} (' in problems

@@ -709,6 +709,33 @@ def test_edit_a_standard_terms_sentence_see_what_it_changes_and_save(
     assert terms.read_text() == before.replace("one year of delivery", "two years of delivery")
 
 
+def test_a_problem_in_a_notes_text_selects_its_line_in_the_box(
+    studio: str, page, shots: Path
+) -> None:  # noqa: ANN001
+    """A problem's "Line N of this text" counts the text's lines, which the box wraps: its
+    link selects that line and scrolls the box to it."""
+    page.goto(f"{studio}/notes/CAS-SURCHARGE")
+    box = page.locator("#f-text-0")
+    text = box.input_value()
+    cut = text.rindex("{% endif %}")
+    broken = text[:cut] + "{% endif }" + text[cut + len("{% endif %}") :]
+    line = text[:cut].count("\n") + 1
+    box.fill(broken)
+    page.get_by_role("button", name="Check", exact=True).first.click()
+    problems = page.locator("#note-problems")
+    expect(problems).to_contain_text(f"Line {line} of this text")
+    page.locator("#note-problems a", has_text="Text of version 1").click()
+    box = page.locator("#f-text-0")
+    expect(box).to_be_focused()
+    selected = page.evaluate(
+        "(() => { const b = document.getElementById('f-text-0');"
+        " return b.value.slice(b.selectionStart, b.selectionEnd); })()"
+    )
+    assert selected == broken.split("\n")[line - 1]
+    assert page.evaluate("document.getElementById('f-text-0').scrollTop") > 0  # scrolled to it
+    box.screenshot(path=str(shots / "studio-note-text-line.png"))
+
+
 def test_back_after_a_note_preview_and_save_shows_pages_not_a_form_to_send_again(
     studio: str, page, shots: Path, project: Path
 ) -> None:  # noqa: ANN001

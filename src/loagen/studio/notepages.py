@@ -208,6 +208,20 @@ def text_words(target: str, where: str) -> str:
     return f"Line {m.group(1)} ({field})"
 
 
+def box_line(text: str, mode: str, target: str, where: str) -> int | None:
+    """The line of its text box a problem is on (from 1), for its link to select it: the
+    file's line in "As the file's text" mode, the line within a version's text in the form
+    (as "Line N of this text" says it); None for a field that is not a box of text."""
+    m = re.match(r"line (\d+)", where)
+    if not m:
+        return None
+    if mode == "text":
+        return int(m.group(1))
+    if re.fullmatch(r"text\[\d+\]", target):
+        return text_line(text, int(m.group(1)))
+    return None
+
+
 def field_words(target: str) -> str:
     """A field of the note form as its label says it ("Rule", "Text of version 2")."""
     m = re.fullmatch(r"text\[(\d+)\]", target)
@@ -837,8 +851,14 @@ def _render_note(
         saved=saved_note, usage=usage, carry_over=CARRY_OVER, rel=f"note_library/{path.name}",
         field_words=field_words, text_words=text_words, in_file=in_file, rewordings=rewordings,
         previewed=_digest(text), undo=undo, edited=text != saved_text or drafted,
+        line_attr=lambda target, where: _line_attr(box_line(text, mode, target, where)),
         status_code=409 if conflict else 200,
     )  # fmt: skip
+
+
+def _line_attr(line: int | None) -> Markup:
+    """The attribute that makes a problem's link select its line in the box (studio.js)."""
+    return Markup(' data-line="{}"').format(line) if line else Markup("")
 
 
 def _usage(studio: Studio, note_id: str) -> list[tuple[str, str]]:
