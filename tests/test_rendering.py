@@ -1037,6 +1037,15 @@ def test_page_one_gives_the_dollars_of_each_term_of_sale(tmp_path) -> None:
         "FMS Credit (Non-Repayable): $100,000,000",
         "Cash Prior to Delivery: Balance",
     ]
+    # a term the breakout leaves out (it pays for no-cost lines) comes before the balance
+    data["terms_of_sale"].append("EDA Grant")
+    path.write_text(json.dumps(data))
+    case = load_document(path).case
+    assert wording.terms_words(case) == [
+        "FMS Credit (Non-Repayable): $100,000,000",
+        "EDA Grant",
+        "Cash Prior to Delivery: Balance",
+    ]
 
 
 def test_a_small_part_reading_plain_values_is_rendered_once_for_them(

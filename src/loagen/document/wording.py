@@ -462,14 +462,17 @@ def state_description(case: Case, changes: Changes) -> str:
 
 def terms_words(case: Case) -> list[str]:
     """The terms of sale as page 1 lists them: with the dollars each pays when the case gives
-    a breakout ("FMS Credit (Non-Repayable): $4,000,000", the last "Cash Prior to Delivery:
-    Balance"), else as named."""
+    a breakout ("FMS Credit (Non-Repayable): $4,000,000"), the terms the breakout leaves out
+    ("EDA Grant") after those, and the term that pays the rest ("Cash Prior to Delivery:
+    Balance") last; else as named."""
     if not case.terms_breakout:
         return list(case.terms_of_sale)
-    return [
-        f"{t.term}: {money(t.amount) if t.amount is not None else 'Balance'}"
-        for t in case.terms_breakout
-    ] + [t for t in case.terms_of_sale if t not in {b.term for b in case.terms_breakout}]
+    split = {b.term for b in case.terms_breakout}
+    return (
+        [f"{t.term}: {money(t.amount)}" for t in case.terms_breakout if t.amount is not None]
+        + [t for t in case.terms_of_sale if t not in split]
+        + [f"{t.term}: Balance" for t in case.terms_breakout if t.amount is None]
+    )
 
 
 def surcharge_note(costs: CostSummary) -> str:
