@@ -2887,6 +2887,111 @@ def test_a_stated_quantity_is_the_lines(chain, old, new, purpose, move) -> None:
         assert move in message
 
 
+def _radios_and_antennas(antennas: tuple[int, int], purpose: str) -> Docs:
+    """_radios(200, 240), and Line 004 made antennas (EA, $1,500 each) whose quantity goes from
+    `antennas[0]` to `antennas[1]`."""
+    docs = _radios(200, 240, purpose)
+    for doc, count in zip(docs, antennas, strict=True):
+        doc["lines"][3].update(
+            description="ANTENNA", unit_of_issue="EA", quantity=count, unit_cost=1500
+        )
+    return docs
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "purpose", "move"),
+    [
+        # N more
+        (200, 220, "adds 20 more radio sets to Line 002", None),
+        (
+            200,
+            240,
+            "adds 20 more radio sets to Line 002",
+            "'20 more' radio sets, but Line 002 goes",
+        ),
+        (200, 220, "provides twenty more radio sets for Line 002", None),
+        (
+            200,
+            240,
+            "provides twenty more radio sets for Line 002",
+            "'twenty more' radio sets (+20)",
+        ),
+        # to B on its own
+        (200, 280, "increases the quantity of Line 002 to 280", None),
+        (200, 240, "increases the quantity of Line 002 to 280", "'to 280', but Line 002 goes"),
+        (200, 280, "raises Line 002 to two hundred eighty radio sets", None),
+        (200, 240, "raises Line 002 to two hundred eighty radio sets", "radio sets (280), but"),
+        (6, 4, "reduces Line 002 to 4", None),
+        (6, 3, "reduces Line 002 to 4", "goes from 6 to 3 (-3)"),
+        (6, 0, "reduces Line 002 to 0", None),
+        (200, 280, "revises the quantity of Line 002 to 280", None),
+        (200, 240, "revises the quantity of Line 002 to 280", "'to 280'"),
+        (200, 200, "increases Line 002 to 280", "stays at 200"),
+        (200, 240, "increases Line 002 by 40 to 240 radio sets", None),
+        (200, 240, "increases Line 002 by 40 to 280 radio sets", "'to 280' radio sets"),
+        (200, 240, "increases Line 002 from two hundred radio sets to 240", None),
+    ],
+)
+def test_more_and_to_say_a_lines_quantity(chain, old, new, purpose, move) -> None:
+    said = _quantity_said(chain, _radios(old, new, purpose))
+    if move is None:
+        assert said == []
+    else:
+        (message,) = said
+        assert message.startswith("the purpose says '") and move in message
+
+
+@pytest.mark.parametrize(
+    ("antennas", "purpose", "said"),
+    [
+        ((6, 8), "increases Line 002 from 200 to 240 and Line 004 from 6 to 8", []),
+        (
+            (6, 9),
+            "increases Line 002 from 200 to 240 and Line 004 from 6 to 8",
+            ["'from 6 to 8', but Line 004 goes from 6 to 9 (+3)"],
+        ),
+        (
+            (6, 8),
+            "increases Line 002 from 200 to 220 and Line 004 from 6 to 8",
+            ["'from 200 to 220', but Line 002 goes from 200 to 240 (+40)"],
+        ),
+        (
+            (6, 9),
+            "increases Line 002 from 200 to 220, Line 004 from 6 to 8",
+            [
+                "'from 200 to 220', but Line 002 goes from 200 to 240 (+40)",
+                "'from 6 to 8', but Line 004 goes from 6 to 9 (+3)",
+            ],
+        ),
+        ((6, 10), "adds 40 radio sets to Line 002 and 4 antennas to Line 004", []),
+        (
+            (6, 8),
+            "adds 40 radio sets to Line 002 and 4 antennas to Line 004",
+            ["'4' antennas, but Line 004 goes from 6 to 8 (+2)"],
+        ),
+        (
+            (6, 10),
+            "adds 20 radio sets to Line 002 and 4 antennas to Line 004",
+            ["'adds 20' radio sets, but Line 002 goes from 200 to 240 (+40)"],
+        ),
+        ((6, 10), "adds 40 more radio sets to Line 002, and four more antennas to Line 004", []),
+        ((6, 10), "increases Line 002 by 40 and Line 004 by 4", []),
+        ((6, 10), "increases Line 002 by 40 and Line 004 by 3", ["'by 3', but Line 004 goes"]),
+        ((6, 10), "increases Line 002 to 240 and the quantity of Line 004 to 10", []),
+        ((6, 10), "increases Line 002 to 240 and Line 004 to 12", ["'to 12', but Line 004 goes"]),
+        # one count for both lines, or each line's count not said apart: not read
+        ((6, 10), "increases Line 002 and Line 004 by 40", []),
+        ((6, 10), "adds 40 radio sets to Line 002 and Line 004", []),
+        ((6, 10), "increases the quantities of Lines 002 and 004 from 200 to 240 and 6 to 8", []),
+    ],
+)
+def test_a_purpose_naming_several_lines_is_read_line_by_line(chain, antennas, purpose, said):
+    messages = _quantity_said(chain, _radios_and_antennas(antennas, purpose))
+    assert len(messages) == len(said)
+    for message, part in zip(messages, said, strict=True):
+        assert message.startswith("the purpose says " + part.split(", but")[0]) and part in message
+
+
 def test_a_count_naming_no_line_is_tied_to_the_one_line_whose_quantity_changes(chain) -> None:
     def alone(purpose: str) -> list[str]:
         return _quantity_said(chain, _radios(200, 280, purpose, alone=True))
@@ -2939,6 +3044,25 @@ def test_a_count_naming_no_line_is_tied_to_the_one_line_whose_quantity_changes(c
         "adds 80 radio sets to Line 003",  # the spares lot: its quantity stays 1
         "increases Line 002 to 280 radio sets under Change 1 of 2 to the contract",
         "adds 80 radio sets to Line 002; the 20 sets of Line 004 are unchanged",
+        # 'to N', 'N more' that are no quantity of the line
+        "extends Line 002 to 36 months",
+        "increases the value of Line 002 to $5,600,000",
+        "increases Line 002 to 5,600,000",  # its value, the dollar sign left out
+        "increases the unit cost of Line 002 to 20,000",
+        "increases Line 002 to 20000",  # its unit cost
+        "moves Line 002 to FY2027",
+        "increases Line 002 to FY2027 funding",
+        "realigns Line 002 to Line 004",
+        "realigns 40 radio sets from Line 002 to Line 004",
+        "extends Line 002 to 2028",
+        "lowers Line 002 to 15 March 2027",
+        "reduces Line 002 to 2 per month",
+        "raises the surcharge on Line 002 to 3.5 percent",
+        "increases the number of months of Line 002 to 36",
+        "increases the number of months of Line 002 from 24 to 36",
+        "adds training to Line 002 to 12 students",  # 'adds' says no quantity 'to'
+        "provides 40 more than the Basic for Line 002",
+        "adds two more months to Line 002",
     ],
 )
 def test_numbers_that_are_no_quantity_of_the_line_are_not_read(chain, purpose: str) -> None:

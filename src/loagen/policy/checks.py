@@ -3034,21 +3034,25 @@ _COUNT = re.compile(
 """A count: digits (thousands grouped by commas) that are no part of a designator, an amount or
 a range ('M1152A1', 'AN/PRC-117G', '$40', '24-36', '10%'), or number words ('two hundred')."""
 _SAID_BEFORE = re.compile(
-    r"\b(?:(?P<from>from)|(?P<an>an\s+additional)|(?P<adds>adds)|(?P<by>by))\s+$", re.IGNORECASE
+    r"\b(?:(?P<from>from)|(?P<an>an\s+additional)|(?P<adds>adds)|(?P<by>by)|(?P<to>to))\s+$",
+    re.IGNORECASE,
 )
 """What, said just before a count, makes it a quantity: 'from 200 (to 240)', 'an additional
-40', 'adds 40', '(increases ...) by 40'."""
-_ADDITIONAL_AFTER = re.compile(r"\s+additional\b", re.IGNORECASE)
+40', 'adds 40', '(increases ...) by 40', '(increases ...) to 240'."""
+_ADDITIONAL_AFTER = re.compile(r"\s+(?:additional|more(?!\s+than\b))\b", re.IGNORECASE)
+"""'40 additional', '40 more' (not '40 more than', said against some other number)."""
 _TO_BETWEEN = re.compile(r"\s+to\s+", re.IGNORECASE)
 _BY_SIGN = {"increases": 1, "raises": 1, "decreases": -1, "reduces": -1, "lowers": -1}
 """The verbs whose 'by N' is a change of quantity, and its direction."""
 _NOT_A_COUNT_AFTER = re.compile(
     r"\s*(?:%|percent|per\s*cent|months?\b|mos\b|years?\b|days?\b|weeks?\b|hours?\b|million"
-    r"|billion|dollars?\b|usd\b)",
+    r"|billion|dollars?\b|usd\b|per\b|(?:january|february|march|april|may|june|july|august"
+    r"|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\b)",
     re.IGNORECASE,
 )
-"""What makes the number before it a rate, a time or money, not a count ('by 10 percent',
-'two additional months', '1.5 million dollars')."""
+"""What makes the number before it a rate, a time, a date or money, not a count ('by 10
+percent', 'two additional months', '1.5 million dollars', 'to 2 per month', 'to 30 June
+2027')."""
 _NOT_A_COUNT_BEFORE = re.compile(r"(?:\$|\busd|\bfy|\bno\.|\blines?|\bitems?)\s*$", re.IGNORECASE)
 _MEASURE_WORD = re.compile(
     r"\b(?:values?|costs?|prices?|amounts?|funds?|funding|dollars?|months?|mos|periods?"
@@ -3058,13 +3062,28 @@ _MEASURE_WORD = re.compile(
 )
 """Words that, said before a number ('increases the value of Line 002 from ...'), make it
 something other than the line's quantity, unless the quantity is named too."""
-_QUANTITY_WORD = re.compile(r"\b(?:quantit(?:y|ies)|number\s+of)\b", re.IGNORECASE)
+_QUANTITY_WORD = re.compile(
+    rf"\b(?:quantit(?:y|ies)|number\s+of\b(?!\s+(?:the\s+)?{_MEASURE_WORD.pattern}))\b",
+    re.IGNORECASE,
+)
+"""The quantity named ('the quantity of Line 002', 'the number of radio sets'; not 'the number
+of months')."""
+_TO_VERB = re.compile(r"\bquantit(?:y|ies)\b", re.IGNORECASE)
+"""Besides a verb of _BY_SIGN, what makes 'to N' the quantity a line is brought to ('revises the
+quantity of Line 002 to 240')."""
 _CLAUSE_END = re.compile(r";|\.(?:\s|$)")
 _VERB_LIKE = re.compile(r"\b[a-z]+s\b", re.IGNORECASE)
 _COUNT_VERBS = frozenset({third_person(v) for v in PURPOSE_VERBS} | {"raises", "lowers"})
-_JOINED_BEFORE = re.compile(r"(\w+)(,?\s+and\s+|,\s*)$", re.IGNORECASE)
-"""'and' or a comma before a count: the next statement ('40 radio sets and 20 antennas'), unless
-within a number ('one hundred and twenty')."""
+_JOINED_BEFORE = re.compile(r"([\w#]+)(,?\s+and\s+|,\s*)$", re.IGNORECASE)
+"""'and' or a comma before a count: the next statement ('40 radio sets and 20 antennas', '20
+radio sets to Line 002 and 4 antennas to Line 004'), unless within a number ('one hundred and
+twenty'). The statement it starts takes the verb of the one before."""
+_JOINED_LINE = re.compile(
+    r"(,?\s+and\s+|,\s*)(?:the\s+)?(?:quantit(?:y|ies)\s+)?(?:of\s+)?$", re.IGNORECASE
+)
+"""'and' or a comma before a line named ('Line 002 from 200 to 240 and Line 003 from 6 to 8',
+', the quantity of Line 003'): the next statement, when each line has its count."""
+_JOIN_ONLY = re.compile(r"(?:,?\s*and\s+|,\s*)", re.IGNORECASE)
 _NOUN_WORDS = re.compile(r"\s+([A-Za-z][\w/-]*)")
 _NOT_NOUN = frozenset(
     ["to", "for", "on", "of", "in", "into", "at", "and", "or", "with", "from", "by", "under",
@@ -3112,17 +3131,19 @@ def _is_count(text: str, start: int, m: re.Match[str]) -> bool:
     )
 
 
-def _stated_counts(text: str, start: int, counts: list[re.Match[str]]) -> Iterator[_Stated]:
+def _stated_counts(
+    text: str, start: int, counts: list[re.Match[str]], verb: str
+) -> Iterator[_Stated]:
     """The quantities one piece of a purpose (one statement, from `start` in `text`) states,
-    read from the `counts` it holds."""
+    read from the `counts` it holds; `verb` is the statement's verb (in lower case), its own or,
+    for a statement joined to the one before ('... and 4 antennas to Line 004'), that one's."""
 
     def plain(at: int) -> bool:  # no value, months or schedule spoken of, unless a quantity
         return not _MEASURE_WORD.search(text, start, at) or bool(
             _QUANTITY_WORD.search(text, start, at)
         )
 
-    verb = text[start : start + 16].replace(",", " ").split(None, 1)
-    sign = _BY_SIGN.get(verb[0].lower(), 0) if verb else 0
+    sign = _BY_SIGN.get(verb, 0)
     i = 0
     while i < len(counts):
         m, said = counts[i], _SAID_BEFORE.search(text, start, counts[i].start())
@@ -3136,10 +3157,20 @@ def _stated_counts(text: str, start: int, counts: list[re.Match[str]]) -> Iterat
                     words = not (a_[0].isdigit() and b_[0].isdigit())
                     yield _Stated(said.start(), b.end(), _count(a_), _count(b_), None, words)
             continue
+        if said and said.group("to"):  # '(increases Line 002) to 240'
+            quantity_said = sign or _TO_VERB.search(text, start, said.start())
+            if quantity_said and plain(said.start()) and _is_count(text, start, m):
+                n = m.group(0)
+                yield _Stated(said.start(), m.end(), new=_count(n), in_words=not n[0].isdigit())
+            continue
+        # '(adds 20 radio sets to Line 002) and 4 antennas (to Line 004)'
+        led = verb == "adds" and _JOIN_ONLY.fullmatch(text, start, m.start()) is not None
         if after := _ADDITIONAL_AFTER.match(text, m.end()):
             span, direction = (m.start(), after.end()), 1
         elif said and (said.group("an") or said.group("adds")):
             span, direction = (said.start(), m.end()), 1
+        elif led:
+            span, direction = (m.start(), m.end()), 1
         elif said and said.group("by"):
             span, direction = (said.start(), m.end()), sign
         else:
@@ -3212,8 +3243,12 @@ def _contradicts(stated: _Stated, change: Any) -> bool:
         money = ((before.total, after.total), (before.unit_cost, after.unit_cost))
         if stated.old is not None and (stated.old, stated.new) in money:
             return False
+        if stated.old is None and stated.new in {b for _, b in money}:
+            return False
         if stated.by and stated.delta in {b - a for a, b in money}:
             return False
+    if stated.delta is None and stated.old is None:  # 'to B'
+        return new != stated.new and (old != new or counts_items(change.line))
     if stated.old is not None:
         if old == new and (stated.old != old or not counts_items(change.line)):
             return False
@@ -3238,27 +3273,44 @@ def purpose_quantity(ctx: Context) -> Iterator[Hit]:
     counts = list(_COUNT.finditer(masked))
     if not counts:
         return
-    # the pieces, each one statement: a sentence or clause, from a verb, from 'and' a count
-    cuts = {0, len(masked), *(m.start() for m in _CLAUSE_END.finditer(masked))}
-    cuts.update(
-        m.start() for m in _VERB_LIKE.finditer(masked) if m.group(0).lower() in _COUNT_VERBS
-    )
+    # the pieces, each one statement: a sentence or clause, from a verb, from 'and' a count or
+    # 'and' a line with its own count; what each piece starts with: a verb, a join or neither
+    cuts: dict[int, str] = {0: "", len(masked): ""}
     for c in counts:
         joined = _JOINED_BEFORE.search(masked, 0, c.start())
         if joined and joined.group(1).lower() not in _SCALE_WORD:
-            cuts.add(joined.start(2))
+            cuts[joined.start(2)] = "and"
+    refs = list(_LINE_REF_RUN.finditer(purpose))
+    for k, (one, two) in enumerate(zip(refs, refs[1:], strict=False)):
+        joined = _JOINED_LINE.search(masked, one.end(), two.start())
+        if joined is None:
+            continue
+        after = refs[k + 2].start() if k + 2 < len(refs) else len(masked)
+        if rest := _CLAUSE_END.search(masked, two.end(), after):
+            after = rest.start()
+        if any(one.end() <= c.start() < joined.start() for c in counts) and any(
+            two.end() <= c.start() < after for c in counts
+        ):
+            cuts[joined.start()] = "and"
+    cuts.update(
+        (m.start(), m.group(0).lower())
+        for m in _VERB_LIKE.finditer(masked)
+        if m.group(0).lower() in _COUNT_VERBS
+    )
+    cuts.update((m.start(), "") for m in _CLAUSE_END.finditer(masked))
     changes = ctx.document.changes
     named_anywhere = _named_lines(purpose)
     moved = [c for c in changes.lines if c.added or c.quantity_up or c.quantity_down]
     only = moved[0] if len(moved) == 1 else None
-    ordered = sorted(cuts)
+    ordered, verb = sorted(cuts), ""
     for start, end in zip(ordered, ordered[1:], strict=False):
+        verb = verb if cuts[start] == "and" else cuts[start]
         inside = [c for c in counts if start <= c.start() < end]
         if not inside:
             continue
         original = purpose[start:end]
         named = _named_lines(original)
-        for stated in _stated_counts(masked, start, inside):
+        for stated in _stated_counts(masked, start, inside, verb):
             if len(named) == 1:
                 change, why = changes.for_line(next(iter(named))), ""
             elif named or only is None or only.number in named_anywhere:
@@ -3275,8 +3327,10 @@ def purpose_quantity(ctx: Context) -> Iterator[Hit]:
             digits = ""
             if stated.in_words and stated.delta is not None:
                 digits = f" ({'+' if stated.delta > 0 else '-'}{quantity(abs(stated.delta))})"
-            elif stated.in_words:
+            elif stated.in_words and stated.old is not None:
                 digits = f" ({quantity(stated.old)} to {quantity(stated.new)})"
+            elif stated.in_words:
+                digits = f" ({quantity(stated.new)})"
             yield Hit(
                 "document.purpose",
                 f"the purpose says {purpose[stated.start : stated.end]!r}"
