@@ -328,6 +328,22 @@ def test_yaml_case_files_are_restated_as_yaml(tmp_path: Path):
     assert list(loaded) == list(data)
 
 
+def test_a_yaml_restated_file_offered_again_keeps_the_writers_comments(tmp_path: Path):
+    """The way to offer a restated document again (the date it records, a new offer expiration
+    date) rewrites it in place: the comments written in it since stay."""
+    data = json.loads((CASES / "BN-P-WRS" / "basic.json").read_text())
+    source = tmp_path / "basic.yaml"
+    source.write_text("# the writer's note\n" + yaml.safe_dump(data, sort_keys=False))
+    restated = restate_file(source, date(2026, 1, 10))
+    restated.write_text(restated.read_text().replace("document:\n", "document:  # checked\n", 1))
+    assert restate_file(restated, date(2026, 1, 10), date(2027, 9, 1)) == restated
+    text = restated.read_text()
+    assert "# the writer's note" in text and "document:  # checked" in text
+    document = yaml.safe_load(text)["document"]
+    assert str(document["offer_expiration_date"]) == "2027-09-01"
+    assert str(document["restated"]["previous_offer_date"]) == "2026-01-10"
+
+
 def test_command_refuses_a_modification_and_still_restates_the_others(
     qaa: Path, tmp_path: Path, monkeypatch
 ):
