@@ -1226,6 +1226,22 @@ def test_an_offer_expired_on_the_newest_document(chain, kind: str) -> None:
     assert not passed(newest=True)  # no day given: not read
 
 
+def test_an_expired_restated_offer_is_restated_with_the_date_it_records(chain) -> None:
+    """Restating a restated document with the date of its own offer is refused (ops.restate):
+    the warning gives the previous offer date it records, with which it is offered again."""
+    docs = qaa_amendment()
+    oed = date.fromisoformat(docs[-1]["document"]["offer_expiration_date"])
+    later = oed + timedelta(days=1)
+    (f,) = by_rule(run_checks(chain(*docs), today=later, newest=True), "QC-OED-PASSED")
+    assert "restate it with loagen restate (giving the date it was offered and its new" in f.message
+    docs[-1]["document"]["restated"] = {"previous_offer_date": "2026-04-01"}
+    (f,) = by_rule(run_checks(chain(*docs), today=later, newest=True), "QC-OED-PASSED")
+    assert f.message.endswith(
+        "restate it with loagen restate (giving the previous offer date it already records, "
+        "1 April 2026, and its new offer expiration date)"
+    )
+
+
 def test_an_acceptance_or_implementation_after_today_is_questioned(chain) -> None:
     """The day the Purchaser signed and the day the case was implemented have happened when
     recorded; the finding depends on the day, so a built document does not record it."""

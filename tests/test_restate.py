@@ -159,10 +159,42 @@ def test_restating_again_with_the_same_date_redoes_it_and_another_date_is_refuse
     assert json.loads(first.read_text())["document"]["offer_expiration_date"] == "2026-11-01"
     with pytest.raises(RestateError, match="already restates the offer of 2026-04-01") as caught:
         restate_file(first, date(2026, 5, 1))
-    # one way out, which does not lead back here
     said = str(caught.value)
-    assert "move amendment-1-restated.json aside and restate amendment-1.json" in said
+    assert "restate amendment-1-restated.json with 2026-04-01 as the previous offer date" in said
     assert "edit document.offer_expiration_date in amendment-1-restated.json" in said
+
+
+def test_a_restated_document_whose_offer_expired_is_offered_again_as_the_same_restatement(
+    qaa: Path,
+):
+    """The restated version was offered in turn and expired: restating it with the date of its
+    own offer is refused with a way out that works (restating the original again, as said
+    before, was refused too, since the restated version was offered after the original
+    expired, and would have dropped the edits made to the restated file)."""
+    original = offer(qaa, "amendment-1.json")  # its offer expires on 2026-09-15
+    first = restate_file(original, date(2026, 4, 1), date(2026, 11, 1))
+    edited = first.read_text().replace('"purpose": "', '"purpose": "(edited) ', 1)
+    first.write_text(edited)
+    files = sorted(p.name for p in qaa.iterdir())
+    with pytest.raises(RestateError) as refused:
+        restate_file(first, date(2026, 10, 1), date(2027, 1, 15))  # the restated version's offer
+    said = str(refused.value)
+    assert refused.value.problems[0].location == "document.restated.previous_offer_date"
+    assert (
+        "amendment-1-restated.json already restates the offer of 2026-04-01 (not of 2026-10-01)"
+        in said
+    )
+    assert "restate amendment-1-restated.json with 2026-04-01 as the previous offer date" in said
+    assert "move" not in said and "restate amendment-1.json" not in said
+    assert first.read_text() == edited and sorted(p.name for p in qaa.iterdir()) == files
+    # the way out the message gives: the same restatement, offered again
+    assert restate_file(first, date(2026, 4, 1), date(2027, 1, 15)) == first
+    again = json.loads(first.read_text())
+    assert again["document"]["restated"] == {"previous_offer_date": "2026-04-01"}
+    assert again["document"]["offer_expiration_date"] == "2027-01-15"
+    assert "(edited) " in again["document"]["purpose"]
+    assert first.read_text() == edited.replace('"2026-11-01"', '"2027-01-15"')
+    assert sorted(p.name for p in qaa.iterdir()) == files  # no other file written
 
 
 def test_a_restated_file_written_before_is_never_written_over_from_the_original(qaa: Path):
@@ -294,6 +326,22 @@ def test_yaml_case_files_are_restated_as_yaml(tmp_path: Path):
         date(2026, 1, 10),
     )
     assert list(loaded) == list(data)
+
+
+def test_a_yaml_restated_file_offered_again_keeps_the_writers_comments(tmp_path: Path):
+    """The way to offer a restated document again (the date it records, a new offer expiration
+    date) rewrites it in place: the comments written in it since stay."""
+    data = json.loads((CASES / "BN-P-WRS" / "basic.json").read_text())
+    source = tmp_path / "basic.yaml"
+    source.write_text("# the writer's note\n" + yaml.safe_dump(data, sort_keys=False))
+    restated = restate_file(source, date(2026, 1, 10))
+    restated.write_text(restated.read_text().replace("document:\n", "document:  # checked\n", 1))
+    assert restate_file(restated, date(2026, 1, 10), date(2027, 9, 1)) == restated
+    text = restated.read_text()
+    assert "# the writer's note" in text and "document:  # checked" in text
+    document = yaml.safe_load(text)["document"]
+    assert str(document["offer_expiration_date"]) == "2027-09-01"
+    assert str(document["restated"]["previous_offer_date"]) == "2026-01-10"
 
 
 def test_command_refuses_a_modification_and_still_restates_the_others(

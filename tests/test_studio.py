@@ -1295,6 +1295,45 @@ def test_restate_writes_and_builds_the_restated_document(
 
 
 @pytest.mark.usefixtures("offers_in_the_past")
+def test_restating_a_restated_document_keeps_the_date_it_records(
+    client: TestClient, project: Project
+) -> None:
+    """A restated document whose offer expired is offered again as the same restatement: its
+    Restate page says so and gives the date it records; the date of its own offer is refused
+    with the way out, and the file is left as it was."""
+    for later in ("modification-1.json", "modification-2.json"):  # an offer not yet answered
+        (project.cases / "BN-D-QAA" / later).unlink()
+    page = client.get(f"/restate/{QAA}").text
+    assert 'id="restates"' not in page and 'name="previous_offer_date" type="date" value=""' in page
+    client.post(f"/restate/{QAA}", data={
+        "csrf": _csrf(page), "previous_offer_date": "2026-04-01",
+        "offer_expiration_date": "2026-11-01"})  # fmt: skip
+    restated = "cases/BN-D-QAA/amendment-1-restated.json"
+    file = project.root / restated
+    kept = file.read_bytes()
+    page = client.get(f"/restate/{restated}").text
+    said = html.unescape(page)
+    assert "already restates the offer of 1 April 2026" in said
+    assert 'name="previous_offer_date" type="date" value="2026-04-01"' in page
+    answer = client.post(f"/restate/{restated}", data={
+        "csrf": _csrf(page), "previous_offer_date": "2026-10-01",
+        "offer_expiration_date": "2027-01-15"})  # fmt: skip
+    assert answer.status_code == 200 and file.read_bytes() == kept
+    said = html.unescape(answer.text)
+    assert (
+        "Not restated: amendment-1-restated.json already restates the offer of 2026-04-01" in said
+    )
+    assert 'value="2026-10-01"' in answer.text  # what was typed is kept to correct
+    answer = client.post(f"/restate/{restated}", data={
+        "csrf": _csrf(page), "previous_offer_date": "2026-04-01",
+        "offer_expiration_date": "2027-01-15"})  # fmt: skip
+    assert answer.status_code == 303 and answer.headers["location"] == f"/doc/{restated}"
+    again = json.loads(file.read_text())["document"]
+    assert again["offer_expiration_date"] == "2027-01-15"
+    assert again["restated"] == {"previous_offer_date": "2026-04-01"}
+
+
+@pytest.mark.usefixtures("offers_in_the_past")
 def test_a_restated_original_is_shown_superseded_by_its_restated_version(
     client: TestClient, project: Project
 ) -> None:

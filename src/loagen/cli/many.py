@@ -386,7 +386,9 @@ def restate(
 
     The restated case file is written beside the original (amendment-1.json ->
     amendment-1-restated.json) with `document.restated.previous_offer_date` set; its case
-    description then leads with the RESTATED sentence. A Modification cannot be restated.
+    description then leads with the RESTATED sentence. A Modification cannot be restated. A
+    restated file is not restated a second time: to offer it again when its own offer expired,
+    restate it with the previous offer date it records and a new offer expiration date.
     """
     from ..ops.batch import BatchReport, run_batch
     from ..ops.restate import restate as restate_documents

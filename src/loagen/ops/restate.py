@@ -50,7 +50,8 @@ def restate_file(
 
     Raises RestateError for a document that cannot be restated (a Modification, which is not
     offered for acceptance; a document another document beside it follows, which is accepted or
-    cancelled; a document that already restates an offer of another date), for a previous
+    cancelled; a document that already restates an offer of another date: it is offered again
+    by restating it with the date it records and a new offer expiration date), for a previous
     offer date that cannot be (after `today`, by default the computer's date, or after the
     document's own offer expiration date) and CaseError for a file that cannot be read.
     """
@@ -98,13 +99,19 @@ def restate_file(
     if existing is not None:
         recorded = existing.get("previous_offer_date") if isinstance(existing, dict) else None
         if str(recorded) != previous_offer_date.isoformat():
-            original = path.with_name(path.name.replace(RESTATED_SUFFIX, "", 1))
-            named = original.name if original != path and original.exists() else "the original"
+            # A restated document whose own offer expired is offered again as the same
+            # restatement, with a new offer expiration date: whether a second restatement names
+            # the first offer or the restated one is not settled, and restating the original
+            # again would drop what was edited in this file (and is refused when this version
+            # was offered after the original expired).
             raise RestateError(
-                f"{path.name} already restates the offer of {recorded}, not of "
-                f"{previous_offer_date}. To change only its offer expiration date, edit "
-                f"document.offer_expiration_date in {path.name} and build it; to restate with another "
-                f"previous offer date, move {path.name} aside and restate {named}",
+                f"{path.name} already restates the offer of {recorded} (not of "
+                f"{previous_offer_date}), and a restated document is not restated a second "
+                f"time. To offer it again, restate {path.name} with {recorded} as the previous "
+                "offer date and its new offer expiration date: its RESTATED sentence still "
+                f"names the offer of {recorded}, and the rest of the file stays as it is. If "
+                "its offer was only extended, edit document.offer_expiration_date in "
+                f"{path.name} and build it",
                 source=path,
                 location="document.restated.previous_offer_date",
             )

@@ -1222,13 +1222,19 @@ def offer_passed(ctx: Context) -> Iterator[Hit]:
         else "If the Purchaser accepted it, record the day they signed it in "
         "document.accepted_date; if they asked for an extension the U.S. Government granted"
     )
+    # a restated document is offered again as the same restatement (ops.restate)
+    given = (
+        f"giving the previous offer date it already records, "
+        f"{spell_date(doc.restated.previous_offer_date)}, and its new offer expiration date"
+        if doc.restated is not None
+        else "giving the date it was offered and its new offer expiration date"
+    )
     yield Hit(
         "document.offer_expiration_date",
         f"the offer expired on {spell_date(oed)} (today is {spell_date(today)}), and no later "
         f"document of the case follows this {ctx.kind}. {accepted}, correct "
         "document.offer_expiration_date. Otherwise it can no longer be accepted as written: "
-        "restate it with loagen restate (giving the date it was offered and its new offer "
-        "expiration date)",
+        f"restate it with loagen restate ({given})",
     )
 
 

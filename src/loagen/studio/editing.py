@@ -45,6 +45,7 @@ from ..case.model import funding_mismatch
 from ..case.placeholders import unfilled, without_placeholders
 from ..document.assembly import LoaDocument
 from ..document.nomenclature import counts_items, plural_name, singular_name
+from ..document.wording import spell_date
 from ..errors import CaseError, HistoryError, LoagenError, Problem, ScaffoldError
 from ..ops import lines_import
 from ..ops.restate import restate_file
@@ -653,12 +654,20 @@ async def restate_page(studio: Studio, request: Request, path: Path) -> Response
                 say_build(studio, request, result, prefix=f"Restated as {written.name}. ")
                 return studio.redirect(f"/doc/{studio.url_of(written)}")
     try:
-        document_kind = load_case(path).case.document.kind
+        document = load_case(path).case.document
     except LoagenError:
-        document_kind = ""
+        document_kind, restates = "", None
+    else:
+        document_kind = document.kind
+        # a restated document is offered again as the same restatement: the date it records
+        # (restate refuses another one)
+        restates = document.restated.previous_offer_date if document.restated else None
+    if restates is not None and request.method != "POST":
+        values["previous_offer_date"] = restates.isoformat()
     return studio.page(
         request, "restate.html", section="cases", title="Restate", rel=rel, values=values,
         error=error, kind=document_kind, doc_title=_doc_title(studio, path),
+        restates=spell_date(restates) if restates is not None else "",
     )  # fmt: skip
 
 
