@@ -594,12 +594,7 @@ async def note_page(studio: Studio, request: Request) -> Response:
                 kept = _keep_draft(studio, note_id, before).rsplit("=", 1)[-1]
                 return studio.redirect(f"/notes/{note_id}?undo={kept}")
     check = check_note(path, text)
-    undo = ""
-    undo_key = request.query_params.get("undo", "")
-    if request.method == "GET" and undo_key and not draft_key:
-        before = await asyncio.to_thread(_kept_draft, studio, note_id, undo_key)
-        if before is not None and before.sha == sha and before.text != saved_text:
-            undo = f"/notes/{note_id}?draft={undo_key}#impact"  # the save is the last one
+    undo = await undo_offer(studio, request, note_id, f"/notes/{note_id}", sha, saved_text)
     return _render_note(studio, request, path, note_id, text, saved_text, sha, spec, check,
                         impact, mode, action, conflict, undo, drafted)  # fmt: skip
 
@@ -675,6 +670,21 @@ def _prune_drafts(folder: Path) -> None:
         if i >= DRAFTS_KEPT or mtime < too_old:
             with contextlib.suppress(OSError):
                 path.unlink()
+
+
+async def undo_offer(
+    studio: Studio, request: Request, name: str, page: str, sha: str, saved_text: str
+) -> str:
+    """The address of "Undo this save" on the page opened after a save (`?undo=<key>`): the
+    text as it was before, kept under `name` as an edit, while that save is still the last one
+    (the file is as it saved it, `sha`); "" when there is nothing to undo."""
+    undo_key = request.query_params.get("undo", "")
+    if request.method != "GET" or not undo_key or request.query_params.get("draft"):
+        return ""
+    before = await asyncio.to_thread(_kept_draft, studio, name, undo_key)
+    if before is None or before.sha != sha or before.text == saved_text:
+        return ""
+    return f"{page}?draft={undo_key}#impact"
 
 
 def _kept_draft(studio: Studio, note_id: str, key: str) -> _Draft | None:

@@ -33,7 +33,7 @@ from ..ops.impact import ImpactReport, compare_pipelines, mark_answered
 from ..pipeline import Pipeline
 from ..reading import read_limited
 from ..rendering.terms import TERMS_FILE, parse_terms
-from .notepages import _digest, _Draft, _keep_draft, _kept_draft, _save_note, word_diff
+from .notepages import _digest, _Draft, _keep_draft, _kept_draft, _save_note, undo_offer, word_diff
 from .security import PathRefused, confine
 from .web import REBUILD_LINK, Studio
 from .workspace import STUDIO_KEEP
@@ -378,12 +378,7 @@ async def terms_page(studio: Studio, request: Request) -> Response:
             kept = _keep_draft(studio, TERMS_DRAFT, before, PAGE).rsplit("=", 1)[-1]
             return studio.redirect(f"{PAGE}?undo={kept}")
     check = check_terms(text, await asyncio.to_thread(cited_paragraphs, studio))
-    undo = ""
-    undo_key = request.query_params.get("undo", "")
-    if request.method == "GET" and undo_key and not draft_key:
-        before = await asyncio.to_thread(_kept_draft, studio, TERMS_DRAFT, undo_key)
-        if before is not None and before.sha == sha and before.text != saved_text:
-            undo = f"{PAGE}?draft={undo_key}#impact"  # the save is the last one
+    undo = await undo_offer(studio, request, TERMS_DRAFT, PAGE, sha, saved_text)
     try:
         saved_sections = parse_terms(saved_text)
     except RenderError:
