@@ -1855,6 +1855,16 @@ def test_a_new_version_of_a_note_takes_effect_on_its_date(
 # -- templates ---------------------------------------------------------------------------------------------
 
 
+def _upload_basic(client: TestClient, docx: bytes) -> Any:
+    """The templates page's upload of `docx` as an edited basic.docx (checked, not saved)."""
+    token = _csrf(client.get("/templates").text)
+    return client.post(
+        "/templates/basic.docx/upload",
+        data={"csrf": token},
+        files={"file": ("basic-edited.docx", docx, "application/octet-stream")},
+    )
+
+
 def _with_document_xml(template: Path, change) -> bytes:  # noqa: ANN001
     import io
     import zipfile
@@ -1877,12 +1887,7 @@ def test_a_template_with_a_broken_tag_is_refused_naming_the_paragraph(
     broken = _with_document_xml(
         current, lambda xml: xml.replace("Case Description", "{% if case %}Case Description", 1)
     )
-    token = _csrf(client.get("/templates").text)
-    answer = client.post(
-        "/templates/basic.docx/upload",
-        data={"csrf": token},
-        files={"file": ("basic-edited.docx", broken, "application/octet-stream")},
-    )
+    answer = _upload_basic(client, broken)
     assert answer.status_code == 422
     assert "cannot replace basic.docx" in answer.text
     assert re.search(r"paragraph \d+", answer.text)
@@ -1900,12 +1905,7 @@ def test_a_template_change_marks_the_answered_documents_it_changes_as_impact_doe
     edited = _with_document_xml(
         current, lambda xml: xml.replace("Case Description", "Description of the Case", 1)
     )
-    token = _csrf(client.get("/templates").text)
-    answer = client.post(
-        "/templates/basic.docx/upload",
-        data={"csrf": token},
-        files={"file": ("basic-edited.docx", edited, "application/octet-stream")},
-    )
+    answer = _upload_basic(client, edited)
     assert answer.status_code == 200 and "can replace basic.docx" in answer.text
     page = html.unescape(answer.text)
     summaries = dict(re.findall(r'<summary><a href="/doc/([^"]+)">[^<]*</a>(.*?)</summary>', page))
@@ -1924,12 +1924,7 @@ def test_a_template_that_lost_a_part_of_the_loa_is_refused(
     current = project.templates / "basic.docx"
     before = current.read_bytes()
     lost = _with_document_xml(current, lambda xml: xml.replace("{{ estimated_cost }}", "", 1))
-    token = _csrf(client.get("/templates").text)
-    answer = client.post(
-        "/templates/basic.docx/upload",
-        data={"csrf": token},
-        files={"file": ("basic-edited.docx", lost, "application/octet-stream")},
-    )
+    answer = _upload_basic(client, lost)
     assert answer.status_code == 422
     page = html.unescape(answer.text)
     assert "basic-edited.docx: the document prints no estimated cost" in page
