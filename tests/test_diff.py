@@ -126,6 +126,29 @@ def test_command_prints_the_summary_and_json(tmp_path: Path, monkeypatch):
     assert {"number": "007", "change": "added"}.items() <= data["lines"][-1].items()
 
 
+def test_documents_given_in_the_wrong_order_or_of_two_cases_are_said_so_first(
+    builder: Builder,
+):
+    """A reviewer who gives the Basic after Modification 1 reads every change backwards (Line
+    007 'deleted'); two cases' documents differ in everything, which no document changed: the
+    summary says so before the changes, and --json gives it as `warnings`."""
+    backwards = diff_paths(CASES / "BN-D-QAA" / "modification-1.json", BASIC, builder)
+    assert backwards.warnings == [
+        "NEW (Basic) comes before OLD (Modification 1) in the case: every change below reads "
+        "backwards; give the earlier document first"
+    ]
+    assert backwards.to_text().splitlines()[1] == f"Warning: {backwards.warnings[0]}"
+    assert backwards.to_json()["warnings"] == backwards.warnings
+    two = diff_paths(BASIC, CASES / "BN-P-KAA" / "basic.json", builder)
+    assert (
+        two.warnings
+        and "documents of two cases (BN-D-QAA Basic, BN-P-KAA Basic)" in (two.warnings[0])
+    )
+    # in the order written, and the same document twice: nothing to warn of
+    assert diff_paths(BASIC, AMENDMENT, builder).warnings == []
+    assert diff_paths(AMENDMENT, AMENDMENT, builder).warnings == []
+
+
 def test_docx_without_a_manifest_is_refused(tmp_path: Path):
     lone = tmp_path / "lone.docx"
     lone.write_bytes(b"PK")
@@ -763,6 +786,28 @@ def test_the_note_of_a_line_the_later_document_deletes_is_deleted_with_it(tmp_pa
     for number in numbers:
         if number != gone:
             assert not [n for n in result.notes_in("deleted") if n.old and number in n.old.lines]
+
+
+def test_two_builds_of_a_document_whose_edit_deletes_a_line_say_its_note_went_with_it(
+    tmp_path: Path,
+):
+    """Modification 1 as sent, then edited to delete Line 007, built again: compared as built
+    documents, the line's description note is deleted with its line (as the case files say),
+    not 'no longer printed' because the document was 'built twice'."""
+    builder = Builder(make_project(tmp_path / "project"))
+    chain = [example(f"BN-D-QAA/{n}") for n in ("basic", "amendment-1", "modification-1")]
+    first = write_chain(tmp_path / "v1", *chain)
+    chain[-1]["lines"] = [ln for ln in chain[-1]["lines"] if ln["number"] != "007"]
+    second = write_chain(tmp_path / "v2", *chain)
+    before = builder.build(first, tmp_path / "b1").docx_path
+    after = builder.build(second, tmp_path / "b2").docx_path
+    for old, new in ((first, second), (before, after)):
+        result = diff_paths(old, new, builder)
+        (note,) = [n for n in result.notes if n.old and n.old.lines == ("007",)]
+        assert note.change == "deleted", (old, note)
+        assert (
+            note.reason == "Line 007 is deleted by this Modification: the line's note goes with it"
+        )
 
 
 def _views(p) -> tuple[str, str]:  # noqa: ANN001

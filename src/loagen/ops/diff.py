@@ -759,6 +759,9 @@ class DocumentDiff:
     notes: list[NoteDiff] = field(default_factory=list)
     totals: list[TotalDiff] = field(default_factory=list)
     remarks: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """What to know before reading the changes: the two versions are documents of two cases,
+    or NEW comes before OLD in its case (`_pairing`)."""
     changed: list[Path] = field(default_factory=list)
     """The DOCX compared that were changed after loagen built them: what is compared is
     what they record of their build, not their text as it reads now."""
@@ -788,6 +791,7 @@ class DocumentDiff:
 
     def to_text(self) -> str:
         out = [f"{self.old} -> {self.new}"]
+        out += [f"Warning: {w}" for w in self.warnings]
         out += [f"Warning: {changed_words(docx)}; {CHANGED_TEXT}" for docx in self.changed]
         if self.empty:
             out.append(
@@ -838,6 +842,7 @@ class DocumentDiff:
             "schedule": self.schedule.to_json() if self.schedule is not None else None,
             "printed": [p.to_json() for p in self.printed],
             "remarks": self.remarks,
+            "warnings": self.warnings,
             "changed_after_build": [
                 {"document": str(docx), "message": f"{changed_words(docx)}; {CHANGED_TEXT}"}
                 for docx in self.changed
@@ -862,6 +867,7 @@ def compare_versions(old: Version, new: Version) -> DocumentDiff:
     result = DocumentDiff(old.label, new.label, remarks=[*old.remarks, *new.remarks])
     result.changed = [v.docx for v in (old, new) if v.changed and v.docx is not None]
     if old.document is not None and new.document is not None:
+        result.warnings = _pairing(old.document, new.document)
         result.fields = _field_changes(old.document, new.document)
         result.case_fields = _case_changes(old.document, new.document)
         result.lines = _line_changes(old.document, new.document)
@@ -878,6 +884,24 @@ def compare_versions(old: Version, new: Version) -> DocumentDiff:
                 old_label = "" if old_label == label else old_label
             result.totals.append(TotalDiff(key, label, a, b, old_label))
     return result
+
+
+def _pairing(old: LoaDocument, new: LoaDocument) -> list[str]:
+    """What a reader must know before the changes: OLD and NEW are documents of two cases (what
+    differs is listed, but no document made those changes), or NEW is an earlier document of
+    the case than OLD (each change reads backwards: a line NEW has and OLD lost is 'added')."""
+    if old.case.case_id != new.case.case_id:
+        return [
+            f"OLD and NEW are documents of two cases ({old.case.case_id} {old.title}, "
+            f"{new.case.case_id} {new.title}): what differs between them is listed, not what "
+            "a document of one case changed"
+        ]
+    if len(new.files) < len(old.files):
+        return [
+            f"NEW ({new.title}) comes before OLD ({old.title}) in the case: every change below "
+            "reads backwards; give the earlier document first"
+        ]
+    return []
 
 
 def _deposit_labels(old: Version, new: Version) -> tuple[str, str]:
@@ -964,6 +988,12 @@ def _not_printed_again(
     printed_after: set[str],
 ) -> NoteDiff:  # fmt: skip
     """A note printed on the earlier version and not (for this line) on the later one."""
+    gone = _lines_deleted(note, old_version, new) if key != note_id else ()
+    held = new.on_case.get(note_id) if new.on_case is not None else None
+    if held is not None and gone and _deleted_here(gone, new):
+        # the later version deletes the note's line itself: so it is said, also of two builds
+        # of one document whose case file deleted the line between them
+        return NoteDiff(key, note_id, "deleted", note, None, reason=_gone_words(gone, new))
     rebuilt = _rebuilt(old_version, new)
     if rebuilt:
         return NoteDiff(key, note_id, "no longer printed", note, None, reason=rebuilt)
@@ -973,8 +1003,6 @@ def _not_printed_again(
         return NoteDiff(key, note_id, "deleted", note, None, reason=reason)
     if new.on_case is None:
         return NoteDiff(key, note_id, "no longer printed", note, None, reason=reason)
-    held = new.on_case.get(note_id)
-    gone = _lines_deleted(note, old_version, new) if key != note_id else ()
     if held is not None and gone:
         # a note printed once per line, whose line is no longer on the case
         return NoteDiff(key, note_id, "deleted", note, None, reason=_gone_words(gone, new))
@@ -1027,12 +1055,18 @@ def _lines_deleted(note: NoteState, old: Version, new: Version) -> tuple[str, ..
     return note.lines
 
 
+def _deleted_here(lines: tuple[str, ...], new: Version) -> bool:
+    """Whether the later version itself deletes every one of `lines`."""
+    assert new.document is not None
+    deleted_here = {c.number for c in new.document.changes.deleted}
+    return all(number in deleted_here for number in lines)
+
+
 def _gone_words(lines: tuple[str, ...], new: Version) -> str:
     """Why the note of `lines` went: the later version deleted them, or one between."""
     assert new.document is not None
-    deleted_here = {c.number for c in new.document.changes.deleted}
     verb = "is" if len(lines) == 1 else "are"
-    if all(number in deleted_here for number in lines):
+    if _deleted_here(lines, new):
         return (
             f"{line_refs(lines)} {verb} deleted by this {new.document.kind}: "
             "the line's note goes with it"
