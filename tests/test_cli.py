@@ -367,6 +367,34 @@ def test_check_says_the_package_documents_a_case_does_not_record(tmp_path: Path)
     assert "package: this" not in runner.invoke(app, ["check", str(tracked)]).output
 
 
+def test_a_document_after_one_that_does_not_load_is_named_as_not_done(tmp_path: Path) -> None:
+    """A folder whose Amendment does not load: the Modification after it cannot be read
+    either. Each command of many documents names the Modification it left undone, not only the
+    Amendment's problem (said once for the Amendment, then again with no word of which
+    document it stopped)."""
+    amendment = example("BN-D-QAA/amendment-1")
+    amendment["lines"][-1]["quantity"] = "two"
+    chain = (example("BN-D-QAA/basic"), amendment, example("BN-D-QAA/modification-1"))
+    folder = write_chain(tmp_path / "case", *chain).parent
+    for command, undone in (
+        (["check"], "checked"),
+        (["explain"], "explained"),
+        (["package"], "listed"),
+        (["report", "-o", str(tmp_path / "reports")], "reported"),
+        (["build", "-o", str(tmp_path / "built")], "built"),
+    ):
+        result = runner.invoke(app, [*command, str(folder)])
+        said = " ".join(result.output.split())
+        assert result.exit_code == 3, (command, result.output)
+        assert (
+            f"error: {folder / 'modification-1.json'}: not {undone}: a document before it in "
+            f"its case does not load: {folder / 'amendment-1.json'}: 1 problem in the case file"
+        ) in said, (command, said)
+        # the Amendment's own problem is said as it was, without a document before it
+        assert f"error: {folder / 'amendment-1.json'}: 1 problem in the case file" in said
+        assert "amendment-1.json: not" not in said
+
+
 # -- start-up: what a one-document build loads (issue 9: a cold build within 0.4 s) -------------
 
 _LOADED = """

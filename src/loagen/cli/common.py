@@ -89,8 +89,36 @@ for _kind in (typer.core.TyperCommand, typer.core.TyperGroup):
     _kind.format_help = _help_with_names_whole(_kind.format_help)  # type: ignore[method-assign]
 
 
-def _print_error(error: LoagenError) -> None:
+def _print_error(error: LoagenError, document: Path | None = None, undone: str = "") -> None:
+    """Print `error`. With `document`, the case file a command of many documents was working
+    on when it failed (`undone`: "checked", "built" ...): a case file that does not load and is
+    not `document` is one before it in its case (its `previous` chain), and the document left
+    undone is named first; the earlier file's problem alone did not say which document that
+    was, and said it again for every document after it."""
+    if document is not None and undone and _of_an_earlier_file(error, document):
+        err.print(
+            f"[bold red]error:[/] {escape(str(document))}: not {undone}: a document before it "
+            f"in its case does not load: {escape(str(error))}"
+        )
+        return
     err.print(f"[bold red]error:[/] {escape(str(error))}")
+
+
+def _of_an_earlier_file(error: LoagenError, document: Path) -> bool:
+    """Whether `error` is a case file's that is not `document` (and so one before it)."""
+    from ..case.loading import CASE_SUFFIXES
+    from ..errors import CaseError
+
+    if not isinstance(error, CaseError) or document.suffix.lower() not in CASE_SUFFIXES:
+        return False
+    sources = {p.source for p in error.problems} | {error.source}
+    if None in sources:
+        return False
+    mine = document.resolve()
+    return all(
+        s.suffix.lower() in CASE_SUFFIXES and s.resolve() != mine
+        for s in sources  # type: ignore[union-attr]
+    )
 
 
 def _import_stages() -> None:

@@ -109,7 +109,7 @@ def build(
             result = pipeline.build(path, target, allow_errors=allow_errors, strict=strict)
         except LoagenError as exc:
             first_failure = first_failure or exc.exit_code
-            _print_error(exc)
+            _print_error(exc, path, "built")
             continue
         results.append((path, result))
         for finding in result.findings:

@@ -146,7 +146,7 @@ def package(
                  "problems": [p.to_dict() for p in exc.problems]}
             )  # fmt: skip
             if not as_json:
-                _print_error(exc)
+                _print_error(exc, path, "listed")
             continue
         lacking = len(found.missing) + int(verdict.missing)
         lacks = lacks or bool(lacking)

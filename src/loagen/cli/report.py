@@ -51,7 +51,7 @@ def report(
             result = make_report(path, pipeline, all_notes=show_all)
         except LoagenError as exc:
             code = code or exc.exit_code
-            _print_error(exc)
+            _print_error(exc, path, "reported")
             continue
         if result.file_name in written:
             code = code or EXIT_FAILED

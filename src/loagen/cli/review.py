@@ -82,7 +82,7 @@ def explain(
                 problems = [p.to_dict() for p in exc.problems]
                 explained.append({"path": str(one), "error": exc.message, "problems": problems})
             else:
-                _print_error(exc)
+                _print_error(exc, one, "explained")
             continue
         if data is not None:
             explained.append({"path": str(one), **data} if folder else data)
@@ -344,7 +344,7 @@ def check(
                 }
             )
             if not as_json:
-                _print_error(exc)
+                _print_error(exc, path, "checked")
     # each case's documents in the order they were written, as the reports' index lists them
     from ..ops.report import written_order
 
