@@ -354,6 +354,30 @@ def test_the_notes_a_docx_prints_otherwise_than_today_are_named() -> None:
     )
 
 
+def test_the_index_of_a_folder_lists_the_documents_that_got_no_report(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A folder whose Amendment does not load (nor, then, the Modification after it): the
+    index, the folder's sign-off page, is still written and says which documents have no
+    report and why; it listed only the Basic, as if the folder held nothing else."""
+    monkeypatch.setenv("LOAGEN_PROJECT", str(ROOT))
+    amendment = example("BN-D-QAA/amendment-1")
+    amendment["lines"][-1]["quantity"] = "two"
+    chain = (example("BN-D-QAA/basic"), amendment, example("BN-D-QAA/modification-1"))
+    folder = write_chain(tmp_path / "case", *chain).parent
+    result = CliRunner().invoke(app, ["report", str(folder), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 3, result.output
+    assert "the 1 report, one line each, and the 2 documents not reported with why" in (
+        " ".join(result.output.split())
+    )
+    index = _text((tmp_path / "out" / "index.report.html").read_text())
+    assert "3 documents" in index and "2 not reported" in index
+    after = index.split("Not reported (2)")[1]
+    assert f"{folder / 'amendment-1.json'}: line " in after
+    assert f"{folder / 'modification-1.json'}: not reported: a document before it" in after
+    assert "BN-D-QAA Basic" in after  # the Basic's report, listed after them
+
+
 @pytest.mark.usefixtures("offers_in_the_past")
 def test_a_restated_document_is_told_apart_from_the_one_it_restates(
     pipeline: Pipeline, tmp_path: Path

@@ -95,13 +95,14 @@ def _print_error(error: LoagenError, document: Path | None = None, undone: str =
     not `document` is one before it in its case (its `previous` chain), and the document left
     undone is named first; the earlier file's problem alone did not say which document that
     was, and said it again for every document after it."""
+    err.print(f"[bold red]error:[/] {escape(error_words(error, document, undone))}")
+
+
+def error_words(error: LoagenError, document: Path | None = None, undone: str = "") -> str:
+    """What `_print_error` says of `error` (after "error: ")."""
     if document is not None and undone and _of_an_earlier_file(error, document):
-        err.print(
-            f"[bold red]error:[/] {escape(str(document))}: not {undone}: a document before it "
-            f"in its case does not load: {escape(str(error))}"
-        )
-        return
-    err.print(f"[bold red]error:[/] {escape(str(error))}")
+        return f"{document}: not {undone}: a document before it in its case does not load: {error}"
+    return str(error)
 
 
 def _of_an_earlier_file(error: LoagenError, document: Path) -> bool:

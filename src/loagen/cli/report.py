@@ -7,7 +7,7 @@ import typer
 from rich.markup import escape
 
 from ..errors import EXIT_FAILED, LoagenError
-from .common import ReviewPathsArg, _pipeline, _print_error, command, err, out
+from .common import ReviewPathsArg, _pipeline, command, err, error_words, out
 
 PANEL = "Review documents"
 
@@ -46,12 +46,15 @@ def report(
     code = 0
     written: dict[str, Path] = {}
     reports = []
+    not_reported: list[tuple[str, str]] = []
     for path in documents_under(paths):
         try:
             result = make_report(path, pipeline, all_notes=show_all)
         except LoagenError as exc:
             code = code or exc.exit_code
-            _print_error(exc, path, "reported")
+            said = error_words(exc, path, "reported")
+            err.print(f"[bold red]error:[/] {escape(said)}")
+            not_reported.append((str(path), said))
             continue
         if result.file_name in written:
             code = code or EXIT_FAILED
@@ -64,8 +67,17 @@ def report(
         reports.append(result)
         page = write_report(result, target)
         out.print(f"wrote {escape(str(page))}")
-    if len(reports) > 1:
-        index = write_index(reports, target)
-        out.print(f"wrote {escape(str(index))}: the {len(reports)} reports, one line each")
+    if len(reports) + len(not_reported) > 1:
+        # the folder's sign-off page lists the documents that got no report too, with why
+        index = write_index(reports, target, not_reported)
+        n = len(reports)
+        also = ""
+        if not_reported:
+            m = len(not_reported)
+            also = f", and the {m} document{'s' if m != 1 else ''} not reported with why"
+        out.print(
+            f"wrote {escape(str(index))}: the {n} report{'s' if n != 1 else ''}, one line each"
+            + also
+        )
     if code:
         raise typer.Exit(code)

@@ -834,24 +834,34 @@ def written_order(case_id: str, files: int, title: str) -> tuple[str, int, str]:
     return (case_id, files, title)
 
 
-def render_index(reports: list[Report]) -> str:
+def render_index(reports: list[Report], not_reported: list[tuple[str, str]] = ()) -> str:
     """One page listing `reports`, each with its findings, notes and total, linking to it: a
     case's documents together, in the order they were written (each carries the case files of
-    the documents before it)."""
+    the documents before it). `not_reported`: the documents asked for that got no report, each
+    (its case file, why), listed first: a page of a folder that left them out would read as
+    the whole folder."""
     reports = sorted(reports, key=lambda r: written_order(r.case_id, len(r.inputs), r.title))
     with_errors = sum(1 for r in reports if r.errors)
     with_warnings = sum(1 for r in reports if not r.errors and r.warnings)
     return (
         _environment()
         .get_template("index.report.html.j2")
-        .render(reports=reports, with_errors=with_errors, with_warnings=with_warnings)
+        .render(
+            reports=reports,
+            with_errors=with_errors,
+            with_warnings=with_warnings,
+            not_reported=list(not_reported),
+        )
     )
 
 
-def write_index(reports: list[Report], output_dir: Path) -> Path:
-    """Write the page listing `reports` into `output_dir` as index.report.html."""
+def write_index(
+    reports: list[Report], output_dir: Path, not_reported: list[tuple[str, str]] = ()
+) -> Path:
+    """Write the page listing `reports` (and `not_reported`, see `render_index`) into
+    `output_dir` as index.report.html."""
     target = Path(output_dir) / INDEX_NAME
-    atomic_write(target, render_index(reports).encode("utf-8"))
+    atomic_write(target, render_index(reports, not_reported).encode("utf-8"))
     return target
 
 
