@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from .. import __version__
-from ..errors import Interrupted, LoagenError, NoteError, OutputError, exit_code_for
+from ..errors import CaseError, Interrupted, LoagenError, NoteError, OutputError, exit_code_for
 from ..stops import REDELIVERY, STOP_SIGNALS, stop_again_soon
 
 app = typer.Typer(
@@ -107,8 +107,7 @@ def error_words(error: LoagenError, document: Path | None = None, undone: str = 
 
 def _of_an_earlier_file(error: LoagenError, document: Path) -> bool:
     """Whether `error` is a case file's that is not `document` (and so one before it)."""
-    from ..case.loading import CASE_SUFFIXES
-    from ..errors import CaseError
+    from ..case.loading import CASE_SUFFIXES  # here: the case stages load after start-up
 
     if not isinstance(error, CaseError) or document.suffix.lower() not in CASE_SUFFIXES:
         return False
