@@ -3055,7 +3055,6 @@ _EACH_OF = re.compile(r"\beach\s+of\s+(?:the\s+)?$", re.IGNORECASE)
 _EACH_AFTER = re.compile(r"(?:\s+[A-Za-z][\w/-]*){0,3}?\s+each\b", re.IGNORECASE)
 """'(by 10) each', '(10 radio sets) each', '(Lines 002 and 003) each': a count said of every
 line named, not of them together (only words between: not '10 radio sets at $2,000 each')."""
-_RESPECTIVELY = re.compile(r"\brespectively\b", re.IGNORECASE)
 _SUBJECT_VERB = re.compile(
     r"\s+(?:each\s+|all\s+|both\s+)?(increase|raise|decrease|reduce|lower)\b", re.IGNORECASE
 )
