@@ -3033,12 +3033,32 @@ def purpose_changes(ctx: Context) -> Iterator[Hit]:
 # -- the quantities a purpose states, against the lines -------------------------------------------
 
 _COUNT = re.compile(
-    r"(?<![\w$/.,#-])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w/%#-]|[.,]\d)"
+    r"(?<![\w$/.,#-])(?!0\d)(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w/%#-]|[.,]\d)"
     rf"|{_NUMBER_RUN.pattern}",
     re.IGNORECASE,
 )
 """A count: digits (thousands grouped by commas) that are no part of a designator, an amount or
-a range ('M1152A1', 'AN/PRC-117G', '$40', '24-36', '10%'), or number words ('two hundred')."""
+a range ('M1152A1', 'AN/PRC-117G', '$40', '24-36', '10%') and do not start with a 0 as a line
+number does ('005'), or number words ('two hundred')."""
+_LINE_RUN = re.compile(
+    r"\blines?\s+(\d{3}[a-z]?(?:\s*(?:[-\u2013]|\b(?:through|thru)\b|\bto\b(?=\s*0\d\d)|,\s*and\b"
+    r"|,|\band\b)\s*\d{3}[a-z]?)*)",
+    re.IGNORECASE,
+)
+"""_LINE_REF_RUN, and the ranges 'Lines 002 through 005' and 'Lines 002 to 005' (a line number
+after 'to' starts with 0, a quantity never does): the lines a quantity is said of."""
+_LINE_RUN_NUMBERS = re.compile(
+    r"(\d{3})(?:[a-z])?(?:\s*(?:[-\u2013]|through|thru|to)\s*(\d{3}))?", re.IGNORECASE
+)
+_EACH_OF = re.compile(r"\beach\s+of\s+(?:the\s+)?$", re.IGNORECASE)
+"""'(adds 10 radio sets to) each of (Lines 002 and 003)'."""
+_EACH_AFTER = re.compile(r"(?:\s+[A-Za-z][\w/-]*){0,3}?\s+each\b", re.IGNORECASE)
+"""'(by 10) each', '(10 radio sets) each', '(Lines 002 and 003) each': a count said of every
+line named, not of them together (only words between: not '10 radio sets at $2,000 each')."""
+_SUBJECT_VERB = re.compile(
+    r"\s+(?:each\s+|all\s+|both\s+)?(increase|raise|decrease|reduce|lower)\b", re.IGNORECASE
+)
+"""A verb after the lines it is said of ('Lines 002 and 003 increase by 10 each')."""
 _SAID_BEFORE = re.compile(
     r"\b(?:(?P<from>from)|(?P<an>an\s+additional)|(?P<adds>adds)|(?P<by>by)|(?P<to>to))\s+$",
     re.IGNORECASE,
@@ -3093,7 +3113,7 @@ _JOIN_ONLY = re.compile(r"(?:,?\s*and\s+|,\s*)", re.IGNORECASE)
 _NOUN_WORDS = re.compile(r"\s+([A-Za-z][\w/-]*)")
 _NOT_NOUN = frozenset(
     ["to", "for", "on", "of", "in", "into", "at", "and", "or", "with", "from", "by", "under",
-     "as", "line", "lines", "which", "that", "each"]
+     "as", "line", "lines", "which", "that", "each", "respectively"]
 )  # fmt: skip
 _NOT_ITEM_WORD = frozenset(
     [*_NOT_NOUN, "a", "an", "the", "additional", "more", "new", "quantity", "quantities",
@@ -3138,15 +3158,21 @@ def _is_count(text: str, start: int, m: re.Match[str]) -> bool:
 
 
 def _stated_counts(
-    text: str, start: int, counts: list[re.Match[str]], verb: str
-) -> Iterator[_Stated]:
+    text: str, start: int, counts: list[re.Match[str]], verb: str, carried: str = "",
+    since: int | None = None,
+) -> Iterator[_Stated]:  # fmt: skip
     """The quantities one piece of a purpose (one statement, from `start` in `text`) states,
     read from the `counts` it holds; `verb` is the statement's verb (in lower case), its own or,
-    for a statement joined to the one before ('... and 4 antennas to Line 004'), that one's."""
+    for a statement joined to the one before ('... and 4 antennas to Line 004'), that one's.
+    `carried`, for a statement joined to one that says 'from', 'to' or 'by' of several lines,
+    reads a count the statement starts with as said after that word too ('Lines 002 and 003
+    from 200 to 240 and 6 to 8', 'by 40 and 2', 'to 240 and 8'); the value, months or schedule
+    are then looked for `since` where that statement starts."""
 
     def plain(at: int) -> bool:  # no value, months or schedule spoken of, unless a quantity
-        return not _MEASURE_WORD.search(text, start, at) or bool(
-            _QUANTITY_WORD.search(text, start, at)
+        begin = start if since is None else since
+        return not _MEASURE_WORD.search(text, begin, at) or bool(
+            _QUANTITY_WORD.search(text, begin, at)
         )
 
     sign = _BY_SIGN.get(verb, 0)
@@ -3154,31 +3180,36 @@ def _stated_counts(
     while i < len(counts):
         m, said = counts[i], _SAID_BEFORE.search(text, start, counts[i].start())
         i += 1
-        if said and said.group("from"):
+        kind = next((k for k in ("from", "to", "by") if said and said.group(k)), "")
+        joined = _JOIN_ONLY.fullmatch(text, start, m.start()) is not None
+        at = said.start() if said else m.start()  # where the statement of the count starts
+        if carried and not said and joined:
+            kind = carried
+        if kind == "from":
             b = counts[i] if i < len(counts) else None
             if b is not None and _TO_BETWEEN.fullmatch(text, m.end(), b.start()):
                 i += 1
-                if plain(said.start()) and _is_count(text, start, m) and _is_count(text, start, b):
+                if plain(at) and _is_count(text, start, m) and _is_count(text, start, b):
                     a_, b_ = m.group(0), b.group(0)
                     words = not (a_[0].isdigit() and b_[0].isdigit())
-                    yield _Stated(said.start(), b.end(), _count(a_), _count(b_), None, words)
+                    yield _Stated(at, b.end(), _count(a_), _count(b_), None, words)
             continue
-        if said and said.group("to"):  # '(increases Line 002) to 240'
-            quantity_said = sign or _TO_VERB.search(text, start, said.start())
-            if quantity_said and plain(said.start()) and _is_count(text, start, m):
+        if kind == "to":  # '(increases Line 002) to 240'
+            quantity_said = sign or _TO_VERB.search(text, start if since is None else since, at)
+            if quantity_said and plain(at) and _is_count(text, start, m):
                 n = m.group(0)
-                yield _Stated(said.start(), m.end(), new=_count(n), in_words=not n[0].isdigit())
+                yield _Stated(at, m.end(), new=_count(n), in_words=not n[0].isdigit())
             continue
         # '(adds 20 radio sets to Line 002) and 4 antennas (to Line 004)'
-        led = verb == "adds" and _JOIN_ONLY.fullmatch(text, start, m.start()) is not None
+        led = verb == "adds" and joined
         if after := _ADDITIONAL_AFTER.match(text, m.end()):
             span, direction = (m.start(), after.end()), 1
         elif said and (said.group("an") or said.group("adds")):
             span, direction = (said.start(), m.end()), 1
         elif led:
             span, direction = (m.start(), m.end()), 1
-        elif said and said.group("by"):
-            span, direction = (said.start(), m.end()), sign
+        elif kind == "by":
+            span, direction = (at, m.end()), sign
         else:
             continue
         if not direction or not plain(span[0]) or not _is_count(text, start, m):
@@ -3188,7 +3219,7 @@ def _stated_counts(
         n = m.group(0)
         yield _Stated(
             *span, delta=direction * _count(n), in_words=not n[0].isdigit(),
-            by=said is not None and said.group("by") is not None and after is None,
+            by=kind == "by" and after is None,
         )  # fmt: skip
 
 
@@ -3275,7 +3306,7 @@ def purpose_quantity(ctx: Context) -> Iterator[Hit]:
         return
     purpose = ctx.case.document.purpose
     # line numbers ('Line 002', 'Lines 004-006') hidden, offsets kept: never read as counts
-    masked = _LINE_REF_RUN.sub(lambda m: "#" * len(m.group(0)), purpose)
+    masked = _LINE_RUN.sub(lambda m: "#" * len(m.group(0)), purpose)
     counts = list(_COUNT.finditer(masked))
     if not counts:
         return
@@ -3286,7 +3317,7 @@ def purpose_quantity(ctx: Context) -> Iterator[Hit]:
         joined = _JOINED_BEFORE.search(masked, 0, c.start())
         if joined and joined.group(1).lower() not in _SCALE_WORD:
             cuts[joined.start(2)] = "and"
-    refs = list(_LINE_REF_RUN.finditer(purpose))
+    refs = list(_LINE_RUN.finditer(purpose))
     for k, (one, two) in enumerate(zip(refs, refs[1:], strict=False)):
         joined = _JOINED_LINE.search(masked, one.end(), two.start())
         if joined is None:
@@ -3305,45 +3336,149 @@ def purpose_quantity(ctx: Context) -> Iterator[Hit]:
     )
     cuts.update((m.start(), "") for m in _CLAUSE_END.finditer(masked))
     changes = ctx.document.changes
-    named_anywhere = _named_lines(purpose)
+    named_anywhere = set(_lines_named(purpose))
     moved = [c for c in changes.lines if c.added or c.quantity_up or c.quantity_down]
     only = moved[0] if len(moved) == 1 else None
+    # the statements: a piece and the pieces joined to it by 'and' or a comma, with their verb
+    statements: list[list[tuple[int, int, str]]] = []
     ordered, verb = sorted(cuts), ""
     for start, end in zip(ordered, ordered[1:], strict=False):
-        verb = verb if cuts[start] == "and" else cuts[start]
-        inside = [c for c in counts if start <= c.start() < end]
-        if not inside:
-            continue
-        original = purpose[start:end]
-        named = _named_lines(original)
-        for stated in _stated_counts(masked, start, inside, verb):
-            if len(named) == 1:
-                change, why = changes.for_line(next(iter(named))), ""
-            elif named or only is None or only.number in named_anywhere:
-                continue  # several lines, or none the count can be tied to
-            elif not (
-                _speaks_of(masked[start:end], only.line) or stated.old == _quantities(only)[0]
+        if cuts[start] == "and" and statements:
+            statements[-1].append((start, end, verb))
+        else:
+            verb = cuts[start]
+            statements.append([(start, end, verb)])
+    for pieces in statements:
+        named_in = [_lines_named(purpose[start:end]) for start, end, _ in pieces]
+        several = [named for named in named_in if named]
+        if len(several) == 1 and len(several[0]) > 1:  # 'Lines 002 and 003 from 6 to 8'
+            for stated, change, end in _said_of_lines(
+                purpose, masked, counts, pieces, several[0], changes
             ):
-                continue  # the one line changed is not what the count is of
-            else:
-                change, why = only, ", the only line whose quantity changes,"
-            if change is None or not _contradicts(stated, change):
-                continue
-            noun = _noun_after(purpose[stated.end : end])
-            digits = ""
-            if stated.in_words and stated.delta is not None:
-                digits = f" ({'+' if stated.delta > 0 else '-'}{quantity(abs(stated.delta))})"
-            elif stated.in_words and stated.old is not None:
-                digits = f" ({quantity(stated.old)} to {quantity(stated.new)})"
-            elif stated.in_words:
-                digits = f" ({quantity(stated.new)})"
-            yield Hit(
-                "document.purpose",
-                f"the purpose says {purpose[stated.start : stated.end]!r}"
-                f"{' ' + noun if noun else ''}{digits}, but Line {change.number}{why} "
-                f"{_quantity_move(change, ctx.kind)}: correct the purpose or the line's "
-                "quantity",
-            )
+                yield _quantity_hit(purpose, stated, end, change, "", ctx.kind)
+            continue
+        for (start, end, verb), named in zip(pieces, named_in, strict=True):
+            inside = [c for c in counts if start <= c.start() < end]
+            for stated in _stated_counts(masked, start, inside, verb):
+                if len(named) == 1:
+                    change, why = changes.for_line(named[0]), ""
+                elif named or only is None or only.number in named_anywhere:
+                    continue  # several lines, or none the count can be tied to
+                elif not (
+                    _speaks_of(masked[start:end], only.line) or stated.old == _quantities(only)[0]
+                ):
+                    continue  # the one line changed is not what the count is of
+                else:
+                    change, why = only, ", the only line whose quantity changes,"
+                if change is not None and _contradicts(stated, change):
+                    yield _quantity_hit(purpose, stated, end, change, why, ctx.kind)
+
+
+def _lines_named(text: str) -> list[str]:
+    """The line numbers `text` names, in its order ('Lines 002 through 004' -> 002, 003, 004)."""
+    named: list[str] = []
+    for run in _LINE_RUN.finditer(text):
+        for m in _LINE_RUN_NUMBERS.finditer(run.group(1)):
+            first, last = int(m.group(1)), int(m.group(2) or m.group(1))
+            for n in range(first, min(last, first + 999) + 1):
+                if f"{n:03d}" not in named:
+                    named.append(f"{n:03d}")
+    return named
+
+
+def _said_of_lines(
+    purpose: str, text: str, counts: list[re.Match[str]], pieces: list[tuple[int, int, str]],
+    lines: list[str], changes: Any,
+) -> Iterator[tuple[_Stated, Any, int]]:  # fmt: skip
+    """What one statement naming several `lines` (in `purpose`, `text` when masked, made of
+    `pieces`) says of each, with the line's change and where the statement ends, when it can be
+    told: as many counts as lines, in their order ('Lines 002 and 003 from 200 to 240 and 6 to
+    8, respectively'); or one count for them all, 'from A to B' or 'to B' (unless it is their
+    total) or, said of each, 'by N', 'adds N' ('by 10 each', 'adds 10 to each of Lines 002 and
+    003'). Anything else is not read."""
+    begin, end = pieces[0][0], pieces[-1][1]
+    runs = list(_LINE_RUN.finditer(purpose, begin, end))
+    verb = pieces[0][2]
+    if not verb and (subject := _SUBJECT_VERB.match(text, runs[-1].end())):
+        verb = third_person(subject.group(1).lower())  # 'Lines 002 and 003 increase by 10'
+    said: list[_Stated] = []
+    for start, stop, _ in pieces:
+        inside = [c for c in counts if start <= c.start() < stop]
+        carried = ""
+        if said:
+            last = said[-1]
+            carried = "from" if last.old is not None else "to" if last.delta is None else ""
+            carried = "by" if last.by else carried
+        said += _stated_counts(text, start, inside, verb, carried, since=begin)
+    found = [(n, changes.for_line(n)) for n in lines]
+    found = [(n, change) for n, change in found if change is not None]
+    if not said or any(_is_money(stated, found) for stated in said):
+        return
+    if any(
+        _is_count(text, begin, c) and not any(s.start <= c.start() < s.end for s in said)
+        for c in counts
+        if begin <= c.start() < end
+    ):
+        return  # a count not read: what the others are said of is in doubt
+    if len(said) == len(lines):  # in order
+        by_number = dict(found)
+        pairs = [(stated, by_number.get(n)) for stated, n in zip(said, lines, strict=True)]
+    elif len(said) == 1:
+        stated = said[0]
+        each = any(
+            _EACH_OF.search(text, begin, run.start()) or _EACH_AFTER.match(text, run.end(), end)
+            for run in runs
+        ) or bool(_EACH_AFTER.match(text, stated.end, end))
+        if not each:
+            if stated.delta is not None:
+                return  # 'by 40', 'adds 40': the lines' or each line's?
+            old = sum((_quantities(change)[0] for _, change in found), Decimal(0))
+            new = sum((_quantities(change)[1] for _, change in found), Decimal(0))
+            if new == stated.new and stated.old in {None, old}:
+                return  # their total
+        pairs = [(stated, change) for _, change in found]
+    else:
+        return
+    for stated, change in pairs:
+        if change is not None and _contradicts(stated, change):
+            yield stated, change, end
+
+
+def _is_money(stated: _Stated, found: list[tuple[str, Any]]) -> bool:
+    """Whether a count said of several lines is the value or unit cost of one of them, or their
+    value together, written without the dollar sign."""
+    pairs: set[tuple[Decimal, Decimal]] = set()
+    together = [Decimal(0), Decimal(0)]
+    for _, change in found:
+        before, after = change.previous, change.revised
+        if before is not None and after is not None:
+            pairs |= {(before.total, after.total), (before.unit_cost, after.unit_cost)}
+            together = [together[0] + before.total, together[1] + after.total]
+    pairs.add((together[0], together[1]))
+    if stated.old is not None:
+        return (stated.old, stated.new) in pairs
+    if stated.delta is None:
+        return stated.new in {b for _, b in pairs}
+    return stated.by and stated.delta in {b - a for a, b in pairs}
+
+
+def _quantity_hit(purpose: str, stated: _Stated, end: int, change: Any, why: str, kind: str) -> Hit:
+    """The finding: what the purpose says (up to `end`, where its statement ends) and what the
+    line does."""
+    noun = _noun_after(purpose[stated.end : end])
+    digits = ""
+    if stated.in_words and stated.delta is not None:
+        digits = f" ({'+' if stated.delta > 0 else '-'}{quantity(abs(stated.delta))})"
+    elif stated.in_words and stated.old is not None:
+        digits = f" ({quantity(stated.old)} to {quantity(stated.new)})"
+    elif stated.in_words:
+        digits = f" ({quantity(stated.new)})"
+    return Hit(
+        "document.purpose",
+        f"the purpose says {purpose[stated.start : stated.end]!r}"
+        f"{' ' + noun if noun else ''}{digits}, but Line {change.number}{why} "
+        f"{_quantity_move(change, kind)}: correct the purpose or the line's quantity",
+    )
 
 
 @rule(
