@@ -2740,3 +2740,71 @@ def test_a_problem_of_a_notes_text_links_to_its_line_in_the_box(client: TestClie
                     [*_replace(file_fields, "file_text", file_text), ("_action", "check")]).text  # fmt: skip
     problems = shown.split('id="note-problems"', 1)[1].split("</section>", 1)[0]
     assert f'<a class="where" href="#f-file_text" data-line="{line}">Line {line} (' in problems
+
+
+# -- a save's outcome, said on a note's page and the Standard Terms' ---------------------------
+
+
+def _flashes(page: str) -> list[str]:
+    return [html.unescape(re.sub(r"<[^>]+>", "", m))
+            for m in re.findall(r'<p class="flash flash-\w+" role="status">(.*?)</p>', page)]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("url", "form", "box", "file", "words"),
+    [
+        ("/notes/GPS-SAASM?mode=text", "note-form", "file_text", "note_library/GPS-SAASM.md",
+         {"unchanged": "Nothing to save: the note is as it was.",
+          "conflict": "Not saved: this note was changed by someone else after you opened it. "
+                      "Your edit is below, not saved.",
+          "held": "Saved: GPS-SAASM.md already read so.",
+          "saved": "Saved GPS-SAASM.md. The documents it changes are now out of date: rebuild "
+                   "them from “Rebuild all”."}),
+        ("/terms", "terms-form", "terms_text", TERMS,
+         {"unchanged": "Nothing to save: the Standard Terms are as they were.",
+          "conflict": "Not saved: the Standard Terms were changed by someone else after you "
+                      "opened them. Your edit is below, not saved.",
+          "held": "Saved: standard_terms.md already read so.",
+          "saved": re.compile(r"Saved standard_terms\.md\. The \d+ documents it changes are now "
+                              "out of date: rebuild them from “Rebuild all”.")}),
+    ],
+)  # fmt: skip
+def test_each_outcome_of_a_save_is_said_in_the_pages_words(
+    client: TestClient, project: Project, url: str, form: str, box: str, file: str, words: dict
+) -> None:
+    """Both pages say a save's outcome through one helper (`notepages.say_saved`), each in its
+    own words: nothing to save, refused over a file changed since, already saved so, saved."""
+    path = project.root / file
+    saved = path.read_text()
+    page_url = url.split("?")[0]
+
+    def save(fields: list[tuple[str, str]]) -> Any:
+        return post(client, page_url, [*fields, ("_action", "save")])
+
+    def edit(text: str) -> str:
+        fields = _replace(form_fields(client.get(url).text, form), box, text)
+        return preview(client, page_url, [*fields, ("_action", "impact")]).text
+
+    answer = save(form_fields(client.get(url).text, form))  # the text as saved
+    assert answer.status_code == 200 and words["unchanged"] in _flashes(answer.text)
+    old, new = (("Selective Availability", "Selective availability") if box == "file_text"
+                else ("within one year of delivery", "within two years of delivery"))  # fmt: skip
+    assert old in saved
+    mine, theirs = saved.replace(old, new), saved.replace(old, new + " (theirs)")
+    shown = edit(mine)
+    path.write_text(theirs)
+    answer = save(form_fields(shown, form))
+    assert answer.status_code == 409 and words["conflict"] in _flashes(answer.text)
+    path.write_text(saved)
+    shown = edit(mine)
+    path.write_text(mine)  # saved so from another page
+    answer = save(form_fields(shown, form))
+    assert answer.status_code == 303
+    assert words["held"] in _flashes(client.get(answer.headers["location"]).text)
+    path.write_text(saved)
+    answer = save(form_fields(edit(mine), form))
+    assert answer.status_code == 303 and "?undo=" in answer.headers["location"]
+    said = _flashes(client.get(answer.headers["location"]).text)
+    expected = words["saved"]
+    assert any(expected.fullmatch(s) if isinstance(expected, re.Pattern) else s == expected
+               for s in said), said  # fmt: skip
