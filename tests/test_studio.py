@@ -2808,3 +2808,43 @@ def test_each_outcome_of_a_save_is_said_in_the_pages_words(
     expected = words["saved"]
     assert any(expected.fullmatch(s) if isinstance(expected, re.Pattern) else s == expected
                for s in said), said  # fmt: skip
+
+
+def test_the_standard_terms_are_checked_as_they_are_typed(
+    client: TestClient, project: Project
+) -> None:
+    """The page's script posts the text as it is typed to /terms/check (with the page's CSRF
+    token, as the note pages' check): what Check would say, each problem at its line, its
+    link selecting that line."""
+    page = client.get("/terms").text
+    assert 'data-check-url="/terms/check"' in page
+    fields = form_fields(page, "terms-form")
+    saved = (project.root / TERMS).read_text()
+    broken = saved.replace("## 6. Warranties\n\n", "## 6. Warranties\n", 1)
+    line = broken.split("\n").index("## 6. Warranties") + 2
+    sent = _replace(fields, "terms_text", broken)
+    without = [(k, v) for k, v in sent if k != "csrf"]
+    assert post(client, "/terms/check", without).status_code == 403  # no token: refused
+    live = post(client, "/terms/check", sent, headers={"x-csrf-token": _csrf(page)})
+    assert live.status_code == 200 and live.json()["problems"] == 1
+    summary = live.json()["summary"]
+    assert f'<a class="where" href="#terms-text" data-line="{line}">Line {line}</a>' in summary
+    said = html.unescape(re.sub(r"<[^>]+>", "", summary))
+    assert "this line comes right under a section heading" in said
+    assert "kept below" not in said  # nothing was sent: the text is in the box as typed
+    # what the page says after Check, the same
+    checked = _terms_edit(client, broken, "check").text
+    shown = checked.split('id="terms-problems" class="summary-box">', 1)[1].split("<form", 1)[0]
+    listed = re.search(r'<ul class="findings">.*?</ul>', summary, re.DOTALL)
+    assert listed and listed.group() in shown
+    # fixed: no problem, and the edit reads; a cited paragraph gone is warned of
+    gone = "\n".join(line for line in saved.split("\n") if not line.startswith("5.4. "))
+    live = post(client, "/terms/check", _replace(fields, "terms_text", gone),
+                headers={"x-csrf-token": _csrf(page)})  # fmt: skip
+    assert live.json()["problems"] == 0
+    assert "The edited text reads well" in live.json()["summary"]
+    assert "paragraph 5.4 is cited by the note" in html.unescape(live.json()["summary"])
+    # the text as saved: nothing to say
+    live = post(client, "/terms/check", fields, headers={"x-csrf-token": _csrf(page)})
+    assert live.json() == {"summary": live.json()["summary"], "problems": 0}
+    assert not live.json()["summary"].replace("\n", "").split("#}")[-1].strip()

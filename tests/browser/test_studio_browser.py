@@ -709,6 +709,44 @@ def test_edit_a_standard_terms_sentence_see_what_it_changes_and_save(
     assert terms.read_text() == before.replace("one year of delivery", "two years of delivery")
 
 
+def test_the_standard_terms_are_checked_as_they_are_typed(
+    studio: str, page, shots: Path, project: Path
+) -> None:  # noqa: ANN001
+    """A problem of the Terms' text shows while typing, before Check or Save, at its line: its
+    link selects that line; fixed, it goes, and nothing is written meanwhile."""
+    terms = project / "templates" / "standard_terms.md"
+    before = terms.read_text()
+    page.goto(f"{studio}/terms")
+    box = page.locator("#terms-text")
+    broken = before.replace("## 6. Warranties\n\n", "## 6. Warranties\n", 1)
+    line = broken.split("\n").index("## 6. Warranties") + 2
+    checks = []
+    page.on("request", lambda r: checks.append(r) if r.url.endswith("/terms/check") else None)
+    box.fill(broken)
+    box.press("End")  # typed: the check follows the typing
+    problem = page.locator("#terms-problems li.problem")
+    expect(problem).to_contain_text(f"Line {line}")
+    expect(problem).to_contain_text("this line comes right under a section heading")
+    expect(page.locator("#live-status")).to_have_text("1 problem to fix")
+    assert checks and checks[-1].headers.get("x-csrf-token") == page.evaluate(
+        "document.body.dataset.csrf"
+    )
+    assert page.url.endswith("/terms")  # nothing sent as a form: still the page as opened
+    page.locator("#terms-problems a", has_text=f"Line {line}").click()
+    selected = page.evaluate(
+        "(() => { const b = document.getElementById('terms-text');"
+        " return b.value.slice(b.selectionStart, b.selectionEnd); })()"
+    )
+    assert selected == broken.split("\n")[line - 1]
+    page.locator("#terms-problems").screenshot(path=str(shots / "studio-terms-live-problem.png"))
+    box.fill(before.replace("within one year of delivery", "within two years of delivery"))
+    box.press("End")
+    expect(page.locator("#terms-problems li.problem")).to_have_count(0)
+    expect(page.locator("#terms-problems")).to_contain_text("The edited text reads well")
+    expect(page.locator("#live-status")).to_have_text("No problems")
+    assert terms.read_text() == before
+
+
 def test_a_problem_in_a_notes_text_selects_its_line_in_the_box(
     studio: str, page, shots: Path
 ) -> None:  # noqa: ANN001

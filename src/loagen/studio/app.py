@@ -89,6 +89,7 @@ def create_app(
             methods=["POST"],
         ),
         Route("/terms", partial(termspages.terms_page, studio), methods=["GET", "POST"]),
+        Route("/terms/check", partial(termspages.terms_check, studio), methods=["POST"]),
         Route("/terms/sha", partial(termspages.terms_sha, studio)),
         Route("/batch", partial(batchpages.batch_page, studio), methods=["GET", "POST"]),
         Route("/batch/progress", partial(batchpages.batch_progress, studio)),

@@ -316,6 +316,25 @@ async def terms_sha(studio: Studio, request: Request) -> Response:
     return JSONResponse({"sha": hashlib.sha256(raw).hexdigest()})
 
 
+async def terms_check(studio: Studio, request: Request) -> Response:
+    """The check of the Terms' text as policy staff type it (the page's script posts the form
+    here): what the page's check says, each problem at its line, as an HTML fragment for the
+    page's `#terms-problems`, and the number of problems."""
+    try:
+        saved_text = read_limited(_terms_path(studio), "terms file", RenderError).decode("utf-8")
+    except (PathRefused, LoagenError, UnicodeDecodeError):
+        return JSONResponse({"summary": "", "problems": ["the Standard Terms cannot be read"]},
+                            404)  # fmt: skip
+    form = await request.form(max_fields=20, max_files=0)
+    text = str(form.get("terms_text", "")).replace("\r\n", "\n")
+    check = check_terms(text, await asyncio.to_thread(cited_paragraphs, studio))
+    summary = studio.env.get_template("terms_check.html").render(
+        check=check, text_lines=text.split("\n"), changed=text != saved_text,
+        sections=check.sections, live=True,
+    )  # fmt: skip
+    return JSONResponse({"summary": summary, "problems": len(check.problems)})
+
+
 async def terms_page(studio: Studio, request: Request) -> Response:
     try:
         path = _terms_path(studio)
