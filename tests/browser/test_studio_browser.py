@@ -463,6 +463,34 @@ def test_the_note_pages_fit_a_narrow_window(studio: str, page, shots: Path) -> N
     page.screenshot(path=str(shots / "studio-narrow-notes.png"))
 
 
+@pytest.mark.parametrize("url", ["/terms", "/notes/GPS-SAASM"])
+def test_the_edit_bars_buttons_keep_their_words_on_one_line_in_a_narrow_window(
+    studio: str, page, shots: Path, url: str
+) -> None:  # noqa: ANN001
+    """At 420 px, with Save offered, the bar's buttons go on two rows, each button's words on
+    one line (not "Save / this / change" three lines high), and nothing runs off the screen."""
+    page.set_viewport_size({"width": 420, "height": 800})
+    page.goto(studio + url)
+    if url == "/terms":
+        box = page.locator("#terms-text")
+        box.fill(box.input_value().replace("in U.S. dollars", "in US dollars", 1))
+    else:
+        box = page.locator("#f-rule")
+        box.fill(box.input_value() + ' and case.program == "FMS"')
+    page.get_by_role("button", name="Show what this changes").click()
+    expect(page.locator("#impact")).to_contain_text("What this edit changes")
+    bar = page.locator(".form-bar")
+    one_line = page.get_by_role("button", name="Check", exact=True).last.bounding_box()
+    for name in ("Show what this changes", "Save this change"):
+        button = bar.get_by_role("button", name=name).bounding_box()
+        assert button and button["height"] <= one_line["height"] + 2, (name, button)
+        assert button["x"] + button["width"] <= 420
+    discard = bar.get_by_role("link", name="Discard my edit").bounding_box()
+    assert discard and discard["height"] < 1.5 * one_line["height"]
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 421
+    bar.screenshot(path=str(shots / f"studio-narrow-edit-bar{url.replace('/', '-')}.png"))
+
+
 def test_the_first_tab_offers_to_skip_to_the_content(studio: str, page, shots: Path) -> None:  # noqa: ANN001
     page.goto(f"{studio}/doc/{QAA}")
     page.keyboard.press("Tab")
