@@ -2848,3 +2848,29 @@ def test_the_standard_terms_are_checked_as_they_are_typed(
     live = post(client, "/terms/check", fields, headers={"x-csrf-token": _csrf(page)})
     assert live.json() == {"summary": live.json()["summary"], "problems": 0}
     assert not live.json()["summary"].replace("\n", "").split("#}")[-1].strip()
+
+
+def test_an_edit_that_does_not_read_is_refused_in_the_impact_in_the_pages_words(
+    client: TestClient, project: Project
+) -> None:
+    """ "Show what this changes" on an edit whose problems the page lists already says to fix
+    those, not the library's own words for them again (the file's line, "body")."""
+    fields = form_fields(client.get("/notes/GPS-SAASM").text, "note-form")
+    text = next(v for k, v in fields if k == "text[0]")
+    broken = _replace(fields, "text[0]", text.replace("{{ party }}", "{{ partee }}", 1))
+    page = preview(client, "/notes/GPS-SAASM", [*broken, ("_action", "impact")]).text
+    impact = html.unescape(re.sub(r"<[^>]+>", "", page.split('id="impact"', 1)[1]))
+    assert "It cannot be saved: this note has 1 problem" in impact
+    assert "Fix it first (listed above, each at its field)" in impact
+    for word in ("note_library/", "body", "line 3"):
+        assert word not in impact, word
+    assert 'href="#note-problems"' in page.split('id="impact"', 1)[1]
+    problems = html.unescape(page.split('id="note-problems"', 1)[1].split("</section>", 1)[0])
+    assert "'partee' is not a name a rule knows" in problems
+    # the Standard Terms likewise: the problems are those above, at their lines
+    saved = (project.root / TERMS).read_text()
+    page = _terms_edit(client, saved.replace("## 6. Warranties\n\n", "## 6. Warranties\n", 1)).text
+    impact = html.unescape(re.sub(r"<[^>]+>", "", page.split('id="impact"', 1)[1]))
+    assert "It cannot be saved: this text has 1 problem" in impact
+    assert "right under a section heading" not in impact  # said once, above
+    assert "right under a section heading" in page.split('id="terms-problems"', 1)[1]
