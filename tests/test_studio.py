@@ -2874,3 +2874,26 @@ def test_an_edit_that_does_not_read_is_refused_in_the_impact_in_the_pages_words(
     assert "It cannot be saved: this text has 1 problem" in impact
     assert "right under a section heading" not in impact  # said once, above
     assert "right under a section heading" in page.split('id="terms-problems"', 1)[1]
+
+
+def test_a_very_long_text_is_taken_up_to_the_files_limit_and_refused_in_words_past_it(
+    client: TestClient, project: Project
+) -> None:
+    """The Standard Terms' box takes a text as large as the Terms file may be (1.5 MB: the
+    form's field stopped at 1 MB, with a bare "Field exceeded maximum size of 1024KB."); a
+    note's text past what one box takes is refused on the studio's page, in its words."""
+    page = client.get("/terms").text
+    fields = form_fields(page, "terms-form")
+    long = "## 1. Long\n\n" + "word " * 300_000 + "\n"
+    answer = post(client, "/terms", [*_replace(fields, "terms_text", long), ("_action", "check")])
+    assert answer.status_code == 303  # kept as an edit, its page shown
+    assert client.get(answer.headers["location"]).status_code == 200
+    note = form_fields(client.get("/notes/GPS-SAASM?mode=text").text, "note-form")
+    text = next(v for k, v in note if k == "file_text") + "word " * 220_000
+    answer = post(client, "/notes/GPS-SAASM", [*_replace(note, "file_text", text),
+                                               ("_action", "check")])  # fmt: skip
+    assert answer.status_code == 413
+    said = html.unescape(re.sub(r"<[^>]+>", "", answer.text))
+    assert "larger than the studio takes in one box (1 MB)" in said
+    assert "Nothing was saved or changed" in said and "loagen studio" in said
+    assert "Field exceeded" not in said

@@ -31,7 +31,7 @@ from starlette.responses import JSONResponse, Response
 from ..errors import LoagenError, RenderError
 from ..ops.impact import ImpactReport, compare_pipelines, mark_answered
 from ..pipeline import Pipeline
-from ..reading import read_limited
+from ..reading import LIMITS, read_limited
 from ..rendering.terms import TERMS_FILE, parse_terms
 from .notepages import (
     SaveWords,
@@ -51,6 +51,9 @@ from .workspace import STUDIO_KEEP
 TERMS_DRAFT = "standard-terms"
 """The name the edits of the Terms are kept under with the notes' (never a note's id)."""
 PAGE = "/terms"
+TEXT_LIMIT = LIMITS["terms file"]
+"""The largest text the page takes: as large as the Terms file may be (the form's field would
+otherwise stop at 1 MB, a bare error page)."""
 
 CITED = re.compile(r"paragraphs? ((?:\d+\.\d+(?:,| and| or)? ?)+)")
 """Where a note's text cites paragraphs of the Terms ("paragraph 5.4", "paragraphs 1.2 and
@@ -325,7 +328,7 @@ async def terms_check(studio: Studio, request: Request) -> Response:
     except (PathRefused, LoagenError, UnicodeDecodeError):
         return JSONResponse({"summary": "", "problems": ["the Standard Terms cannot be read"]},
                             404)  # fmt: skip
-    form = await request.form(max_fields=20, max_files=0)
+    form = await request.form(max_fields=20, max_files=0, max_part_size=TEXT_LIMIT)
     text = str(form.get("terms_text", "")).replace("\r\n", "\n")
     check = check_terms(text, await asyncio.to_thread(cited_paragraphs, studio))
     summary = studio.env.get_template("terms_check.html").render(
@@ -365,7 +368,7 @@ async def terms_page(studio: Studio, request: Request) -> Response:
             if action == "impact":
                 impact = await asyncio.to_thread(terms_impact, studio, saved_text, text)
     if request.method == "POST":
-        form = await request.form(max_fields=20, max_files=0)
+        form = await request.form(max_fields=20, max_files=0, max_part_size=TEXT_LIMIT)
         sha = str(form.get("_sha", sha))
         action = str(form.get("_action", "check"))
         text = str(form.get("terms_text", "")).replace("\r\n", "\n")
