@@ -2740,3 +2740,160 @@ def test_a_problem_of_a_notes_text_links_to_its_line_in_the_box(client: TestClie
                     [*_replace(file_fields, "file_text", file_text), ("_action", "check")]).text  # fmt: skip
     problems = shown.split('id="note-problems"', 1)[1].split("</section>", 1)[0]
     assert f'<a class="where" href="#f-file_text" data-line="{line}">Line {line} (' in problems
+
+
+# -- a save's outcome, said on a note's page and the Standard Terms' ---------------------------
+
+
+def _flashes(page: str) -> list[str]:
+    return [html.unescape(re.sub(r"<[^>]+>", "", m))
+            for m in re.findall(r'<p class="flash flash-\w+" role="status">(.*?)</p>', page)]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("url", "form", "box", "file", "words"),
+    [
+        ("/notes/GPS-SAASM?mode=text", "note-form", "file_text", "note_library/GPS-SAASM.md",
+         {"unchanged": "Nothing to save: the note is as it was.",
+          "conflict": "Not saved: this note was changed by someone else after you opened it. "
+                      "Your edit is below, not saved.",
+          "held": "Saved: GPS-SAASM.md already read so.",
+          "saved": "Saved GPS-SAASM.md. The documents it changes are now out of date: rebuild "
+                   "them from “Rebuild all”."}),
+        ("/terms", "terms-form", "terms_text", TERMS,
+         {"unchanged": "Nothing to save: the Standard Terms are as they were.",
+          "conflict": "Not saved: the Standard Terms were changed by someone else after you "
+                      "opened them. Your edit is below, not saved.",
+          "held": "Saved: standard_terms.md already read so.",
+          "saved": re.compile(r"Saved standard_terms\.md\. The \d+ documents it changes are now "
+                              "out of date: rebuild them from “Rebuild all”.")}),
+    ],
+)  # fmt: skip
+def test_each_outcome_of_a_save_is_said_in_the_pages_words(
+    client: TestClient, project: Project, url: str, form: str, box: str, file: str, words: dict
+) -> None:
+    """Both pages say a save's outcome through one helper (`notepages.say_saved`), each in its
+    own words: nothing to save, refused over a file changed since, already saved so, saved."""
+    path = project.root / file
+    saved = path.read_text()
+    page_url = url.split("?")[0]
+
+    def save(fields: list[tuple[str, str]]) -> Any:
+        return post(client, page_url, [*fields, ("_action", "save")])
+
+    def edit(text: str) -> str:
+        fields = _replace(form_fields(client.get(url).text, form), box, text)
+        return preview(client, page_url, [*fields, ("_action", "impact")]).text
+
+    answer = save(form_fields(client.get(url).text, form))  # the text as saved
+    assert answer.status_code == 200 and words["unchanged"] in _flashes(answer.text)
+    old, new = (("Selective Availability", "Selective availability") if box == "file_text"
+                else ("within one year of delivery", "within two years of delivery"))  # fmt: skip
+    assert old in saved
+    mine, theirs = saved.replace(old, new), saved.replace(old, new + " (theirs)")
+    shown = edit(mine)
+    path.write_text(theirs)
+    answer = save(form_fields(shown, form))
+    assert answer.status_code == 409 and words["conflict"] in _flashes(answer.text)
+    path.write_text(saved)
+    shown = edit(mine)
+    path.write_text(mine)  # saved so from another page
+    answer = save(form_fields(shown, form))
+    assert answer.status_code == 303
+    assert words["held"] in _flashes(client.get(answer.headers["location"]).text)
+    path.write_text(saved)
+    answer = save(form_fields(edit(mine), form))
+    assert answer.status_code == 303 and "?undo=" in answer.headers["location"]
+    said = _flashes(client.get(answer.headers["location"]).text)
+    expected = words["saved"]
+    assert any(expected.fullmatch(s) if isinstance(expected, re.Pattern) else s == expected
+               for s in said), said  # fmt: skip
+
+
+def test_the_standard_terms_are_checked_as_they_are_typed(
+    client: TestClient, project: Project
+) -> None:
+    """The page's script posts the text as it is typed to /terms/check (with the page's CSRF
+    token, as the note pages' check): what Check would say, each problem at its line, its
+    link selecting that line."""
+    page = client.get("/terms").text
+    assert 'data-check-url="/terms/check"' in page
+    fields = form_fields(page, "terms-form")
+    saved = (project.root / TERMS).read_text()
+    broken = saved.replace("## 6. Warranties\n\n", "## 6. Warranties\n", 1)
+    line = broken.split("\n").index("## 6. Warranties") + 2
+    sent = _replace(fields, "terms_text", broken)
+    without = [(k, v) for k, v in sent if k != "csrf"]
+    assert post(client, "/terms/check", without).status_code == 403  # no token: refused
+    live = post(client, "/terms/check", sent, headers={"x-csrf-token": _csrf(page)})
+    assert live.status_code == 200 and live.json()["problems"] == 1
+    summary = live.json()["summary"]
+    assert f'<a class="where" href="#terms-text" data-line="{line}">Line {line}</a>' in summary
+    said = html.unescape(re.sub(r"<[^>]+>", "", summary))
+    assert "this line comes right under a section heading" in said
+    assert "kept below" not in said  # nothing was sent: the text is in the box as typed
+    # what the page says after Check, the same
+    checked = _terms_edit(client, broken, "check").text
+    shown = checked.split('id="terms-problems" class="summary-box">', 1)[1].split("<form", 1)[0]
+    listed = re.search(r'<ul class="findings">.*?</ul>', summary, re.DOTALL)
+    assert listed and listed.group() in shown
+    # fixed: no problem, and the edit reads; a cited paragraph gone is warned of
+    gone = "\n".join(line for line in saved.split("\n") if not line.startswith("5.4. "))
+    live = post(client, "/terms/check", _replace(fields, "terms_text", gone),
+                headers={"x-csrf-token": _csrf(page)})  # fmt: skip
+    assert live.json()["problems"] == 0
+    assert "The edited text reads well" in live.json()["summary"]
+    assert "paragraph 5.4 is cited by the note" in html.unescape(live.json()["summary"])
+    # the text as saved: nothing to say
+    live = post(client, "/terms/check", fields, headers={"x-csrf-token": _csrf(page)})
+    assert live.json() == {"summary": live.json()["summary"], "problems": 0}
+    assert not live.json()["summary"].replace("\n", "").split("#}")[-1].strip()
+
+
+def test_an_edit_that_does_not_read_is_refused_in_the_impact_in_the_pages_words(
+    client: TestClient, project: Project
+) -> None:
+    """ "Show what this changes" on an edit whose problems the page lists already says to fix
+    those, not the library's own words for them again (the file's line, "body")."""
+    fields = form_fields(client.get("/notes/GPS-SAASM").text, "note-form")
+    text = next(v for k, v in fields if k == "text[0]")
+    broken = _replace(fields, "text[0]", text.replace("{{ party }}", "{{ partee }}", 1))
+    page = preview(client, "/notes/GPS-SAASM", [*broken, ("_action", "impact")]).text
+    impact = html.unescape(re.sub(r"<[^>]+>", "", page.split('id="impact"', 1)[1]))
+    assert "It cannot be saved: this note has 1 problem" in impact
+    assert "Fix it first (listed above, each at its field)" in impact
+    for word in ("note_library/", "body", "line 3"):
+        assert word not in impact, word
+    assert 'href="#note-problems"' in page.split('id="impact"', 1)[1]
+    problems = html.unescape(page.split('id="note-problems"', 1)[1].split("</section>", 1)[0])
+    assert "'partee' is not a name a rule knows" in problems
+    # the Standard Terms likewise: the problems are those above, at their lines
+    saved = (project.root / TERMS).read_text()
+    page = _terms_edit(client, saved.replace("## 6. Warranties\n\n", "## 6. Warranties\n", 1)).text
+    impact = html.unescape(re.sub(r"<[^>]+>", "", page.split('id="impact"', 1)[1]))
+    assert "It cannot be saved: this text has 1 problem" in impact
+    assert "right under a section heading" not in impact  # said once, above
+    assert "right under a section heading" in page.split('id="terms-problems"', 1)[1]
+
+
+def test_a_very_long_text_is_taken_up_to_the_files_limit_and_refused_in_words_past_it(
+    client: TestClient, project: Project
+) -> None:
+    """The Standard Terms' box takes a text as large as the Terms file may be (1.5 MB: the
+    form's field stopped at 1 MB, with a bare "Field exceeded maximum size of 1024KB."); a
+    note's text past what one box takes is refused on the studio's page, in its words."""
+    page = client.get("/terms").text
+    fields = form_fields(page, "terms-form")
+    long = "## 1. Long\n\n" + "word " * 300_000 + "\n"
+    answer = post(client, "/terms", [*_replace(fields, "terms_text", long), ("_action", "check")])
+    assert answer.status_code == 303  # kept as an edit, its page shown
+    assert client.get(answer.headers["location"]).status_code == 200
+    note = form_fields(client.get("/notes/GPS-SAASM?mode=text").text, "note-form")
+    text = next(v for k, v in note if k == "file_text") + "word " * 220_000
+    answer = post(client, "/notes/GPS-SAASM", [*_replace(note, "file_text", text),
+                                               ("_action", "check")])  # fmt: skip
+    assert answer.status_code == 413
+    said = html.unescape(re.sub(r"<[^>]+>", "", answer.text))
+    assert "larger than the studio takes in one box (1 MB)" in said
+    assert "Nothing was saved or changed" in said and "loagen studio" in said
+    assert "Field exceeded" not in said

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -89,6 +89,7 @@ def create_app(
             methods=["POST"],
         ),
         Route("/terms", partial(termspages.terms_page, studio), methods=["GET", "POST"]),
+        Route("/terms/check", partial(termspages.terms_check, studio), methods=["POST"]),
         Route("/terms/sha", partial(termspages.terms_sha, studio)),
         Route("/batch", partial(batchpages.batch_page, studio), methods=["GET", "POST"]),
         Route("/batch/progress", partial(batchpages.batch_progress, studio)),
@@ -98,7 +99,15 @@ def create_app(
     async def not_found(request: Request, exc: Exception) -> Response:
         return studio.not_found(request, "The studio has no page at this address.")
 
-    app = Starlette(routes=routes, exception_handlers={404: not_found})
+    async def not_read(request: Request, exc: Exception) -> Response:
+        # a form Starlette cannot read (a field past its 1 MB): said in the studio's words, as
+        # the guard says a body too large (413), not a bare line of text
+        too_large = "exceeded maximum size" in str(getattr(exc, "detail", ""))
+        text = ("Refused: a text sent is larger than the studio takes in one box (1 MB)."
+                if too_large else "Refused: the studio could not read what was sent.")  # fmt: skip
+        return HTMLResponse(studio.refusal(400, text), status_code=413 if too_large else 400)
+
+    app = Starlette(routes=routes, exception_handlers={404: not_found, 400: not_read})
     app.state.studio = studio
     allowed = set()
     for host in hosts:

@@ -563,36 +563,17 @@ async def note_page(studio: Studio, request: Request) -> Response:
             impact = await asyncio.to_thread(edit_impact, studio, path, note_id, text)
         if action == "save":
             outcome = await asyncio.to_thread(_save_note, studio, path, sha, text, impact)
-            if outcome == "conflict":
-                conflict = True
-                studio.say(request, "error", "Not saved: this note was changed by someone else "
-                           "after you opened it. Your edit is below, not saved.")  # fmt: skip
-            elif outcome == "refused":
-                studio.say(request, "error", "Not saved: fix the problems listed first.")
-            elif outcome == "unchanged":
-                studio.say(request, "ok", "Nothing to save: the note is as it was.")
-            elif outcome in ("repeated", "held"):
-                # the same save sent twice (the first one says what it did), or the same text
-                # saved from another page: nothing is lost
-                if outcome == "held":
-                    studio.say(request, "ok", f"Saved: {path.name} already read so.")
-                return studio.redirect(f"/notes/{note_id}")
-            elif isinstance(outcome, LoagenError):
-                studio.say(request, "error", f"Not saved: {outcome}")
-            else:
-                n = len(impact.changed) + len(impact.wording) if impact else 0
-                studio.say(
-                    request, "ok",
-                    f"Saved {path.name}. "
-                    + ("The documents it changes are now out of date: rebuild them from "
-                       "“Rebuild all”." if n else "No document changes."),
-                    links=REBUILD_LINK,
-                )  # fmt: skip
-                # the note as it was, kept as an edit of the note as saved: undoing the save
-                # is that edit, previewed and saved as every edit is
-                before = _Draft(saved_text, _digest(text), "form", "impact")
-                kept = _keep_draft(studio, note_id, before).rsplit("=", 1)[-1]
-                return studio.redirect(f"/notes/{note_id}?undo={kept}")
+            words = SaveWords(
+                file=path.name, page=f"/notes/{note_id}", draft_name=note_id,
+                changed_since="this note was changed by someone else after you opened it",
+                as_it_was="the note is as it was",
+                changes=len(impact.changed) + len(impact.wording) if impact else 0,
+            )  # fmt: skip
+            before = _Draft(saved_text, _digest(text), "form", "impact")
+            answer = say_saved(studio, request, outcome, words, before)
+            if answer is not None:
+                return answer
+            conflict = outcome == "conflict"
     check = check_note(path, text)
     undo = await undo_offer(studio, request, note_id, f"/notes/{note_id}", sha, saved_text)
     return _render_note(studio, request, path, note_id, text, saved_text, sha, spec, check,
@@ -741,6 +722,73 @@ def _save_note(
             return exc
         studio.remember_save(path, sha, _digest(text))
     return "saved"
+
+
+@dataclass(frozen=True)
+class SaveWords:
+    """What differs between the pages that save a text (a note, the Standard Terms) in the
+    messages a save's outcome is said with."""
+
+    file: str
+    """The file's name, as "Saved GPS-SAASM.md." says it."""
+    page: str
+    """The page's address, opened again after the save."""
+    draft_name: str
+    """What the text's edits are kept under (`_keep_draft`): the undo is one."""
+    changed_since: str
+    """Why a save over a file changed since is refused: "this note was changed by someone else
+    after you opened it"."""
+    as_it_was: str
+    """Why there is nothing to save: "the note is as it was"."""
+    changes: int
+    """How many changes the save makes to documents (0: "No document changes.")."""
+    counted: bool = False
+    """`changes` counts documents, said with their number ("The 3 documents it changes are now
+    out of date"; otherwise "The documents it changes ...")."""
+
+    def out_of_date(self) -> str:
+        """What follows "Saved FILE." after a save: the documents now out of date."""
+        n = self.changes
+        if not n:
+            return "No document changes."
+        if not self.counted:
+            subject = "The documents it changes are"
+        else:
+            subject = f"The {n} {'document' if n == 1 else 'documents'} it changes " + (
+                "is" if n == 1 else "are"
+            )
+        return f"{subject} now out of date: rebuild them from “Rebuild all”."
+
+
+def say_saved(
+    studio: Studio, request: Request, outcome: str | LoagenError, words: SaveWords,
+    before: _Draft,
+) -> Response | None:  # fmt: skip
+    """Say the `outcome` of `_save_note` in `words`: the page to open next (after a save,
+    itself with "Undo this save", `before` kept as the edit that undoes it), or None when the
+    page is shown again with the edit (refused, conflict, nothing to save)."""
+    if outcome == "conflict":
+        studio.say(request, "error", f"Not saved: {words.changed_since}. Your edit is below, "
+                   "not saved.")  # fmt: skip
+    elif outcome == "refused":
+        studio.say(request, "error", "Not saved: fix the problems listed first.")
+    elif outcome == "unchanged":
+        studio.say(request, "ok", f"Nothing to save: {words.as_it_was}.")
+    elif outcome in ("repeated", "held"):
+        # the same save sent twice (the first one says what it did), or the same text saved
+        # from another page: nothing is lost
+        if outcome == "held":
+            studio.say(request, "ok", f"Saved: {words.file} already read so.")
+        return studio.redirect(words.page)
+    elif isinstance(outcome, LoagenError):
+        studio.say(request, "error", f"Not saved: {outcome}")
+    else:
+        studio.say(request, "ok", f"Saved {words.file}. {words.out_of_date()}", links=REBUILD_LINK)
+        # the text as it was, kept as an edit of the text as saved: undoing the save is that
+        # edit, previewed and saved as every edit is
+        kept = _keep_draft(studio, words.draft_name, before, words.page).rsplit("=", 1)[-1]
+        return studio.redirect(f"{words.page}?undo={kept}")
+    return None
 
 
 def _digest(text: str) -> str:

@@ -31,16 +31,29 @@ from starlette.responses import JSONResponse, Response
 from ..errors import LoagenError, RenderError
 from ..ops.impact import ImpactReport, compare_pipelines, mark_answered
 from ..pipeline import Pipeline
-from ..reading import read_limited
+from ..reading import LIMITS, read_limited
 from ..rendering.terms import TERMS_FILE, parse_terms
-from .notepages import _digest, _Draft, _keep_draft, _kept_draft, _save_note, undo_offer, word_diff
+from .notepages import (
+    SaveWords,
+    _digest,
+    _Draft,
+    _keep_draft,
+    _kept_draft,
+    _save_note,
+    say_saved,
+    undo_offer,
+    word_diff,
+)
 from .security import PathRefused, confine
-from .web import REBUILD_LINK, Studio
+from .web import Studio
 from .workspace import STUDIO_KEEP
 
 TERMS_DRAFT = "standard-terms"
 """The name the edits of the Terms are kept under with the notes' (never a note's id)."""
 PAGE = "/terms"
+TEXT_LIMIT = LIMITS["terms file"]
+"""The largest text the page takes: as large as the Terms file may be (the form's field would
+otherwise stop at 1 MB, a bare error page)."""
 
 CITED = re.compile(r"paragraphs? ((?:\d+\.\d+(?:,| and| or)? ?)+)")
 """Where a note's text cites paragraphs of the Terms ("paragraph 5.4", "paragraphs 1.2 and
@@ -306,6 +319,25 @@ async def terms_sha(studio: Studio, request: Request) -> Response:
     return JSONResponse({"sha": hashlib.sha256(raw).hexdigest()})
 
 
+async def terms_check(studio: Studio, request: Request) -> Response:
+    """The check of the Terms' text as policy staff type it (the page's script posts the form
+    here): what the page's check says, each problem at its line, as an HTML fragment for the
+    page's `#terms-problems`, and the number of problems."""
+    try:
+        saved_text = read_limited(_terms_path(studio), "terms file", RenderError).decode("utf-8")
+    except (PathRefused, LoagenError, UnicodeDecodeError):
+        return JSONResponse({"summary": "", "problems": ["the Standard Terms cannot be read"]},
+                            404)  # fmt: skip
+    form = await request.form(max_fields=20, max_files=0, max_part_size=TEXT_LIMIT)
+    text = str(form.get("terms_text", "")).replace("\r\n", "\n")
+    check = check_terms(text, await asyncio.to_thread(cited_paragraphs, studio))
+    summary = studio.env.get_template("terms_check.html").render(
+        check=check, text_lines=text.split("\n"), changed=text != saved_text,
+        sections=check.sections, live=True,
+    )  # fmt: skip
+    return JSONResponse({"summary": summary, "problems": len(check.problems)})
+
+
 async def terms_page(studio: Studio, request: Request) -> Response:
     try:
         path = _terms_path(studio)
@@ -336,7 +368,7 @@ async def terms_page(studio: Studio, request: Request) -> Response:
             if action == "impact":
                 impact = await asyncio.to_thread(terms_impact, studio, saved_text, text)
     if request.method == "POST":
-        form = await request.form(max_fields=20, max_files=0)
+        form = await request.form(max_fields=20, max_files=0, max_part_size=TEXT_LIMIT)
         sha = str(form.get("_sha", sha))
         action = str(form.get("_action", "check"))
         text = str(form.get("terms_text", "")).replace("\r\n", "\n")
@@ -352,31 +384,17 @@ async def terms_page(studio: Studio, request: Request) -> Response:
         outcome = await asyncio.to_thread(
             _save_note, studio, path, sha, text, impact, "terms file", RenderError
         )
-        if outcome == "conflict":
-            conflict = True
-            studio.say(request, "error", "Not saved: the Standard Terms were changed by someone "
-                       "else after you opened them. Your edit is below, not saved.")  # fmt: skip
-        elif outcome == "refused":
-            studio.say(request, "error", "Not saved: fix the problems listed first.")
-        elif outcome == "unchanged":
-            studio.say(request, "ok", "Nothing to save: the Standard Terms are as they were.")
-        elif outcome in ("repeated", "held"):
-            if outcome == "held":
-                studio.say(request, "ok", f"Saved: {TERMS_FILE} already read so.")
-            return studio.redirect(PAGE)
-        elif isinstance(outcome, LoagenError):
-            studio.say(request, "error", f"Not saved: {outcome}")
-        else:
-            n = len(impact.changed)
-            studio.say(request, "ok", f"Saved {TERMS_FILE}. " + (
-                f"The {n} {'document' if n == 1 else 'documents'} it changes {'is' if n == 1 else 'are'} "
-                "now out of date: rebuild them from “Rebuild all”." if n else "No document changes."
-            ), links=REBUILD_LINK)  # fmt: skip
-            # the Terms as they were, kept as an edit of the Terms as saved: undoing the save
-            # is that edit, previewed and saved as every edit is
-            before = _Draft(saved_text, _digest(text), "text", "impact")
-            kept = _keep_draft(studio, TERMS_DRAFT, before, PAGE).rsplit("=", 1)[-1]
-            return studio.redirect(f"{PAGE}?undo={kept}")
+        words = SaveWords(
+            file=TERMS_FILE, page=PAGE, draft_name=TERMS_DRAFT,
+            changed_since="the Standard Terms were changed by someone else after you opened them",
+            as_it_was="the Standard Terms are as they were",
+            changes=len(impact.changed), counted=True,
+        )  # fmt: skip
+        before = _Draft(saved_text, _digest(text), "text", "impact")
+        answer = say_saved(studio, request, outcome, words, before)
+        if answer is not None:
+            return answer
+        conflict = outcome == "conflict"
     check = check_terms(text, await asyncio.to_thread(cited_paragraphs, studio))
     undo = await undo_offer(studio, request, TERMS_DRAFT, PAGE, sha, saved_text)
     try:

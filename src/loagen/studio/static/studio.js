@@ -126,34 +126,35 @@
   });
 
   // -- a problem said at a line of a text box: its link selects that line, scrolled into view -----
-  document.querySelectorAll("a[data-line]").forEach(function (link) {
-    link.addEventListener("click", function (event) {
-      const box = document.getElementById(link.getAttribute("href").slice(1));
-      if (!box || box.tagName !== "TEXTAREA") return;
-      event.preventDefault();
-      const lines = box.value.split("\n");
-      const n = Math.min(Math.max(parseInt(link.dataset.line, 10) || 1, 1), lines.length);
-      let start = 0;
-      for (let i = 0; i < n - 1; i++) start += lines[i].length + 1;
-      // how far down the line is, long lines wrapped: measured on a hidden copy of the box
-      const copy = box.cloneNode(false);
-      copy.removeAttribute("id");
-      copy.removeAttribute("name");
-      copy.setAttribute("aria-hidden", "true");
-      copy.tabIndex = -1;
-      copy.style.position = "absolute";
-      copy.style.visibility = "hidden";
-      copy.style.height = "0";
-      copy.style.width = box.clientWidth + "px";
-      copy.value = box.value.slice(0, start);
-      box.after(copy);
-      const above = copy.scrollHeight;
-      copy.remove();
-      box.scrollIntoView({ block: "center" });
-      box.focus({ preventScroll: true });
-      box.setSelectionRange(start, start + lines[n - 1].length);
-      box.scrollTop = Math.max(0, above - box.clientHeight / 3);
-    });
+  // (on the document: the live check of the Standard Terms writes its problems' links anew)
+  document.addEventListener("click", function (event) {
+    const link = event.target.closest && event.target.closest("a[data-line]");
+    if (!link) return;
+    const box = document.getElementById(link.getAttribute("href").slice(1));
+    if (!box || box.tagName !== "TEXTAREA") return;
+    event.preventDefault();
+    const lines = box.value.split("\n");
+    const n = Math.min(Math.max(parseInt(link.dataset.line, 10) || 1, 1), lines.length);
+    let start = 0;
+    for (let i = 0; i < n - 1; i++) start += lines[i].length + 1;
+    // how far down the line is, long lines wrapped: measured on a hidden copy of the box
+    const copy = box.cloneNode(false);
+    copy.removeAttribute("id");
+    copy.removeAttribute("name");
+    copy.setAttribute("aria-hidden", "true");
+    copy.tabIndex = -1;
+    copy.style.position = "absolute";
+    copy.style.visibility = "hidden";
+    copy.style.height = "0";
+    copy.style.width = box.clientWidth + "px";
+    copy.value = box.value.slice(0, start);
+    box.after(copy);
+    const above = copy.scrollHeight;
+    copy.remove();
+    box.scrollIntoView({ block: "center" });
+    box.focus({ preventScroll: true });
+    box.setSelectionRange(start, start + lines[n - 1].length);
+    box.scrollTop = Math.max(0, above - box.clientHeight / 3);
   });
 
   // -- "go back" links (a refused form: what was typed is in the previous page) -------------------
@@ -209,7 +210,7 @@
     return body;
   }
 
-  // -- live checks of the case form and the note form ---------------------------------------------
+  // -- live checks of the case form, the note form and the Standard Terms' text ------------------
   function liveCheck(form, summaryId) {
     const url = form.dataset.checkUrl;
     const status = document.getElementById("live-status");
@@ -372,6 +373,8 @@
   }
   const noteForm = document.getElementById("note-form");
   if (noteForm) liveCheck(noteForm, null);
+  const termsForm = document.getElementById("terms-form");
+  if (termsForm) liveCheck(termsForm, "terms-problems");
 
   // -- the batch's progress -----------------------------------------------------------------------
   const batch = document.getElementById("batch");
