@@ -560,6 +560,12 @@ def made_due(schedule: tuple[PaymentRow, ...], total: Decimal, *, first_asked: b
     return tuple(out)
 
 
+def until(steps: Steps, day: date | None) -> Steps:
+    """What `steps` make due by `day` and not after (with `day` None: with acceptance only):
+    by every later date, what was due by `day`."""
+    return tuple((d, a) for d, a in steps if d is None or (day is not None and d <= day))
+
+
 def most_asked(earlier: Steps, now: Steps) -> Steps:
     """By each date, the most that `earlier` or `now` make due (module doc, b)."""
     days = sorted({d for d, _ in (*earlier, *now)}, key=lambda d: (d is not None, d or date.min))
@@ -851,7 +857,9 @@ def cost_summary(
         asked=(
             made_due(schedule, total, first_asked=True)
             if case.document.kind == "Modification"  # the schedule in force (module doc, b)
-            else most_asked(asked, made_due(schedule, total, first_asked=True))
+            # an Amendment's schedule is the one in force after it: what the earlier documents
+            # made due by its acceptance stays due, their later rows give way to its own
+            else most_asked(until(asked, latest_oed), made_due(schedule, total, first_asked=True))
         )
         if with_schedule
         else (),
