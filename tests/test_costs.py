@@ -566,6 +566,54 @@ def test_an_amendment_adding_work_asks_what_the_added_work_makes_due() -> None:
     assert after.schedule_total == after.total_estimated_cost
 
 
+def test_an_amendment_taking_scope_away_asks_less_in_the_later_rows() -> None:
+    # Fewer aircraft: the quarters that paid for the one taken away ask less, and the schedule
+    # still runs as long as the work does. (The earlier schedule's rows were kept until the
+    # lower total was reached: the Purchaser paid on for the aircraft no longer bought and
+    # finished paying quarters before the last deliveries.)
+    basic = example("BN-D-QAA/basic")
+    basic["document"]["offer_expiration_date"] = "2025-11-03"
+    amendment = _unchanged_amendment(
+        basic, implementation_date="2025-11-03", offer_expiration_date="2026-03-20"
+    )
+    amendment["lines"][0]["quantity"] = 1  # Line 001, months 30-36
+    before, after = _chain_costs(basic, amendment)
+    assert after.total_estimated_cost < before.total_estimated_cost
+    assert after.initial_deposit == 0
+    assert after.schedule[-1].date == before.schedule[-1].date
+    assert after.schedule_total == after.total_estimated_cost
+    lower = 0
+    for row in after.schedule[2:]:
+        made_due = sum(r.amount for r in before.schedule if r.date <= row.date)
+        assert row.cumulative <= made_due
+        lower += row.cumulative < made_due - 1_000_000
+    assert lower >= 2  # the quarters of Line 001's months
+
+
+def test_after_an_amendment_taking_scope_away_its_schedule_is_the_one_in_force() -> None:
+    # A Modification written after the quarters of the aircraft taken away changes nothing:
+    # by each date it makes due what the Amendment did, not what the Basic had made due for
+    # the aircraft no longer bought.
+    basic = example("BN-D-QAA/basic")
+    basic["document"]["offer_expiration_date"] = "2025-11-03"
+    amendment = _unchanged_amendment(
+        basic, implementation_date="2025-11-03", offer_expiration_date="2026-03-20"
+    )
+    amendment["lines"][0]["quantity"] = 1  # Line 001, months 30-36: mid 2028
+    modification = copy.deepcopy(amendment)
+    modification["document"] = {"kind": "Modification", "number": 1, "previous": "x.json",
+                                "implementation_date": "2025-11-03", "date": "2029-01-10",
+                                "purpose": "corrects a typographical error",
+                                "reason": "administrative correction"}  # fmt: skip
+    before, amended, mod = _chain_costs(basic, amendment, modification)
+    for row in mod.schedule:
+        by_then = [r.cumulative for r in amended.schedule if r.date and r.date <= row.date]
+        assert row.cumulative == (by_then[-1] if by_then else amended.schedule[1].cumulative)
+    basic_by = sum(r.amount for r in before.schedule if r.date <= date(2028, 12, 15))
+    assert mod.schedule[-1].date > date(2028, 12, 15)
+    assert max(r.cumulative for r in mod.schedule if r.date <= date(2028, 12, 15)) < basic_by
+
+
 def test_what_an_earlier_acceptance_asked_is_not_asked_again_after_a_modification() -> None:
     # Amendment 1's acceptance row is dated after Amendment 2's offer expiration date (it was
     # accepted before that date) and a Modification re-phased the case in between: Amendment 2

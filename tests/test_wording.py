@@ -786,6 +786,24 @@ def test_a_count_of_a_mass_noun_counts_items_of_it() -> None:
 
 
 @pytest.mark.parametrize(
+    ("unit", "four", "one"),
+    [
+        ("SE", "4 sets of", "1 set of"),
+        ("KT", "4 kits of", "1 kit of"),
+        ("OT", "4 outfits of", "1 outfit of"),
+        ("AY", "4 assemblies of", "1 assembly of"),
+        ("UN", "4 units of", "1 unit of"),
+    ],
+)
+def test_a_count_of_a_mass_noun_counts_what_its_unit_of_issue_counts(unit, four, one) -> None:
+    # 4 SE of aircraft survivability equipment are 4 sets, each of several items: "4 items of"
+    # would say 4 items in all
+    equipment = _line("AIRCRAFT SURVIVABILITY EQUIPMENT", "4", unit)
+    assert counted_name(equipment, Decimal(4), "4") == f"{four} aircraft survivability equipment"
+    assert counted_name(equipment, Decimal(1), "1") == f"{one} aircraft survivability equipment"
+
+
+@pytest.mark.parametrize(
     ("description", "left"),
     [
         ("KIT, MODIFICATION, WITH CABLES", True),  # a clause: cannot be put in order

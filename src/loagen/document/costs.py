@@ -45,10 +45,12 @@ The standard payment schedule (when the case gives none):
       Amendment's changes make due by a date is what its schedule makes due less what the
       previous document's scope makes due on the same calendar (the Amendment's base date and
       offer expiration date). By each date the Amendment makes due what the earlier documents
-      made due plus what its changes make due (never less than nothing), at most its total;
-      its last row takes the rest. An Amendment that changes no cost so asks nothing with
-      acceptance and keeps the earlier schedule; one that adds work asks what the added work
-      makes due by its acceptance. (With no computed schedule, or CLSSA FMSO I, whose
+      made due plus what its changes make due, at most its total; its last row takes the
+      rest. An Amendment that changes no cost so asks nothing with acceptance and keeps the
+      earlier schedule; one that adds work asks what the added work makes due by its
+      acceptance; one that takes scope away (fewer items, a line deleted) asks less in the
+      quarters that paid for it, and the schedule runs as long as the work, but what was due
+      with its acceptance stays due. (With no computed schedule, or CLSSA FMSO I, whose
       schedule follows no calendar, the previous scope is counted as what was made due.)
    d. A schedule the writer gives on an Amendment is the whole case's (it sums to the total):
       its rows due by the offer expiration date are shown as the two first rows above, the
@@ -558,6 +560,12 @@ def made_due(schedule: tuple[PaymentRow, ...], total: Decimal, *, first_asked: b
     return tuple(out)
 
 
+def until(steps: Steps, day: date | None) -> Steps:
+    """What `steps` make due by `day` and not after (with `day` None: with acceptance only):
+    by every later date, what was due by `day`."""
+    return tuple((d, a) for d, a in steps if d is None or (day is not None and d <= day))
+
+
 def most_asked(earlier: Steps, now: Steps) -> Steps:
     """By each date, the most that `earlier` or `now` make due (module doc, b)."""
     days = sorted({d for d, _ in (*earlier, *now)}, key=lambda d: (d is not None, d or date.min))
@@ -608,7 +616,8 @@ def _after_earlier(
     acceptance). What the earlier documents made due (`asked`) is not asked again: the
     schedule shows it as a row of its own, then by each date what the Amendment's changes make
     due (what `schedule` makes due less what the previous document's scope does on the same
-    calendar, `scope`; without it, less `asked`), at most `total` (module doc, c)."""
+    calendar, `scope`; without it, less `asked`; less than nothing where they take scope
+    away), at most `total` (module doc, c)."""
     carried = min(max(asked_by(asked, oed), ZERO), total)
     if not schedule:
         return schedule, total - carried
@@ -616,8 +625,10 @@ def _after_earlier(
     before = asked if scope is None else scope
 
     def due(day: date | None) -> Decimal:
-        added = max(asked_by(own, day) - asked_by(before, day), ZERO)
-        return min(asked_by(asked, day) + added, total)
+        # what the changes make due, less where they take scope away (fewer items, a line
+        # deleted): the later rows then ask less; what was due by acceptance is kept (`rows`)
+        changed = asked_by(own, day) - asked_by(before, day)
+        return min(max(asked_by(asked, day) + changed, ZERO), total)
 
     oed = schedule[0].date
     # the case's quarterly dates (an earlier row of another date is paid on the next), and
@@ -846,7 +857,9 @@ def cost_summary(
         asked=(
             made_due(schedule, total, first_asked=True)
             if case.document.kind == "Modification"  # the schedule in force (module doc, b)
-            else most_asked(asked, made_due(schedule, total, first_asked=True))
+            # an Amendment's schedule is the one in force after it: what the earlier documents
+            # made due by its acceptance stays due, their later rows give way to its own
+            else most_asked(until(asked, latest_oed), made_due(schedule, total, first_asked=True))
         )
         if with_schedule
         else (),

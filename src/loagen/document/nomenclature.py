@@ -108,6 +108,13 @@ NOT_MAN = _words("caiman german human ottoman roman shaman talisman")
 
 ITEM_UNITS = frozenset({"EA", "AY", "KT", "SE", "OT", "UN"})
 """Units of issue that count the items named: each, assembly, kit, set, outfit, unit."""
+COUNTED_AS = {
+    "EA": ("item", "items"), "AY": ("assembly", "assemblies"), "KT": ("kit", "kits"),
+    "SE": ("set", "sets"), "OT": ("outfit", "outfits"), "UN": ("unit", "units"),
+}  # fmt: skip
+"""What a count of a mass ('equipment') counts, by the unit of issue: '32 items of secure
+communications equipment' (EA), '4 sets of aircraft survivability equipment' (SE): a set, a kit
+or an outfit holds several items."""
 LOT_UNITS = frozenset({"LO", "LT"})
 """Units of issue for a lot: the name stays as the MASL gives it ("spare parts")."""
 
@@ -556,7 +563,8 @@ def pluralise(name: str) -> str:
 
 def is_mass_noun_name(name: str) -> bool:
     """Whether `name`'s head noun names a mass, not things one counts ('secure communications
-    equipment', 'small arms ammunition'): a count of them reads '32 items of ...'."""
+    equipment', 'small arms ammunition'): a count of them reads '32 items of ...' (or '4 sets
+    of ...', by the unit of issue: `COUNTED_AS`)."""
     tokens = [t for t in _TOKENS.split(name) if t]
     head = _head(tokens)
     return head is not None and tokens[head].lower() in MASS_NOUNS
@@ -609,6 +617,7 @@ def counted_name(line: Line, count: Decimal, number: str) -> str:
     if counts_items(line):
         name = line_name(line, count)
         if not line.nomenclature_plural and is_mass_noun_name(name):
-            return f"{number} {'item' if count == 1 else 'items'} of {name}"
+            one, many = COUNTED_AS[line.unit_of_issue]
+            return f"{number} {one if count == 1 else many} of {name}"
         return f"{number} {name}"
     return f"{line_name(line, count)} ({number} {line.unit_of_issue})"
