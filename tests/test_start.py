@@ -377,6 +377,27 @@ def test_the_day_a_document_was_accepted_is_not_carried_to_the_next(examples: Pa
     assert "accepted_date" not in written["document"]
 
 
+def test_a_modification_is_dated_the_day_it_is_written(
+    examples: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Undated, a Modification is taken as written on the latest offer expiration date, which
+    can be long past: its schedule could then lower payments already due since. `modify` dates
+    it today (LOAGEN_TODAY, else the computer's date) and says what the date decides; an
+    Amendment keeps no date of its own (its offer expiration date stands for it)."""
+    monkeypatch.setenv("LOAGEN_TODAY", "2026-11-30")
+    source = examples / "BN-D-QAA" / "amendment-1.json"
+    modified = invoke("modify", source, "--branch", "--yaml")
+    assert modified.exit_code == 0, modified.output
+    text = (source.parent / "modification-2.yaml").read_text()
+    written = yaml.safe_load(text)["document"]
+    assert str(written["date"]) == "2026-11-30"
+    assert "the day this Modification is written (30 November 2026)" in text
+    amended = invoke("amend", source, "--branch")
+    assert amended.exit_code == 0, amended.output
+    amendment = json.loads((source.parent / "amendment-2.json").read_text())["document"]
+    assert "date" not in amendment
+
+
 def test_amend_and_modify_the_newest_document_number_after_the_folder(
     examples: Path, tmp_path: Path
 ) -> None:

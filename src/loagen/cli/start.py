@@ -241,8 +241,10 @@ def modify(
 ) -> None:
     """Write the next Modification of a case beside its newest document, ready to edit.
 
-    As `amend`, for a Modification: no offer expiration date, and purchaser references left
-    empty (it cites only new correspondence; empty reads 'Based on U.S. Government Review')."""
+    As `amend`, for a Modification: no offer expiration date, dated today (the payments due by
+    then stay as they are; change document.date if it is written on another day), and
+    purchaser references left empty (it cites only new correspondence; empty reads 'Based on
+    U.S. Government Review')."""
     _next(path, "Modification", implementation_date, as_yaml, branch)
 
 

@@ -46,6 +46,7 @@ from ..output.case_files import (
     commented_yaml,
     create_case_file,
 )
+from ..pipeline import today_from_environment
 from ..reference import load_reference
 
 Location = tuple[str | int, ...]
@@ -740,6 +741,7 @@ def next_document(
     implementation_date: date | None = None,
     as_yaml: bool = False,
     branch: bool = False,
+    today: date | None = None,
 ) -> Started:
     """Write the next document (`kind`: Amendment or Modification) of the case whose latest
     document is the case file at `path` (or, for a case folder, its `newest_document`), beside
@@ -837,7 +839,7 @@ def next_document(
         )
     latest_oed = _offers_end(chain, base)
     data, raw = read_case_data(path)
-    data, notes = _next_data(data, source, title, kind, number, path.name, base, latest_oed)
+    data, notes = _next_data(data, source, title, kind, number, path.name, base, latest_oed, today)
     if kind == "Amendment":
         data["purchaser_references"] = _case_references(chain, data.get("purchaser_references"))
     if followers:
@@ -897,6 +899,7 @@ def _next_data(
     previous: str,
     base: date,
     latest_oed: date | None,
+    today: date | None = None,
 ) -> tuple[dict[str, Any], dict[Location, str]]:
     """The data of the next document, and the `# loagen:` comments flagging what to change."""
     old = _doc_of(data)
@@ -917,6 +920,16 @@ def _next_data(
             else f"give {article} its offer expiration date"
         )
     doc["implementation_date"] = base
+    if kind == "Modification":
+        # a Modification is dated when it is written: without a date it is taken as written on
+        # the latest offer expiration date, and could lower payments already due since then
+        written = today or today_from_environment()
+        doc["date"] = written
+        notes[("document", "date")] = (
+            f"the day {article} is written ({_spell(written)}): the payments due by then stay "
+            "as they are, and the notes print in their versions in force that day; change it "
+            "if it is written on another day"
+        )
     example = (
         "'provides for two additional aircraft and increases the spares line'"
         if kind == "Amendment"
