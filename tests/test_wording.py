@@ -401,6 +401,13 @@ def test_list_words(items, expected) -> None:
         ("UH-60M BLACK HAWK HELICOPTER", "UH-60M Black Hawk Helicopter",
          "UH-60M Black Hawk helicopter", "UH-60M Black Hawk Helicopters"),
         ("NVD MOUNT", "NVD Mount", "NVD mount", "NVD Mounts"),
+        # languages, peoples and countries keep their capital in lower-case names
+        ("ENGLISH LANGUAGE TRAINING", "English Language Training", "English language training",
+         "English Language Training"),
+        ("FLIGHT TRAINING IN THE CONTINENTAL UNITED STATES",
+         "Flight Training in the Continental United States",
+         "flight training in the continental United States",
+         "Flight Training in the Continental United States"),
         ("HANDHELD GPS", "Handheld GPS", "handheld GPS", "Handheld GPS"),
         # a word that numbers a model keeps its capital: Block 70, Mod 3
         ("F-16 BLOCK 70", "F-16 Block 70", "F-16 Block 70", "F-16 Block 70"),

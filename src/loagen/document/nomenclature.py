@@ -15,8 +15,9 @@ derive it from the MASL description:
   first word, words in parentheses (qualifiers, "(excess)") in lower case;
 - every other line names a category of articles or services: lower case ("support equipment",
   "initial spares and repair parts"), except the proper names of weapon systems (Hellfire,
-  Abrams, Black Hawk, ...) and of the parties the document names with a capital (Purchaser,
-  U.S. Government, ...: "database for the Purchaser's ranges");
+  Abrams, Black Hawk, ...), of languages, peoples and countries ("English language
+  training", "the continental United States") and of the parties the document names with a
+  capital (Purchaser, U.S. Government, ...: "database for the Purchaser's ranges");
 - a MASL inversion, a noun and plain modifiers, "BATTERY, LITHIUM", "LAUNCH UNIT, COMMAND" or
   "KIT, TOOL, MECHANICS", is put in reading order ("lithium battery", "Command Launch Unit",
   "mechanics tool kit"), designators and sizes first ("TRUCK, CARGO, 5 TON, M1083A1P2" ->
@@ -132,12 +133,25 @@ PROPER_NAMES = {
 }
 """Names of weapon systems, capitalised even where the other words are in lower case."""
 
+LANGUAGES_AND_PEOPLES = {
+    name.upper(): name
+    for name in _words(
+        """
+    American Arabic Chinese Dari English French German Italian Japanese Korean Pashto
+    Portuguese Russian Spanish Ukrainian
+    """
+    )
+}
+"""Languages and nationalities, which English writes with a capital whatever the words around
+them ("English language training", not "english language training")."""
+
 PROPER_PHRASES = {
     p.upper(): p
     for p in ("Black Hawk", "Fighting Falcon", "Global Hawk", "Sea Hawk", "Sea Sparrow",
-              "Super Hornet", "Strike Eagle")
+              "Super Hornet", "Strike Eagle", "United States", "United Kingdom")
 }  # fmt: skip
-"""Names of two words, capitalised together ("black" alone is an ordinary word)."""
+"""Names of two words, capitalised together ("black" alone is an ordinary word; "training in
+the continental United States")."""
 
 DEFINED_TERMS = {"PURCHASER": "Purchaser"}
 DEFINED_PHRASES = {
@@ -216,6 +230,8 @@ def _convert(word: str, *, title: bool, first: bool, quiet: bool) -> str:
         )
     if word in PROPER_NAMES:
         return PROPER_NAMES[word]
+    if word in LANGUAGES_AND_PEOPLES:
+        return LANGUAGES_AND_PEOPLES[word]
     term = _defined(word, DEFINED_TERMS)
     if term is not None:
         return term
