@@ -398,6 +398,26 @@ def test_a_modification_is_dated_the_day_it_is_written(
     assert "date" not in amendment
 
 
+def test_a_modification_offers_no_optional_field_it_already_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`new` offers `date` among the document's optional fields, commented out; `modify` dates
+    the Modification itself, so the offer, uncommented, would give it a second date (a
+    duplicate key). The offers it does not give stay."""
+    monkeypatch.setenv("LOAGEN_TODAY", "2026-11-30")
+    path = tmp_path / "BN-D-QCP" / "basic.yaml"
+    assert invoke("new", "BN-D-QCP", "--program", "FMS", "-o", path).exit_code == 0
+    fill(path, BASIC_VALUES)
+    assert "  # date: " in path.read_text()
+    modified = invoke("modify", path, "--implementation-date", "2026-10-01")
+    assert modified.exit_code == 0, modified.output
+    text = (path.parent / "modification-1.yaml").read_text()
+    assert "\n  date: 2026-11-30\n" in text
+    assert "# date:" not in text and "The date the document is written" not in text
+    assert "  # cwd_approval_date: " in text and "  # short_oed_reason: " in text
+    assert str(yaml.safe_load(text)["document"]["date"]) == "2026-11-30"
+
+
 def test_amend_and_modify_the_newest_document_number_after_the_folder(
     examples: Path, tmp_path: Path
 ) -> None:

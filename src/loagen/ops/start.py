@@ -15,6 +15,7 @@ and layout included when the file is YAML.
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass, field
 from datetime import date
@@ -534,6 +535,43 @@ def _optional_block(owner: str, names: tuple[str, ...], heading: str) -> str:
     return "\n".join(out)
 
 
+_OFFERS = {"the document": ("document",), "the fund source": ("fund_source",)}
+"""The blocks of optional fields `new_basic` offers (its `_optional_block` headings), and where
+the fields they offer go."""
+
+
+def _without_offers_taken(content: bytes, data: dict[str, Any]) -> bytes:
+    """`content` without the optional fields it offers, commented out, that `data` already
+    gives: a Modification is dated when it is written, and the "# date:" its Basic offered
+    would, uncommented, give the document a second date (a duplicate key, refused)."""
+    lines = content.decode("utf-8").splitlines(keepends=True)
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        out.append(line)
+        i += 1
+        heading = re.match(r'^(\s*)# Optional fields of (.+?): remove the "# "', line)
+        if heading is None or heading.group(2) not in _OFFERS:
+            continue
+        indent = heading.group(1)
+        owner: Any = data
+        for key in _OFFERS[heading.group(2)]:
+            owner = owner.get(key) if isinstance(owner, dict) else None
+        given = set(owner) if isinstance(owner, dict) else set()
+        entry: list[str] = []
+        while i < len(lines) and lines[i].startswith(indent + "# "):
+            entry.append(lines[i])
+            offered = re.match(rf"^{re.escape(indent)}# (\w+): ", lines[i])
+            i += 1
+            if offered is not None:
+                if offered.group(1) not in given:
+                    out.extend(entry)
+                entry = []
+        out.extend(entry)
+    return "".join(out).encode("utf-8")
+
+
 def _case_options(bpc: bool) -> str:
     names = [
         "payment_schedule",
@@ -852,6 +890,7 @@ def next_document(
     if is_yaml(target):
         original = raw if is_yaml(path) else None
         content = case_file_bytes(target, data, original=original, notes=notes)
+        content = _without_offers_taken(content, data)
     else:
         content = case_file_bytes(target, data, original=raw)
     create_case_file(target, content)
