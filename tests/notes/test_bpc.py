@@ -510,6 +510,11 @@ def test_s333_program_note_on_a_section_333_basic(tmp_path: Path) -> None:
     msi = t10(tab(), program="MSI", program_title=None)
     body = section(Chain(msi).text(tmp_path / "msi"), S333)
     assert "FY26 Indo-Pacific Maritime Security Initiative" in body
+    # the authority the program was notified under, not the program's own name again
+    assert (
+        "notified to Congress under section 1263 of the National Defense Authorization Act "
+        "for Fiscal Year 2016, as amended (the Indo-Pacific Maritime Security Initiative)."
+    ) in " ".join(body.split())
 
 
 def test_s333_program_note_printed_again_in_its_new_version(tmp_path: Path) -> None:
