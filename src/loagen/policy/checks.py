@@ -2968,16 +2968,19 @@ def amendment_without_scope(ctx: Context) -> Iterator[Hit]:
     if ctx.kind != "Amendment" or previous is None or ctx.selection is None:
         return
     info = ctx.case.document
-    if info.case_closure or info.restated is not None or not doc.changes.touched:
+    touched = doc.changes.touched
+    if info.case_closure or info.restated is not None or not touched:
         return  # closing the case, offering again, or nothing changed (QC-AMD-EMPTY)
-    added_notes = {n.note_id for n in ctx.selection.after.items} - {
-        n.note_id for n in ctx.selection.before.items
-    }
-    if added_notes or not set(_changed_fields(previous, ctx.case)) <= _NOT_SCOPE_CASE_FIELDS:
-        return  # a note or case data the Purchaser may have to accept
-    said = [_no_scope_said(change) for change in doc.changes.touched]
-    if any(s is None for s in said):
-        return
+    said = []
+    for change in touched:
+        if (words := _no_scope_said(change)) is None:
+            return  # a change that is, or may be, of scope
+        said.append(words)
+    if not set(_changed_fields(previous, ctx.case)) <= _NOT_SCOPE_CASE_FIELDS:
+        return  # case data the Purchaser may have to accept
+    before = {n.note_id for n in ctx.selection.before.items}
+    if any(n.note_id not in before for n in ctx.selection.after.items):
+        return  # a note it adds
     yield Hit(
         "document.kind",
         f"this Amendment changes nothing in scope ({'; '.join(said)}): should it be a "
@@ -3096,11 +3099,8 @@ def purpose_changes(ctx: Context) -> Iterator[Hit]:
 
 # -- the quantities a purpose states, against the lines -------------------------------------------
 
-_COUNT = re.compile(
-    r"(?<![\w$/.,#-])(?!0\d)(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w/%#-]|[.,]\d)"
-    rf"|{_NUMBER_RUN.pattern}",
-    re.IGNORECASE,
-)
+_DIGIT_COUNT = r"(?<![\w$/.,#-])(?!0\d)(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w/%#-]|[.,]\d)"
+_COUNT = re.compile(rf"{_DIGIT_COUNT}|{_NUMBER_RUN.pattern}", re.IGNORECASE)
 """A count: digits (thousands grouped by commas) that are no part of a designator, an amount or
 a range ('M1152A1', 'AN/PRC-117G', '$40', '24-36', '10%') and do not start with a 0 as a line
 number does ('005'), or number words ('two hundred')."""
@@ -3557,19 +3557,21 @@ _NOTE_TOTAL = re.compile(
 """After the subject, the plain words that state what the line holds: 'This line provides for
 two C-130J aircraft' (its total)."""
 _NOTE_VERB = re.compile(r"([a-z]+s)\b", re.IGNORECASE)
+_DIGITS = re.compile(_DIGIT_COUNT)
+_LETTERS = re.compile(r"[a-z]+")
+_NOTE_WORDS = frozenset([*_NUMBER_WORD, *_SCALE_WORD])
 
 
-def _note_sentences(note: str, masked: str, own: str) -> Iterator[tuple[int, int, int]]:
-    """The sentences of a line note (`masked`: with the lines it names hidden) that speak of
-    its own line ('This line ...', 'Line 007 ...' for Line 007), each as (start, where its verb
-    starts, end)."""
+def _note_sentences(note: str, masked: str) -> Iterator[tuple[str, int, int]]:
+    """The sentences of a line note (`masked`: with the lines it names hidden) that speak of a
+    line ('This line ...', 'Line 007 ...'), each as (the number it names, '' for 'this line';
+    where its verb starts; where it ends)."""
     starts = [0, *(m.end() for m in _CLAUSE_END.finditer(masked))]
     ends = [m.start() for m in _CLAUSE_END.finditer(masked)] + [len(masked)]
     for start, end in zip(starts, ends, strict=False):
         subject = _NOTE_SUBJECT.match(note, start, end)
-        if subject is None or (subject.group("own") or own) != own:
-            continue
-        yield start, subject.end(), end
+        if subject is not None:
+            yield subject.group("own") or "", subject.end(), end
 
 
 def _note_total(
@@ -3588,6 +3590,46 @@ def _note_total(
     return count
 
 
+class _NoteCount(NamedTuple):
+    """A count a line note states of its own line: its total (`total`), or a change of it
+    (`change`, read as QC-PURPOSE-QUANTITY reads a purpose); `said` as the note writes it and
+    `noun` the words after it; `line` the line its sentence names ('' for 'this line')."""
+
+    line: str
+    total: Decimal | None
+    change: _Stated | None
+    said: str
+    noun: str
+
+
+@recent_texts
+def _note_counts(note: str) -> tuple[_NoteCount, ...]:
+    """The counts a line note states in the sentences that speak of a line, sentence by
+    sentence (kept for the notes read lately: a case's documents and lines repeat them)."""
+    if not _NOTE_SUBJECT.search(note):
+        return ()
+    # other lines named ('in the configuration of Line 001') hidden, offsets kept
+    masked = _LINE_RUN.sub(lambda m: "#" * len(m.group(0)), note)
+    # (the numbers in words looked for only where a number word is: most notes have none, and
+    # the search for them is the slow part of reading a note)
+    no_words = _NOTE_WORDS.isdisjoint(_LETTERS.findall(note.lower()))
+    counts = list((_DIGITS if no_words else _COUNT).finditer(masked))
+    if not counts:
+        return ()
+    found: list[_NoteCount] = []
+    for line, at, end in _note_sentences(note, masked):
+        if total := _note_total(masked, at, end, counts):
+            noun = _noun_after(masked[total.end() : end])
+            found.append(_NoteCount(line, _count(total.group(0)), None, total.group(0), noun))
+            continue
+        verb = _NOTE_VERB.match(masked, at, end)
+        inside = [c for c in counts if at <= c.start() < end]
+        for stated in _stated_counts(masked, at, inside, verb.group(1).lower() if verb else ""):
+            noun = _noun_after(masked[stated.end : end])
+            found.append(_NoteCount(line, None, stated, note[stated.start : stated.end], noun))
+    return tuple(found)
+
+
 @rule(
     "QC-LINE-NOTE-QUANTITY",
     "warning",
@@ -3595,59 +3637,51 @@ def _note_total(
     "Appendix 6, Line Item Description; Section C6.7 (state plainly the purpose)",
 )
 def line_note_quantity(ctx: Context) -> Iterator[Hit]:
-    changes = ctx.document.changes
-    before = {ln.number: ln for ln in ctx.previous.lines} if ctx.previous is not None else {}
-    for path, ln in ctx.lines_with.line_note:
-        note = ln.line_note or ""
-        if not _COUNT.search(note):
+    lines = ctx.lines_with.line_note
+    if not lines:
+        return
+    changes = {c.number: c for c in ctx.document.changes.lines}
+    basic = ctx.kind == "Basic"
+    before = {} if ctx.previous is None else {ln.number: ln for ln in ctx.previous.lines}
+    for path, ln in lines:
+        change = changes.get(ln.number)
+        if change is None:
             continue
-        # other lines named ('in the configuration of Line 001') hidden, offsets kept
-        masked = _LINE_RUN.sub(lambda m: "#" * len(m.group(0)), note)
-        counts = list(_COUNT.finditer(masked))
-        change = changes.for_line(ln.number)
         old = before.get(ln.number)
         # the note is read on the Basic, and later where it is written for this document: the
         # line is new, or its note changes (a note carried as it was may speak of the line as
         # an earlier document left it); what it says of the line's change, where the line's
         # quantity changes too
-        written_now = ctx.kind == "Basic" or (
-            change is not None
-            and (change.added or (old is not None and old.line_note != ln.line_note))
-        )
-        if not written_now:
+        if not (basic or change.added or (old is not None and old.line_note != ln.line_note)):
             continue
-        moved = ctx.kind != "Basic" and (change.added or change.quantity_up or change.quantity_down)
-        for _, at, end in _note_sentences(note, masked, ln.number):
-            if counts_items(ln) and (total := _note_total(masked, at, end, counts)):
-                stated = _count(total.group(0))
-                noun = _noun_after(masked[total.end() : end])
+        moved = not basic and (change.added or change.quantity_up or change.quantity_down)
+        items = counts_items(ln)
+        if not (moved or items):
+            continue  # a total is read of items counted only, a change of a line that changes
+        for said in _note_counts(ln.line_note or ""):
+            if said.line not in ("", ln.number):
+                continue  # of another line
+            if said.total is not None:
                 if (
-                    stated != ln.quantity
-                    and stated not in (ln.unit_cost, ln.total)
-                    and _speaks_of(noun, ln)
+                    items
+                    and said.total != ln.quantity
+                    and said.total not in (ln.unit_cost, ln.total)
+                    and _speaks_of(said.noun, ln)
                 ):
                     yield Hit(
                         f"{path}.line_note",
-                        f"{_line(ln)}'s line note says it provides for "
-                        f"{note[total.start() : total.end()]} {noun}, but its quantity is "
-                        f"{quantity(ln.quantity)}: which is right? Correct the line note or the "
-                        "line's quantity",
+                        f"{_line(ln)}'s line note says it provides for {said.said} "
+                        f"{said.noun}, but its quantity is {quantity(ln.quantity)}: which is "
+                        "right? Correct the line note or the line's quantity",
                     )
-                continue
-            if not moved:
-                continue
-            verb = _NOTE_VERB.match(masked, at, end)
-            inside = [c for c in counts if at <= c.start() < end]
-            for stated in _stated_counts(masked, at, inside, verb.group(1).lower() if verb else ""):
-                if _contradicts(stated, change):
-                    said = note[stated.start : stated.end]
-                    noun = _noun_after(masked[stated.end : end])
-                    yield Hit(
-                        f"{path}.line_note",
-                        f"{_line(ln)}'s line note says {said!r}{' ' + noun if noun else ''}, "
-                        f"but the line {_quantity_move(change, ctx.kind)}: which is right? "
-                        "Correct the line note or the line's quantity",
-                    )
+            elif moved and said.change is not None and _contradicts(said.change, change):
+                yield Hit(
+                    f"{path}.line_note",
+                    f"{_line(ln)}'s line note says {said.said!r}"
+                    f"{' ' + said.noun if said.noun else ''}, but the line "
+                    f"{_quantity_move(change, ctx.kind)}: which is right? Correct the line note "
+                    "or the line's quantity",
+                )
 
 
 @rule(
