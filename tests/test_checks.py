@@ -1085,6 +1085,20 @@ RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]]
         zea,
     ),
     (
+        "QC-ITEMS-SAME-MASL",
+        "lines[6].items",
+        # Line 007 (new) has the MASL of Line 001, tagged gps_saasm
+        edit(qaa_amendment, ("lines.6.items", [])),
+        qaa_amendment,
+    ),
+    (
+        "QC-LINE-NOTE-QUANTITY",
+        "lines[6].line_note",
+        # "This line provides for two additional C-130J aircraft ..."
+        edit(qaa_amendment, ("lines.6.quantity", 3)),
+        qaa_amendment,
+    ),
+    (
         "QC-CLSSA",
         "lines[0].type_of_assistance",
         edit(qaa, ("category", "clssa_fmso_i")),
@@ -1195,6 +1209,7 @@ SELECTION_RULES = {
     "QC-DELETED-LINE-NOTE",
     "QC-NOTE-VERSION-MISSING",
     "QC-AMD-EMPTY",
+    "QC-AMD-NO-SCOPE",
 }
 
 
@@ -4532,3 +4547,175 @@ def test_a_draft_despite_schedule_earlier_shows_what_was_due_as_due(chain) -> No
         given.costs.schedule
     )
     assert given.costs.schedule_total == given.costs.total_estimated_cost
+
+
+# -- lines of the same MASL, line notes' counts, Amendments without scope ----------------------
+
+
+def test_a_line_of_a_tagged_masl_without_the_tag_is_asked_about(chain) -> None:
+    """A line added with the MASL of a line whose items call for a note, without them: the note
+    is left out for it without a word (the reviewer's GPS-SAASM case)."""
+    docs = edit(qaa_amendment, ("lines.6.items", DELETE))
+    (hit,) = by_rule(findings_of(chain, docs), "QC-ITEMS-SAME-MASL")
+    assert (hit.severity, hit.path) == ("warning", "lines[6].items")
+    assert hit.message.startswith(
+        "Line 007 has the MASL of Line 001 (A1C130J00AIR), whose items say gps_saasm, but its "
+        "own items do not: does it not hold GPS Precise Positioning Service (SAASM) equipment "
+        "too?"
+    )
+    assert "(items: [gps_saasm])" in hit.message
+    # the tag dropped from a line the previous document had tagged: named as that one had it
+    basic, amendment = qaa_amendment()
+    amendment["lines"] = [ln for ln in amendment["lines"] if ln["number"] != "007"]
+    amendment["lines"][0].pop("items")
+    (hit,) = by_rule(run_checks(chain(basic, amendment)), "QC-ITEMS-SAME-MASL")
+    assert hit.path == "lines[0].items"
+    assert "the MASL of Line 001 as the Basic has it (A1C130J00AIR)" in hit.message
+
+
+def _classified_only() -> Docs:
+    """BN-D-QAA's Basic and Amendment 1, Line 001 tagged classified only, Line 007 nothing."""
+    docs = qaa_amendment()
+    for doc in docs:
+        doc["lines"][0]["items"] = ["classified"]
+    docs[1]["lines"][6]["items"] = []
+    return docs
+
+
+@pytest.mark.parametrize(
+    ("make", "why"),
+    [
+        (edit(qaa_amendment, ("lines.6.masl", "A1C130J00SIM")), "another MASL"),
+        (_classified_only, "a trait QC-ITEMS-TAG does not list (no note of those)"),
+        (edit(qaa_amendment, ("lines.6.items", ["gps_saasm", "classified"])), "one more trait"),
+    ],
+)
+def test_lines_of_the_same_masl_tagged_alike_or_other_masls_pass(chain, make, why) -> None:
+    assert not by_rule(findings_of(chain, make), "QC-ITEMS-SAME-MASL"), why
+
+
+def test_a_description_naming_the_items_is_left_to_items_tag(chain) -> None:
+    """One warning, not two: QC-ITEMS-TAG already asks about a line whose description names
+    the items."""
+    docs = edit(
+        qaa_amendment, ("lines.6.items", []), ("lines.6.description", "C-130J AIRCRAFT, SAASM")
+    )
+    findings = findings_of(chain, docs)
+    assert by_rule(findings, "QC-ITEMS-TAG")
+    assert not by_rule(findings, "QC-ITEMS-SAME-MASL")
+
+
+def test_a_line_note_whose_count_is_not_the_lines_is_asked_about(chain) -> None:
+    docs = edit(qaa_amendment, ("lines.6.quantity", 3))
+    (hit,) = by_rule(findings_of(chain, docs), "QC-LINE-NOTE-QUANTITY")
+    assert (hit.severity, hit.path) == ("warning", "lines[6].line_note")
+    assert hit.message.startswith(
+        "Line 007's line note says 'two additional' C-130J aircraft, but the line is new on "
+        "this Amendment, with a quantity of 3: which is right?"
+    )
+    # on a Basic, the plain form that states the line's total
+    basic = edit(qaa, ("lines.0.quantity", 3))
+    (hit,) = by_rule(findings_of(chain, basic), "QC-LINE-NOTE-QUANTITY")
+    assert hit.path == "lines[0].line_note"
+    assert "says it provides for two C-130J aircraft, but its quantity is 3" in hit.message
+    # an Amendment that raises an existing line and rewrites its note for the change
+    raised = edit(
+        qaa_amendment,
+        ("lines.0.quantity", 5),
+        ("lines.0.line_note", "Line 001 increases by two C-130J aircraft."),
+    )
+    (hit,) = by_rule(findings_of(chain, raised), "QC-LINE-NOTE-QUANTITY")
+    assert "goes from 2 to 5 (+3)" in hit.message
+
+
+@pytest.mark.parametrize(
+    ("changes", "why"),
+    [
+        ((), "two additional on a new line of two"),
+        ((("lines.0.quantity", 4),), "the Basic's note carried as it was: an earlier count"),
+        ((("lines.6.line_note", "Line 001 provides for two more aircraft."),), "another line"),
+        (
+            (("lines.6.line_note", "Provides for 3 spare engines with the two aircraft."),),
+            "no subject: not plainly the line's",
+        ),
+        (
+            (("lines.6.line_note", "This line provides for two aircraft and 3 spare engines."),),
+            "two counts: which is the line's?",
+        ),
+        ((("lines.6.line_note", "This line provides 24 months of support."),), "months"),
+        (
+            (("lines.6.line_note", "This line provides for 165000000 dollars of aircraft."),),
+            "money",
+        ),
+    ],
+)
+def test_line_notes_that_agree_or_cannot_be_read_pass(chain, changes, why) -> None:
+    docs = edit(qaa_amendment, *changes)
+    assert not by_rule(findings_of(chain, docs), "QC-LINE-NOTE-QUANTITY"), why
+
+
+def test_a_basic_note_that_states_no_total_is_not_read(chain) -> None:
+    """On a Basic 'additional' has nothing to be read against, nor a lot its count."""
+    docs = edit(
+        qaa,
+        ("lines.0.line_note", "This line provides for two additional C-130J aircraft."),
+        ("lines.1.line_note", "This line provides for 40 items of support equipment."),
+    )
+    assert not by_rule(findings_of(chain, docs), "QC-LINE-NOTE-QUANTITY")
+
+
+def months_amendment() -> Docs:
+    """BN-D-QAA's Basic, then an Amendment whose only change is the months of Line 002 (a
+    materiel line): the reviewer's case."""
+    basic, amendment = empty_amendment()
+    amendment["lines"][1]["months"] = "24-60"
+    return [basic, amendment]
+
+
+def test_an_amendment_without_scope_asks_whether_it_is_a_modification(chain) -> None:
+    (hit,) = by_rule(findings_of(chain, months_amendment, Selection()), "QC-AMD-NO-SCOPE")
+    assert (hit.severity, hit.path) == ("warning", "document.kind")
+    months = example("BN-D-QAA/basic")["lines"][1]["months"]
+    assert hit.message.startswith(
+        f"this Amendment changes nothing in scope (Line 002: months {months} to 24-60): "
+        "should it be a Modification?"
+    )
+    repriced = edit(months_amendment, ("lines.2.unit_cost", 15000000), ("lines.3.source_code", "P"))
+    (hit,) = by_rule(findings_of(chain, repriced, Selection()), "QC-AMD-NO-SCOPE")
+    assert "Line 003: unit cost $9,800,000 to $15,000,000" in hit.message
+    assert "Line 004: source_code corrected" in hit.message
+    # a Modification doing the same is what it should be
+    basic, same = months_amendment()
+    same["document"] = example("BN-D-QAA/modification-1")["document"]
+    assert not by_rule(run_checks(chain(basic, same), Selection()), "QC-AMD-NO-SCOPE")
+
+
+NOTE_ADDED = CaseNotes((*NOTE_V1.items, InForce("FMS-NEW", "1", "Amendment 1")))
+
+
+@pytest.mark.parametrize(
+    ("change", "selection"),
+    [
+        (("lines.0.quantity", 3), Selection()),  # more quantity on a defined order line
+        (("lines.0.quantity", 1), Selection()),  # less: the Purchaser may have asked it
+        (("lines.5", DELETE), Selection()),  # a line deleted: as much
+        (("lines.4.training.performance_period", "24 months"), Selection()),
+        (("lines.1.delivery_term_code", "5"), Selection()),  # agreed by Amendment (C7.4)
+        (("lines.1.line_note", "This line provides support equipment for the fleet."), Selection()),
+        (("lines.1.description", "SUPPORT EQUIPMENT AND TOOLS"), Selection()),
+        (("terms_of_sale", ["Cash Prior to Delivery"]), Selection()),
+        (("document.restated", {"previous_offer_date": "2026-03-01"}), Selection()),
+        (("document.case_closure", True), Selection()),
+        (("document.purpose", "adds a note"), Selection(before=NOTE_V1, after=NOTE_ADDED)),
+        (("document.purpose", "notes not known"), None),
+    ],
+    ids=lambda v: str(v[0]) if isinstance(v, tuple) else "",
+)
+def test_an_amendment_that_may_carry_scope_is_not_asked(chain, change, selection) -> None:
+    docs = edit(months_amendment, change)
+    assert not by_rule(findings_of(chain, docs, selection), "QC-AMD-NO-SCOPE")
+
+
+def test_an_empty_amendment_is_left_to_amd_empty(chain) -> None:
+    findings = findings_of(chain, empty_amendment, Selection())
+    assert by_rule(findings, "QC-AMD-EMPTY") and not by_rule(findings, "QC-AMD-NO-SCOPE")

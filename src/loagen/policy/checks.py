@@ -60,6 +60,7 @@ from ..document.wording import (
 )
 from ..recent import recent_texts
 from ..reference import Reference, load_reference
+from .in_force import since_the
 from .notification import problems_for
 from .package import checklist_for, nc_masl_mismatches
 from .rules.runtime import bpc_indirect_charges, bpc_program_of, limits
@@ -2926,6 +2927,72 @@ def amendment_changes_nothing(ctx: Context) -> Iterator[Hit]:
     )
 
 
+_NOT_SCOPE_LINE_FIELDS = frozenset({"source_code", "type_of_assistance", "offer_release_code"})
+"""The fields of a line, besides its unit cost and months, whose change loagen knows to be no
+change of scope: codes corrected (a Modification's administrative corrections). Any other
+field (the description, the line note, the Delivery Term Code, sole source, the items, the
+training or manpower data ...) may carry something the Purchaser must accept."""
+_NOT_SCOPE_CASE_FIELDS = frozenset({"payment_schedule", "accessorial", "package"})
+"""The case fields whose change is no change of scope (a payment schedule, charges worked out
+again, the package list); any other (the terms of sale, the notes' data ...) may be."""
+
+
+def _no_scope_said(change: Any) -> str | None:
+    """What a line change does, in words, when it is surely no change of scope (its price or
+    months, a code corrected); None when it may be one (a new or deleted line, another
+    quantity, a field that may carry scope)."""
+    old, new = change.previous, change.revised
+    if old is None or new is None or change.scope_change or old.quantity != new.quantity:
+        return None
+    if not set(change.other_fields) <= _NOT_SCOPE_LINE_FIELDS:
+        return None
+    said = []
+    if old.unit_cost != new.unit_cost:
+        said.append(f"unit cost {money(old.unit_cost)} to {money(new.unit_cost)}")
+    if change.months_changed:
+        said.append(f"months {old.months or 'none'} to {new.months or 'none'}")
+    said += [f"{name} corrected" for name in change.other_fields]
+    return f"Line {change.number}: {', '.join(said)}"
+
+
+@rule(
+    "QC-AMD-NO-SCOPE",
+    "warning",
+    "An Amendment changes something in scope, or something else the Purchaser must accept",
+    "Section C6.7, Table C6.T7",
+)
+def amendment_without_scope(ctx: Context) -> Iterator[Hit]:
+    doc = ctx.document
+    previous = ctx.previous
+    # the notes it adds are known from its selection only
+    if ctx.kind != "Amendment" or previous is None or ctx.selection is None:
+        return
+    info = ctx.case.document
+    touched = doc.changes.touched
+    if info.case_closure or info.restated is not None or not touched:
+        return  # closing the case, offering again, or nothing changed (QC-AMD-EMPTY)
+    said = []
+    for change in touched:
+        if (words := _no_scope_said(change)) is None:
+            return  # a change that is, or may be, of scope
+        said.append(words)
+    if not set(_changed_fields(previous, ctx.case)) <= _NOT_SCOPE_CASE_FIELDS:
+        return  # case data the Purchaser may have to accept
+    before = {n.note_id for n in ctx.selection.before.items}
+    if any(n.note_id not in before for n in ctx.selection.after.items):
+        return  # a note it adds
+    yield Hit(
+        "document.kind",
+        f"this Amendment changes nothing in scope ({'; '.join(said)}): should it be a "
+        "Modification? Price changes, delivery estimates (months), payment schedules and "
+        "corrected codes go on a Modification, which the Purchaser does not sign; an Amendment "
+        "is for what the Purchaser must accept (a new line, more quantity on a defined order "
+        "line, more value on a blanket order line, a longer period of performance, another "
+        "item, a new note). If the Purchaser must accept something loagen does not see, leave "
+        "this warning for the reviewer",
+    )
+
+
 _PURPOSE_VERB = re.compile(
     r"\b(adds|deletes|increases|decreases|revises|realigns|extends)\b", re.IGNORECASE
 )
@@ -3032,11 +3099,8 @@ def purpose_changes(ctx: Context) -> Iterator[Hit]:
 
 # -- the quantities a purpose states, against the lines -------------------------------------------
 
-_COUNT = re.compile(
-    r"(?<![\w$/.,#-])(?!0\d)(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w/%#-]|[.,]\d)"
-    rf"|{_NUMBER_RUN.pattern}",
-    re.IGNORECASE,
-)
+_DIGIT_COUNT = r"(?<![\w$/.,#-])(?!0\d)(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w/%#-]|[.,]\d)"
+_COUNT = re.compile(rf"{_DIGIT_COUNT}|{_NUMBER_RUN.pattern}", re.IGNORECASE)
 """A count: digits (thousands grouped by commas) that are no part of a designator, an amount or
 a range ('M1152A1', 'AN/PRC-117G', '$40', '24-36', '10%') and do not start with a 0 as a line
 number does ('005'), or number words ('two hundred')."""
@@ -3479,6 +3543,145 @@ def _quantity_hit(purpose: str, stated: _Stated, end: int, change: Any, why: str
         f"{' ' + noun if noun else ''}{digits}, but Line {change.number}{why} "
         f"{_quantity_move(change, kind)}: correct the purpose or the line's quantity",
     )
+
+
+_NOTE_SUBJECT = re.compile(
+    r"\s*(?:(?:this|the)\s+line|line\s+(?P<own>\d{3}[a-z]?))\s+", re.IGNORECASE
+)
+"""What a sentence of a line note starts with when it speaks of the line itself: 'This line',
+'The line', 'Line 007' (its own number)."""
+_NOTE_TOTAL = re.compile(
+    r"(?:provides(?:\s+for)?|procures|buys|funds|covers|is\s+for)\s+(?:a\s+total\s+of\s+)?",
+    re.IGNORECASE,
+)
+"""After the subject, the plain words that state what the line holds: 'This line provides for
+two C-130J aircraft' (its total)."""
+_NOTE_VERB = re.compile(r"([a-z]+s)\b", re.IGNORECASE)
+_DIGITS = re.compile(_DIGIT_COUNT)
+_LETTERS = re.compile(r"[a-z]+")
+_NOTE_WORDS = frozenset([*_NUMBER_WORD, *_SCALE_WORD])
+
+
+def _note_sentences(note: str, masked: str) -> Iterator[tuple[str, int, int]]:
+    """The sentences of a line note (`masked`: with the lines it names hidden) that speak of a
+    line ('This line ...', 'Line 007 ...'), each as (the number it names, '' for 'this line';
+    where its verb starts; where it ends)."""
+    starts = [0, *(m.end() for m in _CLAUSE_END.finditer(masked))]
+    ends = [m.start() for m in _CLAUSE_END.finditer(masked)] + [len(masked)]
+    for start, end in zip(starts, ends, strict=False):
+        subject = _NOTE_SUBJECT.match(note, start, end)
+        if subject is not None:
+            yield subject.group("own") or "", subject.end(), end
+
+
+def _note_total(
+    masked: str, at: int, end: int, counts: list[re.Match[str]]
+) -> re.Match[str] | None:
+    """The count a sentence of a line note states as the line's total ('This line provides for
+    two C-130J aircraft'), when it says it plainly: right after the verb, no 'additional' or
+    'more' after it, and no other count in the sentence."""
+    verb = _NOTE_TOTAL.match(masked, at, end)
+    inside = [c for c in counts if at <= c.start() < end]
+    if verb is None or len(inside) != 1 or inside[0].start() != verb.end():
+        return None
+    count = inside[0]
+    if _ADDITIONAL_AFTER.match(masked, count.end()) or not _is_count(masked, at, count):
+        return None
+    return count
+
+
+class _NoteCount(NamedTuple):
+    """A count a line note states of its own line: its total (`total`), or a change of it
+    (`change`, read as QC-PURPOSE-QUANTITY reads a purpose); `said` as the note writes it and
+    `noun` the words after it; `line` the line its sentence names ('' for 'this line')."""
+
+    line: str
+    total: Decimal | None
+    change: _Stated | None
+    said: str
+    noun: str
+
+
+@recent_texts
+def _note_counts(note: str) -> tuple[_NoteCount, ...]:
+    """The counts a line note states in the sentences that speak of a line, sentence by
+    sentence (kept for the notes read lately: a case's documents and lines repeat them)."""
+    if not _NOTE_SUBJECT.search(note):
+        return ()
+    # other lines named ('in the configuration of Line 001') hidden, offsets kept
+    masked = _LINE_RUN.sub(lambda m: "#" * len(m.group(0)), note)
+    # (the numbers in words looked for only where a number word is: most notes have none, and
+    # the search for them is the slow part of reading a note)
+    no_words = _NOTE_WORDS.isdisjoint(_LETTERS.findall(note.lower()))
+    counts = list((_DIGITS if no_words else _COUNT).finditer(masked))
+    if not counts:
+        return ()
+    found: list[_NoteCount] = []
+    for line, at, end in _note_sentences(note, masked):
+        if total := _note_total(masked, at, end, counts):
+            noun = _noun_after(masked[total.end() : end])
+            found.append(_NoteCount(line, _count(total.group(0)), None, total.group(0), noun))
+            continue
+        verb = _NOTE_VERB.match(masked, at, end)
+        inside = [c for c in counts if at <= c.start() < end]
+        for stated in _stated_counts(masked, at, inside, verb.group(1).lower() if verb else ""):
+            noun = _noun_after(masked[stated.end : end])
+            found.append(_NoteCount(line, None, stated, note[stated.start : stated.end], noun))
+    return tuple(found)
+
+
+@rule(
+    "QC-LINE-NOTE-QUANTITY",
+    "warning",
+    "The quantity a line note states is the line's",
+    "Appendix 6, Line Item Description; Section C6.7 (state plainly the purpose)",
+)
+def line_note_quantity(ctx: Context) -> Iterator[Hit]:
+    lines = ctx.lines_with.line_note
+    if not lines:
+        return
+    changes = {c.number: c for c in ctx.document.changes.lines}
+    basic = ctx.kind == "Basic"
+    before = {} if ctx.previous is None else {ln.number: ln for ln in ctx.previous.lines}
+    for path, ln in lines:
+        change = changes.get(ln.number)
+        if change is None:
+            continue
+        old = before.get(ln.number)
+        # the note is read on the Basic, and later where it is written for this document: the
+        # line is new, or its note changes (a note carried as it was may speak of the line as
+        # an earlier document left it); what it says of the line's change, where the line's
+        # quantity changes too
+        if not (basic or change.added or (old is not None and old.line_note != ln.line_note)):
+            continue
+        moved = not basic and (change.added or change.quantity_up or change.quantity_down)
+        items = counts_items(ln)
+        if not (moved or items):
+            continue  # a total is read of items counted only, a change of a line that changes
+        for said in _note_counts(ln.line_note or ""):
+            if said.line not in ("", ln.number):
+                continue  # of another line
+            if said.total is not None:
+                if (
+                    items
+                    and said.total != ln.quantity
+                    and said.total not in (ln.unit_cost, ln.total)
+                    and _speaks_of(said.noun, ln)
+                ):
+                    yield Hit(
+                        f"{path}.line_note",
+                        f"{_line(ln)}'s line note says it provides for {said.said} "
+                        f"{said.noun}, but its quantity is {quantity(ln.quantity)}: which is "
+                        "right? Correct the line note or the line's quantity",
+                    )
+            elif moved and said.change is not None and _contradicts(said.change, change):
+                yield Hit(
+                    f"{path}.line_note",
+                    f"{_line(ln)}'s line note says {said.said!r}"
+                    f"{' ' + said.noun if said.noun else ''}, but the line "
+                    f"{_quantity_move(change, ctx.kind)}: which is right? Correct the line note "
+                    "or the line's quantity",
+                )
 
 
 @rule(
@@ -4935,6 +5138,51 @@ def items_tag(ctx: Context) -> Iterator[Hit]:
                 f"and loagen prints the notes for {what} only on lines whose items do: add "
                 f"{trait} to its items (items: [{tagged}]); if the line holds no {what}, leave "
                 "this warning for the reviewer",
+            )
+
+
+@rule(
+    "QC-ITEMS-SAME-MASL",
+    "warning",
+    "Lines of the same MASL carry the same item traits that call for notes (ammunition, night "
+    "vision devices, COMSEC, SAASM, TOW-2B)",
+    "Appendix 6 (the notes these items call for)",
+)
+def items_same_masl(ctx: Context) -> Iterator[Hit]:
+    # this document's lines and the lines in force before it (the previous snapshot: every line
+    # of the case then), each with the traits of `_ITEM_WORDS` it carries, by MASL; this
+    # document's first, so that a finding names a line of this document when one is tagged
+    tagged: dict[str, list[tuple[Line, str, bool]]] = {}
+    before = ctx.previous.lines if ctx.previous is not None else []
+    for here, lines in ((True, ctx.case.lines), (False, before)):
+        for ln in lines:
+            for trait in ln.items:
+                if trait in _ITEM_WORDS:
+                    tagged.setdefault(ln.masl, []).append((ln, trait, here))
+    if not tagged:
+        return
+    for path, ln in ctx.lines:
+        others = tagged.get(ln.masl)
+        if not others:
+            continue
+        # a trait QC-ITEMS-TAG asks about already (the description names the items) is left to it
+        named = _items_named(ln.description) if ln.kind == "materiel" else ()
+        said: set[str] = set()
+        for other, trait, here in others:
+            if trait in ln.items or trait in named or trait in said:
+                continue
+            said.add(trait)
+            source = f"Line {other.number}"
+            if not here:
+                source += f" as {since_the(document_title(ctx.previous))} has it"  # type: ignore[arg-type]
+            what = _ITEM_WORDS[trait][0]
+            yield Hit(
+                f"{path}.items",
+                f"{_line(ln)} has the MASL of {source} ({ln.masl}), whose items say {trait}, "
+                f"but its own items do not: does it not hold {what} too? loagen prints the "
+                f"notes for {what} only on lines whose items say so: add {trait} to its items "
+                f"(items: [{', '.join([*ln.items, trait])}]); if the line holds none, leave this "
+                "warning for the reviewer",
             )
 
 
