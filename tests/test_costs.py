@@ -816,3 +816,45 @@ def test_after_a_modification_its_schedule_is_the_one_an_amendment_follows() -> 
     assert sum(r.amount for r in mod.schedule if r.date and r.date <= date(2026, 10, 15)) >= min(
         due_then, mod.total_estimated_cost
     )
+
+
+def _due_by(schedule, day: date) -> Decimal:
+    """What a schedule makes due by `day` (its first row, and an earlier row, with acceptance)."""
+    return sum((r.amount for r in schedule if r.date is None or r.date <= day), Decimal(0))
+
+
+def test_a_calendar_moved_a_month_later_keeps_the_earlier_rows_on_their_dates() -> None:
+    # The Basic (months from its offer expiration date, 30 June 2025) makes Line 004's first
+    # month (June 2026) due on 15 March 2026; implemented on 21 July 2025, the case's calendar
+    # moves that month to July 2026, due on 15 June 2026. An Amendment that changes no cost,
+    # offered before 15 March 2026, keeps the Basic's row of that date: it was paid on the
+    # next quarter's, three months late.
+    basic = example("BN-D-QAA/basic")
+    amendment = _unchanged_amendment(
+        basic, implementation_date="2025-07-21", offer_expiration_date="2025-12-01"
+    )
+    before, after = _chain_costs(basic, amendment)
+    assert date(2026, 3, 15) in [r.date for r in before.schedule]
+    assert after.initial_deposit == 0
+    _, _, *rest = after.schedule
+    assert [(r.date, r.amount) for r in rest] == [
+        (r.date, r.amount) for r in before.schedule if r.date > date(2025, 12, 1)
+    ]
+
+
+def test_a_modification_on_a_moved_calendar_lowers_no_row_already_due() -> None:
+    # The same calendar moved by a Modification written on 10 April 2026: what the Basic made
+    # due by 15 March 2026, a row its own calendar has no date for, was billed and stays due
+    # by that date (module doc, b).
+    basic = example("BN-D-QAA/basic")
+    modification = copy.deepcopy(basic)
+    modification["document"] = {"kind": "Modification", "number": 1, "previous": "basic.json",
+                                 "implementation_date": "2025-07-21", "date": "2026-04-10",
+                                 "purpose": "corrects a typographical error",
+                                 "reason": "administrative correction"}  # fmt: skip
+    before, mod = _chain_costs(basic, modification)
+    for day in sorted({r.date for r in (*before.schedule, *mod.schedule)}):
+        if day <= date(2026, 4, 10):
+            assert _due_by(mod.schedule, day) >= _due_by(before.schedule, day), day
+    assert _due_by(mod.schedule, date(2026, 3, 15)) > _due_by(mod.schedule, date(2026, 3, 14))
+    assert mod.schedule_total == mod.total_estimated_cost

@@ -631,11 +631,13 @@ def _after_earlier(
         return min(max(asked_by(asked, day) + changed, ZERO), total)
 
     oed = schedule[0].date
-    # the case's quarterly dates (an earlier row of another date is paid on the next), and
-    # those of the earlier schedules that ran longer
-    days = [r.date for r in schedule[1:] if r.date is not None and not r.as_billed]
-    end = max([oed, *days], key=lambda d: d or date.min)
-    days += sorted(d for d, _ in asked if d is not None and end is not None and d > end)
+    # the case's quarterly dates, and those of the earlier schedules after the acceptance:
+    # what they made due on a date this schedule has no row on stays due on it (a calendar
+    # that moved a month later left a quarter's row out, paid on the next)
+    days = {r.date for r in schedule[1:] if r.date is not None and not r.as_billed}
+    if oed is not None:
+        days |= {d for d, _ in asked if d is not None and d > oed}
+    days = sorted(days)
     rows = [(ACCEPTANCE_ROW, oed, max(due(oed), carried), False)]
     for day in days:
         rows.append(("Quarterly Payment", day, max(due(day), rows[-1][2]), False))
@@ -664,8 +666,23 @@ def _not_below(
         until = written if day is None or (written is not None and day > written) else day
         return min(asked_by(asked, until), total)
 
+    # the earlier documents' dates up to `written` this schedule has no row on (its calendar
+    # moved): what they made due by such a date was billed then and stays due by it
+    given, dated = schedule, [r for r in schedule if not r.as_billed]
+    on = {r.date for r in dated}
+    missed = sorted(
+        d
+        for d, _ in asked
+        if d is not None and first is not None and written is not None and first < d <= written
+        and d not in on
+    )  # fmt: skip
+    if missed:
+        due_by = _cumulative(tuple(dated))
+        dated += [PaymentRow("Quarterly Payment", d, ZERO, asked_by(due_by, d)) for d in missed]
+        dated.sort(key=lambda r: r.date or date.min)
+        schedule = (*dated, *(r for r in schedule if r.as_billed))
     if all(r.as_billed or r.cumulative >= floor(r.date) for r in schedule):
-        return schedule
+        return given
     rows = [
         (r.label, r.date, total if r.as_billed else max(r.cumulative, floor(r.date)), r.as_billed)
         for r in schedule
