@@ -858,3 +858,24 @@ def test_a_modification_on_a_moved_calendar_lowers_no_row_already_due() -> None:
             assert _due_by(mod.schedule, day) >= _due_by(before.schedule, day), day
     assert _due_by(mod.schedule, date(2026, 3, 15)) > _due_by(mod.schedule, date(2026, 3, 14))
     assert mod.schedule_total == mod.total_estimated_cost
+
+
+def test_an_amendment_s_last_row_is_no_remnant_of_a_moved_calendar() -> None:
+    # The Basic's last month of work (Line 006, month 48 from 30 June 2025: June 2029) is due
+    # on 15 March 2029; implemented on 21 July 2025, the case's calendar puts it in July 2029,
+    # due on 15 June 2029. What the Amendment adds to that month ($1,000 more over 25 months:
+    # $44) is asked with the row before, not as a quarter of its own; $10,000 more is not.
+    basic = example("BN-D-QAA/basic")
+    last_rows = {}
+    for more in (1_000, 10_000):
+        amendment = _unchanged_amendment(
+            basic, implementation_date="2025-07-21", offer_expiration_date="2026-01-15"
+        )
+        amendment["lines"][5]["unit_cost"] += more
+        before, after = _chain_costs(basic, amendment)
+        assert before.schedule[-1].date == date(2029, 3, 15)
+        assert after.schedule_total == after.total_estimated_cost
+        last_rows[more] = (after.schedule[-1].date, after.schedule[-1].amount)
+    assert last_rows[1_000][0] == date(2029, 3, 15)
+    assert last_rows[1_000][1] > costs_module.REMNANT
+    assert last_rows[10_000] == (date(2029, 6, 15), 415)

@@ -19,9 +19,11 @@ The standard payment schedule (when the case gives none):
    portion of the administrative surcharge, any nonrecurring cost that is not waived, and the costs
    incurred before the first quarterly payment, that is everything due on or before the document's
    offer expiration date (for a Modification, the latest one in its history); the rest are the
-   quarterly rows. Amounts are whole dollars; the last row takes the rounding, so the schedule
-   sums to the total estimated cost (on an Amendment too, after what the earlier documents made
-   due is taken off: only "Due under earlier documents" carries their cents, if any).
+   quarterly rows. Amounts are whole dollars; the last row takes the rounding (on an Amendment
+   or a Modification, with what later rows would ask if less than $100 and than a hundredth
+   of the total), so the schedule sums to the total estimated cost (on an Amendment too, after
+   what the earlier documents made due is taken off: only "Due under earlier documents"
+   carries their cents, if any).
    An Amendment asks with its acceptance only what the earlier documents did not make due
    already: its schedule starts with what they made due before its offer expiration date ("Due
    under earlier documents"), then the rest of what falls due by then ("Amount Due with
@@ -577,6 +579,16 @@ def _cumulative(schedule: tuple[PaymentRow, ...]) -> Steps:
     return made_due(schedule, ZERO, first_asked=False)
 
 
+REMNANT = Decimal(100)
+"""What a recomputed schedule's last rows may not ask alone: less is asked with the row before
+them. An Amendment's changes follow the case's calendar from the implementation date while
+what the earlier documents made due follows theirs (module doc, c): where the calendar moved a
+month later, the changes' share of the last month of work (a few dollars of accessorial
+charges spread again over the lines) fell due a quarter after everything else."""
+REMNANT_SHARE = Decimal("0.01")
+"""... and less than this share of the total (a small case's last rows stay as they are)."""
+
+
 def _priced(
     rows: list[tuple[str, date | None, Decimal, bool]], carried: Decimal, total: Decimal
 ) -> tuple[PaymentRow, ...]:
@@ -585,9 +597,10 @@ def _priced(
     before; the last row takes the rest of `total` (its cents); a later row that asks nothing
     is left out (a first row is kept). Rows after the total is due are left out, and so are
     rows after one that leaves only the rounding of the rows before it to pay (a dollar a row
-    at most: what is due by each date is summed from schedules rounded to whole dollars), so
+    at most: what is due by each date is summed from schedules rounded to whole dollars) or
+    less than `REMNANT` and `REMNANT_SHARE` of the total, which that row asks with its own, so
     no quarter asks a last few dollars alone."""
-    rounding = Decimal(len(rows))
+    rounding = max(Decimal(len(rows)), min(REMNANT, total * REMNANT_SHARE))
     end = next((i for i, r in enumerate(rows) if r[2] >= total - rounding), len(rows) - 1)
     rows = rows[: end + 1]
     out, running = [], carried
