@@ -40,6 +40,7 @@ import json
 import random
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -263,6 +264,20 @@ def priced(lines: list[dict]) -> list[dict]:
     ]
 
 
+def sweep(paths: list[Path]) -> Iterator[tuple[Path, list[tuple[str, str]] | None]]:
+    """Each case file under `paths` and the invariants its document breaks (None: the file is
+    not a case file, or its chain does not load; said on stderr)."""
+    pipeline = Pipeline.discover()
+    for path in case_files(paths):
+        try:
+            files: tuple[CaseFile, ...] = pipeline.load(path)
+        except Exception as error:  # noqa: BLE001 - a file that is not a case: counted, not swept
+            print(f"not read: {path}: {str(error).splitlines()[0]}", file=sys.stderr)
+            yield path, None
+            continue
+        yield path, check(assemble(files))
+
+
 def case_files(paths: list[Path]) -> list[Path]:
     out = []
     for path in paths:
@@ -284,25 +299,17 @@ def main() -> None:
     if args.extend is not None:
         for root in args.paths:
             print(f"added {extend(root, args.extend)} case files under {root}")
-    pipeline = Pipeline.discover()
     counts: Counter[str] = Counter()
     shown: Counter[str] = Counter()
     swept = unread = 0
-    for path in case_files(args.paths):
-        if path.name in ("README.md",):
-            continue
-        try:
-            files: tuple[CaseFile, ...] = pipeline.load(path)
-        except Exception as error:  # noqa: BLE001 - a file that is not a case: counted, not swept
+    for path, found in sweep(args.paths):
+        if found is None:
             unread += 1
-            print(f"not read: {path}: {str(error).splitlines()[0]}", file=sys.stderr)
             continue
         swept += 1
-        seen = set()
-        for name, message in check(assemble(files)):
-            if name not in seen:
-                counts[name] += 1
-                seen.add(name)
+        for name in {name for name, _ in found}:
+            counts[name] += 1
+        for name, message in found:
             if shown[name] < args.show:
                 shown[name] += 1
                 print(f"{name}: {path}: {message}")
