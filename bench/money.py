@@ -15,7 +15,8 @@ reviewer would (`costs.py`'s module doc says the rules):
               Amendment's: its Amount Due with Acceptance row)
   rows        every row >= 0, in whole dollars but the last (and "Due under earlier documents")
   dates       a computed schedule: first row on the latest offer expiration date, the rest on
-              the 15th of Mar/Jun/Sep/Dec after it, strictly increasing
+              the 15th of Mar/Jun/Sep/Dec after it (or on a date of the schedule in force
+              before, which a writer gave), strictly increasing
   kept        what the earlier documents made due (`CostSummary.asked` of the previous
               document) is never taken back: an Amendment makes due, with its acceptance, all
               they made due by its offer expiration date; a Modification makes due, by each
@@ -65,7 +66,11 @@ def check(document: LoaDocument) -> list[tuple[str, str]]:
     net = sum((ln.total for ln in document.case.lines), ZERO)
     if c.net_estimated_cost != net:
         out.append(("totals", f"net {c.net_estimated_cost} != lines {net}"))
+    written = line_written(document)
     for lc in c.lines:
+        if lc.surcharge_date != written[lc.number]:
+            out.append(("totals", f"line {lc.number}: rate of {lc.surcharge_date}, written "
+                                  f"{written[lc.number]}"))  # fmt: skip
         rate = ZERO if lc.exemption else rate_on(lc.surcharge_date, ref)
         if lc.surcharge_rate != rate or lc.surcharge != whole(lc.total * rate):
             out.append(
@@ -79,8 +84,18 @@ def check(document: LoaDocument) -> list[tuple[str, str]]:
     )  # fmt: skip
     if parts != total:
         out.append(("totals", f"(8)..(12) = {parts} != (13) {total}"))
+    if c.deposit_surcharge > c.administrative_charge:
+        out.append(
+            ("totals", f"deposit carries {c.deposit_surcharge} of {c.administrative_charge}")
+        )
     rows = c.schedule
     if not rows:
+        previous = assemble(document.files[:-1]).costs if len(document.files) > 1 else None
+        due = total
+        if document.kind == "Amendment" and previous is not None:
+            due -= min(asked_by(previous.asked, document.latest_oed), total)
+        if c.schedule_source == "none" and c.initial_deposit != due:
+            out.append(("sum", f"no schedule: deposit {c.initial_deposit}, {due} due"))
         return out
     # sum
     running = ZERO
@@ -111,8 +126,10 @@ def check(document: LoaDocument) -> list[tuple[str, str]]:
     for a, b in zip(dated, dated[1:], strict=False):
         if b.date is None or a.date is None or b.date <= a.date:
             out.append(("dates", f"{a.date} then {b.date}"))
-    for r in dated[1:]:
-        if r.date is not None and (r.date.day != 15 or r.date.month % 3):
+    previous = assemble(document.files[:-1]) if len(document.files) > 1 else None
+    kept = {d for d, _ in previous.costs.asked} if previous is not None else set()
+    for r in dated[1:]:  # quarterly, or a date of the schedule in force before (one given)
+        if r.date is not None and (r.date.day != 15 or r.date.month % 3) and r.date not in kept:
             out.append(("dates", f"{r.date} not a quarterly date"))
     # remnant
     if (
@@ -121,9 +138,8 @@ def check(document: LoaDocument) -> list[tuple[str, str]]:
         and max(r.amount for r in dated[:-1]) >= LARGE
     ):
         out.append(("remnant", f"last row {dated[-1].date}: ${dated[-1].amount}"))
-    if len(document.files) < 2:
+    if previous is None:
         return out
-    previous = assemble(document.files[:-1])
     asked = previous.costs.asked
     if not asked:
         return out
@@ -160,6 +176,28 @@ def check(document: LoaDocument) -> list[tuple[str, str]]:
                 out.append(("unchanged", f"by {d}: {asked_by(mine, d)} != {asked_by(asked, d)}"))
                 break
     return out
+
+
+def line_written(document: LoaDocument) -> dict[str, date | None]:
+    """The date each line of `document` was written, read from its chain (module doc): the
+    Basic's implementation date (as the newest document gives it), else its offer expiration
+    date, for the lines of the Basic; the offer expiration date of the document that added a
+    later line (a Modification's: the latest before it)."""
+    chain = [f.case for f in document.files]
+    implemented = next(
+        (c.document.implementation_date for c in reversed(chain) if c.document.implementation_date),
+        None,
+    )
+    written: dict[str, date | None] = {}
+    latest = None
+    for i, case in enumerate(chain):
+        latest = case.document.offer_expiration_date or latest
+        day = (implemented or chain[0].document.offer_expiration_date) if i == 0 else latest
+        numbers = {ln.number for ln in case.lines}
+        written = {n: d for n, d in written.items() if n in numbers}
+        for n in numbers - written.keys():
+            written[n] = day
+    return written
 
 
 def same_costs(before, after) -> bool:  # noqa: ANN001

@@ -906,3 +906,25 @@ def test_no_document_of_a_corpus_breaks_a_money_invariant(tmp_path) -> None:
     found = list(modules["money"].sweep([root / "cases", corpus]))
     assert len(found) > 300 and all(f is not None for _, f in found)
     assert [(path.name, f) for path, f in found if f] == []
+
+
+def test_an_amendment_keeps_the_rows_of_a_schedule_the_writer_gave_on_their_dates() -> None:
+    # The Basic's own schedule asks $30,000,000 on 20 January 2026; an Amendment without one
+    # (computed) asked it on 15 June 2026, the next quarterly date its calendar had a row on.
+    basic = example("BN-D-QAA/basic")
+    total = _chain_costs(basic)[0].total_estimated_cost
+    basic["payment_schedule"] = [
+        {"date": "2025-06-30", "amount": 20_000_000},
+        {"date": "2026-01-20", "amount": 30_000_000},
+        {"date": "2027-05-20", "amount": str(total - 50_000_000)},
+    ]
+    amendment = _unchanged_amendment(
+        basic, implementation_date="2025-07-21", offer_expiration_date="2025-12-01"
+    )
+    del amendment["payment_schedule"]
+    amendment["lines"][5]["unit_cost"] += 100_000
+    _, after = _chain_costs(basic, amendment)
+    rows = {r.date: r for r in after.schedule}
+    assert rows[date(2026, 1, 20)].cumulative >= 50_000_000
+    assert rows[date(2027, 5, 20)].cumulative >= total
+    assert after.schedule_total == after.total_estimated_cost
