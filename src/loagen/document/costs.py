@@ -19,9 +19,11 @@ The standard payment schedule (when the case gives none):
    portion of the administrative surcharge, any nonrecurring cost that is not waived, and the costs
    incurred before the first quarterly payment, that is everything due on or before the document's
    offer expiration date (for a Modification, the latest one in its history); the rest are the
-   quarterly rows. Amounts are whole dollars; the last row takes the rounding, so the schedule
-   sums to the total estimated cost (on an Amendment too, after what the earlier documents made
-   due is taken off: only "Due under earlier documents" carries their cents, if any).
+   quarterly rows. Amounts are whole dollars; the last row takes the rounding (on an Amendment
+   or a Modification, with what later rows would ask if less than $100 and than a hundredth
+   of the total), so the schedule sums to the total estimated cost (on an Amendment too, after
+   what the earlier documents made due is taken off: only "Due under earlier documents"
+   carries their cents, if any).
    An Amendment asks with its acceptance only what the earlier documents did not make due
    already: its schedule starts with what they made due before its offer expiration date ("Due
    under earlier documents"), then the rest of what falls due by then ("Amount Due with
@@ -577,6 +579,16 @@ def _cumulative(schedule: tuple[PaymentRow, ...]) -> Steps:
     return made_due(schedule, ZERO, first_asked=False)
 
 
+REMNANT = Decimal(100)
+"""What a recomputed schedule's last rows may not ask alone: less is asked with the row before
+them. An Amendment's changes follow the case's calendar from the implementation date while
+what the earlier documents made due follows theirs (module doc, c): where the calendar moved a
+month later, the changes' share of the last month of work (a few dollars of accessorial
+charges spread again over the lines) fell due a quarter after everything else."""
+REMNANT_SHARE = Decimal("0.01")
+"""... and less than this share of the total (a small case's last rows stay as they are)."""
+
+
 def _priced(
     rows: list[tuple[str, date | None, Decimal, bool]], carried: Decimal, total: Decimal
 ) -> tuple[PaymentRow, ...]:
@@ -585,9 +597,10 @@ def _priced(
     before; the last row takes the rest of `total` (its cents); a later row that asks nothing
     is left out (a first row is kept). Rows after the total is due are left out, and so are
     rows after one that leaves only the rounding of the rows before it to pay (a dollar a row
-    at most: what is due by each date is summed from schedules rounded to whole dollars), so
+    at most: what is due by each date is summed from schedules rounded to whole dollars) or
+    less than `REMNANT` and `REMNANT_SHARE` of the total, which that row asks with its own, so
     no quarter asks a last few dollars alone."""
-    rounding = Decimal(len(rows))
+    rounding = max(Decimal(len(rows)), min(REMNANT, total * REMNANT_SHARE))
     end = next((i for i, r in enumerate(rows) if r[2] >= total - rounding), len(rows) - 1)
     rows = rows[: end + 1]
     out, running = [], carried
@@ -631,11 +644,13 @@ def _after_earlier(
         return min(max(asked_by(asked, day) + changed, ZERO), total)
 
     oed = schedule[0].date
-    # the case's quarterly dates (an earlier row of another date is paid on the next), and
-    # those of the earlier schedules that ran longer
-    days = [r.date for r in schedule[1:] if r.date is not None and not r.as_billed]
-    end = max([oed, *days], key=lambda d: d or date.min)
-    days += sorted(d for d, _ in asked if d is not None and end is not None and d > end)
+    # the case's quarterly dates, and those of the earlier schedules after the acceptance:
+    # what they made due on a date this schedule has no row on stays due on it (a calendar
+    # that moved a month later left a quarter's row out, paid on the next)
+    days = {r.date for r in schedule[1:] if r.date is not None and not r.as_billed}
+    if oed is not None:
+        days |= {d for d, _ in asked if d is not None and d > oed}
+    days = sorted(days)
     rows = [(ACCEPTANCE_ROW, oed, max(due(oed), carried), False)]
     for day in days:
         rows.append(("Quarterly Payment", day, max(due(day), rows[-1][2]), False))
@@ -664,8 +679,23 @@ def _not_below(
         until = written if day is None or (written is not None and day > written) else day
         return min(asked_by(asked, until), total)
 
+    # the earlier documents' dates up to `written` this schedule has no row on (its calendar
+    # moved): what they made due by such a date was billed then and stays due by it
+    given, dated = schedule, [r for r in schedule if not r.as_billed]
+    on = {r.date for r in dated}
+    missed = sorted(
+        d
+        for d, _ in asked
+        if d is not None and first is not None and written is not None and first < d <= written
+        and d not in on
+    )  # fmt: skip
+    if missed:
+        due_by = _cumulative(tuple(dated))
+        dated += [PaymentRow("Quarterly Payment", d, ZERO, asked_by(due_by, d)) for d in missed]
+        dated.sort(key=lambda r: r.date or date.min)
+        schedule = (*dated, *(r for r in schedule if r.as_billed))
     if all(r.as_billed or r.cumulative >= floor(r.date) for r in schedule):
-        return schedule
+        return given
     rows = [
         (r.label, r.date, total if r.as_billed else max(r.cumulative, floor(r.date)), r.as_billed)
         for r in schedule
