@@ -20,8 +20,9 @@ reviewer would (`costs.py`'s module doc says the rules):
   kept        what the earlier documents made due (`CostSummary.asked` of the previous
               document) is never taken back: an Amendment makes due, with its acceptance, all
               they made due by its offer expiration date; a Modification makes due, by each
-              date up to the day it was written (its date, else its first row's), at least what
-              they did, and after that day at least what was due on it
+              date up to the day it was written (its date, else its first row's), what they
+              did (billed then: neither taken back nor raised), and after that day at least
+              what was due on it
   unchanged   an Amendment that changes no cost (the same lines, values, months and charges)
               asks $0 with acceptance and by every later date makes due what the previous
               document did
@@ -157,10 +158,13 @@ def check(document: LoaDocument) -> list[tuple[str, str]]:
         for d in [None, *days]:
             # with acceptance (None) and by each date up to `written`, what they made due by
             # then; by a later date, at least what was due on `written`
+            # (exactly by a date up to `written`: billed then, neither taken back nor raised)
+            billed = d is not None and written is not None and d <= written
             until = d if d is None or written is None or d <= written else written
             want, got = min(asked_by(asked, until), total), asked_by(mine, d)
-            if got < want:
-                out.append(("kept", f"by {d}: {got} < {want} (written {written})"))
+            if got < want or (billed and got > want):
+                out.append(("kept", f"by {d}: {got} {'<' if got < want else '>'} {want} "
+                                    f"(written {written})"))  # fmt: skip
                 break
     # unchanged
     if (

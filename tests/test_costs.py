@@ -860,6 +860,52 @@ def test_a_modification_on_a_moved_calendar_lowers_no_row_already_due() -> None:
     assert mod.schedule_total == mod.total_estimated_cost
 
 
+def test_a_modification_raises_no_row_already_due() -> None:
+    # A Modification written on 10 April 2026 that raises Line 001's price: what fell due by
+    # then was billed by the Basic's schedule and stays as it was (not asked again, after the
+    # day, under an earlier date); the increase is asked from the first quarter after the day
+    # it was written (module doc, b). It used to raise the Initial Deposit itself.
+    basic = example("BN-D-QAA/basic")
+    modification = copy.deepcopy(basic)
+    modification["document"] = {"kind": "Modification", "number": 1, "previous": "basic.json",
+                                 "implementation_date": "2025-07-21", "date": "2026-04-10",
+                                 "purpose": "increases the unit cost of Line 001",
+                                 "reason": "contract award"}  # fmt: skip
+    modification["lines"][0]["unit_cost"] += 1_000_000
+    before, mod = _chain_costs(basic, modification)
+    assert mod.total_estimated_cost > before.total_estimated_cost
+    written = date(2026, 4, 10)
+    for day in sorted({r.date for r in (*before.schedule, *mod.schedule)}):
+        if day <= written:
+            assert _due_by(mod.schedule, day) == _due_by(before.schedule, day), day
+    assert mod.initial_deposit == before.initial_deposit
+    after = next(r for r in mod.schedule if r.date > written)
+    assert _due_by(mod.schedule, after.date) > _due_by(before.schedule, after.date)
+    assert mod.schedule_total == mod.total_estimated_cost
+
+
+def test_a_clssa_fmso_i_modification_keeps_the_deposit_already_asked() -> None:
+    # An Amendment lowers the FMSO I value: its schedule keeps the Basic's Initial Deposit as
+    # due under earlier documents. The Modification after it (written later) showed an Initial
+    # Deposit worked out again from the lower value, less than was already asked.
+    basic = {**copy.deepcopy(example("BN-D-QAA/basic")), "category": "clssa_fmso_i"}
+    basic["lines"] = [basic["lines"][1]]
+    basic.pop("payment_schedule", None)
+    amendment = _unchanged_amendment(basic, implementation_date="2025-07-21",
+                                     offer_expiration_date="2026-01-15")  # fmt: skip
+    amendment["lines"][0]["unit_cost"] = basic["lines"][0]["unit_cost"] * 8 // 10
+    modification = copy.deepcopy(amendment)
+    modification["document"] = {"kind": "Modification", "number": 1,
+                                 "previous": "amendment-1.json",
+                                 "implementation_date": "2025-07-21", "date": "2026-04-10",
+                                 "purpose": "corrects a typographical error",
+                                 "reason": "administrative correction"}  # fmt: skip
+    first, _, mod = _chain_costs(basic, amendment, modification)
+    assert mod.schedule[0].label == "Initial Deposit"
+    assert mod.initial_deposit == first.initial_deposit
+    assert mod.schedule[-1].as_billed and mod.schedule_total == mod.total_estimated_cost
+
+
 def test_an_amendment_s_last_row_is_no_remnant_of_a_moved_calendar() -> None:
     # The Basic's last month of work (Line 006, month 48 from 30 June 2025: June 2029) is due
     # on 15 March 2029; implemented on 21 July 2025, the case's calendar puts it in July 2029,

@@ -39,9 +39,10 @@ The standard payment schedule (when the case gives none):
    b. By each date, it is what the document in force (the previous one) makes due: a
       Modification, which the Purchaser does not sign, may re-phase the rows or lower the
       case, and the next Amendment follows its schedule, not an earlier one's. But a
-      Modification never lowers what was already due when it was written: by its date
-      (`document.date`, else its first row's) and by every date before, it makes due at least
-      what the earlier documents had (the surplus taken off the next rows).
+      Modification changes nothing already due when it was written: by its date
+      (`document.date`, else its first row's) and by every date before, it makes due what the
+      earlier documents had, neither less (the surplus taken off the next rows) nor more (what
+      it adds is asked from the first row after its date); the same for CLSSA FMSO I.
    c. Moving the case's calendar (the Basic's months count from its offer expiration date, a
       later document's from the implementation date) is not billed as a catch-up: what an
       Amendment's changes make due by a date is what its schedule makes due less what the
@@ -666,12 +667,13 @@ def _after_earlier(
 def _not_below(
     schedule: tuple[PaymentRow, ...], asked: Steps, total: Decimal, written: date | None
 ) -> tuple[PaymentRow, ...]:
-    """A Modification's computed schedule (the whole case's), raised by each date to what the
-    earlier documents had made due by then, up to the day it was `written` (what was due when
-    it came stays due; after that day, at least what was due on it), the surplus taken off the
-    next rows (module doc, b); unchanged when they made no more due."""
-    if not schedule:
-        return schedule
+    """A Modification's computed schedule (the whole case's), by each date up to the day it was
+    `written` what the earlier documents had made due by then (billed before it came: neither
+    taken back nor raised after the date), after that day at least what was due on it; the
+    surplus taken off the next rows, a shortfall asked with the first row after `written`
+    (module doc, b); unchanged when it already makes so."""
+    if not schedule or not asked:
+        return schedule  # nothing known of what was billed before it
     first = schedule[0].date
     written = first if written is None or (first is not None and written < first) else written
 
@@ -694,13 +696,21 @@ def _not_below(
         dated += [PaymentRow("Quarterly Payment", d, ZERO, asked_by(due_by, d)) for d in missed]
         dated.sort(key=lambda r: r.date or date.min)
         schedule = (*dated, *(r for r in schedule if r.as_billed))
-    if all(r.as_billed or r.cumulative >= floor(r.date) for r in schedule):
+
+    def billed(day: date | None) -> bool:  # due on or before the day it was written
+        return day is not None and written is not None and day <= written
+
+    def due(r: PaymentRow) -> Decimal:
+        if r.as_billed:
+            return total
+        if billed(r.date):
+            return floor(r.date)
+        return max(r.cumulative, floor(r.date))
+
+    if all(r.cumulative == due(r) or (r.as_billed or not billed(r.date)) and r.cumulative >= due(r)
+           for r in schedule):  # fmt: skip
         return given
-    rows = [
-        (r.label, r.date, total if r.as_billed else max(r.cumulative, floor(r.date)), r.as_billed)
-        for r in schedule
-    ]
-    return _priced(rows, ZERO, total)
+    return _priced([(r.label, r.date, due(r), r.as_billed) for r in schedule], ZERO, total)
 
 
 def _given_after_earlier(
@@ -841,6 +851,9 @@ def cost_summary(
         reason = "CLSSA FMSO I: Initial Deposit of the deposit share plus the supply support surcharge; balance as billed"
         if amended:
             schedule, deposit = _after_earlier(schedule, asked, total, latest_oed)
+        elif case.document.kind == "Modification":  # what was billed before it stays (b)
+            schedule = _not_below(schedule, asked, total, case.document.date)
+            deposit = schedule[0].amount
     elif (why := no_schedule_reason(case, total, ref)) is not None:
         schedule, source, reason, deposit = (), "none", why, total
         deposit_surcharge = admin  # the whole total is due with acceptance
