@@ -57,10 +57,12 @@ The standard payment schedule (when the case gives none):
       schedule follows no calendar, the previous scope is counted as what was made due.)
    d. A schedule the writer gives on an Amendment is the whole case's (it sums to the total):
       its rows due by the offer expiration date are shown as the two first rows above, the
-      rest as given; it must make due by every date at least what the earlier documents
-      had (QC-SCHEDULE-EARLIER). A draft built despite that error shows what they made due
-      as due all the same, at most the total (what was asked is not taken back), the later
-      rows less what was due already; the schedule still sums to the total.
+      rest as given; it must make due by its offer expiration date at least what the earlier
+      documents had by then (QC-SCHEDULE-EARLIER): that was billed before it is signed,
+      while their later rows are estimates its schedule replaces (as in c). A draft built
+      despite that error shows what they made due by then as due all the same, at most the
+      total (what was asked is not taken back), the later rows less what was due already;
+      the schedule still sums to the total.
    The SAMM text read does not say how large the portion of the surcharge is. loagen derives it:
    the surcharge is a percentage of each line's value (Table C9.T4) and payments follow the line
    values (C9.9.1.2, AP9.T1), so each line's surcharge is paid with the line's money and the
@@ -720,8 +722,8 @@ def _given_after_earlier(
     acceptance: its rows due by the offer expiration date `oed` (at least its first) become
     what the earlier documents made due by then (at most their sum) and the Amount Due with
     Acceptance, the rest stay as given (module doc, d). A schedule that makes due less than
-    the earlier documents had (QC-SCHEDULE-EARLIER, an error: the document is a draft) takes
-    nothing back: by each date what they made due stays due (at most `total`), and the rows
+    the earlier documents had by then (QC-SCHEDULE-EARLIER, an error: the document is a draft)
+    takes nothing back: what they made due by then stays due (at most `total`), and the rows
     after give up what was due already."""
 
     def floor(day: date) -> Decimal:
@@ -739,8 +741,7 @@ def _given_after_earlier(
     for row in schedule:
         if row.date > cut:
             given += row.amount
-            due = floor(row.date) if whole(given) < whole(floor(row.date)) else given
-            amount = max(due - running, ZERO)
+            amount = max(given - running, ZERO)  # the later rows as given (module doc, d)
             running += amount
             rows.append(replace(row, amount=amount, cumulative=running))
     return tuple(rows), deposit

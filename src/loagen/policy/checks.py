@@ -4843,22 +4843,23 @@ def schedule_deposit_date(ctx: Context) -> Iterator[Hit]:
 @rule(
     "QC-SCHEDULE-EARLIER",
     "error",
-    "A payment schedule given on an Amendment makes due by every date at least what the earlier "
-    "documents had",
+    "A payment schedule given on an Amendment makes due by its acceptance at least what the "
+    "earlier documents had",
     "Section C9.9",
 )
 def schedule_earlier(ctx: Context) -> Iterator[Hit]:
+    # What the earlier documents made due by the Amendment's offer expiration date was billed
+    # before it is signed; their later rows are estimates the Amendment's schedule replaces
+    # (one that takes scope away asks less in the quarters that paid for it, as the computed
+    # schedule does: costs.py, module doc c and d).
     rows = ctx.case.payment_schedule or []
     before = ctx.document.previous_costs
     if ctx.kind != "Amendment" or not rows or before is None or not before.asked:
         return
     total = ctx.document.costs.total_estimated_cost
     oed = ctx.case.document.offer_expiration_date
-    days = {r.date for r in rows} | {d for d, _ in before.asked if d is not None}
-    days = sorted(days | ({oed} if oed is not None else set()))
-    for day in days:
-        if oed is not None and day < oed:
-            continue  # what is due before the offer expires is due with its acceptance
+    first = rows[0].date
+    for day in [first if oed is None or first > oed else oed]:
         given = _sum(r.amount for r in rows if r.date <= day)
         earlier = min(asked_by(before.asked, day), total)
         if whole(given) < whole(earlier):
