@@ -3,8 +3,9 @@
     python bench/corpus.py OUT_DIR [--docs 1000] [--seed 7]
 
 Writes the `cases/` layout (one folder a case, one JSON file a document version): Basics,
-Amendments (lines added, quantities and values increased, a new offer) and Modifications (in
-scope: months moved, values decreased), each with 5 to 40 lines drawn from the kinds of line an
+Amendments (lines added, quantities and values increased, a new offer; a line note that states
+the line's count rewritten with it, as a careful writer does) and Modifications (in scope:
+months moved, values decreased; no quantity changes), each with 5 to 40 lines drawn from the kinds of line an
 LOA carries (major defense equipment, support equipment, spares, publications, training,
 technical assistance, night vision devices...). The same seed gives the same files.
 """
@@ -212,13 +213,24 @@ class _Case:
                 "reference": f"I-{rng.randint(20, 25)}/{rng.randint(100000, 999999):06d}",
                 "date": request,
             }
-        words = NUMBERS[qty - 2] if 2 <= qty <= 12 else str(qty)
-        line["line_note"] = (
-            f"This line provides for {words if qty > 1 else 'one'} {self.end_item} "
+        line["line_note"] = self._mde_note(qty)
+        return line
+
+    def _mde_note(self, qty: int) -> str:
+        """The note of a major defense equipment line of `qty` end items: it states the count."""
+        words = "one" if qty == 1 else NUMBERS[qty - 2] if 2 <= qty <= 12 else str(qty)
+        return (
+            f"This line provides for {words} {self.end_item} "
             f"{'systems' if qty > 1 else 'system'} in the Purchaser's configuration, including "
             "installed mission equipment, initial inspection and acceptance testing."
         )
-        return line
+
+    def _set_quantity(self, line: dict[str, Any], qty: int) -> None:
+        """Change a line's quantity as a careful writer does: a note that states the line's
+        count (`_mde_note`) is rewritten for the new one; other notes state none and stay."""
+        if line.get("line_note") == self._mde_note(line["quantity"]):
+            line["line_note"] = self._mde_note(qty)
+        line["quantity"] = qty
 
     def _nvd_line(self, n: int) -> dict[str, Any]:
         rng = self.rng
@@ -406,7 +418,7 @@ class _Case:
         for line in self.lines:
             if rng.random() < 0.3:
                 if line["unit_of_issue"] == "EA" and self.category == "defined_order":
-                    line["quantity"] += rng.randint(1, 3)
+                    self._set_quantity(line, line["quantity"] + rng.randint(1, 3))
                 else:
                     line["unit_cost"] = int(line["unit_cost"] * 1.25) // 1000 * 1000
         implemented = self.basic_date + timedelta(days=150)

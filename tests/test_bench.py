@@ -85,3 +85,33 @@ def test_importtime_is_read_by_package() -> None:
     assert "jinja2" in groups["groups"] and "standard library" in groups["groups"]
     assert "json.decoder" in groups["modules"]
     assert all(ms >= 0 for ms in groups["modules"].values())
+
+
+def test_the_corpus_updates_a_note_that_states_its_lines_quantity(tmp_path: Path) -> None:
+    """bench/corpus.py changes a line's quantity as a careful writer does: a line note that
+    states the count states the new one, so QC-LINE-NOTE-QUANTITY finds nothing in the corpus
+    (it found 254 notes left saying the quantity before the Amendment in 1,000 documents); the
+    same seed still writes the same files."""
+    from loagen.document import load_document
+    from loagen.policy.checks import run_checks
+
+    corpus = _bench("corpus")
+    files = corpus.generate(tmp_path / "a", 120, seed=7)
+    again = corpus.generate(tmp_path / "b", 120, seed=7)
+    assert [f.read_bytes() for f in files] == [f.read_bytes() for f in again]
+    rewritten = 0
+    for path in files:
+        data = json.loads(path.read_text())
+        if data["document"]["kind"] == "Basic":
+            continue
+        before = json.loads((path.parent / data["document"]["previous"]).read_text())
+        old = {ln["number"]: ln for ln in before["lines"]}
+        rewritten += sum(
+            ln["number"] in old
+            and ln["quantity"] != old[ln["number"]]["quantity"]
+            and ln.get("line_note", "").startswith("This line provides for")
+            for ln in data["lines"]
+        )
+        found = run_checks(load_document(path))
+        assert not [f for f in found if f.rule_id == "QC-LINE-NOTE-QUANTITY"], path
+    assert rewritten > 10, "the corpus raises lines whose notes state their count"

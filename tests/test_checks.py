@@ -4638,7 +4638,6 @@ def test_a_line_note_whose_count_is_not_the_lines_is_asked_about(chain) -> None:
     ("changes", "why"),
     [
         ((), "two additional on a new line of two"),
-        ((("lines.0.quantity", 4),), "the Basic's note carried as it was: an earlier count"),
         ((("lines.6.line_note", "Line 001 provides for two more aircraft."),), "another line"),
         (
             (("lines.6.line_note", "Provides for 3 spare engines with the two aircraft."),),
@@ -4658,6 +4657,91 @@ def test_a_line_note_whose_count_is_not_the_lines_is_asked_about(chain) -> None:
 def test_line_notes_that_agree_or_cannot_be_read_pass(chain, changes, why) -> None:
     docs = edit(qaa_amendment, *changes)
     assert not by_rule(findings_of(chain, docs), "QC-LINE-NOTE-QUANTITY"), why
+
+
+def test_a_note_carried_unchanged_stating_the_former_quantity_is_asked_about(chain) -> None:
+    """A document that changes a line's quantity and keeps its note word for word, the note
+    still stating the quantity the line had before (the reviewer's case: Modification 1 raises
+    Line 001 from 2 to 3 C-130J aircraft under 'This line provides for two C-130J aircraft')."""
+    docs = edit(qaa_modification, ("lines.0.quantity", 3))
+    (hit,) = by_rule(findings_of(chain, docs), "QC-LINE-NOTE-QUANTITY")
+    assert (hit.severity, hit.path) == ("warning", "lines[0].line_note")
+    assert hit.message == (
+        "Line 001's line note still says 'two' C-130J aircraft, the quantity before this "
+        "Modification; the line now has 3: update the note"
+    )
+    # an Amendment, a quantity lowered, a note that writes the count in digits
+    (hit,) = by_rule(
+        findings_of(chain, edit(qaa_amendment, ("lines.0.quantity", 1))), "QC-LINE-NOTE-QUANTITY"
+    )
+    assert "still says 'two' C-130J aircraft, the quantity before this Amendment; the line " in (
+        hit.message
+    )
+    assert hit.message.endswith("now has 1: update the note")
+    docs = qaa_amendment()
+    for doc in docs:
+        doc["lines"][0]["line_note"] = "This line provides for 2 C-130J aircraft."
+    docs[1]["lines"][0]["quantity"] = 4
+    (hit,) = by_rule(run_checks(chain(*docs)), "QC-LINE-NOTE-QUANTITY")
+    assert hit.message.startswith("Line 001's line note still says '2' C-130J aircraft")
+
+
+def _former_note(quantity: int, note: str | None = None) -> Callable[[], Docs]:
+    """BN-D-QAA's Basic and Amendment 1, the Amendment raising Line 001 (2 C-130J aircraft, its
+    note 'This line provides for two C-130J aircraft ...') to `quantity`, its note `note` if
+    given, else the Basic's word for word."""
+    changes: list[tuple[str, Any]] = [("lines.0.quantity", quantity)]
+    if note is not None:
+        changes.append(("lines.0.line_note", note))
+    return edit(qaa_amendment, *changes)
+
+
+def _earlier_than_former() -> Docs:
+    """Basic (2, 'two'), Amendment 1 raising Line 001 to 3 with the note kept, Amendment 2
+    raising it to 4 with the note kept: the note's count is not the quantity just before."""
+    basic, amendment = _former_note(3)()
+    second = json.loads(json.dumps(amendment))
+    second["document"].update(number=2, previous="amendment-1.json")
+    second["lines"][0]["quantity"] = 4
+    return [basic, amendment, second]
+
+
+def _new_quantity_carried() -> Docs:
+    """The Basic's note says 'three' of a line of 2 (its own fault), and the Amendment raises
+    the line to 3 under the same note: the note now says what the line holds."""
+    basic, amendment = _former_note(3)()
+    note = basic["lines"][0]["line_note"].replace("two", "three")
+    basic["lines"][0]["line_note"] = amendment["lines"][0]["line_note"] = note
+    return [basic, amendment]
+
+
+@pytest.mark.parametrize(
+    ("make", "why"),
+    [
+        (_former_note(3, "This line provides for three C-130J aircraft."), "updated: the new one"),
+        (_new_quantity_carried, "carried, stating the new quantity"),
+        (_earlier_than_former, "an earlier count, not the quantity before this document"),
+        (
+            _former_note(
+                3, "This line provides for two C-130J aircraft of the Basic and one of Amendment 1."
+            ),
+            "reworded: read as a note written for this document, and not plainly a total",
+        ),
+        (edit(qaa_modification, ("lines.2.unit_cost", 9000000)), "the quantity does not change"),
+    ],
+)
+def test_a_carried_note_that_does_not_state_the_former_quantity_passes(chain, make, why) -> None:
+    assert not by_rule(findings_of(chain, make), "QC-LINE-NOTE-QUANTITY"), why
+
+
+def test_a_note_reworded_by_the_writer_is_not_read_for_the_former_quantity(chain) -> None:
+    """A note the writer changed is one written for this document: it is read for the line's
+    total as it is now, not for what the line was (one finding, not two)."""
+    reworded = _former_note(3, "This line provides for two C-130J aircraft in the Purchaser's "
+                               "configuration, with installed mission equipment.")  # fmt: skip
+    (hit,) = by_rule(findings_of(chain, reworded), "QC-LINE-NOTE-QUANTITY")
+    assert "says it provides for two C-130J aircraft, but its quantity is 3" in hit.message
+    assert "still says" not in hit.message
 
 
 def test_a_basic_note_that_states_no_total_is_not_read(chain) -> None:

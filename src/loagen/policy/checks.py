@@ -3630,6 +3630,24 @@ def _note_counts(note: str) -> tuple[_NoteCount, ...]:
     return tuple(found)
 
 
+def _note_left_stating(path: str, ln: Line, old: Line, kind: str) -> Iterator[Hit]:
+    """A note carried word for word onto a document that changes its line's quantity, read
+    for one thing only: the plain total ('This line provides for two C-130J aircraft') that is
+    exactly the line's quantity before this document, on a line that counts items."""
+    if not counts_items(ln):
+        return
+    money = (ln.unit_cost, ln.total, old.unit_cost, old.total)
+    for said in _note_counts(ln.line_note or ""):
+        if said.line not in ("", ln.number) or said.total is None:
+            continue
+        if said.total == old.quantity and said.total not in money and _speaks_of(said.noun, ln):
+            yield Hit(
+                f"{path}.line_note",
+                f"{_line(ln)}'s line note still says {said.said!r} {said.noun}, the quantity "
+                f"before this {kind}; the line now has {quantity(ln.quantity)}: update the note",
+            )
+
+
 @rule(
     "QC-LINE-NOTE-QUANTITY",
     "warning",
@@ -3648,11 +3666,14 @@ def line_note_quantity(ctx: Context) -> Iterator[Hit]:
         if change is None:
             continue
         old = before.get(ln.number)
+        carried = old is not None and old.line_note == ln.line_note
         # the note is read on the Basic, and later where it is written for this document: the
         # line is new, or its note changes (a note carried as it was may speak of the line as
         # an earlier document left it); what it says of the line's change, where the line's
         # quantity changes too
-        if not (basic or change.added or (old is not None and old.line_note != ln.line_note)):
+        if not (basic or change.added or (old is not None and not carried)):
+            if carried and (change.quantity_up or change.quantity_down):
+                yield from _note_left_stating(path, ln, old, ctx.kind)
             continue
         moved = not basic and (change.added or change.quantity_up or change.quantity_down)
         items = counts_items(ln)
