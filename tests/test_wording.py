@@ -918,6 +918,11 @@ def test_an_amendment_says_what_it_adds_apart_from_what_it_increases() -> None:
          "night vision goggle AN/PVS-14 with NVG mount"),
         ("GFM kit for CONUS training", "GFM kit for CONUS training", "GFM kit for CONUS training"),
         ("Support Equipment", "Support Equipment", "Support Equipment"),
+        # a MASL description with a word of the writer's is a MASL description still
+        ("M113A3 ARMORED PERSONNEL CARRIER (excess)", "M113A3 Armored Personnel Carrier (excess)",
+         "M113A3 armored personnel carrier (excess)"),
+        ("Javelin COMMAND LAUNCH UNIT", "Javelin Command Launch Unit",
+         "Javelin command launch unit"),
         # a unit after a figure, or a letter inside a designator, is no sign of normal case
         ("CARTRIDGE, 30 mm", "Cartridge, 30 mm", "cartridge, 30 mm"),
         ("5.56mm BALL CARTRIDGE", "5.56mm Ball Cartridge", "5.56mm ball cartridge"),

@@ -6,8 +6,8 @@ and the line description notes read as sentences, so they name the item as a rea
 (`nomenclature`, and `nomenclature_plural` for an irregular plural); without it, these rules
 derive it from the MASL description:
 
-- a description the writer typed in normal case, not in a MASL's capitals (it holds a word of
-  letters in lower case: "C-130J aircraft w/ GFE") is kept exactly as typed, its words in
+- a description the writer typed in normal case, not in a MASL's capitals (as many words in
+  lower case as in capitals: "C-130J aircraft w/ GFE") is kept exactly as typed, its words in
   capitals too: they are acronyms and designators (GFE, CONUS, NVG, AN/PVS-14), which the
   rules below could not all tell from ordinary words;
 - a word is kept exactly as written when it is a designator or an acronym: it holds a digit
@@ -466,14 +466,21 @@ _LETTER_WORDS = re.compile(r"[A-Za-z0-9.]+")
 
 
 def in_writers_case(text: str) -> bool:
-    """Whether `text` is typed in normal case, not in a MASL's capitals: it holds a word of
-    letters alone with a letter in lower case ('C-130J aircraft, qty 2 w/ GFE'); a unit after a
-    figure ('30 mm') or a letter inside a designator ('5.56mm', 'M4a1') does not make it so."""
+    """Whether `text` is typed in normal case, not in a MASL's capitals: as many of its words of
+    letters alone have a letter in lower case as are in capitals ('C-130J aircraft, qty 2 w/
+    GFE'; not 'M113A3 ARMORED PERSONNEL CARRIER (excess)', a MASL description with a word of the
+    writer's). A unit after a figure ('30 mm') and a designator ('5.56mm', 'AN/PVS-14') count
+    for neither."""
+    lower = upper = 0
     for m in _LETTER_WORDS.finditer(text):
         word = m.group(0).strip(".")
-        if word.isalpha() and not word.isupper() and word.upper() not in SIZE_UNITS:
-            return True
-    return False
+        if not word.isalpha() or word.upper() in SIZE_UNITS:
+            continue
+        if word.isupper():
+            upper += 1
+        else:
+            lower += 1
+    return lower > 0 and lower >= upper
 
 
 @lru_cache(maxsize=NAMES_KEPT)
