@@ -624,6 +624,16 @@ RULE_CASES: list[tuple[str, str | None, Callable[[], Docs], Callable[[], Docs]]]
         ),
     ),
     (
+        "QC-ITEM-ABBREVIATION",
+        "lines[1].description",
+        edit(qaa, ("lines.1.description", "Support equipment, qty 1 w/ tools & spares")),
+        edit(
+            qaa,
+            ("lines.1.description", "Support equipment, qty 1 w/ tools & spares"),
+            ("lines.1.nomenclature", "support equipment with tools and spares"),
+        ),
+    ),
+    (
         "QC-STATE-DESCRIPTION",
         "state_description",
         edit(qaa, ("state_description", "Support equipment and spares for the C-130J.")),

@@ -17,12 +17,14 @@ from loagen.case.model import Line
 from loagen.document.assembly import base_date, latest_offer_expiration
 from loagen.document.costs import LineCost, cost_summary
 from loagen.document.nomenclature import (
+    SPELLED_COUNTS,
     counted_name,
     left_inverted,
     line_name,
     plural_word,
     pluralise,
     reader_name,
+    without_stated_count,
 )
 from loagen.document.wording import (
     NO_SCOPE_CHANGE,
@@ -571,7 +573,13 @@ def test_state_description_never_fails_on_any_description(descriptions, count) -
     data["lines"][0]["quantity"] = count
     case, changes = _doc(data)
     out = state_description(case, changes)
-    assert out.startswith(f"Major Defense Equipment (MDE): {count:,} ")
+    mde = out.removeprefix("Major Defense Equipment (MDE): ")
+    assert mde != out
+    # the count in figures before the name, in words before a name that starts with a number
+    # (up to ten), else after it; never beside a number of the name
+    spelled = f"{SPELLED_COUNTS[count - 1]} " if count <= len(SPELLED_COUNTS) else f"{count:,} "
+    assert mde.startswith((f"{count:,} ", spelled)) or f"({count:,} EA)" in mde
+    assert not re.match(r"\d[\d,]* \d", mde)
     assert out.endswith("End item supported: C-130J.")
 
 
@@ -898,3 +906,92 @@ def test_an_amendment_says_what_it_adds_apart_from_what_it_increases() -> None:
     case, changes = _doc(basic, only_added)
     text = state_description(case, changes)
     assert "Adds: engineering services." in text and "Increases" not in text, text
+
+
+@pytest.mark.parametrize(
+    ("typed", "mde", "other"),
+    [
+        # typed in normal case: the words in capitals are acronyms and designators, kept
+        ("C-130J aircraft, qty 2 w/ GFE", "C-130J aircraft, qty 2 w/ GFE",
+         "C-130J aircraft, qty 2 w/ GFE"),
+        ("night vision goggle AN/PVS-14 with NVG mount", "night vision goggle AN/PVS-14 with NVG mount",
+         "night vision goggle AN/PVS-14 with NVG mount"),
+        ("GFM kit for CONUS training", "GFM kit for CONUS training", "GFM kit for CONUS training"),
+        ("Support Equipment", "Support Equipment", "Support Equipment"),
+        # a MASL description with a word of the writer's is a MASL description still
+        ("M113A3 ARMORED PERSONNEL CARRIER (excess)", "M113A3 Armored Personnel Carrier (excess)",
+         "M113A3 armored personnel carrier (excess)"),
+        ("Javelin COMMAND LAUNCH UNIT", "Javelin Command Launch Unit",
+         "Javelin command launch unit"),
+        # a unit after a figure, or a letter inside a designator, is no sign of normal case
+        ("CARTRIDGE, 30 mm", "Cartridge, 30 mm", "cartridge, 30 mm"),
+        ("5.56mm BALL CARTRIDGE", "5.56mm Ball Cartridge", "5.56mm ball cartridge"),
+    ],
+)  # fmt: skip
+def test_a_description_typed_in_normal_case_keeps_its_capitals(typed, mde, other) -> None:
+    assert reader_name(typed, title=True) == mde
+    assert reader_name(typed, title=False) == other
+
+
+@pytest.mark.parametrize(
+    ("name", "without"),
+    [
+        ("C-130J aircraft, qty 2 w/ GFE", "C-130J aircraft w/ GFE"),
+        ("C-130J aircraft (qty. 2)", "C-130J aircraft"),
+        ("radios (2)", "radios"),
+        ("radios (2 each), with batteries", "radios, with batteries"),
+        ("2 each radios", "radios"),
+        ("M4 carbines, quantity: 40, with optics", "M4 carbines, with optics"),
+        # numbers that are no count of the item are kept
+        ("spares for 12 aircraft", "spares for 12 aircraft"),
+        ("F-16 Block 70 aircraft", "F-16 Block 70 aircraft"),
+        ("11-meter rigid hull inflatable boats", "11-meter rigid hull inflatable boats"),
+        ("qty 2", "qty 2"),  # nothing else: the name as it is
+    ],
+)  # fmt: skip
+def test_a_count_a_name_states_is_found(name, without) -> None:
+    assert without_stated_count(name) == without
+
+
+def test_a_count_is_printed_once_and_acronyms_as_typed_in_the_state_description() -> None:
+    data = _javelin(2)
+    data["lines"][0]["description"] = "C-130J aircraft, qty 2 w/ GFE"
+    case, changes = _doc(data)
+    assert state_description(case, changes).startswith(
+        "Major Defense Equipment (MDE): 2 C-130J aircraft w/ GFE. "
+    )
+    # an Amendment adds 2 to a line whose name says 4: the count is the document's, once
+    data["lines"][0].update(quantity=4, description="C-130J aircraft (qty 4)")
+    amendment = copy.deepcopy(data)
+    amendment["document"].update(
+        kind="Amendment", number=1, previous="basic.json", implementation_date="2025-04-01",
+        offer_expiration_date="2025-09-30", purpose="adds two aircraft",
+    )  # fmt: skip
+    amendment["lines"][0]["quantity"] = 6
+    case, changes = _doc(data, amendment)
+    assert state_description(case, changes).startswith(
+        "Adds Major Defense Equipment (MDE): 2 C-130J aircraft. "
+    )
+
+
+@pytest.mark.parametrize(
+    ("count", "counted"),
+    [
+        ("1", "one 11-meter rigid hull inflatable boat"),
+        ("4", "four 11-meter rigid hull inflatable boats"),
+        ("10", "ten 11-meter rigid hull inflatable boats"),
+        # over ten, in figures: after the name, as any quantity that follows a name
+        ("12", "11-meter rigid hull inflatable boats (12 EA)"),
+        ("1200", "11-meter rigid hull inflatable boats (1,200 EA)"),
+    ],
+)
+def test_a_count_never_stands_beside_a_name_that_starts_with_a_number(count, counted) -> None:
+    boat = _line("BOAT, RIGID HULL INFLATABLE, 11 METER", count, "EA",
+                 nomenclature="11-meter rigid hull inflatable boat")  # fmt: skip
+    assert counted_name(boat, boat.quantity, quantity(boat.quantity)) == counted
+    assert item_name(boat, counted=True) == counted  # the line note: "This line provides ..."
+    # a name that starts with a letter keeps the count in figures before it
+    raft = _line("RAFT", count, "EA", nomenclature="inflatable raft, 11-meter")
+    assert counted_name(raft, raft.quantity, quantity(raft.quantity)).startswith(
+        f"{quantity(raft.quantity)} inflatable raft"
+    )

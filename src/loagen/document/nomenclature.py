@@ -6,6 +6,10 @@ and the line description notes read as sentences, so they name the item as a rea
 (`nomenclature`, and `nomenclature_plural` for an irregular plural); without it, these rules
 derive it from the MASL description:
 
+- a description the writer typed in normal case, not in a MASL's capitals (as many words in
+  lower case as in capitals: "C-130J aircraft w/ GFE") is kept exactly as typed, its words in
+  capitals too: they are acronyms and designators (GFE, CONUS, NVG, AN/PVS-14), which the
+  rules below could not all tell from ordinary words;
 - a word is kept exactly as written when it is a designator or an acronym: it holds a digit
   (C-130J, AIM-9X, AN/APG-83, 4X4), a full stop or an ampersand (U.S., PC&H), is a known
   acronym (GPS, SAASM, CONUS, MDE, ...), has no vowel (NVD, MK), is a Roman numeral (II, IV), a
@@ -30,7 +34,14 @@ derive it from the MASL description:
   an acronym, a number or a Roman numeral as the head ("Handheld GPS", "F-16 Block 70") stays
   as it is. English rules: y after a consonant -> ies, s/x/z/ch/sh -> es, the usual f/fe -> ves,
   a few o -> oes, -man -> -men, else s; nouns with no plural (aircraft, equipment, ammunition,
-  software, training, ...) and nouns already plural (spare parts, services) stay as they are.
+  software, training, ...) and nouns already plural (spare parts, services) stay as they are;
+- a count is printed once: a name that states one ("C-130J aircraft, qty 2", "boat (2)", "2 each
+  radios") is printed without it beside the line's quantity ("2 C-130J aircraft"), which is the
+  document's own figure (an Amendment counts what it adds);
+- a count never stands beside a name that starts with a number ("4 11-meter boats"): one to ten
+  is written in words ("four 11-meter rigid hull inflatable boats"), a larger count in figures
+  after the name, in the form the document gives any quantity that follows a name
+  ("11-meter rigid hull inflatable boats (12 EA)", as "hydraulic fluid (12 GL)").
 """
 
 from __future__ import annotations
@@ -451,12 +462,36 @@ alone, and a batch names the same few hundred standard descriptions in every doc
 costs, state description and notes)."""
 
 
+_LETTER_WORDS = re.compile(r"[A-Za-z0-9.]+")
+
+
+def in_writers_case(text: str) -> bool:
+    """Whether `text` is typed in normal case, not in a MASL's capitals: as many of its words of
+    letters alone have a letter in lower case as are in capitals ('C-130J aircraft, qty 2 w/
+    GFE'; not 'M113A3 ARMORED PERSONNEL CARRIER (excess)', a MASL description with a word of the
+    writer's). A unit after a figure ('30 mm') and a designator ('5.56mm', 'AN/PVS-14') count
+    for neither."""
+    lower = upper = 0
+    for m in _LETTER_WORDS.finditer(text):
+        word = m.group(0).strip(".")
+        if not word.isalpha() or word.upper() in SIZE_UNITS:
+            continue
+        if word.isupper():
+            upper += 1
+        else:
+            lower += 1
+    return lower > 0 and lower >= upper
+
+
 @lru_cache(maxsize=NAMES_KEPT)
 def reader_name(description: str, *, title: bool) -> str:
     """The MASL description as a reader writes it: 'JAVELIN COMMAND LAUNCH UNIT' ->
     'Javelin Command Launch Unit' (`title`, for Major Defense Equipment) or 'SUPPORT EQUIPMENT'
-    -> 'support equipment'. Designators and acronyms are kept as written."""
+    -> 'support equipment'. Designators and acronyms are kept as written; a description typed
+    in normal case (`in_writers_case`) is kept whole as typed ('C-130J aircraft w/ GFE')."""
     text = " ".join(description.split())
+    if in_writers_case(text):
+        return text
     text = _uninvert(text)
     tokens = [t for t in _TOKENS.split(text) if t]
     out: list[str] = []
@@ -626,14 +661,48 @@ def line_name(line: Line, count: Decimal | None = None) -> str:
     return plural_name(line)
 
 
+_STATED_COUNT = re.compile(
+    r"""
+    ,?\s*\(\s*(?:qty\.?|quantity)?:?\s*\d[\d,]*\s*(?:each|ea\.?)?\s*\)   # '(2)', '(qty 2)', '(2 each)'
+    | ,?\s*\b(?:qty\.?|quantity)\s*(?::\s*|of\s+)?\d[\d,]*\b             # ', qty 2', 'quantity: 2'
+    | (?:^|,?\s+)\d[\d,]*\s+(?:each|ea)\b\.?                             # '2 each', '2 EA'
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+"""A count a name states of itself: 'qty 2', 'quantity: 2', '(2)', '(qty 2)', '2 each'."""
+
+
+def without_stated_count(name: str) -> str:
+    """`name` without a count it states of itself (`_STATED_COUNT`): 'C-130J aircraft, qty 2
+    w/ GFE' -> 'C-130J aircraft w/ GFE', 'boats (2)' -> 'boats'; the name as it is when it
+    states none, or nothing else."""
+    if not any(c.isdigit() for c in name):
+        return name
+    cut = _STATED_COUNT.sub(" ", name)
+    cut = re.sub(r"\s+([,;:)\]])", r"\1", " ".join(cut.split())).strip(" ,;:")
+    return cut if any(c.isalpha() for c in cut) else name
+
+
+SPELLED_COUNTS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+"""The counts written in words before a name that starts with a number ('four 11-meter ...')."""
+
+
 def counted_name(line: Line, count: Decimal, number: str) -> str:
     """`number` (the quantity as printed) with the name: '60 Javelin Command Launch Units',
     '1 Javelin Command Launch Unit'; on a line whose quantity does not count the items named,
-    the quantity and unit follow the name: 'hydraulic fluid (12 GL)'."""
-    if counts_items(line):
-        name = line_name(line, count)
-        if not line.nomenclature_plural and is_mass_noun_name(name):
-            one, many = COUNTED_AS[line.unit_of_issue]
-            return f"{number} {one if count == 1 else many} of {name}"
-        return f"{number} {name}"
-    return f"{line_name(line, count)} ({number} {line.unit_of_issue})"
+    the quantity and unit follow the name: 'hydraulic fluid (12 GL)'. A count the name states
+    of itself is left out ('C-130J aircraft, qty 2' -> '2 C-130J aircraft'); before a name
+    that starts with a number the count is in words up to ten ('four 11-meter rigid hull
+    inflatable boats'), a larger one follows the name ('11-meter rigid hull inflatable boats
+    (12 EA)'): two numbers side by side would read as one."""
+    name = without_stated_count(line_name(line, count))
+    if not counts_items(line):
+        return f"{name} ({number} {line.unit_of_issue})"
+    if not line.nomenclature_plural and is_mass_noun_name(name):
+        one, many = COUNTED_AS[line.unit_of_issue]
+        return f"{number} {one if count == 1 else many} of {name}"
+    if name[:1].isdigit():
+        if count == count.to_integral_value() and 1 <= count <= len(SPELLED_COUNTS):
+            return f"{SPELLED_COUNTS[int(count) - 1]} {name}"
+        return f"{name} ({number} {line.unit_of_issue})"
+    return f"{number} {name}"

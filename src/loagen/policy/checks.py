@@ -891,6 +891,44 @@ def nomenclature_needed(ctx: Context) -> Iterator[Hit]:
         )
 
 
+_ABBREVIATIONS = re.compile(r"(?<![\w&])(?:qty\b\.?|w/o(?!\w)|w/(?!\w)|&(?![\w&]))", re.IGNORECASE)
+"""Abbreviations of a parts list a reader should not meet in an item's name: 'qty', 'w/',
+'w/o', and '&' standing alone (not inside an acronym: 'PC&H', 'R&D')."""
+_SPELLED_OUT = {"qty": "quantity", "w/": "with", "w/o": "without", "&": "and"}
+
+
+@rule(
+    "QC-ITEM-ABBREVIATION",
+    "warning",
+    "Items are named in words: an item's name the document prints has no abbreviations of a "
+    "parts list ('qty', 'w/', 'w/o', '&')",
+    "Table AP9.T1, State Description; Appendix 6, Line Item Description",
+)
+def item_name_abbreviations(ctx: Context) -> Iterator[Hit]:
+    for path, ln in ctx.lines:
+        named = "nomenclature" if ln.nomenclature else "description"
+        for field, text in (
+            (named, getattr(ln, named)),
+            ("nomenclature_plural", ln.nomenclature_plural),
+        ):
+            if not text:
+                continue
+            found = list(
+                dict.fromkeys(m.group(0).lower().rstrip(".") for m in _ABBREVIATIONS.finditer(text))
+            )
+            if not found:
+                continue
+            said = ", ".join(f"{a!r} ({_SPELLED_OUT[a]})" for a in found)
+            yield Hit(
+                f"{path}.{field}",
+                f"{_line(ln)}'s {field.replace('_', ' ')} {text!r} names the item with "
+                f"abbreviations a reader should not see in the LOA: {said}; the State "
+                "description and the line's note print this name: write the words out (a count "
+                "is the line's quantity, printed already), or give the item's name as a reader "
+                "writes it in nomenclature",
+            )
+
+
 _UNITS = (
     "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
     "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
