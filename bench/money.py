@@ -40,6 +40,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -217,6 +218,20 @@ def same_costs(before, after) -> bool:  # noqa: ANN001
     return key(before) == key(after)
 
 
+_COUNT_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+                "eleven", "twelve")  # fmt: skip
+
+
+def _recounted(note: str, quantity: int) -> str:
+    """`note` ("This line provides for two ... systems ...", as `bench/corpus.py` writes a
+    major defense equipment line's) stating `quantity` instead (other notes state no count)."""
+    said = _COUNT_WORDS[quantity - 1] if 1 <= quantity <= len(_COUNT_WORDS) else str(quantity)
+    new = re.sub(r"^(This line provides for )(\w+)", lambda m: m.group(1) + said, note, count=1)
+    if quantity == 1:
+        new = new.replace(" systems in ", " system in ", 1)
+    return new
+
+
 # -- chains the corpus does not write -----------------------------------------------------------
 
 
@@ -259,7 +274,10 @@ def extend(root: Path, seed: int) -> int:
         references.append({"reference": f"BN/MOD/{rng.randint(1000, 9999)}",
                            "date": (latest - timedelta(days=30)).isoformat()})  # fmt: skip
         if what == "fewer" and ea:
-            rng.choice(ea)["quantity"] -= 1
+            line = rng.choice(ea)
+            line["quantity"] -= 1
+            if "line_note" in line:  # as a careful writer does: the note's count follows
+                line["line_note"] = _recounted(line["line_note"], line["quantity"])
             doc["purpose"] = "decreases the quantity of one line"
         elif what == "delete" and len(lines) > 2:
             lines.remove(rng.choice(lines[1:]))
