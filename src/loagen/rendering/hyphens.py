@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import re
 
-_TEXT_WITH_HYPHEN = re.compile(r'<w:t(?: xml:space="preserve")?>([^<-]*-[^<]*)</w:t>')
-"""A `<w:t>` element whose text holds a hyphen (the text as escaped in the XML)."""
-
-_COMPOUND = re.compile(r"[A-Za-z0-9/.]+(?:-[A-Za-z0-9/.]+)+")
-"""A word made of parts joined by hyphens ("AN/PVS-7D", "BN-P-MSB", "001-003", "Non-Specific")."""
+_WORD = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/.")
+"""The characters of a part of a hyphenated word ("AN/PVS", "7D", "U.S.")."""
 
 _DESIGNATOR_PART = re.compile(r"[0-9]|[A-Z]{2,}(?![a-z])")
 """A part that makes its word a designator or reference: one holding a digit, or two capitals
@@ -25,24 +22,38 @@ not starting a lower-case word ("AN", "MIL", "STD", "UH-60M"; not "Non", "U.S.")
 _NO_BREAK = '</w:t><w:noBreakHyphen/><w:t xml:space="preserve">'
 
 
-def _keep_whole(word: re.Match[str]) -> str:
-    text = word.group()
-    if _DESIGNATOR_PART.search(text) is None:
-        return text
-    return text.replace("-", _NO_BREAK)
-
-
-def _text(element: re.Match[str]) -> str:
-    text = element.group(1)
-    kept = _COMPOUND.sub(_keep_whole, text)
-    if kept == text:
-        return element.group()
-    return f'<w:t xml:space="preserve">{kept}</w:t>'
-
-
 def keep_designators_whole(xml: str) -> str:
     """`xml` (a rendered part) with the hyphens of designators and references made
-    non-breaking (see the module's text); the same text when none is found."""
-    if "-" not in xml:
+    non-breaking (see the module's text); the same text when none is found.
+
+    Walks the hyphens of `xml` (a few hundred in a document, where its `<w:t>` elements are
+    thousands): each in the text of a `<w:t>` element, inside a word made of parts joined by
+    hyphens one of which holds a digit or two capitals, is split off as a non-breaking hyphen
+    element (the text after it in a `<w:t>` of its own)."""
+    out: list[str] = []
+    done = 0  # what of `xml` is in `out`
+    find, rfind = xml.find, xml.rfind
+    at = find("-")
+    while at >= 0:
+        opened = rfind("<", 0, at)
+        text = rfind(">", opened, at) + 1  # where the element's text starts
+        if not text or not xml.startswith(("<w:t>", '<w:t xml:space="preserve">'), opened):
+            at = find("-", at + 1)
+            continue  # in a tag, or the text of another element
+        end = find("<", at)
+        start = at
+        while start > text and xml[start - 1] in _WORD:
+            start -= 1
+        stop = at + 1
+        while stop < end and (xml[stop] in _WORD or xml[stop] == "-"):
+            stop += 1
+        word = xml[start:stop]
+        parts = word.split("-")
+        if all(parts) and any(_DESIGNATOR_PART.search(part) for part in parts):
+            out += (xml[done:start], word.replace("-", _NO_BREAK))
+            done = stop
+        at = find("-", stop)
+    if not out:
         return xml
-    return _TEXT_WITH_HYPHEN.sub(_text, xml)
+    out.append(xml[done:])
+    return "".join(out)
