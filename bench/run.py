@@ -242,7 +242,8 @@ def _plain(value: Any) -> Any:
 
 def _c14n_parts(docx: Path | bytes, names: list[str]) -> dict[str, bytes]:
     """The template-rendered parts of a DOCX in canonical XML, the page count its NUMPAGES
-    fields show set to 0 (loagen estimates it after rendering; the naive way does not)."""
+    fields show set to 0 and the hyphens of designators non-breaking (loagen does both after
+    rendering; the naive way does neither)."""
     import io
     import zipfile
 
@@ -255,11 +256,20 @@ def _c14n_parts(docx: Path | bytes, names: list[str]) -> dict[str, bytes]:
         def with_page_count(xml: str, count: int) -> str:
             return xml
 
+    try:
+        from loagen.rendering.hyphens import keep_designators_whole
+    except ImportError:  # a loagen that lets lines end inside a designator
+
+        def keep_designators_whole(xml: str) -> str:
+            return xml
+
     source = io.BytesIO(docx) if isinstance(docx, bytes) else docx
     out = {}
     with zipfile.ZipFile(source) as archive:
         for name in names:
             xml = with_page_count(archive.read(name).decode("utf-8"), 0)
+            if name == "word/document.xml":
+                xml = keep_designators_whole(xml)
             out[name] = etree.tostring(etree.fromstring(xml.encode("utf-8")), method="c14n")
     return out
 

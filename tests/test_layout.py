@@ -294,6 +294,26 @@ def test_every_line_item_is_on_one_page(laid: dict[str, Laid], name: str):
     assert split_rows(laid[name]) == []
 
 
+_SPLIT_DESIGNATOR = re.compile(r"(?:^|\s)\S*[A-Z0-9]-$")
+"""A line that ends inside a designator or reference ("(MIL-STD-" before "129) requires")."""
+
+
+def split_designators(doc: Laid) -> list[str]:
+    """Each line of `doc` that ends after a hyphen of a designator, with its page."""
+    return [
+        f"page {number}: {line.strip()}"
+        for number, page in enumerate(doc.texts, 1)
+        for line in page.splitlines()
+        if _SPLIT_DESIGNATOR.search(line.rstrip())
+    ]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_designator_is_split_at_a_line_end(laid: dict[str, Laid], name: str):
+    # BN-B-TAB's Basic printed "(MIL-STD-" at the end of a line of its Materiel Transfer note
+    assert split_designators(laid[name]) == []
+
+
 # the checks above catch the pages the issue found (text as pdftotext gives it)
 _HEAD = """ (1) Itm   (2) Description/Condition   (3) Qty         (4) Costs       (5)      (6) Ofr   (7) Del
    Nbr                              Unit of Issue     (a) Unit   SC/MOS/TA   Rel Cde   Trm Cde

@@ -20,6 +20,7 @@ from loagen.document import load_document, wording
 from loagen.errors import RenderError
 from loagen.policy.selection import SelectedNote, Selection
 from loagen.rendering import context, templates
+from loagen.rendering.hyphens import keep_designators_whole
 from loagen.rendering.templates import Renderer
 
 from .conftest import CASES, ROOT, example, write_chain
@@ -94,6 +95,45 @@ def test_page_one_of_the_amendment(renderer: Renderer) -> None:
     assert "Estimated Cost: $379,252,000" in text
     styles = {p.text: p.style.name for p in d.paragraphs}
     assert styles["•\tCash Prior to Delivery"] == "LOA Note Bullet"
+
+
+def test_designators_and_references_never_break_at_their_hyphens(renderer: Renderer) -> None:
+    """LibreOffice ended lines at "INDOPACOM-J45-26-", "AN/PVS-" and "(MIL-STD-": their
+    hyphens are Word's non-breaking hyphen, read as hyphens; ordinary words still break."""
+    data = renderer.render(load_document(CASES / "BN-B-TAB/basic.json"), Selection(notes=()))
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        body = zf.read("word/document.xml").decode()
+    assert "Memorandum of Request COCOM</w:t><w:noBreakHyphen/>" in body
+    assert "COCOM-J5" not in body
+    text = _text(_open(data))
+    assert "Memorandum of Request COCOM-J5-26-014 dated 12 January 2026." in text
+    assert "BN-B-TAB" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("AN/PVS-7D", "AN/PVS|7D"),
+        ("(MIL-STD-129) requires", "(MIL|STD|129) requires"),
+        ("Lines 001-003 and 300-hp", "Lines 001|003 and 300|hp"),
+        ("BN-P-MSB and UH-60M", "BN|P|MSB and UH|60M"),
+        ("Indo-Pacific, non-severable, as-is, U.S.-flag", None),
+        ("R&amp;D-funded", None),
+    ],
+)
+def test_which_hyphens_are_kept_from_a_line_end(text: str, kept: str | None) -> None:
+    xml = f'<w:r><w:t xml:space="preserve">{text}</w:t></w:r>'
+    expected = (
+        xml
+        if kept is None
+        else '<w:r><w:t xml:space="preserve">'
+        + kept.replace("|", '</w:t><w:noBreakHyphen/><w:t xml:space="preserve">')
+        + "</w:t></w:r>"
+    )
+    assert keep_designators_whole(xml) == expected
+    assert keep_designators_whole(f"<w:t>{text}</w:t>").count("<w:noBreakHyphen/>") == (
+        0 if kept is None else kept.count("|")
+    )
 
 
 def test_changed_lines_show_revised_over_previous(renderer: Renderer) -> None:

@@ -40,6 +40,7 @@ from ..policy.rules.sandbox import ItemAccess, LimitedSandbox, guard_loops
 from ..policy.selection import Selection
 from .context import CONTEXT_NAMES, build_context
 from .embedded import with_record
+from .hyphens import keep_designators_whole
 from .markdown_docx import NOT_XML_CHARS, NOTE_STYLES, StyleIds
 from .package import Entry, deflate, zip_entries
 from .pages import Edit, edited, estimate_pages, page_count_edits
@@ -711,8 +712,12 @@ class Renderer:
         )
         context[LOOP_GUARD] = loop_guard(TEMPLATE_LOOPS)
         rendered = {name: self._part(template, name, context) for name in template.jinja_parts}
-        # the page count fields show the estimated count until the document is laid out
         body = rendered.get(DOCUMENT_PART)
+        if body is not None:
+            # designators and references never split at a line end (before the estimate,
+            # which then sees them as the single words they are laid out as)
+            body = rendered[DOCUMENT_PART] = keep_designators_whole(body)
+        # the page count fields show the estimated count until the document is laid out
         edits: dict[str, list[Edit]] = {}
         if body is not None and any("NUMPAGES" in xml for xml in rendered.values()):
             count = page_count or estimate_pages(body, template.styles_xml)
