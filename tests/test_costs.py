@@ -842,16 +842,23 @@ def test_a_calendar_moved_a_month_later_keeps_the_earlier_rows_on_their_dates() 
     ]
 
 
+def _modification(source: dict, **document) -> dict:
+    """A Modification of `source` (a Basic unless `previous` says) written on 10 April 2026,
+    the case implemented on 21 July 2025, that changes nothing but its document block."""
+    modification = copy.deepcopy(source)
+    modification["document"] = {"kind": "Modification", "number": 1, "previous": "basic.json",
+                                "implementation_date": "2025-07-21", "date": "2026-04-10",
+                                "purpose": "corrects a typographical error",
+                                "reason": "administrative correction", **document}  # fmt: skip
+    return modification
+
+
 def test_a_modification_on_a_moved_calendar_lowers_no_row_already_due() -> None:
     # The same calendar moved by a Modification written on 10 April 2026: what the Basic made
     # due by 15 March 2026, a row its own calendar has no date for, was billed and stays due
     # by that date (module doc, b).
     basic = example("BN-D-QAA/basic")
-    modification = copy.deepcopy(basic)
-    modification["document"] = {"kind": "Modification", "number": 1, "previous": "basic.json",
-                                 "implementation_date": "2025-07-21", "date": "2026-04-10",
-                                 "purpose": "corrects a typographical error",
-                                 "reason": "administrative correction"}  # fmt: skip
+    modification = _modification(basic)
     before, mod = _chain_costs(basic, modification)
     for day in sorted({r.date for r in (*before.schedule, *mod.schedule)}):
         if day <= date(2026, 4, 10):
@@ -866,11 +873,9 @@ def test_a_modification_raises_no_row_already_due() -> None:
     # day, under an earlier date); the increase is asked from the first quarter after the day
     # it was written (module doc, b). It used to raise the Initial Deposit itself.
     basic = example("BN-D-QAA/basic")
-    modification = copy.deepcopy(basic)
-    modification["document"] = {"kind": "Modification", "number": 1, "previous": "basic.json",
-                                 "implementation_date": "2025-07-21", "date": "2026-04-10",
-                                 "purpose": "increases the unit cost of Line 001",
-                                 "reason": "contract award"}  # fmt: skip
+    modification = _modification(
+        basic, purpose="increases the unit cost of Line 001", reason="contract award"
+    )
     modification["lines"][0]["unit_cost"] += 1_000_000
     before, mod = _chain_costs(basic, modification)
     assert mod.total_estimated_cost > before.total_estimated_cost
@@ -894,12 +899,7 @@ def test_a_clssa_fmso_i_modification_keeps_the_deposit_already_asked() -> None:
     amendment = _unchanged_amendment(basic, implementation_date="2025-07-21",
                                      offer_expiration_date="2026-01-15")  # fmt: skip
     amendment["lines"][0]["unit_cost"] = basic["lines"][0]["unit_cost"] * 8 // 10
-    modification = copy.deepcopy(amendment)
-    modification["document"] = {"kind": "Modification", "number": 1,
-                                 "previous": "amendment-1.json",
-                                 "implementation_date": "2025-07-21", "date": "2026-04-10",
-                                 "purpose": "corrects a typographical error",
-                                 "reason": "administrative correction"}  # fmt: skip
+    modification = _modification(amendment, previous="amendment-1.json")
     first, _, mod = _chain_costs(basic, amendment, modification)
     assert mod.schedule[0].label == "Initial Deposit"
     assert mod.initial_deposit == first.initial_deposit
