@@ -709,8 +709,7 @@ def _not_below(
             return floor(r.date)
         return max(r.cumulative, floor(r.date))
 
-    if all(r.cumulative == due(r) or (r.as_billed or not billed(r.date)) and r.cumulative >= due(r)
-           for r in schedule):  # fmt: skip
+    if all(r.as_billed or r.cumulative == due(r) for r in schedule):
         return given
     return _priced([(r.label, r.date, due(r), r.as_billed) for r in schedule], ZERO, total)
 

@@ -4917,19 +4917,17 @@ def schedule_earlier(ctx: Context) -> Iterator[Hit]:
         return
     total = ctx.document.costs.total_estimated_cost
     oed = ctx.case.document.offer_expiration_date
-    first = rows[0].date
-    for day in [first if oed is None or first > oed else oed]:
-        given = _sum(r.amount for r in rows if r.date <= day)
-        earlier = min(asked_by(before.asked, day), total)
-        if whole(given) < whole(earlier):
-            yield Hit(
-                "payment_schedule",
-                f"by {spell_date(day)} the payment schedule makes {money(given)} due, "
-                f"{money(earlier - given)} less than the earlier documents of the case had made "
-                f"due by then ({money(earlier)}): what was asked is not taken back; move "
-                f"{money(earlier - given)} into the rows due on or before {spell_date(day)}",
-            )
-            return  # the first date says it; the later ones follow from it
+    day = rows[0].date if oed is None or rows[0].date > oed else oed
+    given = _sum(r.amount for r in rows if r.date <= day)
+    earlier = min(asked_by(before.asked, day), total)
+    if whole(given) < whole(earlier):
+        yield Hit(
+            "payment_schedule",
+            f"by {spell_date(day)} the payment schedule makes {money(given)} due, "
+            f"{money(earlier - given)} less than the earlier documents of the case had made "
+            f"due by then ({money(earlier)}): what was asked is not taken back; move "
+            f"{money(earlier - given)} into the rows due on or before {spell_date(day)}",
+        )
 
 
 @rule(
