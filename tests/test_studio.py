@@ -1573,19 +1573,26 @@ def test_a_yaml_error_in_the_file_text_names_its_line_and_the_field_written_ther
     assert live.json()["problems"][0].startswith(f"Line {at + 1} (placement): ")
 
 
-def test_a_placeholder_written_wrong_names_the_line_of_its_text_in_words(
-    client: TestClient,
-) -> None:
-    """A policy officer sees a version's text in a box, not the note file: a placeholder
-    written wrong is said at that box with the line of the text it is on (the file's line in
-    "As the file's text" mode), without the library's words ("body", "template")."""
+def _cas_surcharge_endif_broken(client: TestClient) -> tuple[str, Any, str, int, Any]:
+    """The CAS-SURCHARGE note's page, its form's fields and its first version's text; then the
+    index of the line whose "{% endif %}" is written wrong ("{% endif }"), and the form with
+    that line so written."""
     page = client.get("/notes/CAS-SURCHARGE").text
     fields = form_fields(page, "note-form")
     text = next(v for k, v in fields if k == "text[0]")
     lines = text.split("\n")
     at = next(i for i, line in enumerate(lines) if "{% endif %}" in line)
     lines[at] = lines[at].replace("{% endif %}", "{% endif }")
-    broken = _replace(fields, "text[0]", "\n".join(lines))
+    return page, fields, text, at, _replace(fields, "text[0]", "\n".join(lines))
+
+
+def test_a_placeholder_written_wrong_names_the_line_of_its_text_in_words(
+    client: TestClient,
+) -> None:
+    """A policy officer sees a version's text in a box, not the note file: a placeholder
+    written wrong is said at that box with the line of the text it is on (the file's line in
+    "As the file's text" mode), without the library's words ("body", "template")."""
+    page, fields, text, at, broken = _cas_surcharge_endif_broken(client)
     live = post(client, "/notes/CAS-SURCHARGE/check", broken, headers={"x-csrf-token": _csrf(page)})
     box = html.unescape(live.json()["fields"]["f-text-0"])
     assert f"Line {at + 1} of this text: a placeholder" in box and "not written right" in box
@@ -2712,13 +2719,7 @@ def test_a_problem_of_a_notes_text_links_to_its_line_in_the_box(client: TestClie
     """The link of a problem "Line N of this text" selects that line of the version's box (as
     the Standard Terms' problems do, studio.js's a[data-line]); in "As the file's text" mode,
     the file's line."""
-    page = client.get("/notes/CAS-SURCHARGE").text
-    fields = form_fields(page, "note-form")
-    text = next(v for k, v in fields if k == "text[0]")
-    lines = text.split("\n")
-    at = next(i for i, line in enumerate(lines) if "{% endif %}" in line)
-    lines[at] = lines[at].replace("{% endif %}", "{% endif }")
-    broken = _replace(fields, "text[0]", "\n".join(lines))
+    page, fields, text, at, broken = _cas_surcharge_endif_broken(client)
     shown = preview(client, "/notes/CAS-SURCHARGE", [*broken, ("_action", "check")]).text
     problems = shown.split('id="note-problems"', 1)[1].split("</section>", 1)[0]
     assert f'<a class="where" href="#f-text-0" data-line="{at + 1}">Text of version 1</a>' in (
